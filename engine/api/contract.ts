@@ -1,0 +1,93 @@
+/**
+ * The contract: every method the shells may call, with its input and output schemas, and the
+ * events they receive. Electron's IPC binding, the HTTP/WS server, the renderer's client and the
+ * CLI all derive their types from this one map — never a hand-copied signature.
+ */
+import { z } from 'zod';
+import { ApiEventSchema, JobRefSchema, JobSnapshotSchema } from './jobs';
+import type { ApiEvent } from './jobs';
+import {
+  AgentStatusSchema,
+  ConnectRequestSchema,
+  DiscoverySuggestionsSchema,
+  ExportBundleRequestSchema,
+  ExportBundleResultSchema,
+  HostInventorySchema,
+  HostSessionSchema,
+  InstallRequestSchema,
+  PairConfigSchema,
+  PairProposalSchema,
+  ProposePairRequestSchema,
+  ScanRequestSchema,
+  SessionRefSchema,
+  VerifyReportSchema,
+  VerifyRequestSchema,
+} from './models';
+
+const JobIdSchema = z.object({ jobId: z.string().min(1) });
+const EmptySchema = z.object({}).strict();
+
+/** Every method of the engine, by name. */
+export const methods = {
+  /** What the Discover screen pre-fills: targets and known (lab) hosts. */
+  suggestions: { input: EmptySchema, output: DiscoverySuggestionsSchema },
+  /** Scans targets for Windows servers (a job of kind `scan`). */
+  scan: { input: ScanRequestSchema, output: JobRefSchema },
+  /** Opens an SSH session, pinning the host key on first use. */
+  connect: { input: ConnectRequestSchema, output: HostSessionSchema },
+  /** Closes a session. */
+  disconnect: { input: SessionRefSchema, output: EmptySchema },
+  /** Open sessions (so a reloaded window can pick up where it was). */
+  sessions: { input: EmptySchema, output: z.array(HostSessionSchema) },
+  /** Reads one server's inventory. */
+  inventory: { input: SessionRefSchema, output: HostInventorySchema },
+  /** Inventories both servers and compares them for a protection level. */
+  verify: { input: VerifyRequestSchema, output: VerifyReportSchema },
+  /** Installs the agent on both servers (a job of kind `install`). */
+  install: { input: InstallRequestSchema, output: JobRefSchema },
+  /** Proposes a pair configuration with sensible defaults. */
+  proposePair: { input: ProposePairRequestSchema, output: PairProposalSchema },
+  /** Pairs the two servers and protects the VMs (a job of kind `apply`). */
+  apply: { input: PairConfigSchema, output: JobRefSchema },
+  /** The agent's status on one server. */
+  status: { input: SessionRefSchema, output: AgentStatusSchema },
+  /** Writes the signed configuration bundle. */
+  exportBundle: { input: ExportBundleRequestSchema, output: ExportBundleResultSchema },
+  /** A job's current snapshot. */
+  job: { input: JobIdSchema, output: JobSnapshotSchema },
+  /** Waits for a job to end and returns its final snapshot. */
+  waitJob: { input: JobIdSchema, output: JobSnapshotSchema },
+  /** Asks a running job to stop. */
+  cancelJob: { input: JobIdSchema, output: EmptySchema },
+} as const;
+
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+export const METHOD_NAMES = Object.keys(methods) as MethodName[];
+
+/** What a caller passes (defaults may be omitted). */
+export type ApiInput<M extends MethodName> = z.input<Methods[M]['input']>;
+/** What a caller gets back. */
+export type ApiOutput<M extends MethodName> = z.output<Methods[M]['output']>;
+
+/** The engine as every shell sees it. */
+export type TwinlockApi = {
+  [M in MethodName]: (input: ApiInput<M>) => Promise<ApiOutput<M>>;
+};
+
+/** Receives every event; returns a function that unsubscribes. */
+export type Subscribe = (listener: (event: ApiEvent) => void) => () => void;
+
+/** The engine plus its event stream. */
+export interface TwinlockEngine {
+  api: TwinlockApi;
+  subscribe: Subscribe;
+  /** Closes sessions, cancels jobs. */
+  close(): Promise<void>;
+}
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(methods, name);
+}
+
+export { ApiEventSchema };

@@ -1,0 +1,87 @@
+/**
+ * Long operations (anything over a second) run as jobs: the call returns a {@link JobRef} at once,
+ * progress arrives as `job` events carrying a whole {@link JobSnapshot}, and `waitJob` returns the
+ * final snapshot.
+ */
+import { z } from 'zod';
+import {
+  ApplyOutcomeSchema,
+  DiscoveredHostSchema,
+  InstallOutcomeSchema,
+} from './models';
+
+export const JobKindSchema = z.enum(['scan', 'install', 'apply']);
+export type JobKind = z.infer<typeof JobKindSchema>;
+
+export const JobStateSchema = z.enum(['running', 'done', 'failed', 'cancelled']);
+export type JobState = z.infer<typeof JobStateSchema>;
+
+export const ErrorDataSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  hint: z.string().optional(),
+  detail: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** Progress of one host inside a job (install and apply run both hosts side by side). */
+export const HostProgressSchema = z.object({
+  /** Label of the host (computer name or address). */
+  label: z.string(),
+  state: z.enum(['pending', 'running', 'done', 'failed', 'skipped']),
+  /** Current step id, e.g. `upload`, `verify`, `msiexec`, `service`, `health`. */
+  step: z.string(),
+  /** 0..100 for this host. */
+  percent: z.number(),
+  /** One line for the admin. */
+  message: z.string(),
+  /** Bytes sent so far and in all, during an upload. */
+  bytesDone: z.number().optional(),
+  bytesTotal: z.number().optional(),
+  /** Upload rate in bytes per second. */
+  rateBps: z.number().optional(),
+  /** Last lines of a log, shown on failure. */
+  logTail: z.array(z.string()).optional(),
+});
+export type HostProgress = z.infer<typeof HostProgressSchema>;
+
+const jobBase = {
+  id: z.string(),
+  state: JobStateSchema,
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  /** 0..100 overall. */
+  percent: z.number(),
+  /** One line for the admin: what is happening now. */
+  message: z.string(),
+  /** Per-host progress keyed by session id (empty for scans). */
+  hosts: z.record(z.string(), HostProgressSchema),
+  error: ErrorDataSchema.nullable(),
+};
+
+export const JobSnapshotSchema = z.discriminatedUnion('kind', [
+  z.object({
+    ...jobBase,
+    kind: z.literal('scan'),
+    /** Hosts found so far; complete once the job is done. */
+    result: z.array(DiscoveredHostSchema),
+  }),
+  z.object({ ...jobBase, kind: z.literal('install'), result: z.array(InstallOutcomeSchema).nullable() }),
+  z.object({ ...jobBase, kind: z.literal('apply'), result: ApplyOutcomeSchema.nullable() }),
+]);
+export type JobSnapshot = z.infer<typeof JobSnapshotSchema>;
+export type JobSnapshotOf<K extends JobKind> = Extract<JobSnapshot, { kind: K }>;
+
+export const JobRefSchema = z.object({ jobId: z.string(), kind: JobKindSchema });
+export type JobRef = z.infer<typeof JobRefSchema>;
+
+/** Events pushed to every client. */
+export const ApiEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('job'), job: JobSnapshotSchema }),
+  z.object({
+    type: z.literal('log'),
+    level: z.enum(['info', 'warn', 'error']),
+    message: z.string(),
+    at: z.string(),
+  }),
+]);
+export type ApiEvent = z.infer<typeof ApiEventSchema>;

@@ -1,0 +1,392 @@
+/**
+ * The data Twinlock works with, as zod schemas (validated at every boundary) and the types
+ * inferred from them. Models are plain data: no classes, no I/O.
+ */
+import { z } from 'zod';
+
+// ---------------------------------------------------------------------------------------------
+// Hosts and discovery
+
+/** A server's SSH endpoint as typed by the admin or found by a scan. */
+export const HostAddressSchema = z.object({
+  /** Host name, IPv4 or IPv6 literal. */
+  address: z
+    .string()
+    .trim()
+    .min(1, 'Enter the server’s name or IP address, for example 10.0.0.21.')
+    .max(253, 'A host name is at most 253 characters.')
+    .regex(/^[A-Za-z0-9.:_\-[\]%]+$/, 'Use a host name or an IP address, with no spaces or slashes.'),
+  /** SSH port, 22 unless the server listens elsewhere. */
+  port: z.number().int().min(1).max(65535).default(22),
+});
+export type HostAddress = z.infer<typeof HostAddressSchema>;
+
+/** What Twinlock can do with a discovered host. */
+export const HostKindSchema = z.enum(['windows-ssh', 'windows-no-ssh', 'ssh-not-windows', 'unknown']);
+export type HostKind = z.infer<typeof HostKindSchema>;
+
+/** A host found by discovery. */
+export const DiscoveredHostSchema = z.object({
+  /** IP address (or the name typed when it did not resolve). */
+  address: z.string(),
+  /** SSH port probed. */
+  port: z.number().int(),
+  /** Reverse-DNS or lab name, when known. */
+  name: z.string().nullable(),
+  /** Classification. */
+  kind: HostKindSchema,
+  /** The SSH identification line, e.g. `SSH-2.0-OpenSSH_for_Windows_8.1`. */
+  banner: z.string().nullable(),
+  /** Open TCP ports among those probed. */
+  openPorts: z.array(z.number().int()),
+  /** TCP connect round trip in milliseconds. */
+  rttMs: z.number().nullable(),
+  /** One sentence for the admin: why this host is (not) ready, and the fix. */
+  reason: z.string(),
+});
+export type DiscoveredHost = z.infer<typeof DiscoveredHostSchema>;
+
+/** A scan request. */
+export const ScanRequestSchema = z.object({
+  /** Targets: addresses, names, CIDRs, ranges, comma- or space-separated. */
+  targets: z.string().trim().min(1, 'Enter at least one address, name or range to scan.'),
+  /** SSH ports to probe; the first is the one used to connect. */
+  ports: z.array(z.number().int().min(1).max(65535)).optional(),
+  /** Per-probe timeout in milliseconds. */
+  timeoutMs: z.number().int().min(50).max(60_000).optional(),
+});
+export type ScanRequest = z.infer<typeof ScanRequestSchema>;
+
+/** What the Discover screen pre-fills. */
+export const DiscoverySuggestionsSchema = z.object({
+  /** Targets to pre-fill the scan box with. */
+  targets: z.string(),
+  /** Hosts already known (the lab's, when it runs). */
+  hosts: z.array(DiscoveredHostSchema),
+  /** Credentials hint: the lab's shared administrator account, when the lab runs. */
+  labAccount: z.object({ username: z.string(), password: z.string() }).nullable(),
+});
+export type DiscoverySuggestions = z.infer<typeof DiscoverySuggestionsSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Connect
+
+/** A request to open an SSH session to a server. The password lives in memory only. */
+export const ConnectRequestSchema = HostAddressSchema.extend({
+  /** Account with administrator rights, e.g. `Administrator` or `CONTOSO\admin`. */
+  username: z.string().trim().min(1, 'Enter the administrator account’s user name.'),
+  /** Password (never stored in clear, never logged). */
+  password: z.string().min(1, 'Enter the password.'),
+  /** Accept this SHA-256 fingerprint for a host seen for the first time (`SHA256:…`). */
+  acceptFingerprint: z
+    .string()
+    .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'A fingerprint looks like SHA256: followed by 43 characters.')
+    .optional(),
+  /** Connect timeout in milliseconds. */
+  timeoutMs: z.number().int().min(500).max(120_000).optional(),
+});
+export type ConnectRequest = z.input<typeof ConnectRequestSchema>;
+
+/** An open session to one server. */
+export const HostSessionSchema = z.object({
+  /** Opaque id used by every later call. */
+  sessionId: z.string(),
+  address: z.string(),
+  port: z.number().int(),
+  username: z.string(),
+  /** Pinned host-key fingerprint (`SHA256:…`). */
+  fingerprint: z.string(),
+  /** True when the key was pinned by this connection (first use). */
+  newlyPinned: z.boolean(),
+  /** The server's computer name. */
+  computerName: z.string(),
+  /** e.g. `Microsoft Windows Server 2022 Datacenter`. */
+  osCaption: z.string(),
+  /** True when the account is a member of the local Administrators group (elevated). */
+  isAdmin: z.boolean(),
+});
+export type HostSession = z.infer<typeof HostSessionSchema>;
+
+export const SessionRefSchema = z.object({ sessionId: z.string().min(1) });
+export type SessionRef = z.infer<typeof SessionRefSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Inventory and verification
+
+/** One network adapter. */
+export const NicSchema = z.object({
+  name: z.string(),
+  description: z.string(),
+  /** Link speed in Mbit/s (0 when down). */
+  linkSpeedMbps: z.number(),
+  /** `Up`, `Disconnected`, `Disabled`. */
+  status: z.string(),
+  mac: z.string(),
+  /** IPv4 addresses bound to it. */
+  ipv4: z.array(z.string()),
+});
+export type Nic = z.infer<typeof NicSchema>;
+
+/** A virtual machine on the host. */
+export const VmSchema = z.object({
+  name: z.string(),
+  /** `Running`, `Off`, … */
+  state: z.string(),
+  memoryBytes: z.number(),
+});
+export type Vm = z.infer<typeof VmSchema>;
+
+/** What Twinlock knows about one server's hardware and software. */
+export const HostInventorySchema = z.object({
+  computerName: z.string(),
+  /** Domain or workgroup name. */
+  domain: z.string(),
+  /** When the inventory was read, ISO 8601 UTC (server clock). */
+  collectedAt: z.string(),
+  processor: z.object({
+    vendor: z.string(),
+    /** Brand string, e.g. `Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz`. */
+    name: z.string(),
+    family: z.number(),
+    model: z.number(),
+    stepping: z.number(),
+    sockets: z.number(),
+    cores: z.number(),
+    threads: z.number(),
+    maxClockMhz: z.number(),
+    /** VT-x/AMD-V enabled in firmware, or a hypervisor already runs (which hides the flag). */
+    virtualizationEnabled: z.boolean(),
+    slat: z.boolean(),
+    hypervisorPresent: z.boolean(),
+  }),
+  memory: z.object({ totalBytes: z.number(), modules: z.number() }),
+  os: z.object({
+    caption: z.string(),
+    build: z.number(),
+    /** Update build revision (the number after the build). */
+    ubr: z.number(),
+    /** `Server` (Desktop Experience) or `Server Core`. */
+    installationType: z.string(),
+  }),
+  roles: z.object({ hyperV: z.boolean(), failoverClustering: z.boolean() }),
+  nics: z.array(NicSchema),
+  vms: z.array(VmSchema),
+  /** The lockstep agent's installed version, or null. */
+  agentVersion: z.string().nullable(),
+});
+export type HostInventory = z.infer<typeof HostInventorySchema>;
+
+export const ProtectionLevelSchema = z.union([z.literal(1), z.literal(2), z.literal(3)]);
+/** 1 failover clustering, 2 component-level fault tolerance, 3 system-level lockstep. */
+export type ProtectionLevel = z.infer<typeof ProtectionLevelSchema>;
+
+export const SeveritySchema = z.enum(['pass', 'warning', 'blocker']);
+export type Severity = z.infer<typeof SeveritySchema>;
+
+/** One rule's outcome over the two inventories. */
+export const FindingSchema = z.object({
+  /** Stable rule id, e.g. `cpu.model`. */
+  ruleId: z.string(),
+  category: z.string(),
+  /** Short title, e.g. `Processor model`. */
+  title: z.string(),
+  severity: SeveritySchema,
+  /** What each host has, as shown side by side. */
+  values: z.tuple([z.string(), z.string()]),
+  /** Why this matters, in one sentence. */
+  reason: z.string(),
+  /** What to do about it (empty on pass). */
+  remedy: z.string(),
+});
+export type Finding = z.infer<typeof FindingSchema>;
+
+export const VerifyRequestSchema = z.object({
+  sessions: z.tuple([z.string().min(1), z.string().min(1)]),
+  level: ProtectionLevelSchema.default(3),
+});
+export type VerifyRequest = z.input<typeof VerifyRequestSchema>;
+
+export const VerifyReportSchema = z.object({
+  level: ProtectionLevelSchema,
+  /** `ready`, or `blocked` when any finding is a blocker. */
+  outcome: z.enum(['ready', 'warnings', 'blocked']),
+  /** One line for the banner, e.g. `Ready for Level 3` or `Not ready: 2 blockers`. */
+  verdict: z.string(),
+  hosts: z.tuple([HostInventorySchema, HostInventorySchema]),
+  findings: z.array(FindingSchema),
+  ranAt: z.string(),
+});
+export type VerifyReport = z.infer<typeof VerifyReportSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Agent install
+
+export const InstallRequestSchema = z.object({
+  sessions: z.tuple([z.string().min(1), z.string().min(1)]),
+  /** Folder holding agent-manifest.json and the MSI; the bundled package when absent. */
+  packageDir: z.string().optional(),
+});
+export type InstallRequest = z.input<typeof InstallRequestSchema>;
+
+/** What happened on one host. */
+export const InstallOutcomeSchema = z.object({
+  sessionId: z.string(),
+  computerName: z.string(),
+  /** `installed`, `upgraded`, `already-installed`. */
+  action: z.enum(['installed', 'upgraded', 'already-installed']),
+  version: z.string(),
+  /** msiexec exit code (0 when nothing ran). */
+  exitCode: z.number(),
+  rebootRequired: z.boolean(),
+});
+export type InstallOutcome = z.infer<typeof InstallOutcomeSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Pairing
+
+/** A private link between the two servers carrying lockstep traffic. */
+export const SyncLinkSchema = z.object({
+  /** Adapter name on the primary. */
+  localNic: z.string(),
+  /** Adapter name on the secondary. */
+  remoteNic: z.string(),
+  /** Address on the primary side. */
+  localAddress: z.string(),
+  /** Address on the secondary side. */
+  remoteAddress: z.string(),
+});
+export type SyncLink = z.infer<typeof SyncLinkSchema>;
+
+/** The third party that breaks ties when the two servers lose sight of each other. */
+export const WitnessSchema = z.object({
+  kind: z.enum(['host', 'file-share']),
+  /** Host name/address, or UNC path for a file share. */
+  address: z.string().min(1, 'Enter the witness’s address or share path.'),
+});
+export type Witness = z.infer<typeof WitnessSchema>;
+
+export const PairConfigSchema = z.object({
+  /** Name shown in status and exported in the bundle. */
+  name: z
+    .string()
+    .trim()
+    .min(1, 'Give the pair a name, for example PAIR-01.')
+    .max(40, 'Keep the pair name to 40 characters.')
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'Use letters, digits, dot, dash or underscore, starting with a letter or digit.'),
+  level: ProtectionLevelSchema,
+  /** Session of the server that starts as primary. */
+  primary: z.string().min(1),
+  /** Session of the server that joins as secondary. */
+  secondary: z.string().min(1),
+  links: z.array(SyncLinkSchema).min(1, 'At least one sync link is needed.'),
+  /** Null only when the admin explicitly accepts running without a witness. */
+  witness: WitnessSchema.nullable(),
+  /** Names of VMs to protect. */
+  vms: z.array(z.string()),
+});
+export type PairConfig = z.infer<typeof PairConfigSchema>;
+
+export const ProposePairRequestSchema = z.object({
+  primary: z.string().min(1),
+  secondary: z.string().min(1),
+});
+export type ProposePairRequest = z.infer<typeof ProposePairRequestSchema>;
+
+/** A proposal: sensible defaults plus what the admin can choose from. */
+export const PairProposalSchema = z.object({
+  config: PairConfigSchema,
+  /** Adapters available for links on each side. */
+  nics: z.tuple([z.array(NicSchema), z.array(NicSchema)]),
+  /** VMs found on the primary. */
+  vms: z.array(VmSchema),
+});
+export type PairProposal = z.infer<typeof PairProposalSchema>;
+
+export const PairStateSchema = z.enum([
+  'pairing',
+  'mirroring',
+  'syncing',
+  'protected',
+  'degraded',
+  'failed-over',
+  'broken',
+]);
+export type PairState = z.infer<typeof PairStateSchema>;
+
+export const LinkStatusSchema = z.object({
+  local: z.string(),
+  remote: z.string(),
+  up: z.boolean(),
+  rttMs: z.number(),
+  mbps: z.number(),
+});
+
+/** `twinlockctl status --json`, as the agent reports it. */
+export const AgentStatusSchema = z.object({
+  nodeId: z.string(),
+  role: z.enum(['primary', 'secondary', 'none']),
+  pair: z
+    .object({
+      name: z.string(),
+      peer: z.string(),
+      state: PairStateSchema,
+      progress: z.number(),
+      links: z.array(LinkStatusSchema),
+      witness: z.object({ address: z.string(), reachable: z.boolean() }).nullable(),
+      level: ProtectionLevelSchema,
+    })
+    .nullable(),
+  vms: z.array(z.object({ name: z.string(), state: z.string(), protected: z.boolean() })),
+});
+export type AgentStatus = z.infer<typeof AgentStatusSchema>;
+
+export const ApplyOutcomeSchema = z.object({
+  pairId: z.string(),
+  state: PairStateSchema,
+  /** Milliseconds from the start of the apply to `protected`. */
+  elapsedMs: z.number(),
+  status: z.tuple([AgentStatusSchema, AgentStatusSchema]),
+});
+export type ApplyOutcome = z.infer<typeof ApplyOutcomeSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Bundle
+
+/** The replayable, signed configuration of a pair. Never holds a secret. */
+export const BundleSchema = z.object({
+  format: z.literal('twinlock-bundle/1'),
+  createdAt: z.string(),
+  pair: z.object({
+    name: z.string(),
+    level: ProtectionLevelSchema,
+    links: z.array(SyncLinkSchema),
+    witness: WitnessSchema.nullable(),
+    vms: z.array(z.string()),
+  }),
+  hosts: z.tuple([
+    z.object({ role: z.literal('primary'), address: z.string(), port: z.number(), fingerprint: z.string(), computerName: z.string() }),
+    z.object({ role: z.literal('secondary'), address: z.string(), port: z.number(), fingerprint: z.string(), computerName: z.string() }),
+  ]),
+  agent: z.object({ version: z.string(), sha256: z.string() }),
+  signature: z.object({
+    algorithm: z.literal('ed25519'),
+    /** Base64 SPKI DER of the signing key. */
+    publicKey: z.string(),
+    /** Base64 signature over the canonical JSON of every other field. */
+    value: z.string(),
+  }),
+});
+export type Bundle = z.infer<typeof BundleSchema>;
+
+export const ExportBundleRequestSchema = z.object({
+  config: PairConfigSchema,
+  /** Where to write; the data folder's bundles/ when absent. */
+  path: z.string().optional(),
+});
+export type ExportBundleRequest = z.input<typeof ExportBundleRequestSchema>;
+
+export const ExportBundleResultSchema = z.object({
+  path: z.string(),
+  bundle: BundleSchema,
+});
+export type ExportBundleResult = z.infer<typeof ExportBundleResultSchema>;

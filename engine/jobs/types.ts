@@ -1,0 +1,19 @@
+/** How engine modules report progress from inside a job. Implemented in job-runner.ts. */
+import type { HostProgress, JobKind, JobSnapshotOf } from '../api/jobs';
+
+export interface JobContext<K extends JobKind> {
+  readonly jobId: string;
+  /** Aborted when the job is cancelled. */
+  readonly signal: AbortSignal;
+  /** Overall progress: 0..100 and one line for the admin. */
+  progress(percent: number, message: string): void;
+  /** Per-host progress, merged into the host's entry (created on first call). */
+  host(sessionId: string, patch: Partial<HostProgress> & { label?: string }): void;
+  /** Replaces the partial result visible while running (scan results stream this way). */
+  partial(result: JobSnapshotOf<K>['result']): void;
+}
+
+/** The work of a job: resolves to its result, throws TwinlockError on failure. */
+export type JobWork<K extends JobKind> = (
+  ctx: JobContext<K>,
+) => Promise<NonNullable<JobSnapshotOf<K>['result']>>;

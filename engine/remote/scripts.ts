@@ -1,0 +1,47 @@
+/**
+ * The catalogue of remote operations. Each is a file `resources/scripts/<name>.ps1` whose body is
+ * a script block taking one argument, `$P`: the parameters object, decoded by the bootstrap from
+ * base64 JSON. The script returns one object; the bootstrap wraps it as
+ * `{"ok":true,"data":…}` (or `{"ok":false,"error":{message,category,id}}`, exit 1) and prints it
+ * as JSON. User input therefore only ever travels as data, never as code.
+ */
+
+/** Parameters each script accepts (the JSON object the script sees as `$P`). */
+export interface ScriptParams {
+  /** Computer name, domain, OS caption and build, whether the account is an elevated admin. */
+  'get-identity': Record<string, never>;
+  /** The full hardware/software inventory (PowerShell 5.1 shapes; see engine/inventory). */
+  'get-inventory': Record<string, never>;
+  /** Get-FileHash and Get-AuthenticodeSignature of an uploaded package. */
+  'test-agent-package': { path: string };
+  /** Runs msiexec /i silently with a verbose log; returns the exit code and the log's tail. */
+  'install-agent': { path: string; logPath: string; arguments: string[] };
+  /** Runs msiexec /x {productCode} silently; returns the exit code. */
+  'uninstall-agent': { productCode: string; logPath: string };
+  /** Installed product version, service state, firewall rules, `twinlockctl version`. */
+  'get-agent-state': { productName: string; service: string; ctlPath: string; firewallGroup: string };
+  /** Runs `twinlockctl <arguments>` and returns its exit code and parsed JSON output. */
+  'invoke-twinlockctl': { ctlPath: string; arguments: string[] };
+}
+
+export type ScriptName = keyof ScriptParams;
+
+export const SCRIPT_NAMES: readonly ScriptName[] = [
+  'get-identity',
+  'get-inventory',
+  'test-agent-package',
+  'install-agent',
+  'uninstall-agent',
+  'get-agent-state',
+  'invoke-twinlockctl',
+];
+
+/** Where things live on the server. Windows paths, and their SFTP form. */
+export const REMOTE_PATHS = {
+  packagesDir: 'C:\\ProgramData\\Twinlock\\packages',
+  packagesSftpDir: '/C:/ProgramData/Twinlock/packages',
+  logsDir: 'C:\\ProgramData\\Twinlock\\logs',
+  logsSftpDir: '/C:/ProgramData/Twinlock/logs',
+  ctlPath: 'C:\\Program Files\\Twinlock\\Agent\\twinlockctl.exe',
+  firewallGroup: 'Twinlock Agent',
+} as const;
