@@ -1,0 +1,27 @@
+/** Host-key fingerprints exactly as OpenSSH prints them (`ssh-keygen -lf`, the first-connect prompt). */
+import { createHash } from 'node:crypto';
+
+/** `SHA256:` + unpadded base64 of the SHA-256 of the raw host key blob. */
+export function fingerprintOf(keyBlob: Uint8Array): string {
+  return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
+}
+
+/** The key type named inside an SSH public key blob (its first string), e.g. `ssh-ed25519`. */
+export function keyTypeOf(keyBlob: Uint8Array): string {
+  if (keyBlob.length < 4) return 'unknown';
+  const view = new DataView(keyBlob.buffer, keyBlob.byteOffset, keyBlob.byteLength);
+  const len = view.getUint32(0);
+  if (len === 0 || len > 64 || 4 + len > keyBlob.length) return 'unknown';
+  const name = Buffer.from(keyBlob.subarray(4, 4 + len)).toString('latin1');
+  return /^[\x21-\x7e]+$/.test(name) ? name : 'unknown';
+}
+
+/**
+ * The key under which a host's key is pinned: `address:port`, with the address lower-cased
+ * (DNS names are case-insensitive) and IPv6 literals bracketed so the port stays unambiguous.
+ */
+export function hostIdOf(address: string, port: number): string {
+  let a = address.trim().toLowerCase();
+  if (a.startsWith('[') && a.endsWith(']')) a = a.slice(1, -1);
+  return a.includes(':') ? `[${a}]:${port}` : `${a}:${port}`;
+}
