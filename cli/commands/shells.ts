@@ -1,0 +1,110 @@
+/** Verbs that run something in the foreground: the lab and the browser shell. */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { createEngine } from '../../engine/api/engine';
+import { TwinlockError, toErrorData } from '../../engine/api/errors';
+import { startLab } from '../../lab/index';
+import type { Lab } from '../../lab/index';
+import { startServer } from '../../server/http-server';
+import { createOutput, table } from '../output';
+
+const rendererDir = fileURLToPath(new URL('../../dist/renderer', import.meta.url));
+
+function untilInterrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+function labOptions(options: { hosts?: string; profile?: string; profileFile?: string }) {
+  const hosts = options.hosts === undefined ? 2 : Number(options.hosts);
+  if (!Number.isInteger(hosts) || hosts < 1 || hosts > 16) {
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: `--hosts must be a whole number from 1 to 16 (got “${options.hosts}”).`,
+      hint: 'For example --hosts 2.',
+    });
+  }
+  return {
+    hosts,
+    ...(options.profile ? { profile: options.profile } : {}),
+    ...(options.profileFile ? { profileFile: options.profileFile } : {}),
+  };
+}
+
+export function registerShellVerbs(program: Command): void {
+  const lab = program.command('lab').description('the built-in lab: simulated Windows servers on this machine');
+  lab
+    .command('start')
+    .description('run lab servers in the foreground until interrupted')
+    .option('--hosts <n>', 'how many servers', '2')
+    .option('--profile <name>', 'a profile from lab/profiles (default matched-pair)')
+    .option('--profile-file <file>', 'a profile JSON file')
+    .option('--json', 'print the hosts as one JSON line first')
+    .action(async (options: { hosts?: string; profile?: string; profileFile?: string; json?: boolean }) => {
+      const out = createOutput(options.json === true);
+      let running: Lab | undefined;
+      try {
+        running = await startLab(labOptions(options));
+        const hosts = running.hosts.map(({ name, address, port, username, password, fingerprint }) => ({
+          name,
+          address,
+          port,
+          username,
+          password,
+          fingerprint,
+        }));
+        out.result({ hosts }, () =>
+          [
+            table(
+              ['Server', 'Address', 'User', 'Password', 'Host key'],
+              hosts.map((h) => [h.name, `${h.address}:${h.port}`, h.username, h.password, h.fingerprint]),
+            ),
+            '',
+            'The lab runs until you press Ctrl+C.',
+          ].join('\n'),
+        );
+        await untilInterrupted();
+      } catch (err) {
+        out.error(toErrorData(err, 'starting the lab'));
+        process.exitCode = 1;
+      } finally {
+        await running?.close();
+      }
+    });
+
+  program
+    .command('serve')
+    .description('serve the wizard to a browser on 127.0.0.1')
+    .option('--port <port>', 'port to listen on (default: any free port)', '0')
+    .option('--lab', 'start the lab and offer its servers in the wizard')
+    .action(async (options: { port: string; lab?: boolean }) => {
+      const out = createOutput(false);
+      let running: Lab | undefined;
+      try {
+        if (!existsSync(rendererDir)) {
+          throw new TwinlockError({
+            code: 'not-found',
+            message: 'The wizard has not been built yet.',
+            hint: 'Run npm run build (npm start does it for you).',
+          });
+        }
+        running = options.lab ? await startLab({}) : undefined;
+        const engine = createEngine(running ? { lab: { hosts: running.hosts } } : {});
+        const server = await startServer({ engine, port: Number(options.port), staticDir: rendererDir });
+        process.stdout.write(`Twinlock is ready. Open this address in your browser:\n\n  ${server.url}\n\n`);
+        if (running) process.stdout.write(`The lab is running ${running.hosts.length} simulated servers.\n`);
+        process.stdout.write('Press Ctrl+C to stop.\n');
+        await untilInterrupted();
+        await server.close();
+        await engine.close();
+      } catch (err) {
+        out.error(toErrorData(err, 'starting the wizard'));
+        process.exitCode = 1;
+      } finally {
+        await running?.close();
+      }
+    });
+}

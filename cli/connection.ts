@@ -1,0 +1,94 @@
+/**
+ * The connection options every verb that reaches a host shares, and turning them into sessions.
+ * Passwords come from TWINLOCK_PASSWORD or --password-stdin, never from a flag (flags end up in
+ * shell history and process lists).
+ */
+import type { Command } from 'commander';
+import type { HostSession, TwinlockApi } from '../engine/api';
+import { TwinlockError } from '../engine/api/errors';
+import { parseHostArg } from './host-arg';
+
+export interface ConnectionOptions {
+  user?: string;
+  trustNew?: boolean;
+  fingerprint?: string[];
+  timeout?: string;
+  passwordStdin?: boolean;
+}
+
+export function addConnectionOptions(command: Command): Command {
+  return command
+    .option('--user <name>', 'administrator account on the servers (default: Administrator)')
+    .option('--trust-new', 'pin the host key of a server seen for the first time')
+    .option(
+      '--fingerprint <SHA256:...>',
+      'accept this host-key fingerprint for a new server (repeat for each server)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option('--timeout <ms>', 'connect timeout in milliseconds', '15000')
+    .option('--password-stdin', 'read the password from the first line of standard input');
+}
+
+async function readPassword(options: ConnectionOptions): Promise<string> {
+  if (options.passwordStdin) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    const line = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+    if (line) return line;
+  }
+  const fromEnv = process.env.TWINLOCK_PASSWORD;
+  if (fromEnv) return fromEnv;
+  throw new TwinlockError({
+    code: 'invalid-input',
+    message: 'No password was given for the servers.',
+    hint: 'Set TWINLOCK_PASSWORD in the environment, or pipe it in with --password-stdin.',
+  });
+}
+
+/** Connects to each host with the shared options; the password is read once. */
+export async function connectAll(
+  api: TwinlockApi,
+  hosts: string[],
+  options: ConnectionOptions,
+): Promise<HostSession[]> {
+  const password = await readPassword(options);
+  const timeoutMs = Number(options.timeout ?? 15000);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 500) {
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: `--timeout must be a whole number of milliseconds, at least 500 (got “${options.timeout}”).`,
+      hint: 'For example --timeout 15000.',
+    });
+  }
+  const targets = hosts.map((h) => parseHostArg(h));
+  return Promise.all(
+    targets.map(async (target) => {
+      const base = {
+        ...target,
+        username: options.user ?? 'Administrator',
+        password,
+        timeoutMs,
+      };
+      try {
+        return await api.connect(base);
+      } catch (err) {
+        const detail = (err as TwinlockError).detail;
+        const presented = typeof detail?.fingerprint === 'string' ? detail.fingerprint : undefined;
+        if ((err as TwinlockError).code === 'unknown-host-key' && presented) {
+          if (options.trustNew || options.fingerprint?.includes(presented)) {
+            return api.connect({ ...base, acceptFingerprint: presented });
+          }
+          throw new TwinlockError({
+            code: 'unknown-host-key',
+            message: `${target.address}:${target.port} has never been seen before; its host key is ${presented}.`,
+            hint: 'Compare it with the server’s own (Get-ChildItem C:\\ProgramData\\ssh\\ssh_host_*_key.pub | ForEach-Object { ssh-keygen -lf $_ }), then run again with --fingerprint ' +
+              presented +
+              ' or --trust-new.',
+            detail: { fingerprint: presented, host: `${target.address}:${target.port}` },
+          });
+        }
+        throw err;
+      }
+    }),
+  );
+}

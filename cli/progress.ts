@@ -1,0 +1,59 @@
+/**
+ * Follows a job: progress bars on a terminal (one per host, or one for the job), NDJSON progress
+ * events with --json, nothing on a pipe without --json. Resolves with the final snapshot.
+ */
+import { MultiBar, Presets } from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
+import type { JobRef, JobSnapshot, TwinlockEngine } from '../engine/api';
+import { TwinlockError } from '../engine/api/errors';
+import type { Output } from './output';
+
+export async function followJob(engine: TwinlockEngine, ref: JobRef, out: Output): Promise<JobSnapshot> {
+  const tty = !out.json && process.stderr.isTTY === true;
+  const multibar = tty
+    ? new MultiBar(
+        { format: ' {label} |{bar}| {percentage}% {message}', hideCursor: true, clearOnComplete: false },
+        Presets.shades_classic,
+      )
+    : null;
+  const bars = new Map<string, SingleBar>();
+
+  const draw = (job: JobSnapshot): void => {
+    out.event({ event: 'progress', jobId: job.id, kind: job.kind, state: job.state, percent: job.percent, message: job.message, hosts: job.hosts });
+    if (!multibar) return;
+    const entries = Object.entries(job.hosts);
+    const rows = entries.length > 0 ? entries.map(([id, h]) => [id, h.label, h.percent, h.message] as const) : [['job', job.kind, job.percent, job.message] as const];
+    for (const [id, label, percent, message] of rows) {
+      let bar = bars.get(id);
+      if (!bar) {
+        bar = multibar.create(100, 0, { label: label.padEnd(16), message: '' });
+        bars.set(id, bar);
+      }
+      bar.update(Math.round(percent), { label: label.padEnd(16), message });
+    }
+  };
+
+  const unsubscribe = engine.subscribe((event) => {
+    if (event.type === 'job' && event.job.id === ref.jobId) draw(event.job);
+  });
+  try {
+    const final = await engine.api.waitJob({ jobId: ref.jobId });
+    draw(final);
+    return final;
+  } finally {
+    unsubscribe();
+    multibar?.stop();
+  }
+}
+
+/** Throws the job's error when it did not finish. */
+export function requireDone(job: JobSnapshot): void {
+  if (job.state === 'done') return;
+  const error = job.error ?? { code: 'cancelled', message: 'The operation was cancelled.' };
+  throw new TwinlockError({
+    code: error.code as TwinlockError['code'],
+    message: error.message,
+    ...(error.hint ? { hint: error.hint } : {}),
+    ...(error.detail ? { detail: error.detail } : {}),
+  });
+}

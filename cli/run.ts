@@ -1,0 +1,28 @@
+/** Runs one verb: builds the engine, maps errors to exit codes, always closes the engine. */
+import { createEngine } from '../engine/api/engine';
+import type { TwinlockEngine } from '../engine/api';
+import { toErrorData } from '../engine/api/errors';
+import { createOutput } from './output';
+import type { Output } from './output';
+
+/** Exit codes: 0 done (or ready), 1 an error, 2 a blocker found by verification. */
+export const EXIT = { ok: 0, error: 1, blocker: 2 } as const;
+
+export async function runVerb(
+  json: boolean | undefined,
+  doing: string,
+  body: (out: Output, engine: TwinlockEngine) => Promise<number>,
+): Promise<void> {
+  const out = createOutput(json === true);
+  const engine = createEngine({});
+  let code: number = EXIT.error;
+  try {
+    code = await body(out, engine);
+  } catch (err) {
+    out.error(toErrorData(err, doing));
+    code = EXIT.error;
+  } finally {
+    await engine.close();
+  }
+  process.exitCode = code;
+}
