@@ -1,0 +1,62 @@
+/**
+ * Calls `twinlockctl` on a server through the `invoke-twinlockctl` script. Arguments travel as an
+ * array inside the script's parameters, so nothing the admin typed is ever parsed as PowerShell.
+ */
+import { z } from 'zod';
+import { TwinlockError } from '../api/errors';
+import type { RemoteHost, RunOptions } from '../remote/types';
+import { REMOTE_PATHS } from '../remote/scripts';
+import { parseScriptResult } from './script-results';
+
+/** `invoke-twinlockctl`: the exit code, the parsed JSON output (or null) and the raw text. */
+export const CtlRunSchema = z.object({
+  exitCode: z.number().int(),
+  output: z.unknown().nullish(),
+  text: z.string().nullish(),
+});
+
+/** How the agent reports a failure. */
+export const CtlErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+/**
+ * Runs `twinlockctl <args>` and validates its JSON answer with `schema`.
+ * An agent error (`{"error":{…}}` or a non-zero exit) becomes `script-failed` with the agent's message.
+ */
+export async function runCtl<S extends z.ZodType>(
+  host: RemoteHost,
+  args: string[],
+  schema: S,
+  options: RunOptions = {},
+): Promise<z.output<S>> {
+  const verb = args.filter((a) => !a.startsWith('--')).slice(0, 2).join(' ');
+  const raw = await host.runScript('invoke-twinlockctl', { ctlPath: REMOTE_PATHS.ctlPath, arguments: args }, options);
+  const run = parseScriptResult('invoke-twinlockctl', CtlRunSchema, raw, host.label);
+  const agentError = CtlErrorSchema.safeParse(run.output);
+  if (agentError.success) {
+    throw new TwinlockError({
+      code: 'script-failed',
+      message: `The Twinlock agent on ${host.label} refused “${verb}”: ${agentError.data.error.message}`,
+      hint: 'Fix what the agent reports, then try again.',
+      detail: { host: host.label, verb, agentCode: agentError.data.error.code },
+    });
+  }
+  if (run.exitCode !== 0) {
+    throw new TwinlockError({
+      code: 'script-failed',
+      message: `The Twinlock agent on ${host.label} failed “${verb}” with exit code ${run.exitCode}.`,
+      hint: 'Check that the agent service is running on that server (Install step), then try again.',
+      detail: { host: host.label, verb, exitCode: run.exitCode, text: (run.text ?? '').slice(-2000) },
+    });
+  }
+  const parsed = schema.safeParse(run.output);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new TwinlockError({
+      code: 'script-failed',
+      message: `The Twinlock agent on ${host.label} answered “${verb}” with data Twinlock does not understand (${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}).`,
+      hint: 'The agent may be a version Twinlock does not support; install the agent package shipped with Twinlock.',
+      detail: { host: host.label, verb },
+    });
+  }
+  return parsed.data;
+}
