@@ -1,0 +1,199 @@
+/**
+ * The desktop shell's lifecycle: one instance, one window, the engine created at start and closed
+ * at quit, the lab only on request, and every permission or navigation refused.
+ */
+import path from 'node:path';
+import { app, BrowserWindow, dialog, Menu, protocol, session } from 'electron';
+import type { WebContents } from 'electron';
+import type { PairConfig, TwinlockEngine } from '../engine/api';
+import { toErrorData } from '../engine/api';
+import { APP_SCHEME, DESKTOP_CSP, serveAppRequest } from './app-page';
+import { bindIpc } from './ipc';
+import type { IpcBinding } from './ipc';
+import { menuTemplate } from './menu';
+import { createMainWindow, lockDownContents } from './window';
+
+/** What the engine factory receives. */
+export interface EngineOptions {
+  /** The user's data folder: settings, known hosts, journal, bundles. */
+  dataDir: string;
+  /** The folder holding scripts/ and agent/. */
+  resourcesDir: string;
+  /** A running lab, when the admin asked for one. */
+  lab?: unknown;
+}
+
+/** A running lab as the shell sees it: what to hand the engine, and something to stop at quit. */
+export interface LabHandle {
+  /** Passed to the engine factory as `lab` (the lab's hosts, so Discover can offer them). */
+  forEngine: unknown;
+  close(): Promise<void>;
+}
+
+/** Everything the shell needs from outside Electron, injected so it can be tested at its seams. */
+export interface DesktopDeps {
+  createEngine(options: EngineOptions): TwinlockEngine;
+  /** Starts the lab (imported lazily: it is only loaded when asked for). */
+  startLab?: () => Promise<LabHandle>;
+  /** Command-line arguments (`--lab`). */
+  argv?: string[];
+  /** Environment (`TWINLOCK_LAB=1`, `TWINLOCK_DEV=1`). */
+  env?: NodeJS.ProcessEnv;
+  /** Folder of the bundled main and preload (dist-electron/). */
+  bundleDir: string;
+}
+
+/** True when the admin asked for the simulated servers. */
+export function wantsLab(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
+  return argv.includes('--lab') || env.TWINLOCK_LAB === '1';
+}
+
+/**
+ * Registers the app scheme; Electron requires this before the `ready` event, so it runs when
+ * the main module loads.
+ */
+export function registerAppScheme(): void {
+  protocol.registerSchemesAsPrivileged([
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  ]);
+}
+
+/** Refuses every permission (camera, notifications, geolocation, …): the wizard needs none. */
+export function denyPermissions(ses: Electron.Session): void {
+  ses.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  ses.setPermissionCheckHandler(() => false);
+  ses.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [DESKTOP_CSP] } });
+  });
+}
+
+/** Starts the desktop app; resolves once the window is open. */
+export async function startDesktopApp(deps: DesktopDeps): Promise<void> {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  const argv = deps.argv ?? process.argv;
+  const env = deps.env ?? process.env;
+  const dev = !app.isPackaged || env.TWINLOCK_DEV === '1';
+  // dist-electron/ sits at the app's root both in the source tree and inside the packaged archive;
+  // `electron dist-electron/main.js` would otherwise report dist-electron/ itself as the app path.
+  const appRoot = path.resolve(deps.bundleDir, '..');
+  const resourcesDir = app.isPackaged ? path.join(process.resourcesPath, 'resources') : path.join(appRoot, 'resources');
+  const rendererDir = path.join(appRoot, 'dist', 'renderer');
+
+  let win: BrowserWindow | null = null;
+  let binding: IpcBinding | null = null;
+  let engine: TwinlockEngine | null = null;
+  let lab: LabHandle | null = null;
+
+  app.on('second-instance', () => {
+    if (win === null) return;
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  });
+  app.on('web-contents-created', (_event, contents) => lockDownContents(contents));
+  app.on('window-all-closed', () => {
+    // macOS apps stay alive without windows until the admin quits them.
+    if (process.platform !== 'darwin') app.quit();
+  });
+
+  let shutDown = false;
+  app.on('before-quit', (event) => {
+    if (shutDown) return;
+    event.preventDefault();
+    shutDown = true;
+    void (async () => {
+      binding?.dispose();
+      await engine?.close().catch(() => undefined);
+      await lab?.close().catch(() => undefined);
+      app.quit();
+    })();
+  });
+
+  await app.whenReady();
+  denyPermissions(session.defaultSession);
+  protocol.handle(APP_SCHEME, (request) => serveAppRequest(rendererDir, request.url));
+
+  if (wantsLab(argv, env) && deps.startLab !== undefined) lab = await deps.startLab();
+  const engineOptions: EngineOptions = { dataDir: app.getPath('userData'), resourcesDir };
+  if (lab !== null) engineOptions.lab = lab.forEngine;
+  engine = deps.createEngine(engineOptions);
+  const running = engine;
+
+  const openWindow = (): BrowserWindow => {
+    win = createMainWindow({ preloadPath: path.join(deps.bundleDir, 'preload.cjs') });
+    win.on('closed', () => {
+      win = null;
+    });
+    return win;
+  };
+
+  binding = bindIpc({
+    engine: running,
+    targets: () => BrowserWindow.getAllWindows().map((w): WebContents => w.webContents),
+    shell: { saveBundleAs: (config) => saveBundleAs(running, config, win) },
+  });
+  const bound = binding;
+
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(
+      menuTemplate(
+        {
+          exportBundle: () => void exportFromMenu(running, bound.lastPairConfig(), win),
+          about: () => void showAbout(win),
+        },
+        { dev, platform: process.platform },
+      ),
+    ),
+  );
+
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) openWindow();
+  });
+  openWindow();
+}
+
+/** Asks where to save the bundle, then writes it; null when the admin cancels. */
+async function saveBundleAs(engine: TwinlockEngine, config: PairConfig, win: BrowserWindow | null): Promise<unknown> {
+  const options: Electron.SaveDialogOptions = {
+    title: 'Export the pair’s configuration bundle',
+    defaultPath: `${config.name}.twinlock.json`,
+    filters: [{ name: 'Twinlock bundle', extensions: ['json'] }],
+  };
+  const choice = win === null ? await dialog.showSaveDialog(options) : await dialog.showSaveDialog(win, options);
+  if (choice.canceled || choice.filePath === undefined || choice.filePath === '') return null;
+  return engine.api.exportBundle({ config, path: choice.filePath });
+}
+
+async function exportFromMenu(engine: TwinlockEngine, config: PairConfig | null, win: BrowserWindow | null): Promise<void> {
+  if (config === null) {
+    await message(win, {
+      type: 'info',
+      message: 'There is no pair to export yet.',
+      detail: 'Walk the wizard up to Pair; the bundle holds the pair’s configuration.',
+    });
+    return;
+  }
+  try {
+    const result = (await saveBundleAs(engine, config, win)) as { path: string } | null;
+    if (result !== null) {
+      await message(win, { type: 'info', message: 'Bundle exported.', detail: result.path });
+    }
+  } catch (err) {
+    const data = toErrorData(err, 'the bundle export');
+    dialog.showErrorBox(data.message, data.hint ?? '');
+  }
+}
+
+async function showAbout(win: BrowserWindow | null): Promise<void> {
+  await message(win, {
+    type: 'info',
+    message: `Twinlock ${app.getVersion()}`,
+    detail: 'Makes two Windows servers fault tolerant: discover, verify, install, pair, prove.',
+  });
+}
+
+function message(win: BrowserWindow | null, options: Electron.MessageBoxOptions): Promise<unknown> {
+  return win === null ? dialog.showMessageBox(options) : dialog.showMessageBox(win, options);
+}

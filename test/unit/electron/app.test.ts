@@ -1,0 +1,107 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { TwinlockApi, TwinlockEngine } from '../../../engine/api';
+
+vi.mock('electron', async () => (await import('./fake-electron')).electron);
+
+const { electron, FakeBrowserWindow } = await import('./fake-electron');
+const { startDesktopApp, wantsLab, denyPermissions } = await import('../../../electron/app');
+const { menuTemplate } = await import('../../../electron/menu');
+
+function fakeEngine(): TwinlockEngine & { close: ReturnType<typeof vi.fn> } {
+  return { api: {} as TwinlockApi, subscribe: () => () => undefined, close: vi.fn(async () => undefined) };
+}
+
+describe('desktop lifecycle', () => {
+  beforeEach(() => {
+    electron.app.removeAllListeners();
+    FakeBrowserWindow.instances.length = 0;
+    vi.clearAllMocks();
+  });
+
+  it('creates the engine in the user’s data folder and opens one window', async () => {
+    const engine = fakeEngine();
+    const createEngine = vi.fn(() => engine);
+    const startLab = vi.fn();
+    await startDesktopApp({ createEngine, startLab, argv: [], env: {}, bundleDir: '/opt/twinlock/dist-electron' });
+    expect(createEngine).toHaveBeenCalledWith({
+      dataDir: '/home/admin/.config/Twinlock',
+      resourcesDir: '/opt/twinlock/resources',
+    });
+    expect(startLab).not.toHaveBeenCalled();
+    expect(FakeBrowserWindow.instances).toHaveLength(1);
+    expect(FakeBrowserWindow.instances[0]?.options.webPreferences).toMatchObject({
+      preload: '/opt/twinlock/dist-electron/preload.cjs',
+    });
+    expect(electron.protocol.handle).toHaveBeenCalledWith('app', expect.any(Function));
+  });
+
+  it('starts the lab only when asked, and hands it to the engine', async () => {
+    const lab = { forEngine: { hosts: ['a', 'b'] }, close: vi.fn(async () => undefined) };
+    const createEngine = vi.fn(() => fakeEngine());
+    await startDesktopApp({ createEngine, startLab: async () => lab, argv: ['--lab'], env: {}, bundleDir: '/b' });
+    expect(createEngine).toHaveBeenCalledWith(expect.objectContaining({ lab: { hosts: ['a', 'b'] } }));
+    expect(wantsLab([], { TWINLOCK_LAB: '1' })).toBe(true);
+    expect(wantsLab([], {})).toBe(false);
+  });
+
+  it('closes the engine and the lab before quitting', async () => {
+    const engine = fakeEngine();
+    const lab = { forEngine: {}, close: vi.fn(async () => undefined) };
+    await startDesktopApp({ createEngine: () => engine, startLab: async () => lab, argv: ['--lab'], env: {}, bundleDir: '/b' });
+    const event = { preventDefault: vi.fn() };
+    electron.app.emit('before-quit', event);
+    expect(event.preventDefault).toHaveBeenCalled();
+    await vi.waitFor(() => expect(electron.app.quit).toHaveBeenCalled());
+    expect(engine.close).toHaveBeenCalled();
+    expect(lab.close).toHaveBeenCalled();
+  });
+
+  it('quits when the last window closes (except on macOS)', async () => {
+    await startDesktopApp({ createEngine: () => fakeEngine(), argv: [], env: {}, bundleDir: '/b' });
+    electron.app.emit('window-all-closed');
+    expect(electron.app.quit).toHaveBeenCalledTimes(process.platform === 'darwin' ? 0 : 1);
+  });
+
+  it('gives way to an instance already running', async () => {
+    electron.app.requestSingleInstanceLock.mockReturnValueOnce(false);
+    const createEngine = vi.fn(() => fakeEngine());
+    await startDesktopApp({ createEngine, argv: [], env: {}, bundleDir: '/b' });
+    expect(electron.app.quit).toHaveBeenCalled();
+    expect(createEngine).not.toHaveBeenCalled();
+  });
+
+  it('denies every permission and sets the CSP on responses', () => {
+    const ses = electron.session.defaultSession;
+    denyPermissions(ses as never);
+    const request = ses.setPermissionRequestHandler.mock.calls[0]?.[0] as (...a: unknown[]) => void;
+    const callback = vi.fn();
+    request({}, 'media', callback, {});
+    expect(callback).toHaveBeenCalledWith(false);
+    const check = ses.setPermissionCheckHandler.mock.calls[0]?.[0] as (...a: unknown[]) => boolean;
+    expect(check({}, 'notifications', 'app://twinlock', {})).toBe(false);
+    const onHeaders = ses.webRequest.onHeadersReceived.mock.calls[0]?.[0] as (...a: unknown[]) => void;
+    const done = vi.fn();
+    onHeaders({ responseHeaders: { 'X-A': ['1'] } }, done);
+    const headers = done.mock.calls[0]?.[0].responseHeaders as Record<string, string[]>;
+    expect(headers['Content-Security-Policy']?.[0]).toMatch(/default-src 'self'.*object-src 'none'.*frame-ancestors 'none'/);
+  });
+});
+
+describe('application menu', () => {
+  const actions = { exportBundle: vi.fn(), about: vi.fn() };
+  const labels = (template: Electron.MenuItemConstructorOptions[]): string[] =>
+    template.flatMap((m) => [
+      String(m.label ?? m.role),
+      ...((m.submenu as Electron.MenuItemConstructorOptions[]) ?? []).map((i) => `${String(m.label)}/${String(i.label ?? i.role ?? i.type)}`),
+    ]);
+
+  it('has File › Export bundle… and Quit, View › Reload, Help › About Twinlock', () => {
+    const all = labels(menuTemplate(actions, { dev: false, platform: 'win32' }));
+    expect(all).toEqual(expect.arrayContaining(['File/Export bundle…', 'File/Quit', 'View/Reload', 'Help/About Twinlock']));
+    expect(all).not.toContain('View/Toggle Developer Tools');
+  });
+
+  it('offers developer tools only in development', () => {
+    expect(labels(menuTemplate(actions, { dev: true, platform: 'linux' }))).toContain('View/Toggle Developer Tools');
+  });
+});

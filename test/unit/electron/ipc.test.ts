@@ -1,0 +1,138 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { TwinlockError } from '../../../engine/api';
+import type { ApiEvent, TwinlockApi, TwinlockEngine } from '../../../engine/api';
+
+vi.mock('electron', async () => (await import('./fake-electron')).electron);
+
+const { electron, FakeWebContents } = await import('./fake-electron');
+const { bindIpc, isTrustedSender } = await import('../../../electron/ipc');
+
+type Handler = (event: unknown, method: unknown, input: unknown) => Promise<unknown>;
+
+const config = {
+  name: 'PAIR-01',
+  level: 3,
+  primary: 's1',
+  secondary: 's2',
+  links: [{ localNic: 'SYNC1', remoteNic: 'SYNC1', localAddress: '169.254.10.1', remoteAddress: '169.254.10.2' }],
+  witness: null,
+  vms: [],
+};
+
+function fakeEngine() {
+  const listeners = new Set<(e: ApiEvent) => void>();
+  const api = {
+    sessions: vi.fn(async () => []),
+    connect: vi.fn(async () => {
+      throw new TwinlockError({
+        code: 'unknown-host-key',
+        message: 'This server’s key has never been seen.',
+        hint: 'Compare it with the server’s key.',
+        detail: { fingerprint: 'SHA256:abc' },
+      });
+    }),
+    apply: vi.fn(async () => ({ jobId: 'j1', kind: 'apply' })),
+    exportBundle: vi.fn(async () => ({ path: '/x.json' })),
+  };
+  const engine: TwinlockEngine = {
+    api: api as unknown as TwinlockApi,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close: async () => undefined,
+  };
+  return { engine, api, emit: (e: ApiEvent) => listeners.forEach((l) => l(e)), listeners };
+}
+
+const appFrame = { url: 'app://twinlock/index.html', parent: null };
+const from = (frame: unknown) => ({ senderFrame: frame });
+
+describe('IPC binding', () => {
+  let handler: Handler;
+  let fake: ReturnType<typeof fakeEngine>;
+  let target: InstanceType<typeof FakeWebContents>;
+  let saveBundleAs: ReturnType<typeof vi.fn<(config: unknown) => Promise<unknown>>>;
+  let binding: ReturnType<typeof bindIpc>;
+
+  beforeEach(() => {
+    electron.ipcMain.handlers.clear();
+    fake = fakeEngine();
+    target = new FakeWebContents();
+    saveBundleAs = vi.fn(async (_config: unknown): Promise<unknown> => ({ path: '/chosen.json' }));
+    binding = bindIpc({ engine: fake.engine, targets: () => [target as never], shell: { saveBundleAs } });
+    handler = electron.ipcMain.handlers.get('twinlock:call') as Handler;
+  });
+
+  it('binds one handler on twinlock:call', () => {
+    expect(handler).toBeTypeOf('function');
+  });
+
+  it('lets a call from the app’s page reach the engine', async () => {
+    expect(await handler(from(appFrame), 'sessions', {})).toEqual({ ok: true, result: [] });
+    expect(fake.api.sessions).toHaveBeenCalledWith({});
+  });
+
+  it('rejects a foreign sender before the engine sees anything', async () => {
+    for (const frame of [
+      { url: 'https://example.com/', parent: null },
+      { url: 'file:///C:/evil.html', parent: null },
+      { url: 'app://twinlock/index.html', parent: appFrame },
+      { url: 'app://other/index.html', parent: null },
+      null,
+    ]) {
+      const reply = (await handler(from(frame), 'sessions', {})) as { ok: boolean; error: { code: string } };
+      expect(reply.ok).toBe(false);
+      expect(reply.error.code).toBe('invalid-input');
+    }
+    expect(fake.api.sessions).not.toHaveBeenCalled();
+    expect(isTrustedSender(from(appFrame) as never)).toBe(true);
+  });
+
+  it('returns engine errors as data with code, hint and detail', async () => {
+    const reply = await handler(from(appFrame), 'connect', { address: 'a' });
+    expect(reply).toEqual({
+      ok: false,
+      error: {
+        code: 'unknown-host-key',
+        message: 'This server’s key has never been seen.',
+        hint: 'Compare it with the server’s key.',
+        detail: { fingerprint: 'SHA256:abc' },
+      },
+    });
+  });
+
+  it('refuses a method outside the contract', async () => {
+    for (const name of ['constructor', '__proto__', 'toString', 'rm', 42]) {
+      const reply = (await handler(from(appFrame), name, {})) as { ok: boolean; error: { code: string } };
+      expect(reply).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    }
+  });
+
+  it('forwards every engine event to the window', () => {
+    const event: ApiEvent = { type: 'log', level: 'info', message: 'hello', at: '2025-01-01T00:00:00Z' };
+    fake.emit(event);
+    expect(target.send).toHaveBeenCalledWith('twinlock:event', event);
+  });
+
+  it('offers Save as and remembers the last applied configuration', async () => {
+    expect(binding.lastPairConfig()).toBeNull();
+    await handler(from(appFrame), 'apply', config);
+    expect(binding.lastPairConfig()?.name).toBe('PAIR-01');
+    expect(await handler(from(appFrame), 'shell:saveBundleAs', { config })).toEqual({
+      ok: true,
+      result: { path: '/chosen.json' },
+    });
+    expect(saveBundleAs).toHaveBeenCalledWith(expect.objectContaining({ name: 'PAIR-01' }));
+    expect(await handler(from(appFrame), 'shell:saveBundleAs', { config: { name: '' } })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-input' },
+    });
+  });
+
+  it('stops handling and forwarding once disposed', () => {
+    binding.dispose();
+    expect(electron.ipcMain.handlers.has('twinlock:call')).toBe(false);
+    expect(fake.listeners.size).toBe(0);
+  });
+});
