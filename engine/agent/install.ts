@@ -300,11 +300,23 @@ export function healthProblems(state: AgentState, pkg: AgentPackage): string[] {
       problems.push(`the ${manifest.service} service starts ${state.service.startType}, not Automatic`);
     }
   }
-  const enabledRules = state.firewallRules.filter((r) => r.enabled === undefined || r.enabled === null || r.enabled === true || r.enabled === 'True' || r.enabled === 1);
-  if (enabledRules.length === 0) problems.push(`no enabled firewall rules in the “${REMOTE_PATHS.firewallGroup}” group`);
-  if (!state.ctl) problems.push('twinlockctl does not answer');
+  const enabled = state.firewallRules.filter((r) => r.enabled);
+  const opened = new Set(enabled.flatMap((r) => r.localPorts ?? []));
+  const wanted = [...manifest.ports.sync, manifest.ports.control].map(String);
+  if (enabled.length === 0) problems.push(`no enabled firewall rules in the “${REMOTE_PATHS.firewallGroup}” group`);
+  else {
+    const missing = wanted.filter((p) => !opened.has(p) && ![...opened].some((o) => portRangeHas(o, Number(p))));
+    if (missing.length > 0 && opened.size > 0) problems.push(`the firewall does not open port${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+  }
+  if (!state.ctl) problems.push(`twinlockctl does not answer${state.ctlError ? ` (${state.ctlError.slice(0, 200)})` : ''}`);
   else if (state.ctl.version !== manifest.version) problems.push(`twinlockctl reports version ${state.ctl.version} instead of ${manifest.version}`);
   return problems;
+}
+
+/** Windows firewall port filters may hold ranges such as `7440-7441`. */
+function portRangeHas(filter: string, port: number): boolean {
+  const m = /^(\d+)-(\d+)$/.exec(filter);
+  return m !== null && port >= Number(m[1]) && port <= Number(m[2]);
 }
 
 async function waitHealthy(t: InstallTarget, pkg: AgentPackage, opts: Required<InstallOptions>, signal: AbortSignal): Promise<void> {

@@ -18,17 +18,27 @@ const START_TYPE = ['Boot', 'System', 'Automatic', 'Manual', 'Disabled'];
 const enumText = (names: string[]) =>
   z.preprocess((v) => (typeof v === 'number' ? (names[v] ?? String(v)) : v), z.string());
 
-/** `test-agent-package`: the server's view of the uploaded package. */
-export const PackageCheckSchema = z.object({
-  exists: z.boolean(),
-  size: z.number().nullish(),
-  sha256: z.string().nullish(),
-  /** `Valid`, `NotSigned`, `HashMismatch`, `UnknownError`… (SignatureStatus, maybe as a number). */
-  signatureStatus: enumText(['Valid', 'UnknownError', 'NotSigned', 'HashMismatch', 'NotTrusted', 'NotSupportedFileFormat', 'Incompatible']).nullish(),
-  signerThumbprint: z.string().nullish(),
-  signerSubject: z.string().nullish(),
-});
-export type PackageCheck = z.infer<typeof PackageCheckSchema>;
+/** `test-agent-package`: the server's view of the uploaded package, flattened. */
+export const PackageCheckSchema = z
+  .object({
+    exists: z.boolean(),
+    size: z.number().nullish(),
+    sha256: z.string().nullish(),
+    /** `Valid`, `NotSigned`, `HashMismatch`, `UnknownError`… (SignatureStatus, maybe as a number). */
+    signatureStatus: enumText(['Valid', 'UnknownError', 'NotSigned', 'HashMismatch', 'NotTrusted', 'NotSupportedFileFormat', 'Incompatible']).nullish(),
+    statusMessage: z.string().nullish(),
+    signer: z.object({ subject: z.string().nullish(), thumbprint: z.string().nullish() }).nullish(),
+  })
+  .transform((c) => ({
+    exists: c.exists,
+    size: c.size ?? null,
+    sha256: c.sha256 ?? null,
+    signatureStatus: c.signatureStatus ?? null,
+    statusMessage: c.statusMessage ?? null,
+    signerThumbprint: c.signer?.thumbprint ?? null,
+    signerSubject: c.signer?.subject ?? null,
+  }));
+export type PackageCheck = z.output<typeof PackageCheckSchema>;
 
 /** `install-agent` / `uninstall-agent`: msiexec's exit code and the end of its log. */
 export const MsiRunSchema = z.object({
@@ -41,20 +51,22 @@ export type MsiRun = z.infer<typeof MsiRunSchema>;
 const FirewallRuleSchema = z.looseObject({
   name: z.string().nullish(),
   displayName: z.string().nullish(),
-  enabled: z.union([z.boolean(), z.string(), z.number()]).nullish(),
-  localPort: z.union([z.string(), z.number(), z.array(z.union([z.string(), z.number()]))]).nullish(),
+  enabled: z.preprocess((v) => v === true || v === 'True' || v === 1, z.boolean()),
+  localPorts: asArray(z.union([z.string(), z.number()]).transform(String)).optional(),
 });
 
 /** `get-agent-state`: what is installed and running. */
 export const AgentStateSchema = z.object({
-  /** Installed product, or null. */
+  /** Installed product (from the Uninstall registry keys), or null. */
   product: z
-    .looseObject({ name: z.string().nullish(), version: z.string(), productCode: z.string().nullish() })
+    .looseObject({ name: z.string().nullish(), version: z.string().nullish(), productCode: z.string().nullish() })
     .nullish(),
   service: z.looseObject({ status: enumText(SERVICE_STATUS), startType: enumText(START_TYPE) }).nullish(),
   firewallRules: asArray(FirewallRuleSchema),
   /** `twinlockctl version --json`, or null when it does not answer. */
   ctl: z.looseObject({ version: z.string() }).nullish(),
+  /** What twinlockctl printed when it failed. */
+  ctlError: z.string().nullish(),
 });
 export type AgentState = z.infer<typeof AgentStateSchema>;
 

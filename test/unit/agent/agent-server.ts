@@ -28,8 +28,15 @@ export function agentServer(initial: Partial<AgentServerState> & { packageSha256
     'get-agent-state': () => ({
       product: state.installed ? { name: 'TwinlockAgent', version: state.installed, productCode: '{X}' } : null,
       service: state.installed ? { status: state.serviceStatus, startType: 'Automatic' } : null,
-      firewallRules: state.installed ? [{ name: 'Twinlock Sync', enabled: true, localPort: ['7440', '7441'] }, { name: 'Twinlock Control', enabled: true, localPort: '7442' }] : [],
-      ctl: state.installed ? { version: state.installed } : null,
+      firewallRules: state.installed
+        ? [
+            { name: 'Twinlock-Sync', displayName: 'Twinlock Sync', enabled: true, localPorts: ['7440', '7441'] },
+            // PowerShell 5.1 prints a one-item array as the item itself.
+            { name: 'Twinlock-Control', displayName: 'Twinlock Control', enabled: true, localPorts: '7442' },
+          ]
+        : [],
+      ctlError: null,
+      ctl: state.installed ? { version: state.installed, build: '3.2.1.4410', nodeId: 'node-a' } : null,
     }),
     'test-agent-package': () =>
       state.uploaded
@@ -38,10 +45,10 @@ export function agentServer(initial: Partial<AgentServerState> & { packageSha256
             size: 4096,
             sha256: state.uploaded.sha256.toUpperCase(),
             signatureStatus: state.uploaded.status,
-            signerThumbprint: state.uploaded.thumbprint,
-            signerSubject: state.uploaded.subject,
+            statusMessage: 'Signature verified.',
+            signer: state.uploaded.thumbprint ? { subject: state.uploaded.subject, thumbprint: state.uploaded.thumbprint } : null,
           }
-        : { exists: false, size: null, sha256: null, signatureStatus: null, signerThumbprint: null, signerSubject: null },
+        : { path: 'C:\\x', exists: false, size: 0, sha256: null, signatureStatus: null, statusMessage: null, signer: null },
     'install-agent': (params: { path: string }) => {
       const code = state.exitCodes.shift() ?? 0;
       if (code === 0 || code === 3010) state.installed = pendingVersion ?? versionOf(params.path);
