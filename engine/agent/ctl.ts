@@ -18,6 +18,11 @@ export const CtlRunSchema = z.object({
 /** How the agent reports a failure. */
 export const CtlErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
+export interface CtlOptions extends RunOptions {
+  /** Values (such as the pairing token) that must never appear in an error message. */
+  secrets?: string[];
+}
+
 /**
  * Runs `twinlockctl <args>` and validates its JSON answer with `schema`.
  * An agent error (`{"error":{…}}` or a non-zero exit) becomes `script-failed` with the agent's message.
@@ -26,16 +31,18 @@ export async function runCtl<S extends z.ZodType>(
   host: RemoteHost,
   args: string[],
   schema: S,
-  options: RunOptions = {},
+  options: CtlOptions = {},
 ): Promise<z.output<S>> {
-  const verb = args.filter((a) => !a.startsWith('--')).slice(0, 2).join(' ');
-  const raw = await host.runScript('invoke-twinlockctl', { ctlPath: REMOTE_PATHS.ctlPath, arguments: args }, options);
+  const { secrets = [], ...runOptions } = options;
+  const scrub = (text: string) => secrets.reduce((t, s) => (s ? t.split(s).join('[redacted]') : t), text);
+  const verb = args.slice(0, 2).filter((a) => !a.startsWith('--')).join(' ');
+  const raw = await host.runScript('invoke-twinlockctl', { ctlPath: REMOTE_PATHS.ctlPath, arguments: args }, runOptions);
   const run = parseScriptResult('invoke-twinlockctl', CtlRunSchema, raw, host.label);
   const agentError = CtlErrorSchema.safeParse(run.output);
   if (agentError.success) {
     throw new TwinlockError({
       code: 'script-failed',
-      message: `The Twinlock agent on ${host.label} refused “${verb}”: ${agentError.data.error.message}`,
+      message: `The Twinlock agent on ${host.label} refused “${verb}”: ${scrub(agentError.data.error.message)}`,
       hint: 'Fix what the agent reports, then try again.',
       detail: { host: host.label, verb, agentCode: agentError.data.error.code },
     });
@@ -45,7 +52,7 @@ export async function runCtl<S extends z.ZodType>(
       code: 'script-failed',
       message: `The Twinlock agent on ${host.label} failed “${verb}” with exit code ${run.exitCode}.`,
       hint: 'Check that the agent service is running on that server (Install step), then try again.',
-      detail: { host: host.label, verb, exitCode: run.exitCode, text: (run.text ?? '').slice(-2000) },
+      detail: { host: host.label, verb, exitCode: run.exitCode, text: scrub(run.text ?? '').slice(-2000) },
     });
   }
   const parsed = schema.safeParse(run.output);

@@ -1,0 +1,208 @@
+/**
+ * Applies a pair configuration: tests the sync links, creates the pair on the primary, joins the
+ * secondary with a single-use token, protects the VMs, and follows both servers until the pair
+ * is protected.
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { AgentStatus, ApplyOutcome, PairConfig, PairState } from '../api/models';
+import { LinkStatusSchema, PairStateSchema } from '../api/models';
+import { TwinlockError, assertNever } from '../api/errors';
+import { runCtl } from '../agent/ctl';
+import { sleep } from '../agent/install';
+import type { JobContext } from '../jobs/types';
+import type { RemoteHost } from '../remote/types';
+import { readStatus } from './status';
+
+/** One of the two servers. */
+export interface PairMember {
+  sessionId: string;
+  label: string;
+  host: RemoteHost;
+}
+
+export interface ApplyOptions {
+  /** How often both servers are asked for their status. */
+  pollIntervalMs?: number;
+  /** The whole apply's time limit: mirroring a large VM takes a while. */
+  timeoutMs?: number;
+}
+
+const LinksTestSchema = z.object({
+  links: z.preprocess((v) => (v === null || v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(LinkStatusSchema)),
+});
+const PairStartSchema = z.object({ pairId: z.string(), state: PairStateSchema });
+const ProtectSchema = z.object({ vm: z.string(), protected: z.boolean() });
+
+/**
+ * A fresh pairing token: 256 random bits, used once, sent only to the two servers. It lives in
+ * this function's scope and is never stored, exported or logged.
+ */
+function newPairingToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Overall progress for a pair state: mirroring fills most of the bar. */
+export function statePercent(state: PairState | 'none', progress: number): number {
+  switch (state) {
+    case 'none':
+      return 15;
+    case 'pairing':
+      return 20;
+    case 'mirroring':
+      return 25 + Math.round(0.6 * Math.min(Math.max(progress, 0), 100));
+    case 'syncing':
+      return 90;
+    case 'protected':
+      return 100;
+    case 'degraded':
+    case 'failed-over':
+    case 'broken':
+      return 20;
+    default:
+      return assertNever(state);
+  }
+}
+
+/** One line for the admin per state. */
+export function stateMessage(status: AgentStatus): string {
+  const pair = status.pair;
+  if (!pair) return 'Waiting for the pair to start';
+  switch (pair.state) {
+    case 'pairing':
+      return 'Pairing with the other server';
+    case 'mirroring':
+      return `Mirroring storage: ${Math.round(pair.progress)}%`;
+    case 'syncing':
+      return 'Synchronising memory';
+    case 'protected':
+      return 'Protected';
+    case 'degraded':
+      return 'A sync link is down; waiting for it to come back';
+    case 'failed-over':
+      return 'The other server was lost; this one took over';
+    case 'broken':
+      return 'The pair broke';
+    default:
+      return assertNever(pair.state);
+  }
+}
+
+/** Runs the apply; resolves once both servers report `protected`. */
+export async function applyPair(
+  ctx: JobContext<'apply'>,
+  config: PairConfig,
+  primary: PairMember,
+  secondary: PairMember,
+  options: ApplyOptions = {},
+): Promise<ApplyOutcome> {
+  const pollIntervalMs = options.pollIntervalMs ?? 300;
+  const timeoutMs = options.timeoutMs ?? 10 * 60_000;
+  const started = Date.now();
+  const signal = ctx.signal;
+  const token = newPairingToken();
+  const secrets = [token];
+  const firstLink = config.links[0];
+  if (!firstLink) {
+    throw new TwinlockError({ code: 'invalid-input', message: 'links: At least one sync link is needed.', hint: 'Add a sync link.' });
+  }
+  const step = (m: PairMember, percent: number, stepId: string, message: string) =>
+    ctx.host(m.sessionId, { label: m.label, state: 'running', step: stepId, percent, message });
+
+  for (const m of [primary, secondary]) ctx.host(m.sessionId, { label: m.label, state: 'pending', step: 'links', percent: 0, message: 'Waiting' });
+
+  try {
+    ctx.progress(2, 'Testing the sync links');
+    step(primary, 2, 'links', 'Testing the sync links');
+    const tested = await runCtl(primary.host, ['links', 'test', '--peer', firstLink.remoteAddress, '--json'], LinksTestSchema, { signal, secrets });
+    for (const link of config.links) {
+      const result = tested.links.find((l) => l.local === link.localAddress && l.remote === link.remoteAddress);
+      if (!result || !result.up) {
+        throw new TwinlockError({
+          code: 'incompatible',
+          message: `The sync link from ${primary.label} ${link.localNic} (${link.localAddress}) to ${secondary.label} ${link.remoteNic} (${link.remoteAddress}) is ${result ? 'down' : 'not reachable'}.`,
+          hint: 'Check the cable and both adapters (status Up, addresses on the same subnet), or choose another pair of adapters, then apply again.',
+          detail: { link, tested: tested.links },
+        });
+      }
+    }
+    ctx.host(primary.sessionId, { step: 'links', percent: 5, message: `${config.links.length} sync link${config.links.length > 1 ? 's' : ''} up` });
+
+    ctx.progress(6, `Creating pair ${config.name} on ${primary.label}`);
+    step(primary, 6, 'pair', `Creating pair ${config.name}`);
+    const createArgs = [
+      'pair', 'create',
+      '--name', config.name,
+      '--peer', firstLink.remoteAddress,
+      '--token', token,
+      '--level', String(config.level),
+      '--links', JSON.stringify(config.links),
+      ...(config.witness ? ['--witness', config.witness.address] : []),
+      '--json',
+    ];
+    const created = await runCtl(primary.host, createArgs, PairStartSchema, { signal, secrets });
+
+    ctx.progress(10, `${secondary.label} joins the pair`);
+    step(secondary, 10, 'pair', `Joining pair ${config.name}`);
+    await runCtl(secondary.host, ['pair', 'join', '--peer', firstLink.localAddress, '--token', token, '--json'], PairStartSchema, { signal, secrets });
+
+    for (const [i, vm] of config.vms.entries()) {
+      ctx.progress(12, `Protecting ${vm} (${i + 1} of ${config.vms.length})`);
+      step(primary, 12, 'protect', `Protecting ${vm}`);
+      const result = await runCtl(primary.host, ['protect', '--vm', vm, '--json'], ProtectSchema, { signal, secrets });
+      if (!result.protected) {
+        throw new TwinlockError({
+          code: 'script-failed',
+          message: `The agent on ${primary.label} did not protect ${vm}.`,
+          hint: `Check that ${vm} exists on ${primary.label} and is not being migrated, then apply again.`,
+        });
+      }
+    }
+
+    for (;;) {
+      const statuses = await Promise.all([readStatus(primary.host, { signal }), readStatus(secondary.host, { signal })]);
+      const members = [primary, secondary] as const;
+      statuses.forEach((status, i) => {
+        const m = members[i]!;
+        const state = status.pair?.state ?? 'none';
+        ctx.host(m.sessionId, {
+          label: m.label,
+          state: state === 'protected' ? 'done' : 'running',
+          step: state,
+          percent: statePercent(state, status.pair?.progress ?? 0),
+          message: stateMessage(status),
+        });
+      });
+      for (const [i, status] of statuses.entries()) {
+        const state = status.pair?.state;
+        if (state === 'broken' || state === 'failed-over') {
+          const m = members[i]!;
+          throw new TwinlockError({
+            code: 'incompatible',
+            message: `Pairing failed: ${m.label} reports the pair as ${state}.`,
+            hint: 'Check the sync links and that both servers stayed up, then apply again; the agent resumes from a clean state.',
+            detail: { host: m.label, state, links: status.pair?.links ?? [] },
+          });
+        }
+      }
+      const [p, s] = statuses;
+      const slowest = Math.min(...statuses.map((st) => statePercent(st.pair?.state ?? 'none', st.pair?.progress ?? 0)));
+      ctx.progress(slowest, `${config.name}: ${stateMessage(p)}`);
+      if (p.pair?.state === 'protected' && s.pair?.state === 'protected') {
+        return { pairId: created.pairId, state: 'protected', elapsedMs: Date.now() - started, status: [p, s] };
+      }
+      if (Date.now() - started > timeoutMs) {
+        throw new TwinlockError({
+          code: 'timeout',
+          message: `${config.name} was not protected within ${Math.round(timeoutMs / 60_000)} minutes (${primary.label}: ${stateMessage(p)}; ${secondary.label}: ${stateMessage(s)}).`,
+          hint: 'Mirroring large VMs over slow links takes longer: check the links’ speed, then look at the status again; the agent keeps going.',
+        });
+      }
+      await sleep(pollIntervalMs, signal);
+    }
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    for (const m of [primary, secondary]) ctx.host(m.sessionId, { label: m.label, state: 'failed', message });
+    throw err;
+  }
+}

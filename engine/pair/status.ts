@@ -1,0 +1,29 @@
+/** The agent's status as `twinlockctl status --json` reports it, read through PowerShell. */
+import { z } from 'zod';
+import type { AgentStatus } from '../api/models';
+import { AgentStatusSchema } from '../api/models';
+import { runCtl } from '../agent/ctl';
+import type { RemoteHost, RunOptions } from '../remote/types';
+
+/** PowerShell 5.1 round-trips a one-item JSON array as the bare item and `[]` as null. */
+function listOf(value: unknown): unknown[] {
+  if (value === null || value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** AgentStatusSchema, tolerant of ConvertFrom-Json/ConvertTo-Json's array quirks. */
+export const AgentStatusWireSchema = z.preprocess((raw) => {
+  if (typeof raw !== 'object' || raw === null) return raw;
+  const s = raw as Record<string, unknown>;
+  const pair = s.pair as Record<string, unknown> | null | undefined;
+  return {
+    ...s,
+    vms: listOf(s.vms),
+    pair: pair && typeof pair === 'object' ? { ...pair, links: listOf(pair.links), witness: pair.witness ?? null } : null,
+  };
+}, AgentStatusSchema);
+
+/** Reads one server's agent status. */
+export async function readStatus(host: RemoteHost, options: RunOptions = {}): Promise<AgentStatus> {
+  return runCtl(host, ['status', '--json'], AgentStatusWireSchema, options);
+}

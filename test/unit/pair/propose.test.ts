@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { PairProposalSchema } from '../../../engine/api/models';
+import type { TwinlockError } from '../../../engine/api/errors';
+import { matchLinks, proposeName, proposePair } from '../../../engine/pair/propose';
+import { inventory, peerInventory } from '../verify/inventory-fixture';
+
+const a = inventory();
+
+describe('proposePair', () => {
+  it('proposes level 3, two matched sync links, a witness and every VM of the primary', () => {
+    const proposal = proposePair(a, peerInventory(), { primary: 's1', secondary: 's2' });
+    expect(PairProposalSchema.parse(proposal)).toEqual(proposal);
+    expect(proposal.config).toMatchObject({ name: 'HV-PAIR', level: 3, primary: 's1', secondary: 's2', vms: ['SQL01', 'APP01'] });
+    expect(proposal.config.links).toEqual([
+      { localNic: 'Ethernet 2', remoteNic: 'Ethernet 2', localAddress: '192.168.100.1', remoteAddress: '192.168.100.2' },
+      { localNic: 'Ethernet 3', remoteNic: 'Ethernet 3', localAddress: '192.168.101.1', remoteAddress: '192.168.101.2' },
+    ]);
+    expect(proposal.config.witness).toEqual({ kind: 'file-share', address: '\\\\CONTOSO\\twinlock-witness' });
+    expect(proposal.nics[0].map((n) => n.name)).toEqual(['Ethernet 2', 'Ethernet 3']);
+    expect(proposal.vms).toHaveLength(2);
+  });
+
+  it('falls back to the highest ready level', () => {
+    const b = peerInventory({ processor: { ...a.processor, stepping: 5 } });
+    expect(proposePair(a, b, { primary: 's1', secondary: 's2' }).config.level).toBe(2);
+  });
+
+  it('suggests a workgroup witness name when there is no domain', () => {
+    const w = inventory({ domain: 'WORKGROUP' });
+    expect(proposePair(w, peerInventory(), { primary: 's1', secondary: 's2' }).config.witness?.address).toBe('\\\\WITNESS\\twinlock-witness');
+  });
+
+  it('refuses when no spare adapters match', () => {
+    const b = peerInventory({ nics: peerInventory().nics.slice(0, 1) });
+    let err: TwinlockError | undefined;
+    try {
+      proposePair(a, b, { primary: 's1', secondary: 's2' });
+    } catch (e) {
+      err = e as TwinlockError;
+    }
+    expect(err?.code).toBe('incompatible');
+  });
+});
+
+describe('matchLinks', () => {
+  const nic = (name: string, speed: number, ip: string) => ({ name, description: '', linkSpeedMbps: speed, status: 'Up', mac: '', ipv4: ip ? [ip] : [] });
+
+  it('pairs adapters of the same speed, preferring the same subnet over the same name', () => {
+    const links = matchLinks(
+      [nic('Port 1', 25000, '10.10.1.21'), nic('Port 2', 25000, '10.10.2.21'), nic('Slow', 1000, '10.10.3.21')],
+      [nic('Port 1', 25000, '10.10.2.22'), nic('Port 2', 25000, '10.10.1.22'), nic('Fast', 10000, '10.10.3.22')],
+    );
+    expect(links).toEqual([
+      { localNic: 'Port 1', remoteNic: 'Port 2', localAddress: '10.10.1.21', remoteAddress: '10.10.1.22' },
+      { localNic: 'Port 2', remoteNic: 'Port 1', localAddress: '10.10.2.21', remoteAddress: '10.10.2.22' },
+    ]);
+  });
+
+  it('leaves out adapters without an address', () => {
+    expect(matchLinks([nic('A', 1000, '')], [nic('A', 1000, '10.0.0.2')])).toEqual([]);
+  });
+});
+
+describe('proposeName', () => {
+  it.each([
+    ['TL-NODE-A', 'TL-NODE-B', 'TL-NODE-PAIR'],
+    ['HV01', 'HV02', 'HV-PAIR'],
+    ['SQL2019-A', 'SQL2019-B', 'SQL2019-PAIR'],
+    ['01', '02', 'PAIR-01'],
+    ['ALPHA', 'BRAVO', 'PAIR-01'],
+    ['sql-a', 'sql-b', 'SQL-PAIR'],
+  ])('%s + %s → %s', (x, y, name) => {
+    expect(proposeName(x, y)).toBe(name);
+  });
+});
