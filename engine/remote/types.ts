@@ -16,7 +16,10 @@ export interface UploadProgress {
 }
 
 export interface UploadOptions extends RunOptions {
+  /** At most ~10 calls a second, plus one at the start and one at the end. */
   onProgress?: (progress: UploadProgress) => void;
+  /** Continue a shorter remote file of the same name instead of starting over (default true). */
+  resume?: boolean;
 }
 
 /** One server over SSH. */

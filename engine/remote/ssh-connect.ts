@@ -1,0 +1,225 @@
+/**
+ * Opening the SSH connection: TCP with Nagle off, host-key pinning, password (or
+ * keyboard-interactive) authentication, and every failure mapped to an admin's sentence.
+ */
+import { connect as netConnect } from 'node:net';
+import { NodeSSH } from 'node-ssh';
+import type { Client } from 'ssh2';
+import { TwinlockError } from '../api/errors';
+import { fingerprintOf, hostIdOf, keyTypeOf } from './fingerprint';
+import type { KnownHost, KnownHosts } from './known-hosts';
+
+/** Default time allowed for TCP connect + SSH handshake + authentication. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+/** Keepalives detect a dead server within ~30 s instead of the TCP default of minutes. */
+const KEEPALIVE_INTERVAL_MS = 10_000;
+const KEEPALIVE_COUNT_MAX = 3;
+
+export interface ConnectOptions {
+  address: string;
+  port: number;
+  username: string;
+  /** Held in memory only; never logged, never placed in an error. */
+  password: string;
+  /** Pin this `SHA256:…` fingerprint if the host is seen for the first time and presents it. */
+  acceptFingerprint?: string;
+  /** Pin whatever key an unknown host presents (the lab, tests, a bundle replay that carries it). */
+  trustNew?: boolean;
+  /** Default {@link DEFAULT_CONNECT_TIMEOUT_MS}. */
+  timeoutMs?: number;
+  knownHosts: KnownHosts;
+  /** Disable Nagle on the socket (default true; false only to measure what it saves). */
+  noDelay?: boolean;
+}
+
+export interface SshConnection {
+  ssh: NodeSSH;
+  client: Client;
+  hostId: string;
+  fingerprint: string;
+  keyType: string;
+  /** True when this connection pinned the key (first use). */
+  newlyPinned: boolean;
+}
+
+/** What the host-key check decided during the handshake. */
+export type HostKeyVerdict =
+  | { kind: 'pending' }
+  | { kind: 'match'; fingerprint: string; keyType: string }
+  | { kind: 'pin'; fingerprint: string; keyType: string }
+  | { kind: 'unknown'; fingerprint: string; keyType: string }
+  | { kind: 'changed'; fingerprint: string; keyType: string; pinned: KnownHost }
+  | { kind: 'error'; error: unknown };
+
+/** Opens an authenticated SSH connection; throws TwinlockError on every failure. */
+export async function connectSsh(options: ConnectOptions): Promise<SshConnection> {
+  const { address, port, username, password, knownHosts } = options;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const hostId = hostIdOf(address, port);
+  let verdict: HostKeyVerdict = { kind: 'pending' };
+
+  // Our own socket so Nagle is off from the first byte: every exec is a few small packets each
+  // way, and with Nagle plus delayed ACK each round trip costs ~40 ms instead of ~2 ms.
+  const sock = netConnect({ host: address, port });
+  sock.setNoDelay(options.noDelay ?? true);
+
+  const ssh = new NodeSSH();
+  try {
+    await ssh.connect({
+      sock,
+      host: address,
+      port,
+      username,
+      password,
+      tryKeyboard: true,
+      // Windows servers set up for domain logons sometimes ask for the password this way.
+      onKeyboardInteractive: (_name, _instructions, _lang, prompts, finish) => finish(prompts.map(() => password)),
+      readyTimeout: timeoutMs,
+      keepaliveInterval: KEEPALIVE_INTERVAL_MS,
+      keepaliveCountMax: KEEPALIVE_COUNT_MAX,
+      hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
+        const fingerprint = fingerprintOf(key);
+        const keyType = keyTypeOf(key);
+        knownHosts.check(hostId, fingerprint).then(
+          (result) => {
+            if (result.status === 'match') verdict = { kind: 'match', fingerprint, keyType };
+            else if (result.status === 'changed') verdict = { kind: 'changed', fingerprint, keyType, pinned: result.pinned };
+            else if (options.trustNew || options.acceptFingerprint === fingerprint) verdict = { kind: 'pin', fingerprint, keyType };
+            else verdict = { kind: 'unknown', fingerprint, keyType };
+            verify(verdict.kind === 'match' || verdict.kind === 'pin');
+          },
+          (error: unknown) => {
+            verdict = { kind: 'error', error };
+            verify(false);
+          },
+        );
+      },
+    } as Parameters<NodeSSH['connect']>[0]);
+  } catch (err) {
+    ssh.dispose();
+    sock.destroy();
+    throw mapConnectError(err, { address, port, hostId, knownHostsPath: knownHosts.path, password, verdict });
+  }
+
+  const client = ssh.connection;
+  const v = verdict as HostKeyVerdict;
+  if (!client || (v.kind !== 'match' && v.kind !== 'pin')) {
+    ssh.dispose();
+    throw mapConnectError(new Error('The connection closed during the handshake.'), { address, port, hostId, knownHostsPath: knownHosts.path, password, verdict: v });
+  }
+  if (v.kind === 'pin') {
+    try {
+      await knownHosts.pin(hostId, v.fingerprint, v.keyType);
+    } catch (err) {
+      ssh.dispose();
+      throw err;
+    }
+  }
+  return { ssh, client, hostId, fingerprint: v.fingerprint, keyType: v.keyType, newlyPinned: v.kind === 'pin' };
+}
+
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EADDRNOTAVAIL',
+  'EPIPE',
+]);
+
+export interface ConnectErrorContext {
+  address: string;
+  port: number;
+  hostId: string;
+  knownHostsPath: string;
+  /** Only used to scrub it from any text that reaches the admin. */
+  password: string;
+  verdict: HostKeyVerdict;
+}
+
+/** Maps whatever connecting threw to the TwinlockError the admin sees. Pure. */
+export function mapConnectError(err: unknown, ctx: ConnectErrorContext): TwinlockError {
+  if (err instanceof TwinlockError) return err;
+  const where = `${ctx.address} port ${ctx.port}`;
+  const v = ctx.verdict;
+  if (v.kind === 'changed') {
+    return new TwinlockError({
+      code: 'host-key-changed',
+      message:
+        `The server at ${where} presented a different host key than the one pinned on ${v.pinned.firstSeen.slice(0, 10)}. ` +
+        'Someone may be intercepting the connection, so Twinlock stopped before sending the password.',
+      hint:
+        'If the server was reinstalled or its SSH keys were regenerated, check the new fingerprint on the server ' +
+        '(ssh-keygen -lf C:\\ProgramData\\ssh\\ssh_host_ed25519_key.pub), then forget the old key for ' +
+        `${ctx.hostId} (in ${ctx.knownHostsPath}) and connect again. Otherwise, do not connect and tell your security team.`,
+      detail: { expected: v.pinned.fingerprint, actual: v.fingerprint, keyType: v.keyType, hostId: ctx.hostId },
+    });
+  }
+  if (v.kind === 'unknown') {
+    return new TwinlockError({
+      code: 'unknown-host-key',
+      message: `Twinlock has not connected to ${where} before: compare its host key fingerprint ${v.fingerprint} with the server's before accepting it.`,
+      hint:
+        'Compare this fingerprint with the one on the server (ssh-keygen -lf C:\\ProgramData\\ssh\\ssh_host_ed25519_key.pub ' +
+        'run there, or ask whoever set it up); accept it only if they match.',
+      detail: { fingerprint: v.fingerprint, keyType: v.keyType },
+    });
+  }
+  if (v.kind === 'error') return mapConnectError(v.error, { ...ctx, verdict: { kind: 'pending' } });
+
+  const e = (err ?? {}) as { message?: unknown; code?: unknown; level?: unknown };
+  const reason = scrub(typeof e.message === 'string' ? e.message : String(err), ctx.password);
+  const code = typeof e.code === 'string' ? e.code : '';
+  const level = typeof e.level === 'string' ? e.level : '';
+
+  if (level === 'client-timeout' || /timed out while waiting for handshake/i.test(reason)) {
+    return new TwinlockError({
+      code: 'timeout',
+      message: `${where} did not complete the SSH handshake in time.`,
+      hint: 'Check that the OpenSSH Server service (sshd) is running on the server and is not overloaded, then try again.',
+      detail: { address: ctx.address, port: ctx.port },
+    });
+  }
+  if (level === 'client-authentication' || /authentication methods failed/i.test(reason)) {
+    return new TwinlockError({
+      code: 'auth-failed',
+      message: `${where} refused the user name or password.`,
+      hint:
+        'Check the user name (for a domain account, DOMAIN\\user) and the password, and that the account may log on ' +
+        'over SSH (sshd_config AllowUsers/AllowGroups).',
+      detail: { address: ctx.address, port: ctx.port },
+    });
+  }
+  if (UNREACHABLE_CODES.has(code) || level === 'client-socket' || level === 'client-dns') {
+    const why =
+      code === 'ECONNREFUSED'
+        ? 'refused the connection'
+        : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+          ? 'could not be found (name lookup failed)'
+          : code === 'ECONNRESET'
+            ? 'closed the connection'
+            : 'did not answer';
+    return new TwinlockError({
+      code: 'unreachable',
+      message: `${ctx.address} on port ${ctx.port} ${why}.`,
+      hint:
+        'Check the address and port, that the server is on, that the OpenSSH Server service (sshd) is running, ' +
+        'and that its firewall allows TCP ' + ctx.port + '.',
+      detail: { address: ctx.address, port: ctx.port, reason: code || reason },
+    });
+  }
+  return new TwinlockError({
+    code: 'unreachable',
+    message: `Twinlock reached ${where} but could not open an SSH session: ${reason}`,
+    hint: 'Check that this is a Windows server running the OpenSSH Server service, then try again.',
+    detail: { address: ctx.address, port: ctx.port, reason },
+  });
+}
+
+/** Defence in depth: a password must never reach a message, even if a library echoed it. */
+function scrub(text: string, password: string): string {
+  return password.length >= 4 ? text.split(password).join('********') : text;
+}
