@@ -71,8 +71,8 @@ describe('bundles', () => {
 
   it.each([
     ['the pair name', (b: Tampered) => (b.pair.name = 'OTHER')],
-    ['a link address', (b: Tampered) => (b.pair.links[0].remoteAddress = '10.10.1.99')],
-    ['a host fingerprint', (b: Tampered) => (b.hosts[1].fingerprint = 'SHA256:' + 'x'.repeat(43))],
+    ['a link address', (b: Tampered) => (b.pair.links[0]!.remoteAddress = '10.10.1.99')],
+    ['a host fingerprint', (b: Tampered) => (b.hosts[1]!.fingerprint = 'SHA256:' + 'x'.repeat(43))],
     ['the agent hash', (b: Tampered) => (b.agent.sha256 = 'd'.repeat(64))],
     ['an added field', (b: Tampered) => (b.pair.extra = 'x')],
     ['the signing key', (b: Tampered) => (b.signature.publicKey = publicKeyBase64(key()))],
