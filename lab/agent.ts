@@ -1,0 +1,134 @@
+/**
+ * The lockstep agent inside the lab (AGENT-CONTRACT.md): one node per server with the agent
+ * installed, pairs shared by the two nodes, and a pairing that moves
+ * `pairing → mirroring (progress %) → syncing → protected` on lab time. States are computed from
+ * timestamps when asked, so nothing runs in the background.
+ */
+import type { LabHost } from './host';
+import type { LabWorld } from './world';
+
+/** Lab seconds each pairing phase takes (a 3-minute mirror is 3 real seconds at timeScale 60). */
+export const PAIR_PHASES = { pairing: 15, mirroring: 180, syncing: 30 } as const;
+
+export type PairState = 'pairing' | 'mirroring' | 'syncing' | 'protected' | 'degraded' | 'failed-over' | 'broken';
+
+/** The agent installed on one server. */
+export interface AgentNode {
+  nodeId: string;
+  version: string;
+  pair: Pair | null;
+}
+
+/** One sync link, by the address at each end. */
+export interface PairLink {
+  primaryAddress: string;
+  secondaryAddress: string;
+}
+
+/** A pair, shared by reference between its two nodes. */
+export interface Pair {
+  pairId: string;
+  name: string;
+  level: 1 | 2 | 3;
+  primary: LabHost;
+  secondary: LabHost | null;
+  /** The peer address each side was given. */
+  primaryPeer: string;
+  secondaryPeer: string | null;
+  /** Single use: cleared once the secondary joins. */
+  token: string | null;
+  links: PairLink[];
+  witness: string | null;
+  /** Real ms when the secondary joined (null while the primary waits). */
+  joinedAt: number | null;
+  protectedVms: Set<string>;
+  /** Set when a node was uninstalled or the pair failed beyond repair. */
+  broken: boolean;
+}
+
+/** True when the server's agent is installed, its service running and the server up. */
+export function agentUp(host: LabHost): boolean {
+  return host.agent !== null && !host.isDown() && host.services.get('TwinlockAgent')?.status === 'Running';
+}
+
+/** The pair's state and progress now. */
+export function pairState(pair: Pair, world: LabWorld): { state: PairState; progress: number } {
+  if (pair.broken) return { state: 'broken', progress: 0 };
+  if (!pair.secondary || pair.joinedAt === null) return { state: 'pairing', progress: 0 };
+  const both = [pair.primary, pair.secondary];
+  const t = world.clock.labSecondsSince(pair.joinedAt);
+  const { pairing, mirroring, syncing } = PAIR_PHASES;
+  let state: PairState;
+  let progress: number;
+  if (t < pairing) [state, progress] = ['pairing', 0];
+  else if (t < pairing + mirroring) [state, progress] = ['mirroring', Math.floor(((t - pairing) / mirroring) * 100)];
+  else if (t < pairing + mirroring + syncing) [state, progress] = ['syncing', 100];
+  else {
+    [state, progress] = ['protected', 100];
+  }
+  if (both.some((h) => !agentUp(h))) return { state: state === 'protected' ? 'failed-over' : 'broken', progress };
+  if (linkStates(pair).some((l) => !l.up)) return { state: 'degraded', progress };
+  return { state, progress };
+}
+
+function nicFor(host: LabHost, address: string) {
+  return host.profile.nics.find((nic) => nic.ipv4.some((ip) => ip.address === address));
+}
+
+/** Whether a link between two addresses works, and how fast. */
+export function measureLink(a: LabHost, aAddress: string, b: LabHost, bAddress: string): { up: boolean; rttMs: number; mbps: number } {
+  const na = nicFor(a, aAddress);
+  const nb = nicFor(b, bAddress);
+  // A sync-link fault takes down every adapter but the first (management) one.
+  const faulty = (h: LabHost, nic: typeof na): boolean => h.faults.syncLinkDown && nic !== h.profile.nics[0];
+  const up = !!na && !!nb && na.status === 'Up' && nb.status === 'Up' && !faulty(a, na) && !faulty(b, nb) && !a.isDown() && !b.isDown();
+  if (!up) return { up: false, rttMs: 0, mbps: 0 };
+  const speed = Math.min(na.speedMbps, nb.speedMbps);
+  return { up: true, rttMs: speed >= 10_000 ? 0.08 : 0.21, mbps: Math.round(speed * 0.94) };
+}
+
+function linkStates(pair: Pair): { up: boolean }[] {
+  if (!pair.secondary) return [];
+  const secondary = pair.secondary;
+  return pair.links.map((l) => measureLink(pair.primary, l.primaryAddress, secondary, l.secondaryAddress));
+}
+
+/** `twinlockctl status --json` for a server. */
+export function agentStatus(host: LabHost, world: LabWorld): Record<string, unknown> {
+  const node = host.agent!;
+  const pair = node.pair;
+  if (!pair) {
+    return { nodeId: node.nodeId, role: 'none', pair: null, vms: host.vms.map((vm) => ({ name: vm.name, state: vm.state, protected: false })) };
+  }
+  const primary = pair.primary === host;
+  const peerHost = primary ? pair.secondary : pair.primary;
+  const { state, progress } = pairState(pair, world);
+  const links = pair.links.map((l) => {
+    const local = primary ? l.primaryAddress : l.secondaryAddress;
+    const remote = primary ? l.secondaryAddress : l.primaryAddress;
+    const m = peerHost ? measureLink(host, local, peerHost, remote) : { up: false, rttMs: 0, mbps: 0 };
+    return { local, remote, ...m };
+  });
+  const vms = primary
+    ? host.vms.map((vm) => ({ name: vm.name, state: vm.state, protected: pair.protectedVms.has(vm.name) }))
+    : [...pair.protectedVms].map((name) => ({ name, state: 'Standby', protected: true }));
+  return {
+    nodeId: node.nodeId,
+    role: primary ? 'primary' : 'secondary',
+    pair: {
+      name: pair.name,
+      peer: (primary ? pair.primaryPeer : pair.secondaryPeer) ?? '',
+      state,
+      progress,
+      links,
+      witness: pair.witness ? { address: pair.witness, reachable: true } : null,
+      level: pair.level,
+    },
+    vms,
+  };
+}
+
+/** Ends a pair on both nodes. */
+export function dissolve(pair: Pair): void {
+  for (const h of [pair.primary, pair.secondary]) if (h?.agent?.pair === pair) h.agent.pair = null;
+}

@@ -1,0 +1,19 @@
+/** The lab's answer to each remote script, by the name in its header. */
+import { testAgentPackage } from './agent-package';
+import { getAgentState, invokeTwinlockctl } from './agent-state';
+import { getIdentity } from './identity';
+import { installAgent, uninstallAgent } from './install';
+import { getInventory } from './inventory';
+import type { ScriptHandler } from './types';
+
+export const HANDLERS: Record<string, ScriptHandler> = {
+  'get-identity': getIdentity,
+  'get-inventory': getInventory,
+  'test-agent-package': testAgentPackage,
+  'install-agent': installAgent,
+  'uninstall-agent': uninstallAgent,
+  'get-agent-state': getAgentState,
+  'invoke-twinlockctl': invokeTwinlockctl,
+};
+
+export type { ScriptContext, ScriptHandler } from './types';

@@ -1,0 +1,237 @@
+/**
+ * One simulated server: its profile, its C: drive, its installed software, its agent, and the
+ * faults a test can inject. Tests read and steer a server through this object.
+ */
+import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { DriveC } from './files';
+import type { HostProfile } from './profile';
+import type { FirewallRule, InstalledProduct, ServiceState, VmState } from './state';
+import type { AgentNode } from './agent';
+
+/** Faults a test switches on per server. Every field may be changed at any time. */
+export interface LabFaults {
+  /** TCP connections are refused (the port stops listening), as for a server that is off. */
+  refuseConnections: boolean;
+  /** Every password is wrong, whatever is typed. */
+  badPasswordAlways: boolean;
+  /** Milliseconds to wait before answering a new connection (a slow or distant server). */
+  connectDelayMs: number;
+  /** Drops the SSH connection once this many more bytes have been written by SFTP; then clears itself. */
+  cutUploadAfterBytes: number | null;
+  /** SFTP writes fail as on a full disk. */
+  diskFull: boolean;
+  /** Exit codes the next msiexec runs return, one per run, before behaving normally (e.g. [1618, 1618]). */
+  msiExitCodes: number[];
+  /** Lab seconds a reboot takes (while it lasts, connections are refused). */
+  rebootSeconds: number;
+  /** The agent service fails to start: msiexec rolls back with 1603 (error 1920). */
+  serviceWontStart: boolean;
+  /** Every sync link of this server is down (the agent reports `degraded`). */
+  syncLinkDown: boolean;
+  /** Seconds added to this server's clock. */
+  clockSkewSeconds: number;
+  /** Inventory sections that fail to read, with the error message (e.g. `{ vms: 'Access denied' }`). */
+  inventoryErrors: Partial<Record<string, string>>;
+  /** Replaces the host key with a new one (clients that pinned the old one must refuse). Returns the new fingerprint. */
+  rotateHostKey(): string;
+}
+
+/** The parts of the SSH endpoint a host needs to steer (implemented in server.ts). */
+export interface HostEndpoint {
+  readonly port: number;
+  readonly fingerprint: string;
+  setRefusing(refusing: boolean): void;
+  rotateHostKey(): string;
+  dropConnections(): void;
+}
+
+/** An account that may log on. */
+export interface LabAccount {
+  username: string;
+  password: string;
+  admin: boolean;
+}
+
+export class LabHost {
+  /** Computer name, e.g. TL-NODE-A. */
+  readonly name: string;
+  readonly drive: DriveC;
+  readonly accounts: LabAccount[];
+  /** Uninstall registry entries by product code. */
+  readonly products = new Map<string, InstalledProduct>();
+  /** Services by name. */
+  readonly services = new Map<string, ServiceState>();
+  firewallRules: FirewallRule[] = [];
+  vms: VmState[];
+  /** The installed agent, or null. */
+  agent: AgentNode | null = null;
+  /** A reboot is pending (after msiexec 3010). */
+  pendingReboot = false;
+  /** Set while msiexec runs: a second concurrent run returns 1618. */
+  msiexecBusy = false;
+  /** Real time (ms) until which the server is rebooting. */
+  downUntil = 0;
+  bootedAt: number;
+  readonly faults: LabFaults;
+  private endpoint: HostEndpoint | null = null;
+  private refusing = false;
+
+  constructor(
+    readonly profile: HostProfile,
+    root: string,
+    sharedPassword: string,
+  ) {
+    this.name = profile.computerName;
+    this.drive = new DriveC(root);
+    this.accounts = profile.accounts.map((a) => ({ username: a.username, password: a.password ?? sharedPassword, admin: a.admin }));
+    this.vms = profile.vms.map((vm) => ({
+      name: vm.name,
+      state: vm.state,
+      memoryBytes: vm.memoryGiB * 1024 ** 3,
+      processorCount: vm.processorCount,
+      generation: vm.generation,
+    }));
+    this.bootedAt = Date.now() - profile.uptimeHours * 3600_000;
+    const host = this;
+    let refuse = false;
+    this.faults = {
+      get refuseConnections() {
+        return refuse;
+      },
+      set refuseConnections(value: boolean) {
+        refuse = value;
+        host.updateListening();
+      },
+      badPasswordAlways: false,
+      connectDelayMs: 0,
+      cutUploadAfterBytes: null,
+      diskFull: false,
+      msiExitCodes: [],
+      rebootSeconds: 90,
+      serviceWontStart: false,
+      syncLinkDown: false,
+      clockSkewSeconds: profile.clockSkewSeconds,
+      inventoryErrors: {},
+      rotateHostKey: () => this.rotateHostKey(),
+    };
+  }
+
+  /** Called once the SSH endpoint listens. */
+  attach(endpoint: HostEndpoint): void {
+    this.endpoint = endpoint;
+  }
+
+  get port(): number {
+    return this.endpoint?.port ?? 0;
+  }
+
+  get fingerprint(): string {
+    return this.endpoint?.fingerprint ?? '';
+  }
+
+  /** Replaces the host key; returns the new `SHA256:` fingerprint. */
+  rotateHostKey(): string {
+    if (!this.endpoint) throw new Error(`${this.name} is not listening`);
+    return this.endpoint.rotateHostKey();
+  }
+
+  /** True while the server reboots. */
+  isDown(): boolean {
+    return Date.now() < this.downUntil;
+  }
+
+  /** The server's clock (real time plus any injected skew). */
+  now(): number {
+    return Date.now() + this.faults.clockSkewSeconds * 1000;
+  }
+
+  /**
+   * Restarts the server: connections drop, the port refuses for `faults.rebootSeconds` of lab
+   * time, then the server is back with no reboot pending and its services started.
+   */
+  reboot(realMs: number): void {
+    this.downUntil = Date.now() + realMs;
+    this.endpoint?.dropConnections();
+    this.updateListening();
+    setTimeout(() => {
+      this.pendingReboot = false;
+      this.bootedAt = Date.now();
+      for (const svc of this.services.values()) if (svc.startType === 'Automatic') svc.status = 'Running';
+      this.updateListening();
+    }, realMs).unref();
+  }
+
+  private updateListening(): void {
+    const refusing = this.faults.refuseConnections || this.isDown();
+    if (refusing === this.refusing) return;
+    this.refusing = refusing;
+    this.endpoint?.setRefusing(refusing);
+  }
+
+  /** The local file standing for a Windows path, or null when outside C:\. */
+  localPath(windowsPath: string): string | null {
+    return this.drive.resolve(windowsPath);
+  }
+
+  fileExists(windowsPath: string): boolean {
+    const p = this.localPath(windowsPath);
+    return p !== null && existsSync(p) && statSync(p).isFile();
+  }
+
+  readFile(windowsPath: string): Buffer {
+    const p = this.localPath(windowsPath);
+    if (!p) throw new Error(`${windowsPath} is outside C:\\`);
+    return readFileSync(p);
+  }
+
+  writeFile(windowsPath: string, data: Buffer | string): void {
+    const p = this.localPath(windowsPath);
+    if (!p) throw new Error(`${windowsPath} is outside C:\\`);
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, data);
+  }
+
+  /** Every file on the drive, as Windows paths (e.g. `C:\ProgramData\Twinlock\packages\x.msi`). */
+  listFiles(): string[] {
+    const out: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const full = join(dir, entry.name);
+        if (entry.isDirectory()) walk(full);
+        else out.push(`C:\\${relative(this.drive.root, full).split(/[\\/]/).join('\\')}`);
+      }
+    };
+    walk(this.drive.root);
+    return out.sort();
+  }
+
+  /** Installed products (uninstall registry entries). */
+  installedProducts(): InstalledProduct[] {
+    return [...this.products.values()];
+  }
+
+  /** The account for a user name as Windows accepts it (`user`, `.\user`, `HOST\user`, `DOMAIN\user`, `user@domain`). */
+  account(username: string): LabAccount | undefined {
+    let user = username;
+    const slash = user.lastIndexOf('\\');
+    if (slash >= 0) {
+      const prefix = user.slice(0, slash).toLowerCase();
+      const allowed = ['.', this.name.toLowerCase(), this.profile.domain.toLowerCase(), this.profile.domain.split('.')[0]!.toLowerCase()];
+      if (!allowed.includes(prefix)) return undefined;
+      user = user.slice(slash + 1);
+    } else if (user.includes('@')) {
+      const [u, d] = user.split('@');
+      if (d?.toLowerCase() !== this.profile.domain.toLowerCase()) return undefined;
+      user = u ?? '';
+    }
+    return this.accounts.find((a) => a.username.toLowerCase() === user.toLowerCase());
+  }
+
+  /** Adds (or replaces) a local account, e.g. a non-administrator for a `not-admin` test. */
+  addAccount(account: LabAccount): void {
+    const i = this.accounts.findIndex((a) => a.username.toLowerCase() === account.username.toLowerCase());
+    if (i >= 0) this.accounts.splice(i, 1);
+    this.accounts.push(account);
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Builds an agent package (agent-manifest.json and the MSI) in the lab's package format, for any
+ * version or signer: the bundled 3.2.1 package in resources/agent is made by it, and tests make
+ * older, newer and wrongly signed ones.
+ *
+ * Run: `npx tsx lab/make-package.ts [outDir] [version] [signerSubject]`
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { encodeHeader, filler, guidFrom, thumbprintFor } from './package-format';
+import type { PackageHeader } from './package-format';
+
+/** The signer of genuine Twinlock packages. */
+export const TWINLOCK_SIGNER_SUBJECT = 'CN=Twinlock Software, O=Twinlock, C=US';
+/** Shared by every version of the agent, so a newer package upgrades an older one. */
+export const AGENT_UPGRADE_CODE = guidFrom('TwinlockAgent/upgrade-code');
+
+/** agent-manifest.json as AGENT-CONTRACT.md defines it. */
+export interface AgentManifest {
+  name: string;
+  version: string;
+  file: string;
+  size: number;
+  sha256: string;
+  productCode: string;
+  upgradeCode: string;
+  signer: { subject: string; thumbprint: string };
+  service: string;
+  ports: { sync: number[]; control: number };
+  minimumOs: { build: number };
+  installArgs: string[];
+}
+
+export interface MakePackageOptions {
+  /** Folder to write into (created when missing). */
+  outDir: string;
+  /** Default 3.2.1. */
+  version?: string;
+  /** Certificate subject the package is signed with; null for an unsigned package. */
+  signerSubject?: string | null;
+  /** Total file size in bytes (default 3 MiB). */
+  sizeBytes?: number;
+  /** Default: derived from the version (each version a new product, as with major upgrades). */
+  productCode?: string;
+  upgradeCode?: string;
+  minimumOsBuild?: number;
+  /**
+   * The signer the manifest claims (default: the real signer, or Twinlock's for an unsigned
+   * package), so a test can build a package whose server-side signature contradicts its manifest.
+   */
+  manifestSignerSubject?: string;
+}
+
+/** Writes the MSI and its manifest; returns the manifest and both paths. */
+export function makePackage(options: MakePackageOptions): { manifest: AgentManifest; manifestPath: string; filePath: string } {
+  const version = options.version ?? '3.2.1';
+  const subject = options.signerSubject === undefined ? TWINLOCK_SIGNER_SUBJECT : options.signerSubject;
+  const size = options.sizeBytes ?? 3 * 1024 * 1024;
+  const productCode = options.productCode ?? guidFrom(`TwinlockAgent/${version}/product-code`);
+  const file = `TwinlockAgent-${version}-x64.msi`;
+  const signer = subject === null ? null : { subject, thumbprint: thumbprintFor(subject) };
+  const upgradeCode = options.upgradeCode ?? AGENT_UPGRADE_CODE;
+  const seed = `TwinlockAgent/${version}/${productCode}`;
+  const claimed = options.manifestSignerSubject ?? subject ?? TWINLOCK_SIGNER_SUBJECT;
+
+  const headerFor = (contentSha256: string): PackageHeader => ({
+    productName: 'TwinlockAgent',
+    version,
+    productCode,
+    upgradeCode,
+    manufacturer: 'Twinlock Software',
+    service: 'TwinlockAgent',
+    ports: { sync: [7440, 7441], control: 7442 },
+    minimumOsBuild: options.minimumOsBuild ?? 17763,
+    signer,
+    contentSha256,
+  });
+  // The header's length does not depend on the digest's value, so the filler can be sized first.
+  const headerLength = encodeHeader(headerFor('0'.repeat(64))).length;
+  const content = filler(seed, Math.max(0, size - headerLength));
+  const header = encodeHeader(headerFor(createHash('sha256').update(content).digest('hex')));
+  const bytes = Buffer.concat([header, content]);
+
+  const manifest: AgentManifest = {
+    name: 'TwinlockAgent',
+    version,
+    file,
+    size: bytes.length,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    productCode,
+    upgradeCode,
+    signer: { subject: claimed, thumbprint: thumbprintFor(claimed) },
+    service: 'TwinlockAgent',
+    ports: { sync: [7440, 7441], control: 7442 },
+    minimumOs: { build: options.minimumOsBuild ?? 17763 },
+    installArgs: ['ALLUSERS=1'],
+  };
+  mkdirSync(options.outDir, { recursive: true });
+  const filePath = join(options.outDir, file);
+  const manifestPath = join(options.outDir, 'agent-manifest.json');
+  writeFileSync(filePath, bytes);
+  writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  return { manifest, manifestPath, filePath };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const [outDir = 'resources/agent', version, signer] = process.argv.slice(2);
+  const { manifest, filePath } = makePackage({ outDir, version, ...(signer ? { signerSubject: signer } : {}) });
+  process.stdout.write(`${filePath}: ${manifest.size} bytes, sha256 ${manifest.sha256}\n`);
+}

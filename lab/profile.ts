@@ -1,0 +1,187 @@
+/**
+ * Lab profiles: the simulated servers' hardware and software, as JSON files in lab/profiles/.
+ * A profile gives `defaults` shared by every host and a list of `hosts` that override them
+ * (objects merge deeply, arrays replace), so a mismatch reads as the one field that differs.
+ * lab/profiles/README.md documents every field.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+const Ipv4Schema = z.object({
+  address: z.ipv4(),
+  prefixLength: z.number().int().min(0).max(32),
+});
+
+export const NicProfileSchema = z.object({
+  /** Adapter name as Get-NetAdapter shows it, e.g. `SLOT 3 Port 1`. */
+  name: z.string().min(1),
+  /** InterfaceDescription, the driver's name for the adapter. */
+  description: z.string(),
+  /** Link speed in Mbit/s (reported as 0 when the adapter is not Up). */
+  speedMbps: z.number().int().min(0),
+  status: z.enum(['Up', 'Disconnected', 'Disabled']),
+  /** MAC address with dashes, as Windows prints it. */
+  mac: z.string().regex(/^([0-9A-F]{2}-){5}[0-9A-F]{2}$/),
+  ipv4: z.array(Ipv4Schema).default([]),
+});
+export type NicProfile = z.infer<typeof NicProfileSchema>;
+
+export const VmProfileSchema = z.object({
+  name: z.string().min(1),
+  state: z.enum(['Running', 'Off', 'Saved', 'Paused']),
+  memoryGiB: z.number().positive(),
+  processorCount: z.number().int().positive().default(4),
+  generation: z.union([z.literal(1), z.literal(2)]).default(2),
+});
+export type VmProfile = z.infer<typeof VmProfileSchema>;
+
+export const AccountProfileSchema = z.object({
+  username: z.string().min(1),
+  /** Omitted: the lab's generated shared password. */
+  password: z.string().min(1).optional(),
+  /** Member of Administrators (the SSH session then runs elevated). */
+  admin: z.boolean().default(true),
+});
+
+export const HostProfileSchema = z.object({
+  computerName: z.string().regex(/^[A-Za-z0-9-]{1,15}$/, 'a NetBIOS name: up to 15 letters, digits or dashes'),
+  /** Domain (when partOfDomain) or workgroup name. */
+  domain: z.string().default('WORKGROUP'),
+  partOfDomain: z.boolean().default(false),
+  /** Accounts that may log on; the default is Administrator with the lab's shared password. */
+  accounts: z.array(AccountProfileSchema).min(1).default([{ username: 'Administrator', admin: true }]),
+  os: z.object({
+    caption: z.string(),
+    version: z.string(),
+    build: z.number().int(),
+    ubr: z.number().int(),
+    installationType: z.enum(['Server', 'Server Core']),
+    editionId: z.string(),
+    displayVersion: z.string(),
+    architecture: z.string().default('64-bit'),
+  }),
+  system: z.object({ manufacturer: z.string(), model: z.string() }),
+  processor: z.object({
+    /** Win32_Processor.Manufacturer: GenuineIntel or AuthenticAMD. */
+    manufacturer: z.string(),
+    name: z.string(),
+    family: z.number().int(),
+    model: z.number().int(),
+    stepping: z.number().int(),
+    /** Win32_Processor.Family code (179 = Intel Xeon, 107 = AMD Zen). */
+    wmiFamily: z.number().int().default(179),
+    sockets: z.number().int().min(1),
+    coresPerSocket: z.number().int().min(1),
+    threadsPerSocket: z.number().int().min(1),
+    maxClockMhz: z.number().int(),
+    virtualizationFirmwareEnabled: z.boolean(),
+    slat: z.boolean(),
+  }),
+  memory: z.object({
+    totalGiB: z.number().positive(),
+    modules: z.number().int().min(1),
+    /** Firmware-reserved memory that Win32_ComputerSystem.TotalPhysicalMemory leaves out. */
+    reservedMiB: z.number().int().min(0).default(334),
+  }),
+  roles: z.object({ hyperV: z.boolean(), failoverClustering: z.boolean().default(false) }),
+  nics: z.array(NicProfileSchema).min(1),
+  vms: z.array(VmProfileSchema).default([]),
+  /** Seconds the server's clock is ahead (negative: behind). */
+  clockSkewSeconds: z.number().default(0),
+  /** How long ago the server booted. */
+  uptimeHours: z.number().min(0).default(72),
+});
+export type HostProfile = z.infer<typeof HostProfileSchema>;
+
+export const LabProfileSchema = z.object({
+  name: z.string().min(1),
+  description: z.string().default(''),
+  /** Merged under every host. */
+  defaults: z.record(z.string(), z.unknown()).default({}),
+  hosts: z.array(z.record(z.string(), z.unknown())).min(1),
+});
+
+/** A profile with every host complete. */
+export interface LabProfile {
+  name: string;
+  description: string;
+  hosts: HostProfile[];
+}
+
+const PROFILES_DIR = join(import.meta.dirname, 'profiles');
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v);
+  return out;
+}
+
+/** Validates a parsed profile document; throws with the field path on the first problem. */
+export function parseProfile(document: unknown, source = 'profile'): LabProfile {
+  const raw = LabProfileSchema.parse(document);
+  const hosts = raw.hosts.map((host, i) => {
+    const parsed = HostProfileSchema.safeParse(deepMerge(raw.defaults, host));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new Error(`${source}: host ${i + 1}: ${issue?.path.join('.')}: ${issue?.message}`);
+    }
+    return parsed.data;
+  });
+  return { name: raw.name, description: raw.description, hosts };
+}
+
+/** Loads `lab/profiles/<name>.json`, or the file given. */
+export function loadProfile(options: { profile?: string; profileFile?: string }): LabProfile {
+  const file = options.profileFile ?? join(PROFILES_DIR, `${options.profile ?? 'matched-pair'}.json`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new Error(`The lab profile ${options.profileFile ?? options.profile} was not found (looked for ${file}).`);
+  }
+  return parseProfile(JSON.parse(text), file);
+}
+
+function shiftAddress(address: string, by: number): string {
+  const parts = address.split('.').map(Number);
+  parts[3] = ((parts[3] ?? 0) + by) % 254 || 1;
+  return parts.join('.');
+}
+
+/**
+ * The hosts of a lab of `count` servers: the profile's, then copies of its last host with the
+ * next name (TL-NODE-C, …), addresses and MACs, when more are asked for than it describes.
+ */
+export function expandHosts(profile: LabProfile, count: number): HostProfile[] {
+  const hosts = profile.hosts.slice(0, count);
+  const last = profile.hosts[profile.hosts.length - 1]!;
+  for (let i = hosts.length; i < count; i++) {
+    const by = i - profile.hosts.length + 1;
+    const stem = last.computerName.replace(/-[A-Z0-9]+$/, '');
+    hosts.push({
+      ...structuredClone(last),
+      computerName: `${stem}-${String.fromCharCode(65 + i)}`,
+      vms: [],
+      nics: last.nics.map((nic) => ({
+        ...nic,
+        mac: nic.mac.slice(0, 15) + ((parseInt(nic.mac.slice(15), 16) + by) % 256).toString(16).toUpperCase().padStart(2, '0'),
+        ipv4: nic.ipv4.map((ip) => ({ ...ip, address: shiftAddress(ip.address, by) })),
+      })),
+    });
+  }
+  return hosts;
+}
+
+/** Names of the bundled profiles. */
+export function profileNames(): string[] {
+  return readdirSync(PROFILES_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.replace(/\.json$/, ''))
+    .sort();
+}
