@@ -1,0 +1,376 @@
+/**
+ * The one implementation of the contract: every method validates its input with the method's
+ * schema, runs, and validates its output. Sessions live in memory (passwords included, for
+ * reconnects); nothing secret is written to disk or put in an event.
+ */
+import { randomUUID } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { z, ZodError } from 'zod';
+import type { AgentPackage } from '../agent/manifest';
+import { loadPackage } from '../agent/manifest';
+import { installAgent } from '../agent/install';
+import { exportBundle } from '../bundle/export';
+import { parseTargets } from '../discovery/targets';
+import { runScan } from '../discovery/scan';
+import { parseIdentity, parseInventory } from '../inventory/parse';
+import { createJobRunner } from '../jobs/job-runner';
+import { applyPair } from '../pair/apply';
+import { proposePair } from '../pair/propose';
+import { readStatus } from '../pair/status';
+import { KnownHosts } from '../remote/known-hosts';
+import { openSession } from '../remote/session';
+import type { RemoteHost } from '../remote/types';
+import { resolveDataDir } from '../store';
+import { verifyPair } from '../verify/verify-pair';
+import type { ApiInput, ApiOutput, MethodName, TwinlockApi, TwinlockEngine } from './contract';
+import { methods } from './contract';
+import { TwinlockError, toErrorData } from './errors';
+import type { ApiEvent } from './jobs';
+import type { DiscoveredHost, HostInventory, HostSession } from './models';
+
+/** A lab server the engine may offer on the Discover screen. */
+export interface LabHostOption {
+  name: string;
+  address: string;
+  port: number;
+  username: string;
+  password: string;
+  /** The lab's own host key fingerprint: connecting to it needs no manual comparison. */
+  fingerprint?: string;
+}
+
+export interface EngineOptions {
+  /** Where known hosts, the signing key and bundles live; the user's data folder by default. */
+  dataDir?: string;
+  /** Folder with bootstrap.ps1, scripts/ and agent/; `resources/` at the repository root by default. */
+  resourcesDir?: string;
+  /** The running lab, when there is one. */
+  lab?: { hosts: LabHostOption[] };
+}
+
+/** `resources/` next to `engine/`, wherever the application is installed. */
+export function defaultResourcesDir(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'resources');
+}
+
+interface SessionEntry {
+  session: HostSession;
+  host: RemoteHost;
+  /** Kept in memory only, to reconnect after a dropped connection. */
+  password: string;
+  /** A reconnect in progress, shared by concurrent callers. */
+  reconnecting: Promise<RemoteHost> | null;
+  inventory: HostInventory | null;
+}
+
+const LAB_BANNER = 'SSH-2.0-OpenSSH_for_Windows_8.1';
+
+/** Field and fix for the first problem of a rejected input. */
+function invalidInput(method: string, error: ZodError): TwinlockError {
+  const issues = error.issues.map((i) => ({ field: i.path.join('.') || '(input)', message: i.message }));
+  const first = issues[0] ?? { field: '(input)', message: 'is invalid' };
+  return new TwinlockError({
+    code: 'invalid-input',
+    message: `${first.field}: ${first.message}`,
+    hint: `Correct ${first.field === '(input)' ? 'the request' : `“${first.field}”`} and try again.`,
+    detail: { method, field: first.field, issues },
+  });
+}
+
+/** Creates the engine. */
+export function createEngine(options: EngineOptions = {}): TwinlockEngine {
+  const dataDir = options.dataDir ?? resolveDataDir();
+  const resourcesDir = options.resourcesDir ?? defaultResourcesDir();
+  const knownHosts = KnownHosts.inDataDir(dataDir);
+  const labHosts = options.lab?.hosts ?? [];
+  const listeners = new Set<(event: ApiEvent) => void>();
+  const sessions = new Map<string, SessionEntry>();
+  let lastPackage: AgentPackage | null = null;
+  let closed = false;
+
+  const emit = (event: ApiEvent) => {
+    for (const l of [...listeners]) {
+      try {
+        l(event);
+      } catch {
+        // One broken listener must not starve the others.
+      }
+    }
+  };
+  /** Log lines carry names, addresses and outcomes, never a password or a token. */
+  const log = (level: 'info' | 'warn' | 'error', message: string) => emit({ type: 'log', level, message, at: new Date().toISOString() });
+  const jobs = createJobRunner((job) => emit({ type: 'job', job }));
+
+  const entry = (sessionId: string): SessionEntry => {
+    const e = sessions.get(sessionId);
+    if (!e) {
+      throw new TwinlockError({
+        code: 'not-found',
+        message: `There is no open connection with id ${sessionId}; it was closed or Twinlock restarted.`,
+        hint: 'Connect to the server again.',
+        detail: { sessionId },
+      });
+    }
+    return e;
+  };
+
+  /** The session's host, reconnected with the pinned key if the connection dropped. */
+  const hostOf = async (sessionId: string): Promise<RemoteHost> => {
+    const e = entry(sessionId);
+    if (e.host.isConnected()) return e.host;
+    if (!e.reconnecting) {
+      const { address, port, username, computerName } = e.session;
+      log('warn', `The connection to ${computerName} dropped; reconnecting.`);
+      e.reconnecting = openSession({ address, port, username, password: e.password, knownHosts, resourcesDir })
+        .then(({ host }) => {
+          e.host = host;
+          return host;
+        })
+        .finally(() => {
+          e.reconnecting = null;
+        });
+    }
+    return e.reconnecting;
+  };
+
+  const readInventory = async (sessionId: string): Promise<HostInventory> => {
+    const host = await hostOf(sessionId);
+    const inv = parseInventory(await host.runScript('get-inventory', {}, { timeoutMs: 120_000 }));
+    entry(sessionId).inventory = inv;
+    return inv;
+  };
+
+  const pairOf = (sessions: readonly [string, string] | [string, string], what: string) => {
+    if (sessions[0] === sessions[1]) {
+      throw new TwinlockError({
+        code: 'invalid-input',
+        message: `sessions: ${what} needs two different servers, but both entries are the same connection.`,
+        hint: 'Pick the second server.',
+        detail: { field: 'sessions' },
+      });
+    }
+    return sessions.map((id) => entry(id)) as [SessionEntry, SessionEntry];
+  };
+
+  const loadAgentPackage = async (dir?: string): Promise<AgentPackage> => {
+    const pkg = await loadPackage(dir ?? join(resourcesDir, 'agent'));
+    lastPackage = pkg;
+    return pkg;
+  };
+
+  const impl: { [M in MethodName]: (input: ApiOutputOfInput<M>) => Promise<ApiOutput<M>> } = {
+    async suggestions() {
+      const hosts: DiscoveredHost[] = labHosts.map((h) => ({
+        address: h.address,
+        port: h.port,
+        name: h.name,
+        kind: 'windows-ssh',
+        banner: LAB_BANNER,
+        openPorts: [h.port],
+        rttMs: null,
+        reason: 'Lab server: ready to connect.',
+      }));
+      const first = labHosts[0];
+      return {
+        targets: labHosts.map((h) => (h.port === 22 ? h.address : `${h.address}:${h.port}`)).join(', '),
+        hosts,
+        labAccount: first ? { username: first.username, password: first.password } : null,
+      };
+    },
+
+    async scan(input) {
+      const targets = parseTargets(input.targets);
+      log('info', `Scanning ${targets.length} address(es).`);
+      return jobs.start('scan', (ctx) => runScan(ctx, targets, input));
+    },
+
+    async connect(input) {
+      const lab = labHosts.find((h) => h.address === input.address && h.port === input.port);
+      const acceptFingerprint = input.acceptFingerprint ?? lab?.fingerprint;
+      const { host, newlyPinned } = await openSession({
+        address: input.address,
+        port: input.port,
+        username: input.username,
+        password: input.password,
+        ...(acceptFingerprint ? { acceptFingerprint } : {}),
+        ...(input.timeoutMs ? { timeoutMs: input.timeoutMs } : {}),
+        knownHosts,
+        resourcesDir,
+      });
+      try {
+        const identity = parseIdentity(await host.runScript('get-identity', {}));
+        if (!identity.isAdmin) {
+          throw new TwinlockError({
+            code: 'not-admin',
+            message: `${input.username} can log on to ${identity.computerName} but is not an elevated administrator there.`,
+            hint: 'Use an account in the server’s local Administrators group (for example Administrator); with UAC on, the built-in Administrator or a domain admin works over SSH.',
+            detail: { computerName: identity.computerName, username: input.username },
+          });
+        }
+        const session: HostSession = {
+          sessionId: `session-${randomUUID()}`,
+          address: input.address,
+          port: input.port,
+          username: input.username,
+          fingerprint: host.fingerprint,
+          newlyPinned,
+          computerName: identity.computerName,
+          osCaption: identity.osCaption,
+          isAdmin: identity.isAdmin,
+        };
+        sessions.set(session.sessionId, { session, host, password: input.password, reconnecting: null, inventory: null });
+        log('info', `Connected to ${identity.computerName} (${input.address}:${input.port}) as ${input.username}${newlyPinned ? '; host key pinned' : ''}.`);
+        return session;
+      } catch (err) {
+        await host.close().catch(() => undefined);
+        throw err;
+      }
+    },
+
+    async disconnect({ sessionId }) {
+      const e = entry(sessionId);
+      sessions.delete(sessionId);
+      await e.host.close().catch(() => undefined);
+      log('info', `Disconnected from ${e.session.computerName}.`);
+      return {};
+    },
+
+    async sessions() {
+      return [...sessions.values()].map((e) => e.session);
+    },
+
+    async inventory({ sessionId }) {
+      return readInventory(sessionId);
+    },
+
+    async verify({ sessions: ids, level }) {
+      pairOf(ids, 'Verification');
+      const [a, b] = await Promise.all(ids.map((id) => readInventory(id)));
+      const report = { ...verifyPair(a!, b!, level), ranAt: new Date().toISOString() };
+      log('info', `Verified ${a!.computerName} and ${b!.computerName}: ${report.verdict}.`);
+      return report;
+    },
+
+    async install({ sessions: ids, packageDir }) {
+      const [a, b] = pairOf(ids, 'Installation');
+      const pkg = await loadAgentPackage(packageDir);
+      const targets = [a, b].map((e) => ({ sessionId: e.session.sessionId, label: e.session.computerName }));
+      log('info', `Installing agent ${pkg.manifest.version} on ${targets.map((t) => t.label).join(' and ')}.`);
+      return jobs.start(
+        'install',
+        async (ctx) => {
+          const hosts = await Promise.all(targets.map((t) => hostOf(t.sessionId)));
+          return installAgent(ctx, targets.map((t, i) => ({ ...t, host: hosts[i]! })), pkg);
+        },
+        Object.fromEntries(targets.map((t) => [t.sessionId, t.label])),
+      );
+    },
+
+    async proposePair({ primary, secondary }) {
+      pairOf([primary, secondary], 'A pair');
+      const [a, b] = await Promise.all([primary, secondary].map((id) => entry(id).inventory ?? readInventory(id)));
+      return proposePair(a!, b!, { primary, secondary });
+    },
+
+    async apply(config) {
+      const [p, s] = pairOf([config.primary, config.secondary], 'A pair');
+      const members = [p, s].map((e) => ({ sessionId: e.session.sessionId, label: e.session.computerName }));
+      log('info', `Applying pair ${config.name}: ${members[0]!.label} primary, ${members[1]!.label} secondary, level ${config.level}.`);
+      return jobs.start(
+        'apply',
+        async (ctx) => {
+          const [hp, hs] = await Promise.all(members.map((m) => hostOf(m.sessionId)));
+          return applyPair(ctx, config, { ...members[0]!, host: hp! }, { ...members[1]!, host: hs! });
+        },
+        Object.fromEntries(members.map((m) => [m.sessionId, m.label])),
+      );
+    },
+
+    async status({ sessionId }) {
+      return readStatus(await hostOf(sessionId));
+    },
+
+    async exportBundle({ config, path }) {
+      const [p, s] = pairOf([config.primary, config.secondary], 'A bundle');
+      const pkg = lastPackage ?? (await loadAgentPackage());
+      const host = (e: SessionEntry) => ({
+        address: e.session.address,
+        port: e.session.port,
+        fingerprint: e.session.fingerprint,
+        computerName: e.session.computerName,
+      });
+      const result = await exportBundle(
+        { config, primary: host(p), secondary: host(s), agent: { version: pkg.manifest.version, sha256: pkg.manifest.sha256 } },
+        dataDir,
+        path,
+      );
+      log('info', `Exported the bundle of ${config.name} to ${result.path}.`);
+      return result;
+    },
+
+    async job({ jobId }) {
+      return jobs.get(jobId);
+    },
+
+    async waitJob({ jobId }) {
+      return jobs.wait(jobId);
+    },
+
+    async cancelJob({ jobId }) {
+      jobs.cancel(jobId);
+      return {};
+    },
+  };
+
+  const call = async <M extends MethodName>(method: M, input: ApiInput<M>): Promise<ApiOutput<M>> => {
+    if (closed) {
+      throw new TwinlockError({ code: 'cancelled', message: 'Twinlock is shutting down.', hint: 'Start Twinlock again.' });
+    }
+    const spec = methods[method];
+    const parsed = spec.input.safeParse(input ?? {});
+    if (!parsed.success) throw invalidInput(method, parsed.error);
+    let output: unknown;
+    try {
+      output = await impl[method](parsed.data as ApiOutputOfInput<M>);
+    } catch (err) {
+      if (err instanceof TwinlockError) throw err;
+      throw new TwinlockError(toErrorData(err, `“${method}”`), { cause: err });
+    }
+    const checked = spec.output.safeParse(output);
+    if (!checked.success) {
+      const issue = checked.error.issues[0];
+      throw new TwinlockError({
+        code: 'internal',
+        message: `Twinlock produced an invalid answer to “${method}” (${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}).`,
+        hint: 'Try again; if it happens again, export the log from the Help menu and report it.',
+        detail: { method },
+      });
+    }
+    return checked.data as ApiOutput<M>;
+  };
+
+  const api = Object.fromEntries(
+    (Object.keys(methods) as MethodName[]).map((m) => [m, (input: ApiInput<typeof m>) => call(m, input)]),
+  ) as TwinlockApi;
+
+  return {
+    api,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await jobs.cancelAll();
+      const open = [...sessions.values()];
+      sessions.clear();
+      await Promise.all(open.map((e) => e.host.close().catch(() => undefined)));
+      listeners.clear();
+    },
+  };
+}
+
+/** What a method's implementation receives: its input after parsing (defaults applied). */
+type ApiOutputOfInput<M extends MethodName> = z.output<(typeof methods)[M]['input']>;
