@@ -105,6 +105,7 @@ class SshRemoteHost implements RemoteHost {
     // After 'ready', errors (keepalive timeout, socket reset) precede 'close'; without a
     // listener Node would crash the process on them.
     conn.client.on('error', lost);
+    if (conn.isClosed()) this.connected = false;
   }
 
   isConnected(): boolean {

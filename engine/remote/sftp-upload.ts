@@ -182,7 +182,13 @@ export async function sftpUpload(
     await call<void>((cb) => sftp.close(h, cb));
     if (offset >= size) meter.update(size, true);
   } finally {
-    if (handle) sftp.close(handle, () => undefined);
+    if (handle) {
+      try {
+        sftp.close(handle, () => undefined);
+      } catch {
+        // The channel is already gone: the server closes the handle with it.
+      }
+    }
     await local.close();
   }
 }

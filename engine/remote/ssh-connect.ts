@@ -40,6 +40,8 @@ export interface SshConnection {
   keyType: string;
   /** True when this connection pinned the key (first use). */
   newlyPinned: boolean;
+  /** True once the underlying connection has closed. */
+  isClosed(): boolean;
 }
 
 /** What the host-key check decided during the handshake. */
@@ -102,6 +104,11 @@ export async function connectSsh(options: ConnectOptions): Promise<SshConnection
   }
 
   const client = ssh.connection;
+  // node-ssh drops its error listener once ready; until the session attaches its own, a socket
+  // error would otherwise be an unhandled 'error' event and take the process down.
+  client?.on('error', () => undefined);
+  let closed = false;
+  client?.once('close', () => (closed = true));
   const v = verdict as HostKeyVerdict;
   if (!client || (v.kind !== 'match' && v.kind !== 'pin')) {
     ssh.dispose();
@@ -115,7 +122,15 @@ export async function connectSsh(options: ConnectOptions): Promise<SshConnection
       throw err;
     }
   }
-  return { ssh, client, hostId, fingerprint: v.fingerprint, keyType: v.keyType, newlyPinned: v.kind === 'pin' };
+  return {
+    ssh,
+    client,
+    hostId,
+    fingerprint: v.fingerprint,
+    keyType: v.keyType,
+    newlyPinned: v.kind === 'pin',
+    isClosed: () => closed,
+  };
 }
 
 const UNREACHABLE_CODES = new Set([

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { mapConnectError, type ConnectErrorContext } from '../../../engine/remote/ssh-connect';
+
+const PASSWORD = 'Hunter2-Secret';
+const base: ConnectErrorContext = {
+  address: '10.0.0.21',
+  port: 22,
+  hostId: '10.0.0.21:22',
+  knownHostsPath: '/home/a/.local/share/twinlock/known_hosts.json',
+  password: PASSWORD,
+  verdict: { kind: 'pending' },
+};
+const FP_OLD = 'SHA256:m85mezwJ0uDwg1tSGnGhB6TiAcgi9lUP8aycDaoENTg';
+const FP_NEW = 'SHA256:AAAAezwJ0uDwg1tSGnGhB6TiAcgi9lUP8aycDaoENTg';
+
+function sockErr(code: string): Error {
+  return Object.assign(new Error(`connect ${code} 10.0.0.21:22`), { code, level: 'client-socket' });
+}
+
+describe('mapConnectError', () => {
+  it.each(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN'])(
+    'maps %s to unreachable naming host and port',
+    (code) => {
+      const err = mapConnectError(sockErr(code), base);
+      expect(err.code).toBe('unreachable');
+      expect(err.message).toContain('10.0.0.21 on port 22');
+      expect(err.hint).toBeTruthy();
+    },
+  );
+
+  it('says "refused" for a closed port and "could not be found" for a bad name', () => {
+    expect(mapConnectError(sockErr('ECONNREFUSED'), base).message).toContain('refused');
+    expect(mapConnectError(sockErr('ENOTFOUND'), base).message).toContain('could not be found');
+  });
+
+  it('maps the handshake timeout to timeout', () => {
+    const err = mapConnectError(Object.assign(new Error('Timed out while waiting for handshake'), { level: 'client-timeout' }), base);
+    expect(err.code).toBe('timeout');
+  });
+
+  it('maps an authentication failure to auth-failed with a hint', () => {
+    const err = mapConnectError(
+      Object.assign(new Error('All configured authentication methods failed'), { level: 'client-authentication' }),
+      base,
+    );
+    expect(err.code).toBe('auth-failed');
+    expect(err.hint).toContain('DOMAIN\\user');
+  });
+
+  it('explains a changed key as a possible attack, with both fingerprints and how to re-pin', () => {
+    const err = mapConnectError(new Error('Host denied (verification failed)'), {
+      ...base,
+      verdict: {
+        kind: 'changed',
+        fingerprint: FP_NEW,
+        keyType: 'ssh-ed25519',
+        pinned: { fingerprint: FP_OLD, keyType: 'ssh-ed25519', firstSeen: '2025-01-02T03:04:05.000Z' },
+      },
+    });
+    expect(err.code).toBe('host-key-changed');
+    expect(err.detail).toMatchObject({ expected: FP_OLD, actual: FP_NEW });
+    expect(err.message).toMatch(/intercept/);
+    expect(err.hint).toMatch(/reinstalled/);
+    expect(err.hint).toContain('known_hosts.json');
+  });
+
+  it('asks the admin to compare an unknown key', () => {
+    const err = mapConnectError(new Error('Host denied (verification failed)'), {
+      ...base,
+      verdict: { kind: 'unknown', fingerprint: FP_NEW, keyType: 'ssh-ed25519' },
+    });
+    expect(err.code).toBe('unknown-host-key');
+    expect(err.detail).toEqual({ fingerprint: FP_NEW, keyType: 'ssh-ed25519' });
+    expect(err.message).toContain('compare');
+    expect(err.message).toContain(FP_NEW);
+  });
+
+  it('never lets the password through, even when a library echoes it', () => {
+    const err = mapConnectError(new Error(`weird failure with ${PASSWORD} inside`), base);
+    expect(JSON.stringify(err.toData())).not.toContain(PASSWORD);
+  });
+});
