@@ -29,7 +29,7 @@ export interface ExecResult {
 export function connect(info: LabHostInfo, password = info.password): Promise<{ client: Client; hostKey: Buffer }> {
   return new Promise((resolve, reject) => {
     const client = new Client();
-    let hostKey = Buffer.alloc(0);
+    let hostKey: Buffer = Buffer.alloc(0);
     client
       .on('ready', () => resolve({ client, hostKey }))
       .on('error', reject)
