@@ -6,6 +6,7 @@ import path from 'node:path';
 import { app, BrowserWindow, dialog, Menu, protocol, session } from 'electron';
 import type { WebContents } from 'electron';
 import type { PairConfig, TwinlockEngine } from '../engine/api';
+import type { EngineOptions } from '../engine/api/engine';
 import { toErrorData } from '../engine/api';
 import { APP_SCHEME, DESKTOP_CSP, serveAppRequest } from './app-page';
 import { bindIpc } from './ipc';
@@ -13,20 +14,10 @@ import type { IpcBinding } from './ipc';
 import { menuTemplate } from './menu';
 import { createMainWindow, lockDownContents } from './window';
 
-/** What the engine factory receives. */
-export interface EngineOptions {
-  /** The user's data folder: settings, known hosts, journal, bundles. */
-  dataDir: string;
-  /** The folder holding scripts/ and agent/. */
-  resourcesDir: string;
-  /** A running lab, when the admin asked for one. */
-  lab?: unknown;
-}
-
 /** A running lab as the shell sees it: what to hand the engine, and something to stop at quit. */
 export interface LabHandle {
   /** Passed to the engine factory as `lab` (the lab's hosts, so Discover can offer them). */
-  forEngine: unknown;
+  forEngine: NonNullable<EngineOptions['lab']>;
   close(): Promise<void>;
 }
 

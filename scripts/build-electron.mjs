@@ -3,6 +3,8 @@
 // package from node_modules stay external; electron-builder ships the production dependencies, and
 // native ones (ssh2's optional crypto binding, tree-sitter) cannot be bundled anyway.
 import { build } from 'esbuild';
+import { cpSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -32,3 +34,7 @@ await build({
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
 });
+
+// The lab is bundled into main.js and finds its profiles next to itself (import.meta.dirname).
+const profiles = join(root, 'lab', 'profiles');
+if (existsSync(profiles)) cpSync(profiles, join(root, 'dist-electron', 'profiles'), { recursive: true });

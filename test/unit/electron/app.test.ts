@@ -36,17 +36,18 @@ describe('desktop lifecycle', () => {
   });
 
   it('starts the lab only when asked, and hands it to the engine', async () => {
-    const lab = { forEngine: { hosts: ['a', 'b'] }, close: vi.fn(async () => undefined) };
+    const labHost = { name: 'HV-A', address: '127.0.0.1', port: 2222, username: 'Administrator', password: 'p' };
+    const lab = { forEngine: { hosts: [labHost] }, close: vi.fn(async () => undefined) };
     const createEngine = vi.fn(() => fakeEngine());
     await startDesktopApp({ createEngine, startLab: async () => lab, argv: ['--lab'], env: {}, bundleDir: '/b' });
-    expect(createEngine).toHaveBeenCalledWith(expect.objectContaining({ lab: { hosts: ['a', 'b'] } }));
+    expect(createEngine).toHaveBeenCalledWith(expect.objectContaining({ lab: { hosts: [labHost] } }));
     expect(wantsLab([], { TWINLOCK_LAB: '1' })).toBe(true);
     expect(wantsLab([], {})).toBe(false);
   });
 
   it('closes the engine and the lab before quitting', async () => {
     const engine = fakeEngine();
-    const lab = { forEngine: {}, close: vi.fn(async () => undefined) };
+    const lab = { forEngine: { hosts: [] }, close: vi.fn(async () => undefined) };
     await startDesktopApp({ createEngine: () => engine, startLab: async () => lab, argv: ['--lab'], env: {}, bundleDir: '/b' });
     const event = { preventDefault: vi.fn() };
     electron.app.emit('before-quit', event);

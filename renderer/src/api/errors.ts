@@ -1,0 +1,31 @@
+/** Errors as the page shows them: a sentence and a hint, never a stack trace. */
+import type { ErrorCode, TwinlockErrorData } from '../../../engine/api';
+
+/** True for anything shaped like TwinlockErrorData. */
+export function isErrorData(value: unknown): value is TwinlockErrorData {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.code === 'string' && typeof v.message === 'string';
+}
+
+/** Turns anything a call rejected with into TwinlockErrorData. */
+export function toUiError(err: unknown, doing = 'this step'): TwinlockErrorData {
+  if (isErrorData(err)) {
+    const data: TwinlockErrorData = { code: err.code as ErrorCode, message: err.message };
+    if (typeof err.hint === 'string') data.hint = err.hint;
+    if (err.detail !== undefined) data.detail = err.detail;
+    return data;
+  }
+  const reason = err instanceof Error ? err.message : String(err);
+  return {
+    code: 'internal',
+    message: `Twinlock hit an unexpected problem during ${doing}: ${reason}`,
+    hint: 'Try again; if it happens again, restart Twinlock.',
+  };
+}
+
+/** A string from an error's detail, when present. */
+export function detailString(error: TwinlockErrorData | null | undefined, key: string): string | null {
+  const value = error?.detail?.[key];
+  return typeof value === 'string' ? value : null;
+}

@@ -1,0 +1,117 @@
+/**
+ * The browser transport: `POST /api/<method>` with the run's bearer token, and a WebSocket on
+ * `/events` that reconnects by itself.
+ */
+import type { ApiEvent } from '../../../engine/api';
+import type { ApiClient } from './client';
+import { isErrorData, toUiError } from './errors';
+
+const TOKEN_KEY = 'twinlock.token';
+
+/**
+ * Takes the token from the page's address once, keeps it in sessionStorage (per tab, gone when
+ * the tab closes) and strips it from the address bar so it does not linger in history or a
+ * screenshot.
+ */
+export function takeToken(win: Window = window): string | null {
+  const url = new URL(win.location.href);
+  const fromUrl = url.searchParams.get('token');
+  if (fromUrl !== null && fromUrl !== '') {
+    win.sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    url.searchParams.delete('token');
+    win.history.replaceState(win.history.state, '', `${url.pathname}${url.search}${url.hash}`);
+  }
+  return win.sessionStorage.getItem(TOKEN_KEY);
+}
+
+const ENGINE_SILENT = {
+  code: 'unreachable',
+  message: 'Twinlock’s engine is not answering.',
+  hint: 'Check that the Twinlock window you started it from is still running, then reload this page.',
+} as const;
+
+/** How to reach the server. */
+export interface HttpTransportOptions {
+  /** The page's origin, e.g. `http://127.0.0.1:5123`. */
+  origin: string;
+  token: string | null;
+  /** Replaceable in tests. */
+  fetch?: typeof fetch;
+  createSocket?: (url: string) => WebSocket;
+}
+
+/** A client over HTTP and WebSocket. */
+export function createHttpTransport(options: HttpTransportOptions): ApiClient {
+  const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
+  const listeners = new Set<(e: ApiEvent) => void>();
+  let socket: WebSocket | null = null;
+  let retryMs = 500;
+  let retryTimer: ReturnType<typeof setTimeout> | null = null;
+
+  const connect = (): void => {
+    const wsUrl = new URL('/events', options.origin);
+    wsUrl.protocol = wsUrl.protocol === 'https:' ? 'wss:' : 'ws:';
+    wsUrl.searchParams.set('token', options.token ?? '');
+    const ws = options.createSocket ? options.createSocket(wsUrl.toString()) : new WebSocket(wsUrl.toString());
+    socket = ws;
+    ws.onopen = () => {
+      retryMs = 500;
+    };
+    ws.onmessage = (message: MessageEvent) => {
+      let event: ApiEvent;
+      try {
+        event = JSON.parse(String(message.data)) as ApiEvent;
+      } catch {
+        return;
+      }
+      for (const listener of listeners) listener(event);
+    };
+    ws.onclose = () => {
+      socket = null;
+      if (listeners.size === 0) return;
+      // Back off up to 5 s: the server may be restarting, or the laptop waking from sleep.
+      retryTimer = setTimeout(connect, retryMs);
+      retryMs = Math.min(retryMs * 2, 5000);
+    };
+  };
+
+  return {
+    async call(method, input) {
+      let response: Response;
+      try {
+        response = await doFetch(new URL(`/api/${method}`, options.origin).toString(), {
+          method: 'POST',
+          headers: {
+            'Content-Type': 'application/json',
+            Authorization: `Bearer ${options.token ?? ''}`,
+          },
+          body: JSON.stringify(input ?? {}),
+        });
+      } catch {
+        throw { ...ENGINE_SILENT };
+      }
+      let body: unknown;
+      try {
+        body = await response.json();
+      } catch {
+        throw { ...ENGINE_SILENT, message: `Twinlock’s engine gave an unreadable answer (HTTP ${response.status}).` };
+      }
+      const envelope = body as { ok?: boolean; result?: unknown; error?: unknown };
+      if (envelope.ok === true) return envelope.result as never;
+      throw isErrorData(envelope.error) ? toUiError(envelope.error) : { ...ENGINE_SILENT };
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      if (socket === null && retryTimer === null) connect();
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) {
+          if (retryTimer !== null) clearTimeout(retryTimer);
+          retryTimer = null;
+          socket?.close();
+          socket = null;
+        }
+      };
+    },
+  };
+}

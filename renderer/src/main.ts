@@ -1,0 +1,9 @@
+import { createPinia } from 'pinia';
+import { createApp } from 'vue';
+import App from './App.vue';
+import { setApiClient } from './api/client';
+import { createClient } from './api/transport';
+import './styles.css';
+
+setApiClient(createClient());
+createApp(App).use(createPinia()).mount('#app');

@@ -1,0 +1,50 @@
+/** Turns an apply job's per-host progress into the stage a host is in, in the admin's words. */
+import type { HostProgress, PairState } from '../../../engine/api';
+
+/** The stages shown while applying, in order. */
+export const APPLY_STAGES = ['pairing', 'mirroring', 'syncing', 'protected'] as const;
+export type ApplyStage = (typeof APPLY_STAGES)[number] | 'failed' | 'waiting';
+
+const STAGE_LABELS: Record<ApplyStage, string> = {
+  waiting: 'Waiting',
+  pairing: 'Pairing',
+  mirroring: 'Mirroring storage',
+  syncing: 'Synchronising memory',
+  protected: 'Protected',
+  failed: 'Failed',
+};
+
+/** One host's row on the Apply screen. */
+export interface ApplyHostView {
+  sessionId: string;
+  label: string;
+  stage: ApplyStage;
+  stageLabel: string;
+  percent: number;
+  message: string;
+}
+
+const PAIR_STATES: readonly string[] = ['pairing', 'mirroring', 'syncing', 'protected', 'degraded', 'failed-over', 'broken'];
+
+/** The stage for one host's progress. */
+export function toApplyHostView(sessionId: string, progress: HostProgress): ApplyHostView {
+  let stage: ApplyStage;
+  if (progress.state === 'failed') stage = 'failed';
+  else if (progress.state === 'pending') stage = 'waiting';
+  else if (progress.state === 'done') stage = 'protected';
+  else if (PAIR_STATES.includes(progress.step)) {
+    const s = progress.step as PairState;
+    stage = s === 'mirroring' || s === 'syncing' || s === 'protected' ? s : s === 'pairing' ? 'pairing' : 'failed';
+  } else {
+    // Links tested, pair created or joined, VMs registered: all part of pairing.
+    stage = 'pairing';
+  }
+  return {
+    sessionId,
+    label: progress.label,
+    stage,
+    stageLabel: STAGE_LABELS[stage],
+    percent: Math.max(0, Math.min(100, Math.round(progress.percent))),
+    message: progress.message,
+  };
+}

@@ -1,0 +1,75 @@
+/** Review & apply: the pair created, storage mirrored, memory synchronised, VMs protected. */
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { ApplyOutcome, JobSnapshotOf, PairConfig, TwinlockErrorData } from '../../../engine/api';
+import { useApiClient } from '../api/client';
+import { toUiError } from '../api/errors';
+import { followJob } from '../api/follow-job';
+import { toApplyHostView } from './apply-progress';
+import type { ApplyHostView } from './apply-progress';
+import { useHostsStore } from './hosts';
+import type { IoState } from './io-state';
+
+export const useApplyStore = defineStore('apply', () => {
+  const hosts = useHostsStore();
+  const state = ref<IoState>('idle');
+  const job = ref<JobSnapshotOf<'apply'> | null>(null);
+  const error = ref<TwinlockErrorData | null>(null);
+  /** The configuration that was applied (what the bundle exports). */
+  const applied = ref<PairConfig | null>(null);
+  const outcome = ref<ApplyOutcome | null>(null);
+  /** When the pair reached `protected` (the end of "protected in …"). */
+  const protectedAt = ref<number | null>(null);
+
+  const hostViews = computed<ApplyHostView[]>(() => {
+    const snapshot = job.value;
+    if (snapshot === null) return [];
+    const order: readonly string[] = hosts.sessionIds ?? [];
+    return Object.entries(snapshot.hosts)
+      .sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))
+      .map(([id, progress]) => toApplyHostView(id, progress));
+  });
+
+  const isProtected = computed(() => state.value === 'done' && outcome.value?.state === 'protected');
+
+  async function start(config: PairConfig): Promise<void> {
+    if (state.value === 'running') return;
+    state.value = 'running';
+    error.value = null;
+    job.value = null;
+    outcome.value = null;
+    try {
+      const client = useApiClient();
+      const ref_ = await client.call('apply', config);
+      applied.value = config;
+      const final = await followJob<'apply'>(client, ref_.jobId, (snapshot) => {
+        job.value = snapshot;
+      }).done;
+      if (final.state === 'done' && final.result !== null) {
+        outcome.value = final.result;
+        protectedAt.value = Date.now();
+        state.value = 'done';
+      } else {
+        error.value = final.error
+          ? toUiError(final.error)
+          : { code: 'cancelled', message: 'Applying was stopped.', hint: 'Press Apply to start again.' };
+        state.value = 'error';
+      }
+    } catch (err) {
+      error.value = toUiError(err, 'applying the pair');
+      state.value = 'error';
+    }
+  }
+
+  async function cancel(): Promise<void> {
+    const id = job.value?.id;
+    if (id === undefined || state.value !== 'running') return;
+    try {
+      await useApiClient().call('cancelJob', { jobId: id });
+    } catch (err) {
+      error.value = toUiError(err, 'stopping');
+    }
+  }
+
+  return { state, job, error, applied, outcome, protectedAt, hostViews, isProtected, start, cancel };
+});

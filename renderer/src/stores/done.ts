@@ -1,0 +1,70 @@
+/** Prove & export: both servers' status and the signed configuration bundle. */
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { AgentStatus, ExportBundleResult, PairConfig, TwinlockErrorData } from '../../../engine/api';
+import { useApiClient } from '../api/client';
+import { toUiError } from '../api/errors';
+import { useHostsStore } from './hosts';
+import type { IoState } from './io-state';
+
+export const useDoneStore = defineStore('done', () => {
+  const hosts = useHostsStore();
+  const statusState = ref<IoState>('idle');
+  const statuses = ref<[AgentStatus, AgentStatus] | null>(null);
+  const statusError = ref<TwinlockErrorData | null>(null);
+
+  const bundleState = ref<IoState>('idle');
+  const bundle = ref<ExportBundleResult | null>(null);
+  const bundleError = ref<TwinlockErrorData | null>(null);
+
+  /** True inside the desktop app, where a save dialog can choose the bundle's place. */
+  const canSaveAs = computed(() => typeof useApiClient().saveBundleAs === 'function');
+
+  async function loadStatus(): Promise<void> {
+    const ids = hosts.sessionIds;
+    if (ids === null || statusState.value === 'running') return;
+    statusState.value = 'running';
+    statusError.value = null;
+    try {
+      const client = useApiClient();
+      const [a, b] = await Promise.all(ids.map((sessionId) => client.call('status', { sessionId })));
+      statuses.value = [a as AgentStatus, b as AgentStatus];
+      statusState.value = 'done';
+    } catch (err) {
+      statusError.value = toUiError(err, 'reading the status');
+      statusState.value = 'error';
+    }
+  }
+
+  /** Writes the bundle to the data folder (or `path`). */
+  async function exportBundle(config: PairConfig, path?: string): Promise<void> {
+    if (bundleState.value === 'running') return;
+    bundleState.value = 'running';
+    bundleError.value = null;
+    try {
+      bundle.value = await useApiClient().call('exportBundle', path === undefined ? { config } : { config, path });
+      bundleState.value = 'done';
+    } catch (err) {
+      bundleError.value = toUiError(err, 'the bundle export');
+      bundleState.value = 'error';
+    }
+  }
+
+  /** Desktop only: asks where, then writes the bundle there. */
+  async function saveAs(config: PairConfig): Promise<void> {
+    const save = useApiClient().saveBundleAs;
+    if (save === undefined || bundleState.value === 'running') return;
+    bundleState.value = 'running';
+    bundleError.value = null;
+    try {
+      const result = await save(config);
+      if (result !== null) bundle.value = result;
+      bundleState.value = bundle.value === null ? 'idle' : 'done';
+    } catch (err) {
+      bundleError.value = toUiError(err, 'the bundle export');
+      bundleState.value = 'error';
+    }
+  }
+
+  return { statusState, statuses, statusError, bundleState, bundle, bundleError, canSaveAs, loadStatus, exportBundle, saveAs };
+});

@@ -1,0 +1,175 @@
+/**
+ * Connect: credentials (in memory only), one SSH session per picked server, and the host-key
+ * decisions — pin on first use after the admin compared it, stop on a changed key.
+ */
+import { defineStore } from 'pinia';
+import { computed, reactive, ref } from 'vue';
+import type { HostSession, TwinlockErrorData } from '../../../engine/api';
+import { useApiClient } from '../api/client';
+import { detailString, toUiError } from '../api/errors';
+import { hostKey, useDiscoveryStore } from './discovery';
+import type { IoState } from './io-state';
+
+/** A key the admin must decide about before Twinlock goes on. */
+export type KeyCheck =
+  | { kind: 'unknown'; fingerprint: string }
+  | { kind: 'changed'; expected: string | null; actual: string | null };
+
+/** One server's connection as the Connect screen shows it. */
+export interface HostConnection {
+  state: IoState;
+  session: HostSession | null;
+  error: TwinlockErrorData | null;
+  keyCheck: KeyCheck | null;
+}
+
+/** An account typed by the admin; never stored, never logged. */
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+function blank(): HostConnection {
+  return { state: 'idle', session: null, error: null, keyCheck: null };
+}
+
+export const useHostsStore = defineStore('hosts', () => {
+  const discovery = useDiscoveryStore();
+
+  /** The account for the first server, and for both when {@link sameAccount} is on. */
+  const primaryAccount = reactive<Credentials>({ username: '', password: '' });
+  /** The account for the second server when it differs. */
+  const secondaryAccount = reactive<Credentials>({ username: '', password: '' });
+  const sameAccount = ref(true);
+  const connections = ref<Record<string, HostConnection>>({});
+  /** When the admin first pressed Connect (the start of "protected in …"). */
+  const startedAt = ref<number | null>(null);
+
+  const targets = computed(() => discovery.selectedHosts);
+
+  function connectionOf(key: string): HostConnection {
+    return connections.value[key] ?? blank();
+  }
+
+  function accountFor(index: number): Credentials {
+    return index === 0 || sameAccount.value ? primaryAccount : secondaryAccount;
+  }
+
+  /** The two sessions, in the order the hosts were picked (primary first), once both are open. */
+  const sessions = computed<[HostSession, HostSession] | null>(() => {
+    const [a, b] = targets.value.map((h) => connectionOf(hostKey(h)).session);
+    return a && b ? [a, b] : null;
+  });
+  const sessionIds = computed<[string, string] | null>(() =>
+    sessions.value ? [sessions.value[0].sessionId, sessions.value[1].sessionId] : null,
+  );
+  const bothConnected = computed(() => sessions.value !== null && targets.value.length === 2);
+  const anyRunning = computed(() => targets.value.some((h) => connectionOf(hostKey(h)).state === 'running'));
+
+  /** The first host waiting for the admin to compare and trust its key (one dialog at a time). */
+  const pendingTrust = computed(() => {
+    for (const [index, host] of targets.value.entries()) {
+      const check = connectionOf(hostKey(host)).keyCheck;
+      if (check?.kind === 'unknown') return { index, host, fingerprint: check.fingerprint };
+    }
+    return null;
+  });
+
+  /** Fills the account from the lab's hint when the admin has typed nothing yet. */
+  function prefill(account: Credentials | null | undefined): void {
+    if (!account || primaryAccount.username !== '' || primaryAccount.password !== '') return;
+    primaryAccount.username = account.username;
+    primaryAccount.password = account.password;
+  }
+
+  /** Opens a session to picked host `index`; `acceptFingerprint` pins a key the admin trusted. */
+  async function connect(index: number, acceptFingerprint?: string): Promise<void> {
+    const host = targets.value[index];
+    if (host === undefined) return;
+    const key = hostKey(host);
+    const previous = connectionOf(key);
+    if (previous.state === 'running') return;
+    // A changed key blocks this host until the admin has dealt with it outside Twinlock.
+    if (previous.keyCheck?.kind === 'changed') return;
+    startedAt.value ??= Date.now();
+    const account = accountFor(index);
+    connections.value[key] = { state: 'running', session: null, error: null, keyCheck: null };
+    try {
+      const session = await useApiClient().call('connect', {
+        address: host.address,
+        port: host.port,
+        username: account.username,
+        password: account.password,
+        ...(acceptFingerprint !== undefined ? { acceptFingerprint } : {}),
+      });
+      connections.value[key] = { state: 'done', session, error: null, keyCheck: null };
+    } catch (err) {
+      const error = toUiError(err, 'connecting');
+      connections.value[key] = { state: 'error', session: null, error, keyCheck: keyCheckOf(error) };
+    }
+  }
+
+  /** Connects every picked host that is not connected yet, side by side. */
+  async function connectAll(): Promise<void> {
+    await Promise.all(
+      targets.value.map((host, index) =>
+        connectionOf(hostKey(host)).state === 'done' ? Promise.resolve() : connect(index),
+      ),
+    );
+  }
+
+  /** The admin compared the fingerprint and trusts it: connect again, pinning it. */
+  async function trust(index: number): Promise<void> {
+    const host = targets.value[index];
+    const check = host ? connectionOf(hostKey(host)).keyCheck : null;
+    if (check?.kind !== 'unknown') return;
+    await connect(index, check.fingerprint);
+  }
+
+  /** The admin does not trust the key: Twinlock stays away from that server. */
+  function distrust(index: number): void {
+    const host = targets.value[index];
+    if (host === undefined) return;
+    connections.value[hostKey(host)] = {
+      state: 'error',
+      session: null,
+      keyCheck: null,
+      error: {
+        code: 'unknown-host-key',
+        message: 'You did not trust this server’s key, so Twinlock did not connect.',
+        hint: 'Check the key on the server’s console, then press Connect again.',
+      },
+    };
+  }
+
+  return {
+    primaryAccount,
+    secondaryAccount,
+    sameAccount,
+    connections,
+    startedAt,
+    targets,
+    sessions,
+    sessionIds,
+    bothConnected,
+    anyRunning,
+    pendingTrust,
+    connectionOf,
+    prefill,
+    connect,
+    connectAll,
+    trust,
+    distrust,
+  };
+});
+
+function keyCheckOf(error: TwinlockErrorData): KeyCheck | null {
+  if (error.code === 'unknown-host-key') {
+    const fingerprint = detailString(error, 'fingerprint');
+    return fingerprint === null ? null : { kind: 'unknown', fingerprint };
+  }
+  if (error.code === 'host-key-changed') {
+    return { kind: 'changed', expected: detailString(error, 'expected'), actual: detailString(error, 'actual') };
+  }
+  return null;
+}

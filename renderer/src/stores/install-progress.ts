@@ -1,0 +1,116 @@
+/**
+ * Turns an install job's per-host progress into what a host card shows: the steps with their
+ * status, the upload's percent and rate, and the log tail on failure.
+ */
+import type { HostProgress } from '../../../engine/api';
+import { assertNever } from '../assert-never';
+
+/** The install steps in order, with the words the admin reads. */
+export const INSTALL_STEPS = [
+  { id: 'check', label: 'Check what is installed' },
+  { id: 'upload', label: 'Upload the agent package' },
+  { id: 'verify', label: 'Check its SHA-256 and signature' },
+  { id: 'msiexec', label: 'Install with msiexec' },
+  { id: 'health', label: 'Start the service and check its health' },
+] as const;
+
+export type InstallStepId = (typeof INSTALL_STEPS)[number]['id'];
+export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+
+/** One step on a host card. */
+export interface StepView {
+  id: InstallStepId;
+  label: string;
+  status: StepStatus;
+}
+
+/** One host card. */
+export interface InstallHostView {
+  sessionId: string;
+  label: string;
+  state: HostProgress['state'];
+  /** 0..100 for the whole host. */
+  percent: number;
+  message: string;
+  steps: StepView[];
+  /** 0..100 of the upload, while or after it ran; null before. */
+  uploadPercent: number | null;
+  /** Upload rate in MB/s (10^6 bytes), one decimal; null when unknown. */
+  rateMBps: number | null;
+  /** Bytes as "12.3 MB of 48.0 MB" while uploading. */
+  uploadText: string | null;
+  logTail: string[];
+}
+
+/** Step ids as the engine reports them, including names for the same step used elsewhere. */
+const STEP_ALIASES: Record<string, InstallStepId> = {
+  check: 'check',
+  upload: 'upload',
+  verify: 'verify',
+  checksum: 'verify',
+  msiexec: 'msiexec',
+  install: 'msiexec',
+  service: 'health',
+  health: 'health',
+};
+
+function mb(bytes: number): string {
+  return `${(bytes / 1_000_000).toFixed(1)} MB`;
+}
+
+function clampPercent(value: number): number {
+  return Math.max(0, Math.min(100, Math.round(value)));
+}
+
+/** The card for one host's progress. */
+export function toInstallHostView(sessionId: string, progress: HostProgress): InstallHostView {
+  const current = STEP_ALIASES[progress.step] ?? null;
+  const currentIndex = current === null ? -1 : INSTALL_STEPS.findIndex((s) => s.id === current);
+  const steps = INSTALL_STEPS.map((step, index): StepView => {
+    let status: StepStatus;
+    switch (progress.state) {
+      case 'done':
+        status = 'done';
+        break;
+      case 'skipped':
+        status = 'skipped';
+        break;
+      case 'pending':
+        status = 'pending';
+        break;
+      case 'running':
+        status = index < currentIndex ? 'done' : index === currentIndex ? 'running' : 'pending';
+        break;
+      case 'failed':
+        status = index < currentIndex ? 'done' : index === currentIndex ? 'failed' : 'pending';
+        break;
+      default:
+        return assertNever(progress.state);
+    }
+    return { id: step.id, label: step.label, status };
+  });
+
+  const { bytesDone, bytesTotal, rateBps } = progress;
+  const uploadIndex = INSTALL_STEPS.findIndex((s) => s.id === 'upload');
+  let uploadPercent: number | null = null;
+  if (bytesTotal !== undefined && bytesTotal > 0 && bytesDone !== undefined) {
+    uploadPercent = clampPercent((bytesDone / bytesTotal) * 100);
+  } else if (currentIndex > uploadIndex || progress.state === 'done') {
+    uploadPercent = 100;
+  }
+  const uploading = current === 'upload' && progress.state === 'running';
+
+  return {
+    sessionId,
+    label: progress.label,
+    state: progress.state,
+    percent: clampPercent(progress.percent),
+    message: progress.message,
+    steps,
+    uploadPercent,
+    rateMBps: rateBps !== undefined && rateBps > 0 ? Math.round(rateBps / 100_000) / 10 : null,
+    uploadText:
+      uploading && bytesDone !== undefined && bytesTotal !== undefined ? `${mb(bytesDone)} of ${mb(bytesTotal)}` : null,
+    logTail: progress.state === 'failed' ? (progress.logTail ?? []) : [],
+  };
+}

@@ -1,0 +1,138 @@
+/** Pair: the proposed configuration, edited by the admin before it is applied. */
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type {
+  PairConfig,
+  PairProposal,
+  ProtectionLevel,
+  SyncLink,
+  TwinlockErrorData,
+  Witness,
+} from '../../../engine/api';
+import { useApiClient } from '../api/client';
+import { toUiError } from '../api/errors';
+import { useHostsStore } from './hosts';
+import type { IoState } from './io-state';
+import { useVerifyStore } from './verify';
+
+/** How the pair breaks ties: a third server, a file share, or nothing (not advised). */
+export type WitnessMode = Witness['kind'] | 'none';
+
+const PAIR_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+export const usePairStore = defineStore('pair', () => {
+  const hosts = useHostsStore();
+  const verify = useVerifyStore();
+  const state = ref<IoState>('idle');
+  const error = ref<TwinlockErrorData | null>(null);
+  const proposal = ref<PairProposal | null>(null);
+  /** The proposal was made for these sessions. */
+  const proposedFor = ref<string | null>(null);
+
+  const name = ref('');
+  const level = ref<ProtectionLevel>(3);
+  const links = ref<SyncLink[]>([]);
+  const witnessMode = ref<WitnessMode>('host');
+  const witnessAddress = ref('');
+  /** The admin read the warning and accepts running without a witness. */
+  const noWitnessAccepted = ref(false);
+  const vms = ref<string[]>([]);
+
+  /** Sentences for whatever keeps the configuration from being applied. */
+  const problems = computed<string[]>(() => {
+    const out: string[] = [];
+    const trimmed = name.value.trim();
+    if (trimmed === '') out.push('Give the pair a name, for example PAIR-01.');
+    else if (trimmed.length > 40) out.push('Keep the pair name to 40 characters.');
+    else if (!PAIR_NAME.test(trimmed)) {
+      out.push('Use letters, digits, dot, dash or underscore in the name, starting with a letter or digit.');
+    }
+    if (links.value.length === 0) out.push('At least one sync link is needed.');
+    if (witnessMode.value !== 'none' && witnessAddress.value.trim() === '') {
+      out.push(witnessMode.value === 'host' ? 'Enter the witness server’s name or address.' : 'Enter the witness share’s path, like \\\\files\\twinlock.');
+    }
+    if (witnessMode.value === 'none' && !noWitnessAccepted.value) {
+      out.push('Confirm that you accept running without a witness, or choose one.');
+    }
+    return out;
+  });
+
+  /** The configuration to apply, once it is complete. */
+  const config = computed<PairConfig | null>(() => {
+    const p = proposal.value;
+    if (p === null || problems.value.length > 0) return null;
+    return {
+      name: name.value.trim(),
+      level: level.value,
+      primary: p.config.primary,
+      secondary: p.config.secondary,
+      links: links.value.map((l) => ({ ...l })),
+      witness: witnessMode.value === 'none' ? null : { kind: witnessMode.value, address: witnessAddress.value.trim() },
+      vms: [...vms.value],
+    };
+  });
+
+  const canContinue = computed(() => config.value !== null);
+
+  async function propose(): Promise<void> {
+    const ids = hosts.sessionIds;
+    if (ids === null || state.value === 'running') return;
+    const key = `${ids[0]}|${ids[1]}`;
+    if (proposedFor.value === key && proposal.value !== null) return;
+    state.value = 'running';
+    error.value = null;
+    try {
+      const result = await useApiClient().call('proposePair', { primary: ids[0], secondary: ids[1] });
+      proposal.value = result;
+      proposedFor.value = key;
+      name.value = result.config.name;
+      // The level the servers were verified for is the one the admin chose.
+      level.value = verify.report?.level ?? result.config.level;
+      links.value = result.config.links.map((l) => ({ ...l }));
+      witnessMode.value = result.config.witness?.kind ?? 'host';
+      witnessAddress.value = result.config.witness?.address ?? '';
+      vms.value = [...result.config.vms];
+      state.value = 'done';
+    } catch (err) {
+      error.value = toUiError(err, 'the pair proposal');
+      state.value = 'error';
+    }
+  }
+
+  function addLink(): void {
+    const [left, right] = proposal.value?.nics ?? [[], []];
+    const used = new Set(links.value.map((l) => l.localNic));
+    const nic = left.find((n) => !used.has(n.name)) ?? left[0];
+    const peer = right.find((n) => n.name === nic?.name) ?? right[0];
+    const n = links.value.length + 1;
+    links.value.push({
+      localNic: nic?.name ?? '',
+      remoteNic: peer?.name ?? '',
+      localAddress: `169.254.${10 + n}.1`,
+      remoteAddress: `169.254.${10 + n}.2`,
+    });
+  }
+
+  function removeLink(index: number): void {
+    links.value.splice(index, 1);
+  }
+
+  return {
+    state,
+    error,
+    proposal,
+    name,
+    level,
+    links,
+    witnessMode,
+    witnessAddress,
+    noWitnessAccepted,
+    vms,
+    problems,
+    config,
+    canContinue,
+    propose,
+    addLink,
+    removeLink,
+  };
+});

@@ -1,0 +1,62 @@
+/** Verify: both inventories compared for the chosen protection level. */
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { ProtectionLevel, TwinlockErrorData, VerifyReport } from '../../../engine/api';
+import { useApiClient } from '../api/client';
+import { toUiError } from '../api/errors';
+import { useHostsStore } from './hosts';
+import type { IoState } from './io-state';
+
+export const useVerifyStore = defineStore('verify', () => {
+  const hosts = useHostsStore();
+  const level = ref<ProtectionLevel>(3);
+  const state = ref<IoState>('idle');
+  const report = ref<VerifyReport | null>(null);
+  const error = ref<TwinlockErrorData | null>(null);
+  /** The sessions the report was made for: a report for other servers is stale. */
+  const reportFor = ref<string | null>(null);
+
+  const current = computed(() => {
+    const ids = hosts.sessionIds;
+    return report.value !== null && ids !== null && reportFor.value === `${ids[0]}|${ids[1]}|${level.value}`;
+  });
+  const canContinue = computed(() => current.value && report.value?.outcome !== 'blocked');
+  const counts = computed(() => {
+    const findings = report.value?.findings ?? [];
+    return {
+      pass: findings.filter((f) => f.severity === 'pass').length,
+      warning: findings.filter((f) => f.severity === 'warning').length,
+      blocker: findings.filter((f) => f.severity === 'blocker').length,
+    };
+  });
+
+  async function run(): Promise<void> {
+    const ids = hosts.sessionIds;
+    if (ids === null || state.value === 'running') return;
+    state.value = 'running';
+    error.value = null;
+    try {
+      const asked = level.value;
+      report.value = await useApiClient().call('verify', { sessions: ids, level: asked });
+      reportFor.value = `${ids[0]}|${ids[1]}|${asked}`;
+      state.value = 'done';
+    } catch (err) {
+      error.value = toUiError(err, 'the verification');
+      state.value = 'error';
+    }
+  }
+
+  /** Changes the level and verifies again: the rules differ per level. */
+  async function setLevel(next: ProtectionLevel): Promise<void> {
+    if (next === level.value) return;
+    level.value = next;
+    await run();
+  }
+
+  /** Verifies unless a current report exists. */
+  async function ensure(): Promise<void> {
+    if (!current.value) await run();
+  }
+
+  return { level, state, report, error, current, canContinue, counts, run, setLevel, ensure };
+});

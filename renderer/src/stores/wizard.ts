@@ -1,0 +1,84 @@
+/** The wizard itself: which step is on screen, what allows the next one, and the time taken. */
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import { assertNever } from '../assert-never';
+import { useApplyStore } from './apply';
+import { useDiscoveryStore } from './discovery';
+import { useHostsStore } from './hosts';
+import { useInstallStore } from './install';
+import { usePairStore } from './pair';
+import { useVerifyStore } from './verify';
+
+/** The steps, in order. */
+export const STEPS = [
+  { id: 'discover', title: 'Discover', next: 'Connect' },
+  { id: 'connect', title: 'Connect', next: 'Verify' },
+  { id: 'verify', title: 'Verify', next: 'Install' },
+  { id: 'install', title: 'Install', next: 'Pair' },
+  { id: 'pair', title: 'Pair', next: 'Review' },
+  { id: 'apply', title: 'Apply', next: 'Finish' },
+  { id: 'done', title: 'Protected', next: '' },
+] as const;
+
+export type StepId = (typeof STEPS)[number]['id'];
+
+export const useWizardStore = defineStore('wizard', () => {
+  const index = ref(0);
+  const discovery = useDiscoveryStore();
+  const hosts = useHostsStore();
+  const verify = useVerifyStore();
+  const install = useInstallStore();
+  const pair = usePairStore();
+  const apply = useApplyStore();
+
+  const step = computed(() => STEPS[index.value] ?? STEPS[0]);
+
+  /** Why Next is disabled, in one sentence; null when it is enabled. */
+  const blockedBecause = computed<string | null>(() => {
+    const id = step.value.id;
+    switch (id) {
+      case 'discover':
+        return discovery.canContinue ? null : `Pick two servers (${discovery.selectedHosts.length} of 2 picked).`;
+      case 'connect':
+        return hosts.bothConnected ? null : 'Connect to both servers to go on.';
+      case 'verify':
+        if (verify.state === 'running') return 'Verifying…';
+        if (!verify.current) return 'Run the verification to go on.';
+        return verify.canContinue ? null : 'Fix the blockers, then verify again.';
+      case 'install':
+        return install.canContinue ? null : 'Install the agent on both servers to go on.';
+      case 'pair':
+        return pair.canContinue ? null : (pair.problems[0] ?? 'Complete the pair’s configuration.');
+      case 'apply':
+        return apply.isProtected ? null : 'Apply the configuration to go on.';
+      case 'done':
+        return 'This is the last step.';
+      default:
+        return assertNever(id);
+    }
+  });
+
+  const canNext = computed(() => blockedBecause.value === null && index.value < STEPS.length - 1);
+  const canBack = computed(() => index.value > 0 && apply.state !== 'running' && install.state !== 'running');
+
+  /** Milliseconds from the first Connect to protected (or to now while still going). */
+  const elapsedMs = computed<number | null>(() => {
+    if (hosts.startedAt === null || apply.protectedAt === null) return null;
+    return apply.protectedAt - hosts.startedAt;
+  });
+
+  function next(): void {
+    if (canNext.value) index.value += 1;
+  }
+
+  function back(): void {
+    if (canBack.value) index.value -= 1;
+  }
+
+  /** Jumps back to a step already passed (from the stepper). */
+  function goTo(target: number): void {
+    if (target >= 0 && target < index.value && canBack.value) index.value = target;
+  }
+
+  return { index, step, blockedBecause, canNext, canBack, elapsedMs, next, back, goTo };
+});

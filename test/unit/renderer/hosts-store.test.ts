@@ -1,0 +1,180 @@
+import { createPinia, setActivePinia } from 'pinia';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { ApiInput, HostSession } from '../../../engine/api';
+import { setApiClient } from '../../../renderer/src/api/client';
+import { useDiscoveryStore } from '../../../renderer/src/stores/discovery';
+import { useHostsStore } from '../../../renderer/src/stores/hosts';
+import { fakeClient } from './fake-client';
+import type { FakeClient } from './fake-client';
+
+const FP_A = `SHA256:${'A'.repeat(43)}`;
+const FP_B = `SHA256:${'B'.repeat(43)}`;
+
+function session(input: ApiInput<'connect'>, fingerprint: string, newlyPinned: boolean): HostSession {
+  return {
+    sessionId: `s-${input.address}`,
+    address: input.address,
+    port: input.port ?? 22,
+    username: input.username,
+    fingerprint,
+    newlyPinned,
+    computerName: input.address === '10.0.0.21' ? 'HV-A' : 'HV-B',
+    osCaption: 'Microsoft Windows Server 2022 Datacenter',
+    isAdmin: true,
+  };
+}
+
+/** Two servers: A has never been seen, B is already pinned. */
+function twoServers(): FakeClient {
+  const pinned = new Set(['10.0.0.22']);
+  return fakeClient({
+    connect: (input: ApiInput<'connect'>) => {
+      if (input.password !== 'secret') {
+        throw {
+          code: 'auth-failed',
+          message: `${input.address} refused the user name or password.`,
+          hint: 'Check the account and its password.',
+        };
+      }
+      const fingerprint = input.address === '10.0.0.21' ? FP_A : FP_B;
+      if (!pinned.has(input.address)) {
+        if (input.acceptFingerprint !== fingerprint) {
+          throw {
+            code: 'unknown-host-key',
+            message: `Twinlock has never connected to ${input.address}.`,
+            hint: 'Compare the fingerprint with the server’s key.',
+            detail: { fingerprint },
+          };
+        }
+        pinned.add(input.address);
+        return session(input, fingerprint, true);
+      }
+      return session(input, fingerprint, false);
+    },
+  });
+}
+
+describe('hosts store: connecting with first-use key pinning', () => {
+  let client: FakeClient;
+
+  beforeEach(() => {
+    setActivePinia(createPinia());
+    client = twoServers();
+    setApiClient(client);
+    const discovery = useDiscoveryStore();
+    expect(discovery.addHost('10.0.0.21')).toBeNull();
+    expect(discovery.addHost('10.0.0.22')).toBeNull();
+  });
+
+  it('asks to compare an unknown key, then pins it on Trust', async () => {
+    const hosts = useHostsStore();
+    hosts.primaryAccount.username = 'Administrator';
+    hosts.primaryAccount.password = 'secret';
+
+    await hosts.connectAll();
+
+    expect(hosts.connectionOf('10.0.0.22:22').state).toBe('done');
+    const a = hosts.connectionOf('10.0.0.21:22');
+    expect(a.state).toBe('error');
+    expect(a.keyCheck).toEqual({ kind: 'unknown', fingerprint: FP_A });
+    expect(hosts.pendingTrust).toMatchObject({ index: 0, fingerprint: FP_A });
+    expect(hosts.bothConnected).toBe(false);
+    // The first attempt never offers a fingerprint: the admin has not seen it yet.
+    expect(client.callsOf('connect')[0]).not.toHaveProperty('acceptFingerprint');
+
+    await hosts.trust(0);
+
+    expect(client.callsOf('connect').at(-1)).toMatchObject({ address: '10.0.0.21', acceptFingerprint: FP_A });
+    expect(hosts.connectionOf('10.0.0.21:22').session).toMatchObject({ fingerprint: FP_A, newlyPinned: true });
+    expect(hosts.pendingTrust).toBeNull();
+    expect(hosts.bothConnected).toBe(true);
+    expect(hosts.sessionIds).toEqual(['s-10.0.0.21', 's-10.0.0.22']);
+    expect(hosts.startedAt).toBeTypeOf('number');
+  });
+
+  it('does not connect when the admin does not trust the key', async () => {
+    const hosts = useHostsStore();
+    Object.assign(hosts.primaryAccount, { username: 'Administrator', password: 'secret' });
+    await hosts.connect(0);
+    hosts.distrust(0);
+    const a = hosts.connectionOf('10.0.0.21:22');
+    expect(a.state).toBe('error');
+    expect(a.keyCheck).toBeNull();
+    expect(a.error?.message).toMatch(/did not trust/);
+    expect(hosts.pendingTrust).toBeNull();
+    expect(client.callsOf('connect')).toHaveLength(1);
+  });
+
+  it('blocks a server whose key changed and shows both fingerprints', async () => {
+    const changed = fakeClient({
+      connect: () => {
+        throw {
+          code: 'host-key-changed',
+          message: 'The key of 10.0.0.21 changed.',
+          hint: 'Find out why before going on.',
+          detail: { expected: FP_A, actual: FP_B },
+        };
+      },
+    });
+    setApiClient(changed);
+    const hosts = useHostsStore();
+    Object.assign(hosts.primaryAccount, { username: 'Administrator', password: 'secret' });
+    await hosts.connect(0);
+    expect(hosts.connectionOf('10.0.0.21:22').keyCheck).toEqual({ kind: 'changed', expected: FP_A, actual: FP_B });
+    expect(hosts.pendingTrust).toBeNull();
+    await hosts.connect(0);
+    await hosts.trust(0);
+    expect(changed.callsOf('connect')).toHaveLength(1);
+  });
+
+  it('reports a refused password inline with its hint', async () => {
+    const hosts = useHostsStore();
+    Object.assign(hosts.primaryAccount, { username: 'Administrator', password: 'wrong' });
+    await hosts.connect(1);
+    const b = hosts.connectionOf('10.0.0.22:22');
+    expect(b.state).toBe('error');
+    expect(b.error).toEqual({
+      code: 'auth-failed',
+      message: '10.0.0.22 refused the user name or password.',
+      hint: 'Check the account and its password.',
+    });
+    expect(b.keyCheck).toBeNull();
+  });
+
+  it('uses one account for both servers unless told otherwise', async () => {
+    const hosts = useHostsStore();
+    Object.assign(hosts.primaryAccount, { username: 'Administrator', password: 'secret' });
+    Object.assign(hosts.secondaryAccount, { username: 'other', password: 'wrong' });
+    await hosts.connect(1);
+    expect(client.callsOf('connect').at(-1)).toMatchObject({ username: 'Administrator', password: 'secret' });
+
+    hosts.sameAccount = false;
+    await hosts.connect(1);
+    expect(client.callsOf('connect').at(-1)).toMatchObject({ username: 'other', password: 'wrong' });
+  });
+
+  it('pre-fills the lab’s account only when nothing was typed', () => {
+    const hosts = useHostsStore();
+    hosts.prefill({ username: 'Administrator', password: 'lab' });
+    expect(hosts.primaryAccount).toEqual({ username: 'Administrator', password: 'lab' });
+    hosts.primaryAccount.username = 'me';
+    hosts.prefill({ username: 'Administrator', password: 'other' });
+    expect(hosts.primaryAccount.username).toBe('me');
+  });
+
+  it('turns a non-Twinlock failure into a sentence, not a stack', async () => {
+    setApiClient(
+      fakeClient({
+        connect: () => {
+          throw new TypeError('fetch failed');
+        },
+      }),
+    );
+    const hosts = useHostsStore();
+    await hosts.connect(0);
+    const error = hosts.connectionOf('10.0.0.21:22').error;
+    expect(error?.code).toBe('internal');
+    expect(error?.message).toContain('fetch failed');
+    expect(JSON.stringify(error)).not.toMatch(/\bat .*:\d+:\d+/);
+  });
+});

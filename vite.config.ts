@@ -1,0 +1,17 @@
+import { fileURLToPath } from 'node:url';
+import vue from '@vitejs/plugin-vue';
+import { defineConfig } from 'vite';
+
+/** The wizard: built once into dist/renderer, served by the desktop shell and the browser shell alike. */
+export default defineConfig({
+  root: fileURLToPath(new URL('./renderer', import.meta.url)),
+  // Relative asset URLs: the same build loads from app://twinlock/ and from http://127.0.0.1:<port>/.
+  base: './',
+  plugins: [vue()],
+  build: {
+    outDir: fileURLToPath(new URL('./dist/renderer', import.meta.url)),
+    emptyOutDir: true,
+    target: 'es2022',
+    chunkSizeWarningLimit: 1500,
+  },
+});
