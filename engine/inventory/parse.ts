@@ -1,0 +1,189 @@
+/**
+ * Turns the raw output of get-inventory.ps1 and get-identity.ps1 (PowerShell 5.1 shapes, see
+ * ps-json.ts) into Twinlock's models. A missing or failed section yields neutral values, never an
+ * exception: one unreadable WMI class must not stop the comparison of everything else.
+ */
+import type { HostInventory, Nic, Vm } from '../api/models';
+import { isObject, isSectionError, psArray, psBool, psDate, psNumber, psObject, psString } from './ps-json';
+
+/** Who a server says it is (get-identity). */
+export interface HostIdentity {
+  computerName: string;
+  domain: string;
+  osCaption: string;
+  osBuild: number;
+  /** True only for an elevated administrator token. */
+  isAdmin: boolean;
+}
+
+/** Hyper-V's VMState enum, which ConvertTo-Json prints as a number. */
+const VM_STATES: Record<number, string> = {
+  1: 'Other',
+  2: 'Running',
+  3: 'Off',
+  4: 'Stopping',
+  6: 'Saved',
+  9: 'Paused',
+  10: 'Starting',
+  11: 'Reset',
+  32773: 'Saving',
+  32776: 'Pausing',
+  32777: 'Resuming',
+  32779: 'FastSaved',
+  32780: 'FastSaving',
+};
+
+/** The script's data, whether given bare or inside the bootstrap's `{ok, data}` envelope. */
+function unwrap(raw: unknown): Record<string, unknown> {
+  if (isObject(raw) && raw.ok === true && 'data' in raw) return psObject(raw.data);
+  return psObject(raw);
+}
+
+/** Family, model and stepping from "Intel64 Family 6 Model 106 Stepping 6", or from ProcessorId. */
+function cpuIdentity(cpu: Record<string, unknown>): { family: number; model: number; stepping: number } {
+  for (const text of [cpu.Caption, cpu.Description]) {
+    const m = /Family\s+(\d+)\s+Model\s+(\d+)\s+Stepping\s+(\d+)/i.exec(psString(text));
+    if (m) return { family: Number(m[1]), model: Number(m[2]), stepping: Number(m[3]) };
+  }
+  // ProcessorId ends with the CPUID signature (EAX of leaf 1) in hex.
+  const id = psString(cpu.ProcessorId);
+  if (/^[0-9A-F]{16}$/i.test(id)) {
+    const sig = parseInt(id.slice(8), 16);
+    const baseFamily = (sig >> 8) & 0xf;
+    const family = baseFamily === 0xf ? baseFamily + ((sig >> 20) & 0xff) : baseFamily;
+    const baseModel = (sig >> 4) & 0xf;
+    const model = baseFamily === 0x6 || baseFamily === 0xf ? (((sig >> 16) & 0xf) << 4) | baseModel : baseModel;
+    return { family, model, stepping: sig & 0xf };
+  }
+  return { family: 0, model: 0, stepping: 0 };
+}
+
+/** Link speed in Mbit/s from Speed (bit/s) or the LinkSpeed text ("25 Gbps"). */
+function linkSpeedMbps(adapter: Record<string, unknown>): number {
+  const bits = psNumber(adapter.Speed, -1);
+  // Disconnected adapters may report a huge placeholder speed; only Up links count.
+  if (psString(adapter.Status) !== '' && psString(adapter.Status) !== 'Up') return 0;
+  if (bits >= 0) return Math.round(bits / 1_000_000);
+  const m = /^([\d.]+)\s*([KMG]?)bps$/i.exec(psString(adapter.LinkSpeed));
+  if (!m) return 0;
+  const unit = { '': 1e-6, K: 1e-3, M: 1, G: 1000 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'];
+  return Math.round(Number(m[1]) * unit);
+}
+
+function nics(data: Record<string, unknown>): Nic[] {
+  const addresses = psArray(data.addresses);
+  return psArray(data.adapters).map((a) => {
+    const name = psString(a.Name);
+    const index = psNumber(a.ifIndex, -1);
+    return {
+      name,
+      description: psString(a.InterfaceDescription),
+      linkSpeedMbps: linkSpeedMbps(a),
+      status: psString(a.Status, 'Unknown'),
+      mac: psString(a.MacAddress),
+      ipv4: addresses
+        .filter((ip) => psString(ip.InterfaceAlias) === name || (index >= 0 && psNumber(ip.InterfaceIndex, -2) === index))
+        .map((ip) => psString(ip.IPAddress))
+        .filter((ip) => ip !== ''),
+    };
+  });
+}
+
+function vms(data: Record<string, unknown>): Vm[] {
+  return psArray(data.vms).map((vm) => {
+    const state = typeof vm.State === 'number' ? (VM_STATES[vm.State] ?? `State ${vm.State}`) : psString(vm.State, 'Unknown');
+    const assigned = psNumber(vm.MemoryAssigned);
+    return { name: psString(vm.Name), state, memoryBytes: assigned > 0 ? assigned : psNumber(vm.MemoryStartup) };
+  });
+}
+
+function featureInstalled(data: Record<string, unknown>, name: string): boolean {
+  const feature = psArray(data.features).find((f) => psString(f.Name).toLowerCase() === name.toLowerCase());
+  if (!feature) return false;
+  if (feature.Installed !== undefined && feature.Installed !== null) return psBool(feature.Installed);
+  // InstallState: 1 is Installed (0 Available, 2 Removed).
+  return feature.InstallState === 1 || psString(feature.InstallState) === 'Installed';
+}
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map((x) => parseInt(x, 10) || 0);
+  const pb = b.split('.').map((x) => parseInt(x, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** The names of the inventory sections the server could not read, with its messages. */
+export function inventorySectionErrors(raw: unknown): Record<string, string> {
+  const data = unwrap(raw);
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(data)) if (isSectionError(value)) out[key] = value.error;
+  return out;
+}
+
+/** Parses get-inventory's output into a {@link HostInventory}; never throws. */
+export function parseInventory(raw: unknown): HostInventory {
+  const data = unwrap(raw);
+  const cpus = psArray(data.processor);
+  const cpu = cpus[0] ?? {};
+  const cs = psObject(data.computerSystem);
+  const os = psObject(data.os);
+  const cv = psObject(data.currentVersion);
+  const memory = psObject(data.memory);
+  const hypervisorPresent = psBool(cs.HypervisorPresent);
+  const sum = (key: string): number => cpus.reduce((n, c) => n + psNumber(c[key]), 0);
+  const agentVersions = psArray(data.agent)
+    .map((p) => psString(p.DisplayVersion))
+    .filter((v) => v !== '')
+    .sort(compareVersions);
+
+  return {
+    computerName: psString(data.computerName),
+    domain: psString(cs.Domain),
+    collectedAt: psDate(data.collectedAtUtc) ?? psDate(os.LocalDateTime) ?? '',
+    processor: {
+      vendor: psString(cpu.Manufacturer),
+      name: psString(cpu.Name),
+      ...cpuIdentity(cpu),
+      sockets: psNumber(cs.NumberOfProcessors, cpus.length),
+      cores: sum('NumberOfCores'),
+      threads: sum('NumberOfLogicalProcessors') || psNumber(cs.NumberOfLogicalProcessors),
+      maxClockMhz: psNumber(cpu.MaxClockSpeed),
+      // A running hypervisor hides both flags from WMI, yet proves they are on.
+      virtualizationEnabled: cpus.some((c) => psBool(c.VirtualizationFirmwareEnabled)) || hypervisorPresent,
+      slat: cpus.some((c) => psBool(c.SecondLevelAddressTranslationExtensions)) || hypervisorPresent,
+      hypervisorPresent,
+    },
+    memory: {
+      totalBytes: psNumber(memory.capacityBytes) || psNumber(cs.TotalPhysicalMemory),
+      modules: psNumber(memory.modules),
+    },
+    os: {
+      caption: psString(os.Caption) || (psString(cv.ProductName) ? `Microsoft ${psString(cv.ProductName)}` : ''),
+      build: psNumber(os.BuildNumber) || psNumber(cv.CurrentBuild),
+      ubr: psNumber(cv.UBR),
+      installationType: psString(cv.InstallationType),
+    },
+    roles: {
+      hyperV: featureInstalled(data, 'Hyper-V'),
+      failoverClustering: featureInstalled(data, 'Failover-Clustering'),
+    },
+    nics: nics(data),
+    vms: vms(data),
+    agentVersion: agentVersions[agentVersions.length - 1] ?? null,
+  };
+}
+
+/** Parses get-identity's output; never throws (unknown fields read as empty, isAdmin as false). */
+export function parseIdentity(raw: unknown): HostIdentity {
+  const data = unwrap(raw);
+  return {
+    computerName: psString(data.computerName),
+    domain: psString(data.domain),
+    osCaption: psString(data.osCaption),
+    osBuild: psNumber(data.osBuild),
+    isAdmin: data.isAdmin === true || psString(data.isAdmin).toLowerCase() === 'true',
+  };
+}

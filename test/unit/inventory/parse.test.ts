@@ -1,0 +1,111 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { HostInventorySchema } from '../../../engine/api/models';
+import { inventorySectionErrors, parseIdentity, parseInventory } from '../../../engine/inventory/parse';
+
+const FIXTURES = join(import.meta.dirname, '../../fixtures');
+const read = (path: string): unknown => JSON.parse(readFileSync(join(FIXTURES, path), 'utf8'));
+const inventories = readdirSync(join(FIXTURES, 'inventory')).filter((f) => f.endsWith('.json') && !f.endsWith('.expected.json'));
+
+describe('parseInventory golden fixtures', () => {
+  for (const file of inventories) {
+    it(file, () => {
+      const parsed = parseInventory(read(`inventory/${file}`));
+      expect(parsed).toEqual(read(`inventory/${file.replace(/\.json$/, '.expected.json')}`));
+      expect(HostInventorySchema.safeParse(parsed).success).toBe(true);
+    });
+  }
+});
+
+describe('parseInventory', () => {
+  it('reads the matched pair host as the profile describes it', () => {
+    const inv = parseInventory(read('inventory/matched-node-a.json'));
+    expect(inv.processor).toMatchObject({ family: 6, model: 106, stepping: 6, sockets: 2, cores: 64, threads: 128 });
+    // WMI reports both flags False under Hyper-V; the running hypervisor proves them.
+    expect(inv.processor).toMatchObject({ virtualizationEnabled: true, slat: true, hypervisorPresent: true });
+    expect(inv.memory.totalBytes).toBe(512 * 1024 ** 3);
+    expect(inv.os).toEqual({ caption: 'Microsoft Windows Server 2022 Datacenter', build: 20348, ubr: 2762, installationType: 'Server' });
+    expect(inv.nics.filter((n) => n.ipv4.some((ip) => ip.startsWith('10.10.')))).toHaveLength(2);
+    expect(inv.vms.map((v) => v.state)).toEqual(['Running', 'Running', 'Off']);
+    expect(inv.collectedAt).toBe('2025-11-29T14:50:12.345Z');
+  });
+
+  it('handles single objects, wrapped arrays, string numbers and date objects', () => {
+    const inv = parseInventory(read('inventory/quirks.json'));
+    expect(inv.collectedAt).toBe('2025-11-29T14:50:12.345Z');
+    expect(inv.processor).toMatchObject({ vendor: 'AuthenticAMD', name: 'AMD EPYC 7543 32-Core Processor', family: 25, model: 1, stepping: 1, cores: 32 });
+    expect(inv.roles.hyperV).toBe(true);
+    expect(inv.os.ubr).toBe(6659);
+    expect(inv.memory.totalBytes).toBe(274524119040);
+    expect(inv.nics[1]).toMatchObject({ status: 'Disconnected', linkSpeedMbps: 0, ipv4: [] });
+    expect(inv.vms).toEqual([{ name: 'DC01', state: 'Off', memoryBytes: 4 * 1024 ** 3 }]);
+    // Versions compare numerically: 3.10.0 is newer than 3.2.1.
+    expect(inv.agentVersion).toBe('3.10.0');
+  });
+
+  it('reports failed sections', () => {
+    expect(inventorySectionErrors(read('inventory/quirks.json'))).toEqual({ memory: 'Access denied ' });
+    expect(Object.keys(inventorySectionErrors(read('inventory/sections-failed.json'))).sort()).toEqual(
+      ['computerSystem', 'currentVersion', 'features', 'os', 'processor'],
+    );
+  });
+
+  it('accepts the data without its envelope', () => {
+    const envelope = read('inventory/matched-node-b.json') as { data: unknown };
+    expect(parseInventory(envelope.data)).toEqual(parseInventory(envelope));
+  });
+
+  it('reads a processor from ProcessorId when Caption is missing', () => {
+    const inv = parseInventory({ processor: { ProcessorId: 'BFEBFBFF000606A6' } });
+    expect(inv.processor).toMatchObject({ family: 6, model: 106, stepping: 6 });
+  });
+
+  it('reads LinkSpeed text when Speed is absent', () => {
+    const inv = parseInventory({ adapters: { Name: 'x', Status: 'Up', LinkSpeed: '2.5 Gbps' } });
+    expect(inv.nics[0]!.linkSpeedMbps).toBe(2500);
+  });
+
+  it('never throws, whatever arrives', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const inv = parseInventory(value);
+        expect(HostInventorySchema.safeParse(inv).success).toBe(true);
+      }),
+    );
+    fc.assert(
+      fc.property(
+        fc.dictionary(
+          fc.constantFrom('processor', 'computerSystem', 'memory', 'os', 'currentVersion', 'features', 'adapters', 'addresses', 'vms', 'agent', 'collectedAtUtc'),
+          fc.jsonValue(),
+        ),
+        (data) => {
+          expect(HostInventorySchema.safeParse(parseInventory({ ok: true, data })).success).toBe(true);
+        },
+      ),
+    );
+  });
+});
+
+describe('parseIdentity', () => {
+  it('reads the lab administrator', () => {
+    expect(parseIdentity(read('identity/matched-node-a.json'))).toEqual({
+      computerName: 'TL-NODE-A',
+      domain: 'contoso.local',
+      osCaption: 'Microsoft Windows Server 2022 Datacenter',
+      osBuild: 20348,
+      isAdmin: true,
+    });
+  });
+
+  it('reads a non-elevated account', () => {
+    expect(parseIdentity(read('identity/not-admin.json')).isAdmin).toBe(false);
+  });
+
+  it('defaults to not admin when the field is missing or odd', () => {
+    expect(parseIdentity({}).isAdmin).toBe(false);
+    expect(parseIdentity({ isAdmin: 'yes' }).isAdmin).toBe(false);
+    expect(parseIdentity(null)).toEqual({ computerName: '', domain: '', osCaption: '', osBuild: 0, isAdmin: false });
+  });
+});
