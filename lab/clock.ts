@@ -4,8 +4,12 @@
  * three real seconds at the default scale of 60. Wall-clock readings (a server's date) stay real.
  */
 export class LabClock {
-  constructor(readonly timeScale: number) {
+  /** Lab seconds per real second; a test may change it (durations already running then stretch or shrink). */
+  timeScale: number;
+
+  constructor(timeScale: number) {
     if (!(timeScale > 0)) throw new Error('timeScale must be positive');
+    this.timeScale = timeScale;
   }
 
   /** Real milliseconds that `labSeconds` take. */

@@ -6,7 +6,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { dissolve } from './agent';
 import type { LabHost } from './host';
 import { encodeMsiLog, msiLogText } from './msi-log';
 import { decodeHeader } from './package-format';
@@ -63,10 +62,8 @@ function removeAgent(host: LabHost, productCode: string): void {
   host.firewallRules = host.firewallRules.filter((r) => r.group !== AGENT_FIREWALL_GROUP);
   const ctl = host.localPath(CTL_PATH);
   if (ctl) rmSync(ctl, { force: true });
-  if (host.agent?.pair) {
-    host.agent.pair.broken = true;
-    dissolve(host.agent.pair);
-  }
+  // The survivor keeps the pair, now broken, until it is removed there.
+  if (host.agent?.pair) host.agent.pair.broken = true;
   if (product) host.agent = null;
 }
 
