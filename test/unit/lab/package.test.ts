@@ -76,7 +76,7 @@ describe('makePackage', () => {
     expect(signatureStatus(readFileSync(filePath))).toBe('NotSigned');
     const { filePath: signed } = makePackage({ outDir: join(tmp, 'tampered'), sizeBytes: 16 * 1024 });
     const bytes = readFileSync(signed);
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
     writeFileSync(signed, bytes);
     expect(signatureStatus(bytes)).toBe('HashMismatch');
     expect(signatureStatus(Buffer.from('MZ not a package'))).toBe('NotSigned');
