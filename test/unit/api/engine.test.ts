@@ -1,0 +1,135 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiEvent, TwinlockEngine } from '../../../engine/api';
+import type { TwinlockError } from '../../../engine/api/errors';
+import { createEngine } from '../../../engine/api/engine';
+import { bannerServer } from '../discovery/banner-server';
+
+async function failure(p: Promise<unknown>): Promise<TwinlockError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as TwinlockError;
+  }
+  throw new Error('expected a failure');
+}
+
+let engine: TwinlockEngine;
+beforeAll(async () => {
+  engine = createEngine({ dataDir: await mkdtemp(join(tmpdir(), 'twinlock-engine-')) });
+});
+afterAll(async () => {
+  await engine.close();
+});
+
+const connect = { address: '127.0.0.1', port: 22, username: 'Administrator', password: 'x' };
+
+describe('engine input validation', () => {
+  it('names the field and the fix for an invalid port', async () => {
+    const err = await failure(engine.api.connect({ ...connect, port: 70000 }));
+    expect(err.code).toBe('invalid-input');
+    expect(err.message).toMatch(/^port: /);
+    expect(err.message).toContain('65535');
+    expect(err.hint).toContain('port');
+    expect(err.detail?.field).toBe('port');
+  });
+
+  it('uses the schema’s own words for an admin', async () => {
+    const err = await failure(engine.api.connect({ ...connect, address: '' }));
+    expect(err.message).toContain('address: Enter the server’s name or IP address');
+    const bad = await failure(engine.api.connect({ ...connect, acceptFingerprint: 'MD5:xx' }));
+    expect(bad.message).toMatch(/^acceptFingerprint: /);
+  });
+
+  it('never echoes a password in a validation error', async () => {
+    const err = await failure(engine.api.connect({ ...connect, password: 'Hunter2!', port: 0 }));
+    expect(JSON.stringify({ m: err.message, h: err.hint, d: err.detail })).not.toContain('Hunter2!');
+  });
+
+  it('names nested fields', async () => {
+    const err = await failure(
+      engine.api.apply({
+        name: 'bad name',
+        level: 3,
+        primary: 'a',
+        secondary: 'b',
+        links: [{ localNic: 'x', remoteNic: 'y', localAddress: '1', remoteAddress: '2' }],
+        witness: null,
+        vms: [],
+      }),
+    );
+    expect(err.message).toMatch(/^name: Use letters, digits/);
+    const noLinks = await failure(
+      engine.api.apply({ name: 'P', level: 3, primary: 'a', secondary: 'b', links: [], witness: null, vms: [] }),
+    );
+    expect(noLinks.message).toBe('links: At least one sync link is needed.');
+  });
+
+  it('refuses unknown fields where the contract is strict', async () => {
+    const err = await failure(engine.api.sessions({ extra: 1 } as never));
+    expect(err.code).toBe('invalid-input');
+  });
+
+  it('reports unknown sessions and jobs as not-found', async () => {
+    expect((await failure(engine.api.inventory({ sessionId: 'nope' }))).code).toBe('not-found');
+    expect((await failure(engine.api.verify({ sessions: ['a', 'b'] }))).code).toBe('not-found');
+    expect((await failure(engine.api.job({ jobId: 'nope' }))).code).toBe('not-found');
+  });
+
+  it('refuses the same server twice', async () => {
+    const err = await failure(engine.api.verify({ sessions: ['a', 'a'] }));
+    expect(err.code).toBe('invalid-input');
+    expect(err.message).toMatch(/^sessions: /);
+  });
+
+  it('says unreachable when nothing listens', async () => {
+    const err = await failure(engine.api.connect({ ...connect, port: 1, timeoutMs: 2000 }));
+    expect(err.code).toBe('unreachable');
+  });
+});
+
+describe('engine suggestions and scans', () => {
+  it('suggests nothing without a lab', async () => {
+    expect(await engine.api.suggestions({})).toEqual({ targets: '', hosts: [], labAccount: null });
+  });
+
+  it('offers the lab’s servers and account', async () => {
+    const lab = createEngine({
+      dataDir: await mkdtemp(join(tmpdir(), 'twinlock-engine-')),
+      lab: {
+        hosts: [
+          { name: 'TL-NODE-A', address: '127.0.0.1', port: 40001, username: 'Administrator', password: 'pw' },
+          { name: 'TL-NODE-B', address: '127.0.0.1', port: 40002, username: 'Administrator', password: 'pw' },
+        ],
+      },
+    });
+    const s = await lab.api.suggestions({});
+    expect(s.targets).toBe('127.0.0.1:40001, 127.0.0.1:40002');
+    expect(s.labAccount).toEqual({ username: 'Administrator', password: 'pw' });
+    expect(s.hosts[1]).toMatchObject({ name: 'TL-NODE-B', kind: 'windows-ssh', banner: 'SSH-2.0-OpenSSH_for_Windows_8.1', port: 40002 });
+    await lab.close();
+  });
+
+  it('runs a scan as a job with events', async () => {
+    const server = await bannerServer('SSH-2.0-OpenSSH_for_Windows_8.1');
+    const events: ApiEvent[] = [];
+    const off = engine.subscribe((e) => events.push(e));
+    const ref = await engine.api.scan({ targets: `127.0.0.1:${server.port}`, timeoutMs: 500 });
+    expect(ref.kind).toBe('scan');
+    const done = await engine.api.waitJob({ jobId: ref.jobId });
+    off();
+    await server.close();
+    expect(done.state).toBe('done');
+    expect(done.kind === 'scan' && done.result.map((h) => h.kind)).toEqual(['windows-ssh']);
+    expect(events.some((e) => e.type === 'job' && e.job.id === ref.jobId && e.job.state === 'done')).toBe(true);
+    expect(events.some((e) => e.type === 'log')).toBe(true);
+  });
+
+  it('refuses calls after close', async () => {
+    const e = createEngine({ dataDir: await mkdtemp(join(tmpdir(), 'twinlock-engine-')) });
+    await e.close();
+    expect((await failure(e.api.sessions({}))).code).toBe('cancelled');
+  });
+});
