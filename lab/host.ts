@@ -7,7 +7,9 @@ import { dirname, join, relative } from 'node:path';
 import { DriveC } from './files';
 import type { HostProfile } from './profile';
 import type { FirewallRule, InstalledProduct, ServiceState, VmState } from './state';
+import { agentStatus } from './agent';
 import type { AgentNode } from './agent';
+import type { LabWorld } from './world';
 
 /** Faults a test switches on per server. Every field may be changed at any time. */
 export interface LabFaults {
@@ -76,6 +78,7 @@ export class LabHost {
   readonly faults: LabFaults;
   private endpoint: HostEndpoint | null = null;
   private refusing = false;
+  private world: LabWorld | null = null;
 
   constructor(
     readonly profile: HostProfile,
@@ -118,8 +121,14 @@ export class LabHost {
   }
 
   /** Called once the SSH endpoint listens. */
-  attach(endpoint: HostEndpoint): void {
+  attach(endpoint: HostEndpoint, world: LabWorld): void {
     this.endpoint = endpoint;
+    this.world = world;
+  }
+
+  /** What `twinlockctl status --json` would answer now, or null when the agent is not installed. */
+  agentStatus(): Record<string, unknown> | null {
+    return this.agent && this.world ? agentStatus(this, this.world) : null;
   }
 
   get port(): number {
@@ -160,6 +169,24 @@ export class LabHost {
       for (const svc of this.services.values()) if (svc.startType === 'Automatic') svc.status = 'Running';
       this.updateListening();
     }, realMs).unref();
+  }
+
+  /**
+   * Cuts the power: connections drop, the port refuses, the agent stops answering (its peer then
+   * reports `failed-over`, or `broken` mid-pairing) until {@link powerOn}.
+   */
+  powerOff(): void {
+    this.downUntil = Number.POSITIVE_INFINITY;
+    this.endpoint?.dropConnections();
+    this.updateListening();
+  }
+
+  /** Boots a server that was powered off. */
+  powerOn(): void {
+    this.downUntil = 0;
+    this.bootedAt = Date.now();
+    this.pendingReboot = false;
+    this.updateListening();
   }
 
   private updateListening(): void {

@@ -45,7 +45,7 @@ export class SshEndpoint implements HostEndpoint {
   /** Starts listening on an ephemeral port of the lab's address. */
   async listen(): Promise<void> {
     await this.openListener(0);
-    this.host.attach(this);
+    this.host.attach(this, this.world);
   }
 
   rotateHostKey(): string {
