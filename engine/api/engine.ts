@@ -10,12 +10,14 @@ import type { z, ZodError } from 'zod';
 import type { AgentPackage } from '../agent/manifest';
 import { loadPackage } from '../agent/manifest';
 import { installAgent } from '../agent/install';
+import type { InstallOptions } from '../agent/install';
 import { exportBundle } from '../bundle/export';
 import { parseTargets } from '../discovery/targets';
 import { runScan } from '../discovery/scan';
 import { parseIdentity, parseInventory } from '../inventory/parse';
 import { createJobRunner } from '../jobs/job-runner';
 import { applyPair } from '../pair/apply';
+import type { ApplyOptions } from '../pair/apply';
 import { proposePair } from '../pair/propose';
 import { readStatus } from '../pair/status';
 import { KnownHosts } from '../remote/known-hosts';
@@ -47,6 +49,8 @@ export interface EngineOptions {
   resourcesDir?: string;
   /** The running lab, when there is one. */
   lab?: { hosts: LabHostOption[] };
+  /** Waits and time limits of long operations; the defaults suit real servers (tests and the lab shorten them). */
+  timings?: { install?: InstallOptions; apply?: ApplyOptions };
 }
 
 /** `resources/` next to `engine/`, wherever the application is installed. */
@@ -261,7 +265,7 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
         'install',
         async (ctx) => {
           const hosts = await Promise.all(targets.map((t) => hostOf(t.sessionId)));
-          return installAgent(ctx, targets.map((t, i) => ({ ...t, host: hosts[i]! })), pkg);
+          return installAgent(ctx, targets.map((t, i) => ({ ...t, host: hosts[i]! })), pkg, options.timings?.install);
         },
         Object.fromEntries(targets.map((t) => [t.sessionId, t.label])),
       );
@@ -281,7 +285,7 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
         'apply',
         async (ctx) => {
           const [hp, hs] = await Promise.all(members.map((m) => hostOf(m.sessionId)));
-          return applyPair(ctx, config, { ...members[0]!, host: hp! }, { ...members[1]!, host: hs! });
+          return applyPair(ctx, config, { ...members[0]!, host: hp! }, { ...members[1]!, host: hs! }, options.timings?.apply);
         },
         Object.fromEntries(members.map((m) => [m.sessionId, m.label])),
       );
