@@ -65,7 +65,7 @@ export interface Lab {
 const UPPER = 'ABCDEFGHJKLMNPQRSTUVWXYZ';
 const LOWER = 'abcdefghijkmnopqrstuvwxyz';
 const DIGITS = '23456789';
-const SYMBOLS = '!#%+-=?@^_';
+const SYMBOLS = '-_.';
 
 /** A password Windows' complexity rules accept, free of characters shells and URLs treat specially. */
 export function generatePassword(length = 20): string {
