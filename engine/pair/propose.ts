@@ -4,7 +4,7 @@
  */
 import type { HostInventory, Nic, PairProposal, ProtectionLevel, SyncLink, Witness } from '../api/models';
 import { TwinlockError } from '../api/errors';
-import { spareNics } from '../verify/network';
+import { businessNic, spareNics } from '../verify/network';
 import { highestReadyLevel } from '../verify/verify-pair';
 
 /** Sessions of the two servers; the first inventory is the primary's. */
@@ -66,11 +66,26 @@ export function proposeWitness(inv: HostInventory): Witness {
   return { kind: 'file-share', address: `\\\\${host}\\twinlock-witness` };
 }
 
+function block16(ip: string | undefined): string | null {
+  return ip ? ip.split('.').slice(0, 2).join('.') : null;
+}
+
+/**
+ * Spare adapters on the business adapter's address block (same /16) are usually other site
+ * networks — storage, live migration, management VLANs — rather than cables between the two
+ * servers. They stay available to the admin but are proposed only when nothing else matches.
+ */
+export function preferPrivate(inv: HostInventory, nics: Nic[]): Nic[] {
+  const site = block16(businessNic(inv)?.ipv4[0]);
+  return nics.filter((n) => n.ipv4.length > 0 && block16(n.ipv4[0]) !== site);
+}
+
 /** Builds the proposal; throws `incompatible` when no sync link can be formed. */
 export function proposePair(primary: HostInventory, secondary: HostInventory, sessions: PairSessions): PairProposal {
   const nicsA = spareNics(primary);
   const nicsB = spareNics(secondary);
-  const links = matchLinks(nicsA, nicsB);
+  const privateLinks = matchLinks(preferPrivate(primary, nicsA), preferPrivate(secondary, nicsB));
+  const links = privateLinks.length > 0 ? privateLinks : matchLinks(nicsA, nicsB);
   if (links.length === 0) {
     throw new TwinlockError({
       code: 'incompatible',

@@ -20,6 +20,17 @@ describe('proposePair', () => {
     expect(proposal.vms).toHaveLength(2);
   });
 
+  it('prefers adapters off the business address block, falling back to them when nothing else matches', () => {
+    const nic = (name: string, ip: string) => ({ name, description: '', linkSpeedMbps: 25000, status: 'Up', mac: '', ipv4: [ip] });
+    const site = (last: string) => [nic('Embedded NIC 1', `192.168.50.${last}`), nic('Embedded NIC 2', `192.168.60.${last}`)];
+    const withSlots = (last: string) => [...site(last), nic('SLOT 3 Port 1', `10.10.1.${last}`), nic('SLOT 3 Port 2', `10.10.2.${last}`)];
+    const full = proposePair(inventory({ nics: withSlots('21') }), peerInventory({ nics: withSlots('22') }), { primary: 's1', secondary: 's2' });
+    expect(full.config.links.map((l) => l.localNic)).toEqual(['SLOT 3 Port 1', 'SLOT 3 Port 2']);
+    expect(full.nics[0].map((n) => n.name)).toEqual(['Embedded NIC 2', 'SLOT 3 Port 1', 'SLOT 3 Port 2']);
+    const siteOnly = proposePair(inventory({ nics: site('21') }), peerInventory({ nics: site('22') }), { primary: 's1', secondary: 's2' });
+    expect(siteOnly.config.links.map((l) => l.localNic)).toEqual(['Embedded NIC 2']);
+  });
+
   it('falls back to the highest ready level', () => {
     const b = peerInventory({ processor: { ...a.processor, stepping: 5 } });
     expect(proposePair(a, b, { primary: 's1', secondary: 's2' }).config.level).toBe(2);
