@@ -1,0 +1,49 @@
+/**
+ * The lab answers each script without running PowerShell, so its answers must keep the keys the
+ * script's final [pscustomobject] declares: this catches a script and its lab model drifting apart.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SCRIPT_NAMES } from '../../../engine/remote/scripts';
+import { CTL_PATH } from '../../../lab/msiexec';
+import { offlineLab } from './offline';
+
+const SCRIPTS = join(import.meta.dirname, '../../../resources/scripts');
+const AGENT_DIR = join(import.meta.dirname, '../../../resources/agent');
+const manifest = JSON.parse(readFileSync(join(AGENT_DIR, 'agent-manifest.json'), 'utf8'));
+
+/** Keys of the last top-level `[pscustomobject]@{ … }` in a script, in order. */
+function declaredKeys(source: string): string[] {
+  const start = source.lastIndexOf('\n[pscustomobject]@{');
+  const block = source.slice(start, source.indexOf('\n}', start));
+  return [...block.matchAll(/^ {4}(\w+)\s*=/gm)].map((m) => m[1]!);
+}
+
+const lab = offlineLab('matched-pair');
+afterAll(() => lab.dispose());
+const host = lab.hosts[0]!;
+host.writeFile('C:\\p.msi', readFileSync(join(AGENT_DIR, manifest.file)));
+
+const PARAMS: Record<string, Record<string, unknown>> = {
+  'get-identity': {},
+  'get-inventory': {},
+  'test-agent-package': { path: 'C:\\p.msi' },
+  'install-agent': { path: 'C:\\p.msi', logPath: 'C:\\l.log', arguments: [] },
+  'get-agent-state': { productName: 'TwinlockAgent', service: 'TwinlockAgent', ctlPath: CTL_PATH, firewallGroup: 'Twinlock Agent' },
+  'invoke-twinlockctl': { ctlPath: CTL_PATH, arguments: ['version', '--json'] },
+  'uninstall-agent': { productCode: manifest.productCode, logPath: 'C:\\u.log' },
+};
+
+describe('lab answers keep the keys each script declares', () => {
+  // Uninstalling last keeps the agent in place for the scripts that need it.
+  const order = [...SCRIPT_NAMES].sort((a, b) => Number(a === 'uninstall-agent') - Number(b === 'uninstall-agent'));
+  for (const name of order) {
+    it(name, async () => {
+      const keys = declaredKeys(readFileSync(join(SCRIPTS, `${name}.ps1`), 'utf8'));
+      expect(keys.length).toBeGreaterThan(2);
+      const data = (await lab.run(host, name, PARAMS[name])) as Record<string, unknown>;
+      expect(Object.keys(data)).toEqual(keys);
+    });
+  }
+});
