@@ -72,6 +72,11 @@ export default tseslint.config(
       'vue/multiline-html-element-content-newline': 'off',
     },
   },
+  // Tests read untyped JSON from servers and fixtures.
+  {
+    files: ['test/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
   // Only electron/ may import electron.
   {
     files: ['**/*.ts', '**/*.vue', '**/*.js', '**/*.mjs'],

@@ -96,7 +96,7 @@ export class LabHost {
       generation: vm.generation,
     }));
     this.bootedAt = Date.now() - profile.uptimeHours * 3600_000;
-    const host = this;
+    const updateListening = (): void => this.updateListening();
     let refuse = false;
     this.faults = {
       get refuseConnections() {
@@ -104,7 +104,7 @@ export class LabHost {
       },
       set refuseConnections(value: boolean) {
         refuse = value;
-        host.updateListening();
+        updateListening();
       },
       badPasswordAlways: false,
       connectDelayMs: 0,

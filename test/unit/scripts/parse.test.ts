@@ -31,7 +31,7 @@ const HEADER = /^# Twinlock remote script: ([a-z0-9-]+)\n# Version: (\d+)\n# Pur
 function nonAscii(source: string): string[] {
   return source
     .split('\n')
-    .flatMap((line, i) => (/[^\x09\x0a\x0d\x20-\x7e]/.test(line) ? [`line ${i + 1}: ${line}`] : []));
+    .flatMap((line, i) => ([...line].some((c) => c !== '\t' && c !== '\r' && (c < ' ' || c > '~')) ? [`line ${i + 1}: ${line}`] : []));
 }
 
 const scriptFiles = readdirSync(scriptsDir).filter((f) => f.endsWith('.ps1'));
