@@ -38,7 +38,7 @@ export interface LabHostOption {
   port: number;
   username: string;
   password: string;
-  /** The lab's own host key fingerprint: connecting to it needs no manual comparison. */
+  /** The lab's own host key fingerprint (informational). */
   fingerprint?: string;
 }
 
@@ -190,8 +190,8 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     },
 
     async connect(input) {
-      const lab = labHosts.find((h) => h.address === input.address && h.port === input.port);
-      const acceptFingerprint = input.acceptFingerprint ?? lab?.fingerprint;
+      // Lab hosts are pinned like any other: the admin sees the key and accepts it on first use.
+      const acceptFingerprint = input.acceptFingerprint;
       const { host, newlyPinned } = await openSession({
         address: input.address,
         port: input.port,

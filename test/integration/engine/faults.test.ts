@@ -32,7 +32,7 @@ beforeAll(async () => {
     timings: { install: { busyRetryDelaysMs: [50, 50, 50], healthTimeoutMs: 2000, healthIntervalMs: 50 }, apply: { pollIntervalMs: 50 } },
   });
   const sessions = await Promise.all(
-    lab.hosts.map((h) => engine.api.connect({ address: h.address, port: h.port, username: h.username, password: h.password })),
+    lab.hosts.map((h) => engine.api.connect({ address: h.address, port: h.port, username: h.username, password: h.password, acceptFingerprint: h.fingerprint })),
   );
   ids = sessions.map((s: HostSession) => s.sessionId) as [string, string];
 });
@@ -89,7 +89,7 @@ describe('faults seen through the engine', () => {
   it('refuses a server whose host key changed', async () => {
     const h = lab.hosts[1]!;
     lab.host('TL-NODE-B').faults.rotateHostKey();
-    const err = await failure(engine.api.connect({ address: h.address, port: h.port, username: h.username, password: h.password }));
+    const err = await failure(engine.api.connect({ address: h.address, port: h.port, username: h.username, password: h.password, acceptFingerprint: h.fingerprint }));
     expect(err.code).toBe('host-key-changed');
   });
 });
