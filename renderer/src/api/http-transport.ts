@@ -68,9 +68,11 @@ export function createHttpTransport(options: HttpTransportOptions): ApiClient {
     };
     ws.onclose = () => {
       socket = null;
-      if (listeners.size === 0) return;
       // Back off up to 5 s: the server may be restarting, or the laptop waking from sleep.
-      retryTimer = setTimeout(connect, retryMs);
+      retryTimer = setTimeout(() => {
+        retryTimer = null;
+        connect();
+      }, retryMs);
       retryMs = Math.min(retryMs * 2, 5000);
     };
   };
@@ -102,15 +104,10 @@ export function createHttpTransport(options: HttpTransportOptions): ApiClient {
     },
     subscribe(listener) {
       listeners.add(listener);
+      // One socket for the page's lifetime: jobs come and go faster than a socket opens.
       if (socket === null && retryTimer === null) connect();
       return () => {
         listeners.delete(listener);
-        if (listeners.size === 0) {
-          if (retryTimer !== null) clearTimeout(retryTimer);
-          retryTimer = null;
-          socket?.close();
-          socket = null;
-        }
       };
     },
   };
