@@ -8,12 +8,19 @@ import { isErrorData, toUiError } from './errors';
 
 const TOKEN_KEY = 'twinlock.token';
 
+/** The parts of `window` the token handling touches (so it can run against a stand-in). */
+export interface TokenPage {
+  location: { href: string };
+  sessionStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void };
+  history: { state: unknown; replaceState(state: unknown, unused: string, url: string): void };
+}
+
 /**
  * Takes the token from the page's address once, keeps it in sessionStorage (per tab, gone when
  * the tab closes) and strips it from the address bar so it does not linger in history or a
  * screenshot.
  */
-export function takeToken(win: Window = window): string | null {
+export function takeToken(win: TokenPage): string | null {
   const url = new URL(win.location.href);
   const fromUrl = url.searchParams.get('token');
   if (fromUrl !== null && fromUrl !== '') {

@@ -26,10 +26,10 @@ function fakeWindow(href: string) {
 describe('the page token', () => {
   it('moves from the address bar to sessionStorage, once', () => {
     const win = fakeWindow('http://127.0.0.1:5000/?token=abc123&x=1#top');
-    expect(takeToken(win as unknown as Window)).toBe('abc123');
+    expect(takeToken(win)).toBe('abc123');
     expect(win.location.href).toBe('http://127.0.0.1:5000/?x=1#top');
     // A reload no longer has it in the address, but the tab remembers it.
-    expect(takeToken(win as unknown as Window)).toBe('abc123');
+    expect(takeToken(win)).toBe('abc123');
     expect(win.history.replaceState).toHaveBeenCalledTimes(1);
   });
 });
