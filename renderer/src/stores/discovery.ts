@@ -120,6 +120,23 @@ export const useDiscoveryStore = defineStore('discovery', () => {
     return null;
   }
 
+  /** Puts back a server connected earlier in this run (after a reload), picked. */
+  function restoreHost(address: string, port: number, name: string): void {
+    const host: DiscoveredHost = {
+      address,
+      port,
+      name,
+      kind: 'windows-ssh',
+      banner: null,
+      openPorts: [port],
+      rttMs: null,
+      reason: 'Connected earlier in this run.',
+    };
+    const key = hostKey(host);
+    if (!hosts.value.some((h) => hostKey(h) === key)) added.value.push(host);
+    if (!selected.value.includes(key) && selected.value.length < 2) selected.value.push(key);
+  }
+
   /** Picks or unpicks a host; a third pick is refused until one is unpicked. */
   function toggle(key: string): void {
     if (selected.value.includes(key)) {
@@ -148,6 +165,7 @@ export const useDiscoveryStore = defineStore('discovery', () => {
     scan,
     cancelScan,
     addHost,
+    restoreHost,
     toggle,
     setSelected,
   };

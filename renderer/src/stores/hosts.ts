@@ -75,6 +75,27 @@ export const useHostsStore = defineStore('hosts', () => {
     return null;
   });
 
+  /**
+   * Picks up the two sessions still open in the engine after the window was reloaded; true when
+   * it did, so the wizard can resume at Connect instead of starting over.
+   */
+  async function restore(): Promise<boolean> {
+    let open: HostSession[];
+    try {
+      open = await useApiClient().call('sessions', {});
+    } catch {
+      return false;
+    }
+    // With more than two, which two were meant is a guess: let the admin pick again.
+    if (open.length !== 2 || discovery.selected.length > 0) return false;
+    for (const session of open) {
+      discovery.restoreHost(session.address, session.port, session.computerName);
+      connections.value[hostKey(session)] = { state: 'done', session, error: null, keyCheck: null };
+    }
+    startedAt.value ??= Date.now();
+    return true;
+  }
+
   /** Fills the account from the lab's hint when the admin has typed nothing yet. */
   function prefill(account: Credentials | null | undefined): void {
     if (!account || primaryAccount.username !== '' || primaryAccount.password !== '') return;
@@ -156,6 +177,7 @@ export const useHostsStore = defineStore('hosts', () => {
     pendingTrust,
     connectionOf,
     prefill,
+    restore,
     connect,
     connectAll,
     trust,

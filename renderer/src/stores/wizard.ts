@@ -75,10 +75,16 @@ export const useWizardStore = defineStore('wizard', () => {
     if (canBack.value) index.value -= 1;
   }
 
+  /** Shows a step directly (resuming after a reload). */
+  function resumeAt(id: StepId): void {
+    const target = STEPS.findIndex((s) => s.id === id);
+    if (target >= 0) index.value = target;
+  }
+
   /** Jumps back to a step already passed (from the stepper). */
   function goTo(target: number): void {
     if (target >= 0 && target < index.value && canBack.value) index.value = target;
   }
 
-  return { index, step, blockedBecause, canNext, canBack, elapsedMs, next, back, goTo };
+  return { index, step, blockedBecause, canNext, canBack, elapsedMs, next, back, goTo, resumeAt };
 });

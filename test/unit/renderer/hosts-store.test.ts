@@ -177,4 +177,18 @@ describe('hosts store: connecting with first-use key pinning', () => {
     expect(error?.message).toContain('fetch failed');
     expect(JSON.stringify(error)).not.toMatch(/\bat .*:\d+:\d+/);
   });
+
+  it('resumes with the two sessions still open after a reload', async () => {
+    setActivePinia(createPinia());
+    const open = [
+      session({ address: '10.0.0.31', port: 22, username: 'Administrator', password: 'x' }, FP_A, false),
+      session({ address: '10.0.0.32', port: 2222, username: 'Administrator', password: 'x' }, FP_B, false),
+    ];
+    setApiClient(fakeClient({ sessions: () => open }));
+    const hosts = useHostsStore();
+    expect(await hosts.restore()).toBe(true);
+    expect(useDiscoveryStore().selected).toEqual(['10.0.0.31:22', '10.0.0.32:2222']);
+    expect(hosts.bothConnected).toBe(true);
+    expect(hosts.sessionIds).toEqual(['s-10.0.0.31', 's-10.0.0.32']);
+  });
 });
