@@ -3,7 +3,7 @@ import type { HostProgress, PairState } from '../../../engine/api';
 
 /** The stages shown while applying, in order. */
 export const APPLY_STAGES = ['pairing', 'mirroring', 'syncing', 'protected'] as const;
-export type ApplyStage = (typeof APPLY_STAGES)[number] | 'failed' | 'waiting';
+export type ApplyStage = (typeof APPLY_STAGES)[number] | 'failed' | 'waiting' | 'stopped';
 
 const STAGE_LABELS: Record<ApplyStage, string> = {
   waiting: 'Waiting',
@@ -12,6 +12,7 @@ const STAGE_LABELS: Record<ApplyStage, string> = {
   syncing: 'Synchronising memory',
   protected: 'Protected',
   failed: 'Failed',
+  stopped: 'Stopped',
 };
 
 /** One host's row on the Apply screen. */
@@ -26,10 +27,11 @@ export interface ApplyHostView {
 
 const PAIR_STATES: readonly string[] = ['pairing', 'mirroring', 'syncing', 'protected', 'degraded', 'failed-over', 'broken'];
 
-/** The stage for one host's progress. */
-export function toApplyHostView(sessionId: string, progress: HostProgress): ApplyHostView {
+/** The stage for one host's progress; `jobRunning` false once the whole job has ended. */
+export function toApplyHostView(sessionId: string, progress: HostProgress, jobRunning = true): ApplyHostView {
   let stage: ApplyStage;
   if (progress.state === 'failed') stage = 'failed';
+  else if (!jobRunning && progress.state !== 'done') stage = 'stopped';
   else if (progress.state === 'pending') stage = 'waiting';
   else if (progress.state === 'done') stage = 'protected';
   else if (PAIR_STATES.includes(progress.step)) {

@@ -27,7 +27,7 @@ export const useApplyStore = defineStore('apply', () => {
     const order: readonly string[] = hosts.sessionIds ?? [];
     return Object.entries(snapshot.hosts)
       .sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))
-      .map(([id, progress]) => toApplyHostView(id, progress));
+      .map(([id, progress]) => toApplyHostView(id, progress, snapshot.state === 'running'));
   });
 
   const isProtected = computed(() => state.value === 'done' && outcome.value?.state === 'protected');

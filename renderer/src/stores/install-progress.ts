@@ -15,7 +15,7 @@ export const INSTALL_STEPS = [
 ] as const;
 
 export type InstallStepId = (typeof INSTALL_STEPS)[number]['id'];
-export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped' | 'stopped';
 
 /** One step on a host card. */
 export interface StepView {
@@ -29,6 +29,8 @@ export interface InstallHostView {
   sessionId: string;
   label: string;
   state: HostProgress['state'];
+  /** The job ended (failed on the other host, or was stopped) while this host was still at work. */
+  interrupted: boolean;
   /** 0..100 for the whole host. */
   percent: number;
   message: string;
@@ -62,8 +64,9 @@ function clampPercent(value: number): number {
   return Math.max(0, Math.min(100, Math.round(value)));
 }
 
-/** The card for one host's progress. */
-export function toInstallHostView(sessionId: string, progress: HostProgress): InstallHostView {
+/** The card for one host's progress; `jobRunning` false once the whole job has ended. */
+export function toInstallHostView(sessionId: string, progress: HostProgress, jobRunning = true): InstallHostView {
+  const interrupted = !jobRunning && (progress.state === 'running' || progress.state === 'pending');
   const current = STEP_ALIASES[progress.step] ?? null;
   const currentIndex = current === null ? -1 : INSTALL_STEPS.findIndex((s) => s.id === current);
   const steps = INSTALL_STEPS.map((step, index): StepView => {
@@ -79,7 +82,7 @@ export function toInstallHostView(sessionId: string, progress: HostProgress): In
         status = 'pending';
         break;
       case 'running':
-        status = index < currentIndex ? 'done' : index === currentIndex ? 'running' : 'pending';
+        status = index < currentIndex ? 'done' : index === currentIndex ? (interrupted ? 'stopped' : 'running') : 'pending';
         break;
       case 'failed':
         status = index < currentIndex ? 'done' : index === currentIndex ? 'failed' : 'pending';
@@ -104,6 +107,7 @@ export function toInstallHostView(sessionId: string, progress: HostProgress): In
     sessionId,
     label: progress.label,
     state: progress.state,
+    interrupted,
     percent: clampPercent(progress.percent),
     message: progress.message,
     steps,

@@ -24,7 +24,7 @@ export const useInstallStore = defineStore('install', () => {
     const entries = Object.entries(snapshot.hosts).sort(
       ([a], [b]) => rank(order, a) - rank(order, b),
     );
-    return entries.map(([sessionId, progress]) => toInstallHostView(sessionId, progress));
+    return entries.map(([sessionId, progress]) => toInstallHostView(sessionId, progress, snapshot.state === 'running'));
   });
 
   const canContinue = computed(() => state.value === 'done');

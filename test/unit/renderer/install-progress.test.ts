@@ -52,6 +52,13 @@ describe('install progress mapping', () => {
     expect(skipped.steps.every((s) => s.status === 'skipped')).toBe(true);
   });
 
+  it('shows a host still at work as stopped once the job has ended', () => {
+    const view = toInstallHostView('s', { ...base, step: 'health', percent: 85 }, false);
+    expect(view.interrupted).toBe(true);
+    expect(statuses(view).health).toBe('stopped');
+    expect(toInstallHostView('s', { ...base, state: 'done', step: 'health' }, false).interrupted).toBe(false);
+  });
+
   it('clamps percentages', () => {
     expect(toInstallHostView('s', { ...base, percent: 140 }).percent).toBe(100);
     expect(toInstallHostView('s', { ...base, bytesDone: 60, bytesTotal: 50 }).uploadPercent).toBe(100);
