@@ -70,7 +70,9 @@ export async function startDesktopApp(deps: DesktopDeps): Promise<void> {
   // dist-electron/ sits at the app's root both in the source tree and inside the packaged archive;
   // `electron dist-electron/main.js` would otherwise report dist-electron/ itself as the app path.
   const appRoot = path.resolve(deps.bundleDir, '..');
-  const resourcesDir = app.isPackaged ? path.join(process.resourcesPath, 'resources') : path.join(appRoot, 'resources');
+  const resourcesDir = app.isPackaged
+    ? path.join(process.resourcesPath, 'resources')
+    : path.join(appRoot, 'resources');
   const rendererDir = path.join(appRoot, 'dist', 'renderer');
 
   let win: BrowserWindow | null = null;
@@ -146,18 +148,27 @@ export async function startDesktopApp(deps: DesktopDeps): Promise<void> {
 }
 
 /** Asks where to save the bundle, then writes it; null when the admin cancels. */
-async function saveBundleAs(engine: TwinlockEngine, config: PairConfig, win: BrowserWindow | null): Promise<unknown> {
+async function saveBundleAs(
+  engine: TwinlockEngine,
+  config: PairConfig,
+  win: BrowserWindow | null,
+): Promise<unknown> {
   const options: Electron.SaveDialogOptions = {
     title: 'Export the pair’s configuration bundle',
     defaultPath: `${config.name}.twinlock.json`,
     filters: [{ name: 'Twinlock bundle', extensions: ['json'] }],
   };
-  const choice = win === null ? await dialog.showSaveDialog(options) : await dialog.showSaveDialog(win, options);
+  const choice =
+    win === null ? await dialog.showSaveDialog(options) : await dialog.showSaveDialog(win, options);
   if (choice.canceled || choice.filePath === undefined || choice.filePath === '') return null;
   return engine.api.exportBundle({ config, path: choice.filePath });
 }
 
-async function exportFromMenu(engine: TwinlockEngine, config: PairConfig | null, win: BrowserWindow | null): Promise<void> {
+async function exportFromMenu(
+  engine: TwinlockEngine,
+  config: PairConfig | null,
+  win: BrowserWindow | null,
+): Promise<void> {
   if (config === null) {
     await message(win, {
       type: 'info',

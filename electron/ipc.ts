@@ -55,7 +55,11 @@ export function bindIpc(options: IpcOptions): IpcBinding {
 
   const remember = (method: string, input: unknown): void => {
     const candidate =
-      method === 'apply' ? input : method === 'exportBundle' || method === 'shell:saveBundleAs' ? pick(input, 'config') : undefined;
+      method === 'apply'
+        ? input
+        : method === 'exportBundle' || method === 'shell:saveBundleAs'
+          ? pick(input, 'config')
+          : undefined;
     const parsed = PairConfigSchema.safeParse(candidate);
     if (parsed.success) lastConfig = parsed.data;
   };

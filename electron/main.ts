@@ -20,9 +20,6 @@ startDesktopApp({
   },
   bundleDir: path.dirname(fileURLToPath(import.meta.url)),
 }).catch((err: unknown) => {
-  dialog.showErrorBox(
-    'Twinlock could not start.',
-    err instanceof Error ? err.message : String(err),
-  );
+  dialog.showErrorBox('Twinlock could not start.', err instanceof Error ? err.message : String(err));
   app.exit(1);
 });

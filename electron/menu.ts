@@ -8,7 +8,10 @@ export interface MenuActions {
 }
 
 /** The menu template; `dev` adds Toggle Developer Tools. */
-export function menuTemplate(actions: MenuActions, options: { dev: boolean; platform: NodeJS.Platform }): MenuItemConstructorOptions[] {
+export function menuTemplate(
+  actions: MenuActions,
+  options: { dev: boolean; platform: NodeJS.Platform },
+): MenuItemConstructorOptions[] {
   const view: MenuItemConstructorOptions[] = [{ label: 'Reload', role: 'reload' }];
   if (options.dev) view.push({ label: 'Toggle Developer Tools', role: 'toggleDevTools' });
   view.push(

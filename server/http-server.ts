@@ -86,7 +86,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
 
   function guard(req: IncomingMessage): void {
-    if (!isAllowedHost(req.headers.host, port) || !isAllowedOrigin(req.headers.origin, req.headers.host, port)) {
+    if (
+      !isAllowedHost(req.headers.host, port) ||
+      !isAllowedOrigin(req.headers.origin, req.headers.host, port)
+    ) {
       throw new HttpProblem(403, FORBIDDEN);
     }
   }
@@ -128,7 +131,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const file = staticDir === undefined ? null : await readStaticFile(staticDir, pathname);
     if (file === null) {
-      sendText(res, 404, staticDir === undefined ? 'The wizard is not built here: run `npx vite build`.' : 'Not found.');
+      sendText(
+        res,
+        404,
+        staticDir === undefined ? 'The wizard is not built here: run `npx vite build`.' : 'Not found.',
+      );
       return;
     }
     res.writeHead(200, {
@@ -176,7 +183,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     if (url.pathname !== '/events') return refuse(404, 'Not Found');
-    if (!isAllowedHost(req.headers.host, port) || !isAllowedOrigin(req.headers.origin, req.headers.host, port)) {
+    if (
+      !isAllowedHost(req.headers.host, port) ||
+      !isAllowedOrigin(req.headers.origin, req.headers.host, port)
+    ) {
       return refuse(403, 'Forbidden');
     }
     const given = url.searchParams.get('token');

@@ -34,11 +34,13 @@ export const LEVELS: Record<ProtectionLevel, { title: string; summary: string; d
   2: {
     title: 'Level 2 · Component fault tolerance',
     summary: 'A failed processor, network card or disk is survived without stopping.',
-    detail: 'Losing a whole server still means a restart on the other one. Processors must be of the same family.',
+    detail:
+      'Losing a whole server still means a restart on the other one. Processors must be of the same family.',
   },
   3: {
     title: 'Level 3 · Lockstep',
     summary: 'Both servers run the VMs in lockstep: any failure is survived with no downtime.',
-    detail: 'Memory and state are mirrored continuously. Needs closely matching hardware and fast sync links.',
+    detail:
+      'Memory and state are mirrored continuously. Needs closely matching hardware and fast sync links.',
   },
 };

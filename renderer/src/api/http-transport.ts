@@ -59,7 +59,9 @@ export function createHttpTransport(options: HttpTransportOptions): ApiClient {
     const wsUrl = new URL('/events', options.origin);
     wsUrl.protocol = wsUrl.protocol === 'https:' ? 'wss:' : 'ws:';
     wsUrl.searchParams.set('token', options.token ?? '');
-    const ws = options.createSocket ? options.createSocket(wsUrl.toString()) : new WebSocket(wsUrl.toString());
+    const ws = options.createSocket
+      ? options.createSocket(wsUrl.toString())
+      : new WebSocket(wsUrl.toString());
     socket = ws;
     ws.onopen = () => {
       retryMs = 500;
@@ -103,7 +105,10 @@ export function createHttpTransport(options: HttpTransportOptions): ApiClient {
       try {
         body = await response.json();
       } catch {
-        throw { ...ENGINE_SILENT, message: `Twinlock’s engine gave an unreadable answer (HTTP ${response.status}).` };
+        throw {
+          ...ENGINE_SILENT,
+          message: `Twinlock’s engine gave an unreadable answer (HTTP ${response.status}).`,
+        };
       }
       const envelope = body as { ok?: boolean; result?: unknown; error?: unknown };
       if (envelope.ok === true) return envelope.result as never;

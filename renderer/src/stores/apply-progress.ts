@@ -25,7 +25,15 @@ export interface ApplyHostView {
   message: string;
 }
 
-const PAIR_STATES: readonly string[] = ['pairing', 'mirroring', 'syncing', 'protected', 'degraded', 'failed-over', 'broken'];
+const PAIR_STATES: readonly string[] = [
+  'pairing',
+  'mirroring',
+  'syncing',
+  'protected',
+  'degraded',
+  'failed-over',
+  'broken',
+];
 
 /** The stage for one host's progress; `jobRunning` false once the whole job has ended. */
 export function toApplyHostView(sessionId: string, progress: HostProgress, jobRunning = true): ApplyHostView {
@@ -36,7 +44,8 @@ export function toApplyHostView(sessionId: string, progress: HostProgress, jobRu
   else if (progress.state === 'done') stage = 'protected';
   else if (PAIR_STATES.includes(progress.step)) {
     const s = progress.step as PairState;
-    stage = s === 'mirroring' || s === 'syncing' || s === 'protected' ? s : s === 'pairing' ? 'pairing' : 'failed';
+    stage =
+      s === 'mirroring' || s === 'syncing' || s === 'protected' ? s : s === 'pairing' ? 'pairing' : 'failed';
   } else {
     // Links tested, pair created or joined, VMs registered: all part of pairing.
     stage = 'pairing';

@@ -1,7 +1,12 @@
 /** Discover: what to scan, what was found, and the two servers the admin picked. */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { DiscoveredHost, DiscoverySuggestions, JobSnapshotOf, TwinlockErrorData } from '../../../engine/api';
+import type {
+  DiscoveredHost,
+  DiscoverySuggestions,
+  JobSnapshotOf,
+  TwinlockErrorData,
+} from '../../../engine/api';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
 import { followJob } from '../api/follow-job';
@@ -32,7 +37,11 @@ export const useDiscoveryStore = defineStore('discovery', () => {
   /** Every host known: the lab's, then scan results, then those added by hand; no duplicates. */
   const hosts = computed<DiscoveredHost[]>(() => {
     const byKey = new Map<string, DiscoveredHost>();
-    for (const host of [...(suggestions.value?.hosts ?? []), ...(scanJob.value?.result ?? []), ...added.value]) {
+    for (const host of [
+      ...(suggestions.value?.hosts ?? []),
+      ...(scanJob.value?.result ?? []),
+      ...added.value,
+    ]) {
       if (!byKey.has(hostKey(host))) byKey.set(hostKey(host), host);
     }
     return [...byKey.values()];
@@ -103,7 +112,8 @@ export const useDiscoveryStore = defineStore('discovery', () => {
     if (!ADDRESS.test(trimmed) || trimmed.length > 253) {
       return 'Use a host name or an IP address, with no spaces or slashes.';
     }
-    if (!Number.isInteger(port) || port < 1 || port > 65535) return 'The SSH port is a number from 1 to 65535.';
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      return 'The SSH port is a number from 1 to 65535.';
     const host: DiscoveredHost = {
       address: trimmed,
       port,

@@ -42,7 +42,10 @@ export const useDoneStore = defineStore('done', () => {
     bundleState.value = 'running';
     bundleError.value = null;
     try {
-      bundle.value = await useApiClient().call('exportBundle', path === undefined ? { config } : { config, path });
+      bundle.value = await useApiClient().call(
+        'exportBundle',
+        path === undefined ? { config } : { config, path },
+      );
       bundleState.value = 'done';
     } catch (err) {
       bundleError.value = toUiError(err, 'the bundle export');
@@ -66,5 +69,16 @@ export const useDoneStore = defineStore('done', () => {
     }
   }
 
-  return { statusState, statuses, statusError, bundleState, bundle, bundleError, canSaveAs, loadStatus, exportBundle, saveAs };
+  return {
+    statusState,
+    statuses,
+    statusError,
+    bundleState,
+    bundle,
+    bundleError,
+    canSaveAs,
+    loadStatus,
+    exportBundle,
+    saveAs,
+  };
 });

@@ -191,7 +191,11 @@ function keyCheckOf(error: TwinlockErrorData): KeyCheck | null {
     return fingerprint === null ? null : { kind: 'unknown', fingerprint };
   }
   if (error.code === 'host-key-changed') {
-    return { kind: 'changed', expected: detailString(error, 'expected'), actual: detailString(error, 'actual') };
+    return {
+      kind: 'changed',
+      expected: detailString(error, 'expected'),
+      actual: detailString(error, 'actual'),
+    };
   }
   return null;
 }

@@ -65,7 +65,11 @@ function clampPercent(value: number): number {
 }
 
 /** The card for one host's progress; `jobRunning` false once the whole job has ended. */
-export function toInstallHostView(sessionId: string, progress: HostProgress, jobRunning = true): InstallHostView {
+export function toInstallHostView(
+  sessionId: string,
+  progress: HostProgress,
+  jobRunning = true,
+): InstallHostView {
   const interrupted = !jobRunning && (progress.state === 'running' || progress.state === 'pending');
   const current = STEP_ALIASES[progress.step] ?? null;
   const currentIndex = current === null ? -1 : INSTALL_STEPS.findIndex((s) => s.id === current);
@@ -82,7 +86,14 @@ export function toInstallHostView(sessionId: string, progress: HostProgress, job
         status = 'pending';
         break;
       case 'running':
-        status = index < currentIndex ? 'done' : index === currentIndex ? (interrupted ? 'stopped' : 'running') : 'pending';
+        status =
+          index < currentIndex
+            ? 'done'
+            : index === currentIndex
+              ? interrupted
+                ? 'stopped'
+                : 'running'
+              : 'pending';
         break;
       case 'failed':
         status = index < currentIndex ? 'done' : index === currentIndex ? 'failed' : 'pending';
@@ -114,7 +125,9 @@ export function toInstallHostView(sessionId: string, progress: HostProgress, job
     uploadPercent,
     rateMBps: rateBps !== undefined && rateBps > 0 ? Math.round(rateBps / 100_000) / 10 : null,
     uploadText:
-      uploading && bytesDone !== undefined && bytesTotal !== undefined ? `${mb(bytesDone)} of ${mb(bytesTotal)}` : null,
+      uploading && bytesDone !== undefined && bytesTotal !== undefined
+        ? `${mb(bytesDone)} of ${mb(bytesTotal)}`
+        : null,
     logTail: progress.state === 'failed' ? (progress.logTail ?? []) : [],
   };
 }

@@ -21,10 +21,10 @@ export const useInstallStore = defineStore('install', () => {
     const snapshot = job.value;
     if (snapshot === null) return [];
     const order: readonly string[] = hosts.sessionIds ?? [];
-    const entries = Object.entries(snapshot.hosts).sort(
-      ([a], [b]) => rank(order, a) - rank(order, b),
+    const entries = Object.entries(snapshot.hosts).sort(([a], [b]) => rank(order, a) - rank(order, b));
+    return entries.map(([sessionId, progress]) =>
+      toInstallHostView(sessionId, progress, snapshot.state === 'running'),
     );
-    return entries.map(([sessionId, progress]) => toInstallHostView(sessionId, progress, snapshot.state === 'running'));
   });
 
   const canContinue = computed(() => state.value === 'done');
@@ -46,7 +46,11 @@ export const useInstallStore = defineStore('install', () => {
       } else {
         error.value = final.error
           ? toUiError(final.error)
-          : { code: 'cancelled', message: 'The installation was stopped.', hint: 'Press Install to start again.' };
+          : {
+              code: 'cancelled',
+              message: 'The installation was stopped.',
+              hint: 'Press Install to start again.',
+            };
         state.value = 'error';
       }
     } catch (err) {

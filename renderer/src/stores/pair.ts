@@ -49,7 +49,11 @@ export const usePairStore = defineStore('pair', () => {
     }
     if (links.value.length === 0) out.push('At least one sync link is needed.');
     if (witnessMode.value !== 'none' && witnessAddress.value.trim() === '') {
-      out.push(witnessMode.value === 'host' ? 'Enter the witness server’s name or address.' : 'Enter the witness share’s path, like \\\\files\\twinlock.');
+      out.push(
+        witnessMode.value === 'host'
+          ? 'Enter the witness server’s name or address.'
+          : 'Enter the witness share’s path, like \\\\files\\twinlock.',
+      );
     }
     if (witnessMode.value === 'none' && !noWitnessAccepted.value) {
       out.push('Confirm that you accept running without a witness, or choose one.');
@@ -67,7 +71,10 @@ export const usePairStore = defineStore('pair', () => {
       primary: p.config.primary,
       secondary: p.config.secondary,
       links: links.value.map((l) => ({ ...l })),
-      witness: witnessMode.value === 'none' ? null : { kind: witnessMode.value, address: witnessAddress.value.trim() },
+      witness:
+        witnessMode.value === 'none'
+          ? null
+          : { kind: witnessMode.value, address: witnessAddress.value.trim() },
       vms: [...vms.value],
     };
   });

@@ -38,7 +38,9 @@ export const useWizardStore = defineStore('wizard', () => {
     const id = step.value.id;
     switch (id) {
       case 'discover':
-        return discovery.canContinue ? null : `Pick two servers (${discovery.selectedHosts.length} of 2 picked).`;
+        return discovery.canContinue
+          ? null
+          : `Pick two servers (${discovery.selectedHosts.length} of 2 picked).`;
       case 'connect':
         return hosts.bothConnected ? null : 'Connect to both servers to go on.';
       case 'verify':

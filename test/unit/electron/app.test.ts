@@ -22,7 +22,13 @@ describe('desktop lifecycle', () => {
     const engine = fakeEngine();
     const createEngine = vi.fn(() => engine);
     const startLab = vi.fn();
-    await startDesktopApp({ createEngine, startLab, argv: [], env: {}, bundleDir: '/opt/twinlock/dist-electron' });
+    await startDesktopApp({
+      createEngine,
+      startLab,
+      argv: [],
+      env: {},
+      bundleDir: '/opt/twinlock/dist-electron',
+    });
     expect(createEngine).toHaveBeenCalledWith({
       dataDir: '/home/admin/.config/Twinlock',
       resourcesDir: '/opt/twinlock/resources',
@@ -36,10 +42,22 @@ describe('desktop lifecycle', () => {
   });
 
   it('starts the lab only when asked, and hands it to the engine', async () => {
-    const labHost = { name: 'HV-A', address: '127.0.0.1', port: 2222, username: 'Administrator', password: 'p' };
+    const labHost = {
+      name: 'HV-A',
+      address: '127.0.0.1',
+      port: 2222,
+      username: 'Administrator',
+      password: 'p',
+    };
     const lab = { forEngine: { hosts: [labHost] }, close: vi.fn(async () => undefined) };
     const createEngine = vi.fn(() => fakeEngine());
-    await startDesktopApp({ createEngine, startLab: async () => lab, argv: ['--lab'], env: {}, bundleDir: '/b' });
+    await startDesktopApp({
+      createEngine,
+      startLab: async () => lab,
+      argv: ['--lab'],
+      env: {},
+      bundleDir: '/b',
+    });
     expect(createEngine).toHaveBeenCalledWith(expect.objectContaining({ lab: { hosts: [labHost] } }));
     expect(wantsLab([], { TWINLOCK_LAB: '1' })).toBe(true);
     expect(wantsLab([], {})).toBe(false);
@@ -48,7 +66,13 @@ describe('desktop lifecycle', () => {
   it('closes the engine and the lab before quitting', async () => {
     const engine = fakeEngine();
     const lab = { forEngine: { hosts: [] }, close: vi.fn(async () => undefined) };
-    await startDesktopApp({ createEngine: () => engine, startLab: async () => lab, argv: ['--lab'], env: {}, bundleDir: '/b' });
+    await startDesktopApp({
+      createEngine: () => engine,
+      startLab: async () => lab,
+      argv: ['--lab'],
+      env: {},
+      bundleDir: '/b',
+    });
     const event = { preventDefault: vi.fn() };
     electron.app.emit('before-quit', event);
     expect(event.preventDefault).toHaveBeenCalled();
@@ -84,7 +108,9 @@ describe('desktop lifecycle', () => {
     const done = vi.fn();
     onHeaders({ responseHeaders: { 'X-A': ['1'] } }, done);
     const headers = done.mock.calls[0]?.[0].responseHeaders as Record<string, string[]>;
-    expect(headers['Content-Security-Policy']?.[0]).toMatch(/default-src 'self'.*object-src 'none'.*frame-ancestors 'none'/);
+    expect(headers['Content-Security-Policy']?.[0]).toMatch(
+      /default-src 'self'.*object-src 'none'.*frame-ancestors 'none'/,
+    );
   });
 });
 
@@ -93,16 +119,22 @@ describe('application menu', () => {
   const labels = (template: Electron.MenuItemConstructorOptions[]): string[] =>
     template.flatMap((m) => [
       String(m.label ?? m.role),
-      ...((m.submenu as Electron.MenuItemConstructorOptions[]) ?? []).map((i) => `${String(m.label)}/${String(i.label ?? i.role ?? i.type)}`),
+      ...((m.submenu as Electron.MenuItemConstructorOptions[]) ?? []).map(
+        (i) => `${String(m.label)}/${String(i.label ?? i.role ?? i.type)}`,
+      ),
     ]);
 
   it('has File › Export bundle… and Quit, View › Reload, Help › About Twinlock', () => {
     const all = labels(menuTemplate(actions, { dev: false, platform: 'win32' }));
-    expect(all).toEqual(expect.arrayContaining(['File/Export bundle…', 'File/Quit', 'View/Reload', 'Help/About Twinlock']));
+    expect(all).toEqual(
+      expect.arrayContaining(['File/Export bundle…', 'File/Quit', 'View/Reload', 'Help/About Twinlock']),
+    );
     expect(all).not.toContain('View/Toggle Developer Tools');
   });
 
   it('offers developer tools only in development', () => {
-    expect(labels(menuTemplate(actions, { dev: true, platform: 'linux' }))).toContain('View/Toggle Developer Tools');
+    expect(labels(menuTemplate(actions, { dev: true, platform: 'linux' }))).toContain(
+      'View/Toggle Developer Tools',
+    );
   });
 });

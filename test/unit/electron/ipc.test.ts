@@ -14,7 +14,9 @@ const config = {
   level: 3,
   primary: 's1',
   secondary: 's2',
-  links: [{ localNic: 'SYNC1', remoteNic: 'SYNC1', localAddress: '169.254.10.1', remoteAddress: '169.254.10.2' }],
+  links: [
+    { localNic: 'SYNC1', remoteNic: 'SYNC1', localAddress: '169.254.10.1', remoteAddress: '169.254.10.2' },
+  ],
   witness: null,
   vms: [],
 };

@@ -11,7 +11,9 @@ interface Bridge {
 }
 
 describe('preload', () => {
-  const [[key, bridge]] = electron.contextBridge.exposeInMainWorld.mock.calls as unknown as [[string, Bridge]];
+  const [[key, bridge]] = electron.contextBridge.exposeInMainWorld.mock.calls as unknown as [
+    [string, Bridge],
+  ];
 
   it('exposes exactly window.twinlock = { call, onEvent }', () => {
     expect(electron.contextBridge.exposeInMainWorld).toHaveBeenCalledTimes(1);
@@ -28,7 +30,10 @@ describe('preload', () => {
   it('passes events on without the IPC event (no way back to ipcRenderer)', () => {
     const listener = vi.fn();
     const stop = bridge.onEvent(listener);
-    const [channel, forward] = electron.ipcRenderer.on.mock.calls[0] as unknown as [string, (...a: unknown[]) => void];
+    const [channel, forward] = electron.ipcRenderer.on.mock.calls[0] as unknown as [
+      string,
+      (...a: unknown[]) => void,
+    ];
     expect(channel).toBe('twinlock:event');
     forward({ sender: 'ipcRenderer' }, { type: 'log' });
     expect(listener).toHaveBeenCalledWith({ type: 'log' });

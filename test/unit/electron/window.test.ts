@@ -59,7 +59,9 @@ describe('the wizard window', () => {
   });
 
   it('locks down any web contents it is given', () => {
-    const contents = new (FakeBrowserWindow as unknown as new (o: object) => InstanceType<typeof FakeBrowserWindow>)({}).webContents;
+    const contents = new (
+      FakeBrowserWindow as unknown as new (o: object) => InstanceType<typeof FakeBrowserWindow>
+    )({}).webContents;
     lockDownContents(contents as never);
     const event = { preventDefault: vi.fn() };
     contents.emit('will-redirect', event, 'https://example.com/');

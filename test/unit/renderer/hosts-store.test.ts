@@ -85,7 +85,10 @@ describe('hosts store: connecting with first-use key pinning', () => {
     await hosts.trust(0);
 
     expect(client.callsOf('connect').at(-1)).toMatchObject({ address: '10.0.0.21', acceptFingerprint: FP_A });
-    expect(hosts.connectionOf('10.0.0.21:22').session).toMatchObject({ fingerprint: FP_A, newlyPinned: true });
+    expect(hosts.connectionOf('10.0.0.21:22').session).toMatchObject({
+      fingerprint: FP_A,
+      newlyPinned: true,
+    });
     expect(hosts.pendingTrust).toBeNull();
     expect(hosts.bothConnected).toBe(true);
     expect(hosts.sessionIds).toEqual(['s-10.0.0.21', 's-10.0.0.22']);
@@ -120,7 +123,11 @@ describe('hosts store: connecting with first-use key pinning', () => {
     const hosts = useHostsStore();
     Object.assign(hosts.primaryAccount, { username: 'Administrator', password: 'secret' });
     await hosts.connect(0);
-    expect(hosts.connectionOf('10.0.0.21:22').keyCheck).toEqual({ kind: 'changed', expected: FP_A, actual: FP_B });
+    expect(hosts.connectionOf('10.0.0.21:22').keyCheck).toEqual({
+      kind: 'changed',
+      expected: FP_A,
+      actual: FP_B,
+    });
     expect(hosts.pendingTrust).toBeNull();
     await hosts.connect(0);
     await hosts.trust(0);

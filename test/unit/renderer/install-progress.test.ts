@@ -8,23 +8,47 @@ import { useInstallStore } from '../../../renderer/src/stores/install';
 import { toInstallHostView } from '../../../renderer/src/stores/install-progress';
 import { fakeClient } from './fake-client';
 
-const base: HostProgress = { label: 'HV-A', state: 'running', step: 'upload', percent: 30, message: 'Uploading' };
+const base: HostProgress = {
+  label: 'HV-A',
+  state: 'running',
+  step: 'upload',
+  percent: 30,
+  message: 'Uploading',
+};
 
-const statuses = (view: ReturnType<typeof toInstallHostView>) => Object.fromEntries(view.steps.map((s) => [s.id, s.status]));
+const statuses = (view: ReturnType<typeof toInstallHostView>) =>
+  Object.fromEntries(view.steps.map((s) => [s.id, s.status]));
 
 describe('install progress mapping', () => {
   it('shows the upload’s percent, rate and bytes while uploading', () => {
-    const view = toInstallHostView('s1', { ...base, bytesDone: 12_300_000, bytesTotal: 48_000_000, rateBps: 41_560_000 });
+    const view = toInstallHostView('s1', {
+      ...base,
+      bytesDone: 12_300_000,
+      bytesTotal: 48_000_000,
+      rateBps: 41_560_000,
+    });
     expect(view.uploadPercent).toBe(26);
     expect(view.rateMBps).toBe(41.6);
     expect(view.uploadText).toBe('12.3 MB of 48.0 MB');
-    expect(statuses(view)).toEqual({ check: 'done', upload: 'running', verify: 'pending', msiexec: 'pending', health: 'pending' });
+    expect(statuses(view)).toEqual({
+      check: 'done',
+      upload: 'running',
+      verify: 'pending',
+      msiexec: 'pending',
+      health: 'pending',
+    });
     expect(view.logTail).toEqual([]);
   });
 
   it('marks earlier steps done and keeps the upload at 100% once past it', () => {
     const view = toInstallHostView('s1', { ...base, step: 'msiexec', percent: 70 });
-    expect(statuses(view)).toEqual({ check: 'done', upload: 'done', verify: 'done', msiexec: 'running', health: 'pending' });
+    expect(statuses(view)).toEqual({
+      check: 'done',
+      upload: 'done',
+      verify: 'done',
+      msiexec: 'running',
+      health: 'pending',
+    });
     expect(view.uploadPercent).toBe(100);
     expect(view.rateMBps).toBeNull();
     expect(view.uploadText).toBeNull();
@@ -38,7 +62,13 @@ describe('install progress mapping', () => {
       message: 'msiexec exited with 1603',
       logTail: ['Installation failed.', 'Error status: 1603.'],
     });
-    expect(statuses(view)).toEqual({ check: 'done', upload: 'done', verify: 'done', msiexec: 'failed', health: 'pending' });
+    expect(statuses(view)).toEqual({
+      check: 'done',
+      upload: 'done',
+      verify: 'done',
+      msiexec: 'failed',
+      health: 'pending',
+    });
     expect(view.logTail).toEqual(['Installation failed.', 'Error status: 1603.']);
   });
 
@@ -68,7 +98,10 @@ describe('install progress mapping', () => {
 describe('install store', () => {
   beforeEach(() => setActivePinia(createPinia()));
 
-  function snapshot(state: 'running' | 'done' | 'failed', hosts: Record<string, HostProgress>): JobSnapshotOf<'install'> {
+  function snapshot(
+    state: 'running' | 'done' | 'failed',
+    hosts: Record<string, HostProgress>,
+  ): JobSnapshotOf<'install'> {
     return {
       id: 'job-1',
       kind: 'install',
@@ -78,7 +111,10 @@ describe('install store', () => {
       percent: 40,
       message: 'Uploading the agent package',
       hosts,
-      error: state === 'failed' ? { code: 'install-failed', message: 'msiexec 1603 on HV-B.', hint: 'Free disk space.' } : null,
+      error:
+        state === 'failed'
+          ? { code: 'install-failed', message: 'msiexec 1603 on HV-B.', hint: 'Free disk space.' }
+          : null,
       result: null,
     };
   }
@@ -150,7 +186,11 @@ describe('install store', () => {
     const install = await connectedStore(client);
     await install.start();
     expect(install.state).toBe('error');
-    expect(install.error).toEqual({ code: 'install-failed', message: 'msiexec 1603 on HV-B.', hint: 'Free disk space.' });
+    expect(install.error).toEqual({
+      code: 'install-failed',
+      message: 'msiexec 1603 on HV-B.',
+      hint: 'Free disk space.',
+    });
     expect(install.hostViews[1]?.logTail).toEqual(['1603']);
   });
 });

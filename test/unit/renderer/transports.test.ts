@@ -41,7 +41,11 @@ describe('HTTP transport', () => {
 
   it('posts to /api/<method> with the bearer token and returns the result', async () => {
     const fetch = respond(200, { ok: true, result: [] });
-    const client = createHttpTransport({ origin: 'http://127.0.0.1:5000', token: 'tok', fetch: fetch as never });
+    const client = createHttpTransport({
+      origin: 'http://127.0.0.1:5000',
+      token: 'tok',
+      fetch: fetch as never,
+    });
     expect(await client.call('sessions', {})).toEqual([]);
     const [url, init] = fetch.mock.calls[0] as [string, RequestInit];
     expect(url).toBe('http://127.0.0.1:5000/api/sessions');
@@ -52,7 +56,11 @@ describe('HTTP transport', () => {
 
   it('rejects with the engine’s error data', async () => {
     const error = { code: 'auth-failed', message: 'Refused.', hint: 'Check the password.' };
-    const client = createHttpTransport({ origin: 'http://x', token: 't', fetch: respond(200, { ok: false, error }) as never });
+    const client = createHttpTransport({
+      origin: 'http://x',
+      token: 't',
+      fetch: respond(200, { ok: false, error }) as never,
+    });
     await expect(client.call('sessions', {})).rejects.toEqual(error);
   });
 
@@ -61,7 +69,10 @@ describe('HTTP transport', () => {
       throw new TypeError('Failed to fetch');
     });
     const client = createHttpTransport({ origin: 'http://x', token: 't', fetch: fetch as never });
-    await expect(client.call('sessions', {})).rejects.toMatchObject({ code: 'unreachable', hint: expect.any(String) });
+    await expect(client.call('sessions', {})).rejects.toMatchObject({
+      code: 'unreachable',
+      hint: expect.any(String),
+    });
   });
 });
 
@@ -69,13 +80,18 @@ describe('IPC transport', () => {
   it('unwraps replies and rejects with error data', async () => {
     const bridge = {
       call: vi.fn(async (method: string) =>
-        method === 'sessions' ? { ok: true as const, result: [] } : { ok: false as const, error: { code: 'not-found' as const, message: 'No.' } },
+        method === 'sessions'
+          ? { ok: true as const, result: [] }
+          : { ok: false as const, error: { code: 'not-found' as const, message: 'No.' } },
       ),
       onEvent: vi.fn(() => () => undefined),
     };
     const client = createIpcTransport(bridge);
     expect(await client.call('sessions', {})).toEqual([]);
-    await expect(client.call('status', { sessionId: 'x' })).rejects.toEqual({ code: 'not-found', message: 'No.' });
+    await expect(client.call('status', { sessionId: 'x' })).rejects.toEqual({
+      code: 'not-found',
+      message: 'No.',
+    });
     expect(typeof client.saveBundleAs).toBe('function');
   });
 });

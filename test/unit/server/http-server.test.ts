@@ -64,12 +64,22 @@ function send(
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: options.headers },
+      {
+        host: '127.0.0.1',
+        port,
+        method: options.method ?? 'GET',
+        path: options.path,
+        headers: options.headers,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
         );
       },
     );
@@ -127,7 +137,10 @@ describe('startServer', () => {
   it('calls a method and returns its result', async () => {
     const reply = await api('suggestions', {});
     expect(reply.status).toBe(200);
-    expect(JSON.parse(reply.body)).toEqual({ ok: true, result: { targets: '127.0.0.1', hosts: [], labAccount: null } });
+    expect(JSON.parse(reply.body)).toEqual({
+      ok: true,
+      result: { targets: '127.0.0.1', hosts: [], labAccount: null },
+    });
     expect(engine.calls).toEqual([{ method: 'suggestions', input: {} }]);
   });
 
@@ -207,8 +220,15 @@ describe('startServer', () => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
-    const received = new Promise<unknown>((resolve) => ws.once('message', (data) => resolve(JSON.parse(String(data)))));
-    const event: ApiEvent = { type: 'log', level: 'info', message: 'Scanning 127.0.0.1', at: '2025-01-01T00:00:00Z' };
+    const received = new Promise<unknown>((resolve) =>
+      ws.once('message', (data) => resolve(JSON.parse(String(data)))),
+    );
+    const event: ApiEvent = {
+      type: 'log',
+      level: 'info',
+      message: 'Scanning 127.0.0.1',
+      at: '2025-01-01T00:00:00Z',
+    };
     engine.emit(event);
     expect(await received).toEqual(event);
     ws.close();
@@ -226,7 +246,9 @@ describe('startServer', () => {
         ws.once('error', () => undefined);
       });
     expect(await statusOf(`ws://127.0.0.1:${server.port}/events?token=wrong`)).toBe(401);
-    expect(await statusOf(`ws://127.0.0.1:${server.port}/events?token=${server.token}`, 'http://evil.example')).toBe(403);
+    expect(
+      await statusOf(`ws://127.0.0.1:${server.port}/events?token=${server.token}`, 'http://evil.example'),
+    ).toBe(403);
   });
 
   it('serves the page with its content types and security headers', async () => {
@@ -241,13 +263,22 @@ describe('startServer', () => {
     expect(csp).toContain("object-src 'none'");
     expect(index.headers['x-content-type-options']).toBe('nosniff');
     expect(index.headers['referrer-policy']).toBe('no-referrer');
-    expect((await send(server.port, { path: '/assets/app.js' })).headers['content-type']).toMatch(/^text\/javascript/);
-    expect((await send(server.port, { path: '/assets/app.css' })).headers['content-type']).toMatch(/^text\/css/);
+    expect((await send(server.port, { path: '/assets/app.js' })).headers['content-type']).toMatch(
+      /^text\/javascript/,
+    );
+    expect((await send(server.port, { path: '/assets/app.css' })).headers['content-type']).toMatch(
+      /^text\/css/,
+    );
   });
 
   it('never serves a file outside its folder', async () => {
     const secret = 'twinlock-secret.txt';
-    for (const p of [`/../${secret}`, `/%2e%2e/${secret}`, `/assets/..%2f..%2f${secret}`, `/..%5c${secret}`]) {
+    for (const p of [
+      `/../${secret}`,
+      `/%2e%2e/${secret}`,
+      `/assets/..%2f..%2f${secret}`,
+      `/..%5c${secret}`,
+    ]) {
       const reply = await send(server.port, { path: p });
       expect(reply.status, p).toBe(404);
       expect(reply.body).not.toContain('secret');
