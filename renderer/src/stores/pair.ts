@@ -33,7 +33,14 @@ export const usePairStore = defineStore('pair', () => {
   const level = ref<ProtectionLevel>(3);
   const links = ref<SyncLink[]>([]);
   const witnessMode = ref<WitnessMode>('host');
-  const witnessAddress = ref('');
+  /** One address per kind: a server name typed for “Third server” is no UNC path for “File share”. */
+  const witnessAddresses = ref<Record<Witness['kind'], string>>({ host: '', 'file-share': '' });
+  const witnessAddress = computed<string>({
+    get: () => (witnessMode.value === 'none' ? '' : witnessAddresses.value[witnessMode.value]),
+    set: (value) => {
+      if (witnessMode.value !== 'none') witnessAddresses.value[witnessMode.value] = value;
+    },
+  });
   /** The admin read the warning and accepts running without a witness. */
   const noWitnessAccepted = ref(false);
   const vms = ref<string[]>([]);
@@ -97,7 +104,9 @@ export const usePairStore = defineStore('pair', () => {
       level.value = verify.report?.level ?? result.config.level;
       links.value = result.config.links.map((l) => ({ ...l }));
       witnessMode.value = result.config.witness?.kind ?? 'host';
-      witnessAddress.value = result.config.witness?.address ?? '';
+      witnessAddresses.value = { host: '', 'file-share': '' };
+      if (result.config.witness)
+        witnessAddresses.value[result.config.witness.kind] = result.config.witness.address;
       vms.value = [...result.config.vms];
       state.value = 'done';
     } catch (err) {

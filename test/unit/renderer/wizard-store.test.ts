@@ -60,4 +60,15 @@ describe('pair configuration', () => {
     pair.noWitnessAccepted = true;
     expect(pair.problems).toEqual([]);
   });
+
+  it('keeps one witness address per kind', () => {
+    const pair = usePairStore();
+    pair.witnessMode = 'host';
+    pair.witnessAddress = 'witness.contoso.local';
+    pair.witnessMode = 'file-share';
+    expect(pair.witnessAddress).toBe('');
+    pair.witnessAddress = '\\\\files\\twinlock';
+    pair.witnessMode = 'host';
+    expect(pair.witnessAddress).toBe('witness.contoso.local');
+  });
 });
