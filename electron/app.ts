@@ -40,10 +40,11 @@ export function wantsLab(argv: readonly string[], env: NodeJS.ProcessEnv): boole
 }
 
 /**
- * Registers the app scheme; Electron requires this before the `ready` event, so it runs when
- * the main module loads.
+ * What Electron only accepts before its `ready` event, so it runs when the main module loads:
+ * the sandbox for every renderer (not only those that ask), and the app scheme.
  */
-export function registerAppScheme(): void {
+export function prepareBeforeReady(): void {
+  app.enableSandbox();
   protocol.registerSchemesAsPrivileged([
     { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
   ]);

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, dialog } from 'electron';
 import { createEngine } from '../engine/api/engine';
-import { registerAppScheme, startDesktopApp } from './app';
+import { prepareBeforeReady, startDesktopApp } from './app';
 
-registerAppScheme();
+prepareBeforeReady();
 
 startDesktopApp({
   createEngine,

@@ -4,7 +4,8 @@ import type { TwinlockApi, TwinlockEngine } from '../../../engine/api';
 vi.mock('electron', async () => (await import('./fake-electron')).electron);
 
 const { electron, FakeBrowserWindow } = await import('./fake-electron');
-const { startDesktopApp, wantsLab, denyPermissions } = await import('../../../electron/app');
+const { startDesktopApp, wantsLab, denyPermissions, prepareBeforeReady } =
+  await import('../../../electron/app');
 const { menuTemplate } = await import('../../../electron/menu');
 
 function fakeEngine(): TwinlockEngine & { close: ReturnType<typeof vi.fn> } {
@@ -93,6 +94,17 @@ describe('desktop lifecycle', () => {
     await startDesktopApp({ createEngine, argv: [], env: {}, bundleDir: '/b' });
     expect(electron.app.quit).toHaveBeenCalled();
     expect(createEngine).not.toHaveBeenCalled();
+  });
+
+  it('turns the sandbox on for every renderer and registers the app scheme before ready', () => {
+    prepareBeforeReady();
+    expect(electron.app.enableSandbox).toHaveBeenCalled();
+    expect(electron.protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([
+      expect.objectContaining({
+        scheme: 'app',
+        privileges: expect.objectContaining({ standard: true, secure: true }),
+      }),
+    ]);
   });
 
   it('denies every permission and sets the CSP on responses', () => {

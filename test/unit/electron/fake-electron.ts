@@ -32,6 +32,7 @@ export class FakeBrowserWindow extends EventEmitter {
 class FakeApp extends EventEmitter {
   isPackaged = false;
   requestSingleInstanceLock = vi.fn(() => true);
+  enableSandbox = vi.fn();
   getAppPath = vi.fn(() => '/opt/twinlock');
   getPath = vi.fn(() => '/home/admin/.config/Twinlock');
   getVersion = vi.fn(() => '0.1.0');
