@@ -1,0 +1,59 @@
+/**
+ * Bad input on the Connect screen gets a sentence an admin can act on, never a stack trace:
+ * a wrong password, and a server whose host key changed since it was pinned.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack } from './harness';
+import type { Stack } from './harness';
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack({ latencyMs: 5 });
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+const tid = (id: string) => stack.page.getByTestId(id);
+
+describe('Connect screen errors', () => {
+  it('says the password was refused, with a hint, and lets the admin try again', async () => {
+    const [a, b] = stack.lab.hosts;
+    // Host A was pinned earlier; since then its key changed (reinstalled, or intercepted).
+    const session = await stack.engine.api.connect({
+      address: a!.address,
+      port: a!.port,
+      username: a!.username,
+      password: a!.password,
+      acceptFingerprint: a!.fingerprint,
+    });
+    await stack.engine.api.disconnect({ sessionId: session.sessionId });
+    const oldFingerprint = a!.fingerprint;
+    stack.lab.host(a!.name).rotateHostKey();
+    stack.lab.host(b!.name).faults.badPasswordAlways = true;
+
+    const rows = tid('discover-host-row');
+    await rows.first().waitFor();
+    await rows.nth(0).click();
+    await rows.nth(1).click();
+    await tid('wizard-next').click();
+    await tid('connect-submit').click();
+
+    const changed = tid('connect-key-changed');
+    await changed.waitFor({ timeout: 15_000 });
+    await expect(tid('connect-key-expected').innerText()).resolves.toContain(oldFingerprint);
+    await expect(tid('connect-key-actual').innerText()).resolves.toContain(stack.lab.hosts[0]!.fingerprint);
+
+    // Host B presents a new key first: trust it, then its password is refused.
+    await tid('fingerprint-trust').click();
+    const refused = stack.page.locator('[data-testid=connect-error][data-code=auth-failed]');
+    await refused.waitFor({ timeout: 15_000 });
+    const text = await refused.innerText();
+    expect(text).toMatch(/password/i);
+    expect(text).not.toMatch(/at .*\.ts:\d+/);
+    await stack.shot('02-connect-errors');
+    expect(await tid('wizard-next').isDisabled()).toBe(true);
+  });
+});

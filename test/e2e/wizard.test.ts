@@ -1,0 +1,127 @@
+/**
+ * The whole wizard on the lab, in Chromium: Discover → Connect (fingerprint pinned on first use)
+ * → Verify → Install → Pair → Apply → Done, then the exported bundle is checked on disk.
+ * A screenshot of each step lands in test-results/e2e/.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyBundle } from '../../engine/bundle/bundle';
+import { startStack } from './harness';
+import type { Stack } from './harness';
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack({ timeScale: 120, latencyMs: 5 });
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+const tid = (id: string) => stack.page.getByTestId(id);
+
+async function countWhere(selector: string): Promise<number> {
+  return stack.page.locator(selector).count();
+}
+
+describe('the wizard, end to end on the lab', () => {
+  it('discovers the lab servers and picks two', async () => {
+    const rows = tid('discover-host-row');
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(2);
+    for (const host of stack.lab.hosts) {
+      await expect(tid('discover-hosts').innerText()).resolves.toContain(host.name);
+    }
+    // The token left the address bar once the page had it.
+    expect(stack.page.url()).not.toContain('token=');
+    await rows.nth(0).click();
+    await rows.nth(1).click();
+    expect(await countWhere('[data-testid=discover-host-row][data-selected=true]')).toBe(2);
+    await stack.shot('01-discover');
+    await tid('wizard-next').click();
+  });
+
+  it('connects with the lab account, showing and pinning each host key on first use', async () => {
+    await tid('connect-username').waitFor();
+    await expect(tid('connect-username').inputValue()).resolves.toBe('Administrator');
+    await stack.shot('02-connect');
+    await tid('connect-submit').click();
+    const seen: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      await tid('fingerprint-value').waitFor({ timeout: 15_000 });
+      seen.push((await tid('fingerprint-value').innerText()).trim());
+      if (i === 0) await stack.shot('02-connect-fingerprint');
+      await tid('fingerprint-trust').click();
+      // The dialog closes, or shows the second server's key.
+      await stack.page.waitForFunction((previous) => {
+        const el = document.querySelector('[data-testid=fingerprint-value]');
+        return !el || el.textContent?.trim() !== previous;
+      }, seen[i]);
+    }
+    expect(seen.sort()).toEqual(stack.lab.hosts.map((h) => h.fingerprint).sort());
+    await stack.page.waitForSelector('[data-testid=connect-host-card][data-state=done] >> nth=1', { timeout: 15_000 });
+    const pinned = JSON.parse(readFileSync(`${stack.dataDir}/known_hosts.json`, 'utf8'));
+    expect(JSON.stringify(pinned)).toContain(stack.lab.hosts[0]!.fingerprint);
+    expect(JSON.stringify(pinned)).not.toContain(stack.lab.hosts[0]!.password);
+    await stack.shot('02-connect-done');
+    await tid('wizard-next').click();
+  });
+
+  it('verifies both servers side by side: ready for Level 3', async () => {
+    await tid('verify-verdict').waitFor({ timeout: 30_000 });
+    await expect(tid('verify-verdict').getAttribute('data-outcome')).resolves.toBe('ready');
+    await expect(tid('verify-verdict').innerText()).resolves.toContain('Ready for Level 3');
+    const matrix = await tid('verify-inventory').innerText();
+    for (const fact of ['Xeon(R) Gold 6338', '20348', 'Hyper-V', 'TL-NODE-A', 'TL-NODE-B']) expect(matrix).toContain(fact);
+    await stack.shot('03-verify');
+    await tid('wizard-next').click();
+  });
+
+  it('installs the agent on both servers with upload progress', async () => {
+    await tid('install-start').click();
+    await tid('install-done').waitFor({ timeout: 90_000 });
+    expect(await countWhere('[data-testid=install-host-card][data-state=done]')).toBe(2);
+    for (const host of stack.lab.hosts) {
+      const lab = stack.lab.host(host.name);
+      expect(lab.installedProducts().map((p) => p.version)).toContain('3.2.1');
+      expect(lab.services.get('TwinlockAgent')?.status).toBe('Running');
+    }
+    await stack.shot('04-install');
+    await tid('wizard-next').click();
+  });
+
+  it('proposes a pair with sensible defaults', async () => {
+    await tid('pair-name').waitFor();
+    expect((await tid('pair-name').inputValue()).length).toBeGreaterThan(0);
+    expect(await tid('pair-link-row').count()).toBeGreaterThan(0);
+    expect(await tid('pair-vm').count()).toBeGreaterThan(0);
+    await tid('pair-name').fill('PAIR-E2E');
+    await stack.shot('05-pair');
+    await tid('wizard-next').click();
+  });
+
+  it('applies the pairing with live progress until both servers are protected', async () => {
+    await tid('apply-start').click();
+    await tid('apply-progress').waitFor({ timeout: 15_000 });
+    await stack.shot('06-apply-running');
+    await tid('apply-done').waitFor({ timeout: 120_000 });
+    expect(await countWhere('[data-testid=apply-state][data-stage=protected]')).toBe(2);
+    await stack.shot('06-apply-done');
+    await tid('wizard-next').click();
+  });
+
+  it('shows the result, the elapsed time, and exports the bundle to disk', async () => {
+    await tid('done-bundle-path').waitFor({ timeout: 30_000 });
+    await expect(tid('done-elapsed').innerText()).resolves.toMatch(/Protected in \d/);
+    const path = (await tid('done-bundle-path').innerText()).trim();
+    expect(path.startsWith(stack.dataDir)).toBe(true);
+    expect(existsSync(path)).toBe(true);
+    const text = readFileSync(path, 'utf8');
+    const bundle = verifyBundle(text);
+    expect(bundle.pair.name).toBe('PAIR-E2E');
+    expect(bundle.hosts.map((h) => h.fingerprint).sort()).toEqual(stack.lab.hosts.map((h) => h.fingerprint).sort());
+    for (const host of stack.lab.hosts) expect(text).not.toContain(host.password);
+    await stack.shot('07-done');
+  });
+});
