@@ -8,6 +8,7 @@ import { ApiEventSchema, JobRefSchema, JobSnapshotSchema } from './jobs';
 import type { ApiEvent } from './jobs';
 import {
   AgentStatusSchema,
+  BundleSchema,
   ConnectRequestSchema,
   DiscoverySuggestionsSchema,
   ExportBundleRequestSchema,
@@ -53,6 +54,11 @@ export const methods = {
   status: { input: SessionRefSchema, output: AgentStatusSchema },
   /** Writes the signed configuration bundle. */
   exportBundle: { input: ExportBundleRequestSchema, output: ExportBundleResultSchema },
+  /** Reads a bundle file and verifies its signature (to replay it on the next pair). */
+  readBundle: {
+    input: z.object({ path: z.string().trim().min(1, 'Give the path of a .twinlock.json bundle.') }),
+    output: BundleSchema,
+  },
   /** A job's current snapshot. */
   job: { input: JobIdSchema, output: JobSnapshotSchema },
   /** Waits for a job to end and returns its final snapshot. */

@@ -4,6 +4,7 @@
  * reconnects); nothing secret is written to disk or put in an event.
  */
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z, ZodError } from 'zod';
@@ -11,6 +12,7 @@ import type { AgentPackage } from '../agent/manifest';
 import { loadPackage } from '../agent/manifest';
 import { installAgent } from '../agent/install';
 import type { InstallOptions } from '../agent/install';
+import { verifyBundle } from '../bundle/bundle';
 import { exportBundle } from '../bundle/export';
 import { parseTargets } from '../discovery/targets';
 import { runScan } from '../discovery/scan';
@@ -293,6 +295,20 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
 
     async status({ sessionId }) {
       return readStatus(await hostOf(sessionId));
+    },
+
+    async readBundle({ path }) {
+      let text: string;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch (err) {
+        throw new TwinlockError({
+          code: 'not-found',
+          message: `Twinlock could not read the bundle ${path} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}).`,
+          hint: 'Check the path; bundles end in .twinlock.json.',
+        });
+      }
+      return verifyBundle(text);
     },
 
     async exportBundle({ config, path }) {

@@ -55,7 +55,8 @@ describe('the wizard, end to end on the lab', () => {
       await tid('fingerprint-trust').click();
       // The dialog closes, or shows the second server's key.
       await stack.page.waitForFunction((previous) => {
-        const el = document.querySelector('[data-testid=fingerprint-value]');
+        // Runs in the page.
+        const el = (globalThis as any).document.querySelector('[data-testid=fingerprint-value]');
         return !el || el.textContent?.trim() !== previous;
       }, seen[i]);
     }
