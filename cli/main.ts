@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerHostVerbs } from './commands/hosts';
 import { registerSetupVerbs } from './commands/setup';
 import { registerShellVerbs } from './commands/shells';
+import { registerReplayVerb } from './commands/replay';
 import { registerScanVerb } from './commands/scan';
 
 export function buildProgram(): Command {
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerScanVerb(program);
   registerHostVerbs(program);
   registerSetupVerbs(program);
+  registerReplayVerb(program);
   registerShellVerbs(program);
   return program;
 }
