@@ -112,6 +112,31 @@ export async function applyPair(
   for (const m of [primary, secondary]) ctx.host(m.sessionId, { label: m.label, state: 'pending', step: 'links', percent: 0, message: 'Waiting' });
 
   try {
+    // Applying the same configuration again is safe: a pair that already exists under this name on
+    // both servers is followed (and its VMs protected), not created twice.
+    const before = await Promise.all([readStatus(primary.host, { signal }), readStatus(secondary.host, { signal })]);
+    const alreadyPaired = before.every((st) => st.pair?.name === config.name);
+    for (const [i, st] of before.entries()) {
+      const m = i === 0 ? primary : secondary;
+      if (st.pair && st.pair.name !== config.name) {
+        throw new TwinlockError({
+          code: 'incompatible',
+          message: `${m.label} is already in another pair, ${st.pair.name} (${st.pair.state}).`,
+          hint: `Remove ${m.label} from ${st.pair.name} first (twinlockctl pair remove on that server), or choose another server.`,
+          detail: { host: m.label, pair: st.pair.name },
+        });
+      }
+    }
+    const pairId = alreadyPaired ? await followExisting(ctx, config, primary, before[0]!, signal, secrets) : await createPair();
+    return await waitProtected(pairId);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    for (const m of [primary, secondary]) ctx.host(m.sessionId, { label: m.label, state: 'failed', message });
+    throw err;
+  }
+
+  async function createPair(): Promise<string> {
+    if (!firstLink) throw new Error('unreachable: links checked above');
     ctx.progress(2, 'Testing the sync links');
     step(primary, 2, 'links', 'Testing the sync links');
     const tested = await runCtl(primary.host, ['links', 'test', '--peer', firstLink.remoteAddress, '--json'], LinksTestSchema, { signal, secrets });
@@ -158,7 +183,10 @@ export async function applyPair(
         });
       }
     }
+    return created.pairId;
+  }
 
+  async function waitProtected(pairId: string): Promise<ApplyOutcome> {
     for (;;) {
       const statuses = await Promise.all([readStatus(primary.host, { signal }), readStatus(secondary.host, { signal })]);
       const members = [primary, secondary] as const;
@@ -189,7 +217,7 @@ export async function applyPair(
       const slowest = Math.min(...statuses.map((st) => statePercent(st.pair?.state ?? 'none', st.pair?.progress ?? 0)));
       ctx.progress(slowest, `${config.name}: ${stateMessage(p)}`);
       if (p.pair?.state === 'protected' && s.pair?.state === 'protected') {
-        return { pairId: created.pairId, state: 'protected', elapsedMs: Date.now() - started, status: [p, s] };
+        return { pairId, state: 'protected', elapsedMs: Date.now() - started, status: [p, s] };
       }
       if (Date.now() - started > timeoutMs) {
         throw new TwinlockError({
@@ -200,9 +228,24 @@ export async function applyPair(
       }
       await sleep(pollIntervalMs, signal);
     }
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    for (const m of [primary, secondary]) ctx.host(m.sessionId, { label: m.label, state: 'failed', message });
-    throw err;
   }
+}
+
+/** The pair exists already: protect the VMs it does not protect yet. */
+async function followExisting(
+  ctx: JobContext<'apply'>,
+  config: PairConfig,
+  primary: PairMember,
+  status: AgentStatus,
+  signal: AbortSignal,
+  secrets: string[],
+): Promise<string> {
+  ctx.progress(10, `${config.name} already exists on both servers; checking its VMs`);
+  const protectedVms = new Set(status.vms.filter((v) => v.protected).map((v) => v.name));
+  for (const vm of config.vms.filter((v) => !protectedVms.has(v))) {
+    ctx.host(primary.sessionId, { label: primary.label, state: 'running', step: 'protect', percent: 12, message: `Protecting ${vm}` });
+    await runCtl(primary.host, ['protect', '--vm', vm, '--json'], ProtectSchema, { signal, secrets });
+  }
+  // The agent's status does not report the pair's id, so an existing pair is known by its name.
+  return config.name;
 }

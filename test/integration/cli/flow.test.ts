@@ -142,6 +142,12 @@ describe('twinlock CLI against `twinlock lab start --json`', () => {
     expect(parsed.pair.state).toBe('protected');
   });
 
+  it('applies the same pair again without harm', async () => {
+    const run = await twinlock(['pair', a, b, '--name', 'PAIR-01', '--json'], env);
+    expect(run.code).toBe(0);
+    expect(ndjson(run.stdout).at(-1).result.state).toBe('protected');
+  });
+
   it('replays the bundle on a second pair, unattended', async () => {
     const second = await startLabProcess();
     const [c, d] = second.hosts.map((h) => `${h.address}:${h.port}`) as [string, string];

@@ -42,6 +42,27 @@ function members(a: ReturnType<typeof fakeAgentHost>, b: ReturnType<typeof fakeA
 }
 
 describe('applyPair', () => {
+  it('follows a pair that already exists under the same name instead of creating it twice', async () => {
+    const a = fakeAgentHost('TL-NODE-A', 'primary', [{ state: 'protected', progress: 100 }], { alreadyPaired: true });
+    const b = fakeAgentHost('TL-NODE-B', 'secondary', [{ state: 'protected', progress: 100 }], { alreadyPaired: true });
+    const [p, s] = members(a, b);
+    const outcome = await applyPair(fakeContext<'apply'>(), config, p, s, { pollIntervalMs: 1 });
+    expect(outcome.state).toBe('protected');
+    expect([...a.ctl, ...b.ctl].filter((x) => x[0] === 'pair')).toEqual([]);
+    // The fake's VMs are not protected yet, so both are protected now.
+    expect(a.ctl.filter((x) => x[0] === 'protect').map((x) => x[2])).toEqual(config.vms);
+  });
+
+  it('refuses a server that is in another pair', async () => {
+    const a = fakeAgentHost('TL-NODE-A', 'primary', [{ state: 'protected' }], { alreadyPaired: true });
+    const b = fakeAgentHost('TL-NODE-B', 'secondary', [{ state: 'protected' }]);
+    const [p, s] = members(a, b);
+    const err = await failure(applyPair(fakeContext<'apply'>(), { ...config, name: 'OTHER' }, p, s, { pollIntervalMs: 1 }));
+    expect(err.code).toBe('incompatible');
+    expect(err.message).toContain('already in another pair, TL-NODE-PAIR');
+    expect(a.ctl.filter((x) => x[0] === 'pair')).toEqual([]);
+  });
+
   it('pairs, protects the VMs and follows the states to protected', async () => {
     const a = fakeAgentHost('TL-NODE-A', 'primary', toProtected);
     const b = fakeAgentHost('TL-NODE-B', 'secondary', [{ state: 'pairing' }, { state: 'mirroring', progress: 50 }, { state: 'syncing' }, { state: 'protected' }]);

@@ -32,9 +32,11 @@ export function fakeAgentHost(
   label: string,
   role: 'primary' | 'secondary',
   steps: Step[],
-  opts: { linksUp?: boolean; refuse?: string } = {},
+  opts: { linksUp?: boolean; refuse?: string; alreadyPaired?: boolean } = {},
 ) {
   let i = -1;
+  // Like a real agent, a server reports no pair until it created or joined one.
+  let paired = opts.alreadyPaired ?? false;
   const ctl: string[][] = [];
   const host = fakeHost(label, {
     'invoke-twinlockctl': (params: { arguments: string[] }) => {
@@ -49,11 +51,13 @@ export function fakeAgentHost(
           return answer({ links: [{ local: '10.10.1.21', remote: '10.10.1.22', up: opts.linksUp ?? true, rttMs: 0.2, mbps: 24000 }] });
         case 'pair create':
         case 'pair join':
+          paired = true;
           return answer({ pairId: 'pair-7f3a', state: 'pairing' });
         case 'protect --vm':
           return answer({ vm: args[2], protected: true });
         default:
           if (args[0] === 'status') {
+            if (!paired) return answer(status(role, null));
             i = Math.min(i + 1, steps.length - 1);
             return answer(status(role, steps[i] ?? null));
           }
