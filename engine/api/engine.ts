@@ -14,7 +14,8 @@ import { installAgent } from '../agent/install';
 import type { InstallOptions } from '../agent/install';
 import { verifyBundle } from '../bundle/bundle';
 import { exportBundle } from '../bundle/export';
-import { parseTargets } from '../discovery/targets';
+import { labTargets, workstationTargets } from '../discovery/prefill';
+import { planTargets } from '../discovery/targets';
 import { runScan } from '../discovery/scan';
 import { parseIdentity, parseInventory } from '../inventory/parse';
 import { createJobRunner } from '../jobs/job-runner';
@@ -179,16 +180,18 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
       }));
       const first = labHosts[0];
       return {
-        targets: labHosts.map((h) => (h.port === 22 ? h.address : `${h.address}:${h.port}`)).join(', '),
+        // With the lab running, its range replaces the workstation's networks: the lab is what there is to find.
+        targets: labHosts.length > 0 ? labTargets(labHosts) : workstationTargets().join(', '),
         hosts,
         labAccount: first ? { username: first.username, password: first.password } : null,
       };
     },
 
     async scan(input) {
-      const targets = parseTargets(input.targets);
-      log('info', `Scanning ${targets.length} address(es).`);
-      return jobs.start('scan', (ctx) => runScan(ctx, targets, input));
+      const plan = planTargets(input.targets, { allowLarge: input.allowLarge === true });
+      log('info', `Scanning ${plan.count} address(es).`);
+      const knownName = (address: string, port: number) => labHosts.find((h) => h.address === address && h.port === port)?.name ?? null;
+      return jobs.start('scan', (ctx) => runScan(ctx, plan, input, { knownName }));
     },
 
     async connect(input) {

@@ -44,6 +44,10 @@ export const HostProgressSchema = z.object({
 });
 export type HostProgress = z.infer<typeof HostProgressSchema>;
 
+/** A scan's progress in numbers. */
+export const ScanCountsSchema = z.object({ probed: z.number(), total: z.number(), found: z.number() });
+export type ScanCounts = z.infer<typeof ScanCountsSchema>;
+
 const jobBase = {
   id: z.string(),
   state: JobStateSchema,
@@ -64,6 +68,8 @@ export const JobSnapshotSchema = z.discriminatedUnion('kind', [
     kind: z.literal('scan'),
     /** Hosts found so far; complete once the job is done. */
     result: z.array(DiscoveredHostSchema),
+    /** Targets probed so far, in all, and hosts found (absent before the first count). */
+    counts: ScanCountsSchema.optional(),
   }),
   z.object({ ...jobBase, kind: z.literal('install'), result: z.array(InstallOutcomeSchema).nullable() }),
   z.object({ ...jobBase, kind: z.literal('apply'), result: ApplyOutcomeSchema.nullable() }),

@@ -43,6 +43,8 @@ export const DiscoveredHostSchema = z.object({
   rttMs: z.number().nullable(),
   /** One sentence for the admin: why this host is (not) ready, and the fix. */
   reason: z.string(),
+  /** PowerShell commands, run as administrator on the server, that make it ready (windows-no-ssh). */
+  fix: z.array(z.string()).optional(),
 });
 export type DiscoveredHost = z.infer<typeof DiscoveredHostSchema>;
 
@@ -50,10 +52,16 @@ export type DiscoveredHost = z.infer<typeof DiscoveredHostSchema>;
 export const ScanRequestSchema = z.object({
   /** Targets: addresses, names, CIDRs, ranges, comma- or space-separated. */
   targets: z.string().trim().min(1, 'Enter at least one address, name or range to scan.'),
-  /** SSH ports to probe; the first is the one used to connect. */
-  ports: z.array(z.number().int().min(1).max(65535)).optional(),
+  /** TCP ports to probe (default 22, 5985, 5986, 445, 3389); any port answering `SSH-` counts as SSH. */
+  ports: z.array(z.number().int().min(1).max(65535)).max(64, 'Probe at most 64 ports at a time.').optional(),
   /** Per-probe timeout in milliseconds. */
   timeoutMs: z.number().int().min(50).max(60_000).optional(),
+  /** Sockets open at once (default 1024). */
+  concurrency: z.number().int().min(1).max(4096).optional(),
+  /** The whole scan stops after this many milliseconds and reports what it found (default 10 minutes). */
+  deadlineMs: z.number().int().min(100).max(86_400_000).optional(),
+  /** Accept more than 65,536 addresses (a /16). */
+  allowLarge: z.boolean().optional(),
 });
 export type ScanRequest = z.infer<typeof ScanRequestSchema>;
 

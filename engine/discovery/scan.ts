@@ -1,110 +1,251 @@
 /**
- * A first scanner: TCP connect to the SSH port of each target, read the SSH identification line,
- * and classify. Bounded concurrency and short timeouts keep a /24 to a few seconds.
+ * The scanner: TCP connect probes on the ports that tell a Windows server apart (SSH, WinRM, SMB,
+ * RDP and any extra port), the SSH identification line, reverse DNS, all with short timeouts and
+ * bounded concurrency, walking the targets lazily so that a /16 costs little memory. Hosts stream
+ * out as found; a cancel or the overall deadline destroys every socket still open.
  */
-import { connect } from 'node:net';
+import type { Socket } from 'node:net';
+import { isIP } from 'node:net';
 import { TwinlockError } from '../api/errors';
-import type { DiscoveredHost, HostKind, ScanRequest } from '../api/models';
+import type { ScanCounts } from '../api/jobs';
+import type { DiscoveredHost, ScanRequest } from '../api/models';
 import type { JobContext } from '../jobs/types';
-import type { ScanTarget } from './targets';
+import { HostTable, classify, unresolvedReason } from './classify';
+import { probePort } from './probe';
+import type { PortProbe } from './probe';
+import { systemResolver } from './resolve';
+import type { NameResolver } from './resolve';
+import type { ScanTarget, TargetPlan } from './targets';
 
-/** How many probes run at once. */
-export const SCAN_CONCURRENCY = 64;
-const DEFAULT_TIMEOUT_MS = 1500;
-/** An SSH server sends its identification line at once; anything slower is not worth waiting for. */
-const BANNER_TIMEOUT_MS = 1500;
+/** SSH, WinRM (HTTP, HTTPS), SMB, RDP. */
+export const DEFAULT_PORTS: readonly number[] = [22, 5985, 5986, 445, 3389];
+/** Per-probe connect timeout: a LAN answers in milliseconds; a dead address never does. */
+export const DEFAULT_TIMEOUT_MS = 1000;
+/** Sockets open at once. */
+export const DEFAULT_CONCURRENCY = 1024;
+/** The whole scan stops after this long and reports what it found. */
+export const DEFAULT_DEADLINE_MS = 10 * 60_000;
+/** An SSH server sends its identification line at once; waiting longer only slows the scan. */
+export const BANNER_TIMEOUT_MS = 1500;
+/** Reverse and forward DNS. */
+export const DNS_TIMEOUT_MS = 1500;
 
-/** What one TCP probe learned. */
-export interface ProbeResult {
-  open: boolean;
-  rttMs: number | null;
-  banner: string | null;
+/** Ports that speak first only if they are SSH; the others (SMB, RDP, WinRM) wait for the client. */
+const CLIENT_FIRST = new Set([445, 3389, 5985, 5986]);
+
+export interface ScanOptions {
+  ports?: readonly number[];
+  timeoutMs?: number;
+  concurrency?: number;
+  deadlineMs?: number;
+  /** Wait for the SSH identification line (default min(timeout, 1500 ms)). */
+  bannerMs?: number;
+  /** Stops the scan (a cancel): every socket is destroyed and the promise rejects `cancelled`. */
+  signal?: AbortSignal;
+  /** Names and addresses (the system's resolver by default). */
+  resolver?: NameResolver;
+  /** A name Twinlock already knows for an endpoint (the lab's hosts), before reverse DNS. */
+  knownName?: (address: string, port: number) => string | null;
+  /** Each host as found (or updated by a merge), in the order found. */
+  onHost?: (host: DiscoveredHost, all: DiscoveredHost[]) => void;
+  /** Counts, at most every `progressEveryMs` (default 100) and once at the end. */
+  onProgress?: (counts: ScanCounts) => void;
+  progressEveryMs?: number;
 }
 
-/** Connects to address:port and reads the first line the server sends. */
-export function probe(address: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult> {
-  return new Promise((resolve) => {
-    const started = performance.now();
-    let rttMs: number | null = null;
-    let buffer = '';
-    let settled = false;
-    const socket = connect({ host: address, port });
-    const finish = (result: ProbeResult) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      socket.destroy();
-      resolve(result);
-    };
-    const onAbort = () => finish({ open: rttMs !== null, rttMs, banner: null });
-    signal?.addEventListener('abort', onAbort, { once: true });
-    let timer = setTimeout(() => finish({ open: false, rttMs: null, banner: null }), timeoutMs);
-    socket.setNoDelay(true);
-    socket.once('connect', () => {
-      rttMs = Math.round((performance.now() - started) * 10) / 10;
-      clearTimeout(timer);
-      timer = setTimeout(() => finish({ open: true, rttMs, banner: null }), Math.min(BANNER_TIMEOUT_MS, timeoutMs));
-    });
-    socket.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('latin1');
-      // RFC 4253 §4.2: the server may send other lines first; the one starting SSH- identifies it.
-      const lines = buffer.split(/\r?\n/);
-      const ssh = lines.slice(0, -1).find((l) => l.startsWith('SSH-'));
-      if (ssh) finish({ open: true, rttMs, banner: ssh.slice(0, 255) });
-      else if (buffer.length > 8192) finish({ open: true, rttMs, banner: null });
-    });
-    socket.once('error', () => finish({ open: rttMs !== null, rttMs, banner: null }));
-    socket.once('close', () => finish({ open: rttMs !== null, rttMs, banner: null }));
-  });
+export interface ScanOutcome {
+  /** Hosts found, sorted by address. */
+  hosts: DiscoveredHost[];
+  counts: ScanCounts;
+  /** True when the overall deadline stopped the scan before every target was probed. */
+  deadlineReached: boolean;
+  elapsedMs: number;
 }
 
-/** Classifies a host by its SSH banner. */
-export function classify(result: ProbeResult, port: number): { kind: HostKind; reason: string } {
-  if (!result.open) return { kind: 'unknown', reason: `Did not answer on port ${port}: check the address, that the server is on, and that its firewall allows SSH.` };
-  if (result.banner?.includes('OpenSSH_for_Windows')) return { kind: 'windows-ssh', reason: 'Windows server with OpenSSH: ready to connect.' };
-  if (result.banner) {
-    return { kind: 'ssh-not-windows', reason: `Answers SSH but is not a Windows server (${result.banner}); Twinlock pairs Windows servers only.` };
-  }
-  return { kind: 'unknown', reason: `Port ${port} is open but did not identify itself as SSH.` };
+function resolveError(err: unknown): string {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' ? code : 'ENOTFOUND';
 }
 
-/** Runs the scan as a job's work, streaming hosts as they are found. */
-export async function runScan(ctx: JobContext<'scan'>, targets: ScanTarget[], request: Pick<ScanRequest, 'ports' | 'timeoutMs'>): Promise<DiscoveredHost[]> {
-  const defaultPort = request.ports?.[0] ?? 22;
-  const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const found: Array<DiscoveredHost | undefined> = new Array(targets.length);
-  let next = 0;
-  let done = 0;
-  const results = () => found.filter((h): h is DiscoveredHost => h !== undefined);
-  ctx.progress(0, `Scanning ${targets.length} address${targets.length === 1 ? '' : 'es'}`);
-  const worker = async () => {
-    while (next < targets.length && !ctx.signal.aborted) {
-      const i = next++;
-      const target = targets[i]!;
-      const port = target.port ?? defaultPort;
-      const result = await probe(target.address, port, timeoutMs, ctx.signal);
-      done++;
-      if (result.open || target.explicit) {
-        const { kind, reason } = classify(result, port);
-        found[i] = {
-          address: target.address,
-          port,
-          name: null,
-          kind,
-          banner: result.banner,
-          openPorts: result.open ? [port] : [],
-          rttMs: result.rttMs,
-          reason,
+/** Scans the targets; resolves with every host found (rejects `cancelled` when the signal aborts). */
+export async function scan(plan: TargetPlan, options: ScanOptions = {}): Promise<ScanOutcome> {
+  const ports = options.ports && options.ports.length > 0 ? [...new Set(options.ports)] : [...DEFAULT_PORTS];
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const bannerMs = options.bannerMs ?? Math.min(timeoutMs, BANNER_TIMEOUT_MS);
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const resolver = options.resolver ?? systemResolver(Math.min(DNS_TIMEOUT_MS, Math.max(timeoutMs, 500)));
+  const sshPort = ports.includes(22) ? 22 : ports[0]!;
+  const started = performance.now();
+
+  const sockets = new Set<Socket>();
+  const stop = new AbortController();
+  let deadlineReached = false;
+  const destroyAll = (): void => {
+    stop.abort();
+    resolver.cancel();
+    for (const s of sockets) s.destroy();
+    sockets.clear();
+  };
+  const onCancel = (): void => destroyAll();
+  if (options.signal?.aborted) throw cancelled();
+  options.signal?.addEventListener('abort', onCancel, { once: true });
+  const deadline = setTimeout(() => {
+    deadlineReached = true;
+    destroyAll();
+  }, deadlineMs);
+
+  const table = new HostTable();
+  const total = plan.count;
+  let probed = 0;
+  let lastProgress = 0;
+  const everyMs = options.progressEveryMs ?? 100;
+  const counts = (): ScanCounts => ({ probed, total, found: table.size });
+  const progress = (force = false): void => {
+    const now = performance.now();
+    if (!force && now - lastProgress < everyMs) return;
+    lastProgress = now;
+    options.onProgress?.(counts());
+  };
+
+  const probeOptions = { timeoutMs, bannerMs, sockets };
+  const probeHost = async (target: ScanTarget): Promise<DiscoveredHost | null> => {
+    let address = target.address;
+    const typedName = isIP(target.address.split('%')[0]!) === 0 ? target.address : null;
+    const hostSshPort = target.port ?? sshPort;
+    if (typedName) {
+      try {
+        address = await resolver.lookup(typedName);
+      } catch (err) {
+        if (stop.signal.aborted) return null;
+        return {
+          address: typedName,
+          port: hostSshPort,
+          name: typedName,
+          kind: 'unknown',
+          banner: null,
+          openPorts: [],
+          rttMs: null,
+          reason: unresolvedReason(typedName, resolveError(err)),
         };
-        ctx.partial(results());
       }
-      ctx.progress(Math.round((done / targets.length) * 100), `Scanned ${done} of ${targets.length}; ${results().filter((h) => h.kind === 'windows-ssh').length} Windows server(s) found`);
+    }
+    const targetPorts = target.port !== undefined ? [target.port] : ports;
+    const probes: PortProbe[] = await Promise.all(
+      targetPorts.map((port) =>
+        probePort(address, port, { ...probeOptions, bannerMs: target.port === undefined && CLIENT_FIRST.has(port) ? 0 : bannerMs }, stop.signal),
+      ),
+    );
+    if (stop.signal.aborted) return null;
+    const open = probes.filter((p) => p.state === 'open');
+    if (open.length === 0 && !target.explicit) return null;
+    const ssh = open.find((p) => p.banner?.startsWith('SSH-'));
+    const port = ssh?.port ?? hostSshPort;
+    const { kind, reason, fix } = classify({ sshPort: port, probes, timeoutMs, bannerMs });
+    let name = typedName ?? options.knownName?.(address, port) ?? null;
+    if (name === null && open.length > 0) {
+      try {
+        name = (await resolver.reverse(address))[0] ?? null;
+      } catch {
+        // No PTR record, or a slow DNS server: the address alone identifies the host.
+      }
+    }
+    const answered = open.length > 0 ? open : probes.filter((p) => p.state === 'closed');
+    const rtts = answered.map((p) => p.rttMs).filter((r): r is number => r !== null);
+    return {
+      address,
+      port,
+      name,
+      kind,
+      banner: ssh?.banner ?? null,
+      openPorts: open.map((p) => p.port).sort((a, b) => a - b),
+      rttMs: rtts.length > 0 ? Math.min(...rtts) : null,
+      reason,
+      ...(fix ? { fix } : {}),
+    };
+  };
+
+  const iterator = plan[Symbol.iterator]();
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      if (stop.signal.aborted) return;
+      const next = iterator.next();
+      if (next.done) return;
+      const target = next.value;
+      const host = await probeHost(target);
+      if (stop.signal.aborted) return;
+      probed++;
+      if (host) {
+        const merged = table.add(host);
+        options.onHost?.(merged, table.list());
+        progress(true);
+      } else {
+        progress();
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(SCAN_CONCURRENCY, targets.length) }, worker));
-  if (ctx.signal.aborted) {
-    throw new TwinlockError({ code: 'cancelled', message: 'The scan was cancelled.' });
+  // Each worker holds one host's probes (one socket per port) at a time.
+  const perHost = Math.max(1, ports.length);
+  const workers = Math.max(1, Math.min(total, Math.floor(concurrency / perHost) || 1));
+  try {
+    await Promise.all(Array.from({ length: workers }, worker));
+  } finally {
+    clearTimeout(deadline);
+    options.signal?.removeEventListener('abort', onCancel);
+    destroyAll();
   }
-  return results();
+  if (options.signal?.aborted) throw cancelled();
+  progress(true);
+  return { hosts: table.list(), counts: counts(), deadlineReached, elapsedMs: Math.round(performance.now() - started) };
+}
+
+function cancelled(): TwinlockError {
+  return new TwinlockError({ code: 'cancelled', message: 'The scan was cancelled.' });
+}
+
+/** Extra wiring the engine passes to a scan job. */
+export interface ScanJobOptions {
+  resolver?: NameResolver;
+  knownName?: (address: string, port: number) => string | null;
+}
+
+/** Runs the scan as a job's work: results stream through `partial`, counts through `counts`. */
+export async function runScan(
+  ctx: JobContext<'scan'>,
+  plan: TargetPlan,
+  request: Pick<ScanRequest, 'ports' | 'timeoutMs' | 'concurrency' | 'deadlineMs'>,
+  extra: ScanJobOptions = {},
+): Promise<DiscoveredHost[]> {
+  const total = plan.count;
+  const noun = (n: number, one: string, many: string) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+  const line = (c: ScanCounts, ready: number) =>
+    `Probed ${c.probed.toLocaleString('en-US')} of ${noun(c.total, 'address', 'addresses')}; ${noun(c.found, 'host', 'hosts')} found, ${ready} ready`;
+  let ready = 0;
+  ctx.progress(0, `Scanning ${noun(total, 'address', 'addresses')}`);
+  ctx.counts?.({ probed: 0, total, found: 0 });
+  const outcome = await scan(plan, {
+    ...(request.ports ? { ports: request.ports } : {}),
+    ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
+    ...(request.concurrency !== undefined ? { concurrency: request.concurrency } : {}),
+    ...(request.deadlineMs !== undefined ? { deadlineMs: request.deadlineMs } : {}),
+    ...(extra.resolver ? { resolver: extra.resolver } : {}),
+    ...(extra.knownName ? { knownName: extra.knownName } : {}),
+    signal: ctx.signal,
+    onHost: (_host, all) => {
+      ready = all.filter((h) => h.kind === 'windows-ssh').length;
+      ctx.partial(all);
+    },
+    onProgress: (c) => {
+      ctx.counts?.(c);
+      ctx.progress(total === 0 ? 100 : Math.floor((c.probed / total) * 100), line(c, ready));
+    },
+  });
+  ctx.counts?.(outcome.counts);
+  ctx.progress(
+    100,
+    outcome.deadlineReached
+      ? `Stopped at the time limit after probing ${outcome.counts.probed.toLocaleString('en-US')} of ${noun(total, 'address', 'addresses')}; ${noun(outcome.counts.found, 'host', 'hosts')} found, ${ready} ready`
+      : line(outcome.counts, ready),
+  );
+  return outcome.hosts;
 }

@@ -1,6 +1,9 @@
 /**
- * Scan targets as the admin types them: addresses, names, `address:port`, CIDRs and ranges,
- * separated by commas or spaces.
+ * Scan targets as the admin types them: addresses, names, `address:port`, IPv6 literals, CIDRs and
+ * ranges, separated by commas, semicolons or spaces, with exclusions written `!10.0.0.1`.
+ *
+ * IPv4 ranges are kept as merged intervals and walked lazily, so that a /16 costs a few numbers of
+ * memory, not 65,536 objects.
  */
 import ipaddr from 'ipaddr.js';
 import { TwinlockError } from '../api/errors';
@@ -15,94 +18,288 @@ export interface ScanTarget {
   explicit: boolean;
 }
 
-/** Ranges larger than a /24 would take minutes and look like an attack on the network. */
-export const MAX_EXPANDED = 256;
-
-const NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$/;
-
-function bad(token: string, why: string, hint: string): TwinlockError {
-  return new TwinlockError({ code: 'invalid-input', message: `targets: “${token}” ${why}.`, hint, detail: { field: 'targets', token } });
+/** The parsed targets: a count known up front and a lazy walk over them. */
+export interface TargetPlan extends Iterable<ScanTarget> {
+  /** How many targets the walk yields. */
+  readonly count: number;
 }
 
-function ipv4ToInt(ip: string): number {
+export interface ParseTargetsOptions {
+  /** Accept more than {@link MAX_TARGETS} addresses (up to {@link HARD_MAX_TARGETS}). */
+  allowLarge?: boolean;
+}
+
+/** A /16: beyond it a scan takes minutes and looks like an attack on the network. */
+export const MAX_TARGETS = 65_536;
+/** A /8, even when explicitly allowed. */
+export const HARD_MAX_TARGETS = 2 ** 24;
+
+const EXAMPLES = 'For example: 10.0.0.21, hv02.contoso.local, 10.0.0.0/24, 10.0.0.10-60, 10.0.0.10-10.0.1.20, !10.0.0.1';
+
+const NAME = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}[A-Za-z0-9])?)*\.?$/;
+const DOTTED = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+
+function bad(token: string, why: string, example: string): TwinlockError {
+  return new TwinlockError({
+    code: 'invalid-input',
+    message: `targets: “${token}” ${why}.`,
+    hint: `${example} ${EXAMPLES}.`,
+    detail: { field: 'targets', token },
+  });
+}
+
+/** An IPv4 address as an unsigned 32-bit number. */
+export function ipv4ToInt(ip: string): number {
   return ipaddr.IPv4.parse(ip).toByteArray().reduce((n, b) => n * 256 + b, 0);
 }
 
-function intToIpv4(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+/** The dotted form of an unsigned 32-bit number. */
+export function intToIpv4(n: number): string {
+  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
-function expand(first: number, last: number, token: string): ScanTarget[] {
-  const count = last - first + 1;
-  if (count <= 0) throw bad(token, 'is an empty range', 'Write ranges from the lower to the higher address, e.g. 10.0.0.1-10.0.0.50.');
-  if (count > MAX_EXPANDED) {
-    throw bad(token, `covers ${count} addresses, more than the ${MAX_EXPANDED} Twinlock scans at once`, 'Scan a /24 or smaller at a time, e.g. 10.0.0.0/24.');
+type Interval = [first: number, last: number];
+
+/** A token's meaning before exclusions are applied. */
+type Parsed = { kind: 'range'; interval: Interval } | { kind: 'host'; target: ScanTarget; ipv4: number | null };
+
+function strictIpv4(text: string, token: string, example: string): number {
+  if (!DOTTED.test(text) || !ipaddr.IPv4.isValidFourPartDecimal(text)) {
+    throw bad(token, `holds “${text}”, which is not an IPv4 address`, example);
   }
-  return Array.from({ length: count }, (_, i) => ({ address: intToIpv4(first + i), explicit: false }));
+  return ipv4ToInt(text);
 }
 
-function parseOne(token: string): ScanTarget[] {
-  // CIDR: 10.0.0.0/24
-  if (token.includes('/')) {
-    let range: [ipaddr.IPv4 | ipaddr.IPv6, number];
-    try {
-      range = ipaddr.parseCIDR(token);
-    } catch {
-      throw bad(token, 'is not a valid network', 'Write a network as address/prefix, e.g. 10.0.0.0/24.');
-    }
-    const [addr, prefix] = range;
-    if (addr.kind() !== 'ipv4') throw bad(token, 'is an IPv6 network, too large to scan', 'Type the servers’ IPv6 addresses one by one.');
-    const base = ipv4ToInt(ipaddr.IPv4.networkAddressFromCIDR(token).toString());
-    const size = 2 ** (32 - prefix);
-    // Skip the network and broadcast addresses of ordinary subnets.
-    return size > 2 ? expand(base + 1, base + size - 2, token) : expand(base, base + size - 1, token);
+function parseCidr(token: string): Interval {
+  const example = 'Write a network as address/prefix, e.g. 10.0.0.0/24.';
+  const slash = token.indexOf('/');
+  const host = token.slice(0, slash);
+  const prefixText = token.slice(slash + 1);
+  if (host.includes(':')) {
+    throw bad(token, 'is an IPv6 network, far too large to scan', 'Type the servers’ IPv6 addresses one by one, e.g. fd00::21.');
   }
-  // Range: 10.0.0.1-10.0.0.20 or 10.0.0.1-20
-  const range = /^(\d{1,3}(?:\.\d{1,3}){3})-(\d{1,3}(?:\.\d{1,3}){3}|\d{1,3})$/.exec(token);
-  if (range) {
-    const [, from, to] = range as unknown as [string, string, string];
-    if (!ipaddr.IPv4.isValidFourPartDecimal(from)) throw bad(token, 'does not start with a valid IPv4 address', 'Write a range as 10.0.0.1-10.0.0.20.');
-    const end = to.includes('.') ? to : `${from.split('.').slice(0, 3).join('.')}.${to}`;
-    if (!ipaddr.IPv4.isValidFourPartDecimal(end)) throw bad(token, 'does not end with a valid IPv4 address', 'Write a range as 10.0.0.1-10.0.0.20.');
-    return expand(ipv4ToInt(from), ipv4ToInt(end), token);
+  const base = strictIpv4(host, token, example);
+  if (!/^\d{1,2}$/.test(prefixText) || Number(prefixText) > 32) throw bad(token, 'has a prefix outside /0–/32', example);
+  const prefix = Number(prefixText);
+  const size = 2 ** (32 - prefix);
+  const first = Math.floor(base / size) * size;
+  // The network and broadcast addresses of an ordinary subnet are never servers.
+  return size > 2 ? [first + 1, first + size - 2] : [first, first + size - 1];
+}
+
+function parseRange(token: string, from: string, to: string): Interval {
+  const example = 'Write a range as 10.0.0.10-60 or 10.0.0.10-10.0.1.20.';
+  const first = strictIpv4(from, token, example);
+  let last: number;
+  if (/^\d{1,3}$/.test(to)) {
+    if (Number(to) > 255) throw bad(token, `ends at ${to}, past 255`, example);
+    last = first - (first % 256) + Number(to);
+  } else {
+    last = strictIpv4(to, token, example);
   }
-  // address:port, [v6]:port
+  if (last < first) throw bad(token, 'is an empty range (it ends before it starts)', example);
+  return [first, last];
+}
+
+function parseHost(token: string): Parsed {
   let host = token;
   let port: number | undefined;
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(token);
-  const hostPort = /^([^:]+):(\d+)$/.exec(token);
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(token);
+  const hostPort = /^([^:[\]]+):(\d{1,5})$/.exec(token);
   if (bracketed) {
     host = bracketed[1]!;
-    if (bracketed[2]) port = Number(bracketed[2]);
+    if (bracketed[2] !== undefined) port = Number(bracketed[2]);
   } else if (hostPort) {
     host = hostPort[1]!;
     port = Number(hostPort[2]);
+  } else if (/:\d*$/.test(token) && !token.includes('::') && token.split(':').length === 2) {
+    throw bad(token, 'has a port that is not a number from 1 to 65535', 'Write a port after a colon, e.g. 10.0.0.21:22.');
   }
-  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) {
+  if (port !== undefined && (port < 1 || port > 65535)) {
     throw bad(token, 'has a port outside 1–65535', 'Write a port after a colon, e.g. 10.0.0.21:22.');
   }
-  const isIp = ipaddr.IPv4.isValidFourPartDecimal(host) || (host.includes(':') && ipaddr.IPv6.isValid(host));
-  if (!isIp && !NAME.test(host)) {
-    throw bad(token, 'is neither an IP address nor a host name', 'Type addresses (10.0.0.21), names (hv01.contoso.local), networks (10.0.0.0/24) or ranges (10.0.0.1-50).');
+  const withPort = port !== undefined ? { port } : {};
+  if (/^[\d.]+$/.test(host)) {
+    const n = strictIpv4(host, token, 'Write an IPv4 address as four numbers from 0 to 255, e.g. 10.0.0.21.');
+    return { kind: 'host', target: { address: intToIpv4(n), ...withPort, explicit: true }, ipv4: n };
   }
-  return [{ address: host, ...(port !== undefined ? { port } : {}), explicit: true }];
+  if (host.includes(':')) {
+    const zone = host.indexOf('%');
+    const bare = zone >= 0 ? host.slice(0, zone) : host;
+    if (!ipaddr.IPv6.isValid(bare) || (zone >= 0 && !/^%[A-Za-z0-9_.-]+$/.test(host.slice(zone)))) {
+      throw bad(token, 'is not a valid IPv6 address', 'Write an IPv6 address as fd00::21, or [fd00::21]:22 with a port.');
+    }
+    const v6 = ipaddr.IPv6.parse(bare);
+    if (v6.isIPv4MappedAddress()) {
+      const n = ipv4ToInt(v6.toIPv4Address().toString());
+      return { kind: 'host', target: { address: intToIpv4(n), ...withPort, explicit: true }, ipv4: n };
+    }
+    return { kind: 'host', target: { address: v6.toString() + (zone >= 0 ? host.slice(zone) : ''), ...withPort, explicit: true }, ipv4: null };
+  }
+  if (!NAME.test(host)) {
+    throw bad(token, 'is neither an IP address nor a host name', 'A host name uses letters, digits, dots and dashes, e.g. hv01.contoso.local.');
+  }
+  return { kind: 'host', target: { address: host.replace(/\.$/, '').toLowerCase(), ...withPort, explicit: true }, ipv4: null };
 }
 
-/** Parses and expands the targets; duplicates are dropped, order is kept. */
-export function parseTargets(text: string): ScanTarget[] {
-  const tokens = text.split(/[\s,;]+/).filter(Boolean);
-  const seen = new Set<string>();
-  const out: ScanTarget[] = [];
-  for (const token of tokens) {
-    for (const t of parseOne(token)) {
-      const key = `${t.address.toLowerCase()}|${t.port ?? ''}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push(t);
-    }
+function parseToken(token: string): Parsed {
+  if (token.includes('/')) return { kind: 'range', interval: parseCidr(token) };
+  const range = /^([^-]+)-([^-]+)$/.exec(token);
+  if (range && /^[\d.]+$/.test(range[1]!) && /^[\d.]+$/.test(range[2]!)) {
+    return { kind: 'range', interval: parseRange(token, range[1]!, range[2]!) };
   }
-  if (out.length > MAX_EXPANDED * 4) {
-    throw bad(text.slice(0, 40), `adds up to ${out.length} addresses`, 'Scan fewer ranges at a time.');
+  if (/^[\d.]*-[\d.-]*$/.test(token)) {
+    throw bad(token, 'is not a valid range', 'Write a range as 10.0.0.10-60 or 10.0.0.10-10.0.1.20.');
+  }
+  return parseHost(token);
+}
+
+/** Sorts and merges overlapping or adjacent intervals. */
+function merge(intervals: Interval[]): Interval[] {
+  const sorted = [...intervals].sort((a, b) => a[0] - b[0]);
+  const out: Interval[] = [];
+  for (const [a, b] of sorted) {
+    const last = out.at(-1);
+    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
   }
   return out;
+}
+
+/** `include` minus `exclude`, both merged. */
+function subtract(include: Interval[], exclude: Interval[]): Interval[] {
+  const out: Interval[] = [];
+  let j = 0;
+  for (const [a0, b] of include) {
+    let a = a0;
+    while (j < exclude.length && exclude[j]![1] < a) j++;
+    let k = j;
+    while (a <= b && k < exclude.length && exclude[k]![0] <= b) {
+      const [ea, eb] = exclude[k]!;
+      if (ea > a) out.push([a, ea - 1]);
+      a = Math.max(a, eb + 1);
+      k++;
+    }
+    if (a <= b) out.push([a, b]);
+  }
+  return out;
+}
+
+function size(intervals: Interval[]): number {
+  return intervals.reduce((n, [a, b]) => n + (b - a + 1), 0);
+}
+
+function keyOf(t: ScanTarget): string {
+  return `${t.address.toLowerCase()}|${t.port ?? ''}`;
+}
+
+/** Splits the text into tokens (commas, semicolons, whitespace). */
+export function tokenize(text: string): string[] {
+  return text.split(/[\s,;]+/).filter(Boolean);
+}
+
+/**
+ * Parses the targets into a lazy plan: hosts typed one by one first (in the order typed, without
+ * duplicates), then every address of the ranges in ascending order. Throws `invalid-input` naming
+ * the first bad token, with a valid example in the hint.
+ */
+export function planTargets(text: string, options: ParseTargetsOptions = {}): TargetPlan {
+  const tokens = tokenize(text);
+  if (tokens.length === 0) {
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: 'targets: enter at least one address, name or range to scan.',
+      hint: `${EXAMPLES}.`,
+      detail: { field: 'targets' },
+    });
+  }
+  const ranges: Interval[] = [];
+  const excluded: Interval[] = [];
+  const excludedHosts = new Set<string>();
+  const hosts: Array<{ target: ScanTarget; ipv4: number | null }> = [];
+  for (const token of tokens) {
+    const negated = token.startsWith('!');
+    const body = negated ? token.slice(1) : token;
+    if (body === '') throw bad(token, 'excludes nothing', 'Put the address to leave out right after the !, e.g. !10.0.0.1.');
+    let parsed: Parsed;
+    try {
+      parsed = parseToken(body);
+    } catch (err) {
+      // Name the whole token as typed, exclamation mark included.
+      if (negated && err instanceof TwinlockError) {
+        throw new TwinlockError({ code: err.code, message: err.message.replace(`“${body}”`, `“${token}”`), ...(err.hint ? { hint: err.hint } : {}), detail: { field: 'targets', token } });
+      }
+      throw err;
+    }
+    if (parsed.kind === 'range') {
+      (negated ? excluded : ranges).push(parsed.interval);
+      const n = parsed.interval[1] - parsed.interval[0] + 1;
+      if (!negated && n > (options.allowLarge ? HARD_MAX_TARGETS : MAX_TARGETS)) {
+        throw bad(token, `covers ${n.toLocaleString('en-US')} addresses, more than the ${(options.allowLarge ? HARD_MAX_TARGETS : MAX_TARGETS).toLocaleString('en-US')} a scan may cover`, 'Scan a /16 or smaller at a time, e.g. 10.0.0.0/16.');
+      }
+    } else if (negated) {
+      if (parsed.target.port !== undefined) throw bad(token, 'excludes an address with a port', 'Exclude whole addresses, e.g. !10.0.0.1.');
+      if (parsed.ipv4 !== null) excluded.push([parsed.ipv4, parsed.ipv4]);
+      else excludedHosts.add(parsed.target.address.toLowerCase());
+    } else {
+      hosts.push(parsed);
+    }
+  }
+  const exclusions = merge(excluded);
+  const isExcluded = (h: { target: ScanTarget; ipv4: number | null }) =>
+    h.ipv4 !== null ? exclusions.some(([a, b]) => h.ipv4! >= a && h.ipv4! <= b) : excludedHosts.has(h.target.address.toLowerCase());
+  const seen = new Set<string>();
+  const singles: ScanTarget[] = [];
+  const singleInts: Interval[] = [];
+  for (const h of hosts) {
+    const key = keyOf(h.target);
+    if (seen.has(key) || isExcluded(h)) continue;
+    seen.add(key);
+    singles.push(h.target);
+    // An address typed alone is probed as typed; the range walk skips it.
+    if (h.ipv4 !== null && h.target.port === undefined) singleInts.push([h.ipv4, h.ipv4]);
+  }
+  const walk = subtract(subtract(merge(ranges), exclusions), merge(singleInts));
+  const count = singles.length + size(walk);
+  const limit = options.allowLarge ? HARD_MAX_TARGETS : MAX_TARGETS;
+  if (count > limit) {
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: `targets: the list adds up to ${count.toLocaleString('en-US')} addresses, more than the ${limit.toLocaleString('en-US')} a scan may cover.`,
+      hint: 'Scan a /16 or smaller at a time, e.g. 10.0.0.0/16, or leave parts out with !, e.g. !10.0.128.0/17.',
+      detail: { field: 'targets', count },
+    });
+  }
+  if (count === 0) {
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: 'targets: the exclusions leave nothing to scan.',
+      hint: 'Exclude fewer addresses, e.g. 10.0.0.0/24 !10.0.0.1.',
+      detail: { field: 'targets' },
+    });
+  }
+  return {
+    count,
+    *[Symbol.iterator](): Iterator<ScanTarget> {
+      yield* singles.map((t) => ({ ...t }));
+      for (const [a, b] of walk) {
+        for (let n = a; n <= b; n++) yield { address: intToIpv4(n), explicit: false };
+      }
+    },
+  };
+}
+
+/** Parses and expands the targets into an array (small lists; scans walk {@link planTargets} lazily). */
+export function parseTargets(text: string, options: ParseTargetsOptions = {}): ScanTarget[] {
+  return [...planTargets(text, options)];
+}
+
+/** Checks targets without expanding them: their count when valid, else the error (for inline validation). */
+export function checkTargets(text: string, options: ParseTargetsOptions = {}): { count: number } | TwinlockError {
+  try {
+    return { count: planTargets(text, options).count };
+  } catch (err) {
+    if (err instanceof TwinlockError) return err;
+    throw err;
+  }
 }

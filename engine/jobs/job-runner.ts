@@ -181,6 +181,9 @@ export function createJobRunner(onEvent: (snapshot: JobSnapshot) => void, option
           job.pendingResult = { value: result };
           schedule(job);
         },
+        counts(counts) {
+          if (kind === 'scan') update(job, { counts: { ...counts } } as Partial<JobSnapshot>);
+        },
       };
 
       const finish = (change: Partial<JobSnapshot>) => {

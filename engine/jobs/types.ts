@@ -1,5 +1,5 @@
 /** How engine modules report progress from inside a job. Implemented in job-runner.ts. */
-import type { HostProgress, JobKind, JobSnapshotOf } from '../api/jobs';
+import type { HostProgress, JobKind, JobSnapshotOf, ScanCounts } from '../api/jobs';
 
 export interface JobContext<K extends JobKind> {
   readonly jobId: string;
@@ -11,6 +11,8 @@ export interface JobContext<K extends JobKind> {
   host(sessionId: string, patch: Partial<HostProgress> & { label?: string }): void;
   /** Replaces the partial result visible while running (scan results stream this way). */
   partial(result: JobSnapshotOf<K>['result']): void;
+  /** A scan's counts (probed / total / found), published with the next snapshot. */
+  counts?(counts: ScanCounts): void;
 }
 
 /** The work of a job: resolves to its result, throws TwinlockError on failure. */

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiEvent, TwinlockEngine } from '../../../engine/api';
 import type { TwinlockError } from '../../../engine/api/errors';
 import { createEngine } from '../../../engine/api/engine';
+import { workstationTargets } from '../../../engine/discovery/prefill';
 import { bannerServer } from '../discovery/banner-server';
 
 async function failure(p: Promise<unknown>): Promise<TwinlockError> {
@@ -92,7 +93,7 @@ describe('engine input validation', () => {
 
 describe('engine suggestions and scans', () => {
   it('suggests nothing without a lab', async () => {
-    expect(await engine.api.suggestions({})).toEqual({ targets: '', hosts: [], labAccount: null });
+    expect(await engine.api.suggestions({})).toEqual({ targets: workstationTargets().join(', '), hosts: [], labAccount: null });
   });
 
   it('offers the lab’s servers and account', async () => {
