@@ -1,7 +1,7 @@
 /**
  * The scripts the lab knows: the exact texts of resources/bootstrap.ps1 and
  * resources/scripts/*.ps1, read at start. A script is identified by its header line and run only
- * when its whole text matches the file (trailing whitespace aside): a modified body is refused.
+ * when its whole text is byte-identical to the file: a modified body, even by one space, is refused.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ export class ScriptCatalogue {
 
   /** True when `text` is the bootstrap. */
   isBootstrap(text: string): boolean {
-    return text.trimEnd() === this.bootstrap.trimEnd();
+    return text === this.bootstrap;
   }
 
   /** The name of the script `text` is, or null when it is no known script or was modified. */
@@ -33,7 +33,7 @@ export class ScriptCatalogue {
     const name = HEADER.exec(text)?.[1];
     if (!name) return null;
     const known = this.scripts.get(name);
-    return known !== undefined && known.trimEnd() === text.trimEnd() ? name : null;
+    return known !== undefined && known === text ? name : null;
   }
 
   names(): string[] {
