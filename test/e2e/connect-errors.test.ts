@@ -56,4 +56,38 @@ describe('Connect screen errors', () => {
     await stack.shot('02-connect-errors');
     expect(await tid('wizard-next').isDisabled()).toBe(true);
   });
+
+  it('says within the connect timeout that a server added by hand does not answer', async () => {
+    // A port nothing listens on: bind, note the port, close.
+    const { createServer } = await import('node:net');
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+
+    await stack.page.goto(stack.url);
+    await tid('discover-add-address').fill('127.0.0.1');
+    await tid('discover-add-port').fill(String(port));
+    await tid('discover-add-submit').click();
+    const added = stack.page.locator(`[data-testid=discover-host-row][data-host="127.0.0.1:${port}"]`);
+    await added.waitFor();
+    await tid('discover-add-address').fill('no such host!');
+    await tid('discover-add-submit').click();
+    await expect(tid('discover-add-error').innerText()).resolves.toMatch(/host name or an IP address/i);
+
+    const rows = tid('discover-host-row');
+    for (let i = 0; i < (await rows.count()); i++) {
+      if ((await rows.nth(i).getAttribute('data-selected')) === 'true') await rows.nth(i).click();
+    }
+    await added.click();
+    await rows.first().click();
+    await tid('wizard-next').click();
+    const started = Date.now();
+    await tid('connect-submit').click();
+    const unreachable = stack.page.locator('[data-testid=connect-error][data-code=unreachable]');
+    await unreachable.waitFor({ timeout: 20_000 });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    await expect(unreachable.innerText()).resolves.toContain(String(port));
+    await stack.shot('02-connect-unreachable');
+  });
 });
