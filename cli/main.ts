@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerHostVerbs } from './commands/hosts';
 import { registerSetupVerbs } from './commands/setup';
 import { registerShellVerbs } from './commands/shells';
+import { registerKnownHostVerbs } from './commands/known-hosts';
 import { registerReplayVerb } from './commands/replay';
 import { registerScanVerb } from './commands/scan';
 
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerHostVerbs(program);
   registerSetupVerbs(program);
   registerReplayVerb(program);
+  registerKnownHostVerbs(program);
   registerShellVerbs(program);
   return program;
 }

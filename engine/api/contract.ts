@@ -13,9 +13,11 @@ import {
   DiscoverySuggestionsSchema,
   ExportBundleRequestSchema,
   ExportBundleResultSchema,
+  HostAddressSchema,
   HostInventorySchema,
   HostSessionSchema,
   InstallRequestSchema,
+  KnownHostEntrySchema,
   PairConfigSchema,
   PairProposalSchema,
   ProposePairRequestSchema,
@@ -40,6 +42,10 @@ export const methods = {
   disconnect: { input: SessionRefSchema, output: EmptySchema },
   /** Open sessions (so a reloaded window can pick up where it was). */
   sessions: { input: EmptySchema, output: z.array(HostSessionSchema) },
+  /** Servers whose host keys are pinned. */
+  knownHosts: { input: EmptySchema, output: z.array(KnownHostEntrySchema) },
+  /** Forgets a pinned host key (after a server was reinstalled); the next connect shows the new key. */
+  forgetHostKey: { input: HostAddressSchema, output: z.object({ forgotten: z.boolean() }) },
   /** Reads one server's inventory. */
   inventory: { input: SessionRefSchema, output: HostInventorySchema },
   /** Inventories both servers and compares them for a protection level. */

@@ -23,6 +23,7 @@ import { applyPair } from '../pair/apply';
 import type { ApplyOptions } from '../pair/apply';
 import { proposePair } from '../pair/propose';
 import { readStatus } from '../pair/status';
+import { hostIdOf } from '../remote/fingerprint';
 import { KnownHosts } from '../remote/known-hosts';
 import { openSession } from '../remote/session';
 import type { RemoteHost } from '../remote/types';
@@ -247,6 +248,15 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
 
     async sessions() {
       return [...sessions.values()].map((e) => e.session);
+    },
+
+    async knownHosts() {
+      const pinned = await knownHosts.list();
+      return Object.entries(pinned).map(([host, k]) => ({ host, fingerprint: k.fingerprint, keyType: k.keyType, firstSeen: k.firstSeen }));
+    },
+
+    async forgetHostKey({ address, port }) {
+      return { forgotten: await knownHosts.forget(hostIdOf(address, port)) };
     },
 
     async inventory({ sessionId }) {

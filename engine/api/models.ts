@@ -116,6 +116,18 @@ export const HostSessionSchema = z.object({
 export type HostSession = z.infer<typeof HostSessionSchema>;
 
 export const SessionRefSchema = z.object({ sessionId: z.string().min(1) });
+
+/** A pinned host key. */
+export const KnownHostEntrySchema = z.object({
+  /** `address:port` (IPv6 in brackets). */
+  host: z.string(),
+  /** `SHA256:…` as OpenSSH prints it. */
+  fingerprint: z.string(),
+  keyType: z.string(),
+  /** When the key was pinned, ISO 8601. */
+  firstSeen: z.string(),
+});
+export type KnownHostEntry = z.infer<typeof KnownHostEntrySchema>;
 export type SessionRef = z.infer<typeof SessionRefSchema>;
 
 // ---------------------------------------------------------------------------------------------

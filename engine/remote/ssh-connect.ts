@@ -168,8 +168,9 @@ export function mapConnectError(err: unknown, ctx: ConnectErrorContext): Twinloc
         'Someone may be intercepting the connection, so Twinlock stopped before sending the password.',
       hint:
         'If the server was reinstalled or its SSH keys were regenerated, check the new fingerprint on the server ' +
-        '(ssh-keygen -lf C:\\ProgramData\\ssh\\ssh_host_ed25519_key.pub), then forget the old key for ' +
-        `${ctx.hostId} (in ${ctx.knownHostsPath}) and connect again. Otherwise, do not connect and tell your security team.`,
+        '(ssh-keygen -lf C:\\ProgramData\\ssh\\ssh_host_ed25519_key.pub), then forget the old key ' +
+        `(twinlock hosts forget ${ctx.hostId}, or Forget this key in the wizard) and connect again. ` +
+        'Otherwise, do not connect and tell your security team.',
       detail: { expected: v.pinned.fingerprint, actual: v.fingerprint, keyType: v.keyType, hostId: ctx.hostId },
     });
   }

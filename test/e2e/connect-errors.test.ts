@@ -55,6 +55,16 @@ describe('Connect screen errors', () => {
     expect(text).not.toMatch(/at .*\.ts:\d+/);
     await stack.shot('02-connect-errors');
     expect(await tid('wizard-next').isDisabled()).toBe(true);
+
+    // The admin knows A was reinstalled: forget the old key, then compare and trust the new one.
+    await tid('connect-key-forget').click();
+    await stack.page.getByRole('button', { name: 'Forget the old key' }).click();
+    await tid('fingerprint-value').waitFor({ timeout: 15_000 });
+    await expect(tid('fingerprint-value').innerText()).resolves.toContain(stack.lab.hosts[0]!.fingerprint);
+    await tid('fingerprint-trust').click();
+    await stack.page.waitForSelector(`[data-testid=connect-host-card][data-host="${a!.address}:${a!.port}"][data-state=done]`);
+    const pinned = await stack.engine.api.knownHosts({});
+    expect(pinned.find((k) => k.host === `${a!.address}:${a!.port}`)?.fingerprint).toBe(stack.lab.hosts[0]!.fingerprint);
   });
 
   it('says within the connect timeout that a server added by hand does not answer', async () => {

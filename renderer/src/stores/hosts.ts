@@ -147,6 +147,24 @@ export const useHostsStore = defineStore('hosts', () => {
     await connect(index, check.fingerprint);
   }
 
+  /**
+   * The admin knows the server was reinstalled: forget the pinned key and connect again, which
+   * shows the new key for comparison before anything is trusted.
+   */
+  async function forgetKey(index: number): Promise<void> {
+    const host = targets.value[index];
+    if (host === undefined || connectionOf(hostKey(host)).keyCheck?.kind !== 'changed') return;
+    try {
+      await useApiClient().call('forgetHostKey', { address: host.address, port: host.port });
+    } catch (err) {
+      const error = toUiError(err, 'forgetting the old key');
+      connections.value[hostKey(host)] = { state: 'error', session: null, error, keyCheck: keyCheckOf(error) };
+      return;
+    }
+    connections.value[hostKey(host)] = { state: 'idle', session: null, error: null, keyCheck: null };
+    await connect(index);
+  }
+
   /** The admin does not trust the key: Twinlock stays away from that server. */
   function distrust(index: number): void {
     const host = targets.value[index];
@@ -182,6 +200,7 @@ export const useHostsStore = defineStore('hosts', () => {
     connectAll,
     trust,
     distrust,
+    forgetKey,
   };
 });
 

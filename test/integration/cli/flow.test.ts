@@ -161,6 +161,15 @@ describe('twinlock CLI against `twinlock lab start --json`', () => {
     expect(existsSync(result.bundle)).toBe(true);
   });
 
+  it('lists pinned keys and forgets one', async () => {
+    const list = await twinlock(['hosts', 'list', '--json']);
+    expect(JSON.parse(list.stdout).map((k: any) => k.host)).toEqual(expect.arrayContaining([a, b]));
+    const forget = await twinlock(['hosts', 'forget', a, '--json']);
+    expect(JSON.parse(forget.stdout)).toEqual({ forgotten: true });
+    const again = await twinlock(['inventory', a, '--json'], env);
+    expect(JSON.parse(again.stdout).error.code).toBe('unknown-host-key');
+  });
+
   it('refuses a tampered bundle', async () => {
     const { readFileSync, writeFileSync } = await import('node:fs');
     const path = join(home, 'pair-01.twinlock.json');
