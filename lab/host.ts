@@ -23,6 +23,11 @@ export interface LabFaults {
   cutUploadAfterBytes: number | null;
   /** SFTP writes fail as on a full disk. */
   diskFull: boolean;
+  /**
+   * Files written by SFTP have one byte changed when they are closed, as by a proxy or a security
+   * product rewriting them: Get-FileHash differs and the signature reads HashMismatch.
+   */
+  corruptUploads: boolean;
   /** Exit codes the next msiexec runs return, one per run, before behaving normally (e.g. [1618, 1618]). */
   msiExitCodes: number[];
   /** Lab seconds a reboot takes (while it lasts, connections are refused). */
@@ -74,6 +79,10 @@ export class LabHost {
   msiexecBusy = false;
   /** Real time (ms) until which the server is rebooting. */
   downUntil = 0;
+  /** Bytes SFTP WRITE requests have stored on this server (to see what a resumed upload re-sent). */
+  sftpBytesWritten = 0;
+  /** Restarts asked for by the restart-host script. */
+  restartsRequested = 0;
   bootedAt: number;
   readonly faults: LabFaults;
   private endpoint: HostEndpoint | null = null;
@@ -110,6 +119,7 @@ export class LabHost {
       connectDelayMs: 0,
       cutUploadAfterBytes: null,
       diskFull: false,
+      corruptUploads: false,
       msiExitCodes: [],
       rebootSeconds: 90,
       serviceWontStart: false,

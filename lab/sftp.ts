@@ -32,6 +32,8 @@ interface OpenFile {
   kind: 'file';
   fd: number;
   path: string;
+  /** True once a WRITE landed, so that a corrupting fault touches uploads only. */
+  written?: boolean;
 }
 interface OpenDir {
   kind: 'dir';
@@ -71,6 +73,22 @@ function fsFlags(flags: number): number | string {
   }
   if (write) return 'r+';
   return 'r';
+}
+
+/** Flips one byte in the middle of a file (opened afresh: the upload's handle may be write-only). */
+function corrupt(path: string): void {
+  const fd = openSync(path, 'r+');
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return;
+    const at = Math.floor(size / 2);
+    const byte = Buffer.alloc(1);
+    readSync(fd, byte, 0, 1, at);
+    byte[0] = (byte[0] ?? 0) ^ 0xff;
+    writeSync(fd, byte, 0, 1, at);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function attachSftp(sftp: SFTPWrapper, host: LabHost, cutConnection: () => void): void {
@@ -129,7 +147,10 @@ export function attachSftp(sftp: SFTPWrapper, host: LabHost, cutConnection: () =
     if (data.length > MAX_WRITE_BYTES || host.faults.diskFull) return sftp.status(reqid, STATUS_CODE.FAILURE, 'Failure');
     const cutAfter = host.faults.cutUploadAfterBytes;
     if (cutAfter !== null && data.length >= cutAfter) {
-      if (cutAfter > 0) writeSync(entry.fd, data, 0, cutAfter, offset);
+      if (cutAfter > 0) {
+        writeSync(entry.fd, data, 0, cutAfter, offset);
+        host.sftpBytesWritten += cutAfter;
+      }
       host.faults.cutUploadAfterBytes = null;
       cutConnection();
       return;
@@ -137,6 +158,8 @@ export function attachSftp(sftp: SFTPWrapper, host: LabHost, cutConnection: () =
     if (cutAfter !== null) host.faults.cutUploadAfterBytes = cutAfter - data.length;
     try {
       writeSync(entry.fd, data, 0, data.length, offset);
+      host.sftpBytesWritten += data.length;
+      entry.written = true;
       sftp.status(reqid, STATUS_CODE.OK);
     } catch (err) {
       fail(reqid, err);
@@ -165,7 +188,10 @@ export function attachSftp(sftp: SFTPWrapper, host: LabHost, cutConnection: () =
     const entry = lookup(handle);
     if (!entry) return sftp.status(reqid, STATUS_CODE.FAILURE, 'Invalid handle');
     handles.delete(handle.readUInt32BE(0));
-    if (entry.kind === 'file') closeSync(entry.fd);
+    if (entry.kind === 'file') {
+      closeSync(entry.fd);
+      if (entry.written && host.faults.corruptUploads) corrupt(entry.path);
+    }
     sftp.status(reqid, STATUS_CODE.OK);
   });
 

@@ -21,6 +21,9 @@ import {
   PairConfigSchema,
   PairProposalSchema,
   ProposePairRequestSchema,
+  ResumableJobSchema,
+  ResumeJobRequestSchema,
+  RollbackOutcomeSchema,
   ScanRequestSchema,
   SessionRefSchema,
   VerifyReportSchema,
@@ -52,6 +55,14 @@ export const methods = {
   verify: { input: VerifyRequestSchema, output: VerifyReportSchema },
   /** Installs the agent on both servers (a job of kind `install`). */
   install: { input: InstallRequestSchema, output: JobRefSchema },
+  /** Removes the agent, its firewall rules and the uploaded package from one server (Roll back). */
+  rollback: { input: SessionRefSchema, output: RollbackOutcomeSchema },
+  /** Installs interrupted by a crash or a closed window, from their journals on disk. */
+  resumableJobs: { input: EmptySchema, output: z.array(ResumableJobSchema) },
+  /** Continues an interrupted install without redoing its completed steps (sessions are reopened). */
+  resumeJob: { input: ResumeJobRequestSchema, output: JobRefSchema },
+  /** Forgets an interrupted install's journal (the admin chose not to resume). */
+  discardJob: { input: JobIdSchema, output: EmptySchema },
   /** Proposes a pair configuration with sensible defaults. */
   proposePair: { input: ProposePairRequestSchema, output: PairProposalSchema },
   /** Pairs the two servers and protects the VMs (a job of kind `apply`). */

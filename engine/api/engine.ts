@@ -5,13 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z, ZodError } from 'zod';
 import type { AgentPackage } from '../agent/manifest';
-import { loadPackage } from '../agent/manifest';
-import { installAgent } from '../agent/install';
-import type { InstallOptions } from '../agent/install';
+import { installAgent, rollbackHost } from '../agent/install';
+import type { InstallOptions, InstallTarget } from '../agent/install';
+import { resolvePackage } from '../agent/package-source';
 import { verifyBundle } from '../bundle/bundle';
 import { exportBundle } from '../bundle/export';
 import { labTargets, workstationTargets } from '../discovery/prefill';
@@ -19,6 +19,9 @@ import { planTargets } from '../discovery/targets';
 import { runScan } from '../discovery/scan';
 import { parseIdentity, parseInventory } from '../inventory/parse';
 import { createJobRunner } from '../jobs/job-runner';
+import type { InstallJournal, StepJournal } from '../jobs/journal';
+import { listJournals, openJournal, readJournal, removeJournal } from '../jobs/journal';
+import type { JobContext } from '../jobs/types';
 import { applyPair } from '../pair/apply';
 import type { ApplyOptions } from '../pair/apply';
 import { proposePair } from '../pair/propose';
@@ -96,6 +99,8 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
   const sessions = new Map<string, SessionEntry>();
   let lastPackage: AgentPackage | null = null;
   let closed = false;
+  /** Journals of installs running in this process: not offered for resume. */
+  const activeJournals = new Set<string>();
 
   const emit = (event: ApiEvent) => {
     for (const l of [...listeners]) {
@@ -161,11 +166,70 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     return sessions.map((id) => entry(id)) as [SessionEntry, SessionEntry];
   };
 
-  const loadAgentPackage = async (dir?: string): Promise<AgentPackage> => {
-    const pkg = await loadPackage(dir ?? join(resourcesDir, 'agent'));
+  const loadAgentPackage = async (dir?: string, bundlePath?: string): Promise<AgentPackage> => {
+    const pkg = await resolvePackage({ resourcesDir, ...(dir ? { packageDir: dir } : {}), ...(bundlePath ? { bundlePath } : {}) });
     lastPackage = pkg;
     return pkg;
   };
+
+  /** Runs an install job against its journal on disk (a fresh one, or one being resumed). */
+  const startInstall = (
+    targets: Array<{ sessionId: string; label: string }>,
+    pkg: AgentPackage,
+    request: InstallJournal['request'],
+    resumed: InstallJournal | null,
+  ) =>
+    jobs.start(
+      'install',
+      async (ctx: JobContext<'install'>) => {
+        const journalId = resumed?.jobId ?? ctx.jobId;
+        activeJournals.add(journalId);
+        let journal: StepJournal | null = null;
+        try {
+          const now = new Date().toISOString();
+          journal = await openJournal(
+            dataDir,
+            resumed ?? {
+              format: 'twinlock-journal/1',
+              jobId: journalId,
+              kind: 'install',
+              state: 'running',
+              startedAt: now,
+              updatedAt: now,
+              request,
+              package: { version: pkg.manifest.version, sha256: pkg.manifest.sha256, file: pkg.manifest.file },
+              hosts: targets.map((t) => {
+                const s = entry(t.sessionId).session;
+                return { sessionId: t.sessionId, computerName: s.computerName, address: s.address, port: s.port, username: s.username, fingerprint: s.fingerprint, steps: {} };
+              }),
+            },
+          );
+          const hosts = await Promise.all(targets.map((t) => hostOf(t.sessionId)));
+          const installTargets: InstallTarget[] = targets.map((t, i) => ({ ...t, host: hosts[i]!, reconnect: () => hostOf(t.sessionId) }));
+          const outcomes = await installAgent(ctx, installTargets, pkg, options.timings?.install, {
+            allowReboot: request.allowReboot,
+            force: request.force,
+            journal,
+            shuttingDown: () => closed,
+          });
+          await journal.finish('done');
+          return outcomes;
+        } catch (err) {
+          // Shutting down leaves the journal `running`, so that the next start offers to resume.
+          if (!closed) await journal?.finish(ctx.signal.aborted ? 'cancelled' : 'failed');
+          throw err;
+        } finally {
+          activeJournals.delete(journalId);
+        }
+      },
+      Object.fromEntries(targets.map((t) => [t.sessionId, t.label])),
+    );
+
+  /** An open session to the same server and account, if any. */
+  const sessionFor = (h: { address: string; port: number; username: string }): SessionEntry | undefined =>
+    [...sessions.values()].find(
+      (e) => e.session.address === h.address && e.session.port === h.port && e.session.username.toLowerCase() === h.username.toLowerCase(),
+    );
 
   const impl: { [M in MethodName]: (input: ApiOutputOfInput<M>) => Promise<ApiOutput<M>> } = {
     async suggestions() {
@@ -271,19 +335,91 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
       return report;
     },
 
-    async install({ sessions: ids, packageDir }) {
+    async install({ sessions: ids, packageDir, bundlePath, allowReboot, force }) {
       const [a, b] = pairOf(ids, 'Installation');
-      const pkg = await loadAgentPackage(packageDir);
+      const pkg = await loadAgentPackage(packageDir, bundlePath);
       const targets = [a, b].map((e) => ({ sessionId: e.session.sessionId, label: e.session.computerName }));
       log('info', `Installing agent ${pkg.manifest.version} on ${targets.map((t) => t.label).join(' and ')}.`);
-      return jobs.start(
-        'install',
-        async (ctx) => {
-          const hosts = await Promise.all(targets.map((t) => hostOf(t.sessionId)));
-          return installAgent(ctx, targets.map((t, i) => ({ ...t, host: hosts[i]! })), pkg, options.timings?.install);
-        },
-        Object.fromEntries(targets.map((t) => [t.sessionId, t.label])),
-      );
+      return startInstall(targets, pkg, { packageDir: pkg.dir, allowReboot, force }, null);
+    },
+
+    async rollback({ sessionId }) {
+      const e = entry(sessionId);
+      const pkg = lastPackage ?? (await loadAgentPackage());
+      const outcome = await rollbackHost(await hostOf(sessionId), e.session.computerName, pkg);
+      log('info', outcome.message);
+      return outcome;
+    },
+
+    async resumableJobs() {
+      const journals = (await listJournals(dataDir)).filter((j) => j.state === 'running' && !activeJournals.has(j.jobId));
+      return journals.map((j) => ({
+        jobId: j.jobId,
+        kind: j.kind,
+        startedAt: j.startedAt,
+        updatedAt: j.updatedAt,
+        version: j.package.version,
+        hosts: j.hosts.map((h) => ({
+          computerName: h.computerName,
+          address: h.address,
+          port: h.port,
+          username: h.username,
+          completed: Object.keys(h.steps),
+        })),
+        needsPassword: j.hosts.some((h) => !sessionFor(h)),
+      }));
+    },
+
+    async resumeJob({ jobId, password }) {
+      const journal = await readJournal(dataDir, jobId);
+      if (!journal || journal.state !== 'running' || activeJournals.has(jobId)) {
+        throw new TwinlockError({
+          code: 'not-found',
+          message: `There is no interrupted installation with id ${jobId} to resume.`,
+          hint: 'Start the installation again; steps already done on the servers are detected and skipped.',
+          detail: { jobId },
+        });
+      }
+      const sessionIds: string[] = [];
+      for (const h of journal.hosts) {
+        const open = sessionFor(h);
+        if (open) {
+          sessionIds.push(open.session.sessionId);
+          continue;
+        }
+        if (!password) {
+          throw new TwinlockError({
+            code: 'invalid-input',
+            message: `password: the connection to ${h.computerName} has to be opened again to resume.`,
+            hint: `Enter the password of ${h.username} on ${h.computerName}.`,
+            detail: { field: 'password', jobId },
+          });
+        }
+        // The journal holds the key pinned when the job started: a different key stops here.
+        const session = await impl.connect({ address: h.address, port: h.port, username: h.username, password, acceptFingerprint: h.fingerprint });
+        sessionIds.push(session.sessionId);
+      }
+      const pkg = await loadAgentPackage(journal.request.packageDir);
+      if (pkg.manifest.sha256 !== journal.package.sha256) {
+        throw new TwinlockError({
+          code: 'invalid-input',
+          message: `The agent package in ${journal.request.packageDir} changed since the installation started (now ${pkg.manifest.version}, was ${journal.package.version}).`,
+          hint: 'Put the original package back, or discard this installation and start a new one.',
+          detail: { jobId },
+        });
+      }
+      const resumed: InstallJournal = { ...journal, hosts: journal.hosts.map((h, i) => ({ ...h, sessionId: sessionIds[i]! })) };
+      const targets = resumed.hosts.map((h) => ({ sessionId: h.sessionId, label: entry(h.sessionId).session.computerName }));
+      log('info', `Resuming the installation of agent ${pkg.manifest.version} on ${targets.map((t) => t.label).join(' and ')}.`);
+      return startInstall(targets, pkg, journal.request, resumed);
+    },
+
+    async discardJob({ jobId }) {
+      if (activeJournals.has(jobId)) {
+        throw new TwinlockError({ code: 'invalid-input', message: `jobId: installation ${jobId} is running; cancel it first.`, detail: { field: 'jobId' } });
+      }
+      await removeJournal(dataDir, jobId);
+      return {};
     },
 
     async proposePair({ primary, secondary }) {

@@ -39,6 +39,8 @@ export const HostProgressSchema = z.object({
   bytesTotal: z.number().optional(),
   /** Upload rate in bytes per second. */
   rateBps: z.number().optional(),
+  /** Seconds the upload should still take at the current rate. */
+  etaSeconds: z.number().optional(),
   /** Last lines of a log, shown on failure. */
   logTail: z.array(z.string()).optional(),
 });

@@ -22,6 +22,10 @@ export interface ScriptParams {
   'get-agent-state': { productName: string; service: string; ctlPath: string; firewallGroup: string };
   /** Runs `twinlockctl <arguments>` and returns its exit code and parsed JSON output. */
   'invoke-twinlockctl': { ctlPath: string; arguments: string[] };
+  /** Schedules a restart in `delaySeconds` (shutdown.exe /r) and returns the current boot time. */
+  'restart-host': { delaySeconds: number };
+  /** Deletes uploaded package files and the agent's firewall rule group. */
+  'remove-agent-package': { paths: string[]; firewallGroup: string };
 }
 
 export type ScriptName = keyof ScriptParams;
@@ -34,6 +38,8 @@ export const SCRIPT_NAMES: readonly ScriptName[] = [
   'uninstall-agent',
   'get-agent-state',
   'invoke-twinlockctl',
+  'restart-host',
+  'remove-agent-package',
 ];
 
 /** Where things live on the server. Windows paths, and their SFTP form. */

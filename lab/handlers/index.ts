@@ -1,6 +1,7 @@
 /** The lab's answer to each remote script, by the name in its header. */
 import { testAgentPackage } from './agent-package';
 import { getAgentState, invokeTwinlockctl } from './agent-state';
+import { removeAgentPackage, restartHost } from './host-control';
 import { getIdentity } from './identity';
 import { installAgent, uninstallAgent } from './install';
 import { getInventory } from './inventory';
@@ -14,6 +15,8 @@ export const HANDLERS: Record<string, ScriptHandler> = {
   'uninstall-agent': uninstallAgent,
   'get-agent-state': getAgentState,
   'invoke-twinlockctl': invokeTwinlockctl,
+  'restart-host': restartHost,
+  'remove-agent-package': removeAgentPackage,
 };
 
 export type { ScriptContext, ScriptHandler } from './types';

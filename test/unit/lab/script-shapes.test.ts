@@ -33,11 +33,14 @@ const PARAMS: Record<string, Record<string, unknown>> = {
   'get-agent-state': { productName: 'TwinlockAgent', service: 'TwinlockAgent', ctlPath: CTL_PATH, firewallGroup: 'Twinlock Agent' },
   'invoke-twinlockctl': { ctlPath: CTL_PATH, arguments: ['version', '--json'] },
   'uninstall-agent': { productCode: manifest.productCode, logPath: 'C:\\u.log' },
+  'restart-host': { delaySeconds: 5 },
+  'remove-agent-package': { paths: ['C:\\p.msi'], firewallGroup: 'Twinlock Agent' },
 };
 
 describe('lab answers keep the keys each script declares', () => {
   // Uninstalling last keeps the agent in place for the scripts that need it.
-  const order = [...SCRIPT_NAMES].sort((a, b) => Number(a === 'uninstall-agent') - Number(b === 'uninstall-agent'));
+  const last = ['uninstall-agent', 'remove-agent-package'];
+  const order = [...SCRIPT_NAMES].sort((a, b) => Number(last.includes(a)) - Number(last.includes(b)));
   for (const name of order) {
     it(name, async () => {
       const keys = declaredKeys(readFileSync(join(SCRIPTS, `${name}.ps1`), 'utf8'));

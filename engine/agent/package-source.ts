@@ -1,0 +1,67 @@
+/**
+ * Where the agent package comes from: the package shipped with Twinlock (`resources/agent/`), a
+ * folder the admin picks, or a configuration bundle. A bundle only *references* the package — its
+ * version and SHA-256, signed with the rest — and never embeds the MSI (a bundle stays a small,
+ * reviewable, secret-free JSON file); the MSI is looked up in the `agent/` folder next to the
+ * bundle, then in the folder given, then in the shipped package, and must match the reference.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { TwinlockError } from '../api/errors';
+import { verifyBundle } from '../bundle/bundle';
+import type { AgentPackage } from './manifest';
+import { MANIFEST_FILE, loadPackage } from './manifest';
+
+export interface PackageSource {
+  /** Folder with bootstrap.ps1, scripts/ and agent/. */
+  resourcesDir: string;
+  /** A package folder chosen by the admin. */
+  packageDir?: string;
+  /** A bundle whose agent reference the package must match. */
+  bundlePath?: string;
+  signal?: AbortSignal;
+}
+
+/** The shipped package's folder. */
+export function defaultPackageDir(resourcesDir: string): string {
+  return join(resourcesDir, 'agent');
+}
+
+/** Loads and checks the package the source names; errors say which folder and why. */
+export async function resolvePackage(source: PackageSource): Promise<AgentPackage> {
+  const fallback = defaultPackageDir(source.resourcesDir);
+  if (!source.bundlePath) return loadPackage(resolve(source.packageDir ?? fallback), source.signal);
+
+  let text: string;
+  try {
+    text = await readFile(source.bundlePath, 'utf8');
+  } catch {
+    throw new TwinlockError({
+      code: 'not-found',
+      message: `The bundle ${source.bundlePath} cannot be read.`,
+      hint: 'Choose the .twinlock.json file exported by Twinlock.',
+      detail: { path: source.bundlePath },
+    });
+  }
+  const wanted = verifyBundle(text).agent;
+  const candidates = [join(dirname(resolve(source.bundlePath)), 'agent'), ...(source.packageDir ? [resolve(source.packageDir)] : []), fallback];
+  const seen: string[] = [];
+  for (const dir of candidates) {
+    let pkg: AgentPackage;
+    try {
+      pkg = await loadPackage(dir, source.signal);
+    } catch (err) {
+      const missing = err instanceof TwinlockError && err.message.includes(`${MANIFEST_FILE} is missing`);
+      if (missing) continue;
+      throw err;
+    }
+    if (pkg.manifest.version === wanted.version && pkg.manifest.sha256 === wanted.sha256.toLowerCase()) return pkg;
+    seen.push(`${pkg.manifest.version} in ${dir}`);
+  }
+  throw new TwinlockError({
+    code: 'invalid-input',
+    message: `The bundle asks for agent ${wanted.version} (SHA-256 ${wanted.sha256.slice(0, 12)}…), but ${seen.length > 0 ? `only ${seen.join(' and ')} was found` : 'no agent package was found'}.`,
+    hint: `Put the agent ${wanted.version} package (agent-manifest.json and its MSI) in an “agent” folder next to the bundle, or choose its folder.`,
+    detail: { version: wanted.version, sha256: wanted.sha256, searched: candidates },
+  });
+}

@@ -1,0 +1,32 @@
+/** restart-host.ps1 and remove-agent-package.ps1. */
+import { rmSync } from 'node:fs';
+import { list, str } from './types';
+import type { ScriptHandler } from './types';
+
+/** Real milliseconds between shutdown.exe's answer and the restart itself, at most. */
+const MAX_RESTART_DELAY_MS = 300;
+
+export const restartHost: ScriptHandler = ({ host, world, params }) => {
+  const requested = Number(params.delaySeconds);
+  const delay = Number.isFinite(requested) && requested >= 1 ? Math.floor(requested) : 5;
+  const bootedAt = new Date(host.bootedAt + host.faults.clockSkewSeconds * 1000).toISOString();
+  host.restartsRequested++;
+  // The answer must leave before the connections drop, as with shutdown.exe /t.
+  setTimeout(() => host.reboot(world.clock.realMs(host.faults.rebootSeconds)), Math.min(world.clock.realMs(delay), MAX_RESTART_DELAY_MS)).unref();
+  return { scheduled: true, delaySeconds: delay, lastBootUpTime: bootedAt };
+};
+
+export const removeAgentPackage: ScriptHandler = ({ host, params }) => {
+  const removedFiles: string[] = [];
+  for (const path of list(params, 'paths')) {
+    const local = host.localPath(path);
+    if (local && host.fileExists(path)) {
+      rmSync(local, { force: true });
+      removedFiles.push(path);
+    }
+  }
+  const group = str(params, 'firewallGroup').toLowerCase();
+  const before = host.firewallRules.length;
+  if (group !== '') host.firewallRules = host.firewallRules.filter((r) => r.group.toLowerCase() !== group);
+  return { removedFiles, removedRules: before - host.firewallRules.length, remaining: 0 };
+};
