@@ -79,6 +79,8 @@ export class LabHost {
   msiexecBusy = false;
   /** Real time (ms) until which the server is rebooting. */
   downUntil = 0;
+  /** Changes that take effect at the next restart (a role added by Install-WindowsFeature, an update by wusa). */
+  readonly onNextBoot: Array<() => void> = [];
   /** Bytes SFTP WRITE requests have stored on this server (to see what a resumed upload re-sent). */
   sftpBytesWritten = 0;
   /** Restarts asked for by the restart-host script. */
@@ -105,6 +107,11 @@ export class LabHost {
       generation: vm.generation,
     }));
     this.bootedAt = Date.now() - profile.uptimeHours * 3600_000;
+    this.pendingReboot = profile.pendingReboot;
+    for (const file of profile.stagedUpdates) {
+      // A cabinet header is enough for the lab's wusa.exe; the name carries the KB number.
+      this.writeFile(`C:\\ProgramData\\Twinlock\\updates\\${file}`, Buffer.from(`MSCF\0\0\0\0${file}`));
+    }
     const updateListening = (): void => this.updateListening();
     let refuse = false;
     this.faults = {
@@ -176,6 +183,7 @@ export class LabHost {
     setTimeout(() => {
       this.pendingReboot = false;
       this.bootedAt = Date.now();
+      for (const apply of this.onNextBoot.splice(0)) apply();
       for (const svc of this.services.values()) if (svc.startType === 'Automatic') svc.status = 'Running';
       this.updateListening();
     }, realMs).unref();

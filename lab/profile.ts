@@ -24,6 +24,10 @@ export const NicProfileSchema = z.object({
   /** MAC address with dashes, as Windows prints it. */
   mac: z.string().regex(/^([0-9A-F]{2}-){5}[0-9A-F]{2}$/),
   ipv4: z.array(Ipv4Schema).default([]),
+  /** Default gateway through this adapter; when no adapter names one, the first addressed adapter gets `<network>.1`. */
+  gateway: z.ipv4().optional(),
+  /** DriverVersion as Get-NetAdapter shows it. */
+  driverVersion: z.string().default('22.5.7.0'),
 });
 export type NicProfile = z.infer<typeof NicProfileSchema>;
 
@@ -60,8 +64,41 @@ export const HostProfileSchema = z.object({
     editionId: z.string(),
     displayVersion: z.string(),
     architecture: z.string().default('64-bit'),
+    locale: z.string().default('en-US'),
+    timeZone: z.string().default('UTC'),
   }),
-  system: z.object({ manufacturer: z.string(), model: z.string() }),
+  /** Installed updates (Get-HotFix). */
+  hotfixes: z
+    .array(z.object({ id: z.string().regex(/^KB\d+$/), description: z.string().default('Update'), installedOn: z.iso.date() }))
+    .default([]),
+  /** .msu files staged in C:\ProgramData\Twinlock\updates (file names, e.g. `windows10.0-kb5041160-x64.msu`). */
+  stagedUpdates: z.array(z.string().regex(/^[\w.-]+\.msu$/)).default([]),
+  disks: z
+    .array(z.object({ model: z.string(), sizeGiB: z.number().positive(), busType: z.string(), mediaType: z.enum(['SSD', 'HDD', 'Unspecified']) }))
+    .default([
+      { model: 'Dell BOSS-S2', sizeGiB: 447, busType: 'RAID', mediaType: 'SSD' },
+      { model: 'Dell Ent NVMe P5600 MU U.2 3.2TB', sizeGiB: 2980, busType: 'NVMe', mediaType: 'SSD' },
+    ]),
+  volumes: z
+    .array(z.object({ letter: z.string().regex(/^[A-Z]?$/), label: z.string(), fileSystem: z.string(), sizeGiB: z.number().positive(), freeGiB: z.number().min(0) }))
+    .default([
+      { letter: 'C', label: '', fileSystem: 'NTFS', sizeGiB: 446, freeGiB: 371 },
+      { letter: 'D', label: 'VMs', fileSystem: 'ReFS', sizeGiB: 2979, freeGiB: 2410 },
+    ]),
+  /** A restart is pending when the lab starts (Component Based Servicing). */
+  pendingReboot: z.boolean().default(false),
+  /** Windows Defender Firewall profiles switched on. */
+  firewall: z.object({ domain: z.boolean(), private: z.boolean(), public: z.boolean() }).default({ domain: true, private: true, public: true }),
+  powerPlan: z.enum(['Balanced', 'High performance', 'Power saver']).default('High performance'),
+  system: z.object({
+    manufacturer: z.string(),
+    model: z.string(),
+    /** Service tag / serial number (Win32_BIOS.SerialNumber); derived from the computer name when omitted. */
+    serial: z.string().optional(),
+  }),
+  bios: z
+    .object({ vendor: z.string(), version: z.string(), releaseDate: z.iso.date() })
+    .default({ vendor: 'Dell Inc.', version: '1.10.2', releaseDate: '2023-05-16' }),
   processor: z.object({
     /** Win32_Processor.Manufacturer: GenuineIntel or AuthenticAMD. */
     manufacturer: z.string(),
@@ -77,12 +114,16 @@ export const HostProfileSchema = z.object({
     maxClockMhz: z.number().int(),
     virtualizationFirmwareEnabled: z.boolean(),
     slat: z.boolean(),
+    /** Microcode revision (registry `Update Revision`), e.g. 0xD0003B9. */
+    microcode: z.number().int().min(0).default(0xd0003b9),
   }),
   memory: z.object({
     totalGiB: z.number().positive(),
     modules: z.number().int().min(1),
     /** Firmware-reserved memory that Win32_ComputerSystem.TotalPhysicalMemory leaves out. */
     reservedMiB: z.number().int().min(0).default(334),
+    /** Configured module speed in MT/s. */
+    speedMhz: z.number().int().positive().default(3200),
   }),
   roles: z.object({ hyperV: z.boolean(), failoverClustering: z.boolean().default(false) }),
   nics: z.array(NicProfileSchema).min(1),
@@ -100,13 +141,26 @@ export const LabProfileSchema = z.object({
   /** Merged under every host. */
   defaults: z.record(z.string(), z.unknown()).default({}),
   hosts: z.array(z.record(z.string(), z.unknown())).min(1),
+  /** What verifying the first two hosts must find (checked by the integration tests). */
+  expect: z
+    .object({
+      level: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(3),
+      outcome: z.enum(['ready', 'warnings', 'blocked']),
+      /** Every finding that is not a pass, by rule id. */
+      findings: z.record(z.string(), z.enum(['warning', 'blocker'])).default({}),
+    })
+    .optional(),
 });
+
+/** What verifying a profile's pair must find. */
+export type ProfileExpectation = NonNullable<z.infer<typeof LabProfileSchema>['expect']>;
 
 /** A profile with every host complete. */
 export interface LabProfile {
   name: string;
   description: string;
   hosts: HostProfile[];
+  expect?: ProfileExpectation;
 }
 
 const PROFILES_DIR = join(import.meta.dirname, 'profiles');
@@ -133,7 +187,7 @@ export function parseProfile(document: unknown, source = 'profile'): LabProfile 
     }
     return parsed.data;
   });
-  return { name: raw.name, description: raw.description, hosts };
+  return { name: raw.name, description: raw.description, hosts, ...(raw.expect ? { expect: raw.expect } : {}) };
 }
 
 /** Loads `lab/profiles/<name>.json`, or the file given. */

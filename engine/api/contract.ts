@@ -8,11 +8,17 @@ import { ApiEventSchema, JobRefSchema, JobSnapshotSchema } from './jobs';
 import type { ApiEvent } from './jobs';
 import {
   AgentStatusSchema,
+  ApplyFixRequestSchema,
   BundleSchema,
   ConnectRequestSchema,
   DiscoverySuggestionsSchema,
   ExportBundleRequestSchema,
   ExportBundleResultSchema,
+  ExportReportRequestSchema,
+  ExportReportResultSchema,
+  FixPreviewSchema,
+  FixRequestSchema,
+  FixResultSchema,
   HostAddressSchema,
   HostInventorySchema,
   HostSessionSchema,
@@ -53,6 +59,12 @@ export const methods = {
   inventory: { input: SessionRefSchema, output: HostInventorySchema },
   /** Inventories both servers and compares them for a protection level. */
   verify: { input: VerifyRequestSchema, output: VerifyReportSchema },
+  /** Shows what a finding's fix will run on one server (script text, parameters, restart). */
+  previewFix: { input: FixRequestSchema, output: FixPreviewSchema },
+  /** Runs a fix on one server, waits for a restart when it needs one, and verifies the pair again. */
+  applyFix: { input: ApplyFixRequestSchema, output: FixResultSchema },
+  /** Writes a verification report as JSON, HTML or PDF. */
+  exportReport: { input: ExportReportRequestSchema, output: ExportReportResultSchema },
   /** Installs the agent on both servers (a job of kind `install`). */
   install: { input: InstallRequestSchema, output: JobRefSchema },
   /** Removes the agent, its firewall rules and the uploaded package from one server (Roll back). */

@@ -31,7 +31,8 @@ import { KnownHosts } from '../remote/known-hosts';
 import { openSession } from '../remote/session';
 import type { RemoteHost } from '../remote/types';
 import { resolveDataDir } from '../store';
-import { verifyPair } from '../verify/verify-pair';
+import { clockOffset, createVerifyService } from '../verify/service';
+import type { FixTimings } from '../verify/service';
 import type { ApiInput, ApiOutput, MethodName, TwinlockApi, TwinlockEngine } from './contract';
 import { methods } from './contract';
 import { TwinlockError, toErrorData } from './errors';
@@ -57,7 +58,7 @@ export interface EngineOptions {
   /** The running lab, when there is one. */
   lab?: { hosts: LabHostOption[] };
   /** Waits and time limits of long operations; the defaults suit real servers (tests and the lab shorten them). */
-  timings?: { install?: InstallOptions; apply?: ApplyOptions };
+  timings?: { install?: InstallOptions; apply?: ApplyOptions; fix?: FixTimings };
 }
 
 /** `resources/` next to `engine/`, wherever the application is installed. */
@@ -149,10 +150,23 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
 
   const readInventory = async (sessionId: string): Promise<HostInventory> => {
     const host = await hostOf(sessionId);
-    const inv = parseInventory(await host.runScript('get-inventory', {}, { timeoutMs: 120_000 }));
+    const sentAt = Date.now();
+    const raw = await host.runScript('get-inventory', {}, { timeoutMs: 120_000 });
+    const inv = clockOffset(parseInventory(raw), sentAt, Date.now());
     entry(sessionId).inventory = inv;
     return inv;
   };
+
+  const verification = createVerifyService({
+    hostOf,
+    readInventory,
+    lastInventory: (id) => entry(id).inventory,
+    endpoint: (id) => entry(id).session,
+    resourcesDir,
+    dataDir,
+    log,
+    ...(options.timings?.fix ? { timings: options.timings.fix } : {}),
+  });
 
   const pairOf = (sessions: readonly [string, string] | [string, string], what: string) => {
     if (sessions[0] === sessions[1]) {
@@ -329,10 +343,21 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
 
     async verify({ sessions: ids, level }) {
       pairOf(ids, 'Verification');
-      const [a, b] = await Promise.all(ids.map((id) => readInventory(id)));
-      const report = { ...verifyPair(a!, b!, level), ranAt: new Date().toISOString() };
-      log('info', `Verified ${a!.computerName} and ${b!.computerName}: ${report.verdict}.`);
+      const report = await verification.verify(ids, level);
+      log('info', `Verified ${report.hosts[0].computerName} and ${report.hosts[1].computerName}: ${report.verdict}.`);
       return report;
+    },
+
+    async previewFix({ sessionId, fixId }) {
+      return verification.previewFix(sessionId, fixId);
+    },
+
+    async applyFix({ sessionId, fixId, level }) {
+      return verification.applyFix(sessionId, fixId, level);
+    },
+
+    async exportReport({ report, format, path }) {
+      return verification.exportReport(report, format, path);
     },
 
     async install({ sessions: ids, packageDir, bundlePath, allowReboot, force }) {

@@ -144,6 +144,10 @@ export const NicSchema = z.object({
   mac: z.string(),
   /** IPv4 addresses bound to it. */
   ipv4: z.array(z.string()),
+  /** Driver version, e.g. `22.0.9.0` ('' when unknown). */
+  driverVersion: z.string().optional(),
+  /** IPv4 default gateway reached through it (absent or '' when none): the business network's adapter has one. */
+  gateway: z.string().optional(),
 });
 export type Nic = z.infer<typeof NicSchema>;
 
@@ -155,6 +159,49 @@ export const VmSchema = z.object({
   memoryBytes: z.number(),
 });
 export type Vm = z.infer<typeof VmSchema>;
+
+/** An installed update. */
+export const HotfixSchema = z.object({
+  /** e.g. `KB5041160`. */
+  id: z.string(),
+  /** `Update`, `Security Update`, … */
+  description: z.string(),
+  /** ISO 8601 date ('' when Windows does not know). */
+  installedOn: z.string(),
+});
+export type Hotfix = z.infer<typeof HotfixSchema>;
+
+/** An update package found on the server's disk. */
+export const UpdateFileSchema = z.object({
+  /** Windows path of the .msu file. */
+  path: z.string(),
+  /** The KB number its name carries, e.g. `KB5041160`. */
+  kb: z.string(),
+});
+export type UpdateFile = z.infer<typeof UpdateFileSchema>;
+
+/** A physical disk. */
+export const DiskSchema = z.object({
+  number: z.number(),
+  model: z.string(),
+  sizeBytes: z.number(),
+  /** `NVMe`, `SAS`, `SATA`, `RAID`, `iSCSI`, … */
+  busType: z.string(),
+  /** `SSD`, `HDD` or `Unspecified`. */
+  mediaType: z.string(),
+});
+export type Disk = z.infer<typeof DiskSchema>;
+
+/** A fixed volume. */
+export const VolumeSchema = z.object({
+  /** `C`, or '' for a volume without a letter. */
+  driveLetter: z.string(),
+  label: z.string(),
+  fileSystem: z.string(),
+  sizeBytes: z.number(),
+  freeBytes: z.number(),
+});
+export type Volume = z.infer<typeof VolumeSchema>;
 
 /** What Twinlock knows about one server's hardware and software. */
 export const HostInventorySchema = z.object({
@@ -178,8 +225,15 @@ export const HostInventorySchema = z.object({
     virtualizationEnabled: z.boolean(),
     slat: z.boolean(),
     hypervisorPresent: z.boolean(),
+    /** Microcode revision loaded by firmware/Windows, e.g. `0xD0003B9` ('' when unread). */
+    microcode: z.string().default(''),
   }),
-  memory: z.object({ totalBytes: z.number(), modules: z.number() }),
+  memory: z.object({
+    totalBytes: z.number(),
+    modules: z.number(),
+    /** Configured speed of the slowest module in MT/s (0 when unread). */
+    speedMhz: z.number().default(0),
+  }),
   os: z.object({
     caption: z.string(),
     build: z.number(),
@@ -187,12 +241,57 @@ export const HostInventorySchema = z.object({
     ubr: z.number(),
     /** `Server` (Desktop Experience) or `Server Core`. */
     installationType: z.string(),
+    /** Edition id, e.g. `ServerDatacenter`, `ServerStandard`. */
+    editionId: z.string().default(''),
+    /** System locale, e.g. `en-US`. */
+    locale: z.string().default(''),
+    /** Windows time zone id, e.g. `W. Europe Standard Time`. */
+    timeZone: z.string().default(''),
+    /** Last boot, ISO 8601 UTC ('' when unread). */
+    lastBootAt: z.string().default(''),
   }),
   roles: z.object({ hyperV: z.boolean(), failoverClustering: z.boolean() }),
   nics: z.array(NicSchema),
   vms: z.array(VmSchema),
   /** The lockstep agent's installed version, or null. */
   agentVersion: z.string().nullable(),
+  /** True when the server is joined to the Active Directory domain in `domain`. */
+  partOfDomain: z.boolean().default(false),
+  /** The chassis: Win32_ComputerSystem and the BIOS serial number. */
+  system: z.object({ manufacturer: z.string(), model: z.string(), serial: z.string() }).default({ manufacturer: '', model: '', serial: '' }),
+  /** System firmware. */
+  bios: z
+    .object({
+      vendor: z.string(),
+      /** SMBIOSBIOSVersion, e.g. `1.10.2`. */
+      version: z.string(),
+      /** Release date, `YYYY-MM-DD` ('' when unread). */
+      releaseDate: z.string(),
+    })
+    .default({ vendor: '', version: '', releaseDate: '' }),
+  /** Installed updates (Get-HotFix). */
+  hotfixes: z.array(HotfixSchema).default([]),
+  /** Update packages (.msu) staged in `C:\ProgramData\Twinlock\updates`, which a fix can install. */
+  updateFiles: z.array(UpdateFileSchema).default([]),
+  disks: z.array(DiskSchema).default([]),
+  volumes: z.array(VolumeSchema).default([]),
+  /** Seconds the server's clock is ahead of this workstation's (null when not measured). */
+  clockOffsetSeconds: z.number().nullable().default(null),
+  /** A restart is pending, and why (`Component Based Servicing`, `Windows Update`, `File rename`). */
+  pendingReboot: z.object({ pending: z.boolean(), reasons: z.array(z.string()) }).default({ pending: false, reasons: [] }),
+  /** Windows Defender Firewall. */
+  firewall: z
+    .object({
+      /** `Domain`, `Private`, `Public` and whether each is on. */
+      profiles: z.array(z.object({ name: z.string(), enabled: z.boolean() })),
+      /** TCP ports opened inbound by the `Twinlock Agent` rule group. */
+      agentPorts: z.array(z.number()),
+    })
+    .default({ profiles: [], agentPorts: [] }),
+  /** Active power plan, e.g. `High performance` and its GUID. */
+  powerPlan: z.object({ name: z.string(), guid: z.string() }).default({ name: '', guid: '' }),
+  /** Inventory sections the server could not read, with its message (e.g. `{ hotfixes: 'Access is denied' }`). */
+  sectionErrors: z.record(z.string(), z.string()).default({}),
 });
 export type HostInventory = z.infer<typeof HostInventorySchema>;
 
@@ -217,6 +316,10 @@ export const FindingSchema = z.object({
   reason: z.string(),
   /** What to do about it (empty on pass). */
   remedy: z.string(),
+  /** The fix Twinlock can run for it (see `previewFix`), or null. */
+  fixId: z.string().nullable().default(null),
+  /** Which servers the fix applies to: 0 the first, 1 the second. */
+  fixOn: z.array(z.number().int().min(0).max(1)).default([]),
 });
 export type Finding = z.infer<typeof FindingSchema>;
 
@@ -235,8 +338,83 @@ export const VerifyReportSchema = z.object({
   hosts: z.tuple([HostInventorySchema, HostInventorySchema]),
   findings: z.array(FindingSchema),
   ranAt: z.string(),
+  /** Blockers the same servers have at Level 1, 2 and 3. */
+  blockersByLevel: z.tuple([z.number(), z.number(), z.number()]).default([0, 0, 0]),
+  /** `address:port` of each server, as connected. */
+  targets: z.array(z.string()).default([]),
 });
 export type VerifyReport = z.infer<typeof VerifyReportSchema>;
+
+/** The fixes Twinlock can run on a server for a finding. */
+export const FixIdSchema = z.enum([
+  'install-hyperv',
+  'open-agent-ports',
+  'resync-time',
+  'power-plan-high',
+  'install-hotfix',
+  'restart',
+]);
+export type FixId = z.infer<typeof FixIdSchema>;
+
+export const FixRequestSchema = z.object({
+  sessionId: z.string().min(1),
+  fixId: FixIdSchema,
+});
+export type FixRequest = z.infer<typeof FixRequestSchema>;
+
+/** What a fix will do, before it runs. */
+export const FixPreviewSchema = z.object({
+  fixId: FixIdSchema,
+  computerName: z.string(),
+  /** One sentence: what changes on the server. */
+  description: z.string(),
+  /** The remote script's name and exact text. */
+  scriptName: z.string(),
+  script: z.string(),
+  /** The parameters it receives as `$P`. */
+  params: z.record(z.string(), z.unknown()),
+  /** The server restarts afterwards (Twinlock waits for it to come back). */
+  needsReboot: z.boolean(),
+});
+export type FixPreview = z.infer<typeof FixPreviewSchema>;
+
+export const ApplyFixRequestSchema = FixRequestSchema.extend({
+  /** Level to verify at afterwards; the last verification's when absent. */
+  level: ProtectionLevelSchema.optional(),
+});
+export type ApplyFixRequest = z.input<typeof ApplyFixRequestSchema>;
+
+/** What a fix did, and the verification that followed. */
+export const FixResultSchema = z.object({
+  fixId: FixIdSchema,
+  computerName: z.string(),
+  /** One sentence for the admin. */
+  message: z.string(),
+  /** The server restarted and came back. */
+  rebooted: z.boolean(),
+  elapsedMs: z.number(),
+  /** The pair verified again, or null when this server was never verified with a peer. */
+  report: VerifyReportSchema.nullable(),
+});
+export type FixResult = z.infer<typeof FixResultSchema>;
+
+export const ReportFormatSchema = z.enum(['json', 'html', 'pdf']);
+export type ReportFormat = z.infer<typeof ReportFormatSchema>;
+
+export const ExportReportRequestSchema = z.object({
+  report: VerifyReportSchema,
+  format: ReportFormatSchema,
+  /** Where to write; the data folder's reports/ when absent. */
+  path: z.string().optional(),
+});
+export type ExportReportRequest = z.input<typeof ExportReportRequestSchema>;
+
+export const ExportReportResultSchema = z.object({
+  path: z.string(),
+  format: ReportFormatSchema,
+  bytes: z.number(),
+});
+export type ExportReportResult = z.infer<typeof ExportReportResultSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Agent install

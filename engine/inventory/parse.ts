@@ -3,7 +3,7 @@
  * ps-json.ts) into Twinlock's models. A missing or failed section yields neutral values, never an
  * exception: one unreadable WMI class must not stop the comparison of everything else.
  */
-import type { HostInventory, Nic, Vm } from '../api/models';
+import type { Disk, Hotfix, HostInventory, Nic, UpdateFile, Vm, Volume } from '../api/models';
 import { isObject, isSectionError, psArray, psBool, psDate, psNumber, psObject, psString } from './ps-json';
 
 /** Who a server says it is (get-identity). */
@@ -72,10 +72,14 @@ function linkSpeedMbps(adapter: Record<string, unknown>): number {
 
 function nics(data: Record<string, unknown>): Nic[] {
   const addresses = psArray(data.addresses);
+  const routes = psArray(data.routes);
   return psArray(data.adapters).map((a) => {
     const name = psString(a.Name);
     const index = psNumber(a.ifIndex, -1);
+    const route = routes.find((r) => psString(r.InterfaceAlias) === name || (index >= 0 && psNumber(r.InterfaceIndex, -2) === index));
     return {
+      driverVersion: psString(a.DriverVersion),
+      gateway: route ? psString(route.NextHop) : '',
       name,
       description: psString(a.InterfaceDescription),
       linkSpeedMbps: linkSpeedMbps(a),
@@ -115,6 +119,110 @@ function compareVersions(a: string, b: string): number {
   return 0;
 }
 
+/** MSFT_PhysicalDisk's BusType enum, which ConvertTo-Json prints as a number. */
+const BUS_TYPES: Record<number, string> = {
+  0: 'Unknown', 1: 'SCSI', 2: 'ATAPI', 3: 'ATA', 4: '1394', 5: 'SSA', 6: 'Fibre Channel', 7: 'USB', 8: 'RAID',
+  9: 'iSCSI', 10: 'SAS', 11: 'SATA', 12: 'SD', 13: 'MMC', 14: 'Virtual', 15: 'File Backed Virtual', 16: 'Storage Spaces', 17: 'NVMe',
+};
+/** MSFT_PhysicalDisk's MediaType enum. */
+const MEDIA_TYPES: Record<number, string> = { 0: 'Unspecified', 3: 'HDD', 4: 'SSD', 5: 'SCM' };
+
+/** An enum printed as its number (or, by a newer PowerShell, its name). */
+function psEnum(value: unknown, names: Record<number, string>, fallback = 'Unknown'): string {
+  if (typeof value === 'number') return names[value] ?? `${fallback} (${value})`;
+  return psString(value, fallback) || fallback;
+}
+
+/**
+ * The microcode revision from the registry's REG_BINARY 'Update Revision' (8 bytes; Intel keeps
+ * the revision in the high four, little-endian), or from a number or hex text.
+ */
+function microcode(value: unknown): string {
+  let revision = 0;
+  if (Array.isArray(value)) {
+    const bytes = value.map((b) => psNumber(b) & 0xff);
+    const dword = (at: number) => (bytes[at] ?? 0) + (bytes[at + 1] ?? 0) * 0x100 + (bytes[at + 2] ?? 0) * 0x10000 + (bytes[at + 3] ?? 0) * 0x1000000;
+    revision = dword(4) || dword(0);
+  } else if (typeof value === 'string' && /^(0x)?[0-9a-f]+$/i.test(value.trim())) {
+    revision = parseInt(value.trim().replace(/^0x/i, ''), 16);
+  } else {
+    revision = psNumber(value);
+  }
+  return revision > 0 ? `0x${revision.toString(16).toUpperCase()}` : '';
+}
+
+function hotfixes(data: Record<string, unknown>): Hotfix[] {
+  return psArray(data.hotfixes)
+    .map((h) => ({
+      id: psString(h.HotFixID).toUpperCase(),
+      description: psString(h.Description),
+      installedOn: psDate(h.InstalledOn)?.slice(0, 10) ?? '',
+    }))
+    .filter((h) => h.id !== '');
+}
+
+function updateFiles(data: Record<string, unknown>): UpdateFile[] {
+  return psArray(data.updateFiles).flatMap((f) => {
+    const path = psString(f.FullName);
+    const kb = /kb(\d{6,8})/i.exec(psString(f.Name) || path);
+    return path && kb ? [{ path, kb: `KB${kb[1]}` }] : [];
+  });
+}
+
+function disks(data: Record<string, unknown>): Disk[] {
+  return psArray(data.disks).map((d, i) => ({
+    number: psNumber(d.DeviceId, i),
+    model: psString(d.Model) || psString(d.FriendlyName),
+    sizeBytes: psNumber(d.Size),
+    busType: psEnum(d.BusType, BUS_TYPES),
+    mediaType: psEnum(d.MediaType, MEDIA_TYPES, 'Unspecified'),
+  }));
+}
+
+function volumes(data: Record<string, unknown>): Volume[] {
+  return psArray(data.volumes).map((v) => ({
+    // DriveLetter is a [char]: a one-letter string, or its code point from some serializers.
+    driveLetter: typeof v.DriveLetter === 'number' && v.DriveLetter > 0 ? String.fromCharCode(v.DriveLetter) : psString(v.DriveLetter),
+    label: psString(v.FileSystemLabel),
+    fileSystem: psString(v.FileSystem),
+    sizeBytes: psNumber(v.Size),
+    freeBytes: psNumber(v.SizeRemaining),
+  }));
+}
+
+function firewall(data: Record<string, unknown>): HostInventory['firewall'] {
+  const ports = new Set<number>();
+  for (const rule of psArray(data.agentFirewall)) {
+    if (psString(rule.Direction, 'Inbound') !== 'Inbound' || psString(rule.Action, 'Allow') !== 'Allow') continue;
+    const raw = rule.LocalPort;
+    for (const p of Array.isArray(raw) ? raw : [raw]) {
+      const n = psNumber(p, -1);
+      if (n > 0) ports.add(n);
+    }
+  }
+  return {
+    // GpoBoolean: 0 False, 1 True, 2 NotConfigured (the default, which is on).
+    profiles: psArray(data.firewall).map((f) => ({ name: psString(f.Name), enabled: f.Enabled === 0 ? false : psString(f.Enabled) === 'False' ? false : true })),
+    agentPorts: [...ports].sort((a, b) => a - b),
+  };
+}
+
+function pendingReboot(data: Record<string, unknown>): HostInventory['pendingReboot'] {
+  const pr = psObject(data.pendingReboot);
+  const reasons = [
+    psBool(pr.componentBasedServicing) ? 'Component Based Servicing' : '',
+    psBool(pr.windowsUpdate) ? 'Windows Update' : '',
+    psBool(pr.fileRename) ? 'File rename' : '',
+  ].filter((r) => r !== '');
+  return { pending: reasons.length > 0, reasons };
+}
+
+function powerPlan(data: Record<string, unknown>): HostInventory['powerPlan'] {
+  const plan = psObject(data.powerPlan);
+  const guid = /\{([0-9a-f-]{36})\}/i.exec(psString(plan.InstanceID))?.[1]?.toLowerCase() ?? '';
+  return { name: psString(plan.ElementName), guid };
+}
+
 /** The names of the inventory sections the server could not read, with its messages. */
 export function inventorySectionErrors(raw: unknown): Record<string, string> {
   const data = unwrap(raw);
@@ -127,6 +235,9 @@ export function inventorySectionErrors(raw: unknown): Record<string, string> {
 export function parseInventory(raw: unknown): HostInventory {
   const data = unwrap(raw);
   const cpus = psArray(data.processor);
+  const cpuRegistry = psObject(data.cpuRegistry);
+  const bios = psObject(data.bios);
+  const regional = psObject(data.regional);
   const cpu = cpus[0] ?? {};
   const cs = psObject(data.computerSystem);
   const os = psObject(data.os);
@@ -155,16 +266,22 @@ export function parseInventory(raw: unknown): HostInventory {
       virtualizationEnabled: cpus.some((c) => psBool(c.VirtualizationFirmwareEnabled)) || hypervisorPresent,
       slat: cpus.some((c) => psBool(c.SecondLevelAddressTranslationExtensions)) || hypervisorPresent,
       hypervisorPresent,
+      microcode: microcode(cpuRegistry['Update Revision']),
     },
     memory: {
       totalBytes: psNumber(memory.capacityBytes) || psNumber(cs.TotalPhysicalMemory),
       modules: psNumber(memory.modules),
+      speedMhz: psNumber(memory.speedMhz),
     },
     os: {
       caption: psString(os.Caption) || (psString(cv.ProductName) ? `Microsoft ${psString(cv.ProductName)}` : ''),
       build: psNumber(os.BuildNumber) || psNumber(cv.CurrentBuild),
       ubr: psNumber(cv.UBR),
       installationType: psString(cv.InstallationType),
+      editionId: psString(cv.EditionID),
+      locale: psString(regional.systemLocale),
+      timeZone: psString(regional.timeZone),
+      lastBootAt: psDate(os.LastBootUpTime) ?? '',
     },
     roles: {
       hyperV: featureInstalled(data, 'Hyper-V'),
@@ -173,6 +290,18 @@ export function parseInventory(raw: unknown): HostInventory {
     nics: nics(data),
     vms: vms(data),
     agentVersion: agentVersions[agentVersions.length - 1] ?? null,
+    partOfDomain: psBool(cs.PartOfDomain),
+    system: { manufacturer: psString(cs.Manufacturer), model: psString(cs.Model), serial: psString(bios.SerialNumber) },
+    bios: { vendor: psString(bios.Manufacturer), version: psString(bios.SMBIOSBIOSVersion), releaseDate: psDate(bios.ReleaseDate)?.slice(0, 10) ?? '' },
+    hotfixes: hotfixes(data),
+    updateFiles: updateFiles(data),
+    disks: disks(data),
+    volumes: volumes(data),
+    clockOffsetSeconds: null,
+    pendingReboot: pendingReboot(data),
+    firewall: firewall(data),
+    powerPlan: powerPlan(data),
+    sectionErrors: inventorySectionErrors(raw),
   };
 }
 

@@ -7,7 +7,7 @@
  */
 
 /** Parameters each script accepts (the JSON object the script sees as `$P`). */
-export interface ScriptParams {
+export interface ScriptParams extends FixScriptParams {
   /** Computer name, domain, OS caption and build, whether the account is an elevated admin. */
   'get-identity': Record<string, never>;
   /** The full hardware/software inventory (PowerShell 5.1 shapes; see engine/inventory). */
@@ -28,9 +28,36 @@ export interface ScriptParams {
   'remove-agent-package': { paths: string[]; firewallGroup: string };
 }
 
+/** Fixes offered by verification findings (see engine/verify/fixes.ts). */
+export interface FixScriptParams {
+  /** Install-WindowsFeature of an allowed role (Hyper-V) with its management tools. */
+  'fix-install-feature': { name: string };
+  /** One inbound TCP allow rule per port in the agent's firewall group. */
+  'fix-open-firewall-ports': { group: string; ports: number[] };
+  /** w32tm resync with the domain hierarchy (`source` empty) or the given time source. */
+  'fix-resync-time': { source: string };
+  /** powercfg /setactive of a power plan GUID. */
+  'fix-power-plan': { guid: string };
+  /** wusa.exe /quiet /norestart of staged .msu packages. */
+  'fix-install-hotfix': { paths: string[] };
+  /** shutdown.exe /r in `delaySeconds`. */
+  'fix-restart': { delaySeconds: number };
+}
+
 export type ScriptName = keyof ScriptParams;
 
+/** The fix scripts, by name. */
+export const FIX_SCRIPT_NAMES: readonly (keyof FixScriptParams)[] = [
+  'fix-install-feature',
+  'fix-open-firewall-ports',
+  'fix-resync-time',
+  'fix-power-plan',
+  'fix-install-hotfix',
+  'fix-restart',
+];
+
 export const SCRIPT_NAMES: readonly ScriptName[] = [
+  ...FIX_SCRIPT_NAMES,
   'get-identity',
   'get-inventory',
   'test-agent-package',

@@ -1,106 +1,133 @@
 /** Processor rules: lockstep replays the same instruction stream on both CPUs, so they must match. */
-import type { Rule } from './rule';
-import { byLevel, finding, yesNo } from './rule';
+import type { HostInventory } from '../api/models';
+import type { RuleDef } from './rule';
+import { atEveryLevel, shown, where, yesNo } from './rule';
+
+type Cpu = HostInventory['processor'];
 
 /** Same CPU vendor (Intel vs AMD). */
-export const cpuVendor: Rule = (a, b, level) => {
-  const info = { ruleId: 'cpu.vendor', category: 'Processor', title: 'Processor vendor' };
-  const same = a.processor.vendor === b.processor.vendor;
-  return finding(
-    info,
-    same ? 'pass' : byLevel(level, { 1: 'warning', 2: 'blocker', 3: 'blocker' }),
-    [a.processor.vendor, b.processor.vendor],
-    same
-      ? 'Both servers use the same processor vendor, so VMs can move between them.'
-      : 'Intel and AMD processors have different instruction sets, so a VM cannot move or be mirrored between them.',
-    'Use two servers with processors from the same vendor.',
-  );
+export const cpuVendor: RuleDef = {
+  id: 'cpu.vendor',
+  category: 'Processor',
+  title: 'Processor vendor',
+  severity: { 1: 'warning', 2: 'blocker', 3: 'blocker' },
+  reason: 'Intel and AMD processors have different instruction sets, so a VM cannot move or be mirrored between them.',
+  remedy: 'Use two servers with processors from the same vendor.',
+  fixId: null,
+  passReason: 'Both servers use the same processor vendor, so VMs can move between them.',
+  check: (a, b) => ({ ok: a.processor.vendor === b.processor.vendor, values: [a.processor.vendor, b.processor.vendor] }),
 };
 
 /** Same processor model (brand string). */
-export const cpuModel: Rule = (a, b, level) => {
-  const info = { ruleId: 'cpu.model', category: 'Processor', title: 'Processor model' };
-  const same = a.processor.name.trim() === b.processor.name.trim();
-  return finding(
-    info,
-    same ? 'pass' : byLevel(level, { 1: 'warning', 2: 'warning', 3: 'blocker' }),
-    [a.processor.name, b.processor.name],
-    same
-      ? 'Both servers have the same processor model.'
-      : 'Different processor models expose different features and speeds, which breaks lockstep and slows a failover.',
-    'Fit both servers with the same processor model (same brand string in System Information).',
-  );
+export const cpuModel: RuleDef = {
+  id: 'cpu.model',
+  category: 'Processor',
+  title: 'Processor model',
+  severity: { 1: 'warning', 2: 'warning', 3: 'blocker' },
+  reason: 'Different processor models expose different features and speeds, which breaks lockstep and slows a failover.',
+  remedy: 'Fit both servers with the same processor model (same brand string in System Information).',
+  fixId: null,
+  passReason: 'Both servers have the same processor model.',
+  check: (a, b) => ({ ok: a.processor.name.trim() === b.processor.name.trim(), values: [a.processor.name, b.processor.name] }),
 };
 
+const signature = (p: Cpu) => `Family ${p.family}, model ${p.model}, stepping ${p.stepping}`;
+
 /** Same family, model and stepping (the CPUID signature). */
-export const cpuSignature: Rule = (a, b, level) => {
-  const info = { ruleId: 'cpu.signature', category: 'Processor', title: 'Processor family, model and stepping' };
-  const sig = (p: typeof a.processor) => `Family ${p.family}, model ${p.model}, stepping ${p.stepping}`;
-  const same =
-    a.processor.family === b.processor.family &&
-    a.processor.model === b.processor.model &&
-    a.processor.stepping === b.processor.stepping;
-  return finding(
-    info,
-    same ? 'pass' : byLevel(level, { 1: 'pass', 2: 'warning', 3: 'blocker' }),
-    [sig(a.processor), sig(b.processor)],
-    same
-      ? 'Both processors share the same family, model and stepping.'
-      : level === 1
-        ? 'The processors differ in stepping or model; failover clustering tolerates this, lockstep would not.'
-        : 'Lockstep needs processors of the same family, model and stepping, because they must execute every instruction identically.',
-    'Use processors from the same production batch (same stepping), or choose a lower protection level.',
-  );
+export const cpuSignature: RuleDef = {
+  id: 'cpu.signature',
+  category: 'Processor',
+  title: 'Processor family, model and stepping',
+  severity: { 1: 'pass', 2: 'warning', 3: 'blocker' },
+  reason: 'Lockstep needs processors of the same family, model and stepping, because they must execute every instruction identically.',
+  remedy: 'Use processors from the same production batch (same stepping), or choose a lower protection level.',
+  fixId: null,
+  passReason: 'Both processors share the same family, model and stepping.',
+  check: (a, b, level) => ({
+    ok: a.processor.family === b.processor.family && a.processor.model === b.processor.model && a.processor.stepping === b.processor.stepping,
+    values: [signature(a.processor), signature(b.processor)],
+    ...(level === 1 ? { reason: 'The processors differ in stepping or model; failover clustering tolerates this, lockstep would not.' } : {}),
+  }),
+};
+
+/** Same microcode revision. */
+export const cpuMicrocode: RuleDef = {
+  id: 'cpu.microcode',
+  category: 'Processor',
+  title: 'Processor microcode',
+  severity: { 1: 'pass', 2: 'warning', 3: 'blocker' },
+  reason: 'Microcode changes how some instructions behave and which errata are worked around, so lockstep processors must run the same revision.',
+  remedy: 'Install the same BIOS/UEFI version (which carries the microcode) and the same Windows cumulative update on both servers, then restart them.',
+  fixId: null,
+  passReason: 'Both processors run the same microcode revision.',
+  check: (a, b) => {
+    const [x, y] = [a.processor.microcode, b.processor.microcode];
+    return { ok: x === '' || y === '' || x === y, values: [shown(x), shown(y)] };
+  },
 };
 
 /** Same number of sockets, cores and threads. */
-export const cpuCores: Rule = (a, b, level) => {
-  const info = { ruleId: 'cpu.cores', category: 'Processor', title: 'Processor cores' };
-  const shape = (p: typeof a.processor) => `${p.sockets} × ${p.cores / Math.max(p.sockets, 1)} cores, ${p.threads} threads`;
-  const same =
-    a.processor.sockets === b.processor.sockets &&
-    a.processor.cores === b.processor.cores &&
-    a.processor.threads === b.processor.threads;
-  return finding(
-    info,
-    same ? 'pass' : byLevel(level, { 1: 'warning', 2: 'warning', 3: 'blocker' }),
-    [shape(a.processor), shape(b.processor)],
-    same
-      ? 'Both servers have the same number of sockets, cores and threads.'
-      : 'A protected VM must find the same processor layout on either server, or it runs slower (or not at all) after a failover.',
-    'Match the processor count and enable or disable hyper-threading the same way in both servers’ firmware.',
-  );
+export const cpuCores: RuleDef = {
+  id: 'cpu.cores',
+  category: 'Processor',
+  title: 'Processor cores',
+  severity: { 1: 'warning', 2: 'warning', 3: 'blocker' },
+  reason: 'A protected VM must find the same processor layout on either server, or it runs slower (or not at all) after a failover.',
+  remedy: 'Match the processor count and enable or disable hyper-threading the same way in both servers’ firmware.',
+  fixId: null,
+  passReason: 'Both servers have the same number of sockets, cores and threads.',
+  check: (a, b) => {
+    const shape = (p: Cpu) => `${p.sockets} × ${p.cores / Math.max(p.sockets, 1)} cores, ${p.threads} threads`;
+    const same = a.processor.sockets === b.processor.sockets && a.processor.cores === b.processor.cores && a.processor.threads === b.processor.threads;
+    return { ok: same, values: [shape(a.processor), shape(b.processor)] };
+  },
 };
 
-/** Hardware virtualization (VT-x / AMD-V) enabled in firmware on both. */
-export const cpuVirtualization: Rule = (a, b) => {
-  const info = { ruleId: 'cpu.virtualization', category: 'Processor', title: 'Virtualization in firmware' };
-  const ok = a.processor.virtualizationEnabled && b.processor.virtualizationEnabled;
-  return finding(
-    info,
-    ok ? 'pass' : 'blocker',
-    [yesNo(a.processor.virtualizationEnabled), yesNo(b.processor.virtualizationEnabled)],
-    ok
-      ? 'Hardware virtualization is available on both servers.'
-      : 'Hyper-V cannot run VMs unless Intel VT-x or AMD-V is enabled in the server’s firmware.',
-    'Restart the server marked No, enter its BIOS/UEFI setup, enable Intel VT-x (Virtualization Technology) or AMD-V (SVM), save and restart.',
-  );
+/** Same maximum clock. */
+export const cpuClock: RuleDef = {
+  id: 'cpu.clock',
+  category: 'Processor',
+  title: 'Processor clock speed',
+  severity: { 1: 'pass', 2: 'warning', 3: 'warning' },
+  reason: 'Lockstep runs at the pace of the slower processor, so a slower server slows every protected VM.',
+  remedy: 'Use processors with the same rated speed, and set the same performance profile in both servers’ firmware.',
+  fixId: null,
+  passReason: 'Both processors have the same maximum clock speed.',
+  check: (a, b) => ({
+    ok: a.processor.maxClockMhz === b.processor.maxClockMhz,
+    values: [`${a.processor.maxClockMhz} MHz`, `${b.processor.maxClockMhz} MHz`],
+  }),
 };
 
 /** Second Level Address Translation (EPT / RVI) on both. */
-export const cpuSlat: Rule = (a, b) => {
-  const info = { ruleId: 'cpu.slat', category: 'Processor', title: 'Second Level Address Translation (SLAT)' };
-  const ok = a.processor.slat && b.processor.slat;
-  return finding(
-    info,
-    ok ? 'pass' : 'blocker',
-    [yesNo(a.processor.slat), yesNo(b.processor.slat)],
-    ok
-      ? 'Both processors support SLAT, which Hyper-V requires.'
-      : 'Hyper-V on Windows Server 2016 and later requires a processor with SLAT (Intel EPT or AMD RVI).',
-    'Enable EPT/RVI in the firmware if it is switched off; otherwise this server’s processor cannot host protected VMs.',
-  );
+export const cpuSlat: RuleDef = {
+  id: 'cpu.slat',
+  category: 'Processor',
+  title: 'Second Level Address Translation (SLAT)',
+  severity: atEveryLevel('blocker'),
+  reason: 'Hyper-V on Windows Server 2016 and later requires a processor with SLAT (Intel EPT or AMD RVI).',
+  remedy: 'Enable EPT/RVI in the firmware if it is switched off; otherwise this server’s processor cannot host protected VMs.',
+  fixId: null,
+  passReason: 'Both processors support SLAT, which Hyper-V requires.',
+  check: (a, b) => ({ ok: a.processor.slat && b.processor.slat, values: [yesNo(a.processor.slat), yesNo(b.processor.slat)] }),
+};
+
+/** The hypervisor runs wherever the Hyper-V role is installed. */
+export const cpuHypervisor: RuleDef = {
+  id: 'cpu.hypervisor',
+  category: 'Processor',
+  title: 'Hypervisor running',
+  severity: atEveryLevel('blocker'),
+  reason: 'With the Hyper-V role installed but the hypervisor not running (a restart is missing, or it is switched off in the boot configuration), no VM can start.',
+  remedy: 'Restart the server; if the hypervisor still does not run, run `bcdedit /set hypervisorlaunchtype auto` as administrator and restart again.',
+  fixId: 'restart',
+  passReason: 'The hypervisor runs on every server that has the Hyper-V role.',
+  check: (a, b) => {
+    const bad = where(a, b, (h) => h.roles.hyperV && !h.processor.hypervisorPresent);
+    const show = (h: HostInventory) => (h.roles.hyperV ? yesNo(h.processor.hypervisorPresent) : 'No (no Hyper-V role)');
+    return { ok: bad.length === 0, values: [show(a), show(b)], fixOn: bad };
+  },
 };
 
 /** Every processor rule, in report order. */
-export const processorRules: Rule[] = [cpuVendor, cpuModel, cpuSignature, cpuCores, cpuVirtualization, cpuSlat];
+export const processorRules: RuleDef[] = [cpuVendor, cpuModel, cpuSignature, cpuMicrocode, cpuCores, cpuClock, cpuSlat, cpuHypervisor];

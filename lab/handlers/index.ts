@@ -1,6 +1,7 @@
 /** The lab's answer to each remote script, by the name in its header. */
 import { testAgentPackage } from './agent-package';
 import { getAgentState, invokeTwinlockctl } from './agent-state';
+import { FIX_HANDLERS } from './fixes';
 import { removeAgentPackage, restartHost } from './host-control';
 import { getIdentity } from './identity';
 import { installAgent, uninstallAgent } from './install';
@@ -15,6 +16,7 @@ export const HANDLERS: Record<string, ScriptHandler> = {
   'uninstall-agent': uninstallAgent,
   'get-agent-state': getAgentState,
   'invoke-twinlockctl': invokeTwinlockctl,
+  ...FIX_HANDLERS,
   'restart-host': restartHost,
   'remove-agent-package': removeAgentPackage,
 };

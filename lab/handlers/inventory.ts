@@ -1,25 +1,92 @@
 /** get-inventory.ps1, section by section, in the shapes Windows PowerShell 5.1 prints. */
 import type { LabHost } from '../host';
 import { pipelineOutput, psDate } from '../powershell-shapes';
-import { VM_STATE_NUMBER } from '../state';
+import { AGENT_FIREWALL_GROUP, VM_STATE_NUMBER } from '../state';
 import type { ScriptHandler } from './types';
 
 /** The inventory's sections, in the order the script reads them. */
 export const INVENTORY_SECTIONS = [
   'processor',
+  'cpuRegistry',
   'computerSystem',
+  'bios',
   'memory',
   'os',
   'currentVersion',
+  'regional',
+  'hotfixes',
+  'updateFiles',
   'features',
   'adapters',
   'addresses',
+  'routes',
+  'disks',
+  'volumes',
   'vms',
+  'pendingReboot',
+  'firewall',
+  'agentFirewall',
+  'powerPlan',
   'agent',
 ] as const;
 export type InventorySection = (typeof INVENTORY_SECTIONS)[number];
 
 const GiB = 1024 ** 3;
+
+/** Where staged update packages live on a server (as get-inventory.ps1 looks for them). */
+export const UPDATES_DIR = 'C:\\ProgramData\\Twinlock\\updates';
+
+/** Power plan GUIDs Windows ships with. */
+export const POWER_PLANS: Record<string, string> = {
+  Balanced: '381b4222-f694-41f0-9685-ff5bb260df2e',
+  'High performance': '8c5e7fda-e8bf-4a96-9a85-a6e23a8c635c',
+  'Power saver': 'a1841308-3541-4fab-bc81-f71556f20b4a',
+};
+
+/** MSFT_PhysicalDisk BusType and MediaType numbers, as ConvertTo-Json prints the enums. */
+const BUS_TYPE: Record<string, number> = { SCSI: 1, ATA: 3, 'Fibre Channel': 6, USB: 7, RAID: 8, iSCSI: 9, SAS: 10, SATA: 11, NVMe: 17 };
+const MEDIA_TYPE: Record<string, number> = { Unspecified: 0, HDD: 3, SSD: 4 };
+
+/** REG_BINARY 'Update Revision' of an Intel processor: the revision sits in the high four bytes. */
+function updateRevisionBytes(revision: number): number[] {
+  const bytes = [0, 0, 0, 0];
+  for (let i = 0; i < 4; i++) bytes.push((revision >>> (8 * i)) & 0xff);
+  return bytes;
+}
+
+function dateMs(isoDate: string): number {
+  return Date.parse(`${isoDate}T00:00:00Z`);
+}
+
+/** The address `<network>.1` of an IPv4 address with its prefix (the usual gateway). */
+function firstHost(address: string, prefixLength: number): string {
+  const n = address.split('.').reduce((acc, part) => acc * 256 + Number(part), 0);
+  const mask = prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
+  const gw = ((n & mask) >>> 0) + 1;
+  return [24, 16, 8, 0].map((shift) => (gw >>> shift) & 0xff).join('.');
+}
+
+/** Gateways by adapter index: the profile's, or `<network>.1` on the first addressed adapter when it names none. */
+function gateways(host: LabHost): Map<number, string> {
+  const out = new Map<number, string>();
+  const nics = host.profile.nics;
+  nics.forEach((nic, i) => {
+    if (nic.gateway) out.set(i, nic.gateway);
+  });
+  if (out.size === 0) {
+    const i = nics.findIndex((nic) => nic.status === 'Up' && nic.ipv4.length > 0);
+    const ip = nics[i]?.ipv4[0];
+    if (ip) out.set(i, firstHost(ip.address, ip.prefixLength));
+  }
+  return out;
+}
+
+/** A Dell-style seven-character service tag, stable per computer name. */
+function serialOf(name: string): string {
+  let h = 7;
+  for (const ch of name) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return h.toString(36).toUpperCase().padStart(7, '0').slice(-7);
+}
 
 function cpuSignature(family: number, model: number, stepping: number): string {
   const baseFamily = Math.min(family, 15);
@@ -59,6 +126,90 @@ function sections(host: LabHost): Record<InventorySection, () => unknown> {
           SocketDesignation: `CPU${i + 1}`,
         })),
       ),
+    cpuRegistry: () => ({
+      'Update Revision': updateRevisionBytes(cpu.microcode),
+      VendorIdentifier: cpu.manufacturer,
+      Identifier: caption,
+      ProcessorNameString: cpu.name,
+      '~MHz': cpu.maxClockMhz,
+    }),
+    bios: () => ({
+      Manufacturer: p.bios.vendor,
+      SMBIOSBIOSVersion: p.bios.version,
+      ReleaseDate: psDate(dateMs(p.bios.releaseDate)),
+      SerialNumber: p.system.serial ?? serialOf(p.computerName),
+    }),
+    regional: () => ({ systemLocale: p.os.locale, timeZone: p.os.timeZone }),
+    hotfixes: () =>
+      pipelineOutput(
+        p.hotfixes.map((h) => ({
+          HotFixID: h.id,
+          Description: h.description,
+          // InstalledOn is a ScriptProperty: Select-Object keeps its DateTime with extended properties.
+          InstalledOn: { value: psDate(dateMs(h.installedOn)), DateTime: new Date(dateMs(h.installedOn)).toUTCString() },
+        })),
+      ),
+    updateFiles: () =>
+      pipelineOutput(
+        host
+          .listFiles()
+          .filter((f) => f.toLowerCase().startsWith(`${UPDATES_DIR.toLowerCase()}\\`) && f.toLowerCase().endsWith('.msu'))
+          .map((f) => ({ FullName: f, Name: f.slice(UPDATES_DIR.length + 1), Length: host.readFile(f).length })),
+      ),
+    routes: () => {
+      const gw = gateways(host);
+      return pipelineOutput(
+        [...gw.entries()].map(([i, nextHop]) => ({
+          InterfaceAlias: p.nics[i]!.name,
+          InterfaceIndex: 4 + i * 3,
+          NextHop: nextHop,
+          RouteMetric: 0,
+        })),
+      );
+    },
+    disks: () =>
+      pipelineOutput(
+        p.disks.map((d, i) => ({
+          DeviceId: String(i),
+          FriendlyName: d.model,
+          Model: d.model,
+          Size: d.sizeGiB * GiB,
+          BusType: BUS_TYPE[d.busType] ?? 0,
+          MediaType: MEDIA_TYPE[d.mediaType] ?? 0,
+        })),
+      ),
+    volumes: () =>
+      pipelineOutput(
+        p.volumes.map((v) => ({
+          DriveLetter: v.letter === '' ? null : v.letter,
+          FileSystemLabel: v.label,
+          FileSystem: v.fileSystem,
+          Size: v.sizeGiB * GiB,
+          SizeRemaining: v.freeGiB * GiB,
+        })),
+      ),
+    pendingReboot: () => ({
+      componentBasedServicing: host.pendingReboot,
+      windowsUpdate: false,
+      fileRename: false,
+    }),
+    firewall: () =>
+      (['Domain', 'Private', 'Public'] as const).map((name) => ({
+        Name: name,
+        // GpoBoolean: 1 True, 0 False. DefaultInboundAction: 4 Block.
+        Enabled: p.firewall[name.toLowerCase() as 'domain' | 'private' | 'public'] ? 1 : 0,
+        DefaultInboundAction: 4,
+      })),
+    agentFirewall: () =>
+      pipelineOutput(
+        host.firewallRules
+          .filter((r) => r.group === AGENT_FIREWALL_GROUP && r.enabled)
+          .map((r) => ({ Name: r.name, Direction: r.direction, Action: r.action, LocalPort: r.localPorts.map(String) })),
+      ),
+    powerPlan: () => ({
+      ElementName: p.powerPlan,
+      InstanceID: `Microsoft:PowerPlan\\{${POWER_PLANS[p.powerPlan]}}`,
+    }),
     computerSystem: () => ({
       Domain: p.domain,
       PartOfDomain: p.partOfDomain,
@@ -69,7 +220,7 @@ function sections(host: LabHost): Record<InventorySection, () => unknown> {
       TotalPhysicalMemory: p.memory.totalGiB * GiB - p.memory.reservedMiB * 1024 ** 2,
       HypervisorPresent: hypervisor,
     }),
-    memory: () => ({ modules: p.memory.modules, capacityBytes: p.memory.totalGiB * GiB }),
+    memory: () => ({ modules: p.memory.modules, capacityBytes: p.memory.totalGiB * GiB, speedMhz: p.memory.speedMhz }),
     os: () => ({
       Caption: p.os.caption,
       Version: p.os.version,
@@ -110,6 +261,7 @@ function sections(host: LabHost): Record<InventorySection, () => unknown> {
             MacAddress: nic.mac,
             // MediaConnectState: 1 Connected, 2 Disconnected.
             MediaConnectionState: nic.status === 'Up' ? 1 : 2,
+            DriverVersion: nic.driverVersion,
           };
         }),
       ),

@@ -1,6 +1,6 @@
 # Twinlock remote script: get-inventory
-# Version: 1
-# Purpose: Reads hardware, operating system, roles, adapters, VMs and the agent version in one round trip.
+# Version: 2
+# Purpose: Reads hardware, firmware, operating system, updates, roles, adapters, storage, VMs and settings in one round trip.
 param($P)
 
 # Each section fails on its own: an unreadable WMI class must not hide the rest of the inventory.
@@ -15,50 +15,99 @@ function Read-Section {
 
 $processor = Read-Section {
     # One object per socket; Caption carries family, model and stepping ("Intel64 Family 6 Model 106 Stepping 6").
-    Get-CimInstance -ClassName Win32_Processor | Select-Object -Property @(
+    Get-CimInstance -ClassName Win32_Processor -ErrorAction Stop | Select-Object -Property @(
         'Manufacturer', 'Name', 'Caption', 'Description', 'Family', 'NumberOfCores',
         'NumberOfLogicalProcessors', 'MaxClockSpeed', 'VirtualizationFirmwareEnabled',
         'SecondLevelAddressTranslationExtensions', 'ProcessorId', 'SocketDesignation')
 }
 
+$cpuRegistry = Read-Section {
+    # 'Update Revision' is REG_BINARY: ConvertTo-Json prints its bytes as an array of numbers.
+    Get-ItemProperty -Path 'HKLM:\HARDWARE\DESCRIPTION\System\CentralProcessor\0' -ErrorAction Stop | Select-Object -Property @(
+        'Update Revision', 'VendorIdentifier', 'Identifier', 'ProcessorNameString', '~MHz')
+}
+
 $computerSystem = Read-Section {
-    Get-CimInstance -ClassName Win32_ComputerSystem | Select-Object -Property @(
+    Get-CimInstance -ClassName Win32_ComputerSystem -ErrorAction Stop | Select-Object -Property @(
         'Domain', 'PartOfDomain', 'Manufacturer', 'Model', 'NumberOfProcessors',
         'NumberOfLogicalProcessors', 'TotalPhysicalMemory', 'HypervisorPresent')
 }
 
+$bios = Read-Section {
+    Get-CimInstance -ClassName Win32_BIOS -ErrorAction Stop | Select-Object -Property @(
+        'Manufacturer', 'SMBIOSBIOSVersion', 'ReleaseDate', 'SerialNumber')
+}
+
 $memory = Read-Section {
-    $modules = @(Get-CimInstance -ClassName Win32_PhysicalMemory)
+    $modules = @(Get-CimInstance -ClassName Win32_PhysicalMemory -ErrorAction Stop)
     [pscustomobject]@{
         modules       = $modules.Count
         capacityBytes = ($modules | Measure-Object -Property Capacity -Sum).Sum
+        speedMhz      = ($modules | Measure-Object -Property ConfiguredClockSpeed -Minimum).Minimum
     }
 }
 
 $os = Read-Section {
-    Get-CimInstance -ClassName Win32_OperatingSystem | Select-Object -Property @(
+    Get-CimInstance -ClassName Win32_OperatingSystem -ErrorAction Stop | Select-Object -Property @(
         'Caption', 'Version', 'BuildNumber', 'OSArchitecture', 'LastBootUpTime', 'LocalDateTime')
 }
 
 $currentVersion = Read-Section {
-    Get-ItemProperty -Path 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion' | Select-Object -Property @(
+    Get-ItemProperty -Path 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion' -ErrorAction Stop | Select-Object -Property @(
         'ProductName', 'EditionID', 'InstallationType', 'CurrentBuild', 'UBR', 'DisplayVersion')
+}
+
+$regional = Read-Section {
+    [pscustomobject]@{
+        systemLocale = (Get-WinSystemLocale).Name
+        timeZone     = [System.TimeZoneInfo]::Local.Id
+    }
+}
+
+$hotfixes = Read-Section {
+    Get-HotFix -ErrorAction Stop | Select-Object -Property @('HotFixID', 'Description', 'InstalledOn')
+}
+
+$updateFiles = Read-Section {
+    # Updates the admin staged for Twinlock to install (see the install-hotfix fix).
+    $folder = Join-Path -Path $env:ProgramData -ChildPath 'Twinlock\updates'
+    if (Test-Path -LiteralPath $folder) {
+        Get-ChildItem -LiteralPath $folder -Filter '*.msu' -File | Select-Object -Property @('FullName', 'Name', 'Length')
+    }
 }
 
 $features = Read-Section {
     # InstallState is an enum: ConvertTo-Json prints its number, so Installed travels as well.
-    Get-WindowsFeature -Name @('Hyper-V', 'Failover-Clustering') | Select-Object -Property @(
+    Get-WindowsFeature -Name @('Hyper-V', 'Failover-Clustering') -ErrorAction Stop | Select-Object -Property @(
         'Name', 'DisplayName', 'Installed', 'InstallState')
 }
 
 $adapters = Read-Section {
-    Get-NetAdapter | Select-Object -Property @(
-        'Name', 'InterfaceDescription', 'ifIndex', 'Status', 'LinkSpeed', 'Speed', 'MacAddress', 'MediaConnectionState')
+    Get-NetAdapter -ErrorAction Stop | Select-Object -Property @(
+        'Name', 'InterfaceDescription', 'ifIndex', 'Status', 'LinkSpeed', 'Speed', 'MacAddress',
+        'MediaConnectionState', 'DriverVersion')
 }
 
 $addresses = Read-Section {
-    Get-NetIPAddress -AddressFamily IPv4 | Select-Object -Property @(
+    Get-NetIPAddress -AddressFamily IPv4 -ErrorAction Stop | Select-Object -Property @(
         'InterfaceAlias', 'InterfaceIndex', 'IPAddress', 'PrefixLength', 'PrefixOrigin')
+}
+
+$routes = Read-Section {
+    # The adapter holding the default route carries the business network; the others may carry sync links.
+    Get-NetRoute -DestinationPrefix '0.0.0.0/0' -ErrorAction SilentlyContinue | Select-Object -Property @(
+        'InterfaceAlias', 'InterfaceIndex', 'NextHop', 'RouteMetric')
+}
+
+$disks = Read-Section {
+    # BusType and MediaType are enums: ConvertTo-Json prints their numbers.
+    Get-PhysicalDisk -ErrorAction Stop | Select-Object -Property @(
+        'DeviceId', 'FriendlyName', 'Model', 'Size', 'BusType', 'MediaType')
+}
+
+$volumes = Read-Section {
+    Get-Volume -ErrorAction Stop | Where-Object { $_.DriveType -eq 'Fixed' } | Select-Object -Property @(
+        'DriveLetter', 'FileSystemLabel', 'FileSystem', 'Size', 'SizeRemaining')
 }
 
 $vms = Read-Section {
@@ -66,6 +115,36 @@ $vms = Read-Section {
     if (Get-Command -Name 'Get-VM' -ErrorAction SilentlyContinue) {
         Get-VM | Select-Object -Property @('Name', 'State', 'MemoryStartup', 'MemoryAssigned', 'ProcessorCount', 'Generation')
     }
+}
+
+$pendingReboot = Read-Section {
+    $sessionManager = Get-ItemProperty -Path 'HKLM:\SYSTEM\CurrentControlSet\Control\Session Manager' -ErrorAction SilentlyContinue
+    [pscustomobject]@{
+        componentBasedServicing = Test-Path -Path 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending'
+        windowsUpdate           = Test-Path -Path 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired'
+        fileRename              = $null -ne $sessionManager.PendingFileRenameOperations
+    }
+}
+
+$firewall = Read-Section {
+    # Enabled is a GpoBoolean enum (0 False, 1 True, 2 NotConfigured): ConvertTo-Json prints its number.
+    Get-NetFirewallProfile -ErrorAction Stop | Select-Object -Property @('Name', 'Enabled', 'DefaultInboundAction')
+}
+
+$agentFirewall = Read-Section {
+    Get-NetFirewallRule -Group 'Twinlock Agent' -ErrorAction SilentlyContinue | Where-Object { $_.Enabled -eq 'True' } | ForEach-Object {
+        [pscustomobject]@{
+            Name      = $_.Name
+            Direction = [string]$_.Direction
+            Action    = [string]$_.Action
+            LocalPort = @(($_ | Get-NetFirewallPortFilter).LocalPort)
+        }
+    }
+}
+
+$powerPlan = Read-Section {
+    Get-CimInstance -Namespace 'root\cimv2\power' -ClassName Win32_PowerPlan -Filter 'IsActive = TRUE' -ErrorAction Stop |
+        Select-Object -Property @('ElementName', 'InstanceID')
 }
 
 $agent = Read-Section {
@@ -81,13 +160,25 @@ $agent = Read-Section {
     computerName   = $env:COMPUTERNAME
     collectedAtUtc = [DateTime]::UtcNow
     processor      = $processor
+    cpuRegistry    = $cpuRegistry
     computerSystem = $computerSystem
+    bios           = $bios
     memory         = $memory
     os             = $os
     currentVersion = $currentVersion
+    regional       = $regional
+    hotfixes       = $hotfixes
+    updateFiles    = $updateFiles
     features       = $features
     adapters       = $adapters
     addresses      = $addresses
+    routes         = $routes
+    disks          = $disks
+    volumes        = $volumes
     vms            = $vms
+    pendingReboot  = $pendingReboot
+    firewall       = $firewall
+    agentFirewall  = $agentFirewall
+    powerPlan      = $powerPlan
     agent          = $agent
 }

@@ -26,7 +26,15 @@ describe('parseInventory', () => {
     // WMI reports both flags False under Hyper-V; the running hypervisor proves them.
     expect(inv.processor).toMatchObject({ virtualizationEnabled: true, slat: true, hypervisorPresent: true });
     expect(inv.memory.totalBytes).toBe(512 * 1024 ** 3);
-    expect(inv.os).toEqual({ caption: 'Microsoft Windows Server 2022 Datacenter', build: 20348, ubr: 2762, installationType: 'Server' });
+    expect(inv.os).toMatchObject({ caption: 'Microsoft Windows Server 2022 Datacenter', build: 20348, ubr: 2762, installationType: 'Server', editionId: 'ServerDatacenter', locale: 'en-US' });
+    expect(inv.processor.microcode).toBe('0xD0003B9');
+    expect(inv.bios).toEqual({ vendor: 'Dell Inc.', version: '1.10.2', releaseDate: '2023-05-16' });
+    expect(inv.nics[0]).toMatchObject({ name: 'Embedded NIC 1', gateway: '192.168.50.1', driverVersion: '22.5.7.0' });
+    expect(inv.disks.map((d) => d.busType)).toEqual(['RAID', 'NVMe']);
+    expect(inv.volumes[0]).toMatchObject({ driveLetter: 'C', fileSystem: 'NTFS' });
+    expect(inv.firewall.profiles.every((p) => p.enabled)).toBe(true);
+    expect(inv.powerPlan.name).toBe('High performance');
+    expect(inv.pendingReboot).toEqual({ pending: false, reasons: [] });
     expect(inv.nics.filter((n) => n.ipv4.some((ip) => ip.startsWith('10.10.')))).toHaveLength(2);
     expect(inv.vms.map((v) => v.state)).toEqual(['Running', 'Running', 'Off']);
     expect(inv.collectedAt).toBe('2025-11-29T14:50:12.345Z');
@@ -55,6 +63,33 @@ describe('parseInventory', () => {
   it('accepts the data without its envelope', () => {
     const envelope = read('inventory/matched-node-b.json') as { data: unknown };
     expect(parseInventory(envelope.data)).toEqual(parseInventory(envelope));
+  });
+
+  it('reads microcode from REG_BINARY bytes, enums as numbers, and gateways from routes', () => {
+    const inv = parseInventory({
+      cpuRegistry: { 'Update Revision': [0, 0, 0, 0, 0xb9, 0x03, 0x00, 0x0d] },
+      disks: { DeviceId: '0', Model: 'x', Size: 10, BusType: 11, MediaType: 3 },
+      volumes: { DriveLetter: 67, Size: 100, SizeRemaining: 50 },
+      firewall: [{ Name: 'Domain', Enabled: 0 }, { Name: 'Public', Enabled: 2 }],
+      agentFirewall: { Name: 'r', Direction: 'Inbound', Action: 'Allow', LocalPort: '7440' },
+      adapters: { Name: 'LAN', ifIndex: 4, Status: 'Up', Speed: 1e9 },
+      routes: { InterfaceIndex: 4, NextHop: '10.0.0.1' },
+      pendingReboot: { componentBasedServicing: 'True', windowsUpdate: false, fileRename: false },
+      hotfixes: { HotFixID: 'kb5041160', Description: 'Security Update', InstalledOn: { value: '/Date(1723593600000)/', DateTime: 'x' } },
+      updateFiles: { FullName: 'C:\\ProgramData\\Twinlock\\updates\\windows10.0-kb5041160-x64.msu', Name: 'windows10.0-kb5041160-x64.msu' },
+    });
+    expect(inv.processor.microcode).toBe('0xD0003B9');
+    expect(inv.disks[0]).toMatchObject({ busType: 'SATA', mediaType: 'HDD' });
+    expect(inv.volumes[0]!.driveLetter).toBe('C');
+    expect(inv.firewall).toEqual({ profiles: [{ name: 'Domain', enabled: false }, { name: 'Public', enabled: true }], agentPorts: [7440] });
+    expect(inv.nics[0]!.gateway).toBe('10.0.0.1');
+    expect(inv.pendingReboot).toEqual({ pending: true, reasons: ['Component Based Servicing'] });
+    expect(inv.hotfixes).toEqual([{ id: 'KB5041160', description: 'Security Update', installedOn: '2024-08-14' }]);
+    expect(inv.updateFiles[0]!.kb).toBe('KB5041160');
+  });
+
+  it('reports failed sections in the inventory itself', () => {
+    expect(parseInventory({ hotfixes: { error: 'Access is denied' } }).sectionErrors).toEqual({ hotfixes: 'Access is denied' });
   });
 
   it('reads a processor from ProcessorId when Caption is missing', () => {

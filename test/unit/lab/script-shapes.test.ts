@@ -33,6 +33,12 @@ const PARAMS: Record<string, Record<string, unknown>> = {
   'get-agent-state': { productName: 'TwinlockAgent', service: 'TwinlockAgent', ctlPath: CTL_PATH, firewallGroup: 'Twinlock Agent' },
   'invoke-twinlockctl': { ctlPath: CTL_PATH, arguments: ['version', '--json'] },
   'uninstall-agent': { productCode: manifest.productCode, logPath: 'C:\\u.log' },
+  'fix-install-feature': { name: 'Hyper-V' },
+  'fix-open-firewall-ports': { group: 'Twinlock Agent', ports: [7440] },
+  'fix-resync-time': { source: '' },
+  'fix-power-plan': { guid: '8c5e7fda-e8bf-4a96-9a85-a6e23a8c635c' },
+  'fix-install-hotfix': { paths: [] },
+  'fix-restart': { delaySeconds: 600 },
   'restart-host': { delaySeconds: 5 },
   'remove-agent-package': { paths: ['C:\\p.msi'], firewallGroup: 'Twinlock Agent' },
 };

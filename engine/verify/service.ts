@@ -1,0 +1,196 @@
+/**
+ * Verification as the engine runs it: both inventories, the report, the fixes a finding offers
+ * (preview, run, wait out a restart, verify again) and the report's export.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { TwinlockError } from '../api/errors';
+import type {
+  ExportReportResult,
+  FixId,
+  FixPreview,
+  FixResult,
+  HostInventory,
+  ProtectionLevel,
+  ReportFormat,
+  VerifyReport,
+} from '../api/models';
+import type { RemoteHost } from '../remote/types';
+import { writeFileAtomic } from '../store';
+import { planFix } from './fixes';
+import type { PlannedFix } from './fixes';
+import { reportHtml, reportJson, reportPdf } from './report';
+import { verifyPair } from './verify-pair';
+
+/** Waits of a fix that restarts a server; the defaults suit real servers. */
+export interface FixTimings {
+  /** How often to look for the server during a restart (default 2 s). */
+  pollMs?: number;
+  /** How long a restart may take before Twinlock gives up (default 20 min). */
+  rebootTimeoutMs?: number;
+  /** Seconds between scheduling a restart and the restart (default 5). */
+  restartDelaySeconds?: number;
+}
+
+export interface VerifyServiceDeps {
+  /** The session's host, reconnected when the connection dropped (throws while the server is down). */
+  hostOf(sessionId: string): Promise<RemoteHost>;
+  /** Reads and parses one server's inventory. */
+  readInventory(sessionId: string): Promise<HostInventory>;
+  /** The last inventory read for a session, if any. */
+  lastInventory(sessionId: string): HostInventory | null;
+  /** How the session was reached. */
+  endpoint(sessionId: string): { address: string; port: number; computerName: string };
+  resourcesDir: string;
+  dataDir: string;
+  log(level: 'info' | 'warn' | 'error', message: string): void;
+  timings?: FixTimings;
+}
+
+/** Seconds the server's clock is ahead of this one, from a reading taken between `sentAt` and `receivedAt`. */
+export function clockOffset(inv: HostInventory, sentAt: number, receivedAt: number): HostInventory {
+  const server = Date.parse(inv.collectedAt);
+  if (Number.isNaN(server)) return inv;
+  const offset = (server - (sentAt + receivedAt) / 2) / 1000;
+  return { ...inv, clockOffsetSeconds: Math.round(offset * 10) / 10 };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `2025-01-02T10:11:12.345Z` → `20250102T101112Z`. */
+function stamp(iso: string): string {
+  return iso.replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
+}
+
+export function createVerifyService(deps: VerifyServiceDeps) {
+  /** The pair and level each session was last verified in, for re-verifying after a fix. */
+  const lastVerify = new Map<string, { sessions: [string, string]; level: ProtectionLevel }>();
+
+  const verify = async (ids: [string, string], level: ProtectionLevel): Promise<VerifyReport> => {
+    const [a, b] = await Promise.all(ids.map((id) => deps.readInventory(id)));
+    const report: VerifyReport = {
+      ...verifyPair(a!, b!, level),
+      ranAt: new Date().toISOString(),
+      targets: ids.map((id) => {
+        const e = deps.endpoint(id);
+        return `${e.address}:${e.port}`;
+      }),
+    };
+    for (const id of ids) lastVerify.set(id, { sessions: ids, level });
+    return report;
+  };
+
+  const plan = async (sessionId: string, fixId: FixId): Promise<PlannedFix> => {
+    const target = deps.lastInventory(sessionId) ?? (await deps.readInventory(sessionId));
+    const pair = lastVerify.get(sessionId);
+    const peerId = pair ? pair.sessions.find((s) => s !== sessionId) : undefined;
+    const peer = peerId ? (deps.lastInventory(peerId) ?? null) : null;
+    try {
+      return planFix(fixId, { target, peer, peerAddress: peerId ? deps.endpoint(peerId).address : null });
+    } catch (err) {
+      throw new TwinlockError({
+        code: 'invalid-input',
+        message: err instanceof Error ? err.message : String(err),
+        hint: 'Verify the servers again; the finding may have changed.',
+        detail: { fixId },
+      });
+    }
+  };
+
+  const scriptText = (name: string) => readFile(join(deps.resourcesDir, 'scripts', `${name}.ps1`), 'utf8');
+
+  /** Waits for the old connection to drop, then for the server to accept a new one. */
+  const waitForRestart = async (sessionId: string, before: RemoteHost): Promise<void> => {
+    const t = deps.timings ?? {};
+    const poll = t.pollMs ?? 2000;
+    const deadline = Date.now() + (t.rebootTimeoutMs ?? 20 * 60_000);
+    const goneBy = Date.now() + ((t.restartDelaySeconds ?? 5) + 120) * 1000;
+    while (before.isConnected() && Date.now() < goneBy) await sleep(Math.min(poll, 250));
+    let lastError: unknown = null;
+    while (Date.now() < deadline) {
+      try {
+        const host = await deps.hostOf(sessionId);
+        if (host !== before && host.isConnected()) return;
+      } catch (err) {
+        lastError = err;
+      }
+      await sleep(poll);
+    }
+    const name = deps.endpoint(sessionId).computerName;
+    throw new TwinlockError({
+      code: 'timeout',
+      message: `${name} did not come back after its restart.`,
+      hint: `Check ${name}’s console (iDRAC/iLO): it may wait at a firmware prompt. Then connect and verify again.`,
+      detail: { sessionId, lastError: lastError instanceof Error ? lastError.message : null },
+    });
+  };
+
+  return {
+    verify,
+
+    async previewFix(sessionId: string, fixId: FixId): Promise<FixPreview> {
+      const p = await plan(sessionId, fixId);
+      return {
+        fixId,
+        computerName: deps.endpoint(sessionId).computerName,
+        description: p.description,
+        scriptName: p.scriptName,
+        script: await scriptText(p.scriptName),
+        params: p.params as Record<string, unknown>,
+        needsReboot: p.needsReboot,
+      };
+    },
+
+    async applyFix(sessionId: string, fixId: FixId, level?: ProtectionLevel): Promise<FixResult> {
+      const started = Date.now();
+      const name = deps.endpoint(sessionId).computerName;
+      const p = await plan(sessionId, fixId);
+      const host = await deps.hostOf(sessionId);
+      deps.log('info', `Fixing ${name}: ${p.description}`);
+      const out = (await host.runScript(p.scriptName, p.params as never, { timeoutMs: 30 * 60_000 })) as Record<string, unknown> | null;
+      if (out && typeof out.failed === 'number' && out.failed > 0) {
+        throw new TwinlockError({
+          code: 'script-failed',
+          message: `${out.failed} update package(s) failed to install on ${name}.`,
+          hint: 'Install the update by hand (double-click the .msu) to see Windows’ message.',
+          detail: { fixId, result: out },
+        });
+      }
+      let rebooted = false;
+      if (p.needsReboot) {
+        const delaySeconds = deps.timings?.restartDelaySeconds ?? 5;
+        deps.log('info', `Restarting ${name} to finish the fix; Twinlock waits for it to come back.`);
+        await host.runScript('fix-restart', { delaySeconds });
+        await waitForRestart(sessionId, host);
+        rebooted = true;
+        deps.log('info', `${name} is back after its restart.`);
+      }
+      const pair = lastVerify.get(sessionId);
+      let report: VerifyReport | null = null;
+      if (pair) report = await verify(pair.sessions, level ?? pair.level);
+      else await deps.readInventory(sessionId);
+      return {
+        fixId,
+        computerName: name,
+        message: `${p.description.replace(/\.$/, '')}: done${rebooted ? ', restarted and back' : ''}.`,
+        rebooted,
+        elapsedMs: Date.now() - started,
+        report,
+      };
+    },
+
+    async exportReport(report: VerifyReport, format: ReportFormat, path?: string): Promise<ExportReportResult> {
+      const [a, b] = report.hosts;
+      const target = path
+        ? isAbsolute(path)
+          ? path
+          : resolve(path)
+        : join(deps.dataDir, 'reports', `verify-${a.computerName}-${b.computerName}-${stamp(report.ranAt)}.${format}`);
+      const data = format === 'json' ? reportJson(report) : format === 'html' ? reportHtml(report) : await reportPdf(report);
+      // A report holds no secret: readable like any document the admin saves.
+      await writeFileAtomic(target, data, { mode: 0o644 });
+      deps.log('info', `Exported the verification report to ${target}.`);
+      return { path: target, format, bytes: (await stat(target)).size };
+    },
+  };
+}

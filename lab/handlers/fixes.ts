@@ -1,0 +1,111 @@
+/** The fix scripts verification offers: a role, firewall ports, the clock, the power plan, updates, a restart. */
+import { hostsAt } from '../world';
+import { PsError, psDate } from '../powershell-shapes';
+import { POWER_PLANS, UPDATES_DIR } from './inventory';
+import { list, str } from './types';
+import type { ScriptHandler } from './types';
+
+/** Real milliseconds between shutdown.exe's answer and the restart itself, at most. */
+const MAX_RESTART_DELAY_MS = 300;
+
+const installFeature: ScriptHandler = ({ host, params }) => {
+  const name = str(params, 'name');
+  if (name !== 'Hyper-V') throw new PsError(`Twinlock does not install the feature '${name}'.`);
+  const p = host.profile;
+  if (p.roles.hyperV) return { success: true, restartNeeded: 'No', exitCode: 'NoChangeNeeded', features: [] };
+  if (!p.processor.virtualizationFirmwareEnabled) {
+    throw new PsError(
+      'Hyper-V cannot be installed: The processor does not have required virtualization capabilities.',
+      'InvalidOperation',
+      'Alteration_PrerequisiteCheck_Failed,Microsoft.Windows.ServerManager.Commands.AddWindowsFeatureCommand',
+    );
+  }
+  host.pendingReboot = true;
+  host.onNextBoot.push(() => {
+    p.roles.hyperV = true;
+  });
+  return { success: true, restartNeeded: 'Yes', exitCode: 'SuccessRestartRequired', features: ['Hyper-V', 'Hyper-V-PowerShell', 'Hyper-V-Tools'] };
+};
+
+const openFirewallPorts: ScriptHandler = ({ host, params }) => {
+  const group = str(params, 'group');
+  const ports = list(params, 'ports').map(Number);
+  for (const port of ports) {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new PsError(`Port ${port} is not a TCP port number.`);
+    const name = `TwinlockAgent-TCP-${port}-In`;
+    host.firewallRules = [
+      ...host.firewallRules.filter((r) => r.name !== name),
+      { name, displayName: `Twinlock Agent (TCP ${port})`, group, enabled: true, direction: 'Inbound', action: 'Allow', protocol: 'TCP', localPorts: [port] },
+    ];
+  }
+  return { group, opened: ports, count: ports.length };
+};
+
+const resyncTime: ScriptHandler = ({ host, world, params }) => {
+  const source = str(params, 'source');
+  if (source === '') {
+    if (!host.profile.partOfDomain) {
+      throw new PsError('w32tm could not resynchronise the clock: The computer did not resync because no time data was available.');
+    }
+    // The domain hierarchy keeps true time.
+    host.faults.clockSkewSeconds = 0;
+  } else {
+    const peer = hostsAt(world, source).find((h) => h !== host);
+    if (!peer) throw new PsError('w32tm could not resynchronise the clock: The computer did not resync because no time data was available.');
+    host.faults.clockSkewSeconds = peer.faults.clockSkewSeconds;
+  }
+  return { source, output: 'Sending resync command to local computer\r\nThe command completed successfully.', utcAfter: psDate(host.now()) };
+};
+
+const powerPlan: ScriptHandler = ({ host, params }) => {
+  const guid = str(params, 'guid').toLowerCase();
+  const name = Object.entries(POWER_PLANS).find(([, g]) => g === guid)?.[0];
+  if (!name) throw new PsError(`powercfg could not activate the power plan ${guid} (exit code 1).`);
+  host.profile.powerPlan = name as typeof host.profile.powerPlan;
+  return { guid, active: name, changed: true };
+};
+
+const installHotfix: ScriptHandler = ({ host, params }) => {
+  const results = list(params, 'paths').map((path) => {
+    if (!path.toLowerCase().startsWith(`${UPDATES_DIR.toLowerCase()}\\`) || !path.toLowerCase().endsWith('.msu')) {
+      throw new PsError(`${path} is not an update package in ${UPDATES_DIR}.`);
+    }
+    // wusa: 2 file not found, 2359302 already installed, 3010 installed (restart required).
+    if (!host.fileExists(path)) return { path, exitCode: 2 };
+    const kb = /kb(\d+)/i.exec(path)?.[1];
+    if (!kb) return { path, exitCode: 2 };
+    const id = `KB${kb}`;
+    if (host.profile.hotfixes.some((h) => h.id === id)) return { path, exitCode: 2359302 };
+    host.pendingReboot = true;
+    host.onNextBoot.push(() => {
+      if (!host.profile.hotfixes.some((h) => h.id === id)) {
+        host.profile.hotfixes.push({ id, description: 'Update', installedOn: new Date(host.now()).toISOString().slice(0, 10) });
+      }
+    });
+    return { path, exitCode: 3010 };
+  });
+  return {
+    results,
+    restartNeeded: results.some((r) => r.exitCode === 3010),
+    failed: results.filter((r) => ![0, 3010, 2359302].includes(r.exitCode)).length,
+  };
+};
+
+const restart: ScriptHandler = ({ host, world, params }) => {
+  const requested = Number(params.delaySeconds);
+  const delay = Number.isFinite(requested) && requested >= 1 ? Math.floor(requested) : 5;
+  const bootedAt = new Date(host.bootedAt + host.faults.clockSkewSeconds * 1000).toISOString();
+  // The answer must leave before the connections drop, as with shutdown.exe /t.
+  setTimeout(() => host.reboot(world.clock.realMs(host.faults.rebootSeconds)), Math.min(world.clock.realMs(delay), MAX_RESTART_DELAY_MS)).unref();
+  return { scheduled: true, delaySeconds: delay, lastBootUpTime: bootedAt };
+};
+
+/** The lab's answers to the fix scripts. */
+export const FIX_HANDLERS: Record<string, ScriptHandler> = {
+  'fix-install-feature': installFeature,
+  'fix-open-firewall-ports': openFirewallPorts,
+  'fix-resync-time': resyncTime,
+  'fix-power-plan': powerPlan,
+  'fix-install-hotfix': installHotfix,
+  'fix-restart': restart,
+};

@@ -1,0 +1,23 @@
+# Twinlock remote script: fix-resync-time
+# Version: 1
+# Purpose: Resynchronises the clock with the domain hierarchy, or with the given time source, through w32tm.
+param($P)
+
+$source = [string]$P.source
+Start-Service -Name 'W32Time' -ErrorAction SilentlyContinue
+if ($source -ne '') {
+    # The source travels as one argument to w32tm.exe, never as PowerShell code.
+    & w32tm.exe /config ('/manualpeerlist:' + $source) /syncfromflags:manual /update | Out-Null
+} else {
+    & w32tm.exe /config /syncfromflags:domhier /update | Out-Null
+}
+$output = & w32tm.exe /resync /force
+if ($LASTEXITCODE -ne 0) {
+    throw ('w32tm could not resynchronise the clock: ' + ($output -join ' '))
+}
+
+[pscustomobject]@{
+    source   = $source
+    output   = ($output -join "`n")
+    utcAfter = [DateTime]::UtcNow
+}

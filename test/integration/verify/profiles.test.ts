@@ -1,0 +1,108 @@
+/**
+ * Verification against every lab profile over real SSH: each pair finds exactly what its profile
+ * says, fixes change the verdict, and the report exports as JSON and HTML.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { HostSession, TwinlockEngine } from '../../../engine/api';
+import { createEngine } from '../../../engine/api/engine';
+import type { Lab } from '../../../lab/index';
+import { startLab } from '../../../lab/index';
+import { loadProfile, profileNames } from '../../../lab/profile';
+
+let dataDir: string;
+let lab: Lab | null = null;
+let engine: TwinlockEngine | null = null;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'twinlock-verify-'));
+});
+afterEach(async () => {
+  await engine?.close();
+  await lab?.close();
+  engine = null;
+  lab = null;
+});
+afterAll(async () => {
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+async function open(profile: string): Promise<[TwinlockEngine, [HostSession, HostSession], Lab]> {
+  lab = await startLab({ profile, timeScale: 600, latencyMs: 1 });
+  engine = createEngine({ dataDir, lab: { hosts: lab.hosts }, timings: { fix: { pollMs: 50, rebootTimeoutMs: 20_000, restartDelaySeconds: 1 } } });
+  const e = engine;
+  const sessions = (await Promise.all(
+    lab.hosts.map((h) => e.api.connect({ address: h.address, port: h.port, username: h.username, password: h.password, acceptFingerprint: h.fingerprint })),
+  )) as [HostSession, HostSession];
+  return [e, sessions, lab];
+}
+
+describe('every lab profile verifies as its profile expects', () => {
+  it('has at least twelve mismatch profiles, each with an expectation', () => {
+    const names = profileNames();
+    expect(names.filter((n) => n !== 'matched-pair').length).toBeGreaterThanOrEqual(12);
+    for (const n of names) expect(loadProfile({ profile: n }).expect, n).toBeDefined();
+  });
+
+  it.each(profileNames())('%s', async (name) => {
+    const expected = loadProfile({ profile: name }).expect!;
+    const [e, [a, b]] = await open(name);
+    const report = await e.api.verify({ sessions: [a.sessionId, b.sessionId], level: expected.level });
+    const found = Object.fromEntries(report.findings.filter((f) => f.severity !== 'pass').map((f) => [f.ruleId, f.severity]));
+    expect(found).toEqual(expected.findings);
+    expect(report.outcome).toBe(expected.outcome);
+    expect(report.targets).toEqual([`${a.address}:${a.port}`, `${b.address}:${b.port}`]);
+    // Both lab clocks are this machine's (plus any injected skew): the offset is measured, not guessed.
+    expect(Math.abs(report.hosts[0].clockOffsetSeconds ?? 99)).toBeLessThan(2);
+  });
+});
+
+describe('fixes from the engine', () => {
+  it('installs Hyper-V, waits out the restart, and the verdict turns ready', async () => {
+    const [e, [a, b], l] = await open('no-hyper-v');
+    const before = await e.api.verify({ sessions: [a.sessionId, b.sessionId], level: 3 });
+    expect(before.verdict).toBe('Not ready: 1 blocker');
+    const finding = before.findings.find((f) => f.ruleId === 'roles.hyperv')!;
+    expect(finding).toMatchObject({ fixId: 'install-hyperv', fixOn: [1] });
+    const preview = await e.api.previewFix({ sessionId: b.sessionId, fixId: 'install-hyperv' });
+    expect(preview).toMatchObject({ needsReboot: true, scriptName: 'fix-install-feature', params: { name: 'Hyper-V' } });
+    expect(preview.script).toContain('Install-WindowsFeature');
+    const result = await e.api.applyFix({ sessionId: b.sessionId, fixId: 'install-hyperv' });
+    expect(result.rebooted).toBe(true);
+    expect(result.report?.verdict).toBe('Ready for Level 3');
+    expect(l.host('TL-NODE-B').profile.roles.hyperV).toBe(true);
+  });
+
+  it('resynchronises a clock five minutes ahead', async () => {
+    const [e, [a, b], l] = await open('clock-skew');
+    const before = await e.api.verify({ sessions: [a.sessionId, b.sessionId], level: 3 });
+    expect(before.findings.find((f) => f.ruleId === 'time.skew')).toMatchObject({ severity: 'blocker', fixId: 'resync-time', fixOn: [1] });
+    const result = await e.api.applyFix({ sessionId: b.sessionId, fixId: 'resync-time' });
+    expect(result.rebooted).toBe(false);
+    expect(result.report?.outcome).toBe('ready');
+    expect(l.host('TL-NODE-B').faults.clockSkewSeconds).toBe(0);
+  });
+
+  it('switches the power plan and installs a staged update', async () => {
+    const [e, [a, b]] = await open('missing-hotfix');
+    await e.api.verify({ sessions: [a.sessionId, b.sessionId], level: 3 });
+    const result = await e.api.applyFix({ sessionId: b.sessionId, fixId: 'install-hotfix' });
+    expect(result.rebooted).toBe(true);
+    expect(result.report?.verdict).toBe('Ready for Level 3');
+  });
+
+  it('exports the report as JSON and HTML', async () => {
+    const [e, [a, b]] = await open('stepping-mismatch');
+    const report = await e.api.verify({ sessions: [a.sessionId, b.sessionId], level: 3 });
+    expect(report.verdict).toBe('Ready for Level 2 only — 1 blocker for Level 3');
+    const json = await e.api.exportReport({ report, format: 'json', path: join(dataDir, 'r.json') });
+    expect(JSON.parse(await readFile(json.path, 'utf8')).verdict).toBe(report.verdict);
+    const html = await e.api.exportReport({ report, format: 'html' });
+    const text = await readFile(html.path, 'utf8');
+    expect(text).toContain('Ready for Level 2 only');
+    expect(text).toContain('class="differ"');
+    expect(text).not.toMatch(/<link|<script|src=/);
+  });
+});
