@@ -61,7 +61,7 @@ describe('mapConnectError', () => {
     expect(err.detail).toMatchObject({ expected: FP_OLD, actual: FP_NEW });
     expect(err.message).toMatch(/intercept/);
     expect(err.hint).toMatch(/reinstalled/);
-    expect(err.hint).toContain('known_hosts.json');
+    expect(err.hint).toContain('twinlock hosts forget');
   });
 
   it('asks the admin to compare an unknown key', () => {
