@@ -59,11 +59,20 @@ export function registerHostVerbs(program: Command): void {
       .argument('<hostA>', 'host[:port]')
       .argument('<hostB>', 'host[:port]')
       .option('--level <1|2|3>', 'protection level', parseLevel, 3)
+      .option('--report <file>', 'also write the report; the format follows the extension (.json, .html or .pdf)')
       .option('--json', 'print JSON'),
-  ).action((hostA: string, hostB: string, options: ConnectionOptions & JsonOption & { level: 1 | 2 | 3 }) =>
+  ).action((hostA: string, hostB: string, options: ConnectionOptions & JsonOption & { level: 1 | 2 | 3; report?: string }) =>
     runVerb(options.json, 'the verification', async (out, engine) => {
       const [a, b] = await connectAll(engine.api, [hostA, hostB], options);
       const report = await engine.api.verify({ sessions: [a!.sessionId, b!.sessionId], level: options.level });
+      if (options.report) {
+        const format = /\.(json|html?|pdf)$/i.exec(options.report)?.[1]?.toLowerCase().replace('htm', 'html').replace('htmll', 'html');
+        if (format !== 'json' && format !== 'html' && format !== 'pdf') {
+          throw new Error(`--report must name a .json, .html or .pdf file (got “${options.report}”)`);
+        }
+        const written = await engine.api.exportReport({ report, format, path: options.report });
+        out.info(`Report written to ${written.path}`);
+      }
       out.result(report, () =>
         [
           report.verdict,
