@@ -43,7 +43,7 @@ export function matrixRows(hosts: readonly [HostInventory, HostInventory]): Arra
     row('Windows', (h) => `${h.os.caption} (${h.os.installationType === 'Server' ? 'Desktop Experience' : h.os.installationType})`),
     row('Build.UBR', (h) => `${h.os.build}.${h.os.ubr}`),
     row('Locale · time zone', (h) => `${h.os.locale} · ${h.os.timeZone}`),
-    row('Updates', (h) => h.hotfixes.map((x) => x.id).sort().join(', ')),
+    row('Updates', (h) => h.hotfixes.map((x) => x.id).sort().join(', ') || 'None'),
     row('Restart pending', (h) => (h.pendingReboot.pending ? `Yes (${h.pendingReboot.reasons.join(', ')})` : 'No')),
     row('Power plan', (h) => h.powerPlan.name),
     row('Hyper-V · Failover Clustering', (h) => `${h.roles.hyperV ? 'Yes' : 'No'} · ${h.roles.failoverClustering ? 'Yes' : 'No'}`),
@@ -110,10 +110,10 @@ export function reportHtml(report: VerifyReport): string {
   .matrix th { width: 24%; font-weight: 600; color: #3a4454; }
   .matrix tr.differ td { background: #fff1c7; font-weight: 600; }
   .matrix tr.differ th::after { content: " ≠"; color: #b26a00; }
-  .findings td.sev { width: 86px; }
+  .findings td.sev { width: 100px; }
   .findings col.values { width: 22%; }
   .findings tr.group th { background: #e9edf3; font-size: 11pt; padding-top: 8px; }
-  .badge { display: inline-block; border-radius: 3px; padding: 1px 6px; font-size: 8.5pt; font-weight: 700; text-transform: uppercase; }
+  .badge { white-space: nowrap; display: inline-block; border-radius: 3px; padding: 1px 6px; font-size: 8.5pt; font-weight: 700; text-transform: uppercase; }
   .badge.pass { background: #e3f3e7; color: #1f6b34; }
   .badge.warning { background: #fff0c2; color: #7a5400; }
   .badge.blocker { background: #fbd9d9; color: #8e1c1c; }
@@ -139,7 +139,7 @@ export function reportHtml(report: VerifyReport): string {
 ${matrix}
 </tbody></table>
 <h2>Findings</h2>
-<table class="findings"><colgroup><col style="width:86px"><col><col class="values"><col class="values"></colgroup>
+<table class="findings"><colgroup><col style="width:100px"><col><col class="values"><col class="values"></colgroup>
 <thead><tr><th>Result</th><th>Check</th><th>${esc(a.computerName)}</th><th>${esc(b.computerName)}</th></tr></thead>
 ${findings}
 </table>
