@@ -29,7 +29,8 @@ export function addConnectionOptions(command: Command): Command {
     .option('--password-stdin', 'read the password from the first line of standard input');
 }
 
-async function readPassword(options: ConnectionOptions): Promise<string> {
+/** The servers' password: --password-stdin, else TWINLOCK_PASSWORD. */
+export async function readPassword(options: ConnectionOptions): Promise<string> {
   if (options.passwordStdin) {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

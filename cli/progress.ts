@@ -4,7 +4,7 @@
  */
 import { MultiBar, Presets } from 'cli-progress';
 import type { SingleBar } from 'cli-progress';
-import type { JobRef, JobSnapshot, TwinlockEngine } from '../engine/api';
+import type { HostProgress, JobRef, JobSnapshot, TwinlockEngine } from '../engine/api';
 import { TwinlockError } from '../engine/api/errors';
 import type { Output } from './output';
 
@@ -22,7 +22,7 @@ export async function followJob(engine: TwinlockEngine, ref: JobRef, out: Output
     out.event({ event: 'progress', jobId: job.id, kind: job.kind, state: job.state, percent: job.percent, message: job.message, hosts: job.hosts });
     if (!multibar) return;
     const entries = Object.entries(job.hosts);
-    const rows = entries.length > 0 ? entries.map(([id, h]) => [id, h.label, h.percent, h.message] as const) : [['job', job.kind, job.percent, job.message] as const];
+    const rows = entries.length > 0 ? entries.map(([id, h]) => [id, h.label, h.percent, withEta(h)] as const) : [['job', job.kind, job.percent, job.message] as const];
     for (const [id, label, percent, message] of rows) {
       let bar = bars.get(id);
       if (!bar) {
@@ -44,6 +44,13 @@ export async function followJob(engine: TwinlockEngine, ref: JobRef, out: Output
     unsubscribe();
     multibar?.stop();
   }
+}
+
+/** An upload's line with the time it should still take. */
+function withEta(h: HostProgress): string {
+  if (h.step !== 'upload' || h.etaSeconds === undefined || h.state !== 'running') return h.message;
+  const eta = h.etaSeconds;
+  return `${h.message}, ${eta < 60 ? `${eta} s` : `${Math.floor(eta / 60)} min ${eta % 60} s`} left`;
 }
 
 /** Throws the job's error when it did not finish. */

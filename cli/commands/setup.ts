@@ -1,9 +1,11 @@
 /** Verbs that change servers: install (the agent) and pair (apply a pair configuration). */
 import type { Command } from 'commander';
-import type { JobSnapshotOf, PairConfig } from '../../engine/api';
-import { addConnectionOptions, connectAll } from '../connection';
+import type { JobRef, JobSnapshotOf, PairConfig, TwinlockApi } from '../../engine/api';
+import { TwinlockError } from '../../engine/api/errors';
+import { addConnectionOptions, connectAll, readPassword } from '../connection';
 import type { ConnectionOptions } from '../connection';
 import { formatDuration, table } from '../output';
+import type { Output } from '../output';
 import { followJob, requireDone } from '../progress';
 import { EXIT, runVerb } from '../run';
 
@@ -11,30 +13,89 @@ interface JsonOption {
   json?: boolean;
 }
 
+interface InstallOptions extends ConnectionOptions, JsonOption {
+  package?: string;
+  bundle?: string;
+  allowReboot?: boolean;
+  force?: boolean;
+  /** true for the newest interrupted installation, or a job id. */
+  resume?: string | boolean;
+}
+
+/** Picks the interrupted installation to resume and reopens its sessions with the password. */
+async function resumeInstall(api: TwinlockApi, out: Output, options: InstallOptions): Promise<JobRef> {
+  const candidates = await api.resumableJobs({});
+  const wanted = typeof options.resume === 'string' ? options.resume : undefined;
+  const job = wanted ? candidates.find((j) => j.jobId === wanted) : candidates[0];
+  if (!job) {
+    throw new TwinlockError({
+      code: 'not-found',
+      message: wanted ? `There is no interrupted installation with id ${wanted}.` : 'There is no interrupted installation to resume.',
+      hint: 'Start the installation with twinlock install <hostA> <hostB>.',
+    });
+  }
+  out.info(
+    `Resuming the installation of agent ${job.version} started ${job.startedAt} on ${job.hosts
+      .map((h) => `${h.computerName} (done: ${h.completed.join(', ') || 'nothing yet'})`)
+      .join(' and ')}`,
+  );
+  const password = job.needsPassword ? await readPassword(options) : undefined;
+  return api.resumeJob({ jobId: job.jobId, ...(password ? { password } : {}) });
+}
+
 export function registerSetupVerbs(program: Command): void {
   addConnectionOptions(
     program
       .command('install')
-      .description('install the lockstep agent on both servers')
-      .argument('<hostA>', 'host[:port]')
-      .argument('<hostB>', 'host[:port]')
+      .description('install the lockstep agent on both servers (or resume an interrupted installation)')
+      .argument('[hostA]', 'host[:port]')
+      .argument('[hostB]', 'host[:port]')
       .option('--package <dir>', 'folder with agent-manifest.json and the MSI (default: the bundled package)')
+      .option('--bundle <file>', 'install the agent version a configuration bundle names')
+      .option('--allow-reboot', 'restart a server when the installer requires it, wait for it and finish')
+      .option('--force', 'install even over a newer agent (a downgrade)')
+      .option('--resume [jobId]', 'resume an interrupted installation (the newest one, or this one)')
       .option('--json', 'print NDJSON progress, then the result'),
-  ).action((hostA: string, hostB: string, options: ConnectionOptions & JsonOption & { package?: string }) =>
+  ).action((hostA: string | undefined, hostB: string | undefined, options: InstallOptions) =>
     runVerb(options.json, 'the agent installation', async (out, engine) => {
-      const [a, b] = await connectAll(engine.api, [hostA, hostB], options);
-      const ref = await engine.api.install({
-        sessions: [a!.sessionId, b!.sessionId],
-        ...(options.package ? { packageDir: options.package } : {}),
-      });
+      let ref: JobRef;
+      if (options.resume !== undefined) {
+        ref = await resumeInstall(engine.api, out, options);
+      } else {
+        if (!hostA || !hostB) {
+          throw new TwinlockError({
+            code: 'invalid-input',
+            message: 'install needs two servers, e.g. twinlock install 10.0.0.21 10.0.0.22.',
+            hint: 'Name both servers, or use --resume to continue an interrupted installation.',
+          });
+        }
+        const [a, b] = await connectAll(engine.api, [hostA, hostB], options);
+        const interrupted = (await engine.api.resumableJobs({})).find((j) =>
+          j.hosts.some((h) => h.address === a!.address && h.port === a!.port),
+        );
+        if (interrupted) {
+          out.info(`An interrupted installation (${interrupted.jobId}) exists for these servers; this run starts afresh (use --resume to continue it instead).`);
+        }
+        ref = await engine.api.install({
+          sessions: [a!.sessionId, b!.sessionId],
+          ...(options.package ? { packageDir: options.package } : {}),
+          ...(options.bundle ? { bundlePath: options.bundle } : {}),
+          allowReboot: options.allowReboot === true,
+          force: options.force === true,
+        });
+      }
       const job = (await followJob(engine, ref, out)) as JobSnapshotOf<'install'>;
       requireDone(job);
       const outcomes = job.result ?? [];
       out.result({ event: 'result', result: outcomes }, () =>
-        table(
-          ['Server', 'Action', 'Version', 'Reboot'],
-          outcomes.map((o) => [o.computerName, o.action, o.version, o.rebootRequired ? 'required' : 'no']),
-        ),
+        [
+          table(
+            ['Server', 'Action', 'Version', 'Restart'],
+            outcomes.map((o) => [o.computerName, o.action, o.version, o.rebooted ? 'done' : o.rebootRequired ? 'required' : 'no']),
+          ),
+          ...outcomes.flatMap((o) => (o.note ? [o.note] : [])),
+          ...(outcomes.some((o) => o.rebootRequired) ? ['Restart the servers marked “required” (or run again with --allow-reboot) before pairing.'] : []),
+        ].join('\n'),
       );
       return EXIT.ok;
     }),
