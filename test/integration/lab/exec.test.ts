@@ -58,7 +58,9 @@ describe('lab exec', () => {
     expect(Array.isArray(d.processor)).toBe(true);
     expect(d.processor[0].Caption).toBe('Intel64 Family 6 Model 106 Stepping 6');
     expect(d.computerSystem.HypervisorPresent).toBe(true);
-    expect(d.memory).toEqual({ modules: 16, capacityBytes: 512 * 1024 ** 3 });
+    expect(d.memory).toEqual({ modules: 16, capacityBytes: 512 * 1024 ** 3, speedMhz: 3200 });
+    expect(d.cpuRegistry['Update Revision']).toEqual([0, 0, 0, 0, 0xb9, 0x03, 0x00, 0x0d]);
+    expect(d.routes).toMatchObject({ InterfaceAlias: 'Embedded NIC 1', NextHop: '192.168.50.1' });
     expect(d.currentVersion.UBR).toBe(2762);
     expect(d.features.find((f: { Name: string }) => f.Name === 'Hyper-V').InstallState).toBe(1);
     expect(d.adapters).toHaveLength(4);
