@@ -46,6 +46,8 @@ export interface LabFaults {
 
 /** The parts of the SSH endpoint a host needs to steer (implemented in server.ts). */
 export interface HostEndpoint {
+  /** The loopback address it listens on. */
+  readonly address: string;
   readonly port: number;
   readonly fingerprint: string;
   setRefusing(refusing: boolean): void;
@@ -150,6 +152,11 @@ export class LabHost {
 
   get port(): number {
     return this.endpoint?.port ?? 0;
+  }
+
+  /** The loopback address the server listens on. */
+  get address(): string {
+    return this.endpoint?.address ?? this.world?.address ?? '127.0.0.1';
   }
 
   get fingerprint(): string {

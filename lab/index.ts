@@ -10,11 +10,15 @@ import { join } from 'node:path';
 import { ScriptCatalogue } from './catalogue';
 import { LabClock } from './clock';
 import { LabHost } from './host';
+import { startDecoys } from './decoys';
+import type { Decoys, LabDecoyInfo } from './decoys';
 import { expandHosts, loadProfile } from './profile';
 import { SshEndpoint } from './server';
 import type { LabWorld } from './world';
 
 export { LabHost } from './host';
+export { LINUX_SSH_IDENT } from './decoys';
+export type { LabDecoyInfo, LabDecoyRole } from './decoys';
 export type { LabAccount, LabFaults } from './host';
 export type { AgentNode, Pair, PairState } from './agent';
 export type { FirewallRule, InstalledProduct, ServiceState, VmState } from './state';
@@ -33,6 +37,20 @@ export interface LabOptions {
   profileFile?: string;
   /** Loopback address every server listens on (default 127.0.0.1). */
   address?: string;
+  /**
+   * Gives each server its own loopback address, counting up from this one (127.0.0.11 gives
+   * 127.0.0.11, 127.0.0.12, …), so that a scan of 127.0.0.0/24 finds them. Linux (and Windows)
+   * answer on all of 127.0.0.0/8; macOS only on 127.0.0.1.
+   */
+  addressBase?: string;
+  /** The SSH port every server listens on (default: a free port each). Needs `addressBase` for more than one server. */
+  port?: number;
+  /**
+   * Also runs decoys: a Windows server without SSH (SMB 445, RDP 3389, WinRM 5985), a Linux SSH
+   * server and a port that accepts but never speaks. With `addressBase` they sit ten addresses
+   * above it (127.0.0.21, .22, .23) on the servers' port; without it, on free ports of `address`.
+   */
+  decoys?: boolean;
   /** Folder holding each server's C: drive (default: a fresh temporary folder, removed on close). */
   dataDir?: string;
   /** Lab seconds per real second (default 60). */
@@ -56,10 +74,22 @@ export interface LabHostInfo {
 export interface Lab {
   /** The servers, in profile order (read again after a host key rotation for the new fingerprint). */
   readonly hosts: LabHostInfo[];
+  /** The decoys, when asked for. */
+  readonly decoys: LabDecoyInfo[];
   /** A server's state and faults, by computer name (case-insensitive). */
   host(name: string): LabHost;
   /** Stops every server; removes the data folder when the lab created it. */
   close(): Promise<void>;
+}
+
+const LOOPBACK = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+
+/** The loopback address `offset` above `base`, refusing to leave 127.0.0.0/8. */
+function loopbackPlus(base: string, offset: number): string {
+  const parts = base.split('.').map(Number);
+  const n = ((parts[1]! * 256 + parts[2]!) * 256 + parts[3]!) + offset;
+  if (parts.some((p) => p > 255) || n > 0xfffffe) throw new Error(`The lab's addresses must stay inside 127.0.0.0/8 (${base} + ${offset} does not).`);
+  return `127.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
 const UPPER = 'ABCDEFGHJKLMNPQRSTUVWXYZ';
@@ -82,13 +112,20 @@ export function generatePassword(length = 20): string {
 
 /** Starts the lab's servers; resolves once every one listens. */
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
-  const address = options.address ?? '127.0.0.1';
-  if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address)) {
+  const perHost = options.addressBase !== undefined;
+  const address = options.addressBase ?? options.address ?? '127.0.0.1';
+  if (!LOOPBACK.test(address)) {
     throw new Error(`The lab listens on loopback only (127.0.0.0/8), not ${address}.`);
   }
+  if (perHost && process.platform === 'darwin') {
+    throw new Error('macOS answers only on 127.0.0.1: run the lab without an address base there.');
+  }
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`The lab's port must be a number from 1 to 65535, not ${options.port}.`);
   const profile = loadProfile(options);
   const count = options.hosts ?? 2;
   if (!Number.isInteger(count) || count < 1 || count > 26) throw new Error('A lab has between 1 and 26 servers.');
+  if (port !== 0 && !perHost && count > 1) throw new Error('Servers sharing one address need a port each: give an address base, or leave the port unset.');
   const ownsDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'twinlock-lab-'));
   const password = generatePassword();
@@ -98,23 +135,39 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     catalogue: new ScriptCatalogue(),
     hosts,
     address,
+    sharedAddress: !perHost,
     latencyMs: options.latencyMs ?? 15,
   };
   for (const hp of expandHosts(profile, count)) hosts.push(new LabHost(hp, join(dataDir, hp.computerName, 'C'), password));
-  const endpoints = hosts.map((h) => new SshEndpoint(h, world));
-  await Promise.all(endpoints.map((e) => e.listen()));
+  const endpoints = hosts.map((h, i) => new SshEndpoint(h, world, perHost ? loopbackPlus(address, i) : address, port));
+  let decoys: Decoys | null = null;
+  try {
+    await Promise.all(endpoints.map((e) => e.listen()));
+    if (options.decoys) {
+      const first = perHost ? Math.max(10, count) : 0;
+      const at = (k: number) => (perHost ? loopbackPlus(address, first + k) : address);
+      decoys = await startDecoys({ addresses: [at(0), at(1), at(2)], sshPort: perHost ? port || endpoints[0]!.port : 0 });
+    }
+  } catch (err) {
+    await Promise.all(endpoints.map((e) => e.close()));
+    if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
 
   let closed = false;
   return {
     get hosts(): LabHostInfo[] {
       return hosts.map((h) => ({
         name: h.name,
-        address,
+        address: h.address,
         port: h.port,
         username: h.accounts[0]!.username,
         password: h.accounts[0]!.password,
         fingerprint: h.fingerprint,
       }));
+    },
+    get decoys(): LabDecoyInfo[] {
+      return decoys?.decoys ?? [];
     },
     host(name: string): LabHost {
       const host = hosts.find((h) => h.name.toLowerCase() === name.toLowerCase());
@@ -124,7 +177,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      await Promise.all(endpoints.map((e) => e.close()));
+      await Promise.all([...endpoints.map((e) => e.close()), decoys?.close()]);
       if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -38,13 +38,17 @@ export class SshEndpoint implements HostEndpoint {
   constructor(
     private readonly host: LabHost,
     private readonly world: LabWorld,
+    /** The loopback address to listen on (the lab's shared one by default). */
+    readonly address: string = world.address,
+    /** The port to listen on; 0 picks a free one. */
+    private readonly wantedPort = 0,
   ) {
     this.rotateHostKey();
   }
 
-  /** Starts listening on an ephemeral port of the lab's address. */
+  /** Starts listening on the wanted port (an ephemeral one by default) of its address. */
   async listen(): Promise<void> {
-    await this.openListener(0);
+    await this.openListener(this.wantedPort);
     this.host.attach(this, this.world);
   }
 
@@ -83,7 +87,7 @@ export class SshEndpoint implements HostEndpoint {
     this.listener = listener;
     return new Promise((resolve, reject) => {
       listener.once('error', reject);
-      listener.listen(port, this.world.address, () => {
+      listener.listen(port, this.address, () => {
         listener.off('error', reject);
         listener.on('error', () => undefined);
         const address = listener.address();

@@ -7,22 +7,26 @@ export interface LabWorld {
   readonly clock: LabClock;
   readonly catalogue: ScriptCatalogue;
   readonly hosts: LabHost[];
-  /** The address every server listens on. */
+  /** The address every server listens on (the first server's, when each has its own). */
   readonly address: string;
+  /** False when each server listens on its own loopback address (127.0.0.11, 127.0.0.12, …). */
+  readonly sharedAddress?: boolean;
   /** Real milliseconds added to every exec. */
   readonly latencyMs: number;
 }
 
 /**
  * The servers an address names: a computer name, an adapter's IPv4 address, `address:port` of an
- * SSH endpoint, or the shared listening address itself (every server then matches).
+ * SSH endpoint, the server's own listening address, or the shared listening address itself (every
+ * server then matches).
  */
 export function hostsAt(world: LabWorld, address: string): LabHost[] {
   const a = address.trim().toLowerCase();
   return world.hosts.filter((h) => {
     if (h.name.toLowerCase() === a || `${h.name}.${h.profile.domain}`.toLowerCase() === a) return true;
     if (h.profile.nics.some((nic) => nic.ipv4.some((ip) => ip.address === a))) return true;
-    if (a === `${world.address}:${h.port}`) return true;
+    if (a === `${h.address}:${h.port}`) return true;
+    if (world.sharedAddress === false) return a === h.address;
     return a === world.address || a === 'localhost';
   });
 }

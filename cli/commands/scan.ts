@@ -1,42 +1,129 @@
 /** `twinlock scan`: find Windows servers on a network. */
+import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import type { DiscoveredHost, JobSnapshotOf } from '../../engine/api';
+import type { DiscoveredHost, JobSnapshotOf, ScanCounts } from '../../engine/api';
+import { TwinlockError } from '../../engine/api/errors';
+import { hostKey } from '../../engine/discovery/classify';
+import { DEFAULT_PORTS } from '../../engine/discovery/scan';
 import { table } from '../output';
-import { followJob, requireDone } from '../progress';
+import { requireDone } from '../progress';
 import { EXIT, runVerb } from '../run';
+
+const SERVICES: Record<number, string> = { 22: 'ssh', 445: 'smb', 3389: 'rdp', 5985: 'winrm', 5986: 'winrm-https' };
+
+function invalid(option: string, value: string, example: string): TwinlockError {
+  return new TwinlockError({ code: 'invalid-input', message: `${option}: “${value}” is not valid.`, hint: `For example ${option} ${example}.` });
+}
+
+/** `22,2222` replaces the default ports; `+2222` adds to them. */
+export function parsePorts(text: string | undefined): number[] | undefined {
+  if (text === undefined) return undefined;
+  const add = text.trim().startsWith('+');
+  const ports = text
+    .replace(/^\s*\+/, '')
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((p) => Number(p));
+  if (ports.length === 0 || ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) throw invalid('--ports', text, '22,5985,5986,445,3389 or +2222');
+  return [...new Set(add ? [...DEFAULT_PORTS, ...ports] : ports)];
+}
+
+function whole(option: string, text: string | undefined, example: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw invalid(option, text, example);
+  return n;
+}
+
+function services(host: DiscoveredHost): string {
+  return host.openPorts.map((p) => (p === host.port && host.banner ? 'ssh' : (SERVICES[p] ?? String(p)))).join(' ');
+}
 
 export function registerScanVerb(program: Command): void {
   program
     .command('scan')
-    .description('scan addresses, names or ranges for Windows servers reachable over SSH')
-    .argument('<target...>', 'addresses, names, CIDRs (10.0.0.0/24) or ranges')
-    .option('--ports <list>', 'SSH ports to probe, comma-separated', '22')
-    .option('--timeout <ms>', 'per-probe timeout in milliseconds', '1500')
-    .option('--json', 'print one JSON object per host (NDJSON), then a summary')
-    .action((targets: string[], options: { ports: string; timeout: string; json?: boolean }) =>
+    .description('scan addresses, names or ranges for Windows servers and say what each can do')
+    .argument('<target...>', 'addresses, names, CIDRs (10.0.0.0/24), ranges (10.0.0.10-60), exclusions (!10.0.0.1)')
+    .option('--ports <list>', `ports to probe, comma-separated (default ${DEFAULT_PORTS.join(',')}; +2222 adds to them)`)
+    .option('--timeout <ms>', 'per-probe timeout in milliseconds (default 1000)')
+    .option('--concurrency <n>', 'sockets open at once (default 1024)')
+    .option('--deadline <ms>', 'stop the whole scan after this long and report what was found')
+    .option('--allow-large', 'allow more than 65,536 addresses')
+    .option('--json', 'print one JSON object per host as found (NDJSON), then a summary line')
+    .action((targets: string[], options: { ports?: string; timeout?: string; concurrency?: string; deadline?: string; allowLarge?: boolean; json?: boolean }) =>
       runVerb(options.json, 'the scan', async (out, engine) => {
-        const ports = options.ports.split(',').map((p) => Number(p.trim()));
-        const ref = await engine.api.scan({ targets: targets.join(' '), ports, timeoutMs: Number(options.timeout) });
-        const job = (await followJob(engine, ref, { ...out, event: () => undefined })) as JobSnapshotOf<'scan'>;
-        requireDone(job);
-        const hosts: DiscoveredHost[] = job.result;
-        if (out.json) {
-          for (const host of hosts) out.event(host);
-          out.event({ summary: { found: hosts.length, ready: hosts.filter((h) => h.kind === 'windows-ssh').length } });
-        } else {
-          out.result(null, () =>
-            table(
-              ['Address', 'Name', 'Kind', 'Banner', 'RTT'],
-              hosts.map((h) => [
-                `${h.address}:${h.port}`,
-                h.name ?? '',
-                h.kind,
-                h.banner ?? '',
-                h.rttMs === null ? '' : `${h.rttMs.toFixed(1)} ms`,
-              ]),
-            ),
-          );
+        const ports = parsePorts(options.ports);
+        const timeoutMs = whole('--timeout', options.timeout, '1000');
+        const concurrency = whole('--concurrency', options.concurrency, '512');
+        const deadlineMs = whole('--deadline', options.deadline, '60000');
+        const started = performance.now();
+        const ref = await engine.api.scan({
+          targets: targets.join(' '),
+          ...(ports ? { ports } : {}),
+          ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+          ...(concurrency !== undefined ? { concurrency } : {}),
+          ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+          ...(options.allowLarge ? { allowLarge: true } : {}),
+        });
+
+        const printed = new Set<string>();
+        const bar = !out.json && process.stderr.isTTY === true
+          ? new SingleBar({ format: ' Scanning |{bar}| {probed}/{total} addresses · {found} found · {ready} ready', hideCursor: true, stream: process.stderr }, Presets.shades_classic)
+          : null;
+        let barStarted = false;
+        const show = (job: JobSnapshotOf<'scan'>): void => {
+          if (out.json) {
+            for (const host of job.result) {
+              const key = hostKey(host);
+              if (printed.has(key)) continue;
+              printed.add(key);
+              out.event(host);
+            }
+          }
+          const counts: ScanCounts | undefined = job.counts;
+          if (bar && counts) {
+            const payload = { probed: counts.probed, found: counts.found, ready: job.result.filter((h) => h.kind === 'windows-ssh').length };
+            if (!barStarted) {
+              bar.start(counts.total, counts.probed, payload);
+              barStarted = true;
+            } else bar.update(counts.probed, payload);
+          }
+        };
+        const unsubscribe = engine.subscribe((event) => {
+          if (event.type === 'job' && event.job.id === ref.jobId && event.job.kind === 'scan') show(event.job);
+        });
+        let job: JobSnapshotOf<'scan'>;
+        try {
+          job = (await engine.api.waitJob({ jobId: ref.jobId })) as JobSnapshotOf<'scan'>;
+          show(job);
+        } finally {
+          unsubscribe();
+          bar?.stop();
         }
+        requireDone(job);
+        const hosts = job.result;
+        const ready = hosts.filter((h) => h.kind === 'windows-ssh').length;
+        const elapsedMs = Math.round(performance.now() - started);
+        if (out.json) {
+          out.event({ summary: { ...(job.counts ?? { probed: 0, total: 0, found: hosts.length }), ready, elapsedMs, message: job.message } });
+          return EXIT.ok;
+        }
+        const lines = [
+          hosts.length === 0
+            ? 'No host answered.'
+            : table(
+                ['Address', 'Name', 'Kind', 'Services', 'RTT'],
+                hosts.map((h) => [h.port === 22 ? h.address : `${h.address}:${h.port}`, h.name ?? '', h.kind, services(h), h.rttMs === null ? '' : `${h.rttMs.toFixed(1)} ms`]),
+              ),
+        ];
+        const notReady = hosts.filter((h) => h.kind !== 'windows-ssh');
+        if (notReady.length > 0) {
+          lines.push('', ...notReady.map((h) => `${h.address}: ${h.reason}`));
+          const fix = notReady.find((h) => h.fix)?.fix;
+          if (fix) lines.push('', 'To enable the OpenSSH server on Windows Server 2019/2022 (elevated PowerShell):', ...fix.map((c) => `  ${c}`));
+        }
+        lines.push('', `${job.message} (${(elapsedMs / 1000).toFixed(1)} s).`);
+        out.result(null, () => lines.join('\n'));
         return EXIT.ok;
       }),
     );

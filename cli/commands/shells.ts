@@ -18,7 +18,7 @@ function untilInterrupted(): Promise<void> {
   });
 }
 
-function labOptions(options: { hosts?: string; profile?: string; profileFile?: string }) {
+function labOptions(options: { hosts?: string; profile?: string; profileFile?: string; addressBase?: string; port?: string; decoys?: boolean }) {
   const hosts = options.hosts === undefined ? 2 : Number(options.hosts);
   if (!Number.isInteger(hosts) || hosts < 1 || hosts > 16) {
     throw new TwinlockError({
@@ -27,10 +27,28 @@ function labOptions(options: { hosts?: string; profile?: string; profileFile?: s
       hint: 'For example --hosts 2.',
     });
   }
+  const port = options.port === undefined ? undefined : Number(options.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) {
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: `--port must be a number from 1 to 65535 (got “${options.port}”).`,
+      hint: 'For example --address-base 127.0.0.11 --port 2222 (port 22 needs administrator rights).',
+    });
+  }
+  if (options.addressBase !== undefined && !/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(options.addressBase)) {
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: `--address-base must be a loopback address in 127.0.0.0/8 (got “${options.addressBase}”).`,
+      hint: 'For example --address-base 127.0.0.11: the servers then listen on 127.0.0.11, 127.0.0.12, …',
+    });
+  }
   return {
     hosts,
     ...(options.profile ? { profile: options.profile } : {}),
     ...(options.profileFile ? { profileFile: options.profileFile } : {}),
+    ...(options.addressBase !== undefined ? { addressBase: options.addressBase } : {}),
+    ...(port !== undefined ? { port } : {}),
+    ...(options.decoys ? { decoys: true } : {}),
   };
 }
 
@@ -42,8 +60,11 @@ export function registerShellVerbs(program: Command): void {
     .option('--hosts <n>', 'how many servers', '2')
     .option('--profile <name>', 'a profile from lab/profiles (default matched-pair)')
     .option('--profile-file <file>', 'a profile JSON file')
+    .option('--address-base <ip>', 'give each server its own loopback address from this one up (e.g. 127.0.0.11)')
+    .option('--port <port>', 'SSH port of every server (default: a free port each; needs --address-base for several)')
+    .option('--decoys', 'also run decoys: a Windows server without SSH, a Linux SSH server, a silent port')
     .option('--json', 'print the hosts as one JSON line first')
-    .action(async (options: { hosts?: string; profile?: string; profileFile?: string; json?: boolean }) => {
+    .action(async (options: { hosts?: string; profile?: string; profileFile?: string; addressBase?: string; port?: string; decoys?: boolean; json?: boolean }) => {
       const out = createOutput(options.json === true);
       let running: Lab | undefined;
       try {
@@ -56,12 +77,14 @@ export function registerShellVerbs(program: Command): void {
           password,
           fingerprint,
         }));
-        out.result({ hosts }, () =>
+        const decoys = running.decoys;
+        out.result(decoys.length > 0 ? { hosts, decoys } : { hosts }, () =>
           [
             table(
               ['Server', 'Address', 'User', 'Password', 'Host key'],
               hosts.map((h) => [h.name, `${h.address}:${h.port}`, h.username, h.password, h.fingerprint]),
             ),
+            ...(decoys.length > 0 ? ['', table(['Decoy', 'Address', 'Ports', 'Stands for'], decoys.map((d) => [d.role, d.address, d.ports.join(', '), d.description]))] : []),
             '',
             'The lab runs until you press Ctrl+C.',
           ].join('\n'),

@@ -48,9 +48,25 @@ function list(items: string[]): string {
   return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)!}`;
 }
 
+/**
+ * The probe that stands for the host's SSH server: one that sent an SSH line, else the SSH port
+ * when open, else any open port that was read and stayed silent or reset (an SSH candidate that
+ * is not answering properly).
+ */
+export function sshCandidate(probes: readonly PortProbe[], sshPort: number): PortProbe | undefined {
+  const open = probes.filter((p) => p.state === 'open');
+  return (
+    open.find((p) => p.banner?.includes(WINDOWS_SSH_TOKEN)) ??
+    open.find((p) => p.banner !== null) ??
+    open.find((p) => p.port === sshPort) ??
+    open.find((p) => p.note === 'silent' || p.note === 'reset')
+  );
+}
+
 /** Classifies a host from its probes. */
 export function classify(evidence: Evidence): Classification {
-  const { probes, sshPort } = evidence;
+  const { sshPort } = evidence;
+  const probes = [...evidence.probes].sort((a, b) => a.port - b.port);
   const open = probes.filter((p) => p.state === 'open');
   const ssh = open.find((p) => p.banner?.includes(WINDOWS_SSH_TOKEN)) ?? open.find((p) => p.banner !== null);
   const windows = open.filter((p) => WINDOWS_SERVICES[p.port] !== undefined);
@@ -67,18 +83,18 @@ export function classify(evidence: Evidence): Classification {
         }
       : { kind: 'ssh-not-windows', reason: `Answers SSH on port ${ssh.port} as ${ssh.banner!}, not a Windows server: Twinlock pairs Windows servers only.` };
   }
-  const sshProbe = probes.find((p) => p.port === sshPort);
+  const sshProbe = sshCandidate(probes, sshPort);
   const sshSilent =
-    sshProbe?.state === 'open'
+    sshProbe && (sshProbe.port === sshPort || sshProbe.note !== null)
       ? sshProbe.note === 'reset'
-        ? `port ${sshPort} accepts connections but closes them before identifying itself`
-        : `port ${sshPort} accepts connections but sent no SSH identification within ${evidence.bannerMs} ms`
+        ? `port ${sshProbe.port} accepts connections but closes them before identifying itself`
+        : `port ${sshProbe.port} accepts connections but sent no SSH identification within ${evidence.bannerMs} ms`
       : null;
   if (windows.length > 0) {
     return {
       kind: 'windows-no-ssh',
       reason: sshSilent
-        ? `Windows server (${windowsText}) where ${sshSilent}: make sure the OpenSSH Server (sshd) runs there and nothing else holds port ${sshPort}.`
+        ? `Windows server (${windowsText}) where ${sshSilent}: make sure the OpenSSH Server (sshd) runs there and nothing else holds port ${sshProbe!.port}.`
         : `Windows server (${windowsText}) without an SSH server on port ${sshPort}: enable OpenSSH Server on it (Add-WindowsCapability -Online -Name OpenSSH.Server~~~~0.0.1.0, Start-Service sshd, Set-Service sshd -StartupType Automatic, allow TCP ${sshPort} in the firewall), then scan again.`,
       fix: [...ENABLE_OPENSSH_STEPS],
     };

@@ -75,6 +75,8 @@ function once(address: string, port: number, options: ProbeOptions): Promise<Por
     });
     socket.once('error', (err: NodeJS.ErrnoException) => {
       const code = err.code ?? 'EUNKNOWN';
+      // A reset right after the handshake can beat the connect callback: the port did accept.
+      if (rttMs === null && (code === 'ECONNRESET' || code === 'EPIPE')) rttMs = round(performance.now() - started);
       if (rttMs !== null) {
         open(null, 'reset');
         return;

@@ -10,7 +10,7 @@ import { TwinlockError } from '../api/errors';
 import type { ScanCounts } from '../api/jobs';
 import type { DiscoveredHost, ScanRequest } from '../api/models';
 import type { JobContext } from '../jobs/types';
-import { HostTable, classify, unresolvedReason } from './classify';
+import { HostTable, classify, sshCandidate, unresolvedReason } from './classify';
 import { probePort } from './probe';
 import type { PortProbe } from './probe';
 import { systemResolver } from './resolve';
@@ -140,7 +140,7 @@ export async function scan(plan: TargetPlan, options: ScanOptions = {}): Promise
     const open = probes.filter((p) => p.state === 'open');
     if (open.length === 0 && !target.explicit) return null;
     const ssh = open.find((p) => p.banner?.startsWith('SSH-'));
-    const port = ssh?.port ?? hostSshPort;
+    const port = sshCandidate(probes, hostSshPort)?.port ?? hostSshPort;
     const { kind, reason, fix } = classify({ sshPort: port, probes, timeoutMs, bannerMs });
     let name = typedName ?? options.knownName?.(address, port) ?? null;
     if (name === null && open.length > 0) {
@@ -188,7 +188,14 @@ export async function scan(plan: TargetPlan, options: ScanOptions = {}): Promise
   const perHost = Math.max(1, ports.length);
   const workers = Math.max(1, Math.min(total, Math.floor(concurrency / perHost) || 1));
   try {
-    await Promise.all(Array.from({ length: workers }, worker));
+    // Start the workers a batch at a time: a thousand sockets created in one tick would leave
+    // their connect callbacks waiting, and the measured round trips would mostly be our own delay.
+    const running: Array<Promise<void>> = [];
+    for (let i = 0; i < workers && !stop.signal.aborted; i++) {
+      running.push(worker());
+      if (i % 32 === 31) await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(running);
   } finally {
     clearTimeout(deadline);
     options.signal?.removeEventListener('abort', onCancel);
