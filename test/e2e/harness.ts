@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { createEngine } from '../../engine/api/engine';
+import type { EngineOptions } from '../../engine/api/engine';
 import type { TwinlockEngine } from '../../engine/api';
 import { startLab } from '../../lab/index';
 import type { Lab, LabOptions } from '../../lab/index';
@@ -25,16 +26,23 @@ export interface Stack {
   page: Page;
   dataDir: string;
   url: string;
-  /** Saves a full-page screenshot as test-results/e2e/<name>.png and returns its path. */
-  shot(name: string): Promise<string>;
+  /**
+   * Saves a screenshot as test-results/e2e/<name>.png and returns its path. The wizard scrolls
+   * inside its frame, so `whole` unrolls the frame first to show the entire screen.
+   */
+  shot(name: string, options?: { whole?: boolean }): Promise<string>;
   close(): Promise<void>;
 }
 
-export async function startStack(labOptions: LabOptions = {}): Promise<Stack> {
+/** Starts the lab, the engine (with `engineOptions`, e.g. shorter waits) and the page. */
+export async function startStack(
+  labOptions: LabOptions = {},
+  engineOptions: Pick<EngineOptions, 'timings'> = {},
+): Promise<Stack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'twinlock-e2e-'));
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const lab = await startLab(labOptions);
-  const engine = createEngine({ dataDir, lab: { hosts: lab.hosts } });
+  const engine = createEngine({ ...engineOptions, dataDir, lab: { hosts: lab.hosts } });
   const server = await startServer({ engine, port: 0, staticDir: join(root, 'dist', 'renderer') });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -59,9 +67,20 @@ export async function startStack(labOptions: LabOptions = {}): Promise<Stack> {
     page,
     dataDir,
     url: server.url,
-    async shot(name) {
+    async shot(name, options = {}) {
       const path = join(SCREENSHOT_DIR, `${name}.png`);
-      await page.screenshot({ path, fullPage: true });
+      if (!options.whole) {
+        await page.screenshot({ path, fullPage: true });
+        return path;
+      }
+      const style = await page.addStyleTag({
+        content: '.shell { height: auto !important; } .content { overflow: visible !important; }',
+      });
+      try {
+        await page.screenshot({ path, fullPage: true });
+      } finally {
+        await style.evaluate((el) => (el as { remove(): void }).remove());
+      }
       return path;
     },
     async close() {

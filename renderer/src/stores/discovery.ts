@@ -1,14 +1,15 @@
 /** Discover: what to scan, what was found, and the two servers the admin picked. */
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, ref, watch } from 'vue';
 import type {
   DiscoveredHost,
   DiscoverySuggestions,
   JobSnapshotOf,
+  ScanCounts,
   TwinlockErrorData,
 } from '../../../engine/api';
 import { useApiClient } from '../api/client';
-import { toUiError } from '../api/errors';
+import { detailString, toUiError } from '../api/errors';
 import { followJob } from '../api/follow-job';
 import type { JobFollower } from '../api/follow-job';
 import type { IoState } from './io-state';
@@ -21,6 +22,29 @@ export function hostKey(host: Pick<DiscoveredHost, 'address' | 'port'>): string 
 /** Mirrors the engine's rule for an address, so a typo is caught before anything is sent. */
 const ADDRESS = /^[A-Za-z0-9.:_\-[\]%]+$/;
 
+/** A problem with the typed targets, shown under the box: the bad token and a valid example. */
+export interface TargetsProblem {
+  message: string;
+  /** The token the engine could not read, when it named one. */
+  token: string | null;
+  hint: string | null;
+}
+
+/** Reads the extra ports box ("5986, 8022"); a sentence when it holds something else. */
+export function parsePorts(text: string): number[] | string {
+  const tokens = text.split(/[\s,]+/).filter((t) => t !== '');
+  const ports: number[] = [];
+  for (const token of tokens) {
+    const port = /^\d+$/.test(token) ? Number(token) : NaN;
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      return `“${token}” is not a TCP port: use numbers from 1 to 65535, for example 22, 5985, 445.`;
+    }
+    if (!ports.includes(port)) ports.push(port);
+  }
+  if (ports.length > 64) return 'Probe at most 64 ports at a time.';
+  return ports;
+}
+
 export const useDiscoveryStore = defineStore('discovery', () => {
   const suggestions = ref<DiscoverySuggestions | null>(null);
   const suggestionsState = ref<IoState>('idle');
@@ -31,15 +55,48 @@ export const useDiscoveryStore = defineStore('discovery', () => {
   const scanError = ref<TwinlockErrorData | null>(null);
   let follower: JobFollower<'scan'> | null = null;
 
+  /** Ports to probe, as typed; empty means the engine's defaults (SSH, WinRM, SMB, RDP). */
+  const portsText = ref('');
+  /** The admin explicitly allows a scan of more than 65,536 addresses. */
+  const allowLarge = ref(false);
+  const portsProblem = computed(() => {
+    const parsed = parsePorts(portsText.value);
+    return typeof parsed === 'string' ? parsed : null;
+  });
+
   const added = ref<DiscoveredHost[]>([]);
   const selected = ref<string[]>([]);
 
-  /** Every host known: the lab's, then scan results, then those added by hand; no duplicates. */
+  /** The engine refused the targets: shown inline, under the box, until the text changes. */
+  const targetsProblem = computed<TargetsProblem | null>(() => {
+    const error = scanError.value;
+    if (error?.code !== 'invalid-input' || detailString(error, 'field') !== 'targets') return null;
+    return {
+      message: error.message.replace(/^targets:\s*/, ''),
+      token: detailString(error, 'token'),
+      hint: error.hint ?? null,
+    };
+  });
+  watch(targets, () => {
+    if (targetsProblem.value !== null) {
+      scanError.value = null;
+      scanState.value = 'idle';
+    }
+  });
+
+  /** Probed / total / found, when the engine counts; null before the first count. */
+  const counts = computed<ScanCounts | null>(() => scanJob.value?.counts ?? null);
+
+  /** Hosts added by hand, which nothing has checked yet. */
+  const addedKeys = computed(() => new Set(added.value.map(hostKey)));
+
+  /** Every host known: scan results, then the lab's, then those added by hand; no duplicates. */
   const hosts = computed<DiscoveredHost[]>(() => {
     const byKey = new Map<string, DiscoveredHost>();
     for (const host of [
-      ...(suggestions.value?.hosts ?? []),
+      // A scan's answer is fresher (banner, services, round trip) than the lab's own listing.
       ...(scanJob.value?.result ?? []),
+      ...(suggestions.value?.hosts ?? []),
       ...added.value,
     ]) {
       if (!byKey.has(hostKey(host))) byKey.set(hostKey(host), host);
@@ -71,12 +128,18 @@ export const useDiscoveryStore = defineStore('discovery', () => {
 
   async function scan(): Promise<void> {
     if (scanState.value === 'running') return;
+    const ports = parsePorts(portsText.value);
+    if (typeof ports === 'string') return;
     scanError.value = null;
     scanState.value = 'running';
     scanJob.value = null;
     try {
       const client = useApiClient();
-      const ref_ = await client.call('scan', { targets: targets.value });
+      const ref_ = await client.call('scan', {
+        targets: targets.value,
+        ...(ports.length > 0 ? { ports } : {}),
+        ...(allowLarge.value ? { allowLarge: true } : {}),
+      });
       follower = followJob<'scan'>(client, ref_.jobId, (snapshot) => {
         scanJob.value = snapshot;
       });
@@ -84,6 +147,9 @@ export const useDiscoveryStore = defineStore('discovery', () => {
       if (final.state === 'failed' && final.error) {
         scanError.value = toUiError(final.error);
         scanState.value = 'error';
+      } else if (final.state === 'cancelled') {
+        // The hosts found before the cancel stay listed: they are real answers.
+        scanState.value = 'idle';
       } else {
         scanState.value = 'done';
       }
@@ -147,6 +213,11 @@ export const useDiscoveryStore = defineStore('discovery', () => {
     if (!selected.value.includes(key) && selected.value.length < 2) selected.value.push(key);
   }
 
+  /** True for a host Twinlock can connect to: ready, or added by hand (Connect checks it). */
+  function isPickable(host: DiscoveredHost): boolean {
+    return host.kind === 'windows-ssh' || addedKeys.value.has(hostKey(host));
+  }
+
   /** Picks or unpicks a host; a third pick is refused until one is unpicked. */
   function toggle(key: string): void {
     if (selected.value.includes(key)) {
@@ -167,6 +238,13 @@ export const useDiscoveryStore = defineStore('discovery', () => {
     scanState,
     scanJob,
     scanError,
+    targetsProblem,
+    counts,
+    portsText,
+    portsProblem,
+    allowLarge,
+    addedKeys,
+    isPickable,
     hosts,
     selected,
     selectedHosts,

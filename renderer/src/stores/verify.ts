@@ -1,7 +1,13 @@
 /** Verify: both inventories compared for the chosen protection level. */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { ProtectionLevel, TwinlockErrorData, VerifyReport } from '../../../engine/api';
+import type {
+  ExportReportResult,
+  ProtectionLevel,
+  ReportFormat,
+  TwinlockErrorData,
+  VerifyReport,
+} from '../../../engine/api';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
 import { useHostsStore } from './hosts';
@@ -53,10 +59,55 @@ export const useVerifyStore = defineStore('verify', () => {
     await run();
   }
 
+  /** Takes a report made elsewhere (the verification that follows a fix) for the current servers. */
+  function accept(next: VerifyReport): void {
+    const ids = hosts.sessionIds;
+    if (ids === null) return;
+    report.value = next;
+    level.value = next.level;
+    reportFor.value = `${ids[0]}|${ids[1]}|${next.level}`;
+    error.value = null;
+    state.value = 'done';
+  }
+
+  const exportState = ref<IoState>('idle');
+  const exported = ref<ExportReportResult | null>(null);
+  const exportError = ref<TwinlockErrorData | null>(null);
+
+  /** Writes the current report as JSON, HTML or PDF in the data folder's reports/. */
+  async function exportReport(format: ReportFormat): Promise<void> {
+    if (report.value === null || exportState.value === 'running') return;
+    exportState.value = 'running';
+    exportError.value = null;
+    try {
+      exported.value = await useApiClient().call('exportReport', { report: report.value, format });
+      exportState.value = 'done';
+    } catch (err) {
+      exportError.value = toUiError(err, 'exporting the report');
+      exportState.value = 'error';
+    }
+  }
+
   /** Verifies unless a current report exists. */
   async function ensure(): Promise<void> {
     if (!current.value) await run();
   }
 
-  return { level, state, report, error, current, canContinue, counts, run, setLevel, ensure };
+  return {
+    level,
+    state,
+    report,
+    error,
+    current,
+    canContinue,
+    counts,
+    exportState,
+    exported,
+    exportError,
+    run,
+    setLevel,
+    ensure,
+    accept,
+    exportReport,
+  };
 });

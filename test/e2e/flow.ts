@@ -1,0 +1,25 @@
+/** Steps several end-to-end tests share: picking the lab's two servers and connecting to them. */
+import type { Stack } from './harness';
+
+/** From Discover to the Verify screen: picks both lab servers, trusts their keys, connects. */
+export async function connectBoth(stack: Stack): Promise<void> {
+  const tid = (id: string) => stack.page.getByTestId(id);
+  const rows = tid('discover-host-row');
+  await rows.first().waitFor();
+  await rows.nth(0).click();
+  await rows.nth(1).click();
+  await tid('wizard-next').click();
+  await tid('connect-submit').click();
+  for (let i = 0; i < 2; i++) {
+    await tid('fingerprint-trust').waitFor({ timeout: 15_000 });
+    const shown = (await tid('fingerprint-value').innerText()).trim();
+    await tid('fingerprint-trust').click();
+    await stack.page.waitForFunction((previous) => {
+      // Runs in the page.
+      const el = (globalThis as any).document.querySelector('[data-testid=fingerprint-value]');
+      return !el || el.textContent?.trim() !== previous;
+    }, shown);
+  }
+  await stack.page.waitForSelector('[data-testid=connect-host-card][data-state=done] >> nth=1', { timeout: 15_000 });
+  await tid('wizard-next').click();
+}

@@ -1,0 +1,80 @@
+/**
+ * The Verify screen on a pair where the second server lacks Hyper-V: the finding offers a fix,
+ * the dialog shows the exact script and warns of the restart, the fix runs, the server restarts
+ * and comes back, and the verdict turns ready. The report is then exported as HTML and PDF.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectBoth } from './flow';
+import { startStack } from './harness';
+import type { Stack } from './harness';
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack(
+    { profile: 'no-hyper-v', timeScale: 120, latencyMs: 5 },
+    { timings: { fix: { pollMs: 200, rebootTimeoutMs: 60_000, restartDelaySeconds: 1 } } },
+  );
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+const tid = (id: string) => stack.page.getByTestId(id);
+
+describe('Verify: a fix that changes the verdict', () => {
+  it('shows the missing Hyper-V role as a blocker with a Fix button', async () => {
+    await connectBoth(stack);
+    const verdict = tid('verify-verdict');
+    await verdict.waitFor({ timeout: 30_000 });
+    await expect(verdict.getAttribute('data-outcome')).resolves.toBe('blocked');
+    const fix = stack.page.locator('[data-testid=verify-fix][data-fix=install-hyperv]');
+    await expect(fix.count()).resolves.toBe(1);
+    await expect(fix.innerText()).resolves.toContain('TL-NODE-B');
+    const row = stack.page.locator('[data-testid=verify-compare-row][data-label=Hyper-V]');
+    await expect(row.getAttribute('data-differs')).resolves.toBe('true');
+    await stack.shot('03-verify-blocked', { whole: true });
+  });
+
+  it('previews the exact script, warns of the restart, runs it and verifies again', async () => {
+    await stack.page.locator('[data-testid=verify-fix][data-fix=install-hyperv]').click();
+    await tid('verify-fix-script').waitFor({ timeout: 15_000 });
+    const script = await tid('verify-fix-script').innerText();
+    expect(script).toContain('# Twinlock remote script: fix-install-feature');
+    expect(script).toContain('param($P)');
+    await expect(tid('verify-fix-params').innerText()).resolves.toContain('Hyper-V');
+    await tid('verify-fix-reboot').waitFor();
+    await stack.shot('03-verify-fix-preview');
+
+    await tid('verify-fix-run').click();
+    await tid('verify-fix-progress').waitFor();
+    await tid('verify-fix-result').waitFor({ timeout: 90_000 });
+    await expect(tid('verify-fix-result').innerText()).resolves.toMatch(/restarted/i);
+    expect(stack.lab.host('TL-NODE-B').profile.roles.hyperV).toBe(true);
+    await stack.shot('03-verify-fix-done');
+    await tid('verify-fix-close').click();
+
+    await expect(tid('verify-verdict').getAttribute('data-outcome')).resolves.not.toBe('blocked');
+    await expect(stack.page.locator('[data-testid=verify-fix][data-fix=install-hyperv]').count()).resolves.toBe(0);
+    await expect(tid('wizard-next').isDisabled()).resolves.toBe(false);
+    await stack.shot('03-verify-after-fix');
+  });
+
+  it('exports the report as HTML and PDF and shows where each was written', async () => {
+    for (const format of ['html', 'pdf'] as const) {
+      await tid(`verify-export-${format}`).click();
+      const path = stack.page.locator(`[data-testid=verify-export-path][data-format=${format}]`);
+      await path.waitFor({ timeout: 60_000 });
+      const written = (await path.innerText()).trim();
+      expect(written.startsWith(stack.dataDir)).toBe(true);
+      expect(written.endsWith(`.${format}`)).toBe(true);
+      expect(existsSync(written)).toBe(true);
+      expect(statSync(written).size).toBeGreaterThan(1000);
+      if (format === 'html') expect(readFileSync(written, 'utf8')).toContain('TL-NODE-B');
+      else expect(readFileSync(written).subarray(0, 5).toString()).toBe('%PDF-');
+    }
+    await stack.shot('03-verify-exported', { whole: true });
+  });
+});
