@@ -1,4 +1,6 @@
 /** get-inventory.ps1, section by section, in the shapes Windows PowerShell 5.1 prints. */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { LabHost } from '../host';
 import { pipelineOutput, psDate } from '../powershell-shapes';
 import { AGENT_FIREWALL_GROUP, VM_STATE_NUMBER } from '../state';
@@ -35,6 +37,16 @@ const GiB = 1024 ** 3;
 
 /** Where staged update packages live on a server (as get-inventory.ps1 looks for them). */
 export const UPDATES_DIR = 'C:\\ProgramData\\Twinlock\\updates';
+
+/** The .msu files in the updates folder (only that folder is read: the drive may hold large packages). */
+function stagedUpdates(host: LabHost): Array<{ path: string; name: string; size: number }> {
+  const dir = host.localPath(UPDATES_DIR);
+  if (!dir || !existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.msu'))
+    .map((e) => ({ path: `${UPDATES_DIR}\\${e.name}`, name: e.name, size: statSync(join(dir, e.name)).size }))
+    .sort((x, y) => x.name.localeCompare(y.name));
+}
 
 /** Power plan GUIDs Windows ships with. */
 export const POWER_PLANS: Record<string, string> = {
@@ -151,10 +163,7 @@ function sections(host: LabHost): Record<InventorySection, () => unknown> {
       ),
     updateFiles: () =>
       pipelineOutput(
-        host
-          .listFiles()
-          .filter((f) => f.toLowerCase().startsWith(`${UPDATES_DIR.toLowerCase()}\\`) && f.toLowerCase().endsWith('.msu'))
-          .map((f) => ({ FullName: f, Name: f.slice(UPDATES_DIR.length + 1), Length: host.readFile(f).length })),
+        stagedUpdates(host).map((f) => ({ FullName: f.path, Name: f.name, Length: f.size })),
       ),
     routes: () => {
       const gw = gateways(host);
