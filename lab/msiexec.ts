@@ -95,6 +95,9 @@ function decideInstall(host: LabHost, req: Extract<MsiexecRequest, { action: 'in
   }
   const same = host.products.get(header.productCode);
   if (same && same.version === header.version) return { exitCode: forced ?? 0, header, errorLines: [] };
+  // REINSTALL=ALL with REINSTALLMODE including `v` recaches the package: a minor upgrade in place.
+  const minorUpgrade = req.properties.some((p) => /^REINSTALL=ALL$/i.test(p)) && req.properties.some((p) => /^REINSTALLMODE=[a-z]*v/i.test(p));
+  if (same && minorUpgrade) return { exitCode: forced ?? 0, header, errorLines: [], apply: () => installFrom(host, header) };
   if (same) return { exitCode: 1638, header, errorLines: ['Another version of this product is already installed. Installation of this version cannot continue. To configure or remove the existing version of this product, use Add/Remove Programs on the Control Panel.'] };
   const related = host.installedProducts().find((p) => p.upgradeCode === header.upgradeCode);
   if (related && versionCompare(related.version, header.version) > 0) {

@@ -258,6 +258,19 @@ describe('agent installation against the lab', () => {
     expect(A().installedProducts().map((p) => p.version)).toEqual(['3.1.0']);
   });
 
+  it('takes the 1638 path (same product code, another version) as an in-place upgrade', async () => {
+    const older = await tempDir('twinlock-320-');
+    const newer = await tempDir('twinlock-321-');
+    const productCode = '{11111111-2222-4333-A444-555555555555}';
+    makePackage({ outDir: older, version: '3.2.0', productCode });
+    makePackage({ outDir: newer, version: '3.2.1', productCode });
+    await install({ packageDir: older });
+    const done = await install({ packageDir: newer });
+    expect(done.error).toBeNull();
+    expect(done.result?.map((r) => r.action)).toEqual(['upgraded', 'upgraded']);
+    expect(B().installedProducts()).toMatchObject([{ productCode, version: '3.2.1' }]);
+  });
+
   it('Roll back removes the agent, its firewall rules and the package: the server is as before', async () => {
     const before = serverState(A());
     await install();

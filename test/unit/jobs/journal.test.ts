@@ -1,0 +1,67 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { InstallJournal } from '../../../engine/jobs/journal';
+import { listJournals, openJournal, readJournal, removeJournal } from '../../../engine/jobs/journal';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+function journal(jobId: string, startedAt = '2026-01-01T00:00:00.000Z'): InstallJournal {
+  return {
+    format: 'twinlock-journal/1',
+    jobId,
+    kind: 'install',
+    state: 'running',
+    startedAt,
+    updatedAt: startedAt,
+    request: { packageDir: '/pkg', allowReboot: false, force: false },
+    package: { version: '3.2.1', sha256: 'a'.repeat(64), file: 'TwinlockAgent-3.2.1-x64.msi' },
+    hosts: [{ sessionId: 's1', computerName: 'HV-A', address: '10.0.0.21', port: 22, username: 'Administrator', fingerprint: 'SHA256:x', steps: {} }],
+  };
+}
+
+describe('install journal', () => {
+  it('is on disk before the job does anything, and records steps in order', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'twinlock-journal-'));
+    dirs.push(dataDir);
+    const j = await openJournal(dataDir, journal('job-1'));
+    expect((await readJournal(dataDir, 'job-1'))?.state).toBe('running');
+    await j.note('s1', { previousVersion: null });
+    await j.done('s1', 'upload');
+    await j.done('s1', 'verify');
+    await j.done('s1', 'msiexec', { exitCode: 3010 });
+    expect([...j.completed('s1')]).toEqual(['upload', 'verify', 'msiexec']);
+    const onDisk = await readJournal(dataDir, 'job-1');
+    expect(Object.keys(onDisk!.hosts[0]!.steps)).toEqual(['upload', 'verify', 'msiexec']);
+    expect(onDisk!.hosts[0]!.exitCode).toBe(3010);
+    await j.finish('done');
+    expect((await readJournal(dataDir, 'job-1'))?.state).toBe('done');
+    // Atomic writes leave no temporary files behind.
+    expect(await readdir(join(dataDir, 'journal'))).toEqual(['job-1.json']);
+  });
+
+  it('lists journals newest first and skips a damaged one', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'twinlock-journal-'));
+    dirs.push(dataDir);
+    await openJournal(dataDir, journal('job-old', '2026-01-01T00:00:00.000Z'));
+    await openJournal(dataDir, journal('job-new', '2026-02-01T00:00:00.000Z'));
+    await writeFile(join(dataDir, 'journal', 'job-bad.json'), '{not json');
+    expect((await listJournals(dataDir)).map((j) => j.jobId)).toEqual(['job-new', 'job-old']);
+    await removeJournal(dataDir, 'job-old');
+    expect((await listJournals(dataDir)).map((j) => j.jobId)).toEqual(['job-new']);
+    expect(await listJournals(join(dataDir, 'nowhere'))).toEqual([]);
+  });
+
+  it('holds no password and refuses ids that could leave the folder', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'twinlock-journal-'));
+    dirs.push(dataDir);
+    await openJournal(dataDir, journal('job-2'));
+    const text = await readFile(join(dataDir, 'journal', 'job-2.json'), 'utf8');
+    expect(text).not.toMatch(/password/i);
+    expect(await readJournal(dataDir, '../etc/passwd')).toBeNull();
+  });
+});
