@@ -58,6 +58,9 @@ export function matrixRows(hosts: readonly [HostInventory, HostInventory]): Arra
   ];
 }
 
+/** Rows that differ on every healthy pair: never highlighted. */
+const UNIQUE_ROWS = new Set(['Computer name', 'Serial number', 'VMs']);
+
 const SEVERITY_LABEL: Record<Severity, string> = { pass: 'Pass', warning: 'Warning', blocker: 'Blocker' };
 
 function findingHtml(f: Finding): string {
@@ -83,7 +86,7 @@ export function reportHtml(report: VerifyReport): string {
     .join('\n');
   const matrix = matrixRows(report.hosts)
     .map((r) => {
-      const differ = r.values[0] !== r.values[1] && r.label !== 'Computer name' && r.label !== 'Serial number';
+      const differ = r.values[0] !== r.values[1] && !UNIQUE_ROWS.has(r.label);
       return `<tr${differ ? ' class="differ"' : ''}><th>${esc(r.label)}</th><td>${esc(r.values[0])}</td><td>${esc(r.values[1])}</td></tr>`;
     })
     .join('\n');
@@ -125,7 +128,7 @@ export function reportHtml(report: VerifyReport): string {
     body { margin: 0; max-width: none; padding: 0; font-size: 9.5pt; }
     tr, .verdict { break-inside: avoid; }
     thead { display: table-header-group; }
-    h2 { break-after: avoid; }
+    h2, tr.group, tr.group th { break-after: avoid; page-break-after: avoid; }
     * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   }
 </style></head>
