@@ -85,7 +85,34 @@ describe('fixes from the engine', () => {
     expect(l.host('TL-NODE-B').faults.clockSkewSeconds).toBe(0);
   });
 
-  it('switches the power plan and installs a staged update', async () => {
+  it('switches the power plan to High performance', async () => {
+    const [e, [a, b], l] = await open('balanced-power');
+    const before = await e.api.verify({ sessions: [a.sessionId, b.sessionId], level: 3 });
+    expect(before.verdict).toBe('Ready for Level 3 with 1 warning');
+    const result = await e.api.applyFix({ sessionId: b.sessionId, fixId: 'power-plan-high' });
+    expect(result.report?.verdict).toBe('Ready for Level 3');
+    expect(l.host('TL-NODE-B').profile.powerPlan).toBe('High performance');
+  });
+
+  it('opens the agent’s firewall ports when a policy removed them', async () => {
+    const [e, [a, b], l] = await open('matched-pair');
+    await e.api.waitJob({ jobId: (await e.api.install({ sessions: [a.sessionId, b.sessionId] })).jobId });
+    l.host('TL-NODE-A').firewallRules = [];
+    const before = await e.api.verify({ sessions: [a.sessionId, b.sessionId], level: 3 });
+    expect(before.findings.find((f) => f.ruleId === 'security.agent-ports')).toMatchObject({ severity: 'warning', fixId: 'open-agent-ports', fixOn: [0] });
+    const result = await e.api.applyFix({ sessionId: a.sessionId, fixId: 'open-agent-ports' });
+    expect(result.report?.findings.find((f) => f.ruleId === 'security.agent-ports')?.severity).toBe('pass');
+  });
+
+  it('restarts a server with a restart pending', async () => {
+    const [e, [a, b]] = await open('pending-reboot');
+    await e.api.verify({ sessions: [a.sessionId, b.sessionId], level: 3 });
+    const result = await e.api.applyFix({ sessionId: b.sessionId, fixId: 'restart' });
+    expect(result.rebooted).toBe(true);
+    expect(result.report?.outcome).toBe('ready');
+  });
+
+  it('installs a staged update', async () => {
     const [e, [a, b]] = await open('missing-hotfix');
     await e.api.verify({ sessions: [a.sessionId, b.sessionId], level: 3 });
     const result = await e.api.applyFix({ sessionId: b.sessionId, fixId: 'install-hotfix' });
