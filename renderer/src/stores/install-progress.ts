@@ -11,8 +11,12 @@ export const INSTALL_STEPS = [
   { id: 'upload', label: 'Upload the agent package' },
   { id: 'verify', label: 'Check its SHA-256 and signature' },
   { id: 'msiexec', label: 'Install with msiexec' },
+  { id: 'reboot', label: 'Restart the server' },
   { id: 'health', label: 'Start the service and check its health' },
 ] as const;
+
+/** Steps shown only when a host went through them (most installs need no restart). */
+const OPTIONAL_STEPS: readonly InstallStepId[] = ['reboot'];
 
 export type InstallStepId = (typeof INSTALL_STEPS)[number]['id'];
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped' | 'stopped';
@@ -42,6 +46,10 @@ export interface InstallHostView {
   /** Bytes as "12.3 MB of 48.0 MB" while uploading. */
   uploadText: string | null;
   logTail: string[];
+  /** "About 12 s left" while uploading at a known rate; null otherwise. */
+  etaText: string | null;
+  /** The server must restart to finish (msiexec asked for it and Twinlock was not allowed to). */
+  rebootRequired: boolean;
 }
 
 /** Step ids as the engine reports them, including names for the same step used elsewhere. */
@@ -52,6 +60,8 @@ const STEP_ALIASES: Record<string, InstallStepId> = {
   checksum: 'verify',
   msiexec: 'msiexec',
   install: 'msiexec',
+  reboot: 'reboot',
+  'reboot-required': 'reboot',
   service: 'health',
   health: 'health',
 };
@@ -73,11 +83,13 @@ export function toInstallHostView(
   const interrupted = !jobRunning && (progress.state === 'running' || progress.state === 'pending');
   const current = STEP_ALIASES[progress.step] ?? null;
   const currentIndex = current === null ? -1 : INSTALL_STEPS.findIndex((s) => s.id === current);
+  const rebootRequired = progress.step === 'reboot-required';
   const steps = INSTALL_STEPS.map((step, index): StepView => {
     let status: StepStatus;
     switch (progress.state) {
       case 'done':
-        status = 'done';
+        // Installed, but the restart that finishes it is still to come.
+        status = rebootRequired && step.id === 'reboot' ? 'pending' : 'done';
         break;
       case 'skipped':
         status = 'skipped';
@@ -101,8 +113,11 @@ export function toInstallHostView(
       default:
         return assertNever(progress.state);
     }
+    if (rebootRequired && step.id === 'reboot') {
+      return { id: step.id, label: 'Restart the server to finish', status: status === 'running' ? 'pending' : status };
+    }
     return { id: step.id, label: step.label, status };
-  });
+  }).filter((step) => !OPTIONAL_STEPS.includes(step.id) || step.id === current);
 
   const { bytesDone, bytesTotal, rateBps } = progress;
   const uploadIndex = INSTALL_STEPS.findIndex((s) => s.id === 'upload');
@@ -129,5 +144,13 @@ export function toInstallHostView(
         ? `${mb(bytesDone)} of ${mb(bytesTotal)}`
         : null,
     logTail: progress.state === 'failed' ? (progress.logTail ?? []) : [],
+    etaText: uploading && progress.etaSeconds !== undefined ? etaText(progress.etaSeconds) : null,
+    rebootRequired,
   };
+}
+
+function etaText(seconds: number): string {
+  if (seconds < 1) return 'almost done';
+  if (seconds < 90) return `about ${Math.ceil(seconds)} s left`;
+  return `about ${Math.round(seconds / 60)} min left`;
 }

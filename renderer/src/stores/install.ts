@@ -1,7 +1,7 @@
-/** Install: the agent on both servers, as one job with a card per host. */
+/** Install: the agent on both servers, as one job with a card per host; Roll back and restarts per host. */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { JobSnapshotOf, TwinlockErrorData } from '../../../engine/api';
+import type { JobSnapshotOf, RollbackOutcome, TwinlockErrorData } from '../../../engine/api';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
 import { followJob } from '../api/follow-job';
@@ -10,11 +10,22 @@ import { toInstallHostView } from './install-progress';
 import type { InstallHostView } from './install-progress';
 import type { IoState } from './io-state';
 
+/** A per-server action beside the job (Roll back, Restart now): its state and what it said. */
+export interface HostAction<T> {
+  state: IoState;
+  outcome: T | null;
+  error: TwinlockErrorData | null;
+}
+
 export const useInstallStore = defineStore('install', () => {
   const hosts = useHostsStore();
   const state = ref<IoState>('idle');
   const job = ref<JobSnapshotOf<'install'> | null>(null);
   const error = ref<TwinlockErrorData | null>(null);
+  /** Let Twinlock restart a server when msiexec asks for it (3010), wait, and finish. */
+  const allowReboot = ref(false);
+  const rollbacks = ref<Record<string, HostAction<RollbackOutcome>>>({});
+  const restarts = ref<Record<string, HostAction<string>>>({});
 
   /** One card per host, in the order the servers were picked. */
   const hostViews = computed<InstallHostView[]>(() => {
@@ -27,18 +38,21 @@ export const useInstallStore = defineStore('install', () => {
     );
   });
 
+  /** Servers that must still restart to finish the installation. */
+  const rebootNeeded = computed<string[]>(() =>
+    (job.value?.result ?? [])
+      .filter((o) => o.rebootRequired && restarts.value[o.sessionId]?.state !== 'done')
+      .map((o) => o.sessionId),
+  );
+
   const canContinue = computed(() => state.value === 'done');
 
-  async function start(): Promise<void> {
-    const ids = hosts.sessionIds;
-    if (ids === null || state.value === 'running') return;
+  /** Follows an install job (a new one, or one resumed after Twinlock was closed) to its end. */
+  async function follow(jobId: string): Promise<void> {
     state.value = 'running';
     error.value = null;
-    job.value = null;
     try {
-      const client = useApiClient();
-      const ref_ = await client.call('install', { sessions: ids });
-      const final = await followJob<'install'>(client, ref_.jobId, (snapshot) => {
+      const final = await followJob<'install'>(useApiClient(), jobId, (snapshot) => {
         job.value = snapshot;
       }).done;
       if (final.state === 'done') {
@@ -49,10 +63,30 @@ export const useInstallStore = defineStore('install', () => {
           : {
               code: 'cancelled',
               message: 'The installation was stopped.',
-              hint: 'Press Install to start again.',
+              hint: 'Press Install to start again; steps already done are not repeated.',
             };
         state.value = 'error';
       }
+    } catch (err) {
+      error.value = toUiError(err, 'the installation');
+      state.value = 'error';
+    }
+  }
+
+  async function start(): Promise<void> {
+    const ids = hosts.sessionIds;
+    if (ids === null || state.value === 'running') return;
+    state.value = 'running';
+    error.value = null;
+    job.value = null;
+    rollbacks.value = {};
+    restarts.value = {};
+    try {
+      const ref_ = await useApiClient().call('install', {
+        sessions: ids,
+        ...(allowReboot.value ? { allowReboot: true } : {}),
+      });
+      await follow(ref_.jobId);
     } catch (err) {
       error.value = toUiError(err, 'the installation');
       state.value = 'error';
@@ -69,7 +103,46 @@ export const useInstallStore = defineStore('install', () => {
     }
   }
 
-  return { state, job, error, hostViews, canContinue, start, cancel };
+  /** Removes the agent, its firewall rules and the uploaded package from one server. */
+  async function rollback(sessionId: string): Promise<void> {
+    if (state.value === 'running' || rollbacks.value[sessionId]?.state === 'running') return;
+    rollbacks.value[sessionId] = { state: 'running', outcome: null, error: null };
+    try {
+      const outcome = await useApiClient().call('rollback', { sessionId });
+      rollbacks.value[sessionId] = { state: 'done', outcome, error: null };
+    } catch (err) {
+      rollbacks.value[sessionId] = { state: 'error', outcome: null, error: toUiError(err, 'the roll back') };
+    }
+  }
+
+  /** Restarts a server that must restart to finish, and waits for it to come back. */
+  async function restart(sessionId: string): Promise<void> {
+    if (restarts.value[sessionId]?.state === 'running') return;
+    restarts.value[sessionId] = { state: 'running', outcome: null, error: null };
+    try {
+      const result = await useApiClient().call('applyFix', { sessionId, fixId: 'restart' });
+      restarts.value[sessionId] = { state: 'done', outcome: result.message, error: null };
+    } catch (err) {
+      restarts.value[sessionId] = { state: 'error', outcome: null, error: toUiError(err, 'the restart') };
+    }
+  }
+
+  return {
+    state,
+    job,
+    error,
+    allowReboot,
+    rollbacks,
+    restarts,
+    hostViews,
+    rebootNeeded,
+    canContinue,
+    follow,
+    start,
+    cancel,
+    rollback,
+    restart,
+  };
 });
 
 function rank(order: readonly string[], id: string): number {
