@@ -185,10 +185,24 @@ async function installOne(
     if (installed !== null && !msiStarted) {
       const cmp = compareVersions(installed, version);
       if (cmp === 0) {
-        const note = `Agent ${version} is already installed on ${t.label}: nothing to do.`;
-        ctx.host(t.sessionId, { label: t.label, state: 'skipped', step: 'check', percent: 100, message: note });
+        const pending = state.rebootPending === true;
+        if (pending && run.allowReboot) {
+          // The wizard's "Restart now" after a 3010: install again with permission to restart.
+          await rebootAndWait(ctx, t, link, opts, report, false);
+          await journal?.done(t.sessionId, 'reboot');
+          report(t, 85, 'health', 'Waiting for the agent service to start');
+          await waitHealthy(t, await link.live(), pkg, opts, ctx.signal);
+          await journal?.done(t.sessionId, 'health');
+          const note = `Agent ${version} was already installed on ${t.label}; Twinlock restarted the server to finish it.`;
+          ctx.host(t.sessionId, { label: t.label, state: 'done', step: 'health', percent: 100, message: note });
+          return { sessionId: t.sessionId, computerName: t.label, action: 'already-installed', version, exitCode: 0, rebootRequired: false, rebooted: true, note };
+        }
+        const note = pending
+          ? `Agent ${version} is already installed on ${t.label}, which still waits for a restart to finish it.`
+          : `Agent ${version} is already installed on ${t.label}: nothing to do.`;
+        ctx.host(t.sessionId, { label: t.label, state: 'skipped', step: pending ? 'reboot-required' : 'check', percent: 100, message: note });
         await journal?.done(t.sessionId, 'health');
-        return { sessionId: t.sessionId, computerName: t.label, action: 'already-installed', version, exitCode: 0, rebootRequired: false, note };
+        return { sessionId: t.sessionId, computerName: t.label, action: 'already-installed', version, exitCode: 0, rebootRequired: pending, note };
       }
       if (cmp > 0 && !run.force) {
         throw new TwinlockError({

@@ -67,6 +67,8 @@ export const AgentStateSchema = z.object({
   ctl: z.looseObject({ version: z.string() }).nullish(),
   /** What twinlockctl printed when it failed. */
   ctlError: z.string().nullish(),
+  /** Windows waits for a restart (after msiexec 3010, or updates). */
+  rebootPending: z.boolean().nullish(),
 });
 export type AgentState = z.infer<typeof AgentStateSchema>;
 

@@ -41,6 +41,7 @@ export const getAgentState: ScriptHandler = async ({ host, world, params }) => {
       })),
     ctl,
     ctlError,
+    rebootPending: host.pendingReboot,
   };
 };
 

@@ -57,10 +57,17 @@ if (Test-Path -LiteralPath $P.ctlPath -PathType Leaf) {
     $ErrorActionPreference = 'Stop'
 }
 
+# A restart Windows is waiting for (msiexec's 3010 leaves file renames pending, updates leave CBS keys).
+$sessionManager = Get-ItemProperty -Path 'HKLM:\SYSTEM\CurrentControlSet\Control\Session Manager' -ErrorAction SilentlyContinue
+$rebootPending = (Test-Path -Path 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending') -or
+    (Test-Path -Path 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired') -or
+    ($null -ne $sessionManager.PendingFileRenameOperations)
+
 [pscustomobject]@{
     product       = $product
     service       = $service
     firewallRules = $rules
     ctl           = $ctl
     ctlError      = $ctlError
+    rebootPending = $rebootPending
 }

@@ -206,6 +206,16 @@ describe('agent installation against the lab', () => {
     expect(done.hosts[ids[1]]?.step).toBe('reboot-required');
     expect(B().restartsRequested).toBe(0);
     expect(B().pendingReboot).toBe(true);
+
+    // The wizard's "Restart now": install again, allowed to restart this time.
+    B().faults.rebootSeconds = 120;
+    const again = await install({ allowReboot: true });
+    expect(again.error).toBeNull();
+    expect(again.result?.[1]).toMatchObject({ action: 'already-installed', rebooted: true, rebootRequired: false });
+    expect(again.result?.[0]).toMatchObject({ action: 'already-installed', rebootRequired: false });
+    expect(again.result?.[0]?.rebooted).toBeUndefined();
+    expect(B().restartsRequested).toBe(1);
+    expect(B().pendingReboot).toBe(false);
   });
 
   it('on 3010 with --allow-reboot, restarts the server, waits S seconds for SSH and finishes', async () => {

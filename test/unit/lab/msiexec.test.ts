@@ -85,7 +85,7 @@ describe('msiexec in the lab', () => {
     const r = await lab.run(lab.hosts[0]!, 'uninstall-agent', { productCode: manifest.productCode, logPath: LOG });
     expect(r.exitCode).toBe(0);
     const state = await lab.run(lab.hosts[0]!, 'get-agent-state', STATE);
-    expect(state).toEqual({ product: null, service: null, firewallRules: [], ctl: null, ctlError: null });
+    expect(state).toEqual({ product: null, service: null, firewallRules: [], ctl: null, ctlError: null, rebootPending: false });
     expect((await lab.run(lab.hosts[0]!, 'uninstall-agent', { productCode: manifest.productCode, logPath: LOG })).exitCode).toBe(1605);
   });
 
