@@ -33,9 +33,16 @@ export const useInstallStore = defineStore('install', () => {
     if (snapshot === null) return [];
     const order: readonly string[] = hosts.sessionIds ?? [];
     const entries = Object.entries(snapshot.hosts).sort(([a], [b]) => rank(order, a) - rank(order, b));
-    return entries.map(([sessionId, progress]) =>
-      toInstallHostView(sessionId, progress, snapshot.state === 'running'),
-    );
+    return entries.map(([sessionId, progress]) => {
+      const view = toInstallHostView(sessionId, progress, snapshot.state === 'running');
+      // Restarted from this screen after the job: the restart the installer asked for is done.
+      if (!view.rebootRequired || restarts.value[sessionId]?.state !== 'done') return view;
+      return {
+        ...view,
+        rebootRequired: false,
+        steps: view.steps.map((s) => (s.id === 'reboot' ? { ...s, label: 'Restart the server', status: 'done' as const } : s)),
+      };
+    });
   });
 
   /** Servers that must still restart to finish the installation. */
