@@ -65,7 +65,8 @@ function once(address: string, port: number, options: ProbeOptions): Promise<Por
       }
       timer = setTimeout(() => open(null, buffer.length > 0 ? 'not-ssh' : 'silent'), options.bannerMs);
     });
-    socket.on('data', (chunk: Buffer) => {
+    // Ports whose banner is not read never get a data listener: a /16 makes hundreds of thousands.
+    if (options.bannerMs > 0) socket.on('data', (chunk: Buffer) => {
       buffer += chunk.toString('latin1');
       // RFC 4253 §4.2: a server may send other lines before the one starting `SSH-`.
       const lines = buffer.split(/\r?\n/);
