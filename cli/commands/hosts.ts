@@ -21,11 +21,18 @@ function describeInventory(inv: HostInventory): string {
     ['', inv.computerName],
     [
       ['Domain', inv.domain],
+      ['Server', `${inv.system.manufacturer} ${inv.system.model} (serial ${inv.system.serial || 'unknown'})`],
+      ['BIOS/UEFI', `${inv.bios.vendor} ${inv.bios.version} (${inv.bios.releaseDate || 'date unknown'})`],
       ['Processor', inv.processor.name],
-      ['Family/model/stepping', `${inv.processor.family}/${inv.processor.model}/${inv.processor.stepping}`],
+      ['Family/model/stepping', `${inv.processor.family}/${inv.processor.model}/${inv.processor.stepping}, microcode ${inv.processor.microcode || 'unknown'}`],
       ['Cores / threads', `${inv.processor.cores} / ${inv.processor.threads}`],
       ['Memory', `${gib} GiB in ${inv.memory.modules} modules`],
       ['OS', `${inv.os.caption} (build ${inv.os.build}.${inv.os.ubr}, ${inv.os.installationType})`],
+      ['Locale, time zone', `${inv.os.locale}, ${inv.os.timeZone}`],
+      ['Updates', inv.hotfixes.map((h) => h.id).join(', ') || 'none'],
+      ['Restart pending', inv.pendingReboot.pending ? `yes (${inv.pendingReboot.reasons.join(', ')})` : 'no'],
+      ['Power plan', inv.powerPlan.name],
+      ['Volumes', inv.volumes.map((v) => `${v.driveLetter || '-'}: ${(v.freeBytes / 1024 ** 3).toFixed(0)} of ${(v.sizeBytes / 1024 ** 3).toFixed(0)} GiB free`).join(', ')],
       ['Hyper-V', inv.roles.hyperV ? 'installed' : 'not installed'],
       ['Network adapters', inv.nics.map((n) => `${n.name} ${n.linkSpeedMbps / 1000} Gb ${n.status}`).join(', ')],
       ['VMs', inv.vms.map((v) => v.name).join(', ') || 'none'],
@@ -83,7 +90,11 @@ export function registerHostVerbs(program: Command): void {
           ),
           ...report.findings
             .filter((f) => f.severity !== 'pass')
-            .map((f) => `\n${mark[f.severity]} ${f.title}: ${f.reason}\n  fix: ${f.remedy}`),
+            .map(
+              (f) =>
+                `\n${mark[f.severity]} ${f.title}: ${f.reason}\n  fix: ${f.remedy}` +
+                (f.fixId ? `\n  Twinlock can fix this on ${f.fixOn.map((i) => report.hosts[i]!.computerName).join(' and ')} (${f.fixId}).` : ''),
+            ),
         ].join('\n'),
       );
       return report.outcome === 'blocked' ? EXIT.blocker : EXIT.ok;
