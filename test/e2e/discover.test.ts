@@ -85,6 +85,22 @@ describe('Discover: scanning a range', () => {
     await stack.shot('01-discover-openssh-steps', { whole: true });
   });
 
+  it('cancels a long scan at once and keeps what it found', async () => {
+    await tid('discover-targets').fill('127.0.0.0/16');
+    await tid('discover-scan').click();
+    await stack.page.locator('[data-testid=discover-progress][data-state=running]').waitFor({ timeout: 10_000 });
+    await tid('discover-cancel').click();
+    const cancelled = stack.page.locator('[data-testid=discover-progress][data-state=cancelled]');
+    await cancelled.waitFor({ timeout: 10_000 });
+    const probed = Number(await cancelled.getAttribute('data-probed'));
+    expect(probed).toBeLessThan(65_534);
+    await expect(cancelled.innerText()).resolves.toMatch(/^Cancelled/);
+    await tid('discover-scan').waitFor();
+    // The lab's servers stay listed (from the lab, or found before the cancel).
+    for (const host of stack.lab.hosts) await row(host.address, host.port).waitFor();
+    await stack.shot('01-discover-cancelled');
+  });
+
   it('picks the two lab servers and goes on to Connect', async () => {
     for (const host of stack.lab.hosts) await row(host.address, host.port).click();
     expect(await stack.page.locator('[data-testid=discover-host-row][data-selected=true]').count()).toBe(2);
