@@ -59,9 +59,9 @@ export function atEveryLevel(s: Severity): Record<ProtectionLevel, Severity> {
   return { 1: s, 2: s, 3: s };
 }
 
-/** Runs one rule; a pass carries no remedy and no fix. */
-export function evaluate(rule: RuleDef, a: HostInventory, b: HostInventory, level: ProtectionLevel): Finding {
-  const c = rule.check(a, b, level);
+/** Runs one rule; a pass carries no remedy and no fix. `checked` reuses a check made at another level. */
+export function evaluate(rule: RuleDef, a: HostInventory, b: HostInventory, level: ProtectionLevel, checked?: Check): Finding {
+  const c = checked ?? rule.check(a, b, level);
   const severity: Severity = c.ok ? 'pass' : (c.severity ?? rule.severity[level]);
   const info = { ruleId: rule.id, category: rule.category, title: rule.title, values: c.values };
   if (severity === 'pass') {

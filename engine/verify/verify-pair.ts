@@ -5,7 +5,7 @@ import { memoryRules } from './memory';
 import { networkRules } from './network';
 import { osRules } from './os';
 import { processorRules } from './processor';
-import type { Category, RuleDef } from './rule';
+import type { Category, Check, RuleDef } from './rule';
 import { CATEGORIES, evaluate } from './rule';
 import { roleRules } from './roles';
 import { securityRules } from './security';
@@ -80,8 +80,16 @@ function plural(n: number, word: string): string {
 }
 
 /** Every finding for a level: the catalogue's, then unreadable sections. */
-export function findingsAt(a: HostInventory, b: HostInventory, level: ProtectionLevel): Finding[] {
-  return [...RULES.map((rule) => evaluate(rule, a, b, level)), ...unreadableSections(a, b, level)];
+export function findingsAt(a: HostInventory, b: HostInventory, level: ProtectionLevel, checks?: ReadonlyMap<RuleDef, Check>): Finding[] {
+  return [...RULES.map((rule) => evaluate(rule, a, b, level, checks?.get(rule))), ...unreadableSections(a, b, level)];
+}
+
+/**
+ * Checks that do not take the level (fewer than three parameters) give the same answer at every
+ * level, so a report over three levels makes them once.
+ */
+function levelFreeChecks(a: HostInventory, b: HostInventory): Map<RuleDef, Check> {
+  return new Map(RULES.filter((r) => r.check.length < 3).map((r) => [r, r.check(a, b, 3)] as const));
 }
 
 const blockers = (findings: readonly Finding[]) => findings.filter((f) => f.severity === 'blocker').length;
@@ -112,8 +120,9 @@ export function summarize(
 
 /** Compares two servers for a protection level. The caller stamps `ranAt` and `targets`. */
 export function verifyPair(a: HostInventory, b: HostInventory, level: ProtectionLevel): Omit<VerifyReport, 'ranAt' | 'targets'> {
-  const findings = findingsAt(a, b, level);
-  const byLevel = ([1, 2, 3] as const).map((l) => (l === level ? blockers(findings) : blockers(findingsAt(a, b, l)))) as [number, number, number];
+  const checks = levelFreeChecks(a, b);
+  const findings = findingsAt(a, b, level, checks);
+  const byLevel = ([1, 2, 3] as const).map((l) => (l === level ? blockers(findings) : blockers(findingsAt(a, b, l, checks)))) as [number, number, number];
   return { level, ...summarize(findings, level, byLevel), hosts: [a, b], findings, blockersByLevel: byLevel };
 }
 
