@@ -20,7 +20,7 @@ import { runScan } from '../discovery/scan';
 import { parseIdentity, parseInventory } from '../inventory/parse';
 import { createJobRunner } from '../jobs/job-runner';
 import type { InstallJournal, StepJournal } from '../jobs/journal';
-import { listJournals, openJournal, readJournal, removeJournal } from '../jobs/journal';
+import { listJournals, openJournal, pruneJournals, readJournal, removeJournal } from '../jobs/journal';
 import type { JobContext } from '../jobs/types';
 import { applyPair } from '../pair/apply';
 import type { ApplyOptions } from '../pair/apply';
@@ -377,6 +377,8 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     },
 
     async resumableJobs() {
+      // Listing at start-up is also when old finished journals are tidied away.
+      await pruneJournals(dataDir).catch(() => 0);
       const journals = (await listJournals(dataDir)).filter((j) => j.state === 'running' && !activeJournals.has(j.jobId));
       return journals.map((j) => ({
         jobId: j.jobId,

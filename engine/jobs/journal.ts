@@ -141,6 +141,21 @@ export async function listJournals(dataDir: string): Promise<InstallJournal[]> {
   return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
 }
 
+/** Finished journals older than this are deleted: they only document what was done. */
+export const FINISHED_JOURNAL_MAX_AGE_MS = 30 * 24 * 3600_000;
+
+/** Deletes finished journals last written more than `maxAgeMs` ago; interrupted ones stay until resumed or discarded. */
+export async function pruneJournals(dataDir: string, maxAgeMs = FINISHED_JOURNAL_MAX_AGE_MS, now = Date.now()): Promise<number> {
+  let removed = 0;
+  for (const j of await listJournals(dataDir)) {
+    if (j.state !== 'running' && now - Date.parse(j.updatedAt) > maxAgeMs) {
+      await removeJournal(dataDir, j.jobId);
+      removed++;
+    }
+  }
+  return removed;
+}
+
 /** Deletes a journal. */
 export async function removeJournal(dataDir: string, jobId: string): Promise<void> {
   if (!isJobId(jobId)) return;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InstallJournal } from '../../../engine/jobs/journal';
-import { listJournals, openJournal, readJournal, removeJournal } from '../../../engine/jobs/journal';
+import { listJournals, openJournal, pruneJournals, readJournal, removeJournal } from '../../../engine/jobs/journal';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -54,6 +54,18 @@ describe('install journal', () => {
     await removeJournal(dataDir, 'job-old');
     expect((await listJournals(dataDir)).map((j) => j.jobId)).toEqual(['job-new']);
     expect(await listJournals(join(dataDir, 'nowhere'))).toEqual([]);
+  });
+
+  it('prunes finished journals after a month and keeps interrupted ones', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'twinlock-journal-'));
+    dirs.push(dataDir);
+    const done = await openJournal(dataDir, journal('job-done'));
+    await done.finish('done');
+    await openJournal(dataDir, journal('job-running'));
+    expect(await pruneJournals(dataDir)).toBe(0);
+    const later = Date.now() + 31 * 24 * 3600_000;
+    expect(await pruneJournals(dataDir, undefined, later)).toBe(1);
+    expect((await listJournals(dataDir)).map((j) => j.jobId)).toEqual(['job-running']);
   });
 
   it('holds no password and refuses ids that could leave the folder', async () => {
