@@ -37,7 +37,7 @@ const MAX_LOCAL_RETRIES = 20;
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;
 
-function once(address: string, port: number, options: ProbeOptions): Promise<PortProbe & { local?: boolean }> {
+function once(address: string, port: number, options: ProbeOptions): Promise<PortProbe> {
   return new Promise((resolve) => {
     const started = performance.now();
     const socket = new Socket();
@@ -46,7 +46,7 @@ function once(address: string, port: number, options: ProbeOptions): Promise<Por
     let buffer = '';
     let settled = false;
     let timer: ReturnType<typeof setTimeout>;
-    const finish = (result: PortProbe & { local?: boolean }): void => {
+    const finish = (result: PortProbe): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -56,7 +56,8 @@ function once(address: string, port: number, options: ProbeOptions): Promise<Por
     };
     const open = (banner: string | null, note: PortProbe['note']): void => finish({ port, state: 'open', rttMs, banner, note });
     timer = setTimeout(() => finish({ port, state: 'timeout', rttMs: null, banner: null, note: null }), options.timeoutMs);
-    socket.once('connect', () => {
+    // `on`, not `once`: every probe settles once anyway, and `once` allocates a wrapper per listener.
+    socket.on('connect', () => {
       rttMs = round(performance.now() - started);
       clearTimeout(timer);
       if (options.bannerMs <= 0) {
@@ -74,7 +75,7 @@ function once(address: string, port: number, options: ProbeOptions): Promise<Por
       if (ssh) open(ssh.replace(/[^\x20-\x7e]/g, '').slice(0, 255), null);
       else if (buffer.length > 8192 || lines.length > 20) open(null, 'not-ssh');
     });
-    socket.once('error', (err: NodeJS.ErrnoException) => {
+    socket.on('error', (err: NodeJS.ErrnoException) => {
       const code = err.code ?? 'EUNKNOWN';
       // A reset right after the handshake can beat the connect callback: the port did accept.
       if (rttMs === null && (code === 'ECONNRESET' || code === 'EPIPE')) rttMs = round(performance.now() - started);
@@ -84,10 +85,10 @@ function once(address: string, port: number, options: ProbeOptions): Promise<Por
       }
       const elapsed = round(performance.now() - started);
       if (code === 'ECONNREFUSED') finish({ port, state: 'closed', rttMs: elapsed, banner: null, note: null, code });
-      else finish({ port, state: 'unreachable', rttMs: null, banner: null, note: null, code, ...(LOCAL_ERRORS.has(code) ? { local: true } : {}) });
+      else finish({ port, state: 'unreachable', rttMs: null, banner: null, note: null, code });
     });
     // A socket destroyed by a cancel closes without an error.
-    socket.once('close', () => (rttMs !== null ? open(null, buffer.length > 0 ? 'not-ssh' : 'reset') : finish({ port, state: 'timeout', rttMs: null, banner: null, note: null })));
+    socket.on('close', () => (rttMs !== null ? open(null, buffer.length > 0 ? 'not-ssh' : 'reset') : finish({ port, state: 'timeout', rttMs: null, banner: null, note: null })));
     socket.connect({ host: address, port });
   });
 }
@@ -99,10 +100,8 @@ function once(address: string, port: number, options: ProbeOptions): Promise<Por
 export async function probePort(address: string, port: number, options: ProbeOptions, signal?: AbortSignal): Promise<PortProbe> {
   for (let attempt = 0; ; attempt++) {
     const result = await once(address, port, options);
-    if (!result.local || attempt >= MAX_LOCAL_RETRIES || signal?.aborted) {
-      delete result.local;
-      return result;
-    }
+    const local = result.state === 'unreachable' && result.code !== undefined && LOCAL_ERRORS.has(result.code);
+    if (!local || attempt >= MAX_LOCAL_RETRIES || signal?.aborted) return result;
     await new Promise((r) => setTimeout(r, 20 + attempt * 10));
   }
 }

@@ -108,7 +108,8 @@ export async function scan(plan: TargetPlan, options: ScanOptions = {}): Promise
     options.onProgress?.(counts());
   };
 
-  const probeOptions = { timeoutMs, bannerMs, sockets };
+  const withBanner = { timeoutMs, bannerMs, sockets };
+  const connectOnly = { timeoutMs, bannerMs: 0, sockets };
   const probeHost = async (target: ScanTarget): Promise<DiscoveredHost | null> => {
     let address = target.address;
     const typedName = isIP(target.address.split('%')[0]!) === 0 ? target.address : null;
@@ -133,7 +134,7 @@ export async function scan(plan: TargetPlan, options: ScanOptions = {}): Promise
     const targetPorts = target.port !== undefined ? [target.port] : ports;
     const probes: PortProbe[] = await Promise.all(
       targetPorts.map((port) =>
-        probePort(address, port, { ...probeOptions, bannerMs: target.port === undefined && CLIENT_FIRST.has(port) ? 0 : bannerMs }, stop.signal),
+        probePort(address, port, target.port === undefined && CLIENT_FIRST.has(port) ? connectOnly : withBanner, stop.signal),
       ),
     );
     if (stop.signal.aborted) return null;
