@@ -62,7 +62,8 @@ export async function connectAll(
     });
   }
   const targets = hosts.map((h) => parseHostArg(h));
-  return Promise.all(
+  // Every attempt settles before the first failure is reported, so no connection is left half-open.
+  const settled = await Promise.allSettled(
     targets.map(async (target) => {
       const base = {
         ...target,
@@ -92,4 +93,7 @@ export async function connectAll(
       }
     }),
   );
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<HostSession>).value);
 }

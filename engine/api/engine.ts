@@ -287,6 +287,10 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
         resourcesDir,
       });
       try {
+        if (closed) {
+          // The engine closed while this connection was being made: it must not outlive it.
+          throw new TwinlockError({ code: 'cancelled', message: 'Twinlock is shutting down; the connection was closed.' });
+        }
         const identity = parseIdentity(await host.runScript('get-identity', {}));
         if (!identity.isAdmin) {
           throw new TwinlockError({

@@ -102,6 +102,14 @@ describe('twinlock CLI against `twinlock lab start --json`', () => {
     expect(JSON.parse(run.stdout).error.hint).toMatch(/TWINLOCK_PASSWORD/);
   });
 
+  it('fails within the timeout when one of the two servers does not answer', async () => {
+    const started = Date.now();
+    const run = await twinlock(['verify', a, '127.0.0.1:1', '--trust-new', '--timeout', '2000', '--json'], env);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).error.code).toBe('unreachable');
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
   it('reads an inventory once the key is accepted by fingerprint', async () => {
     const run = await twinlock(['inventory', a, '--fingerprint', lab.hosts[0]!.fingerprint, '--json'], env);
     expect(run.stderr).toBe('');
