@@ -87,7 +87,7 @@ export async function startMiniServer(options: MiniServerOptions): Promise<MiniS
         const session = acceptSession();
         session.on('exec', (accept, _reject, info) => {
           const channel = accept();
-          void handleExec(channel, info.command);
+          handleExec(channel, info.command).catch(() => channel.destroy());
         });
         session.on('sftp', (accept) => handleSftp(accept(), client));
       });
@@ -112,7 +112,14 @@ export async function startMiniServer(options: MiniServerOptions): Promise<MiniS
     await new Promise<void>((resolve) => channel.once('end', () => resolve()));
     const stdin = Buffer.concat(chunks).toString('utf8');
     const nl = stdin.indexOf('\n');
-    const params = JSON.parse(Buffer.from(stdin.slice(0, nl), 'base64').toString('utf8'));
+    let params: unknown;
+    try {
+      params = JSON.parse(Buffer.from(stdin.slice(0, nl), 'base64').toString('utf8'));
+    } catch {
+      // The client went away before sending its input (a cancelled or timed-out run).
+      channel.end();
+      return;
+    }
     const script = stdin.slice(nl + 1);
     state.execs.push({ command, params, script });
     const name = /^# Twinlock remote script: (\S+)/m.exec(script)?.[1] ?? '';
