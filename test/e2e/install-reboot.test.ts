@@ -12,7 +12,7 @@ let stack: Stack;
 beforeAll(async () => {
   stack = await startStack(
     { timeScale: 120, latencyMs: 5 },
-    { timings: { fix: { pollMs: 200, rebootTimeoutMs: 60_000, restartDelaySeconds: 1 } } },
+    { timings: { fix: { pollMs: 200, rebootTimeoutMs: 120_000, restartDelaySeconds: 1 } } },
   );
 });
 
@@ -40,7 +40,7 @@ describe('Install: a server that must restart to finish', () => {
 
     const bootedBefore = stack.lab.host(name).bootedAt;
     await card.getByTestId('install-reboot-now').click();
-    await card.locator('[data-testid=install-reboot-prompt][data-state=done]').waitFor({ timeout: 60_000 });
+    await card.locator('[data-testid=install-reboot-prompt][data-state=done]').waitFor({ timeout: 150_000 });
     expect(stack.lab.host(name).bootedAt).toBeGreaterThan(bootedBefore);
     await expect(card.getAttribute('data-reboot-required')).resolves.toBe('false');
     await expect(card.locator('[data-testid=install-step][data-step=reboot]').getAttribute('data-status')).resolves.toBe('done');

@@ -14,7 +14,7 @@ let stack: Stack;
 beforeAll(async () => {
   stack = await startStack(
     { timeScale: 120, latencyMs: 5 },
-    { timings: { fix: { pollMs: 200, rebootTimeoutMs: 60_000, restartDelaySeconds: 1 } } },
+    { timings: { fix: { pollMs: 200, rebootTimeoutMs: 120_000, restartDelaySeconds: 1 } } },
   );
 });
 
