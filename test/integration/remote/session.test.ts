@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer, type Server as NetServer } from 'node:net';
+import { Socket, createServer, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { utils } from 'ssh2';
@@ -270,27 +270,30 @@ describe('running scripts', () => {
   });
 });
 
-async function roundTripMs(noDelay: boolean, serverNoDelay: boolean): Promise<number> {
-  const s = await server({ serverNoDelay });
-  const { host } = await connect(s, await knownHosts(), { noDelay });
-  await host.runScript('get-identity', {});
-  const n = 10;
-  const started = performance.now();
-  for (let i = 0; i < n; i++) await host.runScript('get-identity', {});
-  return (performance.now() - started) / n;
-}
-
 describe('latency', () => {
-  it('keeps an exec round trip to a few milliseconds with Nagle off', async () => {
-    const both = await roundTripMs(true, true);
-    const clientNagle = await roundTripMs(false, true);
-    const serverNagle = await roundTripMs(true, false);
-    const neither = await roundTripMs(false, false);
-    console.info(
-      `exec round trip (ms): noDelay both ends ${both.toFixed(1)}; Nagle on client only ${clientNagle.toFixed(1)}; ` +
-        `Nagle on server only ${serverNagle.toFixed(1)}; Nagle on both ${neither.toFixed(1)}`,
-    );
-    expect(both).toBeLessThan(20);
+  // Nagle's algorithm turns each exec round trip into ~44 ms instead of ~2 ms (measured by
+  // `npm run bench -- verify`); here we check the socket option itself, not the clock.
+  it('turns Nagle off on the session socket unless asked not to', async () => {
+    const calls: boolean[] = [];
+    const original = Socket.prototype.setNoDelay;
+    Socket.prototype.setNoDelay = function (this: Socket, noDelay?: boolean) {
+      calls.push(noDelay !== false);
+      return original.call(this, noDelay);
+    };
+    try {
+      const s = await server();
+      const { host } = await connect(s, await knownHosts());
+      expect(calls).toContain(true);
+      expect(calls).not.toContain(false);
+      await host.runScript('get-identity', {});
+      await host.close();
+      calls.length = 0;
+      const { host: nagle } = await connect(s, await knownHosts(), { noDelay: false });
+      expect(calls).toContain(false);
+      await nagle.close();
+    } finally {
+      Socket.prototype.setNoDelay = original;
+    }
   });
 });
 
