@@ -460,7 +460,7 @@ async function rebootAndWait(
   if (!alreadyStarted) {
     report(t, 78, 'reboot', `Restarting ${t.label} to finish the installation`);
     const host = await link.live();
-    await host.runScript('restart-host', { delaySeconds: opts.rebootDelaySeconds }, { signal: ctx.signal });
+    await host.runScript('restart-host', { delaySeconds: opts.rebootDelaySeconds, reason: 'agent-install' }, { signal: ctx.signal });
   } else {
     report(t, 78, 'reboot', `${t.label} is restarting to finish the installation`);
   }

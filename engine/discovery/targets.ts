@@ -34,17 +34,17 @@ export const MAX_TARGETS = 65_536;
 /** A /8, even when explicitly allowed. */
 export const HARD_MAX_TARGETS = 2 ** 24;
 
-const EXAMPLES = 'For example: 10.0.0.21, hv02.contoso.local, 10.0.0.0/24, 10.0.0.10-60, 10.0.0.10-10.0.1.20, !10.0.0.1';
+const EXAMPLES = 'Accepted forms: 10.0.0.21, hv02.contoso.local, 10.0.0.0/24, 10.0.0.10-60, 10.0.0.10-10.0.1.20, !10.0.0.1';
 
 const NAME = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}[A-Za-z0-9])?)*\.?$/;
 const DOTTED = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 
-function bad(token: string, why: string, example: string): TwinlockError {
+function bad(token: string, why: string, example: string, extra: Record<string, unknown> = {}): TwinlockError {
   return new TwinlockError({
     code: 'invalid-input',
     message: `targets: “${token}” ${why}.`,
     hint: `${example} ${EXAMPLES}.`,
-    detail: { field: 'targets', token },
+    detail: { field: 'targets', token, ...extra },
   });
 }
 
@@ -65,7 +65,7 @@ type Parsed = { kind: 'range'; interval: Interval } | { kind: 'host'; target: Sc
 
 function strictIpv4(text: string, token: string, example: string): number {
   if (!DOTTED.test(text) || !ipaddr.IPv4.isValidFourPartDecimal(text)) {
-    throw bad(token, `holds “${text}”, which is not an IPv4 address`, example);
+    throw bad(token, text === token ? 'is not an IPv4 address' : `holds “${text}”, which is not an IPv4 address`, example);
   }
   return ipv4ToInt(text);
 }
@@ -235,7 +235,7 @@ export function planTargets(text: string, options: ParseTargetsOptions = {}): Ta
       (negated ? excluded : ranges).push(parsed.interval);
       const n = parsed.interval[1] - parsed.interval[0] + 1;
       if (!negated && n > (options.allowLarge ? HARD_MAX_TARGETS : MAX_TARGETS)) {
-        throw bad(token, `covers ${n.toLocaleString('en-US')} addresses, more than the ${(options.allowLarge ? HARD_MAX_TARGETS : MAX_TARGETS).toLocaleString('en-US')} a scan may cover`, 'Scan a /16 or smaller at a time, e.g. 10.0.0.0/16.');
+        throw bad(token, `covers ${n.toLocaleString('en-US')} addresses, more than the ${(options.allowLarge ? HARD_MAX_TARGETS : MAX_TARGETS).toLocaleString('en-US')} a scan may cover`, 'Scan a /16 or smaller at a time, e.g. 10.0.0.0/16.', { tooLarge: true, addresses: n });
       }
     } else if (negated) {
       if (parsed.target.port !== undefined) throw bad(token, 'excludes an address with a port', 'Exclude whole addresses, e.g. !10.0.0.1.');

@@ -22,8 +22,8 @@ export interface ScriptParams extends FixScriptParams {
   'get-agent-state': { productName: string; service: string; ctlPath: string; firewallGroup: string };
   /** Runs `twinlockctl <arguments>` and returns its exit code and parsed JSON output. */
   'invoke-twinlockctl': { ctlPath: string; arguments: string[] };
-  /** Schedules a restart in `delaySeconds` (shutdown.exe /r) and returns the current boot time. */
-  'restart-host': { delaySeconds: number };
+  /** Schedules a restart in `delaySeconds` (shutdown.exe /r, logged with the reason) and returns the current boot time. */
+  'restart-host': { delaySeconds: number; reason: 'agent-install' | 'fix' };
   /** Deletes uploaded package files and the agent's firewall rule group. */
   'remove-agent-package': { paths: string[]; firewallGroup: string };
 }
@@ -40,8 +40,6 @@ export interface FixScriptParams {
   'fix-power-plan': { guid: string };
   /** wusa.exe /quiet /norestart of staged .msu packages. */
   'fix-install-hotfix': { paths: string[] };
-  /** shutdown.exe /r in `delaySeconds`. */
-  'fix-restart': { delaySeconds: number };
 }
 
 export type ScriptName = keyof ScriptParams;
@@ -53,7 +51,6 @@ export const FIX_SCRIPT_NAMES: readonly (keyof FixScriptParams)[] = [
   'fix-resync-time',
   'fix-power-plan',
   'fix-install-hotfix',
-  'fix-restart',
 ];
 
 export const SCRIPT_NAMES: readonly ScriptName[] = [

@@ -3,17 +3,20 @@
  * server restarts afterwards. Parameters travel as `$P`; nothing is spliced into PowerShell text.
  */
 import type { FixId, HostInventory } from '../api/models';
-import type { FixScriptParams } from '../remote/scripts';
+import type { FixScriptParams, ScriptParams } from '../remote/scripts';
 import { HIGH_PERFORMANCE_PLAN } from './os';
 import { AGENT_PORTS } from './security';
 
 /** The agent's firewall rule group (as its installer names it). */
 export const AGENT_FIREWALL_GROUP = 'Twinlock Agent';
 
+/** The scripts a fix may run: the fix scripts, and the restart every restarting fix ends with. */
+export type FixScripts = FixScriptParams & Pick<ScriptParams, 'restart-host'>;
+
 /** A fix ready to run on one server. */
-export interface PlannedFix<N extends keyof FixScriptParams = keyof FixScriptParams> {
+export interface PlannedFix<N extends keyof FixScripts = keyof FixScripts> {
   scriptName: N;
-  params: FixScriptParams[N];
+  params: FixScripts[N];
   /** One sentence: what changes on the server. */
   description: string;
   /** The server restarts afterwards. */
@@ -83,8 +86,8 @@ export function planFix(fixId: FixId, ctx: FixContext): PlannedFix {
     }
     case 'restart':
       return {
-        scriptName: 'fix-restart',
-        params: { delaySeconds: 5 },
+        scriptName: 'restart-host',
+        params: { delaySeconds: 5, reason: 'fix' },
         description: `Restarts ${name} to finish pending changes; its VMs are shut down or saved as configured in Hyper-V.`,
         needsReboot: true,
       };

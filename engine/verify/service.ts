@@ -160,7 +160,8 @@ export function createVerifyService(deps: VerifyServiceDeps) {
       if (p.needsReboot) {
         const delaySeconds = deps.timings?.restartDelaySeconds ?? 5;
         deps.log('info', `Restarting ${name} to finish the fix; Twinlock waits for it to come back.`);
-        await host.runScript('fix-restart', { delaySeconds });
+        // The restart fix has just scheduled it; a second shutdown.exe would be refused (1190).
+        if (p.scriptName !== 'restart-host') await host.runScript('restart-host', { delaySeconds, reason: 'fix' });
         await waitForRestart(sessionId, host);
         rebooted = true;
         deps.log('info', `${name} is back after its restart.`);

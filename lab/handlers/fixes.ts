@@ -5,9 +5,6 @@ import { POWER_PLANS, UPDATES_DIR } from './inventory';
 import { list, str } from './types';
 import type { ScriptHandler } from './types';
 
-/** Real milliseconds between shutdown.exe's answer and the restart itself, at most. */
-const MAX_RESTART_DELAY_MS = 300;
-
 const installFeature: ScriptHandler = ({ host, params }) => {
   const name = str(params, 'name');
   if (name !== 'Hyper-V') throw new PsError(`Twinlock does not install the feature '${name}'.`);
@@ -91,15 +88,6 @@ const installHotfix: ScriptHandler = ({ host, params }) => {
   };
 };
 
-const restart: ScriptHandler = ({ host, world, params }) => {
-  const requested = Number(params.delaySeconds);
-  const delay = Number.isFinite(requested) && requested >= 1 ? Math.floor(requested) : 5;
-  const bootedAt = new Date(host.bootedAt + host.faults.clockSkewSeconds * 1000).toISOString();
-  // The answer must leave before the connections drop, as with shutdown.exe /t.
-  setTimeout(() => host.reboot(world.clock.realMs(host.faults.rebootSeconds)), Math.min(world.clock.realMs(delay), MAX_RESTART_DELAY_MS)).unref();
-  return { scheduled: true, delaySeconds: delay, lastBootUpTime: bootedAt };
-};
-
 /** The lab's answers to the fix scripts. */
 export const FIX_HANDLERS: Record<string, ScriptHandler> = {
   'fix-install-feature': installFeature,
@@ -107,5 +95,4 @@ export const FIX_HANDLERS: Record<string, ScriptHandler> = {
   'fix-resync-time': resyncTime,
   'fix-power-plan': powerPlan,
   'fix-install-hotfix': installHotfix,
-  'fix-restart': restart,
 };

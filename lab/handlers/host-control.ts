@@ -1,18 +1,30 @@
 /** restart-host.ps1 and remove-agent-package.ps1. */
 import { rmSync } from 'node:fs';
+import { PsError } from '../powershell-shapes';
+import type { LabHost } from '../host';
 import { list, str } from './types';
 import type { ScriptHandler } from './types';
 
 /** Real milliseconds between shutdown.exe's answer and the restart itself, at most. */
 const MAX_RESTART_DELAY_MS = 300;
 
+/** Hosts with a restart scheduled and not yet begun: Windows refuses a second one (1190). */
+const scheduled = new WeakSet<LabHost>();
+
 export const restartHost: ScriptHandler = ({ host, world, params }) => {
+  if (scheduled.has(host)) {
+    throw new PsError('shutdown.exe refused to schedule the restart (exit code 1190).');
+  }
   const requested = Number(params.delaySeconds);
   const delay = Number.isFinite(requested) && requested >= 1 ? Math.floor(requested) : 5;
   const bootedAt = new Date(host.bootedAt + host.faults.clockSkewSeconds * 1000).toISOString();
   host.restartsRequested++;
   // The answer must leave before the connections drop, as with shutdown.exe /t.
-  setTimeout(() => host.reboot(world.clock.realMs(host.faults.rebootSeconds)), Math.min(world.clock.realMs(delay), MAX_RESTART_DELAY_MS)).unref();
+  scheduled.add(host);
+  setTimeout(() => {
+    scheduled.delete(host);
+    host.reboot(world.clock.realMs(host.faults.rebootSeconds));
+  }, Math.min(world.clock.realMs(delay), MAX_RESTART_DELAY_MS)).unref();
   return { scheduled: true, delaySeconds: delay, lastBootUpTime: bootedAt };
 };
 

@@ -41,6 +41,19 @@ describe('Discover: scanning a range', () => {
     await problem.waitFor({ state: 'detached' });
   });
 
+  it('refuses a range over 65,536 addresses and points at the option that allows it', async () => {
+    await tid('discover-targets').fill('10.0.0.0/8');
+    await tid('discover-scan').click();
+    await tid('discover-targets-error').waitFor({ timeout: 10_000 });
+    await expect(tid('discover-targets-error').innerText()).resolves.toMatch(/16,777,21\d addresses/);
+    await tid('discover-allow-large-hint').click();
+    await tid('discover-allow-large').waitFor();
+    await stack.shot('01-discover-too-large');
+    await tid('discover-options').click();
+    await tid('discover-targets').fill('127.0.0.0/24');
+    await tid('discover-targets-error').waitFor({ state: 'detached' });
+  });
+
   it('scans 127.0.0.0/24, finds both lab servers and classifies the decoys', async () => {
     await tid('discover-scan').click();
     const progress = stack.page.locator('[data-testid=discover-progress][data-state=done]');

@@ -28,6 +28,8 @@ export interface TargetsProblem {
   /** The token the engine could not read, when it named one. */
   token: string | null;
   hint: string | null;
+  /** The range was too large: the "Allow more than 65,536 addresses" option can lift the limit. */
+  tooLarge: boolean;
 }
 
 /** Reads the extra ports box ("5986, 8022"); a sentence when it holds something else. */
@@ -75,6 +77,7 @@ export const useDiscoveryStore = defineStore('discovery', () => {
       message: error.message.replace(/^targets:\s*/, ''),
       token: detailString(error, 'token'),
       hint: error.hint ?? null,
+      tooLarge: error.detail?.tooLarge === true,
     };
   });
   watch(targets, () => {

@@ -5,31 +5,29 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { HostSession, TwinlockEngine } from '../../../engine/api';
 import { createEngine } from '../../../engine/api/engine';
 import type { Lab } from '../../../lab/index';
 import { startLab } from '../../../lab/index';
 import { loadProfile, profileNames } from '../../../lab/profile';
 
-let dataDir: string;
+let dataDir: string | null = null;
 let lab: Lab | null = null;
 let engine: TwinlockEngine | null = null;
 
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'twinlock-verify-'));
-});
 afterEach(async () => {
   await engine?.close();
   await lab?.close();
+  // A fresh data folder per lab: a later lab may get an earlier one's port with a new host key.
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
   engine = null;
   lab = null;
-});
-afterAll(async () => {
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  dataDir = null;
 });
 
 async function open(profile: string): Promise<[TwinlockEngine, [HostSession, HostSession], Lab]> {
+  dataDir = await mkdtemp(join(tmpdir(), 'twinlock-verify-'));
   lab = await startLab({ profile, timeScale: 600, latencyMs: 1 });
   engine = createEngine({ dataDir, lab: { hosts: lab.hosts }, timings: { fix: { pollMs: 50, rebootTimeoutMs: 20_000, restartDelaySeconds: 1 } } });
   const e = engine;
@@ -124,7 +122,7 @@ describe('fixes from the engine', () => {
     const [e, [a, b]] = await open('stepping-mismatch');
     const report = await e.api.verify({ sessions: [a.sessionId, b.sessionId], level: 3 });
     expect(report.verdict).toBe('Ready for Level 2 only — 1 blocker for Level 3');
-    const json = await e.api.exportReport({ report, format: 'json', path: join(dataDir, 'r.json') });
+    const json = await e.api.exportReport({ report, format: 'json', path: join(dataDir!, 'r.json') });
     expect(JSON.parse(await readFile(json.path, 'utf8')).verdict).toBe(report.verdict);
     const html = await e.api.exportReport({ report, format: 'html' });
     const text = await readFile(html.path, 'utf8');

@@ -95,7 +95,7 @@ describe('parseTargets', () => {
     expect(err.code).toBe('invalid-input');
     expect(err.message).toMatch(/^targets: /);
     expect(err.message).toContain(why);
-    expect(err.hint).toMatch(/e\.g\.|For example/);
+    expect(err.hint).toMatch(/e\.g\.|Accepted forms/);
     expect(err.detail?.field).toBe('targets');
   });
 

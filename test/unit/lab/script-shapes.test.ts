@@ -38,8 +38,7 @@ const PARAMS: Record<string, Record<string, unknown>> = {
   'fix-resync-time': { source: '' },
   'fix-power-plan': { guid: '8c5e7fda-e8bf-4a96-9a85-a6e23a8c635c' },
   'fix-install-hotfix': { paths: [] },
-  'fix-restart': { delaySeconds: 600 },
-  'restart-host': { delaySeconds: 5 },
+  'restart-host': { delaySeconds: 5, reason: 'fix' },
   'remove-agent-package': { paths: ['C:\\p.msi'], firewallGroup: 'Twinlock Agent' },
 };
 

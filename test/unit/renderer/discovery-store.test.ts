@@ -65,6 +65,7 @@ describe('discovery store', () => {
       message: '“10.0.0.300” is not an IPv4 address.',
       token: '10.0.0.300',
       hint: 'Write an IPv4 address as four numbers from 0 to 255, e.g. 10.0.0.21.',
+      tooLarge: false,
     });
     discovery.targets = '10.0.0.0/24';
     await flush();

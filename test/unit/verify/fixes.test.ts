@@ -20,7 +20,7 @@ describe('fixes', () => {
     });
     for (const fixId of FixIdSchema.options) {
       const plan = planFix(fixId, { target: b, peer: a, peerAddress: '10.0.0.21' });
-      expect(FIX_SCRIPT_NAMES).toContain(plan.scriptName);
+      expect([...FIX_SCRIPT_NAMES, 'restart-host']).toContain(plan.scriptName);
       expect(plan.description).toContain('HV-B');
       expect(JSON.parse(JSON.stringify(plan.params))).toEqual(plan.params);
     }
