@@ -95,7 +95,7 @@ export function classify(evidence: Evidence): Classification {
       kind: 'windows-no-ssh',
       reason: sshSilent
         ? `Windows server (${windowsText}) where ${sshSilent}: make sure the OpenSSH Server (sshd) runs there and nothing else holds port ${sshProbe!.port}.`
-        : `Windows server (${windowsText}) without an SSH server on port ${sshPort}: enable OpenSSH Server on it (Add-WindowsCapability -Online -Name OpenSSH.Server~~~~0.0.1.0, Start-Service sshd, Set-Service sshd -StartupType Automatic, allow TCP ${sshPort} in the firewall), then scan again.`,
+        : `Windows server (${windowsText}) without an SSH server on port ${sshPort}: enable the OpenSSH Server on it (the steps are below), then scan again.`,
       fix: [...ENABLE_OPENSSH_STEPS],
     };
   }

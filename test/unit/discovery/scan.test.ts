@@ -57,7 +57,7 @@ describe('classify', () => {
     const c = classify(evidence([p(22, 'closed'), p(445, 'open'), p(3389, 'open'), p(5985, 'timeout')]));
     expect(c.kind).toBe('windows-no-ssh');
     expect(c.reason).toContain('SMB (445) and RDP (3389)');
-    expect(c.reason).toContain('Add-WindowsCapability -Online -Name OpenSSH.Server~~~~0.0.1.0');
+    expect(c.reason).toContain('enable the OpenSSH Server');
     expect(c.fix).toEqual([...ENABLE_OPENSSH_STEPS]);
     expect(c.fix?.join('\n')).toMatch(/Start-Service sshd[\s\S]*StartupType 'Automatic'[\s\S]*New-NetFirewallRule/);
   });
