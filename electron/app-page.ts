@@ -3,6 +3,7 @@
  * a file:// page shares its origin with every file on disk, while this one can reach nothing but
  * the built renderer folder.
  */
+import { contentSecurityPolicy } from '../server/security';
 import { readStaticFile } from '../server/static-files';
 
 export const APP_SCHEME = 'app';
@@ -11,19 +12,7 @@ export const APP_HOST = 'twinlock';
 export const APP_PAGE_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
 
 /** The policy for the desktop page: no network at all, only its own files. */
-export const DESKTOP_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "connect-src 'self'",
-  "img-src 'self' data:",
-  // naive-ui injects its component styles as <style> elements at run time.
-  "style-src 'self' 'unsafe-inline'",
-  "font-src 'self' data:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const DESKTOP_CSP = contentSecurityPolicy();
 
 /** True for a URL of the app's own page (any file of it, any query or hash). */
 export function isAppUrl(url: string | undefined | null): boolean {

@@ -46,12 +46,14 @@ export function isAllowedOrigin(origin: string | undefined, host: string | undef
   return origin === `http://${(host as string).toLowerCase()}`;
 }
 
-/** The Content-Security-Policy of every response. */
-export function contentSecurityPolicy(port: number): string {
+/** The Content-Security-Policy of both shells; with a port, the browser page may also open its event WebSocket. */
+export function contentSecurityPolicy(port?: number): string {
+  // The browser shell's page also opens its event WebSocket; the desktop page talks over IPC only.
+  const connect = port === undefined ? "connect-src 'self'" : `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`;
   return [
     "default-src 'self'",
     "script-src 'self'",
-    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
+    connect,
     "img-src 'self' data:",
     // naive-ui injects its component styles as <style> elements at run time.
     "style-src 'self' 'unsafe-inline'",
