@@ -10,11 +10,12 @@ import type { Server as NetServer, Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import type { AuthContext, Connection } from 'ssh2';
 import { handleExec } from './exec';
+import { newHostKey } from './host-key';
 import { attachSftp } from './sftp';
 import type { HostEndpoint, LabAccount, LabHost } from './host';
 import type { LabWorld } from './world';
 
-const { Server, utils } = ssh2;
+const { Server } = ssh2;
 
 /** What Windows Server 2022's OpenSSH announces; the engine's discovery recognises it. */
 export const WINDOWS_OPENSSH_IDENT = 'OpenSSH_for_Windows_8.1';
@@ -53,7 +54,7 @@ export class SshEndpoint implements HostEndpoint {
   }
 
   rotateHostKey(): string {
-    const keys = utils.generateKeyPairSync('ed25519');
+    const keys = newHostKey();
     this.fingerprint = fingerprintOf(keys.public);
     this.ssh = new Server({ hostKeys: [keys.private], ident: WINDOWS_OPENSSH_IDENT }, (client, info) =>
       this.onClient(client, this.byPeer.get(`${info.ip}:${info.port}`)),

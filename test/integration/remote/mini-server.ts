@@ -7,6 +7,7 @@ import { mkdirSync, closeSync, fstatSync, openSync, statSync, writeSync } from '
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Server, utils, type Connection, type ServerChannel, type SFTPWrapper } from 'ssh2';
+import { newHostKey } from '../../../lab/host-key';
 
 const { STATUS_CODE, OPEN_MODE } = utils.sftp;
 
@@ -44,7 +45,7 @@ export interface MiniServer {
 const BOOTSTRAP_CMD = /^powershell\.exe -NoProfile -NonInteractive -EncodedCommand ([A-Za-z0-9+/=]+)$/;
 
 export async function startMiniServer(options: MiniServerOptions): Promise<MiniServer> {
-  const hostKey = options.hostKey ?? utils.generateKeyPairSync('ed25519').private;
+  const hostKey = options.hostKey ?? newHostKey().private;
   mkdirSync(join(options.root, 'C'), { recursive: true });
   const username = options.username ?? 'Administrator';
   const password = options.password ?? 'Passw0rd!';

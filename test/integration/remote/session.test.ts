@@ -4,6 +4,7 @@ import { Socket, createServer, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { utils } from 'ssh2';
+import { newHostKey } from '../../../lab/host-key';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TwinlockError } from '../../../engine/api/errors';
 import { fingerprintOf } from '../../../engine/remote/fingerprint';
@@ -119,7 +120,7 @@ describe('connecting', () => {
   it('refuses a changed host key and shows both fingerprints', async () => {
     const s = await server();
     const kh = await knownHosts();
-    const other = fingerprintOfPrivate(utils.generateKeyPairSync('ed25519').private);
+    const other = fingerprintOfPrivate(newHostKey().private);
     await kh.pin(`127.0.0.1:${s.port}`, other, 'ssh-ed25519');
     const err = await failure(connect(s, kh));
     expect(err.code).toBe('host-key-changed');
@@ -139,7 +140,7 @@ describe('connecting', () => {
     expect(err.message).toContain(fingerprint);
     expect(await kh.get(`127.0.0.1:${s.port}`)).toBeNull();
 
-    const wrong = fingerprintOfPrivate(utils.generateKeyPairSync('ed25519').private);
+    const wrong = fingerprintOfPrivate(newHostKey().private);
     expect((await failure(connect(s, kh, { trustNew: false, acceptFingerprint: wrong }))).code).toBe('unknown-host-key');
 
     const ok = await connect(s, kh, { trustNew: false, acceptFingerprint: fingerprint });
