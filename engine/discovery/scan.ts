@@ -11,6 +11,7 @@ import type { ScanCounts } from '../api/jobs';
 import type { DiscoveredHost, ScanRequest } from '../api/models';
 import type { JobContext } from '../jobs/types';
 import { HostTable, classify, sshCandidate, unresolvedReason } from './classify';
+import { createPacer } from './pace';
 import { probePort } from './probe';
 import type { PortProbe } from './probe';
 import { systemResolver } from './resolve';
@@ -42,6 +43,8 @@ export interface ScanOptions {
   bannerMs?: number;
   /** Stops the scan (a cancel): every socket is destroyed and the promise rejects `cancelled`. */
   signal?: AbortSignal;
+  /** Hosts awaiting their first answers at once (see pace.ts; default 48). */
+  freshHosts?: number;
   /** Names and addresses (the system's resolver by default). */
   resolver?: NameResolver;
   /** A name Twinlock already knows for an endpoint (the lab's hosts), before reverse DNS. */
@@ -80,9 +83,11 @@ export async function scan(plan: TargetPlan, options: ScanOptions = {}): Promise
 
   const sockets = new Set<Socket>();
   const stop = new AbortController();
+  const pacer = createPacer(options.freshHosts);
   let deadlineReached = false;
   const destroyAll = (): void => {
     stop.abort();
+    pacer.close();
     resolver.cancel();
     for (const s of sockets) s.destroy();
     sockets.clear();
@@ -173,7 +178,9 @@ export async function scan(plan: TargetPlan, options: ScanOptions = {}): Promise
       const next = iterator.next();
       if (next.done) return;
       const target = next.value;
-      const host = await probeHost(target);
+      const done = await pacer.admit();
+      if (stop.signal.aborted) return;
+      const host = await probeHost(target).finally(done);
       if (stop.signal.aborted) return;
       probed++;
       if (host) {
@@ -189,13 +196,9 @@ export async function scan(plan: TargetPlan, options: ScanOptions = {}): Promise
   const perHost = Math.max(1, ports.length);
   const workers = Math.max(1, Math.min(total, Math.floor(concurrency / perHost) || 1));
   try {
-    // Start the workers a batch at a time: a thousand sockets created in one tick would leave
-    // their connect callbacks waiting, and the measured round trips would mostly be our own delay.
+    // The pacer decides how many of these workers probe at once; the rest wait for it.
     const running: Array<Promise<void>> = [];
-    for (let i = 0; i < workers && !stop.signal.aborted; i++) {
-      running.push(worker());
-      if (i % 32 === 31) await new Promise((r) => setImmediate(r));
-    }
+    for (let i = 0; i < workers; i++) running.push(worker());
     await Promise.all(running);
   } finally {
     clearTimeout(deadline);
