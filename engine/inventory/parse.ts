@@ -316,3 +316,11 @@ export function parseIdentity(raw: unknown): HostIdentity {
     isAdmin: data.isAdmin === true || psString(data.isAdmin).toLowerCase() === 'true',
   };
 }
+
+/** Seconds the server's clock is ahead of this one, from a reading taken between `sentAt` and `receivedAt`. */
+export function clockOffset(inv: HostInventory, sentAt: number, receivedAt: number): HostInventory {
+  const server = Date.parse(inv.collectedAt);
+  if (Number.isNaN(server)) return inv;
+  const offset = (server - (sentAt + receivedAt) / 2) / 1000;
+  return { ...inv, clockOffsetSeconds: Math.round(offset * 10) / 10 };
+}

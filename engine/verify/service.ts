@@ -47,20 +47,15 @@ export interface VerifyServiceDeps {
   timings?: FixTimings;
 }
 
-/** Seconds the server's clock is ahead of this one, from a reading taken between `sentAt` and `receivedAt`. */
-export function clockOffset(inv: HostInventory, sentAt: number, receivedAt: number): HostInventory {
-  const server = Date.parse(inv.collectedAt);
-  if (Number.isNaN(server)) return inv;
-  const offset = (server - (sentAt + receivedAt) / 2) / 1000;
-  return { ...inv, clockOffsetSeconds: Math.round(offset * 10) / 10 };
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** `2025-01-02T10:11:12.345Z` → `20250102T101112Z`. */
 function stamp(iso: string): string {
   return iso.replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
 }
+
+/** Verification, fixes and reports for the engine's sessions. */
+export type VerifyService = ReturnType<typeof createVerifyService>;
 
 export function createVerifyService(deps: VerifyServiceDeps) {
   /** The pair and level each session was last verified in, for re-verifying after a fix. */

@@ -1,0 +1,203 @@
+/**
+ * The engine's agent installations: start one as a job with its journal on disk, resume one a
+ * stopped Twinlock left running, discard it, roll a host back. The installer itself loads with
+ * the first installation.
+ */
+import type { z } from 'zod';
+import type { ApiOutput, MethodName, methods } from '../api/contract';
+import { TwinlockError } from '../api/errors';
+import type { JobRef } from '../api/jobs';
+import type { AgentPackage } from '../agent/manifest';
+import type { InstallOptions, InstallTarget } from '../agent/install';
+import type { JobRunner } from '../jobs/job-runner';
+import type { InstallJournal, StepJournal } from '../jobs/journal';
+import { listJournals, openJournal, pruneJournals, readJournal, removeJournal } from '../jobs/journal';
+import type { JobContext } from '../jobs/types';
+import type { SessionStore } from './sessions';
+
+/** A method's input after parsing (defaults applied). */
+type Parsed<M extends MethodName> = z.output<(typeof methods)[M]['input']>;
+
+export interface InstallServiceDeps {
+  sessions: SessionStore;
+  jobs: JobRunner;
+  dataDir: string;
+  resourcesDir: string;
+  log: (level: 'info' | 'warn' | 'error', message: string) => void;
+  timings?: InstallOptions | undefined;
+  /** True once the engine is closing: a running installation then leaves its journal to resume. */
+  closing: () => boolean;
+}
+
+export interface InstallService {
+  install(input: Parsed<'install'>): Promise<JobRef>;
+  rollback(input: Parsed<'rollback'>): Promise<ApiOutput<'rollback'>>;
+  resumableJobs(): Promise<ApiOutput<'resumableJobs'>>;
+  resumeJob(input: Parsed<'resumeJob'>): Promise<JobRef>;
+  discardJob(input: Parsed<'discardJob'>): Promise<void>;
+  /** The package of the last installation, or the default one. */
+  currentPackage(): Promise<AgentPackage>;
+}
+
+export function createInstallService(deps: InstallServiceDeps): InstallService {
+  const { sessions, jobs, dataDir, resourcesDir, log } = deps;
+  let lastPackage: AgentPackage | null = null;
+  /** Journals of installs running in this process: not offered for resume. */
+  const activeJournals = new Set<string>();
+
+  const loadAgentPackage = async (dir?: string, bundlePath?: string): Promise<AgentPackage> => {
+    const { resolvePackage } = await import('../agent/package-source');
+    const pkg = await resolvePackage({ resourcesDir, ...(dir ? { packageDir: dir } : {}), ...(bundlePath ? { bundlePath } : {}) });
+    lastPackage = pkg;
+    return pkg;
+  };
+
+  /** Runs an install job against its journal on disk (a fresh one, or one being resumed). */
+  const startInstall = (
+    targets: Array<{ sessionId: string; label: string }>,
+    pkg: AgentPackage,
+    request: InstallJournal['request'],
+    resumed: InstallJournal | null,
+  ) =>
+    jobs.start(
+      'install',
+      async (ctx: JobContext<'install'>) => {
+        const journalId = resumed?.jobId ?? ctx.jobId;
+        activeJournals.add(journalId);
+        let journal: StepJournal | null = null;
+        try {
+          const { installAgent } = await import('../agent/install');
+          const now = new Date().toISOString();
+          journal = await openJournal(
+            dataDir,
+            resumed ?? {
+              format: 'twinlock-journal/1',
+              jobId: journalId,
+              kind: 'install',
+              state: 'running',
+              startedAt: now,
+              updatedAt: now,
+              request,
+              package: { version: pkg.manifest.version, sha256: pkg.manifest.sha256, file: pkg.manifest.file },
+              hosts: targets.map((t) => {
+                const s = sessions.entry(t.sessionId).session;
+                return { sessionId: t.sessionId, computerName: s.computerName, address: s.address, port: s.port, username: s.username, fingerprint: s.fingerprint, steps: {} };
+              }),
+            },
+          );
+          const hosts = await Promise.all(targets.map((t) => sessions.hostOf(t.sessionId)));
+          const installTargets: InstallTarget[] = targets.map((t, i) => ({ ...t, host: hosts[i]!, reconnect: () => sessions.hostOf(t.sessionId) }));
+          const outcomes = await installAgent(ctx, installTargets, pkg, deps.timings, {
+            allowReboot: request.allowReboot,
+            force: request.force,
+            journal,
+            shuttingDown: deps.closing,
+          });
+          await journal.finish('done');
+          return outcomes;
+        } catch (err) {
+          // Shutting down leaves the journal `running`, so that the next start offers to resume.
+          if (!deps.closing()) await journal?.finish(ctx.signal.aborted ? 'cancelled' : 'failed');
+          throw err;
+        } finally {
+          activeJournals.delete(journalId);
+        }
+      },
+      Object.fromEntries(targets.map((t) => [t.sessionId, t.label])),
+    );
+
+  return {
+    async install({ sessions: ids, packageDir, bundlePath, allowReboot, force }) {
+      const [a, b] = sessions.pairOf(ids, 'Installation');
+      const pkg = await loadAgentPackage(packageDir, bundlePath);
+      const targets = [a, b].map((e) => ({ sessionId: e.session.sessionId, label: e.session.computerName }));
+      log('info', `Installing agent ${pkg.manifest.version} on ${targets.map((t) => t.label).join(' and ')}.`);
+      return startInstall(targets, pkg, { packageDir: pkg.dir, allowReboot, force }, null);
+    },
+
+    async rollback({ sessionId }) {
+      const e = sessions.entry(sessionId);
+      const pkg = lastPackage ?? (await loadAgentPackage());
+      const { rollbackHost } = await import('../agent/install');
+      const outcome = await rollbackHost(await sessions.hostOf(sessionId), e.session.computerName, pkg);
+      log('info', outcome.message);
+      return outcome;
+    },
+
+    async resumableJobs() {
+      // Listing at start-up is also when old finished journals are tidied away.
+      await pruneJournals(dataDir).catch(() => 0);
+      const journals = (await listJournals(dataDir)).filter((j) => j.state === 'running' && !activeJournals.has(j.jobId));
+      return journals.map((j) => ({
+        jobId: j.jobId,
+        kind: j.kind,
+        startedAt: j.startedAt,
+        updatedAt: j.updatedAt,
+        version: j.package.version,
+        hosts: j.hosts.map((h) => ({
+          computerName: h.computerName,
+          address: h.address,
+          port: h.port,
+          username: h.username,
+          completed: Object.keys(h.steps),
+        })),
+        needsPassword: j.hosts.some((h) => !sessions.sessionFor(h)),
+      }));
+    },
+
+    async resumeJob({ jobId, password }) {
+      const journal = await readJournal(dataDir, jobId);
+      if (!journal || journal.state !== 'running' || activeJournals.has(jobId)) {
+        throw new TwinlockError({
+          code: 'not-found',
+          message: `There is no interrupted installation with id ${jobId} to resume.`,
+          hint: 'Start the installation again; steps already done on the servers are detected and skipped.',
+          detail: { jobId },
+        });
+      }
+      const sessionIds: string[] = [];
+      for (const h of journal.hosts) {
+        const open = sessions.sessionFor(h);
+        if (open) {
+          sessionIds.push(open.session.sessionId);
+          continue;
+        }
+        if (!password) {
+          throw new TwinlockError({
+            code: 'invalid-input',
+            message: `password: the connection to ${h.computerName} has to be opened again to resume.`,
+            hint: `Enter the password of ${h.username} on ${h.computerName}.`,
+            detail: { field: 'password', jobId },
+          });
+        }
+        // The journal holds the key pinned when the job started: a different key stops here.
+        const session = await sessions.connect({ address: h.address, port: h.port, username: h.username, password, acceptFingerprint: h.fingerprint });
+        sessionIds.push(session.sessionId);
+      }
+      const pkg = await loadAgentPackage(journal.request.packageDir);
+      if (pkg.manifest.sha256 !== journal.package.sha256) {
+        throw new TwinlockError({
+          code: 'invalid-input',
+          message: `The agent package in ${journal.request.packageDir} changed since the installation started (now ${pkg.manifest.version}, was ${journal.package.version}).`,
+          hint: 'Put the original package back, or discard this installation and start a new one.',
+          detail: { jobId },
+        });
+      }
+      const resumed: InstallJournal = { ...journal, hosts: journal.hosts.map((h, i) => ({ ...h, sessionId: sessionIds[i]! })) };
+      const targets = resumed.hosts.map((h) => ({ sessionId: h.sessionId, label: sessions.entry(h.sessionId).session.computerName }));
+      log('info', `Resuming the installation of agent ${pkg.manifest.version} on ${targets.map((t) => t.label).join(' and ')}.`);
+      return startInstall(targets, pkg, journal.request, resumed);
+    },
+
+    async discardJob({ jobId }) {
+      if (activeJournals.has(jobId)) {
+        throw new TwinlockError({ code: 'invalid-input', message: `jobId: installation ${jobId} is running; cancel it first.`, detail: { field: 'jobId' } });
+      }
+      await removeJournal(dataDir, jobId);
+    },
+
+    currentPackage() {
+      return lastPackage ? Promise.resolve(lastPackage) : loadAgentPackage();
+    },
+  };
+}

@@ -1,0 +1,193 @@
+/**
+ * The engine's open connections: connect (host key checked or pinned, elevation checked),
+ * reconnect after a drop with the pinned key, look sessions up, close them.
+ *
+ * The SSH stack and the inventory parser load on the first connection, not with the engine: a
+ * scan, the CLI's `hosts` verbs or a bundle check never pay for them.
+ */
+import { randomUUID } from 'node:crypto';
+import { TwinlockError } from '../api/errors';
+import type { HostInventory, HostSession } from '../api/models';
+import type { KnownHosts } from '../remote/known-hosts';
+import type { RemoteHost } from '../remote/types';
+
+export interface SessionEntry {
+  session: HostSession;
+  host: RemoteHost;
+  /** Kept in memory only, to reconnect after a dropped connection. */
+  password: string;
+  /** A reconnect in progress, shared by concurrent callers. */
+  reconnecting: Promise<RemoteHost> | null;
+  inventory: HostInventory | null;
+}
+
+export interface ConnectRequest {
+  address: string;
+  port: number;
+  username: string;
+  password: string;
+  acceptFingerprint?: string | undefined;
+  timeoutMs?: number | undefined;
+}
+
+export interface SessionStoreDeps {
+  knownHosts: KnownHosts;
+  resourcesDir: string;
+  log: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** True once the engine is closing: a connection finishing then is closed at once. */
+  closing: () => boolean;
+}
+
+export interface SessionStore {
+  entry(sessionId: string): SessionEntry;
+  /** The session's host, reconnected with the pinned key if the connection dropped. */
+  hostOf(sessionId: string): Promise<RemoteHost>;
+  /** Two different sessions, for an operation on a pair (`what` names it in the error). */
+  pairOf(ids: readonly [string, string] | [string, string], what: string): [SessionEntry, SessionEntry];
+  /** An open session to the same server and account, if any. */
+  sessionFor(h: { address: string; port: number; username: string }): SessionEntry | undefined;
+  /** Reads, parses and keeps one server's inventory. */
+  readInventory(sessionId: string): Promise<HostInventory>;
+  connect(request: ConnectRequest): Promise<HostSession>;
+  disconnect(sessionId: string): Promise<void>;
+  list(): HostSession[];
+  closeAll(): Promise<void>;
+}
+
+export function createSessionStore(deps: SessionStoreDeps): SessionStore {
+  const { knownHosts, resourcesDir, log } = deps;
+  const sessions = new Map<string, SessionEntry>();
+
+  const entry = (sessionId: string): SessionEntry => {
+    const e = sessions.get(sessionId);
+    if (!e) {
+      throw new TwinlockError({
+        code: 'not-found',
+        message: `There is no open connection with id ${sessionId}; it was closed or Twinlock restarted.`,
+        hint: 'Connect to the server again.',
+        detail: { sessionId },
+      });
+    }
+    return e;
+  };
+
+  const open = async (request: ConnectRequest) => {
+    const { openSession } = await import('../remote/session');
+    return openSession({
+      address: request.address,
+      port: request.port,
+      username: request.username,
+      password: request.password,
+      ...(request.acceptFingerprint ? { acceptFingerprint: request.acceptFingerprint } : {}),
+      ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}),
+      knownHosts,
+      resourcesDir,
+    });
+  };
+
+  const hostOf = async (sessionId: string): Promise<RemoteHost> => {
+    const e = entry(sessionId);
+    if (e.host.isConnected()) return e.host;
+    if (!e.reconnecting) {
+      const { address, port, username, computerName } = e.session;
+      log('warn', `The connection to ${computerName} dropped; reconnecting.`);
+      e.reconnecting = open({ address, port, username, password: e.password })
+        .then(({ host }) => {
+          e.host = host;
+          return host;
+        })
+        .finally(() => {
+          e.reconnecting = null;
+        });
+    }
+    return e.reconnecting;
+  };
+
+  return {
+    entry,
+    hostOf,
+
+    pairOf(ids, what) {
+      if (ids[0] === ids[1]) {
+        throw new TwinlockError({
+          code: 'invalid-input',
+          message: `sessions: ${what} needs two different servers, but both entries are the same connection.`,
+          hint: 'Pick the second server.',
+          detail: { field: 'sessions' },
+        });
+      }
+      return [entry(ids[0]), entry(ids[1])];
+    },
+
+    sessionFor(h) {
+      return [...sessions.values()].find(
+        (e) => e.session.address === h.address && e.session.port === h.port && e.session.username.toLowerCase() === h.username.toLowerCase(),
+      );
+    },
+
+    async readInventory(sessionId) {
+      const host = await hostOf(sessionId);
+      const { parseInventory, clockOffset } = await import('../inventory/parse');
+      const sentAt = Date.now();
+      const raw = await host.runScript('get-inventory', {}, { timeoutMs: 120_000 });
+      const inv = clockOffset(parseInventory(raw), sentAt, Date.now());
+      entry(sessionId).inventory = inv;
+      return inv;
+    },
+
+    async connect(request) {
+      // Lab hosts are pinned like any other: the admin sees the key and accepts it on first use.
+      const { host, newlyPinned } = await open(request);
+      try {
+        if (deps.closing()) {
+          // The engine closed while this connection was being made: it must not outlive it.
+          throw new TwinlockError({ code: 'cancelled', message: 'Twinlock is shutting down; the connection was closed.' });
+        }
+        const { parseIdentity } = await import('../inventory/parse');
+        const identity = parseIdentity(await host.runScript('get-identity', {}));
+        if (!identity.isAdmin) {
+          throw new TwinlockError({
+            code: 'not-admin',
+            message: `${request.username} can log on to ${identity.computerName} but is not an elevated administrator there.`,
+            hint: 'Use an account in the server’s local Administrators group (for example Administrator); with UAC on, the built-in Administrator or a domain admin works over SSH.',
+            detail: { computerName: identity.computerName, username: request.username },
+          });
+        }
+        const session: HostSession = {
+          sessionId: `session-${randomUUID()}`,
+          address: request.address,
+          port: request.port,
+          username: request.username,
+          fingerprint: host.fingerprint,
+          newlyPinned,
+          computerName: identity.computerName,
+          osCaption: identity.osCaption,
+          isAdmin: identity.isAdmin,
+        };
+        sessions.set(session.sessionId, { session, host, password: request.password, reconnecting: null, inventory: null });
+        log('info', `Connected to ${identity.computerName} (${request.address}:${request.port}) as ${request.username}${newlyPinned ? '; host key pinned' : ''}.`);
+        return session;
+      } catch (err) {
+        await host.close().catch(() => undefined);
+        throw err;
+      }
+    },
+
+    async disconnect(sessionId) {
+      const e = entry(sessionId);
+      sessions.delete(sessionId);
+      await e.host.close().catch(() => undefined);
+      log('info', `Disconnected from ${e.session.computerName}.`);
+    },
+
+    list() {
+      return [...sessions.values()].map((e) => e.session);
+    },
+
+    async closeAll() {
+      const open = [...sessions.values()];
+      sessions.clear();
+      await Promise.all(open.map((e) => e.host.close().catch(() => undefined)));
+    },
+  };
+}
