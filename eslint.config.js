@@ -129,4 +129,21 @@ export default tseslint.config(
       ),
     },
   },
+  // Modules bundled into the desktop app share one import.meta.url and one process.argv: a
+  // "run me when I am the main module" check would fire inside the app. Entry points live in
+  // *-main.ts files of their own, which nothing imports.
+  {
+    files: ['engine/**/*.ts', 'lab/**/*.ts', 'server/**/*.ts'],
+    ignores: ['**/*-main.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'argv',
+          message: 'Modules bundled into the app must not read process.argv; put a command-line entry in a *-main.ts file.',
+        },
+      ],
+    },
+  },
 );

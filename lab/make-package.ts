@@ -3,12 +3,11 @@
  * version or signer: the bundled 3.2.1 package in resources/agent is made by it, and tests make
  * older, newer and wrongly signed ones.
  *
- * Run: `npx tsx lab/make-package.ts [outDir] [version] [signerSubject]`
+ * Run: `npx tsx lab/make-package-main.ts [outDir] [version] [signerSubject]`
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { encodeHeader, filler, guidFrom, thumbprintFor } from './package-format';
 import type { PackageHeader } from './package-format';
 
@@ -103,10 +102,4 @@ export function makePackage(options: MakePackageOptions): { manifest: AgentManif
   writeFileSync(filePath, bytes);
   writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   return { manifest, manifestPath, filePath };
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const [outDir = 'resources/agent', version, signer] = process.argv.slice(2);
-  const { manifest, filePath } = makePackage({ outDir, version, ...(signer ? { signerSubject: signer } : {}) });
-  process.stdout.write(`${filePath}: ${manifest.size} bytes, sha256 ${manifest.sha256}\n`);
 }
