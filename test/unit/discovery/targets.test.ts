@@ -49,6 +49,12 @@ describe('parseTargets', () => {
     expect(addresses('hv01 hv02 !HV01 fd00::1 !fd00::1')).toEqual(['hv02']);
   });
 
+  it('excludes a whole network, its network and broadcast addresses included', () => {
+    const t = addresses('10.0.0.0/23 !10.0.1.0/24');
+    expect(t).toHaveLength(255);
+    expect(t.at(-1)).toBe('10.0.0.255');
+  });
+
   it('probes an address typed alone as typed, once, even inside a range', () => {
     const t = parseTargets('10.0.0.1-3 10.0.0.2');
     expect(t).toEqual([
