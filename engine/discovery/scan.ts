@@ -12,6 +12,7 @@ import type { DiscoveredHost, ScanRequest } from '../api/models';
 import type { JobContext } from '../jobs/types';
 import { HostTable, classify, sshCandidate, unresolvedReason } from './classify';
 import { createPacer } from './pace';
+import type { PaceOptions } from './pace';
 import { probePort } from './probe';
 import type { PortProbe } from './probe';
 import { systemResolver } from './resolve';
@@ -43,8 +44,8 @@ export interface ScanOptions {
   bannerMs?: number;
   /** Stops the scan (a cancel): every socket is destroyed and the promise rejects `cancelled`. */
   signal?: AbortSignal;
-  /** Hosts awaiting their first answers at once (see pace.ts; default 48). */
-  freshHosts?: number;
+  /** How hosts are started (see pace.ts). */
+  pace?: PaceOptions;
   /** Names and addresses (the system's resolver by default). */
   resolver?: NameResolver;
   /** A name Twinlock already knows for an endpoint (the lab's hosts), before reverse DNS. */
@@ -83,7 +84,7 @@ export async function scan(plan: TargetPlan, options: ScanOptions = {}): Promise
 
   const sockets = new Set<Socket>();
   const stop = new AbortController();
-  const pacer = createPacer(options.freshHosts);
+  const pacer = createPacer(options.pace);
   let deadlineReached = false;
   const destroyAll = (): void => {
     stop.abort();
@@ -156,8 +157,8 @@ export async function scan(plan: TargetPlan, options: ScanOptions = {}): Promise
         // No PTR record, or a slow DNS server: the address alone identifies the host.
       }
     }
-    const answered = open.length > 0 ? open : probes.filter((p) => p.state === 'closed');
-    const rtts = answered.map((p) => p.rttMs).filter((r): r is number => r !== null);
+    // A refusal is a round trip too: the fastest answer of any port is the best estimate.
+    const rtts = probes.map((p) => p.rttMs).filter((r): r is number => r !== null);
     return {
       address,
       port,

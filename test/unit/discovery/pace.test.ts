@@ -17,7 +17,7 @@ describe('pacer', () => {
   });
 
   it('admits up to its limit at once; each release lets the next host in', async () => {
-    const pacer = createPacer(2, 50);
+    const pacer = createPacer({ fresh: 2, freshMs: 50 });
     const first = await pacer.admit();
     await pacer.admit();
     let third = false;
@@ -38,7 +38,7 @@ describe('pacer', () => {
   });
 
   it('stops counting a host that has not answered within freshMs', async () => {
-    const pacer = createPacer(1, 50);
+    const pacer = createPacer({ fresh: 1, freshMs: 50 });
     const slow = await pacer.admit();
     let next = false;
     void pacer.admit().then(() => (next = true));
@@ -51,8 +51,22 @@ describe('pacer', () => {
     expect(pacer.fresh).toBe(1);
   });
 
+  it('starts at most a burst of hosts per turn of the event loop', async () => {
+    const pacer = createPacer({ fresh: 100, burst: 8 });
+    let started = 0;
+    const all = Array.from({ length: 20 }, () => pacer.admit().then(() => started++));
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(started).toBe(8);
+    await flush();
+    expect(started).toBe(16);
+    await flush();
+    await Promise.all(all);
+    expect(started).toBe(20);
+  });
+
   it('lets every waiter through when closed', async () => {
-    const pacer = createPacer(1, 50);
+    const pacer = createPacer({ fresh: 1, freshMs: 50 });
     const first = await pacer.admit();
     const waiting = [pacer.admit(), pacer.admit(), pacer.admit()];
     pacer.close();
@@ -91,7 +105,7 @@ describe('a paced scan', () => {
     );
     try {
       const targets = servers.map((s) => `127.0.0.1:${(s.address() as AddressInfo).port}`).join(' ');
-      const outcome = await scan(planTargets(targets), { bannerMs: 400, timeoutMs: 1000, freshHosts: 2, resolver: noDns });
+      const outcome = await scan(planTargets(targets), { bannerMs: 400, timeoutMs: 1000, pace: { fresh: 2, freshMs: 50 }, resolver: noDns });
       expect(outcome.hosts).toHaveLength(20);
       expect(outcome.hosts.every((h) => h.kind === 'unknown')).toBe(true);
       // Two fresh hosts at a time, yet far more connections were open together: the hanging ones stopped counting.
@@ -106,7 +120,7 @@ describe('a paced scan', () => {
     const refusing = Array.from({ length: 3 }, (_, i) => `127.0.1.${i + 1}`);
     const outcome = await scan(planTargets(`127.0.2.0/26 ${refusing.join(' ')}`), {
       ports: [1],
-      freshHosts: 3,
+      pace: { fresh: 3 },
       resolver: noDns,
     });
     expect(outcome.counts.probed).toBe(outcome.counts.total);
