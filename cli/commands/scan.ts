@@ -49,13 +49,22 @@ export function registerScanVerb(program: Command): void {
     .option('--concurrency <n>', 'sockets open at once (default 1024)')
     .option('--deadline <ms>', 'stop the whole scan after this long and report what was found')
     .option('--allow-large', 'allow more than 65,536 addresses')
+    .option('--dry-run', 'check the targets and say how many addresses a scan would probe, without probing')
     .option('--json', 'print one JSON object per host as found (NDJSON), then a summary line')
-    .action((targets: string[], options: { ports?: string; timeout?: string; concurrency?: string; deadline?: string; allowLarge?: boolean; json?: boolean }) =>
+    .action((targets: string[], options: { ports?: string; timeout?: string; concurrency?: string; deadline?: string; allowLarge?: boolean; dryRun?: boolean; json?: boolean }) =>
       runVerb(options.json, 'the scan', async (out, engine) => {
         const ports = parsePorts(options.ports);
         const timeoutMs = whole('--timeout', options.timeout, '1000');
         const concurrency = whole('--concurrency', options.concurrency, '512');
         const deadlineMs = whole('--deadline', options.deadline, '60000');
+        if (options.dryRun) {
+          const { count } = await engine.api.checkTargets({ targets: targets.join(' '), ...(options.allowLarge ? { allowLarge: true } : {}) });
+          const probing = ports ?? [...DEFAULT_PORTS];
+          out.result({ count, ports: probing }, () =>
+            `${count.toLocaleString('en-US')} ${count === 1 ? 'host' : 'hosts'} to probe on ports ${probing.join(', ')}; nothing was sent.`,
+          );
+          return EXIT.ok;
+        }
         const started = performance.now();
         const ref = await engine.api.scan({
           targets: targets.join(' '),

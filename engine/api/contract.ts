@@ -10,6 +10,7 @@ import {
   AgentStatusSchema,
   ApplyFixRequestSchema,
   BundleSchema,
+  CheckTargetsRequestSchema,
   ConnectRequestSchema,
   DiscoverySuggestionsSchema,
   ExportBundleRequestSchema,
@@ -32,6 +33,7 @@ import {
   RollbackOutcomeSchema,
   ScanRequestSchema,
   SessionRefSchema,
+  TargetsCheckSchema,
   VerifyReportSchema,
   VerifyRequestSchema,
 } from './models';
@@ -43,6 +45,8 @@ const EmptySchema = z.object({}).strict();
 export const methods = {
   /** What the Discover screen pre-fills: targets and known (lab) hosts. */
   suggestions: { input: EmptySchema, output: DiscoverySuggestionsSchema },
+  /** Checks targets as they are typed: how many addresses a scan would probe, or the bad token (`invalid-input`). */
+  checkTargets: { input: CheckTargetsRequestSchema, output: TargetsCheckSchema },
   /** Scans targets for Windows servers (a job of kind `scan`). */
   scan: { input: ScanRequestSchema, output: JobRefSchema },
   /** Opens an SSH session, pinning the host key on first use. */

@@ -131,6 +131,11 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
       };
     },
 
+    async checkTargets({ targets, allowLarge }) {
+      if (targets.trim() === '') return { count: 0 };
+      return { count: planTargets(targets, { allowLarge: allowLarge === true }).count };
+    },
+
     async scan(input) {
       const plan = planTargets(input.targets, { allowLarge: input.allowLarge === true });
       log('info', `Scanning ${plan.count} address(es).`);

@@ -65,6 +65,21 @@ export const ScanRequestSchema = z.object({
 });
 export type ScanRequest = z.infer<typeof ScanRequestSchema>;
 
+/** Targets to check as they are typed, before a scan. */
+export const CheckTargetsRequestSchema = z.object({
+  /** Targets as in a scan; empty is allowed and counts nothing. */
+  targets: z.string().max(100_000, 'Keep the targets under 100,000 characters; use ranges or CIDRs for long lists.'),
+  allowLarge: z.boolean().optional(),
+});
+export type CheckTargetsRequest = z.infer<typeof CheckTargetsRequestSchema>;
+
+/** What a scan of those targets would probe. */
+export const TargetsCheckSchema = z.object({
+  /** Addresses and names to probe (a name counts once, before it resolves). */
+  count: z.number().int().min(0),
+});
+export type TargetsCheck = z.infer<typeof TargetsCheckSchema>;
+
 /** What the Discover screen pre-fills. */
 export const DiscoverySuggestionsSchema = z.object({
   /** Targets to pre-fill the scan box with. */

@@ -25,10 +25,18 @@ const tid = (id: string) => stack.page.getByTestId(id);
 const row = (address: string, port: number) => stack.page.locator(`[data-testid=discover-host-row][data-host="${address}:${port}"]`);
 
 describe('Discover: scanning a range', () => {
-  it('names a bad target inline, with an example', async () => {
+  it('counts the hosts as the targets are typed', async () => {
     await tid('discover-targets').waitFor();
+    await tid('discover-targets').fill('127.0.0.0/24, !127.0.0.1');
+    const count = tid('discover-targets-count');
+    await count.waitFor({ timeout: 10_000 });
+    await expect(count.innerText()).resolves.toBe('253 hosts to probe on 5 ports');
+    await stack.shot('01-discover-count');
+  });
+
+  it('names a bad target inline as it is typed, with an example', async () => {
     await tid('discover-targets').fill('127.0.0.0/24, 10.0.0.300');
-    await tid('discover-scan').click();
+    // No Scan click: the engine reads the targets a moment after typing stops.
     const problem = tid('discover-targets-error');
     await problem.waitFor({ timeout: 10_000 });
     await expect(problem.getAttribute('data-token')).resolves.toBe('10.0.0.300');
@@ -36,9 +44,10 @@ describe('Discover: scanning a range', () => {
     expect(text).toContain('10.0.0.300');
     expect(text).toMatch(/e\.g\.|for example|10\.0\.0\./);
     await stack.shot('01-discover-bad-target');
-    // Editing the targets clears the problem.
+    // Correcting the targets clears the problem.
     await tid('discover-targets').fill('127.0.0.0/24');
     await problem.waitFor({ state: 'detached' });
+    await expect(tid('discover-targets-count').innerText()).resolves.toBe('254 hosts to probe on 5 ports');
   });
 
   it('refuses a range over 65,536 addresses and points at the option that allows it', async () => {

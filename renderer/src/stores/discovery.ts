@@ -47,6 +47,16 @@ export function parsePorts(text: string): number[] | string {
   return ports;
 }
 
+/** SSH, WinRM (HTTP, HTTPS), SMB and RDP: what the engine probes when no ports are typed. */
+export const DEFAULT_PORT_COUNT = 5;
+
+/** Typing pauses this long before the targets are checked. */
+const CHECK_DELAY_MS = 250;
+
+function isTargetsError(error: TwinlockErrorData): boolean {
+  return error.code === 'invalid-input' && detailString(error, 'field') === 'targets';
+}
+
 export const useDiscoveryStore = defineStore('discovery', () => {
   const suggestions = ref<DiscoverySuggestions | null>(null);
   const suggestionsState = ref<IoState>('idle');
@@ -69,10 +79,40 @@ export const useDiscoveryStore = defineStore('discovery', () => {
   const added = ref<DiscoveredHost[]>([]);
   const selected = ref<string[]>([]);
 
-  /** The engine refused the targets: shown inline, under the box, until the text changes. */
+  /** The engine's reading of the targets as typed: how many addresses, or what is wrong. */
+  const targetsCount = ref<number | null>(null);
+  const checkError = ref<TwinlockErrorData | null>(null);
+  let checkSeq = 0;
+  let checkTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Asks the engine about the text a moment after typing stops; a late answer to older text is dropped. */
+  function checkSoon(delayMs = CHECK_DELAY_MS): void {
+    clearTimeout(checkTimer);
+    const seq = ++checkSeq;
+    checkTimer = setTimeout(() => {
+      void useApiClient()
+        .call('checkTargets', { targets: targets.value, ...(allowLarge.value ? { allowLarge: true } : {}) })
+        .then(
+          (result) => {
+            if (seq !== checkSeq) return;
+            targetsCount.value = result.count;
+            checkError.value = null;
+          },
+          (err: unknown) => {
+            if (seq !== checkSeq) return;
+            targetsCount.value = null;
+            const error = toUiError(err, 'checking the targets');
+            // Only a problem with the text is shown as you type; a lost connection shows when scanning.
+            checkError.value = isTargetsError(error) ? error : null;
+          },
+        );
+    }, delayMs);
+  }
+
+  /** The engine refused the targets, as typed or when scanning: shown inline, under the box. */
   const targetsProblem = computed<TargetsProblem | null>(() => {
-    const error = scanError.value;
-    if (error?.code !== 'invalid-input' || detailString(error, 'field') !== 'targets') return null;
+    const error = [checkError.value, scanError.value].find((e) => e !== null && isTargetsError(e));
+    if (!error) return null;
     return {
       message: error.message.replace(/^targets:\s*/, ''),
       token: detailString(error, 'token'),
@@ -80,11 +120,13 @@ export const useDiscoveryStore = defineStore('discovery', () => {
       tooLarge: error.detail?.tooLarge === true,
     };
   });
-  watch(targets, () => {
-    if (targetsProblem.value !== null) {
+  watch([targets, allowLarge], () => {
+    targetsCount.value = null;
+    if (scanError.value !== null && isTargetsError(scanError.value)) {
       scanError.value = null;
       scanState.value = 'idle';
     }
+    checkSoon();
   });
 
   /** Probed / total / found, when the engine counts; null before the first count. */
@@ -242,6 +284,7 @@ export const useDiscoveryStore = defineStore('discovery', () => {
     scanJob,
     scanError,
     targetsProblem,
+    targetsCount,
     counts,
     portsText,
     portsProblem,

@@ -113,6 +113,17 @@ describe('engine suggestions and scans', () => {
     await lab.close();
   });
 
+  it('checks targets as typed: a count, or the bad token with an example, and nothing for an empty box', async () => {
+    expect(await engine.api.checkTargets({ targets: '10.0.0.0/24 !10.0.0.1 srv-a' })).toEqual({ count: 254 });
+    expect(await engine.api.checkTargets({ targets: '  ' })).toEqual({ count: 0 });
+    const bad = await failure(engine.api.checkTargets({ targets: '10.0.0.0/24, 10.0.0.300' }));
+    expect(bad).toMatchObject({ code: 'invalid-input', detail: { field: 'targets', token: '10.0.0.300' } });
+    expect(bad.hint).toContain('e.g.');
+    const large = await failure(engine.api.checkTargets({ targets: '10.0.0.0/15' }));
+    expect(large).toMatchObject({ code: 'invalid-input', detail: { field: 'targets', tooLarge: true } });
+    expect(await engine.api.checkTargets({ targets: '10.0.0.0/15', allowLarge: true })).toEqual({ count: 131_070 });
+  });
+
   it('runs a scan as a job with events', async () => {
     const server = await bannerServer('SSH-2.0-OpenSSH_for_Windows_8.1');
     const events: ApiEvent[] = [];
