@@ -1,5 +1,6 @@
 /**
- * The discovery benchmark's child processes, run inside the bench's network namespace:
+ * The discovery benchmark's child processes, run inside the bench's network namespace, from source
+ * under tsx (as `twinlock` runs from a checkout) or bundled by esbuild (as the desktop app runs):
  *   lab                     lab servers on 127.0.0.11+ port 22 and decoys; one JSON line, then
  *                           runs until stdin closes
  *   scan <targets> [ports]  a scan through the engine; one JSON line with its figures
@@ -44,7 +45,7 @@ if (mode === 'lab') {
       error: job.error,
       elapsedMs,
       counts: job.counts,
-      hosts: job.result.map(({ address, port, kind, banner, openPorts }) => ({ address, port, kind, banner, openPorts })),
+      hosts: job.result.map(({ address, port, kind, banner, openPorts, rttMs }) => ({ address, port, kind, banner, openPorts, rttMs })),
       maxRssKb: process.resourceUsage().maxRSS,
     });
   } finally {
@@ -62,7 +63,7 @@ if (mode === 'lab') {
     error: null,
     elapsedMs: performance.now() - started,
     counts: outcome.counts,
-    hosts: outcome.hosts.map(({ address, port, kind, banner, openPorts }) => ({ address, port, kind, banner, openPorts })),
+    hosts: outcome.hosts.map(({ address, port, kind, banner, openPorts, rttMs }) => ({ address, port, kind, banner, openPorts, rttMs })),
     maxRssKb: process.resourceUsage().maxRSS,
   });
 } else {

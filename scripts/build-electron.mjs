@@ -1,9 +1,10 @@
 // Bundles the desktop shell into dist-electron/: main.js (ES module, the package is "type": "module")
-// and preload.cjs (CommonJS: a sandboxed preload cannot be an ES module). Electron itself and every
+// with the engine's lazily loaded parts (SSH, verification, installer…) split into chunks next to
+// it, and preload.cjs (CommonJS: a sandboxed preload cannot be an ES module). Electron itself and every
 // package from node_modules stay external; electron-builder ships the production dependencies, and
 // native ones (ssh2's optional crypto binding, tree-sitter) cannot be bundled anyway.
 import { build } from 'esbuild';
-import { cpSync, existsSync } from 'node:fs';
+import { cpSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,12 +19,18 @@ const common = {
   external: ['electron'],
 };
 
+// Chunks are named by content hash: start clean so that old ones do not pile up.
+rmSync(join(root, 'dist-electron'), { recursive: true, force: true });
+
 await build({
   ...common,
   entryPoints: { main: 'electron/main.ts' },
   outdir: 'dist-electron',
   format: 'esm',
   packages: 'external',
+  // Chunks stay next to main.js: the lab finds its profiles beside the code that loads them.
+  splitting: true,
+  chunkNames: '[name]-[hash]',
   outExtension: { '.js': '.js' },
 });
 
