@@ -1,12 +1,13 @@
-/** Verbs that run something in the foreground: the lab and the browser shell. */
+/**
+ * Verbs that run something in the foreground: the lab and the browser shell. The lab and the
+ * server load when one of these verbs runs, so that every other verb starts without them.
+ */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { createEngine } from '../../engine/api/engine';
 import { TwinlockError, toErrorData } from '../../engine/api/errors';
-import { startLab } from '../../lab/index';
 import type { Lab } from '../../lab/index';
-import { startServer } from '../../server/http-server';
 import { createOutput, table } from '../output';
 
 const rendererDir = fileURLToPath(new URL('../../dist/renderer', import.meta.url));
@@ -68,6 +69,7 @@ export function registerShellVerbs(program: Command): void {
       const out = createOutput(options.json === true);
       let running: Lab | undefined;
       try {
+        const { startLab } = await import('../../lab/index');
         running = await startLab(labOptions(options));
         const hosts = running.hosts.map(({ name, address, port, username, password, fingerprint }) => ({
           name,
@@ -114,6 +116,7 @@ export function registerShellVerbs(program: Command): void {
             hint: 'Run npm run build (npm start does it for you).',
           });
         }
+        const [{ startLab }, { startServer }] = await Promise.all([import('../../lab/index'), import('../../server/http-server')]);
         running = options.lab ? await startLab({}) : undefined;
         const engine = createEngine(running ? { lab: { hosts: running.hosts } } : {});
         const server = await startServer({ engine, port: Number(options.port), staticDir: rendererDir });
