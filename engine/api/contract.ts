@@ -19,7 +19,6 @@ import {
   ExportReportResultSchema,
   FixPreviewSchema,
   FixRequestSchema,
-  FixResultSchema,
   HostAddressSchema,
   HostInventorySchema,
   HostSessionSchema,
@@ -65,8 +64,8 @@ export const methods = {
   verify: { input: VerifyRequestSchema, output: VerifyReportSchema },
   /** Shows what a finding's fix will run on one server (script text, parameters, restart). */
   previewFix: { input: FixRequestSchema, output: FixPreviewSchema },
-  /** Runs a fix on one server, waits for a restart when it needs one, and verifies the pair again. */
-  applyFix: { input: ApplyFixRequestSchema, output: FixResultSchema },
+  /** Runs a fix on one server, waits for a restart when it needs one, and verifies the pair again (a job of kind `fix`). */
+  applyFix: { input: ApplyFixRequestSchema, output: JobRefSchema },
   /** Writes a verification report as JSON, HTML or PDF. */
   exportReport: { input: ExportReportRequestSchema, output: ExportReportResultSchema },
   /** Installs the agent on both servers (a job of kind `install`). */

@@ -181,7 +181,9 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     },
 
     async applyFix({ sessionId, fixId, level }) {
-      return (await verifier()).applyFix(sessionId, fixId, level);
+      const { computerName } = sessions.entry(sessionId).session;
+      const verification = await verifier();
+      return jobs.start('fix', (ctx) => verification.applyFix(ctx, sessionId, fixId, level), { [sessionId]: computerName });
     },
 
     async exportReport({ report, format, path }) {

@@ -7,10 +7,11 @@ import { z } from 'zod';
 import {
   ApplyOutcomeSchema,
   DiscoveredHostSchema,
+  FixResultSchema,
   InstallOutcomeSchema,
 } from './models';
 
-export const JobKindSchema = z.enum(['scan', 'install', 'apply']);
+export const JobKindSchema = z.enum(['scan', 'install', 'apply', 'fix']);
 export type JobKind = z.infer<typeof JobKindSchema>;
 
 export const JobStateSchema = z.enum(['running', 'done', 'failed', 'cancelled']);
@@ -75,6 +76,8 @@ export const JobSnapshotSchema = z.discriminatedUnion('kind', [
   }),
   z.object({ ...jobBase, kind: z.literal('install'), result: z.array(InstallOutcomeSchema).nullable() }),
   z.object({ ...jobBase, kind: z.literal('apply'), result: ApplyOutcomeSchema.nullable() }),
+  /** A fix on one server: the script, the restart it may need, and the verification after it. */
+  z.object({ ...jobBase, kind: z.literal('fix'), result: FixResultSchema.nullable() }),
 ]);
 export type JobSnapshot = z.infer<typeof JobSnapshotSchema>;
 export type JobSnapshotOf<K extends JobKind> = Extract<JobSnapshot, { kind: K }>;

@@ -220,7 +220,8 @@ export function createJobRunner(onEvent: (snapshot: JobSnapshot) => void, option
           (err: unknown) => {
             const data = toErrorData(err, `the ${kind}`);
             if (controller.signal.aborted || data.code === 'cancelled') {
-              finish(cancelledChange(job.snapshot));
+              // The work's own words, when it said what a cancel left behind ("the restart goes on").
+              finish(data.code === 'cancelled' ? { ...cancelledChange(job.snapshot), error: data } : cancelledChange(job.snapshot));
               return;
             }
             finish({

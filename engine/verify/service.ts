@@ -15,6 +15,8 @@ import type {
   ReportFormat,
   VerifyReport,
 } from '../api/models';
+import type { HostProgress } from '../api/jobs';
+import type { JobContext } from '../jobs/types';
 import type { RemoteHost } from '../remote/types';
 import { writeFileAtomic } from '../store';
 import { planFix } from './fixes';
@@ -95,14 +97,26 @@ export function createVerifyService(deps: VerifyServiceDeps) {
   const scriptText = (name: string) => readFile(join(deps.resourcesDir, 'scripts', `${name}.ps1`), 'utf8');
 
   /** Waits for the old connection to drop, then for the server to accept a new one. */
-  const waitForRestart = async (sessionId: string, before: RemoteHost): Promise<void> => {
+  const waitForRestart = async (sessionId: string, before: RemoteHost, signal: AbortSignal): Promise<void> => {
+    const stopped = () => {
+      if (!signal.aborted) return;
+      throw new TwinlockError({
+        code: 'cancelled',
+        message: `Twinlock stopped waiting for ${deps.endpoint(sessionId).computerName}; the restart itself goes on.`,
+        hint: 'Connect again once the server is back, then verify again.',
+      });
+    };
     const t = deps.timings ?? {};
     const poll = t.pollMs ?? 2000;
     const deadline = Date.now() + (t.rebootTimeoutMs ?? 20 * 60_000);
     const goneBy = Date.now() + ((t.restartDelaySeconds ?? 5) + 120) * 1000;
-    while (before.isConnected() && Date.now() < goneBy) await sleep(Math.min(poll, 250));
+    while (before.isConnected() && Date.now() < goneBy) {
+      stopped();
+      await sleep(Math.min(poll, 250));
+    }
     let lastError: unknown = null;
     while (Date.now() < deadline) {
+      stopped();
       try {
         const host = await deps.hostOf(sessionId);
         if (host !== before && host.isConnected()) return;
@@ -136,13 +150,19 @@ export function createVerifyService(deps: VerifyServiceDeps) {
       };
     },
 
-    async applyFix(sessionId: string, fixId: FixId, level?: ProtectionLevel): Promise<FixResult> {
+    /** Runs a fix as a job's work: each stage is a progress line; a cancel stops the wait for a restart. */
+    async applyFix(ctx: JobContext<'fix'>, sessionId: string, fixId: FixId, level?: ProtectionLevel): Promise<FixResult> {
       const started = Date.now();
       const name = deps.endpoint(sessionId).computerName;
+      const stage = (percent: number, message: string, state: HostProgress['state'] = 'running') => {
+        ctx.progress(percent, message);
+        ctx.host(sessionId, { label: name, state, step: 'fix', percent, message });
+      };
       const p = await plan(sessionId, fixId);
       const host = await deps.hostOf(sessionId);
       deps.log('info', `Fixing ${name}: ${p.description}`);
-      const out = (await host.runScript(p.scriptName, p.params as never, { timeoutMs: 30 * 60_000 })) as Record<string, unknown> | null;
+      stage(10, `${p.description.replace(/\.$/, '')}…`);
+      const out = (await host.runScript(p.scriptName, p.params as never, { timeoutMs: 30 * 60_000, signal: ctx.signal })) as Record<string, unknown> | null;
       if (out && typeof out.failed === 'number' && out.failed > 0) {
         throw new TwinlockError({
           code: 'script-failed',
@@ -155,24 +175,21 @@ export function createVerifyService(deps: VerifyServiceDeps) {
       if (p.needsReboot) {
         const delaySeconds = deps.timings?.restartDelaySeconds ?? 5;
         deps.log('info', `Restarting ${name} to finish the fix; Twinlock waits for it to come back.`);
+        stage(40, `Restarting ${name}; waiting for it to come back (this can take several minutes)…`);
         // The restart fix has just scheduled it; a second shutdown.exe would be refused (1190).
         if (p.scriptName !== 'restart-host') await host.runScript('restart-host', { delaySeconds, reason: 'fix' });
-        await waitForRestart(sessionId, host);
+        await waitForRestart(sessionId, host, ctx.signal);
         rebooted = true;
         deps.log('info', `${name} is back after its restart.`);
       }
       const pair = lastVerify.get(sessionId);
+      stage(85, pair ? 'Verifying the pair again…' : `Reading ${name}’s inventory again…`);
       let report: VerifyReport | null = null;
       if (pair) report = await verify(pair.sessions, level ?? pair.level);
       else await deps.readInventory(sessionId);
-      return {
-        fixId,
-        computerName: name,
-        message: `${p.description.replace(/\.$/, '')}: done${rebooted ? ', restarted and back' : ''}.`,
-        rebooted,
-        elapsedMs: Date.now() - started,
-        report,
-      };
+      const message = `${p.description.replace(/\.$/, '')}: done${rebooted ? ', restarted and back' : ''}.`;
+      stage(100, message, 'done');
+      return { fixId, computerName: name, message, rebooted, elapsedMs: Date.now() - started, report };
     },
 
     async exportReport(report: VerifyReport, format: ReportFormat, path?: string): Promise<ExportReportResult> {

@@ -50,6 +50,10 @@ describe('Verify: a fix that changes the verdict', () => {
 
     await tid('verify-fix-run').click();
     await tid('verify-fix-progress').waitFor();
+    // The fix is a job: its stages show as they come, and the wait for the restart can be stopped.
+    await tid('verify-fix-progress').getByText('Restarting TL-NODE-B').waitFor({ timeout: 30_000 });
+    await tid('verify-fix-stop').waitFor();
+    await stack.shot('03-verify-fix-restarting');
     await tid('verify-fix-result').waitFor({ timeout: 90_000 });
     await expect(tid('verify-fix-result').innerText()).resolves.toMatch(/restarted/i);
     expect(stack.lab.host('TL-NODE-B').profile.roles.hyperV).toBe(true);

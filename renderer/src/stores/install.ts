@@ -127,8 +127,13 @@ export const useInstallStore = defineStore('install', () => {
     if (restarts.value[sessionId]?.state === 'running') return;
     restarts.value[sessionId] = { state: 'running', outcome: null, error: null };
     try {
-      const result = await useApiClient().call('applyFix', { sessionId, fixId: 'restart' });
-      restarts.value[sessionId] = { state: 'done', outcome: result.message, error: null };
+      const client = useApiClient();
+      const ref_ = await client.call('applyFix', { sessionId, fixId: 'restart' });
+      const final = await followJob<'fix'>(client, ref_.jobId, () => undefined).done;
+      if (final.state !== 'done' || final.result === null) {
+        throw final.error ?? { code: 'internal', message: 'The restart ended without a result.', hint: 'Connect to the server again to see where it stands.' };
+      }
+      restarts.value[sessionId] = { state: 'done', outcome: final.result.message, error: null };
     } catch (err) {
       restarts.value[sessionId] = { state: 'error', outcome: null, error: toUiError(err, 'the restart') };
     }

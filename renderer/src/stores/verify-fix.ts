@@ -7,6 +7,7 @@ import { computed, ref } from 'vue';
 import type { FixId, FixPreview, FixResult, TwinlockErrorData } from '../../../engine/api';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
+import { followJob } from '../api/follow-job';
 import { useHostsStore } from './hosts';
 import type { IoState } from './io-state';
 import { useVerifyStore } from './verify';
@@ -30,8 +31,10 @@ export const useVerifyFixStore = defineStore('verify-fix', () => {
   const runState = ref<IoState>('idle');
   const result = ref<FixResult | null>(null);
   const error = ref<TwinlockErrorData | null>(null);
-  /** What the engine last said while the fix ran (it logs each stage: run, restart, back). */
+  /** The fix's job while it runs, and what it last said (each stage: run, restart, back, verify). */
+  const jobId = ref<string | null>(null);
   const progressLine = ref<string | null>(null);
+  const percent = ref(0);
 
   const open = computed(() => target.value !== null);
   const sessionId = computed(() => {
@@ -46,6 +49,7 @@ export const useVerifyFixStore = defineStore('verify-fix', () => {
     result.value = null;
     error.value = null;
     progressLine.value = null;
+    percent.value = 0;
     runState.value = 'idle';
     const id = sessionId.value;
     if (id === null) return;
@@ -59,28 +63,45 @@ export const useVerifyFixStore = defineStore('verify-fix', () => {
     }
   }
 
-  /** Runs the fix, waits for a restart if it needs one, and takes the new verification. */
+  /** Runs the fix (a job), waits for a restart if it needs one, and takes the new verification. */
   async function run(): Promise<void> {
     const id = sessionId.value;
     const fix = target.value;
     if (id === null || fix === null || runState.value === 'running') return;
     runState.value = 'running';
     error.value = null;
+    percent.value = 0;
     const client = useApiClient();
-    const stop = client.subscribe((event) => {
-      if (event.type === 'log') progressLine.value = event.message;
-    });
     try {
-      const done = await client.call('applyFix', { sessionId: id, fixId: fix.fixId, level: verify.level });
-      result.value = done;
-      if (done.report !== null) verify.accept(done.report);
+      const ref_ = await client.call('applyFix', { sessionId: id, fixId: fix.fixId, level: verify.level });
+      jobId.value = ref_.jobId;
+      const final = await followJob<'fix'>(client, ref_.jobId, (snapshot) => {
+        progressLine.value = snapshot.message;
+        percent.value = snapshot.percent;
+      }).done;
+      if (final.state !== 'done' || final.result === null) {
+        throw final.error ?? { code: 'internal', message: 'The fix ended without a result.', hint: 'Verify again to see where the server stands.' };
+      }
+      result.value = final.result;
+      if (final.result.report !== null) verify.accept(final.result.report);
       else await verify.run();
       runState.value = 'done';
     } catch (err) {
       error.value = toUiError(err, 'running the fix');
       runState.value = 'error';
     } finally {
-      stop();
+      jobId.value = null;
+    }
+  }
+
+  /** Stops the fix (while it waits for a restart, only the waiting stops: the server restarts anyway). */
+  async function cancel(): Promise<void> {
+    const id = jobId.value;
+    if (id === null) return;
+    try {
+      await useApiClient().call('cancelJob', { jobId: id });
+    } catch (err) {
+      error.value = toUiError(err, 'stopping the fix');
     }
   }
 
@@ -90,5 +111,5 @@ export const useVerifyFixStore = defineStore('verify-fix', () => {
     target.value = null;
   }
 
-  return { target, previewState, preview, runState, result, error, progressLine, open, show, run, close };
+  return { target, previewState, preview, runState, result, error, progressLine, percent, open, show, run, cancel, close };
 });

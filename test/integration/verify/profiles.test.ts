@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HostSession, TwinlockEngine } from '../../../engine/api';
+import type { FixId, FixResult, HostSession, JobSnapshotOf, TwinlockEngine } from '../../../engine/api';
 import { createEngine } from '../../../engine/api/engine';
 import type { Lab } from '../../../lab/index';
 import { startLab } from '../../../lab/index';
@@ -57,6 +57,21 @@ describe('every lab profile verifies as its profile expects', () => {
   });
 });
 
+/** Runs a fix as the shells do: a job, followed to its end; returns its result and the stages it went through. */
+async function fix(e: TwinlockEngine, sessionId: string, fixId: FixId): Promise<FixResult & { stages: string[] }> {
+  const stages: string[] = [];
+  const off = e.subscribe((event) => {
+    if (event.type === 'job' && event.job.kind === 'fix' && stages.at(-1) !== event.job.message) stages.push(event.job.message);
+  });
+  const ref = await e.api.applyFix({ sessionId, fixId });
+  expect(ref.kind).toBe('fix');
+  const job = (await e.api.waitJob({ jobId: ref.jobId })) as JobSnapshotOf<'fix'>;
+  off();
+  expect(job.error).toBeNull();
+  expect(job.state).toBe('done');
+  return { ...job.result!, stages };
+}
+
 describe('fixes from the engine', () => {
   it('installs Hyper-V, waits out the restart, and the verdict turns ready', async () => {
     const [e, [a, b], l] = await open('no-hyper-v');
@@ -67,17 +82,40 @@ describe('fixes from the engine', () => {
     const preview = await e.api.previewFix({ sessionId: b.sessionId, fixId: 'install-hyperv' });
     expect(preview).toMatchObject({ needsReboot: true, scriptName: 'fix-install-feature', params: { name: 'Hyper-V' } });
     expect(preview.script).toContain('Install-WindowsFeature');
-    const result = await e.api.applyFix({ sessionId: b.sessionId, fixId: 'install-hyperv' });
+    const result = await fix(e, b.sessionId, 'install-hyperv');
     expect(result.rebooted).toBe(true);
     expect(result.report?.verdict).toBe('Ready for Level 3');
     expect(l.host('TL-NODE-B').profile.roles.hyperV).toBe(true);
+    // The stages were progress lines (published at most every 100 ms, so a quick one may be skipped).
+    expect(result.stages.some((m) => m.startsWith('Restarting TL-NODE-B'))).toBe(true);
+    expect(result.stages.at(-1)).toMatch(/done, restarted and back\.$/);
+  });
+
+  it('stops waiting for a restart when cancelled, and says the restart goes on', async () => {
+    const [e, [a, b], l] = await open('no-hyper-v');
+    await e.api.verify({ sessions: [a.sessionId, b.sessionId], level: 3 });
+    // A restart of about half a minute: long enough to be cancelled while it lasts.
+    l.host('TL-NODE-B').faults.rebootSeconds = 30 * 600;
+    const ref = await e.api.applyFix({ sessionId: b.sessionId, fixId: 'install-hyperv' });
+    await new Promise<void>((resolve) => {
+      const off = e.subscribe((event) => {
+        if (event.type === 'job' && event.job.id === ref.jobId && event.job.message.startsWith('Restarting TL-NODE-B')) {
+          off();
+          resolve();
+        }
+      });
+    });
+    await e.api.cancelJob({ jobId: ref.jobId });
+    const job = await e.api.waitJob({ jobId: ref.jobId });
+    expect(job.state).toBe('cancelled');
+    expect(job.error).toMatchObject({ code: 'cancelled', message: 'Twinlock stopped waiting for TL-NODE-B; the restart itself goes on.' });
   });
 
   it('resynchronises a clock five minutes ahead', async () => {
     const [e, [a, b], l] = await open('clock-skew');
     const before = await e.api.verify({ sessions: [a.sessionId, b.sessionId], level: 3 });
     expect(before.findings.find((f) => f.ruleId === 'time.skew')).toMatchObject({ severity: 'blocker', fixId: 'resync-time', fixOn: [1] });
-    const result = await e.api.applyFix({ sessionId: b.sessionId, fixId: 'resync-time' });
+    const result = await fix(e, b.sessionId, 'resync-time');
     expect(result.rebooted).toBe(false);
     expect(result.report?.outcome).toBe('ready');
     expect(l.host('TL-NODE-B').faults.clockSkewSeconds).toBe(0);
@@ -87,7 +125,7 @@ describe('fixes from the engine', () => {
     const [e, [a, b], l] = await open('balanced-power');
     const before = await e.api.verify({ sessions: [a.sessionId, b.sessionId], level: 3 });
     expect(before.verdict).toBe('Ready for Level 3 with 1 warning');
-    const result = await e.api.applyFix({ sessionId: b.sessionId, fixId: 'power-plan-high' });
+    const result = await fix(e, b.sessionId, 'power-plan-high');
     expect(result.report?.verdict).toBe('Ready for Level 3');
     expect(l.host('TL-NODE-B').profile.powerPlan).toBe('High performance');
   });
@@ -98,14 +136,14 @@ describe('fixes from the engine', () => {
     l.host('TL-NODE-A').firewallRules = [];
     const before = await e.api.verify({ sessions: [a.sessionId, b.sessionId], level: 3 });
     expect(before.findings.find((f) => f.ruleId === 'security.agent-ports')).toMatchObject({ severity: 'warning', fixId: 'open-agent-ports', fixOn: [0] });
-    const result = await e.api.applyFix({ sessionId: a.sessionId, fixId: 'open-agent-ports' });
+    const result = await fix(e, a.sessionId, 'open-agent-ports');
     expect(result.report?.findings.find((f) => f.ruleId === 'security.agent-ports')?.severity).toBe('pass');
   });
 
   it('restarts a server with a restart pending', async () => {
     const [e, [a, b]] = await open('pending-reboot');
     await e.api.verify({ sessions: [a.sessionId, b.sessionId], level: 3 });
-    const result = await e.api.applyFix({ sessionId: b.sessionId, fixId: 'restart' });
+    const result = await fix(e, b.sessionId, 'restart');
     expect(result.rebooted).toBe(true);
     expect(result.report?.outcome).toBe('ready');
   });
@@ -113,7 +151,7 @@ describe('fixes from the engine', () => {
   it('installs a staged update', async () => {
     const [e, [a, b]] = await open('missing-hotfix');
     await e.api.verify({ sessions: [a.sessionId, b.sessionId], level: 3 });
-    const result = await e.api.applyFix({ sessionId: b.sessionId, fixId: 'install-hotfix' });
+    const result = await fix(e, b.sessionId, 'install-hotfix');
     expect(result.rebooted).toBe(true);
     expect(result.report?.verdict).toBe('Ready for Level 3');
   });

@@ -27,14 +27,28 @@ function done(rebootOnB: boolean): JobSnapshotOf<'install'> {
   };
 }
 
+/** The restart of HV-B, a fix job that finished. */
+const restarted: JobSnapshotOf<'fix'> = {
+  id: 'job-fix',
+  kind: 'fix',
+  state: 'done',
+  startedAt: '2025-01-01T00:00:00Z',
+  finishedAt: '2025-01-01T00:01:00Z',
+  percent: 100,
+  message: 'Restarts HV-B: done, restarted and back.',
+  hosts: {},
+  error: null,
+  result: { fixId: 'restart', computerName: 'HV-B', message: 'Restarts HV-B: done, restarted and back.', rebooted: true, elapsedMs: 900, report: null },
+};
+
 describe('install store: Roll back, restarts, and the restart option', () => {
   beforeEach(() => setActivePinia(createPinia()));
 
   it('passes the restart consent, then offers Restart now for the server that needs it', async () => {
     const client = await withTwoSessions({
       install: () => ({ jobId: 'job-1', kind: 'install' }),
-      job: () => done(true),
-      applyFix: () => ({ fixId: 'restart', computerName: 'HV-B', message: 'Restarts HV-B: done, restarted and back.', rebooted: true, elapsedMs: 900, report: null }),
+      job: (input: { jobId: string }) => (input.jobId === 'job-fix' ? restarted : done(true)),
+      applyFix: () => ({ jobId: 'job-fix', kind: 'fix' }),
     });
     const install = useInstallStore();
     install.allowReboot = true;
@@ -48,6 +62,7 @@ describe('install store: Roll back, restarts, and the restart option', () => {
 
     await install.restart('sB');
     expect(client.callsOf('applyFix')).toEqual([{ sessionId: 'sB', fixId: 'restart' }]);
+    expect(install.restarts.sB).toMatchObject({ state: 'done', outcome: 'Restarts HV-B: done, restarted and back.' });
     expect(install.rebootNeeded).toEqual([]);
     expect(install.hostViews[1]).toMatchObject({ rebootRequired: false });
     expect(install.hostViews[1]?.steps.find((s) => s.id === 'reboot')?.status).toBe('done');

@@ -1,6 +1,6 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { FixPreview, VerifyReport } from '../../../engine/api';
+import type { FixPreview, FixResult, JobSnapshotOf, VerifyReport } from '../../../engine/api';
 import { useVerifyStore } from '../../../renderer/src/stores/verify';
 import { useVerifyFixStore } from '../../../renderer/src/stores/verify-fix';
 import { withTwoSessions } from './two-sessions';
@@ -20,19 +20,22 @@ const preview: FixPreview = {
   needsReboot: true,
 };
 
+const flush = () => new Promise((r) => setTimeout(r, 0));
+
+/** A fix job's snapshot as the engine publishes it. */
+function fixJob(state: JobSnapshotOf<'fix'>['state'], percent: number, message: string, result: FixResult | null = null): JobSnapshotOf<'fix'> {
+  return { id: 'job-fix', kind: 'fix', state, startedAt: '2025-01-01T00:00:00Z', finishedAt: state === 'running' ? null : '2025-01-01T00:01:00Z', percent, message, hosts: {}, error: null, result };
+}
+
 describe('verify fix store', () => {
   beforeEach(() => setActivePinia(createPinia()));
 
-  it('previews the fix on the right server, runs it, and takes the new verdict', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
+  it('previews the fix on the right server, runs it as a job with its stages, and takes the new verdict', async () => {
     const client = await withTwoSessions({
       verify: () => report('blocked', 'Not ready: 1 blocker'),
       previewFix: () => preview,
-      applyFix: async () => {
-        await gate;
-        return { fixId: 'install-hyperv', computerName: 'HV-B', message: 'Done, restarted and back.', rebooted: true, elapsedMs: 1200, report: report('ready', 'Ready for Level 3') };
-      },
+      applyFix: () => ({ jobId: 'job-fix', kind: 'fix' }),
+      job: () => fixJob('running', 10, 'Installs the Hyper-V role on HV-B, then restarts it…'),
     });
     const verify = useVerifyStore();
     await verify.run();
@@ -45,15 +48,28 @@ describe('verify fix store', () => {
 
     const running = fix.run();
     expect(fix.runState).toBe('running');
-    client.emit({ type: 'log', level: 'info', message: 'Restarting HV-B to finish the fix.', at: '' });
-    expect(fix.progressLine).toBe('Restarting HV-B to finish the fix.');
+    await flush();
+    client.emit({ type: 'job', job: fixJob('running', 40, 'Restarting HV-B; waiting for it to come back…') });
+    expect(fix.progressLine).toBe('Restarting HV-B; waiting for it to come back…');
+    expect(fix.percent).toBe(40);
     fix.close();
     expect(fix.open).toBe(true);
-    release();
+    client.emit({
+      type: 'job',
+      job: fixJob('done', 100, 'Done, restarted and back.', {
+        fixId: 'install-hyperv',
+        computerName: 'HV-B',
+        message: 'Done, restarted and back.',
+        rebooted: true,
+        elapsedMs: 1200,
+        report: report('ready', 'Ready for Level 3'),
+      }),
+    });
     await running;
 
     expect(client.callsOf('applyFix')).toEqual([{ sessionId: 'sB', fixId: 'install-hyperv', level: 3 }]);
     expect(fix.runState).toBe('done');
+    expect(fix.result?.rebooted).toBe(true);
     expect(verify.report?.verdict).toBe('Ready for Level 3');
     expect(verify.current).toBe(true);
     expect(verify.canContinue).toBe(true);
@@ -61,18 +77,38 @@ describe('verify fix store', () => {
     expect(fix.open).toBe(false);
   });
 
+  it('stops waiting for a restart on request, and says so', async () => {
+    const client = await withTwoSessions({
+      previewFix: () => preview,
+      applyFix: () => ({ jobId: 'job-fix', kind: 'fix' }),
+      job: () => fixJob('running', 40, 'Restarting HV-B; waiting for it to come back…'),
+      cancelJob: () => ({}),
+    });
+    const fix = useVerifyFixStore();
+    await fix.show({ fixId: 'install-hyperv', hostIndex: 1, title: 'Hyper-V role' });
+    const running = fix.run();
+    await flush();
+    await fix.cancel();
+    expect(client.callsOf('cancelJob')).toEqual([{ jobId: 'job-fix' }]);
+    const stopped = { code: 'cancelled', message: 'Twinlock stopped waiting for HV-B; the restart itself goes on.', hint: 'Connect again once the server is back, then verify again.' };
+    client.emit({ type: 'job', job: { ...fixJob('cancelled', 40, 'Cancelled'), error: stopped } });
+    await running;
+    expect(fix.runState).toBe('error');
+    expect(fix.error).toEqual(stopped);
+  });
+
   it('says why a fix could not run, as a sentence and a hint', async () => {
     await withTwoSessions({
       previewFix: () => preview,
       applyFix: () => {
-        throw { code: 'timeout', message: 'HV-B did not come back after its restart.', hint: 'Check its console.' };
+        throw { code: 'not-found', message: 'There is no open connection with id sB.', hint: 'Connect to the server again.' };
       },
     });
     const fix = useVerifyFixStore();
     await fix.show({ fixId: 'install-hyperv', hostIndex: 1, title: 'Hyper-V role' });
     await fix.run();
     expect(fix.runState).toBe('error');
-    expect(fix.error).toEqual({ code: 'timeout', message: 'HV-B did not come back after its restart.', hint: 'Check its console.' });
+    expect(fix.error).toEqual({ code: 'not-found', message: 'There is no open connection with id sB.', hint: 'Connect to the server again.' });
   });
 
   it('exports the report and keeps the written path', async () => {
