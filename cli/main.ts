@@ -1,5 +1,6 @@
 /** `twinlock`: every wizard step as a verb, human tables or --json. */
 import { Command } from 'commander';
+import { registerFixVerb } from './commands/fix';
 import { registerHostVerbs } from './commands/hosts';
 import { registerSetupVerbs } from './commands/setup';
 import { registerShellVerbs } from './commands/shells';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     );
   registerScanVerb(program);
   registerHostVerbs(program);
+  registerFixVerb(program);
   registerSetupVerbs(program);
   registerReplayVerb(program);
   registerKnownHostVerbs(program);

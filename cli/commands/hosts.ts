@@ -93,7 +93,7 @@ export function registerHostVerbs(program: Command): void {
             .map(
               (f) =>
                 `\n${mark[f.severity]} ${f.title}: ${f.reason}\n  fix: ${f.remedy}` +
-                (f.fixId ? `\n  Twinlock can fix this on ${f.fixOn.map((i) => report.hosts[i]!.computerName).join(' and ')} (${f.fixId}).` : ''),
+                (f.fixId ? `\n  Twinlock can fix this: ${f.fixOn.map((i) => `twinlock fix ${[hostA, hostB][i]} ${f.fixId}`).join(' ; ')} (--preview shows what it runs).` : ''),
             ),
         ].join('\n'),
       );

@@ -1,0 +1,80 @@
+/** `twinlock fix`: the fixes `verify` offers, shown first with --preview, run with progress. */
+import type { Command } from 'commander';
+import type { FixId, JobSnapshotOf } from '../../engine/api';
+import { FixIdSchema } from '../../engine/api';
+import { TwinlockError } from '../../engine/api/errors';
+import { addConnectionOptions, connectAll } from '../connection';
+import type { ConnectionOptions } from '../connection';
+import { formatDuration } from '../output';
+import { followJob, requireDone } from '../progress';
+import { EXIT, runVerb } from '../run';
+
+interface FixOptions extends ConnectionOptions {
+  preview?: boolean;
+  allowReboot?: boolean;
+  json?: boolean;
+}
+
+function parseFixId(text: string): FixId {
+  const parsed = FixIdSchema.safeParse(text);
+  if (parsed.success) return parsed.data;
+  throw new TwinlockError({
+    code: 'invalid-input',
+    message: `fix: “${text}” is not a fix Twinlock knows.`,
+    hint: `Use one that twinlock verify names: ${FixIdSchema.options.join(', ')}.`,
+    detail: { field: 'fix' },
+  });
+}
+
+export function registerFixVerb(program: Command): void {
+  addConnectionOptions(
+    program
+      .command('fix')
+      .description('run a fix that `twinlock verify` offers on a server (--preview shows exactly what it runs)')
+      .argument('<host>', 'host[:port] of the server to change')
+      .argument('<fix>', FixIdSchema.options.join(' | '))
+      .option('--preview', 'show the script and its parameters, change nothing')
+      .option('--allow-reboot', 'let a fix that needs a restart restart the server, and wait for it')
+      .option('--json', 'print JSON (NDJSON progress while it runs)'),
+  ).action((host: string, fix: string, options: FixOptions) =>
+    runVerb(options.json, 'the fix', async (out, engine) => {
+      const fixId = parseFixId(fix);
+      const [session] = await connectAll(engine.api, [host], options);
+      const sessionId = session!.sessionId;
+      const preview = await engine.api.previewFix({ sessionId, fixId });
+      if (options.preview) {
+        out.result(preview, () =>
+          [
+            preview.description,
+            preview.needsReboot ? `${preview.computerName} restarts afterwards; run with --allow-reboot to let it.` : 'No restart is needed.',
+            '',
+            `${preview.scriptName}.ps1, with parameters ${JSON.stringify(preview.params)}:`,
+            '',
+            preview.script.trimEnd(),
+          ].join('\n'),
+        );
+        return EXIT.ok;
+      }
+      if (preview.needsReboot && !options.allowReboot) {
+        throw new TwinlockError({
+          code: 'invalid-input',
+          message: `${fixId} restarts ${preview.computerName}, and --allow-reboot was not given.`,
+          hint: `Plan the restart, then run it again with --allow-reboot (twinlock fix ${host} ${fixId} --preview shows what it runs).`,
+          detail: { field: 'allowReboot' },
+        });
+      }
+      out.info(preview.description);
+      const ref = await engine.api.applyFix({ sessionId, fixId });
+      const job = (await followJob(engine, ref, out)) as JobSnapshotOf<'fix'>;
+      requireDone(job);
+      const result = job.result!;
+      out.result(result, () =>
+        [
+          `${result.message.replace(/\.$/, '')} (${formatDuration(result.elapsedMs)}).`,
+          'Run twinlock verify with both servers to see the new verdict.',
+        ].join('\n'),
+      );
+      return EXIT.ok;
+    }),
+  );
+}
