@@ -221,6 +221,27 @@ export class LabHost {
     this.endpoint?.setRefusing(refusing);
   }
 
+  /**
+   * Where Windows OpenSSH reads an account's authorized public keys: administrators share
+   * C:\ProgramData\ssh\administrators_authorized_keys (sshd_config's Match Group administrators);
+   * other accounts use their profile's .ssh\authorized_keys.
+   */
+  authorizedKeysPath(account: LabAccount): string {
+    return account.admin ? 'C:\\ProgramData\\ssh\\administrators_authorized_keys' : `C:\\Users\\${account.username}\\.ssh\\authorized_keys`;
+  }
+
+  /** The public keys (OpenSSH one-line form) an account may log on with. */
+  authorizedKeys(account: LabAccount): string[] {
+    const path = this.authorizedKeysPath(account);
+    if (!this.fileExists(path)) return [];
+    return this.readFile(path)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('#'));
+  }
+
   /** The local file standing for a Windows path, or null when outside C:\. */
   localPath(windowsPath: string): string | null {
     return this.drive.resolve(windowsPath);

@@ -57,6 +57,11 @@ export interface LabOptions {
   timeScale?: number;
   /** Real milliseconds added to every exec (default 15). */
   latencyMs?: number;
+  /**
+   * Public keys (OpenSSH one-line form) the administrators may log on with: written to each
+   * server's C:\ProgramData\ssh\administrators_authorized_keys, as an admin would.
+   */
+  authorizedKeys?: string[];
 }
 
 /** How to reach one lab server. */
@@ -139,6 +144,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     latencyMs: options.latencyMs ?? 15,
   };
   for (const hp of expandHosts(profile, count)) hosts.push(new LabHost(hp, join(dataDir, hp.computerName, 'C'), password));
+  if (options.authorizedKeys && options.authorizedKeys.length > 0) {
+    const admin = hosts[0]?.accounts.find((a) => a.admin);
+    for (const h of hosts) if (admin) h.writeFile(h.authorizedKeysPath(admin), `${options.authorizedKeys.join('\r\n')}\r\n`);
+  }
   const endpoints = hosts.map((h, i) => new SshEndpoint(h, world, perHost ? loopbackPlus(address, i) : address, port));
   let decoys: Decoys | null = null;
   try {

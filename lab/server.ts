@@ -8,14 +8,14 @@ import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { Server as NetServer, Socket } from 'node:net';
 import ssh2 from 'ssh2';
-import type { AuthContext, Connection } from 'ssh2';
+import type { AuthContext, Connection, ParsedKey } from 'ssh2';
 import { handleExec } from './exec';
 import { newHostKey } from './host-key';
 import { attachSftp } from './sftp';
 import type { HostEndpoint, LabAccount, LabHost } from './host';
 import type { LabWorld } from './world';
 
-const { Server } = ssh2;
+const { Server, utils } = ssh2;
 
 /** What Windows Server 2022's OpenSSH announces; the engine's discovery recognises it. */
 export const WINDOWS_OPENSSH_IDENT = 'OpenSSH_for_Windows_8.1';
@@ -138,7 +138,15 @@ export class SshEndpoint implements HostEndpoint {
         }
       };
       if (ctx.method === 'password') decide(check(ctx.password));
-      else if (ctx.method === 'keyboard-interactive')
+      else if (ctx.method === 'publickey') {
+        // As sshd: a key listed for the account may log on; a query without a signature is
+        // answered "yes, sign with it", a signature must verify.
+        const listed = candidate ? this.host.authorizedKeys(candidate).map((line) => utils.parseKey(line)) : [];
+        const key = listed.find((k): k is ParsedKey => !(k instanceof Error) && k.type === ctx.key.algo && k.getPublicSSH().equals(ctx.key.data));
+        if (!key || this.host.faults.badPasswordAlways) decide(false);
+        else if (!ctx.signature) ctx.accept();
+        else decide(key.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) === true);
+      } else if (ctx.method === 'keyboard-interactive')
         ctx.prompt([{ prompt: 'Password: ', echo: false }], (answers) => decide(check(answers[0] ?? '')));
       else ctx.reject(AUTH_METHODS);
     });

@@ -98,8 +98,12 @@ export type DiscoverySuggestions = z.infer<typeof DiscoverySuggestionsSchema>;
 export const ConnectRequestSchema = HostAddressSchema.extend({
   /** Account with administrator rights, e.g. `Administrator` or `CONTOSO\admin`. */
   username: z.string().trim().min(1, 'Enter the administrator account’s user name.'),
-  /** Password (never stored in clear, never logged). */
-  password: z.string().min(1, 'Enter the password.'),
+  /** Password (never stored in clear, never logged). Either this or a private key. */
+  password: z.string().min(1, 'Enter the password.').optional(),
+  /** A private key in OpenSSH or PEM form, as read from the admin's key file (held in memory only). */
+  privateKey: z.string().min(1, 'Choose a private key file.').max(65_536, 'A private key file is a few kilobytes; this one is far larger. Choose the private key (for example id_ed25519).').optional(),
+  /** The private key's passphrase, when it has one. */
+  passphrase: z.string().min(1).optional(),
   /** Accept this SHA-256 fingerprint for a host seen for the first time (`SHA256:…`). */
   acceptFingerprint: z
     .string()
@@ -107,6 +111,9 @@ export const ConnectRequestSchema = HostAddressSchema.extend({
     .optional(),
   /** Connect timeout in milliseconds. */
   timeoutMs: z.number().int().min(500).max(120_000).optional(),
+}).refine((r) => r.password !== undefined || r.privateKey !== undefined, {
+  path: ['password'],
+  message: 'Enter the password, or choose a private key file.',
 });
 export type ConnectRequest = z.input<typeof ConnectRequestSchema>;
 
@@ -478,6 +485,9 @@ export const ResumeJobRequestSchema = z.object({
   jobId: z.string().min(1),
   /** The servers' password, when their sessions have to be opened again (held in memory only). */
   password: z.string().min(1).optional(),
+  /** Or the private key (and its passphrase) to open them with. */
+  privateKey: z.string().min(1).max(65_536).optional(),
+  passphrase: z.string().min(1).optional(),
 });
 export type ResumeJobRequest = z.input<typeof ResumeJobRequestSchema>;
 

@@ -1,9 +1,11 @@
 /**
  * Opening the SSH connection: TCP with Nagle off, host-key pinning, password (or
- * keyboard-interactive) authentication, and every failure mapped to an admin's sentence.
+ * keyboard-interactive) or public-key authentication (the two Windows OpenSSH offers), and every
+ * failure mapped to an admin's sentence.
  */
 import { connect as netConnect } from 'node:net';
 import { NodeSSH } from 'node-ssh';
+import ssh2 from 'ssh2';
 import type { Client } from 'ssh2';
 import { TwinlockError } from '../api/errors';
 import { fingerprintOf, hostIdOf, keyTypeOf } from './fingerprint';
@@ -19,8 +21,11 @@ export interface ConnectOptions {
   address: string;
   port: number;
   username: string;
-  /** Held in memory only; never logged, never placed in an error. */
-  password: string;
+  /** Held in memory only; never logged, never placed in an error. Either this or a private key. */
+  password?: string | undefined;
+  /** A private key in OpenSSH or PEM form, and its passphrase; held in memory only. */
+  privateKey?: string | undefined;
+  passphrase?: string | undefined;
   /** Pin this `SHA256:…` fingerprint if the host is seen for the first time and presents it. */
   acceptFingerprint?: string;
   /** Pin whatever key an unknown host presents (the lab, tests, a bundle replay that carries it). */
@@ -55,7 +60,9 @@ export type HostKeyVerdict =
 
 /** Opens an authenticated SSH connection; throws TwinlockError on every failure. */
 export async function connectSsh(options: ConnectOptions): Promise<SshConnection> {
-  const { address, port, username, password, knownHosts } = options;
+  const { address, port, username, password, privateKey, passphrase, knownHosts } = options;
+  if (privateKey !== undefined) checkPrivateKey(privateKey, passphrase);
+  const secrets = [password, passphrase].filter((s): s is string => s !== undefined);
   const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const hostId = hostIdOf(address, port);
   let verdict: HostKeyVerdict = { kind: 'pending' };
@@ -72,10 +79,16 @@ export async function connectSsh(options: ConnectOptions): Promise<SshConnection
       host: address,
       port,
       username,
-      password,
-      tryKeyboard: true,
-      // Windows servers set up for domain logons sometimes ask for the password this way.
-      onKeyboardInteractive: (_name, _instructions, _lang, prompts, finish) => finish(prompts.map(() => password)),
+      ...(privateKey !== undefined ? { privateKey, ...(passphrase !== undefined ? { passphrase } : {}) } : {}),
+      ...(password !== undefined
+        ? {
+            password,
+            tryKeyboard: true,
+            // Windows servers set up for domain logons sometimes ask for the password this way.
+            onKeyboardInteractive: (_name: string, _instructions: string, _lang: string, prompts: unknown[], finish: (answers: string[]) => void) =>
+              finish(prompts.map(() => password)),
+          }
+        : {}),
       readyTimeout: timeoutMs,
       keepaliveInterval: KEEPALIVE_INTERVAL_MS,
       keepaliveCountMax: KEEPALIVE_COUNT_MAX,
@@ -100,7 +113,7 @@ export async function connectSsh(options: ConnectOptions): Promise<SshConnection
   } catch (err) {
     ssh.dispose();
     sock.destroy();
-    throw mapConnectError(err, { address, port, hostId, knownHostsPath: knownHosts.path, password, verdict });
+    throw mapConnectError(err, { address, port, hostId, knownHostsPath: knownHosts.path, secrets, withKey: privateKey !== undefined, username, verdict });
   }
 
   const client = ssh.connection;
@@ -112,7 +125,7 @@ export async function connectSsh(options: ConnectOptions): Promise<SshConnection
   const v = verdict as HostKeyVerdict;
   if (!client || (v.kind !== 'match' && v.kind !== 'pin')) {
     ssh.dispose();
-    throw mapConnectError(new Error('The connection closed during the handshake.'), { address, port, hostId, knownHostsPath: knownHosts.path, password, verdict: v });
+    throw mapConnectError(new Error('The connection closed during the handshake.'), { address, port, hostId, knownHostsPath: knownHosts.path, secrets, withKey: privateKey !== undefined, username, verdict: v });
   }
   if (v.kind === 'pin') {
     try {
@@ -150,8 +163,11 @@ export interface ConnectErrorContext {
   port: number;
   hostId: string;
   knownHostsPath: string;
-  /** Only used to scrub it from any text that reaches the admin. */
-  password: string;
+  /** The password and passphrase, only to scrub them from any text that reaches the admin. */
+  secrets: string[];
+  /** True when a private key was offered (the refusal then names the key, not the password). */
+  withKey?: boolean;
+  username?: string;
   verdict: HostKeyVerdict;
 }
 
@@ -187,7 +203,7 @@ export function mapConnectError(err: unknown, ctx: ConnectErrorContext): Twinloc
   if (v.kind === 'error') return mapConnectError(v.error, { ...ctx, verdict: { kind: 'pending' } });
 
   const e = (err ?? {}) as { message?: unknown; code?: unknown; level?: unknown };
-  const reason = scrub(typeof e.message === 'string' ? e.message : String(err), ctx.password);
+  const reason = ctx.secrets.reduce((text, secret) => scrub(text, secret), typeof e.message === 'string' ? e.message : String(err));
   const code = typeof e.code === 'string' ? e.code : '';
   const level = typeof e.level === 'string' ? e.level : '';
 
@@ -196,6 +212,17 @@ export function mapConnectError(err: unknown, ctx: ConnectErrorContext): Twinloc
       code: 'timeout',
       message: `${where} did not complete the SSH handshake in time.`,
       hint: 'Check that the OpenSSH Server service (sshd) is running on the server and is not overloaded, then try again.',
+      detail: { address: ctx.address, port: ctx.port },
+    });
+  }
+  if ((level === 'client-authentication' || /authentication methods failed/i.test(reason)) && ctx.withKey) {
+    return new TwinlockError({
+      code: 'auth-failed',
+      message: `${where} refused the key${ctx.username ? ` for ${ctx.username}` : ''}.`,
+      hint:
+        'On the server, add the public key (the .pub file) to C:\\ProgramData\\ssh\\administrators_authorized_keys for an administrator ' +
+        '(C:\\Users\\<name>\\.ssh\\authorized_keys otherwise); that file must be readable only by Administrators and SYSTEM ' +
+        '(icacls administrators_authorized_keys /inheritance:r /grant "Administrators:F" /grant "SYSTEM:F"). Or log on with the password.',
       detail: { address: ctx.address, port: ctx.port },
     });
   }
@@ -238,4 +265,45 @@ export function mapConnectError(err: unknown, ctx: ConnectErrorContext): Twinloc
 /** Defence in depth: a password must never reach a message, even if a library echoed it. */
 function scrub(text: string, password: string): string {
   return password.length >= 4 ? text.split(password).join('********') : text;
+}
+
+/**
+ * Reads the private key before any network traffic, so that a wrong file or passphrase is named as
+ * such instead of surfacing as a refused logon.
+ */
+export function checkPrivateKey(privateKey: string, passphrase: string | undefined): void {
+  const parsed = ssh2.utils.parseKey(privateKey, passphrase);
+  if (!(parsed instanceof Error)) {
+    const key = Array.isArray(parsed) ? parsed[0] : parsed;
+    if (key && key.isPrivateKey()) return;
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: 'privateKey: this is a public key; Twinlock needs the private key that goes with it.',
+      hint: 'Choose the file without .pub (for example id_ed25519 rather than id_ed25519.pub).',
+      detail: { field: 'privateKey' },
+    });
+  }
+  const why = parsed.message;
+  if (/no passphrase given|Encrypted private OpenSSH key detected, but no passphrase/i.test(why)) {
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: 'passphrase: the private key is protected by a passphrase.',
+      hint: 'Enter the key’s passphrase.',
+      detail: { field: 'passphrase' },
+    });
+  }
+  if (/bad passphrase|integrity check failed|bad decrypt|Failed to decrypt/i.test(why) && passphrase !== undefined) {
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: 'passphrase: the passphrase does not open this private key.',
+      hint: 'Check the passphrase (it is case-sensitive) and try again.',
+      detail: { field: 'passphrase' },
+    });
+  }
+  throw new TwinlockError({
+    code: 'invalid-input',
+    message: 'privateKey: the file is not a private key Twinlock can read.',
+    hint: 'Choose an OpenSSH private key (ssh-keygen -t ed25519 writes id_ed25519) or a PEM RSA/ECDSA key; PuTTY .ppk files must be exported to OpenSSH form first (PuTTYgen → Conversions).',
+    detail: { field: 'privateKey' },
+  });
 }

@@ -145,7 +145,7 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
       }));
     },
 
-    async resumeJob({ jobId, password }) {
+    async resumeJob({ jobId, password, privateKey, passphrase }) {
       const journal = await readJournal(dataDir, jobId);
       if (!journal || journal.state !== 'running' || activeJournals.has(jobId)) {
         throw new TwinlockError({
@@ -162,16 +162,16 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
           sessionIds.push(open.session.sessionId);
           continue;
         }
-        if (!password) {
+        if (!password && !privateKey) {
           throw new TwinlockError({
             code: 'invalid-input',
             message: `password: the connection to ${h.computerName} has to be opened again to resume.`,
-            hint: `Enter the password of ${h.username} on ${h.computerName}.`,
+            hint: `Enter the password of ${h.username} on ${h.computerName}, or choose the private key it logs on with.`,
             detail: { field: 'password', jobId },
           });
         }
         // The journal holds the key pinned when the job started: a different key stops here.
-        const session = await sessions.connect({ address: h.address, port: h.port, username: h.username, password, acceptFingerprint: h.fingerprint });
+        const session = await sessions.connect({ address: h.address, port: h.port, username: h.username, password, privateKey, passphrase, acceptFingerprint: h.fingerprint });
         sessionIds.push(session.sessionId);
       }
       const pkg = await loadAgentPackage(journal.request.packageDir);

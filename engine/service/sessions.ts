@@ -15,17 +15,23 @@ export interface SessionEntry {
   session: HostSession;
   host: RemoteHost;
   /** Kept in memory only, to reconnect after a dropped connection. */
-  password: string;
+  credentials: Credentials;
   /** A reconnect in progress, shared by concurrent callers. */
   reconnecting: Promise<RemoteHost> | null;
   inventory: HostInventory | null;
 }
 
-export interface ConnectRequest {
+/** A password, or a private key with its passphrase: what Windows OpenSSH accepts. */
+export interface Credentials {
+  password?: string | undefined;
+  privateKey?: string | undefined;
+  passphrase?: string | undefined;
+}
+
+export interface ConnectRequest extends Credentials {
   address: string;
   port: number;
   username: string;
-  password: string;
   acceptFingerprint?: string | undefined;
   timeoutMs?: number | undefined;
 }
@@ -54,6 +60,15 @@ export interface SessionStore {
   closeAll(): Promise<void>;
 }
 
+/** Only the fields given, so that an absent one is absent (not undefined) downstream. */
+function credentialsOf(c: Credentials): Credentials {
+  return {
+    ...(c.password !== undefined ? { password: c.password } : {}),
+    ...(c.privateKey !== undefined ? { privateKey: c.privateKey } : {}),
+    ...(c.passphrase !== undefined ? { passphrase: c.passphrase } : {}),
+  };
+}
+
 export function createSessionStore(deps: SessionStoreDeps): SessionStore {
   const { knownHosts, resourcesDir, log } = deps;
   const sessions = new Map<string, SessionEntry>();
@@ -77,7 +92,7 @@ export function createSessionStore(deps: SessionStoreDeps): SessionStore {
       address: request.address,
       port: request.port,
       username: request.username,
-      password: request.password,
+      ...credentialsOf(request),
       ...(request.acceptFingerprint ? { acceptFingerprint: request.acceptFingerprint } : {}),
       ...(request.timeoutMs ? { timeoutMs: request.timeoutMs } : {}),
       knownHosts,
@@ -91,7 +106,7 @@ export function createSessionStore(deps: SessionStoreDeps): SessionStore {
     if (!e.reconnecting) {
       const { address, port, username, computerName } = e.session;
       log('warn', `The connection to ${computerName} dropped; reconnecting.`);
-      e.reconnecting = open({ address, port, username, password: e.password })
+      e.reconnecting = open({ address, port, username, ...e.credentials })
         .then(({ host }) => {
           e.host = host;
           return host;
@@ -164,7 +179,7 @@ export function createSessionStore(deps: SessionStoreDeps): SessionStore {
           osCaption: identity.osCaption,
           isAdmin: identity.isAdmin,
         };
-        sessions.set(session.sessionId, { session, host, password: request.password, reconnecting: null, inventory: null });
+        sessions.set(session.sessionId, { session, host, credentials: credentialsOf(request), reconnecting: null, inventory: null });
         log('info', `Connected to ${identity.computerName} (${request.address}:${request.port}) as ${request.username}${newlyPinned ? '; host key pinned' : ''}.`);
         return session;
       } catch (err) {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { mapConnectError, type ConnectErrorContext } from '../../../engine/remote/ssh-connect';
+import { generateKeyPairSync } from 'node:crypto';
+import type { TwinlockError } from '../../../engine/api/errors';
+import { checkPrivateKey, mapConnectError, type ConnectErrorContext } from '../../../engine/remote/ssh-connect';
+import { newHostKey } from '../../../lab/host-key';
 
 const PASSWORD = 'Hunter2-Secret';
 const base: ConnectErrorContext = {
@@ -7,7 +10,7 @@ const base: ConnectErrorContext = {
   port: 22,
   hostId: '10.0.0.21:22',
   knownHostsPath: '/home/a/.local/share/twinlock/known_hosts.json',
-  password: PASSWORD,
+  secrets: [PASSWORD],
   verdict: { kind: 'pending' },
 };
 const FP_OLD = 'SHA256:m85mezwJ0uDwg1tSGnGhB6TiAcgi9lUP8aycDaoENTg';
@@ -78,5 +81,46 @@ describe('mapConnectError', () => {
   it('never lets the password through, even when a library echoes it', () => {
     const err = mapConnectError(new Error(`weird failure with ${PASSWORD} inside`), base);
     expect(JSON.stringify(err.toData())).not.toContain(PASSWORD);
+  });
+});
+
+describe('private keys', () => {
+  const keys = newHostKey();
+
+  it('names the key, the Windows file that authorizes it and its rights, when the server refuses it', () => {
+    const err = mapConnectError(Object.assign(new Error('All configured authentication methods failed'), { level: 'client-authentication' }), {
+      ...base,
+      withKey: true,
+      username: 'Administrator',
+    });
+    expect(err.code).toBe('auth-failed');
+    expect(err.message).toBe('10.0.0.21 port 22 refused the key for Administrator.');
+    expect(err.hint).toContain('C:\\ProgramData\\ssh\\administrators_authorized_keys');
+    expect(err.hint).toContain('icacls');
+  });
+
+  it('reads a good key, and names the field when the file or passphrase is wrong', () => {
+    expect(() => checkPrivateKey(keys.private, undefined)).not.toThrow();
+    const field = (f: () => void) => {
+      try {
+        f();
+      } catch (err) {
+        return (err as TwinlockError).detail?.field;
+      }
+      return null;
+    };
+    expect(field(() => checkPrivateKey(keys.public, undefined))).toBe('privateKey');
+    expect(field(() => checkPrivateKey('-----BEGIN NOTHING-----\nxx\n', undefined))).toBe('privateKey');
+  });
+
+  it('asks for the passphrase of a protected key, and says when it is wrong', () => {
+    const { privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs1', format: 'pem', cipher: 'aes-128-cbc', passphrase: 'right horse' },
+      publicKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    });
+    expect(() => checkPrivateKey(privateKey, 'right horse')).not.toThrow();
+    expect(() => checkPrivateKey(privateKey, undefined)).toThrow(/protected by a passphrase/);
+    expect(() => checkPrivateKey(privateKey, 'wrong')).toThrow(/passphrase does not open/);
   });
 });
