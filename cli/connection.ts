@@ -1,8 +1,10 @@
 /**
  * The connection options every verb that reaches a host shares, and turning them into sessions.
  * Passwords come from TWINLOCK_PASSWORD or --password-stdin, never from a flag (flags end up in
- * shell history and process lists).
+ * shell history and process lists); a private key from --identity, its passphrase from
+ * TWINLOCK_KEY_PASSPHRASE.
  */
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { HostSession, TwinlockApi } from '../engine/api';
 import { TwinlockError } from '../engine/api/errors';
@@ -14,6 +16,14 @@ export interface ConnectionOptions {
   fingerprint?: string[];
   timeout?: string;
   passwordStdin?: boolean;
+  identity?: string;
+}
+
+/** A password, or a private key and its passphrase. */
+export interface Credentials {
+  password?: string;
+  privateKey?: string;
+  passphrase?: string;
 }
 
 export function addConnectionOptions(command: Command): Command {
@@ -26,7 +36,26 @@ export function addConnectionOptions(command: Command): Command {
       (value: string, previous: string[] = []) => [...previous, value],
     )
     .option('--timeout <ms>', 'connect timeout in milliseconds', '15000')
-    .option('--password-stdin', 'read the password from the first line of standard input');
+    .option('--password-stdin', 'read the password from the first line of standard input')
+    .option('--identity <file>', 'log on with this private key instead of a password (passphrase from TWINLOCK_KEY_PASSPHRASE)');
+}
+
+/** The private key of --identity with its passphrase, else the password. */
+export async function readCredentials(options: ConnectionOptions): Promise<Credentials> {
+  if (options.identity === undefined) return { password: await readPassword(options) };
+  let privateKey: string;
+  try {
+    privateKey = await readFile(options.identity, 'utf8');
+  } catch (err) {
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: `--identity: Twinlock could not read ${options.identity} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}).`,
+      hint: 'Give the path of the private key file, for example --identity ~/.ssh/id_ed25519.',
+      detail: { field: 'identity' },
+    });
+  }
+  const passphrase = process.env.TWINLOCK_KEY_PASSPHRASE;
+  return { privateKey, ...(passphrase ? { passphrase } : {}) };
 }
 
 /** The servers' password: --password-stdin, else TWINLOCK_PASSWORD. */
@@ -52,7 +81,7 @@ export async function connectAll(
   hosts: string[],
   options: ConnectionOptions,
 ): Promise<HostSession[]> {
-  const password = await readPassword(options);
+  const credentials = await readCredentials(options);
   const timeoutMs = Number(options.timeout ?? 15000);
   if (!Number.isInteger(timeoutMs) || timeoutMs < 500) {
     throw new TwinlockError({
@@ -68,7 +97,7 @@ export async function connectAll(
       const base = {
         ...target,
         username: options.user ?? 'Administrator',
-        password,
+        ...credentials,
         timeoutMs,
       };
       try {

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { JobRef, JobSnapshotOf, PairConfig, TwinlockApi } from '../../engine/api';
 import { TwinlockError } from '../../engine/api/errors';
-import { addConnectionOptions, connectAll, readPassword } from '../connection';
+import { addConnectionOptions, connectAll, readCredentials } from '../connection';
 import type { ConnectionOptions } from '../connection';
 import { formatDuration, table } from '../output';
 import type { Output } from '../output';
@@ -39,8 +39,8 @@ async function resumeInstall(api: TwinlockApi, out: Output, options: InstallOpti
       .map((h) => `${h.computerName} (done: ${h.completed.join(', ') || 'nothing yet'})`)
       .join(' and ')}`,
   );
-  const password = job.needsPassword ? await readPassword(options) : undefined;
-  return api.resumeJob({ jobId: job.jobId, ...(password ? { password } : {}) });
+  const credentials = job.needsPassword ? await readCredentials(options) : {};
+  return api.resumeJob({ jobId: job.jobId, ...credentials });
 }
 
 export function registerSetupVerbs(program: Command): void {

@@ -2,7 +2,7 @@
  * Verbs that run something in the foreground: the lab and the browser shell. The lab and the
  * server load when one of these verbs runs, so that every other verb starts without them.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { createEngine } from '../../engine/api/engine';
@@ -19,7 +19,7 @@ function untilInterrupted(): Promise<void> {
   });
 }
 
-function labOptions(options: { hosts?: string; profile?: string; profileFile?: string; addressBase?: string; port?: string; decoys?: boolean }) {
+function labOptions(options: { hosts?: string; profile?: string; profileFile?: string; addressBase?: string; port?: string; decoys?: boolean; authorizedKey?: string }) {
   const hosts = options.hosts === undefined ? 2 : Number(options.hosts);
   if (!Number.isInteger(hosts) || hosts < 1 || hosts > 16) {
     throw new TwinlockError({
@@ -50,7 +50,30 @@ function labOptions(options: { hosts?: string; profile?: string; profileFile?: s
     ...(options.addressBase !== undefined ? { addressBase: options.addressBase } : {}),
     ...(port !== undefined ? { port } : {}),
     ...(options.decoys ? { decoys: true } : {}),
+    ...(options.authorizedKey ? { authorizedKeys: [readPublicKey(options.authorizedKey)] } : {}),
   };
+}
+
+/** One OpenSSH public key line from a .pub file, for the lab's administrators_authorized_keys. */
+function readPublicKey(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: `--authorized-key: Twinlock could not read ${file} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}).`,
+      hint: 'Give the public key file, for example --authorized-key ~/.ssh/id_ed25519.pub.',
+    });
+  }
+  if (!/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/.test(text)) {
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: `--authorized-key: ${file} is not an OpenSSH public key (one line starting ssh-ed25519, ssh-rsa or ecdsa-sha2-…).`,
+      hint: 'Give the .pub file that ssh-keygen wrote next to the private key.',
+    });
+  }
+  return text;
 }
 
 export function registerShellVerbs(program: Command): void {
@@ -64,8 +87,9 @@ export function registerShellVerbs(program: Command): void {
     .option('--address-base <ip>', 'give each server its own loopback address from this one up (e.g. 127.0.0.11)')
     .option('--port <port>', 'SSH port of every server (default: a free port each; needs --address-base for several)')
     .option('--decoys', 'also run decoys: a Windows server without SSH, a Linux SSH server, a silent port')
+    .option('--authorized-key <file.pub>', 'let the administrator log on with this public key (administrators_authorized_keys)')
     .option('--json', 'print the hosts as one JSON line first')
-    .action(async (options: { hosts?: string; profile?: string; profileFile?: string; addressBase?: string; port?: string; decoys?: boolean; json?: boolean }) => {
+    .action(async (options: { hosts?: string; profile?: string; profileFile?: string; addressBase?: string; port?: string; decoys?: boolean; authorizedKey?: string; json?: boolean }) => {
       const out = createOutput(options.json === true);
       let running: Lab | undefined;
       try {

@@ -1,0 +1,66 @@
+/**
+ * `--identity`: every verb that reaches a server can log on with a private key instead of a
+ * password; `twinlock lab start --authorized-key` lets the lab's administrator in with its public key.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newHostKey } from '../../../lab/host-key';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const bin = join(root, 'bin', 'twinlock.js');
+const home = mkdtempSync(join(tmpdir(), 'twinlock-cli-identity-'));
+const key = newHostKey();
+const keyFile = join(home, 'id_ed25519');
+let lab: ChildProcess;
+let hosts: Array<{ name: string; address: string; port: number; fingerprint: string }>;
+
+function twinlock(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const { TWINLOCK_PASSWORD: _ignored, ...rest } = process.env;
+    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...rest, TWINLOCK_HOME: home, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  writeFileSync(keyFile, key.private, { mode: 0o600 });
+  writeFileSync(`${keyFile}.pub`, `${key.public.trim()} admin@workstation\n`);
+  lab = spawn(process.execPath, [bin, 'lab', 'start', '--json', '--authorized-key', `${keyFile}.pub`], { cwd: root, env: { ...process.env, TWINLOCK_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const first = await new Promise<string>((resolve) => createInterface({ input: lab.stdout! }).once('line', resolve));
+  hosts = (JSON.parse(first) as { hosts: typeof hosts }).hosts;
+});
+
+afterAll(() => {
+  lab?.kill('SIGINT');
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe('twinlock --identity', () => {
+  it('reads a server’s inventory with the key, no password anywhere', async () => {
+    const h = hosts[0]!;
+    const run = await twinlock(['inventory', `${h.address}:${h.port}`, '--identity', keyFile, '--fingerprint', h.fingerprint, '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ computerName: h.name });
+  });
+
+  it('says which option is wrong when the key file is missing or is the public half', async () => {
+    const h = hosts[1]!;
+    const missing = await twinlock(['inventory', `${h.address}:${h.port}`, '--identity', join(home, 'nope'), '--fingerprint', h.fingerprint]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('--identity: Twinlock could not read');
+    const pub = await twinlock(['inventory', `${h.address}:${h.port}`, '--identity', `${keyFile}.pub`, '--fingerprint', h.fingerprint]);
+    expect(pub.code).toBe(1);
+    expect(pub.stderr).toContain('this is a public key');
+  });
+});
