@@ -58,6 +58,9 @@ export default tseslint.config(
         sessionStorage: 'readonly',
         AbortController: 'readonly',
         AbortSignal: 'readonly',
+        Event: 'readonly',
+        File: 'readonly',
+        HTMLInputElement: 'readonly',
       },
     },
     rules: {

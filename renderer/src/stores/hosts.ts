@@ -26,7 +26,39 @@ export interface HostConnection {
 /** An account typed by the admin; never stored, never logged. */
 export interface Credentials {
   username: string;
+  /** Windows OpenSSH takes a password or a public key: how this account logs on. */
+  method: 'password' | 'key';
   password: string;
+  /** The private key file's text and name, when the admin chose one (held in memory only). */
+  privateKey: string | null;
+  keyName: string | null;
+  /** The key's passphrase, when it has one. */
+  passphrase: string;
+}
+
+/** A private key file is a few kilobytes; anything larger is the wrong file. */
+export const MAX_KEY_BYTES = 65_536;
+
+function emptyAccount(): Credentials {
+  return { username: '', method: 'password', password: '', privateKey: null, keyName: null, passphrase: '' };
+}
+
+/** What connect sends for an account: the password, or the key and its passphrase. */
+export function secretOf(account: Credentials): { password: string } | { privateKey: string; passphrase?: string } {
+  if (account.method === 'password' || account.privateKey === null) return { password: account.password };
+  return { privateKey: account.privateKey, ...(account.passphrase !== '' ? { passphrase: account.passphrase } : {}) };
+}
+
+/**
+ * Reads a key file the admin picked (File API: works in the browser and in Electron's sandboxed
+ * renderer); a sentence instead when it cannot be a private key.
+ */
+export async function readKeyFile(file: File): Promise<{ text: string } | { problem: string }> {
+  if (file.size > MAX_KEY_BYTES) return { problem: `${file.name} is ${Math.round(file.size / 1024)} KB; a private key is a few kilobytes. Choose the private key (for example id_ed25519).` };
+  const text = await file.text();
+  if (/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-\S+) /.test(text.trim())) return { problem: `${file.name} is a public key; choose the private key without .pub.` };
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) return { problem: `${file.name} is not a private key in OpenSSH or PEM form (a PuTTY .ppk must be exported to OpenSSH first).` };
+  return { text };
 }
 
 function blank(): HostConnection {
@@ -37,9 +69,9 @@ export const useHostsStore = defineStore('hosts', () => {
   const discovery = useDiscoveryStore();
 
   /** The account for the first server, and for both when {@link sameAccount} is on. */
-  const primaryAccount = reactive<Credentials>({ username: '', password: '' });
+  const primaryAccount = reactive<Credentials>(emptyAccount());
   /** The account for the second server when it differs. */
-  const secondaryAccount = reactive<Credentials>({ username: '', password: '' });
+  const secondaryAccount = reactive<Credentials>(emptyAccount());
   const sameAccount = ref(true);
   const connections = ref<Record<string, HostConnection>>({});
   /** When the admin first pressed Connect (the start of "protected in …"). */
@@ -97,7 +129,7 @@ export const useHostsStore = defineStore('hosts', () => {
   }
 
   /** Fills the account from the lab's hint when the admin has typed nothing yet. */
-  function prefill(account: Credentials | null | undefined): void {
+  function prefill(account: { username: string; password: string } | null | undefined): void {
     if (!account || primaryAccount.username !== '' || primaryAccount.password !== '') return;
     primaryAccount.username = account.username;
     primaryAccount.password = account.password;
@@ -120,7 +152,7 @@ export const useHostsStore = defineStore('hosts', () => {
         address: host.address,
         port: host.port,
         username: account.username,
-        password: account.password,
+        ...secretOf(account),
         ...(acceptFingerprint !== undefined ? { acceptFingerprint } : {}),
       });
       connections.value[key] = { state: 'done', session, error: null, keyCheck: null };

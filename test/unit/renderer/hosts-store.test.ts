@@ -3,9 +3,11 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { ApiInput, HostSession } from '../../../engine/api';
 import { setApiClient } from '../../../renderer/src/api/client';
 import { useDiscoveryStore } from '../../../renderer/src/stores/discovery';
-import { useHostsStore } from '../../../renderer/src/stores/hosts';
+import { readKeyFile, useHostsStore } from '../../../renderer/src/stores/hosts';
 import { fakeClient } from './fake-client';
 import type { FakeClient } from './fake-client';
+
+const KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n-----END OPENSSH PRIVATE KEY-----\n';
 
 const FP_A = `SHA256:${'A'.repeat(43)}`;
 const FP_B = `SHA256:${'B'.repeat(43)}`;
@@ -95,6 +97,25 @@ describe('hosts store: connecting with first-use key pinning', () => {
     expect(hosts.startedAt).toBeTypeOf('number');
   });
 
+  it('sends the private key and its passphrase instead of a password when the account logs on with a key', async () => {
+    const hosts = useHostsStore();
+    Object.assign(hosts.primaryAccount, { username: 'Administrator', password: 'typed earlier', method: 'key', privateKey: KEY, keyName: 'id_ed25519', passphrase: 'horse' });
+    await hosts.connectAll();
+    for (const call of client.callsOf('connect')) {
+      expect(call).toMatchObject({ username: 'Administrator', privateKey: KEY, passphrase: 'horse' });
+      expect(call).not.toHaveProperty('password');
+    }
+  });
+
+  it('reads a private key file, and says why a public key or another file is not one', async () => {
+    await expect(readKeyFile(new File([KEY], 'id_ed25519'))).resolves.toEqual({ text: KEY });
+    await expect(readKeyFile(new File(['ssh-ed25519 AAAAC3Nza admin@pc\n'], 'id_ed25519.pub'))).resolves.toEqual({ problem: 'id_ed25519.pub is a public key; choose the private key without .pub.' });
+    const other = await readKeyFile(new File(['PuTTY-User-Key-File-3: ssh-ed25519\n'], 'server.ppk'));
+    expect('problem' in other && other.problem).toContain('PuTTY .ppk must be exported to OpenSSH first');
+    const huge = await readKeyFile(new File([new Uint8Array(200_000)], 'disk.img'));
+    expect('problem' in huge && huge.problem).toContain('a private key is a few kilobytes');
+  });
+
   it('does not connect when the admin does not trust the key', async () => {
     const hosts = useHostsStore();
     Object.assign(hosts.primaryAccount, { username: 'Administrator', password: 'secret' });
@@ -163,7 +184,7 @@ describe('hosts store: connecting with first-use key pinning', () => {
   it('pre-fills the lab’s account only when nothing was typed', () => {
     const hosts = useHostsStore();
     hosts.prefill({ username: 'Administrator', password: 'lab' });
-    expect(hosts.primaryAccount).toEqual({ username: 'Administrator', password: 'lab' });
+    expect(hosts.primaryAccount).toMatchObject({ username: 'Administrator', method: 'password', password: 'lab' });
     hosts.primaryAccount.username = 'me';
     hosts.prefill({ username: 'Administrator', password: 'other' });
     expect(hosts.primaryAccount.username).toBe('me');
