@@ -51,7 +51,7 @@ describe('Install: resuming after Twinlock was closed', () => {
     // Without the password the dialog says what it needs, in a sentence.
     await tid('resume-submit').click();
     await expect(tid('resume-error').innerText()).resolves.toMatch(/password/i);
-    await tid('resume-password').fill(stack.lab.hosts[0]!.password);
+    await tid('connect-password-resume').fill(stack.lab.hosts[0]!.password);
     await tid('resume-submit').click();
 
     await tid('install-done').waitFor({ timeout: 90_000 });

@@ -39,7 +39,8 @@ export interface Credentials {
 /** A private key file is a few kilobytes; anything larger is the wrong file. */
 export const MAX_KEY_BYTES = 65_536;
 
-function emptyAccount(): Credentials {
+/** An account with nothing typed yet. */
+export function emptyAccount(): Credentials {
   return { username: '', method: 'password', password: '', privateKey: null, keyName: null, passphrase: '' };
 }
 

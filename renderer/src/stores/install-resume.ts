@@ -1,13 +1,14 @@
 /**
  * An installation interrupted by a crash or a closed window: offered at start, resumed with the
- * password when its connections must be opened again, or discarded.
+ * password or private key when its connections must be opened again, or discarded.
  */
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, reactive, ref } from 'vue';
 import type { ResumableJob, TwinlockErrorData } from '../../../engine/api';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
-import { useHostsStore } from './hosts';
+import { emptyAccount, secretOf, useHostsStore } from './hosts';
+import type { Credentials } from './hosts';
 import { useInstallStore } from './install';
 import type { IoState } from './io-state';
 import { useWizardStore } from './wizard';
@@ -16,8 +17,8 @@ export const useInstallResumeStore = defineStore('install-resume', () => {
   const jobs = ref<ResumableJob[]>([]);
   const state = ref<IoState>('idle');
   const error = ref<TwinlockErrorData | null>(null);
-  /** Typed by the admin when the servers' connections must be opened again; memory only. */
-  const password = ref('');
+  /** How to log on again when the servers' connections must be reopened; memory only. */
+  const account = reactive<Credentials>(emptyAccount());
   const dismissed = ref<string[]>([]);
 
   /** The interrupted installation to offer (the most recent one not dismissed). */
@@ -42,11 +43,13 @@ export const useInstallResumeStore = defineStore('install-resume', () => {
   async function resume(): Promise<void> {
     const job = offered.value;
     if (job === null || state.value === 'running') return;
-    if (job.needsPassword && password.value === '') {
+    const missing = account.method === 'password' ? account.password === '' : account.privateKey === null;
+    if (job.needsPassword && missing) {
+      const user = job.hosts[0]?.username ?? 'the administrator';
       error.value = {
         code: 'invalid-input',
-        message: `Enter the password of ${job.hosts[0]?.username ?? 'the administrator'} to reconnect to the servers.`,
-        hint: 'Twinlock keeps passwords in memory only, so it needs it again after a restart.',
+        message: account.method === 'password' ? `Enter the password of ${user} to reconnect to the servers.` : `Choose the private key ${user} logs on with, to reconnect to the servers.`,
+        hint: 'Twinlock keeps passwords and keys in memory only, so it needs them again after a restart.',
       };
       return;
     }
@@ -55,9 +58,9 @@ export const useInstallResumeStore = defineStore('install-resume', () => {
     try {
       const ref_ = await useApiClient().call('resumeJob', {
         jobId: job.jobId,
-        ...(job.needsPassword ? { password: password.value } : {}),
+        ...(job.needsPassword ? secretOf(account) : {}),
       });
-      password.value = '';
+      Object.assign(account, emptyAccount());
       jobs.value = jobs.value.filter((j) => j.jobId !== job.jobId);
       state.value = 'done';
       // The engine reopened both sessions: pick them up, then watch the job on the Install screen.
@@ -89,5 +92,5 @@ export const useInstallResumeStore = defineStore('install-resume', () => {
     error.value = null;
   }
 
-  return { jobs, state, error, password, offered, load, resume, discard, later };
+  return { jobs, state, error, account, offered, load, resume, discard, later };
 });

@@ -119,10 +119,10 @@ describe('install resume store', () => {
     expect(resume.error?.message).toMatch(/password of Administrator/);
     expect(client.callsOf('resumeJob')).toEqual([]);
 
-    resume.password = 'secret';
+    resume.account.password = 'secret';
     await resume.resume();
     expect(client.callsOf('resumeJob')).toEqual([{ jobId: 'job-old', password: 'secret' }]);
-    expect(resume.password).toBe('');
+    expect(resume.account.password).toBe('');
     expect(resume.offered).toBeNull();
     expect(useWizardStore().step.id).toBe('install');
     await new Promise((r) => setTimeout(r, 0));
