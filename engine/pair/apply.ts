@@ -9,7 +9,7 @@ import type { AgentStatus, ApplyOutcome, PairConfig, PairState } from '../api/mo
 import { LinkStatusSchema, PairStateSchema } from '../api/models';
 import { TwinlockError, assertNever } from '../api/errors';
 import { runCtl } from '../agent/ctl';
-import { sleep } from '../agent/install';
+import { sleep } from '../jobs/sleep';
 import type { JobContext } from '../jobs/types';
 import type { RemoteHost } from '../remote/types';
 import { readStatus } from './status';

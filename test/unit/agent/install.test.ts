@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TwinlockError } from '../../../engine/api/errors';
-import { installAgent, uploadMessage } from '../../../engine/agent/install';
+import { installAgent } from '../../../engine/agent/install';
+import { uploadMessage } from '../../../engine/agent/upload-step';
 import { loadPackage } from '../../../engine/agent/manifest';
 import { agentServer } from './agent-server';
 import { fakeContext, fakeHost } from './fakes';

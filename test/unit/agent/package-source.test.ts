@@ -3,7 +3,7 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { meaningfulLines } from '../../../engine/agent/install';
+import { meaningfulLines } from '../../../engine/agent/msiexec-step';
 import { resolvePackage } from '../../../engine/agent/package-source';
 import { createBundle } from '../../../engine/bundle/bundle';
 import { makePackage } from './package-fixture';

@@ -1,0 +1,36 @@
+/** The types the install steps share: a target server, the run's timings, and the progress callback. */
+import type { RemoteHost } from '../remote/types';
+
+/** One server to install on. */
+export interface InstallTarget {
+  sessionId: string;
+  /** Computer name shown to the admin. */
+  label: string;
+  host: RemoteHost;
+  /**
+   * Opens the session again after a dropped connection or a restart, checking the pinned host key
+   * (a changed key fails with `host-key-changed`). Without it a dropped connection fails the install.
+   */
+  reconnect?: () => Promise<RemoteHost>;
+}
+
+/** Timings, overridable so that tests do not wait. */
+export interface InstallOptions {
+  /** Waits before each new attempt while another installation runs (1618). */
+  busyRetryDelaysMs?: number[];
+  /** How long the service may take to come up after msiexec. */
+  healthTimeoutMs?: number;
+  healthIntervalMs?: number;
+  /** msiexec's own time limit. */
+  msiTimeoutMs?: number;
+  /** Waits before each new attempt after a dropped connection (exponential backoff). */
+  uploadRetryDelaysMs?: number[];
+  /** How long a restarting server may take to answer SSH again. */
+  rebootTimeoutMs?: number;
+  /** How often to look for the server during a restart. */
+  rebootPollMs?: number;
+  /** Seconds shutdown.exe waits before restarting (so its answer gets back first). */
+  rebootDelaySeconds?: number;
+}
+
+export type Report = (t: InstallTarget, percent: number, step: string, message: string, extra?: Record<string, unknown>) => void;
