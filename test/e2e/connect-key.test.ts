@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newHostKey } from '../../lab/host-key';
+import { pickBoth, trustBoth } from './flow';
 import { startStack } from './harness';
 import type { Stack } from './harness';
 
@@ -31,12 +32,7 @@ const tid = (id: string) => stack.page.getByTestId(id);
 
 describe('Connect with a private key', () => {
   it('refuses the public half, takes the private key, and connects both servers with it', async () => {
-    const rows = tid('discover-host-row');
-    await rows.first().waitFor();
-    await rows.nth(0).click();
-    await rows.nth(1).click();
-    await tid('wizard-next').click();
-
+    await pickBoth(stack);
     await tid('connect-method-key').click();
     await tid('connect-key-file').setInputFiles(publicFile);
     await expect(tid('connect-key-problem').innerText()).resolves.toContain('is a public key');
@@ -48,16 +44,7 @@ describe('Connect with a private key', () => {
     // No password reaches the servers: a password logon would be refused from here on.
     for (const h of stack.lab.hosts) stack.lab.host(h.name).accounts.forEach((a) => (a.password = 'not-this'));
     await tid('connect-submit').click();
-    for (let i = 0; i < 2; i++) {
-      await tid('fingerprint-value').waitFor({ timeout: 15_000 });
-      const shown = (await tid('fingerprint-value').innerText()).trim();
-      await tid('fingerprint-trust').click();
-      await stack.page.waitForFunction((previous) => {
-        const el = (globalThis as any).document.querySelector('[data-testid=fingerprint-value]');
-        return !el || el.textContent?.trim() !== previous;
-      }, shown);
-    }
-    await stack.page.waitForSelector('[data-testid=connect-host-card][data-state=done] >> nth=1', { timeout: 15_000 });
+    await trustBoth(stack);
     await expect(tid('wizard-next').isDisabled()).resolves.toBe(false);
   });
 });

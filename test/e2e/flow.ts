@@ -1,15 +1,19 @@
 /** Steps several end-to-end tests share: picking the lab's two servers and connecting to them. */
 import type { Stack } from './harness';
 
-/** From Discover to the Verify screen: picks both lab servers, trusts their keys, connects. */
-export async function connectBoth(stack: Stack): Promise<void> {
+/** From Discover to the Connect screen, with both lab servers picked. */
+export async function pickBoth(stack: Stack): Promise<void> {
   const tid = (id: string) => stack.page.getByTestId(id);
   const rows = tid('discover-host-row');
   await rows.first().waitFor();
   await rows.nth(0).click();
   await rows.nth(1).click();
   await tid('wizard-next').click();
-  await tid('connect-submit').click();
+}
+
+/** After Connect was pressed: trusts each server's key as it is shown, until both are connected. */
+export async function trustBoth(stack: Stack): Promise<void> {
+  const tid = (id: string) => stack.page.getByTestId(id);
   for (let i = 0; i < 2; i++) {
     await tid('fingerprint-trust').waitFor({ timeout: 15_000 });
     const shown = (await tid('fingerprint-value').innerText()).trim();
@@ -21,5 +25,12 @@ export async function connectBoth(stack: Stack): Promise<void> {
     }, shown);
   }
   await stack.page.waitForSelector('[data-testid=connect-host-card][data-state=done] >> nth=1', { timeout: 15_000 });
-  await tid('wizard-next').click();
+}
+
+/** From Discover to the Verify screen: picks both lab servers, trusts their keys, connects. */
+export async function connectBoth(stack: Stack): Promise<void> {
+  await pickBoth(stack);
+  await stack.page.getByTestId('connect-submit').click();
+  await trustBoth(stack);
+  await stack.page.getByTestId('wizard-next').click();
 }

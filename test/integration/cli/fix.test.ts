@@ -2,35 +2,18 @@
  * `twinlock fix` against the lab: --preview changes nothing, a restart needs --allow-reboot, and
  * with it the fix runs as a job (NDJSON progress), the server comes back, and verify turns ready.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab } from '../../../lab/index';
 import { startLab } from '../../../lab/index';
-
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-const bin = join(root, 'bin', 'twinlock.js');
+import { runTwinlock } from './twinlock';
 
 let home: string;
 let lab: Lab;
 
-function twinlock(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: root,
-      env: { ...process.env, TWINLOCK_HOME: home, TWINLOCK_PASSWORD: lab.hosts[0]!.password },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const twinlock = (args: string[]) => runTwinlock(args, { TWINLOCK_HOME: home, TWINLOCK_PASSWORD: lab.hosts[0]!.password });
 
 const target = (i: number) => `${lab.hosts[i]!.address}:${lab.hosts[i]!.port}`;
 const trust = () => lab.hosts.flatMap((h) => ['--fingerprint', h.fingerprint]);

@@ -7,39 +7,19 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bin, root, runTwinlock } from './twinlock';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-const bin = join(root, 'bin', 'twinlock.js');
 
 interface LabLine {
   hosts: Array<{ name: string; address: string; port: number; username: string; password: string; fingerprint: string }>;
 }
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let home: string;
 const labs: ChildProcess[] = [];
 
-function twinlock(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: root,
-      env: { ...process.env, TWINLOCK_HOME: home, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const twinlock = (args: string[], env: Record<string, string> = {}) => runTwinlock(args, { TWINLOCK_HOME: home, ...env });
 
 function startLabProcess(): Promise<LabLine> {
   return new Promise((resolve, reject) => {

@@ -8,29 +8,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newHostKey } from '../../../lab/host-key';
+import { bin, root, runTwinlock } from './twinlock';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-const bin = join(root, 'bin', 'twinlock.js');
 const home = mkdtempSync(join(tmpdir(), 'twinlock-cli-identity-'));
 const key = newHostKey();
 const keyFile = join(home, 'id_ed25519');
 let lab: ChildProcess;
 let hosts: Array<{ name: string; address: string; port: number; fingerprint: string }>;
 
-function twinlock(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const { TWINLOCK_PASSWORD: _ignored, ...rest } = process.env;
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...rest, TWINLOCK_HOME: home, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const twinlock = (args: string[]) => runTwinlock(args, { TWINLOCK_HOME: home, TWINLOCK_PASSWORD: undefined });
 
 beforeAll(async () => {
   writeFileSync(keyFile, key.private, { mode: 0o600 });

@@ -2,27 +2,15 @@
  * `twinlock scan --dry-run`: the targets checked by the engine, the count printed, nothing probed;
  * a bad token fails with its name and an example, exit 1.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runTwinlock } from './twinlock';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-const bin = join(root, 'bin', 'twinlock.js');
 const home = mkdtempSync(join(tmpdir(), 'twinlock-cli-scan-'));
 
-function twinlock(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, TWINLOCK_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const twinlock = (args: string[]) => runTwinlock(args, { TWINLOCK_HOME: home });
 
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 

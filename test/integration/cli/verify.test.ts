@@ -8,39 +8,19 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab } from '../../../lab/index';
 import { startLab } from '../../../lab/index';
 import { browserCandidates } from '../../../engine/verify/report';
+import { bin, root, runTwinlock } from './twinlock';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-const bin = join(root, 'bin', 'twinlock.js');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let home: string;
 let lab: Lab;
 const children: ChildProcess[] = [];
 
-function twinlock(args: string[], password: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: root,
-      env: { ...process.env, TWINLOCK_HOME: home, TWINLOCK_PASSWORD: password },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const twinlock = (args: string[], password: string) => runTwinlock(args, { TWINLOCK_HOME: home, TWINLOCK_PASSWORD: password });
 
 const target = (i: number) => `${lab.hosts[i]!.address}:${lab.hosts[i]!.port}`;
 
