@@ -331,11 +331,13 @@ describe('uploading', () => {
   });
 
   it('resumes a cut upload from the partial remote file', async () => {
-    const s = await server({ cutUploadAfterBytes: 1024 * 1024 + 5000 });
+    // Cut well past the resume rewind (16 writes of 64 KiB): however many writes were still in
+    // flight when the connection dropped, the partial file is long enough to resume from.
+    const s = await server({ cutUploadAfterBytes: 4 * 1024 * 1024 + 5000 });
     const kh = await knownHosts();
     const first = await connect(s, kh);
     await first.host.mkdirp('/C:/packages');
-    const { path, data } = await localFile(3 * 1024 * 1024);
+    const { path, data } = await localFile(6 * 1024 * 1024);
     const err = await failure(first.host.upload(path, '/C:/packages/agent.msi'));
     expect(err.code).toBe('connection-lost');
     const partial = (await stat(join(s.root, 'C/packages/agent.msi'))).size;
