@@ -127,3 +127,36 @@ describe('a paced scan', () => {
     expect(outcome.hosts.map((h) => h.address)).toEqual(refusing);
   });
 });
+
+describe('round trips', () => {
+  const noDns: NameResolver = {
+    lookup: (name) => Promise.reject(Object.assign(new Error(name), { code: 'ENOTFOUND' })),
+    reverse: () => Promise.resolve([]),
+    cancel: () => undefined,
+  };
+
+  it('connects once more to each host found, after the sweep, for a round trip the busy sweep could not measure', async () => {
+    let connections = 0;
+    const server = createServer((socket) => {
+      connections++;
+      socket.on('error', () => undefined);
+      socket.end('SSH-2.0-OpenSSH_for_Windows_8.1\r\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const updates: Array<number | null> = [];
+      const refined = await scan(planTargets(`127.0.0.1:${port}`), { resolver: noDns, onHost: (h) => updates.push(h.rttMs) });
+      expect(connections).toBe(2);
+      expect(refined.hosts[0]!.rttMs).toBeTypeOf('number');
+      // Kept only when smaller: the figure reported never grows.
+      expect(refined.hosts[0]!.rttMs).toBeLessThanOrEqual(updates[0]!);
+
+      connections = 0;
+      await scan(planTargets(`127.0.0.1:${port}`), { resolver: noDns, refineRtt: false });
+      expect(connections).toBe(1);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
