@@ -28,6 +28,7 @@ import { methods } from './contract';
 import { TwinlockError, toErrorData } from './errors';
 import type { ApiEvent } from './jobs';
 import type { DiscoveredHost } from './models';
+import { bundleCheck, bundleExport, pairApply, pairProposal, pairStatus, verification as verificationModule } from '../service/lazy';
 
 /** A lab server the engine may offer on the Discover screen. */
 export interface LabHostOption {
@@ -97,7 +98,7 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
 
   let verification: Promise<VerifyService> | null = null;
   const verifier = (): Promise<VerifyService> =>
-    (verification ??= import('../verify/service').then(({ createVerifyService }) =>
+    (verification ??= verificationModule().then(({ createVerifyService }) =>
       createVerifyService({
         hostOf: sessions.hostOf,
         readInventory: sessions.readInventory,
@@ -182,8 +183,8 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
 
     async applyFix({ sessionId, fixId, level }) {
       const { computerName } = sessions.entry(sessionId).session;
-      const verification = await verifier();
-      return jobs.start('fix', (ctx) => verification.applyFix(ctx, sessionId, fixId, level), { [sessionId]: computerName });
+      const service = await verifier();
+      return jobs.start('fix', (ctx) => service.applyFix(ctx, sessionId, fixId, level), { [sessionId]: computerName });
     },
 
     async exportReport({ report, format, path }) {
@@ -203,7 +204,7 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     async proposePair({ primary, secondary }) {
       sessions.pairOf([primary, secondary], 'A pair');
       const [a, b] = await Promise.all([primary, secondary].map((id) => sessions.entry(id).inventory ?? sessions.readInventory(id)));
-      const { proposePair } = await import('../pair/propose');
+      const { proposePair } = await pairProposal();
       return proposePair(a!, b!, { primary, secondary });
     },
 
@@ -214,7 +215,7 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
       return jobs.start(
         'apply',
         async (ctx) => {
-          const { applyPair } = await import('../pair/apply');
+          const { applyPair } = await pairApply();
           const [hp, hs] = await Promise.all(members.map((m) => sessions.hostOf(m.sessionId)));
           return applyPair(ctx, config, { ...members[0]!, host: hp! }, { ...members[1]!, host: hs! }, options.timings?.apply);
         },
@@ -223,7 +224,7 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     },
 
     async status({ sessionId }) {
-      const { readStatus } = await import('../pair/status');
+      const { readStatus } = await pairStatus();
       return readStatus(await sessions.hostOf(sessionId));
     },
 
@@ -238,7 +239,7 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
           hint: 'Check the path; bundles end in .twinlock.json.',
         });
       }
-      const { verifyBundle } = await import('../bundle/bundle');
+      const { verifyBundle } = await bundleCheck();
       return verifyBundle(text);
     },
 
@@ -251,7 +252,7 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
         fingerprint: e.session.fingerprint,
         computerName: e.session.computerName,
       });
-      const { exportBundle } = await import('../bundle/export');
+      const { exportBundle } = await bundleExport();
       const result = await exportBundle(
         { config, primary: host(p), secondary: host(s), agent: { version: pkg.manifest.version, sha256: pkg.manifest.sha256 } },
         dataDir,

@@ -14,6 +14,7 @@ import type { InstallJournal, StepJournal } from '../jobs/journal';
 import { listJournals, openJournal, pruneJournals, readJournal, removeJournal } from '../jobs/journal';
 import type { JobContext } from '../jobs/types';
 import type { SessionStore } from './sessions';
+import { agentInstaller, packageSource } from './lazy';
 
 /** A method's input after parsing (defaults applied). */
 type Parsed<M extends MethodName> = z.output<(typeof methods)[M]['input']>;
@@ -46,7 +47,7 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
   const activeJournals = new Set<string>();
 
   const loadAgentPackage = async (dir?: string, bundlePath?: string): Promise<AgentPackage> => {
-    const { resolvePackage } = await import('../agent/package-source');
+    const { resolvePackage } = await packageSource();
     const pkg = await resolvePackage({ resourcesDir, ...(dir ? { packageDir: dir } : {}), ...(bundlePath ? { bundlePath } : {}) });
     lastPackage = pkg;
     return pkg;
@@ -66,7 +67,7 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
         activeJournals.add(journalId);
         let journal: StepJournal | null = null;
         try {
-          const { installAgent } = await import('../agent/install');
+          const { installAgent } = await agentInstaller();
           const now = new Date().toISOString();
           journal = await openJournal(
             dataDir,
@@ -118,7 +119,7 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
     async rollback({ sessionId }) {
       const e = sessions.entry(sessionId);
       const pkg = lastPackage ?? (await loadAgentPackage());
-      const { rollbackHost } = await import('../agent/install');
+      const { rollbackHost } = await agentInstaller();
       const outcome = await rollbackHost(await sessions.hostOf(sessionId), e.session.computerName, pkg);
       log('info', outcome.message);
       return outcome;

@@ -10,6 +10,7 @@ import { TwinlockError } from '../api/errors';
 import type { HostInventory, HostSession } from '../api/models';
 import type { KnownHosts } from '../remote/known-hosts';
 import type { RemoteHost } from '../remote/types';
+import { inventoryParser, remoteSession } from './lazy';
 
 export interface SessionEntry {
   session: HostSession;
@@ -87,7 +88,7 @@ export function createSessionStore(deps: SessionStoreDeps): SessionStore {
   };
 
   const open = async (request: ConnectRequest) => {
-    const { openSession } = await import('../remote/session');
+    const { openSession } = await remoteSession();
     return openSession({
       address: request.address,
       port: request.port,
@@ -142,7 +143,7 @@ export function createSessionStore(deps: SessionStoreDeps): SessionStore {
 
     async readInventory(sessionId) {
       const host = await hostOf(sessionId);
-      const { parseInventory, clockOffset } = await import('../inventory/parse');
+      const { parseInventory, clockOffset } = await inventoryParser();
       const sentAt = Date.now();
       const raw = await host.runScript('get-inventory', {}, { timeoutMs: 120_000 });
       const inv = clockOffset(parseInventory(raw), sentAt, Date.now());
@@ -158,7 +159,7 @@ export function createSessionStore(deps: SessionStoreDeps): SessionStore {
           // The engine closed while this connection was being made: it must not outlive it.
           throw new TwinlockError({ code: 'cancelled', message: 'Twinlock is shutting down; the connection was closed.' });
         }
-        const { parseIdentity } = await import('../inventory/parse');
+        const { parseIdentity } = await inventoryParser();
         const identity = parseIdentity(await host.runScript('get-identity', {}));
         if (!identity.isAdmin) {
           throw new TwinlockError({
