@@ -1,6 +1,6 @@
 /** `twinlock`: every wizard step as a verb, human tables or --json. */
 import { Command } from 'commander';
-import { registerFixVerb } from './commands/fix';
+import { registerFixVerb, registerRollbackVerb } from './commands/fix';
 import { registerHostVerbs } from './commands/hosts';
 import { registerSetupVerbs } from './commands/setup';
 import { registerShellVerbs } from './commands/shells';
@@ -15,11 +15,12 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .addHelpText(
       'after',
-      '\nPasswords come from TWINLOCK_PASSWORD or --password-stdin. State lives in $TWINLOCK_HOME when set.',
+      '\nPasswords come from TWINLOCK_PASSWORD or --password-stdin, or log on with a private key: --identity FILE. State lives in $TWINLOCK_HOME when set.',
     );
   registerScanVerb(program);
   registerHostVerbs(program);
   registerFixVerb(program);
+  registerRollbackVerb(program);
   registerSetupVerbs(program);
   registerReplayVerb(program);
   registerKnownHostVerbs(program);

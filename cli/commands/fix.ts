@@ -1,4 +1,7 @@
-/** `twinlock fix`: the fixes `verify` offers, shown first with --preview, run with progress. */
+/**
+ * Verbs that change one server on the admin's word: `twinlock fix` (the fixes `verify` offers,
+ * shown first with --preview) and `twinlock rollback` (what the wizard's Roll back does).
+ */
 import type { Command } from 'commander';
 import type { FixId, JobSnapshotOf } from '../../engine/api';
 import { FixIdSchema } from '../../engine/api';
@@ -72,6 +75,37 @@ export function registerFixVerb(program: Command): void {
         [
           `${result.message.replace(/\.$/, '')} (${formatDuration(result.elapsedMs)}).`,
           'Run twinlock verify with both servers to see the new verdict.',
+        ].join('\n'),
+      );
+      return EXIT.ok;
+    }),
+  );
+}
+
+export function registerRollbackVerb(program: Command): void {
+  addConnectionOptions(
+    program
+      .command('rollback')
+      .description('remove the agent, its firewall rules and its uploaded files from a server (the wizard’s Roll back)')
+      .argument('<host>', 'host[:port]')
+      .option('--yes', 'confirm: the agent is removed from the server')
+      .option('--json', 'print JSON'),
+  ).action((host: string, options: ConnectionOptions & { yes?: boolean; json?: boolean }) =>
+    runVerb(options.json, 'the roll back', async (out, engine) => {
+      if (!options.yes) {
+        throw new TwinlockError({
+          code: 'invalid-input',
+          message: `rollback removes the Twinlock agent from ${host}, and --yes was not given.`,
+          hint: `If that server is not protecting VMs you still need, run it again with --yes (twinlock status ${host} shows its pair).`,
+          detail: { field: 'yes' },
+        });
+      }
+      const [session] = await connectAll(engine.api, [host], options);
+      const outcome = await engine.api.rollback({ sessionId: session!.sessionId });
+      out.result(outcome, () =>
+        [
+          outcome.message,
+          ...(outcome.removedFiles.length > 0 ? [`Removed: ${outcome.removedFiles.join(', ')}`] : []),
         ].join('\n'),
       );
       return EXIT.ok;

@@ -1,6 +1,7 @@
 /**
  * `twinlock fix` against the lab: --preview changes nothing, a restart needs --allow-reboot, and
  * with it the fix runs as a job (NDJSON progress), the server comes back, and verify turns ready.
+ * `twinlock rollback` removes an installed agent, on --yes only.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,5 +65,22 @@ describe('twinlock fix', () => {
     const verify = await twinlock(['verify', target(0), target(1), ...trust()]);
     expect(verify.code).toBe(0);
     expect(verify.stdout.split('\n')[0]).toBe('Ready for Level 3');
+  });
+
+  it('rolls an installed agent back on --yes only, and the server is left without it', async () => {
+    const install = await twinlock(['install', target(0), target(1), ...trust()]);
+    expect(install.code).toBe(0);
+    expect(lab.host('TL-NODE-B').installedProducts()).toHaveLength(1);
+
+    const unconfirmed = await twinlock(['rollback', target(1), ...trust()]);
+    expect(unconfirmed.code).toBe(1);
+    expect(unconfirmed.stderr).toContain('--yes was not given');
+    expect(lab.host('TL-NODE-B').installedProducts()).toHaveLength(1);
+
+    const rollback = await twinlock(['rollback', target(1), ...trust(), '--yes', '--json']);
+    expect(rollback.code).toBe(0);
+    expect(JSON.parse(rollback.stdout)).toMatchObject({ computerName: 'TL-NODE-B', removedVersion: '3.2.1' });
+    expect(lab.host('TL-NODE-B').installedProducts()).toEqual([]);
+    expect(lab.host('TL-NODE-A').installedProducts()).toHaveLength(1);
   });
 });
