@@ -4,10 +4,12 @@ import type { ApiInput, HostSession } from '../../../engine/api';
 import { setApiClient } from '../../../renderer/src/api/client';
 import { useDiscoveryStore } from '../../../renderer/src/stores/discovery';
 import { readKeyFile, useHostsStore } from '../../../renderer/src/stores/hosts';
+import { newHostKey } from '../../../lab/host-key';
 import { fakeClient } from './fake-client';
 import type { FakeClient } from './fake-client';
 
-const KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n-----END OPENSSH PRIVATE KEY-----\n';
+/** A private key made for this run (never a key committed to the repository). */
+const KEY = newHostKey().private;
 
 const FP_A = `SHA256:${'A'.repeat(43)}`;
 const FP_B = `SHA256:${'B'.repeat(43)}`;
