@@ -18,6 +18,7 @@ import type {
 import type { HostProgress } from '../api/jobs';
 import type { JobContext } from '../jobs/types';
 import type { RemoteHost } from '../remote/types';
+import { sleep } from '../jobs/sleep';
 import { writeFileAtomic } from '../store';
 import { planFix } from './fixes';
 import type { PlannedFix } from './fixes';
@@ -49,7 +50,6 @@ export interface VerifyServiceDeps {
   timings?: FixTimings;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** `2025-01-02T10:11:12.345Z` → `20250102T101112Z`. */
 function stamp(iso: string): string {
@@ -106,13 +106,15 @@ export function createVerifyService(deps: VerifyServiceDeps) {
         hint: 'Connect again once the server is back, then verify again.',
       });
     };
+    // A cancel cuts the pause short; the check after it says what the cancel left behind.
+    const pause = (ms: number) => sleep(ms, signal).catch(() => undefined);
     const t = deps.timings ?? {};
     const poll = t.pollMs ?? 2000;
     const deadline = Date.now() + (t.rebootTimeoutMs ?? 20 * 60_000);
     const goneBy = Date.now() + ((t.restartDelaySeconds ?? 5) + 120) * 1000;
     while (before.isConnected() && Date.now() < goneBy) {
       stopped();
-      await sleep(Math.min(poll, 250));
+      await pause(Math.min(poll, 250));
     }
     let lastError: unknown = null;
     while (Date.now() < deadline) {
@@ -123,7 +125,7 @@ export function createVerifyService(deps: VerifyServiceDeps) {
       } catch (err) {
         lastError = err;
       }
-      await sleep(poll);
+      await pause(poll);
     }
     const name = deps.endpoint(sessionId).computerName;
     throw new TwinlockError({

@@ -2,7 +2,7 @@
  * Follows a job to its end: snapshots arrive as `job` events, with a poll of `job` as a safety
  * net for a WebSocket that dropped (and for a job that ended before the subscription started).
  */
-import type { JobKind, JobSnapshotOf } from '../../../engine/api';
+import type { JobKind, JobSnapshotOf, TwinlockErrorData } from '../../../engine/api';
 import type { ApiClient } from './client';
 
 /** A job being followed. */
@@ -69,4 +69,10 @@ export function followJob<K extends JobKind>(
   void poll();
 
   return { done, stop };
+}
+
+/** The result of a job that finished; its error (or `missing`, when it gave none) otherwise. */
+export function resultOf<K extends JobKind>(final: JobSnapshotOf<K>, missing: TwinlockErrorData): NonNullable<JobSnapshotOf<K>['result']> {
+  if (final.state === 'done' && final.result !== null) return final.result as NonNullable<JobSnapshotOf<K>['result']>;
+  throw final.error ?? missing;
 }

@@ -4,7 +4,7 @@ import { computed, ref } from 'vue';
 import type { JobSnapshotOf, RollbackOutcome, TwinlockErrorData } from '../../../engine/api';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
-import { followJob } from '../api/follow-job';
+import { followJob, resultOf } from '../api/follow-job';
 import { useHostsStore } from './hosts';
 import { toInstallHostView } from './install-progress';
 import type { InstallHostView } from './install-progress';
@@ -130,10 +130,8 @@ export const useInstallStore = defineStore('install', () => {
       const client = useApiClient();
       const ref_ = await client.call('applyFix', { sessionId, fixId: 'restart' });
       const final = await followJob<'fix'>(client, ref_.jobId, () => undefined).done;
-      if (final.state !== 'done' || final.result === null) {
-        throw final.error ?? { code: 'internal', message: 'The restart ended without a result.', hint: 'Connect to the server again to see where it stands.' };
-      }
-      restarts.value[sessionId] = { state: 'done', outcome: final.result.message, error: null };
+      const done = resultOf(final, { code: 'internal', message: 'The restart ended without a result.', hint: 'Connect to the server again to see where it stands.' });
+      restarts.value[sessionId] = { state: 'done', outcome: done.message, error: null };
     } catch (err) {
       restarts.value[sessionId] = { state: 'error', outcome: null, error: toUiError(err, 'the restart') };
     }

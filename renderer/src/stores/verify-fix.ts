@@ -7,7 +7,7 @@ import { computed, ref } from 'vue';
 import type { FixId, FixPreview, FixResult, TwinlockErrorData } from '../../../engine/api';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
-import { followJob } from '../api/follow-job';
+import { followJob, resultOf } from '../api/follow-job';
 import { useHostsStore } from './hosts';
 import type { IoState } from './io-state';
 import { useVerifyStore } from './verify';
@@ -79,11 +79,9 @@ export const useVerifyFixStore = defineStore('verify-fix', () => {
         progressLine.value = snapshot.message;
         percent.value = snapshot.percent;
       }).done;
-      if (final.state !== 'done' || final.result === null) {
-        throw final.error ?? { code: 'internal', message: 'The fix ended without a result.', hint: 'Verify again to see where the server stands.' };
-      }
-      result.value = final.result;
-      if (final.result.report !== null) verify.accept(final.result.report);
+      const done = resultOf(final, { code: 'internal', message: 'The fix ended without a result.', hint: 'Verify again to see where the server stands.' });
+      result.value = done;
+      if (done.report !== null) verify.accept(done.report);
       else await verify.run();
       runState.value = 'done';
     } catch (err) {
