@@ -13,7 +13,7 @@ import type { z, ZodError } from 'zod';
 import type { ApplyOptions } from '../pair/apply';
 import type { InstallOptions } from '../agent/install';
 import { labTargets, workstationTargets } from '../discovery/prefill';
-import { planTargets } from '../discovery/targets';
+import { checkTargets as readTargets, planTargets } from '../discovery/targets';
 import { runScan } from '../discovery/scan';
 import { createJobRunner } from '../jobs/job-runner';
 import { hostIdOf } from '../remote/fingerprint';
@@ -134,7 +134,9 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
 
     async checkTargets({ targets, allowLarge }) {
       if (targets.trim() === '') return { count: 0 };
-      return { count: planTargets(targets, { allowLarge: allowLarge === true }).count };
+      const checked = readTargets(targets, { allowLarge: allowLarge === true });
+      if (checked instanceof TwinlockError) throw checked;
+      return checked;
     },
 
     async scan(input) {
