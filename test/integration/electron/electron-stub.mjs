@@ -1,0 +1,62 @@
+/**
+ * A stand-in for the `electron` module when the desktop bundle (dist-electron/main.js) is loaded
+ * by plain Node: it records what the app asks of Electron, so a test can see the app start.
+ */
+import { EventEmitter } from 'node:events';
+
+const noop = () => undefined;
+const state = { windows: [], handlers: new Map(), protocolHandlers: new Map(), quitCalls: 0, errors: [] };
+globalThis.__electronStub = state;
+
+class App extends EventEmitter {
+  isPackaged = false;
+  requestSingleInstanceLock = () => true;
+  enableSandbox = noop;
+  getAppPath = () => process.cwd();
+  getPath = () => process.env.TWINLOCK_STUB_USER_DATA;
+  getVersion = () => '0.1.0';
+  whenReady = async () => undefined;
+  quit = () => {
+    state.quitCalls++;
+  };
+  exit = (code) => state.errors.push(`app.exit(${code})`);
+}
+
+class WebContents extends EventEmitter {
+  send = noop;
+  isDestroyed = () => false;
+  setWindowOpenHandler = noop;
+}
+
+class BrowserWindow extends EventEmitter {
+  static getAllWindows = () => state.windows;
+  webContents = new WebContents();
+  loaded = null;
+  constructor(options) {
+    super();
+    this.options = options;
+    state.windows.push(this);
+  }
+  loadURL(url) {
+    this.loaded = url;
+    return Promise.resolve();
+  }
+  show = noop;
+  focus = noop;
+  restore = noop;
+  isMinimized = () => false;
+}
+
+export const app = new App();
+state.app = app;
+export { BrowserWindow };
+export const ipcMain = { handle: (channel, fn) => state.handlers.set(channel, fn), removeHandler: (channel) => state.handlers.delete(channel) };
+export const protocol = { registerSchemesAsPrivileged: noop, handle: (scheme, fn) => state.protocolHandlers.set(scheme, fn) };
+export const session = { defaultSession: { setPermissionRequestHandler: noop, setPermissionCheckHandler: noop, webRequest: { onHeadersReceived: noop } } };
+export const Menu = { buildFromTemplate: (t) => t, setApplicationMenu: noop };
+export const dialog = {
+  showSaveDialog: async () => ({ canceled: true, filePath: '' }),
+  showMessageBox: async () => ({ response: 0 }),
+  showErrorBox: (title, text) => state.errors.push(`${title} ${text}`),
+};
+export default { app, BrowserWindow, ipcMain, protocol, session, Menu, dialog };
