@@ -6,7 +6,7 @@
  * into the folder it was started from, and close cleanly on quit.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,8 +28,7 @@ describe('the desktop bundle', () => {
 
     const cwd = join(work, 'cwd');
     const userData = join(work, 'user-data');
-    for (const dir of [cwd, userData]) rmSync(dir, { recursive: true, force: true });
-    spawnSync('mkdir', ['-p', cwd, userData]);
+    for (const dir of [cwd, userData]) mkdirSync(dir, { recursive: true });
     const run = spawnSync(process.execPath, [join(here, 'bundle-child.mjs'), main, join(here, 'electron-stub.mjs')], {
       cwd,
       env: { ...process.env, TWINLOCK_STUB_USER_DATA: userData },
