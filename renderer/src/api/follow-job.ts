@@ -4,6 +4,7 @@
  */
 import type { JobKind, JobSnapshotOf, TwinlockErrorData } from '../../../engine/api';
 import type { ApiClient } from './client';
+import { toUiError } from './errors';
 
 /** A job being followed. */
 export interface JobFollower<K extends JobKind> {
@@ -75,4 +76,14 @@ export function followJob<K extends JobKind>(
 export function resultOf<K extends JobKind>(final: JobSnapshotOf<K>, missing: TwinlockErrorData): NonNullable<JobSnapshotOf<K>['result']> {
   if (final.state === 'done' && final.result !== null) return final.result as NonNullable<JobSnapshotOf<K>['result']>;
   throw final.error ?? missing;
+}
+
+/** Asks the engine to cancel a job; the error to show when it could not, else null. */
+export async function requestCancel(client: ApiClient, jobId: string, doing: string): Promise<TwinlockErrorData | null> {
+  try {
+    await client.call('cancelJob', { jobId });
+    return null;
+  } catch (err) {
+    return toUiError(err, doing);
+  }
 }

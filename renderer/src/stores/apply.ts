@@ -4,7 +4,7 @@ import { computed, ref } from 'vue';
 import type { ApplyOutcome, JobSnapshotOf, PairConfig, TwinlockErrorData } from '../../../engine/api';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
-import { followJob } from '../api/follow-job';
+import { followJob, requestCancel } from '../api/follow-job';
 import { toApplyHostView } from './apply-progress';
 import type { ApplyHostView } from './apply-progress';
 import { useHostsStore } from './hosts';
@@ -64,11 +64,7 @@ export const useApplyStore = defineStore('apply', () => {
   async function cancel(): Promise<void> {
     const id = job.value?.id;
     if (id === undefined || state.value !== 'running') return;
-    try {
-      await useApiClient().call('cancelJob', { jobId: id });
-    } catch (err) {
-      error.value = toUiError(err, 'stopping');
-    }
+    error.value = (await requestCancel(useApiClient(), id, 'stopping')) ?? error.value;
   }
 
   return { state, job, error, applied, outcome, protectedAt, hostViews, isProtected, start, cancel };

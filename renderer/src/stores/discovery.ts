@@ -10,7 +10,7 @@ import type {
 } from '../../../engine/api';
 import { useApiClient } from '../api/client';
 import { detailString, toUiError } from '../api/errors';
-import { followJob } from '../api/follow-job';
+import { followJob, requestCancel } from '../api/follow-job';
 import type { JobFollower } from '../api/follow-job';
 import type { IoState } from './io-state';
 
@@ -209,11 +209,7 @@ export const useDiscoveryStore = defineStore('discovery', () => {
   async function cancelScan(): Promise<void> {
     const id = scanJob.value?.id;
     if (id === undefined || scanState.value !== 'running') return;
-    try {
-      await useApiClient().call('cancelJob', { jobId: id });
-    } catch (err) {
-      scanError.value = toUiError(err, 'cancelling the scan');
-    }
+    scanError.value = (await requestCancel(useApiClient(), id, 'cancelling the scan')) ?? scanError.value;
   }
 
   /** Adds a server by name or address; returns a sentence when the input cannot be one. */

@@ -4,7 +4,7 @@ import { computed, ref } from 'vue';
 import type { JobSnapshotOf, RollbackOutcome, TwinlockErrorData } from '../../../engine/api';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
-import { followJob, resultOf } from '../api/follow-job';
+import { followJob, requestCancel, resultOf } from '../api/follow-job';
 import { useHostsStore } from './hosts';
 import { toInstallHostView } from './install-progress';
 import type { InstallHostView } from './install-progress';
@@ -103,11 +103,7 @@ export const useInstallStore = defineStore('install', () => {
   async function cancel(): Promise<void> {
     const id = job.value?.id;
     if (id === undefined || state.value !== 'running') return;
-    try {
-      await useApiClient().call('cancelJob', { jobId: id });
-    } catch (err) {
-      error.value = toUiError(err, 'stopping the installation');
-    }
+    error.value = (await requestCancel(useApiClient(), id, 'stopping the installation')) ?? error.value;
   }
 
   /** Removes the agent, its firewall rules and the uploaded package from one server. */

@@ -7,7 +7,7 @@ import { computed, ref } from 'vue';
 import type { FixId, FixPreview, FixResult, TwinlockErrorData } from '../../../engine/api';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
-import { followJob, resultOf } from '../api/follow-job';
+import { followJob, requestCancel, resultOf } from '../api/follow-job';
 import { useHostsStore } from './hosts';
 import type { IoState } from './io-state';
 import { useVerifyStore } from './verify';
@@ -96,11 +96,7 @@ export const useVerifyFixStore = defineStore('verify-fix', () => {
   async function cancel(): Promise<void> {
     const id = jobId.value;
     if (id === null) return;
-    try {
-      await useApiClient().call('cancelJob', { jobId: id });
-    } catch (err) {
-      error.value = toUiError(err, 'stopping the fix');
-    }
+    error.value = (await requestCancel(useApiClient(), id, 'stopping the fix')) ?? error.value;
   }
 
   /** Closes the dialog (a running fix goes on in the engine; its outcome is kept). */
