@@ -28,13 +28,17 @@ async function interruptedInstall(): Promise<void> {
     const s = await other.api.connect({ address: h.address, port: h.port, username: h.username, password: h.password, acceptFingerprint: h.fingerprint });
     ids.push(s.sessionId);
   }
-  const uploading = new Promise<void>((resolve) => {
+  // Progress is published at most every 100 ms, and a small package can be uploaded within the
+  // first such interval: any running snapshot with a host under way will do, upload or a later step.
+  const underWay = new Promise<void>((resolve, reject) => {
     other.subscribe((e) => {
-      if (e.type === 'job' && Object.values(e.job.hosts).some((p) => p.step === 'upload' && (p.bytesDone ?? 0) > 0)) resolve();
+      if (e.type !== 'job' || e.job.kind !== 'install') return;
+      if (e.job.state !== 'running') reject(new Error(`The installation ended (${e.job.state}) before it could be interrupted.`));
+      else if (Object.values(e.job.hosts).some((p) => p.percent > 0 && ((p.bytesDone ?? 0) > 0 || p.step !== 'upload'))) resolve();
     });
   });
   await other.api.install({ sessions: [ids[0]!, ids[1]!] });
-  await uploading;
+  await underWay;
   await other.close();
 }
 
