@@ -7,7 +7,7 @@ import type { KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TwinlockError } from '../api/errors';
-import { writeFileAtomic } from '../store';
+import { withFileLock, writeFileAtomic } from '../store';
 
 /** The key file's name in the data folder. */
 export const SIGNING_KEY_FILE = 'signing-key.pem';
@@ -29,10 +29,14 @@ export function loadSigningKey(dataDir: string): Promise<KeyObject> {
 async function loadOrCreate(path: string): Promise<KeyObject> {
   const existing = await readKey(path);
   if (existing) return existing;
-  const { privateKey } = generateKeyPairSync('ed25519');
-  await writeFileAtomic(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-  // Another Twinlock process may have raced us; whatever is on disk now is the key.
-  return (await readKey(path)) ?? privateKey;
+  // Two processes exporting their first bundle at once must end with one key, not one each.
+  return withFileLock(path, async () => {
+    const raced = await readKey(path);
+    if (raced) return raced;
+    const { privateKey } = generateKeyPairSync('ed25519');
+    await writeFileAtomic(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    return privateKey;
+  });
 }
 
 async function readKey(path: string): Promise<KeyObject | null> {

@@ -4,7 +4,8 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { readJsonFile, writeJsonFile } from '../store/atomic-file';
+import { readJsonFile } from '../store/atomic-file';
+import { updateJsonFile } from '../store/locked-json';
 
 const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 
@@ -36,13 +37,12 @@ export const KNOWN_HOSTS_FILE = 'known_hosts.json';
 
 /**
  * The store of pinned keys. Reads the file on every call (another Twinlock process may have
- * pinned meanwhile); updates in this process are serialised so parallel connects to both
- * servers of a pair do not lose each other's pin.
+ * pinned meanwhile); every change is made under the file's cross-process lock, so parallel
+ * connects, and parallel `twinlock` processes, never lose each other's pin.
  */
 export class KnownHosts {
   /** Full path of the JSON file. */
   readonly path: string;
-  private queue: Promise<unknown> = Promise.resolve();
 
   /** @param path the JSON file; use {@link KnownHosts.inDataDir} for the usual place. */
   constructor(path: string) {
@@ -100,13 +100,6 @@ export class KnownHosts {
   }
 
   private update<T>(change: (file: KnownHostsFile) => T): Promise<T> {
-    const run = this.queue.then(async () => {
-      const file = await this.read();
-      const result = change(file);
-      await writeJsonFile(this.path, file, { mode: 0o600 });
-      return result;
-    });
-    this.queue = run.catch(() => undefined);
-    return run;
+    return updateJsonFile(this.path, KnownHostsFileSchema, (): KnownHostsFile => ({ version: 1, hosts: {} }), change, { mode: 0o600 });
   }
 }

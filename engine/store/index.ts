@@ -2,3 +2,4 @@
 export { resolveDataDir } from './data-dir';
 export { readJsonFile, writeFileAtomic, writeJsonFile } from './atomic-file';
 export type { WriteFileAtomicOptions } from './atomic-file';
+export { updateJsonFile, withFileLock } from './locked-json';
