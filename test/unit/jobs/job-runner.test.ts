@@ -77,6 +77,28 @@ describe('createJobRunner', () => {
     expect(times).toEqual([...times].sort((a, b) => a - b));
   });
 
+  it('publishes every step a host enters, even one that ends within the throttle interval', async () => {
+    vi.useFakeTimers();
+    const events: JobSnapshot[] = [];
+    const runner = createJobRunner((s) => events.push(s), { throttleMs: 100 });
+    const ref = runner.start(
+      'install',
+      async (ctx) => {
+        for (const step of ['upload', 'verify', 'msiexec', 'service']) {
+          ctx.host('s1', { state: 'running', step, percent: 10 });
+          ctx.host('s1', { percent: 50 });
+        }
+        return [outcome];
+      },
+      { s1: 'SRV-A' },
+    );
+    await runner.wait(ref.jobId);
+    const steps = [...new Set(events.map((e) => e.hosts.s1?.step).filter(Boolean))];
+    expect(steps).toEqual(['upload', 'verify', 'msiexec', 'service']);
+    // Percentages within a step are still coalesced: four steps, not eight updates.
+    expect(events.filter((e) => e.state === 'running').length).toBeLessThanOrEqual(6);
+  });
+
   it('publishes the latest state after a quiet period', async () => {
     vi.useFakeTimers();
     const events: JobSnapshot[] = [];
