@@ -2,7 +2,8 @@
  * The whole product on one machine: the lab's servers, the engine, the browser shell, and
  * Chromium driven by playwright-core. Screenshots go to test-results/e2e/.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,34 @@ import { startServer } from '../../server/http-server';
 export const CHROMIUM = process.env.TWINLOCK_CHROMIUM ?? '/usr/bin/chromium';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 export const SCREENSHOT_DIR = join(root, 'test-results', 'e2e');
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** One accessibility problem axe-core found, as the tests report it. */
+export interface AxeFinding {
+  id: string;
+  impact: string;
+  help: string;
+  targets: string[];
+}
+
+/**
+ * Runs axe-core (WCAG 2.x A and AA rules) on what the page shows now and returns the critical
+ * and serious findings, each with the elements it names.
+ */
+export async function axeFindings(page: Page): Promise<AxeFinding[]> {
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    // Runs in the page, where axe-core was just injected.
+    const axe = (globalThis as any).axe;
+    const result = await axe.run((globalThis as any).document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+      resultTypes: ['violations'],
+    });
+    return result.violations
+      .filter((v: any) => v.impact === 'critical' || v.impact === 'serious')
+      .map((v: any) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n: any) => `${n.target.join(' ')}${v.id === 'color-contrast' ? ` (${String(n.any?.[0]?.message ?? '').replace(/\s+/g, ' ').slice(0, 140)})` : ''}`).slice(0, 12) }));
+  });
+}
 
 export interface Stack {
   lab: Lab;
@@ -27,11 +56,23 @@ export interface Stack {
   dataDir: string;
   url: string;
   /**
-   * Saves a screenshot as test-results/e2e/<name>.png and returns its path. The wizard scrolls
-   * inside its frame, so `whole` unrolls the frame first to show the entire screen.
+   * Checks the screen with axe-core (see {@link Stack.expectAccessible}), then saves a screenshot
+   * as test-results/e2e/<name>.png and returns its path: every screen a test shows is checked.
+   * The wizard scrolls inside its frame, so `whole` unrolls the frame first to show the entire screen.
    */
   shot(name: string, options?: { whole?: boolean }): Promise<string>;
+  /** Fails with every critical or serious axe-core finding on the screen as it is now. */
+  expectAccessible(screen: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Fails with every critical or serious axe-core finding on the page as it is now. */
+export async function expectAccessible(page: Page, screen: string): Promise<void> {
+  const findings = await axeFindings(page);
+  if (findings.length > 0) {
+    const lines = findings.map((f) => `${f.impact} ${f.id}: ${f.help} — ${f.targets.join(' | ')}`);
+    throw new Error(`Accessibility problems on ${screen}:\n${lines.join('\n')}`);
+  }
 }
 
 /** Starts the lab, the engine (with `engineOptions`, e.g. shorter waits) and the page. */
@@ -68,6 +109,7 @@ export async function startStack(
     dataDir,
     url: server.url,
     async shot(name, options = {}) {
+      await expectAccessible(page, name);
       const path = join(SCREENSHOT_DIR, `${name}.png`);
       if (!options.whole) {
         await page.screenshot({ path, fullPage: true });
@@ -83,6 +125,7 @@ export async function startStack(
       }
       return path;
     },
+    expectAccessible: (screen) => expectAccessible(page, screen),
     async close() {
       await browser.close();
       await server.close();

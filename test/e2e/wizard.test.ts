@@ -1,7 +1,8 @@
 /**
  * The whole wizard on the lab, in Chromium: Discover → Connect (fingerprint pinned on first use)
  * → Verify → Install → Pair → Apply → Done, then the exported bundle is checked on disk.
- * A screenshot of each step lands in test-results/e2e/.
+ * A screenshot of each step lands in test-results/e2e/, and axe-core finds no critical or serious
+ * accessibility problem on any of them.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +27,19 @@ async function countWhere(selector: string): Promise<number> {
 }
 
 describe('the wizard, end to end on the lab', () => {
+  it('has an accessibility check that bites: an input with no name is reported', async () => {
+    await tid('discover-host-row').first().waitFor();
+    await stack.page.evaluate(() => {
+      // Runs in the page.
+      const doc = (globalThis as any).document;
+      const input = doc.createElement('input');
+      input.id = 'unnamed-probe';
+      doc.body.append(input);
+    });
+    await expect(stack.expectAccessible('a page with an unnamed input')).rejects.toThrow(/critical label: .*#unnamed-probe/);
+    await stack.page.evaluate(() => (globalThis as any).document.getElementById('unnamed-probe').remove());
+  });
+
   it('discovers the lab servers and picks two', async () => {
     const rows = tid('discover-host-row');
     await rows.first().waitFor();
@@ -80,6 +94,8 @@ describe('the wizard, end to end on the lab', () => {
   });
 
   it('installs the agent on both servers with upload progress', async () => {
+    await tid('install-start').waitFor();
+    await stack.expectAccessible('Install, before it starts');
     await tid('install-start').click();
     await tid('install-done').waitFor({ timeout: 90_000 });
     expect(await countWhere('[data-testid=install-host-card][data-state=done]')).toBe(2);
@@ -103,6 +119,8 @@ describe('the wizard, end to end on the lab', () => {
   });
 
   it('applies the pairing with live progress until both servers are protected', async () => {
+    await tid('apply-start').waitFor();
+    await stack.expectAccessible('Review');
     await tid('apply-start').click();
     await tid('apply-progress').waitFor({ timeout: 15_000 });
     await stack.shot('06-apply-running');
@@ -123,6 +141,7 @@ describe('the wizard, end to end on the lab', () => {
     expect(bundle.pair.name).toBe('PAIR-E2E');
     expect(bundle.hosts.map((h) => h.fingerprint).sort()).toEqual(stack.lab.hosts.map((h) => h.fingerprint).sort());
     for (const host of stack.lab.hosts) expect(text).not.toContain(host.password);
+    await expect(stack.page.locator('h1').innerText()).resolves.toContain('PAIR-E2E is protected');
     await stack.shot('07-done');
   });
 });

@@ -268,10 +268,6 @@ export const useDiscoveryStore = defineStore('discovery', () => {
     }
   }
 
-  function setSelected(keys: string[]): void {
-    selected.value = keys.slice(0, 2);
-  }
-
   return {
     suggestions,
     suggestionsState,
@@ -297,6 +293,5 @@ export const useDiscoveryStore = defineStore('discovery', () => {
     addHost,
     restoreHost,
     toggle,
-    setSelected,
   };
 });
