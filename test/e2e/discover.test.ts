@@ -123,6 +123,29 @@ describe('Discover: scanning a range', () => {
     await stack.shot('01-discover-cancelled');
   });
 
+  it('refuses an SSH port out of range beside the field, keeping what was typed and adding nothing', async () => {
+    const rowsBefore = await tid('discover-host-row').count();
+    await tid('discover-add-address').fill('srv-by-hand');
+    await tid('discover-add-port').fill('70000');
+    await tid('discover-add-submit').click();
+    await expect(tid('discover-add-error').innerText()).resolves.toContain('“70000” is not an SSH port');
+    await expect(tid('discover-add-port').inputValue()).resolves.toBe('70000');
+    await expect(tid('discover-add-address').inputValue()).resolves.toBe('srv-by-hand');
+    expect(await tid('discover-host-row').count()).toBe(rowsBefore);
+    await stack.shot('01-discover-bad-port');
+    await tid('discover-add-address').fill('');
+    await tid('discover-add-port').fill('22');
+  });
+
+  it('does not offer Scan while the targets are wrong', async () => {
+    await tid('discover-targets').fill('10.0.0.0/33');
+    await tid('discover-targets-error').waitFor();
+    await expect(tid('discover-scan').isDisabled()).resolves.toBe(true);
+    await tid('discover-targets').fill('127.0.0.1');
+    await tid('discover-targets-count').waitFor();
+    await expect(tid('discover-scan').isDisabled()).resolves.toBe(false);
+  });
+
   it('picks the two lab servers and goes on to Connect', async () => {
     for (const host of stack.lab.hosts) await row(host.address, host.port).click();
     expect(await stack.page.locator('[data-testid=discover-host-row][data-selected=true]').count()).toBe(2);

@@ -34,6 +34,14 @@ export interface AxeFinding {
  * and serious findings, each with the elements it names.
  */
 export async function axeFindings(page: Page): Promise<AxeFinding[]> {
+  // A panel still fading or sliding in has colours on their way: judge the screen once it settles.
+  await page.evaluate(async () => {
+    // Runs in the page.
+    const running = ((globalThis as any).document.getAnimations() as any[]).filter(
+      (a) => a.effect?.getTiming?.().iterations !== Infinity,
+    );
+    await Promise.all(running.map((a) => a.finished.catch(() => undefined)));
+  });
   await page.evaluate(AXE_SOURCE);
   return page.evaluate(async () => {
     // Runs in the page, where axe-core was just injected.

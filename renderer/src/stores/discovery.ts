@@ -213,17 +213,23 @@ export const useDiscoveryStore = defineStore('discovery', () => {
   }
 
   /** Adds a server by name or address; returns a sentence when the input cannot be one. */
-  function addHost(address: string, port = 22): string | null {
+  function addHost(address: string, port: number | string = 22): string | null {
     const trimmed = address.trim();
     if (trimmed === '') return 'Enter the server’s name or IP address, for example 10.0.0.21.';
     if (!ADDRESS.test(trimmed) || trimmed.length > 253) {
       return 'Use a host name or an IP address, with no spaces or slashes.';
     }
-    if (!Number.isInteger(port) || port < 1 || port > 65535)
-      return 'The SSH port is a number from 1 to 65535.';
+    // The port as typed: never clamped to the range, so 70000 is refused rather than turned into 65535.
+    const portText = String(port).trim();
+    const portNumber = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
+    if (!Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535) {
+      return portText === ''
+        ? 'Enter the SSH port: 22 unless the server was set up with another.'
+        : `“${portText}” is not an SSH port: use a number from 1 to 65535 (22 unless the server uses another).`;
+    }
     const host: DiscoveredHost = {
       address: trimmed,
-      port,
+      port: portNumber,
       name: null,
       kind: 'unknown',
       banner: null,

@@ -33,8 +33,14 @@ describe('wizard gating', () => {
     const discovery = useDiscoveryStore();
     expect(discovery.addHost('')).toMatch(/Enter the server/);
     expect(discovery.addHost('evil host; rm')).toMatch(/no spaces/);
-    expect(discovery.addHost('srv-a', 70000)).toMatch(/port/);
+    expect(discovery.addHost('srv-a', 70000)).toMatch(/“70000” is not an SSH port/);
+    expect(discovery.addHost('srv-a', '0')).toMatch(/“0” is not an SSH port/);
+    expect(discovery.addHost('srv-a', '22x')).toMatch(/“22x” is not an SSH port/);
+    expect(discovery.addHost('srv-a', ' ')).toMatch(/Enter the SSH port/);
+    // Nothing refused was added, and nothing was clamped into range.
     expect(discovery.hosts).toEqual([]);
+    expect(discovery.addHost('srv-a', '2222')).toBeNull();
+    expect(discovery.hosts.map((h) => `${h.address}:${h.port}`)).toEqual(['srv-a:2222']);
   });
 });
 
