@@ -112,9 +112,10 @@ export async function connectAll(
           throw new TwinlockError({
             code: 'unknown-host-key',
             message: `${target.address}:${target.port} has never been seen before; its host key is ${presented}.`,
-            hint: 'Compare it with the server’s own (Get-ChildItem C:\\ProgramData\\ssh\\ssh_host_*_key.pub | ForEach-Object { ssh-keygen -lf $_ }), then run again with --fingerprint ' +
-              presented +
-              ' or --trust-new.',
+            hint:
+              'Compare it with the server’s own: on the server, run this line in PowerShell and check that it prints the same' +
+              (typeof detail?.checkCommand === 'string' ? ` (${detail.checkCommand})` : '') +
+              `, then run again with --fingerprint ${presented} or --trust-new.`,
             detail: { fingerprint: presented, host: `${target.address}:${target.port}` },
           });
         }

@@ -25,3 +25,21 @@ export function hostIdOf(address: string, port: number): string {
   if (a.startsWith('[') && a.endsWith(']')) a = a.slice(1, -1);
   return a.includes(':') ? `[${a}]:${port}` : `${a}:${port}`;
 }
+
+/** The file under `C:\ProgramData\ssh` that holds a Windows OpenSSH server's public key of this type. */
+function hostKeyFile(keyType: string): string {
+  if (keyType.startsWith('ecdsa-')) return 'ssh_host_ecdsa_key.pub';
+  if (keyType === 'ssh-rsa' || keyType.startsWith('rsa-')) return 'ssh_host_rsa_key.pub';
+  return 'ssh_host_ed25519_key.pub';
+}
+
+/**
+ * One line for Windows PowerShell (5.1 or later) on the server that prints its host key's
+ * fingerprint in the form Twinlock shows: it needs no ssh-keygen and no path to OpenSSH's tools.
+ */
+export function hostKeyCheckCommand(keyType: string): string {
+  return (
+    `$k = (Get-Content -Raw "$env:ProgramData\\ssh\\${hostKeyFile(keyType)}").Split(' ')[1]; ` +
+    `'SHA256:' + [Convert]::ToBase64String([Security.Cryptography.SHA256]::Create().ComputeHash([Convert]::FromBase64String($k))).TrimEnd('=')`
+  );
+}

@@ -8,7 +8,7 @@ import { NodeSSH } from 'node-ssh';
 import ssh2 from 'ssh2';
 import type { Client } from 'ssh2';
 import { TwinlockError } from '../api/errors';
-import { fingerprintOf, hostIdOf, keyTypeOf } from './fingerprint';
+import { fingerprintOf, hostIdOf, hostKeyCheckCommand, keyTypeOf } from './fingerprint';
 import type { KnownHost, KnownHosts } from './known-hosts';
 
 /** Default time allowed for TCP connect + SSH handshake + authentication. */
@@ -184,7 +184,7 @@ export function mapConnectError(err: unknown, ctx: ConnectErrorContext): Twinloc
         'Someone may be intercepting the connection, so Twinlock stopped before sending the password.',
       hint:
         'If the server was reinstalled or its SSH keys were regenerated, check the new fingerprint on the server ' +
-        '(ssh-keygen -lf C:\\ProgramData\\ssh\\ssh_host_ed25519_key.pub), then forget the old key ' +
+        `(in PowerShell there: ${hostKeyCheckCommand(v.keyType)}), then forget the old key ` +
         `(twinlock hosts forget ${ctx.hostId}, or Forget this key in the wizard) and connect again. ` +
         'Otherwise, do not connect and tell your security team.',
       detail: { expected: v.pinned.fingerprint, actual: v.fingerprint, keyType: v.keyType, hostId: ctx.hostId },
@@ -195,9 +195,9 @@ export function mapConnectError(err: unknown, ctx: ConnectErrorContext): Twinloc
       code: 'unknown-host-key',
       message: `Twinlock has not connected to ${where} before: compare its host key fingerprint ${v.fingerprint} with the server's before accepting it.`,
       hint:
-        'Compare this fingerprint with the one on the server (ssh-keygen -lf C:\\ProgramData\\ssh\\ssh_host_ed25519_key.pub ' +
-        'run there, or ask whoever set it up); accept it only if they match.',
-      detail: { fingerprint: v.fingerprint, keyType: v.keyType },
+        'Compare it with the server’s own: on the server (its console or Remote Desktop), run this line in PowerShell ' +
+        `and accept only if it prints the same: ${hostKeyCheckCommand(v.keyType)}`,
+      detail: { fingerprint: v.fingerprint, keyType: v.keyType, checkCommand: hostKeyCheckCommand(v.keyType) },
     });
   }
   if (v.kind === 'error') return mapConnectError(v.error, { ...ctx, verdict: { kind: 'pending' } });

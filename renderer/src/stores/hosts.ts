@@ -12,7 +12,12 @@ import type { IoState } from './io-state';
 
 /** A key the admin must decide about before Twinlock goes on. */
 export type KeyCheck =
-  | { kind: 'unknown'; fingerprint: string }
+  | {
+      kind: 'unknown';
+      fingerprint: string;
+      /** The PowerShell line the admin runs on the server to see its key, as the engine words it. */
+      checkCommand: string | null;
+    }
   | { kind: 'changed'; expected: string | null; actual: string | null };
 
 /** One server's connection as the Connect screen shows it. */
@@ -62,6 +67,9 @@ export async function readKeyFile(file: File): Promise<{ text: string } | { prob
   return { text };
 }
 
+/** The account fields the engine may refuse before reaching a server. */
+const CREDENTIAL_FIELDS = ['username', 'password', 'privateKey', 'passphrase'] as const;
+
 function blank(): HostConnection {
   return { state: 'idle', session: null, error: null, keyCheck: null };
 }
@@ -75,6 +83,11 @@ export const useHostsStore = defineStore('hosts', () => {
   const secondaryAccount = reactive<Credentials>(emptyAccount());
   const sameAccount = ref(true);
   const connections = ref<Record<string, HostConnection>>({});
+  /**
+   * What the engine refused in the account fields, by field and account (`username`, `password-2`,
+   * …): shown beside the field it names. Nothing reached the server, so no card turns red.
+   */
+  const fieldProblems = ref<Record<string, string>>({});
   /** When the admin first pressed Connect (the start of "protected in …"). */
   const startedAt = ref<number | null>(null);
 
@@ -86,6 +99,11 @@ export const useHostsStore = defineStore('hosts', () => {
 
   function accountFor(index: number): Credentials {
     return index === 0 || sameAccount.value ? primaryAccount : secondaryAccount;
+  }
+
+  /** `""` for the first (or shared) account, `"-2"` for the second: the suffix of its fields. */
+  function accountSuffix(index: number): string {
+    return index === 0 || sameAccount.value ? '' : '-2';
   }
 
   /** The two sessions, in the order the hosts were picked (primary first), once both are open. */
@@ -103,7 +121,7 @@ export const useHostsStore = defineStore('hosts', () => {
   const pendingTrust = computed(() => {
     for (const [index, host] of targets.value.entries()) {
       const check = connectionOf(hostKey(host)).keyCheck;
-      if (check?.kind === 'unknown') return { index, host, fingerprint: check.fingerprint };
+      if (check?.kind === 'unknown') return { index, host, fingerprint: check.fingerprint, checkCommand: check.checkCommand };
     }
     return null;
   });
@@ -123,7 +141,8 @@ export const useHostsStore = defineStore('hosts', () => {
     if (open.length !== 2 || discovery.selected.length > 0) return false;
     for (const session of open) {
       discovery.restoreHost(session.address, session.port, session.computerName);
-      connections.value[hostKey(session)] = { state: 'done', session, error: null, keyCheck: null };
+      // Pinned before the reload: from here on it is simply the pinned key.
+      connections.value[hostKey(session)] = { state: 'done', session: { ...session, newlyPinned: false }, error: null, keyCheck: null };
     }
     startedAt.value ??= Date.now();
     return true;
@@ -147,6 +166,8 @@ export const useHostsStore = defineStore('hosts', () => {
     if (previous.keyCheck?.kind === 'changed') return;
     startedAt.value ??= Date.now();
     const account = accountFor(index);
+    const suffix = accountSuffix(index);
+    for (const field of CREDENTIAL_FIELDS) delete fieldProblems.value[`${field}${suffix}`];
     connections.value[key] = { state: 'running', session: null, error: null, keyCheck: null };
     try {
       const session = await useApiClient().call('connect', {
@@ -159,6 +180,13 @@ export const useHostsStore = defineStore('hosts', () => {
       connections.value[key] = { state: 'done', session, error: null, keyCheck: null };
     } catch (err) {
       const error = toUiError(err, 'connecting');
+      const field = error.code === 'invalid-input' ? detailString(error, 'field') : null;
+      if (field !== null && (CREDENTIAL_FIELDS as readonly string[]).includes(field)) {
+        // The engine names the field first ("username: …"); beside the field, the sentence is enough.
+        fieldProblems.value[`${field}${suffix}`] = error.message.replace(/^[\w.]+: /, '');
+        connections.value[key] = blank();
+        return;
+      }
       connections.value[key] = { state: 'error', session: null, error, keyCheck: keyCheckOf(error) };
     }
   }
@@ -219,6 +247,7 @@ export const useHostsStore = defineStore('hosts', () => {
     secondaryAccount,
     sameAccount,
     connections,
+    fieldProblems,
     startedAt,
     targets,
     sessions,
@@ -240,7 +269,7 @@ export const useHostsStore = defineStore('hosts', () => {
 function keyCheckOf(error: TwinlockErrorData): KeyCheck | null {
   if (error.code === 'unknown-host-key') {
     const fingerprint = detailString(error, 'fingerprint');
-    return fingerprint === null ? null : { kind: 'unknown', fingerprint };
+    return fingerprint === null ? null : { kind: 'unknown', fingerprint, checkCommand: detailString(error, 'checkCommand') };
   }
   if (error.code === 'host-key-changed') {
     return {

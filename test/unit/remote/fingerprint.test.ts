@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { fingerprintOf, hostIdOf, keyTypeOf } from '../../../engine/remote/fingerprint';
+import { fingerprintOf, hostIdOf, hostKeyCheckCommand, keyTypeOf } from '../../../engine/remote/fingerprint';
 
 // A public key and the fingerprint `ssh-keygen -lf` prints for it.
 const PUB = 'AAAAC3NzaC1lZDI1NTE5AAAAIAXX7UD5WkbETJCF9lFWgnFSFqMmV3eF61JpJYCDEzO4';
@@ -35,5 +36,21 @@ describe('hostIdOf', () => {
   it('brackets IPv6 literals', () => {
     expect(hostIdOf('::1', 22)).toBe('[::1]:22');
     expect(hostIdOf('[fe80::1]', 22)).toBe('[fe80::1]:22');
+  });
+});
+
+describe('hostKeyCheckCommand', () => {
+  it('reads the server key file of the type presented', () => {
+    expect(hostKeyCheckCommand('ssh-ed25519')).toContain('\\ssh\\ssh_host_ed25519_key.pub');
+    expect(hostKeyCheckCommand('ecdsa-sha2-nistp256')).toContain('\\ssh\\ssh_host_ecdsa_key.pub');
+    expect(hostKeyCheckCommand('rsa-sha2-512')).toContain('\\ssh\\ssh_host_rsa_key.pub');
+    expect(hostKeyCheckCommand('ssh-rsa')).toContain('\\ssh\\ssh_host_rsa_key.pub');
+  });
+
+  it('computes what fingerprintOf computes, step for step (base64 of the key blob, SHA-256, no padding)', () => {
+    // The line's arithmetic, done in Node on the same .pub text: the blob is the second field.
+    const blob = Buffer.from(`ssh-ed25519 ${PUB} root@srv`.split(' ')[1]!, 'base64');
+    expect(`SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`).toBe(OPENSSH_FP);
+    expect(hostKeyCheckCommand('ssh-ed25519')).toMatch(/Split\(' '\)\[1\].*SHA256.*FromBase64String\(\$k\).*TrimEnd\('='\)/);
   });
 });

@@ -73,7 +73,10 @@ describe('mapConnectError', () => {
       verdict: { kind: 'unknown', fingerprint: FP_NEW, keyType: 'ssh-ed25519' },
     });
     expect(err.code).toBe('unknown-host-key');
-    expect(err.detail).toEqual({ fingerprint: FP_NEW, keyType: 'ssh-ed25519' });
+    expect(err.detail).toMatchObject({ fingerprint: FP_NEW, keyType: 'ssh-ed25519' });
+    // The one line to run on the server names the key file of the type presented.
+    expect(err.detail?.checkCommand).toContain('ssh_host_ed25519_key.pub');
+    expect(err.hint).toContain(String(err.detail?.checkCommand));
     expect(err.message).toContain('compare');
     expect(err.message).toContain(FP_NEW);
   });

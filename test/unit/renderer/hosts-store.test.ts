@@ -80,7 +80,7 @@ describe('hosts store: connecting with first-use key pinning', () => {
     expect(hosts.connectionOf('10.0.0.22:22').state).toBe('done');
     const a = hosts.connectionOf('10.0.0.21:22');
     expect(a.state).toBe('error');
-    expect(a.keyCheck).toEqual({ kind: 'unknown', fingerprint: FP_A });
+    expect(a.keyCheck).toEqual({ kind: 'unknown', fingerprint: FP_A, checkCommand: null });
     expect(hosts.pendingTrust).toMatchObject({ index: 0, fingerprint: FP_A });
     expect(hosts.bothConnected).toBe(false);
     // The first attempt never offers a fingerprint: the admin has not seen it yet.
