@@ -214,15 +214,15 @@ export const useDiscoveryStore = defineStore('discovery', () => {
 
   /** Adds a server by name or address; returns a sentence when the input cannot be one. */
   function addHost(address: string, port = 22): string | null {
-    const trimmed = address.trim();
-    if (trimmed === '') return 'Enter the server’s name or IP address, for example 10.0.0.21.';
-    if (!ADDRESS.test(trimmed) || trimmed.length > 253) {
+    // As the engine: taken as typed, so a space around the address is refused, not trimmed.
+    if (address.trim() === '') return 'Enter the server’s name or IP address, for example 10.0.0.21.';
+    if (!ADDRESS.test(address) || address.length > 253) {
       return 'Use a host name or an IP address, with no spaces or slashes.';
     }
     if (!Number.isInteger(port) || port < 1 || port > 65535)
       return 'The SSH port is a number from 1 to 65535.';
     const host: DiscoveredHost = {
-      address: trimmed,
+      address,
       port,
       name: null,
       kind: 'unknown',
