@@ -14,14 +14,14 @@ import { z } from 'zod';
 //   end included, so a VM named " x " is " x ";
 // - what an admin types and Windows never pads (pair name, addresses, account name) is refused
 //   with a space at either end, rather than silently trimmed;
-// - nothing accepts control characters (NUL, line breaks, tabs) or broken Unicode (a lone
-//   surrogate), which no server field can hold faithfully.
+// - nothing accepts control characters (NUL, line breaks, tabs, C1 controls) or broken Unicode
+//   (a lone surrogate), which no server field can hold faithfully.
 
-/** True when `s` holds a C0 control character (NUL, tab, line breaks…) or DEL. */
+/** True when `s` holds a control character: C0 (NUL, tab, line breaks…), DEL or C1 (such as U+0085, next line). */
 function hasControlCharacter(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) return true;
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
   }
   return false;
 }
@@ -157,7 +157,7 @@ export const ConnectRequestSchema = HostAddressSchema.extend({
     .string()
     .min(1, 'Enter the administrator account’s user name.')
     .regex(NO_EDGE_SPACE, 'The user name starts or ends with a space: remove it (Windows account names never do).')
-    .refine((s) => !hasControlCharacter(s), 'The user name holds a control character: type it again.'),
+    .refine((s) => !hasControlCharacter(s) && !LONE_SURROGATE.test(s), 'The user name holds a control character or broken Unicode: type it again.'),
   /** Password (never stored in clear, never logged). Either this or a private key. */
   password: z.string().min(1, 'Enter the password.').optional(),
   /** A private key in OpenSSH or PEM form, as read from the admin's key file (held in memory only). */
@@ -615,11 +615,14 @@ export const WitnessSchema = z
       .min(1, 'Enter the witness’s address or share path, or choose no witness.')
       .max(260, 'A witness address is at most 260 characters.')
       .refine((s) => s === '' || s.trim() !== '', 'The witness address is blank: enter it, or choose no witness.')
-      .regex(NO_EDGE_SPACE, 'The witness address starts or ends with a space: remove it.'),
+      .regex(NO_EDGE_SPACE, 'The witness address starts or ends with a space: remove it.')
+      .refine((s) => !LONE_SURROGATE.test(s), 'The witness address is not valid Unicode text: type it again.'),
   })
   .superRefine((w, ctx) => {
     if (w.address === '' || !NO_EDGE_SPACE.test(w.address)) return;
-    if (w.kind === 'host' && !HOST_NAME.test(w.address)) {
+    if (w.kind === 'host' && w.address.length > 253) {
+      ctx.addIssue({ code: 'custom', path: ['address'], message: 'A host name is at most 253 characters.' });
+    } else if (w.kind === 'host' && !HOST_NAME.test(w.address)) {
       ctx.addIssue({ code: 'custom', path: ['address'], message: 'Use the witness server’s host name or IP address, with no spaces or slashes, for example witness01 or 10.0.0.30.' });
     }
     if (w.kind === 'file-share' && (!UNC_PATH.test(w.address) || hasControlCharacter(w.address))) {
