@@ -83,10 +83,10 @@ beforeAll(async () => {
   sessions = (await Promise.all(
     lab.hosts.map((h) => engine.api.connect({ address: h.address, port: h.port, username: h.username, password: h.password, acceptFingerprint: h.fingerprint })),
   )) as [HostSession, HostSession];
-  const ids = [sessions[0].sessionId, sessions[1].sessionId];
+  const ids: [string, string] = [sessions[0].sessionId, sessions[1].sessionId];
   const installed = await engine.api.waitJob({ jobId: (await engine.api.install({ sessions: ids })).jobId });
   expect(installed.error).toBeNull();
-  const proposal = await engine.api.proposePair({ primary: ids[0]!, secondary: ids[1]! });
+  const proposal = await engine.api.proposePair({ primary: ids[0], secondary: ids[1] });
   const link = proposal.config.links.find((l) => l.localNic === SYNC_NIC)!;
   base = { ...proposal.config, links: [link], vms: [], witness: { kind: 'file-share', address: '\\\\fs01\\witness' } };
 }, 60_000);
@@ -223,10 +223,11 @@ describe('a hostile-value corpus through every field that reaches a server', () 
   it('refuses every value that is not a host name or an IP address as a witness host or a link address', async () => {
     const hostLike = /^[A-Za-z0-9.:_\-[\]%]+$/;
     for (const [label, value] of CORPUS) {
-      for (const [field, config] of [
+      const bad: [string, PairConfig][] = [
         ['links.0.localAddress', { ...base, links: [{ ...base.links[0]!, localAddress: value }] }],
         ['links.0.remoteAddress', { ...base, links: [{ ...base.links[0]!, remoteAddress: value }] }],
-      ] as const) {
+      ];
+      for (const [field, config] of bad) {
         const err = await failure(engine.api.apply(config));
         expect(err.code, label).toBe('invalid-input');
         expect(err.detail?.field, label).toBe(field);
