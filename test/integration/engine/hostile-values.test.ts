@@ -15,58 +15,7 @@ import { createEngine } from '../../../engine/api/engine';
 import { dissolve } from '../../../lab/agent';
 import type { Lab } from '../../../lab/index';
 import { startLab } from '../../../lab/index';
-
-/** The corpus: [what it is, the value]. */
-const CORPUS: [string, string][] = [
-  ['double quote', 'a"b'],
-  ['single quote', "it's"],
-  ['typographic quotes', '“smart” ‘quotes’ „low“ «guillemets»'],
-  ['backtick', 'a`b `n `0'],
-  ['space and trailing backslash', 'a b\\'],
-  ['two trailing backslashes', 'ab\\\\'],
-  ['quote injection of a flag', 'a\\" --level 1 --x \\"'],
-  ['Windows path with spaces', 'C:\\Program Files\\x\\'],
-  ['leading and trailing spaces', ' x '],
-  ['only spaces', '   '],
-  ['a flag', '--name evil'],
-  ['the input flag', '--input -'],
-  ['a dash', '-'],
-  ['cmd variable', '%PATH%'],
-  ['cmd escapes', 'a^b %~dp0 !x!'],
-  ['subexpression', '$(whoami)'],
-  ['environment variable', '$env:USERNAME'],
-  ['braced variable and splat', '${x} @args'],
-  ['semicolon', 'a;b'],
-  ['ampersand', 'a & b'],
-  ['pipe', 'a | b'],
-  ['chain operators', 'a && b || c'],
-  ['redirection', 'a > b 2>&1 < c'],
-  ['newline', 'line1\nline2'],
-  ['carriage return', 'cr\rhere'],
-  ['tab', 'tab\there'],
-  ['empty', ''],
-  ['Hebrew (RTL)', 'שלום עולם'],
-  ['RTL override', 'abc\u202edcba'],
-  ['combining marks', 'e\u0301 Z\u0351\u0328'],
-  ['outside the BMP', '💾 VM 𝔘'],
-  ['byte order mark first', '\ufeffBOM'],
-  ['line separator', 'a\u2028b'],
-  ['C1 next line', 'a\u0085b'],
-  ['100 characters of quotes and backslashes', `'"\\ `.repeat(25)],
-  ['very long', 'x'.repeat(5000)],
-  ['double here-string closer', '"@'],
-  ['single here-string closer', "'@"],
-  ['here-string on its own lines', '@"\nGet-Process\n"@'],
-  ['block comment', '<# x #>'],
-  ['HTML-sensitive', '</script><b>&amp;</b>'],
-  ['wildcards', 'VM[1]*?'],
-  ['NUL', 'a\u0000b'],
-  ['lone surrogate', 'a\ud83db'],
-  ['JSON object', '{"vm":"other","protected":true}'],
-  ['JSON array', '["a","b"]'],
-  ['JSON null', 'null'],
-  ['UNC path', '\\\\server\\share'],
-];
+import { CORPUS } from './fixtures/hostile-corpus';
 
 let lab: Lab;
 let engine: TwinlockEngine;
