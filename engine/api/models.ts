@@ -693,7 +693,7 @@ export const LinkStatusSchema = z.object({
   mbps: z.number(),
 });
 
-/** `twinlockctl status --json`, as the agent reports it. */
+/** `twinlockctl status --input -`, as the agent reports it. */
 export const AgentStatusSchema = z.object({
   nodeId: z.string(),
   role: z.enum(['primary', 'secondary', 'none']),
@@ -728,12 +728,13 @@ export type ApplyOutcome = z.infer<typeof ApplyOutcomeSchema>;
 export const BundleSchema = z.object({
   format: z.literal('twinlock-bundle/1'),
   createdAt: z.string(),
+  /** The pair as exported, held to the rules of {@link PairConfigSchema}: nothing is trimmed on replay. */
   pair: z.object({
-    name: z.string(),
+    name: PairConfigSchema.shape.name,
     level: ProtectionLevelSchema,
     links: z.array(SyncLinkSchema),
     witness: WitnessSchema.nullable(),
-    vms: z.array(z.string()),
+    vms: PairConfigSchema.shape.vms,
   }),
   hosts: z.tuple([
     z.object({ role: z.literal('primary'), address: z.string(), port: z.number(), fingerprint: z.string(), computerName: z.string() }),

@@ -41,6 +41,10 @@ const openFirewallPorts: ScriptHandler = ({ host, params }) => {
 
 const resyncTime: ScriptHandler = ({ host, world, params }) => {
   const source = str(params, 'source');
+  if (source !== '' && !/^[A-Za-z0-9.:_\-[\]%]+$/.test(source)) {
+    const message = `The time source '${source}' is not a host name or IP address.`;
+    throw new PsError(message, 'OperationStopped', message);
+  }
   if (source === '') {
     if (!host.profile.partOfDomain) {
       throw new PsError('w32tm could not resynchronise the clock: The computer did not resync because no time data was available.');
