@@ -20,6 +20,9 @@ if (-not (Test-Path -LiteralPath $P.ctlPath -PathType Leaf)) {
     throw "twinlockctl was not found at $($P.ctlPath). Install the Twinlock agent first."
 }
 
+# Windows PowerShell 5.1's extended type data gives arrays a Count property that ConvertTo-Json
+# can print as {"value":[...],"Count":n}; without it an array stays an array. (No-op on 7.)
+Remove-TypeData -TypeName System.Array -ErrorAction SilentlyContinue
 $json = ConvertTo-Json -InputObject $P.input -Depth 10 -Compress
 
 # System.Diagnostics.Process rather than "$json | & $ctl": Windows PowerShell 5.1 encodes what it
