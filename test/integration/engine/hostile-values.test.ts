@@ -198,6 +198,34 @@ describe('a hostile-value corpus through every field that reaches a server', () 
     }
   }, 60_000);
 
+  it('logs on with each value as the account name verbatim, or refuses it naming the field', async () => {
+    const h = lab.hosts[0]!;
+    const password = 'Hostile-pw-1';
+    const loggedOn: string[] = [];
+    for (const [label, value] of CORPUS) {
+      // DOMAIN\\user and user@domain name another account by design: those forms are not this test's.
+      if (/[\\@]/.test(value)) continue;
+      primary().addAccount({ username: value, password, admin: true });
+      let session: HostSession | null = null;
+      try {
+        session = await engine.api.connect({ address: h.address, port: h.port, username: value, password });
+      } catch (err) {
+        const e = err as TwinlockError;
+        expect(e.code, `${label}: ${e.message}`).toBe('invalid-input');
+        expect(e.detail?.field, label).toBe('username');
+        continue;
+      }
+      expect(session.username, label).toBe(value);
+      expect(session.computerName).toBe('TL-NODE-A');
+      loggedOn.push(label);
+      await engine.api.disconnect({ sessionId: session.sessionId });
+    }
+    expect(loggedOn.length).toBeGreaterThanOrEqual(25);
+    expect(loggedOn).toEqual(expect.arrayContaining(['double quote', 'a flag', 'subexpression', 'Hebrew (RTL)', 'JSON object']));
+    expect(loggedOn).not.toContain('leading and trailing spaces');
+    expect(loggedOn).not.toContain('NUL');
+  }, 60_000);
+
   it('took most values verbatim where Windows allows them, and refused exactly the unsafe ones', () => {
     // Windows names (VMs, adapters) take anything but empty, control characters, broken Unicode or too long.
     const unsafe = ['newline', 'carriage return', 'tab', 'empty', 'C1 next line', 'very long', 'here-string on its own lines', 'NUL', 'lone surrogate'];
