@@ -75,12 +75,30 @@ export async function readPassword(options: ConnectionOptions): Promise<string> 
   });
 }
 
+/** A host-key fingerprint as OpenSSH prints it: `SHA256:` and 43 base64 characters, no padding. */
+const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
+
+/** Refuses a malformed --fingerprint before anything connects, saying what the form is. */
+export function checkFingerprints(fingerprints: string[] = []): void {
+  for (const value of fingerprints) {
+    if (FINGERPRINT.test(value)) continue;
+    const shown = JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: `--fingerprint ${shown} is malformed: a host-key fingerprint is SHA256: followed by 43 base64 characters (letters, digits, + and /, no = padding).`,
+      hint: 'Copy it exactly as the unknown-host-key message or ssh-keygen -lf on the server prints it, for example --fingerprint SHA256:' + 'A'.repeat(43) + ', or use --trust-new.',
+      detail: { field: 'fingerprint' },
+    });
+  }
+}
+
 /** Connects to each host with the shared options; the password is read once. */
 export async function connectAll(
   api: TwinlockApi,
   hosts: string[],
   options: ConnectionOptions,
 ): Promise<HostSession[]> {
+  checkFingerprints(options.fingerprint);
   const credentials = await readCredentials(options);
   const timeoutMs = Number(options.timeout ?? 15000);
   if (!Number.isInteger(timeoutMs) || timeoutMs < 500) {

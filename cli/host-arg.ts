@@ -7,7 +7,8 @@ export interface HostArg {
 }
 
 export function parseHostArg(text: string, defaultPort = 22): HostArg {
-  const value = text.trim();
+  // Taken as typed: a space around the host is refused by the engine, never trimmed away.
+  const value = text;
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
   let address: string;
   let portText: string | undefined;

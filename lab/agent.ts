@@ -19,10 +19,18 @@ export interface AgentNode {
   pair: Pair | null;
 }
 
-/** One sync link, by the address at each end. */
+/** One sync link, by the address at each end (and the adapter names, when given), verbatim. */
 export interface PairLink {
   primaryAddress: string;
   secondaryAddress: string;
+  primaryNic?: string | null;
+  secondaryNic?: string | null;
+}
+
+/** The quorum witness the pair was created with, verbatim. */
+export interface PairWitness {
+  kind: 'host' | 'share';
+  address: string;
 }
 
 /** A pair, shared by reference between its two nodes. */
@@ -38,7 +46,7 @@ export interface Pair {
   /** Single use: cleared once the secondary joins. */
   token: string | null;
   links: PairLink[];
-  witness: string | null;
+  witness: PairWitness | null;
   /** Real ms when the secondary joined (null while the primary waits). */
   joinedAt: number | null;
   protectedVms: Set<string>;
@@ -93,7 +101,7 @@ function linkStates(pair: Pair): { up: boolean }[] {
   return pair.links.map((l) => measureLink(pair.primary, l.primaryAddress, secondary, l.secondaryAddress));
 }
 
-/** `twinlockctl status --json` for a server. */
+/** `twinlockctl status --input -` for a server. */
 export function agentStatus(host: LabHost, world: LabWorld): Record<string, unknown> {
   const node = host.agent!;
   const pair = node.pair;
@@ -121,7 +129,7 @@ export function agentStatus(host: LabHost, world: LabWorld): Record<string, unkn
       state,
       progress,
       links,
-      witness: pair.witness ? { address: pair.witness, reachable: true } : null,
+      witness: pair.witness ? { kind: pair.witness.kind, address: pair.witness.address, reachable: true } : null,
       level: pair.level,
     },
     vms,

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { PAIR_PHASES, agentStatus, agentUp, dissolve, measureLink, pairState } from './agent';
-import type { Pair, PairLink } from './agent';
+import type { Pair, PairLink, PairWitness } from './agent';
 import type { LabHost } from './host';
 import { hostsAt } from './world';
 import type { LabWorld } from './world';
@@ -26,26 +26,69 @@ class CtlError extends Error {
   }
 }
 
-function parseArgs(argv: string[]): { words: string[]; flags: Map<string, string | true> } {
-  const words: string[] = [];
-  const flags = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a.startsWith('--')) {
-      const next = argv[i + 1];
-      if (next !== undefined && !next.startsWith('--')) {
-        flags.set(a.slice(2), next);
-        i++;
-      } else flags.set(a.slice(2), true);
-    } else words.push(a);
-  }
-  return { words, flags };
+/** The verbs of AGENT-CONTRACT.md. */
+const VERBS = ['version', 'status', 'links test', 'pair create', 'pair join', 'protect', 'unprotect', 'drill', 'pair remove'];
+
+/** A short, quoted rendering of an argument for an error message. */
+function shown(arg: string): string {
+  return JSON.stringify(arg.length > 40 ? `${arg.slice(0, 40)}…` : arg);
 }
 
-function required(flags: Map<string, string | true>, name: string): string {
-  const v = flags.get(name);
-  if (typeof v !== 'string' || v.trim() === '') throw new CtlError('usage', `Missing --${name} <value>.`, 2);
+/**
+ * The verb of a command line, which must be `<verb words> --input -` exactly: anything else (a
+ * value, another flag, a verb in other case) is refused, as values travel only on stdin.
+ */
+function verbOf(argv: string[]): string {
+  const words = argv.length >= 2 && VERBS.includes(`${argv[0]} ${argv[1]}`) ? 2 : argv.length >= 1 && VERBS.includes(argv[0]!) ? 1 : 0;
+  if (words === 0) {
+    const flagAt = argv.findIndex((a) => a.startsWith('-'));
+    const typed = argv.slice(0, flagAt < 0 ? argv.length : flagAt).join(' ');
+    throw new CtlError('usage', `${typed ? `Unknown command '${typed}'. ` : ''}Usage: twinlockctl <verb> --input -. Verbs: ${VERBS.join(', ')}.`, 2);
+  }
+  const rest = argv.slice(words);
+  const expected = ['--input', '-'];
+  const bad = rest.findIndex((a, i) => a !== expected[i]);
+  if (bad >= 0 || rest.length !== expected.length) {
+    const arg = bad >= 0 ? rest[bad]! : null;
+    throw new CtlError(
+      'usage',
+      `${arg === null ? 'Missing --input -' : `Unexpected argument ${shown(arg)}`}: twinlockctl takes only <verb> --input -, and every value travels as JSON on stdin.`,
+      2,
+    );
+  }
+  return argv.slice(0, words).join(' ');
+}
+
+type Input = Record<string, unknown>;
+
+/** Stdin as one JSON object: strict UTF-8 (no BOM), then JSON. */
+function readInput(stdin: Uint8Array): Input {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(stdin);
+  } catch {
+    throw new CtlError('invalid-input', 'The input on stdin is not UTF-8.', 2);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new CtlError('invalid-input', 'The input on stdin is not one JSON document (give {} when the verb takes none).', 2);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CtlError('invalid-input', 'The input on stdin must be a JSON object.', 2);
+  return raw as Input;
+}
+
+/** A string field, taken verbatim: never trimmed or re-cased; empty is refused. */
+function text(input: Input, name: string, where = ''): string {
+  const v = input[name];
+  if (typeof v !== 'string' || v === '') throw new CtlError('invalid-input', `${where}${name} must be a non-empty string.`, 2);
   return v;
+}
+
+function optionalText(input: Input, name: string, where = ''): string | null {
+  if (input[name] === undefined || input[name] === null) return null;
+  return text(input, name, where);
 }
 
 function peerOf(host: LabHost, world: LabWorld, address: string): LabHost {
@@ -56,20 +99,28 @@ function peerOf(host: LabHost, world: LabWorld, address: string): LabHost {
   return peer;
 }
 
-function parseLinks(text: string): PairLink[] {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new CtlError('usage', '--links must be a JSON array of links.', 2);
-  }
-  if (!Array.isArray(raw) || raw.length === 0) throw new CtlError('usage', '--links must list at least one sync link.', 2);
-  return raw.map((l: Record<string, unknown>) => {
-    const primaryAddress = String(l.localAddress ?? l.local ?? '');
-    const secondaryAddress = String(l.remoteAddress ?? l.remote ?? '');
-    if (!primaryAddress || !secondaryAddress) throw new CtlError('usage', 'Each link needs localAddress and remoteAddress.', 2);
-    return { primaryAddress, secondaryAddress };
+function parseLinks(raw: unknown): PairLink[] {
+  if (!Array.isArray(raw) || raw.length === 0) throw new CtlError('invalid-input', 'links must list at least one sync link.', 2);
+  return raw.map((l: unknown, i) => {
+    if (typeof l !== 'object' || l === null || Array.isArray(l)) throw new CtlError('invalid-input', `links[${i}] must be an object.`, 2);
+    const link = l as Input;
+    const where = `links[${i}].`;
+    return {
+      primaryAddress: text(link, 'local', where),
+      secondaryAddress: text(link, 'remote', where),
+      primaryNic: optionalText(link, 'localNic', where),
+      secondaryNic: optionalText(link, 'remoteNic', where),
+    };
   });
+}
+
+function parseWitness(raw: unknown): PairWitness | null {
+  if (raw === null || raw === undefined) return null;
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new CtlError('invalid-input', 'witness must be an object or null.', 2);
+  const w = raw as Input;
+  const kind = text(w, 'kind', 'witness.');
+  if (kind !== 'host' && kind !== 'share') throw new CtlError('invalid-input', 'witness.kind must be host or share.', 2);
+  return { kind, address: text(w, 'address', 'witness.') };
 }
 
 function pairOf(host: LabHost): Pair {
@@ -78,9 +129,9 @@ function pairOf(host: LabHost): Pair {
   return pair;
 }
 
-async function run(host: LabHost, world: LabWorld, argv: string[]): Promise<unknown> {
-  const { words, flags } = parseArgs(argv);
-  const verb = words.join(' ');
+async function run(host: LabHost, world: LabWorld, argv: string[], stdin: Uint8Array): Promise<unknown> {
+  const verb = verbOf(argv);
+  const input = readInput(stdin);
   const node = host.agent!;
   if (verb === 'version') return { version: node.version, build: `${node.version}.1042`, nodeId: node.nodeId };
   if (!agentUp(host)) throw new CtlError('service-stopped', 'The TwinlockAgent service is not running: start it with Start-Service TwinlockAgent.', 3);
@@ -89,7 +140,15 @@ async function run(host: LabHost, world: LabWorld, argv: string[]): Promise<unkn
     case 'status':
       return agentStatus(host, world);
     case 'links test': {
-      const peer = peerOf(host, world, required(flags, 'peer'));
+      const peer = peerOf(host, world, text(input, 'peer'));
+      if (input.links !== undefined) {
+        // The links asked for, each measured between its two addresses.
+        const asked = parseLinks(input.links);
+        await world.clock.sleep(5);
+        return {
+          links: asked.map((l) => ({ local: l.primaryAddress, remote: l.secondaryAddress, ...measureLink(host, l.primaryAddress, peer, l.secondaryAddress) })),
+        };
+      }
       const links = host.profile.nics.flatMap((nic) =>
         nic.ipv4.flatMap((ip) => {
           const prefix = ip.address.split('.').slice(0, 3).join('.');
@@ -102,25 +161,25 @@ async function run(host: LabHost, world: LabWorld, argv: string[]): Promise<unkn
     }
     case 'pair create': {
       if (node.pair) throw new CtlError('already-paired', `${host.name} is already in pair ${node.pair.name}: remove it first with pair remove.`);
-      const name = required(flags, 'name');
-      const level = Number(required(flags, 'level'));
-      if (![1, 2, 3].includes(level)) throw new CtlError('usage', '--level must be 1, 2 or 3.', 2);
-      const token = required(flags, 'token');
-      const peerAddress = required(flags, 'peer');
-      const links = parseLinks(required(flags, 'links'));
+      const name = text(input, 'name');
+      const level = input.level;
+      if (level !== 1 && level !== 2 && level !== 3) throw new CtlError('invalid-input', 'level must be 1, 2 or 3.', 2);
+      const token = text(input, 'token');
+      const peerAddress = text(input, 'peer');
+      const links = parseLinks(input.links);
+      const witness = parseWitness(input.witness);
       peerOf(host, world, peerAddress);
-      const witness = flags.get('witness');
       node.pair = {
         pairId: randomUUID(),
         name,
-        level: level as 1 | 2 | 3,
+        level,
         primary: host,
         secondary: null,
         primaryPeer: peerAddress,
         secondaryPeer: null,
         token,
         links,
-        witness: typeof witness === 'string' ? witness : null,
+        witness,
         joinedAt: null,
         protectedVms: new Set(),
         broken: false,
@@ -129,8 +188,8 @@ async function run(host: LabHost, world: LabWorld, argv: string[]): Promise<unkn
     }
     case 'pair join': {
       if (node.pair) throw new CtlError('already-paired', `${host.name} is already in pair ${node.pair.name}.`);
-      const peerAddress = required(flags, 'peer');
-      const token = required(flags, 'token');
+      const peerAddress = text(input, 'peer');
+      const token = text(input, 'token');
       const primary = peerOf(host, world, peerAddress);
       const pair = primary.agent?.pair;
       if (!pair || pair.primary !== primary || pair.secondary) {
@@ -162,8 +221,9 @@ async function run(host: LabHost, world: LabWorld, argv: string[]): Promise<unkn
     case 'protect':
     case 'unprotect': {
       const pair = pairOf(host);
-      const vm = required(flags, 'vm');
-      const found = pair.primary.vms.find((v) => v.name.toLowerCase() === vm.toLowerCase());
+      const vm = text(input, 'vm');
+      // Verbatim, as Get-VM -Name with a literal name: " x " is not "x".
+      const found = pair.primary.vms.find((v) => v.name === vm);
       if (!found) throw new CtlError('vm-not-found', `There is no VM named ${vm} on ${pair.primary.name}.`);
       if (verb === 'protect') pair.protectedVms.add(found.name);
       else pair.protectedVms.delete(found.name);
@@ -171,8 +231,8 @@ async function run(host: LabHost, world: LabWorld, argv: string[]): Promise<unkn
     }
     case 'drill': {
       const pair = pairOf(host);
-      const kind = required(flags, 'kind');
-      if (kind !== 'primary-loss' && kind !== 'link-loss') throw new CtlError('usage', '--kind must be primary-loss or link-loss.', 2);
+      const kind = text(input, 'kind');
+      if (kind !== 'primary-loss' && kind !== 'link-loss') throw new CtlError('invalid-input', 'kind must be primary-loss or link-loss.', 2);
       const { state, progress } = pairState(pair, world);
       if (state !== 'protected') throw new CtlError('not-protected', `The pair is ${state}${state === 'mirroring' ? ` (${progress} %)` : ''}: a drill needs it protected.`);
       await world.clock.sleep(20);
@@ -192,14 +252,17 @@ async function run(host: LabHost, world: LabWorld, argv: string[]): Promise<unkn
       return { drillId: randomUUID(), result, downtimeMs, events };
     }
     default:
-      throw new CtlError('usage', `Unknown command '${verb}'. Verbs: version, status, links test, pair create, pair join, pair remove, protect, unprotect, drill.`, 2);
+      throw new CtlError('usage', `Unknown command '${verb}'. Verbs: ${VERBS.join(', ')}.`, 2);
   }
 }
 
-/** Runs one twinlockctl command line on a server whose agent is installed. */
-export async function runCtl(host: LabHost, world: LabWorld, argv: string[]): Promise<CtlResult> {
+/**
+ * Runs twinlockctl on a server whose agent is installed, as the process would be started: its
+ * arguments (only `<verb words> --input -` is accepted) and the bytes on its stdin.
+ */
+export async function runCtl(host: LabHost, world: LabWorld, argv: string[], stdin: Uint8Array | string): Promise<CtlResult> {
   try {
-    const out = await run(host, world, argv);
+    const out = await run(host, world, argv, typeof stdin === 'string' ? Buffer.from(stdin, 'utf8') : stdin);
     return { exitCode: 0, stdout: JSON.stringify(out) };
   } catch (err) {
     if (err instanceof CtlError) return { exitCode: err.exitCode, stdout: JSON.stringify({ error: { code: err.code, message: err.message } }) };

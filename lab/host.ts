@@ -87,6 +87,8 @@ export class LabHost {
   sftpBytesWritten = 0;
   /** Restarts asked for by the restart-host script. */
   restartsRequested = 0;
+  /** The package path each wusa.exe run received as its first argument (fix-install-hotfix). */
+  wusaPackages: string[] = [];
   bootedAt: number;
   readonly faults: LabFaults;
   private endpoint: HostEndpoint | null = null;

@@ -21,7 +21,8 @@ export interface LabWorld {
  * server then matches).
  */
 export function hostsAt(world: LabWorld, address: string): LabHost[] {
-  const a = address.trim().toLowerCase();
+  // Names resolve case-insensitively, as DNS does; nothing is trimmed: " 10.0.0.1" names no server.
+  const a = address.toLowerCase();
   return world.hosts.filter((h) => {
     if (h.name.toLowerCase() === a || `${h.name}.${h.profile.domain}`.toLowerCase() === a) return true;
     if (h.profile.nics.some((nic) => nic.ipv4.some((ip) => ip.address === a))) return true;

@@ -1,6 +1,8 @@
 /**
- * Calls `twinlockctl` on a server through the `invoke-twinlockctl` script. Arguments travel as an
- * array inside the script's parameters, so nothing the admin typed is ever parsed as PowerShell.
+ * Calls `twinlockctl` on a server through the `invoke-twinlockctl` script, as AGENT-CONTRACT.md
+ * says: `twinlockctl <verb> --input -` with every value in one JSON document on stdin. The verb
+ * comes from a closed list; values travel inside the script's parameters and reach the agent as
+ * JSON, so nothing the admin typed is ever parsed as PowerShell or as a native command line.
  */
 import { z } from 'zod';
 import { TwinlockError } from '../api/errors';
@@ -13,7 +15,16 @@ export const CtlRunSchema = z.object({
   exitCode: z.number().int(),
   output: z.unknown().nullish(),
   text: z.string().nullish(),
+  /** What twinlockctl wrote on stderr. */
+  stderr: z.string().nullish(),
 });
+
+/** The verbs of the agent contract, word by word: argv carries these and `--input -` only. */
+export const CTL_VERBS = ['version', 'status', 'links test', 'pair create', 'pair join', 'protect', 'unprotect', 'drill', 'pair remove'] as const;
+export type CtlVerb = (typeof CTL_VERBS)[number];
+
+/** A verb's input: one JSON object (`{}` where the verb takes none). */
+export type CtlInput = Record<string, unknown>;
 
 /** How the agent reports a failure. */
 export const CtlErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
@@ -24,19 +35,19 @@ export interface CtlOptions extends RunOptions {
 }
 
 /**
- * Runs `twinlockctl <args>` and validates its JSON answer with `schema`.
+ * Runs `twinlockctl <verb> --input -` with `input` on stdin and validates its JSON answer with `schema`.
  * An agent error (`{"error":{…}}` or a non-zero exit) becomes `script-failed` with the agent's message.
  */
 export async function runCtl<S extends z.ZodType>(
   host: RemoteHost,
-  args: string[],
+  verb: CtlVerb,
+  input: CtlInput,
   schema: S,
   options: CtlOptions = {},
 ): Promise<z.output<S>> {
   const { secrets = [], ...runOptions } = options;
   const scrub = (text: string) => secrets.reduce((t, s) => (s ? t.split(s).join('[redacted]') : t), text);
-  const verb = args.slice(0, 2).filter((a) => !a.startsWith('--')).join(' ');
-  const raw = await host.runScript('invoke-twinlockctl', { ctlPath: REMOTE_PATHS.ctlPath, arguments: args }, runOptions);
+  const raw = await host.runScript('invoke-twinlockctl', { ctlPath: REMOTE_PATHS.ctlPath, verb: verb.split(' '), input }, runOptions);
   const run = parseScriptResult('invoke-twinlockctl', CtlRunSchema, raw, host.label);
   const agentError = CtlErrorSchema.safeParse(run.output);
   if (agentError.success) {
@@ -52,7 +63,7 @@ export async function runCtl<S extends z.ZodType>(
       code: 'script-failed',
       message: `The Twinlock agent on ${host.label} failed “${verb}” with exit code ${run.exitCode}.`,
       hint: 'Check that the agent service is running on that server (Install step), then try again.',
-      detail: { host: host.label, verb, exitCode: run.exitCode, text: scrub(run.text ?? '').slice(-2000) },
+      detail: { host: host.label, verb, exitCode: run.exitCode, text: scrub(run.text ?? '').slice(-2000), stderr: scrub(run.stderr ?? '').slice(-2000) },
     });
   }
   const parsed = schema.safeParse(run.output);

@@ -63,7 +63,7 @@ export const AgentStateSchema = z.object({
     .nullish(),
   service: z.looseObject({ status: enumText(SERVICE_STATUS), startType: enumText(START_TYPE) }).nullish(),
   firewallRules: asArray(FirewallRuleSchema),
-  /** `twinlockctl version --json`, or null when it does not answer. */
+  /** `twinlockctl version --input -`, or null when it does not answer. */
   ctl: z.looseObject({ version: z.string() }).nullish(),
   /** What twinlockctl printed when it failed. */
   ctlError: z.string().nullish(),

@@ -2,7 +2,64 @@
  * The data Twinlock works with, as zod schemas (validated at every boundary) and the types
  * inferred from them. Models are plain data: no classes, no I/O.
  */
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+
+// ---------------------------------------------------------------------------------------------
+// Values that reach a server
+//
+// Names and addresses travel to the servers exactly as given: Twinlock never trims, re-cases or
+// splits them (the agent takes them verbatim too). Each field decides what it accepts:
+// - names Windows itself reports (VM names, adapter names) are taken verbatim, spaces at either
+//   end included, so a VM named " x " is " x ";
+// - what an admin types and Windows never pads (pair name, addresses, account name) is refused
+//   with a space at either end, rather than silently trimmed;
+// - nothing accepts control characters (NUL, line breaks, tabs, C1 controls) or broken Unicode
+//   (a lone surrogate), which no server field can hold faithfully.
+
+/** True when `s` holds a control character: C0 (NUL, tab, line breaks…), DEL or C1 (such as U+0085, next line). */
+function hasControlCharacter(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
+  }
+  return false;
+}
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** No white space at either end (the empty string passes: `min(1)` says what is missing). */
+const NO_EDGE_SPACE = /^(?!\s)[\s\S]*(?<!\s)$/;
+
+/** A name Windows reports and Twinlock passes on verbatim (spaces at either end included). */
+function windowsName(what: string, max: number, missing: string) {
+  return z
+    .string()
+    .min(1, missing)
+    .max(max, `A ${what} is at most ${max} characters.`)
+    .refine((s) => !hasControlCharacter(s), `The ${what} holds a control character (NUL, line break or tab): rename it on the server, then read the inventory again.`)
+    .refine((s) => !LONE_SURROGATE.test(s), `The ${what} is not valid Unicode text: rename it on the server, then read the inventory again.`);
+}
+
+/** A Hyper-V VM name, verbatim (Hyper-V allows 100 characters). */
+export const VmNameSchema = windowsName('VM name', 100, 'A VM name cannot be empty: choose VMs by the names Hyper-V shows.');
+
+/** A network adapter name (interface alias), verbatim (Windows allows 256 characters). */
+export const AdapterNameSchema = windowsName('network adapter name', 256, 'Choose the network adapter by its name as Windows shows it.');
+
+/** An IPv4 address in dotted decimal, or an IPv6 address; exactly as typed. */
+export const IpAddressSchema = z
+  .string()
+  .min(1, 'Enter the IP address, for example 10.10.1.21.')
+  .regex(NO_EDGE_SPACE, 'The address starts or ends with a space: remove it.')
+  .refine((s) => ipaddr.IPv4.isValidFourPartDecimal(s) || (s.includes(':') && ipaddr.IPv6.isValid(s)), 'Use an IP address, for example 10.10.1.21 or fd00::21.');
+
+/** A host name or IP literal, as a witness or an SSH endpoint is named. */
+const HOST_NAME = /^[A-Za-z0-9.:_\-[\]%]+$/;
+
+/**
+ * A UNC path `\\server\share[\folder…]`: the server a host name or address, each further part a
+ * Windows file name (no `\ / : * ? " < > |`, no control characters).
+ */
+const UNC_PATH = /^\\\\[A-Za-z0-9.:_\-[\]%]+(?:\\[^\\/:*?"<>|]+)+$/;
 
 // ---------------------------------------------------------------------------------------------
 // Hosts and discovery
@@ -12,10 +69,9 @@ export const HostAddressSchema = z.object({
   /** Host name, IPv4 or IPv6 literal. */
   address: z
     .string()
-    .trim()
     .min(1, 'Enter the server’s name or IP address, for example 10.0.0.21.')
     .max(253, 'A host name is at most 253 characters.')
-    .regex(/^[A-Za-z0-9.:_\-[\]%]+$/, 'Use a host name or an IP address, with no spaces or slashes.'),
+    .regex(HOST_NAME, 'Use a host name or an IP address, with no spaces or slashes.'),
   /** SSH port, 22 unless the server listens elsewhere. */
   port: z.number().int().min(1).max(65535).default(22),
 });
@@ -97,7 +153,11 @@ export type DiscoverySuggestions = z.infer<typeof DiscoverySuggestionsSchema>;
 /** A request to open an SSH session to a server. The password lives in memory only. */
 export const ConnectRequestSchema = HostAddressSchema.extend({
   /** Account with administrator rights, e.g. `Administrator` or `CONTOSO\admin`. */
-  username: z.string().trim().min(1, 'Enter the administrator account’s user name.'),
+  username: z
+    .string()
+    .min(1, 'Enter the administrator account’s user name.')
+    .regex(NO_EDGE_SPACE, 'The user name starts or ends with a space: remove it (Windows account names never do).')
+    .refine((s) => !hasControlCharacter(s) && !LONE_SURROGATE.test(s), 'The user name holds a control character or broken Unicode: type it again.'),
   /** Password (never stored in clear, never logged). Either this or a private key. */
   password: z.string().min(1, 'Enter the password.').optional(),
   /** A private key in OpenSSH or PEM form, as read from the admin's key file (held in memory only). */
@@ -524,33 +584,65 @@ export type InstallOutcome = z.infer<typeof InstallOutcomeSchema>;
 // ---------------------------------------------------------------------------------------------
 // Pairing
 
-/** A private link between the two servers carrying lockstep traffic. */
+/**
+ * A private link between the two servers carrying lockstep traffic. Adapter names are verbatim
+ * (Windows allows spaces at either end); addresses must be IP addresses, with no spaces.
+ */
 export const SyncLinkSchema = z.object({
   /** Adapter name on the primary. */
-  localNic: z.string(),
+  localNic: AdapterNameSchema,
   /** Adapter name on the secondary. */
-  remoteNic: z.string(),
+  remoteNic: AdapterNameSchema,
   /** Address on the primary side. */
-  localAddress: z.string(),
+  localAddress: IpAddressSchema,
   /** Address on the secondary side. */
-  remoteAddress: z.string(),
+  remoteAddress: IpAddressSchema,
 });
 export type SyncLink = z.infer<typeof SyncLinkSchema>;
 
-/** The third party that breaks ties when the two servers lose sight of each other. */
-export const WitnessSchema = z.object({
-  kind: z.enum(['host', 'file-share']),
-  /** Host name/address, or UNC path for a file share. */
-  address: z.string().min(1, 'Enter the witness’s address or share path.'),
-});
+/**
+ * The third party that breaks ties when the two servers lose sight of each other. "No witness" is
+ * `null` in the pair configuration, never an empty address. A host is a host name or IP address;
+ * a file share a UNC path (`\\files\twinlock`, spaces allowed inside a share or folder name).
+ * Neither may start or end with a space: it is refused, not trimmed.
+ */
+export const WitnessSchema = z
+  .object({
+    kind: z.enum(['host', 'file-share']),
+    /** Host name/address, or UNC path for a file share. */
+    address: z
+      .string()
+      .min(1, 'Enter the witness’s address or share path, or choose no witness.')
+      .max(260, 'A witness address is at most 260 characters.')
+      .refine((s) => s === '' || s.trim() !== '', 'The witness address is blank: enter it, or choose no witness.')
+      .regex(NO_EDGE_SPACE, 'The witness address starts or ends with a space: remove it.')
+      .refine((s) => !LONE_SURROGATE.test(s), 'The witness address is not valid Unicode text: type it again.'),
+  })
+  .superRefine((w, ctx) => {
+    if (w.address === '' || !NO_EDGE_SPACE.test(w.address)) return;
+    if (w.kind === 'host' && w.address.length > 253) {
+      ctx.addIssue({ code: 'custom', path: ['address'], message: 'A host name is at most 253 characters.' });
+    } else if (w.kind === 'host' && !HOST_NAME.test(w.address)) {
+      ctx.addIssue({ code: 'custom', path: ['address'], message: 'Use the witness server’s host name or IP address, with no spaces or slashes, for example witness01 or 10.0.0.30.' });
+    }
+    if (w.kind === 'file-share' && (!UNC_PATH.test(w.address) || hasControlCharacter(w.address))) {
+      ctx.addIssue({ code: 'custom', path: ['address'], message: 'Use a share path like \\\\files\\twinlock: a server name, then the share, with none of : * ? " < > | in it.' });
+    }
+  });
 export type Witness = z.infer<typeof WitnessSchema>;
 
+/**
+ * What `apply` pairs. Every value is used exactly as given: the pair name is refused (not
+ * trimmed) with a space at either end, VM and adapter names are verbatim (see
+ * {@link VmNameSchema}), link addresses must be IP addresses, and the witness is `null` only when
+ * the admin chose to run without one.
+ */
 export const PairConfigSchema = z.object({
   /** Name shown in status and exported in the bundle. */
   name: z
     .string()
-    .trim()
     .min(1, 'Give the pair a name, for example PAIR-01.')
+    .regex(NO_EDGE_SPACE, 'The pair name starts or ends with a space: remove it.')
     .max(40, 'Keep the pair name to 40 characters.')
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'Use letters, digits, dot, dash or underscore, starting with a letter or digit.'),
   level: ProtectionLevelSchema,
@@ -561,8 +653,8 @@ export const PairConfigSchema = z.object({
   links: z.array(SyncLinkSchema).min(1, 'At least one sync link is needed.'),
   /** Null only when the admin explicitly accepts running without a witness. */
   witness: WitnessSchema.nullable(),
-  /** Names of VMs to protect. */
-  vms: z.array(z.string()),
+  /** Names of VMs to protect, exactly as Hyper-V reports them. */
+  vms: z.array(VmNameSchema),
 });
 export type PairConfig = z.infer<typeof PairConfigSchema>;
 
@@ -601,7 +693,7 @@ export const LinkStatusSchema = z.object({
   mbps: z.number(),
 });
 
-/** `twinlockctl status --json`, as the agent reports it. */
+/** `twinlockctl status --input -`, as the agent reports it. */
 export const AgentStatusSchema = z.object({
   nodeId: z.string(),
   role: z.enum(['primary', 'secondary', 'none']),
@@ -636,12 +728,13 @@ export type ApplyOutcome = z.infer<typeof ApplyOutcomeSchema>;
 export const BundleSchema = z.object({
   format: z.literal('twinlock-bundle/1'),
   createdAt: z.string(),
+  /** The pair as exported, held to the rules of {@link PairConfigSchema}: nothing is trimmed on replay. */
   pair: z.object({
-    name: z.string(),
+    name: PairConfigSchema.shape.name,
     level: ProtectionLevelSchema,
     links: z.array(SyncLinkSchema),
     witness: WitnessSchema.nullable(),
-    vms: z.array(z.string()),
+    vms: PairConfigSchema.shape.vms,
   }),
   hosts: z.tuple([
     z.object({ role: z.literal('primary'), address: z.string(), port: z.number(), fingerprint: z.string(), computerName: z.string() }),

@@ -1,10 +1,11 @@
 /**
  * Turns the raw output of get-inventory.ps1 and get-identity.ps1 (PowerShell 5.1 shapes, see
- * ps-json.ts) into Twinlock's models. A missing or failed section yields neutral values, never an
+ * ps-json.ts) into Twinlock's models. Names stay exactly as Windows reports them (`psString`);
+ * only descriptive WMI texts, which WMI pads, are trimmed (`psText`). A missing or failed section yields neutral values, never an
  * exception: one unreadable WMI class must not stop the comparison of everything else.
  */
 import type { Disk, Hotfix, HostInventory, Nic, UpdateFile, Vm, Volume } from '../api/models';
-import { isObject, isSectionError, psArray, psBool, psDate, psNumber, psObject, psString } from './ps-json';
+import { isObject, isSectionError, psArray, psBool, psDate, psNumber, psObject, psString, psText } from './ps-json';
 
 /** Who a server says it is (get-identity). */
 export interface HostIdentity {
@@ -42,11 +43,11 @@ function unwrap(raw: unknown): Record<string, unknown> {
 /** Family, model and stepping from "Intel64 Family 6 Model 106 Stepping 6", or from ProcessorId. */
 function cpuIdentity(cpu: Record<string, unknown>): { family: number; model: number; stepping: number } {
   for (const text of [cpu.Caption, cpu.Description]) {
-    const m = /Family\s+(\d+)\s+Model\s+(\d+)\s+Stepping\s+(\d+)/i.exec(psString(text));
+    const m = /Family\s+(\d+)\s+Model\s+(\d+)\s+Stepping\s+(\d+)/i.exec(psText(text));
     if (m) return { family: Number(m[1]), model: Number(m[2]), stepping: Number(m[3]) };
   }
   // ProcessorId ends with the CPUID signature (EAX of leaf 1) in hex.
-  const id = psString(cpu.ProcessorId);
+  const id = psText(cpu.ProcessorId);
   if (/^[0-9A-F]{16}$/i.test(id)) {
     const sig = parseInt(id.slice(8), 16);
     const baseFamily = (sig >> 8) & 0xf;
@@ -81,7 +82,7 @@ function nics(data: Record<string, unknown>): Nic[] {
       driverVersion: psString(a.DriverVersion),
       gateway: route ? psString(route.NextHop) : '',
       name,
-      description: psString(a.InterfaceDescription),
+      description: psText(a.InterfaceDescription),
       linkSpeedMbps: linkSpeedMbps(a),
       status: psString(a.Status, 'Unknown'),
       mac: psString(a.MacAddress),
@@ -155,7 +156,7 @@ function hotfixes(data: Record<string, unknown>): Hotfix[] {
   return psArray(data.hotfixes)
     .map((h) => ({
       id: psString(h.HotFixID).toUpperCase(),
-      description: psString(h.Description),
+      description: psText(h.Description),
       installedOn: psDate(h.InstalledOn)?.slice(0, 10) ?? '',
     }))
     .filter((h) => h.id !== '');
@@ -172,7 +173,7 @@ function updateFiles(data: Record<string, unknown>): UpdateFile[] {
 function disks(data: Record<string, unknown>): Disk[] {
   return psArray(data.disks).map((d, i) => ({
     number: psNumber(d.DeviceId, i),
-    model: psString(d.Model) || psString(d.FriendlyName),
+    model: psText(d.Model) || psText(d.FriendlyName),
     sizeBytes: psNumber(d.Size),
     busType: psEnum(d.BusType, BUS_TYPES),
     mediaType: psEnum(d.MediaType, MEDIA_TYPES, 'Unspecified'),
@@ -255,8 +256,8 @@ export function parseInventory(raw: unknown): HostInventory {
     domain: psString(cs.Domain),
     collectedAt: psDate(data.collectedAtUtc) ?? psDate(os.LocalDateTime) ?? '',
     processor: {
-      vendor: psString(cpu.Manufacturer),
-      name: psString(cpu.Name),
+      vendor: psText(cpu.Manufacturer),
+      name: psText(cpu.Name),
       ...cpuIdentity(cpu),
       sockets: psNumber(cs.NumberOfProcessors, cpus.length),
       cores: sum('NumberOfCores'),
@@ -274,7 +275,7 @@ export function parseInventory(raw: unknown): HostInventory {
       speedMhz: psNumber(memory.speedMhz),
     },
     os: {
-      caption: psString(os.Caption) || (psString(cv.ProductName) ? `Microsoft ${psString(cv.ProductName)}` : ''),
+      caption: psText(os.Caption) || (psText(cv.ProductName) ? `Microsoft ${psText(cv.ProductName)}` : ''),
       build: psNumber(os.BuildNumber) || psNumber(cv.CurrentBuild),
       ubr: psNumber(cv.UBR),
       installationType: psString(cv.InstallationType),
@@ -291,8 +292,8 @@ export function parseInventory(raw: unknown): HostInventory {
     vms: vms(data),
     agentVersion: agentVersions[agentVersions.length - 1] ?? null,
     partOfDomain: psBool(cs.PartOfDomain),
-    system: { manufacturer: psString(cs.Manufacturer), model: psString(cs.Model), serial: psString(bios.SerialNumber) },
-    bios: { vendor: psString(bios.Manufacturer), version: psString(bios.SMBIOSBIOSVersion), releaseDate: psDate(bios.ReleaseDate)?.slice(0, 10) ?? '' },
+    system: { manufacturer: psText(cs.Manufacturer), model: psText(cs.Model), serial: psText(bios.SerialNumber) },
+    bios: { vendor: psText(bios.Manufacturer), version: psText(bios.SMBIOSBIOSVersion), releaseDate: psDate(bios.ReleaseDate)?.slice(0, 10) ?? '' },
     hotfixes: hotfixes(data),
     updateFiles: updateFiles(data),
     disks: disks(data),
@@ -311,7 +312,7 @@ export function parseIdentity(raw: unknown): HostIdentity {
   return {
     computerName: psString(data.computerName),
     domain: psString(data.domain),
-    osCaption: psString(data.osCaption),
+    osCaption: psText(data.osCaption),
     osBuild: psNumber(data.osBuild),
     isAdmin: data.isAdmin === true || psString(data.isAdmin).toLowerCase() === 'true',
   };

@@ -45,11 +45,23 @@ export function psBool(value: unknown): boolean {
   return false;
 }
 
-/** A trimmed string (WMI pads some names), or `fallback` for null and non-scalars. */
+/**
+ * A string exactly as the server reported it, or `fallback` for null and non-scalars. Names that
+ * go back to a server (VMs, adapters, addresses, paths) are read with this: never trimmed, so a
+ * VM named " x " stays " x ".
+ */
 export function psString(value: unknown, fallback = ''): string {
-  if (typeof value === 'string') return value.trim();
+  if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return fallback;
+}
+
+/**
+ * A descriptive WMI text (processor, model, firmware and OS names, which WMI pads with spaces),
+ * trimmed for display and comparison. Never used for a name sent back to a server.
+ */
+export function psText(value: unknown, fallback = ''): string {
+  return psString(value, fallback).trim();
 }
 
 const MS_DATE = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/;

@@ -12,6 +12,7 @@ import { runCtl } from '../agent/ctl';
 import { sleep } from '../jobs/sleep';
 import type { JobContext } from '../jobs/types';
 import type { RemoteHost } from '../remote/types';
+import { linksTestInput, pairCreateInput, pairJoinInput } from './agent-input';
 import { readStatus } from './status';
 
 /** One of the two servers. */
@@ -139,7 +140,7 @@ export async function applyPair(
     if (!firstLink) throw new Error('unreachable: links checked above');
     ctx.progress(2, 'Testing the sync links');
     step(primary, 2, 'links', 'Testing the sync links');
-    const tested = await runCtl(primary.host, ['links', 'test', '--peer', firstLink.remoteAddress, '--json'], LinksTestSchema, { signal, secrets });
+    const tested = await runCtl(primary.host, 'links test', linksTestInput(config), LinksTestSchema, { signal, secrets });
     for (const link of config.links) {
       const result = tested.links.find((l) => l.local === link.localAddress && l.remote === link.remoteAddress);
       if (!result || !result.up) {
@@ -155,26 +156,16 @@ export async function applyPair(
 
     ctx.progress(6, `Creating pair ${config.name} on ${primary.label}`);
     step(primary, 6, 'pair', `Creating pair ${config.name}`);
-    const createArgs = [
-      'pair', 'create',
-      '--name', config.name,
-      '--peer', firstLink.remoteAddress,
-      '--token', token,
-      '--level', String(config.level),
-      '--links', JSON.stringify(config.links),
-      ...(config.witness ? ['--witness', config.witness.address] : []),
-      '--json',
-    ];
-    const created = await runCtl(primary.host, createArgs, PairStartSchema, { signal, secrets });
+    const created = await runCtl(primary.host, 'pair create', pairCreateInput(config, token), PairStartSchema, { signal, secrets });
 
     ctx.progress(10, `${secondary.label} joins the pair`);
     step(secondary, 10, 'pair', `Joining pair ${config.name}`);
-    await runCtl(secondary.host, ['pair', 'join', '--peer', firstLink.localAddress, '--token', token, '--json'], PairStartSchema, { signal, secrets });
+    await runCtl(secondary.host, 'pair join', pairJoinInput(config, token), PairStartSchema, { signal, secrets });
 
     for (const [i, vm] of config.vms.entries()) {
       ctx.progress(12, `Protecting ${vm} (${i + 1} of ${config.vms.length})`);
       step(primary, 12, 'protect', `Protecting ${vm}`);
-      const result = await runCtl(primary.host, ['protect', '--vm', vm, '--json'], ProtectSchema, { signal, secrets });
+      const result = await runCtl(primary.host, 'protect', { vm }, ProtectSchema, { signal, secrets });
       if (!result.protected) {
         throw new TwinlockError({
           code: 'script-failed',
@@ -244,7 +235,7 @@ async function followExisting(
   const protectedVms = new Set(status.vms.filter((v) => v.protected).map((v) => v.name));
   for (const vm of config.vms.filter((v) => !protectedVms.has(v))) {
     ctx.host(primary.sessionId, { label: primary.label, state: 'running', step: 'protect', percent: 12, message: `Protecting ${vm}` });
-    await runCtl(primary.host, ['protect', '--vm', vm, '--json'], ProtectSchema, { signal, secrets });
+    await runCtl(primary.host, 'protect', { vm }, ProtectSchema, { signal, secrets });
   }
   // The agent's status does not report the pair's id, so an existing pair is known by its name.
   return config.name;

@@ -4,6 +4,7 @@
  */
 import type { HostInventory, Nic, PairProposal, ProtectionLevel, SyncLink, Witness } from '../api/models';
 import { TwinlockError } from '../api/errors';
+import { AdapterNameSchema, IpAddressSchema, VmNameSchema } from '../api/models';
 import { businessNic, spareNics } from '../verify/network';
 import { highestReadyLevel } from '../verify/verify-pair';
 
@@ -36,8 +37,10 @@ function subnet24(ip: string | undefined): string | null {
  */
 export function matchLinks(a: Nic[], b: Nic[]): SyncLink[] {
   const byName = (x: Nic, y: Nic) => x.name.localeCompare(y.name, 'en', { numeric: true });
-  const left = a.filter((n) => n.ipv4.length > 0).sort(byName);
-  const right = b.filter((n) => n.ipv4.length > 0).sort(byName);
+  // Names are kept verbatim; an adapter whose name or address no link could carry is not proposed.
+  const usable = (n: Nic) => n.ipv4.length > 0 && AdapterNameSchema.safeParse(n.name).success && IpAddressSchema.safeParse(n.ipv4[0]).success;
+  const left = a.filter(usable).sort(byName);
+  const right = b.filter(usable).sort(byName);
   const used = new Set<Nic>();
   const links: SyncLink[] = [];
   for (const nic of left) {
@@ -103,7 +106,8 @@ export function proposePair(primary: HostInventory, secondary: HostInventory, se
       secondary: sessions.secondary,
       links,
       witness: proposeWitness(primary),
-      vms: primary.vms.map((v) => v.name),
+      // Exactly as Hyper-V reports them (a VM named " x " is proposed as " x ").
+      vms: primary.vms.map((v) => v.name).filter((name) => VmNameSchema.safeParse(name).success),
     },
     nics: [nicsA, nicsB],
     vms: primary.vms,

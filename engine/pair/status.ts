@@ -1,4 +1,4 @@
-/** The agent's status as `twinlockctl status --json` reports it, read through PowerShell. */
+/** The agent's status as `twinlockctl status --input -` reports it, read through PowerShell. */
 import { z } from 'zod';
 import type { AgentStatus } from '../api/models';
 import { AgentStatusSchema } from '../api/models';
@@ -25,5 +25,5 @@ export const AgentStatusWireSchema = z.preprocess((raw) => {
 
 /** Reads one server's agent status. */
 export async function readStatus(host: RemoteHost, options: RunOptions = {}): Promise<AgentStatus> {
-  return runCtl(host, ['status', '--json'], AgentStatusWireSchema, options);
+  return runCtl(host, 'status', {}, AgentStatusWireSchema, options);
 }

@@ -20,8 +20,12 @@ export interface ScriptParams extends FixScriptParams {
   'uninstall-agent': { productCode: string; logPath: string };
   /** Installed product version, service state, firewall rules, `twinlockctl version`. */
   'get-agent-state': { productName: string; service: string; ctlPath: string; firewallGroup: string };
-  /** Runs `twinlockctl <arguments>` and returns its exit code and parsed JSON output. */
-  'invoke-twinlockctl': { ctlPath: string; arguments: string[] };
+  /**
+   * Runs `twinlockctl <verb words> --input -` with `input` as JSON on stdin (the verb from the
+   * agent contract's closed list; never a value on the command line) and returns its exit code,
+   * parsed JSON output and raw text.
+   */
+  'invoke-twinlockctl': { ctlPath: string; verb: string[]; input: Record<string, unknown> };
   /** Schedules a restart in `delaySeconds` (shutdown.exe /r, logged with the reason) and returns the current boot time. */
   'restart-host': { delaySeconds: number; reason: 'agent-install' | 'fix' };
   /** Deletes uploaded package files and the agent's firewall rule group. */

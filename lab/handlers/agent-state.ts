@@ -1,7 +1,7 @@
 /** get-agent-state.ps1 and invoke-twinlockctl.ps1. */
 import { runCtl } from '../ctl';
 import type { LabHost } from '../host';
-import { PsError } from '../powershell-shapes';
+import { PsError, toPsJson } from '../powershell-shapes';
 import { list, str } from './types';
 import type { ScriptHandler } from './types';
 
@@ -19,7 +19,7 @@ export const getAgentState: ScriptHandler = async ({ host, world, params }) => {
   let ctl: unknown = null;
   let ctlError: string | null = null;
   if (ctlPresent(host, ctlPath)) {
-    const r = await runCtl(host, world, ['version', '--json']);
+    const r = await runCtl(host, world, ['version', '--input', '-'], '{}');
     if (r.exitCode === 0) ctl = JSON.parse(r.stdout);
     else ctlError = r.stdout;
   }
@@ -45,19 +45,33 @@ export const getAgentState: ScriptHandler = async ({ host, world, params }) => {
   };
 };
 
+/** The verbs invoke-twinlockctl.ps1 accepts (its `$verbs`, compared case-sensitively). */
+const SCRIPT_VERBS = ['version', 'status', 'links test', 'pair create', 'pair join', 'protect', 'unprotect', 'drill', 'pair remove'];
+
+/** `throw "text"` in PowerShell: category OperationStopped, the text as the error id. */
+function thrown(message: string): PsError {
+  return new PsError(message, 'OperationStopped', message);
+}
+
+/**
+ * invoke-twinlockctl.ps1 step by step: the verb checked against the closed list, `$P.input`
+ * serialised with `ConvertTo-Json -Compress` (Windows PowerShell 5.1's escaping) and written to
+ * twinlockctl's stdin as UTF-8 without a BOM, the command line `<verb words> --input -`.
+ */
 export const invokeTwinlockctl: ScriptHandler = async ({ host, world, params }) => {
+  const verb = list(params, 'verb').join(' ');
+  if (verb === '' || !SCRIPT_VERBS.includes(verb)) throw thrown(`twinlockctl has no verb '${verb}'. Verbs: ${SCRIPT_VERBS.join(', ')}.`);
+  if (params.input === null || params.input === undefined) throw thrown(`twinlockctl ${verb} needs an input object ({} when the verb takes none).`);
   const ctlPath = str(params, 'ctlPath');
-  if (!ctlPresent(host, ctlPath)) {
-    // `throw "text"` in PowerShell: category OperationStopped, the text as the error id.
-    const message = `twinlockctl was not found at ${ctlPath}. Install the Twinlock agent first.`;
-    throw new PsError(message, 'OperationStopped', message);
-  }
-  const r = await runCtl(host, world, list(params, 'arguments'));
+  if (!ctlPresent(host, ctlPath)) throw thrown(`twinlockctl was not found at ${ctlPath}. Install the Twinlock agent first.`);
+  // UTF8Encoding($false).GetBytes: no BOM, and a lone surrogate becomes U+FFFD, as Buffer.from does.
+  const stdin = Buffer.from(toPsJson(params.input), 'utf8');
+  const r = await runCtl(host, world, [...verb.split(' '), '--input', '-'], stdin);
   let output: unknown = null;
   try {
     output = r.stdout.trim() ? JSON.parse(r.stdout) : null;
   } catch {
     output = null;
   }
-  return { exitCode: r.exitCode, output, text: r.stdout };
+  return { exitCode: r.exitCode, output, text: r.stdout, stderr: '' };
 };

@@ -1,4 +1,5 @@
 /** The fix scripts verification offers: a role, firewall ports, the clock, the power plan, updates, a restart. */
+import { parseCommandLine, startProcessArguments } from '../command-line';
 import { hostsAt } from '../world';
 import { PsError, psDate } from '../powershell-shapes';
 import { POWER_PLANS, UPDATES_DIR } from './inventory';
@@ -40,6 +41,10 @@ const openFirewallPorts: ScriptHandler = ({ host, params }) => {
 
 const resyncTime: ScriptHandler = ({ host, world, params }) => {
   const source = str(params, 'source');
+  if (source !== '' && !/^[A-Za-z0-9.:_\-[\]%]+$/.test(source)) {
+    const message = `The time source '${source}' is not a host name or IP address.`;
+    throw new PsError(message, 'OperationStopped', message);
+  }
   if (source === '') {
     if (!host.profile.partOfDomain) {
       throw new PsError('w32tm could not resynchronise the clock: The computer did not resync because no time data was available.');
@@ -64,9 +69,15 @@ const powerPlan: ScriptHandler = ({ host, params }) => {
 
 const installHotfix: ScriptHandler = ({ host, params }) => {
   const results = list(params, 'paths').map((path) => {
-    if (!path.toLowerCase().startsWith(`${UPDATES_DIR.toLowerCase()}\\`) || !path.toLowerCase().endsWith('.msu')) {
+    if (!path.toLowerCase().startsWith(`${UPDATES_DIR.toLowerCase()}\\`) || !path.toLowerCase().endsWith('.msu') || path.includes('"')) {
       throw new PsError(`${path} is not an update package in ${UPDATES_DIR}.`);
     }
+    // wusa.exe gets the script's Start-Process command line, split by the C runtime's rules: the
+    // package is its first argument, exactly as it arrives there.
+    const argv = parseCommandLine(startProcessArguments([`"${path}"`, '/quiet', '/norestart']));
+    const arrived = argv[0] ?? '';
+    host.wusaPackages.push(arrived);
+    if (arrived !== path) return { path, exitCode: 2 };
     // wusa: 2 file not found, 2359302 already installed, 3010 installed (restart required).
     if (!host.fileExists(path)) return { path, exitCode: 2 };
     const kb = /kb(\d+)/i.exec(path)?.[1];

@@ -1,5 +1,5 @@
 # Twinlock remote script: fix-install-hotfix
-# Version: 1
+# Version: 2
 # Purpose: Installs staged update packages (.msu) quietly with wusa.exe, without restarting.
 param($P)
 
@@ -11,7 +11,13 @@ foreach ($path in @($P.paths)) {
     if (-not $full.StartsWith($folder + '\', [System.StringComparison]::OrdinalIgnoreCase) -or -not $full.EndsWith('.msu', [System.StringComparison]::OrdinalIgnoreCase)) {
         throw "$full is not an update package in $folder."
     }
-    $process = Start-Process -FilePath 'wusa.exe' -ArgumentList @($full, '/quiet', '/norestart') -Wait -PassThru
+    # Start-Process joins ArgumentList with spaces and adds no quotes, so a path with a space would
+    # reach wusa.exe as two arguments: quote it by hand. A Windows file name holds no double quote
+    # and the path ends in .msu, never in a backslash, so the quotes cannot be broken out of.
+    if ($full.Contains('"')) {
+        throw "$full is not an update package in $folder."
+    }
+    $process = Start-Process -FilePath 'wusa.exe' -ArgumentList @(('"' + $full + '"'), '/quiet', '/norestart') -Wait -PassThru
     $results += [pscustomobject]@{ path = $full; exitCode = $process.ExitCode }
 }
 

@@ -1,5 +1,5 @@
 # Twinlock remote script: get-agent-state
-# Version: 1
+# Version: 2
 # Purpose: Reports the installed agent product, its service, its firewall rules and twinlockctl's version.
 param($P)
 
@@ -46,15 +46,40 @@ $rules = @(Get-NetFirewallRule -Group $P.firewallGroup -ErrorAction SilentlyCont
 $ctl = $null
 $ctlError = $null
 if (Test-Path -LiteralPath $P.ctlPath -PathType Leaf) {
-    # Native stderr under ErrorActionPreference Stop would throw in Windows PowerShell 5.1.
-    $ErrorActionPreference = 'Continue'
-    $text = (& $P.ctlPath version --json 2>$null) -join "`n"
-    if ($LASTEXITCODE -eq 0) {
+    # The agent contract: "version --input -" with "{}" on stdin. A Process with redirected pipes,
+    # as invoke-twinlockctl does, so that native stderr never becomes a PowerShell error record
+    # and the answer is decoded as UTF-8 whatever the console's code page.
+    $utf8 = [System.Text.UTF8Encoding]::new($false)
+    $start = New-Object System.Diagnostics.ProcessStartInfo
+    $start.FileName = $P.ctlPath
+    $start.Arguments = 'version --input -'
+    $start.UseShellExecute = $false
+    $start.CreateNoWindow = $true
+    $start.RedirectStandardInput = $true
+    $start.RedirectStandardOutput = $true
+    $start.RedirectStandardError = $true
+    $start.StandardOutputEncoding = $utf8
+    $start.StandardErrorEncoding = $utf8
+    $process = [System.Diagnostics.Process]::Start($start)
+    $stdoutRead = $process.StandardOutput.ReadToEndAsync()
+    $stderrRead = $process.StandardError.ReadToEndAsync()
+    $bytes = $utf8.GetBytes('{}')
+    try {
+        $process.StandardInput.BaseStream.Write($bytes, 0, $bytes.Length)
+        $process.StandardInput.Close()
+    } catch [System.IO.IOException] {
+        # twinlockctl exited without reading its input: its exit code and answer say why.
+    }
+    $process.WaitForExit()
+    $text = $stdoutRead.Result
+    $null = $stderrRead.Result
+    $exitCode = $process.ExitCode
+    $process.Dispose()
+    if ($exitCode -eq 0) {
         try { $ctl = $text | ConvertFrom-Json } catch { $ctlError = $text }
     } else {
         $ctlError = $text
     }
-    $ErrorActionPreference = 'Stop'
 }
 
 # A restart Windows is waiting for (msiexec's 3010 leaves file renames pending, updates leave CBS keys).

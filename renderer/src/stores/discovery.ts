@@ -214,9 +214,9 @@ export const useDiscoveryStore = defineStore('discovery', () => {
 
   /** Adds a server by name or address; returns a sentence when the input cannot be one. */
   function addHost(address: string, port: number | string = 22): string | null {
-    const trimmed = address.trim();
-    if (trimmed === '') return 'Enter the server’s name or IP address, for example 10.0.0.21.';
-    if (!ADDRESS.test(trimmed) || trimmed.length > 253) {
+    // As the engine: taken as typed, so a space around the address is refused, not trimmed.
+    if (address.trim() === '') return 'Enter the server’s name or IP address, for example 10.0.0.21.';
+    if (!ADDRESS.test(address) || address.length > 253) {
       return 'Use a host name or an IP address, with no spaces or slashes.';
     }
     // The port as typed: never clamped to the range, so 70000 is refused rather than turned into 65535.
@@ -228,7 +228,7 @@ export const useDiscoveryStore = defineStore('discovery', () => {
         : `“${portText}” is not an SSH port: use a number from 1 to 65535 (22 unless the server uses another).`;
     }
     const host: DiscoveredHost = {
-      address: trimmed,
+      address,
       port: portNumber,
       name: null,
       kind: 'unknown',

@@ -48,10 +48,12 @@ export const usePairStore = defineStore('pair', () => {
   /** Sentences for whatever keeps the configuration from being applied. */
   const problems = computed<string[]>(() => {
     const out: string[] = [];
-    const trimmed = name.value.trim();
-    if (trimmed === '') out.push('Give the pair a name, for example PAIR-01.');
-    else if (trimmed.length > 40) out.push('Keep the pair name to 40 characters.');
-    else if (!PAIR_NAME.test(trimmed)) {
+    // As the engine: the name is used exactly as typed, so a space at either end is refused, not trimmed.
+    const typed = name.value;
+    if (typed.trim() === '') out.push('Give the pair a name, for example PAIR-01.');
+    else if (typed !== typed.trim()) out.push('The pair name starts or ends with a space: remove it.');
+    else if (typed.length > 40) out.push('Keep the pair name to 40 characters.');
+    else if (!PAIR_NAME.test(typed)) {
       out.push('Use letters, digits, dot, dash or underscore in the name, starting with a letter or digit.');
     }
     if (links.value.length === 0) out.push('At least one sync link is needed.');
@@ -61,6 +63,8 @@ export const usePairStore = defineStore('pair', () => {
           ? 'Enter the witness server’s name or address.'
           : 'Enter the witness share’s path, like \\\\files\\twinlock.',
       );
+    } else if (witnessMode.value !== 'none' && witnessAddress.value !== witnessAddress.value.trim()) {
+      out.push('The witness address starts or ends with a space: remove it.');
     }
     if (witnessMode.value === 'none' && !noWitnessAccepted.value) {
       out.push('Confirm that you accept running without a witness, or choose one.');
@@ -73,7 +77,7 @@ export const usePairStore = defineStore('pair', () => {
     const p = proposal.value;
     if (p === null || problems.value.length > 0) return null;
     return {
-      name: name.value.trim(),
+      name: name.value,
       level: level.value,
       primary: p.config.primary,
       secondary: p.config.secondary,
@@ -81,7 +85,7 @@ export const usePairStore = defineStore('pair', () => {
       witness:
         witnessMode.value === 'none'
           ? null
-          : { kind: witnessMode.value, address: witnessAddress.value.trim() },
+          : { kind: witnessMode.value, address: witnessAddress.value },
       vms: [...vms.value],
     };
   });

@@ -90,6 +90,19 @@ describe('twinlock CLI against `twinlock lab start --json`', () => {
     expect(Date.now() - started).toBeLessThan(20_000);
   });
 
+  it('calls a malformed --fingerprint malformed and shows the expected form', async () => {
+    const good = lab.hosts[0]!.fingerprint;
+    for (const bad of ['SHA256:short', `${good}=`, good.replace('SHA256:', 'sha256:'), `MD5:${good.slice(7)}`, ` ${good}`, '']) {
+      const run = await twinlock(['inventory', a, '--fingerprint', bad, '--json'], env);
+      expect(run.code, bad).toBe(1);
+      const { error } = JSON.parse(run.stdout);
+      expect(error.code, bad).toBe('invalid-input');
+      expect(error.message, bad).toContain('--fingerprint');
+      expect(error.message, bad).toContain('is malformed: a host-key fingerprint is SHA256: followed by 43 base64 characters');
+      expect(error.detail.field).toBe('fingerprint');
+    }
+  });
+
   it('reads an inventory once the key is accepted by fingerprint', async () => {
     const run = await twinlock(['inventory', a, '--fingerprint', lab.hosts[0]!.fingerprint, '--json'], env);
     expect(run.stderr).toBe('');

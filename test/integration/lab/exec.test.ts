@@ -126,7 +126,7 @@ describe('lab exec', () => {
   });
 
   it('fails a script that throws with the bootstrap\'s error envelope', async () => {
-    const r = await runScript(client, 'invoke-twinlockctl', { ctlPath: 'C:\\Program Files\\Twinlock\\Agent\\twinlockctl.exe', arguments: ['status', '--json'] });
+    const r = await runScript(client, 'invoke-twinlockctl', { ctlPath: 'C:\\Program Files\\Twinlock\\Agent\\twinlockctl.exe', verb: ['status'], input: {} });
     expect(r.code).toBe(1);
     expect(r.json).toMatchObject({ ok: false, error: { category: 'OperationStopped' } });
     expect(r.json.error.message).toContain('twinlockctl was not found');

@@ -32,8 +32,8 @@ afterAll(async () => {
   await lab?.close();
 });
 
-function ctl(i: number, args: string[]) {
-  return runScript(clients[i]!, 'invoke-twinlockctl', { ctlPath: CTL_PATH, arguments: args });
+function ctl(i: number, verb: string, input: Record<string, unknown> = {}) {
+  return runScript(clients[i]!, 'invoke-twinlockctl', { ctlPath: CTL_PATH, verb: verb.split(' '), input });
 }
 
 describe('SFTP', () => {
@@ -121,24 +121,31 @@ describe('pairing', () => {
       { localNic: 'SLOT 3 Port 1', remoteNic: 'SLOT 3 Port 1', localAddress: '10.10.1.21', remoteAddress: '10.10.1.22' },
       { localNic: 'SLOT 3 Port 2', remoteNic: 'SLOT 3 Port 2', localAddress: '10.10.2.21', remoteAddress: '10.10.2.22' },
     ];
-    const test = await ctl(0, ['links', 'test', '--peer', '10.10.1.22', '--json']);
+    const test = await ctl(0, 'links test', { peer: '10.10.1.22', links: [{ local: '10.10.1.21', remote: '10.10.1.22' }], seconds: 5 });
     expect(test.json.data.exitCode).toBe(0);
     expect(test.json.data.output.links.some((l: { remote: string; up: boolean }) => l.remote === '10.10.1.22' && l.up)).toBe(true);
 
     const token = 'b6f1c1b5e0a94c0f9d1e2a3b4c5d6e7f';
-    const created = await ctl(0, ['pair', 'create', '--name', 'PAIR-01', '--peer', '192.168.50.22', '--token', token, '--level', '3', '--links', JSON.stringify(links), '--witness', '192.168.50.30', '--json']);
+    const created = await ctl(0, 'pair create', {
+      name: 'PAIR-01',
+      peer: '192.168.50.22',
+      token,
+      level: 3,
+      links: links.map((l) => ({ local: l.localAddress, remote: l.remoteAddress, localNic: l.localNic, remoteNic: l.remoteNic })),
+      witness: { kind: 'host', address: '192.168.50.30' },
+    });
     expect(created.json.data).toMatchObject({ exitCode: 0, output: { state: 'pairing' } });
-    const joined = await ctl(1, ['pair', 'join', '--peer', '192.168.50.21', '--token', token, '--json']);
+    const joined = await ctl(1, 'pair join', { peer: '192.168.50.21', token });
     expect(joined.json.data).toMatchObject({ exitCode: 0, output: { pairId: created.json.data.output.pairId, state: 'pairing' } });
 
-    const reused = await ctl(1, ['pair', 'join', '--peer', '192.168.50.21', '--token', token, '--json']);
+    const reused = await ctl(1, 'pair join', { peer: '192.168.50.21', token });
     expect(reused.json.data.exitCode).not.toBe(0);
     expect(reused.json.data.output.error.code).toBe('already-paired');
 
     const seen = new Set<string>();
     let status: any;
     for (let i = 0; i < 100; i++) {
-      status = (await ctl(0, ['status', '--json'])).json.data.output;
+      status = (await ctl(0, 'status')).json.data.output;
       seen.add(status.pair.state);
       if (status.pair.state === 'protected') break;
       await new Promise((r) => setTimeout(r, 50));
@@ -147,25 +154,25 @@ describe('pairing', () => {
     expect(status.pair.links).toHaveLength(2);
     expect(seen.has('mirroring')).toBe(true);
 
-    const secondary = (await ctl(1, ['status', '--json'])).json.data.output;
+    const secondary = (await ctl(1, 'status')).json.data.output;
     expect(secondary).toMatchObject({ role: 'secondary', pair: { state: 'protected', peer: '192.168.50.21' } });
 
-    const prot = await ctl(0, ['protect', '--vm', 'SQL01', '--json']);
+    const prot = await ctl(0, 'protect', { vm: 'SQL01' });
     expect(prot.json.data.output).toEqual({ vm: 'SQL01', protected: true });
-    const drill = await ctl(0, ['drill', '--kind', 'primary-loss', '--json']);
+    const drill = await ctl(0, 'drill', { kind: 'primary-loss' });
     expect(drill.json.data.output).toMatchObject({ result: 'passed', downtimeMs: 0 });
 
     lab.host('TL-NODE-B').faults.syncLinkDown = true;
-    expect((await ctl(0, ['status', '--json'])).json.data.output.pair.state).toBe('degraded');
+    expect((await ctl(0, 'status')).json.data.output.pair.state).toBe('degraded');
     lab.host('TL-NODE-B').faults.syncLinkDown = false;
 
-    const removed = await ctl(0, ['pair', 'remove', '--json']);
+    const removed = await ctl(0, 'pair remove');
     expect(removed.json.data.output).toEqual({ state: 'none' });
-    expect((await ctl(1, ['status', '--json'])).json.data.output.role).toBe('none');
+    expect((await ctl(1, 'status')).json.data.output.role).toBe('none');
   });
 
   it('answers errors as {"error":{code,message}} with a non-zero exit', async () => {
-    const r = await ctl(1, ['pair', 'join', '--peer', '192.168.50.21', '--token', 'nope', '--json']);
+    const r = await ctl(1, 'pair join', { peer: '192.168.50.21', token: 'nope' });
     expect(r.json.ok).toBe(true);
     expect(r.json.data.exitCode).not.toBe(0);
     expect(r.json.data.output.error).toMatchObject({ code: 'no-pending-pair' });

@@ -68,6 +68,64 @@ describe('engine input validation', () => {
     expect(noLinks.message).toBe('links: At least one sync link is needed.');
   });
 
+  it('refuses, never trims, a value with a space at either end where Windows never pads one', async () => {
+    const base = {
+      name: 'PAIR-01',
+      level: 3 as const,
+      primary: 'a',
+      secondary: 'b',
+      links: [{ localNic: 'Sync 1', remoteNic: 'Sync 1', localAddress: '10.10.1.21', remoteAddress: '10.10.1.22' }],
+      witness: { kind: 'file-share' as const, address: '\\\\files\\twinlock' },
+      vms: ['SQL01'],
+    };
+    const link = (patch: Record<string, string>) => ({ links: [{ ...base.links[0]!, ...patch }] });
+    const refused: [Record<string, unknown>, string, RegExp][] = [
+      [{ name: ' PAIR-01' }, 'name', /starts or ends with a space/],
+      [{ name: 'PAIR-01 ' }, 'name', /starts or ends with a space/],
+      [{ vms: [''] }, 'vms.0', /cannot be empty/],
+      [{ vms: ['a\u0000b'] }, 'vms.0', /control character/],
+      [{ vms: ['a\nb'] }, 'vms.0', /control character/],
+      [{ vms: ['\ud800x'] }, 'vms.0', /not valid Unicode/],
+      [{ vms: ['x'.repeat(101)] }, 'vms.0', /at most 100/],
+      [{ witness: { kind: 'host', address: '' } }, 'witness.address', /or choose no witness/],
+      [{ witness: { kind: 'host', address: '   ' } }, 'witness.address', /blank/],
+      [{ witness: { kind: 'host', address: ' 10.0.0.30' } }, 'witness.address', /starts or ends with a space/],
+      [{ witness: { kind: 'host', address: 'wit ness' } }, 'witness.address', /host name or IP address/],
+      [{ witness: { kind: 'file-share', address: 'files\\twinlock' } }, 'witness.address', /share path like/],
+      [{ witness: { kind: 'file-share', address: '\\\\files\\a"b' } }, 'witness.address', /share path like/],
+      [link({ localAddress: '10.10.1.21 ' }), 'links.0.localAddress', /starts or ends with a space/],
+      [link({ remoteAddress: 'sync-b.local' }), 'links.0.remoteAddress', /Use an IP address/],
+      [link({ remoteAddress: '10.10.1' }), 'links.0.remoteAddress', /Use an IP address/],
+      [link({ localAddress: '' }), 'links.0.localAddress', /Enter the IP address/],
+      [link({ localNic: '' }), 'links.0.localNic', /network adapter/],
+      [link({ remoteNic: 'Sync\t1' }), 'links.0.remoteNic', /control character/],
+    ];
+    for (const [patch, field, said] of refused) {
+      const err = await failure(engine.api.apply({ ...base, ...patch } as never));
+      expect(err.code, JSON.stringify(patch)).toBe('invalid-input');
+      expect(err.detail?.field, JSON.stringify(patch)).toBe(field);
+      expect(err.message, JSON.stringify(patch)).toMatch(said);
+      expect(err.message.startsWith(`${field}: `)).toBe(true);
+    }
+    // Names Windows reports are taken verbatim: these pass validation and stop only at the unknown sessions.
+    const accepted: Record<string, unknown>[] = [
+      { vms: [' x ', 'x', 'SQL "01" \\', '$env:X; `whoami`'] },
+      link({ localNic: ' Sync 1 ', remoteNic: 'SLOT 3\\' }),
+      link({ localAddress: 'fd00::21', remoteAddress: 'fd00::22' }),
+      { witness: { kind: 'host', address: '10.0.0.30' } },
+      { witness: { kind: 'file-share', address: '\\\\files\\Witness Share$\\pair 01' } },
+      { witness: null },
+    ];
+    for (const patch of accepted) {
+      const err = await failure(engine.api.apply({ ...base, ...patch } as never));
+      expect(err.code, JSON.stringify(patch)).toBe('not-found');
+    }
+    const user = await failure(engine.api.connect({ ...connect, username: 'Administrator ' }));
+    expect(user.message).toMatch(/^username: The user name starts or ends with a space/);
+    const host = await failure(engine.api.connect({ ...connect, address: ' 127.0.0.1' }));
+    expect(host.message).toMatch(/^address: Use a host name or an IP address, with no spaces/);
+  });
+
   it('refuses unknown fields where the contract is strict', async () => {
     const err = await failure(engine.api.sessions({ extra: 1 } as never));
     expect(err.code).toBe('invalid-input');

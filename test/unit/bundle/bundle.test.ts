@@ -93,6 +93,21 @@ describe('bundles', () => {
     expect(failure(() => verifyBundle('{not json')).code).toBe('bundle-invalid');
   });
 
+  it('holds the pair to the same rules as apply: an empty VM name or a padded pair name is malformed, never trimmed', () => {
+    for (const [patch, field] of [
+      [{ vms: [''] }, 'pair.vms.0'],
+      [{ name: ' TL-NODE-PAIR' }, 'pair.name'],
+      [{ witness: { kind: 'host', address: '' } }, 'pair.witness.address'],
+      [{ links: [{ ...config.links[0], remoteAddress: '10.10.1.22 ' }] }, 'pair.links.0.remoteAddress'],
+    ] as const) {
+      const bundle = JSON.parse(JSON.stringify(createBundle(input, key())));
+      Object.assign(bundle.pair, patch);
+      const err = failure(() => verifyBundle(bundle));
+      expect(err.code).toBe('bundle-invalid');
+      expect(err.detail?.field).toBe(field);
+    }
+  });
+
   it('checks the signer when trusted keys are given', () => {
     const k = key();
     const bundle = createBundle(input, k);

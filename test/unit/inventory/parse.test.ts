@@ -102,6 +102,20 @@ describe('parseInventory', () => {
     expect(inv.nics[0]!.linkSpeedMbps).toBe(2500);
   });
 
+  it('keeps names exactly as Windows reports them, and trims only padded WMI descriptions', () => {
+    const inv = parseInventory({
+      processor: { Name: 'Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz  ', Manufacturer: 'GenuineIntel' },
+      adapters: [{ Name: ' Sync 1 ', ifIndex: 7, Status: 'Up', Speed: 25e9, InterfaceDescription: 'Mellanox ConnectX-6 Dx  ' }],
+      addresses: [{ InterfaceAlias: ' Sync 1 ', IPAddress: '10.10.1.21' }],
+      vms: [{ Name: ' x ', State: 2 }, { Name: 'x', State: 3 }, { Name: 'SQL 01\\', State: 2 }],
+      updateFiles: { FullName: 'C:\\ProgramData\\Twinlock\\updates\\ kb5041160 .msu', Name: ' kb5041160 .msu' },
+    });
+    expect(inv.vms.map((v) => v.name)).toEqual([' x ', 'x', 'SQL 01\\']);
+    expect(inv.nics[0]).toMatchObject({ name: ' Sync 1 ', ipv4: ['10.10.1.21'], description: 'Mellanox ConnectX-6 Dx' });
+    expect(inv.processor.name).toBe('Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz');
+    expect(inv.updateFiles).toEqual([{ path: 'C:\\ProgramData\\Twinlock\\updates\\ kb5041160 .msu', kb: 'KB5041160' }]);
+  });
+
   it('never throws, whatever arrives', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {

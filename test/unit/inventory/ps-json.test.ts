@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { psArray, psBool, psDate, psNumber, psString } from '../../../engine/inventory/ps-json';
+import { psArray, psBool, psDate, psNumber, psString, psText } from '../../../engine/inventory/ps-json';
 
 describe('PowerShell 5.1 JSON readers', () => {
   it('psArray: null, one object, an array, a {value, Count} wrapper, a failed section', () => {
@@ -25,7 +25,9 @@ describe('PowerShell 5.1 JSON readers', () => {
     expect(psNumber('n/a', 7)).toBe(7);
     expect(psBool('True')).toBe(true);
     expect(psBool(0)).toBe(false);
-    expect(psString('  padded  ')).toBe('padded');
+    // Names are kept exactly as reported; only descriptive WMI text is trimmed.
+    expect(psString('  padded  ')).toBe('  padded  ');
+    expect(psText('Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz   ')).toBe('Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz');
     expect(psString({})).toBe('');
   });
 });

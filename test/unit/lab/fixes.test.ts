@@ -30,6 +30,10 @@ describe('lab fix scripts', () => {
     a.faults.clockSkewSeconds = 7;
     await lab.run(b, 'fix-resync-time', { source: 'TL-NODE-A' });
     expect(b.faults.clockSkewSeconds).toBe(7);
+    // The source goes on w32tm's command line: anything but a host name or address is refused.
+    for (const source of ['TL-NODE-A /update', 'a"b', 'TL-NODE-A\\', ' TL-NODE-A', '$(whoami)']) {
+      await expect(lab.run(b, 'fix-resync-time', { source })).rejects.toThrow(/is not a host name or IP address/);
+    }
   });
 
   it('installs staged updates only from the updates folder, visible after the restart', async () => {

@@ -48,9 +48,9 @@ describe('applyPair', () => {
     const [p, s] = members(a, b);
     const outcome = await applyPair(fakeContext<'apply'>(), config, p, s, { pollIntervalMs: 1 });
     expect(outcome.state).toBe('protected');
-    expect([...a.ctl, ...b.ctl].filter((x) => x[0] === 'pair')).toEqual([]);
+    expect([...a.ctl, ...b.ctl].filter((x) => x.verb.startsWith('pair'))).toEqual([]);
     // The fake's VMs are not protected yet, so both are protected now.
-    expect(a.ctl.filter((x) => x[0] === 'protect').map((x) => x[2])).toEqual(config.vms);
+    expect(a.ctl.filter((x) => x.verb === 'protect').map((x) => x.input.vm)).toEqual(config.vms);
   });
 
   it('refuses a server that is in another pair', async () => {
@@ -60,7 +60,7 @@ describe('applyPair', () => {
     const err = await failure(applyPair(fakeContext<'apply'>(), { ...config, name: 'OTHER' }, p, s, { pollIntervalMs: 1 }));
     expect(err.code).toBe('incompatible');
     expect(err.message).toContain('already in another pair, TL-NODE-PAIR');
-    expect(a.ctl.filter((x) => x[0] === 'pair')).toEqual([]);
+    expect(a.ctl.filter((x) => x.verb.startsWith('pair'))).toEqual([]);
   });
 
   it('pairs, protects the VMs and follows the states to protected', async () => {
@@ -73,23 +73,25 @@ describe('applyPair', () => {
     expect(outcome).toMatchObject({ pairId: 'pair-7f3a', state: 'protected' });
     expect(outcome.status[0].pair?.links).toHaveLength(1);
 
-    // Arguments travel as an array: the VM name with a space and a semicolon stays one argument.
-    expect(a.ctl.map((x) => x.slice(0, 2).join(' '))).toEqual(
-      expect.arrayContaining(['links test', 'pair create', 'protect --vm', 'status --json']),
-    );
-    expect(a.ctl).toContainEqual(['protect', '--vm', 'APP 01; rm -rf', '--json']);
-    const create = a.ctl.find((x) => x[1] === 'create')!;
-    const arg = (name: string) => create[create.indexOf(name) + 1];
-    expect(arg('--name')).toBe('TL-NODE-PAIR');
-    expect(arg('--peer')).toBe('10.10.1.22');
-    expect(arg('--level')).toBe('3');
-    expect(JSON.parse(arg('--links')!)).toEqual(config.links);
-    expect(arg('--witness')).toBe('\\\\contoso.local\\twinlock-witness');
-    const join = b.ctl.find((x) => x[1] === 'join')!;
-    expect(join[join.indexOf('--peer') + 1]).toBe('10.10.1.21');
+    // Values travel in the verb's stdin document: the VM name with a space and a semicolon stays one value.
+    expect(a.ctl.map((x) => x.verb)).toEqual(expect.arrayContaining(['links test', 'pair create', 'protect', 'status']));
+    expect(a.ctl).toContainEqual({ verb: 'protect', input: { vm: 'APP 01; rm -rf' } });
+    expect(a.ctl.find((x) => x.verb === 'status')!.input).toEqual({});
+    expect(a.ctl.find((x) => x.verb === 'links test')!.input).toEqual({ peer: '10.10.1.22', links: [{ local: '10.10.1.21', remote: '10.10.1.22' }], seconds: 5 });
+    const create = a.ctl.find((x) => x.verb === 'pair create')!.input;
+    expect(create).toEqual({
+      name: 'TL-NODE-PAIR',
+      peer: '10.10.1.22',
+      token: expect.any(String),
+      level: 3,
+      links: [{ local: '10.10.1.21', remote: '10.10.1.22', localNic: 'SLOT 3 Port 1', remoteNic: 'SLOT 3 Port 1' }],
+      witness: { kind: 'share', address: '\\\\contoso.local\\twinlock-witness' },
+    });
+    const join = b.ctl.find((x) => x.verb === 'pair join')!.input;
+    expect(join.peer).toBe('10.10.1.21');
     // The same single-use token went to both servers, and it is a strong one.
-    const token = arg('--token')!;
-    expect(join[join.indexOf('--token') + 1]).toBe(token);
+    const token = create.token as string;
+    expect(join.token).toBe(token);
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
     const messages = ctx.hostPatches.filter((x) => x.sessionId === 'sa').map((x) => x.patch.message);
@@ -123,7 +125,7 @@ describe('applyPair', () => {
     expect(err.code).toBe('incompatible');
     expect(err.message).toContain('SLOT 3 Port 1 (10.10.1.21)');
     expect(err.message).toContain('is down');
-    expect(a.ctl.some((x) => x[1] === 'create')).toBe(false);
+    expect(a.ctl.some((x) => x.verb === 'pair create')).toBe(false);
   });
 
   it('reports an agent error as script-failed without the token', async () => {
@@ -133,7 +135,7 @@ describe('applyPair', () => {
     const err = await failure(applyPair(fakeContext<'apply'>(), config, p, s, { pollIntervalMs: 1 }));
     expect(err.code).toBe('script-failed');
     expect(err.message).toContain('the peer did not answer');
-    const token = a.ctl.find((x) => x[1] === 'create')!.at(a.ctl.find((x) => x[1] === 'create')!.indexOf('--token') + 1)!;
+    const token = a.ctl.find((x) => x.verb === 'pair create')!.input.token as string;
     expect(JSON.stringify({ m: err.message, d: err.detail })).not.toContain(token);
   });
 

@@ -37,31 +37,32 @@ export function fakeAgentHost(
   let i = -1;
   // Like a real agent, a server reports no pair until it created or joined one.
   let paired = opts.alreadyPaired ?? false;
-  const ctl: string[][] = [];
+  /** Every twinlockctl call: its verb and its stdin document. */
+  const ctl: { verb: string; input: Record<string, any> }[] = [];
   const host = fakeHost(label, {
-    'invoke-twinlockctl': (params: { arguments: string[] }) => {
-      const args = params.arguments;
-      ctl.push(args);
+    'invoke-twinlockctl': (params: { verb: string[]; input: Record<string, any> }) => {
+      const verb = params.verb.join(' ');
+      const input = params.input;
+      ctl.push({ verb, input });
       const answer = (output: unknown, exitCode = 0) => ({ exitCode, output, text: JSON.stringify(output) });
-      if (opts.refuse && args.join(' ').startsWith(opts.refuse)) {
+      if (opts.refuse && verb === opts.refuse) {
         return answer({ error: { code: 'peer-unreachable', message: 'the peer did not answer on 10.10.1.22:7442' } }, 3);
       }
-      switch (`${args[0]} ${args[1]}`) {
+      switch (verb) {
         case 'links test':
           return answer({ links: [{ local: '10.10.1.21', remote: '10.10.1.22', up: opts.linksUp ?? true, rttMs: 0.2, mbps: 24000 }] });
         case 'pair create':
         case 'pair join':
           paired = true;
           return answer({ pairId: 'pair-7f3a', state: 'pairing' });
-        case 'protect --vm':
-          return answer({ vm: args[2], protected: true });
+        case 'protect':
+          return answer({ vm: input.vm, protected: true });
+        case 'status':
+          if (!paired) return answer(status(role, null));
+          i = Math.min(i + 1, steps.length - 1);
+          return answer(status(role, steps[i] ?? null));
         default:
-          if (args[0] === 'status') {
-            if (!paired) return answer(status(role, null));
-            i = Math.min(i + 1, steps.length - 1);
-            return answer(status(role, steps[i] ?? null));
-          }
-          return answer({ error: { code: 'unknown-verb', message: args.join(' ') } }, 2);
+          return answer({ error: { code: 'unknown-verb', message: verb } }, 2);
       }
     },
   });

@@ -41,6 +41,22 @@ describe('proposePair', () => {
     expect(proposePair(w, peerInventory(), { primary: 's1', secondary: 's2' }).config.witness?.address).toBe('\\\\WITNESS\\twinlock-witness');
   });
 
+  it('proposes VM and adapter names exactly as inventoried, leaving out those no server field can hold', () => {
+    const vm = (name: string) => ({ name, state: 'Running', memoryBytes: 1024 });
+    const nic = (name: string, ip: string) => ({ name, description: '', linkSpeedMbps: 25000, status: 'Up', mac: '', ipv4: [ip] });
+    const nics = (last: string) => [...a.nics.slice(0, 1), nic(' Sync 1 ', `10.10.1.${last}`), nic('Sync\n2', `10.10.2.${last}`)];
+    const proposal = proposePair(
+      inventory({ vms: [vm(' x '), vm('x'), vm('bad\u0000name')], nics: nics('21') }),
+      peerInventory({ nics: nics('22') }),
+      { primary: 's1', secondary: 's2' },
+    );
+    expect(PairProposalSchema.parse(proposal)).toEqual(proposal);
+    expect(proposal.config.vms).toEqual([' x ', 'x']);
+    expect(proposal.config.links).toEqual([{ localNic: ' Sync 1 ', remoteNic: ' Sync 1 ', localAddress: '10.10.1.21', remoteAddress: '10.10.1.22' }]);
+    // Every VM found is still shown.
+    expect(proposal.vms.map((v) => v.name)).toEqual([' x ', 'x', 'bad\u0000name']);
+  });
+
   it('refuses when no spare adapters match', () => {
     const b = peerInventory({ nics: peerInventory().nics.slice(0, 1) });
     let err: TwinlockError | undefined;

@@ -33,6 +33,7 @@ describe('wizard gating', () => {
     const discovery = useDiscoveryStore();
     expect(discovery.addHost('')).toMatch(/Enter the server/);
     expect(discovery.addHost('evil host; rm')).toMatch(/no spaces/);
+    expect(discovery.addHost(' 10.0.0.24')).toMatch(/no spaces/);
     expect(discovery.addHost('srv-a', 70000)).toMatch(/“70000” is not an SSH port/);
     expect(discovery.addHost('srv-a', '0')).toMatch(/“0” is not an SSH port/);
     expect(discovery.addHost('srv-a', '22x')).toMatch(/“22x” is not an SSH port/);
@@ -65,6 +66,17 @@ describe('pair configuration', () => {
     expect(pair.problems).toEqual(['Confirm that you accept running without a witness, or choose one.']);
     pair.noWitnessAccepted = true;
     expect(pair.problems).toEqual([]);
+  });
+
+  it('refuses a space at either end of the name or the witness, as the engine does, instead of trimming it', () => {
+    const pair = usePairStore();
+    pair.links = [{ localNic: ' S1 ', remoteNic: 'S1', localAddress: '10.0.0.1', remoteAddress: '10.0.0.2' }];
+    pair.name = 'PAIR-01 ';
+    pair.witnessMode = 'host';
+    pair.witnessAddress = ' witness01';
+    expect(pair.problems).toEqual(['The pair name starts or ends with a space: remove it.', 'The witness address starts or ends with a space: remove it.']);
+    pair.witnessAddress = '   ';
+    expect(pair.problems).toContain('Enter the witness server’s name or address.');
   });
 
   it('keeps one witness address per kind', () => {
