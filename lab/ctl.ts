@@ -156,7 +156,15 @@ async function run(host: LabHost, world: LabWorld, argv: string[]): Promise<unkn
       return { pairId: pair.pairId, state: 'pairing' };
     }
     case 'pair remove': {
-      if (node.pair) dissolve(node.pair);
+      const pair = node.pair;
+      if (pair) {
+        const peer = pair.primary === host ? pair.secondary : pair.primary;
+        if (peer && !agentUp(peer)) {
+          // The peer cannot be told: it keeps its half, broken, until it is removed there too.
+          pair.broken = true;
+          node.pair = null;
+        } else dissolve(pair);
+      }
       return { state: 'none' };
     }
     case 'protect':
@@ -165,6 +173,9 @@ async function run(host: LabHost, world: LabWorld, argv: string[]): Promise<unkn
       const vm = required(flags, 'vm');
       const found = pair.primary.vms.find((v) => v.name.toLowerCase() === vm.toLowerCase());
       if (!found) throw new CtlError('vm-not-found', `There is no VM named ${vm} on ${pair.primary.name}.`);
+      if (verb === 'protect' && pair.primary.faults.protectFails.includes(found.name)) {
+        throw new CtlError('protect-failed', `${found.name} cannot be protected: its virtual disks are on storage the agent cannot mirror.`);
+      }
       if (verb === 'protect') pair.protectedVms.add(found.name);
       else pair.protectedVms.delete(found.name);
       return { vm: found.name, protected: verb === 'protect' };

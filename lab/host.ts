@@ -36,6 +36,8 @@ export interface LabFaults {
   serviceWontStart: boolean;
   /** Every sync link of this server is down (the agent reports `degraded`). */
   syncLinkDown: boolean;
+  /** VMs the agent refuses to protect (as when a VM's disks sit on storage it cannot mirror). */
+  protectFails: string[];
   /** Seconds added to this server's clock. */
   clockSkewSeconds: number;
   /** Inventory sections that fail to read, with the error message (e.g. `{ vms: 'Access denied' }`). */
@@ -133,6 +135,7 @@ export class LabHost {
       rebootSeconds: 90,
       serviceWontStart: false,
       syncLinkDown: false,
+      protectFails: [],
       clockSkewSeconds: profile.clockSkewSeconds,
       inventoryErrors: {},
       rotateHostKey: () => this.rotateHostKey(),

@@ -38,6 +38,7 @@ export function fakeAgentHost(
   // Like a real agent, a server reports no pair until it created or joined one.
   let paired = opts.alreadyPaired ?? false;
   const ctl: string[][] = [];
+  const protectedVms = new Set<string>();
   const host = fakeHost(label, {
     'invoke-twinlockctl': (params: { arguments: string[] }) => {
       const args = params.arguments;
@@ -54,16 +55,25 @@ export function fakeAgentHost(
           paired = true;
           return answer({ pairId: 'pair-7f3a', state: 'pairing' });
         case 'protect --vm':
+          if (opts.refuse === 'protect') return answer({ error: { code: 'protect-failed', message: `${args[2]} cannot be protected` } }, 1);
+          protectedVms.add(args[2]!);
           return answer({ vm: args[2], protected: true });
+        case 'unprotect --vm':
+          protectedVms.delete(args[2]!);
+          return answer({ vm: args[2], protected: false });
+        case 'pair remove':
+          paired = false;
+          protectedVms.clear();
+          return answer({ state: 'none' });
         default:
           if (args[0] === 'status') {
             if (!paired) return answer(status(role, null));
             i = Math.min(i + 1, steps.length - 1);
-            return answer(status(role, steps[i] ?? null));
+            return answer({ ...status(role, steps[i] ?? null), vms: role === 'primary' ? [...protectedVms].map((name) => ({ name, state: 'Running', protected: true })) : [] });
           }
           return answer({ error: { code: 'unknown-verb', message: args.join(' ') } }, 2);
       }
     },
   });
-  return { host, ctl };
+  return { host, ctl, paired: () => paired, protectedVms };
 }
