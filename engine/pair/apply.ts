@@ -302,14 +302,21 @@ export async function applyPair(
     const request = txn.createSent ? { name: config.name, removePair: true } : { name: config.name, vms: txn.protectedHere, removePair: false };
     for (const m of members) {
       const role = m === primary ? 'primary' : 'secondary';
-      step(m, 0, 'undo', `Undoing: checking ${config.name} on ${m.label}`);
+      // The undo's steps stay on the server's progress line after the job ends.
+      const lines: string[] = [];
+      const undoStep = (percent: number, line: string) => {
+        lines.push(line);
+        ctx.host(m.sessionId, { label: m.label, state: 'running', step: 'undo', percent, message: `Undoing: ${line}`, logTail: [...lines] });
+      };
+      undoStep(0, `Checking ${config.name} on ${m.label}`);
       try {
         const host = m.reconnect ? await m.reconnect() : m.host;
-        const outcome = await removePairFrom(host, m.label, { ...request, onStep: (line) => step(m, 50, 'undo', `Undoing: ${line}`), run: { timeoutMs: 60_000 } });
-        ctx.host(m.sessionId, { step: 'undo', percent: 100, message: outcome.removed ? `Undone: ${m.label} is no longer paired` : `Undone on ${m.label}` });
+        const outcome = await removePairFrom(host, m.label, { ...request, onStep: (line) => undoStep(50, line), run: { timeoutMs: 60_000 } });
+        undoStep(100, outcome.removed ? `${m.label} is no longer paired` : `Nothing of ${config.name} left on ${m.label}`);
         await record(role, 'undo');
       } catch (undoErr) {
         const reason = toErrorData(undoErr, 'the undo').message;
+        undoStep(100, `Could not undo on ${m.label}: ${reason}`);
         const vms = role === 'primary' && txn.protectedHere.length > 0 ? `, with ${txn.protectedHere.join(', ')} protected` : '';
         remains.push({
           host: m.label,

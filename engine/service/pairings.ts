@@ -337,8 +337,13 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
     const remains: string[] = [];
     ctx.progress(5, `Rolling back ${config.name}`);
     for (const [i, m] of members.entries()) {
+      const lines: string[] = [];
+      const undoStep = (percent: number, line: string) => {
+        lines.push(line);
+        ctx.host(m.sessionId, { state: 'running', step: 'undo', percent, message: `Undoing: ${line}`, logTail: [...lines] });
+      };
       if (statuses[i]!.pair?.name !== config.name) {
-        ctx.host(m.sessionId, { state: 'running', step: 'undo', percent: 100, message: `Nothing of ${config.name} on ${m.label}` });
+        undoStep(100, `Nothing of ${config.name} on ${m.label}`);
         continue;
       }
       try {
@@ -347,11 +352,13 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
           name: config.name,
           removePair: true,
           ...(i === 0 ? { status: statuses[i]! } : {}),
-          onStep: (line) => ctx.host(m.sessionId, { state: 'running', step: 'undo', percent: 50, message: `Undoing: ${line}` }),
+          onStep: (line) => undoStep(50, line),
         });
-        ctx.host(m.sessionId, { state: 'running', step: 'undo', percent: 100, message: `Undone: ${m.label} is no longer paired` });
+        undoStep(100, `${m.label} is no longer paired`);
       } catch (err) {
-        remains.push(`${m.label} still holds its part of pair ${config.name} (${toErrorData(err).message})`);
+        const reason = toErrorData(err).message;
+        undoStep(100, `Could not undo on ${m.label}: ${reason}`);
+        remains.push(`${m.label} still holds its part of pair ${config.name} (${reason})`);
       }
     }
     return remains;
