@@ -153,7 +153,12 @@ export async function applyPair(
   const signal = ctx.signal;
   const token = newPairingToken();
   const secrets = [token];
-  const record = (role: 'primary' | 'secondary', step: PairStep | `protect:${string}`) => run.recorder?.step(role, step) ?? Promise.resolve();
+  // Only `*-sent` is waited for (it must be on disk before the call it announces); the other steps
+  // are written in order behind the pairing, which a slow disk must not hold up.
+  const record = (role: 'primary' | 'secondary', step: PairStep | `protect:${string}`) => {
+    const written = run.recorder?.step(role, step) ?? Promise.resolve();
+    return step.endsWith('-sent') ? written : undefined;
+  };
   const firstLink = config.links[0];
   if (!firstLink) {
     throw new TwinlockError({ code: 'invalid-input', message: 'links: At least one sync link is needed.', hint: 'Add a sync link.' });
@@ -337,7 +342,7 @@ export async function applyPair(
     return new TwinlockError(
       {
         code: data.code,
-        message: `Pairing ${config.name} failed while ${STAGE_TEXT[stage]}: ${data.message} ${tail}`,
+        message: `Pairing ${config.name} failed while ${STAGE_TEXT[stage]}: ${/[.!?]$/.test(data.message) ? data.message : `${data.message}.`} ${tail}`,
         hint: complete
           ? (data.hint ?? 'Fix the problem, then apply again.')
           : `When ${remains.map((r) => r.host).join(' and ')} answer${remains.length > 1 ? '' : 's'} again, remove what is left with: ${command}`,

@@ -32,7 +32,7 @@ export function fakeAgentHost(
   label: string,
   role: 'primary' | 'secondary',
   steps: Step[],
-  opts: { linksUp?: boolean; refuse?: string; alreadyPaired?: boolean } = {},
+  opts: { linksUp?: boolean; refuse?: string; refuseVm?: string; alreadyPaired?: boolean } = {},
 ) {
   let i = -1;
   // Like a real agent, a server reports no pair until it created or joined one.
@@ -55,7 +55,7 @@ export function fakeAgentHost(
           paired = true;
           return answer({ pairId: 'pair-7f3a', state: 'pairing' });
         case 'protect --vm':
-          if (opts.refuse === 'protect') return answer({ error: { code: 'protect-failed', message: `${args[2]} cannot be protected` } }, 1);
+          if (opts.refuseVm === args[2]) return answer({ error: { code: 'protect-failed', message: `${args[2]} cannot be protected` } }, 1);
           protectedVms.add(args[2]!);
           return answer({ vm: args[2], protected: true });
         case 'unprotect --vm':
