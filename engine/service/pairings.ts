@@ -95,8 +95,9 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
     };
   };
 
-  /** How a pairing that threw ends in its journal. */
+  /** How a pairing that threw ends in its journal (`running`: left to resume). */
   const endState = (err: unknown, ctx: JobContext<'apply'>): PairJournal['state'] => {
+    if ((err as TwinlockError).detail?.resumable === true) return 'running';
     const undo = (err as TwinlockError).detail?.undo as { complete?: boolean } | undefined;
     if (undo?.complete === true) return 'rolled-back';
     return ctx.signal.aborted ? 'cancelled' : 'failed';
@@ -119,7 +120,8 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       return await work(journal);
     } catch (err) {
       // Shutting down leaves the journal `running`, so that the next start offers to resume.
-      if (!deps.closing() && journal && journal.snapshot().state === 'running') await journal.finish(endState(err, ctx));
+      const state = endState(err, ctx);
+      if (!deps.closing() && journal && journal.snapshot().state === 'running' && state !== 'running') await journal.finish(state);
       throw err;
     } finally {
       activeJournals.delete(jobId);
@@ -293,7 +295,21 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
     ctx.progress(1, `Resuming ${config.name}: reading both servers`);
     const { readStatus } = await pairStatus();
     // Both servers must answer: with one of them silent, nothing can be decided (the journal stays to resume later).
-    const statuses = await Promise.all(members.map((m) => readStatus(m.host, { signal: ctx.signal })));
+    let statuses: AgentStatus[];
+    try {
+      statuses = await Promise.all(members.map((m) => readStatus(m.host, { signal: ctx.signal })));
+    } catch (err) {
+      const data = toErrorData(err, 'reading the servers');
+      throw new TwinlockError(
+        {
+          code: data.code,
+          message: `Twinlock cannot resume ${config.name} yet: ${data.message}`,
+          hint: 'Nothing was changed. When both servers answer, resume again (twinlock pair --resume).',
+          detail: { step: 'resume', resumable: true },
+        },
+        { cause: err },
+      );
+    }
     const roles = ['primary', 'secondary'] as const;
     const healthy = statuses.every((st, i) => st.pair?.name === config.name && st.role === roles[i] && HEALTHY.has(st.pair.state));
     const anything = statuses.some((st) => st.pair?.name === config.name);

@@ -237,4 +237,26 @@ describe('the pairing journal', () => {
     expect(existsSync(join(dataDir, 'journal', 'pair', `${ref.jobId}.json`))).toBe(true);
     ids = (await engine.api.sessions({})).map((s) => s.sessionId) as [string, string];
   });
+
+  it('a resume that cannot reach a server changes nothing and keeps the journal for later', async () => {
+    const config = await proposal();
+    const ref = await engine.api.apply(config);
+    await until(() => pairOf(B())?.state === 'mirroring', 'mirroring');
+    await engine.close();
+    B().powerOff();
+
+    engine = newEngine();
+    const refused = await engine.api.resumeJob({ jobId: ref.jobId, password: lab.hosts[0]!.password }).catch((e: unknown) => e as { code: string });
+    expect(refused).toMatchObject({ code: 'unreachable' });
+    expect(pairOf(A())?.name).toBe(config.name);
+    expect((await engine.api.resumableJobs({})).map((j) => j.jobId)).toEqual([ref.jobId]);
+
+    B().powerOn();
+    const resumed = await engine.api.resumeJob({ jobId: ref.jobId, password: lab.hosts[0]!.password });
+    const done = await engine.api.waitJob({ jobId: resumed.jobId });
+    expect(done.error).toBeNull();
+    expect(pairOf(A())).toMatchObject({ name: config.name, state: 'protected' });
+    expect(pairOf(B())).toMatchObject({ name: config.name, state: 'protected' });
+    ids = (await engine.api.sessions({})).map((s) => s.sessionId) as [string, string];
+  });
 });
