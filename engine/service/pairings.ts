@@ -316,8 +316,8 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
     const made = hasStep(journal.hosts[0], 'create-sent');
 
     if (healthy) {
+      // Already made: no preflight (it guards changes not yet made); a failure from here on undoes the pair.
       log('info', `${config.name} is healthy on both servers: finishing it.`);
-      await preflight(ctx, config, members);
       return runPairing(ctx, config, members, writer, made);
     }
     if (!anything && !made) {
