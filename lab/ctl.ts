@@ -81,6 +81,8 @@ function pairOf(host: LabHost): Pair {
 async function run(host: LabHost, world: LabWorld, argv: string[]): Promise<unknown> {
   const { words, flags } = parseArgs(argv);
   const verb = words.join(' ');
+  const delay = host.faults.ctlDelaySeconds[verb];
+  if (delay) await world.clock.sleep(delay);
   const node = host.agent!;
   if (verb === 'version') return { version: node.version, build: `${node.version}.1042`, nodeId: node.nodeId };
   if (!agentUp(host)) throw new CtlError('service-stopped', 'The TwinlockAgent service is not running: start it with Start-Service TwinlockAgent.', 3);

@@ -24,20 +24,21 @@ const pairOf = (h: LabHost) => (h.agentStatus()?.pair ?? null) as { name: string
 const protectedOn = (h: LabHost) => ((h.agentStatus()?.vms ?? []) as Array<{ name: string; protected: boolean }>).filter((v) => v.protected).map((v) => v.name);
 const last = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, any>;
 
-/** Starts `twinlock pair` and kills it with SIGKILL once both servers hold the pair, mid-mirror. */
-async function killedMidPairing(name: string): Promise<void> {
+/** Starts `twinlock pair` and kills it with SIGKILL once `ready` holds (by default: both servers hold the pair, mid-mirror). */
+async function killedMidPairing(name: string, ready = () => pairOf(B())?.state === 'mirroring'): Promise<void> {
   const child = spawn(process.execPath, [bin, 'pair', ...hosts, '--name', name, '--json'], { cwd: root, env: { ...process.env, ...env() }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
   const deadline = Date.now() + 30_000;
-  while (!(pairOf(B())?.state === 'mirroring') && Date.now() < deadline && child.exitCode === null) {
+  while (!ready() && Date.now() < deadline && child.exitCode === null) {
     await new Promise((r) => setTimeout(r, 2));
   }
   child.kill('SIGKILL');
   expect(await exited, stderr).toBe('SIGKILL');
-  // Killed half way: paired, not yet protected.
-  expect(pairOf(A())).toMatchObject({ name, state: 'mirroring' });
+  // Killed half way: not yet protected.
+  expect(pairOf(A())?.name).toBe(name);
+  expect(pairOf(A())?.state).not.toBe('protected');
 }
 
 beforeAll(async () => {
@@ -50,6 +51,7 @@ beforeAll(async () => {
 
 afterEach(() => {
   B().faults.syncLinkDown = false;
+  B().faults.ctlDelaySeconds = {};
 });
 
 afterAll(async () => {
@@ -101,5 +103,21 @@ describe('twinlock pair --resume', () => {
     expect(pairOf(A())).toBeNull();
     expect(pairOf(B())).toBeNull();
     expect(protectedOn(A())).toEqual([]);
+  });
+
+  it('rolls back a pairing killed after pair create, before the secondary joined', async () => {
+    // The secondary's agent is slow to answer the join: the kill lands while the primary waits for it.
+    B().faults.ctlDelaySeconds = { 'pair join': 1800 };
+    await killedMidPairing('PAIR-K3', () => pairOf(A())?.name === 'PAIR-K3');
+    expect(pairOf(A())).toMatchObject({ name: 'PAIR-K3', state: 'pairing' });
+    expect(pairOf(B())).toBeNull();
+    const resumed = await twinlock(['pair', '--resume', '--json']);
+    expect(resumed.code).toBe(1);
+    const { error } = last(resumed.stdout);
+    expect(error.code).toBe('cancelled');
+    expect(error.message).toContain('TL-NODE-B had not joined it');
+    expect(error.message).toContain('rolled it back');
+    expect(pairOf(A())).toBeNull();
+    expect(pairOf(B())).toBeNull();
   });
 });
