@@ -36,6 +36,11 @@ export function createOutput(json: boolean): Output {
       if (error.code === 'host-key-changed') {
         process.stderr.write(`  pinned:    ${String(error.detail?.expected)}\n  presented: ${String(error.detail?.actual)}\n`);
       }
+      // A refused configuration lists every problem, each with its field.
+      const issues = error.detail?.issues;
+      if (Array.isArray(issues) && issues.length > 1) {
+        for (const issue of issues as Array<{ field?: unknown; message?: unknown }>) process.stderr.write(`  ${String(issue.field)}: ${String(issue.message)}\n`);
+      }
       if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
     },
   };

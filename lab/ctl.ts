@@ -132,6 +132,8 @@ function pairOf(host: LabHost): Pair {
 async function run(host: LabHost, world: LabWorld, argv: string[], stdin: Uint8Array): Promise<unknown> {
   const verb = verbOf(argv);
   const input = readInput(stdin);
+  const delay = host.faults.ctlDelaySeconds[verb];
+  if (delay) await world.clock.sleep(delay);
   const node = host.agent!;
   if (verb === 'version') return { version: node.version, build: `${node.version}.1042`, nodeId: node.nodeId };
   if (!agentUp(host)) throw new CtlError('service-stopped', 'The TwinlockAgent service is not running: start it with Start-Service TwinlockAgent.', 3);
@@ -215,7 +217,15 @@ async function run(host: LabHost, world: LabWorld, argv: string[], stdin: Uint8A
       return { pairId: pair.pairId, state: 'pairing' };
     }
     case 'pair remove': {
-      if (node.pair) dissolve(node.pair);
+      const pair = node.pair;
+      if (pair) {
+        const peer = pair.primary === host ? pair.secondary : pair.primary;
+        if (peer && !agentUp(peer)) {
+          // The peer cannot be told: it keeps its half, broken, until it is removed there too.
+          pair.broken = true;
+          node.pair = null;
+        } else dissolve(pair);
+      }
       return { state: 'none' };
     }
     case 'protect':
@@ -225,6 +235,9 @@ async function run(host: LabHost, world: LabWorld, argv: string[], stdin: Uint8A
       // Verbatim, as Get-VM -Name with a literal name: " x " is not "x".
       const found = pair.primary.vms.find((v) => v.name === vm);
       if (!found) throw new CtlError('vm-not-found', `There is no VM named ${vm} on ${pair.primary.name}.`);
+      if (verb === 'protect' && pair.primary.faults.protectFails.includes(found.name)) {
+        throw new CtlError('protect-failed', `${found.name} cannot be protected: its virtual disks are on storage the agent cannot mirror.`);
+      }
       if (verb === 'protect') pair.protectedVms.add(found.name);
       else pair.protectedVms.delete(found.name);
       return { vm: found.name, protected: verb === 'protect' };

@@ -36,6 +36,10 @@ export interface LabFaults {
   serviceWontStart: boolean;
   /** Every sync link of this server is down (the agent reports `degraded`). */
   syncLinkDown: boolean;
+  /** VMs the agent refuses to protect (as when a VM's disks sit on storage it cannot mirror). */
+  protectFails: string[];
+  /** Lab seconds a twinlockctl verb waits before it acts, as a busy agent would (e.g. `{ 'pair join': 600 }`). */
+  ctlDelaySeconds: Partial<Record<string, number>>;
   /** Seconds added to this server's clock. */
   clockSkewSeconds: number;
   /** Inventory sections that fail to read, with the error message (e.g. `{ vms: 'Access denied' }`). */
@@ -135,6 +139,8 @@ export class LabHost {
       rebootSeconds: 90,
       serviceWontStart: false,
       syncLinkDown: false,
+      protectFails: [],
+      ctlDelaySeconds: {},
       clockSkewSeconds: profile.clockSkewSeconds,
       inventoryErrors: {},
       rotateHostKey: () => this.rotateHostKey(),

@@ -1,10 +1,10 @@
 /**
  * `twinlock apply <bundle> <hostA> <hostB>`: replays an exported pair configuration on the next
- * pair, unattended — verify at the bundle's level, install the agent, pair, protect, export.
+ * pair, unattended — check the bundle against both servers (nothing changes when it is refused),
+ * verify at the bundle's level, install the agent, pair, protect, export.
  */
 import type { Command } from 'commander';
 import type { JobSnapshotOf, PairConfig } from '../../engine/api';
-import { TwinlockError } from '../../engine/api/errors';
 import { addConnectionOptions, connectAll } from '../connection';
 import type { ConnectionOptions } from '../connection';
 import { formatDuration } from '../output';
@@ -21,7 +21,7 @@ export function registerReplayVerb(program: Command): void {
   addConnectionOptions(
     program
       .command('apply')
-      .description('replay a configuration bundle on a new pair: verify, install, pair, protect, export')
+      .description('replay a configuration bundle on a new pair: check, verify, install, pair, protect, export')
       .argument('<bundle>', 'a .twinlock.json bundle exported by Twinlock')
       .argument('<hostA>', 'host[:port] of the new primary')
       .argument('<hostB>', 'host[:port] of the new secondary')
@@ -34,6 +34,17 @@ export function registerReplayVerb(program: Command): void {
       out.info(`Bundle ${bundle.pair.name} (level ${bundle.pair.level}, signed ${bundle.createdAt}) verified.`);
       const [a, b] = await connectAll(engine.api, [hostA, hostB], options);
       const sessions: [string, string] = [a!.sessionId, b!.sessionId];
+
+      // Everything is checked before anything changes: a refused bundle leaves both servers as they were.
+      const plan = await engine.api.preflightBundle({
+        path: bundlePath,
+        sessions,
+        ...(options.name !== undefined ? { name: options.name } : {}),
+        ...(options.package ? { packageDir: options.package } : {}),
+      });
+      const config: PairConfig = plan.config;
+      out.event({ event: 'preflight', config: { name: config.name, level: config.level, links: config.links, witness: config.witness, vms: config.vms } });
+      out.info(`Checked against ${a!.computerName} and ${b!.computerName}: pair ${config.name}, ${config.links.length} sync link(s), VMs: ${config.vms.join(', ') || 'none'}.`);
 
       const report = await engine.api.verify({ sessions, level: bundle.pair.level });
       out.event({ event: 'verified', verdict: report.verdict, outcome: report.outcome });
@@ -57,33 +68,6 @@ export function registerReplayVerb(program: Command): void {
       if (bundle.agent.version !== install.result?.[0]?.version) {
         out.info(`Note: the bundle was made with agent ${bundle.agent.version}; this pair runs ${install.result?.[0]?.version}.`);
       }
-
-      const proposal = await engine.api.proposePair({ primary: a!.sessionId, secondary: b!.sessionId });
-      const available = new Set(proposal.vms.map((v) => v.name));
-      const missing = bundle.pair.vms.filter((vm) => !available.has(vm));
-      if (missing.length > 0) {
-        throw new TwinlockError({
-          code: 'incompatible',
-          message: `The bundle protects VMs that ${a!.computerName} does not have: ${missing.join(', ')}.`,
-          hint: 'Create or import those VMs on the primary first, or export a bundle from a pair with the same VMs.',
-        });
-      }
-      // Sync links keep the bundle's adapters where the new servers have them (same hardware model);
-      // addresses always come from the new servers.
-      const nicsA = new Set(proposal.nics[0].map((n) => n.name));
-      const nicsB = new Set(proposal.nics[1].map((n) => n.name));
-      const sameNics = bundle.pair.links.every((l) => nicsA.has(l.localNic) && nicsB.has(l.remoteNic));
-      const config: PairConfig = {
-        ...proposal.config,
-        name: options.name ?? bundle.pair.name,
-        level: bundle.pair.level,
-        witness: bundle.pair.witness,
-        vms: bundle.pair.vms,
-        links: sameNics
-          ? proposal.config.links.filter((l) => bundle.pair.links.some((b) => b.localNic === l.localNic))
-          : proposal.config.links,
-      };
-      if (config.links.length === 0) config.links = proposal.config.links;
 
       const apply = (await followJob(engine, await engine.api.apply(config), out)) as JobSnapshotOf<'apply'>;
       requireDone(apply);

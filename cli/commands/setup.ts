@@ -1,4 +1,4 @@
-/** Verbs that change servers: install (the agent) and pair (apply a pair configuration). */
+/** Verbs that change servers: install (the agent), pair (apply a pair configuration) and unpair. */
 import type { Command } from 'commander';
 import type { JobRef, JobSnapshotOf, PairConfig, TwinlockApi } from '../../engine/api';
 import { TwinlockError } from '../../engine/api/errors';
@@ -24,7 +24,7 @@ interface InstallOptions extends ConnectionOptions, JsonOption {
 
 /** Picks the interrupted installation to resume and reopens its sessions with the password. */
 async function resumeInstall(api: TwinlockApi, out: Output, options: InstallOptions): Promise<JobRef> {
-  const candidates = await api.resumableJobs({});
+  const candidates = (await api.resumableJobs({})).filter((j) => j.kind === 'install');
   const wanted = typeof options.resume === 'string' ? options.resume : undefined;
   const job = wanted ? candidates.find((j) => j.jobId === wanted) : candidates[0];
   if (!job) {
@@ -41,6 +41,32 @@ async function resumeInstall(api: TwinlockApi, out: Output, options: InstallOpti
   );
   const credentials = job.needsPassword ? await readCredentials(options) : {};
   return api.resumeJob({ jobId: job.jobId, ...credentials });
+}
+
+/** Picks the interrupted pairing to resume, reopens its sessions, and returns the configuration it makes. */
+async function resumePairing(api: TwinlockApi, out: Output, options: ConnectionOptions & { resume?: string | boolean }): Promise<{ ref: JobRef; config: PairConfig }> {
+  const candidates = (await api.resumableJobs({})).filter((j) => j.kind === 'apply');
+  const wanted = typeof options.resume === 'string' ? options.resume : undefined;
+  const job = wanted ? candidates.find((j) => j.jobId === wanted) : candidates[0];
+  if (!job || !job.pair) {
+    throw new TwinlockError({
+      code: 'not-found',
+      message: wanted ? `There is no interrupted pairing with id ${wanted}.` : 'There is no interrupted pairing to resume.',
+      hint: 'Pair the servers with twinlock pair <hostA> <hostB>.',
+    });
+  }
+  out.info(
+    `Resuming the pairing ${job.pair.name} started ${job.startedAt} on ${job.hosts
+      .map((h) => `${h.computerName} (done: ${h.completed.join(', ') || 'nothing yet'})`)
+      .join(' and ')}`,
+  );
+  const credentials = job.needsPassword ? await readCredentials(options) : {};
+  const ref = await api.resumeJob({ jobId: job.jobId, ...credentials });
+  // The engine reopened both sessions: the configuration is the journal's, on them.
+  const open = await api.sessions({});
+  const sessionOf = (h: { address: string; port: number }) => open.find((s) => s.address === h.address && s.port === h.port)?.sessionId ?? '';
+  const [p, s] = job.hosts;
+  return { ref, config: { ...job.pair, primary: sessionOf(p!), secondary: sessionOf(s!) } };
 }
 
 export function registerSetupVerbs(program: Command): void {
@@ -70,8 +96,8 @@ export function registerSetupVerbs(program: Command): void {
           });
         }
         const [a, b] = await connectAll(engine.api, [hostA, hostB], options);
-        const interrupted = (await engine.api.resumableJobs({})).find((j) =>
-          j.hosts.some((h) => h.address === a!.address && h.port === a!.port),
+        const interrupted = (await engine.api.resumableJobs({})).find(
+          (j) => j.kind === 'install' && j.hosts.some((h) => h.address === a!.address && h.port === a!.port),
         );
         if (interrupted) {
           out.info(`An interrupted installation (${interrupted.jobId}) exists for these servers; this run starts afresh (use --resume to continue it instead).`);
@@ -104,40 +130,60 @@ export function registerSetupVerbs(program: Command): void {
   addConnectionOptions(
     program
       .command('pair')
-      .description('pair two servers (the first starts as primary), protect their VMs and export the bundle')
-      .argument('<hostA>', 'host[:port] of the primary')
-      .argument('<hostB>', 'host[:port] of the secondary')
+      .description('pair two servers (the first starts as primary), protect their VMs and export the bundle (or resume an interrupted pairing)')
+      .argument('[hostA]', 'host[:port] of the primary')
+      .argument('[hostB]', 'host[:port] of the secondary')
       .option('--name <name>', 'pair name')
       .option('--level <1|2|3>', 'protection level (default: the highest the servers are ready for)')
       .option('--witness <address>', 'quorum witness host, or \\\\server\\share for a file share')
       .option('--no-witness', 'run without a witness (not recommended: a split can stop both servers)')
       .option('--bundle <file>', 'where to write the configuration bundle')
+      .option('--resume [jobId]', 'resume an interrupted pairing (the newest one, or this one): finished when healthy on both servers, otherwise removed from both')
       .option('--json', 'print NDJSON progress, then the result'),
   ).action(
     (
-      hostA: string,
-      hostB: string,
+      hostA: string | undefined,
+      hostB: string | undefined,
       options: ConnectionOptions &
-        JsonOption & { name?: string; level?: string; witness?: string | false; bundle?: string },
+        JsonOption & { name?: string; level?: string; witness?: string | false; bundle?: string; resume?: string | boolean },
     ) =>
       runVerb(options.json, 'the pairing', async (out, engine) => {
-        const [a, b] = await connectAll(engine.api, [hostA, hostB], options);
-        const proposal = await engine.api.proposePair({ primary: a!.sessionId, secondary: b!.sessionId });
-        const config: PairConfig = { ...proposal.config };
-        if (options.name) config.name = options.name;
-        if (options.level) config.level = Number(options.level) as PairConfig['level'];
-        if (options.witness === false) config.witness = null;
-        else if (typeof options.witness === 'string') {
-          config.witness = {
-            kind: options.witness.startsWith('\\\\') ? 'file-share' : 'host',
-            address: options.witness,
-          };
+        let ref: JobRef;
+        let config: PairConfig;
+        if (options.resume !== undefined) {
+          ({ ref, config } = await resumePairing(engine.api, out, options));
+        } else {
+          if (!hostA || !hostB) {
+            throw new TwinlockError({
+              code: 'invalid-input',
+              message: 'pair needs two servers, e.g. twinlock pair 10.0.0.21 10.0.0.22 --name PAIR-01.',
+              hint: 'Name both servers, or use --resume to continue an interrupted pairing.',
+            });
+          }
+          const [a, b] = await connectAll(engine.api, [hostA, hostB], options);
+          const proposal = await engine.api.proposePair({ primary: a!.sessionId, secondary: b!.sessionId });
+          config = { ...proposal.config };
+          if (options.name) config.name = options.name;
+          if (options.level) config.level = Number(options.level) as PairConfig['level'];
+          if (options.witness === false) config.witness = null;
+          else if (typeof options.witness === 'string') {
+            config.witness = {
+              kind: options.witness.startsWith('\\\\') ? 'file-share' : 'host',
+              address: options.witness,
+            };
+          }
+          const interrupted = (await engine.api.resumableJobs({})).find(
+            (j) => j.kind === 'apply' && j.hosts.some((h) => h.address === a!.address && h.port === a!.port),
+          );
+          if (interrupted) {
+            out.info(`An interrupted pairing (${interrupted.jobId}, ${interrupted.pair?.name ?? 'unnamed'}) exists for these servers; use --resume to finish or roll it back.`);
+          }
+          out.info(
+            `Pairing ${a!.computerName} (primary) with ${b!.computerName} as ${config.name}, level ${config.level}, ` +
+              `${config.links.length} sync link(s), witness ${config.witness?.address ?? 'none'}, VMs: ${config.vms.join(', ') || 'none'}`,
+          );
+          ref = await engine.api.apply(config);
         }
-        out.info(
-          `Pairing ${a!.computerName} (primary) with ${b!.computerName} as ${config.name}, level ${config.level}, ` +
-            `${config.links.length} sync link(s), witness ${config.witness?.address ?? 'none'}, VMs: ${config.vms.join(', ') || 'none'}`,
-        );
-        const ref = await engine.api.apply(config);
         const job = (await followJob(engine, ref, out)) as JobSnapshotOf<'apply'>;
         requireDone(job);
         const outcome = job.result!;
@@ -150,5 +196,35 @@ export function registerSetupVerbs(program: Command): void {
         );
         return EXIT.ok;
       }),
+  );
+
+  addConnectionOptions(
+    program
+      .command('unpair')
+      .description('unprotect the VMs and remove the pair from both servers (what a failed pairing could not undo)')
+      .argument('<hostA>', 'host[:port]')
+      .argument('<hostB>', 'host[:port]')
+      .option('--yes', 'confirm: both servers stop protecting their VMs')
+      .option('--json', 'print JSON'),
+  ).action((hostA: string, hostB: string, options: ConnectionOptions & JsonOption & { yes?: boolean }) =>
+    runVerb(options.json, 'the unpairing', async (out, engine) => {
+      if (!options.yes) {
+        throw new TwinlockError({
+          code: 'invalid-input',
+          message: `unpair removes the pair from ${hostA} and ${hostB} and stops protecting their VMs, and --yes was not given.`,
+          hint: `Check what they protect first (twinlock status ${hostA}), then run it again with --yes.`,
+          detail: { field: 'yes' },
+        });
+      }
+      const [a, b] = await connectAll(engine.api, [hostA, hostB], options);
+      const outcomes = await engine.api.unpair({ sessions: [a!.sessionId, b!.sessionId] });
+      out.result(outcomes, () =>
+        table(
+          ['Server', 'Pair', 'Unprotected', 'Removed'],
+          outcomes.map((o) => [o.computerName, o.pair ?? 'none', o.unprotected.join(', ') || '-', o.removed ? 'yes' : 'nothing to remove']),
+        ),
+      );
+      return EXIT.ok;
+    }),
   );
 }

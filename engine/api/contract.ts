@@ -26,6 +26,8 @@ import {
   KnownHostEntrySchema,
   PairConfigSchema,
   PairProposalSchema,
+  BundlePlanSchema,
+  PreflightBundleRequestSchema,
   ProposePairRequestSchema,
   ResumableJobSchema,
   ResumeJobRequestSchema,
@@ -33,6 +35,8 @@ import {
   ScanRequestSchema,
   SessionRefSchema,
   TargetsCheckSchema,
+  UnpairOutcomeSchema,
+  UnpairRequestSchema,
   VerifyReportSchema,
   VerifyRequestSchema,
 } from './models';
@@ -72,16 +76,26 @@ export const methods = {
   install: { input: InstallRequestSchema, output: JobRefSchema },
   /** Removes the agent, its firewall rules and the uploaded package from one server (Roll back). */
   rollback: { input: SessionRefSchema, output: RollbackOutcomeSchema },
-  /** Installs interrupted by a crash or a closed window, from their journals on disk. */
+  /** Installs and pairings interrupted by a crash or a closed window, from their journals on disk. */
   resumableJobs: { input: EmptySchema, output: z.array(ResumableJobSchema) },
-  /** Continues an interrupted install without redoing its completed steps (sessions are reopened). */
+  /**
+   * Continues an interrupted install without redoing its completed steps, or an interrupted
+   * pairing: finished when the pair is healthy on both servers, otherwise removed from both
+   * (sessions are reopened).
+   */
   resumeJob: { input: ResumeJobRequestSchema, output: JobRefSchema },
-  /** Forgets an interrupted install's journal (the admin chose not to resume). */
+  /** Forgets an interrupted install's or pairing's journal (the admin chose not to resume). */
   discardJob: { input: JobIdSchema, output: EmptySchema },
   /** Proposes a pair configuration with sensible defaults. */
   proposePair: { input: ProposePairRequestSchema, output: PairProposalSchema },
-  /** Pairs the two servers and protects the VMs (a job of kind `apply`). */
+  /**
+   * Pairs the two servers and protects the VMs (a job of kind `apply`). The configuration is
+   * checked against both servers first (`invalid-input` listing every problem, nothing changed);
+   * a failure after the pair was created undoes it on both servers.
+   */
   apply: { input: PairConfigSchema, output: JobRefSchema },
+  /** Unprotects the VMs and removes the pair from both servers (what a failed pairing could not undo). */
+  unpair: { input: UnpairRequestSchema, output: z.array(UnpairOutcomeSchema) },
   /** The agent's status on one server. */
   status: { input: SessionRefSchema, output: AgentStatusSchema },
   /** Writes the signed configuration bundle. */
@@ -91,6 +105,12 @@ export const methods = {
     input: z.object({ path: z.string().trim().min(1, 'Give the path of a .twinlock.json bundle.') }),
     output: BundleSchema,
   },
+  /**
+   * Checks a bundle against the two servers it is to be replayed on, changing nothing: its fields,
+   * the pair it makes (names as inventoried, links, witness, VMs on the new primary) and the agent
+   * package. Returns the configuration to apply; `invalid-input` lists every problem at once.
+   */
+  preflightBundle: { input: PreflightBundleRequestSchema, output: BundlePlanSchema },
   /** A job's current snapshot. */
   job: { input: JobIdSchema, output: JobSnapshotSchema },
   /** Waits for a job to end and returns its final snapshot. */

@@ -19,6 +19,7 @@ import { createJobRunner } from '../jobs/job-runner';
 import { hostIdOf } from '../remote/fingerprint';
 import { KnownHosts } from '../remote/known-hosts';
 import { createInstallService } from '../service/installs';
+import { createPairingService } from '../service/pairings';
 import { createSessionStore } from '../service/sessions';
 import type { SessionEntry } from '../service/sessions';
 import { resolveDataDir } from '../store';
@@ -28,7 +29,7 @@ import { methods } from './contract';
 import { TwinlockError, toErrorData } from './errors';
 import type { ApiEvent } from './jobs';
 import type { DiscoveredHost } from './models';
-import { bundleCheck, bundleExport, pairApply, pairProposal, pairStatus, verification as verificationModule } from '../service/lazy';
+import { bundleCheck, bundleExport, pairProposal, pairStatus, verification as verificationModule } from '../service/lazy';
 
 /** A lab server the engine may offer on the Discover screen. */
 export interface LabHostOption {
@@ -95,6 +96,16 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
   const jobs = createJobRunner((job) => emit({ type: 'job', job }));
   const sessions = createSessionStore({ knownHosts, resourcesDir, log, closing });
   const installs = createInstallService({ sessions, jobs, dataDir, resourcesDir, log, timings: options.timings?.install, closing });
+  const pairings = createPairingService({
+    sessions,
+    jobs,
+    dataDir,
+    resourcesDir,
+    log,
+    timings: options.timings?.apply,
+    readBundle: (path) => call('readBundle', { path }),
+    closing,
+  });
 
   let verification: Promise<VerifyService> | null = null;
   const verifier = (): Promise<VerifyService> =>
@@ -195,11 +206,18 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
 
     install: (input) => installs.install(input),
     rollback: (input) => installs.rollback(input),
-    resumableJobs: () => installs.resumableJobs(),
-    resumeJob: (input) => installs.resumeJob(input),
+    async resumableJobs() {
+      const [installing, pairing] = await Promise.all([installs.resumableJobs(), pairings.resumableJobs()]);
+      return [...installing, ...pairing].sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+    },
+
+    async resumeJob(input) {
+      return (await pairings.owns(input.jobId)) ? pairings.resumeJob(input) : installs.resumeJob(input);
+    },
 
     async discardJob(input) {
-      await installs.discardJob(input);
+      if (await pairings.owns(input.jobId)) await pairings.discardJob(input);
+      else await installs.discardJob(input);
       return {};
     },
 
@@ -210,20 +228,9 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
       return proposePair(a!, b!, { primary, secondary });
     },
 
-    async apply(config) {
-      const [p, s] = sessions.pairOf([config.primary, config.secondary], 'A pair');
-      const members = [p, s].map((e) => ({ sessionId: e.session.sessionId, label: e.session.computerName }));
-      log('info', `Applying pair ${config.name}: ${members[0]!.label} primary, ${members[1]!.label} secondary, level ${config.level}.`);
-      return jobs.start(
-        'apply',
-        async (ctx) => {
-          const { applyPair } = await pairApply();
-          const [hp, hs] = await Promise.all(members.map((m) => sessions.hostOf(m.sessionId)));
-          return applyPair(ctx, config, { ...members[0]!, host: hp! }, { ...members[1]!, host: hs! }, options.timings?.apply);
-        },
-        Object.fromEntries(members.map((m) => [m.sessionId, m.label])),
-      );
-    },
+    apply: (config) => pairings.apply(config),
+    unpair: (input) => pairings.unpair(input),
+    preflightBundle: (input) => pairings.preflightBundle(input),
 
     async status({ sessionId }) {
       const { readStatus } = await pairStatus();

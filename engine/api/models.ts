@@ -517,22 +517,25 @@ export const InstallRequestSchema = z.object({
 });
 export type InstallRequest = z.input<typeof InstallRequestSchema>;
 
-/** An install interrupted by a crash or a closed window, from its journal on disk. */
+/** An install or a pairing interrupted by a crash or a closed window, from its journal on disk. */
 export const ResumableJobSchema = z.object({
   jobId: z.string(),
-  kind: z.literal('install'),
+  /** `install` (the agent) or `apply` (a pairing). */
+  kind: z.enum(['install', 'apply']),
   startedAt: z.string(),
   /** When the journal was last written. */
   updatedAt: z.string(),
-  /** The agent version being installed. */
+  /** The agent version being installed (for a pairing: the version on the primary). */
   version: z.string(),
+  /** The pair being made (pairings only). */
+  pair: z.lazy(() => PairPlanSchema).optional(),
   hosts: z.array(
     z.object({
       computerName: z.string(),
       address: z.string(),
       port: z.number().int(),
       username: z.string(),
-      /** Steps already completed on this server (`upload`, `verify`, `msiexec`, `reboot`, `health`). */
+      /** Steps already completed on this server (install: `upload`, `verify`, `msiexec`, `reboot`, `health`; pairing: `links`, `create`, `join`, `protect`…). */
       completed: z.array(z.string()),
     }),
   ),
@@ -658,6 +661,34 @@ export const PairConfigSchema = z.object({
 });
 export type PairConfig = z.infer<typeof PairConfigSchema>;
 
+/** The parts of a pair configuration that do not depend on open sessions (what a pairing journal keeps). */
+export const PairPlanSchema = z.object({
+  name: z.string(),
+  level: ProtectionLevelSchema,
+  links: z.array(SyncLinkSchema),
+  witness: WitnessSchema.nullable(),
+  vms: z.array(z.string()),
+});
+export type PairPlan = z.infer<typeof PairPlanSchema>;
+
+/** Two servers to take out of their pair. */
+export const UnpairRequestSchema = z.object({
+  sessions: z.tuple([z.string().min(1), z.string().min(1)]),
+});
+export type UnpairRequest = z.infer<typeof UnpairRequestSchema>;
+
+/** What `unpair` did on one server. */
+export const UnpairOutcomeSchema = z.object({
+  computerName: z.string(),
+  /** The pair the server was in, or null when it was in none. */
+  pair: z.string().nullable(),
+  /** VMs whose protection was removed. */
+  unprotected: z.array(z.string()),
+  /** True when `pair remove` ran on this server. */
+  removed: z.boolean(),
+});
+export type UnpairOutcome = z.infer<typeof UnpairOutcomeSchema>;
+
 export const ProposePairRequestSchema = z.object({
   primary: z.string().min(1),
   secondary: z.string().min(1),
@@ -750,6 +781,28 @@ export const BundleSchema = z.object({
   }),
 });
 export type Bundle = z.infer<typeof BundleSchema>;
+
+/** A bundle to replay on two servers: checked against them before anything changes. */
+export const PreflightBundleRequestSchema = z.object({
+  /** The .twinlock.json file. */
+  path: z.string().min(1, 'Give the path of a .twinlock.json bundle.'),
+  /** The new primary's session, then the new secondary's. */
+  sessions: z.tuple([z.string().min(1), z.string().min(1)]),
+  /** The new pair's name, when not the bundle's. */
+  name: z.string().optional(),
+  /** The agent package folder the replay installs; the shipped package when absent. */
+  packageDir: z.string().optional(),
+});
+export type PreflightBundleRequest = z.input<typeof PreflightBundleRequestSchema>;
+
+/** A bundle that passed its preflight: the configuration `apply` will run on the new pair. */
+export const BundlePlanSchema = z.object({
+  bundle: BundleSchema,
+  config: PairConfigSchema,
+  /** The agent package the replay installs. */
+  agent: z.object({ version: z.string(), sha256: z.string() }),
+});
+export type BundlePlan = z.infer<typeof BundlePlanSchema>;
 
 export const ExportBundleRequestSchema = z.object({
   config: PairConfigSchema,

@@ -1,25 +1,30 @@
 /**
- * Applies a pair configuration: tests the sync links, creates the pair on the primary, joins the
- * secondary with a single-use token, protects the VMs, and follows both servers until the pair
- * is protected.
+ * Applies a pair configuration as one transaction: tests the sync links, creates the pair on the
+ * primary, joins the secondary with a single-use token, protects the VMs, and follows both servers
+ * until the pair is protected. When a step after `pair create` fails (or the admin cancels), what
+ * this pairing did is undone — VMs unprotected, the pair removed on both servers — and the error
+ * says which step failed and, when a server could not be reached, what remains on it and the one
+ * command that removes it.
  */
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
 import type { AgentStatus, ApplyOutcome, PairConfig, PairState } from '../api/models';
-import { LinkStatusSchema, PairStateSchema } from '../api/models';
-import { TwinlockError, assertNever } from '../api/errors';
-import { runCtl } from '../agent/ctl';
+import { TwinlockError, assertNever, toErrorData } from '../api/errors';
 import { sleep } from '../jobs/sleep';
 import type { JobContext } from '../jobs/types';
 import type { RemoteHost } from '../remote/types';
+import { runCtl } from '../agent/ctl';
 import { linksTestInput, pairCreateInput, pairJoinInput } from './agent-input';
+import { LinksTestSchema, PairStartSchema, ProtectSchema } from './agent-calls';
 import { readStatus } from './status';
+import { removePairFrom } from './unpair';
 
 /** One of the two servers. */
 export interface PairMember {
   sessionId: string;
   label: string;
   host: RemoteHost;
+  /** The server's host again after a dropped connection (reopened with the pinned key). */
+  reconnect?: () => Promise<RemoteHost>;
 }
 
 export interface ApplyOptions {
@@ -29,11 +34,57 @@ export interface ApplyOptions {
   timeoutMs?: number;
 }
 
-const LinksTestSchema = z.object({
-  links: z.preprocess((v) => (v === null || v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(LinkStatusSchema)),
-});
-const PairStartSchema = z.object({ pairId: z.string(), state: PairStateSchema });
-const ProtectSchema = z.object({ vm: z.string(), protected: z.boolean() });
+/** The steps of a pairing, in order; `*-sent` is recorded just before the call that changes a server. */
+export type PairStep = 'links' | 'create-sent' | 'create' | 'join-sent' | 'join' | 'protect' | 'protected' | 'undo';
+
+/** Where a pairing records its steps (the journal on disk), so that a stopped Twinlock can resume or roll back. */
+export interface PairRecorder {
+  step(role: 'primary' | 'secondary', step: PairStep | `protect:${string}`): Promise<void>;
+}
+
+/** How this run relates to the servers' state. */
+export interface ApplyRun {
+  recorder?: PairRecorder;
+  /** A pair of this name on both servers was made by this pairing (resumed after a crash): a failure removes it. */
+  owned?: boolean;
+  /** True once Twinlock is shutting down: the pairing is then left to resume, not undone. */
+  shuttingDown?: () => boolean;
+}
+
+/** The stage a pairing failed in, as the admin reads it. */
+export type PairStage = 'check' | 'links' | 'create' | 'join' | 'protect' | 'wait';
+
+const STAGE_TEXT: Record<PairStage, string> = {
+  check: 'reading both servers’ status',
+  links: 'testing the sync links',
+  create: 'creating the pair on the primary',
+  join: 'joining the secondary',
+  protect: 'protecting the VMs',
+  wait: 'waiting for the pair to be protected',
+};
+
+/** What an undo could not remove, on one server. */
+export interface Remains {
+  /** Computer name. */
+  host: string;
+  /** `host[:port]` as the CLI takes it. */
+  address: string;
+  /** What is left, in words. */
+  what: string;
+  /** Why it could not be removed. */
+  reason: string;
+}
+
+/** `host[:port]` for a command line (IPv6 in brackets; port 22 left out). */
+export function hostArgOf(host: RemoteHost): string {
+  const address = host.address.includes(':') ? `[${host.address}]` : host.address;
+  return host.port === 22 && !host.address.includes(':') ? host.address : `${address}:${host.port}`;
+}
+
+/** The one command that removes a pair from both servers. */
+export function unpairCommand(primary: RemoteHost, secondary: RemoteHost): string {
+  return `twinlock unpair ${hostArgOf(primary)} ${hostArgOf(secondary)} --yes`;
+}
 
 /**
  * A fresh pairing token: 256 random bits, used once, sent only to the two servers. It lives in
@@ -96,6 +147,7 @@ export async function applyPair(
   primary: PairMember,
   secondary: PairMember,
   options: ApplyOptions = {},
+  run: ApplyRun = {},
 ): Promise<ApplyOutcome> {
   const pollIntervalMs = options.pollIntervalMs ?? 300;
   const timeoutMs = options.timeoutMs ?? 10 * 60_000;
@@ -103,12 +155,22 @@ export async function applyPair(
   const signal = ctx.signal;
   const token = newPairingToken();
   const secrets = [token];
+  // Only `*-sent` is waited for (it must be on disk before the call it announces); the other steps
+  // are written in order behind the pairing, which a slow disk must not hold up.
+  const record = (role: 'primary' | 'secondary', step: PairStep | `protect:${string}`) => {
+    const written = run.recorder?.step(role, step) ?? Promise.resolve();
+    return step.endsWith('-sent') ? written : undefined;
+  };
   const firstLink = config.links[0];
   if (!firstLink) {
     throw new TwinlockError({ code: 'invalid-input', message: 'links: At least one sync link is needed.', hint: 'Add a sync link.' });
   }
   const step = (m: PairMember, percent: number, stepId: string, message: string) =>
     ctx.host(m.sessionId, { label: m.label, state: 'running', step: stepId, percent, message });
+
+  /** What this run changed, so that a failure undoes exactly that. */
+  const txn = { createSent: false, joinSent: false, protectedHere: [] as string[] };
+  let stage: PairStage = 'check';
 
   for (const m of [primary, secondary]) ctx.host(m.sessionId, { label: m.label, state: 'pending', step: 'links', percent: 0, message: 'Waiting' });
 
@@ -128,16 +190,36 @@ export async function applyPair(
         });
       }
     }
-    const pairId = alreadyPaired ? await followExisting(ctx, config, primary, before[0]!, signal, secrets) : await createPair();
-    return await waitProtected(pairId);
+    if (!alreadyPaired) {
+      const half = before.findIndex((st) => st.pair?.name === config.name);
+      if (half >= 0) {
+        const [m, other] = half === 0 ? [primary, secondary] : [secondary, primary];
+        throw new TwinlockError({
+          code: 'incompatible',
+          message: `${m.label} holds pair ${config.name} (${before[half]!.pair!.state}) but ${other.label} does not: a pairing was left half made.`,
+          hint: `Resume the interrupted pairing (twinlock pair --resume), or remove what is left: ${unpairCommand(primary.host, secondary.host)}`,
+          detail: { host: m.label, pair: config.name },
+        });
+      }
+    }
+    if (alreadyPaired && run.owned) Object.assign(txn, { createSent: true, joinSent: true });
+    const pairId = alreadyPaired ? await followExisting() : await createPair();
+    stage = 'wait';
+    const outcome = await waitProtected(pairId);
+    await record('primary', 'protected');
+    await record('secondary', 'protected');
+    return outcome;
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const undoing = (txn.createSent || txn.protectedHere.length > 0) && !run.shuttingDown?.();
+    const failure = undoing ? await undo(err) : err;
+    const message = failure instanceof Error ? failure.message : String(failure);
     for (const m of [primary, secondary]) ctx.host(m.sessionId, { label: m.label, state: 'failed', message });
-    throw err;
+    throw failure;
   }
 
   async function createPair(): Promise<string> {
     if (!firstLink) throw new Error('unreachable: links checked above');
+    stage = 'links';
     ctx.progress(2, 'Testing the sync links');
     step(primary, 2, 'links', 'Testing the sync links');
     const tested = await runCtl(primary.host, 'links test', linksTestInput(config), LinksTestSchema, { signal, secrets });
@@ -153,17 +235,33 @@ export async function applyPair(
       }
     }
     ctx.host(primary.sessionId, { step: 'links', percent: 5, message: `${config.links.length} sync link${config.links.length > 1 ? 's' : ''} up` });
+    await record('primary', 'links');
 
+    stage = 'create';
     ctx.progress(6, `Creating pair ${config.name} on ${primary.label}`);
     step(primary, 6, 'pair', `Creating pair ${config.name}`);
+    // Recorded before the call: if Twinlock dies while it runs, the primary may hold the pair.
+    await record('primary', 'create-sent');
+    txn.createSent = true;
     const created = await runCtl(primary.host, 'pair create', pairCreateInput(config, token), PairStartSchema, { signal, secrets });
+    await record('primary', 'create');
 
+    stage = 'join';
     ctx.progress(10, `${secondary.label} joins the pair`);
     step(secondary, 10, 'pair', `Joining pair ${config.name}`);
+    await record('secondary', 'join-sent');
+    txn.joinSent = true;
     await runCtl(secondary.host, 'pair join', pairJoinInput(config, token), PairStartSchema, { signal, secrets });
+    await record('secondary', 'join');
 
-    for (const [i, vm] of config.vms.entries()) {
-      ctx.progress(12, `Protecting ${vm} (${i + 1} of ${config.vms.length})`);
+    await protectVms(config.vms);
+    return created.pairId;
+  }
+
+  async function protectVms(vms: string[]): Promise<void> {
+    stage = 'protect';
+    for (const [i, vm] of vms.entries()) {
+      ctx.progress(12, `Protecting ${vm} (${i + 1} of ${vms.length})`);
       step(primary, 12, 'protect', `Protecting ${vm}`);
       const result = await runCtl(primary.host, 'protect', { vm }, ProtectSchema, { signal, secrets });
       if (!result.protected) {
@@ -173,8 +271,75 @@ export async function applyPair(
           hint: `Check that ${vm} exists on ${primary.label} and is not being migrated, then apply again.`,
         });
       }
+      txn.protectedHere.push(vm);
+      await record('primary', `protect:${vm}`);
     }
-    return created.pairId;
+    await record('primary', 'protect');
+  }
+
+  /** The pair exists already: protect the VMs it does not protect yet. */
+  async function followExisting(): Promise<string> {
+    ctx.progress(10, `${config.name} already exists on both servers; checking its VMs`);
+    const status = await readStatus(primary.host, { signal });
+    const protectedVms = new Set(status.vms.filter((v) => v.protected).map((v) => v.name));
+    await protectVms(config.vms.filter((v) => !protectedVms.has(v)));
+    // The agent's status does not report the pair's id, so an existing pair is known by its name.
+    return config.name;
+  }
+
+  /** Undoes what this run changed; returns the error to report, naming the failed step and what remains. */
+  async function undo(err: unknown): Promise<TwinlockError> {
+    const data = toErrorData(err, 'the pairing');
+    ctx.progress(0, `Pairing failed while ${STAGE_TEXT[stage]}; undoing it`);
+    const remains: Remains[] = [];
+    const members = txn.joinSent ? [primary, secondary] : [primary];
+    // A pair made by this run goes entirely; on a pair that existed before, only the VMs this run protected.
+    const request = txn.createSent ? { name: config.name, removePair: true } : { name: config.name, vms: txn.protectedHere, removePair: false };
+    for (const m of members) {
+      const role = m === primary ? 'primary' : 'secondary';
+      // The undo's steps stay on the server's progress line after the job ends.
+      const lines: string[] = [];
+      const undoStep = (percent: number, line: string) => {
+        lines.push(line);
+        ctx.host(m.sessionId, { label: m.label, state: 'running', step: 'undo', percent, message: `Undoing: ${line}`, logTail: [...lines] });
+      };
+      undoStep(0, `Checking ${config.name} on ${m.label}`);
+      try {
+        const host = m.reconnect ? await m.reconnect() : m.host;
+        const outcome = await removePairFrom(host, m.label, { ...request, onStep: (line) => undoStep(50, line), run: { timeoutMs: 60_000 } });
+        undoStep(100, outcome.removed ? `${m.label} is no longer paired` : `Nothing of ${config.name} left on ${m.label}`);
+        await record(role, 'undo');
+      } catch (undoErr) {
+        const reason = toErrorData(undoErr, 'the undo').message;
+        undoStep(100, `Could not undo on ${m.label}: ${reason}`);
+        const vms = role === 'primary' && txn.protectedHere.length > 0 ? `, with ${txn.protectedHere.join(', ')} protected` : '';
+        remains.push({
+          host: m.label,
+          address: hostArgOf(m.host),
+          what: txn.createSent ? `its part of pair ${config.name}${vms}` : `the protection of ${txn.protectedHere.join(', ')}`,
+          reason,
+        });
+      }
+    }
+    const command = unpairCommand(primary.host, secondary.host);
+    const complete = remains.length === 0;
+    const labels = txn.joinSent ? `${primary.label} and ${secondary.label}` : primary.label;
+    const tail = complete
+      ? txn.createSent
+        ? `Twinlock undid the pairing: ${labels} ${txn.joinSent ? 'are' : 'is'} not paired, as before.`
+        : `Twinlock unprotected ${txn.protectedHere.join(', ')} again.`
+      : `Twinlock could not undo everything: ${remains.map((r) => `${r.host} still holds ${r.what} (${r.reason})`).join('; ')}.`;
+    return new TwinlockError(
+      {
+        code: data.code,
+        message: `Pairing ${config.name} failed while ${STAGE_TEXT[stage]}: ${/[.!?]$/.test(data.message) ? data.message : `${data.message}.`} ${tail}`,
+        hint: complete
+          ? (data.hint ?? 'Fix the problem, then apply again.')
+          : `When ${remains.map((r) => r.host).join(' and ')} answer${remains.length > 1 ? '' : 's'} again, remove what is left with: ${command}`,
+        detail: { ...data.detail, step: stage, undo: { complete, remains, ...(complete ? {} : { command }) } },
+      },
+      { cause: err },
+    );
   }
 
   async function waitProtected(pairId: string): Promise<ApplyOutcome> {
@@ -214,29 +379,10 @@ export async function applyPair(
         throw new TwinlockError({
           code: 'timeout',
           message: `${config.name} was not protected within ${Math.round(timeoutMs / 60_000)} minutes (${primary.label}: ${stateMessage(p)}; ${secondary.label}: ${stateMessage(s)}).`,
-          hint: 'Mirroring large VMs over slow links takes longer: check the links’ speed, then look at the status again; the agent keeps going.',
+          hint: 'Mirroring large VMs over slow links takes longer: check the links’ speed, then apply again.',
         });
       }
       await sleep(pollIntervalMs, signal);
     }
   }
-}
-
-/** The pair exists already: protect the VMs it does not protect yet. */
-async function followExisting(
-  ctx: JobContext<'apply'>,
-  config: PairConfig,
-  primary: PairMember,
-  status: AgentStatus,
-  signal: AbortSignal,
-  secrets: string[],
-): Promise<string> {
-  ctx.progress(10, `${config.name} already exists on both servers; checking its VMs`);
-  const protectedVms = new Set(status.vms.filter((v) => v.protected).map((v) => v.name));
-  for (const vm of config.vms.filter((v) => !protectedVms.has(v))) {
-    ctx.host(primary.sessionId, { label: primary.label, state: 'running', step: 'protect', percent: 12, message: `Protecting ${vm}` });
-    await runCtl(primary.host, 'protect', { vm }, ProtectSchema, { signal, secrets });
-  }
-  // The agent's status does not report the pair's id, so an existing pair is known by its name.
-  return config.name;
 }

@@ -16,5 +16,7 @@ export const packageSource = lazy(() => import('../agent/package-source'));
 export const pairProposal = lazy(() => import('../pair/propose'));
 export const pairApply = lazy(() => import('../pair/apply'));
 export const pairStatus = lazy(() => import('../pair/status'));
+export const pairPreflight = lazy(() => import('../pair/preflight'));
+export const pairUnpair = lazy(() => import('../pair/unpair'));
 export const bundleCheck = lazy(() => import('../bundle/bundle'));
 export const bundleExport = lazy(() => import('../bundle/export'));

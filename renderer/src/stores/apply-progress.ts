@@ -3,7 +3,7 @@ import type { HostProgress, PairState } from '../../../engine/api';
 
 /** The stages shown while applying, in order. */
 export const APPLY_STAGES = ['pairing', 'mirroring', 'syncing', 'protected'] as const;
-export type ApplyStage = (typeof APPLY_STAGES)[number] | 'failed' | 'waiting' | 'stopped';
+export type ApplyStage = (typeof APPLY_STAGES)[number] | 'failed' | 'waiting' | 'stopped' | 'checking' | 'undoing';
 
 const STAGE_LABELS: Record<ApplyStage, string> = {
   waiting: 'Waiting',
@@ -13,6 +13,8 @@ const STAGE_LABELS: Record<ApplyStage, string> = {
   protected: 'Protected',
   failed: 'Failed',
   stopped: 'Stopped',
+  checking: 'Checking',
+  undoing: 'Undoing',
 };
 
 /** One host's row on the Apply screen. */
@@ -42,6 +44,9 @@ export function toApplyHostView(sessionId: string, progress: HostProgress, jobRu
   else if (!jobRunning && progress.state !== 'done') stage = 'stopped';
   else if (progress.state === 'pending') stage = 'waiting';
   else if (progress.state === 'done') stage = 'protected';
+  else if (progress.step === 'preflight') stage = 'checking';
+  // A step after the pair was created failed: what was made is being removed again.
+  else if (progress.step === 'undo') stage = 'undoing';
   else if (PAIR_STATES.includes(progress.step)) {
     const s = progress.step as PairState;
     stage =

@@ -32,7 +32,8 @@ export const useInstallResumeStore = defineStore('install-resume', () => {
   /** Asks the engine for interrupted installations (once, at start). */
   async function load(): Promise<void> {
     try {
-      jobs.value = await useApiClient().call('resumableJobs', {});
+      // Interrupted pairings are resumed from the command line (twinlock pair --resume).
+      jobs.value = (await useApiClient().call('resumableJobs', {})).filter((j) => j.kind === 'install');
     } catch {
       // Resuming is a convenience: starting over detects and skips what is already done.
       jobs.value = [];

@@ -157,4 +157,81 @@ describe('applyPair', () => {
     const err = await failure(applyPair(ctx, config, p, s, { pollIntervalMs: 5 }));
     expect(err.code).toBe('cancelled');
   });
+
+  it('undoes a failed protect: the VMs it protected are unprotected and the pair removed on both servers', async () => {
+    const a = fakeAgentHost('TL-NODE-A', 'primary', toProtected, { refuseVm: 'APP 01; rm -rf' });
+    const b = fakeAgentHost('TL-NODE-B', 'secondary', toProtected);
+    const [p, s] = members(a, b);
+    const steps: string[] = [];
+    const ctx = fakeContext<'apply'>();
+    const err = await failure(applyPair(ctx, config, p, s, { pollIntervalMs: 1 }, { recorder: { step: async (role, step) => void steps.push(`${role} ${step}`) } }));
+    expect(err.code).toBe('script-failed');
+    expect(err.message).toMatch(/^Pairing TL-NODE-PAIR failed while protecting the VMs: .*cannot be protected\. Twinlock undid the pairing: TL-NODE-A and TL-NODE-B are not paired, as before\.$/);
+    expect(err.detail).toMatchObject({ step: 'protect', undo: { complete: true, remains: [] } });
+    expect(a.ctl.filter((x) => x.verb === 'unprotect' || x.verb === 'pair remove')).toEqual([
+      { verb: 'unprotect', input: { vm: 'SQL01' } },
+      { verb: 'pair remove', input: {} },
+    ]);
+    expect(b.ctl.filter((x) => x.verb === 'pair remove')).toHaveLength(1);
+    expect([a.paired(), b.paired()]).toEqual([false, false]);
+    expect(steps).toEqual(['primary links', 'primary create-sent', 'primary create', 'secondary join-sent', 'secondary join', 'primary protect:SQL01', 'primary undo', 'secondary undo']);
+    expect(ctx.hosts.sa?.logTail).toEqual(['Checking TL-NODE-PAIR on TL-NODE-A', 'Unprotecting SQL01', 'Removing pair TL-NODE-PAIR from TL-NODE-A', 'TL-NODE-A is no longer paired']);
+  });
+
+  it('removes the pair from the primary when the join fails, and leaves the secondary alone when it was never asked', async () => {
+    const a = fakeAgentHost('TL-NODE-A', 'primary', toProtected, { refuse: 'pair create' });
+    const b = fakeAgentHost('TL-NODE-B', 'secondary', toProtected);
+    const [p, s] = members(a, b);
+    const err = await failure(applyPair(fakeContext<'apply'>(), config, p, s, { pollIntervalMs: 1 }));
+    // The agent refused the create: the primary is checked, nothing is there, the secondary was never asked to join.
+    expect(err.detail).toMatchObject({ step: 'create', undo: { complete: true } });
+    expect(b.ctl.filter((x) => x.verb.startsWith('pair '))).toEqual([]);
+  });
+
+  it('says what remains, on which server, and the command that removes it, when a server cannot be reached for the undo', async () => {
+    const a = fakeAgentHost('TL-NODE-A', 'primary', toProtected);
+    const b = fakeAgentHost('TL-NODE-B', 'secondary', [{ state: 'pairing' }, { state: 'broken' }]);
+    const [p, s] = members(a, b);
+    const gone = { ...s, reconnect: async () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), {})) };
+    const err = await failure(applyPair(fakeContext<'apply'>(), config, p, gone, { pollIntervalMs: 1 }));
+    expect(err.message).toContain('failed while waiting for the pair to be protected');
+    expect(err.message).toContain('TL-NODE-B still holds its part of pair TL-NODE-PAIR');
+    expect(err.hint).toBe('When TL-NODE-B answers again, remove what is left with: twinlock unpair TL-NODE-A TL-NODE-B --yes');
+    expect(err.detail).toMatchObject({ step: 'wait', undo: { complete: false, remains: [{ host: 'TL-NODE-B', address: 'TL-NODE-B' }] } });
+    expect(a.paired()).toBe(false);
+  });
+
+  it('undoes the pairing when cancelled, and reports the cancel', async () => {
+    const a = fakeAgentHost('TL-NODE-A', 'primary', [{ state: 'mirroring', progress: 5 }]);
+    const b = fakeAgentHost('TL-NODE-B', 'secondary', [{ state: 'mirroring', progress: 5 }]);
+    const [p, s] = members(a, b);
+    const ctx = fakeContext<'apply'>();
+    setTimeout(() => ctx.controller.abort(), 20);
+    const err = await failure(applyPair(ctx, config, p, s, { pollIntervalMs: 5 }));
+    expect(err.code).toBe('cancelled');
+    expect(err.message).toContain('Twinlock undid the pairing');
+    expect([a.paired(), b.paired()]).toEqual([false, false]);
+  });
+
+  it('leaves the pairing as it is when Twinlock shuts down, to resume', async () => {
+    const a = fakeAgentHost('TL-NODE-A', 'primary', [{ state: 'mirroring', progress: 5 }]);
+    const b = fakeAgentHost('TL-NODE-B', 'secondary', [{ state: 'mirroring', progress: 5 }]);
+    const [p, s] = members(a, b);
+    const ctx = fakeContext<'apply'>();
+    setTimeout(() => ctx.controller.abort(), 20);
+    const err = await failure(applyPair(ctx, config, p, s, { pollIntervalMs: 5 }, { shuttingDown: () => true }));
+    expect(err.code).toBe('cancelled');
+    expect([a.paired(), b.paired()]).toEqual([true, true]);
+  });
+
+  it('refuses to pair over a half-made pair and names the way out', async () => {
+    const a = fakeAgentHost('TL-NODE-A', 'primary', [{ state: 'pairing' }], { alreadyPaired: true });
+    const b = fakeAgentHost('TL-NODE-B', 'secondary', toProtected);
+    const [p, s] = members(a, b);
+    const err = await failure(applyPair(fakeContext<'apply'>(), config, p, s, { pollIntervalMs: 1 }));
+    expect(err.code).toBe('incompatible');
+    expect(err.message).toContain('TL-NODE-A holds pair TL-NODE-PAIR (pairing) but TL-NODE-B does not');
+    expect(err.hint).toContain('twinlock unpair TL-NODE-A TL-NODE-B --yes');
+    expect(a.ctl.filter((x) => x.verb.startsWith('pair '))).toEqual([]);
+  });
 });

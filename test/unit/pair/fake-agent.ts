@@ -32,13 +32,14 @@ export function fakeAgentHost(
   label: string,
   role: 'primary' | 'secondary',
   steps: Step[],
-  opts: { linksUp?: boolean; refuse?: string; alreadyPaired?: boolean } = {},
+  opts: { linksUp?: boolean; refuse?: string; refuseVm?: string; alreadyPaired?: boolean } = {},
 ) {
   let i = -1;
   // Like a real agent, a server reports no pair until it created or joined one.
   let paired = opts.alreadyPaired ?? false;
   /** Every twinlockctl call: its verb and its stdin document. */
   const ctl: { verb: string; input: Record<string, any> }[] = [];
+  const protectedVms = new Set<string>();
   const host = fakeHost(label, {
     'invoke-twinlockctl': (params: { verb: string[]; input: Record<string, any> }) => {
       const verb = params.verb.join(' ');
@@ -56,15 +57,24 @@ export function fakeAgentHost(
           paired = true;
           return answer({ pairId: 'pair-7f3a', state: 'pairing' });
         case 'protect':
+          if (opts.refuseVm === input.vm) return answer({ error: { code: 'protect-failed', message: `${input.vm} cannot be protected` } }, 1);
+          protectedVms.add(input.vm);
           return answer({ vm: input.vm, protected: true });
+        case 'unprotect':
+          protectedVms.delete(input.vm);
+          return answer({ vm: input.vm, protected: false });
+        case 'pair remove':
+          paired = false;
+          protectedVms.clear();
+          return answer({ state: 'none' });
         case 'status':
           if (!paired) return answer(status(role, null));
           i = Math.min(i + 1, steps.length - 1);
-          return answer(status(role, steps[i] ?? null));
+          return answer({ ...status(role, steps[i] ?? null), vms: role === 'primary' ? [...protectedVms].map((name) => ({ name, state: 'Running', protected: true })) : [] });
         default:
           return answer({ error: { code: 'unknown-verb', message: verb } }, 2);
       }
     },
   });
-  return { host, ctl };
+  return { host, ctl, paired: () => paired, protectedVms };
 }

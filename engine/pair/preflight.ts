@@ -1,0 +1,201 @@
+/**
+ * The checks a pairing passes before anything changes on either server: the pair's fields, its
+ * sync links against both inventories, the VMs against the primary's, the witness, the agent.
+ * Names are compared exactly as the servers reported them — never trimmed, never re-cased — since
+ * the agent takes them verbatim. Every problem is reported at once, each naming its field.
+ */
+import { isIP } from 'node:net';
+import type { HostInventory, PairConfig } from '../api/models';
+import { TwinlockError } from '../api/errors';
+import { businessNic } from '../verify/network';
+
+/** One problem found, on one field. */
+export interface PreflightIssue {
+  /** Dotted path of the field, e.g. `vms.1` or `links.0.localNic`. */
+  field: string;
+  /** What is wrong and how to fix it, in one sentence. */
+  message: string;
+}
+
+/** The parts of a pair configuration the servers must agree with (no sessions). */
+export type PreflightPlan = Pick<PairConfig, 'name' | 'level' | 'links' | 'vms'> & { witness: PairConfig['witness'] | undefined };
+
+export interface PreflightInput {
+  plan: PreflightPlan;
+  /** The primary's inventory, then the secondary's, as read now. */
+  inventories: readonly [HostInventory, HostInventory];
+  /** The agent must already be installed on both (pairing), or is installed afterwards (a bundle's replay). */
+  requireAgent: boolean;
+  /** Where each top-level field came from, when not the configuration itself (a bundle's `pair.name`). */
+  fieldNames?: Partial<Record<'name' | 'level' | 'links' | 'witness' | 'vms', string>>;
+}
+
+const PAIR_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const HOST_NAME = /^[A-Za-z0-9.:_\-[\]%]+$/;
+/** `\\server\share[\folder…]`: no empty part, no character Windows refuses in a share path. */
+const UNC_PATH = /^\\\\[^\\/:*?"<>|\s]+(\\[^\\/:*?"<>|]+)+$/;
+
+const quote = (s: string) => JSON.stringify(s);
+
+/** Every problem with pairing `plan` on the two servers described by `inventories`; empty when none. */
+export function preflightPair(input: PreflightInput): PreflightIssue[] {
+  const { plan, inventories, requireAgent } = input;
+  const [primary, secondary] = inventories;
+  const names = { name: 'name', level: 'level', links: 'links', witness: 'witness', vms: 'vms', ...input.fieldNames };
+  const issues: PreflightIssue[] = [];
+  const add = (field: string, message: string) => issues.push({ field, message });
+
+  // The pair name.
+  const name: unknown = plan.name;
+  if (typeof name !== 'string' || name === '') add(names.name, 'Give the pair a name, for example PAIR-01.');
+  else if (name.length > 40) add(names.name, `${quote(name)} is ${name.length} characters long; keep the pair name to 40.`);
+  else if (!PAIR_NAME.test(name)) {
+    add(
+      names.name,
+      name.trim() !== name
+        ? `${quote(name)} starts or ends with a space; pair names take letters, digits, dot, dash or underscore only.`
+        : `${quote(name)} is not a valid pair name: use letters, digits, dot, dash or underscore, starting with a letter or digit.`,
+    );
+  }
+
+  if (![1, 2, 3].includes(plan.level as number)) add(names.level, 'The protection level must be 1, 2 or 3.');
+
+  checkLinks(plan, primary, secondary, names.links, add);
+  checkWitness(plan.witness, names.witness, add);
+  checkVms(plan.vms, primary, names.vms, add);
+
+  if (requireAgent) {
+    for (const [i, inv] of inventories.entries()) {
+      if (inv.agentVersion === null) {
+        add(i === 0 ? 'primary' : 'secondary', `The Twinlock agent is not installed on ${inv.computerName}: install it on both servers first (Install step, or twinlock install).`);
+      }
+    }
+    if (primary.agentVersion !== null && secondary.agentVersion !== null && primary.agentVersion !== secondary.agentVersion) {
+      add('secondary', `Agent versions differ (${primary.agentVersion} on ${primary.computerName}, ${secondary.agentVersion} on ${secondary.computerName}): install the same version on both.`);
+    }
+  }
+  return issues;
+}
+
+/** `invalid-input` listing every issue; the message names the first and counts the rest. */
+export function preflightError(issues: PreflightIssue[], what: string): TwinlockError {
+  const first = issues[0] ?? { field: '(input)', message: 'is invalid' };
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''}: ${issues.slice(1).map((i) => i.field).join(', ')})` : '';
+  return new TwinlockError({
+    code: 'invalid-input',
+    message: `${first.field}: ${first.message}${more}`,
+    hint: `Nothing was changed on either server. Correct ${issues.length > 1 ? 'each field listed' : `“${first.field}”`}, then ${what} again.`,
+    detail: { field: first.field, issues },
+  });
+}
+
+type Add = (field: string, message: string) => void;
+
+function checkLinks(plan: PreflightPlan, primary: HostInventory, secondary: HostInventory, base: string, add: Add): void {
+  const links = Array.isArray(plan.links) ? plan.links : [];
+  if (links.length === 0) {
+    add(base, 'At least one sync link is needed: pick a spare adapter on each server.');
+    return;
+  }
+  const sides = [
+    { inv: primary, nicKey: 'localNic', addressKey: 'localAddress', other: secondary },
+    { inv: secondary, nicKey: 'remoteNic', addressKey: 'remoteAddress', other: primary },
+  ] as const;
+  const seenNics = [new Map<string, number>(), new Map<string, number>()];
+  const seenAddresses = new Map<string, string>();
+  for (const [i, link] of links.entries()) {
+    for (const [s, side] of sides.entries()) {
+      const nicName = link[side.nicKey];
+      const nicField = `${base}.${i}.${side.nicKey}`;
+      const nic = side.inv.nics.find((n) => n.name === nicName);
+      if (!nic) {
+        const near = side.inv.nics.find((n) => n.name.trim().toLowerCase() === nicName.trim().toLowerCase());
+        add(
+          nicField,
+          `${side.inv.computerName} has no network adapter named ${quote(nicName)}${near ? ` (it has ${quote(near.name)}; names must match exactly)` : `; its adapters are ${side.inv.nics.map((n) => quote(n.name)).join(', ') || 'none'}`}.`,
+        );
+      } else if (nic === businessNic(side.inv)) {
+        add(nicField, `${quote(nicName)} carries ${side.inv.computerName}'s business network; choose a spare adapter for the sync link.`);
+      } else if (nic.status !== 'Up') {
+        add(nicField, `${quote(nicName)} on ${side.inv.computerName} is ${nic.status}; connect it, or choose an adapter that is up.`);
+      } else if (seenNics[s]!.has(nicName)) {
+        add(nicField, `${quote(nicName)} on ${side.inv.computerName} already carries sync link ${seenNics[s]!.get(nicName)! + 1}; each link needs its own adapter.`);
+      }
+      if (nic) seenNics[s]!.set(nicName, seenNics[s]!.get(nicName) ?? i);
+
+      const address = link[side.addressKey];
+      const addressField = `${base}.${i}.${side.addressKey}`;
+      if (isIP(address) === 0) {
+        add(addressField, `${quote(address)} is not an IP address; enter one such as 10.10.1.21.`);
+        continue;
+      }
+      const holder = seenAddresses.get(address);
+      if (holder !== undefined) {
+        add(addressField, `${address} is already used by ${holder} in this configuration; every end of every link needs its own address.`);
+        continue;
+      }
+      seenAddresses.set(address, addressField);
+      const elsewhere = side.inv.nics.find((n) => n.name !== nicName && n.ipv4.includes(address));
+      const onPeer = side.other.nics.find((n) => n.ipv4.includes(address));
+      if (elsewhere) add(addressField, `${address} is already in use on ${side.inv.computerName} by ${quote(elsewhere.name)}; choose a free address.`);
+      else if (onPeer) add(addressField, `${address} is already in use on ${side.other.computerName} by ${quote(onPeer.name)}; choose a free address.`);
+    }
+  }
+}
+
+function checkWitness(witness: PreflightPlan['witness'], field: string, add: Add): void {
+  if (witness === null) return;
+  if (witness === undefined) {
+    add(field, 'Choose a quorum witness (a third host or a file share), or choose “no witness” explicitly.');
+    return;
+  }
+  const address: unknown = witness.address;
+  const addressField = `${field}.address`;
+  if (typeof address !== 'string' || address.trim() === '') {
+    add(addressField, 'The witness address is empty: enter a host or a \\\\server\\share path, or choose “no witness” explicitly.');
+    return;
+  }
+  if (address.trim() !== address) {
+    add(addressField, `${quote(address)} starts or ends with a space; enter the witness address exactly.`);
+    return;
+  }
+  if (witness.kind === 'file-share') {
+    if (!UNC_PATH.test(address)) add(addressField, `${quote(address)} is not a file share path; write it as \\\\server\\share.`);
+  } else if (!HOST_NAME.test(address) || address.length > 253) {
+    add(addressField, `${quote(address)} is not a host name or IP address.`);
+  }
+}
+
+function checkVms(vms: unknown, primary: HostInventory, base: string, add: Add): void {
+  if (!Array.isArray(vms)) {
+    add(base, 'List the VMs to protect (an empty list protects none).');
+    return;
+  }
+  const available = primary.vms.map((v) => v.name);
+  const unreadable = primary.sectionErrors.vms;
+  const seen = new Set<string>();
+  for (const [i, vm] of (vms as unknown[]).entries()) {
+    const field = `${base}.${i}`;
+    if (typeof vm !== 'string' || vm === '') {
+      add(field, 'A VM name is empty: pick the VMs from the primary’s list.');
+      continue;
+    }
+    if (seen.has(vm)) {
+      add(field, `${quote(vm)} is listed twice.`);
+      continue;
+    }
+    seen.add(vm);
+    if (available.includes(vm)) continue;
+    if (unreadable) {
+      add(field, `${primary.computerName} could not list its VMs (${unreadable}), so ${quote(vm)} cannot be checked; fix that and try again.`);
+      continue;
+    }
+    const near = available.find((n) => n.trim().toLowerCase() === vm.trim().toLowerCase());
+    add(
+      field,
+      near
+        ? `${primary.computerName} has no VM named ${quote(vm)}; it has ${quote(near)} (names must match exactly).`
+        : `${primary.computerName} has no VM named ${quote(vm)}; its VMs are ${available.map(quote).join(', ') || 'none'}.`,
+    );
+  }
+}

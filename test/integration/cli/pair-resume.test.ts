@@ -1,0 +1,123 @@
+/**
+ * `twinlock pair` killed (SIGKILL) mid-pairing, then `twinlock pair --resume`: the second run finds
+ * the journal and either finishes the pair (healthy on both servers) or removes it from both —
+ * never a half pair. `twinlock unpair` takes a pair apart, only with --yes.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Lab, LabHost } from '../../../lab/index';
+import { startLab } from '../../../lab/index';
+import { bin, root, runTwinlock } from './twinlock';
+
+let lab: Lab;
+let home: string;
+let hosts: [string, string];
+
+const env = () => ({ TWINLOCK_HOME: home, TWINLOCK_PASSWORD: lab.hosts[0]!.password });
+const twinlock = (args: string[]) => runTwinlock(args, env());
+const A = () => lab.host('TL-NODE-A');
+const B = () => lab.host('TL-NODE-B');
+const pairOf = (h: LabHost) => (h.agentStatus()?.pair ?? null) as { name: string; state: string } | null;
+const protectedOn = (h: LabHost) => ((h.agentStatus()?.vms ?? []) as Array<{ name: string; protected: boolean }>).filter((v) => v.protected).map((v) => v.name);
+const last = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, any>;
+
+/** Starts `twinlock pair` and kills it with SIGKILL once `ready` holds (by default: both servers hold the pair, mid-mirror). */
+async function killedMidPairing(name: string, ready = () => pairOf(B())?.state === 'mirroring'): Promise<void> {
+  const child = spawn(process.execPath, [bin, 'pair', ...hosts, '--name', name, '--json'], { cwd: root, env: { ...process.env, ...env() }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
+  const deadline = Date.now() + 30_000;
+  while (!ready() && Date.now() < deadline && child.exitCode === null) {
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  child.kill('SIGKILL');
+  expect(await exited, stderr).toBe('SIGKILL');
+  // Killed half way: not yet protected.
+  expect(pairOf(A())?.name).toBe(name);
+  expect(pairOf(A())?.state).not.toBe('protected');
+}
+
+beforeAll(async () => {
+  lab = await startLab({ profile: 'matched-pair', timeScale: 60, latencyMs: 1 });
+  home = mkdtempSync(join(tmpdir(), 'twinlock-cli-pair-resume-'));
+  hosts = lab.hosts.map((h) => `${h.address}:${h.port}`) as [string, string];
+  const install = await runTwinlock(['install', ...hosts, '--trust-new', '--json'], env());
+  expect(install.code, install.stdout).toBe(0);
+});
+
+afterEach(() => {
+  B().faults.syncLinkDown = false;
+  B().faults.ctlDelaySeconds = {};
+});
+
+afterAll(async () => {
+  await lab?.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe('twinlock pair --resume', () => {
+  it('finishes a pairing whose process was killed while the pair was healthy', async () => {
+    await killedMidPairing('PAIR-K1');
+    const bundle = join(home, 'pair-k1.twinlock.json');
+    const resumed = await twinlock(['pair', '--resume', '--bundle', bundle, '--json']);
+    expect(resumed.code, resumed.stderr + resumed.stdout).toBe(0);
+    expect(last(resumed.stdout).result.state).toBe('protected');
+    expect(existsSync(bundle)).toBe(true);
+    expect(pairOf(A())).toMatchObject({ name: 'PAIR-K1', state: 'protected' });
+    expect(pairOf(B())).toMatchObject({ name: 'PAIR-K1', state: 'protected' });
+    expect(protectedOn(A())).toEqual(['SQL01', 'APP01', 'FILE01']);
+
+    const nothing = await twinlock(['pair', '--resume', '--json']);
+    expect(nothing.code).toBe(1);
+    expect(last(nothing.stdout).error.code).toBe('not-found');
+  });
+
+  it('unpair needs --yes, then unprotects the VMs and removes the pair from both servers', async () => {
+    const refused = await twinlock(['unpair', ...hosts, '--json']);
+    expect(refused.code).toBe(1);
+    expect(last(refused.stdout).error).toMatchObject({ code: 'invalid-input', detail: { field: 'yes' } });
+    expect(pairOf(A())?.name).toBe('PAIR-K1');
+
+    const run = await twinlock(['unpair', ...hosts, '--yes', '--json']);
+    expect(run.code, run.stdout).toBe(0);
+    expect(last(run.stdout)).toEqual([
+      { computerName: 'TL-NODE-A', pair: 'PAIR-K1', unprotected: ['SQL01', 'APP01', 'FILE01'], removed: true },
+      { computerName: 'TL-NODE-B', pair: null, unprotected: [], removed: false },
+    ]);
+    expect(pairOf(A())).toBeNull();
+    expect(pairOf(B())).toBeNull();
+  });
+
+  it('rolls back a killed pairing that is no longer healthy: neither server is left paired', async () => {
+    await killedMidPairing('PAIR-K2');
+    B().faults.syncLinkDown = true;
+    const resumed = await twinlock(['pair', '--resume', '--json']);
+    expect(resumed.code).toBe(1);
+    const { error } = last(resumed.stdout);
+    expect(error.code).toBe('cancelled');
+    expect(error.message).toContain('rolled it back: TL-NODE-A and TL-NODE-B are not paired');
+    expect(pairOf(A())).toBeNull();
+    expect(pairOf(B())).toBeNull();
+    expect(protectedOn(A())).toEqual([]);
+  });
+
+  it('rolls back a pairing killed after pair create, before the secondary joined', async () => {
+    // The secondary's agent is slow to answer the join: the kill lands while the primary waits for it.
+    B().faults.ctlDelaySeconds = { 'pair join': 1800 };
+    await killedMidPairing('PAIR-K3', () => pairOf(A())?.name === 'PAIR-K3');
+    expect(pairOf(A())).toMatchObject({ name: 'PAIR-K3', state: 'pairing' });
+    expect(pairOf(B())).toBeNull();
+    const resumed = await twinlock(['pair', '--resume', '--json']);
+    expect(resumed.code).toBe(1);
+    const { error } = last(resumed.stdout);
+    expect(error.code).toBe('cancelled');
+    expect(error.message).toContain('TL-NODE-B had not joined it');
+    expect(error.message).toContain('rolled it back');
+    expect(pairOf(A())).toBeNull();
+    expect(pairOf(B())).toBeNull();
+  });
+});
