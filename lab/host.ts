@@ -87,6 +87,8 @@ export class LabHost {
   sftpBytesWritten = 0;
   /** Restarts asked for by the restart-host script. */
   restartsRequested = 0;
+  /** Restarts the server went through (asked for, started by msiexec 1641, or by a fix). */
+  restarts = 0;
   bootedAt: number;
   readonly faults: LabFaults;
   private endpoint: HostEndpoint | null = null;
@@ -184,6 +186,7 @@ export class LabHost {
    * time, then the server is back with no reboot pending and its services started.
    */
   reboot(realMs: number): void {
+    this.restarts++;
     this.downUntil = Date.now() + realMs;
     this.endpoint?.dropConnections();
     this.updateListening();

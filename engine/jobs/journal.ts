@@ -28,6 +28,10 @@ const HostEntrySchema = z.object({
   exitCode: z.number().int().optional(),
   /** Set once msiexec was started, so that a crash during it is rolled back or finished, not rerun blindly. */
   msiexecStarted: z.boolean().optional(),
+  /** The server's LastBootUpTime (ISO 8601) before anything in this job could restart it. */
+  bootTime: z.string().optional(),
+  /** When the server accepted Twinlock's restart request: a resumed job waits for it instead of asking again. */
+  restartRequestedAt: z.string().optional(),
 });
 export type JournalHost = z.infer<typeof HostEntrySchema>;
 
