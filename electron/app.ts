@@ -28,7 +28,7 @@ export interface DesktopDeps {
   startLab?: () => Promise<LabHandle>;
   /** Command-line arguments (`--lab`). */
   argv?: string[];
-  /** Environment (`TWINLOCK_LAB=1`, `TWINLOCK_DEV=1`). */
+  /** Environment (`TWINLOCK_LAB=1`). */
   env?: NodeJS.ProcessEnv;
   /** Folder of the bundled main and preload (dist-electron/). */
   bundleDir: string;
@@ -67,7 +67,9 @@ export async function startDesktopApp(deps: DesktopDeps): Promise<void> {
   }
   const argv = deps.argv ?? process.argv;
   const env = deps.env ?? process.env;
-  const dev = !app.isPackaged || env.TWINLOCK_DEV === '1';
+  // Developer tools only when running from the source tree: nothing in a packaged build's
+  // environment (TWINLOCK_DEV=1 once did) can open them on an admin's workstation.
+  const dev = !app.isPackaged;
   // dist-electron/ sits at the app's root both in the source tree and inside the packaged archive;
   // `electron dist-electron/main.js` would otherwise report dist-electron/ itself as the app path.
   const appRoot = path.resolve(deps.bundleDir, '..');
@@ -116,7 +118,7 @@ export async function startDesktopApp(deps: DesktopDeps): Promise<void> {
   const running = engine;
 
   const openWindow = (): BrowserWindow => {
-    win = createMainWindow({ preloadPath: path.join(deps.bundleDir, 'preload.cjs') });
+    win = createMainWindow({ preloadPath: path.join(deps.bundleDir, 'preload.cjs'), devTools: dev });
     win.on('closed', () => {
       win = null;
     });

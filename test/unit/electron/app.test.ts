@@ -82,6 +82,30 @@ describe('desktop lifecycle', () => {
     expect(lab.close).toHaveBeenCalled();
   });
 
+  /** The menu labels and the window's devTools preference of one start. */
+  async function devToolsOf(packaged: boolean, env: NodeJS.ProcessEnv) {
+    const proc = process as { resourcesPath?: string };
+    const before = proc.resourcesPath;
+    electron.app.isPackaged = packaged;
+    proc.resourcesPath = '/opt/twinlock/resources-root';
+    try {
+      await startDesktopApp({ createEngine: () => fakeEngine(), argv: [], env, bundleDir: '/b' });
+    } finally {
+      electron.app.isPackaged = false;
+      proc.resourcesPath = before;
+    }
+    const template = electron.Menu.buildFromTemplate.mock.calls.at(-1)?.[0] as Electron.MenuItemConstructorOptions[];
+    const roles = template.flatMap((m) => ((m.submenu as Electron.MenuItemConstructorOptions[]) ?? []).map((i) => i.role));
+    const prefs = FakeBrowserWindow.instances.at(-1)?.options.webPreferences as { devTools?: boolean };
+    return { menu: roles.includes('toggleDevTools'), window: prefs.devTools };
+  }
+
+  it('allows the developer tools only when not packaged; a packaged build ignores TWINLOCK_DEV', async () => {
+    expect(await devToolsOf(true, { TWINLOCK_DEV: '1' })).toEqual({ menu: false, window: false });
+    expect(await devToolsOf(true, {})).toEqual({ menu: false, window: false });
+    expect(await devToolsOf(false, {})).toEqual({ menu: true, window: true });
+  });
+
   it('quits when the last window closes (except on macOS)', async () => {
     await startDesktopApp({ createEngine: () => fakeEngine(), argv: [], env: {}, bundleDir: '/b' });
     electron.app.emit('window-all-closed');
