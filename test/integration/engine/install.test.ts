@@ -283,6 +283,47 @@ describe('agent installation against the lab', () => {
     expect(B().pendingReboot).toBe(false);
   });
 
+  it('an installation resumed by two Twinlock processes at once runs in one; the other is refused by name', async () => {
+    B().faults.msiExitCodes = [3010];
+    B().faults.rebootSeconds = 600;
+    await engine.api.install({ sessions: ids, allowReboot: true });
+    while (!B().isDown()) await new Promise((r) => setTimeout(r, 5));
+    await engine.close();
+    while (B().isDown()) await new Promise((r) => setTimeout(r, 10));
+
+    // Two engines on one data folder stand for the wizard and a `twinlock` command.
+    engine = createEngine({ dataDir, lab: { hosts: lab.hosts }, timings });
+    const other = createEngine({ dataDir, lab: { hosts: lab.hosts }, timings });
+    try {
+      const [job] = await engine.api.resumableJobs({});
+      expect(await other.api.resumableJobs({})).toHaveLength(1);
+      const password = lab.hosts[0]!.password;
+      // A slow logon keeps the first resume busy longer than the second waits for a claim.
+      A().faults.connectDelayMs = 7_500;
+      const attempts = await Promise.allSettled([engine, other].map((e) => e.api.resumeJob({ jobId: job!.jobId, password })));
+      const won = attempts.findIndex((a) => a.status === 'fulfilled');
+      expect(won).toBeGreaterThanOrEqual(0);
+      const lost = attempts[1 - won]!;
+      expect(lost.status).toBe('rejected');
+      const refusal = (lost as PromiseRejectedResult).reason as { code: string; message: string; detail: Record<string, unknown> };
+      expect(refusal).toMatchObject({ code: 'invalid-input', detail: { field: 'jobId' } });
+      expect(refusal.message).toContain('another Twinlock window or command');
+      A().faults.connectDelayMs = 0;
+      const winner = [engine, other][won]!;
+      const loser = [engine, other][1 - won]!;
+      // While it runs, the other process neither offers it for resume nor discards it.
+      expect(await loser.api.resumableJobs({})).toEqual([]);
+      await expect(loser.api.discardJob({ jobId: job!.jobId })).rejects.toMatchObject({ code: 'invalid-input' });
+      const done = await winner.api.waitJob({ jobId: (attempts[won] as PromiseFulfilledResult<{ jobId: string }>).value.jobId });
+      expect(done.error).toBeNull();
+      expect(B().restarts).toBe(1);
+      expect(B().installedProducts().map((p) => p.version)).toEqual(['3.2.1']);
+      expect(await loser.api.resumableJobs({})).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('on 1641 waits for the restart msiexec started', async () => {
     A().faults.msiExitCodes = [1641];
     A().faults.rebootSeconds = 120;
