@@ -8,7 +8,7 @@ import type { WebContents } from 'electron';
 import type { PairConfig, TwinlockEngine } from '../engine/api';
 import type { EngineOptions } from '../engine/api/engine';
 import { toErrorData } from '../engine/api';
-import { APP_SCHEME, DESKTOP_CSP, serveAppRequest } from './app-page';
+import { APP_SCHEME, DESKTOP_CSP, isAppUrl, serveAppRequest } from './app-page';
 import { bindIpc } from './ipc';
 import type { IpcBinding } from './ipc';
 import { menuTemplate } from './menu';
@@ -55,7 +55,15 @@ export function denyPermissions(ses: Electron.Session): void {
   ses.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);
   ses.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [DESKTOP_CSP] } });
+    const headers = { ...details.responseHeaders };
+    // The app's page brings its own policy, with the nonce of that load: keep it, set ours elsewhere.
+    const own = Object.keys(headers).find((name) => name.toLowerCase() === 'content-security-policy');
+    if (own !== undefined && isAppUrl(details.url)) {
+      callback({ responseHeaders: headers });
+      return;
+    }
+    if (own !== undefined) delete headers[own];
+    callback({ responseHeaders: { ...headers, 'Content-Security-Policy': [DESKTOP_CSP] } });
   });
 }
 

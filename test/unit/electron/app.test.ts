@@ -147,6 +147,17 @@ describe('desktop lifecycle', () => {
     expect(headers['Content-Security-Policy']?.[0]).toMatch(
       /default-src 'self'.*object-src 'none'.*frame-ancestors 'none'/,
     );
+    expect(headers['Content-Security-Policy']?.[0]).not.toContain('unsafe-inline');
+    // The app page's own policy (with the nonce of its load) is kept; anything else gets the desktop's.
+    const own = vi.fn();
+    const pagePolicy = "default-src 'self'; style-src 'self' 'nonce-abc'";
+    onHeaders({ url: 'app://twinlock/index.html', responseHeaders: { 'content-security-policy': [pagePolicy] } }, own);
+    expect(own.mock.calls[0]?.[0].responseHeaders).toEqual({ 'content-security-policy': [pagePolicy] });
+    const foreign = vi.fn();
+    onHeaders({ url: 'https://example.com/', responseHeaders: { 'content-security-policy': ["style-src 'unsafe-inline'"] } }, foreign);
+    const replaced = foreign.mock.calls[0]?.[0].responseHeaders as Record<string, string[]>;
+    expect(Object.keys(replaced)).toEqual(['Content-Security-Policy']);
+    expect(replaced['Content-Security-Policy']?.[0]).not.toContain('unsafe-inline');
   });
 });
 
