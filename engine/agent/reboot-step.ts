@@ -84,52 +84,53 @@ export async function rebootAndWait(
   const facts = journal.read();
   const requestedAt = facts.restartRequestedAt ? Date.parse(facts.restartRequestedAt) : Number.NaN;
   // A request this job made less than the restart timeout ago is still running its course.
-  const pending = alreadyStarted || (Number.isFinite(requestedAt) && started - requestedAt < opts.rebootTimeoutMs);
-  const deadline = (pending && Number.isFinite(requestedAt) ? requestedAt : started) + opts.rebootTimeoutMs;
+  let asked = alreadyStarted || (Number.isFinite(requestedAt) && started - requestedAt < opts.rebootTimeoutMs);
+  const deadline = (asked && Number.isFinite(requestedAt) ? requestedAt : started) + opts.rebootTimeoutMs;
+  report(t, 78, 'reboot', asked ? `${t.label} is restarting to finish the installation` : `Restarting ${t.label} to finish the installation`);
 
-  let up: RemoteHost | null = null;
-  try {
-    up = await link.live();
-  } catch (err) {
-    // Down already: the restart is under way (the journal would not be here otherwise).
-    if (!isTransient(err) || !(pending || facts.bootTime !== undefined)) throw err;
-  }
-  if (up && facts.bootTime !== undefined) {
-    const now = await readBootTime(up, ctx.signal);
-    if (now && bootedSince(facts.bootTime, now)) {
-      report(t, 82, 'reboot', `${t.label} has already restarted (it booted at ${now}); not restarting it again`);
-      return 'already-restarted';
-    }
-  }
-  if (up && !pending) {
-    if (facts.bootTime === undefined) await recordBootTime(up, journal, ctx.signal);
-    report(t, 78, 'reboot', `Restarting ${t.label} to finish the installation`);
+  for (let round = 0; ; round++) {
+    let up: RemoteHost | null = null;
     try {
-      await up.runScript('restart-host', { delaySeconds: opts.rebootDelaySeconds, reason: 'agent-install' }, { signal: ctx.signal });
-      await journal.note({ restartRequestedAt: new Date().toISOString() });
+      up = await link.live();
     } catch (err) {
-      // Asked before a crash whose journal write was lost: Windows refuses a second restart.
-      if (!alreadyScheduled(err)) throw err;
-      report(t, 78, 'reboot', `${t.label} already has a restart scheduled; waiting for it`);
+      // Down: a restart is under way, or the server is out of reach, which its boot time tells once it is back.
+      if (!isTransient(err) || !(asked || journal.read().bootTime !== undefined)) throw err;
     }
-  } else {
-    report(t, 78, 'reboot', `${t.label} is restarting to finish the installation`);
-  }
-
-  const bootTime = journal.read().bootTime;
-  for (;;) {
+    const bootTime = journal.read().bootTime;
+    if (up && bootTime !== undefined) {
+      // A dropped connection is not a restart: the boot time says whether the server really restarted.
+      const now = await readBootTime(up, ctx.signal);
+      if (now && bootedSince(bootTime, now)) {
+        if (round > 0) {
+          report(t, 82, 'reboot', `${t.label} is back after ${Math.round((Date.now() - started) / 1000)} s`);
+          return 'restarted';
+        }
+        report(t, 82, 'reboot', `${t.label} has already restarted (it booted at ${now}); not restarting it again`);
+        return 'already-restarted';
+      }
+    } else if (up && round > 0) {
+      // Without a boot time to compare (an older journal), coming back is taken as the restart.
+      report(t, 82, 'reboot', `${t.label} is back after ${Math.round((Date.now() - started) / 1000)} s`);
+      return 'restarted';
+    }
+    if (up && !asked) {
+      if (bootTime === undefined) await recordBootTime(up, journal, ctx.signal);
+      try {
+        await up.runScript('restart-host', { delaySeconds: opts.rebootDelaySeconds, reason: 'agent-install' }, { signal: ctx.signal });
+        await journal.note({ restartRequestedAt: new Date().toISOString() });
+      } catch (err) {
+        // Asked before a crash whose journal write was lost: Windows refuses a second restart.
+        if (!alreadyScheduled(err)) throw err;
+        report(t, 78, 'reboot', `${t.label} already has a restart scheduled; waiting for it`);
+      }
+      asked = true;
+    }
     // The restart begins a few seconds after shutdown.exe answered: wait for the session to drop.
     while (link.host.isConnected()) {
       if (Date.now() >= deadline) throw rebootTimeout(t, opts);
       await sleep(Math.min(opts.rebootPollMs, 250), ctx.signal);
     }
-    const back = await waitForReturn(ctx, t, link, opts, report, started, deadline);
-    // A dropped connection is not a restart: the boot time says whether the server really restarted.
-    const now = bootTime === undefined ? null : await readBootTime(back, ctx.signal);
-    if (bootTime === undefined || now === null || bootedSince(bootTime, now)) {
-      report(t, 82, 'reboot', `${t.label} is back after ${Math.round((Date.now() - started) / 1000)} s`);
-      return 'restarted';
-    }
+    await waitForReturn(ctx, t, link, opts, report, started, deadline);
   }
 }
 
