@@ -2,11 +2,13 @@
  * The restart step restarts a server at most once per job: a resumed job reads the boot time and
  * the journal's record of its request before it asks Windows for anything.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TwinlockError } from '../../../engine/api/errors';
 import type { InstallOptions, InstallTarget } from '../../../engine/agent/install-types';
 import { Link } from '../../../engine/agent/link';
-import { bootedSince, memoryRestartJournal, rebootAndWait } from '../../../engine/agent/reboot-step';
+import { bootedSince, memoryRestartJournal, readBootTime, rebootAndWait } from '../../../engine/agent/reboot-step';
 import type { RestartRecord } from '../../../engine/agent/reboot-step';
 import { fakeContext, fakeHost } from './fakes';
 import type { FakeHost } from './fakes';
@@ -135,5 +137,14 @@ describe('bootedSince', () => {
     expect(bootedSince(BEFORE, '2026-11-28T10:00:00.6000000Z')).toBe(false);
     expect(bootedSince(AFTER, BEFORE)).toBe(false);
     expect(bootedSince(BEFORE, 'yesterday')).toBe(false);
+  });
+});
+
+describe('readBootTime', () => {
+  it('reads LastBootUpTime as Windows PowerShell 5.1 prints it, and nothing else', async () => {
+    const golden = JSON.parse(readFileSync(join(import.meta.dirname, '../../fixtures/identity/matched-node-a.json'), 'utf8')).data;
+    expect(await readBootTime(fakeHost('HV-A', { 'get-identity': () => golden }))).toBe('2025-11-26T14:50:12.3450000Z');
+    expect(await readBootTime(fakeHost('HV-A', { 'get-identity': () => ({ ...golden, lastBootUpTime: undefined }) }))).toBeNull();
+    expect(await readBootTime(fakeHost('HV-A', { 'get-identity': () => ({ ...golden, lastBootUpTime: 'soon' }) }))).toBeNull();
   });
 });
