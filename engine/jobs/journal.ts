@@ -95,8 +95,11 @@ function journalPath(dataDir: string, jobId: string): string {
 
 /** A claim older than this (not refreshed) was left by a process that died. proper-lockfile's minimum is 2 s. */
 const CLAIM_STALE_MS = 5_000;
-/** Waits a little longer than CLAIM_STALE_MS, so that the claim of a process killed a moment ago is taken over. */
-const CLAIM_RETRIES = { retries: 12, factor: 1, minTimeout: 500, maxTimeout: 500 };
+/**
+ * Waits longer than CLAIM_STALE_MS (5.6 to 8 s), so that the claim of a process killed a moment ago
+ * is taken over; randomised, so that two processes waiting for the same claim do not try in step.
+ */
+const CLAIM_RETRIES = { retries: 16, factor: 1, minTimeout: 350, maxTimeout: 500, randomize: true };
 
 /** This process's claim on one journal, held while its job runs. */
 export interface JournalClaim {

@@ -299,7 +299,7 @@ describe('agent installation against the lab', () => {
       expect(await other.api.resumableJobs({})).toHaveLength(1);
       const password = lab.hosts[0]!.password;
       // A slow logon keeps the first resume busy longer than the second waits for a claim.
-      A().faults.connectDelayMs = 7_500;
+      A().faults.connectDelayMs = 11_000;
       const attempts = await Promise.allSettled([engine, other].map((e) => e.api.resumeJob({ jobId: job!.jobId, password })));
       const won = attempts.findIndex((a) => a.status === 'fulfilled');
       expect(won).toBeGreaterThanOrEqual(0);
