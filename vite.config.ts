@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vite';
+import { CSP_NONCE_PLACEHOLDER } from './server/security';
 
 /** The wizard: built once into dist/renderer, served by the desktop shell and the browser shell alike. */
 export default defineConfig({
@@ -8,6 +9,8 @@ export default defineConfig({
   // Relative asset URLs: the same build loads from app://twinlock/ and from http://127.0.0.1:<port>/.
   base: './',
   plugins: [vue()],
+  // Puts <meta property="csp-nonce" nonce="…"> in the page; each shell swaps in a fresh nonce per load.
+  html: { cspNonce: CSP_NONCE_PLACEHOLDER },
   build: {
     outDir: fileURLToPath(new URL('./dist/renderer', import.meta.url)),
     emptyOutDir: true,

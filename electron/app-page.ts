@@ -3,7 +3,7 @@
  * a file:// page shares its origin with every file on disk, while this one can reach nothing but
  * the built renderer folder.
  */
-import { contentSecurityPolicy } from '../server/security';
+import { contentSecurityPolicy, newCspNonce, pageWithNonce } from '../server/security';
 import { readStaticFile } from '../server/static-files';
 
 export const APP_SCHEME = 'app';
@@ -11,8 +11,13 @@ export const APP_HOST = 'twinlock';
 /** The one page the window ever shows. */
 export const APP_PAGE_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
 
-/** The policy for the desktop page: no network at all, only its own files. */
+/** The policy for the desktop page's files: no network at all, only its own files. */
 export const DESKTOP_CSP = contentSecurityPolicy();
+
+/** The policy of one response of the page itself, whose style elements carry `nonce`. */
+export function desktopPagePolicy(nonce: string): string {
+  return contentSecurityPolicy(undefined, nonce);
+}
 
 /** True for a URL of the app's own page (any file of it, any query or hash). */
 export function isAppUrl(url: string | undefined | null): boolean {
@@ -42,6 +47,14 @@ export async function serveAppRequest(rendererDir: string, url: string): Promise
   if (!isAppUrl(url)) return new Response('Not found.', { status: 404, headers });
   const file = await readStaticFile(rendererDir, new URL(url).pathname);
   if (file === null) return new Response('Not found.', { status: 404, headers });
+  if (file.contentType.startsWith('text/html')) {
+    // Each load of the page gets its own nonce, in its policy and on its <meta property="csp-nonce">.
+    const nonce = newCspNonce();
+    return new Response(new Uint8Array(pageWithNonce(file.body, nonce)), {
+      status: 200,
+      headers: { ...headers, 'Content-Security-Policy': desktopPagePolicy(nonce), 'Content-Type': file.contentType },
+    });
+  }
   return new Response(new Uint8Array(file.body), {
     status: 200,
     headers: { ...headers, 'Content-Type': file.contentType },

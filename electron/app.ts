@@ -8,7 +8,7 @@ import type { WebContents } from 'electron';
 import type { PairConfig, TwinlockEngine } from '../engine/api';
 import type { EngineOptions } from '../engine/api/engine';
 import { toErrorData } from '../engine/api';
-import { APP_SCHEME, DESKTOP_CSP, serveAppRequest } from './app-page';
+import { APP_SCHEME, DESKTOP_CSP, isAppUrl, serveAppRequest } from './app-page';
 import { bindIpc } from './ipc';
 import type { IpcBinding } from './ipc';
 import { menuTemplate } from './menu';
@@ -28,7 +28,7 @@ export interface DesktopDeps {
   startLab?: () => Promise<LabHandle>;
   /** Command-line arguments (`--lab`). */
   argv?: string[];
-  /** Environment (`TWINLOCK_LAB=1`, `TWINLOCK_DEV=1`). */
+  /** Environment (`TWINLOCK_LAB=1`). */
   env?: NodeJS.ProcessEnv;
   /** Folder of the bundled main and preload (dist-electron/). */
   bundleDir: string;
@@ -55,7 +55,15 @@ export function denyPermissions(ses: Electron.Session): void {
   ses.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);
   ses.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [DESKTOP_CSP] } });
+    const headers = { ...details.responseHeaders };
+    // The app's page brings its own policy, with the nonce of that load: keep it, set ours elsewhere.
+    const own = Object.keys(headers).find((name) => name.toLowerCase() === 'content-security-policy');
+    if (own !== undefined && isAppUrl(details.url)) {
+      callback({ responseHeaders: headers });
+      return;
+    }
+    if (own !== undefined) delete headers[own];
+    callback({ responseHeaders: { ...headers, 'Content-Security-Policy': [DESKTOP_CSP] } });
   });
 }
 
@@ -67,7 +75,9 @@ export async function startDesktopApp(deps: DesktopDeps): Promise<void> {
   }
   const argv = deps.argv ?? process.argv;
   const env = deps.env ?? process.env;
-  const dev = !app.isPackaged || env.TWINLOCK_DEV === '1';
+  // Developer tools only when running from the source tree: nothing in a packaged build's
+  // environment (TWINLOCK_DEV=1 once did) can open them on an admin's workstation.
+  const dev = !app.isPackaged;
   // dist-electron/ sits at the app's root both in the source tree and inside the packaged archive;
   // `electron dist-electron/main.js` would otherwise report dist-electron/ itself as the app path.
   const appRoot = path.resolve(deps.bundleDir, '..');
@@ -116,7 +126,7 @@ export async function startDesktopApp(deps: DesktopDeps): Promise<void> {
   const running = engine;
 
   const openWindow = (): BrowserWindow => {
-    win = createMainWindow({ preloadPath: path.join(deps.bundleDir, 'preload.cjs') });
+    win = createMainWindow({ preloadPath: path.join(deps.bundleDir, 'preload.cjs'), devTools: dev });
     win.on('closed', () => {
       win = null;
     });

@@ -6,10 +6,14 @@ import { BrowserWindow } from 'electron';
 import type { BrowserWindowConstructorOptions, WebContents, WebPreferences } from 'electron';
 import { APP_PAGE_URL, isAppUrl } from './app-page';
 
-/** The web preferences every Twinlock window is created with. */
-export function secureWebPreferences(preloadPath: string): WebPreferences {
+/**
+ * The web preferences every Twinlock window is created with. `devTools`: development builds
+ * only; a packaged build cannot open them at all (no menu item, no shortcut, no API call).
+ */
+export function secureWebPreferences(preloadPath: string, devTools = false): WebPreferences {
   return {
     preload: preloadPath,
+    devTools,
     contextIsolation: true,
     sandbox: true,
     nodeIntegration: false,
@@ -42,6 +46,8 @@ export interface WindowOptions {
   preloadPath: string;
   /** Window icon, when the resources hold one. */
   iconPath?: string;
+  /** Allows the developer tools (development builds only). Default false. */
+  devTools?: boolean;
 }
 
 /** Creates the wizard window and loads the app's page. */
@@ -54,7 +60,7 @@ export function createMainWindow(options: WindowOptions): BrowserWindow {
     title: 'Twinlock',
     show: false,
     backgroundColor: '#f6f7f9',
-    webPreferences: secureWebPreferences(options.preloadPath),
+    webPreferences: secureWebPreferences(options.preloadPath, options.devTools ?? false),
   };
   if (options.iconPath !== undefined) windowOptions.icon = options.iconPath;
   const win = new BrowserWindow(windowOptions);

@@ -93,6 +93,8 @@ export class LabHost {
   restartsRequested = 0;
   /** The package path each wusa.exe run received as its first argument (fix-install-hotfix). */
   wusaPackages: string[] = [];
+  /** Restarts the server went through (asked for, started by msiexec 1641, or by a fix). */
+  restarts = 0;
   bootedAt: number;
   readonly faults: LabFaults;
   private endpoint: HostEndpoint | null = null;
@@ -192,6 +194,7 @@ export class LabHost {
    * time, then the server is back with no reboot pending and its services started.
    */
   reboot(realMs: number): void {
+    this.restarts++;
     this.downUntil = Date.now() + realMs;
     this.endpoint?.dropConnections();
     this.updateListening();

@@ -14,7 +14,9 @@ import {
   bearerToken,
   isAllowedHost,
   isAllowedOrigin,
+  newCspNonce,
   newToken,
+  pageWithNonce,
   sameSecret,
   securityHeaders,
 } from './security';
@@ -138,13 +140,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       );
       return;
     }
+    let body = file.body;
+    if (file.contentType.startsWith('text/html')) {
+      // Each response of the page gets its own nonce, in its policy and on its <meta property="csp-nonce">.
+      const nonce = newCspNonce();
+      body = pageWithNonce(body, nonce);
+      res.setHeader('Content-Security-Policy', securityHeaders(port, nonce)['Content-Security-Policy']!);
+    }
     res.writeHead(200, {
       'Content-Type': file.contentType,
-      'Content-Length': String(file.body.length),
+      'Content-Length': String(body.length),
       // Vite fingerprints asset names; the page itself must never be cached with an old token flow.
       'Cache-Control': pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-store',
     });
-    res.end(req.method === 'HEAD' ? undefined : file.body);
+    res.end(req.method === 'HEAD' ? undefined : body);
   }
 
   const server = createServer((req, res) => {

@@ -31,7 +31,7 @@ async function resumeInstall(api: TwinlockApi, out: Output, options: InstallOpti
     throw new TwinlockError({
       code: 'not-found',
       message: wanted ? `There is no interrupted installation with id ${wanted}.` : 'There is no interrupted installation to resume.',
-      hint: 'Start the installation with twinlock install <hostA> <hostB>.',
+      hint: 'Start the installation with twinlock install <hostA> <hostB>; one that another Twinlock window or command is running is not listed here.',
     });
   }
   out.info(

@@ -16,7 +16,8 @@ import type { AgentPackage } from './manifest';
 import { compareVersions } from './manifest';
 import { classifyMsiExit } from './msi-exit';
 import { runMsiexec, uninstall } from './msiexec-step';
-import { rebootAndWait } from './reboot-step';
+import { memoryRestartJournal, rebootAndWait, recordBootTime } from './reboot-step';
+import type { RestartJournal } from './reboot-step';
 import { checkPackage, getAgentState, verifyRemotePackage, waitHealthy } from './remote-checks';
 import { cleanUp, rollback } from './rollback';
 import { uploadPackage } from './upload-step';
@@ -103,6 +104,15 @@ async function installOne(
   const link = new Link(t);
   const remoteFile = `${REMOTE_PATHS.packagesDir}\\${manifest.file}`;
   let msiStarted = journal?.host(t.sessionId)?.msiexecStarted === true;
+  const restarts: RestartJournal = journal
+    ? {
+        read: () => {
+          const h = journal.host(t.sessionId);
+          return { bootTime: h?.bootTime, restartRequestedAt: h?.restartRequestedAt };
+        },
+        note: (facts) => journal.note(t.sessionId, facts),
+      }
+    : memoryRestartJournal();
   let previous: string | null = null;
   let uploadedByUs = false;
   try {
@@ -124,7 +134,7 @@ async function installOne(
         const pending = state.rebootPending === true;
         if (pending && run.allowReboot) {
           // The wizard's "Restart now" after a 3010: install again with permission to restart.
-          await rebootAndWait(ctx, t, link, opts, report, false);
+          await rebootAndWait(ctx, t, link, opts, report, false, restarts);
           await journal?.done(t.sessionId, 'reboot');
           report(t, 85, 'health', 'Waiting for the agent service to start');
           await waitHealthy(t, await link.live(), pkg, opts, ctx.signal);
@@ -172,6 +182,8 @@ async function installOne(
 
     let exitCode = journal?.host(t.sessionId)?.exitCode ?? 0;
     if (!completed.has('msiexec')) {
+      // msiexec may restart the server itself (1641): the boot time before it tells a resumed job whether it did.
+      if (journal) await retrying(link, opts, ctx.signal, (h) => recordBootTime(h, restarts, ctx.signal));
       const host = await link.live();
       await host.mkdirp(REMOTE_PATHS.logsSftpDir);
       if (installed !== null && compareVersions(installed, version) > 0 && state.product?.productCode) {
@@ -194,7 +206,7 @@ async function installOne(
     let rebooted = false;
     if (rebootRequired && !completed.has('reboot')) {
       if (rebootStarted || run.allowReboot) {
-        await rebootAndWait(ctx, t, link, opts, report, rebootStarted);
+        await rebootAndWait(ctx, t, link, opts, report, rebootStarted, restarts);
         rebooted = true;
         await journal?.done(t.sessionId, 'reboot');
       } else {

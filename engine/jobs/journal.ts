@@ -3,10 +3,18 @@
  * servers, and which steps each server has completed. After a crash or a closed window the next
  * start lists the journals still `running` and resumes them without redoing completed steps.
  * It holds addresses, user names and pinned fingerprints, never a password.
+ *
+ * Several Twinlock processes share the folder (a wizard window and `twinlock` commands): the
+ * process running a job holds a claim on its journal (proper-lockfile's `<jobId>.json.lock`,
+ * refreshed while the job runs), so that a second process refuses to resume, discard or prune it.
+ * A claim left by a process that died goes stale within seconds and is taken over.
  */
-import { readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
 import { z } from 'zod';
+import { TwinlockError } from '../api/errors';
 import { readJsonFile, writeJsonFile } from '../store';
 
 /** Steps an install completes on each server, in order. */
@@ -28,6 +36,10 @@ const HostEntrySchema = z.object({
   exitCode: z.number().int().optional(),
   /** Set once msiexec was started, so that a crash during it is rolled back or finished, not rerun blindly. */
   msiexecStarted: z.boolean().optional(),
+  /** The server's LastBootUpTime (ISO 8601) before anything in this job could restart it. */
+  bootTime: z.string().optional(),
+  /** When the server accepted Twinlock's restart request: a resumed job waits for it instead of asking again. */
+  restartRequestedAt: z.string().optional(),
 });
 export type JournalHost = z.infer<typeof HostEntrySchema>;
 
@@ -45,6 +57,8 @@ export const InstallJournalSchema = z.object({
   }),
   package: z.object({ version: z.string(), sha256: z.string(), file: z.string() }),
   hosts: z.array(HostEntrySchema),
+  /** The process running the job (last to claim it), so that a claim left by one that died is told apart. */
+  owner: z.object({ pid: z.number().int(), host: z.string() }).optional(),
 });
 export type InstallJournal = z.infer<typeof InstallJournalSchema>;
 
@@ -77,6 +91,80 @@ function isJobId(jobId: string): boolean {
 function journalPath(dataDir: string, jobId: string): string {
   if (!isJobId(jobId)) throw new Error(`invalid job id ${jobId}`);
   return join(journalDir(dataDir), `${jobId}.json`);
+}
+
+/** A claim older than this (not refreshed) was left by a process that died. proper-lockfile's minimum is 2 s. */
+const CLAIM_STALE_MS = 5_000;
+/**
+ * Waits longer than CLAIM_STALE_MS (5.6 to 8 s), so that the claim of a process killed a moment ago
+ * is taken over; randomised, so that two processes waiting for the same claim do not try in step.
+ */
+const CLAIM_RETRIES = { retries: 16, factor: 1, minTimeout: 350, maxTimeout: 500, randomize: true };
+
+/** This process's claim on one journal, held while its job runs. */
+export interface JournalClaim {
+  /** Gives the journal up (when the job ended); harmless twice. */
+  release(): Promise<void>;
+}
+
+/**
+ * Claims a job's journal for this process. Throws `invalid-input` (field jobId) when another live
+ * Twinlock process runs that job; waits out the claim of one that died.
+ * `onLost` runs if the claim is taken over because this process stalled past the stale time.
+ */
+export async function claimJournal(dataDir: string, jobId: string, onLost: () => void = () => undefined): Promise<JournalClaim> {
+  const path = journalPath(dataDir, jobId);
+  await mkdir(journalDir(dataDir), { recursive: true, mode: 0o700 });
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(path, { realpath: false, stale: CLAIM_STALE_MS, update: 1_000, retries: CLAIM_RETRIES, onCompromised: onLost });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
+    throw new TwinlockError(
+      {
+        code: 'invalid-input',
+        message: `jobId: installation ${jobId} is being run by another Twinlock window or command on this workstation; it cannot run twice at once.`,
+        hint: 'Follow it where it runs, or wait for it to end; an installation that stops unfinished can be resumed afterwards.',
+        detail: { field: 'jobId', jobId },
+      },
+      { cause: err },
+    );
+  }
+  let released = false;
+  return {
+    async release() {
+      if (released) return;
+      released = true;
+      await release().catch(() => undefined);
+    },
+  };
+}
+
+/** Who this process is, as recorded in the journals it runs. */
+export function journalOwner(): NonNullable<InstallJournal['owner']> {
+  return { pid: process.pid, host: hostname() };
+}
+
+/** False only when `owner` is a process of this computer that no longer exists. */
+function ownerAlive(owner: InstallJournal['owner']): boolean {
+  if (!owner || owner.host !== hostname()) return true;
+  try {
+    process.kill(owner.pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * True while a live Twinlock process (this one included) holds the claim on a job's journal.
+ * The claim of a process that died (its `owner`) does not count, though it takes a few seconds
+ * to go stale: the job is resumable at once.
+ */
+export async function isJournalClaimed(dataDir: string, jobId: string, owner?: InstallJournal['owner']): Promise<boolean> {
+  if (!isJobId(jobId)) return false;
+  const locked = await lockfile.check(journalPath(dataDir, jobId), { realpath: false, stale: CLAIM_STALE_MS }).catch(() => false);
+  return locked && ownerAlive(owner);
 }
 
 /** Creates (or continues) the journal of a job; the first write happens before it resolves. */
@@ -144,11 +232,14 @@ export async function listJournals(dataDir: string): Promise<InstallJournal[]> {
 /** Finished journals older than this are deleted: they only document what was done. */
 export const FINISHED_JOURNAL_MAX_AGE_MS = 30 * 24 * 3600_000;
 
-/** Deletes finished journals last written more than `maxAgeMs` ago; interrupted ones stay until resumed or discarded. */
+/**
+ * Deletes finished journals last written more than `maxAgeMs` ago; interrupted ones stay until
+ * resumed or discarded, and one another process has claimed is left alone.
+ */
 export async function pruneJournals(dataDir: string, maxAgeMs = FINISHED_JOURNAL_MAX_AGE_MS, now = Date.now()): Promise<number> {
   let removed = 0;
   for (const j of await listJournals(dataDir)) {
-    if (j.state !== 'running' && now - Date.parse(j.updatedAt) > maxAgeMs) {
+    if (j.state !== 'running' && now - Date.parse(j.updatedAt) > maxAgeMs && !(await isJournalClaimed(dataDir, j.jobId))) {
       await removeJournal(dataDir, j.jobId);
       removed++;
     }

@@ -10,8 +10,8 @@ import type { JobRef } from '../api/jobs';
 import type { AgentPackage } from '../agent/manifest';
 import type { InstallOptions, InstallTarget } from '../agent/install';
 import type { JobRunner } from '../jobs/job-runner';
-import type { InstallJournal, StepJournal } from '../jobs/journal';
-import { listJournals, openJournal, pruneJournals, readJournal, removeJournal } from '../jobs/journal';
+import type { InstallJournal, JournalClaim, StepJournal } from '../jobs/journal';
+import { claimJournal, isJournalClaimed, journalOwner, listJournals, openJournal, pruneJournals, readJournal, removeJournal } from '../jobs/journal';
 import type { JobContext } from '../jobs/types';
 import type { SessionStore } from './sessions';
 import { agentInstaller, packageSource } from './lazy';
@@ -53,25 +53,35 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
     return pkg;
   };
 
-  /** Runs an install job against its journal on disk (a fresh one, or one being resumed). */
+  const claim = (jobId: string): Promise<JournalClaim> =>
+    claimJournal(dataDir, jobId, () =>
+      log('warn', `Installation ${jobId} stalled long enough for another Twinlock process to take its journal over.`),
+    );
+
+  /**
+   * Runs an install job against its journal on disk (a fresh one, or one being resumed, whose
+   * claim the caller already holds); the claim is given up when the job ends.
+   */
   const startInstall = (
     targets: Array<{ sessionId: string; label: string }>,
     pkg: AgentPackage,
     request: InstallJournal['request'],
-    resumed: InstallJournal | null,
+    resumed: { journal: InstallJournal; claim: JournalClaim } | null,
   ) =>
     jobs.start(
       'install',
       async (ctx: JobContext<'install'>) => {
-        const journalId = resumed?.jobId ?? ctx.jobId;
+        const journalId = resumed?.journal.jobId ?? ctx.jobId;
         activeJournals.add(journalId);
         let journal: StepJournal | null = null;
+        let owned: JournalClaim | null = resumed?.claim ?? null;
         try {
+          owned ??= await claim(journalId);
           const { installAgent } = await agentInstaller();
           const now = new Date().toISOString();
           journal = await openJournal(
             dataDir,
-            resumed ?? {
+            resumed ? { ...resumed.journal, owner: journalOwner() } : {
               format: 'twinlock-journal/1',
               jobId: journalId,
               kind: 'install',
@@ -80,6 +90,7 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
               updatedAt: now,
               request,
               package: { version: pkg.manifest.version, sha256: pkg.manifest.sha256, file: pkg.manifest.file },
+              owner: journalOwner(),
               hosts: targets.map((t) => {
                 const s = sessions.entry(t.sessionId).session;
                 return { sessionId: t.sessionId, computerName: s.computerName, address: s.address, port: s.port, username: s.username, fingerprint: s.fingerprint, steps: {} };
@@ -102,6 +113,7 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
           throw err;
         } finally {
           activeJournals.delete(journalId);
+          await owned?.release();
         }
       },
       Object.fromEntries(targets.map((t) => [t.sessionId, t.label])),
@@ -128,7 +140,11 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
     async resumableJobs() {
       // Listing at start-up is also when old finished journals are tidied away.
       await pruneJournals(dataDir).catch(() => 0);
-      const journals = (await listJournals(dataDir)).filter((j) => j.state === 'running' && !activeJournals.has(j.jobId));
+      const journals: InstallJournal[] = [];
+      for (const j of await listJournals(dataDir)) {
+        // A job another Twinlock window or command is running is not offered here.
+        if (j.state === 'running' && !activeJournals.has(j.jobId) && !(await isJournalClaimed(dataDir, j.jobId, j.owner))) journals.push(j);
+      }
       return journals.map((j) => ({
         jobId: j.jobId,
         kind: j.kind,
@@ -147,52 +163,33 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
     },
 
     async resumeJob({ jobId, password, privateKey, passphrase }) {
-      const journal = await readJournal(dataDir, jobId);
-      if (!journal || journal.state !== 'running' || activeJournals.has(jobId)) {
-        throw new TwinlockError({
+      const notFound = () =>
+        new TwinlockError({
           code: 'not-found',
           message: `There is no interrupted installation with id ${jobId} to resume.`,
           hint: 'Start the installation again; steps already done on the servers are detected and skipped.',
           detail: { jobId },
         });
+      const before = await readJournal(dataDir, jobId);
+      if (!before || before.state !== 'running' || activeJournals.has(jobId)) throw notFound();
+      // Held from here to the job's end: a second process resuming the same job is refused.
+      const claimed = await claim(jobId);
+      try {
+        return await resumeClaimed(jobId, claimed, notFound, password, privateKey, passphrase);
+      } catch (err) {
+        await claimed.release();
+        throw err;
       }
-      const sessionIds: string[] = [];
-      for (const h of journal.hosts) {
-        const open = sessions.sessionFor(h);
-        if (open) {
-          sessionIds.push(open.session.sessionId);
-          continue;
-        }
-        if (!password && !privateKey) {
-          throw new TwinlockError({
-            code: 'invalid-input',
-            message: `password: the connection to ${h.computerName} has to be opened again to resume.`,
-            hint: `Enter the password of ${h.username} on ${h.computerName}, or choose the private key it logs on with.`,
-            detail: { field: 'password', jobId },
-          });
-        }
-        // The journal holds the key pinned when the job started: a different key stops here.
-        const session = await sessions.connect({ address: h.address, port: h.port, username: h.username, password, privateKey, passphrase, acceptFingerprint: h.fingerprint });
-        sessionIds.push(session.sessionId);
-      }
-      const pkg = await loadAgentPackage(journal.request.packageDir);
-      if (pkg.manifest.sha256 !== journal.package.sha256) {
-        throw new TwinlockError({
-          code: 'invalid-input',
-          message: `The agent package in ${journal.request.packageDir} changed since the installation started (now ${pkg.manifest.version}, was ${journal.package.version}).`,
-          hint: 'Put the original package back, or discard this installation and start a new one.',
-          detail: { jobId },
-        });
-      }
-      const resumed: InstallJournal = { ...journal, hosts: journal.hosts.map((h, i) => ({ ...h, sessionId: sessionIds[i]! })) };
-      const targets = resumed.hosts.map((h) => ({ sessionId: h.sessionId, label: sessions.entry(h.sessionId).session.computerName }));
-      log('info', `Resuming the installation of agent ${pkg.manifest.version} on ${targets.map((t) => t.label).join(' and ')}.`);
-      return startInstall(targets, pkg, journal.request, resumed);
     },
 
     async discardJob({ jobId }) {
-      if (activeJournals.has(jobId)) {
-        throw new TwinlockError({ code: 'invalid-input', message: `jobId: installation ${jobId} is running; cancel it first.`, detail: { field: 'jobId' } });
+      const owner = (await readJournal(dataDir, jobId).catch(() => null))?.owner;
+      if (activeJournals.has(jobId) || (await isJournalClaimed(dataDir, jobId, owner))) {
+        throw new TwinlockError({
+          code: 'invalid-input',
+          message: `jobId: installation ${jobId} is running${activeJournals.has(jobId) ? '' : ' in another Twinlock window or command'}; cancel it first.`,
+          detail: { field: 'jobId' },
+        });
       }
       await removeJournal(dataDir, jobId);
     },
@@ -201,4 +198,50 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
       return lastPackage ? Promise.resolve(lastPackage) : loadAgentPackage();
     },
   };
+
+  /** Resumes a journal this process has claimed. */
+  async function resumeClaimed(
+    jobId: string,
+    claimed: JournalClaim,
+    notFound: () => TwinlockError,
+    password: string | undefined,
+    privateKey: string | undefined,
+    passphrase: string | undefined,
+  ): Promise<JobRef> {
+    // Read again under the claim: the process that held it may have finished the job meanwhile.
+    const journal = await readJournal(dataDir, jobId);
+    if (!journal || journal.state !== 'running') throw notFound();
+    const sessionIds: string[] = [];
+    for (const h of journal.hosts) {
+      const open = sessions.sessionFor(h);
+      if (open) {
+        sessionIds.push(open.session.sessionId);
+        continue;
+      }
+      if (!password && !privateKey) {
+        throw new TwinlockError({
+          code: 'invalid-input',
+          message: `password: the connection to ${h.computerName} has to be opened again to resume.`,
+          hint: `Enter the password of ${h.username} on ${h.computerName}, or choose the private key it logs on with.`,
+          detail: { field: 'password', jobId },
+        });
+      }
+      // The journal holds the key pinned when the job started: a different key stops here.
+      const session = await sessions.connect({ address: h.address, port: h.port, username: h.username, password, privateKey, passphrase, acceptFingerprint: h.fingerprint });
+      sessionIds.push(session.sessionId);
+    }
+    const pkg = await loadAgentPackage(journal.request.packageDir);
+    if (pkg.manifest.sha256 !== journal.package.sha256) {
+      throw new TwinlockError({
+        code: 'invalid-input',
+        message: `The agent package in ${journal.request.packageDir} changed since the installation started (now ${pkg.manifest.version}, was ${journal.package.version}).`,
+        hint: 'Put the original package back, or discard this installation and start a new one.',
+        detail: { jobId },
+      });
+    }
+    const resumed: InstallJournal = { ...journal, hosts: journal.hosts.map((h, i) => ({ ...h, sessionId: sessionIds[i]! })) };
+    const targets = resumed.hosts.map((h) => ({ sessionId: h.sessionId, label: sessions.entry(h.sessionId).session.computerName }));
+    log('info', `Resuming the installation of agent ${pkg.manifest.version} on ${targets.map((t) => t.label).join(' and ')}.`);
+    return startInstall(targets, pkg, journal.request, { journal: resumed, claim: claimed });
+  }
 }

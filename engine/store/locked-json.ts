@@ -24,7 +24,14 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>): Promi
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   let release: () => Promise<void>;
   try {
-    release = await lockfile.lock(path, { realpath: false, stale: STALE_MS, retries: RETRIES });
+    release = await lockfile.lock(path, {
+      realpath: false,
+      stale: STALE_MS,
+      retries: RETRIES,
+      // The library's default throws from a timer, which would end the whole process; a change
+      // whose lock was taken over still replaces the file atomically.
+      onCompromised: () => undefined,
+    });
   } catch (err) {
     throw new TwinlockError(
       {

@@ -14,5 +14,6 @@ export const getIdentity: ScriptHandler = ({ host, account }) => {
     isAdmin: account.admin,
     userName: `${netbios}\\${account.username}`,
     psVersion: `5.1.${p.os.build}.${p.os.ubr}`,
+    lastBootUpTime: new Date(host.bootedAt + host.faults.clockSkewSeconds * 1000).toISOString(),
   };
 };

@@ -1,3 +1,5 @@
+// First: the style nonce must be in place before any component mounts its styles.
+import { applyStyleNonce } from './csp-nonce';
 import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import App from './App.vue';
@@ -6,6 +8,7 @@ import { setApiClient } from './api/client';
 import { createClient } from './api/transport';
 import './styles.css';
 
+applyStyleNonce();
 setApiClient(createClient());
 createApp(App).use(createPinia()).mount('#app');
 mendCardHeadings(document);

@@ -64,6 +64,12 @@ export interface Stack {
   dataDir: string;
   url: string;
   /**
+   * What the page's Content-Security-Policy refused so far (Chromium's console errors); closing the
+   * stack fails when any is left, so every screen a test walks is checked. Clear it after a refusal
+   * provoked on purpose.
+   */
+  cspViolations: string[];
+  /**
    * Checks the screen with axe-core (see {@link Stack.expectAccessible}), then saves a screenshot
    * as test-results/e2e/<name>.png and returns its path: every screen a test shows is checked.
    * The wizard scrolls inside its frame, so `whole` unrolls the frame first to show the entire screen.
@@ -108,6 +114,10 @@ export async function startStack(
   const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
   const pageErrors: string[] = [];
   page.on('pageerror', (err) => pageErrors.push(err.message));
+  const cspViolations: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
+  });
   await page.goto(server.url);
   return {
     lab,
@@ -116,6 +126,7 @@ export async function startStack(
     page,
     dataDir,
     url: server.url,
+    cspViolations,
     async shot(name, options = {}) {
       await expectAccessible(page, name);
       const path = join(SCREENSHOT_DIR, `${name}.png`);
@@ -141,6 +152,7 @@ export async function startStack(
       await lab.close();
       rmSync(dataDir, { recursive: true, force: true });
       if (pageErrors.length > 0) throw new Error(`The page raised errors: ${pageErrors.join('; ')}`);
+      if (cspViolations.length > 0) throw new Error(`The page's Content-Security-Policy refused: ${cspViolations.join('; ')}`);
     },
   };
 }

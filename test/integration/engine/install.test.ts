@@ -230,6 +230,100 @@ describe('agent installation against the lab', () => {
     expect(hostUpdates(ids[1]).some((h) => h.step === 'reboot' && h.message.includes('come back'))).toBe(true);
   });
 
+  /** Closes the engine (as a crash during the restart wait would stop it) and resumes in a new one. */
+  async function resumeInNewEngine(options: { whileRestarting: boolean }): Promise<JobSnapshot & { kind: 'install' }> {
+    await engine.close();
+    engine = createEngine({ dataDir, lab: { hosts: lab.hosts }, timings });
+    engine.subscribe((e) => events.push(e));
+    const [job] = await engine.api.resumableJobs({});
+    expect(job).toBeDefined();
+    for (;;) {
+      // An admin resuming while the server is still down is told so, and tries again.
+      const ref = await engine.api.resumeJob({ jobId: job!.jobId, password: lab.hosts[0]!.password }).catch((e: unknown) => e as { code: string });
+      if ('jobId' in ref) return (await engine.api.waitJob({ jobId: ref.jobId })) as JobSnapshot & { kind: 'install' };
+      expect(options.whileRestarting, JSON.stringify(ref)).toBe(true);
+      expect(ref.code).toBe('unreachable');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it('resumed after a crash during the restart wait, does not restart the server again', async () => {
+    B().faults.msiExitCodes = [3010];
+    B().faults.rebootSeconds = 300; // 0.5 s of real time at timeScale 600
+    await engine.api.install({ sessions: ids, allowReboot: true });
+    while (!B().isDown()) await new Promise((r) => setTimeout(r, 5));
+    expect(B().restarts).toBe(1);
+    while (B().isDown()) await new Promise((r) => setTimeout(r, 10));
+
+    const done = await resumeInNewEngine({ whileRestarting: false });
+    expect(done.error).toBeNull();
+    expect(done.result?.[1]).toMatchObject({ action: 'installed', exitCode: 3010, rebooted: true, rebootRequired: false });
+    expect(B().restarts).toBe(1);
+    expect(B().restartsRequested).toBe(1);
+    expect(A().restarts).toBe(0);
+    expect(B().services.get('TwinlockAgent')?.status).toBe('Running');
+  });
+
+  it('resumed just after its restart was scheduled, waits for that restart instead of asking for another', async () => {
+    await engine.close();
+    // shutdown.exe's delay, so that the crash falls between the request and the restart.
+    engine = createEngine({ dataDir, lab: { hosts: lab.hosts }, timings: { install: { ...timings.install, rebootDelaySeconds: 180 } } });
+    engine.subscribe((e) => events.push(e));
+    ids = await connectAll(engine);
+    B().faults.msiExitCodes = [3010];
+    B().faults.rebootSeconds = 120;
+    await engine.api.install({ sessions: ids, allowReboot: true });
+    while (B().restartsRequested === 0) await new Promise((r) => setTimeout(r, 2));
+
+    const done = await resumeInNewEngine({ whileRestarting: true });
+    expect(done.error).toBeNull();
+    expect(done.result?.[1]).toMatchObject({ action: 'installed', rebooted: true, rebootRequired: false });
+    expect(B().restarts).toBe(1);
+    expect(B().restartsRequested).toBe(1);
+    expect(B().pendingReboot).toBe(false);
+  });
+
+  it('an installation resumed by two Twinlock processes at once runs in one; the other is refused by name', async () => {
+    B().faults.msiExitCodes = [3010];
+    B().faults.rebootSeconds = 600;
+    await engine.api.install({ sessions: ids, allowReboot: true });
+    while (!B().isDown()) await new Promise((r) => setTimeout(r, 5));
+    await engine.close();
+    while (B().isDown()) await new Promise((r) => setTimeout(r, 10));
+
+    // Two engines on one data folder stand for the wizard and a `twinlock` command.
+    engine = createEngine({ dataDir, lab: { hosts: lab.hosts }, timings });
+    const other = createEngine({ dataDir, lab: { hosts: lab.hosts }, timings });
+    try {
+      const [job] = await engine.api.resumableJobs({});
+      expect(await other.api.resumableJobs({})).toHaveLength(1);
+      const password = lab.hosts[0]!.password;
+      // A slow logon keeps the first resume busy longer than the second waits for a claim.
+      A().faults.connectDelayMs = 11_000;
+      const attempts = await Promise.allSettled([engine, other].map((e) => e.api.resumeJob({ jobId: job!.jobId, password })));
+      const won = attempts.findIndex((a) => a.status === 'fulfilled');
+      expect(won).toBeGreaterThanOrEqual(0);
+      const lost = attempts[1 - won]!;
+      expect(lost.status).toBe('rejected');
+      const refusal = (lost as PromiseRejectedResult).reason as { code: string; message: string; detail: Record<string, unknown> };
+      expect(refusal).toMatchObject({ code: 'invalid-input', detail: { field: 'jobId' } });
+      expect(refusal.message).toContain('another Twinlock window or command');
+      A().faults.connectDelayMs = 0;
+      const winner = [engine, other][won]!;
+      const loser = [engine, other][1 - won]!;
+      // While it runs, the other process neither offers it for resume nor discards it.
+      expect(await loser.api.resumableJobs({})).toEqual([]);
+      await expect(loser.api.discardJob({ jobId: job!.jobId })).rejects.toMatchObject({ code: 'invalid-input' });
+      const done = await winner.api.waitJob({ jobId: (attempts[won] as PromiseFulfilledResult<{ jobId: string }>).value.jobId });
+      expect(done.error).toBeNull();
+      expect(B().restarts).toBe(1);
+      expect(B().installedProducts().map((p) => p.version)).toEqual(['3.2.1']);
+      expect(await loser.api.resumableJobs({})).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('on 1641 waits for the restart msiexec started', async () => {
     A().faults.msiExitCodes = [1641];
     A().faults.rebootSeconds = 120;

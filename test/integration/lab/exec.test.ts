@@ -45,8 +45,12 @@ describe('lab exec', () => {
         isAdmin: true,
         userName: 'CONTOSO\\Administrator',
         psVersion: '5.1.20348.2762',
+        lastBootUpTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z$/),
       },
     });
+    // The matched pair's servers have been up for 72 hours.
+    const booted = Date.parse((r.json as { data: { lastBootUpTime: string } }).data.lastBootUpTime);
+    expect(Math.round((Date.now() - booted) / 3600_000)).toBe(72);
   });
 
   it('runs get-inventory with PowerShell 5.1 shapes', async () => {

@@ -82,6 +82,30 @@ describe('desktop lifecycle', () => {
     expect(lab.close).toHaveBeenCalled();
   });
 
+  /** The menu labels and the window's devTools preference of one start. */
+  async function devToolsOf(packaged: boolean, env: NodeJS.ProcessEnv) {
+    const proc = process as { resourcesPath?: string };
+    const before = proc.resourcesPath;
+    electron.app.isPackaged = packaged;
+    proc.resourcesPath = '/opt/twinlock/resources-root';
+    try {
+      await startDesktopApp({ createEngine: () => fakeEngine(), argv: [], env, bundleDir: '/b' });
+    } finally {
+      electron.app.isPackaged = false;
+      proc.resourcesPath = before;
+    }
+    const template = electron.Menu.buildFromTemplate.mock.calls.at(-1)?.[0] as Electron.MenuItemConstructorOptions[];
+    const roles = template.flatMap((m) => ((m.submenu as Electron.MenuItemConstructorOptions[]) ?? []).map((i) => i.role));
+    const prefs = FakeBrowserWindow.instances.at(-1)?.options.webPreferences as { devTools?: boolean };
+    return { menu: roles.includes('toggleDevTools'), window: prefs.devTools };
+  }
+
+  it('allows the developer tools only when not packaged; a packaged build ignores TWINLOCK_DEV', async () => {
+    expect(await devToolsOf(true, { TWINLOCK_DEV: '1' })).toEqual({ menu: false, window: false });
+    expect(await devToolsOf(true, {})).toEqual({ menu: false, window: false });
+    expect(await devToolsOf(false, {})).toEqual({ menu: true, window: true });
+  });
+
   it('quits when the last window closes (except on macOS)', async () => {
     await startDesktopApp({ createEngine: () => fakeEngine(), argv: [], env: {}, bundleDir: '/b' });
     electron.app.emit('window-all-closed');
@@ -123,6 +147,17 @@ describe('desktop lifecycle', () => {
     expect(headers['Content-Security-Policy']?.[0]).toMatch(
       /default-src 'self'.*object-src 'none'.*frame-ancestors 'none'/,
     );
+    expect(headers['Content-Security-Policy']?.[0]).not.toContain('unsafe-inline');
+    // The app page's own policy (with the nonce of its load) is kept; anything else gets the desktop's.
+    const own = vi.fn();
+    const pagePolicy = "default-src 'self'; style-src 'self' 'nonce-abc'";
+    onHeaders({ url: 'app://twinlock/index.html', responseHeaders: { 'content-security-policy': [pagePolicy] } }, own);
+    expect(own.mock.calls[0]?.[0].responseHeaders).toEqual({ 'content-security-policy': [pagePolicy] });
+    const foreign = vi.fn();
+    onHeaders({ url: 'https://example.com/', responseHeaders: { 'content-security-policy': ["style-src 'unsafe-inline'"] } }, foreign);
+    const replaced = foreign.mock.calls[0]?.[0].responseHeaders as Record<string, string[]>;
+    expect(Object.keys(replaced)).toEqual(['Content-Security-Policy']);
+    expect(replaced['Content-Security-Policy']?.[0]).not.toContain('unsafe-inline');
   });
 });
 

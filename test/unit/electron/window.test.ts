@@ -24,6 +24,7 @@ describe('the wizard window', () => {
       webSecurity: true,
       allowRunningInsecureContent: false,
       webviewTag: false,
+      devTools: false,
     });
   });
 

@@ -1,9 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InstallJournal } from '../../../engine/jobs/journal';
-import { listJournals, openJournal, pruneJournals, readJournal, removeJournal } from '../../../engine/jobs/journal';
+import { claimJournal, isJournalClaimed, journalOwner, listJournals, openJournal, pruneJournals, readJournal, removeJournal } from '../../../engine/jobs/journal';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -75,5 +76,48 @@ describe('install journal', () => {
     const text = await readFile(join(dataDir, 'journal', 'job-2.json'), 'utf8');
     expect(text).not.toMatch(/password/i);
     expect(await readJournal(dataDir, '../etc/passwd')).toBeNull();
+  });
+
+  it('is claimed by one process at a time: a second claim is refused by name, and works once released', { timeout: 30_000 }, async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'twinlock-journal-'));
+    dirs.push(dataDir);
+    await openJournal(dataDir, journal('job-3'));
+    expect(await isJournalClaimed(dataDir, 'job-3')).toBe(false);
+    const first = await claimJournal(dataDir, 'job-3');
+    expect(await isJournalClaimed(dataDir, 'job-3')).toBe(true);
+    const second = await claimJournal(dataDir, 'job-3').catch((e: unknown) => e);
+    expect(second).toMatchObject({ code: 'invalid-input', detail: { field: 'jobId', jobId: 'job-3' } });
+    expect((second as Error).message).toContain('another Twinlock window or command');
+    await first.release();
+    expect(await isJournalClaimed(dataDir, 'job-3')).toBe(false);
+    const again = await claimJournal(dataDir, 'job-3');
+    await again.release();
+    await again.release();
+  });
+
+  it('is not pruned while another process holds it', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'twinlock-journal-'));
+    dirs.push(dataDir);
+    const done = await openJournal(dataDir, journal('job-4'));
+    await done.finish('done');
+    const claim = await claimJournal(dataDir, 'job-4');
+    const later = Date.now() + 31 * 24 * 3600_000;
+    expect(await pruneJournals(dataDir, undefined, later)).toBe(0);
+    await claim.release();
+    expect(await pruneJournals(dataDir, undefined, later)).toBe(1);
+    expect(await readdir(join(dataDir, 'journal'))).toEqual([]);
+  });
+
+  it('does not count the claim of a process that died: its job is resumable at once', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'twinlock-journal-'));
+    dirs.push(dataDir);
+    await openJournal(dataDir, journal('job-5'));
+    const claim = await claimJournal(dataDir, 'job-5');
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    expect(await isJournalClaimed(dataDir, 'job-5', journalOwner())).toBe(true);
+    expect(await isJournalClaimed(dataDir, 'job-5', { pid: gone, host: hostname() })).toBe(false);
+    // On another computer (a shared data folder), only the claim itself tells.
+    expect(await isJournalClaimed(dataDir, 'job-5', { pid: gone, host: `not-${hostname()}` })).toBe(true);
+    await claim.release();
   });
 });

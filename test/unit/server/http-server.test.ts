@@ -96,7 +96,10 @@ describe('startServer', () => {
   beforeEach(async () => {
     staticDir = await mkdtemp(path.join(tmpdir(), 'twinlock-static-'));
     await mkdir(path.join(staticDir, 'assets'));
-    await writeFile(path.join(staticDir, 'index.html'), '<!doctype html><title>Twinlock</title>');
+    await writeFile(
+      path.join(staticDir, 'index.html'),
+      '<!doctype html><title>Twinlock</title><meta property="csp-nonce" nonce="TWINLOCK_CSP_NONCE">',
+    );
     await writeFile(path.join(staticDir, 'assets', 'app.js'), 'console.log(1)');
     await writeFile(path.join(staticDir, 'assets', 'app.css'), 'body{}');
     await writeFile(path.join(path.dirname(staticDir), 'twinlock-secret.txt'), 'secret');
@@ -269,6 +272,25 @@ describe('startServer', () => {
     expect((await send(server.port, { path: '/assets/app.css' })).headers['content-type']).toMatch(
       /^text\/css/,
     );
+  });
+
+  it('gives each load of the page its own style nonce, and no unsafe-inline anywhere', async () => {
+    const nonces: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const page = await send(server.port, { path: '/' });
+      const csp = String(page.headers['content-security-policy']);
+      expect(csp).not.toContain('unsafe-inline');
+      const nonce = /style-src 'self' 'nonce-([A-Za-z0-9+/=]{22,})'/.exec(csp)?.[1];
+      expect(nonce, csp).toBeDefined();
+      expect(page.body).toContain(`<meta property="csp-nonce" nonce="${nonce}">`);
+      expect(page.body).not.toContain('TWINLOCK_CSP_NONCE');
+      expect(page.headers['content-length']).toBe(String(Buffer.byteLength(page.body)));
+      nonces.push(nonce!);
+    }
+    expect(nonces[0]).not.toBe(nonces[1]);
+    const asset = String((await send(server.port, { path: '/assets/app.css' })).headers['content-security-policy']);
+    expect(asset).toContain("style-src 'self';");
+    expect(asset).not.toContain('nonce-');
   });
 
   it('never serves a file outside its folder', async () => {
