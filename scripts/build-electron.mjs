@@ -4,7 +4,7 @@
 // package from node_modules stay external; electron-builder ships the production dependencies, and
 // native ones (ssh2's optional crypto binding, tree-sitter) cannot be bundled anyway.
 import { build } from 'esbuild';
-import { cpSync, existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,7 +28,6 @@ await build({
   outdir: 'dist-electron',
   format: 'esm',
   packages: 'external',
-  // Chunks stay next to main.js: the lab finds its profiles beside the code that loads them.
   splitting: true,
   chunkNames: '[name]-[hash]',
   outExtension: { '.js': '.js' },
@@ -41,7 +40,3 @@ await build({
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
 });
-
-// The lab is bundled into main.js and finds its profiles next to itself (import.meta.dirname).
-const profiles = join(root, 'lab', 'profiles');
-if (existsSync(profiles)) cpSync(profiles, join(root, 'dist-electron', 'profiles'), { recursive: true });

@@ -3,6 +3,7 @@
  * inferred from them. Models are plain data: no classes, no I/O.
  */
 import { z } from 'zod';
+import { FIX_IDS } from './fix-ids';
 
 // ---------------------------------------------------------------------------------------------
 // Hosts and discovery
@@ -368,14 +369,7 @@ export const VerifyReportSchema = z.object({
 export type VerifyReport = z.infer<typeof VerifyReportSchema>;
 
 /** The fixes Twinlock can run on a server for a finding. */
-export const FixIdSchema = z.enum([
-  'install-hyperv',
-  'open-agent-ports',
-  'resync-time',
-  'power-plan-high',
-  'install-hotfix',
-  'restart',
-]);
+export const FixIdSchema = z.enum(FIX_IDS);
 export type FixId = z.infer<typeof FixIdSchema>;
 
 export const FixRequestSchema = z.object({
