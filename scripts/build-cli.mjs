@@ -8,7 +8,6 @@
 // Run by `npm ci` / `npm install` (the `prepare` script), by `npm test` and by the test run's
 // global setup, so the bundle a test spawns is never older than the code. Built into a fresh
 // folder, then moved into place: a process starting meanwhile sees the old bundle or the new one.
-import { build } from 'esbuild';
 import { renameSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,6 +19,17 @@ const fresh = `${out}.new-${process.pid}`;
 const old = `${out}.old-${process.pid}`;
 const quiet = process.argv.includes('--quiet');
 const EXTERNAL = ['ssh2', 'node-ssh', 'ws', 'cpu-features'];
+
+// esbuild is a development dependency: an install without them (npm ci --omit=dev) cannot build,
+// and `prepare` (--if-possible) then leaves it to bin/twinlock.js to say what to run.
+let build;
+try {
+  ({ build } = await import('esbuild'));
+} catch (err) {
+  if (err.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+  process.stderr.write('The twinlock command was not built: esbuild (a development dependency) is not installed. Run npm ci, then npm run build:cli.\n');
+  process.exit(process.argv.includes('--if-possible') ? 0 : 1);
+}
 
 /**
  * `import { z } from 'zod'` binds zod's namespace object, which a bundler cannot shake: every
