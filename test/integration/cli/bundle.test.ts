@@ -77,6 +77,11 @@ describe('the twinlock command', () => {
     for (const run of [version, hosts, scan]) {
       expect(run.resolved.filter((url) => url.includes('/node_modules/tsx/') || /\.(c|m)?ts$/.test(url))).toEqual([]);
     }
+    // `--version` and `--help` parse the command line only: the engine and the contract's schemas
+    // (engine/api/models.ts, zod) load when a verb runs (cli/run.ts).
+    const schemaChunks = version.resolved.filter((url) => url.endsWith('.mjs') && readFileSync(new URL(`${url}.map`), 'utf8').includes('engine/api/models.ts'));
+    expect(schemaChunks).toEqual([]);
+    expect(hosts.resolved.some((url) => url.endsWith('.mjs') && readFileSync(new URL(`${url}.map`), 'utf8').includes('engine/api/models.ts'))).toBe(true);
     // tsx is a development tool only: the published package does not depend on it.
     expect(pkg.dependencies).not.toHaveProperty('tsx');
     expect(pkg.devDependencies).toHaveProperty('tsx');
