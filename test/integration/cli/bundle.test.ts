@@ -59,7 +59,7 @@ function watched(binPath: string, args: string[], name: string) {
 }
 
 describe('the twinlock command', () => {
-  it('runs the bundled JavaScript and never loads tsx or a .ts file', () => {
+  it('runs the bundled JavaScript, never tsx or a .ts file, and parses --version without the schemas', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string>; devDependencies: Record<string, string> };
     const version = watched(bin, ['--version'], 'version');
     expect(version.stderr).toBe('');
