@@ -28,7 +28,7 @@ function forbid({ packages = [], folders = [], regexes = [], typeOnly = [] }, wh
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'dist/', 'dist-electron/', 'test-results/', 'coverage/', '**/*.d.ts'],
+    ignores: ['node_modules/', 'dist/', 'dist-electron/', 'dist-electron.*/', 'dist-cli/', 'dist-cli.*/', 'build/icons/', 'test-results/', 'coverage/', '**/*.d.ts'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -6,7 +6,7 @@
  * 127.0.0.x, and times a scan of 127.0.0.0/24 on the five default ports against nmap's in the same
  * namespace. Then it times a scan of 127.0.0.0/16 on plain loopback (the drop rule removed) and
  * reads the peak RSS. Each scan runs twice: bundled by esbuild, as the desktop app runs the
- * engine, and from source under tsx, as `twinlock` runs from a checkout. The namespace is removed
+ * engine, and from source under tsx (development; `npm run bench -- cli` times the bundled `twinlock`). The namespace is removed
  * at the end, also on failure or Ctrl+C.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -24,11 +24,11 @@ const child = join(here, 'discovery-child.ts');
 const bundleDir = join(here, '..', 'node_modules', '.cache', 'twinlock-bench');
 const bundledChild = join(bundleDir, 'discovery-child.js');
 
-/** How a scan child runs: bundled (as the desktop app runs the engine) or from source under tsx (the CLI from a checkout). */
+/** How a scan child runs: bundled (as the desktop app and `twinlock` run the engine) or from source under tsx (development). */
 type Runner = 'bundled' | 'tsx';
 const RUNNERS: Record<Runner, string> = {
   bundled: 'bundled, as the desktop app runs it',
-  tsx: 'from source under tsx, as `twinlock` runs from a checkout',
+  tsx: 'from source under tsx (development)',
 };
 
 async function bundleChild(): Promise<void> {
@@ -46,10 +46,10 @@ async function bundleChild(): Promise<void> {
     logLevel: 'warning',
   });
 }
-const PORTS = '22,445,3389,5985,5986';
-const NMAP_TUNED = ['-sT', '-Pn', '-n', '-T4', '--min-parallelism', '256', '--max-retries', '1', '--min-hostgroup', '256', '-p', PORTS, '127.0.0.0/24'];
+export const PORTS = '22,445,3389,5985,5986';
+export const NMAP_TUNED = ['-sT', '-Pn', '-n', '-T4', '--min-parallelism', '256', '--max-retries', '1', '--min-hostgroup', '256', '-p', PORTS, '127.0.0.0/24'];
 const NMAP_PLAIN = ['-sT', '-Pn', '-n', '-T4', '-p', PORTS, '127.0.0.0/24'];
-const WINDOWS_BANNER = 'SSH-2.0-OpenSSH_for_Windows_8.1';
+export const WINDOWS_BANNER = 'SSH-2.0-OpenSSH_for_Windows_8.1';
 
 interface ScanFigures {
   state: string;
@@ -60,7 +60,7 @@ interface ScanFigures {
   maxRssKb: number;
 }
 
-interface LabInfo {
+export interface LabInfo {
   hosts: Array<{ name: string; address: string; port: number }>;
   decoys: Array<{ role: string; address: string; ports: number[] }>;
 }
@@ -69,7 +69,7 @@ function say(line = ''): void {
   process.stdout.write(`${line}\n`);
 }
 
-function has(command: string): boolean {
+export function has(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 }
 
@@ -81,7 +81,7 @@ function run(command: string, args: string[], input?: string): void {
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /** Runs a command to its end; resolves with stdout and the wall time. */
-function timed(command: string, args: string[]): Promise<{ stdout: string; wallMs: number; code: number | null; stderr: string }> {
+export function timed(command: string, args: string[]): Promise<{ stdout: string; wallMs: number; code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const p = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -95,7 +95,7 @@ function timed(command: string, args: string[]): Promise<{ stdout: string; wallM
 }
 
 /** Open ports by address, from nmap's grepable output. */
-function nmapOpen(grepable: string): Map<string, number[]> {
+export function nmapOpen(grepable: string): Map<string, number[]> {
   const out = new Map<string, number[]>();
   for (const line of grepable.split('\n')) {
     const m = /^Host: (\S+) .*Ports: (.*)$/.exec(line);
@@ -119,7 +119,7 @@ function scanChild(prefix: string[], runner: Runner, targets: string, ports?: st
   });
 }
 
-function startLabChild(prefix: string[]): Promise<{ process: ChildProcess; info: LabInfo }> {
+export function startLabChild(prefix: string[]): Promise<{ process: ChildProcess; info: LabInfo }> {
   return new Promise((resolve, reject) => {
     const p = spawn(prefix[0]!, [...prefix.slice(1), process.execPath, '--import', 'tsx', child, 'lab'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
@@ -137,7 +137,7 @@ function startLabChild(prefix: string[]): Promise<{ process: ChildProcess; info:
   });
 }
 
-function stopChild(p: ChildProcess | undefined): Promise<void> {
+export function stopChild(p: ChildProcess | undefined): Promise<void> {
   if (!p || p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
@@ -180,6 +180,74 @@ async function run16Only(reason: string): Promise<number> {
   return ok ? 0 : 1;
 }
 
+/** The bench's network namespace: only `lo`, 127.0.0.128/25 silently dropped, the lab and decoys running in it. */
+export interface BenchNamespace {
+  name: string;
+  /** Prefix that runs a command inside the namespace. */
+  inNs: string[];
+  lab: LabInfo;
+  /** Removes the drop rule: every address answers again (for the /16). */
+  undrop(): void;
+  close(): Promise<void>;
+}
+
+/** Why the namespace cannot be made here, or null when it can (Linux, root, ip and nft). */
+export function namespaceMissing(): string | null {
+  if (process.platform !== 'linux') return 'The namespace part needs Linux (ip netns, nftables).';
+  if (process.getuid?.() !== 0) return 'Not root: the namespace part needs root (ip netns add, nft). Run it with sudo.';
+  const missing = ['ip', 'nft'].filter((c) => !has(c));
+  return missing.length > 0 ? `Missing ${missing.join(' and ')}: apt-get install -y iproute2 nftables nmap` : null;
+}
+
+/** Makes the namespace and starts the lab in it; removed by close(), also on Ctrl+C. */
+export async function openNamespace(): Promise<BenchNamespace> {
+  const ns = `twinlock-bench-${process.pid}`;
+  const netnsEtc = `/etc/netns/${ns}`;
+  const inNs = ['ip', 'netns', 'exec', ns];
+  let lab: ChildProcess | undefined;
+  let cleaned = false;
+  const cleanup = async () => {
+    if (cleaned) return;
+    cleaned = true;
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await stopChild(lab);
+    spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+    rmSync(netnsEtc, { recursive: true, force: true });
+  };
+  const onSignal = () => void cleanup().then(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    run('ip', ['netns', 'add', ns]);
+    // Name lookups inside the namespace go to loopback, never to the host's DNS server.
+    mkdirSync(netnsEtc, { recursive: true });
+    writeFileSync(join(netnsEtc, 'resolv.conf'), 'nameserver 127.0.0.1\n');
+    run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    run('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], [
+      'table inet twinlock_bench {',
+      '  chain input {',
+      '    type filter hook input priority 0; policy accept;',
+      '    ip daddr 127.0.0.128/25 drop',
+      '  }',
+      '}',
+      '',
+    ].join('\n'));
+    const started = await startLabChild(inNs);
+    lab = started.process;
+    return {
+      name: ns,
+      inNs,
+      lab: started.info,
+      undrop: () => run('ip', ['netns', 'exec', ns, 'nft', 'flush', 'ruleset']),
+      close: cleanup,
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
+
 export const discoveryBench: Bench = {
   description: 'scan 127.0.0.0/24 with dead addresses against nmap, then 127.0.0.0/16 for time and memory',
   async run() {
@@ -196,40 +264,11 @@ export const discoveryBench: Bench = {
     const withNmap = !missing.includes('nmap');
     if (!withNmap) say('nmap is missing (apt-get install -y nmap): timing Twinlock alone, without the comparison.');
 
-    const ns = `twinlock-bench-${process.pid}`;
-    const netnsEtc = `/etc/netns/${ns}`;
-    const inNs = ['ip', 'netns', 'exec', ns];
-    let lab: ChildProcess | undefined;
-    let cleaned = false;
-    const cleanup = async () => {
-      if (cleaned) return;
-      cleaned = true;
-      await stopChild(lab);
-      spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-      rmSync(netnsEtc, { recursive: true, force: true });
-    };
-    const onSignal = () => void cleanup().then(() => process.exit(130));
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    let space: BenchNamespace | undefined;
     try {
-      run('ip', ['netns', 'add', ns]);
-      // Name lookups inside the namespace go to loopback, never to the host's DNS server.
-      mkdirSync(netnsEtc, { recursive: true });
-      writeFileSync(join(netnsEtc, 'resolv.conf'), 'nameserver 127.0.0.1\n');
-      run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-      run('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], [
-        'table inet twinlock_bench {',
-        '  chain input {',
-        '    type filter hook input priority 0; policy accept;',
-        '    ip daddr 127.0.0.128/25 drop',
-        '  }',
-        '}',
-        '',
-      ].join('\n'));
-
-      const started = await startLabChild(inNs);
-      lab = started.process;
-      const { hosts, decoys } = started.info;
+      space = await openNamespace();
+      const { inNs, name: ns } = space;
+      const { hosts, decoys } = space.lab;
       say(`Discovery benchmark in network namespace ${ns} (lo only; 127.0.0.128/25 silently dropped)`);
       say(`  lab servers: ${hosts.map((h) => `${h.name} ${h.address}:${h.port}`).join(', ')}`);
       say(`  decoys: ${decoys.map((d) => `${d.role} ${d.address} (${d.ports.join(',')})`).join(', ')}`);
@@ -278,7 +317,7 @@ export const discoveryBench: Bench = {
         ok = ok && missed.length === 0;
       }
 
-      run('ip', ['netns', 'exec', ns, 'nft', 'flush', 'ruleset']);
+      space.undrop();
       ok = (await sixteen(inNs, 'the bench namespace, drop rule removed; lab and decoys still running')) && ok;
       say();
       say(ok ? 'All targets met.' : 'Some targets were missed (see above).');
@@ -287,10 +326,10 @@ export const discoveryBench: Bench = {
       process.stderr.write(`The discovery benchmark failed: ${err instanceof Error ? err.message : String(err)}\n`);
       return 1;
     } finally {
-      await cleanup();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      say(`Namespace ${ns} removed.`);
+      if (space) {
+        await space.close();
+        say(`Namespace ${space.name} removed.`);
+      }
     }
   },
 };

@@ -2,6 +2,7 @@
  * Benchmarks, by name: `npm run bench -- <name> [args]`. Never part of `npm test`: they need
  * root, a network namespace or minutes of wall time.
  */
+import { cliBench } from './cli';
 import { discoveryBench } from './discovery';
 import { uploadBench } from './upload';
 import { verifyBench } from './verify';
@@ -14,6 +15,7 @@ export interface Bench {
 
 /** Every benchmark by name; add yours here. */
 export const benches: Record<string, Bench> = {
+  cli: cliBench,
   discovery: discoveryBench,
   upload: uploadBench,
   verify: verifyBench,

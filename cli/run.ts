@@ -1,5 +1,4 @@
 /** Runs one verb: builds the engine, maps errors to exit codes, always closes the engine. */
-import { createEngine } from '../engine/api/engine';
 import type { TwinlockEngine } from '../engine/api';
 import { toErrorData } from '../engine/api/errors';
 import { createOutput } from './output';
@@ -14,6 +13,9 @@ export async function runVerb(
   body: (out: Output, engine: TwinlockEngine) => Promise<number>,
 ): Promise<void> {
   const out = createOutput(json === true);
+  // Loaded when a verb runs, not when the command line is parsed: `twinlock --version` and
+  // `--help` start without the engine and its schemas.
+  const { createEngine } = await import('../engine/api/engine');
   const engine = createEngine({});
   let code: number = EXIT.error;
   try {

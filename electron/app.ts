@@ -8,6 +8,7 @@ import type { WebContents } from 'electron';
 import type { PairConfig, TwinlockEngine } from '../engine/api';
 import type { EngineOptions } from '../engine/api/engine';
 import { toErrorData } from '../engine/api';
+import { appPaths } from '../engine/app-paths';
 import { APP_SCHEME, DESKTOP_CSP, isAppUrl, serveAppRequest } from './app-page';
 import { bindIpc } from './ipc';
 import type { IpcBinding } from './ipc';
@@ -78,13 +79,8 @@ export async function startDesktopApp(deps: DesktopDeps): Promise<void> {
   // Developer tools only when running from the source tree: nothing in a packaged build's
   // environment (TWINLOCK_DEV=1 once did) can open them on an admin's workstation.
   const dev = !app.isPackaged;
-  // dist-electron/ sits at the app's root both in the source tree and inside the packaged archive;
-  // `electron dist-electron/main.js` would otherwise report dist-electron/ itself as the app path.
-  const appRoot = path.resolve(deps.bundleDir, '..');
-  const resourcesDir = app.isPackaged
-    ? path.join(process.resourcesPath, 'resources')
-    : path.join(appRoot, 'resources');
-  const rendererDir = path.join(appRoot, 'dist', 'renderer');
+  // One resolver for the source tree, the bundle and the installed app (extraResources).
+  const { resources: resourcesDir, renderer: rendererDir } = appPaths();
 
   let win: BrowserWindow | null = null;
   let binding: IpcBinding | null = null;

@@ -5,15 +5,15 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { appPaths } from '../engine/app-paths';
 
-const RESOURCES = join(import.meta.dirname, '..', 'resources');
 const HEADER = /^# Twinlock remote script: ([a-z0-9-]+)\r?\n# Version: (\d+)/;
 
 export class ScriptCatalogue {
   readonly bootstrap: string;
   private readonly scripts = new Map<string, string>();
 
-  constructor(resourcesDir = RESOURCES) {
+  constructor(resourcesDir = appPaths().resources) {
     this.bootstrap = readFileSync(join(resourcesDir, 'bootstrap.ps1'), 'utf8');
     const dir = join(resourcesDir, 'scripts');
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.ps1'))) {

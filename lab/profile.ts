@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { appPaths } from '../engine/app-paths';
 
 const Ipv4Schema = z.object({
   address: z.ipv4(),
@@ -163,7 +164,6 @@ export interface LabProfile {
   expect?: ProfileExpectation;
 }
 
-const PROFILES_DIR = join(import.meta.dirname, 'profiles');
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -192,7 +192,7 @@ export function parseProfile(document: unknown, source = 'profile'): LabProfile 
 
 /** Loads `lab/profiles/<name>.json`, or the file given. */
 export function loadProfile(options: { profile?: string; profileFile?: string }): LabProfile {
-  const file = options.profileFile ?? join(PROFILES_DIR, `${options.profile ?? 'matched-pair'}.json`);
+  const file = options.profileFile ?? join(appPaths().labProfiles, `${options.profile ?? 'matched-pair'}.json`);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -234,7 +234,7 @@ export function expandHosts(profile: LabProfile, count: number): HostProfile[] {
 
 /** Names of the bundled profiles. */
 export function profileNames(): string[] {
-  return readdirSync(PROFILES_DIR)
+  return readdirSync(appPaths().labProfiles)
     .filter((f) => f.endsWith('.json'))
     .map((f) => f.replace(/\.json$/, ''))
     .sort();

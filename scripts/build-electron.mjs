@@ -4,7 +4,7 @@
 // package from node_modules stay external; electron-builder ships the production dependencies, and
 // native ones (ssh2's optional crypto binding, tree-sitter) cannot be bundled anyway.
 import { build } from 'esbuild';
-import { cpSync, existsSync, rmSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,16 +19,20 @@ const common = {
   external: ['electron'],
 };
 
-// Chunks are named by content hash: start clean so that old ones do not pile up.
-rmSync(join(root, 'dist-electron'), { recursive: true, force: true });
+// Chunks are named by content hash: built into a fresh folder so that old ones do not pile up,
+// then moved into place, so that a process reading dist-electron/ meanwhile (a test laying out
+// the app) sees the old bundle or the new one, never half of one.
+const out = join(root, 'dist-electron');
+const fresh = `${out}.new-${process.pid}`;
+const old = `${out}.old-${process.pid}`;
+rmSync(fresh, { recursive: true, force: true });
 
 await build({
   ...common,
   entryPoints: { main: 'electron/main.ts' },
-  outdir: 'dist-electron',
+  outdir: fresh,
   format: 'esm',
   packages: 'external',
-  // Chunks stay next to main.js: the lab finds its profiles beside the code that loads them.
   splitting: true,
   chunkNames: '[name]-[hash]',
   outExtension: { '.js': '.js' },
@@ -37,11 +41,21 @@ await build({
 await build({
   ...common,
   entryPoints: { preload: 'electron/preload.ts' },
-  outdir: 'dist-electron',
+  outdir: fresh,
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
 });
 
-// The lab is bundled into main.js and finds its profiles next to itself (import.meta.dirname).
-const profiles = join(root, 'lab', 'profiles');
-if (existsSync(profiles)) cpSync(profiles, join(root, 'dist-electron', 'profiles'), { recursive: true });
+try {
+  renameSync(out, old);
+} catch (err) {
+  if (err.code !== 'ENOENT') throw err;
+}
+try {
+  renameSync(fresh, out);
+} catch (err) {
+  // Another build of the same sources landed first: keep that one.
+  if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+}
+rmSync(fresh, { recursive: true, force: true });
+rmSync(old, { recursive: true, force: true });

@@ -36,6 +36,9 @@ if (!existsSync(built) || statSync(built).mtimeMs < newestMtime(join(root, 'rend
   run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn']);
 }
 
+// The command line's bundle: fast to build, and never older than the code it serves.
+run(process.execPath, [join(root, 'scripts', 'build-cli.mjs'), '--quiet']);
+
 const electron = electronBinary();
 const child = electron
   ? (run(process.execPath, [join(root, 'scripts', 'build-electron.mjs')]),

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { FixId, JobSnapshotOf } from '../../engine/api';
-import { FixIdSchema } from '../../engine/api';
+import { FIX_IDS } from '../../engine/api/fix-ids';
 import { TwinlockError } from '../../engine/api/errors';
 import { addConnectionOptions, connectAll } from '../connection';
 import type { ConnectionOptions } from '../connection';
@@ -19,12 +19,12 @@ interface FixOptions extends ConnectionOptions {
 }
 
 function parseFixId(text: string): FixId {
-  const parsed = FixIdSchema.safeParse(text);
-  if (parsed.success) return parsed.data;
+  const known = FIX_IDS.find((id) => id === text);
+  if (known !== undefined) return known;
   throw new TwinlockError({
     code: 'invalid-input',
     message: `fix: “${text}” is not a fix Twinlock knows.`,
-    hint: `Use one that twinlock verify names: ${FixIdSchema.options.join(', ')}.`,
+    hint: `Use one that twinlock verify names: ${FIX_IDS.join(', ')}.`,
     detail: { field: 'fix' },
   });
 }
@@ -35,7 +35,7 @@ export function registerFixVerb(program: Command): void {
       .command('fix')
       .description('run a fix that `twinlock verify` offers on a server (--preview shows exactly what it runs)')
       .argument('<host>', 'host[:port] of the server to change')
-      .argument('<fix>', FixIdSchema.options.join(' | '))
+      .argument('<fix>', FIX_IDS.join(' | '))
       .option('--preview', 'show the script and its parameters, change nothing')
       .option('--allow-reboot', 'let a fix that needs a restart restart the server, and wait for it')
       .option('--json', 'print JSON (NDJSON progress while it runs)'),

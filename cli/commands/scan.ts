@@ -8,6 +8,7 @@ import { DEFAULT_PORTS } from '../../engine/discovery/scan';
 import { table } from '../output';
 import { requireDone } from '../progress';
 import { EXIT, runVerb } from '../run';
+import { formatCount } from '../../engine/discovery/format';
 
 const SERVICES: Record<number, string> = { 22: 'ssh', 445: 'smb', 3389: 'rdp', 5985: 'winrm', 5986: 'winrm-https' };
 
@@ -61,7 +62,7 @@ export function registerScanVerb(program: Command): void {
           const { count } = await engine.api.checkTargets({ targets: targets.join(' '), ...(options.allowLarge ? { allowLarge: true } : {}) });
           const probing = ports ?? [...DEFAULT_PORTS];
           out.result({ count, ports: probing }, () =>
-            `${count.toLocaleString('en-US')} ${count === 1 ? 'host' : 'hosts'} to probe on ports ${probing.join(', ')}; nothing was sent.`,
+            `${formatCount(count)} ${count === 1 ? 'host' : 'hosts'} to probe on ports ${probing.join(', ')}; nothing was sent.`,
           );
           return EXIT.ok;
         }

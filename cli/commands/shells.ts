@@ -3,14 +3,11 @@
  * server load when one of these verbs runs, so that every other verb starts without them.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { createEngine } from '../../engine/api/engine';
+import { appPaths } from '../../engine/app-paths';
 import { TwinlockError, toErrorData } from '../../engine/api/errors';
 import type { Lab } from '../../lab/index';
 import { createOutput, table } from '../output';
-
-const rendererDir = fileURLToPath(new URL('../../dist/renderer', import.meta.url));
 
 function untilInterrupted(): Promise<void> {
   return new Promise((resolve) => {
@@ -133,6 +130,7 @@ export function registerShellVerbs(program: Command): void {
       const out = createOutput(false);
       let running: Lab | undefined;
       try {
+        const rendererDir = appPaths().renderer;
         if (!existsSync(rendererDir)) {
           throw new TwinlockError({
             code: 'not-found',
@@ -140,7 +138,7 @@ export function registerShellVerbs(program: Command): void {
             hint: 'Run npm run build (npm start does it for you).',
           });
         }
-        const [{ startLab }, { startServer }] = await Promise.all([import('../../lab/index'), import('../../server/http-server')]);
+        const [{ startLab }, { startServer }, { createEngine }] = await Promise.all([import('../../lab/index'), import('../../server/http-server'), import('../../engine/api/engine')]);
         running = options.lab ? await startLab({}) : undefined;
         const engine = createEngine(running ? { lab: { hosts: running.hosts } } : {});
         const server = await startServer({ engine, port: Number(options.port), staticDir: rendererDir });

@@ -7,8 +7,6 @@
  * first call that needs it: a scan or a `twinlock hosts` call starts fast and stays small.
  */
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { z, ZodError } from 'zod';
 import type { ApplyOptions } from '../pair/apply';
 import type { InstallOptions } from '../agent/install';
@@ -23,6 +21,7 @@ import { createPairingService } from '../service/pairings';
 import { createSessionStore } from '../service/sessions';
 import type { SessionEntry } from '../service/sessions';
 import { resolveDataDir } from '../store';
+import { appPaths } from '../app-paths';
 import type { FixTimings, VerifyService } from '../verify/service';
 import type { ApiInput, ApiOutput, MethodName, TwinlockApi, TwinlockEngine } from './contract';
 import { methods } from './contract';
@@ -53,9 +52,9 @@ export interface EngineOptions {
   timings?: { install?: InstallOptions; apply?: ApplyOptions; fix?: FixTimings };
 }
 
-/** `resources/` next to `engine/`, wherever the application is installed. */
+/** Twinlock's `resources/`, wherever the application runs from (engine/app-paths.ts). */
 export function defaultResourcesDir(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'resources');
+  return appPaths().resources;
 }
 
 const LAB_BANNER = 'SSH-2.0-OpenSSH_for_Windows_8.1';

@@ -4,6 +4,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { FIX_IDS } from './fix-ids';
 
 // ---------------------------------------------------------------------------------------------
 // Values that reach a server
@@ -428,14 +429,7 @@ export const VerifyReportSchema = z.object({
 export type VerifyReport = z.infer<typeof VerifyReportSchema>;
 
 /** The fixes Twinlock can run on a server for a finding. */
-export const FixIdSchema = z.enum([
-  'install-hyperv',
-  'open-agent-ports',
-  'resync-time',
-  'power-plan-high',
-  'install-hotfix',
-  'restart',
-]);
+export const FixIdSchema = z.enum(FIX_IDS);
 export type FixId = z.infer<typeof FixIdSchema>;
 
 export const FixRequestSchema = z.object({

@@ -18,6 +18,7 @@ import type { PortProbe } from './probe';
 import { systemResolver } from './resolve';
 import type { NameResolver } from './resolve';
 import type { ScanTarget, TargetPlan } from './targets';
+import { formatCount } from './format';
 
 /** SSH, WinRM (HTTP, HTTPS), SMB, RDP. */
 export const DEFAULT_PORTS: readonly number[] = [22, 5985, 5986, 445, 3389];
@@ -260,9 +261,9 @@ export async function runScan(
   extra: ScanJobOptions = {},
 ): Promise<DiscoveredHost[]> {
   const total = plan.count;
-  const noun = (n: number, one: string, many: string) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+  const noun = (n: number, one: string, many: string) => `${formatCount(n)} ${n === 1 ? one : many}`;
   const line = (c: ScanCounts, ready: number) =>
-    `Probed ${c.probed.toLocaleString('en-US')} of ${noun(c.total, 'address', 'addresses')}; ${noun(c.found, 'host', 'hosts')} found, ${ready} ready`;
+    `Probed ${formatCount(c.probed)} of ${noun(c.total, 'address', 'addresses')}; ${noun(c.found, 'host', 'hosts')} found, ${ready} ready`;
   let ready = 0;
   ctx.progress(0, `Scanning ${noun(total, 'address', 'addresses')}`);
   ctx.counts?.({ probed: 0, total, found: 0 });
@@ -287,7 +288,7 @@ export async function runScan(
   ctx.progress(
     100,
     outcome.deadlineReached
-      ? `Stopped at the time limit after probing ${outcome.counts.probed.toLocaleString('en-US')} of ${noun(total, 'address', 'addresses')}; ${noun(outcome.counts.found, 'host', 'hosts')} found, ${ready} ready`
+      ? `Stopped at the time limit after probing ${formatCount(outcome.counts.probed)} of ${noun(total, 'address', 'addresses')}; ${noun(outcome.counts.found, 'host', 'hosts')} found, ${ready} ready`
       : line(outcome.counts, ready),
   );
   return outcome.hosts;

@@ -10,6 +10,7 @@
 import ipaddr from 'ipaddr.js';
 import { TwinlockError } from '../api/errors';
 import { type Interval6, bigIntToIpv6, contains6, ipv6Block, ipv6ToBigInt, mappedIpv4, merge6, size6, subtract6 } from './ipv6-range';
+import { formatCount } from './format';
 
 /** One host to probe. */
 export interface ScanTarget {
@@ -238,7 +239,7 @@ function checkNetworkSize6(token: string, [first, last]: Interval6, bits: number
   const widest = `/${128 - Math.log2(limit)}`;
   throw bad(
     token,
-    `is an IPv6 network covering ${amount} addresses, more than the ${limit.toLocaleString('en-US')} a scan may cover`,
+    `is an IPv6 network covering ${amount} addresses, more than the ${formatCount(limit)} a scan may cover`,
     `Type the servers’ addresses, e.g. fd00::21 fd00::22, or scan a ${widest} or smaller, e.g. fd00::${widest}.`,
     // The option to allow more only helps up to HARD_MAX_TARGETS.
     { tooLarge: n <= BigInt(HARD_MAX_TARGETS), addresses: Number(n) },
@@ -291,7 +292,7 @@ export function planTargets(text: string, options: ParseTargetsOptions = {}): Ta
       else ranges.push(parsed.interval);
       const n = parsed.interval[1] - parsed.interval[0] + 1;
       if (!negated && n > limit) {
-        throw bad(token, `covers ${n.toLocaleString('en-US')} addresses, more than the ${limit.toLocaleString('en-US')} a scan may cover`, 'Scan a /16 or smaller at a time, e.g. 10.0.0.0/16.', { tooLarge: true, addresses: n });
+        throw bad(token, `covers ${formatCount(n)} addresses, more than the ${formatCount(limit)} a scan may cover`, 'Scan a /16 or smaller at a time, e.g. 10.0.0.0/16.', { tooLarge: true, addresses: n });
       }
     } else if (parsed.kind === 'range6') {
       if (negated) {
@@ -337,7 +338,7 @@ export function planTargets(text: string, options: ParseTargetsOptions = {}): Ta
   if (count > limit) {
     throw new TwinlockError({
       code: 'invalid-input',
-      message: `targets: the list adds up to ${count.toLocaleString('en-US')} addresses, more than the ${limit.toLocaleString('en-US')} a scan may cover.`,
+      message: `targets: the list adds up to ${formatCount(count)} addresses, more than the ${formatCount(limit)} a scan may cover.`,
       hint: 'Scan a /16 or smaller at a time, e.g. 10.0.0.0/16, or leave parts out with !, e.g. !10.0.128.0/17.',
       detail: { field: 'targets', count },
     });

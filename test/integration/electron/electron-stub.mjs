@@ -8,8 +8,13 @@ const noop = () => undefined;
 const state = { windows: [], handlers: new Map(), protocolHandlers: new Map(), quitCalls: 0, errors: [] };
 globalThis.__electronStub = state;
 
+// TWINLOCK_STUB_RESOURCES_PATH stands for an installed app: Electron sets process.resourcesPath to
+// the folder holding app.asar and the extra resources, and app.isPackaged to true.
+const installedResources = process.env.TWINLOCK_STUB_RESOURCES_PATH;
+if (installedResources) process.resourcesPath = installedResources;
+
 class App extends EventEmitter {
-  isPackaged = false;
+  isPackaged = Boolean(installedResources);
   requestSingleInstanceLock = () => true;
   enableSandbox = noop;
   getAppPath = () => process.cwd();

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TwinlockApi, TwinlockEngine } from '../../../engine/api';
+import { appPaths } from '../../../engine/app-paths';
 
 vi.mock('electron', async () => (await import('./fake-electron')).electron);
 
@@ -30,9 +31,11 @@ describe('desktop lifecycle', () => {
       env: {},
       bundleDir: '/opt/twinlock/dist-electron',
     });
+    // The scripts and the agent package from the one resolver (the installed app's are in
+    // test/integration/packaging), not from beside the bundle.
     expect(createEngine).toHaveBeenCalledWith({
       dataDir: '/home/admin/.config/Twinlock',
-      resourcesDir: '/opt/twinlock/resources',
+      resourcesDir: appPaths().resources,
     });
     expect(startLab).not.toHaveBeenCalled();
     expect(FakeBrowserWindow.instances).toHaveLength(1);
