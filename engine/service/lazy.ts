@@ -18,3 +18,5 @@ export const pairApply = lazy(() => import('../pair/apply'));
 export const pairStatus = lazy(() => import('../pair/status'));
 export const bundleCheck = lazy(() => import('../bundle/bundle'));
 export const bundleExport = lazy(() => import('../bundle/export'));
+export const bundleReader = lazy(() => import('../bundle/read-bundle'));
+export const trustedKeyStore = lazy(() => import('../bundle/trusted-keys'));
