@@ -36,6 +36,12 @@ export function createOutput(json: boolean): Output {
       if (error.code === 'host-key-changed') {
         process.stderr.write(`  pinned:    ${String(error.detail?.expected)}\n  presented: ${String(error.detail?.actual)}\n`);
       }
+      if (error.code === 'bundle-untrusted' && typeof error.detail?.fingerprint === 'string') {
+        process.stderr.write(`  signer: ${error.detail.fingerprint}\n`);
+      }
+      if (error.code === 'publisher-untrusted') {
+        process.stderr.write(`  publisher:  ${String(error.detail?.subject)}\n  thumbprint: ${String(error.detail?.thumbprint)}\n`);
+      }
       if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
     },
   };

@@ -141,8 +141,7 @@ export function registerKeyVerbs(program: Command): void {
       );
       return EXIT.ok;
     });
-  publishers.option('--json', 'print JSON').action(listPublishers);
-  publishers.command('list').description('list trusted agent publishers').option('--json', 'print JSON').action(listPublishers);
+  publishers.command('list', { isDefault: true }).description('list trusted agent publishers (the default)').option('--json', 'print JSON').action(listPublishers);
 
   publishers
     .command('trust')
