@@ -4,6 +4,7 @@
  * A screenshot of each step lands in test-results/e2e/.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyBundle } from '../../engine/bundle/bundle';
 import { startStack } from './harness';
@@ -79,8 +80,22 @@ describe('the wizard, end to end on the lab', () => {
     await tid('wizard-next').click();
   });
 
-  it('installs the agent on both servers with upload progress', async () => {
+  it('shows the package’s publisher and asks before the first install', async () => {
+    const manifest = JSON.parse(readFileSync(join(import.meta.dirname, '../../resources/agent/agent-manifest.json'), 'utf8'));
+    await tid('install-package').waitFor();
+    await expect(tid('install-package').getAttribute('data-trusted')).resolves.toBe('false');
+    await expect(tid('install-publisher-subject').innerText()).resolves.toBe(manifest.signer.subject);
     await tid('install-start').click();
+    await tid('publisher-trust').waitFor();
+    await expect(tid('publisher-thumbprint').innerText()).resolves.toBe(manifest.signer.thumbprint);
+    await stack.page.waitForTimeout(400);
+    await stack.shot('04-install-publisher');
+    for (const host of stack.lab.hosts) expect(stack.lab.host(host.name).sftpBytesWritten).toBe(0);
+  });
+
+  it('installs the agent on both servers with upload progress', async () => {
+    await tid('publisher-trust').click();
+    await expect(tid('install-package').getAttribute('data-trusted')).resolves.toBe('true');
     await tid('install-done').waitFor({ timeout: 90_000 });
     expect(await countWhere('[data-testid=install-host-card][data-state=done]')).toBe(2);
     for (const host of stack.lab.hosts) {
