@@ -95,7 +95,7 @@ describe('the wizard, end to end on the lab', () => {
 
   it('installs the agent on both servers with upload progress', async () => {
     await tid('publisher-trust').click();
-    await expect(tid('install-package').getAttribute('data-trusted')).resolves.toBe('true');
+    await stack.page.locator('[data-testid=install-package][data-trusted=true]').waitFor({ timeout: 15_000 });
     await tid('install-done').waitFor({ timeout: 90_000 });
     expect(await countWhere('[data-testid=install-host-card][data-state=done]')).toBe(2);
     for (const host of stack.lab.hosts) {
