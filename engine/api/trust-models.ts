@@ -16,8 +16,8 @@ export const ThumbprintSchema = z
   .regex(/^[0-9A-Fa-f]{40}$/, 'A certificate thumbprint is 40 hexadecimal characters, e.g. 30F6A17774E263D39BD1CE41E5EA012232EF1DCF.')
   .transform((s) => s.toUpperCase());
 
-/** The largest bundle text accepted (bundles are a few kilobytes). */
-const MAX_BUNDLE_TEXT = 1024 * 1024;
+/** The largest bundle text accepted: bundles are a few kilobytes, and the text must fit a browser shell request (1 MiB). */
+const MAX_BUNDLE_TEXT = 256 * 1024;
 
 const bundleFields = {
   /** Path of a `.twinlock.json` file on the machine running the engine. */

@@ -10,7 +10,7 @@ import { verifyBundle } from './bundle';
 import { TrustedKeys } from './trusted-keys';
 
 /** A bundle is a few kilobytes of JSON; anything past this is not one. */
-export const MAX_BUNDLE_BYTES = 1024 * 1024;
+export const MAX_BUNDLE_BYTES = 256 * 1024;
 
 /** Where a bundle comes from: a path, or its text and the name of the file it was read from. */
 export interface BundleSource {

@@ -12,7 +12,7 @@ import type { IoState } from './io-state';
 import { usePairStore } from './pair';
 
 /** A bundle is a few kilobytes; anything far larger is the wrong file. */
-export const MAX_BUNDLE_BYTES = 1024 * 1024;
+export const MAX_BUNDLE_BYTES = 256 * 1024;
 
 /** A bundle waiting for the admin to trust its signer. */
 export interface PendingSigner {

@@ -184,7 +184,7 @@ describe('no content echo', () => {
     await writeFile(path, `${SECRET}${' '.repeat(2 * 1024 * 1024)}`);
     const err = await failure(openTrustedBundle(dir, { path }));
     expect(err.code).toBe('bundle-invalid');
-    expect(err.message).toContain('larger than 1024 KB');
+    expect(err.message).toContain('larger than 256 KB');
     expect(JSON.stringify(err.message)).not.toContain('AKIA');
   });
 
