@@ -79,12 +79,12 @@ export function verifyBundle(json: string | unknown, options: VerifyBundleOption
   if (typeof json === 'string') {
     try {
       raw = JSON.parse(json.replace(/^\uFEFF/, ''));
-    } catch (err) {
+    } catch {
       // Never the parser's message: it quotes bytes of whatever file was named.
       throw invalid(
         `${options.source ?? 'This file'} is not a Twinlock bundle: it is not JSON.`,
         'Choose the .twinlock.json file exported by Twinlock.',
-        { cause: err instanceof Error ? err.name : 'unknown', ...(options.source ? { path: options.source } : {}) },
+        options.source ? { path: options.source } : undefined,
       );
     }
   }
