@@ -64,6 +64,8 @@ describe('Pair: using a bundle signed by an unknown key', () => {
   it('shows the signer’s fingerprint, and “Don’t trust” leaves the settings alone', async () => {
     const { path, fingerprint } = await foreignBundle();
     const before = await tid('pair-name').inputValue();
+    const servers = () => stack.lab.hosts.map((h) => JSON.stringify([stack.lab.host(h.name).agentStatus(), stack.lab.host(h.name).listFiles()]));
+    const serversBefore = servers();
     await tid('pair-bundle-file').setInputFiles(path);
     await tid('bundle-signer-trust').waitFor({ timeout: 15_000 });
     await expect(tid('bundle-signer-fingerprint').innerText()).resolves.toBe(fingerprint);
@@ -71,6 +73,8 @@ describe('Pair: using a bundle signed by an unknown key', () => {
     await tid('bundle-signer-dialog').waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
     expect(await tid('pair-name').inputValue()).toBe(before);
     expect((await stack.engine.api.trustedKeys({})).map((k) => k.fingerprint)).not.toContain(fingerprint);
+    // Opening a bundle reads a file on this workstation and nothing else: neither server changed.
+    expect(servers()).toEqual(serversBefore);
   });
 
   it('trusts the signer on request and fills the pair settings from the bundle', async () => {
