@@ -23,18 +23,24 @@ export const usePublisherStore = defineStore('publisher', () => {
   /** Shown in the "Trust this publisher?" dialog. */
   const pending = ref<PendingPublisher | null>(null);
 
-  /** Reads the package an install would use and whether its publisher is trusted. */
-  async function load(): Promise<void> {
-    if (state.value === 'running') return;
-    state.value = 'running';
-    error.value = null;
-    try {
-      info.value = await useApiClient().call('agentPackage', {});
-      state.value = 'done';
-    } catch (err) {
-      error.value = toUiError(err, 'reading the agent package');
-      state.value = 'error';
-    }
+  let loading: Promise<void> | null = null;
+
+  /** Reads the package an install would use and whether its publisher is trusted (one read at a time; callers share it). */
+  function load(): Promise<void> {
+    loading ??= (async () => {
+      state.value = 'running';
+      error.value = null;
+      try {
+        info.value = await useApiClient().call('agentPackage', {});
+        state.value = 'done';
+      } catch (err) {
+        error.value = toUiError(err, 'reading the agent package');
+        state.value = 'error';
+      } finally {
+        loading = null;
+      }
+    })();
+    return loading;
   }
 
   /** True when the admin must confirm the publisher first (the dialog is then open). */

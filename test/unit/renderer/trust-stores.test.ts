@@ -37,6 +37,25 @@ describe('the publisher prompt', () => {
     expect(publisher.needsConfirmation()).toBe(false);
   });
 
+  it('lets a second caller wait for the read already under way (Install pressed as the screen opens)', async () => {
+    let release: () => void = () => undefined;
+    const client = fakeClient({
+      agentPackage: () =>
+        new Promise((resolve) => {
+          release = () => resolve({ name: 'TwinlockAgent', version: '3.2.1', dir: '/p', publisher: { subject: 'CN=Twinlock', thumbprint: THUMB }, publisherTrusted: false });
+        }),
+    });
+    setApiClient(client);
+    const publisher = usePublisherStore();
+    const first = publisher.load();
+    const second = publisher.load();
+    release();
+    await second;
+    expect(publisher.needsConfirmation()).toBe(true);
+    await first;
+    expect(client.callsOf('agentPackage')).toHaveLength(1);
+  });
+
   it('opens from the engine’s publisher-untrusted refusal, and “Don’t trust” trusts nothing', () => {
     const client = fakeClient({});
     setApiClient(client);
