@@ -49,7 +49,7 @@ export async function readCredentials(options: ConnectionOptions): Promise<Crede
   } catch (err) {
     throw new TwinlockError({
       code: 'invalid-input',
-      message: `--identity: Twinlock could not read ${options.identity} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}).`,
+      message: `--identity: ${options.identity} ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read'}.`,
       hint: 'Give the path of the private key file, for example --identity ~/.ssh/id_ed25519.',
       detail: { field: 'identity' },
     });

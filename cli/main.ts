@@ -5,6 +5,7 @@ import { registerHostVerbs } from './commands/hosts';
 import { registerSetupVerbs } from './commands/setup';
 import { registerShellVerbs } from './commands/shells';
 import { registerKnownHostVerbs } from './commands/known-hosts';
+import { registerKeyVerbs } from './commands/keys';
 import { registerReplayVerb } from './commands/replay';
 import { registerScanVerb } from './commands/scan';
 
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerSetupVerbs(program);
   registerReplayVerb(program);
   registerKnownHostVerbs(program);
+  registerKeyVerbs(program);
   registerShellVerbs(program);
   return program;
 }

@@ -41,6 +41,12 @@ export function createOutput(json: boolean): Output {
       if (Array.isArray(issues) && issues.length > 1) {
         for (const issue of issues as Array<{ field?: unknown; message?: unknown }>) process.stderr.write(`  ${String(issue.field)}: ${String(issue.message)}\n`);
       }
+      if (error.code === 'bundle-untrusted' && typeof error.detail?.fingerprint === 'string') {
+        process.stderr.write(`  signer: ${error.detail.fingerprint}\n`);
+      }
+      if (error.code === 'publisher-untrusted') {
+        process.stderr.write(`  publisher:  ${String(error.detail?.subject)}\n  thumbprint: ${String(error.detail?.thumbprint)}\n`);
+      }
       if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
     },
   };

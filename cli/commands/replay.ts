@@ -14,6 +14,7 @@ import { EXIT, runVerb } from '../run';
 interface ReplayOptions extends ConnectionOptions {
   name?: string;
   package?: string;
+  trustPublisher?: string;
   json?: boolean;
 }
 
@@ -26,7 +27,8 @@ export function registerReplayVerb(program: Command): void {
       .argument('<hostA>', 'host[:port] of the new primary')
       .argument('<hostB>', 'host[:port] of the new secondary')
       .option('--name <name>', 'name of the new pair (default: the bundle’s)')
-      .option('--package <dir>', 'agent package folder (default: the bundled package)')
+      .option('--package <dir>', 'agent package folder, when the bundle has no agent/ folder beside it (default: the bundled package)')
+      .option('--trust-publisher <thumbprint>', 'trust the package’s publisher on first use, after comparing its certificate thumbprint')
       .option('--json', 'print NDJSON progress, then the result'),
   ).action((bundlePath: string, hostA: string, hostB: string, options: ReplayOptions) =>
     runVerb(options.json, 'the replay', async (out, engine) => {
@@ -61,7 +63,13 @@ export function registerReplayVerb(program: Command): void {
 
       const install = (await followJob(
         engine,
-        await engine.api.install({ sessions, ...(options.package ? { packageDir: options.package } : {}) }),
+        await engine.api.install({
+          sessions,
+          // The package the bundle names, from the agent/ folder beside it, --package, or the bundled one.
+          bundlePath,
+          ...(options.package ? { packageDir: options.package } : {}),
+          ...(options.trustPublisher !== undefined ? { trustPublisher: options.trustPublisher } : {}),
+        }),
         out,
       )) as JobSnapshotOf<'install'>;
       requireDone(install);

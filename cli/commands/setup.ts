@@ -18,6 +18,7 @@ interface InstallOptions extends ConnectionOptions, JsonOption {
   bundle?: string;
   allowReboot?: boolean;
   force?: boolean;
+  trustPublisher?: string;
   /** true for the newest interrupted installation, or a job id. */
   resume?: string | boolean;
 }
@@ -80,6 +81,7 @@ export function registerSetupVerbs(program: Command): void {
       .option('--bundle <file>', 'install the agent version a configuration bundle names')
       .option('--allow-reboot', 'restart a server when the installer requires it, wait for it and finish')
       .option('--force', 'install even over a newer agent (a downgrade)')
+      .option('--trust-publisher <thumbprint>', 'trust the package’s publisher on first use, after comparing its certificate thumbprint')
       .option('--resume [jobId]', 'resume an interrupted installation (the newest one, or this one)')
       .option('--json', 'print NDJSON progress, then the result'),
   ).action((hostA: string | undefined, hostB: string | undefined, options: InstallOptions) =>
@@ -108,6 +110,7 @@ export function registerSetupVerbs(program: Command): void {
           ...(options.bundle ? { bundlePath: options.bundle } : {}),
           allowReboot: options.allowReboot === true,
           force: options.force === true,
+          ...(options.trustPublisher !== undefined ? { trustPublisher: options.trustPublisher } : {}),
         });
       }
       const job = (await followJob(engine, ref, out)) as JobSnapshotOf<'install'>;

@@ -59,7 +59,7 @@ function readPublicKey(file: string): string {
   } catch (err) {
     throw new TwinlockError({
       code: 'invalid-input',
-      message: `--authorized-key: Twinlock could not read ${file} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}).`,
+      message: `--authorized-key: ${file} ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read'}.`,
       hint: 'Give the public key file, for example --authorized-key ~/.ssh/id_ed25519.pub.',
     });
   }

@@ -20,6 +20,7 @@ import { memoryRestartJournal, rebootAndWait, recordBootTime } from './reboot-st
 import type { RestartJournal } from './reboot-step';
 import { checkPackage, getAgentState, verifyRemotePackage, waitHealthy } from './remote-checks';
 import { cleanUp, rollback } from './rollback';
+import type { TrustedPublisher } from './trusted-publishers';
 import { uploadPackage } from './upload-step';
 
 export type { InstallOptions, InstallTarget } from './install-types';
@@ -28,6 +29,8 @@ export { rollbackHost } from './rollback';
 
 /** What the admin allowed for this run, and where it records its steps. */
 export interface InstallRun {
+  /** The publisher this workstation pinned for the package: each server checks its copy against it. */
+  publisher: TrustedPublisher;
   /** Restart a server that needs it (3010) and wait for it to come back. */
   allowReboot?: boolean;
   /** Install over a newer agent (removing it first). */
@@ -55,7 +58,7 @@ export async function installAgent(
   targets: InstallTarget[],
   pkg: AgentPackage,
   options: InstallOptions = {},
-  run: InstallRun = {},
+  run: InstallRun,
 ): Promise<InstallOutcome[]> {
   const opts = { ...DEFAULTS, ...options };
   const percents = new Map<string, number>(targets.map((t) => [t.sessionId, 0]));
@@ -161,7 +164,7 @@ async function installOne(
     }
 
     if (!completed.has('upload') && !completed.has('msiexec')) {
-      const existing = await retrying(link, opts, ctx.signal, (h) => checkPackage(h, remoteFile, ctx.signal));
+      const existing = await retrying(link, opts, ctx.signal, (h) => checkPackage(h, remoteFile, run.publisher, ctx.signal));
       if (existing.exists && existing.sha256?.toLowerCase() === manifest.sha256) {
         report(t, 60, 'upload', `The package is already on ${t.label}`);
       } else {
@@ -175,8 +178,8 @@ async function installOne(
 
     if (!completed.has('msiexec')) {
       report(t, 62, 'verify', 'Checking the package’s hash and signature on the server');
-      const check = await retrying(link, opts, ctx.signal, (h) => checkPackage(h, remoteFile, ctx.signal));
-      verifyRemotePackage(t.label, pkg, check);
+      const check = await retrying(link, opts, ctx.signal, (h) => checkPackage(h, remoteFile, run.publisher, ctx.signal));
+      verifyRemotePackage(t.label, pkg, check, run.publisher);
       await journal?.done(t.sessionId, 'verify');
     }
 

@@ -110,9 +110,10 @@ export async function loadPackage(dir: string, signal?: AbortSignal): Promise<Ag
   let json: unknown;
   try {
     json = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (err) {
+  } catch {
+    // Never the parser's message: it quotes bytes of the file.
     throw invalid(
-      `The agent manifest ${manifestPath} is not valid JSON (${(err as Error).message}).`,
+      `The agent manifest ${manifestPath} is not valid JSON.`,
       'Restore the manifest from the agent package as it was shipped.',
       { path: manifestPath },
     );

@@ -5,10 +5,9 @@
  * reviewable, secret-free JSON file); the MSI is looked up in the `agent/` folder next to the
  * bundle, then in the folder given, then in the shipped package, and must match the reference.
  */
-import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { TwinlockError } from '../api/errors';
-import { verifyBundle } from '../bundle/bundle';
+import { openTrustedBundle } from '../bundle/read-bundle';
 import type { AgentPackage } from './manifest';
 import { MANIFEST_FILE, loadPackage } from './manifest';
 
@@ -17,8 +16,10 @@ export interface PackageSource {
   resourcesDir: string;
   /** A package folder chosen by the admin. */
   packageDir?: string;
-  /** A bundle whose agent reference the package must match. */
+  /** A bundle whose agent reference the package must match; it must be signed by a trusted key. */
   bundlePath?: string;
+  /** The data folder whose trusted keys a bundle must be signed by. */
+  dataDir: string;
   signal?: AbortSignal;
 }
 
@@ -32,18 +33,8 @@ export async function resolvePackage(source: PackageSource): Promise<AgentPackag
   const fallback = defaultPackageDir(source.resourcesDir);
   if (!source.bundlePath) return loadPackage(resolve(source.packageDir ?? fallback), source.signal);
 
-  let text: string;
-  try {
-    text = await readFile(source.bundlePath, 'utf8');
-  } catch {
-    throw new TwinlockError({
-      code: 'not-found',
-      message: `The bundle ${source.bundlePath} cannot be read.`,
-      hint: 'Choose the .twinlock.json file exported by Twinlock.',
-      detail: { path: source.bundlePath },
-    });
-  }
-  const wanted = verifyBundle(text).agent;
+  // The bundle's signer is checked before any package next to it is even looked at.
+  const wanted = (await openTrustedBundle(source.dataDir, { path: source.bundlePath })).agent;
   const candidates = [join(dirname(resolve(source.bundlePath)), 'agent'), ...(source.packageDir ? [resolve(source.packageDir)] : []), fallback];
   const seen: string[] = [];
   for (const dir of candidates) {

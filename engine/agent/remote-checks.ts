@@ -9,6 +9,7 @@ import type { RemoteHost } from '../remote/types';
 import type { InstallOptions, InstallTarget } from './install-types';
 import type { AgentPackage } from './manifest';
 import type { AgentState, PackageCheck } from './script-results';
+import type { TrustedPublisher } from './trusted-publishers';
 import { AgentStateSchema, PackageCheckSchema, parseScriptResult } from './script-results';
 
 export async function getAgentState(host: RemoteHost, pkg: AgentPackage, signal: AbortSignal): Promise<AgentState> {
@@ -20,12 +21,17 @@ export async function getAgentState(host: RemoteHost, pkg: AgentPackage, signal:
   return parseScriptResult('get-agent-state', AgentStateSchema, raw, host.label);
 }
 
-export async function checkPackage(host: RemoteHost, path: string, signal: AbortSignal): Promise<PackageCheck> {
-  return parseScriptResult('test-agent-package', PackageCheckSchema, await host.runScript('test-agent-package', { path }, { signal }), host.label);
+/** Hashes the server's copy and compares its Authenticode signer with the pinned publisher, on the server. */
+export async function checkPackage(host: RemoteHost, path: string, publisher: TrustedPublisher, signal: AbortSignal): Promise<PackageCheck> {
+  const raw = await host.runScript('test-agent-package', { path, trustedThumbprint: publisher.thumbprint }, { signal });
+  return parseScriptResult('test-agent-package', PackageCheckSchema, raw, host.label);
 }
 
-/** The server's copy must be the very file the manifest describes, signed by the manifest's signer. */
-export function verifyRemotePackage(label: string, pkg: AgentPackage, check: PackageCheck): void {
+/**
+ * The server's copy must be the very file the manifest describes, signed by the publisher this
+ * workstation pinned — not whatever publisher the manifest names.
+ */
+export function verifyRemotePackage(label: string, pkg: AgentPackage, check: PackageCheck, publisher: TrustedPublisher): void {
   const { manifest } = pkg;
   const refuse = (message: string, hint: string, detail: Record<string, unknown>) => {
     throw new TwinlockError({ code: 'install-failed', message, hint, detail: { host: label, ...detail } });
@@ -51,11 +57,12 @@ export function verifyRemotePackage(label: string, pkg: AgentPackage, check: Pac
       { signatureStatus: check.signatureStatus ?? null },
     );
   }
-  if ((check.signerThumbprint ?? '').toUpperCase() !== manifest.signer.thumbprint) {
+  const actual = (check.signerThumbprint ?? '').toUpperCase();
+  if (actual !== publisher.thumbprint || check.signerTrusted !== true) {
     refuse(
-      `The package on ${label} is signed by “${check.signerSubject ?? 'an unknown signer'}”, not by ${manifest.signer.subject} as its manifest says. Twinlock did not install it.`,
+      `The package on ${label} is signed by “${check.signerSubject ?? 'an unknown signer'}”${actual ? ` (thumbprint ${actual})` : ''}, not by ${publisher.subject} (${publisher.thumbprint}), the publisher this workstation trusts. Twinlock did not install it.`,
       'Use the agent package as shipped by its publisher; do not install a package signed by someone else.',
-      { expected: manifest.signer.thumbprint, actual: check.signerThumbprint ?? null },
+      { pinned: publisher.thumbprint, actual: check.signerThumbprint ?? null, subject: check.signerSubject ?? null },
     );
   }
 }

@@ -28,6 +28,8 @@ export const PackageCheckSchema = z
     signatureStatus: enumText(['Valid', 'UnknownError', 'NotSigned', 'HashMismatch', 'NotTrusted', 'NotSupportedFileFormat', 'Incompatible']).nullish(),
     statusMessage: z.string().nullish(),
     signer: z.object({ subject: z.string().nullish(), thumbprint: z.string().nullish() }).nullish(),
+    /** The server's own comparison of the signer's thumbprint with the pinned one it was given. */
+    signerTrusted: z.boolean().nullish(),
   })
   .transform((c) => ({
     exists: c.exists,
@@ -37,6 +39,7 @@ export const PackageCheckSchema = z
     statusMessage: c.statusMessage ?? null,
     signerThumbprint: c.signer?.thumbprint ?? null,
     signerSubject: c.signer?.subject ?? null,
+    signerTrusted: c.signerTrusted === true,
   }));
 export type PackageCheck = z.output<typeof PackageCheckSchema>;
 

@@ -40,6 +40,18 @@ import {
   VerifyReportSchema,
   VerifyRequestSchema,
 } from './models';
+import {
+  AgentPackageInfoSchema,
+  BundleSourceSchema,
+  ExportPublicKeyResultSchema,
+  KeyFingerprintSchema,
+  PackageRefSchema,
+  ThumbprintSchema,
+  TrustKeyRequestSchema,
+  TrustPublisherRequestSchema,
+  TrustedKeyEntrySchema,
+  TrustedPublisherEntrySchema,
+} from './trust-models';
 
 const JobIdSchema = z.object({ jobId: z.string().min(1) });
 const EmptySchema = z.object({}).strict();
@@ -100,10 +112,21 @@ export const methods = {
   status: { input: SessionRefSchema, output: AgentStatusSchema },
   /** Writes the signed configuration bundle. */
   exportBundle: { input: ExportBundleRequestSchema, output: ExportBundleResultSchema },
-  /** Reads a bundle file and verifies its signature (to replay it on the next pair). */
-  readBundle: {
-    input: z.object({ path: z.string().trim().min(1, 'Give the path of a .twinlock.json bundle.') }),
-    output: BundleSchema,
+  /**
+   * Reads a bundle (a path, or the file's text from a browser) and verifies its signature; a
+   * signer this workstation does not trust is refused with `bundle-untrusted` (detail: fingerprint, publicKey).
+   */
+  readBundle: { input: BundleSourceSchema, output: BundleSchema },
+  /** Bundle signers this workstation trusts, its own key first. */
+  trustedKeys: { input: EmptySchema, output: z.array(TrustedKeyEntrySchema) },
+  /** Trusts a signer: a public key (.pub text), or a bundle's signer with the fingerprint the admin compared. */
+  trustKey: { input: TrustKeyRequestSchema, output: TrustedKeyEntrySchema },
+  /** Stops trusting a signer (never this workstation's own key). */
+  forgetKey: { input: z.object({ fingerprint: KeyFingerprintSchema }), output: z.object({ forgotten: z.boolean() }) },
+  /** This workstation's public key as a `.pub` line, written to `path` when given. */
+  exportPublicKey: {
+    input: z.object({ path: z.string().trim().min(1, 'Give the file to write, for example here.pub.').optional() }),
+    output: ExportPublicKeyResultSchema,
   },
   /**
    * Checks a bundle against the two servers it is to be replayed on, changing nothing: its fields,
@@ -111,6 +134,14 @@ export const methods = {
    * package. Returns the configuration to apply; `invalid-input` lists every problem at once.
    */
   preflightBundle: { input: PreflightBundleRequestSchema, output: BundlePlanSchema },
+  /** The agent package an install would use (shipped, a folder, or a bundle's), and whether its publisher is trusted. */
+  agentPackage: { input: PackageRefSchema, output: AgentPackageInfoSchema },
+  /** Agent publishers this workstation trusts. */
+  trustedPublishers: { input: EmptySchema, output: z.array(TrustedPublisherEntrySchema) },
+  /** Pins an agent publisher by the thumbprint the admin compared (with its subject, or the package that names it). */
+  trustPublisher: { input: TrustPublisherRequestSchema, output: TrustedPublisherEntrySchema },
+  /** Stops trusting an agent publisher. */
+  forgetPublisher: { input: z.object({ thumbprint: ThumbprintSchema }), output: z.object({ forgotten: z.boolean() }) },
   /** A job's current snapshot. */
   job: { input: JobIdSchema, output: JobSnapshotSchema },
   /** Waits for a job to end and returns its final snapshot. */

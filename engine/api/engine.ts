@@ -6,7 +6,6 @@
  * What only some methods need (SSH, verification, the installer, pairing, bundles) loads on the
  * first call that needs it: a scan or a `twinlock hosts` call starts fast and stays small.
  */
-import { readFile } from 'node:fs/promises';
 import type { z, ZodError } from 'zod';
 import type { ApplyOptions } from '../pair/apply';
 import type { InstallOptions } from '../agent/install';
@@ -19,6 +18,7 @@ import { KnownHosts } from '../remote/known-hosts';
 import { createInstallService } from '../service/installs';
 import { createPairingService } from '../service/pairings';
 import { createSessionStore } from '../service/sessions';
+import { createSignerService } from '../service/signers';
 import type { SessionEntry } from '../service/sessions';
 import { resolveDataDir } from '../store';
 import { appPaths } from '../app-paths';
@@ -28,7 +28,7 @@ import { methods } from './contract';
 import { TwinlockError, toErrorData } from './errors';
 import type { ApiEvent } from './jobs';
 import type { DiscoveredHost } from './models';
-import { bundleCheck, bundleExport, pairProposal, pairStatus, verification as verificationModule } from '../service/lazy';
+import { bundleExport, pairProposal, pairStatus, verification as verificationModule } from '../service/lazy';
 
 /** A lab server the engine may offer on the Discover screen. */
 export interface LabHostOption {
@@ -94,6 +94,7 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
   const log = (level: 'info' | 'warn' | 'error', message: string) => emit({ type: 'log', level, message, at: new Date().toISOString() });
   const jobs = createJobRunner((job) => emit({ type: 'job', job }));
   const sessions = createSessionStore({ knownHosts, resourcesDir, log, closing });
+  const signers = createSignerService(dataDir, log);
   const installs = createInstallService({ sessions, jobs, dataDir, resourcesDir, log, timings: options.timings?.install, closing });
   const pairings = createPairingService({
     sessions,
@@ -236,20 +237,15 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
       return readStatus(await sessions.hostOf(sessionId));
     },
 
-    async readBundle({ path }) {
-      let text: string;
-      try {
-        text = await readFile(path, 'utf8');
-      } catch (err) {
-        throw new TwinlockError({
-          code: 'not-found',
-          message: `Twinlock could not read the bundle ${path} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}).`,
-          hint: 'Check the path; bundles end in .twinlock.json.',
-        });
-      }
-      const { verifyBundle } = await bundleCheck();
-      return verifyBundle(text);
-    },
+    readBundle: (input) => signers.readBundle(input),
+    trustedKeys: () => signers.trustedKeys(),
+    trustKey: (input) => signers.trustKey(input),
+    forgetKey: (input) => signers.forgetKey(input),
+    exportPublicKey: (input) => signers.exportPublicKey(input),
+    agentPackage: (input) => installs.packageInfo(input),
+    trustedPublishers: () => installs.trustedPublishers(),
+    trustPublisher: (input) => installs.trustPublisher(input),
+    forgetPublisher: (input) => installs.forgetPublisher(input),
 
     async exportBundle({ config, path }) {
       const [p, s] = sessions.pairOf([config.primary, config.secondary], 'A bundle');

@@ -28,6 +28,10 @@ export const ERROR_CODES = [
   'invalid-input',
   /** A configuration bundle is malformed or its signature does not verify. */
   'bundle-invalid',
+  /** A bundle's signature verifies, but its signer is not a key this workstation trusts: compare the fingerprint, then trust it. */
+  'bundle-untrusted',
+  /** The agent package's Authenticode publisher is not one this workstation trusts: compare subject and thumbprint, then trust it. */
+  'publisher-untrusted',
   /** A referenced session, job or file does not exist (any more). */
   'not-found',
   /** The connection to a server dropped during an operation. */

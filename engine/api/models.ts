@@ -508,6 +508,14 @@ export const InstallRequestSchema = z.object({
   allowReboot: z.boolean().default(false),
   /** Install even over a newer agent (a downgrade). */
   force: z.boolean().default(false),
+  /**
+   * The thumbprint of the package's publisher, as the admin compared and confirmed it: pinned when
+   * it is the package's (first use). Without it, a publisher not yet trusted stops with `publisher-untrusted`.
+   */
+  trustPublisher: z
+    .string()
+    .regex(/^[0-9A-Fa-f]{40}$/, 'A certificate thumbprint is 40 hexadecimal characters.')
+    .optional(),
 });
 export type InstallRequest = z.input<typeof InstallRequestSchema>;
 

@@ -9,6 +9,7 @@ import { BundleSchema } from '../api/models';
 import { TwinlockError } from '../api/errors';
 import { canonicalJson } from './canonical';
 import { publicKeyBase64 } from './signing-key';
+import { keyFingerprint } from './trusted-keys';
 
 /** One server as the bundle records it. */
 export interface BundleHost {
@@ -58,8 +59,15 @@ function invalid(message: string, hint: string, detail?: Record<string, unknown>
 }
 
 export interface VerifyBundleOptions {
-  /** When given, the bundle must be signed by one of these keys (base64 SPKI DER). */
+  /** When given, the bundle must be signed by one of these keys (base64 SPKI DER), else `bundle-untrusted`. */
   trustedKeys?: string[];
+  /** The bundle's file name, for messages and the hint's command. */
+  source?: string;
+}
+
+/** A path as it can be pasted into a shell. */
+function shellWord(path: string): string {
+  return /^[\w@%+=:,./\\-]+$/.test(path) ? path : `"${path.replace(/"/g, '\\"')}"`;
 }
 
 /**
@@ -71,8 +79,13 @@ export function verifyBundle(json: string | unknown, options: VerifyBundleOption
   if (typeof json === 'string') {
     try {
       raw = JSON.parse(json.replace(/^\uFEFF/, ''));
-    } catch (err) {
-      throw invalid(`This file is not a Twinlock bundle: it is not valid JSON (${(err as Error).message}).`, 'Choose the .twinlock.json file exported by Twinlock.');
+    } catch {
+      // Never the parser's message: it quotes bytes of whatever file was named.
+      throw invalid(
+        `${options.source ?? 'This file'} is not a Twinlock bundle: it is not JSON.`,
+        'Choose the .twinlock.json file exported by Twinlock.',
+        options.source ? { path: options.source } : undefined,
+      );
     }
   }
   const parsed = BundleSchema.safeParse(raw);
@@ -104,11 +117,16 @@ export function verifyBundle(json: string | unknown, options: VerifyBundleOption
     );
   }
   if (options.trustedKeys && !options.trustedKeys.includes(bundle.signature.publicKey)) {
-    throw invalid(
-      'This bundle is signed by a key this workstation does not trust.',
-      'Import the bundle on a workstation that trusts its signer, or export it again here.',
-      { publicKey: bundle.signature.publicKey },
-    );
+    const fingerprint = keyFingerprint(bundle.signature.publicKey);
+    const from = options.source ? shellWord(options.source) : '<bundle file>';
+    throw new TwinlockError({
+      code: 'bundle-untrusted',
+      message: `This bundle is signed by a key this workstation does not trust: ${fingerprint}.`,
+      hint:
+        `Ask whoever exported it for their key’s fingerprint (“twinlock keys list” on their workstation shows it) and compare. ` +
+        `If it is the same, trust it with: twinlock keys trust ${fingerprint} --from-bundle ${from} (in the wizard: “Trust this signer?”), then open the bundle again.`,
+      detail: { fingerprint, publicKey: bundle.signature.publicKey },
+    });
   }
   return bundle;
 }

@@ -55,7 +55,7 @@ async function readKey(path: string): Promise<KeyObject | null> {
     throw new TwinlockError(
       {
         code: 'internal',
-        message: `The bundle signing key ${path} is damaged (${(err as Error).message}).`,
+        message: `The bundle signing key ${path} is damaged: it is not an Ed25519 private key in PEM form.`,
         hint: 'Move the file aside and export again: Twinlock creates a new key, and bundles signed with the old one still verify by their own public key.',
         detail: { path },
       },

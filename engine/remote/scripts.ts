@@ -12,8 +12,8 @@ export interface ScriptParams extends FixScriptParams {
   'get-identity': Record<string, never>;
   /** The full hardware/software inventory (PowerShell 5.1 shapes; see engine/inventory). */
   'get-inventory': Record<string, never>;
-  /** Get-FileHash and Get-AuthenticodeSignature of an uploaded package. */
-  'test-agent-package': { path: string };
+  /** Get-FileHash and Get-AuthenticodeSignature of an uploaded package, its signer compared with the pinned thumbprint. */
+  'test-agent-package': { path: string; trustedThumbprint: string };
   /** Runs msiexec /i silently with a verbose log; returns the exit code and the log's tail. */
   'install-agent': { path: string; logPath: string; arguments: string[] };
   /** Runs msiexec /x {productCode} silently; returns the exit code. */

@@ -13,6 +13,8 @@ import type { JobRunner } from '../jobs/job-runner';
 import type { InstallJournal, JournalClaim, StepJournal } from '../jobs/journal';
 import { claimJournal, isJournalClaimed, journalOwner, listJournals, openJournal, pruneJournals, readJournal, removeJournal } from '../jobs/journal';
 import type { JobContext } from '../jobs/types';
+import { TrustedPublishers } from '../agent/trusted-publishers';
+import type { TrustedPublisher } from '../agent/trusted-publishers';
 import type { SessionStore } from './sessions';
 import { agentInstaller, packageSource } from './lazy';
 
@@ -38,6 +40,10 @@ export interface InstallService {
   discardJob(input: Parsed<'discardJob'>): Promise<void>;
   /** The package of the last installation, or the default one. */
   currentPackage(): Promise<AgentPackage>;
+  packageInfo(input: Parsed<'agentPackage'>): Promise<ApiOutput<'agentPackage'>>;
+  trustedPublishers(): Promise<ApiOutput<'trustedPublishers'>>;
+  trustPublisher(input: Parsed<'trustPublisher'>): Promise<ApiOutput<'trustPublisher'>>;
+  forgetPublisher(input: Parsed<'forgetPublisher'>): Promise<ApiOutput<'forgetPublisher'>>;
 }
 
 export function createInstallService(deps: InstallServiceDeps): InstallService {
@@ -46,9 +52,14 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
   /** Journals of installs running in this process: not offered for resume. */
   const activeJournals = new Set<string>();
 
-  const loadAgentPackage = async (dir?: string, bundlePath?: string): Promise<AgentPackage> => {
+  const publishers = new TrustedPublishers(dataDir);
+
+  const findPackage = async (dir?: string, bundlePath?: string): Promise<AgentPackage> => {
     const { resolvePackage } = await packageSource();
-    const pkg = await resolvePackage({ resourcesDir, ...(dir ? { packageDir: dir } : {}), ...(bundlePath ? { bundlePath } : {}) });
+    return resolvePackage({ resourcesDir, dataDir, ...(dir ? { packageDir: dir } : {}), ...(bundlePath ? { bundlePath } : {}) });
+  };
+  const loadAgentPackage = async (dir?: string, bundlePath?: string): Promise<AgentPackage> => {
+    const pkg = await findPackage(dir, bundlePath);
     lastPackage = pkg;
     return pkg;
   };
@@ -65,6 +76,7 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
   const startInstall = (
     targets: Array<{ sessionId: string; label: string }>,
     pkg: AgentPackage,
+    publisher: TrustedPublisher,
     request: InstallJournal['request'],
     resumed: { journal: InstallJournal; claim: JournalClaim } | null,
   ) =>
@@ -100,6 +112,7 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
           const hosts = await Promise.all(targets.map((t) => sessions.hostOf(t.sessionId)));
           const installTargets: InstallTarget[] = targets.map((t, i) => ({ ...t, host: hosts[i]!, reconnect: () => sessions.hostOf(t.sessionId) }));
           const outcomes = await installAgent(ctx, installTargets, pkg, deps.timings, {
+            publisher,
             allowReboot: request.allowReboot,
             force: request.force,
             journal,
@@ -120,12 +133,14 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
     );
 
   return {
-    async install({ sessions: ids, packageDir, bundlePath, allowReboot, force }) {
+    async install({ sessions: ids, packageDir, bundlePath, allowReboot, force, trustPublisher }) {
       const [a, b] = sessions.pairOf(ids, 'Installation');
       const pkg = await loadAgentPackage(packageDir, bundlePath);
+      // Before the job starts, so that a package from an untrusted publisher never reaches a server.
+      const publisher = await publishers.require(pkg, trustPublisher);
       const targets = [a, b].map((e) => ({ sessionId: e.session.sessionId, label: e.session.computerName }));
-      log('info', `Installing agent ${pkg.manifest.version} on ${targets.map((t) => t.label).join(' and ')}.`);
-      return startInstall(targets, pkg, { packageDir: pkg.dir, allowReboot, force }, null);
+      log('info', `Installing agent ${pkg.manifest.version} (publisher ${publisher.subject}) on ${targets.map((t) => t.label).join(' and ')}.`);
+      return startInstall(targets, pkg, publisher, { packageDir: pkg.dir, allowReboot, force }, null);
     },
 
     async rollback({ sessionId }) {
@@ -197,6 +212,40 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
     currentPackage() {
       return lastPackage ? Promise.resolve(lastPackage) : loadAgentPackage();
     },
+
+    async packageInfo({ packageDir, bundlePath }) {
+      const pkg = await findPackage(packageDir, bundlePath);
+      const { subject, thumbprint } = pkg.manifest.signer;
+      return {
+        name: pkg.manifest.name,
+        version: pkg.manifest.version,
+        dir: pkg.dir,
+        publisher: { subject, thumbprint },
+        publisherTrusted: (await publishers.get(thumbprint)) !== null,
+      };
+    },
+
+    trustedPublishers: () => publishers.list(),
+
+    async trustPublisher({ thumbprint, subject, packageDir, bundlePath }) {
+      if (subject !== undefined) return publishers.trust(thumbprint, subject);
+      const pkg = await findPackage(packageDir, bundlePath);
+      if (pkg.manifest.signer.thumbprint !== thumbprint) {
+        throw new TwinlockError({
+          code: 'invalid-input',
+          message: `thumbprint: ${thumbprint} is not the publisher of the agent package ${pkg.manifest.version} in ${pkg.dir}, which names “${pkg.manifest.signer.subject}” (${pkg.manifest.signer.thumbprint}).`,
+          hint: 'Give the thumbprint Twinlock showed for this package, or give the publisher’s subject too to trust another publisher.',
+          detail: { field: 'thumbprint', packageThumbprint: pkg.manifest.signer.thumbprint },
+        });
+      }
+      const pinned = await publishers.trust(thumbprint, pkg.manifest.signer.subject);
+      log('info', `Trusted the agent publisher ${pinned.subject} (${pinned.thumbprint}).`);
+      return pinned;
+    },
+
+    async forgetPublisher({ thumbprint }) {
+      return { forgotten: await publishers.forget(thumbprint) };
+    },
   };
 
   /** Resumes a journal this process has claimed. */
@@ -239,9 +288,11 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
         detail: { jobId },
       });
     }
+    // The publisher may have been forgotten since the installation started.
+    const publisher = await publishers.require(pkg);
     const resumed: InstallJournal = { ...journal, hosts: journal.hosts.map((h, i) => ({ ...h, sessionId: sessionIds[i]! })) };
     const targets = resumed.hosts.map((h) => ({ sessionId: h.sessionId, label: sessions.entry(h.sessionId).session.computerName }));
     log('info', `Resuming the installation of agent ${pkg.manifest.version} on ${targets.map((t) => t.label).join(' and ')}.`);
-    return startInstall(targets, pkg, journal.request, { journal: resumed, claim: claimed });
+    return startInstall(targets, pkg, publisher, journal.request, { journal: resumed, claim: claimed });
   }
 }

@@ -20,3 +20,5 @@ export const pairPreflight = lazy(() => import('../pair/preflight'));
 export const pairUnpair = lazy(() => import('../pair/unpair'));
 export const bundleCheck = lazy(() => import('../bundle/bundle'));
 export const bundleExport = lazy(() => import('../bundle/export'));
+export const bundleReader = lazy(() => import('../bundle/read-bundle'));
+export const trustedKeyStore = lazy(() => import('../bundle/trusted-keys'));

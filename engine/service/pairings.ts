@@ -161,7 +161,8 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       const { resolvePackage } = await packageSource();
       let agent: { version: string; sha256: string } | null = null;
       try {
-        const pkg = await resolvePackage({ resourcesDir, ...(packageDir ? { packageDir } : {}) });
+        // The package the replay will install: the one the bundle names, found as `install --bundle` finds it.
+        const pkg = await resolvePackage({ dataDir, resourcesDir, bundlePath: path, ...(packageDir ? { packageDir } : {}) });
         agent = { version: pkg.manifest.version, sha256: pkg.manifest.sha256 };
       } catch (err) {
         issues.push({ field: packageDir ? 'packageDir' : 'package', message: toErrorData(err).message });

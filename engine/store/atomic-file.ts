@@ -73,7 +73,7 @@ export async function readJsonFile<S extends z.ZodType>(path: string, schema: S)
     throw new TwinlockError(
       {
         code: 'internal',
-        message: `Twinlock could not read ${path}: ${(err as Error).message}`,
+        message: `Twinlock cannot read ${path}.`,
         hint: 'Check that your account can read this file and that the disk is healthy.',
         detail: { path },
       },
@@ -84,7 +84,8 @@ export async function readJsonFile<S extends z.ZodType>(path: string, schema: S)
   try {
     json = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
-    throw corrupt(path, `it is not valid JSON (${(err as Error).message})`, err);
+    // Never the parser's message: it quotes bytes of the file.
+    throw corrupt(path, 'it is not valid JSON', err);
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {

@@ -14,8 +14,10 @@ const STATUS_MESSAGES = {
 
 export const testAgentPackage: ScriptHandler = ({ host, params }) => {
   const path = str(params, 'path');
+  // The pinned thumbprint Twinlock passes; -eq on strings is case-insensitive in PowerShell.
+  const trusted = str(params, 'trustedThumbprint').toUpperCase();
   if (!path || !host.fileExists(path)) {
-    return { path, exists: false, size: 0, sha256: null, signatureStatus: null, statusMessage: null, signer: null };
+    return { path, exists: false, size: 0, sha256: null, signatureStatus: null, statusMessage: null, signer: null, signerTrusted: false };
   }
   const bytes = host.readFile(path);
   const status = signatureStatus(bytes);
@@ -28,5 +30,6 @@ export const testAgentPackage: ScriptHandler = ({ host, params }) => {
     signatureStatus: status,
     statusMessage: STATUS_MESSAGES[status](path),
     signer: signer ? { subject: signer.subject, thumbprint: signer.thumbprint } : null,
+    signerTrusted: signer !== null && trusted !== '' && signer.thumbprint.toUpperCase() === trusted && status === 'Valid',
   };
 };

@@ -1,9 +1,11 @@
 # Twinlock remote script: test-agent-package
-# Version: 1
-# Purpose: Hashes an uploaded agent package and reads its Authenticode signature on the server.
+# Version: 2
+# Purpose: Hashes an uploaded agent package, reads its Authenticode signature on the server and compares its signer with the pinned thumbprint.
 param($P)
 
 $path = [string]$P.path
+# The publisher Twinlock pinned, never the one the package's own manifest names.
+$trustedThumbprint = [string]$P.trustedThumbprint
 if (-not (Test-Path -LiteralPath $path -PathType Leaf)) {
     return [pscustomobject]@{
         path            = $path
@@ -13,6 +15,7 @@ if (-not (Test-Path -LiteralPath $path -PathType Leaf)) {
         signatureStatus = $null
         statusMessage   = $null
         signer          = $null
+        signerTrusted   = $false
     }
 }
 
@@ -20,7 +23,9 @@ $item = Get-Item -LiteralPath $path
 $hash = Get-FileHash -LiteralPath $path -Algorithm SHA256
 $signature = Get-AuthenticodeSignature -LiteralPath $path
 $signer = $null
+$signerTrusted = $false
 if ($signature.SignerCertificate) {
+    $signerTrusted = ($trustedThumbprint -ne '') -and ($signature.SignerCertificate.Thumbprint -eq $trustedThumbprint) -and ([string]$signature.Status -eq 'Valid')
     $signer = [pscustomobject]@{
         subject    = $signature.SignerCertificate.Subject
         thumbprint = $signature.SignerCertificate.Thumbprint
@@ -36,4 +41,5 @@ if ($signature.SignerCertificate) {
     signatureStatus = [string]$signature.Status
     statusMessage   = $signature.StatusMessage
     signer          = $signer
+    signerTrusted   = $signerTrusted
 }

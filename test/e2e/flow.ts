@@ -34,3 +34,16 @@ export async function connectBoth(stack: Stack): Promise<void> {
   await trustBoth(stack);
   await stack.page.getByTestId('wizard-next').click();
 }
+
+/**
+ * The first install on a workstation: presses Install, and confirms the publisher the dialog
+ * shows (as an admin does after comparing the thumbprint); returns the thumbprint shown.
+ */
+export async function installTrustingPublisher(stack: Stack): Promise<string> {
+  const tid = (id: string) => stack.page.getByTestId(id);
+  await tid('install-start').click();
+  await tid('publisher-trust').waitFor({ timeout: 15_000 });
+  const thumbprint = (await tid('publisher-thumbprint').innerText()).trim();
+  await tid('publisher-trust').click();
+  return thumbprint;
+}

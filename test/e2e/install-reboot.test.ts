@@ -3,7 +3,7 @@
  * restart is needed, and Restart now restarts the server from the screen and waits for it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectBoth } from './flow';
+import { connectBoth, installTrustingPublisher } from './flow';
 import { startStack } from './harness';
 import type { Stack } from './harness';
 
@@ -29,8 +29,8 @@ describe('Install: a server that must restart to finish', () => {
     await tid('wizard-next').click();
     const name = stack.lab.hosts[1]!.name;
     stack.lab.host(name).faults.msiExitCodes = [3010];
-    
-    await tid('install-start').click();
+
+    await installTrustingPublisher(stack);
     await tid('install-done').waitFor({ timeout: 90_000 });
     const card = stack.page.locator(`[data-testid=install-host-card][data-host="${name}"]`);
     await expect(card.getAttribute('data-reboot-required')).resolves.toBe('true');

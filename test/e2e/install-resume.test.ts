@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../engine/api/engine';
 import { startStack } from './harness';
 import type { Stack } from './harness';
+import { trustPackagePublisher } from '../integration/engine/trust-publisher';
 
 let stack: Stack;
 
@@ -23,6 +24,8 @@ const tid = (id: string) => stack.page.getByTestId(id);
 /** Another Twinlock process on the same data folder, closed while its upload runs. */
 async function interruptedInstall(): Promise<void> {
   const other = createEngine({ dataDir: stack.dataDir, lab: { hosts: stack.lab.hosts } });
+  // This other window's admin confirmed the publisher before installing.
+  await trustPackagePublisher(other.api);
   const ids: string[] = [];
   for (const h of stack.lab.hosts) {
     const s = await other.api.connect({ address: h.address, port: h.port, username: h.username, password: h.password, acceptFingerprint: h.fingerprint });

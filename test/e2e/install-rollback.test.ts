@@ -5,7 +5,7 @@
  * installer asks for a restart (3010) and restarts the server from the screen.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectBoth } from './flow';
+import { connectBoth, installTrustingPublisher } from './flow';
 import { startStack } from './harness';
 import type { Stack } from './harness';
 
@@ -37,7 +37,7 @@ describe('Install: a 1603 failure, Roll back and Retry', () => {
     await toInstall();
     const failing = stack.lab.hosts[0]!.name;
     stack.lab.host(failing).faults.msiExitCodes = [1603];
-    await tid('install-start').click();
+    await installTrustingPublisher(stack);
     await tid('install-error').waitFor({ timeout: 90_000 });
     const failed = card(failing);
     await expect(failed.getAttribute('data-state')).resolves.toBe('failed');

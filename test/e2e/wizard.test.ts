@@ -5,6 +5,7 @@
  * accessibility problem on any of them.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyBundle } from '../../engine/bundle/bundle';
 import { startStack } from './harness';
@@ -93,10 +94,22 @@ describe('the wizard, end to end on the lab', () => {
     await tid('wizard-next').click();
   });
 
-  it('installs the agent on both servers with upload progress', async () => {
-    await tid('install-start').waitFor();
+  it('shows the package’s publisher and asks before the first install', async () => {
+    const manifest = JSON.parse(readFileSync(join(import.meta.dirname, '../../resources/agent/agent-manifest.json'), 'utf8'));
+    await tid('install-package').waitFor();
+    await expect(tid('install-package').getAttribute('data-trusted')).resolves.toBe('false');
+    await expect(tid('install-publisher-subject').innerText()).resolves.toBe(manifest.signer.subject);
     await stack.expectAccessible('Install, before it starts');
     await tid('install-start').click();
+    await tid('publisher-trust').waitFor();
+    await expect(tid('publisher-thumbprint').innerText()).resolves.toBe(manifest.signer.thumbprint);
+    await stack.shot('04-install-publisher');
+    for (const host of stack.lab.hosts) expect(stack.lab.host(host.name).sftpBytesWritten).toBe(0);
+  });
+
+  it('installs the agent on both servers with upload progress', async () => {
+    await tid('publisher-trust').click();
+    await stack.page.locator('[data-testid=install-package][data-trusted=true]').waitFor({ timeout: 15_000 });
     await tid('install-done').waitFor({ timeout: 90_000 });
     expect(await countWhere('[data-testid=install-host-card][data-state=done]')).toBe(2);
     for (const host of stack.lab.hosts) {

@@ -2,6 +2,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type {
+  Bundle,
   PairConfig,
   PairProposal,
   ProtectionLevel,
@@ -119,6 +120,38 @@ export const usePairStore = defineStore('pair', () => {
     }
   }
 
+  /**
+   * Takes a bundle's settings over the proposal: name, level, witness, VMs; sync links keep the
+   * bundle's adapters where these servers have them, with these servers' addresses (as
+   * `twinlock apply` does). Returns what could not be taken over, in sentences.
+   */
+  function fromBundle(bundle: Bundle): string[] {
+    const notes: string[] = [];
+    const p = proposal.value;
+    name.value = bundle.pair.name;
+    level.value = bundle.pair.level;
+    if (bundle.pair.witness) {
+      witnessMode.value = bundle.pair.witness.kind;
+      witnessAddresses.value[bundle.pair.witness.kind] = bundle.pair.witness.address;
+    } else {
+      // Running without a witness is confirmed here, by this admin, never inherited.
+      witnessMode.value = 'none';
+      noWitnessAccepted.value = false;
+    }
+    if (p !== null) {
+      const available = new Set(p.vms.map((v) => v.name));
+      const missing = bundle.pair.vms.filter((vm) => !available.has(vm));
+      if (missing.length > 0) notes.push(`This primary has no VM named ${missing.join(', ')}; those are left out.`);
+      vms.value = bundle.pair.vms.filter((vm) => available.has(vm));
+      const kept = p.config.links.filter((l) => bundle.pair.links.some((b) => b.localNic === l.localNic));
+      if (kept.length > 0) links.value = kept.map((l) => ({ ...l }));
+      else notes.push('These servers lack the bundle’s sync-link adapters; the proposed links are kept.');
+    } else {
+      vms.value = [...bundle.pair.vms];
+    }
+    return notes;
+  }
+
   function addLink(): void {
     const [left, right] = proposal.value?.nics ?? [[], []];
     const used = new Set(links.value.map((l) => l.localNic));
@@ -152,6 +185,7 @@ export const usePairStore = defineStore('pair', () => {
     config,
     canContinue,
     propose,
+    fromBundle,
     addLink,
     removeLink,
   };

@@ -68,7 +68,12 @@ describe('twinlock fix', () => {
   });
 
   it('rolls an installed agent back on --yes only, and the server is left without it', async () => {
-    const install = await twinlock(['install', target(0), target(1), ...trust()]);
+    // First use: the publisher is shown and refused until the admin confirms its thumbprint.
+    const asked = await twinlock(['install', target(0), target(1), ...trust()]);
+    expect(asked.code).toBe(1);
+    const thumbprint = /--trust-publisher ([0-9A-F]{40})/.exec(asked.stderr)?.[1];
+    expect(thumbprint, asked.stderr).toBeDefined();
+    const install = await twinlock(['install', target(0), target(1), ...trust(), '--trust-publisher', thumbprint!]);
     expect(install.code).toBe(0);
     expect(lab.host('TL-NODE-B').installedProducts()).toHaveLength(1);
 

@@ -46,6 +46,7 @@ let lab: LabLine;
 let a: string;
 let b: string;
 let env: Record<string, string>;
+let thumbprint: string;
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'twinlock-cli-'));
@@ -118,8 +119,18 @@ describe('twinlock CLI against `twinlock lab start --json`', () => {
     expect(JSON.parse(run.stdout).verdict).toBe('Ready for Level 3');
   });
 
+  it('shows the package’s publisher on first use and installs only once it is trusted', async () => {
+    const asked = await twinlock(['install', a, b, '--json'], env);
+    expect(asked.code).toBe(1);
+    const { error } = JSON.parse(asked.stdout.trim().split('\n').at(-1)!);
+    expect(error.code).toBe('publisher-untrusted');
+    expect(error.detail.subject).toBe('CN=Twinlock Software, O=Twinlock, C=US');
+    thumbprint = error.detail.thumbprint;
+    expect(error.hint).toContain(`--trust-publisher ${thumbprint}`);
+  });
+
   it('installs the agent on both with NDJSON progress', async () => {
-    const run = await twinlock(['install', a, b, '--json'], env);
+    const run = await twinlock(['install', a, b, '--trust-publisher', thumbprint, '--json'], env);
     expect(run.code).toBe(0);
     const lines = ndjson(run.stdout);
     expect(lines.some((l) => l.event === 'progress' && Object.values(l.hosts).some((h: any) => h.step === 'upload'))).toBe(true);
@@ -160,6 +171,11 @@ describe('twinlock CLI against `twinlock lab start --json`', () => {
     const result = ndjson(run.stdout).at(-1);
     expect(result.result.state).toBe('protected');
     expect(existsSync(result.bundle)).toBe(true);
+  });
+
+  it('lists the publisher the admin trusted', async () => {
+    const run = await twinlock(['keys', 'publishers', 'list', '--json']);
+    expect(JSON.parse(run.stdout).map((p: { thumbprint: string }) => p.thumbprint)).toEqual([thumbprint]);
   });
 
   it('lists pinned keys and forgets one', async () => {

@@ -46,7 +46,8 @@ describe('twinlock --identity', () => {
     const h = hosts[1]!;
     const missing = await twinlock(['inventory', `${h.address}:${h.port}`, '--identity', join(home, 'nope'), '--fingerprint', h.fingerprint]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('--identity: Twinlock could not read');
+    expect(missing.stderr).toContain(`--identity: ${join(home, 'nope')} does not exist.`);
+    expect(missing.stderr).not.toContain('ENOENT');
     const pub = await twinlock(['inventory', `${h.address}:${h.port}`, '--identity', `${keyFile}.pub`, '--fingerprint', h.fingerprint]);
     expect(pub.code).toBe(1);
     expect(pub.stderr).toContain('this is a public key');

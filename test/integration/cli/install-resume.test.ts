@@ -18,12 +18,13 @@ const SIZE = 32 * 1024 * 1024;
 let lab: Lab;
 let home: string;
 let pkgDir: string;
+let thumbprint: string;
 
 beforeAll(async () => {
   lab = await startLab({ profile: 'matched-pair', timeScale: 600, latencyMs: 2 });
   home = mkdtempSync(join(tmpdir(), 'twinlock-cli-resume-'));
   pkgDir = mkdtempSync(join(tmpdir(), 'twinlock-cli-pkg-'));
-  makePackage({ outDir: pkgDir, sizeBytes: SIZE });
+  thumbprint = makePackage({ outDir: pkgDir, sizeBytes: SIZE }).manifest.signer.thumbprint;
 });
 
 afterAll(async () => {
@@ -51,7 +52,7 @@ function twinlock(args: string[]) {
 describe('twinlock install --resume', () => {
   it('finishes an installation whose process was killed mid-upload', async () => {
     const [a, b] = lab.hosts.map((h) => `${h.address}:${h.port}`) as [string, string];
-    const first = twinlock(['install', a, b, '--package', pkgDir, '--trust-new', '--json']);
+    const first = twinlock(['install', a, b, '--package', pkgDir, '--trust-new', '--trust-publisher', thumbprint, '--json']);
     const node = lab.host('TL-NODE-A');
     const deadline = Date.now() + 30_000;
     while (node.sftpBytesWritten < 4 * 1024 * 1024 && Date.now() < deadline && first.child.exitCode === null) {

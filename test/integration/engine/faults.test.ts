@@ -8,6 +8,7 @@ import type { TwinlockError } from '../../../engine/api/errors';
 import { createEngine } from '../../../engine/api/engine';
 import type { Lab } from '../../../lab/index';
 import { startLab } from '../../../lab/index';
+import { trustPackagePublisher } from './trust-publisher';
 
 let lab: Lab;
 let engine: TwinlockEngine;
@@ -31,6 +32,7 @@ beforeAll(async () => {
     lab: { hosts: lab.hosts },
     timings: { install: { busyRetryDelaysMs: [50, 50, 50], healthTimeoutMs: 2000, healthIntervalMs: 50 }, apply: { pollIntervalMs: 50 } },
   });
+  await trustPackagePublisher(engine.api);
   const sessions = await Promise.all(
     lab.hosts.map((h) => engine.api.connect({ address: h.address, port: h.port, username: h.username, password: h.password, acceptFingerprint: h.fingerprint })),
   );

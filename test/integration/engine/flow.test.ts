@@ -11,6 +11,7 @@ import { createEngine } from '../../../engine/api/engine';
 import { verifyBundle } from '../../../engine/bundle/bundle';
 import type { Lab } from '../../../lab/index';
 import { startLab } from '../../../lab/index';
+import { trustPackagePublisher } from './trust-publisher';
 
 let lab: Lab;
 let engine: TwinlockEngine;
@@ -24,6 +25,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'twinlock-flow-'));
   engine = createEngine({ dataDir, lab: { hosts: lab.hosts } });
   engine.subscribe((e) => events.push(e));
+  await trustPackagePublisher(engine.api);
 });
 
 afterAll(async () => {

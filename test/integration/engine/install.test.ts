@@ -14,6 +14,7 @@ import { createEngine } from '../../../engine/api/engine';
 import type { EngineOptions } from '../../../engine/api/engine';
 import type { Lab, LabHost } from '../../../lab/index';
 import { makePackage, startLab, TWINLOCK_SIGNER_SUBJECT } from '../../../lab/index';
+import { trustPackagePublisher } from './trust-publisher';
 
 const PACKAGE_FILE = 'C:\\ProgramData\\Twinlock\\packages\\TwinlockAgent-3.2.1-x64.msi';
 const LOGS = 'C:\\ProgramData\\Twinlock\\logs\\';
@@ -76,6 +77,7 @@ beforeEach(async () => {
   dataDir = await tempDir('twinlock-install-');
   events = [];
   engine = createEngine({ dataDir, lab: { hosts: lab.hosts }, timings });
+  await trustPackagePublisher(engine.api);
   engine.subscribe((e) => events.push(e));
   ids = await connectAll(engine);
 });

@@ -216,7 +216,7 @@ describe('running scripts', () => {
   it('turns a failure envelope into script-failed with PowerShell’s message', async () => {
     const s = await server();
     const { host } = await connect(s, await knownHosts());
-    const err = await failure(host.runScript('test-agent-package', { path: 'C:\\x.msi' }));
+    const err = await failure(host.runScript('test-agent-package', { path: 'C:\\x.msi', trustedThumbprint: 'A'.repeat(40) }));
     expect(err.code).toBe('script-failed');
     expect(err.message).toContain('because it does not exist');
     expect(err.detail).toMatchObject({ script: 'test-agent-package' });

@@ -11,6 +11,7 @@ import { createEngine } from '../../../engine/api/engine';
 import type { Lab } from '../../../lab/index';
 import { startLab } from '../../../lab/index';
 import { loadProfile, profileNames } from '../../../lab/profile';
+import { trustPackagePublisher } from '../engine/trust-publisher';
 
 let dataDir: string | null = null;
 let lab: Lab | null = null;
@@ -31,6 +32,7 @@ async function open(profile: string): Promise<[TwinlockEngine, [HostSession, Hos
   lab = await startLab({ profile, timeScale: 600, latencyMs: 1 });
   engine = createEngine({ dataDir, lab: { hosts: lab.hosts }, timings: { fix: { pollMs: 50, rebootTimeoutMs: 20_000, restartDelaySeconds: 1 } } });
   const e = engine;
+  await trustPackagePublisher(e.api);
   const sessions = (await Promise.all(
     lab.hosts.map((h) => e.api.connect({ address: h.address, port: h.port, username: h.username, password: h.password, acceptFingerprint: h.fingerprint })),
   )) as [HostSession, HostSession];

@@ -38,7 +38,7 @@ export function agentServer(initial: Partial<AgentServerState> & { packageSha256
       ctlError: null,
       ctl: state.installed ? { version: state.installed, build: '3.2.1.4410', nodeId: 'node-a' } : null,
     }),
-    'test-agent-package': () =>
+    'test-agent-package': (params: { trustedThumbprint?: string }) =>
       state.uploaded
         ? {
             exists: true,
@@ -47,8 +47,11 @@ export function agentServer(initial: Partial<AgentServerState> & { packageSha256
             signatureStatus: state.uploaded.status,
             statusMessage: 'Signature verified.',
             signer: state.uploaded.thumbprint ? { subject: state.uploaded.subject, thumbprint: state.uploaded.thumbprint } : null,
+            // As the script does: the signer against the pinned thumbprint it was given.
+            signerTrusted:
+              state.uploaded.status === 'Valid' && state.uploaded.thumbprint !== '' && state.uploaded.thumbprint.toUpperCase() === (params.trustedThumbprint ?? '').toUpperCase(),
           }
-        : { path: 'C:\\x', exists: false, size: 0, sha256: null, signatureStatus: null, statusMessage: null, signer: null },
+        : { path: 'C:\\x', exists: false, size: 0, sha256: null, signatureStatus: null, statusMessage: null, signer: null, signerTrusted: false },
     'install-agent': (params: { path: string }) => {
       const code = state.exitCodes.shift() ?? 0;
       if (code === 0 || code === 3010) state.installed = pendingVersion ?? versionOf(params.path);

@@ -5,9 +5,11 @@ import { uploadMessage } from '../../../engine/agent/upload-step';
 import { loadPackage } from '../../../engine/agent/manifest';
 import { agentServer } from './agent-server';
 import { fakeContext, fakeHost } from './fakes';
-import { makePackage, PRODUCT_CODE } from './package-fixture';
+import { makePackage, PRODUCT_CODE, SUBJECT, THUMBPRINT } from './package-fixture';
 
 const fast = { busyRetryDelaysMs: [1, 1, 1], healthTimeoutMs: 50, healthIntervalMs: 1 };
+/** The publisher the workstation pinned: the one the fixture's packages are signed by. */
+const pinned = { publisher: { thumbprint: THUMBPRINT, subject: SUBJECT, addedAt: '2026-01-01T00:00:00.000Z' } };
 
 /** A fake server with the agent's behaviour; uploads land as a correct, validly signed copy unless told otherwise. */
 async function setup(opts: { installed?: string | null; exitCodes?: number[]; version?: string; tamper?: 'hash' | 'signer' | 'unsigned' } = {}) {
@@ -40,7 +42,7 @@ async function failure(p: Promise<unknown>): Promise<TwinlockError> {
 describe('installAgent', () => {
   it('installs fresh: uploads with progress, verifies, runs msiexec, checks health', async () => {
     const { pkg, server, host, ctx, targets } = await setup();
-    const [outcome] = await installAgent(ctx, targets, pkg, fast);
+    const [outcome] = await installAgent(ctx, targets, pkg, fast, pinned);
     expect(outcome).toEqual({ sessionId: 's1', computerName: 'HV-A', action: 'installed', version: '3.2.1', exitCode: 0, rebootRequired: false });
     expect(server.state.installed).toBe('3.2.1');
     expect(host.calls).toContainEqual({ kind: 'upload', localPath: pkg.msiPath, remotePath: '/C:/ProgramData/Twinlock/packages/TwinlockAgent-3.2.1-x64.msi' });
@@ -57,7 +59,7 @@ describe('installAgent', () => {
 
   it('skips a server that already runs the same version', async () => {
     const { pkg, host, ctx, targets } = await setup({ installed: '3.2.1' });
-    const [outcome] = await installAgent(ctx, targets, pkg, fast);
+    const [outcome] = await installAgent(ctx, targets, pkg, fast, pinned);
     expect(outcome).toMatchObject({ action: 'already-installed', exitCode: 0 });
     expect(host.calls.filter((c) => c.kind === 'upload')).toEqual([]);
     expect(host.scripts('install-agent')).toEqual([]);
@@ -66,7 +68,7 @@ describe('installAgent', () => {
 
   it('upgrades an older version', async () => {
     const { pkg, server, ctx, targets } = await setup({ installed: '3.1.0' });
-    const [outcome] = await installAgent(ctx, targets, pkg, fast);
+    const [outcome] = await installAgent(ctx, targets, pkg, fast, pinned);
     expect(outcome).toMatchObject({ action: 'upgraded', version: '3.2.1' });
     expect(server.state.installed).toBe('3.2.1');
     expect(ctx.hosts.s1?.message).toContain('upgraded from 3.1.0');
@@ -74,7 +76,7 @@ describe('installAgent', () => {
 
   it('refuses to downgrade', async () => {
     const { pkg, host, ctx, targets } = await setup({ installed: '4.0.0' });
-    const err = await failure(installAgent(ctx, targets, pkg, fast));
+    const err = await failure(installAgent(ctx, targets, pkg, fast, pinned));
     expect(err.code).toBe('install-failed');
     expect(err.message).toContain('4.0.0');
     expect(err.hint).toBeTruthy();
@@ -83,7 +85,7 @@ describe('installAgent', () => {
 
   it('waits and retries while another installation runs (1618), then succeeds', async () => {
     const { pkg, server, host, ctx, targets } = await setup({ exitCodes: [1618, 1618] });
-    const [outcome] = await installAgent(ctx, targets, pkg, fast);
+    const [outcome] = await installAgent(ctx, targets, pkg, fast, pinned);
     expect(outcome).toMatchObject({ action: 'installed', exitCode: 0 });
     expect(host.scripts('install-agent')).toHaveLength(3);
     expect(server.state.installed).toBe('3.2.1');
@@ -92,7 +94,7 @@ describe('installAgent', () => {
 
   it('gives up after the declared number of 1618 retries and rolls back', async () => {
     const { pkg, host, ctx, targets } = await setup({ exitCodes: [1618, 1618, 1618, 1618] });
-    const err = await failure(installAgent(ctx, targets, pkg, fast));
+    const err = await failure(installAgent(ctx, targets, pkg, fast, pinned));
     expect(err.code).toBe('install-failed');
     expect(err.message).toContain('1618');
     expect(host.scripts('install-agent')).toHaveLength(4);
@@ -101,7 +103,7 @@ describe('installAgent', () => {
 
   it('fails on 1603 with the log tail and rolls the install back', async () => {
     const { pkg, server, host, ctx, targets } = await setup({ exitCodes: [1603] });
-    const err = await failure(installAgent(ctx, targets, pkg, fast));
+    const err = await failure(installAgent(ctx, targets, pkg, fast, pinned));
     expect(err.code).toBe('install-failed');
     expect(err.message).toContain('1603');
     expect(err.message).toContain('rolled the installation back');
@@ -114,13 +116,13 @@ describe('installAgent', () => {
 
   it('reports a restart when msiexec says 3010', async () => {
     const { pkg, ctx, targets } = await setup({ exitCodes: [3010] });
-    const [outcome] = await installAgent(ctx, targets, pkg, fast);
+    const [outcome] = await installAgent(ctx, targets, pkg, fast, pinned);
     expect(outcome).toMatchObject({ exitCode: 3010, rebootRequired: true });
   });
 
   it('runs an in-place upgrade when Windows Installer answers 1638', async () => {
     const { pkg, host, ctx, targets } = await setup({ installed: '3.2.0', exitCodes: [1638] });
-    const [outcome] = await installAgent(ctx, targets, pkg, fast);
+    const [outcome] = await installAgent(ctx, targets, pkg, fast, pinned);
     expect(outcome).toMatchObject({ action: 'upgraded' });
     const runs = host.scripts('install-agent') as Array<{ arguments: string[] }>;
     expect(runs[1]?.arguments).toEqual(['ALLUSERS=1', 'REINSTALL=ALL', 'REINSTALLMODE=vomus']);
@@ -128,7 +130,7 @@ describe('installAgent', () => {
 
   it('refuses a package whose hash differs on the server, before msiexec', async () => {
     const { pkg, host, ctx, targets } = await setup({ tamper: 'hash' });
-    const err = await failure(installAgent(ctx, targets, pkg, fast));
+    const err = await failure(installAgent(ctx, targets, pkg, fast, pinned));
     expect(err.code).toBe('install-failed');
     expect(err.message).toContain('SHA-256');
     expect(err.hint).toBeTruthy();
@@ -138,15 +140,26 @@ describe('installAgent', () => {
 
   it('refuses a package signed by someone else', async () => {
     const { pkg, host, ctx, targets } = await setup({ tamper: 'signer' });
-    const err = await failure(installAgent(ctx, targets, pkg, fast));
+    const err = await failure(installAgent(ctx, targets, pkg, fast, pinned));
     expect(err.code).toBe('install-failed');
     expect(err.message).toContain('CN=Someone Else');
     expect(host.scripts('install-agent')).toEqual([]);
   });
 
+  it('checks the server’s copy against the pinned publisher, not the one the manifest names', async () => {
+    const { pkg, host, ctx, targets } = await setup();
+    const other = { publisher: { thumbprint: 'A'.repeat(40), subject: 'CN=Pinned Publisher', addedAt: '' } };
+    const err = await failure(installAgent(ctx, targets, pkg, fast, other));
+    expect(err.code).toBe('install-failed');
+    expect(err.message).toContain('CN=Pinned Publisher');
+    expect(err.detail).toMatchObject({ pinned: 'A'.repeat(40), actual: THUMBPRINT });
+    expect(host.scripts('test-agent-package').map((p) => (p as { trustedThumbprint: string }).trustedThumbprint)).toContain('A'.repeat(40));
+    expect(host.scripts('install-agent')).toEqual([]);
+  });
+
   it('refuses an unsigned package', async () => {
     const { pkg, host, ctx, targets } = await setup({ tamper: 'unsigned' });
-    const err = await failure(installAgent(ctx, targets, pkg, fast));
+    const err = await failure(installAgent(ctx, targets, pkg, fast, pinned));
     expect(err.message).toContain('NotSigned');
     expect(host.scripts('install-agent')).toEqual([]);
   });
@@ -154,7 +167,7 @@ describe('installAgent', () => {
   it('fails the health check when the service does not run, and rolls back', async () => {
     const { pkg, server, host, ctx, targets } = await setup();
     server.state.serviceStatus = 'Stopped';
-    const err = await failure(installAgent(ctx, targets, pkg, fast));
+    const err = await failure(installAgent(ctx, targets, pkg, fast, pinned));
     expect(err.code).toBe('install-failed');
     expect(err.message).toContain('service is Stopped, not Running');
     expect(host.scripts('uninstall-agent')).toHaveLength(1);
@@ -163,7 +176,7 @@ describe('installAgent', () => {
   it('does not upload again when the server already holds the exact package', async () => {
     const { pkg, server, host, ctx, targets } = await setup();
     server.received();
-    await installAgent(ctx, targets, pkg, fast);
+    await installAgent(ctx, targets, pkg, fast, pinned);
     expect(host.calls.filter((c) => c.kind === 'upload')).toEqual([]);
   });
 
@@ -175,7 +188,7 @@ describe('installAgent', () => {
       { sessionId: 'a', label: 'HV-A', host: good.host },
       { sessionId: 'b', label: 'HV-B', host: bad.host },
     ];
-    const err = await failure(installAgent(ctx, targets, good.pkg, fast));
+    const err = await failure(installAgent(ctx, targets, good.pkg, fast, pinned));
     expect(err.message).toContain('HV-B');
     expect(ctx.hosts.a?.state).toBe('done');
     expect(ctx.hosts.b?.state).toBe('failed');

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { meaningfulLines } from '../../../engine/agent/msiexec-step';
 import { resolvePackage } from '../../../engine/agent/package-source';
 import { createBundle } from '../../../engine/bundle/bundle';
+import { TrustedKeys, keyFingerprint } from '../../../engine/bundle/trusted-keys';
 import { makePackage } from './package-fixture';
 
 const dirs: string[] = [];
@@ -13,10 +14,19 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
 
-async function bundleFor(version: string, sha256: string): Promise<{ dir: string; path: string }> {
+/** A data folder whose workstation trusts nothing but its own key. */
+async function dataDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'twinlock-data-'));
+  dirs.push(dir);
+  return dir;
+}
+
+async function bundleFor(version: string, sha256: string, trustIn?: string): Promise<{ dir: string; path: string; fingerprint: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'twinlock-bundle-'));
   dirs.push(dir);
-  const { privateKey } = generateKeyPairSync('ed25519');
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const spki = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+  if (trustIn) await new TrustedKeys(trustIn).trust(spki, 'site B');
   const host = { address: '10.0.0.21', port: 22, fingerprint: 'SHA256:x', computerName: 'HV-A' };
   const bundle = createBundle(
     {
@@ -29,30 +39,44 @@ async function bundleFor(version: string, sha256: string): Promise<{ dir: string
   );
   const path = join(dir, 'pair.twinlock.json');
   await writeFile(path, JSON.stringify(bundle));
-  return { dir, path };
+  return { dir, path, fingerprint: keyFingerprint(spki) };
 }
 
 describe('package source', () => {
   it('loads a folder the admin picks', async () => {
     const { dir, manifest } = await makePackage('3.3.0');
     dirs.push(dir);
-    expect((await resolvePackage({ resourcesDir: '/nowhere', packageDir: dir })).manifest.version).toBe(manifest.version);
+    expect((await resolvePackage({ resourcesDir: '/nowhere', dataDir: await dataDir(), packageDir: dir })).manifest.version).toBe(manifest.version);
   });
 
   it('takes the package a bundle references from the agent folder next to it', async () => {
     const { dir: pkg, manifest } = await makePackage('3.3.0');
     dirs.push(pkg);
-    const { dir, path } = await bundleFor('3.3.0', manifest.sha256);
+    const data = await dataDir();
+    const { dir, path } = await bundleFor('3.3.0', manifest.sha256, data);
     await cp(pkg, join(dir, 'agent'), { recursive: true });
-    const found = await resolvePackage({ resourcesDir: '/nowhere', bundlePath: path });
+    const found = await resolvePackage({ resourcesDir: '/nowhere', dataDir: data, bundlePath: path });
     expect(found.dir).toBe(join(dir, 'agent'));
+  });
+
+  it('refuses a bundle whose signer this workstation does not trust, naming its fingerprint', async () => {
+    const { dir: pkg, manifest } = await makePackage('9.9.9');
+    dirs.push(pkg);
+    const { dir, path, fingerprint } = await bundleFor('9.9.9', manifest.sha256);
+    await cp(pkg, join(dir, 'agent'), { recursive: true });
+    await expect(resolvePackage({ resourcesDir: '/nowhere', dataDir: await dataDir(), bundlePath: path })).rejects.toMatchObject({
+      code: 'bundle-untrusted',
+      message: expect.stringContaining(fingerprint),
+      detail: { fingerprint },
+    });
   });
 
   it('refuses when no package matches the bundle’s version and hash', async () => {
     const { dir: pkg } = await makePackage('3.3.0');
     dirs.push(pkg);
-    const { path } = await bundleFor('3.3.0', 'b'.repeat(64));
-    await expect(resolvePackage({ resourcesDir: '/nowhere', packageDir: pkg, bundlePath: path })).rejects.toMatchObject({
+    const data = await dataDir();
+    const { path } = await bundleFor('3.3.0', 'b'.repeat(64), data);
+    await expect(resolvePackage({ resourcesDir: '/nowhere', dataDir: data, packageDir: pkg, bundlePath: path })).rejects.toMatchObject({
       code: 'invalid-input',
       message: expect.stringContaining('3.3.0'),
     });

@@ -10,6 +10,7 @@ import type { BundleInput } from '../../../engine/bundle/bundle';
 import { canonicalJson } from '../../../engine/bundle/canonical';
 import { exportBundle } from '../../../engine/bundle/export';
 import { loadSigningKey, publicKeyBase64 } from '../../../engine/bundle/signing-key';
+import { keyFingerprint } from '../../../engine/bundle/trusted-keys';
 
 const config: PairConfig = {
   name: 'TL-NODE-PAIR',
@@ -112,7 +113,11 @@ describe('bundles', () => {
     const k = key();
     const bundle = createBundle(input, k);
     expect(verifyBundle(bundle, { trustedKeys: [publicKeyBase64(k)] })).toEqual(bundle);
-    expect(failure(() => verifyBundle(bundle, { trustedKeys: [publicKeyBase64(key())] })).code).toBe('bundle-invalid');
+    const untrusted = failure(() => verifyBundle(bundle, { trustedKeys: [publicKeyBase64(key())], source: 'pair 01.twinlock.json' }));
+    expect(untrusted.code).toBe('bundle-untrusted');
+    expect(untrusted.detail).toEqual({ fingerprint: keyFingerprint(publicKeyBase64(k)), publicKey: publicKeyBase64(k) });
+    expect(untrusted.message).toContain(keyFingerprint(publicKeyBase64(k)));
+    expect(untrusted.hint).toContain(`twinlock keys trust ${keyFingerprint(publicKeyBase64(k))} --from-bundle "pair 01.twinlock.json"`);
   });
 
   it('never carries a password, a token or a session id', () => {

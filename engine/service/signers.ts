@@ -1,0 +1,79 @@
+/**
+ * The engine's bundle signers: open a bundle only when a trusted key signed it, list, trust and
+ * forget keys, and hand this workstation's public key to another one.
+ */
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import type { z } from 'zod';
+import type { ApiOutput, MethodName, methods } from '../api/contract';
+import { TwinlockError } from '../api/errors';
+import { writeFileAtomic } from '../store';
+import { bundleReader, trustedKeyStore } from './lazy';
+
+type Parsed<M extends MethodName> = z.output<(typeof methods)[M]['input']>;
+
+export interface SignerService {
+  readBundle(input: Parsed<'readBundle'>): Promise<ApiOutput<'readBundle'>>;
+  trustedKeys(): Promise<ApiOutput<'trustedKeys'>>;
+  trustKey(input: Parsed<'trustKey'>): Promise<ApiOutput<'trustKey'>>;
+  forgetKey(input: Parsed<'forgetKey'>): Promise<ApiOutput<'forgetKey'>>;
+  exportPublicKey(input: Parsed<'exportPublicKey'>): Promise<ApiOutput<'exportPublicKey'>>;
+}
+
+export function createSignerService(dataDir: string, log: (level: 'info' | 'warn' | 'error', message: string) => void): SignerService {
+  const store = async () => {
+    const { TrustedKeys } = await trustedKeyStore();
+    return new TrustedKeys(dataDir);
+  };
+
+  return {
+    async readBundle(source) {
+      const { openTrustedBundle } = await bundleReader();
+      return openTrustedBundle(dataDir, source);
+    },
+
+    async trustedKeys() {
+      return (await store()).list();
+    },
+
+    async trustKey(request) {
+      const keys = await trustedKeyStore();
+      const trusted = await store();
+      if (request.publicKey !== undefined) {
+        const { publicKey, label } = keys.parsePublicKeyText(request.publicKey);
+        const entry = await trusted.trust(publicKey, request.label ?? label);
+        log('info', `Trusted the bundle signer ${entry.fingerprint}${entry.label ? ` (${entry.label})` : ''}.`);
+        return entry;
+      }
+      const { openBundleUnchecked } = await bundleReader();
+      const bundle = await openBundleUnchecked(request);
+      const { publicKey } = bundle.signature;
+      const fingerprint = keys.keyFingerprint(publicKey);
+      if (fingerprint !== request.fingerprint) {
+        throw new TwinlockError({
+          code: 'invalid-input',
+          message: `fingerprint: the bundle is signed by ${fingerprint}, not ${request.fingerprint}.`,
+          hint: 'Trust a signer only by the fingerprint you compared for this very bundle.',
+          detail: { field: 'fingerprint', fingerprint },
+        });
+      }
+      const entry = await trusted.trust(publicKey, request.label ?? `signer of ${bundle.pair.name}`);
+      log('info', `Trusted the bundle signer ${entry.fingerprint} (${entry.label}).`);
+      return entry;
+    },
+
+    async forgetKey({ fingerprint }) {
+      return { forgotten: await (await store()).forget(fingerprint) };
+    },
+
+    async exportPublicKey({ path }) {
+      const { publicKeyLine } = await trustedKeyStore();
+      const own = await (await store()).own();
+      const line = publicKeyLine(own.publicKey, `twinlock@${hostname()}`);
+      // A public key is no secret: readable like any document the admin hands over.
+      const target = path === undefined ? null : resolve(path);
+      if (target !== null) await writeFileAtomic(target, `${line}\n`, { mode: 0o644 });
+      return { fingerprint: own.fingerprint, publicKey: own.publicKey, line, path: target };
+    },
+  };
+}

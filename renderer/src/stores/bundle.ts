@@ -1,0 +1,85 @@
+/**
+ * “Use a bundle…” on the Pair screen: reads a bundle file the admin picks (its text: the page
+ * cannot hand the engine a path), asks about a signer this workstation does not trust yet, as for
+ * a host key, and fills the pair settings from it.
+ */
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import type { Bundle, TwinlockErrorData } from '../../../engine/api';
+import { useApiClient } from '../api/client';
+import { detailString, toUiError } from '../api/errors';
+import type { IoState } from './io-state';
+import { usePairStore } from './pair';
+
+/** A bundle is a few kilobytes; anything far larger is the wrong file. */
+export const MAX_BUNDLE_BYTES = 256 * 1024;
+
+/** A bundle waiting for the admin to trust its signer. */
+export interface PendingSigner {
+  fingerprint: string;
+  name: string;
+  text: string;
+}
+
+export const useBundleStore = defineStore('bundle', () => {
+  const state = ref<IoState>('idle');
+  const error = ref<TwinlockErrorData | null>(null);
+  const pending = ref<PendingSigner | null>(null);
+  /** The bundle the settings were filled from, and what could not be taken over. */
+  const used = ref<{ name: string; bundle: Bundle; notes: string[] } | null>(null);
+
+  async function read(name: string, text: string): Promise<void> {
+    state.value = 'running';
+    error.value = null;
+    try {
+      const bundle = await useApiClient().call('readBundle', { text, name });
+      used.value = { name, bundle, notes: usePairStore().fromBundle(bundle) };
+      state.value = 'done';
+    } catch (err) {
+      const ui = toUiError(err, 'reading the bundle');
+      const fingerprint = detailString(ui, 'fingerprint');
+      if (ui.code === 'bundle-untrusted' && fingerprint !== null) {
+        pending.value = { fingerprint, name, text };
+        state.value = 'idle';
+        return;
+      }
+      error.value = ui;
+      state.value = 'error';
+    }
+  }
+
+  /** Reads a file the admin picked (File API: the browser and Electron's sandboxed page alike). */
+  async function open(file: File): Promise<void> {
+    if (file.size > MAX_BUNDLE_BYTES) {
+      error.value = {
+        code: 'bundle-invalid',
+        message: `${file.name} is not a Twinlock bundle: it is ${Math.round(file.size / 1024)} KB, and bundles are a few kilobytes.`,
+        hint: 'Choose the .twinlock.json file exported by Twinlock.',
+      };
+      state.value = 'error';
+      return;
+    }
+    await read(file.name, await file.text());
+  }
+
+  /** Trusts the pending bundle's signer by the fingerprint shown, then opens the bundle. */
+  async function trust(): Promise<void> {
+    const p = pending.value;
+    if (p === null) return;
+    pending.value = null;
+    try {
+      await useApiClient().call('trustKey', { text: p.text, name: p.name, fingerprint: p.fingerprint });
+    } catch (err) {
+      error.value = toUiError(err, 'trusting the signer');
+      state.value = 'error';
+      return;
+    }
+    await read(p.name, p.text);
+  }
+
+  function dismiss(): void {
+    pending.value = null;
+  }
+
+  return { state, error, pending, used, open, trust, dismiss };
+});
