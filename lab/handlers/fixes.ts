@@ -38,25 +38,31 @@ const openFirewallPorts: ScriptHandler = ({ host, params }) => {
   return { group, opened: ports, count: ports.length };
 };
 
+/**
+ * What `w32tm /resync` prints, line by line: the script joins the lines with a space into its
+ * error, and with "`n" (PowerShell splits a native program's output into lines) into `output`.
+ */
+const RESYNC_SENT = 'Sending resync command to local computer';
+const NO_TIME_DATA = `w32tm could not resynchronise the clock: ${RESYNC_SENT} The computer did not resync because no time data was available.`;
+
 const resyncTime: ScriptHandler = ({ host, world, params }) => {
   const source = str(params, 'source');
   if (source === '') {
-    if (!host.profile.partOfDomain) {
-      throw new PsError('w32tm could not resynchronise the clock: The computer did not resync because no time data was available.');
-    }
+    if (!host.profile.partOfDomain) throw new PsError(NO_TIME_DATA, 'OperationStopped', NO_TIME_DATA);
     // The domain hierarchy keeps true time.
     host.faults.clockSkewSeconds = 0;
   } else {
     const peer = hostsAt(world, source).find((h) => h !== host);
-    if (!peer) throw new PsError('w32tm could not resynchronise the clock: The computer did not resync because no time data was available.');
+    if (!peer) throw new PsError(NO_TIME_DATA, 'OperationStopped', NO_TIME_DATA);
     host.faults.clockSkewSeconds = peer.faults.clockSkewSeconds;
   }
-  return { source, output: 'Sending resync command to local computer\r\nThe command completed successfully.', utcAfter: psDate(host.now()) };
+  return { source, output: `${RESYNC_SENT}\nThe command completed successfully.`, utcAfter: psDate(host.now()) };
 };
 
 const powerPlan: ScriptHandler = ({ host, params }) => {
-  const guid = str(params, 'guid').toLowerCase();
-  const name = Object.entries(POWER_PLANS).find(([, g]) => g === guid)?.[0];
+  // The script answers the GUID as it was given; powercfg matches it without regard to case.
+  const guid = str(params, 'guid');
+  const name = Object.entries(POWER_PLANS).find(([, g]) => g === guid.toLowerCase())?.[0];
   if (!name) throw new PsError(`powercfg could not activate the power plan ${guid} (exit code 1).`);
   host.profile.powerPlan = name as typeof host.profile.powerPlan;
   return { guid, active: name, changed: true };
