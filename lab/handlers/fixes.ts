@@ -1,13 +1,13 @@
 /** The fix scripts verification offers: a role, firewall ports, the clock, the power plan, updates, a restart. */
 import { hostsAt } from '../world';
-import { PsError, psDate } from '../powershell-shapes';
+import { PsError, psDate, scriptThrow } from '../powershell-shapes';
 import { POWER_PLANS, UPDATES_DIR } from './inventory';
 import { list, str } from './types';
 import type { ScriptHandler } from './types';
 
 const installFeature: ScriptHandler = ({ host, params }) => {
   const name = str(params, 'name');
-  if (name !== 'Hyper-V') throw new PsError(`Twinlock does not install the feature '${name}'.`);
+  if (name !== 'Hyper-V') throw scriptThrow(`Twinlock does not install the feature '${name}'.`);
   const p = host.profile;
   if (p.roles.hyperV) return { success: true, restartNeeded: 'No', exitCode: 'NoChangeNeeded', features: [] };
   if (!p.processor.virtualizationFirmwareEnabled) {
@@ -28,7 +28,7 @@ const openFirewallPorts: ScriptHandler = ({ host, params }) => {
   const group = str(params, 'group');
   const ports = list(params, 'ports').map(Number);
   for (const port of ports) {
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new PsError(`Port ${port} is not a TCP port number.`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw scriptThrow(`Port ${port} is not a TCP port number.`);
     const name = `TwinlockAgent-TCP-${port}-In`;
     host.firewallRules = [
       ...host.firewallRules.filter((r) => r.name !== name),
@@ -48,12 +48,12 @@ const NO_TIME_DATA = `w32tm could not resynchronise the clock: ${RESYNC_SENT} Th
 const resyncTime: ScriptHandler = ({ host, world, params }) => {
   const source = str(params, 'source');
   if (source === '') {
-    if (!host.profile.partOfDomain) throw new PsError(NO_TIME_DATA, 'OperationStopped', NO_TIME_DATA);
+    if (!host.profile.partOfDomain) throw scriptThrow(NO_TIME_DATA);
     // The domain hierarchy keeps true time.
     host.faults.clockSkewSeconds = 0;
   } else {
     const peer = hostsAt(world, source).find((h) => h !== host);
-    if (!peer) throw new PsError(NO_TIME_DATA, 'OperationStopped', NO_TIME_DATA);
+    if (!peer) throw scriptThrow(NO_TIME_DATA);
     host.faults.clockSkewSeconds = peer.faults.clockSkewSeconds;
   }
   return { source, output: `${RESYNC_SENT}\nThe command completed successfully.`, utcAfter: psDate(host.now()) };
@@ -62,16 +62,33 @@ const resyncTime: ScriptHandler = ({ host, world, params }) => {
 const powerPlan: ScriptHandler = ({ host, params }) => {
   // The script answers the GUID as it was given; powercfg matches it without regard to case.
   const guid = str(params, 'guid');
+  if (!/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(guid)) throw scriptThrow(`'${guid}' is not a power plan GUID.`);
   const name = Object.entries(POWER_PLANS).find(([, g]) => g === guid.toLowerCase())?.[0];
-  if (!name) throw new PsError(`powercfg could not activate the power plan ${guid} (exit code 1).`);
+  if (!name) throw scriptThrow(`powercfg could not activate the power plan ${guid} (exit code 1).`);
   host.profile.powerPlan = name as typeof host.profile.powerPlan;
   return { guid, active: name, changed: true };
 };
 
+/** [System.IO.Path]::GetFullPath of an absolute Windows path: `/` read as `\`, `.` and `..` resolved. */
+function fullPath(path: string): string {
+  const p = path.replace(/\//g, '\\');
+  const m = /^([A-Za-z]:)\\(.*)$/.exec(p);
+  if (!m) return p;
+  const parts: string[] = [];
+  for (const part of m[2]!.split('\\')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return `${m[1]}\\${parts.join('\\')}`;
+}
+
 const installHotfix: ScriptHandler = ({ host, params }) => {
-  const results = list(params, 'paths').map((path) => {
+  const results = list(params, 'paths').map((given) => {
+    // The script resolves the path first, so `updates\..\..\x.msu` is judged where it really points.
+    const path = fullPath(given);
     if (!path.toLowerCase().startsWith(`${UPDATES_DIR.toLowerCase()}\\`) || !path.toLowerCase().endsWith('.msu')) {
-      throw new PsError(`${path} is not an update package in ${UPDATES_DIR}.`);
+      throw scriptThrow(`${path} is not an update package in ${UPDATES_DIR}.`);
     }
     // wusa: 2 file not found, 2359302 already installed, 3010 installed (restart required).
     if (!host.fileExists(path)) return { path, exitCode: 2 };

@@ -49,7 +49,9 @@ $stderr = ''
 $out = [System.Collections.Generic.List[string]]::new()
 try {
     & $file | ForEach-Object { $out.Add(($_ | Out-String).TrimEnd("`r", "`n")) }
-    $exit = $global:LASTEXITCODE
+    # powershell.exe exits with the code of an `exit N`, else 0 once the last statement succeeded
+    # (a native program's $LASTEXITCODE inside the script does not leak into it).
+    $exit = if ($?) { 0 } else { [int]$global:LASTEXITCODE }
 } catch {
     # powershell.exe prints an error that escapes the command on stderr and exits 1.
     $stderr = ($_ | Out-String)

@@ -140,7 +140,8 @@ function Invoke-ShimFault {
     param([string]$Command, [System.Management.Automation.PSCmdlet]$Cmdlet)
     $fault = Get-ShimFault -Command $Command
     if ($null -eq $fault) { return }
-    $exception = switch ([string]$fault.exception) {
+    $kind = if ($fault.PSObject.Properties['exception']) { [string]$fault.exception } else { '' }
+    $exception = switch ($kind) {
         'UnauthorizedAccess' { [System.UnauthorizedAccessException]::new([string]$fault.message) }
         'IO' { [System.IO.IOException]::new([string]$fault.message) }
         'CimException' { [System.Runtime.InteropServices.COMException]::new([string]$fault.message) }
@@ -340,6 +341,7 @@ function Get-Item {
 function Get-ChildItem {
     [CmdletBinding()]
     param([Parameter(Mandatory)][string]$LiteralPath, [string]$Filter = '*', [switch]$File)
+    Invoke-ShimFault -Command 'Get-ChildItem' -Cmdlet $PSCmdlet
     $local = ConvertTo-ShimLocalPath -Path $LiteralPath
     if ($null -eq $local -or -not [System.IO.Directory]::Exists($local)) { return }
     # NTFS lists a folder in name order.
