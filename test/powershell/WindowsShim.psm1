@@ -163,6 +163,25 @@ function ConvertFrom-ShimIsoDate {
     [DateTime]::SpecifyKind([DateTime]::ParseExact($IsoDate, 'yyyy-MM-dd', [Globalization.CultureInfo]::InvariantCulture), [DateTimeKind]::Local)
 }
 
+# ---------------------------------------------------------------- the console
+
+function New-Object {
+    <#
+    New-Object as PowerShell has it, except that the bootstrap's console set-up can be made to
+    fail as on a Windows OpenSSH session without a console: the statement
+    `[Console]::OutputEncoding = New-Object Text.UTF8Encoding $false` then throws Windows'
+    "The handle is invalid" (fault 'New-Object Text.UTF8Encoding').
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory, Position = 0)][string]$TypeName, [Parameter(Position = 1)][object[]]$ArgumentList)
+    Invoke-ShimFault -Command "New-Object $TypeName" -Cmdlet $PSCmdlet
+    if ($PSBoundParameters.ContainsKey('ArgumentList')) {
+        Microsoft.PowerShell.Utility\New-Object -TypeName $TypeName -ArgumentList $ArgumentList
+    } else {
+        Microsoft.PowerShell.Utility\New-Object -TypeName $TypeName
+    }
+}
+
 # ---------------------------------------------------------------- the C: drive
 
 function ConvertTo-ShimLocalPath {
@@ -899,7 +918,7 @@ function Invoke-ShimTwinlockctl {
 }
 
 Export-ModuleMember -Function @(
-    'Initialize-WindowsShim', 'Get-WindowsShimChanges',
+    'Initialize-WindowsShim', 'Get-WindowsShimChanges', 'New-Object',
     'Test-Path', 'Join-Path', 'Split-Path', 'Get-Item', 'Get-ChildItem', 'Get-Content', 'Remove-Item', 'New-Item',
     'Get-FileHash', 'Get-AuthenticodeSignature', 'Get-ItemProperty',
     'Get-CimInstance', 'Get-WinSystemLocale', 'Get-HotFix', 'Get-WindowsFeature', 'Install-WindowsFeature',
