@@ -272,7 +272,7 @@ describe('the agent scripts\' error branches, read by the engine as an installat
   it('test-agent-package: a tampered copy (HashMismatch) and an unsigned package (NotSigned)', async () => {
     const l = withPackage();
     const bytes = readFileSync(join(AGENT_DIR, manifest.file));
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
     l.hosts[0]!.writeFile(PACKAGE_PATH, bytes);
     const tampered = await agree(l, 0, 'test-agent-package', { path: PACKAGE_PATH });
     expect(tampered.engine.signatureStatus).toBe('HashMismatch');
