@@ -24,46 +24,8 @@ $work = Join-Path ([System.IO.Path]::GetTempPath()) ("twinlock-tier-" + [guid]::
 $null = New-Item -ItemType Directory -Path $work
 $bootstrapFiles = @{}
 
-function New-CaseRunspace {
-    $iss = [System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2()
-    $rs = [runspacefactory]::CreateRunspace($iss)
-    $rs.Open()
-    $ps = [powershell]::Create()
-    $ps.Runspace = $rs
-    $null = $ps.AddScript('param($shim) Import-Module -Name $shim -Global -DisableNameChecking; Set-StrictMode -Version Latest').AddArgument($ShimPath)
-    $null = $ps.Invoke()
-    $ps.Dispose()
-    return $rs
-}
-
-$runspace = New-CaseRunspace
-
-$driver = @'
-param($file, $serverJson, $stdin)
-Initialize-WindowsShim -ServerJson $serverJson
-$global:LASTEXITCODE = 0
-$global:Error.Clear()
-[Console]::SetIn([System.IO.StringReader]::new($stdin))
-$exit = 0
-$stderr = ''
-$out = [System.Collections.Generic.List[string]]::new()
-try {
-    & $file | ForEach-Object { $out.Add(($_ | Out-String).TrimEnd("`r", "`n")) }
-    # powershell.exe exits with the code of an `exit N`, else 0 once the last statement succeeded
-    # (a native program's $LASTEXITCODE inside the script does not leak into it).
-    $exit = if ($?) { 0 } else { [int]$global:LASTEXITCODE }
-} catch {
-    # powershell.exe prints an error that escapes the command on stderr and exits 1.
-    $stderr = ($_ | Out-String)
-    $exit = 1
-}
-[pscustomobject]@{
-    stdout   = if ($out.Count -gt 0) { ($out -join "`r`n") + "`r`n" } else { '' }
-    stderr   = $stderr
-    exitCode = $exit
-    changes  = Get-WindowsShimChanges
-}
-'@
+. (Join-Path $PSScriptRoot 'TierCase.ps1')
+$runspace = New-TierRunspace -ShimPath $ShimPath
 
 function Invoke-Case {
     param($Request)
@@ -73,23 +35,16 @@ function Invoke-Case {
         [System.IO.File]::WriteAllText($file, $key, [System.Text.UTF8Encoding]::new($false))
         $bootstrapFiles[$key] = $file
     }
-    $ps = [powershell]::Create()
-    $ps.Runspace = $runspace
-    $null = $ps.AddScript($driver).AddArgument($bootstrapFiles[$key]).AddArgument([string]$Request.server).AddArgument([string]$Request.stdin)
-    try {
-        $result = @($ps.Invoke())
-        if ($result.Count -ne 1) { throw "The case driver returned $($result.Count) objects." }
-        return $result[0]
-    } finally {
-        $ps.Dispose()
-    }
+    Invoke-TierCase -Runspace $runspace -BootstrapFile $bootstrapFiles[$key] -ServerJson ([string]$Request.server) -Stdin ([string]$Request.stdin)
 }
 
 function Invoke-PesterRequest {
     param($Request)
     Import-Module -Name $Request.pester -Force
+    $data = @{}
+    foreach ($p in $Request.data.PSObject.Properties) { $data[$p.Name] = $p.Value }
     $config = New-PesterConfiguration
-    $config.Run.Path = @($Request.path)
+    $config.Run.Container = New-PesterContainer -Path $Request.path -Data $data
     $config.Run.PassThru = $true
     $config.Output.Verbosity = 'None'
     $run = Invoke-Pester -Configuration $config

@@ -216,10 +216,10 @@ export class PowerShellTier {
     return result;
   }
 
-  /** Runs a Pester file in the tier's pwsh. */
-  async pester(path: string): Promise<{ passed: number; failed: number; skipped: number; total: number; failures: string[] }> {
+  /** Runs a Pester file in the tier's pwsh, its param() block given `data`. */
+  async pester(path: string, data: Record<string, unknown>): Promise<{ passed: number; failed: number; skipped: number; total: number; failures: string[] }> {
     await this.ready;
-    return this.request({ kind: 'pester', pester: findPester(), path });
+    return this.request({ kind: 'pester', pester: findPester(), path, data });
   }
 
   async close(): Promise<void> {
