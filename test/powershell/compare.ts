@@ -9,7 +9,7 @@ import { HANDLERS } from '../../lab/handlers/index';
 import type { LabHost } from '../../lab/host';
 import { PsError, bootstrapFailure, bootstrapSuccess } from '../../lab/powershell-shapes';
 import type { LabWorld } from '../../lab/world';
-import { envelope, normaliseDates, serverDocument } from './tier';
+import { alignDates, envelope, serverDocument } from './tier';
 import type { CaseResult, PowerShellTier, ShimFaults } from './tier';
 
 export interface BothAnswers {
@@ -83,13 +83,13 @@ export async function runBoth(
     const server = JSON.stringify(snapshot);
     const ps = await tier.run({ script, params, server, label: options.label ?? host.name, ...(options.scriptText ? { scriptText: options.scriptText } : {}) });
 
-    const lab = normaliseDates(envelope(labStdout)) as any;
-    let real: any;
+    let parsed: unknown;
     try {
-      real = normaliseDates(envelope(ps.stdout));
+      parsed = envelope(ps.stdout);
     } catch {
-      real = { unparsable: ps.stdout, stderr: ps.stderr, exitCode: ps.exitCode };
+      parsed = { unparsable: ps.stdout, stderr: ps.stderr, exitCode: ps.exitCode };
     }
+    const [lab, real] = alignDates(envelope(labStdout), parsed) as [any, any];
     for (const m of MEASURED[script] ?? []) {
       const a = take(lab, m.path);
       const b = take(real, m.path);

@@ -240,28 +240,53 @@ export function envelope(stdout: string): any {
 const DATE_5_1 = /^\/Date\((-?\d+)\)\/$/;
 const DATE_7 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
 
-/**
- * The one difference between Windows PowerShell 5.1's ConvertTo-Json and PowerShell 7's that the
- * comparison removes: DateTime. 5.1 prints `"\/Date(ms)\/"` and, for a DateTime carrying extended
- * properties (Get-HotFix's InstalledOn after Select-Object), `{"value":"\/Date(ms)\/","DateTime":"…"}`;
- * 7 prints an ISO 8601 string for both. Both become `{ $date: ms }`. Everything else (enums as
- * numbers, one item unrolled, `-Depth`, escaping) serialises alike in both and is compared as is.
- */
-export function normaliseDates(value: unknown): unknown {
+function date51(value: unknown): number | null {
   if (typeof value === 'string') {
     const m = DATE_5_1.exec(value);
-    if (m) return { $date: Number(m[1]) };
-    if (DATE_7.test(value)) return { $date: Date.parse(/(Z|[+-]\d{2}:\d{2})$/.test(value) ? value : `${value}Z`) };
-    return value;
+    return m ? Number(m[1]) : null;
   }
-  if (Array.isArray(value)) return value.map(normaliseDates);
-  if (value && typeof value === 'object') {
+  // A DateTime with extended properties (Get-HotFix's InstalledOn after Select-Object).
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
     const o = value as Record<string, unknown>;
     const keys = Object.keys(o);
-    if (keys.length === 2 && keys.includes('value') && keys.includes('DateTime') && typeof o.value === 'string' && DATE_5_1.test(o.value)) {
-      return normaliseDates(o.value);
-    }
-    return Object.fromEntries(keys.map((k) => [k, normaliseDates(o[k])]));
+    if (keys.length === 2 && 'value' in o && 'DateTime' in o) return date51(o.value);
   }
-  return value;
+  return null;
+}
+
+function date7(value: unknown): number | null {
+  if (typeof value !== 'string' || !DATE_7.test(value)) return null;
+  // An unspecified-kind DateTime prints without an offset; the tier's pwsh runs with TZ=UTC.
+  return Date.parse(/(Z|[+-]\d{2}:\d{2})$/.test(value) ? value : `${value}Z`);
+}
+
+/**
+ * The one difference between Windows PowerShell 5.1's ConvertTo-Json and PowerShell 7's that the
+ * comparison removes: a DateTime object. 5.1 prints `"\/Date(ms)\/"`, or for a DateTime carrying
+ * extended properties `{"value":"\/Date(ms)\/","DateTime":"…"}`; 7 prints an ISO 8601 string
+ * for both. Where the lab (5.1's shape) has one and PowerShell 7 the other at the same place,
+ * both become `{ $date: ms }`. Strings a script formats itself are compared as they are, as is
+ * everything else (enums as numbers, one item unrolled, depth, escaping serialise alike).
+ */
+export function alignDates(lab: unknown, real: unknown): [unknown, unknown] {
+  const a = date51(lab);
+  const b = date7(real);
+  if (a !== null && b !== null) return [{ $date: a }, { $date: b }];
+  if (Array.isArray(lab) && Array.isArray(real)) {
+    const pairs = lab.map((x, i) => (i < real.length ? alignDates(x, real[i]) : [x, undefined]));
+    return [pairs.map((p) => p[0]), [...pairs.slice(0, real.length).map((p) => p[1]), ...real.slice(lab.length)]];
+  }
+  if (lab && real && typeof lab === 'object' && typeof real === 'object' && !Array.isArray(lab) && !Array.isArray(real)) {
+    const l = lab as Record<string, unknown>;
+    const r = real as Record<string, unknown>;
+    const outL: Record<string, unknown> = {};
+    const outR: Record<string, unknown> = {};
+    for (const k of Object.keys(l)) {
+      if (k in r) [outL[k], outR[k]] = alignDates(l[k], r[k]);
+      else outL[k] = l[k];
+    }
+    for (const k of Object.keys(r)) if (!(k in l)) outR[k] = r[k];
+    return [outL, outR];
+  }
+  return [lab, real];
 }
