@@ -799,19 +799,59 @@ function Start-Service {
 # ---------------------------------------------------------------- native programs
 
 function ConvertFrom-ShimCommandLine {
-    <# Splits a Windows command line into arguments as the C runtime does (quotes group, \" is a quote). #>
+    <#
+    Splits a Windows command line into arguments as the C runtime does: whitespace separates
+    outside quotes, a quote toggles quoting, 2n backslashes before a quote are n backslashes,
+    2n+1 are n backslashes and a literal quote; other backslashes are literal.
+    #>
     param([string]$Line)
     $argv = [System.Collections.Generic.List[string]]::new()
     $current = [System.Text.StringBuilder]::new(); $inQuotes = $false; $has = $false
-    for ($k = 0; $k -lt $Line.Length; $k++) {
+    $k = 0
+    while ($k -lt $Line.Length) {
         $c = $Line[$k]
-        if ($c -eq '\' -and $k + 1 -lt $Line.Length -and $Line[$k + 1] -eq '"') { $null = $current.Append('"'); $k++; $has = $true; continue }
-        if ($c -eq '"') { $inQuotes = -not $inQuotes; $has = $true; continue }
-        if (($c -eq ' ' -or $c -eq "`t") -and -not $inQuotes) { if ($has) { $argv.Add($current.ToString()); $null = $current.Clear(); $has = $false }; continue }
-        $null = $current.Append($c); $has = $true
+        if ($c -eq '\') {
+            $n = 0
+            while ($k -lt $Line.Length -and $Line[$k] -eq '\') { $n++; $k++ }
+            if ($k -lt $Line.Length -and $Line[$k] -eq '"') {
+                $null = $current.Append('\' * [Math]::Floor($n / 2))
+                if ($n % 2 -eq 1) { $null = $current.Append('"'); $k++ }
+            } else {
+                $null = $current.Append('\' * $n)
+            }
+            $has = $true
+            continue
+        }
+        if ($c -eq '"') { $inQuotes = -not $inQuotes; $has = $true; $k++; continue }
+        if (($c -eq ' ' -or $c -eq "`t") -and -not $inQuotes) {
+            if ($has) { $argv.Add($current.ToString()); $null = $current.Clear(); $has = $false }
+            $k++
+            continue
+        }
+        $null = $current.Append($c); $has = $true; $k++
     }
     if ($has) { $argv.Add($current.ToString()) }
     , $argv.ToArray()
+}
+
+function ConvertTo-ShimLegacyCommandLine {
+    <#
+    The command line Windows PowerShell 5.1 builds for a native program from its arguments: an
+    argument with whitespace outside quotes is wrapped in quotes, embedded quotes are passed as
+    they are (not escaped), and an empty argument is dropped.
+    #>
+    param([string[]]$Arguments)
+    $parts = foreach ($a in @($Arguments)) {
+        if ($null -eq $a -or $a -eq '') { continue }
+        $quotes = 0; $afterBackslash = $false; $needs = $false
+        foreach ($ch in $a.ToCharArray()) {
+            if ($ch -eq '"' -and -not $afterBackslash) { $quotes++ }
+            elseif ([char]::IsWhiteSpace($ch) -and $quotes % 2 -eq 0) { $needs = $true; break }
+            $afterBackslash = $ch -eq '\'
+        }
+        if ($needs) { '"' + $a + '"' } else { $a }
+    }
+    @($parts) -join ' '
 }
 
 function Start-Process {
@@ -903,7 +943,8 @@ function shutdown.exe {
 function Invoke-ShimTwinlockctl {
     <# twinlockctl.exe: records argv and stdin, prints the lab agent's answer for that argv (server.ctl). #>
     $stdin = @($input | ForEach-Object { [string]$_ }) -join "`n"
-    $argv = @($args | ForEach-Object { [string]$_ })
+    # What twinlockctl.exe receives: the arguments through 5.1's command line and the C runtime.
+    [string[]]$argv = ConvertFrom-ShimCommandLine -Line (ConvertTo-ShimLegacyCommandLine -Arguments @($args | ForEach-Object { [string]$_ }))
     Add-ShimChange -Command 'twinlockctl.exe' -Detail @{ argv = $argv; stdin = $stdin }
     $key = $argv -join ' '
     $answer = @($script:Server.ctl | Where-Object { $_ -and (@($_.argv) -join ' ') -eq $key } | Select-Object -First 1)

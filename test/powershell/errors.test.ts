@@ -317,3 +317,15 @@ describe('the agent scripts\' error branches, read by the engine as an installat
     expect(r.real.data.output.error.code).toBeTruthy();
   });
 });
+
+describe('twinlockctl arguments through Windows PowerShell 5.1 and the C runtime', () => {
+  it('reach the agent as the engine wrote them, JSON with quotes and spaces included', async () => {
+    const l = lab();
+    const host = l.hosts[0]!;
+    host.writeFile(PACKAGE_PATH, readFileSync(join(AGENT_DIR, manifest.file)));
+    await l.run(host, 'install-agent', { path: PACKAGE_PATH, logPath: LOG_PATH, arguments: [] });
+    const argv = ['pair', 'create', '--name', 'PAIR 01', '--links', JSON.stringify([{ local: 'SLOT 3 Port 1', remote: '10.10.1.22' }]), '--witness', JSON.stringify({ kind: 'share', address: '\\\\fs01\\witness' }), '--json'];
+    const r = await shimOnly(l, 0, 'invoke-twinlockctl', { ctlPath: REMOTE_PATHS.ctlPath, arguments: argv });
+    expect(r.changes).toEqual([{ command: 'twinlockctl.exe', argv, stdin: '' }]);
+  });
+});

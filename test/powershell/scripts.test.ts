@@ -4,7 +4,7 @@
  * Latest. The JSON it prints must equal what the lab answers for that server and those
  * parameters, and what a fix or an install asks the shim to change must be what the lab records.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REMOTE_PATHS } from '../../engine/remote/scripts';
@@ -16,7 +16,7 @@ import type { FirewallRule } from '../../lab/state';
 import { offlineLab } from '../unit/lab/offline';
 import type { OfflineLab } from '../unit/lab/offline';
 import { runBoth } from './compare';
-import { PowerShellTier, RESOURCES, ctlAnswers, envelope } from './tier';
+import { PowerShellTier, RESOURCES, ROOT, ctlAnswers, envelope } from './tier';
 
 const AGENT_DIR = join(RESOURCES, 'agent');
 const manifest = JSON.parse(readFileSync(join(AGENT_DIR, 'agent-manifest.json'), 'utf8'));
@@ -37,10 +37,13 @@ afterAll(async () => {
   if (!tier) return;
   const scripts = new Set(tier.runs.map((r) => r.script));
   const slowest = [...tier.runs].sort((a, b) => b.ms - a.ms)[0];
-  console.log(
+  const line =
     `PowerShell tier: ${tier.runs.length} script × profile runs (${scripts.size} scripts, ${profileNames().length} profiles) ` +
-      `in ${((Date.now() - started) / 1000).toFixed(1)} s; slowest ${slowest?.script} ${slowest?.ms} ms`,
-  );
+    `in ${((Date.now() - started) / 1000).toFixed(1)} s; slowest ${slowest?.script} ${slowest?.ms} ms`;
+  console.log(line);
+  // scripts/test-summary.mjs repeats it under the whole run's closing line.
+  mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+  writeFileSync(join(ROOT, 'test-results', 'powershell-tier.txt'), `${line}\n`);
 });
 
 /** The firewall rules the shim ends with: its starting rules with the changes the script asked for applied. */
