@@ -83,6 +83,8 @@ export async function runBoth(
     const server = JSON.stringify(snapshot);
     const ps = await tier.run({ script, params, server, label: options.label ?? host.name, ...(options.scriptText ? { scriptText: options.scriptText } : {}) });
 
+    // Numbers need nothing: 7 prints a [double] as 549755813888.0 where 5.1 prints 549755813888,
+    // the same JSON number once parsed.
     let parsed: unknown;
     try {
       parsed = envelope(ps.stdout);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { offlineLab } from '../unit/lab/offline';
 import { runBoth } from './compare';
-import { PLATFORM_SUBSTITUTIONS, PowerShellTier, RESOURCES, substitutePlatform } from './tier';
+import { PLATFORM_SUBSTITUTIONS, PowerShellTier, RESOURCES, envelope, serverDocument, substitutePlatform } from './tier';
 
 const scripts = readdirSync(join(RESOURCES, 'scripts'))
   .filter((f) => f.endsWith('.ps1'))
@@ -65,5 +65,30 @@ describe('the tier fails when a script and the lab disagree', () => {
     expect(Array.isArray(r.lab.data.adapters)).toBe(true);
     expect(Array.isArray(r.real.data.adapters)).toBe(false);
     expect(r.real).not.toEqual(r.lab);
+  });
+
+  it('answers every command the scripts call: none is left for PowerShell to not recognise', async () => {
+    // A probe run in the shimmed runspace: PowerShell's own parser lists each script's commands,
+    // Get-Command resolves them against the shim and what pwsh has.
+    const probe = [
+      'param($P)',
+      '$checked = 0',
+      '$missing = foreach ($file in [System.IO.Directory]::GetFiles($P.dir, "*.ps1")) {',
+      '    $ast = [System.Management.Automation.Language.Parser]::ParseFile($file, [ref]$null, [ref]$null)',
+      '    $defined = @($ast.FindAll({ param($n) $n -is [System.Management.Automation.Language.FunctionDefinitionAst] }, $true) | ForEach-Object { $_.Name })',
+      '    foreach ($c in $ast.FindAll({ param($n) $n -is [System.Management.Automation.Language.CommandAst] }, $true)) {',
+      '        $name = $c.GetCommandName()',
+      '        if ($null -eq $name -or $defined -contains $name) { continue }',
+      '        $checked++',
+      '        if (-not (Get-Command -Name $name -ErrorAction SilentlyContinue)) { [System.IO.Path]::GetFileName($file) + ": " + $name }',
+      '    }',
+      '}',
+      '[pscustomobject]@{ missing = @($missing); checked = $checked }',
+    ].join('\n');
+    const r = await tier.run({ script: 'probe', params: { dir: join(RESOURCES, 'scripts') }, server: serverDocument(lab.hosts[0]!, lab.world), scriptText: `${probe}\n` });
+    const answer = envelope(r.stdout);
+    expect(answer.ok, r.stdout + r.stderr).toBe(true);
+    expect(answer.data.missing).toEqual([]);
+    expect(answer.data.checked).toBeGreaterThan(100);
   });
 });
