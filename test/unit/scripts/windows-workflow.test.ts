@@ -43,7 +43,8 @@ describe('.github/workflows/windows.yml', () => {
     expect(runs).toMatch(/Start-Service -Name sshd/);
     expect(runs).toMatch(/npx twinlock inventory 127\.0\.0\.1:22 --user twinlock --trust-new/);
     expect(runs).toMatch(/npx twinlock inventory 127\.0\.0\.1:22 --user twinlock --identity "\$TWINLOCK_KEY"/);
-    expect(runs).toMatch(/npx twinlock verify /);
+    expect(runs).toMatch(/npx twinlock verify 127\.0\.0\.1:22 localhost:22 --user twinlock --trust-new/);
+    expect(runs).toMatch(/npx twinlock verify 127\.0\.0\.1:22 localhost:22 --user twinlock --identity "\$TWINLOCK_KEY"/);
     expect(runs).toMatch(/administrators_authorized_keys/);
   });
 
