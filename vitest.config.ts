@@ -24,6 +24,16 @@ export default defineConfig({
       },
       {
         test: {
+          // Every remote script in a real PowerShell (pwsh) with the Windows shim: test/powershell/README.md.
+          name: 'powershell',
+          include: ['test/powershell/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',

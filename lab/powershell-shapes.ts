@@ -124,3 +124,8 @@ export class PsError extends Error {
     this.name = 'PsError';
   }
 }
+
+/** What `throw "text"` in a script raises: category OperationStopped, the text itself as the error id. */
+export function scriptThrow(message: string): PsError {
+  return new PsError(message, 'OperationStopped', message);
+}

@@ -1,14 +1,14 @@
 /** The fix scripts verification offers: a role, firewall ports, the clock, the power plan, updates, a restart. */
 import { parseCommandLine, startProcessArguments } from '../command-line';
 import { hostsAt } from '../world';
-import { PsError, psDate } from '../powershell-shapes';
+import { PsError, psDate, scriptThrow } from '../powershell-shapes';
 import { POWER_PLANS, UPDATES_DIR } from './inventory';
 import { list, str } from './types';
 import type { ScriptHandler } from './types';
 
 const installFeature: ScriptHandler = ({ host, params }) => {
   const name = str(params, 'name');
-  if (name !== 'Hyper-V') throw new PsError(`Twinlock does not install the feature '${name}'.`);
+  if (name !== 'Hyper-V') throw scriptThrow(`Twinlock does not install the feature '${name}'.`);
   const p = host.profile;
   if (p.roles.hyperV) return { success: true, restartNeeded: 'No', exitCode: 'NoChangeNeeded', features: [] };
   if (!p.processor.virtualizationFirmwareEnabled) {
@@ -29,7 +29,7 @@ const openFirewallPorts: ScriptHandler = ({ host, params }) => {
   const group = str(params, 'group');
   const ports = list(params, 'ports').map(Number);
   for (const port of ports) {
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new PsError(`Port ${port} is not a TCP port number.`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw scriptThrow(`Port ${port} is not a TCP port number.`);
     const name = `TwinlockAgent-TCP-${port}-In`;
     host.firewallRules = [
       ...host.firewallRules.filter((r) => r.name !== name),
@@ -39,6 +39,13 @@ const openFirewallPorts: ScriptHandler = ({ host, params }) => {
   return { group, opened: ports, count: ports.length };
 };
 
+/**
+ * What `w32tm /resync` prints, line by line: the script joins the lines with a space into its
+ * error, and with "`n" (PowerShell splits a native program's output into lines) into `output`.
+ */
+const RESYNC_SENT = 'Sending resync command to local computer';
+const NO_TIME_DATA = `w32tm could not resynchronise the clock: ${RESYNC_SENT} The computer did not resync because no time data was available.`;
+
 const resyncTime: ScriptHandler = ({ host, world, params }) => {
   const source = str(params, 'source');
   if (source !== '' && !/^[A-Za-z0-9.:_\-[\]%]+$/.test(source)) {
@@ -46,31 +53,47 @@ const resyncTime: ScriptHandler = ({ host, world, params }) => {
     throw new PsError(message, 'OperationStopped', message);
   }
   if (source === '') {
-    if (!host.profile.partOfDomain) {
-      throw new PsError('w32tm could not resynchronise the clock: The computer did not resync because no time data was available.');
-    }
+    if (!host.profile.partOfDomain) throw scriptThrow(NO_TIME_DATA);
     // The domain hierarchy keeps true time.
     host.faults.clockSkewSeconds = 0;
   } else {
     const peer = hostsAt(world, source).find((h) => h !== host);
-    if (!peer) throw new PsError('w32tm could not resynchronise the clock: The computer did not resync because no time data was available.');
+    if (!peer) throw scriptThrow(NO_TIME_DATA);
     host.faults.clockSkewSeconds = peer.faults.clockSkewSeconds;
   }
-  return { source, output: 'Sending resync command to local computer\r\nThe command completed successfully.', utcAfter: psDate(host.now()) };
+  return { source, output: `${RESYNC_SENT}\nThe command completed successfully.`, utcAfter: psDate(host.now()) };
 };
 
 const powerPlan: ScriptHandler = ({ host, params }) => {
-  const guid = str(params, 'guid').toLowerCase();
-  const name = Object.entries(POWER_PLANS).find(([, g]) => g === guid)?.[0];
-  if (!name) throw new PsError(`powercfg could not activate the power plan ${guid} (exit code 1).`);
+  // The script answers the GUID as it was given; powercfg matches it without regard to case.
+  const guid = str(params, 'guid');
+  if (!/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(guid)) throw scriptThrow(`'${guid}' is not a power plan GUID.`);
+  const name = Object.entries(POWER_PLANS).find(([, g]) => g === guid.toLowerCase())?.[0];
+  if (!name) throw scriptThrow(`powercfg could not activate the power plan ${guid} (exit code 1).`);
   host.profile.powerPlan = name as typeof host.profile.powerPlan;
   return { guid, active: name, changed: true };
 };
 
+/** [System.IO.Path]::GetFullPath of an absolute Windows path: `/` read as `\`, `.` and `..` resolved. */
+function fullPath(path: string): string {
+  const p = path.replace(/\//g, '\\');
+  const m = /^([A-Za-z]:)\\(.*)$/.exec(p);
+  if (!m) return p;
+  const parts: string[] = [];
+  for (const part of m[2]!.split('\\')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return `${m[1]}\\${parts.join('\\')}`;
+}
+
 const installHotfix: ScriptHandler = ({ host, params }) => {
-  const results = list(params, 'paths').map((path) => {
+  const results = list(params, 'paths').map((given) => {
+    // The script resolves the path first, so `updates\..\..\x.msu` is judged where it really points.
+    const path = fullPath(given);
     if (!path.toLowerCase().startsWith(`${UPDATES_DIR.toLowerCase()}\\`) || !path.toLowerCase().endsWith('.msu') || path.includes('"')) {
-      throw new PsError(`${path} is not an update package in ${UPDATES_DIR}.`);
+      throw scriptThrow(`${path} is not an update package in ${UPDATES_DIR}.`);
     }
     // wusa.exe gets the script's Start-Process command line, split by the C runtime's rules: the
     // package is its first argument, exactly as it arrives there.

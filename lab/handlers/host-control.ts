@@ -1,6 +1,6 @@
 /** restart-host.ps1 and remove-agent-package.ps1. */
 import { rmSync } from 'node:fs';
-import { PsError } from '../powershell-shapes';
+import { scriptThrow } from '../powershell-shapes';
 import type { LabHost } from '../host';
 import { list, str } from './types';
 import type { ScriptHandler } from './types';
@@ -13,11 +13,12 @@ const scheduled = new WeakSet<LabHost>();
 
 export const restartHost: ScriptHandler = ({ host, world, params }) => {
   if (scheduled.has(host)) {
-    throw new PsError('shutdown.exe refused to schedule the restart (exit code 1190).');
+    throw scriptThrow('shutdown.exe refused to schedule the restart (exit code 1190).');
   }
   const requested = Number(params.delaySeconds);
   const delay = Number.isFinite(requested) && requested >= 1 ? Math.floor(requested) : 5;
-  const bootedAt = new Date(host.bootedAt + host.faults.clockSkewSeconds * 1000).toISOString();
+  // DateTime.ToString('o') in UTC: seven fractional digits, as the script formats it.
+  const bootedAt = new Date(host.bootedAt + host.faults.clockSkewSeconds * 1000).toISOString().replace(/\.(\d{3})Z$/, '.$10000Z');
   host.restartsRequested++;
   // The answer must leave before the connections drop, as with shutdown.exe /t.
   scheduled.add(host);

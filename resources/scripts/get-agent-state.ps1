@@ -7,7 +7,8 @@ $keys = @(
     'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\*',
     'HKLM:\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\*')
 $entry = Get-ItemProperty -Path $keys -ErrorAction SilentlyContinue |
-    Where-Object { $_.DisplayName -eq $P.productName } |
+    # Some Uninstall keys (AddressBook, updates) have no DisplayName at all.
+    Where-Object { $_.PSObject.Properties['DisplayName'] -and $_.DisplayName -eq $P.productName } |
     Select-Object -First 1
 $product = $null
 if ($entry) {
@@ -86,7 +87,7 @@ if (Test-Path -LiteralPath $P.ctlPath -PathType Leaf) {
 $sessionManager = Get-ItemProperty -Path 'HKLM:\SYSTEM\CurrentControlSet\Control\Session Manager' -ErrorAction SilentlyContinue
 $rebootPending = (Test-Path -Path 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending') -or
     (Test-Path -Path 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired') -or
-    ($null -ne $sessionManager.PendingFileRenameOperations)
+    (($null -ne $sessionManager) -and ($null -ne $sessionManager.PSObject.Properties['PendingFileRenameOperations']))
 
 [pscustomobject]@{
     product       = $product

@@ -122,7 +122,8 @@ $pendingReboot = Read-Section {
     [pscustomobject]@{
         componentBasedServicing = Test-Path -Path 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending'
         windowsUpdate           = Test-Path -Path 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired'
-        fileRename              = $null -ne $sessionManager.PendingFileRenameOperations
+        # The value exists only while renames wait; reading a missing property fails under strict mode.
+        fileRename              = ($null -ne $sessionManager) -and ($null -ne $sessionManager.PSObject.Properties['PendingFileRenameOperations'])
     }
 }
 
@@ -152,7 +153,7 @@ $agent = Read-Section {
         'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\*',
         'HKLM:\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\*')
     Get-ItemProperty -Path $keys -ErrorAction SilentlyContinue |
-        Where-Object { $_.DisplayName -like 'Twinlock*Agent*' } |
+        Where-Object { $_.PSObject.Properties['DisplayName'] -and $_.DisplayName -like 'Twinlock*Agent*' } |
         Select-Object -Property @('DisplayName', 'DisplayVersion', 'PSChildName', 'Publisher')
 }
 

@@ -1,0 +1,969 @@
+# Windows shim for the PowerShell tier: the Windows-only commands resources/scripts/*.ps1 call,
+# answered from one lab server document (the lab profile JSON of that server, merged with its
+# defaults, plus the server's live state: products, services, firewall rules, files on its C:
+# drive). Objects are shaped as Windows PowerShell 5.1 returns them (enums where Windows has
+# enums, CIM DateTimes, registry values), every change a script asks for is recorded, and faults
+# make a command fail the way Windows fails (access denied, feature missing, file locked,
+# msiexec 1603, a service that will not start).
+#
+# Loaded into the runspace before the bootstrap runs: on a server these commands come from
+# modules Windows PowerShell loads on first use (CimCmdlets, ServerManager, NetAdapter,
+# NetSecurity, Storage, Hyper-V) or from the Windows file system and registry providers.
+
+Set-StrictMode -Version Latest
+
+if (-not ('TwinlockShim.Direction' -as [type])) {
+    Add-Type -TypeDefinition @'
+namespace TwinlockShim {
+    // NetSecurity enums (MSFT_NetFirewallRule): [string] gives the name, ConvertTo-Json the number.
+    public enum Direction { Inbound = 1, Outbound = 2 }
+    public enum Action { NotConfigured = 0, Allow = 2, Block = 4 }
+    public enum Enabled { True = 1, False = 2 }
+    // System.ServiceProcess enums.
+    public enum ServiceControllerStatus { Stopped = 1, StartPending = 2, StopPending = 3, Running = 4, ContinuePending = 5, PausePending = 6, Paused = 7 }
+    public enum ServiceStartMode { Boot = 0, System = 1, Automatic = 2, Manual = 3, Disabled = 4 }
+    // Microsoft.Windows.ServerManager.Commands enums.
+    public enum InstallState { Available = 0, Installed = 1, InstallPending = 2, Removed = 3, UninstallPending = 4 }
+    public enum RestartState { No = 0, Yes = 1, Maybe = 2 }
+    public enum FeatureOperationExitCode { Success = 0, NoChangeNeeded = 1001, SuccessRestartRequired = 3010, Failed = 1 }
+    // System.Management.Automation.SignatureStatus.
+    public enum SignatureStatus { Valid = 0, UnknownError = 1, NotSigned = 2, HashMismatch = 3, NotTrusted = 4, NotSupportedFileFormat = 5, Incompatible = 6 }
+
+    // Stand-ins for .NET members that exist only on Windows (see PLATFORM_SUBSTITUTIONS in tier.ts).
+    public class WindowsIdentity {
+        public static string CurrentName = "";
+        public static bool CurrentIsAdmin = false;
+        public string Name { get { return CurrentName; } }
+        public static WindowsIdentity GetCurrent() { return new WindowsIdentity(); }
+    }
+    public class WindowsPrincipal {
+        public WindowsPrincipal(WindowsIdentity identity) { }
+        public bool IsInRole(System.Security.Principal.WindowsBuiltInRole role) {
+            return role == System.Security.Principal.WindowsBuiltInRole.Administrator && WindowsIdentity.CurrentIsAdmin;
+        }
+    }
+    public static class WindowsPath {
+        // Path.GetFullPath as Windows resolves an absolute drive path: '/' is '\', '.' and '..' go.
+        public static string GetFullPath(string path) {
+            string p = path.Replace('/', '\\');
+            if (p.Length < 3 || p[1] != ':' || p[2] != '\\') throw new System.ArgumentException("The shim resolves only absolute drive paths: " + path);
+            var parts = new System.Collections.Generic.List<string>();
+            foreach (string part in p.Substring(3).Split('\\')) {
+                if (part == "" || part == ".") continue;
+                if (part == "..") { if (parts.Count > 0) parts.RemoveAt(parts.Count - 1); continue; }
+                parts.Add(part);
+            }
+            return p.Substring(0, 3) + string.Join("\\", parts);
+        }
+    }
+    public class TimeZoneInfo {
+        public static string LocalId = "UTC";
+        public string Id { get { return LocalId; } }
+        public static TimeZoneInfo Local { get { return new TimeZoneInfo(); } }
+    }
+}
+'@
+}
+
+$script:Server = $null
+$script:Changes = $null
+$script:Faults = $null
+$script:State = $null
+
+# ---------------------------------------------------------------- set-up, record, fail
+
+function Initialize-WindowsShim {
+    <# Resets the shim to one server document (JSON text) before a script runs. #>
+    param([Parameter(Mandatory)][string]$ServerJson)
+    $script:Server = ConvertFrom-Json -InputObject $ServerJson
+    $script:Changes = [System.Collections.Generic.List[object]]::new()
+    $script:Faults = $script:Server.faults
+    $p = $script:Server.profile
+    $script:State = @{
+        firewallRules = [System.Collections.Generic.List[object]]::new()
+        powerPlan     = [string]$p.powerPlan
+        restartScheduled = [bool]$script:Server.restartScheduled
+        services      = @{}
+    }
+    foreach ($r in @($script:Server.firewallRules)) { $script:State.firewallRules.Add($r) }
+    foreach ($s in @($script:Server.services)) { $script:State.services[[string]$s.name] = [pscustomobject]@{ name = $s.name; status = [string]$s.status; startType = [string]$s.startType } }
+    [TwinlockShim.WindowsIdentity]::CurrentName = [string]$script:Server.account.userName
+    [TwinlockShim.WindowsIdentity]::CurrentIsAdmin = [bool]$script:Server.account.admin
+    [TwinlockShim.TimeZoneInfo]::LocalId = [string]$p.os.timeZone
+    # Windows' own environment of an SSH session.
+    $env:COMPUTERNAME = [string]$p.computerName
+    $env:ProgramData = 'C:\ProgramData'
+    $env:ProgramFiles = 'C:\Program Files'
+    $env:SystemRoot = 'C:\Windows'
+    # Get-VM exists only where the Hyper-V PowerShell module is installed (with the role's tools).
+    if ([bool]$p.roles.hyperV) {
+        Set-Item -Path function:global:Get-VM -Value ${function:Get-ShimVM}
+    } elseif (Test-Path -Path function:global:Get-VM) {
+        Remove-Item -Path function:global:Get-VM
+    }
+    # twinlockctl.exe is a native program at a full path; a function of that name answers for it.
+    Set-Item -Path ('function:global:' + 'C:\Program Files\Twinlock\Agent\twinlockctl.exe') -Value ${function:Invoke-ShimTwinlockctl}
+}
+
+function Get-WindowsShimChanges {
+    <# What the scripts asked Windows to change since Initialize-WindowsShim, in order. #>
+    , $script:Changes.ToArray()
+}
+
+function Add-ShimChange {
+    param([string]$Command, [hashtable]$Detail)
+    $entry = [ordered]@{ command = $Command }
+    foreach ($k in $Detail.Keys) { $entry[$k] = $Detail[$k] }
+    $script:Changes.Add([pscustomobject]$entry)
+}
+
+function Get-ShimFault {
+    param([string]$Command)
+    if ($null -eq $script:Faults) { return $null }
+    $commands = $script:Faults.PSObject.Properties['commands']
+    if ($null -eq $commands -or $null -eq $commands.Value) { return $null }
+    $fault = $commands.Value.PSObject.Properties[$Command]
+    if ($null -eq $fault) { return $null }
+    return $fault.Value
+}
+
+function Get-ShimFaultValue {
+    param([string]$Name)
+    if ($null -eq $script:Faults) { return $null }
+    $prop = $script:Faults.PSObject.Properties[$Name]
+    if ($null -eq $prop) { return $null }
+    return $prop.Value
+}
+
+function Invoke-ShimFault {
+    <# Fails as Windows fails when the test asked this command to: an ErrorRecord with Windows' message, category and id. #>
+    param([string]$Command, [System.Management.Automation.PSCmdlet]$Cmdlet)
+    $fault = Get-ShimFault -Command $Command
+    if ($null -eq $fault) { return }
+    $kind = if ($fault.PSObject.Properties['exception']) { [string]$fault.exception } else { '' }
+    $exception = switch ($kind) {
+        'UnauthorizedAccess' { [System.UnauthorizedAccessException]::new([string]$fault.message) }
+        'IO' { [System.IO.IOException]::new([string]$fault.message) }
+        'CimException' { [System.Runtime.InteropServices.COMException]::new([string]$fault.message) }
+        default { [System.InvalidOperationException]::new([string]$fault.message) }
+    }
+    $record = [System.Management.Automation.ErrorRecord]::new($exception, [string]$fault.id, [System.Management.Automation.ErrorCategory][string]$fault.category, $Command)
+    # A cmdlet's terminating error: the bootstrap (or Read-Section) catches it with its message.
+    throw ($record)
+}
+
+function New-ShimDate {
+    <# A DateTime as CIM and the registry give it: local time (the tier runs with TZ=UTC, as the lab's servers are set). #>
+    param([double]$Ms)
+    [DateTimeOffset]::FromUnixTimeMilliseconds([long]$Ms).LocalDateTime
+}
+
+function ConvertFrom-ShimIsoDate {
+    param([string]$IsoDate)
+    [DateTime]::SpecifyKind([DateTime]::ParseExact($IsoDate, 'yyyy-MM-dd', [Globalization.CultureInfo]::InvariantCulture), [DateTimeKind]::Local)
+}
+
+# ---------------------------------------------------------------- the console
+
+function New-Object {
+    <#
+    New-Object as PowerShell has it, except that the bootstrap's console set-up can be made to
+    fail as on a Windows OpenSSH session without a console: the statement
+    `[Console]::OutputEncoding = New-Object Text.UTF8Encoding $false` then throws Windows'
+    "The handle is invalid" (fault 'New-Object Text.UTF8Encoding').
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory, Position = 0)][string]$TypeName, [Parameter(Position = 1)][object[]]$ArgumentList)
+    Invoke-ShimFault -Command "New-Object $TypeName" -Cmdlet $PSCmdlet
+    if ($PSBoundParameters.ContainsKey('ArgumentList')) {
+        Microsoft.PowerShell.Utility\New-Object -TypeName $TypeName -ArgumentList $ArgumentList
+    } else {
+        Microsoft.PowerShell.Utility\New-Object -TypeName $TypeName
+    }
+}
+
+# ---------------------------------------------------------------- the C: drive
+
+function ConvertTo-ShimLocalPath {
+    <# The file on this machine standing for a Windows path on the server's C: drive (case-insensitive, as NTFS), or $null. #>
+    param([string]$Path)
+    $p = $Path -replace '/', '\'
+    if ($p -notmatch '^[Cc]:\\') { return $null }
+    $current = [string]$script:Server.driveRoot
+    foreach ($segment in ($p.Substring(3) -split '\\')) {
+        if ($segment -eq '' -or $segment -eq '.') { continue }
+        if ($segment -eq '..') { return $null }
+        $exact = [System.IO.Path]::Combine($current, $segment)
+        if (-not (Microsoft.PowerShell.Management\Test-Path -LiteralPath $exact)) {
+            $match = $null
+            if ([System.IO.Directory]::Exists($current)) {
+                $match = [System.IO.Directory]::EnumerateFileSystemEntries($current) |
+                    Where-Object { [System.IO.Path]::GetFileName($_) -ieq $segment } | Select-Object -First 1
+            }
+            if ($match) { $exact = $match }
+        }
+        $current = $exact
+    }
+    return $current
+}
+
+function Test-ShimLocked {
+    param([string]$Path)
+    $locked = @(Get-ShimFaultValue -Name 'lockedFiles')
+    return @($locked | Where-Object { $_ -and ([string]$_ -ieq $Path) }).Count -gt 0
+}
+
+function Stop-ShimLocked {
+    param([string]$Path, [System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Id)
+    $exception = [System.IO.IOException]::new("The process cannot access the file '$Path' because it is being used by another process.")
+    throw ([System.Management.Automation.ErrorRecord]::new($exception, $Id, [System.Management.Automation.ErrorCategory]::WriteError, $Path))
+}
+
+function Get-ShimRegistryKey {
+    <# The registry as a server's scripts read it: key path -> values, or $null when the key does not exist. #>
+    param([string]$Path)
+    $p = $script:Server.profile
+    $key = ($Path -replace '^HKLM:\\', 'HKEY_LOCAL_MACHINE\').TrimEnd('\')
+    switch -Regex ($key) {
+        '^HKEY_LOCAL_MACHINE\\HARDWARE\\DESCRIPTION\\System\\CentralProcessor\\0$' {
+            $arch = if ($p.processor.manufacturer -eq 'AuthenticAMD') { 'AMD64' } else { 'Intel64' }
+            # REG_BINARY: the microcode revision sits in the high four bytes.
+            $rev = [uint32]$p.processor.microcode
+            [byte[]]$bytes = @(0, 0, 0, 0, ($rev -band 0xff), (($rev -shr 8) -band 0xff), (($rev -shr 16) -band 0xff), (($rev -shr 24) -band 0xff))
+            return [ordered]@{
+                'Component Information' = [byte[]](0..15 | ForEach-Object { 0 })
+                'Identifier'            = "$arch Family $($p.processor.family) Model $($p.processor.model) Stepping $($p.processor.stepping)"
+                'Configuration Data'    = [byte[]]@(255, 255, 255, 255)
+                'ProcessorNameString'   = [string]$p.processor.name
+                'VendorIdentifier'      = [string]$p.processor.manufacturer
+                'FeatureSet'            = 0x3d1b3fff
+                '~MHz'                  = [int]$p.processor.maxClockMhz
+                'Update Revision'       = $bytes
+                'Previous Update Revision' = $bytes
+                'Platform Specific Field 1' = 1
+            }
+        }
+        '^HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion$' {
+            return [ordered]@{
+                SystemRoot       = 'C:\Windows'
+                BuildBranch      = 'fe_release'
+                CurrentBuild     = [string]$p.os.build
+                CurrentBuildNumber = [string]$p.os.build
+                CurrentType      = 'Multiprocessor Free'
+                CurrentVersion   = '6.3'
+                DisplayVersion   = [string]$p.os.displayVersion
+                EditionID        = [string]$p.os.editionId
+                InstallationType = [string]$p.os.installationType
+                ProductName      = ([string]$p.os.caption) -replace '^Microsoft ', ''
+                UBR              = [int]$p.os.ubr
+            }
+        }
+        '^HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Session Manager$' {
+            # No PendingFileRenameOperations value: the lab's servers have no file rename waiting.
+            return [ordered]@{ BootExecute = @('autocheck autochk *'); CriticalSectionTimeout = 2592000; ObjectDirectories = @('\Windows', '\RPC Control') }
+        }
+        '^HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\RebootPending$' {
+            if ([bool]$script:Server.pendingReboot) { return [ordered]@{} }
+            return $null
+        }
+        '^HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\WindowsUpdate\\Auto Update\\RebootRequired$' { return $null }
+    }
+    return $null
+}
+
+function Get-ShimUninstallEntries {
+    param([string]$Path)
+    $out = @()
+    if ($Path -match 'WOW6432Node') { return $out }
+    # Windows keeps keys without DisplayName there too (AddressBook, Connection Manager).
+    $out += [pscustomobject]@{ PSChildName = 'AddressBook'; PSPath = 'Microsoft.PowerShell.Core\Registry::HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\AddressBook' }
+    foreach ($product in @($script:Server.products)) {
+        if ($null -eq $product) { continue }
+        $out += [pscustomobject]@{
+            AuthorizedCDFPrefix = ''
+            Comments            = ''
+            DisplayName         = [string]$product.name
+            DisplayVersion      = [string]$product.version
+            EstimatedSize       = 18432
+            InstallDate         = [string]$product.installDate
+            InstallSource       = 'C:\ProgramData\Twinlock\packages\'
+            ModifyPath          = 'MsiExec.exe /X' + $product.productCode
+            Publisher           = [string]$product.publisher
+            UninstallString     = 'MsiExec.exe /X' + $product.productCode
+            WindowsInstaller    = 1
+            PSPath              = 'Microsoft.PowerShell.Core\Registry::HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\' + $product.productCode
+            PSChildName         = [string]$product.productCode
+        }
+    }
+    return $out
+}
+
+function Test-Path {
+    [CmdletBinding(DefaultParameterSetName = 'Path')]
+    param(
+        [Parameter(ParameterSetName = 'Path', Position = 0)][string[]]$Path,
+        [Parameter(ParameterSetName = 'LiteralPath')][string[]]$LiteralPath,
+        [ValidateSet('Any', 'Container', 'Leaf')][string]$PathType = 'Any'
+    )
+    foreach ($one in @($Path) + @($LiteralPath)) {
+        if ($null -eq $one) { continue }
+        if ($one -match '^HKLM:') { $null -ne (Get-ShimRegistryKey -Path $one); continue }
+        $local = ConvertTo-ShimLocalPath -Path $one
+        if ($null -eq $local) { $false; continue }
+        switch ($PathType) {
+            'Leaf' { [System.IO.File]::Exists($local) }
+            'Container' { [System.IO.Directory]::Exists($local) }
+            default { [System.IO.File]::Exists($local) -or [System.IO.Directory]::Exists($local) }
+        }
+    }
+}
+
+function Join-Path {
+    [CmdletBinding()]
+    param([Parameter(Mandatory, Position = 0)][string]$Path, [Parameter(Mandatory, Position = 1)][string]$ChildPath)
+    $Path.TrimEnd('\') + '\' + $ChildPath.TrimStart('\')
+}
+
+function Split-Path {
+    [CmdletBinding()]
+    param([Parameter(Mandatory, Position = 0)][string]$Path, [switch]$Parent, [switch]$Leaf)
+    $i = $Path.TrimEnd('\').LastIndexOf('\')
+    if ($Leaf) { return $Path.Substring($i + 1) }
+    if ($i -le 2) { return $Path.Substring(0, 3) }
+    return $Path.Substring(0, $i)
+}
+
+function New-ShimFileInfo {
+    param([string]$WindowsPath, [string]$Local)
+    $info = [System.IO.FileInfo]::new($Local)
+    [pscustomobject]@{
+        Name           = $info.Name
+        FullName       = $WindowsPath
+        Length         = $info.Length
+        Extension      = $info.Extension
+        LastWriteTime  = $info.LastWriteTime
+        Mode           = '-a----'
+    }
+}
+
+function Get-Item {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][string]$LiteralPath)
+    $local = ConvertTo-ShimLocalPath -Path $LiteralPath
+    if ($null -eq $local -or -not [System.IO.File]::Exists($local)) {
+        $e = [System.Management.Automation.ItemNotFoundException]::new("Cannot find path '$LiteralPath' because it does not exist.")
+        throw ([System.Management.Automation.ErrorRecord]::new($e, 'PathNotFound,Microsoft.PowerShell.Commands.GetItemCommand', 'ObjectNotFound', $LiteralPath))
+    }
+    New-ShimFileInfo -WindowsPath $LiteralPath -Local $local
+}
+
+function Get-ChildItem {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][string]$LiteralPath, [string]$Filter = '*', [switch]$File)
+    Invoke-ShimFault -Command 'Get-ChildItem' -Cmdlet $PSCmdlet
+    $local = ConvertTo-ShimLocalPath -Path $LiteralPath
+    if ($null -eq $local -or -not [System.IO.Directory]::Exists($local)) { return }
+    # NTFS lists a folder in name order.
+    foreach ($f in ([System.IO.Directory]::GetFiles($local) | Sort-Object -Property { [System.IO.Path]::GetFileName($_).ToLowerInvariant() })) {
+        $name = [System.IO.Path]::GetFileName($f)
+        if ($name -notlike $Filter) { continue }
+        New-ShimFileInfo -WindowsPath ($LiteralPath.TrimEnd('\') + '\' + $name) -Local $f
+    }
+}
+
+function Get-Content {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][string]$LiteralPath, [string]$Encoding = 'Default')
+    $local = ConvertTo-ShimLocalPath -Path $LiteralPath
+    if (Test-ShimLocked -Path $LiteralPath) { Stop-ShimLocked -Path $LiteralPath -Cmdlet $PSCmdlet -Id 'GetContentReaderIOError,Microsoft.PowerShell.Commands.GetContentCommand' }
+    $enc = if ($Encoding -eq 'Unicode') { [System.Text.Encoding]::Unicode } else { [System.Text.Encoding]::UTF8 }
+    $text = [System.IO.File]::ReadAllText($local, $enc)
+    if ($text.Length -gt 0 -and $text[0] -eq [char]0xFEFF) { $text = $text.Substring(1) }
+    $lines = $text -split "`r?`n"
+    # A final line break ends the last line; it does not start an empty one.
+    if ($lines.Count -gt 0 -and $lines[-1] -eq '') { $lines = $lines[0..($lines.Count - 2)] }
+    $lines
+}
+
+function Remove-Item {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][string]$LiteralPath, [switch]$Force)
+    if (Test-ShimLocked -Path $LiteralPath) { Stop-ShimLocked -Path $LiteralPath -Cmdlet $PSCmdlet -Id 'RemoveFileSystemItemIOError,Microsoft.PowerShell.Commands.RemoveItemCommand' }
+    $local = ConvertTo-ShimLocalPath -Path $LiteralPath
+    Invoke-ShimFault -Command 'Remove-Item' -Cmdlet $PSCmdlet
+    [System.IO.File]::Delete($local)
+    Add-ShimChange -Command 'Remove-Item' -Detail @{ path = $LiteralPath }
+}
+
+function New-Item {
+    [CmdletBinding()]
+    param([string]$ItemType, [Parameter(Mandatory)][string]$Path, [switch]$Force)
+    $local = ConvertTo-ShimLocalPath -Path $Path
+    if ($null -eq $local) {
+        $drive = ($Path -split ':')[0]
+        $e = [System.Management.Automation.DriveNotFoundException]::new("Cannot find drive. A drive with the name '$drive' does not exist.")
+        throw ([System.Management.Automation.ErrorRecord]::new($e, 'DriveNotFound,Microsoft.PowerShell.Commands.NewItemCommand', 'ObjectNotFound', $drive))
+    }
+    Invoke-ShimFault -Command 'New-Item' -Cmdlet $PSCmdlet
+    $null = [System.IO.Directory]::CreateDirectory($local)
+    Add-ShimChange -Command 'New-Item' -Detail @{ itemType = $ItemType; path = $Path }
+    [pscustomobject]@{ FullName = $Path }
+}
+
+function Get-FileHash {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][string]$LiteralPath, [string]$Algorithm = 'SHA256')
+    if (Test-ShimLocked -Path $LiteralPath) { Stop-ShimLocked -Path $LiteralPath -Cmdlet $PSCmdlet -Id 'FileReadError,Microsoft.PowerShell.Commands.GetFileHashCommand' }
+    $local = ConvertTo-ShimLocalPath -Path $LiteralPath
+    $hash = Microsoft.PowerShell.Utility\Get-FileHash -LiteralPath $local -Algorithm $Algorithm
+    [pscustomobject]@{ Algorithm = $hash.Algorithm; Hash = $hash.Hash; Path = $LiteralPath }
+}
+
+function Get-AuthenticodeSignature {
+    <# The lab's package carries its signer in a header line and the digest of the rest (lab/package-format.ts). #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][string]$LiteralPath)
+    if (Test-ShimLocked -Path $LiteralPath) { Stop-ShimLocked -Path $LiteralPath -Cmdlet $PSCmdlet -Id 'FileReadError,Microsoft.PowerShell.Commands.GetAuthenticodeSignatureCommand' }
+    $bytes = [System.IO.File]::ReadAllBytes((ConvertTo-ShimLocalPath -Path $LiteralPath))
+    $magic = [System.Text.Encoding]::ASCII.GetBytes('TWINLOCK-LAB-PACKAGE/1 ')
+    $end = [Array]::IndexOf($bytes, [byte]10)
+    $status = 'NotSigned'
+    $certificate = $null
+    $isPackage = $end -gt $magic.Length
+    for ($k = 0; $isPackage -and $k -lt $magic.Length; $k++) { if ($bytes[$k] -ne $magic[$k]) { $isPackage = $false } }
+    if ($isPackage) {
+        $header = [System.Text.Encoding]::UTF8.GetString($bytes, $magic.Length, $end - $magic.Length) | ConvertFrom-Json
+        if ($null -ne $header.signer) {
+            $sha = [System.Security.Cryptography.SHA256]::Create()
+            $digest = -join ($sha.ComputeHash($bytes, $end + 1, $bytes.Length - $end - 1) | ForEach-Object { $_.ToString('x2') })
+            $status = if ($digest -eq $header.contentSha256) { 'Valid' } else { 'HashMismatch' }
+            $certificate = [pscustomobject]@{ Subject = [string]$header.signer.subject; Thumbprint = [string]$header.signer.thumbprint }
+        }
+    }
+    $message = switch ($status) {
+        'Valid' { 'Signature verified.' }
+        'NotSigned' { "The file $LiteralPath is not digitally signed. You cannot run this script on the current system. For more information about running scripts and setting execution policy, see about_Execution_Policies at https://go.microsoft.com/fwlink/?LinkID=135170." }
+        'HashMismatch' { "The contents of file $LiteralPath might have been changed by an unauthorized user or process, because the hash of the file does not match the hash stored in the digital signature. The script cannot run on the specified system. For more information, run Get-Help about_Signing." }
+    }
+    [pscustomobject]@{
+        SignerCertificate = $certificate
+        TimeStamperCertificate = $null
+        Status            = [TwinlockShim.SignatureStatus]$status
+        StatusMessage     = $message
+        Path              = $LiteralPath
+        SignatureType     = if ($certificate) { 'Authenticode' } else { 'None' }
+        IsOSBinary        = $false
+    }
+}
+
+function Get-ItemProperty {
+    [CmdletBinding()]
+    param([Parameter(Mandatory, Position = 0)][string[]]$Path)
+    foreach ($one in $Path) {
+        if ($one -match '\\Uninstall\\\*$') { Get-ShimUninstallEntries -Path $one; continue }
+        $values = Get-ShimRegistryKey -Path $one
+        if ($null -eq $values) {
+            $e = [System.Management.Automation.ItemNotFoundException]::new("Cannot find path '$one' because it does not exist.")
+            $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new($e, 'PathNotFound,Microsoft.PowerShell.Commands.GetItemPropertyCommand', 'ObjectNotFound', $one))
+            continue
+        }
+        Invoke-ShimFault -Command ('Get-ItemProperty ' + $one) -Cmdlet $PSCmdlet
+        $values['PSChildName'] = ($one -split '\\')[-1]
+        [pscustomobject]$values
+    }
+}
+
+# ---------------------------------------------------------------- CIM
+
+function Get-CimInstance {
+    [CmdletBinding()]
+    param([string]$ClassName, [string]$Namespace = 'root\cimv2', [string]$Filter)
+    Invoke-ShimFault -Command "Get-CimInstance $ClassName" -Cmdlet $PSCmdlet
+    $p = $script:Server.profile
+    $cpu = $p.processor
+    $hyperV = [bool]$p.roles.hyperV
+    $GiB = [uint64]1073741824
+    switch ("$Namespace`:$ClassName") {
+        'root\cimv2:Win32_ComputerSystem' {
+            [pscustomobject]@{
+                Name = [string]$p.computerName; Domain = [string]$p.domain; PartOfDomain = [bool]$p.partOfDomain
+                Manufacturer = [string]$p.system.manufacturer; Model = [string]$p.system.model
+                NumberOfProcessors = [uint32]$cpu.sockets
+                NumberOfLogicalProcessors = [uint32]($cpu.sockets * $cpu.threadsPerSocket)
+                TotalPhysicalMemory = [uint64]([uint64]$p.memory.totalGiB * $GiB - [uint64]$p.memory.reservedMiB * 1048576)
+                HypervisorPresent = $hyperV
+                Workgroup = if ([bool]$p.partOfDomain) { $null } else { [string]$p.domain }
+            }
+        }
+        'root\cimv2:Win32_OperatingSystem' {
+            [pscustomobject]@{
+                Caption = [string]$p.os.caption; Version = [string]$p.os.version; BuildNumber = [string]$p.os.build
+                OSArchitecture = [string]$p.os.architecture
+                CSName = [string]$p.computerName
+                LastBootUpTime = New-ShimDate -Ms ([double]$script:Server.bootedAtMs)
+                LocalDateTime = New-ShimDate -Ms ([double]$script:Server.nowMs)
+            }
+        }
+        'root\cimv2:Win32_Processor' {
+            $arch = if ($cpu.manufacturer -eq 'AuthenticAMD') { 'AMD64' } else { 'Intel64' }
+            $caption = "$arch Family $($cpu.family) Model $($cpu.model) Stepping $($cpu.stepping)"
+            $prefix = if ($cpu.manufacturer -eq 'AuthenticAMD') { '178BFBFF' } else { 'BFEBFBFF' }
+            # CPUID leaf 1 EAX: extended family, extended model, family, model, stepping.
+            $family = [int]$cpu.family; $model = [int]$cpu.model
+            $extFamily = if ($family -gt 15) { $family - 15 } else { 0 }
+            $sig = ($extFamily -shl 20) -bor (($model -shr 4) -shl 16) -bor ([Math]::Min($family, 15) -shl 8) -bor (($model -band 0xf) -shl 4) -bor [int]$cpu.stepping
+            for ($s = 1; $s -le [int]$cpu.sockets; $s++) {
+                [pscustomobject]@{
+                    Manufacturer = [string]$cpu.manufacturer; Name = [string]$cpu.name; Caption = $caption; Description = $caption
+                    Family = [uint16]$cpu.wmiFamily; NumberOfCores = [uint32]$cpu.coresPerSocket
+                    NumberOfLogicalProcessors = [uint32]$cpu.threadsPerSocket; MaxClockSpeed = [uint32]$cpu.maxClockMhz
+                    # A running hypervisor hides VT-x and SLAT from WMI.
+                    VirtualizationFirmwareEnabled = (-not $hyperV) -and [bool]$cpu.virtualizationFirmwareEnabled
+                    SecondLevelAddressTranslationExtensions = (-not $hyperV) -and [bool]$cpu.slat
+                    ProcessorId = $prefix + $sig.ToString('X8'); SocketDesignation = "CPU$s"
+                }
+            }
+        }
+        'root\cimv2:Win32_BIOS' {
+            $serial = if ($p.system.PSObject.Properties['serial'] -and $p.system.serial) { [string]$p.system.serial } else { [string]$script:Server.serial }
+            [pscustomobject]@{
+                Manufacturer = [string]$p.bios.vendor; SMBIOSBIOSVersion = [string]$p.bios.version
+                ReleaseDate = ConvertFrom-ShimIsoDate -IsoDate ([string]$p.bios.releaseDate); SerialNumber = $serial
+            }
+        }
+        'root\cimv2:Win32_PhysicalMemory' {
+            $each = [uint64]([uint64]$p.memory.totalGiB * $GiB / [uint64]$p.memory.modules)
+            for ($m = 0; $m -lt [int]$p.memory.modules; $m++) {
+                [pscustomobject]@{ BankLabel = ''; DeviceLocator = "DIMM $m"; Capacity = $each; ConfiguredClockSpeed = [uint32]$p.memory.speedMhz; Speed = [uint32]$p.memory.speedMhz }
+            }
+        }
+        'root\cimv2\power:Win32_PowerPlan' {
+            $plans = [ordered]@{ 'Balanced' = '381b4222-f694-41f0-9685-ff5bb260df2e'; 'High performance' = '8c5e7fda-e8bf-4a96-9a85-a6e23a8c635c'; 'Power saver' = 'a1841308-3541-4fab-bc81-f71556f20b4a' }
+            foreach ($name in $plans.Keys) {
+                $active = $name -eq $script:State.powerPlan
+                if ($Filter -eq 'IsActive = TRUE' -and -not $active) { continue }
+                [pscustomobject]@{ ElementName = $name; InstanceID = 'Microsoft:PowerPlan\{' + $plans[$name] + '}'; IsActive = $active }
+            }
+        }
+        default { throw "The Windows shim does not model CIM class $Namespace`:$ClassName." }
+    }
+}
+
+# ---------------------------------------------------------------- roles, updates, locale
+
+function Get-WinSystemLocale {
+    [CmdletBinding()] param()
+    Invoke-ShimFault -Command 'Get-WinSystemLocale' -Cmdlet $PSCmdlet
+    [pscustomobject]@{ Name = [string]$script:Server.profile.os.locale; LCID = 1033; DisplayName = [string]$script:Server.profile.os.locale }
+}
+
+function Get-HotFix {
+    [CmdletBinding()] param()
+    Invoke-ShimFault -Command 'Get-HotFix' -Cmdlet $PSCmdlet
+    foreach ($h in @($script:Server.profile.hotfixes)) {
+        if ($null -eq $h) { continue }
+        [pscustomobject]@{ Source = [string]$script:Server.profile.computerName; Description = [string]$h.description; HotFixID = [string]$h.id; InstalledBy = 'NT AUTHORITY\SYSTEM'; InstalledOn = ConvertFrom-ShimIsoDate -IsoDate ([string]$h.installedOn) }
+    }
+}
+
+function Get-ShimFeatures {
+    $p = $script:Server.profile
+    @(
+        @{ Name = 'Hyper-V'; DisplayName = 'Hyper-V'; Installed = [bool]$p.roles.hyperV }
+        @{ Name = 'Failover-Clustering'; DisplayName = 'Failover Clustering'; Installed = [bool]$p.roles.failoverClustering }
+    )
+}
+
+function Get-WindowsFeature {
+    [CmdletBinding()] param([string[]]$Name)
+    Invoke-ShimFault -Command 'Get-WindowsFeature' -Cmdlet $PSCmdlet
+    foreach ($f in Get-ShimFeatures) {
+        if ($Name -and $Name -notcontains $f.Name) { continue }
+        [pscustomobject]@{ Name = $f.Name; DisplayName = $f.DisplayName; Installed = $f.Installed; InstallState = [TwinlockShim.InstallState]$(if ($f.Installed) { 'Installed' } else { 'Available' }); FeatureType = 'Role' }
+    }
+}
+
+function Install-WindowsFeature {
+    [CmdletBinding()] param([Parameter(Mandatory)][string[]]$Name, [switch]$IncludeManagementTools)
+    Invoke-ShimFault -Command 'Install-WindowsFeature' -Cmdlet $PSCmdlet
+    $p = $script:Server.profile
+    if ($Name -contains 'Hyper-V' -and -not [bool]$p.roles.hyperV -and -not [bool]$p.processor.virtualizationFirmwareEnabled) {
+        $e = [System.InvalidOperationException]::new('Hyper-V cannot be installed: The processor does not have required virtualization capabilities.')
+        throw ([System.Management.Automation.ErrorRecord]::new($e, 'Alteration_PrerequisiteCheck_Failed,Microsoft.Windows.ServerManager.Commands.AddWindowsFeatureCommand', 'InvalidOperation', $Name))
+    }
+    $installed = @(Get-ShimFeatures | Where-Object { $Name -contains $_.Name -and $_.Installed })
+    if ($installed.Count -eq $Name.Count) {
+        return [pscustomobject]@{ Success = $true; RestartNeeded = [TwinlockShim.RestartState]::No; FeatureResult = @(); ExitCode = [TwinlockShim.FeatureOperationExitCode]::NoChangeNeeded }
+    }
+    Add-ShimChange -Command 'Install-WindowsFeature' -Detail @{ name = @($Name); includeManagementTools = [bool]$IncludeManagementTools }
+    $results = @('Hyper-V', 'Hyper-V-PowerShell', 'Hyper-V-Tools') | ForEach-Object { [pscustomobject]@{ Name = $_; DisplayName = $_; Success = $true; RestartNeeded = $true } }
+    [pscustomobject]@{ Success = $true; RestartNeeded = [TwinlockShim.RestartState]::Yes; FeatureResult = $results; ExitCode = [TwinlockShim.FeatureOperationExitCode]::SuccessRestartRequired }
+}
+
+# ---------------------------------------------------------------- network
+
+function Get-ShimIfIndex { param([int]$Position) 4 + $Position * 3 }
+
+function Get-NetAdapter {
+    [CmdletBinding()] param()
+    Invoke-ShimFault -Command 'Get-NetAdapter' -Cmdlet $PSCmdlet
+    $i = 0
+    foreach ($nic in @($script:Server.profile.nics)) {
+        $mbps = if ($nic.status -eq 'Up') { [uint64]$nic.speedMbps } else { [uint64]0 }
+        $linkSpeed = if ($mbps -eq 0) { '0 bps' } elseif ($mbps -ge 1000) { "$($mbps / 1000) Gbps" } else { "$mbps Mbps" }
+        [pscustomobject]@{
+            Name = [string]$nic.name; InterfaceDescription = [string]$nic.description; ifIndex = [int](Get-ShimIfIndex $i)
+            Status = [string]$nic.status; LinkSpeed = $linkSpeed; Speed = [uint64]($mbps * 1000000); MacAddress = [string]$nic.mac
+            # MediaConnectState: 1 Connected, 2 Disconnected.
+            MediaConnectionState = [int]$(if ($nic.status -eq 'Up') { 1 } else { 2 })
+            DriverVersion = [string]$nic.driverVersion
+        }
+        $i++
+    }
+}
+
+function Get-NetIPAddress {
+    [CmdletBinding()] param([string]$AddressFamily)
+    Invoke-ShimFault -Command 'Get-NetIPAddress' -Cmdlet $PSCmdlet
+    $i = 0
+    foreach ($nic in @($script:Server.profile.nics)) {
+        foreach ($ip in @($nic.ipv4)) {
+            if ($null -eq $ip) { continue }
+            # PrefixOrigin: 1 Manual, 2 WellKnown.
+            [pscustomobject]@{ InterfaceAlias = [string]$nic.name; InterfaceIndex = [int](Get-ShimIfIndex $i); IPAddress = [string]$ip.address; PrefixLength = [byte]$ip.prefixLength; PrefixOrigin = 1; AddressFamily = 2 }
+        }
+        $i++
+    }
+    [pscustomobject]@{ InterfaceAlias = 'Loopback Pseudo-Interface 1'; InterfaceIndex = 1; IPAddress = '127.0.0.1'; PrefixLength = [byte]8; PrefixOrigin = 2; AddressFamily = 2 }
+}
+
+function Get-NetRoute {
+    [CmdletBinding()] param([string]$DestinationPrefix)
+    $nics = @($script:Server.profile.nics)
+    $routes = @()
+    for ($i = 0; $i -lt $nics.Count; $i++) {
+        if ($nics[$i].PSObject.Properties['gateway'] -and $nics[$i].gateway) { $routes += [pscustomobject]@{ i = $i; hop = [string]$nics[$i].gateway } }
+    }
+    if ($routes.Count -eq 0) {
+        # No gateway configured: the first addressed adapter that is up routes through <network>.1.
+        for ($i = 0; $i -lt $nics.Count; $i++) {
+            $ip = @($nics[$i].ipv4)[0]
+            if ($nics[$i].status -eq 'Up' -and $null -ne $ip) {
+                $n = [uint32]0; foreach ($part in ([string]$ip.address).Split('.')) { $n = [uint32]($n * 256 + [uint32]$part) }
+                $mask = if ([int]$ip.prefixLength -eq 0) { [uint32]0 } else { [uint32](([uint64]4294967295 -shl (32 - [int]$ip.prefixLength)) -band [uint64]4294967295) }
+                $gw = [uint32](($n -band $mask) + 1)
+                $routes += [pscustomobject]@{ i = $i; hop = (@(24, 16, 8, 0) | ForEach-Object { ($gw -shr $_) -band 0xff }) -join '.' }
+                break
+            }
+        }
+    }
+    foreach ($r in $routes) {
+        [pscustomobject]@{ DestinationPrefix = '0.0.0.0/0'; InterfaceAlias = [string]$nics[$r.i].name; InterfaceIndex = [int](Get-ShimIfIndex $r.i); NextHop = $r.hop; RouteMetric = 0 }
+    }
+}
+
+function ConvertTo-ShimRule {
+    param($Rule)
+    [pscustomobject]@{
+        PSTypeName = 'Microsoft.Management.Infrastructure.CimInstance#root/standardcimv2/MSFT_NetFirewallRule'
+        Name = [string]$Rule.name; DisplayName = [string]$Rule.displayName; Group = [string]$Rule.group; DisplayGroup = [string]$Rule.group
+        Enabled = [TwinlockShim.Enabled]$(if ([bool]$Rule.enabled) { 'True' } else { 'False' })
+        Direction = [TwinlockShim.Direction][string]$Rule.direction; Action = [TwinlockShim.Action][string]$Rule.action
+        Profile = 0; ShimProtocol = [string]$Rule.protocol; ShimLocalPorts = @($Rule.localPorts | ForEach-Object { [string]$_ })
+    }
+}
+
+function Get-NetFirewallRule {
+    [CmdletBinding()] param([string]$Name, [string]$Group)
+    Invoke-ShimFault -Command 'Get-NetFirewallRule' -Cmdlet $PSCmdlet
+    $found = @($script:State.firewallRules | Where-Object { ($Name -and $_.name -eq $Name) -or ($Group -and $_.group -eq $Group) })
+    if ($found.Count -eq 0) {
+        $property = if ($Name) { "'ID' equal to '$Name'" } else { "'Group' equal to '$Group'" }
+        $e = [System.Exception]::new("No MSFT_NetFirewallRule objects found with property $property.  Verify the value of the property and retry.")
+        $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new($e, 'CmdletizationQuery_NotFound,Get-NetFirewallRule', 'ObjectNotFound', $null))
+        return
+    }
+    foreach ($r in $found) { ConvertTo-ShimRule -Rule $r }
+}
+
+function Get-NetFirewallPortFilter {
+    [CmdletBinding()] param([Parameter(ValueFromPipeline)]$AssociatedNetFirewallRule)
+    process {
+        $ports = @($AssociatedNetFirewallRule.ShimLocalPorts)
+        # MSFT_NetProtocolPortFilter.LocalPort is string[]: one port reads back as one string.
+        [pscustomobject]@{ Protocol = $AssociatedNetFirewallRule.ShimProtocol; LocalPort = $(if ($ports.Count -eq 1) { $ports[0] } else { $ports }); RemotePort = 'Any' }
+    }
+}
+
+function Remove-NetFirewallRule {
+    [CmdletBinding()] param([Parameter(ValueFromPipeline)]$InputObject)
+    process {
+        Invoke-ShimFault -Command 'Remove-NetFirewallRule' -Cmdlet $PSCmdlet
+        $name = [string]$InputObject.Name
+        $keep = @($script:State.firewallRules | Where-Object { $_.name -ne $name })
+        $script:State.firewallRules.Clear(); foreach ($r in $keep) { $script:State.firewallRules.Add($r) }
+        Add-ShimChange -Command 'Remove-NetFirewallRule' -Detail @{ name = $name }
+    }
+}
+
+function New-NetFirewallRule {
+    [CmdletBinding()]
+    param([string]$Name, [string]$DisplayName, [string]$Group, [string]$Direction, [string]$Action, [string]$Protocol, [string[]]$LocalPort, [string]$Profile)
+    Invoke-ShimFault -Command 'New-NetFirewallRule' -Cmdlet $PSCmdlet
+    if (@($script:State.firewallRules | Where-Object { $_.name -eq $Name }).Count -gt 0) {
+        $e = [System.Exception]::new('Cannot create a file when that file already exists.')
+        throw ([System.Management.Automation.ErrorRecord]::new($e, 'Windows System Error 183,New-NetFirewallRule', 'ResourceExists', $Name))
+    }
+    $rule = [pscustomobject]@{ name = $Name; displayName = $DisplayName; group = $Group; enabled = $true; direction = $Direction; action = $Action; protocol = $Protocol; localPorts = @($LocalPort | ForEach-Object { [int]$_ }) }
+    $script:State.firewallRules.Add($rule)
+    Add-ShimChange -Command 'New-NetFirewallRule' -Detail @{ name = $Name; displayName = $DisplayName; group = $Group; direction = $Direction; action = $Action; protocol = $Protocol; localPorts = @($LocalPort); profile = $Profile }
+    ConvertTo-ShimRule -Rule $rule
+}
+
+function Get-NetFirewallProfile {
+    [CmdletBinding()] param()
+    Invoke-ShimFault -Command 'Get-NetFirewallProfile' -Cmdlet $PSCmdlet
+    $fw = $script:Server.profile.firewall
+    foreach ($name in @('Domain', 'Private', 'Public')) {
+        # Enabled is a GpoBoolean (1 True, 0 False); DefaultInboundAction 4 is Block.
+        [pscustomobject]@{ Name = $name; Enabled = [int]$(if ([bool]$fw.($name.ToLowerInvariant())) { 1 } else { 0 }); DefaultInboundAction = 4; DefaultOutboundAction = 2 }
+    }
+}
+
+# ---------------------------------------------------------------- storage, Hyper-V
+
+function Get-PhysicalDisk {
+    [CmdletBinding()] param()
+    Invoke-ShimFault -Command 'Get-PhysicalDisk' -Cmdlet $PSCmdlet
+    $bus = @{ 'SCSI' = 1; 'ATA' = 3; 'Fibre Channel' = 6; 'USB' = 7; 'RAID' = 8; 'iSCSI' = 9; 'SAS' = 10; 'SATA' = 11; 'NVMe' = 17 }
+    $media = @{ 'Unspecified' = 0; 'HDD' = 3; 'SSD' = 4 }
+    $i = 0
+    foreach ($d in @($script:Server.profile.disks)) {
+        $b = if ($bus.ContainsKey([string]$d.busType)) { $bus[[string]$d.busType] } else { 0 }
+        [pscustomobject]@{ DeviceId = [string]$i; FriendlyName = [string]$d.model; Model = [string]$d.model; Size = [uint64]([double]$d.sizeGiB * 1073741824); BusType = [uint16]$b; MediaType = [uint16]$media[[string]$d.mediaType]; HealthStatus = 0 }
+        $i++
+    }
+}
+
+function Get-Volume {
+    [CmdletBinding()] param()
+    Invoke-ShimFault -Command 'Get-Volume' -Cmdlet $PSCmdlet
+    # Windows also lists the recovery partition and the DVD drive; the script keeps Fixed ones.
+    [pscustomobject]@{ DriveLetter = $null; FileSystemLabel = 'Recovery'; FileSystem = 'NTFS'; DriveType = 'Removable'; Size = [uint64]554692608; SizeRemaining = [uint64]88584192 }
+    foreach ($v in @($script:Server.profile.volumes)) {
+        $letter = if ([string]$v.letter -eq '') { $null } else { [char][string]$v.letter }
+        [pscustomobject]@{ DriveLetter = $letter; FileSystemLabel = [string]$v.label; FileSystem = [string]$v.fileSystem; DriveType = 'Fixed'; Size = [uint64]([double]$v.sizeGiB * 1073741824); SizeRemaining = [uint64]([double]$v.freeGiB * 1073741824) }
+    }
+    [pscustomobject]@{ DriveLetter = [char]'E'; FileSystemLabel = ''; FileSystem = ''; DriveType = 'CD-ROM'; Size = [uint64]0; SizeRemaining = [uint64]0 }
+}
+
+function Get-ShimVM {
+    [CmdletBinding()] param()
+    Invoke-ShimFault -Command 'Get-VM' -Cmdlet $PSCmdlet
+    $states = @{ Running = 2; Off = 3; Saved = 6; Paused = 9 }
+    foreach ($vm in @($script:Server.vms)) {
+        if ($null -eq $vm) { continue }
+        [pscustomobject]@{
+            Name = [string]$vm.name; State = [int]$states[[string]$vm.state]; MemoryStartup = [long]$vm.memoryBytes
+            MemoryAssigned = [long]$(if ($vm.state -eq 'Running') { $vm.memoryBytes } else { 0 })
+            ProcessorCount = [int]$vm.processorCount; Generation = [int]$vm.generation
+        }
+    }
+}
+
+# ---------------------------------------------------------------- services
+
+function Get-Service {
+    [CmdletBinding()] param([Parameter(Mandatory)][string]$Name)
+    Invoke-ShimFault -Command 'Get-Service' -Cmdlet $PSCmdlet
+    $svc = $script:State.services[$Name]
+    if ($null -eq $svc) {
+        $e = [System.InvalidOperationException]::new("Cannot find any service with service name '$Name'.")
+        $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new($e, 'NoServiceFoundForGivenName,Microsoft.PowerShell.Commands.GetServiceCommand', 'ObjectNotFound', $Name))
+        return
+    }
+    [pscustomobject]@{ Name = $svc.name; DisplayName = $svc.name; Status = [TwinlockShim.ServiceControllerStatus]$svc.status; StartType = [TwinlockShim.ServiceStartMode]$svc.startType }
+}
+
+function Start-Service {
+    [CmdletBinding()] param([Parameter(Mandatory)][string]$Name)
+    $wontStart = @(Get-ShimFaultValue -Name 'servicesWontStart')
+    if ($wontStart -contains $Name) {
+        $e = [System.InvalidOperationException]::new("Service '$Name ($Name)' cannot be started due to the following error: Cannot start service $Name on computer '.'.")
+        $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new($e, 'CouldNotStartService,Microsoft.PowerShell.Commands.StartServiceCommand', 'OpenError', $Name))
+        return
+    }
+    Add-ShimChange -Command 'Start-Service' -Detail @{ name = $Name }
+}
+
+# ---------------------------------------------------------------- native programs
+
+function ConvertFrom-ShimCommandLine {
+    <#
+    Splits a Windows command line into arguments as the C runtime does: whitespace separates
+    outside quotes, a quote toggles quoting, 2n backslashes before a quote are n backslashes,
+    2n+1 are n backslashes and a literal quote; other backslashes are literal.
+    #>
+    param([string]$Line)
+    $argv = [System.Collections.Generic.List[string]]::new()
+    $current = [System.Text.StringBuilder]::new(); $inQuotes = $false; $has = $false
+    $k = 0
+    while ($k -lt $Line.Length) {
+        $c = $Line[$k]
+        if ($c -eq '\') {
+            $n = 0
+            while ($k -lt $Line.Length -and $Line[$k] -eq '\') { $n++; $k++ }
+            if ($k -lt $Line.Length -and $Line[$k] -eq '"') {
+                $null = $current.Append('\' * [Math]::Floor($n / 2))
+                if ($n % 2 -eq 1) { $null = $current.Append('"'); $k++ }
+            } else {
+                $null = $current.Append('\' * $n)
+            }
+            $has = $true
+            continue
+        }
+        if ($c -eq '"') { $inQuotes = -not $inQuotes; $has = $true; $k++; continue }
+        if (($c -eq ' ' -or $c -eq "`t") -and -not $inQuotes) {
+            if ($has) { $argv.Add($current.ToString()); $null = $current.Clear(); $has = $false }
+            $k++
+            continue
+        }
+        $null = $current.Append($c); $has = $true; $k++
+    }
+    if ($has) { $argv.Add($current.ToString()) }
+    , $argv.ToArray()
+}
+
+function ConvertTo-ShimLegacyCommandLine {
+    <#
+    The command line Windows PowerShell 5.1 builds for a native program from its arguments: an
+    argument with whitespace outside quotes is wrapped in quotes, embedded quotes are passed as
+    they are (not escaped), and an empty argument is dropped.
+    #>
+    param([string[]]$Arguments)
+    $parts = foreach ($a in @($Arguments)) {
+        if ($null -eq $a -or $a -eq '') { continue }
+        $quotes = 0; $afterBackslash = $false; $needs = $false
+        foreach ($ch in $a.ToCharArray()) {
+            if ($ch -eq '"' -and -not $afterBackslash) { $quotes++ }
+            elseif ([char]::IsWhiteSpace($ch) -and $quotes % 2 -eq 0) { $needs = $true; break }
+            $afterBackslash = $ch -eq '\'
+        }
+        if ($needs) { '"' + $a + '"' } else { $a }
+    }
+    @($parts) -join ' '
+}
+
+function Start-Process {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][string]$FilePath, [string[]]$ArgumentList, [switch]$Wait, [switch]$PassThru)
+    # Windows PowerShell 5.1 joins ArgumentList with spaces into one command line, adding no quotes.
+    $line = @($ArgumentList) -join ' '
+    $argv = ConvertFrom-ShimCommandLine -Line $line
+    Add-ShimChange -Command $FilePath -Detail @{ commandLine = $line; argv = $argv }
+    $exitCode = 0
+    switch ($FilePath) {
+        'msiexec.exe' {
+            $msi = Get-ShimFaultValue -Name 'msiexec'
+            if ($null -ne $msi) {
+                $exitCode = [int]$msi.exitCode
+                $logAt = [Array]::IndexOf([string[]]$argv, '/l*v')
+                if ($logAt -ge 0 -and $null -ne $msi.log) {
+                    $local = ConvertTo-ShimLocalPath -Path $argv[$logAt + 1]
+                    [System.IO.File]::WriteAllBytes($local, [Convert]::FromBase64String([string]$msi.log))
+                }
+            }
+        }
+        'wusa.exe' {
+            # wusa: 2 file not found, 2359302 already installed, 3010 installed (restart required).
+            $path = $argv[0]
+            $kb = if ($path -match '(?i)kb(\d+)') { 'KB' + $Matches[1] } else { $null }
+            if (-not (Test-Path -LiteralPath $path -PathType Leaf) -or $null -eq $kb) { $exitCode = 2 }
+            elseif (@($script:Server.profile.hotfixes | Where-Object { $_ -and $_.id -eq $kb }).Count -gt 0) { $exitCode = 2359302 }
+            else { $exitCode = 3010 }
+        }
+        default { throw "The Windows shim does not model $FilePath." }
+    }
+    if ($PassThru) { [pscustomobject]@{ ExitCode = $exitCode; HasExited = $true; Id = 4242 } }
+}
+
+function Set-ShimExitCode { param([int]$Code) $global:LASTEXITCODE = $Code }
+
+function powercfg.exe {
+    $argv = @($args | ForEach-Object { [string]$_ })
+    Add-ShimChange -Command 'powercfg.exe' -Detail @{ argv = $argv }
+    $plans = @{ '381b4222-f694-41f0-9685-ff5bb260df2e' = 'Balanced'; '8c5e7fda-e8bf-4a96-9a85-a6e23a8c635c' = 'High performance'; 'a1841308-3541-4fab-bc81-f71556f20b4a' = 'Power saver' }
+    if ($argv.Count -eq 2 -and $argv[0] -eq '/setactive' -and $plans.ContainsKey($argv[1].ToLowerInvariant())) {
+        $script:State.powerPlan = $plans[$argv[1].ToLowerInvariant()]
+        Set-ShimExitCode 0
+        return
+    }
+    'Invalid Parameters -- try "/?" for help'
+    Set-ShimExitCode 1
+}
+
+function w32tm.exe {
+    $argv = @($args | ForEach-Object { [string]$_ })
+    Add-ShimChange -Command 'w32tm.exe' -Detail @{ argv = $argv }
+    if ($argv[0] -eq '/config') {
+        'The command completed successfully.'
+        Set-ShimExitCode 0
+        return
+    }
+    'Sending resync command to local computer'
+    $manual = @($script:Changes | Where-Object { $_.command -eq 'w32tm.exe' -and $_.argv -contains '/syncfromflags:manual' } | Select-Object -Last 1)
+    $reachable = if ($manual.Count -gt 0) {
+        $source = (@($manual[0].argv | Where-Object { $_ -like '/manualpeerlist:*' })[0]).Substring('/manualpeerlist:'.Length)
+        @($script:Server.timeSources) -contains $source
+    } else {
+        [bool]$script:Server.profile.partOfDomain
+    }
+    if ($reachable) {
+        'The command completed successfully.'
+        Set-ShimExitCode 0
+    } else {
+        'The computer did not resync because no time data was available.'
+        # 0x800705B4: the time service timed out waiting for a source.
+        Set-ShimExitCode -2147023436
+    }
+}
+
+function shutdown.exe {
+    $argv = @($args | ForEach-Object { [string]$_ })
+    if ($script:State.restartScheduled) {
+        'A system shutdown has already been scheduled.(1190)'
+        Set-ShimExitCode 1190
+        return
+    }
+    $script:State.restartScheduled = $true
+    Add-ShimChange -Command 'shutdown.exe' -Detail @{ argv = $argv }
+    Set-ShimExitCode 0
+}
+
+function Invoke-ShimTwinlockctl {
+    <# twinlockctl.exe: records argv and stdin, prints the lab agent's answer for that argv (server.ctl). #>
+    $stdin = @($input | ForEach-Object { [string]$_ }) -join "`n"
+    # What twinlockctl.exe receives: the arguments through 5.1's command line and the C runtime.
+    [string[]]$argv = ConvertFrom-ShimCommandLine -Line (ConvertTo-ShimLegacyCommandLine -Arguments @($args | ForEach-Object { [string]$_ }))
+    Add-ShimChange -Command 'twinlockctl.exe' -Detail @{ argv = $argv; stdin = $stdin }
+    $key = $argv -join ' '
+    $answer = @($script:Server.ctl | Where-Object { $_ -and (@($_.argv) -join ' ') -eq $key } | Select-Object -First 1)
+    if ($answer.Count -eq 0) {
+        '{"error":{"code":"usage","message":"Unknown command."}}'
+        Set-ShimExitCode 2
+        return
+    }
+    # Native output reaches PowerShell line by line.
+    foreach ($line in ([string]$answer[0].stdout -split "`r?`n")) { $line }
+    Set-ShimExitCode ([int]$answer[0].exitCode)
+}
+
+Export-ModuleMember -Function @(
+    'Initialize-WindowsShim', 'Get-WindowsShimChanges', 'New-Object',
+    'Test-Path', 'Join-Path', 'Split-Path', 'Get-Item', 'Get-ChildItem', 'Get-Content', 'Remove-Item', 'New-Item',
+    'Get-FileHash', 'Get-AuthenticodeSignature', 'Get-ItemProperty',
+    'Get-CimInstance', 'Get-WinSystemLocale', 'Get-HotFix', 'Get-WindowsFeature', 'Install-WindowsFeature',
+    'Get-NetAdapter', 'Get-NetIPAddress', 'Get-NetRoute', 'Get-NetFirewallRule', 'Get-NetFirewallPortFilter',
+    'Remove-NetFirewallRule', 'New-NetFirewallRule', 'Get-NetFirewallProfile', 'Get-PhysicalDisk', 'Get-Volume',
+    'Get-ShimVM', 'Get-Service', 'Start-Service', 'Start-Process', 'powercfg.exe', 'w32tm.exe', 'shutdown.exe',
+    'Invoke-ShimTwinlockctl')

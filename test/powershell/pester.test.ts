@@ -1,0 +1,65 @@
+/**
+ * The Pester suite of the tier (ErrorPaths.Tests.ps1): every `throw` in resources/scripts,
+ * found by PowerShell's own parser, reached by a case on a shimmed lab server.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buildStdin } from '../../engine/remote/powershell-runner';
+import { REMOTE_PATHS } from '../../engine/remote/scripts';
+import { offlineLab } from '../unit/lab/offline';
+import { PowerShellTier, RESOURCES, SHIM, bootstrapText, resourceText, serverDocument, substitutePlatform } from './tier';
+
+const lab = offlineLab('matched-pair');
+const workgroup = offlineLab('uneven-pair');
+let tier: PowerShellTier;
+beforeAll(async () => {
+  tier = new PowerShellTier();
+  await tier.ready;
+}, 180_000);
+afterAll(async () => {
+  await tier?.close();
+  lab.dispose();
+  workgroup.dispose();
+});
+
+/** The line of the `throw` in `script` whose text contains `marker`. */
+function lineOf(script: string, marker: string): number {
+  const lines = readFileSync(join(RESOURCES, 'scripts', `${script}.ps1`), 'utf8').split('\n');
+  const i = lines.findIndex((l) => l.includes('throw') && l.includes(marker));
+  if (i < 0) throw new Error(`${script}: no throw with ${marker}`);
+  return i + 1;
+}
+
+it('Pester: every throw in the scripts is reached with its message', async () => {
+  const a = serverDocument(lab.hosts[0]!, lab.world);
+  const cases = [
+    { script: 'fix-install-feature', params: { name: 'RSAT' }, server: a, marker: 'does not install', message: "Twinlock does not install the feature 'RSAT'." },
+    { script: 'fix-install-hotfix', params: { paths: ['C:\\Temp\\x.msu'] }, server: a, marker: 'not an update package', message: 'C:\\Temp\\x.msu is not an update package in C:\\ProgramData\\Twinlock\\updates.' },
+    { script: 'fix-open-firewall-ports', params: { group: 'g', ports: [65536] }, server: a, marker: 'not a TCP port', message: 'Port 65536 is not a TCP port number.' },
+    { script: 'fix-power-plan', params: { guid: '{bad}' }, server: a, marker: 'not a power plan GUID', message: "'{bad}' is not a power plan GUID." },
+    { script: 'fix-power-plan', params: { guid: '11111111-2222-3333-4444-555555555555' }, server: a, marker: 'could not activate', message: 'powercfg could not activate the power plan 11111111-2222-3333-4444-555555555555 (exit code 1).' },
+    { script: 'fix-resync-time', params: { source: '' }, server: serverDocument(workgroup.hosts[1]!, workgroup.world), marker: 'could not resynchronise', message: 'w32tm could not resynchronise the clock: *no time data was available.' },
+    { script: 'invoke-twinlockctl', params: { ctlPath: REMOTE_PATHS.ctlPath, arguments: ['version', '--json'] }, server: a, marker: 'was not found', message: `twinlockctl was not found at ${REMOTE_PATHS.ctlPath}. Install the Twinlock agent first.` },
+    { script: 'restart-host', params: { delaySeconds: 5, reason: 'fix' }, server: serverDocument(lab.hosts[0]!, lab.world, { restartScheduled: true }), marker: 'refused to schedule', message: 'shutdown.exe refused to schedule the restart (exit code 1190).' },
+  ].map((c) => ({
+    script: c.script,
+    line: lineOf(c.script, c.marker),
+    stdin: buildStdin(c.params, substitutePlatform(resourceText(`scripts/${c.script}.ps1`))),
+    server: c.server,
+    // Pester's -BeLikeExactly: wildcard characters in the expected text are escaped except a leading *.
+    message: c.message.replace(/[[\]?]/g, '`$&'),
+  }));
+  const run = await tier.pester(join(import.meta.dirname, 'ErrorPaths.Tests.ps1'), {
+    ScriptsDir: join(RESOURCES, 'scripts'),
+    Bootstrap: bootstrapText(),
+    ShimPath: SHIM,
+    Cases: cases,
+  });
+  console.log(`Pester: ${run.passed} passed, ${run.failed} failed of ${run.total}`);
+  expect(run.failures).toEqual([]);
+  expect(run.failed).toBe(0);
+  expect(run.passed).toBe(run.total);
+  // One test per throw, one per case.
+  expect(run.total).toBeGreaterThanOrEqual(2 * cases.length);
+});

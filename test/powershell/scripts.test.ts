@@ -1,0 +1,167 @@
+/**
+ * Every remote script, on every lab profile's servers, runs for real: the engine's bootstrap and
+ * stdin in pwsh with the Windows shim answering from the same profile, under Set-StrictMode
+ * Latest. The JSON it prints must equal what the lab answers for that server and those
+ * parameters, and what a fix or an install asks the shim to change must be what the lab records.
+ */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REMOTE_PATHS } from '../../engine/remote/scripts';
+import { UPDATES_DIR } from '../../lab/handlers/inventory';
+import { POWER_PLANS } from '../../lab/handlers/inventory';
+import type { LabHost } from '../../lab/host';
+import { profileNames } from '../../lab/profile';
+import type { FirewallRule } from '../../lab/state';
+import { offlineLab } from '../unit/lab/offline';
+import type { OfflineLab } from '../unit/lab/offline';
+import { runBoth } from './compare';
+import { PowerShellTier, RESOURCES, ROOT, ctlAnswers, envelope } from './tier';
+
+const AGENT_DIR = join(RESOURCES, 'agent');
+const manifest = JSON.parse(readFileSync(join(AGENT_DIR, 'agent-manifest.json'), 'utf8'));
+const packageBytes = readFileSync(join(AGENT_DIR, manifest.file));
+const PACKAGE_PATH = `${REMOTE_PATHS.packagesDir}\\${manifest.file}`;
+const AGENT_STATE_PARAMS = { productName: manifest.name, service: manifest.service, ctlPath: REMOTE_PATHS.ctlPath, firewallGroup: REMOTE_PATHS.firewallGroup };
+
+let tier: PowerShellTier;
+const started = Date.now();
+
+beforeAll(async () => {
+  tier = new PowerShellTier();
+  await tier.ready;
+}, 180_000);
+
+afterAll(async () => {
+  await tier?.close();
+  if (!tier) return;
+  const scripts = new Set(tier.runs.map((r) => r.script));
+  const slowest = [...tier.runs].sort((a, b) => b.ms - a.ms)[0];
+  const line =
+    `PowerShell tier: ${tier.runs.length} script × profile runs (${scripts.size} scripts, ${profileNames().length} profiles) ` +
+    `in ${((Date.now() - started) / 1000).toFixed(1)} s; slowest ${slowest?.script} ${slowest?.ms} ms`;
+  console.log(line);
+  // scripts/test-summary.mjs repeats it under the whole run's closing line.
+  mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+  writeFileSync(join(ROOT, 'test-results', 'powershell-tier.txt'), `${line}\n`);
+});
+
+/** The firewall rules the shim ends with: its starting rules with the changes the script asked for applied. */
+function shimFirewall(start: FirewallRule[], changes: Array<Record<string, any>>): Array<Partial<FirewallRule>> {
+  let rules: Array<Partial<FirewallRule>> = start.map((r) => ({ ...r }));
+  for (const c of changes) {
+    if (c.command === 'Remove-NetFirewallRule') rules = rules.filter((r) => r.name !== c.name);
+    if (c.command === 'New-NetFirewallRule') {
+      rules.push({ name: c.name, displayName: c.displayName, group: c.group, enabled: true, direction: c.direction, action: c.action, protocol: c.protocol, localPorts: (c.localPorts as string[]).map(Number) });
+    }
+  }
+  return rules;
+}
+
+const byName = (a: { name?: string }, b: { name?: string }): number => String(a.name).localeCompare(String(b.name));
+
+function argvOf(changes: Array<Record<string, any>>, command: string): string[][] {
+  return changes.filter((c) => c.command === command).map((c) => c.argv as string[]);
+}
+
+async function walkServer(lab: OfflineLab, host: LabHost, profile: string): Promise<void> {
+  const world = lab.world;
+  const label = `${profile}/${host.name}`;
+  const both = async (script: string, params: Record<string, unknown>, options: Parameters<typeof runBoth>[5] = {}) => {
+    const r = await runBoth(tier, world, host, script, params, { label, ...options });
+    expect(r.real, `${label} ${script}: PowerShell printed ${r.ps.stdout.slice(0, 400)} ${r.ps.stderr.slice(0, 800)}`).toEqual(r.lab);
+    expect(r.ps.exitCode, `${label} ${script} exit code`).toBe(r.labExitCode);
+    return r;
+  };
+
+  await both('get-identity', {});
+  await both('get-inventory', {});
+  await both('get-agent-state', AGENT_STATE_PARAMS);
+  await both('test-agent-package', { path: PACKAGE_PATH });
+
+  host.writeFile(PACKAGE_PATH, packageBytes);
+  await both('test-agent-package', { path: PACKAGE_PATH });
+
+  // msiexec is Windows Installer's program, not the script: the shim's msiexec returns the exit
+  // code the lab's Windows Installer gave and writes the log it wrote; the script does the rest.
+  const logPath = `${REMOTE_PATHS.logsDir}\\install-${host.name}.log`;
+  const install = await both('install-agent', { path: PACKAGE_PATH, logPath, arguments: manifest.installArgs }, {
+    shimFaultsFromLab: (out) => ({ msiexec: { exitCode: envelope(out).data.exitCode, log: host.fileExists(logPath) ? host.readFile(logPath).toString('base64') : null } }),
+  });
+  expect(argvOf(install.ps.changes, 'msiexec.exe')).toEqual([['/i', PACKAGE_PATH, '/qn', '/norestart', '/l*v', logPath, ...manifest.installArgs]]);
+  expect(host.products.has(manifest.productCode), `${label}: the lab installed what msiexec was asked to install`).toBe(install.lab.data.exitCode === 0);
+
+  const ctl = await ctlAnswers(host, world, [['version', '--json'], ['status', '--json']]);
+  await both('get-agent-state', AGENT_STATE_PARAMS, { ctl });
+  for (const argv of [['version', '--json'], ['status', '--json']]) {
+    const r = await both('invoke-twinlockctl', { ctlPath: REMOTE_PATHS.ctlPath, arguments: argv }, { ctl });
+    if (host.agent) expect(r.ps.changes).toEqual([{ command: 'twinlockctl.exe', argv, stdin: '' }]);
+  }
+  await both('get-inventory', {});
+
+  // Fixes: the changes the script asks for are the ones the lab records.
+  const rulesBefore = host.firewallRules.map((r) => ({ ...r }));
+  const ports = await both('fix-open-firewall-ports', { group: REMOTE_PATHS.firewallGroup, ports: [7440, 7441, 7442] });
+  expect(shimFirewall(rulesBefore, ports.ps.changes).sort(byName)).toEqual([...host.firewallRules].sort(byName));
+
+  for (const guid of [POWER_PLANS['High performance']!, POWER_PLANS.Balanced!.toUpperCase()]) {
+    const plan = await both('fix-power-plan', { guid });
+    expect(argvOf(plan.ps.changes, 'powercfg.exe')).toEqual([['/setactive', guid]]);
+    expect(POWER_PLANS[host.profile.powerPlan]).toBe(guid.toLowerCase());
+  }
+
+  const skewBefore = host.faults.clockSkewSeconds;
+  const time = await both('fix-resync-time', { source: '' });
+  expect(argvOf(time.ps.changes, 'w32tm.exe')).toEqual([['/config', '/syncfromflags:domhier', '/update'], ['/resync', '/force']]);
+  expect(host.faults.clockSkewSeconds).toBe(time.lab.ok ? 0 : skewBefore);
+  const peer = world.hosts.find((h) => h !== host)!;
+  const peerTime = await both('fix-resync-time', { source: peer.name });
+  expect(argvOf(peerTime.ps.changes, 'w32tm.exe')).toEqual([['/config', `/manualpeerlist:${peer.name}`, '/syncfromflags:manual', '/update'], ['/resync', '/force']]);
+
+  const bootChanges = host.onNextBoot.length;
+  const feature = await both('fix-install-feature', { name: 'Hyper-V' });
+  const asked = feature.ps.changes.filter((c) => c.command === 'Install-WindowsFeature');
+  expect(asked).toEqual(feature.lab.data?.restartNeeded === 'Yes' ? [{ command: 'Install-WindowsFeature', name: ['Hyper-V'], includeManagementTools: true }] : []);
+  expect(host.onNextBoot.length - bootChanges).toBe(asked.length);
+
+  const staged = host.profile.stagedUpdates.map((f) => `${UPDATES_DIR}\\${f}`);
+  const hotfix = await both('fix-install-hotfix', { paths: staged });
+  expect(argvOf(hotfix.ps.changes, 'wusa.exe')).toEqual(staged.map((p) => [p, '/quiet', '/norestart']));
+
+  const uninstallLog = `${REMOTE_PATHS.logsDir}\\uninstall-${host.name}.log`;
+  const uninstall = await both('uninstall-agent', { productCode: manifest.productCode, logPath: uninstallLog }, {
+    shimFaultsFromLab: (out) => ({ msiexec: { exitCode: envelope(out).data.exitCode, log: host.fileExists(uninstallLog) ? host.readFile(uninstallLog).toString('base64') : null } }),
+  });
+  expect(argvOf(uninstall.ps.changes, 'msiexec.exe')).toEqual([['/x', manifest.productCode, '/qn', '/norestart', '/l*v', uninstallLog]]);
+  expect(host.products.has(manifest.productCode)).toBe(false);
+
+  const rulesLeft = host.firewallRules.filter((r) => r.group === REMOTE_PATHS.firewallGroup).map((r) => r.name).sort();
+  const remove = await both('remove-agent-package', { paths: [PACKAGE_PATH, `${REMOTE_PATHS.packagesDir}\\absent.msi`], firewallGroup: REMOTE_PATHS.firewallGroup });
+  expect(remove.ps.changes.filter((c) => c.command === 'Remove-Item').map((c) => c.path)).toEqual([PACKAGE_PATH]);
+  expect(remove.ps.changes.filter((c) => c.command === 'Remove-NetFirewallRule').map((c) => c.name).sort()).toEqual(rulesLeft);
+  expect(host.fileExists(PACKAGE_PATH)).toBe(false);
+
+  const restarts = host.restartsRequested;
+  const restart = await both('restart-host', { delaySeconds: 30, reason: 'fix' });
+  expect(argvOf(restart.ps.changes, 'shutdown.exe')).toEqual([['/r', '/t', '30', '/d', 'p:2:17', '/c', 'Twinlock: restart to finish a fix']]);
+  expect(host.restartsRequested).toBe(restarts + 1);
+}
+
+describe('every script on every lab profile: pwsh with the Windows shim answers as the lab does', () => {
+  for (const profile of profileNames()) {
+    it(profile, async () => {
+      const lab = offlineLab(profile);
+      try {
+        for (const host of lab.hosts) await walkServer(lab, host, profile);
+      } finally {
+        lab.dispose();
+      }
+    }, 180_000);
+  }
+
+  it('ran every script in resources/scripts', () => {
+    const scripts = readdirSync(join(RESOURCES, 'scripts')).filter((f) => f.endsWith('.ps1')).map((f) => f.replace(/\.ps1$/, ''));
+    const ran = new Set(tier.runs.map((r) => r.script));
+    expect(scripts.filter((s) => !ran.has(s)), 'scripts with no run in the PowerShell tier').toEqual([]);
+  });
+});

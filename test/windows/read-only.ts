@@ -1,0 +1,11 @@
+/** The remote scripts that change nothing on a server, with the parameters the Windows workflow gives them. */
+import { REMOTE_PATHS } from '../../engine/remote/scripts';
+import type { ScriptName, ScriptParams } from '../../engine/remote/scripts';
+
+export const READ_ONLY_RUNS: { [N in ScriptName]?: ScriptParams[N] } = {
+  'get-identity': {},
+  'get-inventory': {},
+  'get-agent-state': { productName: 'TwinlockAgent', service: 'TwinlockAgent', ctlPath: REMOTE_PATHS.ctlPath, firewallGroup: REMOTE_PATHS.firewallGroup },
+  // A file Windows itself signs: Get-FileHash and Get-AuthenticodeSignature on a real signature.
+  'test-agent-package': { path: 'C:\\Windows\\System32\\notepad.exe' },
+};
