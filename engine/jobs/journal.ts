@@ -211,16 +211,21 @@ export async function readJournal(dataDir: string, jobId: string): Promise<Insta
 
 /** Every readable journal, newest first; a damaged file is skipped rather than blocking the rest. */
 export async function listJournals(dataDir: string): Promise<InstallJournal[]> {
+  return listJournalFiles(journalDir(dataDir), (jobId) => readJournal(dataDir, jobId));
+}
+
+/** The journals in `dir` that `read` can read, newest first (installs and pairings alike). */
+export async function listJournalFiles<J extends { startedAt: string }>(dir: string, read: (jobId: string) => Promise<J | null>): Promise<J[]> {
   let names: string[];
   try {
-    names = (await readdir(journalDir(dataDir))).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
+    names = (await readdir(dir)).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
   } catch {
     return [];
   }
-  const out: InstallJournal[] = [];
+  const out: J[] = [];
   for (const name of names) {
     try {
-      const j = await readJournal(dataDir, name.slice(0, -'.json'.length));
+      const j = await read(name.slice(0, -'.json'.length));
       if (j) out.push(j);
     } catch {
       // A damaged journal cannot be resumed; it stays on disk for inspection.

@@ -6,12 +6,12 @@
  * lock, so a second Twinlock process never loses a step. It holds addresses, user names and
  * pinned fingerprints, never a password and never the pairing token.
  */
-import { readdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { PairPlanSchema } from '../api/models';
 import { readJsonFile, updateJsonFile } from '../store';
-import { journalDir } from './journal';
+import { journalDir, listJournalFiles } from './journal';
 
 const PairJournalHostSchema = z.object({
   role: z.enum(['primary', 'secondary']),
@@ -107,22 +107,7 @@ export async function readPairJournal(dataDir: string, jobId: string): Promise<P
 
 /** Every readable pairing journal, newest first; a damaged file is skipped. */
 export async function listPairJournals(dataDir: string): Promise<PairJournal[]> {
-  let names: string[];
-  try {
-    names = (await readdir(pairJournalDir(dataDir))).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
-  } catch {
-    return [];
-  }
-  const out: PairJournal[] = [];
-  for (const name of names) {
-    try {
-      const j = await readPairJournal(dataDir, name.slice(0, -'.json'.length));
-      if (j) out.push(j);
-    } catch {
-      // A damaged journal cannot be resumed; it stays on disk for inspection.
-    }
-  }
-  return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  return listJournalFiles(pairJournalDir(dataDir), (jobId) => readPairJournal(dataDir, jobId));
 }
 
 /** Deletes a pairing journal. */

@@ -14,7 +14,7 @@ import { exportBundle } from '../../../engine/bundle/export';
 import { loadSigningKey, publicKeyBase64 } from '../../../engine/bundle/signing-key';
 import type { Lab, LabHost } from '../../../lab/index';
 import { startLab } from '../../../lab/index';
-import { runTwinlock } from './twinlock';
+import { runTwinlock, shippedManifest } from './twinlock';
 
 let lab: Lab;
 let home: string;
@@ -45,7 +45,7 @@ const base: PairConfig = {
 async function bundleWith(file: string, changes: Partial<PairConfig>): Promise<string> {
   const host = { address: '10.0.0.1', port: 22, fingerprint: `SHA256:${'A'.repeat(43)}`, computerName: 'OLD-NODE' };
   const path = join(home, file);
-  await exportBundle({ config: { ...base, ...changes }, primary: host, secondary: { ...host, computerName: 'OLD-NODE-2' }, agent: { version: '3.2.1', sha256: 'a'.repeat(64) } }, home, path);
+  await exportBundle({ config: { ...base, ...changes }, primary: host, secondary: { ...host, computerName: 'OLD-NODE-2' }, agent: { version: shippedManifest.version, sha256: shippedManifest.sha256 } }, home, path);
   return path;
 }
 
@@ -63,7 +63,7 @@ async function signedByHand(file: string, pair: Record<string, unknown>): Promis
       { role: 'primary', ...host },
       { role: 'secondary', ...host, computerName: 'OLD-NODE-2' },
     ],
-    agent: { version: '3.2.1', sha256: 'a'.repeat(64) },
+    agent: { version: shippedManifest.version, sha256: shippedManifest.sha256 },
   };
   const key = await loadSigningKey(home);
   const value = sign(null, Buffer.from(canonicalJson(unsigned), 'utf8'), key).toString('base64');
@@ -73,7 +73,10 @@ async function signedByHand(file: string, pair: Record<string, unknown>): Promis
 }
 
 const apply = (bundle: string, extra: string[] = []) =>
-  runTwinlock(['apply', bundle, ...hosts, '--trust-new', '--json', ...extra], { TWINLOCK_HOME: home, TWINLOCK_PASSWORD: lab.hosts[0]!.password });
+  runTwinlock(['apply', bundle, ...hosts, '--trust-new', '--trust-publisher', shippedManifest.signer.thumbprint, '--json', ...extra], {
+    TWINLOCK_HOME: home,
+    TWINLOCK_PASSWORD: lab.hosts[0]!.password,
+  });
 
 const lines = (stdout: string) =>
   stdout

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab } from '../../../lab/index';
 import { startLab } from '../../../lab/index';
-import { bin, root, runTwinlock } from './twinlock';
+import { bin, root, runTwinlock, shippedManifest } from './twinlock';
 
 let lab: Lab;
 let home: string;
@@ -34,7 +34,7 @@ describe('twinlock install --resume after a crash during the restart wait', () =
     B.faults.msiExitCodes = [3010];
     B.faults.rebootSeconds = 300; // half a second of real time
     const env = { ...process.env, TWINLOCK_HOME: home, TWINLOCK_PASSWORD: lab.hosts[0]!.password };
-    const first = spawn(process.execPath, [bin, 'install', a, b, '--allow-reboot', '--trust-new', '--json'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const first = spawn(process.execPath, [bin, 'install', a, b, '--allow-reboot', '--trust-new', '--trust-publisher', shippedManifest.signer.thumbprint, '--json'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     first.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<NodeJS.Signals | null>((resolve) => first.on('close', (_code, signal) => resolve(signal)));

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab, LabHost } from '../../../lab/index';
 import { startLab } from '../../../lab/index';
-import { bin, root, runTwinlock } from './twinlock';
+import { bin, root, runTwinlock, shippedManifest } from './twinlock';
 
 let lab: Lab;
 let home: string;
@@ -45,7 +45,7 @@ beforeAll(async () => {
   lab = await startLab({ profile: 'matched-pair', timeScale: 60, latencyMs: 1 });
   home = mkdtempSync(join(tmpdir(), 'twinlock-cli-pair-resume-'));
   hosts = lab.hosts.map((h) => `${h.address}:${h.port}`) as [string, string];
-  const install = await runTwinlock(['install', ...hosts, '--trust-new', '--json'], env());
+  const install = await runTwinlock(['install', ...hosts, '--trust-new', '--trust-publisher', shippedManifest.signer.thumbprint, '--json'], env());
   expect(install.code, install.stdout).toBe(0);
 });
 

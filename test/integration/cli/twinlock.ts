@@ -1,10 +1,18 @@
 /** Runs the `twinlock` command as an admin would, for the CLI tests. */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('../../..', import.meta.url));
 export const bin = join(root, 'bin', 'twinlock.js');
+
+/** The shipped agent package's manifest: what an admin compares before `--trust-publisher`. */
+export const shippedManifest = JSON.parse(readFileSync(join(root, 'resources', 'agent', 'agent-manifest.json'), 'utf8')) as {
+  version: string;
+  sha256: string;
+  signer: { subject: string; thumbprint: string };
+};
 
 export interface Run {
   code: number | null;

@@ -15,6 +15,7 @@ import { createEngine } from '../../../engine/api/engine';
 import { dissolve } from '../../../lab/agent';
 import type { Lab } from '../../../lab/index';
 import { startLab } from '../../../lab/index';
+import { trustPackagePublisher } from './trust-publisher';
 import { CORPUS } from './fixtures/hostile-corpus';
 
 let lab: Lab;
@@ -33,6 +34,7 @@ beforeAll(async () => {
     lab.hosts.map((h) => engine.api.connect({ address: h.address, port: h.port, username: h.username, password: h.password, acceptFingerprint: h.fingerprint })),
   )) as [HostSession, HostSession];
   const ids: [string, string] = [sessions[0].sessionId, sessions[1].sessionId];
+  await trustPackagePublisher(engine.api);
   const installed = await engine.api.waitJob({ jobId: (await engine.api.install({ sessions: ids })).jobId });
   expect(installed.error).toBeNull();
   const proposal = await engine.api.proposePair({ primary: ids[0], secondary: ids[1] });

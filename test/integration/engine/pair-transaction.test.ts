@@ -14,6 +14,7 @@ import { createEngine } from '../../../engine/api/engine';
 import type { EngineOptions } from '../../../engine/api/engine';
 import type { Lab, LabHost } from '../../../lab/index';
 import { startLab } from '../../../lab/index';
+import { trustPackagePublisher } from './trust-publisher';
 
 const timings: NonNullable<EngineOptions['timings']> = {
   install: { busyRetryDelaysMs: [20, 20, 20], healthTimeoutMs: 3000, healthIntervalMs: 50 },
@@ -68,6 +69,7 @@ beforeAll(async () => {
   events = [];
   engine = newEngine();
   ids = await connect(engine);
+  await trustPackagePublisher(engine.api);
   const installed = await engine.api.waitJob({ jobId: (await engine.api.install({ sessions: ids })).jobId });
   expect(installed.error).toBeNull();
 });

@@ -51,6 +51,10 @@ try {
   }
   result.connected = sessions.map((x) => x.computerName);
   const ids = sessions.map((x) => x.sessionId);
+  // As the wizard's Install screen does: the package's publisher is shown, the admin trusts it.
+  const pkg = await must('agentPackage', {});
+  await must('trustPublisher', { thumbprint: pkg.publisher.thumbprint });
+  result.publisher = pkg.publisher.subject;
   const installed = await must('waitJob', { jobId: (await must('install', { sessions: ids })).jobId });
   result.install = { state: installed.state, error: installed.error, actions: installed.result?.map((r) => `${r.computerName} ${r.action} ${r.version}`) };
   const proposal = await must('proposePair', { primary: ids[0], secondary: ids[1] });
