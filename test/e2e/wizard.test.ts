@@ -155,6 +155,12 @@ describe('the wizard, end to end on the lab', () => {
     expect(bundle.hosts.map((h) => h.fingerprint).sort()).toEqual(stack.lab.hosts.map((h) => h.fingerprint).sort());
     for (const host of stack.lab.hosts) expect(text).not.toContain(host.password);
     await expect(stack.page.locator('h1').innerText()).resolves.toContain('PAIR-E2E is protected');
+    // The topology says where the witness is; the host cards carry names, not the agent's node GUIDs.
+    const witness = (await stack.engine.api.status({ sessionId: (await stack.engine.api.sessions({}))[0]!.sessionId })).pair?.witness;
+    await expect(tid('done-witness-address').textContent()).resolves.toContain(witness!.address.slice(0, 20));
+    for (const card of await tid('done-host-status').allInnerTexts()) {
+      expect(card).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/);
+    }
     await stack.shot('07-done');
   });
 });

@@ -10,7 +10,7 @@ export const INSTALL_STEPS = [
   { id: 'check', label: 'Check what is installed' },
   { id: 'upload', label: 'Upload the agent package' },
   { id: 'verify', label: 'Check its SHA-256 and signature' },
-  { id: 'msiexec', label: 'Install with msiexec' },
+  { id: 'msiexec', label: 'Install it (Windows Installer, silently)' },
   { id: 'reboot', label: 'Restart the server' },
   { id: 'health', label: 'Start the service and check its health' },
 ] as const;
