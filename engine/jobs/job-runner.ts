@@ -174,10 +174,12 @@ export function createJobRunner(onEvent: (snapshot: JobSnapshot) => void, option
           };
           const next: HostProgress = { ...current, ...patch };
           if (patch.percent !== undefined) next.percent = clampPercent(patch.percent);
-          update(job, { hosts: { ...job.snapshot.hosts, [sessionId]: next } });
           // The throttle coalesces percentages, never steps: a step that starts and ends within
-          // one interval (a small upload on a fast link) is still published once for the watcher.
-          if (next.step !== current.step && !job.finished) publish(job);
+          // one interval (a small upload on a fast link) is still published, with its last figures.
+          const stepChanged = next.step !== current.step && !job.finished;
+          if (stepChanged && job.timer !== undefined) publish(job);
+          update(job, { hosts: { ...job.snapshot.hosts, [sessionId]: next } });
+          if (stepChanged) publish(job);
         },
         partial(result) {
           if (job.finished) return;

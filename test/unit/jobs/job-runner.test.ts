@@ -95,8 +95,10 @@ describe('createJobRunner', () => {
     await runner.wait(ref.jobId);
     const steps = [...new Set(events.map((e) => e.hosts.s1?.step).filter(Boolean))];
     expect(steps).toEqual(['upload', 'verify', 'msiexec', 'service']);
-    // Percentages within a step are still coalesced: four steps, not eight updates.
-    expect(events.filter((e) => e.state === 'running').length).toBeLessThanOrEqual(6);
+    // Each step's last figures are published before the next step starts.
+    for (const step of steps) expect(events.some((e) => e.hosts.s1?.step === step && e.hosts.s1?.percent === 50)).toBe(true);
+    // Within a step, percentages are still coalesced.
+    expect(events.filter((e) => e.state === 'running').length).toBeLessThanOrEqual(10);
   });
 
   it('publishes the latest state after a quiet period', async () => {
