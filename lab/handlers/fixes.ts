@@ -90,9 +90,14 @@ function fullPath(path: string): string {
 
 const installHotfix: ScriptHandler = ({ host, params }) => {
   const results = list(params, 'paths').map((given) => {
+    // A double quote is refused before the path is resolved (.NET Framework's GetFullPath refuses it).
+    if (given.includes('"')) throw scriptThrow(`${given} is not an update package in ${UPDATES_DIR}.`);
     // The script resolves the path first, so `updates\..\..\x.msu` is judged where it really points.
+    // .NET Framework's GetFullPath refuses the other characters no Windows path holds.
+    // eslint-disable-next-line no-control-regex
+    if (/[<>|\x00-\x1f]/.test(given)) throw new PsError('Exception calling "GetFullPath" with "1" argument(s): "Illegal characters in path."', 'NotSpecified', 'ArgumentException');
     const path = fullPath(given);
-    if (!path.toLowerCase().startsWith(`${UPDATES_DIR.toLowerCase()}\\`) || !path.toLowerCase().endsWith('.msu') || path.includes('"')) {
+    if (!path.toLowerCase().startsWith(`${UPDATES_DIR.toLowerCase()}\\`) || !path.toLowerCase().endsWith('.msu')) {
       throw scriptThrow(`${path} is not an update package in ${UPDATES_DIR}.`);
     }
     // wusa.exe gets the script's Start-Process command line, split by the C runtime's rules: the

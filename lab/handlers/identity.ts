@@ -14,6 +14,7 @@ export const getIdentity: ScriptHandler = ({ host, account }) => {
     isAdmin: account.admin,
     userName: `${netbios}\\${account.username}`,
     psVersion: `5.1.${p.os.build}.${p.os.ubr}`,
-    lastBootUpTime: new Date(host.bootedAt + host.faults.clockSkewSeconds * 1000).toISOString(),
+    // DateTime.ToString('o') in UTC: seven fractional digits, as the script formats it.
+    lastBootUpTime: new Date(host.bootedAt + host.faults.clockSkewSeconds * 1000).toISOString().replace(/\.(\d{3})Z$/, '.$10000Z'),
   };
 };

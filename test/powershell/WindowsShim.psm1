@@ -45,6 +45,10 @@ namespace TwinlockShim {
     public static class WindowsPath {
         // Path.GetFullPath as Windows resolves an absolute drive path: '/' is '\', '.' and '..' go.
         public static string GetFullPath(string path) {
+            // .NET Framework (Windows PowerShell 5.1) refuses these before anything else.
+            foreach (char c in path) {
+                if (c == '"' || c == '<' || c == '>' || c == '|' || c < ' ') throw new System.ArgumentException("Illegal characters in path.");
+            }
             string p = path.Replace('/', '\\');
             if (p.Length < 3 || p[1] != ':' || p[2] != '\\') throw new System.ArgumentException("The shim resolves only absolute drive paths: " + path);
             var parts = new System.Collections.Generic.List<string>();
@@ -60,6 +64,88 @@ namespace TwinlockShim {
         public static string LocalId = "UTC";
         public string Id { get { return LocalId; } }
         public static TimeZoneInfo Local { get { return new TimeZoneInfo(); } }
+    }
+
+    // System.Diagnostics.Process as a script drives a native program through redirected pipes:
+    // the program runs once its standard input is closed (twinlockctl reads it to the end before
+    // it answers), with the bytes written to it; the shim's Runner (set by Initialize-WindowsShim)
+    // answers for the program. The members are those a script may touch, with .NET's errors.
+    public delegate string[] ProcessRunner(string fileName, string arguments, byte[] stdin);
+
+    public class ProcessInputStream : System.IO.MemoryStream {
+        private readonly System.Action<byte[]> closed;
+        private bool done;
+        public ProcessInputStream(System.Action<byte[]> closed) { this.closed = closed; }
+        protected override void Dispose(bool disposing) {
+            if (!done) { done = true; byte[] bytes = ToArray(); base.Dispose(disposing); closed(bytes); return; }
+            base.Dispose(disposing);
+        }
+    }
+
+    public class ProcessReader {
+        private readonly System.Threading.Tasks.TaskCompletionSource<string> text = new System.Threading.Tasks.TaskCompletionSource<string>();
+        public System.Threading.Tasks.Task<string> ReadToEndAsync() { return text.Task; }
+        public string ReadToEnd() {
+            // A synchronous read before the input is closed waits forever: the program waits for the rest of its input.
+            if (!text.Task.IsCompleted) throw new System.InvalidOperationException("The Windows shim: ReadToEnd() before the program's standard input is closed would wait forever.");
+            return text.Task.Result;
+        }
+        internal void Complete(string value) { text.TrySetResult(value); }
+    }
+
+    public class Process : System.IDisposable {
+        public static ProcessRunner Runner;
+        private readonly System.Diagnostics.ProcessStartInfo info;
+        private readonly ProcessReader stdout = new ProcessReader();
+        private readonly ProcessReader stderr = new ProcessReader();
+        private System.IO.StreamWriter stdin;
+        private bool exited;
+        private int exitCode;
+
+        private Process(System.Diagnostics.ProcessStartInfo info) { this.info = info; }
+
+        public static Process Start(System.Diagnostics.ProcessStartInfo info) {
+            if (info.UseShellExecute && (info.RedirectStandardInput || info.RedirectStandardOutput || info.RedirectStandardError)) {
+                throw new System.InvalidOperationException("The Process object must have the UseShellExecute property set to false in order to redirect IO streams.");
+            }
+            Process p = new Process(info);
+            if (info.RedirectStandardInput) {
+                // .NET Framework's writer uses the console's input code page, not UTF-8: ASCII stands for it here.
+                p.stdin = new System.IO.StreamWriter(new ProcessInputStream(p.Run), System.Text.Encoding.ASCII);
+                p.stdin.AutoFlush = true;
+            } else {
+                // The program inherits the session's standard input, which the bootstrap has read to the end.
+                p.Run(new byte[0]);
+            }
+            return p;
+        }
+
+        private void Run(byte[] input) {
+            string[] answer = Runner(info.FileName, info.Arguments, input);
+            exitCode = int.Parse(answer[2], System.Globalization.CultureInfo.InvariantCulture);
+            exited = true;
+            stdout.Complete(info.RedirectStandardOutput ? answer[0] : "");
+            stderr.Complete(info.RedirectStandardError ? answer[1] : "");
+        }
+
+        public System.IO.StreamWriter StandardInput {
+            get { if (stdin == null) throw new System.InvalidOperationException("StandardIn has not been redirected."); return stdin; }
+        }
+        public ProcessReader StandardOutput {
+            get { if (!info.RedirectStandardOutput) throw new System.InvalidOperationException("StandardOut has not been redirected or the process hasn't started yet."); return stdout; }
+        }
+        public ProcessReader StandardError {
+            get { if (!info.RedirectStandardError) throw new System.InvalidOperationException("StandardError has not been redirected."); return stderr; }
+        }
+        public bool HasExited { get { return exited; } }
+        public int ExitCode {
+            get { if (!exited) throw new System.InvalidOperationException("Process must exit before requested information can be determined."); return exitCode; }
+        }
+        public void WaitForExit() {
+            if (!exited) throw new System.InvalidOperationException("The Windows shim: WaitForExit() while the program's standard input is still open would wait forever.");
+        }
+        public bool WaitForExit(int milliseconds) { return exited; }
+        public void Dispose() { }
     }
 }
 '@
@@ -101,8 +187,10 @@ function Initialize-WindowsShim {
     } elseif (Test-Path -Path function:global:Get-VM) {
         Remove-Item -Path function:global:Get-VM
     }
-    # twinlockctl.exe is a native program at a full path; a function of that name answers for it.
+    # twinlockctl.exe is a native program at a full path; a function of that name answers for it
+    # when a script calls it as a command, [TwinlockShim.Process] when a script starts it.
     Set-Item -Path ('function:global:' + 'C:\Program Files\Twinlock\Agent\twinlockctl.exe') -Value ${function:Invoke-ShimTwinlockctl}
+    [TwinlockShim.Process]::Runner = [TwinlockShim.ProcessRunner]${function:Invoke-ShimProcess}
 }
 
 function Get-WindowsShimChanges {
@@ -940,22 +1028,74 @@ function shutdown.exe {
     Set-ShimExitCode 0
 }
 
-function Invoke-ShimTwinlockctl {
-    <# twinlockctl.exe: records argv and stdin, prints the lab agent's answer for that argv (server.ctl). #>
-    $stdin = @($input | ForEach-Object { [string]$_ }) -join "`n"
-    # What twinlockctl.exe receives: the arguments through 5.1's command line and the C runtime.
-    [string[]]$argv = ConvertFrom-ShimCommandLine -Line (ConvertTo-ShimLegacyCommandLine -Arguments @($args | ForEach-Object { [string]$_ }))
-    Add-ShimChange -Command 'twinlockctl.exe' -Detail @{ argv = $argv; stdin = $stdin }
-    $key = $argv -join ' '
-    $answer = @($script:Server.ctl | Where-Object { $_ -and (@($_.argv) -join ' ') -eq $key } | Select-Object -First 1)
-    if ($answer.Count -eq 0) {
-        '{"error":{"code":"usage","message":"Unknown command."}}'
-        Set-ShimExitCode 2
-        return
+function Get-ShimCtlAnswer {
+    <#
+    The lab agent's answer (server.ctl) for one twinlockctl run: its argv, and its stdin bytes. An
+    answer names the input it was computed for, either as `input` (the JSON document the agent
+    reads: any stdin that is strict UTF-8 without a BOM and parses to the same JSON matches, as
+    Windows PowerShell 5.1 and 7 escape some characters differently) or as `stdin` (exact text).
+    #>
+    param([string[]]$Argv, [byte[]]$Stdin)
+    $key = @($Argv) -join ' '
+    $text = $null
+    $document = $null
+    try { $text = [System.Text.UTF8Encoding]::new($false, $true).GetString($Stdin) } catch { $text = $null }
+    # A BOM is a character the agent's JSON parser refuses (an ordinal test: culture rules ignore U+FEFF).
+    if ($null -ne $text -and -not ($text.Length -gt 0 -and $text[0] -eq [char]0xFEFF)) {
+        try { $document = ConvertTo-Json -InputObject (ConvertFrom-Json -InputObject $text) -Depth 30 -Compress } catch { $document = $null }
     }
-    # Native output reaches PowerShell line by line.
-    foreach ($line in ([string]$answer[0].stdout -split "`r?`n")) { $line }
-    Set-ShimExitCode ([int]$answer[0].exitCode)
+    foreach ($answer in @($script:Server.ctl)) {
+        if ($null -eq $answer -or (@($answer.argv) -join ' ') -ne $key) { continue }
+        if ($answer.PSObject.Properties['input']) {
+            if ($null -ne $document -and $document -eq (ConvertTo-Json -InputObject $answer.input -Depth 30 -Compress)) { return $answer }
+        } elseif ($answer.PSObject.Properties['stdin']) {
+            if ($null -ne $text -and $text -ceq [string]$answer.stdin) { return $answer }
+        } else {
+            return $answer
+        }
+    }
+    # No lab answer was computed for this call: an answer no agent gives, so the comparison fails.
+    [pscustomobject]@{ stdout = '{"error":{"code":"no-lab-answer","message":"The tier has no lab answer for twinlockctl ' + $key + ' with this input."}}'; exitCode = 2 }
+}
+
+function Invoke-ShimCtl {
+    <# One run of twinlockctl.exe: recorded (argv, stdin as text), answered from the lab agent. #>
+    param([string[]]$Argv, [byte[]]$Stdin)
+    $text = try { [System.Text.UTF8Encoding]::new($false, $true).GetString($Stdin) } catch { $null }
+    $detail = @{ argv = @($Argv); stdin = $text }
+    # Bytes that are not UTF-8 are recorded as they are.
+    if ($null -eq $text) { $detail['stdinBase64'] = [Convert]::ToBase64String($Stdin) }
+    Add-ShimChange -Command 'twinlockctl.exe' -Detail $detail
+    Get-ShimCtlAnswer -Argv $Argv -Stdin $Stdin
+}
+
+function Invoke-ShimProcess {
+    <# [TwinlockShim.Process]'s program: the file must exist on the server's C: drive; returns stdout, stderr, exit code. #>
+    param([string]$FileName, [string]$Arguments, [byte[]]$Stdin)
+    $local = ConvertTo-ShimLocalPath -Path $FileName
+    if ($null -eq $local -or -not [System.IO.File]::Exists($local)) {
+        throw [System.ComponentModel.Win32Exception]::new(2, 'The system cannot find the file specified')
+    }
+    if ($FileName -notmatch '(?i)\\twinlockctl\.exe$') { throw "The Windows shim does not model $FileName." }
+    # ProcessStartInfo.Arguments is the command line itself: the C runtime splits it.
+    [string[]]$argv = ConvertFrom-ShimCommandLine -Line $Arguments
+    $answer = Invoke-ShimCtl -Argv $argv -Stdin $Stdin
+    , [string[]]@([string]$answer.stdout, '', ([int]$answer.exitCode).ToString([Globalization.CultureInfo]::InvariantCulture))
+}
+
+function Invoke-ShimTwinlockctl {
+    <#
+    twinlockctl.exe called as a command (`$json | & $ctl verb --input -`): Windows PowerShell 5.1
+    builds the command line from the arguments (its own quoting), and pipes the input lines encoded
+    with $OutputEncoding (US-ASCII by default: every other character arrives as '?'), each line
+    ended with CR LF; the output comes back line by line.
+    #>
+    $lines = @($input | ForEach-Object { [string]$_ })
+    $stdin = [System.Text.Encoding]::ASCII.GetBytes($(if ($lines.Count -gt 0) { ($lines -join "`r`n") + "`r`n" } else { '' }))
+    [string[]]$argv = ConvertFrom-ShimCommandLine -Line (ConvertTo-ShimLegacyCommandLine -Arguments @($args | ForEach-Object { [string]$_ }))
+    $answer = Invoke-ShimCtl -Argv $argv -Stdin $stdin
+    foreach ($line in ([string]$answer.stdout -split "`r?`n")) { $line }
+    Set-ShimExitCode ([int]$answer.exitCode)
 }
 
 Export-ModuleMember -Function @(
@@ -966,4 +1106,4 @@ Export-ModuleMember -Function @(
     'Get-NetAdapter', 'Get-NetIPAddress', 'Get-NetRoute', 'Get-NetFirewallRule', 'Get-NetFirewallPortFilter',
     'Remove-NetFirewallRule', 'New-NetFirewallRule', 'Get-NetFirewallProfile', 'Get-PhysicalDisk', 'Get-Volume',
     'Get-ShimVM', 'Get-Service', 'Start-Service', 'Start-Process', 'powercfg.exe', 'w32tm.exe', 'shutdown.exe',
-    'Invoke-ShimTwinlockctl')
+    'Invoke-ShimTwinlockctl', 'Invoke-ShimProcess')

@@ -10,7 +10,7 @@ import type { LabHost } from '../../lab/host';
 import { PsError, bootstrapFailure, bootstrapSuccess } from '../../lab/powershell-shapes';
 import type { LabWorld } from '../../lab/world';
 import { alignDates, envelope, serverDocument } from './tier';
-import type { CaseResult, PowerShellTier, ShimFaults } from './tier';
+import type { CaseResult, CtlAnswer, PowerShellTier, ShimFaults } from './tier';
 
 export interface BothAnswers {
   /** What the lab printed (the bootstrap's envelope line). */
@@ -58,7 +58,7 @@ export async function runBoth(
   host: LabHost,
   script: string,
   params: Record<string, unknown>,
-  options: { faults?: ShimFaults; ctl?: Array<{ argv: string[]; stdout: string; exitCode: number }>; label?: string; scriptText?: string; shimFaultsFromLab?: (labStdout: string) => ShimFaults } = {},
+  options: { faults?: ShimFaults; ctl?: CtlAnswer[]; label?: string; scriptText?: string; shimFaultsFromLab?: (labStdout: string) => ShimFaults } = {},
 ): Promise<BothAnswers & { server: string }> {
   const driveCopy = mkdtempSync(join(tmpdir(), 'twinlock-tier-drive-'));
   try {

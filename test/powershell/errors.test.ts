@@ -19,7 +19,7 @@ import { offlineLab } from '../unit/lab/offline';
 import type { OfflineLab } from '../unit/lab/offline';
 import { runBoth } from './compare';
 import { PowerShellTier, RESOURCES, ctlAnswers, envelope, serverDocument } from './tier';
-import type { CaseResult, ShimFaults } from './tier';
+import type { CaseResult, CtlAnswer, ShimFaults } from './tier';
 
 const AGENT_DIR = join(RESOURCES, 'agent');
 const manifest = JSON.parse(readFileSync(join(AGENT_DIR, 'agent-manifest.json'), 'utf8'));
@@ -81,7 +81,7 @@ async function agree(l: OfflineLab, hostIndex: number, script: string, params: R
 }
 
 /** Runs in pwsh only, for failures the lab does not model; returns the engine's reading too. */
-async function shimOnly(l: OfflineLab, hostIndex: number, script: string, params: Record<string, unknown>, options: { faults?: ShimFaults; ctl?: Array<{ argv: string[]; stdout: string; exitCode: number }>; restartScheduled?: boolean } = {}): Promise<CaseResult & { engine: any; env: any }> {
+async function shimOnly(l: OfflineLab, hostIndex: number, script: string, params: Record<string, unknown>, options: { faults?: ShimFaults; ctl?: CtlAnswer[]; restartScheduled?: boolean } = {}): Promise<CaseResult & { engine: any; env: any }> {
   const host = l.hosts[hostIndex]!;
   const ps = await tier.run({ script, params, server: serverDocument(host, l.world, options), label: 'error path' });
   return { ...ps, engine: engineView(script, ps), env: envelope(ps.stdout) };
@@ -119,6 +119,19 @@ describe('the scripts\' own throws, as PowerShell reports `throw "text"` (Operat
     await agree(lab(), 0, 'fix-resync-time', { source: 'ntp.unreachable.example' });
   });
 
+  it('fix-resync-time refuses a time source that is not a host name or address, before w32tm sees it', async () => {
+    for (const source of ['time.example /update', 'a"b', 'ntp\\share', '10.0.0.1,0x8']) {
+      const r = await agree(lab(), 0, 'fix-resync-time', { source });
+      expect(r.real.error).toEqual({ message: `The time source '${source}' is not a host name or IP address.`, category: THROW, id: `The time source '${source}' is not a host name or IP address.` });
+      expect(r.ps.changes).toEqual([]);
+    }
+    // What a source may be: a name, an IPv4 address, an IPv6 address with a zone.
+    for (const source of ['10.10.1.99', '[fe80::1%4]', 'time_1.contoso.local']) {
+      const r = await agree(lab(), 0, 'fix-resync-time', { source });
+      expect(r.ps.changes.filter((c) => c.command === 'w32tm.exe')[0]?.argv).toEqual(['/config', `/manualpeerlist:${source}`, '/syncfromflags:manual', '/update']);
+    }
+  });
+
   it('fix-resync-time goes on when the W32Time service will not start (Start-Service is told to be silent)', async () => {
     const r = await shimOnly(lab(), 0, 'fix-resync-time', { source: '' }, { faults: { servicesWontStart: ['W32Time'] } });
     expect(r.env.ok).toBe(true);
@@ -134,6 +147,29 @@ describe('the scripts\' own throws, as PowerShell reports `throw "text"` (Operat
       expect(r.real.error.message).toMatch(/is not an update package in C:\\ProgramData\\Twinlock\\updates\.$/);
       expect(r.ps.changes).toEqual([]);
     }
+  });
+
+  it('fix-install-hotfix refuses a path with a double quote before resolving it (as .NET Framework would refuse it)', async () => {
+    const l = lab('missing-hotfix');
+    const path = `${UPDATES_DIR}\\kb1" /extract:C:\\x ".msu`;
+    const r = await agree(l, 1, 'fix-install-hotfix', { paths: [path] });
+    expect(r.real.error.message).toBe(`${path} is not an update package in C:\\ProgramData\\Twinlock\\updates.`);
+    expect(r.ps.changes).toEqual([]);
+  });
+
+  it('fix-install-hotfix: a path with characters no Windows path holds fails in GetFullPath, as on .NET Framework', async () => {
+    const r = await agree(lab('missing-hotfix'), 1, 'fix-install-hotfix', { paths: [`${UPDATES_DIR}\\kb1|<x>.msu`] });
+    expect(r.real.error).toEqual({ message: 'Exception calling "GetFullPath" with "1" argument(s): "Illegal characters in path."', category: 'NotSpecified', id: 'ArgumentException' });
+    expect(r.ps.changes).toEqual([]);
+  });
+
+  it('fix-install-hotfix quotes a package path with spaces: wusa.exe gets it as one argument', async () => {
+    const l = lab('missing-hotfix');
+    const path = `${UPDATES_DIR}\\May 2026\\windows10.0-kb5041948-x64.msu`;
+    l.hosts[1]!.writeFile(path, 'MSCF');
+    const r = await agree(l, 1, 'fix-install-hotfix', { paths: [path] });
+    expect(r.ps.changes.filter((c) => c.command === 'wusa.exe').map((c) => c.argv)).toEqual([[path, '/quiet', '/norestart']]);
+    expect(r.real.data).toMatchObject({ results: [{ path, exitCode: 3010 }], failed: 0, restartNeeded: true });
   });
 
   it('fix-install-hotfix counts a package wusa cannot find as failed', async () => {
@@ -152,8 +188,19 @@ describe('the scripts\' own throws, as PowerShell reports `throw "text"` (Operat
   });
 
   it('invoke-twinlockctl fails when the agent is not installed', async () => {
-    const r = await agree(lab(), 0, 'invoke-twinlockctl', { ctlPath: REMOTE_PATHS.ctlPath, arguments: ['version', '--json'] });
+    const r = await agree(lab(), 0, 'invoke-twinlockctl', { ctlPath: REMOTE_PATHS.ctlPath, verb: ['version'], input: {} });
     expect(r.real.error.message).toBe(`twinlockctl was not found at ${REMOTE_PATHS.ctlPath}. Install the Twinlock agent first.`);
+  });
+
+  it('invoke-twinlockctl refuses a verb outside the agent contract, and a call without input', async () => {
+    const verbs = 'version, status, links test, pair create, pair join, protect, unprotect, drill, pair remove';
+    for (const verb of [['Version'], ['pair', 'create', '--name', 'x'], ['status --json'], []]) {
+      const r = await agree(lab(), 0, 'invoke-twinlockctl', { ctlPath: REMOTE_PATHS.ctlPath, verb, input: {} });
+      expect(r.real.error.message).toBe(`twinlockctl has no verb '${verb.join(' ')}'. Verbs: ${verbs}.`);
+      expect(r.ps.changes).toEqual([]);
+    }
+    const none = await agree(lab(), 0, 'invoke-twinlockctl', { ctlPath: REMOTE_PATHS.ctlPath, verb: ['status'], input: null });
+    expect(none.real.error.message).toBe('twinlockctl status needs an input object ({} when the verb takes none).');
   });
 });
 
@@ -274,14 +321,16 @@ describe('the agent scripts\' error branches, read by the engine as an installat
     const bytes = readFileSync(join(AGENT_DIR, manifest.file));
     bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
     l.hosts[0]!.writeFile(PACKAGE_PATH, bytes);
-    const tampered = await agree(l, 0, 'test-agent-package', { path: PACKAGE_PATH });
+    const tampered = await agree(l, 0, 'test-agent-package', { path: PACKAGE_PATH, trustedThumbprint: manifest.signer.thumbprint });
     expect(tampered.engine.signatureStatus).toBe('HashMismatch');
+    // The pinned signer's name on a copy whose content changed: not trusted.
+    expect(tampered.engine).toMatchObject({ signerThumbprint: manifest.signer.thumbprint, signerTrusted: false });
     const dir = mkdtempSync(join(tmpdir(), 'twinlock-unsigned-'));
     try {
       const unsigned = makePackage({ outDir: dir, signerSubject: null, sizeBytes: 64 * 1024 });
       l.hosts[0]!.writeFile(PACKAGE_PATH, readFileSync(unsigned.filePath));
-      const r = await agree(l, 0, 'test-agent-package', { path: PACKAGE_PATH });
-      expect(r.engine).toMatchObject({ signatureStatus: 'NotSigned', signerThumbprint: null });
+      const r = await agree(l, 0, 'test-agent-package', { path: PACKAGE_PATH, trustedThumbprint: manifest.signer.thumbprint });
+      expect(r.engine).toMatchObject({ signatureStatus: 'NotSigned', signerThumbprint: null, signerTrusted: false });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -290,7 +339,7 @@ describe('the agent scripts\' error branches, read by the engine as an installat
   it('test-agent-package and remove-agent-package: a package another process holds open', async () => {
     const l = withPackage();
     const locked = { lockedFiles: [PACKAGE_PATH] };
-    const hash = await shimOnly(l, 0, 'test-agent-package', { path: PACKAGE_PATH }, { faults: locked });
+    const hash = await shimOnly(l, 0, 'test-agent-package', { path: PACKAGE_PATH, trustedThumbprint: manifest.signer.thumbprint }, { faults: locked });
     expect(hash.engine.error).toMatchObject({ code: 'script-failed', message: `The process cannot access the file '${PACKAGE_PATH}' because it is being used by another process.` });
     const remove = await shimOnly(l, 0, 'remove-agent-package', { paths: [PACKAGE_PATH], firewallGroup: REMOTE_PATHS.firewallGroup }, { faults: locked });
     expect(remove.engine.error).toMatchObject({ code: 'script-failed', detail: { errorId: 'RemoveFileSystemItemIOError,Microsoft.PowerShell.Commands.RemoveItemCommand' } });
@@ -301,31 +350,50 @@ describe('the agent scripts\' error branches, read by the engine as an installat
     const l = withPackage();
     await l.run(l.hosts[0]!, 'install-agent', { path: PACKAGE_PATH, logPath: LOG_PATH, arguments: [] });
     const params = { productName: manifest.name, service: manifest.service, ctlPath: REMOTE_PATHS.ctlPath, firewallGroup: REMOTE_PATHS.firewallGroup };
-    const failing = await shimOnly(l, 0, 'get-agent-state', params, { ctl: [{ argv: ['version', '--json'], stdout: '{"error":{"code":"service-stopped","message":"The agent service is not running."}}', exitCode: 3 }] });
+    const failing = await shimOnly(l, 0, 'get-agent-state', params, { ctl: [{ argv: ['version', '--input', '-'], input: {}, stdout: '{"error":{"code":"service-stopped","message":"The agent service is not running."}}', exitCode: 3 }] });
     expect(failing.engine).toMatchObject({ ctl: null, ctlError: '{"error":{"code":"service-stopped","message":"The agent service is not running."}}' });
-    const garbled = await shimOnly(l, 0, 'get-agent-state', params, { ctl: [{ argv: ['version', '--json'], stdout: 'twinlockctl 3.2.1', exitCode: 0 }] });
+    const garbled = await shimOnly(l, 0, 'get-agent-state', params, { ctl: [{ argv: ['version', '--input', '-'], input: {}, stdout: 'twinlockctl 3.2.1', exitCode: 0 }] });
     expect(garbled.engine).toMatchObject({ ctl: null, ctlError: 'twinlockctl 3.2.1' });
   });
 
   it('invoke-twinlockctl: a verb the agent refuses (non-zero exit, error JSON)', async () => {
     const l = withPackage();
     await l.run(l.hosts[0]!, 'install-agent', { path: PACKAGE_PATH, logPath: LOG_PATH, arguments: [] });
-    const argv = ['protect', '--vm', 'NO-SUCH-VM', '--json'];
-    const ctl = await ctlAnswers(l.hosts[0]!, l.world, [argv]);
-    const r = await agree(l, 0, 'invoke-twinlockctl', { ctlPath: REMOTE_PATHS.ctlPath, arguments: argv }, { ctl });
+    const input = { vm: 'NO-SUCH-VM' };
+    const ctl = await ctlAnswers(l.hosts[0]!, l.world, [{ argv: ['protect', '--input', '-'], input }]);
+    const r = await agree(l, 0, 'invoke-twinlockctl', { ctlPath: REMOTE_PATHS.ctlPath, verb: ['protect'], input }, { ctl });
     expect(r.real.data.exitCode).not.toBe(0);
-    expect(r.real.data.output.error.code).toBeTruthy();
+    expect(r.real.data.output.error.code).toBe('not-paired');
+    expect(r.ps.changes).toEqual([{ command: 'twinlockctl.exe', argv: ['protect', '--input', '-'], stdin: '{"vm":"NO-SUCH-VM"}' }]);
   });
 });
 
-describe('twinlockctl arguments through Windows PowerShell 5.1 and the C runtime', () => {
-  it('reach the agent as the engine wrote them, JSON with quotes and spaces included', async () => {
+describe('twinlockctl through Windows PowerShell 5.1: the verb on the command line, every value as UTF-8 JSON on stdin', () => {
+  it('reaches the agent as the engine wrote it: quotes, spaces, backslashes, flags and non-ASCII text included', async () => {
     const l = lab();
     const host = l.hosts[0]!;
     host.writeFile(PACKAGE_PATH, readFileSync(join(AGENT_DIR, manifest.file)));
     await l.run(host, 'install-agent', { path: PACKAGE_PATH, logPath: LOG_PATH, arguments: [] });
-    const argv = ['pair', 'create', '--name', 'PAIR 01', '--links', JSON.stringify([{ local: 'SLOT 3 Port 1', remote: '10.10.1.22' }]), '--witness', JSON.stringify({ kind: 'share', address: '\\\\fs01\\witness' }), '--json'];
-    const r = await shimOnly(l, 0, 'invoke-twinlockctl', { ctlPath: REMOTE_PATHS.ctlPath, arguments: argv });
-    expect(r.changes).toEqual([{ command: 'twinlockctl.exe', argv, stdin: '' }]);
+    const input = {
+      name: 'PAIR 01 "Zürich" --level 3',
+      level: 2,
+      token: 'a b\\"c\\',
+      peer: '10.10.1.22',
+      links: [{ local: 'SLOT 3 Port 1', remote: '10.10.1.22', localNic: null, remoteNic: null }],
+      witness: { kind: 'share', address: '\\\\fs01\\witness <&>' },
+    };
+    // The peer has no agent: the lab refuses the call and changes nothing, so both sides can run it.
+    const ctl = await ctlAnswers(host, l.world, [{ argv: ['pair', 'create', '--input', '-'], input }]);
+    expect(JSON.parse(ctl[0]!.stdout).error.code).toBe('peer-unreachable');
+    const r = await agree(l, 0, 'invoke-twinlockctl', { ctlPath: REMOTE_PATHS.ctlPath, verb: ['pair', 'create'], input }, { ctl });
+    expect(r.ps.changes).toHaveLength(1);
+    const call = r.ps.changes[0]!;
+    expect(call.command).toBe('twinlockctl.exe');
+    expect(call.argv).toEqual(['pair', 'create', '--input', '-']);
+    // Strict UTF-8 without a BOM (the shim records text only when the bytes are UTF-8), one JSON document.
+    expect(call.stdinBase64).toBeUndefined();
+    expect(String(call.stdin).charCodeAt(0)).not.toBe(0xfeff);
+    expect(JSON.parse(String(call.stdin))).toEqual(input);
+    expect(r.real.data).toMatchObject({ exitCode: 1, output: { error: { code: 'peer-unreachable' } } });
   });
 });

@@ -77,10 +77,14 @@ async function walkServer(lab: OfflineLab, host: LabHost, profile: string): Prom
   await both('get-identity', {});
   await both('get-inventory', {});
   await both('get-agent-state', AGENT_STATE_PARAMS);
-  await both('test-agent-package', { path: PACKAGE_PATH });
+  await both('test-agent-package', { path: PACKAGE_PATH, trustedThumbprint: manifest.signer.thumbprint });
 
   host.writeFile(PACKAGE_PATH, packageBytes);
-  await both('test-agent-package', { path: PACKAGE_PATH });
+  // The pinned publisher (PowerShell's -eq ignores case), none, and another one.
+  for (const [pin, trusted] of [[manifest.signer.thumbprint, true], [manifest.signer.thumbprint.toLowerCase(), true], ['', false], ['0'.repeat(40), false]] as const) {
+    const check = await both('test-agent-package', { path: PACKAGE_PATH, trustedThumbprint: pin });
+    expect(check.real.data.signerTrusted, `${label}: signerTrusted with pin ${JSON.stringify(pin)}`).toBe(trusted);
+  }
 
   // msiexec is Windows Installer's program, not the script: the shim's msiexec returns the exit
   // code the lab's Windows Installer gave and writes the log it wrote; the script does the rest.
@@ -91,11 +95,14 @@ async function walkServer(lab: OfflineLab, host: LabHost, profile: string): Prom
   expect(argvOf(install.ps.changes, 'msiexec.exe')).toEqual([['/i', PACKAGE_PATH, '/qn', '/norestart', '/l*v', logPath, ...manifest.installArgs]]);
   expect(host.products.has(manifest.productCode), `${label}: the lab installed what msiexec was asked to install`).toBe(install.lab.data.exitCode === 0);
 
-  const ctl = await ctlAnswers(host, world, [['version', '--json'], ['status', '--json']]);
-  await both('get-agent-state', AGENT_STATE_PARAMS, { ctl });
-  for (const argv of [['version', '--json'], ['status', '--json']]) {
-    const r = await both('invoke-twinlockctl', { ctlPath: REMOTE_PATHS.ctlPath, arguments: argv }, { ctl });
-    if (host.agent) expect(r.ps.changes).toEqual([{ command: 'twinlockctl.exe', argv, stdin: '' }]);
+  // The verbs that change nothing on the agent: `<verb words> --input -` and one JSON document on stdin.
+  const reads = [{ verb: ['version'], input: {} }, { verb: ['status'], input: {} }];
+  const ctl = await ctlAnswers(host, world, reads.map((c) => ({ argv: [...c.verb, '--input', '-'], input: c.input })));
+  const state = await both('get-agent-state', AGENT_STATE_PARAMS, { ctl });
+  expect(state.ps.changes).toEqual(host.agent ? [{ command: 'twinlockctl.exe', argv: ['version', '--input', '-'], stdin: '{}' }] : []);
+  for (const c of reads) {
+    const r = await both('invoke-twinlockctl', { ctlPath: REMOTE_PATHS.ctlPath, verb: c.verb, input: c.input }, { ctl });
+    if (host.agent) expect(r.ps.changes).toEqual([{ command: 'twinlockctl.exe', argv: [...c.verb, '--input', '-'], stdin: '{}' }]);
   }
   await both('get-inventory', {});
 

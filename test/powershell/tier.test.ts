@@ -7,7 +7,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { offlineLab } from '../unit/lab/offline';
 import { runBoth } from './compare';
-import { PLATFORM_SUBSTITUTIONS, PowerShellTier, RESOURCES, envelope, serverDocument, substitutePlatform } from './tier';
+import { REMOTE_PATHS } from '../../engine/remote/scripts';
+import { PLATFORM_SUBSTITUTIONS, PowerShellTier, RESOURCES, ctlAnswers, envelope, serverDocument, substitutePlatform } from './tier';
+
+const manifest = JSON.parse(readFileSync(join(RESOURCES, 'agent', 'agent-manifest.json'), 'utf8'));
+const PACKAGE_PATH = `${REMOTE_PATHS.packagesDir}\\${manifest.file}`;
 
 const scripts = readdirSync(join(RESOURCES, 'scripts'))
   .filter((f) => f.endsWith('.ps1'))
@@ -17,7 +21,7 @@ describe('platform substitutions', () => {
   it('each one still occurs in some script, and after them no Windows-only type is left', () => {
     for (const s of PLATFORM_SUBSTITUTIONS) expect(scripts.some((text) => text.includes(s.from)), s.from).toBe(true);
     for (const text of scripts.map(substitutePlatform)) {
-      expect(text).not.toMatch(/Security\.Principal\.Windows(Identity|Principal)|\[System\.IO\.Path\]::GetFullPath|\[System\.TimeZoneInfo\]::Local/);
+      expect(text).not.toMatch(/Security\.Principal\.Windows(Identity|Principal)|\[System\.IO\.Path\]::GetFullPath|\[System\.TimeZoneInfo\]::Local|\[System\.Diagnostics\.Process\]::Start/);
     }
   });
 });
@@ -42,7 +46,7 @@ describe('the tier fails when a script and the lab disagree', () => {
   });
 
   it('fails a copy that reads a property Windows does not have (strict mode stops it)', async () => {
-    const broken = original('get-identity').replace('domain       = $cs.Domain', 'domain       = $cs.DomainName');
+    const broken = original('get-identity').replace('domain         = $cs.Domain', 'domain         = $cs.DomainName');
     expect(broken).not.toBe(original('get-identity'));
     const r = await runBoth(tier, lab.world, lab.hosts[0]!, 'get-identity', {}, { scriptText: broken });
     expect(r.real).not.toEqual(r.lab);
@@ -64,6 +68,22 @@ describe('the tier fails when a script and the lab disagree', () => {
     const r = await runBoth(tier, lab.world, lab.hosts[0]!, 'get-inventory', {}, { scriptText: broken });
     expect(Array.isArray(r.lab.data.adapters)).toBe(true);
     expect(Array.isArray(r.real.data.adapters)).toBe(false);
+    expect(r.real).not.toEqual(r.lab);
+  });
+
+  it('fails a copy of invoke-twinlockctl that writes its input as text (the console code page, not UTF-8)', async () => {
+    const host = lab.hosts[1]!;
+    host.writeFile(PACKAGE_PATH, readFileSync(join(RESOURCES, 'agent', manifest.file)));
+    await lab.run(host, 'install-agent', { path: PACKAGE_PATH, logPath: `${REMOTE_PATHS.logsDir}\\install.log`, arguments: [] });
+    const input = { vm: 'VM Zürich' };
+    const ctl = await ctlAnswers(host, lab.world, [{ argv: ['protect', '--input', '-'], input }]);
+    const params = { ctlPath: REMOTE_PATHS.ctlPath, verb: ['protect'], input };
+    const shipped = await runBoth(tier, lab.world, host, 'invoke-twinlockctl', params, { ctl });
+    expect(shipped.real).toEqual(shipped.lab);
+    const broken = original('invoke-twinlockctl').replace('$process.StandardInput.BaseStream.Write($bytes, 0, $bytes.Length)', '$process.StandardInput.Write($json)');
+    expect(broken).not.toBe(original('invoke-twinlockctl'));
+    const r = await runBoth(tier, lab.world, host, 'invoke-twinlockctl', params, { ctl, scriptText: broken });
+    expect(r.ps.changes).toEqual([{ command: 'twinlockctl.exe', argv: ['protect', '--input', '-'], stdin: '{"vm":"VM Z?rich"}' }]);
     expect(r.real).not.toEqual(r.lab);
   });
 

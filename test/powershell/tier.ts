@@ -71,6 +71,7 @@ export const PLATFORM_SUBSTITUTIONS: ReadonlyArray<{ from: string; to: string; w
   { from: 'Security.Principal.WindowsPrincipal', to: 'TwinlockShim.WindowsPrincipal', why: 'as above' },
   { from: '[System.IO.Path]::GetFullPath(', to: '[TwinlockShim.WindowsPath]::GetFullPath(', why: 'off Windows, C:\\… is a relative path' },
   { from: '[System.TimeZoneInfo]::Local', to: '[TwinlockShim.TimeZoneInfo]::Local', why: 'off Windows, time zone ids are IANA names' },
+  { from: '[System.Diagnostics.Process]::Start(', to: '[TwinlockShim.Process]::Start(', why: 'a Windows program (twinlockctl.exe) started with redirected pipes: the shim answers for it' },
 ];
 
 export function substitutePlatform(script: string): string {
@@ -103,7 +104,7 @@ export interface ShimFaults {
 }
 
 /** One server as the shim sees it: the lab profile of that server and its live state. */
-export function serverDocument(host: LabHost, world: LabWorld, options: { faults?: ShimFaults; ctl?: Array<{ argv: string[]; stdout: string; exitCode: number }>; restartScheduled?: boolean } = {}): string {
+export function serverDocument(host: LabHost, world: LabWorld, options: { faults?: ShimFaults; ctl?: CtlAnswer[]; restartScheduled?: boolean } = {}): string {
   const account = host.accounts[0]!;
   const p = host.profile;
   const netbios = p.partOfDomain ? p.domain.split('.')[0]!.toUpperCase() : host.name;
@@ -137,13 +138,35 @@ function serialOf(name: string): string {
   return h.toString(36).toUpperCase().padStart(7, '0').slice(-7);
 }
 
-/** The lab agent's answers to the read-only twinlockctl verbs a script may call, for the shim's twinlockctl.exe. */
-export async function ctlAnswers(host: LabHost, world: LabWorld, argvs: string[][]): Promise<Array<{ argv: string[]; stdout: string; exitCode: number }>> {
-  const out = [];
-  for (const argv of argvs) {
+/**
+ * One answer of the shim's twinlockctl.exe: for this argv and this input on stdin (`input`: the
+ * JSON document, however it is escaped; `stdin`: exact text), what it prints and its exit code.
+ */
+export interface CtlAnswer {
+  argv: string[];
+  input?: unknown;
+  stdin?: string;
+  stdout: string;
+  exitCode: number;
+}
+
+/** One twinlockctl call a script will make: its argv and the JSON document it writes to stdin. */
+export interface CtlCall {
+  argv: string[];
+  input: unknown;
+}
+
+/**
+ * The lab agent's answers (lab/ctl.ts) to the twinlockctl calls a script will make, for the shim's
+ * twinlockctl.exe. Only calls that change nothing on the agent belong here: the lab answers them
+ * before the script runs on either side.
+ */
+export async function ctlAnswers(host: LabHost, world: LabWorld, calls: CtlCall[]): Promise<CtlAnswer[]> {
+  const out: CtlAnswer[] = [];
+  for (const call of calls) {
     if (!host.agent) continue;
-    const r = await runCtl(host, world, argv);
-    out.push({ argv, stdout: r.stdout, exitCode: r.exitCode });
+    const r = await runCtl(host, world, call.argv, JSON.stringify(call.input));
+    out.push({ argv: call.argv, input: call.input, stdout: r.stdout, exitCode: r.exitCode });
   }
   return out;
 }

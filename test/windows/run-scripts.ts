@@ -63,7 +63,11 @@ async function readOnly(): Promise<void> {
 
   const pkg = parseScriptResult('test-agent-package', PackageCheckSchema, await run('test-agent-package', READ_ONLY_RUNS['test-agent-package']!), 'runner');
   check('test-agent-package', pkg.exists && pkg.signatureStatus === 'Valid' && /^[0-9a-f]{64}$/.test(pkg.sha256 ?? ''), JSON.stringify(pkg));
+  check('test-agent-package', !pkg.signerTrusted && /^[0-9A-F]{40}$/.test(pkg.signerThumbprint ?? ''), `a signer other than the pinned one is trusted: ${JSON.stringify(pkg)}`);
   console.log(`  notepad.exe signed by ${pkg.signerSubject}`);
+  // Pinned to the signer it reports (in lower case: the script compares as PowerShell's -eq does), it is trusted.
+  const pinned = parseScriptResult('test-agent-package', PackageCheckSchema, await run('test-agent-package', { ...READ_ONLY_RUNS['test-agent-package']!, trustedThumbprint: (pkg.signerThumbprint ?? '').toLowerCase() }), 'runner');
+  check('test-agent-package', pinned.signerTrusted, `the pinned signer is not trusted: ${JSON.stringify(pinned)}`);
 }
 
 async function safeFixes(): Promise<void> {
