@@ -13,6 +13,7 @@ import type { TwinlockError } from '../../../engine/api/errors';
 import { createEngine, defaultResourcesDir } from '../../../engine/api/engine';
 import { createBundle } from '../../../engine/bundle/bundle';
 import { keyFingerprint } from '../../../engine/bundle/trusted-keys';
+import { newHostKey } from '../../../lab/host-key';
 
 async function failure(p: Promise<unknown>): Promise<TwinlockError> {
   try {
@@ -72,11 +73,16 @@ describe('readBundle', () => {
   });
 
   it('never quotes the file it was given', async () => {
-    const path = join(dirs[2]!, 'id_rsa');
-    await writeFile(path, '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n');
-    for (const err of [await failure(engine.api.readBundle({ path })), await failure(engine.api.readBundle({ text: readFileSync(path, 'utf8'), name: 'id_rsa' }))]) {
+    // A private key picked by mistake, made for this run: its text must not travel in an error.
+    const key = newHostKey().private;
+    const path = join(dirs[2]!, 'id_ed25519');
+    await writeFile(path, key);
+    const secretLine = key.split('\n')[1]!;
+    for (const err of [await failure(engine.api.readBundle({ path })), await failure(engine.api.readBundle({ text: readFileSync(path, 'utf8'), name: 'id_ed25519' }))]) {
       expect(err.code).toBe('bundle-invalid');
-      expect(JSON.stringify({ m: err.message, h: err.hint, d: err.detail })).not.toMatch(/BEGIN|b3BlbnNz/);
+      const said = JSON.stringify({ m: err.message, h: err.hint, d: err.detail });
+      expect(said).not.toContain('BEGIN');
+      expect(said).not.toContain(secretLine.slice(0, 16));
     }
   });
 });
