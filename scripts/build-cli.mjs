@@ -8,15 +8,13 @@
 // Run by `npm ci` / `npm install` (the `prepare` script), by `npm test` and by the test run's
 // global setup, so the bundle a test spawns is never older than the code. Built into a fresh
 // folder, then moved into place: a process starting meanwhile sees the old bundle or the new one.
-import { renameSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildInto } from './swap-in.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = join(root, 'dist-cli');
-const fresh = `${out}.new-${process.pid}`;
-const old = `${out}.old-${process.pid}`;
 const quiet = process.argv.includes('--quiet');
 const EXTERNAL = ['ssh2', 'node-ssh', 'ws', 'cpu-features'];
 
@@ -27,7 +25,9 @@ try {
   ({ build } = await import('esbuild'));
 } catch (err) {
   if (err.code !== 'ERR_MODULE_NOT_FOUND') throw err;
-  process.stderr.write('The twinlock command was not built: esbuild (a development dependency) is not installed. Run npm ci, then npm run build:cli.\n');
+  process.stderr.write(
+    'The twinlock command was not built: esbuild (a development dependency) is not installed. Run npm ci, then npm run build:cli.\n',
+  );
   process.exit(process.argv.includes('--if-possible') ? 0 : 1);
 }
 
@@ -41,14 +41,16 @@ const zodNamespace = {
   name: 'zod-namespace',
   setup(b) {
     b.onLoad({ filter: /[\\/](cli|engine|lab|server)[\\/].*\.ts$/ }, async (args) => ({
-      contents: (await readFile(args.path, 'utf8')).replace(/^import \{ z \} from 'zod';$/gm, "import * as z from 'zod';"),
+      contents: (await readFile(args.path, 'utf8')).replace(
+        /^import \{ z \} from 'zod';$/gm,
+        "import * as z from 'zod';",
+      ),
       loader: 'ts',
     }));
   },
 };
 
-rmSync(fresh, { recursive: true, force: true });
-try {
+await buildInto(out, async (fresh) => {
   await build({
     absWorkingDir: root,
     entryPoints: { twinlock: 'cli/main.ts' },
@@ -62,7 +64,9 @@ try {
     // and ws (optional native helpers), stay in node_modules.
     external: EXTERNAL,
     // Bundled CommonJS packages call require(); give the ES module bundle one.
-    banner: { js: "import { createRequire as __twinlockRequire } from 'node:module'; const require = __twinlockRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __twinlockRequire } from 'node:module'; const require = __twinlockRequire(import.meta.url);",
+    },
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
     outExtension: { '.js': '.mjs' },
@@ -72,19 +76,5 @@ try {
     plugins: [zodNamespace],
     logLevel: 'warning',
   });
-  try {
-    renameSync(out, old);
-  } catch (err) {
-    if (err.code !== 'ENOENT') throw err;
-  }
-  try {
-    renameSync(fresh, out);
-  } catch (err) {
-    // Another build of the same sources landed first (parallel test projects): keep that one.
-    if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
-  }
-} finally {
-  rmSync(fresh, { recursive: true, force: true });
-  rmSync(old, { recursive: true, force: true });
-}
+});
 if (!quiet) console.log(`Built ${join('dist-cli', 'twinlock.mjs')} (the twinlock command).`);

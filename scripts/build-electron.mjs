@@ -4,9 +4,9 @@
 // package from node_modules stay external; electron-builder ships the production dependencies, and
 // native ones (ssh2's optional crypto binding, tree-sitter) cannot be bundled anyway.
 import { build } from 'esbuild';
-import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildInto } from './swap-in.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const common = {
@@ -19,43 +19,26 @@ const common = {
   external: ['electron'],
 };
 
-// Chunks are named by content hash: built into a fresh folder so that old ones do not pile up,
-// then moved into place, so that a process reading dist-electron/ meanwhile (a test laying out
-// the app) sees the old bundle or the new one, never half of one.
+// Built into a fresh folder and swapped in (scripts/swap-in.mjs): a test laying out the app
+// meanwhile sees the old bundle or the new one.
 const out = join(root, 'dist-electron');
-const fresh = `${out}.new-${process.pid}`;
-const old = `${out}.old-${process.pid}`;
-rmSync(fresh, { recursive: true, force: true });
+await buildInto(out, async (fresh) => {
+  await build({
+    ...common,
+    entryPoints: { main: 'electron/main.ts' },
+    outdir: fresh,
+    format: 'esm',
+    packages: 'external',
+    splitting: true,
+    chunkNames: '[name]-[hash]',
+    outExtension: { '.js': '.js' },
+  });
 
-await build({
-  ...common,
-  entryPoints: { main: 'electron/main.ts' },
-  outdir: fresh,
-  format: 'esm',
-  packages: 'external',
-  splitting: true,
-  chunkNames: '[name]-[hash]',
-  outExtension: { '.js': '.js' },
+  await build({
+    ...common,
+    entryPoints: { preload: 'electron/preload.ts' },
+    outdir: fresh,
+    format: 'cjs',
+    outExtension: { '.js': '.cjs' },
+  });
 });
-
-await build({
-  ...common,
-  entryPoints: { preload: 'electron/preload.ts' },
-  outdir: fresh,
-  format: 'cjs',
-  outExtension: { '.js': '.cjs' },
-});
-
-try {
-  renameSync(out, old);
-} catch (err) {
-  if (err.code !== 'ENOENT') throw err;
-}
-try {
-  renameSync(fresh, out);
-} catch (err) {
-  // Another build of the same sources landed first: keep that one.
-  if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
-}
-rmSync(fresh, { recursive: true, force: true });
-rmSync(old, { recursive: true, force: true });
