@@ -132,7 +132,18 @@ export function createSessionStore(deps: SessionStoreDeps): SessionStore {
           detail: { field: 'sessions' },
         });
       }
-      return [entry(ids[0]), entry(ids[1])];
+      const pair: [SessionEntry, SessionEntry] = [entry(ids[0]), entry(ids[1])];
+      // One machine reached twice (by name and by address, or on two ports) presents one host key.
+      if (pair[0].session.fingerprint === pair[1].session.fingerprint) {
+        const [a, b] = pair.map((e) => `${e.session.address}:${e.session.port}`);
+        throw new TwinlockError({
+          code: 'invalid-input',
+          message: `sessions: ${a} and ${b} are the same server, ${pair[0].session.computerName} (the same host key): ${what} needs two different servers.`,
+          hint: 'Pick two different servers.',
+          detail: { field: 'sessions', fingerprint: pair[0].session.fingerprint },
+        });
+      }
+      return pair;
     },
 
     sessionFor(h) {

@@ -115,6 +115,14 @@ export const useHostsStore = defineStore('hosts', () => {
     sessions.value ? [sessions.value[0].sessionId, sessions.value[1].sessionId] : null,
   );
   const bothConnected = computed(() => sessions.value !== null && targets.value.length === 2);
+  /**
+   * Both picks reached the same machine (one server listed by name and by address, or twice with
+   * different ports): the same host key means the same server, which cannot be paired with itself.
+   */
+  const sameServer = computed(() => {
+    const both = sessions.value;
+    return both !== null && both[0].fingerprint === both[1].fingerprint ? both[0].computerName : null;
+  });
   const anyRunning = computed(() => targets.value.some((h) => connectionOf(hostKey(h)).state === 'running'));
 
   /** The first host waiting for the admin to compare and trust its key (one dialog at a time). */
@@ -253,6 +261,7 @@ export const useHostsStore = defineStore('hosts', () => {
     sessions,
     sessionIds,
     bothConnected,
+    sameServer,
     anyRunning,
     pendingTrust,
     connectionOf,

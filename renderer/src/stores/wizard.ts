@@ -42,7 +42,8 @@ export const useWizardStore = defineStore('wizard', () => {
           ? null
           : `Pick two servers (${discovery.selectedHosts.length} of 2 picked).`;
       case 'connect':
-        return hosts.bothConnected ? null : 'Connect to both servers to go on.';
+        if (!hosts.bothConnected) return 'Connect to both servers to go on.';
+        return hosts.sameServer === null ? null : `Both picks are ${hosts.sameServer}: go back to Discover and pick two different servers.`;
       case 'verify':
         if (verify.state === 'running') return 'Verifying…';
         if (!verify.current) return 'Run the verification to go on.';

@@ -4,6 +4,7 @@ import type { ApiInput, HostSession } from '../../../engine/api';
 import { setApiClient } from '../../../renderer/src/api/client';
 import { useDiscoveryStore } from '../../../renderer/src/stores/discovery';
 import { readKeyFile, useHostsStore } from '../../../renderer/src/stores/hosts';
+import { useWizardStore } from '../../../renderer/src/stores/wizard';
 import { newHostKey } from '../../../lab/host-key';
 import { fakeClient } from './fake-client';
 import type { FakeClient } from './fake-client';
@@ -220,5 +221,26 @@ describe('hosts store: connecting with first-use key pinning', () => {
     expect(useDiscoveryStore().selected).toEqual(['10.0.0.31:22', '10.0.0.32:2222']);
     expect(hosts.bothConnected).toBe(true);
     expect(hosts.sessionIds).toEqual(['s-10.0.0.31', 's-10.0.0.32']);
+  });
+});
+
+describe('hosts store: one server picked twice', () => {
+  it('refuses to go on when both picks present the same host key', async () => {
+    setActivePinia(createPinia());
+    // "hv-a" by name and 10.0.0.21 by address: one machine, one host key, one computer name.
+    setApiClient(fakeClient({ connect: (input: ApiInput<'connect'>) => ({ ...session(input, FP_A, false), computerName: 'HV-A' }) }));
+    const discovery = useDiscoveryStore();
+    expect(discovery.addHost('hv-a')).toBeNull();
+    expect(discovery.addHost('10.0.0.21')).toBeNull();
+    const hosts = useHostsStore();
+    Object.assign(hosts.primaryAccount, { username: 'Administrator', password: 'secret' });
+    await hosts.connectAll();
+    expect(hosts.bothConnected).toBe(true);
+    expect(hosts.sameServer).toBe('HV-A');
+    const wizard = useWizardStore();
+    wizard.next();
+    expect(wizard.step.id).toBe('connect');
+    expect(wizard.blockedBecause).toMatch(/^Both picks are HV-A: go back to Discover/);
+    expect(wizard.canNext).toBe(false);
   });
 });
