@@ -28,7 +28,18 @@ function forbid({ packages = [], folders = [], regexes = [], typeOnly = [] }, wh
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'dist/', 'dist-electron/', 'dist-electron.*/', 'dist-cli/', 'dist-cli.*/', 'build/icons/', 'test-results/', 'coverage/', '**/*.d.ts'],
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'dist-electron/',
+      'dist-electron.*/',
+      'dist-cli/',
+      'dist-cli.*/',
+      'build/icons/',
+      'test-results/',
+      'coverage/',
+      '**/*.d.ts',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -144,7 +155,8 @@ export default tseslint.config(
         {
           object: 'process',
           property: 'argv',
-          message: 'Modules bundled into the app must not read process.argv; put a command-line entry in a *-main.ts file.',
+          message:
+            'Modules bundled into the app must not read process.argv; put a command-line entry in a *-main.ts file.',
         },
       ],
     },

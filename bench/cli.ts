@@ -14,7 +14,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
-import { NMAP_TUNED, PORTS, WINDOWS_BANNER, has, namespaceMissing, nmapOpen, openNamespace, timed } from './discovery';
+import {
+  NMAP_TUNED,
+  PORTS,
+  WINDOWS_BANNER,
+  has,
+  namespaceMissing,
+  nmapOpen,
+  openNamespace,
+  timed,
+} from './discovery';
 import type { BenchNamespace } from './discovery';
 import type { Bench } from './index';
 
@@ -41,7 +50,11 @@ const ms = (v: number) => `${v.toFixed(0)} ms`;
 const seconds = (v: number) => `${(v / 1000).toFixed(2)} s`;
 
 /** Runs a command to its end and returns its wall time from spawn to exit. */
-function wall(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ wallMs: number; lastOutputMs: number; code: number | null; stdout: string; stderr: string }> {
+function wall(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ wallMs: number; lastOutputMs: number; code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -54,7 +67,9 @@ function wall(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<
     });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ wallMs: performance.now() - started, lastOutputMs, code, stdout, stderr }));
+    child.on('close', (code) =>
+      resolve({ wallMs: performance.now() - started, lastOutputMs, code, stdout, stderr }),
+    );
   });
 }
 
@@ -69,7 +84,8 @@ interface ScanRun {
 }
 
 export const cliBench: Bench = {
-  description: 'twinlock start-up vs node -e 0, a scan of a half-dead /24 vs tuned nmap, peak RSS of a /16 scan',
+  description:
+    'twinlock start-up vs node -e 0, a scan of a half-dead /24 vs tuned nmap, peak RSS of a /16 scan',
   async run(args) {
     const runs = option(args, '--runs', 21);
     const scans = option(args, '--scans', 3);
@@ -78,7 +94,10 @@ export const cliBench: Bench = {
     delete env.NODE_OPTIONS;
     // Peak RSS of a process, written by the process itself when it exits.
     const rssHook = join(work, 'rss.mjs');
-    writeFileSync(rssHook, "import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(process.env.TWINLOCK_BENCH_RSS, String(process.resourceUsage().maxRSS)));\n");
+    writeFileSync(
+      rssHook,
+      "import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(process.env.TWINLOCK_BENCH_RSS, String(process.resourceUsage().maxRSS)));\n",
+    );
     let space: BenchNamespace | undefined;
     let ok = true;
     try {
@@ -90,7 +109,11 @@ export const cliBench: Bench = {
         { label: 'node -e 0', args: ['-e', '0'], runs },
         { label: 'twinlock --version', args: [bin, '--version'], runs },
         { label: 'twinlock hosts list', args: [bin, 'hosts', 'list'], runs },
-        { label: 'from source under tsx: --version', args: ['--import', 'tsx', join(root, 'cli', 'main.ts'), '--version'], runs: Math.min(runs, 7) },
+        {
+          label: 'from source under tsx: --version',
+          args: ['--import', 'tsx', join(root, 'cli', 'main.ts'), '--version'],
+          runs: Math.min(runs, 7),
+        },
       ];
       const times = commands.map(() => [] as number[]);
       for (let round = 0; round < runs; round++) {
@@ -107,22 +130,52 @@ export const cliBench: Bench = {
         const m = median(times[i]!);
         const ratio = m / node;
         const target = i === 1 || i === 2 ? ` (target ≤ 2.0) ${ratio <= 2 ? 'OK' : 'MISSED'}` : '';
-        say(`  ${c.label.padEnd(34)} ${ms(m).padStart(7)}  min ${ms(Math.min(...times[i]!)).padStart(7)}  ${i === 0 ? '' : `ratio to node -e 0 = ${ratio.toFixed(2)}${target}`}`);
+        say(
+          `  ${c.label.padEnd(34)} ${ms(m).padStart(7)}  min ${ms(Math.min(...times[i]!)).padStart(7)}  ${i === 0 ? '' : `ratio to node -e 0 = ${ratio.toFixed(2)}${target}`}`,
+        );
         if (i === 1 || i === 2) ok = ok && ratio <= 2;
       }
 
       const scan = async (prefix: string[], targets: string, ports?: string): Promise<ScanRun> => {
         const rssFile = join(work, 'rss');
         rmSync(rssFile, { force: true });
-        const r = await wall(prefix[0]!, [...prefix.slice(1), process.execPath, '--import', pathToFileURL(rssHook).href, bin, 'scan', targets, ...(ports ? ['--ports', ports] : []), '--json'], {
-          ...env,
-          TWINLOCK_BENCH_RSS: rssFile,
-        });
-        if (r.code !== 0) throw new Error(`twinlock scan ${targets} failed (${r.code}): ${(r.stderr || r.stdout).trim().slice(0, 2000)}`);
-        const lines = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+        const r = await wall(
+          prefix[0]!,
+          [
+            ...prefix.slice(1),
+            process.execPath,
+            '--import',
+            pathToFileURL(rssHook).href,
+            bin,
+            'scan',
+            targets,
+            ...(ports ? ['--ports', ports] : []),
+            '--json',
+          ],
+          {
+            ...env,
+            TWINLOCK_BENCH_RSS: rssFile,
+          },
+        );
+        if (r.code !== 0)
+          throw new Error(
+            `twinlock scan ${targets} failed (${r.code}): ${(r.stderr || r.stdout).trim().slice(0, 2000)}`,
+          );
+        const lines = r.stdout
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
         const hosts = lines.filter((l) => typeof l.address === 'string') as unknown as ScanRun['hosts'];
-        const summary = lines.find((l) => l.summary !== undefined)?.summary as { elapsedMs?: number } | undefined;
-        return { wallMs: r.wallMs, scanMs: summary?.elapsedMs ?? NaN, exitMs: r.wallMs - r.lastOutputMs, maxRssKb: Number(readFileSync(rssFile, 'utf8')), hosts };
+        const summary = lines.find((l) => l.summary !== undefined)?.summary as
+          { elapsedMs?: number } | undefined;
+        return {
+          wallMs: r.wallMs,
+          scanMs: summary?.elapsedMs ?? NaN,
+          exitMs: r.wallMs - r.lastOutputMs,
+          maxRssKb: Number(readFileSync(rssFile, 'utf8')),
+          hosts,
+        };
       };
 
       // 2. The half-dead /24 against nmap, in the discovery bench's namespace.
@@ -135,7 +188,9 @@ export const cliBench: Bench = {
       } else {
         space = await openNamespace();
         const { inNs, lab } = space;
-        say(`127.0.0.0/24 in network namespace ${space.name} (lo only; 127.0.0.128/25 silently dropped), ports ${PORTS}, median of ${scans}:`);
+        say(
+          `127.0.0.0/24 in network namespace ${space.name} (lo only; 127.0.0.128/25 silently dropped), ports ${PORTS}, median of ${scans}:`,
+        );
         const ours: ScanRun[] = [];
         const nmap: number[] = [];
         const withNmap = has('nmap');
@@ -148,15 +203,21 @@ export const cliBench: Bench = {
           }
         }
         const last = ours.at(-1)!;
-        const labFound = lab.hosts.filter((h) => last.hosts.some((x) => x.address === h.address && x.banner === WINDOWS_BANNER)).length;
+        const labFound = lab.hosts.filter((h) =>
+          last.hosts.some((x) => x.address === h.address && x.banner === WINDOWS_BANNER),
+        ).length;
         const oursMs = median(ours.map((r) => r.wallMs));
-        say(`  twinlock scan   ${seconds(oursMs)} process wall time (scan ${seconds(median(ours.map((r) => r.scanMs)))}, exit ${ms(median(ours.map((r) => r.exitMs)))} after its summary); ${last.hosts.length} hosts found, lab servers with their banner ${labFound}/${lab.hosts.length}; peak RSS ${(last.maxRssKb / 1024).toFixed(0)} MB`);
+        say(
+          `  twinlock scan   ${seconds(oursMs)} process wall time (scan ${seconds(median(ours.map((r) => r.scanMs)))}, exit ${ms(median(ours.map((r) => r.exitMs)))} after its summary); ${last.hosts.length} hosts found, lab servers with their banner ${labFound}/${lab.hosts.length}; peak RSS ${(last.maxRssKb / 1024).toFixed(0)} MB`,
+        );
         ok = ok && labFound === lab.hosts.length;
         if (withNmap) {
           const nmapMs = median(nmap);
           const ratio = oursMs / nmapMs;
           say(`  nmap tuned      ${seconds(nmapMs)} process wall time (${NMAP_TUNED.join(' ')})`);
-          say(`  ratio twinlock/nmap-tuned = ${ratio.toFixed(2)} on process wall time (target ≤ 1.0) ${ratio <= 1 ? 'OK' : 'MISSED'}`);
+          say(
+            `  ratio twinlock/nmap-tuned = ${ratio.toFixed(2)} on process wall time (target ≤ 1.0) ${ratio <= 1 ? 'OK' : 'MISSED'}`,
+          );
           ok = ok && ratio <= 1;
         } else {
           say('  nmap is missing (apt-get install -y nmap): no comparison.');
@@ -171,7 +232,9 @@ export const cliBench: Bench = {
       const big = await scan(sixteenPrefix, '127.0.0.0/16');
       const rssMb = big.maxRssKb / 1024;
       say(`127.0.0.0/16 through twinlock scan (${sixteenWhere}), default ports:`);
-      say(`  ${seconds(big.wallMs)} process wall time, ${big.hosts.length} hosts found, peak RSS ${rssMb.toFixed(0)} MB (target < 150 MB) ${rssMb < 150 ? 'OK' : 'MISSED'}`);
+      say(
+        `  ${seconds(big.wallMs)} process wall time, ${big.hosts.length} hosts found, peak RSS ${rssMb.toFixed(0)} MB (target < 150 MB) ${rssMb < 150 ? 'OK' : 'MISSED'}`,
+      );
       ok = ok && rssMb < 150;
       say();
       say(ok ? 'All targets met.' : 'Some targets were missed (see above).');

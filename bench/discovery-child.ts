@@ -20,7 +20,12 @@ function print(value: unknown): void {
 // Each mode imports only what it needs, so that a scan's peak RSS is not the lab's.
 if (mode === 'lab') {
   const { startLab } = await import('../lab/index');
-  const lab = await startLab({ addressBase: '127.0.0.11', port: Number(process.env.TWINLOCK_BENCH_PORT ?? 22), decoys: true, latencyMs: 0 });
+  const lab = await startLab({
+    addressBase: '127.0.0.11',
+    port: Number(process.env.TWINLOCK_BENCH_PORT ?? 22),
+    decoys: true,
+    latencyMs: 0,
+  });
   print({ hosts: lab.hosts.map(({ name, address, port }) => ({ name, address, port })), decoys: lab.decoys });
   const stop = async () => {
     await lab.close();
@@ -36,8 +41,15 @@ if (mode === 'lab') {
   const engine = createEngine({ dataDir });
   try {
     const started = performance.now();
-    const concurrency = process.env.TWINLOCK_BENCH_CONCURRENCY ? Number(process.env.TWINLOCK_BENCH_CONCURRENCY) : undefined;
-    const ref = await engine.api.scan({ targets, ...(ports ? { ports: ports.split(',').map(Number) } : {}), ...(concurrency ? { concurrency } : {}), allowLarge: true });
+    const concurrency = process.env.TWINLOCK_BENCH_CONCURRENCY
+      ? Number(process.env.TWINLOCK_BENCH_CONCURRENCY)
+      : undefined;
+    const ref = await engine.api.scan({
+      targets,
+      ...(ports ? { ports: ports.split(',').map(Number) } : {}),
+      ...(concurrency ? { concurrency } : {}),
+      allowLarge: true,
+    });
     const job = (await engine.api.waitJob({ jobId: ref.jobId })) as JobSnapshotOf<'scan'>;
     const elapsedMs = performance.now() - started;
     print({
@@ -45,7 +57,14 @@ if (mode === 'lab') {
       error: job.error,
       elapsedMs,
       counts: job.counts,
-      hosts: job.result.map(({ address, port, kind, banner, openPorts, rttMs }) => ({ address, port, kind, banner, openPorts, rttMs })),
+      hosts: job.result.map(({ address, port, kind, banner, openPorts, rttMs }) => ({
+        address,
+        port,
+        kind,
+        banner,
+        openPorts,
+        rttMs,
+      })),
       maxRssKb: process.resourceUsage().maxRSS,
     });
   } finally {
@@ -63,10 +82,19 @@ if (mode === 'lab') {
     error: null,
     elapsedMs: performance.now() - started,
     counts: outcome.counts,
-    hosts: outcome.hosts.map(({ address, port, kind, banner, openPorts, rttMs }) => ({ address, port, kind, banner, openPorts, rttMs })),
+    hosts: outcome.hosts.map(({ address, port, kind, banner, openPorts, rttMs }) => ({
+      address,
+      port,
+      kind,
+      banner,
+      openPorts,
+      rttMs,
+    })),
     maxRssKb: process.resourceUsage().maxRSS,
   });
 } else {
-  process.stderr.write('usage: discovery-child.ts lab | scan <targets> [ports] | scan-core <targets> [ports]\n');
+  process.stderr.write(
+    'usage: discovery-child.ts lab | scan <targets> [ports] | scan-core <targets> [ports]\n',
+  );
   process.exitCode = 2;
 }

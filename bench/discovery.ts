@@ -47,7 +47,21 @@ async function bundleChild(): Promise<void> {
   });
 }
 export const PORTS = '22,445,3389,5985,5986';
-export const NMAP_TUNED = ['-sT', '-Pn', '-n', '-T4', '--min-parallelism', '256', '--max-retries', '1', '--min-hostgroup', '256', '-p', PORTS, '127.0.0.0/24'];
+export const NMAP_TUNED = [
+  '-sT',
+  '-Pn',
+  '-n',
+  '-T4',
+  '--min-parallelism',
+  '256',
+  '--max-retries',
+  '1',
+  '--min-hostgroup',
+  '256',
+  '-p',
+  PORTS,
+  '127.0.0.0/24',
+];
 const NMAP_PLAIN = ['-sT', '-Pn', '-n', '-T4', '-p', PORTS, '127.0.0.0/24'];
 export const WINDOWS_BANNER = 'SSH-2.0-OpenSSH_for_Windows_8.1';
 
@@ -56,7 +70,14 @@ interface ScanFigures {
   error: { message: string } | null;
   elapsedMs: number;
   counts?: { probed: number; total: number; found: number };
-  hosts: Array<{ address: string; port: number; kind: string; banner: string | null; openPorts: number[]; rttMs: number | null }>;
+  hosts: Array<{
+    address: string;
+    port: number;
+    kind: string;
+    banner: string | null;
+    openPorts: number[];
+    rttMs: number | null;
+  }>;
   maxRssKb: number;
 }
 
@@ -75,13 +96,17 @@ export function has(command: string): boolean {
 
 function run(command: string, args: string[], input?: string): void {
   const r = spawnSync(command, args, { input, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${(r.stderr || r.stdout || '').trim()}`);
+  if (r.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} failed: ${(r.stderr || r.stdout || '').trim()}`);
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /** Runs a command to its end; resolves with stdout and the wall time. */
-export function timed(command: string, args: string[]): Promise<{ stdout: string; wallMs: number; code: number | null; stderr: string }> {
+export function timed(
+  command: string,
+  args: string[],
+): Promise<{ stdout: string; wallMs: number; code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const p = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -110,18 +135,34 @@ export function nmapOpen(grepable: string): Map<string, number[]> {
   return out;
 }
 
-function scanChild(prefix: string[], runner: Runner, targets: string, ports?: string, mode = 'scan'): Promise<{ figures: ScanFigures; wallMs: number }> {
+function scanChild(
+  prefix: string[],
+  runner: Runner,
+  targets: string,
+  ports?: string,
+  mode = 'scan',
+): Promise<{ figures: ScanFigures; wallMs: number }> {
   const entry = runner === 'bundled' ? [bundledChild] : ['--import', 'tsx', child];
-  return timed(prefix[0]!, [...prefix.slice(1), process.execPath, ...entry, mode, targets, ...(ports ? [ports] : [])]).then((r) => {
+  return timed(prefix[0]!, [
+    ...prefix.slice(1),
+    process.execPath,
+    ...entry,
+    mode,
+    targets,
+    ...(ports ? [ports] : []),
+  ]).then((r) => {
     const line = r.stdout.trim().split('\n').at(-1) ?? '';
-    if (r.code !== 0 || !line.startsWith('{')) throw new Error(`the scan process failed (exit ${r.code}): ${r.stderr.trim().slice(0, 2000)}`);
+    if (r.code !== 0 || !line.startsWith('{'))
+      throw new Error(`the scan process failed (exit ${r.code}): ${r.stderr.trim().slice(0, 2000)}`);
     return { figures: JSON.parse(line) as ScanFigures, wallMs: r.wallMs };
   });
 }
 
 export function startLabChild(prefix: string[]): Promise<{ process: ChildProcess; info: LabInfo }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(prefix[0]!, [...prefix.slice(1), process.execPath, '--import', 'tsx', child, 'lab'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn(prefix[0]!, [...prefix.slice(1), process.execPath, '--import', 'tsx', child, 'lab'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stderr = '';
     p.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const lines = createInterface({ input: p.stdout! });
@@ -163,13 +204,19 @@ async function sixteen(prefix: string[], where: string): Promise<boolean> {
     const rssMb = figures.maxRssKb / 1024;
     const probes = (figures.counts?.probed ?? 0) * 5;
     say(`  through the engine, ${RUNNERS[runner]}:`);
-    say(`    ${figures.counts?.probed.toLocaleString('en-US')} addresses, ${probes.toLocaleString('en-US')} probes, ${figures.hosts.length} hosts found`);
-    say(`    scan time ${seconds(figures.elapsedMs)} (target < 60 s); process wall time ${seconds(wallMs)} with Node's start`);
+    say(
+      `    ${figures.counts?.probed.toLocaleString('en-US')} addresses, ${probes.toLocaleString('en-US')} probes, ${figures.hosts.length} hosts found`,
+    );
+    say(
+      `    scan time ${seconds(figures.elapsedMs)} (target < 60 s); process wall time ${seconds(wallMs)} with Node's start`,
+    );
     say(`    peak RSS ${rssMb.toFixed(0)} MB (target < 200 MB)`);
     ok = ok && figures.state === 'done' && figures.elapsedMs < 60_000 && rssMb < 200;
   }
   const core = await scanChild(prefix, 'bundled', '127.0.0.0/16', undefined, 'scan-core');
-  say(`  the scanner module alone, bundled: ${seconds(core.figures.elapsedMs)}, peak RSS ${(core.figures.maxRssKb / 1024).toFixed(0)} MB`);
+  say(
+    `  the scanner module alone, bundled: ${seconds(core.figures.elapsedMs)}, peak RSS ${(core.figures.maxRssKb / 1024).toFixed(0)} MB`,
+  );
   return ok;
 }
 
@@ -194,9 +241,12 @@ export interface BenchNamespace {
 /** Why the namespace cannot be made here, or null when it can (Linux, root, ip and nft). */
 export function namespaceMissing(): string | null {
   if (process.platform !== 'linux') return 'The namespace part needs Linux (ip netns, nftables).';
-  if (process.getuid?.() !== 0) return 'Not root: the namespace part needs root (ip netns add, nft). Run it with sudo.';
+  if (process.getuid?.() !== 0)
+    return 'Not root: the namespace part needs root (ip netns add, nft). Run it with sudo.';
   const missing = ['ip', 'nft'].filter((c) => !has(c));
-  return missing.length > 0 ? `Missing ${missing.join(' and ')}: apt-get install -y iproute2 nftables nmap` : null;
+  return missing.length > 0
+    ? `Missing ${missing.join(' and ')}: apt-get install -y iproute2 nftables nmap`
+    : null;
 }
 
 /** Makes the namespace and starts the lab in it; removed by close(), also on Ctrl+C. */
@@ -224,15 +274,19 @@ export async function openNamespace(): Promise<BenchNamespace> {
     mkdirSync(netnsEtc, { recursive: true });
     writeFileSync(join(netnsEtc, 'resolv.conf'), 'nameserver 127.0.0.1\n');
     run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    run('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], [
-      'table inet twinlock_bench {',
-      '  chain input {',
-      '    type filter hook input priority 0; policy accept;',
-      '    ip daddr 127.0.0.128/25 drop',
-      '  }',
-      '}',
-      '',
-    ].join('\n'));
+    run(
+      'ip',
+      ['netns', 'exec', ns, 'nft', '-f', '-'],
+      [
+        'table inet twinlock_bench {',
+        '  chain input {',
+        '    type filter hook input priority 0; policy accept;',
+        '    ip daddr 127.0.0.128/25 drop',
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    );
     const started = await startLabChild(inNs);
     lab = started.process;
     return {
@@ -252,17 +306,23 @@ export const discoveryBench: Bench = {
   description: 'scan 127.0.0.0/24 with dead addresses against nmap, then 127.0.0.0/16 for time and memory',
   async run() {
     await bundleChild();
-    if (process.platform !== 'linux') return run16Only('The namespace part needs Linux (ip netns, nftables).');
+    if (process.platform !== 'linux')
+      return run16Only('The namespace part needs Linux (ip netns, nftables).');
     const isRoot = process.getuid?.() === 0;
     const missing = ['ip', 'nft', 'nmap'].filter((c) => !has(c));
     if (!isRoot) {
-      return run16Only('Not root: the namespace part needs root (ip netns add, nft). Run: sudo npm run bench -- discovery');
+      return run16Only(
+        'Not root: the namespace part needs root (ip netns add, nft). Run: sudo npm run bench -- discovery',
+      );
     }
     if (missing.includes('ip') || missing.includes('nft')) {
-      return run16Only(`Missing ${missing.filter((m) => m !== 'nmap').join(' and ')}: apt-get install -y iproute2 nftables nmap`);
+      return run16Only(
+        `Missing ${missing.filter((m) => m !== 'nmap').join(' and ')}: apt-get install -y iproute2 nftables nmap`,
+      );
     }
     const withNmap = !missing.includes('nmap');
-    if (!withNmap) say('nmap is missing (apt-get install -y nmap): timing Twinlock alone, without the comparison.');
+    if (!withNmap)
+      say('nmap is missing (apt-get install -y nmap): timing Twinlock alone, without the comparison.');
 
     let space: BenchNamespace | undefined;
     try {
@@ -275,7 +335,10 @@ export const discoveryBench: Bench = {
       say();
       say(`127.0.0.0/24, ports ${PORTS}:`);
 
-      const runs = { bundled: await scanChild(inNs, 'bundled', '127.0.0.0/24', PORTS), tsx: await scanChild(inNs, 'tsx', '127.0.0.0/24', PORTS) };
+      const runs = {
+        bundled: await scanChild(inNs, 'bundled', '127.0.0.0/24', PORTS),
+        tsx: await scanChild(inNs, 'tsx', '127.0.0.0/24', PORTS),
+      };
       const ours = runs.bundled;
       const found = new Map(ours.figures.hosts.map((h) => [h.address, h]));
       let ok = true;
@@ -284,11 +347,15 @@ export const discoveryBench: Bench = {
         const seen = new Map(r.figures.hosts.map((h) => [h.address, h]));
         const labFound = hosts.filter((h) => seen.get(h.address)?.banner === WINDOWS_BANNER).length;
         say(`  twinlock, ${RUNNERS[runner]}:`);
-        say(`                 ${seconds(r.figures.elapsedMs)} scan time, ${seconds(r.wallMs)} process wall time with Node's start; ${r.figures.hosts.length} hosts found; lab servers with their banner: ${labFound}/${hosts.length}`);
+        say(
+          `                 ${seconds(r.figures.elapsedMs)} scan time, ${seconds(r.wallMs)} process wall time with Node's start; ${r.figures.hosts.length} hosts found; lab servers with their banner: ${labFound}/${hosts.length}`,
+        );
         ok = ok && r.figures.state === 'done' && labFound === hosts.length;
       }
       for (const h of ours.figures.hosts) {
-        say(`                 ${h.address.padEnd(12)} ${h.kind.padEnd(16)} ports ${h.openPorts.join(',').padEnd(14)} rtt ${h.rttMs === null ? '—' : `${h.rttMs} ms`}${h.banner ? `  ${h.banner}` : ''}`);
+        say(
+          `                 ${h.address.padEnd(12)} ${h.kind.padEnd(16)} ports ${h.openPorts.join(',').padEnd(14)} rtt ${h.rttMs === null ? '—' : `${h.rttMs} ms`}${h.banner ? `  ${h.banner}` : ''}`,
+        );
       }
 
       if (withNmap) {
@@ -299,31 +366,40 @@ export const discoveryBench: Bench = {
           const r = runs[runner];
           const ratio = r.figures.elapsedMs / tuned.wallMs;
           const wallRatio = r.wallMs / tuned.wallMs;
-          say(`                 ratio twinlock (${runner})/nmap-tuned = ${ratio.toFixed(2)} on scan time, ${wallRatio.toFixed(2)} on process wall time (target ≤ 1.0)`);
+          say(
+            `                 ratio twinlock (${runner})/nmap-tuned = ${ratio.toFixed(2)} on scan time, ${wallRatio.toFixed(2)} on process wall time (target ≤ 1.0)`,
+          );
           ok = ok && ratio <= 1.0;
         }
         say('  nmap plain     running (about half a minute)…');
         const plain = await timed(inNs[0]!, [...inNs.slice(1), 'nmap', ...NMAP_PLAIN, '-oG', '-']);
         const plainOpen = nmapOpen(plain.stdout);
         say(`  nmap plain     ${seconds(plain.wallMs)}  (${plainOpen.size} hosts with open ports)`);
-        say(`                 ratio twinlock (bundled)/nmap-plain = ${(ours.figures.elapsedMs / plain.wallMs).toFixed(3)} on scan time, ${(ours.wallMs / plain.wallMs).toFixed(3)} on process wall time`);
+        say(
+          `                 ratio twinlock (bundled)/nmap-plain = ${(ours.figures.elapsedMs / plain.wallMs).toFixed(3)} on scan time, ${(ours.wallMs / plain.wallMs).toFixed(3)} on process wall time`,
+        );
         const missed: string[] = [];
         for (const [address, open] of new Map([...plainOpen, ...tunedOpen])) {
           const mine = found.get(address)?.openPorts ?? [];
           const lost = open.filter((p) => !mine.includes(p));
           if (lost.length > 0) missed.push(`${address}:${lost.join(',')}`);
         }
-        say(`  live hosts/ports nmap saw that twinlock missed: ${missed.length === 0 ? 'none' : missed.join(' ')}`);
+        say(
+          `  live hosts/ports nmap saw that twinlock missed: ${missed.length === 0 ? 'none' : missed.join(' ')}`,
+        );
         ok = ok && missed.length === 0;
       }
 
       space.undrop();
-      ok = (await sixteen(inNs, 'the bench namespace, drop rule removed; lab and decoys still running')) && ok;
+      ok =
+        (await sixteen(inNs, 'the bench namespace, drop rule removed; lab and decoys still running')) && ok;
       say();
       say(ok ? 'All targets met.' : 'Some targets were missed (see above).');
       return ok ? 0 : 1;
     } catch (err) {
-      process.stderr.write(`The discovery benchmark failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(
+        `The discovery benchmark failed: ${err instanceof Error ? err.message : String(err)}\n`,
+      );
       return 1;
     } finally {
       if (space) {

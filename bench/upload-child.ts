@@ -44,12 +44,20 @@ await new Promise<void>((resolve, reject) => {
     ...(input.password ? { password: input.password } : {}),
     hostVerifier: () => true,
     ...(input.cipher || input.kex
-      ? { algorithms: { ...(input.cipher ? { cipher: [input.cipher as ssh2.CipherAlgorithm] } : {}), ...(input.kex ? { kex: [input.kex as ssh2.KexAlgorithm] } : {}), serverHostKey: ['ssh-ed25519' as const] } }
+      ? {
+          algorithms: {
+            ...(input.cipher ? { cipher: [input.cipher as ssh2.CipherAlgorithm] } : {}),
+            ...(input.kex ? { kex: [input.kex as ssh2.KexAlgorithm] } : {}),
+            serverHostKey: ['ssh-ed25519' as const],
+          },
+        }
       : {}),
     readyTimeout: 15_000,
   });
 });
-const sftp = await new Promise<SFTPWrapper>((resolve, reject) => client.sftp((err, s) => (err ? reject(err) : resolve(s))));
+const sftp = await new Promise<SFTPWrapper>((resolve, reject) =>
+  client.sftp((err, s) => (err ? reject(err) : resolve(s))),
+);
 const started = process.hrtime.bigint();
 await sftpUpload(sftp, input.localPath, input.remotePath, {
   resume: false,

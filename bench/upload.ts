@@ -19,7 +19,18 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { build } from 'esbuild';
 import { tmpdir, userInfo } from 'node:os';
@@ -73,7 +84,8 @@ function makeFile(path: string, bytes: number): void {
   try {
     // Random content: nothing on the way can compress it.
     const block = randomBytes(4 * MiB);
-    for (let done = 0; done < bytes; done += block.length) writeSync(fd, block, 0, Math.min(block.length, bytes - done));
+    for (let done = 0; done < bytes; done += block.length)
+      writeSync(fd, block, 0, Math.min(block.length, bytes - done));
   } finally {
     closeSync(fd);
   }
@@ -137,7 +149,11 @@ function uploaderRun(input: Record<string, unknown>): Promise<ChildFigures> {
     child.on('close', (code) => {
       const processMs = Number(process.hrtime.bigint() - started) / 1e6;
       if (code !== 0) reject(new Error(`the uploader failed (${code}): ${err || out}`));
-      else resolve({ ...(JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as Omit<ChildFigures, 'processMs'>), processMs });
+      else
+        resolve({
+          ...(JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as Omit<ChildFigures, 'processMs'>),
+          processMs,
+        });
     });
   });
 }
@@ -230,7 +246,9 @@ export const uploadBench: Bench = {
   async run(args) {
     const missing = [SSHD, SFTP, KEYGEN].filter((p) => !existsSync(p));
     if (missing.length > 0) {
-      say(`OpenSSH is missing (${missing.join(', ')}). Install it first: apt-get install -y openssh-server openssh-client`);
+      say(
+        `OpenSSH is missing (${missing.join(', ')}). Install it first: apt-get install -y openssh-server openssh-client`,
+      );
       return 2;
     }
     const sizeMiB = option(args, '--size-mib', 256);
@@ -278,16 +296,34 @@ export const uploadBench: Bench = {
       // sshd refuses to start without its privilege-separation folder.
       mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
       let sshdLog = '';
-      sshd = spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+      sshd = spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       sshd.stderr?.on('data', (d: Buffer) => (sshdLog += d.toString()));
       await waitForPort(port, sshd, () => sshdLog);
 
       const local = join(dir, 'payload.bin');
       makeFile(local, bytes);
       await bundleChild();
-      const ssh: Omit<OpensshArgs, 'remotePath'> = { port, key: join(dir, 'client_key'), user, localPath: local, dir, cipher, kex };
-      say(`Uploading ${sizeMiB} MiB to OpenSSH sshd on 127.0.0.1:${port} (best of ${rounds}), both clients offered only ${cipher} and ${kex}; uploader: ${chunkSize} B chunks, ${concurrency} in flight.`);
-      const best = { opensshProcess: Infinity, opensshOpen: Infinity, oursProcess: Infinity, oursOpen: Infinity, oursConnect: Infinity };
+      const ssh: Omit<OpensshArgs, 'remotePath'> = {
+        port,
+        key: join(dir, 'client_key'),
+        user,
+        localPath: local,
+        dir,
+        cipher,
+        kex,
+      };
+      say(
+        `Uploading ${sizeMiB} MiB to OpenSSH sshd on 127.0.0.1:${port} (best of ${rounds}), both clients offered only ${cipher} and ${kex}; uploader: ${chunkSize} B chunks, ${concurrency} in flight.`,
+      );
+      const best = {
+        opensshProcess: Infinity,
+        opensshOpen: Infinity,
+        oursProcess: Infinity,
+        oursOpen: Infinity,
+        oursConnect: Infinity,
+      };
       let peakRssKb = 0;
       const check = (path: string, who: string) => {
         if (statSync(path).size !== bytes) throw new Error(`${who} wrote a file of the wrong size`);
@@ -301,7 +337,18 @@ export const uploadBench: Bench = {
         const opensshOpen = await opensshOpenRun({ ...ssh, remotePath: b });
         check(b, 'OpenSSH sftp');
         const c = join(dir, `ours-${round}.bin`);
-        const ours = await uploaderRun({ host: '127.0.0.1', port, username: user, privateKeyPath: join(dir, 'client_key'), localPath: local, remotePath: c, chunkSize, concurrency, cipher, kex });
+        const ours = await uploaderRun({
+          host: '127.0.0.1',
+          port,
+          username: user,
+          privateKeyPath: join(dir, 'client_key'),
+          localPath: local,
+          remotePath: c,
+          chunkSize,
+          concurrency,
+          cipher,
+          kex,
+        });
         check(c, 'the uploader');
         say(
           `  round ${round}: from process start OpenSSH ${mbps(bytes, opensshProcess).toFixed(0)} MiB/s, uploader ${mbps(bytes, ours.processMs).toFixed(0)} MiB/s; ` +
@@ -318,7 +365,16 @@ export const uploadBench: Bench = {
       lab = await startLab({ hosts: 1, latencyMs: 0 });
       const h = lab.hosts[0]!;
       lab.host(h.name).writeFile('C:\\ProgramData\\Twinlock\\packages\\.keep', '');
-      const labRun = await uploaderRun({ host: h.address, port: h.port, username: h.username, password: h.password, localPath: local, remotePath: '/C:/ProgramData/Twinlock/packages/payload.bin', chunkSize, concurrency });
+      const labRun = await uploaderRun({
+        host: h.address,
+        port: h.port,
+        username: h.username,
+        password: h.password,
+        localPath: local,
+        remotePath: '/C:/ProgramData/Twinlock/packages/payload.bin',
+        chunkSize,
+        concurrency,
+      });
 
       // Ratios of throughput, uploader over OpenSSH (1.0: as fast; the time ratio inverted).
       const processRatio = best.opensshProcess / best.oursProcess;
@@ -326,11 +382,21 @@ export const uploadBench: Bench = {
       const rssMb = (peakRssKb * 1024) / 1_000_000;
       say('');
       say('                        from process start    over an open connection');
-      say(`OpenSSH sftp:           ${`${mbps(bytes, best.opensshProcess).toFixed(1)} MiB/s (${(best.opensshProcess / 1000).toFixed(2)} s)`.padEnd(22)}${mbps(bytes, best.opensshOpen).toFixed(1)} MiB/s (${(best.opensshOpen / 1000).toFixed(2)} s)`);
-      say(`Twinlock uploader:      ${`${mbps(bytes, best.oursProcess).toFixed(1)} MiB/s (${(best.oursProcess / 1000).toFixed(2)} s)`.padEnd(22)}${mbps(bytes, best.oursOpen).toFixed(1)} MiB/s (${(best.oursOpen / 1000).toFixed(2)} s); connecting took ${best.oursConnect.toFixed(0)} ms`);
-      say(`Ratio uploader/OpenSSH: ${processRatio.toFixed(2).padEnd(22)}${openRatio.toFixed(2)} (target ≥ 0.90) ${openRatio >= 0.9 ? 'OK' : 'MISSED'}`);
-      say(`Uploader peak RSS:      ${rssMb.toFixed(0)} MB (target < 150 MB) ${rssMb < 150 ? 'OK' : 'MISSED'}`);
-      say(`Lab server:             ${mbps(bytes, labRun.ms).toFixed(1)} MiB/s over an open connection (the simulated Windows server, same uploader)`);
+      say(
+        `OpenSSH sftp:           ${`${mbps(bytes, best.opensshProcess).toFixed(1)} MiB/s (${(best.opensshProcess / 1000).toFixed(2)} s)`.padEnd(22)}${mbps(bytes, best.opensshOpen).toFixed(1)} MiB/s (${(best.opensshOpen / 1000).toFixed(2)} s)`,
+      );
+      say(
+        `Twinlock uploader:      ${`${mbps(bytes, best.oursProcess).toFixed(1)} MiB/s (${(best.oursProcess / 1000).toFixed(2)} s)`.padEnd(22)}${mbps(bytes, best.oursOpen).toFixed(1)} MiB/s (${(best.oursOpen / 1000).toFixed(2)} s); connecting took ${best.oursConnect.toFixed(0)} ms`,
+      );
+      say(
+        `Ratio uploader/OpenSSH: ${processRatio.toFixed(2).padEnd(22)}${openRatio.toFixed(2)} (target ≥ 0.90) ${openRatio >= 0.9 ? 'OK' : 'MISSED'}`,
+      );
+      say(
+        `Uploader peak RSS:      ${rssMb.toFixed(0)} MB (target < 150 MB) ${rssMb < 150 ? 'OK' : 'MISSED'}`,
+      );
+      say(
+        `Lab server:             ${mbps(bytes, labRun.ms).toFixed(1)} MiB/s over an open connection (the simulated Windows server, same uploader)`,
+      );
       return openRatio >= 0.9 && rssMb < 150 ? 0 : 1;
     } finally {
       await lab?.close();

@@ -34,15 +34,20 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Starts `twinlock lab start --json` and resolves with its servers once they listen. */
 function labProcess(profile: string): Promise<{ child: ChildProcess; hosts: LabHostInfo[] }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'bin', 'twinlock.js'), 'lab', 'start', '--json', '--profile', profile], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(root, 'bin', 'twinlock.js'), 'lab', 'start', '--json', '--profile', profile],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let buffer = '';
     child.stdout!.on('data', (d: Buffer) => {
       buffer += d.toString('utf8');
       const nl = buffer.indexOf('\n');
-      if (nl >= 0) resolve({ child, hosts: (JSON.parse(buffer.slice(0, nl)) as { hosts: LabHostInfo[] }).hosts });
+      if (nl >= 0)
+        resolve({ child, hosts: (JSON.parse(buffer.slice(0, nl)) as { hosts: LabHostInfo[] }).hosts });
     });
     child.once('exit', (code) => reject(new Error(`the lab exited early (${code})`)));
   });
@@ -58,8 +63,16 @@ function connectBare(h: LabHostInfo): Promise<Client> {
   return new Promise((resolve, reject) => {
     const c = new Client();
     c.once('ready', () => resolve(c)).once('error', reject);
-    c.connect({ host: h.address, port: h.port, username: h.username, password: h.password, readyTimeout: 10_000 });
-    c.once('connect', () => (c as unknown as { _sock?: { setNoDelay?: (v: boolean) => void } })._sock?.setNoDelay?.(true));
+    c.connect({
+      host: h.address,
+      port: h.port,
+      username: h.username,
+      password: h.password,
+      readyTimeout: 10_000,
+    });
+    c.once('connect', () =>
+      (c as unknown as { _sock?: { setNoDelay?: (v: boolean) => void } })._sock?.setNoDelay?.(true),
+    );
   });
 }
 
@@ -88,7 +101,15 @@ export const verifyBench: Bench = {
     const bare: Client[] = [];
     try {
       const sessions = await Promise.all(
-        labHosts.map((h) => engine.api.connect({ address: h.address, port: h.port, username: h.username, password: h.password, acceptFingerprint: h.fingerprint })),
+        labHosts.map((h) =>
+          engine.api.connect({
+            address: h.address,
+            port: h.port,
+            username: h.username,
+            password: h.password,
+            acceptFingerprint: h.fingerprint,
+          }),
+        ),
       );
       bare.push(...(await Promise.all(labHosts.map((h) => connectBare(h)))));
       const ids: [string, string] = [sessions[0]!.sessionId, sessions[1]!.sessionId];
@@ -111,7 +132,9 @@ export const verifyBench: Bench = {
       }
       const v = median(verifyMs);
       const e = median(execMs);
-      say(`verify bench: lab profile ${profile} ${inProcess ? 'in this process' : 'in its own process'}, ${rounds} rounds, medians`);
+      say(
+        `verify bench: lab profile ${profile} ${inProcess ? 'in this process' : 'in its own process'}, ${rounds} rounds, medians`,
+      );
       say(`  inventory + verify, both servers: ${v.toFixed(1)} ms  (${findings} findings: ${verdict})`);
       say(`  bare SSH exec round trip, both:   ${e.toFixed(1)} ms`);
       say(`  ratio: ${(v / e).toFixed(2)}  (target ≤ 1.5)`);

@@ -37,7 +37,10 @@ export function addConnectionOptions(command: Command): Command {
     )
     .option('--timeout <ms>', 'connect timeout in milliseconds', '15000')
     .option('--password-stdin', 'read the password from the first line of standard input')
-    .option('--identity <file>', 'log on with this private key instead of a password (passphrase from TWINLOCK_KEY_PASSPHRASE)');
+    .option(
+      '--identity <file>',
+      'log on with this private key instead of a password (passphrase from TWINLOCK_KEY_PASSPHRASE)',
+    );
 }
 
 /** The private key of --identity with its passphrase, else the password. */
@@ -86,7 +89,10 @@ export function checkFingerprints(fingerprints: string[] = []): void {
     throw new TwinlockError({
       code: 'invalid-input',
       message: `--fingerprint ${shown} is malformed: a host-key fingerprint is SHA256: followed by 43 base64 characters (letters, digits, + and /, no = padding).`,
-      hint: 'Copy it exactly as the unknown-host-key message or ssh-keygen -lf on the server prints it, for example --fingerprint SHA256:' + 'A'.repeat(43) + ', or use --trust-new.',
+      hint:
+        'Copy it exactly as the unknown-host-key message or ssh-keygen -lf on the server prints it, for example --fingerprint SHA256:' +
+        'A'.repeat(43) +
+        ', or use --trust-new.',
       detail: { field: 'fingerprint' },
     });
   }

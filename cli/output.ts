@@ -34,18 +34,23 @@ export function createOutput(json: boolean): Output {
         process.stderr.write(`  the server presented: ${error.detail.fingerprint}\n`);
       }
       if (error.code === 'host-key-changed') {
-        process.stderr.write(`  pinned:    ${String(error.detail?.expected)}\n  presented: ${String(error.detail?.actual)}\n`);
+        process.stderr.write(
+          `  pinned:    ${String(error.detail?.expected)}\n  presented: ${String(error.detail?.actual)}\n`,
+        );
       }
       // A refused configuration lists every problem, each with its field.
       const issues = error.detail?.issues;
       if (Array.isArray(issues) && issues.length > 1) {
-        for (const issue of issues as Array<{ field?: unknown; message?: unknown }>) process.stderr.write(`  ${String(issue.field)}: ${String(issue.message)}\n`);
+        for (const issue of issues as Array<{ field?: unknown; message?: unknown }>)
+          process.stderr.write(`  ${String(issue.field)}: ${String(issue.message)}\n`);
       }
       if (error.code === 'bundle-untrusted' && typeof error.detail?.fingerprint === 'string') {
         process.stderr.write(`  signer: ${error.detail.fingerprint}\n`);
       }
       if (error.code === 'publisher-untrusted') {
-        process.stderr.write(`  publisher:  ${String(error.detail?.subject)}\n  thumbprint: ${String(error.detail?.thumbprint)}\n`);
+        process.stderr.write(
+          `  publisher:  ${String(error.detail?.subject)}\n  thumbprint: ${String(error.detail?.thumbprint)}\n`,
+        );
       }
       if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
     },
@@ -55,7 +60,11 @@ export function createOutput(json: boolean): Output {
 /** Renders rows as an aligned text table. */
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 

@@ -19,10 +19,21 @@ export async function followJob(engine: TwinlockEngine, ref: JobRef, out: Output
   const bars = new Map<string, SingleBar>();
 
   const draw = (job: JobSnapshot): void => {
-    out.event({ event: 'progress', jobId: job.id, kind: job.kind, state: job.state, percent: job.percent, message: job.message, hosts: job.hosts });
+    out.event({
+      event: 'progress',
+      jobId: job.id,
+      kind: job.kind,
+      state: job.state,
+      percent: job.percent,
+      message: job.message,
+      hosts: job.hosts,
+    });
     if (!multibar) return;
     const entries = Object.entries(job.hosts);
-    const rows = entries.length > 0 ? entries.map(([id, h]) => [id, h.label, h.percent, withEta(h)] as const) : [['job', job.kind, job.percent, job.message] as const];
+    const rows =
+      entries.length > 0
+        ? entries.map(([id, h]) => [id, h.label, h.percent, withEta(h)] as const)
+        : [['job', job.kind, job.percent, job.message] as const];
     for (const [id, label, percent, message] of rows) {
       let bar = bars.get(id);
       if (!bar) {

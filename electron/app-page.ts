@@ -52,7 +52,11 @@ export async function serveAppRequest(rendererDir: string, url: string): Promise
     const nonce = newCspNonce();
     return new Response(new Uint8Array(pageWithNonce(file.body, nonce)), {
       status: 200,
-      headers: { ...headers, 'Content-Security-Policy': desktopPagePolicy(nonce), 'Content-Type': file.contentType },
+      headers: {
+        ...headers,
+        'Content-Security-Policy': desktopPagePolicy(nonce),
+        'Content-Type': file.contentType,
+      },
     });
   }
   return new Response(new Uint8Array(file.body), {

@@ -41,7 +41,7 @@ export interface AppPaths {
 
 /** The first folder from `start` up that holds a package.json; `start` itself when none does. */
 function findRoot(start: string): string {
-  for (let dir = start; ; ) {
+  for (let dir = start; ;) {
     if (existsSync(join(dir, 'package.json'))) return dir;
     const parent = dirname(dir);
     if (parent === dir) return start;

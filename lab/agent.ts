@@ -10,7 +10,8 @@ import type { LabWorld } from './world';
 /** Lab seconds each pairing phase takes (a 3-minute mirror is 3 real seconds at timeScale 60). */
 export const PAIR_PHASES = { pairing: 15, mirroring: 180, syncing: 30 } as const;
 
-export type PairState = 'pairing' | 'mirroring' | 'syncing' | 'protected' | 'degraded' | 'failed-over' | 'broken';
+export type PairState =
+  'pairing' | 'mirroring' | 'syncing' | 'protected' | 'degraded' | 'failed-over' | 'broken';
 
 /** The agent installed on one server. */
 export interface AgentNode {
@@ -69,12 +70,14 @@ export function pairState(pair: Pair, world: LabWorld): { state: PairState; prog
   let state: PairState;
   let progress: number;
   if (t < pairing) [state, progress] = ['pairing', 0];
-  else if (t < pairing + mirroring) [state, progress] = ['mirroring', Math.floor(((t - pairing) / mirroring) * 100)];
+  else if (t < pairing + mirroring)
+    [state, progress] = ['mirroring', Math.floor(((t - pairing) / mirroring) * 100)];
   else if (t < pairing + mirroring + syncing) [state, progress] = ['syncing', 100];
   else {
     [state, progress] = ['protected', 100];
   }
-  if (both.some((h) => !agentUp(h))) return { state: state === 'protected' ? 'failed-over' : 'broken', progress };
+  if (both.some((h) => !agentUp(h)))
+    return { state: state === 'protected' ? 'failed-over' : 'broken', progress };
   if (linkStates(pair).some((l) => !l.up)) return { state: 'degraded', progress };
   return { state, progress };
 }
@@ -84,12 +87,25 @@ function nicFor(host: LabHost, address: string) {
 }
 
 /** Whether a link between two addresses works, and how fast. */
-export function measureLink(a: LabHost, aAddress: string, b: LabHost, bAddress: string): { up: boolean; rttMs: number; mbps: number } {
+export function measureLink(
+  a: LabHost,
+  aAddress: string,
+  b: LabHost,
+  bAddress: string,
+): { up: boolean; rttMs: number; mbps: number } {
   const na = nicFor(a, aAddress);
   const nb = nicFor(b, bAddress);
   // A sync-link fault takes down every adapter but the first (management) one.
   const faulty = (h: LabHost, nic: typeof na): boolean => h.faults.syncLinkDown && nic !== h.profile.nics[0];
-  const up = !!na && !!nb && na.status === 'Up' && nb.status === 'Up' && !faulty(a, na) && !faulty(b, nb) && !a.isDown() && !b.isDown();
+  const up =
+    !!na &&
+    !!nb &&
+    na.status === 'Up' &&
+    nb.status === 'Up' &&
+    !faulty(a, na) &&
+    !faulty(b, nb) &&
+    !a.isDown() &&
+    !b.isDown();
   if (!up) return { up: false, rttMs: 0, mbps: 0 };
   const speed = Math.min(na.speedMbps, nb.speedMbps);
   return { up: true, rttMs: speed >= 10_000 ? 0.08 : 0.21, mbps: Math.round(speed * 0.94) };
@@ -106,7 +122,12 @@ export function agentStatus(host: LabHost, world: LabWorld): Record<string, unkn
   const node = host.agent!;
   const pair = node.pair;
   if (!pair) {
-    return { nodeId: node.nodeId, role: 'none', pair: null, vms: host.vms.map((vm) => ({ name: vm.name, state: vm.state, protected: false })) };
+    return {
+      nodeId: node.nodeId,
+      role: 'none',
+      pair: null,
+      vms: host.vms.map((vm) => ({ name: vm.name, state: vm.state, protected: false })),
+    };
   }
   const primary = pair.primary === host;
   const peerHost = primary ? pair.secondary : pair.primary;
@@ -129,7 +150,9 @@ export function agentStatus(host: LabHost, world: LabWorld): Record<string, unkn
       state,
       progress,
       links,
-      witness: pair.witness ? { kind: pair.witness.kind, address: pair.witness.address, reachable: true } : null,
+      witness: pair.witness
+        ? { kind: pair.witness.kind, address: pair.witness.address, reachable: true }
+        : null,
       level: pair.level,
     },
     vms,

@@ -27,7 +27,17 @@ class CtlError extends Error {
 }
 
 /** The verbs of AGENT-CONTRACT.md. */
-const VERBS = ['version', 'status', 'links test', 'pair create', 'pair join', 'protect', 'unprotect', 'drill', 'pair remove'];
+const VERBS = [
+  'version',
+  'status',
+  'links test',
+  'pair create',
+  'pair join',
+  'protect',
+  'unprotect',
+  'drill',
+  'pair remove',
+];
 
 /** A short, quoted rendering of an argument for an error message. */
 function shown(arg: string): string {
@@ -39,11 +49,20 @@ function shown(arg: string): string {
  * value, another flag, a verb in other case) is refused, as values travel only on stdin.
  */
 function verbOf(argv: string[]): string {
-  const words = argv.length >= 2 && VERBS.includes(`${argv[0]} ${argv[1]}`) ? 2 : argv.length >= 1 && VERBS.includes(argv[0]!) ? 1 : 0;
+  const words =
+    argv.length >= 2 && VERBS.includes(`${argv[0]} ${argv[1]}`)
+      ? 2
+      : argv.length >= 1 && VERBS.includes(argv[0]!)
+        ? 1
+        : 0;
   if (words === 0) {
     const flagAt = argv.findIndex((a) => a.startsWith('-'));
     const typed = argv.slice(0, flagAt < 0 ? argv.length : flagAt).join(' ');
-    throw new CtlError('usage', `${typed ? `Unknown command '${typed}'. ` : ''}Usage: twinlockctl <verb> --input -. Verbs: ${VERBS.join(', ')}.`, 2);
+    throw new CtlError(
+      'usage',
+      `${typed ? `Unknown command '${typed}'. ` : ''}Usage: twinlockctl <verb> --input -. Verbs: ${VERBS.join(', ')}.`,
+      2,
+    );
   }
   const rest = argv.slice(words);
   const expected = ['--input', '-'];
@@ -73,16 +92,22 @@ function readInput(stdin: Uint8Array): Input {
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new CtlError('invalid-input', 'The input on stdin is not one JSON document (give {} when the verb takes none).', 2);
+    throw new CtlError(
+      'invalid-input',
+      'The input on stdin is not one JSON document (give {} when the verb takes none).',
+      2,
+    );
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CtlError('invalid-input', 'The input on stdin must be a JSON object.', 2);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new CtlError('invalid-input', 'The input on stdin must be a JSON object.', 2);
   return raw as Input;
 }
 
 /** A string field, taken verbatim: never trimmed or re-cased; empty is refused. */
 function text(input: Input, name: string, where = ''): string {
   const v = input[name];
-  if (typeof v !== 'string' || v === '') throw new CtlError('invalid-input', `${where}${name} must be a non-empty string.`, 2);
+  if (typeof v !== 'string' || v === '')
+    throw new CtlError('invalid-input', `${where}${name} must be a non-empty string.`, 2);
   return v;
 }
 
@@ -94,15 +119,20 @@ function optionalText(input: Input, name: string, where = ''): string | null {
 function peerOf(host: LabHost, world: LabWorld, address: string): LabHost {
   const peer = hostsAt(world, address).find((h) => h !== host && agentUp(h));
   if (!peer) {
-    throw new CtlError('peer-unreachable', `No Twinlock agent answers at ${address} on the control port 7442: check that the agent is installed and running there and that the firewall allows TCP 7442.`);
+    throw new CtlError(
+      'peer-unreachable',
+      `No Twinlock agent answers at ${address} on the control port 7442: check that the agent is installed and running there and that the firewall allows TCP 7442.`,
+    );
   }
   return peer;
 }
 
 function parseLinks(raw: unknown): PairLink[] {
-  if (!Array.isArray(raw) || raw.length === 0) throw new CtlError('invalid-input', 'links must list at least one sync link.', 2);
+  if (!Array.isArray(raw) || raw.length === 0)
+    throw new CtlError('invalid-input', 'links must list at least one sync link.', 2);
   return raw.map((l: unknown, i) => {
-    if (typeof l !== 'object' || l === null || Array.isArray(l)) throw new CtlError('invalid-input', `links[${i}] must be an object.`, 2);
+    if (typeof l !== 'object' || l === null || Array.isArray(l))
+      throw new CtlError('invalid-input', `links[${i}] must be an object.`, 2);
     const link = l as Input;
     const where = `links[${i}].`;
     return {
@@ -116,10 +146,12 @@ function parseLinks(raw: unknown): PairLink[] {
 
 function parseWitness(raw: unknown): PairWitness | null {
   if (raw === null || raw === undefined) return null;
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw new CtlError('invalid-input', 'witness must be an object or null.', 2);
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw new CtlError('invalid-input', 'witness must be an object or null.', 2);
   const w = raw as Input;
   const kind = text(w, 'kind', 'witness.');
-  if (kind !== 'host' && kind !== 'share') throw new CtlError('invalid-input', 'witness.kind must be host or share.', 2);
+  if (kind !== 'host' && kind !== 'share')
+    throw new CtlError('invalid-input', 'witness.kind must be host or share.', 2);
   return { kind, address: text(w, 'address', 'witness.') };
 }
 
@@ -135,8 +167,14 @@ async function run(host: LabHost, world: LabWorld, argv: string[], stdin: Uint8A
   const delay = host.faults.ctlDelaySeconds[verb];
   if (delay) await world.clock.sleep(delay);
   const node = host.agent!;
-  if (verb === 'version') return { version: node.version, build: `${node.version}.1042`, nodeId: node.nodeId };
-  if (!agentUp(host)) throw new CtlError('service-stopped', 'The TwinlockAgent service is not running: start it with Start-Service TwinlockAgent.', 3);
+  if (verb === 'version')
+    return { version: node.version, build: `${node.version}.1042`, nodeId: node.nodeId };
+  if (!agentUp(host))
+    throw new CtlError(
+      'service-stopped',
+      'The TwinlockAgent service is not running: start it with Start-Service TwinlockAgent.',
+      3,
+    );
 
   switch (verb) {
     case 'status':
@@ -148,24 +186,43 @@ async function run(host: LabHost, world: LabWorld, argv: string[], stdin: Uint8A
         const asked = parseLinks(input.links);
         await world.clock.sleep(5);
         return {
-          links: asked.map((l) => ({ local: l.primaryAddress, remote: l.secondaryAddress, ...measureLink(host, l.primaryAddress, peer, l.secondaryAddress) })),
+          links: asked.map((l) => ({
+            local: l.primaryAddress,
+            remote: l.secondaryAddress,
+            ...measureLink(host, l.primaryAddress, peer, l.secondaryAddress),
+          })),
         };
       }
       const links = host.profile.nics.flatMap((nic) =>
         nic.ipv4.flatMap((ip) => {
           const prefix = ip.address.split('.').slice(0, 3).join('.');
-          const remote = peer.profile.nics.flatMap((n) => n.ipv4).find((r) => r.address.startsWith(`${prefix}.`));
-          return remote ? [{ local: ip.address, remote: remote.address, ...measureLink(host, ip.address, peer, remote.address) }] : [];
+          const remote = peer.profile.nics
+            .flatMap((n) => n.ipv4)
+            .find((r) => r.address.startsWith(`${prefix}.`));
+          return remote
+            ? [
+                {
+                  local: ip.address,
+                  remote: remote.address,
+                  ...measureLink(host, ip.address, peer, remote.address),
+                },
+              ]
+            : [];
         }),
       );
       await world.clock.sleep(5);
       return { links };
     }
     case 'pair create': {
-      if (node.pair) throw new CtlError('already-paired', `${host.name} is already in pair ${node.pair.name}: remove it first with pair remove.`);
+      if (node.pair)
+        throw new CtlError(
+          'already-paired',
+          `${host.name} is already in pair ${node.pair.name}: remove it first with pair remove.`,
+        );
       const name = text(input, 'name');
       const level = input.level;
-      if (level !== 1 && level !== 2 && level !== 3) throw new CtlError('invalid-input', 'level must be 1, 2 or 3.', 2);
+      if (level !== 1 && level !== 2 && level !== 3)
+        throw new CtlError('invalid-input', 'level must be 1, 2 or 3.', 2);
       const token = text(input, 'token');
       const peerAddress = text(input, 'peer');
       const links = parseLinks(input.links);
@@ -189,25 +246,42 @@ async function run(host: LabHost, world: LabWorld, argv: string[], stdin: Uint8A
       return { pairId: node.pair.pairId, state: 'pairing' };
     }
     case 'pair join': {
-      if (node.pair) throw new CtlError('already-paired', `${host.name} is already in pair ${node.pair.name}.`);
+      if (node.pair)
+        throw new CtlError('already-paired', `${host.name} is already in pair ${node.pair.name}.`);
       const peerAddress = text(input, 'peer');
       const token = text(input, 'token');
       const primary = peerOf(host, world, peerAddress);
       const pair = primary.agent?.pair;
       if (!pair || pair.primary !== primary || pair.secondary) {
-        throw new CtlError('no-pending-pair', `${primary.name} has no pairing waiting for a secondary: run pair create on the primary first.`);
+        throw new CtlError(
+          'no-pending-pair',
+          `${primary.name} has no pairing waiting for a secondary: run pair create on the primary first.`,
+        );
       }
-      if (pair.token !== token) throw new CtlError('token-rejected', 'The pairing token was not accepted: it is wrong or was already used.');
+      if (pair.token !== token)
+        throw new CtlError(
+          'token-rejected',
+          'The pairing token was not accepted: it is wrong or was already used.',
+        );
       if (!hostsAt(world, pair.primaryPeer).includes(host)) {
-        throw new CtlError('wrong-peer', `The pairing on ${primary.name} expects ${pair.primaryPeer}, not this server.`);
+        throw new CtlError(
+          'wrong-peer',
+          `The pairing on ${primary.name} expects ${pair.primaryPeer}, not this server.`,
+        );
       }
       if (primary.agent!.version !== node.version) {
-        throw new CtlError('version-mismatch', `Agent versions differ (${primary.agent!.version} on ${primary.name}, ${node.version} here): install the same version on both.`);
+        throw new CtlError(
+          'version-mismatch',
+          `Agent versions differ (${primary.agent!.version} on ${primary.name}, ${node.version} here): install the same version on both.`,
+        );
       }
       const a = primary.profile.processor;
       const b = host.profile.processor;
       if (pair.level === 3 && (a.family !== b.family || a.model !== b.model || a.stepping !== b.stepping)) {
-        throw new CtlError('incompatible-peer', `Level 3 needs identical processors: ${primary.name} has family ${a.family} model ${a.model} stepping ${a.stepping}, this server stepping ${b.stepping} of family ${b.family} model ${b.model}.`);
+        throw new CtlError(
+          'incompatible-peer',
+          `Level 3 needs identical processors: ${primary.name} has family ${a.family} model ${a.model} stepping ${a.stepping}, this server stepping ${b.stepping} of family ${b.family} model ${b.model}.`,
+        );
       }
       pair.secondary = host;
       pair.secondaryPeer = peerAddress;
@@ -236,7 +310,10 @@ async function run(host: LabHost, world: LabWorld, argv: string[], stdin: Uint8A
       const found = pair.primary.vms.find((v) => v.name === vm);
       if (!found) throw new CtlError('vm-not-found', `There is no VM named ${vm} on ${pair.primary.name}.`);
       if (verb === 'protect' && pair.primary.faults.protectFails.includes(found.name)) {
-        throw new CtlError('protect-failed', `${found.name} cannot be protected: its virtual disks are on storage the agent cannot mirror.`);
+        throw new CtlError(
+          'protect-failed',
+          `${found.name} cannot be protected: its virtual disks are on storage the agent cannot mirror.`,
+        );
       }
       if (verb === 'protect') pair.protectedVms.add(found.name);
       else pair.protectedVms.delete(found.name);
@@ -245,23 +322,42 @@ async function run(host: LabHost, world: LabWorld, argv: string[], stdin: Uint8A
     case 'drill': {
       const pair = pairOf(host);
       const kind = text(input, 'kind');
-      if (kind !== 'primary-loss' && kind !== 'link-loss') throw new CtlError('invalid-input', 'kind must be primary-loss or link-loss.', 2);
+      if (kind !== 'primary-loss' && kind !== 'link-loss')
+        throw new CtlError('invalid-input', 'kind must be primary-loss or link-loss.', 2);
       const { state, progress } = pairState(pair, world);
-      if (state !== 'protected') throw new CtlError('not-protected', `The pair is ${state}${state === 'mirroring' ? ` (${progress} %)` : ''}: a drill needs it protected.`);
+      if (state !== 'protected')
+        throw new CtlError(
+          'not-protected',
+          `The pair is ${state}${state === 'mirroring' ? ` (${progress} %)` : ''}: a drill needs it protected.`,
+        );
       await world.clock.sleep(20);
-      const events: { atMs: number; event: string }[] = [{ atMs: 0, event: kind === 'primary-loss' ? `Simulated loss of ${pair.primary.name}` : 'Simulated loss of sync link 1' }];
+      const events: { atMs: number; event: string }[] = [
+        {
+          atMs: 0,
+          event:
+            kind === 'primary-loss'
+              ? `Simulated loss of ${pair.primary.name}`
+              : 'Simulated loss of sync link 1',
+        },
+      ];
       let result: 'passed' | 'failed' = 'passed';
       let downtimeMs = 0;
       if (kind === 'primary-loss') {
         downtimeMs = pair.level === 1 ? 41_000 : 0;
-        events.push({ atMs: pair.level === 1 ? 41_000 : 12, event: `${pair.secondary!.name} took over${pair.level === 1 ? ' (VMs restarted)' : ' with no downtime'}` });
+        events.push({
+          atMs: pair.level === 1 ? 41_000 : 12,
+          event: `${pair.secondary!.name} took over${pair.level === 1 ? ' (VMs restarted)' : ' with no downtime'}`,
+        });
       } else if (pair.links.length < 2) {
         result = 'failed';
         events.push({ atMs: 8, event: 'No second sync link: the pair fell back to degraded' });
       } else {
         events.push({ atMs: 3, event: 'Traffic moved to sync link 2' });
       }
-      events.push({ atMs: PAIR_PHASES.syncing * 1000, event: result === 'passed' ? 'Pair protected again' : 'Pair resynchronised after the link came back' });
+      events.push({
+        atMs: PAIR_PHASES.syncing * 1000,
+        event: result === 'passed' ? 'Pair protected again' : 'Pair resynchronised after the link came back',
+      });
       return { drillId: randomUUID(), result, downtimeMs, events };
     }
     default:
@@ -273,12 +369,21 @@ async function run(host: LabHost, world: LabWorld, argv: string[], stdin: Uint8A
  * Runs twinlockctl on a server whose agent is installed, as the process would be started: its
  * arguments (only `<verb words> --input -` is accepted) and the bytes on its stdin.
  */
-export async function runCtl(host: LabHost, world: LabWorld, argv: string[], stdin: Uint8Array | string): Promise<CtlResult> {
+export async function runCtl(
+  host: LabHost,
+  world: LabWorld,
+  argv: string[],
+  stdin: Uint8Array | string,
+): Promise<CtlResult> {
   try {
     const out = await run(host, world, argv, typeof stdin === 'string' ? Buffer.from(stdin, 'utf8') : stdin);
     return { exitCode: 0, stdout: JSON.stringify(out) };
   } catch (err) {
-    if (err instanceof CtlError) return { exitCode: err.exitCode, stdout: JSON.stringify({ error: { code: err.code, message: err.message } }) };
+    if (err instanceof CtlError)
+      return {
+        exitCode: err.exitCode,
+        stdout: JSON.stringify({ error: { code: err.code, message: err.message } }),
+      };
     throw err;
   }
 }

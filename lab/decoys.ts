@@ -72,13 +72,27 @@ export async function startDecoys(options: DecoyOptions): Promise<Decoys> {
       description: 'A Windows server without SSH: SMB, RDP and WinRM only.',
     },
   ];
-  if (linuxPort !== null) decoys.push({ role: 'linux-ssh', address: linuxAddress, ports: [linuxPort], description: `A Linux server (${LINUX_SSH_IDENT}).` });
-  if (silentPort !== null) decoys.push({ role: 'silent', address: silentAddress, ports: [silentPort], description: 'A port that accepts connections but never speaks.' });
+  if (linuxPort !== null)
+    decoys.push({
+      role: 'linux-ssh',
+      address: linuxAddress,
+      ports: [linuxPort],
+      description: `A Linux server (${LINUX_SSH_IDENT}).`,
+    });
+  if (silentPort !== null)
+    decoys.push({
+      role: 'silent',
+      address: silentAddress,
+      ports: [silentPort],
+      description: 'A port that accepts connections but never speaks.',
+    });
   return {
     decoys,
     async close() {
       for (const s of sockets) s.destroy();
-      await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+      await Promise.all(
+        servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+      );
     },
   };
 }

@@ -91,7 +91,12 @@ export async function handleExec(req: ExecRequest): Promise<void> {
   const ps = parsePowerShell(req.command);
   if (!ps) {
     const word = req.command.trim().split(/\s+/)[0] ?? '';
-    finish(stream, 1, '', `'${word}' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n`);
+    finish(
+      stream,
+      1,
+      '',
+      `'${word}' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n`,
+    );
     return;
   }
   let script = ps.command ?? '';
@@ -127,7 +132,11 @@ export async function handleExec(req: ExecRequest): Promise<void> {
   const handler = name ? HANDLERS[name] : undefined;
   if (!handler) {
     const { term } = firstTerm(body);
-    finish(stream, 1, bootstrapFailure(termNotRecognized(term), 'ObjectNotFound', 'CommandNotFoundException'));
+    finish(
+      stream,
+      1,
+      bootstrapFailure(termNotRecognized(term), 'ObjectNotFound', 'CommandNotFoundException'),
+    );
     return;
   }
   try {
@@ -135,6 +144,15 @@ export async function handleExec(req: ExecRequest): Promise<void> {
     finish(stream, 0, bootstrapSuccess(data));
   } catch (err) {
     if (err instanceof PsError) finish(stream, 1, bootstrapFailure(err.message, err.category, err.errorId));
-    else finish(stream, 1, bootstrapFailure(err instanceof Error ? err.message : String(err), 'NotSpecified', 'RuntimeException'));
+    else
+      finish(
+        stream,
+        1,
+        bootstrapFailure(
+          err instanceof Error ? err.message : String(err),
+          'NotSpecified',
+          'RuntimeException',
+        ),
+      );
   }
 }

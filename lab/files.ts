@@ -40,7 +40,13 @@ export function windowsPath(segments: string[]): string {
 
 export class DriveC {
   constructor(readonly root: string) {
-    for (const dir of ['Windows/System32', 'ProgramData', 'Program Files', 'Users/Administrator', 'Windows/Temp']) {
+    for (const dir of [
+      'Windows/System32',
+      'ProgramData',
+      'Program Files',
+      'Users/Administrator',
+      'Windows/Temp',
+    ]) {
       mkdirSync(join(root, dir), { recursive: true });
     }
   }

@@ -108,7 +108,11 @@ export class LabHost {
   ) {
     this.name = profile.computerName;
     this.drive = new DriveC(root);
-    this.accounts = profile.accounts.map((a) => ({ username: a.username, password: a.password ?? sharedPassword, admin: a.admin }));
+    this.accounts = profile.accounts.map((a) => ({
+      username: a.username,
+      password: a.password ?? sharedPassword,
+      admin: a.admin,
+    }));
     this.vms = profile.vms.map((vm) => ({
       name: vm.name,
       state: vm.state,
@@ -238,7 +242,9 @@ export class LabHost {
    * other accounts use their profile's .ssh\authorized_keys.
    */
   authorizedKeysPath(account: LabAccount): string {
-    return account.admin ? 'C:\\ProgramData\\ssh\\administrators_authorized_keys' : `C:\\Users\\${account.username}\\.ssh\\authorized_keys`;
+    return account.admin
+      ? 'C:\\ProgramData\\ssh\\administrators_authorized_keys'
+      : `C:\\Users\\${account.username}\\.ssh\\authorized_keys`;
   }
 
   /** The public keys (OpenSSH one-line form) an account may log on with. */
@@ -301,7 +307,12 @@ export class LabHost {
     const slash = user.lastIndexOf('\\');
     if (slash >= 0) {
       const prefix = user.slice(0, slash).toLowerCase();
-      const allowed = ['.', this.name.toLowerCase(), this.profile.domain.toLowerCase(), this.profile.domain.split('.')[0]!.toLowerCase()];
+      const allowed = [
+        '.',
+        this.name.toLowerCase(),
+        this.profile.domain.toLowerCase(),
+        this.profile.domain.split('.')[0]!.toLowerCase(),
+      ];
       if (!allowed.includes(prefix)) return undefined;
       user = user.slice(slash + 1);
     } else if (user.includes('@')) {

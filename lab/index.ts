@@ -92,8 +92,9 @@ const LOOPBACK = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
 /** The loopback address `offset` above `base`, refusing to leave 127.0.0.0/8. */
 function loopbackPlus(base: string, offset: number): string {
   const parts = base.split('.').map(Number);
-  const n = ((parts[1]! * 256 + parts[2]!) * 256 + parts[3]!) + offset;
-  if (parts.some((p) => p > 255) || n > 0xfffffe) throw new Error(`The lab's addresses must stay inside 127.0.0.0/8 (${base} + ${offset} does not).`);
+  const n = (parts[1]! * 256 + parts[2]!) * 256 + parts[3]! + offset;
+  if (parts.some((p) => p > 255) || n > 0xfffffe)
+    throw new Error(`The lab's addresses must stay inside 127.0.0.0/8 (${base} + ${offset} does not).`);
   return `127.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
@@ -126,11 +127,16 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     throw new Error('macOS answers only on 127.0.0.1: run the lab without an address base there.');
   }
   const port = options.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`The lab's port must be a number from 1 to 65535, not ${options.port}.`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`The lab's port must be a number from 1 to 65535, not ${options.port}.`);
   const profile = loadProfile(options);
   const count = options.hosts ?? 2;
-  if (!Number.isInteger(count) || count < 1 || count > 26) throw new Error('A lab has between 1 and 26 servers.');
-  if (port !== 0 && !perHost && count > 1) throw new Error('Servers sharing one address need a port each: give an address base, or leave the port unset.');
+  if (!Number.isInteger(count) || count < 1 || count > 26)
+    throw new Error('A lab has between 1 and 26 servers.');
+  if (port !== 0 && !perHost && count > 1)
+    throw new Error(
+      'Servers sharing one address need a port each: give an address base, or leave the port unset.',
+    );
   const ownsDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'twinlock-lab-'));
   const password = generatePassword();
@@ -143,19 +149,26 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     sharedAddress: !perHost,
     latencyMs: options.latencyMs ?? 15,
   };
-  for (const hp of expandHosts(profile, count)) hosts.push(new LabHost(hp, join(dataDir, hp.computerName, 'C'), password));
+  for (const hp of expandHosts(profile, count))
+    hosts.push(new LabHost(hp, join(dataDir, hp.computerName, 'C'), password));
   if (options.authorizedKeys && options.authorizedKeys.length > 0) {
     const admin = hosts[0]?.accounts.find((a) => a.admin);
-    for (const h of hosts) if (admin) h.writeFile(h.authorizedKeysPath(admin), `${options.authorizedKeys.join('\r\n')}\r\n`);
+    for (const h of hosts)
+      if (admin) h.writeFile(h.authorizedKeysPath(admin), `${options.authorizedKeys.join('\r\n')}\r\n`);
   }
-  const endpoints = hosts.map((h, i) => new SshEndpoint(h, world, perHost ? loopbackPlus(address, i) : address, port));
+  const endpoints = hosts.map(
+    (h, i) => new SshEndpoint(h, world, perHost ? loopbackPlus(address, i) : address, port),
+  );
   let decoys: Decoys | null = null;
   try {
     await Promise.all(endpoints.map((e) => e.listen()));
     if (options.decoys) {
       const first = perHost ? Math.max(10, count) : 0;
       const at = (k: number) => (perHost ? loopbackPlus(address, first + k) : address);
-      decoys = await startDecoys({ addresses: [at(0), at(1), at(2)], sshPort: perHost ? port || endpoints[0]!.port : 0 });
+      decoys = await startDecoys({
+        addresses: [at(0), at(1), at(2)],
+        sshPort: perHost ? port || endpoints[0]!.port : 0,
+      });
     }
   } catch (err) {
     await Promise.all(endpoints.map((e) => e.close()));
@@ -180,7 +193,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     },
     host(name: string): LabHost {
       const host = hosts.find((h) => h.name.toLowerCase() === name.toLowerCase());
-      if (!host) throw new Error(`The lab has no server named ${name} (it has ${hosts.map((h) => h.name).join(', ')}).`);
+      if (!host)
+        throw new Error(
+          `The lab has no server named ${name} (it has ${hosts.map((h) => h.name).join(', ')}).`,
+        );
       return host;
     },
     async close(): Promise<void> {

@@ -53,7 +53,11 @@ export interface MakePackageOptions {
 }
 
 /** Writes the MSI and its manifest; returns the manifest and both paths. */
-export function makePackage(options: MakePackageOptions): { manifest: AgentManifest; manifestPath: string; filePath: string } {
+export function makePackage(options: MakePackageOptions): {
+  manifest: AgentManifest;
+  manifestPath: string;
+  filePath: string;
+} {
   const version = options.version ?? '3.2.1';
   const subject = options.signerSubject === undefined ? TWINLOCK_SIGNER_SUBJECT : options.signerSubject;
   const size = options.sizeBytes ?? 3 * 1024 * 1024;

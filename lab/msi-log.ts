@@ -39,7 +39,7 @@ export function msiLogText(f: MsiLogFacts): string {
   const lines: string[] = [
     `=== Verbose logging started: ${date(f.startedAt)}  Build type: SHIP UNICODE 5.00.10011.00  Calling process: C:\\Windows\\system32\\msiexec.exe ===`,
     c('Resetting cached policy values'),
-    c('Machine policy value \'Debug\' is 0'),
+    c("Machine policy value 'Debug' is 0"),
     c('******* RunEngine:'),
     c(`           ******* Product: ${installing ? f.packagePath : f.productCode}`),
     c(`           ******* Action: `),
@@ -50,7 +50,9 @@ export function msiLogText(f: MsiLogFacts): string {
   if (f.exitCode === 1618) {
     lines.splice(lines.length - 1, 1, c('Failed to grab execution mutex. System error 258.'));
     lines.push(
-      c('Another installation is in progress. Complete that installation before proceeding with this install.'),
+      c(
+        'Another installation is in progress. Complete that installation before proceeding with this install.',
+      ),
       c('MainEngineThread is returning 1618'),
       `=== Verbose logging stopped: ${date(at())} ===`,
     );
@@ -59,7 +61,9 @@ export function msiLogText(f: MsiLogFacts): string {
   lines.push(
     c('Cloaking enabled.'),
     c('Attempting to enable all disabled privileges before calling Install on Server'),
-    s('Running installation inside multi-package transaction ' + (installing ? f.packagePath : f.productCode)),
+    s(
+      'Running installation inside multi-package transaction ' + (installing ? f.packagePath : f.productCode),
+    ),
     s('Grabbed execution mutex.'),
     s(`Note: 1: 2205 2:  3: Error`),
     s(`SRSetRestorePoint skipped for this transaction.`),
@@ -71,9 +75,15 @@ export function msiLogText(f: MsiLogFacts): string {
     s(`Doing action: CostInitialize`),
     s(`Doing action: InstallValidate`),
     s(`Doing action: InstallInitialize`),
-    s(`Executing op: ProductInfo(ProductKey=${f.productCode},ProductName=${f.productName},PackageName=${f.packagePath.split('\\').pop()},Language=1033,Version=${f.version},Assignment=1)`),
-    installing ? s('Executing op: ServiceInstall(Name=TwinlockAgent,DisplayName=Twinlock Agent,StartType=2)') : s('Executing op: ServiceControl(,Name=TwinlockAgent,Action=2,Wait=1,)'),
-    installing ? s('Executing op: ServiceControl(,Name=TwinlockAgent,Action=1,Wait=1,)') : s('Executing op: ServiceInstall(Name=TwinlockAgent,Action=delete)'),
+    s(
+      `Executing op: ProductInfo(ProductKey=${f.productCode},ProductName=${f.productName},PackageName=${f.packagePath.split('\\').pop()},Language=1033,Version=${f.version},Assignment=1)`,
+    ),
+    installing
+      ? s('Executing op: ServiceInstall(Name=TwinlockAgent,DisplayName=Twinlock Agent,StartType=2)')
+      : s('Executing op: ServiceControl(,Name=TwinlockAgent,Action=2,Wait=1,)'),
+    installing
+      ? s('Executing op: ServiceControl(,Name=TwinlockAgent,Action=1,Wait=1,)')
+      : s('Executing op: ServiceInstall(Name=TwinlockAgent,Action=delete)'),
     installing ? 'StartServices: Service: TwinlockAgent' : 'DeleteServices: Service: TwinlockAgent',
     ...f.errorLines.map((l) => s(l)),
   );
@@ -87,20 +97,34 @@ export function msiLogText(f: MsiLogFacts): string {
       `Action ended ${clock(at()).slice(0, 8)}: INSTALL. Return value 3.`,
     );
   } else {
-    lines.push(`Action ended ${clock(at()).slice(0, 8)}: InstallFinalize. Return value 1.`, `Action ended ${clock(at()).slice(0, 8)}: INSTALL. Return value 1.`);
+    lines.push(
+      `Action ended ${clock(at()).slice(0, 8)}: InstallFinalize. Return value 1.`,
+      `Action ended ${clock(at()).slice(0, 8)}: INSTALL. Return value 1.`,
+    );
   }
   lines.push(...f.properties.map((p) => `Property(S): ${p}`));
   const verb = installing ? 'Installation' : 'Removal';
   lines.push(
-    s(ok ? `Product: ${f.productName} -- ${verb} completed successfully.` : `Product: ${f.productName} -- ${verb} failed.`),
+    s(
+      ok
+        ? `Product: ${f.productName} -- ${verb} completed successfully.`
+        : `Product: ${f.productName} -- ${verb} failed.`,
+    ),
     s(
       `Windows Installer ${installing ? 'installed' : 'removed'} the product. Product Name: ${f.productName}. Product Version: ${f.version}. Product Language: 1033. Manufacturer: ${f.manufacturer}. ${verb} success or error status: ${f.exitCode}.`,
     ),
   );
   if (f.exitCode === 3010 || f.exitCode === 1641) {
-    lines.push(s(`Windows Installer requires a system restart. Product Name: ${f.productName}. Product Version: ${f.version}. Product Language: 1033. Manufacturer: ${f.manufacturer}. Type of System Restart: ${f.exitCode === 1641 ? 1 : 2}. Reason for Restart: 1.`));
+    lines.push(
+      s(
+        `Windows Installer requires a system restart. Product Name: ${f.productName}. Product Version: ${f.version}. Product Language: 1033. Manufacturer: ${f.manufacturer}. Type of System Restart: ${f.exitCode === 1641 ? 1 : 2}. Reason for Restart: 1.`,
+      ),
+    );
   }
-  lines.push(s(`MainEngineThread is returning ${f.exitCode}`), `=== Verbose logging stopped: ${date(at())} ===`);
+  lines.push(
+    s(`MainEngineThread is returning ${f.exitCode}`),
+    `=== Verbose logging stopped: ${date(at())} ===`,
+  );
   return `${lines.join('\r\n')}\r\n`;
 }
 

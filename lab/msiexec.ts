@@ -38,7 +38,8 @@ function today(host: LabHost): string {
 }
 
 function installFrom(host: LabHost, h: PackageHeader): void {
-  for (const existing of host.installedProducts()) if (existing.upgradeCode === h.upgradeCode) host.products.delete(existing.productCode);
+  for (const existing of host.installedProducts())
+    if (existing.upgradeCode === h.upgradeCode) host.products.delete(existing.productCode);
   host.products.set(h.productCode, {
     productCode: h.productCode,
     upgradeCode: h.upgradeCode,
@@ -47,8 +48,16 @@ function installFrom(host: LabHost, h: PackageHeader): void {
     publisher: h.manufacturer,
     installDate: today(host),
   });
-  host.services.set(h.service, { name: h.service, displayName: 'Twinlock Agent', status: 'Running', startType: 'Automatic' });
-  host.firewallRules = [...host.firewallRules.filter((r) => r.group !== AGENT_FIREWALL_GROUP), ...agentFirewallRules(h.ports)];
+  host.services.set(h.service, {
+    name: h.service,
+    displayName: 'Twinlock Agent',
+    status: 'Running',
+    startType: 'Automatic',
+  });
+  host.firewallRules = [
+    ...host.firewallRules.filter((r) => r.group !== AGENT_FIREWALL_GROUP),
+    ...agentFirewallRules(h.ports),
+  ];
   host.writeFile(CTL_PATH, `twinlockctl ${h.version} (lab)\r\n`);
   // An upgrade keeps the node's identity and its pair.
   if (host.agent) host.agent.version = h.version;
@@ -74,13 +83,30 @@ interface Outcome {
   apply?: () => void;
 }
 
-function decideInstall(host: LabHost, req: Extract<MsiexecRequest, { action: 'install' }>, forced: number | undefined): Outcome {
+function decideInstall(
+  host: LabHost,
+  req: Extract<MsiexecRequest, { action: 'install' }>,
+  forced: number | undefined,
+): Outcome {
   if (!host.fileExists(req.path)) {
-    return { exitCode: 1619, header: null, errorLines: ['Note: 1: 1309 2: 2 3: ' + req.path, 'This installation package could not be opened. Verify that the package exists and that you can access it, or contact the application vendor to verify that this is a valid Windows Installer package.'] };
+    return {
+      exitCode: 1619,
+      header: null,
+      errorLines: [
+        'Note: 1: 1309 2: 2 3: ' + req.path,
+        'This installation package could not be opened. Verify that the package exists and that you can access it, or contact the application vendor to verify that this is a valid Windows Installer package.',
+      ],
+    };
   }
   const header = decodeHeader(host.readFile(req.path))?.header ?? null;
   if (!header) {
-    return { exitCode: 1620, header: null, errorLines: ['This installation package could not be opened. Contact the application vendor to verify that this is a valid Windows Installer package.'] };
+    return {
+      exitCode: 1620,
+      header: null,
+      errorLines: [
+        'This installation package could not be opened. Contact the application vendor to verify that this is a valid Windows Installer package.',
+      ],
+    };
   }
   if (forced !== undefined && forced !== 0 && forced !== 3010 && forced !== 1641) {
     const lines: Record<number, string> = {
@@ -91,20 +117,44 @@ function decideInstall(host: LabHost, req: Extract<MsiexecRequest, { action: 'in
     return { exitCode: forced, header, errorLines: [lines[forced] ?? `Error ${forced}.`] };
   }
   if (host.profile.os.build < header.minimumOsBuild) {
-    return { exitCode: 1603, header, errorLines: [`This product requires Windows Server 2019 (build ${header.minimumOsBuild}) or later.`] };
+    return {
+      exitCode: 1603,
+      header,
+      errorLines: [`This product requires Windows Server 2019 (build ${header.minimumOsBuild}) or later.`],
+    };
   }
   const same = host.products.get(header.productCode);
   if (same && same.version === header.version) return { exitCode: forced ?? 0, header, errorLines: [] };
   // REINSTALL=ALL with REINSTALLMODE including `v` recaches the package: a minor upgrade in place.
-  const minorUpgrade = req.properties.some((p) => /^REINSTALL=ALL$/i.test(p)) && req.properties.some((p) => /^REINSTALLMODE=[a-z]*v/i.test(p));
-  if (same && minorUpgrade) return { exitCode: forced ?? 0, header, errorLines: [], apply: () => installFrom(host, header) };
-  if (same) return { exitCode: 1638, header, errorLines: ['Another version of this product is already installed. Installation of this version cannot continue. To configure or remove the existing version of this product, use Add/Remove Programs on the Control Panel.'] };
+  const minorUpgrade =
+    req.properties.some((p) => /^REINSTALL=ALL$/i.test(p)) &&
+    req.properties.some((p) => /^REINSTALLMODE=[a-z]*v/i.test(p));
+  if (same && minorUpgrade)
+    return { exitCode: forced ?? 0, header, errorLines: [], apply: () => installFrom(host, header) };
+  if (same)
+    return {
+      exitCode: 1638,
+      header,
+      errorLines: [
+        'Another version of this product is already installed. Installation of this version cannot continue. To configure or remove the existing version of this product, use Add/Remove Programs on the Control Panel.',
+      ],
+    };
   const related = host.installedProducts().find((p) => p.upgradeCode === header.upgradeCode);
   if (related && versionCompare(related.version, header.version) > 0) {
-    return { exitCode: 1603, header, errorLines: [`A newer version of ${header.productName} (${related.version}) is already installed.`] };
+    return {
+      exitCode: 1603,
+      header,
+      errorLines: [`A newer version of ${header.productName} (${related.version}) is already installed.`],
+    };
   }
   if (host.faults.serviceWontStart) {
-    return { exitCode: 1603, header, errorLines: [`Error 1920. Service 'Twinlock Agent' (${header.service}) failed to start. Verify that you have sufficient privileges to start system services.`] };
+    return {
+      exitCode: 1603,
+      header,
+      errorLines: [
+        `Error 1920. Service 'Twinlock Agent' (${header.service}) failed to start. Verify that you have sufficient privileges to start system services.`,
+      ],
+    };
   }
   return { exitCode: forced ?? 0, header, errorLines: [], apply: () => installFrom(host, header) };
 }
@@ -123,8 +173,17 @@ export async function runMsiexec(host: LabHost, world: LabWorld, req: MsiexecReq
     outcome = product
       ? forced !== undefined && forced !== 0 && forced !== 3010
         ? { exitCode: forced, header: null, errorLines: [`Error ${forced}.`] }
-        : { exitCode: forced ?? 0, header: null, errorLines: [], apply: () => removeAgent(host, req.productCode) }
-      : { exitCode: 1605, header: null, errorLines: ['This action is only valid for products that are currently installed.'] };
+        : {
+            exitCode: forced ?? 0,
+            header: null,
+            errorLines: [],
+            apply: () => removeAgent(host, req.productCode),
+          }
+      : {
+          exitCode: 1605,
+          header: null,
+          errorLines: ['This action is only valid for products that are currently installed.'],
+        };
   }
 
   const busy = outcome.exitCode !== 1618;

@@ -44,7 +44,8 @@ const HTML_SENSITIVE = /[<>&']/g;
 function quote(text: string): string {
   // JSON.stringify escapes exactly what the serializer does below U+0020, plus quote and backslash;
   // only the HTML-sensitive four remain. Lone surrogates take the slow path to stay byte-identical.
-  if (!/[\ud800-\udfff]/.test(text)) return JSON.stringify(text).replace(HTML_SENSITIVE, (ch) => ESCAPES[ch]!);
+  if (!/[\ud800-\udfff]/.test(text))
+    return JSON.stringify(text).replace(HTML_SENSITIVE, (ch) => ESCAPES[ch]!);
   let out = '"';
   for (const ch of text) {
     const code = ch.charCodeAt(0);

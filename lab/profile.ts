@@ -50,12 +50,17 @@ export const AccountProfileSchema = z.object({
 });
 
 export const HostProfileSchema = z.object({
-  computerName: z.string().regex(/^[A-Za-z0-9-]{1,15}$/, 'a NetBIOS name: up to 15 letters, digits or dashes'),
+  computerName: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,15}$/, 'a NetBIOS name: up to 15 letters, digits or dashes'),
   /** Domain (when partOfDomain) or workgroup name. */
   domain: z.string().default('WORKGROUP'),
   partOfDomain: z.boolean().default(false),
   /** Accounts that may log on; the default is Administrator with the lab's shared password. */
-  accounts: z.array(AccountProfileSchema).min(1).default([{ username: 'Administrator', admin: true }]),
+  accounts: z
+    .array(AccountProfileSchema)
+    .min(1)
+    .default([{ username: 'Administrator', admin: true }]),
   os: z.object({
     caption: z.string(),
     version: z.string(),
@@ -70,18 +75,39 @@ export const HostProfileSchema = z.object({
   }),
   /** Installed updates (Get-HotFix). */
   hotfixes: z
-    .array(z.object({ id: z.string().regex(/^KB\d+$/), description: z.string().default('Update'), installedOn: z.iso.date() }))
+    .array(
+      z.object({
+        id: z.string().regex(/^KB\d+$/),
+        description: z.string().default('Update'),
+        installedOn: z.iso.date(),
+      }),
+    )
     .default([]),
   /** .msu files staged in C:\ProgramData\Twinlock\updates (file names, e.g. `windows10.0-kb5041160-x64.msu`). */
   stagedUpdates: z.array(z.string().regex(/^[\w.-]+\.msu$/)).default([]),
   disks: z
-    .array(z.object({ model: z.string(), sizeGiB: z.number().positive(), busType: z.string(), mediaType: z.enum(['SSD', 'HDD', 'Unspecified']) }))
+    .array(
+      z.object({
+        model: z.string(),
+        sizeGiB: z.number().positive(),
+        busType: z.string(),
+        mediaType: z.enum(['SSD', 'HDD', 'Unspecified']),
+      }),
+    )
     .default([
       { model: 'Dell BOSS-S2', sizeGiB: 447, busType: 'RAID', mediaType: 'SSD' },
       { model: 'Dell Ent NVMe P5600 MU U.2 3.2TB', sizeGiB: 2980, busType: 'NVMe', mediaType: 'SSD' },
     ]),
   volumes: z
-    .array(z.object({ letter: z.string().regex(/^[A-Z]?$/), label: z.string(), fileSystem: z.string(), sizeGiB: z.number().positive(), freeGiB: z.number().min(0) }))
+    .array(
+      z.object({
+        letter: z.string().regex(/^[A-Z]?$/),
+        label: z.string(),
+        fileSystem: z.string(),
+        sizeGiB: z.number().positive(),
+        freeGiB: z.number().min(0),
+      }),
+    )
     .default([
       { letter: 'C', label: '', fileSystem: 'NTFS', sizeGiB: 446, freeGiB: 371 },
       { letter: 'D', label: 'VMs', fileSystem: 'ReFS', sizeGiB: 2979, freeGiB: 2410 },
@@ -89,7 +115,9 @@ export const HostProfileSchema = z.object({
   /** A restart is pending when the lab starts (Component Based Servicing). */
   pendingReboot: z.boolean().default(false),
   /** Windows Defender Firewall profiles switched on. */
-  firewall: z.object({ domain: z.boolean(), private: z.boolean(), public: z.boolean() }).default({ domain: true, private: true, public: true }),
+  firewall: z
+    .object({ domain: z.boolean(), private: z.boolean(), public: z.boolean() })
+    .default({ domain: true, private: true, public: true }),
   powerPlan: z.enum(['Balanced', 'High performance', 'Power saver']).default('High performance'),
   system: z.object({
     manufacturer: z.string(),
@@ -164,7 +192,6 @@ export interface LabProfile {
   expect?: ProfileExpectation;
 }
 
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -187,17 +214,25 @@ export function parseProfile(document: unknown, source = 'profile'): LabProfile 
     }
     return parsed.data;
   });
-  return { name: raw.name, description: raw.description, hosts, ...(raw.expect ? { expect: raw.expect } : {}) };
+  return {
+    name: raw.name,
+    description: raw.description,
+    hosts,
+    ...(raw.expect ? { expect: raw.expect } : {}),
+  };
 }
 
 /** Loads `lab/profiles/<name>.json`, or the file given. */
 export function loadProfile(options: { profile?: string; profileFile?: string }): LabProfile {
-  const file = options.profileFile ?? join(appPaths().labProfiles, `${options.profile ?? 'matched-pair'}.json`);
+  const file =
+    options.profileFile ?? join(appPaths().labProfiles, `${options.profile ?? 'matched-pair'}.json`);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    throw new Error(`The lab profile ${options.profileFile ?? options.profile} was not found (looked for ${file}).`);
+    throw new Error(
+      `The lab profile ${options.profileFile ?? options.profile} was not found (looked for ${file}).`,
+    );
   }
   return parseProfile(JSON.parse(text), file);
 }
@@ -224,7 +259,9 @@ export function expandHosts(profile: LabProfile, count: number): HostProfile[] {
       vms: [],
       nics: last.nics.map((nic) => ({
         ...nic,
-        mac: nic.mac.slice(0, 15) + ((parseInt(nic.mac.slice(15), 16) + by) % 256).toString(16).toUpperCase().padStart(2, '0'),
+        mac:
+          nic.mac.slice(0, 15) +
+          ((parseInt(nic.mac.slice(15), 16) + by) % 256).toString(16).toUpperCase().padStart(2, '0'),
         ipv4: nic.ipv4.map((ip) => ({ ...ip, address: shiftAddress(ip.address, by) })),
       })),
     });

@@ -141,8 +141,13 @@ export class SshEndpoint implements HostEndpoint {
       else if (ctx.method === 'publickey') {
         // As sshd: a key listed for the account may log on; a query without a signature is
         // answered "yes, sign with it", a signature must verify.
-        const listed = candidate ? this.host.authorizedKeys(candidate).map((line) => utils.parseKey(line)) : [];
-        const key = listed.find((k): k is ParsedKey => !(k instanceof Error) && k.type === ctx.key.algo && k.getPublicSSH().equals(ctx.key.data));
+        const listed = candidate
+          ? this.host.authorizedKeys(candidate).map((line) => utils.parseKey(line))
+          : [];
+        const key = listed.find(
+          (k): k is ParsedKey =>
+            !(k instanceof Error) && k.type === ctx.key.algo && k.getPublicSSH().equals(ctx.key.data),
+        );
         if (!key || this.host.faults.badPasswordAlways) decide(false);
         else if (!ctx.signature) ctx.accept();
         else decide(key.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) === true);
@@ -158,7 +163,13 @@ export class SshEndpoint implements HostEndpoint {
         session.on('shell', (_accept, reject) => reject?.());
         session.on('exec', (accept, _reject, info) => {
           const stream = accept();
-          void handleExec({ stream, command: info.command, host: this.host, world: this.world, account: account! });
+          void handleExec({
+            stream,
+            command: info.command,
+            host: this.host,
+            world: this.world,
+            account: account!,
+          });
         });
         session.on('subsystem', (_accept, reject) => reject?.());
         session.on('sftp', (accept) => {

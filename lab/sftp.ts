@@ -111,7 +111,8 @@ export function attachSftp(sftp: SFTPWrapper, host: LabHost, cutConnection: () =
   const fail = (reqid: number, err: unknown): void => {
     const code = (err as NodeJS.ErrnoException)?.code;
     if (code === 'ENOENT') sftp.status(reqid, STATUS_CODE.NO_SUCH_FILE, 'No such file');
-    else if (code === 'EACCES' || code === 'EPERM') sftp.status(reqid, STATUS_CODE.PERMISSION_DENIED, 'Permission denied');
+    else if (code === 'EACCES' || code === 'EPERM')
+      sftp.status(reqid, STATUS_CODE.PERMISSION_DENIED, 'Permission denied');
     else sftp.status(reqid, STATUS_CODE.FAILURE, 'Failure');
   };
   const withPath = (reqid: number, path: string, fn: (p: string) => void): void => {
@@ -144,7 +145,8 @@ export function attachSftp(sftp: SFTPWrapper, host: LabHost, cutConnection: () =
   sftp.on('WRITE', (reqid, handle, offset, data) => {
     const entry = lookup(handle);
     if (!entry || entry.kind !== 'file') return sftp.status(reqid, STATUS_CODE.FAILURE, 'Invalid handle');
-    if (data.length > MAX_WRITE_BYTES || host.faults.diskFull) return sftp.status(reqid, STATUS_CODE.FAILURE, 'Failure');
+    if (data.length > MAX_WRITE_BYTES || host.faults.diskFull)
+      return sftp.status(reqid, STATUS_CODE.FAILURE, 'Failure');
     const cutAfter = host.faults.cutUploadAfterBytes;
     if (cutAfter !== null && data.length >= cutAfter) {
       if (cutAfter > 0) {
@@ -182,7 +184,9 @@ export function attachSftp(sftp: SFTPWrapper, host: LabHost, cutConnection: () =
   });
 
   sftp.on('FSETSTAT', (reqid) => sftp.status(reqid, STATUS_CODE.OK));
-  sftp.on('SETSTAT', (reqid, path) => withPath(reqid, path, (p) => (statSync(p), sftp.status(reqid, STATUS_CODE.OK))));
+  sftp.on('SETSTAT', (reqid, path) =>
+    withPath(reqid, path, (p) => (statSync(p), sftp.status(reqid, STATUS_CODE.OK))),
+  );
 
   sftp.on('CLOSE', (reqid, handle) => {
     const entry = lookup(handle);
@@ -195,7 +199,8 @@ export function attachSftp(sftp: SFTPWrapper, host: LabHost, cutConnection: () =
     sftp.status(reqid, STATUS_CODE.OK);
   });
 
-  const stat = (reqid: number, path: string): void => withPath(reqid, path, (p) => sftp.attrs(reqid, attrsOf(statSync(p))));
+  const stat = (reqid: number, path: string): void =>
+    withPath(reqid, path, (p) => sftp.attrs(reqid, attrsOf(statSync(p))));
   sftp.on('STAT', stat);
   sftp.on('LSTAT', stat);
 
@@ -218,9 +223,15 @@ export function attachSftp(sftp: SFTPWrapper, host: LabHost, cutConnection: () =
     sftp.name(reqid, names);
   });
 
-  sftp.on('MKDIR', (reqid, path) => withPath(reqid, path, (p) => (mkdirSync(p), sftp.status(reqid, STATUS_CODE.OK))));
-  sftp.on('RMDIR', (reqid, path) => withPath(reqid, path, (p) => (rmdirSync(p), sftp.status(reqid, STATUS_CODE.OK))));
-  sftp.on('REMOVE', (reqid, path) => withPath(reqid, path, (p) => (unlinkSync(p), sftp.status(reqid, STATUS_CODE.OK))));
+  sftp.on('MKDIR', (reqid, path) =>
+    withPath(reqid, path, (p) => (mkdirSync(p), sftp.status(reqid, STATUS_CODE.OK))),
+  );
+  sftp.on('RMDIR', (reqid, path) =>
+    withPath(reqid, path, (p) => (rmdirSync(p), sftp.status(reqid, STATUS_CODE.OK))),
+  );
+  sftp.on('REMOVE', (reqid, path) =>
+    withPath(reqid, path, (p) => (unlinkSync(p), sftp.status(reqid, STATUS_CODE.OK))),
+  );
   sftp.on('RENAME', (reqid, from, to) => {
     const target = local(to);
     if (target === null) return sftp.status(reqid, STATUS_CODE.PERMISSION_DENIED, 'Permission denied');

@@ -60,7 +60,9 @@ export function agentFirewallRules(ports: { sync: number[]; control: number }): 
     localPorts: [port],
   });
   return [
-    ...ports.sync.map((port, i) => rule(`TwinlockAgent-Sync${i + 1}-TCP-In`, `Twinlock Agent sync link ${i + 1} (TCP ${port})`, port)),
+    ...ports.sync.map((port, i) =>
+      rule(`TwinlockAgent-Sync${i + 1}-TCP-In`, `Twinlock Agent sync link ${i + 1} (TCP ${port})`, port),
+    ),
     rule('TwinlockAgent-Control-TCP-In', `Twinlock Agent control (TCP ${ports.control})`, ports.control),
   ];
 }

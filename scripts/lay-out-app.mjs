@@ -11,7 +11,16 @@
 // Usage: node scripts/lay-out-app.mjs [--out DIR] (default dist/app-layout); `npm run build` first.
 import { createPackageWithOptions } from '@electron/asar';
 import { createRequire } from 'node:module';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -25,12 +34,20 @@ const excludedExts = [...builderFiles.excludedExts.split(','), 'pdb'].map((e) =>
 function excludedByDefault(rel) {
   const parts = rel.split('/');
   const name = parts.at(-1);
-  return parts.some((p) => excludedNames.has(p)) || name.startsWith('._') || excludedExts.some((e) => name.endsWith(e)) || /^electron-builder\.(yaml|yml|json|json5|toml|ts)$/.test(name);
+  return (
+    parts.some((p) => excludedNames.has(p)) ||
+    name.startsWith('._') ||
+    excludedExts.some((e) => name.endsWith(e)) ||
+    /^electron-builder\.(yaml|yml|json|json5|toml|ts)$/.test(name)
+  );
 }
 
 /** A glob of the builder's file patterns (`*`, `**`, `?`) as a regular expression on a relative path. */
 export function globToRegExp(glob) {
-  if (/[[\]{}()!+@]/.test(glob)) throw new Error(`lay-out-app: the pattern “${glob}” uses glob syntax this script does not read; extend globToRegExp`);
+  if (/[[\]{}()!+@]/.test(glob))
+    throw new Error(
+      `lay-out-app: the pattern “${glob}” uses glob syntax this script does not read; extend globToRegExp`,
+    );
   let re = '';
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i];
@@ -52,7 +69,9 @@ export function globToRegExp(glob) {
 
 /** The builder's rule: a file is in when the last pattern that matches it is a positive one. */
 function matcher(patterns) {
-  const rules = patterns.map((p) => (p.startsWith('!') ? { keep: false, re: globToRegExp(p.slice(1)) } : { keep: true, re: globToRegExp(p) }));
+  const rules = patterns.map((p) =>
+    p.startsWith('!') ? { keep: false, re: globToRegExp(p.slice(1)) } : { keep: true, re: globToRegExp(p) },
+  );
   return (path) => {
     let keep = false;
     for (const rule of rules) if (rule.re.test(path)) keep = rule.keep;
@@ -88,8 +107,12 @@ function productionPackages(projectDir) {
 /** Lays the app out under `out`; returns what it put where. */
 export async function layOutApp({ projectDir = root, out = join(root, 'dist', 'app-layout') } = {}) {
   const config = parse(readFileSync(join(projectDir, 'build', 'electron-builder.yml'), 'utf8'));
-  const main = config.extraMetadata?.main ?? JSON.parse(readFileSync(join(projectDir, 'package.json'), 'utf8')).main;
-  if (!existsSync(join(projectDir, main)) || !existsSync(join(projectDir, 'dist', 'renderer', 'index.html'))) {
+  const main =
+    config.extraMetadata?.main ?? JSON.parse(readFileSync(join(projectDir, 'package.json'), 'utf8')).main;
+  if (
+    !existsSync(join(projectDir, main)) ||
+    !existsSync(join(projectDir, 'dist', 'renderer', 'index.html'))
+  ) {
     throw new Error(`lay-out-app: ${main} or dist/renderer is missing; run npm run build first.`);
   }
   rmSync(out, { recursive: true, force: true });
@@ -99,17 +122,26 @@ export async function layOutApp({ projectDir = root, out = join(root, 'dist', 'a
   // The archive's contents: `files`, then the production dependencies, then package.json with
   // extraMetadata applied.
   const inFiles = matcher(config.files);
-  const appFiles = walk(projectDir, (rel) => rel === 'node_modules' || rel === '.git' || rel.startsWith('dist/app-layout')).filter((rel) => inFiles(rel) && !excludedByDefault(rel));
+  const appFiles = walk(
+    projectDir,
+    (rel) => rel === 'node_modules' || rel === '.git' || rel.startsWith('dist/app-layout'),
+  ).filter((rel) => inFiles(rel) && !excludedByDefault(rel));
   for (const rel of appFiles) copy(join(projectDir, rel), join(stage, rel));
   const packages = productionPackages(projectDir);
   for (const pkg of packages) {
     // Nested node_modules are entries of their own in the lockfile, shipped only when they are production too.
-    for (const rel of walk(join(projectDir, pkg), (r) => r === 'node_modules' || r.startsWith('node_modules/')).filter((r) => !excludedByDefault(r))) {
+    for (const rel of walk(
+      join(projectDir, pkg),
+      (r) => r === 'node_modules' || r.startsWith('node_modules/'),
+    ).filter((r) => !excludedByDefault(r))) {
       copy(join(projectDir, pkg, rel), join(stage, pkg, rel));
     }
   }
   const pkgJson = JSON.parse(readFileSync(join(projectDir, 'package.json'), 'utf8'));
-  writeFileSync(join(stage, 'package.json'), `${JSON.stringify({ ...pkgJson, ...config.extraMetadata }, null, 2)}\n`);
+  writeFileSync(
+    join(stage, 'package.json'),
+    `${JSON.stringify({ ...pkgJson, ...config.extraMetadata }, null, 2)}\n`,
+  );
 
   if (config.asar === false) {
     cpSync(stage, join(resourcesDir, 'app'), { recursive: true });
@@ -119,10 +151,16 @@ export async function layOutApp({ projectDir = root, out = join(root, 'dist', 'a
     // @electron/asar takes one glob matched against each file's name (matchBase): the builder's
     // `**/*.node` is that file name pattern.
     const names = [...new Set((config.asarUnpack ?? []).map((p) => p.replace(/^\*\*\//, '')))];
-    if (names.some((n) => n.includes('/'))) throw new Error('lay-out-app: asarUnpack patterns must be `**/<file pattern>`');
-    await createPackageWithOptions(stage, join(resourcesDir, 'app.asar'), names.length > 0 ? { unpack: names.length === 1 ? names[0] : `{${names.join(',')}}` } : {});
+    if (names.some((n) => n.includes('/')))
+      throw new Error('lay-out-app: asarUnpack patterns must be `**/<file pattern>`');
+    await createPackageWithOptions(
+      stage,
+      join(resourcesDir, 'app.asar'),
+      names.length > 0 ? { unpack: names.length === 1 ? names[0] : `{${names.join(',')}}` } : {},
+    );
     for (const rel of unpacked) {
-      if (!existsSync(join(resourcesDir, 'app.asar.unpacked', rel))) throw new Error(`lay-out-app: ${rel} should have been unpacked`);
+      if (!existsSync(join(resourcesDir, 'app.asar.unpacked', rel)))
+        throw new Error(`lay-out-app: ${rel} should have been unpacked`);
     }
   }
   rmSync(stage, { recursive: true, force: true });

@@ -18,10 +18,15 @@ export const ICO_SIZES = [16, 24, 32, 48, 64, 128, 256];
 export const PNG_SIZES = [16, 24, 32, 48, 64, 128, 256, 512, 1024];
 
 export function render(svg, size) {
-  return new Resvg(svg, { fitTo: { mode: 'width', value: size }, background: 'rgba(0,0,0,0)' }).render().asPng();
+  return new Resvg(svg, { fitTo: { mode: 'width', value: size }, background: 'rgba(0,0,0,0)' })
+    .render()
+    .asPng();
 }
 
-export async function makeIcons(out = join(root, 'build', 'icons'), source = join(root, 'build', 'icon.svg')) {
+export async function makeIcons(
+  out = join(root, 'build', 'icons'),
+  source = join(root, 'build', 'icon.svg'),
+) {
   const svg = readFileSync(source);
   rmSync(out, { recursive: true, force: true });
   mkdirSync(join(out, 'png'), { recursive: true });

@@ -33,7 +33,12 @@ function electronBinary() {
 const built = join(root, 'dist', 'renderer', 'index.html');
 if (!existsSync(built) || statSync(built).mtimeMs < newestMtime(join(root, 'renderer'))) {
   console.log('Building the wizard…');
-  run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn']);
+  run(process.execPath, [
+    join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
+    'build',
+    '--logLevel',
+    'warn',
+  ]);
 }
 
 // The command line's bundle: fast to build, and never older than the code it serves.

@@ -68,7 +68,10 @@ export function pageWithNonce(html: Uint8Array, nonce: string): Buffer {
  */
 export function contentSecurityPolicy(port?: number, nonce?: string): string {
   // The browser shell's page also opens its event WebSocket; the desktop page talks over IPC only.
-  const connect = port === undefined ? "connect-src 'self'" : `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`;
+  const connect =
+    port === undefined
+      ? "connect-src 'self'"
+      : `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`;
   return [
     "default-src 'self'",
     "script-src 'self'",

@@ -11,7 +11,10 @@ import { fileURLToPath } from 'node:url';
 export default function setup(): void {
   const root = fileURLToPath(new URL('..', import.meta.url));
   for (const script of ['build-cli.mjs', 'build-electron.mjs']) {
-    const built = spawnSync(process.execPath, [join(root, 'scripts', script), '--quiet'], { cwd: root, encoding: 'utf8' });
+    const built = spawnSync(process.execPath, [join(root, 'scripts', script), '--quiet'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     if (built.status !== 0) throw new Error(`scripts/${script} failed: ${built.stderr || built.stdout}`);
   }
 }

@@ -33,7 +33,9 @@ export function registerFixVerb(program: Command): void {
   addConnectionOptions(
     program
       .command('fix')
-      .description('run a fix that `twinlock verify` offers on a server (--preview shows exactly what it runs)')
+      .description(
+        'run a fix that `twinlock verify` offers on a server (--preview shows exactly what it runs)',
+      )
       .argument('<host>', 'host[:port] of the server to change')
       .argument('<fix>', FIX_IDS.join(' | '))
       .option('--preview', 'show the script and its parameters, change nothing')
@@ -49,7 +51,9 @@ export function registerFixVerb(program: Command): void {
         out.result(preview, () =>
           [
             preview.description,
-            preview.needsReboot ? `${preview.computerName} restarts afterwards; run with --allow-reboot to let it.` : 'No restart is needed.',
+            preview.needsReboot
+              ? `${preview.computerName} restarts afterwards; run with --allow-reboot to let it.`
+              : 'No restart is needed.',
             '',
             `${preview.scriptName}.ps1, with parameters ${JSON.stringify(preview.params)}:`,
             '',
@@ -86,7 +90,9 @@ export function registerRollbackVerb(program: Command): void {
   addConnectionOptions(
     program
       .command('rollback')
-      .description('remove the agent, its firewall rules and its uploaded files from a server (the wizard’s Roll back)')
+      .description(
+        'remove the agent, its firewall rules and its uploaded files from a server (the wizard’s Roll back)',
+      )
       .argument('<host>', 'host[:port]')
       .option('--yes', 'confirm: the agent is removed from the server')
       .option('--json', 'print JSON'),

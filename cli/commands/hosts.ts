@@ -24,7 +24,10 @@ function describeInventory(inv: HostInventory): string {
       ['Server', `${inv.system.manufacturer} ${inv.system.model} (serial ${inv.system.serial || 'unknown'})`],
       ['BIOS/UEFI', `${inv.bios.vendor} ${inv.bios.version} (${inv.bios.releaseDate || 'date unknown'})`],
       ['Processor', inv.processor.name],
-      ['Family/model/stepping', `${inv.processor.family}/${inv.processor.model}/${inv.processor.stepping}, microcode ${inv.processor.microcode || 'unknown'}`],
+      [
+        'Family/model/stepping',
+        `${inv.processor.family}/${inv.processor.model}/${inv.processor.stepping}, microcode ${inv.processor.microcode || 'unknown'}`,
+      ],
       ['Cores / threads', `${inv.processor.cores} / ${inv.processor.threads}`],
       ['Memory', `${gib} GiB in ${inv.memory.modules} modules`],
       ['OS', `${inv.os.caption} (build ${inv.os.build}.${inv.os.ubr}, ${inv.os.installationType})`],
@@ -32,9 +35,20 @@ function describeInventory(inv: HostInventory): string {
       ['Updates', inv.hotfixes.map((h) => h.id).join(', ') || 'none'],
       ['Restart pending', inv.pendingReboot.pending ? `yes (${inv.pendingReboot.reasons.join(', ')})` : 'no'],
       ['Power plan', inv.powerPlan.name],
-      ['Volumes', inv.volumes.map((v) => `${v.driveLetter || '-'}: ${(v.freeBytes / 1024 ** 3).toFixed(0)} of ${(v.sizeBytes / 1024 ** 3).toFixed(0)} GiB free`).join(', ')],
+      [
+        'Volumes',
+        inv.volumes
+          .map(
+            (v) =>
+              `${v.driveLetter || '-'}: ${(v.freeBytes / 1024 ** 3).toFixed(0)} of ${(v.sizeBytes / 1024 ** 3).toFixed(0)} GiB free`,
+          )
+          .join(', '),
+      ],
       ['Hyper-V', inv.roles.hyperV ? 'installed' : 'not installed'],
-      ['Network adapters', inv.nics.map((n) => `${n.name} ${n.linkSpeedMbps / 1000} Gb ${n.status}`).join(', ')],
+      [
+        'Network adapters',
+        inv.nics.map((n) => `${n.name} ${n.linkSpeedMbps / 1000} Gb ${n.status}`).join(', '),
+      ],
       ['VMs', inv.vms.map((v) => v.name).join(', ') || 'none'],
       ['Twinlock agent', inv.agentVersion ?? 'not installed'],
     ],
@@ -66,39 +80,56 @@ export function registerHostVerbs(program: Command): void {
       .argument('<hostA>', 'host[:port]')
       .argument('<hostB>', 'host[:port]')
       .option('--level <1|2|3>', 'protection level', parseLevel, 3)
-      .option('--report <file>', 'also write the report; the format follows the extension (.json, .html or .pdf)')
+      .option(
+        '--report <file>',
+        'also write the report; the format follows the extension (.json, .html or .pdf)',
+      )
       .option('--json', 'print JSON'),
-  ).action((hostA: string, hostB: string, options: ConnectionOptions & JsonOption & { level: 1 | 2 | 3; report?: string }) =>
-    runVerb(options.json, 'the verification', async (out, engine) => {
-      const [a, b] = await connectAll(engine.api, [hostA, hostB], options);
-      const report = await engine.api.verify({ sessions: [a!.sessionId, b!.sessionId], level: options.level });
-      if (options.report) {
-        const format = /\.(json|html?|pdf)$/i.exec(options.report)?.[1]?.toLowerCase().replace('htm', 'html').replace('htmll', 'html');
-        if (format !== 'json' && format !== 'html' && format !== 'pdf') {
-          throw new Error(`--report must name a .json, .html or .pdf file (got “${options.report}”)`);
+  ).action(
+    (
+      hostA: string,
+      hostB: string,
+      options: ConnectionOptions & JsonOption & { level: 1 | 2 | 3; report?: string },
+    ) =>
+      runVerb(options.json, 'the verification', async (out, engine) => {
+        const [a, b] = await connectAll(engine.api, [hostA, hostB], options);
+        const report = await engine.api.verify({
+          sessions: [a!.sessionId, b!.sessionId],
+          level: options.level,
+        });
+        if (options.report) {
+          const format = /\.(json|html?|pdf)$/i
+            .exec(options.report)?.[1]
+            ?.toLowerCase()
+            .replace('htm', 'html')
+            .replace('htmll', 'html');
+          if (format !== 'json' && format !== 'html' && format !== 'pdf') {
+            throw new Error(`--report must name a .json, .html or .pdf file (got “${options.report}”)`);
+          }
+          const written = await engine.api.exportReport({ report, format, path: options.report });
+          out.info(`Report written to ${written.path}`);
         }
-        const written = await engine.api.exportReport({ report, format, path: options.report });
-        out.info(`Report written to ${written.path}`);
-      }
-      out.result(report, () =>
-        [
-          report.verdict,
-          '',
-          table(
-            ['Result', 'Check', report.hosts[0].computerName, report.hosts[1].computerName],
-            report.findings.map((f) => [mark[f.severity], f.title, f.values[0], f.values[1]]),
-          ),
-          ...report.findings
-            .filter((f) => f.severity !== 'pass')
-            .map(
-              (f) =>
-                `\n${mark[f.severity]} ${f.title}: ${f.reason}\n  fix: ${f.remedy}` +
-                (f.fixId ? `\n  Twinlock can fix this: ${f.fixOn.map((i) => `twinlock fix ${[hostA, hostB][i]} ${f.fixId}`).join(' ; ')} (--preview shows what it runs).` : ''),
+        out.result(report, () =>
+          [
+            report.verdict,
+            '',
+            table(
+              ['Result', 'Check', report.hosts[0].computerName, report.hosts[1].computerName],
+              report.findings.map((f) => [mark[f.severity], f.title, f.values[0], f.values[1]]),
             ),
-        ].join('\n'),
-      );
-      return report.outcome === 'blocked' ? EXIT.blocker : EXIT.ok;
-    }),
+            ...report.findings
+              .filter((f) => f.severity !== 'pass')
+              .map(
+                (f) =>
+                  `\n${mark[f.severity]} ${f.title}: ${f.reason}\n  fix: ${f.remedy}` +
+                  (f.fixId
+                    ? `\n  Twinlock can fix this: ${f.fixOn.map((i) => `twinlock fix ${[hostA, hostB][i]} ${f.fixId}`).join(' ; ')} (--preview shows what it runs).`
+                    : ''),
+              ),
+          ].join('\n'),
+        );
+        return report.outcome === 'blocked' ? EXIT.blocker : EXIT.ok;
+      }),
   );
 
   addConnectionOptions(
@@ -116,8 +147,13 @@ export function registerHostVerbs(program: Command): void {
         const p = status.pair;
         return [
           `${session!.computerName}: ${p.state}${p.state === 'mirroring' ? ` ${p.progress}%` : ''} — pair ${p.name}, ${status.role}, level ${p.level}, peer ${p.peer}`,
-          ...p.links.map((l) => `  link ${l.local} → ${l.remote}: ${l.up ? 'up' : 'DOWN'}, ${l.rttMs} ms, ${l.mbps} Mbit/s`),
-          p.witness ? `  witness ${p.witness.address}: ${p.witness.reachable ? 'reachable' : 'UNREACHABLE'}` : '  no witness',
+          ...p.links.map(
+            (l) =>
+              `  link ${l.local} → ${l.remote}: ${l.up ? 'up' : 'DOWN'}, ${l.rttMs} ms, ${l.mbps} Mbit/s`,
+          ),
+          p.witness
+            ? `  witness ${p.witness.address}: ${p.witness.reachable ? 'reachable' : 'UNREACHABLE'}`
+            : '  no witness',
           ...status.vms.map((v) => `  VM ${v.name}: ${v.state}${v.protected ? ', protected' : ''}`),
         ].join('\n');
       });

@@ -55,8 +55,14 @@ export function registerKeyVerbs(program: Command): void {
   keys
     .command('trust')
     .description('trust a bundle signer: its .pub file, or the fingerprint you compared with --from-bundle')
-    .argument('<key>', 'a .pub file (twinlock keys export), or a SHA256:… fingerprint together with --from-bundle')
-    .option('--from-bundle <file>', 'take the public key from this bundle, whose signer must have that fingerprint')
+    .argument(
+      '<key>',
+      'a .pub file (twinlock keys export), or a SHA256:… fingerprint together with --from-bundle',
+    )
+    .option(
+      '--from-bundle <file>',
+      'take the public key from this bundle, whose signer must have that fingerprint',
+    )
     .option('--label <text>', 'whose key it is (default: the .pub file’s label, or the bundle’s pair)')
     .option('--json', 'print JSON')
     .action((key: string, options: JsonOption & { fromBundle?: string; label?: string }) =>
@@ -76,7 +82,8 @@ export function registerKeyVerbs(program: Command): void {
         } else if (key.startsWith('SHA256:')) {
           throw new TwinlockError({
             code: 'invalid-input',
-            message: 'key: this fingerprint is malformed; a fingerprint is SHA256: followed by 43 characters.',
+            message:
+              'key: this fingerprint is malformed; a fingerprint is SHA256: followed by 43 characters.',
             hint: 'Copy it exactly as Twinlock printed it, or give the .pub file instead.',
             detail: { field: 'key' },
           });
@@ -92,7 +99,11 @@ export function registerKeyVerbs(program: Command): void {
           request = { publicKey: await readPublicKeyFile(key), ...label };
         }
         const entry = await engine.api.trustKey(request);
-        out.result(entry, () => `Bundles signed by ${entry.fingerprint}${entry.label ? ` (${entry.label})` : ''} are now accepted on this workstation.`);
+        out.result(
+          entry,
+          () =>
+            `Bundles signed by ${entry.fingerprint}${entry.label ? ` (${entry.label})` : ''} are now accepted on this workstation.`,
+        );
         return EXIT.ok;
       }),
     );
@@ -105,7 +116,11 @@ export function registerKeyVerbs(program: Command): void {
     .action((fingerprint: string, options: JsonOption) =>
       runVerb(options.json, 'forgetting a key', async (out, engine) => {
         const result = await engine.api.forgetKey({ fingerprint });
-        out.result(result, () => (result.forgotten ? `Bundles signed by ${fingerprint} are no longer accepted.` : `${fingerprint} was not trusted.`));
+        out.result(result, () =>
+          result.forgotten
+            ? `Bundles signed by ${fingerprint} are no longer accepted.`
+            : `${fingerprint} was not trusted.`,
+        );
         return EXIT.ok;
       }),
     );
@@ -117,7 +132,9 @@ export function registerKeyVerbs(program: Command): void {
     .option('--json', 'print JSON')
     .action((options: JsonOption & { out?: string }) =>
       runVerb(options.json, 'exporting the public key', async (out, engine) => {
-        const result = await engine.api.exportPublicKey(options.out !== undefined ? { path: options.out } : {});
+        const result = await engine.api.exportPublicKey(
+          options.out !== undefined ? { path: options.out } : {},
+        );
         out.result(result, () =>
           result.path
             ? `Wrote the public key ${result.fingerprint} to ${result.path}. On the other workstation: twinlock keys trust ${result.path}`
@@ -137,11 +154,18 @@ export function registerKeyVerbs(program: Command): void {
       out.result(trusted, () =>
         trusted.length === 0
           ? 'No agent publisher is trusted yet; the first install shows the package’s publisher and asks.'
-          : table(['Thumbprint', 'Subject', 'Trusted'], trusted.map((p) => [p.thumbprint, p.subject, p.addedAt.slice(0, 10)])),
+          : table(
+              ['Thumbprint', 'Subject', 'Trusted'],
+              trusted.map((p) => [p.thumbprint, p.subject, p.addedAt.slice(0, 10)]),
+            ),
       );
       return EXIT.ok;
     });
-  publishers.command('list', { isDefault: true }).description('list trusted agent publishers (the default)').option('--json', 'print JSON').action(listPublishers);
+  publishers
+    .command('list', { isDefault: true })
+    .description('list trusted agent publishers (the default)')
+    .option('--json', 'print JSON')
+    .action(listPublishers);
 
   publishers
     .command('trust')
@@ -151,17 +175,21 @@ export function registerKeyVerbs(program: Command): void {
     .option('--bundle <file>', 'the package a bundle names')
     .option('--subject <subject>', 'trust this publisher without a package, under this certificate subject')
     .option('--json', 'print JSON')
-    .action((thumbprint: string, options: JsonOption & { package?: string; bundle?: string; subject?: string }) =>
-      runVerb(options.json, 'trusting a publisher', async (out, engine) => {
-        const entry = await engine.api.trustPublisher({
-          thumbprint,
-          ...(options.subject !== undefined ? { subject: options.subject } : {}),
-          ...(options.package !== undefined ? { packageDir: options.package } : {}),
-          ...(options.bundle !== undefined ? { bundlePath: options.bundle } : {}),
-        });
-        out.result(entry, () => `Agent packages signed by ${entry.subject} (${entry.thumbprint}) may now be installed.`);
-        return EXIT.ok;
-      }),
+    .action(
+      (thumbprint: string, options: JsonOption & { package?: string; bundle?: string; subject?: string }) =>
+        runVerb(options.json, 'trusting a publisher', async (out, engine) => {
+          const entry = await engine.api.trustPublisher({
+            thumbprint,
+            ...(options.subject !== undefined ? { subject: options.subject } : {}),
+            ...(options.package !== undefined ? { packageDir: options.package } : {}),
+            ...(options.bundle !== undefined ? { bundlePath: options.bundle } : {}),
+          });
+          out.result(
+            entry,
+            () => `Agent packages signed by ${entry.subject} (${entry.thumbprint}) may now be installed.`,
+          );
+          return EXIT.ok;
+        }),
     );
 
   publishers
@@ -172,7 +200,11 @@ export function registerKeyVerbs(program: Command): void {
     .action((thumbprint: string, options: JsonOption) =>
       runVerb(options.json, 'forgetting a publisher', async (out, engine) => {
         const result = await engine.api.forgetPublisher({ thumbprint });
-        out.result(result, () => (result.forgotten ? `Packages signed by ${thumbprint} are no longer installed.` : `${thumbprint} was not trusted.`));
+        out.result(result, () =>
+          result.forgotten
+            ? `Packages signed by ${thumbprint} are no longer installed.`
+            : `${thumbprint} was not trusted.`,
+        );
         return EXIT.ok;
       }),
     );

@@ -26,7 +26,9 @@ export function registerKnownHostVerbs(program: Command): void {
     );
   hosts
     .command('forget')
-    .description('forget a server’s pinned key (after it was reinstalled); the next connection shows the new key')
+    .description(
+      'forget a server’s pinned key (after it was reinstalled); the next connection shows the new key',
+    )
     .argument('<host>', 'host[:port]')
     .option('--json', 'print JSON')
     .action((host: string, options: { json?: boolean }) =>

@@ -22,18 +22,28 @@ export function registerReplayVerb(program: Command): void {
   addConnectionOptions(
     program
       .command('apply')
-      .description('replay a configuration bundle on a new pair: check, verify, install, pair, protect, export')
+      .description(
+        'replay a configuration bundle on a new pair: check, verify, install, pair, protect, export',
+      )
       .argument('<bundle>', 'a .twinlock.json bundle exported by Twinlock')
       .argument('<hostA>', 'host[:port] of the new primary')
       .argument('<hostB>', 'host[:port] of the new secondary')
       .option('--name <name>', 'name of the new pair (default: the bundle’s)')
-      .option('--package <dir>', 'agent package folder, when the bundle has no agent/ folder beside it (default: the bundled package)')
-      .option('--trust-publisher <thumbprint>', 'trust the package’s publisher on first use, after comparing its certificate thumbprint')
+      .option(
+        '--package <dir>',
+        'agent package folder, when the bundle has no agent/ folder beside it (default: the bundled package)',
+      )
+      .option(
+        '--trust-publisher <thumbprint>',
+        'trust the package’s publisher on first use, after comparing its certificate thumbprint',
+      )
       .option('--json', 'print NDJSON progress, then the result'),
   ).action((bundlePath: string, hostA: string, hostB: string, options: ReplayOptions) =>
     runVerb(options.json, 'the replay', async (out, engine) => {
       const bundle = await engine.api.readBundle({ path: bundlePath });
-      out.info(`Bundle ${bundle.pair.name} (level ${bundle.pair.level}, signed ${bundle.createdAt}) verified.`);
+      out.info(
+        `Bundle ${bundle.pair.name} (level ${bundle.pair.level}, signed ${bundle.createdAt}) verified.`,
+      );
       const [a, b] = await connectAll(engine.api, [hostA, hostB], options);
       const sessions: [string, string] = [a!.sessionId, b!.sessionId];
 
@@ -45,8 +55,19 @@ export function registerReplayVerb(program: Command): void {
         ...(options.package ? { packageDir: options.package } : {}),
       });
       const config: PairConfig = plan.config;
-      out.event({ event: 'preflight', config: { name: config.name, level: config.level, links: config.links, witness: config.witness, vms: config.vms } });
-      out.info(`Checked against ${a!.computerName} and ${b!.computerName}: pair ${config.name}, ${config.links.length} sync link(s), VMs: ${config.vms.join(', ') || 'none'}.`);
+      out.event({
+        event: 'preflight',
+        config: {
+          name: config.name,
+          level: config.level,
+          links: config.links,
+          witness: config.witness,
+          vms: config.vms,
+        },
+      });
+      out.info(
+        `Checked against ${a!.computerName} and ${b!.computerName}: pair ${config.name}, ${config.links.length} sync link(s), VMs: ${config.vms.join(', ') || 'none'}.`,
+      );
 
       const report = await engine.api.verify({ sessions, level: bundle.pair.level });
       out.event({ event: 'verified', verdict: report.verdict, outcome: report.outcome });
@@ -54,7 +75,9 @@ export function registerReplayVerb(program: Command): void {
         out.result({ event: 'result', verify: report }, () =>
           [
             report.verdict,
-            ...report.findings.filter((f) => f.severity === 'blocker').map((f) => `  ${f.title}: ${f.reason}\n  fix: ${f.remedy}`),
+            ...report.findings
+              .filter((f) => f.severity === 'blocker')
+              .map((f) => `  ${f.title}: ${f.reason}\n  fix: ${f.remedy}`),
           ].join('\n'),
         );
         return EXIT.blocker;
@@ -74,7 +97,9 @@ export function registerReplayVerb(program: Command): void {
       )) as JobSnapshotOf<'install'>;
       requireDone(install);
       if (bundle.agent.version !== install.result?.[0]?.version) {
-        out.info(`Note: the bundle was made with agent ${bundle.agent.version}; this pair runs ${install.result?.[0]?.version}.`);
+        out.info(
+          `Note: the bundle was made with agent ${bundle.agent.version}; this pair runs ${install.result?.[0]?.version}.`,
+        );
       }
 
       const apply = (await followJob(engine, await engine.api.apply(config), out)) as JobSnapshotOf<'apply'>;

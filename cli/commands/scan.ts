@@ -10,10 +10,20 @@ import { requireDone } from '../progress';
 import { EXIT, runVerb } from '../run';
 import { formatCount } from '../../engine/discovery/format';
 
-const SERVICES: Record<number, string> = { 22: 'ssh', 445: 'smb', 3389: 'rdp', 5985: 'winrm', 5986: 'winrm-https' };
+const SERVICES: Record<number, string> = {
+  22: 'ssh',
+  445: 'smb',
+  3389: 'rdp',
+  5985: 'winrm',
+  5986: 'winrm-https',
+};
 
 function invalid(option: string, value: string, example: string): TwinlockError {
-  return new TwinlockError({ code: 'invalid-input', message: `${option}: “${value}” is not valid.`, hint: `For example ${option} ${example}.` });
+  return new TwinlockError({
+    code: 'invalid-input',
+    message: `${option}: “${value}” is not valid.`,
+    hint: `For example ${option} ${example}.`,
+  });
 }
 
 /** `22,2222` replaces the default ports; `+2222` adds to them. */
@@ -25,7 +35,8 @@ export function parsePorts(text: string | undefined): number[] | undefined {
     .split(/[\s,]+/)
     .filter(Boolean)
     .map((p) => Number(p));
-  if (ports.length === 0 || ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) throw invalid('--ports', text, '22,5985,5986,445,3389 or +2222');
+  if (ports.length === 0 || ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535))
+    throw invalid('--ports', text, '22,5985,5986,445,3389 or +2222');
   return [...new Set(add ? [...DEFAULT_PORTS, ...ports] : ports)];
 }
 
@@ -37,104 +48,160 @@ function whole(option: string, text: string | undefined, example: string): numbe
 }
 
 function services(host: DiscoveredHost): string {
-  return host.openPorts.map((p) => (p === host.port && host.banner ? 'ssh' : (SERVICES[p] ?? String(p)))).join(' ');
+  return host.openPorts
+    .map((p) => (p === host.port && host.banner ? 'ssh' : (SERVICES[p] ?? String(p))))
+    .join(' ');
 }
 
 export function registerScanVerb(program: Command): void {
   program
     .command('scan')
     .description('scan addresses, names or ranges for Windows servers and say what each can do')
-    .argument('<target...>', 'addresses, names, CIDRs (10.0.0.0/24), ranges (10.0.0.10-60), exclusions (!10.0.0.1)')
-    .option('--ports <list>', `ports to probe, comma-separated (default ${DEFAULT_PORTS.join(',')}; +2222 adds to them)`)
+    .argument(
+      '<target...>',
+      'addresses, names, CIDRs (10.0.0.0/24), ranges (10.0.0.10-60), exclusions (!10.0.0.1)',
+    )
+    .option(
+      '--ports <list>',
+      `ports to probe, comma-separated (default ${DEFAULT_PORTS.join(',')}; +2222 adds to them)`,
+    )
     .option('--timeout <ms>', 'per-probe timeout in milliseconds (default 1000)')
     .option('--concurrency <n>', 'sockets open at once (default 1024)')
     .option('--deadline <ms>', 'stop the whole scan after this long and report what was found')
     .option('--allow-large', 'allow more than 65,536 addresses')
     .option('--dry-run', 'check the targets and say how many addresses a scan would probe, without probing')
     .option('--json', 'print one JSON object per host as found (NDJSON), then a summary line')
-    .action((targets: string[], options: { ports?: string; timeout?: string; concurrency?: string; deadline?: string; allowLarge?: boolean; dryRun?: boolean; json?: boolean }) =>
-      runVerb(options.json, 'the scan', async (out, engine) => {
-        const ports = parsePorts(options.ports);
-        const timeoutMs = whole('--timeout', options.timeout, '1000');
-        const concurrency = whole('--concurrency', options.concurrency, '512');
-        const deadlineMs = whole('--deadline', options.deadline, '60000');
-        if (options.dryRun) {
-          const { count } = await engine.api.checkTargets({ targets: targets.join(' '), ...(options.allowLarge ? { allowLarge: true } : {}) });
-          const probing = ports ?? [...DEFAULT_PORTS];
-          out.result({ count, ports: probing }, () =>
-            `${formatCount(count)} ${count === 1 ? 'host' : 'hosts'} to probe on ports ${probing.join(', ')}; nothing was sent.`,
-          );
-          return EXIT.ok;
-        }
-        const started = performance.now();
-        const ref = await engine.api.scan({
-          targets: targets.join(' '),
-          ...(ports ? { ports } : {}),
-          ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-          ...(concurrency !== undefined ? { concurrency } : {}),
-          ...(deadlineMs !== undefined ? { deadlineMs } : {}),
-          ...(options.allowLarge ? { allowLarge: true } : {}),
-        });
+    .action(
+      (
+        targets: string[],
+        options: {
+          ports?: string;
+          timeout?: string;
+          concurrency?: string;
+          deadline?: string;
+          allowLarge?: boolean;
+          dryRun?: boolean;
+          json?: boolean;
+        },
+      ) =>
+        runVerb(options.json, 'the scan', async (out, engine) => {
+          const ports = parsePorts(options.ports);
+          const timeoutMs = whole('--timeout', options.timeout, '1000');
+          const concurrency = whole('--concurrency', options.concurrency, '512');
+          const deadlineMs = whole('--deadline', options.deadline, '60000');
+          if (options.dryRun) {
+            const { count } = await engine.api.checkTargets({
+              targets: targets.join(' '),
+              ...(options.allowLarge ? { allowLarge: true } : {}),
+            });
+            const probing = ports ?? [...DEFAULT_PORTS];
+            out.result(
+              { count, ports: probing },
+              () =>
+                `${formatCount(count)} ${count === 1 ? 'host' : 'hosts'} to probe on ports ${probing.join(', ')}; nothing was sent.`,
+            );
+            return EXIT.ok;
+          }
+          const started = performance.now();
+          const ref = await engine.api.scan({
+            targets: targets.join(' '),
+            ...(ports ? { ports } : {}),
+            ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+            ...(concurrency !== undefined ? { concurrency } : {}),
+            ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+            ...(options.allowLarge ? { allowLarge: true } : {}),
+          });
 
-        const printed = new Set<string>();
-        const bar = !out.json && process.stderr.isTTY === true
-          ? new SingleBar({ format: ' Scanning |{bar}| {probed}/{total} addresses · {found} found · {ready} ready', hideCursor: true, stream: process.stderr }, Presets.shades_classic)
-          : null;
-        let barStarted = false;
-        const show = (job: JobSnapshotOf<'scan'>): void => {
-          if (out.json) {
-            for (const host of job.result) {
-              const key = hostKey(host);
-              if (printed.has(key)) continue;
-              printed.add(key);
-              out.event(host);
+          const printed = new Set<string>();
+          const bar =
+            !out.json && process.stderr.isTTY === true
+              ? new SingleBar(
+                  {
+                    format: ' Scanning |{bar}| {probed}/{total} addresses · {found} found · {ready} ready',
+                    hideCursor: true,
+                    stream: process.stderr,
+                  },
+                  Presets.shades_classic,
+                )
+              : null;
+          let barStarted = false;
+          const show = (job: JobSnapshotOf<'scan'>): void => {
+            if (out.json) {
+              for (const host of job.result) {
+                const key = hostKey(host);
+                if (printed.has(key)) continue;
+                printed.add(key);
+                out.event(host);
+              }
             }
+            const counts: ScanCounts | undefined = job.counts;
+            if (bar && counts) {
+              const payload = {
+                probed: counts.probed,
+                found: counts.found,
+                ready: job.result.filter((h) => h.kind === 'windows-ssh').length,
+              };
+              if (!barStarted) {
+                bar.start(counts.total, counts.probed, payload);
+                barStarted = true;
+              } else bar.update(counts.probed, payload);
+            }
+          };
+          const unsubscribe = engine.subscribe((event) => {
+            if (event.type === 'job' && event.job.id === ref.jobId && event.job.kind === 'scan')
+              show(event.job);
+          });
+          let job: JobSnapshotOf<'scan'>;
+          try {
+            job = (await engine.api.waitJob({ jobId: ref.jobId })) as JobSnapshotOf<'scan'>;
+            show(job);
+          } finally {
+            unsubscribe();
+            bar?.stop();
           }
-          const counts: ScanCounts | undefined = job.counts;
-          if (bar && counts) {
-            const payload = { probed: counts.probed, found: counts.found, ready: job.result.filter((h) => h.kind === 'windows-ssh').length };
-            if (!barStarted) {
-              bar.start(counts.total, counts.probed, payload);
-              barStarted = true;
-            } else bar.update(counts.probed, payload);
+          requireDone(job);
+          const hosts = job.result;
+          const ready = hosts.filter((h) => h.kind === 'windows-ssh').length;
+          const elapsedMs = Math.round(performance.now() - started);
+          if (out.json) {
+            out.event({
+              summary: {
+                ...(job.counts ?? { probed: 0, total: 0, found: hosts.length }),
+                ready,
+                elapsedMs,
+                message: job.message,
+              },
+            });
+            return EXIT.ok;
           }
-        };
-        const unsubscribe = engine.subscribe((event) => {
-          if (event.type === 'job' && event.job.id === ref.jobId && event.job.kind === 'scan') show(event.job);
-        });
-        let job: JobSnapshotOf<'scan'>;
-        try {
-          job = (await engine.api.waitJob({ jobId: ref.jobId })) as JobSnapshotOf<'scan'>;
-          show(job);
-        } finally {
-          unsubscribe();
-          bar?.stop();
-        }
-        requireDone(job);
-        const hosts = job.result;
-        const ready = hosts.filter((h) => h.kind === 'windows-ssh').length;
-        const elapsedMs = Math.round(performance.now() - started);
-        if (out.json) {
-          out.event({ summary: { ...(job.counts ?? { probed: 0, total: 0, found: hosts.length }), ready, elapsedMs, message: job.message } });
+          const lines = [
+            hosts.length === 0
+              ? 'No host answered.'
+              : table(
+                  ['Address', 'Name', 'Kind', 'Services', 'RTT'],
+                  hosts.map((h) => [
+                    h.port === 22 ? h.address : `${h.address}:${h.port}`,
+                    h.name ?? '',
+                    h.kind,
+                    services(h),
+                    h.rttMs === null ? '' : `${h.rttMs.toFixed(1)} ms`,
+                  ]),
+                ),
+          ];
+          const notReady = hosts.filter((h) => h.kind !== 'windows-ssh');
+          if (notReady.length > 0) {
+            lines.push('', ...notReady.map((h) => `${h.address}: ${h.reason}`));
+            const fix = notReady.find((h) => h.fix)?.fix;
+            if (fix)
+              lines.push(
+                '',
+                'To enable the OpenSSH server on Windows Server 2019/2022 (elevated PowerShell):',
+                ...fix.map((c) => `  ${c}`),
+              );
+          }
+          lines.push('', `${job.message} (${(elapsedMs / 1000).toFixed(1)} s).`);
+          out.result(null, () => lines.join('\n'));
           return EXIT.ok;
-        }
-        const lines = [
-          hosts.length === 0
-            ? 'No host answered.'
-            : table(
-                ['Address', 'Name', 'Kind', 'Services', 'RTT'],
-                hosts.map((h) => [h.port === 22 ? h.address : `${h.address}:${h.port}`, h.name ?? '', h.kind, services(h), h.rttMs === null ? '' : `${h.rttMs.toFixed(1)} ms`]),
-              ),
-        ];
-        const notReady = hosts.filter((h) => h.kind !== 'windows-ssh');
-        if (notReady.length > 0) {
-          lines.push('', ...notReady.map((h) => `${h.address}: ${h.reason}`));
-          const fix = notReady.find((h) => h.fix)?.fix;
-          if (fix) lines.push('', 'To enable the OpenSSH server on Windows Server 2019/2022 (elevated PowerShell):', ...fix.map((c) => `  ${c}`));
-        }
-        lines.push('', `${job.message} (${(elapsedMs / 1000).toFixed(1)} s).`);
-        out.result(null, () => lines.join('\n'));
-        return EXIT.ok;
-      }),
+        }),
     );
 }

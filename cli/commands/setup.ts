@@ -31,7 +31,9 @@ async function resumeInstall(api: TwinlockApi, out: Output, options: InstallOpti
   if (!job) {
     throw new TwinlockError({
       code: 'not-found',
-      message: wanted ? `There is no interrupted installation with id ${wanted}.` : 'There is no interrupted installation to resume.',
+      message: wanted
+        ? `There is no interrupted installation with id ${wanted}.`
+        : 'There is no interrupted installation to resume.',
       hint: 'Start the installation with twinlock install <hostA> <hostB>; one that another Twinlock window or command is running is not listed here.',
     });
   }
@@ -45,14 +47,20 @@ async function resumeInstall(api: TwinlockApi, out: Output, options: InstallOpti
 }
 
 /** Picks the interrupted pairing to resume, reopens its sessions, and returns the configuration it makes. */
-async function resumePairing(api: TwinlockApi, out: Output, options: ConnectionOptions & { resume?: string | boolean }): Promise<{ ref: JobRef; config: PairConfig }> {
+async function resumePairing(
+  api: TwinlockApi,
+  out: Output,
+  options: ConnectionOptions & { resume?: string | boolean },
+): Promise<{ ref: JobRef; config: PairConfig }> {
   const candidates = (await api.resumableJobs({})).filter((j) => j.kind === 'apply');
   const wanted = typeof options.resume === 'string' ? options.resume : undefined;
   const job = wanted ? candidates.find((j) => j.jobId === wanted) : candidates[0];
   if (!job || !job.pair) {
     throw new TwinlockError({
       code: 'not-found',
-      message: wanted ? `There is no interrupted pairing with id ${wanted}.` : 'There is no interrupted pairing to resume.',
+      message: wanted
+        ? `There is no interrupted pairing with id ${wanted}.`
+        : 'There is no interrupted pairing to resume.',
       hint: 'Pair the servers with twinlock pair <hostA> <hostB>.',
     });
   }
@@ -65,7 +73,8 @@ async function resumePairing(api: TwinlockApi, out: Output, options: ConnectionO
   const ref = await api.resumeJob({ jobId: job.jobId, ...credentials });
   // The engine reopened both sessions: the configuration is the journal's, on them.
   const open = await api.sessions({});
-  const sessionOf = (h: { address: string; port: number }) => open.find((s) => s.address === h.address && s.port === h.port)?.sessionId ?? '';
+  const sessionOf = (h: { address: string; port: number }) =>
+    open.find((s) => s.address === h.address && s.port === h.port)?.sessionId ?? '';
   const [p, s] = job.hosts;
   return { ref, config: { ...job.pair, primary: sessionOf(p!), secondary: sessionOf(s!) } };
 }
@@ -81,7 +90,10 @@ export function registerSetupVerbs(program: Command): void {
       .option('--bundle <file>', 'install the agent version a configuration bundle names')
       .option('--allow-reboot', 'restart a server when the installer requires it, wait for it and finish')
       .option('--force', 'install even over a newer agent (a downgrade)')
-      .option('--trust-publisher <thumbprint>', 'trust the package’s publisher on first use, after comparing its certificate thumbprint')
+      .option(
+        '--trust-publisher <thumbprint>',
+        'trust the package’s publisher on first use, after comparing its certificate thumbprint',
+      )
       .option('--resume [jobId]', 'resume an interrupted installation (the newest one, or this one)')
       .option('--json', 'print NDJSON progress, then the result'),
   ).action((hostA: string | undefined, hostB: string | undefined, options: InstallOptions) =>
@@ -102,7 +114,9 @@ export function registerSetupVerbs(program: Command): void {
           (j) => j.kind === 'install' && j.hosts.some((h) => h.address === a!.address && h.port === a!.port),
         );
         if (interrupted) {
-          out.info(`An interrupted installation (${interrupted.jobId}) exists for these servers; this run starts afresh (use --resume to continue it instead).`);
+          out.info(
+            `An interrupted installation (${interrupted.jobId}) exists for these servers; this run starts afresh (use --resume to continue it instead).`,
+          );
         }
         ref = await engine.api.install({
           sessions: [a!.sessionId, b!.sessionId],
@@ -120,10 +134,17 @@ export function registerSetupVerbs(program: Command): void {
         [
           table(
             ['Server', 'Action', 'Version', 'Restart'],
-            outcomes.map((o) => [o.computerName, o.action, o.version, o.rebooted ? 'done' : o.rebootRequired ? 'required' : 'no']),
+            outcomes.map((o) => [
+              o.computerName,
+              o.action,
+              o.version,
+              o.rebooted ? 'done' : o.rebootRequired ? 'required' : 'no',
+            ]),
           ),
           ...outcomes.flatMap((o) => (o.note ? [o.note] : [])),
-          ...(outcomes.some((o) => o.rebootRequired) ? ['Restart the servers marked “required” (or run again with --allow-reboot) before pairing.'] : []),
+          ...(outcomes.some((o) => o.rebootRequired)
+            ? ['Restart the servers marked “required” (or run again with --allow-reboot) before pairing.']
+            : []),
         ].join('\n'),
       );
       return EXIT.ok;
@@ -133,7 +154,9 @@ export function registerSetupVerbs(program: Command): void {
   addConnectionOptions(
     program
       .command('pair')
-      .description('pair two servers (the first starts as primary), protect their VMs and export the bundle (or resume an interrupted pairing)')
+      .description(
+        'pair two servers (the first starts as primary), protect their VMs and export the bundle (or resume an interrupted pairing)',
+      )
       .argument('[hostA]', 'host[:port] of the primary')
       .argument('[hostB]', 'host[:port] of the secondary')
       .option('--name <name>', 'pair name')
@@ -141,14 +164,23 @@ export function registerSetupVerbs(program: Command): void {
       .option('--witness <address>', 'quorum witness host, or \\\\server\\share for a file share')
       .option('--no-witness', 'run without a witness (not recommended: a split can stop both servers)')
       .option('--bundle <file>', 'where to write the configuration bundle')
-      .option('--resume [jobId]', 'resume an interrupted pairing (the newest one, or this one): finished when healthy on both servers, otherwise removed from both')
+      .option(
+        '--resume [jobId]',
+        'resume an interrupted pairing (the newest one, or this one): finished when healthy on both servers, otherwise removed from both',
+      )
       .option('--json', 'print NDJSON progress, then the result'),
   ).action(
     (
       hostA: string | undefined,
       hostB: string | undefined,
       options: ConnectionOptions &
-        JsonOption & { name?: string; level?: string; witness?: string | false; bundle?: string; resume?: string | boolean },
+        JsonOption & {
+          name?: string;
+          level?: string;
+          witness?: string | false;
+          bundle?: string;
+          resume?: string | boolean;
+        },
     ) =>
       runVerb(options.json, 'the pairing', async (out, engine) => {
         let ref: JobRef;
@@ -179,7 +211,9 @@ export function registerSetupVerbs(program: Command): void {
             (j) => j.kind === 'apply' && j.hosts.some((h) => h.address === a!.address && h.port === a!.port),
           );
           if (interrupted) {
-            out.info(`An interrupted pairing (${interrupted.jobId}, ${interrupted.pair?.name ?? 'unnamed'}) exists for these servers; use --resume to finish or roll it back.`);
+            out.info(
+              `An interrupted pairing (${interrupted.jobId}, ${interrupted.pair?.name ?? 'unnamed'}) exists for these servers; use --resume to finish or roll it back.`,
+            );
           }
           out.info(
             `Pairing ${a!.computerName} (primary) with ${b!.computerName} as ${config.name}, level ${config.level}, ` +
@@ -190,7 +224,10 @@ export function registerSetupVerbs(program: Command): void {
         const job = (await followJob(engine, ref, out)) as JobSnapshotOf<'apply'>;
         requireDone(job);
         const outcome = job.result!;
-        const exported = await engine.api.exportBundle({ config, ...(options.bundle ? { path: options.bundle } : {}) });
+        const exported = await engine.api.exportBundle({
+          config,
+          ...(options.bundle ? { path: options.bundle } : {}),
+        });
         out.result({ event: 'result', result: outcome, bundle: exported.path }, () =>
           [
             `${config.name} is ${outcome.state}: protected in ${formatDuration(outcome.elapsedMs)}.`,
@@ -204,7 +241,9 @@ export function registerSetupVerbs(program: Command): void {
   addConnectionOptions(
     program
       .command('unpair')
-      .description('unprotect the VMs and remove the pair from both servers (what a failed pairing could not undo)')
+      .description(
+        'unprotect the VMs and remove the pair from both servers (what a failed pairing could not undo)',
+      )
       .argument('<hostA>', 'host[:port]')
       .argument('<hostB>', 'host[:port]')
       .option('--yes', 'confirm: both servers stop protecting their VMs')
@@ -224,7 +263,12 @@ export function registerSetupVerbs(program: Command): void {
       out.result(outcomes, () =>
         table(
           ['Server', 'Pair', 'Unprotected', 'Removed'],
-          outcomes.map((o) => [o.computerName, o.pair ?? 'none', o.unprotected.join(', ') || '-', o.removed ? 'yes' : 'nothing to remove']),
+          outcomes.map((o) => [
+            o.computerName,
+            o.pair ?? 'none',
+            o.unprotected.join(', ') || '-',
+            o.removed ? 'yes' : 'nothing to remove',
+          ]),
         ),
       );
       return EXIT.ok;

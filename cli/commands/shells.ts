@@ -16,7 +16,15 @@ function untilInterrupted(): Promise<void> {
   });
 }
 
-function labOptions(options: { hosts?: string; profile?: string; profileFile?: string; addressBase?: string; port?: string; decoys?: boolean; authorizedKey?: string }) {
+function labOptions(options: {
+  hosts?: string;
+  profile?: string;
+  profileFile?: string;
+  addressBase?: string;
+  port?: string;
+  decoys?: boolean;
+  authorizedKey?: string;
+}) {
   const hosts = options.hosts === undefined ? 2 : Number(options.hosts);
   if (!Number.isInteger(hosts) || hosts < 1 || hosts > 16) {
     throw new TwinlockError({
@@ -74,52 +82,82 @@ function readPublicKey(file: string): string {
 }
 
 export function registerShellVerbs(program: Command): void {
-  const lab = program.command('lab').description('the built-in lab: simulated Windows servers on this machine');
+  const lab = program
+    .command('lab')
+    .description('the built-in lab: simulated Windows servers on this machine');
   lab
     .command('start')
     .description('run lab servers in the foreground until interrupted')
     .option('--hosts <n>', 'how many servers', '2')
     .option('--profile <name>', 'a profile from lab/profiles (default matched-pair)')
     .option('--profile-file <file>', 'a profile JSON file')
-    .option('--address-base <ip>', 'give each server its own loopback address from this one up (e.g. 127.0.0.11)')
-    .option('--port <port>', 'SSH port of every server (default: a free port each; needs --address-base for several)')
+    .option(
+      '--address-base <ip>',
+      'give each server its own loopback address from this one up (e.g. 127.0.0.11)',
+    )
+    .option(
+      '--port <port>',
+      'SSH port of every server (default: a free port each; needs --address-base for several)',
+    )
     .option('--decoys', 'also run decoys: a Windows server without SSH, a Linux SSH server, a silent port')
-    .option('--authorized-key <file.pub>', 'let the administrator log on with this public key (administrators_authorized_keys)')
+    .option(
+      '--authorized-key <file.pub>',
+      'let the administrator log on with this public key (administrators_authorized_keys)',
+    )
     .option('--json', 'print the hosts as one JSON line first')
-    .action(async (options: { hosts?: string; profile?: string; profileFile?: string; addressBase?: string; port?: string; decoys?: boolean; authorizedKey?: string; json?: boolean }) => {
-      const out = createOutput(options.json === true);
-      let running: Lab | undefined;
-      try {
-        const { startLab } = await import('../../lab/index');
-        running = await startLab(labOptions(options));
-        const hosts = running.hosts.map(({ name, address, port, username, password, fingerprint }) => ({
-          name,
-          address,
-          port,
-          username,
-          password,
-          fingerprint,
-        }));
-        const decoys = running.decoys;
-        out.result(decoys.length > 0 ? { hosts, decoys } : { hosts }, () =>
-          [
-            table(
-              ['Server', 'Address', 'User', 'Password', 'Host key'],
-              hosts.map((h) => [h.name, `${h.address}:${h.port}`, h.username, h.password, h.fingerprint]),
-            ),
-            ...(decoys.length > 0 ? ['', table(['Decoy', 'Address', 'Ports', 'Stands for'], decoys.map((d) => [d.role, d.address, d.ports.join(', '), d.description]))] : []),
-            '',
-            'The lab runs until you press Ctrl+C.',
-          ].join('\n'),
-        );
-        await untilInterrupted();
-      } catch (err) {
-        out.error(toErrorData(err, 'starting the lab'));
-        process.exitCode = 1;
-      } finally {
-        await running?.close();
-      }
-    });
+    .action(
+      async (options: {
+        hosts?: string;
+        profile?: string;
+        profileFile?: string;
+        addressBase?: string;
+        port?: string;
+        decoys?: boolean;
+        authorizedKey?: string;
+        json?: boolean;
+      }) => {
+        const out = createOutput(options.json === true);
+        let running: Lab | undefined;
+        try {
+          const { startLab } = await import('../../lab/index');
+          running = await startLab(labOptions(options));
+          const hosts = running.hosts.map(({ name, address, port, username, password, fingerprint }) => ({
+            name,
+            address,
+            port,
+            username,
+            password,
+            fingerprint,
+          }));
+          const decoys = running.decoys;
+          out.result(decoys.length > 0 ? { hosts, decoys } : { hosts }, () =>
+            [
+              table(
+                ['Server', 'Address', 'User', 'Password', 'Host key'],
+                hosts.map((h) => [h.name, `${h.address}:${h.port}`, h.username, h.password, h.fingerprint]),
+              ),
+              ...(decoys.length > 0
+                ? [
+                    '',
+                    table(
+                      ['Decoy', 'Address', 'Ports', 'Stands for'],
+                      decoys.map((d) => [d.role, d.address, d.ports.join(', '), d.description]),
+                    ),
+                  ]
+                : []),
+              '',
+              'The lab runs until you press Ctrl+C.',
+            ].join('\n'),
+          );
+          await untilInterrupted();
+        } catch (err) {
+          out.error(toErrorData(err, 'starting the lab'));
+          process.exitCode = 1;
+        } finally {
+          await running?.close();
+        }
+      },
+    );
 
   program
     .command('serve')
@@ -138,7 +176,11 @@ export function registerShellVerbs(program: Command): void {
             hint: 'Run npm run build (npm start does it for you).',
           });
         }
-        const [{ startLab }, { startServer }, { createEngine }] = await Promise.all([import('../../lab/index'), import('../../server/http-server'), import('../../engine/api/engine')]);
+        const [{ startLab }, { startServer }, { createEngine }] = await Promise.all([
+          import('../../lab/index'),
+          import('../../server/http-server'),
+          import('../../engine/api/engine'),
+        ]);
         running = options.lab ? await startLab({}) : undefined;
         const engine = createEngine(running ? { lab: { hosts: running.hosts } } : {});
         const server = await startServer({ engine, port: Number(options.port), staticDir: rendererDir });

@@ -20,7 +20,17 @@ export const CtlRunSchema = z.object({
 });
 
 /** The verbs of the agent contract, word by word: argv carries these and `--input -` only. */
-export const CTL_VERBS = ['version', 'status', 'links test', 'pair create', 'pair join', 'protect', 'unprotect', 'drill', 'pair remove'] as const;
+export const CTL_VERBS = [
+  'version',
+  'status',
+  'links test',
+  'pair create',
+  'pair join',
+  'protect',
+  'unprotect',
+  'drill',
+  'pair remove',
+] as const;
 export type CtlVerb = (typeof CTL_VERBS)[number];
 
 /** A verb's input: one JSON object (`{}` where the verb takes none). */
@@ -47,7 +57,11 @@ export async function runCtl<S extends z.ZodType>(
 ): Promise<z.output<S>> {
   const { secrets = [], ...runOptions } = options;
   const scrub = (text: string) => secrets.reduce((t, s) => (s ? t.split(s).join('[redacted]') : t), text);
-  const raw = await host.runScript('invoke-twinlockctl', { ctlPath: REMOTE_PATHS.ctlPath, verb: verb.split(' '), input }, runOptions);
+  const raw = await host.runScript(
+    'invoke-twinlockctl',
+    { ctlPath: REMOTE_PATHS.ctlPath, verb: verb.split(' '), input },
+    runOptions,
+  );
   const run = parseScriptResult('invoke-twinlockctl', CtlRunSchema, raw, host.label);
   const agentError = CtlErrorSchema.safeParse(run.output);
   if (agentError.success) {
@@ -63,7 +77,13 @@ export async function runCtl<S extends z.ZodType>(
       code: 'script-failed',
       message: `The Twinlock agent on ${host.label} failed “${verb}” with exit code ${run.exitCode}.`,
       hint: 'Check that the agent service is running on that server (Install step), then try again.',
-      detail: { host: host.label, verb, exitCode: run.exitCode, text: scrub(run.text ?? '').slice(-2000), stderr: scrub(run.stderr ?? '').slice(-2000) },
+      detail: {
+        host: host.label,
+        verb,
+        exitCode: run.exitCode,
+        text: scrub(run.text ?? '').slice(-2000),
+        stderr: scrub(run.stderr ?? '').slice(-2000),
+      },
     });
   }
   const parsed = schema.safeParse(run.output);

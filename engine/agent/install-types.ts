@@ -33,4 +33,10 @@ export interface InstallOptions {
   rebootDelaySeconds?: number;
 }
 
-export type Report = (t: InstallTarget, percent: number, step: string, message: string, extra?: Record<string, unknown>) => void;
+export type Report = (
+  t: InstallTarget,
+  percent: number,
+  step: string,
+  message: string,
+  extra?: Record<string, unknown>,
+) => void;

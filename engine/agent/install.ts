@@ -62,22 +62,42 @@ export async function installAgent(
 ): Promise<InstallOutcome[]> {
   const opts = { ...DEFAULTS, ...options };
   const percents = new Map<string, number>(targets.map((t) => [t.sessionId, 0]));
-  const report = (t: InstallTarget, percent: number, step: string, message: string, extra: Record<string, unknown> = {}) => {
+  const report = (
+    t: InstallTarget,
+    percent: number,
+    step: string,
+    message: string,
+    extra: Record<string, unknown> = {},
+  ) => {
     percents.set(t.sessionId, percent);
     ctx.host(t.sessionId, { label: t.label, state: 'running', step, percent, message, ...extra });
     const overall = [...percents.values()].reduce((s, p) => s + p, 0) / Math.max(percents.size, 1);
     ctx.progress(Math.round(overall), `Installing agent ${pkg.manifest.version}: ${t.label} — ${message}`);
   };
   for (const t of targets) {
-    ctx.host(t.sessionId, { label: t.label, state: 'pending', step: 'check', percent: 0, message: 'Waiting to start' });
+    ctx.host(t.sessionId, {
+      label: t.label,
+      state: 'pending',
+      step: 'check',
+      percent: 0,
+      message: 'Waiting to start',
+    });
   }
   const results = await Promise.allSettled(targets.map((t) => installOne(ctx, t, pkg, opts, run, report)));
-  const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [{ target: targets[i]!, error: r.reason as unknown }] : []));
+  const failures = results.flatMap((r, i) =>
+    r.status === 'rejected' ? [{ target: targets[i]!, error: r.reason as unknown }] : [],
+  );
   const first = failures[0];
   if (first) {
-    const err = first.error instanceof TwinlockError ? first.error : new TwinlockError(toErrorData(first.error, 'the installation'));
+    const err =
+      first.error instanceof TwinlockError
+        ? first.error
+        : new TwinlockError(toErrorData(first.error, 'the installation'));
     if (failures.length === 1) throw err;
-    const others = failures.slice(1).map((f) => f.target.label).join(' and ');
+    const others = failures
+      .slice(1)
+      .map((f) => f.target.label)
+      .join(' and ');
     throw new TwinlockError(
       {
         code: err.code,
@@ -119,7 +139,12 @@ async function installOne(
   let previous: string | null = null;
   let uploadedByUs = false;
   try {
-    report(t, 2, 'check', completed.size > 0 ? 'Resuming: checking what is installed' : 'Checking what is installed');
+    report(
+      t,
+      2,
+      'check',
+      completed.size > 0 ? 'Resuming: checking what is installed' : 'Checking what is installed',
+    );
     const state = await retrying(link, opts, ctx.signal, (h) => getAgentState(h, pkg, ctx.signal));
     const installed = state.product?.version ?? null;
     const recorded = journal?.host(t.sessionId)?.previousVersion;
@@ -143,15 +168,44 @@ async function installOne(
           await waitHealthy(t, await link.live(), pkg, opts, ctx.signal);
           await journal?.done(t.sessionId, 'health');
           const note = `Agent ${version} was already installed on ${t.label}; Twinlock restarted the server to finish it.`;
-          ctx.host(t.sessionId, { label: t.label, state: 'done', step: 'health', percent: 100, message: note });
-          return { sessionId: t.sessionId, computerName: t.label, action: 'already-installed', version, exitCode: 0, rebootRequired: false, rebooted: true, note };
+          ctx.host(t.sessionId, {
+            label: t.label,
+            state: 'done',
+            step: 'health',
+            percent: 100,
+            message: note,
+          });
+          return {
+            sessionId: t.sessionId,
+            computerName: t.label,
+            action: 'already-installed',
+            version,
+            exitCode: 0,
+            rebootRequired: false,
+            rebooted: true,
+            note,
+          };
         }
         const note = pending
           ? `Agent ${version} is already installed on ${t.label}, which still waits for a restart to finish it.`
           : `Agent ${version} is already installed on ${t.label}: nothing to do.`;
-        ctx.host(t.sessionId, { label: t.label, state: 'skipped', step: pending ? 'reboot-required' : 'check', percent: 100, message: note });
+        ctx.host(t.sessionId, {
+          label: t.label,
+          state: 'skipped',
+          step: pending ? 'reboot-required' : 'check',
+          percent: 100,
+          message: note,
+        });
         await journal?.done(t.sessionId, 'health');
-        return { sessionId: t.sessionId, computerName: t.label, action: 'already-installed', version, exitCode: 0, rebootRequired: pending, note };
+        return {
+          sessionId: t.sessionId,
+          computerName: t.label,
+          action: 'already-installed',
+          version,
+          exitCode: 0,
+          rebootRequired: pending,
+          note,
+        };
       }
       if (cmp > 0 && !run.force) {
         throw new TwinlockError({
@@ -164,7 +218,9 @@ async function installOne(
     }
 
     if (!completed.has('upload') && !completed.has('msiexec')) {
-      const existing = await retrying(link, opts, ctx.signal, (h) => checkPackage(h, remoteFile, run.publisher, ctx.signal));
+      const existing = await retrying(link, opts, ctx.signal, (h) =>
+        checkPackage(h, remoteFile, run.publisher, ctx.signal),
+      );
       if (existing.exists && existing.sha256?.toLowerCase() === manifest.sha256) {
         report(t, 60, 'upload', `The package is already on ${t.label}`);
       } else {
@@ -178,7 +234,9 @@ async function installOne(
 
     if (!completed.has('msiexec')) {
       report(t, 62, 'verify', 'Checking the package’s hash and signature on the server');
-      const check = await retrying(link, opts, ctx.signal, (h) => checkPackage(h, remoteFile, run.publisher, ctx.signal));
+      const check = await retrying(link, opts, ctx.signal, (h) =>
+        checkPackage(h, remoteFile, run.publisher, ctx.signal),
+      );
       verifyRemotePackage(t.label, pkg, check, run.publisher);
       await journal?.done(t.sessionId, 'verify');
     }
@@ -242,7 +300,10 @@ async function installOne(
     if (rebooted) outcome.rebooted = true;
     return outcome;
   } catch (err) {
-    const failure = err instanceof TwinlockError ? err : new TwinlockError(toErrorData(err, `the installation on ${t.label}`), { cause: err });
+    const failure =
+      err instanceof TwinlockError
+        ? err
+        : new TwinlockError(toErrorData(err, `the installation on ${t.label}`), { cause: err });
     // Closing Twinlock mid-install leaves the journal to resume from; a changed host key means
     // the server must not be spoken to at all.
     if (run.shuttingDown?.() || failure.code === 'host-key-changed') {
@@ -257,7 +318,12 @@ async function installOne(
 }
 
 /** Runs `fn` on the live session, reconnecting and retrying with backoff when the network fails. */
-async function retrying<T>(link: Link, opts: Required<InstallOptions>, signal: AbortSignal, fn: (host: RemoteHost) => Promise<T>): Promise<T> {
+async function retrying<T>(
+  link: Link,
+  opts: Required<InstallOptions>,
+  signal: AbortSignal,
+  fn: (host: RemoteHost) => Promise<T>,
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn(await link.live());

@@ -14,7 +14,10 @@ export const MANIFEST_FILE = 'agent-manifest.json';
 
 const guid = z
   .string()
-  .regex(/^\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}$/, 'must be a GUID in braces, e.g. {0F1E2D3C-…}')
+  .regex(
+    /^\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}$/,
+    'must be a GUID in braces, e.g. {0F1E2D3C-…}',
+  )
   .transform((s) => s.toUpperCase());
 const port = z.number().int().min(1).max(65535);
 
@@ -53,7 +56,9 @@ export const AgentManifestSchema = z.object({
    * Extra msiexec properties. Only `NAME=value` pairs: anything else could smuggle switches
    * (such as a different log or a reboot) into msiexec's command line.
    */
-  installArgs: z.array(z.string().regex(/^[A-Z][A-Z0-9_]*=[^"\s]*$/, 'each entry must be a PROPERTY=value pair')),
+  installArgs: z.array(
+    z.string().regex(/^[A-Z][A-Z0-9_]*=[^"\s]*$/, 'each entry must be a PROPERTY=value pair'),
+  ),
 });
 export type AgentManifest = z.infer<typeof AgentManifestSchema>;
 

@@ -45,7 +45,10 @@ export const MSI_EXIT_CODES: Readonly<Record<number, MsiExitEntry>> = {
   },
   1602: {
     meaning: 'installation cancelled',
-    action: fail('the installation was cancelled on the server (1602)', 'Install again, and make sure nobody cancels it on the server.'),
+    action: fail(
+      'the installation was cancelled on the server (1602)',
+      'Install again, and make sure nobody cancels it on the server.',
+    ),
   },
   1619: {
     meaning: 'package could not be opened',
@@ -56,7 +59,10 @@ export const MSI_EXIT_CODES: Readonly<Record<number, MsiExitEntry>> = {
   },
   1620: {
     meaning: 'package could not be opened (invalid)',
-    action: fail('Windows Installer found the package invalid (1620)', 'Download the agent package again and install again.'),
+    action: fail(
+      'Windows Installer found the package invalid (1620)',
+      'Download the agent package again and install again.',
+    ),
   },
   1625: {
     meaning: 'installation prohibited by policy',
@@ -67,7 +73,10 @@ export const MSI_EXIT_CODES: Readonly<Record<number, MsiExitEntry>> = {
   },
   1633: {
     meaning: 'platform not supported',
-    action: fail('this agent package is not made for the server’s platform (1633)', 'Use the x64 agent package on 64-bit Windows Server.'),
+    action: fail(
+      'this agent package is not made for the server’s platform (1633)',
+      'Use the x64 agent package on 64-bit Windows Server.',
+    ),
   },
 };
 

@@ -34,12 +34,21 @@ export async function runMsiexec(
   let busyAttempt = 0;
   let upgraded = false;
   for (;;) {
-    report(t, 70, 'msiexec', previous === null ? `Installing agent ${version}` : `Upgrading agent ${previous} to ${version}`);
+    report(
+      t,
+      70,
+      'msiexec',
+      previous === null ? `Installing agent ${version}` : `Upgrading agent ${previous} to ${version}`,
+    );
     await started();
     const result = parseScriptResult(
       'install-agent',
       MsiRunSchema,
-      await host.runScript('install-agent', { path: remoteFile, logPath, arguments: args }, { signal: ctx.signal, timeoutMs: opts.msiTimeoutMs }),
+      await host.runScript(
+        'install-agent',
+        { path: remoteFile, logPath, arguments: args },
+        { signal: ctx.signal, timeoutMs: opts.msiTimeoutMs },
+      ),
       t.label,
     );
     const exit = classifyMsiExit(result.exitCode);
@@ -57,7 +66,12 @@ export async function runMsiexec(
           });
         }
         busyAttempt++;
-        report(t, 70, 'msiexec', `Another installation is running on ${t.label}; trying again in ${Math.max(1, Math.round(delay / 1000))} s`);
+        report(
+          t,
+          70,
+          'msiexec',
+          `Another installation is running on ${t.label}; trying again in ${Math.max(1, Math.round(delay / 1000))} s`,
+        );
         await sleep(delay, ctx.signal);
         continue;
       }
@@ -81,7 +95,13 @@ export async function runMsiexec(
           code: 'install-failed',
           message: `The agent could not be installed on ${t.label}: ${exit.reason}.`,
           hint: exit.hint,
-          detail: { host: t.label, exitCode: result.exitCode, meaning: msiExitMeaning(result.exitCode), logPath, logTail },
+          detail: {
+            host: t.label,
+            exitCode: result.exitCode,
+            meaning: msiExitMeaning(result.exitCode),
+            logPath,
+            logTail,
+          },
         });
       }
       default:
@@ -95,7 +115,14 @@ export async function runMsiexec(
  * values, "Note: 1: 2205" table misses, rollback chatter) is dropped, the error lines stay.
  */
 export function meaningfulLines(lines: string[], max = 15): string[] {
-  const noise = [/Note: 1: 2205 /, /Note: 1: 2265 /, /Machine policy value/, /Resetting cached policy values/, /^=== Verbose logging (started|stopped)/, /Property\(/];
+  const noise = [
+    /Note: 1: 2205 /,
+    /Note: 1: 2265 /,
+    /Machine policy value/,
+    /Resetting cached policy values/,
+    /^=== Verbose logging (started|stopped)/,
+    /Property\(/,
+  ];
   const kept = lines.filter((l) => !noise.some((re) => re.test(l)));
   return kept.slice(-max);
 }

@@ -35,7 +35,11 @@ export async function resolvePackage(source: PackageSource): Promise<AgentPackag
 
   // The bundle's signer is checked before any package next to it is even looked at.
   const wanted = (await openTrustedBundle(source.dataDir, { path: source.bundlePath })).agent;
-  const candidates = [join(dirname(resolve(source.bundlePath)), 'agent'), ...(source.packageDir ? [resolve(source.packageDir)] : []), fallback];
+  const candidates = [
+    join(dirname(resolve(source.bundlePath)), 'agent'),
+    ...(source.packageDir ? [resolve(source.packageDir)] : []),
+    fallback,
+  ];
   const seen: string[] = [];
   for (const dir of candidates) {
     let pkg: AgentPackage;
@@ -46,7 +50,8 @@ export async function resolvePackage(source: PackageSource): Promise<AgentPackag
       if (missing) continue;
       throw err;
     }
-    if (pkg.manifest.version === wanted.version && pkg.manifest.sha256 === wanted.sha256.toLowerCase()) return pkg;
+    if (pkg.manifest.version === wanted.version && pkg.manifest.sha256 === wanted.sha256.toLowerCase())
+      return pkg;
     seen.push(`${pkg.manifest.version} in ${dir}`);
   }
   throw new TwinlockError({

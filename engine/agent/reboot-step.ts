@@ -50,12 +50,17 @@ export function bootedSince(before: string, now: string): boolean {
 /** The server's LastBootUpTime as get-identity reports it (ISO 8601), or null when it has none. */
 export async function readBootTime(host: RemoteHost, signal?: AbortSignal): Promise<string | null> {
   const raw = await host.runScript('get-identity', {}, signal ? { signal } : {});
-  const value = raw && typeof raw === 'object' ? (raw as { lastBootUpTime?: unknown }).lastBootUpTime : undefined;
+  const value =
+    raw && typeof raw === 'object' ? (raw as { lastBootUpTime?: unknown }).lastBootUpTime : undefined;
   return typeof value === 'string' && Number.isFinite(Date.parse(value)) ? value : null;
 }
 
 /** Records the server's boot time once, before the first thing in the job that may restart it. */
-export async function recordBootTime(host: RemoteHost, journal: RestartJournal, signal?: AbortSignal): Promise<void> {
+export async function recordBootTime(
+  host: RemoteHost,
+  journal: RestartJournal,
+  signal?: AbortSignal,
+): Promise<void> {
   if (journal.read().bootTime !== undefined) return;
   const bootTime = await readBootTime(host, signal);
   if (bootTime) await journal.note({ bootTime });
@@ -63,7 +68,11 @@ export async function recordBootTime(host: RemoteHost, journal: RestartJournal, 
 
 /** shutdown.exe's answers when a restart is already scheduled (1190) or already under way (1115). */
 function alreadyScheduled(err: unknown): boolean {
-  return err instanceof TwinlockError && err.code === 'script-failed' && /exit code (1190|1115)\b/.test(err.message);
+  return (
+    err instanceof TwinlockError &&
+    err.code === 'script-failed' &&
+    /exit code (1190|1115)\b/.test(err.message)
+  );
 }
 
 /**
@@ -84,9 +93,17 @@ export async function rebootAndWait(
   const facts = journal.read();
   const requestedAt = facts.restartRequestedAt ? Date.parse(facts.restartRequestedAt) : Number.NaN;
   // A request this job made less than the restart timeout ago is still running its course.
-  let asked = alreadyStarted || (Number.isFinite(requestedAt) && started - requestedAt < opts.rebootTimeoutMs);
+  let asked =
+    alreadyStarted || (Number.isFinite(requestedAt) && started - requestedAt < opts.rebootTimeoutMs);
   const deadline = (asked && Number.isFinite(requestedAt) ? requestedAt : started) + opts.rebootTimeoutMs;
-  report(t, 78, 'reboot', asked ? `${t.label} is restarting to finish the installation` : `Restarting ${t.label} to finish the installation`);
+  report(
+    t,
+    78,
+    'reboot',
+    asked
+      ? `${t.label} is restarting to finish the installation`
+      : `Restarting ${t.label} to finish the installation`,
+  );
 
   for (let round = 0; ; round++) {
     let up: RemoteHost | null = null;
@@ -105,7 +122,12 @@ export async function rebootAndWait(
           report(t, 82, 'reboot', `${t.label} is back after ${Math.round((Date.now() - started) / 1000)} s`);
           return 'restarted';
         }
-        report(t, 82, 'reboot', `${t.label} has already restarted (it booted at ${now}); not restarting it again`);
+        report(
+          t,
+          82,
+          'reboot',
+          `${t.label} has already restarted (it booted at ${now}); not restarting it again`,
+        );
         return 'already-restarted';
       }
     } else if (up && round > 0) {
@@ -116,7 +138,11 @@ export async function rebootAndWait(
     if (up && !asked) {
       if (bootTime === undefined) await recordBootTime(up, journal, ctx.signal);
       try {
-        await up.runScript('restart-host', { delaySeconds: opts.rebootDelaySeconds, reason: 'agent-install' }, { signal: ctx.signal });
+        await up.runScript(
+          'restart-host',
+          { delaySeconds: opts.rebootDelaySeconds, reason: 'agent-install' },
+          { signal: ctx.signal },
+        );
         await journal.note({ restartRequestedAt: new Date().toISOString() });
       } catch (err) {
         // Asked before a crash whose journal write was lost: Windows refuses a second restart.

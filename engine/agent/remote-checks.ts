@@ -12,18 +12,36 @@ import type { AgentState, PackageCheck } from './script-results';
 import type { TrustedPublisher } from './trusted-publishers';
 import { AgentStateSchema, PackageCheckSchema, parseScriptResult } from './script-results';
 
-export async function getAgentState(host: RemoteHost, pkg: AgentPackage, signal: AbortSignal): Promise<AgentState> {
+export async function getAgentState(
+  host: RemoteHost,
+  pkg: AgentPackage,
+  signal: AbortSignal,
+): Promise<AgentState> {
   const raw = await host.runScript(
     'get-agent-state',
-    { productName: pkg.manifest.name, service: pkg.manifest.service, ctlPath: REMOTE_PATHS.ctlPath, firewallGroup: REMOTE_PATHS.firewallGroup },
+    {
+      productName: pkg.manifest.name,
+      service: pkg.manifest.service,
+      ctlPath: REMOTE_PATHS.ctlPath,
+      firewallGroup: REMOTE_PATHS.firewallGroup,
+    },
     { signal },
   );
   return parseScriptResult('get-agent-state', AgentStateSchema, raw, host.label);
 }
 
 /** Hashes the server's copy and compares its Authenticode signer with the pinned publisher, on the server. */
-export async function checkPackage(host: RemoteHost, path: string, publisher: TrustedPublisher, signal: AbortSignal): Promise<PackageCheck> {
-  const raw = await host.runScript('test-agent-package', { path, trustedThumbprint: publisher.thumbprint }, { signal });
+export async function checkPackage(
+  host: RemoteHost,
+  path: string,
+  publisher: TrustedPublisher,
+  signal: AbortSignal,
+): Promise<PackageCheck> {
+  const raw = await host.runScript(
+    'test-agent-package',
+    { path, trustedThumbprint: publisher.thumbprint },
+    { signal },
+  );
   return parseScriptResult('test-agent-package', PackageCheckSchema, raw, host.label);
 }
 
@@ -31,7 +49,12 @@ export async function checkPackage(host: RemoteHost, path: string, publisher: Tr
  * The server's copy must be the very file the manifest describes, signed by the publisher this
  * workstation pinned — not whatever publisher the manifest names.
  */
-export function verifyRemotePackage(label: string, pkg: AgentPackage, check: PackageCheck, publisher: TrustedPublisher): void {
+export function verifyRemotePackage(
+  label: string,
+  pkg: AgentPackage,
+  check: PackageCheck,
+  publisher: TrustedPublisher,
+): void {
   const { manifest } = pkg;
   const refuse = (message: string, hint: string, detail: Record<string, unknown>) => {
     throw new TwinlockError({ code: 'install-failed', message, hint, detail: { host: label, ...detail } });
@@ -62,7 +85,11 @@ export function verifyRemotePackage(label: string, pkg: AgentPackage, check: Pac
     refuse(
       `The package on ${label} is signed by “${check.signerSubject ?? 'an unknown signer'}”${actual ? ` (thumbprint ${actual})` : ''}, not by ${publisher.subject} (${publisher.thumbprint}), the publisher this workstation trusts. Twinlock did not install it.`,
       'Use the agent package as shipped by its publisher; do not install a package signed by someone else.',
-      { pinned: publisher.thumbprint, actual: check.signerThumbprint ?? null, subject: check.signerSubject ?? null },
+      {
+        pinned: publisher.thumbprint,
+        actual: check.signerThumbprint ?? null,
+        subject: check.signerSubject ?? null,
+      },
     );
   }
 }
@@ -72,11 +99,14 @@ export function healthProblems(state: AgentState, pkg: AgentPackage): string[] {
   const problems: string[] = [];
   const { manifest } = pkg;
   if (state.product?.version !== manifest.version) {
-    problems.push(`Windows lists agent version ${state.product?.version ?? 'none'} instead of ${manifest.version}`);
+    problems.push(
+      `Windows lists agent version ${state.product?.version ?? 'none'} instead of ${manifest.version}`,
+    );
   }
   if (!state.service) problems.push(`the ${manifest.service} service does not exist`);
   else {
-    if (state.service.status !== 'Running') problems.push(`the ${manifest.service} service is ${state.service.status}, not Running`);
+    if (state.service.status !== 'Running')
+      problems.push(`the ${manifest.service} service is ${state.service.status}, not Running`);
     if (!state.service.startType.startsWith('Automatic')) {
       problems.push(`the ${manifest.service} service starts ${state.service.startType}, not Automatic`);
     }
@@ -84,13 +114,19 @@ export function healthProblems(state: AgentState, pkg: AgentPackage): string[] {
   const enabled = state.firewallRules.filter((r) => r.enabled);
   const opened = new Set(enabled.flatMap((r) => r.localPorts ?? []));
   const wanted = [...manifest.ports.sync, manifest.ports.control].map(String);
-  if (enabled.length === 0) problems.push(`no enabled firewall rules in the “${REMOTE_PATHS.firewallGroup}” group`);
+  if (enabled.length === 0)
+    problems.push(`no enabled firewall rules in the “${REMOTE_PATHS.firewallGroup}” group`);
   else {
-    const missing = wanted.filter((p) => !opened.has(p) && ![...opened].some((o) => portRangeHas(o, Number(p))));
-    if (missing.length > 0 && opened.size > 0) problems.push(`the firewall does not open port${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+    const missing = wanted.filter(
+      (p) => !opened.has(p) && ![...opened].some((o) => portRangeHas(o, Number(p))),
+    );
+    if (missing.length > 0 && opened.size > 0)
+      problems.push(`the firewall does not open port${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
   }
-  if (!state.ctl) problems.push(`twinlockctl does not answer${state.ctlError ? ` (${state.ctlError.slice(0, 200)})` : ''}`);
-  else if (state.ctl.version !== manifest.version) problems.push(`twinlockctl reports version ${state.ctl.version} instead of ${manifest.version}`);
+  if (!state.ctl)
+    problems.push(`twinlockctl does not answer${state.ctlError ? ` (${state.ctlError.slice(0, 200)})` : ''}`);
+  else if (state.ctl.version !== manifest.version)
+    problems.push(`twinlockctl reports version ${state.ctl.version} instead of ${manifest.version}`);
   return problems;
 }
 
@@ -100,7 +136,13 @@ function portRangeHas(filter: string, port: number): boolean {
   return m !== null && port >= Number(m[1]) && port <= Number(m[2]);
 }
 
-export async function waitHealthy(t: InstallTarget, host: RemoteHost, pkg: AgentPackage, opts: Required<InstallOptions>, signal: AbortSignal): Promise<void> {
+export async function waitHealthy(
+  t: InstallTarget,
+  host: RemoteHost,
+  pkg: AgentPackage,
+  opts: Required<InstallOptions>,
+  signal: AbortSignal,
+): Promise<void> {
   const deadline = Date.now() + opts.healthTimeoutMs;
   for (;;) {
     const problems = healthProblems(await getAgentState(host, pkg, signal), pkg);

@@ -15,7 +15,12 @@ import { getAgentState } from './remote-checks';
 import { MsiRunSchema, asArray, parseScriptResult } from './script-results';
 
 /** Removes the uploaded package (and, after a fresh install, the agent's firewall rules); says so. */
-export async function cleanUp(link: Link, pkg: AgentPackage, failure: TwinlockError, rules: boolean): Promise<TwinlockError> {
+export async function cleanUp(
+  link: Link,
+  pkg: AgentPackage,
+  failure: TwinlockError,
+  rules: boolean,
+): Promise<TwinlockError> {
   let removed: string[] = [];
   try {
     const host = await link.live();
@@ -45,7 +50,11 @@ const RemovedSchema = z.object({ removedFiles: asArray(z.string()), removedRules
  * Roll back (the admin's button): removes the agent by its product code, its firewall rules and
  * the uploaded package, so the server is as before the installation. Safe to repeat.
  */
-export async function rollbackHost(host: RemoteHost, label: string, pkg: AgentPackage): Promise<RollbackOutcome> {
+export async function rollbackHost(
+  host: RemoteHost,
+  label: string,
+  pkg: AgentPackage,
+): Promise<RollbackOutcome> {
   const state = await getAgentState(host, pkg, new AbortController().signal);
   let removedVersion: string | null = null;
   if (state.product) {
@@ -80,7 +89,12 @@ export async function rollbackHost(host: RemoteHost, label: string, pkg: AgentPa
 }
 
 /** Removes a failed fresh install so the server is as it was; says in the error what happened. */
-export async function rollback(link: Link, label: string, pkg: AgentPackage, failure: TwinlockError): Promise<TwinlockError> {
+export async function rollback(
+  link: Link,
+  label: string,
+  pkg: AgentPackage,
+  failure: TwinlockError,
+): Promise<TwinlockError> {
   const code = pkg.manifest.productCode;
   const t = { label };
   let note: string;
@@ -89,7 +103,10 @@ export async function rollback(link: Link, label: string, pkg: AgentPackage, fai
     // Not tied to the job's signal: a cancelled install still has to be undone.
     const raw = await host.runScript(
       'uninstall-agent',
-      { productCode: code, logPath: `${REMOTE_PATHS.logsDir}\\uninstall-${pkg.manifest.version}-${Date.now()}.log` },
+      {
+        productCode: code,
+        logPath: `${REMOTE_PATHS.logsDir}\\uninstall-${pkg.manifest.version}-${Date.now()}.log`,
+      },
       { timeoutMs: 10 * 60_000 },
     );
     const run = parseScriptResult('uninstall-agent', MsiRunSchema, raw, t.label);

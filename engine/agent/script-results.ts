@@ -7,11 +7,23 @@ import { TwinlockError } from '../api/errors';
 
 /** A single object where PowerShell unrolled a one-item array; null for `$null`. */
 export function asArray<T extends z.ZodType>(item: T) {
-  return z.preprocess((v) => (v === null || v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(item));
+  return z.preprocess(
+    (v) => (v === null || v === undefined ? [] : Array.isArray(v) ? v : [v]),
+    z.array(item),
+  );
 }
 
 /** ServiceControllerStatus, printed as a number by ConvertTo-Json unless cast to string. */
-const SERVICE_STATUS = ['', 'Stopped', 'StartPending', 'StopPending', 'Running', 'ContinuePending', 'PausePending', 'Paused'];
+const SERVICE_STATUS = [
+  '',
+  'Stopped',
+  'StartPending',
+  'StopPending',
+  'Running',
+  'ContinuePending',
+  'PausePending',
+  'Paused',
+];
 /** ServiceStartMode. */
 const START_TYPE = ['Boot', 'System', 'Automatic', 'Manual', 'Disabled'];
 
@@ -25,7 +37,15 @@ export const PackageCheckSchema = z
     size: z.number().nullish(),
     sha256: z.string().nullish(),
     /** `Valid`, `NotSigned`, `HashMismatch`, `UnknownError`… (SignatureStatus, maybe as a number). */
-    signatureStatus: enumText(['Valid', 'UnknownError', 'NotSigned', 'HashMismatch', 'NotTrusted', 'NotSupportedFileFormat', 'Incompatible']).nullish(),
+    signatureStatus: enumText([
+      'Valid',
+      'UnknownError',
+      'NotSigned',
+      'HashMismatch',
+      'NotTrusted',
+      'NotSupportedFileFormat',
+      'Incompatible',
+    ]).nullish(),
     statusMessage: z.string().nullish(),
     signer: z.object({ subject: z.string().nullish(), thumbprint: z.string().nullish() }).nullish(),
     /** The server's own comparison of the signer's thumbprint with the pinned one it was given. */
@@ -62,7 +82,11 @@ const FirewallRuleSchema = z.looseObject({
 export const AgentStateSchema = z.object({
   /** Installed product (from the Uninstall registry keys), or null. */
   product: z
-    .looseObject({ name: z.string().nullish(), version: z.string().nullish(), productCode: z.string().nullish() })
+    .looseObject({
+      name: z.string().nullish(),
+      version: z.string().nullish(),
+      productCode: z.string().nullish(),
+    })
     .nullish(),
   service: z.looseObject({ status: enumText(SERVICE_STATUS), startType: enumText(START_TYPE) }).nullish(),
   firewallRules: asArray(FirewallRuleSchema),
@@ -76,7 +100,12 @@ export const AgentStateSchema = z.object({
 export type AgentState = z.infer<typeof AgentStateSchema>;
 
 /** Validates a script's data, or throws `script-failed` naming the script. */
-export function parseScriptResult<S extends z.ZodType>(script: string, schema: S, raw: unknown, host: string): z.output<S> {
+export function parseScriptResult<S extends z.ZodType>(
+  script: string,
+  schema: S,
+  raw: unknown,
+  host: string,
+): z.output<S> {
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

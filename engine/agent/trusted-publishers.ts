@@ -93,7 +93,10 @@ export class TrustedPublishers {
     const pinned = await this.get(thumbprint);
     if (pinned) return pinned;
     if (accept !== undefined && accept.toUpperCase() === thumbprint) return this.trust(thumbprint, subject);
-    const given = accept !== undefined ? ` The thumbprint given to trust, ${accept.toUpperCase()}, is not this package’s.` : '';
+    const given =
+      accept !== undefined
+        ? ` The thumbprint given to trust, ${accept.toUpperCase()}, is not this package’s.`
+        : '';
     throw new TwinlockError({
       code: 'publisher-untrusted',
       message: `The agent package ${pkg.manifest.version} in ${pkg.dir} is signed by “${subject}” (certificate thumbprint ${thumbprint}), a publisher this workstation has not trusted yet. Nothing was sent to the servers.${given}`,
@@ -109,6 +112,12 @@ export class TrustedPublishers {
   }
 
   private update<T>(change: (file: PublishersFile) => T): Promise<T> {
-    return updateJsonFile(this.path, PublishersFileSchema, (): PublishersFile => ({ version: 1, publishers: {} }), change, { mode: 0o600 });
+    return updateJsonFile(
+      this.path,
+      PublishersFileSchema,
+      (): PublishersFile => ({ version: 1, publishers: {} }),
+      change,
+      { mode: 0o600 },
+    );
   }
 }

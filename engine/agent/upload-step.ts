@@ -29,9 +29,19 @@ export async function uploadPackage(
         onProgress: (p) => {
           const total = p.bytesTotal || manifest.size;
           lastDone = p.bytesDone;
-          const extra: Record<string, unknown> = { bytesDone: p.bytesDone, bytesTotal: total, rateBps: p.rateBps };
+          const extra: Record<string, unknown> = {
+            bytesDone: p.bytesDone,
+            bytesTotal: total,
+            rateBps: p.rateBps,
+          };
           if (p.rateBps > 0) extra.etaSeconds = Math.ceil((total - p.bytesDone) / p.rateBps);
-          report(t, 5 + Math.round((55 * p.bytesDone) / Math.max(total, 1)), 'upload', uploadMessage(p.bytesDone, total, p.rateBps), extra);
+          report(
+            t,
+            5 + Math.round((55 * p.bytesDone) / Math.max(total, 1)),
+            'upload',
+            uploadMessage(p.bytesDone, total, p.rateBps),
+            extra,
+          );
         },
       });
       return;

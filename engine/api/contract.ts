@@ -122,10 +122,15 @@ export const methods = {
   /** Trusts a signer: a public key (.pub text), or a bundle's signer with the fingerprint the admin compared. */
   trustKey: { input: TrustKeyRequestSchema, output: TrustedKeyEntrySchema },
   /** Stops trusting a signer (never this workstation's own key). */
-  forgetKey: { input: z.object({ fingerprint: KeyFingerprintSchema }), output: z.object({ forgotten: z.boolean() }) },
+  forgetKey: {
+    input: z.object({ fingerprint: KeyFingerprintSchema }),
+    output: z.object({ forgotten: z.boolean() }),
+  },
   /** This workstation's public key as a `.pub` line, written to `path` when given. */
   exportPublicKey: {
-    input: z.object({ path: z.string().trim().min(1, 'Give the file to write, for example here.pub.').optional() }),
+    input: z.object({
+      path: z.string().trim().min(1, 'Give the file to write, for example here.pub.').optional(),
+    }),
     output: ExportPublicKeyResultSchema,
   },
   /**
@@ -141,7 +146,10 @@ export const methods = {
   /** Pins an agent publisher by the thumbprint the admin compared (with its subject, or the package that names it). */
   trustPublisher: { input: TrustPublisherRequestSchema, output: TrustedPublisherEntrySchema },
   /** Stops trusting an agent publisher. */
-  forgetPublisher: { input: z.object({ thumbprint: ThumbprintSchema }), output: z.object({ forgotten: z.boolean() }) },
+  forgetPublisher: {
+    input: z.object({ thumbprint: ThumbprintSchema }),
+    output: z.object({ forgotten: z.boolean() }),
+  },
   /** A job's current snapshot. */
   job: { input: JobIdSchema, output: JobSnapshotSchema },
   /** Waits for a job to end and returns its final snapshot. */

@@ -91,11 +91,20 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     }
   };
   /** Log lines carry names, addresses and outcomes, never a password or a token. */
-  const log = (level: 'info' | 'warn' | 'error', message: string) => emit({ type: 'log', level, message, at: new Date().toISOString() });
+  const log = (level: 'info' | 'warn' | 'error', message: string) =>
+    emit({ type: 'log', level, message, at: new Date().toISOString() });
   const jobs = createJobRunner((job) => emit({ type: 'job', job }));
   const sessions = createSessionStore({ knownHosts, resourcesDir, log, closing });
   const signers = createSignerService(dataDir, log);
-  const installs = createInstallService({ sessions, jobs, dataDir, resourcesDir, log, timings: options.timings?.install, closing });
+  const installs = createInstallService({
+    sessions,
+    jobs,
+    dataDir,
+    resourcesDir,
+    log,
+    timings: options.timings?.install,
+    closing,
+  });
   const pairings = createPairingService({
     sessions,
     jobs,
@@ -153,7 +162,8 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     async scan(input) {
       const plan = planTargets(input.targets, { allowLarge: input.allowLarge === true });
       log('info', `Scanning ${plan.count} address(es).`);
-      const knownName = (address: string, port: number) => labHosts.find((h) => h.address === address && h.port === port)?.name ?? null;
+      const knownName = (address: string, port: number) =>
+        labHosts.find((h) => h.address === address && h.port === port)?.name ?? null;
       return jobs.start('scan', (ctx) => runScan(ctx, plan, input, { knownName }));
     },
 
@@ -172,7 +182,12 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
 
     async knownHosts() {
       const pinned = await knownHosts.list();
-      return Object.entries(pinned).map(([host, k]) => ({ host, fingerprint: k.fingerprint, keyType: k.keyType, firstSeen: k.firstSeen }));
+      return Object.entries(pinned).map(([host, k]) => ({
+        host,
+        fingerprint: k.fingerprint,
+        keyType: k.keyType,
+        firstSeen: k.firstSeen,
+      }));
     },
 
     async forgetHostKey({ address, port }) {
@@ -186,7 +201,10 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     async verify({ sessions: ids, level }) {
       sessions.pairOf(ids, 'Verification');
       const report = await (await verifier()).verify(ids, level);
-      log('info', `Verified ${report.hosts[0].computerName} and ${report.hosts[1].computerName}: ${report.verdict}.`);
+      log(
+        'info',
+        `Verified ${report.hosts[0].computerName} and ${report.hosts[1].computerName}: ${report.verdict}.`,
+      );
       return report;
     },
 
@@ -197,7 +215,9 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     async applyFix({ sessionId, fixId, level }) {
       const { computerName } = sessions.entry(sessionId).session;
       const service = await verifier();
-      return jobs.start('fix', (ctx) => service.applyFix(ctx, sessionId, fixId, level), { [sessionId]: computerName });
+      return jobs.start('fix', (ctx) => service.applyFix(ctx, sessionId, fixId, level), {
+        [sessionId]: computerName,
+      });
     },
 
     async exportReport({ report, format, path }) {
@@ -223,7 +243,9 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
 
     async proposePair({ primary, secondary }) {
       sessions.pairOf([primary, secondary], 'A pair');
-      const [a, b] = await Promise.all([primary, secondary].map((id) => sessions.entry(id).inventory ?? sessions.readInventory(id)));
+      const [a, b] = await Promise.all(
+        [primary, secondary].map((id) => sessions.entry(id).inventory ?? sessions.readInventory(id)),
+      );
       const { proposePair } = await pairProposal();
       return proposePair(a!, b!, { primary, secondary });
     },
@@ -258,7 +280,12 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
       });
       const { exportBundle } = await bundleExport();
       const result = await exportBundle(
-        { config, primary: host(p), secondary: host(s), agent: { version: pkg.manifest.version, sha256: pkg.manifest.sha256 } },
+        {
+          config,
+          primary: host(p),
+          secondary: host(s),
+          agent: { version: pkg.manifest.version, sha256: pkg.manifest.sha256 },
+        },
         dataDir,
         path,
       );
@@ -282,7 +309,11 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
 
   const call = async <M extends MethodName>(method: M, input: ApiInput<M>): Promise<ApiOutput<M>> => {
     if (closed) {
-      throw new TwinlockError({ code: 'cancelled', message: 'Twinlock is shutting down.', hint: 'Start Twinlock again.' });
+      throw new TwinlockError({
+        code: 'cancelled',
+        message: 'Twinlock is shutting down.',
+        hint: 'Start Twinlock again.',
+      });
     }
     const spec = methods[method];
     const parsed = spec.input.safeParse(input ?? {});

@@ -4,12 +4,7 @@
  * final snapshot.
  */
 import { z } from 'zod';
-import {
-  ApplyOutcomeSchema,
-  DiscoveredHostSchema,
-  FixResultSchema,
-  InstallOutcomeSchema,
-} from './models';
+import { ApplyOutcomeSchema, DiscoveredHostSchema, FixResultSchema, InstallOutcomeSchema } from './models';
 
 export const JobKindSchema = z.enum(['scan', 'install', 'apply', 'fix']);
 export type JobKind = z.infer<typeof JobKindSchema>;

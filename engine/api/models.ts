@@ -36,22 +36,39 @@ function windowsName(what: string, max: number, missing: string) {
     .string()
     .min(1, missing)
     .max(max, `A ${what} is at most ${max} characters.`)
-    .refine((s) => !hasControlCharacter(s), `The ${what} holds a control character (NUL, line break or tab): rename it on the server, then read the inventory again.`)
-    .refine((s) => !LONE_SURROGATE.test(s), `The ${what} is not valid Unicode text: rename it on the server, then read the inventory again.`);
+    .refine(
+      (s) => !hasControlCharacter(s),
+      `The ${what} holds a control character (NUL, line break or tab): rename it on the server, then read the inventory again.`,
+    )
+    .refine(
+      (s) => !LONE_SURROGATE.test(s),
+      `The ${what} is not valid Unicode text: rename it on the server, then read the inventory again.`,
+    );
 }
 
 /** A Hyper-V VM name, verbatim (Hyper-V allows 100 characters). */
-export const VmNameSchema = windowsName('VM name', 100, 'A VM name cannot be empty: choose VMs by the names Hyper-V shows.');
+export const VmNameSchema = windowsName(
+  'VM name',
+  100,
+  'A VM name cannot be empty: choose VMs by the names Hyper-V shows.',
+);
 
 /** A network adapter name (interface alias), verbatim (Windows allows 256 characters). */
-export const AdapterNameSchema = windowsName('network adapter name', 256, 'Choose the network adapter by its name as Windows shows it.');
+export const AdapterNameSchema = windowsName(
+  'network adapter name',
+  256,
+  'Choose the network adapter by its name as Windows shows it.',
+);
 
 /** An IPv4 address in dotted decimal, or an IPv6 address; exactly as typed. */
 export const IpAddressSchema = z
   .string()
   .min(1, 'Enter the IP address, for example 10.10.1.21.')
   .regex(NO_EDGE_SPACE, 'The address starts or ends with a space: remove it.')
-  .refine((s) => ipaddr.IPv4.isValidFourPartDecimal(s) || (s.includes(':') && ipaddr.IPv6.isValid(s)), 'Use an IP address, for example 10.10.1.21 or fd00::21.');
+  .refine(
+    (s) => ipaddr.IPv4.isValidFourPartDecimal(s) || (s.includes(':') && ipaddr.IPv6.isValid(s)),
+    'Use an IP address, for example 10.10.1.21 or fd00::21.',
+  );
 
 /** A host name or IP literal, as a witness or an SSH endpoint is named. */
 const HOST_NAME = /^[A-Za-z0-9.:_\-[\]%]+$/;
@@ -125,7 +142,9 @@ export type ScanRequest = z.infer<typeof ScanRequestSchema>;
 /** Targets to check as they are typed, before a scan. */
 export const CheckTargetsRequestSchema = z.object({
   /** Targets as in a scan; empty is allowed and counts nothing. */
-  targets: z.string().max(100_000, 'Keep the targets under 100,000 characters; use ranges or CIDRs for long lists.'),
+  targets: z
+    .string()
+    .max(100_000, 'Keep the targets under 100,000 characters; use ranges or CIDRs for long lists.'),
   allowLarge: z.boolean().optional(),
 });
 export type CheckTargetsRequest = z.infer<typeof CheckTargetsRequestSchema>;
@@ -157,12 +176,25 @@ export const ConnectRequestSchema = HostAddressSchema.extend({
   username: z
     .string()
     .min(1, 'Enter the administrator account’s user name.')
-    .regex(NO_EDGE_SPACE, 'The user name starts or ends with a space: remove it (Windows account names never do).')
-    .refine((s) => !hasControlCharacter(s) && !LONE_SURROGATE.test(s), 'The user name holds a control character or broken Unicode: type it again.'),
+    .regex(
+      NO_EDGE_SPACE,
+      'The user name starts or ends with a space: remove it (Windows account names never do).',
+    )
+    .refine(
+      (s) => !hasControlCharacter(s) && !LONE_SURROGATE.test(s),
+      'The user name holds a control character or broken Unicode: type it again.',
+    ),
   /** Password (never stored in clear, never logged). Either this or a private key. */
   password: z.string().min(1, 'Enter the password.').optional(),
   /** A private key in OpenSSH or PEM form, as read from the admin's key file (held in memory only). */
-  privateKey: z.string().min(1, 'Choose a private key file.').max(65_536, 'A private key file is a few kilobytes; this one is far larger. Choose the private key (for example id_ed25519).').optional(),
+  privateKey: z
+    .string()
+    .min(1, 'Choose a private key file.')
+    .max(
+      65_536,
+      'A private key file is a few kilobytes; this one is far larger. Choose the private key (for example id_ed25519).',
+    )
+    .optional(),
   /** The private key's passphrase, when it has one. */
   passphrase: z.string().min(1).optional(),
   /** Accept this SHA-256 fingerprint for a host seen for the first time (`SHA256:…`). */
@@ -341,7 +373,9 @@ export const HostInventorySchema = z.object({
   /** True when the server is joined to the Active Directory domain in `domain`. */
   partOfDomain: z.boolean().default(false),
   /** The chassis: Win32_ComputerSystem and the BIOS serial number. */
-  system: z.object({ manufacturer: z.string(), model: z.string(), serial: z.string() }).default({ manufacturer: '', model: '', serial: '' }),
+  system: z
+    .object({ manufacturer: z.string(), model: z.string(), serial: z.string() })
+    .default({ manufacturer: '', model: '', serial: '' }),
   /** System firmware. */
   bios: z
     .object({
@@ -361,7 +395,9 @@ export const HostInventorySchema = z.object({
   /** Seconds the server's clock is ahead of this workstation's (null when not measured). */
   clockOffsetSeconds: z.number().nullable().default(null),
   /** A restart is pending, and why (`Component Based Servicing`, `Windows Update`, `File rename`). */
-  pendingReboot: z.object({ pending: z.boolean(), reasons: z.array(z.string()) }).default({ pending: false, reasons: [] }),
+  pendingReboot: z
+    .object({ pending: z.boolean(), reasons: z.array(z.string()) })
+    .default({ pending: false, reasons: [] }),
   /** Windows Defender Firewall. */
   firewall: z
     .object({
@@ -619,19 +655,35 @@ export const WitnessSchema = z
       .string()
       .min(1, 'Enter the witness’s address or share path, or choose no witness.')
       .max(260, 'A witness address is at most 260 characters.')
-      .refine((s) => s === '' || s.trim() !== '', 'The witness address is blank: enter it, or choose no witness.')
+      .refine(
+        (s) => s === '' || s.trim() !== '',
+        'The witness address is blank: enter it, or choose no witness.',
+      )
       .regex(NO_EDGE_SPACE, 'The witness address starts or ends with a space: remove it.')
-      .refine((s) => !LONE_SURROGATE.test(s), 'The witness address is not valid Unicode text: type it again.'),
+      .refine(
+        (s) => !LONE_SURROGATE.test(s),
+        'The witness address is not valid Unicode text: type it again.',
+      ),
   })
   .superRefine((w, ctx) => {
     if (w.address === '' || !NO_EDGE_SPACE.test(w.address)) return;
     if (w.kind === 'host' && w.address.length > 253) {
       ctx.addIssue({ code: 'custom', path: ['address'], message: 'A host name is at most 253 characters.' });
     } else if (w.kind === 'host' && !HOST_NAME.test(w.address)) {
-      ctx.addIssue({ code: 'custom', path: ['address'], message: 'Use the witness server’s host name or IP address, with no spaces or slashes, for example witness01 or 10.0.0.30.' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['address'],
+        message:
+          'Use the witness server’s host name or IP address, with no spaces or slashes, for example witness01 or 10.0.0.30.',
+      });
     }
     if (w.kind === 'file-share' && (!UNC_PATH.test(w.address) || hasControlCharacter(w.address))) {
-      ctx.addIssue({ code: 'custom', path: ['address'], message: 'Use a share path like \\\\files\\twinlock: a server name, then the share, with none of : * ? " < > | in it.' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['address'],
+        message:
+          'Use a share path like \\\\files\\twinlock: a server name, then the share, with none of : * ? " < > | in it.',
+      });
     }
   });
 export type Witness = z.infer<typeof WitnessSchema>;
@@ -649,7 +701,10 @@ export const PairConfigSchema = z.object({
     .min(1, 'Give the pair a name, for example PAIR-01.')
     .regex(NO_EDGE_SPACE, 'The pair name starts or ends with a space: remove it.')
     .max(40, 'Keep the pair name to 40 characters.')
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'Use letters, digits, dot, dash or underscore, starting with a letter or digit.'),
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+      'Use letters, digits, dot, dash or underscore, starting with a letter or digit.',
+    ),
   level: ProtectionLevelSchema,
   /** Session of the server that starts as primary. */
   primary: z.string().min(1),
@@ -770,8 +825,20 @@ export const BundleSchema = z.object({
     vms: PairConfigSchema.shape.vms,
   }),
   hosts: z.tuple([
-    z.object({ role: z.literal('primary'), address: z.string(), port: z.number(), fingerprint: z.string(), computerName: z.string() }),
-    z.object({ role: z.literal('secondary'), address: z.string(), port: z.number(), fingerprint: z.string(), computerName: z.string() }),
+    z.object({
+      role: z.literal('primary'),
+      address: z.string(),
+      port: z.number(),
+      fingerprint: z.string(),
+      computerName: z.string(),
+    }),
+    z.object({
+      role: z.literal('secondary'),
+      address: z.string(),
+      port: z.number(),
+      fingerprint: z.string(),
+      computerName: z.string(),
+    }),
   ]),
   agent: z.object({ version: z.string(), sha256: z.string() }),
   signature: z.object({

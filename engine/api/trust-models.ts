@@ -13,7 +13,10 @@ export const KeyFingerprintSchema = z
 /** A certificate thumbprint: 40 hexadecimal characters, as Windows prints it. */
 export const ThumbprintSchema = z
   .string()
-  .regex(/^[0-9A-Fa-f]{40}$/, 'A certificate thumbprint is 40 hexadecimal characters, e.g. 30F6A17774E263D39BD1CE41E5EA012232EF1DCF.')
+  .regex(
+    /^[0-9A-Fa-f]{40}$/,
+    'A certificate thumbprint is 40 hexadecimal characters, e.g. 30F6A17774E263D39BD1CE41E5EA012232EF1DCF.',
+  )
   .transform((s) => s.toUpperCase());
 
 /** The largest bundle text accepted: bundles are a few kilobytes, and the text must fit a browser shell request (1 MiB). */
@@ -23,16 +26,22 @@ const bundleFields = {
   /** Path of a `.twinlock.json` file on the machine running the engine. */
   path: z.string().trim().min(1, 'Give the path of a .twinlock.json bundle.').optional(),
   /** Or the bundle file's text, as read by the page (the browser cannot send a path). */
-  text: z.string().min(1, 'The bundle file is empty.').max(MAX_BUNDLE_TEXT, 'A bundle is a few kilobytes; this file is far larger.').optional(),
+  text: z
+    .string()
+    .min(1, 'The bundle file is empty.')
+    .max(MAX_BUNDLE_TEXT, 'A bundle is a few kilobytes; this file is far larger.')
+    .optional(),
   /** The file's name, for messages, with `text`. */
   name: z.string().max(255).optional(),
 };
 
 /** A bundle to open: a file on the machine running the engine, or the text of one (from a browser). */
-export const BundleSourceSchema = z.object(bundleFields).refine((r) => (r.path === undefined) !== (r.text === undefined), {
-  path: ['path'],
-  message: 'Give the path of a .twinlock.json bundle, or its text (one of the two).',
-});
+export const BundleSourceSchema = z
+  .object(bundleFields)
+  .refine((r) => (r.path === undefined) !== (r.text === undefined), {
+    path: ['path'],
+    message: 'Give the path of a .twinlock.json bundle, or its text (one of the two).',
+  });
 export type BundleSource = z.input<typeof BundleSourceSchema>;
 
 /** A bundle signer this workstation trusts. */
@@ -57,7 +66,11 @@ export type TrustedKeyEntry = z.infer<typeof TrustedKeyEntrySchema>;
 export const TrustKeyRequestSchema = z
   .object({
     /** The text of a `.pub` file. */
-    publicKey: z.string().min(1, 'Give the public key (the .pub file of twinlock keys export).').max(16_384, 'A public key is one short line; this is far longer.').optional(),
+    publicKey: z
+      .string()
+      .min(1, 'Give the public key (the .pub file of twinlock keys export).')
+      .max(16_384, 'A public key is one short line; this is far longer.')
+      .optional(),
     ...bundleFields,
     /** With `path` or `text`: the signer's fingerprint the admin compared; it must be the bundle's. */
     fingerprint: KeyFingerprintSchema.optional(),
@@ -67,9 +80,17 @@ export const TrustKeyRequestSchema = z
   .superRefine((r, ctx) => {
     const sources = [r.publicKey, r.path, r.text].filter((v) => v !== undefined).length;
     if (sources !== 1) {
-      ctx.addIssue({ code: 'custom', path: ['publicKey'], message: 'Give one public key (.pub file), or one bundle (with the fingerprint you compared).' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['publicKey'],
+        message: 'Give one public key (.pub file), or one bundle (with the fingerprint you compared).',
+      });
     } else if (r.publicKey === undefined && r.fingerprint === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['fingerprint'], message: 'Give the signer’s fingerprint you compared, as Twinlock showed it (SHA256:…).' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fingerprint'],
+        message: 'Give the signer’s fingerprint you compared, as Twinlock showed it (SHA256:…).',
+      });
     }
   });
 export type TrustKeyRequest = z.input<typeof TrustKeyRequestSchema>;

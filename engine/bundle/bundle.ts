@@ -33,14 +33,24 @@ export interface BundleInput {
 /** Builds and signs a bundle. Only listed fields are copied, so nothing else can slip in. */
 export function createBundle(input: BundleInput, signingKey: KeyObject): Bundle {
   const { config } = input;
-  const host = (h: BundleHost) => ({ address: h.address, port: h.port, fingerprint: h.fingerprint, computerName: h.computerName });
+  const host = (h: BundleHost) => ({
+    address: h.address,
+    port: h.port,
+    fingerprint: h.fingerprint,
+    computerName: h.computerName,
+  });
   const unsigned: Omit<Bundle, 'signature'> = {
     format: 'twinlock-bundle/1',
     createdAt: input.createdAt ?? new Date().toISOString(),
     pair: {
       name: config.name,
       level: config.level,
-      links: config.links.map((l) => ({ localNic: l.localNic, remoteNic: l.remoteNic, localAddress: l.localAddress, remoteAddress: l.remoteAddress })),
+      links: config.links.map((l) => ({
+        localNic: l.localNic,
+        remoteNic: l.remoteNic,
+        localAddress: l.localAddress,
+        remoteAddress: l.remoteAddress,
+      })),
       witness: config.witness ? { kind: config.witness.kind, address: config.witness.address } : null,
       vms: [...config.vms],
     },
@@ -51,7 +61,10 @@ export function createBundle(input: BundleInput, signingKey: KeyObject): Bundle 
     agent: { version: input.agent.version, sha256: input.agent.sha256 },
   };
   const value = sign(null, Buffer.from(canonicalJson(unsigned), 'utf8'), signingKey).toString('base64');
-  return BundleSchema.parse({ ...unsigned, signature: { algorithm: 'ed25519', publicKey: publicKeyBase64(signingKey), value } });
+  return BundleSchema.parse({
+    ...unsigned,
+    signature: { algorithm: 'ed25519', publicKey: publicKeyBase64(signingKey), value },
+  });
 }
 
 function invalid(message: string, hint: string, detail?: Record<string, unknown>): TwinlockError {
@@ -103,10 +116,19 @@ export function verifyBundle(json: string | unknown, options: VerifyBundleOption
   const { signature: _signature, ...unsigned } = raw as Record<string, unknown>;
   let ok = false;
   try {
-    const publicKey = createPublicKey({ key: Buffer.from(bundle.signature.publicKey, 'base64'), format: 'der', type: 'spki' });
+    const publicKey = createPublicKey({
+      key: Buffer.from(bundle.signature.publicKey, 'base64'),
+      format: 'der',
+      type: 'spki',
+    });
     ok =
       publicKey.asymmetricKeyType === 'ed25519' &&
-      verify(null, Buffer.from(canonicalJson(unsigned), 'utf8'), publicKey, Buffer.from(bundle.signature.value, 'base64'));
+      verify(
+        null,
+        Buffer.from(canonicalJson(unsigned), 'utf8'),
+        publicKey,
+        Buffer.from(bundle.signature.value, 'base64'),
+      );
   } catch {
     ok = false;
   }

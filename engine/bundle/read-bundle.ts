@@ -38,12 +38,14 @@ export async function readBundleText(path: string, field = 'path'): Promise<stri
     handle = await open(path, 'r');
   } catch (err) {
     const errno = (err as NodeJS.ErrnoException).code;
-    if (errno === 'ENOENT' || errno === 'ENOTDIR') throw problem('not-found', 'does not exist', 'Check the path; bundles end in .twinlock.json.');
+    if (errno === 'ENOENT' || errno === 'ENOTDIR')
+      throw problem('not-found', 'does not exist', 'Check the path; bundles end in .twinlock.json.');
     throw problem('invalid-input', 'cannot be read', 'Check that it is a file your account can read.');
   }
   try {
     const info = await handle.stat();
-    if (info.isDirectory()) throw problem('invalid-input', 'is a folder', 'Choose the .twinlock.json file inside it.');
+    if (info.isDirectory())
+      throw problem('invalid-input', 'is a folder', 'Choose the .twinlock.json file inside it.');
     if (info.size > MAX_BUNDLE_BYTES) throw tooLarge(path, field);
     const buffer = Buffer.alloc(MAX_BUNDLE_BYTES + 1);
     let length = 0;

@@ -59,7 +59,10 @@ export function keyFingerprint(publicKey: string): string {
 export function isEd25519PublicKey(publicKey: string): boolean {
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(publicKey)) return false;
   try {
-    return createPublicKey({ key: Buffer.from(publicKey, 'base64'), format: 'der', type: 'spki' }).asymmetricKeyType === 'ed25519';
+    return (
+      createPublicKey({ key: Buffer.from(publicKey, 'base64'), format: 'der', type: 'spki' })
+        .asymmetricKeyType === 'ed25519'
+    );
   } catch {
     return false;
   }
@@ -79,7 +82,9 @@ export function parsePublicKeyText(text: string, field = 'publicKey'): { publicK
   const trimmed = text.replace(/^\uFEFF/, '').trim();
   let publicKey: string | null = null;
   let label = '';
-  const line = new RegExp(`^${PUBLIC_KEY_TYPE}[ \\t]+([A-Za-z0-9+/]+={0,2})(?:[ \\t]+([^\\r\\n]*))?$`).exec(trimmed);
+  const line = new RegExp(`^${PUBLIC_KEY_TYPE}[ \\t]+([A-Za-z0-9+/]+={0,2})(?:[ \\t]+([^\\r\\n]*))?$`).exec(
+    trimmed,
+  );
   if (line) {
     publicKey = line[1]!;
     label = (line[2] ?? '').trim();
@@ -114,7 +119,13 @@ export class TrustedKeys {
   /** This workstation's signing key (created on first use), as a trusted entry. */
   async own(): Promise<TrustedKey> {
     const publicKey = publicKeyBase64(await loadSigningKey(this.dataDir));
-    return { fingerprint: keyFingerprint(publicKey), publicKey, label: 'this workstation', addedAt: '', own: true };
+    return {
+      fingerprint: keyFingerprint(publicKey),
+      publicKey,
+      label: 'this workstation',
+      addedAt: '',
+      own: true,
+    };
   }
 
   /** Every trusted signer, this workstation's own first. */
@@ -131,7 +142,9 @@ export class TrustedKeys {
   /** The trusted entry for `publicKey` (base64 SPKI DER), or null. */
   async find(publicKey: string): Promise<TrustedKey | null> {
     const fingerprint = keyFingerprint(publicKey);
-    return (await this.list()).find((k) => k.fingerprint === fingerprint && k.publicKey === publicKey) ?? null;
+    return (
+      (await this.list()).find((k) => k.fingerprint === fingerprint && k.publicKey === publicKey) ?? null
+    );
   }
 
   /** Trusts `publicKey`; trusting it again keeps the first label and date. */
@@ -142,7 +155,10 @@ export class TrustedKeys {
     if (fingerprint === own.fingerprint) return own;
     return this.update((file) => {
       const existing = file.keys[fingerprint];
-      const entry = existing && existing.publicKey === publicKey ? existing : { publicKey, label: label.trim(), addedAt: new Date().toISOString() };
+      const entry =
+        existing && existing.publicKey === publicKey
+          ? existing
+          : { publicKey, label: label.trim(), addedAt: new Date().toISOString() };
       file.keys[fingerprint] = entry;
       return { fingerprint, ...entry, own: false };
     });
@@ -171,6 +187,12 @@ export class TrustedKeys {
   }
 
   private update<T>(change: (file: TrustedKeysFile) => T): Promise<T> {
-    return updateJsonFile(this.path, TrustedKeysFileSchema, (): TrustedKeysFile => ({ version: 1, keys: {} }), change, { mode: 0o600 });
+    return updateJsonFile(
+      this.path,
+      TrustedKeysFileSchema,
+      (): TrustedKeysFile => ({ version: 1, keys: {} }),
+      change,
+      { mode: 0o600 },
+    );
   }
 }

@@ -10,7 +10,12 @@ import type { PortProbe } from './probe';
 export const WINDOWS_SSH_TOKEN = 'OpenSSH_for_Windows';
 
 /** Ports that only Windows servers usually answer on, by service. */
-export const WINDOWS_SERVICES: Readonly<Record<number, string>> = { 445: 'SMB', 3389: 'RDP', 5985: 'WinRM', 5986: 'WinRM over HTTPS' };
+export const WINDOWS_SERVICES: Readonly<Record<number, string>> = {
+  445: 'SMB',
+  3389: 'RDP',
+  5985: 'WinRM',
+  5986: 'WinRM over HTTPS',
+};
 
 /**
  * Enabling Microsoft's OpenSSH server on Windows Server 2019/2022, in an elevated PowerShell
@@ -72,7 +77,10 @@ export function classify(evidence: Evidence): Classification {
   const windows = open.filter((p) => WINDOWS_SERVICES[p.port] !== undefined);
   const windowsText = list(windows.map((p) => `${WINDOWS_SERVICES[p.port]!} (${p.port})`));
   if (ssh?.banner?.includes(WINDOWS_SSH_TOKEN)) {
-    return { kind: 'windows-ssh', reason: `Windows server with OpenSSH on port ${ssh.port}: ready to connect.` };
+    return {
+      kind: 'windows-ssh',
+      reason: `Windows server with OpenSSH on port ${ssh.port}: ready to connect.`,
+    };
   }
   if (ssh) {
     return windows.length > 0
@@ -81,7 +89,10 @@ export function classify(evidence: Evidence): Classification {
           reason: `Answers ${windowsText} like a Windows server, but its SSH server on port ${ssh.port} is not Microsoft’s OpenSSH (${ssh.banner!}): install the OpenSSH Server capability, which Twinlock needs.`,
           fix: [...ENABLE_OPENSSH_STEPS],
         }
-      : { kind: 'ssh-not-windows', reason: `Answers SSH on port ${ssh.port} as ${ssh.banner!}, not a Windows server: Twinlock pairs Windows servers only.` };
+      : {
+          kind: 'ssh-not-windows',
+          reason: `Answers SSH on port ${ssh.port} as ${ssh.banner!}, not a Windows server: Twinlock pairs Windows servers only.`,
+        };
   }
   const sshProbe = sshCandidate(probes, sshPort);
   const sshSilent =
@@ -100,14 +111,23 @@ export function classify(evidence: Evidence): Classification {
     };
   }
   if (sshSilent) {
-    return { kind: 'unknown', reason: `${sshSilent[0]!.toUpperCase()}${sshSilent.slice(1)}: something other than an SSH server listens there, or it hangs.` };
+    return {
+      kind: 'unknown',
+      reason: `${sshSilent[0]!.toUpperCase()}${sshSilent.slice(1)}: something other than an SSH server listens there, or it hangs.`,
+    };
   }
   if (open.length > 0) {
-    return { kind: 'unknown', reason: `Only ${list(open.map((p) => serviceName(p.port)))} answer${open.length === 1 ? 's' : ''}, neither SSH nor a Windows service: Twinlock cannot use this host.` };
+    return {
+      kind: 'unknown',
+      reason: `Only ${list(open.map((p) => serviceName(p.port)))} answer${open.length === 1 ? 's' : ''}, neither SSH nor a Windows service: Twinlock cannot use this host.`,
+    };
   }
   const ports = list(probes.map((p) => String(p.port)));
   if (probes.length > 0 && probes.every((p) => p.state === 'closed')) {
-    return { kind: 'unknown', reason: `The host answers but refuses port${probes.length === 1 ? '' : 's'} ${ports}: start its SSH server (sshd) or allow TCP ${sshPort} in its firewall.` };
+    return {
+      kind: 'unknown',
+      reason: `The host answers but refuses port${probes.length === 1 ? '' : 's'} ${ports}: start its SSH server (sshd) or allow TCP ${sshPort} in its firewall.`,
+    };
   }
   return {
     kind: 'unknown',
@@ -127,11 +147,20 @@ export function hostKey(host: Pick<DiscoveredHost, 'address' | 'port'>): string 
   return `${host.address.toLowerCase()}|${host.port}`;
 }
 
-const KIND_RANK: Record<HostKind, number> = { 'windows-ssh': 3, 'windows-no-ssh': 2, 'ssh-not-windows': 1, unknown: 0 };
+const KIND_RANK: Record<HostKind, number> = {
+  'windows-ssh': 3,
+  'windows-no-ssh': 2,
+  'ssh-not-windows': 1,
+  unknown: 0,
+};
 
 /** Merges two results for the same address and port (a name and its address both typed, say). */
 export function mergeHosts(a: DiscoveredHost, b: DiscoveredHost): DiscoveredHost {
-  const [best, other] = KIND_RANK[b.kind] > KIND_RANK[a.kind] || (KIND_RANK[b.kind] === KIND_RANK[a.kind] && b.openPorts.length > a.openPorts.length) ? [b, a] : [a, b];
+  const [best, other] =
+    KIND_RANK[b.kind] > KIND_RANK[a.kind] ||
+    (KIND_RANK[b.kind] === KIND_RANK[a.kind] && b.openPorts.length > a.openPorts.length)
+      ? [b, a]
+      : [a, b];
   const rtts = [a.rttMs, b.rttMs].filter((r): r is number => r !== null);
   return {
     ...best,
@@ -145,17 +174,32 @@ export function mergeHosts(a: DiscoveredHost, b: DiscoveredHost): DiscoveredHost
 /** Sort key: IPv4 by value, then IPv6, then names that did not resolve; then the port. */
 function sortKey(address: string): [number, string] {
   if (ipaddr.IPv4.isValidFourPartDecimal(address)) {
-    return [0, ipaddr.IPv4.parse(address).toByteArray().map((b) => b.toString(16).padStart(2, '0')).join('')];
+    return [
+      0,
+      ipaddr.IPv4.parse(address)
+        .toByteArray()
+        .map((b) => b.toString(16).padStart(2, '0'))
+        .join(''),
+    ];
   }
   const bare = address.split('%')[0]!;
   if (ipaddr.IPv6.isValid(bare)) {
-    return [1, ipaddr.IPv6.parse(bare).toByteArray().map((b) => b.toString(16).padStart(2, '0')).join('')];
+    return [
+      1,
+      ipaddr.IPv6.parse(bare)
+        .toByteArray()
+        .map((b) => b.toString(16).padStart(2, '0'))
+        .join(''),
+    ];
   }
   return [2, address.toLowerCase()];
 }
 
 /** Orders results by address (numerically), then port. */
-export function compareHosts(a: Pick<DiscoveredHost, 'address' | 'port'>, b: Pick<DiscoveredHost, 'address' | 'port'>): number {
+export function compareHosts(
+  a: Pick<DiscoveredHost, 'address' | 'port'>,
+  b: Pick<DiscoveredHost, 'address' | 'port'>,
+): number {
   const [fa, ka] = sortKey(a.address);
   const [fb, kb] = sortKey(b.address);
   if (fa !== fb) return fa - fb;

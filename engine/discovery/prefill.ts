@@ -12,13 +12,23 @@ import { intToIpv4, ipv4ToInt } from './targets';
  * only ever holds unconfigured machines). A network wider than a /24 is cut to the /24 around the
  * workstation's address: a corporate /16 would take minutes to sweep and alarm its owners.
  */
-export function workstationTargets(interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces()): string[] {
+export function workstationTargets(
+  interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces(),
+): string[] {
   const out: string[] = [];
   for (const infos of Object.values(interfaces)) {
     for (const info of infos ?? []) {
-      if (info.family !== 'IPv4' || info.internal || !ipaddr.IPv4.isValidFourPartDecimal(info.address)) continue;
+      if (info.family !== 'IPv4' || info.internal || !ipaddr.IPv4.isValidFourPartDecimal(info.address))
+        continue;
       const range = ipaddr.IPv4.parse(info.address).range();
-      if (range === 'loopback' || range === 'linkLocal' || range === 'unspecified' || range === 'broadcast' || range === 'multicast') continue;
+      if (
+        range === 'loopback' ||
+        range === 'linkLocal' ||
+        range === 'unspecified' ||
+        range === 'broadcast' ||
+        range === 'multicast'
+      )
+        continue;
       let prefix = 24;
       try {
         prefix = Math.max(24, ipaddr.IPv4.parse(info.netmask).prefixLengthFromSubnetMask() ?? 24);
@@ -42,7 +52,11 @@ export function labTargets(hosts: ReadonlyArray<{ address: string; port: number 
   if (hosts.length === 0) return '';
   const addresses = hosts.map((h) => h.address);
   const distinct = new Set(addresses).size === addresses.length;
-  if (distinct && hosts.length > 1 && hosts.every((h) => h.port === 22 && ipaddr.IPv4.isValidFourPartDecimal(h.address))) {
+  if (
+    distinct &&
+    hosts.length > 1 &&
+    hosts.every((h) => h.port === 22 && ipaddr.IPv4.isValidFourPartDecimal(h.address))
+  ) {
     const ints = addresses.map(ipv4ToInt).sort((a, b) => a - b);
     const consecutive = ints.every((n, i) => i === 0 || n === ints[i - 1]! + 1);
     if (consecutive && Math.floor(ints[0]! / 256) === Math.floor(ints.at(-1)! / 256)) {

@@ -54,8 +54,12 @@ function once(address: string, port: number, options: ProbeOptions): Promise<Por
       socket.destroy();
       resolve(result);
     };
-    const open = (banner: string | null, note: PortProbe['note']): void => finish({ port, state: 'open', rttMs, banner, note });
-    timer = setTimeout(() => finish({ port, state: 'timeout', rttMs: null, banner: null, note: null }), options.timeoutMs);
+    const open = (banner: string | null, note: PortProbe['note']): void =>
+      finish({ port, state: 'open', rttMs, banner, note });
+    timer = setTimeout(
+      () => finish({ port, state: 'timeout', rttMs: null, banner: null, note: null }),
+      options.timeoutMs,
+    );
     // `on`, not `once`: every probe settles once anyway, and `once` allocates a wrapper per listener.
     socket.on('connect', () => {
       rttMs = round(performance.now() - started);
@@ -67,28 +71,35 @@ function once(address: string, port: number, options: ProbeOptions): Promise<Por
       timer = setTimeout(() => open(null, buffer.length > 0 ? 'not-ssh' : 'silent'), options.bannerMs);
     });
     // Ports whose banner is not read never get a data listener: a /16 makes hundreds of thousands.
-    if (options.bannerMs > 0) socket.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('latin1');
-      // RFC 4253 §4.2: a server may send other lines before the one starting `SSH-`.
-      const lines = buffer.split(/\r?\n/);
-      const ssh = lines.slice(0, -1).find((l) => l.startsWith('SSH-'));
-      if (ssh) open(ssh.replace(/[^\x20-\x7e]/g, '').slice(0, 255), null);
-      else if (buffer.length > 8192 || lines.length > 20) open(null, 'not-ssh');
-    });
+    if (options.bannerMs > 0)
+      socket.on('data', (chunk: Buffer) => {
+        buffer += chunk.toString('latin1');
+        // RFC 4253 §4.2: a server may send other lines before the one starting `SSH-`.
+        const lines = buffer.split(/\r?\n/);
+        const ssh = lines.slice(0, -1).find((l) => l.startsWith('SSH-'));
+        if (ssh) open(ssh.replace(/[^\x20-\x7e]/g, '').slice(0, 255), null);
+        else if (buffer.length > 8192 || lines.length > 20) open(null, 'not-ssh');
+      });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       const code = err.code ?? 'EUNKNOWN';
       // A reset right after the handshake can beat the connect callback: the port did accept.
-      if (rttMs === null && (code === 'ECONNRESET' || code === 'EPIPE')) rttMs = round(performance.now() - started);
+      if (rttMs === null && (code === 'ECONNRESET' || code === 'EPIPE'))
+        rttMs = round(performance.now() - started);
       if (rttMs !== null) {
         open(null, 'reset');
         return;
       }
       const elapsed = round(performance.now() - started);
-      if (code === 'ECONNREFUSED') finish({ port, state: 'closed', rttMs: elapsed, banner: null, note: null, code });
+      if (code === 'ECONNREFUSED')
+        finish({ port, state: 'closed', rttMs: elapsed, banner: null, note: null, code });
       else finish({ port, state: 'unreachable', rttMs: null, banner: null, note: null, code });
     });
     // A socket destroyed by a cancel closes without an error.
-    socket.on('close', () => (rttMs !== null ? open(null, buffer.length > 0 ? 'not-ssh' : 'reset') : finish({ port, state: 'timeout', rttMs: null, banner: null, note: null })));
+    socket.on('close', () =>
+      rttMs !== null
+        ? open(null, buffer.length > 0 ? 'not-ssh' : 'reset')
+        : finish({ port, state: 'timeout', rttMs: null, banner: null, note: null }),
+    );
     socket.connect({ host: address, port });
   });
 }
@@ -97,10 +108,16 @@ function once(address: string, port: number, options: ProbeOptions): Promise<Por
  * Connects to address:port; when `bannerMs` is above zero, reads the SSH identification line.
  * Never rejects. Retries a few times when this workstation runs out of sockets.
  */
-export async function probePort(address: string, port: number, options: ProbeOptions, signal?: AbortSignal): Promise<PortProbe> {
+export async function probePort(
+  address: string,
+  port: number,
+  options: ProbeOptions,
+  signal?: AbortSignal,
+): Promise<PortProbe> {
   for (let attempt = 0; ; attempt++) {
     const result = await once(address, port, options);
-    const local = result.state === 'unreachable' && result.code !== undefined && LOCAL_ERRORS.has(result.code);
+    const local =
+      result.state === 'unreachable' && result.code !== undefined && LOCAL_ERRORS.has(result.code);
     if (!local || attempt >= MAX_LOCAL_RETRIES || signal?.aborted) return result;
     await new Promise((r) => setTimeout(r, 20 + attempt * 10));
   }

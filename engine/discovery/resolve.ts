@@ -48,14 +48,19 @@ export function systemResolver(timeoutMs: number): NameResolver {
   return {
     async lookup(name) {
       const n = name.toLowerCase().replace(/\.$/, '');
-      if (n === 'invalid' || n.endsWith('.invalid')) throw failure('ENOTFOUND', `${name} is a reserved name that never resolves`);
+      if (n === 'invalid' || n.endsWith('.invalid'))
+        throw failure('ENOTFOUND', `${name} is a reserved name that never resolves`);
       if (n === 'localhost' || n.endsWith('.localhost')) return '127.0.0.1';
       const { address } = await withTimeout(lookup(n), timeoutMs, `resolving ${name}`);
       return address;
     },
     async reverse(address) {
       if (isLoopback(address)) return [];
-      return withTimeout(resolver.reverse(address.split('%')[0]!), timeoutMs, `the reverse lookup of ${address}`);
+      return withTimeout(
+        resolver.reverse(address.split('%')[0]!),
+        timeoutMs,
+        `the reverse lookup of ${address}`,
+      );
     },
     cancel() {
       resolver.cancel();

@@ -143,7 +143,12 @@ export async function scan(plan: TargetPlan, options: ScanOptions = {}): Promise
     const targetPorts = target.port !== undefined ? [target.port] : ports;
     const probes: PortProbe[] = await Promise.all(
       targetPorts.map((port) =>
-        probePort(address, port, target.port === undefined && CLIENT_FIRST.has(port) ? connectOnly : withBanner, stop.signal),
+        probePort(
+          address,
+          port,
+          target.port === undefined && CLIENT_FIRST.has(port) ? connectOnly : withBanner,
+          stop.signal,
+        ),
       ),
     );
     if (stop.signal.aborted) return null;
@@ -204,7 +209,8 @@ export async function scan(plan: TargetPlan, options: ScanOptions = {}): Promise
     const running: Array<Promise<void>> = [];
     for (let i = 0; i < workers; i++) running.push(worker());
     await Promise.all(running);
-    if (options.refineRtt !== false && !stop.signal.aborted) await refineRtts(table, connectOnly, stop.signal, options.onHost);
+    if (options.refineRtt !== false && !stop.signal.aborted)
+      await refineRtts(table, connectOnly, stop.signal, options.onHost);
   } finally {
     clearTimeout(deadline);
     options.signal?.removeEventListener('abort', onCancel);
@@ -212,7 +218,12 @@ export async function scan(plan: TargetPlan, options: ScanOptions = {}): Promise
   }
   if (options.signal?.aborted) throw cancelled();
   progress(true);
-  return { hosts: table.list(), counts: counts(), deadlineReached, elapsedMs: Math.round(performance.now() - started) };
+  return {
+    hosts: table.list(),
+    counts: counts(),
+    deadlineReached,
+    elapsedMs: Math.round(performance.now() - started),
+  };
 }
 
 /** Round trips measured at once, after the sweep: few enough that the event loop stays idle. */
@@ -235,7 +246,13 @@ async function refineRtts(
     for (let host = queue.shift(); host !== undefined && !signal.aborted; host = queue.shift()) {
       const port = host.openPorts.includes(host.port) ? host.port : host.openPorts[0]!;
       const measured = await probePort(host.address, port, probe, signal);
-      if (signal.aborted || measured.state !== 'open' || measured.rttMs === null || (host.rttMs !== null && measured.rttMs >= host.rttMs)) continue;
+      if (
+        signal.aborted ||
+        measured.state !== 'open' ||
+        measured.rttMs === null ||
+        (host.rttMs !== null && measured.rttMs >= host.rttMs)
+      )
+        continue;
       const merged = table.add({ ...host, rttMs: measured.rttMs });
       onHost?.(merged, table.list());
     }

@@ -9,7 +9,17 @@
  */
 import ipaddr from 'ipaddr.js';
 import { TwinlockError } from '../api/errors';
-import { type Interval6, bigIntToIpv6, contains6, ipv6Block, ipv6ToBigInt, mappedIpv4, merge6, size6, subtract6 } from './ipv6-range';
+import {
+  type Interval6,
+  bigIntToIpv6,
+  contains6,
+  ipv6Block,
+  ipv6ToBigInt,
+  mappedIpv4,
+  merge6,
+  size6,
+  subtract6,
+} from './ipv6-range';
 import { formatCount } from './format';
 
 /** One host to probe. */
@@ -38,12 +48,19 @@ export const MAX_TARGETS = 65_536;
 /** A /8, even when explicitly allowed. */
 export const HARD_MAX_TARGETS = 2 ** 24;
 
-const EXAMPLES = 'Accepted forms: 10.0.0.21, hv02.contoso.local, 10.0.0.0/24, 10.0.0.10-60, 10.0.0.10-10.0.1.20, fd00::/120, !10.0.0.1';
+const EXAMPLES =
+  'Accepted forms: 10.0.0.21, hv02.contoso.local, 10.0.0.0/24, 10.0.0.10-60, 10.0.0.10-10.0.1.20, fd00::/120, !10.0.0.1';
 
-const NAME = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}[A-Za-z0-9])?)*\.?$/;
+const NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}[A-Za-z0-9])?)*\.?$/;
 const DOTTED = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 
-function bad(token: string, why: string, example: string, extra: Record<string, unknown> = {}): TwinlockError {
+function bad(
+  token: string,
+  why: string,
+  example: string,
+  extra: Record<string, unknown> = {},
+): TwinlockError {
   return new TwinlockError({
     code: 'invalid-input',
     message: `targets: “${token}” ${why}.`,
@@ -54,7 +71,9 @@ function bad(token: string, why: string, example: string, extra: Record<string, 
 
 /** An IPv4 address as an unsigned 32-bit number. */
 export function ipv4ToInt(ip: string): number {
-  return ipaddr.IPv4.parse(ip).toByteArray().reduce((n, b) => n * 256 + b, 0);
+  return ipaddr.IPv4.parse(ip)
+    .toByteArray()
+    .reduce((n, b) => n * 256 + b, 0);
 }
 
 /** The dotted form of an unsigned 32-bit number. */
@@ -78,7 +97,11 @@ type Parsed =
 
 function strictIpv4(text: string, token: string, example: string): number {
   if (!DOTTED.test(text) || !ipaddr.IPv4.isValidFourPartDecimal(text)) {
-    throw bad(token, text === token ? 'is not an IPv4 address' : `holds “${text}”, which is not an IPv4 address`, example);
+    throw bad(
+      token,
+      text === token ? 'is not an IPv4 address' : `holds “${text}”, which is not an IPv4 address`,
+      example,
+    );
   }
   return ipv4ToInt(text);
 }
@@ -99,18 +122,29 @@ function parseCidr(token: string): Parsed {
   const prefixText = token.slice(slash + 1);
   if (host.includes(':')) return parseCidr6(token, host, prefixText);
   const base = strictIpv4(host, token, example);
-  if (!/^\d{1,2}$/.test(prefixText) || Number(prefixText) > 32) throw bad(token, 'has a prefix outside /0–/32', example);
+  if (!/^\d{1,2}$/.test(prefixText) || Number(prefixText) > 32)
+    throw bad(token, 'has a prefix outside /0–/32', example);
   return ipv4Network(base, Number(prefixText));
 }
 
 function parseCidr6(token: string, host: string, prefixText: string): Parsed {
   const example = 'Write an IPv6 network as address/prefix, e.g. fd00::/120.';
   const zone = /%[^/]*/.exec(token);
-  if (zone) throw bad(token, `has a zone id (“${zone[0]}”), which a network cannot have`, 'Write the network without it, e.g. fe80::/120.');
+  if (zone)
+    throw bad(
+      token,
+      `has a zone id (“${zone[0]}”), which a network cannot have`,
+      'Write the network without it, e.g. fe80::/120.',
+    );
   if (!ipaddr.IPv6.isValid(host)) {
-    throw bad(token, `holds “${host}”, which is not an IPv6 address`, host.startsWith('[') ? 'Write an IPv6 network without brackets, e.g. fd00::/120.' : example);
+    throw bad(
+      token,
+      `holds “${host}”, which is not an IPv6 address`,
+      host.startsWith('[') ? 'Write an IPv6 network without brackets, e.g. fd00::/120.' : example,
+    );
   }
-  if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > 128) throw bad(token, 'has a prefix outside /0–/128', example);
+  if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > 128)
+    throw bad(token, 'has a prefix outside /0–/128', example);
   const prefix = Number(prefixText);
   const [first, last] = ipv6Block(ipv6ToBigInt(host), prefix);
   // ::ffff:10.0.0.0/120 is 10.0.0.0/24, as ::ffff:10.0.0.5 is 10.0.0.5.
@@ -120,7 +154,12 @@ function parseCidr6(token: string, host: string, prefixText: string): Parsed {
   // Subnet-Router anycast address (RFC 4291 §2.6.1), answered by the nearest router and never a
   // server: left out, as IPv4 leaves out the network address, except in a /127 (both addresses are
   // hosts on a point-to-point link, RFC 6164) and a /128.
-  return { kind: 'range6', interval: prefix < 127 ? [first + 1n, last] : [first, last], whole: [first, last], bits: 128 - prefix };
+  return {
+    kind: 'range6',
+    interval: prefix < 127 ? [first + 1n, last] : [first, last],
+    whole: [first, last],
+    bits: 128 - prefix,
+  };
 }
 
 function parseRange(token: string, from: string, to: string): Interval {
@@ -149,7 +188,11 @@ function parseHost(token: string): Parsed {
     host = hostPort[1]!;
     port = Number(hostPort[2]);
   } else if (/:\d*$/.test(token) && !token.includes('::') && token.split(':').length === 2) {
-    throw bad(token, 'has a port that is not a number from 1 to 65535', 'Write a port after a colon, e.g. 10.0.0.21:22.');
+    throw bad(
+      token,
+      'has a port that is not a number from 1 to 65535',
+      'Write a port after a colon, e.g. 10.0.0.21:22.',
+    );
   }
   if (port !== undefined && (port < 1 || port > 65535)) {
     throw bad(token, 'has a port outside 1–65535', 'Write a port after a colon, e.g. 10.0.0.21:22.');
@@ -163,20 +206,42 @@ function parseHost(token: string): Parsed {
     const zone = host.indexOf('%');
     const bare = zone >= 0 ? host.slice(0, zone) : host;
     if (!ipaddr.IPv6.isValid(bare) || (zone >= 0 && !/^%[A-Za-z0-9_.-]+$/.test(host.slice(zone)))) {
-      throw bad(token, 'is not a valid IPv6 address', 'Write an IPv6 address as fd00::21, or [fd00::21]:22 with a port.');
+      throw bad(
+        token,
+        'is not a valid IPv6 address',
+        'Write an IPv6 address as fd00::21, or [fd00::21]:22 with a port.',
+      );
     }
     const v6 = ipaddr.IPv6.parse(bare);
     if (v6.isIPv4MappedAddress()) {
       const n = ipv4ToInt(v6.toIPv4Address().toString());
       return { kind: 'host', target: { address: intToIpv4(n), ...withPort, explicit: true }, ipv4: n };
     }
-    if (zone >= 0) return { kind: 'host', target: { address: v6.toString() + host.slice(zone), ...withPort, explicit: true }, ipv4: null };
-    return { kind: 'host', target: { address: v6.toString(), ...withPort, explicit: true }, ipv4: null, ipv6: ipv6ToBigInt(bare) };
+    if (zone >= 0)
+      return {
+        kind: 'host',
+        target: { address: v6.toString() + host.slice(zone), ...withPort, explicit: true },
+        ipv4: null,
+      };
+    return {
+      kind: 'host',
+      target: { address: v6.toString(), ...withPort, explicit: true },
+      ipv4: null,
+      ipv6: ipv6ToBigInt(bare),
+    };
   }
   if (!NAME.test(host)) {
-    throw bad(token, 'is neither an IP address nor a host name', 'A host name uses letters, digits, dots and dashes, e.g. hv01.contoso.local.');
+    throw bad(
+      token,
+      'is neither an IP address nor a host name',
+      'A host name uses letters, digits, dots and dashes, e.g. hv01.contoso.local.',
+    );
   }
-  return { kind: 'host', target: { address: host.replace(/\.$/, '').toLowerCase(), ...withPort, explicit: true }, ipv4: null };
+  return {
+    kind: 'host',
+    target: { address: host.replace(/\.$/, '').toLowerCase(), ...withPort, explicit: true },
+    ipv4: null,
+  };
 }
 
 function parseToken(token: string): Parsed {
@@ -276,14 +341,20 @@ export function planTargets(text: string, options: ParseTargetsOptions = {}): Ta
   for (const token of tokens) {
     const negated = token.startsWith('!');
     const body = negated ? token.slice(1) : token;
-    if (body === '') throw bad(token, 'excludes nothing', 'Put the address to leave out right after the !, e.g. !10.0.0.1.');
+    if (body === '')
+      throw bad(token, 'excludes nothing', 'Put the address to leave out right after the !, e.g. !10.0.0.1.');
     let parsed: Parsed;
     try {
       parsed = parseToken(body);
     } catch (err) {
       // Name the whole token as typed, exclamation mark included.
       if (negated && err instanceof TwinlockError) {
-        throw new TwinlockError({ code: err.code, message: err.message.replace(`“${body}”`, `“${token}”`), ...(err.hint ? { hint: err.hint } : {}), detail: { field: 'targets', token } });
+        throw new TwinlockError({
+          code: err.code,
+          message: err.message.replace(`“${body}”`, `“${token}”`),
+          ...(err.hint ? { hint: err.hint } : {}),
+          detail: { field: 'targets', token },
+        });
       }
       throw err;
     }
@@ -292,7 +363,12 @@ export function planTargets(text: string, options: ParseTargetsOptions = {}): Ta
       else ranges.push(parsed.interval);
       const n = parsed.interval[1] - parsed.interval[0] + 1;
       if (!negated && n > limit) {
-        throw bad(token, `covers ${formatCount(n)} addresses, more than the ${formatCount(limit)} a scan may cover`, 'Scan a /16 or smaller at a time, e.g. 10.0.0.0/16.', { tooLarge: true, addresses: n });
+        throw bad(
+          token,
+          `covers ${formatCount(n)} addresses, more than the ${formatCount(limit)} a scan may cover`,
+          'Scan a /16 or smaller at a time, e.g. 10.0.0.0/16.',
+          { tooLarge: true, addresses: n },
+        );
       }
     } else if (parsed.kind === 'range6') {
       if (negated) {
@@ -302,7 +378,8 @@ export function planTargets(text: string, options: ParseTargetsOptions = {}): Ta
         ranges6.push(parsed.interval);
       }
     } else if (negated) {
-      if (parsed.target.port !== undefined) throw bad(token, 'excludes an address with a port', 'Exclude whole addresses, e.g. !10.0.0.1.');
+      if (parsed.target.port !== undefined)
+        throw bad(token, 'excludes an address with a port', 'Exclude whole addresses, e.g. !10.0.0.1.');
       if (parsed.ipv4 !== null) excluded.push([parsed.ipv4, parsed.ipv4]);
       else if (parsed.ipv6 !== undefined) excluded6.push([parsed.ipv6, parsed.ipv6]);
       else excludedHosts.add(parsed.target.address.toLowerCase());
@@ -371,7 +448,10 @@ export function parseTargets(text: string, options: ParseTargetsOptions = {}): S
 }
 
 /** Checks targets without expanding them: their count when valid, else the error (for inline validation). */
-export function checkTargets(text: string, options: ParseTargetsOptions = {}): { count: number } | TwinlockError {
+export function checkTargets(
+  text: string,
+  options: ParseTargetsOptions = {},
+): { count: number } | TwinlockError {
   try {
     return { count: planTargets(text, options).count };
   } catch (err) {

@@ -5,7 +5,17 @@
  * exception: one unreadable WMI class must not stop the comparison of everything else.
  */
 import type { Disk, Hotfix, HostInventory, Nic, UpdateFile, Vm, Volume } from '../api/models';
-import { isObject, isSectionError, psArray, psBool, psDate, psNumber, psObject, psString, psText } from './ps-json';
+import {
+  isObject,
+  isSectionError,
+  psArray,
+  psBool,
+  psDate,
+  psNumber,
+  psObject,
+  psString,
+  psText,
+} from './ps-json';
 
 /** Who a server says it is (get-identity). */
 export interface HostIdentity {
@@ -53,7 +63,8 @@ function cpuIdentity(cpu: Record<string, unknown>): { family: number; model: num
     const baseFamily = (sig >> 8) & 0xf;
     const family = baseFamily === 0xf ? baseFamily + ((sig >> 20) & 0xff) : baseFamily;
     const baseModel = (sig >> 4) & 0xf;
-    const model = baseFamily === 0x6 || baseFamily === 0xf ? (((sig >> 16) & 0xf) << 4) | baseModel : baseModel;
+    const model =
+      baseFamily === 0x6 || baseFamily === 0xf ? (((sig >> 16) & 0xf) << 4) | baseModel : baseModel;
     return { family, model, stepping: sig & 0xf };
   }
   return { family: 0, model: 0, stepping: 0 };
@@ -77,7 +88,9 @@ function nics(data: Record<string, unknown>): Nic[] {
   return psArray(data.adapters).map((a) => {
     const name = psString(a.Name);
     const index = psNumber(a.ifIndex, -1);
-    const route = routes.find((r) => psString(r.InterfaceAlias) === name || (index >= 0 && psNumber(r.InterfaceIndex, -2) === index));
+    const route = routes.find(
+      (r) => psString(r.InterfaceAlias) === name || (index >= 0 && psNumber(r.InterfaceIndex, -2) === index),
+    );
     return {
       driverVersion: psString(a.DriverVersion),
       gateway: route ? psString(route.NextHop) : '',
@@ -87,7 +100,10 @@ function nics(data: Record<string, unknown>): Nic[] {
       status: psString(a.Status, 'Unknown'),
       mac: psString(a.MacAddress),
       ipv4: addresses
-        .filter((ip) => psString(ip.InterfaceAlias) === name || (index >= 0 && psNumber(ip.InterfaceIndex, -2) === index))
+        .filter(
+          (ip) =>
+            psString(ip.InterfaceAlias) === name || (index >= 0 && psNumber(ip.InterfaceIndex, -2) === index),
+        )
         .map((ip) => psString(ip.IPAddress))
         .filter((ip) => ip !== ''),
     };
@@ -96,9 +112,16 @@ function nics(data: Record<string, unknown>): Nic[] {
 
 function vms(data: Record<string, unknown>): Vm[] {
   return psArray(data.vms).map((vm) => {
-    const state = typeof vm.State === 'number' ? (VM_STATES[vm.State] ?? `State ${vm.State}`) : psString(vm.State, 'Unknown');
+    const state =
+      typeof vm.State === 'number'
+        ? (VM_STATES[vm.State] ?? `State ${vm.State}`)
+        : psString(vm.State, 'Unknown');
     const assigned = psNumber(vm.MemoryAssigned);
-    return { name: psString(vm.Name), state, memoryBytes: assigned > 0 ? assigned : psNumber(vm.MemoryStartup) };
+    return {
+      name: psString(vm.Name),
+      state,
+      memoryBytes: assigned > 0 ? assigned : psNumber(vm.MemoryStartup),
+    };
   });
 }
 
@@ -122,8 +145,24 @@ function compareVersions(a: string, b: string): number {
 
 /** MSFT_PhysicalDisk's BusType enum, which ConvertTo-Json prints as a number. */
 const BUS_TYPES: Record<number, string> = {
-  0: 'Unknown', 1: 'SCSI', 2: 'ATAPI', 3: 'ATA', 4: '1394', 5: 'SSA', 6: 'Fibre Channel', 7: 'USB', 8: 'RAID',
-  9: 'iSCSI', 10: 'SAS', 11: 'SATA', 12: 'SD', 13: 'MMC', 14: 'Virtual', 15: 'File Backed Virtual', 16: 'Storage Spaces', 17: 'NVMe',
+  0: 'Unknown',
+  1: 'SCSI',
+  2: 'ATAPI',
+  3: 'ATA',
+  4: '1394',
+  5: 'SSA',
+  6: 'Fibre Channel',
+  7: 'USB',
+  8: 'RAID',
+  9: 'iSCSI',
+  10: 'SAS',
+  11: 'SATA',
+  12: 'SD',
+  13: 'MMC',
+  14: 'Virtual',
+  15: 'File Backed Virtual',
+  16: 'Storage Spaces',
+  17: 'NVMe',
 };
 /** MSFT_PhysicalDisk's MediaType enum. */
 const MEDIA_TYPES: Record<number, string> = { 0: 'Unspecified', 3: 'HDD', 4: 'SSD', 5: 'SCM' };
@@ -142,7 +181,11 @@ function microcode(value: unknown): string {
   let revision = 0;
   if (Array.isArray(value)) {
     const bytes = value.map((b) => psNumber(b) & 0xff);
-    const dword = (at: number) => (bytes[at] ?? 0) + (bytes[at + 1] ?? 0) * 0x100 + (bytes[at + 2] ?? 0) * 0x10000 + (bytes[at + 3] ?? 0) * 0x1000000;
+    const dword = (at: number) =>
+      (bytes[at] ?? 0) +
+      (bytes[at + 1] ?? 0) * 0x100 +
+      (bytes[at + 2] ?? 0) * 0x10000 +
+      (bytes[at + 3] ?? 0) * 0x1000000;
     revision = dword(4) || dword(0);
   } else if (typeof value === 'string' && /^(0x)?[0-9a-f]+$/i.test(value.trim())) {
     revision = parseInt(value.trim().replace(/^0x/i, ''), 16);
@@ -183,7 +226,10 @@ function disks(data: Record<string, unknown>): Disk[] {
 function volumes(data: Record<string, unknown>): Volume[] {
   return psArray(data.volumes).map((v) => ({
     // DriveLetter is a [char]: a one-letter string, or its code point from some serializers.
-    driveLetter: typeof v.DriveLetter === 'number' && v.DriveLetter > 0 ? String.fromCharCode(v.DriveLetter) : psString(v.DriveLetter),
+    driveLetter:
+      typeof v.DriveLetter === 'number' && v.DriveLetter > 0
+        ? String.fromCharCode(v.DriveLetter)
+        : psString(v.DriveLetter),
     label: psString(v.FileSystemLabel),
     fileSystem: psString(v.FileSystem),
     sizeBytes: psNumber(v.Size),
@@ -194,7 +240,8 @@ function volumes(data: Record<string, unknown>): Volume[] {
 function firewall(data: Record<string, unknown>): HostInventory['firewall'] {
   const ports = new Set<number>();
   for (const rule of psArray(data.agentFirewall)) {
-    if (psString(rule.Direction, 'Inbound') !== 'Inbound' || psString(rule.Action, 'Allow') !== 'Allow') continue;
+    if (psString(rule.Direction, 'Inbound') !== 'Inbound' || psString(rule.Action, 'Allow') !== 'Allow')
+      continue;
     const raw = rule.LocalPort;
     for (const p of Array.isArray(raw) ? raw : [raw]) {
       const n = psNumber(p, -1);
@@ -203,7 +250,10 @@ function firewall(data: Record<string, unknown>): HostInventory['firewall'] {
   }
   return {
     // GpoBoolean: 0 False, 1 True, 2 NotConfigured (the default, which is on).
-    profiles: psArray(data.firewall).map((f) => ({ name: psString(f.Name), enabled: f.Enabled === 0 ? false : psString(f.Enabled) === 'False' ? false : true })),
+    profiles: psArray(data.firewall).map((f) => ({
+      name: psString(f.Name),
+      enabled: f.Enabled === 0 ? false : psString(f.Enabled) === 'False' ? false : true,
+    })),
     agentPorts: [...ports].sort((a, b) => a - b),
   };
 }
@@ -292,8 +342,16 @@ export function parseInventory(raw: unknown): HostInventory {
     vms: vms(data),
     agentVersion: agentVersions[agentVersions.length - 1] ?? null,
     partOfDomain: psBool(cs.PartOfDomain),
-    system: { manufacturer: psText(cs.Manufacturer), model: psText(cs.Model), serial: psText(bios.SerialNumber) },
-    bios: { vendor: psText(bios.Manufacturer), version: psText(bios.SMBIOSBIOSVersion), releaseDate: psDate(bios.ReleaseDate)?.slice(0, 10) ?? '' },
+    system: {
+      manufacturer: psText(cs.Manufacturer),
+      model: psText(cs.Model),
+      serial: psText(bios.SerialNumber),
+    },
+    bios: {
+      vendor: psText(bios.Manufacturer),
+      version: psText(bios.SMBIOSBIOSVersion),
+      releaseDate: psDate(bios.ReleaseDate)?.slice(0, 10) ?? '',
+    },
     hotfixes: hotfixes(data),
     updateFiles: updateFiles(data),
     disks: disks(data),

@@ -33,7 +33,8 @@ export function psObject(value: unknown): Obj {
 /** A number from a number or a numeric string; `fallback` otherwise. */
 export function psNumber(value: unknown, fallback = 0): number {
   if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
+    return Number(value);
   return fallback;
 }
 

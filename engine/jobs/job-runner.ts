@@ -66,7 +66,10 @@ function materialize(job: JobRecord): JobSnapshot {
 }
 
 /** Creates a runner that calls `onEvent` with each published snapshot. */
-export function createJobRunner(onEvent: (snapshot: JobSnapshot) => void, options: JobRunnerOptions = {}): JobRunner {
+export function createJobRunner(
+  onEvent: (snapshot: JobSnapshot) => void,
+  options: JobRunnerOptions = {},
+): JobRunner {
   const throttleMs = options.throttleMs ?? 100;
   const keepFinished = options.keepFinished ?? 200;
   const now = options.now ?? Date.now;
@@ -195,7 +198,11 @@ export function createJobRunner(onEvent: (snapshot: JobSnapshot) => void, option
         if (job.timer !== undefined) clearTimeout(job.timer);
         job.timer = undefined;
         materialize(job);
-        job.snapshot = freeze({ ...job.snapshot, ...change, finishedAt: new Date(now()).toISOString() } as JobSnapshot);
+        job.snapshot = freeze({
+          ...job.snapshot,
+          ...change,
+          finishedAt: new Date(now()).toISOString(),
+        } as JobSnapshot);
         job.finished = true;
         publish(job);
         resolveDone(job.snapshot);
@@ -211,7 +218,10 @@ export function createJobRunner(onEvent: (snapshot: JobSnapshot) => void, option
           (result) => {
             // Work that ignored the abort and finished anyway still reports what it did.
             if (controller.signal.aborted) {
-              finish({ ...cancelledChange(job.snapshot), result: structuredClone(result) } as Partial<JobSnapshot>);
+              finish({
+                ...cancelledChange(job.snapshot),
+                result: structuredClone(result),
+              } as Partial<JobSnapshot>);
               return;
             }
             finish({
@@ -226,7 +236,11 @@ export function createJobRunner(onEvent: (snapshot: JobSnapshot) => void, option
             const data = toErrorData(err, `the ${kind}`);
             if (controller.signal.aborted || data.code === 'cancelled') {
               // The work's own words, when it said what a cancel left behind ("the restart goes on").
-              finish(data.code === 'cancelled' ? { ...cancelledChange(job.snapshot), error: data } : cancelledChange(job.snapshot));
+              finish(
+                data.code === 'cancelled'
+                  ? { ...cancelledChange(job.snapshot), error: data }
+                  : cancelledChange(job.snapshot),
+              );
               return;
             }
             finish({
@@ -290,10 +304,18 @@ function cancelledChange(snapshot: JobSnapshot): Partial<JobSnapshot> {
 }
 
 /** Hosts still waiting or working when the job ends did not finish: say so. */
-function settleHosts(hosts: Record<string, HostProgress>, running: 'failed' | 'skipped'): Record<string, HostProgress> {
+function settleHosts(
+  hosts: Record<string, HostProgress>,
+  running: 'failed' | 'skipped',
+): Record<string, HostProgress> {
   const out: Record<string, HostProgress> = {};
   for (const [id, h] of Object.entries(hosts)) {
-    out[id] = h.state === 'running' ? { ...h, state: running } : h.state === 'pending' ? { ...h, state: 'skipped' } : h;
+    out[id] =
+      h.state === 'running'
+        ? { ...h, state: running }
+        : h.state === 'pending'
+          ? { ...h, state: 'skipped' }
+          : h;
   }
   return out;
 }

@@ -112,12 +112,22 @@ export interface JournalClaim {
  * Twinlock process runs that job; waits out the claim of one that died.
  * `onLost` runs if the claim is taken over because this process stalled past the stale time.
  */
-export async function claimJournal(dataDir: string, jobId: string, onLost: () => void = () => undefined): Promise<JournalClaim> {
+export async function claimJournal(
+  dataDir: string,
+  jobId: string,
+  onLost: () => void = () => undefined,
+): Promise<JournalClaim> {
   const path = journalPath(dataDir, jobId);
   await mkdir(journalDir(dataDir), { recursive: true, mode: 0o700 });
   let release: () => Promise<void>;
   try {
-    release = await lockfile.lock(path, { realpath: false, stale: CLAIM_STALE_MS, update: 1_000, retries: CLAIM_RETRIES, onCompromised: onLost });
+    release = await lockfile.lock(path, {
+      realpath: false,
+      stale: CLAIM_STALE_MS,
+      update: 1_000,
+      retries: CLAIM_RETRIES,
+      onCompromised: onLost,
+    });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
     throw new TwinlockError(
@@ -161,9 +171,15 @@ function ownerAlive(owner: InstallJournal['owner']): boolean {
  * The claim of a process that died (its `owner`) does not count, though it takes a few seconds
  * to go stale: the job is resumable at once.
  */
-export async function isJournalClaimed(dataDir: string, jobId: string, owner?: InstallJournal['owner']): Promise<boolean> {
+export async function isJournalClaimed(
+  dataDir: string,
+  jobId: string,
+  owner?: InstallJournal['owner'],
+): Promise<boolean> {
   if (!isJobId(jobId)) return false;
-  const locked = await lockfile.check(journalPath(dataDir, jobId), { realpath: false, stale: CLAIM_STALE_MS }).catch(() => false);
+  const locked = await lockfile
+    .check(journalPath(dataDir, jobId), { realpath: false, stale: CLAIM_STALE_MS })
+    .catch(() => false);
   return locked && ownerAlive(owner);
 }
 
@@ -215,7 +231,10 @@ export async function listJournals(dataDir: string): Promise<InstallJournal[]> {
 }
 
 /** The journals in `dir` that `read` can read, newest first (installs and pairings alike). */
-export async function listJournalFiles<J extends { startedAt: string }>(dir: string, read: (jobId: string) => Promise<J | null>): Promise<J[]> {
+export async function listJournalFiles<J extends { startedAt: string }>(
+  dir: string,
+  read: (jobId: string) => Promise<J | null>,
+): Promise<J[]> {
   let names: string[];
   try {
     names = (await readdir(dir)).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
@@ -241,10 +260,18 @@ export const FINISHED_JOURNAL_MAX_AGE_MS = 30 * 24 * 3600_000;
  * Deletes finished journals last written more than `maxAgeMs` ago; interrupted ones stay until
  * resumed or discarded, and one another process has claimed is left alone.
  */
-export async function pruneJournals(dataDir: string, maxAgeMs = FINISHED_JOURNAL_MAX_AGE_MS, now = Date.now()): Promise<number> {
+export async function pruneJournals(
+  dataDir: string,
+  maxAgeMs = FINISHED_JOURNAL_MAX_AGE_MS,
+  now = Date.now(),
+): Promise<number> {
   let removed = 0;
   for (const j of await listJournals(dataDir)) {
-    if (j.state !== 'running' && now - Date.parse(j.updatedAt) > maxAgeMs && !(await isJournalClaimed(dataDir, j.jobId))) {
+    if (
+      j.state !== 'running' &&
+      now - Date.parse(j.updatedAt) > maxAgeMs &&
+      !(await isJournalClaimed(dataDir, j.jobId))
+    ) {
       await removeJournal(dataDir, j.jobId);
       removed++;
     }

@@ -65,17 +65,26 @@ function pairJournalPath(dataDir: string, jobId: string): string {
 }
 
 /** Creates (or continues) a pairing journal; the first write happens before it resolves. */
-export async function openPairJournal(dataDir: string, initial: PairJournal, onError: (err: unknown) => void = () => undefined): Promise<PairJournalWriter> {
+export async function openPairJournal(
+  dataDir: string,
+  initial: PairJournal,
+  onError: (err: unknown) => void = () => undefined,
+): Promise<PairJournalWriter> {
   const path = pairJournalPath(dataDir, initial.jobId);
   let current: PairJournal = structuredClone(initial);
   let chain: Promise<void> = Promise.resolve();
   const change = (edit: (j: PairJournal) => void): Promise<void> => {
     const write = () =>
-      updateJsonFile(path, PairJournalSchema, () => structuredClone(current), (file) => {
-        edit(file);
-        file.updatedAt = new Date().toISOString();
-        current = structuredClone(file);
-      });
+      updateJsonFile(
+        path,
+        PairJournalSchema,
+        () => structuredClone(current),
+        (file) => {
+          edit(file);
+          file.updatedAt = new Date().toISOString();
+          current = structuredClone(file);
+        },
+      );
     chain = chain.then(write).catch(onError);
     return chain;
   };

@@ -5,7 +5,11 @@ import { TwinlockError } from '../api/errors';
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const cancelled = () =>
-      new TwinlockError({ code: 'cancelled', message: 'The operation was cancelled.', hint: 'Start it again when you are ready.' });
+      new TwinlockError({
+        code: 'cancelled',
+        message: 'The operation was cancelled.',
+        hint: 'Start it again when you are ready.',
+      });
     if (signal?.aborted) return reject(cancelled());
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);

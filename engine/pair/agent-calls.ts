@@ -7,7 +7,10 @@ import { z } from 'zod';
 import { LinkStatusSchema, PairStateSchema } from '../api/models';
 
 export const LinksTestSchema = z.object({
-  links: z.preprocess((v) => (v === null || v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(LinkStatusSchema)),
+  links: z.preprocess(
+    (v) => (v === null || v === undefined ? [] : Array.isArray(v) ? v : [v]),
+    z.array(LinkStatusSchema),
+  ),
 });
 export const PairStartSchema = z.object({ pairId: z.string(), state: PairStateSchema });
 export const ProtectSchema = z.object({ vm: z.string(), protected: z.boolean() });

@@ -24,8 +24,15 @@ export function pairCreateInput(config: PairConfig, token: string): Record<strin
     peer: config.links[0]?.remoteAddress ?? '',
     token,
     level: config.level,
-    links: config.links.map((l) => ({ local: l.localAddress, remote: l.remoteAddress, localNic: l.localNic, remoteNic: l.remoteNic })),
-    witness: config.witness ? { kind: config.witness.kind === 'file-share' ? 'share' : 'host', address: config.witness.address } : null,
+    links: config.links.map((l) => ({
+      local: l.localAddress,
+      remote: l.remoteAddress,
+      localNic: l.localNic,
+      remoteNic: l.remoteNic,
+    })),
+    witness: config.witness
+      ? { kind: config.witness.kind === 'file-share' ? 'share' : 'host', address: config.witness.address }
+      : null,
   };
 }
 

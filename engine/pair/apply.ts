@@ -35,7 +35,8 @@ export interface ApplyOptions {
 }
 
 /** The steps of a pairing, in order; `*-sent` is recorded just before the call that changes a server. */
-export type PairStep = 'links' | 'create-sent' | 'create' | 'join-sent' | 'join' | 'protect' | 'protected' | 'undo';
+export type PairStep =
+  'links' | 'create-sent' | 'create' | 'join-sent' | 'join' | 'protect' | 'protected' | 'undo';
 
 /** Where a pairing records its steps (the journal on disk), so that a stopped Twinlock can resume or roll back. */
 export interface PairRecorder {
@@ -163,7 +164,11 @@ export async function applyPair(
   };
   const firstLink = config.links[0];
   if (!firstLink) {
-    throw new TwinlockError({ code: 'invalid-input', message: 'links: At least one sync link is needed.', hint: 'Add a sync link.' });
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: 'links: At least one sync link is needed.',
+      hint: 'Add a sync link.',
+    });
   }
   const step = (m: PairMember, percent: number, stepId: string, message: string) =>
     ctx.host(m.sessionId, { label: m.label, state: 'running', step: stepId, percent, message });
@@ -172,12 +177,22 @@ export async function applyPair(
   const txn = { createSent: false, joinSent: false, protectedHere: [] as string[] };
   let stage: PairStage = 'check';
 
-  for (const m of [primary, secondary]) ctx.host(m.sessionId, { label: m.label, state: 'pending', step: 'links', percent: 0, message: 'Waiting' });
+  for (const m of [primary, secondary])
+    ctx.host(m.sessionId, {
+      label: m.label,
+      state: 'pending',
+      step: 'links',
+      percent: 0,
+      message: 'Waiting',
+    });
 
   try {
     // Applying the same configuration again is safe: a pair that already exists under this name on
     // both servers is followed (and its VMs protected), not created twice.
-    const before = await Promise.all([readStatus(primary.host, { signal }), readStatus(secondary.host, { signal })]);
+    const before = await Promise.all([
+      readStatus(primary.host, { signal }),
+      readStatus(secondary.host, { signal }),
+    ]);
     const alreadyPaired = before.every((st) => st.pair?.name === config.name);
     for (const [i, st] of before.entries()) {
       const m = i === 0 ? primary : secondary;
@@ -222,9 +237,14 @@ export async function applyPair(
     stage = 'links';
     ctx.progress(2, 'Testing the sync links');
     step(primary, 2, 'links', 'Testing the sync links');
-    const tested = await runCtl(primary.host, 'links test', linksTestInput(config), LinksTestSchema, { signal, secrets });
+    const tested = await runCtl(primary.host, 'links test', linksTestInput(config), LinksTestSchema, {
+      signal,
+      secrets,
+    });
     for (const link of config.links) {
-      const result = tested.links.find((l) => l.local === link.localAddress && l.remote === link.remoteAddress);
+      const result = tested.links.find(
+        (l) => l.local === link.localAddress && l.remote === link.remoteAddress,
+      );
       if (!result || !result.up) {
         throw new TwinlockError({
           code: 'incompatible',
@@ -234,7 +254,11 @@ export async function applyPair(
         });
       }
     }
-    ctx.host(primary.sessionId, { step: 'links', percent: 5, message: `${config.links.length} sync link${config.links.length > 1 ? 's' : ''} up` });
+    ctx.host(primary.sessionId, {
+      step: 'links',
+      percent: 5,
+      message: `${config.links.length} sync link${config.links.length > 1 ? 's' : ''} up`,
+    });
     await record('primary', 'links');
 
     stage = 'create';
@@ -243,7 +267,13 @@ export async function applyPair(
     // Recorded before the call: if Twinlock dies while it runs, the primary may hold the pair.
     await record('primary', 'create-sent');
     txn.createSent = true;
-    const created = await runCtl(primary.host, 'pair create', pairCreateInput(config, token), PairStartSchema, { signal, secrets });
+    const created = await runCtl(
+      primary.host,
+      'pair create',
+      pairCreateInput(config, token),
+      PairStartSchema,
+      { signal, secrets },
+    );
     await record('primary', 'create');
 
     stage = 'join';
@@ -251,7 +281,10 @@ export async function applyPair(
     step(secondary, 10, 'pair', `Joining pair ${config.name}`);
     await record('secondary', 'join-sent');
     txn.joinSent = true;
-    await runCtl(secondary.host, 'pair join', pairJoinInput(config, token), PairStartSchema, { signal, secrets });
+    await runCtl(secondary.host, 'pair join', pairJoinInput(config, token), PairStartSchema, {
+      signal,
+      secrets,
+    });
     await record('secondary', 'join');
 
     await protectVms(config.vms);
@@ -294,29 +327,50 @@ export async function applyPair(
     const remains: Remains[] = [];
     const members = txn.joinSent ? [primary, secondary] : [primary];
     // A pair made by this run goes entirely; on a pair that existed before, only the VMs this run protected.
-    const request = txn.createSent ? { name: config.name, removePair: true } : { name: config.name, vms: txn.protectedHere, removePair: false };
+    const request = txn.createSent
+      ? { name: config.name, removePair: true }
+      : { name: config.name, vms: txn.protectedHere, removePair: false };
     for (const m of members) {
       const role = m === primary ? 'primary' : 'secondary';
       // The undo's steps stay on the server's progress line after the job ends.
       const lines: string[] = [];
       const undoStep = (percent: number, line: string) => {
         lines.push(line);
-        ctx.host(m.sessionId, { label: m.label, state: 'running', step: 'undo', percent, message: `Undoing: ${line}`, logTail: [...lines] });
+        ctx.host(m.sessionId, {
+          label: m.label,
+          state: 'running',
+          step: 'undo',
+          percent,
+          message: `Undoing: ${line}`,
+          logTail: [...lines],
+        });
       };
       undoStep(0, `Checking ${config.name} on ${m.label}`);
       try {
         const host = m.reconnect ? await m.reconnect() : m.host;
-        const outcome = await removePairFrom(host, m.label, { ...request, onStep: (line) => undoStep(50, line), run: { timeoutMs: 60_000 } });
-        undoStep(100, outcome.removed ? `${m.label} is no longer paired` : `Nothing of ${config.name} left on ${m.label}`);
+        const outcome = await removePairFrom(host, m.label, {
+          ...request,
+          onStep: (line) => undoStep(50, line),
+          run: { timeoutMs: 60_000 },
+        });
+        undoStep(
+          100,
+          outcome.removed ? `${m.label} is no longer paired` : `Nothing of ${config.name} left on ${m.label}`,
+        );
         await record(role, 'undo');
       } catch (undoErr) {
         const reason = toErrorData(undoErr, 'the undo').message;
         undoStep(100, `Could not undo on ${m.label}: ${reason}`);
-        const vms = role === 'primary' && txn.protectedHere.length > 0 ? `, with ${txn.protectedHere.join(', ')} protected` : '';
+        const vms =
+          role === 'primary' && txn.protectedHere.length > 0
+            ? `, with ${txn.protectedHere.join(', ')} protected`
+            : '';
         remains.push({
           host: m.label,
           address: hostArgOf(m.host),
-          what: txn.createSent ? `its part of pair ${config.name}${vms}` : `the protection of ${txn.protectedHere.join(', ')}`,
+          what: txn.createSent
+            ? `its part of pair ${config.name}${vms}`
+            : `the protection of ${txn.protectedHere.join(', ')}`,
           reason,
         });
       }
@@ -336,7 +390,11 @@ export async function applyPair(
         hint: complete
           ? (data.hint ?? 'Fix the problem, then apply again.')
           : `When ${remains.map((r) => r.host).join(' and ')} answer${remains.length > 1 ? '' : 's'} again, remove what is left with: ${command}`,
-        detail: { ...data.detail, step: stage, undo: { complete, remains, ...(complete ? {} : { command }) } },
+        detail: {
+          ...data.detail,
+          step: stage,
+          undo: { complete, remains, ...(complete ? {} : { command }) },
+        },
       },
       { cause: err },
     );
@@ -344,7 +402,10 @@ export async function applyPair(
 
   async function waitProtected(pairId: string): Promise<ApplyOutcome> {
     for (;;) {
-      const statuses = await Promise.all([readStatus(primary.host, { signal }), readStatus(secondary.host, { signal })]);
+      const statuses = await Promise.all([
+        readStatus(primary.host, { signal }),
+        readStatus(secondary.host, { signal }),
+      ]);
       const members = [primary, secondary] as const;
       statuses.forEach((status, i) => {
         const m = members[i]!;
@@ -370,7 +431,9 @@ export async function applyPair(
         }
       }
       const [p, s] = statuses;
-      const slowest = Math.min(...statuses.map((st) => statePercent(st.pair?.state ?? 'none', st.pair?.progress ?? 0)));
+      const slowest = Math.min(
+        ...statuses.map((st) => statePercent(st.pair?.state ?? 'none', st.pair?.progress ?? 0)),
+      );
       ctx.progress(slowest, `${config.name}: ${stateMessage(p)}`);
       if (p.pair?.state === 'protected' && s.pair?.state === 'protected') {
         return { pairId, state: 'protected', elapsedMs: Date.now() - started, status: [p, s] };

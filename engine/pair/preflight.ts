@@ -18,7 +18,9 @@ export interface PreflightIssue {
 }
 
 /** The parts of a pair configuration the servers must agree with (no sessions). */
-export type PreflightPlan = Pick<PairConfig, 'name' | 'level' | 'links' | 'vms'> & { witness: PairConfig['witness'] | undefined };
+export type PreflightPlan = Pick<PairConfig, 'name' | 'level' | 'links' | 'vms'> & {
+  witness: PairConfig['witness'] | undefined;
+};
 
 export interface PreflightInput {
   plan: PreflightPlan;
@@ -41,14 +43,22 @@ const quote = (s: string) => JSON.stringify(s);
 export function preflightPair(input: PreflightInput): PreflightIssue[] {
   const { plan, inventories, requireAgent } = input;
   const [primary, secondary] = inventories;
-  const names = { name: 'name', level: 'level', links: 'links', witness: 'witness', vms: 'vms', ...input.fieldNames };
+  const names = {
+    name: 'name',
+    level: 'level',
+    links: 'links',
+    witness: 'witness',
+    vms: 'vms',
+    ...input.fieldNames,
+  };
   const issues: PreflightIssue[] = [];
   const add = (field: string, message: string) => issues.push({ field, message });
 
   // The pair name.
   const name: unknown = plan.name;
   if (typeof name !== 'string' || name === '') add(names.name, 'Give the pair a name, for example PAIR-01.');
-  else if (name.length > 40) add(names.name, `${quote(name)} is ${name.length} characters long; keep the pair name to 40.`);
+  else if (name.length > 40)
+    add(names.name, `${quote(name)} is ${name.length} characters long; keep the pair name to 40.`);
   else if (!PAIR_NAME.test(name)) {
     add(
       names.name,
@@ -67,11 +77,21 @@ export function preflightPair(input: PreflightInput): PreflightIssue[] {
   if (requireAgent) {
     for (const [i, inv] of inventories.entries()) {
       if (inv.agentVersion === null) {
-        add(i === 0 ? 'primary' : 'secondary', `The Twinlock agent is not installed on ${inv.computerName}: install it on both servers first (Install step, or twinlock install).`);
+        add(
+          i === 0 ? 'primary' : 'secondary',
+          `The Twinlock agent is not installed on ${inv.computerName}: install it on both servers first (Install step, or twinlock install).`,
+        );
       }
     }
-    if (primary.agentVersion !== null && secondary.agentVersion !== null && primary.agentVersion !== secondary.agentVersion) {
-      add('secondary', `Agent versions differ (${primary.agentVersion} on ${primary.computerName}, ${secondary.agentVersion} on ${secondary.computerName}): install the same version on both.`);
+    if (
+      primary.agentVersion !== null &&
+      secondary.agentVersion !== null &&
+      primary.agentVersion !== secondary.agentVersion
+    ) {
+      add(
+        'secondary',
+        `Agent versions differ (${primary.agentVersion} on ${primary.computerName}, ${secondary.agentVersion} on ${secondary.computerName}): install the same version on both.`,
+      );
     }
   }
   return issues;
@@ -80,7 +100,13 @@ export function preflightPair(input: PreflightInput): PreflightIssue[] {
 /** `invalid-input` listing every issue; the message names the first and counts the rest. */
 export function preflightError(issues: PreflightIssue[], what: string): TwinlockError {
   const first = issues[0] ?? { field: '(input)', message: 'is invalid' };
-  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''}: ${issues.slice(1).map((i) => i.field).join(', ')})` : '';
+  const more =
+    issues.length > 1
+      ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''}: ${issues
+          .slice(1)
+          .map((i) => i.field)
+          .join(', ')})`
+      : '';
   return new TwinlockError({
     code: 'invalid-input',
     message: `${first.field}: ${first.message}${more}`,
@@ -91,7 +117,13 @@ export function preflightError(issues: PreflightIssue[], what: string): Twinlock
 
 type Add = (field: string, message: string) => void;
 
-function checkLinks(plan: PreflightPlan, primary: HostInventory, secondary: HostInventory, base: string, add: Add): void {
+function checkLinks(
+  plan: PreflightPlan,
+  primary: HostInventory,
+  secondary: HostInventory,
+  base: string,
+  add: Add,
+): void {
   const links = Array.isArray(plan.links) ? plan.links : [];
   if (links.length === 0) {
     add(base, 'At least one sync link is needed: pick a spare adapter on each server.');
@@ -115,11 +147,20 @@ function checkLinks(plan: PreflightPlan, primary: HostInventory, secondary: Host
           `${side.inv.computerName} has no network adapter named ${quote(nicName)}${near ? ` (it has ${quote(near.name)}; names must match exactly)` : `; its adapters are ${side.inv.nics.map((n) => quote(n.name)).join(', ') || 'none'}`}.`,
         );
       } else if (nic === businessNic(side.inv)) {
-        add(nicField, `${quote(nicName)} carries ${side.inv.computerName}'s business network; choose a spare adapter for the sync link.`);
+        add(
+          nicField,
+          `${quote(nicName)} carries ${side.inv.computerName}'s business network; choose a spare adapter for the sync link.`,
+        );
       } else if (nic.status !== 'Up') {
-        add(nicField, `${quote(nicName)} on ${side.inv.computerName} is ${nic.status}; connect it, or choose an adapter that is up.`);
+        add(
+          nicField,
+          `${quote(nicName)} on ${side.inv.computerName} is ${nic.status}; connect it, or choose an adapter that is up.`,
+        );
       } else if (seenNics[s]!.has(nicName)) {
-        add(nicField, `${quote(nicName)} on ${side.inv.computerName} already carries sync link ${seenNics[s]!.get(nicName)! + 1}; each link needs its own adapter.`);
+        add(
+          nicField,
+          `${quote(nicName)} on ${side.inv.computerName} already carries sync link ${seenNics[s]!.get(nicName)! + 1}; each link needs its own adapter.`,
+        );
       }
       if (nic) seenNics[s]!.set(nicName, seenNics[s]!.get(nicName) ?? i);
 
@@ -131,14 +172,25 @@ function checkLinks(plan: PreflightPlan, primary: HostInventory, secondary: Host
       }
       const holder = seenAddresses.get(address);
       if (holder !== undefined) {
-        add(addressField, `${address} is already used by ${holder} in this configuration; every end of every link needs its own address.`);
+        add(
+          addressField,
+          `${address} is already used by ${holder} in this configuration; every end of every link needs its own address.`,
+        );
         continue;
       }
       seenAddresses.set(address, addressField);
       const elsewhere = side.inv.nics.find((n) => n.name !== nicName && n.ipv4.includes(address));
       const onPeer = side.other.nics.find((n) => n.ipv4.includes(address));
-      if (elsewhere) add(addressField, `${address} is already in use on ${side.inv.computerName} by ${quote(elsewhere.name)}; choose a free address.`);
-      else if (onPeer) add(addressField, `${address} is already in use on ${side.other.computerName} by ${quote(onPeer.name)}; choose a free address.`);
+      if (elsewhere)
+        add(
+          addressField,
+          `${address} is already in use on ${side.inv.computerName} by ${quote(elsewhere.name)}; choose a free address.`,
+        );
+      else if (onPeer)
+        add(
+          addressField,
+          `${address} is already in use on ${side.other.computerName} by ${quote(onPeer.name)}; choose a free address.`,
+        );
     }
   }
 }
@@ -152,7 +204,10 @@ function checkWitness(witness: PreflightPlan['witness'], field: string, add: Add
   const address: unknown = witness.address;
   const addressField = `${field}.address`;
   if (typeof address !== 'string' || address.trim() === '') {
-    add(addressField, 'The witness address is empty: enter a host or a \\\\server\\share path, or choose “no witness” explicitly.');
+    add(
+      addressField,
+      'The witness address is empty: enter a host or a \\\\server\\share path, or choose “no witness” explicitly.',
+    );
     return;
   }
   if (address.trim() !== address) {
@@ -160,7 +215,8 @@ function checkWitness(witness: PreflightPlan['witness'], field: string, add: Add
     return;
   }
   if (witness.kind === 'file-share') {
-    if (!UNC_PATH.test(address)) add(addressField, `${quote(address)} is not a file share path; write it as \\\\server\\share.`);
+    if (!UNC_PATH.test(address))
+      add(addressField, `${quote(address)} is not a file share path; write it as \\\\server\\share.`);
   } else if (!HOST_NAME.test(address) || address.length > 253) {
     add(addressField, `${quote(address)} is not a host name or IP address.`);
   }
@@ -187,7 +243,10 @@ function checkVms(vms: unknown, primary: HostInventory, base: string, add: Add):
     seen.add(vm);
     if (available.includes(vm)) continue;
     if (unreadable) {
-      add(field, `${primary.computerName} could not list its VMs (${unreadable}), so ${quote(vm)} cannot be checked; fix that and try again.`);
+      add(
+        field,
+        `${primary.computerName} could not list its VMs (${unreadable}), so ${quote(vm)} cannot be checked; fix that and try again.`,
+      );
       continue;
     }
     const near = available.find((n) => n.trim().toLowerCase() === vm.trim().toLowerCase());

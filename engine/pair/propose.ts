@@ -22,7 +22,8 @@ export function proposeName(a: string, b: string): string {
   const digit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
   if (digit(a[i]) || digit(b[i])) while (i > 0 && digit(a[i - 1])) i--;
   const prefix = a.slice(0, i).replace(/[^A-Za-z0-9]+$/, '');
-  if (prefix.length >= 2 && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(prefix)) return `${prefix.toUpperCase()}-PAIR`.slice(0, 40);
+  if (prefix.length >= 2 && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(prefix))
+    return `${prefix.toUpperCase()}-PAIR`.slice(0, 40);
   return 'PAIR-01';
 }
 
@@ -38,7 +39,10 @@ function subnet24(ip: string | undefined): string | null {
 export function matchLinks(a: Nic[], b: Nic[]): SyncLink[] {
   const byName = (x: Nic, y: Nic) => x.name.localeCompare(y.name, 'en', { numeric: true });
   // Names are kept verbatim; an adapter whose name or address no link could carry is not proposed.
-  const usable = (n: Nic) => n.ipv4.length > 0 && AdapterNameSchema.safeParse(n.name).success && IpAddressSchema.safeParse(n.ipv4[0]).success;
+  const usable = (n: Nic) =>
+    n.ipv4.length > 0 &&
+    AdapterNameSchema.safeParse(n.name).success &&
+    IpAddressSchema.safeParse(n.ipv4[0]).success;
   const left = a.filter(usable).sort(byName);
   const right = b.filter(usable).sort(byName);
   const used = new Set<Nic>();
@@ -54,7 +58,12 @@ export function matchLinks(a: Nic[], b: Nic[]): SyncLink[] {
     const best = candidates[0];
     if (!best) continue;
     used.add(best.r);
-    links.push({ localNic: nic.name, remoteNic: best.r.name, localAddress: nic.ipv4[0]!, remoteAddress: best.r.ipv4[0]! });
+    links.push({
+      localNic: nic.name,
+      remoteNic: best.r.name,
+      localAddress: nic.ipv4[0]!,
+      remoteAddress: best.r.ipv4[0]!,
+    });
   }
   return links;
 }
@@ -84,7 +93,11 @@ export function preferPrivate(inv: HostInventory, nics: Nic[]): Nic[] {
 }
 
 /** Builds the proposal; throws `incompatible` when no sync link can be formed. */
-export function proposePair(primary: HostInventory, secondary: HostInventory, sessions: PairSessions): PairProposal {
+export function proposePair(
+  primary: HostInventory,
+  secondary: HostInventory,
+  sessions: PairSessions,
+): PairProposal {
   const nicsA = spareNics(primary);
   const nicsB = spareNics(secondary);
   const privateLinks = matchLinks(preferPrivate(primary, nicsA), preferPrivate(secondary, nicsB));

@@ -19,7 +19,10 @@ export const AgentStatusWireSchema = z.preprocess((raw) => {
   return {
     ...s,
     vms: listOf(s.vms),
-    pair: pair && typeof pair === 'object' ? { ...pair, links: listOf(pair.links), witness: pair.witness ?? null } : null,
+    pair:
+      pair && typeof pair === 'object'
+        ? { ...pair, links: listOf(pair.links), witness: pair.witness ?? null }
+        : null,
   };
 }, AgentStatusSchema);
 

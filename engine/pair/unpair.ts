@@ -23,13 +23,18 @@ export interface RemovalRequest {
 }
 
 /** Unprotects and removes the pair on one server; reports what it removed. */
-export async function removePairFrom(host: RemoteHost, computerName: string, request: RemovalRequest): Promise<UnpairOutcome> {
+export async function removePairFrom(
+  host: RemoteHost,
+  computerName: string,
+  request: RemovalRequest,
+): Promise<UnpairOutcome> {
   const status = request.status ?? (await readStatus(host, request.run));
   const pair = status.pair;
   const outcome: UnpairOutcome = { computerName, pair: pair?.name ?? null, unprotected: [], removed: false };
   if (!pair || (request.name !== undefined && pair.name !== request.name)) return { ...outcome, pair: null };
   // Protection lives on the primary; the secondary reports the same VMs as standby copies.
-  const protectedVms = status.role === 'primary' ? status.vms.filter((v) => v.protected).map((v) => v.name) : [];
+  const protectedVms =
+    status.role === 'primary' ? status.vms.filter((v) => v.protected).map((v) => v.name) : [];
   for (const vm of protectedVms.filter((v) => request.vms === undefined || request.vms.includes(v))) {
     request.onStep?.(`Unprotecting ${vm}`);
     await runCtl(host, 'unprotect', { vm }, ProtectSchema, request.run);

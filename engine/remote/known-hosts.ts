@@ -28,9 +28,7 @@ type KnownHostsFile = z.infer<typeof KnownHostsFileSchema>;
 
 /** Outcome of comparing a presented key with the pinned one. */
 export type HostKeyCheck =
-  | { status: 'match'; pinned: KnownHost }
-  | { status: 'unknown' }
-  | { status: 'changed'; pinned: KnownHost };
+  { status: 'match'; pinned: KnownHost } | { status: 'unknown' } | { status: 'changed'; pinned: KnownHost };
 
 /** The file name inside the data folder. */
 export const KNOWN_HOSTS_FILE = 'known_hosts.json';
@@ -100,6 +98,12 @@ export class KnownHosts {
   }
 
   private update<T>(change: (file: KnownHostsFile) => T): Promise<T> {
-    return updateJsonFile(this.path, KnownHostsFileSchema, (): KnownHostsFile => ({ version: 1, hosts: {} }), change, { mode: 0o600 });
+    return updateJsonFile(
+      this.path,
+      KnownHostsFileSchema,
+      (): KnownHostsFile => ({ version: 1, hosts: {} }),
+      change,
+      { mode: 0o600 },
+    );
   }
 }

@@ -86,7 +86,9 @@ function unescapeClixml(s: string): string {
         case 'amp':
           return '&';
         default:
-          return String.fromCodePoint(e.startsWith('#x') ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10));
+          return String.fromCodePoint(
+            e.startsWith('#x') ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10),
+          );
       }
     })
     .replace(/\r\n/g, '\n');
@@ -160,7 +162,10 @@ export function parseScriptOutput(script: string, output: ScriptOutput): unknown
   if (envelope?.ok === true) return envelope.data ?? null;
   if (envelope && envelope.ok === false) {
     const e = envelope.error ?? {};
-    const message = typeof e.message === 'string' && e.message.trim() ? e.message.trim() : `The script ${script} failed without a message.`;
+    const message =
+      typeof e.message === 'string' && e.message.trim()
+        ? e.message.trim()
+        : `The script ${script} failed without a message.`;
     const detail: Record<string, unknown> = { script };
     if (typeof e.category === 'string' && e.category) detail.category = e.category;
     if (typeof e.id === 'string' && e.id) detail.errorId = e.id;

@@ -23,7 +23,9 @@ export interface OpenSessionOptions extends ConnectOptions {
 }
 
 /** Opens a session: connects, checks or pins the host key, authenticates. */
-export async function openSession(options: OpenSessionOptions): Promise<{ host: RemoteHost; newlyPinned: boolean }> {
+export async function openSession(
+  options: OpenSessionOptions,
+): Promise<{ host: RemoteHost; newlyPinned: boolean }> {
   const resources = scriptSource(options.resourcesDir);
   // Reading the bootstrap first means a broken installation fails before any network traffic.
   await resources.bootstrapCommand();
@@ -93,7 +95,9 @@ class SshRemoteHost implements RemoteHost {
     this.port = options.port;
     this.username = options.username;
     this.fingerprint = conn.fingerprint;
-    this.label = options.address.includes(':') ? `[${options.address}]:${options.port}` : `${options.address}:${options.port}`;
+    this.label = options.address.includes(':')
+      ? `[${options.address}]:${options.port}`
+      : `${options.address}:${options.port}`;
     const lost = () => {
       if (!this.connected) return;
       this.connected = false;
@@ -126,8 +130,15 @@ class SshRemoteHost implements RemoteHost {
     this.connected = false;
   }
 
-  async runScript<N extends ScriptName>(name: N, params: ScriptParams[N], options: RunOptions = {}): Promise<unknown> {
-    const [command, script] = await Promise.all([this.resources.bootstrapCommand(), this.resources.script(name)]);
+  async runScript<N extends ScriptName>(
+    name: N,
+    params: ScriptParams[N],
+    options: RunOptions = {},
+  ): Promise<unknown> {
+    const [command, script] = await Promise.all([
+      this.resources.bootstrapCommand(),
+      this.resources.script(name),
+    ]);
     await this.acquireChannel();
     let output: { stdout: string; stderr: string; exitCode: number | null };
     try {
@@ -250,7 +261,12 @@ class SshRemoteHost implements RemoteHost {
     this.waiting.shift()?.();
   }
 
-  private exec(name: string, command: string, stdin: string, options: RunOptions): Promise<{ stdout: string; stderr: string; exitCode: number | null }> {
+  private exec(
+    name: string,
+    command: string,
+    stdin: string,
+    options: RunOptions,
+  ): Promise<{ stdout: string; stderr: string; exitCode: number | null }> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS;
     const { signal } = options;
     const doing = `run "${name}"`;
@@ -273,7 +289,11 @@ class SshRemoteHost implements RemoteHost {
           channel?.close();
           reject(err);
         } else {
-          resolve({ stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), exitCode });
+          resolve({
+            stdout: Buffer.concat(stdout).toString('utf8'),
+            stderr: Buffer.concat(stderr).toString('utf8'),
+            exitCode,
+          });
         }
       };
       const onAbort = () => finish(cancelledError(name));
@@ -330,5 +350,9 @@ class SshRemoteHost implements RemoteHost {
 }
 
 function cancelledError(name: string): TwinlockError {
-  return new TwinlockError({ code: 'cancelled', message: `"${name}" was cancelled.`, detail: { script: name } });
+  return new TwinlockError({
+    code: 'cancelled',
+    message: `"${name}" was cancelled.`,
+    detail: { script: name },
+  });
 }

@@ -79,14 +79,21 @@ export async function connectSsh(options: ConnectOptions): Promise<SshConnection
       host: address,
       port,
       username,
-      ...(privateKey !== undefined ? { privateKey, ...(passphrase !== undefined ? { passphrase } : {}) } : {}),
+      ...(privateKey !== undefined
+        ? { privateKey, ...(passphrase !== undefined ? { passphrase } : {}) }
+        : {}),
       ...(password !== undefined
         ? {
             password,
             tryKeyboard: true,
             // Windows servers set up for domain logons sometimes ask for the password this way.
-            onKeyboardInteractive: (_name: string, _instructions: string, _lang: string, prompts: unknown[], finish: (answers: string[]) => void) =>
-              finish(prompts.map(() => password)),
+            onKeyboardInteractive: (
+              _name: string,
+              _instructions: string,
+              _lang: string,
+              prompts: unknown[],
+              finish: (answers: string[]) => void,
+            ) => finish(prompts.map(() => password)),
           }
         : {}),
       readyTimeout: timeoutMs,
@@ -98,8 +105,10 @@ export async function connectSsh(options: ConnectOptions): Promise<SshConnection
         knownHosts.check(hostId, fingerprint).then(
           (result) => {
             if (result.status === 'match') verdict = { kind: 'match', fingerprint, keyType };
-            else if (result.status === 'changed') verdict = { kind: 'changed', fingerprint, keyType, pinned: result.pinned };
-            else if (options.trustNew || options.acceptFingerprint === fingerprint) verdict = { kind: 'pin', fingerprint, keyType };
+            else if (result.status === 'changed')
+              verdict = { kind: 'changed', fingerprint, keyType, pinned: result.pinned };
+            else if (options.trustNew || options.acceptFingerprint === fingerprint)
+              verdict = { kind: 'pin', fingerprint, keyType };
             else verdict = { kind: 'unknown', fingerprint, keyType };
             verify(verdict.kind === 'match' || verdict.kind === 'pin');
           },
@@ -113,7 +122,16 @@ export async function connectSsh(options: ConnectOptions): Promise<SshConnection
   } catch (err) {
     ssh.dispose();
     sock.destroy();
-    throw mapConnectError(err, { address, port, hostId, knownHostsPath: knownHosts.path, secrets, withKey: privateKey !== undefined, username, verdict });
+    throw mapConnectError(err, {
+      address,
+      port,
+      hostId,
+      knownHostsPath: knownHosts.path,
+      secrets,
+      withKey: privateKey !== undefined,
+      username,
+      verdict,
+    });
   }
 
   const client = ssh.connection;
@@ -125,7 +143,16 @@ export async function connectSsh(options: ConnectOptions): Promise<SshConnection
   const v = verdict as HostKeyVerdict;
   if (!client || (v.kind !== 'match' && v.kind !== 'pin')) {
     ssh.dispose();
-    throw mapConnectError(new Error('The connection closed during the handshake.'), { address, port, hostId, knownHostsPath: knownHosts.path, secrets, withKey: privateKey !== undefined, username, verdict: v });
+    throw mapConnectError(new Error('The connection closed during the handshake.'), {
+      address,
+      port,
+      hostId,
+      knownHostsPath: knownHosts.path,
+      secrets,
+      withKey: privateKey !== undefined,
+      username,
+      verdict: v,
+    });
   }
   if (v.kind === 'pin') {
     try {
@@ -187,7 +214,12 @@ export function mapConnectError(err: unknown, ctx: ConnectErrorContext): Twinloc
         `(in PowerShell there: ${hostKeyCheckCommand(v.keyType)}), then forget the old key ` +
         `(twinlock hosts forget ${ctx.hostId}, or Forget this key in the wizard) and connect again. ` +
         'Otherwise, do not connect and tell your security team.',
-      detail: { expected: v.pinned.fingerprint, actual: v.fingerprint, keyType: v.keyType, hostId: ctx.hostId },
+      detail: {
+        expected: v.pinned.fingerprint,
+        actual: v.fingerprint,
+        keyType: v.keyType,
+        hostId: ctx.hostId,
+      },
     });
   }
   if (v.kind === 'unknown') {
@@ -197,13 +229,20 @@ export function mapConnectError(err: unknown, ctx: ConnectErrorContext): Twinloc
       hint:
         'Compare it with the server’s own: on the server (its console or Remote Desktop), run this line in PowerShell ' +
         `and accept only if it prints the same: ${hostKeyCheckCommand(v.keyType)}`,
-      detail: { fingerprint: v.fingerprint, keyType: v.keyType, checkCommand: hostKeyCheckCommand(v.keyType) },
+      detail: {
+        fingerprint: v.fingerprint,
+        keyType: v.keyType,
+        checkCommand: hostKeyCheckCommand(v.keyType),
+      },
     });
   }
   if (v.kind === 'error') return mapConnectError(v.error, { ...ctx, verdict: { kind: 'pending' } });
 
   const e = (err ?? {}) as { message?: unknown; code?: unknown; level?: unknown };
-  const reason = ctx.secrets.reduce((text, secret) => scrub(text, secret), typeof e.message === 'string' ? e.message : String(err));
+  const reason = ctx.secrets.reduce(
+    (text, secret) => scrub(text, secret),
+    typeof e.message === 'string' ? e.message : String(err),
+  );
   const code = typeof e.code === 'string' ? e.code : '';
   const level = typeof e.level === 'string' ? e.level : '';
 
@@ -250,7 +289,9 @@ export function mapConnectError(err: unknown, ctx: ConnectErrorContext): Twinloc
       message: `${ctx.address} on port ${ctx.port} ${why}.`,
       hint:
         'Check the address and port, that the server is on, that the OpenSSH Server service (sshd) is running, ' +
-        'and that its firewall allows TCP ' + ctx.port + '.',
+        'and that its firewall allows TCP ' +
+        ctx.port +
+        '.',
       detail: { address: ctx.address, port: ctx.port, reason: code || reason },
     });
   }
@@ -292,7 +333,10 @@ export function checkPrivateKey(privateKey: string, passphrase: string | undefin
       detail: { field: 'passphrase' },
     });
   }
-  if (/bad passphrase|integrity check failed|bad decrypt|Failed to decrypt/i.test(why) && passphrase !== undefined) {
+  if (
+    /bad passphrase|integrity check failed|bad decrypt|Failed to decrypt/i.test(why) &&
+    passphrase !== undefined
+  ) {
     throw new TwinlockError({
       code: 'invalid-input',
       message: 'passphrase: the passphrase does not open this private key.',

@@ -11,7 +11,16 @@ import type { AgentPackage } from '../agent/manifest';
 import type { InstallOptions, InstallTarget } from '../agent/install';
 import type { JobRunner } from '../jobs/job-runner';
 import type { InstallJournal, JournalClaim, StepJournal } from '../jobs/journal';
-import { claimJournal, isJournalClaimed, journalOwner, listJournals, openJournal, pruneJournals, readJournal, removeJournal } from '../jobs/journal';
+import {
+  claimJournal,
+  isJournalClaimed,
+  journalOwner,
+  listJournals,
+  openJournal,
+  pruneJournals,
+  readJournal,
+  removeJournal,
+} from '../jobs/journal';
 import type { JobContext } from '../jobs/types';
 import { TrustedPublishers } from '../agent/trusted-publishers';
 import type { TrustedPublisher } from '../agent/trusted-publishers';
@@ -56,7 +65,12 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
 
   const findPackage = async (dir?: string, bundlePath?: string): Promise<AgentPackage> => {
     const { resolvePackage } = await packageSource();
-    return resolvePackage({ resourcesDir, dataDir, ...(dir ? { packageDir: dir } : {}), ...(bundlePath ? { bundlePath } : {}) });
+    return resolvePackage({
+      resourcesDir,
+      dataDir,
+      ...(dir ? { packageDir: dir } : {}),
+      ...(bundlePath ? { bundlePath } : {}),
+    });
   };
   const loadAgentPackage = async (dir?: string, bundlePath?: string): Promise<AgentPackage> => {
     const pkg = await findPackage(dir, bundlePath);
@@ -66,7 +80,10 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
 
   const claim = (jobId: string): Promise<JournalClaim> =>
     claimJournal(dataDir, jobId, () =>
-      log('warn', `Installation ${jobId} stalled long enough for another Twinlock process to take its journal over.`),
+      log(
+        'warn',
+        `Installation ${jobId} stalled long enough for another Twinlock process to take its journal over.`,
+      ),
     );
 
   /**
@@ -93,24 +110,42 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
           const now = new Date().toISOString();
           journal = await openJournal(
             dataDir,
-            resumed ? { ...resumed.journal, owner: journalOwner() } : {
-              format: 'twinlock-journal/1',
-              jobId: journalId,
-              kind: 'install',
-              state: 'running',
-              startedAt: now,
-              updatedAt: now,
-              request,
-              package: { version: pkg.manifest.version, sha256: pkg.manifest.sha256, file: pkg.manifest.file },
-              owner: journalOwner(),
-              hosts: targets.map((t) => {
-                const s = sessions.entry(t.sessionId).session;
-                return { sessionId: t.sessionId, computerName: s.computerName, address: s.address, port: s.port, username: s.username, fingerprint: s.fingerprint, steps: {} };
-              }),
-            },
+            resumed
+              ? { ...resumed.journal, owner: journalOwner() }
+              : {
+                  format: 'twinlock-journal/1',
+                  jobId: journalId,
+                  kind: 'install',
+                  state: 'running',
+                  startedAt: now,
+                  updatedAt: now,
+                  request,
+                  package: {
+                    version: pkg.manifest.version,
+                    sha256: pkg.manifest.sha256,
+                    file: pkg.manifest.file,
+                  },
+                  owner: journalOwner(),
+                  hosts: targets.map((t) => {
+                    const s = sessions.entry(t.sessionId).session;
+                    return {
+                      sessionId: t.sessionId,
+                      computerName: s.computerName,
+                      address: s.address,
+                      port: s.port,
+                      username: s.username,
+                      fingerprint: s.fingerprint,
+                      steps: {},
+                    };
+                  }),
+                },
           );
           const hosts = await Promise.all(targets.map((t) => sessions.hostOf(t.sessionId)));
-          const installTargets: InstallTarget[] = targets.map((t, i) => ({ ...t, host: hosts[i]!, reconnect: () => sessions.hostOf(t.sessionId) }));
+          const installTargets: InstallTarget[] = targets.map((t, i) => ({
+            ...t,
+            host: hosts[i]!,
+            reconnect: () => sessions.hostOf(t.sessionId),
+          }));
           const outcomes = await installAgent(ctx, installTargets, pkg, deps.timings, {
             publisher,
             allowReboot: request.allowReboot,
@@ -139,7 +174,10 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
       // Before the job starts, so that a package from an untrusted publisher never reaches a server.
       const publisher = await publishers.require(pkg, trustPublisher);
       const targets = [a, b].map((e) => ({ sessionId: e.session.sessionId, label: e.session.computerName }));
-      log('info', `Installing agent ${pkg.manifest.version} (publisher ${publisher.subject}) on ${targets.map((t) => t.label).join(' and ')}.`);
+      log(
+        'info',
+        `Installing agent ${pkg.manifest.version} (publisher ${publisher.subject}) on ${targets.map((t) => t.label).join(' and ')}.`,
+      );
       return startInstall(targets, pkg, publisher, { packageDir: pkg.dir, allowReboot, force }, null);
     },
 
@@ -158,7 +196,12 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
       const journals: InstallJournal[] = [];
       for (const j of await listJournals(dataDir)) {
         // A job another Twinlock window or command is running is not offered here.
-        if (j.state === 'running' && !activeJournals.has(j.jobId) && !(await isJournalClaimed(dataDir, j.jobId, j.owner))) journals.push(j);
+        if (
+          j.state === 'running' &&
+          !activeJournals.has(j.jobId) &&
+          !(await isJournalClaimed(dataDir, j.jobId, j.owner))
+        )
+          journals.push(j);
       }
       return journals.map((j) => ({
         jobId: j.jobId,
@@ -276,7 +319,15 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
         });
       }
       // The journal holds the key pinned when the job started: a different key stops here.
-      const session = await sessions.connect({ address: h.address, port: h.port, username: h.username, password, privateKey, passphrase, acceptFingerprint: h.fingerprint });
+      const session = await sessions.connect({
+        address: h.address,
+        port: h.port,
+        username: h.username,
+        password,
+        privateKey,
+        passphrase,
+        acceptFingerprint: h.fingerprint,
+      });
       sessionIds.push(session.sessionId);
     }
     const pkg = await loadAgentPackage(journal.request.packageDir);
@@ -290,9 +341,18 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
     }
     // The publisher may have been forgotten since the installation started.
     const publisher = await publishers.require(pkg);
-    const resumed: InstallJournal = { ...journal, hosts: journal.hosts.map((h, i) => ({ ...h, sessionId: sessionIds[i]! })) };
-    const targets = resumed.hosts.map((h) => ({ sessionId: h.sessionId, label: sessions.entry(h.sessionId).session.computerName }));
-    log('info', `Resuming the installation of agent ${pkg.manifest.version} on ${targets.map((t) => t.label).join(' and ')}.`);
+    const resumed: InstallJournal = {
+      ...journal,
+      hosts: journal.hosts.map((h, i) => ({ ...h, sessionId: sessionIds[i]! })),
+    };
+    const targets = resumed.hosts.map((h) => ({
+      sessionId: h.sessionId,
+      label: sessions.entry(h.sessionId).session.computerName,
+    }));
+    log(
+      'info',
+      `Resuming the installation of agent ${pkg.manifest.version} on ${targets.map((t) => t.label).join(' and ')}.`,
+    );
     return startInstall(targets, pkg, publisher, journal.request, { journal: resumed, claim: claimed });
   }
 }

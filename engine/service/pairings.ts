@@ -10,7 +10,13 @@ import type { JobRef } from '../api/jobs';
 import type { AgentStatus, Bundle, HostInventory, PairConfig, PairProposal, PairState } from '../api/models';
 import type { JobRunner } from '../jobs/job-runner';
 import type { PairJournal, PairJournalWriter } from '../jobs/pair-journal';
-import { hasStep, listPairJournals, openPairJournal, readPairJournal, removePairJournal } from '../jobs/pair-journal';
+import {
+  hasStep,
+  listPairJournals,
+  openPairJournal,
+  readPairJournal,
+  removePairJournal,
+} from '../jobs/pair-journal';
 import { FINISHED_JOURNAL_MAX_AGE_MS } from '../jobs/journal';
 import type { JobContext } from '../jobs/types';
 import type { ApplyOptions, PairMember } from '../pair/apply';
@@ -52,7 +58,8 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
   const { sessions, jobs, dataDir, resourcesDir, log } = deps;
   /** Journals of pairings running in this process: not offered for resume. */
   const activeJournals = new Set<string>();
-  const journalError = (err: unknown) => log('warn', `The pairing journal could not be written: ${toErrorData(err).message}`);
+  const journalError = (err: unknown) =>
+    log('warn', `The pairing journal could not be written: ${toErrorData(err).message}`);
 
   /** Both servers of a pairing, connected (a dropped connection is reopened with the pinned key). */
   const membersOf = async (config: PairConfig): Promise<[PairMember, PairMember]> =>
@@ -66,12 +73,27 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
     )) as [PairMember, PairMember];
 
   /** Both servers' inventories as they are now, and the pair preflight over them. */
-  const preflight = async (ctx: JobContext<'apply'>, config: PairConfig, members: [PairMember, PairMember]): Promise<HostInventory[]> => {
+  const preflight = async (
+    ctx: JobContext<'apply'>,
+    config: PairConfig,
+    members: [PairMember, PairMember],
+  ): Promise<HostInventory[]> => {
     ctx.progress(1, 'Checking the configuration against both servers');
-    for (const m of members) ctx.host(m.sessionId, { label: m.label, state: 'running', step: 'preflight', percent: 0, message: 'Checking the configuration' });
+    for (const m of members)
+      ctx.host(m.sessionId, {
+        label: m.label,
+        state: 'running',
+        step: 'preflight',
+        percent: 0,
+        message: 'Checking the configuration',
+      });
     const inventories = await Promise.all(members.map((m) => sessions.readInventory(m.sessionId)));
     const { preflightPair, preflightError } = await pairPreflight();
-    const issues = preflightPair({ plan: config, inventories: [inventories[0]!, inventories[1]!], requireAgent: true });
+    const issues = preflightPair({
+      plan: config,
+      inventories: [inventories[0]!, inventories[1]!],
+      requireAgent: true,
+    });
     if (issues.length > 0) throw preflightError(issues, 'apply');
     return inventories;
   };
@@ -80,7 +102,16 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
     const now = new Date().toISOString();
     const host = (id: string, role: 'primary' | 'secondary') => {
       const s = sessions.entry(id).session;
-      return { role, sessionId: id, computerName: s.computerName, address: s.address, port: s.port, username: s.username, fingerprint: s.fingerprint, steps: {} };
+      return {
+        role,
+        sessionId: id,
+        computerName: s.computerName,
+        address: s.address,
+        port: s.port,
+        username: s.username,
+        fingerprint: s.fingerprint,
+        steps: {},
+      };
     };
     return {
       format: 'twinlock-journal/1',
@@ -89,7 +120,13 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       state: 'running',
       startedAt: now,
       updatedAt: now,
-      pair: { name: config.name, level: config.level, links: config.links, witness: config.witness, vms: config.vms },
+      pair: {
+        name: config.name,
+        level: config.level,
+        links: config.links,
+        witness: config.witness,
+        vms: config.vms,
+      },
       agentVersion,
       hosts: [host(config.primary, 'primary'), host(config.secondary, 'secondary')],
     };
@@ -104,15 +141,30 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
   };
 
   /** Runs the pairing itself, journal first; `owned` when resuming a pair this journal made. */
-  const runPairing = async (ctx: JobContext<'apply'>, config: PairConfig, members: [PairMember, PairMember], journal: PairJournalWriter, owned: boolean) => {
+  const runPairing = async (
+    ctx: JobContext<'apply'>,
+    config: PairConfig,
+    members: [PairMember, PairMember],
+    journal: PairJournalWriter,
+    owned: boolean,
+  ) => {
     const { applyPair } = await pairApply();
-    const outcome = await applyPair(ctx, config, members[0], members[1], deps.timings, { recorder: journal, owned, shuttingDown: deps.closing });
+    const outcome = await applyPair(ctx, config, members[0], members[1], deps.timings, {
+      recorder: journal,
+      owned,
+      shuttingDown: deps.closing,
+    });
     await journal.finish('done');
     return outcome;
   };
 
   /** Runs `work` with the journal kept in step: closed as done, rolled back, failed or left to resume. */
-  const withJournal = async <T>(ctx: JobContext<'apply'>, jobId: string, open: () => Promise<PairJournalWriter>, work: (journal: PairJournalWriter) => Promise<T>) => {
+  const withJournal = async <T>(
+    ctx: JobContext<'apply'>,
+    jobId: string,
+    open: () => Promise<PairJournalWriter>,
+    work: (journal: PairJournalWriter) => Promise<T>,
+  ) => {
     activeJournals.add(jobId);
     let journal: PairJournalWriter | null = null;
     try {
@@ -121,7 +173,8 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
     } catch (err) {
       // Shutting down leaves the journal `running`, so that the next start offers to resume.
       const state = endState(err, ctx);
-      if (!deps.closing() && journal && journal.snapshot().state === 'running' && state !== 'running') await journal.finish(state);
+      if (!deps.closing() && journal && journal.snapshot().state === 'running' && state !== 'running')
+        await journal.finish(state);
       throw err;
     } finally {
       activeJournals.delete(jobId);
@@ -132,7 +185,10 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
     async apply(config) {
       const [p, s] = sessions.pairOf([config.primary, config.secondary], 'A pair');
       const labels = [p.session.computerName, s.session.computerName];
-      log('info', `Applying pair ${config.name}: ${labels[0]} primary, ${labels[1]} secondary, level ${config.level}.`);
+      log(
+        'info',
+        `Applying pair ${config.name}: ${labels[0]} primary, ${labels[1]} secondary, level ${config.level}.`,
+      );
       return jobs.start(
         'apply',
         async (ctx) => {
@@ -142,7 +198,12 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
           return withJournal(
             ctx,
             ctx.jobId,
-            () => openPairJournal(dataDir, newJournal(ctx.jobId, config, inventories[0]!.agentVersion ?? ''), journalError),
+            () =>
+              openPairJournal(
+                dataDir,
+                newJournal(ctx.jobId, config, inventories[0]!.agentVersion ?? ''),
+                journalError,
+              ),
             (journal) => runPairing(ctx, config, members, journal, false),
           );
         },
@@ -157,12 +218,21 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       const [primary, secondary] = [inventories[0]!, inventories[1]!];
       const issues: PreflightIssue[] = [];
 
-      if (!/^[0-9a-fA-F]{64}$/.test(bundle.agent.sha256)) issues.push({ field: 'agent.sha256', message: 'The bundle’s agent reference is not a SHA-256 (64 hexadecimal digits).' });
+      if (!/^[0-9a-fA-F]{64}$/.test(bundle.agent.sha256))
+        issues.push({
+          field: 'agent.sha256',
+          message: 'The bundle’s agent reference is not a SHA-256 (64 hexadecimal digits).',
+        });
       const { resolvePackage } = await packageSource();
       let agent: { version: string; sha256: string } | null = null;
       try {
         // The package the replay will install: the one the bundle names, found as `install --bundle` finds it.
-        const pkg = await resolvePackage({ dataDir, resourcesDir, bundlePath: path, ...(packageDir ? { packageDir } : {}) });
+        const pkg = await resolvePackage({
+          dataDir,
+          resourcesDir,
+          bundlePath: path,
+          ...(packageDir ? { packageDir } : {}),
+        });
         agent = { version: pkg.manifest.version, sha256: pkg.manifest.sha256 };
       } catch (err) {
         issues.push({ field: packageDir ? 'packageDir' : 'package', message: toErrorData(err).message });
@@ -171,7 +241,10 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       const { proposePair } = await pairProposal();
       let proposal: PairProposal | null = null;
       try {
-        proposal = proposePair(primary, secondary, { primary: a.session.sessionId, secondary: b.session.sessionId });
+        proposal = proposePair(primary, secondary, {
+          primary: a.session.sessionId,
+          secondary: b.session.sessionId,
+        });
       } catch (err) {
         issues.push({ field: 'links', message: toErrorData(err).message });
       }
@@ -181,12 +254,20 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
         plan: config,
         inventories: [primary, secondary],
         requireAgent: false,
-        fieldNames: { name: name === undefined ? 'pair.name' : 'name', level: 'pair.level', witness: 'pair.witness', vms: 'pair.vms' },
+        fieldNames: {
+          name: name === undefined ? 'pair.name' : 'name',
+          level: 'pair.level',
+          witness: 'pair.witness',
+          vms: 'pair.vms',
+        },
       });
       // Without a proposal there are no links to check: the proposal's own problem says why.
       issues.push(...pairIssues.filter((i) => proposal !== null || !i.field.startsWith('links')));
       if (issues.length > 0 || agent === null) throw preflightError(issues, 'replay the bundle');
-      log('info', `Bundle ${bundle.pair.name} checked against ${primary.computerName} and ${secondary.computerName}: nothing in the way.`);
+      log(
+        'info',
+        `Bundle ${bundle.pair.name} checked against ${primary.computerName} and ${secondary.computerName}: nothing in the way.`,
+      );
       return { bundle, config, agent };
     },
 
@@ -202,9 +283,16 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       for (const [n, i] of order.entries()) {
         const name = entries[i]!.session.computerName;
         // The second server is read again: removing the pair on the first may have reached it too.
-        const outcome = await removePairFrom(hosts[i]!, name, { removePair: true, ...(n === 0 ? { status: statuses[i]! } : {}) });
+        const outcome = await removePairFrom(hosts[i]!, name, {
+          removePair: true,
+          ...(n === 0 ? { status: statuses[i]! } : {}),
+        });
         outcomes[i] = outcome;
-        if (outcome.pair) log('info', `Removed ${name} from pair ${outcome.pair}${outcome.unprotected.length > 0 ? ` (unprotected ${outcome.unprotected.join(', ')})` : ''}.`);
+        if (outcome.pair)
+          log(
+            'info',
+            `Removed ${name} from pair ${outcome.pair}${outcome.unprotected.length > 0 ? ` (unprotected ${outcome.unprotected.join(', ')})` : ''}.`,
+          );
       }
       return outcomes;
     },
@@ -213,7 +301,8 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       const now = Date.now();
       const journals = await listPairJournals(dataDir);
       for (const j of journals) {
-        if (j.state !== 'running' && now - Date.parse(j.updatedAt) > FINISHED_JOURNAL_MAX_AGE_MS) await removePairJournal(dataDir, j.jobId).catch(() => undefined);
+        if (j.state !== 'running' && now - Date.parse(j.updatedAt) > FINISHED_JOURNAL_MAX_AGE_MS)
+          await removePairJournal(dataDir, j.jobId).catch(() => undefined);
       }
       return journals
         .filter((j) => j.state === 'running' && !activeJournals.has(j.jobId))
@@ -224,7 +313,13 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
           updatedAt: j.updatedAt,
           version: j.agentVersion,
           pair: j.pair,
-          hosts: j.hosts.map((h) => ({ computerName: h.computerName, address: h.address, port: h.port, username: h.username, completed: Object.keys(h.steps) })),
+          hosts: j.hosts.map((h) => ({
+            computerName: h.computerName,
+            address: h.address,
+            port: h.port,
+            username: h.username,
+            completed: Object.keys(h.steps),
+          })),
           needsPassword: j.hosts.some((h) => !sessions.sessionFor(h)),
         }));
     },
@@ -259,11 +354,22 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
           });
         }
         // The journal holds the key pinned when the pairing started: a different key stops here.
-        const session = await sessions.connect({ address: h.address, port: h.port, username: h.username, password, privateKey, passphrase, acceptFingerprint: h.fingerprint });
+        const session = await sessions.connect({
+          address: h.address,
+          port: h.port,
+          username: h.username,
+          password,
+          privateKey,
+          passphrase,
+          acceptFingerprint: h.fingerprint,
+        });
         ids.push(session.sessionId);
       }
       const config: PairConfig = { ...journal.pair, primary: ids[0]!, secondary: ids[1]! };
-      log('info', `Resuming the pairing of ${config.name} on ${journal.hosts.map((h) => h.computerName).join(' and ')}.`);
+      log(
+        'info',
+        `Resuming the pairing of ${config.name} on ${journal.hosts.map((h) => h.computerName).join(' and ')}.`,
+      );
       return jobs.start(
         'apply',
         (ctx) =>
@@ -283,16 +389,32 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
 
     async discardJob({ jobId }) {
       if (activeJournals.has(jobId)) {
-        throw new TwinlockError({ code: 'invalid-input', message: `jobId: pairing ${jobId} is running; cancel it first.`, detail: { field: 'jobId' } });
+        throw new TwinlockError({
+          code: 'invalid-input',
+          message: `jobId: pairing ${jobId} is running; cancel it first.`,
+          detail: { field: 'jobId' },
+        });
       }
       await removePairJournal(dataDir, jobId);
     },
   };
 
   /** Finishes a pair healthy on both servers, makes one nothing was made of yet, or removes a half-made one. */
-  async function resume(ctx: JobContext<'apply'>, config: PairConfig, journal: PairJournal, writer: PairJournalWriter) {
+  async function resume(
+    ctx: JobContext<'apply'>,
+    config: PairConfig,
+    journal: PairJournal,
+    writer: PairJournalWriter,
+  ) {
     const members = await membersOf(config);
-    for (const m of members) ctx.host(m.sessionId, { label: m.label, state: 'running', step: 'resume', percent: 0, message: `Reading ${config.name} on ${m.label}` });
+    for (const m of members)
+      ctx.host(m.sessionId, {
+        label: m.label,
+        state: 'running',
+        step: 'resume',
+        percent: 0,
+        message: `Reading ${config.name} on ${m.label}`,
+      });
     ctx.progress(1, `Resuming ${config.name}: reading both servers`);
     const { readStatus } = await pairStatus();
     // Both servers must answer: with one of them silent, nothing can be decided (the journal stays to resume later).
@@ -312,7 +434,9 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       );
     }
     const roles = ['primary', 'secondary'] as const;
-    const healthy = statuses.every((st, i) => st.pair?.name === config.name && st.role === roles[i] && HEALTHY.has(st.pair.state));
+    const healthy = statuses.every(
+      (st, i) => st.pair?.name === config.name && st.role === roles[i] && HEALTHY.has(st.pair.state),
+    );
     const anything = statuses.some((st) => st.pair?.name === config.name);
     const made = hasStep(journal.hosts[0], 'create-sent');
 
@@ -326,7 +450,9 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       await preflight(ctx, config, members);
       return runPairing(ctx, config, members, writer, false);
     }
-    const why = !anything ? 'nothing of it is left on either server' : reasonOf(statuses, members, config.name);
+    const why = !anything
+      ? 'nothing of it is left on either server'
+      : reasonOf(statuses, members, config.name);
     const remains = anything ? await rollBack(ctx, config, members, statuses) : [];
     if (remains.length > 0) {
       const { unpairCommand } = await pairApply();
@@ -349,7 +475,12 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
   }
 
   /** Removes pair `name` from each server that holds it; returns what could not be removed. */
-  async function rollBack(ctx: JobContext<'apply'>, config: PairConfig, members: [PairMember, PairMember], statuses: AgentStatus[]): Promise<string[]> {
+  async function rollBack(
+    ctx: JobContext<'apply'>,
+    config: PairConfig,
+    members: [PairMember, PairMember],
+    statuses: AgentStatus[],
+  ): Promise<string[]> {
     const { removePairFrom } = await pairUnpair();
     const remains: string[] = [];
     ctx.progress(5, `Rolling back ${config.name}`);
@@ -357,7 +488,13 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       const lines: string[] = [];
       const undoStep = (percent: number, line: string) => {
         lines.push(line);
-        ctx.host(m.sessionId, { state: 'running', step: 'undo', percent, message: `Undoing: ${line}`, logTail: [...lines] });
+        ctx.host(m.sessionId, {
+          state: 'running',
+          step: 'undo',
+          percent,
+          message: `Undoing: ${line}`,
+          logTail: [...lines],
+        });
       };
       if (statuses[i]!.pair?.name !== config.name) {
         undoStep(100, `Nothing of ${config.name} on ${m.label}`);
@@ -393,14 +530,29 @@ function reasonOf(statuses: AgentStatus[], members: [PairMember, PairMember], na
 }
 
 /** The configuration a bundle makes on a new pair: its name, level, witness and VMs, links over the new servers' adapters. */
-function replayConfig(bundle: Bundle, proposal: PairProposal | null, name: string | undefined, primary: string, secondary: string): PairConfig {
-  const base = { name: name ?? bundle.pair.name, level: bundle.pair.level, primary, secondary, witness: bundle.pair.witness, vms: bundle.pair.vms };
+function replayConfig(
+  bundle: Bundle,
+  proposal: PairProposal | null,
+  name: string | undefined,
+  primary: string,
+  secondary: string,
+): PairConfig {
+  const base = {
+    name: name ?? bundle.pair.name,
+    level: bundle.pair.level,
+    primary,
+    secondary,
+    witness: bundle.pair.witness,
+    vms: bundle.pair.vms,
+  };
   if (!proposal) return { ...base, links: bundle.pair.links };
   // Sync links keep the bundle's adapters where the new servers have them (same hardware model);
   // addresses always come from the new servers.
   const nicsA = new Set(proposal.nics[0].map((n) => n.name));
   const nicsB = new Set(proposal.nics[1].map((n) => n.name));
   const sameNics = bundle.pair.links.every((l) => nicsA.has(l.localNic) && nicsB.has(l.remoteNic));
-  const kept = sameNics ? proposal.config.links.filter((l) => bundle.pair.links.some((b) => b.localNic === l.localNic)) : proposal.config.links;
+  const kept = sameNics
+    ? proposal.config.links.filter((l) => bundle.pair.links.some((b) => b.localNic === l.localNic))
+    : proposal.config.links;
   return { ...base, links: kept.length > 0 ? kept : proposal.config.links };
 }

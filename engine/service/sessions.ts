@@ -148,7 +148,10 @@ export function createSessionStore(deps: SessionStoreDeps): SessionStore {
 
     sessionFor(h) {
       return [...sessions.values()].find(
-        (e) => e.session.address === h.address && e.session.port === h.port && e.session.username.toLowerCase() === h.username.toLowerCase(),
+        (e) =>
+          e.session.address === h.address &&
+          e.session.port === h.port &&
+          e.session.username.toLowerCase() === h.username.toLowerCase(),
       );
     },
 
@@ -168,7 +171,10 @@ export function createSessionStore(deps: SessionStoreDeps): SessionStore {
       try {
         if (deps.closing()) {
           // The engine closed while this connection was being made: it must not outlive it.
-          throw new TwinlockError({ code: 'cancelled', message: 'Twinlock is shutting down; the connection was closed.' });
+          throw new TwinlockError({
+            code: 'cancelled',
+            message: 'Twinlock is shutting down; the connection was closed.',
+          });
         }
         const { parseIdentity } = await inventoryParser();
         const identity = parseIdentity(await host.runScript('get-identity', {}));
@@ -191,8 +197,17 @@ export function createSessionStore(deps: SessionStoreDeps): SessionStore {
           osCaption: identity.osCaption,
           isAdmin: identity.isAdmin,
         };
-        sessions.set(session.sessionId, { session, host, credentials: credentialsOf(request), reconnecting: null, inventory: null });
-        log('info', `Connected to ${identity.computerName} (${request.address}:${request.port}) as ${request.username}${newlyPinned ? '; host key pinned' : ''}.`);
+        sessions.set(session.sessionId, {
+          session,
+          host,
+          credentials: credentialsOf(request),
+          reconnecting: null,
+          inventory: null,
+        });
+        log(
+          'info',
+          `Connected to ${identity.computerName} (${request.address}:${request.port}) as ${request.username}${newlyPinned ? '; host key pinned' : ''}.`,
+        );
         return session;
       } catch (err) {
         await host.close().catch(() => undefined);

@@ -20,7 +20,10 @@ export interface SignerService {
   exportPublicKey(input: Parsed<'exportPublicKey'>): Promise<ApiOutput<'exportPublicKey'>>;
 }
 
-export function createSignerService(dataDir: string, log: (level: 'info' | 'warn' | 'error', message: string) => void): SignerService {
+export function createSignerService(
+  dataDir: string,
+  log: (level: 'info' | 'warn' | 'error', message: string) => void,
+): SignerService {
   const store = async () => {
     const { TrustedKeys } = await trustedKeyStore();
     return new TrustedKeys(dataDir);
@@ -42,7 +45,10 @@ export function createSignerService(dataDir: string, log: (level: 'info' | 'warn
       if (request.publicKey !== undefined) {
         const { publicKey, label } = keys.parsePublicKeyText(request.publicKey);
         const entry = await trusted.trust(publicKey, request.label ?? label);
-        log('info', `Trusted the bundle signer ${entry.fingerprint}${entry.label ? ` (${entry.label})` : ''}.`);
+        log(
+          'info',
+          `Trusted the bundle signer ${entry.fingerprint}${entry.label ? ` (${entry.label})` : ''}.`,
+        );
         return entry;
       }
       const { openBundleUnchecked } = await bundleReader();

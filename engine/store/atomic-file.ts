@@ -56,7 +56,11 @@ async function syncDir(dir: string): Promise<void> {
 }
 
 /** Serialises `value` as pretty JSON and writes it atomically. */
-export async function writeJsonFile(path: string, value: unknown, options: WriteFileAtomicOptions = {}): Promise<void> {
+export async function writeJsonFile(
+  path: string,
+  value: unknown,
+  options: WriteFileAtomicOptions = {},
+): Promise<void> {
   await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`, options);
 }
 
@@ -64,7 +68,10 @@ export async function writeJsonFile(path: string, value: unknown, options: Write
  * Reads and validates a JSON file. Returns null when the file does not exist; throws
  * TwinlockError `internal` naming the file when it is unreadable, not JSON, or not the expected shape.
  */
-export async function readJsonFile<S extends z.ZodType>(path: string, schema: S): Promise<z.output<S> | null> {
+export async function readJsonFile<S extends z.ZodType>(
+  path: string,
+  schema: S,
+): Promise<z.output<S> | null> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -91,7 +98,11 @@ export async function readJsonFile<S extends z.ZodType>(path: string, schema: S)
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const where = first && first.path.length > 0 ? ` at ${first.path.join('.')}` : '';
-    throw corrupt(path, `its content is not what Twinlock expects${where}: ${first?.message ?? 'invalid'}`, parsed.error);
+    throw corrupt(
+      path,
+      `its content is not what Twinlock expects${where}: ${first?.message ?? 'invalid'}`,
+      parsed.error,
+    );
   }
   return parsed.data;
 }

@@ -76,7 +76,8 @@ export function planFix(fixId: FixId, ctx: FixContext): PlannedFix {
     case 'install-hotfix': {
       const kbs = missingKbs(ctx);
       const files = ctx.target.updateFiles.filter((f) => kbs.includes(f.kb));
-      if (files.length === 0) throw new Error(`${name} has no staged update package for the updates it lacks.`);
+      if (files.length === 0)
+        throw new Error(`${name} has no staged update package for the updates it lacks.`);
       return {
         scriptName: 'fix-install-hotfix',
         params: { paths: files.map((f) => f.path) },

@@ -19,7 +19,8 @@ export const memorySize: RuleDef = {
   title: 'Installed memory',
   severity: { 1: 'warning', 2: 'blocker', 3: 'blocker' },
   reason: 'Memory is mirrored between the servers, so both must have the same amount installed (within 1%).',
-  remedy: 'Install the same memory modules in both servers, so that Task Manager shows the same total on each.',
+  remedy:
+    'Install the same memory modules in both servers, so that Task Manager shows the same total on each.',
   fixId: null,
   passReason: 'Both servers have the same amount of memory.',
   check: (a, b, level) => {
@@ -27,7 +28,12 @@ export const memorySize: RuleDef = {
     return {
       ok: Math.abs(x - y) <= MEMORY_TOLERANCE * Math.max(x, y),
       values: [formatBytes(x), formatBytes(y)],
-      ...(level === 1 ? { reason: 'With different amounts of memory, the smaller server may not be able to start every VM after a failover.' } : {}),
+      ...(level === 1
+        ? {
+            reason:
+              'With different amounts of memory, the smaller server may not be able to start every VM after a failover.',
+          }
+        : {}),
     };
   },
 };
@@ -38,8 +44,10 @@ export const memoryModules: RuleDef = {
   category: 'Memory',
   title: 'Memory modules',
   severity: { 1: 'pass', 2: 'warning', 3: 'warning' },
-  reason: 'A different module layout changes memory bandwidth and interleaving, so the two servers run the same VMs at different speeds.',
-  remedy: 'Populate the same slots with the same modules in both servers (see the server’s memory population guide).',
+  reason:
+    'A different module layout changes memory bandwidth and interleaving, so the two servers run the same VMs at different speeds.',
+  remedy:
+    'Populate the same slots with the same modules in both servers (see the server’s memory population guide).',
   fixId: null,
   passReason: 'Both servers have the same number of memory modules.',
   check: (a, b) => ({
@@ -54,13 +62,17 @@ export const memorySpeed: RuleDef = {
   category: 'Memory',
   title: 'Memory speed',
   severity: { 1: 'pass', 2: 'warning', 3: 'warning' },
-  reason: 'Mirrored memory runs at the pace of the slower server, so a slower memory configuration slows every protected VM.',
+  reason:
+    'Mirrored memory runs at the pace of the slower server, so a slower memory configuration slows every protected VM.',
   remedy: 'Use modules of the same speed and set the same memory frequency in both servers’ firmware.',
   fixId: null,
   passReason: 'Memory runs at the same speed on both servers.',
   check: (a, b) => {
     const show = (h: HostInventory) => (h.memory.speedMhz > 0 ? `${h.memory.speedMhz} MT/s` : 'Unknown');
-    return { ok: a.memory.speedMhz === 0 || b.memory.speedMhz === 0 || a.memory.speedMhz === b.memory.speedMhz, values: [show(a), show(b)] };
+    return {
+      ok: a.memory.speedMhz === 0 || b.memory.speedMhz === 0 || a.memory.speedMhz === b.memory.speedMhz,
+      values: [show(a), show(b)],
+    };
   },
 };
 
@@ -72,14 +84,17 @@ export const memoryVmCapacity: RuleDef = {
   category: 'Memory',
   title: 'Memory for the VMs',
   severity: atEveryLevel('blocker'),
-  reason: 'After a failure one server runs every protected VM, so the VMs of both servers must fit in the smaller server’s memory (leaving 8 GB for Windows).',
-  remedy: 'Add memory to the smaller server, lower the VMs’ startup memory in Hyper-V Manager, or protect fewer VMs.',
+  reason:
+    'After a failure one server runs every protected VM, so the VMs of both servers must fit in the smaller server’s memory (leaving 8 GB for Windows).',
+  remedy:
+    'Add memory to the smaller server, lower the VMs’ startup memory in Hyper-V Manager, or protect fewer VMs.',
   fixId: null,
   passReason: 'Every VM of the pair fits in either server’s memory.',
   check: (a, b) => {
     const need = vmBytes(a) + vmBytes(b);
     const room = Math.min(a.memory.totalBytes, b.memory.totalBytes) - HOST_RESERVE_BYTES;
-    const show = (h: HostInventory) => `${formatBytes(vmBytes(h))} of VMs, ${formatBytes(h.memory.totalBytes)} installed`;
+    const show = (h: HostInventory) =>
+      `${formatBytes(vmBytes(h))} of VMs, ${formatBytes(h.memory.totalBytes)} installed`;
     return { ok: need === 0 || need <= room, values: [show(a), show(b)] };
   },
 };

@@ -14,7 +14,9 @@ function isLinkLocal(ip: string): boolean {
  */
 export function businessNic(inv: HostInventory): Nic | null {
   const withGateway = inv.nics.find((n) => n.status === 'Up' && (n.gateway ?? '') !== '');
-  return withGateway ?? inv.nics.find((n) => n.status === 'Up' && n.ipv4.some((ip) => !isLinkLocal(ip))) ?? null;
+  return (
+    withGateway ?? inv.nics.find((n) => n.status === 'Up' && n.ipv4.some((ip) => !isLinkLocal(ip))) ?? null
+  );
 }
 
 /** Connected adapters other than the business one: candidates for sync links. */
@@ -33,13 +35,20 @@ export const syncNics: RuleDef = {
   category: 'Network',
   title: 'Spare adapters for sync links',
   severity: atEveryLevel('blocker'),
-  reason: 'Lockstep traffic needs at least one dedicated, connected network adapter on each server, apart from the business network.',
-  remedy: 'Connect a spare network port on each server directly to the other server (or to a private switch) and make sure the link is up.',
+  reason:
+    'Lockstep traffic needs at least one dedicated, connected network adapter on each server, apart from the business network.',
+  remedy:
+    'Connect a spare network port on each server directly to the other server (or to a private switch) and make sure the link is up.',
   fixId: null,
   passReason: 'Each server has at least two spare connected adapters for redundant sync links.',
   check: (a, b) => {
     const [na, nb] = [spareNics(a).length, spareNics(b).length];
-    const show = (n: number, inv: HostInventory) => (n === 0 ? 'None' : `${n} (${spareNics(inv).map((nic) => nic.name).join(', ')})`);
+    const show = (n: number, inv: HostInventory) =>
+      n === 0
+        ? 'None'
+        : `${n} (${spareNics(inv)
+            .map((nic) => nic.name)
+            .join(', ')})`;
     const values: [string, string] = [show(na, a), show(nb, b)];
     if (na === 0 || nb === 0) return { ok: false, values };
     if (na === 1 || nb === 1) {
@@ -47,8 +56,10 @@ export const syncNics: RuleDef = {
         ok: false,
         values,
         severity: 'warning',
-        reason: 'With a single sync link, one cable or port failure stops the protection until it is repaired.',
-        remedy: 'Connect a second spare port on each server to the other server, so that the pair has two sync links.',
+        reason:
+          'With a single sync link, one cable or port failure stops the protection until it is repaired.',
+        remedy:
+          'Connect a second spare port on each server to the other server, so that the pair has two sync links.',
       };
     }
     return { ok: true, values };
@@ -61,8 +72,10 @@ export const syncLinkSpeed: RuleDef = {
   category: 'Network',
   title: 'Sync link speed',
   severity: { 1: 'pass', 2: 'warning', 3: 'blocker' },
-  reason: 'Lockstep mirrors every memory write over the sync links, which needs 10 Gbit/s or more on both servers; a slower link stalls the VMs.',
-  remedy: 'Use 10 Gbit/s (or faster) ports for the sync links on both servers, cabled directly or through a switch of the same speed.',
+  reason:
+    'Lockstep mirrors every memory write over the sync links, which needs 10 Gbit/s or more on both servers; a slower link stalls the VMs.',
+  remedy:
+    'Use 10 Gbit/s (or faster) ports for the sync links on both servers, cabled directly or through a switch of the same speed.',
   fixId: null,
   passReason: 'The sync adapters run at 10 Gbit/s or more, at the same speed on both servers.',
   check: (a, b) => {
@@ -80,8 +93,10 @@ export const businessAdapter: RuleDef = {
   category: 'Network',
   title: 'Business network adapter',
   severity: atEveryLevel('warning'),
-  reason: 'Twinlock keeps the adapter with the default gateway for users and VMs; without one it cannot tell which adapter must not carry sync traffic.',
-  remedy: 'Give the adapter that carries user traffic a default gateway (adapter properties → IPv4 → Default gateway) on each server.',
+  reason:
+    'Twinlock keeps the adapter with the default gateway for users and VMs; without one it cannot tell which adapter must not carry sync traffic.',
+  remedy:
+    'Give the adapter that carries user traffic a default gateway (adapter properties → IPv4 → Default gateway) on each server.',
   fixId: null,
   passReason: 'Each server has one adapter with a default gateway for the business network.',
   check: (a, b) => {
@@ -91,7 +106,10 @@ export const businessAdapter: RuleDef = {
       return n ? `${n.name} via ${n.gateway}` : 'No default gateway';
     };
     const known = (h: HostInventory) => h.nics.some((n) => n.gateway !== undefined);
-    return { ok: !known(a) || !known(b) || (gw(a) !== undefined && gw(b) !== undefined), values: [show(a), show(b)] };
+    return {
+      ok: !known(a) || !known(b) || (gw(a) !== undefined && gw(b) !== undefined),
+      values: [show(a), show(b)],
+    };
   },
 };
 
@@ -101,16 +119,27 @@ export const nicDrivers: RuleDef = {
   category: 'Network',
   title: 'Network driver versions',
   severity: { 1: 'pass', 2: 'warning', 3: 'warning' },
-  reason: 'Different driver versions of the same adapter handle offloads and errors differently, which shows up as sync link drops on one server only.',
-  remedy: 'Install the same network driver version on both servers (the vendor’s driver pack, or Device Manager → Update driver).',
+  reason:
+    'Different driver versions of the same adapter handle offloads and errors differently, which shows up as sync link drops on one server only.',
+  remedy:
+    'Install the same network driver version on both servers (the vendor’s driver pack, or Device Manager → Update driver).',
   fixId: null,
   passReason: 'Matching adapters run the same driver version on both servers.',
   check: (a, b) => {
-    const drivers = (h: HostInventory) => new Map(h.nics.filter((n) => (n.driverVersion ?? '') !== '').map((n) => [n.description.replace(/ #\d+$/, ''), n.driverVersion ?? '']));
+    const drivers = (h: HostInventory) =>
+      new Map(
+        h.nics
+          .filter((n) => (n.driverVersion ?? '') !== '')
+          .map((n) => [n.description.replace(/ #\d+$/, ''), n.driverVersion ?? '']),
+      );
     const [da, db] = [drivers(a), drivers(b)];
-    const differ = [...da.entries()].filter(([desc, v]) => db.has(desc) && db.get(desc) !== v).map(([desc]) => desc);
+    const differ = [...da.entries()]
+      .filter(([desc, v]) => db.has(desc) && db.get(desc) !== v)
+      .map(([desc]) => desc);
     const show = (d: Map<string, string>) =>
-      differ.length === 0 ? `${d.size} adapter types` : differ.map((desc) => `${desc} ${d.get(desc)}`).join('; ');
+      differ.length === 0
+        ? `${d.size} adapter types`
+        : differ.map((desc) => `${desc} ${d.get(desc)}`).join('; ');
     return { ok: differ.length === 0, values: [show(da), show(db)] };
   },
 };

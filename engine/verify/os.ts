@@ -28,8 +28,10 @@ export const osUbr: RuleDef = {
   category: 'OS and updates',
   title: 'Windows updates (UBR)',
   severity: { 1: 'warning', 2: 'warning', 3: 'blocker' },
-  reason: 'Different cumulative updates change the hypervisor and drivers, which lockstep needs to be identical.',
-  remedy: 'Run Windows Update on both servers (or install the same cumulative update on each) and restart them.',
+  reason:
+    'Different cumulative updates change the hypervisor and drivers, which lockstep needs to be identical.',
+  remedy:
+    'Run Windows Update on both servers (or install the same cumulative update on each) and restart them.',
   fixId: null,
   passReason: 'Both servers have the same cumulative update installed.',
   check: (a, b) => ({
@@ -46,11 +48,16 @@ export const osEdition: RuleDef = {
   category: 'OS and updates',
   title: 'Windows edition',
   severity: atEveryLevel('warning'),
-  reason: 'Standard licenses two VMs per server while Datacenter licenses unlimited VMs, so after a failover a Standard server may not be licensed for every protected VM.',
-  remedy: 'Run the same edition on both servers; upgrade Standard to Datacenter with DISM /Online /Set-Edition and a Datacenter key if needed.',
+  reason:
+    'Standard licenses two VMs per server while Datacenter licenses unlimited VMs, so after a failover a Standard server may not be licensed for every protected VM.',
+  remedy:
+    'Run the same edition on both servers; upgrade Standard to Datacenter with DISM /Online /Set-Edition and a Datacenter key if needed.',
   fixId: null,
   passReason: 'Both servers run the same Windows edition.',
-  check: (a, b) => ({ ok: a.os.editionId === '' || b.os.editionId === '' || a.os.editionId === b.os.editionId, values: [editionName(a), editionName(b)] }),
+  check: (a, b) => ({
+    ok: a.os.editionId === '' || b.os.editionId === '' || a.os.editionId === b.os.editionId,
+    values: [editionName(a), editionName(b)],
+  }),
 };
 
 const installText = (t: string) => (t === 'Server' ? 'Desktop Experience' : shown(t));
@@ -61,11 +68,16 @@ export const osInstallationType: RuleDef = {
   category: 'OS and updates',
   title: 'Installation type',
   severity: atEveryLevel('warning'),
-  reason: 'Server Core and Desktop Experience receive different updates and components, so the two servers drift apart with every patch.',
-  remedy: 'Install both servers the same way (Server Core or Desktop Experience); Windows Server 2016 and later cannot switch without reinstalling.',
+  reason:
+    'Server Core and Desktop Experience receive different updates and components, so the two servers drift apart with every patch.',
+  remedy:
+    'Install both servers the same way (Server Core or Desktop Experience); Windows Server 2016 and later cannot switch without reinstalling.',
   fixId: null,
   passReason: 'Both servers have the same installation type.',
-  check: (a, b) => ({ ok: a.os.installationType === b.os.installationType, values: [installText(a.os.installationType), installText(b.os.installationType)] }),
+  check: (a, b) => ({
+    ok: a.os.installationType === b.os.installationType,
+    values: [installText(a.os.installationType), installText(b.os.installationType)],
+  }),
 };
 
 /** KBs one server has and the other lacks. */
@@ -80,14 +92,18 @@ export const osHotfixes: RuleDef = {
   category: 'OS and updates',
   title: 'Installed updates',
   severity: { 1: 'warning', 2: 'warning', 3: 'blocker' },
-  reason: 'An update on one server only changes drivers or the hypervisor there, and lockstep needs both servers to execute the same code.',
-  remedy: 'Install the missing updates (Windows Update or the .msu from the Microsoft Update Catalog) on the server that lacks them, then restart it.',
+  reason:
+    'An update on one server only changes drivers or the hypervisor there, and lockstep needs both servers to execute the same code.',
+  remedy:
+    'Install the missing updates (Windows Update or the .msu from the Microsoft Update Catalog) on the server that lacks them, then restart it.',
   fixId: 'install-hotfix',
   passReason: 'Both servers have the same updates installed.',
   check: (a, b) => {
     const missing: [string[], string[]] = [missingHotfixes(a, b), missingHotfixes(b, a)];
     const show = (i: 0 | 1, h: HostInventory) =>
-      missing[i].length === 0 ? `${h.hotfixes.length} updates` : `${h.hotfixes.length} updates; missing ${missing[i].join(', ')}`;
+      missing[i].length === 0
+        ? `${h.hotfixes.length} updates`
+        : `${h.hotfixes.length} updates; missing ${missing[i].join(', ')}`;
     // Twinlock installs only updates staged as files on the server that lacks them.
     const staged = (i: 0 | 1) => {
       const files = new Set((i === 0 ? a : b).updateFiles.map((f) => f.kb));
@@ -107,12 +123,14 @@ export const osPendingReboot: RuleDef = {
   category: 'OS and updates',
   title: 'Restart pending',
   severity: { 1: 'warning', 2: 'blocker', 3: 'blocker' },
-  reason: 'A server waiting for a restart has updates or drivers half installed, so what Twinlock compares is not what will run after the restart.',
+  reason:
+    'A server waiting for a restart has updates or drivers half installed, so what Twinlock compares is not what will run after the restart.',
   remedy: 'Restart the server marked Yes at a convenient time, then verify again.',
   fixId: 'restart',
   passReason: 'Neither server is waiting for a restart.',
   check: (a, b) => {
-    const show = (h: HostInventory) => (h.pendingReboot.pending ? `Yes (${h.pendingReboot.reasons.join(', ')})` : 'No');
+    const show = (h: HostInventory) =>
+      h.pendingReboot.pending ? `Yes (${h.pendingReboot.reasons.join(', ')})` : 'No';
     const bad = where(a, b, (h) => h.pendingReboot.pending);
     return { ok: bad.length === 0, values: [show(a), show(b)], fixOn: bad };
   },
@@ -124,8 +142,10 @@ export const osPowerPlan: RuleDef = {
   category: 'OS and updates',
   title: 'Power plan',
   severity: { 1: 'pass', 2: 'warning', 3: 'warning' },
-  reason: 'Power-saving plans let each server change processor speed on its own, which adds latency to every mirrored operation.',
-  remedy: 'Switch both servers to the High performance power plan (Control Panel → Power Options, or powercfg /setactive SCHEME_MIN).',
+  reason:
+    'Power-saving plans let each server change processor speed on its own, which adds latency to every mirrored operation.',
+  remedy:
+    'Switch both servers to the High performance power plan (Control Panel → Power Options, or powercfg /setactive SCHEME_MIN).',
   fixId: 'power-plan-high',
   passReason: 'Both servers use the High performance power plan.',
   check: (a, b) => {
@@ -140,12 +160,25 @@ export const osLocale: RuleDef = {
   category: 'OS and updates',
   title: 'System locale',
   severity: { 1: 'pass', 2: 'warning', 3: 'warning' },
-  reason: 'Applications in a VM read the host’s code page and formats, so a VM can behave differently after moving to a server with another locale.',
+  reason:
+    'Applications in a VM read the host’s code page and formats, so a VM can behave differently after moving to a server with another locale.',
   remedy: 'Set the same system locale on both servers (Set-WinSystemLocale) and restart.',
   fixId: null,
   passReason: 'Both servers use the same system locale.',
-  check: (a, b) => ({ ok: a.os.locale === '' || b.os.locale === '' || a.os.locale === b.os.locale, values: [shown(a.os.locale), shown(b.os.locale)] }),
+  check: (a, b) => ({
+    ok: a.os.locale === '' || b.os.locale === '' || a.os.locale === b.os.locale,
+    values: [shown(a.os.locale), shown(b.os.locale)],
+  }),
 };
 
 /** Every operating-system rule, in report order. */
-export const osRules: RuleDef[] = [osBuild, osUbr, osEdition, osInstallationType, osHotfixes, osPendingReboot, osPowerPlan, osLocale];
+export const osRules: RuleDef[] = [
+  osBuild,
+  osUbr,
+  osEdition,
+  osInstallationType,
+  osHotfixes,
+  osPendingReboot,
+  osPowerPlan,
+  osLocale,
+];

@@ -15,7 +15,12 @@ import { CATEGORIES } from './rule';
 import { formatBytes } from './rule';
 
 const esc = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 
 /** The report as pretty JSON. */
 export function reportJson(report: VerifyReport): string {
@@ -23,36 +28,84 @@ export function reportJson(report: VerifyReport): string {
 }
 
 /** Rows of the side-by-side matrix: label and each server's value. */
-export function matrixRows(hosts: readonly [HostInventory, HostInventory]): Array<{ label: string; values: [string, string] }> {
-  const row = (label: string, f: (h: HostInventory) => string) => ({ label, values: [f(hosts[0]), f(hosts[1])] as [string, string] });
+export function matrixRows(
+  hosts: readonly [HostInventory, HostInventory],
+): Array<{ label: string; values: [string, string] }> {
+  const row = (label: string, f: (h: HostInventory) => string) => ({
+    label,
+    values: [f(hosts[0]), f(hosts[1])] as [string, string],
+  });
   return [
     row('Computer name', (h) => h.computerName),
     row('Domain', (h) => (h.partOfDomain ? h.domain : `Workgroup ${h.domain}`)),
     row('Server', (h) => `${h.system.manufacturer} ${h.system.model}`.trim()),
     row('Serial number', (h) => h.system.serial),
-    row('BIOS/UEFI', (h) => `${h.bios.vendor} ${h.bios.version}${h.bios.releaseDate ? ` (${h.bios.releaseDate})` : ''}`.trim()),
+    row('BIOS/UEFI', (h) =>
+      `${h.bios.vendor} ${h.bios.version}${h.bios.releaseDate ? ` (${h.bios.releaseDate})` : ''}`.trim(),
+    ),
     row('Processor', (h) => h.processor.name),
-    row('Family / model / stepping', (h) => `${h.processor.family} / ${h.processor.model} / ${h.processor.stepping}`),
+    row(
+      'Family / model / stepping',
+      (h) => `${h.processor.family} / ${h.processor.model} / ${h.processor.stepping}`,
+    ),
     row('Microcode', (h) => h.processor.microcode),
-    row('Sockets / cores / threads', (h) => `${h.processor.sockets} / ${h.processor.cores} / ${h.processor.threads}`),
+    row(
+      'Sockets / cores / threads',
+      (h) => `${h.processor.sockets} / ${h.processor.cores} / ${h.processor.threads}`,
+    ),
     row('Max clock', (h) => `${h.processor.maxClockMhz} MHz`),
     row('VT-x/AMD-V · SLAT · hypervisor', (h) =>
-      [h.processor.virtualizationEnabled, h.processor.slat, h.processor.hypervisorPresent].map((v) => (v ? 'Yes' : 'No')).join(' · '),
+      [h.processor.virtualizationEnabled, h.processor.slat, h.processor.hypervisorPresent]
+        .map((v) => (v ? 'Yes' : 'No'))
+        .join(' · '),
     ),
-    row('Memory', (h) => `${formatBytes(h.memory.totalBytes)}, ${h.memory.modules} modules${h.memory.speedMhz ? `, ${h.memory.speedMhz} MT/s` : ''}`),
-    row('Windows', (h) => `${h.os.caption} (${h.os.installationType === 'Server' ? 'Desktop Experience' : h.os.installationType})`),
+    row(
+      'Memory',
+      (h) =>
+        `${formatBytes(h.memory.totalBytes)}, ${h.memory.modules} modules${h.memory.speedMhz ? `, ${h.memory.speedMhz} MT/s` : ''}`,
+    ),
+    row(
+      'Windows',
+      (h) =>
+        `${h.os.caption} (${h.os.installationType === 'Server' ? 'Desktop Experience' : h.os.installationType})`,
+    ),
     row('Build.UBR', (h) => `${h.os.build}.${h.os.ubr}`),
     row('Locale · time zone', (h) => `${h.os.locale} · ${h.os.timeZone}`),
-    row('Updates', (h) => h.hotfixes.map((x) => x.id).sort().join(', ') || 'None'),
-    row('Restart pending', (h) => (h.pendingReboot.pending ? `Yes (${h.pendingReboot.reasons.join(', ')})` : 'No')),
+    row(
+      'Updates',
+      (h) =>
+        h.hotfixes
+          .map((x) => x.id)
+          .sort()
+          .join(', ') || 'None',
+    ),
+    row('Restart pending', (h) =>
+      h.pendingReboot.pending ? `Yes (${h.pendingReboot.reasons.join(', ')})` : 'No',
+    ),
     row('Power plan', (h) => h.powerPlan.name),
-    row('Hyper-V · Failover Clustering', (h) => `${h.roles.hyperV ? 'Yes' : 'No'} · ${h.roles.failoverClustering ? 'Yes' : 'No'}`),
+    row(
+      'Hyper-V · Failover Clustering',
+      (h) => `${h.roles.hyperV ? 'Yes' : 'No'} · ${h.roles.failoverClustering ? 'Yes' : 'No'}`,
+    ),
     row('Network adapters', (h) =>
-      h.nics.map((n) => `${n.name}: ${n.status === 'Up' ? `${n.linkSpeedMbps / 1000} Gbit/s` : n.status}${n.gateway ? ' (gateway)' : ''}`).join('; '),
+      h.nics
+        .map(
+          (n) =>
+            `${n.name}: ${n.status === 'Up' ? `${n.linkSpeedMbps / 1000} Gbit/s` : n.status}${n.gateway ? ' (gateway)' : ''}`,
+        )
+        .join('; '),
     ),
     row('Disks', (h) => h.disks.map((d) => `${d.model} ${formatBytes(d.sizeBytes)} ${d.busType}`).join('; ')),
-    row('Volumes', (h) => h.volumes.map((v) => `${v.driveLetter || '—'}: ${formatBytes(v.freeBytes)} free of ${formatBytes(v.sizeBytes)}`).join('; ')),
-    row('Firewall', (h) => h.firewall.profiles.map((p) => `${p.name} ${p.enabled ? 'on' : 'off'}`).join(', ')),
+    row('Volumes', (h) =>
+      h.volumes
+        .map(
+          (v) => `${v.driveLetter || '—'}: ${formatBytes(v.freeBytes)} free of ${formatBytes(v.sizeBytes)}`,
+        )
+        .join('; '),
+    ),
+    row('Firewall', (h) =>
+      h.firewall.profiles.map((p) => `${p.name} ${p.enabled ? 'on' : 'off'}`).join(', '),
+    ),
     row('VMs', (h) => h.vms.map((v) => v.name).join(', ') || 'None'),
     row('Twinlock agent', (h) => h.agentVersion ?? 'Not installed'),
   ];
@@ -66,7 +119,9 @@ const SEVERITY_LABEL: Record<Severity, string> = { pass: 'Pass', warning: 'Warni
 function findingHtml(f: Finding): string {
   return `<tr class="${f.severity}"><td class="sev"><span class="badge ${f.severity}">${SEVERITY_LABEL[f.severity]}</span></td>
 <td><strong>${esc(f.title)}</strong> <span class="id">${esc(f.ruleId)}</span><br>${esc(f.reason)}${
-    f.remedy ? `<div class="remedy"><strong>Remedy:</strong> ${esc(f.remedy)}${f.fixId ? ' <em>(Twinlock can fix this.)</em>' : ''}</div>` : ''
+    f.remedy
+      ? `<div class="remedy"><strong>Remedy:</strong> ${esc(f.remedy)}${f.fixId ? ' <em>(Twinlock can fix this.)</em>' : ''}</div>`
+      : ''
   }</td><td>${esc(f.values[0])}</td><td>${esc(f.values[1])}</td></tr>`;
 }
 
@@ -74,7 +129,12 @@ function findingHtml(f: Finding): string {
 export function reportHtml(report: VerifyReport): string {
   const [a, b] = report.hosts;
   const counts = (s: Severity) => report.findings.filter((f) => f.severity === s).length;
-  const groups = [...CATEGORIES, ...new Set(report.findings.map((f) => f.category).filter((c) => !(CATEGORIES as readonly string[]).includes(c)))];
+  const groups = [
+    ...CATEGORIES,
+    ...new Set(
+      report.findings.map((f) => f.category).filter((c) => !(CATEGORIES as readonly string[]).includes(c)),
+    ),
+  ];
   const findings = groups
     .map((category) => {
       const list = report.findings.filter((f) => f.category === category);
@@ -90,7 +150,8 @@ export function reportHtml(report: VerifyReport): string {
       return `<tr${differ ? ' class="differ"' : ''}><th>${esc(r.label)}</th><td>${esc(r.values[0])}</td><td>${esc(r.values[1])}</td></tr>`;
     })
     .join('\n');
-  const targets = report.targets.length === 2 ? ` (${esc(report.targets[0]!)} and ${esc(report.targets[1]!)})` : '';
+  const targets =
+    report.targets.length === 2 ? ` (${esc(report.targets[0]!)} and ${esc(report.targets[1]!)})` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -161,17 +222,24 @@ export function browserCandidates(env: NodeJS.ProcessEnv = process.env): string[
     '/usr/bin/google-chrome',
     '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
     '/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge',
-    ...programFiles.flatMap((p) => [join(p, 'Microsoft', 'Edge', 'Application', 'msedge.exe'), join(p, 'Google', 'Chrome', 'Application', 'chrome.exe')]),
+    ...programFiles.flatMap((p) => [
+      join(p, 'Microsoft', 'Edge', 'Application', 'msedge.exe'),
+      join(p, 'Google', 'Chrome', 'Application', 'chrome.exe'),
+    ]),
   ].filter((p) => p !== '');
 }
 
 /** Prints the HTML to PDF with a headless browser. */
-export async function reportPdf(report: VerifyReport, options: { browser?: string; timeoutMs?: number } = {}): Promise<Buffer> {
+export async function reportPdf(
+  report: VerifyReport,
+  options: { browser?: string; timeoutMs?: number } = {},
+): Promise<Buffer> {
   const browser = options.browser ?? browserCandidates().find((p) => existsSync(p));
   if (!browser) {
     throw new TwinlockError({
       code: 'not-found',
-      message: 'Twinlock prints PDF reports with Microsoft Edge, Google Chrome or Chromium, and none was found on this computer.',
+      message:
+        'Twinlock prints PDF reports with Microsoft Edge, Google Chrome or Chromium, and none was found on this computer.',
       hint: 'Export the report as HTML and print it to PDF from any browser, or set TWINLOCK_CHROMIUM to the browser’s path.',
     });
   }

@@ -9,7 +9,8 @@ export const hyperVRole: RuleDef = {
   title: 'Hyper-V role',
   severity: atEveryLevel('blocker'),
   reason: 'The VMs Twinlock protects run on Hyper-V, so both servers need the role.',
-  remedy: 'On the server marked No, run Server Manager → Add Roles and Features → Hyper-V (or Install-WindowsFeature Hyper-V -IncludeManagementTools) and restart.',
+  remedy:
+    'On the server marked No, run Server Manager → Add Roles and Features → Hyper-V (or Install-WindowsFeature Hyper-V -IncludeManagementTools) and restart.',
   fixId: 'install-hyperv',
   passReason: 'Hyper-V is installed on both servers.',
   check: (a, b) => ({
@@ -26,13 +27,18 @@ export const clusteringRole: RuleDef = {
   category: 'Roles',
   title: 'Failover Clustering',
   severity: { 1: 'pass', 2: 'warning', 3: 'warning' },
-  reason: 'At Levels 2 and 3 the agent owns the VMs; a Windows failover cluster on the same servers would try to move them too.',
-  remedy: 'Remove the VMs from the failover cluster (Failover Cluster Manager → Roles) and uninstall Failover Clustering, or choose Level 1.',
+  reason:
+    'At Levels 2 and 3 the agent owns the VMs; a Windows failover cluster on the same servers would try to move them too.',
+  remedy:
+    'Remove the VMs from the failover cluster (Failover Cluster Manager → Roles) and uninstall Failover Clustering, or choose Level 1.',
   fixId: null,
   passReason: 'No failover cluster competes with the agent for the VMs.',
   check: (a, b, level) => ({
     ok: level === 1 || (!a.roles.failoverClustering && !b.roles.failoverClustering),
-    values: [a.roles.failoverClustering ? 'Installed' : 'Not installed', b.roles.failoverClustering ? 'Installed' : 'Not installed'],
+    values: [
+      a.roles.failoverClustering ? 'Installed' : 'Not installed',
+      b.roles.failoverClustering ? 'Installed' : 'Not installed',
+    ],
   }),
 };
 
@@ -42,14 +48,16 @@ export const vmNames: RuleDef = {
   category: 'Roles',
   title: 'VM names',
   severity: atEveryLevel('warning'),
-  reason: 'A protected VM is recreated under its own name on the other server, which fails when a VM of that name already exists there.',
+  reason:
+    'A protected VM is recreated under its own name on the other server, which fails when a VM of that name already exists there.',
   remedy: 'Rename or remove one of the VMs that share a name (Hyper-V Manager → Rename) before pairing.',
   fixId: null,
   passReason: 'No VM name exists on both servers.',
   check: (a, b) => {
     const names = new Set(a.vms.map((v) => v.name.toLowerCase()));
     const both = b.vms.filter((v) => names.has(v.name.toLowerCase())).map((v) => v.name);
-    const show = (n: number) => (both.length === 0 ? `${n} VMs` : `${n} VMs, also on the other: ${both.join(', ')}`);
+    const show = (n: number) =>
+      both.length === 0 ? `${n} VMs` : `${n} VMs, also on the other: ${both.join(', ')}`;
     return { ok: both.length === 0, values: [show(a.vms.length), show(b.vms.length)] };
   },
 };
@@ -63,10 +71,12 @@ export const agentInstalled: RuleDef = {
   category: 'Roles',
   title: 'Twinlock agent',
   severity: atEveryLevel('pass'),
-  reason: 'The agent is already installed; the Install step keeps the same version and upgrades an older one.',
+  reason:
+    'The agent is already installed; the Install step keeps the same version and upgrades an older one.',
   remedy: '',
   fixId: null,
-  passReason: 'The agent is already installed; the Install step keeps the same version and upgrades an older one.',
+  passReason:
+    'The agent is already installed; the Install step keeps the same version and upgrades an older one.',
   check: (a, b) => ({
     ok: true,
     values: [a.agentVersion ?? 'Not installed', b.agentVersion ?? 'Not installed'],

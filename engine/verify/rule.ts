@@ -60,12 +60,25 @@ export function atEveryLevel(s: Severity): Record<ProtectionLevel, Severity> {
 }
 
 /** Runs one rule; a pass carries no remedy and no fix. `checked` reuses a check made at another level. */
-export function evaluate(rule: RuleDef, a: HostInventory, b: HostInventory, level: ProtectionLevel, checked?: Check): Finding {
+export function evaluate(
+  rule: RuleDef,
+  a: HostInventory,
+  b: HostInventory,
+  level: ProtectionLevel,
+  checked?: Check,
+): Finding {
   const c = checked ?? rule.check(a, b, level);
   const severity: Severity = c.ok ? 'pass' : (c.severity ?? rule.severity[level]);
   const info = { ruleId: rule.id, category: rule.category, title: rule.title, values: c.values };
   if (severity === 'pass') {
-    return { ...info, severity, reason: c.ok ? (c.reason ?? rule.passReason) : (c.reason ?? rule.reason), remedy: '', fixId: null, fixOn: [] };
+    return {
+      ...info,
+      severity,
+      reason: c.ok ? (c.reason ?? rule.passReason) : (c.reason ?? rule.reason),
+      remedy: '',
+      fixId: null,
+      fixOn: [],
+    };
   }
   const fixOn = rule.fixId && c.fixOn && c.fixOn.length > 0 ? c.fixOn : [];
   return {
@@ -79,7 +92,11 @@ export function evaluate(rule: RuleDef, a: HostInventory, b: HostInventory, leve
 }
 
 /** The servers (0, 1) for which `bad` holds. */
-export function where(a: HostInventory, b: HostInventory, bad: (inv: HostInventory) => boolean): Array<0 | 1> {
+export function where(
+  a: HostInventory,
+  b: HostInventory,
+  bad: (inv: HostInventory) => boolean,
+): Array<0 | 1> {
   return ([0, 1] as const).filter((i) => bad(i === 0 ? a : b));
 }
 

@@ -50,7 +50,6 @@ export interface VerifyServiceDeps {
   timings?: FixTimings;
 }
 
-
 /** `2025-01-02T10:11:12.345Z` → `20250102T101112Z`. */
 function stamp(iso: string): string {
   return iso.replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
@@ -97,7 +96,11 @@ export function createVerifyService(deps: VerifyServiceDeps) {
   const scriptText = (name: string) => readFile(join(deps.resourcesDir, 'scripts', `${name}.ps1`), 'utf8');
 
   /** Waits for the old connection to drop, then for the server to accept a new one. */
-  const waitForRestart = async (sessionId: string, before: RemoteHost, signal: AbortSignal): Promise<void> => {
+  const waitForRestart = async (
+    sessionId: string,
+    before: RemoteHost,
+    signal: AbortSignal,
+  ): Promise<void> => {
     const stopped = () => {
       if (!signal.aborted) return;
       throw new TwinlockError({
@@ -153,7 +156,12 @@ export function createVerifyService(deps: VerifyServiceDeps) {
     },
 
     /** Runs a fix as a job's work: each stage is a progress line; a cancel stops the wait for a restart. */
-    async applyFix(ctx: JobContext<'fix'>, sessionId: string, fixId: FixId, level?: ProtectionLevel): Promise<FixResult> {
+    async applyFix(
+      ctx: JobContext<'fix'>,
+      sessionId: string,
+      fixId: FixId,
+      level?: ProtectionLevel,
+    ): Promise<FixResult> {
       const started = Date.now();
       const name = deps.endpoint(sessionId).computerName;
       const stage = (percent: number, message: string, state: HostProgress['state'] = 'running') => {
@@ -164,7 +172,10 @@ export function createVerifyService(deps: VerifyServiceDeps) {
       const host = await deps.hostOf(sessionId);
       deps.log('info', `Fixing ${name}: ${p.description}`);
       stage(10, `${p.description.replace(/\.$/, '')}…`);
-      const out = (await host.runScript(p.scriptName, p.params as never, { timeoutMs: 30 * 60_000, signal: ctx.signal })) as Record<string, unknown> | null;
+      const out = (await host.runScript(p.scriptName, p.params as never, {
+        timeoutMs: 30 * 60_000,
+        signal: ctx.signal,
+      })) as Record<string, unknown> | null;
       if (out && typeof out.failed === 'number' && out.failed > 0) {
         throw new TwinlockError({
           code: 'script-failed',
@@ -179,7 +190,8 @@ export function createVerifyService(deps: VerifyServiceDeps) {
         deps.log('info', `Restarting ${name} to finish the fix; Twinlock waits for it to come back.`);
         stage(40, `Restarting ${name}; waiting for it to come back (this can take several minutes)…`);
         // The restart fix has just scheduled it; a second shutdown.exe would be refused (1190).
-        if (p.scriptName !== 'restart-host') await host.runScript('restart-host', { delaySeconds, reason: 'fix' });
+        if (p.scriptName !== 'restart-host')
+          await host.runScript('restart-host', { delaySeconds, reason: 'fix' });
         await waitForRestart(sessionId, host, ctx.signal);
         rebooted = true;
         deps.log('info', `${name} is back after its restart.`);
@@ -194,14 +206,27 @@ export function createVerifyService(deps: VerifyServiceDeps) {
       return { fixId, computerName: name, message, rebooted, elapsedMs: Date.now() - started, report };
     },
 
-    async exportReport(report: VerifyReport, format: ReportFormat, path?: string): Promise<ExportReportResult> {
+    async exportReport(
+      report: VerifyReport,
+      format: ReportFormat,
+      path?: string,
+    ): Promise<ExportReportResult> {
       const [a, b] = report.hosts;
       const target = path
         ? isAbsolute(path)
           ? path
           : resolve(path)
-        : join(deps.dataDir, 'reports', `verify-${a.computerName}-${b.computerName}-${stamp(report.ranAt)}.${format}`);
-      const data = format === 'json' ? reportJson(report) : format === 'html' ? reportHtml(report) : await reportPdf(report);
+        : join(
+            deps.dataDir,
+            'reports',
+            `verify-${a.computerName}-${b.computerName}-${stamp(report.ranAt)}.${format}`,
+          );
+      const data =
+        format === 'json'
+          ? reportJson(report)
+          : format === 'html'
+            ? reportHtml(report)
+            : await reportPdf(report);
       // A report holds no secret: readable like any document the admin saves.
       await writeFileAtomic(target, data, { mode: 0o644 });
       deps.log('info', `Exported the verification report to ${target}.`);

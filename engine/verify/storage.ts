@@ -16,8 +16,10 @@ export const systemFree: RuleDef = {
   category: 'Storage',
   title: 'Free space on C:',
   severity: atEveryLevel('blocker'),
-  reason: 'The agent, its logs and the next cumulative update need at least 20 GB free on the system drive; a full C: stops Windows and the protection.',
-  remedy: 'Free space on C: (Disk Cleanup → Clean up system files, move data elsewhere) or extend the volume, until at least 20 GB are free.',
+  reason:
+    'The agent, its logs and the next cumulative update need at least 20 GB free on the system drive; a full C: stops Windows and the protection.',
+  remedy:
+    'Free space on C: (Disk Cleanup → Clean up system files, move data elsewhere) or extend the volume, until at least 20 GB are free.',
   fixId: null,
   passReason: 'Both system drives have at least 20 GB free.',
   check: (a, b) => {
@@ -36,14 +38,19 @@ export const mirrorCapacity: RuleDef = {
   category: 'Storage',
   title: 'Storage for mirroring',
   severity: { 1: 'warning', 2: 'blocker', 3: 'blocker' },
-  reason: 'The VMs’ disks are mirrored to the other server, so each server’s data volumes must be able to hold what the other one stores.',
-  remedy: 'Add disks to the smaller server (or extend its data volume) until its capacity exceeds what the other server uses.',
+  reason:
+    'The VMs’ disks are mirrored to the other server, so each server’s data volumes must be able to hold what the other one stores.',
+  remedy:
+    'Add disks to the smaller server (or extend its data volume) until its capacity exceeds what the other server uses.',
   fixId: null,
   passReason: 'Each server’s data volumes can hold the other’s data.',
   check: (a, b) => {
     const size = (h: HostInventory) => dataVolumes(h).reduce((n, v) => n + v.sizeBytes, 0);
     const used = (h: HostInventory) => dataVolumes(h).reduce((n, v) => n + v.sizeBytes - v.freeBytes, 0);
-    const show = (h: HostInventory) => (dataVolumes(h).length === 0 ? 'No data volume' : `${formatBytes(used(h))} used of ${formatBytes(size(h))}`);
+    const show = (h: HostInventory) =>
+      dataVolumes(h).length === 0
+        ? 'No data volume'
+        : `${formatBytes(used(h))} used of ${formatBytes(size(h))}`;
     const known = a.volumes.length > 0 && b.volumes.length > 0;
     return { ok: !known || (size(a) >= used(b) && size(b) >= used(a)), values: [show(a), show(b)] };
   },
@@ -55,7 +62,8 @@ export const diskLayout: RuleDef = {
   category: 'Storage',
   title: 'Disks',
   severity: { 1: 'pass', 2: 'warning', 3: 'warning' },
-  reason: 'Mirrored writes complete at the pace of the slower disk, so different disks make every protected VM as slow as the slower server.',
+  reason:
+    'Mirrored writes complete at the pace of the slower disk, so different disks make every protected VM as slow as the slower server.',
   remedy: 'Use the same disk models on the same controller type (NVMe, SAS, SATA) in both servers.',
   fixId: null,
   passReason: 'Both servers have the same disks on the same buses.',

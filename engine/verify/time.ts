@@ -13,7 +13,8 @@ export const KERBEROS_SKEW_SECONDS = 300;
  * this workstation, else from the two readings (taken in parallel).
  */
 export function clockSkewSeconds(a: HostInventory, b: HostInventory): number {
-  if (a.clockOffsetSeconds !== null && b.clockOffsetSeconds !== null) return b.clockOffsetSeconds - a.clockOffsetSeconds;
+  if (a.clockOffsetSeconds !== null && b.clockOffsetSeconds !== null)
+    return b.clockOffsetSeconds - a.clockOffsetSeconds;
   const [x, y] = [Date.parse(a.collectedAt), Date.parse(b.collectedAt)];
   return Number.isNaN(x) || Number.isNaN(y) ? 0 : (y - x) / 1000;
 }
@@ -30,8 +31,10 @@ export const timeSkew: RuleDef = {
   category: 'Time',
   title: 'Clock difference',
   severity: { 1: 'warning', 2: 'blocker', 3: 'blocker' },
-  reason: 'The servers timestamp every mirrored operation, and past five minutes Kerberos refuses logons between them.',
-  remedy: 'Resynchronise the clocks: both servers should take their time from the domain (w32tm /resync) or from the same NTP source.',
+  reason:
+    'The servers timestamp every mirrored operation, and past five minutes Kerberos refuses logons between them.',
+  remedy:
+    'Resynchronise the clocks: both servers should take their time from the domain (w32tm /resync) or from the same NTP source.',
   fixId: 'resync-time',
   passReason: 'The two clocks agree within 5 seconds.',
   check: (a, b) => {
@@ -39,10 +42,16 @@ export const timeSkew: RuleDef = {
     const ok = Math.abs(skew) <= SKEW_TOLERANCE_SECONDS;
     // The server further from this workstation's clock is the one to correct.
     const off = (h: HostInventory) => Math.abs(h.clockOffsetSeconds ?? 0);
-    const fixOn: Array<0 | 1> = a.clockOffsetSeconds === null || b.clockOffsetSeconds === null ? [skew > 0 ? 1 : 0] : [off(b) >= off(a) ? 1 : 0];
+    const fixOn: Array<0 | 1> =
+      a.clockOffsetSeconds === null || b.clockOffsetSeconds === null
+        ? [skew > 0 ? 1 : 0]
+        : [off(b) >= off(a) ? 1 : 0];
     return {
       ok,
-      values: [offsetText(a.clockOffsetSeconds), `${offsetText(b.clockOffsetSeconds)} (${Math.round(Math.abs(skew))} s apart)`],
+      values: [
+        offsetText(a.clockOffsetSeconds),
+        `${offsetText(b.clockOffsetSeconds)} (${Math.round(Math.abs(skew))} s apart)`,
+      ],
       ...(Math.abs(skew) >= KERBEROS_SKEW_SECONDS ? { severity: 'blocker' as const } : {}),
       fixOn,
     };
@@ -55,11 +64,15 @@ export const timeZone: RuleDef = {
   category: 'Time',
   title: 'Time zone',
   severity: atEveryLevel('warning'),
-  reason: 'VMs take their clock from the host, so a VM that moves to a server in another time zone jumps in time.',
+  reason:
+    'VMs take their clock from the host, so a VM that moves to a server in another time zone jumps in time.',
   remedy: 'Set the same time zone on both servers (Settings → Time & language, or Set-TimeZone).',
   fixId: null,
   passReason: 'Both servers use the same time zone.',
-  check: (a, b) => ({ ok: a.os.timeZone === '' || b.os.timeZone === '' || a.os.timeZone === b.os.timeZone, values: [shown(a.os.timeZone), shown(b.os.timeZone)] }),
+  check: (a, b) => ({
+    ok: a.os.timeZone === '' || b.os.timeZone === '' || a.os.timeZone === b.os.timeZone,
+    values: [shown(a.os.timeZone), shown(b.os.timeZone)],
+  }),
 };
 
 /** Every time rule, in report order. */

@@ -66,7 +66,8 @@ export function unreadableSections(a: HostInventory, b: HostInventory, level: Pr
       title: `Inventory: ${section}`,
       severity,
       values: [msg(a), msg(b)],
-      reason: 'Twinlock could not read this part of the server, so it cannot confirm that the two servers match there.',
+      reason:
+        'Twinlock could not read this part of the server, so it cannot confirm that the two servers match there.',
       remedy:
         'Connect with an account in the local Administrators group, make sure the Windows feature or PowerShell module that provides it is present, and verify again.',
       fixId: null,
@@ -80,8 +81,16 @@ function plural(n: number, word: string): string {
 }
 
 /** Every finding for a level: the catalogue's, then unreadable sections. */
-export function findingsAt(a: HostInventory, b: HostInventory, level: ProtectionLevel, checks?: ReadonlyMap<RuleDef, Check>): Finding[] {
-  return [...RULES.map((rule) => evaluate(rule, a, b, level, checks?.get(rule))), ...unreadableSections(a, b, level)];
+export function findingsAt(
+  a: HostInventory,
+  b: HostInventory,
+  level: ProtectionLevel,
+  checks?: ReadonlyMap<RuleDef, Check>,
+): Finding[] {
+  return [
+    ...RULES.map((rule) => evaluate(rule, a, b, level, checks?.get(rule))),
+    ...unreadableSections(a, b, level),
+  ];
 }
 
 /**
@@ -106,7 +115,9 @@ export function summarize(
   const count = blockers(findings);
   const warnings = findings.filter((f) => f.severity === 'warning').length;
   if (count > 0) {
-    const lower = ([2, 1] as const).find((l) => l < level && blockersByLevel !== undefined && blockersByLevel[l - 1] === 0);
+    const lower = ([2, 1] as const).find(
+      (l) => l < level && blockersByLevel !== undefined && blockersByLevel[l - 1] === 0,
+    );
     return {
       outcome: 'blocked',
       verdict: lower
@@ -114,15 +125,22 @@ export function summarize(
         : `Not ready: ${plural(count, 'blocker')}`,
     };
   }
-  if (warnings > 0) return { outcome: 'warnings', verdict: `Ready for Level ${level} with ${plural(warnings, 'warning')}` };
+  if (warnings > 0)
+    return { outcome: 'warnings', verdict: `Ready for Level ${level} with ${plural(warnings, 'warning')}` };
   return { outcome: 'ready', verdict: `Ready for Level ${level}` };
 }
 
 /** Compares two servers for a protection level. The caller stamps `ranAt` and `targets`. */
-export function verifyPair(a: HostInventory, b: HostInventory, level: ProtectionLevel): Omit<VerifyReport, 'ranAt' | 'targets'> {
+export function verifyPair(
+  a: HostInventory,
+  b: HostInventory,
+  level: ProtectionLevel,
+): Omit<VerifyReport, 'ranAt' | 'targets'> {
   const checks = levelFreeChecks(a, b);
   const findings = findingsAt(a, b, level, checks);
-  const byLevel = ([1, 2, 3] as const).map((l) => (l === level ? blockers(findings) : blockers(findingsAt(a, b, l, checks)))) as [number, number, number];
+  const byLevel = ([1, 2, 3] as const).map((l) =>
+    l === level ? blockers(findings) : blockers(findingsAt(a, b, l, checks)),
+  ) as [number, number, number];
   return { level, ...summarize(findings, level, byLevel), hosts: [a, b], findings, blockersByLevel: byLevel };
 }
 

@@ -17,7 +17,16 @@ export const testAgentPackage: ScriptHandler = ({ host, params }) => {
   // The pinned thumbprint Twinlock passes; -eq on strings is case-insensitive in PowerShell.
   const trusted = str(params, 'trustedThumbprint').toUpperCase();
   if (!path || !host.fileExists(path)) {
-    return { path, exists: false, size: 0, sha256: null, signatureStatus: null, statusMessage: null, signer: null, signerTrusted: false };
+    return {
+      path,
+      exists: false,
+      size: 0,
+      sha256: null,
+      signatureStatus: null,
+      statusMessage: null,
+      signer: null,
+      signerTrusted: false,
+    };
   }
   const bytes = host.readFile(path);
   const status = signatureStatus(bytes);
@@ -30,6 +39,7 @@ export const testAgentPackage: ScriptHandler = ({ host, params }) => {
     signatureStatus: status,
     statusMessage: STATUS_MESSAGES[status](path),
     signer: signer ? { subject: signer.subject, thumbprint: signer.thumbprint } : null,
-    signerTrusted: signer !== null && trusted !== '' && signer.thumbprint.toUpperCase() === trusted && status === 'Valid',
+    signerTrusted:
+      signer !== null && trusted !== '' && signer.thumbprint.toUpperCase() === trusted && status === 'Valid',
   };
 };

@@ -7,7 +7,9 @@ import type { ScriptHandler } from './types';
 
 /** True when `ctlPath` names the twinlockctl.exe an installed agent put there. */
 function ctlPresent(host: LabHost, ctlPath: string): boolean {
-  return ctlPath !== '' && host.agent !== null && host.fileExists(ctlPath) && /twinlockctl\.exe$/i.test(ctlPath);
+  return (
+    ctlPath !== '' && host.agent !== null && host.fileExists(ctlPath) && /twinlockctl\.exe$/i.test(ctlPath)
+  );
 }
 
 export const getAgentState: ScriptHandler = async ({ host, world, params }) => {
@@ -25,7 +27,13 @@ export const getAgentState: ScriptHandler = async ({ host, world, params }) => {
   }
   return {
     product: entry
-      ? { name: entry.name, version: entry.version, productCode: entry.productCode, publisher: entry.publisher, installDate: entry.installDate }
+      ? {
+          name: entry.name,
+          version: entry.version,
+          productCode: entry.productCode,
+          publisher: entry.publisher,
+          installDate: entry.installDate,
+        }
       : null,
     service: svc ? { name: svc.name, status: svc.status, startType: svc.startType } : null,
     firewallRules: host.firewallRules
@@ -46,7 +54,17 @@ export const getAgentState: ScriptHandler = async ({ host, world, params }) => {
 };
 
 /** The verbs invoke-twinlockctl.ps1 accepts (its `$verbs`, compared case-sensitively). */
-const SCRIPT_VERBS = ['version', 'status', 'links test', 'pair create', 'pair join', 'protect', 'unprotect', 'drill', 'pair remove'];
+const SCRIPT_VERBS = [
+  'version',
+  'status',
+  'links test',
+  'pair create',
+  'pair join',
+  'protect',
+  'unprotect',
+  'drill',
+  'pair remove',
+];
 
 /** `throw "text"` in PowerShell: category OperationStopped, the text as the error id. */
 function thrown(message: string): PsError {
@@ -60,10 +78,13 @@ function thrown(message: string): PsError {
  */
 export const invokeTwinlockctl: ScriptHandler = async ({ host, world, params }) => {
   const verb = list(params, 'verb').join(' ');
-  if (verb === '' || !SCRIPT_VERBS.includes(verb)) throw thrown(`twinlockctl has no verb '${verb}'. Verbs: ${SCRIPT_VERBS.join(', ')}.`);
-  if (params.input === null || params.input === undefined) throw thrown(`twinlockctl ${verb} needs an input object ({} when the verb takes none).`);
+  if (verb === '' || !SCRIPT_VERBS.includes(verb))
+    throw thrown(`twinlockctl has no verb '${verb}'. Verbs: ${SCRIPT_VERBS.join(', ')}.`);
+  if (params.input === null || params.input === undefined)
+    throw thrown(`twinlockctl ${verb} needs an input object ({} when the verb takes none).`);
   const ctlPath = str(params, 'ctlPath');
-  if (!ctlPresent(host, ctlPath)) throw thrown(`twinlockctl was not found at ${ctlPath}. Install the Twinlock agent first.`);
+  if (!ctlPresent(host, ctlPath))
+    throw thrown(`twinlockctl was not found at ${ctlPath}. Install the Twinlock agent first.`);
   // UTF8Encoding($false).GetBytes: no BOM, and a lone surrogate becomes U+FFFD, as Buffer.from does.
   const stdin = Buffer.from(toPsJson(params.input), 'utf8');
   const r = await runCtl(host, world, [...verb.split(' '), '--input', '-'], stdin);

@@ -22,18 +22,33 @@ const installFeature: ScriptHandler = ({ host, params }) => {
   host.onNextBoot.push(() => {
     p.roles.hyperV = true;
   });
-  return { success: true, restartNeeded: 'Yes', exitCode: 'SuccessRestartRequired', features: ['Hyper-V', 'Hyper-V-PowerShell', 'Hyper-V-Tools'] };
+  return {
+    success: true,
+    restartNeeded: 'Yes',
+    exitCode: 'SuccessRestartRequired',
+    features: ['Hyper-V', 'Hyper-V-PowerShell', 'Hyper-V-Tools'],
+  };
 };
 
 const openFirewallPorts: ScriptHandler = ({ host, params }) => {
   const group = str(params, 'group');
   const ports = list(params, 'ports').map(Number);
   for (const port of ports) {
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw scriptThrow(`Port ${port} is not a TCP port number.`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw scriptThrow(`Port ${port} is not a TCP port number.`);
     const name = `TwinlockAgent-TCP-${port}-In`;
     host.firewallRules = [
       ...host.firewallRules.filter((r) => r.name !== name),
-      { name, displayName: `Twinlock Agent (TCP ${port})`, group, enabled: true, direction: 'Inbound', action: 'Allow', protocol: 'TCP', localPorts: [port] },
+      {
+        name,
+        displayName: `Twinlock Agent (TCP ${port})`,
+        group,
+        enabled: true,
+        direction: 'Inbound',
+        action: 'Allow',
+        protocol: 'TCP',
+        localPorts: [port],
+      },
     ];
   }
   return { group, opened: ports, count: ports.length };
@@ -61,13 +76,18 @@ const resyncTime: ScriptHandler = ({ host, world, params }) => {
     if (!peer) throw scriptThrow(NO_TIME_DATA);
     host.faults.clockSkewSeconds = peer.faults.clockSkewSeconds;
   }
-  return { source, output: `${RESYNC_SENT}\nThe command completed successfully.`, utcAfter: psDate(host.now()) };
+  return {
+    source,
+    output: `${RESYNC_SENT}\nThe command completed successfully.`,
+    utcAfter: psDate(host.now()),
+  };
 };
 
 const powerPlan: ScriptHandler = ({ host, params }) => {
   // The script answers the GUID as it was given; powercfg matches it without regard to case.
   const guid = str(params, 'guid');
-  if (!/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(guid)) throw scriptThrow(`'${guid}' is not a power plan GUID.`);
+  if (!/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(guid))
+    throw scriptThrow(`'${guid}' is not a power plan GUID.`);
   const name = Object.entries(POWER_PLANS).find(([, g]) => g === guid.toLowerCase())?.[0];
   if (!name) throw scriptThrow(`powercfg could not activate the power plan ${guid} (exit code 1).`);
   host.profile.powerPlan = name as typeof host.profile.powerPlan;
@@ -95,9 +115,17 @@ const installHotfix: ScriptHandler = ({ host, params }) => {
     // The script resolves the path first, so `updates\..\..\x.msu` is judged where it really points.
     // .NET Framework's GetFullPath refuses the other characters no Windows path holds.
     // eslint-disable-next-line no-control-regex
-    if (/[<>|\x00-\x1f]/.test(given)) throw new PsError('Exception calling "GetFullPath" with "1" argument(s): "Illegal characters in path."', 'NotSpecified', 'ArgumentException');
+    if (/[<>|\x00-\x1f]/.test(given))
+      throw new PsError(
+        'Exception calling "GetFullPath" with "1" argument(s): "Illegal characters in path."',
+        'NotSpecified',
+        'ArgumentException',
+      );
     const path = fullPath(given);
-    if (!path.toLowerCase().startsWith(`${UPDATES_DIR.toLowerCase()}\\`) || !path.toLowerCase().endsWith('.msu')) {
+    if (
+      !path.toLowerCase().startsWith(`${UPDATES_DIR.toLowerCase()}\\`) ||
+      !path.toLowerCase().endsWith('.msu')
+    ) {
       throw scriptThrow(`${path} is not an update package in ${UPDATES_DIR}.`);
     }
     // wusa.exe gets the script's Start-Process command line, split by the C runtime's rules: the
@@ -115,7 +143,11 @@ const installHotfix: ScriptHandler = ({ host, params }) => {
     host.pendingReboot = true;
     host.onNextBoot.push(() => {
       if (!host.profile.hotfixes.some((h) => h.id === id)) {
-        host.profile.hotfixes.push({ id, description: 'Update', installedOn: new Date(host.now()).toISOString().slice(0, 10) });
+        host.profile.hotfixes.push({
+          id,
+          description: 'Update',
+          installedOn: new Date(host.now()).toISOString().slice(0, 10),
+        });
       }
     });
     return { path, exitCode: 3010 };

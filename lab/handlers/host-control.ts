@@ -18,14 +18,19 @@ export const restartHost: ScriptHandler = ({ host, world, params }) => {
   const requested = Number(params.delaySeconds);
   const delay = Number.isFinite(requested) && requested >= 1 ? Math.floor(requested) : 5;
   // DateTime.ToString('o') in UTC: seven fractional digits, as the script formats it.
-  const bootedAt = new Date(host.bootedAt + host.faults.clockSkewSeconds * 1000).toISOString().replace(/\.(\d{3})Z$/, '.$10000Z');
+  const bootedAt = new Date(host.bootedAt + host.faults.clockSkewSeconds * 1000)
+    .toISOString()
+    .replace(/\.(\d{3})Z$/, '.$10000Z');
   host.restartsRequested++;
   // The answer must leave before the connections drop, as with shutdown.exe /t.
   scheduled.add(host);
-  setTimeout(() => {
-    scheduled.delete(host);
-    host.reboot(world.clock.realMs(host.faults.rebootSeconds));
-  }, Math.min(world.clock.realMs(delay), MAX_RESTART_DELAY_MS)).unref();
+  setTimeout(
+    () => {
+      scheduled.delete(host);
+      host.reboot(world.clock.realMs(host.faults.rebootSeconds));
+    },
+    Math.min(world.clock.realMs(delay), MAX_RESTART_DELAY_MS),
+  ).unref();
   return { scheduled: true, delaySeconds: delay, lastBootUpTime: bootedAt };
 };
 

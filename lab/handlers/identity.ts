@@ -15,6 +15,8 @@ export const getIdentity: ScriptHandler = ({ host, account }) => {
     userName: `${netbios}\\${account.username}`,
     psVersion: `5.1.${p.os.build}.${p.os.ubr}`,
     // DateTime.ToString('o') in UTC: seven fractional digits, as the script formats it.
-    lastBootUpTime: new Date(host.bootedAt + host.faults.clockSkewSeconds * 1000).toISOString().replace(/\.(\d{3})Z$/, '.$10000Z'),
+    lastBootUpTime: new Date(host.bootedAt + host.faults.clockSkewSeconds * 1000)
+      .toISOString()
+      .replace(/\.(\d{3})Z$/, '.$10000Z'),
   };
 };

@@ -21,7 +21,11 @@ function logTail(ctx: ScriptContext, logPath: string, exitCode: number, okCodes:
 function checkLogFolder(ctx: ScriptContext, logPath: string): void {
   if (ctx.host.localPath(logPath) === null) {
     const drive = /^([A-Za-z]):/.exec(logPath)?.[1] ?? logPath;
-    throw new PsError(`Cannot find drive. A drive with the name '${drive}' does not exist.`, 'ObjectNotFound', 'DriveNotFound,Microsoft.PowerShell.Commands.NewItemCommand');
+    throw new PsError(
+      `Cannot find drive. A drive with the name '${drive}' does not exist.`,
+      'ObjectNotFound',
+      'DriveNotFound,Microsoft.PowerShell.Commands.NewItemCommand',
+    );
   }
 }
 
@@ -39,7 +43,20 @@ async function run(ctx: ScriptContext, req: MsiexecRequest, okCodes: number[]): 
 }
 
 export const installAgent: ScriptHandler = (ctx) =>
-  run(ctx, { action: 'install', path: str(ctx.params, 'path'), logPath: str(ctx.params, 'logPath'), properties: list(ctx.params, 'arguments') }, [0, 3010, 1641]);
+  run(
+    ctx,
+    {
+      action: 'install',
+      path: str(ctx.params, 'path'),
+      logPath: str(ctx.params, 'logPath'),
+      properties: list(ctx.params, 'arguments'),
+    },
+    [0, 3010, 1641],
+  );
 
 export const uninstallAgent: ScriptHandler = (ctx) =>
-  run(ctx, { action: 'uninstall', productCode: str(ctx.params, 'productCode'), logPath: str(ctx.params, 'logPath') }, [0, 3010, 1641, 1605]);
+  run(
+    ctx,
+    { action: 'uninstall', productCode: str(ctx.params, 'productCode'), logPath: str(ctx.params, 'logPath') },
+    [0, 3010, 1641, 1605],
+  );

@@ -56,7 +56,17 @@ export const POWER_PLANS: Record<string, string> = {
 };
 
 /** MSFT_PhysicalDisk BusType and MediaType numbers, as ConvertTo-Json prints the enums. */
-const BUS_TYPE: Record<string, number> = { SCSI: 1, ATA: 3, 'Fibre Channel': 6, USB: 7, RAID: 8, iSCSI: 9, SAS: 10, SATA: 11, NVMe: 17 };
+const BUS_TYPE: Record<string, number> = {
+  SCSI: 1,
+  ATA: 3,
+  'Fibre Channel': 6,
+  USB: 7,
+  RAID: 8,
+  iSCSI: 9,
+  SAS: 10,
+  SATA: 11,
+  NVMe: 17,
+};
 const MEDIA_TYPE: Record<string, number> = { Unspecified: 0, HDD: 3, SSD: 4 };
 
 /** REG_BINARY 'Update Revision' of an Intel processor: the revision sits in the high four bytes. */
@@ -158,13 +168,14 @@ function sections(host: LabHost): Record<InventorySection, () => unknown> {
           HotFixID: h.id,
           Description: h.description,
           // InstalledOn is a ScriptProperty: Select-Object keeps its DateTime with extended properties.
-          InstalledOn: { value: psDate(dateMs(h.installedOn)), DateTime: new Date(dateMs(h.installedOn)).toUTCString() },
+          InstalledOn: {
+            value: psDate(dateMs(h.installedOn)),
+            DateTime: new Date(dateMs(h.installedOn)).toUTCString(),
+          },
         })),
       ),
     updateFiles: () =>
-      pipelineOutput(
-        stagedUpdates(host).map((f) => ({ FullName: f.path, Name: f.name, Length: f.size })),
-      ),
+      pipelineOutput(stagedUpdates(host).map((f) => ({ FullName: f.path, Name: f.name, Length: f.size }))),
     routes: () => {
       const gw = gateways(host);
       return pipelineOutput(
@@ -213,7 +224,12 @@ function sections(host: LabHost): Record<InventorySection, () => unknown> {
       pipelineOutput(
         host.firewallRules
           .filter((r) => r.group === AGENT_FIREWALL_GROUP && r.enabled)
-          .map((r) => ({ Name: r.name, Direction: r.direction, Action: r.action, LocalPort: r.localPorts.map(String) })),
+          .map((r) => ({
+            Name: r.name,
+            Direction: r.direction,
+            Action: r.action,
+            LocalPort: r.localPorts.map(String),
+          })),
       ),
     powerPlan: () => ({
       ElementName: p.powerPlan,
@@ -229,7 +245,11 @@ function sections(host: LabHost): Record<InventorySection, () => unknown> {
       TotalPhysicalMemory: p.memory.totalGiB * GiB - p.memory.reservedMiB * 1024 ** 2,
       HypervisorPresent: hypervisor,
     }),
-    memory: () => ({ modules: p.memory.modules, capacityBytes: p.memory.totalGiB * GiB, speedMhz: p.memory.speedMhz }),
+    memory: () => ({
+      modules: p.memory.modules,
+      capacityBytes: p.memory.totalGiB * GiB,
+      speedMhz: p.memory.speedMhz,
+    }),
     os: () => ({
       Caption: p.os.caption,
       Version: p.os.version,
@@ -248,7 +268,12 @@ function sections(host: LabHost): Record<InventorySection, () => unknown> {
     }),
     features: () => [
       // InstallState: 0 Available, 1 Installed.
-      { Name: 'Hyper-V', DisplayName: 'Hyper-V', Installed: p.roles.hyperV, InstallState: p.roles.hyperV ? 1 : 0 },
+      {
+        Name: 'Hyper-V',
+        DisplayName: 'Hyper-V',
+        Installed: p.roles.hyperV,
+        InstallState: p.roles.hyperV ? 1 : 0,
+      },
       {
         Name: 'Failover-Clustering',
         DisplayName: 'Failover Clustering',
@@ -286,7 +311,13 @@ function sections(host: LabHost): Record<InventorySection, () => unknown> {
             PrefixOrigin: 1,
           })),
         ),
-        { InterfaceAlias: 'Loopback Pseudo-Interface 1', InterfaceIndex: 1, IPAddress: '127.0.0.1', PrefixLength: 8, PrefixOrigin: 2 },
+        {
+          InterfaceAlias: 'Loopback Pseudo-Interface 1',
+          InterfaceIndex: 1,
+          IPAddress: '127.0.0.1',
+          PrefixLength: 8,
+          PrefixOrigin: 2,
+        },
       ]),
     vms: () =>
       hypervisor

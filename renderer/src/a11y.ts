@@ -10,7 +10,8 @@ const HEADER = '.n-card-header';
 const TITLE = '.n-card-header__main';
 
 function mend(root: ParentNode): void {
-  for (const header of root.querySelectorAll<HTMLElement>(`${HEADER}[role="heading"]`)) header.removeAttribute('role');
+  for (const header of root.querySelectorAll<HTMLElement>(`${HEADER}[role="heading"]`))
+    header.removeAttribute('role');
   for (const title of root.querySelectorAll<HTMLElement>(`${TITLE}[role="heading"]:not([aria-level])`)) {
     const nested = title.closest('.n-card')?.parentElement?.closest('.n-card:not(.n-modal)') !== null;
     title.setAttribute('aria-level', nested ? '3' : '2');

@@ -19,7 +19,10 @@ export function pageNonce(doc: Document = document): string | null {
 export function applyStyleNonce(doc: Document = document): void {
   const nonce = pageNonce(doc);
   if (nonce === null) return;
-  const create = doc.createElement.bind(doc) as (tagName: string, options?: ElementCreationOptions) => HTMLElement;
+  const create = doc.createElement.bind(doc) as (
+    tagName: string,
+    options?: ElementCreationOptions,
+  ) => HTMLElement;
   doc.createElement = ((tagName: string, options?: ElementCreationOptions) => {
     const el = create(tagName, options);
     if (el instanceof HTMLStyleElement) el.nonce = nonce;

@@ -34,11 +34,25 @@ async function foreignBundle(): Promise<{ path: string; fingerprint: string; vm:
   const proposal = await stack.engine.api.proposePair({ primary: a!.sessionId, secondary: b!.sessionId });
   const vm = proposal.vms.at(-1)!.name;
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const fingerprint = `SHA256:${createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64').replace(/=+$/, '')}`;
-  const host = (s: typeof a) => ({ address: s!.address, port: s!.port, fingerprint: s!.fingerprint, computerName: s!.computerName });
+  const fingerprint = `SHA256:${createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('base64')
+    .replace(/=+$/, '')}`;
+  const host = (s: typeof a) => ({
+    address: s!.address,
+    port: s!.port,
+    fingerprint: s!.fingerprint,
+    computerName: s!.computerName,
+  });
   const bundle = createBundle(
     {
-      config: { ...proposal.config, name: 'SITE-B-07', level: 2, witness: { kind: 'host', address: 'witness.site-b.example' }, vms: [vm] },
+      config: {
+        ...proposal.config,
+        name: 'SITE-B-07',
+        level: 2,
+        witness: { kind: 'host', address: 'witness.site-b.example' },
+        vms: [vm],
+      },
       primary: host(a),
       secondary: host(b),
       agent: { version: '3.2.1', sha256: 'a'.repeat(64) },
@@ -64,13 +78,18 @@ describe('Pair: using a bundle signed by an unknown key', () => {
   it('shows the signer’s fingerprint, and “Don’t trust” leaves the settings alone', async () => {
     const { path, fingerprint } = await foreignBundle();
     const before = await tid('pair-name').inputValue();
-    const servers = () => stack.lab.hosts.map((h) => JSON.stringify([stack.lab.host(h.name).agentStatus(), stack.lab.host(h.name).listFiles()]));
+    const servers = () =>
+      stack.lab.hosts.map((h) =>
+        JSON.stringify([stack.lab.host(h.name).agentStatus(), stack.lab.host(h.name).listFiles()]),
+      );
     const serversBefore = servers();
     await tid('pair-bundle-file').setInputFiles(path);
     await tid('bundle-signer-trust').waitFor({ timeout: 15_000 });
     await expect(tid('bundle-signer-fingerprint').innerText()).resolves.toBe(fingerprint);
     await tid('bundle-signer-reject').click();
-    await tid('bundle-signer-dialog').waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
+    await tid('bundle-signer-dialog')
+      .waitFor({ state: 'detached', timeout: 5_000 })
+      .catch(() => undefined);
     expect(await tid('pair-name').inputValue()).toBe(before);
     expect((await stack.engine.api.trustedKeys({})).map((k) => k.fingerprint)).not.toContain(fingerprint);
     // Opening a bundle reads a file on this workstation and nothing else: neither server changed.
@@ -91,7 +110,9 @@ describe('Pair: using a bundle signed by an unknown key', () => {
     await expect(tid('pair-level-2').getAttribute('class')).resolves.toContain('chosen');
     expect(await tid('pair-witness-address').inputValue()).toBe('witness.site-b.example');
     const checked = stack.page.locator('[data-testid=pair-vm].n-checkbox--checked');
-    await expect(checked.evaluateAll((els) => els.map((e) => e.getAttribute('data-vm')))).resolves.toEqual([vm]);
+    await expect(checked.evaluateAll((els) => els.map((e) => e.getAttribute('data-vm')))).resolves.toEqual([
+      vm,
+    ]);
     const trusted = await stack.engine.api.trustedKeys({});
     expect(trusted.find((k) => k.fingerprint === fingerprint)).toMatchObject({ own: false });
     await stack.shot('05-pair-from-bundle', { whole: true });

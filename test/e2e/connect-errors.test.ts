@@ -62,9 +62,13 @@ describe('Connect screen errors', () => {
     await tid('fingerprint-value').waitFor({ timeout: 15_000 });
     await expect(tid('fingerprint-value').innerText()).resolves.toContain(stack.lab.hosts[0]!.fingerprint);
     await tid('fingerprint-trust').click();
-    await stack.page.waitForSelector(`[data-testid=connect-host-card][data-host="${a!.address}:${a!.port}"][data-state=done]`);
+    await stack.page.waitForSelector(
+      `[data-testid=connect-host-card][data-host="${a!.address}:${a!.port}"][data-state=done]`,
+    );
     const pinned = await stack.engine.api.knownHosts({});
-    expect(pinned.find((k) => k.host === `${a!.address}:${a!.port}`)?.fingerprint).toBe(stack.lab.hosts[0]!.fingerprint);
+    expect(pinned.find((k) => k.host === `${a!.address}:${a!.port}`)?.fingerprint).toBe(
+      stack.lab.hosts[0]!.fingerprint,
+    );
   });
 
   it('says within the connect timeout that a server added by hand does not answer', async () => {

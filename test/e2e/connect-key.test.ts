@@ -42,7 +42,8 @@ describe('Connect with a private key', () => {
     await stack.shot('02-connect-key');
 
     // No password reaches the servers: a password logon would be refused from here on.
-    for (const h of stack.lab.hosts) stack.lab.host(h.name).accounts.forEach((a) => (a.password = 'not-this'));
+    for (const h of stack.lab.hosts)
+      stack.lab.host(h.name).accounts.forEach((a) => (a.password = 'not-this'));
     await tid('connect-submit').click();
     await trustBoth(stack);
     await expect(tid('wizard-next').isDisabled()).resolves.toBe(false);

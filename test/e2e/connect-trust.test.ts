@@ -45,7 +45,8 @@ describe('Connect: first contact with two servers', () => {
       const shown = (await tid('fingerprint-value').innerText()).trim();
       // The safe answer has the focus, for the first server and the second alike.
       await stack.page.waitForFunction(
-        () => (globalThis as any).document.activeElement?.getAttribute('data-testid') === 'fingerprint-reject',
+        () =>
+          (globalThis as any).document.activeElement?.getAttribute('data-testid') === 'fingerprint-reject',
       );
       const command = await tid('fingerprint-command').innerText();
       expect(command).toContain('ssh_host_ed25519_key.pub');
@@ -67,13 +68,19 @@ describe('Connect: first contact with two servers', () => {
         return !el || el.textContent?.trim() !== previous;
       }, shown);
     }
-    await stack.page.waitForSelector('[data-testid=connect-host-card][data-state=done] >> nth=1', { timeout: 15_000 });
-    await expect(stack.page.locator('[data-testid=connect-host-card]').first().innerText()).resolves.toContain('pinned now');
+    await stack.page.waitForSelector('[data-testid=connect-host-card][data-state=done] >> nth=1', {
+      timeout: 15_000,
+    });
+    await expect(
+      stack.page.locator('[data-testid=connect-host-card]').first().innerText(),
+    ).resolves.toContain('pinned now');
   });
 
   it('after a reload, says the key matches the pinned one rather than “pinned now”', async () => {
     await stack.page.reload();
-    await stack.page.waitForSelector('[data-testid=connect-host-card][data-state=done] >> nth=1', { timeout: 15_000 });
+    await stack.page.waitForSelector('[data-testid=connect-host-card][data-state=done] >> nth=1', {
+      timeout: 15_000,
+    });
     const cards = await stack.page.locator('[data-testid=connect-host-card]').allInnerTexts();
     for (const card of cards) {
       expect(card).toContain('matches the pinned key');

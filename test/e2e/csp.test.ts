@@ -16,7 +16,9 @@ beforeAll(async () => {
   await stack.page.addInitScript(() => {
     const w = globalThis as any;
     w.__violations = [];
-    w.document.addEventListener('securitypolicyviolation', (e: any) => w.__violations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sample}`));
+    w.document.addEventListener('securitypolicyviolation', (e: any) =>
+      w.__violations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sample}`),
+    );
   });
 });
 
@@ -70,7 +72,8 @@ describe('Content-Security-Policy of the wizard', () => {
     const color: string = await stack.page.evaluate(() => {
       const doc = (globalThis as any).document;
       const box = doc.createElement('div');
-      box.innerHTML = '<style>.injected-probe { color: rgb(255, 0, 0) !important; }</style><p class="injected-probe" style="color: rgb(255, 0, 0)">x</p>';
+      box.innerHTML =
+        '<style>.injected-probe { color: rgb(255, 0, 0) !important; }</style><p class="injected-probe" style="color: rgb(255, 0, 0)">x</p>';
       doc.body.append(box);
       const value = (globalThis as any).getComputedStyle(box.querySelector('p')).color;
       box.remove();

@@ -22,7 +22,8 @@ afterAll(async () => {
 });
 
 const tid = (id: string) => stack.page.getByTestId(id);
-const row = (address: string, port: number) => stack.page.locator(`[data-testid=discover-host-row][data-host="${address}:${port}"]`);
+const row = (address: string, port: number) =>
+  stack.page.locator(`[data-testid=discover-host-row][data-host="${address}:${port}"]`);
 
 describe('Discover: scanning a range', () => {
   it('counts the hosts as the targets are typed', async () => {
@@ -81,7 +82,11 @@ describe('Discover: scanning a range', () => {
     }
     const decoys = stack.lab.decoys;
     expect(decoys.length).toBe(3);
-    const expected = { 'windows-no-ssh': 'windows-no-ssh', 'linux-ssh': 'ssh-not-windows', silent: 'unknown' } as const;
+    const expected = {
+      'windows-no-ssh': 'windows-no-ssh',
+      'linux-ssh': 'ssh-not-windows',
+      silent: 'unknown',
+    } as const;
     for (const decoy of decoys) {
       const r = row(decoy.address, 22);
       await expect(r.getAttribute('data-kind')).resolves.toBe(expected[decoy.role]);
@@ -110,7 +115,9 @@ describe('Discover: scanning a range', () => {
   it('cancels a long scan at once and keeps what it found', async () => {
     await tid('discover-targets').fill('127.0.0.0/16');
     await tid('discover-scan').click();
-    await stack.page.locator('[data-testid=discover-progress][data-state=running]').waitFor({ timeout: 10_000 });
+    await stack.page
+      .locator('[data-testid=discover-progress][data-state=running]')
+      .waitFor({ timeout: 10_000 });
     await tid('discover-cancel').click();
     const cancelled = stack.page.locator('[data-testid=discover-progress][data-state=cancelled]');
     await cancelled.waitFor({ timeout: 10_000 });

@@ -24,7 +24,9 @@ export async function trustBoth(stack: Stack): Promise<void> {
       return !el || el.textContent?.trim() !== previous;
     }, shown);
   }
-  await stack.page.waitForSelector('[data-testid=connect-host-card][data-state=done] >> nth=1', { timeout: 15_000 });
+  await stack.page.waitForSelector('[data-testid=connect-host-card][data-state=done] >> nth=1', {
+    timeout: 15_000,
+  });
 }
 
 /** From Discover to the Verify screen: picks both lab servers, trusts their keys, connects. */

@@ -52,7 +52,23 @@ export async function axeFindings(page: Page): Promise<AxeFinding[]> {
     });
     return result.violations
       .filter((v: any) => v.impact === 'critical' || v.impact === 'serious')
-      .map((v: any) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n: any) => `${n.target.join(' ')}${v.id === 'color-contrast' ? ` (${String(n.any?.[0]?.message ?? '').replace(/\s+/g, ' ').slice(0, 140)})` : ''}`).slice(0, 12) }));
+      .map((v: any) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        targets: v.nodes
+          .map(
+            (n: any) =>
+              `${n.target.join(' ')}${
+                v.id === 'color-contrast'
+                  ? ` (${String(n.any?.[0]?.message ?? '')
+                      .replace(/\s+/g, ' ')
+                      .slice(0, 140)})`
+                  : ''
+              }`,
+          )
+          .slice(0, 12),
+      }));
   });
 }
 
@@ -152,7 +168,8 @@ export async function startStack(
       await lab.close();
       rmSync(dataDir, { recursive: true, force: true });
       if (pageErrors.length > 0) throw new Error(`The page raised errors: ${pageErrors.join('; ')}`);
-      if (cspViolations.length > 0) throw new Error(`The page's Content-Security-Policy refused: ${cspViolations.join('; ')}`);
+      if (cspViolations.length > 0)
+        throw new Error(`The page's Content-Security-Policy refused: ${cspViolations.join('; ')}`);
     },
   };
 }

@@ -43,7 +43,9 @@ describe('Install: a server that must restart to finish', () => {
     await card.locator('[data-testid=install-reboot-prompt][data-state=done]').waitFor({ timeout: 150_000 });
     expect(stack.lab.host(name).bootedAt).toBeGreaterThan(bootedBefore);
     await expect(card.getAttribute('data-reboot-required')).resolves.toBe('false');
-    await expect(card.locator('[data-testid=install-step][data-step=reboot]').getAttribute('data-status')).resolves.toBe('done');
+    await expect(
+      card.locator('[data-testid=install-step][data-step=reboot]').getAttribute('data-status'),
+    ).resolves.toBe('done');
     await stack.shot('04-install-rebooted', { whole: true });
   });
 });

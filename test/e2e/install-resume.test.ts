@@ -28,7 +28,13 @@ async function interruptedInstall(): Promise<void> {
   await trustPackagePublisher(other.api);
   const ids: string[] = [];
   for (const h of stack.lab.hosts) {
-    const s = await other.api.connect({ address: h.address, port: h.port, username: h.username, password: h.password, acceptFingerprint: h.fingerprint });
+    const s = await other.api.connect({
+      address: h.address,
+      port: h.port,
+      username: h.username,
+      password: h.password,
+      acceptFingerprint: h.fingerprint,
+    });
     ids.push(s.sessionId);
   }
   // Progress is published at most every 100 ms, and a small package can be uploaded within the
@@ -36,8 +42,14 @@ async function interruptedInstall(): Promise<void> {
   const underWay = new Promise<void>((resolve, reject) => {
     other.subscribe((e) => {
       if (e.type !== 'job' || e.job.kind !== 'install') return;
-      if (e.job.state !== 'running') reject(new Error(`The installation ended (${e.job.state}) before it could be interrupted.`));
-      else if (Object.values(e.job.hosts).some((p) => p.percent > 0 && ((p.bytesDone ?? 0) > 0 || p.step !== 'upload'))) resolve();
+      if (e.job.state !== 'running')
+        reject(new Error(`The installation ended (${e.job.state}) before it could be interrupted.`));
+      else if (
+        Object.values(e.job.hosts).some(
+          (p) => p.percent > 0 && ((p.bytesDone ?? 0) > 0 || p.step !== 'upload'),
+        )
+      )
+        resolve();
     });
   });
   await other.api.install({ sessions: [ids[0]!, ids[1]!] });
@@ -64,7 +76,12 @@ describe('Install: resuming after Twinlock was closed', () => {
     await tid('install-done').waitFor({ timeout: 90_000 });
     await expect(stack.page.locator('main').getAttribute('data-step')).resolves.toBe('install');
     for (const host of stack.lab.hosts) {
-      expect(stack.lab.host(host.name).installedProducts().map((p) => p.version)).toContain('3.2.1');
+      expect(
+        stack.lab
+          .host(host.name)
+          .installedProducts()
+          .map((p) => p.version),
+      ).toContain('3.2.1');
     }
     expect(await stack.engine.api.resumableJobs({})).toEqual([]);
     await stack.shot('04-install-resumed', { whole: true });

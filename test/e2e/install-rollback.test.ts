@@ -44,7 +44,9 @@ describe('Install: a 1603 failure, Roll back and Retry', () => {
     const tail = await failed.getByTestId('install-log-tail').innerText();
     expect(tail.split('\n').length).toBeGreaterThan(1);
     expect(tail).toMatch(/1603|Return value 3|error/i);
-    await expect(failed.locator('[data-testid=install-step][data-step=msiexec]').getAttribute('data-status')).resolves.toBe('failed');
+    await expect(
+      failed.locator('[data-testid=install-step][data-step=msiexec]').getAttribute('data-status'),
+    ).resolves.toBe('failed');
     const message = await tid('install-error').innerText();
     expect(message).not.toMatch(/at .*\.ts:\d+/);
     await stack.shot('04-install-1603', { whole: true });
@@ -67,7 +69,12 @@ describe('Install: a 1603 failure, Roll back and Retry', () => {
     await card(stack.lab.hosts[0]!.name).getByTestId('install-retry').click();
     await tid('install-done').waitFor({ timeout: 90_000 });
     for (const host of stack.lab.hosts) {
-      expect(stack.lab.host(host.name).installedProducts().map((p) => p.version)).toContain('3.2.1');
+      expect(
+        stack.lab
+          .host(host.name)
+          .installedProducts()
+          .map((p) => p.version),
+      ).toContain('3.2.1');
     }
     expect(await stack.page.locator('[data-testid=install-host-card][data-state=failed]').count()).toBe(0);
     await stack.shot('04-install-retried', { whole: true });

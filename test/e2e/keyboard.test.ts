@@ -33,7 +33,11 @@ async function focusStop(): Promise<FocusStop> {
     const drawn = el.closest('.n-radio-button, .n-radio') ?? el;
     const style = win.getComputedStyle(drawn);
     const ring = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
-    const label = el.getAttribute('aria-label') ?? el.getAttribute('data-testid') ?? el.textContent?.trim().slice(0, 40) ?? '';
+    const label =
+      el.getAttribute('aria-label') ??
+      el.getAttribute('data-testid') ??
+      el.textContent?.trim().slice(0, 40) ??
+      '';
     return {
       what: `${el.tagName.toLowerCase()}${el.type ? `[${el.type}]` : ''} ${label}`,
       radioGroup: el.type === 'radio' ? el.name : null,
@@ -64,7 +68,9 @@ describe('the wizard by keyboard', () => {
       expect((await focusStop()).visible).toBe(true);
       await stack.page.keyboard.press('Space');
     }
-    await expect(stack.page.locator('[data-testid=discover-host-row][data-selected=true]').count()).resolves.toBe(2);
+    await expect(
+      stack.page.locator('[data-testid=discover-host-row][data-selected=true]').count(),
+    ).resolves.toBe(2);
     await stack.page.getByTestId('wizard-next').focus();
     expect((await focusStop()).visible).toBe(true);
     await stack.page.keyboard.press('Enter');

@@ -61,7 +61,9 @@ describe('Verify: a fix that changes the verdict', () => {
     await tid('verify-fix-close').click();
 
     await expect(tid('verify-verdict').getAttribute('data-outcome')).resolves.not.toBe('blocked');
-    await expect(stack.page.locator('[data-testid=verify-fix][data-fix=install-hyperv]').count()).resolves.toBe(0);
+    await expect(
+      stack.page.locator('[data-testid=verify-fix][data-fix=install-hyperv]').count(),
+    ).resolves.toBe(0);
     await expect(tid('wizard-next').isDisabled()).resolves.toBe(false);
     await stack.shot('03-verify-after-fix');
   });

@@ -37,7 +37,9 @@ describe('the wizard, end to end on the lab', () => {
       input.id = 'unnamed-probe';
       doc.body.append(input);
     });
-    await expect(stack.expectAccessible('a page with an unnamed input')).rejects.toThrow(/critical label: .*#unnamed-probe/);
+    await expect(stack.expectAccessible('a page with an unnamed input')).rejects.toThrow(
+      /critical label: .*#unnamed-probe/,
+    );
     await stack.page.evaluate(() => (globalThis as any).document.getElementById('unnamed-probe').remove());
   });
 
@@ -76,7 +78,9 @@ describe('the wizard, end to end on the lab', () => {
       }, seen[i]);
     }
     expect(seen.sort()).toEqual(stack.lab.hosts.map((h) => h.fingerprint).sort());
-    await stack.page.waitForSelector('[data-testid=connect-host-card][data-state=done] >> nth=1', { timeout: 15_000 });
+    await stack.page.waitForSelector('[data-testid=connect-host-card][data-state=done] >> nth=1', {
+      timeout: 15_000,
+    });
     const pinned = JSON.parse(readFileSync(`${stack.dataDir}/known_hosts.json`, 'utf8'));
     expect(JSON.stringify(pinned)).toContain(stack.lab.hosts[0]!.fingerprint);
     expect(JSON.stringify(pinned)).not.toContain(stack.lab.hosts[0]!.password);
@@ -89,13 +93,16 @@ describe('the wizard, end to end on the lab', () => {
     await expect(tid('verify-verdict').getAttribute('data-outcome')).resolves.toBe('ready');
     await expect(tid('verify-verdict').innerText()).resolves.toContain('Ready for Level 3');
     const matrix = await tid('verify-inventory').innerText();
-    for (const fact of ['Xeon(R) Gold 6338', '20348', 'Hyper-V', 'TL-NODE-A', 'TL-NODE-B']) expect(matrix).toContain(fact);
+    for (const fact of ['Xeon(R) Gold 6338', '20348', 'Hyper-V', 'TL-NODE-A', 'TL-NODE-B'])
+      expect(matrix).toContain(fact);
     await stack.shot('03-verify');
     await tid('wizard-next').click();
   });
 
   it('shows the package’s publisher and asks before the first install', async () => {
-    const manifest = JSON.parse(readFileSync(join(import.meta.dirname, '../../resources/agent/agent-manifest.json'), 'utf8'));
+    const manifest = JSON.parse(
+      readFileSync(join(import.meta.dirname, '../../resources/agent/agent-manifest.json'), 'utf8'),
+    );
     await tid('install-package').waitFor();
     await expect(tid('install-package').getAttribute('data-trusted')).resolves.toBe('false');
     await expect(tid('install-publisher-subject').innerText()).resolves.toBe(manifest.signer.subject);
@@ -152,11 +159,15 @@ describe('the wizard, end to end on the lab', () => {
     const text = readFileSync(path, 'utf8');
     const bundle = verifyBundle(text);
     expect(bundle.pair.name).toBe('PAIR-E2E');
-    expect(bundle.hosts.map((h) => h.fingerprint).sort()).toEqual(stack.lab.hosts.map((h) => h.fingerprint).sort());
+    expect(bundle.hosts.map((h) => h.fingerprint).sort()).toEqual(
+      stack.lab.hosts.map((h) => h.fingerprint).sort(),
+    );
     for (const host of stack.lab.hosts) expect(text).not.toContain(host.password);
     await expect(stack.page.locator('h1').innerText()).resolves.toContain('PAIR-E2E is protected');
     // The topology says where the witness is; the host cards carry names, not the agent's node GUIDs.
-    const witness = (await stack.engine.api.status({ sessionId: (await stack.engine.api.sessions({}))[0]!.sessionId })).pair?.witness;
+    const witness = (
+      await stack.engine.api.status({ sessionId: (await stack.engine.api.sessions({}))[0]!.sessionId })
+    ).pair?.witness;
     await expect(tid('done-witness-address').textContent()).resolves.toContain(witness!.address.slice(0, 20));
     for (const card of await tid('done-host-status').allInnerTexts()) {
       expect(card).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/);

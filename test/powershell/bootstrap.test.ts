@@ -13,7 +13,10 @@ import { PowerShellTier, envelope, findPwsh, resourceText, serverDocument } from
 const pwsh = findPwsh();
 
 /** Runs one exec the way a server does: one process, the command line's arguments, stdin, then EOF. */
-function exec(params: unknown, script: string): Promise<{ stdout: string; stderr: string; exitCode: number | null }> {
+function exec(
+  params: unknown,
+  script: string,
+): Promise<{ stdout: string; stderr: string; exitCode: number | null }> {
   const commandLine = encodeCommand(resourceText('bootstrap.ps1'));
   // `powershell.exe -NoProfile -NonInteractive -EncodedCommand X`: the same arguments, to pwsh.
   const args = commandLine.split(' ').slice(1);
@@ -30,7 +33,8 @@ function exec(params: unknown, script: string): Promise<{ stdout: string; stderr
 }
 
 /** A probe script (not a product script): answers the parameters it received, and how it saw them. */
-const ECHO = 'param($P)\n[pscustomobject]@{ params = $P; names = @($P.PSObject.Properties | ForEach-Object { $_.Name }) }\n';
+const ECHO =
+  'param($P)\n[pscustomobject]@{ params = $P; names = @($P.PSObject.Properties | ForEach-Object { $_.Name }) }\n';
 
 describe('the bootstrap in a real pwsh process', () => {
   it('runs a script with an empty parameter set', async () => {
@@ -50,10 +54,13 @@ describe('the bootstrap in a real pwsh process', () => {
     };
     const out = await exec(tricky, ECHO);
     expect(out.exitCode, out.stderr).toBe(0);
-    expect(parseScriptOutput('echo', out)).toEqual({ params: tricky, names: ['name', 'path', 'list', 'nested'] });
+    expect(parseScriptOutput('echo', out)).toEqual({
+      params: tricky,
+      names: ['name', 'path', 'list', 'nested'],
+    });
   }, 120_000);
 
-  it('reads a script much longer than one read of stdin (and than cmd.exe\'s 8,191 characters)', async () => {
+  it("reads a script much longer than one read of stdin (and than cmd.exe's 8,191 characters)", async () => {
     const filler = Array.from({ length: 6000 }, (_, i) => `# ${'line '.repeat(8)}${i}`).join('\n');
     const script = `param($P)\n${filler}\n[pscustomobject]@{ tail = 'reached'; length = ${filler.length} }\n`;
     expect(script.length).toBeGreaterThan(256 * 1024);
@@ -65,7 +72,10 @@ describe('the bootstrap in a real pwsh process', () => {
     // pwsh on Linux has no CimCmdlets: exactly a server without them.
     const out = await exec({}, resourceText('scripts/get-identity.ps1'));
     expect(out.exitCode).toBe(1);
-    expect(envelope(out.stdout).error).toMatchObject({ category: 'ObjectNotFound', id: 'CommandNotFoundException' });
+    expect(envelope(out.stdout).error).toMatchObject({
+      category: 'ObjectNotFound',
+      id: 'CommandNotFoundException',
+    });
     let error: unknown;
     try {
       parseScriptOutput('get-identity', out);
@@ -75,7 +85,12 @@ describe('the bootstrap in a real pwsh process', () => {
     expect(error).toBeInstanceOf(TwinlockError);
     expect((error as TwinlockError).code).toBe('script-failed');
     expect((error as TwinlockError).message).toMatch(/^The term 'Get-CimInstance' is not recognized/);
-    expect((error as TwinlockError).detail).toMatchObject({ script: 'get-identity', category: 'ObjectNotFound', errorId: 'CommandNotFoundException', exitCode: 1 });
+    expect((error as TwinlockError).detail).toMatchObject({
+      script: 'get-identity',
+      category: 'ObjectNotFound',
+      errorId: 'CommandNotFoundException',
+      exitCode: 1,
+    });
   }, 120_000);
 });
 
@@ -93,7 +108,16 @@ describe('the bootstrap when the console encoding cannot be set', () => {
       // Windows OpenSSH without a console: setting [Console]::OutputEncoding throws "The handle
       // is invalid". The shim makes that statement fail with Windows' exception (see New-Object there).
       const server = serverDocument(lab.hosts[0]!, lab.world, {
-        faults: { commands: { 'New-Object Text.UTF8Encoding': { message: 'Exception setting "OutputEncoding": "The handle is invalid."', category: 'NotSpecified', id: 'ExceptionWhenSetting', exception: 'IO' } } },
+        faults: {
+          commands: {
+            'New-Object Text.UTF8Encoding': {
+              message: 'Exception setting "OutputEncoding": "The handle is invalid."',
+              category: 'NotSpecified',
+              id: 'ExceptionWhenSetting',
+              exception: 'IO',
+            },
+          },
+        },
       });
       const out = await tier.run({ script: 'get-identity', params: {}, server });
       expect(out.stdout).toBe('');
@@ -107,7 +131,9 @@ describe('the bootstrap when the console encoding cannot be set', () => {
         error = err as TwinlockError;
       }
       expect(error?.code).toBe('script-failed');
-      expect(error?.message).toMatch(/^The server did not answer "get-identity" as expected: .*The handle is invalid/s);
+      expect(error?.message).toMatch(
+        /^The server did not answer "get-identity" as expected: .*The handle is invalid/s,
+      );
       expect(error?.detail).toMatchObject({ exitCode: 1 });
     } finally {
       lab.dispose();

@@ -58,12 +58,23 @@ export async function runBoth(
   host: LabHost,
   script: string,
   params: Record<string, unknown>,
-  options: { faults?: ShimFaults; ctl?: CtlAnswer[]; label?: string; scriptText?: string; shimFaultsFromLab?: (labStdout: string) => ShimFaults } = {},
+  options: {
+    faults?: ShimFaults;
+    ctl?: CtlAnswer[];
+    label?: string;
+    scriptText?: string;
+    shimFaultsFromLab?: (labStdout: string) => ShimFaults;
+  } = {},
 ): Promise<BothAnswers & { server: string }> {
   const driveCopy = mkdtempSync(join(tmpdir(), 'twinlock-tier-drive-'));
   try {
     cpSync(host.drive.root, driveCopy, { recursive: true });
-    const snapshot = JSON.parse(serverDocument(host, world, { ...(options.faults ? { faults: options.faults } : {}), ...(options.ctl ? { ctl: options.ctl } : {}) }));
+    const snapshot = JSON.parse(
+      serverDocument(host, world, {
+        ...(options.faults ? { faults: options.faults } : {}),
+        ...(options.ctl ? { ctl: options.ctl } : {}),
+      }),
+    );
     snapshot.driveRoot = driveCopy;
 
     const handler = HANDLERS[script];
@@ -79,9 +90,16 @@ export async function runBoth(
     }
     // The server's clock after the script (fix-resync-time moves it): what its readings carry.
     const skewMs = host.faults.clockSkewSeconds * 1000;
-    if (options.shimFaultsFromLab) snapshot.faults = { ...snapshot.faults, ...options.shimFaultsFromLab(labStdout) };
+    if (options.shimFaultsFromLab)
+      snapshot.faults = { ...snapshot.faults, ...options.shimFaultsFromLab(labStdout) };
     const server = JSON.stringify(snapshot);
-    const ps = await tier.run({ script, params, server, label: options.label ?? host.name, ...(options.scriptText ? { scriptText: options.scriptText } : {}) });
+    const ps = await tier.run({
+      script,
+      params,
+      server,
+      label: options.label ?? host.name,
+      ...(options.scriptText ? { scriptText: options.scriptText } : {}),
+    });
 
     // Numbers need nothing: 7 prints a [double] as 549755813888.0 where 5.1 prints 549755813888,
     // the same JSON number once parsed.
@@ -96,15 +114,24 @@ export async function runBoth(
       const a = take(lab, m.path);
       const b = take(real, m.path);
       if (!a.found || !b.found) continue;
-      const ms = (v: unknown): number => (v && typeof v === 'object' && '$date' in v ? Number((v as { $date: number }).$date) : Number(v));
-      const gap = m.kind === 'clock' ? ms(a.value) - skewMs - ms(b.value) : m.kind === 'server-clock' ? ms(a.value) - ms(b.value) : 0;
+      const ms = (v: unknown): number =>
+        v && typeof v === 'object' && '$date' in v ? Number((v as { $date: number }).$date) : Number(v);
+      const gap =
+        m.kind === 'clock'
+          ? ms(a.value) - skewMs - ms(b.value)
+          : m.kind === 'server-clock'
+            ? ms(a.value) - ms(b.value)
+            : 0;
       if (m.kind === 'duration' ? !(ms(b.value) >= 0) : !(Math.abs(gap) < 60_000)) {
-        throw new Error(`${script}: ${m.path.join('.')} reads ${JSON.stringify(b.value)} in PowerShell and ${JSON.stringify(a.value)} in the lab`);
+        throw new Error(
+          `${script}: ${m.path.join('.')} reads ${JSON.stringify(b.value)} in PowerShell and ${JSON.stringify(a.value)} in the lab`,
+        );
       }
     }
     // Windows PowerShell 5.1 on the server against PowerShell 7 here: the one field that names the version.
     if (script === 'get-identity' && real?.data && lab?.data) {
-      if (!/^5\.1\./.test(lab.data.psVersion) || !/^7\./.test(real.data.psVersion)) throw new Error(`psVersion: lab ${lab.data.psVersion}, pwsh ${real.data.psVersion}`);
+      if (!/^5\.1\./.test(lab.data.psVersion) || !/^7\./.test(real.data.psVersion))
+        throw new Error(`psVersion: lab ${lab.data.psVersion}, pwsh ${real.data.psVersion}`);
       lab.data.psVersion = real.data.psVersion = '<version>';
     }
     return { labStdout, labExitCode, ps, lab, real, server };

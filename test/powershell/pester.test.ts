@@ -8,7 +8,15 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildStdin } from '../../engine/remote/powershell-runner';
 import { REMOTE_PATHS } from '../../engine/remote/scripts';
 import { offlineLab } from '../unit/lab/offline';
-import { PowerShellTier, RESOURCES, SHIM, bootstrapText, resourceText, serverDocument, substitutePlatform } from './tier';
+import {
+  PowerShellTier,
+  RESOURCES,
+  SHIM,
+  bootstrapText,
+  resourceText,
+  serverDocument,
+  substitutePlatform,
+} from './tier';
 
 const lab = offlineLab('matched-pair');
 const workgroup = offlineLab('uneven-pair');
@@ -34,18 +42,93 @@ function lineOf(script: string, marker: string): number {
 it('Pester: every throw in the scripts is reached with its message', async () => {
   const a = serverDocument(lab.hosts[0]!, lab.world);
   const cases = [
-    { script: 'fix-install-feature', params: { name: 'RSAT' }, server: a, marker: 'does not install', message: "Twinlock does not install the feature 'RSAT'." },
-    { script: 'fix-install-hotfix', params: { paths: ['C:\\Temp\\x.msu'] }, server: a, marker: '$full is not an update package', message: 'C:\\Temp\\x.msu is not an update package in C:\\ProgramData\\Twinlock\\updates.' },
-    { script: 'fix-install-hotfix', params: { paths: ['C:\\ProgramData\\Twinlock\\updates\\x" /extract:C:\\.msu'] }, server: a, marker: '$given is not an update package', message: 'C:\\ProgramData\\Twinlock\\updates\\x" /extract:C:\\.msu is not an update package in C:\\ProgramData\\Twinlock\\updates.' },
-    { script: 'fix-open-firewall-ports', params: { group: 'g', ports: [65536] }, server: a, marker: 'not a TCP port', message: 'Port 65536 is not a TCP port number.' },
-    { script: 'fix-power-plan', params: { guid: '{bad}' }, server: a, marker: 'not a power plan GUID', message: "'{bad}' is not a power plan GUID." },
-    { script: 'fix-power-plan', params: { guid: '11111111-2222-3333-4444-555555555555' }, server: a, marker: 'could not activate', message: 'powercfg could not activate the power plan 11111111-2222-3333-4444-555555555555 (exit code 1).' },
-    { script: 'fix-resync-time', params: { source: '' }, server: serverDocument(workgroup.hosts[1]!, workgroup.world), marker: 'could not resynchronise', message: 'w32tm could not resynchronise the clock: *no time data was available.' },
-    { script: 'fix-resync-time', params: { source: 'ntp /update' }, server: a, marker: 'is not a host name', message: "The time source 'ntp /update' is not a host name or IP address." },
-    { script: 'invoke-twinlockctl', params: { ctlPath: REMOTE_PATHS.ctlPath, verb: ['version'], input: {} }, server: a, marker: 'was not found', message: `twinlockctl was not found at ${REMOTE_PATHS.ctlPath}. Install the Twinlock agent first.` },
-    { script: 'invoke-twinlockctl', params: { ctlPath: REMOTE_PATHS.ctlPath, verb: ['version', '--json'], input: {} }, server: a, marker: 'has no verb', message: "twinlockctl has no verb 'version --json'. Verbs: version, status, links test, pair create, pair join, protect, unprotect, drill, pair remove." },
-    { script: 'invoke-twinlockctl', params: { ctlPath: REMOTE_PATHS.ctlPath, verb: ['status'], input: null }, server: a, marker: 'needs an input object', message: 'twinlockctl status needs an input object ({} when the verb takes none).' },
-    { script: 'restart-host', params: { delaySeconds: 5, reason: 'fix' }, server: serverDocument(lab.hosts[0]!, lab.world, { restartScheduled: true }), marker: 'refused to schedule', message: 'shutdown.exe refused to schedule the restart (exit code 1190).' },
+    {
+      script: 'fix-install-feature',
+      params: { name: 'RSAT' },
+      server: a,
+      marker: 'does not install',
+      message: "Twinlock does not install the feature 'RSAT'.",
+    },
+    {
+      script: 'fix-install-hotfix',
+      params: { paths: ['C:\\Temp\\x.msu'] },
+      server: a,
+      marker: '$full is not an update package',
+      message: 'C:\\Temp\\x.msu is not an update package in C:\\ProgramData\\Twinlock\\updates.',
+    },
+    {
+      script: 'fix-install-hotfix',
+      params: { paths: ['C:\\ProgramData\\Twinlock\\updates\\x" /extract:C:\\.msu'] },
+      server: a,
+      marker: '$given is not an update package',
+      message:
+        'C:\\ProgramData\\Twinlock\\updates\\x" /extract:C:\\.msu is not an update package in C:\\ProgramData\\Twinlock\\updates.',
+    },
+    {
+      script: 'fix-open-firewall-ports',
+      params: { group: 'g', ports: [65536] },
+      server: a,
+      marker: 'not a TCP port',
+      message: 'Port 65536 is not a TCP port number.',
+    },
+    {
+      script: 'fix-power-plan',
+      params: { guid: '{bad}' },
+      server: a,
+      marker: 'not a power plan GUID',
+      message: "'{bad}' is not a power plan GUID.",
+    },
+    {
+      script: 'fix-power-plan',
+      params: { guid: '11111111-2222-3333-4444-555555555555' },
+      server: a,
+      marker: 'could not activate',
+      message:
+        'powercfg could not activate the power plan 11111111-2222-3333-4444-555555555555 (exit code 1).',
+    },
+    {
+      script: 'fix-resync-time',
+      params: { source: '' },
+      server: serverDocument(workgroup.hosts[1]!, workgroup.world),
+      marker: 'could not resynchronise',
+      message: 'w32tm could not resynchronise the clock: *no time data was available.',
+    },
+    {
+      script: 'fix-resync-time',
+      params: { source: 'ntp /update' },
+      server: a,
+      marker: 'is not a host name',
+      message: "The time source 'ntp /update' is not a host name or IP address.",
+    },
+    {
+      script: 'invoke-twinlockctl',
+      params: { ctlPath: REMOTE_PATHS.ctlPath, verb: ['version'], input: {} },
+      server: a,
+      marker: 'was not found',
+      message: `twinlockctl was not found at ${REMOTE_PATHS.ctlPath}. Install the Twinlock agent first.`,
+    },
+    {
+      script: 'invoke-twinlockctl',
+      params: { ctlPath: REMOTE_PATHS.ctlPath, verb: ['version', '--json'], input: {} },
+      server: a,
+      marker: 'has no verb',
+      message:
+        "twinlockctl has no verb 'version --json'. Verbs: version, status, links test, pair create, pair join, protect, unprotect, drill, pair remove.",
+    },
+    {
+      script: 'invoke-twinlockctl',
+      params: { ctlPath: REMOTE_PATHS.ctlPath, verb: ['status'], input: null },
+      server: a,
+      marker: 'needs an input object',
+      message: 'twinlockctl status needs an input object ({} when the verb takes none).',
+    },
+    {
+      script: 'restart-host',
+      params: { delaySeconds: 5, reason: 'fix' },
+      server: serverDocument(lab.hosts[0]!, lab.world, { restartScheduled: true }),
+      marker: 'refused to schedule',
+      message: 'shutdown.exe refused to schedule the restart (exit code 1190).',
+    },
   ].map((c) => ({
     script: c.script,
     line: lineOf(c.script, c.marker),

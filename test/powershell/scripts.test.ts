@@ -22,7 +22,12 @@ const AGENT_DIR = join(RESOURCES, 'agent');
 const manifest = JSON.parse(readFileSync(join(AGENT_DIR, 'agent-manifest.json'), 'utf8'));
 const packageBytes = readFileSync(join(AGENT_DIR, manifest.file));
 const PACKAGE_PATH = `${REMOTE_PATHS.packagesDir}\\${manifest.file}`;
-const AGENT_STATE_PARAMS = { productName: manifest.name, service: manifest.service, ctlPath: REMOTE_PATHS.ctlPath, firewallGroup: REMOTE_PATHS.firewallGroup };
+const AGENT_STATE_PARAMS = {
+  productName: manifest.name,
+  service: manifest.service,
+  ctlPath: REMOTE_PATHS.ctlPath,
+  firewallGroup: REMOTE_PATHS.firewallGroup,
+};
 
 let tier: PowerShellTier;
 const started = Date.now();
@@ -47,18 +52,31 @@ afterAll(async () => {
 });
 
 /** The firewall rules the shim ends with: its starting rules with the changes the script asked for applied. */
-function shimFirewall(start: FirewallRule[], changes: Array<Record<string, any>>): Array<Partial<FirewallRule>> {
+function shimFirewall(
+  start: FirewallRule[],
+  changes: Array<Record<string, any>>,
+): Array<Partial<FirewallRule>> {
   let rules: Array<Partial<FirewallRule>> = start.map((r) => ({ ...r }));
   for (const c of changes) {
     if (c.command === 'Remove-NetFirewallRule') rules = rules.filter((r) => r.name !== c.name);
     if (c.command === 'New-NetFirewallRule') {
-      rules.push({ name: c.name, displayName: c.displayName, group: c.group, enabled: true, direction: c.direction, action: c.action, protocol: c.protocol, localPorts: (c.localPorts as string[]).map(Number) });
+      rules.push({
+        name: c.name,
+        displayName: c.displayName,
+        group: c.group,
+        enabled: true,
+        direction: c.direction,
+        action: c.action,
+        protocol: c.protocol,
+        localPorts: (c.localPorts as string[]).map(Number),
+      });
     }
   }
   return rules;
 }
 
-const byName = (a: { name?: string }, b: { name?: string }): number => String(a.name).localeCompare(String(b.name));
+const byName = (a: { name?: string }, b: { name?: string }): number =>
+  String(a.name).localeCompare(String(b.name));
 
 function argvOf(changes: Array<Record<string, any>>, command: string): string[][] {
   return changes.filter((c) => c.command === command).map((c) => c.argv as string[]);
@@ -67,9 +85,16 @@ function argvOf(changes: Array<Record<string, any>>, command: string): string[][
 async function walkServer(lab: OfflineLab, host: LabHost, profile: string): Promise<void> {
   const world = lab.world;
   const label = `${profile}/${host.name}`;
-  const both = async (script: string, params: Record<string, unknown>, options: Parameters<typeof runBoth>[5] = {}) => {
+  const both = async (
+    script: string,
+    params: Record<string, unknown>,
+    options: Parameters<typeof runBoth>[5] = {},
+  ) => {
     const r = await runBoth(tier, world, host, script, params, { label, ...options });
-    expect(r.real, `${label} ${script}: PowerShell printed ${r.ps.stdout.slice(0, 400)} ${r.ps.stderr.slice(0, 800)}`).toEqual(r.lab);
+    expect(
+      r.real,
+      `${label} ${script}: PowerShell printed ${r.ps.stdout.slice(0, 400)} ${r.ps.stderr.slice(0, 800)}`,
+    ).toEqual(r.lab);
     expect(r.ps.exitCode, `${label} ${script} exit code`).toBe(r.labExitCode);
     return r;
   };
@@ -81,35 +106,77 @@ async function walkServer(lab: OfflineLab, host: LabHost, profile: string): Prom
 
   host.writeFile(PACKAGE_PATH, packageBytes);
   // The pinned publisher (PowerShell's -eq ignores case), none, and another one.
-  for (const [pin, trusted] of [[manifest.signer.thumbprint, true], [manifest.signer.thumbprint.toLowerCase(), true], ['', false], ['0'.repeat(40), false]] as const) {
+  for (const [pin, trusted] of [
+    [manifest.signer.thumbprint, true],
+    [manifest.signer.thumbprint.toLowerCase(), true],
+    ['', false],
+    ['0'.repeat(40), false],
+  ] as const) {
     const check = await both('test-agent-package', { path: PACKAGE_PATH, trustedThumbprint: pin });
-    expect(check.real.data.signerTrusted, `${label}: signerTrusted with pin ${JSON.stringify(pin)}`).toBe(trusted);
+    expect(check.real.data.signerTrusted, `${label}: signerTrusted with pin ${JSON.stringify(pin)}`).toBe(
+      trusted,
+    );
   }
 
   // msiexec is Windows Installer's program, not the script: the shim's msiexec returns the exit
   // code the lab's Windows Installer gave and writes the log it wrote; the script does the rest.
   const logPath = `${REMOTE_PATHS.logsDir}\\install-${host.name}.log`;
-  const install = await both('install-agent', { path: PACKAGE_PATH, logPath, arguments: manifest.installArgs }, {
-    shimFaultsFromLab: (out) => ({ msiexec: { exitCode: envelope(out).data.exitCode, log: host.fileExists(logPath) ? host.readFile(logPath).toString('base64') : null } }),
-  });
-  expect(argvOf(install.ps.changes, 'msiexec.exe')).toEqual([['/i', PACKAGE_PATH, '/qn', '/norestart', '/l*v', logPath, ...manifest.installArgs]]);
-  expect(host.products.has(manifest.productCode), `${label}: the lab installed what msiexec was asked to install`).toBe(install.lab.data.exitCode === 0);
+  const install = await both(
+    'install-agent',
+    { path: PACKAGE_PATH, logPath, arguments: manifest.installArgs },
+    {
+      shimFaultsFromLab: (out) => ({
+        msiexec: {
+          exitCode: envelope(out).data.exitCode,
+          log: host.fileExists(logPath) ? host.readFile(logPath).toString('base64') : null,
+        },
+      }),
+    },
+  );
+  expect(argvOf(install.ps.changes, 'msiexec.exe')).toEqual([
+    ['/i', PACKAGE_PATH, '/qn', '/norestart', '/l*v', logPath, ...manifest.installArgs],
+  ]);
+  expect(
+    host.products.has(manifest.productCode),
+    `${label}: the lab installed what msiexec was asked to install`,
+  ).toBe(install.lab.data.exitCode === 0);
 
   // The verbs that change nothing on the agent: `<verb words> --input -` and one JSON document on stdin.
-  const reads = [{ verb: ['version'], input: {} }, { verb: ['status'], input: {} }];
-  const ctl = await ctlAnswers(host, world, reads.map((c) => ({ argv: [...c.verb, '--input', '-'], input: c.input })));
+  const reads = [
+    { verb: ['version'], input: {} },
+    { verb: ['status'], input: {} },
+  ];
+  const ctl = await ctlAnswers(
+    host,
+    world,
+    reads.map((c) => ({ argv: [...c.verb, '--input', '-'], input: c.input })),
+  );
   const state = await both('get-agent-state', AGENT_STATE_PARAMS, { ctl });
-  expect(state.ps.changes).toEqual(host.agent ? [{ command: 'twinlockctl.exe', argv: ['version', '--input', '-'], stdin: '{}' }] : []);
+  expect(state.ps.changes).toEqual(
+    host.agent ? [{ command: 'twinlockctl.exe', argv: ['version', '--input', '-'], stdin: '{}' }] : [],
+  );
   for (const c of reads) {
-    const r = await both('invoke-twinlockctl', { ctlPath: REMOTE_PATHS.ctlPath, verb: c.verb, input: c.input }, { ctl });
-    if (host.agent) expect(r.ps.changes).toEqual([{ command: 'twinlockctl.exe', argv: [...c.verb, '--input', '-'], stdin: '{}' }]);
+    const r = await both(
+      'invoke-twinlockctl',
+      { ctlPath: REMOTE_PATHS.ctlPath, verb: c.verb, input: c.input },
+      { ctl },
+    );
+    if (host.agent)
+      expect(r.ps.changes).toEqual([
+        { command: 'twinlockctl.exe', argv: [...c.verb, '--input', '-'], stdin: '{}' },
+      ]);
   }
   await both('get-inventory', {});
 
   // Fixes: the changes the script asks for are the ones the lab records.
   const rulesBefore = host.firewallRules.map((r) => ({ ...r }));
-  const ports = await both('fix-open-firewall-ports', { group: REMOTE_PATHS.firewallGroup, ports: [7440, 7441, 7442] });
-  expect(shimFirewall(rulesBefore, ports.ps.changes).sort(byName)).toEqual([...host.firewallRules].sort(byName));
+  const ports = await both('fix-open-firewall-ports', {
+    group: REMOTE_PATHS.firewallGroup,
+    ports: [7440, 7441, 7442],
+  });
+  expect(shimFirewall(rulesBefore, ports.ps.changes).sort(byName)).toEqual(
+    [...host.firewallRules].sort(byName),
+  );
 
   for (const guid of [POWER_PLANS['High performance']!, POWER_PLANS.Balanced!.toUpperCase()]) {
     const plan = await both('fix-power-plan', { guid });
@@ -119,16 +186,26 @@ async function walkServer(lab: OfflineLab, host: LabHost, profile: string): Prom
 
   const skewBefore = host.faults.clockSkewSeconds;
   const time = await both('fix-resync-time', { source: '' });
-  expect(argvOf(time.ps.changes, 'w32tm.exe')).toEqual([['/config', '/syncfromflags:domhier', '/update'], ['/resync', '/force']]);
+  expect(argvOf(time.ps.changes, 'w32tm.exe')).toEqual([
+    ['/config', '/syncfromflags:domhier', '/update'],
+    ['/resync', '/force'],
+  ]);
   expect(host.faults.clockSkewSeconds).toBe(time.lab.ok ? 0 : skewBefore);
   const peer = world.hosts.find((h) => h !== host)!;
   const peerTime = await both('fix-resync-time', { source: peer.name });
-  expect(argvOf(peerTime.ps.changes, 'w32tm.exe')).toEqual([['/config', `/manualpeerlist:${peer.name}`, '/syncfromflags:manual', '/update'], ['/resync', '/force']]);
+  expect(argvOf(peerTime.ps.changes, 'w32tm.exe')).toEqual([
+    ['/config', `/manualpeerlist:${peer.name}`, '/syncfromflags:manual', '/update'],
+    ['/resync', '/force'],
+  ]);
 
   const bootChanges = host.onNextBoot.length;
   const feature = await both('fix-install-feature', { name: 'Hyper-V' });
   const asked = feature.ps.changes.filter((c) => c.command === 'Install-WindowsFeature');
-  expect(asked).toEqual(feature.lab.data?.restartNeeded === 'Yes' ? [{ command: 'Install-WindowsFeature', name: ['Hyper-V'], includeManagementTools: true }] : []);
+  expect(asked).toEqual(
+    feature.lab.data?.restartNeeded === 'Yes'
+      ? [{ command: 'Install-WindowsFeature', name: ['Hyper-V'], includeManagementTools: true }]
+      : [],
+  );
   expect(host.onNextBoot.length - bootChanges).toBe(asked.length);
 
   const staged = host.profile.stagedUpdates.map((f) => `${UPDATES_DIR}\\${f}`);
@@ -136,39 +213,74 @@ async function walkServer(lab: OfflineLab, host: LabHost, profile: string): Prom
   expect(argvOf(hotfix.ps.changes, 'wusa.exe')).toEqual(staged.map((p) => [p, '/quiet', '/norestart']));
 
   const uninstallLog = `${REMOTE_PATHS.logsDir}\\uninstall-${host.name}.log`;
-  const uninstall = await both('uninstall-agent', { productCode: manifest.productCode, logPath: uninstallLog }, {
-    shimFaultsFromLab: (out) => ({ msiexec: { exitCode: envelope(out).data.exitCode, log: host.fileExists(uninstallLog) ? host.readFile(uninstallLog).toString('base64') : null } }),
-  });
-  expect(argvOf(uninstall.ps.changes, 'msiexec.exe')).toEqual([['/x', manifest.productCode, '/qn', '/norestart', '/l*v', uninstallLog]]);
+  const uninstall = await both(
+    'uninstall-agent',
+    { productCode: manifest.productCode, logPath: uninstallLog },
+    {
+      shimFaultsFromLab: (out) => ({
+        msiexec: {
+          exitCode: envelope(out).data.exitCode,
+          log: host.fileExists(uninstallLog) ? host.readFile(uninstallLog).toString('base64') : null,
+        },
+      }),
+    },
+  );
+  expect(argvOf(uninstall.ps.changes, 'msiexec.exe')).toEqual([
+    ['/x', manifest.productCode, '/qn', '/norestart', '/l*v', uninstallLog],
+  ]);
   expect(host.products.has(manifest.productCode)).toBe(false);
 
-  const rulesLeft = host.firewallRules.filter((r) => r.group === REMOTE_PATHS.firewallGroup).map((r) => r.name).sort();
-  const remove = await both('remove-agent-package', { paths: [PACKAGE_PATH, `${REMOTE_PATHS.packagesDir}\\absent.msi`], firewallGroup: REMOTE_PATHS.firewallGroup });
-  expect(remove.ps.changes.filter((c) => c.command === 'Remove-Item').map((c) => c.path)).toEqual([PACKAGE_PATH]);
-  expect(remove.ps.changes.filter((c) => c.command === 'Remove-NetFirewallRule').map((c) => c.name).sort()).toEqual(rulesLeft);
+  const rulesLeft = host.firewallRules
+    .filter((r) => r.group === REMOTE_PATHS.firewallGroup)
+    .map((r) => r.name)
+    .sort();
+  const remove = await both('remove-agent-package', {
+    paths: [PACKAGE_PATH, `${REMOTE_PATHS.packagesDir}\\absent.msi`],
+    firewallGroup: REMOTE_PATHS.firewallGroup,
+  });
+  expect(remove.ps.changes.filter((c) => c.command === 'Remove-Item').map((c) => c.path)).toEqual([
+    PACKAGE_PATH,
+  ]);
+  expect(
+    remove.ps.changes
+      .filter((c) => c.command === 'Remove-NetFirewallRule')
+      .map((c) => c.name)
+      .sort(),
+  ).toEqual(rulesLeft);
   expect(host.fileExists(PACKAGE_PATH)).toBe(false);
 
   const restarts = host.restartsRequested;
   const restart = await both('restart-host', { delaySeconds: 30, reason: 'fix' });
-  expect(argvOf(restart.ps.changes, 'shutdown.exe')).toEqual([['/r', '/t', '30', '/d', 'p:2:17', '/c', 'Twinlock: restart to finish a fix']]);
+  expect(argvOf(restart.ps.changes, 'shutdown.exe')).toEqual([
+    ['/r', '/t', '30', '/d', 'p:2:17', '/c', 'Twinlock: restart to finish a fix'],
+  ]);
   expect(host.restartsRequested).toBe(restarts + 1);
 }
 
 describe('every script on every lab profile: pwsh with the Windows shim answers as the lab does', () => {
   for (const profile of profileNames()) {
-    it(profile, async () => {
-      const lab = offlineLab(profile);
-      try {
-        for (const host of lab.hosts) await walkServer(lab, host, profile);
-      } finally {
-        lab.dispose();
-      }
-    }, 180_000);
+    it(
+      profile,
+      async () => {
+        const lab = offlineLab(profile);
+        try {
+          for (const host of lab.hosts) await walkServer(lab, host, profile);
+        } finally {
+          lab.dispose();
+        }
+      },
+      180_000,
+    );
   }
 
   it('ran every script in resources/scripts', () => {
-    const scripts = readdirSync(join(RESOURCES, 'scripts')).filter((f) => f.endsWith('.ps1')).map((f) => f.replace(/\.ps1$/, ''));
+    const scripts = readdirSync(join(RESOURCES, 'scripts'))
+      .filter((f) => f.endsWith('.ps1'))
+      .map((f) => f.replace(/\.ps1$/, ''));
     const ran = new Set(tier.runs.map((r) => r.script));
-    expect(scripts.filter((s) => !ran.has(s)), 'scripts with no run in the PowerShell tier').toEqual([]);
+    expect(
+      scripts.filter((s) => !ran.has(s)),
+      'scripts with no run in the PowerShell tier',
+    ).toEqual([]);
   });
 });

@@ -8,7 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { offlineLab } from '../unit/lab/offline';
 import { runBoth } from './compare';
 import { REMOTE_PATHS } from '../../engine/remote/scripts';
-import { PLATFORM_SUBSTITUTIONS, PowerShellTier, RESOURCES, ctlAnswers, envelope, serverDocument, substitutePlatform } from './tier';
+import {
+  PLATFORM_SUBSTITUTIONS,
+  PowerShellTier,
+  RESOURCES,
+  ctlAnswers,
+  envelope,
+  serverDocument,
+  substitutePlatform,
+} from './tier';
 
 const manifest = JSON.parse(readFileSync(join(RESOURCES, 'agent', 'agent-manifest.json'), 'utf8'));
 const PACKAGE_PATH = `${REMOTE_PATHS.packagesDir}\\${manifest.file}`;
@@ -19,9 +27,15 @@ const scripts = readdirSync(join(RESOURCES, 'scripts'))
 
 describe('platform substitutions', () => {
   it('each one still occurs in some script, and after them no Windows-only type is left', () => {
-    for (const s of PLATFORM_SUBSTITUTIONS) expect(scripts.some((text) => text.includes(s.from)), s.from).toBe(true);
+    for (const s of PLATFORM_SUBSTITUTIONS)
+      expect(
+        scripts.some((text) => text.includes(s.from)),
+        s.from,
+      ).toBe(true);
     for (const text of scripts.map(substitutePlatform)) {
-      expect(text).not.toMatch(/Security\.Principal\.Windows(Identity|Principal)|\[System\.IO\.Path\]::GetFullPath|\[System\.TimeZoneInfo\]::Local|\[System\.Diagnostics\.Process\]::Start/);
+      expect(text).not.toMatch(
+        /Security\.Principal\.Windows(Identity|Principal)|\[System\.IO\.Path\]::GetFullPath|\[System\.TimeZoneInfo\]::Local|\[System\.Diagnostics\.Process\]::Start/,
+      );
     }
   });
 });
@@ -46,15 +60,23 @@ describe('the tier fails when a script and the lab disagree', () => {
   });
 
   it('fails a copy that reads a property Windows does not have (strict mode stops it)', async () => {
-    const broken = original('get-identity').replace('domain         = $cs.Domain', 'domain         = $cs.DomainName');
+    const broken = original('get-identity').replace(
+      'domain         = $cs.Domain',
+      'domain         = $cs.DomainName',
+    );
     expect(broken).not.toBe(original('get-identity'));
     const r = await runBoth(tier, lab.world, lab.hosts[0]!, 'get-identity', {}, { scriptText: broken });
     expect(r.real).not.toEqual(r.lab);
-    expect(r.real.error.message).toBe("The property 'DomainName' cannot be found on this object. Verify that the property exists.");
+    expect(r.real.error.message).toBe(
+      "The property 'DomainName' cannot be found on this object. Verify that the property exists.",
+    );
   });
 
   it('fails a copy that selects a misspelt property (no error: a null where the lab has a value)', async () => {
-    const broken = original('get-inventory').replace("'NumberOfLogicalProcessors', 'TotalPhysicalMemory'", "'NumberOfLogicalProcessors', 'TotalPhysicalMemmory'");
+    const broken = original('get-inventory').replace(
+      "'NumberOfLogicalProcessors', 'TotalPhysicalMemory'",
+      "'NumberOfLogicalProcessors', 'TotalPhysicalMemmory'",
+    );
     expect(broken).not.toBe(original('get-inventory'));
     const r = await runBoth(tier, lab.world, lab.hosts[0]!, 'get-inventory', {}, { scriptText: broken });
     expect(r.real.ok).toBe(true);
@@ -63,7 +85,10 @@ describe('the tier fails when a script and the lab disagree', () => {
   });
 
   it('fails a copy that returns one object where the lab returns a list', async () => {
-    const broken = original('get-inventory').replace("Get-NetAdapter -ErrorAction Stop |", "Get-NetAdapter -ErrorAction Stop | Select-Object -First 1 |");
+    const broken = original('get-inventory').replace(
+      'Get-NetAdapter -ErrorAction Stop |',
+      'Get-NetAdapter -ErrorAction Stop | Select-Object -First 1 |',
+    );
     expect(broken).not.toBe(original('get-inventory'));
     const r = await runBoth(tier, lab.world, lab.hosts[0]!, 'get-inventory', {}, { scriptText: broken });
     expect(Array.isArray(r.lab.data.adapters)).toBe(true);
@@ -74,16 +99,25 @@ describe('the tier fails when a script and the lab disagree', () => {
   it('fails a copy of invoke-twinlockctl that writes its input as text (the console code page, not UTF-8)', async () => {
     const host = lab.hosts[1]!;
     host.writeFile(PACKAGE_PATH, readFileSync(join(RESOURCES, 'agent', manifest.file)));
-    await lab.run(host, 'install-agent', { path: PACKAGE_PATH, logPath: `${REMOTE_PATHS.logsDir}\\install.log`, arguments: [] });
+    await lab.run(host, 'install-agent', {
+      path: PACKAGE_PATH,
+      logPath: `${REMOTE_PATHS.logsDir}\\install.log`,
+      arguments: [],
+    });
     const input = { vm: 'VM Zürich' };
     const ctl = await ctlAnswers(host, lab.world, [{ argv: ['protect', '--input', '-'], input }]);
     const params = { ctlPath: REMOTE_PATHS.ctlPath, verb: ['protect'], input };
     const shipped = await runBoth(tier, lab.world, host, 'invoke-twinlockctl', params, { ctl });
     expect(shipped.real).toEqual(shipped.lab);
-    const broken = original('invoke-twinlockctl').replace('$process.StandardInput.BaseStream.Write($bytes, 0, $bytes.Length)', '$process.StandardInput.Write($json)');
+    const broken = original('invoke-twinlockctl').replace(
+      '$process.StandardInput.BaseStream.Write($bytes, 0, $bytes.Length)',
+      '$process.StandardInput.Write($json)',
+    );
     expect(broken).not.toBe(original('invoke-twinlockctl'));
     const r = await runBoth(tier, lab.world, host, 'invoke-twinlockctl', params, { ctl, scriptText: broken });
-    expect(r.ps.changes).toEqual([{ command: 'twinlockctl.exe', argv: ['protect', '--input', '-'], stdin: '{"vm":"VM Z?rich"}' }]);
+    expect(r.ps.changes).toEqual([
+      { command: 'twinlockctl.exe', argv: ['protect', '--input', '-'], stdin: '{"vm":"VM Z?rich"}' },
+    ]);
     expect(r.real).not.toEqual(r.lab);
   });
 
@@ -105,7 +139,12 @@ describe('the tier fails when a script and the lab disagree', () => {
       '}',
       '[pscustomobject]@{ missing = @($missing); checked = $checked }',
     ].join('\n');
-    const r = await tier.run({ script: 'probe', params: { dir: join(RESOURCES, 'scripts') }, server: serverDocument(lab.hosts[0]!, lab.world), scriptText: `${probe}\n` });
+    const r = await tier.run({
+      script: 'probe',
+      params: { dir: join(RESOURCES, 'scripts') },
+      server: serverDocument(lab.hosts[0]!, lab.world),
+      scriptText: `${probe}\n`,
+    });
     const answer = envelope(r.stdout);
     expect(answer.ok, r.stdout + r.stderr).toBe(true);
     expect(answer.data.missing).toEqual([]);

@@ -27,7 +27,13 @@ export const TOOLS_DIR = process.env.TWINLOCK_TOOLS ?? '/opt/twinlock-tools';
 /** pwsh: $TWINLOCK_PWSH, else the tools folder; a clear error naming the install command when missing. */
 export function findPwsh(): string {
   const candidate = process.env.TWINLOCK_PWSH ?? join(TOOLS_DIR, 'pwsh', 'pwsh');
-  const probe = existsSync(candidate) ? spawnSync(candidate, ['-NoProfile', '-NonInteractive', '-Command', '$PSVersionTable.PSVersion.ToString()'], { encoding: 'utf8', timeout: 120_000 }) : null;
+  const probe = existsSync(candidate)
+    ? spawnSync(
+        candidate,
+        ['-NoProfile', '-NonInteractive', '-Command', '$PSVersionTable.PSVersion.ToString()'],
+        { encoding: 'utf8', timeout: 120_000 },
+      )
+    : null;
   if (!probe || probe.status !== 0 || probe.stdout.trim() !== PWSH_VERSION) {
     throw new Error(
       `The PowerShell tier needs pwsh ${PWSH_VERSION} at ${candidate} (found: ${probe ? probe.stdout.trim() || probe.stderr.trim() || `exit ${probe.status}` : 'nothing'}). ` +
@@ -42,7 +48,9 @@ export function findPester(): string {
   const home = process.env.NUGET_PACKAGES ?? join(process.env.HOME ?? '/root', '.nuget', 'packages');
   const manifest = join(home, 'pester', PESTER_VERSION, 'tools', 'Pester.psd1');
   if (!existsSync(manifest)) {
-    throw new Error(`The PowerShell tier needs Pester ${PESTER_VERSION} (looked for ${manifest}). Restore it with \`scripts/install-powershell-tools.sh\`.`);
+    throw new Error(
+      `The PowerShell tier needs Pester ${PESTER_VERSION} (looked for ${manifest}). Restore it with \`scripts/install-powershell-tools.sh\`.`,
+    );
   }
   return manifest;
 }
@@ -67,11 +75,27 @@ export function bootstrapText(bootstrap = resourceText('bootstrap.ps1')): string
  * change made to a script; every entry must still occur in some script (checked by a test).
  */
 export const PLATFORM_SUBSTITUTIONS: ReadonlyArray<{ from: string; to: string; why: string }> = [
-  { from: '[Security.Principal.WindowsIdentity]', to: '[TwinlockShim.WindowsIdentity]', why: 'Windows principals throw PlatformNotSupportedException off Windows' },
+  {
+    from: '[Security.Principal.WindowsIdentity]',
+    to: '[TwinlockShim.WindowsIdentity]',
+    why: 'Windows principals throw PlatformNotSupportedException off Windows',
+  },
   { from: 'Security.Principal.WindowsPrincipal', to: 'TwinlockShim.WindowsPrincipal', why: 'as above' },
-  { from: '[System.IO.Path]::GetFullPath(', to: '[TwinlockShim.WindowsPath]::GetFullPath(', why: 'off Windows, C:\\… is a relative path' },
-  { from: '[System.TimeZoneInfo]::Local', to: '[TwinlockShim.TimeZoneInfo]::Local', why: 'off Windows, time zone ids are IANA names' },
-  { from: '[System.Diagnostics.Process]::Start(', to: '[TwinlockShim.Process]::Start(', why: 'a Windows program (twinlockctl.exe) started with redirected pipes: the shim answers for it' },
+  {
+    from: '[System.IO.Path]::GetFullPath(',
+    to: '[TwinlockShim.WindowsPath]::GetFullPath(',
+    why: 'off Windows, C:\\… is a relative path',
+  },
+  {
+    from: '[System.TimeZoneInfo]::Local',
+    to: '[TwinlockShim.TimeZoneInfo]::Local',
+    why: 'off Windows, time zone ids are IANA names',
+  },
+  {
+    from: '[System.Diagnostics.Process]::Start(',
+    to: '[TwinlockShim.Process]::Start(',
+    why: 'a Windows program (twinlockctl.exe) started with redirected pipes: the shim answers for it',
+  },
 ];
 
 export function substitutePlatform(script: string): string {
@@ -94,7 +118,15 @@ export interface CaseResult {
 /** The faults the shim can raise (see WindowsShim.psm1). */
 export interface ShimFaults {
   /** Command (or `Get-CimInstance <class>`, `Get-ItemProperty <path>`) → the error Windows raises. */
-  commands?: Record<string, { message: string; category: string; id: string; exception?: 'UnauthorizedAccess' | 'IO' | 'CimException' }>;
+  commands?: Record<
+    string,
+    {
+      message: string;
+      category: string;
+      id: string;
+      exception?: 'UnauthorizedAccess' | 'IO' | 'CimException';
+    }
+  >;
   /** Windows paths another process holds open. */
   lockedFiles?: string[];
   /** Services that fail to start. */
@@ -104,7 +136,11 @@ export interface ShimFaults {
 }
 
 /** One server as the shim sees it: the lab profile of that server and its live state. */
-export function serverDocument(host: LabHost, world: LabWorld, options: { faults?: ShimFaults; ctl?: CtlAnswer[]; restartScheduled?: boolean } = {}): string {
+export function serverDocument(
+  host: LabHost,
+  world: LabWorld,
+  options: { faults?: ShimFaults; ctl?: CtlAnswer[]; restartScheduled?: boolean } = {},
+): string {
   const account = host.accounts[0]!;
   const p = host.profile;
   const netbios = p.partOfDomain ? p.domain.split('.')[0]!.toUpperCase() : host.name;
@@ -229,18 +265,33 @@ export class PowerShellTier {
    * Runs a script as a server receives it: the engine's bootstrap and the engine's stdin
    * (buildStdin), the script's platform substitutions applied, on the shimmed server.
    */
-  async run(options: { script: string; params: unknown; server: string; label?: string; scriptText?: string; bootstrap?: string }): Promise<CaseResult> {
+  async run(options: {
+    script: string;
+    params: unknown;
+    server: string;
+    label?: string;
+    scriptText?: string;
+    bootstrap?: string;
+  }): Promise<CaseResult> {
     await this.ready;
     const text = options.scriptText ?? resourceText(join('scripts', `${options.script}.ps1`));
     const stdin = buildStdin(options.params, substitutePlatform(text));
-    const result = (await this.request({ kind: 'run', bootstrap: options.bootstrap ?? bootstrapText(), stdin, server: options.server })) as CaseResult;
+    const result = (await this.request({
+      kind: 'run',
+      bootstrap: options.bootstrap ?? bootstrapText(),
+      stdin,
+      server: options.server,
+    })) as CaseResult;
     result.changes = result.changes ?? [];
     this.runs.push({ script: options.script, label: options.label ?? '', ms: result.ms });
     return result;
   }
 
   /** Runs a Pester file in the tier's pwsh, its param() block given `data`. */
-  async pester(path: string, data: Record<string, unknown>): Promise<{ passed: number; failed: number; skipped: number; total: number; failures: string[] }> {
+  async pester(
+    path: string,
+    data: Record<string, unknown>,
+  ): Promise<{ passed: number; failed: number; skipped: number; total: number; failures: string[] }> {
     await this.ready;
     return this.request({ kind: 'pester', pester: findPester(), path, data });
   }
@@ -297,9 +348,19 @@ export function alignDates(lab: unknown, real: unknown): [unknown, unknown] {
   if (a !== null && b !== null) return [{ $date: a }, { $date: b }];
   if (Array.isArray(lab) && Array.isArray(real)) {
     const pairs = lab.map((x, i) => (i < real.length ? alignDates(x, real[i]) : [x, undefined]));
-    return [pairs.map((p) => p[0]), [...pairs.slice(0, real.length).map((p) => p[1]), ...real.slice(lab.length)]];
+    return [
+      pairs.map((p) => p[0]),
+      [...pairs.slice(0, real.length).map((p) => p[1]), ...real.slice(lab.length)],
+    ];
   }
-  if (lab && real && typeof lab === 'object' && typeof real === 'object' && !Array.isArray(lab) && !Array.isArray(real)) {
+  if (
+    lab &&
+    real &&
+    typeof lab === 'object' &&
+    typeof real === 'object' &&
+    !Array.isArray(lab) &&
+    !Array.isArray(real)
+  ) {
     const l = lab as Record<string, unknown>;
     const r = real as Record<string, unknown>;
     const outL: Record<string, unknown> = {};

@@ -18,7 +18,11 @@ function tree(...dirs: string[]): string {
 describe('where Twinlock finds its own files', () => {
   it('uses the folder holding package.json, from the sources and from either bundle', () => {
     const repo = tree('checkout');
-    for (const codeDir of [join(repo, 'dist-cli'), join(repo, 'dist-cli', 'chunks'), join(repo, 'dist-electron')]) {
+    for (const codeDir of [
+      join(repo, 'dist-cli'),
+      join(repo, 'dist-cli', 'chunks'),
+      join(repo, 'dist-electron'),
+    ]) {
       // Electron started on the checkout has a resourcesPath of its own, inside node_modules/electron.
       for (const resourcesPath of [undefined, join(repo, 'node_modules', 'electron', 'dist', 'resources')]) {
         expect(resolveAppPaths(codeDir, resourcesPath)).toEqual({

@@ -3,10 +3,18 @@ import { TwinlockError, isTwinlockErrorData, toErrorData } from '../../engine/ap
 
 describe('TwinlockError', () => {
   it('crosses boundaries as plain data and is recognised by code', () => {
-    const err = new TwinlockError({ code: 'auth-failed', message: 'The server refused the password.', hint: 'Check it.' });
+    const err = new TwinlockError({
+      code: 'auth-failed',
+      message: 'The server refused the password.',
+      hint: 'Check it.',
+    });
     const data = JSON.parse(JSON.stringify(err.toData()));
     expect(isTwinlockErrorData(data)).toBe(true);
-    expect(data).toEqual({ code: 'auth-failed', message: 'The server refused the password.', hint: 'Check it.' });
+    expect(data).toEqual({
+      code: 'auth-failed',
+      message: 'The server refused the password.',
+      hint: 'Check it.',
+    });
   });
 
   it('turns unexpected errors into internal errors without a stack', () => {

@@ -5,7 +5,12 @@ import type { ScriptName, ScriptParams } from '../../engine/remote/scripts';
 export const READ_ONLY_RUNS: { [N in ScriptName]?: ScriptParams[N] } = {
   'get-identity': {},
   'get-inventory': {},
-  'get-agent-state': { productName: 'TwinlockAgent', service: 'TwinlockAgent', ctlPath: REMOTE_PATHS.ctlPath, firewallGroup: REMOTE_PATHS.firewallGroup },
+  'get-agent-state': {
+    productName: 'TwinlockAgent',
+    service: 'TwinlockAgent',
+    ctlPath: REMOTE_PATHS.ctlPath,
+    firewallGroup: REMOTE_PATHS.firewallGroup,
+  },
   // A file Windows itself signs: Get-FileHash and Get-AuthenticodeSignature on a real signature,
   // checked against a pin no publisher has (run-scripts.ts then pins the signer it reports).
   'test-agent-package': { path: 'C:\\Windows\\System32\\notepad.exe', trustedThumbprint: '0'.repeat(40) },

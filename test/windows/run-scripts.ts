@@ -14,7 +14,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentStateSchema, PackageCheckSchema, parseScriptResult } from '../../engine/agent/script-results';
 import { inventorySectionErrors, parseIdentity, parseInventory } from '../../engine/inventory/parse';
-import { buildStdin, encodeCommand, parseScriptOutput, stripBom } from '../../engine/remote/powershell-runner';
+import {
+  buildStdin,
+  encodeCommand,
+  parseScriptOutput,
+  stripBom,
+} from '../../engine/remote/powershell-runner';
 import { REMOTE_PATHS } from '../../engine/remote/scripts';
 import type { ScriptName, ScriptParams } from '../../engine/remote/scripts';
 import { READ_ONLY_RUNS } from './read-only';
@@ -25,16 +30,18 @@ const read = (file: string): string => stripBom(readFileSync(join(RESOURCES, fil
 async function run<N extends ScriptName>(name: N, params: ScriptParams[N]): Promise<unknown> {
   const args = encodeCommand(read('bootstrap.ps1')).split(' ');
   const started = Date.now();
-  const output = await new Promise<{ stdout: string; stderr: string; exitCode: number | null }>((resolve, reject) => {
-    const child = spawn(args[0]!, args.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (exitCode) => resolve({ stdout, stderr, exitCode }));
-    child.stdin.end(buildStdin(params, read(`scripts/${name}.ps1`)), 'utf8');
-  });
+  const output = await new Promise<{ stdout: string; stderr: string; exitCode: number | null }>(
+    (resolve, reject) => {
+      const child = spawn(args[0]!, args.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+      child.on('error', reject);
+      child.on('close', (exitCode) => resolve({ stdout, stderr, exitCode }));
+      child.stdin.end(buildStdin(params, read(`scripts/${name}.ps1`)), 'utf8');
+    },
+  );
   const data = parseScriptOutput(name, output);
   console.log(`${name}: answered in ${Date.now() - started} ms`);
   return data;
@@ -46,9 +53,17 @@ function check(name: string, ok: boolean, what: string): void {
 
 async function readOnly(): Promise<void> {
   const rawIdentity = (await run('get-identity', READ_ONLY_RUNS['get-identity']!)) as { psVersion?: string };
-  check('get-identity', /^5\.1\./.test(rawIdentity.psVersion ?? ''), `not Windows PowerShell 5.1: ${rawIdentity.psVersion}`);
+  check(
+    'get-identity',
+    /^5\.1\./.test(rawIdentity.psVersion ?? ''),
+    `not Windows PowerShell 5.1: ${rawIdentity.psVersion}`,
+  );
   const identity = parseIdentity(rawIdentity);
-  check('get-identity', identity.isAdmin, `the account is not an elevated administrator: ${JSON.stringify(identity)}`);
+  check(
+    'get-identity',
+    identity.isAdmin,
+    `the account is not an elevated administrator: ${JSON.stringify(identity)}`,
+  );
   console.log(`  ${identity.computerName}, ${identity.osCaption} build ${identity.osBuild}`);
 
   const raw = await run('get-inventory', READ_ONLY_RUNS['get-inventory']!);
@@ -56,38 +71,96 @@ async function readOnly(): Promise<void> {
   // A hosted runner has no Hyper-V module (no Get-VM): every other section must read.
   check('get-inventory', Object.keys(errors).length === 0, `sections failed: ${JSON.stringify(errors)}`);
   const inventory = parseInventory(raw);
-  console.log(`  ${inventory.processor.sockets} socket(s), ${inventory.nics.length} adapter(s), ${inventory.disks.length} disk(s)`);
+  console.log(
+    `  ${inventory.processor.sockets} socket(s), ${inventory.nics.length} adapter(s), ${inventory.disks.length} disk(s)`,
+  );
 
-  const state = parseScriptResult('get-agent-state', AgentStateSchema, await run('get-agent-state', READ_ONLY_RUNS['get-agent-state']!), 'runner');
-  check('get-agent-state', state.product == null && state.service == null, 'the agent is not installed on a fresh runner');
+  const state = parseScriptResult(
+    'get-agent-state',
+    AgentStateSchema,
+    await run('get-agent-state', READ_ONLY_RUNS['get-agent-state']!),
+    'runner',
+  );
+  check(
+    'get-agent-state',
+    state.product == null && state.service == null,
+    'the agent is not installed on a fresh runner',
+  );
 
-  const pkg = parseScriptResult('test-agent-package', PackageCheckSchema, await run('test-agent-package', READ_ONLY_RUNS['test-agent-package']!), 'runner');
-  check('test-agent-package', pkg.exists && pkg.signatureStatus === 'Valid' && /^[0-9a-f]{64}$/.test(pkg.sha256 ?? ''), JSON.stringify(pkg));
-  check('test-agent-package', !pkg.signerTrusted && /^[0-9A-F]{40}$/.test(pkg.signerThumbprint ?? ''), `a signer other than the pinned one is trusted: ${JSON.stringify(pkg)}`);
+  const pkg = parseScriptResult(
+    'test-agent-package',
+    PackageCheckSchema,
+    await run('test-agent-package', READ_ONLY_RUNS['test-agent-package']!),
+    'runner',
+  );
+  check(
+    'test-agent-package',
+    pkg.exists && pkg.signatureStatus === 'Valid' && /^[0-9a-f]{64}$/.test(pkg.sha256 ?? ''),
+    JSON.stringify(pkg),
+  );
+  check(
+    'test-agent-package',
+    !pkg.signerTrusted && /^[0-9A-F]{40}$/.test(pkg.signerThumbprint ?? ''),
+    `a signer other than the pinned one is trusted: ${JSON.stringify(pkg)}`,
+  );
   console.log(`  notepad.exe signed by ${pkg.signerSubject}`);
   // Pinned to the signer it reports (in lower case: the script compares as PowerShell's -eq does), it is trusted.
-  const pinned = parseScriptResult('test-agent-package', PackageCheckSchema, await run('test-agent-package', { ...READ_ONLY_RUNS['test-agent-package']!, trustedThumbprint: (pkg.signerThumbprint ?? '').toLowerCase() }), 'runner');
-  check('test-agent-package', pinned.signerTrusted, `the pinned signer is not trusted: ${JSON.stringify(pinned)}`);
+  const pinned = parseScriptResult(
+    'test-agent-package',
+    PackageCheckSchema,
+    await run('test-agent-package', {
+      ...READ_ONLY_RUNS['test-agent-package']!,
+      trustedThumbprint: (pkg.signerThumbprint ?? '').toLowerCase(),
+    }),
+    'runner',
+  );
+  check(
+    'test-agent-package',
+    pinned.signerTrusted,
+    `the pinned signer is not trusted: ${JSON.stringify(pinned)}`,
+  );
 }
 
 async function safeFixes(): Promise<void> {
   const before = parseInventory(await run('get-inventory', {}));
   const originalPlan = before.powerPlan.guid;
-  check('get-inventory', /^[0-9a-f-]{36}$/.test(originalPlan), `no active power plan: ${JSON.stringify(before.powerPlan)}`);
+  check(
+    'get-inventory',
+    /^[0-9a-f-]{36}$/.test(originalPlan),
+    `no active power plan: ${JSON.stringify(before.powerPlan)}`,
+  );
 
   await run('fix-open-firewall-ports', { group: REMOTE_PATHS.firewallGroup, ports: [7440, 7441] });
-  const opened = parseScriptResult('get-agent-state', AgentStateSchema, await run('get-agent-state', READ_ONLY_RUNS['get-agent-state']!), 'runner');
+  const opened = parseScriptResult(
+    'get-agent-state',
+    AgentStateSchema,
+    await run('get-agent-state', READ_ONLY_RUNS['get-agent-state']!),
+    'runner',
+  );
   check('fix-open-firewall-ports', opened.firewallRules.length === 2, JSON.stringify(opened.firewallRules));
   // Undo: the agent's rule group removed, as a rollback removes it.
   await run('remove-agent-package', { paths: [], firewallGroup: REMOTE_PATHS.firewallGroup });
-  const closed = parseScriptResult('get-agent-state', AgentStateSchema, await run('get-agent-state', READ_ONLY_RUNS['get-agent-state']!), 'runner');
+  const closed = parseScriptResult(
+    'get-agent-state',
+    AgentStateSchema,
+    await run('get-agent-state', READ_ONLY_RUNS['get-agent-state']!),
+    'runner',
+  );
   check('remove-agent-package', closed.firewallRules.length === 0, JSON.stringify(closed.firewallRules));
 
   await run('fix-power-plan', { guid: '8c5e7fda-e8bf-4a96-9a85-a6e23a8c635c' });
-  check('fix-power-plan', parseInventory(await run('get-inventory', {})).powerPlan.name === 'High performance', 'High performance is not active');
+  check(
+    'fix-power-plan',
+    parseInventory(await run('get-inventory', {})).powerPlan.name === 'High performance',
+    'High performance is not active',
+  );
   // Undo: the plan that was active before.
   await run('fix-power-plan', { guid: originalPlan });
-  check('fix-power-plan', parseInventory(await run('get-inventory', {})).powerPlan.guid === originalPlan, 'the original plan is not back');
+  check(
+    'fix-power-plan',
+    parseInventory(await run('get-inventory', {})).powerPlan.guid === originalPlan,
+    'the original plan is not back',
+  );
 }
 
 const what = process.argv[2];

@@ -73,13 +73,21 @@ export function followJob<K extends JobKind>(
 }
 
 /** The result of a job that finished; its error (or `missing`, when it gave none) otherwise. */
-export function resultOf<K extends JobKind>(final: JobSnapshotOf<K>, missing: TwinlockErrorData): NonNullable<JobSnapshotOf<K>['result']> {
-  if (final.state === 'done' && final.result !== null) return final.result as NonNullable<JobSnapshotOf<K>['result']>;
+export function resultOf<K extends JobKind>(
+  final: JobSnapshotOf<K>,
+  missing: TwinlockErrorData,
+): NonNullable<JobSnapshotOf<K>['result']> {
+  if (final.state === 'done' && final.result !== null)
+    return final.result as NonNullable<JobSnapshotOf<K>['result']>;
   throw final.error ?? missing;
 }
 
 /** Asks the engine to cancel a job; the error to show when it could not, else null. */
-export async function requestCancel(client: ApiClient, jobId: string, doing: string): Promise<TwinlockErrorData | null> {
+export async function requestCancel(
+  client: ApiClient,
+  jobId: string,
+  doing: string,
+): Promise<TwinlockErrorData | null> {
   try {
     await client.call('cancelJob', { jobId });
     return null;

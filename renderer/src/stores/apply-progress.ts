@@ -3,7 +3,8 @@ import type { HostProgress, PairState } from '../../../engine/api';
 
 /** The stages shown while applying, in order. */
 export const APPLY_STAGES = ['pairing', 'mirroring', 'syncing', 'protected'] as const;
-export type ApplyStage = (typeof APPLY_STAGES)[number] | 'failed' | 'waiting' | 'stopped' | 'checking' | 'undoing';
+export type ApplyStage =
+  (typeof APPLY_STAGES)[number] | 'failed' | 'waiting' | 'stopped' | 'checking' | 'undoing';
 
 const STAGE_LABELS: Record<ApplyStage, string> = {
   waiting: 'Waiting',

@@ -50,9 +50,14 @@ export function emptyAccount(): Credentials {
 }
 
 /** What connect sends for an account: the password, or the key and its passphrase. */
-export function secretOf(account: Credentials): { password: string } | { privateKey: string; passphrase?: string } {
+export function secretOf(
+  account: Credentials,
+): { password: string } | { privateKey: string; passphrase?: string } {
   if (account.method === 'password' || account.privateKey === null) return { password: account.password };
-  return { privateKey: account.privateKey, ...(account.passphrase !== '' ? { passphrase: account.passphrase } : {}) };
+  return {
+    privateKey: account.privateKey,
+    ...(account.passphrase !== '' ? { passphrase: account.passphrase } : {}),
+  };
 }
 
 /**
@@ -60,10 +65,17 @@ export function secretOf(account: Credentials): { password: string } | { private
  * renderer); a sentence instead when it cannot be a private key.
  */
 export async function readKeyFile(file: File): Promise<{ text: string } | { problem: string }> {
-  if (file.size > MAX_KEY_BYTES) return { problem: `${file.name} is ${Math.round(file.size / 1024)} KB; a private key is a few kilobytes. Choose the private key (for example id_ed25519).` };
+  if (file.size > MAX_KEY_BYTES)
+    return {
+      problem: `${file.name} is ${Math.round(file.size / 1024)} KB; a private key is a few kilobytes. Choose the private key (for example id_ed25519).`,
+    };
   const text = await file.text();
-  if (/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-\S+) /.test(text.trim())) return { problem: `${file.name} is a public key; choose the private key without .pub.` };
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) return { problem: `${file.name} is not a private key in OpenSSH or PEM form (a PuTTY .ppk must be exported to OpenSSH first).` };
+  if (/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-\S+) /.test(text.trim()))
+    return { problem: `${file.name} is a public key; choose the private key without .pub.` };
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text))
+    return {
+      problem: `${file.name} is not a private key in OpenSSH or PEM form (a PuTTY .ppk must be exported to OpenSSH first).`,
+    };
   return { text };
 }
 
@@ -129,7 +141,8 @@ export const useHostsStore = defineStore('hosts', () => {
   const pendingTrust = computed(() => {
     for (const [index, host] of targets.value.entries()) {
       const check = connectionOf(hostKey(host)).keyCheck;
-      if (check?.kind === 'unknown') return { index, host, fingerprint: check.fingerprint, checkCommand: check.checkCommand };
+      if (check?.kind === 'unknown')
+        return { index, host, fingerprint: check.fingerprint, checkCommand: check.checkCommand };
     }
     return null;
   });
@@ -150,7 +163,12 @@ export const useHostsStore = defineStore('hosts', () => {
     for (const session of open) {
       discovery.restoreHost(session.address, session.port, session.computerName);
       // Pinned before the reload: from here on it is simply the pinned key.
-      connections.value[hostKey(session)] = { state: 'done', session: { ...session, newlyPinned: false }, error: null, keyCheck: null };
+      connections.value[hostKey(session)] = {
+        state: 'done',
+        session: { ...session, newlyPinned: false },
+        error: null,
+        keyCheck: null,
+      };
     }
     startedAt.value ??= Date.now();
     return true;
@@ -227,7 +245,12 @@ export const useHostsStore = defineStore('hosts', () => {
       await useApiClient().call('forgetHostKey', { address: host.address, port: host.port });
     } catch (err) {
       const error = toUiError(err, 'forgetting the old key');
-      connections.value[hostKey(host)] = { state: 'error', session: null, error, keyCheck: keyCheckOf(error) };
+      connections.value[hostKey(host)] = {
+        state: 'error',
+        session: null,
+        error,
+        keyCheck: keyCheckOf(error),
+      };
       return;
     }
     connections.value[hostKey(host)] = { state: 'idle', session: null, error: null, keyCheck: null };
@@ -278,7 +301,9 @@ export const useHostsStore = defineStore('hosts', () => {
 function keyCheckOf(error: TwinlockErrorData): KeyCheck | null {
   if (error.code === 'unknown-host-key') {
     const fingerprint = detailString(error, 'fingerprint');
-    return fingerprint === null ? null : { kind: 'unknown', fingerprint, checkCommand: detailString(error, 'checkCommand') };
+    return fingerprint === null
+      ? null
+      : { kind: 'unknown', fingerprint, checkCommand: detailString(error, 'checkCommand') };
   }
   if (error.code === 'host-key-changed') {
     return {

@@ -114,7 +114,11 @@ export function toInstallHostView(
         return assertNever(progress.state);
     }
     if (rebootRequired && step.id === 'reboot') {
-      return { id: step.id, label: 'Restart the server to finish', status: status === 'running' ? 'pending' : status };
+      return {
+        id: step.id,
+        label: 'Restart the server to finish',
+        status: status === 'running' ? 'pending' : status,
+      };
     }
     return { id: step.id, label: step.label, status };
   }).filter((step) => !OPTIONAL_STEPS.includes(step.id) || step.id === current);

@@ -49,7 +49,10 @@ export const useInstallResumeStore = defineStore('install-resume', () => {
       const user = job.hosts[0]?.username ?? 'the administrator';
       error.value = {
         code: 'invalid-input',
-        message: account.method === 'password' ? `Enter the password of ${user} to reconnect to the servers.` : `Choose the private key ${user} logs on with, to reconnect to the servers.`,
+        message:
+          account.method === 'password'
+            ? `Enter the password of ${user} to reconnect to the servers.`
+            : `Choose the private key ${user} logs on with, to reconnect to the servers.`,
         hint: 'Twinlock keeps passwords and keys in memory only, so it needs them again after a restart.',
       };
       return;

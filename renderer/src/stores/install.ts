@@ -40,7 +40,9 @@ export const useInstallStore = defineStore('install', () => {
       return {
         ...view,
         rebootRequired: false,
-        steps: view.steps.map((s) => (s.id === 'reboot' ? { ...s, label: 'Restart the server', status: 'done' as const } : s)),
+        steps: view.steps.map((s) =>
+          s.id === 'reboot' ? { ...s, label: 'Restart the server', status: 'done' as const } : s,
+        ),
       };
     });
   });
@@ -126,7 +128,11 @@ export const useInstallStore = defineStore('install', () => {
       const client = useApiClient();
       const ref_ = await client.call('applyFix', { sessionId, fixId: 'restart' });
       const final = await followJob<'fix'>(client, ref_.jobId, () => undefined).done;
-      const done = resultOf(final, { code: 'internal', message: 'The restart ended without a result.', hint: 'Connect to the server again to see where it stands.' });
+      const done = resultOf(final, {
+        code: 'internal',
+        message: 'The restart ended without a result.',
+        hint: 'Connect to the server again to see where it stands.',
+      });
       restarts.value[sessionId] = { state: 'done', outcome: done.message, error: null };
     } catch (err) {
       restarts.value[sessionId] = { state: 'error', outcome: null, error: toUiError(err, 'the restart') };

@@ -84,9 +84,7 @@ export const usePairStore = defineStore('pair', () => {
       secondary: p.config.secondary,
       links: links.value.map((l) => ({ ...l })),
       witness:
-        witnessMode.value === 'none'
-          ? null
-          : { kind: witnessMode.value, address: witnessAddress.value },
+        witnessMode.value === 'none' ? null : { kind: witnessMode.value, address: witnessAddress.value },
       vms: [...vms.value],
     };
   });
@@ -141,7 +139,8 @@ export const usePairStore = defineStore('pair', () => {
     if (p !== null) {
       const available = new Set(p.vms.map((v) => v.name));
       const missing = bundle.pair.vms.filter((vm) => !available.has(vm));
-      if (missing.length > 0) notes.push(`This primary has no VM named ${missing.join(', ')}; those are left out.`);
+      if (missing.length > 0)
+        notes.push(`This primary has no VM named ${missing.join(', ')}; those are left out.`);
       vms.value = bundle.pair.vms.filter((vm) => available.has(vm));
       const kept = p.config.links.filter((l) => bundle.pair.links.some((b) => b.localNic === l.localNic));
       if (kept.length > 0) links.value = kept.map((l) => ({ ...l }));

@@ -79,7 +79,11 @@ export const useVerifyFixStore = defineStore('verify-fix', () => {
         progressLine.value = snapshot.message;
         percent.value = snapshot.percent;
       }).done;
-      const done = resultOf(final, { code: 'internal', message: 'The fix ended without a result.', hint: 'Verify again to see where the server stands.' });
+      const done = resultOf(final, {
+        code: 'internal',
+        message: 'The fix ended without a result.',
+        hint: 'Verify again to see where the server stands.',
+      });
       result.value = done;
       if (done.report !== null) verify.accept(done.report);
       else await verify.run();
@@ -105,5 +109,19 @@ export const useVerifyFixStore = defineStore('verify-fix', () => {
     target.value = null;
   }
 
-  return { target, previewState, preview, runState, result, error, progressLine, percent, open, show, run, cancel, close };
+  return {
+    target,
+    previewState,
+    preview,
+    runState,
+    result,
+    error,
+    progressLine,
+    percent,
+    open,
+    show,
+    run,
+    cancel,
+    close,
+  };
 });

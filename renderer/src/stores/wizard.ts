@@ -43,7 +43,9 @@ export const useWizardStore = defineStore('wizard', () => {
           : `Pick two servers (${discovery.selectedHosts.length} of 2 picked).`;
       case 'connect':
         if (!hosts.bothConnected) return 'Connect to both servers to go on.';
-        return hosts.sameServer === null ? null : `Both picks are ${hosts.sameServer}: go back to Discover and pick two different servers.`;
+        return hosts.sameServer === null
+          ? null
+          : `Both picks are ${hosts.sameServer}: go back to Discover and pick two different servers.`;
       case 'verify':
         if (verify.state === 'running') return 'Verifying…';
         if (!verify.current) return 'Run the verification to go on.';

@@ -36,16 +36,37 @@ const base: PairConfig = {
   level: 3,
   primary: 'from-another-site',
   secondary: 'from-another-site-too',
-  links: [{ localNic: 'SLOT 3 Port 1', remoteNic: 'SLOT 3 Port 1', localAddress: '10.20.1.21', remoteAddress: '10.20.1.22' }],
+  links: [
+    {
+      localNic: 'SLOT 3 Port 1',
+      remoteNic: 'SLOT 3 Port 1',
+      localAddress: '10.20.1.21',
+      remoteAddress: '10.20.1.22',
+    },
+  ],
   witness: { kind: 'file-share', address: '\\\\contoso.local\\twinlock-witness' },
   vms: ['SQL01', 'APP01'],
 };
 
 /** A bundle signed with this workstation's key (as `twinlock pair` exports it), with `changes` in its pair. */
 async function bundleWith(file: string, changes: Partial<PairConfig>): Promise<string> {
-  const host = { address: '10.0.0.1', port: 22, fingerprint: `SHA256:${'A'.repeat(43)}`, computerName: 'OLD-NODE' };
+  const host = {
+    address: '10.0.0.1',
+    port: 22,
+    fingerprint: `SHA256:${'A'.repeat(43)}`,
+    computerName: 'OLD-NODE',
+  };
   const path = join(home, file);
-  await exportBundle({ config: { ...base, ...changes }, primary: host, secondary: { ...host, computerName: 'OLD-NODE-2' }, agent: { version: shippedManifest.version, sha256: shippedManifest.sha256 } }, home, path);
+  await exportBundle(
+    {
+      config: { ...base, ...changes },
+      primary: host,
+      secondary: { ...host, computerName: 'OLD-NODE-2' },
+      agent: { version: shippedManifest.version, sha256: shippedManifest.sha256 },
+    },
+    home,
+    path,
+  );
   return path;
 }
 
@@ -54,11 +75,23 @@ async function bundleWith(file: string, changes: Partial<PairConfig>): Promise<s
  * workstation's key all the same: what a hand-edited bundle re-signed by a careless script looks like.
  */
 async function signedByHand(file: string, pair: Record<string, unknown>): Promise<string> {
-  const host = { address: '10.0.0.1', port: 22, fingerprint: `SHA256:${'A'.repeat(43)}`, computerName: 'OLD-NODE' };
+  const host = {
+    address: '10.0.0.1',
+    port: 22,
+    fingerprint: `SHA256:${'A'.repeat(43)}`,
+    computerName: 'OLD-NODE',
+  };
   const unsigned = {
     format: 'twinlock-bundle/1',
     createdAt: new Date().toISOString(),
-    pair: { name: base.name, level: base.level, links: base.links, witness: base.witness, vms: base.vms, ...pair },
+    pair: {
+      name: base.name,
+      level: base.level,
+      links: base.links,
+      witness: base.witness,
+      vms: base.vms,
+      ...pair,
+    },
     hosts: [
       { role: 'primary', ...host },
       { role: 'secondary', ...host, computerName: 'OLD-NODE-2' },
@@ -68,15 +101,34 @@ async function signedByHand(file: string, pair: Record<string, unknown>): Promis
   const key = await loadSigningKey(home);
   const value = sign(null, Buffer.from(canonicalJson(unsigned), 'utf8'), key).toString('base64');
   const path = join(home, file);
-  writeFileSync(path, JSON.stringify({ ...unsigned, signature: { algorithm: 'ed25519', publicKey: publicKeyBase64(key), value } }, null, 2));
+  writeFileSync(
+    path,
+    JSON.stringify(
+      { ...unsigned, signature: { algorithm: 'ed25519', publicKey: publicKeyBase64(key), value } },
+      null,
+      2,
+    ),
+  );
   return path;
 }
 
 const apply = (bundle: string, extra: string[] = []) =>
-  runTwinlock(['apply', bundle, ...hosts, '--trust-new', '--trust-publisher', shippedManifest.signer.thumbprint, '--json', ...extra], {
-    TWINLOCK_HOME: home,
-    TWINLOCK_PASSWORD: lab.hosts[0]!.password,
-  });
+  runTwinlock(
+    [
+      'apply',
+      bundle,
+      ...hosts,
+      '--trust-new',
+      '--trust-publisher',
+      shippedManifest.signer.thumbprint,
+      '--json',
+      ...extra,
+    ],
+    {
+      TWINLOCK_HOME: home,
+      TWINLOCK_PASSWORD: lab.hosts[0]!.password,
+    },
+  );
 
 const lines = (stdout: string) =>
   stdout
@@ -117,7 +169,10 @@ describe('twinlock apply: preflight before any change', () => {
 
   it('refuses a re-signed bundle with a blank witness and an empty VM name, naming the field, before anything changes', async () => {
     const before = lab.hosts.map((h) => serverState(lab.host(h.name)));
-    const bundle = await signedByHand('blank.twinlock.json', { vms: ['SQL01', ''], witness: { kind: 'host', address: ' ' } });
+    const bundle = await signedByHand('blank.twinlock.json', {
+      vms: ['SQL01', ''],
+      witness: { kind: 'host', address: ' ' },
+    });
     const run = await apply(bundle);
     expect(run.code, run.stderr).toBe(1);
     const { error } = lines(run.stdout).at(-1)!;
@@ -133,17 +188,29 @@ describe('twinlock apply: preflight before any change', () => {
     expect(run.code, run.stderr).toBe(1);
     const { error } = lines(run.stdout).at(-1)!;
     expect(error.code).toBe('invalid-input');
-    expect(error.detail.issues.map((i: { field: string }) => i.field)).toEqual(['name', 'pair.vms.1', 'pair.vms.2']);
+    expect(error.detail.issues.map((i: { field: string }) => i.field)).toEqual([
+      'name',
+      'pair.vms.1',
+      'pair.vms.2',
+    ]);
     expect(error.detail.issues[2].message).toContain('TL-NODE-A has no VM named "app01"; it has "APP01"');
     expect(error.hint).toContain('Nothing was changed on either server');
     expect(lab.hosts.map((h) => serverState(lab.host(h.name)))).toEqual(before);
   });
 
   it('prints each problem with its field for a human', async () => {
-    const run = await runTwinlock(['apply', await bundleWith('human.twinlock.json', { vms: ['GHOST', 'GHOST2'] }), ...hosts, '--trust-new'], {
-      TWINLOCK_HOME: home,
-      TWINLOCK_PASSWORD: lab.hosts[0]!.password,
-    });
+    const run = await runTwinlock(
+      [
+        'apply',
+        await bundleWith('human.twinlock.json', { vms: ['GHOST', 'GHOST2'] }),
+        ...hosts,
+        '--trust-new',
+      ],
+      {
+        TWINLOCK_HOME: home,
+        TWINLOCK_PASSWORD: lab.hosts[0]!.password,
+      },
+    );
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('  pair.vms.0: TL-NODE-A has no VM named "GHOST"');
     expect(run.stderr).toContain('  pair.vms.1: TL-NODE-A has no VM named "GHOST2"');
@@ -155,9 +222,15 @@ describe('twinlock apply: preflight before any change', () => {
     const out = lines(run.stdout);
     const preflight = out.find((l) => l.event === 'preflight');
     // The links are the new servers' own; the name, witness and VMs the bundle's.
-    expect(preflight?.config).toMatchObject({ name: 'PAIR-07', vms: ['SQL01', 'APP01'], links: [{ localNic: 'SLOT 3 Port 1', localAddress: '10.10.1.21', remoteAddress: '10.10.1.22' }] });
+    expect(preflight?.config).toMatchObject({
+      name: 'PAIR-07',
+      vms: ['SQL01', 'APP01'],
+      links: [{ localNic: 'SLOT 3 Port 1', localAddress: '10.10.1.21', remoteAddress: '10.10.1.22' }],
+    });
     // The check came before the installation.
-    expect(out.findIndex((l) => l.event === 'preflight')).toBeLessThan(out.findIndex((l) => l.kind === 'install'));
+    expect(out.findIndex((l) => l.event === 'preflight')).toBeLessThan(
+      out.findIndex((l) => l.kind === 'install'),
+    );
     expect(out.at(-1)!.result.state).toBe('protected');
   });
 });

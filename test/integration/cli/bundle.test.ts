@@ -60,7 +60,11 @@ function watched(binPath: string, args: string[], name: string) {
 
 describe('the twinlock command', () => {
   it('runs the bundled JavaScript, never tsx or a .ts file, and parses --version without the schemas', () => {
-    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      version: string;
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
     const version = watched(bin, ['--version'], 'version');
     expect(version.stderr).toBe('');
     expect(version.status).toBe(0);
@@ -75,13 +79,24 @@ describe('the twinlock command', () => {
     const scan = watched(bin, ['scan', '127.0.0.0/30', '--dry-run', '--json'], 'scan');
     expect(scan.status, scan.stderr).toBe(0);
     for (const run of [version, hosts, scan]) {
-      expect(run.resolved.filter((url) => url.includes('/node_modules/tsx/') || /\.(c|m)?ts$/.test(url))).toEqual([]);
+      expect(
+        run.resolved.filter((url) => url.includes('/node_modules/tsx/') || /\.(c|m)?ts$/.test(url)),
+      ).toEqual([]);
     }
     // `--version` and `--help` parse the command line only: the engine and the contract's schemas
     // (engine/api/models.ts, zod) load when a verb runs (cli/run.ts).
-    const schemaChunks = version.resolved.filter((url) => url.endsWith('.mjs') && readFileSync(new URL(`${url}.map`), 'utf8').includes('engine/api/models.ts'));
+    const schemaChunks = version.resolved.filter(
+      (url) =>
+        url.endsWith('.mjs') && readFileSync(new URL(`${url}.map`), 'utf8').includes('engine/api/models.ts'),
+    );
     expect(schemaChunks).toEqual([]);
-    expect(hosts.resolved.some((url) => url.endsWith('.mjs') && readFileSync(new URL(`${url}.map`), 'utf8').includes('engine/api/models.ts'))).toBe(true);
+    expect(
+      hosts.resolved.some(
+        (url) =>
+          url.endsWith('.mjs') &&
+          readFileSync(new URL(`${url}.map`), 'utf8').includes('engine/api/models.ts'),
+      ),
+    ).toBe(true);
     // tsx is a development tool only: the published package does not depend on it.
     expect(pkg.dependencies).not.toHaveProperty('tsx');
     expect(pkg.devDependencies).toHaveProperty('tsx');
@@ -92,7 +107,9 @@ describe('the twinlock command', () => {
     mkdirSync(join(copy, 'bin'), { recursive: true });
     cpSync(bin, join(copy, 'bin', 'twinlock.js'));
     writeFileSync(join(copy, 'package.json'), JSON.stringify({ type: 'module' }));
-    const run = spawnSync(process.execPath, [join(copy, 'bin', 'twinlock.js'), '--version'], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [join(copy, 'bin', 'twinlock.js'), '--version'], {
+      encoding: 'utf8',
+    });
     expect(run.status).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('npm run build:cli');

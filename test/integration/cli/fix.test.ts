@@ -14,7 +14,8 @@ import { runTwinlock } from './twinlock';
 let home: string;
 let lab: Lab;
 
-const twinlock = (args: string[]) => runTwinlock(args, { TWINLOCK_HOME: home, TWINLOCK_PASSWORD: lab.hosts[0]!.password });
+const twinlock = (args: string[]) =>
+  runTwinlock(args, { TWINLOCK_HOME: home, TWINLOCK_PASSWORD: lab.hosts[0]!.password });
 
 const target = (i: number) => `${lab.hosts[i]!.address}:${lab.hosts[i]!.port}`;
 const trust = () => lab.hosts.flatMap((h) => ['--fingerprint', h.fingerprint]);
@@ -55,11 +56,18 @@ describe('twinlock fix', () => {
     const run = await twinlock(['fix', target(1), 'install-hyperv', ...trust(), '--allow-reboot', '--json']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const progress = lines.filter((l) => l.event === 'progress');
     expect(progress.every((p) => p.kind === 'fix')).toBe(true);
     expect(progress.some((p) => String(p.message).startsWith('Restarting TL-NODE-B'))).toBe(true);
-    expect(lines.at(-1)).toMatchObject({ fixId: 'install-hyperv', computerName: 'TL-NODE-B', rebooted: true });
+    expect(lines.at(-1)).toMatchObject({
+      fixId: 'install-hyperv',
+      computerName: 'TL-NODE-B',
+      rebooted: true,
+    });
     expect(lab.host('TL-NODE-B').profile.roles.hyperV).toBe(true);
 
     const verify = await twinlock(['verify', target(0), target(1), ...trust()]);
@@ -73,7 +81,14 @@ describe('twinlock fix', () => {
     expect(asked.code).toBe(1);
     const thumbprint = /--trust-publisher ([0-9A-F]{40})/.exec(asked.stderr)?.[1];
     expect(thumbprint, asked.stderr).toBeDefined();
-    const install = await twinlock(['install', target(0), target(1), ...trust(), '--trust-publisher', thumbprint!]);
+    const install = await twinlock([
+      'install',
+      target(0),
+      target(1),
+      ...trust(),
+      '--trust-publisher',
+      thumbprint!,
+    ]);
     expect(install.code).toBe(0);
     expect(lab.host('TL-NODE-B').installedProducts()).toHaveLength(1);
 

@@ -10,20 +10,29 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bin, root, runTwinlock } from './twinlock';
 
-
 interface LabLine {
-  hosts: Array<{ name: string; address: string; port: number; username: string; password: string; fingerprint: string }>;
+  hosts: Array<{
+    name: string;
+    address: string;
+    port: number;
+    username: string;
+    password: string;
+    fingerprint: string;
+  }>;
 }
-
 
 let home: string;
 const labs: ChildProcess[] = [];
 
-const twinlock = (args: string[], env: Record<string, string> = {}) => runTwinlock(args, { TWINLOCK_HOME: home, ...env });
+const twinlock = (args: string[], env: Record<string, string> = {}) =>
+  runTwinlock(args, { TWINLOCK_HOME: home, ...env });
 
 function startLabProcess(): Promise<LabLine> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, 'lab', 'start', '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'lab', 'start', '--json'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     labs.push(child);
     let buffer = '';
     child.stdout.on('data', (d) => {
@@ -85,7 +94,10 @@ describe('twinlock CLI against `twinlock lab start --json`', () => {
 
   it('fails within the timeout when one of the two servers does not answer', async () => {
     const started = Date.now();
-    const run = await twinlock(['verify', a, '127.0.0.1:1', '--trust-new', '--timeout', '2000', '--json'], env);
+    const run = await twinlock(
+      ['verify', a, '127.0.0.1:1', '--trust-new', '--timeout', '2000', '--json'],
+      env,
+    );
     expect(run.code).toBe(1);
     expect(JSON.parse(run.stdout).error.code).toBe('unreachable');
     expect(Date.now() - started).toBeLessThan(20_000);
@@ -93,13 +105,22 @@ describe('twinlock CLI against `twinlock lab start --json`', () => {
 
   it('calls a malformed --fingerprint malformed and shows the expected form', async () => {
     const good = lab.hosts[0]!.fingerprint;
-    for (const bad of ['SHA256:short', `${good}=`, good.replace('SHA256:', 'sha256:'), `MD5:${good.slice(7)}`, ` ${good}`, '']) {
+    for (const bad of [
+      'SHA256:short',
+      `${good}=`,
+      good.replace('SHA256:', 'sha256:'),
+      `MD5:${good.slice(7)}`,
+      ` ${good}`,
+      '',
+    ]) {
       const run = await twinlock(['inventory', a, '--fingerprint', bad, '--json'], env);
       expect(run.code, bad).toBe(1);
       const { error } = JSON.parse(run.stdout);
       expect(error.code, bad).toBe('invalid-input');
       expect(error.message, bad).toContain('--fingerprint');
-      expect(error.message, bad).toContain('is malformed: a host-key fingerprint is SHA256: followed by 43 base64 characters');
+      expect(error.message, bad).toContain(
+        'is malformed: a host-key fingerprint is SHA256: followed by 43 base64 characters',
+      );
       expect(error.detail.field).toBe('fingerprint');
     }
   });
@@ -133,7 +154,11 @@ describe('twinlock CLI against `twinlock lab start --json`', () => {
     const run = await twinlock(['install', a, b, '--trust-publisher', thumbprint, '--json'], env);
     expect(run.code).toBe(0);
     const lines = ndjson(run.stdout);
-    expect(lines.some((l) => l.event === 'progress' && Object.values(l.hosts).some((h: any) => h.step === 'upload'))).toBe(true);
+    expect(
+      lines.some(
+        (l) => l.event === 'progress' && Object.values(l.hosts).some((h: any) => h.step === 'upload'),
+      ),
+    ).toBe(true);
     const result = lines.at(-1);
     expect(result.result.map((o: any) => o.action)).toEqual(['installed', 'installed']);
   });

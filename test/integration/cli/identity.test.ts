@@ -23,8 +23,14 @@ const twinlock = (args: string[]) => runTwinlock(args, { TWINLOCK_HOME: home, TW
 beforeAll(async () => {
   writeFileSync(keyFile, key.private, { mode: 0o600 });
   writeFileSync(`${keyFile}.pub`, `${key.public.trim()} admin@workstation\n`);
-  lab = spawn(process.execPath, [bin, 'lab', 'start', '--json', '--authorized-key', `${keyFile}.pub`], { cwd: root, env: { ...process.env, TWINLOCK_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const first = await new Promise<string>((resolve) => createInterface({ input: lab.stdout! }).once('line', resolve));
+  lab = spawn(process.execPath, [bin, 'lab', 'start', '--json', '--authorized-key', `${keyFile}.pub`], {
+    cwd: root,
+    env: { ...process.env, TWINLOCK_HOME: home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const first = await new Promise<string>((resolve) =>
+    createInterface({ input: lab.stdout! }).once('line', resolve),
+  );
   hosts = (JSON.parse(first) as { hosts: typeof hosts }).hosts;
 });
 
@@ -36,7 +42,15 @@ afterAll(() => {
 describe('twinlock --identity', () => {
   it('reads a server’s inventory with the key, no password anywhere', async () => {
     const h = hosts[0]!;
-    const run = await twinlock(['inventory', `${h.address}:${h.port}`, '--identity', keyFile, '--fingerprint', h.fingerprint, '--json']);
+    const run = await twinlock([
+      'inventory',
+      `${h.address}:${h.port}`,
+      '--identity',
+      keyFile,
+      '--fingerprint',
+      h.fingerprint,
+      '--json',
+    ]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ computerName: h.name });
@@ -44,11 +58,25 @@ describe('twinlock --identity', () => {
 
   it('says which option is wrong when the key file is missing or is the public half', async () => {
     const h = hosts[1]!;
-    const missing = await twinlock(['inventory', `${h.address}:${h.port}`, '--identity', join(home, 'nope'), '--fingerprint', h.fingerprint]);
+    const missing = await twinlock([
+      'inventory',
+      `${h.address}:${h.port}`,
+      '--identity',
+      join(home, 'nope'),
+      '--fingerprint',
+      h.fingerprint,
+    ]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`--identity: ${join(home, 'nope')} does not exist.`);
     expect(missing.stderr).not.toContain('ENOENT');
-    const pub = await twinlock(['inventory', `${h.address}:${h.port}`, '--identity', `${keyFile}.pub`, '--fingerprint', h.fingerprint]);
+    const pub = await twinlock([
+      'inventory',
+      `${h.address}:${h.port}`,
+      '--identity',
+      `${keyFile}.pub`,
+      '--fingerprint',
+      h.fingerprint,
+    ]);
     expect(pub.code).toBe(1);
     expect(pub.stderr).toContain('this is a public key');
   });

@@ -34,10 +34,26 @@ describe('twinlock install --resume after a crash during the restart wait', () =
     B.faults.msiExitCodes = [3010];
     B.faults.rebootSeconds = 300; // half a second of real time
     const env = { ...process.env, TWINLOCK_HOME: home, TWINLOCK_PASSWORD: lab.hosts[0]!.password };
-    const first = spawn(process.execPath, [bin, 'install', a, b, '--allow-reboot', '--trust-new', '--trust-publisher', shippedManifest.signer.thumbprint, '--json'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const first = spawn(
+      process.execPath,
+      [
+        bin,
+        'install',
+        a,
+        b,
+        '--allow-reboot',
+        '--trust-new',
+        '--trust-publisher',
+        shippedManifest.signer.thumbprint,
+        '--json',
+      ],
+      { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
     first.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => first.on('close', (_code, signal) => resolve(signal)));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      first.on('close', (_code, signal) => resolve(signal)),
+    );
     const deadline = Date.now() + 60_000;
     while (B.restarts === 0 && Date.now() < deadline && first.exitCode === null) await wait(2);
     first.kill('SIGKILL');
@@ -45,13 +61,29 @@ describe('twinlock install --resume after a crash during the restart wait', () =
     expect(B.restarts).toBe(1);
     while (B.isDown()) await wait(20);
 
-    const second = await runTwinlock(['install', '--resume', '--json'], { TWINLOCK_HOME: home, TWINLOCK_PASSWORD: lab.hosts[0]!.password });
+    const second = await runTwinlock(['install', '--resume', '--json'], {
+      TWINLOCK_HOME: home,
+      TWINLOCK_PASSWORD: lab.hosts[0]!.password,
+    });
     expect(second.code, second.stderr + second.stdout).toBe(0);
-    const result = JSON.parse(second.stdout.trim().split('\n').at(-1)!).result as Array<{ computerName: string; rebooted?: boolean; rebootRequired: boolean }>;
-    expect(result.find((o) => o.computerName === 'TL-NODE-B')).toMatchObject({ rebooted: true, rebootRequired: false });
+    const result = JSON.parse(second.stdout.trim().split('\n').at(-1)!).result as Array<{
+      computerName: string;
+      rebooted?: boolean;
+      rebootRequired: boolean;
+    }>;
+    expect(result.find((o) => o.computerName === 'TL-NODE-B')).toMatchObject({
+      rebooted: true,
+      rebootRequired: false,
+    });
     expect(B.restarts).toBe(1);
     expect(B.restartsRequested).toBe(1);
     expect(lab.host('TL-NODE-A').restarts).toBe(0);
-    for (const name of ['TL-NODE-A', 'TL-NODE-B']) expect(lab.host(name).installedProducts().map((p) => p.version)).toEqual(['3.2.1']);
+    for (const name of ['TL-NODE-A', 'TL-NODE-B'])
+      expect(
+        lab
+          .host(name)
+          .installedProducts()
+          .map((p) => p.version),
+      ).toEqual(['3.2.1']);
   });
 });

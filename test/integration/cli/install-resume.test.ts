@@ -43,19 +43,36 @@ function twinlock(args: string[]) {
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
+  const done = new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+  }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
   return { child, done };
 }
 
 describe('twinlock install --resume', () => {
   it('finishes an installation whose process was killed mid-upload', async () => {
     const [a, b] = lab.hosts.map((h) => `${h.address}:${h.port}`) as [string, string];
-    const first = twinlock(['install', a, b, '--package', pkgDir, '--trust-new', '--trust-publisher', thumbprint, '--json']);
+    const first = twinlock([
+      'install',
+      a,
+      b,
+      '--package',
+      pkgDir,
+      '--trust-new',
+      '--trust-publisher',
+      thumbprint,
+      '--json',
+    ]);
     const node = lab.host('TL-NODE-A');
     const deadline = Date.now() + 30_000;
-    while (node.sftpBytesWritten < 4 * 1024 * 1024 && Date.now() < deadline && first.child.exitCode === null) {
+    while (
+      node.sftpBytesWritten < 4 * 1024 * 1024 &&
+      Date.now() < deadline &&
+      first.child.exitCode === null
+    ) {
       await new Promise((r) => setTimeout(r, 2));
     }
     first.child.kill('SIGKILL');
@@ -65,12 +82,20 @@ describe('twinlock install --resume', () => {
 
     const second = await twinlock(['install', '--resume', '--json']).done;
     expect(second.code, second.stderr + second.stdout).toBe(0);
-    const lines = second.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = second.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const progress = lines.filter((l) => l.event === 'progress');
     expect(progress.length).toBeGreaterThan(0);
     expect(lines.at(-1).result.map((o: { action: string }) => o.action)).toEqual(['installed', 'installed']);
     for (const name of ['TL-NODE-A', 'TL-NODE-B']) {
-      expect(lab.host(name).installedProducts().map((p) => p.version)).toEqual(['3.2.1']);
+      expect(
+        lab
+          .host(name)
+          .installedProducts()
+          .map((p) => p.version),
+      ).toEqual(['3.2.1']);
       expect(lab.host(name).sftpBytesWritten).toBeLessThan(SIZE + 2 * 1024 * 1024);
     }
 

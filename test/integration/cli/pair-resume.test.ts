@@ -21,15 +21,27 @@ const twinlock = (args: string[]) => runTwinlock(args, env());
 const A = () => lab.host('TL-NODE-A');
 const B = () => lab.host('TL-NODE-B');
 const pairOf = (h: LabHost) => (h.agentStatus()?.pair ?? null) as { name: string; state: string } | null;
-const protectedOn = (h: LabHost) => ((h.agentStatus()?.vms ?? []) as Array<{ name: string; protected: boolean }>).filter((v) => v.protected).map((v) => v.name);
+const protectedOn = (h: LabHost) =>
+  ((h.agentStatus()?.vms ?? []) as Array<{ name: string; protected: boolean }>)
+    .filter((v) => v.protected)
+    .map((v) => v.name);
 const last = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, any>;
 
 /** Starts `twinlock pair` and kills it with SIGKILL once `ready` holds (by default: both servers hold the pair, mid-mirror). */
-async function killedMidPairing(name: string, ready = () => pairOf(B())?.state === 'mirroring'): Promise<void> {
-  const child = spawn(process.execPath, [bin, 'pair', ...hosts, '--name', name, '--json'], { cwd: root, env: { ...process.env, ...env() }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function killedMidPairing(
+  name: string,
+  ready = () => pairOf(B())?.state === 'mirroring',
+): Promise<void> {
+  const child = spawn(process.execPath, [bin, 'pair', ...hosts, '--name', name, '--json'], {
+    cwd: root,
+    env: { ...process.env, ...env() },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+    child.on('close', (_code, signal) => resolve(signal)),
+  );
   const deadline = Date.now() + 30_000;
   while (!ready() && Date.now() < deadline && child.exitCode === null) {
     await new Promise((r) => setTimeout(r, 2));
@@ -45,7 +57,10 @@ beforeAll(async () => {
   lab = await startLab({ profile: 'matched-pair', timeScale: 60, latencyMs: 1 });
   home = mkdtempSync(join(tmpdir(), 'twinlock-cli-pair-resume-'));
   hosts = lab.hosts.map((h) => `${h.address}:${h.port}`) as [string, string];
-  const install = await runTwinlock(['install', ...hosts, '--trust-new', '--trust-publisher', shippedManifest.signer.thumbprint, '--json'], env());
+  const install = await runTwinlock(
+    ['install', ...hosts, '--trust-new', '--trust-publisher', shippedManifest.signer.thumbprint, '--json'],
+    env(),
+  );
   expect(install.code, install.stdout).toBe(0);
 });
 
@@ -85,7 +100,12 @@ describe('twinlock pair --resume', () => {
     const run = await twinlock(['unpair', ...hosts, '--yes', '--json']);
     expect(run.code, run.stdout).toBe(0);
     expect(last(run.stdout)).toEqual([
-      { computerName: 'TL-NODE-A', pair: 'PAIR-K1', unprotected: ['SQL01', 'APP01', 'FILE01'], removed: true },
+      {
+        computerName: 'TL-NODE-A',
+        pair: 'PAIR-K1',
+        unprotected: ['SQL01', 'APP01', 'FILE01'],
+        removed: true,
+      },
       { computerName: 'TL-NODE-B', pair: null, unprotected: [], removed: false },
     ]);
     expect(pairOf(A())).toBeNull();

@@ -36,16 +36,25 @@ describe('parallel twinlock processes on one home', () => {
       homes.push(home);
       const runs = await Promise.all(
         hosts.map((h) =>
-          runTwinlock(['inventory', `${h.address}:${h.port}`, '--user', h.username, '--trust-new', '--json'], {
-            TWINLOCK_HOME: home,
-            TWINLOCK_PASSWORD: h.password,
-          }),
+          runTwinlock(
+            ['inventory', `${h.address}:${h.port}`, '--user', h.username, '--trust-new', '--json'],
+            {
+              TWINLOCK_HOME: home,
+              TWINLOCK_PASSWORD: h.password,
+            },
+          ),
         ),
       );
-      runs.forEach((run, i) => expect(run.code, `round ${round}, process ${i}: ${run.stderr}${run.stdout}`).toBe(0));
-      const file = JSON.parse(readFileSync(join(home, 'known_hosts.json'), 'utf8')) as { hosts: Record<string, { fingerprint: string }> };
+      runs.forEach((run, i) =>
+        expect(run.code, `round ${round}, process ${i}: ${run.stderr}${run.stdout}`).toBe(0),
+      );
+      const file = JSON.parse(readFileSync(join(home, 'known_hosts.json'), 'utf8')) as {
+        hosts: Record<string, { fingerprint: string }>;
+      };
       const pinned = Object.fromEntries(Object.entries(file.hosts).map(([id, k]) => [id, k.fingerprint]));
-      expect(pinned, `round ${round}`).toEqual(Object.fromEntries(hosts.map((h) => [`${h.address}:${h.port}`, h.fingerprint])));
+      expect(pinned, `round ${round}`).toEqual(
+        Object.fromEntries(hosts.map((h) => [`${h.address}:${h.port}`, h.fingerprint])),
+      );
       // What an admin sees: the same 20 servers from `twinlock hosts list`.
       const list = await runTwinlock(['hosts', 'list', '--json'], { TWINLOCK_HOME: home });
       expect(list.code, list.stderr).toBe(0);

@@ -16,7 +16,15 @@ afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 describe('twinlock scan --dry-run', () => {
   it('prints how many hosts a scan would probe, on which ports', async () => {
-    const human = await twinlock(['scan', '10.0.0.0/24', '!10.0.0.1', 'srv-a', '--ports', '22,5985', '--dry-run']);
+    const human = await twinlock([
+      'scan',
+      '10.0.0.0/24',
+      '!10.0.0.1',
+      'srv-a',
+      '--ports',
+      '22,5985',
+      '--dry-run',
+    ]);
     expect(human.code).toBe(0);
     expect(human.stdout.trim()).toBe('254 hosts to probe on ports 22, 5985; nothing was sent.');
     const json = await twinlock(['scan', 'fd00::/120', '--dry-run', '--json']);

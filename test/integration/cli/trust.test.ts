@@ -23,7 +23,8 @@ let bundlePath: string;
 let fingerprint: string;
 let evilThumbprint: string;
 
-const twinlock = (args: string[]) => runTwinlock(args, { TWINLOCK_HOME: home, TWINLOCK_PASSWORD: lab.hosts[0]!.password });
+const twinlock = (args: string[]) =>
+  runTwinlock(args, { TWINLOCK_HOME: home, TWINLOCK_PASSWORD: lab.hosts[0]!.password });
 const target = (i: number) => `${lab.hosts[i]!.address}:${lab.hosts[i]!.port}`;
 const trustHosts = () => lab.hosts.flatMap((h) => ['--fingerprint', h.fingerprint]);
 
@@ -43,7 +44,12 @@ beforeAll(async () => {
   lab = await startLab({ profile: 'matched-pair', timeScale: 600, latencyMs: 2 });
   home = mkdtempSync(join(tmpdir(), 'twinlock-cli-trust-'));
   work = mkdtempSync(join(tmpdir(), 'twinlock-cli-evil-'));
-  const { manifest } = makePackage({ outDir: join(work, 'agent'), version: '9.9.9', signerSubject: 'CN=Evil Corp', sizeBytes: 64 * 1024 });
+  const { manifest } = makePackage({
+    outDir: join(work, 'agent'),
+    version: '9.9.9',
+    signerSubject: 'CN=Evil Corp',
+    sizeBytes: 64 * 1024,
+  });
   evilThumbprint = manifest.signer.thumbprint;
   // A key made here and now: this workstation cannot have trusted it.
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -57,7 +63,14 @@ beforeAll(async () => {
         level: 3,
         primary: 'x',
         secondary: 'y',
-        links: [{ localNic: 'SYNC1', remoteNic: 'SYNC1', localAddress: '169.254.11.1', remoteAddress: '169.254.11.2' }],
+        links: [
+          {
+            localNic: 'SYNC1',
+            remoteNic: 'SYNC1',
+            localAddress: '169.254.11.1',
+            remoteAddress: '169.254.11.2',
+          },
+        ],
         witness: null,
         vms: [],
       },
@@ -79,7 +92,16 @@ afterAll(async () => {
 describe('a bundle from an untrusted signer', () => {
   it('is refused by `twinlock apply` with bundle-untrusted, and neither server changes', async () => {
     const before = lab.hosts.map((h) => stateOf(lab.host(h.name)));
-    const run = await twinlock(['apply', bundlePath, target(0), target(1), ...trustHosts(), '--trust-publisher', evilThumbprint, '--json']);
+    const run = await twinlock([
+      'apply',
+      bundlePath,
+      target(0),
+      target(1),
+      ...trustHosts(),
+      '--trust-publisher',
+      evilThumbprint,
+      '--json',
+    ]);
     expect(run.code).toBe(1);
     const { error } = JSON.parse(run.stdout.trim().split('\n').at(-1)!);
     expect(error.code).toBe('bundle-untrusted');
@@ -96,7 +118,17 @@ describe('a bundle from an untrusted signer', () => {
 
   it('is refused by `twinlock install --bundle` with bundle-untrusted, and neither server changes', async () => {
     const before = lab.hosts.map((h) => stateOf(lab.host(h.name)));
-    const run = await twinlock(['install', target(0), target(1), '--bundle', bundlePath, ...trustHosts(), '--trust-publisher', evilThumbprint, '--json']);
+    const run = await twinlock([
+      'install',
+      target(0),
+      target(1),
+      '--bundle',
+      bundlePath,
+      ...trustHosts(),
+      '--trust-publisher',
+      evilThumbprint,
+      '--json',
+    ]);
     expect(run.code).toBe(1);
     const { error } = JSON.parse(run.stdout.trim().split('\n').at(-1)!);
     expect(error.code).toBe('bundle-untrusted');
@@ -110,12 +142,29 @@ describe('a bundle from an untrusted signer', () => {
     expect(bare.code).toBe(1);
     expect(JSON.parse(bare.stdout).error.code).toBe('invalid-input');
 
-    const trusted = await twinlock(['keys', 'trust', fingerprint, '--from-bundle', bundlePath, '--label', 'site B', '--json']);
+    const trusted = await twinlock([
+      'keys',
+      'trust',
+      fingerprint,
+      '--from-bundle',
+      bundlePath,
+      '--label',
+      'site B',
+      '--json',
+    ]);
     expect(trusted.code, trusted.stdout + trusted.stderr).toBe(0);
     expect(JSON.parse(trusted.stdout)).toMatchObject({ fingerprint, label: 'site B', own: false });
 
     const before = lab.hosts.map((h) => stateOf(lab.host(h.name)));
-    const run = await twinlock(['install', target(0), target(1), '--bundle', bundlePath, ...trustHosts(), '--json']);
+    const run = await twinlock([
+      'install',
+      target(0),
+      target(1),
+      '--bundle',
+      bundlePath,
+      ...trustHosts(),
+      '--json',
+    ]);
     expect(run.code).toBe(1);
     const { error } = JSON.parse(run.stdout.trim().split('\n').at(-1)!);
     expect(error.code).toBe('publisher-untrusted');
@@ -132,8 +181,24 @@ describe('a bundle from an untrusted signer', () => {
   it('refuses a package whose manifest claims the trusted publisher but whose signature is someone else’s, on the server', async () => {
     const liar = mkdtempSync(join(tmpdir(), 'twinlock-cli-liar-'));
     try {
-      const { manifest } = makePackage({ outDir: liar, version: '3.2.1', signerSubject: 'CN=Evil Corp', manifestSignerSubject: 'CN=Twinlock Software, O=Twinlock, C=US', sizeBytes: 64 * 1024 });
-      const run = await twinlock(['install', target(0), target(1), '--package', liar, ...trustHosts(), '--trust-publisher', manifest.signer.thumbprint, '--json']);
+      const { manifest } = makePackage({
+        outDir: liar,
+        version: '3.2.1',
+        signerSubject: 'CN=Evil Corp',
+        manifestSignerSubject: 'CN=Twinlock Software, O=Twinlock, C=US',
+        sizeBytes: 64 * 1024,
+      });
+      const run = await twinlock([
+        'install',
+        target(0),
+        target(1),
+        '--package',
+        liar,
+        ...trustHosts(),
+        '--trust-publisher',
+        manifest.signer.thumbprint,
+        '--json',
+      ]);
       expect(run.code).toBe(1);
       const { error } = JSON.parse(run.stdout.trim().split('\n').at(-1)!);
       expect(error.code).toBe('install-failed');
@@ -142,7 +207,12 @@ describe('a bundle from an untrusted signer', () => {
       for (const h of lab.hosts) {
         expect(lab.host(h.name).installedProducts()).toEqual([]);
         expect(lab.host(h.name).firewallRules).toEqual([]);
-        expect(lab.host(h.name).listFiles().filter((f) => f.includes('\\Twinlock\\packages\\'))).toEqual([]);
+        expect(
+          lab
+            .host(h.name)
+            .listFiles()
+            .filter((f) => f.includes('\\Twinlock\\packages\\')),
+        ).toEqual([]);
       }
       // The admin trusted the publisher the manifest named, on purpose: that pin stays.
       const listed = JSON.parse((await twinlock(['keys', 'publishers', '--json'])).stdout);
@@ -182,7 +252,9 @@ describe('twinlock keys', () => {
     const other = mkdtempSync(join(tmpdir(), 'twinlock-cli-other-'));
     try {
       const exported = join(other, 'other.pub');
-      const run = await runTwinlock(['keys', 'export', '--out', exported, '--json'], { TWINLOCK_HOME: other });
+      const run = await runTwinlock(['keys', 'export', '--out', exported, '--json'], {
+        TWINLOCK_HOME: other,
+      });
       const theirs = JSON.parse(run.stdout);
       const trusted = await twinlock(['keys', 'trust', exported, '--json']);
       expect(trusted.code, trusted.stdout).toBe(0);

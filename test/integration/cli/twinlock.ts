@@ -8,7 +8,9 @@ export const root = fileURLToPath(new URL('../../..', import.meta.url));
 export const bin = join(root, 'bin', 'twinlock.js');
 
 /** The shipped agent package's manifest: what an admin compares before `--trust-publisher`. */
-export const shippedManifest = JSON.parse(readFileSync(join(root, 'resources', 'agent', 'agent-manifest.json'), 'utf8')) as {
+export const shippedManifest = JSON.parse(
+  readFileSync(join(root, 'resources', 'agent', 'agent-manifest.json'), 'utf8'),
+) as {
   version: string;
   sha256: string;
   signer: { subject: string; thumbprint: string };
@@ -25,7 +27,11 @@ export function runTwinlock(args: string[], env: Record<string, string | undefin
   const merged: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) merged[k] = v;
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: root,
+      env: merged,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

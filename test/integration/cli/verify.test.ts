@@ -14,13 +14,12 @@ import { startLab } from '../../../lab/index';
 import { browserCandidates } from '../../../engine/verify/report';
 import { bin, root, runTwinlock } from './twinlock';
 
-
-
 let home: string;
 let lab: Lab;
 const children: ChildProcess[] = [];
 
-const twinlock = (args: string[], password: string) => runTwinlock(args, { TWINLOCK_HOME: home, TWINLOCK_PASSWORD: password });
+const twinlock = (args: string[], password: string) =>
+  runTwinlock(args, { TWINLOCK_HOME: home, TWINLOCK_PASSWORD: password });
 
 const target = (i: number) => `${lab.hosts[i]!.address}:${lab.hosts[i]!.port}`;
 
@@ -39,7 +38,10 @@ describe('twinlock verify', () => {
   it('exits 0 on a ready pair and writes the report the extension names', async () => {
     const json = join(home, 'report.json');
     const html = join(home, 'report.html');
-    const first = await twinlock(['verify', target(0), target(1), '--level', '3', '--trust-new', '--json', '--report', json], lab.hosts[0]!.password);
+    const first = await twinlock(
+      ['verify', target(0), target(1), '--level', '3', '--trust-new', '--json', '--report', json],
+      lab.hosts[0]!.password,
+    );
     expect(first.code, first.stderr).toBe(0);
     expect(JSON.parse(first.stdout.trim()).verdict).toBe('Ready for Level 3');
     expect(JSON.parse(readFileSync(json, 'utf8')).outcome).toBe('ready');
@@ -65,7 +67,10 @@ describe('twinlock verify', () => {
     const bad = await twinlock(['verify', target(0), target(1)], '');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('No password');
-    const ext = await twinlock(['verify', target(0), target(1), '--report', join(home, 'report.docx')], lab.hosts[0]!.password);
+    const ext = await twinlock(
+      ['verify', target(0), target(1), '--report', join(home, 'report.docx')],
+      lab.hosts[0]!.password,
+    );
     expect(ext.code).toBe(1);
     expect(ext.stderr).toContain('.json, .html or .pdf');
   });
@@ -81,21 +86,33 @@ describe('twinlock verify', () => {
 describe('twinlock lab start --profile-file', () => {
   it('serves the pair of any profile file', async () => {
     const file = join(root, 'lab', 'profiles', 'single-nic.json');
-    const child = spawn(process.execPath, [bin, 'lab', 'start', '--json', '--profile-file', file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    const line = await new Promise<{ hosts: Array<{ address: string; port: number; password: string }> }>((resolve, reject) => {
-      let buffer = '';
-      child.stdout.on('data', (d) => {
-        buffer += d;
-        const nl = buffer.indexOf('\n');
-        if (nl >= 0) resolve(JSON.parse(buffer.slice(0, nl)));
-      });
-      child.on('exit', (code) => reject(new Error(`the lab exited early (${code})`)));
+    const child = spawn(process.execPath, [bin, 'lab', 'start', '--json', '--profile-file', file], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    children.push(child);
+    const line = await new Promise<{ hosts: Array<{ address: string; port: number; password: string }> }>(
+      (resolve, reject) => {
+        let buffer = '';
+        child.stdout.on('data', (d) => {
+          buffer += d;
+          const nl = buffer.indexOf('\n');
+          if (nl >= 0) resolve(JSON.parse(buffer.slice(0, nl)));
+        });
+        child.on('exit', (code) => reject(new Error(`the lab exited early (${code})`)));
+      },
+    );
     const [a, b] = line.hosts;
-    const run = await twinlock(['verify', `${a!.address}:${a!.port}`, `${b!.address}:${b!.port}`, '--trust-new', '--json'], a!.password);
+    const run = await twinlock(
+      ['verify', `${a!.address}:${a!.port}`, `${b!.address}:${b!.port}`, '--trust-new', '--json'],
+      a!.password,
+    );
     expect(run.code).toBe(2);
     const report = JSON.parse(run.stdout.trim());
-    expect(report.findings.filter((f: { severity: string }) => f.severity === 'blocker').map((f: { ruleId: string }) => f.ruleId)).toEqual(['network.sync-nics']);
+    expect(
+      report.findings
+        .filter((f: { severity: string }) => f.severity === 'blocker')
+        .map((f: { ruleId: string }) => f.ruleId),
+    ).toEqual(['network.sync-nics']);
   });
 });

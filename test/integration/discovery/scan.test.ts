@@ -25,7 +25,12 @@ async function startAddressedLab(): Promise<Lab> {
   for (let attempt = 0; attempt < 8; attempt++) {
     const candidate = 20_000 + Math.floor(Math.random() * 40_000);
     try {
-      const started = await startLab({ addressBase: '127.0.0.11', port: candidate, decoys: true, latencyMs: 0 });
+      const started = await startLab({
+        addressBase: '127.0.0.11',
+        port: candidate,
+        decoys: true,
+        latencyMs: 0,
+      });
       port = candidate;
       return started;
     } catch (err) {
@@ -80,7 +85,10 @@ async function until(check: () => boolean, ms = 5000): Promise<boolean> {
 
 beforeAll(async () => {
   lab = await startAddressedLab();
-  engine = createEngine({ dataDir: await mkdtemp(join(tmpdir(), 'twinlock-discovery-')), lab: { hosts: lab.hosts } });
+  engine = createEngine({
+    dataDir: await mkdtemp(join(tmpdir(), 'twinlock-discovery-')),
+    lab: { hosts: lab.hosts },
+  });
 });
 afterAll(async () => {
   await engine?.close();
@@ -89,7 +97,10 @@ afterAll(async () => {
 
 describe('the lab on its own addresses', () => {
   it('gives each server its own loopback address on the chosen port, and decoys above them', () => {
-    expect(lab.hosts.map((h) => `${h.address}:${h.port}`)).toEqual([`127.0.0.11:${port}`, `127.0.0.12:${port}`]);
+    expect(lab.hosts.map((h) => `${h.address}:${h.port}`)).toEqual([
+      `127.0.0.11:${port}`,
+      `127.0.0.12:${port}`,
+    ]);
     expect(lab.decoys.map((d) => [d.role, d.address])).toEqual([
       ['windows-no-ssh', '127.0.0.21'],
       ['linux-ssh', '127.0.0.22'],
@@ -108,7 +119,11 @@ describe('scanning 127.0.0.0/24', () => {
   it('finds both lab servers with their banner and names, and classifies every decoy', async () => {
     const events: ApiEvent[] = [];
     const off = engine.subscribe((e) => events.push(e));
-    const ref = await engine.api.scan({ targets: '127.0.0.0/24', ports: [...DEFAULT_PORTS, port], timeoutMs: 1000 });
+    const ref = await engine.api.scan({
+      targets: '127.0.0.0/24',
+      ports: [...DEFAULT_PORTS, port],
+      timeoutMs: 1000,
+    });
     const job = (await engine.api.waitJob({ jobId: ref.jobId })) as JobSnapshotOf<'scan'>;
     off();
     expect(job.state).toBe('done');
@@ -117,25 +132,40 @@ describe('scanning 127.0.0.0/24', () => {
       ['127.0.0.11', 'TL-NODE-A'],
       ['127.0.0.12', 'TL-NODE-B'],
     ] as const) {
-      expect(by.get(address)).toMatchObject({ port, name, kind: 'windows-ssh', banner: 'SSH-2.0-OpenSSH_for_Windows_8.1' });
+      expect(by.get(address)).toMatchObject({
+        port,
+        name,
+        kind: 'windows-ssh',
+        banner: 'SSH-2.0-OpenSSH_for_Windows_8.1',
+      });
       expect(by.get(address)!.rttMs).toBeGreaterThanOrEqual(0);
     }
     expect(by.get('127.0.0.21')).toMatchObject({ kind: 'windows-no-ssh' });
     expect(by.get('127.0.0.21')!.openPorts).toEqual(expect.arrayContaining([3389, 5985]));
-    expect(by.get('127.0.0.21')!.fix?.[0]).toBe('Add-WindowsCapability -Online -Name OpenSSH.Server~~~~0.0.1.0');
+    expect(by.get('127.0.0.21')!.fix?.[0]).toBe(
+      'Add-WindowsCapability -Online -Name OpenSSH.Server~~~~0.0.1.0',
+    );
     expect(by.get('127.0.0.22')).toMatchObject({ kind: 'ssh-not-windows', banner: LINUX_SSH_IDENT, port });
     expect(by.get('127.0.0.23')).toMatchObject({ kind: 'unknown', port, openPorts: [port] });
     expect(by.get('127.0.0.23')!.reason).toContain('sent no SSH identification');
     // Sorted by address; counts at the end; results streamed before the end.
     const addresses = job.result.map((h) => h.address);
-    expect(addresses).toEqual([...addresses].sort((a, b) => Number(a.split('.')[3]) - Number(b.split('.')[3])));
+    expect(addresses).toEqual(
+      [...addresses].sort((a, b) => Number(a.split('.')[3]) - Number(b.split('.')[3])),
+    );
     expect(job.counts).toEqual({ probed: 254, total: 254, found: job.result.length });
-    const running = events.filter((e): e is Extract<ApiEvent, { type: 'job' }> => e.type === 'job' && e.job.id === ref.jobId && e.job.state === 'running');
+    const running = events.filter(
+      (e): e is Extract<ApiEvent, { type: 'job' }> =>
+        e.type === 'job' && e.job.id === ref.jobId && e.job.state === 'running',
+    );
     expect(running.some((e) => e.job.kind === 'scan' && e.job.result.length > 0)).toBe(true);
   });
 
   it('excludes addresses', async () => {
-    const outcome = await scan(planTargets('127.0.0.10-30 !127.0.0.12 !127.0.0.20-22'), { ports: [port], timeoutMs: 1000 });
+    const outcome = await scan(planTargets('127.0.0.10-30 !127.0.0.12 !127.0.0.20-22'), {
+      ports: [port],
+      timeoutMs: 1000,
+    });
     expect(outcome.hosts.map((h) => h.address)).toEqual(['127.0.0.11', '127.0.0.23']);
   });
 });
@@ -148,10 +178,20 @@ describe('bad hosts', () => {
       const targets = `127.0.0.1:${resetting.port} 127.0.0.1:${hanging.port} nowhere.twinlock.invalid 127.0.0.11:${port}`;
       const outcome = await scan(planTargets(targets), { timeoutMs: 1000, bannerMs: 500 });
       const by = new Map(outcome.hosts.map((h) => [`${h.address}:${h.port}`, h]));
-      expect(by.get(`127.0.0.1:${resetting.port}`)?.reason).toMatch(/closes them before identifying itself|refuses/);
-      expect(by.get(`127.0.0.1:${hanging.port}`)).toMatchObject({ kind: 'unknown', openPorts: [hanging.port] });
-      expect(by.get(`127.0.0.1:${hanging.port}`)!.reason).toContain('sent no SSH identification within 500 ms');
-      expect(by.get('nowhere.twinlock.invalid:22')).toMatchObject({ kind: 'unknown', name: 'nowhere.twinlock.invalid' });
+      expect(by.get(`127.0.0.1:${resetting.port}`)?.reason).toMatch(
+        /closes them before identifying itself|refuses/,
+      );
+      expect(by.get(`127.0.0.1:${hanging.port}`)).toMatchObject({
+        kind: 'unknown',
+        openPorts: [hanging.port],
+      });
+      expect(by.get(`127.0.0.1:${hanging.port}`)!.reason).toContain(
+        'sent no SSH identification within 500 ms',
+      );
+      expect(by.get('nowhere.twinlock.invalid:22')).toMatchObject({
+        kind: 'unknown',
+        name: 'nowhere.twinlock.invalid',
+      });
       expect(by.get('nowhere.twinlock.invalid:22')!.reason).toContain('does not resolve');
       expect(by.get(`127.0.0.11:${port}`)).toMatchObject({ kind: 'windows-ssh' });
     } finally {
@@ -186,7 +226,11 @@ describe('cancel', () => {
     try {
       const before = await settledHandles();
       const controller = new AbortController();
-      const running = scan(planTargets(`127.0.0.1:${hanging.port}`), { timeoutMs: 20_000, bannerMs: 20_000, signal: controller.signal }).then(
+      const running = scan(planTargets(`127.0.0.1:${hanging.port}`), {
+        timeoutMs: 20_000,
+        bannerMs: 20_000,
+        signal: controller.signal,
+      }).then(
         () => null,
         (err: unknown) => err,
       );

@@ -25,7 +25,9 @@ const win = s.windows[0];
 const call = s.handlers.get('twinlock:call');
 const page = { senderFrame: { parent: null, url: 'app://twinlock/index.html' } };
 const suggestions = call ? await call(page, 'suggestions', {}) : null;
-const foreign = call ? await call({ senderFrame: { parent: null, url: 'https://example.com/' } }, 'sessions', {}) : null;
+const foreign = call
+  ? await call({ senderFrame: { parent: null, url: 'https://example.com/' } }, 'sessions', {})
+  : null;
 const serve = s.protocolHandlers.get('app');
 const index = serve ? await serve({ url: 'app://twinlock/index.html' }) : null;
 const html = index ? await index.text() : '';
@@ -36,7 +38,13 @@ const result = {
   sandbox: win?.options?.webPreferences?.sandbox ?? null,
   labHosts: suggestions?.ok ? suggestions.result.hosts.map((h) => h.name) : suggestions,
   foreign: foreign?.ok === false ? foreign.error.message : foreign,
-  page: index ? { status: index.status, csp: index.headers.get('content-security-policy'), hasApp: html.includes('<div id="app"') } : null,
+  page: index
+    ? {
+        status: index.status,
+        csp: index.headers.get('content-security-policy'),
+        hasApp: html.includes('<div id="app"'),
+      }
+    : null,
   errors: s.errors,
 };
 process.stdout.write(`${JSON.stringify(result)}\n`);

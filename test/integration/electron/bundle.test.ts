@@ -20,7 +20,10 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('the desktop bundle', () => {
   it('starts on the lab, serves its page, answers only the page, and quits cleanly', () => {
-    const build = spawnSync(process.execPath, [join(root, 'scripts', 'build-electron.mjs')], { cwd: root, encoding: 'utf8' });
+    const build = spawnSync(process.execPath, [join(root, 'scripts', 'build-electron.mjs')], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     expect(build.status, build.stderr).toBe(0);
     const main = join(root, 'dist-electron', 'main.js');
     // The lab and the engine's heavier parts live in chunks next to main.js, loaded on demand.
@@ -29,12 +32,16 @@ describe('the desktop bundle', () => {
     const cwd = join(work, 'cwd');
     const userData = join(work, 'user-data');
     for (const dir of [cwd, userData]) mkdirSync(dir, { recursive: true });
-    const run = spawnSync(process.execPath, [join(here, 'bundle-child.mjs'), main, join(here, 'electron-stub.mjs')], {
-      cwd,
-      env: { ...process.env, TWINLOCK_STUB_USER_DATA: userData },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const run = spawnSync(
+      process.execPath,
+      [join(here, 'bundle-child.mjs'), main, join(here, 'electron-stub.mjs')],
+      {
+        cwd,
+        env: { ...process.env, TWINLOCK_STUB_USER_DATA: userData },
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
     expect(run.status, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
     expect(result).toMatchObject({

@@ -55,9 +55,21 @@ class BrowserWindow extends EventEmitter {
 export const app = new App();
 state.app = app;
 export { BrowserWindow };
-export const ipcMain = { handle: (channel, fn) => state.handlers.set(channel, fn), removeHandler: (channel) => state.handlers.delete(channel) };
-export const protocol = { registerSchemesAsPrivileged: noop, handle: (scheme, fn) => state.protocolHandlers.set(scheme, fn) };
-export const session = { defaultSession: { setPermissionRequestHandler: noop, setPermissionCheckHandler: noop, webRequest: { onHeadersReceived: noop } } };
+export const ipcMain = {
+  handle: (channel, fn) => state.handlers.set(channel, fn),
+  removeHandler: (channel) => state.handlers.delete(channel),
+};
+export const protocol = {
+  registerSchemesAsPrivileged: noop,
+  handle: (scheme, fn) => state.protocolHandlers.set(scheme, fn),
+};
+export const session = {
+  defaultSession: {
+    setPermissionRequestHandler: noop,
+    setPermissionCheckHandler: noop,
+    webRequest: { onHeadersReceived: noop },
+  },
+};
 export const Menu = { buildFromTemplate: (t) => t, setApplicationMenu: noop };
 export const dialog = {
   showSaveDialog: async () => ({ canceled: true, filePath: '' }),

@@ -30,11 +30,22 @@ beforeAll(async () => {
   engine = createEngine({
     dataDir,
     lab: { hosts: lab.hosts },
-    timings: { install: { busyRetryDelaysMs: [50, 50, 50], healthTimeoutMs: 2000, healthIntervalMs: 50 }, apply: { pollIntervalMs: 50 } },
+    timings: {
+      install: { busyRetryDelaysMs: [50, 50, 50], healthTimeoutMs: 2000, healthIntervalMs: 50 },
+      apply: { pollIntervalMs: 50 },
+    },
   });
   await trustPackagePublisher(engine.api);
   const sessions = await Promise.all(
-    lab.hosts.map((h) => engine.api.connect({ address: h.address, port: h.port, username: h.username, password: h.password, acceptFingerprint: h.fingerprint })),
+    lab.hosts.map((h) =>
+      engine.api.connect({
+        address: h.address,
+        port: h.port,
+        username: h.username,
+        password: h.password,
+        acceptFingerprint: h.fingerprint,
+      }),
+    ),
   );
   ids = sessions.map((s: HostSession) => s.sessionId) as [string, string];
 });
@@ -48,7 +59,14 @@ afterAll(async () => {
 describe('faults seen through the engine', () => {
   it('refuses a wrong password as auth-failed', async () => {
     const h = lab.hosts[0]!;
-    const err = await failure(engine.api.connect({ address: h.address, port: h.port, username: h.username, password: 'wrong-password' }));
+    const err = await failure(
+      engine.api.connect({
+        address: h.address,
+        port: h.port,
+        username: h.username,
+        password: 'wrong-password',
+      }),
+    );
     expect(err.code).toBe('auth-failed');
     expect(err.message).not.toContain('wrong-password');
   });
@@ -71,7 +89,10 @@ describe('faults seen through the engine', () => {
     lab.host('TL-NODE-B').faults.msiExitCodes = [1618, 1618];
     const done = await engine.api.waitJob({ jobId: (await engine.api.install({ sessions: ids })).jobId });
     expect(done.error).toBeNull();
-    expect(done.kind === 'install' && done.result?.map((r) => r.action)).toEqual(['already-installed', 'installed']);
+    expect(done.kind === 'install' && done.result?.map((r) => r.action)).toEqual([
+      'already-installed',
+      'installed',
+    ]);
   });
 
   it('stops the apply before pairing when the sync links are down', async () => {
@@ -91,7 +112,15 @@ describe('faults seen through the engine', () => {
   it('refuses a server whose host key changed', async () => {
     const h = lab.hosts[1]!;
     lab.host('TL-NODE-B').faults.rotateHostKey();
-    const err = await failure(engine.api.connect({ address: h.address, port: h.port, username: h.username, password: h.password, acceptFingerprint: h.fingerprint }));
+    const err = await failure(
+      engine.api.connect({
+        address: h.address,
+        port: h.port,
+        username: h.username,
+        password: h.password,
+        acceptFingerprint: h.fingerprint,
+      }),
+    );
     expect(err.code).toBe('host-key-changed');
   });
 });

@@ -41,7 +41,13 @@ describe('the wizard against the lab', () => {
     const [a, b] = lab.hosts;
     sessions = (await Promise.all(
       [a!, b!].map((h) =>
-        engine.api.connect({ address: h.address, port: h.port, username: h.username, password: h.password, acceptFingerprint: h.fingerprint }),
+        engine.api.connect({
+          address: h.address,
+          port: h.port,
+          username: h.username,
+          password: h.password,
+          acceptFingerprint: h.fingerprint,
+        }),
       ),
     )) as [HostSession, HostSession];
     expect(sessions.map((s) => s.computerName)).toEqual(['TL-NODE-A', 'TL-NODE-B']);
@@ -51,8 +57,13 @@ describe('the wizard against the lab', () => {
   });
 
   it('verifies the matched pair as ready for Level 3', async () => {
-    const report = await engine.api.verify({ sessions: [sessions[0].sessionId, sessions[1].sessionId], level: 3 });
-    const problems = report.findings.filter((f) => f.severity !== 'pass').map((f) => `${f.ruleId}: ${f.values.join(' / ')}`);
+    const report = await engine.api.verify({
+      sessions: [sessions[0].sessionId, sessions[1].sessionId],
+      level: 3,
+    });
+    const problems = report.findings
+      .filter((f) => f.severity !== 'pass')
+      .map((f) => `${f.ruleId}: ${f.values.join(' / ')}`);
     expect(problems).toEqual([]);
     expect(report.outcome).toBe('ready');
     expect(report.verdict).toBe('Ready for Level 3');
@@ -64,20 +75,30 @@ describe('the wizard against the lab', () => {
     const done = await engine.api.waitJob({ jobId: ref.jobId });
     expect(done.error).toBeNull();
     expect(done.state).toBe('done');
-    expect(done.kind === 'install' && done.result?.map((r) => [r.computerName, r.action, r.version])).toEqual([
-      ['TL-NODE-A', 'installed', '3.2.1'],
-      ['TL-NODE-B', 'installed', '3.2.1'],
-    ]);
+    expect(done.kind === 'install' && done.result?.map((r) => [r.computerName, r.action, r.version])).toEqual(
+      [
+        ['TL-NODE-A', 'installed', '3.2.1'],
+        ['TL-NODE-B', 'installed', '3.2.1'],
+      ],
+    );
     expect(Object.values(done.hosts).map((h) => h.state)).toEqual(['done', 'done']);
     const inv = await engine.api.inventory({ sessionId: sessions[1].sessionId });
     expect(inv.agentVersion).toBe('3.2.1');
     // A second run leaves both servers alone.
-    const again = await engine.api.waitJob({ jobId: (await engine.api.install({ sessions: [sessions[0].sessionId, sessions[1].sessionId] })).jobId });
-    expect(again.kind === 'install' && again.result?.map((r) => r.action)).toEqual(['already-installed', 'already-installed']);
+    const again = await engine.api.waitJob({
+      jobId: (await engine.api.install({ sessions: [sessions[0].sessionId, sessions[1].sessionId] })).jobId,
+    });
+    expect(again.kind === 'install' && again.result?.map((r) => r.action)).toEqual([
+      'already-installed',
+      'already-installed',
+    ]);
   });
 
   it('proposes a pair and applies it until protected', async () => {
-    const proposal = await engine.api.proposePair({ primary: sessions[0].sessionId, secondary: sessions[1].sessionId });
+    const proposal = await engine.api.proposePair({
+      primary: sessions[0].sessionId,
+      secondary: sessions[1].sessionId,
+    });
     config = proposal.config;
     expect(config.level).toBe(3);
     expect(config.links.length).toBeGreaterThanOrEqual(1);
@@ -88,7 +109,11 @@ describe('the wizard against the lab', () => {
     expect(done.state).toBe('done');
     if (done.kind !== 'apply' || !done.result) throw new Error('no apply result');
     expect(done.result.state).toBe('protected');
-    const seen = new Set(events.flatMap((e) => (e.type === 'job' && e.job.id === ref.jobId ? Object.values(e.job.hosts).map((h) => h.step) : [])));
+    const seen = new Set(
+      events.flatMap((e) =>
+        e.type === 'job' && e.job.id === ref.jobId ? Object.values(e.job.hosts).map((h) => h.step) : [],
+      ),
+    );
     expect([...seen]).toEqual(expect.arrayContaining(['mirroring', 'protected']));
   });
 
@@ -99,7 +124,12 @@ describe('the wizard against the lab', () => {
     expect(s.role).toBe('secondary');
     expect(p.pair?.state).toBe('protected');
     expect(s.pair?.state).toBe('protected');
-    expect(p.vms.filter((v) => v.protected).map((v) => v.name).sort()).toEqual([...config.vms].sort());
+    expect(
+      p.vms
+        .filter((v) => v.protected)
+        .map((v) => v.name)
+        .sort(),
+    ).toEqual([...config.vms].sort());
   });
 
   it('exports a signed bundle with no secret in it', async () => {

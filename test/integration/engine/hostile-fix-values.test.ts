@@ -17,8 +17,12 @@ const UPDATES = 'C:\\ProgramData\\Twinlock\\updates';
 
 /** A value Windows accepts inside a file name: none of \ / : * ? " < > |, no control character, not too long. */
 function fileNameSafe(value: string): boolean {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is looked for
-  return !/[\\/:*?"<>|\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(value) && value.length <= 180;
+  return (
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is looked for
+    !/[\\/:*?"<>|\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(
+      value,
+    ) && value.length <= 180
+  );
 }
 
 let lab: Lab;
@@ -29,9 +33,21 @@ let sessions: [HostSession, HostSession];
 beforeAll(async () => {
   lab = await startLab({ profile: 'missing-hotfix', timeScale: 600, latencyMs: 1 });
   dataDir = await mkdtemp(join(tmpdir(), 'twinlock-hostile-fix-'));
-  engine = createEngine({ dataDir, lab: { hosts: lab.hosts }, timings: { fix: { pollMs: 50, rebootTimeoutMs: 20_000, restartDelaySeconds: 1 } } });
+  engine = createEngine({
+    dataDir,
+    lab: { hosts: lab.hosts },
+    timings: { fix: { pollMs: 50, rebootTimeoutMs: 20_000, restartDelaySeconds: 1 } },
+  });
   sessions = (await Promise.all(
-    lab.hosts.map((h) => engine.api.connect({ address: h.address, port: h.port, username: h.username, password: h.password, acceptFingerprint: h.fingerprint })),
+    lab.hosts.map((h) =>
+      engine.api.connect({
+        address: h.address,
+        port: h.port,
+        username: h.username,
+        password: h.password,
+        acceptFingerprint: h.fingerprint,
+      }),
+    ),
   )) as [HostSession, HostSession];
 }, 60_000);
 
@@ -44,7 +60,9 @@ afterAll(async () => {
 describe('hostile values in a fix’s parameters', () => {
   it('stages an update under every file-name-safe value and each path reaches wusa.exe verbatim', async () => {
     const b = lab.host('TL-NODE-B');
-    const names = CORPUS.filter(([, v]) => fileNameSafe(v)).map(([, v]) => `windows10.0-kb5041948-x64 ${v}.msu`);
+    const names = CORPUS.filter(([, v]) => fileNameSafe(v)).map(
+      ([, v]) => `windows10.0-kb5041948-x64 ${v}.msu`,
+    );
     expect(names.length).toBeGreaterThanOrEqual(20);
     const paths = names.map((n) => `${UPDATES}\\${n}`);
     for (const p of paths) b.writeFile(p, Buffer.from('MSCF\0\0\0\0hostile'));
@@ -53,7 +71,10 @@ describe('hostile values in a fix’s parameters', () => {
     const inventory = await engine.api.inventory({ sessionId: sessions[1].sessionId });
     // The inventory reports every staged file exactly as named.
     expect(inventory.updateFiles.map((f) => f.path)).toEqual(expect.arrayContaining(paths));
-    const preview = await engine.api.previewFix({ sessionId: sessions[1].sessionId, fixId: 'install-hotfix' });
+    const preview = await engine.api.previewFix({
+      sessionId: sessions[1].sessionId,
+      fixId: 'install-hotfix',
+    });
     expect(preview.scriptName).toBe('fix-install-hotfix');
     expect(preview.params.paths).toEqual(expect.arrayContaining(paths));
 

@@ -31,7 +31,15 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'twinlock-hostile-'));
   engine = createEngine({ dataDir, lab: { hosts: lab.hosts }, timings: { apply: { pollIntervalMs: 20 } } });
   sessions = (await Promise.all(
-    lab.hosts.map((h) => engine.api.connect({ address: h.address, port: h.port, username: h.username, password: h.password, acceptFingerprint: h.fingerprint })),
+    lab.hosts.map((h) =>
+      engine.api.connect({
+        address: h.address,
+        port: h.port,
+        username: h.username,
+        password: h.password,
+        acceptFingerprint: h.fingerprint,
+      }),
+    ),
   )) as [HostSession, HostSession];
   const ids: [string, string] = [sessions[0].sessionId, sessions[1].sessionId];
   await trustPackagePublisher(engine.api);
@@ -39,7 +47,12 @@ beforeAll(async () => {
   expect(installed.error).toBeNull();
   const proposal = await engine.api.proposePair({ primary: ids[0], secondary: ids[1] });
   const link = proposal.config.links.find((l) => l.localNic === SYNC_NIC)!;
-  base = { ...proposal.config, links: [link], vms: [], witness: { kind: 'file-share', address: '\\\\fs01\\witness' } };
+  base = {
+    ...proposal.config,
+    links: [link],
+    vms: [],
+    witness: { kind: 'file-share', address: '\\\\fs01\\witness' },
+  };
 }, 60_000);
 
 afterAll(async () => {
@@ -58,7 +71,10 @@ async function failure(p: Promise<unknown>): Promise<TwinlockError> {
 }
 
 /** Applies `config` as far as validation lets it: the fields refused (each by `invalid-input` naming it) are replaced by `fallback`'s. */
-async function applyAsFarAsAllowed(config: PairConfig, fallback: (field: string, config: PairConfig) => PairConfig) {
+async function applyAsFarAsAllowed(
+  config: PairConfig,
+  fallback: (field: string, config: PairConfig) => PairConfig,
+) {
   const refused: string[] = [];
   for (;;) {
     let ref;
@@ -87,7 +103,10 @@ let proposedVms: string[] = [];
 
 /** Inventory keeps the names exactly as the servers report them; the proposal offers them unchanged, or not at all. */
 async function expectProposed(value: string): Promise<void> {
-  const proposal = await engine.api.proposePair({ primary: sessions[0].sessionId, secondary: sessions[1].sessionId });
+  const proposal = await engine.api.proposePair({
+    primary: sessions[0].sessionId,
+    secondary: sessions[1].sessionId,
+  });
   expect(proposal.vms.map((v) => v.name)).toContain(value);
   expect([...proposal.nics[0], ...proposal.nics[1]].filter((n) => n.name === value)).toHaveLength(2);
   proposedVms = proposal.config.vms;
@@ -112,7 +131,13 @@ describe('a hostile-value corpus through every field that reaches a server', () 
     '%s: arrives verbatim as pair name, VM, adapter names and witness share, or is refused naming the field',
     async (label, value, i) => {
       // The servers report the value as a VM name and as both sync adapters' names, as Windows would.
-      const vm = { name: value, state: 'Running' as const, memoryBytes: 2 * 1024 ** 3, processorCount: 2, generation: 2 as const };
+      const vm = {
+        name: value,
+        state: 'Running' as const,
+        memoryBytes: 2 * 1024 ** 3,
+        processorCount: 2,
+        generation: 2 as const,
+      };
       primary().vms.push(vm);
       const nics = [primary(), secondary()].map((h) => h.profile.nics.find((n) => n.name === SYNC_NIC)!);
       for (const nic of nics) nic.name = value;
@@ -135,7 +160,8 @@ describe('a hostile-value corpus through every field that reaches a server', () 
             for (const nic of nics) nic.name = safe;
             return { ...c, links: [{ ...c.links[0]!, localNic: safe, remoteNic: safe }] };
           }
-          if (field === 'witness.address') return { ...c, witness: { kind: 'file-share', address: `\\\\fs01\\witness-${i}` } };
+          if (field === 'witness.address')
+            return { ...c, witness: { kind: 'file-share', address: `\\\\fs01\\witness-${i}` } };
           throw new Error(`refused an unexpected field: ${field}`);
         });
         for (const f of refused) (refusedBy[f] ??= []).push(label);
@@ -148,7 +174,12 @@ describe('a hostile-value corpus through every field that reaches a server', () 
         expect(pair.name).toBe(config.name);
         expect([...pair.protectedVms]).toEqual(config.vms);
         expect(pair.links).toEqual([
-          { primaryAddress: config.links[0]!.localAddress, secondaryAddress: config.links[0]!.remoteAddress, primaryNic: config.links[0]!.localNic, secondaryNic: config.links[0]!.remoteNic },
+          {
+            primaryAddress: config.links[0]!.localAddress,
+            secondaryAddress: config.links[0]!.remoteAddress,
+            primaryNic: config.links[0]!.localNic,
+            secondaryNic: config.links[0]!.remoteNic,
+          },
         ]);
         expect(pair.witness).toEqual({ kind: 'share', address: config.witness!.address });
         // And the way back: the agent's status reads the same strings.
@@ -223,25 +254,66 @@ describe('a hostile-value corpus through every field that reaches a server', () 
       await engine.api.disconnect({ sessionId: session.sessionId });
     }
     expect(loggedOn.length).toBeGreaterThanOrEqual(25);
-    expect(loggedOn).toEqual(expect.arrayContaining(['double quote', 'a flag', 'subexpression', 'Hebrew (RTL)', 'JSON object']));
+    expect(loggedOn).toEqual(
+      expect.arrayContaining(['double quote', 'a flag', 'subexpression', 'Hebrew (RTL)', 'JSON object']),
+    );
     expect(loggedOn).not.toContain('leading and trailing spaces');
     expect(loggedOn).not.toContain('NUL');
   }, 60_000);
 
   it('took most values verbatim where Windows allows them, and refused exactly the unsafe ones', () => {
     // Windows names (VMs, adapters) take anything but empty, control characters, broken Unicode or too long.
-    const unsafe = ['newline', 'carriage return', 'tab', 'empty', 'C1 next line', 'very long', 'here-string on its own lines', 'NUL', 'lone surrogate'];
+    const unsafe = [
+      'newline',
+      'carriage return',
+      'tab',
+      'empty',
+      'C1 next line',
+      'very long',
+      'here-string on its own lines',
+      'NUL',
+      'lone surrogate',
+    ];
     expect(refusedBy['vms.0']?.sort()).toEqual([...unsafe].sort());
     expect(verbatim.vm).toHaveLength(CORPUS.length - unsafe.length);
-    expect(verbatim.vm).toEqual(expect.arrayContaining(['leading and trailing spaces', 'only spaces', 'space and trailing backslash', 'quote injection of a flag', 'a flag', 'byte order mark first']));
+    expect(verbatim.vm).toEqual(
+      expect.arrayContaining([
+        'leading and trailing spaces',
+        'only spaces',
+        'space and trailing backslash',
+        'quote injection of a flag',
+        'a flag',
+        'byte order mark first',
+      ]),
+    );
     expect(refusedBy['links.0.localNic']?.sort()).toEqual([...unsafe].sort());
     expect(verbatim.nic).toHaveLength(CORPUS.length - unsafe.length);
     // A pair name is letters, digits, dot, dash and underscore: every hostile value is refused, none trimmed.
     expect(verbatim.name).toEqual(['JSON null']);
     expect(refusedBy.name).toHaveLength(CORPUS.length - 1);
     // Share paths accept spaces and most punctuation inside, never at the end, nor : * ? " < > |.
-    expect(verbatim.share).toEqual(expect.arrayContaining(['single quote', 'backtick', 'cmd variable', 'subexpression', 'semicolon', 'ampersand', 'Hebrew (RTL)', 'combining marks']));
-    for (const label of ['double quote', 'pipe', 'redirection', 'leading and trailing spaces', 'space and trailing backslash', 'NUL', 'empty', 'wildcards']) {
+    expect(verbatim.share).toEqual(
+      expect.arrayContaining([
+        'single quote',
+        'backtick',
+        'cmd variable',
+        'subexpression',
+        'semicolon',
+        'ampersand',
+        'Hebrew (RTL)',
+        'combining marks',
+      ]),
+    );
+    for (const label of [
+      'double quote',
+      'pipe',
+      'redirection',
+      'leading and trailing spaces',
+      'space and trailing backslash',
+      'NUL',
+      'empty',
+      'wildcards',
+    ]) {
       expect(refusedBy['witness.address'], label).toContain(label);
     }
   });

@@ -55,12 +55,22 @@ async function tempDir(prefix: string): Promise<string> {
 
 async function connectAll(e: TwinlockEngine): Promise<[string, string]> {
   const sessions = await Promise.all(
-    lab.hosts.map((h) => e.api.connect({ address: h.address, port: h.port, username: h.username, password: h.password, acceptFingerprint: h.fingerprint })),
+    lab.hosts.map((h) =>
+      e.api.connect({
+        address: h.address,
+        port: h.port,
+        username: h.username,
+        password: h.password,
+        acceptFingerprint: h.fingerprint,
+      }),
+    ),
   );
   return [sessions[0]!.sessionId, sessions[1]!.sessionId];
 }
 
-async function install(request: Partial<Parameters<TwinlockEngine['api']['install']>[0]> = {}): Promise<JobSnapshot & { kind: 'install' }> {
+async function install(
+  request: Partial<Parameters<TwinlockEngine['api']['install']>[0]> = {},
+): Promise<JobSnapshot & { kind: 'install' }> {
   const ref = await engine.api.install({ sessions: ids, ...request });
   return (await engine.api.waitJob({ jobId: ref.jobId })) as JobSnapshot & { kind: 'install' };
 }
@@ -104,7 +114,9 @@ describe('agent installation against the lab', () => {
     // Snapshots are throttled, so only some of the upload's reports are published.
     const upload = hostUpdates(ids[0]).filter((h) => h.step === 'upload' && h.bytesTotal);
     expect(upload.every((h) => h.bytesTotal === 16 * 1024 * 1024)).toBe(true);
-    expect(upload.some((h) => h.bytesDone! > 0 && h.rateBps! > 0 && typeof h.etaSeconds === 'number')).toBe(true);
+    expect(upload.some((h) => h.bytesDone! > 0 && h.rateBps! > 0 && typeof h.etaSeconds === 'number')).toBe(
+      true,
+    );
     const journal = JSON.parse(await readFile(join(dataDir, 'journal', `${done.id}.json`), 'utf8'));
     expect(journal.state).toBe('done');
     expect(Object.keys(journal.hosts[0].steps)).toEqual(['upload', 'verify', 'msiexec', 'health']);
@@ -213,7 +225,11 @@ describe('agent installation against the lab', () => {
     B().faults.rebootSeconds = 120;
     const again = await install({ allowReboot: true });
     expect(again.error).toBeNull();
-    expect(again.result?.[1]).toMatchObject({ action: 'already-installed', rebooted: true, rebootRequired: false });
+    expect(again.result?.[1]).toMatchObject({
+      action: 'already-installed',
+      rebooted: true,
+      rebootRequired: false,
+    });
     expect(again.result?.[0]).toMatchObject({ action: 'already-installed', rebootRequired: false });
     expect(again.result?.[0]?.rebooted).toBeUndefined();
     expect(B().restartsRequested).toBe(1);
@@ -229,11 +245,15 @@ describe('agent installation against the lab', () => {
     expect(B().restartsRequested).toBe(1);
     expect(B().pendingReboot).toBe(false);
     expect(B().services.get('TwinlockAgent')?.status).toBe('Running');
-    expect(hostUpdates(ids[1]).some((h) => h.step === 'reboot' && h.message.includes('come back'))).toBe(true);
+    expect(hostUpdates(ids[1]).some((h) => h.step === 'reboot' && h.message.includes('come back'))).toBe(
+      true,
+    );
   });
 
   /** Closes the engine (as a crash during the restart wait would stop it) and resumes in a new one. */
-  async function resumeInNewEngine(options: { whileRestarting: boolean }): Promise<JobSnapshot & { kind: 'install' }> {
+  async function resumeInNewEngine(options: {
+    whileRestarting: boolean;
+  }): Promise<JobSnapshot & { kind: 'install' }> {
     await engine.close();
     engine = createEngine({ dataDir, lab: { hosts: lab.hosts }, timings });
     engine.subscribe((e) => events.push(e));
@@ -241,8 +261,11 @@ describe('agent installation against the lab', () => {
     expect(job).toBeDefined();
     for (;;) {
       // An admin resuming while the server is still down is told so, and tries again.
-      const ref = await engine.api.resumeJob({ jobId: job!.jobId, password: lab.hosts[0]!.password }).catch((e: unknown) => e as { code: string });
-      if ('jobId' in ref) return (await engine.api.waitJob({ jobId: ref.jobId })) as JobSnapshot & { kind: 'install' };
+      const ref = await engine.api
+        .resumeJob({ jobId: job!.jobId, password: lab.hosts[0]!.password })
+        .catch((e: unknown) => e as { code: string });
+      if ('jobId' in ref)
+        return (await engine.api.waitJob({ jobId: ref.jobId })) as JobSnapshot & { kind: 'install' };
       expect(options.whileRestarting, JSON.stringify(ref)).toBe(true);
       expect(ref.code).toBe('unreachable');
       await new Promise((r) => setTimeout(r, 50));
@@ -259,7 +282,12 @@ describe('agent installation against the lab', () => {
 
     const done = await resumeInNewEngine({ whileRestarting: false });
     expect(done.error).toBeNull();
-    expect(done.result?.[1]).toMatchObject({ action: 'installed', exitCode: 3010, rebooted: true, rebootRequired: false });
+    expect(done.result?.[1]).toMatchObject({
+      action: 'installed',
+      exitCode: 3010,
+      rebooted: true,
+      rebootRequired: false,
+    });
     expect(B().restarts).toBe(1);
     expect(B().restartsRequested).toBe(1);
     expect(A().restarts).toBe(0);
@@ -269,7 +297,11 @@ describe('agent installation against the lab', () => {
   it('resumed just after its restart was scheduled, waits for that restart instead of asking for another', async () => {
     await engine.close();
     // shutdown.exe's delay, so that the crash falls between the request and the restart.
-    engine = createEngine({ dataDir, lab: { hosts: lab.hosts }, timings: { install: { ...timings.install, rebootDelaySeconds: 180 } } });
+    engine = createEngine({
+      dataDir,
+      lab: { hosts: lab.hosts },
+      timings: { install: { ...timings.install, rebootDelaySeconds: 180 } },
+    });
     engine.subscribe((e) => events.push(e));
     ids = await connectAll(engine);
     B().faults.msiExitCodes = [3010];
@@ -302,12 +334,18 @@ describe('agent installation against the lab', () => {
       const password = lab.hosts[0]!.password;
       // A slow logon keeps the first resume busy longer than the second waits for a claim.
       A().faults.connectDelayMs = 11_000;
-      const attempts = await Promise.allSettled([engine, other].map((e) => e.api.resumeJob({ jobId: job!.jobId, password })));
+      const attempts = await Promise.allSettled(
+        [engine, other].map((e) => e.api.resumeJob({ jobId: job!.jobId, password })),
+      );
       const won = attempts.findIndex((a) => a.status === 'fulfilled');
       expect(won).toBeGreaterThanOrEqual(0);
       const lost = attempts[1 - won]!;
       expect(lost.status).toBe('rejected');
-      const refusal = (lost as PromiseRejectedResult).reason as { code: string; message: string; detail: Record<string, unknown> };
+      const refusal = (lost as PromiseRejectedResult).reason as {
+        code: string;
+        message: string;
+        detail: Record<string, unknown>;
+      };
       expect(refusal).toMatchObject({ code: 'invalid-input', detail: { field: 'jobId' } });
       expect(refusal.message).toContain('another Twinlock window or command');
       A().faults.connectDelayMs = 0;
@@ -315,11 +353,19 @@ describe('agent installation against the lab', () => {
       const loser = [engine, other][1 - won]!;
       // While it runs, the other process neither offers it for resume nor discards it.
       expect(await loser.api.resumableJobs({})).toEqual([]);
-      await expect(loser.api.discardJob({ jobId: job!.jobId })).rejects.toMatchObject({ code: 'invalid-input' });
-      const done = await winner.api.waitJob({ jobId: (attempts[won] as PromiseFulfilledResult<{ jobId: string }>).value.jobId });
+      await expect(loser.api.discardJob({ jobId: job!.jobId })).rejects.toMatchObject({
+        code: 'invalid-input',
+      });
+      const done = await winner.api.waitJob({
+        jobId: (attempts[won] as PromiseFulfilledResult<{ jobId: string }>).value.jobId,
+      });
       expect(done.error).toBeNull();
       expect(B().restarts).toBe(1);
-      expect(B().installedProducts().map((p) => p.version)).toEqual(['3.2.1']);
+      expect(
+        B()
+          .installedProducts()
+          .map((p) => p.version),
+      ).toEqual(['3.2.1']);
       expect(await loser.api.resumableJobs({})).toEqual([]);
     } finally {
       await other.close();
@@ -352,16 +398,28 @@ describe('agent installation against the lab', () => {
     await install({ packageDir: old });
     const up = await install();
     expect(up.result?.map((r) => r.action)).toEqual(['upgraded', 'upgraded']);
-    expect(A().installedProducts().map((p) => p.version)).toEqual(['3.2.1']);
+    expect(
+      A()
+        .installedProducts()
+        .map((p) => p.version),
+    ).toEqual(['3.2.1']);
 
     const down = await install({ packageDir: old });
     expect(down.state).toBe('failed');
     expect(down.error?.message).toContain('does not downgrade');
-    expect(A().installedProducts().map((p) => p.version)).toEqual(['3.2.1']);
+    expect(
+      A()
+        .installedProducts()
+        .map((p) => p.version),
+    ).toEqual(['3.2.1']);
 
     const forced = await install({ packageDir: old, force: true });
     expect(forced.error).toBeNull();
-    expect(A().installedProducts().map((p) => p.version)).toEqual(['3.1.0']);
+    expect(
+      A()
+        .installedProducts()
+        .map((p) => p.version),
+    ).toEqual(['3.1.0']);
   });
 
   it('takes the 1638 path (same product code, another version) as an in-place upgrade', async () => {
@@ -393,13 +451,22 @@ describe('agent installation against the lab', () => {
     const size = 32 * 1024 * 1024;
     makePackage({ outDir: pkgDir, sizeBytes: size });
     await engine.close();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'install-child.ts')], {
-      env: { ...process.env, TWINLOCK_TEST_INPUT: JSON.stringify({ dataDir, packageDir: pkgDir, hosts: lab.hosts }) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'install-child.ts')],
+      {
+        env: {
+          ...process.env,
+          TWINLOCK_TEST_INPUT: JSON.stringify({ dataDir, packageDir: pkgDir, hosts: lab.hosts }),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_code, signal) => resolve(signal)),
+    );
     const deadline = Date.now() + 30_000;
     while (A().sftpBytesWritten < 4 * 1024 * 1024 && Date.now() < deadline && child.exitCode === null) {
       await new Promise((r) => setTimeout(r, 2));
@@ -413,7 +480,9 @@ describe('agent installation against the lab', () => {
     const resumable = await engine.api.resumableJobs({});
     expect(resumable).toHaveLength(1);
     expect(resumable[0]).toMatchObject({ version: '3.2.1', needsPassword: true });
-    const missing = await engine.api.resumeJob({ jobId: resumable[0]!.jobId }).catch((e: unknown) => e as { code: string });
+    const missing = await engine.api
+      .resumeJob({ jobId: resumable[0]!.jobId })
+      .catch((e: unknown) => e as { code: string });
     expect(missing).toMatchObject({ code: 'invalid-input' });
 
     const ref = await engine.api.resumeJob({ jobId: resumable[0]!.jobId, password: lab.hosts[0]!.password });

@@ -31,13 +31,25 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-const failure = (p: Promise<unknown>) => p.then(() => expect.unreachable('should fail'), (err: TwinlockErrorData) => err);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => expect.unreachable('should fail'),
+    (err: TwinlockErrorData) => err,
+  );
 
 describe('private-key logon', () => {
   it('logs on with the key listed in administrators_authorized_keys, no password sent', async () => {
     const h = lab.hosts[0]!;
-    expect(lab.host(h.name).readFile('C:\\ProgramData\\ssh\\administrators_authorized_keys').toString()).toContain(admin.public.trim());
-    const session = await engine.api.connect({ address: h.address, port: h.port, username: h.username, privateKey: admin.private, acceptFingerprint: h.fingerprint });
+    expect(
+      lab.host(h.name).readFile('C:\\ProgramData\\ssh\\administrators_authorized_keys').toString(),
+    ).toContain(admin.public.trim());
+    const session = await engine.api.connect({
+      address: h.address,
+      port: h.port,
+      username: h.username,
+      privateKey: admin.private,
+      acceptFingerprint: h.fingerprint,
+    });
     expect(session).toMatchObject({ computerName: h.name, isAdmin: true });
 
     // A dropped connection is opened again with the same key on the next call.
@@ -49,7 +61,15 @@ describe('private-key logon', () => {
 
   it('refuses a key that is not listed, naming the file to add it to', async () => {
     const h = lab.hosts[1]!;
-    const err = await failure(engine.api.connect({ address: h.address, port: h.port, username: h.username, privateKey: stranger.private, acceptFingerprint: h.fingerprint }));
+    const err = await failure(
+      engine.api.connect({
+        address: h.address,
+        port: h.port,
+        username: h.username,
+        privateKey: stranger.private,
+        acceptFingerprint: h.fingerprint,
+      }),
+    );
     expect(err.code).toBe('auth-failed');
     expect(err.message).toContain('refused the key for Administrator');
     expect(err.hint).toContain('administrators_authorized_keys');
@@ -57,10 +77,19 @@ describe('private-key logon', () => {
 
   it('needs a password or a key, and says which field', async () => {
     const h = lab.hosts[1]!;
-    const none = await failure(engine.api.connect({ address: h.address, port: h.port, username: h.username }));
+    const none = await failure(
+      engine.api.connect({ address: h.address, port: h.port, username: h.username }),
+    );
     expect(none).toMatchObject({ code: 'invalid-input', detail: { field: 'password' } });
     expect(none.message).toContain('Enter the password, or choose a private key file.');
-    const pub = await failure(engine.api.connect({ address: h.address, port: h.port, username: h.username, privateKey: admin.public }));
+    const pub = await failure(
+      engine.api.connect({
+        address: h.address,
+        port: h.port,
+        username: h.username,
+        privateKey: admin.public,
+      }),
+    );
     expect(pub).toMatchObject({ code: 'invalid-input', detail: { field: 'privateKey' } });
   });
 });

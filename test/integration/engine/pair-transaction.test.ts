@@ -31,11 +31,22 @@ const A = () => lab.host('TL-NODE-A');
 const B = () => lab.host('TL-NODE-B');
 /** What the lab's agent says about a server's pair, straight from its state. */
 const pairOf = (h: LabHost) => (h.agentStatus()?.pair ?? null) as { name: string; state: string } | null;
-const protectedOn = (h: LabHost) => ((h.agentStatus()?.vms ?? []) as Array<{ name: string; protected: boolean }>).filter((v) => v.protected).map((v) => v.name);
+const protectedOn = (h: LabHost) =>
+  ((h.agentStatus()?.vms ?? []) as Array<{ name: string; protected: boolean }>)
+    .filter((v) => v.protected)
+    .map((v) => v.name);
 
 async function connect(e: TwinlockEngine): Promise<[string, string]> {
   const sessions = await Promise.all(
-    lab.hosts.map((h) => e.api.connect({ address: h.address, port: h.port, username: h.username, password: h.password, acceptFingerprint: h.fingerprint })),
+    lab.hosts.map((h) =>
+      e.api.connect({
+        address: h.address,
+        port: h.port,
+        username: h.username,
+        password: h.password,
+        acceptFingerprint: h.fingerprint,
+      }),
+    ),
   );
   return [sessions[0]!.sessionId, sessions[1]!.sessionId];
 }
@@ -117,7 +128,11 @@ describe('pairing preflight', () => {
     const config = await proposal();
     const done = await applyAndWait({ ...config, vms: ['SQL01', 'sql01', ' APP01', 'GHOST'] });
     expect(done.error?.code).toBe('invalid-input');
-    expect((done.error?.detail?.issues as Array<{ field: string }>).map((i) => i.field)).toEqual(['vms.1', 'vms.2', 'vms.3']);
+    expect((done.error?.detail?.issues as Array<{ field: string }>).map((i) => i.field)).toEqual([
+      'vms.1',
+      'vms.2',
+      'vms.3',
+    ]);
     expect(done.error?.message).toContain('TL-NODE-A has no VM named "sql01"; it has "SQL01"');
     expect(pairOf(A())).toBeNull();
     expect(pairOf(B())).toBeNull();
@@ -145,11 +160,16 @@ describe('undo on failure', () => {
       `Removing pair ${config.name} from TL-NODE-A`,
       'TL-NODE-A is no longer paired',
     ]);
-    expect(done.hosts[ids[1]]?.logTail).toEqual([`Checking ${config.name} on TL-NODE-B`, `Nothing of ${config.name} left on TL-NODE-B`]);
+    expect(done.hosts[ids[1]]?.logTail).toEqual([
+      `Checking ${config.name} on TL-NODE-B`,
+      `Nothing of ${config.name} left on TL-NODE-B`,
+    ]);
     // The journal on disk records the steps done and that they were undone.
     const journal = JSON.parse(await readFile(join(dataDir, 'journal', 'pair', `${done.id}.json`), 'utf8'));
     expect(journal.state).toBe('rolled-back');
-    expect(Object.keys(journal.hosts[0].steps)).toEqual(expect.arrayContaining(['links', 'create', 'protect:SQL01', 'undo']));
+    expect(Object.keys(journal.hosts[0].steps)).toEqual(
+      expect.arrayContaining(['links', 'create', 'protect:SQL01', 'undo']),
+    );
     expect(JSON.stringify(journal)).not.toMatch(/token/i);
   });
 
@@ -166,7 +186,10 @@ describe('undo on failure', () => {
     const a = lab.hosts[0]!;
     const command = `twinlock unpair ${a.address}:${a.port} ${b.address}:${b.port} --yes`;
     expect(done.error?.hint).toContain(command);
-    expect(done.error?.detail).toMatchObject({ step: 'wait', undo: { complete: false, command, remains: [{ host: 'TL-NODE-B', address: `${b.address}:${b.port}` }] } });
+    expect(done.error?.detail).toMatchObject({
+      step: 'wait',
+      undo: { complete: false, command, remains: [{ host: 'TL-NODE-B', address: `${b.address}:${b.port}` }] },
+    });
     expect(pairOf(A())).toBeNull();
     expect(protectedOn(A())).toEqual([]);
 
@@ -184,7 +207,10 @@ describe('undo on failure', () => {
   it('cancelling while the pair mirrors undoes it on both servers', async () => {
     const config = await proposal();
     const ref = await engine.api.apply(config);
-    await until(() => pairOf(B())?.state === 'mirroring' && protectedOn(A()).length === config.vms.length, 'mirroring with the VMs protected');
+    await until(
+      () => pairOf(B())?.state === 'mirroring' && protectedOn(A()).length === config.vms.length,
+      'mirroring with the VMs protected',
+    );
     await engine.api.cancelJob({ jobId: ref.jobId });
     const done = await engine.api.waitJob({ jobId: ref.jobId });
     expect(done.state).toBe('cancelled');
@@ -207,7 +233,12 @@ describe('the pairing journal', () => {
     engine = newEngine();
     const resumable = await engine.api.resumableJobs({});
     expect(resumable).toHaveLength(1);
-    expect(resumable[0]).toMatchObject({ jobId: ref.jobId, kind: 'apply', needsPassword: true, pair: { name: config.name, vms: config.vms } });
+    expect(resumable[0]).toMatchObject({
+      jobId: ref.jobId,
+      kind: 'apply',
+      needsPassword: true,
+      pair: { name: config.name, vms: config.vms },
+    });
     expect(resumable[0]!.hosts[0]!.completed).toEqual(expect.arrayContaining(['links', 'create']));
     const resumed = await engine.api.resumeJob({ jobId: ref.jobId, password: lab.hosts[0]!.password });
     expect(resumed.kind).toBe('apply');
@@ -251,7 +282,9 @@ describe('the pairing journal', () => {
     B().powerOff();
 
     engine = newEngine();
-    const refused = await engine.api.resumeJob({ jobId: ref.jobId, password: lab.hosts[0]!.password }).catch((e: unknown) => e as { code: string });
+    const refused = await engine.api
+      .resumeJob({ jobId: ref.jobId, password: lab.hosts[0]!.password })
+      .catch((e: unknown) => e as { code: string });
     expect(refused).toMatchObject({ code: 'unreachable' });
     expect(pairOf(A())?.name).toBe(config.name);
     expect((await engine.api.resumableJobs({})).map((j) => j.jobId)).toEqual([ref.jobId]);

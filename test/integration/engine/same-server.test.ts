@@ -27,12 +27,21 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-const failure = (p: Promise<unknown>) => p.then(() => expect.unreachable('should fail'), (err: TwinlockErrorData) => err);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => expect.unreachable('should fail'),
+    (err: TwinlockErrorData) => err,
+  );
 
 describe('one server picked twice', () => {
   it('is refused by verify and by the pair proposal, naming the server, before anything is read', async () => {
     const h = lab.hosts[0]!;
-    const request = { port: h.port, username: h.username, password: h.password, acceptFingerprint: h.fingerprint };
+    const request = {
+      port: h.port,
+      username: h.username,
+      password: h.password,
+      acceptFingerprint: h.fingerprint,
+    };
     const byAddress = await engine.api.connect({ ...request, address: h.address });
     const byName = await engine.api.connect({ ...request, address: 'localhost' });
     expect(byName.sessionId).not.toBe(byAddress.sessionId);

@@ -98,7 +98,7 @@ describe('lab exec', () => {
     }
   });
 
-  it('refuses a modified script body with PowerShell\'s error', async () => {
+  it("refuses a modified script body with PowerShell's error", async () => {
     const body = scriptText('get-identity').replace('$env:COMPUTERNAME', '$env:USERNAME');
     const r = await runScript(client, 'get-identity', {}, body);
     expect(r.code).toBe(1);
@@ -115,7 +115,7 @@ describe('lab exec', () => {
     expect(r.json.error.message).toContain("The term 'Remove-Item' is not recognized");
   });
 
-  it('refuses a bootstrap that is not the project\'s', async () => {
+  it("refuses a bootstrap that is not the project's", async () => {
     const r = await exec(client, encodedCommand(`${BOOTSTRAP}\nWrite-Output hi`), 'e30=\n');
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
@@ -126,11 +126,17 @@ describe('lab exec', () => {
   it('answers any other command as cmd.exe does', async () => {
     const r = await exec(client, 'whoami /all');
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe("'whoami' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n");
+    expect(r.stderr).toBe(
+      "'whoami' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n",
+    );
   });
 
-  it('fails a script that throws with the bootstrap\'s error envelope', async () => {
-    const r = await runScript(client, 'invoke-twinlockctl', { ctlPath: 'C:\\Program Files\\Twinlock\\Agent\\twinlockctl.exe', verb: ['status'], input: {} });
+  it("fails a script that throws with the bootstrap's error envelope", async () => {
+    const r = await runScript(client, 'invoke-twinlockctl', {
+      ctlPath: 'C:\\Program Files\\Twinlock\\Agent\\twinlockctl.exe',
+      verb: ['status'],
+      input: {},
+    });
     expect(r.code).toBe(1);
     expect(r.json).toMatchObject({ ok: false, error: { category: 'OperationStopped' } });
     expect(r.json.error.message).toContain('twinlockctl was not found');

@@ -36,8 +36,12 @@ describe('SFTP operations', () => {
       expect(home).toBe('/C:/Users/Administrator');
       await mkdirp(files, '/C:/Temp/a');
       await upload(files, '/C:/Temp/a/one.txt', Buffer.from('1'));
-      await call<void>((cb) => files.rename('/C:/Temp/a/one.txt', '/C:/Temp/a/two.txt', (e) => cb(e, undefined)));
-      const names = (await call<{ filename: string }[]>((cb) => files.readdir('/C:/Temp/a', cb as never))).map((e) => e.filename);
+      await call<void>((cb) =>
+        files.rename('/C:/Temp/a/one.txt', '/C:/Temp/a/two.txt', (e) => cb(e, undefined)),
+      );
+      const names = (
+        await call<{ filename: string }[]>((cb) => files.readdir('/C:/Temp/a', cb as never))
+      ).map((e) => e.filename);
       expect(names).toContain('two.txt');
       expect(names).not.toContain('one.txt');
       // NTFS is case-insensitive: the same file under another spelling.
@@ -68,7 +72,11 @@ describe('reboots, power and clocks', () => {
     host.faults.rebootSeconds = 600;
     host.writeFile(PACKAGE, msi);
     const { client } = await connect(lab.hosts[1]!);
-    const r = await runScript(client, 'install-agent', { path: PACKAGE, logPath: 'C:\\l.log', arguments: [] });
+    const r = await runScript(client, 'install-agent', {
+      path: PACKAGE,
+      logPath: 'C:\\l.log',
+      arguments: [],
+    });
     client.end();
     expect(r.json.data).toMatchObject({ exitCode: 1641, rebootRequired: true });
     // 600 lab seconds at 600x: down for about a second, starting 100 ms after the answer.
@@ -101,9 +109,17 @@ describe('reboots, power and clocks', () => {
     const ca = (await connect(lab.hosts[0]!)).client;
     await runScript(ca, 'install-agent', { path: PACKAGE, logPath: 'C:\\l.log', arguments: [] });
     const cb = (await connect(lab.hosts[1]!)).client;
-    const ctl = (c: Client, verb: string, input: Record<string, unknown> = {}) => runScript(c, 'invoke-twinlockctl', { ctlPath: CTL_PATH, verb: verb.split(' '), input });
+    const ctl = (c: Client, verb: string, input: Record<string, unknown> = {}) =>
+      runScript(c, 'invoke-twinlockctl', { ctlPath: CTL_PATH, verb: verb.split(' '), input });
     const links = [{ local: '10.10.1.21', remote: '10.10.1.22' }];
-    await ctl(ca, 'pair create', { name: 'P2', peer: '10.10.1.22', token: 't0k3n-abcdef', level: 3, links, witness: null });
+    await ctl(ca, 'pair create', {
+      name: 'P2',
+      peer: '10.10.1.22',
+      token: 't0k3n-abcdef',
+      level: 3,
+      links,
+      witness: null,
+    });
     await ctl(cb, 'pair join', { peer: '10.10.1.21', token: 't0k3n-abcdef' });
     cb.end();
     b.powerOff();

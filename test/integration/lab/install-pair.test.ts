@@ -48,11 +48,15 @@ describe('SFTP', () => {
   });
 
   it('refuses a WRITE over 100 KB as Windows OpenSSH does', async () => {
-    await expect(upload(sftps[0]!, `${PACKAGES}/big.bin`, Buffer.alloc(150 * 1024), 150 * 1024)).rejects.toThrow(/Failure/);
+    await expect(
+      upload(sftps[0]!, `${PACKAGES}/big.bin`, Buffer.alloc(150 * 1024), 150 * 1024),
+    ).rejects.toThrow(/Failure/);
   });
 
   it('refuses paths outside C:\\', async () => {
-    await expect(upload(sftps[0]!, '/C:/../../escape.bin', Buffer.from('x'))).rejects.toThrow(/Permission denied/);
+    await expect(upload(sftps[0]!, '/C:/../../escape.bin', Buffer.from('x'))).rejects.toThrow(
+      /Permission denied/,
+    );
     await expect(upload(sftps[0]!, '/D:/x.bin', Buffer.from('x'))).rejects.toThrow();
   });
 
@@ -85,7 +89,11 @@ describe('install', () => {
 
   it('installs the agent; get-agent-state shows the product, the service and the rules', async () => {
     for (const i of [0, 1]) {
-      const r = await runScript(clients[i]!, 'install-agent', { path: WIN_PACKAGE, logPath: WIN_LOG, arguments: manifest.installArgs });
+      const r = await runScript(clients[i]!, 'install-agent', {
+        path: WIN_PACKAGE,
+        logPath: WIN_LOG,
+        arguments: manifest.installArgs,
+      });
       expect(r.json.data).toMatchObject({ exitCode: 0, rebootRequired: false, logTail: [] });
       const state = await runScript(clients[i]!, 'get-agent-state', {
         productName: manifest.name,
@@ -94,9 +102,17 @@ describe('install', () => {
         firewallGroup: 'Twinlock Agent',
       });
       const d = state.json.data;
-      expect(d.product).toMatchObject({ name: 'TwinlockAgent', version: '3.2.1', productCode: manifest.productCode });
+      expect(d.product).toMatchObject({
+        name: 'TwinlockAgent',
+        version: '3.2.1',
+        productCode: manifest.productCode,
+      });
       expect(d.service).toEqual({ name: 'TwinlockAgent', status: 'Running', startType: 'Automatic' });
-      expect(d.firewallRules.flatMap((r: { localPorts: string[] }) => r.localPorts).sort()).toEqual(['7440', '7441', '7442']);
+      expect(d.firewallRules.flatMap((r: { localPorts: string[] }) => r.localPorts).sort()).toEqual([
+        '7440',
+        '7441',
+        '7442',
+      ]);
       expect(d.ctl).toMatchObject({ version: '3.2.1' });
     }
     const log = lab.host('TL-NODE-A').readFile(WIN_LOG);
@@ -107,10 +123,18 @@ describe('install', () => {
   it('returns 1618 and then succeeds when another install was running', async () => {
     const host = lab.host('TL-NODE-A');
     host.faults.msiExitCodes = [1618];
-    const busy = await runScript(clients[0]!, 'install-agent', { path: WIN_PACKAGE, logPath: WIN_LOG, arguments: [] });
+    const busy = await runScript(clients[0]!, 'install-agent', {
+      path: WIN_PACKAGE,
+      logPath: WIN_LOG,
+      arguments: [],
+    });
     expect(busy.json.data.exitCode).toBe(1618);
     expect(busy.json.data.logTail.join('\n')).toContain('Another installation is in progress');
-    const again = await runScript(clients[0]!, 'install-agent', { path: WIN_PACKAGE, logPath: WIN_LOG, arguments: [] });
+    const again = await runScript(clients[0]!, 'install-agent', {
+      path: WIN_PACKAGE,
+      logPath: WIN_LOG,
+      arguments: [],
+    });
     expect(again.json.data.exitCode).toBe(0);
   });
 });
@@ -118,12 +142,30 @@ describe('install', () => {
 describe('pairing', () => {
   it('pair create + join reaches protected', async () => {
     const links = [
-      { localNic: 'SLOT 3 Port 1', remoteNic: 'SLOT 3 Port 1', localAddress: '10.10.1.21', remoteAddress: '10.10.1.22' },
-      { localNic: 'SLOT 3 Port 2', remoteNic: 'SLOT 3 Port 2', localAddress: '10.10.2.21', remoteAddress: '10.10.2.22' },
+      {
+        localNic: 'SLOT 3 Port 1',
+        remoteNic: 'SLOT 3 Port 1',
+        localAddress: '10.10.1.21',
+        remoteAddress: '10.10.1.22',
+      },
+      {
+        localNic: 'SLOT 3 Port 2',
+        remoteNic: 'SLOT 3 Port 2',
+        localAddress: '10.10.2.21',
+        remoteAddress: '10.10.2.22',
+      },
     ];
-    const test = await ctl(0, 'links test', { peer: '10.10.1.22', links: [{ local: '10.10.1.21', remote: '10.10.1.22' }], seconds: 5 });
+    const test = await ctl(0, 'links test', {
+      peer: '10.10.1.22',
+      links: [{ local: '10.10.1.21', remote: '10.10.1.22' }],
+      seconds: 5,
+    });
     expect(test.json.data.exitCode).toBe(0);
-    expect(test.json.data.output.links.some((l: { remote: string; up: boolean }) => l.remote === '10.10.1.22' && l.up)).toBe(true);
+    expect(
+      test.json.data.output.links.some(
+        (l: { remote: string; up: boolean }) => l.remote === '10.10.1.22' && l.up,
+      ),
+    ).toBe(true);
 
     const token = 'b6f1c1b5e0a94c0f9d1e2a3b4c5d6e7f';
     const created = await ctl(0, 'pair create', {
@@ -131,12 +173,20 @@ describe('pairing', () => {
       peer: '192.168.50.22',
       token,
       level: 3,
-      links: links.map((l) => ({ local: l.localAddress, remote: l.remoteAddress, localNic: l.localNic, remoteNic: l.remoteNic })),
+      links: links.map((l) => ({
+        local: l.localAddress,
+        remote: l.remoteAddress,
+        localNic: l.localNic,
+        remoteNic: l.remoteNic,
+      })),
       witness: { kind: 'host', address: '192.168.50.30' },
     });
     expect(created.json.data).toMatchObject({ exitCode: 0, output: { state: 'pairing' } });
     const joined = await ctl(1, 'pair join', { peer: '192.168.50.21', token });
-    expect(joined.json.data).toMatchObject({ exitCode: 0, output: { pairId: created.json.data.output.pairId, state: 'pairing' } });
+    expect(joined.json.data).toMatchObject({
+      exitCode: 0,
+      output: { pairId: created.json.data.output.pairId, state: 'pairing' },
+    });
 
     const reused = await ctl(1, 'pair join', { peer: '192.168.50.21', token });
     expect(reused.json.data.exitCode).not.toBe(0);
@@ -155,7 +205,10 @@ describe('pairing', () => {
     expect(seen.has('mirroring')).toBe(true);
 
     const secondary = (await ctl(1, 'status')).json.data.output;
-    expect(secondary).toMatchObject({ role: 'secondary', pair: { state: 'protected', peer: '192.168.50.21' } });
+    expect(secondary).toMatchObject({
+      role: 'secondary',
+      pair: { state: 'protected', peer: '192.168.50.21' },
+    });
 
     const prot = await ctl(0, 'protect', { vm: 'SQL01' });
     expect(prot.json.data.output).toEqual({ vm: 'SQL01', protected: true });

@@ -26,7 +26,10 @@ export interface ExecResult {
 }
 
 /** Connects with a password; rejects on auth failure. Records the host key fingerprint seen. */
-export function connect(info: LabHostInfo, password = info.password): Promise<{ client: Client; hostKey: Buffer }> {
+export function connect(
+  info: LabHostInfo,
+  password = info.password,
+): Promise<{ client: Client; hostKey: Buffer }> {
   return new Promise((resolve, reject) => {
     const client = new Client();
     let hostKey: Buffer = Buffer.alloc(0);
@@ -65,7 +68,12 @@ export function exec(client: Client, command: string, stdin?: string): Promise<E
 }
 
 /** Runs a script through the bootstrap; `body` replaces the script text (to test refusal). */
-export async function runScript(client: Client, name: string, params: object = {}, body = scriptText(name)): Promise<ExecResult & { json: any }> {
+export async function runScript(
+  client: Client,
+  name: string,
+  params: object = {},
+  body = scriptText(name),
+): Promise<ExecResult & { json: any }> {
   const stdin = `${Buffer.from(JSON.stringify(params), 'utf8').toString('base64')}\n${body}`;
   const result = await exec(client, encodedCommand(BOOTSTRAP), stdin);
   let json: any = null;
@@ -102,15 +110,29 @@ export async function mkdirp(s: SFTPWrapper, path: string): Promise<void> {
  * Uploads a buffer in `chunk`-byte WRITE requests starting at `from`. Rejects when the connection
  * drops: ssh2 leaves requests in flight unanswered then, so the channel's close is watched too.
  */
-export function upload(s: SFTPWrapper, remote: string, data: Buffer, chunk = 100 * 1024, from = 0): Promise<void> {
+export function upload(
+  s: SFTPWrapper,
+  remote: string,
+  data: Buffer,
+  chunk = 100 * 1024,
+  from = 0,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const onClose = (): void => reject(new Error('connection lost'));
     s.once('close', onClose);
-    uploadChunks(s, remote, data, chunk, from).then(resolve, reject).finally(() => s.off('close', onClose));
+    uploadChunks(s, remote, data, chunk, from)
+      .then(resolve, reject)
+      .finally(() => s.off('close', onClose));
   });
 }
 
-async function uploadChunks(s: SFTPWrapper, remote: string, data: Buffer, chunk: number, from: number): Promise<void> {
+async function uploadChunks(
+  s: SFTPWrapper,
+  remote: string,
+  data: Buffer,
+  chunk: number,
+  from: number,
+): Promise<void> {
   const handle = await call<Buffer>((cb) => s.open(remote, from > 0 ? 'r+' : 'w', cb));
   try {
     for (let off = from; off < data.length; off += chunk) {

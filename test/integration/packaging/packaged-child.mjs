@@ -43,10 +43,17 @@ try {
   const account = suggestions.labAccount;
   const sessions = [];
   for (const host of suggestions.hosts) {
-    const request = { address: host.address, port: host.port, username: account.username, password: account.password };
+    const request = {
+      address: host.address,
+      port: host.port,
+      username: account.username,
+      password: account.password,
+    };
     const first = await call('connect', request);
     // As the wizard does: a host seen for the first time shows its fingerprint, the admin accepts it.
-    const session = first.ok ? first.result : await must('connect', { ...request, acceptFingerprint: first.error.detail.fingerprint });
+    const session = first.ok
+      ? first.result
+      : await must('connect', { ...request, acceptFingerprint: first.error.detail.fingerprint });
     sessions.push(session);
   }
   result.connected = sessions.map((x) => x.computerName);
@@ -56,7 +63,11 @@ try {
   await must('trustPublisher', { thumbprint: pkg.publisher.thumbprint });
   result.publisher = pkg.publisher.subject;
   const installed = await must('waitJob', { jobId: (await must('install', { sessions: ids })).jobId });
-  result.install = { state: installed.state, error: installed.error, actions: installed.result?.map((r) => `${r.computerName} ${r.action} ${r.version}`) };
+  result.install = {
+    state: installed.state,
+    error: installed.error,
+    actions: installed.result?.map((r) => `${r.computerName} ${r.action} ${r.version}`),
+  };
   const proposal = await must('proposePair', { primary: ids[0], secondary: ids[1] });
   const applied = await must('waitJob', { jobId: (await must('apply', proposal.config)).jobId });
   result.apply = { state: applied.state, error: applied.error, pair: applied.result?.state ?? null };

@@ -54,8 +54,12 @@ describe('a session against the lab', () => {
       const local = join(work, 'pkg.bin');
       await writeFile(local, data);
       await host.upload(local, `${REMOTE_PATHS.packagesSftpDir}/pkg.bin`);
-      const remote = await readFile(join(work, 'lab', info.name, 'C', 'ProgramData', 'Twinlock', 'packages', 'pkg.bin'));
-      expect(createHash('sha256').update(remote).digest('hex')).toBe(createHash('sha256').update(data).digest('hex'));
+      const remote = await readFile(
+        join(work, 'lab', info.name, 'C', 'ProgramData', 'Twinlock', 'packages', 'pkg.bin'),
+      );
+      expect(createHash('sha256').update(remote).digest('hex')).toBe(
+        createHash('sha256').update(data).digest('hex'),
+      );
     } finally {
       await host.close();
     }

@@ -103,7 +103,9 @@ export async function startMiniServer(options: MiniServerOptions): Promise<MiniS
       channel.end();
     };
     if (!m || Buffer.from(m[1] ?? '', 'base64').toString('utf16le') !== options.bootstrap) {
-      channel.stderr.write(`'${command.split(' ')[0]}' is not recognized as an internal or external command,\r\n`);
+      channel.stderr.write(
+        `'${command.split(' ')[0]}' is not recognized as an internal or external command,\r\n`,
+      );
       channel.exit(1);
       channel.end();
       return;
@@ -127,7 +129,10 @@ export async function startMiniServer(options: MiniServerOptions): Promise<MiniS
     const handler = options.scripts?.[name];
     if (!handler) {
       const msg = `The term '${name}' is not recognized as the name of a cmdlet, function, script file, or operable program.`;
-      return finish(`${JSON.stringify({ ok: false, error: { message: msg, category: 'ObjectNotFound', id: 'CommandNotFoundException' } })}\r\n`, 1);
+      return finish(
+        `${JSON.stringify({ ok: false, error: { message: msg, category: 'ObjectNotFound', id: 'CommandNotFoundException' } })}\r\n`,
+        1,
+      );
     }
     try {
       const data = await handler(params, script);
@@ -135,7 +140,10 @@ export async function startMiniServer(options: MiniServerOptions): Promise<MiniS
       finish(`\uFEFF${JSON.stringify({ ok: true, data })}\r\n`, 0);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      finish(`${JSON.stringify({ ok: false, error: { message, category: 'NotSpecified', id: 'RuntimeException' } })}\r\n`, 1);
+      finish(
+        `${JSON.stringify({ ok: false, error: { message, category: 'NotSpecified', id: 'RuntimeException' } })}\r\n`,
+        1,
+      );
     }
   }
 
@@ -147,7 +155,14 @@ export async function startMiniServer(options: MiniServerOptions): Promise<MiniS
 
   function attrsOf(path: string) {
     const st = statSync(path);
-    return { mode: st.mode, uid: 0, gid: 0, size: st.size, atime: Math.floor(st.atimeMs / 1000), mtime: Math.floor(st.mtimeMs / 1000) };
+    return {
+      mode: st.mode,
+      uid: 0,
+      gid: 0,
+      size: st.size,
+      atime: Math.floor(st.atimeMs / 1000),
+      mtime: Math.floor(st.mtimeMs / 1000),
+    };
   }
 
   function handleSftp(sftp: SFTPWrapper, client: Connection): void {
@@ -158,7 +173,8 @@ export async function startMiniServer(options: MiniServerOptions): Promise<MiniS
       try {
         const path = localPath(filename);
         let mode = 'r';
-        if (flags & OPEN_MODE.WRITE) mode = flags & OPEN_MODE.TRUNC ? 'w' : flags & OPEN_MODE.CREAT ? 'a+' : 'r+';
+        if (flags & OPEN_MODE.WRITE)
+          mode = flags & OPEN_MODE.TRUNC ? 'w' : flags & OPEN_MODE.CREAT ? 'a+' : 'r+';
         if (mode === 'a+') {
           // 'a+' would force appends; open read-write, creating the file when absent.
           closeSync(openSync(path, 'a'));
@@ -171,7 +187,10 @@ export async function startMiniServer(options: MiniServerOptions): Promise<MiniS
         h.writeUInt32BE(id, 0);
         sftp.handle(reqid, h);
       } catch (err) {
-        sftp.status(reqid, (err as NodeJS.ErrnoException).code === 'ENOENT' ? STATUS_CODE.NO_SUCH_FILE : STATUS_CODE.FAILURE);
+        sftp.status(
+          reqid,
+          (err as NodeJS.ErrnoException).code === 'ENOENT' ? STATUS_CODE.NO_SUCH_FILE : STATUS_CODE.FAILURE,
+        );
       }
     });
     sftp.on('WRITE', (reqid: number, handle: Buffer, offset: number, data: Buffer) => {

@@ -141,7 +141,9 @@ describe('connecting', () => {
     expect(await kh.get(`127.0.0.1:${s.port}`)).toBeNull();
 
     const wrong = fingerprintOfPrivate(newHostKey().private);
-    expect((await failure(connect(s, kh, { trustNew: false, acceptFingerprint: wrong }))).code).toBe('unknown-host-key');
+    expect((await failure(connect(s, kh, { trustNew: false, acceptFingerprint: wrong }))).code).toBe(
+      'unknown-host-key',
+    );
 
     const ok = await connect(s, kh, { trustNew: false, acceptFingerprint: fingerprint });
     expect(ok.newlyPinned).toBe(true);
@@ -169,7 +171,14 @@ describe('connecting', () => {
     await new Promise<void>((r) => probe.close(() => r()));
     const started = Date.now();
     const err = await failure(
-      openSession({ address: '127.0.0.1', port, username: 'a', password: PASSWORD, knownHosts: await knownHosts(), resourcesDir }),
+      openSession({
+        address: '127.0.0.1',
+        port,
+        username: 'a',
+        password: PASSWORD,
+        knownHosts: await knownHosts(),
+        resourcesDir,
+      }),
     );
     expect(err.code).toBe('unreachable');
     expect(err.message).toContain(`127.0.0.1 on port ${port}`);
@@ -205,7 +214,7 @@ describe('running scripts', () => {
   it('sends the bootstrap, the params as base64 JSON and the script on stdin, and returns data', async () => {
     const s = await server();
     const { host } = await connect(s, await knownHosts());
-    const params = { path: "C:\\it's \"quoted\"; Remove-Item -Recurse C:\\" };
+    const params = { path: 'C:\\it\'s "quoted"; Remove-Item -Recurse C:\\' };
     const data = await host.runScript('get-identity', params as never);
     expect(data).toEqual({ computerName: 'SRV-A', params });
     expect(s.execs).toHaveLength(1);
@@ -216,7 +225,9 @@ describe('running scripts', () => {
   it('turns a failure envelope into script-failed with PowerShell’s message', async () => {
     const s = await server();
     const { host } = await connect(s, await knownHosts());
-    const err = await failure(host.runScript('test-agent-package', { path: 'C:\\x.msi', trustedThumbprint: 'A'.repeat(40) }));
+    const err = await failure(
+      host.runScript('test-agent-package', { path: 'C:\\x.msi', trustedThumbprint: 'A'.repeat(40) }),
+    );
     expect(err.code).toBe('script-failed');
     expect(err.message).toContain('because it does not exist');
     expect(err.detail).toMatchObject({ script: 'test-agent-package' });
@@ -250,8 +261,12 @@ describe('running scripts', () => {
   it('runs many scripts in parallel on one connection', async () => {
     const s = await server();
     const { host } = await connect(s, await knownHosts());
-    const results = await Promise.all(Array.from({ length: 20 }, (_, n) => host.runScript('get-identity', { n } as never)));
-    expect(results.map((r) => (r as { params: { n: number } }).params.n)).toEqual(Array.from({ length: 20 }, (_, n) => n));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, n) => host.runScript('get-identity', { n } as never)),
+    );
+    expect(results.map((r) => (r as { params: { n: number } }).params.n)).toEqual(
+      Array.from({ length: 20 }, (_, n) => n),
+    );
   });
 
   it('reports a dropped connection as connection-lost', async () => {
@@ -316,7 +331,9 @@ describe('uploading', () => {
     const { path, data } = await localFile(3 * 1024 * 1024 + 123);
     const progress: UploadProgress[] = [];
     const started = Date.now();
-    await host.upload(path, '/C:/ProgramData/Twinlock/packages/agent.msi', { onProgress: (p) => progress.push(p) });
+    await host.upload(path, '/C:/ProgramData/Twinlock/packages/agent.msi', {
+      onProgress: (p) => progress.push(p),
+    });
     const elapsed = Date.now() - started;
     const remote = await readFile(join(s.root, 'C/ProgramData/Twinlock/packages/agent.msi'));
     expect(sha(remote)).toBe(sha(data));

@@ -30,11 +30,23 @@ afterEach(async () => {
 async function open(profile: string): Promise<[TwinlockEngine, [HostSession, HostSession], Lab]> {
   dataDir = await mkdtemp(join(tmpdir(), 'twinlock-verify-'));
   lab = await startLab({ profile, timeScale: 600, latencyMs: 1 });
-  engine = createEngine({ dataDir, lab: { hosts: lab.hosts }, timings: { fix: { pollMs: 50, rebootTimeoutMs: 20_000, restartDelaySeconds: 1 } } });
+  engine = createEngine({
+    dataDir,
+    lab: { hosts: lab.hosts },
+    timings: { fix: { pollMs: 50, rebootTimeoutMs: 20_000, restartDelaySeconds: 1 } },
+  });
   const e = engine;
   await trustPackagePublisher(e.api);
   const sessions = (await Promise.all(
-    lab.hosts.map((h) => e.api.connect({ address: h.address, port: h.port, username: h.username, password: h.password, acceptFingerprint: h.fingerprint })),
+    lab.hosts.map((h) =>
+      e.api.connect({
+        address: h.address,
+        port: h.port,
+        username: h.username,
+        password: h.password,
+        acceptFingerprint: h.fingerprint,
+      }),
+    ),
   )) as [HostSession, HostSession];
   return [e, sessions, lab];
 }
@@ -50,7 +62,9 @@ describe('every lab profile verifies as its profile expects', () => {
     const expected = loadProfile({ profile: name }).expect!;
     const [e, [a, b]] = await open(name);
     const report = await e.api.verify({ sessions: [a.sessionId, b.sessionId], level: expected.level });
-    const found = Object.fromEntries(report.findings.filter((f) => f.severity !== 'pass').map((f) => [f.ruleId, f.severity]));
+    const found = Object.fromEntries(
+      report.findings.filter((f) => f.severity !== 'pass').map((f) => [f.ruleId, f.severity]),
+    );
     expect(found).toEqual(expected.findings);
     expect(report.outcome).toBe(expected.outcome);
     expect(report.targets).toEqual([`${a.address}:${a.port}`, `${b.address}:${b.port}`]);
@@ -60,10 +74,15 @@ describe('every lab profile verifies as its profile expects', () => {
 });
 
 /** Runs a fix as the shells do: a job, followed to its end; returns its result and the stages it went through. */
-async function fix(e: TwinlockEngine, sessionId: string, fixId: FixId): Promise<FixResult & { stages: string[] }> {
+async function fix(
+  e: TwinlockEngine,
+  sessionId: string,
+  fixId: FixId,
+): Promise<FixResult & { stages: string[] }> {
   const stages: string[] = [];
   const off = e.subscribe((event) => {
-    if (event.type === 'job' && event.job.kind === 'fix' && stages.at(-1) !== event.job.message) stages.push(event.job.message);
+    if (event.type === 'job' && event.job.kind === 'fix' && stages.at(-1) !== event.job.message)
+      stages.push(event.job.message);
   });
   const ref = await e.api.applyFix({ sessionId, fixId });
   expect(ref.kind).toBe('fix');
@@ -82,7 +101,11 @@ describe('fixes from the engine', () => {
     const finding = before.findings.find((f) => f.ruleId === 'roles.hyperv')!;
     expect(finding).toMatchObject({ fixId: 'install-hyperv', fixOn: [1] });
     const preview = await e.api.previewFix({ sessionId: b.sessionId, fixId: 'install-hyperv' });
-    expect(preview).toMatchObject({ needsReboot: true, scriptName: 'fix-install-feature', params: { name: 'Hyper-V' } });
+    expect(preview).toMatchObject({
+      needsReboot: true,
+      scriptName: 'fix-install-feature',
+      params: { name: 'Hyper-V' },
+    });
     expect(preview.script).toContain('Install-WindowsFeature');
     const result = await fix(e, b.sessionId, 'install-hyperv');
     expect(result.rebooted).toBe(true);
@@ -101,7 +124,11 @@ describe('fixes from the engine', () => {
     const ref = await e.api.applyFix({ sessionId: b.sessionId, fixId: 'install-hyperv' });
     await new Promise<void>((resolve) => {
       const off = e.subscribe((event) => {
-        if (event.type === 'job' && event.job.id === ref.jobId && event.job.message.startsWith('Restarting TL-NODE-B')) {
+        if (
+          event.type === 'job' &&
+          event.job.id === ref.jobId &&
+          event.job.message.startsWith('Restarting TL-NODE-B')
+        ) {
           off();
           resolve();
         }
@@ -110,13 +137,20 @@ describe('fixes from the engine', () => {
     await e.api.cancelJob({ jobId: ref.jobId });
     const job = await e.api.waitJob({ jobId: ref.jobId });
     expect(job.state).toBe('cancelled');
-    expect(job.error).toMatchObject({ code: 'cancelled', message: 'Twinlock stopped waiting for TL-NODE-B; the restart itself goes on.' });
+    expect(job.error).toMatchObject({
+      code: 'cancelled',
+      message: 'Twinlock stopped waiting for TL-NODE-B; the restart itself goes on.',
+    });
   });
 
   it('resynchronises a clock five minutes ahead', async () => {
     const [e, [a, b], l] = await open('clock-skew');
     const before = await e.api.verify({ sessions: [a.sessionId, b.sessionId], level: 3 });
-    expect(before.findings.find((f) => f.ruleId === 'time.skew')).toMatchObject({ severity: 'blocker', fixId: 'resync-time', fixOn: [1] });
+    expect(before.findings.find((f) => f.ruleId === 'time.skew')).toMatchObject({
+      severity: 'blocker',
+      fixId: 'resync-time',
+      fixOn: [1],
+    });
     const result = await fix(e, b.sessionId, 'resync-time');
     expect(result.rebooted).toBe(false);
     expect(result.report?.outcome).toBe('ready');
@@ -137,7 +171,11 @@ describe('fixes from the engine', () => {
     await e.api.waitJob({ jobId: (await e.api.install({ sessions: [a.sessionId, b.sessionId] })).jobId });
     l.host('TL-NODE-A').firewallRules = [];
     const before = await e.api.verify({ sessions: [a.sessionId, b.sessionId], level: 3 });
-    expect(before.findings.find((f) => f.ruleId === 'security.agent-ports')).toMatchObject({ severity: 'warning', fixId: 'open-agent-ports', fixOn: [0] });
+    expect(before.findings.find((f) => f.ruleId === 'security.agent-ports')).toMatchObject({
+      severity: 'warning',
+      fixId: 'open-agent-ports',
+      fixOn: [0],
+    });
     const result = await fix(e, a.sessionId, 'open-agent-ports');
     expect(result.report?.findings.find((f) => f.ruleId === 'security.agent-ports')?.severity).toBe('pass');
   });

@@ -20,17 +20,27 @@ export function agentServer(initial: Partial<AgentServerState> & { packageSha256
     uploaded: null,
     exitCodes: [],
     serviceStatus: 'Running',
-    logTail: ['MSI (s) (A0:B4) Product: TwinlockAgent -- Installation failed.', 'Windows Installer reconfigured the product. Error status: 1603.'],
+    logTail: [
+      'MSI (s) (A0:B4) Product: TwinlockAgent -- Installation failed.',
+      'Windows Installer reconfigured the product. Error status: 1603.',
+    ],
     ...initial,
   };
   let pendingVersion: string | null = null;
   const handlers: Partial<Record<ScriptName, ScriptHandler>> = {
     'get-agent-state': () => ({
-      product: state.installed ? { name: 'TwinlockAgent', version: state.installed, productCode: '{X}' } : null,
+      product: state.installed
+        ? { name: 'TwinlockAgent', version: state.installed, productCode: '{X}' }
+        : null,
       service: state.installed ? { status: state.serviceStatus, startType: 'Automatic' } : null,
       firewallRules: state.installed
         ? [
-            { name: 'Twinlock-Sync', displayName: 'Twinlock Sync', enabled: true, localPorts: ['7440', '7441'] },
+            {
+              name: 'Twinlock-Sync',
+              displayName: 'Twinlock Sync',
+              enabled: true,
+              localPorts: ['7440', '7441'],
+            },
             // PowerShell 5.1 prints a one-item array as the item itself.
             { name: 'Twinlock-Control', displayName: 'Twinlock Control', enabled: true, localPorts: '7442' },
           ]
@@ -46,12 +56,25 @@ export function agentServer(initial: Partial<AgentServerState> & { packageSha256
             sha256: state.uploaded.sha256.toUpperCase(),
             signatureStatus: state.uploaded.status,
             statusMessage: 'Signature verified.',
-            signer: state.uploaded.thumbprint ? { subject: state.uploaded.subject, thumbprint: state.uploaded.thumbprint } : null,
+            signer: state.uploaded.thumbprint
+              ? { subject: state.uploaded.subject, thumbprint: state.uploaded.thumbprint }
+              : null,
             // As the script does: the signer against the pinned thumbprint it was given.
             signerTrusted:
-              state.uploaded.status === 'Valid' && state.uploaded.thumbprint !== '' && state.uploaded.thumbprint.toUpperCase() === (params.trustedThumbprint ?? '').toUpperCase(),
+              state.uploaded.status === 'Valid' &&
+              state.uploaded.thumbprint !== '' &&
+              state.uploaded.thumbprint.toUpperCase() === (params.trustedThumbprint ?? '').toUpperCase(),
           }
-        : { path: 'C:\\x', exists: false, size: 0, sha256: null, signatureStatus: null, statusMessage: null, signer: null, signerTrusted: false },
+        : {
+            path: 'C:\\x',
+            exists: false,
+            size: 0,
+            sha256: null,
+            signatureStatus: null,
+            statusMessage: null,
+            signer: null,
+            signerTrusted: false,
+          },
     'install-agent': (params: { path: string }) => {
       const code = state.exitCodes.shift() ?? 0;
       if (code === 0 || code === 3010) state.installed = pendingVersion ?? versionOf(params.path);

@@ -31,7 +31,10 @@ export function fakeHost(label: string, handlers: Partial<Record<ScriptName, Scr
     fingerprint: 'SHA256:' + 'A'.repeat(43),
     calls,
     handlers,
-    scripts: (name) => calls.filter((c) => c.kind === 'script' && c.name === name).map((c) => (c as { params: unknown }).params),
+    scripts: (name) =>
+      calls
+        .filter((c) => c.kind === 'script' && c.name === name)
+        .map((c) => (c as { params: unknown }).params),
     async runScript<N extends ScriptName>(name: N, params: ScriptParams[N], options?: RunOptions) {
       calls.push({ kind: 'script', name, params: structuredClone(params) });
       const handler = handlers[name];

@@ -9,13 +9,26 @@ import { makePackage, PRODUCT_CODE, SUBJECT, THUMBPRINT } from './package-fixtur
 
 const fast = { busyRetryDelaysMs: [1, 1, 1], healthTimeoutMs: 50, healthIntervalMs: 1 };
 /** The publisher the workstation pinned: the one the fixture's packages are signed by. */
-const pinned = { publisher: { thumbprint: THUMBPRINT, subject: SUBJECT, addedAt: '2026-01-01T00:00:00.000Z' } };
+const pinned = {
+  publisher: { thumbprint: THUMBPRINT, subject: SUBJECT, addedAt: '2026-01-01T00:00:00.000Z' },
+};
 
 /** A fake server with the agent's behaviour; uploads land as a correct, validly signed copy unless told otherwise. */
-async function setup(opts: { installed?: string | null; exitCodes?: number[]; version?: string; tamper?: 'hash' | 'signer' | 'unsigned' } = {}) {
+async function setup(
+  opts: {
+    installed?: string | null;
+    exitCodes?: number[];
+    version?: string;
+    tamper?: 'hash' | 'signer' | 'unsigned';
+  } = {},
+) {
   const { dir } = await makePackage(opts.version ?? '3.2.1');
   const pkg = await loadPackage(dir);
-  const server = agentServer({ packageSha256: pkg.manifest.sha256, installed: opts.installed ?? null, exitCodes: opts.exitCodes ?? [] });
+  const server = agentServer({
+    packageSha256: pkg.manifest.sha256,
+    installed: opts.installed ?? null,
+    exitCodes: opts.exitCodes ?? [],
+  });
   const host = fakeHost('HV-A', server.handlers);
   const upload = host.upload.bind(host);
   host.upload = async (local, remote, o) => {
@@ -43,16 +56,37 @@ describe('installAgent', () => {
   it('installs fresh: uploads with progress, verifies, runs msiexec, checks health', async () => {
     const { pkg, server, host, ctx, targets } = await setup();
     const [outcome] = await installAgent(ctx, targets, pkg, fast, pinned);
-    expect(outcome).toEqual({ sessionId: 's1', computerName: 'HV-A', action: 'installed', version: '3.2.1', exitCode: 0, rebootRequired: false });
+    expect(outcome).toEqual({
+      sessionId: 's1',
+      computerName: 'HV-A',
+      action: 'installed',
+      version: '3.2.1',
+      exitCode: 0,
+      rebootRequired: false,
+    });
     expect(server.state.installed).toBe('3.2.1');
-    expect(host.calls).toContainEqual({ kind: 'upload', localPath: pkg.msiPath, remotePath: '/C:/ProgramData/Twinlock/packages/TwinlockAgent-3.2.1-x64.msi' });
+    expect(host.calls).toContainEqual({
+      kind: 'upload',
+      localPath: pkg.msiPath,
+      remotePath: '/C:/ProgramData/Twinlock/packages/TwinlockAgent-3.2.1-x64.msi',
+    });
     expect(host.calls).toContainEqual({ kind: 'mkdirp', remotePath: '/C:/ProgramData/Twinlock/packages' });
-    const install = host.scripts('install-agent')[0] as { path: string; logPath: string; arguments: string[] };
+    const install = host.scripts('install-agent')[0] as {
+      path: string;
+      logPath: string;
+      arguments: string[];
+    };
     expect(install.path).toBe('C:\\ProgramData\\Twinlock\\packages\\TwinlockAgent-3.2.1-x64.msi');
     expect(install.logPath.startsWith('C:\\ProgramData\\Twinlock\\logs\\')).toBe(true);
     expect(install.arguments).toEqual(['ALLUSERS=1']);
-    const uploadPatch = ctx.hostPatches.find((p) => p.patch.step === 'upload' && p.patch.bytesDone === 12_300_000);
-    expect(uploadPatch?.patch).toMatchObject({ message: 'Uploading 12.3 of 30.1 MB at 45 MB/s', bytesTotal: 30_100_000, rateBps: 45_000_000 });
+    const uploadPatch = ctx.hostPatches.find(
+      (p) => p.patch.step === 'upload' && p.patch.bytesDone === 12_300_000,
+    );
+    expect(uploadPatch?.patch).toMatchObject({
+      message: 'Uploading 12.3 of 30.1 MB at 45 MB/s',
+      bytesTotal: 30_100_000,
+      rateBps: 45_000_000,
+    });
     expect(ctx.hosts.s1).toMatchObject({ state: 'done', percent: 100, label: 'HV-A' });
     expect(ctx.progressLog.at(-1)?.percent).toBe(100);
   });
@@ -89,7 +123,9 @@ describe('installAgent', () => {
     expect(outcome).toMatchObject({ action: 'installed', exitCode: 0 });
     expect(host.scripts('install-agent')).toHaveLength(3);
     expect(server.state.installed).toBe('3.2.1');
-    expect(ctx.hostPatches.some((p) => p.patch.message?.includes('Another installation is running'))).toBe(true);
+    expect(ctx.hostPatches.some((p) => p.patch.message?.includes('Another installation is running'))).toBe(
+      true,
+    );
   });
 
   it('gives up after the declared number of 1618 retries and rolls back', async () => {
@@ -153,7 +189,9 @@ describe('installAgent', () => {
     expect(err.code).toBe('install-failed');
     expect(err.message).toContain('CN=Pinned Publisher');
     expect(err.detail).toMatchObject({ pinned: 'A'.repeat(40), actual: THUMBPRINT });
-    expect(host.scripts('test-agent-package').map((p) => (p as { trustedThumbprint: string }).trustedThumbprint)).toContain('A'.repeat(40));
+    expect(
+      host.scripts('test-agent-package').map((p) => (p as { trustedThumbprint: string }).trustedThumbprint),
+    ).toContain('A'.repeat(40));
     expect(host.scripts('install-agent')).toEqual([]);
   });
 

@@ -21,7 +21,11 @@ async function dataDir(): Promise<string> {
   return dir;
 }
 
-async function bundleFor(version: string, sha256: string, trustIn?: string): Promise<{ dir: string; path: string; fingerprint: string }> {
+async function bundleFor(
+  version: string,
+  sha256: string,
+  trustIn?: string,
+): Promise<{ dir: string; path: string; fingerprint: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'twinlock-bundle-'));
   dirs.push(dir);
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -30,7 +34,15 @@ async function bundleFor(version: string, sha256: string, trustIn?: string): Pro
   const host = { address: '10.0.0.21', port: 22, fingerprint: 'SHA256:x', computerName: 'HV-A' };
   const bundle = createBundle(
     {
-      config: { name: 'PAIR-01', level: 3, primary: 'a', secondary: 'b', links: [{ localNic: 'S1', remoteNic: 'S1', localAddress: '10.1.0.1', remoteAddress: '10.1.0.2' }], witness: null, vms: [] },
+      config: {
+        name: 'PAIR-01',
+        level: 3,
+        primary: 'a',
+        secondary: 'b',
+        links: [{ localNic: 'S1', remoteNic: 'S1', localAddress: '10.1.0.1', remoteAddress: '10.1.0.2' }],
+        witness: null,
+        vms: [],
+      },
       primary: host,
       secondary: { ...host, computerName: 'HV-B' },
       agent: { version, sha256 },
@@ -46,7 +58,10 @@ describe('package source', () => {
   it('loads a folder the admin picks', async () => {
     const { dir, manifest } = await makePackage('3.3.0');
     dirs.push(dir);
-    expect((await resolvePackage({ resourcesDir: '/nowhere', dataDir: await dataDir(), packageDir: dir })).manifest.version).toBe(manifest.version);
+    expect(
+      (await resolvePackage({ resourcesDir: '/nowhere', dataDir: await dataDir(), packageDir: dir })).manifest
+        .version,
+    ).toBe(manifest.version);
   });
 
   it('takes the package a bundle references from the agent folder next to it', async () => {
@@ -64,7 +79,9 @@ describe('package source', () => {
     dirs.push(pkg);
     const { dir, path, fingerprint } = await bundleFor('9.9.9', manifest.sha256);
     await cp(pkg, join(dir, 'agent'), { recursive: true });
-    await expect(resolvePackage({ resourcesDir: '/nowhere', dataDir: await dataDir(), bundlePath: path })).rejects.toMatchObject({
+    await expect(
+      resolvePackage({ resourcesDir: '/nowhere', dataDir: await dataDir(), bundlePath: path }),
+    ).rejects.toMatchObject({
       code: 'bundle-untrusted',
       message: expect.stringContaining(fingerprint),
       detail: { fingerprint },
@@ -76,7 +93,9 @@ describe('package source', () => {
     dirs.push(pkg);
     const data = await dataDir();
     const { path } = await bundleFor('3.3.0', 'b'.repeat(64), data);
-    await expect(resolvePackage({ resourcesDir: '/nowhere', dataDir: data, packageDir: pkg, bundlePath: path })).rejects.toMatchObject({
+    await expect(
+      resolvePackage({ resourcesDir: '/nowhere', dataDir: data, packageDir: pkg, bundlePath: path }),
+    ).rejects.toMatchObject({
       code: 'invalid-input',
       message: expect.stringContaining('3.3.0'),
     });
@@ -91,6 +110,8 @@ describe('meaningful log lines', () => {
       'MSI (s) (7C:44) [10:00:00:003]: Note: 1: 2265 2:  3: -2147287035',
       '=== Verbose logging stopped: 01/01/2026  10:00:00 ===',
     ];
-    expect(meaningfulLines(lines)).toEqual(['MSI (s) (7C:44) [10:00:00:002]: Product: TwinlockAgent -- Error 1920. Service failed to start.']);
+    expect(meaningfulLines(lines)).toEqual([
+      'MSI (s) (7C:44) [10:00:00:002]: Product: TwinlockAgent -- Error 1920. Service failed to start.',
+    ]);
   });
 });

@@ -8,7 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { TwinlockError } from '../../../engine/api/errors';
 import type { InstallOptions, InstallTarget } from '../../../engine/agent/install-types';
 import { Link } from '../../../engine/agent/link';
-import { bootedSince, memoryRestartJournal, readBootTime, rebootAndWait } from '../../../engine/agent/reboot-step';
+import {
+  bootedSince,
+  memoryRestartJournal,
+  readBootTime,
+  rebootAndWait,
+} from '../../../engine/agent/reboot-step';
 import type { RestartRecord } from '../../../engine/agent/reboot-step';
 import { fakeContext, fakeHost } from './fakes';
 import type { FakeHost } from './fakes';
@@ -48,7 +53,11 @@ function server(options: { scheduled?: boolean } = {}) {
     const h = fakeHost('HV-A', {
       'get-identity': () => ({ computerName: 'HV-A', lastBootUpTime: booted }),
       'restart-host': () => {
-        if (scheduled) throw new TwinlockError({ code: 'script-failed', message: 'shutdown.exe refused to schedule the restart (exit code 1190).' });
+        if (scheduled)
+          throw new TwinlockError({
+            code: 'script-failed',
+            message: 'shutdown.exe refused to schedule the restart (exit code 1190).',
+          });
         restart(10);
         return { scheduled: true, delaySeconds: 5, lastBootUpTime: booted };
       },
@@ -61,7 +70,8 @@ function server(options: { scheduled?: boolean } = {}) {
     label: 'HV-A',
     host: open(),
     reconnect: () => {
-      if (down) return Promise.reject(new TwinlockError({ code: 'unreachable', message: 'HV-A does not answer.' }));
+      if (down)
+        return Promise.reject(new TwinlockError({ code: 'unreachable', message: 'HV-A does not answer.' }));
       return Promise.resolve(open());
     },
   };
@@ -79,10 +89,20 @@ describe('rebootAndWait', () => {
   it('records the boot time before asking for the restart, then the request', async () => {
     const s = server();
     const journal = memoryRestartJournal();
-    const result = await rebootAndWait(fakeContext<'install'>(), s.target, new Link(s.target), opts, () => undefined, false, journal);
+    const result = await rebootAndWait(
+      fakeContext<'install'>(),
+      s.target,
+      new Link(s.target),
+      opts,
+      () => undefined,
+      false,
+      journal,
+    );
     expect(result).toBe('restarted');
     expect(s.restartCalls()).toBe(1);
-    const first = s.hosts[0]!.calls.filter((c) => c.kind === 'script').map((c) => (c as { name: string }).name);
+    const first = s.hosts[0]!.calls.filter((c) => c.kind === 'script').map(
+      (c) => (c as { name: string }).name,
+    );
     expect(first).toEqual(['get-identity', 'restart-host']);
     expect(journal.read().bootTime).toBe(BEFORE);
     expect(Date.parse(journal.read().restartRequestedAt!)).toBeGreaterThan(Date.now() - 10_000);
@@ -93,8 +113,19 @@ describe('rebootAndWait', () => {
     s.restart(0);
     await new Promise((r) => setTimeout(r, 60));
     const t = { ...s.target, host: await s.target.reconnect!() };
-    const journal = journalWith({ bootTime: BEFORE, restartRequestedAt: new Date(Date.now() - 60_000).toISOString() });
-    const result = await rebootAndWait(fakeContext<'install'>(), t, new Link(t), opts, () => undefined, false, journal);
+    const journal = journalWith({
+      bootTime: BEFORE,
+      restartRequestedAt: new Date(Date.now() - 60_000).toISOString(),
+    });
+    const result = await rebootAndWait(
+      fakeContext<'install'>(),
+      t,
+      new Link(t),
+      opts,
+      () => undefined,
+      false,
+      journal,
+    );
     expect(result).toBe('already-restarted');
     expect(s.restartCalls()).toBe(0);
   });
@@ -103,7 +134,15 @@ describe('rebootAndWait', () => {
     const s = server({ scheduled: true });
     const journal = journalWith({ bootTime: BEFORE, restartRequestedAt: new Date().toISOString() });
     setTimeout(() => s.restart(0), 40);
-    const result = await rebootAndWait(fakeContext<'install'>(), s.target, new Link(s.target), opts, () => undefined, false, journal);
+    const result = await rebootAndWait(
+      fakeContext<'install'>(),
+      s.target,
+      new Link(s.target),
+      opts,
+      () => undefined,
+      false,
+      journal,
+    );
     expect(result).toBe('restarted');
     expect(s.restartCalls()).toBe(0);
   });
@@ -112,7 +151,15 @@ describe('rebootAndWait', () => {
     const s = server({ scheduled: true });
     const journal = journalWith({ bootTime: BEFORE });
     setTimeout(() => s.restart(0), 40);
-    const result = await rebootAndWait(fakeContext<'install'>(), s.target, new Link(s.target), opts, () => undefined, false, journal);
+    const result = await rebootAndWait(
+      fakeContext<'install'>(),
+      s.target,
+      new Link(s.target),
+      opts,
+      () => undefined,
+      false,
+      journal,
+    );
     expect(result).toBe('restarted');
     expect(s.restartCalls()).toBe(1);
   });
@@ -124,7 +171,15 @@ describe('rebootAndWait', () => {
     setTimeout(() => void s.hosts[0]!.close(), 20);
     setTimeout(() => s.restart(0), 150);
     const started = Date.now();
-    const result = await rebootAndWait(fakeContext<'install'>(), s.target, new Link(s.target), opts, () => undefined, false, journal);
+    const result = await rebootAndWait(
+      fakeContext<'install'>(),
+      s.target,
+      new Link(s.target),
+      opts,
+      () => undefined,
+      false,
+      journal,
+    );
     expect(result).toBe('restarted');
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
     expect(s.restartCalls()).toBe(0);
@@ -142,9 +197,19 @@ describe('bootedSince', () => {
 
 describe('readBootTime', () => {
   it('reads LastBootUpTime as Windows PowerShell 5.1 prints it, and nothing else', async () => {
-    const golden = JSON.parse(readFileSync(join(import.meta.dirname, '../../fixtures/identity/matched-node-a.json'), 'utf8')).data;
-    expect(await readBootTime(fakeHost('HV-A', { 'get-identity': () => golden }))).toBe('2025-11-26T14:50:12.3450000Z');
-    expect(await readBootTime(fakeHost('HV-A', { 'get-identity': () => ({ ...golden, lastBootUpTime: undefined }) }))).toBeNull();
-    expect(await readBootTime(fakeHost('HV-A', { 'get-identity': () => ({ ...golden, lastBootUpTime: 'soon' }) }))).toBeNull();
+    const golden = JSON.parse(
+      readFileSync(join(import.meta.dirname, '../../fixtures/identity/matched-node-a.json'), 'utf8'),
+    ).data;
+    expect(await readBootTime(fakeHost('HV-A', { 'get-identity': () => golden }))).toBe(
+      '2025-11-26T14:50:12.3450000Z',
+    );
+    expect(
+      await readBootTime(
+        fakeHost('HV-A', { 'get-identity': () => ({ ...golden, lastBootUpTime: undefined }) }),
+      ),
+    ).toBeNull();
+    expect(
+      await readBootTime(fakeHost('HV-A', { 'get-identity': () => ({ ...golden, lastBootUpTime: 'soon' }) })),
+    ).toBeNull();
   });
 });

@@ -57,7 +57,10 @@ describe('trusted publishers', () => {
     expect(pinned).toMatchObject({ thumbprint: THUMBPRINT, subject: SUBJECT });
     expect(await store.require(pkg)).toEqual(pinned);
     const file = JSON.parse(await readFile(join(dataDir, TRUSTED_PUBLISHERS_FILE), 'utf8'));
-    expect(file).toEqual({ version: 1, publishers: { [THUMBPRINT]: { subject: SUBJECT, addedAt: pinned.addedAt } } });
+    expect(file).toEqual({
+      version: 1,
+      publishers: { [THUMBPRINT]: { subject: SUBJECT, addedAt: pinned.addedAt } },
+    });
     expect((await stat(join(dataDir, TRUSTED_PUBLISHERS_FILE))).mode & 0o077).toBe(0);
 
     expect(await store.forget(THUMBPRINT.toLowerCase())).toBe(true);
@@ -68,7 +71,9 @@ describe('trusted publishers', () => {
   it('keeps every pin when many are made at once', async () => {
     const { store } = await setup();
     const thumbprints = Array.from({ length: 10 }, (_, i) => i.toString(16).toUpperCase().repeat(40));
-    await Promise.all(thumbprints.map((t, i) => new TrustedPublishers(join(store.path, '..')).trust(t, `CN=Publisher ${i}`)));
+    await Promise.all(
+      thumbprints.map((t, i) => new TrustedPublishers(join(store.path, '..')).trust(t, `CN=Publisher ${i}`)),
+    );
     expect((await store.list()).map((p) => p.thumbprint).sort()).toEqual([...thumbprints].sort());
   });
 });

@@ -63,7 +63,15 @@ describe('engine input validation', () => {
     );
     expect(err.message).toMatch(/^name: Use letters, digits/);
     const noLinks = await failure(
-      engine.api.apply({ name: 'P', level: 3, primary: 'a', secondary: 'b', links: [], witness: null, vms: [] }),
+      engine.api.apply({
+        name: 'P',
+        level: 3,
+        primary: 'a',
+        secondary: 'b',
+        links: [],
+        witness: null,
+        vms: [],
+      }),
     );
     expect(noLinks.message).toBe('links: At least one sync link is needed.');
   });
@@ -74,7 +82,9 @@ describe('engine input validation', () => {
       level: 3 as const,
       primary: 'a',
       secondary: 'b',
-      links: [{ localNic: 'Sync 1', remoteNic: 'Sync 1', localAddress: '10.10.1.21', remoteAddress: '10.10.1.22' }],
+      links: [
+        { localNic: 'Sync 1', remoteNic: 'Sync 1', localAddress: '10.10.1.21', remoteAddress: '10.10.1.22' },
+      ],
       witness: { kind: 'file-share' as const, address: '\\\\files\\twinlock' },
       vms: ['SQL01'],
     };
@@ -89,7 +99,11 @@ describe('engine input validation', () => {
       [{ vms: ['x'.repeat(101)] }, 'vms.0', /at most 100/],
       [{ witness: { kind: 'host', address: '' } }, 'witness.address', /or choose no witness/],
       [{ witness: { kind: 'host', address: '   ' } }, 'witness.address', /blank/],
-      [{ witness: { kind: 'host', address: ' 10.0.0.30' } }, 'witness.address', /starts or ends with a space/],
+      [
+        { witness: { kind: 'host', address: ' 10.0.0.30' } },
+        'witness.address',
+        /starts or ends with a space/,
+      ],
       [{ witness: { kind: 'host', address: 'wit ness' } }, 'witness.address', /host name or IP address/],
       [{ witness: { kind: 'file-share', address: 'files\\twinlock' } }, 'witness.address', /share path like/],
       [{ witness: { kind: 'file-share', address: '\\\\files\\a"b' } }, 'witness.address', /share path like/],
@@ -151,7 +165,11 @@ describe('engine input validation', () => {
 
 describe('engine suggestions and scans', () => {
   it('suggests nothing without a lab', async () => {
-    expect(await engine.api.suggestions({})).toEqual({ targets: workstationTargets().join(', '), hosts: [], labAccount: null });
+    expect(await engine.api.suggestions({})).toEqual({
+      targets: workstationTargets().join(', '),
+      hosts: [],
+      labAccount: null,
+    });
   });
 
   it('offers the lab’s servers and account', async () => {
@@ -167,7 +185,12 @@ describe('engine suggestions and scans', () => {
     const s = await lab.api.suggestions({});
     expect(s.targets).toBe('127.0.0.1:40001, 127.0.0.1:40002');
     expect(s.labAccount).toEqual({ username: 'Administrator', password: 'pw' });
-    expect(s.hosts[1]).toMatchObject({ name: 'TL-NODE-B', kind: 'windows-ssh', banner: 'SSH-2.0-OpenSSH_for_Windows_8.1', port: 40002 });
+    expect(s.hosts[1]).toMatchObject({
+      name: 'TL-NODE-B',
+      kind: 'windows-ssh',
+      banner: 'SSH-2.0-OpenSSH_for_Windows_8.1',
+      port: 40002,
+    });
     await lab.close();
   });
 
@@ -179,7 +202,9 @@ describe('engine suggestions and scans', () => {
     expect(bad.hint).toContain('e.g.');
     const large = await failure(engine.api.checkTargets({ targets: '10.0.0.0/15' }));
     expect(large).toMatchObject({ code: 'invalid-input', detail: { field: 'targets', tooLarge: true } });
-    expect(await engine.api.checkTargets({ targets: '10.0.0.0/15', allowLarge: true })).toEqual({ count: 131_070 });
+    expect(await engine.api.checkTargets({ targets: '10.0.0.0/15', allowLarge: true })).toEqual({
+      count: 131_070,
+    });
   });
 
   it('runs a scan as a job with events', async () => {
@@ -193,7 +218,9 @@ describe('engine suggestions and scans', () => {
     await server.close();
     expect(done.state).toBe('done');
     expect(done.kind === 'scan' && done.result.map((h) => h.kind)).toEqual(['windows-ssh']);
-    expect(events.some((e) => e.type === 'job' && e.job.id === ref.jobId && e.job.state === 'done')).toBe(true);
+    expect(events.some((e) => e.type === 'job' && e.job.id === ref.jobId && e.job.state === 'done')).toBe(
+      true,
+    );
     expect(events.some((e) => e.type === 'log')).toBe(true);
   });
 

@@ -41,10 +41,23 @@ afterAll(async () => {
 function foreignBundle() {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const spki = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
-  const host = { address: '10.0.0.21', port: 22, fingerprint: 'SHA256:' + 'a'.repeat(43), computerName: 'HV-A' };
+  const host = {
+    address: '10.0.0.21',
+    port: 22,
+    fingerprint: 'SHA256:' + 'a'.repeat(43),
+    computerName: 'HV-A',
+  };
   const bundle = createBundle(
     {
-      config: { name: 'SITE-B', level: 3, primary: 'a', secondary: 'b', links: [{ localNic: 'S1', remoteNic: 'S1', localAddress: '10.1.0.1', remoteAddress: '10.1.0.2' }], witness: null, vms: [] },
+      config: {
+        name: 'SITE-B',
+        level: 3,
+        primary: 'a',
+        secondary: 'b',
+        links: [{ localNic: 'S1', remoteNic: 'S1', localAddress: '10.1.0.1', remoteAddress: '10.1.0.2' }],
+        witness: null,
+        vms: [],
+      },
       primary: host,
       secondary: { ...host, computerName: 'HV-B' },
       agent: { version: '3.2.1', sha256: 'c'.repeat(64) },
@@ -78,7 +91,10 @@ describe('readBundle', () => {
     const path = join(dirs[2]!, 'id_ed25519');
     await writeFile(path, key);
     const secretLine = key.split('\n')[1]!;
-    for (const err of [await failure(engine.api.readBundle({ path })), await failure(engine.api.readBundle({ text: readFileSync(path, 'utf8'), name: 'id_ed25519' }))]) {
+    for (const err of [
+      await failure(engine.api.readBundle({ path })),
+      await failure(engine.api.readBundle({ text: readFileSync(path, 'utf8'), name: 'id_ed25519' })),
+    ]) {
       expect(err.code).toBe('bundle-invalid');
       const said = JSON.stringify({ m: err.message, h: err.hint, d: err.detail });
       expect(said).not.toContain('BEGIN');
@@ -118,11 +134,17 @@ describe('trusting signers', () => {
 });
 
 describe('pinning agent publishers', () => {
-  const manifest = JSON.parse(readFileSync(join(defaultResourcesDir(), 'agent', 'agent-manifest.json'), 'utf8'));
+  const manifest = JSON.parse(
+    readFileSync(join(defaultResourcesDir(), 'agent', 'agent-manifest.json'), 'utf8'),
+  );
 
   it('shows the bundled package’s publisher as not trusted until the admin trusts its thumbprint', async () => {
     const before = await engine.api.agentPackage({});
-    expect(before).toMatchObject({ version: manifest.version, publisher: manifest.signer, publisherTrusted: false });
+    expect(before).toMatchObject({
+      version: manifest.version,
+      publisher: manifest.signer,
+      publisherTrusted: false,
+    });
     expect(await engine.api.trustedPublishers({})).toEqual([]);
     const wrong = await failure(engine.api.trustPublisher({ thumbprint: 'A'.repeat(40) }));
     expect(wrong.code).toBe('invalid-input');
@@ -131,14 +153,22 @@ describe('pinning agent publishers', () => {
     expect(malformed.message).toMatch(/^thumbprint: /);
 
     const pinned = await engine.api.trustPublisher({ thumbprint: manifest.signer.thumbprint.toLowerCase() });
-    expect(pinned).toMatchObject({ thumbprint: manifest.signer.thumbprint, subject: manifest.signer.subject });
+    expect(pinned).toMatchObject({
+      thumbprint: manifest.signer.thumbprint,
+      subject: manifest.signer.subject,
+    });
     expect((await engine.api.agentPackage({})).publisherTrusted).toBe(true);
-    expect(await engine.api.forgetPublisher({ thumbprint: manifest.signer.thumbprint })).toEqual({ forgotten: true });
+    expect(await engine.api.forgetPublisher({ thumbprint: manifest.signer.thumbprint })).toEqual({
+      forgotten: true,
+    });
     expect((await engine.api.agentPackage({})).publisherTrusted).toBe(false);
   });
 
   it('pins a publisher by subject without a package', async () => {
-    const pinned = await other.api.trustPublisher({ thumbprint: 'B'.repeat(40), subject: 'CN=Contoso Agents' });
+    const pinned = await other.api.trustPublisher({
+      thumbprint: 'B'.repeat(40),
+      subject: 'CN=Contoso Agents',
+    });
     expect(pinned).toMatchObject({ thumbprint: 'B'.repeat(40), subject: 'CN=Contoso Agents' });
     expect((await other.api.trustedPublishers({})).map((p) => p.subject)).toEqual(['CN=Contoso Agents']);
   });

@@ -18,7 +18,8 @@ const config = parse(text) as Record<string, any>;
 const work = mkdtempSync(join(tmpdir(), 'twinlock-build-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const targets = (platform: 'win' | 'linux') => (config[platform].target as Array<{ target: string }>).map((t) => t.target);
+const targets = (platform: 'win' | 'linux') =>
+  (config[platform].target as Array<{ target: string }>).map((t) => t.target);
 
 /** Width and height from a PNG's IHDR chunk. */
 function pngSize(png: Buffer): [number, number] {
@@ -37,10 +38,14 @@ function icoSizes(ico: Buffer): number[] {
 describe('the installer configuration', () => {
   it('passes electron-builder’s own validation', async () => {
     const require = createRequire(join(root, 'package.json'));
-    const { validateConfiguration } = require('app-builder-lib/out/util/config/config') as { validateConfiguration(c: unknown, l: unknown): Promise<void> };
+    const { validateConfiguration } = require('app-builder-lib/out/util/config/config') as {
+      validateConfiguration(c: unknown, l: unknown): Promise<void>;
+    };
     const { DebugLogger } = require('builder-util') as { DebugLogger: new (enabled: boolean) => unknown };
     await expect(validateConfiguration(config, new DebugLogger(false))).resolves.toBeUndefined();
-    await expect(validateConfiguration({ ...config, nsis: { ...config.nsis, oneClik: false } }, new DebugLogger(false))).rejects.toThrow(/configuration/);
+    await expect(
+      validateConfiguration({ ...config, nsis: { ...config.nsis, oneClik: false } }, new DebugLogger(false)),
+    ).rejects.toThrow(/configuration/);
   });
 
   it('sets every hardening fuse', () => {
@@ -59,19 +64,33 @@ describe('the installer configuration', () => {
   it('builds NSIS with the per-user or per-machine choice, an MSI, an AppImage and a deb', () => {
     expect(targets('win')).toEqual(['nsis', 'msi']);
     expect(targets('linux')).toEqual(['AppImage', 'deb']);
-    expect(config.nsis).toMatchObject({ oneClick: false, perMachine: false, allowElevation: true, allowToChangeInstallationDirectory: true });
+    expect(config.nsis).toMatchObject({
+      oneClick: false,
+      perMachine: false,
+      allowElevation: true,
+      allowToChangeInstallationDirectory: true,
+    });
     expect(config.msi).toMatchObject({ perMachine: true });
     expect(config.msi.upgradeCode).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(config.linux.maintainer).toBeTruthy();
   });
 
   it('opens .twinlock.json bundles', () => {
-    expect(config.fileAssociations).toEqual([expect.objectContaining({ ext: 'twinlock.json', name: 'Twinlock bundle', mimeType: 'application/x-twinlock-bundle' })]);
+    expect(config.fileAssociations).toEqual([
+      expect.objectContaining({
+        ext: 'twinlock.json',
+        name: 'Twinlock bundle',
+        mimeType: 'application/x-twinlock-bundle',
+      }),
+    ]);
   });
 
   it('ships the run-time files outside the archive, where the app looks for them', () => {
     expect(config.extraResources).toEqual(
-      expect.arrayContaining([expect.objectContaining({ from: 'resources', to: 'resources' }), expect.objectContaining({ from: 'lab/profiles', to: 'lab/profiles' })]),
+      expect.arrayContaining([
+        expect.objectContaining({ from: 'resources', to: 'resources' }),
+        expect.objectContaining({ from: 'lab/profiles', to: 'lab/profiles' }),
+      ]),
     );
   });
 
@@ -85,16 +104,32 @@ describe('the installer configuration', () => {
       }
     };
     walk(config, '');
-    for (const forbidden of ['cscLink', 'cscKeyPassword', 'certificateFile', 'certificatePassword', 'certificateSha1', 'password']) expect(keys).not.toContain(forbidden);
+    for (const forbidden of [
+      'cscLink',
+      'cscKeyPassword',
+      'certificateFile',
+      'certificatePassword',
+      'certificateSha1',
+      'password',
+    ])
+      expect(keys).not.toContain(forbidden);
     expect(text).not.toMatch(/-----BEGIN|MII[A-Za-z0-9+/]{40}/);
   });
 
   it('finds every icon it names among those scripts/make-icons.mjs renders from build/icon.svg', () => {
     const out = join(work, 'icons');
-    const made = spawnSync(process.execPath, [join(root, 'scripts', 'make-icons.mjs'), '--out', out], { encoding: 'utf8' });
+    const made = spawnSync(process.execPath, [join(root, 'scripts', 'make-icons.mjs'), '--out', out], {
+      encoding: 'utf8',
+    });
     expect(made.status, made.stderr).toBe(0);
     const generated = (path: string) => join(out, path.replace(/^build\/icons\/?/, ''));
-    const named = [config.win.icon, config.nsis.installerIcon, config.nsis.uninstallerIcon, config.nsis.installerHeaderIcon, config.linux.icon] as string[];
+    const named = [
+      config.win.icon,
+      config.nsis.installerIcon,
+      config.nsis.uninstallerIcon,
+      config.nsis.installerHeaderIcon,
+      config.linux.icon,
+    ] as string[];
     for (const path of named) {
       expect(path.startsWith('build/icons')).toBe(true);
       expect(existsSync(generated(path)), path).toBe(true);
@@ -105,7 +140,16 @@ describe('the installer configuration', () => {
     // Linux: a folder of <n>x<n>.png, each really that size, from 16 to 512 px at least.
     const pngDir = generated(config.linux.icon);
     const files = readdirSync(pngDir).sort((a, b) => parseInt(a) - parseInt(b));
-    expect(files).toEqual(expect.arrayContaining(['16x16.png', '32x32.png', '48x48.png', '128x128.png', '256x256.png', '512x512.png']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        '16x16.png',
+        '32x32.png',
+        '48x48.png',
+        '128x128.png',
+        '256x256.png',
+        '512x512.png',
+      ]),
+    );
     for (const file of files) {
       const n = parseInt(file);
       expect(pngSize(readFileSync(join(pngDir, file)))).toEqual([n, n]);
@@ -118,7 +162,19 @@ describe('the installer configuration', () => {
 describe('the release workflow', () => {
   const workflow = parse(readFileSync(join(root, '.github', 'workflows', 'release.yml'), 'utf8')) as {
     on: Record<string, unknown>;
-    jobs: Record<string, { 'runs-on': string; needs?: string[]; steps: Array<{ run?: string; uses?: string; env?: Record<string, string>; with?: Record<string, string> }> }>;
+    jobs: Record<
+      string,
+      {
+        'runs-on': string;
+        needs?: string[];
+        steps: Array<{
+          run?: string;
+          uses?: string;
+          env?: Record<string, string>;
+          with?: Record<string, string>;
+        }>;
+      }
+    >;
   };
   const ext: Record<string, string> = { nsis: '.exe', msi: '.msi', AppImage: '.AppImage', deb: '.deb' };
 
@@ -126,10 +182,16 @@ describe('the release workflow', () => {
     const built: Record<'win' | 'linux', string[]> = { win: [], linux: [] };
     for (const [name, job] of Object.entries(workflow.jobs)) {
       for (const step of job.steps) {
-        const m = step.run ? /electron-builder --config build\/electron-builder\.yml --(win|linux) ((?:[A-Za-z]+ )+)/.exec(step.run) : null;
+        const m = step.run
+          ? /electron-builder --config build\/electron-builder\.yml --(win|linux) ((?:[A-Za-z]+ )+)/.exec(
+              step.run,
+            )
+          : null;
         if (!m) continue;
         const platform = m[1] as 'win' | 'linux';
-        expect(job['runs-on'], `${name} builds --${platform}`).toMatch(platform === 'win' ? /^windows-/ : /^ubuntu-/);
+        expect(job['runs-on'], `${name} builds --${platform}`).toMatch(
+          platform === 'win' ? /^windows-/ : /^ubuntu-/,
+        );
         built[platform].push(...m[2]!.trim().split(' '));
         // Its installers are kept for the release.
         const upload = job.steps.find((s) => s.uses?.startsWith('actions/upload-artifact'));
@@ -137,7 +199,9 @@ describe('the release workflow', () => {
         // Before the builder: the app, the bundles and the icons.
         const runs = job.steps.map((s) => s.run ?? '');
         expect(runs.indexOf('npm run build')).toBeGreaterThanOrEqual(0);
-        expect(runs.indexOf('npm run build:icons')).toBeGreaterThan(runs.indexOf('npm ci --no-audit --no-fund'));
+        expect(runs.indexOf('npm run build:icons')).toBeGreaterThan(
+          runs.indexOf('npm ci --no-audit --no-fund'),
+        );
       }
     }
     expect(built.win.sort()).toEqual(targets('win').sort());
@@ -146,13 +210,20 @@ describe('the release workflow', () => {
 
   it('releases on a tag once every installer is built, signing from secrets only', () => {
     expect(workflow.on).toHaveProperty('push');
-    const builders = Object.entries(workflow.jobs).filter(([, j]) => j.steps.some((s) => s.run?.includes('electron-builder')));
+    const builders = Object.entries(workflow.jobs).filter(([, j]) =>
+      j.steps.some((s) => s.run?.includes('electron-builder')),
+    );
     expect(builders.length).toBeGreaterThanOrEqual(2);
     expect(workflow.jobs.release?.needs?.sort()).toEqual(builders.map(([n]) => n).sort());
     expect(workflow.jobs.release?.steps.some((s) => s.run?.startsWith('gh release create'))).toBe(true);
     for (const [, job] of builders) {
-      for (const step of job.steps) for (const value of Object.values(step.env ?? {})) expect(value).toMatch(/^\$\{\{ (secrets\.[A-Z_]+|github\.token) \}\}$/);
+      for (const step of job.steps)
+        for (const value of Object.values(step.env ?? {}))
+          expect(value).toMatch(/^\$\{\{ (secrets\.[A-Z_]+|github\.token) \}\}$/);
     }
-    expect(builders.find(([n]) => n === 'windows')?.[1].steps.find((s) => s.env)?.env).toMatchObject({ WIN_CSC_LINK: '${{ secrets.WIN_CSC_LINK }}', WIN_CSC_KEY_PASSWORD: '${{ secrets.WIN_CSC_KEY_PASSWORD }}' });
+    expect(builders.find(([n]) => n === 'windows')?.[1].steps.find((s) => s.env)?.env).toMatchObject({
+      WIN_CSC_LINK: '${{ secrets.WIN_CSC_LINK }}',
+      WIN_CSC_KEY_PASSWORD: '${{ secrets.WIN_CSC_KEY_PASSWORD }}',
+    });
   });
 });

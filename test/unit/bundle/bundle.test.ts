@@ -17,15 +17,32 @@ const config: PairConfig = {
   level: 3,
   primary: 'session-a',
   secondary: 'session-b',
-  links: [{ localNic: 'SLOT 3 Port 1', remoteNic: 'SLOT 3 Port 1', localAddress: '10.10.1.21', remoteAddress: '10.10.1.22' }],
+  links: [
+    {
+      localNic: 'SLOT 3 Port 1',
+      remoteNic: 'SLOT 3 Port 1',
+      localAddress: '10.10.1.21',
+      remoteAddress: '10.10.1.22',
+    },
+  ],
   witness: { kind: 'file-share', address: '\\\\contoso.local\\twinlock-witness' },
   vms: ['SQL01', 'APP01'],
 };
 
 const input: BundleInput = {
   config,
-  primary: { address: '192.168.50.21', port: 22, fingerprint: 'SHA256:' + 'a'.repeat(43), computerName: 'TL-NODE-A' },
-  secondary: { address: '192.168.50.22', port: 22, fingerprint: 'SHA256:' + 'b'.repeat(43), computerName: 'TL-NODE-B' },
+  primary: {
+    address: '192.168.50.21',
+    port: 22,
+    fingerprint: 'SHA256:' + 'a'.repeat(43),
+    computerName: 'TL-NODE-A',
+  },
+  secondary: {
+    address: '192.168.50.22',
+    port: 22,
+    fingerprint: 'SHA256:' + 'b'.repeat(43),
+    computerName: 'TL-NODE-B',
+  },
   agent: { version: '3.2.1', sha256: 'c'.repeat(64) },
   createdAt: '2025-01-02T10:11:12.345Z',
 };
@@ -51,7 +68,9 @@ function failure(f: () => unknown): TwinlockError {
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth and drops whitespace and undefined', () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: 'x' }, u: undefined })).toBe('{"a":{"c":"x","d":[1,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: 'x' }, u: undefined })).toBe(
+      '{"a":{"c":"x","d":[1,{"y":2,"z":1}]},"b":1}',
+    );
   });
   it('refuses values JSON cannot carry', () => {
     expect(() => canonicalJson({ a: Number.NaN })).toThrow();
@@ -64,7 +83,13 @@ describe('bundles', () => {
     const bundle = createBundle(input, k);
     expect(bundle.signature.publicKey).toBe(publicKeyBase64(k));
     expect(bundle.hosts[0]).toEqual({ role: 'primary', ...input.primary });
-    expect(bundle.pair).toEqual({ name: 'TL-NODE-PAIR', level: 3, links: config.links, witness: config.witness, vms: ['SQL01', 'APP01'] });
+    expect(bundle.pair).toEqual({
+      name: 'TL-NODE-PAIR',
+      level: 3,
+      links: config.links,
+      witness: config.witness,
+      vms: ['SQL01', 'APP01'],
+    });
     expect(verifyBundle(JSON.stringify(bundle, null, 4))).toEqual(bundle);
     const reordered = Object.fromEntries(Object.entries(bundle).reverse());
     expect(verifyBundle(reordered)).toEqual(bundle);
@@ -113,17 +138,29 @@ describe('bundles', () => {
     const k = key();
     const bundle = createBundle(input, k);
     expect(verifyBundle(bundle, { trustedKeys: [publicKeyBase64(k)] })).toEqual(bundle);
-    const untrusted = failure(() => verifyBundle(bundle, { trustedKeys: [publicKeyBase64(key())], source: 'pair 01.twinlock.json' }));
+    const untrusted = failure(() =>
+      verifyBundle(bundle, { trustedKeys: [publicKeyBase64(key())], source: 'pair 01.twinlock.json' }),
+    );
     expect(untrusted.code).toBe('bundle-untrusted');
-    expect(untrusted.detail).toEqual({ fingerprint: keyFingerprint(publicKeyBase64(k)), publicKey: publicKeyBase64(k) });
+    expect(untrusted.detail).toEqual({
+      fingerprint: keyFingerprint(publicKeyBase64(k)),
+      publicKey: publicKeyBase64(k),
+    });
     expect(untrusted.message).toContain(keyFingerprint(publicKeyBase64(k)));
-    expect(untrusted.hint).toContain(`twinlock keys trust ${keyFingerprint(publicKeyBase64(k))} --from-bundle "pair 01.twinlock.json"`);
+    expect(untrusted.hint).toContain(
+      `twinlock keys trust ${keyFingerprint(publicKeyBase64(k))} --from-bundle "pair 01.twinlock.json"`,
+    );
   });
 
   it('never carries a password, a token or a session id', () => {
-    const sneaky = { ...input, config: { ...config, password: 'Hunter2!', token: 'tok-123' } as PairConfig, primary: { ...input.primary, password: 'Hunter2!' } };
+    const sneaky = {
+      ...input,
+      config: { ...config, password: 'Hunter2!', token: 'tok-123' } as PairConfig,
+      primary: { ...input.primary, password: 'Hunter2!' },
+    };
     const text = JSON.stringify(createBundle(sneaky, key()));
-    for (const secret of ['Hunter2!', 'tok-123', 'session-a', 'session-b', 'password', 'token']) expect(text).not.toContain(secret);
+    for (const secret of ['Hunter2!', 'tok-123', 'session-a', 'session-b', 'password', 'token'])
+      expect(text).not.toContain(secret);
   });
 });
 

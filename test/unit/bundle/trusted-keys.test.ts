@@ -13,7 +13,13 @@ import type { TwinlockError } from '../../../engine/api/errors';
 import { createBundle } from '../../../engine/bundle/bundle';
 import { openTrustedBundle } from '../../../engine/bundle/read-bundle';
 import { loadSigningKey, publicKeyBase64 } from '../../../engine/bundle/signing-key';
-import { TRUSTED_KEYS_FILE, TrustedKeys, keyFingerprint, parsePublicKeyText, publicKeyLine } from '../../../engine/bundle/trusted-keys';
+import {
+  TRUSTED_KEYS_FILE,
+  TrustedKeys,
+  keyFingerprint,
+  parsePublicKeyText,
+  publicKeyLine,
+} from '../../../engine/bundle/trusted-keys';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -27,14 +33,31 @@ async function dataDir(): Promise<string> {
 
 function newKey() {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  return { privateKey, spki: publicKey.export({ type: 'spki', format: 'der' }).toString('base64'), publicKey };
+  return {
+    privateKey,
+    spki: publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+    publicKey,
+  };
 }
 
 function signed(privateKey: ReturnType<typeof newKey>['privateKey']) {
-  const host = { address: '10.0.0.21', port: 22, fingerprint: 'SHA256:' + 'a'.repeat(43), computerName: 'HV-A' };
+  const host = {
+    address: '10.0.0.21',
+    port: 22,
+    fingerprint: 'SHA256:' + 'a'.repeat(43),
+    computerName: 'HV-A',
+  };
   return createBundle(
     {
-      config: { name: 'PAIR-01', level: 3, primary: 'a', secondary: 'b', links: [{ localNic: 'S1', remoteNic: 'S1', localAddress: '10.1.0.1', remoteAddress: '10.1.0.2' }], witness: null, vms: [] },
+      config: {
+        name: 'PAIR-01',
+        level: 3,
+        primary: 'a',
+        secondary: 'b',
+        links: [{ localNic: 'S1', remoteNic: 'S1', localAddress: '10.1.0.1', remoteAddress: '10.1.0.2' }],
+        witness: null,
+        vms: [],
+      },
       primary: host,
       secondary: { ...host, computerName: 'HV-B' },
       agent: { version: '3.2.1', sha256: 'c'.repeat(64) },
@@ -55,7 +78,10 @@ async function failure(p: Promise<unknown>): Promise<TwinlockError> {
 describe('key fingerprint', () => {
   it('is SHA256: and the unpadded base64 SHA-256 of the SPKI DER', () => {
     const { spki } = newKey();
-    const expected = createHash('sha256').update(Buffer.from(spki, 'base64')).digest('base64').replace(/=+$/, '');
+    const expected = createHash('sha256')
+      .update(Buffer.from(spki, 'base64'))
+      .digest('base64')
+      .replace(/=+$/, '');
     expect(keyFingerprint(spki)).toBe(`SHA256:${expected}`);
     expect(keyFingerprint(spki)).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
     expect(keyFingerprint(newKey().spki)).not.toBe(keyFingerprint(spki));
@@ -68,13 +94,21 @@ describe('.pub lines', () => {
     const line = publicKeyLine(spki, 'site B\nsecond line');
     expect(line).toBe(`twinlock-ed25519 ${spki} site B second line`);
     expect(parsePublicKeyText(`${line}\n`)).toEqual({ publicKey: spki, label: 'site B second line' });
-    expect(parsePublicKeyText(publicKey.export({ type: 'spki', format: 'pem' }).toString()).publicKey).toBe(spki);
+    expect(parsePublicKeyText(publicKey.export({ type: 'spki', format: 'pem' }).toString()).publicKey).toBe(
+      spki,
+    );
     expect(parsePublicKeyText(spki)).toEqual({ publicKey: spki, label: '' });
   });
 
   it('refuses anything that is not an Ed25519 public key, without quoting it', () => {
-    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
-    for (const text of [`twinlock-ed25519 ${rsa} x`, 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl me@host', 'SECRET-TOKEN-123 hello']) {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
+      .publicKey.export({ type: 'spki', format: 'der' })
+      .toString('base64');
+    for (const text of [
+      `twinlock-ed25519 ${rsa} x`,
+      'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl me@host',
+      'SECRET-TOKEN-123 hello',
+    ]) {
       let err: TwinlockError | null = null;
       try {
         parsePublicKeyText(text);
@@ -94,7 +128,9 @@ describe('the trusted-keys store', () => {
     const store = new TrustedKeys(dir);
     const own = publicKeyBase64(await loadSigningKey(dir));
     const list = await store.list();
-    expect(list).toEqual([{ fingerprint: keyFingerprint(own), publicKey: own, label: 'this workstation', addedAt: '', own: true }]);
+    expect(list).toEqual([
+      { fingerprint: keyFingerprint(own), publicKey: own, label: 'this workstation', addedAt: '', own: true },
+    ]);
     expect((await failure(store.forget(keyFingerprint(own)))).code).toBe('invalid-input');
     expect((await store.trust(own, 'again')).own).toBe(true);
     expect(existsSync(join(dir, TRUSTED_KEYS_FILE))).toBe(false);
@@ -106,12 +142,20 @@ describe('the trusted-keys store', () => {
     const { spki } = newKey();
     const before = Date.now();
     const entry = await store.trust(spki, ' site B ');
-    expect(entry).toMatchObject({ fingerprint: keyFingerprint(spki), publicKey: spki, label: 'site B', own: false });
+    expect(entry).toMatchObject({
+      fingerprint: keyFingerprint(spki),
+      publicKey: spki,
+      label: 'site B',
+      own: false,
+    });
     expect(Date.parse(entry.addedAt)).toBeGreaterThanOrEqual(before - 1000);
     const again = await store.trust(spki, 'renamed');
     expect(again).toEqual(entry);
     const file = JSON.parse(await readFile(join(dir, TRUSTED_KEYS_FILE), 'utf8'));
-    expect(file).toEqual({ version: 1, keys: { [keyFingerprint(spki)]: { publicKey: spki, label: 'site B', addedAt: entry.addedAt } } });
+    expect(file).toEqual({
+      version: 1,
+      keys: { [keyFingerprint(spki)]: { publicKey: spki, label: 'site B', addedAt: entry.addedAt } },
+    });
     expect((await stat(join(dir, TRUSTED_KEYS_FILE))).mode & 0o077).toBe(0);
     expect((await store.find(spki))?.label).toBe('site B');
     expect(await store.forget(keyFingerprint(spki))).toBe(true);
@@ -138,10 +182,14 @@ describe('opening a bundle', () => {
 
     const stranger = newKey();
     const theirs = signed(stranger.privateKey);
-    const err = await failure(openTrustedBundle(dir, { text: JSON.stringify(theirs), name: 'site-b.twinlock.json' }));
+    const err = await failure(
+      openTrustedBundle(dir, { text: JSON.stringify(theirs), name: 'site-b.twinlock.json' }),
+    );
     expect(err.code).toBe('bundle-untrusted');
     expect(err.detail).toEqual({ fingerprint: keyFingerprint(stranger.spki), publicKey: stranger.spki });
-    expect(err.hint).toContain(`twinlock keys trust ${keyFingerprint(stranger.spki)} --from-bundle site-b.twinlock.json`);
+    expect(err.hint).toContain(
+      `twinlock keys trust ${keyFingerprint(stranger.spki)} --from-bundle site-b.twinlock.json`,
+    );
 
     await new TrustedKeys(dir).trust(stranger.spki, 'site B');
     expect(await openTrustedBundle(dir, { text: JSON.stringify(theirs) })).toEqual(theirs);
@@ -169,7 +217,8 @@ describe('no content echo', () => {
     expect(missing.message).toBe(`The bundle ${join(dir, 'nope.twinlock.json')} does not exist.`);
     const folder = await failure(openTrustedBundle(dir, { path: dir }));
     expect(folder.message).toBe(`The bundle ${dir} is a folder.`);
-    for (const e of [missing, folder]) expect(`${e.message} ${e.hint}`).not.toMatch(/ENOENT|EISDIR|EACCES|no such file/i);
+    for (const e of [missing, folder])
+      expect(`${e.message} ${e.hint}`).not.toMatch(/ENOENT|EISDIR|EACCES|no such file/i);
     if (process.getuid?.() !== 0) {
       const locked = join(dir, 'locked.twinlock.json');
       await writeFile(locked, SECRET, { mode: 0o000 });
@@ -197,6 +246,8 @@ describe('no content echo', () => {
     await writeFile(join(dir, 'agent-manifest.json'), `${SECRET}{`);
     const manifest = await failure(loadPackage(dir));
     expect(manifest.message).not.toContain('AKIA');
-    expect(manifest.message).toBe(`The agent manifest ${join(dir, 'agent-manifest.json')} is not valid JSON.`);
+    expect(manifest.message).toBe(
+      `The agent manifest ${join(dir, 'agent-manifest.json')} is not valid JSON.`,
+    );
   });
 });

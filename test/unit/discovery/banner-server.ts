@@ -2,7 +2,9 @@
 import { createServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 
-export async function bannerServer(banner: string | null): Promise<{ port: number; close: () => Promise<void> }> {
+export async function bannerServer(
+  banner: string | null,
+): Promise<{ port: number; close: () => Promise<void> }> {
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);

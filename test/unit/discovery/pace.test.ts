@@ -105,7 +105,12 @@ describe('a paced scan', () => {
     );
     try {
       const targets = servers.map((s) => `127.0.0.1:${(s.address() as AddressInfo).port}`).join(' ');
-      const outcome = await scan(planTargets(targets), { bannerMs: 400, timeoutMs: 1000, pace: { fresh: 2, freshMs: 50 }, resolver: noDns });
+      const outcome = await scan(planTargets(targets), {
+        bannerMs: 400,
+        timeoutMs: 1000,
+        pace: { fresh: 2, freshMs: 50 },
+        resolver: noDns,
+      });
       expect(outcome.hosts).toHaveLength(20);
       expect(outcome.hosts.every((h) => h.kind === 'unknown')).toBe(true);
       // Two fresh hosts at a time, yet far more connections were open together: the hanging ones stopped counting.
@@ -146,7 +151,10 @@ describe('round trips', () => {
     const port = (server.address() as AddressInfo).port;
     try {
       const updates: Array<number | null> = [];
-      const refined = await scan(planTargets(`127.0.0.1:${port}`), { resolver: noDns, onHost: (h) => updates.push(h.rttMs) });
+      const refined = await scan(planTargets(`127.0.0.1:${port}`), {
+        resolver: noDns,
+        onHost: (h) => updates.push(h.rttMs),
+      });
       expect(connections).toBe(2);
       expect(refined.hosts[0]!.rttMs).toBeTypeOf('number');
       // Kept only when smaller: the figure reported never grows.

@@ -16,7 +16,10 @@ describe('prefill', () => {
   it('offers the workstation’s IPv4 networks, at most a /24 each, without loopback or link-local', () => {
     const targets = workstationTargets({
       lo: [v4('127.0.0.1', '255.0.0.0', true)],
-      eth0: [v4('10.20.30.40', '255.255.0.0'), { ...v4('fe80::1', 'ffff:ffff:ffff:ffff::'), family: 'IPv6', scopeid: 1 }],
+      eth0: [
+        v4('10.20.30.40', '255.255.0.0'),
+        { ...v4('fe80::1', 'ffff:ffff:ffff:ffff::'), family: 'IPv6', scopeid: 1 },
+      ],
       eth1: [v4('192.168.1.77', '255.255.255.192'), v4('169.254.10.2', '255.255.0.0')],
       eth2: [v4('10.20.30.41', '255.255.255.0')],
     });
@@ -25,8 +28,18 @@ describe('prefill', () => {
   });
 
   it('offers the lab as a range when its servers sit on consecutive addresses on port 22', () => {
-    expect(labTargets([{ address: '127.0.0.11', port: 22 }, { address: '127.0.0.12', port: 22 }])).toBe('127.0.0.11-12');
-    expect(labTargets([{ address: '127.0.0.1', port: 40001 }, { address: '127.0.0.1', port: 40002 }])).toBe('127.0.0.1:40001, 127.0.0.1:40002');
+    expect(
+      labTargets([
+        { address: '127.0.0.11', port: 22 },
+        { address: '127.0.0.12', port: 22 },
+      ]),
+    ).toBe('127.0.0.11-12');
+    expect(
+      labTargets([
+        { address: '127.0.0.1', port: 40001 },
+        { address: '127.0.0.1', port: 40002 },
+      ]),
+    ).toBe('127.0.0.1:40001, 127.0.0.1:40002');
     expect(labTargets([])).toBe('');
   });
 });

@@ -16,9 +16,22 @@ function failure(f: () => unknown): TwinlockError {
 const addresses = (text: string) => parseTargets(text).map((t) => t.address);
 
 /** An IPv6 address as a BigInt, computed here independently of the engine's helpers. */
-const big = (text: string) => BigInt(`0x${ipaddr.IPv6.parse(text).toNormalizedString().split(':').map((p) => p.padStart(4, '0')).join('')}`);
+const big = (text: string) =>
+  BigInt(
+    `0x${ipaddr.IPv6.parse(text)
+      .toNormalizedString()
+      .split(':')
+      .map((p) => p.padStart(4, '0'))
+      .join('')}`,
+  );
 /** The canonical text of a BigInt address, via ipaddr.js. */
-const text6 = (n: bigint) => ipaddr.IPv6.parse(n.toString(16).padStart(32, '0').replace(/(.{4})(?!$)/g, '$1:')).toString();
+const text6 = (n: bigint) =>
+  ipaddr.IPv6.parse(
+    n
+      .toString(16)
+      .padStart(32, '0')
+      .replace(/(.{4})(?!$)/g, '$1:'),
+  ).toString();
 
 describe('IPv6 networks', () => {
   it('expands a network in the canonical compressed form, without the Subnet-Router anycast address', () => {
@@ -27,7 +40,11 @@ describe('IPv6 networks', () => {
     expect(t[0]).toEqual({ address: 'fd00::1', explicit: false });
     expect(t.at(-1)).toEqual({ address: 'fd00::ff', explicit: false });
     expect(addresses('2001:db8::a00/120').slice(0, 2)).toEqual(['2001:db8::a01', '2001:db8::a02']);
-    expect(addresses('2001:0DB8:0:0:0:0:0:0A00/126')).toEqual(['2001:db8::a01', '2001:db8::a02', '2001:db8::a03']);
+    expect(addresses('2001:0DB8:0:0:0:0:0:0A00/126')).toEqual([
+      '2001:db8::a01',
+      '2001:db8::a02',
+      '2001:db8::a03',
+    ]);
   });
 
   it('masks the host bits of the address, as for IPv4', () => {
@@ -41,7 +58,11 @@ describe('IPv6 networks', () => {
   });
 
   it('formats addresses per RFC 5952 (longest zero run compressed, lower case)', () => {
-    expect(addresses('2001:db8:0:0:1:0:0:0/126')).toEqual(['2001:db8::1:0:0:1', '2001:db8::1:0:0:2', '2001:db8::1:0:0:3']);
+    expect(addresses('2001:db8:0:0:1:0:0:0/126')).toEqual([
+      '2001:db8::1:0:0:1',
+      '2001:db8::1:0:0:2',
+      '2001:db8::1:0:0:3',
+    ]);
     expect(addresses('2001:db8:0:1:0:0:0:0/127')).toEqual(['2001:db8:0:1::', '2001:db8:0:1::1']);
     expect(addresses('2001:db8:0:1:1:1:1:0/127')).toEqual(['2001:db8:0:1:1:1:1:0', '2001:db8:0:1:1:1:1:1']);
   });
@@ -93,7 +114,9 @@ describe('IPv6 networks', () => {
   it('accepts a /112 and refuses more unless allowed, and never a /64', () => {
     expect(planTargets('fd00::/112').count).toBe(MAX_TARGETS - 1);
     const err = failure(() => planTargets('fd00::/111'));
-    expect(err.message).toBe('targets: “fd00::/111” is an IPv6 network covering 131,071 addresses, more than the 65,536 a scan may cover.');
+    expect(err.message).toBe(
+      'targets: “fd00::/111” is an IPv6 network covering 131,071 addresses, more than the 65,536 a scan may cover.',
+    );
     expect(err.hint).toContain('/112 or smaller');
     expect(err.detail).toMatchObject({ tooLarge: true, addresses: 131_071 });
     expect(planTargets('fd00::/111', { allowLarge: true }).count).toBe(2 ** 17 - 1);
@@ -108,8 +131,12 @@ describe('IPv6 networks', () => {
   it('says how large a /64 is, as a power of two, and what to type instead', () => {
     const err = failure(() => planTargets('fd00::/64'));
     expect(err.code).toBe('invalid-input');
-    expect(err.message).toBe('targets: “fd00::/64” is an IPv6 network covering 2^64 addresses, more than the 65,536 a scan may cover.');
-    expect(err.hint).toMatch(/^Type the servers’ addresses, e\.g\. fd00::21 fd00::22, or scan a \/112 or smaller, e\.g\. fd00::\/112\./);
+    expect(err.message).toBe(
+      'targets: “fd00::/64” is an IPv6 network covering 2^64 addresses, more than the 65,536 a scan may cover.',
+    );
+    expect(err.hint).toMatch(
+      /^Type the servers’ addresses, e\.g\. fd00::21 fd00::22, or scan a \/112 or smaller, e\.g\. fd00::\/112\./,
+    );
     expect(err.detail).toMatchObject({ field: 'targets', token: 'fd00::/64', tooLarge: false });
     expect(JSON.stringify(err.detail)).toBeTruthy();
     expect(failure(() => planTargets('::/0', { allowLarge: true })).message).toContain('2^128 addresses');
@@ -161,7 +188,14 @@ describe('IPv6 network properties', () => {
       fc.property(
         address,
         fc.integer({ min: 112, max: 128 }),
-        fc.array(fc.record({ offset: fc.bigInt({ min: 0n, max: 2n ** 16n - 1n }), prefix: fc.integer({ min: 110, max: 128 }), style }), { maxLength: 5 }),
+        fc.array(
+          fc.record({
+            offset: fc.bigInt({ min: 0n, max: 2n ** 16n - 1n }),
+            prefix: fc.integer({ min: 110, max: 128 }),
+            style,
+          }),
+          { maxLength: 5 },
+        ),
         (base, prefix, exclusions) => {
           const size = 1n << BigInt(128 - prefix);
           const first = base - (base % size);
@@ -174,7 +208,9 @@ describe('IPv6 network properties', () => {
           });
           const text = [
             `${spell(base, 0)}/${prefix}`,
-            ...exclusions.map(({ prefix: p, style: st }, i) => (p === 128 ? `!${spell(excluded[i]![0], st)}` : `!${spell(excluded[i]![0], st)}/${p}`)),
+            ...exclusions.map(({ prefix: p, style: st }, i) =>
+              p === 128 ? `!${spell(excluded[i]![0], st)}` : `!${spell(excluded[i]![0], st)}/${p}`,
+            ),
           ].join(' ');
           const isExcluded = (n: bigint) => excluded.some(([a, b]) => n >= a && n <= b);
           let expected = 0n;
@@ -213,7 +249,10 @@ describe('IPv6 network properties', () => {
       fc.property(
         address,
         fc.integer({ min: 116, max: 128 }),
-        fc.array(fc.tuple(fc.bigInt({ min: 0n, max: 2n ** 12n - 1n }), style), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.tuple(fc.bigInt({ min: 0n, max: 2n ** 12n - 1n }), style), {
+          minLength: 1,
+          maxLength: 6,
+        }),
         fc.array(fc.bigInt({ min: 0n, max: 2n ** 12n - 1n }), { maxLength: 3 }),
         fc.constantFrom(' ', ',', ';', '\n'),
         (base, prefix, singles, exclusions, sep) => {
@@ -222,7 +261,12 @@ describe('IPv6 network properties', () => {
           const walkFirst = prefix < 127 ? first + 1n : first;
           const typed = singles.map(([o, st]) => ({ n: first + (o % (size * 2n)), st }));
           const out = exclusions.map((o) => first + (o % (size * 2n)));
-          const text = [...typed.map(({ n, st }) => spell(n, st)), `${text6(base)}/${prefix}`, '10.0.0.1', ...out.map((n) => `!${text6(n)}`)].join(sep);
+          const text = [
+            ...typed.map(({ n, st }) => spell(n, st)),
+            `${text6(base)}/${prefix}`,
+            '10.0.0.1',
+            ...out.map((n) => `!${text6(n)}`),
+          ].join(sep);
           const gone = new Set(out);
           const expected = new Set<bigint>();
           for (const { n } of typed) if (!gone.has(n)) expected.add(n);
@@ -244,10 +288,18 @@ describe('IPv6 network properties', () => {
 
   it('a network inside ::ffff:0:0/96 is the IPv4 network it maps', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: 120, max: 128 }), (v4, prefix) => {
-        const dotted = ipaddr.fromByteArray([v4 >>> 24, (v4 >>> 16) & 255, (v4 >>> 8) & 255, v4 & 255]).toString();
-        expect(addresses(`${text6(MAPPED | BigInt(v4))}/${prefix}`)).toEqual(addresses(`${dotted}/${prefix - 96}`));
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+        fc.integer({ min: 120, max: 128 }),
+        (v4, prefix) => {
+          const dotted = ipaddr
+            .fromByteArray([v4 >>> 24, (v4 >>> 16) & 255, (v4 >>> 8) & 255, v4 & 255])
+            .toString();
+          expect(addresses(`${text6(MAPPED | BigInt(v4))}/${prefix}`)).toEqual(
+            addresses(`${dotted}/${prefix - 96}`),
+          );
+        },
+      ),
     );
   });
 });

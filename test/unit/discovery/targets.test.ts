@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TwinlockError } from '../../../engine/api/errors';
-import { MAX_TARGETS, checkTargets, intToIpv4, ipv4ToInt, parseTargets, planTargets } from '../../../engine/discovery/targets';
+import {
+  MAX_TARGETS,
+  checkTargets,
+  intToIpv4,
+  ipv4ToInt,
+  parseTargets,
+  planTargets,
+} from '../../../engine/discovery/targets';
 
 function failure(f: () => unknown): TwinlockError {
   try {
@@ -27,7 +34,11 @@ describe('parseTargets', () => {
   });
 
   it('reads IPv6 literals in their canonical form', () => {
-    expect(addresses('fd00:0:0:0::21 FE80::1%eth0 ::ffff:10.0.0.5')).toEqual(['fd00::21', 'fe80::1%eth0', '10.0.0.5']);
+    expect(addresses('fd00:0:0:0::21 FE80::1%eth0 ::ffff:10.0.0.5')).toEqual([
+      'fd00::21',
+      'fe80::1%eth0',
+      '10.0.0.5',
+    ]);
   });
 
   it('expands a /24 without its network and broadcast addresses', () => {
@@ -45,7 +56,12 @@ describe('parseTargets', () => {
   });
 
   it('leaves out exclusions of every form', () => {
-    expect(addresses('10.0.0.1-10 !10.0.0.1 !10.0.0.4-6 !10.0.0.8/31')).toEqual(['10.0.0.2', '10.0.0.3', '10.0.0.7', '10.0.0.10']);
+    expect(addresses('10.0.0.1-10 !10.0.0.1 !10.0.0.4-6 !10.0.0.8/31')).toEqual([
+      '10.0.0.2',
+      '10.0.0.3',
+      '10.0.0.7',
+      '10.0.0.10',
+    ]);
     expect(addresses('hv01 hv02 !HV01 fd00::1 !fd00::1')).toEqual(['hv02']);
   });
 
@@ -149,23 +165,31 @@ describe('parseTargets properties', () => {
       ipv4.map((n) => ({ text: intToIpv4(n), set: [n] })),
       fc.tuple(ipv4, fc.integer({ min: 0, max: 40 })).map(([n, len]) => {
         const last = Math.min(n + len, 2 ** 32 - 1);
-        return { text: `${intToIpv4(n)}-${intToIpv4(last)}`, set: Array.from({ length: last - n + 1 }, (_, i) => n + i) };
+        return {
+          text: `${intToIpv4(n)}-${intToIpv4(last)}`,
+          set: Array.from({ length: last - n + 1 }, (_, i) => n + i),
+        };
       }),
     );
     fc.assert(
-      fc.property(fc.array(token, { minLength: 1, maxLength: 6 }), fc.array(token, { maxLength: 3 }), separator, (include, exclude, sep) => {
-        const text = [...include.map((t) => t.text), ...exclude.map((t) => `!${t.text}`)].join(sep);
-        const excluded = new Set(exclude.flatMap((t) => t.set));
-        const expected = new Set(include.flatMap((t) => t.set).filter((n) => !excluded.has(n)));
-        if (expected.size === 0) {
-          expect(failure(() => planTargets(text)).code).toBe('invalid-input');
-          return;
-        }
-        const plan = planTargets(text);
-        const got = [...plan].map((t) => ipv4ToInt(t.address));
-        expect(got.length).toBe(plan.count);
-        expect(new Set(got)).toEqual(expected);
-      }),
+      fc.property(
+        fc.array(token, { minLength: 1, maxLength: 6 }),
+        fc.array(token, { maxLength: 3 }),
+        separator,
+        (include, exclude, sep) => {
+          const text = [...include.map((t) => t.text), ...exclude.map((t) => `!${t.text}`)].join(sep);
+          const excluded = new Set(exclude.flatMap((t) => t.set));
+          const expected = new Set(include.flatMap((t) => t.set).filter((n) => !excluded.has(n)));
+          if (expected.size === 0) {
+            expect(failure(() => planTargets(text)).code).toBe('invalid-input');
+            return;
+          }
+          const plan = planTargets(text);
+          const got = [...plan].map((t) => ipv4ToInt(t.address));
+          expect(got.length).toBe(plan.count);
+          expect(new Set(got)).toEqual(expected);
+        },
+      ),
     );
   });
 
@@ -181,17 +205,20 @@ describe('parseTargets properties', () => {
   it('any input either parses or fails with invalid-input naming a token', () => {
     const alphabet = fc.constantFrom(...'0123456789.-/:![],; abcxyz%_'.split(''));
     fc.assert(
-      fc.property(fc.array(alphabet, { maxLength: 40 }).map((cs) => cs.join('')), (text) => {
-        try {
-          const plan = planTargets(text);
-          expect(plan.count).toBeGreaterThan(0);
-          expect(plan.count).toBeLessThanOrEqual(MAX_TARGETS);
-        } catch (err) {
-          expect(err).toBeInstanceOf(TwinlockError);
-          expect((err as TwinlockError).code).toBe('invalid-input');
-          expect((err as TwinlockError).message).toMatch(/^targets: /);
-        }
-      }),
+      fc.property(
+        fc.array(alphabet, { maxLength: 40 }).map((cs) => cs.join('')),
+        (text) => {
+          try {
+            const plan = planTargets(text);
+            expect(plan.count).toBeGreaterThan(0);
+            expect(plan.count).toBeLessThanOrEqual(MAX_TARGETS);
+          } catch (err) {
+            expect(err).toBeInstanceOf(TwinlockError);
+            expect((err as TwinlockError).code).toBe('invalid-input');
+            expect((err as TwinlockError).message).toMatch(/^targets: /);
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -8,7 +8,10 @@ let dir: string;
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'twinlock-app-page-'));
-  await writeFile(path.join(dir, 'index.html'), '<!doctype html><meta property="csp-nonce" nonce="TWINLOCK_CSP_NONCE"><title>Twinlock</title>');
+  await writeFile(
+    path.join(dir, 'index.html'),
+    '<!doctype html><meta property="csp-nonce" nonce="TWINLOCK_CSP_NONCE"><title>Twinlock</title>',
+  );
   await writeFile(path.join(dir, 'app.css'), 'body{}');
 });
 afterEach(async () => {

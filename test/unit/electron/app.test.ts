@@ -97,8 +97,12 @@ describe('desktop lifecycle', () => {
       electron.app.isPackaged = false;
       proc.resourcesPath = before;
     }
-    const template = electron.Menu.buildFromTemplate.mock.calls.at(-1)?.[0] as Electron.MenuItemConstructorOptions[];
-    const roles = template.flatMap((m) => ((m.submenu as Electron.MenuItemConstructorOptions[]) ?? []).map((i) => i.role));
+    const template = electron.Menu.buildFromTemplate.mock.calls.at(
+      -1,
+    )?.[0] as Electron.MenuItemConstructorOptions[];
+    const roles = template.flatMap((m) =>
+      ((m.submenu as Electron.MenuItemConstructorOptions[]) ?? []).map((i) => i.role),
+    );
     const prefs = FakeBrowserWindow.instances.at(-1)?.options.webPreferences as { devTools?: boolean };
     return { menu: roles.includes('toggleDevTools'), window: prefs.devTools };
   }
@@ -154,10 +158,19 @@ describe('desktop lifecycle', () => {
     // The app page's own policy (with the nonce of its load) is kept; anything else gets the desktop's.
     const own = vi.fn();
     const pagePolicy = "default-src 'self'; style-src 'self' 'nonce-abc'";
-    onHeaders({ url: 'app://twinlock/index.html', responseHeaders: { 'content-security-policy': [pagePolicy] } }, own);
+    onHeaders(
+      { url: 'app://twinlock/index.html', responseHeaders: { 'content-security-policy': [pagePolicy] } },
+      own,
+    );
     expect(own.mock.calls[0]?.[0].responseHeaders).toEqual({ 'content-security-policy': [pagePolicy] });
     const foreign = vi.fn();
-    onHeaders({ url: 'https://example.com/', responseHeaders: { 'content-security-policy': ["style-src 'unsafe-inline'"] } }, foreign);
+    onHeaders(
+      {
+        url: 'https://example.com/',
+        responseHeaders: { 'content-security-policy': ["style-src 'unsafe-inline'"] },
+      },
+      foreign,
+    );
     const replaced = foreign.mock.calls[0]?.[0].responseHeaders as Record<string, string[]>;
     expect(Object.keys(replaced)).toEqual(['Content-Security-Policy']);
     expect(replaced['Content-Security-Policy']?.[0]).not.toContain('unsafe-inline');

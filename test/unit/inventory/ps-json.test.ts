@@ -27,7 +27,9 @@ describe('PowerShell 5.1 JSON readers', () => {
     expect(psBool(0)).toBe(false);
     // Names are kept exactly as reported; only descriptive WMI text is trimmed.
     expect(psString('  padded  ')).toBe('  padded  ');
-    expect(psText('Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz   ')).toBe('Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz');
+    expect(psText('Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz   ')).toBe(
+      'Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz',
+    );
     expect(psString({})).toBe('');
   });
 });

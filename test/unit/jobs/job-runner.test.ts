@@ -14,7 +14,16 @@ const outcome: InstallOutcome = {
 };
 
 function host(address: string): DiscoveredHost {
-  return { address, port: 22, name: null, kind: 'windows-ssh', banner: null, openPorts: [22], rttMs: 1, reason: 'ok' };
+  return {
+    address,
+    port: 22,
+    name: null,
+    kind: 'windows-ssh',
+    banner: null,
+    openPorts: [22],
+    rttMs: 1,
+    reason: 'ok',
+  };
 }
 
 function untilAborted(signal: AbortSignal): Promise<never> {
@@ -32,13 +41,24 @@ describe('createJobRunner', () => {
   it('publishes a first snapshot at once and a final one with the result', async () => {
     const events: JobSnapshot[] = [];
     const runner = createJobRunner((s) => events.push(s));
-    const ref = runner.start('install', async (ctx) => {
-      ctx.progress(50, 'Uploading');
-      return [outcome];
-    }, { s1: 'SRV-A', s2: 'SRV-B' });
+    const ref = runner.start(
+      'install',
+      async (ctx) => {
+        ctx.progress(50, 'Uploading');
+        return [outcome];
+      },
+      { s1: 'SRV-A', s2: 'SRV-B' },
+    );
     expect(ref.kind).toBe('install');
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ id: ref.jobId, state: 'running', percent: 0, result: null, error: null, finishedAt: null });
+    expect(events[0]).toMatchObject({
+      id: ref.jobId,
+      state: 'running',
+      percent: 0,
+      result: null,
+      error: null,
+      finishedAt: null,
+    });
     expect(events[0]?.hosts.s1).toMatchObject({ label: 'SRV-A', state: 'pending' });
 
     const final = await runner.wait(ref.jobId);
@@ -96,7 +116,8 @@ describe('createJobRunner', () => {
     const steps = [...new Set(events.map((e) => e.hosts.s1?.step).filter(Boolean))];
     expect(steps).toEqual(['upload', 'verify', 'msiexec', 'service']);
     // Each step's last figures are published before the next step starts.
-    for (const step of steps) expect(events.some((e) => e.hosts.s1?.step === step && e.hosts.s1?.percent === 50)).toBe(true);
+    for (const step of steps)
+      expect(events.some((e) => e.hosts.s1?.step === step && e.hosts.s1?.percent === 50)).toBe(true);
     // Within a step, percentages are still coalesced.
     expect(events.filter((e) => e.state === 'running').length).toBeLessThanOrEqual(10);
   });
@@ -124,16 +145,27 @@ describe('createJobRunner', () => {
   it('merges per-host progress and clamps percentages', async () => {
     const runner = createJobRunner(() => undefined);
     let check!: () => void;
-    const ref = runner.start('install', async (ctx) => {
-      ctx.host('s1', { state: 'running', step: 'upload', percent: 150, bytesDone: 10, bytesTotal: 100 });
-      ctx.host('s3', { label: 'SRV-C', state: 'running', step: 'verify' });
-      ctx.host('s1', { message: 'Uploading' });
-      await new Promise<void>((r) => (check = r));
-      return [outcome];
-    }, { s1: 'SRV-A' });
+    const ref = runner.start(
+      'install',
+      async (ctx) => {
+        ctx.host('s1', { state: 'running', step: 'upload', percent: 150, bytesDone: 10, bytesTotal: 100 });
+        ctx.host('s3', { label: 'SRV-C', state: 'running', step: 'verify' });
+        ctx.host('s1', { message: 'Uploading' });
+        await new Promise<void>((r) => (check = r));
+        return [outcome];
+      },
+      { s1: 'SRV-A' },
+    );
     await new Promise((r) => setTimeout(r, 0));
     const snap = runner.get(ref.jobId);
-    expect(snap.hosts.s1).toMatchObject({ label: 'SRV-A', state: 'running', step: 'upload', percent: 100, bytesDone: 10, message: 'Uploading' });
+    expect(snap.hosts.s1).toMatchObject({
+      label: 'SRV-A',
+      state: 'running',
+      step: 'upload',
+      percent: 100,
+      bytesDone: 10,
+      message: 'Uploading',
+    });
     expect(snap.hosts.s3).toMatchObject({ label: 'SRV-C', step: 'verify', percent: 0 });
     check();
     await runner.wait(ref.jobId);
@@ -141,14 +173,26 @@ describe('createJobRunner', () => {
 
   it('reports failure with the error as data, and marks unfinished hosts', async () => {
     const runner = createJobRunner(() => undefined);
-    const ref = runner.start('install', async (ctx) => {
-      ctx.host('s1', { state: 'running' });
-      ctx.host('s2', { state: 'done' });
-      throw new TwinlockError({ code: 'install-failed', message: 'msiexec returned 1603.', hint: 'Read the log.' });
-    }, { s1: 'A', s2: 'B', s3: 'C' });
+    const ref = runner.start(
+      'install',
+      async (ctx) => {
+        ctx.host('s1', { state: 'running' });
+        ctx.host('s2', { state: 'done' });
+        throw new TwinlockError({
+          code: 'install-failed',
+          message: 'msiexec returned 1603.',
+          hint: 'Read the log.',
+        });
+      },
+      { s1: 'A', s2: 'B', s3: 'C' },
+    );
     const final = await runner.wait(ref.jobId);
     expect(final.state).toBe('failed');
-    expect(final.error).toEqual({ code: 'install-failed', message: 'msiexec returned 1603.', hint: 'Read the log.' });
+    expect(final.error).toEqual({
+      code: 'install-failed',
+      message: 'msiexec returned 1603.',
+      hint: 'Read the log.',
+    });
     expect(final.message).toBe('msiexec returned 1603.');
     expect(final.hosts.s1?.state).toBe('failed');
     expect(final.hosts.s2?.state).toBe('done');
@@ -169,10 +213,14 @@ describe('createJobRunner', () => {
   it('cancels through the signal', async () => {
     const events: JobSnapshot[] = [];
     const runner = createJobRunner((s) => events.push(s));
-    const ref = runner.start('install', async (ctx) => {
-      ctx.host('s1', { state: 'running' });
-      return untilAborted(ctx.signal);
-    }, { s1: 'A' });
+    const ref = runner.start(
+      'install',
+      async (ctx) => {
+        ctx.host('s1', { state: 'running' });
+        return untilAborted(ctx.signal);
+      },
+      { s1: 'A' },
+    );
     runner.cancel(ref.jobId);
     const final = await runner.wait(ref.jobId);
     expect(final.state).toBe('cancelled');

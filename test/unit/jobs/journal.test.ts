@@ -4,7 +4,16 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InstallJournal } from '../../../engine/jobs/journal';
-import { claimJournal, isJournalClaimed, journalOwner, listJournals, openJournal, pruneJournals, readJournal, removeJournal } from '../../../engine/jobs/journal';
+import {
+  claimJournal,
+  isJournalClaimed,
+  journalOwner,
+  listJournals,
+  openJournal,
+  pruneJournals,
+  readJournal,
+  removeJournal,
+} from '../../../engine/jobs/journal';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -21,7 +30,17 @@ function journal(jobId: string, startedAt = '2026-01-01T00:00:00.000Z'): Install
     updatedAt: startedAt,
     request: { packageDir: '/pkg', allowReboot: false, force: false },
     package: { version: '3.2.1', sha256: 'a'.repeat(64), file: 'TwinlockAgent-3.2.1-x64.msi' },
-    hosts: [{ sessionId: 's1', computerName: 'HV-A', address: '10.0.0.21', port: 22, username: 'Administrator', fingerprint: 'SHA256:x', steps: {} }],
+    hosts: [
+      {
+        sessionId: 's1',
+        computerName: 'HV-A',
+        address: '10.0.0.21',
+        port: 22,
+        username: 'Administrator',
+        fingerprint: 'SHA256:x',
+        steps: {},
+      },
+    ],
   };
 }
 
@@ -78,22 +97,26 @@ describe('install journal', () => {
     expect(await readJournal(dataDir, '../etc/passwd')).toBeNull();
   });
 
-  it('is claimed by one process at a time: a second claim is refused by name, and works once released', { timeout: 30_000 }, async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'twinlock-journal-'));
-    dirs.push(dataDir);
-    await openJournal(dataDir, journal('job-3'));
-    expect(await isJournalClaimed(dataDir, 'job-3')).toBe(false);
-    const first = await claimJournal(dataDir, 'job-3');
-    expect(await isJournalClaimed(dataDir, 'job-3')).toBe(true);
-    const second = await claimJournal(dataDir, 'job-3').catch((e: unknown) => e);
-    expect(second).toMatchObject({ code: 'invalid-input', detail: { field: 'jobId', jobId: 'job-3' } });
-    expect((second as Error).message).toContain('another Twinlock window or command');
-    await first.release();
-    expect(await isJournalClaimed(dataDir, 'job-3')).toBe(false);
-    const again = await claimJournal(dataDir, 'job-3');
-    await again.release();
-    await again.release();
-  });
+  it(
+    'is claimed by one process at a time: a second claim is refused by name, and works once released',
+    { timeout: 30_000 },
+    async () => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'twinlock-journal-'));
+      dirs.push(dataDir);
+      await openJournal(dataDir, journal('job-3'));
+      expect(await isJournalClaimed(dataDir, 'job-3')).toBe(false);
+      const first = await claimJournal(dataDir, 'job-3');
+      expect(await isJournalClaimed(dataDir, 'job-3')).toBe(true);
+      const second = await claimJournal(dataDir, 'job-3').catch((e: unknown) => e);
+      expect(second).toMatchObject({ code: 'invalid-input', detail: { field: 'jobId', jobId: 'job-3' } });
+      expect((second as Error).message).toContain('another Twinlock window or command');
+      await first.release();
+      expect(await isJournalClaimed(dataDir, 'job-3')).toBe(false);
+      const again = await claimJournal(dataDir, 'job-3');
+      await again.release();
+      await again.release();
+    },
+  );
 
   it('is not pruned while another process holds it', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'twinlock-journal-'));

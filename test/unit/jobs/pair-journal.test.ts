@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PairJournal } from '../../../engine/jobs/pair-journal';
-import { listPairJournals, openPairJournal, readPairJournal, removePairJournal } from '../../../engine/jobs/pair-journal';
+import {
+  listPairJournals,
+  openPairJournal,
+  readPairJournal,
+  removePairJournal,
+} from '../../../engine/jobs/pair-journal';
 
 let dataDir: string;
 
@@ -25,7 +30,20 @@ const initial = (jobId: string): PairJournal => ({
   state: 'running',
   startedAt: '2026-01-01T10:00:00.000Z',
   updatedAt: '2026-01-01T10:00:00.000Z',
-  pair: { name: 'HV-PAIR', level: 3, links: [{ localNic: 'SLOT 3 Port 1', remoteNic: 'SLOT 3 Port 1', localAddress: '10.10.1.21', remoteAddress: '10.10.1.22' }], witness: null, vms: ['SQL01'] },
+  pair: {
+    name: 'HV-PAIR',
+    level: 3,
+    links: [
+      {
+        localNic: 'SLOT 3 Port 1',
+        remoteNic: 'SLOT 3 Port 1',
+        localAddress: '10.10.1.21',
+        remoteAddress: '10.10.1.22',
+      },
+    ],
+    witness: null,
+    vms: ['SQL01'],
+  },
   agentVersion: '3.2.1',
   hosts: [host('primary', 1), host('secondary', 2)],
 });
@@ -63,7 +81,9 @@ describe('the pairing journal', () => {
       ...Array.from({ length: 10 }, (_, i) => first.step('primary', `protect:VM${i}`)),
       ...Array.from({ length: 10 }, (_, i) => second.step('secondary', `s${i}`)),
     ]);
-    const onDisk = JSON.parse(await readFile(join(dataDir, 'journal', 'pair', 'job-2.json'), 'utf8')) as PairJournal;
+    const onDisk = JSON.parse(
+      await readFile(join(dataDir, 'journal', 'pair', 'job-2.json'), 'utf8'),
+    ) as PairJournal;
     expect(Object.keys(onDisk.hosts[0].steps)).toHaveLength(10);
     expect(Object.keys(onDisk.hosts[1].steps)).toHaveLength(10);
   });

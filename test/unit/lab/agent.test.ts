@@ -24,12 +24,24 @@ async function installedLab(profile = 'matched-pair', timeScale = 6000): Promise
 }
 
 async function ctl(i: number, verb: string, input: Record<string, unknown> = {}) {
-  const r = await lab.run(lab.hosts[i]!, 'invoke-twinlockctl', { ctlPath: CTL_PATH, verb: verb.split(' '), input });
+  const r = await lab.run(lab.hosts[i]!, 'invoke-twinlockctl', {
+    ctlPath: CTL_PATH,
+    verb: verb.split(' '),
+    input,
+  });
   return r as { exitCode: number; output: any; text: string };
 }
 
 const create = (token = 'tok-1234567890', level = 3, extra: Record<string, unknown> = {}) =>
-  ctl(0, 'pair create', { name: 'P', peer: 'TL-NODE-B', token, level, links: LINKS, witness: null, ...extra });
+  ctl(0, 'pair create', {
+    name: 'P',
+    peer: 'TL-NODE-B',
+    token,
+    level,
+    links: LINKS,
+    witness: null,
+    ...extra,
+  });
 const joinPair = (token = 'tok-1234567890') => ctl(1, 'pair join', { peer: 'TL-NODE-A', token });
 
 describe('twinlockctl in the lab', () => {
@@ -85,7 +97,10 @@ describe('twinlockctl in the lab', () => {
     lab.hosts[1]!.services.get('TwinlockAgent')!.status = 'Stopped';
     expect((await ctl(0, 'status')).output.pair.state).toBe('failed-over');
     lab.hosts[1]!.services.get('TwinlockAgent')!.status = 'Running';
-    await lab.run(lab.hosts[1]!, 'uninstall-agent', { productCode: manifest.productCode, logPath: 'C:\\u.log' });
+    await lab.run(lab.hosts[1]!, 'uninstall-agent', {
+      productCode: manifest.productCode,
+      logPath: 'C:\\u.log',
+    });
     expect((await ctl(0, 'status')).output.pair.state).toBe('broken');
     expect((await ctl(0, 'pair remove')).output).toEqual({ state: 'none' });
     expect((await ctl(0, 'status')).output.pair).toBeNull();
@@ -129,9 +144,13 @@ describe('twinlockctl in the lab: the command line carries no value', () => {
   it('refuses a verb outside the contract in invoke-twinlockctl, before twinlockctl runs', async () => {
     await installedLab();
     for (const verb of [['frobnicate'], ['Status'], ['pair', 'create', '--name']]) {
-      await expect(lab.run(lab.hosts[0]!, 'invoke-twinlockctl', { ctlPath: CTL_PATH, verb, input: {} })).rejects.toThrow(/has no verb/);
+      await expect(
+        lab.run(lab.hosts[0]!, 'invoke-twinlockctl', { ctlPath: CTL_PATH, verb, input: {} }),
+      ).rejects.toThrow(/has no verb/);
     }
-    await expect(lab.run(lab.hosts[0]!, 'invoke-twinlockctl', { ctlPath: CTL_PATH, verb: ['status'] })).rejects.toThrow(/needs an input object/);
+    await expect(
+      lab.run(lab.hosts[0]!, 'invoke-twinlockctl', { ctlPath: CTL_PATH, verb: ['status'] }),
+    ).rejects.toThrow(/needs an input object/);
   });
 
   it('takes names verbatim from stdin: never trimmed or re-cased', async () => {
@@ -140,23 +159,46 @@ describe('twinlockctl in the lab: the command line carries no value', () => {
     a.vms.push({ ...a.vms[0]!, name: ' x ' }, { ...a.vms[0]!, name: 'x' });
     const name = ` P <&'> "\\" \u05e9\u05dc\u05d5\u05dd e\u0301 `;
     const witness = { kind: 'share', address: '\\\\fs01\\W it "ness\\' };
-    const links = [{ local: '10.10.1.21', remote: '10.10.1.22', localNic: ' SLOT 3 Port 1 ', remoteNic: 'sLot\\' }];
+    const links = [
+      { local: '10.10.1.21', remote: '10.10.1.22', localNic: ' SLOT 3 Port 1 ', remoteNic: 'sLot\\' },
+    ];
     expect((await create('tok-1234567890', 3, { name, witness, links })).exitCode).toBe(0);
     expect((await ctl(0, 'protect', { vm: ' x ' })).output).toEqual({ vm: ' x ', protected: true });
     expect((await ctl(0, 'protect', { vm: 'X' })).output.error.code).toBe('vm-not-found');
     const pair = a.agent!.pair!;
     expect(pair.name).toBe(name);
     expect(pair.witness).toEqual(witness);
-    expect(pair.links).toEqual([{ primaryAddress: '10.10.1.21', secondaryAddress: '10.10.1.22', primaryNic: ' SLOT 3 Port 1 ', secondaryNic: 'sLot\\' }]);
+    expect(pair.links).toEqual([
+      {
+        primaryAddress: '10.10.1.21',
+        secondaryAddress: '10.10.1.22',
+        primaryNic: ' SLOT 3 Port 1 ',
+        secondaryNic: 'sLot\\',
+      },
+    ]);
     expect([...pair.protectedVms]).toEqual([' x ']);
-    expect((await ctl(0, 'status')).output.pair).toMatchObject({ name, witness: { kind: 'share', address: witness.address } });
+    expect((await ctl(0, 'status')).output.pair).toMatchObject({
+      name,
+      witness: { kind: 'share', address: witness.address },
+    });
   });
 
   it('refuses an empty name or a value of the wrong type', async () => {
     await installedLab();
-    expect((await create('tok-1234567890', 3, { name: '' })).output.error).toMatchObject({ code: 'invalid-input', message: expect.stringContaining('name') });
-    expect((await create('tok-1234567890', 3, { level: '3' })).output.error).toMatchObject({ code: 'invalid-input', message: expect.stringContaining('level') });
-    expect((await create('tok-1234567890', 3, { links: [{ local: '10.10.1.21', remote: '' }] })).output.error.message).toContain('links[0].remote');
-    expect((await create('tok-1234567890', 3, { witness: { kind: 'share', address: '' } })).output.error.message).toContain('witness.address');
+    expect((await create('tok-1234567890', 3, { name: '' })).output.error).toMatchObject({
+      code: 'invalid-input',
+      message: expect.stringContaining('name'),
+    });
+    expect((await create('tok-1234567890', 3, { level: '3' })).output.error).toMatchObject({
+      code: 'invalid-input',
+      message: expect.stringContaining('level'),
+    });
+    expect(
+      (await create('tok-1234567890', 3, { links: [{ local: '10.10.1.21', remote: '' }] })).output.error
+        .message,
+    ).toContain('links[0].remote');
+    expect(
+      (await create('tok-1234567890', 3, { witness: { kind: 'share', address: '' } })).output.error.message,
+    ).toContain('witness.address');
   });
 });

@@ -9,15 +9,22 @@ describe('lab fix scripts', () => {
   it('adds Hyper-V at the next restart, and refuses it with virtualization off', async () => {
     lab = offlineLab('no-hyper-v');
     const b = lab.hosts[1]!;
-    expect(await lab.run(b, 'fix-install-feature', { name: 'Hyper-V' })).toMatchObject({ success: true, restartNeeded: 'Yes' });
+    expect(await lab.run(b, 'fix-install-feature', { name: 'Hyper-V' })).toMatchObject({
+      success: true,
+      restartNeeded: 'Yes',
+    });
     expect(b.profile.roles.hyperV).toBe(false);
     expect(b.pendingReboot).toBe(true);
     for (const apply of b.onNextBoot.splice(0)) apply();
     expect(b.profile.roles.hyperV).toBe(true);
-    await expect(lab.run(b, 'fix-install-feature', { name: 'Web-Server' })).rejects.toThrow(/does not install/);
+    await expect(lab.run(b, 'fix-install-feature', { name: 'Web-Server' })).rejects.toThrow(
+      /does not install/,
+    );
     lab.dispose();
     lab = offlineLab('virtualization-off');
-    await expect(lab.run(lab.hosts[1]!, 'fix-install-feature', { name: 'Hyper-V' })).rejects.toThrow(/virtualization capabilities/);
+    await expect(lab.run(lab.hosts[1]!, 'fix-install-feature', { name: 'Hyper-V' })).rejects.toThrow(
+      /virtualization capabilities/,
+    );
   });
 
   it('resynchronises the clock with the domain, or with a peer', async () => {
@@ -32,7 +39,9 @@ describe('lab fix scripts', () => {
     expect(b.faults.clockSkewSeconds).toBe(7);
     // The source goes on w32tm's command line: anything but a host name or address is refused.
     for (const source of ['TL-NODE-A /update', 'a"b', 'TL-NODE-A\\', ' TL-NODE-A', '$(whoami)']) {
-      await expect(lab.run(b, 'fix-resync-time', { source })).rejects.toThrow(/is not a host name or IP address/);
+      await expect(lab.run(b, 'fix-resync-time', { source })).rejects.toThrow(
+        /is not a host name or IP address/,
+      );
     }
   });
 
@@ -42,11 +51,18 @@ describe('lab fix scripts', () => {
     const inv = await lab.run(b, 'get-inventory');
     const path = inv.updateFiles.FullName as string;
     expect(path).toBe('C:\\ProgramData\\Twinlock\\updates\\windows10.0-kb5041948-x64.msu');
-    await expect(lab.run(b, 'fix-install-hotfix', { paths: ['C:\\Windows\\evil.msu'] })).rejects.toThrow(/not an update package/);
-    expect(await lab.run(b, 'fix-install-hotfix', { paths: [path] })).toMatchObject({ restartNeeded: true, failed: 0 });
+    await expect(lab.run(b, 'fix-install-hotfix', { paths: ['C:\\Windows\\evil.msu'] })).rejects.toThrow(
+      /not an update package/,
+    );
+    expect(await lab.run(b, 'fix-install-hotfix', { paths: [path] })).toMatchObject({
+      restartNeeded: true,
+      failed: 0,
+    });
     for (const apply of b.onNextBoot.splice(0)) apply();
     expect(b.profile.hotfixes.map((h) => h.id)).toContain('KB5041948');
-    expect(await lab.run(b, 'fix-install-hotfix', { paths: [path] })).toMatchObject({ results: [{ exitCode: 2359302 }] });
+    expect(await lab.run(b, 'fix-install-hotfix', { paths: [path] })).toMatchObject({
+      results: [{ exitCode: 2359302 }],
+    });
   });
 
   it('switches the power plan and opens firewall ports', async () => {

@@ -8,7 +8,12 @@ import type { OfflineLab } from './offline';
 
 const AGENT_DIR = join(import.meta.dirname, '../../../resources/agent');
 const LOG = 'C:\\ProgramData\\Twinlock\\logs\\msi.log';
-const STATE = { productName: 'TwinlockAgent', service: 'TwinlockAgent', ctlPath: CTL_PATH, firewallGroup: 'Twinlock Agent' };
+const STATE = {
+  productName: 'TwinlockAgent',
+  service: 'TwinlockAgent',
+  ctlPath: CTL_PATH,
+  firewallGroup: 'Twinlock Agent',
+};
 
 let lab: OfflineLab;
 beforeEach(() => {
@@ -24,7 +29,8 @@ function put(version: string, size = 64 * 1024): string {
   return win;
 }
 
-const install = (path: string) => lab.run(lab.hosts[0]!, 'install-agent', { path, logPath: LOG, arguments: ['ALLUSERS=1'] });
+const install = (path: string) =>
+  lab.run(lab.hosts[0]!, 'install-agent', { path, logPath: LOG, arguments: ['ALLUSERS=1'] });
 
 describe('msiexec in the lab', () => {
   it('installs, then leaves the same version alone', async () => {
@@ -82,11 +88,24 @@ describe('msiexec in the lab', () => {
     const manifest = JSON.parse(readFileSync(join(AGENT_DIR, 'agent-manifest.json'), 'utf8'));
     lab.hosts[0]!.writeFile('C:\\p.msi', readFileSync(join(AGENT_DIR, manifest.file)));
     await install('C:\\p.msi');
-    const r = await lab.run(lab.hosts[0]!, 'uninstall-agent', { productCode: manifest.productCode, logPath: LOG });
+    const r = await lab.run(lab.hosts[0]!, 'uninstall-agent', {
+      productCode: manifest.productCode,
+      logPath: LOG,
+    });
     expect(r.exitCode).toBe(0);
     const state = await lab.run(lab.hosts[0]!, 'get-agent-state', STATE);
-    expect(state).toEqual({ product: null, service: null, firewallRules: [], ctl: null, ctlError: null, rebootPending: false });
-    expect((await lab.run(lab.hosts[0]!, 'uninstall-agent', { productCode: manifest.productCode, logPath: LOG })).exitCode).toBe(1605);
+    expect(state).toEqual({
+      product: null,
+      service: null,
+      firewallRules: [],
+      ctl: null,
+      ctlError: null,
+      rebootPending: false,
+    });
+    expect(
+      (await lab.run(lab.hosts[0]!, 'uninstall-agent', { productCode: manifest.productCode, logPath: LOG }))
+        .exitCode,
+    ).toBe(1605);
   });
 
   it('writes the log as UTF-16LE with a BOM and CRLF', async () => {
@@ -100,7 +119,13 @@ describe('msiexec in the lab', () => {
   });
 
   it('fails like PowerShell when the log folder is on a missing drive', async () => {
-    await expect(lab.run(lab.hosts[0]!, 'install-agent', { path: put('3.2.1'), logPath: 'D:\\logs\\x.log', arguments: [] })).rejects.toMatchObject({
+    await expect(
+      lab.run(lab.hosts[0]!, 'install-agent', {
+        path: put('3.2.1'),
+        logPath: 'D:\\logs\\x.log',
+        arguments: [],
+      }),
+    ).rejects.toMatchObject({
       category: 'ObjectNotFound',
     });
   });

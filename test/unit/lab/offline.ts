@@ -19,8 +19,15 @@ export interface OfflineLab {
 export function offlineLab(profile = 'matched-pair', timeScale = 6000): OfflineLab {
   const dir = mkdtempSync(join(tmpdir(), 'twinlock-offline-'));
   const hosts: LabHost[] = [];
-  const world: LabWorld = { clock: new LabClock(timeScale), catalogue: new ScriptCatalogue(), hosts, address: '127.0.0.1', latencyMs: 0 };
-  for (const hp of expandHosts(loadProfile({ profile }), 2)) hosts.push(new LabHost(hp, join(dir, hp.computerName, 'C'), 'pw'));
+  const world: LabWorld = {
+    clock: new LabClock(timeScale),
+    catalogue: new ScriptCatalogue(),
+    hosts,
+    address: '127.0.0.1',
+    latencyMs: 0,
+  };
+  for (const hp of expandHosts(loadProfile({ profile }), 2))
+    hosts.push(new LabHost(hp, join(dir, hp.computerName, 'C'), 'pw'));
   return {
     world,
     hosts,

@@ -38,7 +38,11 @@ describe('the bundled agent package', () => {
 
   it('carries a header the lab reads, signed validly', () => {
     const header = readHeader(join(AGENT_DIR, manifest.file));
-    expect(header).toMatchObject({ version: '3.2.1', productCode: manifest.productCode, signer: manifest.signer });
+    expect(header).toMatchObject({
+      version: '3.2.1',
+      productCode: manifest.productCode,
+      signer: manifest.signer,
+    });
     expect(signatureStatus(bytes)).toBe('Valid');
   });
 
@@ -68,11 +72,18 @@ describe('makePackage', () => {
     });
     expect(m.signer.thumbprint).toBe(manifest.signer.thumbprint);
     const header = decodeHeader(readFileSync(filePath))!.header;
-    expect(header.signer).toEqual({ subject: 'CN=Someone Else', thumbprint: thumbprintFor('CN=Someone Else') });
+    expect(header.signer).toEqual({
+      subject: 'CN=Someone Else',
+      thumbprint: thumbprintFor('CN=Someone Else'),
+    });
   });
 
   it('reports NotSigned and HashMismatch', () => {
-    const { filePath } = makePackage({ outDir: join(tmp, 'unsigned'), signerSubject: null, sizeBytes: 16 * 1024 });
+    const { filePath } = makePackage({
+      outDir: join(tmp, 'unsigned'),
+      signerSubject: null,
+      sizeBytes: 16 * 1024,
+    });
     expect(signatureStatus(readFileSync(filePath))).toBe('NotSigned');
     const { filePath: signed } = makePackage({ outDir: join(tmp, 'tampered'), sizeBytes: 16 * 1024 });
     const bytes = readFileSync(signed);

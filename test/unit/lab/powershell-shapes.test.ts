@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { bootstrapFailure, bootstrapSuccess, pipelineOutput, psDate, toPsJson } from '../../../lab/powershell-shapes';
+import {
+  bootstrapFailure,
+  bootstrapSuccess,
+  pipelineOutput,
+  psDate,
+  toPsJson,
+} from '../../../lab/powershell-shapes';
 
 describe('ConvertTo-Json -Compress as Windows PowerShell 5.1 prints it', () => {
   it('prints dates as \\/Date(ms)\\/', () => {
@@ -7,8 +13,8 @@ describe('ConvertTo-Json -Compress as Windows PowerShell 5.1 prints it', () => {
   });
 
   it('escapes the characters JavaScriptSerializer escapes', () => {
-    expect(toPsJson("it's <b> & \"q\"\n")).toBe('"it\\u0027s \\u003cb\\u003e \\u0026 \\"q\\"\\n"');
-    expect(JSON.parse(toPsJson("it's <b> & \"q\"\n"))).toBe("it's <b> & \"q\"\n");
+    expect(toPsJson('it\'s <b> & "q"\n')).toBe('"it\\u0027s \\u003cb\\u003e \\u0026 \\"q\\"\\n"');
+    expect(JSON.parse(toPsJson('it\'s <b> & "q"\n'))).toBe('it\'s <b> & "q"\n');
   });
 
   it('collapses pipeline output like 5.1', () => {

@@ -5,7 +5,15 @@ import { expandHosts, loadProfile, parseProfile, profileNames } from '../../../l
 describe('lab profiles', () => {
   it('bundles the matched pair and mismatches, all valid', () => {
     const names = profileNames();
-    expect(names).toEqual(expect.arrayContaining(['matched-pair', 'stepping-mismatch', 'no-hyper-v', 'ubr-mismatch', 'uneven-pair']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'matched-pair',
+        'stepping-mismatch',
+        'no-hyper-v',
+        'ubr-mismatch',
+        'uneven-pair',
+      ]),
+    );
     for (const name of names) expect(loadProfile({ profile: name }).hosts.length).toBeGreaterThanOrEqual(2);
   });
 
@@ -14,8 +22,17 @@ describe('lab profiles', () => {
     expect(a!.computerName).toBe('TL-NODE-A');
     expect(b!.computerName).toBe('TL-NODE-B');
     for (const h of [a!, b!]) {
-      expect(h.os).toMatchObject({ build: 20348, ubr: 2762, caption: 'Microsoft Windows Server 2022 Datacenter' });
-      expect(h.processor).toMatchObject({ name: 'Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz', family: 6, model: 106, stepping: 6 });
+      expect(h.os).toMatchObject({
+        build: 20348,
+        ubr: 2762,
+        caption: 'Microsoft Windows Server 2022 Datacenter',
+      });
+      expect(h.processor).toMatchObject({
+        name: 'Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz',
+        family: 6,
+        model: 106,
+        stepping: 6,
+      });
       expect(h.memory.totalGiB).toBe(512);
       expect(h.roles.hyperV).toBe(true);
       expect(h.nics).toHaveLength(4);

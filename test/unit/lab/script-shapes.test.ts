@@ -30,7 +30,12 @@ const PARAMS: Record<string, Record<string, unknown>> = {
   'get-inventory': {},
   'test-agent-package': { path: 'C:\\p.msi' },
   'install-agent': { path: 'C:\\p.msi', logPath: 'C:\\l.log', arguments: [] },
-  'get-agent-state': { productName: 'TwinlockAgent', service: 'TwinlockAgent', ctlPath: CTL_PATH, firewallGroup: 'Twinlock Agent' },
+  'get-agent-state': {
+    productName: 'TwinlockAgent',
+    service: 'TwinlockAgent',
+    ctlPath: CTL_PATH,
+    firewallGroup: 'Twinlock Agent',
+  },
   'invoke-twinlockctl': { ctlPath: CTL_PATH, verb: ['version'], input: {} },
   'uninstall-agent': { productCode: manifest.productCode, logPath: 'C:\\u.log' },
   'fix-install-feature': { name: 'Hyper-V' },

@@ -12,7 +12,14 @@ const config: PairConfig = {
   level: 3,
   primary: 'sa',
   secondary: 'sb',
-  links: [{ localNic: 'SLOT 3 Port 1', remoteNic: 'SLOT 3 Port 1', localAddress: '10.10.1.21', remoteAddress: '10.10.1.22' }],
+  links: [
+    {
+      localNic: 'SLOT 3 Port 1',
+      remoteNic: 'SLOT 3 Port 1',
+      localAddress: '10.10.1.21',
+      remoteAddress: '10.10.1.22',
+    },
+  ],
   witness: { kind: 'file-share', address: '\\\\contoso.local\\twinlock-witness' },
   vms: ['SQL01', 'APP 01; rm -rf'],
 };
@@ -43,8 +50,12 @@ function members(a: ReturnType<typeof fakeAgentHost>, b: ReturnType<typeof fakeA
 
 describe('applyPair', () => {
   it('follows a pair that already exists under the same name instead of creating it twice', async () => {
-    const a = fakeAgentHost('TL-NODE-A', 'primary', [{ state: 'protected', progress: 100 }], { alreadyPaired: true });
-    const b = fakeAgentHost('TL-NODE-B', 'secondary', [{ state: 'protected', progress: 100 }], { alreadyPaired: true });
+    const a = fakeAgentHost('TL-NODE-A', 'primary', [{ state: 'protected', progress: 100 }], {
+      alreadyPaired: true,
+    });
+    const b = fakeAgentHost('TL-NODE-B', 'secondary', [{ state: 'protected', progress: 100 }], {
+      alreadyPaired: true,
+    });
     const [p, s] = members(a, b);
     const outcome = await applyPair(fakeContext<'apply'>(), config, p, s, { pollIntervalMs: 1 });
     expect(outcome.state).toBe('protected');
@@ -57,7 +68,9 @@ describe('applyPair', () => {
     const a = fakeAgentHost('TL-NODE-A', 'primary', [{ state: 'protected' }], { alreadyPaired: true });
     const b = fakeAgentHost('TL-NODE-B', 'secondary', [{ state: 'protected' }]);
     const [p, s] = members(a, b);
-    const err = await failure(applyPair(fakeContext<'apply'>(), { ...config, name: 'OTHER' }, p, s, { pollIntervalMs: 1 }));
+    const err = await failure(
+      applyPair(fakeContext<'apply'>(), { ...config, name: 'OTHER' }, p, s, { pollIntervalMs: 1 }),
+    );
     expect(err.code).toBe('incompatible');
     expect(err.message).toContain('already in another pair, TL-NODE-PAIR');
     expect(a.ctl.filter((x) => x.verb.startsWith('pair'))).toEqual([]);
@@ -65,7 +78,12 @@ describe('applyPair', () => {
 
   it('pairs, protects the VMs and follows the states to protected', async () => {
     const a = fakeAgentHost('TL-NODE-A', 'primary', toProtected);
-    const b = fakeAgentHost('TL-NODE-B', 'secondary', [{ state: 'pairing' }, { state: 'mirroring', progress: 50 }, { state: 'syncing' }, { state: 'protected' }]);
+    const b = fakeAgentHost('TL-NODE-B', 'secondary', [
+      { state: 'pairing' },
+      { state: 'mirroring', progress: 50 },
+      { state: 'syncing' },
+      { state: 'protected' },
+    ]);
     const ctx = fakeContext<'apply'>();
     const [p, s] = members(a, b);
     const outcome = await applyPair(ctx, config, p, s, { pollIntervalMs: 1 });
@@ -74,17 +92,25 @@ describe('applyPair', () => {
     expect(outcome.status[0].pair?.links).toHaveLength(1);
 
     // Values travel in the verb's stdin document: the VM name with a space and a semicolon stays one value.
-    expect(a.ctl.map((x) => x.verb)).toEqual(expect.arrayContaining(['links test', 'pair create', 'protect', 'status']));
+    expect(a.ctl.map((x) => x.verb)).toEqual(
+      expect.arrayContaining(['links test', 'pair create', 'protect', 'status']),
+    );
     expect(a.ctl).toContainEqual({ verb: 'protect', input: { vm: 'APP 01; rm -rf' } });
     expect(a.ctl.find((x) => x.verb === 'status')!.input).toEqual({});
-    expect(a.ctl.find((x) => x.verb === 'links test')!.input).toEqual({ peer: '10.10.1.22', links: [{ local: '10.10.1.21', remote: '10.10.1.22' }], seconds: 5 });
+    expect(a.ctl.find((x) => x.verb === 'links test')!.input).toEqual({
+      peer: '10.10.1.22',
+      links: [{ local: '10.10.1.21', remote: '10.10.1.22' }],
+      seconds: 5,
+    });
     const create = a.ctl.find((x) => x.verb === 'pair create')!.input;
     expect(create).toEqual({
       name: 'TL-NODE-PAIR',
       peer: '10.10.1.22',
       token: expect.any(String),
       level: 3,
-      links: [{ local: '10.10.1.21', remote: '10.10.1.22', localNic: 'SLOT 3 Port 1', remoteNic: 'SLOT 3 Port 1' }],
+      links: [
+        { local: '10.10.1.21', remote: '10.10.1.22', localNic: 'SLOT 3 Port 1', remoteNic: 'SLOT 3 Port 1' },
+      ],
       witness: { kind: 'share', address: '\\\\contoso.local\\twinlock-witness' },
     });
     const join = b.ctl.find((x) => x.verb === 'pair join')!.input;
@@ -95,7 +121,15 @@ describe('applyPair', () => {
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
     const messages = ctx.hostPatches.filter((x) => x.sessionId === 'sa').map((x) => x.patch.message);
-    expect(messages).toEqual(expect.arrayContaining(['Pairing with the other server', 'Mirroring storage: 10%', 'Mirroring storage: 60%', 'Synchronising memory', 'Protected']));
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        'Pairing with the other server',
+        'Mirroring storage: 10%',
+        'Mirroring storage: 60%',
+        'Synchronising memory',
+        'Protected',
+      ]),
+    );
     const percents = ctx.progressLog.map((x) => x.percent);
     expect(percents).toEqual([...percents].sort((x, y) => x - y));
     expect(percents.at(-1)).toBe(100);
@@ -106,8 +140,16 @@ describe('applyPair', () => {
   });
 
   it('fails with the state when the pair breaks', async () => {
-    const a = fakeAgentHost('TL-NODE-A', 'primary', [{ state: 'pairing' }, { state: 'mirroring', progress: 30 }, { state: 'broken' }]);
-    const b = fakeAgentHost('TL-NODE-B', 'secondary', [{ state: 'pairing' }, { state: 'mirroring', progress: 30 }, { state: 'mirroring', progress: 30 }]);
+    const a = fakeAgentHost('TL-NODE-A', 'primary', [
+      { state: 'pairing' },
+      { state: 'mirroring', progress: 30 },
+      { state: 'broken' },
+    ]);
+    const b = fakeAgentHost('TL-NODE-B', 'secondary', [
+      { state: 'pairing' },
+      { state: 'mirroring', progress: 30 },
+      { state: 'mirroring', progress: 30 },
+    ]);
     const ctx = fakeContext<'apply'>();
     const [p, s] = members(a, b);
     const err = await failure(applyPair(ctx, config, p, s, { pollIntervalMs: 1 }));
@@ -143,7 +185,9 @@ describe('applyPair', () => {
     const a = fakeAgentHost('TL-NODE-A', 'primary', [{ state: 'mirroring', progress: 5 }]);
     const b = fakeAgentHost('TL-NODE-B', 'secondary', [{ state: 'mirroring', progress: 5 }]);
     const [p, s] = members(a, b);
-    const err = await failure(applyPair(fakeContext<'apply'>(), config, p, s, { pollIntervalMs: 1, timeoutMs: 20 }));
+    const err = await failure(
+      applyPair(fakeContext<'apply'>(), config, p, s, { pollIntervalMs: 1, timeoutMs: 20 }),
+    );
     expect(err.code).toBe('timeout');
     expect(err.message).toContain('Mirroring storage: 5%');
   });
@@ -164,9 +208,20 @@ describe('applyPair', () => {
     const [p, s] = members(a, b);
     const steps: string[] = [];
     const ctx = fakeContext<'apply'>();
-    const err = await failure(applyPair(ctx, config, p, s, { pollIntervalMs: 1 }, { recorder: { step: async (role, step) => void steps.push(`${role} ${step}`) } }));
+    const err = await failure(
+      applyPair(
+        ctx,
+        config,
+        p,
+        s,
+        { pollIntervalMs: 1 },
+        { recorder: { step: async (role, step) => void steps.push(`${role} ${step}`) } },
+      ),
+    );
     expect(err.code).toBe('script-failed');
-    expect(err.message).toMatch(/^Pairing TL-NODE-PAIR failed while protecting the VMs: .*cannot be protected\. Twinlock undid the pairing: TL-NODE-A and TL-NODE-B are not paired, as before\.$/);
+    expect(err.message).toMatch(
+      /^Pairing TL-NODE-PAIR failed while protecting the VMs: .*cannot be protected\. Twinlock undid the pairing: TL-NODE-A and TL-NODE-B are not paired, as before\.$/,
+    );
     expect(err.detail).toMatchObject({ step: 'protect', undo: { complete: true, remains: [] } });
     expect(a.ctl.filter((x) => x.verb === 'unprotect' || x.verb === 'pair remove')).toEqual([
       { verb: 'unprotect', input: { vm: 'SQL01' } },
@@ -174,8 +229,22 @@ describe('applyPair', () => {
     ]);
     expect(b.ctl.filter((x) => x.verb === 'pair remove')).toHaveLength(1);
     expect([a.paired(), b.paired()]).toEqual([false, false]);
-    expect(steps).toEqual(['primary links', 'primary create-sent', 'primary create', 'secondary join-sent', 'secondary join', 'primary protect:SQL01', 'primary undo', 'secondary undo']);
-    expect(ctx.hosts.sa?.logTail).toEqual(['Checking TL-NODE-PAIR on TL-NODE-A', 'Unprotecting SQL01', 'Removing pair TL-NODE-PAIR from TL-NODE-A', 'TL-NODE-A is no longer paired']);
+    expect(steps).toEqual([
+      'primary links',
+      'primary create-sent',
+      'primary create',
+      'secondary join-sent',
+      'secondary join',
+      'primary protect:SQL01',
+      'primary undo',
+      'secondary undo',
+    ]);
+    expect(ctx.hosts.sa?.logTail).toEqual([
+      'Checking TL-NODE-PAIR on TL-NODE-A',
+      'Unprotecting SQL01',
+      'Removing pair TL-NODE-PAIR from TL-NODE-A',
+      'TL-NODE-A is no longer paired',
+    ]);
   });
 
   it('removes the pair from the primary when the join fails, and leaves the secondary alone when it was never asked', async () => {
@@ -192,12 +261,20 @@ describe('applyPair', () => {
     const a = fakeAgentHost('TL-NODE-A', 'primary', toProtected);
     const b = fakeAgentHost('TL-NODE-B', 'secondary', [{ state: 'pairing' }, { state: 'broken' }]);
     const [p, s] = members(a, b);
-    const gone = { ...s, reconnect: async () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), {})) };
+    const gone = {
+      ...s,
+      reconnect: async () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), {})),
+    };
     const err = await failure(applyPair(fakeContext<'apply'>(), config, p, gone, { pollIntervalMs: 1 }));
     expect(err.message).toContain('failed while waiting for the pair to be protected');
     expect(err.message).toContain('TL-NODE-B still holds its part of pair TL-NODE-PAIR');
-    expect(err.hint).toBe('When TL-NODE-B answers again, remove what is left with: twinlock unpair TL-NODE-A TL-NODE-B --yes');
-    expect(err.detail).toMatchObject({ step: 'wait', undo: { complete: false, remains: [{ host: 'TL-NODE-B', address: 'TL-NODE-B' }] } });
+    expect(err.hint).toBe(
+      'When TL-NODE-B answers again, remove what is left with: twinlock unpair TL-NODE-A TL-NODE-B --yes',
+    );
+    expect(err.detail).toMatchObject({
+      step: 'wait',
+      undo: { complete: false, remains: [{ host: 'TL-NODE-B', address: 'TL-NODE-B' }] },
+    });
     expect(a.paired()).toBe(false);
   });
 
@@ -219,7 +296,9 @@ describe('applyPair', () => {
     const [p, s] = members(a, b);
     const ctx = fakeContext<'apply'>();
     setTimeout(() => ctx.controller.abort(), 20);
-    const err = await failure(applyPair(ctx, config, p, s, { pollIntervalMs: 5 }, { shuttingDown: () => true }));
+    const err = await failure(
+      applyPair(ctx, config, p, s, { pollIntervalMs: 5 }, { shuttingDown: () => true }),
+    );
     expect(err.code).toBe('cancelled');
     expect([a.paired(), b.paired()]).toEqual([true, true]);
   });

@@ -47,17 +47,34 @@ export function fakeAgentHost(
       ctl.push({ verb, input });
       const answer = (output: unknown, exitCode = 0) => ({ exitCode, output, text: JSON.stringify(output) });
       if (opts.refuse && verb === opts.refuse) {
-        return answer({ error: { code: 'peer-unreachable', message: 'the peer did not answer on 10.10.1.22:7442' } }, 3);
+        return answer(
+          { error: { code: 'peer-unreachable', message: 'the peer did not answer on 10.10.1.22:7442' } },
+          3,
+        );
       }
       switch (verb) {
         case 'links test':
-          return answer({ links: [{ local: '10.10.1.21', remote: '10.10.1.22', up: opts.linksUp ?? true, rttMs: 0.2, mbps: 24000 }] });
+          return answer({
+            links: [
+              {
+                local: '10.10.1.21',
+                remote: '10.10.1.22',
+                up: opts.linksUp ?? true,
+                rttMs: 0.2,
+                mbps: 24000,
+              },
+            ],
+          });
         case 'pair create':
         case 'pair join':
           paired = true;
           return answer({ pairId: 'pair-7f3a', state: 'pairing' });
         case 'protect':
-          if (opts.refuseVm === input.vm) return answer({ error: { code: 'protect-failed', message: `${input.vm} cannot be protected` } }, 1);
+          if (opts.refuseVm === input.vm)
+            return answer(
+              { error: { code: 'protect-failed', message: `${input.vm} cannot be protected` } },
+              1,
+            );
           protectedVms.add(input.vm);
           return answer({ vm: input.vm, protected: true });
         case 'unprotect':
@@ -70,7 +87,13 @@ export function fakeAgentHost(
         case 'status':
           if (!paired) return answer(status(role, null));
           i = Math.min(i + 1, steps.length - 1);
-          return answer({ ...status(role, steps[i] ?? null), vms: role === 'primary' ? [...protectedVms].map((name) => ({ name, state: 'Running', protected: true })) : [] });
+          return answer({
+            ...status(role, steps[i] ?? null),
+            vms:
+              role === 'primary'
+                ? [...protectedVms].map((name) => ({ name, state: 'Running', protected: true }))
+                : [],
+          });
         default:
           return answer({ error: { code: 'unknown-verb', message: verb } }, 2);
       }

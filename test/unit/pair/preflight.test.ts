@@ -11,15 +11,28 @@ const plan: PreflightPlan = {
   name: 'HV-PAIR',
   level: 3,
   links: [
-    { localNic: 'Ethernet 2', remoteNic: 'Ethernet 2', localAddress: '192.168.100.1', remoteAddress: '192.168.100.2' },
-    { localNic: 'Ethernet 3', remoteNic: 'Ethernet 3', localAddress: '169.254.11.1', remoteAddress: '169.254.11.2' },
+    {
+      localNic: 'Ethernet 2',
+      remoteNic: 'Ethernet 2',
+      localAddress: '192.168.100.1',
+      remoteAddress: '192.168.100.2',
+    },
+    {
+      localNic: 'Ethernet 3',
+      remoteNic: 'Ethernet 3',
+      localAddress: '169.254.11.1',
+      remoteAddress: '169.254.11.2',
+    },
   ],
   witness: { kind: 'file-share', address: '\\\\CONTOSO\\twinlock-witness' },
   vms: ['SQL01', 'APP01'],
 };
 
-const check = (changes: Partial<PreflightPlan>, inventories = [primary, secondary] as const, requireAgent = true) =>
-  preflightPair({ plan: { ...plan, ...changes }, inventories, requireAgent });
+const check = (
+  changes: Partial<PreflightPlan>,
+  inventories = [primary, secondary] as const,
+  requireAgent = true,
+) => preflightPair({ plan: { ...plan, ...changes }, inventories, requireAgent });
 const fields = (issues: { field: string }[]) => issues.map((i) => i.field);
 
 describe('preflightPair', () => {
@@ -48,31 +61,54 @@ describe('preflightPair', () => {
     const issues = check({
       links: [
         { localNic: 'Ethernet', remoteNic: 'Ethernet 9', localAddress: '10.0.0.21', remoteAddress: 'ten' },
-        { localNic: 'Ethernet 4', remoteNic: 'Ethernet 2', localAddress: '192.168.101.1', remoteAddress: '192.168.100.1' },
-        { localNic: 'Ethernet 4', remoteNic: 'ethernet 3', localAddress: '169.254.1.1', remoteAddress: '169.254.1.1' },
+        {
+          localNic: 'Ethernet 4',
+          remoteNic: 'Ethernet 2',
+          localAddress: '192.168.101.1',
+          remoteAddress: '192.168.100.1',
+        },
+        {
+          localNic: 'Ethernet 4',
+          remoteNic: 'ethernet 3',
+          localAddress: '169.254.1.1',
+          remoteAddress: '169.254.1.1',
+        },
       ],
     });
     expect(issues).toEqual([
-      { field: 'links.0.localNic', message: expect.stringContaining('carries HV-A\'s business network') },
-      { field: 'links.0.remoteNic', message: expect.stringContaining('HV-B has no network adapter named "Ethernet 9"') },
+      { field: 'links.0.localNic', message: expect.stringContaining("carries HV-A's business network") },
+      {
+        field: 'links.0.remoteNic',
+        message: expect.stringContaining('HV-B has no network adapter named "Ethernet 9"'),
+      },
       { field: 'links.0.remoteAddress', message: expect.stringContaining('is not an IP address') },
       { field: 'links.1.localNic', message: expect.stringContaining('is Disconnected') },
       { field: 'links.1.localAddress', message: expect.stringContaining('in use on HV-A by "Ethernet 3"') },
       { field: 'links.1.remoteAddress', message: expect.stringContaining('in use on HV-A by "Ethernet 2"') },
       { field: 'links.2.localNic', message: expect.stringContaining('is Disconnected') },
-      { field: 'links.2.remoteNic', message: expect.stringContaining('(it has "Ethernet 3"; names must match exactly)') },
-      { field: 'links.2.remoteAddress', message: expect.stringContaining('already used by links.2.localAddress') },
+      {
+        field: 'links.2.remoteNic',
+        message: expect.stringContaining('(it has "Ethernet 3"; names must match exactly)'),
+      },
+      {
+        field: 'links.2.remoteAddress',
+        message: expect.stringContaining('already used by links.2.localAddress'),
+      },
     ]);
     expect(fields(check({ links: [] }))).toEqual(['links']);
     const twice = check({ links: [plan.links[0]!, { ...plan.links[1]!, localNic: 'Ethernet 2' }] });
-    expect(twice).toEqual([{ field: 'links.1.localNic', message: expect.stringContaining('already carries sync link 1') }]);
+    expect(twice).toEqual([
+      { field: 'links.1.localNic', message: expect.stringContaining('already carries sync link 1') },
+    ]);
   });
 
   it('needs a witness unless none was chosen explicitly, and a well-formed one', () => {
     expect(fields(check({ witness: undefined }))).toEqual(['witness']);
     expect(fields(check({ witness: { kind: 'host', address: '   ' } }))).toEqual(['witness.address']);
     expect(fields(check({ witness: { kind: 'host', address: ' witness01' } }))).toEqual(['witness.address']);
-    expect(fields(check({ witness: { kind: 'file-share', address: 'CONTOSO\\share' } }))).toEqual(['witness.address']);
+    expect(fields(check({ witness: { kind: 'file-share', address: 'CONTOSO\\share' } }))).toEqual([
+      'witness.address',
+    ]);
     expect(fields(check({ witness: { kind: 'host', address: 'a b' } }))).toEqual(['witness.address']);
     expect(check({ witness: { kind: 'host', address: 'witness01.contoso.local' } })).toEqual([]);
   });
@@ -81,11 +117,16 @@ describe('preflightPair', () => {
     const bare = [inventory(), peerInventory()] as const;
     expect(fields(check({}, bare))).toEqual(['primary', 'secondary']);
     expect(check({}, bare, false)).toEqual([]);
-    expect(check({}, [primary, peerInventory({ agentVersion: '3.1.0' })])[0]!.message).toContain('Agent versions differ');
+    expect(check({}, [primary, peerInventory({ agentVersion: '3.1.0' })])[0]!.message).toContain(
+      'Agent versions differ',
+    );
   });
 
   it('says when the VM list could not be read instead of calling a VM missing', () => {
-    const issues = check({ vms: ['SQL01'] }, [inventory({ ...installed, vms: [], sectionErrors: { vms: 'Access is denied' } }), secondary]);
+    const issues = check({ vms: ['SQL01'] }, [
+      inventory({ ...installed, vms: [], sectionErrors: { vms: 'Access is denied' } }),
+      secondary,
+    ]);
     expect(issues[0]!.message).toContain('could not list its VMs (Access is denied)');
   });
 
@@ -94,6 +135,9 @@ describe('preflightPair', () => {
     expect(err.code).toBe('invalid-input');
     expect(err.message).toMatch(/^name: .* \(and 2 more problems: witness, vms\.0\)$/);
     expect(err.hint).toContain('Nothing was changed on either server');
-    expect(err.detail).toMatchObject({ field: 'name', issues: [{ field: 'name' }, { field: 'witness' }, { field: 'vms.0' }] });
+    expect(err.detail).toMatchObject({
+      field: 'name',
+      issues: [{ field: 'name' }, { field: 'witness' }, { field: 'vms.0' }],
+    });
   });
 });

@@ -10,10 +10,26 @@ describe('proposePair', () => {
   it('proposes level 3, two matched sync links, a witness and every VM of the primary', () => {
     const proposal = proposePair(a, peerInventory(), { primary: 's1', secondary: 's2' });
     expect(PairProposalSchema.parse(proposal)).toEqual(proposal);
-    expect(proposal.config).toMatchObject({ name: 'HV-PAIR', level: 3, primary: 's1', secondary: 's2', vms: ['SQL01', 'APP01'] });
+    expect(proposal.config).toMatchObject({
+      name: 'HV-PAIR',
+      level: 3,
+      primary: 's1',
+      secondary: 's2',
+      vms: ['SQL01', 'APP01'],
+    });
     expect(proposal.config.links).toEqual([
-      { localNic: 'Ethernet 2', remoteNic: 'Ethernet 2', localAddress: '192.168.100.1', remoteAddress: '192.168.100.2' },
-      { localNic: 'Ethernet 3', remoteNic: 'Ethernet 3', localAddress: '192.168.101.1', remoteAddress: '192.168.101.2' },
+      {
+        localNic: 'Ethernet 2',
+        remoteNic: 'Ethernet 2',
+        localAddress: '192.168.100.1',
+        remoteAddress: '192.168.100.2',
+      },
+      {
+        localNic: 'Ethernet 3',
+        remoteNic: 'Ethernet 3',
+        localAddress: '192.168.101.1',
+        remoteAddress: '192.168.101.2',
+      },
     ]);
     expect(proposal.config.witness).toEqual({ kind: 'file-share', address: '\\\\CONTOSO\\twinlock-witness' });
     expect(proposal.nics[0].map((n) => n.name)).toEqual(['Ethernet 2', 'Ethernet 3']);
@@ -21,13 +37,33 @@ describe('proposePair', () => {
   });
 
   it('prefers adapters off the business address block, falling back to them when nothing else matches', () => {
-    const nic = (name: string, ip: string) => ({ name, description: '', linkSpeedMbps: 25000, status: 'Up', mac: '', ipv4: [ip] });
-    const site = (last: string) => [nic('Embedded NIC 1', `192.168.50.${last}`), nic('Embedded NIC 2', `192.168.60.${last}`)];
-    const withSlots = (last: string) => [...site(last), nic('SLOT 3 Port 1', `10.10.1.${last}`), nic('SLOT 3 Port 2', `10.10.2.${last}`)];
-    const full = proposePair(inventory({ nics: withSlots('21') }), peerInventory({ nics: withSlots('22') }), { primary: 's1', secondary: 's2' });
+    const nic = (name: string, ip: string) => ({
+      name,
+      description: '',
+      linkSpeedMbps: 25000,
+      status: 'Up',
+      mac: '',
+      ipv4: [ip],
+    });
+    const site = (last: string) => [
+      nic('Embedded NIC 1', `192.168.50.${last}`),
+      nic('Embedded NIC 2', `192.168.60.${last}`),
+    ];
+    const withSlots = (last: string) => [
+      ...site(last),
+      nic('SLOT 3 Port 1', `10.10.1.${last}`),
+      nic('SLOT 3 Port 2', `10.10.2.${last}`),
+    ];
+    const full = proposePair(inventory({ nics: withSlots('21') }), peerInventory({ nics: withSlots('22') }), {
+      primary: 's1',
+      secondary: 's2',
+    });
     expect(full.config.links.map((l) => l.localNic)).toEqual(['SLOT 3 Port 1', 'SLOT 3 Port 2']);
     expect(full.nics[0].map((n) => n.name)).toEqual(['Embedded NIC 2', 'SLOT 3 Port 1', 'SLOT 3 Port 2']);
-    const siteOnly = proposePair(inventory({ nics: site('21') }), peerInventory({ nics: site('22') }), { primary: 's1', secondary: 's2' });
+    const siteOnly = proposePair(inventory({ nics: site('21') }), peerInventory({ nics: site('22') }), {
+      primary: 's1',
+      secondary: 's2',
+    });
     expect(siteOnly.config.links.map((l) => l.localNic)).toEqual(['Embedded NIC 2']);
   });
 
@@ -38,13 +74,26 @@ describe('proposePair', () => {
 
   it('suggests a workgroup witness name when there is no domain', () => {
     const w = inventory({ domain: 'WORKGROUP' });
-    expect(proposePair(w, peerInventory(), { primary: 's1', secondary: 's2' }).config.witness?.address).toBe('\\\\WITNESS\\twinlock-witness');
+    expect(proposePair(w, peerInventory(), { primary: 's1', secondary: 's2' }).config.witness?.address).toBe(
+      '\\\\WITNESS\\twinlock-witness',
+    );
   });
 
   it('proposes VM and adapter names exactly as inventoried, leaving out those no server field can hold', () => {
     const vm = (name: string) => ({ name, state: 'Running', memoryBytes: 1024 });
-    const nic = (name: string, ip: string) => ({ name, description: '', linkSpeedMbps: 25000, status: 'Up', mac: '', ipv4: [ip] });
-    const nics = (last: string) => [...a.nics.slice(0, 1), nic(' Sync 1 ', `10.10.1.${last}`), nic('Sync\n2', `10.10.2.${last}`)];
+    const nic = (name: string, ip: string) => ({
+      name,
+      description: '',
+      linkSpeedMbps: 25000,
+      status: 'Up',
+      mac: '',
+      ipv4: [ip],
+    });
+    const nics = (last: string) => [
+      ...a.nics.slice(0, 1),
+      nic(' Sync 1 ', `10.10.1.${last}`),
+      nic('Sync\n2', `10.10.2.${last}`),
+    ];
     const proposal = proposePair(
       inventory({ vms: [vm(' x '), vm('x'), vm('bad\u0000name')], nics: nics('21') }),
       peerInventory({ nics: nics('22') }),
@@ -52,7 +101,14 @@ describe('proposePair', () => {
     );
     expect(PairProposalSchema.parse(proposal)).toEqual(proposal);
     expect(proposal.config.vms).toEqual([' x ', 'x']);
-    expect(proposal.config.links).toEqual([{ localNic: ' Sync 1 ', remoteNic: ' Sync 1 ', localAddress: '10.10.1.21', remoteAddress: '10.10.1.22' }]);
+    expect(proposal.config.links).toEqual([
+      {
+        localNic: ' Sync 1 ',
+        remoteNic: ' Sync 1 ',
+        localAddress: '10.10.1.21',
+        remoteAddress: '10.10.1.22',
+      },
+    ]);
     // Every VM found is still shown.
     expect(proposal.vms.map((v) => v.name)).toEqual([' x ', 'x', 'bad\u0000name']);
   });
@@ -70,12 +126,27 @@ describe('proposePair', () => {
 });
 
 describe('matchLinks', () => {
-  const nic = (name: string, speed: number, ip: string) => ({ name, description: '', linkSpeedMbps: speed, status: 'Up', mac: '', ipv4: ip ? [ip] : [] });
+  const nic = (name: string, speed: number, ip: string) => ({
+    name,
+    description: '',
+    linkSpeedMbps: speed,
+    status: 'Up',
+    mac: '',
+    ipv4: ip ? [ip] : [],
+  });
 
   it('pairs adapters of the same speed, preferring the same subnet over the same name', () => {
     const links = matchLinks(
-      [nic('Port 1', 25000, '10.10.1.21'), nic('Port 2', 25000, '10.10.2.21'), nic('Slow', 1000, '10.10.3.21')],
-      [nic('Port 1', 25000, '10.10.2.22'), nic('Port 2', 25000, '10.10.1.22'), nic('Fast', 10000, '10.10.3.22')],
+      [
+        nic('Port 1', 25000, '10.10.1.21'),
+        nic('Port 2', 25000, '10.10.2.21'),
+        nic('Slow', 1000, '10.10.3.21'),
+      ],
+      [
+        nic('Port 1', 25000, '10.10.2.22'),
+        nic('Port 2', 25000, '10.10.1.22'),
+        nic('Fast', 10000, '10.10.3.22'),
+      ],
     );
     expect(links).toEqual([
       { localNic: 'Port 1', remoteNic: 'Port 2', localAddress: '10.10.1.21', remoteAddress: '10.10.1.22' },

@@ -50,7 +50,11 @@ describe('hostKeyCheckCommand', () => {
   it('computes what fingerprintOf computes, step for step (base64 of the key blob, SHA-256, no padding)', () => {
     // The line's arithmetic, done in Node on the same .pub text: the blob is the second field.
     const blob = Buffer.from(`ssh-ed25519 ${PUB} root@srv`.split(' ')[1]!, 'base64');
-    expect(`SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`).toBe(OPENSSH_FP);
-    expect(hostKeyCheckCommand('ssh-ed25519')).toMatch(/Split\(' '\)\[1\].*SHA256.*FromBase64String\(\$k\).*TrimEnd\('='\)/);
+    expect(`SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`).toBe(
+      OPENSSH_FP,
+    );
+    expect(hostKeyCheckCommand('ssh-ed25519')).toMatch(
+      /Split\(' '\)\[1\].*SHA256.*FromBase64String\(\$k\).*TrimEnd\('='\)/,
+    );
   });
 });

@@ -60,7 +60,9 @@ describe('KnownHosts', () => {
 
   it('refuses a damaged file with a clear error instead of trusting everything', async () => {
     await writeFile(join(dir, 'known_hosts.json'), '{"version":1,"hosts":{"a:22":{"fingerprint":"md5"}}}');
-    const err = await KnownHosts.inDataDir(dir).check('a:22', FP_A).catch((e: unknown) => e);
+    const err = await KnownHosts.inDataDir(dir)
+      .check('a:22', FP_A)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TwinlockError);
     expect((err as TwinlockError).message).toContain('known_hosts.json');
   });

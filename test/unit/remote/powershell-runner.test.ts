@@ -73,7 +73,9 @@ describe('decodeStderr', () => {
     '<S S="Error">At line:1 char:1 &lt;here&gt;_x000D__x000A_</S></Objs>';
 
   it('keeps the error strings and drops progress noise', () => {
-    expect(decodeStderr(clixml)).toBe("Get-Foo : The term 'Get-Foo' is not recognized\nAt line:1 char:1 <here>");
+    expect(decodeStderr(clixml)).toBe(
+      "Get-Foo : The term 'Get-Foo' is not recognized\nAt line:1 char:1 <here>",
+    );
   });
 
   it('leaves plain stderr alone', () => {
@@ -81,7 +83,9 @@ describe('decodeStderr', () => {
   });
 
   it('is empty for progress-only output', () => {
-    expect(decodeStderr('#< CLIXML\r\n<Objs Version="1.1.0.1"><Obj S="progress" RefId="0"></Obj></Objs>')).toBe('');
+    expect(
+      decodeStderr('#< CLIXML\r\n<Objs Version="1.1.0.1"><Obj S="progress" RefId="0"></Obj></Objs>'),
+    ).toBe('');
   });
 });
 
@@ -115,14 +119,19 @@ describe('parseScriptOutput', () => {
     );
     expect(err.code).toBe('script-failed');
     expect(err.message).toBe('Access is denied.');
-    expect(err.detail).toMatchObject({ script: 'install-agent', category: 'PermissionDenied', errorId: 'UnauthorizedAccess' });
+    expect(err.detail).toMatchObject({
+      script: 'install-agent',
+      category: 'PermissionDenied',
+      errorId: 'UnauthorizedAccess',
+    });
     expect(err.hint).toBeTruthy();
   });
 
   it('reports the first lines of non-JSON output', () => {
     const err = failure(() =>
       parseScriptOutput('get-inventory', {
-        stdout: "'powershell.exe' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n",
+        stdout:
+          "'powershell.exe' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n",
         stderr: '',
         exitCode: 1,
       }),
@@ -136,7 +145,8 @@ describe('parseScriptOutput', () => {
     const err = failure(() =>
       parseScriptOutput('x', {
         stdout: '',
-        stderr: '#< CLIXML\r\n<Objs Version="1.1.0.1"><S S="Error">Missing closing &apos;}&apos;_x000D__x000A_</S></Objs>',
+        stderr:
+          '#< CLIXML\r\n<Objs Version="1.1.0.1"><S S="Error">Missing closing &apos;}&apos;_x000D__x000A_</S></Objs>',
         exitCode: 1,
       }),
     );

@@ -37,7 +37,12 @@ describe('createProgressMeter', () => {
   it('reports at most once per interval, always the final one, with a rate', () => {
     let t = 0;
     const seen: UploadProgress[] = [];
-    const meter = createProgressMeter(1000, (p) => seen.push(p), 100, () => t);
+    const meter = createProgressMeter(
+      1000,
+      (p) => seen.push(p),
+      100,
+      () => t,
+    );
     meter.update(0, true);
     for (let i = 1; i <= 100; i++) {
       t = i * 10;

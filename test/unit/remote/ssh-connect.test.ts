@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
 import type { TwinlockError } from '../../../engine/api/errors';
-import { checkPrivateKey, mapConnectError, type ConnectErrorContext } from '../../../engine/remote/ssh-connect';
+import {
+  checkPrivateKey,
+  mapConnectError,
+  type ConnectErrorContext,
+} from '../../../engine/remote/ssh-connect';
 import { newHostKey } from '../../../lab/host-key';
 
 const PASSWORD = 'Hunter2-Secret';
@@ -37,13 +41,18 @@ describe('mapConnectError', () => {
   });
 
   it('maps the handshake timeout to timeout', () => {
-    const err = mapConnectError(Object.assign(new Error('Timed out while waiting for handshake'), { level: 'client-timeout' }), base);
+    const err = mapConnectError(
+      Object.assign(new Error('Timed out while waiting for handshake'), { level: 'client-timeout' }),
+      base,
+    );
     expect(err.code).toBe('timeout');
   });
 
   it('maps an authentication failure to auth-failed with a hint', () => {
     const err = mapConnectError(
-      Object.assign(new Error('All configured authentication methods failed'), { level: 'client-authentication' }),
+      Object.assign(new Error('All configured authentication methods failed'), {
+        level: 'client-authentication',
+      }),
       base,
     );
     expect(err.code).toBe('auth-failed');
@@ -91,11 +100,16 @@ describe('private keys', () => {
   const keys = newHostKey();
 
   it('names the key, the Windows file that authorizes it and its rights, when the server refuses it', () => {
-    const err = mapConnectError(Object.assign(new Error('All configured authentication methods failed'), { level: 'client-authentication' }), {
-      ...base,
-      withKey: true,
-      username: 'Administrator',
-    });
+    const err = mapConnectError(
+      Object.assign(new Error('All configured authentication methods failed'), {
+        level: 'client-authentication',
+      }),
+      {
+        ...base,
+        withKey: true,
+        username: 'Administrator',
+      },
+    );
     expect(err.code).toBe('auth-failed');
     expect(err.message).toBe('10.0.0.21 port 22 refused the key for Administrator.');
     expect(err.hint).toContain('C:\\ProgramData\\ssh\\administrators_authorized_keys');

@@ -2,13 +2,30 @@ import { describe, expect, it } from 'vitest';
 import type { HostProgress } from '../../../engine/api';
 import { toApplyHostView } from '../../../renderer/src/stores/apply-progress';
 
-const progress = (patch: Partial<HostProgress>): HostProgress => ({ label: 'TL-NODE-A', state: 'running', step: 'links', percent: 0, message: '', ...patch });
+const progress = (patch: Partial<HostProgress>): HostProgress => ({
+  label: 'TL-NODE-A',
+  state: 'running',
+  step: 'links',
+  percent: 0,
+  message: '',
+  ...patch,
+});
 
 describe('apply progress rows', () => {
   it('show the check before pairing and the undo after a failed step', () => {
-    expect(toApplyHostView('sa', progress({ step: 'preflight', message: 'Checking the configuration' })).stageLabel).toBe('Checking');
-    const undo = toApplyHostView('sa', progress({ step: 'undo', percent: 50, message: 'Undoing: Unprotecting SQL01' }));
-    expect([undo.stage, undo.stageLabel, undo.message]).toEqual(['undoing', 'Undoing', 'Undoing: Unprotecting SQL01']);
+    expect(
+      toApplyHostView('sa', progress({ step: 'preflight', message: 'Checking the configuration' }))
+        .stageLabel,
+    ).toBe('Checking');
+    const undo = toApplyHostView(
+      'sa',
+      progress({ step: 'undo', percent: 50, message: 'Undoing: Unprotecting SQL01' }),
+    );
+    expect([undo.stage, undo.stageLabel, undo.message]).toEqual([
+      'undoing',
+      'Undoing',
+      'Undoing: Unprotecting SQL01',
+    ]);
     expect(toApplyHostView('sa', progress({ step: 'undo', state: 'failed' }), false).stage).toBe('failed');
     expect(toApplyHostView('sa', progress({ step: 'mirroring', percent: 40 })).stage).toBe('mirroring');
   });

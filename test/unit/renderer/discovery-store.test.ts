@@ -16,7 +16,10 @@ const host = (address: string, kind: DiscoveredHost['kind'], reason = 'Why.'): D
   reason,
 });
 
-function scanSnapshot(state: 'running' | 'done' | 'cancelled', result: DiscoveredHost[]): JobSnapshotOf<'scan'> {
+function scanSnapshot(
+  state: 'running' | 'done' | 'cancelled',
+  result: DiscoveredHost[],
+): JobSnapshotOf<'scan'> {
   return {
     id: 'scan-1',
     kind: 'scan',
@@ -74,7 +77,13 @@ describe('discovery store', () => {
   });
 
   it('keeps other scan errors out of the inline problem', async () => {
-    setApiClient(fakeClient({ scan: () => { throw { code: 'internal', message: 'Boom.', hint: 'Try again.' }; } }));
+    setApiClient(
+      fakeClient({
+        scan: () => {
+          throw { code: 'internal', message: 'Boom.', hint: 'Try again.' };
+        },
+      }),
+    );
     const discovery = useDiscoveryStore();
     discovery.targets = '10.0.0.0/24';
     await discovery.scan();
@@ -127,7 +136,11 @@ describe('discovery store', () => {
   it('lets a host added by hand be picked, and prefers a scan’s answer over the lab listing', async () => {
     setApiClient(
       fakeClient({
-        suggestions: () => ({ targets: '10.0.0.21', hosts: [{ ...host('10.0.0.21', 'windows-ssh', 'Lab server.'), rttMs: null }], labAccount: null }),
+        suggestions: () => ({
+          targets: '10.0.0.21',
+          hosts: [{ ...host('10.0.0.21', 'windows-ssh', 'Lab server.'), rttMs: null }],
+          labAccount: null,
+        }),
         scan: () => ({ jobId: 'scan-1', kind: 'scan' }),
         job: () => scanSnapshot('done', [host('10.0.0.21', 'windows-ssh', 'Scanned.')]),
       }),

@@ -102,7 +102,14 @@ describe('hosts store: connecting with first-use key pinning', () => {
 
   it('sends the private key and its passphrase instead of a password when the account logs on with a key', async () => {
     const hosts = useHostsStore();
-    Object.assign(hosts.primaryAccount, { username: 'Administrator', password: 'typed earlier', method: 'key', privateKey: KEY, keyName: 'id_ed25519', passphrase: 'horse' });
+    Object.assign(hosts.primaryAccount, {
+      username: 'Administrator',
+      password: 'typed earlier',
+      method: 'key',
+      privateKey: KEY,
+      keyName: 'id_ed25519',
+      passphrase: 'horse',
+    });
     await hosts.connectAll();
     for (const call of client.callsOf('connect')) {
       expect(call).toMatchObject({ username: 'Administrator', privateKey: KEY, passphrase: 'horse' });
@@ -112,7 +119,9 @@ describe('hosts store: connecting with first-use key pinning', () => {
 
   it('reads a private key file, and says why a public key or another file is not one', async () => {
     await expect(readKeyFile(new File([KEY], 'id_ed25519'))).resolves.toEqual({ text: KEY });
-    await expect(readKeyFile(new File(['ssh-ed25519 AAAAC3Nza admin@pc\n'], 'id_ed25519.pub'))).resolves.toEqual({ problem: 'id_ed25519.pub is a public key; choose the private key without .pub.' });
+    await expect(
+      readKeyFile(new File(['ssh-ed25519 AAAAC3Nza admin@pc\n'], 'id_ed25519.pub')),
+    ).resolves.toEqual({ problem: 'id_ed25519.pub is a public key; choose the private key without .pub.' });
     const other = await readKeyFile(new File(['PuTTY-User-Key-File-3: ssh-ed25519\n'], 'server.ppk'));
     expect('problem' in other && other.problem).toContain('PuTTY .ppk must be exported to OpenSSH first');
     const huge = await readKeyFile(new File([new Uint8Array(200_000)], 'disk.img'));
@@ -187,7 +196,11 @@ describe('hosts store: connecting with first-use key pinning', () => {
   it('pre-fills the lab’s account only when nothing was typed', () => {
     const hosts = useHostsStore();
     hosts.prefill({ username: 'Administrator', password: 'lab' });
-    expect(hosts.primaryAccount).toMatchObject({ username: 'Administrator', method: 'password', password: 'lab' });
+    expect(hosts.primaryAccount).toMatchObject({
+      username: 'Administrator',
+      method: 'password',
+      password: 'lab',
+    });
     hosts.primaryAccount.username = 'me';
     hosts.prefill({ username: 'Administrator', password: 'other' });
     expect(hosts.primaryAccount.username).toBe('me');
@@ -228,7 +241,11 @@ describe('hosts store: one server picked twice', () => {
   it('refuses to go on when both picks present the same host key', async () => {
     setActivePinia(createPinia());
     // "hv-a" by name and 10.0.0.21 by address: one machine, one host key, one computer name.
-    setApiClient(fakeClient({ connect: (input: ApiInput<'connect'>) => ({ ...session(input, FP_A, false), computerName: 'HV-A' }) }));
+    setApiClient(
+      fakeClient({
+        connect: (input: ApiInput<'connect'>) => ({ ...session(input, FP_A, false), computerName: 'HV-A' }),
+      }),
+    );
     const discovery = useDiscoveryStore();
     expect(discovery.addHost('hv-a')).toBeNull();
     expect(discovery.addHost('10.0.0.21')).toBeNull();

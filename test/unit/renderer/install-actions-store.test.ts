@@ -9,7 +9,13 @@ import { fakeClient } from './fake-client';
 import { withTwoSessions } from './two-sessions';
 
 function done(rebootOnB: boolean): JobSnapshotOf<'install'> {
-  const host = (label: string, step: string) => ({ label, state: 'done' as const, step, percent: 100, message: 'Agent 3.2.1 installed' });
+  const host = (label: string, step: string) => ({
+    label,
+    state: 'done' as const,
+    step,
+    percent: 100,
+    message: 'Agent 3.2.1 installed',
+  });
   return {
     id: 'job-1',
     kind: 'install',
@@ -21,8 +27,22 @@ function done(rebootOnB: boolean): JobSnapshotOf<'install'> {
     hosts: { sA: host('HV-A', 'health'), sB: host('HV-B', rebootOnB ? 'reboot-required' : 'health') },
     error: null,
     result: [
-      { sessionId: 'sA', computerName: 'HV-A', action: 'installed', version: '3.2.1', exitCode: 0, rebootRequired: false },
-      { sessionId: 'sB', computerName: 'HV-B', action: 'installed', version: '3.2.1', exitCode: 3010, rebootRequired: rebootOnB },
+      {
+        sessionId: 'sA',
+        computerName: 'HV-A',
+        action: 'installed',
+        version: '3.2.1',
+        exitCode: 0,
+        rebootRequired: false,
+      },
+      {
+        sessionId: 'sB',
+        computerName: 'HV-B',
+        action: 'installed',
+        version: '3.2.1',
+        exitCode: 3010,
+        rebootRequired: rebootOnB,
+      },
     ],
   };
 }
@@ -38,7 +58,14 @@ const restarted: JobSnapshotOf<'fix'> = {
   message: 'Restarts HV-B: done, restarted and back.',
   hosts: {},
   error: null,
-  result: { fixId: 'restart', computerName: 'HV-B', message: 'Restarts HV-B: done, restarted and back.', rebooted: true, elapsedMs: 900, report: null },
+  result: {
+    fixId: 'restart',
+    computerName: 'HV-B',
+    message: 'Restarts HV-B: done, restarted and back.',
+    rebooted: true,
+    elapsedMs: 900,
+    report: null,
+  },
 };
 
 describe('install store: Roll back, restarts, and the restart option', () => {
@@ -62,7 +89,10 @@ describe('install store: Roll back, restarts, and the restart option', () => {
 
     await install.restart('sB');
     expect(client.callsOf('applyFix')).toEqual([{ sessionId: 'sB', fixId: 'restart' }]);
-    expect(install.restarts.sB).toMatchObject({ state: 'done', outcome: 'Restarts HV-B: done, restarted and back.' });
+    expect(install.restarts.sB).toMatchObject({
+      state: 'done',
+      outcome: 'Restarts HV-B: done, restarted and back.',
+    });
     expect(install.rebootNeeded).toEqual([]);
     expect(install.hostViews[1]).toMatchObject({ rebootRequired: false });
     expect(install.hostViews[1]?.steps.find((s) => s.id === 'reboot')?.status).toBe('done');
@@ -71,16 +101,33 @@ describe('install store: Roll back, restarts, and the restart option', () => {
   it('rolls one server back and keeps what it removed, or why it could not', async () => {
     const client = await withTwoSessions({
       rollback: (input: { sessionId: string }) => {
-        if (input.sessionId === 'sB') throw { code: 'install-failed', message: 'Removing the agent from HV-B failed (1603).', hint: 'Remove it in Programs and Features.' };
-        return { computerName: 'HV-A', removedVersion: null, removedRules: 0, removedFiles: [], message: 'HV-A: no agent was installed.' };
+        if (input.sessionId === 'sB')
+          throw {
+            code: 'install-failed',
+            message: 'Removing the agent from HV-B failed (1603).',
+            hint: 'Remove it in Programs and Features.',
+          };
+        return {
+          computerName: 'HV-A',
+          removedVersion: null,
+          removedRules: 0,
+          removedFiles: [],
+          message: 'HV-A: no agent was installed.',
+        };
       },
     });
     const install = useInstallStore();
     await install.rollback('sA');
     await install.rollback('sB');
     expect(client.callsOf('rollback')).toEqual([{ sessionId: 'sA' }, { sessionId: 'sB' }]);
-    expect(install.rollbacks.sA).toMatchObject({ state: 'done', outcome: { message: 'HV-A: no agent was installed.' } });
-    expect(install.rollbacks.sB).toMatchObject({ state: 'error', error: { code: 'install-failed', hint: 'Remove it in Programs and Features.' } });
+    expect(install.rollbacks.sA).toMatchObject({
+      state: 'done',
+      outcome: { message: 'HV-A: no agent was installed.' },
+    });
+    expect(install.rollbacks.sB).toMatchObject({
+      state: 'error',
+      error: { code: 'install-failed', hint: 'Remove it in Programs and Features.' },
+    });
   });
 });
 
@@ -94,7 +141,13 @@ describe('install resume store', () => {
     updatedAt: '2025-01-01T00:00:30Z',
     version: '3.2.1',
     hosts: [
-      { computerName: 'HV-A', address: '10.0.0.21', port: 22, username: 'Administrator', completed: ['upload'] },
+      {
+        computerName: 'HV-A',
+        address: '10.0.0.21',
+        port: 22,
+        username: 'Administrator',
+        completed: ['upload'],
+      },
       { computerName: 'HV-B', address: '10.0.0.22', port: 22, username: 'Administrator', completed: [] },
     ],
     needsPassword: true,
@@ -105,8 +158,28 @@ describe('install resume store', () => {
       resumableJobs: () => [interrupted],
       resumeJob: () => ({ jobId: 'job-new', kind: 'install' }),
       sessions: () => [
-        { sessionId: 'sA', address: '10.0.0.21', port: 22, username: 'Administrator', fingerprint: 'SHA256:x', newlyPinned: false, computerName: 'HV-A', osCaption: '', isAdmin: true },
-        { sessionId: 'sB', address: '10.0.0.22', port: 22, username: 'Administrator', fingerprint: 'SHA256:y', newlyPinned: false, computerName: 'HV-B', osCaption: '', isAdmin: true },
+        {
+          sessionId: 'sA',
+          address: '10.0.0.21',
+          port: 22,
+          username: 'Administrator',
+          fingerprint: 'SHA256:x',
+          newlyPinned: false,
+          computerName: 'HV-A',
+          osCaption: '',
+          isAdmin: true,
+        },
+        {
+          sessionId: 'sB',
+          address: '10.0.0.22',
+          port: 22,
+          username: 'Administrator',
+          fingerprint: 'SHA256:y',
+          newlyPinned: false,
+          computerName: 'HV-B',
+          osCaption: '',
+          isAdmin: true,
+        },
       ],
       job: () => ({ ...done(false), id: 'job-new' }),
     });
@@ -130,7 +203,13 @@ describe('install resume store', () => {
   });
 
   it('discards an interrupted installation, or stops asking in this window', async () => {
-    const client = fakeClient({ resumableJobs: () => [interrupted, { ...interrupted, jobId: 'job-older', updatedAt: '2024-12-31T00:00:00Z' }], discardJob: () => ({}) });
+    const client = fakeClient({
+      resumableJobs: () => [
+        interrupted,
+        { ...interrupted, jobId: 'job-older', updatedAt: '2024-12-31T00:00:00Z' },
+      ],
+      discardJob: () => ({}),
+    });
     setApiClient(client);
     const resume = useInstallResumeStore();
     await resume.load();

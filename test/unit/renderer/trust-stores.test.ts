@@ -20,7 +20,13 @@ describe('the publisher prompt', () => {
   it('asks before the first install, trusts by the thumbprint shown, then asks no more', async () => {
     let trusted = false;
     const client = fakeClient({
-      agentPackage: () => ({ name: 'TwinlockAgent', version: '3.2.1', dir: '/p', publisher: { subject: 'CN=Twinlock', thumbprint: THUMB }, publisherTrusted: trusted }),
+      agentPackage: () => ({
+        name: 'TwinlockAgent',
+        version: '3.2.1',
+        dir: '/p',
+        publisher: { subject: 'CN=Twinlock', thumbprint: THUMB },
+        publisherTrusted: trusted,
+      }),
       trustPublisher: () => {
         trusted = true;
         return { thumbprint: THUMB, subject: 'CN=Twinlock', addedAt: 'now' };
@@ -42,7 +48,14 @@ describe('the publisher prompt', () => {
     const client = fakeClient({
       agentPackage: () =>
         new Promise((resolve) => {
-          release = () => resolve({ name: 'TwinlockAgent', version: '3.2.1', dir: '/p', publisher: { subject: 'CN=Twinlock', thumbprint: THUMB }, publisherTrusted: false });
+          release = () =>
+            resolve({
+              name: 'TwinlockAgent',
+              version: '3.2.1',
+              dir: '/p',
+              publisher: { subject: 'CN=Twinlock', thumbprint: THUMB },
+              publisherTrusted: false,
+            });
         }),
     });
     setApiClient(client);
@@ -60,7 +73,11 @@ describe('the publisher prompt', () => {
     const client = fakeClient({});
     setApiClient(client);
     const publisher = usePublisherStore();
-    publisher.askFrom({ code: 'publisher-untrusted', message: 'x', detail: { subject: 'CN=Evil Corp', thumbprint: THUMB, version: '9.9.9' } });
+    publisher.askFrom({
+      code: 'publisher-untrusted',
+      message: 'x',
+      detail: { subject: 'CN=Evil Corp', thumbprint: THUMB, version: '9.9.9' },
+    });
     expect(publisher.pending).toEqual({ subject: 'CN=Evil Corp', thumbprint: THUMB, version: '9.9.9' });
     publisher.dismiss();
     expect(publisher.pending).toBeNull();
@@ -71,7 +88,13 @@ describe('the publisher prompt', () => {
 const bundle: Bundle = {
   format: 'twinlock-bundle/1',
   createdAt: '2026-01-02T03:04:05.000Z',
-  pair: { name: 'SITE-B', level: 2, links: [{ localNic: 'SYNC2', remoteNic: 'SYNC2', localAddress: '10.9.0.1', remoteAddress: '10.9.0.2' }], witness: null, vms: ['SQL01', 'GONE01'] },
+  pair: {
+    name: 'SITE-B',
+    level: 2,
+    links: [{ localNic: 'SYNC2', remoteNic: 'SYNC2', localAddress: '10.9.0.1', remoteAddress: '10.9.0.2' }],
+    witness: null,
+    vms: ['SQL01', 'GONE01'],
+  },
   hosts: [
     { role: 'primary', address: '10.0.0.1', port: 22, fingerprint: 'SHA256:x', computerName: 'A' },
     { role: 'secondary', address: '10.0.0.2', port: 22, fingerprint: 'SHA256:y', computerName: 'B' },
@@ -102,7 +125,12 @@ describe('the bundle signer prompt', () => {
     let trusted = false;
     const client = fakeClient({
       readBundle: () => {
-        if (!trusted) throw { code: 'bundle-untrusted', message: `signed by ${FP}`, detail: { fingerprint: FP, publicKey: 'k' } };
+        if (!trusted)
+          throw {
+            code: 'bundle-untrusted',
+            message: `signed by ${FP}`,
+            detail: { fingerprint: FP, publicKey: 'k' },
+          };
         return bundle;
       },
       trustKey: () => {
@@ -118,11 +146,17 @@ describe('the bundle signer prompt', () => {
     const store = useBundleStore();
     const file = new File([JSON.stringify(bundle)], 'site-b.twinlock.json');
     await store.open(file);
-    expect(store.pending).toEqual({ fingerprint: FP, name: 'site-b.twinlock.json', text: JSON.stringify(bundle) });
+    expect(store.pending).toEqual({
+      fingerprint: FP,
+      name: 'site-b.twinlock.json',
+      text: JSON.stringify(bundle),
+    });
     expect(pair.name).toBe('PROPOSED');
 
     await store.trust();
-    expect(client.callsOf('trustKey')).toEqual([{ text: JSON.stringify(bundle), name: 'site-b.twinlock.json', fingerprint: FP }]);
+    expect(client.callsOf('trustKey')).toEqual([
+      { text: JSON.stringify(bundle), name: 'site-b.twinlock.json', fingerprint: FP },
+    ]);
     expect(store.used?.name).toBe('site-b.twinlock.json');
     expect(pair.name).toBe('SITE-B');
     expect(pair.level).toBe(2);
@@ -136,7 +170,13 @@ describe('the bundle signer prompt', () => {
   });
 
   it('shows any other refusal and changes nothing', async () => {
-    setApiClient(fakeClient({ readBundle: () => { throw { code: 'bundle-invalid', message: 'not JSON' }; } }));
+    setApiClient(
+      fakeClient({
+        readBundle: () => {
+          throw { code: 'bundle-invalid', message: 'not JSON' };
+        },
+      }),
+    );
     const pair = usePairStore();
     pair.name = 'KEEP';
     const store = useBundleStore();

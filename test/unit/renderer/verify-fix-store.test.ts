@@ -7,7 +7,16 @@ import { withTwoSessions } from './two-sessions';
 
 /** Only what the stores read of a report. */
 function report(outcome: VerifyReport['outcome'], verdict: string): VerifyReport {
-  return { level: 3, outcome, verdict, findings: [], hosts: [] as never, ranAt: '2025-01-01T00:00:00Z', blockersByLevel: [0, 0, 0], targets: [] };
+  return {
+    level: 3,
+    outcome,
+    verdict,
+    findings: [],
+    hosts: [] as never,
+    ranAt: '2025-01-01T00:00:00Z',
+    blockersByLevel: [0, 0, 0],
+    targets: [],
+  };
 }
 
 const preview: FixPreview = {
@@ -23,8 +32,24 @@ const preview: FixPreview = {
 const flush = () => new Promise((r) => setTimeout(r, 0));
 
 /** A fix job's snapshot as the engine publishes it. */
-function fixJob(state: JobSnapshotOf<'fix'>['state'], percent: number, message: string, result: FixResult | null = null): JobSnapshotOf<'fix'> {
-  return { id: 'job-fix', kind: 'fix', state, startedAt: '2025-01-01T00:00:00Z', finishedAt: state === 'running' ? null : '2025-01-01T00:01:00Z', percent, message, hosts: {}, error: null, result };
+function fixJob(
+  state: JobSnapshotOf<'fix'>['state'],
+  percent: number,
+  message: string,
+  result: FixResult | null = null,
+): JobSnapshotOf<'fix'> {
+  return {
+    id: 'job-fix',
+    kind: 'fix',
+    state,
+    startedAt: '2025-01-01T00:00:00Z',
+    finishedAt: state === 'running' ? null : '2025-01-01T00:01:00Z',
+    percent,
+    message,
+    hosts: {},
+    error: null,
+    result,
+  };
 }
 
 describe('verify fix store', () => {
@@ -90,7 +115,11 @@ describe('verify fix store', () => {
     await flush();
     await fix.cancel();
     expect(client.callsOf('cancelJob')).toEqual([{ jobId: 'job-fix' }]);
-    const stopped = { code: 'cancelled', message: 'Twinlock stopped waiting for HV-B; the restart itself goes on.', hint: 'Connect again once the server is back, then verify again.' };
+    const stopped = {
+      code: 'cancelled',
+      message: 'Twinlock stopped waiting for HV-B; the restart itself goes on.',
+      hint: 'Connect again once the server is back, then verify again.',
+    };
     client.emit({ type: 'job', job: { ...fixJob('cancelled', 40, 'Cancelled'), error: stopped } });
     await running;
     expect(fix.runState).toBe('error');
@@ -101,20 +130,32 @@ describe('verify fix store', () => {
     await withTwoSessions({
       previewFix: () => preview,
       applyFix: () => {
-        throw { code: 'not-found', message: 'There is no open connection with id sB.', hint: 'Connect to the server again.' };
+        throw {
+          code: 'not-found',
+          message: 'There is no open connection with id sB.',
+          hint: 'Connect to the server again.',
+        };
       },
     });
     const fix = useVerifyFixStore();
     await fix.show({ fixId: 'install-hyperv', hostIndex: 1, title: 'Hyper-V role' });
     await fix.run();
     expect(fix.runState).toBe('error');
-    expect(fix.error).toEqual({ code: 'not-found', message: 'There is no open connection with id sB.', hint: 'Connect to the server again.' });
+    expect(fix.error).toEqual({
+      code: 'not-found',
+      message: 'There is no open connection with id sB.',
+      hint: 'Connect to the server again.',
+    });
   });
 
   it('exports the report and keeps the written path', async () => {
     const client = await withTwoSessions({
       verify: () => report('ready', 'Ready for Level 3'),
-      exportReport: (input: { format: string }) => ({ path: `/data/reports/r.${input.format}`, format: input.format, bytes: 2048 }),
+      exportReport: (input: { format: string }) => ({
+        path: `/data/reports/r.${input.format}`,
+        format: input.format,
+        bytes: 2048,
+      }),
     });
     const verify = useVerifyStore();
     await verify.run();

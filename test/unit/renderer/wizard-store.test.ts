@@ -74,7 +74,10 @@ describe('pair configuration', () => {
     pair.name = 'PAIR-01 ';
     pair.witnessMode = 'host';
     pair.witnessAddress = ' witness01';
-    expect(pair.problems).toEqual(['The pair name starts or ends with a space: remove it.', 'The witness address starts or ends with a space: remove it.']);
+    expect(pair.problems).toEqual([
+      'The pair name starts or ends with a space: remove it.',
+      'The witness address starts or ends with a space: remove it.',
+    ]);
     pair.witnessAddress = '   ';
     expect(pair.problems).toContain('Enter the witness server’s name or address.');
   });

@@ -16,9 +16,13 @@ function syntaxProblems(source: string): string[] {
   const problems: string[] = [];
   const walk = (node: Parser.SyntaxNode): void => {
     if (node.isError || node.type === 'ERROR') {
-      problems.push(`line ${node.startPosition.row + 1}:${node.startPosition.column + 1} ERROR near "${node.text.slice(0, 60)}"`);
+      problems.push(
+        `line ${node.startPosition.row + 1}:${node.startPosition.column + 1} ERROR near "${node.text.slice(0, 60)}"`,
+      );
     } else if (node.isMissing) {
-      problems.push(`line ${node.startPosition.row + 1}:${node.startPosition.column + 1} MISSING ${node.type}`);
+      problems.push(
+        `line ${node.startPosition.row + 1}:${node.startPosition.column + 1} MISSING ${node.type}`,
+      );
     }
     for (const child of node.children) walk(child);
   };
@@ -31,7 +35,11 @@ const HEADER = /^# Twinlock remote script: ([a-z0-9-]+)\n# Version: (\d+)\n# Pur
 function nonAscii(source: string): string[] {
   return source
     .split('\n')
-    .flatMap((line, i) => ([...line].some((c) => c !== '\t' && c !== '\r' && (c < ' ' || c > '~')) ? [`line ${i + 1}: ${line}`] : []));
+    .flatMap((line, i) =>
+      [...line].some((c) => c !== '\t' && c !== '\r' && (c < ' ' || c > '~'))
+        ? [`line ${i + 1}: ${line}`]
+        : [],
+    );
 }
 
 const scriptFiles = readdirSync(scriptsDir).filter((f) => f.endsWith('.ps1'));

@@ -16,7 +16,19 @@ parser.setLanguage(PowerShell as unknown as Parser.Language);
 
 /** Cmdlets that Windows PowerShell 5.1 does not have. */
 const SEVEN_ONLY_COMMANDS = new Set(
-  ['Join-String', 'Get-Error', 'Test-Json', 'ConvertFrom-Markdown', 'Show-Markdown', 'Get-MarkdownOption', 'Set-MarkdownOption', 'Remove-Alias', 'Remove-Service', 'Get-Uptime', 'ForEach-Object -Parallel'].map((c) => c.toLowerCase()),
+  [
+    'Join-String',
+    'Get-Error',
+    'Test-Json',
+    'ConvertFrom-Markdown',
+    'Show-Markdown',
+    'Get-MarkdownOption',
+    'Set-MarkdownOption',
+    'Remove-Alias',
+    'Remove-Service',
+    'Get-Uptime',
+    'ForEach-Object -Parallel',
+  ].map((c) => c.toLowerCase()),
 );
 
 /** Parameters that exist only in PowerShell 7's versions of these cmdlets. */
@@ -36,23 +48,41 @@ const SEVEN_ONLY_PARAMETERS: Record<string, string[]> = {
 };
 
 /** Automatic variables that Windows PowerShell 5.1 does not set. */
-const SEVEN_ONLY_VARIABLES = new Set(['$psstyle', '$iswindows', '$islinux', '$ismacos', '$iscoreclr', '$psnativecommandargumentpassing', '$psnativecommanduseerroractionpreference']);
+const SEVEN_ONLY_VARIABLES = new Set([
+  '$psstyle',
+  '$iswindows',
+  '$islinux',
+  '$ismacos',
+  '$iscoreclr',
+  '$psnativecommandargumentpassing',
+  '$psnativecommanduseerroractionpreference',
+]);
 
 /** Every PowerShell 7-only construct in `source`, as `line N: what`. */
 export function sevenOnly(source: string): string[] {
   const found: string[] = [];
-  const at = (node: Parser.SyntaxNode, what: string) => found.push(`line ${node.startPosition.row + 1}: ${what}`);
+  const at = (node: Parser.SyntaxNode, what: string) =>
+    found.push(`line ${node.startPosition.row + 1}: ${what}`);
   const walk = (node: Parser.SyntaxNode): void => {
-    if (node.type === 'comment' || node.type === 'expandable_string_literal' || node.type === 'verbatim_string_characters' || node.type === 'string_literal') return;
-    if (node.type === 'pipeline_chain_tail') at(node, `pipeline chain operator ${node.text.trim().slice(0, 2)}`);
+    if (
+      node.type === 'comment' ||
+      node.type === 'expandable_string_literal' ||
+      node.type === 'verbatim_string_characters' ||
+      node.type === 'string_literal'
+    )
+      return;
+    if (node.type === 'pipeline_chain_tail')
+      at(node, `pipeline chain operator ${node.text.trim().slice(0, 2)}`);
     if (node.childCount === 0 || node.type === 'ERROR') {
       const text = node.text.trim();
       if (/^\?\?=?/.test(text)) at(node, `null-coalescing operator ${text.slice(0, 3).trim()}`);
       else if (/^\?[.[]/.test(text)) at(node, `null-conditional member access ${text.slice(0, 2)}`);
       else if (node.type === 'ERROR' && /^\?(\s|$)/.test(text)) at(node, 'ternary operator ?:');
-      else if (/^&&$|^\|\|$/.test(text) && node.parent?.type !== 'pipeline_chain_tail') at(node, `pipeline chain operator ${text}`);
+      else if (/^&&$|^\|\|$/.test(text) && node.parent?.type !== 'pipeline_chain_tail')
+        at(node, `pipeline chain operator ${text}`);
     }
-    if (node.type === 'variable' && SEVEN_ONLY_VARIABLES.has(node.text.toLowerCase())) at(node, `automatic variable ${node.text}`);
+    if (node.type === 'variable' && SEVEN_ONLY_VARIABLES.has(node.text.toLowerCase()))
+      at(node, `automatic variable ${node.text}`);
     if (node.type === 'command') {
       const name = node.children.find((c) => c.type === 'command_name')?.text.toLowerCase() ?? '';
       if (SEVEN_ONLY_COMMANDS.has(name)) at(node, `cmdlet ${name}`);
@@ -60,7 +90,8 @@ export function sevenOnly(source: string): string[] {
       const elements = node.children.find((c) => c.type === 'command_elements');
       for (const p of elements?.children.filter((c) => c.type === 'command_parameter') ?? []) {
         const param = p.text.toLowerCase().replace(/:.*$/, '');
-        if (SEVEN_ONLY_PARAMETERS[name]?.some((known) => known.startsWith(param) && param.length > 2)) at(p, `${name} ${p.text}`);
+        if (SEVEN_ONLY_PARAMETERS[name]?.some((known) => known.startsWith(param) && param.length > 2))
+          at(p, `${name} ${p.text}`);
       }
     }
     for (const child of node.children) walk(child);
@@ -112,10 +143,19 @@ describe('PowerShell 7-only syntax', () => {
   });
 
   it('is not found in strings, comments or Windows PowerShell 5.1 code', () => {
-    expect(sevenOnly('# a ?? b && c -Parallel $PSStyle\n$s = "x ?? y && z"\n$t = \'a || b\'\n$h = @{ a = 1 }\n$n = $null -eq $x\nGet-ChildItem | ForEach-Object { $_.Name }\n$j | ConvertFrom-Json\n')).toEqual([]);
+    expect(
+      sevenOnly(
+        '# a ?? b && c -Parallel $PSStyle\n$s = "x ?? y && z"\n$t = \'a || b\'\n$h = @{ a = 1 }\n$n = $null -eq $x\nGet-ChildItem | ForEach-Object { $_.Name }\n$j | ConvertFrom-Json\n',
+      ),
+    ).toEqual([]);
   });
 
-  const files = ['bootstrap.ps1', ...readdirSync(join(resources, 'scripts')).filter((f) => f.endsWith('.ps1')).map((f) => `scripts/${f}`)];
+  const files = [
+    'bootstrap.ps1',
+    ...readdirSync(join(resources, 'scripts'))
+      .filter((f) => f.endsWith('.ps1'))
+      .map((f) => `scripts/${f}`),
+  ];
   for (const file of files) {
     it(`resources/${file} uses only Windows PowerShell 5.1 syntax`, () => {
       expect(sevenOnly(readFileSync(join(resources, file), 'utf8'))).toEqual([]);

@@ -28,31 +28,39 @@ const CHANGING: Record<string, string> = {
 
 describe('.github/workflows/windows.yml', () => {
   const doc = parse(text, { prettyErrors: true, strict: true, uniqueKeys: true }) as any;
-  const steps: Array<{ name?: string; run?: string; shell?: string; uses?: string }> = doc.jobs['scripts-on-windows-server'].steps;
+  const steps: Array<{ name?: string; run?: string; shell?: string; uses?: string }> =
+    doc.jobs['scripts-on-windows-server'].steps;
   const runs = steps.map((s) => s.run ?? '').join('\n');
 
   it('is a workflow for a hosted Windows Server runner', () => {
     expect(doc.name).toBe('windows');
     expect(doc.on).toHaveProperty('push');
     expect(doc.jobs['scripts-on-windows-server']['runs-on']).toMatch(/^windows-20\d\d$/);
-    for (const s of steps) expect(Boolean(s.uses) !== Boolean(s.run), `step ${s.name}: uses or run, not both`).toBe(true);
+    for (const s of steps)
+      expect(Boolean(s.uses) !== Boolean(s.run), `step ${s.name}: uses or run, not both`).toBe(true);
   });
 
   it('enables and starts sshd, then logs on with a password and with a key', () => {
     expect(runs).toMatch(/Add-WindowsCapability -Online/);
     expect(runs).toMatch(/Start-Service -Name sshd/);
     expect(runs).toMatch(/npx twinlock inventory 127\.0\.0\.1:22 --user twinlock --trust-new/);
-    expect(runs).toMatch(/npx twinlock inventory 127\.0\.0\.1:22 --user twinlock --identity "\$TWINLOCK_KEY"/);
+    expect(runs).toMatch(
+      /npx twinlock inventory 127\.0\.0\.1:22 --user twinlock --identity "\$TWINLOCK_KEY"/,
+    );
     expect(runs).toMatch(/npx twinlock verify 127\.0\.0\.1:22 localhost:22 --user twinlock --trust-new/);
-    expect(runs).toMatch(/npx twinlock verify 127\.0\.0\.1:22 localhost:22 --user twinlock --identity "\$TWINLOCK_KEY"/);
+    expect(runs).toMatch(
+      /npx twinlock verify 127\.0\.0\.1:22 localhost:22 --user twinlock --identity "\$TWINLOCK_KEY"/,
+    );
     expect(runs).toMatch(/administrators_authorized_keys/);
   });
 
   it('runs every read-only script under Windows PowerShell 5.1, and the safe fixes with their undo', () => {
     expect(runs).toMatch(/npx tsx test\/windows\/run-scripts\.ts read-only/);
     expect(runs).toMatch(/npx tsx test\/windows\/run-scripts\.ts safe-fixes/);
-    for (const name of Object.keys(READ_ONLY_RUNS)) expect(text, `the workflow names ${name}`).toContain(name);
-    for (const name of ['fix-open-firewall-ports', 'fix-power-plan', 'remove-agent-package']) expect(text).toContain(name);
+    for (const name of Object.keys(READ_ONLY_RUNS))
+      expect(text, `the workflow names ${name}`).toContain(name);
+    for (const name of ['fix-open-firewall-ports', 'fix-power-plan', 'remove-agent-package'])
+      expect(text).toContain(name);
   });
 
   it('every script is either read-only (run on Windows) or says why it changes the server', () => {

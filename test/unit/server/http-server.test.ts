@@ -288,7 +288,9 @@ describe('startServer', () => {
       nonces.push(nonce!);
     }
     expect(nonces[0]).not.toBe(nonces[1]);
-    const asset = String((await send(server.port, { path: '/assets/app.css' })).headers['content-security-policy']);
+    const asset = String(
+      (await send(server.port, { path: '/assets/app.css' })).headers['content-security-policy'],
+    );
     expect(asset).toContain("style-src 'self';");
     expect(asset).not.toContain('nonce-');
   });

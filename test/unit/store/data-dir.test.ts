@@ -4,7 +4,9 @@ import { resolveDataDir } from '../../../engine/store/data-dir';
 describe('resolveDataDir', () => {
   it('prefers TWINLOCK_HOME on every platform', () => {
     expect(resolveDataDir({ TWINLOCK_HOME: '/tmp/tl' }, 'linux', '/home/a')).toBe('/tmp/tl');
-    expect(resolveDataDir({ TWINLOCK_HOME: 'D:\\tl', APPDATA: 'C:\\x' }, 'win32', 'C:\\Users\\a')).toBe('D:\\tl');
+    expect(resolveDataDir({ TWINLOCK_HOME: 'D:\\tl', APPDATA: 'C:\\x' }, 'win32', 'C:\\Users\\a')).toBe(
+      'D:\\tl',
+    );
   });
 
   it('uses %APPDATA%\\Twinlock on Windows', () => {
@@ -21,7 +23,9 @@ describe('resolveDataDir', () => {
   it('follows XDG on Linux, ignoring a relative XDG_DATA_HOME', () => {
     expect(resolveDataDir({ XDG_DATA_HOME: '/data/a' }, 'linux', '/home/a')).toBe('/data/a/twinlock');
     expect(resolveDataDir({}, 'linux', '/home/a')).toBe('/home/a/.local/share/twinlock');
-    expect(resolveDataDir({ XDG_DATA_HOME: 'rel' }, 'linux', '/home/a')).toBe('/home/a/.local/share/twinlock');
+    expect(resolveDataDir({ XDG_DATA_HOME: 'rel' }, 'linux', '/home/a')).toBe(
+      '/home/a/.local/share/twinlock',
+    );
   });
 
   it('ignores an empty TWINLOCK_HOME', () => {

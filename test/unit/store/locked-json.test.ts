@@ -19,7 +19,9 @@ afterEach(async () => {
 
 function child(path: string, times: number): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', CHILD, path, String(times)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(process.execPath, ['--import', 'tsx', CHILD, path, String(times)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     p.on('close', (code) => resolve({ code, stderr }));
@@ -45,12 +47,17 @@ describe('updateJsonFile', () => {
     const path = join(dir, 'c.json');
     const results = await Promise.all(
       Array.from({ length: 10 }, () =>
-        updateJsonFile(path, Counter, () => ({ n: 0, by: [] }), async (file) => {
-          const seen = file.n;
-          await new Promise((resolve) => setTimeout(resolve, 1));
-          file.n = seen + 1;
-          return file.n;
-        }),
+        updateJsonFile(
+          path,
+          Counter,
+          () => ({ n: 0, by: [] }),
+          async (file) => {
+            const seen = file.n;
+            await new Promise((resolve) => setTimeout(resolve, 1));
+            file.n = seen + 1;
+            return file.n;
+          },
+        ),
       ),
     );
     expect([...results].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
@@ -59,12 +66,22 @@ describe('updateJsonFile', () => {
 
   it('releases the lock when the change throws, and leaves the file as it was', async () => {
     const path = join(dir, 'c.json');
-    await updateJsonFile(path, Counter, () => ({ n: 0, by: [] }), (file) => void (file.n = 5));
+    await updateJsonFile(
+      path,
+      Counter,
+      () => ({ n: 0, by: [] }),
+      (file) => void (file.n = 5),
+    );
     await expect(
-      updateJsonFile(path, Counter, () => ({ n: 0, by: [] }), (file) => {
-        file.n = 99;
-        throw new Error('refused');
-      }),
+      updateJsonFile(
+        path,
+        Counter,
+        () => ({ n: 0, by: [] }),
+        (file) => {
+          file.n = 99;
+          throw new Error('refused');
+        },
+      ),
     ).rejects.toThrow('refused');
     expect(Counter.parse(JSON.parse(await readFile(path, 'utf8'))).n).toBe(5);
     expect(await withFileLock(path, () => Promise.resolve('free'))).toBe('free');

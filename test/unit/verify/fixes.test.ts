@@ -16,7 +16,9 @@ describe('fixes', () => {
   it('plans each fix as a catalogued script with data parameters', () => {
     const b = peerInventory({
       hotfixes: a.hotfixes.slice(1),
-      updateFiles: [{ path: 'C:\\ProgramData\\Twinlock\\updates\\windows10.0-kb5041160-x64.msu', kb: 'KB5041160' }],
+      updateFiles: [
+        { path: 'C:\\ProgramData\\Twinlock\\updates\\windows10.0-kb5041160-x64.msu', kb: 'KB5041160' },
+      ],
     });
     for (const fixId of FixIdSchema.options) {
       const plan = planFix(fixId, { target: b, peer: a, peerAddress: '10.0.0.21' });
@@ -27,17 +29,29 @@ describe('fixes', () => {
     expect(planFix('install-hotfix', { target: b, peer: a, peerAddress: null }).params).toEqual({
       paths: ['C:\\ProgramData\\Twinlock\\updates\\windows10.0-kb5041160-x64.msu'],
     });
-    expect(planFix('install-hyperv', { target: b, peer: a, peerAddress: null })).toMatchObject({ needsReboot: true, params: { name: 'Hyper-V' } });
-    expect(planFix('open-agent-ports', { target: b, peer: a, peerAddress: null }).params).toEqual({ group: 'Twinlock Agent', ports: [7440, 7441, 7442] });
+    expect(planFix('install-hyperv', { target: b, peer: a, peerAddress: null })).toMatchObject({
+      needsReboot: true,
+      params: { name: 'Hyper-V' },
+    });
+    expect(planFix('open-agent-ports', { target: b, peer: a, peerAddress: null }).params).toEqual({
+      group: 'Twinlock Agent',
+      ports: [7440, 7441, 7442],
+    });
   });
 
   it('takes time from the domain, or from the peer in a workgroup', () => {
-    expect(planFix('resync-time', { target: a, peer: null, peerAddress: null }).params).toEqual({ source: '' });
+    expect(planFix('resync-time', { target: a, peer: null, peerAddress: null }).params).toEqual({
+      source: '',
+    });
     const wg = inventory({ partOfDomain: false, domain: 'WORKGROUP' });
-    expect(planFix('resync-time', { target: wg, peer: a, peerAddress: '10.0.0.21' }).params).toEqual({ source: '10.0.0.21' });
+    expect(planFix('resync-time', { target: wg, peer: a, peerAddress: '10.0.0.21' }).params).toEqual({
+      source: '10.0.0.21',
+    });
   });
 
   it('refuses an update fix without a staged package', () => {
-    expect(() => planFix('install-hotfix', { target: peerInventory({ hotfixes: [] }), peer: a, peerAddress: null })).toThrow(/no staged update/);
+    expect(() =>
+      planFix('install-hotfix', { target: peerInventory({ hotfixes: [] }), peer: a, peerAddress: null }),
+    ).toThrow(/no staged update/);
   });
 });

@@ -6,7 +6,11 @@ import { inventory, peerInventory } from './inventory-fixture';
 
 const a = inventory();
 const b = peerInventory({ processor: { ...a.processor, stepping: 5 }, computerName: 'HV-<B>' });
-const report = { ...verifyPair(a, b, 3), ranAt: '2025-01-01T10:00:00.000Z', targets: ['10.0.0.21:22', '10.0.0.22:22'] };
+const report = {
+  ...verifyPair(a, b, 3),
+  ranAt: '2025-01-01T10:00:00.000Z',
+  targets: ['10.0.0.21:22', '10.0.0.22:22'],
+};
 
 describe('verification report', () => {
   it('round-trips as JSON', () => {
