@@ -36,7 +36,7 @@ if (mode === 'lab') {
   process.stdin.resume();
   process.on('SIGTERM', () => void stop());
 } else if (mode === 'scan' && targets) {
-  const { createEngine } = await import('../engine/api/engine');
+  const { createEngine } = await import('../engine/engine');
   const dataDir = mkdtempSync(join(tmpdir(), 'twinlock-bench-'));
   const engine = createEngine({ dataDir });
   try {

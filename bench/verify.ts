@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'ssh2';
-import { createEngine } from '../engine/api/engine';
+import { createEngine } from '../engine/engine';
 import { startLab } from '../lab/index';
 import type { LabHostInfo } from '../lab/index';
 import type { Bench } from './index';

@@ -15,7 +15,7 @@ export async function runVerb(
   const out = createOutput(json === true);
   // Loaded when a verb runs, not when the command line is parsed: `twinlock --version` and
   // `--help` start without the engine and its schemas.
-  const { createEngine } = await import('../engine/api/engine');
+  const { createEngine } = await import('../engine/engine');
   const engine = createEngine({});
   let code: number = EXIT.error;
   try {

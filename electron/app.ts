@@ -6,7 +6,7 @@ import path from 'node:path';
 import { app, BrowserWindow, dialog, Menu, protocol, session } from 'electron';
 import type { WebContents } from 'electron';
 import type { PairConfig, TwinlockEngine } from '../engine/api';
-import type { EngineOptions } from '../engine/api/engine';
+import type { EngineOptions } from '../engine/engine';
 import { toErrorData } from '../engine/api';
 import { appPaths } from '../engine/app-paths';
 import { APP_SCHEME, DESKTOP_CSP, isAppUrl, serveAppRequest } from './app-page';

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, dialog } from 'electron';
-import { createEngine } from '../engine/api/engine';
+import { createEngine } from '../engine/engine';
 import { prepareBeforeReady, startDesktopApp } from './app';
 
 prepareBeforeReady();

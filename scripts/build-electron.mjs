@@ -1,6 +1,5 @@
 // Bundles the desktop shell into dist-electron/: main.js (ES module, the package is "type": "module")
-// with the engine's lazily loaded parts (SSH, verification, installer…) split into chunks next to
-// it, and preload.cjs (CommonJS: a sandboxed preload cannot be an ES module). Electron itself and every
+// with the parts it loads on request (the lab) split into chunks next to it, and preload.cjs (CommonJS: a sandboxed preload cannot be an ES module). Electron itself and every
 // package from node_modules stay external; electron-builder ships the production dependencies, and
 // native ones (ssh2's optional crypto binding, tree-sitter) cannot be bundled anyway.
 import { build } from 'esbuild';

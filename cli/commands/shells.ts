@@ -179,7 +179,7 @@ export function registerShellVerbs(program: Command): void {
         const [{ startLab }, { startServer }, { createEngine }] = await Promise.all([
           import('../../lab/index'),
           import('../../server/http-server'),
-          import('../../engine/api/engine'),
+          import('../../engine/engine'),
         ]);
         running = options.lab ? await startLab({}) : undefined;
         const engine = createEngine(running ? { lab: { hosts: running.hosts } } : {});

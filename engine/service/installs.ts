@@ -25,7 +25,8 @@ import type { JobContext } from '../jobs/types';
 import { TrustedPublishers } from '../agent/trusted-publishers';
 import type { TrustedPublisher } from '../agent/trusted-publishers';
 import type { SessionStore } from './sessions';
-import { agentInstaller, packageSource } from './lazy';
+import { resolvePackage } from '../agent/package-source';
+import { installAgent, rollbackHost } from '../agent/install';
 
 /** A method's input after parsing (defaults applied). */
 type Parsed<M extends MethodName> = z.output<(typeof methods)[M]['input']>;
@@ -64,7 +65,6 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
   const publishers = new TrustedPublishers(dataDir);
 
   const findPackage = async (dir?: string, bundlePath?: string): Promise<AgentPackage> => {
-    const { resolvePackage } = await packageSource();
     return resolvePackage({
       resourcesDir,
       dataDir,
@@ -106,7 +106,6 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
         let owned: JournalClaim | null = resumed?.claim ?? null;
         try {
           owned ??= await claim(journalId);
-          const { installAgent } = await agentInstaller();
           const now = new Date().toISOString();
           journal = await openJournal(
             dataDir,
@@ -184,7 +183,6 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
     async rollback({ sessionId }) {
       const e = sessions.entry(sessionId);
       const pkg = lastPackage ?? (await loadAgentPackage());
-      const { rollbackHost } = await agentInstaller();
       const outcome = await rollbackHost(await sessions.hostOf(sessionId), e.session.computerName, pkg);
       log('info', outcome.message);
       return outcome;

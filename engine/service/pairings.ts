@@ -22,7 +22,12 @@ import type { JobContext } from '../jobs/types';
 import type { ApplyOptions, PairMember } from '../pair/apply';
 import type { PreflightIssue } from '../pair/preflight';
 import type { SessionStore } from './sessions';
-import { packageSource, pairApply, pairPreflight, pairProposal, pairStatus, pairUnpair } from './lazy';
+import { preflightError, preflightPair } from '../pair/preflight';
+import { applyPair, unpairCommand } from '../pair/apply';
+import { resolvePackage } from '../agent/package-source';
+import { proposePair } from '../pair/propose';
+import { readStatus } from '../pair/status';
+import { removePairFrom } from '../pair/unpair';
 
 /** A method's input after parsing (defaults applied). */
 type Parsed<M extends MethodName> = z.output<(typeof methods)[M]['input']>;
@@ -88,7 +93,6 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
         message: 'Checking the configuration',
       });
     const inventories = await Promise.all(members.map((m) => sessions.readInventory(m.sessionId)));
-    const { preflightPair, preflightError } = await pairPreflight();
     const issues = preflightPair({
       plan: config,
       inventories: [inventories[0]!, inventories[1]!],
@@ -148,7 +152,6 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
     journal: PairJournalWriter,
     owned: boolean,
   ) => {
-    const { applyPair } = await pairApply();
     const outcome = await applyPair(ctx, config, members[0], members[1], deps.timings, {
       recorder: journal,
       owned,
@@ -223,7 +226,6 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
           field: 'agent.sha256',
           message: 'The bundle’s agent reference is not a SHA-256 (64 hexadecimal digits).',
         });
-      const { resolvePackage } = await packageSource();
       let agent: { version: string; sha256: string } | null = null;
       try {
         // The package the replay will install: the one the bundle names, found as `install --bundle` finds it.
@@ -238,7 +240,6 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
         issues.push({ field: packageDir ? 'packageDir' : 'package', message: toErrorData(err).message });
       }
 
-      const { proposePair } = await pairProposal();
       let proposal: PairProposal | null = null;
       try {
         proposal = proposePair(primary, secondary, {
@@ -249,7 +250,6 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
         issues.push({ field: 'links', message: toErrorData(err).message });
       }
       const config = replayConfig(bundle, proposal, name, a.session.sessionId, b.session.sessionId);
-      const { preflightPair, preflightError } = await pairPreflight();
       const pairIssues = preflightPair({
         plan: config,
         inventories: [primary, secondary],
@@ -274,8 +274,6 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
     async unpair({ sessions: ids }) {
       const entries = sessions.pairOf(ids, 'Unpairing');
       const hosts = await Promise.all(ids.map((id) => sessions.hostOf(id)));
-      const { readStatus } = await pairStatus();
-      const { removePairFrom } = await pairUnpair();
       const statuses = await Promise.all(hosts.map((h) => readStatus(h)));
       // The primary first: it holds the VMs' protection, which goes before the pair.
       const order = statuses[1]!.role === 'primary' ? [1, 0] : [0, 1];
@@ -416,7 +414,6 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
         message: `Reading ${config.name} on ${m.label}`,
       });
     ctx.progress(1, `Resuming ${config.name}: reading both servers`);
-    const { readStatus } = await pairStatus();
     // Both servers must answer: with one of them silent, nothing can be decided (the journal stays to resume later).
     let statuses: AgentStatus[];
     try {
@@ -455,7 +452,6 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       : reasonOf(statuses, members, config.name);
     const remains = anything ? await rollBack(ctx, config, members, statuses) : [];
     if (remains.length > 0) {
-      const { unpairCommand } = await pairApply();
       const command = unpairCommand(members[0].host, members[1].host);
       await writer.finish('failed');
       throw new TwinlockError({
@@ -481,7 +477,6 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
     members: [PairMember, PairMember],
     statuses: AgentStatus[],
   ): Promise<string[]> {
-    const { removePairFrom } = await pairUnpair();
     const remains: string[] = [];
     ctx.progress(5, `Rolling back ${config.name}`);
     for (const [i, m] of members.entries()) {

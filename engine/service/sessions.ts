@@ -10,7 +10,8 @@ import { TwinlockError } from '../api/errors';
 import type { HostInventory, HostSession } from '../api/models';
 import type { KnownHosts } from '../remote/known-hosts';
 import type { RemoteHost } from '../remote/types';
-import { inventoryParser, remoteSession } from './lazy';
+import { openSession } from '../remote/session';
+import { clockOffset, parseIdentity, parseInventory } from '../inventory/parse';
 
 export interface SessionEntry {
   session: HostSession;
@@ -88,7 +89,6 @@ export function createSessionStore(deps: SessionStoreDeps): SessionStore {
   };
 
   const open = async (request: ConnectRequest) => {
-    const { openSession } = await remoteSession();
     return openSession({
       address: request.address,
       port: request.port,
@@ -157,7 +157,6 @@ export function createSessionStore(deps: SessionStoreDeps): SessionStore {
 
     async readInventory(sessionId) {
       const host = await hostOf(sessionId);
-      const { parseInventory, clockOffset } = await inventoryParser();
       const sentAt = Date.now();
       const raw = await host.runScript('get-inventory', {}, { timeoutMs: 120_000 });
       const inv = clockOffset(parseInventory(raw), sentAt, Date.now());
@@ -176,7 +175,6 @@ export function createSessionStore(deps: SessionStoreDeps): SessionStore {
             message: 'Twinlock is shutting down; the connection was closed.',
           });
         }
-        const { parseIdentity } = await inventoryParser();
         const identity = parseIdentity(await host.runScript('get-identity', {}));
         if (!identity.isAdmin) {
           throw new TwinlockError({

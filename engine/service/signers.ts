@@ -8,7 +8,8 @@ import type { z } from 'zod';
 import type { ApiOutput, MethodName, methods } from '../api/contract';
 import { TwinlockError } from '../api/errors';
 import { writeFileAtomic } from '../store';
-import { bundleReader, trustedKeyStore } from './lazy';
+import { TrustedKeys, keyFingerprint, parsePublicKeyText, publicKeyLine } from '../bundle/trusted-keys';
+import { openBundleUnchecked, openTrustedBundle } from '../bundle/read-bundle';
 
 type Parsed<M extends MethodName> = z.output<(typeof methods)[M]['input']>;
 
@@ -24,26 +25,21 @@ export function createSignerService(
   dataDir: string,
   log: (level: 'info' | 'warn' | 'error', message: string) => void,
 ): SignerService {
-  const store = async () => {
-    const { TrustedKeys } = await trustedKeyStore();
-    return new TrustedKeys(dataDir);
-  };
+  const store = () => new TrustedKeys(dataDir);
 
   return {
     async readBundle(source) {
-      const { openTrustedBundle } = await bundleReader();
       return openTrustedBundle(dataDir, source);
     },
 
     async trustedKeys() {
-      return (await store()).list();
+      return store().list();
     },
 
     async trustKey(request) {
-      const keys = await trustedKeyStore();
-      const trusted = await store();
+      const trusted = store();
       if (request.publicKey !== undefined) {
-        const { publicKey, label } = keys.parsePublicKeyText(request.publicKey);
+        const { publicKey, label } = parsePublicKeyText(request.publicKey);
         const entry = await trusted.trust(publicKey, request.label ?? label);
         log(
           'info',
@@ -51,10 +47,9 @@ export function createSignerService(
         );
         return entry;
       }
-      const { openBundleUnchecked } = await bundleReader();
       const bundle = await openBundleUnchecked(request);
       const { publicKey } = bundle.signature;
-      const fingerprint = keys.keyFingerprint(publicKey);
+      const fingerprint = keyFingerprint(publicKey);
       if (fingerprint !== request.fingerprint) {
         throw new TwinlockError({
           code: 'invalid-input',
@@ -69,12 +64,11 @@ export function createSignerService(
     },
 
     async forgetKey({ fingerprint }) {
-      return { forgotten: await (await store()).forget(fingerprint) };
+      return { forgotten: await store().forget(fingerprint) };
     },
 
     async exportPublicKey({ path }) {
-      const { publicKeyLine } = await trustedKeyStore();
-      const own = await (await store()).own();
+      const own = await store().own();
       const line = publicKeyLine(own.publicKey, `twinlock@${hostname()}`);
       // A public key is no secret: readable like any document the admin hands over.
       const target = path === undefined ? null : resolve(path);

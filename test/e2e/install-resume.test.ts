@@ -4,7 +4,7 @@
  * Install screen.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine } from '../../engine/api/engine';
+import { createEngine } from '../../engine/engine';
 import { startStack } from './harness';
 import type { Stack } from './harness';
 import { trustPackagePublisher } from '../integration/engine/trust-publisher';

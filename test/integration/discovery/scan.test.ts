@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiEvent, DiscoveredHost, JobSnapshotOf, TwinlockEngine } from '../../../engine/api';
-import { createEngine } from '../../../engine/api/engine';
+import { createEngine } from '../../../engine/engine';
 import { DEFAULT_PORTS, scan } from '../../../engine/discovery/scan';
 import { planTargets } from '../../../engine/discovery/targets';
 import { LINUX_SSH_IDENT, startLab } from '../../../lab/index';

@@ -26,7 +26,7 @@ describe('the desktop bundle', () => {
     });
     expect(build.status, build.stderr).toBe(0);
     const main = join(root, 'dist-electron', 'main.js');
-    // The lab and the engine's heavier parts live in chunks next to main.js, loaded on demand.
+    // The lab lives in a chunk next to main.js, loaded only on --lab.
     expect(readdirSync(join(root, 'dist-electron')).filter((f) => /^lab-.*\.js$/.test(f))).toHaveLength(1);
 
     const cwd = join(work, 'cwd');

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostSession, PairConfig, TwinlockEngine } from '../../../engine/api';
 import type { TwinlockError } from '../../../engine/api/errors';
-import { createEngine } from '../../../engine/api/engine';
+import { createEngine } from '../../../engine/engine';
 import { dissolve } from '../../../lab/agent';
 import type { Lab } from '../../../lab/index';
 import { startLab } from '../../../lab/index';

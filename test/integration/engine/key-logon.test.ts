@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TwinlockEngine, TwinlockErrorData } from '../../../engine/api';
-import { createEngine } from '../../../engine/api/engine';
+import { createEngine } from '../../../engine/engine';
 import { newHostKey } from '../../../lab/host-key';
 import type { Lab } from '../../../lab/index';
 import { startLab } from '../../../lab/index';

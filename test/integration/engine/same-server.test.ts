@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TwinlockEngine, TwinlockErrorData } from '../../../engine/api';
-import { createEngine } from '../../../engine/api/engine';
+import { createEngine } from '../../../engine/engine';
 import type { Lab } from '../../../lab/index';
 import { startLab } from '../../../lab/index';
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FixId, FixResult, HostSession, JobSnapshotOf, TwinlockEngine } from '../../../engine/api';
-import { createEngine } from '../../../engine/api/engine';
+import { createEngine } from '../../../engine/engine';
 import type { Lab } from '../../../lab/index';
 import { startLab } from '../../../lab/index';
 import { loadProfile, profileNames } from '../../../lab/profile';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiEvent, TwinlockEngine } from '../../../engine/api';
 import type { TwinlockError } from '../../../engine/api/errors';
-import { createEngine } from '../../../engine/api/engine';
+import { createEngine } from '../../../engine/engine';
 import { workstationTargets } from '../../../engine/discovery/prefill';
 import { bannerServer } from '../discovery/banner-server';
 

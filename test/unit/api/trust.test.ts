@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TwinlockEngine } from '../../../engine/api';
 import type { TwinlockError } from '../../../engine/api/errors';
-import { createEngine, defaultResourcesDir } from '../../../engine/api/engine';
+import { createEngine, defaultResourcesDir } from '../../../engine/engine';
 import { createBundle } from '../../../engine/bundle/bundle';
 import { keyFingerprint } from '../../../engine/bundle/trusted-keys';
 import { newHostKey } from '../../../lab/host-key';

@@ -27,7 +27,7 @@ describe('import boundaries', () => {
     ['engine/verify/x.ts', "export function f(): void {\n  console.log('x');\n}\n"],
     [
       'renderer/src/x.ts',
-      "import { createEngine } from '../../engine/api/engine';\nexport const a = createEngine;\n",
+      "import { createEngine } from '../../engine/engine';\nexport const a = createEngine;\n",
     ],
     [
       'renderer/src/x.ts',

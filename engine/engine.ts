@@ -3,32 +3,37 @@
  * schema, runs, and validates its output. Sessions live in memory (passwords included, for
  * reconnects); nothing secret is written to disk or put in an event.
  *
- * What only some methods need (SSH, verification, the installer, pairing, bundles) loads on the
- * first call that needs it: a scan or a `twinlock hosts` call starts fast and stays small.
+ * This is the composition root: it wires every engine module together, so it lives beside them
+ * and not in `engine/api` (the contract, which the renderer's type-check reads). Modules are
+ * imported statically; the `twinlock` command's start-up is answered by its bundle
+ * (scripts/build-cli.mjs).
  */
 import type { z, ZodError } from 'zod';
-import type { ApplyOptions } from '../pair/apply';
-import type { InstallOptions } from '../agent/install';
-import { labTargets, workstationTargets } from '../discovery/prefill';
-import { checkTargets as readTargets, planTargets } from '../discovery/targets';
-import { runScan } from '../discovery/scan';
-import { createJobRunner } from '../jobs/job-runner';
-import { hostIdOf } from '../remote/fingerprint';
-import { KnownHosts } from '../remote/known-hosts';
-import { createInstallService } from '../service/installs';
-import { createPairingService } from '../service/pairings';
-import { createSessionStore } from '../service/sessions';
-import { createSignerService } from '../service/signers';
-import type { SessionEntry } from '../service/sessions';
-import { resolveDataDir } from '../store';
-import { appPaths } from '../app-paths';
-import type { FixTimings, VerifyService } from '../verify/service';
-import type { ApiInput, ApiOutput, MethodName, TwinlockApi, TwinlockEngine } from './contract';
-import { methods } from './contract';
-import { TwinlockError, toErrorData } from './errors';
-import type { ApiEvent } from './jobs';
-import type { DiscoveredHost } from './models';
-import { bundleExport, pairProposal, pairStatus, verification as verificationModule } from '../service/lazy';
+import type { ApplyOptions } from './pair/apply';
+import type { InstallOptions } from './agent/install';
+import { labTargets, workstationTargets } from './discovery/prefill';
+import { checkTargets as readTargets, planTargets } from './discovery/targets';
+import { runScan } from './discovery/scan';
+import { createJobRunner } from './jobs/job-runner';
+import { hostIdOf } from './remote/fingerprint';
+import { KnownHosts } from './remote/known-hosts';
+import { createInstallService } from './service/installs';
+import { createPairingService } from './service/pairings';
+import { createSessionStore } from './service/sessions';
+import { createSignerService } from './service/signers';
+import type { SessionEntry } from './service/sessions';
+import { resolveDataDir } from './store';
+import { appPaths } from './app-paths';
+import { createVerifyService } from './verify/service';
+import type { FixTimings, VerifyService } from './verify/service';
+import { proposePair } from './pair/propose';
+import { readStatus } from './pair/status';
+import { exportBundle } from './bundle/export';
+import type { ApiInput, ApiOutput, MethodName, TwinlockApi, TwinlockEngine } from './api/contract';
+import { methods } from './api/contract';
+import { TwinlockError, toErrorData } from './api/errors';
+import type { ApiEvent } from './api/jobs';
+import type { DiscoveredHost } from './api/models';
 
 /** A lab server the engine may offer on the Discover screen. */
 export interface LabHostOption {
@@ -116,20 +121,16 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     closing,
   });
 
-  let verification: Promise<VerifyService> | null = null;
-  const verifier = (): Promise<VerifyService> =>
-    (verification ??= verificationModule().then(({ createVerifyService }) =>
-      createVerifyService({
-        hostOf: sessions.hostOf,
-        readInventory: sessions.readInventory,
-        lastInventory: (id) => sessions.entry(id).inventory,
-        endpoint: (id) => sessions.entry(id).session,
-        resourcesDir,
-        dataDir,
-        log,
-        ...(options.timings?.fix ? { timings: options.timings.fix } : {}),
-      }),
-    ));
+  const verification: VerifyService = createVerifyService({
+    hostOf: sessions.hostOf,
+    readInventory: sessions.readInventory,
+    lastInventory: (id) => sessions.entry(id).inventory,
+    endpoint: (id) => sessions.entry(id).session,
+    resourcesDir,
+    dataDir,
+    log,
+    ...(options.timings?.fix ? { timings: options.timings.fix } : {}),
+  });
 
   const impl: { [M in MethodName]: (input: ApiOutputOfInput<M>) => Promise<ApiOutput<M>> } = {
     async suggestions() {
@@ -200,7 +201,7 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
 
     async verify({ sessions: ids, level }) {
       sessions.pairOf(ids, 'Verification');
-      const report = await (await verifier()).verify(ids, level);
+      const report = await verification.verify(ids, level);
       log(
         'info',
         `Verified ${report.hosts[0].computerName} and ${report.hosts[1].computerName}: ${report.verdict}.`,
@@ -209,19 +210,18 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     },
 
     async previewFix({ sessionId, fixId }) {
-      return (await verifier()).previewFix(sessionId, fixId);
+      return verification.previewFix(sessionId, fixId);
     },
 
     async applyFix({ sessionId, fixId, level }) {
       const { computerName } = sessions.entry(sessionId).session;
-      const service = await verifier();
-      return jobs.start('fix', (ctx) => service.applyFix(ctx, sessionId, fixId, level), {
+      return jobs.start('fix', (ctx) => verification.applyFix(ctx, sessionId, fixId, level), {
         [sessionId]: computerName,
       });
     },
 
     async exportReport({ report, format, path }) {
-      return (await verifier()).exportReport(report, format, path);
+      return verification.exportReport(report, format, path);
     },
 
     install: (input) => installs.install(input),
@@ -246,7 +246,6 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
       const [a, b] = await Promise.all(
         [primary, secondary].map((id) => sessions.entry(id).inventory ?? sessions.readInventory(id)),
       );
-      const { proposePair } = await pairProposal();
       return proposePair(a!, b!, { primary, secondary });
     },
 
@@ -255,7 +254,6 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     preflightBundle: (input) => pairings.preflightBundle(input),
 
     async status({ sessionId }) {
-      const { readStatus } = await pairStatus();
       return readStatus(await sessions.hostOf(sessionId));
     },
 
@@ -278,7 +276,6 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
         fingerprint: e.session.fingerprint,
         computerName: e.session.computerName,
       });
-      const { exportBundle } = await bundleExport();
       const result = await exportBundle(
         {
           config,
