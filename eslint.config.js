@@ -133,13 +133,33 @@ export default tseslint.config(
       ),
     },
   },
+  // electron/ and server/ are two shells side by side: what both need lives in web/ (or engine/api).
+  {
+    files: ['electron/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': forbid(
+        { packages: [...ui], folders: ['server', 'cli', 'renderer'] },
+        'electron/ must not import server/, cli/ or renderer/: shared web code lives in web/.',
+      ),
+    },
+  },
+  // web/: what both shells serve the page with (its CSP, its files): plain Node, no shell.
+  {
+    files: ['web/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': forbid(
+        { packages: ['electron', ...ui], folders: shells },
+        'web/ is shared by electron/ and server/: it must not import Electron, Vue or any shell.',
+      ),
+    },
+  },
   // Shells other than electron/ stay free of UI frameworks.
   {
     files: ['server/**/*.ts', 'cli/**/*.ts', 'lab/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': forbid(
         { packages: ['electron', ...ui], folders: ['renderer', 'electron'] },
-        'server/, cli/ and lab/ run on plain Node: no Electron, Vue or renderer code.',
+        'server/, cli/ and lab/ run on plain Node: no Electron, Vue or renderer code (server/ and electron/ share web/, never each other).',
       ),
     },
   },

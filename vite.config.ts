@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vite';
-import { CSP_NONCE_PLACEHOLDER } from './server/security.ts';
+import { CSP_NONCE_PLACEHOLDER } from './web/csp.ts';
 
 /** The wizard: built once into dist/renderer, served by the desktop shell and the browser shell alike. */
 export default defineConfig({

@@ -3,8 +3,8 @@
  * a file:// page shares its origin with every file on disk, while this one can reach nothing but
  * the built renderer folder.
  */
-import { contentSecurityPolicy, newCspNonce, pageWithNonce } from '../server/security';
-import { readStaticFile } from '../server/static-files';
+import { contentSecurityPolicy, newCspNonce, pageWithNonce } from '../web/csp';
+import { readStaticFile } from '../web/static-files';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'twinlock';

@@ -10,17 +10,16 @@ import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { isMethodName, toErrorData } from '../engine/api';
 import type { ApiEvent, MethodName, TwinlockApi, TwinlockEngine, TwinlockErrorData } from '../engine/api';
+import { newCspNonce, pageWithNonce } from '../web/csp';
+import { readStaticFile } from '../web/static-files';
 import {
   bearerToken,
   isAllowedHost,
   isAllowedOrigin,
-  newCspNonce,
   newToken,
-  pageWithNonce,
   sameSecret,
   securityHeaders,
 } from './security';
-import { readStaticFile } from './static-files';
 
 /** Largest request body accepted, in bytes. */
 export const MAX_BODY_BYTES = 1024 * 1024;

@@ -1,6 +1,6 @@
 /**
  * Serves the built wizard (Vite's output) read-only, with the right content types and no way out
- * of its folder.
+ * of its folder: the browser shell over HTTP and the desktop app over `app://` alike.
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
