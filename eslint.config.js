@@ -3,9 +3,11 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import vue from 'eslint-plugin-vue';
 import vueParser from 'vue-eslint-parser';
+import { builtinModules } from 'node:module';
 
 const ui = ['vue', 'pinia', 'naive-ui'];
 const shells = ['electron', 'renderer', 'server', 'cli', 'lab'];
+const nodeBuiltins = builtinModules.filter((name) => !name.startsWith('_'));
 
 /** Builds a no-restricted-imports rule from forbidden package names and forbidden folders. */
 function forbid({ packages = [], folders = [], regexes = [], typeOnly = [] }, why) {
@@ -113,26 +115,46 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
-  // renderer/: sees the engine only through the types of engine/api.
+  // renderer/: sees the engine only through engine/api: its types, and the values of the wire
+  // (engine/api/wire.ts) and of the shared rules (engine/api/rules.ts), which hold no engine code.
   {
     files: ['renderer/**/*.ts', 'renderer/**/*.vue'],
     rules: {
       '@typescript-eslint/no-restricted-imports': forbid(
         {
           packages: ['electron', 'ssh2', 'node-ssh', 'ws'],
-          folders: ['electron', 'server', 'cli', 'lab'],
+          folders: ['electron', 'server', 'cli', 'lab', 'web'],
           regexes: ['(^|/)engine/(?!api(/|$))'],
           typeOnly: [
             {
-              regex: '(^|/)engine/api(/|$)',
-              message: 'renderer/ may import only types from engine/api (use `import type`).',
+              regex: '(^|/)engine/api(/(?!(wire|rules)(\\.ts)?$).*)?$',
+              message:
+                'renderer/ may import values only from engine/api/wire and engine/api/rules; from the rest of engine/api, only types (use `import type`).',
             },
           ],
         },
-        'renderer/ talks to the engine only through its ApiClient; it may import only types from engine/api.',
+        'renderer/ talks to the engine only through its ApiClient; it may import types from engine/api and values from engine/api/wire and engine/api/rules.',
       ),
     },
   },
+  // engine/api/: the contract the page's type-check reads, so nothing of Node and nothing of the
+  // engine behind it (engine/engine.ts composes the engine; engine/api never reaches it).
+  ...[
+    ['engine/api/*.ts', '^\\.\\./'],
+    ['engine/api/*/**/*.ts', '^\\.\\./\\.\\./'],
+  ].map(([files, outside]) => ({
+    files: [files],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': forbid(
+        {
+          packages: ['electron', ...ui, ...nodeBuiltins, 'ssh2', 'node-ssh', 'ws'],
+          folders: shells,
+          regexes: ['^node:', outside],
+        },
+        'engine/api/ is the contract only: no Node module, no engine module outside engine/api, no shell.',
+      ),
+    },
+  })),
   // electron/ and server/ are two shells side by side: what both need lives in web/ (or engine/api).
   {
     files: ['electron/**/*.ts'],

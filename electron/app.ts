@@ -7,7 +7,6 @@ import { app, BrowserWindow, dialog, Menu, protocol, session } from 'electron';
 import type { WebContents } from 'electron';
 import type { PairConfig, TwinlockEngine } from '../engine/api';
 import type { EngineOptions } from '../engine/engine';
-import { toErrorData } from '../engine/api';
 import { appPaths } from '../engine/app-paths';
 import { APP_SCHEME, DESKTOP_CSP, isAppUrl, serveAppRequest } from './app-page';
 import { bindIpc } from './ipc';
@@ -140,7 +139,8 @@ export async function startDesktopApp(deps: DesktopDeps): Promise<void> {
     Menu.buildFromTemplate(
       menuTemplate(
         {
-          exportBundle: () => void exportFromMenu(running, bound.lastPairConfig(), win),
+          // The page holds the pair's configuration: its pair store answers through shell:saveBundleAs.
+          exportBundle: () => bound.menu('export-bundle'),
           about: () => void showAbout(win),
         },
         { dev, platform: process.platform },
@@ -169,30 +169,6 @@ async function saveBundleAs(
     win === null ? await dialog.showSaveDialog(options) : await dialog.showSaveDialog(win, options);
   if (choice.canceled || choice.filePath === undefined || choice.filePath === '') return null;
   return engine.api.exportBundle({ config, path: choice.filePath });
-}
-
-async function exportFromMenu(
-  engine: TwinlockEngine,
-  config: PairConfig | null,
-  win: BrowserWindow | null,
-): Promise<void> {
-  if (config === null) {
-    await message(win, {
-      type: 'info',
-      message: 'There is no pair to export yet.',
-      detail: 'Walk the wizard up to Pair; the bundle holds the pair’s configuration.',
-    });
-    return;
-  }
-  try {
-    const result = (await saveBundleAs(engine, config, win)) as { path: string } | null;
-    if (result !== null) {
-      await message(win, { type: 'info', message: 'Bundle exported.', detail: result.path });
-    }
-  } catch (err) {
-    const data = toErrorData(err, 'the bundle export');
-    dialog.showErrorBox(data.message, data.hint ?? '');
-  }
 }
 
 async function showAbout(win: BrowserWindow | null): Promise<void> {

@@ -1,33 +1,30 @@
 /**
  * The only bridge between the wizard page and the main process. It exposes exactly
- * `window.twinlock = { call, onEvent }`; `ipcRenderer` itself never reaches the page.
- * Sandboxed preloads cannot be ES modules, so this file is bundled to CommonJS.
+ * `window.twinlock = { call, onEvent, onMenu }` (the wire's TwinlockBridge); `ipcRenderer` itself
+ * never reaches the page. Sandboxed preloads cannot be ES modules, so this file is bundled to
+ * CommonJS; it imports only channel names and types, so the bundle stays tiny.
  */
 import { contextBridge, ipcRenderer } from 'electron';
 import type { IpcRendererEvent } from 'electron';
-import { CALL_CHANNEL, EVENT_CHANNEL } from './channels';
-import type { CallReply } from './channels';
+import type { ApiEvent } from '../engine/api/jobs';
+import type { MenuCommand, Reply, TwinlockBridge } from '../engine/api/wire';
+import { CALL_CHANNEL, EVENT_CHANNEL, MENU_CHANNEL } from './channels';
 
-/** What the page sees as `window.twinlock`. */
-export interface TwinlockBridge {
-  /** Calls one method of the contract (or a `shell:` operation); never rejects for engine errors. */
-  call(method: string, input: unknown): Promise<CallReply>;
-  /** Receives every engine event; returns a function that stops it. */
-  onEvent(listener: (event: unknown) => void): () => void;
+/** Passes a channel's payload on without the IpcRendererEvent (its `sender` is a way back into IPC). */
+function listen<T>(channel: string, listener: (payload: T) => void): () => void {
+  const forward = (_event: IpcRendererEvent, payload: unknown): void => listener(payload as T);
+  ipcRenderer.on(channel, forward);
+  return () => {
+    ipcRenderer.removeListener(channel, forward);
+  };
 }
 
 const bridge: TwinlockBridge = {
   call(method, input) {
-    return ipcRenderer.invoke(CALL_CHANNEL, String(method), input) as Promise<CallReply>;
+    return ipcRenderer.invoke(CALL_CHANNEL, String(method), input) as Promise<Reply>;
   },
-  onEvent(listener) {
-    // Only the event is passed on: the IpcRendererEvent carries `sender`, a way back into IPC.
-    const forward = (_event: IpcRendererEvent, payload: unknown): void => listener(payload);
-    ipcRenderer.on(EVENT_CHANNEL, forward);
-    return () => {
-      ipcRenderer.removeListener(EVENT_CHANNEL, forward);
-    };
-  },
+  onEvent: (listener) => listen<ApiEvent>(EVENT_CHANNEL, listener),
+  onMenu: (listener) => listen<MenuCommand>(MENU_CHANNEL, listener),
 };
 
 contextBridge.exposeInMainWorld('twinlock', bridge);

@@ -8,8 +8,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
-import { isMethodName, toErrorData } from '../engine/api';
-import type { ApiEvent, MethodName, TwinlockApi, TwinlockEngine, TwinlockErrorData } from '../engine/api';
+import { dispatch, isMethodName, toErrorData, unknownMethodError } from '../engine/api';
+import type { ApiEvent, Reply, TwinlockEngine, TwinlockErrorData } from '../engine/api';
 import { newCspNonce, pageWithNonce } from '../web/csp';
 import { readStaticFile } from '../web/static-files';
 import {
@@ -46,9 +46,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** What every API response body looks like. */
-export type ApiResponseBody = { ok: true; result: unknown } | { ok: false; error: TwinlockErrorData };
-
 class HttpProblem extends Error {
   constructor(
     readonly status: number,
@@ -59,13 +56,13 @@ class HttpProblem extends Error {
 }
 
 const FORBIDDEN: TwinlockErrorData = {
-  code: 'invalid-input',
+  code: 'forbidden',
   message: 'This request did not come from the Twinlock page served by this computer.',
   hint: 'Open Twinlock from the address it printed when it started.',
 };
 
 const UNAUTHORISED: TwinlockErrorData = {
-  code: 'invalid-input',
+  code: 'unauthorized',
   message: 'This request did not carry the token of this Twinlock run.',
   hint: 'Open Twinlock from the address it printed when it started; the token changes at every start.',
 };
@@ -98,13 +95,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   async function handleApi(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
     const given = bearerToken(req.headers.authorization);
     if (given === null || !sameSecret(given, token)) throw new HttpProblem(401, UNAUTHORISED);
-    if (!isMethodName(name)) {
-      throw new HttpProblem(404, {
-        code: 'not-found',
-        message: `Twinlock has no operation called “${name}”.`,
-        hint: 'The page and the engine may come from different versions: restart Twinlock.',
-      });
-    }
+    if (!isMethodName(name)) throw new HttpProblem(404, unknownMethodError(name));
     if (req.method !== 'POST') {
       res.setHeader('Allow', 'POST');
       throw new HttpProblem(405, {
@@ -113,15 +104,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
     }
     const input = await readJsonBody(req);
-    let body: ApiResponseBody;
-    try {
-      const result = await callMethod(engine.api, name, input);
-      body = { ok: true, result };
-    } catch (err) {
-      // An engine error is an answer, not a transport failure: 200 with ok:false.
-      body = { ok: false, error: toErrorData(err, `“${name}”`) };
-    }
-    sendJson(res, 200, body);
+    // An engine error is an answer, not a transport failure: 200 with ok:false.
+    sendJson(res, 200, await dispatch(engine.api, name, input));
   }
 
   async function handleStatic(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
@@ -237,12 +221,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 }
 
-/** Calls one method; the engine validates the input itself, so any JSON value is passed on. */
-function callMethod(api: TwinlockApi, name: MethodName, input: unknown): Promise<unknown> {
-  const method = api[name] as (input: unknown) => Promise<unknown>;
-  return method.call(api, input);
-}
-
 /** Reads a JSON request body of at most {@link MAX_BODY_BYTES}; an empty body means `{}`. */
 async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? '0');
@@ -273,7 +251,7 @@ function tooLarge(): HttpProblem {
   });
 }
 
-function sendJson(res: ServerResponse, status: number, body: ApiResponseBody): void {
+function sendJson(res: ServerResponse, status: number, body: Reply): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',

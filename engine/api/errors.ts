@@ -26,6 +26,10 @@ export const ERROR_CODES = [
   'incompatible',
   /** A request carried a missing or malformed field. */
   'invalid-input',
+  /** A request to the browser shell lacked this run's token, or carried a wrong one (HTTP 401). */
+  'unauthorized',
+  /** A request came from somewhere other than Twinlock's own page (HTTP 403, or a foreign IPC sender). */
+  'forbidden',
   /** A configuration bundle is malformed or its signature does not verify. */
   'bundle-invalid',
   /** A bundle's signature verifies, but its signer is not a key this workstation trusts: compare the fingerprint, then trust it. */

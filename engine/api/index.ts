@@ -4,3 +4,4 @@ export * from './models';
 export * from './trust-models';
 export * from './jobs';
 export * from './contract';
+export * from './wire';

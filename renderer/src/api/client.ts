@@ -7,6 +7,7 @@ import type {
   ApiInput,
   ApiOutput,
   ExportBundleResult,
+  MenuCommand,
   MethodName,
   PairConfig,
 } from '../../../engine/api';
@@ -19,6 +20,8 @@ export interface ApiClient {
   subscribe(listener: (e: ApiEvent) => void): () => void;
   /** Desktop only: asks where to save, then writes the bundle there (null when cancelled). */
   saveBundleAs?: (config: PairConfig) => Promise<ExportBundleResult | null>;
+  /** Desktop only: receives the menu's commands (File › Export bundle…); returns a function that stops it. */
+  onMenu?: (listener: (command: MenuCommand) => void) => () => void;
 }
 
 let current: ApiClient | null = null;

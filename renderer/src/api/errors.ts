@@ -1,17 +1,11 @@
 /** Errors as the page shows them: a sentence and a hint, never a stack trace. */
-import type { ErrorCode, TwinlockErrorData } from '../../../engine/api';
-
-/** True for anything shaped like TwinlockErrorData. */
-export function isErrorData(value: unknown): value is TwinlockErrorData {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return typeof v.code === 'string' && typeof v.message === 'string';
-}
+import type { TwinlockErrorData } from '../../../engine/api';
+import { isErrorData } from '../../../engine/api/wire';
 
 /** Turns anything a call rejected with into TwinlockErrorData. */
 export function toUiError(err: unknown, doing = 'this step'): TwinlockErrorData {
   if (isErrorData(err)) {
-    const data: TwinlockErrorData = { code: err.code as ErrorCode, message: err.message };
+    const data: TwinlockErrorData = { code: err.code, message: err.message };
     if (typeof err.hint === 'string') data.hint = err.hint;
     if (err.detail !== undefined) data.detail = err.detail;
     return data;

@@ -3,8 +3,9 @@
  * `/events` that reconnects by itself.
  */
 import type { ApiEvent } from '../../../engine/api';
+import { isReply } from '../../../engine/api/wire';
 import type { ApiClient } from './client';
-import { isErrorData, toUiError } from './errors';
+import { toUiError } from './errors';
 
 const TOKEN_KEY = 'twinlock.token';
 
@@ -110,9 +111,9 @@ export function createHttpTransport(options: HttpTransportOptions): ApiClient {
           message: `Twinlock’s engine gave an unreadable answer (HTTP ${response.status}).`,
         };
       }
-      const envelope = body as { ok?: boolean; result?: unknown; error?: unknown };
-      if (envelope.ok === true) return envelope.result as never;
-      throw isErrorData(envelope.error) ? toUiError(envelope.error) : { ...ENGINE_SILENT };
+      if (!isReply(body)) throw { ...ENGINE_SILENT };
+      if (body.ok) return body.result as never;
+      throw toUiError(body.error);
     },
     subscribe(listener) {
       listeners.add(listener);

@@ -1,16 +1,8 @@
 /** The desktop transport: `window.twinlock`, exposed by the Electron preload. */
-import type { ApiEvent, ExportBundleResult, TwinlockErrorData } from '../../../engine/api';
+import type { ExportBundleResult, Reply, TwinlockBridge } from '../../../engine/api';
+import { isMenuCommand } from '../../../engine/api/wire';
 import type { ApiClient } from './client';
 import { toUiError } from './errors';
-
-/** What every bridged call resolves to: errors arrive as data, never thrown. */
-type BridgeReply = { ok: true; result: unknown } | { ok: false; error: TwinlockErrorData };
-
-/** The preload's bridge. */
-export interface TwinlockBridge {
-  call(method: string, input: unknown): Promise<BridgeReply>;
-  onEvent(listener: (event: unknown) => void): () => void;
-}
 
 declare global {
   interface Window {
@@ -20,7 +12,7 @@ declare global {
 }
 
 async function invoke(bridge: TwinlockBridge, method: string, input: unknown): Promise<unknown> {
-  let reply: BridgeReply;
+  let reply: Reply;
   try {
     reply = await bridge.call(method, input);
   } catch (err) {
@@ -34,8 +26,13 @@ async function invoke(bridge: TwinlockBridge, method: string, input: unknown): P
 export function createIpcTransport(bridge: TwinlockBridge): ApiClient {
   return {
     call: (method, input) => invoke(bridge, method, input) as never,
-    subscribe: (listener) => bridge.onEvent((event) => listener(event as ApiEvent)),
+    subscribe: (listener) => bridge.onEvent(listener),
     saveBundleAs: async (config) =>
       (await invoke(bridge, 'shell:saveBundleAs', { config })) as ExportBundleResult | null,
+    // Only the commands of the wire's closed list reach the stores.
+    onMenu: (listener) =>
+      bridge.onMenu((command) => {
+        if (isMenuCommand(command)) listener(command);
+      }),
   };
 }

@@ -19,6 +19,13 @@ import { useVerifyStore } from './verify';
 /** How the pair breaks ties: a third server, a file share, or nothing (not advised). */
 export type WitnessMode = Witness['kind'] | 'none';
 
+/** What the page says after File › Export bundle… (desktop): a plain message. */
+export interface MenuNotice {
+  type: 'info' | 'success' | 'error';
+  title: string;
+  text: string;
+}
+
 const PAIR_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export const usePairStore = defineStore('pair', () => {
@@ -169,6 +176,55 @@ export const usePairStore = defineStore('pair', () => {
     links.value.splice(index, 1);
   }
 
+  /** The answer to File › Export bundle…, until the admin closes it. */
+  const menuNotice = ref<MenuNotice | null>(null);
+  let exporting = false;
+
+  /** File › Export bundle… (desktop): asks where, then writes this configuration's bundle there. */
+  async function exportFromMenu(): Promise<void> {
+    const save = useApiClient().saveBundleAs;
+    if (save === undefined || exporting) return;
+    const current = config.value;
+    if (current === null) {
+      menuNotice.value =
+        proposal.value === null
+          ? {
+              type: 'info',
+              title: 'There is no pair to export yet.',
+              text: 'Walk the wizard up to Pair; the bundle holds the pair’s configuration.',
+            }
+          : {
+              type: 'info',
+              title: 'The pair’s configuration is not complete yet.',
+              text: problems.value[0] ?? 'Check every field on the Pair step.',
+            };
+      return;
+    }
+    exporting = true;
+    try {
+      const result = await save(current);
+      if (result !== null)
+        menuNotice.value = { type: 'success', title: 'Bundle exported.', text: result.path };
+    } catch (err) {
+      const e = toUiError(err, 'the bundle export');
+      menuNotice.value = { type: 'error', title: e.message, text: e.hint ?? '' };
+    } finally {
+      exporting = false;
+    }
+  }
+
+  /** Answers the desktop menu's commands; returns a function that stops (nothing to follow in a browser). */
+  function followMenu(): () => void {
+    const stop = useApiClient().onMenu?.((command) => {
+      if (command === 'export-bundle') void exportFromMenu();
+    });
+    return stop ?? (() => undefined);
+  }
+
+  function dismissMenuNotice(): void {
+    menuNotice.value = null;
+  }
+
   return {
     state,
     error,
@@ -187,5 +243,9 @@ export const usePairStore = defineStore('pair', () => {
     fromBundle,
     addLink,
     removeLink,
+    menuNotice,
+    exportFromMenu,
+    followMenu,
+    dismissMenuNotice,
   };
 });

@@ -113,6 +113,21 @@ describe('desktop lifecycle', () => {
     expect(await devToolsOf(false, {})).toEqual({ menu: true, window: true });
   });
 
+  it('passes File › Export bundle… to the page, which holds the configuration', async () => {
+    await startDesktopApp({ createEngine: () => fakeEngine(), argv: [], env: {}, bundleDir: '/b' });
+    const template = electron.Menu.buildFromTemplate.mock.calls.at(
+      -1,
+    )?.[0] as Electron.MenuItemConstructorOptions[];
+    const file = template.find((m) => m.label === 'File')?.submenu as Electron.MenuItemConstructorOptions[];
+    const item = file.find((i) => i.label === 'Export bundle…');
+    (item?.click as () => void)();
+    const win = FakeBrowserWindow.instances.at(-1)!;
+    expect(win.webContents.send).toHaveBeenCalledWith('twinlock:menu', 'export-bundle');
+    // The shell itself neither asks where to save nor shows a message: the page does.
+    expect(electron.dialog.showSaveDialog).not.toHaveBeenCalled();
+    expect(electron.dialog.showMessageBox).not.toHaveBeenCalled();
+  });
+
   it('quits when the last window closes (except on macOS)', async () => {
     await startDesktopApp({ createEngine: () => fakeEngine(), argv: [], env: {}, bundleDir: '/b' });
     electron.app.emit('window-all-closed');

@@ -85,7 +85,7 @@ describe('IPC binding', () => {
     ]) {
       const reply = (await handler(from(frame), 'sessions', {})) as { ok: boolean; error: { code: string } };
       expect(reply.ok).toBe(false);
-      expect(reply.error.code).toBe('invalid-input');
+      expect(reply.error.code).toBe('forbidden');
     }
     expect(fake.api.sessions).not.toHaveBeenCalled();
     expect(isTrustedSender(from(appFrame) as never)).toBe(true);
@@ -117,10 +117,7 @@ describe('IPC binding', () => {
     expect(target.send).toHaveBeenCalledWith('twinlock:event', event);
   });
 
-  it('offers Save as and remembers the last applied configuration', async () => {
-    expect(binding.lastPairConfig()).toBeNull();
-    await handler(from(appFrame), 'apply', config);
-    expect(binding.lastPairConfig()?.name).toBe('PAIR-01');
+  it('offers Save as for the configuration the page sends', async () => {
     expect(await handler(from(appFrame), 'shell:saveBundleAs', { config })).toEqual({
       ok: true,
       result: { path: '/chosen.json' },
@@ -129,6 +126,40 @@ describe('IPC binding', () => {
     expect(await handler(from(appFrame), 'shell:saveBundleAs', { config: { name: '' } })).toMatchObject({
       ok: false,
       error: { code: 'invalid-input' },
+    });
+  });
+
+  it('answers a failed Save as with the error as data', async () => {
+    saveBundleAs.mockRejectedValueOnce(
+      new TwinlockError({ code: 'not-found', message: 'The session s1 is closed.', hint: 'Connect again.' }),
+    );
+    expect(await handler(from(appFrame), 'shell:saveBundleAs', { config })).toEqual({
+      ok: false,
+      error: { code: 'not-found', message: 'The session s1 is closed.', hint: 'Connect again.' },
+    });
+  });
+
+  it('keeps no state of the page: an applied configuration is not kept for the menu', async () => {
+    await handler(from(appFrame), 'apply', config);
+    expect(Object.keys(binding).sort()).toEqual(['dispose', 'menu']);
+  });
+
+  it('passes a menu command to the window on twinlock:menu', () => {
+    binding.menu('export-bundle');
+    expect(target.send).toHaveBeenCalledWith('twinlock:menu', 'export-bundle');
+    target.isDestroyed.mockReturnValueOnce(true);
+    target.send.mockClear();
+    binding.menu('export-bundle');
+    expect(target.send).not.toHaveBeenCalled();
+  });
+
+  it('refuses Save as when the shell offers no operations', async () => {
+    binding.dispose();
+    bindIpc({ engine: fake.engine, targets: () => [] });
+    const bare = electron.ipcMain.handlers.get('twinlock:call') as Handler;
+    expect(await bare(from(appFrame), 'shell:saveBundleAs', { config })).toMatchObject({
+      ok: false,
+      error: { code: 'not-found' },
     });
   });
 

@@ -8,6 +8,7 @@ await import('../../../electron/preload');
 interface Bridge {
   call(method: string, input: unknown): Promise<unknown>;
   onEvent(listener: (event: unknown) => void): () => void;
+  onMenu(listener: (command: unknown) => void): () => void;
 }
 
 describe('preload', () => {
@@ -15,10 +16,10 @@ describe('preload', () => {
     [string, Bridge],
   ];
 
-  it('exposes exactly window.twinlock = { call, onEvent }', () => {
+  it('exposes exactly window.twinlock = { call, onEvent, onMenu }', () => {
     expect(electron.contextBridge.exposeInMainWorld).toHaveBeenCalledTimes(1);
     expect(key).toBe('twinlock');
-    expect(Object.keys(bridge).sort()).toEqual(['call', 'onEvent']);
+    expect(Object.keys(bridge).sort()).toEqual(['call', 'onEvent', 'onMenu']);
     expect(Object.values(bridge).every((v) => typeof v === 'function')).toBe(true);
   });
 
@@ -40,5 +41,21 @@ describe('preload', () => {
     expect(listener.mock.calls[0]).toHaveLength(1);
     stop();
     expect(electron.ipcRenderer.removeListener).toHaveBeenCalledWith('twinlock:event', forward);
+  });
+
+  it('passes menu commands on from twinlock:menu, without the IPC event', () => {
+    electron.ipcRenderer.on.mockClear();
+    const listener = vi.fn();
+    const stop = bridge.onMenu(listener);
+    const [channel, forward] = electron.ipcRenderer.on.mock.calls[0] as unknown as [
+      string,
+      (...a: unknown[]) => void,
+    ];
+    expect(channel).toBe('twinlock:menu');
+    forward({ sender: 'ipcRenderer' }, 'export-bundle');
+    expect(listener).toHaveBeenCalledWith('export-bundle');
+    expect(listener.mock.calls[0]).toHaveLength(1);
+    stop();
+    expect(electron.ipcRenderer.removeListener).toHaveBeenCalledWith('twinlock:menu', forward);
   });
 });

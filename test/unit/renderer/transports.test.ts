@@ -64,6 +64,17 @@ describe('HTTP transport', () => {
     await expect(client.call('sessions', {})).rejects.toEqual(error);
   });
 
+  it('refuses an answer that is not the wire’s envelope', async () => {
+    for (const body of [{ ok: true }, { ok: false, error: { code: 'no-such-code', message: 'x' } }, [1]]) {
+      const client = createHttpTransport({
+        origin: 'http://x',
+        token: 't',
+        fetch: respond(200, body) as never,
+      });
+      await expect(client.call('sessions', {})).rejects.toMatchObject({ code: 'unreachable' });
+    }
+  });
+
   it('says the engine is not answering when the server is gone', async () => {
     const fetch = vi.fn(async () => {
       throw new TypeError('Failed to fetch');
@@ -85,6 +96,7 @@ describe('IPC transport', () => {
           : { ok: false as const, error: { code: 'not-found' as const, message: 'No.' } },
       ),
       onEvent: vi.fn(() => () => undefined),
+      onMenu: vi.fn(() => () => undefined),
     };
     const client = createIpcTransport(bridge);
     expect(await client.call('sessions', {})).toEqual([]);
@@ -93,6 +105,26 @@ describe('IPC transport', () => {
       message: 'No.',
     });
     expect(typeof client.saveBundleAs).toBe('function');
+  });
+
+  it('calls shell:saveBundleAs with the configuration, and passes on only known menu commands', async () => {
+    let menu: (command: unknown) => void = () => undefined;
+    const bridge = {
+      call: vi.fn(async () => ({ ok: true as const, result: { path: '/b.json' } })),
+      onEvent: vi.fn(() => () => undefined),
+      onMenu: vi.fn((listener: (command: never) => void) => {
+        menu = listener as (command: unknown) => void;
+        return () => undefined;
+      }),
+    };
+    const client = createIpcTransport(bridge);
+    expect(await client.saveBundleAs!({ name: 'P' } as never)).toEqual({ path: '/b.json' });
+    expect(bridge.call).toHaveBeenCalledWith('shell:saveBundleAs', { config: { name: 'P' } });
+    const heard: string[] = [];
+    client.onMenu!((command) => heard.push(command));
+    menu('export-bundle');
+    menu('format-disk');
+    expect(heard).toEqual(['export-bundle']);
   });
 });
 

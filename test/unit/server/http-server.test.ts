@@ -152,7 +152,17 @@ describe('startServer', () => {
     expect(none.status).toBe(401);
     const wrong = await api('suggestions', {}, { Authorization: `Bearer ${server.token.slice(1)}x` });
     expect(wrong.status).toBe(401);
-    expect(JSON.parse(wrong.body).ok).toBe(false);
+    // Its own code, not invalid-input: the page says how to open Twinlock again.
+    for (const reply of [none, wrong]) {
+      expect(JSON.parse(reply.body)).toEqual({
+        ok: false,
+        error: {
+          code: 'unauthorized',
+          message: 'This request did not carry the token of this Twinlock run.',
+          hint: expect.stringContaining('the token changes at every start'),
+        },
+      });
+    }
     expect(engine.calls).toEqual([]);
   });
 
@@ -163,6 +173,9 @@ describe('startServer', () => {
     expect(otherPort.status).toBe(403);
     const host = await api('suggestions', {}, { Host: `evil.example:${server.port}`, Origin: '' });
     expect(host.status).toBe(403);
+    for (const reply of [origin, otherPort, host]) {
+      expect(JSON.parse(reply.body)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    }
     expect(engine.calls).toEqual([]);
   });
 
