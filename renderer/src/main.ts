@@ -6,9 +6,12 @@ import App from './App.vue';
 import { mendCardHeadings } from './a11y';
 import { setApiClient } from './api/client';
 import { createClient } from './api/transport';
+import { useAccessStore } from './stores/access';
 import './styles.css';
 
 applyStyleNonce();
-setApiClient(createClient());
-createApp(App).use(createPinia()).mount('#app');
+const pinia = createPinia();
+const access = useAccessStore(pinia);
+setApiClient(createClient(window, (error) => access.refuse(error)));
+createApp(App).use(pinia).mount('#app');
 mendCardHeadings(document);

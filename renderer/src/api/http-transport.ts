@@ -2,7 +2,7 @@
  * The browser transport: `POST /api/<method>` with the run's bearer token, and a WebSocket on
  * `/events` that reconnects by itself.
  */
-import type { ApiEvent } from '../../../engine/api';
+import type { ApiEvent, TwinlockErrorData } from '../../../engine/api';
 import { isReply } from '../../../engine/api/wire';
 import type { ApiClient } from './client';
 import { toUiError } from './errors';
@@ -38,11 +38,23 @@ const ENGINE_SILENT = {
   hint: 'Check that the Twinlock window you started it from is still running, then reload this page.',
 } as const;
 
+/** A page opened without the run's token (it was never given, or the server restarted since). */
+const NO_TOKEN: TwinlockErrorData = {
+  code: 'unauthorized',
+  message: 'This page was opened without the token of this Twinlock run.',
+  hint: 'Open the link Twinlock printed when it started.',
+};
+
 /** How to reach the server. */
 export interface HttpTransportOptions {
   /** The page's origin, e.g. `http://127.0.0.1:5123`. */
   origin: string;
   token: string | null;
+  /**
+   * Told once the server refuses this page (no token, a wrong one, or a foreign origin: `unauthorized`
+   * or `forbidden`), so that the page can say how to open Twinlock again. The call still rejects.
+   */
+  onRefused?: (error: TwinlockErrorData) => void;
   /** Replaceable in tests. */
   fetch?: typeof fetch;
   createSocket?: (url: string) => WebSocket;
@@ -87,8 +99,16 @@ export function createHttpTransport(options: HttpTransportOptions): ApiClient {
     };
   };
 
+  const refused = (error: TwinlockErrorData): TwinlockErrorData => {
+    if (error.code === 'unauthorized' || error.code === 'forbidden') options.onRefused?.(error);
+    return error;
+  };
+  // Without a token no call can succeed: the page is told at once, before anything is shown.
+  if (options.token === null) refused({ ...NO_TOKEN });
+
   return {
     async call(method, input) {
+      if (options.token === null) throw refused({ ...NO_TOKEN });
       let response: Response;
       try {
         response = await doFetch(new URL(`/api/${method}`, options.origin).toString(), {
@@ -113,12 +133,13 @@ export function createHttpTransport(options: HttpTransportOptions): ApiClient {
       }
       if (!isReply(body)) throw { ...ENGINE_SILENT };
       if (body.ok) return body.result as never;
-      throw toUiError(body.error);
+      throw refused(toUiError(body.error));
     },
     subscribe(listener) {
       listeners.add(listener);
-      // One socket for the page's lifetime: jobs come and go faster than a socket opens.
-      if (socket === null && retryTimer === null) connect();
+      // One socket for the page's lifetime: jobs come and go faster than a socket opens. Without a
+      // token the server refuses it: the page says so instead of knocking again and again.
+      if (socket === null && retryTimer === null && options.token !== null) connect();
       return () => {
         listeners.delete(listener);
       };

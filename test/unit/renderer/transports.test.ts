@@ -75,6 +75,53 @@ describe('HTTP transport', () => {
     }
   });
 
+  it('tells the page once the server refuses its token (401), and still rejects', async () => {
+    const error = {
+      code: 'unauthorized',
+      message: 'This request did not carry the token of this Twinlock run.',
+      hint: 'Open Twinlock from the address it printed when it started.',
+    };
+    const onRefused = vi.fn();
+    const client = createHttpTransport({
+      origin: 'http://x',
+      token: 'stale',
+      fetch: respond(401, { ok: false, error }) as never,
+      onRefused,
+    });
+    await expect(client.call('sessions', {})).rejects.toEqual(error);
+    expect(onRefused).toHaveBeenCalledWith(error);
+  });
+
+  it('tells the page at once when it has no token, and calls nothing', async () => {
+    const fetch = respond(200, { ok: true, result: [] });
+    const onRefused = vi.fn();
+    const createSocket = vi.fn();
+    const client = createHttpTransport({
+      origin: 'http://x',
+      token: null,
+      fetch: fetch as never,
+      createSocket,
+      onRefused,
+    });
+    expect(onRefused).toHaveBeenCalledWith(expect.objectContaining({ code: 'unauthorized' }));
+    await expect(client.call('sessions', {})).rejects.toMatchObject({ code: 'unauthorized' });
+    client.subscribe(() => undefined);
+    expect(fetch).not.toHaveBeenCalled();
+    expect(createSocket).not.toHaveBeenCalled();
+  });
+
+  it('does not call an ordinary engine error a refusal', async () => {
+    const onRefused = vi.fn();
+    const client = createHttpTransport({
+      origin: 'http://x',
+      token: 't',
+      fetch: respond(200, { ok: false, error: { code: 'auth-failed', message: 'Refused.' } }) as never,
+      onRefused,
+    });
+    await expect(client.call('sessions', {})).rejects.toMatchObject({ code: 'auth-failed' });
+    expect(onRefused).not.toHaveBeenCalled();
+  });
+
   it('says the engine is not answering when the server is gone', async () => {
     const fetch = vi.fn(async () => {
       throw new TypeError('Failed to fetch');
