@@ -28,6 +28,12 @@ const suggestions = call ? await call(page, 'suggestions', {}) : null;
 const foreign = call
   ? await call({ senderFrame: { parent: null, url: 'https://example.com/' } }, 'sessions', {})
   : null;
+// File › Export bundle… only asks the page (which holds the configuration): no dialog in the shell.
+const exportItem = s.menu
+  ?.find((m) => m.label === 'File')
+  ?.submenu?.find((i) => i.label === 'Export bundle…');
+exportItem?.click?.();
+await new Promise((r) => setTimeout(r, 50));
 const serve = s.protocolHandlers.get('app');
 const index = serve ? await serve({ url: 'app://twinlock/index.html' }) : null;
 const html = index ? await index.text() : '';
@@ -38,6 +44,9 @@ const result = {
   sandbox: win?.options?.webPreferences?.sandbox ?? null,
   labHosts: suggestions?.ok ? suggestions.result.hosts.map((h) => h.name) : suggestions,
   foreign: foreign?.ok === false ? foreign.error.message : foreign,
+  foreignCode: foreign?.ok === false ? foreign.error.code : null,
+  menu: s.sent.filter(([channel]) => channel === 'twinlock:menu'),
+  dialogs: s.dialogs,
   page: index
     ? {
         status: index.status,

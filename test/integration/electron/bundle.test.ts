@@ -2,11 +2,11 @@
  * The desktop bundle as it ships: scripts/build-electron.mjs, then dist-electron/main.js loaded
  * with `--lab` (Electron itself replaced by a stub, its binary being absent here). It must start
  * the lab from its split chunks, create the engine, open one sandboxed window on the app page,
- * answer the page's calls and refuse a foreign one, serve the page with its CSP, write nothing
- * into the folder it was started from, and close cleanly on quit.
+ * answer the page's calls and refuse a foreign one, pass File › Export bundle… to the page, serve
+ * the page with its CSP, write nothing into the folder it was started from, and close cleanly on quit.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,9 +51,17 @@ describe('the desktop bundle', () => {
       sandbox: true,
       labHosts: ['TL-NODE-A', 'TL-NODE-B'],
       foreign: 'This request did not come from the Twinlock window.',
+      foreignCode: 'forbidden',
+      menu: [['twinlock:menu', 'export-bundle']],
+      dialogs: [],
       errors: [],
     });
     expect(existsSync(result.preload as string)).toBe(true);
+    // The sandboxed preload carries channel names and nothing of the engine.
+    const preload = readFileSync(result.preload as string, 'utf8');
+    expect(preload).toContain('twinlock:menu');
+    expect(preload).not.toMatch(/zod|TwinlockError|node:/);
+    expect(preload.length).toBeLessThan(4096);
     if (existsSync(join(root, 'dist', 'renderer', 'index.html'))) {
       expect(result.page).toMatchObject({ status: 200, hasApp: true });
       expect((result.page as { csp: string }).csp).toContain("default-src 'self'");

@@ -5,7 +5,16 @@
 import { EventEmitter } from 'node:events';
 
 const noop = () => undefined;
-const state = { windows: [], handlers: new Map(), protocolHandlers: new Map(), quitCalls: 0, errors: [] };
+const state = {
+  windows: [],
+  handlers: new Map(),
+  protocolHandlers: new Map(),
+  menu: null,
+  sent: [],
+  dialogs: [],
+  quitCalls: 0,
+  errors: [],
+};
 globalThis.__electronStub = state;
 
 // TWINLOCK_STUB_RESOURCES_PATH stands for an installed app: Electron sets process.resourcesPath to
@@ -28,7 +37,7 @@ class App extends EventEmitter {
 }
 
 class WebContents extends EventEmitter {
-  send = noop;
+  send = (channel, payload) => state.sent.push([channel, payload]);
   isDestroyed = () => false;
   setWindowOpenHandler = noop;
 }
@@ -70,10 +79,21 @@ export const session = {
     webRequest: { onHeadersReceived: noop },
   },
 };
-export const Menu = { buildFromTemplate: (t) => t, setApplicationMenu: noop };
+export const Menu = {
+  buildFromTemplate: (t) => t,
+  setApplicationMenu: (menu) => {
+    state.menu = menu;
+  },
+};
 export const dialog = {
-  showSaveDialog: async () => ({ canceled: true, filePath: '' }),
-  showMessageBox: async () => ({ response: 0 }),
+  showSaveDialog: async () => {
+    state.dialogs.push('save');
+    return { canceled: true, filePath: '' };
+  },
+  showMessageBox: async () => {
+    state.dialogs.push('message');
+    return { response: 0 };
+  },
   showErrorBox: (title, text) => state.errors.push(`${title} ${text}`),
 };
 export default { app, BrowserWindow, ipcMain, protocol, session, Menu, dialog };
