@@ -71,7 +71,7 @@ describe('the twinlock command', () => {
     expect(version.stdout.trim()).toBe(pkg.version);
     expect(version.resolved).toContain(pathToFileURL(join(root, 'dist-cli', 'twinlock.mjs')).href);
 
-    // A verb that runs the engine (its chunks load on demand) and one that reaches the scanner.
+    // A verb that runs the engine (its chunk loads when a verb runs) and one that reaches the scanner.
     const hosts = watched(bin, ['hosts', 'list', '--json'], 'hosts');
     expect(hosts.stderr).toBe('');
     expect(hosts.status).toBe(0);
