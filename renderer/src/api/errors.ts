@@ -10,7 +10,9 @@ export function toUiError(err: unknown, doing = 'this step'): TwinlockErrorData 
     if (err.detail !== undefined) data.detail = err.detail;
     return data;
   }
-  const reason = err instanceof Error ? err.message : String(err);
+  // An error of a code outside the contract's closed list (a newer engine?) keeps its sentence.
+  const message = (err as { message?: unknown } | null)?.message;
+  const reason = typeof message === 'string' ? message : String(err);
   return {
     code: 'internal',
     message: `Twinlock hit an unexpected problem during ${doing}: ${reason}`,

@@ -3,6 +3,7 @@ import type { ApiEvent, JobSnapshotOf } from '../../../engine/api';
 import { followJob } from '../../../renderer/src/api/follow-job';
 import { createHttpTransport, takeToken } from '../../../renderer/src/api/http-transport';
 import { createIpcTransport } from '../../../renderer/src/api/ipc-transport';
+import { toUiError } from '../../../renderer/src/api/errors';
 import { fakeClient } from './fake-client';
 
 function fakeWindow(href: string) {
@@ -120,6 +121,19 @@ describe('HTTP transport', () => {
     });
     await expect(client.call('sessions', {})).rejects.toMatchObject({ code: 'auth-failed' });
     expect(onRefused).not.toHaveBeenCalled();
+  });
+
+  it('keeps the sentence of an error whose code is outside the closed list', () => {
+    expect(toUiError({ code: 'from-a-newer-engine', message: 'Disk full.' }, 'the export')).toEqual({
+      code: 'internal',
+      message: 'Twinlock hit an unexpected problem during the export: Disk full.',
+      hint: expect.any(String),
+    });
+    expect(toUiError({ code: 'auth-failed', message: 'Refused.', hint: 'Check.' })).toEqual({
+      code: 'auth-failed',
+      message: 'Refused.',
+      hint: 'Check.',
+    });
   });
 
   it('says the engine is not answering when the server is gone', async () => {
