@@ -55,7 +55,7 @@ export function bindIpc(options: IpcOptions): IpcBinding {
 
   const remember = (method: string, input: unknown): void => {
     const candidate =
-      method === 'apply'
+      method === 'pair'
         ? input
         : method === 'exportBundle' || method === 'shell:saveBundleAs'
           ? pick(input, 'config')

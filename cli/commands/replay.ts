@@ -102,7 +102,7 @@ export function registerReplayVerb(program: Command): void {
         );
       }
 
-      const apply = (await followJob(engine, await engine.api.apply(config), out)) as JobSnapshotOf<'apply'>;
+      const apply = (await followJob(engine, await engine.api.pair(config), out)) as JobSnapshotOf<'apply'>;
       requireDone(apply);
       const exported = await engine.api.exportBundle({ config });
       out.result({ event: 'result', result: apply.result, bundle: exported.path }, () =>

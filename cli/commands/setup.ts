@@ -13,7 +13,7 @@ interface JsonOption {
   json?: boolean;
 }
 
-interface InstallOptions extends ConnectionOptions, JsonOption {
+interface InstallFlags extends ConnectionOptions, JsonOption {
   package?: string;
   bundle?: string;
   allowReboot?: boolean;
@@ -24,7 +24,7 @@ interface InstallOptions extends ConnectionOptions, JsonOption {
 }
 
 /** Picks the interrupted installation to resume and reopens its sessions with the password. */
-async function resumeInstall(api: TwinlockApi, out: Output, options: InstallOptions): Promise<JobRef> {
+async function resumeInstall(api: TwinlockApi, out: Output, options: InstallFlags): Promise<JobRef> {
   const candidates = (await api.resumableJobs({})).filter((j) => j.kind === 'install');
   const wanted = typeof options.resume === 'string' ? options.resume : undefined;
   const job = wanted ? candidates.find((j) => j.jobId === wanted) : candidates[0];
@@ -96,7 +96,7 @@ export function registerSetupVerbs(program: Command): void {
       )
       .option('--resume [jobId]', 'resume an interrupted installation (the newest one, or this one)')
       .option('--json', 'print NDJSON progress, then the result'),
-  ).action((hostA: string | undefined, hostB: string | undefined, options: InstallOptions) =>
+  ).action((hostA: string | undefined, hostB: string | undefined, options: InstallFlags) =>
     runVerb(options.json, 'the agent installation', async (out, engine) => {
       let ref: JobRef;
       if (options.resume !== undefined) {
@@ -219,7 +219,7 @@ export function registerSetupVerbs(program: Command): void {
             `Pairing ${a!.computerName} (primary) with ${b!.computerName} as ${config.name}, level ${config.level}, ` +
               `${config.links.length} sync link(s), witness ${config.witness?.address ?? 'none'}, VMs: ${config.vms.join(', ') || 'none'}`,
           );
-          ref = await engine.api.apply(config);
+          ref = await engine.api.pair(config);
         }
         const job = (await followJob(engine, ref, out)) as JobSnapshotOf<'apply'>;
         requireDone(job);

@@ -7,8 +7,8 @@
  * first call that needs it: a scan or a `twinlock hosts` call starts fast and stays small.
  */
 import type { z, ZodError } from 'zod';
-import type { ApplyOptions } from '../pair/apply';
-import type { InstallOptions } from '../agent/install';
+import type { PairTimings } from '../pair/transaction';
+import type { InstallTimings } from '../agent/install';
 import { labTargets, workstationTargets } from '../discovery/prefill';
 import { checkTargets as readTargets, planTargets } from '../discovery/targets';
 import { runScan } from '../discovery/scan';
@@ -22,7 +22,7 @@ import { createSignerService } from '../service/signers';
 import type { SessionEntry } from '../service/sessions';
 import { resolveDataDir } from '../store';
 import { appPaths } from '../app-paths';
-import type { FixTimings, VerifyService } from '../verify/service';
+import type { FixTimings, Verifier } from '../verify/verifier';
 import type { ApiInput, ApiOutput, MethodName, TwinlockApi, TwinlockEngine } from './contract';
 import { methods } from './contract';
 import { TwinlockError, toErrorData } from './errors';
@@ -49,7 +49,7 @@ export interface EngineOptions {
   /** The running lab, when there is one. */
   lab?: { hosts: LabHostOption[] };
   /** Waits and time limits of long operations; the defaults suit real servers (tests and the lab shorten them). */
-  timings?: { install?: InstallOptions; apply?: ApplyOptions; fix?: FixTimings };
+  timings?: { install?: InstallTimings; pair?: PairTimings; fix?: FixTimings };
 }
 
 /** Twinlock's `resources/`, wherever the application runs from (engine/app-paths.ts). */
@@ -111,15 +111,15 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     dataDir,
     resourcesDir,
     log,
-    timings: options.timings?.apply,
+    timings: options.timings?.pair,
     readBundle: (path) => call('readBundle', { path }),
     closing,
   });
 
-  let verification: Promise<VerifyService> | null = null;
-  const verifier = (): Promise<VerifyService> =>
-    (verification ??= verificationModule().then(({ createVerifyService }) =>
-      createVerifyService({
+  let verification: Promise<Verifier> | null = null;
+  const verifier = (): Promise<Verifier> =>
+    (verification ??= verificationModule().then(({ createVerifier }) =>
+      createVerifier({
         hostOf: sessions.hostOf,
         readInventory: sessions.readInventory,
         lastInventory: (id) => sessions.entry(id).inventory,
@@ -250,7 +250,7 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
       return proposePair(a!, b!, { primary, secondary });
     },
 
-    apply: (config) => pairings.apply(config),
+    pair: (config) => pairings.pair(config),
     unpair: (input) => pairings.unpair(input),
     preflightBundle: (input) => pairings.preflightBundle(input),
 

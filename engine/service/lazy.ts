@@ -10,11 +10,11 @@ function lazy<T>(load: () => Promise<T>): () => Promise<T> {
 
 export const inventoryParser = lazy(() => import('../inventory/parse'));
 export const remoteSession = lazy(() => import('../remote/session'));
-export const verification = lazy(() => import('../verify/service'));
+export const verification = lazy(() => import('../verify/verifier'));
 export const agentInstaller = lazy(() => import('../agent/install'));
 export const packageSource = lazy(() => import('../agent/package-source'));
 export const pairProposal = lazy(() => import('../pair/propose'));
-export const pairApply = lazy(() => import('../pair/apply'));
+export const pairTransaction = lazy(() => import('../pair/transaction'));
 export const pairStatus = lazy(() => import('../pair/status'));
 export const pairPreflight = lazy(() => import('../pair/preflight'));
 export const pairUnpair = lazy(() => import('../pair/unpair'));

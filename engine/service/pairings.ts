@@ -19,10 +19,10 @@ import {
 } from '../jobs/pair-journal';
 import { FINISHED_JOURNAL_MAX_AGE_MS } from '../jobs/journal';
 import type { JobContext } from '../jobs/types';
-import type { ApplyOptions, PairMember } from '../pair/apply';
+import type { PairTimings, PairMember } from '../pair/transaction';
 import type { PreflightIssue } from '../pair/preflight';
 import type { SessionStore } from './sessions';
-import { packageSource, pairApply, pairPreflight, pairProposal, pairStatus, pairUnpair } from './lazy';
+import { packageSource, pairTransaction, pairPreflight, pairProposal, pairStatus, pairUnpair } from './lazy';
 
 /** A method's input after parsing (defaults applied). */
 type Parsed<M extends MethodName> = z.output<(typeof methods)[M]['input']>;
@@ -33,7 +33,7 @@ export interface PairingServiceDeps {
   dataDir: string;
   resourcesDir: string;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
-  timings?: ApplyOptions | undefined;
+  timings?: PairTimings | undefined;
   /** Reads and verifies a bundle file (the engine's `readBundle`). */
   readBundle: (path: string) => Promise<Bundle>;
   /** True once the engine is closing: a running pairing then leaves its journal to resume. */
@@ -41,7 +41,7 @@ export interface PairingServiceDeps {
 }
 
 export interface PairingService {
-  apply(config: Parsed<'apply'>): Promise<JobRef>;
+  pair(config: Parsed<'pair'>): Promise<JobRef>;
   preflightBundle(input: Parsed<'preflightBundle'>): Promise<ApiOutput<'preflightBundle'>>;
   unpair(input: Parsed<'unpair'>): Promise<ApiOutput<'unpair'>>;
   resumableJobs(): Promise<ApiOutput<'resumableJobs'>>;
@@ -148,8 +148,8 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
     journal: PairJournalWriter,
     owned: boolean,
   ) => {
-    const { applyPair } = await pairApply();
-    const outcome = await applyPair(ctx, config, members[0], members[1], deps.timings, {
+    const { runPairing } = await pairTransaction();
+    const outcome = await runPairing(ctx, config, members[0], members[1], deps.timings, {
       recorder: journal,
       owned,
       shuttingDown: deps.closing,
@@ -182,7 +182,7 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
   };
 
   return {
-    async apply(config) {
+    async pair(config) {
       const [p, s] = sessions.pairOf([config.primary, config.secondary], 'A pair');
       const labels = [p.session.computerName, s.session.computerName];
       log(
@@ -455,7 +455,7 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       : reasonOf(statuses, members, config.name);
     const remains = anything ? await rollBack(ctx, config, members, statuses) : [];
     if (remains.length > 0) {
-      const { unpairCommand } = await pairApply();
+      const { unpairCommand } = await pairTransaction();
       const command = unpairCommand(members[0].host, members[1].host);
       await writer.finish('failed');
       throw new TwinlockError({

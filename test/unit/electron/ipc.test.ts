@@ -33,7 +33,7 @@ function fakeEngine() {
         detail: { fingerprint: 'SHA256:abc' },
       });
     }),
-    apply: vi.fn(async () => ({ jobId: 'j1', kind: 'apply' })),
+    pair: vi.fn(async () => ({ jobId: 'j1', kind: 'apply' })),
     exportBundle: vi.fn(async () => ({ path: '/x.json' })),
   };
   const engine: TwinlockEngine = {
@@ -119,7 +119,7 @@ describe('IPC binding', () => {
 
   it('offers Save as and remembers the last applied configuration', async () => {
     expect(binding.lastPairConfig()).toBeNull();
-    await handler(from(appFrame), 'apply', config);
+    await handler(from(appFrame), 'pair', config);
     expect(binding.lastPairConfig()?.name).toBe('PAIR-01');
     expect(await handler(from(appFrame), 'shell:saveBundleAs', { config })).toEqual({
       ok: true,
