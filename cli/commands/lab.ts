@@ -1,20 +1,13 @@
 /**
- * Verbs that run something in the foreground: the lab and the browser shell. The lab and the
- * server load when one of these verbs runs, so that every other verb starts without them.
+ * `twinlock lab start`: simulated Windows servers on this machine, in the foreground. The lab
+ * loads when the verb runs, so that every other verb starts without it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { appPaths } from '../../engine/app-paths';
 import { TwinlockError, toErrorData } from '../../engine/api/errors';
 import type { Lab } from '../../lab/index';
 import { createOutput, table } from '../output';
-
-function untilInterrupted(): Promise<void> {
-  return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
-}
+import { untilInterrupted } from '../run';
 
 function labOptions(options: {
   hosts?: string;
@@ -81,7 +74,7 @@ function readPublicKey(file: string): string {
   return text;
 }
 
-export function registerShellVerbs(program: Command): void {
+export function registerLabVerbs(program: Command): void {
   const lab = program
     .command('lab')
     .description('the built-in lab: simulated Windows servers on this machine');
@@ -158,43 +151,4 @@ export function registerShellVerbs(program: Command): void {
         }
       },
     );
-
-  program
-    .command('serve')
-    .description('serve the wizard to a browser on 127.0.0.1')
-    .option('--port <port>', 'port to listen on (default: any free port)', '0')
-    .option('--lab', 'start the lab and offer its servers in the wizard')
-    .action(async (options: { port: string; lab?: boolean }) => {
-      const out = createOutput(false);
-      let running: Lab | undefined;
-      try {
-        const rendererDir = appPaths().renderer;
-        if (!existsSync(rendererDir)) {
-          throw new TwinlockError({
-            code: 'not-found',
-            message: 'The wizard has not been built yet.',
-            hint: 'Run npm run build (npm start does it for you).',
-          });
-        }
-        const [{ startLab }, { startServer }, { createEngine }] = await Promise.all([
-          import('../../lab/index'),
-          import('../../server/http-server'),
-          import('../../engine/api/engine'),
-        ]);
-        running = options.lab ? await startLab({}) : undefined;
-        const engine = createEngine(running ? { lab: { hosts: running.hosts } } : {});
-        const server = await startServer({ engine, port: Number(options.port), staticDir: rendererDir });
-        process.stdout.write(`Twinlock is ready. Open this address in your browser:\n\n  ${server.url}\n\n`);
-        if (running) process.stdout.write(`The lab is running ${running.hosts.length} simulated servers.\n`);
-        process.stdout.write('Press Ctrl+C to stop.\n');
-        await untilInterrupted();
-        await server.close();
-        await engine.close();
-      } catch (err) {
-        out.error(toErrorData(err, 'starting the wizard'));
-        process.exitCode = 1;
-      } finally {
-        await running?.close();
-      }
-    });
 }
