@@ -47,7 +47,7 @@ export function wholeNumber(
       ? `a whole number${unit}, at least ${range.min}`
       : `a whole number${unit} from ${range.min} to ${range.max}`;
   return (text) => {
-    const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+    const n = /^\d+$/.test(text) ? Number(text) : NaN;
     if (!Number.isSafeInteger(n) || n < range.min || (range.max !== undefined && n > range.max))
       throw invalidOption(flag, text, accepted, example);
     return n;
@@ -58,7 +58,7 @@ export function wholeNumber(
 export function tcpPort(flag: string, example: string, anyFree = false): (text: string) => number {
   const accepted = `a TCP port from 1 to 65535${anyFree ? ', or 0 for any free port' : ''}`;
   return (text) => {
-    const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+    const n = /^\d+$/.test(text) ? Number(text) : NaN;
     if (!Number.isSafeInteger(n) || n < (anyFree ? 0 : 1) || n > 65535)
       throw invalidOption(flag, text, accepted, example);
     return n;

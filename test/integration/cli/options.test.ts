@@ -87,6 +87,23 @@ describe('option values checked up front', () => {
     expect(run.stdout).toBe('');
   });
 
+  it.each([
+    { args: ['--port', '2222'], says: '--port 2222 would give 2 servers on 127.0.0.1 the same port' },
+    { args: ['--profile', 'nope'], says: '--profile “nope” is not a lab profile: it takes one of' },
+    { args: ['--profile-file', join(tmpdir(), 'no-such-profile.json')], says: 'does not exist' },
+    {
+      args: ['--hosts', '16', '--address-base', '127.255.255.240'],
+      says: 'leaves no room for 16 servers',
+    },
+  ])('refuses twinlock lab start $args with invalid-input, not an internal error', async ({ args, says }) => {
+    const run = await twinlock(['lab', 'start', ...args, '--json']);
+    expect(run.code).toBe(1);
+    const { error } = JSON.parse(run.stdout.trim());
+    expect(error.code).toBe('invalid-input');
+    expect(error.message).toContain(says);
+    expect(error.hint).toBeTruthy();
+  });
+
   it('changed nothing: no server was reached, so no host key is pinned and no state was written', async () => {
     expect(readdirSync(home)).toEqual([]);
     const pinned = await twinlock(['hosts', 'list', '--json']);
