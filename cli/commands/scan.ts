@@ -2,7 +2,7 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import type { DiscoveredHost, JobSnapshotOf, ScanCounts } from '../../engine/api';
-import { DEFAULT_SCAN_PORTS, hostKey } from '../../engine/api/discovery';
+import { DEFAULT_SCAN_PORTS, SCAN_LIMITS, hostKey } from '../../engine/api/discovery';
 import { formatCount } from '../../engine/api/format';
 import { invalidOption, wholeNumber } from '../options';
 import type { JsonOption } from '../options';
@@ -58,17 +58,17 @@ export function registerScanVerb(program: Command): void {
     .option(
       '--timeout <ms>',
       'per-probe timeout in milliseconds (default 1000)',
-      wholeNumber('--timeout', { min: 1, unit: 'milliseconds' }, '1000'),
+      wholeNumber('--timeout', { ...SCAN_LIMITS.timeoutMs, unit: 'milliseconds' }, '1000'),
     )
     .option(
       '--concurrency <n>',
       'sockets open at once (default 1024)',
-      wholeNumber('--concurrency', { min: 1 }, '512'),
+      wholeNumber('--concurrency', SCAN_LIMITS.concurrency, '512'),
     )
     .option(
       '--deadline <ms>',
       'stop the whole scan after this long and report what was found',
-      wholeNumber('--deadline', { min: 1, unit: 'milliseconds' }, '60000'),
+      wholeNumber('--deadline', { ...SCAN_LIMITS.deadlineMs, unit: 'milliseconds' }, '60000'),
     )
     .option('--allow-large', 'allow more than 65,536 addresses')
     .option('--dry-run', 'check the targets and say how many addresses a scan would probe, without probing')

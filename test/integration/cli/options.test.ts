@@ -50,8 +50,17 @@ const refused: Array<{ args: () => string[]; flag: string; accepted: string }> =
     accepted: 'SHA256: followed by 43 base64 characters',
   },
   { args: () => ['scan', '10.0.0.1', '--ports', '70000'], flag: '--ports', accepted: '1 to 65535' },
-  { args: () => ['scan', '10.0.0.1', '--concurrency', '0'], flag: '--concurrency', accepted: 'at least 1' },
+  {
+    args: () => ['scan', '10.0.0.1', '--concurrency', '0'],
+    flag: '--concurrency',
+    accepted: 'a whole number from 1 to 4096',
+  },
   { args: () => ['scan', '10.0.0.1', '--timeout', '1.5'], flag: '--timeout', accepted: 'whole number' },
+  {
+    args: () => ['scan', '10.0.0.1', '--timeout', '10'],
+    flag: '--timeout',
+    accepted: 'a whole number of milliseconds from 50 to 60000',
+  },
 ];
 
 describe('option values checked up front', () => {
