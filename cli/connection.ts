@@ -27,6 +27,9 @@ export interface Credentials {
   passphrase?: string;
 }
 
+/** The connect timeout's bounds, in milliseconds: those of the contract's ConnectRequest. */
+export const CONNECT_TIMEOUT_MS = { min: 500, max: 120_000 } as const;
+
 export function addConnectionOptions(command: Command): Command {
   return command
     .option('--user <name>', 'administrator account on the servers (default: Administrator)')
@@ -39,7 +42,7 @@ export function addConnectionOptions(command: Command): Command {
     .option(
       '--timeout <ms>',
       'connect timeout in milliseconds',
-      checkedText(wholeNumber('--timeout', { min: 500, unit: 'milliseconds' }, '15000')),
+      checkedText(wholeNumber('--timeout', { ...CONNECT_TIMEOUT_MS, unit: 'milliseconds' }, '15000')),
       '15000',
     )
     .option('--password-stdin', 'read the password from the first line of standard input')

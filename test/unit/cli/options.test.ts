@@ -1,6 +1,8 @@
 /** The command line's option parsers: what each takes, and the invalid-input error for the rest. */
 import { describe, expect, it } from 'vitest';
 import { TwinlockError } from '../../../engine/api/errors';
+import { ConnectRequestSchema } from '../../../engine/api/models';
+import { CONNECT_TIMEOUT_MS } from '../../../cli/connection';
 import {
   checkFingerprint,
   checkedText,
@@ -81,5 +83,23 @@ describe('cli option parsers', () => {
     expect(refusal(() => parseReportFile('r.docx')).message).toBe(
       '--report “r.docx” is not valid: it takes a file name ending .json, .html or .pdf.',
     );
+  });
+
+  it('bounds --timeout as the contract bounds a connection’s timeout', () => {
+    const connect = (timeoutMs: number) =>
+      ConnectRequestSchema.safeParse({
+        address: 'srv-a',
+        port: 22,
+        username: 'Administrator',
+        password: 'x',
+        timeoutMs,
+      }).success;
+    const { min, max } = CONNECT_TIMEOUT_MS;
+    expect([connect(min), connect(max), connect(min - 1), connect(max + 1)]).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
   });
 });
