@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import type { HostSession, TwinlockApi } from '../engine/api';
 import { TwinlockError } from '../engine/api/errors';
 import { parseHostArg } from './host-arg';
+import { checkFingerprint, checkedText, wholeNumber } from './options';
 
 export interface ConnectionOptions {
   user?: string;
@@ -26,6 +27,9 @@ export interface Credentials {
   passphrase?: string;
 }
 
+/** The connect timeout's bounds, in milliseconds: those of the contract's ConnectRequest. */
+export const CONNECT_TIMEOUT_MS = { min: 500, max: 120_000 } as const;
+
 export function addConnectionOptions(command: Command): Command {
   return command
     .option('--user <name>', 'administrator account on the servers (default: Administrator)')
@@ -33,9 +37,14 @@ export function addConnectionOptions(command: Command): Command {
     .option(
       '--fingerprint <SHA256:...>',
       'accept this host-key fingerprint for a new server (repeat for each server)',
-      (value: string, previous: string[] = []) => [...previous, value],
+      (value: string, previous: string[] = []) => [...previous, checkFingerprint(value)],
     )
-    .option('--timeout <ms>', 'connect timeout in milliseconds', '15000')
+    .option(
+      '--timeout <ms>',
+      'connect timeout in milliseconds',
+      checkedText(wholeNumber('--timeout', { ...CONNECT_TIMEOUT_MS, unit: 'milliseconds' }, '15000')),
+      '15000',
+    )
     .option('--password-stdin', 'read the password from the first line of standard input')
     .option(
       '--identity <file>',
@@ -78,42 +87,15 @@ export async function readPassword(options: ConnectionOptions): Promise<string> 
   });
 }
 
-/** A host-key fingerprint as OpenSSH prints it: `SHA256:` and 43 base64 characters, no padding. */
-const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
-
-/** Refuses a malformed --fingerprint before anything connects, saying what the form is. */
-export function checkFingerprints(fingerprints: string[] = []): void {
-  for (const value of fingerprints) {
-    if (FINGERPRINT.test(value)) continue;
-    const shown = JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
-    throw new TwinlockError({
-      code: 'invalid-input',
-      message: `--fingerprint ${shown} is malformed: a host-key fingerprint is SHA256: followed by 43 base64 characters (letters, digits, + and /, no = padding).`,
-      hint:
-        'Copy it exactly as the unknown-host-key message or ssh-keygen -lf on the server prints it, for example --fingerprint SHA256:' +
-        'A'.repeat(43) +
-        ', or use --trust-new.',
-      detail: { field: 'fingerprint' },
-    });
-  }
-}
-
 /** Connects to each host with the shared options; the password is read once. */
 export async function connectAll(
   api: TwinlockApi,
   hosts: string[],
   options: ConnectionOptions,
 ): Promise<HostSession[]> {
-  checkFingerprints(options.fingerprint);
+  // --fingerprint and --timeout were checked as the command line was read (cli/options.ts).
   const credentials = await readCredentials(options);
   const timeoutMs = Number(options.timeout ?? 15000);
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 500) {
-    throw new TwinlockError({
-      code: 'invalid-input',
-      message: `--timeout must be a whole number of milliseconds, at least 500 (got “${options.timeout}”).`,
-      hint: 'For example --timeout 15000.',
-    });
-  }
   const targets = hosts.map((h) => parseHostArg(h));
   // Every attempt settles before the first failure is reported, so no connection is left half-open.
   const settled = await Promise.allSettled(

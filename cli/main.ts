@@ -1,13 +1,18 @@
 /** `twinlock`: every wizard step as a verb, human tables or --json. */
 import { Command } from 'commander';
-import { registerFixVerb, registerRollbackVerb } from './commands/fix';
-import { registerHostVerbs } from './commands/hosts';
-import { registerSetupVerbs } from './commands/setup';
-import { registerShellVerbs } from './commands/shells';
-import { registerKnownHostVerbs } from './commands/known-hosts';
+import { toErrorData } from '../engine/api/errors';
+import { registerApplyVerb } from './commands/bundle';
+import { registerHostsVerbs } from './commands/hosts';
+import { registerInstallVerb, registerRollbackVerb } from './commands/install';
+import { registerInventoryVerb } from './commands/inventory';
 import { registerKeyVerbs } from './commands/keys';
-import { registerReplayVerb } from './commands/replay';
+import { registerLabVerbs } from './commands/lab';
+import { registerPairVerb, registerStatusVerb, registerUnpairVerb } from './commands/pair';
 import { registerScanVerb } from './commands/scan';
+import { registerServeVerb } from './commands/serve';
+import { registerFixVerb, registerVerifyVerb } from './commands/verify';
+import { createOutput } from './output';
+import { EXIT } from './run';
 
 export function buildProgram(): Command {
   const program = new Command('twinlock')
@@ -18,16 +23,28 @@ export function buildProgram(): Command {
       'after',
       '\nPasswords come from TWINLOCK_PASSWORD or --password-stdin, or log on with a private key: --identity FILE. State lives in $TWINLOCK_HOME when set.',
     );
+  // In the order `twinlock --help` lists them: discover, verify, install, pair, replay, then the rest.
   registerScanVerb(program);
-  registerHostVerbs(program);
+  registerInventoryVerb(program);
+  registerVerifyVerb(program);
+  registerStatusVerb(program);
   registerFixVerb(program);
   registerRollbackVerb(program);
-  registerSetupVerbs(program);
-  registerReplayVerb(program);
-  registerKnownHostVerbs(program);
+  registerInstallVerb(program);
+  registerPairVerb(program);
+  registerUnpairVerb(program);
+  registerApplyVerb(program);
+  registerHostsVerbs(program);
   registerKeyVerbs(program);
-  registerShellVerbs(program);
+  registerLabVerbs(program);
+  registerServeVerb(program);
   return program;
 }
 
-await buildProgram().parseAsync(process.argv);
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (err) {
+  // An option value refused as the command line is read (cli/options.ts): nothing has started.
+  createOutput(process.argv.includes('--json')).error(toErrorData(err, 'reading the command line'));
+  process.exitCode = EXIT.error;
+}

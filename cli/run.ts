@@ -28,3 +28,11 @@ export async function runVerb(
   }
   process.exitCode = code;
 }
+
+/** Resolves when the admin presses Ctrl+C (or the process is asked to stop): for verbs that run in the foreground. */
+export function untilInterrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}

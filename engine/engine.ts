@@ -9,8 +9,8 @@
  * (scripts/build-cli.mjs).
  */
 import type { z, ZodError } from 'zod';
-import type { ApplyOptions } from './pair/apply';
-import type { InstallOptions } from './agent/install';
+import type { PairTimings } from './pair/transaction';
+import type { InstallTimings } from './agent/install';
 import { labTargets, workstationTargets } from './discovery/prefill';
 import { checkTargets as readTargets, planTargets } from './discovery/targets';
 import { runScan } from './discovery/scan';
@@ -24,8 +24,8 @@ import { createSignerService } from './service/signers';
 import type { SessionEntry } from './service/sessions';
 import { resolveDataDir } from './store';
 import { appPaths } from './app-paths';
-import { createVerifyService } from './verify/service';
-import type { FixTimings, VerifyService } from './verify/service';
+import { createVerifier } from './verify/verifier';
+import type { FixTimings, Verifier } from './verify/verifier';
 import { proposePair } from './pair/propose';
 import { readStatus } from './pair/status';
 import { exportBundle } from './bundle/export';
@@ -54,7 +54,7 @@ export interface EngineOptions {
   /** The running lab, when there is one. */
   lab?: { hosts: LabHostOption[] };
   /** Waits and time limits of long operations; the defaults suit real servers (tests and the lab shorten them). */
-  timings?: { install?: InstallOptions; apply?: ApplyOptions; fix?: FixTimings };
+  timings?: { install?: InstallTimings; pair?: PairTimings; fix?: FixTimings };
 }
 
 /** Twinlock's `resources/`, wherever the application runs from (engine/app-paths.ts). */
@@ -116,12 +116,12 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     dataDir,
     resourcesDir,
     log,
-    timings: options.timings?.apply,
+    timings: options.timings?.pair,
     readBundle: (path) => call('readBundle', { path }),
     closing,
   });
 
-  const verification: VerifyService = createVerifyService({
+  const verification: Verifier = createVerifier({
     hostOf: sessions.hostOf,
     readInventory: sessions.readInventory,
     lastInventory: (id) => sessions.entry(id).inventory,
@@ -249,7 +249,7 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
       return proposePair(a!, b!, { primary, secondary });
     },
 
-    apply: (config) => pairings.apply(config),
+    pair: (config) => pairings.pair(config),
     unpair: (input) => pairings.unpair(input),
     preflightBundle: (input) => pairings.preflightBundle(input),
 

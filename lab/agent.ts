@@ -1,5 +1,5 @@
 /**
- * The lockstep agent inside the lab (AGENT-CONTRACT.md): one node per server with the agent
+ * The lockstep agent inside the lab (docs/agent-contract.md): one node per server with the agent
  * installed, pairs shared by the two nodes, and a pairing that moves
  * `pairing → mirroring (progress %) → syncing → protected` on lab time. States are computed from
  * timestamps when asked, so nothing runs in the background.

@@ -1,7 +1,7 @@
 /**
- * `twinlockctl` inside the lab: every verb of AGENT-CONTRACT.md. Each call returns what the real
- * tool prints on stdout (one JSON document) and its exit code; errors are
- * `{"error":{"code","message"}}` with a non-zero exit.
+ * `twinlockctl` inside the lab: every verb of the agent contract (docs/agent-contract.md). Each
+ * call returns what the real tool prints on stdout (one JSON document) and its exit code; errors
+ * are `{"error":{"code","message"}}` with a non-zero exit.
  */
 import { randomUUID } from 'node:crypto';
 import { PAIR_PHASES, agentStatus, agentUp, dissolve, measureLink, pairState } from './agent';
@@ -26,7 +26,7 @@ class CtlError extends Error {
   }
 }
 
-/** The verbs of AGENT-CONTRACT.md. */
+/** The verbs of the agent contract (docs/agent-contract.md). */
 const VERBS = [
   'version',
   'status',

@@ -1,8 +1,8 @@
 /**
  * Exec requests, answered as Windows OpenSSH would: the command line goes to cmd.exe, so only
  * `powershell.exe … -EncodedCommand <bootstrap>` runs anything. The bootstrap's contract
- * (TEAM-NOTES, resources/bootstrap.ps1): stdin line 1 is base64 JSON parameters, the rest is the
- * script; the answer is one JSON line `{"ok":…}`.
+ * (docs/architecture.md, “Remote execution”; resources/bootstrap.ps1): stdin line 1 is base64
+ * JSON parameters, the rest is the script; the answer is one JSON line `{"ok":…}`.
  */
 import type { ServerChannel } from 'ssh2';
 import { HANDLERS } from './handlers/index';

@@ -16,7 +16,7 @@ export const TWINLOCK_SIGNER_SUBJECT = 'CN=Twinlock Software, O=Twinlock, C=US';
 /** Shared by every version of the agent, so a newer package upgrades an older one. */
 export const AGENT_UPGRADE_CODE = guidFrom('TwinlockAgent/upgrade-code');
 
-/** agent-manifest.json as AGENT-CONTRACT.md defines it. */
+/** agent-manifest.json as docs/agent-contract.md defines it. */
 export interface AgentManifest {
   name: string;
   version: string;

@@ -6,12 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { TwinlockError } from '../../engine/api/errors';
+import type { JsonOption } from '../options';
 import { table } from '../output';
 import { EXIT, runVerb } from '../run';
-
-interface JsonOption {
-  json?: boolean;
-}
 
 const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 

@@ -2,13 +2,13 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import type { DiscoveredHost, JobSnapshotOf, ScanCounts } from '../../engine/api';
-import { TwinlockError } from '../../engine/api/errors';
-import { hostKey } from '../../engine/discovery/classify';
-import { DEFAULT_PORTS } from '../../engine/discovery/scan';
+import { DEFAULT_SCAN_PORTS, SCAN_LIMITS, hostKey } from '../../engine/api/discovery';
+import { formatCount } from '../../engine/api/format';
+import { invalidOption, wholeNumber } from '../options';
+import type { JsonOption } from '../options';
 import { table } from '../output';
 import { requireDone } from '../progress';
 import { EXIT, runVerb } from '../run';
-import { formatCount } from '../../engine/discovery/format';
 
 const SERVICES: Record<number, string> = {
   22: 'ssh',
@@ -18,17 +18,8 @@ const SERVICES: Record<number, string> = {
   5986: 'winrm-https',
 };
 
-function invalid(option: string, value: string, example: string): TwinlockError {
-  return new TwinlockError({
-    code: 'invalid-input',
-    message: `${option}: “${value}” is not valid.`,
-    hint: `For example ${option} ${example}.`,
-  });
-}
-
 /** `22,2222` replaces the default ports; `+2222` adds to them. */
-export function parsePorts(text: string | undefined): number[] | undefined {
-  if (text === undefined) return undefined;
+export function parsePorts(text: string): number[] {
   const add = text.trim().startsWith('+');
   const ports = text
     .replace(/^\s*\+/, '')
@@ -36,15 +27,13 @@ export function parsePorts(text: string | undefined): number[] | undefined {
     .filter(Boolean)
     .map((p) => Number(p));
   if (ports.length === 0 || ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535))
-    throw invalid('--ports', text, '22,5985,5986,445,3389 or +2222');
-  return [...new Set(add ? [...DEFAULT_PORTS, ...ports] : ports)];
-}
-
-function whole(option: string, text: string | undefined, example: string): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw invalid(option, text, example);
-  return n;
+    throw invalidOption(
+      '--ports',
+      text,
+      'TCP ports from 1 to 65535, comma-separated, or +PORT to add to the default ones',
+      '22,5985,5986,445,3389 or +2222',
+    );
+  return [...new Set(add ? [...DEFAULT_SCAN_PORTS, ...ports] : ports)];
 }
 
 function services(host: DiscoveredHost): string {
@@ -63,38 +52,48 @@ export function registerScanVerb(program: Command): void {
     )
     .option(
       '--ports <list>',
-      `ports to probe, comma-separated (default ${DEFAULT_PORTS.join(',')}; +2222 adds to them)`,
+      `ports to probe, comma-separated (default ${DEFAULT_SCAN_PORTS.join(',')}; +2222 adds to them)`,
+      parsePorts,
     )
-    .option('--timeout <ms>', 'per-probe timeout in milliseconds (default 1000)')
-    .option('--concurrency <n>', 'sockets open at once (default 1024)')
-    .option('--deadline <ms>', 'stop the whole scan after this long and report what was found')
+    .option(
+      '--timeout <ms>',
+      'per-probe timeout in milliseconds (default 1000)',
+      wholeNumber('--timeout', { ...SCAN_LIMITS.timeoutMs, unit: 'milliseconds' }, '1000'),
+    )
+    .option(
+      '--concurrency <n>',
+      'sockets open at once (default 1024)',
+      wholeNumber('--concurrency', SCAN_LIMITS.concurrency, '512'),
+    )
+    .option(
+      '--deadline <ms>',
+      'stop the whole scan after this long and report what was found',
+      wholeNumber('--deadline', { ...SCAN_LIMITS.deadlineMs, unit: 'milliseconds' }, '60000'),
+    )
     .option('--allow-large', 'allow more than 65,536 addresses')
     .option('--dry-run', 'check the targets and say how many addresses a scan would probe, without probing')
     .option('--json', 'print one JSON object per host as found (NDJSON), then a summary line')
     .action(
       (
         targets: string[],
-        options: {
-          ports?: string;
-          timeout?: string;
-          concurrency?: string;
-          deadline?: string;
+        options: JsonOption & {
+          ports?: number[];
+          timeout?: number;
+          concurrency?: number;
+          deadline?: number;
           allowLarge?: boolean;
           dryRun?: boolean;
-          json?: boolean;
         },
       ) =>
         runVerb(options.json, 'the scan', async (out, engine) => {
-          const ports = parsePorts(options.ports);
-          const timeoutMs = whole('--timeout', options.timeout, '1000');
-          const concurrency = whole('--concurrency', options.concurrency, '512');
-          const deadlineMs = whole('--deadline', options.deadline, '60000');
+          // The option values were checked as the command line was read.
+          const { ports, timeout: timeoutMs, concurrency, deadline: deadlineMs } = options;
           if (options.dryRun) {
             const { count } = await engine.api.checkTargets({
               targets: targets.join(' '),
               ...(options.allowLarge ? { allowLarge: true } : {}),
             });
-            const probing = ports ?? [...DEFAULT_PORTS];
+            const probing = ports ?? [...DEFAULT_SCAN_PORTS];
             out.result(
               { count, ports: probing },
               () =>

@@ -1,8 +1,9 @@
 /**
- * Calls `twinlockctl` on a server through the `invoke-twinlockctl` script, as AGENT-CONTRACT.md
- * says: `twinlockctl <verb> --input -` with every value in one JSON document on stdin. The verb
- * comes from a closed list; values travel inside the script's parameters and reach the agent as
- * JSON, so nothing the admin typed is ever parsed as PowerShell or as a native command line.
+ * Calls `twinlockctl` on a server through the `invoke-twinlockctl` script, as the agent contract
+ * (docs/agent-contract.md) says: `twinlockctl <verb> --input -` with every value in one JSON
+ * document on stdin. The verb comes from a closed list; values travel inside the script's
+ * parameters and reach the agent as JSON, so nothing the admin typed is ever parsed as PowerShell
+ * or as a native command line.
  */
 import { z } from 'zod';
 import { TwinlockError } from '../api/errors';

@@ -14,8 +14,8 @@ export interface InstallTarget {
   reconnect?: () => Promise<RemoteHost>;
 }
 
-/** Timings, overridable so that tests do not wait. */
-export interface InstallOptions {
+/** The waits of an install; the defaults suit real servers, tests shorten them. */
+export interface InstallTimings {
   /** Waits before each new attempt while another installation runs (1618). */
   busyRetryDelaysMs?: number[];
   /** How long the service may take to come up after msiexec. */

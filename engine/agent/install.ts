@@ -10,8 +10,8 @@ import type { JobContext } from '../jobs/types';
 import { sleep } from '../jobs/sleep';
 import { REMOTE_PATHS } from '../remote/scripts';
 import type { RemoteHost } from '../remote/types';
-import type { InstallOptions, InstallTarget, Report } from './install-types';
-import { Link, isTransient } from './link';
+import type { InstallTimings, InstallTarget, Report } from './install-types';
+import { ReconnectingHost, isTransient } from './reconnecting-host';
 import type { AgentPackage } from './manifest';
 import { compareVersions } from './manifest';
 import { classifyMsiExit } from './msi-exit';
@@ -23,7 +23,7 @@ import { cleanUp, rollback } from './rollback';
 import type { TrustedPublisher } from './trusted-publishers';
 import { uploadPackage } from './upload-step';
 
-export type { InstallOptions, InstallTarget } from './install-types';
+export type { InstallTimings, InstallTarget } from './install-types';
 /** Loaded from here by engine/service/installs.ts. */
 export { rollbackHost } from './rollback';
 
@@ -41,7 +41,7 @@ export interface InstallRun {
   shuttingDown?: () => boolean;
 }
 
-const DEFAULTS: Required<InstallOptions> = {
+const DEFAULTS: Required<InstallTimings> = {
   busyRetryDelaysMs: [5_000, 10_000, 20_000, 40_000, 60_000],
   healthTimeoutMs: 60_000,
   healthIntervalMs: 1_000,
@@ -57,7 +57,7 @@ export async function installAgent(
   ctx: JobContext<'install'>,
   targets: InstallTarget[],
   pkg: AgentPackage,
-  options: InstallOptions = {},
+  options: InstallTimings = {},
   run: InstallRun,
 ): Promise<InstallOutcome[]> {
   const opts = { ...DEFAULTS, ...options };
@@ -116,7 +116,7 @@ async function installOne(
   ctx: JobContext<'install'>,
   t: InstallTarget,
   pkg: AgentPackage,
-  opts: Required<InstallOptions>,
+  opts: Required<InstallTimings>,
   run: InstallRun,
   report: Report,
 ): Promise<InstallOutcome> {
@@ -124,7 +124,7 @@ async function installOne(
   const version = manifest.version;
   const journal = run.journal;
   const completed = journal?.completed(t.sessionId) ?? new Set<string>();
-  const link = new Link(t);
+  const connection = new ReconnectingHost(t);
   const remoteFile = `${REMOTE_PATHS.packagesDir}\\${manifest.file}`;
   let msiStarted = journal?.host(t.sessionId)?.msiexecStarted === true;
   const restarts: RestartJournal = journal
@@ -145,7 +145,7 @@ async function installOne(
       'check',
       completed.size > 0 ? 'Resuming: checking what is installed' : 'Checking what is installed',
     );
-    const state = await retrying(link, opts, ctx.signal, (h) => getAgentState(h, pkg, ctx.signal));
+    const state = await retrying(connection, opts, ctx.signal, (h) => getAgentState(h, pkg, ctx.signal));
     const installed = state.product?.version ?? null;
     const recorded = journal?.host(t.sessionId)?.previousVersion;
     // On resume, what was there before this job started decides upgrade versus fresh install.
@@ -162,10 +162,10 @@ async function installOne(
         const pending = state.rebootPending === true;
         if (pending && run.allowReboot) {
           // The wizard's "Restart now" after a 3010: install again with permission to restart.
-          await rebootAndWait(ctx, t, link, opts, report, false, restarts);
+          await rebootAndWait(ctx, t, connection, opts, report, false, restarts);
           await journal?.done(t.sessionId, 'reboot');
           report(t, 85, 'health', 'Waiting for the agent service to start');
-          await waitHealthy(t, await link.live(), pkg, opts, ctx.signal);
+          await waitHealthy(t, await connection.live(), pkg, opts, ctx.signal);
           await journal?.done(t.sessionId, 'health');
           const note = `Agent ${version} was already installed on ${t.label}; Twinlock restarted the server to finish it.`;
           ctx.host(t.sessionId, {
@@ -218,14 +218,14 @@ async function installOne(
     }
 
     if (!completed.has('upload') && !completed.has('msiexec')) {
-      const existing = await retrying(link, opts, ctx.signal, (h) =>
+      const existing = await retrying(connection, opts, ctx.signal, (h) =>
         checkPackage(h, remoteFile, run.publisher, ctx.signal),
       );
       if (existing.exists && existing.sha256?.toLowerCase() === manifest.sha256) {
         report(t, 60, 'upload', `The package is already on ${t.label}`);
       } else {
         uploadedByUs = true;
-        await uploadPackage(ctx, t, link, pkg, opts, report);
+        await uploadPackage(ctx, t, connection, pkg, opts, report);
       }
       await journal?.done(t.sessionId, 'upload');
     } else {
@@ -234,7 +234,7 @@ async function installOne(
 
     if (!completed.has('msiexec')) {
       report(t, 62, 'verify', 'Checking the package’s hash and signature on the server');
-      const check = await retrying(link, opts, ctx.signal, (h) =>
+      const check = await retrying(connection, opts, ctx.signal, (h) =>
         checkPackage(h, remoteFile, run.publisher, ctx.signal),
       );
       verifyRemotePackage(t.label, pkg, check, run.publisher);
@@ -244,8 +244,9 @@ async function installOne(
     let exitCode = journal?.host(t.sessionId)?.exitCode ?? 0;
     if (!completed.has('msiexec')) {
       // msiexec may restart the server itself (1641): the boot time before it tells a resumed job whether it did.
-      if (journal) await retrying(link, opts, ctx.signal, (h) => recordBootTime(h, restarts, ctx.signal));
-      const host = await link.live();
+      if (journal)
+        await retrying(connection, opts, ctx.signal, (h) => recordBootTime(h, restarts, ctx.signal));
+      const host = await connection.live();
       await host.mkdirp(REMOTE_PATHS.logsSftpDir);
       if (installed !== null && compareVersions(installed, version) > 0 && state.product?.productCode) {
         // A forced downgrade: Windows Installer refuses to install under a newer related product.
@@ -267,7 +268,7 @@ async function installOne(
     let rebooted = false;
     if (rebootRequired && !completed.has('reboot')) {
       if (rebootStarted || run.allowReboot) {
-        await rebootAndWait(ctx, t, link, opts, report, rebootStarted, restarts);
+        await rebootAndWait(ctx, t, connection, opts, report, rebootStarted, restarts);
         rebooted = true;
         await journal?.done(t.sessionId, 'reboot');
       } else {
@@ -279,7 +280,7 @@ async function installOne(
 
     const action: InstallOutcome['action'] = previous === null ? 'installed' : 'upgraded';
     report(t, 85, 'health', 'Waiting for the agent service to start');
-    await waitHealthy(t, await link.live(), pkg, opts, ctx.signal);
+    await waitHealthy(t, await connection.live(), pkg, opts, ctx.signal);
     await journal?.done(t.sessionId, 'health');
     const pendingRestart = rebootRequired && !rebooted;
     ctx.host(t.sessionId, {
@@ -310,8 +311,9 @@ async function installOne(
       ctx.host(t.sessionId, { label: t.label, state: 'failed', message: failure.message });
       throw failure;
     }
-    let final = msiStarted && previous === null ? await rollback(link, t.label, pkg, failure) : failure;
-    if (uploadedByUs || msiStarted) final = await cleanUp(link, pkg, final, previous === null && msiStarted);
+    let final = msiStarted && previous === null ? await rollback(connection, t.label, pkg, failure) : failure;
+    if (uploadedByUs || msiStarted)
+      final = await cleanUp(connection, pkg, final, previous === null && msiStarted);
     ctx.host(t.sessionId, { label: t.label, state: 'failed', message: final.message });
     throw final;
   }
@@ -319,14 +321,14 @@ async function installOne(
 
 /** Runs `fn` on the live session, reconnecting and retrying with backoff when the network fails. */
 async function retrying<T>(
-  link: Link,
-  opts: Required<InstallOptions>,
+  connection: ReconnectingHost,
+  opts: Required<InstallTimings>,
   signal: AbortSignal,
   fn: (host: RemoteHost) => Promise<T>,
 ): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await fn(await link.live());
+      return await fn(await connection.live());
     } catch (err) {
       const delay = opts.uploadRetryDelaysMs[attempt];
       if (!isTransient(err) || delay === undefined || signal.aborted) throw err;

@@ -1,5 +1,5 @@
 /**
- * The agent package: `agent-manifest.json` plus the MSI it names (see AGENT-CONTRACT.md).
+ * The agent package: `agent-manifest.json` plus the MSI it names (see docs/agent-contract.md).
  * A package is checked on the workstation before a single byte is sent to a server.
  */
 import { createHash } from 'node:crypto';
@@ -21,7 +21,7 @@ const guid = z
   .transform((s) => s.toUpperCase());
 const port = z.number().int().min(1).max(65535);
 
-/** `agent-manifest.json`, as AGENT-CONTRACT.md defines it. */
+/** `agent-manifest.json`, as docs/agent-contract.md defines it. */
 export const AgentManifestSchema = z.object({
   /** Product name as Windows Installer registers it, e.g. `TwinlockAgent`. */
   name: z.string().min(1),

@@ -7,7 +7,7 @@ import type { JobContext } from '../jobs/types';
 import { sleep } from '../jobs/sleep';
 import { REMOTE_PATHS } from '../remote/scripts';
 import type { RemoteHost } from '../remote/types';
-import type { InstallOptions, InstallTarget, Report } from './install-types';
+import type { InstallTimings, InstallTarget, Report } from './install-types';
 import type { AgentPackage } from './manifest';
 import { classifyMsiExit, msiExitMeaning } from './msi-exit';
 import { MsiRunSchema, parseScriptResult } from './script-results';
@@ -21,7 +21,7 @@ export async function runMsiexec(
   t: InstallTarget,
   host: RemoteHost,
   pkg: AgentPackage,
-  opts: Required<InstallOptions>,
+  opts: Required<InstallTimings>,
   previous: string | null,
   report: Report,
   started: () => Promise<void>,

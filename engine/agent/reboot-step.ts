@@ -9,9 +9,9 @@ import { TwinlockError } from '../api/errors';
 import type { JobContext } from '../jobs/types';
 import { sleep } from '../jobs/sleep';
 import type { RemoteHost } from '../remote/types';
-import type { InstallOptions, InstallTarget, Report } from './install-types';
-import { isTransient } from './link';
-import type { Link } from './link';
+import type { InstallTimings, InstallTarget, Report } from './install-types';
+import { isTransient } from './reconnecting-host';
+import type { ReconnectingHost } from './reconnecting-host';
 
 /** What the job's journal knows about a server's restart. */
 export interface RestartRecord {
@@ -83,8 +83,8 @@ function alreadyScheduled(err: unknown): boolean {
 export async function rebootAndWait(
   ctx: JobContext<'install'>,
   t: InstallTarget,
-  link: Link,
-  opts: Required<InstallOptions>,
+  connection: ReconnectingHost,
+  opts: Required<InstallTimings>,
   report: Report,
   alreadyStarted: boolean,
   journal: RestartJournal = memoryRestartJournal(),
@@ -108,7 +108,7 @@ export async function rebootAndWait(
   for (let round = 0; ; round++) {
     let up: RemoteHost | null = null;
     try {
-      up = await link.live();
+      up = await connection.live();
     } catch (err) {
       // Down: a restart is under way, or the server is out of reach, which its boot time tells once it is back.
       if (!isTransient(err) || !(asked || journal.read().bootTime !== undefined)) throw err;
@@ -152,19 +152,19 @@ export async function rebootAndWait(
       asked = true;
     }
     // The restart begins a few seconds after shutdown.exe answered: wait for the session to drop.
-    while (link.host.isConnected()) {
+    while (connection.host.isConnected()) {
       if (Date.now() >= deadline) throw rebootTimeout(t, opts);
       await sleep(Math.min(opts.rebootPollMs, 250), ctx.signal);
     }
-    await waitForReturn(ctx, t, link, opts, report, started, deadline);
+    await waitForReturn(ctx, t, connection, opts, report, started, deadline);
   }
 }
 
 async function waitForReturn(
   ctx: JobContext<'install'>,
   t: InstallTarget,
-  link: Link,
-  opts: Required<InstallOptions>,
+  connection: ReconnectingHost,
+  opts: Required<InstallTimings>,
   report: Report,
   started: number,
   deadline: number,
@@ -173,7 +173,7 @@ async function waitForReturn(
     const waited = Math.round((Date.now() - started) / 1000);
     report(t, 80, 'reboot', `Waiting for ${t.label} to come back (${waited} s)`);
     try {
-      return await link.live();
+      return await connection.live();
     } catch (err) {
       // host-key-changed and auth-failed stop here: the server that came back is not the one we knew.
       if (!isTransient(err)) throw err;
@@ -183,7 +183,7 @@ async function waitForReturn(
   }
 }
 
-function rebootTimeout(t: InstallTarget, opts: Required<InstallOptions>): TwinlockError {
+function rebootTimeout(t: InstallTarget, opts: Required<InstallTimings>): TwinlockError {
   return new TwinlockError({
     code: 'timeout',
     message: `${t.label} did not come back within ${Math.round(opts.rebootTimeoutMs / 60_000)} min of its restart.`,

@@ -6,7 +6,7 @@ import { TwinlockError } from '../api/errors';
 import { sleep } from '../jobs/sleep';
 import { REMOTE_PATHS } from '../remote/scripts';
 import type { RemoteHost } from '../remote/types';
-import type { InstallOptions, InstallTarget } from './install-types';
+import type { InstallTimings, InstallTarget } from './install-types';
 import type { AgentPackage } from './manifest';
 import type { AgentState, PackageCheck } from './script-results';
 import type { TrustedPublisher } from './trusted-publishers';
@@ -140,7 +140,7 @@ export async function waitHealthy(
   t: InstallTarget,
   host: RemoteHost,
   pkg: AgentPackage,
-  opts: Required<InstallOptions>,
+  opts: Required<InstallTimings>,
   signal: AbortSignal,
 ): Promise<void> {
   const deadline = Date.now() + opts.healthTimeoutMs;

@@ -7,7 +7,7 @@ import type { RollbackOutcome } from '../api/models';
 import { TwinlockError, toErrorData } from '../api/errors';
 import { REMOTE_PATHS } from '../remote/scripts';
 import type { RemoteHost } from '../remote/types';
-import type { Link } from './link';
+import type { ReconnectingHost } from './reconnecting-host';
 import type { AgentPackage } from './manifest';
 import { msiExitMeaning } from './msi-exit';
 import { uninstall } from './msiexec-step';
@@ -16,14 +16,14 @@ import { MsiRunSchema, asArray, parseScriptResult } from './script-results';
 
 /** Removes the uploaded package (and, after a fresh install, the agent's firewall rules); says so. */
 export async function cleanUp(
-  link: Link,
+  connection: ReconnectingHost,
   pkg: AgentPackage,
   failure: TwinlockError,
   rules: boolean,
 ): Promise<TwinlockError> {
   let removed: string[] = [];
   try {
-    const host = await link.live();
+    const host = await connection.live();
     const raw = await host.runScript('remove-agent-package', {
       paths: [`${REMOTE_PATHS.packagesDir}\\${pkg.manifest.file}`],
       firewallGroup: rules ? REMOTE_PATHS.firewallGroup : '',
@@ -90,7 +90,7 @@ export async function rollbackHost(
 
 /** Removes a failed fresh install so the server is as it was; says in the error what happened. */
 export async function rollback(
-  link: Link,
+  connection: ReconnectingHost,
   label: string,
   pkg: AgentPackage,
   failure: TwinlockError,
@@ -99,7 +99,7 @@ export async function rollback(
   const t = { label };
   let note: string;
   try {
-    const host = await link.live();
+    const host = await connection.live();
     // Not tied to the job's signal: a cancelled install still has to be undone.
     const raw = await host.runScript(
       'uninstall-agent',

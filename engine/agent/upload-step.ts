@@ -2,18 +2,18 @@
 import type { JobContext } from '../jobs/types';
 import { sleep } from '../jobs/sleep';
 import { REMOTE_PATHS } from '../remote/scripts';
-import type { InstallOptions, InstallTarget, Report } from './install-types';
-import { isTransient } from './link';
-import type { Link } from './link';
+import type { InstallTimings, InstallTarget, Report } from './install-types';
+import { isTransient } from './reconnecting-host';
+import type { ReconnectingHost } from './reconnecting-host';
 import type { AgentPackage } from './manifest';
 
 /** Uploads the MSI, resuming from what the server already holds after each dropped connection. */
 export async function uploadPackage(
   ctx: JobContext<'install'>,
   t: InstallTarget,
-  link: Link,
+  connection: ReconnectingHost,
   pkg: AgentPackage,
-  opts: Required<InstallOptions>,
+  opts: Required<InstallTimings>,
   report: Report,
 ): Promise<void> {
   const { manifest } = pkg;
@@ -21,7 +21,7 @@ export async function uploadPackage(
   let lastDone = 0;
   for (let attempt = 0; ; attempt++) {
     try {
-      const host = await link.live();
+      const host = await connection.live();
       await host.mkdirp(REMOTE_PATHS.packagesSftpDir);
       await host.upload(pkg.msiPath, `${REMOTE_PATHS.packagesSftpDir}/${manifest.file}`, {
         signal: ctx.signal,

@@ -105,7 +105,7 @@ export const methods = {
    * checked against both servers first (`invalid-input` listing every problem, nothing changed);
    * a failure after the pair was created undoes it on both servers.
    */
-  apply: { input: PairConfigSchema, output: JobRefSchema },
+  pair: { input: PairConfigSchema, output: JobRefSchema },
   /** Unprotects the VMs and removes the pair from both servers (what a failed pairing could not undo). */
   unpair: { input: UnpairRequestSchema, output: z.array(UnpairOutcomeSchema) },
   /** The agent's status on one server. */

@@ -3,6 +3,7 @@
  * and how results merge and sort.
  */
 import ipaddr from 'ipaddr.js';
+import { hostKey } from '../api/discovery';
 import type { DiscoveredHost, HostKind } from '../api/models';
 import type { PortProbe } from './probe';
 
@@ -140,11 +141,6 @@ export function unresolvedReason(name: string, code: string): string {
   return code === 'ETIMEOUT'
     ? `The name ${name} did not resolve in time: check the DNS server, or type the server’s IP address.`
     : `The name ${name} does not resolve (${code}): check its spelling and the DNS server, or type the server’s IP address.`;
-}
-
-/** The key under which results merge: the address, and the SSH port when it is not 22. */
-export function hostKey(host: Pick<DiscoveredHost, 'address' | 'port'>): string {
-  return `${host.address.toLowerCase()}|${host.port}`;
 }
 
 const KIND_RANK: Record<HostKind, number> = {

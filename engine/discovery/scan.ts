@@ -18,10 +18,9 @@ import type { PortProbe } from './probe';
 import { systemResolver } from './resolve';
 import type { NameResolver } from './resolve';
 import type { ScanTarget, TargetPlan } from './targets';
-import { formatCount } from './format';
+import { DEFAULT_SCAN_PORTS } from '../api/discovery';
+import { formatCount } from '../api/format';
 
-/** SSH, WinRM (HTTP, HTTPS), SMB, RDP. */
-export const DEFAULT_PORTS: readonly number[] = [22, 5985, 5986, 445, 3389];
 /** Per-probe connect timeout: a LAN answers in milliseconds; a dead address never does. */
 export const DEFAULT_TIMEOUT_MS = 1000;
 /** Sockets open at once. */
@@ -76,7 +75,8 @@ function resolveError(err: unknown): string {
 
 /** Scans the targets; resolves with every host found (rejects `cancelled` when the signal aborts). */
 export async function scan(plan: TargetPlan, options: ScanOptions = {}): Promise<ScanOutcome> {
-  const ports = options.ports && options.ports.length > 0 ? [...new Set(options.ports)] : [...DEFAULT_PORTS];
+  const ports =
+    options.ports && options.ports.length > 0 ? [...new Set(options.ports)] : [...DEFAULT_SCAN_PORTS];
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const bannerMs = options.bannerMs ?? Math.min(timeoutMs, BANNER_TIMEOUT_MS);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;

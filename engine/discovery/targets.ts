@@ -20,7 +20,7 @@ import {
   size6,
   subtract6,
 } from './ipv6-range';
-import { formatCount } from './format';
+import { formatCount } from '../api/format';
 
 /** One host to probe. */
 export interface ScanTarget {

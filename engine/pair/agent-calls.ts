@@ -1,6 +1,6 @@
 /**
  * What the agent answers to the pairing verbs (links test, pair create/join/remove, protect,
- * unprotect), as AGENT-CONTRACT.md describes it. The verbs' stdin documents are built in
+ * unprotect), as docs/agent-contract.md describes it. The verbs' stdin documents are built in
  * `agent-input.ts`; `runCtl` carries both.
  */
 import { z } from 'zod';

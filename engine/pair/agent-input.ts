@@ -1,7 +1,7 @@
 /**
- * The stdin documents of the agent's pairing verbs (AGENT-CONTRACT.md), built from a validated
- * {@link PairConfig}. Every name and address is passed exactly as configured: never trimmed,
- * re-cased or split (the agent takes them verbatim).
+ * The stdin documents of the agent's pairing verbs (docs/agent-contract.md), built from a
+ * validated {@link PairConfig}. Every name and address is passed exactly as configured: never
+ * trimmed, re-cased or split (the agent takes them verbatim).
  */
 import type { PairConfig } from '../api/models';
 

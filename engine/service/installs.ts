@@ -8,7 +8,7 @@ import type { ApiOutput, MethodName, methods } from '../api/contract';
 import { TwinlockError } from '../api/errors';
 import type { JobRef } from '../api/jobs';
 import type { AgentPackage } from '../agent/manifest';
-import type { InstallOptions, InstallTarget } from '../agent/install';
+import type { InstallTimings, InstallTarget } from '../agent/install';
 import type { JobRunner } from '../jobs/job-runner';
 import type { InstallJournal, JournalClaim, StepJournal } from '../jobs/journal';
 import {
@@ -37,7 +37,7 @@ export interface InstallServiceDeps {
   dataDir: string;
   resourcesDir: string;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
-  timings?: InstallOptions | undefined;
+  timings?: InstallTimings | undefined;
   /** True once the engine is closing: a running installation then leaves its journal to resume. */
   closing: () => boolean;
 }

@@ -19,11 +19,11 @@ import {
 } from '../jobs/pair-journal';
 import { FINISHED_JOURNAL_MAX_AGE_MS } from '../jobs/journal';
 import type { JobContext } from '../jobs/types';
-import type { ApplyOptions, PairMember } from '../pair/apply';
+import type { PairTimings, PairMember } from '../pair/transaction';
 import type { PreflightIssue } from '../pair/preflight';
 import type { SessionStore } from './sessions';
 import { preflightError, preflightPair } from '../pair/preflight';
-import { applyPair, unpairCommand } from '../pair/apply';
+import { runPairing as runTransaction, unpairCommand } from '../pair/transaction';
 import { resolvePackage } from '../agent/package-source';
 import { proposePair } from '../pair/propose';
 import { readStatus } from '../pair/status';
@@ -38,7 +38,7 @@ export interface PairingServiceDeps {
   dataDir: string;
   resourcesDir: string;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
-  timings?: ApplyOptions | undefined;
+  timings?: PairTimings | undefined;
   /** Reads and verifies a bundle file (the engine's `readBundle`). */
   readBundle: (path: string) => Promise<Bundle>;
   /** True once the engine is closing: a running pairing then leaves its journal to resume. */
@@ -46,7 +46,7 @@ export interface PairingServiceDeps {
 }
 
 export interface PairingService {
-  apply(config: Parsed<'apply'>): Promise<JobRef>;
+  pair(config: Parsed<'pair'>): Promise<JobRef>;
   preflightBundle(input: Parsed<'preflightBundle'>): Promise<ApiOutput<'preflightBundle'>>;
   unpair(input: Parsed<'unpair'>): Promise<ApiOutput<'unpair'>>;
   resumableJobs(): Promise<ApiOutput<'resumableJobs'>>;
@@ -152,7 +152,7 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
     journal: PairJournalWriter,
     owned: boolean,
   ) => {
-    const outcome = await applyPair(ctx, config, members[0], members[1], deps.timings, {
+    const outcome = await runTransaction(ctx, config, members[0], members[1], deps.timings, {
       recorder: journal,
       owned,
       shuttingDown: deps.closing,
@@ -185,7 +185,7 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
   };
 
   return {
-    async apply(config) {
+    async pair(config) {
       const [p, s] = sessions.pairOf([config.primary, config.secondary], 'A pair');
       const labels = [p.session.computerName, s.session.computerName];
       log(

@@ -30,7 +30,8 @@ export interface Credentials {
   passphrase?: string | undefined;
 }
 
-export interface ConnectRequest extends Credentials {
+/** A connection as the session store opens it: the contract's `ConnectRequest` once parsed. */
+export interface SessionConnectRequest extends Credentials {
   address: string;
   port: number;
   username: string;
@@ -56,7 +57,7 @@ export interface SessionStore {
   sessionFor(h: { address: string; port: number; username: string }): SessionEntry | undefined;
   /** Reads, parses and keeps one server's inventory. */
   readInventory(sessionId: string): Promise<HostInventory>;
-  connect(request: ConnectRequest): Promise<HostSession>;
+  connect(request: SessionConnectRequest): Promise<HostSession>;
   disconnect(sessionId: string): Promise<void>;
   list(): HostSession[];
   closeAll(): Promise<void>;
@@ -88,7 +89,7 @@ export function createSessionStore(deps: SessionStoreDeps): SessionStore {
     return e;
   };
 
-  const open = async (request: ConnectRequest) => {
+  const open = async (request: SessionConnectRequest) => {
     return openSession({
       address: request.address,
       port: request.port,

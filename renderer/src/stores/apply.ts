@@ -40,7 +40,7 @@ export const useApplyStore = defineStore('apply', () => {
     outcome.value = null;
     try {
       const client = useApiClient();
-      const ref_ = await client.call('apply', config);
+      const ref_ = await client.call('pair', config);
       applied.value = config;
       const final = await followJob<'apply'>(client, ref_.jobId, (snapshot) => {
         job.value = snapshot;

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiEvent, DiscoveredHost, JobSnapshotOf, TwinlockEngine } from '../../../engine/api';
 import { createEngine } from '../../../engine/engine';
-import { DEFAULT_PORTS, scan } from '../../../engine/discovery/scan';
+import { DEFAULT_SCAN_PORTS } from '../../../engine/api/discovery';
+import { scan } from '../../../engine/discovery/scan';
 import { planTargets } from '../../../engine/discovery/targets';
 import { LINUX_SSH_IDENT, startLab } from '../../../lab/index';
 import type { Lab } from '../../../lab/index';
@@ -121,7 +122,7 @@ describe('scanning 127.0.0.0/24', () => {
     const off = engine.subscribe((e) => events.push(e));
     const ref = await engine.api.scan({
       targets: '127.0.0.0/24',
-      ports: [...DEFAULT_PORTS, port],
+      ports: [...DEFAULT_SCAN_PORTS, port],
       timeoutMs: 1000,
     });
     const job = (await engine.api.waitJob({ jobId: ref.jobId })) as JobSnapshotOf<'scan'>;

@@ -32,7 +32,7 @@ beforeAll(async () => {
     lab: { hosts: lab.hosts },
     timings: {
       install: { busyRetryDelaysMs: [50, 50, 50], healthTimeoutMs: 2000, healthIntervalMs: 50 },
-      apply: { pollIntervalMs: 50 },
+      pair: { pollIntervalMs: 50 },
     },
   });
   await trustPackagePublisher(engine.api);
@@ -99,7 +99,7 @@ describe('faults seen through the engine', () => {
     const proposal = await engine.api.proposePair({ primary: ids[0], secondary: ids[1] });
     lab.host('TL-NODE-B').faults.syncLinkDown = true;
     try {
-      const done = await engine.api.waitJob({ jobId: (await engine.api.apply(proposal.config)).jobId });
+      const done = await engine.api.waitJob({ jobId: (await engine.api.pair(proposal.config)).jobId });
       expect(done.state).toBe('failed');
       expect(done.error?.code).toBe('incompatible');
       expect(done.error?.message).toContain('is down');

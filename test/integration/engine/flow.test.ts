@@ -103,7 +103,7 @@ describe('the wizard against the lab', () => {
     expect(config.level).toBe(3);
     expect(config.links.length).toBeGreaterThanOrEqual(1);
     expect(config.vms).toEqual(proposal.vms.map((v) => v.name));
-    const ref = await engine.api.apply(config);
+    const ref = await engine.api.pair(config);
     const done = await engine.api.waitJob({ jobId: ref.jobId });
     expect(done.error).toBeNull();
     expect(done.state).toBe('done');

@@ -29,7 +29,7 @@ const SYNC_NIC = 'SLOT 3 Port 1';
 beforeAll(async () => {
   lab = await startLab({ profile: 'matched-pair', timeScale: 20_000 });
   dataDir = await mkdtemp(join(tmpdir(), 'twinlock-hostile-'));
-  engine = createEngine({ dataDir, lab: { hosts: lab.hosts }, timings: { apply: { pollIntervalMs: 20 } } });
+  engine = createEngine({ dataDir, lab: { hosts: lab.hosts }, timings: { pair: { pollIntervalMs: 20 } } });
   sessions = (await Promise.all(
     lab.hosts.map((h) =>
       engine.api.connect({
@@ -79,7 +79,7 @@ async function applyAsFarAsAllowed(
   for (;;) {
     let ref;
     try {
-      ref = await engine.api.apply(config);
+      ref = await engine.api.pair(config);
     } catch (err) {
       const e = err as TwinlockError;
       expect(e.code, e.message).toBe('invalid-input');
@@ -210,13 +210,13 @@ describe('a hostile-value corpus through every field that reaches a server', () 
         ['links.0.remoteAddress', { ...base, links: [{ ...base.links[0]!, remoteAddress: value }] }],
       ];
       for (const [field, config] of bad) {
-        const err = await failure(engine.api.apply(config));
+        const err = await failure(engine.api.pair(config));
         expect(err.code, label).toBe('invalid-input');
         expect(err.detail?.field, label).toBe(field);
       }
       const witness: PairConfig = { ...base, witness: { kind: 'host', address: value } };
       if (!hostLike.test(value) || value.length > 253) {
-        const err = await failure(engine.api.apply(witness));
+        const err = await failure(engine.api.pair(witness));
         expect(err.code, label).toBe('invalid-input');
         expect(err.detail?.field, label).toBe('witness.address');
         continue;

@@ -18,7 +18,7 @@ import { trustPackagePublisher } from './trust-publisher';
 
 const timings: NonNullable<EngineOptions['timings']> = {
   install: { busyRetryDelaysMs: [20, 20, 20], healthTimeoutMs: 3000, healthIntervalMs: 50 },
-  apply: { pollIntervalMs: 30 },
+  pair: { pollIntervalMs: 30 },
 };
 
 let lab: Lab;
@@ -62,7 +62,7 @@ async function proposal(): Promise<PairConfig> {
 }
 
 async function applyAndWait(config: PairConfig): Promise<JobSnapshotOf<'apply'>> {
-  const ref = await engine.api.apply(config);
+  const ref = await engine.api.pair(config);
   return (await engine.api.waitJob({ jobId: ref.jobId })) as JobSnapshotOf<'apply'>;
 }
 
@@ -175,7 +175,7 @@ describe('undo on failure', () => {
 
   it('a peer lost mid-pairing: the primary is cleaned up, the error names what remains on the lost server and the command that removes it', async () => {
     const config = await proposal();
-    const ref = await engine.api.apply(config);
+    const ref = await engine.api.pair(config);
     await until(() => pairOf(A())?.state === 'mirroring', 'mirroring');
     B().powerOff();
     const done = (await engine.api.waitJob({ jobId: ref.jobId })) as JobSnapshotOf<'apply'>;
@@ -206,7 +206,7 @@ describe('undo on failure', () => {
 
   it('cancelling while the pair mirrors undoes it on both servers', async () => {
     const config = await proposal();
-    const ref = await engine.api.apply(config);
+    const ref = await engine.api.pair(config);
     await until(
       () => pairOf(B())?.state === 'mirroring' && protectedOn(A()).length === config.vms.length,
       'mirroring with the VMs protected',
@@ -224,7 +224,7 @@ describe('undo on failure', () => {
 describe('the pairing journal', () => {
   it('a pairing stopped with Twinlock is offered on the next start and finished when healthy on both servers', async () => {
     const config = await proposal();
-    const ref = await engine.api.apply(config);
+    const ref = await engine.api.pair(config);
     await until(() => pairOf(B())?.state === 'mirroring', 'mirroring');
     await engine.close();
     // Closing Twinlock leaves the pair as it is, to resume.
@@ -254,7 +254,7 @@ describe('the pairing journal', () => {
 
   it('a stopped pairing that is no longer healthy is rolled back on both servers', async () => {
     const config = await proposal();
-    const ref = await engine.api.apply(config);
+    const ref = await engine.api.pair(config);
     await until(() => pairOf(B())?.state === 'mirroring', 'mirroring');
     await engine.close();
     B().faults.syncLinkDown = true;
@@ -276,7 +276,7 @@ describe('the pairing journal', () => {
 
   it('a resume that cannot reach a server changes nothing and keeps the journal for later', async () => {
     const config = await proposal();
-    const ref = await engine.api.apply(config);
+    const ref = await engine.api.pair(config);
     await until(() => pairOf(B())?.state === 'mirroring', 'mirroring');
     await engine.close();
     B().powerOff();

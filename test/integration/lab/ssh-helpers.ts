@@ -1,6 +1,7 @@
 /**
- * A plain ssh2 client driving the lab exactly as TEAM-NOTES describes remote execution, with no
- * engine code in between: the encoded bootstrap on the command line, parameters and script on stdin.
+ * A plain ssh2 client driving the lab exactly as docs/architecture.md describes remote execution,
+ * with no engine code in between: the encoded bootstrap on the command line, parameters and
+ * script on stdin.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -127,7 +127,7 @@ describe('the installed app’s layout', () => {
         error: null,
         actions: ['TL-NODE-A installed 3.2.1', 'TL-NODE-B installed 3.2.1'],
       },
-      apply: { state: 'done', error: null, pair: 'protected' },
+      pair: { state: 'done', error: null, pair: 'protected' },
       status: [
         { role: 'primary', pair: 'protected' },
         { role: 'secondary', pair: 'protected' },

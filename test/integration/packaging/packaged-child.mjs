@@ -2,7 +2,7 @@
  * Runs the installed app as Electron would start it (`Twinlock --lab`), from an app folder laid
  * out by scripts/lay-out-app.mjs, with `electron` replaced by the stub; then walks the wizard
  * through the window's IPC channel, as the page does: connect to both lab servers (accepting the
- * fingerprints shown), install the agent, propose and apply the pair, wait for "protected". Prints
+ * fingerprints shown), install the agent, propose the pair and pair the servers, wait for "protected". Prints
  * one JSON line and quits the app as Electron does.
  */
 import { register } from 'node:module';
@@ -69,8 +69,8 @@ try {
     actions: installed.result?.map((r) => `${r.computerName} ${r.action} ${r.version}`),
   };
   const proposal = await must('proposePair', { primary: ids[0], secondary: ids[1] });
-  const applied = await must('waitJob', { jobId: (await must('apply', proposal.config)).jobId });
-  result.apply = { state: applied.state, error: applied.error, pair: applied.result?.state ?? null };
+  const applied = await must('waitJob', { jobId: (await must('pair', proposal.config)).jobId });
+  result.pair = { state: applied.state, error: applied.error, pair: applied.result?.state ?? null };
   result.status = [];
   for (const id of ids) {
     const status = await must('status', { sessionId: id });

@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TwinlockError } from '../../../engine/api/errors';
-import type { InstallOptions, InstallTarget } from '../../../engine/agent/install-types';
-import { Link } from '../../../engine/agent/link';
+import type { InstallTimings, InstallTarget } from '../../../engine/agent/install-types';
+import { ReconnectingHost } from '../../../engine/agent/reconnecting-host';
 import {
   bootedSince,
   memoryRestartJournal,
@@ -20,7 +20,7 @@ import type { FakeHost } from './fakes';
 
 const BEFORE = '2026-11-28T10:00:00.0000000Z';
 const AFTER = '2026-12-01T10:00:00.0000000Z';
-const opts: Required<InstallOptions> = {
+const opts: Required<InstallTimings> = {
   busyRetryDelaysMs: [1],
   healthTimeoutMs: 50,
   healthIntervalMs: 1,
@@ -92,7 +92,7 @@ describe('rebootAndWait', () => {
     const result = await rebootAndWait(
       fakeContext<'install'>(),
       s.target,
-      new Link(s.target),
+      new ReconnectingHost(s.target),
       opts,
       () => undefined,
       false,
@@ -120,7 +120,7 @@ describe('rebootAndWait', () => {
     const result = await rebootAndWait(
       fakeContext<'install'>(),
       t,
-      new Link(t),
+      new ReconnectingHost(t),
       opts,
       () => undefined,
       false,
@@ -137,7 +137,7 @@ describe('rebootAndWait', () => {
     const result = await rebootAndWait(
       fakeContext<'install'>(),
       s.target,
-      new Link(s.target),
+      new ReconnectingHost(s.target),
       opts,
       () => undefined,
       false,
@@ -154,7 +154,7 @@ describe('rebootAndWait', () => {
     const result = await rebootAndWait(
       fakeContext<'install'>(),
       s.target,
-      new Link(s.target),
+      new ReconnectingHost(s.target),
       opts,
       () => undefined,
       false,
@@ -174,7 +174,7 @@ describe('rebootAndWait', () => {
     const result = await rebootAndWait(
       fakeContext<'install'>(),
       s.target,
-      new Link(s.target),
+      new ReconnectingHost(s.target),
       opts,
       () => undefined,
       false,

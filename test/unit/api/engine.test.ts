@@ -51,7 +51,7 @@ describe('engine input validation', () => {
 
   it('names nested fields', async () => {
     const err = await failure(
-      engine.api.apply({
+      engine.api.pair({
         name: 'bad name',
         level: 3,
         primary: 'a',
@@ -63,7 +63,7 @@ describe('engine input validation', () => {
     );
     expect(err.message).toMatch(/^name: Use letters, digits/);
     const noLinks = await failure(
-      engine.api.apply({
+      engine.api.pair({
         name: 'P',
         level: 3,
         primary: 'a',
@@ -115,7 +115,7 @@ describe('engine input validation', () => {
       [link({ remoteNic: 'Sync\t1' }), 'links.0.remoteNic', /control character/],
     ];
     for (const [patch, field, said] of refused) {
-      const err = await failure(engine.api.apply({ ...base, ...patch } as never));
+      const err = await failure(engine.api.pair({ ...base, ...patch } as never));
       expect(err.code, JSON.stringify(patch)).toBe('invalid-input');
       expect(err.detail?.field, JSON.stringify(patch)).toBe(field);
       expect(err.message, JSON.stringify(patch)).toMatch(said);
@@ -131,7 +131,7 @@ describe('engine input validation', () => {
       { witness: null },
     ];
     for (const patch of accepted) {
-      const err = await failure(engine.api.apply({ ...base, ...patch } as never));
+      const err = await failure(engine.api.pair({ ...base, ...patch } as never));
       expect(err.code, JSON.stringify(patch)).toBe('not-found');
     }
     const user = await failure(engine.api.connect({ ...connect, username: 'Administrator ' }));

@@ -33,7 +33,7 @@ function fakeEngine() {
         detail: { fingerprint: 'SHA256:abc' },
       });
     }),
-    apply: vi.fn(async () => ({ jobId: 'j1', kind: 'apply' })),
+    pair: vi.fn(async () => ({ jobId: 'j1', kind: 'apply' })),
     exportBundle: vi.fn(async () => ({ path: '/x.json' })),
   };
   const engine: TwinlockEngine = {
@@ -140,7 +140,7 @@ describe('IPC binding', () => {
   });
 
   it('keeps no state of the page: an applied configuration is not kept for the menu', async () => {
-    await handler(from(appFrame), 'apply', config);
+    await handler(from(appFrame), 'pair', config);
     expect(Object.keys(binding).sort()).toEqual(['dispose', 'menu']);
   });
 

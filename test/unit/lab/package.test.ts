@@ -19,7 +19,7 @@ describe('the bundled agent package', () => {
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(manifest.sha256);
   });
 
-  it('follows AGENT-CONTRACT.md', () => {
+  it('follows the agent contract (docs/agent-contract.md)', () => {
     expect(manifest).toMatchObject({
       name: 'TwinlockAgent',
       version: '3.2.1',

@@ -1,6 +1,6 @@
 /**
- * The session to one server during an install, reopened after a dropped connection, and which
- * failures are worth reconnecting for.
+ * A host that reconnects: the connection to one server during an install, reopened after it
+ * dropped, and which failures are worth reconnecting for.
  */
 import { TwinlockError } from '../api/errors';
 import type { ErrorCode } from '../api/errors';
@@ -11,7 +11,7 @@ import type { InstallTarget } from './install-types';
 const TRANSIENT: readonly ErrorCode[] = ['connection-lost', 'unreachable', 'timeout'];
 
 /** The session of one target, reopened when its connection dropped. */
-export class Link {
+export class ReconnectingHost {
   private current: RemoteHost;
 
   constructor(private readonly t: InstallTarget) {

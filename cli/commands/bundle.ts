@@ -1,24 +1,25 @@
 /**
- * `twinlock apply <bundle> <hostA> <hostB>`: replays an exported pair configuration on the next
- * pair, unattended — check the bundle against both servers (nothing changes when it is refused),
- * verify at the bundle's level, install the agent, pair, protect, export.
+ * Configuration bundles. `twinlock pair` exports one; `twinlock apply <bundle> <hostA> <hostB>`
+ * replays it on the next pair, unattended — check the bundle against both servers (nothing
+ * changes when it is refused), verify at the bundle's level, install the agent, pair, protect,
+ * export.
  */
 import type { Command } from 'commander';
 import type { JobSnapshotOf, PairConfig } from '../../engine/api';
 import { addConnectionOptions, connectAll } from '../connection';
 import type { ConnectionOptions } from '../connection';
+import type { JsonOption } from '../options';
 import { formatDuration } from '../output';
 import { followJob, requireDone } from '../progress';
 import { EXIT, runVerb } from '../run';
 
-interface ReplayOptions extends ConnectionOptions {
+interface ApplyFlags extends ConnectionOptions, JsonOption {
   name?: string;
   package?: string;
   trustPublisher?: string;
-  json?: boolean;
 }
 
-export function registerReplayVerb(program: Command): void {
+export function registerApplyVerb(program: Command): void {
   addConnectionOptions(
     program
       .command('apply')
@@ -38,7 +39,7 @@ export function registerReplayVerb(program: Command): void {
         'trust the package’s publisher on first use, after comparing its certificate thumbprint',
       )
       .option('--json', 'print NDJSON progress, then the result'),
-  ).action((bundlePath: string, hostA: string, hostB: string, options: ReplayOptions) =>
+  ).action((bundlePath: string, hostA: string, hostB: string, options: ApplyFlags) =>
     runVerb(options.json, 'the replay', async (out, engine) => {
       const bundle = await engine.api.readBundle({ path: bundlePath });
       out.info(
@@ -102,7 +103,7 @@ export function registerReplayVerb(program: Command): void {
         );
       }
 
-      const apply = (await followJob(engine, await engine.api.apply(config), out)) as JobSnapshotOf<'apply'>;
+      const apply = (await followJob(engine, await engine.api.pair(config), out)) as JobSnapshotOf<'apply'>;
       requireDone(apply);
       const exported = await engine.api.exportBundle({ config });
       out.result({ event: 'result', result: apply.result, bundle: exported.path }, () =>

@@ -1,50 +1,18 @@
-/** Verbs that change servers: install (the agent), pair (apply a pair configuration) and unpair. */
+/**
+ * The pair: `twinlock pair` (pair two servers, or resume an interrupted pairing), `twinlock unpair`
+ * and `twinlock status` (the agent's pair status on one server).
+ */
 import type { Command } from 'commander';
 import type { JobRef, JobSnapshotOf, PairConfig, TwinlockApi } from '../../engine/api';
 import { TwinlockError } from '../../engine/api/errors';
 import { addConnectionOptions, connectAll, readCredentials } from '../connection';
 import type { ConnectionOptions } from '../connection';
+import { parseLevel } from '../options';
+import type { JsonOption } from '../options';
 import { formatDuration, table } from '../output';
 import type { Output } from '../output';
 import { followJob, requireDone } from '../progress';
 import { EXIT, runVerb } from '../run';
-
-interface JsonOption {
-  json?: boolean;
-}
-
-interface InstallOptions extends ConnectionOptions, JsonOption {
-  package?: string;
-  bundle?: string;
-  allowReboot?: boolean;
-  force?: boolean;
-  trustPublisher?: string;
-  /** true for the newest interrupted installation, or a job id. */
-  resume?: string | boolean;
-}
-
-/** Picks the interrupted installation to resume and reopens its sessions with the password. */
-async function resumeInstall(api: TwinlockApi, out: Output, options: InstallOptions): Promise<JobRef> {
-  const candidates = (await api.resumableJobs({})).filter((j) => j.kind === 'install');
-  const wanted = typeof options.resume === 'string' ? options.resume : undefined;
-  const job = wanted ? candidates.find((j) => j.jobId === wanted) : candidates[0];
-  if (!job) {
-    throw new TwinlockError({
-      code: 'not-found',
-      message: wanted
-        ? `There is no interrupted installation with id ${wanted}.`
-        : 'There is no interrupted installation to resume.',
-      hint: 'Start the installation with twinlock install <hostA> <hostB>; one that another Twinlock window or command is running is not listed here.',
-    });
-  }
-  out.info(
-    `Resuming the installation of agent ${job.version} started ${job.startedAt} on ${job.hosts
-      .map((h) => `${h.computerName} (done: ${h.completed.join(', ') || 'nothing yet'})`)
-      .join(' and ')}`,
-  );
-  const credentials = job.needsPassword ? await readCredentials(options) : {};
-  return api.resumeJob({ jobId: job.jobId, ...credentials });
-}
 
 /** Picks the interrupted pairing to resume, reopens its sessions, and returns the configuration it makes. */
 async function resumePairing(
@@ -79,78 +47,7 @@ async function resumePairing(
   return { ref, config: { ...job.pair, primary: sessionOf(p!), secondary: sessionOf(s!) } };
 }
 
-export function registerSetupVerbs(program: Command): void {
-  addConnectionOptions(
-    program
-      .command('install')
-      .description('install the lockstep agent on both servers (or resume an interrupted installation)')
-      .argument('[hostA]', 'host[:port]')
-      .argument('[hostB]', 'host[:port]')
-      .option('--package <dir>', 'folder with agent-manifest.json and the MSI (default: the bundled package)')
-      .option('--bundle <file>', 'install the agent version a configuration bundle names')
-      .option('--allow-reboot', 'restart a server when the installer requires it, wait for it and finish')
-      .option('--force', 'install even over a newer agent (a downgrade)')
-      .option(
-        '--trust-publisher <thumbprint>',
-        'trust the package’s publisher on first use, after comparing its certificate thumbprint',
-      )
-      .option('--resume [jobId]', 'resume an interrupted installation (the newest one, or this one)')
-      .option('--json', 'print NDJSON progress, then the result'),
-  ).action((hostA: string | undefined, hostB: string | undefined, options: InstallOptions) =>
-    runVerb(options.json, 'the agent installation', async (out, engine) => {
-      let ref: JobRef;
-      if (options.resume !== undefined) {
-        ref = await resumeInstall(engine.api, out, options);
-      } else {
-        if (!hostA || !hostB) {
-          throw new TwinlockError({
-            code: 'invalid-input',
-            message: 'install needs two servers, e.g. twinlock install 10.0.0.21 10.0.0.22.',
-            hint: 'Name both servers, or use --resume to continue an interrupted installation.',
-          });
-        }
-        const [a, b] = await connectAll(engine.api, [hostA, hostB], options);
-        const interrupted = (await engine.api.resumableJobs({})).find(
-          (j) => j.kind === 'install' && j.hosts.some((h) => h.address === a!.address && h.port === a!.port),
-        );
-        if (interrupted) {
-          out.info(
-            `An interrupted installation (${interrupted.jobId}) exists for these servers; this run starts afresh (use --resume to continue it instead).`,
-          );
-        }
-        ref = await engine.api.install({
-          sessions: [a!.sessionId, b!.sessionId],
-          ...(options.package ? { packageDir: options.package } : {}),
-          ...(options.bundle ? { bundlePath: options.bundle } : {}),
-          allowReboot: options.allowReboot === true,
-          force: options.force === true,
-          ...(options.trustPublisher !== undefined ? { trustPublisher: options.trustPublisher } : {}),
-        });
-      }
-      const job = (await followJob(engine, ref, out)) as JobSnapshotOf<'install'>;
-      requireDone(job);
-      const outcomes = job.result ?? [];
-      out.result({ event: 'result', result: outcomes }, () =>
-        [
-          table(
-            ['Server', 'Action', 'Version', 'Restart'],
-            outcomes.map((o) => [
-              o.computerName,
-              o.action,
-              o.version,
-              o.rebooted ? 'done' : o.rebootRequired ? 'required' : 'no',
-            ]),
-          ),
-          ...outcomes.flatMap((o) => (o.note ? [o.note] : [])),
-          ...(outcomes.some((o) => o.rebootRequired)
-            ? ['Restart the servers marked “required” (or run again with --allow-reboot) before pairing.']
-            : []),
-        ].join('\n'),
-      );
-      return EXIT.ok;
-    }),
-  );
-
+export function registerPairVerb(program: Command): void {
   addConnectionOptions(
     program
       .command('pair')
@@ -160,7 +57,11 @@ export function registerSetupVerbs(program: Command): void {
       .argument('[hostA]', 'host[:port] of the primary')
       .argument('[hostB]', 'host[:port] of the secondary')
       .option('--name <name>', 'pair name')
-      .option('--level <1|2|3>', 'protection level (default: the highest the servers are ready for)')
+      .option(
+        '--level <1|2|3>',
+        'protection level (default: the highest the servers are ready for)',
+        parseLevel,
+      )
       .option('--witness <address>', 'quorum witness host, or \\\\server\\share for a file share')
       .option('--no-witness', 'run without a witness (not recommended: a split can stop both servers)')
       .option('--bundle <file>', 'where to write the configuration bundle')
@@ -176,7 +77,7 @@ export function registerSetupVerbs(program: Command): void {
       options: ConnectionOptions &
         JsonOption & {
           name?: string;
-          level?: string;
+          level?: 1 | 2 | 3;
           witness?: string | false;
           bundle?: string;
           resume?: string | boolean;
@@ -199,7 +100,7 @@ export function registerSetupVerbs(program: Command): void {
           const proposal = await engine.api.proposePair({ primary: a!.sessionId, secondary: b!.sessionId });
           config = { ...proposal.config };
           if (options.name) config.name = options.name;
-          if (options.level) config.level = Number(options.level) as PairConfig['level'];
+          if (options.level !== undefined) config.level = options.level;
           if (options.witness === false) config.witness = null;
           else if (typeof options.witness === 'string') {
             config.witness = {
@@ -219,7 +120,7 @@ export function registerSetupVerbs(program: Command): void {
             `Pairing ${a!.computerName} (primary) with ${b!.computerName} as ${config.name}, level ${config.level}, ` +
               `${config.links.length} sync link(s), witness ${config.witness?.address ?? 'none'}, VMs: ${config.vms.join(', ') || 'none'}`,
           );
-          ref = await engine.api.apply(config);
+          ref = await engine.api.pair(config);
         }
         const job = (await followJob(engine, ref, out)) as JobSnapshotOf<'apply'>;
         requireDone(job);
@@ -237,7 +138,9 @@ export function registerSetupVerbs(program: Command): void {
         return EXIT.ok;
       }),
   );
+}
 
+export function registerUnpairVerb(program: Command): void {
   addConnectionOptions(
     program
       .command('unpair')
@@ -271,6 +174,37 @@ export function registerSetupVerbs(program: Command): void {
           ]),
         ),
       );
+      return EXIT.ok;
+    }),
+  );
+}
+
+export function registerStatusVerb(program: Command): void {
+  addConnectionOptions(
+    program
+      .command('status')
+      .description('show the agent’s pair status on a server')
+      .argument('<host>', 'host[:port]')
+      .option('--json', 'print JSON'),
+  ).action((host: string, options: ConnectionOptions & JsonOption) =>
+    runVerb(options.json, 'the status check', async (out, engine) => {
+      const [session] = await connectAll(engine.api, [host], options);
+      const status = await engine.api.status({ sessionId: session!.sessionId });
+      out.result(status, () => {
+        if (!status.pair) return `${session!.computerName}: not paired (role ${status.role})`;
+        const p = status.pair;
+        return [
+          `${session!.computerName}: ${p.state}${p.state === 'mirroring' ? ` ${p.progress}%` : ''} — pair ${p.name}, ${status.role}, level ${p.level}, peer ${p.peer}`,
+          ...p.links.map(
+            (l) =>
+              `  link ${l.local} → ${l.remote}: ${l.up ? 'up' : 'DOWN'}, ${l.rttMs} ms, ${l.mbps} Mbit/s`,
+          ),
+          p.witness
+            ? `  witness ${p.witness.address}: ${p.witness.reachable ? 'reachable' : 'UNREACHABLE'}`
+            : '  no witness',
+          ...status.vms.map((v) => `  VM ${v.name}: ${v.state}${v.protected ? ', protected' : ''}`),
+        ].join('\n');
+      });
       return EXIT.ok;
     }),
   );

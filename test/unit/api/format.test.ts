@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatCount } from '../../../engine/discovery/format';
+import { formatCount } from '../../../engine/api/format';
 
 describe('formatCount', () => {
   it('writes whole numbers as en-US does', () => {

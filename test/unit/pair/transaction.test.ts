@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TwinlockError } from '../../../engine/api/errors';
 import type { PairConfig } from '../../../engine/api/models';
 import { ApplyOutcomeSchema } from '../../../engine/api/models';
-import { applyPair } from '../../../engine/pair/apply';
+import { runPairing } from '../../../engine/pair/transaction';
 import { fakeContext } from '../agent/fakes';
 import type { Step } from './fake-agent';
 import { fakeAgentHost } from './fake-agent';
@@ -48,7 +48,7 @@ function members(a: ReturnType<typeof fakeAgentHost>, b: ReturnType<typeof fakeA
   ] as const;
 }
 
-describe('applyPair', () => {
+describe('runPairing', () => {
   it('follows a pair that already exists under the same name instead of creating it twice', async () => {
     const a = fakeAgentHost('TL-NODE-A', 'primary', [{ state: 'protected', progress: 100 }], {
       alreadyPaired: true,
@@ -57,7 +57,7 @@ describe('applyPair', () => {
       alreadyPaired: true,
     });
     const [p, s] = members(a, b);
-    const outcome = await applyPair(fakeContext<'apply'>(), config, p, s, { pollIntervalMs: 1 });
+    const outcome = await runPairing(fakeContext<'apply'>(), config, p, s, { pollIntervalMs: 1 });
     expect(outcome.state).toBe('protected');
     expect([...a.ctl, ...b.ctl].filter((x) => x.verb.startsWith('pair'))).toEqual([]);
     // The fake's VMs are not protected yet, so both are protected now.
@@ -69,7 +69,7 @@ describe('applyPair', () => {
     const b = fakeAgentHost('TL-NODE-B', 'secondary', [{ state: 'protected' }]);
     const [p, s] = members(a, b);
     const err = await failure(
-      applyPair(fakeContext<'apply'>(), { ...config, name: 'OTHER' }, p, s, { pollIntervalMs: 1 }),
+      runPairing(fakeContext<'apply'>(), { ...config, name: 'OTHER' }, p, s, { pollIntervalMs: 1 }),
     );
     expect(err.code).toBe('incompatible');
     expect(err.message).toContain('already in another pair, TL-NODE-PAIR');
@@ -86,7 +86,7 @@ describe('applyPair', () => {
     ]);
     const ctx = fakeContext<'apply'>();
     const [p, s] = members(a, b);
-    const outcome = await applyPair(ctx, config, p, s, { pollIntervalMs: 1 });
+    const outcome = await runPairing(ctx, config, p, s, { pollIntervalMs: 1 });
     expect(ApplyOutcomeSchema.parse(outcome)).toEqual(outcome);
     expect(outcome).toMatchObject({ pairId: 'pair-7f3a', state: 'protected' });
     expect(outcome.status[0].pair?.links).toHaveLength(1);
@@ -152,7 +152,7 @@ describe('applyPair', () => {
     ]);
     const ctx = fakeContext<'apply'>();
     const [p, s] = members(a, b);
-    const err = await failure(applyPair(ctx, config, p, s, { pollIntervalMs: 1 }));
+    const err = await failure(runPairing(ctx, config, p, s, { pollIntervalMs: 1 }));
     expect(err.code).toBe('incompatible');
     expect(err.message).toContain('TL-NODE-A reports the pair as broken');
     expect(err.hint).toBeTruthy();
@@ -163,7 +163,7 @@ describe('applyPair', () => {
     const a = fakeAgentHost('TL-NODE-A', 'primary', toProtected, { linksUp: false });
     const b = fakeAgentHost('TL-NODE-B', 'secondary', toProtected);
     const [p, s] = members(a, b);
-    const err = await failure(applyPair(fakeContext<'apply'>(), config, p, s, { pollIntervalMs: 1 }));
+    const err = await failure(runPairing(fakeContext<'apply'>(), config, p, s, { pollIntervalMs: 1 }));
     expect(err.code).toBe('incompatible');
     expect(err.message).toContain('SLOT 3 Port 1 (10.10.1.21)');
     expect(err.message).toContain('is down');
@@ -174,7 +174,7 @@ describe('applyPair', () => {
     const a = fakeAgentHost('TL-NODE-A', 'primary', toProtected);
     const b = fakeAgentHost('TL-NODE-B', 'secondary', toProtected, { refuse: 'pair join' });
     const [p, s] = members(a, b);
-    const err = await failure(applyPair(fakeContext<'apply'>(), config, p, s, { pollIntervalMs: 1 }));
+    const err = await failure(runPairing(fakeContext<'apply'>(), config, p, s, { pollIntervalMs: 1 }));
     expect(err.code).toBe('script-failed');
     expect(err.message).toContain('the peer did not answer');
     const token = a.ctl.find((x) => x.verb === 'pair create')!.input.token as string;
@@ -186,7 +186,7 @@ describe('applyPair', () => {
     const b = fakeAgentHost('TL-NODE-B', 'secondary', [{ state: 'mirroring', progress: 5 }]);
     const [p, s] = members(a, b);
     const err = await failure(
-      applyPair(fakeContext<'apply'>(), config, p, s, { pollIntervalMs: 1, timeoutMs: 20 }),
+      runPairing(fakeContext<'apply'>(), config, p, s, { pollIntervalMs: 1, timeoutMs: 20 }),
     );
     expect(err.code).toBe('timeout');
     expect(err.message).toContain('Mirroring storage: 5%');
@@ -198,7 +198,7 @@ describe('applyPair', () => {
     const [p, s] = members(a, b);
     const ctx = fakeContext<'apply'>();
     setTimeout(() => ctx.controller.abort(), 20);
-    const err = await failure(applyPair(ctx, config, p, s, { pollIntervalMs: 5 }));
+    const err = await failure(runPairing(ctx, config, p, s, { pollIntervalMs: 5 }));
     expect(err.code).toBe('cancelled');
   });
 
@@ -209,7 +209,7 @@ describe('applyPair', () => {
     const steps: string[] = [];
     const ctx = fakeContext<'apply'>();
     const err = await failure(
-      applyPair(
+      runPairing(
         ctx,
         config,
         p,
@@ -251,7 +251,7 @@ describe('applyPair', () => {
     const a = fakeAgentHost('TL-NODE-A', 'primary', toProtected, { refuse: 'pair create' });
     const b = fakeAgentHost('TL-NODE-B', 'secondary', toProtected);
     const [p, s] = members(a, b);
-    const err = await failure(applyPair(fakeContext<'apply'>(), config, p, s, { pollIntervalMs: 1 }));
+    const err = await failure(runPairing(fakeContext<'apply'>(), config, p, s, { pollIntervalMs: 1 }));
     // The agent refused the create: the primary is checked, nothing is there, the secondary was never asked to join.
     expect(err.detail).toMatchObject({ step: 'create', undo: { complete: true } });
     expect(b.ctl.filter((x) => x.verb.startsWith('pair '))).toEqual([]);
@@ -265,7 +265,7 @@ describe('applyPair', () => {
       ...s,
       reconnect: async () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), {})),
     };
-    const err = await failure(applyPair(fakeContext<'apply'>(), config, p, gone, { pollIntervalMs: 1 }));
+    const err = await failure(runPairing(fakeContext<'apply'>(), config, p, gone, { pollIntervalMs: 1 }));
     expect(err.message).toContain('failed while waiting for the pair to be protected');
     expect(err.message).toContain('TL-NODE-B still holds its part of pair TL-NODE-PAIR');
     expect(err.hint).toBe(
@@ -284,7 +284,7 @@ describe('applyPair', () => {
     const [p, s] = members(a, b);
     const ctx = fakeContext<'apply'>();
     setTimeout(() => ctx.controller.abort(), 20);
-    const err = await failure(applyPair(ctx, config, p, s, { pollIntervalMs: 5 }));
+    const err = await failure(runPairing(ctx, config, p, s, { pollIntervalMs: 5 }));
     expect(err.code).toBe('cancelled');
     expect(err.message).toContain('Twinlock undid the pairing');
     expect([a.paired(), b.paired()]).toEqual([false, false]);
@@ -297,7 +297,7 @@ describe('applyPair', () => {
     const ctx = fakeContext<'apply'>();
     setTimeout(() => ctx.controller.abort(), 20);
     const err = await failure(
-      applyPair(ctx, config, p, s, { pollIntervalMs: 5 }, { shuttingDown: () => true }),
+      runPairing(ctx, config, p, s, { pollIntervalMs: 5 }, { shuttingDown: () => true }),
     );
     expect(err.code).toBe('cancelled');
     expect([a.paired(), b.paired()]).toEqual([true, true]);
@@ -307,7 +307,7 @@ describe('applyPair', () => {
     const a = fakeAgentHost('TL-NODE-A', 'primary', [{ state: 'pairing' }], { alreadyPaired: true });
     const b = fakeAgentHost('TL-NODE-B', 'secondary', toProtected);
     const [p, s] = members(a, b);
-    const err = await failure(applyPair(fakeContext<'apply'>(), config, p, s, { pollIntervalMs: 1 }));
+    const err = await failure(runPairing(fakeContext<'apply'>(), config, p, s, { pollIntervalMs: 1 }));
     expect(err.code).toBe('incompatible');
     expect(err.message).toContain('TL-NODE-A holds pair TL-NODE-PAIR (pairing) but TL-NODE-B does not');
     expect(err.hint).toContain('twinlock unpair TL-NODE-A TL-NODE-B --yes');

@@ -35,7 +35,7 @@ export interface FixTimings {
   restartDelaySeconds?: number;
 }
 
-export interface VerifyServiceDeps {
+export interface VerifierDeps {
   /** The session's host, reconnected when the connection dropped (throws while the server is down). */
   hostOf(sessionId: string): Promise<RemoteHost>;
   /** Reads and parses one server's inventory. */
@@ -56,9 +56,9 @@ function stamp(iso: string): string {
 }
 
 /** Verification, fixes and reports for the engine's sessions. */
-export type VerifyService = ReturnType<typeof createVerifyService>;
+export type Verifier = ReturnType<typeof createVerifier>;
 
-export function createVerifyService(deps: VerifyServiceDeps) {
+export function createVerifier(deps: VerifierDeps) {
   /** The pair and level each session was last verified in, for re-verifying after a fix. */
   const lastVerify = new Map<string, { sessions: [string, string]; level: ProtectionLevel }>();
 

@@ -1,10 +1,10 @@
 /**
- * Applies a pair configuration as one transaction: tests the sync links, creates the pair on the
- * primary, joins the secondary with a single-use token, protects the VMs, and follows both servers
- * until the pair is protected. When a step after `pair create` fails (or the admin cancels), what
- * this pairing did is undone — VMs unprotected, the pair removed on both servers — and the error
- * says which step failed and, when a server could not be reached, what remains on it and the one
- * command that removes it.
+ * The pairing transaction: pairs two servers by a configuration — tests the sync links, creates
+ * the pair on the primary, joins the secondary with a single-use token, protects the VMs, and
+ * follows both servers until the pair is protected. When a step after `pair create` fails (or
+ * the admin cancels), what this pairing did is undone — VMs unprotected, the pair removed on both
+ * servers — and the error says which step failed and, when a server could not be reached, what
+ * remains on it and the one command that removes it.
  */
 import { randomBytes } from 'node:crypto';
 import type { AgentStatus, ApplyOutcome, PairConfig, PairState } from '../api/models';
@@ -27,10 +27,11 @@ export interface PairMember {
   reconnect?: () => Promise<RemoteHost>;
 }
 
-export interface ApplyOptions {
+/** The waits of a pairing; the defaults suit real servers. */
+export interface PairTimings {
   /** How often both servers are asked for their status. */
   pollIntervalMs?: number;
-  /** The whole apply's time limit: mirroring a large VM takes a while. */
+  /** The whole pairing's time limit: mirroring a large VM takes a while. */
   timeoutMs?: number;
 }
 
@@ -44,7 +45,7 @@ export interface PairRecorder {
 }
 
 /** How this run relates to the servers' state. */
-export interface ApplyRun {
+export interface PairRun {
   recorder?: PairRecorder;
   /** A pair of this name on both servers was made by this pairing (resumed after a crash): a failure removes it. */
   owned?: boolean;
@@ -141,14 +142,14 @@ export function stateMessage(status: AgentStatus): string {
   }
 }
 
-/** Runs the apply; resolves once both servers report `protected`. */
-export async function applyPair(
+/** Runs the pairing; resolves once both servers report `protected`. */
+export async function runPairing(
   ctx: JobContext<'apply'>,
   config: PairConfig,
   primary: PairMember,
   secondary: PairMember,
-  options: ApplyOptions = {},
-  run: ApplyRun = {},
+  options: PairTimings = {},
+  run: PairRun = {},
 ): Promise<ApplyOutcome> {
   const pollIntervalMs = options.pollIntervalMs ?? 300;
   const timeoutMs = options.timeoutMs ?? 10 * 60_000;

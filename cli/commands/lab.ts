@@ -1,30 +1,33 @@
 /**
- * Verbs that run something in the foreground: the lab and the browser shell. The lab and the
- * server load when one of these verbs runs, so that every other verb starts without them.
+ * `twinlock lab start`: simulated Windows servers on this machine, in the foreground. The lab
+ * loads when the verb runs, so that every other verb starts without it.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { appPaths } from '../../engine/app-paths';
 import { TwinlockError, toErrorData } from '../../engine/api/errors';
 import type { Lab } from '../../lab/index';
 import { createOutput, table } from '../output';
+import { untilInterrupted } from '../run';
 
-function untilInterrupted(): Promise<void> {
-  return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
+/** How far above `base` an address may go and stay inside 127.0.0.0/8 (127.255.255.254 the last). */
+function loopbackRoom(base: string): number {
+  const [, b1 = 0, b2 = 0, b3 = 0] = base.split('.').map(Number);
+  return 0xfffffe - ((b1 * 256 + b2) * 256 + b3);
 }
 
-function labOptions(options: {
-  hosts?: string;
-  profile?: string;
-  profileFile?: string;
-  addressBase?: string;
-  port?: string;
-  decoys?: boolean;
-  authorizedKey?: string;
-}) {
+/** The lab's options from the command line, every value and combination checked before it starts. */
+function labOptions(
+  options: {
+    hosts?: string;
+    profile?: string;
+    profileFile?: string;
+    addressBase?: string;
+    port?: string;
+    decoys?: boolean;
+    authorizedKey?: string;
+  },
+  profiles: string[],
+) {
   const hosts = options.hosts === undefined ? 2 : Number(options.hosts);
   if (!Number.isInteger(hosts) || hosts < 1 || hosts > 16) {
     throw new TwinlockError({
@@ -41,11 +44,57 @@ function labOptions(options: {
       hint: 'For example --address-base 127.0.0.11 --port 2222 (port 22 needs administrator rights).',
     });
   }
-  if (options.addressBase !== undefined && !/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(options.addressBase)) {
+  const base = options.addressBase;
+  if (
+    base !== undefined &&
+    (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(base) || base.split('.').some((p) => Number(p) > 255))
+  ) {
     throw new TwinlockError({
       code: 'invalid-input',
-      message: `--address-base must be a loopback address in 127.0.0.0/8 (got “${options.addressBase}”).`,
+      message: `--address-base must be a loopback address in 127.0.0.0/8 (got “${base}”).`,
       hint: 'For example --address-base 127.0.0.11: the servers then listen on 127.0.0.11, 127.0.0.12, …',
+    });
+  }
+  if (base !== undefined && process.platform === 'darwin') {
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: 'macOS answers only on 127.0.0.1, so --address-base cannot give each server its own address.',
+      hint: 'Leave out --address-base (and --port): each server then gets a free port on 127.0.0.1.',
+      detail: { field: 'address-base' },
+    });
+  }
+  // The servers take base, base+1, …; decoys sit ten addresses up (or after the servers).
+  const highest = options.decoys ? Math.max(10, hosts) + 2 : hosts - 1;
+  if (base !== undefined && loopbackRoom(base) < highest) {
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: `--address-base ${base} leaves no room for ${options.decoys ? `${hosts} servers and the decoys` : `${hosts} servers`}: the lab's addresses must stay inside 127.0.0.0/8.`,
+      hint: 'Start lower, for example --address-base 127.0.0.11.',
+      detail: { field: 'address-base' },
+    });
+  }
+  if (port !== undefined && base === undefined && hosts > 1) {
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: `--port ${port} would give ${hosts} servers on 127.0.0.1 the same port.`,
+      hint: `Give each server its own address with --address-base 127.0.0.11 --port ${port}, or leave out --port.`,
+      detail: { field: 'port' },
+    });
+  }
+  if (options.profile !== undefined && !profiles.includes(options.profile)) {
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: `--profile “${options.profile}” is not a lab profile: it takes one of ${profiles.join(', ')}.`,
+      hint: 'For example --profile matched-pair, or give your own file with --profile-file.',
+      detail: { field: 'profile' },
+    });
+  }
+  if (options.profileFile !== undefined && !existsSync(options.profileFile)) {
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: `--profile-file: ${options.profileFile} does not exist.`,
+      hint: 'Give the path of a lab profile JSON file (lab/profiles/ has examples).',
+      detail: { field: 'profile-file' },
     });
   }
   return {
@@ -81,7 +130,7 @@ function readPublicKey(file: string): string {
   return text;
 }
 
-export function registerShellVerbs(program: Command): void {
+export function registerLabVerbs(program: Command): void {
   const lab = program
     .command('lab')
     .description('the built-in lab: simulated Windows servers on this machine');
@@ -119,8 +168,8 @@ export function registerShellVerbs(program: Command): void {
         const out = createOutput(options.json === true);
         let running: Lab | undefined;
         try {
-          const { startLab } = await import('../../lab/index');
-          running = await startLab(labOptions(options));
+          const { profileNames, startLab } = await import('../../lab/index');
+          running = await startLab(labOptions(options, profileNames()));
           const hosts = running.hosts.map(({ name, address, port, username, password, fingerprint }) => ({
             name,
             address,
@@ -158,43 +207,4 @@ export function registerShellVerbs(program: Command): void {
         }
       },
     );
-
-  program
-    .command('serve')
-    .description('serve the wizard to a browser on 127.0.0.1')
-    .option('--port <port>', 'port to listen on (default: any free port)', '0')
-    .option('--lab', 'start the lab and offer its servers in the wizard')
-    .action(async (options: { port: string; lab?: boolean }) => {
-      const out = createOutput(false);
-      let running: Lab | undefined;
-      try {
-        const rendererDir = appPaths().renderer;
-        if (!existsSync(rendererDir)) {
-          throw new TwinlockError({
-            code: 'not-found',
-            message: 'The wizard has not been built yet.',
-            hint: 'Run npm run build (npm start does it for you).',
-          });
-        }
-        const [{ startLab }, { startServer }, { createEngine }] = await Promise.all([
-          import('../../lab/index'),
-          import('../../server/http-server'),
-          import('../../engine/engine'),
-        ]);
-        running = options.lab ? await startLab({}) : undefined;
-        const engine = createEngine(running ? { lab: { hosts: running.hosts } } : {});
-        const server = await startServer({ engine, port: Number(options.port), staticDir: rendererDir });
-        process.stdout.write(`Twinlock is ready. Open this address in your browser:\n\n  ${server.url}\n\n`);
-        if (running) process.stdout.write(`The lab is running ${running.hosts.length} simulated servers.\n`);
-        process.stdout.write('Press Ctrl+C to stop.\n');
-        await untilInterrupted();
-        await server.close();
-        await engine.close();
-      } catch (err) {
-        out.error(toErrorData(err, 'starting the wizard'));
-        process.exitCode = 1;
-      } finally {
-        await running?.close();
-      }
-    });
 }

@@ -1,21 +1,79 @@
 /**
- * Verbs that change one server on the admin's word: `twinlock fix` (the fixes `verify` offers,
- * shown first with --preview) and `twinlock rollback` (what the wizard's Roll back does).
+ * Verification: `twinlock verify` compares two servers for a protection level, and `twinlock fix`
+ * runs a fix that verify offers on one server, on the admin's word (shown first with --preview).
  */
 import type { Command } from 'commander';
-import type { FixId, JobSnapshotOf } from '../../engine/api';
+import type { Finding, FixId, JobSnapshotOf } from '../../engine/api';
 import { FIX_IDS } from '../../engine/api/fix-ids';
 import { TwinlockError } from '../../engine/api/errors';
 import { addConnectionOptions, connectAll } from '../connection';
 import type { ConnectionOptions } from '../connection';
-import { formatDuration } from '../output';
+import { parseLevel, parseReportFile, reportFormatOf } from '../options';
+import type { JsonOption } from '../options';
+import { formatDuration, table } from '../output';
 import { followJob, requireDone } from '../progress';
 import { EXIT, runVerb } from '../run';
 
-interface FixOptions extends ConnectionOptions {
+const mark: Record<Finding['severity'], string> = { pass: 'pass', warning: 'WARN', blocker: 'BLOCK' };
+
+export function registerVerifyVerb(program: Command): void {
+  addConnectionOptions(
+    program
+      .command('verify')
+      .description('compare two servers for a protection level (exit 2 when there is a blocker)')
+      .argument('<hostA>', 'host[:port]')
+      .argument('<hostB>', 'host[:port]')
+      .option('--level <1|2|3>', 'protection level', parseLevel, 3)
+      .option(
+        '--report <file>',
+        'also write the report; the format follows the extension (.json, .html or .pdf)',
+        parseReportFile,
+      )
+      .option('--json', 'print JSON'),
+  ).action(
+    (
+      hostA: string,
+      hostB: string,
+      options: ConnectionOptions & JsonOption & { level: 1 | 2 | 3; report?: string },
+    ) =>
+      runVerb(options.json, 'the verification', async (out, engine) => {
+        const [a, b] = await connectAll(engine.api, [hostA, hostB], options);
+        const report = await engine.api.verify({
+          sessions: [a!.sessionId, b!.sessionId],
+          level: options.level,
+        });
+        if (options.report) {
+          const format = reportFormatOf(options.report) ?? 'json';
+          const written = await engine.api.exportReport({ report, format, path: options.report });
+          out.info(`Report written to ${written.path}`);
+        }
+        out.result(report, () =>
+          [
+            report.verdict,
+            '',
+            table(
+              ['Result', 'Check', report.hosts[0].computerName, report.hosts[1].computerName],
+              report.findings.map((f) => [mark[f.severity], f.title, f.values[0], f.values[1]]),
+            ),
+            ...report.findings
+              .filter((f) => f.severity !== 'pass')
+              .map(
+                (f) =>
+                  `\n${mark[f.severity]} ${f.title}: ${f.reason}\n  fix: ${f.remedy}` +
+                  (f.fixId
+                    ? `\n  Twinlock can fix this: ${f.fixOn.map((i) => `twinlock fix ${[hostA, hostB][i]} ${f.fixId}`).join(' ; ')} (--preview shows what it runs).`
+                    : ''),
+              ),
+          ].join('\n'),
+        );
+        return report.outcome === 'blocked' ? EXIT.blocker : EXIT.ok;
+      }),
+  );
+}
+
+interface FixFlags extends ConnectionOptions, JsonOption {
   preview?: boolean;
   allowReboot?: boolean;
-  json?: boolean;
 }
 
 function parseFixId(text: string): FixId {
@@ -41,7 +99,7 @@ export function registerFixVerb(program: Command): void {
       .option('--preview', 'show the script and its parameters, change nothing')
       .option('--allow-reboot', 'let a fix that needs a restart restart the server, and wait for it')
       .option('--json', 'print JSON (NDJSON progress while it runs)'),
-  ).action((host: string, fix: string, options: FixOptions) =>
+  ).action((host: string, fix: string, options: FixFlags) =>
     runVerb(options.json, 'the fix', async (out, engine) => {
       const fixId = parseFixId(fix);
       const [session] = await connectAll(engine.api, [host], options);
@@ -79,39 +137,6 @@ export function registerFixVerb(program: Command): void {
         [
           `${result.message.replace(/\.$/, '')} (${formatDuration(result.elapsedMs)}).`,
           'Run twinlock verify with both servers to see the new verdict.',
-        ].join('\n'),
-      );
-      return EXIT.ok;
-    }),
-  );
-}
-
-export function registerRollbackVerb(program: Command): void {
-  addConnectionOptions(
-    program
-      .command('rollback')
-      .description(
-        'remove the agent, its firewall rules and its uploaded files from a server (the wizard’s Roll back)',
-      )
-      .argument('<host>', 'host[:port]')
-      .option('--yes', 'confirm: the agent is removed from the server')
-      .option('--json', 'print JSON'),
-  ).action((host: string, options: ConnectionOptions & { yes?: boolean; json?: boolean }) =>
-    runVerb(options.json, 'the roll back', async (out, engine) => {
-      if (!options.yes) {
-        throw new TwinlockError({
-          code: 'invalid-input',
-          message: `rollback removes the Twinlock agent from ${host}, and --yes was not given.`,
-          hint: `If that server is not protecting VMs you still need, run it again with --yes (twinlock status ${host} shows its pair).`,
-          detail: { field: 'yes' },
-        });
-      }
-      const [session] = await connectAll(engine.api, [host], options);
-      const outcome = await engine.api.rollback({ sessionId: session!.sessionId });
-      out.result(outcome, () =>
-        [
-          outcome.message,
-          ...(outcome.removedFiles.length > 0 ? [`Removed: ${outcome.removedFiles.join(', ')}`] : []),
         ].join('\n'),
       );
       return EXIT.ok;

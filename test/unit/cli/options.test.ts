@@ -1,0 +1,105 @@
+/** The command line's option parsers: what each takes, and the invalid-input error for the rest. */
+import { describe, expect, it } from 'vitest';
+import { TwinlockError } from '../../../engine/api/errors';
+import { ConnectRequestSchema } from '../../../engine/api/models';
+import { CONNECT_TIMEOUT_MS } from '../../../cli/connection';
+import {
+  checkFingerprint,
+  checkedText,
+  parseLevel,
+  parseReportFile,
+  reportFormatOf,
+  tcpPort,
+  wholeNumber,
+} from '../../../cli/options';
+
+function refusal(fn: () => unknown): TwinlockError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof TwinlockError) return err;
+    throw err;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('cli option parsers', () => {
+  it('takes the protection levels 1, 2 and 3 only', () => {
+    expect([parseLevel('1'), parseLevel('2'), parseLevel('3')]).toEqual([1, 2, 3]);
+    for (const bad of ['0', '4', '7', 'x', '', ' 3', '3.0', '03']) {
+      const err = refusal(() => parseLevel(bad));
+      expect(err.code).toBe('invalid-input');
+      expect(err.message).toBe(`--level “${bad}” is not valid: it takes a protection level: 1, 2 or 3.`);
+      expect(err.hint).toBe('For example --level 3.');
+      expect(err.detail).toEqual({ field: 'level' });
+    }
+  });
+
+  it('takes whole numbers in range, and nothing that merely looks like one', () => {
+    const parse = wholeNumber('--timeout', { min: 500, unit: 'milliseconds' }, '15000');
+    expect(parse('500')).toBe(500);
+    expect(parse('15000')).toBe(15000);
+    for (const bad of ['499', '0', '-1', ' 600', '1e3', '0x1f4', '1.5', 'x', '', '99999999999999999999']) {
+      const err = refusal(() => parse(bad));
+      expect(err.message).toContain('--timeout');
+      expect(err.message).toContain('a whole number of milliseconds, at least 500');
+    }
+    const bounded = wholeNumber('--hosts', { min: 1, max: 16 }, '2');
+    expect(bounded('16')).toBe(16);
+    expect(refusal(() => bounded('17')).message).toContain('a whole number from 1 to 16');
+  });
+
+  it('takes TCP ports, and 0 only where it means any free port', () => {
+    expect(tcpPort('--port', '2222')('65535')).toBe(65535);
+    expect(refusal(() => tcpPort('--port', '2222')('0')).message).toContain('a TCP port from 1 to 65535.');
+    expect(tcpPort('--port', '8080', true)('0')).toBe(0);
+    expect(refusal(() => tcpPort('--port', '8080', true)('65536')).message).toContain(
+      'a TCP port from 1 to 65535, or 0 for any free port',
+    );
+  });
+
+  it('keeps the text as typed when only checking it', () => {
+    const check = checkedText(tcpPort('--port', '8080', true));
+    expect(check('8080')).toBe('8080');
+    expect(() => check('http')).toThrow(TwinlockError);
+  });
+
+  it('takes a host-key fingerprint in the form OpenSSH prints it', () => {
+    const good = `SHA256:${'A'.repeat(43)}`;
+    expect(checkFingerprint(good)).toBe(good);
+    for (const bad of [`${good}=`, good.toLowerCase(), 'SHA256:short', ''])
+      expect(refusal(() => checkFingerprint(bad)).detail).toEqual({ field: 'fingerprint' });
+  });
+
+  it('takes a report file by its extension', () => {
+    expect(['a.json', 'a.HTML', 'a.htm', 'a.pdf'].map(reportFormatOf)).toEqual([
+      'json',
+      'html',
+      'html',
+      'pdf',
+    ]);
+    expect(reportFormatOf('a.docx')).toBeNull();
+    expect(parseReportFile('r.html')).toBe('r.html');
+    expect(refusal(() => parseReportFile('r.docx')).message).toBe(
+      '--report “r.docx” is not valid: it takes a file name ending .json, .html or .pdf.',
+    );
+  });
+
+  it('bounds --timeout as the contract bounds a connection’s timeout', () => {
+    const connect = (timeoutMs: number) =>
+      ConnectRequestSchema.safeParse({
+        address: 'srv-a',
+        port: 22,
+        username: 'Administrator',
+        password: 'x',
+        timeoutMs,
+      }).success;
+    const { min, max } = CONNECT_TIMEOUT_MS;
+    expect([connect(min), connect(max), connect(min - 1), connect(max + 1)]).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
+  });
+});
