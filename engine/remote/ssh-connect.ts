@@ -4,8 +4,8 @@
  * failure mapped to an admin's sentence.
  */
 import { connect as netConnect } from 'node:net';
-import { NodeSSH } from 'node-ssh';
-import ssh2 from 'ssh2';
+import type { NodeSSH } from 'node-ssh';
+import type ssh2 from 'ssh2';
 import type { Client } from 'ssh2';
 import { TwinlockError } from '../api/errors';
 import { fingerprintOf, hostIdOf, hostKeyCheckCommand, keyTypeOf } from './fingerprint';
@@ -16,6 +16,19 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 /** Keepalives detect a dead server within ~30 s instead of the TCP default of minutes. */
 const KEEPALIVE_INTERVAL_MS = 10_000;
 const KEEPALIVE_COUNT_MAX = 3;
+
+/**
+ * The SSH library (node-ssh over ssh2, with its native crypto binding) loads with the first
+ * connection, so that what never connects (`twinlock hosts list`, a scan) starts without it.
+ */
+let sshLibrary: Promise<{ NodeSSH: typeof NodeSSH; parseKey: typeof ssh2.utils.parseKey }> | undefined;
+function loadSshLibrary(): NonNullable<typeof sshLibrary> {
+  sshLibrary ??= Promise.all([import('node-ssh'), import('ssh2')]).then(([nodeSsh, ssh2Module]) => ({
+    NodeSSH: nodeSsh.NodeSSH,
+    parseKey: ssh2Module.default.utils.parseKey,
+  }));
+  return sshLibrary;
+}
 
 export interface ConnectOptions {
   address: string;
@@ -61,7 +74,8 @@ export type HostKeyVerdict =
 /** Opens an authenticated SSH connection; throws TwinlockError on every failure. */
 export async function connectSsh(options: ConnectOptions): Promise<SshConnection> {
   const { address, port, username, password, privateKey, passphrase, knownHosts } = options;
-  if (privateKey !== undefined) checkPrivateKey(privateKey, passphrase);
+  if (privateKey !== undefined) await checkPrivateKey(privateKey, passphrase);
+  const { NodeSSH } = await loadSshLibrary();
   const secrets = [password, passphrase].filter((s): s is string => s !== undefined);
   const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const hostId = hostIdOf(address, port);
@@ -312,8 +326,9 @@ function scrub(text: string, password: string): string {
  * Reads the private key before any network traffic, so that a wrong file or passphrase is named as
  * such instead of surfacing as a refused logon.
  */
-export function checkPrivateKey(privateKey: string, passphrase: string | undefined): void {
-  const parsed = ssh2.utils.parseKey(privateKey, passphrase);
+export async function checkPrivateKey(privateKey: string, passphrase: string | undefined): Promise<void> {
+  const { parseKey } = await loadSshLibrary();
+  const parsed = parseKey(privateKey, passphrase);
   if (!(parsed instanceof Error)) {
     const key = Array.isArray(parsed) ? parsed[0] : parsed;
     if (key && key.isPrivateKey()) return;

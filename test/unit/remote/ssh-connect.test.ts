@@ -116,28 +116,28 @@ describe('private keys', () => {
     expect(err.hint).toContain('icacls');
   });
 
-  it('reads a good key, and names the field when the file or passphrase is wrong', () => {
-    expect(() => checkPrivateKey(keys.private, undefined)).not.toThrow();
-    const field = (f: () => void) => {
+  it('reads a good key, and names the field when the file or passphrase is wrong', async () => {
+    await expect(checkPrivateKey(keys.private, undefined)).resolves.toBeUndefined();
+    const field = async (f: () => Promise<void>) => {
       try {
-        f();
+        await f();
       } catch (err) {
         return (err as TwinlockError).detail?.field;
       }
       return null;
     };
-    expect(field(() => checkPrivateKey(keys.public, undefined))).toBe('privateKey');
-    expect(field(() => checkPrivateKey('-----BEGIN NOTHING-----\nxx\n', undefined))).toBe('privateKey');
+    expect(await field(() => checkPrivateKey(keys.public, undefined))).toBe('privateKey');
+    expect(await field(() => checkPrivateKey('-----BEGIN NOTHING-----\nxx\n', undefined))).toBe('privateKey');
   });
 
-  it('asks for the passphrase of a protected key, and says when it is wrong', () => {
+  it('asks for the passphrase of a protected key, and says when it is wrong', async () => {
     const { privateKey } = generateKeyPairSync('rsa', {
       modulusLength: 2048,
       privateKeyEncoding: { type: 'pkcs1', format: 'pem', cipher: 'aes-128-cbc', passphrase: 'right horse' },
       publicKeyEncoding: { type: 'pkcs1', format: 'pem' },
     });
-    expect(() => checkPrivateKey(privateKey, 'right horse')).not.toThrow();
-    expect(() => checkPrivateKey(privateKey, undefined)).toThrow(/protected by a passphrase/);
-    expect(() => checkPrivateKey(privateKey, 'wrong')).toThrow(/passphrase does not open/);
+    await expect(checkPrivateKey(privateKey, 'right horse')).resolves.toBeUndefined();
+    await expect(checkPrivateKey(privateKey, undefined)).rejects.toThrow(/protected by a passphrase/);
+    await expect(checkPrivateKey(privateKey, 'wrong')).rejects.toThrow(/passphrase does not open/);
   });
 });
