@@ -1,7 +1,7 @@
 /**
  * The rules `npm test` enforces beyond the import boundaries (boundaries.test.ts): type-aware lint
- * (promises, exhaustive switches) and Prettier's format. Each case proves a rule bites, or that it
- * leaves correct code alone.
+ * (promises, exhaustive switches), the layers inside the engine, the engine's front door for the
+ * shells, and Prettier's format. Each case proves a rule bites, or that it leaves correct code alone.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -113,6 +113,64 @@ describe('type-aware lint', () => {
         expect([rule, (config.rules?.[rule] as unknown[])[0]]).toEqual([rule, 2]);
     },
   );
+});
+
+describe('layers inside the engine', () => {
+  const layers = ['no-restricted-imports'];
+  const importing = (from: string) => `import { x } from '${from}';\nexport const y = x;\n`;
+
+  it.each([
+    ['engine/remote/x.ts', '../pair/apply'],
+    ['engine/remote/x.ts', '../verify/service'],
+    ['engine/jobs/x.ts', '../agent/install'],
+    ['engine/jobs/x.ts', '../bundle/canonical'],
+    ['engine/store/x.ts', '../inventory/x'],
+    ['engine/store/x.ts', '../discovery/scan'],
+    ['engine/store/x.ts', '../service/sessions'],
+    ['engine/remote/x.ts', '../engine'],
+    ['engine/verify/x.ts', '../service/lazy'],
+    ['engine/pair/x.ts', '../engine'],
+    ['engine/discovery/x.ts', '../api/engine'],
+    ['engine/api/x.ts', '../remote/types'],
+    ['engine/api/x.ts', '../store'],
+    ['cli/x.ts', '../engine/remote/types'],
+    ['cli/commands/x.ts', '../../engine/discovery/scan'],
+    ['server/x.ts', '../engine/service/sessions'],
+    ['electron/x.ts', '../engine/pair/apply'],
+  ])('refuses %s importing %s', async (file, from) => {
+    expect(await violations(file, importing(from), layers)).not.toEqual([]);
+  });
+
+  it('refuses a type import across a layer too', async () => {
+    const code = "import type { Plan } from '../pair/apply';\nexport type P = Plan;\n";
+    expect(await violations('engine/remote/x.ts', code, layers)).not.toEqual([]);
+  });
+
+  it.each([
+    ['engine/pair/x.ts', '../remote/session'],
+    ['engine/pair/x.ts', '../jobs/journal'],
+    ['engine/pair/x.ts', '../verify/service'],
+    ['engine/verify/x.ts', '../api/errors'],
+    ['engine/jobs/x.ts', './pair-journal'],
+    ['engine/remote/x.ts', '../store'],
+    ['engine/service/x.ts', '../pair/apply'],
+    ['engine/api/x.ts', './errors'],
+    ['cli/x.ts', '../engine/api/errors'],
+    ['cli/x.ts', '../engine/engine'],
+    ['electron/x.ts', '../engine/api/engine'],
+    ['electron/x.ts', '../engine/app-paths'],
+    ['lab/x.ts', '../engine/remote/types'],
+    ['bench/x.ts', '../engine/remote/sftp-upload'],
+  ])('allows %s importing %s', async (file, from) => {
+    expect(await violations(file, importing(from), layers)).toEqual([]);
+  });
+
+  it('refuses the renderer the composition root', async () => {
+    const code = importing('../../engine/engine');
+    expect(await violations('renderer/src/x.ts', code, ['@typescript-eslint/no-restricted-imports'])).toEqual(
+      [expect.stringContaining('renderer/ talks to the engine only through its ApiClient')],
+    );
+  });
 });
 
 describe('format', () => {
