@@ -103,16 +103,24 @@ describe('type-aware lint', () => {
     expect(await violations('engine/verify/x.ts', switchOverCodes(0), exhaustive)).toEqual([]);
   });
 
-  it.each(['engine/remote/session.ts', 'renderer/src/App.vue', 'test/unit/architecture/rules.test.ts'])(
-    'lints %s with its types and these rules',
-    async (file) => {
-      const config = (await new ESLint({ cwd: process.cwd() }).calculateConfigForFile(file)) as Linter.Config;
-      const parserOptions = config.languageOptions?.parserOptions as { project?: unknown } | undefined;
-      expect(parserOptions?.project).toEqual(['./tsconfig.node.json', './tsconfig.web.json']);
-      for (const rule of [...promises, ...exhaustive])
-        expect([rule, (config.rules?.[rule] as unknown[])[0]]).toEqual([rule, 2]);
-    },
-  );
+  it.each([
+    'engine/remote/session.ts',
+    'renderer/src/App.vue',
+    'test/unit/architecture/rules.test.ts',
+    'vite.config.ts',
+  ])('lints %s with its types and these rules', async (file) => {
+    const config = (await new ESLint({ cwd: process.cwd() }).calculateConfigForFile(file)) as Linter.Config;
+    const parserOptions = config.languageOptions?.parserOptions as { project?: unknown } | undefined;
+    expect(parserOptions?.project).toEqual(['./tsconfig.node.json', './tsconfig.web.json']);
+    for (const rule of [...promises, ...exhaustive])
+      expect([rule, (config.rules?.[rule] as unknown[])[0]]).toEqual([rule, 2]);
+  });
+
+  it.each(['scripts/start.mjs', 'eslint.config.js'])('lints %s without types', async (file) => {
+    const config = (await new ESLint({ cwd: process.cwd() }).calculateConfigForFile(file)) as Linter.Config;
+    const parserOptions = config.languageOptions?.parserOptions as { project?: unknown } | undefined;
+    expect(parserOptions?.project).toBeUndefined();
+  });
 });
 
 describe('layers inside the engine', () => {
