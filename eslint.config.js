@@ -28,6 +28,15 @@ function forbid({ packages = [], folders = [], regexes = [], typeOnly = [] }, wh
   ];
 }
 
+const features = ['verify', 'agent', 'pair', 'bundle', 'inventory', 'discovery'];
+/** The composition root, seen from a folder of the engine: engine/engine.ts (and engine/api/engine.ts until it moves). */
+const compositionRoot = ['^\\.\\./engine(\\.ts)?$', '^\\.\\./api/engine(\\.ts)?$'];
+
+/** A no-restricted-imports rule over import paths (relative to a folder of the engine). */
+function layer(regexes, why) {
+  return ['error', { patterns: regexes.map((regex) => ({ regex, message: why })) }];
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -51,6 +60,27 @@ export default tseslint.config(
     languageOptions: {
       parser: vueParser,
       parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'], sourceType: 'module' },
+    },
+  },
+  // TypeScript and Vue files are linted with their types (tsconfig.node.json, tsconfig.web.json):
+  // a promise nobody awaits, or a switch that forgets a case of a union, fails the build.
+  // *.config.ts are in tsconfig.node.json; the few JavaScript files (this config, scripts/*.mjs,
+  // bin/, the tests' *.mjs child processes) belong to no project and are linted without types.
+  {
+    files: ['**/*.ts', '**/*.vue'],
+    languageOptions: {
+      parserOptions: {
+        project: ['./tsconfig.node.json', './tsconfig.web.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: false, requireDefaultForNonUnion: false },
+      ],
     },
   },
   {
@@ -182,6 +212,56 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': forbid(
         { packages: ['electron', ...ui], folders: ['renderer', 'electron'] },
         'server/, cli/ and lab/ run on plain Node: no Electron, Vue or renderer code (server/ and electron/ share web/, never each other).',
+      ),
+    },
+  },
+  // Layers inside the engine (rule no-restricted-imports, beside the package and shell
+  // boundaries of @typescript-eslint/no-restricted-imports above). The foundations (remote/,
+  // jobs/, store/) know no feature; features (verify/, agent/, pair/, bundle/, inventory/,
+  // discovery/) never reach up into service/ or the composition root; engine/api/ is the
+  // contract and stands alone.
+  {
+    files: ['engine/remote/**/*.ts', 'engine/jobs/**/*.ts', 'engine/store/**/*.ts'],
+    rules: {
+      'no-restricted-imports': layer(
+        [`^\\.\\./(${features.join('|')}|service)(/|$)`, ...compositionRoot],
+        'remote/, jobs/ and store/ are the foundations: they must not import a feature (verify/, agent/, pair/, bundle/, inventory/, discovery/), service/ or the composition root.',
+      ),
+    },
+  },
+  {
+    files: features.map((feature) => `engine/${feature}/**/*.ts`),
+    rules: {
+      'no-restricted-imports': layer(
+        ['^\\.\\./service(/|$)', ...compositionRoot],
+        'A feature must not import service/ or the composition root: they are built on the features, not under them.',
+      ),
+    },
+  },
+  {
+    files: ['engine/api/**/*.ts'],
+    // The composition root moves to engine/engine.ts; until then it lives here and wires everything.
+    ignores: ['engine/api/engine.ts'],
+    rules: {
+      'no-restricted-imports': layer(
+        ['^\\.\\./'],
+        'engine/api/ is the typed contract: it imports nothing of the engine outside engine/api/.',
+      ),
+    },
+  },
+  // The shells reach the engine through its front door only: engine/api (the contract) and the
+  // composition root. engine/app-paths.ts (where Twinlock's own files are, for every way it runs)
+  // belongs to that door: the shells resolve it before they build the engine.
+  // Not held to it: lab/ (simulated servers, a test tool) and bench/ (measures the engine's parts:
+  // sftp-upload, discovery) may use internals.
+  {
+    files: ['cli/**/*.ts', 'server/**/*.ts', 'electron/**/*.ts'],
+    // Exception until the scan's classification and formatting move behind engine/api.
+    ignores: ['cli/commands/scan.ts'],
+    rules: {
+      'no-restricted-imports': layer(
+        ['(^|/)engine/(?!(api|engine|app-paths)(\\.ts)?(/|$))'],
+        'A shell reaches the engine only through engine/api and the composition root (engine/engine.ts).',
       ),
     },
   },

@@ -76,6 +76,9 @@ export function toPsJson(value: unknown): string {
       const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
       return `{${entries.map(([k, v]) => `${quote(k)}:${toPsJson(v)}`).join(',')}}`;
     }
+    case 'function':
+    case 'symbol':
+    case 'undefined':
     default:
       return 'null';
   }

@@ -21,6 +21,10 @@ export function canonicalJson(value: unknown): string {
         .sort();
       return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
     }
+    case 'bigint':
+    case 'function':
+    case 'symbol':
+    case 'undefined':
     default:
       throw new TypeError(`Canonical JSON cannot hold a ${typeof value}.`);
   }

@@ -15,6 +15,8 @@ export function resolveDataDir(
 ): string {
   const explicit = env.TWINLOCK_HOME?.trim();
   if (explicit) return explicit;
+  // Every platform but Windows and macOS keeps its data where XDG says.
+  // eslint-disable-next-line @typescript-eslint/switch-exhaustiveness-check
   switch (platform) {
     case 'win32': {
       const appData = env.APPDATA?.trim() || win32.join(home, 'AppData', 'Roaming');

@@ -2,21 +2,17 @@
  * The architecture's import boundaries are enforced by lint; these cases prove the rules bite
  * (a lint config that silently stopped matching would otherwise pass every build).
  */
-import { ESLint } from 'eslint';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { violations as lint, warmUp } from './lint';
 
-const eslint = new ESLint({ cwd: process.cwd() });
+const violations = (filePath: string, code: string) =>
+  lint(filePath, code, [
+    '@typescript-eslint/no-restricted-imports',
+    'no-console',
+    'no-restricted-properties',
+  ]);
 
-async function violations(filePath: string, code: string): Promise<string[]> {
-  const [result] = await eslint.lintText(code, { filePath });
-  return (result?.messages ?? [])
-    .filter((m) =>
-      ['@typescript-eslint/no-restricted-imports', 'no-console', 'no-restricted-properties'].includes(
-        m.ruleId ?? '',
-      ),
-    )
-    .map((m) => m.message);
-}
+beforeAll(warmUp, 120_000);
 
 describe('import boundaries', () => {
   it.each([
