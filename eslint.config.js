@@ -29,8 +29,8 @@ function forbid({ packages = [], folders = [], regexes = [], typeOnly = [] }, wh
 }
 
 const features = ['verify', 'agent', 'pair', 'bundle', 'inventory', 'discovery'];
-/** The composition root, seen from a folder of the engine: engine/engine.ts (and engine/api/engine.ts until it moves). */
-const compositionRoot = ['^\\.\\./engine(\\.ts)?$', '^\\.\\./api/engine(\\.ts)?$'];
+/** The composition root, engine/engine.ts, seen from a folder of the engine. */
+const compositionRoot = ['^\\.\\./engine(\\.ts)?$'];
 
 /** A no-restricted-imports rule over import paths (relative to a folder of the engine). */
 function layer(regexes, why) {
@@ -240,8 +240,6 @@ export default tseslint.config(
   },
   {
     files: ['engine/api/**/*.ts'],
-    // The composition root moves to engine/engine.ts; until then it lives here and wires everything.
-    ignores: ['engine/api/engine.ts'],
     rules: {
       'no-restricted-imports': layer(
         ['^\\.\\./'],
@@ -256,8 +254,6 @@ export default tseslint.config(
   // sftp-upload, discovery) may use internals.
   {
     files: ['cli/**/*.ts', 'server/**/*.ts', 'electron/**/*.ts'],
-    // Exception until the scan's classification and formatting move behind engine/api.
-    ignores: ['cli/commands/scan.ts'],
     rules: {
       'no-restricted-imports': layer(
         ['(^|/)engine/(?!(api|engine|app-paths)(\\.ts)?(/|$))'],

@@ -128,44 +128,44 @@ describe('layers inside the engine', () => {
   const importing = (from: string) => `import { x } from '${from}';\nexport const y = x;\n`;
 
   it.each([
-    ['engine/remote/x.ts', '../pair/apply'],
-    ['engine/remote/x.ts', '../verify/service'],
+    ['engine/remote/x.ts', '../pair/transaction'],
+    ['engine/remote/x.ts', '../verify/verifier'],
     ['engine/jobs/x.ts', '../agent/install'],
     ['engine/jobs/x.ts', '../bundle/canonical'],
     ['engine/store/x.ts', '../inventory/x'],
     ['engine/store/x.ts', '../discovery/scan'],
     ['engine/store/x.ts', '../service/sessions'],
     ['engine/remote/x.ts', '../engine'],
-    ['engine/verify/x.ts', '../service/lazy'],
+    ['engine/verify/x.ts', '../service/pairings'],
     ['engine/pair/x.ts', '../engine'],
-    ['engine/discovery/x.ts', '../api/engine'],
+    ['engine/discovery/x.ts', '../engine.ts'],
     ['engine/api/x.ts', '../remote/types'],
     ['engine/api/x.ts', '../store'],
     ['cli/x.ts', '../engine/remote/types'],
     ['cli/commands/x.ts', '../../engine/discovery/scan'],
     ['server/x.ts', '../engine/service/sessions'],
-    ['electron/x.ts', '../engine/pair/apply'],
+    ['electron/x.ts', '../engine/pair/transaction'],
   ])('refuses %s importing %s', async (file, from) => {
     expect(await violations(file, importing(from), layers)).not.toEqual([]);
   });
 
   it('refuses a type import across a layer too', async () => {
-    const code = "import type { Plan } from '../pair/apply';\nexport type P = Plan;\n";
+    const code = "import type { Plan } from '../pair/transaction';\nexport type P = Plan;\n";
     expect(await violations('engine/remote/x.ts', code, layers)).not.toEqual([]);
   });
 
   it.each([
     ['engine/pair/x.ts', '../remote/session'],
     ['engine/pair/x.ts', '../jobs/journal'],
-    ['engine/pair/x.ts', '../verify/service'],
+    ['engine/pair/x.ts', '../verify/verifier'],
     ['engine/verify/x.ts', '../api/errors'],
     ['engine/jobs/x.ts', './pair-journal'],
     ['engine/remote/x.ts', '../store'],
-    ['engine/service/x.ts', '../pair/apply'],
+    ['engine/service/x.ts', '../pair/transaction'],
     ['engine/api/x.ts', './errors'],
     ['cli/x.ts', '../engine/api/errors'],
     ['cli/x.ts', '../engine/engine'],
-    ['electron/x.ts', '../engine/api/engine'],
+    ['electron/x.ts', '../engine/api/wire'],
     ['electron/x.ts', '../engine/app-paths'],
     ['lab/x.ts', '../engine/remote/types'],
     ['bench/x.ts', '../engine/remote/sftp-upload'],
