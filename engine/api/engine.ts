@@ -23,6 +23,7 @@ import type { SessionEntry } from '../service/sessions';
 import { resolveDataDir } from '../store';
 import { appPaths } from '../app-paths';
 import type { FixTimings, VerifyService } from '../verify/service';
+import type { Clock } from '../jobs/sleep';
 import type { ApiInput, ApiOutput, MethodName, TwinlockApi, TwinlockEngine } from './contract';
 import { methods } from './contract';
 import { TwinlockError, toErrorData } from './errors';
@@ -49,7 +50,13 @@ export interface EngineOptions {
   /** The running lab, when there is one. */
   lab?: { hosts: LabHostOption[] };
   /** Waits and time limits of long operations; the defaults suit real servers (tests and the lab shorten them). */
-  timings?: { install?: InstallOptions; apply?: ApplyOptions; fix?: FixTimings };
+  timings?: {
+    install?: InstallOptions;
+    apply?: ApplyOptions;
+    fix?: FixTimings;
+    /** The clock every wait above (and the jobs' progress throttle) runs on; real time by default. */
+    clock?: Clock;
+  };
 }
 
 /** Twinlock's `resources/`, wherever the application runs from (engine/app-paths.ts). */
@@ -93,7 +100,10 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
   /** Log lines carry names, addresses and outcomes, never a password or a token. */
   const log = (level: 'info' | 'warn' | 'error', message: string) =>
     emit({ type: 'log', level, message, at: new Date().toISOString() });
-  const jobs = createJobRunner((job) => emit({ type: 'job', job }));
+  const clock = options.timings?.clock;
+  const withClock = <T extends object>(t: T | undefined): T | undefined =>
+    clock ? ({ ...t, clock } as T) : t;
+  const jobs = createJobRunner((job) => emit({ type: 'job', job }), clock ? { clock } : {});
   const sessions = createSessionStore({ knownHosts, resourcesDir, log, closing });
   const signers = createSignerService(dataDir, log);
   const installs = createInstallService({
@@ -102,7 +112,7 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     dataDir,
     resourcesDir,
     log,
-    timings: options.timings?.install,
+    timings: withClock(options.timings?.install),
     closing,
   });
   const pairings = createPairingService({
@@ -111,7 +121,7 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     dataDir,
     resourcesDir,
     log,
-    timings: options.timings?.apply,
+    timings: withClock(options.timings?.apply),
     readBundle: (path) => call('readBundle', { path }),
     closing,
   });
@@ -127,7 +137,7 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
         resourcesDir,
         dataDir,
         log,
-        ...(options.timings?.fix ? { timings: options.timings.fix } : {}),
+        ...(options.timings?.fix || clock ? { timings: withClock(options.timings?.fix)! } : {}),
       }),
     ));
 

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { TwinlockError } from '../../../engine/api/errors';
 import type { InstallOptions, InstallTarget } from '../../../engine/agent/install-types';
 import { Link } from '../../../engine/agent/link';
+import { systemClock } from '../../../engine/jobs/sleep';
 import {
   bootedSince,
   memoryRestartJournal,
@@ -29,6 +30,7 @@ const opts: Required<InstallOptions> = {
   rebootTimeoutMs: 5_000,
   rebootPollMs: 5,
   rebootDelaySeconds: 5,
+  clock: systemClock,
 };
 
 /** A server that restarts `delayMs` after `restart()` is called, answering get-identity with its boot time. */
