@@ -286,7 +286,7 @@ async function run(host: LabHost, world: LabWorld, argv: string[], stdin: Uint8A
       pair.secondary = host;
       pair.secondaryPeer = peerAddress;
       pair.token = null;
-      pair.joinedAt = Date.now();
+      pair.joinedAt = world.clock.now();
       node.pair = pair;
       return { pairId: pair.pairId, state: 'pairing' };
     }
