@@ -377,6 +377,7 @@ export async function runCtl(
 ): Promise<CtlResult> {
   try {
     const out = await run(host, world, argv, typeof stdin === 'string' ? Buffer.from(stdin, 'utf8') : stdin);
+    host.emit('ctl', verbOf(argv));
     return { exitCode: 0, stdout: JSON.stringify(out) };
   } catch (err) {
     if (err instanceof CtlError)

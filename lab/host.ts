@@ -72,13 +72,15 @@ export interface LabAccount {
 /**
  * What a server tells its listeners: `down` when it starts a restart or loses power, `up` when it
  * is back (listening, services started), `restart-requested` when the restart-host script
- * scheduled a restart, `sftp-write` with the bytes each SFTP write stored.
+ * scheduled a restart, `sftp-write` with the bytes each SFTP write stored, `ctl` with the verb of
+ * each twinlockctl run that succeeded (e.g. `pair join`), once it has acted.
  */
 export interface LabHostEvents {
   down: [];
   up: [];
   'restart-requested': [];
   'sftp-write': [bytes: number];
+  ctl: [verb: string];
 }
 
 export class LabHost extends EventEmitter<LabHostEvents> {
