@@ -110,6 +110,9 @@ export class LabClock {
   private arm(timer: Timer): void {
     timer.handle = setTimeout(
       () => {
+        // Node's timers may fire a millisecond before Date.now() says they are due: a lab timer
+        // never runs before the lab's own reading reaches it.
+        if (this.now() < timer.at) return this.arm(timer);
         this.timers.delete(timer);
         timer.fn();
       },

@@ -73,7 +73,8 @@ export interface LabAccount {
  * What a server tells its listeners: `down` when it starts a restart or loses power, `up` when it
  * is back (listening, services started), `restart-requested` when the restart-host script
  * scheduled a restart, `sftp-write` with the bytes each SFTP write stored, `ctl` with the verb of
- * each twinlockctl run that succeeded (e.g. `pair join`), once it has acted.
+ * each twinlockctl run that succeeded (e.g. `pair join`), once it has acted, and `pair-state` as
+ * a pair's next phase (mirroring, syncing, protected) begins with lab time.
  */
 export interface LabHostEvents {
   down: [];
@@ -81,6 +82,7 @@ export interface LabHostEvents {
   'restart-requested': [];
   'sftp-write': [bytes: number];
   ctl: [verb: string];
+  'pair-state': [];
 }
 
 export class LabHost extends EventEmitter<LabHostEvents> {
