@@ -1,10 +1,12 @@
 /**
  * Lab time. Durations inside the lab (an msiexec run, a storage mirror, a reboot, a twinlockctl
- * verb's delay, each exec's latency) are stated in lab seconds and pass `timeScale` times faster
- * than real time, so a "3-minute mirror" takes three real seconds at the default scale of 60.
- * Every such duration is measured and waited on through this clock (`now`, `after`, `sleep`), so a
- * test may also stop it (`pause`) and move it itself (`advance`): the lab then does nothing on its
- * own until told. Wall-clock readings (a server's date, its last boot time) stay real.
+ * verb's delay) are stated in lab seconds and pass `timeScale` times faster than real time, so a
+ * "3-minute mirror" takes three real seconds at the default scale of 60. Every such duration is
+ * measured and waited on through this clock (`now`, `after`, `sleep`), so a test may also stop it
+ * (`pause`) and move it itself (`advance`): the servers then do nothing on their own until told.
+ * The network's delays (each exec's latency, a slow connect) go through `network`: real time even
+ * while paused, so that a paused lab still answers its scripts. Wall-clock readings (a server's
+ * date, its last boot time) stay real.
  */
 
 interface Timer {
@@ -64,9 +66,14 @@ export class LabClock {
     return this.sleepMs(this.realMs(labSeconds));
   }
 
-  /** Waits `realMs` of lab time, as stated in real milliseconds (a latency, a connect delay). */
+  /** Waits `realMs` of lab time, stated in real milliseconds. */
   sleepMs(realMs: number): Promise<void> {
     return new Promise((resolve) => this.after(realMs, resolve));
+  }
+
+  /** Waits `realMs` of network time (an exec's latency, a slow connect): real time, paused or not. */
+  network(realMs: number): Promise<void> {
+    return realMs > 0 ? new Promise((resolve) => setTimeout(resolve, realMs)) : Promise.resolve();
   }
 
   /** Stops the clock: lab durations then end only through {@link advance}. */

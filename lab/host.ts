@@ -224,6 +224,14 @@ export class LabHost extends EventEmitter<LabHostEvents> {
     return this.until('up', () => this.upAndListening);
   }
 
+  /**
+   * Settles once the port listens or refuses as the server's state and `refuseConnections` say
+   * (reopening the port after a change takes a moment).
+   */
+  whenListening(): Promise<void> {
+    return this.listening;
+  }
+
   /** Resolves once `holds()` is true, checking it now and after each `event`. */
   until<E extends keyof LabHostEvents>(event: E, holds: () => boolean): Promise<void> {
     return new Promise((resolve) => {

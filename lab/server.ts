@@ -118,7 +118,7 @@ export class SshEndpoint implements HostEndpoint {
       if (!socket.destroyed) this.ssh.injectSocket(socket);
     };
     const delay = this.host.faults.connectDelayMs;
-    if (delay > 0) this.world.clock.after(delay, inject);
+    if (delay > 0) void this.world.clock.network(delay).then(inject);
     else inject();
   }
 
