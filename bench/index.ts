@@ -2,6 +2,8 @@
  * Benchmarks, by name: `npm run bench -- <name> [args]`. Never part of `npm test`: they need
  * root, a network namespace or minutes of wall time.
  */
+import { fileURLToPath } from 'node:url';
+import { ensureShippedPackage } from '../lab/make-package';
 import { cliBench } from './cli';
 import { discoveryBench } from './discovery';
 import { uploadBench } from './upload';
@@ -32,5 +34,7 @@ if (!bench) {
   process.stderr.write(`${name ? `Unknown benchmark “${name}”.\n\n` : ''}${usage()}\n`);
   process.exitCode = 2;
 } else {
+  // The agent package the lab installs (resources/agent) is made, not committed.
+  ensureShippedPackage(fileURLToPath(new URL('../resources/agent', import.meta.url)));
   process.exitCode = await bench.run(args);
 }
