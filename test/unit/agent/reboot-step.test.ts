@@ -9,6 +9,7 @@ import { TwinlockError } from '../../../engine/api/errors';
 import type { InstallOptions, InstallTarget } from '../../../engine/agent/install-types';
 import { Link } from '../../../engine/agent/link';
 import { systemClock } from '../../../engine/jobs/sleep';
+import { ManualClock } from '../../helpers/manual-clock';
 import {
   bootedSince,
   memoryRestartJournal,
@@ -217,5 +218,36 @@ describe('readBootTime', () => {
     expect(
       await readBootTime(fakeHost('HV-A', { 'get-identity': () => ({ ...golden, lastBootUpTime: 'soon' }) })),
     ).toBeNull();
+  });
+  it('gives up after the restart timeout on its clock, however long that is in real time', async () => {
+    // A restart was asked for, but the server never goes down: 15 minutes, moved by the test.
+    const clock = new ManualClock();
+    const s = server({ scheduled: true });
+    const journal = journalWith({
+      bootTime: BEFORE,
+      restartRequestedAt: new Date(clock.now()).toISOString(),
+    });
+    const waiting = rebootAndWait(
+      fakeContext<'install'>(),
+      s.target,
+      new Link(s.target),
+      { ...opts, clock, rebootTimeoutMs: 15 * 60_000, rebootPollMs: 2_000 },
+      () => undefined,
+      false,
+      journal,
+    ).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    let outcome: unknown;
+    void waiting.then((e) => (outcome = e));
+    await clock.advance(15 * 60_000 - 1_000);
+    expect(outcome).toBeUndefined();
+    await clock.advance(1_000);
+    expect(await waiting).toMatchObject({
+      code: 'timeout',
+      message: 'HV-A did not come back within 15 min of its restart.',
+    });
+    expect(s.restartCalls()).toBe(0);
   });
 });
