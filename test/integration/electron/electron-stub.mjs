@@ -5,7 +5,15 @@
 import { EventEmitter } from 'node:events';
 
 const noop = () => undefined;
-const state = { windows: [], handlers: new Map(), protocolHandlers: new Map(), quitCalls: 0, errors: [] };
+/** `events` sends `window` as each window opens and `quit` as the app asks to quit. */
+const state = {
+  windows: [],
+  handlers: new Map(),
+  protocolHandlers: new Map(),
+  quitCalls: 0,
+  errors: [],
+  events: new EventEmitter(),
+};
 globalThis.__electronStub = state;
 
 // TWINLOCK_STUB_RESOURCES_PATH stands for an installed app: Electron sets process.resourcesPath to
@@ -23,6 +31,7 @@ class App extends EventEmitter {
   whenReady = async () => undefined;
   quit = () => {
     state.quitCalls++;
+    state.events.emit('quit');
   };
   exit = (code) => state.errors.push(`app.exit(${code})`);
 }
@@ -41,6 +50,7 @@ class BrowserWindow extends EventEmitter {
     super();
     this.options = options;
     state.windows.push(this);
+    state.events.emit('window');
   }
   loadURL(url) {
     this.loaded = url;
