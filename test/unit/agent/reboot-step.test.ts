@@ -34,24 +34,26 @@ const opts: Required<InstallOptions> = {
   clock: systemClock,
 };
 
-/** A server that restarts `delayMs` after `restart()` is called, answering get-identity with its boot time. */
+/** A server that restarts `delayMs` after `restart()` is called (resolving once it is back), answering get-identity with its boot time. */
 function server(options: { scheduled?: boolean } = {}) {
   let booted = BEFORE;
   let scheduled = options.scheduled ?? false;
   let down = false;
   const hosts: FakeHost[] = [];
-  const restart = (delayMs: number) => {
-    scheduled = true;
-    setTimeout(() => {
-      down = true;
-      for (const h of hosts) void h.close();
+  const restart = (delayMs: number) =>
+    new Promise<void>((back) => {
+      scheduled = true;
       setTimeout(() => {
-        booted = AFTER;
-        scheduled = false;
-        down = false;
-      }, 20);
-    }, delayMs);
-  };
+        down = true;
+        for (const h of hosts) void h.close();
+        setTimeout(() => {
+          booted = AFTER;
+          scheduled = false;
+          down = false;
+          back();
+        }, 20);
+      }, delayMs);
+    });
   const open = (): FakeHost => {
     const h = fakeHost('HV-A', {
       'get-identity': () => ({ computerName: 'HV-A', lastBootUpTime: booted }),
@@ -61,7 +63,7 @@ function server(options: { scheduled?: boolean } = {}) {
             code: 'script-failed',
             message: 'shutdown.exe refused to schedule the restart (exit code 1190).',
           });
-        restart(10);
+        void restart(10);
         return { scheduled: true, delaySeconds: 5, lastBootUpTime: booted };
       },
     });
@@ -113,8 +115,7 @@ describe('rebootAndWait', () => {
 
   it('does not restart a server whose boot time shows the restart already happened', async () => {
     const s = server();
-    s.restart(0);
-    await new Promise((r) => setTimeout(r, 60));
+    await s.restart(0);
     const t = { ...s.target, host: await s.target.reconnect!() };
     const journal = journalWith({
       bootTime: BEFORE,
@@ -136,7 +137,7 @@ describe('rebootAndWait', () => {
   it('waits for a restart the journal says was requested, without asking again', async () => {
     const s = server({ scheduled: true });
     const journal = journalWith({ bootTime: BEFORE, restartRequestedAt: new Date().toISOString() });
-    setTimeout(() => s.restart(0), 40);
+    setTimeout(() => void s.restart(0), 40);
     const result = await rebootAndWait(
       fakeContext<'install'>(),
       s.target,
@@ -153,7 +154,7 @@ describe('rebootAndWait', () => {
   it('takes Windows refusing a second restart (1190) as the first one still pending, and waits for it', async () => {
     const s = server({ scheduled: true });
     const journal = journalWith({ bootTime: BEFORE });
-    setTimeout(() => s.restart(0), 40);
+    setTimeout(() => void s.restart(0), 40);
     const result = await rebootAndWait(
       fakeContext<'install'>(),
       s.target,
@@ -175,7 +176,7 @@ describe('rebootAndWait', () => {
     setTimeout(() => void s.hosts[0]!.close(), 20);
     setTimeout(() => {
       restarted = true;
-      s.restart(0);
+      void s.restart(0);
     }, 150);
     const result = await rebootAndWait(
       fakeContext<'install'>(),
