@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { ensureShippedPackage } from '../lab/make-package';
 import { cliBench } from './cli';
+import { connectBench } from './connect';
 import { discoveryBench } from './discovery';
 import { uploadBench } from './upload';
 import { verifyBench } from './verify';
@@ -18,6 +19,7 @@ export interface Bench {
 /** Every benchmark by name; add yours here. */
 export const benches: Record<string, Bench> = {
   cli: cliBench,
+  connect: connectBench,
   discovery: discoveryBench,
   upload: uploadBench,
   verify: verifyBench,
