@@ -42,8 +42,3 @@ export function waitFor(
     check();
   });
 }
-
-/** The next `event` an emitter sends, as a promise (its arguments). */
-export function nextEvent(emitter: EventEmitter, event: string): Promise<unknown[]> {
-  return new Promise((resolve) => emitter.once(event, (...args: unknown[]) => resolve(args)));
-}
