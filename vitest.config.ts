@@ -8,6 +8,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // The shipped agent package (resources/agent) is made, not committed: test/agent-package-setup.ts.
+          globalSetup: ['test/agent-package-setup.ts'],
           testTimeout: 15_000,
         },
       },
@@ -17,7 +19,7 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
           // The bundles the tests run (the twinlock command, the desktop app) are rebuilt first, never stale.
-          globalSetup: ['test/global-setup.ts'],
+          globalSetup: ['test/agent-package-setup.ts', 'test/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
@@ -28,6 +30,7 @@ export default defineConfig({
           name: 'powershell',
           include: ['test/powershell/**/*.test.ts'],
           environment: 'node',
+          globalSetup: ['test/agent-package-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
         },
@@ -37,6 +40,7 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
+          globalSetup: ['test/agent-package-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
           fileParallelism: false,

@@ -2,7 +2,10 @@
  * Benchmarks, by name: `npm run bench -- <name> [args]`. Never part of `npm test`: they need
  * root, a network namespace or minutes of wall time.
  */
+import { fileURLToPath } from 'node:url';
+import { ensureShippedPackage } from '../lab/make-package';
 import { cliBench } from './cli';
+import { connectBench } from './connect';
 import { discoveryBench } from './discovery';
 import { uploadBench } from './upload';
 import { verifyBench } from './verify';
@@ -16,6 +19,7 @@ export interface Bench {
 /** Every benchmark by name; add yours here. */
 export const benches: Record<string, Bench> = {
   cli: cliBench,
+  connect: connectBench,
   discovery: discoveryBench,
   upload: uploadBench,
   verify: verifyBench,
@@ -32,5 +36,7 @@ if (!bench) {
   process.stderr.write(`${name ? `Unknown benchmark “${name}”.\n\n` : ''}${usage()}\n`);
   process.exitCode = 2;
 } else {
+  // The agent package the lab installs (resources/agent) is made, not committed.
+  ensureShippedPackage(fileURLToPath(new URL('../resources/agent', import.meta.url)));
   process.exitCode = await bench.run(args);
 }

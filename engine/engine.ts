@@ -34,6 +34,7 @@ import { methods } from './api/contract';
 import { TwinlockError, toErrorData } from './api/errors';
 import type { ApiEvent } from './api/jobs';
 import type { DiscoveredHost } from './api/models';
+import type { Clock } from './jobs/sleep';
 
 /** A lab server the engine may offer on the Discover screen. */
 export interface LabHostOption {
@@ -54,7 +55,13 @@ export interface EngineOptions {
   /** The running lab, when there is one. */
   lab?: { hosts: LabHostOption[] };
   /** Waits and time limits of long operations; the defaults suit real servers (tests and the lab shorten them). */
-  timings?: { install?: InstallTimings; pair?: PairTimings; fix?: FixTimings };
+  timings?: {
+    install?: InstallTimings;
+    pair?: PairTimings;
+    fix?: FixTimings;
+    /** The clock every wait above (and the jobs' progress throttle) runs on; real time by default. */
+    clock?: Clock;
+  };
 }
 
 /** Twinlock's `resources/`, wherever the application runs from (engine/app-paths.ts). */
@@ -98,7 +105,10 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
   /** Log lines carry names, addresses and outcomes, never a password or a token. */
   const log = (level: 'info' | 'warn' | 'error', message: string) =>
     emit({ type: 'log', level, message, at: new Date().toISOString() });
-  const jobs = createJobRunner((job) => emit({ type: 'job', job }));
+  const clock = options.timings?.clock;
+  const withClock = <T extends object>(t: T | undefined): T | undefined =>
+    clock ? ({ ...t, clock } as T) : t;
+  const jobs = createJobRunner((job) => emit({ type: 'job', job }), clock ? { clock } : {});
   const sessions = createSessionStore({ knownHosts, resourcesDir, log, closing });
   const signers = createSignerService(dataDir, log);
   const installs = createInstallService({
@@ -107,7 +117,7 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     dataDir,
     resourcesDir,
     log,
-    timings: options.timings?.install,
+    timings: withClock(options.timings?.install),
     closing,
   });
   const pairings = createPairingService({
@@ -116,7 +126,7 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     dataDir,
     resourcesDir,
     log,
-    timings: options.timings?.pair,
+    timings: withClock(options.timings?.pair),
     readBundle: (path) => call('readBundle', { path }),
     closing,
   });
@@ -129,7 +139,7 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     resourcesDir,
     dataDir,
     log,
-    ...(options.timings?.fix ? { timings: options.timings.fix } : {}),
+    ...(options.timings?.fix || clock ? { timings: withClock(options.timings?.fix)! } : {}),
   });
 
   const impl: { [M in MethodName]: (input: ApiOutputOfInput<M>) => Promise<ApiOutput<M>> } = {

@@ -49,6 +49,7 @@ export interface Pair {
   links: PairLink[];
   witness: PairWitness | null;
   /** Real ms when the secondary joined (null while the primary waits). */
+  /** When the secondary joined, as the lab clock reads it (LabClock.now). */
   joinedAt: number | null;
   protectedVms: Set<string>;
   /** Set when a node was uninstalled or the pair failed beyond repair. */

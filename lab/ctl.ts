@@ -161,6 +161,20 @@ function pairOf(host: LabHost): Pair {
   return pair;
 }
 
+/**
+ * The pair's state moves on with lab time (mirroring, syncing, protected): each server of a pair
+ * that is still together sends `pair-state` as a phase begins, so a test waits for a state
+ * instead of polling for it.
+ */
+function announcePhases(pair: Pair, world: LabWorld): void {
+  const { pairing, mirroring, syncing } = PAIR_PHASES;
+  for (const at of [pairing, pairing + mirroring, pairing + mirroring + syncing]) {
+    world.clock.after(world.clock.realMs(at), () => {
+      for (const h of [pair.primary, pair.secondary]) if (h?.agent?.pair === pair) h.emit('pair-state');
+    });
+  }
+}
+
 async function run(host: LabHost, world: LabWorld, argv: string[], stdin: Uint8Array): Promise<unknown> {
   const verb = verbOf(argv);
   const input = readInput(stdin);
@@ -286,8 +300,9 @@ async function run(host: LabHost, world: LabWorld, argv: string[], stdin: Uint8A
       pair.secondary = host;
       pair.secondaryPeer = peerAddress;
       pair.token = null;
-      pair.joinedAt = Date.now();
+      pair.joinedAt = world.clock.now();
       node.pair = pair;
+      announcePhases(pair, world);
       return { pairId: pair.pairId, state: 'pairing' };
     }
     case 'pair remove': {
@@ -377,6 +392,7 @@ export async function runCtl(
 ): Promise<CtlResult> {
   try {
     const out = await run(host, world, argv, typeof stdin === 'string' ? Buffer.from(stdin, 'utf8') : stdin);
+    host.emit('ctl', verbOf(argv));
     return { exitCode: 0, stdout: JSON.stringify(out) };
   } catch (err) {
     if (err instanceof CtlError)

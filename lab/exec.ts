@@ -87,7 +87,7 @@ function finish(stream: ServerChannel, code: number, stdout: string, stderr = ''
 
 export async function handleExec(req: ExecRequest): Promise<void> {
   const { stream, world } = req;
-  await new Promise((r) => setTimeout(r, world.latencyMs));
+  await world.clock.network(world.latencyMs);
   const ps = parsePowerShell(req.command);
   if (!ps) {
     const word = req.command.trim().split(/\s+/)[0] ?? '';

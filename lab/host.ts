@@ -1,7 +1,9 @@
 /**
  * One simulated server: its profile, its C: drive, its installed software, its agent, and the
- * faults a test can inject. Tests read and steer a server through this object.
+ * faults a test can inject. Tests read and steer a server through this object, and wait on the
+ * events it sends ({@link LabHostEvents}) rather than on time.
  */
+import { EventEmitter } from 'node:events';
 import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { DriveC } from './files';
@@ -54,7 +56,8 @@ export interface HostEndpoint {
   readonly address: string;
   readonly port: number;
   readonly fingerprint: string;
-  setRefusing(refusing: boolean): void;
+  /** Settles once the port refuses, or listens again. */
+  setRefusing(refusing: boolean): Promise<void>;
   rotateHostKey(): string;
   dropConnections(): void;
 }
@@ -66,7 +69,23 @@ export interface LabAccount {
   admin: boolean;
 }
 
-export class LabHost {
+/**
+ * What a server tells its listeners: `down` when it starts a restart or loses power, `up` when it
+ * is back (listening, services started), `restart-requested` when the restart-host script
+ * scheduled a restart, `sftp-write` with the bytes each SFTP write stored, `ctl` with the verb of
+ * each twinlockctl run that succeeded (e.g. `pair join`), once it has acted, and `pair-state` as
+ * a pair's next phase (mirroring, syncing, protected) begins with lab time.
+ */
+export interface LabHostEvents {
+  down: [];
+  up: [];
+  'restart-requested': [];
+  'sftp-write': [bytes: number];
+  ctl: [verb: string];
+  'pair-state': [];
+}
+
+export class LabHost extends EventEmitter<LabHostEvents> {
   /** Computer name, e.g. TL-NODE-A. */
   readonly name: string;
   readonly drive: DriveC;
@@ -83,8 +102,12 @@ export class LabHost {
   pendingReboot = false;
   /** Set while msiexec runs: a second concurrent run returns 1618. */
   msiexecBusy = false;
-  /** Real time (ms) until which the server is rebooting. */
+  /** Lab-clock reading (ms, LabClock.now) until which the server is rebooting; Infinity while powered off. */
   downUntil = 0;
+  /** From the `down` event until the server is back and no longer refusing. */
+  private down = false;
+  /** False from the `down` event to the `up` event (back, and listening again). */
+  private upAndListening = true;
   /** Changes that take effect at the next restart (a role added by Install-WindowsFeature, an update by wusa). */
   readonly onNextBoot: Array<() => void> = [];
   /** Bytes SFTP WRITE requests have stored on this server (to see what a resumed upload re-sent). */
@@ -99,6 +122,8 @@ export class LabHost {
   readonly faults: LabFaults;
   private endpoint: HostEndpoint | null = null;
   private refusing = false;
+  /** Settles once the port is in the state `refusing` says. */
+  private listening: Promise<void> = Promise.resolve();
   private world: LabWorld | null = null;
 
   constructor(
@@ -106,6 +131,7 @@ export class LabHost {
     root: string,
     sharedPassword: string,
   ) {
+    super();
     this.name = profile.computerName;
     this.drive = new DriveC(root);
     this.accounts = profile.accounts.map((a) => ({
@@ -126,7 +152,7 @@ export class LabHost {
       // A cabinet header is enough for the lab's wusa.exe; the name carries the KB number.
       this.writeFile(`C:\\ProgramData\\Twinlock\\updates\\${file}`, Buffer.from(`MSCF\0\0\0\0${file}`));
     }
-    const updateListening = (): void => this.updateListening();
+    const updateListening = (): void => void this.updateListening();
     let refuse = false;
     this.faults = {
       get refuseConnections() {
@@ -183,9 +209,40 @@ export class LabHost {
     return this.endpoint.rotateHostKey();
   }
 
-  /** True while the server reboots. */
+  /** True while the server reboots or is powered off (from its `down` event to its `up` event). */
   isDown(): boolean {
-    return Date.now() < this.downUntil;
+    return this.down;
+  }
+
+  /** Resolves once the server is down (now, or at its next `down` event). */
+  whenDown(): Promise<void> {
+    return this.until('down', () => this.isDown());
+  }
+
+  /** Resolves once the server is up (now, or at its next `up` event). */
+  whenUp(): Promise<void> {
+    return this.until('up', () => this.upAndListening);
+  }
+
+  /**
+   * Settles once the port listens or refuses as the server's state and `refuseConnections` say
+   * (reopening the port after a change takes a moment).
+   */
+  whenListening(): Promise<void> {
+    return this.listening;
+  }
+
+  /** Resolves once `holds()` is true, checking it now and after each `event`. */
+  until<E extends keyof LabHostEvents>(event: E, holds: () => boolean): Promise<void> {
+    return new Promise((resolve) => {
+      if (holds()) return resolve();
+      const check = (): void => {
+        if (!holds()) return;
+        this.off(event, check as never);
+        resolve();
+      };
+      this.on(event, check as never);
+    });
   }
 
   /** The server's clock (real time plus any injected skew). */
@@ -199,16 +256,22 @@ export class LabHost {
    */
   reboot(realMs: number): void {
     this.restarts++;
-    this.downUntil = Date.now() + realMs;
-    this.endpoint?.dropConnections();
-    this.updateListening();
-    setTimeout(() => {
+    const clock = this.world?.clock;
+    this.downUntil = (clock?.now() ?? Date.now()) + realMs;
+    this.goDown();
+    const until = this.downUntil;
+    const back = (): void => {
+      // Powered off or restarted again meanwhile: that outage ends the server's downtime, not this one.
+      if (this.downUntil !== until) return;
+      this.down = false;
       this.pendingReboot = false;
       this.bootedAt = Date.now();
       for (const apply of this.onNextBoot.splice(0)) apply();
       for (const svc of this.services.values()) if (svc.startType === 'Automatic') svc.status = 'Running';
-      this.updateListening();
-    }, realMs).unref();
+      this.comeUp();
+    };
+    if (clock) clock.after(realMs, back);
+    else setTimeout(back, realMs).unref();
   }
 
   /**
@@ -217,8 +280,7 @@ export class LabHost {
    */
   powerOff(): void {
     this.downUntil = Number.POSITIVE_INFINITY;
-    this.endpoint?.dropConnections();
-    this.updateListening();
+    this.goDown();
   }
 
   /** Boots a server that was powered off. */
@@ -226,14 +288,35 @@ export class LabHost {
     this.downUntil = 0;
     this.bootedAt = Date.now();
     this.pendingReboot = false;
-    this.updateListening();
+    this.comeUp();
   }
 
-  private updateListening(): void {
+  private goDown(): void {
+    this.down = true;
+    this.upAndListening = false;
+    this.endpoint?.dropConnections();
+    void this.updateListening();
+    this.emit('down');
+  }
+
+  /** Back: the port listens again (unless a fault refuses it), then `up`. */
+  private comeUp(): void {
+    this.down = false;
+    const downUntil = this.downUntil;
+    void this.updateListening().then(() => {
+      // Down again before the port opened: that outage's own `up` follows it.
+      if (this.down || this.downUntil !== downUntil) return;
+      this.upAndListening = true;
+      this.emit('up');
+    });
+  }
+
+  private updateListening(): Promise<void> {
     const refusing = this.faults.refuseConnections || this.isDown();
-    if (refusing === this.refusing) return;
+    if (refusing === this.refusing) return this.listening;
     this.refusing = refusing;
-    this.endpoint?.setRefusing(refusing);
+    this.listening = this.endpoint?.setRefusing(refusing) ?? Promise.resolve();
+    return this.listening;
   }
 
   /**

@@ -19,13 +19,14 @@ import type { LabWorld } from './world';
 export { LabHost } from './host';
 export { LINUX_SSH_IDENT } from './decoys';
 export type { LabDecoyInfo, LabDecoyRole } from './decoys';
-export type { LabAccount, LabFaults } from './host';
+export type { LabAccount, LabFaults, LabHostEvents } from './host';
+export { LabClock } from './clock';
 export type { AgentNode, Pair, PairState } from './agent';
 export type { FirewallRule, InstalledProduct, ServiceState, VmState } from './state';
 export { PAIR_PHASES } from './agent';
 export { CTL_PATH } from './msiexec';
 export { profileNames } from './profile';
-export { makePackage, TWINLOCK_SIGNER_SUBJECT } from './make-package';
+export { ensureShippedPackage, makePackage, TWINLOCK_SIGNER_SUBJECT } from './make-package';
 export type { AgentManifest, MakePackageOptions } from './make-package';
 
 export interface LabOptions {
@@ -83,6 +84,8 @@ export interface Lab {
   readonly decoys: LabDecoyInfo[];
   /** A server's state and faults, by computer name (case-insensitive). */
   host(name: string): LabHost;
+  /** Lab time: every lab duration runs on it; a test may pause it and advance it itself. */
+  readonly clock: LabClock;
   /** Stops every server; removes the data folder when the lab created it. */
   close(): Promise<void>;
 }
@@ -191,6 +194,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     get decoys(): LabDecoyInfo[] {
       return decoys?.decoys ?? [];
     },
+    clock: world.clock,
     host(name: string): LabHost {
       const host = hosts.find((h) => h.name.toLowerCase() === name.toLowerCase());
       if (!host)

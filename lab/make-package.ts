@@ -1,12 +1,13 @@
 /**
  * Builds an agent package (agent-manifest.json and the MSI) in the lab's package format, for any
- * version or signer: the bundled 3.2.1 package in resources/agent is made by it, and tests make
- * older, newer and wrongly signed ones.
+ * version or signer: the bundled 3.2.1 package in resources/agent is made by it (never committed:
+ * `ensureShippedPackage` writes it before the tests, `npm start` and the build need it), and tests
+ * make older, newer and wrongly signed ones.
  *
  * Run: `npx tsx lab/make-package-main.ts [outDir] [version] [signerSubject]`
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeHeader, filler, guidFrom, thumbprintFor } from './package-format';
 import type { PackageHeader } from './package-format';
@@ -52,11 +53,10 @@ export interface MakePackageOptions {
   manifestSignerSubject?: string;
 }
 
-/** Writes the MSI and its manifest; returns the manifest and both paths. */
-export function makePackage(options: MakePackageOptions): {
+/** The MSI's bytes and its manifest, in memory. */
+function buildPackage(options: Omit<MakePackageOptions, 'outDir'>): {
   manifest: AgentManifest;
-  manifestPath: string;
-  filePath: string;
+  bytes: Buffer;
 } {
   const version = options.version ?? '3.2.1';
   const subject = options.signerSubject === undefined ? TWINLOCK_SIGNER_SUBJECT : options.signerSubject;
@@ -100,10 +100,44 @@ export function makePackage(options: MakePackageOptions): {
     minimumOs: { build: options.minimumOsBuild ?? 17763 },
     installArgs: ['ALLUSERS=1'],
   };
+  return { manifest, bytes };
+}
+
+const manifestText = (manifest: AgentManifest) => `${JSON.stringify(manifest, null, 2)}\n`;
+
+/** Writes the MSI and its manifest; returns the manifest and both paths. */
+export function makePackage(options: MakePackageOptions): {
+  manifest: AgentManifest;
+  manifestPath: string;
+  filePath: string;
+} {
+  const { manifest, bytes } = buildPackage(options);
   mkdirSync(options.outDir, { recursive: true });
-  const filePath = join(options.outDir, file);
+  const filePath = join(options.outDir, manifest.file);
   const manifestPath = join(options.outDir, 'agent-manifest.json');
   writeFileSync(filePath, bytes);
-  writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileSync(manifestPath, manifestText(manifest));
   return { manifest, manifestPath, filePath };
+}
+
+/**
+ * Makes the package Twinlock ships (3.2.1, signed by Twinlock) in `outDir` (resources/agent)
+ * unless the one there already is it, byte for byte. Each file is written beside its final name
+ * and renamed into place, so that a reader running at the same time (another test run, `npm
+ * start`) sees the old file or the new one, never half of one. Returns whether it wrote.
+ */
+export function ensureShippedPackage(outDir: string): { manifest: AgentManifest; written: boolean } {
+  const { manifest, bytes } = buildPackage({});
+  const filePath = join(outDir, manifest.file);
+  const manifestPath = join(outDir, 'agent-manifest.json');
+  const text = manifestText(manifest);
+  const same = (path: string, expected: Buffer) => existsSync(path) && readFileSync(path).equals(expected);
+  if (same(filePath, bytes) && same(manifestPath, Buffer.from(text))) return { manifest, written: false };
+  mkdirSync(outDir, { recursive: true });
+  const suffix = `.${process.pid}.${Date.now()}.tmp`;
+  writeFileSync(filePath + suffix, bytes);
+  renameSync(filePath + suffix, filePath);
+  writeFileSync(manifestPath + suffix, text);
+  renameSync(manifestPath + suffix, manifestPath);
+  return { manifest, written: true };
 }

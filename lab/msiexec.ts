@@ -218,7 +218,7 @@ export async function runMsiexec(host: LabHost, world: LabWorld, req: MsiexecReq
   host.writeFile(req.logPath, encodeMsiLog(text));
   if (outcome.exitCode === 1641) {
     // The restart begins as msiexec returns: give the answer a moment to leave first.
-    setTimeout(() => host.reboot(world.clock.realMs(host.faults.rebootSeconds)), 100).unref();
+    world.clock.after(100, () => host.reboot(world.clock.realMs(host.faults.rebootSeconds)));
   }
   return outcome.exitCode;
 }

@@ -63,13 +63,14 @@ export class SshEndpoint implements HostEndpoint {
     return this.fingerprint;
   }
 
-  setRefusing(refusing: boolean): void {
+  setRefusing(refusing: boolean): Promise<void> {
     if (refusing) {
       this.listener?.close();
       this.listener = null;
     } else if (!this.listener) {
-      void this.openListener(this.port).catch(() => undefined);
+      return this.openListener(this.port).catch(() => undefined);
     }
+    return Promise.resolve();
   }
 
   dropConnections(): void {
@@ -117,7 +118,7 @@ export class SshEndpoint implements HostEndpoint {
       if (!socket.destroyed) this.ssh.injectSocket(socket);
     };
     const delay = this.host.faults.connectDelayMs;
-    if (delay > 0) setTimeout(inject, delay);
+    if (delay > 0) void this.world.clock.network(delay).then(inject);
     else inject();
   }
 

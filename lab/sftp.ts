@@ -152,6 +152,7 @@ export function attachSftp(sftp: SFTPWrapper, host: LabHost, cutConnection: () =
       if (cutAfter > 0) {
         writeSync(entry.fd, data, 0, cutAfter, offset);
         host.sftpBytesWritten += cutAfter;
+        host.emit('sftp-write', cutAfter);
       }
       host.faults.cutUploadAfterBytes = null;
       cutConnection();
@@ -161,6 +162,7 @@ export function attachSftp(sftp: SFTPWrapper, host: LabHost, cutConnection: () =
     try {
       writeSync(entry.fd, data, 0, data.length, offset);
       host.sftpBytesWritten += data.length;
+      host.emit('sftp-write', data.length);
       entry.written = true;
       sftp.status(reqid, STATUS_CODE.OK);
     } catch (err) {

@@ -24,6 +24,7 @@ import {
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { ensureAgentPackage } from './agent-package.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const builderFiles = createRequire(import.meta.url)('app-builder-lib/out/fileMatcher.js');
@@ -115,6 +116,8 @@ export async function layOutApp({ projectDir = root, out = join(root, 'dist', 'a
   ) {
     throw new Error(`lay-out-app: ${main} or dist/renderer is missing; run npm run build first.`);
   }
+  // The agent package among the extra resources is made, not committed.
+  if (resolve(projectDir) === resolve(root)) await ensureAgentPackage({ quiet: true });
   rmSync(out, { recursive: true, force: true });
   const resourcesDir = join(out, 'resources');
   const stage = join(out, 'app-stage');

@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureAgentPackage } from './agent-package.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -29,6 +30,9 @@ function electronBinary() {
   const binary = join(pkg, 'dist', readFileSync(pathFile, 'utf8').trim());
   return existsSync(binary) ? binary : null;
 }
+
+// The agent package the lab installs (resources/agent) is made, not committed.
+await ensureAgentPackage();
 
 const built = join(root, 'dist', 'renderer', 'index.html');
 if (!existsSync(built) || statSync(built).mtimeMs < newestMtime(join(root, 'renderer'))) {

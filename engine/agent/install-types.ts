@@ -1,4 +1,5 @@
 /** The types the install steps share: a target server, the run's timings, and the progress callback. */
+import type { Clock } from '../jobs/sleep';
 import type { RemoteHost } from '../remote/types';
 
 /** One server to install on. */
@@ -31,6 +32,8 @@ export interface InstallTimings {
   rebootPollMs?: number;
   /** Seconds shutdown.exe waits before restarting (so its answer gets back first). */
   rebootDelaySeconds?: number;
+  /** What every wait and deadline above is measured on (engine/jobs/sleep.ts); real time by default. */
+  clock?: Clock;
 }
 
 export type Report = (

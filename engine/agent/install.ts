@@ -7,7 +7,7 @@ import type { InstallOutcome } from '../api/models';
 import { TwinlockError, toErrorData } from '../api/errors';
 import type { StepJournal } from '../jobs/journal';
 import type { JobContext } from '../jobs/types';
-import { sleep } from '../jobs/sleep';
+import { sleep, systemClock } from '../jobs/sleep';
 import { REMOTE_PATHS } from '../remote/scripts';
 import type { RemoteHost } from '../remote/types';
 import type { InstallTimings, InstallTarget, Report } from './install-types';
@@ -50,6 +50,7 @@ const DEFAULTS: Required<InstallTimings> = {
   rebootTimeoutMs: 15 * 60_000,
   rebootPollMs: 2_000,
   rebootDelaySeconds: 5,
+  clock: systemClock,
 };
 
 /** Installs on every target in parallel; resolves with one outcome per target or throws the first failure. */
@@ -332,7 +333,7 @@ async function retrying<T>(
     } catch (err) {
       const delay = opts.uploadRetryDelaysMs[attempt];
       if (!isTransient(err) || delay === undefined || signal.aborted) throw err;
-      await sleep(delay, signal);
+      await sleep(delay, signal, opts.clock);
     }
   }
 }

@@ -72,7 +72,7 @@ export async function runMsiexec(
           'msiexec',
           `Another installation is running on ${t.label}; trying again in ${Math.max(1, Math.round(delay / 1000))} s`,
         );
-        await sleep(delay, ctx.signal);
+        await sleep(delay, ctx.signal, opts.clock);
         continue;
       }
       case 'upgrade': {

@@ -89,7 +89,7 @@ export async function rebootAndWait(
   alreadyStarted: boolean,
   journal: RestartJournal = memoryRestartJournal(),
 ): Promise<'restarted' | 'already-restarted'> {
-  const started = Date.now();
+  const started = opts.clock.now();
   const facts = journal.read();
   const requestedAt = facts.restartRequestedAt ? Date.parse(facts.restartRequestedAt) : Number.NaN;
   // A request this job made less than the restart timeout ago is still running its course.
@@ -119,7 +119,12 @@ export async function rebootAndWait(
       const now = await readBootTime(up, ctx.signal);
       if (now && bootedSince(bootTime, now)) {
         if (round > 0) {
-          report(t, 82, 'reboot', `${t.label} is back after ${Math.round((Date.now() - started) / 1000)} s`);
+          report(
+            t,
+            82,
+            'reboot',
+            `${t.label} is back after ${Math.round((opts.clock.now() - started) / 1000)} s`,
+          );
           return 'restarted';
         }
         report(
@@ -132,7 +137,12 @@ export async function rebootAndWait(
       }
     } else if (up && round > 0) {
       // Without a boot time to compare (an older journal), coming back is taken as the restart.
-      report(t, 82, 'reboot', `${t.label} is back after ${Math.round((Date.now() - started) / 1000)} s`);
+      report(
+        t,
+        82,
+        'reboot',
+        `${t.label} is back after ${Math.round((opts.clock.now() - started) / 1000)} s`,
+      );
       return 'restarted';
     }
     if (up && !asked) {
@@ -143,7 +153,7 @@ export async function rebootAndWait(
           { delaySeconds: opts.rebootDelaySeconds, reason: 'agent-install' },
           { signal: ctx.signal },
         );
-        await journal.note({ restartRequestedAt: new Date().toISOString() });
+        await journal.note({ restartRequestedAt: new Date(opts.clock.now()).toISOString() });
       } catch (err) {
         // Asked before a crash whose journal write was lost: Windows refuses a second restart.
         if (!alreadyScheduled(err)) throw err;
@@ -153,8 +163,8 @@ export async function rebootAndWait(
     }
     // The restart begins a few seconds after shutdown.exe answered: wait for the session to drop.
     while (connection.host.isConnected()) {
-      if (Date.now() >= deadline) throw rebootTimeout(t, opts);
-      await sleep(Math.min(opts.rebootPollMs, 250), ctx.signal);
+      if (opts.clock.now() >= deadline) throw rebootTimeout(t, opts);
+      await sleep(Math.min(opts.rebootPollMs, 250), ctx.signal, opts.clock);
     }
     await waitForReturn(ctx, t, connection, opts, report, started, deadline);
   }
@@ -170,15 +180,15 @@ async function waitForReturn(
   deadline: number,
 ): Promise<RemoteHost> {
   for (;;) {
-    const waited = Math.round((Date.now() - started) / 1000);
+    const waited = Math.round((opts.clock.now() - started) / 1000);
     report(t, 80, 'reboot', `Waiting for ${t.label} to come back (${waited} s)`);
     try {
       return await connection.live();
     } catch (err) {
       // host-key-changed and auth-failed stop here: the server that came back is not the one we knew.
       if (!isTransient(err)) throw err;
-      if (Date.now() >= deadline) throw rebootTimeout(t, opts);
-      await sleep(opts.rebootPollMs, ctx.signal);
+      if (opts.clock.now() >= deadline) throw rebootTimeout(t, opts);
+      await sleep(opts.rebootPollMs, ctx.signal, opts.clock);
     }
   }
 }

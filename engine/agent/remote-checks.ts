@@ -143,11 +143,11 @@ export async function waitHealthy(
   opts: Required<InstallTimings>,
   signal: AbortSignal,
 ): Promise<void> {
-  const deadline = Date.now() + opts.healthTimeoutMs;
+  const deadline = opts.clock.now() + opts.healthTimeoutMs;
   for (;;) {
     const problems = healthProblems(await getAgentState(host, pkg, signal), pkg);
     if (problems.length === 0) return;
-    if (Date.now() >= deadline) {
+    if (opts.clock.now() >= deadline) {
       throw new TwinlockError({
         code: 'install-failed',
         message: `The agent was installed on ${t.label} but its health check failed: ${problems.join('; ')}.`,
@@ -155,6 +155,6 @@ export async function waitHealthy(
         detail: { host: t.label, problems },
       });
     }
-    await sleep(opts.healthIntervalMs, signal);
+    await sleep(opts.healthIntervalMs, signal, opts.clock);
   }
 }

@@ -55,7 +55,7 @@ export async function uploadPackage(
         'upload',
         `The connection to ${t.label} dropped at ${mb} MB; resuming in ${Math.max(1, Math.round(delay / 1000))} s (attempt ${attempt + 2} of ${opts.uploadRetryDelaysMs.length + 1})`,
       );
-      await sleep(delay, ctx.signal);
+      await sleep(delay, ctx.signal, opts.clock);
     }
   }
 }

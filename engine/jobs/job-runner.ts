@@ -6,6 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { TwinlockError, toErrorData } from '../api/errors';
 import type { HostProgress, JobKind, JobRef, JobSnapshot, JobSnapshotOf } from '../api/jobs';
+import { systemClock } from './sleep';
+import type { Clock } from './sleep';
 import type { JobContext, JobWork } from './types';
 
 /**
@@ -23,8 +25,8 @@ export interface JobRunnerOptions {
   keepFinished?: number;
   /** Receives snapshots for a journal on disk. */
   journal?: JobJournal;
-  /** Clock, for tests. */
-  now?: () => number;
+  /** Reads the time and sets the throttle's and the cancel grace's timers (engine/jobs/sleep.ts); real time by default. */
+  clock?: Clock;
   /** Job ids, for tests. */
   newId?: () => string;
 }
@@ -50,7 +52,8 @@ interface JobRecord {
   done: Promise<JobSnapshot>;
   finished: boolean;
   lastPublished: number;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  /** Cancels the pending throttled publish. */
+  timer: (() => void) | undefined;
   /** Latest partial result, copied into the snapshot only when one is read or published. */
   pendingResult?: { value: unknown };
 }
@@ -72,7 +75,8 @@ export function createJobRunner(
 ): JobRunner {
   const throttleMs = options.throttleMs ?? 100;
   const keepFinished = options.keepFinished ?? 200;
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
+  const now = () => clock.now();
   const newId = options.newId ?? (() => `job-${randomUUID()}`);
   const jobs = new Map<string, JobRecord>();
 
@@ -91,7 +95,7 @@ export function createJobRunner(
 
   const publish = (job: JobRecord) => {
     if (job.timer !== undefined) {
-      clearTimeout(job.timer);
+      job.timer();
       job.timer = undefined;
     }
     job.lastPublished = now();
@@ -102,7 +106,7 @@ export function createJobRunner(
     if (job.finished || job.timer !== undefined) return;
     const wait = job.lastPublished + throttleMs - now();
     if (wait <= 0) publish(job);
-    else job.timer = setTimeout(() => publish(job), wait);
+    else job.timer = clock.timer(wait, () => publish(job));
   };
 
   const update = (job: JobRecord, change: Partial<JobSnapshot>) => {
@@ -195,7 +199,7 @@ export function createJobRunner(
       };
 
       const finish = (change: Partial<JobSnapshot>) => {
-        if (job.timer !== undefined) clearTimeout(job.timer);
+        job.timer?.();
         job.timer = undefined;
         materialize(job);
         job.snapshot = freeze({
@@ -276,12 +280,12 @@ export function createJobRunner(
       const running = [...jobs.values()].filter((j) => !j.finished);
       for (const job of running) job.controller.abort(cancelledError());
       if (running.length === 0) return;
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let cancelTimer: (() => void) | undefined;
       await Promise.race([
         Promise.all(running.map((j) => j.done)),
-        new Promise<void>((r) => (timer = setTimeout(r, graceMs))),
+        new Promise<void>((r) => (cancelTimer = clock.timer(graceMs, r))),
       ]);
-      clearTimeout(timer);
+      cancelTimer?.();
     },
 
     list() {

@@ -9,7 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import type { AgentStatus, ApplyOutcome, PairConfig, PairState } from '../api/models';
 import { TwinlockError, assertNever, toErrorData } from '../api/errors';
-import { sleep } from '../jobs/sleep';
+import { sleep, systemClock } from '../jobs/sleep';
+import type { Clock } from '../jobs/sleep';
 import type { JobContext } from '../jobs/types';
 import type { RemoteHost } from '../remote/types';
 import { runCtl } from '../agent/ctl';
@@ -33,6 +34,8 @@ export interface PairTimings {
   pollIntervalMs?: number;
   /** The whole pairing's time limit: mirroring a large VM takes a while. */
   timeoutMs?: number;
+  /** What the polls and the time limit are measured on (engine/jobs/sleep.ts); real time by default. */
+  clock?: Clock;
 }
 
 /** The steps of a pairing, in order; `*-sent` is recorded just before the call that changes a server. */
@@ -153,7 +156,8 @@ export async function runPairing(
 ): Promise<ApplyOutcome> {
   const pollIntervalMs = options.pollIntervalMs ?? 300;
   const timeoutMs = options.timeoutMs ?? 10 * 60_000;
-  const started = Date.now();
+  const clock = options.clock ?? systemClock;
+  const started = clock.now();
   const signal = ctx.signal;
   const token = newPairingToken();
   const secrets = [token];
@@ -437,16 +441,16 @@ export async function runPairing(
       );
       ctx.progress(slowest, `${config.name}: ${stateMessage(p)}`);
       if (p.pair?.state === 'protected' && s.pair?.state === 'protected') {
-        return { pairId, state: 'protected', elapsedMs: Date.now() - started, status: [p, s] };
+        return { pairId, state: 'protected', elapsedMs: clock.now() - started, status: [p, s] };
       }
-      if (Date.now() - started > timeoutMs) {
+      if (clock.now() - started > timeoutMs) {
         throw new TwinlockError({
           code: 'timeout',
           message: `${config.name} was not protected within ${Math.round(timeoutMs / 60_000)} minutes (${primary.label}: ${stateMessage(p)}; ${secondary.label}: ${stateMessage(s)}).`,
           hint: 'Mirroring large VMs over slow links takes longer: check the links’ speed, then apply again.',
         });
       }
-      await sleep(pollIntervalMs, signal);
+      await sleep(pollIntervalMs, signal, clock);
     }
   }
 }

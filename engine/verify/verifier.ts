@@ -18,7 +18,8 @@ import type {
 import type { HostProgress } from '../api/jobs';
 import type { JobContext } from '../jobs/types';
 import type { RemoteHost } from '../remote/types';
-import { sleep } from '../jobs/sleep';
+import { sleep, systemClock } from '../jobs/sleep';
+import type { Clock } from '../jobs/sleep';
 import { writeFileAtomic } from '../store';
 import { planFix } from './fixes';
 import type { PlannedFix } from './fixes';
@@ -33,6 +34,8 @@ export interface FixTimings {
   rebootTimeoutMs?: number;
   /** Seconds between scheduling a restart and the restart (default 5). */
   restartDelaySeconds?: number;
+  /** What the polls and the time limits are measured on (engine/jobs/sleep.ts); real time by default. */
+  clock?: Clock;
 }
 
 export interface VerifierDeps {
@@ -110,17 +113,18 @@ export function createVerifier(deps: VerifierDeps) {
       });
     };
     // A cancel cuts the pause short; the check after it says what the cancel left behind.
-    const pause = (ms: number) => sleep(ms, signal).catch(() => undefined);
     const t = deps.timings ?? {};
+    const clock = t.clock ?? systemClock;
+    const pause = (ms: number) => sleep(ms, signal, clock).catch(() => undefined);
     const poll = t.pollMs ?? 2000;
-    const deadline = Date.now() + (t.rebootTimeoutMs ?? 20 * 60_000);
-    const goneBy = Date.now() + ((t.restartDelaySeconds ?? 5) + 120) * 1000;
-    while (before.isConnected() && Date.now() < goneBy) {
+    const deadline = clock.now() + (t.rebootTimeoutMs ?? 20 * 60_000);
+    const goneBy = clock.now() + ((t.restartDelaySeconds ?? 5) + 120) * 1000;
+    while (before.isConnected() && clock.now() < goneBy) {
       stopped();
       await pause(Math.min(poll, 250));
     }
     let lastError: unknown = null;
-    while (Date.now() < deadline) {
+    while (clock.now() < deadline) {
       stopped();
       try {
         const host = await deps.hostOf(sessionId);
@@ -162,7 +166,8 @@ export function createVerifier(deps: VerifierDeps) {
       fixId: FixId,
       level?: ProtectionLevel,
     ): Promise<FixResult> {
-      const started = Date.now();
+      const clock = deps.timings?.clock ?? systemClock;
+      const started = clock.now();
       const name = deps.endpoint(sessionId).computerName;
       const stage = (percent: number, message: string, state: HostProgress['state'] = 'running') => {
         ctx.progress(percent, message);
@@ -203,7 +208,7 @@ export function createVerifier(deps: VerifierDeps) {
       else await deps.readInventory(sessionId);
       const message = `${p.description.replace(/\.$/, '')}: done${rebooted ? ', restarted and back' : ''}.`;
       stage(100, message, 'done');
-      return { fixId, computerName: name, message, rebooted, elapsedMs: Date.now() - started, report };
+      return { fixId, computerName: name, message, rebooted, elapsedMs: clock.now() - started, report };
     },
 
     async exportReport(

@@ -24,13 +24,11 @@ export const restartHost: ScriptHandler = ({ host, world, params }) => {
   host.restartsRequested++;
   // The answer must leave before the connections drop, as with shutdown.exe /t.
   scheduled.add(host);
-  setTimeout(
-    () => {
-      scheduled.delete(host);
-      host.reboot(world.clock.realMs(host.faults.rebootSeconds));
-    },
-    Math.min(world.clock.realMs(delay), MAX_RESTART_DELAY_MS),
-  ).unref();
+  host.emit('restart-requested');
+  world.clock.after(Math.min(world.clock.realMs(delay), MAX_RESTART_DELAY_MS), () => {
+    scheduled.delete(host);
+    host.reboot(world.clock.realMs(host.faults.rebootSeconds));
+  });
   return { scheduled: true, delaySeconds: delay, lastBootUpTime: bootedAt };
 };
 

@@ -31,11 +31,11 @@ function checkLogFolder(ctx: ScriptContext, logPath: string): void {
 
 async function run(ctx: ScriptContext, req: MsiexecRequest, okCodes: number[]): Promise<unknown> {
   checkLogFolder(ctx, req.logPath);
-  const started = Date.now();
+  const started = ctx.world.clock.now();
   const exitCode = await runMsiexec(ctx.host, ctx.world, req);
   return {
     exitCode,
-    durationMs: Date.now() - started,
+    durationMs: ctx.world.clock.now() - started,
     rebootRequired: exitCode === 3010 || exitCode === 1641,
     logPath: req.logPath,
     logTail: logTail(ctx, req.logPath, exitCode, okCodes),

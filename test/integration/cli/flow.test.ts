@@ -92,15 +92,15 @@ describe('twinlock CLI against `twinlock lab start --json`', () => {
     expect(JSON.parse(run.stdout).error.hint).toMatch(/TWINLOCK_PASSWORD/);
   });
 
-  it('fails within the timeout when one of the two servers does not answer', async () => {
-    const started = Date.now();
+  it('fails as unreachable, naming the server, when one of the two servers does not answer', async () => {
     const run = await twinlock(
       ['verify', a, '127.0.0.1:1', '--trust-new', '--timeout', '2000', '--json'],
       env,
     );
     expect(run.code).toBe(1);
-    expect(JSON.parse(run.stdout).error.code).toBe('unreachable');
-    expect(Date.now() - started).toBeLessThan(20_000);
+    const { error } = JSON.parse(run.stdout);
+    expect(error.code).toBe('unreachable');
+    expect(error.message).toContain('127.0.0.1 on port 1');
   });
 
   it('calls a malformed --fingerprint malformed and shows the expected form', async () => {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab } from '../../../lab/index';
 import { startLab } from '../../../lab/index';
+import { waitFor } from '../../helpers/wait-for';
 import { bin, root, runTwinlock, shippedManifest } from './twinlock';
 
 let lab: Lab;
@@ -24,8 +25,6 @@ afterAll(async () => {
   await lab?.close();
   rmSync(home, { recursive: true, force: true });
 });
-
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('twinlock install --resume after a crash during the restart wait', () => {
   it('does not restart the server a second time', { timeout: 120_000 }, async () => {
@@ -54,12 +53,19 @@ describe('twinlock install --resume after a crash during the restart wait', () =
     const exited = new Promise<NodeJS.Signals | null>((resolve) =>
       first.on('close', (_code, signal) => resolve(signal)),
     );
-    const deadline = Date.now() + 60_000;
-    while (B.restarts === 0 && Date.now() < deadline && first.exitCode === null) await wait(2);
+    // Killed the moment TL-NODE-B goes down for the restart the installation asked for.
+    await waitFor(
+      [
+        { emitter: B, events: ['down'] },
+        { emitter: first, events: ['exit'] },
+      ],
+      () => B.restarts > 0,
+      () => (first.exitCode !== null ? `twinlock install exited before the restart: ${stderr}` : null),
+    );
     first.kill('SIGKILL');
     expect(await exited, stderr).toBe('SIGKILL');
     expect(B.restarts).toBe(1);
-    while (B.isDown()) await wait(20);
+    await B.whenUp();
 
     const second = await runTwinlock(['install', '--resume', '--json'], {
       TWINLOCK_HOME: home,

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab } from '../../../lab/index';
 import { makePackage, startLab } from '../../../lab/index';
+import { waitFor } from '../../helpers/wait-for';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const bin = join(root, 'bin', 'twinlock.js');
@@ -67,14 +68,16 @@ describe('twinlock install --resume', () => {
       '--json',
     ]);
     const node = lab.host('TL-NODE-A');
-    const deadline = Date.now() + 30_000;
-    while (
-      node.sftpBytesWritten < 4 * 1024 * 1024 &&
-      Date.now() < deadline &&
-      first.child.exitCode === null
-    ) {
-      await new Promise((r) => setTimeout(r, 2));
-    }
+    // Killed as soon as 4 MiB of the 32 have reached the first server (the lab counts each write).
+    await waitFor(
+      [
+        { emitter: node, events: ['sftp-write'] },
+        { emitter: first.child, events: ['exit'] },
+      ],
+      () => node.sftpBytesWritten >= 4 * 1024 * 1024,
+      () =>
+        first.child.exitCode !== null ? 'twinlock install exited before the upload was under way' : null,
+    );
     first.child.kill('SIGKILL');
     const killed = await first.done;
     expect(killed.signal, killed.stderr).toBe('SIGKILL');

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab, LabHost } from '../../../lab/index';
-import { startLab } from '../../../lab/index';
+import { PAIR_PHASES, startLab } from '../../../lab/index';
 import { bin, root, runTwinlock, shippedManifest } from './twinlock';
 
 let lab: Lab;
@@ -27,11 +27,12 @@ const protectedOn = (h: LabHost) =>
     .map((v) => v.name);
 const last = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, any>;
 
-/** Starts `twinlock pair` and kills it with SIGKILL once `ready` holds (by default: both servers hold the pair, mid-mirror). */
-async function killedMidPairing(
-  name: string,
-  ready = () => pairOf(B())?.state === 'mirroring',
-): Promise<void> {
+/**
+ * Starts `twinlock pair` and kills it with SIGKILL at a given point: `mirroring` (both servers hold
+ * the pair, mid-mirror) or `created` (the primary holds it, the secondary has not joined). The lab's
+ * clock stops the moment the server's agent acts, so nothing moves on before the kill.
+ */
+async function killedMidPairing(name: string, stage: 'mirroring' | 'created' = 'mirroring'): Promise<void> {
   const child = spawn(process.execPath, [bin, 'pair', ...hosts, '--name', name, '--json'], {
     cwd: root,
     env: { ...process.env, ...env() },
@@ -42,15 +43,29 @@ async function killedMidPairing(
   const exited = new Promise<NodeJS.Signals | null>((resolve) =>
     child.on('close', (_code, signal) => resolve(signal)),
   );
-  const deadline = Date.now() + 30_000;
-  while (!ready() && Date.now() < deadline && child.exitCode === null) {
-    await new Promise((r) => setTimeout(r, 2));
+  const [host, verb] = stage === 'mirroring' ? [B(), 'pair join'] : [A(), 'pair create'];
+  const acted = new Promise<'acted'>((resolve) => {
+    const onCtl = (done: string) => {
+      if (done !== verb || pairOf(host)?.name !== name) return;
+      host.off('ctl', onCtl);
+      lab.clock.pause();
+      resolve('acted');
+    };
+    host.on('ctl', onCtl);
+  });
+  const first = await Promise.race([acted, exited.then(() => 'exited' as const)]);
+  try {
+    expect(first, `twinlock pair ended before "${verb}": ${stderr}`).toBe('acted');
+    // Just past the pairing phase, on the lab's clock: mirroring.
+    if (stage === 'mirroring') await lab.clock.advance(PAIR_PHASES.pairing + 1);
+    child.kill('SIGKILL');
+    expect(await exited, stderr).toBe('SIGKILL');
+    // Killed half way: not yet protected.
+    expect(pairOf(A())?.name).toBe(name);
+    expect(pairOf(A())?.state).toBe(stage === 'mirroring' ? 'mirroring' : 'pairing');
+  } finally {
+    lab.clock.resume();
   }
-  child.kill('SIGKILL');
-  expect(await exited, stderr).toBe('SIGKILL');
-  // Killed half way: not yet protected.
-  expect(pairOf(A())?.name).toBe(name);
-  expect(pairOf(A())?.state).not.toBe('protected');
 }
 
 beforeAll(async () => {
@@ -128,7 +143,7 @@ describe('twinlock pair --resume', () => {
   it('rolls back a pairing killed after pair create, before the secondary joined', async () => {
     // The secondary's agent is slow to answer the join: the kill lands while the primary waits for it.
     B().faults.ctlDelaySeconds = { 'pair join': 1800 };
-    await killedMidPairing('PAIR-K3', () => pairOf(A())?.name === 'PAIR-K3');
+    await killedMidPairing('PAIR-K3', 'created');
     expect(pairOf(A())).toMatchObject({ name: 'PAIR-K3', state: 'pairing' });
     expect(pairOf(B())).toBeNull();
     const resumed = await twinlock(['pair', '--resume', '--json']);

@@ -15,6 +15,7 @@ import { scan } from '../../../engine/discovery/scan';
 import { planTargets } from '../../../engine/discovery/targets';
 import { LINUX_SSH_IDENT, startLab } from '../../../lab/index';
 import type { Lab } from '../../../lab/index';
+import { waitFor } from '../../helpers/wait-for';
 
 let lab: Lab;
 let port: number;
@@ -41,47 +42,36 @@ async function startAddressedLab(): Promise<Lab> {
   throw lastError;
 }
 
-/** A loopback server whose connections each get `onSocket`. */
-async function server(onSocket: (s: Socket) => void): Promise<{ port: number; close: () => Promise<void> }> {
+/** A loopback server whose connections each get `onSocket`; it sends `closed` as each one ends. */
+async function server(onSocket: (s: Socket) => void): Promise<{
+  port: number;
+  /** Sends `connection` and `closed`. */
+  events: Server;
+  /** Connections open now. */
+  open: () => number;
+  close: () => Promise<void>;
+}> {
   const sockets = new Set<Socket>();
   const srv: Server = createServer((s) => {
     sockets.add(s);
     s.on('error', () => undefined);
-    s.on('close', () => sockets.delete(s));
+    s.on('close', () => {
+      sockets.delete(s);
+      srv.emit('closed');
+    });
     onSocket(s);
   });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   return {
     port: (srv.address() as AddressInfo).port,
+    events: srv,
+    open: () => sockets.size,
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();
         srv.close(() => r());
       }),
   };
-}
-
-const tcpHandles = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
-
-/** The handle count once it stops moving (sockets of an earlier test may still be closing). */
-async function settledHandles(): Promise<number> {
-  let last = tcpHandles();
-  for (let i = 0; i < 40; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    const now = tcpHandles();
-    if (now === last) return now;
-    last = now;
-  }
-  return last;
-}
-
-async function until(check: () => boolean, ms = 5000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return check();
 }
 
 beforeAll(async () => {
@@ -205,16 +195,22 @@ describe('cancel', () => {
   it('leaves no socket open', async () => {
     const hanging = await Promise.all(Array.from({ length: 6 }, () => server(() => undefined)));
     try {
-      const before = await settledHandles();
       const targets = hanging.map((h) => `127.0.0.1:${h.port}`).join(' ') + ' 127.0.0.0/24';
       const ref = await engine.api.scan({ targets, ports: [port], timeoutMs: 20_000 });
-      // Wait until the hanging probes hold their sockets (client and server side).
-      expect(await until(() => tcpHandles() >= before + 12)).toBe(true);
+      // Every hanging server holds a probe's connection, waiting for the banner it never sends.
+      await waitFor(
+        hanging.map((h) => ({ emitter: h.events, events: ['connection'] })),
+        () => hanging.every((h) => h.open() > 0),
+      );
       await engine.api.cancelJob({ jobId: ref.jobId });
       const job = await engine.api.waitJob({ jobId: ref.jobId });
       expect(job.state).toBe('cancelled');
-      // The scan's own sockets are gone at once; the servers' ends close as the FIN arrives.
-      expect(await until(() => tcpHandles() <= before)).toBe(true);
+      // The scan closed each of its sockets: every server sees its end go away.
+      await waitFor(
+        hanging.map((h) => ({ emitter: h.events, events: ['closed'] })),
+        () => hanging.every((h) => h.open() === 0),
+      );
+      expect(hanging.map((h) => h.open())).toEqual([0, 0, 0, 0, 0, 0]);
     } finally {
       await Promise.all(hanging.map((h) => h.close()));
     }
@@ -225,7 +221,6 @@ describe('cancel', () => {
     const connection = new Promise<Socket>((r) => (accepted = r));
     const hanging = await server((s) => accepted(s));
     try {
-      const before = await settledHandles();
       const controller = new AbortController();
       const running = scan(planTargets(`127.0.0.1:${hanging.port}`), {
         timeoutMs: 20_000,
@@ -241,7 +236,7 @@ describe('cancel', () => {
       // The server sees the scan's end of the connection go away.
       await closed;
       expect(await running).toMatchObject({ code: 'cancelled' });
-      expect(await until(() => tcpHandles() <= before)).toBe(true);
+      expect(hanging.open()).toBe(0);
     } finally {
       await hanging.close();
     }

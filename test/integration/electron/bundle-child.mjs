@@ -15,11 +15,19 @@ register(`data:text/javascript,${encodeURIComponent(hooks)}`);
 process.argv = [process.argv[0], main, '--lab'];
 await import(pathToFileURL(main).href);
 
-const until = async (ok) => {
-  const deadline = Date.now() + 30_000;
-  while (!ok() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-};
-await until(() => globalThis.__electronStub?.windows.length > 0);
+/** Resolves once `ok()` holds, checking it now and at each of the stub's `event`s (no polling). */
+const until = (ok, event) =>
+  new Promise((resolve) => {
+    const { events } = globalThis.__electronStub;
+    const check = () => {
+      if (!ok()) return;
+      events.off(event, check);
+      resolve();
+    };
+    events.on(event, check);
+    check();
+  });
+await until(() => globalThis.__electronStub.windows.length > 0, 'window');
 const s = globalThis.__electronStub;
 const win = s.windows[0];
 const call = s.handlers.get('twinlock:call');
@@ -59,5 +67,5 @@ const result = {
 process.stdout.write(`${JSON.stringify(result)}\n`);
 // Electron quits by emitting before-quit; the app closes the engine and the lab, then calls quit.
 s.app.emit('before-quit', { preventDefault: () => undefined });
-await until(() => s.quitCalls > 0);
+await until(() => s.quitCalls > 0, 'quit');
 process.exit(s.quitCalls > 0 ? 0 : 3);

@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 
 const noop = () => undefined;
+/** `events` sends `window` as each window opens and `quit` as the app asks to quit. */
 const state = {
   windows: [],
   handlers: new Map(),
@@ -14,6 +15,7 @@ const state = {
   dialogs: [],
   quitCalls: 0,
   errors: [],
+  events: new EventEmitter(),
 };
 globalThis.__electronStub = state;
 
@@ -32,6 +34,7 @@ class App extends EventEmitter {
   whenReady = async () => undefined;
   quit = () => {
     state.quitCalls++;
+    state.events.emit('quit');
   };
   exit = (code) => state.errors.push(`app.exit(${code})`);
 }
@@ -50,6 +53,7 @@ class BrowserWindow extends EventEmitter {
     super();
     this.options = options;
     state.windows.push(this);
+    state.events.emit('window');
   }
   loadURL(url) {
     this.loaded = url;

@@ -14,6 +14,7 @@ import { createEngine } from '../../../engine/engine';
 import type { EngineOptions } from '../../../engine/engine';
 import type { Lab, LabHost } from '../../../lab/index';
 import { makePackage, startLab, TWINLOCK_SIGNER_SUBJECT } from '../../../lab/index';
+import { waitFor } from '../../helpers/wait-for';
 import { trustPackagePublisher } from './trust-publisher';
 
 const PACKAGE_FILE = 'C:\\ProgramData\\Twinlock\\packages\\TwinlockAgent-3.2.1-x64.msi';
@@ -268,7 +269,7 @@ describe('agent installation against the lab', () => {
         return (await engine.api.waitJob({ jobId: ref.jobId })) as JobSnapshot & { kind: 'install' };
       expect(options.whileRestarting, JSON.stringify(ref)).toBe(true);
       expect(ref.code).toBe('unreachable');
-      await new Promise((r) => setTimeout(r, 50));
+      await B().whenUp();
     }
   }
 
@@ -276,9 +277,9 @@ describe('agent installation against the lab', () => {
     B().faults.msiExitCodes = [3010];
     B().faults.rebootSeconds = 300; // 0.5 s of real time at timeScale 600
     await engine.api.install({ sessions: ids, allowReboot: true });
-    while (!B().isDown()) await new Promise((r) => setTimeout(r, 5));
+    await B().whenDown();
     expect(B().restarts).toBe(1);
-    while (B().isDown()) await new Promise((r) => setTimeout(r, 10));
+    await B().whenUp();
 
     const done = await resumeInNewEngine({ whileRestarting: false });
     expect(done.error).toBeNull();
@@ -307,7 +308,7 @@ describe('agent installation against the lab', () => {
     B().faults.msiExitCodes = [3010];
     B().faults.rebootSeconds = 120;
     await engine.api.install({ sessions: ids, allowReboot: true });
-    while (B().restartsRequested === 0) await new Promise((r) => setTimeout(r, 2));
+    await B().until('restart-requested', () => B().restartsRequested > 0);
 
     const done = await resumeInNewEngine({ whileRestarting: true });
     expect(done.error).toBeNull();
@@ -321,9 +322,9 @@ describe('agent installation against the lab', () => {
     B().faults.msiExitCodes = [3010];
     B().faults.rebootSeconds = 600;
     await engine.api.install({ sessions: ids, allowReboot: true });
-    while (!B().isDown()) await new Promise((r) => setTimeout(r, 5));
+    await B().whenDown();
     await engine.close();
-    while (B().isDown()) await new Promise((r) => setTimeout(r, 10));
+    await B().whenUp();
 
     // Two engines on one data folder stand for the wizard and a `twinlock` command.
     engine = createEngine({ dataDir, lab: { hosts: lab.hosts }, timings });
@@ -385,7 +386,7 @@ describe('agent installation against the lab', () => {
     B().faults.msiExitCodes = [3010];
     B().faults.rebootSeconds = 600;
     const ref = await engine.api.install({ sessions: ids, allowReboot: true });
-    while (!B().isDown()) await new Promise((r) => setTimeout(r, 5));
+    await B().whenDown();
     B().faults.rotateHostKey();
     const done = await engine.api.waitJob({ jobId: ref.jobId });
     expect(done.state).toBe('failed');
@@ -467,10 +468,15 @@ describe('agent installation against the lab', () => {
     const exited = new Promise<NodeJS.Signals | null>((resolve) =>
       child.on('exit', (_code, signal) => resolve(signal)),
     );
-    const deadline = Date.now() + 30_000;
-    while (A().sftpBytesWritten < 4 * 1024 * 1024 && Date.now() < deadline && child.exitCode === null) {
-      await new Promise((r) => setTimeout(r, 2));
-    }
+    // Killed as soon as 4 MiB of the 32 have reached the first server (the lab counts each write).
+    await waitFor(
+      [
+        { emitter: A(), events: ['sftp-write'] },
+        { emitter: child, events: ['exit'] },
+      ],
+      () => A().sftpBytesWritten >= 4 * 1024 * 1024,
+      () => (child.exitCode !== null ? `the install exited first: ${stderr}` : null),
+    );
     child.kill('SIGKILL');
     expect(await exited, stderr).toBe('SIGKILL');
     expect(A().sftpBytesWritten).toBeLessThan(size);

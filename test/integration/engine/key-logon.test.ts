@@ -53,8 +53,9 @@ describe('private-key logon', () => {
     expect(session).toMatchObject({ computerName: h.name, isAdmin: true });
 
     // A dropped connection is opened again with the same key on the next call.
-    lab.host(h.name).reboot(200);
-    await new Promise((r) => setTimeout(r, 400));
+    const server = lab.host(h.name);
+    server.reboot(200);
+    await server.whenUp();
     const inventory = await engine.api.inventory({ sessionId: session.sessionId });
     expect(inventory.computerName).toBe(h.name);
   });

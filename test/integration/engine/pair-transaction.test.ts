@@ -14,6 +14,7 @@ import { createEngine } from '../../../engine/engine';
 import type { EngineOptions } from '../../../engine/engine';
 import type { Lab, LabHost } from '../../../lab/index';
 import { startLab } from '../../../lab/index';
+import { waitFor } from '../../helpers/wait-for';
 import { trustPackagePublisher } from './trust-publisher';
 
 const timings: NonNullable<EngineOptions['timings']> = {
@@ -66,12 +67,16 @@ async function applyAndWait(config: PairConfig): Promise<JobSnapshotOf<'apply'>>
   return (await engine.api.waitJob({ jobId: ref.jobId })) as JobSnapshotOf<'apply'>;
 }
 
-async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
+/** Resolves once `check` holds, looking again whenever a server's agent acts or its pair moves to its next phase. */
+function until(check: () => boolean): Promise<void> {
+  const events = ['ctl', 'pair-state', 'down', 'up'];
+  return waitFor(
+    [
+      { emitter: A(), events },
+      { emitter: B(), events },
+    ],
+    check,
+  );
 }
 
 beforeAll(async () => {
@@ -176,7 +181,7 @@ describe('undo on failure', () => {
   it('a peer lost mid-pairing: the primary is cleaned up, the error names what remains on the lost server and the command that removes it', async () => {
     const config = await proposal();
     const ref = await engine.api.pair(config);
-    await until(() => pairOf(A())?.state === 'mirroring', 'mirroring');
+    await until(() => pairOf(A())?.state === 'mirroring');
     B().powerOff();
     const done = (await engine.api.waitJob({ jobId: ref.jobId })) as JobSnapshotOf<'apply'>;
     expect(done.state).toBe('failed');
@@ -207,10 +212,7 @@ describe('undo on failure', () => {
   it('cancelling while the pair mirrors undoes it on both servers', async () => {
     const config = await proposal();
     const ref = await engine.api.pair(config);
-    await until(
-      () => pairOf(B())?.state === 'mirroring' && protectedOn(A()).length === config.vms.length,
-      'mirroring with the VMs protected',
-    );
+    await until(() => pairOf(B())?.state === 'mirroring' && protectedOn(A()).length === config.vms.length);
     await engine.api.cancelJob({ jobId: ref.jobId });
     const done = await engine.api.waitJob({ jobId: ref.jobId });
     expect(done.state).toBe('cancelled');
@@ -225,7 +227,7 @@ describe('the pairing journal', () => {
   it('a pairing stopped with Twinlock is offered on the next start and finished when healthy on both servers', async () => {
     const config = await proposal();
     const ref = await engine.api.pair(config);
-    await until(() => pairOf(B())?.state === 'mirroring', 'mirroring');
+    await until(() => pairOf(B())?.state === 'mirroring');
     await engine.close();
     // Closing Twinlock leaves the pair as it is, to resume.
     expect(pairOf(A())?.name).toBe(config.name);
@@ -255,7 +257,7 @@ describe('the pairing journal', () => {
   it('a stopped pairing that is no longer healthy is rolled back on both servers', async () => {
     const config = await proposal();
     const ref = await engine.api.pair(config);
-    await until(() => pairOf(B())?.state === 'mirroring', 'mirroring');
+    await until(() => pairOf(B())?.state === 'mirroring');
     await engine.close();
     B().faults.syncLinkDown = true;
     expect(pairOf(A())?.state).toBe('degraded');
@@ -277,7 +279,7 @@ describe('the pairing journal', () => {
   it('a resume that cannot reach a server changes nothing and keeps the journal for later', async () => {
     const config = await proposal();
     const ref = await engine.api.pair(config);
-    await until(() => pairOf(B())?.state === 'mirroring', 'mirroring');
+    await until(() => pairOf(B())?.state === 'mirroring');
     await engine.close();
     B().powerOff();
 

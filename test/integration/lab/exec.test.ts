@@ -163,7 +163,7 @@ describe('lab logon', () => {
     host.faults.refuseConnections = true;
     await expect(connect(lab.hosts[1]!)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     host.faults.refuseConnections = false;
-    await new Promise((r) => setTimeout(r, 50));
+    await host.whenListening();
     const { client: c } = await connect(lab.hosts[1]!);
     c.end();
   });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client, SFTPWrapper } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CTL_PATH, startLab } from '../../../lab/index';
+import { CTL_PATH, PAIR_PHASES, startLab } from '../../../lab/index';
 import type { Lab } from '../../../lab/index';
 import { connect, mkdirp, runScript, sftp, statSize, upload } from './ssh-helpers';
 
@@ -182,27 +182,38 @@ describe('pairing', () => {
       witness: { kind: 'host', address: '192.168.50.30' },
     });
     expect(created.json.data).toMatchObject({ exitCode: 0, output: { state: 'pairing' } });
-    const joined = await ctl(1, 'pair join', { peer: '192.168.50.21', token });
-    expect(joined.json.data).toMatchObject({
-      exitCode: 0,
-      output: { pairId: created.json.data.output.pairId, state: 'pairing' },
-    });
+    // From the join on, the pair's phases move only with the lab's clock, stopped here to look at each.
+    lab.clock.pause();
+    try {
+      const joined = await ctl(1, 'pair join', { peer: '192.168.50.21', token });
+      expect(joined.json.data).toMatchObject({
+        exitCode: 0,
+        output: { pairId: created.json.data.output.pairId, state: 'pairing' },
+      });
 
-    const reused = await ctl(1, 'pair join', { peer: '192.168.50.21', token });
-    expect(reused.json.data.exitCode).not.toBe(0);
-    expect(reused.json.data.output.error.code).toBe('already-paired');
+      const reused = await ctl(1, 'pair join', { peer: '192.168.50.21', token });
+      expect(reused.json.data.exitCode).not.toBe(0);
+      expect(reused.json.data.output.error.code).toBe('already-paired');
 
-    const seen = new Set<string>();
-    let status: any;
-    for (let i = 0; i < 100; i++) {
-      status = (await ctl(0, 'status')).json.data.output;
-      seen.add(status.pair.state);
-      if (status.pair.state === 'protected') break;
-      await new Promise((r) => setTimeout(r, 50));
+      const state = async () => {
+        const { pair } = (await ctl(0, 'status')).json.data.output;
+        return { state: pair.state, progress: pair.progress };
+      };
+      const { pairing, mirroring, syncing } = PAIR_PHASES;
+      expect(await state()).toEqual({ state: 'pairing', progress: 0 });
+      await lab.clock.advance(pairing);
+      expect(await state()).toEqual({ state: 'mirroring', progress: 0 });
+      await lab.clock.advance(mirroring / 2);
+      expect(await state()).toEqual({ state: 'mirroring', progress: 50 });
+      await lab.clock.advance(mirroring / 2);
+      expect(await state()).toEqual({ state: 'syncing', progress: 100 });
+      await lab.clock.advance(syncing);
+    } finally {
+      lab.clock.resume();
     }
+    const status = (await ctl(0, 'status')).json.data.output;
     expect(status.pair).toMatchObject({ name: 'PAIR-01', state: 'protected', progress: 100, level: 3 });
     expect(status.pair.links).toHaveLength(2);
-    expect(seen.has('mirroring')).toBe(true);
 
     const secondary = (await ctl(1, 'status')).json.data.output;
     expect(secondary).toMatchObject({

@@ -164,12 +164,11 @@ describe('connecting', () => {
     expect(await host.runScript('get-identity', {})).toMatchObject({ computerName: 'SRV-A' });
   });
 
-  it('reports a closed port as unreachable, quickly, naming host and port', async () => {
+  it('reports a closed port as unreachable, not as a timeout, naming host and port', async () => {
     const probe = createServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
     const port = (probe.address() as { port: number }).port;
     await new Promise<void>((r) => probe.close(() => r()));
-    const started = Date.now();
     const err = await failure(
       openSession({
         address: '127.0.0.1',
@@ -178,18 +177,18 @@ describe('connecting', () => {
         password: PASSWORD,
         knownHosts: await knownHosts(),
         resourcesDir,
+        // Longer than the test may run: only the refusal itself can end the attempt in time.
+        timeoutMs: 10 * 60_000,
       }),
     );
     expect(err.code).toBe('unreachable');
     expect(err.message).toContain(`127.0.0.1 on port ${port}`);
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
-  it('gives up on a silent server with timeout, within the connect timeout', async () => {
+  it('gives up on a silent server with timeout: the handshake never completed', async () => {
     const silent: NetServer = createServer(() => undefined);
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
     const port = (silent.address() as { port: number }).port;
-    const started = Date.now();
     try {
       const err = await failure(
         openSession({
@@ -203,7 +202,8 @@ describe('connecting', () => {
         }),
       );
       expect(err.code).toBe('timeout');
-      expect(Date.now() - started).toBeLessThan(1500);
+      expect(err.message).toContain('did not complete the SSH handshake in time');
+      expect(err.detail).toMatchObject({ address: '127.0.0.1', port });
     } finally {
       silent.close();
     }

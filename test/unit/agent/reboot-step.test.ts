@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { TwinlockError } from '../../../engine/api/errors';
 import type { InstallTimings, InstallTarget } from '../../../engine/agent/install-types';
 import { ReconnectingHost } from '../../../engine/agent/reconnecting-host';
+import { systemClock } from '../../../engine/jobs/sleep';
+import { ManualClock } from '../../helpers/manual-clock';
 import {
   bootedSince,
   memoryRestartJournal,
@@ -29,26 +31,29 @@ const opts: Required<InstallTimings> = {
   rebootTimeoutMs: 5_000,
   rebootPollMs: 5,
   rebootDelaySeconds: 5,
+  clock: systemClock,
 };
 
-/** A server that restarts `delayMs` after `restart()` is called, answering get-identity with its boot time. */
+/** A server that restarts `delayMs` after `restart()` is called (resolving once it is back), answering get-identity with its boot time. */
 function server(options: { scheduled?: boolean } = {}) {
   let booted = BEFORE;
   let scheduled = options.scheduled ?? false;
   let down = false;
   const hosts: FakeHost[] = [];
-  const restart = (delayMs: number) => {
-    scheduled = true;
-    setTimeout(() => {
-      down = true;
-      for (const h of hosts) void h.close();
+  const restart = (delayMs: number) =>
+    new Promise<void>((back) => {
+      scheduled = true;
       setTimeout(() => {
-        booted = AFTER;
-        scheduled = false;
-        down = false;
-      }, 20);
-    }, delayMs);
-  };
+        down = true;
+        for (const h of hosts) void h.close();
+        setTimeout(() => {
+          booted = AFTER;
+          scheduled = false;
+          down = false;
+          back();
+        }, 20);
+      }, delayMs);
+    });
   const open = (): FakeHost => {
     const h = fakeHost('HV-A', {
       'get-identity': () => ({ computerName: 'HV-A', lastBootUpTime: booted }),
@@ -58,7 +63,7 @@ function server(options: { scheduled?: boolean } = {}) {
             code: 'script-failed',
             message: 'shutdown.exe refused to schedule the restart (exit code 1190).',
           });
-        restart(10);
+        void restart(10);
         return { scheduled: true, delaySeconds: 5, lastBootUpTime: booted };
       },
     });
@@ -110,8 +115,7 @@ describe('rebootAndWait', () => {
 
   it('does not restart a server whose boot time shows the restart already happened', async () => {
     const s = server();
-    s.restart(0);
-    await new Promise((r) => setTimeout(r, 60));
+    await s.restart(0);
     const t = { ...s.target, host: await s.target.reconnect!() };
     const journal = journalWith({
       bootTime: BEFORE,
@@ -133,7 +137,7 @@ describe('rebootAndWait', () => {
   it('waits for a restart the journal says was requested, without asking again', async () => {
     const s = server({ scheduled: true });
     const journal = journalWith({ bootTime: BEFORE, restartRequestedAt: new Date().toISOString() });
-    setTimeout(() => s.restart(0), 40);
+    setTimeout(() => void s.restart(0), 40);
     const result = await rebootAndWait(
       fakeContext<'install'>(),
       s.target,
@@ -150,7 +154,7 @@ describe('rebootAndWait', () => {
   it('takes Windows refusing a second restart (1190) as the first one still pending, and waits for it', async () => {
     const s = server({ scheduled: true });
     const journal = journalWith({ bootTime: BEFORE });
-    setTimeout(() => s.restart(0), 40);
+    setTimeout(() => void s.restart(0), 40);
     const result = await rebootAndWait(
       fakeContext<'install'>(),
       s.target,
@@ -168,9 +172,12 @@ describe('rebootAndWait', () => {
     const s = server({ scheduled: true });
     const journal = journalWith({ bootTime: BEFORE, restartRequestedAt: new Date().toISOString() });
     // A network blip first: the session drops, the boot time stays; the real restart comes later.
+    let restarted = false;
     setTimeout(() => void s.hosts[0]!.close(), 20);
-    setTimeout(() => s.restart(0), 150);
-    const started = Date.now();
+    setTimeout(() => {
+      restarted = true;
+      void s.restart(0);
+    }, 150);
     const result = await rebootAndWait(
       fakeContext<'install'>(),
       s.target,
@@ -181,7 +188,8 @@ describe('rebootAndWait', () => {
       journal,
     );
     expect(result).toBe('restarted');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    // It came back from the real restart, not from the blip.
+    expect(restarted).toBe(true);
     expect(s.restartCalls()).toBe(0);
   });
 });
@@ -211,5 +219,36 @@ describe('readBootTime', () => {
     expect(
       await readBootTime(fakeHost('HV-A', { 'get-identity': () => ({ ...golden, lastBootUpTime: 'soon' }) })),
     ).toBeNull();
+  });
+  it('gives up after the restart timeout on its clock, however long that is in real time', async () => {
+    // A restart was asked for, but the server never goes down: 15 minutes, moved by the test.
+    const clock = new ManualClock();
+    const s = server({ scheduled: true });
+    const journal = journalWith({
+      bootTime: BEFORE,
+      restartRequestedAt: new Date(clock.now()).toISOString(),
+    });
+    const waiting = rebootAndWait(
+      fakeContext<'install'>(),
+      s.target,
+      new ReconnectingHost(s.target),
+      { ...opts, clock, rebootTimeoutMs: 15 * 60_000, rebootPollMs: 2_000 },
+      () => undefined,
+      false,
+      journal,
+    ).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    let outcome: unknown;
+    void waiting.then((e) => (outcome = e));
+    await clock.advance(15 * 60_000 - 1_000);
+    expect(outcome).toBeUndefined();
+    await clock.advance(1_000);
+    expect(await waiting).toMatchObject({
+      code: 'timeout',
+      message: 'HV-A did not come back within 15 min of its restart.',
+    });
+    expect(s.restartCalls()).toBe(0);
   });
 });

@@ -3,6 +3,7 @@ import { TwinlockError } from '../../../engine/api/errors';
 import type { JobSnapshot } from '../../../engine/api/jobs';
 import type { DiscoveredHost, InstallOutcome } from '../../../engine/api/models';
 import { createJobRunner } from '../../../engine/jobs/job-runner';
+import { ManualClock } from '../../helpers/manual-clock';
 
 const outcome: InstallOutcome = {
   sessionId: 's1',
@@ -251,8 +252,9 @@ describe('createJobRunner', () => {
   });
 
   it('ignores updates after the end', async () => {
+    const clock = new ManualClock();
     const events: JobSnapshot[] = [];
-    const runner = createJobRunner((s) => events.push(s));
+    const runner = createJobRunner((s) => events.push(s), { clock, throttleMs: 100 });
     let late!: () => void;
     const ref = runner.start('install', async (ctx) => {
       late = () => ctx.progress(10, 'late');
@@ -261,7 +263,9 @@ describe('createJobRunner', () => {
     const final = await runner.wait(ref.jobId);
     const count = events.length;
     late();
-    await new Promise((r) => setTimeout(r, 150));
+    // Nothing is scheduled for the late update, and nothing is sent once its throttle interval is over.
+    expect(clock.timers).toBe(0);
+    await clock.advance(1000);
     expect(events).toHaveLength(count);
     expect(runner.get(ref.jobId)).toBe(final);
   });
@@ -298,12 +302,19 @@ describe('createJobRunner', () => {
   });
 
   it('does not wait forever for work that ignores cancellation', async () => {
-    const runner = createJobRunner(() => undefined);
+    const clock = new ManualClock();
+    const runner = createJobRunner(() => undefined, { clock });
     const ref = runner.start('install', () => new Promise(() => undefined));
     await new Promise((r) => setTimeout(r, 0));
-    const started = Date.now();
-    await runner.cancelAll(50);
-    expect(Date.now() - started).toBeLessThan(1000);
+    let returned = false;
+    const cancelling = runner.cancelAll(50).then(() => (returned = true));
+    // It waits out its grace period, on the runner's clock, and no longer.
+    await clock.advance(49);
+    expect(returned).toBe(false);
+    await clock.advance(1);
+    await cancelling;
+    expect(returned).toBe(true);
+    expect(clock.timers).toBe(0);
     expect(runner.get(ref.jobId).state).toBe('running');
   });
 

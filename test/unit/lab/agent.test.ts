@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PAIR_PHASES } from '../../../lab/agent';
 import { runCtl } from '../../../lab/ctl';
 import { CTL_PATH } from '../../../lab/msiexec';
 import { offlineLab } from './offline';
@@ -89,10 +90,12 @@ describe('twinlockctl in the lab', () => {
   });
 
   it('shows failed-over on the survivor when the protected peer goes down, broken after uninstall', async () => {
-    await installedLab('matched-pair', 100_000);
+    await installedLab('matched-pair');
+    lab.world.clock.pause();
     await create();
     await joinPair();
-    await new Promise((r) => setTimeout(r, 10));
+    await lab.world.clock.advance(PAIR_PHASES.pairing + PAIR_PHASES.mirroring + PAIR_PHASES.syncing);
+    lab.world.clock.resume();
     expect((await ctl(0, 'status')).output.pair.state).toBe('protected');
     lab.hosts[1]!.services.get('TwinlockAgent')!.status = 'Stopped';
     expect((await ctl(0, 'status')).output.pair.state).toBe('failed-over');
