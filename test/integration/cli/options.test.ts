@@ -42,7 +42,7 @@ const refused: Array<{ args: () => string[]; flag: string; accepted: string }> =
   {
     args: () => ['inventory', target(0), '--timeout', '10'],
     flag: '--timeout',
-    accepted: 'at least 500',
+    accepted: 'a whole number of milliseconds from 500 to 120000',
   },
   {
     args: () => ['inventory', target(0), '--fingerprint', 'SHA256:short'],
