@@ -1,6 +1,5 @@
 /** The engine's public contract. Shells import from here and nowhere else in engine/. */
 export * from './errors';
 export * from './models';
-export * from './trust-models';
 export * from './jobs';
 export * from './contract';
