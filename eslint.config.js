@@ -113,7 +113,7 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
-  // renderer/: sees the engine only through the types of engine/api.
+  // renderer/: sees the engine only through the types of engine/api, and its shared rules.
   {
     files: ['renderer/**/*.ts', 'renderer/**/*.vue'],
     rules: {
@@ -124,7 +124,7 @@ export default tseslint.config(
           regexes: ['(^|/)engine/(?!api(/|$))'],
           typeOnly: [
             {
-              regex: '(^|/)engine/api(/|$)',
+              regex: '(^|/)engine/api(/(?!rules$)|$)',
               message: 'renderer/ may import only types from engine/api (use `import type`).',
             },
           ],

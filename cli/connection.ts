@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { HostSession, TwinlockApi } from '../engine/api';
 import { TwinlockError } from '../engine/api/errors';
+import { FINGERPRINT } from '../engine/api/rules';
 import { parseHostArg } from './host-arg';
 
 export interface ConnectionOptions {
@@ -77,9 +78,6 @@ export async function readPassword(options: ConnectionOptions): Promise<string> 
     hint: 'Set TWINLOCK_PASSWORD in the environment, or pipe it in with --password-stdin.',
   });
 }
-
-/** A host-key fingerprint as OpenSSH prints it: `SHA256:` and 43 base64 characters, no padding. */
-const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 
 /** Refuses a malformed --fingerprint before anything connects, saying what the form is. */
 export function checkFingerprints(fingerprints: string[] = []): void {

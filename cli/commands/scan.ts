@@ -3,7 +3,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import type { DiscoveredHost, JobSnapshotOf, ScanCounts } from '../../engine/api';
 import { TwinlockError } from '../../engine/api/errors';
-import { hostKey } from '../../engine/discovery/classify';
+import { endpointId } from '../../engine/api/rules';
 import { DEFAULT_PORTS } from '../../engine/discovery/scan';
 import { table } from '../output';
 import { requireDone } from '../progress';
@@ -128,7 +128,7 @@ export function registerScanVerb(program: Command): void {
           const show = (job: JobSnapshotOf<'scan'>): void => {
             if (out.json) {
               for (const host of job.result) {
-                const key = hostKey(host);
+                const key = endpointId(host);
                 if (printed.has(key)) continue;
                 printed.add(key);
                 out.event(host);

@@ -8,6 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { TwinlockError } from '../api/errors';
+import { PortSchema } from '../api/models';
 
 /** The manifest's file name inside a package folder. */
 export const MANIFEST_FILE = 'agent-manifest.json';
@@ -19,7 +20,6 @@ const guid = z
     'must be a GUID in braces, e.g. {0F1E2D3C-…}',
   )
   .transform((s) => s.toUpperCase());
-const port = z.number().int().min(1).max(65535);
 
 /** `agent-manifest.json`, as AGENT-CONTRACT.md defines it. */
 export const AgentManifestSchema = z.object({
@@ -50,7 +50,7 @@ export const AgentManifestSchema = z.object({
   }),
   /** Windows service name. */
   service: z.string().min(1),
-  ports: z.object({ sync: z.array(port).min(1), control: port }),
+  ports: z.object({ sync: z.array(PortSchema).min(1), control: PortSchema }),
   minimumOs: z.object({ build: z.number().int().positive() }),
   /**
    * Extra msiexec properties. Only `NAME=value` pairs: anything else could smuggle switches

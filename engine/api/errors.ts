@@ -102,8 +102,3 @@ export function toErrorData(err: unknown, doing = 'the operation'): TwinlockErro
     hint: 'Try again; if it happens again, export the log from the Help menu and report it.',
   };
 }
-
-/** Exhaustiveness check for `switch` over unions. */
-export function assertNever(value: never): never {
-  throw new Error(`Unexpected value: ${JSON.stringify(value)}`);
-}

@@ -21,9 +21,6 @@ export const TRUSTED_KEYS_FILE = 'trusted-keys.json';
 /** The first word of a `.pub` line. */
 export const PUBLIC_KEY_TYPE = 'twinlock-ed25519';
 
-/** `SHA256:` and 43 base64 characters. */
-export const KEY_FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
-
 const TrustedKeySchema = z.object({
   /** Base64 SPKI DER of the Ed25519 public key, as bundles carry it. */
   publicKey: z.string(),

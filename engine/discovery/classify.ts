@@ -4,6 +4,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import type { DiscoveredHost, HostKind } from '../api/models';
+import { endpointId } from '../api/rules';
 import type { PortProbe } from './probe';
 
 /** Microsoft's OpenSSH server announces itself with this token (Windows Server 2019 and later). */
@@ -142,11 +143,6 @@ export function unresolvedReason(name: string, code: string): string {
     : `The name ${name} does not resolve (${code}): check its spelling and the DNS server, or type the server’s IP address.`;
 }
 
-/** The key under which results merge: the address, and the SSH port when it is not 22. */
-export function hostKey(host: Pick<DiscoveredHost, 'address' | 'port'>): string {
-  return `${host.address.toLowerCase()}|${host.port}`;
-}
-
 const KIND_RANK: Record<HostKind, number> = {
   'windows-ssh': 3,
   'windows-no-ssh': 2,
@@ -214,7 +210,8 @@ export class HostTable {
 
   /** Adds a host (merging with one of the same key); returns the stored, merged host. */
   add(host: DiscoveredHost): DiscoveredHost {
-    const key = hostKey(host);
+    // Results merge by endpoint: the same address (in any case) and SSH port.
+    const key = endpointId(host);
     const existing = this.byKey.get(key);
     const merged = existing ? mergeHosts(existing, host) : host;
     this.byKey.set(key, merged);

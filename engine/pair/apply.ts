@@ -8,7 +8,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AgentStatus, ApplyOutcome, PairConfig, PairState } from '../api/models';
-import { TwinlockError, assertNever, toErrorData } from '../api/errors';
+import { TwinlockError, toErrorData } from '../api/errors';
+import { assertNever } from '../api/rules';
 import { sleep } from '../jobs/sleep';
 import type { JobContext } from '../jobs/types';
 import type { RemoteHost } from '../remote/types';

@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { readJsonFile } from '../store/atomic-file';
 import { updateJsonFile } from '../store/locked-json';
-
-const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
+import { FINGERPRINT } from '../api/rules';
 
 export const KnownHostSchema = z.object({
   /** `SHA256:…` as OpenSSH prints it. */

@@ -1,17 +1,24 @@
 /** Hosts and discovery: the SSH endpoints a scan probes and what it finds. */
 import { z } from 'zod';
-import { HOST_NAME } from './values';
+import {
+  HOST_NAME,
+  HOST_NAME_MAX,
+  HOST_NAME_MESSAGES,
+  MAX_SCAN_PORTS,
+  MAX_SCAN_PORTS_MESSAGE,
+} from '../rules';
+import { PortSchema } from './values';
 
 /** A server's SSH endpoint as typed by the admin or found by a scan. */
 export const HostAddressSchema = z.object({
   /** Host name, IPv4 or IPv6 literal. */
   address: z
     .string()
-    .min(1, 'Enter the server’s name or IP address, for example 10.0.0.21.')
-    .max(253, 'A host name is at most 253 characters.')
-    .regex(HOST_NAME, 'Use a host name or an IP address, with no spaces or slashes.'),
+    .min(1, HOST_NAME_MESSAGES.missing)
+    .max(HOST_NAME_MAX, HOST_NAME_MESSAGES.tooLong)
+    .regex(HOST_NAME, HOST_NAME_MESSAGES.characters),
   /** SSH port, 22 unless the server listens elsewhere. */
-  port: z.number().int().min(1).max(65535).default(22),
+  port: PortSchema.default(22),
 });
 export type HostAddress = z.infer<typeof HostAddressSchema>;
 
@@ -47,7 +54,7 @@ export const ScanRequestSchema = z.object({
   /** Targets: addresses, names, CIDRs, ranges, comma- or space-separated. */
   targets: z.string().trim().min(1, 'Enter at least one address, name or range to scan.'),
   /** TCP ports to probe (default 22, 5985, 5986, 445, 3389); any port answering `SSH-` counts as SSH. */
-  ports: z.array(z.number().int().min(1).max(65535)).max(64, 'Probe at most 64 ports at a time.').optional(),
+  ports: z.array(PortSchema).max(MAX_SCAN_PORTS, MAX_SCAN_PORTS_MESSAGE).optional(),
   /** Per-probe timeout in milliseconds. */
   timeoutMs: z.number().int().min(50).max(60_000).optional(),
   /** Sockets open at once (default 1024). */

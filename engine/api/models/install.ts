@@ -1,5 +1,6 @@
 /** Agent install: putting the lockstep agent on both servers, resuming it, rolling it back. */
 import { z } from 'zod';
+import { THUMBPRINT, THUMBPRINT_MESSAGE } from '../rules';
 import { PairPlanSchema } from './pair';
 
 export const InstallRequestSchema = z.object({
@@ -19,10 +20,7 @@ export const InstallRequestSchema = z.object({
    * The thumbprint of the package's publisher, as the admin compared and confirmed it: pinned when
    * it is the package's (first use). Without it, a publisher not yet trusted stops with `publisher-untrusted`.
    */
-  trustPublisher: z
-    .string()
-    .regex(/^[0-9A-Fa-f]{40}$/, 'A certificate thumbprint is 40 hexadecimal characters.')
-    .optional(),
+  trustPublisher: z.string().regex(THUMBPRINT, THUMBPRINT_MESSAGE).optional(),
 });
 export type InstallRequest = z.input<typeof InstallRequestSchema>;
 

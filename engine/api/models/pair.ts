@@ -2,15 +2,19 @@
 import { z } from 'zod';
 import { NicSchema, VmSchema } from './inventory';
 import {
-  AdapterNameSchema,
   HOST_NAME,
-  IpAddressSchema,
+  HOST_NAME_MAX,
+  HOST_NAME_MESSAGES,
   LONE_SURROGATE,
   NO_EDGE_SPACE,
+  PAIR_NAME,
+  PAIR_NAME_MAX,
+  PAIR_NAME_MESSAGES,
+  PAIR_STATES,
   UNC_PATH,
-  VmNameSchema,
   hasControlCharacter,
-} from './values';
+} from '../rules';
+import { AdapterNameSchema, IpAddressSchema, VmNameSchema } from './values';
 import { ProtectionLevelSchema } from './verify';
 
 /**
@@ -55,8 +59,8 @@ export const WitnessSchema = z
   })
   .superRefine((w, ctx) => {
     if (w.address === '' || !NO_EDGE_SPACE.test(w.address)) return;
-    if (w.kind === 'host' && w.address.length > 253) {
-      ctx.addIssue({ code: 'custom', path: ['address'], message: 'A host name is at most 253 characters.' });
+    if (w.kind === 'host' && w.address.length > HOST_NAME_MAX) {
+      ctx.addIssue({ code: 'custom', path: ['address'], message: HOST_NAME_MESSAGES.tooLong });
     } else if (w.kind === 'host' && !HOST_NAME.test(w.address)) {
       ctx.addIssue({
         code: 'custom',
@@ -86,13 +90,10 @@ export const PairConfigSchema = z.object({
   /** Name shown in status and exported in the bundle. */
   name: z
     .string()
-    .min(1, 'Give the pair a name, for example PAIR-01.')
-    .regex(NO_EDGE_SPACE, 'The pair name starts or ends with a space: remove it.')
-    .max(40, 'Keep the pair name to 40 characters.')
-    .regex(
-      /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
-      'Use letters, digits, dot, dash or underscore, starting with a letter or digit.',
-    ),
+    .min(1, PAIR_NAME_MESSAGES.missing)
+    .regex(NO_EDGE_SPACE, PAIR_NAME_MESSAGES.edgeSpace)
+    .max(PAIR_NAME_MAX, PAIR_NAME_MESSAGES.tooLong)
+    .regex(PAIR_NAME, PAIR_NAME_MESSAGES.characters),
   level: ProtectionLevelSchema,
   /** Session of the server that starts as primary. */
   primary: z.string().min(1),
@@ -150,15 +151,7 @@ export const PairProposalSchema = z.object({
 });
 export type PairProposal = z.infer<typeof PairProposalSchema>;
 
-export const PairStateSchema = z.enum([
-  'pairing',
-  'mirroring',
-  'syncing',
-  'protected',
-  'degraded',
-  'failed-over',
-  'broken',
-]);
+export const PairStateSchema = z.enum(PAIR_STATES);
 export type PairState = z.infer<typeof PairStateSchema>;
 
 export const LinkStatusSchema = z.object({

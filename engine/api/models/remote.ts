@@ -1,7 +1,13 @@
 /** Connect: an SSH session to one server and the host keys pinned on the way. */
 import { z } from 'zod';
 import { HostAddressSchema } from './discovery';
-import { LONE_SURROGATE, NO_EDGE_SPACE, hasControlCharacter } from './values';
+import {
+  FINGERPRINT,
+  FINGERPRINT_MESSAGE,
+  LONE_SURROGATE,
+  NO_EDGE_SPACE,
+  hasControlCharacter,
+} from '../rules';
 
 /** A request to open an SSH session to a server. The password lives in memory only. */
 export const ConnectRequestSchema = HostAddressSchema.extend({
@@ -31,10 +37,7 @@ export const ConnectRequestSchema = HostAddressSchema.extend({
   /** The private key's passphrase, when it has one. */
   passphrase: z.string().min(1).optional(),
   /** Accept this SHA-256 fingerprint for a host seen for the first time (`SHA256:…`). */
-  acceptFingerprint: z
-    .string()
-    .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'A fingerprint looks like SHA256: followed by 43 characters.')
-    .optional(),
+  acceptFingerprint: z.string().regex(FINGERPRINT, FINGERPRINT_MESSAGE).optional(),
   /** Connect timeout in milliseconds. */
   timeoutMs: z.number().int().min(500).max(120_000).optional(),
 }).refine((r) => r.password !== undefined || r.privateKey !== undefined, {

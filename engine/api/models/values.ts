@@ -4,6 +4,14 @@
  */
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import {
+  LONE_SURROGATE,
+  NO_EDGE_SPACE,
+  PORT_MAX,
+  PORT_MIN,
+  PORT_RANGE_MESSAGE,
+  hasControlCharacter,
+} from '../rules';
 
 // Names and addresses travel to the servers exactly as given: Twinlock never trims, re-cases or
 // splits them (the agent takes them verbatim too). Each field decides what it accepts:
@@ -13,18 +21,6 @@ import { z } from 'zod';
 //   with a space at either end, rather than silently trimmed;
 // - nothing accepts control characters (NUL, line breaks, tabs, C1 controls) or broken Unicode
 //   (a lone surrogate), which no server field can hold faithfully.
-
-/** True when `s` holds a control character: C0 (NUL, tab, line breaks…), DEL or C1 (such as U+0085, next line). */
-export function hasControlCharacter(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
-  }
-  return false;
-}
-export const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-/** No white space at either end (the empty string passes: `min(1)` says what is missing). */
-export const NO_EDGE_SPACE = /^(?!\s)[\s\S]*(?<!\s)$/;
 
 /** A name Windows reports and Twinlock passes on verbatim (spaces at either end included). */
 function windowsName(what: string, max: number, missing: string) {
@@ -66,11 +62,9 @@ export const IpAddressSchema = z
     'Use an IP address, for example 10.10.1.21 or fd00::21.',
   );
 
-/** A host name or IP literal, as a witness or an SSH endpoint is named. */
-export const HOST_NAME = /^[A-Za-z0-9.:_\-[\]%]+$/;
-
-/**
- * A UNC path `\\server\share[\folder…]`: the server a host name or address, each further part a
- * Windows file name (no `\ / : * ? " < > |`, no control characters).
- */
-export const UNC_PATH = /^\\\\[A-Za-z0-9.:_\-[\]%]+(?:\\[^\\/:*?"<>|]+)+$/;
+/** A TCP port: a whole number from 1 to 65535, refused (never clamped) when outside. */
+export const PortSchema = z
+  .number(PORT_RANGE_MESSAGE)
+  .int(PORT_RANGE_MESSAGE)
+  .min(PORT_MIN, PORT_RANGE_MESSAGE)
+  .max(PORT_MAX, PORT_RANGE_MESSAGE);

@@ -1,5 +1,6 @@
 /** Turns an apply job's per-host progress into the stage a host is in, in the admin's words. */
-import type { HostProgress, PairState } from '../../../engine/api';
+import type { HostProgress } from '../../../engine/api';
+import { isPairState } from '../../../engine/api/rules';
 
 /** The stages shown while applying, in order. */
 export const APPLY_STAGES = ['pairing', 'mirroring', 'syncing', 'protected'] as const;
@@ -28,16 +29,6 @@ export interface ApplyHostView {
   message: string;
 }
 
-const PAIR_STATES: readonly string[] = [
-  'pairing',
-  'mirroring',
-  'syncing',
-  'protected',
-  'degraded',
-  'failed-over',
-  'broken',
-];
-
 /** The stage for one host's progress; `jobRunning` false once the whole job has ended. */
 export function toApplyHostView(sessionId: string, progress: HostProgress, jobRunning = true): ApplyHostView {
   let stage: ApplyStage;
@@ -48,8 +39,8 @@ export function toApplyHostView(sessionId: string, progress: HostProgress, jobRu
   else if (progress.step === 'preflight') stage = 'checking';
   // A step after the pair was created failed: what was made is being removed again.
   else if (progress.step === 'undo') stage = 'undoing';
-  else if (PAIR_STATES.includes(progress.step)) {
-    const s = progress.step as PairState;
+  else if (isPairState(progress.step)) {
+    const s = progress.step;
     stage =
       s === 'mirroring' || s === 'syncing' || s === 'protected' ? s : s === 'pairing' ? 'pairing' : 'failed';
   } else {

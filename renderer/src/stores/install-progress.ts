@@ -3,7 +3,7 @@
  * status, the upload's percent and rate, and the log tail on failure.
  */
 import type { HostProgress } from '../../../engine/api';
-import { assertNever } from '../assert-never';
+import { assertNever } from '../../../engine/api/rules';
 
 /** The install steps in order, with the words the admin reads. */
 export const INSTALL_STEPS = [

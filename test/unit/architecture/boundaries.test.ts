@@ -50,6 +50,10 @@ describe('import boundaries', () => {
       'renderer/src/x.ts',
       "import type { HostSession } from '../../engine/api';\nexport type A = HostSession;\n",
     ],
+    [
+      'renderer/src/x.ts',
+      "import { endpointId } from '../../engine/api/rules';\nexport const a = endpointId;\n",
+    ],
     ['electron/x.ts', "import { app } from 'electron';\nexport const a = app;\n"],
     ['server/x.ts', "import { methods } from '../engine/api/contract';\nexport const a = methods;\n"],
     ['lab/x-main.ts', 'export const args = process.argv.slice(2);\n'],
