@@ -5,6 +5,7 @@
  */
 import type { InstallOutcome } from '../api/models';
 import { TwinlockError, toErrorData } from '../api/errors';
+import type { TwinlockErrorData } from '../api/errors';
 import type { StepJournal } from '../jobs/journal';
 import type { JobContext } from '../jobs/types';
 import { sleep } from '../jobs/sleep';
@@ -104,7 +105,7 @@ export async function installAgent(
         message: `${err.message} The installation failed on ${others} too; see its progress.`,
         ...(err.hint ? { hint: err.hint } : {}),
         detail: { ...err.detail, failed: failures.map((f) => f.target.label) },
-      },
+      } as TwinlockErrorData,
       { cause: err },
     );
   }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { RollbackOutcome } from '../api/models';
 import { TwinlockError, toErrorData } from '../api/errors';
+import type { TwinlockErrorData } from '../api/errors';
 import { REMOTE_PATHS } from '../remote/scripts';
 import type { RemoteHost } from '../remote/types';
 import type { Link } from './link';
@@ -39,7 +40,7 @@ export async function cleanUp(
       message: `${failure.message} The uploaded package was removed.`,
       ...(failure.hint ? { hint: failure.hint } : {}),
       detail: { ...failure.detail, removedFiles: removed },
-    },
+    } as TwinlockErrorData,
     { cause: failure },
   );
 }
@@ -124,7 +125,7 @@ export async function rollback(
       message: `${failure.message}${note}`,
       ...(failure.hint ? { hint: failure.hint } : {}),
       detail: { ...failure.detail, rolledBack: note.includes('rolled the installation back') },
-    },
+    } as TwinlockErrorData,
     { cause: failure },
   );
 }

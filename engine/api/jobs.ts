@@ -4,20 +4,19 @@
  * final snapshot.
  */
 import { z } from 'zod';
-import { ApplyOutcomeSchema, DiscoveredHostSchema, FixResultSchema, InstallOutcomeSchema } from './models';
+import {
+  ApplyOutcomeSchema,
+  DiscoveredHostSchema,
+  ErrorDataSchema,
+  FixResultSchema,
+  InstallOutcomeSchema,
+} from './models';
 
 export const JobKindSchema = z.enum(['scan', 'install', 'apply', 'fix']);
 export type JobKind = z.infer<typeof JobKindSchema>;
 
 export const JobStateSchema = z.enum(['running', 'done', 'failed', 'cancelled']);
 export type JobState = z.infer<typeof JobStateSchema>;
-
-export const ErrorDataSchema = z.object({
-  code: z.string(),
-  message: z.string(),
-  hint: z.string().optional(),
-  detail: z.record(z.string(), z.unknown()).optional(),
-});
 
 /** Progress of one host inside a job (install and apply run both hosts side by side). */
 export const HostProgressSchema = z.object({

@@ -9,6 +9,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import { TwinlockError } from '../api/errors';
+import type { TwinlockErrorData } from '../api/errors';
 import { PORT_MAX, PORT_MIN, isPort } from '../api/rules';
 import {
   type Interval6,
@@ -359,7 +360,7 @@ export function planTargets(text: string, options: ParseTargetsOptions = {}): Ta
           message: err.message.replace(`“${body}”`, `“${token}”`),
           ...(err.hint ? { hint: err.hint } : {}),
           detail: { field: 'targets', token },
-        });
+        } as TwinlockErrorData);
       }
       throw err;
     }

@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AgentStatus, ApplyOutcome, PairConfig, PairState } from '../api/models';
 import { TwinlockError, toErrorData } from '../api/errors';
+import type { TwinlockErrorData } from '../api/errors';
 import { assertNever } from '../api/rules';
 import { sleep } from '../jobs/sleep';
 import type { JobContext } from '../jobs/types';
@@ -396,7 +397,7 @@ export async function applyPair(
           step: stage,
           undo: { complete, remains, ...(complete ? {} : { command }) },
         },
-      },
+      } as TwinlockErrorData,
       { cause: err },
     );
   }

@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type { ApiOutput, MethodName, methods } from '../api/contract';
 import { TwinlockError, toErrorData } from '../api/errors';
+import type { TwinlockErrorData } from '../api/errors';
 import type { JobRef } from '../api/jobs';
 import type { AgentStatus, Bundle, HostInventory, PairConfig, PairProposal, PairState } from '../api/models';
 import type { JobRunner } from '../jobs/job-runner';
@@ -429,7 +430,7 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
           message: `Twinlock cannot resume ${config.name} yet: ${data.message}`,
           hint: 'Nothing was changed. When both servers answer, resume again (twinlock pair --resume).',
           detail: { step: 'resume', resumable: true },
-        },
+        } as TwinlockErrorData,
         { cause: err },
       );
     }

@@ -11,3 +11,4 @@ export * from './install';
 export * from './pair';
 export * from './bundle';
 export * from './trust';
+export * from './errors';
