@@ -1,4 +1,5 @@
 /** The types the install steps share: a target server, the run's timings, and the progress callback. */
+import type { InstallProgressStep } from '../api/models';
 import type { RemoteHost } from '../remote/types';
 
 /** One server to install on. */
@@ -36,7 +37,7 @@ export interface InstallOptions {
 export type Report = (
   t: InstallTarget,
   percent: number,
-  step: string,
+  step: InstallProgressStep,
   message: string,
   extra?: Record<string, unknown>,
 ) => void;

@@ -3,7 +3,7 @@
  * on the server, msiexec, health check; skip the same version, upgrade an older one, refuse a
  * downgrade, and roll a failed fresh install back so the server is left as it was.
  */
-import type { InstallOutcome } from '../api/models';
+import type { InstallOutcome, InstallProgressStep } from '../api/models';
 import { TwinlockError, toErrorData } from '../api/errors';
 import type { TwinlockErrorData } from '../api/errors';
 import type { StepJournal } from '../jobs/journal';
@@ -66,7 +66,7 @@ export async function installAgent(
   const report = (
     t: InstallTarget,
     percent: number,
-    step: string,
+    step: InstallProgressStep,
     message: string,
     extra: Record<string, unknown> = {},
   ) => {

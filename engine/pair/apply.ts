@@ -7,7 +7,7 @@
  * command that removes it.
  */
 import { randomBytes } from 'node:crypto';
-import type { AgentStatus, ApplyOutcome, PairConfig, PairState } from '../api/models';
+import type { AgentStatus, ApplyOutcome, PairConfig, PairProgressStep, PairState } from '../api/models';
 import { TwinlockError, toErrorData } from '../api/errors';
 import type { TwinlockErrorData } from '../api/errors';
 import { assertNever } from '../api/rules';
@@ -172,7 +172,7 @@ export async function applyPair(
       hint: 'Add a sync link.',
     });
   }
-  const step = (m: PairMember, percent: number, stepId: string, message: string) =>
+  const step = (m: PairMember, percent: number, stepId: PairProgressStep, message: string) =>
     ctx.host(m.sessionId, { label: m.label, state: 'running', step: stepId, percent, message });
 
   /** What this run changed, so that a failure undoes exactly that. */

@@ -66,6 +66,10 @@ export const ScanRequestSchema = z.object({
 });
 export type ScanRequest = z.infer<typeof ScanRequestSchema>;
 
+/** A scan reports no server by itself (its hosts are its result): its only step is `waiting`. */
+export const ScanProgressStepSchema = z.enum(['waiting']);
+export type ScanProgressStep = z.infer<typeof ScanProgressStepSchema>;
+
 /** Targets to check as they are typed, before a scan. */
 export const CheckTargetsRequestSchema = z.object({
   /** Targets as in a scan; empty is allowed and counts nothing. */

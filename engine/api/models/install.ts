@@ -90,3 +90,21 @@ export const InstallOutcomeSchema = z.object({
   note: z.string().optional(),
 });
 export type InstallOutcome = z.infer<typeof InstallOutcomeSchema>;
+
+/**
+ * The step an install job reports for a server (`HostProgress.step`): `waiting` to start, then
+ * `check` what is installed, `upload` the package, `verify` its hash and signature, `msiexec`,
+ * `reboot` when the server restarts, `health` of the service; `reboot-required` when it is
+ * installed but must still restart to finish (and Twinlock was not allowed to).
+ */
+export const InstallProgressStepSchema = z.enum([
+  'waiting',
+  'check',
+  'upload',
+  'verify',
+  'msiexec',
+  'reboot',
+  'reboot-required',
+  'health',
+]);
+export type InstallProgressStep = z.infer<typeof InstallProgressStepSchema>;

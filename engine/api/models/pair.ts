@@ -154,6 +154,26 @@ export type PairProposal = z.infer<typeof PairProposalSchema>;
 export const PairStateSchema = z.enum(PAIR_STATES);
 export type PairState = z.infer<typeof PairStateSchema>;
 
+/**
+ * The step a pairing job reports for a server (`HostProgress.step`): `waiting` to start,
+ * `preflight` (the configuration checked against both servers), `resume` (an interrupted pairing
+ * read back), `links` tested, the `pair` created or joined, VMs to `protect`; then the pair's
+ * state as its agent reports it ({@link PairStateSchema}, or `none` while it is in no pair yet);
+ * `undo` while a failed pairing is taken back.
+ */
+export const PairProgressStepSchema = z.enum([
+  'waiting',
+  'preflight',
+  'resume',
+  'links',
+  'pair',
+  'protect',
+  'undo',
+  'none',
+  ...PAIR_STATES,
+]);
+export type PairProgressStep = z.infer<typeof PairProgressStepSchema>;
+
 export const LinkStatusSchema = z.object({
   local: z.string(),
   remote: z.string(),

@@ -99,6 +99,10 @@ export const FixResultSchema = z.object({
 });
 export type FixResult = z.infer<typeof FixResultSchema>;
 
+/** The step a fix job reports for its server (`HostProgress.step`): `waiting` to start, then `fix`. */
+export const FixProgressStepSchema = z.enum(['waiting', 'fix']);
+export type FixProgressStep = z.infer<typeof FixProgressStepSchema>;
+
 export const ReportFormatSchema = z.enum(['json', 'html', 'pdf']);
 export type ReportFormat = z.infer<typeof ReportFormatSchema>;
 
