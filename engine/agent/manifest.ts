@@ -98,7 +98,8 @@ export async function sha256File(path: string, signal?: AbortSignal): Promise<st
 
 /**
  * Loads a package folder: validates the manifest, then checks the MSI's size and SHA-256.
- * Throws `invalid-input` naming the file and the fix.
+ * Throws `not-found` when the folder holds no manifest, `invalid-input` naming the file and the
+ * fix when the package is not right.
  */
 export async function loadPackage(dir: string, signal?: AbortSignal): Promise<AgentPackage> {
   const manifestPath = join(dir, MANIFEST_FILE);
@@ -106,11 +107,13 @@ export async function loadPackage(dir: string, signal?: AbortSignal): Promise<Ag
   try {
     text = await readFile(manifestPath, 'utf8');
   } catch {
-    throw invalid(
-      `There is no agent package in ${dir}: ${MANIFEST_FILE} is missing.`,
-      'Choose the folder that holds agent-manifest.json and the agent MSI.',
-      { path: manifestPath },
-    );
+    // `not-found`, not `invalid-input`: a folder without a package is skipped where several are searched.
+    throw new TwinlockError({
+      code: 'not-found',
+      message: `There is no agent package in ${dir}: ${MANIFEST_FILE} is missing.`,
+      hint: 'Choose the folder that holds agent-manifest.json and the agent MSI.',
+      detail: { path: manifestPath },
+    });
   }
   let json: unknown;
   try {

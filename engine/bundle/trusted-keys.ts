@@ -146,7 +146,14 @@ export class TrustedKeys {
 
   /** Trusts `publicKey`; trusting it again keeps the first label and date. */
   async trust(publicKey: string, label: string): Promise<TrustedKey> {
-    if (!isEd25519PublicKey(publicKey)) throw new Error('Not an Ed25519 public key.');
+    if (!isEd25519PublicKey(publicKey)) {
+      throw new TwinlockError({
+        code: 'invalid-input',
+        message: 'publicKey: This is not an Ed25519 public key, the kind Twinlock signs bundles with.',
+        hint: 'Give the .pub file of twinlock keys export from the workstation that signed the bundle.',
+        detail: { field: 'publicKey' },
+      });
+    }
     const own = await this.own();
     const fingerprint = keyFingerprint(publicKey);
     if (fingerprint === own.fingerprint) return own;

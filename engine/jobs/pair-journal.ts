@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { PairPlanSchema } from '../api/models';
 import { readJsonFile, updateJsonFile } from '../store';
-import { journalDir, listJournalFiles } from './journal';
+import { invalidJobId, journalDir, listJournalFiles } from './journal';
 
 const PairJournalHostSchema = z.object({
   role: z.enum(['primary', 'secondary']),
@@ -60,7 +60,7 @@ function isJobId(jobId: string): boolean {
 }
 
 function pairJournalPath(dataDir: string, jobId: string): string {
-  if (!isJobId(jobId)) throw new Error(`invalid job id ${jobId}`);
+  if (!isJobId(jobId)) throw invalidJobId(jobId);
   return join(pairJournalDir(dataDir), `${jobId}.json`);
 }
 
