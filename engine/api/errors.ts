@@ -1,3 +1,5 @@
+import type { ErrorDetailOf } from './models/errors';
+
 /**
  * The closed list of problems Twinlock reports. A code exists when the admin should see
  * something different for it; every message is written for an admin, with the next step in `hint`.
@@ -41,8 +43,6 @@ export const ERROR_CODES = [
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
-
-import type { ErrorDetailOf } from './models/errors';
 
 /** The facts an error with code `C` carries in `detail` (see ErrorDetailSchemas). */
 export type ErrorDetail<C extends ErrorCode = ErrorCode> = ErrorDetailOf<C>;
