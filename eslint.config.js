@@ -238,15 +238,18 @@ export default tseslint.config(
       ),
     },
   },
-  {
-    files: ['engine/api/**/*.ts'],
+  ...[
+    ['engine/api/*.ts', '^\\.\\./'],
+    ['engine/api/*/**/*.ts', '^\\.\\./\\.\\./'],
+  ].map(([files, outside]) => ({
+    files: [files],
     rules: {
       'no-restricted-imports': layer(
-        ['^\\.\\./'],
+        [outside],
         'engine/api/ is the typed contract: it imports nothing of the engine outside engine/api/.',
       ),
     },
-  },
+  })),
   // The shells reach the engine through its front door only: engine/api (the contract) and the
   // composition root. engine/app-paths.ts (where Twinlock's own files are, for every way it runs)
   // belongs to that door: the shells resolve it before they build the engine.

@@ -1,5 +1,6 @@
 /** Parses `host[:port]` arguments, including bracketed IPv6 (`[fe80::1]:2222`). */
 import { TwinlockError } from '../engine/api/errors';
+import { isPort } from '../engine/api/rules';
 
 export interface HostArg {
   address: string;
@@ -24,7 +25,7 @@ export function parseHostArg(text: string, defaultPort = 22): HostArg {
     portText = port;
   }
   const port = portText === undefined ? defaultPort : Number(portText);
-  if (!address || !Number.isInteger(port) || port < 1 || port > 65535) {
+  if (!address || !isPort(port)) {
     throw new TwinlockError({
       code: 'invalid-input',
       message: `“${text}” is not a host: expected NAME, NAME:PORT, an IP address or [IPv6]:PORT.`,

@@ -5,6 +5,7 @@
  * (cli/main.ts) prints it like any other error, as JSON with --json, exit code 1.
  */
 import { TwinlockError } from '../engine/api/errors';
+import { FINGERPRINT, PORT_MAX, PORT_MIN, isPort } from '../engine/api/rules';
 import type { ProtectionLevel } from '../engine/api';
 
 export interface JsonOption {
@@ -54,19 +55,15 @@ export function wholeNumber(
   };
 }
 
-/** A TCP port, 1 to 65535 (or 0 when `anyFree`: “any free port”). */
+/** A TCP port (engine/api/rules.ts), or 0 when `anyFree`: “any free port”. */
 export function tcpPort(flag: string, example: string, anyFree = false): (text: string) => number {
-  const accepted = `a TCP port from 1 to 65535${anyFree ? ', or 0 for any free port' : ''}`;
+  const accepted = `a TCP port from ${PORT_MIN} to ${PORT_MAX}${anyFree ? ', or 0 for any free port' : ''}`;
   return (text) => {
     const n = /^\d+$/.test(text) ? Number(text) : NaN;
-    if (!Number.isSafeInteger(n) || n < (anyFree ? 0 : 1) || n > 65535)
-      throw invalidOption(flag, text, accepted, example);
+    if (!(isPort(n) || (anyFree && n === 0))) throw invalidOption(flag, text, accepted, example);
     return n;
   };
 }
-
-/** A host-key fingerprint as OpenSSH prints it: `SHA256:` and 43 base64 characters, no padding. */
-export const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 
 /** Refuses a malformed --fingerprint, saying what the form is. */
 export function checkFingerprint(value: string): string {

@@ -68,10 +68,5 @@ function withEta(h: HostProgress): string {
 export function requireDone(job: JobSnapshot): void {
   if (job.state === 'done') return;
   const error = job.error ?? { code: 'cancelled', message: 'The operation was cancelled.' };
-  throw new TwinlockError({
-    code: error.code as TwinlockError['code'],
-    message: error.message,
-    ...(error.hint ? { hint: error.hint } : {}),
-    ...(error.detail ? { detail: error.detail } : {}),
-  });
+  throw new TwinlockError(error);
 }

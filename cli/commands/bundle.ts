@@ -103,7 +103,7 @@ export function registerApplyVerb(program: Command): void {
         );
       }
 
-      const apply = (await followJob(engine, await engine.api.pair(config), out)) as JobSnapshotOf<'apply'>;
+      const apply = (await followJob(engine, await engine.api.pair(config), out)) as JobSnapshotOf<'pair'>;
       requireDone(apply);
       const exported = await engine.api.exportBundle({ config });
       out.result({ event: 'result', result: apply.result, bundle: exported.path }, () =>

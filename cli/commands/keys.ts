@@ -6,11 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { TwinlockError } from '../../engine/api/errors';
+import { FINGERPRINT } from '../../engine/api/rules';
 import type { JsonOption } from '../options';
 import { table } from '../output';
 import { EXIT, runVerb } from '../run';
-
-const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 
 /** A `.pub` file's text, with errors that name the file and never quote it. */
 async function readPublicKeyFile(file: string): Promise<string> {

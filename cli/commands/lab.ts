@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { TwinlockError, toErrorData } from '../../engine/api/errors';
+import { PORT_MAX, PORT_MIN, isPort } from '../../engine/api/rules';
 import type { Lab } from '../../lab/index';
 import { createOutput, table } from '../output';
 import { untilInterrupted } from '../run';
@@ -37,10 +38,10 @@ function labOptions(
     });
   }
   const port = options.port === undefined ? undefined : Number(options.port);
-  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) {
+  if (port !== undefined && !isPort(port)) {
     throw new TwinlockError({
       code: 'invalid-input',
-      message: `--port must be a number from 1 to 65535 (got “${options.port}”).`,
+      message: `--port must be a number from ${PORT_MIN} to ${PORT_MAX} (got “${options.port}”).`,
       hint: 'For example --address-base 127.0.0.11 --port 2222 (port 22 needs administrator rights).',
     });
   }

@@ -20,7 +20,7 @@ async function resumePairing(
   out: Output,
   options: ConnectionOptions & { resume?: string | boolean },
 ): Promise<{ ref: JobRef; config: PairConfig }> {
-  const candidates = (await api.resumableJobs({})).filter((j) => j.kind === 'apply');
+  const candidates = (await api.resumableJobs({})).filter((j) => j.kind === 'pair');
   const wanted = typeof options.resume === 'string' ? options.resume : undefined;
   const job = wanted ? candidates.find((j) => j.jobId === wanted) : candidates[0];
   if (!job || !job.pair) {
@@ -109,7 +109,7 @@ export function registerPairVerb(program: Command): void {
             };
           }
           const interrupted = (await engine.api.resumableJobs({})).find(
-            (j) => j.kind === 'apply' && j.hosts.some((h) => h.address === a!.address && h.port === a!.port),
+            (j) => j.kind === 'pair' && j.hosts.some((h) => h.address === a!.address && h.port === a!.port),
           );
           if (interrupted) {
             out.info(
@@ -122,7 +122,7 @@ export function registerPairVerb(program: Command): void {
           );
           ref = await engine.api.pair(config);
         }
-        const job = (await followJob(engine, ref, out)) as JobSnapshotOf<'apply'>;
+        const job = (await followJob(engine, ref, out)) as JobSnapshotOf<'pair'>;
         requireDone(job);
         const outcome = job.result!;
         const exported = await engine.api.exportBundle({

@@ -2,8 +2,15 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import type { DiscoveredHost, JobSnapshotOf, ScanCounts } from '../../engine/api';
-import { DEFAULT_SCAN_PORTS, SCAN_LIMITS, hostKey } from '../../engine/api/discovery';
 import { formatCount } from '../../engine/api/format';
+import {
+  DEFAULT_SCAN_PORTS,
+  PORT_MAX,
+  PORT_MIN,
+  SCAN_LIMITS,
+  endpointId,
+  isPort,
+} from '../../engine/api/rules';
 import { invalidOption, wholeNumber } from '../options';
 import type { JsonOption } from '../options';
 import { table } from '../output';
@@ -26,11 +33,11 @@ export function parsePorts(text: string): number[] {
     .split(/[\s,]+/)
     .filter(Boolean)
     .map((p) => Number(p));
-  if (ports.length === 0 || ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535))
+  if (ports.length === 0 || ports.some((p) => !isPort(p)))
     throw invalidOption(
       '--ports',
       text,
-      'TCP ports from 1 to 65535, comma-separated, or +PORT to add to the default ones',
+      `TCP ports from ${PORT_MIN} to ${PORT_MAX}, comma-separated, or +PORT to add to the default ones`,
       '22,5985,5986,445,3389 or +2222',
     );
   return [...new Set(add ? [...DEFAULT_SCAN_PORTS, ...ports] : ports)];
@@ -127,7 +134,7 @@ export function registerScanVerb(program: Command): void {
           const show = (job: JobSnapshotOf<'scan'>): void => {
             if (out.json) {
               for (const host of job.result) {
-                const key = hostKey(host);
+                const key = endpointId(host);
                 if (printed.has(key)) continue;
                 printed.add(key);
                 out.event(host);

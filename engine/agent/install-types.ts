@@ -1,5 +1,6 @@
 /** The types the install steps share: a target server, the run's timings, and the progress callback. */
 import type { Clock } from '../jobs/sleep';
+import type { InstallProgressStep } from '../api/models';
 import type { RemoteHost } from '../remote/types';
 
 /** One server to install on. */
@@ -39,7 +40,7 @@ export interface InstallTimings {
 export type Report = (
   t: InstallTarget,
   percent: number,
-  step: string,
+  step: InstallProgressStep,
   message: string,
   extra?: Record<string, unknown>,
 ) => void;

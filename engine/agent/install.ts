@@ -3,8 +3,9 @@
  * on the server, msiexec, health check; skip the same version, upgrade an older one, refuse a
  * downgrade, and roll a failed fresh install back so the server is left as it was.
  */
-import type { InstallOutcome } from '../api/models';
+import type { InstallOutcome, InstallProgressStep } from '../api/models';
 import { TwinlockError, toErrorData } from '../api/errors';
+import type { TwinlockErrorData } from '../api/errors';
 import type { StepJournal } from '../jobs/journal';
 import type { JobContext } from '../jobs/types';
 import { sleep, systemClock } from '../jobs/sleep';
@@ -66,7 +67,7 @@ export async function installAgent(
   const report = (
     t: InstallTarget,
     percent: number,
-    step: string,
+    step: InstallProgressStep,
     message: string,
     extra: Record<string, unknown> = {},
   ) => {
@@ -105,7 +106,7 @@ export async function installAgent(
         message: `${err.message} The installation failed on ${others} too; see its progress.`,
         ...(err.hint ? { hint: err.hint } : {}),
         detail: { ...err.detail, failed: failures.map((f) => f.target.label) },
-      },
+      } as TwinlockErrorData,
       { cause: err },
     );
   }

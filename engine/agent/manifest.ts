@@ -8,6 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { TwinlockError } from '../api/errors';
+import { PortSchema } from '../api/models';
 
 /** The manifest's file name inside a package folder. */
 export const MANIFEST_FILE = 'agent-manifest.json';
@@ -19,7 +20,6 @@ const guid = z
     'must be a GUID in braces, e.g. {0F1E2D3C-…}',
   )
   .transform((s) => s.toUpperCase());
-const port = z.number().int().min(1).max(65535);
 
 /** `agent-manifest.json`, as docs/agent-contract.md defines it. */
 export const AgentManifestSchema = z.object({
@@ -50,7 +50,7 @@ export const AgentManifestSchema = z.object({
   }),
   /** Windows service name. */
   service: z.string().min(1),
-  ports: z.object({ sync: z.array(port).min(1), control: port }),
+  ports: z.object({ sync: z.array(PortSchema).min(1), control: PortSchema }),
   minimumOs: z.object({ build: z.number().int().positive() }),
   /**
    * Extra msiexec properties. Only `NAME=value` pairs: anything else could smuggle switches
@@ -98,7 +98,8 @@ export async function sha256File(path: string, signal?: AbortSignal): Promise<st
 
 /**
  * Loads a package folder: validates the manifest, then checks the MSI's size and SHA-256.
- * Throws `invalid-input` naming the file and the fix.
+ * Throws `not-found` when the folder holds no manifest, `invalid-input` naming the file and the
+ * fix when the package is not right.
  */
 export async function loadPackage(dir: string, signal?: AbortSignal): Promise<AgentPackage> {
   const manifestPath = join(dir, MANIFEST_FILE);
@@ -106,11 +107,13 @@ export async function loadPackage(dir: string, signal?: AbortSignal): Promise<Ag
   try {
     text = await readFile(manifestPath, 'utf8');
   } catch {
-    throw invalid(
-      `There is no agent package in ${dir}: ${MANIFEST_FILE} is missing.`,
-      'Choose the folder that holds agent-manifest.json and the agent MSI.',
-      { path: manifestPath },
-    );
+    // `not-found`, not `invalid-input`: a folder without a package is skipped where several are searched.
+    throw new TwinlockError({
+      code: 'not-found',
+      message: `There is no agent package in ${dir}: ${MANIFEST_FILE} is missing.`,
+      hint: 'Choose the folder that holds agent-manifest.json and the agent MSI.',
+      detail: { path: manifestPath },
+    });
   }
   let json: unknown;
   try {

@@ -2,7 +2,8 @@
  * Runs msiexec on a server through the install and uninstall scripts, reading its exit code with
  * the table in msi-exit.ts, and keeps the lines of its log that explain a failure.
  */
-import { TwinlockError, assertNever } from '../api/errors';
+import { TwinlockError } from '../api/errors';
+import { assertNever } from '../api/rules';
 import type { JobContext } from '../jobs/types';
 import { sleep } from '../jobs/sleep';
 import { REMOTE_PATHS } from '../remote/scripts';

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { TwinlockError } from '../api/errors';
 import { openTrustedBundle } from '../bundle/read-bundle';
 import type { AgentPackage } from './manifest';
-import { MANIFEST_FILE, loadPackage } from './manifest';
+import { loadPackage } from './manifest';
 
 export interface PackageSource {
   /** Folder with bootstrap.ps1, scripts/ and agent/. */
@@ -46,8 +46,9 @@ export async function resolvePackage(source: PackageSource): Promise<AgentPackag
     try {
       pkg = await loadPackage(dir, source.signal);
     } catch (err) {
-      const missing = err instanceof TwinlockError && err.message.includes(`${MANIFEST_FILE} is missing`);
-      if (missing) continue;
+      // No package in this folder (no manifest): look in the next one. A package that is there but
+      // wrong (bad manifest, missing or altered MSI) stops the search with its own error.
+      if (err instanceof TwinlockError && err.code === 'not-found') continue;
       throw err;
     }
     if (pkg.manifest.version === wanted.version && pkg.manifest.sha256 === wanted.sha256.toLowerCase())

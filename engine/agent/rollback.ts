@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { RollbackOutcome } from '../api/models';
 import { TwinlockError, toErrorData } from '../api/errors';
+import type { TwinlockErrorData } from '../api/errors';
 import { REMOTE_PATHS } from '../remote/scripts';
 import type { RemoteHost } from '../remote/types';
 import type { ReconnectingHost } from './reconnecting-host';
@@ -39,7 +40,7 @@ export async function cleanUp(
       message: `${failure.message} The uploaded package was removed.`,
       ...(failure.hint ? { hint: failure.hint } : {}),
       detail: { ...failure.detail, removedFiles: removed },
-    },
+    } as TwinlockErrorData,
     { cause: failure },
   );
 }
@@ -98,6 +99,7 @@ export async function rollback(
   const code = pkg.manifest.productCode;
   const t = { label };
   let note: string;
+  let rolledBack = false;
   try {
     const host = await connection.live();
     // Not tied to the job's signal: a cancelled install still has to be undone.
@@ -111,10 +113,10 @@ export async function rollback(
     );
     const run = parseScriptResult('uninstall-agent', MsiRunSchema, raw, t.label);
     // 1605: the product was never registered, which is exactly the state to return to.
-    note =
-      run.exitCode === 0 || run.exitCode === 1605 || run.exitCode === 3010
-        ? ` Twinlock rolled the installation back (msiexec /x ${code}), so ${t.label} is as it was.`
-        : ` Rolling back (msiexec /x ${code}) also failed with exit code ${run.exitCode}: remove the Twinlock agent in Programs and Features on ${t.label}.`;
+    rolledBack = run.exitCode === 0 || run.exitCode === 1605 || run.exitCode === 3010;
+    note = rolledBack
+      ? ` Twinlock rolled the installation back (msiexec /x ${code}), so ${t.label} is as it was.`
+      : ` Rolling back (msiexec /x ${code}) also failed with exit code ${run.exitCode}: remove the Twinlock agent in Programs and Features on ${t.label}.`;
   } catch (err) {
     note = ` Rolling back (msiexec /x ${code}) also failed (${toErrorData(err).message}): remove the Twinlock agent in Programs and Features on ${t.label}.`;
   }
@@ -123,8 +125,8 @@ export async function rollback(
       code: failure.code,
       message: `${failure.message}${note}`,
       ...(failure.hint ? { hint: failure.hint } : {}),
-      detail: { ...failure.detail, rolledBack: note.includes('rolled the installation back') },
-    },
+      detail: { ...failure.detail, rolledBack },
+    } as TwinlockErrorData,
     { cause: failure },
   );
 }

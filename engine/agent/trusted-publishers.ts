@@ -9,15 +9,13 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { TwinlockError } from '../api/errors';
+import { THUMBPRINT, THUMBPRINT_MESSAGE } from '../api/rules';
 import { readJsonFile } from '../store/atomic-file';
 import { updateJsonFile } from '../store/locked-json';
 import type { AgentPackage } from './manifest';
 
 /** The store's file name in the data folder. */
 export const TRUSTED_PUBLISHERS_FILE = 'trusted-publishers.json';
-
-/** A certificate thumbprint as Windows prints it: 40 hexadecimal characters (SHA-1). */
-export const THUMBPRINT = /^[0-9A-Fa-f]{40}$/;
 
 const PublisherSchema = z.object({
   /** The certificate subject, e.g. `CN=Twinlock Software, O=Twinlock, C=US`. */
@@ -64,7 +62,14 @@ export class TrustedPublishers {
 
   /** Pins a publisher; pinning it again keeps the first subject and date. */
   async trust(thumbprint: string, subject: string): Promise<TrustedPublisher> {
-    if (!THUMBPRINT.test(thumbprint)) throw new Error('Not a certificate thumbprint.');
+    if (!THUMBPRINT.test(thumbprint)) {
+      throw new TwinlockError({
+        code: 'invalid-input',
+        message: `thumbprint: ${THUMBPRINT_MESSAGE}`,
+        hint: 'Copy the thumbprint from the certificate’s details, as Windows shows it.',
+        detail: { field: 'thumbprint' },
+      });
+    }
     const key = thumbprint.toUpperCase();
     return this.update((file) => {
       const entry = file.publishers[key] ?? { subject, addedAt: new Date().toISOString() };

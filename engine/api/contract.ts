@@ -51,7 +51,7 @@ import {
   TrustPublisherRequestSchema,
   TrustedKeyEntrySchema,
   TrustedPublisherEntrySchema,
-} from './trust-models';
+} from './models';
 
 const JobIdSchema = z.object({ jobId: z.string().min(1) });
 const EmptySchema = z.object({}).strict();

@@ -1,3 +1,5 @@
+import type { ErrorDetailOf } from './models/errors';
+
 /**
  * The closed list of problems Twinlock reports. A code exists when the admin should see
  * something different for it; every message is written for an admin, with the next step in `hint`.
@@ -46,23 +48,29 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-/** A problem as it crosses a process boundary: plain, serialisable data. */
-export interface TwinlockErrorData {
+/** The facts an error with code `C` carries in `detail` (see ErrorDetailSchemas). */
+export type ErrorDetail<C extends ErrorCode = ErrorCode> = ErrorDetailOf<C>;
+
+/** A problem with code `C` as it crosses a process boundary: plain, serialisable data. */
+export interface ErrorDataOf<C extends ErrorCode> {
   /** Machine-readable code; shells branch on it. */
-  code: ErrorCode;
+  code: C;
   /** One sentence an admin can read: what went wrong. */
   message: string;
   /** The next step the admin can take, when there is one. */
   hint?: string;
-  /** Structured facts for display (for example both fingerprints of a changed host key). */
-  detail?: Record<string, unknown>;
+  /** Structured facts for display (for example both fingerprints of a changed host key), typed by code. */
+  detail?: ErrorDetail<C>;
 }
 
+/** A problem as it crosses a process boundary: one {@link ErrorDataOf} per code, told apart by `code`. */
+export type TwinlockErrorData = { [C in ErrorCode]: ErrorDataOf<C> }[ErrorCode];
+
 /** The one error type the engine throws for expected problems. */
-export class TwinlockError extends Error implements TwinlockErrorData {
+export class TwinlockError extends Error {
   readonly code: ErrorCode;
   readonly hint?: string;
-  readonly detail?: Record<string, unknown>;
+  readonly detail?: ErrorDetail;
 
   constructor(data: TwinlockErrorData, options?: { cause?: unknown }) {
     super(data.message, options);
@@ -74,7 +82,7 @@ export class TwinlockError extends Error implements TwinlockErrorData {
 
   /** The plain-data form sent over IPC, HTTP and printed by the CLI with --json. */
   toData(): TwinlockErrorData {
-    const data: TwinlockErrorData = { code: this.code, message: this.message };
+    const data = { code: this.code, message: this.message } as TwinlockErrorData;
     if (this.hint !== undefined) data.hint = this.hint;
     if (this.detail !== undefined) data.detail = this.detail;
     return data;
@@ -105,9 +113,4 @@ export function toErrorData(err: unknown, doing = 'the operation'): TwinlockErro
     message: `Twinlock hit an unexpected problem during ${doing}: ${reason}`,
     hint: 'Try again; if it happens again, export the log from the Help menu and report it.',
   };
-}
-
-/** Exhaustiveness check for `switch` over unions. */
-export function assertNever(value: never): never {
-  throw new Error(`Unexpected value: ${JSON.stringify(value)}`);
 }

@@ -21,9 +21,6 @@ export const TRUSTED_KEYS_FILE = 'trusted-keys.json';
 /** The first word of a `.pub` line. */
 export const PUBLIC_KEY_TYPE = 'twinlock-ed25519';
 
-/** `SHA256:` and 43 base64 characters. */
-export const KEY_FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
-
 const TrustedKeySchema = z.object({
   /** Base64 SPKI DER of the Ed25519 public key, as bundles carry it. */
   publicKey: z.string(),
@@ -149,7 +146,14 @@ export class TrustedKeys {
 
   /** Trusts `publicKey`; trusting it again keeps the first label and date. */
   async trust(publicKey: string, label: string): Promise<TrustedKey> {
-    if (!isEd25519PublicKey(publicKey)) throw new Error('Not an Ed25519 public key.');
+    if (!isEd25519PublicKey(publicKey)) {
+      throw new TwinlockError({
+        code: 'invalid-input',
+        message: 'publicKey: This is not an Ed25519 public key, the kind Twinlock signs bundles with.',
+        hint: 'Give the .pub file of twinlock keys export from the workstation that signed the bundle.',
+        detail: { field: 'publicKey' },
+      });
+    }
     const own = await this.own();
     const fingerprint = keyFingerprint(publicKey);
     if (fingerprint === own.fingerprint) return own;

@@ -3,8 +3,8 @@
  * and how results merge and sort.
  */
 import ipaddr from 'ipaddr.js';
-import { hostKey } from '../api/discovery';
 import type { DiscoveredHost, HostKind } from '../api/models';
+import { endpointId } from '../api/rules';
 import type { PortProbe } from './probe';
 
 /** Microsoft's OpenSSH server announces itself with this token (Windows Server 2019 and later). */
@@ -210,7 +210,8 @@ export class HostTable {
 
   /** Adds a host (merging with one of the same key); returns the stored, merged host. */
   add(host: DiscoveredHost): DiscoveredHost {
-    const key = hostKey(host);
+    // Results merge by endpoint: the same address (in any case) and SSH port.
+    const key = endpointId(host);
     const existing = this.byKey.get(key);
     const merged = existing ? mergeHosts(existing, host) : host;
     this.byKey.set(key, merged);

@@ -18,7 +18,7 @@ import type { PortProbe } from './probe';
 import { systemResolver } from './resolve';
 import type { NameResolver } from './resolve';
 import type { ScanTarget, TargetPlan } from './targets';
-import { DEFAULT_SCAN_PORTS } from '../api/discovery';
+import { DEFAULT_SCAN_PORTS } from '../api/rules';
 import { formatCount } from '../api/format';
 
 /** Per-probe connect timeout: a LAN answers in milliseconds; a dead address never does. */

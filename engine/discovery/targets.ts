@@ -9,6 +9,8 @@
  */
 import ipaddr from 'ipaddr.js';
 import { TwinlockError } from '../api/errors';
+import type { TwinlockErrorData } from '../api/errors';
+import { PORT_MAX, PORT_MIN, isPort } from '../api/rules';
 import {
   type Interval6,
   bigIntToIpv6,
@@ -190,12 +192,16 @@ function parseHost(token: string): Parsed {
   } else if (/:\d*$/.test(token) && !token.includes('::') && token.split(':').length === 2) {
     throw bad(
       token,
-      'has a port that is not a number from 1 to 65535',
+      `has a port that is not a number from ${PORT_MIN} to ${PORT_MAX}`,
       'Write a port after a colon, e.g. 10.0.0.21:22.',
     );
   }
-  if (port !== undefined && (port < 1 || port > 65535)) {
-    throw bad(token, 'has a port outside 1–65535', 'Write a port after a colon, e.g. 10.0.0.21:22.');
+  if (port !== undefined && !isPort(port)) {
+    throw bad(
+      token,
+      `has a port outside ${PORT_MIN}–${PORT_MAX}`,
+      'Write a port after a colon, e.g. 10.0.0.21:22.',
+    );
   }
   const withPort = port !== undefined ? { port } : {};
   if (/^[\d.]+$/.test(host)) {
@@ -354,7 +360,7 @@ export function planTargets(text: string, options: ParseTargetsOptions = {}): Ta
           message: err.message.replace(`“${body}”`, `“${token}”`),
           ...(err.hint ? { hint: err.hint } : {}),
           detail: { field: 'targets', token },
-        });
+        } as TwinlockErrorData);
       }
       throw err;
     }

@@ -8,7 +8,14 @@ import { TwinlockError, toErrorData } from '../api/errors';
 import type { HostProgress, JobKind, JobRef, JobSnapshot, JobSnapshotOf } from '../api/jobs';
 import { systemClock } from './sleep';
 import type { Clock } from './sleep';
+import { WAITING_STEP } from '../api/jobs';
 import type { JobContext, JobWork } from './types';
+
+/**
+ * A change to a job's snapshot. The runner merges host entries of any kind; the steps in them are
+ * the job kind's, since each kind's work reports through its own typed {@link JobContext}.
+ */
+type SnapshotChange = Partial<Omit<JobSnapshot, 'hosts'>> & { hosts?: Record<string, HostProgress> };
 
 /**
  * Where a journal on disk plugs in (to resume after a crash): it sees the first snapshot, every
@@ -109,7 +116,7 @@ export function createJobRunner(
     else job.timer = clock.timer(wait, () => publish(job));
   };
 
-  const update = (job: JobRecord, change: Partial<JobSnapshot>) => {
+  const update = (job: JobRecord, change: SnapshotChange) => {
     if (job.finished) return;
     job.snapshot = freeze({ ...job.snapshot, ...change } as JobSnapshot);
     schedule(job);
@@ -138,7 +145,13 @@ export function createJobRunner(
       const controller = new AbortController();
       const hostEntries: Record<string, HostProgress> = {};
       for (const [sessionId, label] of Object.entries(hosts)) {
-        hostEntries[sessionId] = { label, state: 'pending', step: '', percent: 0, message: 'Waiting' };
+        hostEntries[sessionId] = {
+          label,
+          state: 'pending',
+          step: WAITING_STEP,
+          percent: 0,
+          message: 'Waiting',
+        };
       }
       const initial = {
         id,
@@ -175,7 +188,7 @@ export function createJobRunner(
           const current = job.snapshot.hosts[sessionId] ?? {
             label: sessionId,
             state: 'pending' as const,
-            step: '',
+            step: WAITING_STEP,
             percent: 0,
             message: '',
           };
@@ -194,11 +207,11 @@ export function createJobRunner(
           schedule(job);
         },
         counts(counts) {
-          if (kind === 'scan') update(job, { counts: { ...counts } } as Partial<JobSnapshot>);
+          if (kind === 'scan') update(job, { counts: { ...counts } } as SnapshotChange);
         },
       };
 
-      const finish = (change: Partial<JobSnapshot>) => {
+      const finish = (change: SnapshotChange) => {
         job.timer?.();
         job.timer = undefined;
         materialize(job);
@@ -225,7 +238,7 @@ export function createJobRunner(
               finish({
                 ...cancelledChange(job.snapshot),
                 result: structuredClone(result),
-              } as Partial<JobSnapshot>);
+              } as SnapshotChange);
               return;
             }
             finish({
@@ -234,7 +247,7 @@ export function createJobRunner(
               message: job.snapshot.message === 'Starting' ? 'Done' : job.snapshot.message,
               result: structuredClone(result),
               error: null,
-            } as Partial<JobSnapshot>);
+            } as SnapshotChange);
           },
           (err: unknown) => {
             const data = toErrorData(err, `the ${kind}`);
@@ -298,7 +311,7 @@ function cancelledError(): TwinlockError {
   return new TwinlockError({ code: 'cancelled', message: 'The operation was cancelled.' });
 }
 
-function cancelledChange(snapshot: JobSnapshot): Partial<JobSnapshot> {
+function cancelledChange(snapshot: JobSnapshot): SnapshotChange {
   return {
     state: 'cancelled',
     message: 'Cancelled',

@@ -88,8 +88,18 @@ function isJobId(jobId: string): boolean {
   return /^[A-Za-z0-9_-]+$/.test(jobId);
 }
 
+/** A job id that cannot be one (a path, `..`): refused as input, never looked up on disk. */
+export function invalidJobId(jobId: string): TwinlockError {
+  return new TwinlockError({
+    code: 'invalid-input',
+    message: `jobId: ${JSON.stringify(jobId)} is not a Twinlock job id.`,
+    hint: 'Resume an interrupted operation from the list Twinlock shows (Resume in the wizard, or twinlock install --resume).',
+    detail: { field: 'jobId' },
+  });
+}
+
 function journalPath(dataDir: string, jobId: string): string {
-  if (!isJobId(jobId)) throw new Error(`invalid job id ${jobId}`);
+  if (!isJobId(jobId)) throw invalidJobId(jobId);
   return join(journalDir(dataDir), `${jobId}.json`);
 }
 

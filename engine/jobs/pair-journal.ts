@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { PairPlanSchema } from '../api/models';
 import { readJsonFile, updateJsonFile } from '../store';
-import { journalDir, listJournalFiles } from './journal';
+import { invalidJobId, journalDir, listJournalFiles } from './journal';
 
 const PairJournalHostSchema = z.object({
   role: z.enum(['primary', 'secondary']),
@@ -29,7 +29,8 @@ export type PairJournalHost = z.infer<typeof PairJournalHostSchema>;
 export const PairJournalSchema = z.object({
   format: z.literal('twinlock-journal/1'),
   jobId: z.string(),
-  kind: z.literal('apply'),
+  /** `apply` in journals written before the pairing job was named `pair`. */
+  kind: z.enum(['pair', 'apply']).transform((): 'pair' => 'pair'),
   /** `rolled-back`: what was made was removed again (after a failure or an interrupted run). */
   state: z.enum(['running', 'done', 'failed', 'cancelled', 'rolled-back']),
   startedAt: z.string(),
@@ -60,7 +61,7 @@ function isJobId(jobId: string): boolean {
 }
 
 function pairJournalPath(dataDir: string, jobId: string): string {
-  if (!isJobId(jobId)) throw new Error(`invalid job id ${jobId}`);
+  if (!isJobId(jobId)) throw invalidJobId(jobId);
   return join(pairJournalDir(dataDir), `${jobId}.json`);
 }
 

@@ -1,5 +1,5 @@
 /** How engine modules report progress from inside a job. Implemented in job-runner.ts. */
-import type { HostProgress, JobKind, JobSnapshotOf, ScanCounts } from '../api/jobs';
+import type { HostProgressOf, JobKind, JobSnapshotOf, ScanCounts } from '../api/jobs';
 
 export interface JobContext<K extends JobKind> {
   readonly jobId: string;
@@ -7,8 +7,8 @@ export interface JobContext<K extends JobKind> {
   readonly signal: AbortSignal;
   /** Overall progress: 0..100 and one line for the admin. */
   progress(percent: number, message: string): void;
-  /** Per-host progress, merged into the host's entry (created on first call). */
-  host(sessionId: string, patch: Partial<HostProgress> & { label?: string }): void;
+  /** Per-host progress, merged into the host's entry (created on first call); the step is one of the job kind's. */
+  host(sessionId: string, patch: Partial<HostProgressOf<K>> & { label?: string }): void;
   /** Replaces the partial result visible while running (scan results stream this way). */
   partial(result: JobSnapshotOf<K>['result']): void;
   /** A scan's counts (probed / total / found), published with the next snapshot. */

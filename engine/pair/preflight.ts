@@ -7,6 +7,7 @@
 import { isIP } from 'node:net';
 import type { HostInventory, PairConfig } from '../api/models';
 import { TwinlockError } from '../api/errors';
+import { HOST_NAME, HOST_NAME_MAX, PAIR_NAME, PAIR_NAME_MAX, UNC_PATH } from '../api/rules';
 import { businessNic } from '../verify/network';
 
 /** One problem found, on one field. */
@@ -32,11 +33,6 @@ export interface PreflightInput {
   fieldNames?: Partial<Record<'name' | 'level' | 'links' | 'witness' | 'vms', string>>;
 }
 
-const PAIR_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-const HOST_NAME = /^[A-Za-z0-9.:_\-[\]%]+$/;
-/** `\\server\share[\folder…]`: no empty part, no character Windows refuses in a share path. */
-const UNC_PATH = /^\\\\[^\\/:*?"<>|\s]+(\\[^\\/:*?"<>|]+)+$/;
-
 const quote = (s: string) => JSON.stringify(s);
 
 /** Every problem with pairing `plan` on the two servers described by `inventories`; empty when none. */
@@ -57,8 +53,11 @@ export function preflightPair(input: PreflightInput): PreflightIssue[] {
   // The pair name.
   const name: unknown = plan.name;
   if (typeof name !== 'string' || name === '') add(names.name, 'Give the pair a name, for example PAIR-01.');
-  else if (name.length > 40)
-    add(names.name, `${quote(name)} is ${name.length} characters long; keep the pair name to 40.`);
+  else if (name.length > PAIR_NAME_MAX)
+    add(
+      names.name,
+      `${quote(name)} is ${name.length} characters long; keep the pair name to ${PAIR_NAME_MAX}.`,
+    );
   else if (!PAIR_NAME.test(name)) {
     add(
       names.name,
@@ -217,7 +216,7 @@ function checkWitness(witness: PreflightPlan['witness'], field: string, add: Add
   if (witness.kind === 'file-share') {
     if (!UNC_PATH.test(address))
       add(addressField, `${quote(address)} is not a file share path; write it as \\\\server\\share.`);
-  } else if (!HOST_NAME.test(address) || address.length > 253) {
+  } else if (!HOST_NAME.test(address) || address.length > HOST_NAME_MAX) {
     add(addressField, `${quote(address)} is not a host name or IP address.`);
   }
 }

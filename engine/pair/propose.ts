@@ -4,6 +4,7 @@
  */
 import type { HostInventory, Nic, PairProposal, ProtectionLevel, SyncLink, Witness } from '../api/models';
 import { TwinlockError } from '../api/errors';
+import { PAIR_NAME, PAIR_NAME_MAX } from '../api/rules';
 import { AdapterNameSchema, IpAddressSchema, VmNameSchema } from '../api/models';
 import { businessNic, spareNics } from '../verify/network';
 import { highestReadyLevel } from '../verify/verify-pair';
@@ -22,8 +23,8 @@ export function proposeName(a: string, b: string): string {
   const digit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
   if (digit(a[i]) || digit(b[i])) while (i > 0 && digit(a[i - 1])) i--;
   const prefix = a.slice(0, i).replace(/[^A-Za-z0-9]+$/, '');
-  if (prefix.length >= 2 && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(prefix))
-    return `${prefix.toUpperCase()}-PAIR`.slice(0, 40);
+  if (prefix.length >= 2 && PAIR_NAME.test(prefix))
+    return `${prefix.toUpperCase()}-PAIR`.slice(0, PAIR_NAME_MAX);
   return 'PAIR-01';
 }
 

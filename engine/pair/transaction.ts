@@ -7,8 +7,10 @@
  * remains on it and the one command that removes it.
  */
 import { randomBytes } from 'node:crypto';
-import type { AgentStatus, ApplyOutcome, PairConfig, PairState } from '../api/models';
-import { TwinlockError, assertNever, toErrorData } from '../api/errors';
+import type { AgentStatus, PairOutcome, PairConfig, PairProgressStep, PairState } from '../api/models';
+import { TwinlockError, toErrorData } from '../api/errors';
+import type { TwinlockErrorData } from '../api/errors';
+import { assertNever } from '../api/rules';
 import { sleep, systemClock } from '../jobs/sleep';
 import type { Clock } from '../jobs/sleep';
 import type { JobContext } from '../jobs/types';
@@ -147,13 +149,13 @@ export function stateMessage(status: AgentStatus): string {
 
 /** Runs the pairing; resolves once both servers report `protected`. */
 export async function runPairing(
-  ctx: JobContext<'apply'>,
+  ctx: JobContext<'pair'>,
   config: PairConfig,
   primary: PairMember,
   secondary: PairMember,
   options: PairTimings = {},
   run: PairRun = {},
-): Promise<ApplyOutcome> {
+): Promise<PairOutcome> {
   const pollIntervalMs = options.pollIntervalMs ?? 300;
   const timeoutMs = options.timeoutMs ?? 10 * 60_000;
   const clock = options.clock ?? systemClock;
@@ -175,7 +177,7 @@ export async function runPairing(
       hint: 'Add a sync link.',
     });
   }
-  const step = (m: PairMember, percent: number, stepId: string, message: string) =>
+  const step = (m: PairMember, percent: number, stepId: PairProgressStep, message: string) =>
     ctx.host(m.sessionId, { label: m.label, state: 'running', step: stepId, percent, message });
 
   /** What this run changed, so that a failure undoes exactly that. */
@@ -400,12 +402,12 @@ export async function runPairing(
           step: stage,
           undo: { complete, remains, ...(complete ? {} : { command }) },
         },
-      },
+      } as TwinlockErrorData,
       { cause: err },
     );
   }
 
-  async function waitProtected(pairId: string): Promise<ApplyOutcome> {
+  async function waitProtected(pairId: string): Promise<PairOutcome> {
     for (;;) {
       const statuses = await Promise.all([
         readStatus(primary.host, { signal }),

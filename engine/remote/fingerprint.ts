@@ -1,5 +1,6 @@
 /** Host-key fingerprints exactly as OpenSSH prints them (`ssh-keygen -lf`, the first-connect prompt). */
 import { createHash } from 'node:crypto';
+import { endpointId } from '../api/rules';
 
 /** `SHA256:` + unpadded base64 of the SHA-256 of the raw host key blob. */
 export function fingerprintOf(keyBlob: Uint8Array): string {
@@ -16,14 +17,9 @@ export function keyTypeOf(keyBlob: Uint8Array): string {
   return /^[\x21-\x7e]+$/.test(name) ? name : 'unknown';
 }
 
-/**
- * The key under which a host's key is pinned: `address:port`, with the address lower-cased
- * (DNS names are case-insensitive) and IPv6 literals bracketed so the port stays unambiguous.
- */
+/** The key under which a host's key is pinned: the server's endpoint id (see {@link endpointId}). */
 export function hostIdOf(address: string, port: number): string {
-  let a = address.trim().toLowerCase();
-  if (a.startsWith('[') && a.endsWith(']')) a = a.slice(1, -1);
-  return a.includes(':') ? `[${a}]:${port}` : `${a}:${port}`;
+  return endpointId({ address, port });
 }
 
 /** The file under `C:\ProgramData\ssh` that holds a Windows OpenSSH server's public key of this type. */

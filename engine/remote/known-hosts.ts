@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { readJsonFile } from '../store/atomic-file';
 import { updateJsonFile } from '../store/locked-json';
-
-const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
+import { TwinlockError } from '../api/errors';
+import { FINGERPRINT, FINGERPRINT_MESSAGE } from '../api/rules';
 
 export const KnownHostSchema = z.object({
   /** `SHA256:…` as OpenSSH prints it. */
@@ -72,7 +72,14 @@ export class KnownHosts {
 
   /** Pins (or re-pins) `fingerprint` for `hostId`; keeps the original firstSeen when unchanged. */
   async pin(hostId: string, fingerprint: string, keyType: string): Promise<KnownHost> {
-    if (!FINGERPRINT.test(fingerprint)) throw new Error(`Not a SHA256 fingerprint: ${fingerprint}`);
+    if (!FINGERPRINT.test(fingerprint)) {
+      throw new TwinlockError({
+        code: 'invalid-input',
+        message: `fingerprint: ${FINGERPRINT_MESSAGE}`,
+        hint: 'Copy the fingerprint exactly as Twinlock or ssh-keygen -lf printed it.',
+        detail: { field: 'fingerprint' },
+      });
+    }
     return this.update((file) => {
       const existing = file.hosts[hostId];
       const entry: KnownHost =

@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type { ApiOutput, MethodName, methods } from '../api/contract';
 import { TwinlockError, toErrorData } from '../api/errors';
+import type { TwinlockErrorData } from '../api/errors';
 import type { JobRef } from '../api/jobs';
 import type { AgentStatus, Bundle, HostInventory, PairConfig, PairProposal, PairState } from '../api/models';
 import type { JobRunner } from '../jobs/job-runner';
@@ -79,7 +80,7 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
 
   /** Both servers' inventories as they are now, and the pair preflight over them. */
   const preflight = async (
-    ctx: JobContext<'apply'>,
+    ctx: JobContext<'pair'>,
     config: PairConfig,
     members: [PairMember, PairMember],
   ): Promise<HostInventory[]> => {
@@ -120,7 +121,7 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
     return {
       format: 'twinlock-journal/1',
       jobId,
-      kind: 'apply',
+      kind: 'pair',
       state: 'running',
       startedAt: now,
       updatedAt: now,
@@ -137,7 +138,7 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
   };
 
   /** How a pairing that threw ends in its journal (`running`: left to resume). */
-  const endState = (err: unknown, ctx: JobContext<'apply'>): PairJournal['state'] => {
+  const endState = (err: unknown, ctx: JobContext<'pair'>): PairJournal['state'] => {
     if ((err as TwinlockError).detail?.resumable === true) return 'running';
     const undo = (err as TwinlockError).detail?.undo as { complete?: boolean } | undefined;
     if (undo?.complete === true) return 'rolled-back';
@@ -146,7 +147,7 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
 
   /** Runs the pairing itself, journal first; `owned` when resuming a pair this journal made. */
   const runPairing = async (
-    ctx: JobContext<'apply'>,
+    ctx: JobContext<'pair'>,
     config: PairConfig,
     members: [PairMember, PairMember],
     journal: PairJournalWriter,
@@ -163,7 +164,7 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
 
   /** Runs `work` with the journal kept in step: closed as done, rolled back, failed or left to resume. */
   const withJournal = async <T>(
-    ctx: JobContext<'apply'>,
+    ctx: JobContext<'pair'>,
     jobId: string,
     open: () => Promise<PairJournalWriter>,
     work: (journal: PairJournalWriter) => Promise<T>,
@@ -193,7 +194,7 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
         `Applying pair ${config.name}: ${labels[0]} primary, ${labels[1]} secondary, level ${config.level}.`,
       );
       return jobs.start(
-        'apply',
+        'pair',
         async (ctx) => {
           const members = await membersOf(config);
           // Nothing is journalled (nor changed) until the configuration passed its preflight.
@@ -306,7 +307,7 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
         .filter((j) => j.state === 'running' && !activeJournals.has(j.jobId))
         .map((j) => ({
           jobId: j.jobId,
-          kind: 'apply' as const,
+          kind: 'pair' as const,
           startedAt: j.startedAt,
           updatedAt: j.updatedAt,
           version: j.agentVersion,
@@ -369,7 +370,7 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
         `Resuming the pairing of ${config.name} on ${journal.hosts.map((h) => h.computerName).join(' and ')}.`,
       );
       return jobs.start(
-        'apply',
+        'pair',
         (ctx) =>
           withJournal(
             ctx,
@@ -399,7 +400,7 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
 
   /** Finishes a pair healthy on both servers, makes one nothing was made of yet, or removes a half-made one. */
   async function resume(
-    ctx: JobContext<'apply'>,
+    ctx: JobContext<'pair'>,
     config: PairConfig,
     journal: PairJournal,
     writer: PairJournalWriter,
@@ -426,7 +427,7 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
           message: `Twinlock cannot resume ${config.name} yet: ${data.message}`,
           hint: 'Nothing was changed. When both servers answer, resume again (twinlock pair --resume).',
           detail: { step: 'resume', resumable: true },
-        },
+        } as TwinlockErrorData,
         { cause: err },
       );
     }
@@ -472,7 +473,7 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
 
   /** Removes pair `name` from each server that holds it; returns what could not be removed. */
   async function rollBack(
-    ctx: JobContext<'apply'>,
+    ctx: JobContext<'pair'>,
     config: PairConfig,
     members: [PairMember, PairMember],
     statuses: AgentStatus[],

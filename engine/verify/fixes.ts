@@ -2,6 +2,7 @@
  * The fixes Twinlock can run for a finding: which script, with which parameters, and whether the
  * server restarts afterwards. Parameters travel as `$P`; nothing is spliced into PowerShell text.
  */
+import { TwinlockError } from '../api/errors';
 import type { FixId, HostInventory } from '../api/models';
 import type { FixScriptParams, ScriptParams } from '../remote/scripts';
 import { HIGH_PERFORMANCE_PLAN } from './os';
@@ -76,8 +77,14 @@ export function planFix(fixId: FixId, ctx: FixContext): PlannedFix {
     case 'install-hotfix': {
       const kbs = missingKbs(ctx);
       const files = ctx.target.updateFiles.filter((f) => kbs.includes(f.kb));
-      if (files.length === 0)
-        throw new Error(`${name} has no staged update package for the updates it lacks.`);
+      if (files.length === 0) {
+        throw new TwinlockError({
+          code: 'not-found',
+          message: `${name} has no staged update package for the updates it lacks (${kbs.join(', ')}).`,
+          hint: `Copy the .msu packages to C:\\ProgramData\\Twinlock\\updates on ${name}, then verify again.`,
+          detail: { kbs },
+        });
+      }
       return {
         scriptName: 'fix-install-hotfix',
         params: { paths: files.map((f) => f.path) },

@@ -1,5 +1,6 @@
 /** Turns an apply job's per-host progress into the stage a host is in, in the admin's words. */
-import type { HostProgress, PairState } from '../../../engine/api';
+import type { HostProgressOf, PairProgressStep } from '../../../engine/api';
+import { assertNever } from '../../../engine/api/rules';
 
 /** The stages shown while applying, in order. */
 export const APPLY_STAGES = ['pairing', 'mirroring', 'syncing', 'protected'] as const;
@@ -28,34 +29,49 @@ export interface ApplyHostView {
   message: string;
 }
 
-const PAIR_STATES: readonly string[] = [
-  'pairing',
-  'mirroring',
-  'syncing',
-  'protected',
-  'degraded',
-  'failed-over',
-  'broken',
-];
+/** The stage a running host is in at a pairing step. */
+function stageOf(step: PairProgressStep): ApplyStage {
+  switch (step) {
+    case 'preflight':
+      return 'checking';
+    // A step after the pair was created failed: what was made is being removed again.
+    case 'undo':
+      return 'undoing';
+    case 'mirroring':
+    case 'syncing':
+    case 'protected':
+      return step;
+    case 'degraded':
+    case 'failed-over':
+    case 'broken':
+      return 'failed';
+    // Waiting for its turn, read back, links tested, pair created or joined, VMs registered, the
+    // agent's pair coming up: all part of pairing.
+    case 'waiting':
+    case 'resume':
+    case 'links':
+    case 'pair':
+    case 'protect':
+    case 'none':
+    case 'pairing':
+      return 'pairing';
+    default:
+      return assertNever(step);
+  }
+}
 
 /** The stage for one host's progress; `jobRunning` false once the whole job has ended. */
-export function toApplyHostView(sessionId: string, progress: HostProgress, jobRunning = true): ApplyHostView {
+export function toApplyHostView(
+  sessionId: string,
+  progress: HostProgressOf<'pair'>,
+  jobRunning = true,
+): ApplyHostView {
   let stage: ApplyStage;
   if (progress.state === 'failed') stage = 'failed';
   else if (!jobRunning && progress.state !== 'done') stage = 'stopped';
   else if (progress.state === 'pending') stage = 'waiting';
   else if (progress.state === 'done') stage = 'protected';
-  else if (progress.step === 'preflight') stage = 'checking';
-  // A step after the pair was created failed: what was made is being removed again.
-  else if (progress.step === 'undo') stage = 'undoing';
-  else if (PAIR_STATES.includes(progress.step)) {
-    const s = progress.step as PairState;
-    stage =
-      s === 'mirroring' || s === 'syncing' || s === 'protected' ? s : s === 'pairing' ? 'pairing' : 'failed';
-  } else {
-    // Links tested, pair created or joined, VMs registered: all part of pairing.
-    stage = 'pairing';
-  }
+  else stage = stageOf(progress.step);
   return {
     sessionId,
     label: progress.label,

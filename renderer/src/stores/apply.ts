@@ -1,7 +1,7 @@
 /** Review & apply: the pair created, storage mirrored, memory synchronised, VMs protected. */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { ApplyOutcome, JobSnapshotOf, PairConfig, TwinlockErrorData } from '../../../engine/api';
+import type { PairOutcome, JobSnapshotOf, PairConfig, TwinlockErrorData } from '../../../engine/api';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
 import { followJob, requestCancel } from '../api/follow-job';
@@ -13,11 +13,11 @@ import type { IoState } from './io-state';
 export const useApplyStore = defineStore('apply', () => {
   const hosts = useHostsStore();
   const state = ref<IoState>('idle');
-  const job = ref<JobSnapshotOf<'apply'> | null>(null);
+  const job = ref<JobSnapshotOf<'pair'> | null>(null);
   const error = ref<TwinlockErrorData | null>(null);
   /** The configuration that was applied (what the bundle exports). */
   const applied = ref<PairConfig | null>(null);
-  const outcome = ref<ApplyOutcome | null>(null);
+  const outcome = ref<PairOutcome | null>(null);
   /** When the pair reached `protected` (the end of "protected in …"). */
   const protectedAt = ref<number | null>(null);
 
@@ -42,7 +42,7 @@ export const useApplyStore = defineStore('apply', () => {
       const client = useApiClient();
       const ref_ = await client.call('pair', config);
       applied.value = config;
-      const final = await followJob<'apply'>(client, ref_.jobId, (snapshot) => {
+      const final = await followJob<'pair'>(client, ref_.jobId, (snapshot) => {
         job.value = snapshot;
       }).done;
       if (final.state === 'done' && final.result !== null) {

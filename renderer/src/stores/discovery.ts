@@ -13,14 +13,14 @@ import { detailString, toUiError } from '../api/errors';
 import { followJob, requestCancel } from '../api/follow-job';
 import type { JobFollower } from '../api/follow-job';
 import type { IoState } from './io-state';
-
-/** The key of a host in lists and selections. */
-export function hostKey(host: Pick<DiscoveredHost, 'address' | 'port'>): string {
-  return `${host.address}:${host.port}`;
-}
-
-/** Mirrors the engine's rule for an address, so a typo is caught before anything is sent. */
-const ADDRESS = /^[A-Za-z0-9.:_\-[\]%]+$/;
+import {
+  DEFAULT_SCAN_PORTS,
+  PORT_RANGE_MESSAGE,
+  endpointId,
+  hostNameProblem,
+  parsePort,
+  parsePorts,
+} from '../../../engine/api/rules';
 
 /** A problem with the typed targets, shown under the box: the bad token and a valid example. */
 export interface TargetsProblem {
@@ -32,23 +32,8 @@ export interface TargetsProblem {
   tooLarge: boolean;
 }
 
-/** Reads the extra ports box ("5986, 8022"); a sentence when it holds something else. */
-export function parsePorts(text: string): number[] | string {
-  const tokens = text.split(/[\s,]+/).filter((t) => t !== '');
-  const ports: number[] = [];
-  for (const token of tokens) {
-    const port = /^\d+$/.test(token) ? Number(token) : NaN;
-    if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      return `“${token}” is not a TCP port: use numbers from 1 to 65535, for example 22, 5985, 445.`;
-    }
-    if (!ports.includes(port)) ports.push(port);
-  }
-  if (ports.length > 64) return 'Probe at most 64 ports at a time.';
-  return ports;
-}
-
-/** SSH, WinRM (HTTP, HTTPS), SMB and RDP: what the engine probes when no ports are typed. */
-export const DEFAULT_PORT_COUNT = 5;
+/** How many ports the engine probes when none are typed (SSH, WinRM over HTTP and HTTPS, SMB, RDP). */
+export const DEFAULT_PORT_COUNT = DEFAULT_SCAN_PORTS.length;
 
 /** Typing pauses this long before the targets are checked. */
 const CHECK_DELAY_MS = 250;
@@ -133,7 +118,7 @@ export const useDiscoveryStore = defineStore('discovery', () => {
   const counts = computed<ScanCounts | null>(() => scanJob.value?.counts ?? null);
 
   /** Hosts added by hand, which nothing has checked yet. */
-  const addedKeys = computed(() => new Set(added.value.map(hostKey)));
+  const addedKeys = computed(() => new Set(added.value.map(endpointId)));
 
   /** Every host known: scan results, then the lab's, then those added by hand; no duplicates. */
   const hosts = computed<DiscoveredHost[]>(() => {
@@ -144,7 +129,7 @@ export const useDiscoveryStore = defineStore('discovery', () => {
       ...(suggestions.value?.hosts ?? []),
       ...added.value,
     ]) {
-      if (!byKey.has(hostKey(host))) byKey.set(hostKey(host), host);
+      if (!byKey.has(endpointId(host))) byKey.set(endpointId(host), host);
     }
     return [...byKey.values()];
   });
@@ -152,7 +137,7 @@ export const useDiscoveryStore = defineStore('discovery', () => {
   /** The picked hosts, in the order picked: the first becomes the primary. */
   const selectedHosts = computed<DiscoveredHost[]>(() =>
     selected.value
-      .map((key) => hosts.value.find((h) => hostKey(h) === key))
+      .map((key) => hosts.value.find((h) => endpointId(h) === key))
       .filter((h): h is DiscoveredHost => h !== undefined),
   );
 
@@ -214,18 +199,16 @@ export const useDiscoveryStore = defineStore('discovery', () => {
 
   /** Adds a server by name or address; returns a sentence when the input cannot be one. */
   function addHost(address: string, port: number | string = 22): string | null {
-    // As the engine: taken as typed, so a space around the address is refused, not trimmed.
-    if (address.trim() === '') return 'Enter the server’s name or IP address, for example 10.0.0.21.';
-    if (!ADDRESS.test(address) || address.length > 253) {
-      return 'Use a host name or an IP address, with no spaces or slashes.';
-    }
+    // The engine's rule: taken as typed, so a space around the address is refused, not trimmed.
+    const addressProblem = hostNameProblem(address);
+    if (addressProblem !== null) return addressProblem;
     // The port as typed: never clamped to the range, so 70000 is refused rather than turned into 65535.
     const portText = String(port).trim();
-    const portNumber = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
-    if (!Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535) {
+    const portNumber = parsePort(portText);
+    if (portNumber === null) {
       return portText === ''
         ? 'Enter the SSH port: 22 unless the server was set up with another.'
-        : `“${portText}” is not an SSH port: use a number from 1 to 65535 (22 unless the server uses another).`;
+        : `“${portText}” is not an SSH port. ${PORT_RANGE_MESSAGE} SSH listens on 22 unless the server was set up with another.`;
     }
     const host: DiscoveredHost = {
       address,
@@ -237,8 +220,8 @@ export const useDiscoveryStore = defineStore('discovery', () => {
       rttMs: null,
       reason: 'Added by hand: Twinlock checks it when it connects.',
     };
-    const key = hostKey(host);
-    if (!hosts.value.some((h) => hostKey(h) === key)) added.value.push(host);
+    const key = endpointId(host);
+    if (!hosts.value.some((h) => endpointId(h) === key)) added.value.push(host);
     if (!selected.value.includes(key) && selected.value.length < 2) selected.value.push(key);
     return null;
   }
@@ -255,14 +238,14 @@ export const useDiscoveryStore = defineStore('discovery', () => {
       rttMs: null,
       reason: 'Connected earlier in this run.',
     };
-    const key = hostKey(host);
-    if (!hosts.value.some((h) => hostKey(h) === key)) added.value.push(host);
+    const key = endpointId(host);
+    if (!hosts.value.some((h) => endpointId(h) === key)) added.value.push(host);
     if (!selected.value.includes(key) && selected.value.length < 2) selected.value.push(key);
   }
 
   /** True for a host Twinlock can connect to: ready, or added by hand (Connect checks it). */
   function isPickable(host: DiscoveredHost): boolean {
-    return host.kind === 'windows-ssh' || addedKeys.value.has(hostKey(host));
+    return host.kind === 'windows-ssh' || addedKeys.value.has(endpointId(host));
   }
 
   /** Picks or unpicks a host; a third pick is refused until one is unpicked. */

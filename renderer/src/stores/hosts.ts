@@ -7,7 +7,8 @@ import { computed, reactive, ref } from 'vue';
 import type { HostSession, TwinlockErrorData } from '../../../engine/api';
 import { useApiClient } from '../api/client';
 import { detailString, toUiError } from '../api/errors';
-import { hostKey, useDiscoveryStore } from './discovery';
+import { endpointId } from '../../../engine/api/rules';
+import { useDiscoveryStore } from './discovery';
 import type { IoState } from './io-state';
 
 /** A key the admin must decide about before Twinlock goes on. */
@@ -120,7 +121,7 @@ export const useHostsStore = defineStore('hosts', () => {
 
   /** The two sessions, in the order the hosts were picked (primary first), once both are open. */
   const sessions = computed<[HostSession, HostSession] | null>(() => {
-    const [a, b] = targets.value.map((h) => connectionOf(hostKey(h)).session);
+    const [a, b] = targets.value.map((h) => connectionOf(endpointId(h)).session);
     return a && b ? [a, b] : null;
   });
   const sessionIds = computed<[string, string] | null>(() =>
@@ -135,12 +136,14 @@ export const useHostsStore = defineStore('hosts', () => {
     const both = sessions.value;
     return both !== null && both[0].fingerprint === both[1].fingerprint ? both[0].computerName : null;
   });
-  const anyRunning = computed(() => targets.value.some((h) => connectionOf(hostKey(h)).state === 'running'));
+  const anyRunning = computed(() =>
+    targets.value.some((h) => connectionOf(endpointId(h)).state === 'running'),
+  );
 
   /** The first host waiting for the admin to compare and trust its key (one dialog at a time). */
   const pendingTrust = computed(() => {
     for (const [index, host] of targets.value.entries()) {
-      const check = connectionOf(hostKey(host)).keyCheck;
+      const check = connectionOf(endpointId(host)).keyCheck;
       if (check?.kind === 'unknown')
         return { index, host, fingerprint: check.fingerprint, checkCommand: check.checkCommand };
     }
@@ -163,7 +166,7 @@ export const useHostsStore = defineStore('hosts', () => {
     for (const session of open) {
       discovery.restoreHost(session.address, session.port, session.computerName);
       // Pinned before the reload: from here on it is simply the pinned key.
-      connections.value[hostKey(session)] = {
+      connections.value[endpointId(session)] = {
         state: 'done',
         session: { ...session, newlyPinned: false },
         error: null,
@@ -185,7 +188,7 @@ export const useHostsStore = defineStore('hosts', () => {
   async function connect(index: number, acceptFingerprint?: string): Promise<void> {
     const host = targets.value[index];
     if (host === undefined) return;
-    const key = hostKey(host);
+    const key = endpointId(host);
     const previous = connectionOf(key);
     if (previous.state === 'running') return;
     // A changed key blocks this host until the admin has dealt with it outside Twinlock.
@@ -221,7 +224,7 @@ export const useHostsStore = defineStore('hosts', () => {
   async function connectAll(): Promise<void> {
     await Promise.all(
       targets.value.map((host, index) =>
-        connectionOf(hostKey(host)).state === 'done' ? Promise.resolve() : connect(index),
+        connectionOf(endpointId(host)).state === 'done' ? Promise.resolve() : connect(index),
       ),
     );
   }
@@ -229,7 +232,7 @@ export const useHostsStore = defineStore('hosts', () => {
   /** The admin compared the fingerprint and trusts it: connect again, pinning it. */
   async function trust(index: number): Promise<void> {
     const host = targets.value[index];
-    const check = host ? connectionOf(hostKey(host)).keyCheck : null;
+    const check = host ? connectionOf(endpointId(host)).keyCheck : null;
     if (check?.kind !== 'unknown') return;
     await connect(index, check.fingerprint);
   }
@@ -240,12 +243,12 @@ export const useHostsStore = defineStore('hosts', () => {
    */
   async function forgetKey(index: number): Promise<void> {
     const host = targets.value[index];
-    if (host === undefined || connectionOf(hostKey(host)).keyCheck?.kind !== 'changed') return;
+    if (host === undefined || connectionOf(endpointId(host)).keyCheck?.kind !== 'changed') return;
     try {
       await useApiClient().call('forgetHostKey', { address: host.address, port: host.port });
     } catch (err) {
       const error = toUiError(err, 'forgetting the old key');
-      connections.value[hostKey(host)] = {
+      connections.value[endpointId(host)] = {
         state: 'error',
         session: null,
         error,
@@ -253,7 +256,7 @@ export const useHostsStore = defineStore('hosts', () => {
       };
       return;
     }
-    connections.value[hostKey(host)] = { state: 'idle', session: null, error: null, keyCheck: null };
+    connections.value[endpointId(host)] = { state: 'idle', session: null, error: null, keyCheck: null };
     await connect(index);
   }
 
@@ -261,7 +264,7 @@ export const useHostsStore = defineStore('hosts', () => {
   function distrust(index: number): void {
     const host = targets.value[index];
     if (host === undefined) return;
-    connections.value[hostKey(host)] = {
+    connections.value[endpointId(host)] = {
       state: 'error',
       session: null,
       keyCheck: null,

@@ -2,8 +2,8 @@
  * Turns an install job's per-host progress into what a host card shows: the steps with their
  * status, the upload's percent and rate, and the log tail on failure.
  */
-import type { HostProgress } from '../../../engine/api';
-import { assertNever } from '../assert-never';
+import type { HostProgressOf, InstallProgressStep } from '../../../engine/api';
+import { assertNever } from '../../../engine/api/rules';
 
 /** The install steps in order, with the words the admin reads. */
 export const INSTALL_STEPS = [
@@ -32,7 +32,7 @@ export interface StepView {
 export interface InstallHostView {
   sessionId: string;
   label: string;
-  state: HostProgress['state'];
+  state: HostProgressOf<'install'>['state'];
   /** The job ended (failed on the other host, or was stopped) while this host was still at work. */
   interrupted: boolean;
   /** 0..100 for the whole host. */
@@ -52,19 +52,25 @@ export interface InstallHostView {
   rebootRequired: boolean;
 }
 
-/** Step ids as the engine reports them, including names for the same step used elsewhere. */
-const STEP_ALIASES: Record<string, InstallStepId> = {
-  check: 'check',
-  upload: 'upload',
-  verify: 'verify',
-  checksum: 'verify',
-  msiexec: 'msiexec',
-  install: 'msiexec',
-  reboot: 'reboot',
-  'reboot-required': 'reboot',
-  service: 'health',
-  health: 'health',
-};
+/** The row an install step the engine reports belongs on; null before the first. */
+function stepRow(step: InstallProgressStep): InstallStepId | null {
+  switch (step) {
+    case 'waiting':
+      return null;
+    case 'check':
+    case 'upload':
+    case 'verify':
+    case 'msiexec':
+    case 'reboot':
+    case 'health':
+      return step;
+    // Installed, but the restart that finishes it is still to come: shown on the restart's row.
+    case 'reboot-required':
+      return 'reboot';
+    default:
+      return assertNever(step);
+  }
+}
 
 function mb(bytes: number): string {
   return `${(bytes / 1_000_000).toFixed(1)} MB`;
@@ -77,11 +83,11 @@ function clampPercent(value: number): number {
 /** The card for one host's progress; `jobRunning` false once the whole job has ended. */
 export function toInstallHostView(
   sessionId: string,
-  progress: HostProgress,
+  progress: HostProgressOf<'install'>,
   jobRunning = true,
 ): InstallHostView {
   const interrupted = !jobRunning && (progress.state === 'running' || progress.state === 'pending');
-  const current = STEP_ALIASES[progress.step] ?? null;
+  const current = stepRow(progress.step);
   const currentIndex = current === null ? -1 : INSTALL_STEPS.findIndex((s) => s.id === current);
   const rebootRequired = progress.step === 'reboot-required';
   const steps = INSTALL_STEPS.map((step, index): StepView => {

@@ -10,6 +10,7 @@ import type {
   TwinlockErrorData,
   Witness,
 } from '../../../engine/api';
+import { pairNameProblem } from '../../../engine/api/rules';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
 import { useHostsStore } from './hosts';
@@ -25,8 +26,6 @@ export interface MenuNotice {
   title: string;
   text: string;
 }
-
-const PAIR_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export const usePairStore = defineStore('pair', () => {
   const hosts = useHostsStore();
@@ -56,14 +55,9 @@ export const usePairStore = defineStore('pair', () => {
   /** Sentences for whatever keeps the configuration from being applied. */
   const problems = computed<string[]>(() => {
     const out: string[] = [];
-    // As the engine: the name is used exactly as typed, so a space at either end is refused, not trimmed.
-    const typed = name.value;
-    if (typed.trim() === '') out.push('Give the pair a name, for example PAIR-01.');
-    else if (typed !== typed.trim()) out.push('The pair name starts or ends with a space: remove it.');
-    else if (typed.length > 40) out.push('Keep the pair name to 40 characters.');
-    else if (!PAIR_NAME.test(typed)) {
-      out.push('Use letters, digits, dot, dash or underscore in the name, starting with a letter or digit.');
-    }
+    // The engine's rule: the name is used exactly as typed, so a space at either end is refused, not trimmed.
+    const nameProblem = pairNameProblem(name.value);
+    if (nameProblem !== null) out.push(nameProblem);
     if (links.value.length === 0) out.push('At least one sync link is needed.');
     if (witnessMode.value !== 'none' && witnessAddress.value.trim() === '') {
       out.push(

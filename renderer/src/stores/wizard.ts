@@ -1,7 +1,7 @@
 /** The wizard itself: which step is on screen, what allows the next one, and the time taken. */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import { assertNever } from '../assert-never';
+import { assertNever } from '../../../engine/api/rules';
 import { useApplyStore } from './apply';
 import { useDiscoveryStore } from './discovery';
 import { useHostsStore } from './hosts';

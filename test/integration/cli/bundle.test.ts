@@ -84,17 +84,16 @@ describe('the twinlock command', () => {
       ).toEqual([]);
     }
     // `--version` and `--help` parse the command line only: the engine and the contract's schemas
-    // (engine/api/models.ts, zod) load when a verb runs (cli/run.ts).
+    // (engine/api/models/, zod) load when a verb runs (cli/run.ts).
     const schemaChunks = version.resolved.filter(
       (url) =>
-        url.endsWith('.mjs') && readFileSync(new URL(`${url}.map`), 'utf8').includes('engine/api/models.ts'),
+        url.endsWith('.mjs') && readFileSync(new URL(`${url}.map`), 'utf8').includes('engine/api/models/'),
     );
     expect(schemaChunks).toEqual([]);
     expect(
       hosts.resolved.some(
         (url) =>
-          url.endsWith('.mjs') &&
-          readFileSync(new URL(`${url}.map`), 'utf8').includes('engine/api/models.ts'),
+          url.endsWith('.mjs') && readFileSync(new URL(`${url}.map`), 'utf8').includes('engine/api/models/'),
       ),
     ).toBe(true);
     // tsx is a development tool only: the published package does not depend on it.

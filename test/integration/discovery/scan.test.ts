@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiEvent, DiscoveredHost, JobSnapshotOf, TwinlockEngine } from '../../../engine/api';
 import { createEngine } from '../../../engine/engine';
-import { DEFAULT_SCAN_PORTS } from '../../../engine/api/discovery';
+import { DEFAULT_SCAN_PORTS } from '../../../engine/api/rules';
 import { scan } from '../../../engine/discovery/scan';
 import { planTargets } from '../../../engine/discovery/targets';
 import { LINUX_SSH_IDENT, startLab } from '../../../lab/index';

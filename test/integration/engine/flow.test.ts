@@ -107,7 +107,7 @@ describe('the wizard against the lab', () => {
     const done = await engine.api.waitJob({ jobId: ref.jobId });
     expect(done.error).toBeNull();
     expect(done.state).toBe('done');
-    if (done.kind !== 'apply' || !done.result) throw new Error('no apply result');
+    if (done.kind !== 'pair' || !done.result) throw new Error('no apply result');
     expect(done.result.state).toBe('protected');
     const seen = new Set(
       events.flatMap((e) =>

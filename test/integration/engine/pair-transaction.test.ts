@@ -62,9 +62,9 @@ async function proposal(): Promise<PairConfig> {
   return (await engine.api.proposePair({ primary: ids[0], secondary: ids[1] })).config;
 }
 
-async function applyAndWait(config: PairConfig): Promise<JobSnapshotOf<'apply'>> {
+async function applyAndWait(config: PairConfig): Promise<JobSnapshotOf<'pair'>> {
   const ref = await engine.api.pair(config);
-  return (await engine.api.waitJob({ jobId: ref.jobId })) as JobSnapshotOf<'apply'>;
+  return (await engine.api.waitJob({ jobId: ref.jobId })) as JobSnapshotOf<'pair'>;
 }
 
 /** Resolves once `check` holds, looking again whenever a server's agent acts or its pair moves to its next phase. */
@@ -183,7 +183,7 @@ describe('undo on failure', () => {
     const ref = await engine.api.pair(config);
     await until(() => pairOf(A())?.state === 'mirroring');
     B().powerOff();
-    const done = (await engine.api.waitJob({ jobId: ref.jobId })) as JobSnapshotOf<'apply'>;
+    const done = (await engine.api.waitJob({ jobId: ref.jobId })) as JobSnapshotOf<'pair'>;
     expect(done.state).toBe('failed');
     expect(done.error?.message).toContain('failed while waiting for the pair to be protected');
     expect(done.error?.message).toContain(`TL-NODE-B still holds its part of pair ${config.name}`);
@@ -237,14 +237,14 @@ describe('the pairing journal', () => {
     expect(resumable).toHaveLength(1);
     expect(resumable[0]).toMatchObject({
       jobId: ref.jobId,
-      kind: 'apply',
+      kind: 'pair',
       needsPassword: true,
       pair: { name: config.name, vms: config.vms },
     });
     expect(resumable[0]!.hosts[0]!.completed).toEqual(expect.arrayContaining(['links', 'create']));
     const resumed = await engine.api.resumeJob({ jobId: ref.jobId, password: lab.hosts[0]!.password });
-    expect(resumed.kind).toBe('apply');
-    const done = (await engine.api.waitJob({ jobId: resumed.jobId })) as JobSnapshotOf<'apply'>;
+    expect(resumed.kind).toBe('pair');
+    const done = (await engine.api.waitJob({ jobId: resumed.jobId })) as JobSnapshotOf<'pair'>;
     expect(done.error).toBeNull();
     expect(done.result?.state).toBe('protected');
     expect(pairOf(A())).toMatchObject({ name: config.name, state: 'protected' });

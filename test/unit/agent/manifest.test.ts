@@ -57,7 +57,7 @@ describe('loadPackage', () => {
 
   it('says when the folder holds no package', async () => {
     const err = await failure(loadPackage('/nonexistent/twinlock'));
-    expect(err.code).toBe('invalid-input');
+    expect(err.code).toBe('not-found');
     expect(err.message).toContain('agent-manifest.json');
   });
 

@@ -88,6 +88,27 @@ describe('package source', () => {
     });
   });
 
+  it('skips a folder with no package, but stops at a package that is there and broken', async () => {
+    const { dir: pkg, manifest } = await makePackage('3.3.0');
+    dirs.push(pkg);
+    const data = await dataDir();
+    const { dir, path } = await bundleFor('3.3.0', manifest.sha256, data);
+    // No agent/ folder next to the bundle: the folder given is used.
+    const found = await resolvePackage({
+      resourcesDir: '/nowhere',
+      dataDir: data,
+      packageDir: pkg,
+      bundlePath: path,
+    });
+    expect(found.dir).toBe(pkg);
+    // An agent/ folder whose manifest is damaged is not skipped: its own error says what is wrong.
+    await cp(pkg, join(dir, 'agent'), { recursive: true });
+    await writeFile(join(dir, 'agent', 'agent-manifest.json'), '{ not json');
+    await expect(
+      resolvePackage({ resourcesDir: '/nowhere', dataDir: data, packageDir: pkg, bundlePath: path }),
+    ).rejects.toMatchObject({ code: 'invalid-input', message: expect.stringContaining('is not valid JSON') });
+  });
+
   it('refuses when no package matches the bundle’s version and hash', async () => {
     const { dir: pkg } = await makePackage('3.3.0');
     dirs.push(pkg);

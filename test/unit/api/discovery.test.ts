@@ -1,9 +1,9 @@
-/** The plain discovery values shells share agree with the contract's schema. */
+/** The scan's shared rules (engine/api/rules.ts) agree with the contract's schema. */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SCAN_PORTS, SCAN_LIMITS, hostKey } from '../../../engine/api/discovery';
+import { DEFAULT_SCAN_PORTS, SCAN_LIMITS } from '../../../engine/api/rules';
 import { ScanRequestSchema } from '../../../engine/api/models';
 
-describe('engine/api/discovery', () => {
+describe('the scan rules', () => {
   it('holds the bounds ScanRequestSchema enforces, no wider and no narrower', () => {
     for (const [field, { min, max }] of Object.entries(SCAN_LIMITS)) {
       const scan = (value: number) =>
@@ -16,10 +16,5 @@ describe('engine/api/discovery', () => {
   it('names the default ports, each one a port the schema takes', () => {
     expect(DEFAULT_SCAN_PORTS).toEqual([22, 5985, 5986, 445, 3389]);
     expect(ScanRequestSchema.safeParse({ targets: 'x', ports: [...DEFAULT_SCAN_PORTS] }).success).toBe(true);
-  });
-
-  it('keys a host by its address, in any case, and its port', () => {
-    expect(hostKey({ address: 'SRV-A', port: 22 })).toBe(hostKey({ address: 'srv-a', port: 22 }));
-    expect(hostKey({ address: 'srv-a', port: 22 })).not.toBe(hostKey({ address: 'srv-a', port: 2222 }));
   });
 });

@@ -88,6 +88,10 @@ describe('import boundaries', () => {
       'renderer/src/x.ts',
       "import type { PairConfig } from '../../engine/api/models/pair';\nexport type A = PairConfig;\n",
     ],
+    [
+      'renderer/src/x.ts',
+      "import { endpointId } from '../../engine/api/rules';\nexport const a = endpointId;\n",
+    ],
     ['electron/x.ts', "import { app } from 'electron';\nexport const a = app;\n"],
     ['electron/x.ts', "import { newCspNonce } from '../web/csp';\nexport const a = newCspNonce;\n"],
     [

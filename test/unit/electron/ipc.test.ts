@@ -33,7 +33,7 @@ function fakeEngine() {
         detail: { fingerprint: 'SHA256:abc' },
       });
     }),
-    pair: vi.fn(async () => ({ jobId: 'j1', kind: 'apply' })),
+    pair: vi.fn(async () => ({ jobId: 'j1', kind: 'pair' })),
     exportBundle: vi.fn(async () => ({ path: '/x.json' })),
   };
   const engine: TwinlockEngine = {

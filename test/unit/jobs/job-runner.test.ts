@@ -105,7 +105,7 @@ describe('createJobRunner', () => {
     const ref = runner.start(
       'install',
       async (ctx) => {
-        for (const step of ['upload', 'verify', 'msiexec', 'service']) {
+        for (const step of ['upload', 'verify', 'msiexec', 'health'] as const) {
           ctx.host('s1', { state: 'running', step, percent: 10 });
           ctx.host('s1', { percent: 50 });
         }
@@ -114,8 +114,10 @@ describe('createJobRunner', () => {
       { s1: 'SRV-A' },
     );
     await runner.wait(ref.jobId);
-    const steps = [...new Set(events.map((e) => e.hosts.s1?.step).filter(Boolean))];
-    expect(steps).toEqual(['upload', 'verify', 'msiexec', 'service']);
+    // Each host starts in the closed list's `waiting` step, then goes through each step it reports.
+    expect(events[0]?.hosts.s1?.step).toBe('waiting');
+    const steps = [...new Set(events.map((e) => e.hosts.s1?.step).filter((s) => s !== 'waiting'))];
+    expect(steps).toEqual(['upload', 'verify', 'msiexec', 'health']);
     // Each step's last figures are published before the next step starts.
     for (const step of steps)
       expect(events.some((e) => e.hosts.s1?.step === step && e.hosts.s1?.percent === 50)).toBe(true);
@@ -202,7 +204,7 @@ describe('createJobRunner', () => {
 
   it('turns unexpected errors (even synchronous ones) into internal errors', async () => {
     const runner = createJobRunner(() => undefined);
-    const ref = runner.start('apply', () => {
+    const ref = runner.start('pair', () => {
       throw new TypeError('boom');
     });
     const final = await runner.wait(ref.jobId);

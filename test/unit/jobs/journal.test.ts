@@ -45,6 +45,17 @@ function journal(jobId: string, startedAt = '2026-01-01T00:00:00.000Z'): Install
 }
 
 describe('install journal', () => {
+  it('names no journal by a job id that is a path: none to read, and a claim is refused as input', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'twinlock-journal-'));
+    dirs.push(dataDir);
+    expect(await readJournal(dataDir, '../../etc/passwd')).toBeNull();
+    await expect(claimJournal(dataDir, '../../etc/passwd')).rejects.toMatchObject({
+      name: 'TwinlockError',
+      code: 'invalid-input',
+      detail: { field: 'jobId' },
+    });
+  });
+
   it('is on disk before the job does anything, and records steps in order', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'twinlock-journal-'));
     dirs.push(dataDir);

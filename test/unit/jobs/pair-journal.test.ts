@@ -26,7 +26,7 @@ const host = (role: 'primary' | 'secondary', n: number) => ({
 const initial = (jobId: string): PairJournal => ({
   format: 'twinlock-journal/1',
   jobId,
-  kind: 'apply',
+  kind: 'pair',
   state: 'running',
   startedAt: '2026-01-01T10:00:00.000Z',
   updatedAt: '2026-01-01T10:00:00.000Z',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TwinlockError } from '../../../engine/api/errors';
 import type { PairConfig } from '../../../engine/api/models';
-import { ApplyOutcomeSchema } from '../../../engine/api/models';
+import { PairOutcomeSchema } from '../../../engine/api/models';
 import { runPairing } from '../../../engine/pair/transaction';
 import { fakeContext } from '../agent/fakes';
 import type { Step } from './fake-agent';
@@ -57,7 +57,7 @@ describe('runPairing', () => {
       alreadyPaired: true,
     });
     const [p, s] = members(a, b);
-    const outcome = await runPairing(fakeContext<'apply'>(), config, p, s, { pollIntervalMs: 1 });
+    const outcome = await runPairing(fakeContext<'pair'>(), config, p, s, { pollIntervalMs: 1 });
     expect(outcome.state).toBe('protected');
     expect([...a.ctl, ...b.ctl].filter((x) => x.verb.startsWith('pair'))).toEqual([]);
     // The fake's VMs are not protected yet, so both are protected now.
@@ -69,7 +69,7 @@ describe('runPairing', () => {
     const b = fakeAgentHost('TL-NODE-B', 'secondary', [{ state: 'protected' }]);
     const [p, s] = members(a, b);
     const err = await failure(
-      runPairing(fakeContext<'apply'>(), { ...config, name: 'OTHER' }, p, s, { pollIntervalMs: 1 }),
+      runPairing(fakeContext<'pair'>(), { ...config, name: 'OTHER' }, p, s, { pollIntervalMs: 1 }),
     );
     expect(err.code).toBe('incompatible');
     expect(err.message).toContain('already in another pair, TL-NODE-PAIR');
@@ -84,10 +84,10 @@ describe('runPairing', () => {
       { state: 'syncing' },
       { state: 'protected' },
     ]);
-    const ctx = fakeContext<'apply'>();
+    const ctx = fakeContext<'pair'>();
     const [p, s] = members(a, b);
     const outcome = await runPairing(ctx, config, p, s, { pollIntervalMs: 1 });
-    expect(ApplyOutcomeSchema.parse(outcome)).toEqual(outcome);
+    expect(PairOutcomeSchema.parse(outcome)).toEqual(outcome);
     expect(outcome).toMatchObject({ pairId: 'pair-7f3a', state: 'protected' });
     expect(outcome.status[0].pair?.links).toHaveLength(1);
 
@@ -150,7 +150,7 @@ describe('runPairing', () => {
       { state: 'mirroring', progress: 30 },
       { state: 'mirroring', progress: 30 },
     ]);
-    const ctx = fakeContext<'apply'>();
+    const ctx = fakeContext<'pair'>();
     const [p, s] = members(a, b);
     const err = await failure(runPairing(ctx, config, p, s, { pollIntervalMs: 1 }));
     expect(err.code).toBe('incompatible');
@@ -163,7 +163,7 @@ describe('runPairing', () => {
     const a = fakeAgentHost('TL-NODE-A', 'primary', toProtected, { linksUp: false });
     const b = fakeAgentHost('TL-NODE-B', 'secondary', toProtected);
     const [p, s] = members(a, b);
-    const err = await failure(runPairing(fakeContext<'apply'>(), config, p, s, { pollIntervalMs: 1 }));
+    const err = await failure(runPairing(fakeContext<'pair'>(), config, p, s, { pollIntervalMs: 1 }));
     expect(err.code).toBe('incompatible');
     expect(err.message).toContain('SLOT 3 Port 1 (10.10.1.21)');
     expect(err.message).toContain('is down');
@@ -174,7 +174,7 @@ describe('runPairing', () => {
     const a = fakeAgentHost('TL-NODE-A', 'primary', toProtected);
     const b = fakeAgentHost('TL-NODE-B', 'secondary', toProtected, { refuse: 'pair join' });
     const [p, s] = members(a, b);
-    const err = await failure(runPairing(fakeContext<'apply'>(), config, p, s, { pollIntervalMs: 1 }));
+    const err = await failure(runPairing(fakeContext<'pair'>(), config, p, s, { pollIntervalMs: 1 }));
     expect(err.code).toBe('script-failed');
     expect(err.message).toContain('the peer did not answer');
     const token = a.ctl.find((x) => x.verb === 'pair create')!.input.token as string;
@@ -186,7 +186,7 @@ describe('runPairing', () => {
     const b = fakeAgentHost('TL-NODE-B', 'secondary', [{ state: 'mirroring', progress: 5 }]);
     const [p, s] = members(a, b);
     const err = await failure(
-      runPairing(fakeContext<'apply'>(), config, p, s, { pollIntervalMs: 1, timeoutMs: 20 }),
+      runPairing(fakeContext<'pair'>(), config, p, s, { pollIntervalMs: 1, timeoutMs: 20 }),
     );
     expect(err.code).toBe('timeout');
     expect(err.message).toContain('Mirroring storage: 5%');
@@ -196,7 +196,7 @@ describe('runPairing', () => {
     const a = fakeAgentHost('TL-NODE-A', 'primary', [{ state: 'mirroring', progress: 5 }]);
     const b = fakeAgentHost('TL-NODE-B', 'secondary', [{ state: 'mirroring', progress: 5 }]);
     const [p, s] = members(a, b);
-    const ctx = fakeContext<'apply'>();
+    const ctx = fakeContext<'pair'>();
     setTimeout(() => ctx.controller.abort(), 20);
     const err = await failure(runPairing(ctx, config, p, s, { pollIntervalMs: 5 }));
     expect(err.code).toBe('cancelled');
@@ -207,7 +207,7 @@ describe('runPairing', () => {
     const b = fakeAgentHost('TL-NODE-B', 'secondary', toProtected);
     const [p, s] = members(a, b);
     const steps: string[] = [];
-    const ctx = fakeContext<'apply'>();
+    const ctx = fakeContext<'pair'>();
     const err = await failure(
       runPairing(
         ctx,
@@ -251,7 +251,7 @@ describe('runPairing', () => {
     const a = fakeAgentHost('TL-NODE-A', 'primary', toProtected, { refuse: 'pair create' });
     const b = fakeAgentHost('TL-NODE-B', 'secondary', toProtected);
     const [p, s] = members(a, b);
-    const err = await failure(runPairing(fakeContext<'apply'>(), config, p, s, { pollIntervalMs: 1 }));
+    const err = await failure(runPairing(fakeContext<'pair'>(), config, p, s, { pollIntervalMs: 1 }));
     // The agent refused the create: the primary is checked, nothing is there, the secondary was never asked to join.
     expect(err.detail).toMatchObject({ step: 'create', undo: { complete: true } });
     expect(b.ctl.filter((x) => x.verb.startsWith('pair '))).toEqual([]);
@@ -265,7 +265,7 @@ describe('runPairing', () => {
       ...s,
       reconnect: async () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), {})),
     };
-    const err = await failure(runPairing(fakeContext<'apply'>(), config, p, gone, { pollIntervalMs: 1 }));
+    const err = await failure(runPairing(fakeContext<'pair'>(), config, p, gone, { pollIntervalMs: 1 }));
     expect(err.message).toContain('failed while waiting for the pair to be protected');
     expect(err.message).toContain('TL-NODE-B still holds its part of pair TL-NODE-PAIR');
     expect(err.hint).toBe(
@@ -282,7 +282,7 @@ describe('runPairing', () => {
     const a = fakeAgentHost('TL-NODE-A', 'primary', [{ state: 'mirroring', progress: 5 }]);
     const b = fakeAgentHost('TL-NODE-B', 'secondary', [{ state: 'mirroring', progress: 5 }]);
     const [p, s] = members(a, b);
-    const ctx = fakeContext<'apply'>();
+    const ctx = fakeContext<'pair'>();
     setTimeout(() => ctx.controller.abort(), 20);
     const err = await failure(runPairing(ctx, config, p, s, { pollIntervalMs: 5 }));
     expect(err.code).toBe('cancelled');
@@ -294,7 +294,7 @@ describe('runPairing', () => {
     const a = fakeAgentHost('TL-NODE-A', 'primary', [{ state: 'mirroring', progress: 5 }]);
     const b = fakeAgentHost('TL-NODE-B', 'secondary', [{ state: 'mirroring', progress: 5 }]);
     const [p, s] = members(a, b);
-    const ctx = fakeContext<'apply'>();
+    const ctx = fakeContext<'pair'>();
     setTimeout(() => ctx.controller.abort(), 20);
     const err = await failure(
       runPairing(ctx, config, p, s, { pollIntervalMs: 5 }, { shuttingDown: () => true }),
@@ -307,7 +307,7 @@ describe('runPairing', () => {
     const a = fakeAgentHost('TL-NODE-A', 'primary', [{ state: 'pairing' }], { alreadyPaired: true });
     const b = fakeAgentHost('TL-NODE-B', 'secondary', toProtected);
     const [p, s] = members(a, b);
-    const err = await failure(runPairing(fakeContext<'apply'>(), config, p, s, { pollIntervalMs: 1 }));
+    const err = await failure(runPairing(fakeContext<'pair'>(), config, p, s, { pollIntervalMs: 1 }));
     expect(err.code).toBe('incompatible');
     expect(err.message).toContain('TL-NODE-A holds pair TL-NODE-PAIR (pairing) but TL-NODE-B does not');
     expect(err.hint).toContain('twinlock unpair TL-NODE-A TL-NODE-B --yes');

@@ -27,6 +27,15 @@ describe('KnownHosts', () => {
     expect(await kh.check('10.0.0.1:2222', FP_A)).toEqual({ status: 'unknown' });
   });
 
+  it('refuses to pin what is no SHA-256 fingerprint, as input', async () => {
+    await expect(KnownHosts.inDataDir(dir).pin('h:22', 'MD5:aa:bb', 'ssh-ed25519')).rejects.toMatchObject({
+      code: 'invalid-input',
+      message: 'fingerprint: A fingerprint looks like SHA256: followed by 43 characters.',
+      detail: { field: 'fingerprint' },
+    });
+    expect(await KnownHosts.inDataDir(dir).check('h:22', FP_A)).toEqual({ status: 'unknown' });
+  });
+
   it('persists in known_hosts.json, private to the user', async () => {
     await KnownHosts.inDataDir(dir).pin('h:22', FP_A, 'ssh-ed25519');
     const path = join(dir, 'known_hosts.json');

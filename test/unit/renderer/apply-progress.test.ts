@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { HostProgress } from '../../../engine/api';
+import type { HostProgressOf } from '../../../engine/api';
 import { toApplyHostView } from '../../../renderer/src/stores/apply-progress';
 
-const progress = (patch: Partial<HostProgress>): HostProgress => ({
+const progress = (patch: Partial<HostProgressOf<'pair'>>): HostProgressOf<'pair'> => ({
   label: 'TL-NODE-A',
   state: 'running',
   step: 'links',
@@ -28,5 +28,40 @@ describe('apply progress rows', () => {
     ]);
     expect(toApplyHostView('sa', progress({ step: 'undo', state: 'failed' }), false).stage).toBe('failed');
     expect(toApplyHostView('sa', progress({ step: 'mirroring', percent: 40 })).stage).toBe('mirroring');
+  });
+
+  it('place every step of a pairing on a stage', () => {
+    const stages = Object.fromEntries(
+      (
+        [
+          'waiting',
+          'resume',
+          'links',
+          'pair',
+          'protect',
+          'none',
+          'pairing',
+          'syncing',
+          'protected',
+          'degraded',
+          'failed-over',
+          'broken',
+        ] as const
+      ).map((step) => [step, toApplyHostView('sa', progress({ step })).stage]),
+    );
+    expect(stages).toEqual({
+      waiting: 'pairing',
+      resume: 'pairing',
+      links: 'pairing',
+      pair: 'pairing',
+      protect: 'pairing',
+      none: 'pairing',
+      pairing: 'pairing',
+      syncing: 'syncing',
+      protected: 'protected',
+      degraded: 'failed',
+      'failed-over': 'failed',
+      broken: 'failed',
+    });
   });
 });

@@ -2,7 +2,8 @@ import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { DiscoveredHost, JobSnapshotOf } from '../../../engine/api';
 import { setApiClient } from '../../../renderer/src/api/client';
-import { parsePorts, useDiscoveryStore } from '../../../renderer/src/stores/discovery';
+import { parsePorts } from '../../../engine/api/rules';
+import { useDiscoveryStore } from '../../../renderer/src/stores/discovery';
 import { fakeClient } from './fake-client';
 
 const host = (address: string, kind: DiscoveredHost['kind'], reason = 'Why.'): DiscoveredHost => ({

@@ -1,6 +1,6 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { JobSnapshotOf, ResumableJob } from '../../../engine/api';
+import type { InstallProgressStep, JobSnapshotOf, ResumableJob } from '../../../engine/api';
 import { setApiClient } from '../../../renderer/src/api/client';
 import { useInstallStore } from '../../../renderer/src/stores/install';
 import { useInstallResumeStore } from '../../../renderer/src/stores/install-resume';
@@ -9,7 +9,7 @@ import { fakeClient } from './fake-client';
 import { withTwoSessions } from './two-sessions';
 
 function done(rebootOnB: boolean): JobSnapshotOf<'install'> {
-  const host = (label: string, step: string) => ({
+  const host = (label: string, step: InstallProgressStep) => ({
     label,
     state: 'done' as const,
     step,

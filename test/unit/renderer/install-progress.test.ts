@@ -1,6 +1,6 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { HostProgress, JobSnapshotOf } from '../../../engine/api';
+import type { HostProgressOf, JobSnapshotOf } from '../../../engine/api';
 import { setApiClient } from '../../../renderer/src/api/client';
 import { useDiscoveryStore } from '../../../renderer/src/stores/discovery';
 import { useHostsStore } from '../../../renderer/src/stores/hosts';
@@ -8,7 +8,7 @@ import { useInstallStore } from '../../../renderer/src/stores/install';
 import { toInstallHostView } from '../../../renderer/src/stores/install-progress';
 import { fakeClient } from './fake-client';
 
-const base: HostProgress = {
+const base: HostProgressOf<'install'> = {
   label: 'HV-A',
   state: 'running',
   step: 'upload',
@@ -72,9 +72,27 @@ describe('install progress mapping', () => {
     expect(view.logTail).toEqual(['Installation failed.', 'Error status: 1603.']);
   });
 
-  it('maps other names for the same steps, done and skipped hosts', () => {
-    expect(statuses(toInstallHostView('s', { ...base, step: 'service' })).health).toBe('running');
-    expect(statuses(toInstallHostView('s', { ...base, step: 'install' })).msiexec).toBe('running');
+  it('puts each step the engine reports on its row; shows done and skipped hosts', () => {
+    expect(statuses(toInstallHostView('s', { ...base, step: 'health' })).health).toBe('running');
+    expect(statuses(toInstallHostView('s', { ...base, step: 'msiexec' })).msiexec).toBe('running');
+    expect(statuses(toInstallHostView('s', { ...base, step: 'verify' }))).toMatchObject({
+      upload: 'done',
+      verify: 'running',
+    });
+    const waiting = toInstallHostView('s', { ...base, state: 'pending', step: 'waiting', percent: 0 });
+    expect(waiting.steps.every((s) => s.status === 'pending')).toBe(true);
+    const toRestart = toInstallHostView('s', {
+      ...base,
+      state: 'done',
+      step: 'reboot-required',
+      percent: 100,
+    });
+    expect(toRestart.rebootRequired).toBe(true);
+    expect(toRestart.steps.find((s) => s.id === 'reboot')).toEqual({
+      id: 'reboot',
+      label: 'Restart the server to finish',
+      status: 'pending',
+    });
     const done = toInstallHostView('s', { ...base, state: 'done', step: 'health', percent: 100 });
     expect(done.steps.every((s) => s.status === 'done')).toBe(true);
     expect(done.uploadPercent).toBe(100);
@@ -100,7 +118,7 @@ describe('install store', () => {
 
   function snapshot(
     state: 'running' | 'done' | 'failed',
-    hosts: Record<string, HostProgress>,
+    hosts: Record<string, HostProgressOf<'install'>>,
   ): JobSnapshotOf<'install'> {
     return {
       id: 'job-1',

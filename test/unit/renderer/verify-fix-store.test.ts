@@ -116,7 +116,7 @@ describe('verify fix store', () => {
     await fix.cancel();
     expect(client.callsOf('cancelJob')).toEqual([{ jobId: 'job-fix' }]);
     const stopped = {
-      code: 'cancelled',
+      code: 'cancelled' as const,
       message: 'Twinlock stopped waiting for HV-B; the restart itself goes on.',
       hint: 'Connect again once the server is back, then verify again.',
     };

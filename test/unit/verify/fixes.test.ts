@@ -52,6 +52,8 @@ describe('fixes', () => {
   it('refuses an update fix without a staged package', () => {
     expect(() =>
       planFix('install-hotfix', { target: peerInventory({ hotfixes: [] }), peer: a, peerAddress: null }),
-    ).toThrow(/no staged update/);
+    ).toThrow(
+      expect.objectContaining({ code: 'not-found', message: expect.stringMatching(/no staged update/) }),
+    );
   });
 });

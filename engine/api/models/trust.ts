@@ -4,19 +4,15 @@
  * thumbprint, as for a host key.
  */
 import { z } from 'zod';
+import { FINGERPRINT, FINGERPRINT_MESSAGE, THUMBPRINT, THUMBPRINT_MESSAGE } from '../rules';
 
 /** `SHA256:` and the unpadded base64 SHA-256 of a key (OpenSSH style). */
-export const KeyFingerprintSchema = z
-  .string()
-  .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'A fingerprint looks like SHA256: followed by 43 characters.');
+export const KeyFingerprintSchema = z.string().regex(FINGERPRINT, FINGERPRINT_MESSAGE);
 
 /** A certificate thumbprint: 40 hexadecimal characters, as Windows prints it. */
 export const ThumbprintSchema = z
   .string()
-  .regex(
-    /^[0-9A-Fa-f]{40}$/,
-    'A certificate thumbprint is 40 hexadecimal characters, e.g. 30F6A17774E263D39BD1CE41E5EA012232EF1DCF.',
-  )
+  .regex(THUMBPRINT, THUMBPRINT_MESSAGE)
   .transform((s) => s.toUpperCase());
 
 /** The largest bundle text accepted: bundles are a few kilobytes, and the text must fit a browser shell request (1 MiB). */

@@ -1,0 +1,211 @@
+/** Pairing: the configuration of a pair, its proposal, and the agent's status. */
+import { z } from 'zod';
+import { NicSchema, VmSchema } from './inventory';
+import {
+  HOST_NAME,
+  HOST_NAME_MAX,
+  HOST_NAME_MESSAGES,
+  LONE_SURROGATE,
+  NO_EDGE_SPACE,
+  PAIR_NAME,
+  PAIR_NAME_MAX,
+  PAIR_NAME_MESSAGES,
+  PAIR_STATES,
+  UNC_PATH,
+  hasControlCharacter,
+} from '../rules';
+import { AdapterNameSchema, IpAddressSchema, VmNameSchema } from './values';
+import { ProtectionLevelSchema } from './verify';
+
+/**
+ * A private link between the two servers carrying lockstep traffic. Adapter names are verbatim
+ * (Windows allows spaces at either end); addresses must be IP addresses, with no spaces.
+ */
+export const SyncLinkSchema = z.object({
+  /** Adapter name on the primary. */
+  localNic: AdapterNameSchema,
+  /** Adapter name on the secondary. */
+  remoteNic: AdapterNameSchema,
+  /** Address on the primary side. */
+  localAddress: IpAddressSchema,
+  /** Address on the secondary side. */
+  remoteAddress: IpAddressSchema,
+});
+export type SyncLink = z.infer<typeof SyncLinkSchema>;
+
+/**
+ * The third party that breaks ties when the two servers lose sight of each other. "No witness" is
+ * `null` in the pair configuration, never an empty address. A host is a host name or IP address;
+ * a file share a UNC path (`\\files\twinlock`, spaces allowed inside a share or folder name).
+ * Neither may start or end with a space: it is refused, not trimmed.
+ */
+export const WitnessSchema = z
+  .object({
+    kind: z.enum(['host', 'file-share']),
+    /** Host name/address, or UNC path for a file share. */
+    address: z
+      .string()
+      .min(1, 'Enter the witness’s address or share path, or choose no witness.')
+      .max(260, 'A witness address is at most 260 characters.')
+      .refine(
+        (s) => s === '' || s.trim() !== '',
+        'The witness address is blank: enter it, or choose no witness.',
+      )
+      .regex(NO_EDGE_SPACE, 'The witness address starts or ends with a space: remove it.')
+      .refine(
+        (s) => !LONE_SURROGATE.test(s),
+        'The witness address is not valid Unicode text: type it again.',
+      ),
+  })
+  .superRefine((w, ctx) => {
+    if (w.address === '' || !NO_EDGE_SPACE.test(w.address)) return;
+    if (w.kind === 'host' && w.address.length > HOST_NAME_MAX) {
+      ctx.addIssue({ code: 'custom', path: ['address'], message: HOST_NAME_MESSAGES.tooLong });
+    } else if (w.kind === 'host' && !HOST_NAME.test(w.address)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['address'],
+        message:
+          'Use the witness server’s host name or IP address, with no spaces or slashes, for example witness01 or 10.0.0.30.',
+      });
+    }
+    if (w.kind === 'file-share' && (!UNC_PATH.test(w.address) || hasControlCharacter(w.address))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['address'],
+        message:
+          'Use a share path like \\\\files\\twinlock: a server name, then the share, with none of : * ? " < > | in it.',
+      });
+    }
+  });
+export type Witness = z.infer<typeof WitnessSchema>;
+
+/**
+ * What `apply` pairs. Every value is used exactly as given: the pair name is refused (not
+ * trimmed) with a space at either end, VM and adapter names are verbatim (see
+ * {@link VmNameSchema}), link addresses must be IP addresses, and the witness is `null` only when
+ * the admin chose to run without one.
+ */
+export const PairConfigSchema = z.object({
+  /** Name shown in status and exported in the bundle. */
+  name: z
+    .string()
+    .min(1, PAIR_NAME_MESSAGES.missing)
+    .regex(NO_EDGE_SPACE, PAIR_NAME_MESSAGES.edgeSpace)
+    .max(PAIR_NAME_MAX, PAIR_NAME_MESSAGES.tooLong)
+    .regex(PAIR_NAME, PAIR_NAME_MESSAGES.characters),
+  level: ProtectionLevelSchema,
+  /** Session of the server that starts as primary. */
+  primary: z.string().min(1),
+  /** Session of the server that joins as secondary. */
+  secondary: z.string().min(1),
+  links: z.array(SyncLinkSchema).min(1, 'At least one sync link is needed.'),
+  /** Null only when the admin explicitly accepts running without a witness. */
+  witness: WitnessSchema.nullable(),
+  /** Names of VMs to protect, exactly as Hyper-V reports them. */
+  vms: z.array(VmNameSchema),
+});
+export type PairConfig = z.infer<typeof PairConfigSchema>;
+
+/** The parts of a pair configuration that do not depend on open sessions (what a pairing journal keeps). */
+export const PairPlanSchema = z.object({
+  name: z.string(),
+  level: ProtectionLevelSchema,
+  links: z.array(SyncLinkSchema),
+  witness: WitnessSchema.nullable(),
+  vms: z.array(z.string()),
+});
+export type PairPlan = z.infer<typeof PairPlanSchema>;
+
+/** Two servers to take out of their pair. */
+export const UnpairRequestSchema = z.object({
+  sessions: z.tuple([z.string().min(1), z.string().min(1)]),
+});
+export type UnpairRequest = z.infer<typeof UnpairRequestSchema>;
+
+/** What `unpair` did on one server. */
+export const UnpairOutcomeSchema = z.object({
+  computerName: z.string(),
+  /** The pair the server was in, or null when it was in none. */
+  pair: z.string().nullable(),
+  /** VMs whose protection was removed. */
+  unprotected: z.array(z.string()),
+  /** True when `pair remove` ran on this server. */
+  removed: z.boolean(),
+});
+export type UnpairOutcome = z.infer<typeof UnpairOutcomeSchema>;
+
+export const ProposePairRequestSchema = z.object({
+  primary: z.string().min(1),
+  secondary: z.string().min(1),
+});
+export type ProposePairRequest = z.infer<typeof ProposePairRequestSchema>;
+
+/** A proposal: sensible defaults plus what the admin can choose from. */
+export const PairProposalSchema = z.object({
+  config: PairConfigSchema,
+  /** Adapters available for links on each side. */
+  nics: z.tuple([z.array(NicSchema), z.array(NicSchema)]),
+  /** VMs found on the primary. */
+  vms: z.array(VmSchema),
+});
+export type PairProposal = z.infer<typeof PairProposalSchema>;
+
+export const PairStateSchema = z.enum(PAIR_STATES);
+export type PairState = z.infer<typeof PairStateSchema>;
+
+/**
+ * The step a pairing job reports for a server (`HostProgress.step`): `waiting` to start,
+ * `preflight` (the configuration checked against both servers), `resume` (an interrupted pairing
+ * read back), `links` tested, the `pair` created or joined, VMs to `protect`; then the pair's
+ * state as its agent reports it ({@link PairStateSchema}, or `none` while it is in no pair yet);
+ * `undo` while a failed pairing is taken back.
+ */
+export const PairProgressStepSchema = z.enum([
+  'waiting',
+  'preflight',
+  'resume',
+  'links',
+  'pair',
+  'protect',
+  'undo',
+  'none',
+  ...PAIR_STATES,
+]);
+export type PairProgressStep = z.infer<typeof PairProgressStepSchema>;
+
+export const LinkStatusSchema = z.object({
+  local: z.string(),
+  remote: z.string(),
+  up: z.boolean(),
+  rttMs: z.number(),
+  mbps: z.number(),
+});
+
+/** `twinlockctl status --input -`, as the agent reports it. */
+export const AgentStatusSchema = z.object({
+  nodeId: z.string(),
+  role: z.enum(['primary', 'secondary', 'none']),
+  pair: z
+    .object({
+      name: z.string(),
+      peer: z.string(),
+      state: PairStateSchema,
+      progress: z.number(),
+      links: z.array(LinkStatusSchema),
+      witness: z.object({ address: z.string(), reachable: z.boolean() }).nullable(),
+      level: ProtectionLevelSchema,
+    })
+    .nullable(),
+  vms: z.array(z.object({ name: z.string(), state: z.string(), protected: z.boolean() })),
+});
+export type AgentStatus = z.infer<typeof AgentStatusSchema>;
+
+export const PairOutcomeSchema = z.object({
+  pairId: z.string(),
+  state: PairStateSchema,
+  /** Milliseconds from the start of the apply to `protected`. */
+  elapsedMs: z.number(),
+  status: z.tuple([AgentStatusSchema, AgentStatusSchema]),
+});
+export type PairOutcome = z.infer<typeof PairOutcomeSchema>;

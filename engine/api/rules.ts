@@ -1,0 +1,179 @@
+/**
+ * The rules every shell holds a value to, declared once: the contract's schemas use them, the
+ * engine checks with them, and the renderer imports them to catch a typo before anything is sent.
+ * Plain TypeScript with no import at all, so it loads anywhere (Node, a browser, the CLI's help).
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Text that reaches a server
+
+/** True when `s` holds a control character: C0 (NUL, tab, line breaks…), DEL or C1 (such as U+0085, next line). */
+export function hasControlCharacter(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
+  }
+  return false;
+}
+
+/** Broken Unicode: a high surrogate with no low one after it, or a low one with no high one before. */
+export const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** No white space at either end (the empty string passes: a length rule says what is missing). */
+export const NO_EDGE_SPACE = /^(?!\s)[\s\S]*(?<!\s)$/;
+
+// ---------------------------------------------------------------------------------------------
+// Host names and addresses
+
+/** A host name or IP literal, as a witness or an SSH endpoint is named (no spaces, no slashes). */
+export const HOST_NAME = /^[A-Za-z0-9.:_\-[\]%]+$/;
+/** The longest host name DNS allows. */
+export const HOST_NAME_MAX = 253;
+
+export const HOST_NAME_MESSAGES = {
+  missing: 'Enter the server’s name or IP address, for example 10.0.0.21.',
+  tooLong: `A host name is at most ${HOST_NAME_MAX} characters.`,
+  characters: 'Use a host name or an IP address, with no spaces or slashes.',
+} as const;
+
+/** Why `address` cannot name a server, or null when it can. Taken as typed: a space is refused, not trimmed. */
+export function hostNameProblem(address: string): string | null {
+  if (address === '' || address.trim() === '') return HOST_NAME_MESSAGES.missing;
+  if (address.length > HOST_NAME_MAX) return HOST_NAME_MESSAGES.tooLong;
+  if (!HOST_NAME.test(address)) return HOST_NAME_MESSAGES.characters;
+  return null;
+}
+
+/**
+ * A UNC path `\\server\share[\folder…]`: the server a host name or address, each further part a
+ * Windows file name (no `\ / : * ? " < > |`; control characters are refused separately).
+ */
+export const UNC_PATH = /^\\\\[A-Za-z0-9.:_\-[\]%]+(?:\\[^\\/:*?"<>|]+)+$/;
+
+// ---------------------------------------------------------------------------------------------
+// Ports
+
+export const PORT_MIN = 1;
+export const PORT_MAX = 65535;
+/** Said of any port out of range or not a whole number: 0 and 70000 are refused, never clamped. */
+export const PORT_RANGE_MESSAGE = `A TCP port is a whole number from ${PORT_MIN} to ${PORT_MAX}.`;
+
+/** True for a TCP port number. */
+export function isPort(n: number): boolean {
+  return Number.isInteger(n) && n >= PORT_MIN && n <= PORT_MAX;
+}
+
+/** A port as typed (digits only), or null when the text is no port: `70000`, `0`, `22a`, `-1`. */
+export function parsePort(text: string): number | null {
+  const trimmed = text.trim();
+  if (!/^\d{1,5}$/.test(trimmed)) return null;
+  const n = Number(trimmed);
+  return isPort(n) ? n : null;
+}
+
+/** The most ports one scan probes. */
+export const MAX_SCAN_PORTS = 64;
+export const MAX_SCAN_PORTS_MESSAGE = `Probe at most ${MAX_SCAN_PORTS} ports at a time.`;
+
+/** Reads a list of ports ("5986, 8022"), each once; a sentence when it holds something else. */
+export function parsePorts(text: string): number[] | string {
+  const tokens = text.split(/[\s,]+/).filter((t) => t !== '');
+  const ports: number[] = [];
+  for (const token of tokens) {
+    const port = parsePort(token);
+    if (port === null) {
+      return `“${token}” is not a TCP port: use numbers from ${PORT_MIN} to ${PORT_MAX}, for example 22, 5985, 445.`;
+    }
+    if (!ports.includes(port)) ports.push(port);
+  }
+  if (ports.length > MAX_SCAN_PORTS) return MAX_SCAN_PORTS_MESSAGE;
+  return ports;
+}
+
+/**
+ * The id of a server's SSH endpoint: its address (lower case, without brackets) and port, as
+ * `address:port`, an IPv6 address in brackets (`[fd00::21]:22`). Results, selections, sessions and
+ * pinned host keys all name a server by it, so the same server typed twice is one entry.
+ */
+export function endpointId(host: { address: string; port: number }): string {
+  let a = host.address.trim().toLowerCase();
+  if (a.startsWith('[') && a.endsWith(']')) a = a.slice(1, -1);
+  return a.includes(':') ? `[${a}]:${host.port}` : `${a}:${host.port}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys
+
+/** `SHA256:` and the unpadded base64 SHA-256 of a key (OpenSSH style): host keys and bundle signers. */
+export const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
+export const FINGERPRINT_MESSAGE = 'A fingerprint looks like SHA256: followed by 43 characters.';
+
+/** A certificate thumbprint: 40 hexadecimal characters, as Windows prints it (either case). */
+export const THUMBPRINT = /^[0-9A-Fa-f]{40}$/;
+export const THUMBPRINT_MESSAGE =
+  'A certificate thumbprint is 40 hexadecimal characters, e.g. 30F6A17774E263D39BD1CE41E5EA012232EF1DCF.';
+
+// ---------------------------------------------------------------------------------------------
+// Pairs
+
+/** Letters, digits, dot, dash or underscore, starting with a letter or digit. */
+export const PAIR_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+export const PAIR_NAME_MAX = 40;
+
+export const PAIR_NAME_MESSAGES = {
+  missing: 'Give the pair a name, for example PAIR-01.',
+  edgeSpace: 'The pair name starts or ends with a space: remove it.',
+  tooLong: `Keep the pair name to ${PAIR_NAME_MAX} characters.`,
+  characters: 'Use letters, digits, dot, dash or underscore, starting with a letter or digit.',
+} as const;
+
+/** Why `name` cannot name a pair, or null when it can. Used as typed: a space is refused, not trimmed. */
+export function pairNameProblem(name: string): string | null {
+  if (name.trim() === '') return PAIR_NAME_MESSAGES.missing;
+  if (!NO_EDGE_SPACE.test(name)) return PAIR_NAME_MESSAGES.edgeSpace;
+  if (name.length > PAIR_NAME_MAX) return PAIR_NAME_MESSAGES.tooLong;
+  if (!PAIR_NAME.test(name)) return PAIR_NAME_MESSAGES.characters;
+  return null;
+}
+
+/** The states of a pair, as its agents report them. */
+export const PAIR_STATES = [
+  'pairing',
+  'mirroring',
+  'syncing',
+  'protected',
+  'degraded',
+  'failed-over',
+  'broken',
+] as const;
+
+/** True for one of {@link PAIR_STATES}. */
+export function isPairState(s: string): s is (typeof PAIR_STATES)[number] {
+  return (PAIR_STATES as readonly string[]).includes(s);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Exhaustiveness check for `switch` over unions. */
+export function assertNever(value: never): never {
+  throw new Error(`Unexpected value: ${JSON.stringify(value)}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Discovery
+
+/** SSH, WinRM (HTTP, HTTPS), SMB, RDP: what a scan probes when no ports are given. */
+export const DEFAULT_SCAN_PORTS: readonly number[] = [22, 5985, 5986, 445, 3389];
+
+/**
+ * The bounds of a scan's numbers: `ScanRequestSchema` enforces them, and a shell checks them
+ * before it calls (the command line's flags).
+ */
+export const SCAN_LIMITS = {
+  /** Per-probe timeout, milliseconds. */
+  timeoutMs: { min: 50, max: 60_000 },
+  /** Sockets open at once. */
+  concurrency: { min: 1, max: 4096 },
+  /** The whole scan's time limit, milliseconds. */
+  deadlineMs: { min: 100, max: 86_400_000 },
+} as const;
