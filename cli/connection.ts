@@ -8,7 +8,6 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { HostSession, TwinlockApi } from '../engine/api';
 import { TwinlockError } from '../engine/api/errors';
-import { FINGERPRINT } from '../engine/api/rules';
 import { parseHostArg } from './host-arg';
 import { checkFingerprint, checkedText, wholeNumber } from './options';
 
