@@ -9,7 +9,7 @@ import {
   PORT_MIN,
   SCAN_LIMITS,
   endpointId,
-  isPort,
+  parsePorts,
 } from '../../engine/api/rules';
 import { invalidOption, wholeNumber } from '../options';
 import type { JsonOption } from '../options';
@@ -25,15 +25,11 @@ const SERVICES: Record<number, string> = {
   5986: 'winrm-https',
 };
 
-/** `22,2222` replaces the default ports; `+2222` adds to them. */
-export function parsePorts(text: string): number[] {
+/** `--ports`: `22,2222` replaces the default ports; `+2222` adds to them (each read by the shared port rule). */
+export function portsOption(text: string): number[] {
   const add = text.trim().startsWith('+');
-  const ports = text
-    .replace(/^\s*\+/, '')
-    .split(/[\s,]+/)
-    .filter(Boolean)
-    .map((p) => Number(p));
-  if (ports.length === 0 || ports.some((p) => !isPort(p)))
+  const ports = parsePorts(text.replace(/^\s*\+/, ''));
+  if (typeof ports === 'string' || ports.length === 0)
     throw invalidOption(
       '--ports',
       text,
@@ -60,7 +56,7 @@ export function registerScanVerb(program: Command): void {
     .option(
       '--ports <list>',
       `ports to probe, comma-separated (default ${DEFAULT_SCAN_PORTS.join(',')}; +2222 adds to them)`,
-      parsePorts,
+      portsOption,
     )
     .option(
       '--timeout <ms>',
