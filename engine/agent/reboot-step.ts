@@ -12,6 +12,7 @@ import type { RemoteHost } from '../remote/types';
 import type { InstallTimings, InstallTarget, Report } from './install-types';
 import { isTransient } from './reconnecting-host';
 import type { ReconnectingHost } from './reconnecting-host';
+import { RestartScheduleSchema, parseScriptResult } from './script-results';
 
 /** What the job's journal knows about a server's restart. */
 export interface RestartRecord {
@@ -64,15 +65,6 @@ export async function recordBootTime(
   if (journal.read().bootTime !== undefined) return;
   const bootTime = await readBootTime(host, signal);
   if (bootTime) await journal.note({ bootTime });
-}
-
-/** shutdown.exe's answers when a restart is already scheduled (1190) or already under way (1115). */
-function alreadyScheduled(err: unknown): boolean {
-  return (
-    err instanceof TwinlockError &&
-    err.code === 'script-failed' &&
-    /exit code (1190|1115)\b/.test(err.message)
-  );
 }
 
 /**
@@ -147,17 +139,21 @@ export async function rebootAndWait(
     }
     if (up && !asked) {
       if (bootTime === undefined) await recordBootTime(up, journal, ctx.signal);
-      try {
+      const answer = parseScriptResult(
+        'restart-host',
+        RestartScheduleSchema,
         await up.runScript(
           'restart-host',
           { delaySeconds: opts.rebootDelaySeconds, reason: 'agent-install' },
           { signal: ctx.signal },
-        );
-        await journal.note({ restartRequestedAt: new Date(opts.clock.now()).toISOString() });
-      } catch (err) {
-        // Asked before a crash whose journal write was lost: Windows refuses a second restart.
-        if (!alreadyScheduled(err)) throw err;
+        ),
+        t.label,
+      );
+      if (answer.alreadyPending) {
+        // Asked before a crash whose journal write was lost: shutdown.exe says a restart is pending (1190, 1115).
         report(t, 78, 'reboot', `${t.label} already has a restart scheduled; waiting for it`);
+      } else {
+        await journal.note({ restartRequestedAt: new Date(opts.clock.now()).toISOString() });
       }
       asked = true;
     }

@@ -99,6 +99,16 @@ export const AgentStateSchema = z.object({
 });
 export type AgentState = z.infer<typeof AgentStateSchema>;
 
+/** restart-host: whether shutdown.exe scheduled the restart, or one was already pending (1190, 1115). */
+export const RestartScheduleSchema = z.object({
+  scheduled: z.boolean(),
+  alreadyPending: z.boolean(),
+  exitCode: z.number().int(),
+  delaySeconds: z.number(),
+  lastBootUpTime: z.string().nullish(),
+});
+export type RestartSchedule = z.infer<typeof RestartScheduleSchema>;
+
 /** Validates a script's data, or throws `script-failed` naming the script. */
 export function parseScriptResult<S extends z.ZodType>(
   script: string,

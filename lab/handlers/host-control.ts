@@ -1,6 +1,5 @@
 /** restart-host.ps1 and remove-agent-package.ps1. */
 import { rmSync } from 'node:fs';
-import { scriptThrow } from '../powershell-shapes';
 import type { LabHost } from '../host';
 import { list, str } from './types';
 import type { ScriptHandler } from './types';
@@ -12,15 +11,22 @@ const MAX_RESTART_DELAY_MS = 300;
 const scheduled = new WeakSet<LabHost>();
 
 export const restartHost: ScriptHandler = ({ host, world, params }) => {
-  if (scheduled.has(host)) {
-    throw scriptThrow('shutdown.exe refused to schedule the restart (exit code 1190).');
-  }
   const requested = Number(params.delaySeconds);
   const delay = Number.isFinite(requested) && requested >= 1 ? Math.floor(requested) : 5;
   // DateTime.ToString('o') in UTC: seven fractional digits, as the script formats it.
   const bootedAt = new Date(host.bootedAt + host.faults.clockSkewSeconds * 1000)
     .toISOString()
     .replace(/\.(\d{3})Z$/, '.$10000Z');
+  if (scheduled.has(host)) {
+    // shutdown.exe's 1190: the restart already scheduled will happen; the script says so as data.
+    return {
+      scheduled: false,
+      alreadyPending: true,
+      exitCode: 1190,
+      delaySeconds: delay,
+      lastBootUpTime: bootedAt,
+    };
+  }
   host.restartsRequested++;
   // The answer must leave before the connections drop, as with shutdown.exe /t.
   scheduled.add(host);
@@ -29,7 +35,13 @@ export const restartHost: ScriptHandler = ({ host, world, params }) => {
     scheduled.delete(host);
     host.reboot(world.clock.realMs(host.faults.rebootSeconds));
   });
-  return { scheduled: true, delaySeconds: delay, lastBootUpTime: bootedAt };
+  return {
+    scheduled: true,
+    alreadyPending: false,
+    exitCode: 0,
+    delaySeconds: delay,
+    lastBootUpTime: bootedAt,
+  };
 };
 
 export const removeAgentPackage: ScriptHandler = ({ host, params }) => {

@@ -1,5 +1,5 @@
 # Twinlock remote script: restart-host
-# Version: 2
+# Version: 3
 # Purpose: Schedules a restart of the server a few seconds from now so that this answer gets back first.
 param($P)
 
@@ -16,12 +16,18 @@ if ($P.reason -eq 'fix') {
 $os = Get-CimInstance -ClassName Win32_OperatingSystem
 # shutdown.exe returns at once; Restart-Computer would cut this SSH session before the answer leaves.
 & shutdown.exe /r /t $delay /d $code /c $comment | Out-Null
-if ($LASTEXITCODE -ne 0) {
-    throw "shutdown.exe refused to schedule the restart (exit code $LASTEXITCODE)."
+$exitCode = $LASTEXITCODE
+# 1190: a restart is already scheduled; 1115: one is under way. The server restarts either way, so
+# this is an answer (alreadyPending), not a failure; any other refusal is one.
+$alreadyPending = ($exitCode -eq 1190 -or $exitCode -eq 1115)
+if ($exitCode -ne 0 -and -not $alreadyPending) {
+    throw "shutdown.exe refused to schedule the restart (exit code $exitCode)."
 }
 
 [pscustomobject]@{
-    scheduled      = $true
+    scheduled      = -not $alreadyPending
+    alreadyPending = $alreadyPending
+    exitCode       = $exitCode
     delaySeconds   = $delay
     lastBootUpTime = $os.LastBootUpTime.ToUniversalTime().ToString('o')
 }

@@ -1018,6 +1018,12 @@ function w32tm.exe {
 
 function shutdown.exe {
     $argv = @($args | ForEach-Object { [string]$_ })
+    $refused = Get-ShimFaultValue -Name 'shutdownExitCode'
+    if ($null -ne $refused) {
+        'Access is denied.(5)'
+        Set-ShimExitCode ([int]$refused)
+        return
+    }
     if ($script:State.restartScheduled) {
         'A system shutdown has already been scheduled.(1190)'
         Set-ShimExitCode 1190

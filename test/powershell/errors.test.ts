@@ -258,8 +258,10 @@ describe('the scripts\' own throws, as PowerShell reports `throw "text"` (Operat
     expect(r.real.data).toMatchObject({ failed: 1, restartNeeded: false });
   });
 
-  it('restart-host fails when a restart is already scheduled (shutdown.exe 1190)', async () => {
+  it('restart-host answers alreadyPending when a restart is already scheduled (shutdown.exe 1190)', async () => {
     const l = lab();
+    // The lab's clock stands still, so the first restart stays scheduled and the boot time stays put.
+    l.world.clock.pause();
     await l.run(l.hosts[0]!, 'restart-host', { delaySeconds: 30, reason: 'fix' });
     const r = await runBoth(tier, l.world, l.hosts[0]!, 'restart-host', { delaySeconds: 30, reason: 'fix' });
     // The shim learns of the first restart from the server document.
@@ -269,8 +271,23 @@ describe('the scripts\' own throws, as PowerShell reports `throw "text"` (Operat
       server: serverDocument(l.hosts[0]!, l.world, { restartScheduled: true }),
     });
     expect(envelope(ps.stdout)).toEqual(JSON.parse(r.labStdout));
+    expect(envelope(ps.stdout).data).toMatchObject({
+      scheduled: false,
+      alreadyPending: true,
+      exitCode: 1190,
+    });
+  });
+
+  it('restart-host fails when shutdown.exe refuses for another reason', async () => {
+    const l = lab();
+    const ps = await tier.run({
+      script: 'restart-host',
+      params: { delaySeconds: 30, reason: 'fix' },
+      server: serverDocument(l.hosts[0]!, l.world, { faults: { shutdownExitCode: 5 } }),
+    });
+    expect(ps.exitCode).toBe(1);
     expect(envelope(ps.stdout).error.message).toBe(
-      'shutdown.exe refused to schedule the restart (exit code 1190).',
+      'shutdown.exe refused to schedule the restart (exit code 5).',
     );
   });
 

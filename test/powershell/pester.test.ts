@@ -125,9 +125,9 @@ it('Pester: every throw in the scripts is reached with its message', async () =>
     {
       script: 'restart-host',
       params: { delaySeconds: 5, reason: 'fix' },
-      server: serverDocument(lab.hosts[0]!, lab.world, { restartScheduled: true }),
+      server: serverDocument(lab.hosts[0]!, lab.world, { faults: { shutdownExitCode: 5 } }),
       marker: 'refused to schedule',
-      message: 'shutdown.exe refused to schedule the restart (exit code 1190).',
+      message: 'shutdown.exe refused to schedule the restart (exit code 5).',
     },
   ].map((c) => ({
     script: c.script,

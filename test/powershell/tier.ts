@@ -133,6 +133,8 @@ export interface ShimFaults {
   servicesWontStart?: string[];
   /** msiexec's exit code and the log it writes (base64). */
   msiexec?: { exitCode: number; log: string | null };
+  /** shutdown.exe refuses with this exit code (5: access denied). */
+  shutdownExitCode?: number;
 }
 
 /** One server as the shim sees it: the lab profile of that server and its live state. */

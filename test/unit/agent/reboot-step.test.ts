@@ -59,12 +59,21 @@ function server(options: { scheduled?: boolean } = {}) {
       'get-identity': () => ({ computerName: 'HV-A', lastBootUpTime: booted }),
       'restart-host': () => {
         if (scheduled)
-          throw new TwinlockError({
-            code: 'script-failed',
-            message: 'shutdown.exe refused to schedule the restart (exit code 1190).',
-          });
+          return {
+            scheduled: false,
+            alreadyPending: true,
+            exitCode: 1190,
+            delaySeconds: 5,
+            lastBootUpTime: booted,
+          };
         void restart(10);
-        return { scheduled: true, delaySeconds: 5, lastBootUpTime: booted };
+        return {
+          scheduled: true,
+          alreadyPending: false,
+          exitCode: 0,
+          delaySeconds: 5,
+          lastBootUpTime: booted,
+        };
       },
     });
     hosts.push(h);
