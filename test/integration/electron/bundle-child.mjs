@@ -37,11 +37,11 @@ const foreign = call
   ? await call({ senderFrame: { parent: null, url: 'https://example.com/' } }, 'sessions', {})
   : null;
 // File › Export bundle… only asks the page (which holds the configuration): no dialog in the shell.
+// The click sends the command at once (electron/ipc.ts menu()), so it is recorded when click returns.
 const exportItem = s.menu
   ?.find((m) => m.label === 'File')
   ?.submenu?.find((i) => i.label === 'Export bundle…');
 exportItem?.click?.();
-await new Promise((r) => setTimeout(r, 50));
 const serve = s.protocolHandlers.get('app');
 const index = serve ? await serve({ url: 'app://twinlock/index.html' }) : null;
 const html = index ? await index.text() : '';
