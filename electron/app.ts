@@ -12,6 +12,7 @@ import { APP_SCHEME, DESKTOP_CSP, isAppUrl, serveAppRequest } from './app-page';
 import { bindIpc } from './ipc';
 import type { IpcBinding } from './ipc';
 import { menuTemplate } from './menu';
+import { OpenedBundles, bundlePathsIn } from './opened-bundles';
 import { createMainWindow, lockDownContents } from './window';
 
 /** A running lab as the shell sees it: what to hand the engine, and something to stop at quit. */
@@ -86,7 +87,19 @@ export async function startDesktopApp(deps: DesktopDeps): Promise<void> {
   let engine: TwinlockEngine | null = null;
   let lab: LabHandle | null = null;
 
-  app.on('second-instance', () => {
+  // Bundles opened with Twinlock: on its command line (double-click on Windows and Linux), by the
+  // system (macOS), by a second launch, or from File › Open bundle…. The page takes each in turn.
+  const bundles = new OpenedBundles();
+  for (const file of bundlePathsIn(argv, process.cwd())) bundles.add(file);
+  const opened = (file: string): void => {
+    if (bundles.add(file)) binding?.menu('open-bundle');
+  };
+  app.on('open-file', (event, file) => {
+    event.preventDefault();
+    opened(file);
+  });
+  app.on('second-instance', (_event, otherArgv, cwd) => {
+    for (const file of bundlePathsIn(otherArgv, cwd)) opened(file);
     if (win === null) return;
     if (win.isMinimized()) win.restore();
     win.focus();
@@ -131,7 +144,10 @@ export async function startDesktopApp(deps: DesktopDeps): Promise<void> {
   binding = bindIpc({
     engine: running,
     targets: () => BrowserWindow.getAllWindows().map((w): WebContents => w.webContents),
-    shell: { saveBundleAs: (config) => saveBundleAs(running, config, win) },
+    shell: {
+      saveBundleAs: (config) => saveBundleAs(running, config, win),
+      takeOpenedBundle: () => bundles.take(),
+    },
   });
   const bound = binding;
 
@@ -141,6 +157,7 @@ export async function startDesktopApp(deps: DesktopDeps): Promise<void> {
         {
           // The page holds the pair's configuration: its pair store answers through shell:saveBundleAs.
           exportBundle: () => bound.menu('export-bundle'),
+          openBundle: () => void pickBundle(win).then((file) => file !== null && opened(file)),
           about: () => void showAbout(win),
         },
         { dev, platform: process.platform },
@@ -152,6 +169,18 @@ export async function startDesktopApp(deps: DesktopDeps): Promise<void> {
     if (BrowserWindow.getAllWindows().length === 0) openWindow();
   });
   openWindow();
+}
+
+/** Asks which bundle to open; null when the admin cancels. */
+async function pickBundle(win: BrowserWindow | null): Promise<string | null> {
+  const options: Electron.OpenDialogOptions = {
+    title: 'Open a configuration bundle',
+    filters: [{ name: 'Twinlock bundle', extensions: ['json'] }],
+    properties: ['openFile'],
+  };
+  const choice =
+    win === null ? await dialog.showOpenDialog(options) : await dialog.showOpenDialog(win, options);
+  return choice.canceled ? null : (choice.filePaths[0] ?? null);
 }
 
 /** Asks where to save the bundle, then writes it; null when the admin cancels. */

@@ -16,7 +16,9 @@ export const MENU_CHANNEL = 'twinlock:menu';
 /**
  * Operations only the desktop shell offers, called through {@link CALL_CHANNEL} like the
  * engine's methods. `shell:saveBundleAs` asks where to save, then writes the bundle there;
- * it answers null when the admin cancels the dialog.
+ * it answers null when the admin cancels the dialog. `shell:takeOpenedBundle` hands the page the
+ * next bundle file the admin opened with Twinlock (double-click, `twinlock-desktop FILE`, File ›
+ * Open bundle…) as `{ name, text }`, or null: the page never names a path itself.
  */
-export const SHELL_METHODS = ['shell:saveBundleAs'] as const;
+export const SHELL_METHODS = ['shell:saveBundleAs', 'shell:takeOpenedBundle'] as const;
 export type ShellMethodName = (typeof SHELL_METHODS)[number];

@@ -8,6 +8,7 @@ import type { IpcMainInvokeEvent, WebContents } from 'electron';
 import { dispatch, PairConfigSchema, toErrorData, TwinlockError, unknownMethodError } from '../engine/api';
 import type { MenuCommand, PairConfig, Reply, TwinlockEngine, TwinlockErrorData } from '../engine/api';
 import { isAppPage } from './app-page';
+import type { OpenedBundle } from './opened-bundles';
 import { CALL_CHANNEL, EVENT_CHANNEL, MENU_CHANNEL } from './channels';
 import type { ShellMethodName } from './channels';
 
@@ -15,6 +16,8 @@ import type { ShellMethodName } from './channels';
 export interface ShellOperations {
   /** Asks where to save and writes the bundle there; null when the admin cancels. */
   saveBundleAs(config: PairConfig): Promise<unknown>;
+  /** The next bundle file the admin opened with Twinlock, read; null when there is none. */
+  takeOpenedBundle(): Promise<OpenedBundle | null>;
 }
 
 /** How to bind. */
@@ -73,9 +76,20 @@ export function bindIpc(options: IpcOptions): IpcBinding {
     }
   };
 
+  const takeOpenedBundle = async (): Promise<Reply> => {
+    if (options.shell === undefined)
+      return { ok: false, error: unknownMethodError('shell:takeOpenedBundle') };
+    try {
+      return { ok: true, result: await options.shell.takeOpenedBundle() };
+    } catch (err) {
+      return { ok: false, error: toErrorData(err, 'opening the bundle') };
+    }
+  };
+
   const handle = async (event: IpcMainInvokeEvent, method: unknown, input: unknown): Promise<Reply> => {
     if (!isTrustedSender(event)) return { ok: false, error: { ...FOREIGN_SENDER } };
     if (method === ('shell:saveBundleAs' satisfies ShellMethodName)) return saveBundleAs(input);
+    if (method === ('shell:takeOpenedBundle' satisfies ShellMethodName)) return takeOpenedBundle();
     return dispatch(engine.api, method, input);
   };
 

@@ -3,6 +3,7 @@ import type { MenuItemConstructorOptions } from 'electron';
 
 /** What the menu's items do. */
 export interface MenuActions {
+  openBundle(): void;
   exportBundle(): void;
   about(): void;
 }
@@ -26,6 +27,7 @@ export function menuTemplate(
     {
       label: 'File',
       submenu: [
+        { label: 'Open bundle…', accelerator: 'CmdOrCtrl+O', click: () => actions.openBundle() },
         { label: 'Export bundle…', accelerator: 'CmdOrCtrl+E', click: () => actions.exportBundle() },
         { type: 'separator' },
         { label: 'Quit', role: 'quit' },

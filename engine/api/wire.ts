@@ -57,8 +57,11 @@ export async function dispatch(api: TwinlockApi, method: unknown, input: unknown
   }
 }
 
-/** What the desktop menu asks the page to do. */
-export const MENU_COMMANDS = ['export-bundle'] as const;
+/**
+ * What the desktop shell asks the page to do: export the pair's bundle (File › Export bundle…),
+ * or take a bundle the admin opened with Twinlock (`shell:takeOpenedBundle`).
+ */
+export const MENU_COMMANDS = ['export-bundle', 'open-bundle'] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
 
 /** True for a command of {@link MENU_COMMANDS}. */

@@ -20,6 +20,8 @@ export interface ApiClient {
   subscribe(listener: (e: ApiEvent) => void): () => void;
   /** Desktop only: asks where to save, then writes the bundle there (null when cancelled). */
   saveBundleAs?: (config: PairConfig) => Promise<ExportBundleResult | null>;
+  /** Desktop only: the next bundle file the admin opened with Twinlock, as its name and text; null when none. */
+  takeOpenedBundle?: () => Promise<{ name: string; text: string } | null>;
   /** Desktop only: receives the menu's commands (File › Export bundle…); returns a function that stops it. */
   onMenu?: (listener: (command: MenuCommand) => void) => () => void;
 }

@@ -29,6 +29,18 @@ export function createIpcTransport(bridge: TwinlockBridge): ApiClient {
     subscribe: (listener) => bridge.onEvent(listener),
     saveBundleAs: async (config) =>
       (await invoke(bridge, 'shell:saveBundleAs', { config })) as ExportBundleResult | null,
+    takeOpenedBundle: async () => {
+      const opened = await invoke(bridge, 'shell:takeOpenedBundle', {});
+      if (opened === null) return null;
+      const { name, text } = (opened ?? {}) as { name?: unknown; text?: unknown };
+      if (typeof name !== 'string' || typeof text !== 'string') {
+        throw toUiError({
+          code: 'internal',
+          message: 'The desktop shell handed over a bundle Twinlock cannot read.',
+        });
+      }
+      return { name, text };
+    },
     // Only the commands of the wire's closed list reach the stores.
     onMenu: (listener) =>
       bridge.onMenu((command) => {

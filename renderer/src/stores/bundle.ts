@@ -1,7 +1,9 @@
 /**
  * “Use a bundle…” on the Pair screen: reads a bundle file the admin picks (its text: the page
  * cannot hand the engine a path), asks about a signer this workstation does not trust yet, as for
- * a host key, and fills the pair settings from it.
+ * a host key, and fills the pair settings from it. In the desktop app, a bundle opened with
+ * Twinlock (double-click, File › Open bundle…) arrives the same way, and waits for the Pair step
+ * when the wizard is not there yet.
  */
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
@@ -10,6 +12,7 @@ import { useApiClient } from '../api/client';
 import { detailString, toUiError } from '../api/errors';
 import type { IoState } from './io-state';
 import { usePairStore } from './pair';
+import { useWizardStore } from './wizard';
 
 /** A bundle is a few kilobytes; anything far larger is the wrong file. */
 export const MAX_BUNDLE_BYTES = 256 * 1024;
@@ -27,6 +30,8 @@ export const useBundleStore = defineStore('bundle', () => {
   const pending = ref<PendingSigner | null>(null);
   /** The bundle the settings were filled from, and what could not be taken over. */
   const used = ref<{ name: string; bundle: Bundle; notes: string[] } | null>(null);
+  /** A bundle opened with Twinlock before the wizard reached the Pair step. */
+  const waiting = ref<{ name: string; text: string } | null>(null);
 
   async function read(name: string, text: string): Promise<void> {
     state.value = 'running';
@@ -81,5 +86,41 @@ export const useBundleStore = defineStore('bundle', () => {
     pending.value = null;
   }
 
-  return { state, error, pending, used, open, trust, dismiss };
+  /**
+   * Desktop: takes the bundles the admin opened with Twinlock (the last one counts). On the Pair
+   * step it is read at once; before it, it waits there, and the page says so.
+   */
+  async function takeOpened(): Promise<void> {
+    const take = useApiClient().takeOpenedBundle;
+    if (take === undefined) return;
+    const pair = usePairStore();
+    try {
+      for (let next = await take(); next !== null; next = await take()) waiting.value = next;
+    } catch (err) {
+      const e = toUiError(err, 'opening the bundle');
+      pair.menuNotice = { type: 'error', title: e.message, text: e.hint ?? '' };
+      return;
+    }
+    const opened = waiting.value;
+    if (opened === null) return;
+    if (useWizardStore().step.id === 'pair') {
+      await useWaiting();
+      return;
+    }
+    pair.menuNotice = {
+      type: 'info',
+      title: `${opened.name} is open.`,
+      text: 'Its settings fill the Pair step, once both servers are connected, verified and have the agent.',
+    };
+  }
+
+  /** Reads the bundle that waited for the Pair step, if there is one. */
+  async function useWaiting(): Promise<void> {
+    const opened = waiting.value;
+    if (opened === null) return;
+    waiting.value = null;
+    await read(opened.name, opened.text);
+  }
+
+  return { state, error, pending, used, waiting, open, trust, dismiss, takeOpened, useWaiting };
 });

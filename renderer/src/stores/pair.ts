@@ -10,7 +10,7 @@ import type {
   TwinlockErrorData,
   Witness,
 } from '../../../engine/api';
-import { pairNameProblem } from '../../../engine/api/rules';
+import { assertNever, pairNameProblem } from '../../../engine/api/rules';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
 import { useHostsStore } from './hosts';
@@ -207,10 +207,22 @@ export const usePairStore = defineStore('pair', () => {
     }
   }
 
-  /** Answers the desktop menu's commands; returns a function that stops (nothing to follow in a browser). */
-  function followMenu(): () => void {
+  /**
+   * Answers the desktop menu's commands; returns a function that stops (nothing to follow in a
+   * browser). `openBundle` takes a bundle the admin opened with Twinlock (the bundle store's).
+   */
+  function followMenu(handlers: { openBundle?: () => Promise<void> } = {}): () => void {
     const stop = useApiClient().onMenu?.((command) => {
-      if (command === 'export-bundle') void exportFromMenu();
+      switch (command) {
+        case 'export-bundle':
+          void exportFromMenu();
+          return;
+        case 'open-bundle':
+          void handlers.openBundle?.();
+          return;
+        default:
+          assertNever(command);
+      }
     });
     return stop ?? (() => undefined);
   }

@@ -7,6 +7,9 @@ vi.mock('electron', async () => (await import('./fake-electron')).electron);
 const { electron, FakeBrowserWindow } = await import('./fake-electron');
 const { startDesktopApp, wantsLab, denyPermissions, prepareBeforeReady } =
   await import('../../../electron/app');
+const { mkdtemp, writeFile } = await import('node:fs/promises');
+const { tmpdir } = await import('node:os');
+const { join } = await import('node:path');
 const { menuTemplate } = await import('../../../electron/menu');
 
 function fakeEngine(): TwinlockEngine & { close: ReturnType<typeof vi.fn> } {
@@ -128,6 +131,65 @@ describe('desktop lifecycle', () => {
     expect(electron.dialog.showMessageBox).not.toHaveBeenCalled();
   });
 
+  /** Calls a shell operation as the wizard's page does. */
+  async function callAsPage(method: string): Promise<unknown> {
+    const handle = electron.ipcMain.handlers.get('twinlock:call') as (
+      event: unknown,
+      method: string,
+      input: unknown,
+    ) => Promise<unknown>;
+    return handle({ senderFrame: { url: 'app://twinlock/index.html', parent: null } }, method, {});
+  }
+
+  it('keeps a bundle it was started with, a second launch’s and macOS’s open-file for the page', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'twinlock-open-'));
+    for (const name of ['first.twinlock.json', 'second.twinlock.json', 'third.twinlock.json'])
+      await writeFile(join(dir, name), `{"name":"${name}"}`);
+    await startDesktopApp({
+      createEngine: () => fakeEngine(),
+      argv: ['/opt/Twinlock/twinlock', '--lab-not-a-bundle', join(dir, 'first.twinlock.json')],
+      env: {},
+      bundleDir: '/b',
+    });
+    const win = FakeBrowserWindow.instances.at(-1)!;
+    electron.app.emit('second-instance', {}, ['/opt/Twinlock/twinlock', 'second.twinlock.json'], dir);
+    const openFile = { preventDefault: vi.fn() };
+    electron.app.emit('open-file', openFile, join(dir, 'third.twinlock.json'));
+    electron.app.emit('open-file', { preventDefault: vi.fn() }, join(dir, 'notes.txt'));
+    expect(openFile.preventDefault).toHaveBeenCalled();
+    // The page is told of the two that came while it runs, and takes all three in order.
+    expect(
+      win.webContents.send.mock.calls.filter(([c, m]) => c === 'twinlock:menu' && m === 'open-bundle'),
+    ).toHaveLength(2);
+    const taken = [];
+    for (let i = 0; i < 4; i++) taken.push(await callAsPage('shell:takeOpenedBundle'));
+    expect(taken).toEqual([
+      { ok: true, result: { name: 'first.twinlock.json', text: '{"name":"first.twinlock.json"}' } },
+      { ok: true, result: { name: 'second.twinlock.json', text: '{"name":"second.twinlock.json"}' } },
+      { ok: true, result: { name: 'third.twinlock.json', text: '{"name":"third.twinlock.json"}' } },
+      { ok: true, result: null },
+    ]);
+  });
+
+  it('opens a bundle from File › Open bundle…', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'twinlock-open-'));
+    const file = join(dir, 'PAIR-01.twinlock.json');
+    await writeFile(file, '{}');
+    electron.dialog.showOpenDialog.mockResolvedValueOnce({ canceled: false, filePaths: [file] });
+    await startDesktopApp({ createEngine: () => fakeEngine(), argv: [], env: {}, bundleDir: '/b' });
+    const template = electron.Menu.buildFromTemplate.mock.calls.at(
+      -1,
+    )?.[0] as Electron.MenuItemConstructorOptions[];
+    const menu = template.find((m) => m.label === 'File')?.submenu as Electron.MenuItemConstructorOptions[];
+    (menu.find((i) => i.label === 'Open bundle…')?.click as () => void)();
+    const win = FakeBrowserWindow.instances.at(-1)!;
+    await vi.waitFor(() => expect(win.webContents.send).toHaveBeenCalledWith('twinlock:menu', 'open-bundle'));
+    expect(await callAsPage('shell:takeOpenedBundle')).toEqual({
+      ok: true,
+      result: { name: 'PAIR-01.twinlock.json', text: '{}' },
+    });
+  });
+
   it('quits when the last window closes (except on macOS)', async () => {
     await startDesktopApp({ createEngine: () => fakeEngine(), argv: [], env: {}, bundleDir: '/b' });
     electron.app.emit('window-all-closed');
@@ -193,7 +255,7 @@ describe('desktop lifecycle', () => {
 });
 
 describe('application menu', () => {
-  const actions = { exportBundle: vi.fn(), about: vi.fn() };
+  const actions = { openBundle: vi.fn(), exportBundle: vi.fn(), about: vi.fn() };
   const labels = (template: Electron.MenuItemConstructorOptions[]): string[] =>
     template.flatMap((m) => [
       String(m.label ?? m.role),
@@ -202,10 +264,16 @@ describe('application menu', () => {
       ),
     ]);
 
-  it('has File › Export bundle… and Quit, View › Reload, Help › About Twinlock', () => {
+  it('has File › Open bundle…, Export bundle… and Quit, View › Reload, Help › About Twinlock', () => {
     const all = labels(menuTemplate(actions, { dev: false, platform: 'win32' }));
     expect(all).toEqual(
-      expect.arrayContaining(['File/Export bundle…', 'File/Quit', 'View/Reload', 'Help/About Twinlock']),
+      expect.arrayContaining([
+        'File/Open bundle…',
+        'File/Export bundle…',
+        'File/Quit',
+        'View/Reload',
+        'Help/About Twinlock',
+      ]),
     );
     expect(all).not.toContain('View/Toggle Developer Tools');
   });

@@ -72,6 +72,10 @@ export const electron = {
   Menu: { buildFromTemplate: vi.fn((template: unknown) => template), setApplicationMenu: vi.fn() },
   dialog: {
     showSaveDialog: vi.fn(async () => ({ canceled: true, filePath: '' })),
+    showOpenDialog: vi.fn(async (): Promise<{ canceled: boolean; filePaths: string[] }> => ({
+      canceled: true,
+      filePaths: [],
+    })),
     showMessageBox: vi.fn(async () => ({ response: 0 })),
     showErrorBox: vi.fn(),
   },

@@ -62,12 +62,29 @@ describe('IPC binding', () => {
     fake = fakeEngine();
     target = new FakeWebContents();
     saveBundleAs = vi.fn(async (_config: unknown): Promise<unknown> => ({ path: '/chosen.json' }));
-    binding = bindIpc({ engine: fake.engine, targets: () => [target as never], shell: { saveBundleAs } });
+    binding = bindIpc({
+      engine: fake.engine,
+      targets: () => [target as never],
+      shell: { saveBundleAs, takeOpenedBundle: async () => ({ name: 'PAIR-01.twinlock.json', text: '{}' }) },
+    });
     handler = electron.ipcMain.handlers.get('twinlock:call') as Handler;
   });
 
   it('binds one handler on twinlock:call', () => {
     expect(handler).toBeTypeOf('function');
+  });
+
+  it('hands the page a bundle the admin opened, from the page only', async () => {
+    expect(await handler(from(appFrame), 'shell:takeOpenedBundle', {})).toEqual({
+      ok: true,
+      result: { name: 'PAIR-01.twinlock.json', text: '{}' },
+    });
+    const foreign = await handler(
+      from({ url: 'https://example.com/', parent: null }),
+      'shell:takeOpenedBundle',
+      {},
+    );
+    expect(foreign).toMatchObject({ ok: false, error: { code: 'forbidden' } });
   });
 
   it('lets a call from the app’s page reach the engine', async () => {
