@@ -301,33 +301,11 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
     // Read again under the claim: the process that held it may have finished the job meanwhile.
     const journal = await readJournal(dataDir, jobId);
     if (!journal || journal.state !== 'running') throw notFound();
-    const sessionIds: string[] = [];
-    for (const h of journal.hosts) {
-      const open = sessions.sessionFor(h);
-      if (open) {
-        sessionIds.push(open.session.sessionId);
-        continue;
-      }
-      if (!password && !privateKey) {
-        throw new TwinlockError({
-          code: 'invalid-input',
-          message: `password: the connection to ${h.computerName} has to be opened again to resume.`,
-          hint: `Enter the password of ${h.username} on ${h.computerName}, or choose the private key it logs on with.`,
-          detail: { field: 'password', jobId },
-        });
-      }
-      // The journal holds the key pinned when the job started: a different key stops here.
-      const session = await sessions.connect({
-        address: h.address,
-        port: h.port,
-        username: h.username,
-        password,
-        privateKey,
-        passphrase,
-        acceptFingerprint: h.fingerprint,
-      });
-      sessionIds.push(session.sessionId);
-    }
+    const sessionIds = await sessions.reopen(
+      journal.hosts,
+      { password, privateKey, passphrase },
+      { jobId, resuming: 'the installation' },
+    );
     const pkg = await loadAgentPackage(journal.request.packageDir);
     if (pkg.manifest.sha256 !== journal.package.sha256) {
       throw new TwinlockError({

@@ -337,33 +337,11 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
           detail: { jobId },
         });
       }
-      const ids: string[] = [];
-      for (const h of journal.hosts) {
-        const open = sessions.sessionFor(h);
-        if (open) {
-          ids.push(open.session.sessionId);
-          continue;
-        }
-        if (!password && !privateKey) {
-          throw new TwinlockError({
-            code: 'invalid-input',
-            message: `password: the connection to ${h.computerName} has to be opened again to resume the pairing.`,
-            hint: `Enter the password of ${h.username} on ${h.computerName}, or choose the private key it logs on with.`,
-            detail: { field: 'password', jobId },
-          });
-        }
-        // The journal holds the key pinned when the pairing started: a different key stops here.
-        const session = await sessions.connect({
-          address: h.address,
-          port: h.port,
-          username: h.username,
-          password,
-          privateKey,
-          passphrase,
-          acceptFingerprint: h.fingerprint,
-        });
-        ids.push(session.sessionId);
-      }
+      const ids = await sessions.reopen(
+        journal.hosts,
+        { password, privateKey, passphrase },
+        { jobId, resuming: 'the pairing' },
+      );
       const config: PairConfig = { ...journal.pair, primary: ids[0]!, secondary: ids[1]! };
       log(
         'info',

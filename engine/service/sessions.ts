@@ -39,6 +39,15 @@ export interface SessionConnectRequest extends Credentials {
   timeoutMs?: number | undefined;
 }
 
+/** A server as a job's journal names it. */
+export interface JournalledHost {
+  address: string;
+  port: number;
+  username: string;
+  computerName: string;
+  fingerprint: string;
+}
+
 export interface SessionStoreDeps {
   knownHosts: KnownHosts;
   resourcesDir: string;
@@ -55,6 +64,16 @@ export interface SessionStore {
   pairOf(ids: readonly [string, string] | [string, string], what: string): [SessionEntry, SessionEntry];
   /** An open session to the same server and account, if any. */
   sessionFor(h: { address: string; port: number; username: string }): SessionEntry | undefined;
+  /**
+   * The sessions a resumed job runs on, one per journalled server: its open session, or a new
+   * connection with the logon given and the host key pinned when the job started (a different
+   * key stops there). `resuming` names the job in the error asking for a logon.
+   */
+  reopen(
+    hosts: readonly JournalledHost[],
+    logon: Credentials,
+    job: { jobId: string; resuming: string },
+  ): Promise<string[]>;
   /** Reads, parses and keeps one server's inventory. */
   readInventory(sessionId: string): Promise<HostInventory>;
   connect(request: SessionConnectRequest): Promise<HostSession>;
@@ -120,7 +139,7 @@ export function createSessionStore(deps: SessionStoreDeps): SessionStore {
     return e.reconnecting;
   };
 
-  return {
+  const store: SessionStore = {
     entry,
     hostOf,
 
@@ -154,6 +173,34 @@ export function createSessionStore(deps: SessionStoreDeps): SessionStore {
           e.session.port === h.port &&
           e.session.username.toLowerCase() === h.username.toLowerCase(),
       );
+    },
+
+    async reopen(hosts, logon, job) {
+      const ids: string[] = [];
+      for (const h of hosts) {
+        const open = store.sessionFor(h);
+        if (open) {
+          ids.push(open.session.sessionId);
+          continue;
+        }
+        if (!logon.password && !logon.privateKey) {
+          throw new TwinlockError({
+            code: 'invalid-input',
+            message: `password: the connection to ${h.computerName} has to be opened again to resume ${job.resuming}.`,
+            hint: `Enter the password of ${h.username} on ${h.computerName}, or choose the private key it logs on with.`,
+            detail: { field: 'password', jobId: job.jobId },
+          });
+        }
+        const session = await store.connect({
+          address: h.address,
+          port: h.port,
+          username: h.username,
+          ...credentialsOf(logon),
+          acceptFingerprint: h.fingerprint,
+        });
+        ids.push(session.sessionId);
+      }
+      return ids;
     },
 
     async readInventory(sessionId) {
@@ -231,4 +278,5 @@ export function createSessionStore(deps: SessionStoreDeps): SessionStore {
       await Promise.all(open.map((e) => e.host.close().catch(() => undefined)));
     },
   };
+  return store;
 }
