@@ -16,19 +16,20 @@ function loopbackRoom(base: string): number {
   return 0xfffffe - ((b1 * 256 + b2) * 256 + b3);
 }
 
+/** `twinlock lab start`'s flags, as commander hands them over. */
+interface LabFlags {
+  hosts?: string;
+  profile?: string;
+  profileFile?: string;
+  addressBase?: string;
+  port?: string;
+  decoys?: boolean;
+  authorizedKey?: string;
+  json?: boolean;
+}
+
 /** The lab's options from the command line, every value and combination checked before it starts. */
-function labOptions(
-  options: {
-    hosts?: string;
-    profile?: string;
-    profileFile?: string;
-    addressBase?: string;
-    port?: string;
-    decoys?: boolean;
-    authorizedKey?: string;
-  },
-  profiles: string[],
-) {
+function labOptions(options: LabFlags, profiles: string[]) {
   const hosts = options.hosts === undefined ? 2 : Number(options.hosts);
   if (!Number.isInteger(hosts) || hosts < 1 || hosts > 16) {
     throw new TwinlockError({
@@ -155,57 +156,46 @@ export function registerLabVerbs(program: Command): void {
       'let the administrator log on with this public key (administrators_authorized_keys)',
     )
     .option('--json', 'print the hosts as one JSON line first')
-    .action(
-      async (options: {
-        hosts?: string;
-        profile?: string;
-        profileFile?: string;
-        addressBase?: string;
-        port?: string;
-        decoys?: boolean;
-        authorizedKey?: string;
-        json?: boolean;
-      }) => {
-        const out = createOutput(options.json === true);
-        let running: Lab | undefined;
-        try {
-          const { profileNames, startLab } = await import('../../lab/index');
-          running = await startLab(labOptions(options, profileNames()));
-          const hosts = running.hosts.map(({ name, address, port, username, password, fingerprint }) => ({
-            name,
-            address,
-            port,
-            username,
-            password,
-            fingerprint,
-          }));
-          const decoys = running.decoys;
-          out.result(decoys.length > 0 ? { hosts, decoys } : { hosts }, () =>
-            [
-              table(
-                ['Server', 'Address', 'User', 'Password', 'Host key'],
-                hosts.map((h) => [h.name, `${h.address}:${h.port}`, h.username, h.password, h.fingerprint]),
-              ),
-              ...(decoys.length > 0
-                ? [
-                    '',
-                    table(
-                      ['Decoy', 'Address', 'Ports', 'Stands for'],
-                      decoys.map((d) => [d.role, d.address, d.ports.join(', '), d.description]),
-                    ),
-                  ]
-                : []),
-              '',
-              'The lab runs until you press Ctrl+C.',
-            ].join('\n'),
-          );
-          await untilInterrupted();
-        } catch (err) {
-          out.error(toErrorData(err, 'starting the lab'));
-          process.exitCode = 1;
-        } finally {
-          await running?.close();
-        }
-      },
-    );
+    .action(async (options: LabFlags) => {
+      const out = createOutput(options.json === true);
+      let running: Lab | undefined;
+      try {
+        const { profileNames, startLab } = await import('../../lab/index');
+        running = await startLab(labOptions(options, profileNames()));
+        const hosts = running.hosts.map(({ name, address, port, username, password, fingerprint }) => ({
+          name,
+          address,
+          port,
+          username,
+          password,
+          fingerprint,
+        }));
+        const decoys = running.decoys;
+        out.result(decoys.length > 0 ? { hosts, decoys } : { hosts }, () =>
+          [
+            table(
+              ['Server', 'Address', 'User', 'Password', 'Host key'],
+              hosts.map((h) => [h.name, `${h.address}:${h.port}`, h.username, h.password, h.fingerprint]),
+            ),
+            ...(decoys.length > 0
+              ? [
+                  '',
+                  table(
+                    ['Decoy', 'Address', 'Ports', 'Stands for'],
+                    decoys.map((d) => [d.role, d.address, d.ports.join(', '), d.description]),
+                  ),
+                ]
+              : []),
+            '',
+            'The lab runs until you press Ctrl+C.',
+          ].join('\n'),
+        );
+        await untilInterrupted();
+      } catch (err) {
+        out.error(toErrorData(err, 'starting the lab'));
+        process.exitCode = 1;
+      } finally {
+        await running?.close();
+      }
+    });
 }

@@ -105,17 +105,9 @@ export async function expectAccessible(page: Page, screen: string): Promise<void
   }
 }
 
-/** Starts the lab, the engine (with `engineOptions`, e.g. shorter waits) and the page. */
-export async function startStack(
-  labOptions: LabOptions = {},
-  engineOptions: Pick<EngineOptions, 'timings'> = {},
-): Promise<Stack> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'twinlock-e2e-'));
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  const lab = await startLab(labOptions);
-  const engine = createEngine({ ...engineOptions, dataDir, lab: { hosts: lab.hosts } });
-  const server = await startServer({ engine, port: 0, staticDir: join(root, 'dist', 'renderer') });
-  const browser = await chromium.launch({
+/** Debian's Chromium, headless, with nothing of its own reaching the network. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
     executablePath: CHROMIUM,
     args: [
       '--headless',
@@ -127,6 +119,19 @@ export async function startStack(
       '--disable-sync',
     ],
   });
+}
+
+/** Starts the lab, the engine (with `engineOptions`, e.g. shorter waits) and the page. */
+export async function startStack(
+  labOptions: LabOptions = {},
+  engineOptions: Pick<EngineOptions, 'timings'> = {},
+): Promise<Stack> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'twinlock-e2e-'));
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const lab = await startLab(labOptions);
+  const engine = createEngine({ ...engineOptions, dataDir, lab: { hosts: lab.hosts } });
+  const server = await startServer({ engine, port: 0, staticDir: join(root, 'dist', 'renderer') });
+  const browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
   const pageErrors: string[] = [];
   page.on('pageerror', (err) => pageErrors.push(err.message));

@@ -7,14 +7,13 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../engine/engine';
 import type { TwinlockEngine } from '../../engine/api';
 import { startServer } from '../../server/http-server';
 import type { RunningServer } from '../../server/http-server';
-import { CHROMIUM, SCREENSHOT_DIR, expectAccessible } from './harness';
+import { SCREENSHOT_DIR, expectAccessible, launchChromium } from './harness';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const MESSAGE =
@@ -29,16 +28,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'twinlock-e2e-token-'));
   engine = createEngine({ dataDir });
   server = await startServer({ engine, port: 0, staticDir: join(root, 'dist', 'renderer') });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
