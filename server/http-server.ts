@@ -11,7 +11,9 @@ import type { WebSocket } from 'ws';
 import { dispatch, isMethodName, toErrorData, unknownMethodError } from '../engine/api';
 import type { ApiEvent, Reply, TwinlockEngine, TwinlockErrorData } from '../engine/api';
 import { newCspNonce, pageWithNonce } from '../web/csp';
-import { readStaticFile } from '../web/static-files';
+import Negotiator from 'negotiator';
+import { PRECOMPRESSED, readStaticFile } from '../web/static-files';
+import type { ContentCoding } from '../web/static-files';
 import {
   bearerToken,
   isAllowedHost,
@@ -20,6 +22,22 @@ import {
   sameSecret,
   securityHeaders,
 } from './security';
+
+/** negotiator 1.x's `encodings` takes the server's order for codings the client rates alike (its types predate it). */
+type EncodingsWithPreference = (
+  available: readonly string[],
+  options: { preferred: readonly string[] },
+) => string[];
+
+/** The precompressed copies the client accepts, best first; Brotli before gzip when it rates them alike. */
+function acceptedCodings(req: IncomingMessage): ContentCoding[] {
+  const codings = Object.keys(PRECOMPRESSED) as ContentCoding[];
+  const negotiator = new Negotiator(req);
+  const encodings = negotiator.encodings.bind(negotiator) as unknown as EncodingsWithPreference;
+  return encodings(codings, { preferred: codings }).filter((e): e is ContentCoding =>
+    (codings as string[]).includes(e),
+  );
+}
 
 /** Largest request body accepted, in bytes. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -114,7 +132,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       sendText(res, 405, 'Method not allowed.');
       return;
     }
-    const file = staticDir === undefined ? null : await readStaticFile(staticDir, pathname);
+    // The smallest precompressed copy the browser accepts (Brotli, then gzip); the page itself is
+    // never precompressed, as each response of it carries its own nonce.
+    const encodings = acceptedCodings(req);
+    const file =
+      staticDir === undefined
+        ? null
+        : await readStaticFile(
+            staticDir,
+            pathname,
+            encodings.filter((e) => e in PRECOMPRESSED),
+          );
     if (file === null) {
       sendText(
         res,
@@ -133,6 +161,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     res.writeHead(200, {
       'Content-Type': file.contentType,
       'Content-Length': String(body.length),
+      ...(file.encoding === undefined ? {} : { 'Content-Encoding': file.encoding }),
+      Vary: 'Accept-Encoding',
       // Vite fingerprints asset names; the page itself must never be cached with an old token flow.
       'Cache-Control': pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-store',
     });

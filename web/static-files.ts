@@ -50,21 +50,44 @@ export function resolveStaticPath(root: string, urlPath: string): string | null 
   return full;
 }
 
+/** The compressed copies the build writes beside a file, by content coding, and their suffix. */
+export const PRECOMPRESSED = { br: '.br', gzip: '.gz' } as const;
+export type ContentCoding = keyof typeof PRECOMPRESSED;
+
 /** A file ready to send. */
 export interface StaticFile {
   body: Buffer;
   contentType: string;
+  /** Set when `body` is a precompressed copy (send it as `Content-Encoding`). */
+  encoding?: ContentCoding;
 }
 
-/** Reads a file under `root` for a URL path, or null when there is none (or it is a folder). */
-export async function readStaticFile(root: string, urlPath: string): Promise<StaticFile | null> {
-  const full = resolveStaticPath(root, urlPath);
-  if (full === null) return null;
+async function fileAt(full: string): Promise<Buffer | null> {
   try {
     const info = await stat(full);
-    if (!info.isFile()) return null;
-    return { body: await readFile(full), contentType: contentTypeFor(full) };
+    return info.isFile() ? await readFile(full) : null;
   } catch {
     return null;
   }
+}
+
+/**
+ * Reads a file under `root` for a URL path, or null when there is none (or it is a folder). With
+ * `encodings` (the content codings the client accepts, best first), a precompressed copy the build
+ * wrote beside the file is read instead when there is one; the file itself otherwise.
+ */
+export async function readStaticFile(
+  root: string,
+  urlPath: string,
+  encodings: readonly ContentCoding[] = [],
+): Promise<StaticFile | null> {
+  const full = resolveStaticPath(root, urlPath);
+  if (full === null) return null;
+  const contentType = contentTypeFor(full);
+  for (const encoding of encodings) {
+    const body = await fileAt(full + PRECOMPRESSED[encoding]);
+    if (body !== null) return { body, contentType, encoding };
+  }
+  const body = await fileAt(full);
+  return body === null ? null : { body, contentType };
 }

@@ -87,7 +87,7 @@ export interface Stack {
   cspViolations: string[];
   /**
    * Checks the screen with axe-core (see {@link Stack.expectAccessible}), then saves a screenshot
-   * as test-results/e2e/<name>.png and returns its path: every screen a test shows is checked.
+   * as test-results/e2e/<name>.png (1366×768) and <name>@1920x1080.png, and returns the first's path: every screen a test shows is checked.
    * The wizard scrolls inside its frame, so `whole` unrolls the frame first to show the entire screen.
    */
   shot(name: string, options?: { whole?: boolean }): Promise<string>;
@@ -104,6 +104,10 @@ export async function expectAccessible(page: Page, screen: string): Promise<void
     throw new Error(`Accessibility problems on ${screen}:\n${lines.join('\n')}`);
   }
 }
+
+/** The laptop screen every walk runs at, and the desktop screen each screen is also shot at. */
+export const SMALL_SCREEN = { width: 1366, height: 768 };
+export const LARGE_SCREEN = { width: 1920, height: 1080 };
 
 /** Debian's Chromium, headless, with nothing of its own reaching the network. */
 export function launchChromium(): Promise<Browser> {
@@ -132,7 +136,7 @@ export async function startStack(
   const engine = createEngine({ ...engineOptions, dataDir, lab: { hosts: lab.hosts } });
   const server = await startServer({ engine, port: 0, staticDir: join(root, 'dist', 'renderer') });
   const browser = await launchChromium();
-  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  const page = await browser.newPage({ viewport: SMALL_SCREEN });
   const pageErrors: string[] = [];
   page.on('pageerror', (err) => pageErrors.push(err.message));
   const cspViolations: string[] = [];
@@ -151,17 +155,23 @@ export async function startStack(
     async shot(name, options = {}) {
       await expectAccessible(page, name);
       const path = join(SCREENSHOT_DIR, `${name}.png`);
-      if (!options.whole) {
-        await page.screenshot({ path, fullPage: true });
-        return path;
-      }
-      const style = await page.addStyleTag({
-        content: '.shell { height: auto !important; } .content { overflow: visible !important; }',
-      });
+      const style = options.whole
+        ? await page.addStyleTag({
+            content: '.shell { height: auto !important; } .content { overflow: visible !important; }',
+          })
+        : null;
       try {
+        // At the laptop size the walk runs at, then at a desktop monitor's.
         await page.screenshot({ path, fullPage: true });
+        const viewport = page.viewportSize() ?? SMALL_SCREEN;
+        await page.setViewportSize(LARGE_SCREEN);
+        try {
+          await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}@1920x1080.png`), fullPage: true });
+        } finally {
+          await page.setViewportSize(viewport);
+        }
       } finally {
-        await style.evaluate((el) => (el as { remove(): void }).remove());
+        await style?.evaluate((el) => (el as { remove(): void }).remove());
       }
       return path;
     },

@@ -13,7 +13,7 @@ import { createEngine } from '../../engine/engine';
 import type { TwinlockEngine } from '../../engine/api';
 import { startServer } from '../../server/http-server';
 import type { RunningServer } from '../../server/http-server';
-import { SCREENSHOT_DIR, expectAccessible, launchChromium } from './harness';
+import { SCREENSHOT_DIR, SMALL_SCREEN, expectAccessible, launchChromium } from './harness';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const MESSAGE =
@@ -40,7 +40,7 @@ afterAll(async () => {
 
 /** Opens `path` in a fresh tab (its own sessionStorage) and returns what the page shows. */
 async function open(path: string) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const context = await browser.newContext({ viewport: SMALL_SCREEN });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));

@@ -2,6 +2,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { request } from 'node:http';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { TwinlockError } from '../../../engine/api';
@@ -285,6 +286,60 @@ describe('startServer', () => {
     expect((await send(server.port, { path: '/assets/app.css' })).headers['content-type']).toMatch(
       /^text\/css/,
     );
+  });
+
+  it('sends the precompressed copy the browser accepts best, and the file itself otherwise', async () => {
+    const script = 'console.log("the wizard");\n'.repeat(200);
+    const file = path.join(staticDir, 'assets', 'wizard.js');
+    await writeFile(file, script);
+    await writeFile(`${file}.gz`, gzipSync(script));
+    await writeFile(`${file}.br`, brotliCompressSync(script));
+    const get = async (acceptEncoding?: string) => {
+      const reply = await new Promise<{ headers: Record<string, unknown>; body: Buffer }>(
+        (resolve, reject) => {
+          const req = request(
+            {
+              host: '127.0.0.1',
+              port: server.port,
+              path: '/assets/wizard.js',
+              headers: acceptEncoding === undefined ? {} : { 'Accept-Encoding': acceptEncoding },
+            },
+            (res) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (c: Buffer) => chunks.push(c));
+              res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+            },
+          );
+          req.on('error', reject);
+          req.end();
+        },
+      );
+      const encoding = reply.headers['content-encoding'];
+      const text =
+        encoding === 'br'
+          ? brotliDecompressSync(reply.body)
+          : encoding === 'gzip'
+            ? gunzipSync(reply.body)
+            : reply.body;
+      expect(text.toString('utf8')).toBe(script);
+      expect(reply.headers['vary']).toBe('Accept-Encoding');
+      expect(reply.headers['content-type']).toMatch(/^text\/javascript/);
+      return { encoding, bytes: reply.body.length };
+    };
+    const br = await get('gzip, deflate, br');
+    expect(br.encoding).toBe('br');
+    expect(br.bytes).toBeLessThan(script.length / 10);
+    expect((await get('gzip')).encoding).toBe('gzip');
+    expect((await get('br;q=0, gzip')).encoding).toBe('gzip');
+    expect((await get()).encoding).toBeUndefined();
+    expect((await get('identity')).encoding).toBeUndefined();
+    // A file the build did not compress (below its threshold) is sent as it is.
+    const small = await send(server.port, {
+      path: '/assets/app.js',
+      headers: { 'Accept-Encoding': 'br, gzip' },
+    });
+    expect(small.headers['content-encoding']).toBeUndefined();
+    expect(small.body).toBe('console.log(1)');
   });
 
   it('gives each load of the page its own style nonce, and no unsafe-inline anywhere', async () => {
