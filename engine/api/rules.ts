@@ -33,15 +33,42 @@ export const HOST_NAME_MAX = 253;
 export const HOST_NAME_MESSAGES = {
   missing: 'Enter the server’s name or IP address, for example 10.0.0.21.',
   tooLong: `A host name is at most ${HOST_NAME_MAX} characters.`,
-  characters: 'Use a host name or an IP address, with no spaces or slashes.',
 } as const;
 
-/** Why `address` cannot name a server, or null when it can. Taken as typed: a space is refused, not trimmed. */
+/** The first character of `s` a host name cannot hold (a whole code point), or null. */
+function firstBadCharacter(s: string): string | null {
+  for (const ch of s) if (!HOST_NAME.test(ch)) return ch;
+  return null;
+}
+
+/** How a character is named in a message: visible ones quoted, the others by their code. */
+function characterName(ch: string): string {
+  const code = `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  return /\s/.test(ch) ? `a space (${code})` : `“${ch}” (${code})`;
+}
+
+/**
+ * Why `address` cannot name a server, or null when it can. Taken as typed: a space is refused,
+ * not trimmed. The message names the character at fault; a name typed in full-width characters
+ * (as an East Asian keyboard may) is answered with its plain form to type instead.
+ */
 export function hostNameProblem(address: string): string | null {
   if (address === '' || address.trim() === '') return HOST_NAME_MESSAGES.missing;
   if (address.length > HOST_NAME_MAX) return HOST_NAME_MESSAGES.tooLong;
-  if (!HOST_NAME.test(address)) return HOST_NAME_MESSAGES.characters;
-  return null;
+  const bad = firstBadCharacter(address);
+  if (bad === null) return null;
+  if (/\s/.test(bad)) {
+    const where = address.trim() !== address ? 'starts or ends with a space' : 'has a space in it';
+    return `The server name ${where}: host names and IP addresses have no spaces. Remove it.`;
+  }
+  if (bad === '/' || bad === '\\')
+    return `A host name has no slashes: give the server’s name or IP address alone, for example srv-a or 10.0.0.21 (a port goes in its own box).`;
+  const plain = address.normalize('NFKC');
+  if (plain !== address && HOST_NAME.test(plain))
+    return `“${address}” is typed in full-width characters. Type it in plain letters and digits: ${plain}`;
+  if (bad.codePointAt(0)! > 0x7f)
+    return `${characterName(bad)} cannot be in a host name: use the server’s IP address, or its DNS name in letters a–z, digits, dots and dashes (an international name in its xn-- form).`;
+  return `${characterName(bad)} cannot be in a host name: use letters, digits, dots and dashes, or the server’s IP address.`;
 }
 
 /**

@@ -50,8 +50,9 @@ export const MAX_TARGETS = 65_536;
 /** A /8, even when explicitly allowed. */
 export const HARD_MAX_TARGETS = 2 ** 24;
 
-const EXAMPLES =
-  'Accepted forms: 10.0.0.21, hv02.contoso.local, 10.0.0.0/24, 10.0.0.10-60, 10.0.0.10-10.0.1.20, fd00::/120, !10.0.0.1';
+/** What a target may be, for a token that is none of them (every other error names its own form). */
+const FORMS =
+  'A target is an address (10.0.0.21), a name (hv02.contoso.local), a network (10.0.0.0/24, fd00::/120) or a range (10.0.0.10-60); put ! before one to leave it out (!10.0.0.1).';
 
 const NAME =
   /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}[A-Za-z0-9])?)*\.?$/;
@@ -66,7 +67,7 @@ function bad(
   return new TwinlockError({
     code: 'invalid-input',
     message: `targets: “${token}” ${why}.`,
-    hint: `${example} ${EXAMPLES}.`,
+    hint: example,
     detail: { field: 'targets', token, ...extra },
   });
 }
@@ -240,7 +241,7 @@ function parseHost(token: string): Parsed {
     throw bad(
       token,
       'is neither an IP address nor a host name',
-      'A host name uses letters, digits, dots and dashes, e.g. hv01.contoso.local.',
+      `A host name uses letters, digits, dots and dashes, e.g. hv01.contoso.local. ${FORMS}`,
     );
   }
   return {
@@ -333,7 +334,7 @@ export function planTargets(text: string, options: ParseTargetsOptions = {}): Ta
     throw new TwinlockError({
       code: 'invalid-input',
       message: 'targets: enter at least one address, name or range to scan.',
-      hint: `${EXAMPLES}.`,
+      hint: FORMS,
       detail: { field: 'targets' },
     });
   }

@@ -144,6 +144,18 @@ describe('Discover: scanning a range', () => {
     await tid('discover-add-port').fill('22');
   });
 
+  it('answers a name typed in full-width characters with its plain form, beside the field', async () => {
+    const rowsBefore = await tid('discover-host-row').count();
+    await tid('discover-add-address').fill('ＳＲＶ－Ａ０１');
+    await tid('discover-add-submit').click();
+    await expect(tid('discover-add-error').innerText()).resolves.toContain(
+      'is typed in full-width characters. Type it in plain letters and digits: SRV-A01',
+    );
+    await expect(tid('discover-add-address').inputValue()).resolves.toBe('ＳＲＶ－Ａ０１');
+    expect(await tid('discover-host-row').count()).toBe(rowsBefore);
+    await tid('discover-add-address').fill('');
+  });
+
   it('does not offer Scan while the targets are wrong', async () => {
     await tid('discover-targets').fill('10.0.0.0/33');
     await tid('discover-targets-error').waitFor();

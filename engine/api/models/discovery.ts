@@ -7,6 +7,7 @@ import {
   MAX_SCAN_PORTS,
   MAX_SCAN_PORTS_MESSAGE,
   SCAN_LIMITS,
+  hostNameProblem,
 } from '../rules';
 import { PortSchema } from './values';
 
@@ -17,7 +18,11 @@ export const HostAddressSchema = z.object({
     .string()
     .min(1, HOST_NAME_MESSAGES.missing)
     .max(HOST_NAME_MAX, HOST_NAME_MESSAGES.tooLong)
-    .regex(HOST_NAME, HOST_NAME_MESSAGES.characters),
+    .superRefine((address, ctx) => {
+      // The same sentence the wizard shows, naming the character at fault.
+      const problem = HOST_NAME.test(address) ? null : hostNameProblem(address);
+      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   /** SSH port, 22 unless the server listens elsewhere. */
   port: PortSchema.default(22),
 });

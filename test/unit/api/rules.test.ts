@@ -61,8 +61,21 @@ describe('host names', () => {
     expect(hostNameProblem('srv-a')).toBeNull();
     expect(hostNameProblem('fd00::21')).toBeNull();
     expect(hostNameProblem('')).toMatch(/^Enter the server’s name/);
-    expect(hostNameProblem(' 10.0.0.24')).toMatch(/no spaces or slashes/);
-    expect(hostNameProblem('a/b')).toMatch(/no spaces or slashes/);
+    expect(hostNameProblem(' 10.0.0.24')).toBe(
+      'The server name starts or ends with a space: host names and IP addresses have no spaces. Remove it.',
+    );
+    expect(hostNameProblem('srv a')).toMatch(/^The server name has a space in it/);
+    expect(hostNameProblem('a/b')).toMatch(/^A host name has no slashes/);
+    // Typed on a full-width keyboard: the plain form to type instead, not "no spaces or slashes".
+    expect(hostNameProblem('ＳＲＶ－Ａ０１')).toBe(
+      '“ＳＲＶ－Ａ０１” is typed in full-width characters. Type it in plain letters and digits: SRV-A01',
+    );
+    expect(hostNameProblem('サーバー01')).toBe(
+      '“サ” (U+30B5) cannot be in a host name: use the server’s IP address, or its DNS name in letters a–z, digits, dots and dashes (an international name in its xn-- form).',
+    );
+    expect(hostNameProblem('srv#1')).toBe(
+      '“#” (U+0023) cannot be in a host name: use letters, digits, dots and dashes, or the server’s IP address.',
+    );
     expect(hostNameProblem('a'.repeat(254))).toBe('A host name is at most 253 characters.');
   });
 });

@@ -117,8 +117,16 @@ describe('parseTargets', () => {
     expect(err.code).toBe('invalid-input');
     expect(err.message).toMatch(/^targets: /);
     expect(err.message).toContain(why);
-    expect(err.hint).toMatch(/e\.g\.|Accepted forms/);
+    // An example of the form this token was meant to be (the whole list only for a token of no form).
+    expect(err.hint).toMatch(/\d/);
+    if (!why.includes('neither')) expect(err.hint).not.toMatch(/ or a range \(10\.0\.0\.10-60\)/);
     expect(err.detail?.field).toBe('targets');
+  });
+
+  it('lists every form only for a token that is none of them', () => {
+    const err = failure(() => parseTargets('srv#1'));
+    expect(err.message).toBe('targets: “srv#1” is neither an IP address nor a host name.');
+    expect(err.hint).toContain('a network (10.0.0.0/24, fd00::/120) or a range (10.0.0.10-60)');
   });
 
   it('refuses an empty list and a list excluded away', () => {
