@@ -2,6 +2,7 @@
  * The desktop shell's lifecycle: one instance, one window, the engine created at start and closed
  * at quit, the lab only on request, and every permission or navigation refused.
  */
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { app, BrowserWindow, dialog, Menu, protocol, session } from 'electron';
 import type { WebContents } from 'electron';
@@ -10,7 +11,7 @@ import type { EngineOptions } from '../engine/engine';
 import { appPaths } from '../engine/app-paths';
 import { APP_SCHEME, DESKTOP_CSP, isAppUrl, serveAppRequest } from './app-page';
 import { bindIpc } from './ipc';
-import type { IpcBinding } from './ipc';
+import type { FileToSave, IpcBinding } from './ipc';
 import { menuTemplate } from './menu';
 import { OpenedBundles, bundlePathsIn } from './opened-bundles';
 import { createMainWindow, lockDownContents } from './window';
@@ -147,6 +148,7 @@ export async function startDesktopApp(deps: DesktopDeps): Promise<void> {
     shell: {
       saveBundleAs: (config) => saveBundleAs(running, config, win),
       takeOpenedBundle: () => bundles.take(),
+      saveFile: (file) => saveFile(file, win),
     },
   });
   const bound = binding;
@@ -198,6 +200,25 @@ async function saveBundleAs(
     win === null ? await dialog.showSaveDialog(options) : await dialog.showSaveDialog(win, options);
   if (choice.canceled || choice.filePath === undefined || choice.filePath === '') return null;
   return engine.api.exportBundle({ config, path: choice.filePath });
+}
+
+/** Asks where to save a file the page holds (the native Save dialog), then writes it. */
+async function saveFile(
+  file: FileToSave,
+  win: BrowserWindow | null,
+): Promise<{ saved: boolean; path: string | null }> {
+  const extension = path.extname(file.name).slice(1);
+  const options: Electron.SaveDialogOptions = {
+    title: `Save ${file.name}`,
+    defaultPath: path.join(app.getPath('documents'), file.name),
+    filters: extension ? [{ name: file.kind, extensions: [extension] }] : [],
+  };
+  const choice =
+    win === null ? await dialog.showSaveDialog(options) : await dialog.showSaveDialog(win, options);
+  if (choice.canceled || choice.filePath === undefined || choice.filePath === '')
+    return { saved: false, path: null };
+  await writeFile(choice.filePath, Buffer.from(file.contentBase64, 'base64'));
+  return { saved: true, path: choice.filePath };
 }
 
 async function showAbout(win: BrowserWindow | null): Promise<void> {

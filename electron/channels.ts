@@ -19,6 +19,8 @@ export const MENU_CHANNEL = 'twinlock:menu';
  * it answers null when the admin cancels the dialog. `shell:takeOpenedBundle` hands the page the
  * next bundle file the admin opened with Twinlock (double-click, `twinlock-desktop FILE`, File ›
  * Open bundle…) as `{ name, text }`, or null: the page never names a path itself.
+ * `shell:saveFile` asks where to save a file the page holds (a report, a plan) with the native
+ * Save dialog and writes it there: `{ saved, path }`, `saved: false` when the admin cancels.
  */
-export const SHELL_METHODS = ['shell:saveBundleAs', 'shell:takeOpenedBundle'] as const;
+export const SHELL_METHODS = ['shell:saveBundleAs', 'shell:takeOpenedBundle', 'shell:saveFile'] as const;
 export type ShellMethodName = (typeof SHELL_METHODS)[number];

@@ -4,8 +4,10 @@
  * menu command forwarded to the window. It carries calls and keeps no state of the page's.
  */
 import { ipcMain } from 'electron';
+import { z } from 'zod';
 import type { IpcMainInvokeEvent, WebContents } from 'electron';
 import { dispatch, PairConfigSchema, toErrorData, TwinlockError, unknownMethodError } from '../engine/api';
+import { hasControlCharacter } from '../engine/api/rules';
 import type { MenuCommand, PairConfig, Reply, TwinlockEngine, TwinlockErrorData } from '../engine/api';
 import { isAppPage } from './app-page';
 import type { OpenedBundle } from './opened-bundles';
@@ -18,7 +20,30 @@ export interface ShellOperations {
   saveBundleAs(config: PairConfig): Promise<unknown>;
   /** The next bundle file the admin opened with Twinlock, read; null when there is none. */
   takeOpenedBundle(): Promise<OpenedBundle | null>;
+  /** Asks where to save `file` (native Save dialog) and writes it there. */
+  saveFile(file: FileToSave): Promise<{ saved: boolean; path: string | null }>;
 }
+
+/** The largest file the page may hand over to save (a PDF report with its figures is far smaller). */
+export const MAX_SAVE_BYTES = 32 * 1024 * 1024;
+
+/** A file the page asks the desktop shell to save: a plain file name (no folder), its type and bytes. */
+export const FileToSaveSchema = z.object({
+  name: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[^\\/:*?"<>|]+$/, 'a file name without a folder or any of \\ / : * ? " < > |')
+    .refine((n) => !hasControlCharacter(n), 'a file name without control characters')
+    .refine((n) => n !== '.' && n !== '..', 'a file name'),
+  /** What the Save dialog offers to filter on, e.g. `PDF document`. */
+  kind: z.string().min(1).max(60),
+  contentBase64: z
+    .string()
+    .max(Math.ceil(MAX_SAVE_BYTES / 3) * 4, 'at most 32 MB')
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64'),
+});
+export type FileToSave = z.infer<typeof FileToSaveSchema>;
 
 /** How to bind. */
 export interface IpcOptions {
@@ -86,10 +111,32 @@ export function bindIpc(options: IpcOptions): IpcBinding {
     }
   };
 
+  const saveFile = async (input: unknown): Promise<Reply> => {
+    if (options.shell === undefined) return { ok: false, error: unknownMethodError('shell:saveFile') };
+    const file = FileToSaveSchema.safeParse(input);
+    if (!file.success) {
+      const issue = file.error.issues[0];
+      return {
+        ok: false,
+        error: new TwinlockError({
+          code: 'invalid-input',
+          message: `The file to save is not one Twinlock writes: ${issue?.path.join('.') || 'file'} must be ${issue?.message ?? 'valid'}.`,
+          hint: 'Export it again; if it keeps failing, restart Twinlock.',
+        }).toData(),
+      };
+    }
+    try {
+      return { ok: true, result: await options.shell.saveFile(file.data) };
+    } catch (err) {
+      return { ok: false, error: toErrorData(err, 'saving the file') };
+    }
+  };
+
   const handle = async (event: IpcMainInvokeEvent, method: unknown, input: unknown): Promise<Reply> => {
     if (!isTrustedSender(event)) return { ok: false, error: { ...FOREIGN_SENDER } };
     if (method === ('shell:saveBundleAs' satisfies ShellMethodName)) return saveBundleAs(input);
     if (method === ('shell:takeOpenedBundle' satisfies ShellMethodName)) return takeOpenedBundle();
+    if (method === ('shell:saveFile' satisfies ShellMethodName)) return saveFile(input);
     return dispatch(engine.api, method, input);
   };
 

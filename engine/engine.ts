@@ -230,8 +230,8 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
       });
     },
 
-    async exportReport({ report, format, path }) {
-      return verification.exportReport(report, format, path);
+    async exportReport({ report, format, path, includeContent }) {
+      return verification.exportReport(report, format, path, includeContent);
     },
 
     install: (input) => installs.install(input),

@@ -1,5 +1,6 @@
 /** The shape every verification rule shares, and the helpers that keep findings uniform. */
 import type { Finding, FixId, HostInventory, ProtectionLevel, Severity } from '../api/models';
+import { explanationOf } from './explanations';
 
 /** The groups findings are shown in, in report order. */
 export const CATEGORIES = [
@@ -69,7 +70,13 @@ export function evaluate(
 ): Finding {
   const c = checked ?? rule.check(a, b, level);
   const severity: Severity = c.ok ? 'pass' : (c.severity ?? rule.severity[level]);
-  const info = { ruleId: rule.id, category: rule.category, title: rule.title, values: c.values };
+  const info = {
+    ruleId: rule.id,
+    category: rule.category,
+    title: rule.title,
+    values: c.values,
+    explain: explanationOf(rule.id),
+  };
   if (severity === 'pass') {
     return {
       ...info,

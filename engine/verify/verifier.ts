@@ -215,6 +215,7 @@ export function createVerifier(deps: VerifierDeps) {
       report: VerifyReport,
       format: ReportFormat,
       path?: string,
+      includeContent = false,
     ): Promise<ExportReportResult> {
       const [a, b] = report.hosts;
       const target = path
@@ -235,7 +236,10 @@ export function createVerifier(deps: VerifierDeps) {
       // A report holds no secret: readable like any document the admin saves.
       await writeFileAtomic(target, data, { mode: 0o644 });
       deps.log('info', `Exported the verification report to ${target}.`);
-      return { path: target, format, bytes: (await stat(target)).size };
+      const written = { path: target, format, bytes: (await stat(target)).size };
+      if (!includeContent) return written;
+      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
+      return { ...written, contentBase64: bytes.toString('base64') };
     },
   };
 }

@@ -70,6 +70,8 @@ export function unreadableSections(a: HostInventory, b: HostInventory, level: Pr
         'Twinlock could not read this part of the server, so it cannot confirm that the two servers match there.',
       remedy:
         'Connect with an account in the local Administrators group, make sure the Windows feature or PowerShell module that provides it is present, and verify again.',
+      explain:
+        'Twinlock reads each server with Windows’ own commands. When one of them is refused or missing, that part stays unknown, and Twinlock only vouches for what it has seen on both servers.',
       fixId: null,
       fixOn: [],
     };

@@ -68,9 +68,35 @@ describe('Verify: a fix that changes the verdict', () => {
     await stack.shot('03-verify-after-fix');
   });
 
-  it('exports the report as HTML and PDF and shows where each was written', async () => {
+  it('opens “why this must match” on a row in plain words', async () => {
+    const ubr = stack.page.locator('[data-testid=verify-finding][data-rule="os.ubr"]');
+    const why = ubr.getByRole('button', { name: 'Why this must match' });
+    if ((await why.count()) === 0) await tid('verify-show-passed').click();
+    await why.click();
+    await expect(ubr.getByRole('button', { name: 'Hide why' }).getAttribute('aria-expanded')).resolves.toBe(
+      'true',
+    );
+    await expect(ubr.locator('[data-testid=verify-why-text]').innerText()).resolves.toContain(
+      'Update Build Revision',
+    );
+    await stack.shot('03-verify-why');
+    await ubr.getByRole('button', { name: 'Hide why' }).click();
+  });
+
+  it('exports the report as HTML and PDF: the browser downloads each, and the page says where the engine keeps its copy', async () => {
     for (const format of ['html', 'pdf'] as const) {
-      await tid(`verify-export-${format}`).click();
+      const [download] = await Promise.all([
+        stack.page.waitForEvent('download', { timeout: 60_000 }),
+        tid(`verify-export-${format}`).click(),
+      ]);
+      expect(download.suggestedFilename()).toMatch(
+        new RegExp(`^verification-TL-NODE-A-TL-NODE-B\\.${format}$`),
+      );
+      const got = await download.path();
+      const bytes = readFileSync(got);
+      if (format === 'html') expect(bytes.toString('utf8')).toContain('TL-NODE-B');
+      else expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
+      await expect(tid('verify-export-done').innerText()).resolves.toContain('Downloaded by your browser.');
       const path = stack.page.locator(`[data-testid=verify-export-path][data-format=${format}]`);
       await path.waitFor({ timeout: 60_000 });
       const written = (await path.innerText()).trim();

@@ -24,6 +24,8 @@ export const FindingSchema = z.object({
   reason: z.string(),
   /** What to do about it (empty on pass). */
   remedy: z.string(),
+  /** "Why this must match": what the term means and why both servers need it alike, for a non-specialist. */
+  explain: z.string().default(''),
   /** The fix Twinlock can run for it (see `previewFix`), or null. */
   fixId: z.string().nullable().default(null),
   /** Which servers the fix applies to: 0 the first, 1 the second. */
@@ -111,6 +113,8 @@ export const ExportReportRequestSchema = z.object({
   format: ReportFormatSchema,
   /** Where to write; the data folder's reports/ when absent. */
   path: z.string().optional(),
+  /** Also return the file's bytes (base64), for a browser to download or a desktop to save elsewhere. */
+  includeContent: z.boolean().default(false),
 });
 export type ExportReportRequest = z.input<typeof ExportReportRequestSchema>;
 
@@ -118,5 +122,7 @@ export const ExportReportResultSchema = z.object({
   path: z.string(),
   format: ReportFormatSchema,
   bytes: z.number(),
+  /** The file's bytes in base64, when asked for (`includeContent`). */
+  contentBase64: z.string().optional(),
 });
 export type ExportReportResult = z.infer<typeof ExportReportResultSchema>;

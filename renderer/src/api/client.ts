@@ -22,6 +22,12 @@ export interface ApiClient {
   saveBundleAs?: (config: PairConfig) => Promise<ExportBundleResult | null>;
   /** Desktop only: the next bundle file the admin opened with Twinlock, as its name and text; null when none. */
   takeOpenedBundle?: () => Promise<{ name: string; text: string } | null>;
+  /** Desktop only: asks where to save a file (native Save dialog) and writes it; `saved: false` when cancelled. */
+  saveFile?: (file: {
+    name: string;
+    kind: string;
+    contentBase64: string;
+  }) => Promise<{ saved: boolean; path: string | null }>;
   /** Desktop only: receives the menu's commands (File › Export bundle…); returns a function that stops it. */
   onMenu?: (listener: (command: MenuCommand) => void) => () => void;
 }

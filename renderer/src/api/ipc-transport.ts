@@ -29,6 +29,13 @@ export function createIpcTransport(bridge: TwinlockBridge): ApiClient {
     subscribe: (listener) => bridge.onEvent(listener),
     saveBundleAs: async (config) =>
       (await invoke(bridge, 'shell:saveBundleAs', { config })) as ExportBundleResult | null,
+    saveFile: async (file) => {
+      const result = (await invoke(bridge, 'shell:saveFile', file)) as { saved?: unknown; path?: unknown };
+      return {
+        saved: result?.saved === true,
+        path: typeof result?.path === 'string' ? result.path : null,
+      };
+    },
     takeOpenedBundle: async () => {
       const opened = await invoke(bridge, 'shell:takeOpenedBundle', {});
       if (opened === null) return null;

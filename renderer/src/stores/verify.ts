@@ -10,8 +10,17 @@ import type {
 } from '../../../engine/api';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
+import { saveFile } from '../api/save-file';
+import type { SavedFile } from '../api/save-file';
 import { useHostsStore } from './hosts';
 import type { IoState } from './io-state';
+
+/** How each report format is named to the Save dialog and typed for a download. */
+const REPORT_KINDS: Record<ReportFormat, { kind: string; mimeType: string }> = {
+  html: { kind: 'Web page', mimeType: 'text/html' },
+  pdf: { kind: 'PDF document', mimeType: 'application/pdf' },
+  json: { kind: 'JSON data', mimeType: 'application/json' },
+};
 
 export const useVerifyStore = defineStore('verify', () => {
   const hosts = useHostsStore();
@@ -72,6 +81,8 @@ export const useVerifyStore = defineStore('verify', () => {
 
   const exportState = ref<IoState>('idle');
   const exported = ref<ExportReportResult | null>(null);
+  /** Where the admin's copy went: a path chosen in the Save dialog, the browser's downloads, or nowhere (cancelled). */
+  const saved = ref<SavedFile | null>(null);
   const exportError = ref<TwinlockErrorData | null>(null);
 
   /** Writes the current report as JSON, HTML or PDF in the data folder's reports/. */
@@ -80,7 +91,23 @@ export const useVerifyStore = defineStore('verify', () => {
     exportState.value = 'running';
     exportError.value = null;
     try {
-      exported.value = await useApiClient().call('exportReport', { report: report.value, format });
+      const client = useApiClient();
+      const result = await client.call('exportReport', {
+        report: report.value,
+        format,
+        includeContent: true,
+      });
+      exported.value = { ...result, contentBase64: undefined };
+      const [a, b] = report.value.hosts;
+      saved.value =
+        result.contentBase64 === undefined
+          ? null
+          : await saveFile(client, {
+              name: `verification-${a.computerName}-${b.computerName}.${format}`,
+              kind: REPORT_KINDS[format].kind,
+              mimeType: REPORT_KINDS[format].mimeType,
+              contentBase64: result.contentBase64,
+            });
       exportState.value = 'done';
     } catch (err) {
       exportError.value = toUiError(err, 'exporting the report');
@@ -103,6 +130,7 @@ export const useVerifyStore = defineStore('verify', () => {
     counts,
     exportState,
     exported,
+    saved,
     exportError,
     run,
     setLevel,

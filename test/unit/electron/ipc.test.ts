@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { TwinlockError } from '../../../engine/api';
 import type { ApiEvent, TwinlockApi, TwinlockEngine } from '../../../engine/api';
+import type { FileToSave } from '../../../electron/ipc';
 
 vi.mock('electron', async () => (await import('./fake-electron')).electron);
 
@@ -55,6 +56,9 @@ describe('IPC binding', () => {
   let fake: ReturnType<typeof fakeEngine>;
   let target: InstanceType<typeof FakeWebContents>;
   let saveBundleAs: ReturnType<typeof vi.fn<(config: unknown) => Promise<unknown>>>;
+  let saveFile: ReturnType<
+    typeof vi.fn<(file: FileToSave) => Promise<{ saved: boolean; path: string | null }>>
+  >;
   let binding: ReturnType<typeof bindIpc>;
 
   beforeEach(() => {
@@ -62,10 +66,18 @@ describe('IPC binding', () => {
     fake = fakeEngine();
     target = new FakeWebContents();
     saveBundleAs = vi.fn(async (_config: unknown): Promise<unknown> => ({ path: '/chosen.json' }));
+    saveFile = vi.fn(async (file: FileToSave) => ({
+      saved: true,
+      path: `/home/admin/Documents/${file.name}`,
+    }));
     binding = bindIpc({
       engine: fake.engine,
       targets: () => [target as never],
-      shell: { saveBundleAs, takeOpenedBundle: async () => ({ name: 'PAIR-01.twinlock.json', text: '{}' }) },
+      shell: {
+        saveBundleAs,
+        saveFile,
+        takeOpenedBundle: async () => ({ name: 'PAIR-01.twinlock.json', text: '{}' }),
+      },
     });
     handler = electron.ipcMain.handlers.get('twinlock:call') as Handler;
   });
@@ -83,6 +95,31 @@ describe('IPC binding', () => {
       from({ url: 'https://example.com/', parent: null }),
       'shell:takeOpenedBundle',
       {},
+    );
+    expect(foreign).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+  });
+
+  it('saves a file the page holds through the Save dialog, refusing a name with a folder in it', async () => {
+    const file = { name: 'verify-HV01-HV02.pdf', kind: 'PDF document', contentBase64: 'JVBERi0=' };
+    expect(await handler(from(appFrame), 'shell:saveFile', file)).toEqual({
+      ok: true,
+      result: { saved: true, path: '/home/admin/Documents/verify-HV01-HV02.pdf' },
+    });
+    expect(saveFile).toHaveBeenCalledWith(file);
+    for (const name of ['../evil.exe', 'C:\\Windows\\x.dll', 'a/b.pdf', '..', '', 'a\u0001b.pdf']) {
+      const reply = await handler(from(appFrame), 'shell:saveFile', { ...file, name });
+      expect(reply, name).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
+    }
+    const notBase64 = await handler(from(appFrame), 'shell:saveFile', {
+      ...file,
+      contentBase64: 'not base64!',
+    });
+    expect(notBase64).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
+    expect(saveFile).toHaveBeenCalledTimes(1);
+    const foreign = await handler(
+      from({ url: 'https://example.com/', parent: null }),
+      'shell:saveFile',
+      file,
     );
     expect(foreign).toMatchObject({ ok: false, error: { code: 'forbidden' } });
   });
