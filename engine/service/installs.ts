@@ -260,6 +260,7 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
       return {
         name: pkg.manifest.name,
         version: pkg.manifest.version,
+        size: pkg.manifest.size,
         dir: pkg.dir,
         publisher: { subject, thumbprint },
         publisherTrusted: (await publishers.get(thumbprint)) !== null,

@@ -106,7 +106,14 @@ describe('the wizard, end to end on the lab', () => {
     await tid('install-package').waitFor();
     await expect(tid('install-package').getAttribute('data-trusted')).resolves.toBe('false');
     await expect(tid('install-publisher-subject').innerText()).resolves.toBe(manifest.signer.subject);
-    await stack.expectAccessible('Install, before it starts');
+    // Before it starts, each server's box says what will happen there, with the version and size.
+    const previews = stack.page.locator('[data-testid=install-preview]');
+    await expect(previews.count()).resolves.toBe(2);
+    const mb = (manifest.size / 1_000_000).toFixed(1);
+    for (const text of await previews.allInnerTexts()) {
+      expect(text).toContain(`No agent yet. Twinlock copies ${manifest.name} ${manifest.version} (${mb} MB)`);
+    }
+    await stack.shot('04-install-before');
     await tid('install-start').click();
     await tid('publisher-trust').waitFor();
     await expect(tid('publisher-thumbprint').innerText()).resolves.toBe(manifest.signer.thumbprint);

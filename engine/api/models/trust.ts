@@ -123,6 +123,8 @@ export const PackageRefSchema = z.object({
 export const AgentPackageInfoSchema = z.object({
   name: z.string(),
   version: z.string(),
+  /** The installer's size in bytes (what each server receives). */
+  size: z.number().int().min(0).optional(),
   /** The package folder. */
   dir: z.string(),
   /** The publisher the manifest names (each server checks the real signature against the pinned one). */

@@ -144,7 +144,8 @@ export function toInstallHostView(
     label: progress.label,
     state: progress.state,
     interrupted,
-    percent: clampPercent(progress.percent),
+    // A finished server's bar is full whatever its last progress line said.
+    percent: progress.state === 'done' || progress.state === 'skipped' ? 100 : clampPercent(progress.percent),
     message: progress.message,
     steps,
     uploadPercent,
