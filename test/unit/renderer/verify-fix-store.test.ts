@@ -160,7 +160,44 @@ describe('verify fix store', () => {
     const verify = useVerifyStore();
     await verify.run();
     await verify.exportReport('pdf');
-    expect(client.callsOf('exportReport')).toEqual([{ report: verify.report, format: 'pdf' }]);
+    expect(client.callsOf('exportReport')).toEqual([
+      { report: verify.report, format: 'pdf', includeContent: true },
+    ]);
     expect(verify.exported).toEqual({ path: '/data/reports/r.pdf', format: 'pdf', bytes: 2048 });
+  });
+
+  it('hands the report’s bytes to the shell’s Save dialog, and says where the admin saved it', async () => {
+    const hosts = [{ computerName: 'HV-A' }, { computerName: 'HV-B' }] as never;
+    const client = await withTwoSessions({
+      verify: () => ({ ...report('ready', 'Ready for Level 3'), hosts }),
+      exportReport: (input: { format: string }) => ({
+        path: `/data/reports/r.${input.format}`,
+        format: input.format,
+        bytes: 4,
+        contentBase64: Buffer.from('%PDF').toString('base64'),
+      }),
+    });
+    const saved: unknown[] = [];
+    client.saveFile = async (file) => {
+      saved.push(file);
+      return { saved: true, path: 'D:\\Reports\\verification-HV-A-HV-B.pdf' };
+    };
+    const verify = useVerifyStore();
+    await verify.run();
+    await verify.exportReport('pdf');
+    expect(saved).toEqual([
+      { name: 'verification-HV-A-HV-B.pdf', kind: 'PDF document', contentBase64: 'JVBERg==' },
+    ]);
+    expect(verify.saved).toEqual({
+      saved: true,
+      where: 'path',
+      path: 'D:\\Reports\\verification-HV-A-HV-B.pdf',
+    });
+    // The engine's copy is still named, without the bytes kept in the page.
+    expect(verify.exported).toEqual({ path: '/data/reports/r.pdf', format: 'pdf', bytes: 4 });
+    // Cancelled in the dialog: nothing saved, and the page says only where the engine's copy is.
+    client.saveFile = async () => ({ saved: false, path: null });
+    await verify.exportReport('pdf');
+    expect(verify.saved).toEqual({ saved: false });
   });
 });
