@@ -87,7 +87,9 @@ describe('Connect screen errors', () => {
     await added.waitFor();
     await tid('discover-add-address').fill('no such host!');
     await tid('discover-add-submit').click();
-    await expect(tid('discover-add-error').innerText()).resolves.toMatch(/host name or an IP address/i);
+    await expect(tid('discover-add-error').innerText()).resolves.toBe(
+      'The server name has a space in it: host names and IP addresses have no spaces. Remove it.',
+    );
 
     const rows = tid('discover-host-row');
     for (let i = 0; i < (await rows.count()); i++) {
