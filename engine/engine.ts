@@ -27,6 +27,7 @@ import { appPaths } from './app-paths';
 import { createVerifier } from './verify/verifier';
 import type { FixTimings, Verifier } from './verify/verifier';
 import { proposePair } from './pair/propose';
+import { probePort } from './discovery/probe';
 import { readStatus } from './pair/status';
 import { exportBundle } from './bundle/export';
 import type { ApiInput, ApiOutput, MethodName, TwinlockApi, TwinlockEngine } from './api/contract';
@@ -144,14 +145,20 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
 
   const impl: { [M in MethodName]: (input: ApiOutputOfInput<M>) => Promise<ApiOutput<M>> } = {
     async suggestions() {
-      const hosts: DiscoveredHost[] = labHosts.map((h) => ({
+      // Each lab server is reached once, so its row shows a round trip like a scanned one.
+      const reached = await Promise.all(
+        labHosts.map((h) =>
+          probePort(h.address, h.port, { timeoutMs: 1000, bannerMs: 0, sockets: new Set() }),
+        ),
+      );
+      const hosts: DiscoveredHost[] = labHosts.map((h, i) => ({
         address: h.address,
         port: h.port,
         name: h.name,
         kind: 'windows-ssh',
         banner: LAB_BANNER,
         openPorts: [h.port],
-        rttMs: null,
+        rttMs: reached[i]?.state === 'open' ? reached[i].rttMs : null,
         reason: 'Lab server: ready to connect.',
       }));
       const first = labHosts[0];

@@ -1,3 +1,5 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -172,18 +174,25 @@ describe('engine suggestions and scans', () => {
     });
   });
 
-  it('offers the lab’s servers and account', async () => {
+  it('offers the lab’s servers and account, with the round trip to each that answers', async () => {
+    const listening = createServer((socket) => socket.end());
+    await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', () => resolve()));
+    const port = (listening.address() as AddressInfo).port;
     const lab = createEngine({
       dataDir: await mkdtemp(join(tmpdir(), 'twinlock-engine-')),
       lab: {
         hosts: [
-          { name: 'TL-NODE-A', address: '127.0.0.1', port: 40001, username: 'Administrator', password: 'pw' },
+          { name: 'TL-NODE-A', address: '127.0.0.1', port, username: 'Administrator', password: 'pw' },
           { name: 'TL-NODE-B', address: '127.0.0.1', port: 40002, username: 'Administrator', password: 'pw' },
         ],
       },
     });
     const s = await lab.api.suggestions({});
-    expect(s.targets).toBe('127.0.0.1:40001, 127.0.0.1:40002');
+    listening.close();
+    expect(s.targets).toBe(`127.0.0.1:${port}, 127.0.0.1:40002`);
+    expect(s.hosts[0]!.rttMs).toBeTypeOf('number');
+    // Nothing listens on the second: no round trip is made up for it.
+    expect(s.hosts[1]!.rttMs).toBeNull();
     expect(s.labAccount).toEqual({ username: 'Administrator', password: 'pw' });
     expect(s.hosts[1]).toMatchObject({
       name: 'TL-NODE-B',
