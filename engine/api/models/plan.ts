@@ -75,6 +75,11 @@ export const PlanSchema = z.object({
   pair: PairPlanSchema,
   servers: z.tuple([PlanServerSchema, PlanServerSchema]),
   steps: z.array(PlanStepSchema),
+  /**
+   * The exact text of every script a step (or its undo) runs, by name: what "Show script" shows,
+   * and part of the hash, so a plan is applied with exactly the scripts it was made with.
+   */
+  scripts: z.record(z.string(), z.object({ version: z.string(), sha256: z.string(), text: z.string() })),
   totals: z.object({
     /** Steps that change each server. */
     changes: z.object({ primary: z.number().int(), secondary: z.number().int() }),
