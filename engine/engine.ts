@@ -267,6 +267,13 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     },
 
     pair: (config) => pairings.pair(config),
+    // Filled in by the plan, links, witness, drill and report work (b12 branch only).
+    plan: () => unbuilt('plan'),
+    applyPlan: () => unbuilt('applyPlan'),
+    measureLinks: () => unbuilt('measureLinks'),
+    checkWitness: () => unbuilt('checkWitness'),
+    drill: () => unbuilt('drill'),
+    exportProtectionReport: () => unbuilt('exportProtectionReport'),
     unpair: (input) => pairings.unpair(input),
     preflightBundle: (input) => pairings.preflightBundle(input),
 
@@ -374,3 +381,8 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
 
 /** What a method's implementation receives: its input after parsing (defaults applied). */
 type ApiOutputOfInput<M extends MethodName> = z.output<(typeof methods)[M]['input']>;
+
+/** B12-PLACEHOLDER: removed before landing. */
+function unbuilt(method: string): never {
+  throw new TwinlockError({ code: 'internal', message: `${method} is not built yet.` });
+}

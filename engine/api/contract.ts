@@ -39,6 +39,16 @@ import {
   UnpairRequestSchema,
   VerifyReportSchema,
   VerifyRequestSchema,
+  PlanRequestSchema,
+  PlanSchema,
+  ApplyPlanRequestSchema,
+  MeasureLinksRequestSchema,
+  LinkMeasurementsSchema,
+  CheckWitnessRequestSchema,
+  WitnessCheckSchema,
+  DrillRequestSchema,
+  ExportProtectionReportRequestSchema,
+  ExportProtectionReportResultSchema,
 } from './models';
 import {
   AgentPackageInfoSchema,
@@ -106,6 +116,28 @@ export const methods = {
    * a failure after the pair was created undoes it on both servers.
    */
   pair: { input: PairConfigSchema, output: JobRefSchema },
+  /**
+   * Plans a pairing (or an unpairing): every step per server with its exact script and parameters,
+   * what it changes, whether it restarts, and its undo. Changes nothing. The plan carries a hash
+   * and what each server looked like (its basis).
+   */
+  plan: { input: PlanRequestSchema, output: PlanSchema },
+  /**
+   * Runs exactly this plan (a job of kind `pair`). When a server changed since the plan was made,
+   * it is refused with `plan-stale` listing every difference; nothing is changed.
+   */
+  applyPlan: { input: ApplyPlanRequestSchema, output: JobRefSchema },
+  /** Measures each proposed sync link from both servers (round trip, throughput, loss) and judges it against the level. */
+  measureLinks: { input: MeasureLinksRequestSchema, output: LinkMeasurementsSchema },
+  /** Checks the witness from both servers: reached on its port; a file share written and read back. */
+  checkWitness: { input: CheckWitnessRequestSchema, output: WitnessCheckSchema },
+  /** Runs a failover drill on a protected pair, measuring each VM's downtime from outside (a job of kind `drill`). */
+  drill: { input: DrillRequestSchema, output: JobRefSchema },
+  /** Writes the protection report (HTML or PDF): verification, the applied plan, links, drill, times. */
+  exportProtectionReport: {
+    input: ExportProtectionReportRequestSchema,
+    output: ExportProtectionReportResultSchema,
+  },
   /** Unprotects the VMs and removes the pair from both servers (what a failed pairing could not undo). */
   unpair: { input: UnpairRequestSchema, output: z.array(UnpairOutcomeSchema) },
   /** The agent's status on one server. */

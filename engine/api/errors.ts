@@ -38,6 +38,8 @@ export const ERROR_CODES = [
   'bundle-untrusted',
   /** The agent package's Authenticode publisher is not one this workstation trusts: compare subject and thumbprint, then trust it. */
   'publisher-untrusted',
+  /** A plan was made before one of its servers changed (an adapter, an address, a VM, the agent): plan again. */
+  'plan-stale',
   /** A referenced session, job or file does not exist (any more). */
   'not-found',
   /** The connection to a server dropped during an operation. */

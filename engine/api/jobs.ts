@@ -14,9 +14,11 @@ import {
   InstallProgressStepSchema,
   PairProgressStepSchema,
   ScanProgressStepSchema,
+  DrillProgressStepSchema,
+  DrillResultSchema,
 } from './models';
 
-export const JobKindSchema = z.enum(['scan', 'install', 'pair', 'fix']);
+export const JobKindSchema = z.enum(['scan', 'install', 'pair', 'fix', 'drill']);
 export type JobKind = z.infer<typeof JobKindSchema>;
 
 export const JobStateSchema = z.enum(['running', 'done', 'failed', 'cancelled']);
@@ -28,6 +30,7 @@ export const JOB_STEPS = {
   install: InstallProgressStepSchema,
   pair: PairProgressStepSchema,
   fix: FixProgressStepSchema,
+  drill: DrillProgressStepSchema,
 } as const satisfies Record<JobKind, z.ZodEnum>;
 
 /** Progress of one host inside a job whose steps are `step` (install and pair run both hosts side by side). */
@@ -61,6 +64,7 @@ export const HostProgressSchema = hostProgressOf(
     ...InstallProgressStepSchema.options,
     ...PairProgressStepSchema.options,
     ...FixProgressStepSchema.options,
+    ...DrillProgressStepSchema.options,
   ]),
 );
 export type HostProgress = z.infer<typeof HostProgressSchema>;
@@ -114,6 +118,13 @@ export const JobSnapshotSchema = z.discriminatedUnion('kind', [
   }),
   /** A fix on one server: the script, the restart it may need, and the verification after it. */
   z.object({ ...jobBase, kind: z.literal('fix'), hosts: hostsOf('fix'), result: FixResultSchema.nullable() }),
+  /** A failover drill: the pair failed over and back, watched from outside. */
+  z.object({
+    ...jobBase,
+    kind: z.literal('drill'),
+    hosts: hostsOf('drill'),
+    result: DrillResultSchema.nullable(),
+  }),
 ]);
 export type JobSnapshot = z.infer<typeof JobSnapshotSchema>;
 export type JobSnapshotOf<K extends JobKind> = Extract<JobSnapshot, { kind: K }>;

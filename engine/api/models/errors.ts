@@ -76,6 +76,10 @@ export const ErrorDetailSchemas = {
     version: z.string(),
     packageDir: z.string().optional(),
   }),
+  'plan-stale': z.looseObject({
+    /** Every difference between the servers as planned and as they are now. */
+    drift: z.array(z.object({ server: z.string(), what: z.string(), planned: z.string(), now: z.string() })),
+  }),
   'not-found': anyDetail,
   'connection-lost': anyDetail,
   unauthorized: anyDetail,

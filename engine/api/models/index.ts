@@ -12,3 +12,5 @@ export * from './pair';
 export * from './bundle';
 export * from './trust';
 export * from './errors';
+export * from './plan';
+export * from './prove';

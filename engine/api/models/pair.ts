@@ -30,6 +30,8 @@ export const SyncLinkSchema = z.object({
   localAddress: IpAddressSchema,
   /** Address on the secondary side. */
   remoteAddress: IpAddressSchema,
+  /** Prefix length of both addresses (the link’s subnet), e.g. 30 for a /30 pair; absent: the adapters’ own (24 when they have none). */
+  prefixLength: z.number().int().min(1).max(128).optional(),
 });
 export type SyncLink = z.infer<typeof SyncLinkSchema>;
 
