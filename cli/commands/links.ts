@@ -4,7 +4,7 @@
  * the level, 3 when one is below it (a warning), 2 when one is dead (a blocker), 1 on an error.
  */
 import type { Command } from 'commander';
-import type { LinkMeasurements, PairProposal, SyncLink } from '../../engine/api';
+import type { LinkMeasurements, Nic, SyncLink } from '../../engine/api';
 import { TwinlockError } from '../../engine/api/errors';
 import { addConnectionOptions, connectAll } from '../connection';
 import type { ConnectionOptions } from '../connection';
@@ -45,30 +45,18 @@ function parseSeconds(text: string): number {
   return n;
 }
 
-/** The links to measure: the proposal's, or those named, with the addresses the proposal or the adapters give. */
-export function chooseLinks(proposal: PairProposal, wanted: Array<{ local: string; remote: string }> | undefined): SyncLink[] {
-  if (!wanted || wanted.length === 0) {
-    if (proposal.config.links.length === 0)
-      throw new TwinlockError({
-        code: 'invalid-input',
-        message: 'Twinlock found no spare adapters to propose as sync links.',
-        hint: 'Name the adapters with --link LOCALNIC=REMOTENIC.',
-        detail: { field: 'link' },
-      });
-    return proposal.config.links;
-  }
+/** The links named with --link, between the adapters' first addresses (as the servers' inventories give them). */
+export function chooseLinks(nics: [Nic[], Nic[]], wanted: Array<{ local: string; remote: string }>): SyncLink[] {
   const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
   return wanted.map(({ local, remote }) => {
-    const proposed = proposal.config.links.find((l) => same(l.localNic, local) && same(l.remoteNic, remote));
-    if (proposed) return proposed;
-    const a = proposal.nics[0].find((n) => same(n.name, local));
-    const b = proposal.nics[1].find((n) => same(n.name, remote));
+    const a = nics[0].find((n) => same(n.name, local));
+    const b = nics[1].find((n) => same(n.name, remote));
     const missing = !a ? `the first server has no adapter “${local}”` : !b ? `the second server has no adapter “${remote}”` : null;
     if (missing || !a?.ipv4[0] || !b?.ipv4[0])
       throw new TwinlockError({
         code: 'invalid-input',
         message: `--link ${local}=${remote}: ${missing ?? 'the adapters have no addresses to measure between'}.`,
-        hint: `Use adapters the servers have (first: ${proposal.nics[0].map((n) => n.name).join(', ') || 'none'}; second: ${proposal.nics[1].map((n) => n.name).join(', ') || 'none'}).`,
+        hint: `Use adapters the servers have (first: ${nics[0].map((n) => n.name).join(', ') || 'none'}; second: ${nics[1].map((n) => n.name).join(', ') || 'none'}).`,
         detail: { field: 'link' },
       });
     return { localNic: a.name, remoteNic: b.name, localAddress: a.ipv4[0], remoteAddress: b.ipv4[0] };
@@ -116,8 +104,14 @@ export function registerLinksVerb(program: Command): void {
   ).action((hostA: string, hostB: string, options: LinksFlags) =>
     runVerb(options.json, 'the link measurement', async (out, engine) => {
       const [a, b] = await connectAll(engine.api, [hostA, hostB], options);
-      const proposal = await engine.api.proposePair({ primary: a!.sessionId, secondary: b!.sessionId });
-      const links = chooseLinks(proposal, options.link);
+      let links: SyncLink[];
+      if (options.link && options.link.length > 0) {
+        const [ia, ib] = await Promise.all([a, b].map((s) => engine.api.inventory({ sessionId: s!.sessionId })));
+        links = chooseLinks([ia!.nics, ib!.nics], options.link);
+      } else {
+        // The links Twinlock would propose for the pair (it says so when there are none).
+        links = (await engine.api.proposePair({ primary: a!.sessionId, secondary: b!.sessionId })).config.links;
+      }
       out.info(`Measuring ${links.length} link(s) both ways, ${options.seconds} s each…`);
       const result = await engine.api.measureLinks({
         primary: a!.sessionId,
