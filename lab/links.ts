@@ -116,10 +116,17 @@ function addressOn(host: LabHost, address: string): { nic: NicProfile; prefixLen
   return null;
 }
 
-export type LinkPath = { up: true; cable: Cable; a: NicProfile; b: NicProfile } | { up: false; reason: string };
+export type LinkPath =
+  { up: true; cable: Cable; a: NicProfile; b: NicProfile } | { up: false; reason: string };
 
 /** Whether IP traffic from `aAddress` on `a` reaches `bAddress` on `b`, and over which cable. */
-export function linkPath(world: LabWorld, a: LabHost, aAddress: string, b: LabHost, bAddress: string): LinkPath {
+export function linkPath(
+  world: LabWorld,
+  a: LabHost,
+  aAddress: string,
+  b: LabHost,
+  bAddress: string,
+): LinkPath {
   for (const h of [a, b]) if (h.isDown()) return { up: false, reason: `${h.name} is not running` };
   const ea = addressOn(a, aAddress);
   const eb = addressOn(b, bAddress);
@@ -129,7 +136,8 @@ export function linkPath(world: LabWorld, a: LabHost, aAddress: string, b: LabHo
     [a, ea],
     [b, eb],
   ] as const) {
-    if (e.nic.status !== 'Up') return { up: false, reason: `${h.name}'s adapter ${e.nic.name} is ${e.nic.status}` };
+    if (e.nic.status !== 'Up')
+      return { up: false, reason: `${h.name}'s adapter ${e.nic.name} is ${e.nic.status}` };
     // The sync-link fault takes down every adapter but the first (management) one.
     if (h.faults.syncLinkDown && e.nic !== h.profile.nics[0])
       return { up: false, reason: `${h.name}'s adapter ${e.nic.name} has lost its link` };
@@ -140,7 +148,10 @@ export function linkPath(world: LabWorld, a: LabHost, aAddress: string, b: LabHo
   if (!cable)
     return { up: false, reason: `no cable joins ${a.name}'s ${ea.nic.name} to ${b.name}'s ${eb.nic.name}` };
   if (!sameSubnet(aAddress, bAddress, ea.prefixLength) || !sameSubnet(aAddress, bAddress, eb.prefixLength))
-    return { up: false, reason: `${aAddress}/${ea.prefixLength} and ${bAddress}/${eb.prefixLength} are not on one subnet` };
+    return {
+      up: false,
+      reason: `${aAddress}/${ea.prefixLength} and ${bAddress}/${eb.prefixLength} are not on one subnet`,
+    };
   return { up: true, cable, a: ea.nic, b: eb.nic };
 }
 
@@ -189,7 +200,7 @@ export function linkFigures(cable: Cable, seed: string, probes = 200): LinkFigur
   let mbps = cable.speedMbps * EFFICIENCY;
   mbps = Math.min(mbps, (TCP_WINDOW_BYTES * 8) / rttS / 1e6);
   const p = cable.lossPct / 100;
-  if (p > 0) mbps = Math.min(mbps, ((MSS_BYTES * 8) / rttS) * (1.22 / Math.sqrt(p)) / 1e6);
+  if (p > 0) mbps = Math.min(mbps, (((MSS_BYTES * 8) / rttS) * (1.22 / Math.sqrt(p))) / 1e6);
   mbps *= 0.985 + 0.03 * u3;
   const probesReceived = probes - lost;
   return {

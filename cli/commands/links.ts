@@ -46,12 +46,19 @@ function parseSeconds(text: string): number {
 }
 
 /** The links named with --link, between the adapters' first addresses (as the servers' inventories give them). */
-export function chooseLinks(nics: [Nic[], Nic[]], wanted: Array<{ local: string; remote: string }>): SyncLink[] {
+export function chooseLinks(
+  nics: [Nic[], Nic[]],
+  wanted: Array<{ local: string; remote: string }>,
+): SyncLink[] {
   const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
   return wanted.map(({ local, remote }) => {
     const a = nics[0].find((n) => same(n.name, local));
     const b = nics[1].find((n) => same(n.name, remote));
-    const missing = !a ? `the first server has no adapter “${local}”` : !b ? `the second server has no adapter “${remote}”` : null;
+    const missing = !a
+      ? `the first server has no adapter “${local}”`
+      : !b
+        ? `the second server has no adapter “${remote}”`
+        : null;
     if (missing || !a?.ipv4[0] || !b?.ipv4[0])
       throw new TwinlockError({
         code: 'invalid-input',
@@ -72,21 +79,30 @@ export function formatMeasurements(m: LinkMeasurements): string {
   const rows = m.links.flatMap((l) =>
     l.directions.map((d, i) => [
       i === 0 ? mark[l.verdict] : '',
-      i === 0 ? `${l.link.localNic} (${l.link.localAddress}) = ${l.link.remoteNic} (${l.link.remoteAddress})` : '',
+      i === 0
+        ? `${l.link.localNic} (${l.link.localAddress}) = ${l.link.remoteNic} (${l.link.remoteAddress})`
+        : '',
       `${d.from} → ${d.to}`,
       d.reached ? figure(d.rttMs, 'ms', 3) : 'not reached',
       figure(d.mbps, 'Mbit/s', 0),
       figure(d.lossPct, '%', 2),
     ]),
   );
-  const verdict = { ok: `Every link is good for Level ${m.level}.`, warning: `Links below what Level ${m.level} wants.`, blocker: `A link is dead: Level ${m.level} cannot pair over it.` }[m.verdict];
+  const verdict = {
+    ok: `Every link is good for Level ${m.level}.`,
+    warning: `Links below what Level ${m.level} wants.`,
+    blocker: `A link is dead: Level ${m.level} cannot pair over it.`,
+  }[m.verdict];
   return [
     verdict,
     '',
     table(['Result', 'Link', 'Direction', 'Round trip', 'Throughput', 'Loss'], rows),
     ...m.links
       .filter((l) => l.reasons.length > 0)
-      .map((l) => `\n${mark[l.verdict]} ${l.link.localNic} = ${l.link.remoteNic}:\n${l.reasons.map((r) => `  ${r}`).join('\n')}`),
+      .map(
+        (l) =>
+          `\n${mark[l.verdict]} ${l.link.localNic} = ${l.link.remoteNic}:\n${l.reasons.map((r) => `  ${r}`).join('\n')}`,
+      ),
   ].join('\n');
 }
 
@@ -94,11 +110,17 @@ export function registerLinksVerb(program: Command): void {
   addConnectionOptions(
     program
       .command('links')
-      .description('measure the sync links between two servers from both sides (exit 3 below the level, 2 dead)')
+      .description(
+        'measure the sync links between two servers from both sides (exit 3 below the level, 2 dead)',
+      )
       .argument('<hostA>', 'host[:port] of the primary')
       .argument('<hostB>', 'host[:port] of the secondary')
       .option('--level <1|2|3>', 'protection level the links are judged against', parseLevel, 3)
-      .option('--link <LOCALNIC=REMOTENIC>', 'a link to measure (repeatable; default: the proposed links)', parseLinkPair)
+      .option(
+        '--link <LOCALNIC=REMOTENIC>',
+        'a link to measure (repeatable; default: the proposed links)',
+        parseLinkPair,
+      )
       .option('--seconds <S>', 'seconds of traffic per link and direction (default 1)', parseSeconds, 1)
       .option('--json', 'print JSON'),
   ).action((hostA: string, hostB: string, options: LinksFlags) =>
@@ -106,11 +128,14 @@ export function registerLinksVerb(program: Command): void {
       const [a, b] = await connectAll(engine.api, [hostA, hostB], options);
       let links: SyncLink[];
       if (options.link && options.link.length > 0) {
-        const [ia, ib] = await Promise.all([a, b].map((s) => engine.api.inventory({ sessionId: s!.sessionId })));
+        const [ia, ib] = await Promise.all(
+          [a, b].map((s) => engine.api.inventory({ sessionId: s!.sessionId })),
+        );
         links = chooseLinks([ia!.nics, ib!.nics], options.link);
       } else {
         // The links Twinlock would propose for the pair (it says so when there are none).
-        links = (await engine.api.proposePair({ primary: a!.sessionId, secondary: b!.sessionId })).config.links;
+        links = (await engine.api.proposePair({ primary: a!.sessionId, secondary: b!.sessionId })).config
+          .links;
       }
       out.info(`Measuring ${links.length} link(s) both ways, ${options.seconds} s each…`);
       const result = await engine.api.measureLinks({

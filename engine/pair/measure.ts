@@ -112,7 +112,13 @@ async function measureDirection(
   prefixLength: number,
   seconds: number,
 ): Promise<Direction> {
-  const common = { prefixLength, port: MEASURE_PORT, seconds, connectSeconds: CONNECT_SECONDS, probes: PROBES };
+  const common = {
+    prefixLength,
+    port: MEASURE_PORT,
+    seconds,
+    connectSeconds: CONNECT_SECONDS,
+    probes: PROBES,
+  };
   // Both scripts give up on their own well before this (connect window, then the traffic).
   const timeoutMs = (seconds * 2 + CONNECT_SECONDS + 40) * 1000;
   const listening = to.end.host
@@ -171,7 +177,10 @@ export async function measureLink(
   seconds: number,
 ): Promise<LinkMeasurement> {
   const prefixLength =
-    link.prefixLength ?? primary.prefixOf?.(link.localAddress) ?? secondary.prefixOf?.(link.remoteAddress) ?? 24;
+    link.prefixLength ??
+    primary.prefixOf?.(link.localAddress) ??
+    secondary.prefixOf?.(link.remoteAddress) ??
+    24;
   const a = { end: primary, nic: link.localNic, address: link.localAddress };
   const b = { end: secondary, nic: link.remoteNic, address: link.remoteAddress };
   const forth = await measureDirection(a, b, prefixLength, seconds);

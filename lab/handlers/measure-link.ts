@@ -54,7 +54,11 @@ export const measureLink: ScriptHandler = async ({ host, world, params }) => {
   let temporary = false;
   if (!nic.ipv4.some((ip) => ip.address === localAddress)) {
     if (host.profile.nics.some((n) => n.ipv4.some((ip) => ip.address === localAddress)))
-      throw new PsError('The object already exists.', 'ResourceExists', 'Windows System Error 5010,New-NetIPAddress');
+      throw new PsError(
+        'The object already exists.',
+        'ResourceExists',
+        'Windows System Error 5010,New-NetIPAddress',
+      );
     nic.ipv4.push({ address: localAddress, prefixLength: Math.trunc(Number(params.prefixLength)) || 24 });
     temporary = true;
   }
@@ -72,7 +76,12 @@ export const measureLink: ScriptHandler = async ({ host, world, params }) => {
       let serve!: (s: Served) => void;
       const claim = new Promise<void>((r) => (claimed = r));
       const served = new Promise<Served>((r) => (serve = r));
-      const entry: Listening = { host, claimed: false, claim: () => ((entry.claimed = true), claimed()), serve };
+      const entry: Listening = {
+        host,
+        claimed: false,
+        claim: () => ((entry.claimed = true), claimed()),
+        serve,
+      };
       reg.set(key, entry);
       let result: Served | null = null;
       try {
@@ -121,7 +130,11 @@ export const measureLink: ScriptHandler = async ({ host, world, params }) => {
       const listening = registry(world).get(`${remoteAddress}|${port}`);
       if (path?.up && listening && listening.host === peer && !listening.claimed) {
         listening.claim();
-        const f = linkFigures(path.cable, `script|${host.name}|${path.a.name}|${peer.name}|${path.b.name}`, probes);
+        const f = linkFigures(
+          path.cable,
+          `script|${host.name}|${path.a.name}|${peer.name}|${path.b.name}`,
+          probes,
+        );
         await world.clock.sleep(seconds);
         const bytes = Math.round((f.mbps * 1e6 * seconds) / 8);
         listening.serve({ bytes, echoed: f.probesReceived });

@@ -71,13 +71,23 @@ describe('measure-link.ps1 in pwsh over loopback', () => {
       params: listen,
       server: serverDocument(a, lab.world),
     });
-    const sending = senderTier.run({ script: 'measure-link', params: send, server: serverDocument(b, lab.world) });
+    const sending = senderTier.run({
+      script: 'measure-link',
+      params: send,
+      server: serverDocument(b, lab.world),
+    });
     const [l, s] = await Promise.all([listening, sending]);
     const le = envelope(l.stdout);
     const se = envelope(s.stdout);
     expect(le.ok, l.stdout + l.stderr).toBe(true);
     expect(se.ok, s.stdout + s.stderr).toBe(true);
-    expect(se.data).toMatchObject({ reached: true, reason: null, probesSent: 50, probesReceived: 50, lossPct: 0 });
+    expect(se.data).toMatchObject({
+      reached: true,
+      reason: null,
+      probesSent: 50,
+      probesReceived: 50,
+      lossPct: 0,
+    });
     expect(se.data.mbps).toBeGreaterThan(0);
     expect(se.data.rttMs).toBeGreaterThanOrEqual(0);
     expect(se.data.rttMs).toBeLessThan(50);
@@ -112,7 +122,11 @@ describe('measure-link.ps1 in pwsh over loopback', () => {
     const b = lab.hosts[1]!;
     const send = { ...params('send', '127.0.0.3', '127.0.0.4', port + 1), connectSeconds: 1 };
     const started = Date.now();
-    const s = await senderTier.run({ script: 'measure-link', params: send, server: serverDocument(b, lab.world) });
+    const s = await senderTier.run({
+      script: 'measure-link',
+      params: send,
+      server: serverDocument(b, lab.world),
+    });
     expect(Date.now() - started).toBeLessThan(10_000);
     const se = envelope(s.stdout);
     expect(se.ok, s.stdout + s.stderr).toBe(true);

@@ -63,7 +63,8 @@ afterAll(async () => {
 const measure = (r: Running, links: SyncLink[], level: 1 | 2 | 3 = 3): Promise<LinkMeasurements> =>
   r.engine.api.measureLinks({ primary: r.ids[0], secondary: r.ids[1], links, level, seconds: 1 });
 
-const figures = (m: LinkMeasurements) => m.links.map((l) => l.directions.map((d) => [d.rttMs, d.mbps, d.lossPct]));
+const figures = (m: LinkMeasurements) =>
+  m.links.map((l) => l.directions.map((d) => [d.rttMs, d.mbps, d.lossPct]));
 
 describe('measureLinks against the lab', () => {
   const seen: Record<string, string> = {};
@@ -73,7 +74,10 @@ describe('measureLinks against the lab', () => {
     const m = await measure(r, [PORT1, PORT2]);
     expect(m.verdict, JSON.stringify(m)).toBe('ok');
     for (const l of m.links) {
-      expect(l.directions.map((d) => `${d.from}>${d.to}`)).toEqual(['TL-NODE-A>TL-NODE-B', 'TL-NODE-B>TL-NODE-A']);
+      expect(l.directions.map((d) => `${d.from}>${d.to}`)).toEqual([
+        'TL-NODE-A>TL-NODE-B',
+        'TL-NODE-B>TL-NODE-A',
+      ]);
       for (const d of l.directions) {
         expect(d.reached).toBe(true);
         expect(d.mbps).toBeGreaterThan(20_000);
@@ -91,7 +95,9 @@ describe('measureLinks against the lab', () => {
       expect(cut.verdict).toBe('blocker');
       expect(cut.links[0]!.verdict).toBe('blocker');
       expect(cut.links[0]!.directions.every((d) => !d.reached)).toBe(true);
-      expect(cut.links[0]!.reasons[0]).toMatch(/^Nothing from TL-NODE-A reached TL-NODE-B: no answer from 10\.10\.1\.22/);
+      expect(cut.links[0]!.reasons[0]).toMatch(
+        /^Nothing from TL-NODE-A reached TL-NODE-B: no answer from 10\.10\.1\.22/,
+      );
       expect(cut.links[1]!.verdict).toBe('ok');
     } finally {
       r.lab.host('TL-NODE-B').faults.cutLinks = [];
@@ -117,7 +123,9 @@ describe('measureLinks against the lab', () => {
     const m = await measure(r, [PORT1]);
     expect(m.verdict).toBe('warning');
     expect(m.links[0]!.directions[0]!.lossPct).toBeGreaterThan(0);
-    expect(m.links[0]!.reasons.join(' ')).toMatch(/\d\.\d % of probes from TL-NODE-A to TL-NODE-B were lost; Level 3 wants under 0\.1 %\./);
+    expect(m.links[0]!.reasons.join(' ')).toMatch(
+      /\d\.\d % of probes from TL-NODE-A to TL-NODE-B were lost; Level 3 wants under 0\.1 %\./,
+    );
     seen['lossy-sync-links'] = JSON.stringify(figures(m));
   }, 60_000);
 
@@ -125,7 +133,9 @@ describe('measureLinks against the lab', () => {
     const r = await open('long-latency-sync-links');
     const m = await measure(r, [PORT1]);
     expect(m.verdict).toBe('warning');
-    expect(m.links[0]!.reasons[0]).toMatch(/^Round trip from TL-NODE-A to TL-NODE-B is 3\.\d\d ms; Level 3 wants under 1 ms\.$/);
+    expect(m.links[0]!.reasons[0]).toMatch(
+      /^Round trip from TL-NODE-A to TL-NODE-B is 3\.\d\d ms; Level 3 wants under 1 ms\.$/,
+    );
     expect((await measure(r, [PORT1], 1)).verdict).toBe('ok');
     seen['long-latency-sync-links'] = JSON.stringify(figures(m));
   }, 60_000);
@@ -133,7 +143,12 @@ describe('measureLinks against the lab', () => {
   it('uncabled-sync-link: the link without a cable is a blocker; addresses added for it are removed', async () => {
     const r = await open('uncabled-sync-link');
     // Links usually come without addresses: measure over ones the adapters do not have.
-    const bare: SyncLink = { ...PORT2, localAddress: '172.31.9.1', remoteAddress: '172.31.9.2', prefixLength: 30 };
+    const bare: SyncLink = {
+      ...PORT2,
+      localAddress: '172.31.9.1',
+      remoteAddress: '172.31.9.2',
+      prefixLength: 30,
+    };
     const m = await measure(r, [PORT1, bare]);
     expect(m.verdict).toBe('blocker');
     expect(m.links[0]!.verdict).toBe('ok');

@@ -28,8 +28,7 @@ export function offlineLab(profile = 'matched-pair', timeScale = 6000): OfflineL
     latencyMs: 0,
     links: loaded.links,
   };
-  for (const hp of expandHosts(loaded, 2))
-    hosts.push(new LabHost(hp, join(dir, hp.computerName, 'C'), 'pw'));
+  for (const hp of expandHosts(loaded, 2)) hosts.push(new LabHost(hp, join(dir, hp.computerName, 'C'), 'pw'));
   return {
     world,
     hosts,

@@ -40,7 +40,9 @@ describe('judgeLink', () => {
 
   it('warns about round trips at the threshold and above, and loss at the threshold and above', () => {
     const slow = judgeLink([dir({ rttMs: 1 }), back()], 2);
-    expect(slow.reasons).toEqual(['Round trip from TL-NODE-A to TL-NODE-B is 1.00 ms; Level 2 wants under 1 ms.']);
+    expect(slow.reasons).toEqual([
+      'Round trip from TL-NODE-A to TL-NODE-B is 1.00 ms; Level 2 wants under 1 ms.',
+    ]);
     expect(judgeLink([dir({ rttMs: 0.99 }), back()], 2).verdict).toBe('ok');
     const lossy = judgeLink([dir(), back({ lossPct: 0.5 })], 3);
     expect(lossy.reasons).toEqual([
@@ -51,7 +53,10 @@ describe('judgeLink', () => {
   });
 
   it('blocks a link that one direction does not reach, with the reason', () => {
-    const j = judgeLink([dir(), back({ reached: false, rttMs: null, mbps: null, lossPct: null, reason: 'no answer' })], 1);
+    const j = judgeLink(
+      [dir(), back({ reached: false, rttMs: null, mbps: null, lossPct: null, reason: 'no answer' })],
+      1,
+    );
     expect(j.verdict).toBe('blocker');
     expect(j.reasons[0]).toMatch(/^Nothing from TL-NODE-B reached TL-NODE-A: no answer\./);
   });
@@ -90,7 +95,10 @@ describe('measureLinks', () => {
     const b = fakeHost((p) => {
       calls.push({ on: 'B', ...p });
       if (p.mode === 'send')
-        throw new TwinlockError({ code: 'script-failed', message: "This server has no adapter named 'SLOT 3 Port 1'." });
+        throw new TwinlockError({
+          code: 'script-failed',
+          message: "This server has no adapter named 'SLOT 3 Port 1'.",
+        });
       return { connected: false };
     });
     const r = await measureLinks(
@@ -99,10 +107,16 @@ describe('measureLinks', () => {
       { links: [link], level: 3, seconds: 1 },
     );
     expect(calls.map((c) => `${c.on}:${c.mode}`)).toEqual(['B:listen', 'A:send', 'A:listen', 'B:send']);
-    expect(calls[1]).toMatchObject({ localAddress: '10.10.1.21', remoteAddress: '10.10.1.22', prefixLength: 24 });
+    expect(calls[1]).toMatchObject({
+      localAddress: '10.10.1.21',
+      remoteAddress: '10.10.1.22',
+      prefixLength: 24,
+    });
     expect(r.verdict).toBe('blocker');
     expect(r.links[0]!.directions[0]).toMatchObject({ reached: true, mbps: 9_390.2 });
     expect(r.links[0]!.directions[1]).toMatchObject({ reached: false, mbps: null });
-    expect(r.links[0]!.reasons[0]).toContain("the sender on TL-NODE-B failed: This server has no adapter named 'SLOT 3 Port 1'.");
+    expect(r.links[0]!.reasons[0]).toContain(
+      "the sender on TL-NODE-B failed: This server has no adapter named 'SLOT 3 Port 1'.",
+    );
   });
 });
