@@ -52,6 +52,7 @@ export const measureLink: ScriptHandler = async ({ host, world, params }) => {
   if (!nic) throw scriptThrow(`This server has no adapter named '${adapterName}'.`);
 
   let temporary = false;
+  const rules: string[] = [];
   if (!nic.ipv4.some((ip) => ip.address === localAddress)) {
     if (host.profile.nics.some((n) => n.ipv4.some((ip) => ip.address === localAddress)))
       throw new PsError(
@@ -64,6 +65,21 @@ export const measureLink: ScriptHandler = async ({ host, world, params }) => {
   }
   try {
     if (mode === 'listen') {
+      for (const protocol of ['TCP', 'UDP'] as const) {
+        const name = `Twinlock-LinkTest-${protocol}-${port}-In`;
+        host.firewallRules = host.firewallRules.filter((r) => r.name !== name);
+        host.firewallRules.push({
+          name,
+          displayName: `Twinlock link measurement (${protocol} ${port})`,
+          group: 'Twinlock link measurement',
+          enabled: true,
+          direction: 'Inbound',
+          action: 'Allow',
+          protocol,
+          localPorts: [port],
+        });
+        rules.push(name);
+      }
       const reg = registry(world);
       const key = `${localAddress}|${port}`;
       if (reg.has(key))
@@ -160,6 +176,7 @@ export const measureLink: ScriptHandler = async ({ host, world, params }) => {
       await world.clock.network(20);
     }
   } finally {
+    host.firewallRules = host.firewallRules.filter((r) => !rules.includes(r.name));
     if (temporary) {
       const i = nic.ipv4.findIndex((ip) => ip.address === localAddress);
       if (i >= 0) nic.ipv4.splice(i, 1);

@@ -1,6 +1,6 @@
 # Twinlock remote script: measure-link
 # Version: 1
-# Purpose: Measures one sync link with .NET sockets: listens on this server's link address (TCP and a UDP echo), or sends UDP probes and a TCP stream to the peer's.
+# Purpose: Measures one sync link with .NET sockets: listens on this server's link address (TCP and a UDP echo, allowed through the firewall for the measurement only), or sends UDP probes and a TCP stream to the peer's.
 param($P)
 
 $mode = [string]$P.mode
@@ -39,8 +39,18 @@ function Get-Median {
 $udp = $null
 $listener = $null
 $client = $null
+$ruleNames = @()
 try {
     if ($mode -eq 'listen') {
+        # Windows Defender Firewall drops unsolicited inbound traffic: allow this port (TCP for the
+        # stream, UDP for the probes) for the measurement only, and remove the rules after.
+        foreach ($protocol in @('TCP', 'UDP')) {
+            $ruleName = 'Twinlock-LinkTest-' + $protocol + '-' + $port + '-In'
+            Get-NetFirewallRule -Name $ruleName -ErrorAction SilentlyContinue | Remove-NetFirewallRule
+            New-NetFirewallRule -Name $ruleName -DisplayName ('Twinlock link measurement (' + $protocol + ' ' + $port + ')') -Group 'Twinlock link measurement' `
+                -Direction Inbound -Action Allow -Protocol $protocol -LocalPort $port -Profile Any -ErrorAction Stop | Out-Null
+            $ruleNames += $ruleName
+        }
         $udp = [System.Net.Sockets.Socket]::new([System.Net.Sockets.AddressFamily]::InterNetwork, [System.Net.Sockets.SocketType]::Dgram, [System.Net.Sockets.ProtocolType]::Udp)
         $udp.Bind([System.Net.IPEndPoint]::new($local, $port))
         $listener = [System.Net.Sockets.TcpListener]::new($local, $port)
@@ -200,6 +210,9 @@ try {
 } finally {
     foreach ($s in @($client, $udp)) { if ($null -ne $s) { $s.Close() } }
     if ($null -ne $listener) { $listener.Stop() }
+    foreach ($ruleName in $ruleNames) {
+        Get-NetFirewallRule -Name $ruleName -ErrorAction SilentlyContinue | Remove-NetFirewallRule
+    }
     if ($temporary) {
         Remove-NetIPAddress -InterfaceAlias $adapterName -IPAddress ([string]$P.localAddress) -PolicyStore ActiveStore -Confirm:$false
     }

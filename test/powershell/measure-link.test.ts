@@ -94,19 +94,31 @@ describe('measure-link.ps1 in pwsh over loopback', () => {
     expect(se.data.bytesSent).toBeGreaterThan(0);
     expect(le.data).toMatchObject({ connected: true, datagramsEchoed: 50, temporaryAddress: true });
     expect(le.data.bytesReceived).toBe(se.data.bytesSent);
+    // The listener lets the port through the firewall for the measurement only.
+    const rules = ['Twinlock-LinkTest-TCP-' + port + '-In', 'Twinlock-LinkTest-UDP-' + port + '-In'];
+    expect(l.changes.filter((c) => c.command === 'New-NetFirewallRule')).toMatchObject([
+      { name: rules[0], protocol: 'TCP', localPorts: [String(port)], direction: 'Inbound', action: 'Allow' },
+      { name: rules[1], protocol: 'UDP', localPorts: [String(port)] },
+    ]);
+    expect(l.changes.filter((c) => c.command === 'Remove-NetFirewallRule').map((c) => c.name)).toEqual(rules);
+    expect(s.changes.some((c) => String(c.command).includes('Firewall'))).toBe(false);
     for (const [run, address] of [
       [l, '127.0.0.2'],
       [s, '127.0.0.3'],
     ] as const) {
-      expect(run.changes.map((c) => c.command)).toEqual(['New-NetIPAddress', 'Remove-NetIPAddress']);
-      expect(run.changes[0]).toMatchObject({
+      expect(run.changes.filter((c) => c.command.endsWith('NetIPAddress')).map((c) => c.command)).toEqual([
+        'New-NetIPAddress',
+        'Remove-NetIPAddress',
+      ]);
+      const ipChanges = run.changes.filter((c) => c.command.endsWith('NetIPAddress'));
+      expect(ipChanges[0]).toMatchObject({
         interfaceAlias: ADAPTER,
         ipAddress: address,
         prefixLength: 24,
         policyStore: 'ActiveStore',
         skipAsSource: true,
       });
-      expect(run.changes[1]).toMatchObject({ ipAddress: address, policyStore: 'ActiveStore' });
+      expect(ipChanges[1]).toMatchObject({ ipAddress: address, policyStore: 'ActiveStore' });
     }
 
     // The lab's handler answers the same parameters in the same shape, with its model's figures.
@@ -116,6 +128,7 @@ describe('measure-link.ps1 in pwsh over loopback', () => {
     expect(Object.keys(fromLab.send)).toEqual(Object.keys(se.data));
     expect(fromLab.send).toMatchObject({ reached: true, lossPct: 0, temporaryAddress: true });
     expect(a.profile.nics.flatMap((n) => n.ipv4.map((i) => i.address))).not.toContain('127.0.0.2');
+    expect(a.firewallRules.map((r) => r.name)).not.toContain(rules[0]);
   }, 60_000);
 
   it('answers reached:false with the reason when nothing listens, within its connect window', async () => {
