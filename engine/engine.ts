@@ -29,6 +29,7 @@ import type { FixTimings, Verifier } from './verify/verifier';
 import { proposePair } from './pair/propose';
 import { probePort } from './discovery/probe';
 import { readStatus } from './pair/status';
+import { measureLinks } from './pair/measure';
 import { exportBundle } from './bundle/export';
 import type { ApiInput, ApiOutput, MethodName, TwinlockApi, TwinlockEngine } from './api/contract';
 import { methods } from './api/contract';
@@ -270,7 +271,15 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     // Filled in by the plan, links, witness, drill and report work (b12 branch only).
     plan: () => unbuilt('plan'),
     applyPlan: () => unbuilt('applyPlan'),
-    measureLinks: () => unbuilt('measureLinks'),
+    async measureLinks({ primary, secondary, links, level, seconds }) {
+      sessions.pairOf([primary, secondary], 'Measuring sync links');
+      const end = async (id: string) => ({
+        host: await sessions.hostOf(id),
+        computerName: sessions.entry(id).session.computerName,
+      });
+      const [a, b] = await Promise.all([end(primary), end(secondary)]);
+      return measureLinks(a, b, { links, level, seconds });
+    },
     checkWitness: () => unbuilt('checkWitness'),
     drill: () => unbuilt('drill'),
     exportProtectionReport: () => unbuilt('exportProtectionReport'),

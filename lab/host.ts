@@ -38,6 +38,8 @@ export interface LabFaults {
   serviceWontStart: boolean;
   /** Every sync link of this server is down (the agent reports `degraded`). */
   syncLinkDown: boolean;
+  /** Adapters of this server whose cable is cut (by adapter name): the link through each is dead. */
+  cutLinks: string[];
   /** VMs the agent refuses to protect (as when a VM's disks sit on storage it cannot mirror). */
   protectFails: string[];
   /** Lab seconds a twinlockctl verb waits before it acts, as a busy agent would (e.g. `{ 'pair join': 600 }`). */
@@ -171,6 +173,7 @@ export class LabHost extends EventEmitter<LabHostEvents> {
       rebootSeconds: 90,
       serviceWontStart: false,
       syncLinkDown: false,
+      cutLinks: [],
       protectFails: [],
       ctlDelaySeconds: {},
       clockSkewSeconds: profile.clockSkewSeconds,

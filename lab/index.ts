@@ -151,6 +151,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     address,
     sharedAddress: !perHost,
     latencyMs: options.latencyMs ?? 15,
+    links: profile.links,
   };
   for (const hp of expandHosts(profile, count))
     hosts.push(new LabHost(hp, join(dataDir, hp.computerName, 'C'), password));

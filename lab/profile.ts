@@ -8,6 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { appPaths } from '../engine/app-paths';
+import { LinkProfileSchema } from './links';
+import type { LinkProfile } from './links';
 
 const Ipv4Schema = z.object({
   address: z.ipv4(),
@@ -170,6 +172,8 @@ export const LabProfileSchema = z.object({
   /** Merged under every host. */
   defaults: z.record(z.string(), z.unknown()).default({}),
   hosts: z.array(z.record(z.string(), z.unknown())).min(1),
+  /** The cables between the servers' adapters (lab/links.ts); adapters not named are wired port to port. */
+  links: z.array(LinkProfileSchema).default([]),
   /** What verifying the first two hosts must find (checked by the integration tests). */
   expect: z
     .object({
@@ -189,6 +193,8 @@ export interface LabProfile {
   name: string;
   description: string;
   hosts: HostProfile[];
+  /** The cables the profile states. */
+  links: LinkProfile[];
   expect?: ProfileExpectation;
 }
 
@@ -218,6 +224,7 @@ export function parseProfile(document: unknown, source = 'profile'): LabProfile 
     name: raw.name,
     description: raw.description,
     hosts,
+    links: raw.links,
     ...(raw.expect ? { expect: raw.expect } : {}),
   };
 }

@@ -2,6 +2,7 @@
 import type { LabClock } from './clock';
 import type { ScriptCatalogue } from './catalogue';
 import type { LabHost } from './host';
+import type { LinkProfile } from './links';
 
 export interface LabWorld {
   readonly clock: LabClock;
@@ -13,6 +14,8 @@ export interface LabWorld {
   readonly sharedAddress?: boolean;
   /** Real milliseconds added to every exec. */
   readonly latencyMs: number;
+  /** The cables the profile states (lab/links.ts); adapters it does not name are wired port to port. */
+  readonly links?: readonly LinkProfile[];
 }
 
 /**

@@ -30,6 +30,24 @@ export interface ScriptParams extends FixScriptParams {
   'restart-host': { delaySeconds: number; reason: 'agent-install' | 'fix' };
   /** Deletes uploaded package files and the agent's firewall rule group. */
   'remove-agent-package': { paths: string[]; firewallGroup: string };
+  /**
+   * One end of a sync-link measurement, .NET sockets only. `listen`: a TCP listener and a UDP echo
+   * on `localAddress:port`, serving one sender; `send`: UDP probes (round trip, loss) then a TCP
+   * stream for `seconds` (throughput) to `remoteAddress:port`. A link address missing from
+   * `adapter` is added for the measurement only (ActiveStore, SkipAsSource) and removed after.
+   */
+  'measure-link': {
+    mode: 'listen' | 'send';
+    adapter: string;
+    localAddress: string;
+    prefixLength: number;
+    remoteAddress: string;
+    port: number;
+    seconds: number;
+    /** How long the sender keeps trying to connect (and the listener waits for it), seconds. */
+    connectSeconds: number;
+    probes: number;
+  };
 }
 
 /** Fixes offered by verification findings (see engine/verify/fixes.ts). */
@@ -68,6 +86,7 @@ export const SCRIPT_NAMES: readonly ScriptName[] = [
   'invoke-twinlockctl',
   'restart-host',
   'remove-agent-package',
+  'measure-link',
 ];
 
 /** Where things live on the server. Windows paths, and their SFTP form. */

@@ -6,6 +6,7 @@ import { removeAgentPackage, restartHost } from './host-control';
 import { getIdentity } from './identity';
 import { installAgent, uninstallAgent } from './install';
 import { getInventory } from './inventory';
+import { measureLink } from './measure-link';
 import type { ScriptHandler } from './types';
 
 export const HANDLERS: Record<string, ScriptHandler> = {
@@ -19,6 +20,7 @@ export const HANDLERS: Record<string, ScriptHandler> = {
   ...FIX_HANDLERS,
   'restart-host': restartHost,
   'remove-agent-package': removeAgentPackage,
+  'measure-link': measureLink,
 };
 
 export type { ScriptContext, ScriptHandler } from './types';
