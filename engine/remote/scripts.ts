@@ -30,6 +30,8 @@ export interface ScriptParams extends FixScriptParams {
   'restart-host': { delaySeconds: number; reason: 'agent-install' | 'fix' };
   /** Deletes uploaded package files and the agent's firewall rule group. */
   'remove-agent-package': { paths: string[]; firewallGroup: string };
+  /** Get-VM for each name (verbatim): found, state (VMState as a number), uptime, addresses. */
+  'get-vm-state': { names: string[] };
 }
 
 /** Fixes offered by verification findings (see engine/verify/fixes.ts). */
@@ -68,6 +70,7 @@ export const SCRIPT_NAMES: readonly ScriptName[] = [
   'invoke-twinlockctl',
   'restart-host',
   'remove-agent-package',
+  'get-vm-state',
 ];
 
 /** Where things live on the server. Windows paths, and their SFTP form. */
