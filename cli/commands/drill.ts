@@ -43,7 +43,7 @@ export function spoken(ms: number): string {
 
 /** A measured figure in real time, and in the servers' time where their clock runs faster (the lab). */
 export function withServerTime(ms: number, scale: number): string {
-  return scale === 1 ? spoken(ms) : `${spoken(ms * scale)} in server time (${spoken(ms)} real)`;
+  return scale === 1 || ms === 0 ? spoken(ms) : `${spoken(ms * scale)} in server time (${spoken(ms)} real)`;
 }
 
 function what(kind: DrillKind, a: string, b: string): string {

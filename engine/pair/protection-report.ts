@@ -155,7 +155,8 @@ function drillSection(input: ProtectionReportInput): string {
   if (!d) return `<h2>Failover drill</h2>${missing('No drill run yet.')}`;
   const r = d.value;
   const scale = r.serverTimeScale ?? 1;
-  const inServerTime = (ms: number) => (scale === 1 ? seconds(ms) : `${seconds(ms)} (${seconds(ms * scale)} server time)`);
+  const inServerTime = (ms: number) =>
+    scale === 1 || ms === 0 ? seconds(ms) : `${seconds(ms * scale)} in server time (${seconds(ms)} real)`;
   return `<h2>Failover drill</h2>${by(d)}
 <div class="verdict ${r.result === 'passed' ? 'ready' : 'blocked'}">${r.result === 'passed' ? 'Passed' : 'Failed'}: ${esc(r.kind)} at Level ${r.level}${r.reason ? `<small>${esc(r.reason)}</small>` : ''}</div>
 <p>Downtime measured by Twinlock: <strong>${esc(inServerTime(r.measuredDowntimeMs))}</strong> (agent: ${r.agentDowntimeMs === null ? 'no figure' : esc(seconds(r.agentDowntimeMs))}) · looked every ${esc(String(r.sampleIntervalMs))} ms · started ${time(r.startedAt)} · took ${esc(inServerTime(r.elapsedMs))} · ended ${esc(r.finalState)}</p>
