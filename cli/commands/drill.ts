@@ -65,8 +65,8 @@ function drillText(r: DrillResult): string {
   const scale = r.serverTimeScale;
   return [
     table(
-      ['At', 'State', 'Server', 'What happened'],
-      r.timeline.map((e) => [withServerTime(e.atMs, scale), e.state, e.node, e.message]),
+      [scale === 1 ? 'At' : 'At (server time)', 'State', 'Server', 'What happened'],
+      r.timeline.map((e) => [spoken(e.atMs * scale), e.state, e.node, e.message]),
     ),
     '',
     ...r.vms.map((v) => `  ${v.name}: ${withServerTime(v.downtimeMs, scale)} down (watched: ${v.watched})`),

@@ -172,9 +172,11 @@ export async function runDrill(
     );
 
   let watched: Awaited<ReturnType<typeof watch.stop>> = { samples: [], ports: [] };
+  /** VMs that ran nowhere before the drill: their downtime is not the drill's. */
+  let before: string[] = [];
   try {
     await watch.ready();
-    const before = vms.filter((vm) => !members.some((m) => where.get(`${vm}@${m.computerName}`)));
+    before = vms.filter((vm) => !members.some((m) => where.get(`${vm}@${m.computerName}`)));
     if (before.length > 0)
       note('vm-stopped', primary.computerName, `Not running before the drill (not counted): ${before.join(', ')}`);
     for (const m of members)
@@ -247,6 +249,8 @@ export async function runDrill(
   timeline.sort((a, b) => a.atMs - b.atMs);
 
   const vmResults = vms.map((vm) => {
+    if (before.includes(vm))
+      return { name: vm, downtimeMs: 0, watched: 'not running before the drill: not counted' };
     const outages = outagesOf(vm, watched.samples, watched.ports, names);
     const port = request.watchPorts[vm];
     const probed = watched.ports.some((s) => s.vm === vm);
