@@ -19,5 +19,5 @@ export const getVmState: ScriptHandler = ({ host, world, params }) => {
       addresses: [],
     };
   });
-  return { hyperV, vms };
+  return { computerName: host.name, hyperV, vms };
 };

@@ -53,6 +53,7 @@ describe('outagesOf', () => {
 describe('get-vm-state answers', () => {
   it('reads PowerShell 5.1 shapes: a lone VM, state numbers, one address', () => {
     const a = VmStateAnswerSchema.parse({
+      computerName: 'TL-NODE-A',
       hyperV: true,
       vms: { name: 'SQL01', found: true, state: 2, uptimeSeconds: 7, addresses: '10.0.0.5' },
     });
@@ -72,6 +73,7 @@ describe('watchVms', () => {
     const host = (running: () => boolean): RemoteHost =>
       ({
         runScript: async () => ({
+          computerName: 'X',
           hyperV: true,
           vms: [{ name: 'SQL01', found: true, state: running() ? 2 : 3, uptimeSeconds: 1, addresses: ['127.0.0.1'] }],
         }),
