@@ -135,11 +135,7 @@ export function registerDrillVerb(program: Command): void {
 }
 
 /** Prints each server's progress line as it changes (NDJSON with --json), and returns the final snapshot. */
-async function followDrill(
-  engine: Parameters<Parameters<typeof runVerb>[2]>[1],
-  jobId: string,
-  out: Output,
-) {
+async function followDrill(engine: Parameters<Parameters<typeof runVerb>[2]>[1], jobId: string, out: Output) {
   const last = new Map<string, string>();
   const unsubscribe = engine.subscribe((event) => {
     if (event.type !== 'job' || event.job.id !== jobId) return;
@@ -192,7 +188,10 @@ export function registerReportVerb(program: Command): void {
           ...(options.out ? { path: options.out } : {}),
         });
         const { contentBase64: _content, ...summary } = written;
-        out.result(summary, () => `Protection report (${written.format}, ${written.bytes} bytes): ${written.path}`);
+        out.result(
+          summary,
+          () => `Protection report (${written.format}, ${written.bytes} bytes): ${written.path}`,
+        );
         return EXIT.ok;
       }),
   );

@@ -67,7 +67,10 @@ export const DrillAnswerSchema = z.object({
 export type DrillAnswer = z.infer<typeof DrillAnswerSchema>;
 
 /** Why a pair cannot be drilled now, or null when it can: protected on both servers, one pair, roles set. */
-export function drillRefusal(members: readonly DrillMember[], statuses: readonly AgentStatus[]): string | null {
+export function drillRefusal(
+  members: readonly DrillMember[],
+  statuses: readonly AgentStatus[],
+): string | null {
   for (const [i, st] of statuses.entries()) {
     const name = members[i]!.computerName;
     if (!st.pair) return `${name} is not paired`;
@@ -178,11 +181,19 @@ export async function runDrill(
     await watch.ready();
     before = vms.filter((vm) => !members.some((m) => where.get(`${vm}@${m.computerName}`)));
     if (before.length > 0)
-      note('vm-stopped', primary.computerName, `Not running before the drill (not counted): ${before.join(', ')}`);
+      note(
+        'vm-stopped',
+        primary.computerName,
+        `Not running before the drill (not counted): ${before.join(', ')}`,
+      );
     for (const m of members)
       ctx.host(m.sessionId, { step: 'failing-over', percent: 10, message: `${request.kind} drill started` });
     ctx.progress(10, `Running a ${request.kind} drill on ${names.join(' and ')}`);
-    note('started', primary.computerName, `Twinlock asked ${primary.computerName} for a ${request.kind} drill`);
+    note(
+      'started',
+      primary.computerName,
+      `Twinlock asked ${primary.computerName} for a ${request.kind} drill`,
+    );
 
     // The pair's state on both servers while the agent's drill runs (progress and the end condition).
     let agentDone = false;

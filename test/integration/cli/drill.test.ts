@@ -41,7 +41,17 @@ afterAll(async () => {
 /** `twinlock pair` at a level, then the lab's clock slowed for the drill (moved past the pairing's phases). */
 async function pairAt(level: number): Promise<void> {
   lab.clock.timeScale = 600;
-  const run = await twinlock(['pair', a, b, '--name', `PAIR-L${level}`, '--level', String(level), '--no-witness', '--json']);
+  const run = await twinlock([
+    'pair',
+    a,
+    b,
+    '--name',
+    `PAIR-L${level}`,
+    '--level',
+    String(level),
+    '--no-witness',
+    '--json',
+  ]);
   expect(run.code, run.stdout + run.stderr).toBe(0);
   lab.clock.timeScale = DRILL_SCALE;
   lab.clock.pause();
@@ -61,7 +71,17 @@ describe('twinlock drill', () => {
     const kind = await twinlock(['drill', a, b, '--kind', 'power-cut', '--yes', '--json']);
     expect(kind.code).toBe(1);
     expect(JSON.parse(kind.stdout).error.message).toContain('--kind');
-    const watch = await twinlock(['drill', a, b, '--kind', 'link-loss', '--watch', 'SQL01', '--yes', '--json']);
+    const watch = await twinlock([
+      'drill',
+      a,
+      b,
+      '--kind',
+      'link-loss',
+      '--watch',
+      'SQL01',
+      '--yes',
+      '--json',
+    ]);
     expect(watch.code).toBe(1);
     expect(JSON.parse(watch.stdout).error.message).toContain('VM=PORT');
   });
@@ -90,13 +110,17 @@ describe('twinlock drill', () => {
     expect(html).toContain('PAIR-L3');
   }, 60_000);
 
-  it.skipIf(!browserCandidates().some((p) => existsSync(p)))('prints the report to PDF', async () => {
-    const out = join(home, 'protection.pdf');
-    const run = await twinlock(['report', a, b, '--format', 'pdf', '--out', out, '--json']);
-    expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ path: out, format: 'pdf' });
-    expect(readFileSync(out).subarray(0, 5).toString()).toBe('%PDF-');
-  }, 90_000);
+  it.skipIf(!browserCandidates().some((p) => existsSync(p)))(
+    'prints the report to PDF',
+    async () => {
+      const out = join(home, 'protection.pdf');
+      const run = await twinlock(['report', a, b, '--format', 'pdf', '--out', out, '--json']);
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ path: out, format: 'pdf' });
+      expect(readFileSync(out).subarray(0, 5).toString()).toBe('%PDF-');
+    },
+    90_000,
+  );
 
   it('Level 2: seconds of downtime in server time', async () => {
     await twinlock(['unpair', a, b, '--yes', '--json']);

@@ -110,7 +110,14 @@ describe('failover drills measured from outside', () => {
     const written = await engine.api.exportProtectionReport({ sessions: ids(), format: 'html', path: out });
     const html = await readFile(out, 'utf8');
     expect(Buffer.from(written.contentBase64, 'base64').toString('utf8')).toBe(html);
-    for (const section of ['The pair', 'Verification', 'The plan applied', 'Link measurements', 'Failover drill', 'Times'])
+    for (const section of [
+      'The pair',
+      'Verification',
+      'The plan applied',
+      'Link measurements',
+      'Failover drill',
+      'Times',
+    ])
       expect(html).toContain(`<h2>${section}</h2>`);
     expect(html).toContain('Downtime measured by Twinlock: <strong>0 ms</strong>');
     expect(html).toContain('No plan recorded');

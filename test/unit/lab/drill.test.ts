@@ -96,7 +96,9 @@ describe('the lab fails over as each level promises', () => {
     expect(await where()).toEqual([3, 3]);
     await lab.world.clock.advance(1.5);
     expect(await where()).toEqual([3, 2]);
-    await lab.world.clock.advance(DRILL_TIMINGS.lostFor + DRILL_TIMINGS.resynchronising + DRILL_TIMINGS.syncing);
+    await lab.world.clock.advance(
+      DRILL_TIMINGS.lostFor + DRILL_TIMINGS.resynchronising + DRILL_TIMINGS.syncing,
+    );
     const r = (await drill).output;
     expect(r).toMatchObject({ result: 'passed', downtimeMs: DRILL_TIMINGS.takeover[2] * 1000 });
     expect(r.downtimeMs).toBeGreaterThanOrEqual(2000);
@@ -112,7 +114,9 @@ describe('the lab fails over as each level promises', () => {
     expect(await state()).toBe('failed-over');
     await lab.world.clock.advance(DRILL_TIMINGS.takeover[1] - 60 + 1);
     expect(await where()).toEqual([3, 2]);
-    await lab.world.clock.advance(DRILL_TIMINGS.lostFor + DRILL_TIMINGS.resynchronising + DRILL_TIMINGS.syncing);
+    await lab.world.clock.advance(
+      DRILL_TIMINGS.lostFor + DRILL_TIMINGS.resynchronising + DRILL_TIMINGS.syncing,
+    );
     const r = (await drill).output;
     expect(r.result).toBe('passed');
     expect(r.downtimeMs).toBeGreaterThanOrEqual(60_000);
@@ -126,7 +130,9 @@ describe('the lab fails over as each level promises', () => {
     expect(await state()).toBe('degraded');
     expect((await ctl(0, 'status')).output.pair.links[0].up).toBe(false);
     expect((await where())[0]).toBe(2);
-    await lab.world.clock.advance(DRILL_TIMINGS.linkCutFor + DRILL_TIMINGS.resynchronising + DRILL_TIMINGS.syncing);
+    await lab.world.clock.advance(
+      DRILL_TIMINGS.linkCutFor + DRILL_TIMINGS.resynchronising + DRILL_TIMINGS.syncing,
+    );
     expect((await drill).output).toMatchObject({ result: 'passed', downtimeMs: 0 });
     expect(await state()).toBe('protected');
   });

@@ -51,7 +51,14 @@ const base = {
 describe('protectionReportHtml', () => {
   it('has every section, and says what was never recorded', () => {
     const html = protectionReportHtml({ ...base, drill: null });
-    for (const h of ['The pair', 'Verification', 'The plan applied', 'Link measurements', 'Failover drill', 'Times'])
+    for (const h of [
+      'The pair',
+      'Verification',
+      'The plan applied',
+      'Link measurements',
+      'Failover drill',
+      'Times',
+    ])
       expect(html).toContain(`<h2>${h}</h2>`);
     expect(html).toContain('No drill run yet.');
     expect(html).toContain('Not measured');
@@ -60,7 +67,10 @@ describe('protectionReportHtml', () => {
   });
 
   it('escapes every value: a VM named <script> stays text', () => {
-    const html = protectionReportHtml({ ...base, drill: { at: base.madeAt, workstation: 'WS-01', value: drill } });
+    const html = protectionReportHtml({
+      ...base,
+      drill: { at: base.madeAt, workstation: 'WS-01', value: drill },
+    });
     expect(html).not.toContain(EVIL);
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).toContain('PAIR-&quot;01&quot;');

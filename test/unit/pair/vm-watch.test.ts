@@ -2,7 +2,13 @@
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { achievedIntervalMs, longestOutageMs, outagesOf, VmStateAnswerSchema, watchVms } from '../../../engine/pair/vm-watch';
+import {
+  achievedIntervalMs,
+  longestOutageMs,
+  outagesOf,
+  VmStateAnswerSchema,
+  watchVms,
+} from '../../../engine/pair/vm-watch';
 import type { Sample } from '../../../engine/pair/vm-watch';
 import type { RemoteHost } from '../../../engine/remote/types';
 
@@ -45,7 +51,13 @@ describe('outagesOf', () => {
   });
 
   it('measures the interval between looks at each server (the slowest one)', () => {
-    const samples = [look(0, 'A', true), look(50, 'A', true), look(100, 'A', true), look(0, 'B', true), look(160, 'B', true)];
+    const samples = [
+      look(0, 'A', true),
+      look(50, 'A', true),
+      look(100, 'A', true),
+      look(0, 'B', true),
+      look(160, 'B', true),
+    ];
     expect(achievedIntervalMs(samples, ['A', 'B'])).toBe(160);
   });
 });
@@ -57,7 +69,9 @@ describe('get-vm-state answers', () => {
       hyperV: true,
       vms: { name: 'SQL01', found: true, state: 2, uptimeSeconds: 7, addresses: '10.0.0.5' },
     });
-    expect(a.vms).toEqual([{ name: 'SQL01', found: true, state: 'Running', uptimeSeconds: 7, addresses: ['10.0.0.5'] }]);
+    expect(a.vms).toEqual([
+      { name: 'SQL01', found: true, state: 'Running', uptimeSeconds: 7, addresses: ['10.0.0.5'] },
+    ]);
   });
 });
 
@@ -75,7 +89,15 @@ describe('watchVms', () => {
         runScript: async () => ({
           computerName: 'X',
           hyperV: true,
-          vms: [{ name: 'SQL01', found: true, state: running() ? 2 : 3, uptimeSeconds: 1, addresses: ['127.0.0.1'] }],
+          vms: [
+            {
+              name: 'SQL01',
+              found: true,
+              state: running() ? 2 : 3,
+              uptimeSeconds: 1,
+              addresses: ['127.0.0.1'],
+            },
+          ],
         }),
       }) as unknown as RemoteHost;
     const watch = watchVms({
