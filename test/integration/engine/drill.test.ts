@@ -106,6 +106,7 @@ describe('failover drills measured from outside', () => {
   });
 
   it('the protection report shows the pair, verification, the drill; what is missing says so', async () => {
+    await engine.api.verify({ sessions: ids(), level: 3 });
     const out = join(dataDir, 'report.html');
     const written = await engine.api.exportProtectionReport({ sessions: ids(), format: 'html', path: out });
     const html = await readFile(out, 'utf8');
@@ -121,6 +122,8 @@ describe('failover drills measured from outside', () => {
       expect(html).toContain(`<h2>${section}</h2>`);
     expect(html).toContain('Downtime measured by Twinlock: <strong>0 ms</strong>');
     expect(html).toContain('No plan recorded');
+    expect(html).toContain('Ready for Level 3');
+    expect(html).not.toContain('verified again for this report');
     expect(html).toContain('Not measured');
     expect(html).toContain('TL-NODE-A');
     expect(html).toContain('SQL01');
