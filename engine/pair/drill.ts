@@ -223,6 +223,12 @@ export async function runDrill(
     ctx.progress(80, 'Waiting for the pair to be protected again on both servers');
     const deadline = performance.now() + t.protectedTimeoutMs;
     for (;;) {
+      if (ctx.signal.aborted)
+        throw new TwinlockError({
+          code: 'cancelled',
+          message: 'The drill was cancelled while the pair resynchronised; the agent finishes it on its own.',
+          hint: 'Check that the pair comes back to protected (twinlock status).',
+        });
       const states = await readStates();
       finalState = states.every((s) => s === 'protected') ? 'protected' : states.join(' / ');
       if (finalState === 'protected' || failure !== null) break;
