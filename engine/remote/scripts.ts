@@ -48,6 +48,8 @@ export interface ScriptParams extends FixScriptParams {
     connectSeconds: number;
     probes: number;
   };
+  /** Get-VM for each name (verbatim): found, state (VMState as a number), uptime, addresses. */
+  'get-vm-state': { names: string[] };
 }
 
 /** Fixes offered by verification findings (see engine/verify/fixes.ts). */
@@ -87,6 +89,7 @@ export const SCRIPT_NAMES: readonly ScriptName[] = [
   'restart-host',
   'remove-agent-package',
   'measure-link',
+  'get-vm-state',
 ];
 
 /** Where things live on the server. Windows paths, and their SFTP form. */

@@ -8,6 +8,7 @@ import { installAgent, uninstallAgent } from './install';
 import { getInventory } from './inventory';
 import { measureLink } from './measure-link';
 import type { ScriptHandler } from './types';
+import { getVmState } from './vm-state';
 
 export const HANDLERS: Record<string, ScriptHandler> = {
   'get-identity': getIdentity,
@@ -21,6 +22,7 @@ export const HANDLERS: Record<string, ScriptHandler> = {
   'restart-host': restartHost,
   'remove-agent-package': removeAgentPackage,
   'measure-link': measureLink,
+  'get-vm-state': getVmState,
 };
 
 export type { ScriptContext, ScriptHandler } from './types';
