@@ -297,7 +297,12 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
         computerName: sessions.entry(id).session.computerName,
       });
       const [a, b] = await Promise.all([end(primary), end(secondary)]);
-      return measureLinks(a, b, { links, level, seconds });
+      const measured = await measureLinks(a, b, { links, level, seconds });
+      // The protection report shows the last measurement of the pair's links.
+      await evidence
+        .recordLinks(pairKeyOf([a.computerName, b.computerName]), measured)
+        .catch((err) => log('warn', `The link measurement could not be recorded: ${toErrorData(err).message}`));
+      return measured;
     },
     checkWitness: () => unbuilt('checkWitness'),
     drill: (input) => drills.drill(input),
