@@ -33,6 +33,7 @@ const MEASURED: Record<string, Array<{ path: string[]; kind: 'clock' | 'server-c
   'fix-resync-time': [{ path: ['data', 'utcAfter'], kind: 'clock' }],
   'install-agent': [{ path: ['data', 'durationMs'], kind: 'duration' }],
   'uninstall-agent': [{ path: ['data', 'durationMs'], kind: 'duration' }],
+  'test-witness': [{ path: ['data', 'rttMs'], kind: 'duration' }],
 };
 
 function take(obj: any, path: string[]): { value: unknown; found: boolean } {

@@ -14,4 +14,6 @@ export const READ_ONLY_RUNS: { [N in ScriptName]?: ScriptParams[N] } = {
   // A file Windows itself signs: Get-FileHash and Get-AuthenticodeSignature on a real signature,
   // checked against a pin no publisher has (run-scripts.ts then pins the signer it reports).
   'test-agent-package': { path: 'C:\\Windows\\System32\\notepad.exe', trustedThumbprint: '0'.repeat(40) },
+  // The runner's own sshd stands in for a witness host; nothing is written anywhere.
+  'test-witness': { kind: 'host', address: '127.0.0.1', port: 22, timeoutMs: 3000, probeId: 'workflow' },
 };
