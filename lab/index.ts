@@ -84,6 +84,8 @@ export interface Lab {
   readonly decoys: LabDecoyInfo[];
   /** The witness the profile gives the servers (a host and its port, a share's UNC path), or null. */
   readonly witness: { host: string; port: number; share: string } | null;
+  /** That witness as the engine's `lab.witness` option takes it (the share), for `proposePair` to suggest. */
+  readonly suggestedWitness: { kind: 'file-share'; address: string } | null;
   /** A server's state and faults, by computer name (case-insensitive). */
   host(name: string): LabHost;
   /** Lab time: every lab duration runs on it; a test may pause it and advance it itself. */
@@ -199,6 +201,9 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       return decoys?.decoys ?? [];
     },
     witness: profile.witness,
+    suggestedWitness: profile.witness
+      ? { kind: 'file-share', address: `\\\\${profile.witness.host}\\${profile.witness.share}` }
+      : null,
     clock: world.clock,
     host(name: string): LabHost {
       const host = hosts.find((h) => h.name.toLowerCase() === name.toLowerCase());
