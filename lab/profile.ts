@@ -267,7 +267,7 @@ export function witnessOf(profile: LabProfile, dataDir: string): LabWitness | un
   mkdirSync(dir, { recursive: true });
   return {
     hosts: names.map((address) => ({ address, port: w.port })),
-    shares: names.map((name) => ({ path: `\\${name}\${w.share}`, dir })),
+    shares: names.map((name) => ({ path: `\\\\${name}\\${w.share}`, dir })),
   };
 }
 
