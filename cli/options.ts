@@ -137,7 +137,11 @@ export function parseWitness(text: string): Witness {
   if (host) {
     const port = host[2] === undefined ? undefined : Number(host[2]);
     if (port !== undefined && !isPort(port)) throw invalidOption('--witness', text, accepted, example);
-    return { kind: 'host', address: host[1]!, ...(port !== undefined && port !== DEFAULT_WITNESS_PORT ? { port } : {}) };
+    return {
+      kind: 'host',
+      address: host[1]!,
+      ...(port !== undefined && port !== DEFAULT_WITNESS_PORT ? { port } : {}),
+    };
   }
   throw invalidOption('--witness', text, accepted, example);
 }

@@ -52,11 +52,11 @@ export function registerPairVerb(program: Command): void {
     addPairChoiceOptions(
       program
         .command('pair')
-      .description(
-        'pair two servers (the first starts as primary), protect their VMs and export the bundle (or resume an interrupted pairing)',
-      )
-      .argument('[hostA]', 'host[:port] of the primary')
-      .argument('[hostB]', 'host[:port] of the secondary'),
+        .description(
+          'pair two servers (the first starts as primary), protect their VMs and export the bundle (or resume an interrupted pairing)',
+        )
+        .argument('[hostA]', 'host[:port] of the primary')
+        .argument('[hostB]', 'host[:port] of the secondary'),
     )
       .option('--bundle <file>', 'where to write the configuration bundle')
       .option(

@@ -60,7 +60,9 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => (witnessListener ? witnessListener.close(() => resolve()) : resolve()));
+  await new Promise<void>((resolve) =>
+    witnessListener ? witnessListener.close(() => resolve()) : resolve(),
+  );
   if (shareDir) rmSync(shareDir, { recursive: true, force: true });
   await tier?.close();
   if (!tier) return;
@@ -111,12 +113,28 @@ type Both = (script: string, params: Record<string, unknown>) => Promise<{ lab: 
 /** test-witness against the real listener and folder (loopback only), and against what is not there. */
 async function witnessCases(lab: OfflineLab, both: Both, label: string): Promise<void> {
   Object.assign(lab.world, {
-    witness: { hosts: [{ address: '127.0.0.1', port: witnessPort }], shares: [{ path: shareDir, dir: shareDir }] },
+    witness: {
+      hosts: [{ address: '127.0.0.1', port: witnessPort }],
+      shares: [{ path: shareDir, dir: shareDir }],
+    },
   });
   const base = { timeoutMs: 2000, probeId: label.replace(/[^\w-]/g, '-') };
-  const reached = await both('test-witness', { ...base, kind: 'host', address: '127.0.0.1', port: witnessPort });
-  expect(reached.real.data, `${label}: the listener is reached`).toMatchObject({ reached: true, error: null });
-  const refused = await both('test-witness', { ...base, kind: 'host', address: '127.0.0.1', port: closedPort });
+  const reached = await both('test-witness', {
+    ...base,
+    kind: 'host',
+    address: '127.0.0.1',
+    port: witnessPort,
+  });
+  expect(reached.real.data, `${label}: the listener is reached`).toMatchObject({
+    reached: true,
+    error: null,
+  });
+  const refused = await both('test-witness', {
+    ...base,
+    kind: 'host',
+    address: '127.0.0.1',
+    port: closedPort,
+  });
   expect(refused.real.data).toMatchObject({ reached: false, step: 'connect', error: 'Refused' });
   const written = await both('test-witness', { ...base, kind: 'file-share', address: shareDir, port: null });
   expect(written.real.data).toMatchObject({ reached: true, step: null });

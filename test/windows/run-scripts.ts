@@ -121,8 +121,15 @@ async function readOnly(): Promise<void> {
   );
 
   const witness = (await run('test-witness', READ_ONLY_RUNS['test-witness']!)) as Record<string, unknown>;
-  check('test-witness', witness.reached === true, `sshd on 127.0.0.1:22 not reached: ${JSON.stringify(witness)}`);
-  const closed = (await run('test-witness', { ...READ_ONLY_RUNS['test-witness']!, port: 1 })) as Record<string, unknown>;
+  check(
+    'test-witness',
+    witness.reached === true,
+    `sshd on 127.0.0.1:22 not reached: ${JSON.stringify(witness)}`,
+  );
+  const closed = (await run('test-witness', { ...READ_ONLY_RUNS['test-witness']!, port: 1 })) as Record<
+    string,
+    unknown
+  >;
   check('test-witness', closed.reached === false && closed.error === 'Refused', JSON.stringify(closed));
   // The runner's temp folder stands in for a share: written, read back, deleted.
   const folder = (await run('test-witness', {

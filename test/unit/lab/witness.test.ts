@@ -21,16 +21,28 @@ const share = (address = '\\\\TL-WITNESS\\twinlock-witness') => ({
   timeoutMs: 1000,
   probeId: 'p1',
 });
-const host = (address: string, port: number) => ({ kind: 'host', address, port, timeoutMs: 1000, probeId: 'p1' });
+const host = (address: string, port: number) => ({
+  kind: 'host',
+  address,
+  port,
+  timeoutMs: 1000,
+  probeId: 'p1',
+});
 
 describe('the lab witness (test-witness)', () => {
   it('is the profile’s host on 7443 (by name or FQDN) and its share, a real folder the probe passes through', async () => {
     expect(await lab.run(a, 'test-witness', host('TL-WITNESS', 7443))).toMatchObject({ reached: true });
-    expect(await lab.run(a, 'test-witness', host('tl-witness.contoso.local', 7443))).toMatchObject({ reached: true });
+    expect(await lab.run(a, 'test-witness', host('tl-witness.contoso.local', 7443))).toMatchObject({
+      reached: true,
+    });
     expect(await lab.run(a, 'test-witness', host('TL-WITNESS', 7000))).toMatchObject({ error: 'Refused' });
     expect(await lab.run(a, 'test-witness', host('NOWHERE', 7443))).toMatchObject({ error: 'NotFound' });
     const written = await lab.run(a, 'test-witness', share('\\\\tl-witness\\TWINLOCK-WITNESS'));
-    expect(written).toMatchObject({ reached: true, step: null, bytes: Buffer.byteLength("Twinlock witness check p1") });
+    expect(written).toMatchObject({
+      reached: true,
+      step: null,
+      bytes: Buffer.byteLength('Twinlock witness check p1'),
+    });
     const folder = witness.shares[0]!.dir;
     expect(existsSync(folder)).toBe(true);
     expect(readdirSync(folder)).toEqual([]);
