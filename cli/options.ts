@@ -117,7 +117,7 @@ export interface PairChoiceOptions {
   linkRange?: string;
 }
 
-/** The port a witness host answers on by default (engine/api/models/pair.ts `WITNESS_PORT`, without loading zod). */
+/** The port a witness host answers on by default (the contract’s `WITNESS_PORT`, repeated so that parsing the command line loads no schema). */
 const DEFAULT_WITNESS_PORT = 7443;
 
 /**

@@ -54,6 +54,11 @@ export interface LabOptions {
   decoys?: boolean;
   /** Folder holding each server's C: drive (default: a fresh temporary folder, removed on close). */
   dataDir?: string;
+  /**
+   * `everywhere`: every name answers as a witness host and every share exists, for tests that
+   * send any value verbatim to the agent; by default the profile's witness.
+   */
+  witness?: 'profile' | 'everywhere';
   /** Lab seconds per real second (default 60). */
   timeScale?: number;
   /** Real milliseconds added to every exec (default 15). */
@@ -148,7 +153,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'twinlock-lab-'));
   const password = generatePassword();
   const hosts: LabHost[] = [];
-  const witness = witnessOf(profile, dataDir);
+  const witness =
+    options.witness === 'everywhere'
+      ? { hosts: [], shares: [], everywhere: join(dataDir, 'witness-everywhere') }
+      : witnessOf(profile, dataDir);
   const world: LabWorld = {
     clock: new LabClock(options.timeScale ?? 60),
     catalogue: new ScriptCatalogue(),
