@@ -45,7 +45,10 @@ export const testWitness: ScriptHandler = ({ host, world, params }) => {
       ? undefined
       : {
           path: address,
-          dir: join(witness.everywhere, createHash('sha256').update(address.toLowerCase()).digest('hex').slice(0, 16)),
+          dir: join(
+            witness.everywhere,
+            createHash('sha256').update(address.toLowerCase()).digest('hex').slice(0, 16),
+          ),
         };
   if (everywhere) mkdirSync(everywhere.dir, { recursive: true });
   const share = everywhere ?? witness.shares.find((s) => s.path.toLowerCase() === address.toLowerCase());
