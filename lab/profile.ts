@@ -4,12 +4,13 @@
  * (objects merge deeply, arrays replace), so a mismatch reads as the one field that differs.
  * lab/profiles/README.md documents every field.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { appPaths } from '../engine/app-paths';
 import { LinkProfileSchema } from './links';
 import type { LinkProfile } from './links';
+import type { LabWitness } from './world';
 
 const Ipv4Schema = z.object({
   address: z.ipv4(),
@@ -31,6 +32,8 @@ export const NicProfileSchema = z.object({
   gateway: z.ipv4().optional(),
   /** DriverVersion as Get-NetAdapter shows it. */
   driverVersion: z.string().default('22.5.7.0'),
+  /** Static routes out of this adapter (besides its default route and on-link subnets), as Get-NetRoute lists them. */
+  routes: z.array(z.object({ destinationPrefix: z.cidrv4(), nextHop: z.ipv4() })).default([]),
 });
 export type NicProfile = z.infer<typeof NicProfileSchema>;
 
@@ -174,6 +177,18 @@ export const LabProfileSchema = z.object({
   hosts: z.array(z.record(z.string(), z.unknown())).min(1),
   /** The cables between the servers' adapters (lab/links.ts); adapters not named are wired port to port. */
   links: z.array(LinkProfileSchema).default([]),
+  /**
+   * The quorum witness the servers can reach: a host answering on `port`, and a file share
+   * `\\host\share` (a real folder in the lab's data folder); null for none.
+   */
+  witness: z
+    .object({
+      host: z.string().regex(/^[A-Za-z0-9-]{1,15}$/, 'a NetBIOS name'),
+      port: z.number().int().min(1).max(65535).default(7443),
+      share: z.string().regex(/^[\w.-]+$/, 'a share name'),
+    })
+    .nullable()
+    .default({ host: 'TL-WITNESS', port: 7443, share: 'twinlock-witness' }),
   /** What verifying the first two hosts must find (checked by the integration tests). */
   expect: z
     .object({
@@ -195,6 +210,8 @@ export interface LabProfile {
   hosts: HostProfile[];
   /** The cables the profile states. */
   links: LinkProfile[];
+  /** The witness the servers can reach, or null. */
+  witness: { host: string; port: number; share: string } | null;
   expect?: ProfileExpectation;
 }
 
@@ -225,6 +242,7 @@ export function parseProfile(document: unknown, source = 'profile'): LabProfile 
     description: raw.description,
     hosts,
     links: raw.links,
+    witness: raw.witness,
     ...(raw.expect ? { expect: raw.expect } : {}),
   };
 }
@@ -242,6 +260,20 @@ export function loadProfile(options: { profile?: string; profileFile?: string })
     );
   }
   return parseProfile(JSON.parse(text), file);
+}
+
+/** The profile's witness as the lab's world holds it, its share on a folder under `dataDir`. */
+export function witnessOf(profile: LabProfile, dataDir: string): LabWitness | undefined {
+  const w = profile.witness;
+  if (!w) return undefined;
+  const domain = profile.hosts[0]?.domain ?? '';
+  const names = [w.host, ...(domain && domain !== 'WORKGROUP' ? [`${w.host}.${domain}`] : [])];
+  const dir = join(dataDir, w.host, w.share);
+  mkdirSync(dir, { recursive: true });
+  return {
+    hosts: names.map((address) => ({ address, port: w.port })),
+    shares: names.map((name) => ({ path: `\\\\${name}\\${w.share}`, dir })),
+  };
 }
 
 function shiftAddress(address: string, by: number): string {

@@ -4,6 +4,22 @@ import type { ScriptCatalogue } from './catalogue';
 import type { LabHost } from './host';
 import type { LinkProfile } from './links';
 
+/**
+ * The quorum witness the lab's servers can reach (a profile's `witness`): a host answering on a
+ * TCP port, and a file share that is a real folder, written and read for real.
+ */
+export interface LabWitness {
+  /** Witness hosts: a name (case-insensitive, also with the servers' domain) or address, and the port they answer on. */
+  hosts: Array<{ address: string; port: number }>;
+  /** File shares by UNC path (compared case-insensitively), each standing on a real folder. */
+  shares: Array<{ path: string; dir: string }>;
+  /**
+   * Every name answers as a witness host on every port, and every share exists (a folder per
+   * share under this one): for tests that send any value verbatim to the agent.
+   */
+  everywhere?: string;
+}
+
 export interface LabWorld {
   readonly clock: LabClock;
   readonly catalogue: ScriptCatalogue;
@@ -16,6 +32,8 @@ export interface LabWorld {
   readonly latencyMs: number;
   /** The cables the profile states (lab/links.ts); adapters it does not name are wired port to port. */
   readonly links?: readonly LinkProfile[];
+  /** The witness reachable from the servers; none when absent. */
+  readonly witness?: LabWitness;
 }
 
 /**

@@ -9,6 +9,7 @@ import { getInventory } from './inventory';
 import { measureLink } from './measure-link';
 import type { ScriptHandler } from './types';
 import { getVmState } from './vm-state';
+import { testWitness } from './witness';
 
 export const HANDLERS: Record<string, ScriptHandler> = {
   'get-identity': getIdentity,
@@ -23,6 +24,7 @@ export const HANDLERS: Record<string, ScriptHandler> = {
   'remove-agent-package': removeAgentPackage,
   'measure-link': measureLink,
   'get-vm-state': getVmState,
+  'test-witness': testWitness,
 };
 
 export type { ScriptContext, ScriptHandler } from './types';
