@@ -5,6 +5,7 @@ import { FIX_HANDLERS } from './fixes';
 import { removeAgentPackage, restartHost } from './host-control';
 import { getIdentity } from './identity';
 import { installAgent, uninstallAgent } from './install';
+import { removeLinkAddress, setLinkAddress } from './link-address';
 import { getInventory } from './inventory';
 import type { ScriptHandler } from './types';
 
@@ -19,6 +20,8 @@ export const HANDLERS: Record<string, ScriptHandler> = {
   ...FIX_HANDLERS,
   'restart-host': restartHost,
   'remove-agent-package': removeAgentPackage,
+  'set-link-address': setLinkAddress,
+  'remove-link-address': removeLinkAddress,
 };
 
 export type { ScriptContext, ScriptHandler } from './types';
