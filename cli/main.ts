@@ -8,6 +8,7 @@ import { registerInventoryVerb } from './commands/inventory';
 import { registerKeyVerbs } from './commands/keys';
 import { registerLabVerbs } from './commands/lab';
 import { registerPairVerb, registerStatusVerb, registerUnpairVerb } from './commands/pair';
+import { registerPlanVerb } from './commands/plan';
 import { registerScanVerb } from './commands/scan';
 import { registerServeVerb } from './commands/serve';
 import { registerFixVerb, registerVerifyVerb } from './commands/verify';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerFixVerb(program);
   registerRollbackVerb(program);
   registerInstallVerb(program);
+  registerPlanVerb(program);
   registerPairVerb(program);
   registerUnpairVerb(program);
   registerApplyVerb(program);

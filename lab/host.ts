@@ -127,6 +127,8 @@ export class LabHost extends EventEmitter<LabHostEvents> {
   /** Settles once the port is in the state `refusing` says. */
   private listening: Promise<void> = Promise.resolve();
   private world: LabWorld | null = null;
+  /** Each adapter's addresses as the profile gave them, for {@link restoreAddresses}. */
+  private readonly profileAddresses: HostProfile['nics'][number]['ipv4'][];
 
   constructor(
     readonly profile: HostProfile,
@@ -148,6 +150,7 @@ export class LabHost extends EventEmitter<LabHostEvents> {
       processorCount: vm.processorCount,
       generation: vm.generation,
     }));
+    this.profileAddresses = profile.nics.map((n) => structuredClone(n.ipv4));
     this.bootedAt = Date.now() - profile.uptimeHours * 3600_000;
     this.pendingReboot = profile.pendingReboot;
     for (const file of profile.stagedUpdates) {
@@ -406,6 +409,17 @@ export class LabHost extends EventEmitter<LabHostEvents> {
       user = u ?? '';
     }
     return this.accounts.find((a) => a.username.toLowerCase() === user.toLowerCase());
+  }
+
+  /**
+   * Gives every adapter back the addresses its profile gave it (set-link-address and
+   * remove-link-address change `profile.nics[].ipv4`; unpairing removes the link addresses).
+   */
+  restoreAddresses(): void {
+    this.profile.nics.forEach((n, i) => {
+      n.ipv4 = structuredClone(this.profileAddresses[i] ?? []);
+    });
+    this.emit('addresses');
   }
 
   /** Adds (or replaces) a local account, e.g. a non-administrator for a `not-admin` test. */

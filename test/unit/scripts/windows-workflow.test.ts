@@ -24,6 +24,8 @@ const CHANGING: Record<string, string> = {
   'uninstall-agent': 'needs the real agent MSI',
   'invoke-twinlockctl': 'needs an installed agent',
   'restart-host': 'restarts the runner',
+  'set-link-address': 'needs a spare adapter: a hosted runner has only the one that carries its network',
+  'remove-link-address': 'undoes set-link-address, on a spare adapter a hosted runner does not have',
 };
 
 describe('.github/workflows/windows.yml', () => {
