@@ -45,6 +45,8 @@ const PARAMS: Record<string, Record<string, unknown>> = {
   'fix-install-hotfix': { paths: [] },
   'restart-host': { delaySeconds: 5, reason: 'fix' },
   'remove-agent-package': { paths: ['C:\\p.msi'], firewallGroup: 'Twinlock Agent' },
+  'set-link-address': { adapter: 'SLOT 3 Port 2', address: '172.31.0.1', prefixLength: 30 },
+  'remove-link-address': { adapter: 'SLOT 3 Port 2', address: '172.31.0.1' },
 };
 
 describe('lab answers keep the keys each script declares', () => {
