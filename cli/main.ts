@@ -10,6 +10,7 @@ import { registerKeyVerbs } from './commands/keys';
 import { registerLabVerbs } from './commands/lab';
 import { registerLinksVerb } from './commands/links';
 import { registerPairVerb, registerStatusVerb, registerUnpairVerb } from './commands/pair';
+import { registerPlanVerb } from './commands/plan';
 import { registerScanVerb } from './commands/scan';
 import { registerServeVerb } from './commands/serve';
 import { registerFixVerb, registerVerifyVerb } from './commands/verify';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerRollbackVerb(program);
   registerInstallVerb(program);
   registerLinksVerb(program);
+  registerPlanVerb(program);
   registerPairVerb(program);
   registerUnpairVerb(program);
   registerDrillVerb(program);

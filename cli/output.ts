@@ -50,6 +50,12 @@ export function createOutput(json: boolean): Output {
         for (const issue of issues as Array<{ field?: unknown; message?: unknown }>)
           process.stderr.write(`  ${String(issue.field)}: ${String(issue.message)}\n`);
       }
+      // A stale plan names each difference between the servers as planned and as they are now.
+      const drift = error.code === 'plan-stale' ? error.detail?.drift : undefined;
+      if (Array.isArray(drift)) {
+        for (const d of drift as Array<{ server: string; what: string; planned: string; now: string }>)
+          process.stderr.write(`  ${d.server} ${d.what}: ${d.planned} → ${d.now}\n`);
+      }
       if (error.code === 'bundle-untrusted' && typeof error.detail?.fingerprint === 'string') {
         process.stderr.write(`  signer: ${error.detail.fingerprint}\n`);
       }

@@ -297,8 +297,6 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
 
     pair: (config) => pairings.pair(config),
     // Filled in by the plan, links, witness, drill and report work (b12 branch only).
-    plan: () => unbuilt('plan'),
-    applyPlan: () => unbuilt('applyPlan'),
     async measureLinks({ primary, secondary, links, level, seconds }) {
       sessions.pairOf([primary, secondary], 'Measuring sync links');
       const end = async (id: string) => ({
@@ -330,6 +328,8 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
       );
       return check;
     },
+    plan: (input) => pairings.plan(input),
+    applyPlan: (input) => pairings.applyPlan(input),
     unpair: (input) => pairings.unpair(input),
     preflightBundle: (input) => pairings.preflightBundle(input),
 

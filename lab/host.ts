@@ -86,7 +86,8 @@ export interface LabAccount {
  * is back (listening, services started), `restart-requested` when the restart-host script
  * scheduled a restart, `sftp-write` with the bytes each SFTP write stored, `ctl` with the verb of
  * each twinlockctl run that succeeded (e.g. `pair join`), once it has acted, and `pair-state` as
- * a pair's next phase (mirroring, syncing, protected) begins with lab time.
+ * a pair's next phase (mirroring, syncing, protected) begins with lab time, and `addresses` when
+ * set-link-address or remove-link-address changed an adapter's addresses.
  */
 export interface LabHostEvents {
   down: [];
@@ -95,6 +96,7 @@ export interface LabHostEvents {
   'sftp-write': [bytes: number];
   ctl: [verb: string];
   'pair-state': [];
+  addresses: [];
 }
 
 export class LabHost extends EventEmitter<LabHostEvents> {
@@ -137,6 +139,8 @@ export class LabHost extends EventEmitter<LabHostEvents> {
   /** Settles once the port is in the state `refusing` says. */
   private listening: Promise<void> = Promise.resolve();
   private world: LabWorld | null = null;
+  /** Each adapter's addresses as the profile gave them, for {@link restoreAddresses}. */
+  private readonly profileAddresses: HostProfile['nics'][number]['ipv4'][];
 
   constructor(
     readonly profile: HostProfile,
@@ -158,6 +162,7 @@ export class LabHost extends EventEmitter<LabHostEvents> {
       processorCount: vm.processorCount,
       generation: vm.generation,
     }));
+    this.profileAddresses = profile.nics.map((n) => structuredClone(n.ipv4));
     this.bootedAt = Date.now() - profile.uptimeHours * 3600_000;
     this.pendingReboot = profile.pendingReboot;
     for (const file of profile.stagedUpdates) {
@@ -426,6 +431,17 @@ export class LabHost extends EventEmitter<LabHostEvents> {
       user = u ?? '';
     }
     return this.accounts.find((a) => a.username.toLowerCase() === user.toLowerCase());
+  }
+
+  /**
+   * Gives every adapter back the addresses its profile gave it (set-link-address and
+   * remove-link-address change `profile.nics[].ipv4`; unpairing removes the link addresses).
+   */
+  restoreAddresses(): void {
+    this.profile.nics.forEach((n, i) => {
+      n.ipv4 = structuredClone(this.profileAddresses[i] ?? []);
+    });
+    this.emit('addresses');
   }
 
   /** Adds (or replaces) a local account, e.g. a non-administrator for a `not-admin` test. */

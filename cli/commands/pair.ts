@@ -2,13 +2,16 @@
  * The pair: `twinlock pair` (pair two servers, or resume an interrupted pairing), `twinlock unpair`
  * and `twinlock status` (the agent's pair status on one server).
  */
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import type { JobRef, JobSnapshotOf, PairConfig, TwinlockApi } from '../../engine/api';
+import type { JobRef, JobSnapshotOf, PairConfig, Plan, TwinlockApi } from '../../engine/api';
 import { TwinlockError } from '../../engine/api/errors';
 import { addConnectionOptions, connectAll, readCredentials } from '../connection';
 import type { ConnectionOptions } from '../connection';
-import { NO_WITNESS_WARNING, addPairChoiceOptions, pairConfigFrom, requireWitnessChoice } from '../options';
-import type { JsonOption, PairChoiceOptions } from '../options';
+import { requireWitnessChoice } from '../options';
+import type { JsonOption } from '../options';
+import { addPairConfigOptions, confirm, pairConfigFor, planHosts, readPlanFile, showPlan } from './plan';
+import type { PairConfigFlags } from './plan';
 import { formatDuration, table } from '../output';
 import type { Output } from '../output';
 import { followJob, requireDone } from '../progress';
@@ -49,15 +52,19 @@ async function resumePairing(
 
 export function registerPairVerb(program: Command): void {
   addConnectionOptions(
-    addPairChoiceOptions(
+    addPairConfigOptions(
       program
         .command('pair')
         .description(
-          'pair two servers (the first starts as primary), protect their VMs and export the bundle (or resume an interrupted pairing)',
+          'pair two servers (the first starts as primary): show the plan, apply it, protect their VMs and export the bundle (or apply a saved plan, or resume an interrupted pairing)',
         )
         .argument('[hostA]', 'host[:port] of the primary')
         .argument('[hostB]', 'host[:port] of the secondary'),
     )
+      .option(
+        '--plan <file>',
+        'apply exactly this saved plan (twinlock plan --out); refused when a server changed since',
+      )
       .option('--bundle <file>', 'where to write the configuration bundle')
       .option(
         '--resume [jobId]',
@@ -70,15 +77,29 @@ export function registerPairVerb(program: Command): void {
       hostB: string | undefined,
       options: ConnectionOptions &
         JsonOption &
-        PairChoiceOptions & {
+        PairConfigFlags & {
           bundle?: string;
           resume?: string | boolean;
+          plan?: string;
         },
     ) =>
       runVerb(options.json, 'the pairing', async (out, engine) => {
         let ref: JobRef;
         let config: PairConfig;
-        if (options.resume !== undefined) {
+        if (options.plan !== undefined) {
+          const plan = await readPlanFile(options.plan);
+          const [a, b] = await connectAll(engine.api, hostsOf(plan), options);
+          const sessions: [string, string] = [a!.sessionId, b!.sessionId];
+          showPlan(out, plan);
+          ref = await engine.api.applyPlan({ plan, sessions });
+          if (plan.kind === 'unpair') {
+            const job = (await followJob(engine, ref, out)) as JobSnapshotOf<'pair'>;
+            requireDone(job);
+            printUnpaired(out, job.result?.unpaired ?? []);
+            return EXIT.ok;
+          }
+          config = { ...plan.pair, primary: sessions[0], secondary: sessions[1] };
+        } else if (options.resume !== undefined) {
           ({ ref, config } = await resumePairing(engine.api, out, options));
         } else {
           if (!hostA || !hostB) {
@@ -91,13 +112,7 @@ export function registerPairVerb(program: Command): void {
           // The witness choice is checked before any server is reached.
           requireWitnessChoice(options);
           const [a, b] = await connectAll(engine.api, [hostA, hostB], options);
-          const proposal = await engine.api.proposePair({
-            primary: a!.sessionId,
-            secondary: b!.sessionId,
-            ...(options.linkRange !== undefined ? { linkRange: options.linkRange } : {}),
-          });
-          config = pairConfigFrom(proposal, options);
-          if (config.witness === null) out.warn(NO_WITNESS_WARNING);
+          config = await pairConfigFor(engine.api, a!, b!, options, out);
           const interrupted = (await engine.api.resumableJobs({})).find(
             (j) => j.kind === 'pair' && j.hosts.some((h) => h.address === a!.address && h.port === a!.port),
           );
@@ -110,7 +125,10 @@ export function registerPairVerb(program: Command): void {
             `Pairing ${a!.computerName} (primary) with ${b!.computerName} as ${config.name}, level ${config.level}, ` +
               `${config.links.length} sync link(s), witness ${config.witness?.address ?? 'none'}, VMs: ${config.vms.join(', ') || 'none'}`,
           );
-          ref = await engine.api.pair(config);
+          // The plan is shown, then applied exactly: the same steps `twinlock plan` prints.
+          const plan = await engine.api.plan({ kind: 'pair', config });
+          showPlan(out, plan);
+          ref = await engine.api.applyPlan({ plan, sessions: [a!.sessionId, b!.sessionId] });
         }
         const job = (await followJob(engine, ref, out)) as JobSnapshotOf<'pair'>;
         requireDone(job);
@@ -139,33 +157,75 @@ export function registerUnpairVerb(program: Command): void {
       )
       .argument('<hostA>', 'host[:port]')
       .argument('<hostB>', 'host[:port]')
-      .option('--yes', 'confirm: both servers stop protecting their VMs')
+      .option('--yes', 'confirm: both servers stop protecting their VMs and lose their sync-link addresses')
+      .option('--out <file>', 'save the unpair plan (JSON), to apply later with twinlock pair --plan')
       .option('--json', 'print JSON'),
-  ).action((hostA: string, hostB: string, options: ConnectionOptions & JsonOption & { yes?: boolean }) =>
-    runVerb(options.json, 'the unpairing', async (out, engine) => {
-      if (!options.yes) {
-        throw new TwinlockError({
-          code: 'invalid-input',
-          message: `unpair removes the pair from ${hostA} and ${hostB} and stops protecting their VMs, and --yes was not given.`,
-          hint: `Check what they protect first (twinlock status ${hostA}), then run it again with --yes.`,
-          detail: { field: 'yes' },
-        });
-      }
-      const [a, b] = await connectAll(engine.api, [hostA, hostB], options);
-      const outcomes = await engine.api.unpair({ sessions: [a!.sessionId, b!.sessionId] });
-      out.result(outcomes, () =>
-        table(
-          ['Server', 'Pair', 'Unprotected', 'Removed'],
-          outcomes.map((o) => [
-            o.computerName,
-            o.pair ?? 'none',
-            o.unprotected.join(', ') || '-',
-            o.removed ? 'yes' : 'nothing to remove',
-          ]),
-        ),
-      );
-      return EXIT.ok;
-    }),
+  ).action(
+    (
+      hostA: string,
+      hostB: string,
+      options: ConnectionOptions & JsonOption & { yes?: boolean; out?: string },
+    ) =>
+      runVerb(options.json, 'the unpairing', async (out, engine) => {
+        const [a, b] = await connectAll(engine.api, [hostA, hostB], options);
+        const sessions: [string, string] = [a!.sessionId, b!.sessionId];
+        const plan = await engine.api.plan({ kind: 'unpair', sessions });
+        showPlan(out, plan);
+        if (options.out !== undefined) {
+          await writeFile(options.out, `${JSON.stringify(plan, null, 2)}\n`, 'utf8');
+          out.info(`Plan saved to ${options.out}; apply it with: twinlock pair --plan ${options.out}`);
+        }
+        if (!options.yes && (out.json || !(await confirm('Apply this plan?')))) {
+          throw new TwinlockError({
+            code: 'invalid-input',
+            message: `unpair removes the pair from ${hostA} and ${hostB}, stops protecting their VMs and removes their sync-link addresses, and --yes was not given.`,
+            hint: `Read the plan above (or twinlock status ${hostA}), then run it again with --yes.`,
+            detail: { field: 'yes' },
+          });
+        }
+        const job = (await followJob(
+          engine,
+          await engine.api.applyPlan({ plan, sessions }),
+          out,
+        )) as JobSnapshotOf<'pair'>;
+        requireDone(job);
+        // Answered in the order the servers were named.
+        const unpaired = job.result?.unpaired ?? [];
+        const named = [a!.computerName, b!.computerName].map(
+          (n) =>
+            unpaired.find((o) => o.computerName === n) ?? {
+              computerName: n,
+              pair: null,
+              unprotected: [],
+              removed: false,
+            },
+        );
+        printUnpaired(out, named);
+        return EXIT.ok;
+      }),
+  );
+}
+
+/** The servers of a saved plan, to connect to. */
+function hostsOf(plan: Plan): string[] {
+  return planHosts(plan);
+}
+
+/** What an unpairing removed, per server. */
+function printUnpaired(
+  out: Output,
+  outcomes: { computerName: string; pair: string | null; unprotected: string[]; removed: boolean }[],
+): void {
+  out.result(outcomes, () =>
+    table(
+      ['Server', 'Pair', 'Unprotected', 'Removed'],
+      outcomes.map((o) => [
+        o.computerName,
+        o.pair ?? 'none',
+        o.unprotected.join(', ') || '-',
+        o.removed ? 'yes' : 'nothing to remove',
+      ]),
+    ),
   );
 }
 

@@ -62,6 +62,10 @@ export interface ScriptParams extends FixScriptParams {
   };
   /** Get-VM for each name (verbatim): found, state (VMState as a number), uptime, addresses. */
   'get-vm-state': { names: string[] };
+  /** New-NetIPAddress of a sync link's address on its adapter (by InterfaceAlias); an address already there is reported, not added twice. */
+  'set-link-address': { adapter: string; address: string; prefixLength: number };
+  /** Remove-NetIPAddress of a sync link's address from its adapter; an absent address is nothing to do. */
+  'remove-link-address': { adapter: string; address: string };
 }
 
 /** Fixes offered by verification findings (see engine/verify/fixes.ts). */
@@ -103,6 +107,8 @@ export const SCRIPT_NAMES: readonly ScriptName[] = [
   'measure-link',
   'get-vm-state',
   'test-witness',
+  'set-link-address',
+  'remove-link-address',
 ];
 
 /** Where things live on the server. Windows paths, and their SFTP form. */

@@ -5,6 +5,7 @@ import { FIX_HANDLERS } from './fixes';
 import { removeAgentPackage, restartHost } from './host-control';
 import { getIdentity } from './identity';
 import { installAgent, uninstallAgent } from './install';
+import { removeLinkAddress, setLinkAddress } from './link-address';
 import { getInventory } from './inventory';
 import { measureLink } from './measure-link';
 import type { ScriptHandler } from './types';
@@ -25,6 +26,8 @@ export const HANDLERS: Record<string, ScriptHandler> = {
   'measure-link': measureLink,
   'get-vm-state': getVmState,
   'test-witness': testWitness,
+  'set-link-address': setLinkAddress,
+  'remove-link-address': removeLinkAddress,
 };
 
 export type { ScriptContext, ScriptHandler } from './types';

@@ -693,10 +693,12 @@ function Install-WindowsFeature {
 function Get-ShimIfIndex { param([int]$Position) 4 + $Position * 3 }
 
 function Get-NetAdapter {
-    [CmdletBinding()] param()
+    [CmdletBinding()] param([string]$Name)
     Invoke-ShimFault -Command 'Get-NetAdapter' -Cmdlet $PSCmdlet
     $i = 0
     foreach ($nic in @($script:Server.profile.nics)) {
+        # -Name matches without regard to case, as the CIM filter does.
+        if ($Name -and [string]$nic.name -ne $Name) { $i++; continue }
         $mbps = if ($nic.status -eq 'Up') { [uint64]$nic.speedMbps } else { [uint64]0 }
         $linkSpeed = if ($mbps -eq 0) { '0 bps' } elseif ($mbps -ge 1000) { "$($mbps / 1000) Gbps" } else { "$mbps Mbps" }
         [pscustomobject]@{
@@ -711,10 +713,11 @@ function Get-NetAdapter {
 }
 
 function Get-NetIPAddress {
-    [CmdletBinding()] param([string]$AddressFamily)
+    [CmdletBinding()] param([string]$AddressFamily, [string]$InterfaceAlias)
     Invoke-ShimFault -Command 'Get-NetIPAddress' -Cmdlet $PSCmdlet
     $i = 0
     foreach ($nic in @($script:Server.profile.nics)) {
+        if ($InterfaceAlias -and [string]$nic.name -ne $InterfaceAlias) { $i++; continue }
         foreach ($ip in @($nic.ipv4)) {
             if ($null -eq $ip) { continue }
             # PrefixOrigin: 1 Manual, 2 WellKnown.
@@ -722,7 +725,27 @@ function Get-NetIPAddress {
         }
         $i++
     }
-    [pscustomobject]@{ InterfaceAlias = 'Loopback Pseudo-Interface 1'; InterfaceIndex = 1; IPAddress = '127.0.0.1'; PrefixLength = [byte]8; PrefixOrigin = 2; AddressFamily = 2 }
+    if (-not $InterfaceAlias) {
+        [pscustomobject]@{ InterfaceAlias = 'Loopback Pseudo-Interface 1'; InterfaceIndex = 1; IPAddress = '127.0.0.1'; PrefixLength = [byte]8; PrefixOrigin = 2; AddressFamily = 2 }
+    }
+}
+
+function New-NetIPAddress {
+    [CmdletBinding()]
+    param([string]$InterfaceAlias, [string]$IPAddress, [byte]$PrefixLength, [string]$AddressFamily)
+    Invoke-ShimFault -Command 'New-NetIPAddress' -Cmdlet $PSCmdlet
+    Add-ShimChange -Command 'New-NetIPAddress' -Detail @{ interfaceAlias = $InterfaceAlias; ipAddress = $IPAddress; prefixLength = [int]$PrefixLength; addressFamily = $AddressFamily }
+    # One object per store, as Windows answers: the active one, then the persistent one.
+    foreach ($store in @('ActiveStore', 'PersistentStore')) {
+        [pscustomobject]@{ InterfaceAlias = $InterfaceAlias; IPAddress = $IPAddress; PrefixLength = $PrefixLength; Store = $store }
+    }
+}
+
+function Remove-NetIPAddress {
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param([string]$InterfaceAlias, [string]$IPAddress)
+    Invoke-ShimFault -Command 'Remove-NetIPAddress' -Cmdlet $PSCmdlet
+    Add-ShimChange -Command 'Remove-NetIPAddress' -Detail @{ interfaceAlias = $InterfaceAlias; ipAddress = $IPAddress }
 }
 
 function New-NetIPAddress {

@@ -321,6 +321,49 @@ async function walkServer(lab: OfflineLab, host: LabHost, profile: string): Prom
   ).toEqual(rulesLeft);
   expect(host.fileExists(PACKAGE_PATH)).toBe(false);
 
+  // Sync-link addresses: set on a spare adapter once (then reported), refused where they cannot go; removed, then nothing to do.
+  const spare = host.profile.nics[host.profile.nics.length - 1]!.name;
+  const business = host.profile.nics[0]!.name;
+  const link = { adapter: spare, address: '172.31.250.1' };
+  const set = await both('set-link-address', { ...link, prefixLength: 30 });
+  expect(set.ps.changes.filter((c) => c.command === 'New-NetIPAddress')).toEqual([
+    expect.objectContaining({
+      interfaceAlias: spare,
+      ipAddress: '172.31.250.1',
+      prefixLength: 30,
+      addressFamily: 'IPv4',
+    }),
+  ]);
+  expect(host.profile.nics.at(-1)!.ipv4).toContainEqual({ address: '172.31.250.1', prefixLength: 30 });
+  const again = await both('set-link-address', { ...link, prefixLength: 30 });
+  expect(again.lab.data).toMatchObject({ added: false, alreadyPresent: true, prefixLength: 30 });
+  expect(again.ps.changes).toEqual([]);
+  for (const refused of [
+    // On another adapter (where there is one): refused, the address is this adapter's.
+    ...(business !== spare ? [{ adapter: business, address: '172.31.250.1', prefixLength: 30 }] : []),
+    { adapter: 'No Such Adapter', address: '172.31.250.9', prefixLength: 30 },
+    { adapter: spare, address: '172.31.250.300', prefixLength: 30 },
+    { adapter: spare, address: '172.31.250.9', prefixLength: 33 },
+  ]) {
+    const r = await both('set-link-address', refused);
+    expect(r.labExitCode, JSON.stringify(refused)).toBe(1);
+    expect(r.ps.changes).toEqual([]);
+  }
+  const removed = await both('remove-link-address', link);
+  expect(removed.ps.changes).toEqual([
+    expect.objectContaining({
+      command: 'Remove-NetIPAddress',
+      interfaceAlias: spare,
+      ipAddress: '172.31.250.1',
+    }),
+  ]);
+  expect(host.profile.nics.at(-1)!.ipv4).not.toContainEqual(
+    expect.objectContaining({ address: '172.31.250.1' }),
+  );
+  const nothing = await both('remove-link-address', link);
+  expect(nothing.lab.data).toMatchObject({ removed: false });
+  expect(nothing.ps.changes).toEqual([]);
+
   const restarts = host.restartsRequested;
   const restart = await both('restart-host', { delaySeconds: 30, reason: 'fix' });
   expect(argvOf(restart.ps.changes, 'shutdown.exe')).toEqual([

@@ -86,6 +86,8 @@ beforeAll(async () => {
 afterEach(() => {
   B().faults.syncLinkDown = false;
   B().faults.ctlDelaySeconds = {};
+  // Unpairing removes the link addresses too: the matched pair's own come back for the next test.
+  for (const h of [A(), B()]) h.restoreAddresses();
 });
 
 afterAll(async () => {
@@ -129,6 +131,9 @@ describe('twinlock pair --resume', () => {
     ]);
     expect(pairOf(A())).toBeNull();
     expect(pairOf(B())).toBeNull();
+    // …and the sync-link addresses the pair used.
+    for (const h of [A(), B()])
+      expect(h.profile.nics.filter((n) => n.name.startsWith('SLOT 3')).flatMap((n) => n.ipv4)).toEqual([]);
   });
 
   it('rolls back a killed pairing that is no longer healthy: neither server is left paired', async () => {

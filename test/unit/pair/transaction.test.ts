@@ -314,3 +314,71 @@ describe('runPairing', () => {
     expect(a.ctl.filter((x) => x.verb.startsWith('pair '))).toEqual([]);
   });
 });
+
+describe('runPairing with link addresses', () => {
+  const addressHandlers = (h: ReturnType<typeof fakeAgentHost>) => {
+    const held = new Set<string>();
+    h.host.handlers['set-link-address'] = (p: { adapter: string; address: string; prefixLength: number }) => {
+      const added = !held.has(p.address);
+      held.add(p.address);
+      return { ...p, added, alreadyPresent: !added };
+    };
+    h.host.handlers['remove-link-address'] = (p: { adapter: string; address: string }) => {
+      const removed = held.delete(p.address);
+      return { ...p, removed };
+    };
+    return held;
+  };
+  const addresses = [
+    { role: 'primary' as const, adapter: 'SLOT 3 Port 1', address: '10.10.1.21', prefixLength: 30 },
+    { role: 'secondary' as const, adapter: 'SLOT 3 Port 1', address: '10.10.1.22', prefixLength: 30 },
+  ];
+
+  it('sets the addresses first, journalled before each call, and a failure after them removes them in reverse order', async () => {
+    const a = fakeAgentHost('TL-NODE-A', 'primary', toProtected, { refuseVm: 'SQL01' });
+    const b = fakeAgentHost('TL-NODE-B', 'secondary', toProtected);
+    const [heldA, heldB] = [addressHandlers(a), addressHandlers(b)];
+    const [p, s] = members(a, b);
+    const steps: string[] = [];
+    const err = await failure(
+      runPairing(
+        fakeContext<'pair'>(),
+        config,
+        p,
+        s,
+        { pollIntervalMs: 1 },
+        { addresses, recorder: { step: async (role, step) => void steps.push(`${role} ${step}`) } },
+      ),
+    );
+    expect(err.message).toContain(
+      'It removed the link addresses it set (10.10.1.22 from TL-NODE-B SLOT 3 Port 1; 10.10.1.21 from TL-NODE-A SLOT 3 Port 1).',
+    );
+    expect(err.detail).toMatchObject({ undo: { complete: true } });
+    expect([...heldA, ...heldB]).toEqual([]);
+    expect(steps.slice(0, 3)).toEqual([
+      'primary address:SLOT 3 Port 1|10.10.1.21',
+      'secondary address:SLOT 3 Port 1|10.10.1.22',
+      'primary links',
+    ]);
+    expect(steps).toContain('secondary address-removed:SLOT 3 Port 1|10.10.1.22');
+    expect(steps.indexOf('secondary address-removed:SLOT 3 Port 1|10.10.1.22')).toBeLessThan(
+      steps.indexOf('primary address-removed:SLOT 3 Port 1|10.10.1.21'),
+    );
+  });
+
+  it('leaves an address that was already there when the pairing fails', async () => {
+    const a = fakeAgentHost('TL-NODE-A', 'primary', toProtected, { refuse: 'pair create' });
+    const b = fakeAgentHost('TL-NODE-B', 'secondary', toProtected);
+    const heldA = addressHandlers(a);
+    addressHandlers(b);
+    heldA.add('10.10.1.21');
+    const [p, s] = members(a, b);
+    const err = await failure(
+      runPairing(fakeContext<'pair'>(), config, p, s, { pollIntervalMs: 1 }, { addresses }),
+    );
+    expect(err.message).toContain('10.10.1.22 from TL-NODE-B');
+    expect(err.message).not.toContain('10.10.1.21 from');
+    expect([...heldA]).toEqual(['10.10.1.21']);
+    expect(a.host.scripts('remove-link-address')).toEqual([]);
+  });
+});

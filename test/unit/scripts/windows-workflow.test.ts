@@ -26,6 +26,8 @@ const CHANGING: Record<string, string> = {
   'restart-host': 'restarts the runner',
   'measure-link':
     'adds a link address for the measurement and needs a second server (test/powershell/measure-link.test.ts runs both ends)',
+  'set-link-address': 'needs a spare adapter: a hosted runner has only the one that carries its network',
+  'remove-link-address': 'undoes set-link-address, on a spare adapter a hosted runner does not have',
 };
 
 describe('.github/workflows/windows.yml', () => {

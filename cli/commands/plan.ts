@@ -1,0 +1,194 @@
+/**
+ * `twinlock plan A B [--name …] [--level …] [--witness … | --no-witness] [--vm …] | --bundle F [--json]
+ * [--out plan.json]`: every step a pairing makes on each server, with its script (name, version),
+ * exact parameters, whether it changes anything or restarts, and its undo; the totals and the
+ * plan's hash. Nothing changes. `twinlock pair --plan plan.json` applies a saved plan. The
+ * options that make a pair configuration and the plan's rendering are shared with `pair` and
+ * `unpair` (cli/commands/pair.ts).
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import type { HostSession, PairConfig, Plan, PlanStep, TwinlockApi } from '../../engine/api';
+import { TwinlockError } from '../../engine/api/errors';
+import { addConnectionOptions, connectAll } from '../connection';
+import type { ConnectionOptions } from '../connection';
+import { NO_WITNESS_WARNING, addPairChoiceOptions, pairConfigFrom, requireWitnessChoice } from '../options';
+import type { JsonOption, PairChoiceOptions } from '../options';
+import type { Output } from '../output';
+import { EXIT, runVerb } from '../run';
+
+/** The pair configuration's options (`--name`, `--level`, `--witness`/`--no-witness`, `--vm`, `--all-vms`, `--link-range`). */
+export type PairConfigFlags = PairChoiceOptions;
+
+/** Adds the pair configuration's options, shared by `plan` and `pair`. */
+export function addPairConfigOptions(command: Command): Command {
+  return addPairChoiceOptions(command);
+}
+
+/**
+ * The configuration of a pair of two sessions: the engine's proposal (addresses for unaddressed
+ * links from `--link-range`) with the options applied; `--no-witness` prints the split-brain warning.
+ */
+export async function pairConfigFor(
+  api: TwinlockApi,
+  a: HostSession,
+  b: HostSession,
+  options: PairConfigFlags,
+  out: Output,
+): Promise<PairConfig> {
+  const proposal = await api.proposePair({
+    primary: a.sessionId,
+    secondary: b.sessionId,
+    ...(options.linkRange !== undefined ? { linkRange: options.linkRange } : {}),
+  });
+  const config = pairConfigFrom(proposal, options);
+  if (config.witness === null) out.warn(NO_WITNESS_WARNING);
+  return config;
+}
+
+const yesNo = (b: boolean) => (b ? 'yes' : 'no');
+
+function stepLines(plan: Plan, step: PlanStep, n: number): string[] {
+  const version = (s: { name: string; version: string }) => `${s.name} v${s.version}`;
+  return [
+    `  ${n}. ${step.title}`,
+    `     script ${version(step.script)}; changes: ${yesNo(step.changes)}; restarts: ${yesNo(step.restarts)}`,
+    `     $P = ${JSON.stringify(step.params)}`,
+    step.undo
+      ? `     undo: ${step.undo.title} (${version(step.undo.script)}, $P = ${JSON.stringify(step.undo.params)})`
+      : `     undo: ${step.changes ? 'none' : 'nothing to undo'}`,
+  ];
+}
+
+/** A plan as an admin reads it: the steps grouped by server (numbered in run order), the totals and the hash. */
+export function planText(plan: Plan): string {
+  const [p, s] = plan.servers;
+  const head =
+    plan.kind === 'pair'
+      ? `Plan: pair ${plan.pair.name} at Level ${plan.pair.level}, ${p.computerName} primary, ${s.computerName} secondary (made ${plan.createdAt})`
+      : `Plan: unpair ${plan.pair.name || '(no pair found)'} from ${p.computerName} and ${s.computerName} (made ${plan.createdAt})`;
+  const lines = [head];
+  for (const server of plan.servers) {
+    lines.push('', `${server.computerName} (${server.role}, ${server.address}:${server.port})`);
+    const mine = plan.steps.map((st, i) => [st, i + 1] as const).filter(([st]) => st.server === server.role);
+    if (mine.length === 0) lines.push('  nothing to do');
+    for (const [st, n] of mine) lines.push(...stepLines(plan, st, n));
+  }
+  const restarts = plan.totals.restarts.length === 0 ? 'none' : plan.totals.restarts.join(', ');
+  lines.push(
+    '',
+    `Totals: ${p.computerName} ${plan.totals.changes.primary} change(s), ${s.computerName} ${plan.totals.changes.secondary} change(s); restarts: ${restarts}`,
+    `Scripts: ${Object.entries(plan.scripts)
+      .map(([name, sc]) => `${name} v${sc.version}`)
+      .join(', ')}`,
+    `Plan hash: ${plan.hash}`,
+  );
+  return lines.join('\n');
+}
+
+/** A plan without its scripts' text: what a progress event carries. */
+export function planSummary(plan: Plan): Record<string, unknown> {
+  const { scripts, ...rest } = plan;
+  return {
+    ...rest,
+    scripts: Object.fromEntries(
+      Object.entries(scripts).map(([k, v]) => [k, { version: v.version, sha256: v.sha256 }]),
+    ),
+  };
+}
+
+/** Reads a saved plan (`--plan`); the engine checks its schema and hash. */
+export async function readPlanFile(path: string): Promise<Plan> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: `--plan: ${path} ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read'}.`,
+      hint: 'Give the file twinlock plan --out wrote, for example --plan plan.json.',
+      detail: { field: 'plan' },
+    });
+  }
+  try {
+    return JSON.parse(text.replace(/^\uFEFF/, '')) as Plan;
+  } catch {
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: `--plan: ${path} is not a plan (not JSON).`,
+      hint: 'Give the file twinlock plan --out wrote, unedited.',
+      detail: { field: 'plan' },
+    });
+  }
+}
+
+/** The servers of a plan as `host:port` arguments. */
+export function planHosts(plan: Plan): [string, string] {
+  const arg = (s: { address: string; port: number }) =>
+    s.address.includes(':') ? `[${s.address}]:${s.port}` : `${s.address}:${s.port}`;
+  return [arg(plan.servers[0]), arg(plan.servers[1])];
+}
+
+/** Asks yes or no on the terminal; false without one (then `--yes` is needed). */
+export async function confirm(question: string): Promise<boolean> {
+  if (process.stdin.isTTY !== true || process.stderr.isTTY !== true) return false;
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^(y|yes)$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/** Shows a plan: its text on stderr, or an NDJSON `plan` event with --json. */
+export function showPlan(out: Output, plan: Plan): void {
+  out.event({ event: 'plan', plan: planSummary(plan) });
+  out.info(planText(plan));
+}
+
+interface PlanFlags extends ConnectionOptions, JsonOption, PairConfigFlags {
+  bundle?: string;
+  out?: string;
+}
+
+export function registerPlanVerb(program: Command): void {
+  addConnectionOptions(
+    addPairConfigOptions(
+      program
+        .command('plan')
+        .description(
+          'show every step pairing two servers makes, each with its script and parameters, and its undo; changes nothing',
+        )
+        .argument('<hostA>', 'host[:port] of the primary')
+        .argument('<hostB>', 'host[:port] of the secondary'),
+    )
+      .option('--bundle <file>', 'plan the pair a configuration bundle makes on these servers')
+      .option('--out <file>', 'save the plan (JSON) for twinlock pair --plan')
+      .option('--json', 'print the plan as JSON'),
+  ).action((hostA: string, hostB: string, options: PlanFlags) =>
+    runVerb(options.json, 'the plan', async (out, engine) => {
+      // The witness choice is checked before any server is reached (a bundle carries its own).
+      if (options.bundle === undefined) requireWitnessChoice(options);
+      const [a, b] = await connectAll(engine.api, [hostA, hostB], options);
+      let config: PairConfig;
+      if (options.bundle !== undefined) {
+        const checked = await engine.api.preflightBundle({
+          path: options.bundle,
+          sessions: [a!.sessionId, b!.sessionId],
+          ...(options.name !== undefined ? { name: options.name } : {}),
+        });
+        config = checked.config;
+      } else {
+        config = await pairConfigFor(engine.api, a!, b!, options, out);
+      }
+      const plan = await engine.api.plan({ kind: 'pair', config });
+      if (options.out !== undefined) {
+        await writeFile(options.out, `${JSON.stringify(plan, null, 2)}\n`, 'utf8');
+        out.info(`Plan saved to ${options.out}; apply it with: twinlock pair --plan ${options.out}`);
+      }
+      out.result(plan, () => planText(plan));
+      return EXIT.ok;
+    }),
+  );
+}
