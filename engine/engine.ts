@@ -39,7 +39,7 @@ import type { ApiInput, ApiOutput, MethodName, TwinlockApi, TwinlockEngine } fro
 import { methods } from './api/contract';
 import { TwinlockError, toErrorData } from './api/errors';
 import type { ApiEvent } from './api/jobs';
-import type { DiscoveredHost, Witness } from './api/models';
+import type { DiscoveredHost, Plan, Witness } from './api/models';
 import type { Clock } from './jobs/sleep';
 
 /** A lab server the engine may offer on the Discover screen. */
@@ -137,6 +137,7 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     timings: withClock(options.timings?.pair),
     readBundle: (path) => call('readBundle', { path }),
     closing,
+    planApplied: (plan) => recordPlan(plan),
   });
 
   const verification: Verifier = createVerifier({
@@ -151,6 +152,13 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
   });
 
   const evidence = createEvidenceStore(dataDir);
+  /** The protection report shows the pairing plan that was applied last. */
+  const recordPlan = (plan: Plan): Promise<void> => {
+    const [p, s] = plan.servers;
+    return evidence
+      .recordPlan(pairKeyOf([p.computerName, s.computerName]), plan)
+      .catch((err) => log('warn', `The applied plan could not be recorded: ${toErrorData(err).message}`));
+  };
   const drills = createDrillService({
     sessions,
     jobs,
@@ -296,7 +304,6 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     },
 
     pair: (config) => pairings.pair(config),
-    // Filled in by the plan, links, witness, drill and report work (b12 branch only).
     async measureLinks({ primary, secondary, links, level, seconds }) {
       sessions.pairOf([primary, secondary], 'Measuring sync links');
       const end = async (id: string) => ({
@@ -308,7 +315,9 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
       // The protection report shows the last measurement of the pair's links.
       await evidence
         .recordLinks(pairKeyOf([a.computerName, b.computerName]), measured)
-        .catch((err) => log('warn', `The link measurement could not be recorded: ${toErrorData(err).message}`));
+        .catch((err) =>
+          log('warn', `The link measurement could not be recorded: ${toErrorData(err).message}`),
+        );
       return measured;
     },
     drill: (input) => drills.drill(input),
@@ -329,7 +338,11 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
       return check;
     },
     plan: (input) => pairings.plan(input),
-    applyPlan: (input) => pairings.applyPlan(input),
+    async applyPlan(input) {
+      const ref = await pairings.applyPlan(input);
+      if (input.plan.kind === 'pair') await recordPlan(input.plan);
+      return ref;
+    },
     unpair: (input) => pairings.unpair(input),
     preflightBundle: (input) => pairings.preflightBundle(input),
 
@@ -437,8 +450,3 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
 
 /** What a method's implementation receives: its input after parsing (defaults applied). */
 type ApiOutputOfInput<M extends MethodName> = z.output<(typeof methods)[M]['input']>;
-
-/** B12-PLACEHOLDER: removed before landing. */
-function unbuilt(method: string): never {
-  throw new TwinlockError({ code: 'internal', message: `${method} is not built yet.` });
-}

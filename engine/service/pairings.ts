@@ -57,6 +57,8 @@ export interface PairingServiceDeps {
   readBundle: (path: string) => Promise<Bundle>;
   /** True once the engine is closing: a running pairing then leaves its journal to resume. */
   closing: () => boolean;
+  /** Told of each pairing plan about to be applied (the protection report shows it). */
+  planApplied?: (plan: Plan) => Promise<void>;
 }
 
 export interface PairingService {
@@ -303,6 +305,7 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
           // `pair` is planning and applying at once: the plan is made from both servers as read now.
           const states = await Promise.all([readServer(config.primary), readServer(config.secondary)]);
           const plan = await planPair(config, states[0], states[1], scripts);
+          await deps.planApplied?.(plan);
           return applyPairPlan(ctx, plan, config, members, states[0].inventory.agentVersion ?? '');
         },
         { [p.session.sessionId]: labels[0]!, [s.session.sessionId]: labels[1]! },
