@@ -760,6 +760,8 @@ function Remove-NetIPAddress {
     [CmdletBinding()] param([string]$InterfaceAlias, [string]$IPAddress, [string]$PolicyStore, [switch]$Confirm)
     Invoke-ShimFault -Command 'Remove-NetIPAddress' -Cmdlet $PSCmdlet
     Add-ShimChange -Command 'Remove-NetIPAddress' -Detail @{ interfaceAlias = $InterfaceAlias; ipAddress = $IPAddress; policyStore = $PolicyStore }
+}
+
 function ConvertTo-ShimDotted {
     param([uint32]$N)
     (@(24, 16, 8, 0) | ForEach-Object { ($N -shr $_) -band 0xff }) -join '.'
