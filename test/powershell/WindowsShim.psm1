@@ -731,33 +731,24 @@ function Get-NetIPAddress {
 }
 
 function New-NetIPAddress {
+    <#
+    Records the address a script adds (the shim's adapters are read from the profile, so it does
+    not appear in Get-NetIPAddress). Answers one object per store, as Windows does: only the active
+    one for -PolicyStore ActiveStore, else the active one then the persistent one.
+    #>
     [CmdletBinding()]
-    param([string]$InterfaceAlias, [string]$IPAddress, [byte]$PrefixLength, [string]$AddressFamily)
+    param([string]$InterfaceAlias, [string]$IPAddress, [byte]$PrefixLength, [string]$AddressFamily, [string]$PolicyStore, [bool]$SkipAsSource)
     Invoke-ShimFault -Command 'New-NetIPAddress' -Cmdlet $PSCmdlet
-    Add-ShimChange -Command 'New-NetIPAddress' -Detail @{ interfaceAlias = $InterfaceAlias; ipAddress = $IPAddress; prefixLength = [int]$PrefixLength; addressFamily = $AddressFamily }
-    # One object per store, as Windows answers: the active one, then the persistent one.
-    foreach ($store in @('ActiveStore', 'PersistentStore')) {
-        [pscustomobject]@{ InterfaceAlias = $InterfaceAlias; IPAddress = $IPAddress; PrefixLength = $PrefixLength; Store = $store }
+    Add-ShimChange -Command 'New-NetIPAddress' -Detail @{ interfaceAlias = $InterfaceAlias; ipAddress = $IPAddress; prefixLength = [int]$PrefixLength; addressFamily = $AddressFamily; policyStore = $PolicyStore; skipAsSource = $SkipAsSource }
+    $stores = if ($PolicyStore -eq 'ActiveStore') { @('ActiveStore') } else { @('ActiveStore', 'PersistentStore') }
+    foreach ($store in $stores) {
+        [pscustomobject]@{ InterfaceAlias = $InterfaceAlias; IPAddress = $IPAddress; PrefixLength = $PrefixLength; PrefixOrigin = 1; AddressFamily = 2; SkipAsSource = $SkipAsSource; Store = $store }
     }
 }
 
 function Remove-NetIPAddress {
     [CmdletBinding(SupportsShouldProcess = $true)]
-    param([string]$InterfaceAlias, [string]$IPAddress)
-    Invoke-ShimFault -Command 'Remove-NetIPAddress' -Cmdlet $PSCmdlet
-    Add-ShimChange -Command 'Remove-NetIPAddress' -Detail @{ interfaceAlias = $InterfaceAlias; ipAddress = $IPAddress }
-}
-
-function New-NetIPAddress {
-    <# Records the address a script adds; the shim's adapters are read from the profile, so it does not appear in Get-NetIPAddress. #>
-    [CmdletBinding()] param([string]$InterfaceAlias, [string]$IPAddress, [int]$PrefixLength, [string]$PolicyStore, [bool]$SkipAsSource)
-    Invoke-ShimFault -Command 'New-NetIPAddress' -Cmdlet $PSCmdlet
-    Add-ShimChange -Command 'New-NetIPAddress' -Detail @{ interfaceAlias = $InterfaceAlias; ipAddress = $IPAddress; prefixLength = $PrefixLength; policyStore = $PolicyStore; skipAsSource = $SkipAsSource }
-    [pscustomobject]@{ InterfaceAlias = $InterfaceAlias; IPAddress = $IPAddress; PrefixLength = [byte]$PrefixLength; PrefixOrigin = 1; AddressFamily = 2; SkipAsSource = $SkipAsSource }
-}
-
-function Remove-NetIPAddress {
-    [CmdletBinding()] param([string]$InterfaceAlias, [string]$IPAddress, [string]$PolicyStore, [switch]$Confirm)
+    param([string]$InterfaceAlias, [string]$IPAddress, [string]$PolicyStore)
     Invoke-ShimFault -Command 'Remove-NetIPAddress' -Cmdlet $PSCmdlet
     Add-ShimChange -Command 'Remove-NetIPAddress' -Detail @{ interfaceAlias = $InterfaceAlias; ipAddress = $IPAddress; policyStore = $PolicyStore }
 }
