@@ -88,10 +88,13 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
 
   /** One server as a plan reads it: its session, a fresh inventory and its agent's status. */
   const readServer = async (id: string): Promise<PlanServerState> => {
-    const [inventory, status] = await Promise.all([
-      sessions.readInventory(id),
-      sessions.hostOf(id).then((h) => readStatus(h)),
-    ]);
+    const inventory = await sessions.readInventory(id);
+    // A server without the agent is in no pair: the preflight then says to install it first,
+    // rather than twinlockctl's own "not found".
+    const status: AgentStatus =
+      inventory.agentVersion === null
+        ? { nodeId: '', role: 'none', pair: null, vms: [] }
+        : await readStatus(await sessions.hostOf(id));
     const s = sessions.entry(id).session;
     return {
       session: { computerName: s.computerName, address: s.address, port: s.port, fingerprint: s.fingerprint },

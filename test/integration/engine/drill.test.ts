@@ -121,7 +121,9 @@ describe('failover drills measured from outside', () => {
     ])
       expect(html).toContain(`<h2>${section}</h2>`);
     expect(html).toContain('Downtime measured by Twinlock: <strong>0 ms</strong>');
-    expect(html).toContain('No plan recorded');
+    // The pairing that made this pair recorded its plan: the report shows its steps and scripts.
+    expect(html).not.toContain('No plan recorded');
+    expect(html).toContain('invoke-twinlockctl');
     expect(html).toContain('Ready for Level 3');
     expect(html).not.toContain('verified again for this report');
     expect(html).toContain('Not measured');
