@@ -57,7 +57,7 @@ const config = (name: string): PairConfig => ({
       prefixLength: 30,
     },
   ],
-  witness: { kind: 'host', address: 'witness01' },
+  witness: { kind: 'host', address: 'TL-WITNESS' },
   vms: ['SQL01', 'APP01'],
 });
 
@@ -107,7 +107,8 @@ afterAll(async () => {
 
 describe('twinlock plan', () => {
   it('lists every step grouped by server with its script name and version, the totals and the hash, and changes nothing', async () => {
-    // An admin gave the first ports addresses by hand: the proposal pairs over them.
+    // An admin gave the first ports addresses by hand: the proposal pairs over them, and proposes
+    // addresses for the second ports, which have none.
     A().profile.nics[2]!.ipv4.push({ address: '10.99.1.21', prefixLength: 24 });
     B().profile.nics[2]!.ipv4.push({ address: '10.99.1.22', prefixLength: 24 });
     try {
@@ -123,6 +124,8 @@ describe('twinlock plan', () => {
         expect(text).toContain(`script ${step.script.name} v${step.script.version}`);
       }
       expect(plan.steps.map((s) => s.id)).toEqual([
+        'primary/address/0',
+        'secondary/address/0',
         'primary/links',
         'primary/create',
         'secondary/join',
@@ -132,7 +135,9 @@ describe('twinlock plan', () => {
         'primary/wait',
       ]);
       expect(text).toContain('undo: Remove TL-NODE-A from pair PLAN-01 (invoke-twinlockctl v2');
-      expect(text).toContain('Totals: TL-NODE-A 4 change(s), TL-NODE-B 1 change(s); restarts: none');
+      expect(plan.pair.links[0]).toMatchObject({ localAddress: '10.99.1.21', remoteAddress: '10.99.1.22' });
+      expect(plan.pair.links[1]).toMatchObject({ localNic: 'SLOT 3 Port 2', prefixLength: 30 });
+      expect(text).toContain('Totals: TL-NODE-A 5 change(s), TL-NODE-B 2 change(s); restarts: none');
       expect(text).toContain(`Plan hash: ${plan.hash}`);
       expect(text).toContain('<single-use pairing token, made when the plan is applied>');
 
