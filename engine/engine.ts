@@ -27,13 +27,14 @@ import { appPaths } from './app-paths';
 import { createVerifier } from './verify/verifier';
 import type { FixTimings, Verifier } from './verify/verifier';
 import { proposePair } from './pair/propose';
+import { checkWitnessFrom } from './pair/witness';
 import { readStatus } from './pair/status';
 import { exportBundle } from './bundle/export';
 import type { ApiInput, ApiOutput, MethodName, TwinlockApi, TwinlockEngine } from './api/contract';
 import { methods } from './api/contract';
 import { TwinlockError, toErrorData } from './api/errors';
 import type { ApiEvent } from './api/jobs';
-import type { DiscoveredHost } from './api/models';
+import type { DiscoveredHost, Witness } from './api/models';
 import type { Clock } from './jobs/sleep';
 
 /** A lab server the engine may offer on the Discover screen. */
@@ -52,8 +53,8 @@ export interface EngineOptions {
   dataDir?: string;
   /** Folder with bootstrap.ps1, scripts/ and agent/; `resources/` at the repository root by default. */
   resourcesDir?: string;
-  /** The running lab, when there is one. */
-  lab?: { hosts: LabHostOption[] };
+  /** The running lab, when there is one, and the witness its servers can reach (suggested by `proposePair`). */
+  lab?: { hosts: LabHostOption[]; witness?: Witness | null };
   /** Waits and time limits of long operations; the defaults suit real servers (tests and the lab shorten them). */
   timings?: {
     install?: InstallTimings;
@@ -251,12 +252,20 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
       return {};
     },
 
-    async proposePair({ primary, secondary }) {
+    async proposePair({ primary, secondary, linkRange }) {
       sessions.pairOf([primary, secondary], 'A pair');
       const [a, b] = await Promise.all(
         [primary, secondary].map((id) => sessions.entry(id).inventory ?? sessions.readInventory(id)),
       );
-      return proposePair(a!, b!, { primary, secondary });
+      return proposePair(
+        a!,
+        b!,
+        { primary, secondary },
+        {
+          ...(linkRange !== undefined ? { linkRange } : {}),
+          witnessSuggestion: options.lab?.witness ?? null,
+        },
+      );
     },
 
     pair: (config) => pairings.pair(config),
@@ -264,7 +273,21 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     plan: () => unbuilt('plan'),
     applyPlan: () => unbuilt('applyPlan'),
     measureLinks: () => unbuilt('measureLinks'),
-    checkWitness: () => unbuilt('checkWitness'),
+    async checkWitness({ sessions: ids, witness }) {
+      const entries = sessions.pairOf(ids, 'A witness check');
+      const vantages = await Promise.all(
+        entries.map(async (e) => ({
+          computerName: e.session.computerName,
+          host: await sessions.hostOf(e.session.sessionId),
+        })),
+      );
+      const check = await checkWitnessFrom(vantages, witness);
+      log(
+        check.ok ? 'info' : 'warn',
+        `Witness ${witness.address} checked from ${vantages.map((v) => v.computerName).join(' and ')}: ${check.ok ? 'reached from both' : 'not reached from every server'}.`,
+      );
+      return check;
+    },
     drill: () => unbuilt('drill'),
     exportProtectionReport: () => unbuilt('exportProtectionReport'),
     unpair: (input) => pairings.unpair(input),

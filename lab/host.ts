@@ -38,6 +38,10 @@ export interface LabFaults {
   serviceWontStart: boolean;
   /** Every sync link of this server is down (the agent reports `degraded`). */
   syncLinkDown: boolean;
+  /** This server cannot reach the witness (host or share), as behind a firewall that drops the traffic. */
+  witnessUnreachable: boolean;
+  /** The witness share refuses this server's writes (its permissions leave the computer account read-only). */
+  witnessShareReadOnly: boolean;
   /** VMs the agent refuses to protect (as when a VM's disks sit on storage it cannot mirror). */
   protectFails: string[];
   /** Lab seconds a twinlockctl verb waits before it acts, as a busy agent would (e.g. `{ 'pair join': 600 }`). */
@@ -171,6 +175,8 @@ export class LabHost extends EventEmitter<LabHostEvents> {
       rebootSeconds: 90,
       serviceWontStart: false,
       syncLinkDown: false,
+      witnessUnreachable: false,
+      witnessShareReadOnly: false,
       protectFails: [],
       ctlDelaySeconds: {},
       clockSkewSeconds: profile.clockSkewSeconds,

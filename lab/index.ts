@@ -12,7 +12,7 @@ import { LabClock } from './clock';
 import { LabHost } from './host';
 import { startDecoys } from './decoys';
 import type { Decoys, LabDecoyInfo } from './decoys';
-import { expandHosts, loadProfile } from './profile';
+import { expandHosts, loadProfile, witnessOf } from './profile';
 import { SshEndpoint } from './server';
 import type { LabWorld } from './world';
 
@@ -82,6 +82,8 @@ export interface Lab {
   readonly hosts: LabHostInfo[];
   /** The decoys, when asked for. */
   readonly decoys: LabDecoyInfo[];
+  /** The witness the profile gives the servers (a host and its port, a share's UNC path), or null. */
+  readonly witness: { host: string; port: number; share: string } | null;
   /** A server's state and faults, by computer name (case-insensitive). */
   host(name: string): LabHost;
   /** Lab time: every lab duration runs on it; a test may pause it and advance it itself. */
@@ -144,6 +146,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'twinlock-lab-'));
   const password = generatePassword();
   const hosts: LabHost[] = [];
+  const witness = witnessOf(profile, dataDir);
   const world: LabWorld = {
     clock: new LabClock(options.timeScale ?? 60),
     catalogue: new ScriptCatalogue(),
@@ -151,6 +154,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     address,
     sharedAddress: !perHost,
     latencyMs: options.latencyMs ?? 15,
+    ...(witness ? { witness } : {}),
   };
   for (const hp of expandHosts(profile, count))
     hosts.push(new LabHost(hp, join(dataDir, hp.computerName, 'C'), password));
@@ -194,6 +198,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     get decoys(): LabDecoyInfo[] {
       return decoys?.decoys ?? [];
     },
+    witness: profile.witness,
     clock: world.clock,
     host(name: string): LabHost {
       const host = hosts.find((h) => h.name.toLowerCase() === name.toLowerCase());

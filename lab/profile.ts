@@ -4,10 +4,11 @@
  * (objects merge deeply, arrays replace), so a mismatch reads as the one field that differs.
  * lab/profiles/README.md documents every field.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { appPaths } from '../engine/app-paths';
+import type { LabWitness } from './world';
 
 const Ipv4Schema = z.object({
   address: z.ipv4(),
@@ -29,6 +30,10 @@ export const NicProfileSchema = z.object({
   gateway: z.ipv4().optional(),
   /** DriverVersion as Get-NetAdapter shows it. */
   driverVersion: z.string().default('22.5.7.0'),
+  /** Static routes out of this adapter (besides its default route and on-link subnets), as Get-NetRoute lists them. */
+  routes: z
+    .array(z.object({ destinationPrefix: z.cidrv4(), nextHop: z.ipv4() }))
+    .default([]),
 });
 export type NicProfile = z.infer<typeof NicProfileSchema>;
 
@@ -170,6 +175,18 @@ export const LabProfileSchema = z.object({
   /** Merged under every host. */
   defaults: z.record(z.string(), z.unknown()).default({}),
   hosts: z.array(z.record(z.string(), z.unknown())).min(1),
+  /**
+   * The quorum witness the servers can reach: a host answering on `port`, and a file share
+   * `\\host\share` (a real folder in the lab's data folder); null for none.
+   */
+  witness: z
+    .object({
+      host: z.string().regex(/^[A-Za-z0-9-]{1,15}$/, 'a NetBIOS name'),
+      port: z.number().int().min(1).max(65535).default(7443),
+      share: z.string().regex(/^[\w.-]+$/, 'a share name'),
+    })
+    .nullable()
+    .default({ host: 'TL-WITNESS', port: 7443, share: 'twinlock-witness' }),
   /** What verifying the first two hosts must find (checked by the integration tests). */
   expect: z
     .object({
@@ -189,6 +206,8 @@ export interface LabProfile {
   name: string;
   description: string;
   hosts: HostProfile[];
+  /** The witness the servers can reach, or null. */
+  witness: { host: string; port: number; share: string } | null;
   expect?: ProfileExpectation;
 }
 
@@ -218,6 +237,7 @@ export function parseProfile(document: unknown, source = 'profile'): LabProfile 
     name: raw.name,
     description: raw.description,
     hosts,
+    witness: raw.witness,
     ...(raw.expect ? { expect: raw.expect } : {}),
   };
 }
@@ -235,6 +255,20 @@ export function loadProfile(options: { profile?: string; profileFile?: string })
     );
   }
   return parseProfile(JSON.parse(text), file);
+}
+
+/** The profile's witness as the lab's world holds it, its share on a folder under `dataDir`. */
+export function witnessOf(profile: LabProfile, dataDir: string): LabWitness | undefined {
+  const w = profile.witness;
+  if (!w) return undefined;
+  const domain = profile.hosts[0]?.domain ?? '';
+  const names = [w.host, ...(domain && domain !== 'WORKGROUP' ? [`${w.host}.${domain}`] : [])];
+  const dir = join(dataDir, w.host, w.share);
+  mkdirSync(dir, { recursive: true });
+  return {
+    hosts: names.map((address) => ({ address, port: w.port })),
+    shares: names.map((name) => ({ path: `\\${name}\${w.share}`, dir })),
+  };
 }
 
 function shiftAddress(address: string, by: number): string {

@@ -3,6 +3,17 @@ import type { LabClock } from './clock';
 import type { ScriptCatalogue } from './catalogue';
 import type { LabHost } from './host';
 
+/**
+ * The quorum witness the lab's servers can reach (a profile's `witness`): a host answering on a
+ * TCP port, and a file share that is a real folder, written and read for real.
+ */
+export interface LabWitness {
+  /** Witness hosts: a name (case-insensitive, also with the servers' domain) or address, and the port they answer on. */
+  hosts: Array<{ address: string; port: number }>;
+  /** File shares by UNC path (compared case-insensitively), each standing on a real folder. */
+  shares: Array<{ path: string; dir: string }>;
+}
+
 export interface LabWorld {
   readonly clock: LabClock;
   readonly catalogue: ScriptCatalogue;
@@ -13,6 +24,8 @@ export interface LabWorld {
   readonly sharedAddress?: boolean;
   /** Real milliseconds added to every exec. */
   readonly latencyMs: number;
+  /** The witness reachable from the servers; none when absent. */
+  readonly witness?: LabWitness;
 }
 
 /**

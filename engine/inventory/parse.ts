@@ -4,7 +4,7 @@
  * only descriptive WMI texts, which WMI pads, are trimmed (`psText`). A missing or failed section yields neutral values, never an
  * exception: one unreadable WMI class must not stop the comparison of everything else.
  */
-import type { Disk, Hotfix, HostInventory, Nic, UpdateFile, Vm, Volume } from '../api/models';
+import type { Disk, Hotfix, HostInventory, Nic, Route, UpdateFile, Vm, Volume } from '../api/models';
 import {
   isObject,
   isSectionError,
@@ -82,9 +82,33 @@ function linkSpeedMbps(adapter: Record<string, unknown>): number {
   return Math.round(Number(m[1]) * unit);
 }
 
+/**
+ * Default routes: version 2 of get-inventory read only those (no DestinationPrefix); version 3
+ * reads the whole table.
+ */
+function defaultRoutes(data: Record<string, unknown>): Array<Record<string, unknown>> {
+  return psArray(data.routes).filter((r) => {
+    const prefix = psString(r.DestinationPrefix);
+    return prefix === '' || prefix === '0.0.0.0/0';
+  });
+}
+
+/** The routing table, when the inventory read it (version 3 and later); undefined otherwise. */
+function routeTable(data: Record<string, unknown>): Route[] | undefined {
+  const raw = psArray(data.routes);
+  if (!raw.some((r) => psString(r.DestinationPrefix) !== '')) return undefined;
+  return raw
+    .map((r) => ({
+      destinationPrefix: psString(r.DestinationPrefix),
+      nextHop: psString(r.NextHop),
+      interfaceAlias: psString(r.InterfaceAlias),
+    }))
+    .filter((r) => r.destinationPrefix !== '');
+}
+
 function nics(data: Record<string, unknown>): Nic[] {
   const addresses = psArray(data.addresses);
-  const routes = psArray(data.routes);
+  const routes = defaultRoutes(data);
   return psArray(data.adapters).map((a) => {
     const name = psString(a.Name);
     const index = psNumber(a.ifIndex, -1);
@@ -296,6 +320,7 @@ export function parseInventory(raw: unknown): HostInventory {
   const memory = psObject(data.memory);
   const hypervisorPresent = psBool(cs.HypervisorPresent);
   const sum = (key: string): number => cpus.reduce((n, c) => n + psNumber(c[key]), 0);
+  const routes = routeTable(data);
   const agentVersions = psArray(data.agent)
     .map((p) => psString(p.DisplayVersion))
     .filter((v) => v !== '')
@@ -339,6 +364,7 @@ export function parseInventory(raw: unknown): HostInventory {
       failoverClustering: featureInstalled(data, 'Failover-Clustering'),
     },
     nics: nics(data),
+    ...(routes ? { routes } : {}),
     vms: vms(data),
     agentVersion: agentVersions[agentVersions.length - 1] ?? null,
     partOfDomain: psBool(cs.PartOfDomain),

@@ -31,7 +31,11 @@ export function pairCreateInput(config: PairConfig, token: string): Record<strin
       remoteNic: l.remoteNic,
     })),
     witness: config.witness
-      ? { kind: config.witness.kind === 'file-share' ? 'share' : 'host', address: config.witness.address }
+      ? {
+          kind: config.witness.kind === 'file-share' ? 'share' : 'host',
+          address: config.witness.address,
+          ...(config.witness.port !== undefined ? { port: config.witness.port } : {}),
+        }
       : null,
   };
 }

@@ -4,11 +4,13 @@
  * Names are compared exactly as the servers reported them — never trimmed, never re-cased — since
  * the agent takes them verbatim. Every problem is reported at once, each naming its field.
  */
-import { isIP } from 'node:net';
 import type { HostInventory, PairConfig } from '../api/models';
 import { TwinlockError } from '../api/errors';
 import { HOST_NAME, HOST_NAME_MAX, PAIR_NAME, PAIR_NAME_MAX, UNC_PATH } from '../api/rules';
 import { businessNic } from '../verify/network';
+import { checkLinkAddresses } from './addresses';
+import type { AddressIssue } from './addresses';
+import { levelRefusal } from './levels';
 
 /** One problem found, on one field. */
 export interface PreflightIssue {
@@ -29,6 +31,11 @@ export interface PreflightInput {
   inventories: readonly [HostInventory, HostInventory];
   /** The agent must already be installed on both (pairing), or is installed afterwards (a bundle's replay). */
   requireAgent: boolean;
+  /**
+   * Refuse a level the servers do not pass in verification (a pairing). A bundle's replay checks
+   * its level by verifying once the agent is installed, so it leaves this off.
+   */
+  checkLevel?: boolean;
   /** Where each top-level field came from, when not the configuration itself (a bundle's `pair.name`). */
   fieldNames?: Partial<Record<'name' | 'level' | 'links' | 'witness' | 'vms', string>>;
 }
@@ -68,6 +75,10 @@ export function preflightPair(input: PreflightInput): PreflightIssue[] {
   }
 
   if (![1, 2, 3].includes(plan.level as number)) add(names.level, 'The protection level must be 1, 2 or 3.');
+  else if (input.checkLevel) {
+    const refusal = levelRefusal(primary, secondary, plan.level);
+    if (refusal) add(names.level, refusal);
+  }
 
   checkLinks(plan, primary, secondary, names.links, add);
   checkWitness(plan.witness, names.witness, add);
@@ -133,7 +144,12 @@ function checkLinks(
     { inv: secondary, nicKey: 'remoteNic', addressKey: 'remoteAddress', other: primary },
   ] as const;
   const seenNics = [new Map<string, number>(), new Map<string, number>()];
-  const seenAddresses = new Map<string, string>();
+  // Address problems go with their link end, after its adapter's (warnings are not refusals).
+  const addressIssues = new Map<string, AddressIssue[]>();
+  for (const issue of checkLinkAddresses({ links }, [primary, secondary], base)) {
+    if (issue.severity !== 'error') continue;
+    addressIssues.set(issue.field, [...(addressIssues.get(issue.field) ?? []), issue]);
+  }
   for (const [i, link] of links.entries()) {
     for (const [s, side] of sides.entries()) {
       const nicName = link[side.nicKey];
@@ -163,34 +179,9 @@ function checkLinks(
       }
       if (nic) seenNics[s]!.set(nicName, seenNics[s]!.get(nicName) ?? i);
 
-      const address = link[side.addressKey];
-      const addressField = `${base}.${i}.${side.addressKey}`;
-      if (isIP(address) === 0) {
-        add(addressField, `${quote(address)} is not an IP address; enter one such as 10.10.1.21.`);
-        continue;
-      }
-      const holder = seenAddresses.get(address);
-      if (holder !== undefined) {
-        add(
-          addressField,
-          `${address} is already used by ${holder} in this configuration; every end of every link needs its own address.`,
-        );
-        continue;
-      }
-      seenAddresses.set(address, addressField);
-      const elsewhere = side.inv.nics.find((n) => n.name !== nicName && n.ipv4.includes(address));
-      const onPeer = side.other.nics.find((n) => n.ipv4.includes(address));
-      if (elsewhere)
-        add(
-          addressField,
-          `${address} is already in use on ${side.inv.computerName} by ${quote(elsewhere.name)}; choose a free address.`,
-        );
-      else if (onPeer)
-        add(
-          addressField,
-          `${address} is already in use on ${side.other.computerName} by ${quote(onPeer.name)}; choose a free address.`,
-        );
+      for (const issue of addressIssues.get(`${base}.${i}.${side.addressKey}`) ?? []) add(issue.field, issue.message);
     }
+    for (const issue of addressIssues.get(`${base}.${i}.prefixLength`) ?? []) add(issue.field, issue.message);
   }
 }
 

@@ -28,6 +28,18 @@ export interface ScriptParams extends FixScriptParams {
   'invoke-twinlockctl': { ctlPath: string; verb: string[]; input: Record<string, unknown> };
   /** Schedules a restart in `delaySeconds` (shutdown.exe /r, logged with the reason) and returns the current boot time. */
   'restart-host': { delaySeconds: number; reason: 'agent-install' | 'fix' };
+  /**
+   * Reaches the quorum witness from this server: a TCP connect to a host's port within
+   * `timeoutMs`, or a probe file `twinlock-witness-<probeId>.tmp` written into a share, read
+   * back, compared and deleted.
+   */
+  'test-witness': {
+    kind: 'host' | 'file-share';
+    address: string;
+    port: number | null;
+    timeoutMs: number;
+    probeId: string;
+  };
   /** Deletes uploaded package files and the agent's firewall rule group. */
   'remove-agent-package': { paths: string[]; firewallGroup: string };
 }
@@ -68,6 +80,7 @@ export const SCRIPT_NAMES: readonly ScriptName[] = [
   'invoke-twinlockctl',
   'restart-host',
   'remove-agent-package',
+  'test-witness',
 ];
 
 /** Where things live on the server. Windows paths, and their SFTP form. */

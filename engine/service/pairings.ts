@@ -24,6 +24,7 @@ import type { PairTimings, PairMember } from '../pair/transaction';
 import type { PreflightIssue } from '../pair/preflight';
 import type { SessionStore } from './sessions';
 import { preflightError, preflightPair } from '../pair/preflight';
+import { checkWitnessFrom, witnessIssues } from '../pair/witness';
 import { runPairing as runTransaction, unpairCommand } from '../pair/transaction';
 import { resolvePackage } from '../agent/package-source';
 import { proposePair } from '../pair/propose';
@@ -93,12 +94,24 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
         percent: 0,
         message: 'Checking the configuration',
       });
-    const inventories = await Promise.all(members.map((m) => sessions.readInventory(m.sessionId)));
+    // The witness is reached from both servers while their inventories are read.
+    const [inventories, witness] = await Promise.all([
+      Promise.all(members.map((m) => sessions.readInventory(m.sessionId))),
+      config.witness
+        ? checkWitnessFrom(
+            members.map((m) => ({ computerName: m.label, host: m.host })),
+            config.witness,
+            { signal: ctx.signal },
+          )
+        : Promise.resolve(null),
+    ]);
     const issues = preflightPair({
       plan: config,
       inventories: [inventories[0]!, inventories[1]!],
       requireAgent: true,
+      checkLevel: true,
     });
+    if (witness && !issues.some((i) => i.field.startsWith('witness'))) issues.push(...witnessIssues(witness));
     if (issues.length > 0) throw preflightError(issues, 'apply');
     return inventories;
   };

@@ -7,6 +7,7 @@ import { getIdentity } from './identity';
 import { installAgent, uninstallAgent } from './install';
 import { getInventory } from './inventory';
 import type { ScriptHandler } from './types';
+import { testWitness } from './witness';
 
 export const HANDLERS: Record<string, ScriptHandler> = {
   'get-identity': getIdentity,
@@ -19,6 +20,7 @@ export const HANDLERS: Record<string, ScriptHandler> = {
   ...FIX_HANDLERS,
   'restart-host': restartHost,
   'remove-agent-package': removeAgentPackage,
+  'test-witness': testWitness,
 };
 
 export type { ScriptContext, ScriptHandler } from './types';

@@ -80,12 +80,24 @@ function dateMs(isoDate: string): number {
   return Date.parse(`${isoDate}T00:00:00Z`);
 }
 
-/** The address `<network>.1` of an IPv4 address with its prefix (the usual gateway). */
-function firstHost(address: string, prefixLength: number): string {
+function networkNumber(address: string, prefixLength: number): number {
   const n = address.split('.').reduce((acc, part) => acc * 256 + Number(part), 0);
   const mask = prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
-  const gw = ((n & mask) >>> 0) + 1;
-  return [24, 16, 8, 0].map((shift) => (gw >>> shift) & 0xff).join('.');
+  return (n & mask) >>> 0;
+}
+
+function dotted(n: number): string {
+  return [24, 16, 8, 0].map((shift) => (n >>> shift) & 0xff).join('.');
+}
+
+/** The network address of an IPv4 address with its prefix, e.g. 10.10.1.21/24 → 10.10.1.0. */
+function networkOf(address: string, prefixLength: number): string {
+  return dotted(networkNumber(address, prefixLength));
+}
+
+/** The address `<network>.1` of an IPv4 address with its prefix (the usual gateway). */
+function firstHost(address: string, prefixLength: number): string {
+  return dotted(networkNumber(address, prefixLength) + 1);
 }
 
 /** Gateways by adapter index: the profile's, or `<network>.1` on the first addressed adapter when it names none. */
@@ -177,15 +189,35 @@ function sections(host: LabHost): Record<InventorySection, () => unknown> {
     updateFiles: () =>
       pipelineOutput(stagedUpdates(host).map((f) => ({ FullName: f.path, Name: f.name, Length: f.size }))),
     routes: () => {
+      // Get-NetRoute -AddressFamily IPv4: per adapter its default route (when it has a gateway),
+      // the on-link subnet and host route of each address, and the profile's static routes; then loopback.
       const gw = gateways(host);
-      return pipelineOutput(
-        [...gw.entries()].map(([i, nextHop]) => ({
+      const rows: Array<Record<string, unknown>> = [];
+      const row = (i: number, destinationPrefix: string, nextHop: string, metric: number) =>
+        rows.push({
+          DestinationPrefix: destinationPrefix,
           InterfaceAlias: p.nics[i]!.name,
           InterfaceIndex: 4 + i * 3,
           NextHop: nextHop,
-          RouteMetric: 0,
-        })),
-      );
+          RouteMetric: metric,
+        });
+      p.nics.forEach((nic, i) => {
+        const nextHop = gw.get(i);
+        if (nextHop) row(i, '0.0.0.0/0', nextHop, 0);
+        for (const ip of nic.ipv4) {
+          row(i, `${networkOf(ip.address, ip.prefixLength)}/${ip.prefixLength}`, '0.0.0.0', 256);
+          row(i, `${ip.address}/32`, '0.0.0.0', 256);
+        }
+        for (const r of nic.routes) row(i, r.destinationPrefix, r.nextHop, 256);
+      });
+      rows.push({
+        DestinationPrefix: '127.0.0.0/8',
+        InterfaceAlias: 'Loopback Pseudo-Interface 1',
+        InterfaceIndex: 1,
+        NextHop: '0.0.0.0',
+        RouteMetric: 256,
+      });
+      return pipelineOutput(rows);
     },
     disks: () =>
       pipelineOutput(

@@ -1,5 +1,5 @@
 # Twinlock remote script: get-inventory
-# Version: 2
+# Version: 3
 # Purpose: Reads hardware, firmware, operating system, updates, roles, adapters, storage, VMs and settings in one round trip.
 param($P)
 
@@ -94,9 +94,10 @@ $addresses = Read-Section {
 }
 
 $routes = Read-Section {
-    # The adapter holding the default route carries the business network; the others may carry sync links.
-    Get-NetRoute -DestinationPrefix '0.0.0.0/0' -ErrorAction SilentlyContinue | Select-Object -Property @(
-        'InterfaceAlias', 'InterfaceIndex', 'NextHop', 'RouteMetric')
+    # The whole IPv4 routing table: the adapter holding the default route (0.0.0.0/0) carries the
+    # business network, and a sync link's proposed subnet must not overlap any route already there.
+    Get-NetRoute -AddressFamily IPv4 -ErrorAction Stop | Select-Object -Property @(
+        'DestinationPrefix', 'InterfaceAlias', 'InterfaceIndex', 'NextHop', 'RouteMetric')
 }
 
 $disks = Read-Section {

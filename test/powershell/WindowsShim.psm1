@@ -725,29 +725,57 @@ function Get-NetIPAddress {
     [pscustomobject]@{ InterfaceAlias = 'Loopback Pseudo-Interface 1'; InterfaceIndex = 1; IPAddress = '127.0.0.1'; PrefixLength = [byte]8; PrefixOrigin = 2; AddressFamily = 2 }
 }
 
+function ConvertTo-ShimDotted {
+    param([uint32]$N)
+    (@(24, 16, 8, 0) | ForEach-Object { ($N -shr $_) -band 0xff }) -join '.'
+}
+
+function Get-ShimNetwork {
+    <# The network number of an IPv4 address with its prefix length. #>
+    param([string]$Address, [int]$PrefixLength)
+    $n = [uint32]0; foreach ($part in $Address.Split('.')) { $n = [uint32]($n * 256 + [uint32]$part) }
+    $mask = if ($PrefixLength -eq 0) { [uint32]0 } else { [uint32](([uint64]4294967295 -shl (32 - $PrefixLength)) -band [uint64]4294967295) }
+    [uint32]($n -band $mask)
+}
+
 function Get-NetRoute {
-    [CmdletBinding()] param([string]$DestinationPrefix)
+    [CmdletBinding()] param([string]$DestinationPrefix, [string]$AddressFamily)
+    Invoke-ShimFault -Command 'Get-NetRoute' -Cmdlet $PSCmdlet
     $nics = @($script:Server.profile.nics)
-    $routes = @()
+    $gateways = @{}
     for ($i = 0; $i -lt $nics.Count; $i++) {
-        if ($nics[$i].PSObject.Properties['gateway'] -and $nics[$i].gateway) { $routes += [pscustomobject]@{ i = $i; hop = [string]$nics[$i].gateway } }
+        if ($nics[$i].PSObject.Properties['gateway'] -and $nics[$i].gateway) { $gateways[$i] = [string]$nics[$i].gateway }
     }
-    if ($routes.Count -eq 0) {
+    if ($gateways.Count -eq 0) {
         # No gateway configured: the first addressed adapter that is up routes through <network>.1.
         for ($i = 0; $i -lt $nics.Count; $i++) {
             $ip = @($nics[$i].ipv4)[0]
             if ($nics[$i].status -eq 'Up' -and $null -ne $ip) {
-                $n = [uint32]0; foreach ($part in ([string]$ip.address).Split('.')) { $n = [uint32]($n * 256 + [uint32]$part) }
-                $mask = if ([int]$ip.prefixLength -eq 0) { [uint32]0 } else { [uint32](([uint64]4294967295 -shl (32 - [int]$ip.prefixLength)) -band [uint64]4294967295) }
-                $gw = [uint32](($n -band $mask) + 1)
-                $routes += [pscustomobject]@{ i = $i; hop = (@(24, 16, 8, 0) | ForEach-Object { ($gw -shr $_) -band 0xff }) -join '.' }
+                $gateways[$i] = ConvertTo-ShimDotted ([uint32]((Get-ShimNetwork ([string]$ip.address) ([int]$ip.prefixLength)) + 1))
                 break
             }
         }
     }
-    foreach ($r in $routes) {
-        [pscustomobject]@{ DestinationPrefix = '0.0.0.0/0'; InterfaceAlias = [string]$nics[$r.i].name; InterfaceIndex = [int](Get-ShimIfIndex $r.i); NextHop = $r.hop; RouteMetric = 0 }
+    for ($i = 0; $i -lt $nics.Count; $i++) {
+        $alias = [string]$nics[$i].name
+        $index = [int](Get-ShimIfIndex $i)
+        if ($gateways.ContainsKey($i)) {
+            [pscustomobject]@{ DestinationPrefix = '0.0.0.0/0'; InterfaceAlias = $alias; InterfaceIndex = $index; NextHop = $gateways[$i]; RouteMetric = 0 }
+        }
+        foreach ($ip in @($nics[$i].ipv4)) {
+            if ($null -eq $ip) { continue }
+            $network = ConvertTo-ShimDotted (Get-ShimNetwork ([string]$ip.address) ([int]$ip.prefixLength))
+            [pscustomobject]@{ DestinationPrefix = "$network/$([int]$ip.prefixLength)"; InterfaceAlias = $alias; InterfaceIndex = $index; NextHop = '0.0.0.0'; RouteMetric = 256 }
+            [pscustomobject]@{ DestinationPrefix = "$([string]$ip.address)/32"; InterfaceAlias = $alias; InterfaceIndex = $index; NextHop = '0.0.0.0'; RouteMetric = 256 }
+        }
+        if ($nics[$i].PSObject.Properties['routes']) {
+            foreach ($route in @($nics[$i].routes)) {
+                if ($null -eq $route) { continue }
+                [pscustomobject]@{ DestinationPrefix = [string]$route.destinationPrefix; InterfaceAlias = $alias; InterfaceIndex = $index; NextHop = [string]$route.nextHop; RouteMetric = 256 }
+            }
+        }
     }
+    [pscustomobject]@{ DestinationPrefix = '127.0.0.0/8'; InterfaceAlias = 'Loopback Pseudo-Interface 1'; InterfaceIndex = 1; NextHop = '0.0.0.0'; RouteMetric = 256 }
 }
 
 function ConvertTo-ShimRule {

@@ -435,6 +435,7 @@ describe('Windows failing underneath a script', () => {
     features: 'Get-WindowsFeature',
     adapters: 'Get-NetAdapter',
     addresses: 'Get-NetIPAddress',
+    routes: 'Get-NetRoute',
     disks: 'Get-PhysicalDisk',
     volumes: 'Get-Volume',
     vms: 'Get-VM',
@@ -459,7 +460,6 @@ describe('Windows failing underneath a script', () => {
     host.faults.inventoryErrors = {};
     // Sections read with -ErrorAction SilentlyContinue: a failure there is no error, only no data.
     expect(INVENTORY_SECTIONS.filter((s) => !(s in SECTION_COMMANDS))).toEqual([
-      'routes',
       'pendingReboot',
       'agentFirewall',
       'agent',

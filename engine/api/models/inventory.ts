@@ -19,6 +19,17 @@ export const NicSchema = z.object({
 });
 export type Nic = z.infer<typeof NicSchema>;
 
+/** One IPv4 route of the server's routing table (Get-NetRoute). */
+export const RouteSchema = z.object({
+  /** Destination as a CIDR prefix, e.g. `0.0.0.0/0` (the default route) or `10.10.1.0/24`. */
+  destinationPrefix: z.string(),
+  /** Next hop; `0.0.0.0` for a subnet reached directly on the adapter (on-link). */
+  nextHop: z.string(),
+  /** Adapter the route goes out of (InterfaceAlias), verbatim. */
+  interfaceAlias: z.string(),
+});
+export type Route = z.infer<typeof RouteSchema>;
+
 /** A virtual machine on the host. */
 export const VmSchema = z.object({
   name: z.string(),
@@ -120,6 +131,8 @@ export const HostInventorySchema = z.object({
   }),
   roles: z.object({ hyperV: z.boolean(), failoverClustering: z.boolean() }),
   nics: z.array(NicSchema),
+  /** The IPv4 routing table; absent in inventories read before Twinlock read it (get-inventory version 2). */
+  routes: z.array(RouteSchema).optional(),
   vms: z.array(VmSchema),
   /** The lockstep agent's installed version, or null. */
   agentVersion: z.string().nullable(),

@@ -36,6 +36,12 @@ export const SyncLinkSchema = z.object({
 export type SyncLink = z.infer<typeof SyncLinkSchema>;
 
 /**
+ * The TCP port a witness host answers on when the configuration names none: the agent's witness
+ * service, next to its sync (7440, 7441) and control (7442) ports (docs/agent-contract.md).
+ */
+export const WITNESS_PORT = 7443;
+
+/**
  * The third party that breaks ties when the two servers lose sight of each other. "No witness" is
  * `null` in the pair configuration, never an empty address. A host is a host name or IP address;
  * a file share a UNC path (`\\files\twinlock`, spaces allowed inside a share or folder name).
@@ -58,6 +64,8 @@ export const WitnessSchema = z
         (s) => !LONE_SURROGATE.test(s),
         'The witness address is not valid Unicode text: type it again.',
       ),
+    /** A witness host's TCP port ({@link WITNESS_PORT} when absent); a file share takes none. */
+    port: z.number().int().min(1).max(65535).optional(),
   })
   .superRefine((w, ctx) => {
     if (w.address === '' || !NO_EDGE_SPACE.test(w.address)) return;
@@ -69,6 +77,13 @@ export const WitnessSchema = z
         path: ['address'],
         message:
           'Use the witness server’s host name or IP address, with no spaces or slashes, for example witness01 or 10.0.0.30.',
+      });
+    }
+    if (w.kind === 'file-share' && w.port !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['port'],
+        message: 'A file share witness takes no port (it is reached over SMB): remove it.',
       });
     }
     if (w.kind === 'file-share' && (!UNC_PATH.test(w.address) || hasControlCharacter(w.address))) {
@@ -140,6 +155,11 @@ export type UnpairOutcome = z.infer<typeof UnpairOutcomeSchema>;
 export const ProposePairRequestSchema = z.object({
   primary: z.string().min(1),
   secondary: z.string().min(1),
+  /**
+   * The private IPv4 range (CIDR) unaddressed links take their /30 subnets from; 172.30.0.0/24
+   * when absent. A malformed, public or too small range is refused naming `linkRange`.
+   */
+  linkRange: z.string().min(1).optional(),
 });
 export type ProposePairRequest = z.infer<typeof ProposePairRequestSchema>;
 
@@ -150,6 +170,28 @@ export const PairProposalSchema = z.object({
   nics: z.tuple([z.array(NicSchema), z.array(NicSchema)]),
   /** VMs found on the primary. */
   vms: z.array(VmSchema),
+  /**
+   * False (always, from `proposePair`; absent reads the same): nobody chose the witness yet, so `config.witness` is a suggestion (or null as a
+   * placeholder), never a choice: the admin must pick a witness or choose “no witness” explicitly.
+   */
+  witnessChosen: z.boolean().optional(),
+  /** A witness known to exist (the lab's, a previous choice) to offer first; null when none is known. */
+  witnessSuggestion: WitnessSchema.nullable().optional(),
+  /** The range the proposed link addresses came from (the request's `linkRange`, or the default). */
+  linkRange: z.string().optional(),
+  /** Per protection level, whether verification passes it, and the blockers that stop it when not. */
+  levels: z
+    .array(
+      z.object({
+        level: ProtectionLevelSchema,
+        ready: z.boolean(),
+        /** Each blocker in one line: its title, both servers' values and why it matters. */
+        reasons: z.array(z.string()),
+        /** The blocking rules' ids, e.g. `cpu.signature`. */
+        blockers: z.array(z.string()),
+      }),
+    )
+    .optional(),
 });
 export type PairProposal = z.infer<typeof PairProposalSchema>;
 

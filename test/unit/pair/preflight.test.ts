@@ -141,3 +141,21 @@ describe('preflightPair', () => {
     });
   });
 });
+
+describe('preflightPair: the level', () => {
+  it('refuses a level verification did not pass, with the blockers and the level that does pass', () => {
+    const stepping = peerInventory({ ...installed, processor: { ...primary.processor, stepping: 5 } });
+    const issues = preflightPair({
+      plan: { ...plan, level: 3 },
+      inventories: [primary, stepping],
+      requireAgent: true,
+      checkLevel: true,
+    });
+    expect(issues.map((i) => i.field)).toEqual(['level']);
+    expect(issues[0]!.message).toMatch(/do not pass verification at Level 3 \(1 blocker: .*HV-A: .*HV-B: /);
+    expect(issues[0]!.message).toContain('Choose Level 2');
+    expect(
+      preflightPair({ plan: { ...plan, level: 2 }, inventories: [primary, stepping], requireAgent: true, checkLevel: true }),
+    ).toEqual([]);
+  });
+});

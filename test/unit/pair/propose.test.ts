@@ -7,7 +7,7 @@ import { inventory, peerInventory } from '../verify/inventory-fixture';
 const a = inventory();
 
 describe('proposePair', () => {
-  it('proposes level 3, two matched sync links, a witness and every VM of the primary', () => {
+  it('proposes level 3, two matched sync links, no witness unless one is known, and every VM of the primary', () => {
     const proposal = proposePair(a, peerInventory(), { primary: 's1', secondary: 's2' });
     expect(PairProposalSchema.parse(proposal)).toEqual(proposal);
     expect(proposal.config).toMatchObject({
@@ -23,15 +23,25 @@ describe('proposePair', () => {
         remoteNic: 'Ethernet 2',
         localAddress: '192.168.100.1',
         remoteAddress: '192.168.100.2',
+        prefixLength: 24,
       },
       {
         localNic: 'Ethernet 3',
         remoteNic: 'Ethernet 3',
         localAddress: '192.168.101.1',
         remoteAddress: '192.168.101.2',
+        prefixLength: 24,
       },
     ]);
-    expect(proposal.config.witness).toEqual({ kind: 'file-share', address: '\\\\CONTOSO\\twinlock-witness' });
+    // Nothing is guessed: the witness is asked for.
+    expect(proposal.config.witness).toBeNull();
+    expect(proposal.witnessChosen).toBe(false);
+    expect(proposal.witnessSuggestion).toBeNull();
+    expect(proposal.levels?.map((l) => [l.level, l.ready])).toEqual([
+      [1, true],
+      [2, true],
+      [3, true],
+    ]);
     expect(proposal.nics[0].map((n) => n.name)).toEqual(['Ethernet 2', 'Ethernet 3']);
     expect(proposal.vms).toHaveLength(2);
   });
@@ -72,11 +82,25 @@ describe('proposePair', () => {
     expect(proposePair(a, b, { primary: 's1', secondary: 's2' }).config.level).toBe(2);
   });
 
-  it('suggests a workgroup witness name when there is no domain', () => {
-    const w = inventory({ domain: 'WORKGROUP' });
-    expect(proposePair(w, peerInventory(), { primary: 's1', secondary: 's2' }).config.witness?.address).toBe(
-      '\\\\WITNESS\\twinlock-witness',
+  it('offers a witness only when one is known to exist, still as not chosen', () => {
+    const known = { kind: 'file-share' as const, address: '\\\\TL-WITNESS\\twinlock-witness' };
+    const p = proposePair(
+      inventory({ domain: 'WORKGROUP' }),
+      peerInventory(),
+      { primary: 's1', secondary: 's2' },
+      { witnessSuggestion: known },
     );
+    expect(p.config.witness).toEqual(known);
+    expect(p.witnessSuggestion).toEqual(known);
+    expect(p.witnessChosen).toBe(false);
+  });
+
+  it('says per level why it is not ready', () => {
+    const b = peerInventory({ processor: { ...a.processor, stepping: 5 } });
+    const levels = proposePair(a, b, { primary: 's1', secondary: 's2' }).levels!;
+    expect(levels.map((l) => l.ready)).toEqual([true, true, false]);
+    expect(levels[2]!.blockers.length).toBeGreaterThan(0);
+    expect(levels[2]!.reasons.join(' ')).toMatch(/HV-A: .*6.*HV-B: .*5/);
   });
 
   it('proposes VM and adapter names exactly as inventoried, leaving out those no server field can hold', () => {
@@ -107,6 +131,7 @@ describe('proposePair', () => {
         remoteNic: ' Sync 1 ',
         localAddress: '10.10.1.21',
         remoteAddress: '10.10.1.22',
+        prefixLength: 24,
       },
     ]);
     // Every VM found is still shown.
@@ -154,8 +179,17 @@ describe('matchLinks', () => {
     ]);
   });
 
-  it('leaves out adapters without an address', () => {
-    expect(matchLinks([nic('A', 1000, '')], [nic('A', 1000, '10.0.0.2')])).toEqual([]);
+  it('matches adapters without an address (or with APIPA only) by speed and name, leaving their addresses to the plan', () => {
+    expect(
+      matchLinks(
+        [nic('B', 1000, ''), nic('A', 1000, '169.254.7.1')],
+        [nic('A', 1000, ''), nic('B', 1000, '10.0.0.2')],
+      ),
+    ).toEqual([
+      { localNic: 'A', remoteNic: 'A' },
+      { localNic: 'B', remoteNic: 'B' },
+    ]);
+    expect(matchLinks([nic('A', 1000, '')], [nic('A', 10000, '')])).toEqual([]);
   });
 });
 
