@@ -63,8 +63,10 @@ export function linkProblems(link: SyncLink): Partial<Record<LinkField, string>>
         ['localAddress', a],
         ['remoteAddress', b],
       ] as const) {
-        if (value % size === 0) out[field] = `That is the subnet’s own address on a /${bits}: use one inside it.`;
-        else if (value % size === size - 1) out[field] = `That is the /${bits} subnet’s broadcast address: use one inside it.`;
+        if (value % size === 0)
+          out[field] = `That is the subnet’s own address on a /${bits}: use one inside it.`;
+        else if (value % size === size - 1)
+          out[field] = `That is the /${bits} subnet’s broadcast address: use one inside it.`;
       }
     }
   }

@@ -20,6 +20,9 @@ export const DRILL_KINDS_TEXT: Record<DrillKind, { title: string; does: string }
   },
 };
 
+/** The drills, in the order offered (every kind: the record above names each). */
+export const DRILL_KINDS = Object.keys(DRILL_KINDS_TEXT) as DrillKind[];
+
 export const useDrillStore = defineStore('drill', () => {
   const hosts = useHostsStore();
   const kind = ref<DrillKind>('primary-loss');

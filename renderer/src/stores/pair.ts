@@ -11,7 +11,13 @@ import type {
   TwinlockErrorData,
   Witness,
 } from '../../../engine/api';
-import { assertNever, pairNameProblem } from '../../../engine/api/rules';
+import {
+  UNC_PATH,
+  assertNever,
+  hostNameProblem,
+  pairNameProblem,
+  parsePort,
+} from '../../../engine/api/rules';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
 import { LEVELS } from '../format';
@@ -48,22 +54,53 @@ export const usePairStore = defineStore('pair', () => {
   const witnessAddresses = ref<Record<Witness['kind'], string>>({ host: '', 'file-share': '' });
   const witnessAddress = computed<string>({
     get: () =>
-      witnessMode.value === 'none' || witnessMode.value === null ? '' : witnessAddresses.value[witnessMode.value],
+      witnessMode.value === 'none' || witnessMode.value === null
+        ? ''
+        : witnessAddresses.value[witnessMode.value],
     set: (value) => {
       if (witnessMode.value !== 'none' && witnessMode.value !== null)
         witnessAddresses.value[witnessMode.value] = value;
     },
   });
+  /** A witness server's TCP port as typed; empty: the agent's witness port. */
+  const witnessPort = ref('');
   /** The admin read the warning and accepts running without a witness. */
   const noWitnessAccepted = ref(false);
   const vms = ref<string[]>([]);
 
   /** The witness as configured (null: none, or not chosen yet). */
-  const witness = computed<Witness | null>(() =>
-    witnessMode.value === null || witnessMode.value === 'none'
-      ? null
-      : { kind: witnessMode.value, address: witnessAddress.value },
-  );
+  const witness = computed<Witness | null>(() => {
+    const mode = witnessMode.value;
+    if (mode === null || mode === 'none') return null;
+    const port = mode === 'host' ? parsePort(witnessPort.value.trim()) : null;
+    return port === null
+      ? { kind: mode, address: witnessAddress.value }
+      : { kind: mode, address: witnessAddress.value, port };
+  });
+
+  /** The witness fields' problems, shown beside them (`address`, `port`). */
+  const witnessErrors = computed<{ address?: string; port?: string }>(() => {
+    const mode = witnessMode.value;
+    if (mode === null || mode === 'none') return {};
+    const out: { address?: string; port?: string } = {};
+    const address = witnessAddress.value;
+    if (address.trim() === '')
+      out.address =
+        mode === 'host'
+          ? 'Enter the witness server’s name or address.'
+          : 'Enter the witness share’s path, like \\\\files\\twinlock.';
+    else if (address !== address.trim())
+      out.address = 'The witness address starts or ends with a space: remove it.';
+    else if (mode === 'host') {
+      const problem = hostNameProblem(address);
+      if (problem !== null) out.address = problem;
+    } else if (!UNC_PATH.test(address))
+      out.address = 'Use a share path like \\\\files\\twinlock: a server name, then the share.';
+    if (mode === 'host' && witnessPort.value.trim() !== '' && parsePort(witnessPort.value.trim()) === null)
+      out.port =
+        'A TCP port is a whole number from 1 to 65535; leave it empty for the witness service’s own.';
+    return out;
+  });
 
   /** What the engine refused in these links (plan, link measurement), while the links are as they were. */
   const engineIssues = ref<{ links: string; issues: InputIssue[] } | null>(null);
@@ -100,11 +137,22 @@ export const usePairStore = defineStore('pair', () => {
   const levelBlocked = computed<Record<ProtectionLevel, string | null>>(() => {
     const report = verify.report;
     const out: Record<ProtectionLevel, string | null> = { 1: null, 2: null, 3: null };
+    const readiness = proposal.value?.levels;
+    if (readiness !== undefined && readiness.length > 0) {
+      for (const r of readiness) {
+        if (r.ready) continue;
+        const n = r.reasons.length;
+        out[r.level] =
+          `Verification found ${n} blocker${n === 1 ? '' : 's'}: ${r.reasons.join(' — ') || r.blockers.join(', ')}`;
+      }
+      return out;
+    }
     if (report === null) return out;
     for (const l of [1, 2, 3] as const) {
       const blockers = report.blockersByLevel[l - 1] ?? 0;
       if (blockers > 0)
-        out[l] = `Verification found ${blockers} blocker${blockers > 1 ? 's' : ''} for ${LEVELS[l].title.split(' · ')[0]}: see them on Verify.`;
+        out[l] =
+          `Verification found ${blockers} blocker${blockers > 1 ? 's' : ''} for ${LEVELS[l].title.split(' · ')[0]}: see them on Verify.`;
     }
     // The verified level's own outcome is the last word on it.
     if (report.outcome === 'blocked') out[report.level] ??= 'Verification found blockers for this level.';
@@ -127,14 +175,10 @@ export const usePairStore = defineStore('pair', () => {
     if (levelProblem !== null) out.push(`${LEVELS[level.value].title} cannot be chosen. ${levelProblem}`);
     if (witnessMode.value === null) {
       out.push('Choose the witness: a file share, a witness server, or no witness.');
-    } else if (witnessMode.value !== 'none' && witnessAddress.value.trim() === '') {
-      out.push(
-        witnessMode.value === 'host'
-          ? 'Enter the witness server’s name or address.'
-          : 'Enter the witness share’s path, like \\\\files\\twinlock.',
-      );
-    } else if (witnessMode.value !== 'none' && witnessAddress.value !== witnessAddress.value.trim()) {
-      out.push('The witness address starts or ends with a space: remove it.');
+    } else {
+      const w = witnessErrors.value;
+      if (w.address !== undefined) out.push(w.address);
+      if (w.port !== undefined) out.push(w.port);
     }
     if (witnessMode.value === 'none' && !noWitnessAccepted.value) {
       out.push('Confirm that you accept running without a witness, or choose one.');
@@ -311,7 +355,9 @@ export const usePairStore = defineStore('pair', () => {
     links,
     witnessMode,
     witnessAddress,
+    witnessPort,
     witness,
+    witnessErrors,
     fieldErrors,
     takeEngineIssues,
     levelBlocked,
@@ -336,7 +382,12 @@ function nextAddresses(links: SyncLink[]): Pick<SyncLink, 'localAddress' | 'remo
   const last = links[links.length - 1];
   const prefix = last?.prefixLength ?? 30;
   const parts = last?.localAddress.split('.').map(Number) ?? [];
-  if (parts.length === 4 && parts.every((p) => Number.isInteger(p) && p >= 0 && p <= 255) && prefix >= 8 && prefix <= 30) {
+  if (
+    parts.length === 4 &&
+    parts.every((p) => Number.isInteger(p) && p >= 0 && p <= 255) &&
+    prefix >= 8 &&
+    prefix <= 30
+  ) {
     const size = 2 ** (32 - prefix);
     const value = parts.reduce((acc, p) => acc * 256 + p, 0);
     const base = Math.floor(value / size) * size + size;

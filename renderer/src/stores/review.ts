@@ -73,7 +73,10 @@ export const useReviewStore = defineStore('review', () => {
   );
   /** The plan is of the configuration on the Pair screen now. */
   const current = computed(
-    () => maker.plan.value !== null && request.value !== null && maker.plannedFor.value === JSON.stringify(request.value),
+    () =>
+      maker.plan.value !== null &&
+      request.value !== null &&
+      maker.plannedFor.value === JSON.stringify(request.value),
   );
   const groups = computed(() => (maker.plan.value === null ? [] : groupSteps(maker.plan.value)));
 
