@@ -270,8 +270,8 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
 
     pair: (config) => pairings.pair(config),
     // Filled in by the plan, links, witness, drill and report work (b12 branch only).
-    plan: () => unbuilt('plan'),
-    applyPlan: () => unbuilt('applyPlan'),
+    plan: (input) => pairings.plan(input),
+    applyPlan: (input) => pairings.applyPlan(input),
     measureLinks: () => unbuilt('measureLinks'),
     async checkWitness({ sessions: ids, witness }) {
       const entries = sessions.pairOf(ids, 'A witness check');

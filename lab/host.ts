@@ -78,7 +78,8 @@ export interface LabAccount {
  * is back (listening, services started), `restart-requested` when the restart-host script
  * scheduled a restart, `sftp-write` with the bytes each SFTP write stored, `ctl` with the verb of
  * each twinlockctl run that succeeded (e.g. `pair join`), once it has acted, and `pair-state` as
- * a pair's next phase (mirroring, syncing, protected) begins with lab time.
+ * a pair's next phase (mirroring, syncing, protected) begins with lab time, and `addresses` when
+ * set-link-address or remove-link-address changed an adapter's addresses.
  */
 export interface LabHostEvents {
   down: [];
@@ -87,6 +88,7 @@ export interface LabHostEvents {
   'sftp-write': [bytes: number];
   ctl: [verb: string];
   'pair-state': [];
+  addresses: [];
 }
 
 export class LabHost extends EventEmitter<LabHostEvents> {

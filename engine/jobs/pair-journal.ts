@@ -21,7 +21,7 @@ const PairJournalHostSchema = z.object({
   port: z.number().int(),
   username: z.string(),
   fingerprint: z.string(),
-  /** Completed steps (`links`, `create-sent`, `create`, `join-sent`, `join`, `protect:<vm>`, `protect`, `protected`, `undo`), with when. */
+  /** Completed steps (`address:<adapter>|<address>`, `links`, `create-sent`, `create`, `join-sent`, `join`, `protect:<vm>`, `protect`, `protected`, `address-removed:…`, `undo`), with when. */
   steps: z.record(z.string(), z.string()),
 });
 export type PairJournalHost = z.infer<typeof PairJournalHostSchema>;
@@ -38,6 +38,22 @@ export const PairJournalSchema = z.object({
   pair: PairPlanSchema,
   /** The agent version on the primary when the pairing started. */
   agentVersion: z.string(),
+  /**
+   * The link addresses the pairing's plan sets, in order. Each is recorded on its server as
+   * `address:<adapter>|<address>` before it is set, and `address-removed:…` once an undo removed it.
+   */
+  addresses: z
+    .array(
+      z.object({
+        role: z.enum(['primary', 'secondary']),
+        adapter: z.string(),
+        address: z.string(),
+        prefixLength: z.number().int(),
+      }),
+    )
+    .optional(),
+  /** The hash of the plan being applied. */
+  planHash: z.string().optional(),
   hosts: z.tuple([PairJournalHostSchema, PairJournalHostSchema]),
 });
 export type PairJournal = z.infer<typeof PairJournalSchema>;

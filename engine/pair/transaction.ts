@@ -7,6 +7,7 @@
  * remains on it and the one command that removes it.
  */
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import type { AgentStatus, PairOutcome, PairConfig, PairProgressStep, PairState } from '../api/models';
 import { TwinlockError, toErrorData } from '../api/errors';
 import type { TwinlockErrorData } from '../api/errors';
@@ -20,6 +21,10 @@ import { linksTestInput, pairCreateInput, pairJoinInput } from './agent-input';
 import { LinksTestSchema, PairStartSchema, ProtectSchema } from './agent-calls';
 import { readStatus } from './status';
 import { removePairFrom } from './unpair';
+import type { LinkAddress } from './plan';
+
+/** What set-link-address answers. */
+const SetAddressSchema = z.object({ added: z.boolean(), alreadyPresent: z.boolean() }).loose();
 
 /** One of the two servers. */
 export interface PairMember {
@@ -44,9 +49,21 @@ export interface PairTimings {
 export type PairStep =
   'links' | 'create-sent' | 'create' | 'join-sent' | 'join' | 'protect' | 'protected' | 'undo';
 
+/**
+ * A recorded step: one of {@link PairStep}, a VM protected (`protect:<vm>`), or a link address
+ * about to be set (`address:<adapter>|<address>`, written before the call, as `*-sent` is) and
+ * removed again by an undo (`address-removed:<adapter>|<address>`).
+ */
+export type RecordedStep = PairStep | `protect:${string}` | `address:${string}` | `address-removed:${string}`;
+
 /** Where a pairing records its steps (the journal on disk), so that a stopped Twinlock can resume or roll back. */
 export interface PairRecorder {
-  step(role: 'primary' | 'secondary', step: PairStep | `protect:${string}`): Promise<void>;
+  step(role: 'primary' | 'secondary', step: RecordedStep): Promise<void>;
+}
+
+/** The journal key of a link address (`<adapter>|<address>`; adapter names may hold anything but an address has no `|`). */
+export function addressKey(a: { adapter: string; address: string }): string {
+  return `${a.adapter}|${a.address}`;
 }
 
 /** How this run relates to the servers' state. */
@@ -56,13 +73,18 @@ export interface PairRun {
   owned?: boolean;
   /** True once Twinlock is shutting down: the pairing is then left to resume, not undone. */
   shuttingDown?: () => boolean;
+  /** Link addresses to set first, in order (the plan's address steps); set-link-address leaves one already there alone. */
+  addresses?: LinkAddress[];
+  /** Addresses an earlier run of this pairing set (from its journal): an undo removes them too. */
+  ownedAddresses?: LinkAddress[];
 }
 
 /** The stage a pairing failed in, as the admin reads it. */
-export type PairStage = 'check' | 'links' | 'create' | 'join' | 'protect' | 'wait';
+export type PairStage = 'check' | 'addresses' | 'links' | 'create' | 'join' | 'protect' | 'wait';
 
 const STAGE_TEXT: Record<PairStage, string> = {
   check: 'reading both servers’ status',
+  addresses: 'giving the sync-link adapters their addresses',
   links: 'testing the sync links',
   create: 'creating the pair on the primary',
   join: 'joining the secondary',
@@ -165,9 +187,9 @@ export async function runPairing(
   const secrets = [token];
   // Only `*-sent` is waited for (it must be on disk before the call it announces); the other steps
   // are written in order behind the pairing, which a slow disk must not hold up.
-  const record = (role: 'primary' | 'secondary', step: PairStep | `protect:${string}`) => {
+  const record = (role: 'primary' | 'secondary', step: RecordedStep) => {
     const written = run.recorder?.step(role, step) ?? Promise.resolve();
-    return step.endsWith('-sent') ? written : undefined;
+    return step.endsWith('-sent') || step.startsWith('address:') ? written : undefined;
   };
   const firstLink = config.links[0];
   if (!firstLink) {
@@ -181,7 +203,13 @@ export async function runPairing(
     ctx.host(m.sessionId, { label: m.label, state: 'running', step: stepId, percent, message });
 
   /** What this run changed, so that a failure undoes exactly that. */
-  const txn = { createSent: false, joinSent: false, protectedHere: [] as string[] };
+  const txn = {
+    createSent: false,
+    joinSent: false,
+    protectedHere: [] as string[],
+    /** Link addresses this pairing set, in the order it set them. */
+    addressesAdded: [...(run.ownedAddresses ?? [])],
+  };
   let stage: PairStage = 'check';
 
   for (const m of [primary, secondary])
@@ -232,15 +260,40 @@ export async function runPairing(
     await record('secondary', 'protected');
     return outcome;
   } catch (err) {
-    const undoing = (txn.createSent || txn.protectedHere.length > 0) && !run.shuttingDown?.();
+    const undoing =
+      (txn.createSent || txn.protectedHere.length > 0 || txn.addressesAdded.length > 0) &&
+      !run.shuttingDown?.();
     const failure = undoing ? await undo(err) : err;
     const message = failure instanceof Error ? failure.message : String(failure);
     for (const m of [primary, secondary]) ctx.host(m.sessionId, { label: m.label, state: 'failed', message });
     throw failure;
   }
 
+  async function setAddresses(): Promise<void> {
+    const addresses = run.addresses ?? [];
+    if (addresses.length === 0) return;
+    stage = 'addresses';
+    for (const [i, a] of addresses.entries()) {
+      const m = a.role === 'primary' ? primary : secondary;
+      ctx.progress(1, `Giving ${a.adapter} on ${m.label} the address ${a.address}/${a.prefixLength}`);
+      step(m, 1, 'links', `Setting ${a.address} on ${a.adapter} (${i + 1} of ${addresses.length})`);
+      // Recorded before the call: if Twinlock dies while it runs, the address may be there.
+      await record(a.role, `address:${addressKey(a)}`);
+      const result = SetAddressSchema.parse(
+        await m.host.runScript(
+          'set-link-address',
+          { adapter: a.adapter, address: a.address, prefixLength: a.prefixLength },
+          { signal },
+        ),
+      );
+      const owned = txn.addressesAdded.some((o) => o.role === a.role && addressKey(o) === addressKey(a));
+      if (result.added && !owned) txn.addressesAdded.push(a);
+    }
+  }
+
   async function createPair(): Promise<string> {
     if (!firstLink) throw new Error('unreachable: links checked above');
+    await setAddresses();
     stage = 'links';
     ctx.progress(2, 'Testing the sync links');
     step(primary, 2, 'links', 'Testing the sync links');
@@ -332,7 +385,8 @@ export async function runPairing(
     const data = toErrorData(err, 'the pairing');
     ctx.progress(0, `Pairing failed while ${STAGE_TEXT[stage]}; undoing it`);
     const remains: Remains[] = [];
-    const members = txn.joinSent ? [primary, secondary] : [primary];
+    const pairTouched = txn.createSent || txn.protectedHere.length > 0;
+    const members = !pairTouched ? [] : txn.joinSent ? [primary, secondary] : [primary];
     // A pair made by this run goes entirely; on a pair that existed before, only the VMs this run protected.
     const request = txn.createSent
       ? { name: config.name, removePair: true }
@@ -382,13 +436,48 @@ export async function runPairing(
         });
       }
     }
+    // The link addresses go last, in the reverse of the order they were set: the pair used them.
+    const removedAddresses: string[] = [];
+    for (const a of [...txn.addressesAdded].reverse()) {
+      const m = a.role === 'primary' ? primary : secondary;
+      try {
+        const host = m.reconnect ? await m.reconnect() : m.host;
+        await host.runScript(
+          'remove-link-address',
+          { adapter: a.adapter, address: a.address },
+          { timeoutMs: 60_000 },
+        );
+        removedAddresses.push(`${a.address} from ${m.label} ${a.adapter}`);
+        ctx.host(m.sessionId, {
+          label: m.label,
+          state: 'running',
+          step: 'undo',
+          percent: 100,
+          message: `Undoing: removed ${a.address} from ${a.adapter}`,
+        });
+        await run.recorder?.step(a.role, `address-removed:${addressKey(a)}`);
+      } catch (undoErr) {
+        remains.push({
+          host: m.label,
+          address: hostArgOf(m.host),
+          what: `the address ${a.address} on ${a.adapter}`,
+          reason: toErrorData(undoErr, 'the undo').message,
+        });
+      }
+    }
     const command = unpairCommand(primary.host, secondary.host);
     const complete = remains.length === 0;
     const labels = txn.joinSent ? `${primary.label} and ${secondary.label}` : primary.label;
+    const addressTail =
+      removedAddresses.length > 0
+        ? ` It removed the link addresses it set (${removedAddresses.join('; ')}).`
+        : '';
     const tail = complete
-      ? txn.createSent
-        ? `Twinlock undid the pairing: ${labels} ${txn.joinSent ? 'are' : 'is'} not paired, as before.`
-        : `Twinlock unprotected ${txn.protectedHere.join(', ')} again.`
+      ? (txn.createSent
+          ? `Twinlock undid the pairing: ${labels} ${txn.joinSent ? 'are' : 'is'} not paired, as before.`
+          : pairTouched
+            ? `Twinlock unprotected ${txn.protectedHere.join(', ')} again.`
+            : 'Nothing of the pair was made.') + addressTail
       : `Twinlock could not undo everything: ${remains.map((r) => `${r.host} still holds ${r.what} (${r.reason})`).join('; ')}.`;
     return new TwinlockError(
       {

@@ -1,6 +1,6 @@
 /** SSH sessions to Windows servers: pinned host keys, PowerShell scripts, SFTP uploads. */
-export { openSession, DEFAULT_SCRIPT_TIMEOUT_MS } from './session';
-export type { OpenSessionOptions } from './session';
+export { openSession, readScript, DEFAULT_SCRIPT_TIMEOUT_MS } from './session';
+export type { OpenSessionOptions, ScriptInfo } from './session';
 export { KnownHosts, KNOWN_HOSTS_FILE } from './known-hosts';
 export type { HostKeyCheck, KnownHost } from './known-hosts';
 export { fingerprintOf, hostIdOf } from './fingerprint';

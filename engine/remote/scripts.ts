@@ -42,6 +42,10 @@ export interface ScriptParams extends FixScriptParams {
   };
   /** Deletes uploaded package files and the agent's firewall rule group. */
   'remove-agent-package': { paths: string[]; firewallGroup: string };
+  /** New-NetIPAddress of a sync link's address on its adapter (by InterfaceAlias); an address already there is reported, not added twice. */
+  'set-link-address': { adapter: string; address: string; prefixLength: number };
+  /** Remove-NetIPAddress of a sync link's address from its adapter; an absent address is nothing to do. */
+  'remove-link-address': { adapter: string; address: string };
 }
 
 /** Fixes offered by verification findings (see engine/verify/fixes.ts). */
@@ -81,6 +85,8 @@ export const SCRIPT_NAMES: readonly ScriptName[] = [
   'restart-host',
   'remove-agent-package',
   'test-witness',
+  'set-link-address',
+  'remove-link-address',
 ];
 
 /** Where things live on the server. Windows paths, and their SFTP form. */

@@ -2,6 +2,7 @@
  * A connected Windows server: runs the project's PowerShell scripts and uploads files over one
  * SSH connection. See ssh-connect.ts for connecting, powershell-runner.ts for the framing.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClientChannel, SFTPWrapper } from 'ssh2';
@@ -31,6 +32,29 @@ export async function openSession(
   await resources.bootstrapCommand();
   const conn = await connectSsh(options);
   return { host: new SshRemoteHost(conn, options, resources), newlyPinned: conn.newlyPinned };
+}
+
+/** A script as it ships: its exact text (what runs on the server), the version in its header and its SHA-256. */
+export interface ScriptInfo {
+  name: ScriptName;
+  version: string;
+  sha256: string;
+  text: string;
+}
+
+/** Reads a script from the catalogue (`<resourcesDir>/scripts/<name>.ps1`), as a session would send it. */
+export async function readScript(resourcesDir: string, name: ScriptName): Promise<ScriptInfo> {
+  const text = await scriptSource(resourcesDir).script(name);
+  const version = /^# Version: (\d+)/m.exec(text)?.[1];
+  if (!version) {
+    throw new TwinlockError({
+      code: 'internal',
+      message: `Twinlock's remote script "${name}" has no version in its header.`,
+      hint: 'The installation is damaged: reinstall Twinlock.',
+      detail: { script: name },
+    });
+  }
+  return { name, version, sha256: createHash('sha256').update(text, 'utf8').digest('hex'), text };
 }
 
 interface ScriptSource {

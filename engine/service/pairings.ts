@@ -30,6 +30,18 @@ import { resolvePackage } from '../agent/package-source';
 import { proposePair } from '../pair/propose';
 import { readStatus } from '../pair/status';
 import { removePairFrom } from '../pair/unpair';
+import type { LinkAddress, PlanServerState, ScriptReader } from '../pair/plan';
+import { addressKey } from '../pair/transaction';
+import {
+  applyUnpairPlan,
+  checkPlanHash,
+  checkPlanNow,
+  linkAddressesOf,
+  planPair,
+  planUnpair,
+} from '../pair/apply-plan';
+import { readScript } from '../remote/session';
+import type { Plan } from '../api/models';
 
 /** A method's input after parsing (defaults applied). */
 type Parsed<M extends MethodName> = z.output<(typeof methods)[M]['input']>;
@@ -49,6 +61,8 @@ export interface PairingServiceDeps {
 
 export interface PairingService {
   pair(config: Parsed<'pair'>): Promise<JobRef>;
+  plan(request: Parsed<'plan'>): Promise<Plan>;
+  applyPlan(request: Parsed<'applyPlan'>): Promise<JobRef>;
   preflightBundle(input: Parsed<'preflightBundle'>): Promise<ApiOutput<'preflightBundle'>>;
   unpair(input: Parsed<'unpair'>): Promise<ApiOutput<'unpair'>>;
   resumableJobs(): Promise<ApiOutput<'resumableJobs'>>;
@@ -67,6 +81,51 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
   const activeJournals = new Set<string>();
   const journalError = (err: unknown) =>
     log('warn', `The pairing journal could not be written: ${toErrorData(err).message}`);
+
+  const scripts: ScriptReader = (name) => readScript(resourcesDir, name);
+
+  /** One server as a plan reads it: its session, a fresh inventory and its agent's status. */
+  const readServer = async (id: string): Promise<PlanServerState> => {
+    const [inventory, status] = await Promise.all([
+      sessions.readInventory(id),
+      sessions.hostOf(id).then((h) => readStatus(h)),
+    ]);
+    const s = sessions.entry(id).session;
+    return {
+      session: { computerName: s.computerName, address: s.address, port: s.port, fingerprint: s.fingerprint },
+      inventory,
+      status,
+    };
+  };
+
+  /** The sessions of a plan's servers, in its order: given (matched by host key) or found by address and port. */
+  const sessionsOfPlan = (plan: Plan, given?: readonly [string, string]): [string, string] => {
+    const open = given ? given.map((id) => sessions.entry(id).session) : sessions.list();
+    return plan.servers.map((srv) => {
+      const byKey = open.find((o) => o.fingerprint === srv.fingerprint);
+      if (byKey && (given || (byKey.address === srv.address && byKey.port === srv.port)))
+        return byKey.sessionId;
+      const at = open.find((o) => o.address === srv.address && o.port === srv.port);
+      if (at) {
+        throw new TwinlockError({
+          code: 'plan-stale',
+          message: `${srv.address}:${srv.port} is not the server the plan was made for: its host key is ${at.fingerprint}, the plan's ${srv.computerName} had ${srv.fingerprint}. Nothing was changed.`,
+          hint: 'Plan again against the servers you mean to pair.',
+          detail: {
+            drift: [
+              { server: srv.computerName, what: 'host key', planned: srv.fingerprint, now: at.fingerprint },
+            ],
+          },
+        });
+      }
+      throw new TwinlockError({
+        code: 'not-found',
+        message: `The plan's ${srv.role}, ${srv.computerName} (${srv.address}:${srv.port}), is not connected${given ? ' among the sessions given' : ''}.`,
+        hint: `Connect to ${srv.address}:${srv.port} first, then apply the plan again.`,
+        detail: { address: srv.address, port: srv.port },
+      });
+    }) as [string, string];
+  };
 
   /** Both servers of a pairing, connected (a dropped connection is reopened with the pinned key). */
   const membersOf = async (config: PairConfig): Promise<[PairMember, PairMember]> =>
@@ -116,7 +175,13 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
     return inventories;
   };
 
-  const newJournal = (jobId: string, config: PairConfig, agentVersion: string): PairJournal => {
+  const newJournal = (
+    jobId: string,
+    config: PairConfig,
+    agentVersion: string,
+    addresses: LinkAddress[] = [],
+    planHash?: string,
+  ): PairJournal => {
     const now = new Date().toISOString();
     const host = (id: string, role: 'primary' | 'secondary') => {
       const s = sessions.entry(id).session;
@@ -146,6 +211,8 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
         vms: config.vms,
       },
       agentVersion,
+      addresses,
+      ...(planHash ? { planHash } : {}),
       hosts: [host(config.primary, 'primary'), host(config.secondary, 'secondary')],
     };
   };
@@ -165,14 +232,35 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
     members: [PairMember, PairMember],
     journal: PairJournalWriter,
     owned: boolean,
+    addresses: { set?: LinkAddress[]; owned?: LinkAddress[]; planHash?: string } = {},
   ) => {
     const outcome = await runTransaction(ctx, config, members[0], members[1], deps.timings, {
       recorder: journal,
       owned,
       shuttingDown: deps.closing,
+      ...(addresses.set ? { addresses: addresses.set } : {}),
+      ...(addresses.owned ? { ownedAddresses: addresses.owned } : {}),
     });
     await journal.finish('done');
-    return outcome;
+    return addresses.planHash ? { ...outcome, planHash: addresses.planHash } : outcome;
+  };
+
+  /** Applies a pairing plan inside its job: journal first, then the transaction with the plan's addresses. */
+  const applyPairPlan = (
+    ctx: JobContext<'pair'>,
+    plan: Plan,
+    config: PairConfig,
+    members: [PairMember, PairMember],
+    agentVersion: string,
+  ) => {
+    const set = linkAddressesOf(plan);
+    return withJournal(
+      ctx,
+      ctx.jobId,
+      () =>
+        openPairJournal(dataDir, newJournal(ctx.jobId, config, agentVersion, set, plan.hash), journalError),
+      (journal) => runPairing(ctx, config, members, journal, false, { set, planHash: plan.hash }),
+    );
   };
 
   /** Runs `work` with the journal kept in step: closed as done, rolled back, failed or left to resume. */
@@ -211,20 +299,70 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
         async (ctx) => {
           const members = await membersOf(config);
           // Nothing is journalled (nor changed) until the configuration passed its preflight.
-          const inventories = await preflight(ctx, config, members);
-          return withJournal(
-            ctx,
-            ctx.jobId,
-            () =>
-              openPairJournal(
-                dataDir,
-                newJournal(ctx.jobId, config, inventories[0]!.agentVersion ?? ''),
-                journalError,
-              ),
-            (journal) => runPairing(ctx, config, members, journal, false),
-          );
+          await preflight(ctx, config, members);
+          // `pair` is planning and applying at once: the plan is made from both servers as read now.
+          const states = await Promise.all([readServer(config.primary), readServer(config.secondary)]);
+          const plan = await planPair(config, states[0], states[1], scripts);
+          return applyPairPlan(ctx, plan, config, members, states[0].inventory.agentVersion ?? '');
         },
         { [p.session.sessionId]: labels[0]!, [s.session.sessionId]: labels[1]! },
+      );
+    },
+
+    async plan(request) {
+      if (request.kind === 'pair') {
+        const config = request.config;
+        sessions.pairOf([config.primary, config.secondary], 'A plan');
+        const states = await Promise.all([readServer(config.primary), readServer(config.secondary)]);
+        const issues = preflightPair({
+          plan: config,
+          inventories: [states[0].inventory, states[1].inventory],
+          requireAgent: true,
+        });
+        if (issues.length > 0) throw preflightError(issues, 'plan');
+        return planPair(config, states[0], states[1], scripts);
+      }
+      sessions.pairOf(request.sessions, 'Unpairing');
+      const states = await Promise.all(request.sessions.map((id) => readServer(id)));
+      return planUnpair(states[0]!, states[1]!, scripts);
+    },
+
+    async applyPlan({ plan, sessions: given }) {
+      checkPlanHash(plan);
+      const ids = sessionsOfPlan(plan, given);
+      sessions.pairOf(ids, 'A plan');
+      // Both servers are read again and compared with the plan's basis before anything changes.
+      const states = await Promise.all(ids.map((id) => readServer(id)));
+      await checkPlanNow(plan, [states[0]!, states[1]!], scripts);
+      const labels = ids.map((id) => sessions.entry(id).session.computerName);
+      const hostsOf = { [ids[0]]: labels[0]!, [ids[1]]: labels[1]! };
+      if (plan.kind === 'unpair') {
+        log('info', `Applying the plan to unpair ${labels.join(' and ')} (${plan.hash.slice(0, 12)}).`);
+        return jobs.start(
+          'pair',
+          async (ctx) => {
+            const members = await membersOf({ primary: ids[0], secondary: ids[1] } as PairConfig);
+            const result = await applyUnpairPlan(ctx, plan, members, deps.timings?.clock);
+            for (const o of result.unpaired ?? [])
+              if (o.pair) log('info', `Removed ${o.computerName} from pair ${o.pair}.`);
+            return result;
+          },
+          hostsOf,
+        );
+      }
+      const config: PairConfig = { ...plan.pair, primary: ids[0], secondary: ids[1] };
+      log(
+        'info',
+        `Applying the plan of pair ${config.name} (${plan.hash.slice(0, 12)}): ${labels[0]} primary, ${labels[1]} secondary.`,
+      );
+      return jobs.start(
+        'pair',
+        async (ctx) => {
+          const members = await membersOf(config);
+          await preflight(ctx, config, members);
+          return applyPairPlan(ctx, plan, config, members, states[0]!.inventory.agentVersion ?? '');
+        },
+        hostsOf,
       );
     },
 
@@ -286,27 +424,22 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
     },
 
     async unpair({ sessions: ids }) {
-      const entries = sessions.pairOf(ids, 'Unpairing');
-      const hosts = await Promise.all(ids.map((id) => sessions.hostOf(id)));
-      const statuses = await Promise.all(hosts.map((h) => readStatus(h)));
-      // The primary first: it holds the VMs' protection, which goes before the pair.
-      const order = statuses[1]!.role === 'primary' ? [1, 0] : [0, 1];
-      const outcomes: ApiOutput<'unpair'> = [];
-      for (const [n, i] of order.entries()) {
-        const name = entries[i]!.session.computerName;
-        // The second server is read again: removing the pair on the first may have reached it too.
-        const outcome = await removePairFrom(hosts[i]!, name, {
-          removePair: true,
-          ...(n === 0 ? { status: statuses[i]! } : {}),
-        });
-        outcomes[i] = outcome;
-        if (outcome.pair)
+      sessions.pairOf(ids, 'Unpairing');
+      // The unpair plan, made and run at once: VMs unprotected, the pair removed, its link addresses removed.
+      const states = await Promise.all(ids.map((id) => readServer(id)));
+      const plan = await planUnpair(states[0]!, states[1]!, scripts);
+      const planned = sessionsOfPlan(plan, ids);
+      const members = await membersOf({ primary: planned[0], secondary: planned[1] } as PairConfig);
+      const result = await applyUnpairPlan(null, plan, members, deps.timings?.clock);
+      const outcomes = result.unpaired ?? [];
+      for (const o of outcomes)
+        if (o.pair)
           log(
             'info',
-            `Removed ${name} from pair ${outcome.pair}${outcome.unprotected.length > 0 ? ` (unprotected ${outcome.unprotected.join(', ')})` : ''}.`,
+            `Removed ${o.computerName} from pair ${o.pair}${o.unprotected.length > 0 ? ` (unprotected ${o.unprotected.join(', ')})` : ''}.`,
           );
-      }
-      return outcomes;
+      // Answered in the order the sessions were given.
+      return ids.map((id) => outcomes[planned.indexOf(id)]!) as ApiOutput<'unpair'>;
     },
 
     async resumableJobs() {
@@ -428,21 +561,35 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
     );
     const anything = statuses.some((st) => st.pair?.name === config.name);
     const made = hasStep(journal.hosts[0], 'create-sent');
+    // Link addresses this pairing set before it stopped: an undo removes them, as it would have.
+    const planned = journal.addresses ?? [];
+    const owned = planned.filter((a) => {
+      const h = journal.hosts[a.role === 'primary' ? 0 : 1];
+      return hasStep(h, `address:${addressKey(a)}`) && !hasStep(h, `address-removed:${addressKey(a)}`);
+    });
+    const planHash = journal.planHash;
 
     if (healthy) {
       // Already made: no preflight (it guards changes not yet made); a failure from here on undoes the pair.
       log('info', `${config.name} is healthy on both servers: finishing it.`);
-      return runPairing(ctx, config, members, writer, made);
+      return runPairing(ctx, config, members, writer, made, { owned, ...(planHash ? { planHash } : {}) });
     }
     if (!anything && !made) {
       // Nothing was made before Twinlock stopped: the pairing starts over, with a new token.
       await preflight(ctx, config, members);
-      return runPairing(ctx, config, members, writer, false);
+      return runPairing(ctx, config, members, writer, false, {
+        set: planned,
+        owned,
+        ...(planHash ? { planHash } : {}),
+      });
     }
     const why = !anything
       ? 'nothing of it is left on either server'
       : reasonOf(statuses, members, config.name);
-    const remains = anything ? await rollBack(ctx, config, members, statuses) : [];
+    const remains = [
+      ...(anything ? await rollBack(ctx, config, members, statuses) : []),
+      ...(await removeAddresses(members, owned, writer)),
+    ];
     if (remains.length > 0) {
       const command = unpairCommand(members[0].host, members[1].host);
       await writer.finish('failed');
@@ -504,6 +651,27 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
     }
     return remains;
   }
+}
+
+/** Removes the link addresses a stopped pairing set, in reverse order; returns what could not be removed. */
+async function removeAddresses(
+  members: [PairMember, PairMember],
+  owned: LinkAddress[],
+  writer: PairJournalWriter,
+): Promise<string[]> {
+  const remains: string[] = [];
+  for (const a of [...owned].reverse()) {
+    const m = a.role === 'primary' ? members[0] : members[1];
+    try {
+      await m.host.runScript('remove-link-address', { adapter: a.adapter, address: a.address });
+      await writer.step(a.role, `address-removed:${addressKey(a)}`);
+    } catch (err) {
+      remains.push(
+        `${m.label} still has the address ${a.address} on ${a.adapter} (${toErrorData(err).message})`,
+      );
+    }
+  }
+  return remains;
 }
 
 /** Why a pair found after a crash cannot be finished. */

@@ -5,6 +5,7 @@ import { FIX_HANDLERS } from './fixes';
 import { removeAgentPackage, restartHost } from './host-control';
 import { getIdentity } from './identity';
 import { installAgent, uninstallAgent } from './install';
+import { removeLinkAddress, setLinkAddress } from './link-address';
 import { getInventory } from './inventory';
 import type { ScriptHandler } from './types';
 import { testWitness } from './witness';
@@ -21,6 +22,8 @@ export const HANDLERS: Record<string, ScriptHandler> = {
   'restart-host': restartHost,
   'remove-agent-package': removeAgentPackage,
   'test-witness': testWitness,
+  'set-link-address': setLinkAddress,
+  'remove-link-address': removeLinkAddress,
 };
 
 export type { ScriptContext, ScriptHandler } from './types';

@@ -247,9 +247,14 @@ export type AgentStatus = z.infer<typeof AgentStatusSchema>;
 
 export const PairOutcomeSchema = z.object({
   pairId: z.string(),
-  state: PairStateSchema,
+  /** `protected` once paired; `none` when the job applied an unpair plan. */
+  state: z.union([PairStateSchema, z.literal('none')]),
   /** Milliseconds from the start of the apply to `protected`. */
   elapsedMs: z.number(),
   status: z.tuple([AgentStatusSchema, AgentStatusSchema]),
+  /** The hash of the plan the job applied. */
+  planHash: z.string().optional(),
+  /** What an unpair plan removed, per server (absent for a pairing). */
+  unpaired: z.array(UnpairOutcomeSchema).optional(),
 });
 export type PairOutcome = z.infer<typeof PairOutcomeSchema>;

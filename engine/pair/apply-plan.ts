@@ -1,0 +1,196 @@
+/**
+ * Applying a plan: it is checked (its hash, both servers against its basis, the scripts against
+ * those it carries, and its steps against the steps its configuration gives on these servers),
+ * then run. A pairing plan runs through the pairing transaction (transaction.ts) with its address
+ * steps; an unpair plan runs its steps here, in order.
+ */
+import { z } from 'zod';
+import type { PairConfig, PairOutcome, Plan, PlanDrift, UnpairOutcome } from '../api/models';
+import { TwinlockError } from '../api/errors';
+import { canonicalJson } from '../bundle/canonical';
+import { systemClock } from '../jobs/sleep';
+import type { Clock } from '../jobs/sleep';
+import type { JobContext } from '../jobs/types';
+import type { ScriptName } from '../remote/scripts';
+import { SCRIPT_NAMES } from '../remote/scripts';
+import type { ScriptInfo } from '../remote/session';
+import { runCtl } from '../agent/ctl';
+import { CTL_VERBS } from '../agent/ctl';
+import type { CtlVerb } from '../agent/ctl';
+import { PairRemoveSchema, ProtectSchema } from './agent-calls';
+import { basisDrift, checkPlanHash, scriptDrift, staleError } from './plan-basis';
+import type { LinkAddress, PlanBasis, PlanServerState, ScriptReader } from './plan';
+import { basisOf, makePlan, makeUnpairPlan } from './plan';
+import { readStatus } from './status';
+import type { PairMember } from './transaction';
+
+export { checkPlanHash };
+
+export const planPair = (config: PairConfig, p: PlanServerState, s: PlanServerState, scripts: ScriptReader) =>
+  makePlan(config, p, s, { scripts });
+
+export const planUnpair = (a: PlanServerState, b: PlanServerState, scripts: ScriptReader) =>
+  makeUnpairPlan(a, b, { scripts });
+
+const PlanBasisSchema = z.object({
+  adapters: z.array(z.object({ name: z.string(), status: z.string(), addresses: z.array(z.string()) })),
+  vms: z.array(z.string()),
+  agentVersion: z.string().nullable(),
+  pair: z
+    .object({
+      name: z.string(),
+      role: z.enum(['primary', 'secondary', 'none']),
+      protectedVms: z.array(z.string()),
+    })
+    .nullable(),
+});
+
+function notTwinlocks(what: string): TwinlockError {
+  return new TwinlockError({
+    code: 'invalid-input',
+    message: `plan: ${what}, so it is not applied. Nothing was changed.`,
+    hint: 'Plan again (twinlock plan …) and apply that plan as it is.',
+    detail: { field: 'plan' },
+  });
+}
+
+/**
+ * Refuses a plan its servers no longer fit (`plan-stale`, every difference listed), or whose steps
+ * are not the ones Twinlock runs for it (`invalid-input`). Changes nothing.
+ */
+export async function checkPlanNow(
+  plan: Plan,
+  now: [PlanServerState, PlanServerState],
+  scripts: ScriptReader,
+): Promise<void> {
+  const drift: PlanDrift[] = [];
+  plan.servers.forEach((srv, i) => {
+    const planned = PlanBasisSchema.safeParse(srv.basis);
+    if (!planned.success) throw notTwinlocks(`the basis of ${srv.computerName} is not one Twinlock wrote`);
+    drift.push(...basisDrift(srv.computerName, planned.data as PlanBasis, basisOf(now[i]!)));
+  });
+  const names = Object.keys(plan.scripts);
+  const unknown = names.find((n) => !(SCRIPT_NAMES as readonly string[]).includes(n));
+  if (unknown) throw notTwinlocks(`it names a script Twinlock does not have (${unknown})`);
+  const current = (await Promise.all(names.map((n) => scripts(n as ScriptName).catch(() => null)))).filter(
+    (c): c is ScriptInfo => c !== null,
+  );
+  drift.push(...scriptDrift(plan, current));
+  if (drift.length > 0) throw staleError(plan, drift);
+
+  // The servers are as planned: the plan's steps must be those Twinlock makes for its configuration now.
+  const again =
+    plan.kind === 'pair'
+      ? await makePlan({ ...plan.pair, primary: 'p', secondary: 's' }, now[0], now[1], {
+          scripts,
+          now: new Date(plan.createdAt),
+        })
+      : await makeUnpairPlan(now[0], now[1], { scripts, now: new Date(plan.createdAt) });
+  if (canonicalJson(again.steps) !== canonicalJson(plan.steps))
+    throw notTwinlocks('its steps are not the ones Twinlock runs for its configuration on these servers');
+}
+
+/** The link addresses a pairing plan sets, in its order. */
+export function linkAddressesOf(plan: Plan): LinkAddress[] {
+  return plan.steps
+    .filter((s) => s.script.name === 'set-link-address')
+    .map((s) => ({
+      role: s.server,
+      adapter: String(s.params.adapter),
+      address: String(s.params.address),
+      prefixLength: Number(s.params.prefixLength),
+    }));
+}
+
+const CtlParamsSchema = z.object({
+  verb: z.array(z.string()),
+  input: z.record(z.string(), z.unknown()),
+});
+
+/**
+ * Runs an unpair plan's steps in order: VMs unprotected, the pair removed on each server (skipped
+ * where the agent already reports no pair), then the link addresses removed. Reports progress on
+ * `ctx` when given; answers with both servers' status at the end and what was removed on each.
+ */
+export async function applyUnpairPlan(
+  ctx: JobContext<'pair'> | null,
+  plan: Plan,
+  members: [PairMember, PairMember],
+  clock: Clock = systemClock,
+): Promise<PairOutcome> {
+  const started = clock.now();
+  const signal = ctx?.signal;
+  const outcomes: UnpairOutcome[] = members.map((m, i) => ({
+    computerName: plan.servers[i]!.computerName,
+    pair: null,
+    unprotected: [],
+    removed: false,
+  }));
+  const total = plan.steps.length;
+  for (const [n, m] of members.entries())
+    ctx?.host(m.sessionId, {
+      label: m.label,
+      state: 'running',
+      step: 'undo',
+      percent: 0,
+      message: `${plan.steps.filter((s) => s.server === plan.servers[n]!.role).length} step(s) to run`,
+    });
+  for (const [i, step] of plan.steps.entries()) {
+    const index = step.server === 'primary' ? 0 : 1;
+    const m = members[index];
+    const outcome = outcomes[index]!;
+    ctx?.progress(Math.round((i / Math.max(total, 1)) * 100), step.title);
+    ctx?.host(m.sessionId, {
+      state: 'running',
+      step: 'undo',
+      percent: Math.round((i / Math.max(total, 1)) * 100),
+      message: step.title,
+    });
+    if (step.script.name === 'remove-link-address') {
+      await m.host.runScript(
+        'remove-link-address',
+        { adapter: String(step.params.adapter), address: String(step.params.address) },
+        signal ? { signal } : {},
+      );
+      continue;
+    }
+    const ctl = CtlParamsSchema.parse(step.params);
+    const verb = ctl.verb.join(' ') as CtlVerb;
+    if (step.script.name !== 'invoke-twinlockctl' || !CTL_VERBS.includes(verb))
+      throw new Error(`unreachable: an unpair plan runs no ${step.script.name} ${verb}`);
+    // Removing the pair on one server may reach the other: each server is read before its change.
+    const status = await readStatus(m.host, signal ? { signal } : {});
+    if (status.pair) outcome.pair = status.pair.name;
+    if (verb === 'unprotect') {
+      const vm = String(ctl.input.vm);
+      if (!status.vms.some((v) => v.name === vm && v.protected)) continue;
+      await runCtl(m.host, 'unprotect', { vm }, ProtectSchema, signal ? { signal } : {});
+      outcome.unprotected.push(vm);
+    } else if (verb === 'pair remove') {
+      if (!status.pair) continue;
+      await runCtl(m.host, 'pair remove', {}, PairRemoveSchema, signal ? { signal } : {});
+      outcome.removed = true;
+    } else {
+      throw new Error(`unreachable: an unpair plan runs no ${verb}`);
+    }
+  }
+  const status = await Promise.all(members.map((m) => readStatus(m.host, signal ? { signal } : {})));
+  for (const [n, m] of members.entries())
+    ctx?.host(m.sessionId, {
+      state: 'done',
+      step: 'none',
+      percent: 100,
+      message: status[n]!.pair
+        ? `Still in pair ${status[n]!.pair.name}`
+        : 'In no pair, link addresses removed',
+    });
+  ctx?.progress(100, 'Both servers are in no pair');
+  return {
+    pairId: plan.pair.name,
+    state: 'none',
+    elapsedMs: clock.now() - started,
+    status: [status[0]!, status[1]!],
+    planHash: plan.hash,
+    unpaired: outcomes,
+  };
+}

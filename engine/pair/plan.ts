@@ -1,0 +1,443 @@
+/**
+ * Plans: every change a pairing (or an unpairing) makes on each server, in the order it runs,
+ * each with its exact script and parameters and the step that undoes it — made from the
+ * configuration and both servers as read now (their basis). The plan's hash covers all of it, so a
+ * plan is applied exactly as it was shown; a server that changed since is found by comparing its
+ * basis (plan-basis.ts).
+ */
+import { createHash } from 'node:crypto';
+import type {
+  AgentStatus,
+  HostInventory,
+  PairConfig,
+  PairPlan,
+  Plan,
+  PlanRole,
+  PlanServer,
+  PlanStep,
+  UndoStep,
+} from '../api/models';
+import { canonicalJson } from '../bundle/canonical';
+import { REMOTE_PATHS } from '../remote/scripts';
+import type { ScriptName, ScriptParams } from '../remote/scripts';
+import type { ScriptInfo } from '../remote/session';
+import type { CtlVerb } from '../agent/ctl';
+import { linksTestInput, pairCreateInput, pairJoinInput } from './agent-input';
+
+/** What stands in a plan for the pairing token, which is made (and sent) only when the plan is applied. */
+export const TOKEN_PLACEHOLDER = '<single-use pairing token, made when the plan is applied>';
+
+/** The prefix length a link address gets when the configuration names none. */
+export const DEFAULT_LINK_PREFIX = 24;
+
+/** One server as read when planning: its session, its inventory and its agent's status. */
+export interface PlanServerState {
+  session: { computerName: string; address: string; port: number; fingerprint: string };
+  inventory: HostInventory;
+  status: AgentStatus;
+}
+
+/** Reads a script of the catalogue (engine/remote/session.ts `readScript`). */
+export type ScriptReader = (name: ScriptName) => Promise<ScriptInfo>;
+
+export interface PlanOptions {
+  scripts: ScriptReader;
+  /** When the plan is made (now by default). */
+  now?: Date;
+}
+
+/** What a plan depends on in one server (see {@link PlanServer.basis}). */
+export interface PlanBasis {
+  adapters: { name: string; status: string; addresses: string[] }[];
+  vms: string[];
+  agentVersion: string | null;
+  pair: { name: string; role: 'primary' | 'secondary' | 'none'; protectedVms: string[] } | null;
+}
+
+/** The basis of a server: adapters (name, status, addresses), VMs, the agent's version and its pair. */
+export function basisOf(state: Pick<PlanServerState, 'inventory' | 'status'>): PlanBasis {
+  const { inventory, status } = state;
+  return {
+    adapters: inventory.nics.map((n) => ({
+      name: n.name,
+      status: n.status,
+      addresses: [...n.ipv4].sort(),
+    })),
+    vms: inventory.vms.map((v) => v.name).sort(),
+    agentVersion: inventory.agentVersion,
+    // The pair's state moves on by itself (mirroring, protected): only its name, role and protected VMs are a basis.
+    pair: status.pair
+      ? {
+          name: status.pair.name,
+          role: status.role,
+          protectedVms: status.vms
+            .filter((v) => v.protected)
+            .map((v) => v.name)
+            .sort(),
+        }
+      : null,
+  };
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** The SHA-256 of a plan's canonical JSON, `hash` left out. */
+export function planHash(plan: Omit<Plan, 'hash'> & { hash?: string }): string {
+  const { hash: _ignored, ...rest } = plan;
+  return sha256Hex(canonicalJson(rest));
+}
+
+function planServer(role: PlanRole, state: PlanServerState): PlanServer {
+  const basis = basisOf(state);
+  return {
+    role,
+    computerName: state.session.computerName,
+    address: state.session.address,
+    port: state.session.port,
+    fingerprint: state.session.fingerprint,
+    basis: basis as unknown as Record<string, unknown>,
+    basisHash: sha256Hex(canonicalJson(basis)),
+  };
+}
+
+/** Builds a plan's steps; each names its script, whose text is read once into `plan.scripts`. */
+class StepList {
+  readonly steps: PlanStep[] = [];
+  readonly used = new Set<ScriptName>();
+  private versions = new Map<ScriptName, string>();
+
+  constructor(private readonly infos: Map<ScriptName, ScriptInfo>) {}
+
+  ref(name: ScriptName) {
+    this.used.add(name);
+    const info = this.infos.get(name);
+    if (!info) throw new Error(`script ${name} was not read`);
+    this.versions.set(name, info.version);
+    return { name, version: info.version };
+  }
+
+  script<N extends ScriptName>(name: N, params: ScriptParams[N]) {
+    return { script: this.ref(name), params: params as unknown as Record<string, unknown> };
+  }
+
+  ctl(verb: CtlVerb, input: Record<string, unknown>) {
+    return this.script('invoke-twinlockctl', {
+      ctlPath: REMOTE_PATHS.ctlPath,
+      verb: verb.split(' '),
+      input,
+    });
+  }
+
+  add(
+    step: Omit<PlanStep, 'script' | 'params' | 'undo'> & {
+      run: { script: PlanStep['script']; params: PlanStep['params'] };
+      undo: { title: string; run: { script: UndoStep['script']; params: UndoStep['params'] } } | null;
+    },
+  ): void {
+    const { run, undo, ...rest } = step;
+    this.steps.push({
+      ...rest,
+      script: run.script,
+      params: run.params,
+      undo: undo ? { title: undo.title, script: undo.run.script, params: undo.run.params } : null,
+    });
+  }
+}
+
+/** The scripts a plan can use, read from the catalogue. */
+const PLAN_SCRIPTS: readonly ScriptName[] = ['set-link-address', 'remove-link-address', 'invoke-twinlockctl'];
+
+async function readScripts(read: ScriptReader): Promise<Map<ScriptName, ScriptInfo>> {
+  const infos = await Promise.all(PLAN_SCRIPTS.map((n) => read(n)));
+  return new Map(infos.map((i) => [i.name, i]));
+}
+
+function finish(
+  kind: Plan['kind'],
+  pair: PairPlan,
+  servers: [PlanServer, PlanServer],
+  list: StepList,
+  infos: Map<ScriptName, ScriptInfo>,
+  now: Date,
+): Plan {
+  const scripts: Plan['scripts'] = {};
+  for (const name of [...list.used].sort()) {
+    const info = infos.get(name)!;
+    scripts[name] = { version: info.version, sha256: info.sha256, text: info.text };
+  }
+  const count = (role: PlanRole) => list.steps.filter((s) => s.server === role && s.changes).length;
+  const restarts = [
+    ...new Set(
+      list.steps.filter((s) => s.restarts).map((s) => servers[s.server === 'primary' ? 0 : 1].computerName),
+    ),
+  ];
+  const body: Omit<Plan, 'hash'> = {
+    format: 'twinlock-plan/1',
+    kind,
+    createdAt: now.toISOString(),
+    pair,
+    servers,
+    steps: list.steps,
+    scripts,
+    totals: { changes: { primary: count('primary'), secondary: count('secondary') }, restarts },
+  };
+  return { ...body, hash: planHash(body) };
+}
+
+/** The pair part of a configuration (what does not depend on sessions). */
+export function pairPlanOf(config: PairConfig): PairPlan {
+  return {
+    name: config.name,
+    level: config.level,
+    links: config.links,
+    witness: config.witness,
+    vms: config.vms,
+  };
+}
+
+/** A link address to set on one server. */
+export interface LinkAddress {
+  role: PlanRole;
+  adapter: string;
+  address: string;
+  prefixLength: number;
+}
+
+/** The link addresses a pairing sets: each end of each link whose adapter does not hold it yet. */
+export function addressesToSet(
+  config: Pick<PairConfig, 'links'>,
+  primary: HostInventory,
+  secondary: HostInventory,
+): LinkAddress[] {
+  const out: LinkAddress[] = [];
+  for (const link of config.links) {
+    const ends = [
+      { role: 'primary' as const, inv: primary, adapter: link.localNic, address: link.localAddress },
+      { role: 'secondary' as const, inv: secondary, adapter: link.remoteNic, address: link.remoteAddress },
+    ];
+    for (const end of ends) {
+      const nic = end.inv.nics.find((n) => n.name === end.adapter);
+      if (nic?.ipv4.includes(end.address)) continue;
+      out.push({
+        role: end.role,
+        adapter: end.adapter,
+        address: end.address,
+        prefixLength: link.prefixLength ?? DEFAULT_LINK_PREFIX,
+      });
+    }
+  }
+  return out;
+}
+
+/** The plan of a pairing: link addresses, the links tested, the pair created and joined, the VMs protected, the wait. */
+export async function makePlan(
+  config: PairConfig,
+  primary: PlanServerState,
+  secondary: PlanServerState,
+  options: PlanOptions,
+): Promise<Plan> {
+  const infos = await readScripts(options.scripts);
+  const list = new StepList(infos);
+  const names = { primary: primary.session.computerName, secondary: secondary.session.computerName };
+  const n = { primary: 0, secondary: 0 };
+  for (const a of addressesToSet(config, primary.inventory, secondary.inventory)) {
+    list.add({
+      id: `${a.role}/address/${n[a.role]++}`,
+      server: a.role,
+      title: `Give ${a.adapter} on ${names[a.role]} the address ${a.address}/${a.prefixLength}`,
+      run: list.script('set-link-address', {
+        adapter: a.adapter,
+        address: a.address,
+        prefixLength: a.prefixLength,
+      }),
+      changes: true,
+      restarts: false,
+      undo: {
+        title: `Remove the address ${a.address} from ${a.adapter} on ${names[a.role]}`,
+        run: list.script('remove-link-address', { adapter: a.adapter, address: a.address }),
+      },
+    });
+  }
+  const links = config.links.length;
+  list.add({
+    id: 'primary/links',
+    server: 'primary',
+    title: `Test the ${links === 1 ? 'sync link' : `${links} sync links`} from ${names.primary} to ${names.secondary}`,
+    run: list.ctl('links test', linksTestInput(config)),
+    changes: false,
+    restarts: false,
+    undo: null,
+  });
+  const witness = config.witness
+    ? `witness ${config.witness.address}`
+    : 'no witness (a lost link can leave both servers running the VMs)';
+  const removeUndo = (role: PlanRole) => ({
+    title: `Remove ${names[role]} from pair ${config.name}`,
+    run: list.ctl('pair remove', {}),
+  });
+  list.add({
+    id: 'primary/create',
+    server: 'primary',
+    title: `Create pair ${config.name} at Level ${config.level} on ${names.primary} as primary, ${witness}`,
+    run: list.ctl('pair create', pairCreateInput(config, TOKEN_PLACEHOLDER)),
+    changes: true,
+    restarts: false,
+    undo: removeUndo('primary'),
+  });
+  list.add({
+    id: 'secondary/join',
+    server: 'secondary',
+    title: `Join ${names.secondary} to pair ${config.name} as secondary`,
+    run: list.ctl('pair join', pairJoinInput(config, TOKEN_PLACEHOLDER)),
+    changes: true,
+    restarts: false,
+    undo: removeUndo('secondary'),
+  });
+  config.vms.forEach((vm, i) =>
+    list.add({
+      id: `primary/protect/${i}`,
+      server: 'primary',
+      title: `Protect ${vm}`,
+      run: list.ctl('protect', { vm }),
+      changes: true,
+      restarts: false,
+      undo: { title: `Unprotect ${vm}`, run: list.ctl('unprotect', { vm }) },
+    }),
+  );
+  list.add({
+    id: 'primary/wait',
+    server: 'primary',
+    title: `Wait until both servers report ${config.name} protected (storage mirrored, memory in sync)`,
+    run: list.ctl('status', {}),
+    changes: false,
+    restarts: false,
+    undo: null,
+  });
+  return finish(
+    'pair',
+    pairPlanOf(config),
+    [planServer('primary', primary), planServer('secondary', secondary)],
+    list,
+    infos,
+    options.now ?? new Date(),
+  );
+}
+
+/** The adapter of a server that holds an address, or null. */
+function holderOf(inv: HostInventory, address: string): string | null {
+  return inv.nics.find((n) => n.ipv4.includes(address))?.name ?? null;
+}
+
+/**
+ * The plan of an unpairing: the VMs unprotected on the primary, the pair removed on both servers,
+ * then each link address the pair uses removed from the adapter that holds it. `a` and `b` are
+ * the two servers in any order: the one the agent calls primary is planned as the primary.
+ */
+export async function makeUnpairPlan(
+  a: PlanServerState,
+  b: PlanServerState,
+  options: PlanOptions,
+): Promise<Plan> {
+  const [primary, secondary] = b.status.role === 'primary' && a.status.role !== 'primary' ? [b, a] : [a, b];
+  const infos = await readScripts(options.scripts);
+  const list = new StepList(infos);
+  const names = { primary: primary.session.computerName, secondary: secondary.session.computerName };
+  const pairOf = primary.status.pair ?? secondary.status.pair;
+  const name = pairOf?.name ?? '';
+
+  // Either server's status tells the link addresses: its own ends (local) and the other's (remote).
+  const ends = (role: PlanRole): string[] => {
+    const own = role === 'primary' ? primary : secondary;
+    const other = role === 'primary' ? secondary : primary;
+    const local = own.status.pair?.links.map((l) => l.local) ?? [];
+    const remote =
+      other.status.pair?.name === name ? (other.status.pair?.links.map((l) => l.remote) ?? []) : [];
+    return [...new Set([...local, ...remote])];
+  };
+  const linkOf = (role: PlanRole) =>
+    ends(role)
+      .map((address) => ({
+        address,
+        adapter: holderOf((role === 'primary' ? primary : secondary).inventory, address),
+      }))
+      .filter((e): e is { address: string; adapter: string } => e.adapter !== null);
+  const addresses = { primary: linkOf('primary'), secondary: linkOf('secondary') };
+
+  const protectedVms =
+    primary.status.pair && primary.status.role === 'primary'
+      ? primary.status.vms.filter((v) => v.protected).map((v) => v.name)
+      : [];
+  protectedVms.forEach((vm, i) =>
+    list.add({
+      id: `primary/unprotect/${i}`,
+      server: 'primary',
+      title: `Unprotect ${vm} (it keeps running on ${names.primary}, without a standby copy)`,
+      run: list.ctl('unprotect', { vm }),
+      changes: true,
+      restarts: false,
+      undo: { title: `Protect ${vm} again`, run: list.ctl('protect', { vm }) },
+    }),
+  );
+  for (const role of ['primary', 'secondary'] as const) {
+    const st = (role === 'primary' ? primary : secondary).status;
+    if (!st.pair) continue;
+    list.add({
+      id: `${role}/remove`,
+      server: role,
+      title: `Remove ${names[role]} from pair ${st.pair.name} (undone only by pairing again)`,
+      run: list.ctl('pair remove', {}),
+      changes: true,
+      restarts: false,
+      undo: null,
+    });
+  }
+  for (const role of ['primary', 'secondary'] as const) {
+    addresses[role].forEach((e, i) =>
+      list.add({
+        id: `${role}/address/${i}`,
+        server: role,
+        title: `Remove the sync-link address ${e.address} from ${e.adapter} on ${names[role]}`,
+        run: list.script('remove-link-address', { adapter: e.adapter, address: e.address }),
+        changes: true,
+        restarts: false,
+        undo: {
+          title: `Give ${e.adapter} the address ${e.address}/${DEFAULT_LINK_PREFIX} again`,
+          run: list.script('set-link-address', {
+            adapter: e.adapter,
+            address: e.address,
+            prefixLength: DEFAULT_LINK_PREFIX,
+          }),
+        },
+      }),
+    );
+  }
+  const primaryLinks = primary.status.pair?.links ?? [];
+  const pair: PairPlan = {
+    name,
+    level: pairOf?.level ?? 3,
+    links: primaryLinks.flatMap((l) => {
+      const localNic = holderOf(primary.inventory, l.local);
+      const remoteNic = holderOf(secondary.inventory, l.remote);
+      return localNic && remoteNic
+        ? [{ localNic, remoteNic, localAddress: l.local, remoteAddress: l.remote }]
+        : [];
+    }),
+    witness: pairOf?.witness
+      ? {
+          kind: pairOf.witness.address.startsWith('\\\\') ? 'file-share' : 'host',
+          address: pairOf.witness.address,
+        }
+      : null,
+    vms: protectedVms,
+  };
+  return finish(
+    'unpair',
+    pair,
+    [planServer('primary', primary), planServer('secondary', secondary)],
+    list,
+    infos,
+    options.now ?? new Date(),
+  );
+}
