@@ -19,6 +19,9 @@ import { hostIdOf } from './remote/fingerprint';
 import { KnownHosts } from './remote/known-hosts';
 import { createInstallService } from './service/installs';
 import { createPairingService } from './service/pairings';
+import { createDrillService } from './service/drills';
+import { createEvidenceStore, pairKeyOf } from './service/evidence';
+import type { DrillTimings } from './pair/drill';
 import { createSessionStore } from './service/sessions';
 import { createSignerService } from './service/signers';
 import type { SessionEntry } from './service/sessions';
@@ -60,6 +63,8 @@ export interface EngineOptions {
     install?: InstallTimings;
     pair?: PairTimings;
     fix?: FixTimings;
+    /** Failover drills: how often VMs are looked at, and how long a drill may take. */
+    drill?: DrillTimings;
     /** The clock every wait above (and the jobs' progress throttle) runs on; real time by default. */
     clock?: Clock;
   };
@@ -143,6 +148,17 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     ...(options.timings?.fix || clock ? { timings: withClock(options.timings?.fix)! } : {}),
   });
 
+  const evidence = createEvidenceStore(dataDir);
+  const drills = createDrillService({
+    sessions,
+    jobs,
+    evidence,
+    dataDir,
+    log,
+    verify: (ids, level) => verification.verify(ids, level),
+    timings: options.timings?.drill,
+  });
+
   const impl: { [M in MethodName]: (input: ApiOutputOfInput<M>) => Promise<ApiOutput<M>> } = {
     async suggestions() {
       const hosts: DiscoveredHost[] = labHosts.map((h) => ({
@@ -213,6 +229,9 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     async verify({ sessions: ids, level }) {
       sessions.pairOf(ids, 'Verification');
       const report = await verification.verify(ids, level);
+      await evidence
+        .recordVerify(pairKeyOf([report.hosts[0].computerName, report.hosts[1].computerName]), report)
+        .catch((err) => log('warn', `The verification could not be recorded: ${toErrorData(err).message}`));
       log(
         'info',
         `Verified ${report.hosts[0].computerName} and ${report.hosts[1].computerName}: ${report.verdict}.`,
@@ -288,8 +307,8 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
       );
       return check;
     },
-    drill: () => unbuilt('drill'),
-    exportProtectionReport: () => unbuilt('exportProtectionReport'),
+    drill: (input) => drills.drill(input),
+    exportProtectionReport: (input) => drills.exportProtectionReport(input),
     unpair: (input) => pairings.unpair(input),
     preflightBundle: (input) => pairings.preflightBundle(input),
 

@@ -4,8 +4,8 @@
  * are `{"error":{"code","message"}}` with a non-zero exit.
  */
 import { randomUUID } from 'node:crypto';
-import { PAIR_PHASES, agentStatus, agentUp, dissolve, measureLink, pairState } from './agent';
-import type { Pair, PairLink, PairWitness } from './agent';
+import { DRILL_TIMINGS, PAIR_PHASES, agentStatus, agentUp, dissolve, measureLink, pairState } from './agent';
+import type { DrillStage, LabDrill, Pair, PairLink, PairWitness } from './agent';
 import type { LabHost } from './host';
 import { hostsAt } from './world';
 import type { LabWorld } from './world';
@@ -340,43 +340,115 @@ async function run(host: LabHost, world: LabWorld, argv: string[], stdin: Uint8A
       if (kind !== 'primary-loss' && kind !== 'link-loss')
         throw new CtlError('invalid-input', 'kind must be primary-loss or link-loss.', 2);
       const { state, progress } = pairState(pair, world);
-      if (state !== 'protected')
+      if (state !== 'protected' || pair.drill)
         throw new CtlError(
           'not-protected',
           `The pair is ${state}${state === 'mirroring' ? ` (${progress} %)` : ''}: a drill needs it protected.`,
         );
-      await world.clock.sleep(20);
-      const events: { atMs: number; event: string }[] = [
-        {
-          atMs: 0,
-          event:
-            kind === 'primary-loss'
-              ? `Simulated loss of ${pair.primary.name}`
-              : 'Simulated loss of sync link 1',
-        },
-      ];
-      let result: 'passed' | 'failed' = 'passed';
-      let downtimeMs = 0;
-      if (kind === 'primary-loss') {
-        downtimeMs = pair.level === 1 ? 41_000 : 0;
-        events.push({
-          atMs: pair.level === 1 ? 41_000 : 12,
-          event: `${pair.secondary!.name} took over${pair.level === 1 ? ' (VMs restarted)' : ' with no downtime'}`,
-        });
-      } else if (pair.links.length < 2) {
-        result = 'failed';
-        events.push({ atMs: 8, event: 'No second sync link: the pair fell back to degraded' });
-      } else {
-        events.push({ atMs: 3, event: 'Traffic moved to sync link 2' });
-      }
-      events.push({
-        atMs: PAIR_PHASES.syncing * 1000,
-        event: result === 'passed' ? 'Pair protected again' : 'Pair resynchronised after the link came back',
-      });
-      return { drillId: randomUUID(), result, downtimeMs, events };
+      return runDrill(pair, world, kind);
     }
     default:
       throw new CtlError('usage', `Unknown command '${verb}'. Verbs: ${VERBS.join(', ')}.`, 2);
+  }
+}
+
+/** The time on the agent's clock: lab time, so an accelerated lab's drill reads as it would on a server. */
+function agentClock(world: LabWorld, startedWall: number, startedLab: number): string {
+  return new Date(startedWall + world.clock.labSecondsSince(startedLab) * 1000).toISOString();
+}
+
+/**
+ * A failover drill, in real stages on the lab clock (docs/agent-contract.md): the stages move
+ * the pair's state (and where its VMs run, `vmRunsOn`) as the level promises, and the verb answers
+ * once the pair is protected again (or the drill failed). Roles fail back: once resynchronised,
+ * the original primary takes its VMs back by live migration, with no outage.
+ */
+async function runDrill(pair: Pair, world: LabWorld, kind: 'primary-loss' | 'link-loss'): Promise<unknown> {
+  const { clock } = world;
+  const secondary = pair.secondary!;
+  const startedWall = Date.now();
+  const startedLab = clock.now();
+  const events: { at: string; state: string; node: string; message: string }[] = [];
+  const drill: LabDrill = {
+    drillId: randomUUID(),
+    kind,
+    stage: kind === 'primary-loss' ? 'failing-over' : 'degraded',
+    survivor: kind === 'primary-loss' ? secondary : pair.primary,
+    lost: kind === 'primary-loss' ? pair.primary : secondary,
+    stageAt: clock.now(),
+  };
+  const stage = (next: DrillStage, node: LabHost, message: string, state: string = next): void => {
+    drill.stage = next;
+    drill.stageAt = clock.now();
+    events.push({ at: agentClock(world, startedWall, startedLab), state, node: node.name, message });
+    for (const h of [pair.primary, secondary]) if (h.agent?.pair === pair) h.emit('pair-state');
+  };
+  pair.drill = drill;
+  const vms = [...pair.protectedVms].join(', ') || 'no VMs';
+  let downtimeLab = 0;
+  let result: 'passed' | 'failed' = 'passed';
+  let reason: string | null = null;
+  try {
+    if (kind === 'primary-loss') {
+      stage(
+        'failing-over',
+        pair.primary,
+        `Simulated loss of ${pair.primary.name}: its copy of ${vms} stopped`,
+        'failing-over',
+      );
+      const takeover = DRILL_TIMINGS.takeover[pair.level];
+      await clock.sleep(takeover);
+      if (secondary.faults.drillTakeoverFails) {
+        // The survivor cannot run the VMs: the drill is called off and the primary resumes its copy.
+        await clock.sleep(5);
+        downtimeLab = pair.level === 3 ? 5 : takeover + 5;
+        reason = `${secondary.name} could not take over: its standby copy of ${vms} failed to start (the storage mirror on ${secondary.name} is not usable). ${pair.primary.name} resumed the VMs; the pair stays degraded until ${secondary.name} can take over.`;
+        result = 'failed';
+        pair.takeoverRefusedBy = secondary;
+        stage('failed', secondary, reason, 'degraded');
+        return { drillId: drill.drillId, result, downtimeMs: downtimeLab * 1000, reason, events };
+      }
+      downtimeLab = takeover;
+      stage(
+        'failed-over',
+        secondary,
+        pair.level === 3
+          ? `${secondary.name} carries on with its lockstep copy of ${vms}: no downtime`
+          : pair.level === 2
+            ? `${secondary.name} took over ${vms}: I/O redirected after ${takeover} s`
+            : `${secondary.name} restarted ${vms} after ${takeover} s`,
+      );
+      await clock.sleep(DRILL_TIMINGS.lostFor);
+    } else {
+      stage(
+        'degraded',
+        secondary,
+        `Simulated loss of every sync link: ${pair.primary.name} keeps running ${vms} alone`,
+      );
+      await clock.sleep(DRILL_TIMINGS.linkCutFor);
+    }
+    stage(
+      'resynchronising',
+      drill.lost,
+      `${drill.lost.name} is back: mirroring what changed while apart`,
+    );
+    await clock.sleep(DRILL_TIMINGS.resynchronising);
+    stage('syncing', drill.lost, 'Storage in step: synchronising memory');
+    await clock.sleep(DRILL_TIMINGS.syncing);
+    pair.drill = null;
+    events.push({
+      at: agentClock(world, startedWall, startedLab),
+      state: 'protected',
+      node: pair.primary.name,
+      message:
+        kind === 'primary-loss'
+          ? `Protected again; ${pair.primary.name} took ${vms} back by live migration`
+          : 'Protected again',
+    });
+    for (const h of [pair.primary, secondary]) if (h.agent?.pair === pair) h.emit('pair-state');
+    return { drillId: drill.drillId, result, downtimeMs: downtimeLab * 1000, events };
+  } finally {
+    if (result === 'failed') pair.drill = null;
   }
 }
 

@@ -9,7 +9,7 @@ import { dirname, join, relative } from 'node:path';
 import { DriveC } from './files';
 import type { HostProfile } from './profile';
 import type { FirewallRule, InstalledProduct, ServiceState, VmState } from './state';
-import { agentStatus } from './agent';
+import { agentStatus, visibleVmState } from './agent';
 import type { AgentNode } from './agent';
 import type { LabWorld } from './world';
 
@@ -42,6 +42,12 @@ export interface LabFaults {
   witnessUnreachable: boolean;
   /** The witness share refuses this server's writes (its permissions leave the computer account read-only). */
   witnessShareReadOnly: boolean;
+  /**
+   * This server's standby copies cannot take over in a failover drill (as when its copy of the
+   * storage is stale): a primary-loss drill fails, the VMs go back to the primary, and the pair
+   * stays `degraded` until the fault is cleared.
+   */
+  drillTakeoverFails: boolean;
   /** VMs the agent refuses to protect (as when a VM's disks sit on storage it cannot mirror). */
   protectFails: string[];
   /** Lab seconds a twinlockctl verb waits before it acts, as a busy agent would (e.g. `{ 'pair join': 600 }`). */
@@ -179,6 +185,7 @@ export class LabHost extends EventEmitter<LabHostEvents> {
       syncLinkDown: false,
       witnessUnreachable: false,
       witnessShareReadOnly: false,
+      drillTakeoverFails: false,
       protectFails: [],
       ctlDelaySeconds: {},
       clockSkewSeconds: profile.clockSkewSeconds,
@@ -196,6 +203,12 @@ export class LabHost extends EventEmitter<LabHostEvents> {
   /** What `twinlockctl status --json` would answer now, or null when the agent is not installed. */
   agentStatus(): Record<string, unknown> | null {
     return this.agent && this.world ? agentStatus(this, this.world) : null;
+  }
+
+  /** What Get-VM shows for a VM here now (a protected VM follows its pair's failovers); null when there is none. */
+  vmState(name: string): VmState['state'] | null {
+    if (!this.world) return this.vms.find((v) => v.name === name)?.state ?? null;
+    return visibleVmState(this, this.world, name);
   }
 
   get port(): number {

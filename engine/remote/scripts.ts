@@ -46,6 +46,8 @@ export interface ScriptParams extends FixScriptParams {
   'set-link-address': { adapter: string; address: string; prefixLength: number };
   /** Remove-NetIPAddress of a sync link's address from its adapter; an absent address is nothing to do. */
   'remove-link-address': { adapter: string; address: string };
+  /** Get-VM for each name (verbatim): found, state (VMState as a number), uptime, addresses. */
+  'get-vm-state': { names: string[] };
 }
 
 /** Fixes offered by verification findings (see engine/verify/fixes.ts). */
@@ -87,6 +89,7 @@ export const SCRIPT_NAMES: readonly ScriptName[] = [
   'test-witness',
   'set-link-address',
   'remove-link-address',
+  'get-vm-state',
 ];
 
 /** Where things live on the server. Windows paths, and their SFTP form. */

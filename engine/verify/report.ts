@@ -14,7 +14,8 @@ import { TwinlockError } from '../api/errors';
 import { CATEGORIES } from './rule';
 import { formatBytes } from './rule';
 
-const esc = (text: string): string =>
+/** Text made safe inside HTML (element content and quoted attributes). */
+export const esc = (text: string): string =>
   text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -229,9 +230,17 @@ export function browserCandidates(env: NodeJS.ProcessEnv = process.env): string[
   ].filter((p) => p !== '');
 }
 
-/** Prints the HTML to PDF with a headless browser. */
+/** Prints the verification report to PDF with a headless browser. */
 export async function reportPdf(
   report: VerifyReport,
+  options: { browser?: string; timeoutMs?: number } = {},
+): Promise<Buffer> {
+  return printHtmlToPdf(reportHtml(report), options);
+}
+
+/** Prints a self-contained HTML document to PDF with a headless Chromium-family browser. */
+export async function printHtmlToPdf(
+  htmlText: string,
   options: { browser?: string; timeoutMs?: number } = {},
 ): Promise<Buffer> {
   const browser = options.browser ?? browserCandidates().find((p) => existsSync(p));
@@ -247,7 +256,7 @@ export async function reportPdf(
   try {
     const html = join(dir, 'report.html');
     const pdf = join(dir, 'report.pdf');
-    await writeFile(html, reportHtml(report));
+    await writeFile(html, htmlText);
     await new Promise<void>((resolve, reject) => {
       execFile(
         browser,

@@ -9,6 +9,7 @@ import { removeLinkAddress, setLinkAddress } from './link-address';
 import { getInventory } from './inventory';
 import type { ScriptHandler } from './types';
 import { testWitness } from './witness';
+import { getVmState } from './vm-state';
 
 export const HANDLERS: Record<string, ScriptHandler> = {
   'get-identity': getIdentity,
@@ -24,6 +25,7 @@ export const HANDLERS: Record<string, ScriptHandler> = {
   'test-witness': testWitness,
   'set-link-address': setLinkAddress,
   'remove-link-address': removeLinkAddress,
+  'get-vm-state': getVmState,
 };
 
 export type { ScriptContext, ScriptHandler } from './types';

@@ -356,9 +356,9 @@ function sections(host: LabHost): Record<InventorySection, () => unknown> {
         ? pipelineOutput(
             host.vms.map((vm) => ({
               Name: vm.name,
-              State: VM_STATE_NUMBER[vm.state],
+              State: VM_STATE_NUMBER[host.vmState(vm.name) ?? vm.state],
               MemoryStartup: vm.memoryBytes,
-              MemoryAssigned: vm.state === 'Running' ? vm.memoryBytes : 0,
+              MemoryAssigned: (host.vmState(vm.name) ?? vm.state) === 'Running' ? vm.memoryBytes : 0,
               ProcessorCount: vm.processorCount,
               Generation: vm.generation,
             })),

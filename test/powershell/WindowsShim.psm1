@@ -883,6 +883,7 @@ function Get-ShimVM {
             Name = [string]$vm.name; State = [int]$states[[string]$vm.state]; MemoryStartup = [long]$vm.memoryBytes
             MemoryAssigned = [long]$(if ($vm.state -eq 'Running') { $vm.memoryBytes } else { 0 })
             ProcessorCount = [int]$vm.processorCount; Generation = [int]$vm.generation
+            Uptime = [timespan]::FromSeconds([double]$vm.uptimeSeconds)
         }
     }
 }

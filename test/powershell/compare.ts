@@ -33,6 +33,11 @@ const MEASURED: Record<string, Array<{ path: string[]; kind: 'clock' | 'server-c
   'fix-resync-time': [{ path: ['data', 'utcAfter'], kind: 'clock' }],
   'install-agent': [{ path: ['data', 'durationMs'], kind: 'duration' }],
   'uninstall-agent': [{ path: ['data', 'durationMs'], kind: 'duration' }],
+  // A VM's uptime reads the clock: the lab answers a moment after the shim's snapshot.
+  'get-vm-state': [0, 1, 2, 3].map((i) => ({
+    path: ['data', 'vms', String(i), 'uptimeSeconds'],
+    kind: 'duration' as const,
+  })),
 };
 
 function take(obj: any, path: string[]): { value: unknown; found: boolean } {

@@ -101,6 +101,7 @@ async function walkServer(lab: OfflineLab, host: LabHost, profile: string): Prom
 
   await both('get-identity', {});
   await both('get-inventory', {});
+  await both('get-vm-state', { names: [...host.vms.map((v) => v.name), 'absent', '*'] });
   await both('get-agent-state', AGENT_STATE_PARAMS);
   await both('test-agent-package', { path: PACKAGE_PATH, trustedThumbprint: manifest.signer.thumbprint });
 

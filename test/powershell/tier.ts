@@ -155,7 +155,15 @@ export function serverDocument(
     products: host.installedProducts(),
     services: [...host.services.values()],
     firewallRules: host.firewallRules,
-    vms: host.vms,
+    // What Get-VM shows now (a protected VM follows its pair's drills), with each running VM's uptime.
+    vms: host.vms.map((vm) => {
+      const state = host.vmState(vm.name) ?? vm.state;
+      return {
+        ...vm,
+        state,
+        uptimeSeconds: state === 'Running' ? Math.max(0, Math.floor((Date.now() - host.bootedAt) / 1000)) : 0,
+      };
+    }),
     account: { userName: `${netbios}\\${account.username}`, admin: account.admin },
     serial: serialOf(p.computerName),
     // Time sources w32tm can reach: the other servers, by any name the lab answers to.

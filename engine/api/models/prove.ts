@@ -111,6 +111,12 @@ export const DrillResultSchema = z.object({
   agentDowntimeMs: z.number().nullable(),
   /** How often Twinlock looked, milliseconds. */
   sampleIntervalMs: z.number(),
+  /**
+   * How many of the servers' milliseconds passed per real millisecond, read from the agent's own
+   * times (1 on real servers; the lab's accelerated clock reads more). Measured figures are real
+   * time; multiplied by this they are the servers' time.
+   */
+  serverTimeScale: z.number().default(1),
   /** Per VM: downtime measured and how it was watched. */
   vms: z.array(z.object({ name: z.string(), downtimeMs: z.number(), watched: z.string() })),
   timeline: z.array(DrillEventSchema),

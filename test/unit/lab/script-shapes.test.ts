@@ -45,6 +45,7 @@ const PARAMS: Record<string, Record<string, unknown>> = {
   'fix-install-hotfix': { paths: [] },
   'restart-host': { delaySeconds: 5, reason: 'fix' },
   'remove-agent-package': { paths: ['C:\\p.msi'], firewallGroup: 'Twinlock Agent' },
+  'get-vm-state': { names: ['SQL01', 'absent'] },
 };
 
 describe('lab answers keep the keys each script declares', () => {

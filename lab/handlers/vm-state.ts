@@ -1,0 +1,22 @@
+/** get-vm-state.ps1: Get-VM for each name given, verbatim, as the server shows it now. */
+import { VM_STATE_NUMBER } from '../state';
+import { list } from './types';
+import type { ScriptHandler } from './types';
+
+export const getVmState: ScriptHandler = ({ host, params }) => {
+  const hyperV = host.profile.roles.hyperV;
+  const vms = list(params, 'names').map((name) => {
+    const state = hyperV ? host.vmState(name) : null;
+    if (state === null) return { name, found: false, state: null, uptimeSeconds: 0, addresses: [] };
+    return {
+      name,
+      found: true,
+      state: VM_STATE_NUMBER[state],
+      // The lab's VMs have run since their server booted (a failed-over copy: since the server booted too).
+      uptimeSeconds: state === 'Running' ? Math.max(0, Math.floor((Date.now() - host.bootedAt) / 1000)) : 0,
+      // The lab's VMs report no address through their integration services.
+      addresses: [],
+    };
+  });
+  return { hyperV, vms };
+};
