@@ -6,7 +6,8 @@
  */
 import { TwinlockError } from '../engine/api/errors';
 import { FINGERPRINT, PORT_MAX, PORT_MIN, isPort } from '../engine/api/rules';
-import type { ProtectionLevel } from '../engine/api';
+import type { Command } from 'commander';
+import type { PairConfig, PairProposal, ProtectionLevel, Witness } from '../engine/api';
 
 export interface JsonOption {
   json?: boolean;
@@ -102,4 +103,160 @@ export function checkedText(parse: (text: string) => unknown): (text: string) =>
     parse(text);
     return text;
   };
+}
+
+/** What `pair` (and `plan`) take to choose the witness, the VMs, the link range, the level and the name. */
+export interface PairChoiceOptions {
+  name?: string;
+  level?: ProtectionLevel;
+  /** A witness from `--witness`, or false from `--no-witness`; undefined when neither was given. */
+  witness?: Witness | false;
+  /** `--vm`, repeatable, verbatim. */
+  vm?: string[];
+  allVms?: boolean;
+  linkRange?: string;
+}
+
+/** The port a witness host answers on by default (the contract’s `WITNESS_PORT`, repeated so that parsing the command line loads no schema). */
+const DEFAULT_WITNESS_PORT = 7443;
+
+/**
+ * `--witness`: `host:NAME[:PORT]` (a third server, TCP port 7443 unless given) or
+ * `share:\\server\share` (a file share). The value is kept verbatim: the engine checks the name.
+ */
+export function parseWitness(text: string): Witness {
+  const accepted = 'host:NAME[:PORT] (a witness server) or share:\\\\server\\share (a file share)';
+  const example = `host:witness01 or --witness share:\\\\files\\twinlock`;
+  const share = /^share:(.*)$/is.exec(text);
+  if (share) {
+    const address = share[1]!;
+    if (!address.startsWith('\\\\')) throw invalidOption('--witness', text, accepted, example);
+    return { kind: 'file-share', address };
+  }
+  const host = /^host:([^:]+)(?::(\d+))?$/is.exec(text);
+  if (host) {
+    const port = host[2] === undefined ? undefined : Number(host[2]);
+    if (port !== undefined && !isPort(port)) throw invalidOption('--witness', text, accepted, example);
+    return {
+      kind: 'host',
+      address: host[1]!,
+      ...(port !== undefined && port !== DEFAULT_WITNESS_PORT ? { port } : {}),
+    };
+  }
+  throw invalidOption('--witness', text, accepted, example);
+}
+
+/** `--link-range`: an IPv4 range in CIDR form (the engine checks that it is private and free). */
+export function parseLinkRange(text: string): string {
+  if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(text))
+    throw invalidOption('--link-range', text, 'a private IPv4 range in CIDR form', '172.30.0.0/24');
+  return text;
+}
+
+/** Adds the pair choices to a command (`pair`, `plan`). */
+export function addPairChoiceOptions(command: Command): Command {
+  return command
+    .option('--name <name>', 'pair name')
+    .option(
+      '--level <1|2|3>',
+      'protection level (default: the highest the servers pass in verification; a level they fail is refused)',
+      parseLevel,
+    )
+    .option(
+      '--witness <witness>',
+      'quorum witness: host:NAME[:PORT] (TCP 7443 by default) or share:\\\\server\\share; checked from both servers',
+      parseWitness,
+    )
+    .option('--no-witness', 'run without a witness (not recommended: see the warning it prints)')
+    .option(
+      '--vm <name>',
+      'a VM to protect, exactly as Hyper-V names it on the primary (repeatable)',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .option('--all-vms', 'protect every VM on the primary')
+    .option(
+      '--link-range <cidr>',
+      'private range unaddressed sync links take their /30 subnets from (default 172.30.0.0/24)',
+      parseLinkRange,
+    );
+}
+
+/** The split-brain warning `--no-witness` prints, in plain words. */
+export const NO_WITNESS_WARNING =
+  'Warning: no witness. If the two servers lose sight of each other (a cut sync cable, a switch failure), ' +
+  'nothing can tell which one should carry on: both may keep running the VMs and write to their own copy of the disks ' +
+  '(split brain), or both may stop to be safe. Either way, telling the copies apart afterwards is manual work. ' +
+  'Give a third server or a file share with --witness unless you accept that risk.';
+
+/**
+ * Refuses, with the fix, a command line that neither names a witness nor says `--no-witness`
+ * (checked before any server is reached); `suggestion` is a witness known to exist, to name in the hint.
+ */
+export function requireWitnessChoice(choices: PairChoiceOptions, suggestion?: Witness | null): void {
+  if (choices.witness !== undefined) return;
+  throw new TwinlockError({
+    code: 'invalid-input',
+    message:
+      'Choose the quorum witness: --witness host:NAME[:PORT] or --witness share:\\\\server\\share, or --no-witness to run without one.',
+    hint: suggestion
+      ? `A witness is known here: --witness ${suggestion.kind === 'host' ? `host:${suggestion.address}${suggestion.port ? `:${suggestion.port}` : ''}` : `share:${suggestion.address}`}.`
+      : 'A witness is a third server (TCP 7443) or a file share both servers can write to; it decides which server carries on when they lose sight of each other.',
+    detail: { field: 'witness' },
+  });
+}
+
+/**
+ * The configuration `pair` (or `plan`) applies: the proposal with the choices made on the command
+ * line. Refuses, naming the flag, a missing witness choice, a VM the primary does not have (with
+ * the list of those it has), and a level verification did not pass (with why).
+ */
+export function pairConfigFrom(proposal: PairProposal, choices: PairChoiceOptions): PairConfig {
+  const config: PairConfig = { ...proposal.config };
+  if (choices.name !== undefined) config.name = choices.name;
+
+  requireWitnessChoice(choices, proposal.witnessSuggestion);
+  config.witness = choices.witness ? choices.witness : null;
+
+  if (choices.allVms && choices.vm && choices.vm.length > 0) {
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: '--vm and --all-vms were both given.',
+      hint: 'Name the VMs to protect with --vm (repeatable), or protect all of them with --all-vms.',
+      detail: { field: 'vm' },
+    });
+  }
+  if (choices.vm && choices.vm.length > 0) {
+    const available = proposal.vms.map((v) => v.name);
+    const unknown = choices.vm.filter((name) => !available.includes(name));
+    if (unknown.length > 0) {
+      const list = available.map((n) => JSON.stringify(n)).join(', ') || 'none';
+      throw new TwinlockError({
+        code: 'invalid-input',
+        message: `--vm ${unknown.map((n) => JSON.stringify(n)).join(', ')}: the primary has no VM of that name (names must match exactly); its VMs are ${list}.`,
+        hint: `Give each VM exactly as Hyper-V names it, for example --vm ${JSON.stringify(available[0] ?? 'SQL01')}, or --all-vms.`,
+        detail: { field: 'vm', unknown, available },
+      });
+    }
+    config.vms = [...new Set(choices.vm)];
+  } else {
+    // --all-vms, or neither flag: every VM of the primary, as proposed (the pairing line lists them).
+    config.vms = proposal.config.vms;
+  }
+
+  if (choices.level !== undefined) {
+    const readiness = proposal.levels?.find((l) => l.level === choices.level);
+    if (readiness && !readiness.ready) {
+      const best = [...(proposal.levels ?? [])].reverse().find((l) => l.ready);
+      throw new TwinlockError({
+        code: 'invalid-input',
+        message: `--level ${choices.level}: the servers did not pass verification at Level ${choices.level}: ${readiness.reasons.join(' — ')}`,
+        hint: best
+          ? `Use --level ${best.level} (the highest they pass), or fix the blockers and verify again (twinlock verify).`
+          : 'They pass no level yet: fix the blockers and verify again (twinlock verify).',
+        detail: { field: 'level', blockers: readiness.blockers },
+      });
+    }
+    config.level = choices.level;
+  }
+  return config;
 }

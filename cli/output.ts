@@ -9,6 +9,8 @@ export interface Output {
   event(value: unknown): void;
   /** Informational text for humans (stderr, so stdout stays clean for pipes). */
   info(text: string): void;
+  /** A warning the admin must see, in both modes (stderr; with --json also a `warning` event on stdout). */
+  warn(text: string): void;
   error(error: TwinlockErrorData): void;
 }
 
@@ -23,6 +25,10 @@ export function createOutput(json: boolean): Output {
     },
     info(text) {
       if (!json) process.stderr.write(`${text}\n`);
+    },
+    warn(text) {
+      process.stderr.write(`${text}\n`);
+      if (json) process.stdout.write(`${JSON.stringify({ event: 'warning', message: text })}\n`);
     },
     error(error) {
       if (json) {

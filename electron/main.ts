@@ -16,7 +16,7 @@ startDesktopApp({
     // Loaded only on request: the lab (an SSH server per simulated host) is not part of a normal run.
     const { startLab } = await import('../lab/index');
     const lab = await startLab({});
-    return { forEngine: { hosts: lab.hosts }, close: () => lab.close() };
+    return { forEngine: { hosts: lab.hosts, witness: lab.suggestedWitness }, close: () => lab.close() };
   },
   bundleDir: path.dirname(fileURLToPath(import.meta.url)),
 }).catch((err: unknown) => {

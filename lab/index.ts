@@ -54,6 +54,11 @@ export interface LabOptions {
   decoys?: boolean;
   /** Folder holding each server's C: drive (default: a fresh temporary folder, removed on close). */
   dataDir?: string;
+  /**
+   * `everywhere`: every name answers as a witness host and every share exists, for tests that
+   * send any value verbatim to the agent; by default the profile's witness.
+   */
+  witness?: 'profile' | 'everywhere';
   /** Lab seconds per real second (default 60). */
   timeScale?: number;
   /** Real milliseconds added to every exec (default 15). */
@@ -84,6 +89,8 @@ export interface Lab {
   readonly decoys: LabDecoyInfo[];
   /** The witness the profile gives the servers (a host and its port, a share's UNC path), or null. */
   readonly witness: { host: string; port: number; share: string } | null;
+  /** That witness as the engine's `lab.witness` option takes it (the share), for `proposePair` to suggest. */
+  readonly suggestedWitness: { kind: 'file-share'; address: string } | null;
   /** A server's state and faults, by computer name (case-insensitive). */
   host(name: string): LabHost;
   /** Lab time: every lab duration runs on it; a test may pause it and advance it itself. */
@@ -146,7 +153,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'twinlock-lab-'));
   const password = generatePassword();
   const hosts: LabHost[] = [];
-  const witness = witnessOf(profile, dataDir);
+  const witness =
+    options.witness === 'everywhere'
+      ? { hosts: [], shares: [], everywhere: join(dataDir, 'witness-everywhere') }
+      : witnessOf(profile, dataDir);
   const world: LabWorld = {
     clock: new LabClock(options.timeScale ?? 60),
     catalogue: new ScriptCatalogue(),
@@ -199,6 +209,9 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       return decoys?.decoys ?? [];
     },
     witness: profile.witness,
+    suggestedWitness: profile.witness
+      ? { kind: 'file-share', address: `\\\\${profile.witness.host}\\${profile.witness.share}` }
+      : null,
     clock: world.clock,
     host(name: string): LabHost {
       const host = hosts.find((h) => h.name.toLowerCase() === name.toLowerCase());

@@ -31,9 +31,7 @@ export const NicProfileSchema = z.object({
   /** DriverVersion as Get-NetAdapter shows it. */
   driverVersion: z.string().default('22.5.7.0'),
   /** Static routes out of this adapter (besides its default route and on-link subnets), as Get-NetRoute lists them. */
-  routes: z
-    .array(z.object({ destinationPrefix: z.cidrv4(), nextHop: z.ipv4() }))
-    .default([]),
+  routes: z.array(z.object({ destinationPrefix: z.cidrv4(), nextHop: z.ipv4() })).default([]),
 });
 export type NicProfile = z.infer<typeof NicProfileSchema>;
 
@@ -267,7 +265,7 @@ export function witnessOf(profile: LabProfile, dataDir: string): LabWitness | un
   mkdirSync(dir, { recursive: true });
   return {
     hosts: names.map((address) => ({ address, port: w.port })),
-    shares: names.map((name) => ({ path: `\\${name}\${w.share}`, dir })),
+    shares: names.map((name) => ({ path: `\\\\${name}\\${w.share}`, dir })),
   };
 }
 

@@ -12,6 +12,11 @@ export interface LabWitness {
   hosts: Array<{ address: string; port: number }>;
   /** File shares by UNC path (compared case-insensitively), each standing on a real folder. */
   shares: Array<{ path: string; dir: string }>;
+  /**
+   * Every name answers as a witness host on every port, and every share exists (a folder per
+   * share under this one): for tests that send any value verbatim to the agent.
+   */
+  everywhere?: string;
 }
 
 export interface LabWorld {

@@ -7,8 +7,8 @@ import type { JobRef, JobSnapshotOf, PairConfig, TwinlockApi } from '../../engin
 import { TwinlockError } from '../../engine/api/errors';
 import { addConnectionOptions, connectAll, readCredentials } from '../connection';
 import type { ConnectionOptions } from '../connection';
-import { parseLevel } from '../options';
-import type { JsonOption } from '../options';
+import { NO_WITNESS_WARNING, addPairChoiceOptions, pairConfigFrom, requireWitnessChoice } from '../options';
+import type { JsonOption, PairChoiceOptions } from '../options';
 import { formatDuration, table } from '../output';
 import type { Output } from '../output';
 import { followJob, requireDone } from '../progress';
@@ -49,21 +49,15 @@ async function resumePairing(
 
 export function registerPairVerb(program: Command): void {
   addConnectionOptions(
-    program
-      .command('pair')
-      .description(
-        'pair two servers (the first starts as primary), protect their VMs and export the bundle (or resume an interrupted pairing)',
-      )
-      .argument('[hostA]', 'host[:port] of the primary')
-      .argument('[hostB]', 'host[:port] of the secondary')
-      .option('--name <name>', 'pair name')
-      .option(
-        '--level <1|2|3>',
-        'protection level (default: the highest the servers are ready for)',
-        parseLevel,
-      )
-      .option('--witness <address>', 'quorum witness host, or \\\\server\\share for a file share')
-      .option('--no-witness', 'run without a witness (not recommended: a split can stop both servers)')
+    addPairChoiceOptions(
+      program
+        .command('pair')
+        .description(
+          'pair two servers (the first starts as primary), protect their VMs and export the bundle (or resume an interrupted pairing)',
+        )
+        .argument('[hostA]', 'host[:port] of the primary')
+        .argument('[hostB]', 'host[:port] of the secondary'),
+    )
       .option('--bundle <file>', 'where to write the configuration bundle')
       .option(
         '--resume [jobId]',
@@ -75,10 +69,8 @@ export function registerPairVerb(program: Command): void {
       hostA: string | undefined,
       hostB: string | undefined,
       options: ConnectionOptions &
-        JsonOption & {
-          name?: string;
-          level?: 1 | 2 | 3;
-          witness?: string | false;
+        JsonOption &
+        PairChoiceOptions & {
           bundle?: string;
           resume?: string | boolean;
         },
@@ -96,18 +88,16 @@ export function registerPairVerb(program: Command): void {
               hint: 'Name both servers, or use --resume to continue an interrupted pairing.',
             });
           }
+          // The witness choice is checked before any server is reached.
+          requireWitnessChoice(options);
           const [a, b] = await connectAll(engine.api, [hostA, hostB], options);
-          const proposal = await engine.api.proposePair({ primary: a!.sessionId, secondary: b!.sessionId });
-          config = { ...proposal.config };
-          if (options.name) config.name = options.name;
-          if (options.level !== undefined) config.level = options.level;
-          if (options.witness === false) config.witness = null;
-          else if (typeof options.witness === 'string') {
-            config.witness = {
-              kind: options.witness.startsWith('\\\\') ? 'file-share' : 'host',
-              address: options.witness,
-            };
-          }
+          const proposal = await engine.api.proposePair({
+            primary: a!.sessionId,
+            secondary: b!.sessionId,
+            ...(options.linkRange !== undefined ? { linkRange: options.linkRange } : {}),
+          });
+          config = pairConfigFrom(proposal, options);
+          if (config.witness === null) out.warn(NO_WITNESS_WARNING);
           const interrupted = (await engine.api.resumableJobs({})).find(
             (j) => j.kind === 'pair' && j.hosts.some((h) => h.address === a!.address && h.port === a!.port),
           );

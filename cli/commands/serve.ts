@@ -40,7 +40,9 @@ export function registerServeVerb(program: Command): void {
           import('../../engine/engine'),
         ]);
         running = options.lab ? await startLab({}) : undefined;
-        const engine = createEngine(running ? { lab: { hosts: running.hosts } } : {});
+        const engine = createEngine(
+          running ? { lab: { hosts: running.hosts, witness: running.suggestedWitness } } : {},
+        );
         const server = await startServer({ engine, port: Number(options.port), staticDir: rendererDir });
         process.stdout.write(`Twinlock is ready. Open this address in your browser:\n\n  ${server.url}\n\n`);
         if (running) process.stdout.write(`The lab is running ${running.hosts.length} simulated servers.\n`);

@@ -103,7 +103,9 @@ function occupiedOn(inv: HostInventory, ownAdapter?: string): Occupied[] {
 export function parseLinkRange(text: string): { block: Block } | { error: string } {
   const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(text);
   if (!m || !isIpv4(m[1]!) || Number(m[2]) > 32)
-    return { error: `${quote(text)} is not an IPv4 range: write it as CIDR, for example ${DEFAULT_LINK_RANGE}.` };
+    return {
+      error: `${quote(text)} is not an IPv4 range: write it as CIDR, for example ${DEFAULT_LINK_RANGE}.`,
+    };
   const prefixLength = Number(m[2]);
   if (prefixLength > LINK_PREFIX_LENGTH || prefixLength < 8)
     return {

@@ -179,7 +179,8 @@ function checkLinks(
       }
       if (nic) seenNics[s]!.set(nicName, seenNics[s]!.get(nicName) ?? i);
 
-      for (const issue of addressIssues.get(`${base}.${i}.${side.addressKey}`) ?? []) add(issue.field, issue.message);
+      for (const issue of addressIssues.get(`${base}.${i}.${side.addressKey}`) ?? [])
+        add(issue.field, issue.message);
     }
     for (const issue of addressIssues.get(`${base}.${i}.prefixLength`) ?? []) add(issue.field, issue.message);
   }

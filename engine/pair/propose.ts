@@ -9,12 +9,7 @@ import { TwinlockError } from '../api/errors';
 import { PAIR_NAME, PAIR_NAME_MAX } from '../api/rules';
 import { AdapterNameSchema, IpAddressSchema, VmNameSchema } from '../api/models';
 import { businessNic, spareNics } from '../verify/network';
-import {
-  DEFAULT_LINK_RANGE,
-  DEFAULT_PREFIX_LENGTH,
-  parseLinkRange,
-  proposeLinkAddresses,
-} from './addresses';
+import { DEFAULT_LINK_RANGE, DEFAULT_PREFIX_LENGTH, parseLinkRange, proposeLinkAddresses } from './addresses';
 import { levelReadiness } from './levels';
 
 /** Sessions of the two servers; the first inventory is the primary's. */
@@ -61,7 +56,10 @@ export function matchLinks(a: Nic[], b: Nic[]): LinkMatch[] {
   // Names are kept verbatim; an adapter whose name or address no link could carry is not proposed.
   const usable = (n: Nic) => {
     const ip = linkAddress(n);
-    return AdapterNameSchema.safeParse(n.name).success && (ip === undefined || IpAddressSchema.safeParse(ip).success);
+    return (
+      AdapterNameSchema.safeParse(n.name).success &&
+      (ip === undefined || IpAddressSchema.safeParse(ip).success)
+    );
   };
   const left = a.filter(usable).sort(byName);
   const right = b.filter(usable).sort(byName);

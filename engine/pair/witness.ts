@@ -42,7 +42,7 @@ export function describeAnswer(witness: Witness, from: string, answer: Answer): 
   const seconds = `${WITNESS_TIMEOUT_MS / 1000} s`;
   if (witness.kind === 'host') {
     if (answer.reached) return `TCP ${port} on ${address} reached in ${answer.rttMs ?? 0} ms.`;
-    switch (answer.error) {
+    switch (answer.error ?? '') {
       case 'Refused':
         return `${address} answered, but nothing listens on TCP ${port}: start the witness service there, or give the port it listens on.`;
       case 'TimedOut':
@@ -57,7 +57,7 @@ export function describeAnswer(witness: Witness, from: string, answer: Answer): 
   }
   if (answer.reached)
     return `Wrote ${answer.bytes ?? 0} bytes to ${address}, read them back and deleted the file (${answer.rttMs ?? 0} ms).`;
-  switch (answer.error) {
+  switch (answer.error ?? '') {
     case 'NotFound':
       return `The share ${address} was not found from ${from}: check the server and share names, and that ${from} reaches that server over SMB (TCP 445).`;
     case 'AccessDenied':
@@ -120,5 +120,8 @@ export function witnessIssues(
 ): Array<{ field: string; message: string }> {
   return check.from
     .filter((f) => !f.ok)
-    .map((f) => ({ field, message: `${f.computerName} cannot reach the witness ${check.witness.address}: ${f.message}` }));
+    .map((f) => ({
+      field,
+      message: `${f.computerName} cannot reach the witness ${check.witness.address}: ${f.message}`,
+    }));
 }

@@ -402,6 +402,18 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
         issues.push({ field: 'links', message: toErrorData(err).message });
       }
       const config = replayConfig(bundle, proposal, name, a.session.sessionId, b.session.sessionId);
+      // The bundle's witness must be reachable from the new servers too, before the agent is installed.
+      const witness = config.witness
+        ? await checkWitnessFrom(
+            await Promise.all(
+              [a, b].map(async (e) => ({
+                computerName: e.session.computerName,
+                host: await sessions.hostOf(e.session.sessionId),
+              })),
+            ),
+            config.witness,
+          )
+        : null;
       const pairIssues = preflightPair({
         plan: config,
         inventories: [primary, secondary],
@@ -415,6 +427,8 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       });
       // Without a proposal there are no links to check: the proposal's own problem says why.
       issues.push(...pairIssues.filter((i) => proposal !== null || !i.field.startsWith('links')));
+      if (witness && !issues.some((i) => i.field.startsWith('pair.witness')))
+        issues.push(...witnessIssues(witness, 'pair.witness.address'));
       if (issues.length > 0 || agent === null) throw preflightError(issues, 'replay the bundle');
       log(
         'info',

@@ -4,7 +4,8 @@
  * witness unreachable from a server (its packets dropped: the connect times out, the share's path
  * is not found), the share read-only for a server (access denied at the write).
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { str } from './types';
 import type { ScriptHandler } from './types';
@@ -33,12 +34,24 @@ export const testWitness: ScriptHandler = ({ host, world, params }) => {
       world.hosts.some((h) => h.name.toLowerCase() === address.toLowerCase()) ||
       /^\d{1,3}(\.\d{1,3}){3}$/.test(address);
     if (host.faults.witnessUnreachable) return answer(port, { step: 'connect', error: 'TimedOut' });
+    if (witness.everywhere !== undefined) return answer(port, null);
     if (!known) return answer(port, { step: 'connect', error: 'NotFound' });
     if (!named.some((h) => h.port === port)) return answer(port, { step: 'connect', error: 'Refused' });
     return answer(port, null);
   }
 
-  const share = witness.shares.find((s) => s.path.toLowerCase() === address.toLowerCase());
+  const everywhere =
+    witness.everywhere === undefined
+      ? undefined
+      : {
+          path: address,
+          dir: join(
+            witness.everywhere,
+            createHash('sha256').update(address.toLowerCase()).digest('hex').slice(0, 16),
+          ),
+        };
+  if (everywhere) mkdirSync(everywhere.dir, { recursive: true });
+  const share = everywhere ?? witness.shares.find((s) => s.path.toLowerCase() === address.toLowerCase());
   if (!share || host.faults.witnessUnreachable) return answer(null, { step: 'write', error: 'NotFound' });
   if (host.faults.witnessShareReadOnly) return answer(null, { step: 'write', error: 'AccessDenied' });
   const probeId = str(params, 'probeId');

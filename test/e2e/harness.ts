@@ -113,7 +113,11 @@ export async function startStack(
   const dataDir = mkdtempSync(join(tmpdir(), 'twinlock-e2e-'));
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const lab = await startLab(labOptions);
-  const engine = createEngine({ ...engineOptions, dataDir, lab: { hosts: lab.hosts } });
+  const engine = createEngine({
+    ...engineOptions,
+    dataDir,
+    lab: { hosts: lab.hosts, witness: lab.suggestedWitness },
+  });
   const server = await startServer({ engine, port: 0, staticDir: join(root, 'dist', 'renderer') });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,

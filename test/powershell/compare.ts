@@ -38,6 +38,7 @@ const MEASURED: Record<string, Array<{ path: string[]; kind: 'clock' | 'server-c
     path: ['data', 'vms', String(i), 'uptimeSeconds'],
     kind: 'duration' as const,
   })),
+  'test-witness': [{ path: ['data', 'rttMs'], kind: 'duration' }],
 };
 
 function take(obj: any, path: string[]): { value: unknown; found: boolean } {

@@ -4,7 +4,10 @@
  * Latest. The JSON it prints must equal what the lab answers for that server and those
  * parameters, and what a fix or an install asks the shim to change must be what the lab records.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REMOTE_PATHS } from '../../engine/remote/scripts';
@@ -32,12 +35,35 @@ const AGENT_STATE_PARAMS = {
 let tier: PowerShellTier;
 const started = Date.now();
 
+/**
+ * The witness, for real: a TCP listener on loopback stands in for a witness host, a temporary
+ * folder for a share. pwsh connects to the one and writes into the other; the lab's world holds
+ * the same two, so both sides must answer alike.
+ */
+let witnessListener: Server;
+let witnessPort = 0;
+let closedPort = 0;
+let shareDir = '';
+
 beforeAll(async () => {
   tier = new PowerShellTier();
+  witnessListener = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => witnessListener.listen(0, '127.0.0.1', resolve));
+  witnessPort = (witnessListener.address() as AddressInfo).port;
+  // A port that was free a moment ago, closed again: nothing listens there.
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  closedPort = (probe.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  shareDir = mkdtempSync(join(tmpdir(), 'twinlock-tier-share-'));
   await tier.ready;
 }, 180_000);
 
 afterAll(async () => {
+  await new Promise<void>((resolve) =>
+    witnessListener ? witnessListener.close(() => resolve()) : resolve(),
+  );
+  if (shareDir) rmSync(shareDir, { recursive: true, force: true });
   await tier?.close();
   if (!tier) return;
   const scripts = new Set(tier.runs.map((r) => r.script));
@@ -82,6 +108,47 @@ function argvOf(changes: Array<Record<string, any>>, command: string): string[][
   return changes.filter((c) => c.command === command).map((c) => c.argv as string[]);
 }
 
+type Both = (script: string, params: Record<string, unknown>) => Promise<{ lab: any; real: any }>;
+
+/** test-witness against the real listener and folder (loopback only), and against what is not there. */
+async function witnessCases(lab: OfflineLab, both: Both, label: string): Promise<void> {
+  Object.assign(lab.world, {
+    witness: {
+      hosts: [{ address: '127.0.0.1', port: witnessPort }],
+      shares: [{ path: shareDir, dir: shareDir }],
+    },
+  });
+  const base = { timeoutMs: 2000, probeId: label.replace(/[^\w-]/g, '-') };
+  const reached = await both('test-witness', {
+    ...base,
+    kind: 'host',
+    address: '127.0.0.1',
+    port: witnessPort,
+  });
+  expect(reached.real.data, `${label}: the listener is reached`).toMatchObject({
+    reached: true,
+    error: null,
+  });
+  const refused = await both('test-witness', {
+    ...base,
+    kind: 'host',
+    address: '127.0.0.1',
+    port: closedPort,
+  });
+  expect(refused.real.data).toMatchObject({ reached: false, step: 'connect', error: 'Refused' });
+  const written = await both('test-witness', { ...base, kind: 'file-share', address: shareDir, port: null });
+  expect(written.real.data).toMatchObject({ reached: true, step: null });
+  expect(written.real.data.bytes).toBeGreaterThan(0);
+  expect(readdirSync(shareDir), `${label}: the probe file is deleted`).toEqual([]);
+  const missing = await both('test-witness', {
+    ...base,
+    kind: 'file-share',
+    address: join(shareDir, 'absent'),
+    port: null,
+  });
+  expect(missing.real.data).toMatchObject({ reached: false, step: 'write', error: 'NotFound' });
+}
+
 async function walkServer(lab: OfflineLab, host: LabHost, profile: string): Promise<void> {
   const world = lab.world;
   const label = `${profile}/${host.name}`;
@@ -102,6 +169,7 @@ async function walkServer(lab: OfflineLab, host: LabHost, profile: string): Prom
   await both('get-identity', {});
   await both('get-inventory', {});
   await both('get-vm-state', { names: [...host.vms.map((v) => v.name), 'absent', '*'] });
+  await witnessCases(lab, both, label);
   await both('get-agent-state', AGENT_STATE_PARAMS);
   await both('test-agent-package', { path: PACKAGE_PATH, trustedThumbprint: manifest.signer.thumbprint });
 

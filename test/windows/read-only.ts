@@ -16,4 +16,6 @@ export const READ_ONLY_RUNS: { [N in ScriptName]?: ScriptParams[N] } = {
   // No VM of that name (and no Hyper-V on a hosted runner): the answer says so.
   'get-vm-state': { names: ['Twinlock drill probe'] },
   'test-agent-package': { path: 'C:\\Windows\\System32\\notepad.exe', trustedThumbprint: '0'.repeat(40) },
+  // The runner's own sshd stands in for a witness host; nothing is written anywhere.
+  'test-witness': { kind: 'host', address: '127.0.0.1', port: 22, timeoutMs: 3000, probeId: 'workflow' },
 };

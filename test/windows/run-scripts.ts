@@ -119,6 +119,27 @@ async function readOnly(): Promise<void> {
     pinned.signerTrusted,
     `the pinned signer is not trusted: ${JSON.stringify(pinned)}`,
   );
+
+  const witness = (await run('test-witness', READ_ONLY_RUNS['test-witness']!)) as Record<string, unknown>;
+  check(
+    'test-witness',
+    witness.reached === true,
+    `sshd on 127.0.0.1:22 not reached: ${JSON.stringify(witness)}`,
+  );
+  const closed = (await run('test-witness', { ...READ_ONLY_RUNS['test-witness']!, port: 1 })) as Record<
+    string,
+    unknown
+  >;
+  check('test-witness', closed.reached === false && closed.error === 'Refused', JSON.stringify(closed));
+  // The runner's temp folder stands in for a share: written, read back, deleted.
+  const folder = (await run('test-witness', {
+    kind: 'file-share',
+    address: process.env.RUNNER_TEMP ?? 'C:\\Windows\\Temp',
+    port: null,
+    timeoutMs: 3000,
+    probeId: 'workflow',
+  })) as Record<string, unknown>;
+  check('test-witness', folder.reached === true && Number(folder.bytes) > 0, JSON.stringify(folder));
 }
 
 async function safeFixes(): Promise<void> {

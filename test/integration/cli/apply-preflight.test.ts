@@ -44,7 +44,8 @@ const base: PairConfig = {
       remoteAddress: '10.20.1.22',
     },
   ],
-  witness: { kind: 'file-share', address: '\\\\contoso.local\\twinlock-witness' },
+  // The lab's witness share: the replay reaches it from both new servers before anything changes.
+  witness: { kind: 'file-share', address: '\\\\TL-WITNESS\\twinlock-witness' },
   vms: ['SQL01', 'APP01'],
 };
 

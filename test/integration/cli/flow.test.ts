@@ -165,7 +165,21 @@ describe('twinlock CLI against `twinlock lab start --json`', () => {
 
   it('pairs them to protected, exports the bundle, and status agrees', async () => {
     const bundle = join(home, 'pair-01.twinlock.json');
-    const run = await twinlock(['pair', a, b, '--name', 'PAIR-01', '--bundle', bundle, '--json'], env);
+    const run = await twinlock(
+      [
+        'pair',
+        a,
+        b,
+        '--name',
+        'PAIR-01',
+        '--witness',
+        'share:\\\\TL-WITNESS\\twinlock-witness',
+        '--bundle',
+        bundle,
+        '--json',
+      ],
+      env,
+    );
     expect(run.code).toBe(0);
     const result = ndjson(run.stdout).at(-1);
     expect(result.result.state).toBe('protected');
@@ -180,7 +194,10 @@ describe('twinlock CLI against `twinlock lab start --json`', () => {
   });
 
   it('applies the same pair again without harm', async () => {
-    const run = await twinlock(['pair', a, b, '--name', 'PAIR-01', '--json'], env);
+    const run = await twinlock(
+      ['pair', a, b, '--name', 'PAIR-01', '--witness', 'share:\\\\TL-WITNESS\\twinlock-witness', '--json'],
+      env,
+    );
     expect(run.code).toBe(0);
     expect(ndjson(run.stdout).at(-1).result.state).toBe('protected');
   });

@@ -33,11 +33,15 @@ const last = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) a
  * clock stops the moment the server's agent acts, so nothing moves on before the kill.
  */
 async function killedMidPairing(name: string, stage: 'mirroring' | 'created' = 'mirroring'): Promise<void> {
-  const child = spawn(process.execPath, [bin, 'pair', ...hosts, '--name', name, '--json'], {
-    cwd: root,
-    env: { ...process.env, ...env() },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [bin, 'pair', ...hosts, '--name', name, '--witness', 'share:\\\\TL-WITNESS\\twinlock-witness', '--json'],
+    {
+      cwd: root,
+      env: { ...process.env, ...env() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise<NodeJS.Signals | null>((resolve) =>

@@ -27,7 +27,7 @@ let base: PairConfig;
 const SYNC_NIC = 'SLOT 3 Port 1';
 
 beforeAll(async () => {
-  lab = await startLab({ profile: 'matched-pair', timeScale: 20_000 });
+  lab = await startLab({ profile: 'matched-pair', timeScale: 20_000, witness: 'everywhere' });
   dataDir = await mkdtemp(join(tmpdir(), 'twinlock-hostile-'));
   engine = createEngine({ dataDir, lab: { hosts: lab.hosts }, timings: { pair: { pollIntervalMs: 20 } } });
   sessions = (await Promise.all(

@@ -64,7 +64,16 @@ describe('lab exec', () => {
     expect(d.computerSystem.HypervisorPresent).toBe(true);
     expect(d.memory).toEqual({ modules: 16, capacityBytes: 512 * 1024 ** 3, speedMhz: 3200 });
     expect(d.cpuRegistry['Update Revision']).toEqual([0, 0, 0, 0, 0xb9, 0x03, 0x00, 0x0d]);
-    expect(d.routes).toMatchObject({ InterfaceAlias: 'Embedded NIC 1', NextHop: '192.168.50.1' });
+    // Get-NetRoute -AddressFamily IPv4: the default route first, the on-link subnets, loopback last.
+    expect(d.routes[0]).toMatchObject({
+      DestinationPrefix: '0.0.0.0/0',
+      InterfaceAlias: 'Embedded NIC 1',
+      NextHop: '192.168.50.1',
+    });
+    expect(d.routes).toContainEqual(
+      expect.objectContaining({ DestinationPrefix: '10.10.1.0/24', NextHop: '0.0.0.0' }),
+    );
+    expect(d.routes.at(-1)).toMatchObject({ DestinationPrefix: '127.0.0.0/8' });
     expect(d.currentVersion.UBR).toBe(2762);
     expect(d.features.find((f: { Name: string }) => f.Name === 'Hyper-V').InstallState).toBe(1);
     expect(d.adapters).toHaveLength(4);

@@ -248,3 +248,47 @@ describe('parseIdentity', () => {
     });
   });
 });
+
+describe('parseInventory: the routing table (get-inventory version 3)', () => {
+  const raw = read('inventory/matched-node-a.json') as { ok: boolean; data: Record<string, unknown> };
+  const withTable = {
+    ...raw,
+    data: {
+      ...raw.data,
+      routes: [
+        {
+          DestinationPrefix: '192.168.50.0/24',
+          InterfaceAlias: 'Embedded NIC 1',
+          InterfaceIndex: 4,
+          NextHop: '0.0.0.0',
+          RouteMetric: 256,
+        },
+        {
+          DestinationPrefix: '0.0.0.0/0',
+          InterfaceAlias: 'Embedded NIC 1',
+          InterfaceIndex: 4,
+          NextHop: '192.168.50.1',
+          RouteMetric: 0,
+        },
+        { DestinationPrefix: '172.30.0.0/29', InterfaceAlias: 'Embedded NIC 1', NextHop: '192.168.50.1' },
+      ],
+    },
+  };
+
+  it('keeps every route and still takes the gateway from the default route only', () => {
+    const inv = parseInventory(withTable);
+    expect(inv.routes).toEqual([
+      { destinationPrefix: '192.168.50.0/24', nextHop: '0.0.0.0', interfaceAlias: 'Embedded NIC 1' },
+      { destinationPrefix: '0.0.0.0/0', nextHop: '192.168.50.1', interfaceAlias: 'Embedded NIC 1' },
+      { destinationPrefix: '172.30.0.0/29', nextHop: '192.168.50.1', interfaceAlias: 'Embedded NIC 1' },
+    ]);
+    expect(inv.nics.find((n) => n.name === 'Embedded NIC 1')?.gateway).toBe('192.168.50.1');
+    expect(HostInventorySchema.safeParse(inv).success).toBe(true);
+  });
+
+  it('leaves routes out of an inventory that read only the default route (version 2)', () => {
+    const inv = parseInventory(raw);
+    expect(inv.routes).toBeUndefined();
+    expect(inv.nics.find((n) => n.name === 'Embedded NIC 1')?.gateway).toBe('192.168.50.1');
+  });
+});

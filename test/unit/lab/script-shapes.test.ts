@@ -46,6 +46,7 @@ const PARAMS: Record<string, Record<string, unknown>> = {
   'restart-host': { delaySeconds: 5, reason: 'fix' },
   'remove-agent-package': { paths: ['C:\\p.msi'], firewallGroup: 'Twinlock Agent' },
   'get-vm-state': { names: ['SQL01', 'absent'] },
+  'test-witness': { kind: 'host', address: '127.0.0.1', port: 7443, timeoutMs: 1000, probeId: 'x' },
 };
 
 describe('lab answers keep the keys each script declares', () => {

@@ -80,8 +80,9 @@ describe('proposeLinkAddresses', () => {
 
   it('takes the admin’s range, and refuses a bad one naming linkRange', () => {
     const [a, b] = direct();
-    expect(proposePair(a, b, { primary: 's1', secondary: 's2' }, { linkRange: '10.254.3.0/24' }).config.links[0])
-      .toMatchObject({ localAddress: '10.254.3.1', remoteAddress: '10.254.3.2' });
+    expect(
+      proposePair(a, b, { primary: 's1', secondary: 's2' }, { linkRange: '10.254.3.0/24' }).config.links[0],
+    ).toMatchObject({ localAddress: '10.254.3.1', remoteAddress: '10.254.3.2' });
     const refused = (range: string) => {
       try {
         proposePair(a, b, { primary: 's1', secondary: 's2' }, { linkRange: range });
@@ -130,7 +131,7 @@ describe('checkLinkAddresses', () => {
       [
         'links.0.remoteAddress',
         'error',
-        expect.stringContaining('not in the subnet of the primary\'s end 172.30.0.1 (172.30.0.0/30)'),
+        expect.stringContaining("not in the subnet of the primary's end 172.30.0.1 (172.30.0.0/30)"),
       ],
     ]);
     expect(issues([link('172.30.0.0', '172.30.0.2', 30)])[0]).toEqual([
@@ -150,8 +151,16 @@ describe('checkLinkAddresses', () => {
       ],
     ]);
     expect(issues([link('10.0.0.50', '10.0.0.51')])).toEqual([
-      ['links.0.localAddress', 'error', expect.stringContaining('overlaps route 10.0.0.0/24 via "Ethernet" on HV-A')],
-      ['links.0.remoteAddress', 'error', expect.stringContaining('overlaps route 10.0.0.0/24 via "Ethernet" on HV-B')],
+      [
+        'links.0.localAddress',
+        'error',
+        expect.stringContaining('overlaps route 10.0.0.0/24 via "Ethernet" on HV-A'),
+      ],
+      [
+        'links.0.remoteAddress',
+        'error',
+        expect.stringContaining('overlaps route 10.0.0.0/24 via "Ethernet" on HV-B'),
+      ],
     ]);
     expect(issues([link('10.0.0.22', '10.0.0.23')])[0]).toEqual([
       'links.0.localAddress',
@@ -161,7 +170,11 @@ describe('checkLinkAddresses', () => {
   });
 
   it('refuses two links in one subnet, and warns about public and link-local subnets', () => {
-    const second = { ...link('172.30.0.1', '172.30.0.2', 29), localNic: 'Ethernet 3', remoteNic: 'Ethernet 3' };
+    const second = {
+      ...link('172.30.0.1', '172.30.0.2', 29),
+      localNic: 'Ethernet 3',
+      remoteNic: 'Ethernet 3',
+    };
     expect(issues([link('172.30.0.5', '172.30.0.6', 30), second])).toEqual([
       ['links.1.localAddress', 'error', expect.stringContaining('overlaps the subnet of sync link 1')],
     ]);

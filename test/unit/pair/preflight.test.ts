@@ -155,7 +155,12 @@ describe('preflightPair: the level', () => {
     expect(issues[0]!.message).toMatch(/do not pass verification at Level 3 \(1 blocker: .*HV-A: .*HV-B: /);
     expect(issues[0]!.message).toContain('Choose Level 2');
     expect(
-      preflightPair({ plan: { ...plan, level: 2 }, inventories: [primary, stepping], requireAgent: true, checkLevel: true }),
+      preflightPair({
+        plan: { ...plan, level: 2 },
+        inventories: [primary, stepping],
+        requireAgent: true,
+        checkLevel: true,
+      }),
     ).toEqual([]);
   });
 });

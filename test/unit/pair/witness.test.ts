@@ -51,7 +51,10 @@ describe('checkWitnessFrom', () => {
     const seen: any[] = [];
     const check = await checkWitnessFrom(
       [
-        { computerName: 'A', host: server({ ...ok, reached: false, step: 'connect', error: 'Refused' }, seen) },
+        {
+          computerName: 'A',
+          host: server({ ...ok, reached: false, step: 'connect', error: 'Refused' }, seen),
+        },
         { computerName: 'B', host: server({ ...ok, reached: false, step: 'connect', error: 'TimedOut' }) },
       ],
       host,
