@@ -109,6 +109,7 @@ export async function expectAccessible(page: Page, screen: string): Promise<void
 export async function startStack(
   labOptions: LabOptions = {},
   engineOptions: Pick<EngineOptions, 'timings'> = {},
+  pageOptions: { viewport?: { width: number; height: number } } = {},
 ): Promise<Stack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'twinlock-e2e-'));
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
@@ -131,7 +132,10 @@ export async function startStack(
       '--disable-sync',
     ],
   });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  const page = await browser.newPage({
+    viewport: pageOptions.viewport ?? { width: 1280, height: 860 },
+    acceptDownloads: true,
+  });
   const pageErrors: string[] = [];
   page.on('pageerror', (err) => pageErrors.push(err.message));
   const cspViolations: string[] = [];
