@@ -63,7 +63,9 @@ export async function describePair(stack: Stack): Promise<void> {
     .locator('[data-testid=pair-witness-result], [data-testid=pair-witness-error]')
     .first()
     .waitFor({ timeout: 30_000 });
-  const ok = await tid('pair-witness-result').getAttribute('data-ok').catch(() => null);
+  const ok = await tid('pair-witness-result')
+    .getAttribute('data-ok')
+    .catch(() => null);
   if (ok !== 'true') throw new Error(`The witness check failed: ${await tid('pair-witness').innerText()}`);
   await stack.page.locator('[data-testid=pair-link-measure]').first().waitFor({ timeout: 60_000 });
 }

@@ -188,7 +188,9 @@ describe('the wizard, end to end on the lab', () => {
       expect(text).toContain(`# Twinlock remote script: ${script}`);
       expect(text).toContain('param($P)');
       // highlight.js marked the PowerShell up: keywords and variables are spans of their own.
-      expect(await dialog.locator('[data-testid=plan-script-text] [class^="hljs-"]').count()).toBeGreaterThan(5);
+      expect(await dialog.locator('[data-testid=plan-script-text] [class^="hljs-"]').count()).toBeGreaterThan(
+        5,
+      );
       expect(await dialog.locator('[data-testid=plan-script-params] .hljs-attr').count()).toBeGreaterThan(0);
       if (i === 0) await stack.shot('06-review-script');
       await stack.page.keyboard.press('Escape');

@@ -12,11 +12,11 @@ import type { IoState } from './io-state';
 export const DRILL_KINDS_TEXT: Record<DrillKind, { title: string; does: string }> = {
   'primary-loss': {
     title: 'Lose the primary',
-    does: 'stops the primary server’s side of the pair as if it had lost power: the secondary takes over the protected VMs, then the primary comes back and resynchronises',
+    does: 'simulates the loss of the primary server (its copy of the VMs stops): the secondary takes over the protected VMs; then the primary comes back, resynchronises, and takes them back by live migration',
   },
   'link-loss': {
     title: 'Lose the sync links',
-    does: 'cuts every sync link between the two servers: the witness decides which server keeps the VMs, then the links come back and the pair resynchronises',
+    does: 'cuts every sync link between the two servers: the primary keeps running the VMs alone while the secondary stands down; then the links come back and the pair resynchronises',
   },
 };
 
