@@ -7,6 +7,7 @@ import { registerInstallVerb, registerRollbackVerb } from './commands/install';
 import { registerInventoryVerb } from './commands/inventory';
 import { registerKeyVerbs } from './commands/keys';
 import { registerLabVerbs } from './commands/lab';
+import { registerLinksVerb } from './commands/links';
 import { registerPairVerb, registerStatusVerb, registerUnpairVerb } from './commands/pair';
 import { registerScanVerb } from './commands/scan';
 import { registerServeVerb } from './commands/serve';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerFixVerb(program);
   registerRollbackVerb(program);
   registerInstallVerb(program);
+  registerLinksVerb(program);
   registerPairVerb(program);
   registerUnpairVerb(program);
   registerApplyVerb(program);

@@ -32,6 +32,7 @@ import type { FixTimings, Verifier } from './verify/verifier';
 import { proposePair } from './pair/propose';
 import { checkWitnessFrom } from './pair/witness';
 import { readStatus } from './pair/status';
+import { measureLinks } from './pair/measure';
 import { exportBundle } from './bundle/export';
 import type { ApiInput, ApiOutput, MethodName, TwinlockApi, TwinlockEngine } from './api/contract';
 import { methods } from './api/contract';
@@ -291,7 +292,15 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     // Filled in by the plan, links, witness, drill and report work (b12 branch only).
     plan: (input) => pairings.plan(input),
     applyPlan: (input) => pairings.applyPlan(input),
-    measureLinks: () => unbuilt('measureLinks'),
+    async measureLinks({ primary, secondary, links, level, seconds }) {
+      sessions.pairOf([primary, secondary], 'Measuring sync links');
+      const end = async (id: string) => ({
+        host: await sessions.hostOf(id),
+        computerName: sessions.entry(id).session.computerName,
+      });
+      const [a, b] = await Promise.all([end(primary), end(secondary)]);
+      return measureLinks(a, b, { links, level, seconds });
+    },
     async checkWitness({ sessions: ids, witness }) {
       const entries = sessions.pairOf(ids, 'A witness check');
       const vantages = await Promise.all(

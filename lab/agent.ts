@@ -6,6 +6,7 @@
  */
 import type { LabHost } from './host';
 import type { VmState } from './state';
+import { linkFigures, linkPath } from './links';
 import type { LabWorld } from './world';
 
 /** Lab seconds each pairing phase takes (a 3-minute mirror is 3 real seconds at timeScale 60). */
@@ -144,43 +145,33 @@ export function pairState(pair: Pair, world: LabWorld): { state: PairState; prog
   }
   if (both.some((h) => !agentUp(h)))
     return { state: state === 'protected' ? 'failed-over' : 'broken', progress };
-  if (linkStates(pair).some((l) => !l.up)) return { state: 'degraded', progress };
+  if (linkStates(pair, world).some((l) => !l.up)) return { state: 'degraded', progress };
   return { state, progress };
 }
 
-function nicFor(host: LabHost, address: string) {
-  return host.profile.nics.find((nic) => nic.ipv4.some((ip) => ip.address === address));
-}
-
-/** Whether a link between two addresses works, and how fast. */
+/**
+ * Whether a link between two addresses works, and its figures, as the agent measures it: the
+ * lab's cable model (lab/links.ts), the same one the `measure-link` script's handler follows.
+ */
 export function measureLink(
+  world: LabWorld,
   a: LabHost,
   aAddress: string,
   b: LabHost,
   bAddress: string,
-): { up: boolean; rttMs: number; mbps: number } {
-  const na = nicFor(a, aAddress);
-  const nb = nicFor(b, bAddress);
-  // A sync-link fault takes down every adapter but the first (management) one.
-  const faulty = (h: LabHost, nic: typeof na): boolean => h.faults.syncLinkDown && nic !== h.profile.nics[0];
-  const up =
-    !!na &&
-    !!nb &&
-    na.status === 'Up' &&
-    nb.status === 'Up' &&
-    !faulty(a, na) &&
-    !faulty(b, nb) &&
-    !a.isDown() &&
-    !b.isDown();
-  if (!up) return { up: false, rttMs: 0, mbps: 0 };
-  const speed = Math.min(na.speedMbps, nb.speedMbps);
-  return { up: true, rttMs: speed >= 10_000 ? 0.08 : 0.21, mbps: Math.round(speed * 0.94) };
+): { up: boolean; rttMs: number; mbps: number; lossPct: number } {
+  const path = linkPath(world, a, aAddress, b, bAddress);
+  if (!path.up) return { up: false, rttMs: 0, mbps: 0, lossPct: 100 };
+  const f = linkFigures(path.cable, `agent|${a.name}|${path.a.name}|${b.name}|${path.b.name}`);
+  return { up: true, rttMs: f.rttMs, mbps: Math.round(f.mbps), lossPct: f.lossPct };
 }
 
-function linkStates(pair: Pair): { up: boolean }[] {
+function linkStates(pair: Pair, world: LabWorld): { up: boolean }[] {
   if (!pair.secondary) return [];
   const secondary = pair.secondary;
-  return pair.links.map((l) => measureLink(pair.primary, l.primaryAddress, secondary, l.secondaryAddress));
+  return pair.links.map((l) =>
+    measureLink(world, pair.primary, l.primaryAddress, secondary, l.secondaryAddress),
+  );
 }
 
 /** True while a link-loss drill holds the sync links cut. */
@@ -206,11 +197,8 @@ export function agentStatus(host: LabHost, world: LabWorld): Record<string, unkn
   const links = pair.links.map((l) => {
     const local = primary ? l.primaryAddress : l.secondaryAddress;
     const remote = primary ? l.secondaryAddress : l.primaryAddress;
-    const m =
-      peerHost && !linksCut(pair)
-        ? measureLink(host, local, peerHost, remote)
-        : { up: false, rttMs: 0, mbps: 0 };
-    return { local, remote, ...m };
+    const m = peerHost && !linksCut(pair) ? measureLink(world, host, local, peerHost, remote) : null;
+    return { local, remote, up: m?.up ?? false, rttMs: m?.rttMs ?? 0, mbps: m?.mbps ?? 0 };
   });
   const vms = primary
     ? host.vms.map((vm) => ({

@@ -203,7 +203,7 @@ async function run(host: LabHost, world: LabWorld, argv: string[], stdin: Uint8A
           links: asked.map((l) => ({
             local: l.primaryAddress,
             remote: l.secondaryAddress,
-            ...measureLink(host, l.primaryAddress, peer, l.secondaryAddress),
+            ...measureLink(world, host, l.primaryAddress, peer, l.secondaryAddress),
           })),
         };
       }
@@ -218,7 +218,7 @@ async function run(host: LabHost, world: LabWorld, argv: string[], stdin: Uint8A
                 {
                   local: ip.address,
                   remote: remote.address,
-                  ...measureLink(host, ip.address, peer, remote.address),
+                  ...measureLink(world, host, ip.address, peer, remote.address),
                 },
               ]
             : [];

@@ -48,6 +48,8 @@ export interface LabFaults {
    * stays `degraded` until the fault is cleared.
    */
   drillTakeoverFails: boolean;
+  /** Adapters of this server whose cable is cut (by adapter name): the link through each is dead. */
+  cutLinks: string[];
   /** VMs the agent refuses to protect (as when a VM's disks sit on storage it cannot mirror). */
   protectFails: string[];
   /** Lab seconds a twinlockctl verb waits before it acts, as a busy agent would (e.g. `{ 'pair join': 600 }`). */
@@ -186,6 +188,7 @@ export class LabHost extends EventEmitter<LabHostEvents> {
       witnessUnreachable: false,
       witnessShareReadOnly: false,
       drillTakeoverFails: false,
+      cutLinks: [],
       protectFails: [],
       ctlDelaySeconds: {},
       clockSkewSeconds: profile.clockSkewSeconds,

@@ -165,6 +165,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     sharedAddress: !perHost,
     latencyMs: options.latencyMs ?? 15,
     ...(witness ? { witness } : {}),
+    links: profile.links,
   };
   for (const hp of expandHosts(profile, count))
     hosts.push(new LabHost(hp, join(dataDir, hp.computerName, 'C'), password));

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { appPaths } from '../engine/app-paths';
 import type { LabWitness } from './world';
+import { LinkProfileSchema } from './links';
+import type { LinkProfile } from './links';
 
 const Ipv4Schema = z.object({
   address: z.ipv4(),
@@ -185,6 +187,8 @@ export const LabProfileSchema = z.object({
     })
     .nullable()
     .default({ host: 'TL-WITNESS', port: 7443, share: 'twinlock-witness' }),
+  /** The cables between the servers' adapters (lab/links.ts); adapters not named are wired port to port. */
+  links: z.array(LinkProfileSchema).default([]),
   /** What verifying the first two hosts must find (checked by the integration tests). */
   expect: z
     .object({
@@ -206,6 +210,8 @@ export interface LabProfile {
   hosts: HostProfile[];
   /** The witness the servers can reach, or null. */
   witness: { host: string; port: number; share: string } | null;
+  /** The cables the profile states. */
+  links: LinkProfile[];
   expect?: ProfileExpectation;
 }
 
@@ -236,6 +242,7 @@ export function parseProfile(document: unknown, source = 'profile'): LabProfile 
     description: raw.description,
     hosts,
     witness: raw.witness,
+    links: raw.links,
     ...(raw.expect ? { expect: raw.expect } : {}),
   };
 }

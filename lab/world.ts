@@ -2,6 +2,7 @@
 import type { LabClock } from './clock';
 import type { ScriptCatalogue } from './catalogue';
 import type { LabHost } from './host';
+import type { LinkProfile } from './links';
 
 /**
  * The quorum witness the lab's servers can reach (a profile's `witness`): a host answering on a
@@ -31,6 +32,8 @@ export interface LabWorld {
   readonly latencyMs: number;
   /** The witness reachable from the servers; none when absent. */
   readonly witness?: LabWitness;
+  /** The cables the profile states (lab/links.ts); adapters it does not name are wired port to port. */
+  readonly links?: readonly LinkProfile[];
 }
 
 /**

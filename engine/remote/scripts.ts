@@ -48,6 +48,24 @@ export interface ScriptParams extends FixScriptParams {
   'remove-link-address': { adapter: string; address: string };
   /** Get-VM for each name (verbatim): found, state (VMState as a number), uptime, addresses. */
   'get-vm-state': { names: string[] };
+  /**
+   * One end of a sync-link measurement, .NET sockets only. `listen`: a TCP listener and a UDP echo
+   * on `localAddress:port`, serving one sender; `send`: UDP probes (round trip, loss) then a TCP
+   * stream for `seconds` (throughput) to `remoteAddress:port`. A link address missing from
+   * `adapter` is added for the measurement only (ActiveStore, SkipAsSource) and removed after.
+   */
+  'measure-link': {
+    mode: 'listen' | 'send';
+    adapter: string;
+    localAddress: string;
+    prefixLength: number;
+    remoteAddress: string;
+    port: number;
+    seconds: number;
+    /** How long the sender keeps trying to connect (and the listener waits for it), seconds. */
+    connectSeconds: number;
+    probes: number;
+  };
 }
 
 /** Fixes offered by verification findings (see engine/verify/fixes.ts). */
@@ -90,6 +108,7 @@ export const SCRIPT_NAMES: readonly ScriptName[] = [
   'set-link-address',
   'remove-link-address',
   'get-vm-state',
+  'measure-link',
 ];
 
 /** Where things live on the server. Windows paths, and their SFTP form. */

@@ -7,6 +7,7 @@ import { getIdentity } from './identity';
 import { installAgent, uninstallAgent } from './install';
 import { removeLinkAddress, setLinkAddress } from './link-address';
 import { getInventory } from './inventory';
+import { measureLink } from './measure-link';
 import type { ScriptHandler } from './types';
 import { testWitness } from './witness';
 import { getVmState } from './vm-state';
@@ -26,6 +27,7 @@ export const HANDLERS: Record<string, ScriptHandler> = {
   'set-link-address': setLinkAddress,
   'remove-link-address': removeLinkAddress,
   'get-vm-state': getVmState,
+  'measure-link': measureLink,
 };
 
 export type { ScriptContext, ScriptHandler } from './types';

@@ -736,6 +736,18 @@ function Get-ShimNetwork {
     $n = [uint32]0; foreach ($part in $Address.Split('.')) { $n = [uint32]($n * 256 + [uint32]$part) }
     $mask = if ($PrefixLength -eq 0) { [uint32]0 } else { [uint32](([uint64]4294967295 -shl (32 - $PrefixLength)) -band [uint64]4294967295) }
     [uint32]($n -band $mask)
+function New-NetIPAddress {
+    <# Records the address a script adds; the shim's adapters are read from the profile, so it does not appear in Get-NetIPAddress. #>
+    [CmdletBinding()] param([string]$InterfaceAlias, [string]$IPAddress, [int]$PrefixLength, [string]$PolicyStore, [bool]$SkipAsSource)
+    Invoke-ShimFault -Command 'New-NetIPAddress' -Cmdlet $PSCmdlet
+    Add-ShimChange -Command 'New-NetIPAddress' -Detail @{ interfaceAlias = $InterfaceAlias; ipAddress = $IPAddress; prefixLength = $PrefixLength; policyStore = $PolicyStore; skipAsSource = $SkipAsSource }
+    [pscustomobject]@{ InterfaceAlias = $InterfaceAlias; IPAddress = $IPAddress; PrefixLength = [byte]$PrefixLength; PrefixOrigin = 1; AddressFamily = 2; SkipAsSource = $SkipAsSource }
+}
+
+function Remove-NetIPAddress {
+    [CmdletBinding()] param([string]$InterfaceAlias, [string]$IPAddress, [string]$PolicyStore, [switch]$Confirm)
+    Invoke-ShimFault -Command 'Remove-NetIPAddress' -Cmdlet $PSCmdlet
+    Add-ShimChange -Command 'Remove-NetIPAddress' -Detail @{ interfaceAlias = $InterfaceAlias; ipAddress = $IPAddress; policyStore = $PolicyStore }
 }
 
 function Get-NetRoute {
@@ -1138,7 +1150,7 @@ Export-ModuleMember -Function @(
     'Test-Path', 'Join-Path', 'Split-Path', 'Get-Item', 'Get-ChildItem', 'Get-Content', 'Remove-Item', 'New-Item',
     'Get-FileHash', 'Get-AuthenticodeSignature', 'Get-ItemProperty',
     'Get-CimInstance', 'Get-WinSystemLocale', 'Get-HotFix', 'Get-WindowsFeature', 'Install-WindowsFeature',
-    'Get-NetAdapter', 'Get-NetIPAddress', 'Get-NetRoute', 'Get-NetFirewallRule', 'Get-NetFirewallPortFilter',
+    'Get-NetAdapter', 'Get-NetIPAddress', 'New-NetIPAddress', 'Remove-NetIPAddress', 'Get-NetRoute', 'Get-NetFirewallRule', 'Get-NetFirewallPortFilter',
     'Remove-NetFirewallRule', 'New-NetFirewallRule', 'Get-NetFirewallProfile', 'Get-PhysicalDisk', 'Get-Volume',
     'Get-ShimVM', 'Get-Service', 'Start-Service', 'Start-Process', 'powercfg.exe', 'w32tm.exe', 'shutdown.exe',
     'Invoke-ShimTwinlockctl', 'Invoke-ShimProcess')

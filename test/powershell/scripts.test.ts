@@ -342,6 +342,31 @@ describe('every script on every lab profile: pwsh with the Windows shim answers 
     );
   }
 
+  it('measure-link (a sender nothing answers; test/powershell/measure-link.test.ts runs both ends)', async () => {
+    const lab = offlineLab('matched-pair');
+    try {
+      const host = lab.hosts[1]!;
+      const params = {
+        mode: 'send',
+        adapter: 'SLOT 3 Port 1',
+        localAddress: '127.0.0.3',
+        prefixLength: 24,
+        remoteAddress: '127.0.0.5',
+        port: 39_999,
+        seconds: 0.2,
+        connectSeconds: 0.5,
+        probes: 10,
+      };
+      const r = await runBoth(tier, lab.world, host, 'measure-link', params);
+      expect(r.real.ok, r.ps.stdout + r.ps.stderr).toBe(true);
+      expect(r.real.data.reached).toBe(false);
+      expect(r.lab.data.reached).toBe(false);
+      expect(Object.keys(r.real.data)).toEqual(Object.keys(r.lab.data));
+    } finally {
+      lab.dispose();
+    }
+  }, 60_000);
+
   it('ran every script in resources/scripts', () => {
     const scripts = readdirSync(join(RESOURCES, 'scripts'))
       .filter((f) => f.endsWith('.ps1'))

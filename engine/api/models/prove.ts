@@ -31,6 +31,8 @@ export const LinkDirectionSchema = z.object({
   mbps: z.number().nullable(),
   /** Probes lost, percent. */
   lossPct: z.number().nullable(),
+  /** Why nothing came back, in words (absent or null when reached). */
+  reason: z.string().nullable().optional(),
 });
 
 /** A link's figures and what they mean for the level. */

@@ -19,15 +19,16 @@ export interface OfflineLab {
 export function offlineLab(profile = 'matched-pair', timeScale = 6000): OfflineLab {
   const dir = mkdtempSync(join(tmpdir(), 'twinlock-offline-'));
   const hosts: LabHost[] = [];
+  const loaded = loadProfile({ profile });
   const world: LabWorld = {
     clock: new LabClock(timeScale),
     catalogue: new ScriptCatalogue(),
     hosts,
     address: '127.0.0.1',
     latencyMs: 0,
+    links: loaded.links,
   };
-  for (const hp of expandHosts(loadProfile({ profile }), 2))
-    hosts.push(new LabHost(hp, join(dir, hp.computerName, 'C'), 'pw'));
+  for (const hp of expandHosts(loaded, 2)) hosts.push(new LabHost(hp, join(dir, hp.computerName, 'C'), 'pw'));
   return {
     world,
     hosts,

@@ -24,6 +24,8 @@ const CHANGING: Record<string, string> = {
   'uninstall-agent': 'needs the real agent MSI',
   'invoke-twinlockctl': 'needs an installed agent',
   'restart-host': 'restarts the runner',
+  'measure-link':
+    'adds a link address for the measurement and needs a second server (test/powershell/measure-link.test.ts runs both ends)',
 };
 
 describe('.github/workflows/windows.yml', () => {
