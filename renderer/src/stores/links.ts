@@ -31,8 +31,8 @@ export const useLinksStore = defineStore('links', () => {
     if (!current.value) return 'Measure the sync links to go on.';
     const dead = result.value?.links.findIndex((l) => l.verdict === 'blocker') ?? -1;
     if (dead < 0) return null;
-    const reason = result.value?.links[dead]?.reasons[0] ?? 'nothing came back';
-    return `Sync link ${dead + 1} cannot carry the pair: ${reason}`;
+    // The figures and the whole reason stand beside the link; the footer says what to do.
+    return `Sync link ${dead + 1} cannot carry the pair: nothing came back. Check its cable and addresses, or remove it.`;
   });
 
   /** The measurement of link `index` as on screen, when current. */

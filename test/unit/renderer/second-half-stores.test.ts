@@ -215,7 +215,7 @@ describe('the Pair screen’s gates', () => {
       level: 2,
       links: [link],
     });
-    expect(wizard.blockedBecause).toMatch(/^Sync link 1 cannot carry the pair: Nothing came back/);
+    expect(wizard.blockedBecause).toMatch(/^Sync link 1 cannot carry the pair: nothing came back/);
     verdict = 'ok';
     await links.measure();
     expect(wizard.blockedBecause).toBeNull();
