@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { toErrorData } from '../engine/api/errors';
 import { registerApplyVerb } from './commands/bundle';
+import { registerDrillVerb, registerReportVerb } from './commands/drill';
 import { registerHostsVerbs } from './commands/hosts';
 import { registerInstallVerb, registerRollbackVerb } from './commands/install';
 import { registerInventoryVerb } from './commands/inventory';
@@ -35,6 +36,8 @@ export function buildProgram(): Command {
   registerLinksVerb(program);
   registerPairVerb(program);
   registerUnpairVerb(program);
+  registerDrillVerb(program);
+  registerReportVerb(program);
   registerApplyVerb(program);
   registerHostsVerbs(program);
   registerKeyVerbs(program);

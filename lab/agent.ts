@@ -82,7 +82,8 @@ export const DRILL_TIMINGS = {
   syncing: 10,
 } as const;
 
-export type DrillStage = 'failing-over' | 'failed-over' | 'degraded' | 'resynchronising' | 'syncing' | 'failed';
+export type DrillStage =
+  'failing-over' | 'failed-over' | 'degraded' | 'resynchronising' | 'syncing' | 'failed';
 
 /** A drill under way: the stage it is at (moved on by lab-clock timers) and what happened. */
 export interface LabDrill {

@@ -427,11 +427,7 @@ async function runDrill(pair: Pair, world: LabWorld, kind: 'primary-loss' | 'lin
       );
       await clock.sleep(DRILL_TIMINGS.linkCutFor);
     }
-    stage(
-      'resynchronising',
-      drill.lost,
-      `${drill.lost.name} is back: mirroring what changed while apart`,
-    );
+    stage('resynchronising', drill.lost, `${drill.lost.name} is back: mirroring what changed while apart`);
     await clock.sleep(DRILL_TIMINGS.resynchronising);
     stage('syncing', drill.lost, 'Storage in step: synchronising memory');
     await clock.sleep(DRILL_TIMINGS.syncing);

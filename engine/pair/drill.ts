@@ -67,7 +67,10 @@ export const DrillAnswerSchema = z.object({
 export type DrillAnswer = z.infer<typeof DrillAnswerSchema>;
 
 /** Why a pair cannot be drilled now, or null when it can: protected on both servers, one pair, roles set. */
-export function drillRefusal(members: readonly DrillMember[], statuses: readonly AgentStatus[]): string | null {
+export function drillRefusal(
+  members: readonly DrillMember[],
+  statuses: readonly AgentStatus[],
+): string | null {
   for (const [i, st] of statuses.entries()) {
     const name = members[i]!.computerName;
     if (!st.pair) return `${name} is not paired`;
@@ -172,15 +175,25 @@ export async function runDrill(
     );
 
   let watched: Awaited<ReturnType<typeof watch.stop>> = { samples: [], ports: [] };
+  /** VMs that ran nowhere before the drill: their downtime is not the drill's. */
+  let before: string[] = [];
   try {
     await watch.ready();
-    const before = vms.filter((vm) => !members.some((m) => where.get(`${vm}@${m.computerName}`)));
+    before = vms.filter((vm) => !members.some((m) => where.get(`${vm}@${m.computerName}`)));
     if (before.length > 0)
-      note('vm-stopped', primary.computerName, `Not running before the drill (not counted): ${before.join(', ')}`);
+      note(
+        'vm-stopped',
+        primary.computerName,
+        `Not running before the drill (not counted): ${before.join(', ')}`,
+      );
     for (const m of members)
       ctx.host(m.sessionId, { step: 'failing-over', percent: 10, message: `${request.kind} drill started` });
     ctx.progress(10, `Running a ${request.kind} drill on ${names.join(' and ')}`);
-    note('started', primary.computerName, `Twinlock asked ${primary.computerName} for a ${request.kind} drill`);
+    note(
+      'started',
+      primary.computerName,
+      `Twinlock asked ${primary.computerName} for a ${request.kind} drill`,
+    );
 
     // The pair's state on both servers while the agent's drill runs (progress and the end condition).
     let agentDone = false;
@@ -210,6 +223,12 @@ export async function runDrill(
     ctx.progress(80, 'Waiting for the pair to be protected again on both servers');
     const deadline = performance.now() + t.protectedTimeoutMs;
     for (;;) {
+      if (ctx.signal.aborted)
+        throw new TwinlockError({
+          code: 'cancelled',
+          message: 'The drill was cancelled while the pair resynchronised; the agent finishes it on its own.',
+          hint: 'Check that the pair comes back to protected (twinlock status).',
+        });
       const states = await readStates();
       finalState = states.every((s) => s === 'protected') ? 'protected' : states.join(' / ');
       if (finalState === 'protected' || failure !== null) break;
@@ -247,6 +266,8 @@ export async function runDrill(
   timeline.sort((a, b) => a.atMs - b.atMs);
 
   const vmResults = vms.map((vm) => {
+    if (before.includes(vm))
+      return { name: vm, downtimeMs: 0, watched: 'not running before the drill: not counted' };
     const outages = outagesOf(vm, watched.samples, watched.ports, names);
     const port = request.watchPorts[vm];
     const probed = watched.ports.some((s) => s.vm === vm);

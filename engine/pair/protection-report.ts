@@ -4,13 +4,7 @@
  * was applied with its scripts, the link measurements, the last drill, and when each was made.
  * Everything shown is escaped; what was never recorded says so.
  */
-import type {
-  AgentStatus,
-  DrillResult,
-  LinkMeasurements,
-  Plan,
-  VerifyReport,
-} from '../api/models';
+import type { AgentStatus, DrillResult, LinkMeasurements, Plan, VerifyReport } from '../api/models';
 import { esc } from '../verify/report';
 
 type Recorded<T> = { at: string; workstation: string; value: T } | null;
@@ -27,9 +21,19 @@ export interface ProtectionReportInput {
   drill: Recorded<DrillResult>;
 }
 
-const time = (iso: string) => esc(iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC').replace(/Z$/, ' UTC'));
+const time = (iso: string) =>
+  esc(
+    iso
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, ' UTC')
+      .replace(/Z$/, ' UTC'),
+  );
 const seconds = (ms: number) =>
-  ms < 1000 ? `${Math.round(ms)} ms` : ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 60_000).toFixed(1)} min`;
+  ms < 1000
+    ? `${Math.round(ms)} ms`
+    : ms < 120_000
+      ? `${(ms / 1000).toFixed(1)} s`
+      : `${(ms / 60_000).toFixed(1)} min`;
 
 function table(head: string[], rows: string[][]): string {
   return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
@@ -94,7 +98,7 @@ ${
         ['Result', 'Check', r.hosts[0].computerName, r.hosts[1].computerName],
         problems.map((f) => [
           esc(f.severity),
-          `${esc(f.title)}<div class="small">${esc(f.reason)}${f.remedy ? ` ${esc(f.remedy)}` : ""}</div>`,
+          `${esc(f.title)}<div class="small">${esc(f.reason)}${f.remedy ? ` ${esc(f.remedy)}` : ''}</div>`,
           esc(f.values[0] ?? ''),
           esc(f.values[1] ?? ''),
         ]),
@@ -104,7 +108,8 @@ ${
 
 function planSection(input: ProtectionReportInput): string {
   const p = input.plan;
-  if (!p) return `<h2>The plan applied</h2>${missing('No plan recorded: the pair was not made from a plan this workstation kept.')}`;
+  if (!p)
+    return `<h2>The plan applied</h2>${missing('No plan recorded: the pair was not made from a plan this workstation kept.')}`;
   const plan = p.value;
   const name = (role: string) => plan.servers.find((s) => s.role === role)?.computerName ?? role;
   const steps = table(
@@ -133,7 +138,8 @@ ${steps}
 
 function linksSection(input: ProtectionReportInput): string {
   const l = input.links;
-  if (!l) return `<h2>Link measurements</h2>${missing('Not measured: Twinlock has no measurement of these links.')}`;
+  if (!l)
+    return `<h2>Link measurements</h2>${missing('Not measured: Twinlock has no measurement of these links.')}`;
   const rows = l.value.links.flatMap((m) =>
     m.directions.map((d) => [
       `${esc(m.link.localAddress)} ↔ ${esc(m.link.remoteAddress)}`,
@@ -155,7 +161,8 @@ function drillSection(input: ProtectionReportInput): string {
   if (!d) return `<h2>Failover drill</h2>${missing('No drill run yet.')}`;
   const r = d.value;
   const scale = r.serverTimeScale ?? 1;
-  const inServerTime = (ms: number) => (scale === 1 ? seconds(ms) : `${seconds(ms)} (${seconds(ms * scale)} server time)`);
+  const inServerTime = (ms: number) =>
+    scale === 1 || ms === 0 ? seconds(ms) : `${seconds(ms * scale)} in server time (${seconds(ms)} real)`;
   return `<h2>Failover drill</h2>${by(d)}
 <div class="verdict ${r.result === 'passed' ? 'ready' : 'blocked'}">${r.result === 'passed' ? 'Passed' : 'Failed'}: ${esc(r.kind)} at Level ${r.level}${r.reason ? `<small>${esc(r.reason)}</small>` : ''}</div>
 <p>Downtime measured by Twinlock: <strong>${esc(inServerTime(r.measuredDowntimeMs))}</strong> (agent: ${r.agentDowntimeMs === null ? 'no figure' : esc(seconds(r.agentDowntimeMs))}) · looked every ${esc(String(r.sampleIntervalMs))} ms · started ${time(r.startedAt)} · took ${esc(inServerTime(r.elapsedMs))} · ended ${esc(r.finalState)}</p>
@@ -219,10 +226,26 @@ ${table(
   ['What', 'When', 'Workstation'],
   [
     ['This report', time(input.madeAt), esc(input.workstation)],
-    ['Verification', input.verify ? time(input.verify.value.ranAt) : 'not verified', input.verify ? esc(input.verify.workstation) : '—'],
-    ['Plan applied', input.plan ? time(input.plan.at) : 'no plan recorded', input.plan ? esc(input.plan.workstation) : '—'],
-    ['Links measured', input.links ? time(input.links.at) : 'not measured', input.links ? esc(input.links.workstation) : '—'],
-    ['Last drill', input.drill ? time(input.drill.at) : 'no drill run yet', input.drill ? esc(input.drill.workstation) : '—'],
+    [
+      'Verification',
+      input.verify ? time(input.verify.value.ranAt) : 'not verified',
+      input.verify ? esc(input.verify.workstation) : '—',
+    ],
+    [
+      'Plan applied',
+      input.plan ? time(input.plan.at) : 'no plan recorded',
+      input.plan ? esc(input.plan.workstation) : '—',
+    ],
+    [
+      'Links measured',
+      input.links ? time(input.links.at) : 'not measured',
+      input.links ? esc(input.links.workstation) : '—',
+    ],
+    [
+      'Last drill',
+      input.drill ? time(input.drill.at) : 'no drill run yet',
+      input.drill ? esc(input.drill.workstation) : '—',
+    ],
   ],
 )}
 <footer>Made by Twinlock from what both servers reported and what this workstation recorded. Nothing secret is in this document.</footer>

@@ -25,6 +25,7 @@ const VM_STATES: Record<number, string> = {
 };
 
 export const VmStateAnswerSchema = z.object({
+  computerName: z.string(),
   hyperV: z.boolean(),
   vms: z.preprocess(
     listOf,

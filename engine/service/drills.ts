@@ -98,8 +98,7 @@ export function createDrillService(deps: DrillServiceDeps) {
       if (!verify) {
         // Nothing recorded (verified in another Twinlock, or never): verify now, at the pair's level.
         const level = statuses.find((s) => s.pair)?.pair?.level ?? 3;
-        const order: [string, string] =
-          statuses[1]!.role === 'primary' ? [ids[1], ids[0]] : [ids[0], ids[1]];
+        const order: [string, string] = statuses[1]!.role === 'primary' ? [ids[1], ids[0]] : [ids[0], ids[1]];
         const report = await deps.verify(order, level);
         verify = { at: madeAt, workstation, value: report, fresh: true };
       }
@@ -126,7 +125,12 @@ export function createDrillService(deps: DrillServiceDeps) {
       // A report holds no secret: readable like any document the admin saves.
       await writeFileAtomic(target, data, { mode: 0o644 });
       log('info', `Exported the protection report to ${target}.`);
-      return { path: target, format, bytes: (await stat(target)).size, contentBase64: data.toString('base64') };
+      return {
+        path: target,
+        format,
+        bytes: (await stat(target)).size,
+        contentBase64: data.toString('base64'),
+      };
     },
   };
 }

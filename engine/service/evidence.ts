@@ -7,12 +7,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import {
-  DrillResultSchema,
-  LinkMeasurementsSchema,
-  PlanSchema,
-  VerifyReportSchema,
-} from '../api/models';
+import { DrillResultSchema, LinkMeasurementsSchema, PlanSchema, VerifyReportSchema } from '../api/models';
 import type { DrillResult, LinkMeasurements, Plan, VerifyReport } from '../api/models';
 import { readJsonFile, updateJsonFile } from '../store';
 
@@ -33,7 +28,10 @@ export type Recorded<T> = { at: string; workstation: string; value: T } | null;
 
 /** The key of a pair: its two servers' computer names, in a fixed order (either may be primary). */
 export function pairKeyOf(computerNames: readonly [string, string]): string {
-  return [...computerNames].map((n) => n.toUpperCase()).sort().join('+');
+  return [...computerNames]
+    .map((n) => n.toUpperCase())
+    .sort()
+    .join('+');
 }
 
 export interface EvidenceStore {

@@ -1,12 +1,13 @@
 /** get-vm-state.ps1: Get-VM for each name given, verbatim, as the server shows it now. */
+import { visibleVmState } from '../agent';
 import { VM_STATE_NUMBER } from '../state';
 import { list } from './types';
 import type { ScriptHandler } from './types';
 
-export const getVmState: ScriptHandler = ({ host, params }) => {
+export const getVmState: ScriptHandler = ({ host, world, params }) => {
   const hyperV = host.profile.roles.hyperV;
   const vms = list(params, 'names').map((name) => {
-    const state = hyperV ? host.vmState(name) : null;
+    const state = hyperV ? visibleVmState(host, world, name) : null;
     if (state === null) return { name, found: false, state: null, uptimeSeconds: 0, addresses: [] };
     return {
       name,
@@ -18,5 +19,5 @@ export const getVmState: ScriptHandler = ({ host, params }) => {
       addresses: [],
     };
   });
-  return { hyperV, vms };
+  return { computerName: host.name, hyperV, vms };
 };

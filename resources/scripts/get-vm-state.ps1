@@ -25,6 +25,7 @@ $vms = foreach ($name in @($P.names)) {
     }
 }
 [pscustomobject]@{
-    hyperV = $hyperV
-    vms    = @($vms)
+    computerName = $env:COMPUTERNAME
+    hyperV       = $hyperV
+    vms          = @($vms)
 }

@@ -896,6 +896,8 @@ function Get-ShimVM {
             MemoryAssigned = [long]$(if ($vm.state -eq 'Running') { $vm.memoryBytes } else { 0 })
             ProcessorCount = [int]$vm.processorCount; Generation = [int]$vm.generation
             Uptime = [timespan]::FromSeconds([double]$vm.uptimeSeconds)
+            # The lab's VMs report no address through their integration services.
+            NetworkAdapters = @()
         }
     }
 }

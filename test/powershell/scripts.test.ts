@@ -168,7 +168,10 @@ async function walkServer(lab: OfflineLab, host: LabHost, profile: string): Prom
 
   await both('get-identity', {});
   await both('get-inventory', {});
-  await both('get-vm-state', { names: [...host.vms.map((v) => v.name), 'absent', '*'] });
+  // Where the role is absent the shim's pwsh still finds a Get-VM defined for an earlier server,
+  // so that answer (hyperV false) is compared on Hyper-V hosts only.
+  if (host.profile.roles.hyperV)
+    await both('get-vm-state', { names: [...host.vms.map((v) => v.name), 'absent', '*'] });
   await witnessCases(lab, both, label);
   await both('get-agent-state', AGENT_STATE_PARAMS);
   await both('test-agent-package', { path: PACKAGE_PATH, trustedThumbprint: manifest.signer.thumbprint });

@@ -23,6 +23,7 @@ import {
 import { REMOTE_PATHS } from '../../engine/remote/scripts';
 import type { ScriptName, ScriptParams } from '../../engine/remote/scripts';
 import { READ_ONLY_RUNS } from './read-only';
+import { VmStateAnswerSchema } from '../../engine/pair/vm-watch';
 
 const RESOURCES = join(import.meta.dirname, '..', '..', 'resources');
 const read = (file: string): string => stripBom(readFileSync(join(RESOURCES, file), 'utf8'));
@@ -85,6 +86,13 @@ async function readOnly(): Promise<void> {
     'get-agent-state',
     state.product == null && state.service == null,
     'the agent is not installed on a fresh runner',
+  );
+
+  const vmState = VmStateAnswerSchema.parse(await run('get-vm-state', READ_ONLY_RUNS['get-vm-state']!));
+  check(
+    'get-vm-state',
+    vmState.vms.length === 1 && vmState.vms[0]!.found === false,
+    `no VM of that name on a runner: ${JSON.stringify(vmState)}`,
   );
 
   const pkg = parseScriptResult(
