@@ -196,6 +196,14 @@ describe('the wizard, end to end on the lab', () => {
       await stack.page.keyboard.press('Escape');
       await dialog.waitFor({ state: 'detached' });
     }
+    // The plan saved as a file is the plan shown: every step, its scripts' text, its hash.
+    const [saved] = await Promise.all([stack.page.waitForEvent('download'), tid('plan-save').click()]);
+    expect(saved.suggestedFilename()).toBe('PAIR-E2E.plan.json');
+    const file = JSON.parse(readFileSync((await saved.path())!, 'utf8'));
+    expect(file.format).toBe('twinlock-plan/1');
+    expect(file.steps).toHaveLength(steps);
+    expect(file.hash).toMatch(/^[0-9a-f]{64}$/);
+    for (const step of file.steps) expect(file.scripts[step.script.name].text).toContain('param($P)');
     checkingClicks += (await clickCount()) - before;
   });
 
