@@ -32,6 +32,18 @@ export const themeOverrides: GlobalThemeOverrides = {
     bodyColor: '#f5f7fa',
   },
   Card: { borderRadius: '10px' },
+  // Highlighted scripts: One Light's hues, darkened to 4.5:1 or more on the code panel (#f6f8fa).
+  Code: {
+    'mono-3': '#5f6672',
+    'hue-1': '#00668f',
+    'hue-2': '#2456c4',
+    'hue-3': '#8a1f88',
+    'hue-4': '#2f6b2e',
+    'hue-5': '#b02a1f',
+    'hue-5-2': '#a3102f',
+    'hue-6': '#7a5200',
+    'hue-6-2': '#7f5500',
+  },
   // Naive UI greys out the titles of steps not yet reached (#c2c2c2, 1.8:1): readable instead.
   Steps: { headerTextColorWait: '#5f6368', headerTextColorFinish: '#3c4043' },
 };

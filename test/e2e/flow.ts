@@ -49,3 +49,41 @@ export async function installTrustingPublisher(stack: Stack): Promise<string> {
   await tid('publisher-trust').click();
   return thumbprint;
 }
+
+/**
+ * On the Pair screen: chooses the file share the lab offers as witness, checks it from both
+ * servers, and waits for the sync links' measurement (made once as the screen opens).
+ */
+export async function describePair(stack: Stack): Promise<void> {
+  const tid = (id: string) => stack.page.getByTestId(id);
+  await tid('pair-name').waitFor({ timeout: 30_000 });
+  await tid('pair-witness-share').click();
+  await tid('pair-witness-check').click();
+  await stack.page
+    .locator('[data-testid=pair-witness-result], [data-testid=pair-witness-error]')
+    .first()
+    .waitFor({ timeout: 30_000 });
+  const ok = await tid('pair-witness-result')
+    .getAttribute('data-ok')
+    .catch(() => null);
+  if (ok !== 'true') throw new Error(`The witness check failed: ${await tid('pair-witness').innerText()}`);
+  await stack.page.locator('[data-testid=pair-link-measure]').first().waitFor({ timeout: 60_000 });
+}
+
+/** From Discover to the last screen with the pair protected (the lab's defaults everywhere). */
+export async function walkToProtected(stack: Stack): Promise<void> {
+  const tid = (id: string) => stack.page.getByTestId(id);
+  await connectBoth(stack);
+  await tid('verify-verdict').waitFor({ timeout: 30_000 });
+  await tid('wizard-next').click();
+  await installTrustingPublisher(stack);
+  await tid('install-done').waitFor({ timeout: 90_000 });
+  await tid('wizard-next').click();
+  await describePair(stack);
+  await tid('wizard-next').click();
+  await tid('plan-step').first().waitFor({ timeout: 30_000 });
+  await tid('apply-start').click();
+  await tid('apply-done').waitFor({ timeout: 120_000 });
+  await tid('wizard-next').click();
+  await tid('done-live').waitFor();
+}

@@ -129,6 +129,7 @@ export function launchChromium(): Promise<Browser> {
 export async function startStack(
   labOptions: LabOptions = {},
   engineOptions: Pick<EngineOptions, 'timings'> = {},
+  pageOptions: { viewport?: { width: number; height: number } } = {},
 ): Promise<Stack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'twinlock-e2e-'));
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
@@ -140,7 +141,10 @@ export async function startStack(
   });
   const server = await startServer({ engine, port: 0, staticDir: join(root, 'dist', 'renderer') });
   const browser = await launchChromium();
-  const page = await browser.newPage({ viewport: SMALL_SCREEN });
+  const page = await browser.newPage({
+    viewport: pageOptions.viewport ?? SMALL_SCREEN,
+    acceptDownloads: true,
+  });
   const pageErrors: string[] = [];
   page.on('pageerror', (err) => pageErrors.push(err.message));
   const cspViolations: string[] = [];

@@ -8,18 +8,35 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyBundle } from '../../engine/bundle/bundle';
+import { describePair } from './flow';
 import { startStack } from './harness';
 import type { Stack } from './harness';
 
 let stack: Stack;
+/** When the newcomer's walk started (the page shown), and when the pair was protected. */
+let walkStartedAt = 0;
+let protectedAt = 0;
+/** Clicks made only to check the screens (opening every script), not part of the walk. */
+let checkingClicks = 0;
 
 beforeAll(async () => {
-  stack = await startStack({ timeScale: 120, latencyMs: 5 });
+  stack = await startStack({ timeScale: 120, latencyMs: 5 }, {}, { viewport: { width: 1366, height: 768 } });
 });
 
 afterAll(async () => {
+  if (protectedAt > 0) {
+    const clicks = await clickCount();
+    console.log(
+      `The walk to protected: ${clicks - checkingClicks} clicks, ${((protectedAt - walkStartedAt) / 1000).toFixed(1)} s.`,
+    );
+  }
   await stack?.close();
 });
+
+/** Trusted clicks the page received since the walk started. */
+async function clickCount(): Promise<number> {
+  return stack.page.evaluate(() => Number((globalThis as any).__twinlockClicks ?? 0));
+}
 
 const tid = (id: string) => stack.page.getByTestId(id);
 
@@ -44,6 +61,13 @@ describe('the wizard, end to end on the lab', () => {
   });
 
   it('discovers the lab servers and picks two', async () => {
+    await stack.page.evaluate(() => {
+      // Runs in the page: counts the clicks a person would make (trusted events only).
+      const g = globalThis as any;
+      g.__twinlockClicks = 0;
+      g.document.addEventListener('click', (e: any) => e.isTrusted && (g.__twinlockClicks += 1), true);
+    });
+    walkStartedAt = Date.now();
     const rows = tid('discover-host-row');
     await rows.first().waitFor();
     expect(await rows.count()).toBe(2);
@@ -135,23 +159,69 @@ describe('the wizard, end to end on the lab', () => {
     await tid('wizard-next').click();
   });
 
-  it('proposes a pair with sensible defaults', async () => {
+  it('proposes a pair with sensible defaults and no guessed witness', async () => {
     await tid('pair-name').waitFor();
     expect((await tid('pair-name').inputValue()).length).toBeGreaterThan(0);
     expect(await tid('pair-link-row').count()).toBeGreaterThan(0);
     expect(await tid('pair-vm').count()).toBeGreaterThan(0);
+    // Nobody chose a witness yet: Next says so.
+    await expect(tid('wizard-hint').innerText()).resolves.toMatch(/Choose the witness/);
     await tid('pair-name').fill('PAIR-E2E');
-    await stack.shot('05-pair');
+    await describePair(stack);
+    // Each link measured from both servers, both directions shown with their figures.
+    const measured = await tid('pair-link-measure').first().innerText();
+    expect(measured).toMatch(/round trip [\d.]+ ms/);
+    expect(await tid('pair-link-direction').count()).toBe(2 * (await tid('pair-link-row').count()));
+    await expect(tid('pair-witness-result').innerText()).resolves.toContain('TL-NODE-A');
+    await stack.shot('05-pair', { whole: true });
     await tid('wizard-next').click();
   });
 
-  it('applies the pairing with live progress until both servers are protected', async () => {
+  it('reviews the plan: every step by server, each with its exact script highlighted', async () => {
+    await tid('plan-step').first().waitFor({ timeout: 30_000 });
+    await expect(tid('plan-server').count()).resolves.toBe(2);
+    await expect(tid('plan-total-restarts').innerText()).resolves.toBe('none');
+    const steps = await tid('plan-step').count();
+    expect(steps).toBeGreaterThan(2);
+    await stack.shot('06-review', { whole: true });
+    const before = await clickCount();
+    for (let i = 0; i < steps; i++) {
+      const row = tid('plan-step').nth(i);
+      const script = (await row.locator('.script').innerText()).split('.ps1')[0]!.trim();
+      await row.getByTestId('plan-show-script').click();
+      const dialog = tid('plan-script-dialog');
+      await dialog.waitFor();
+      const text = await dialog.getByTestId('plan-script-text').innerText();
+      expect(text).toContain(`# Twinlock remote script: ${script}`);
+      expect(text).toContain('param($P)');
+      // highlight.js marked the PowerShell up: keywords and variables are spans of their own.
+      expect(await dialog.locator('[data-testid=plan-script-text] [class^="hljs-"]').count()).toBeGreaterThan(
+        5,
+      );
+      expect(await dialog.locator('[data-testid=plan-script-params] .hljs-attr').count()).toBeGreaterThan(0);
+      if (i === 0) await stack.shot('06-review-script');
+      await stack.page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+    }
+    // The plan saved as a file is the plan shown: every step, its scripts' text, its hash.
+    const [saved] = await Promise.all([stack.page.waitForEvent('download'), tid('plan-save').click()]);
+    expect(saved.suggestedFilename()).toBe('PAIR-E2E.plan.json');
+    const file = JSON.parse(readFileSync((await saved.path())!, 'utf8'));
+    expect(file.format).toBe('twinlock-plan/1');
+    expect(file.steps).toHaveLength(steps);
+    expect(file.hash).toMatch(/^[0-9a-f]{64}$/);
+    for (const step of file.steps) expect(file.scripts[step.script.name].text).toContain('param($P)');
+    checkingClicks += (await clickCount()) - before;
+  });
+
+  it('applies exactly the plan with live progress until both servers are protected', async () => {
     await tid('apply-start').waitFor();
     await stack.expectAccessible('Review');
     await tid('apply-start').click();
     await tid('apply-progress').waitFor({ timeout: 15_000 });
     await stack.shot('06-apply-running');
     await tid('apply-done').waitFor({ timeout: 120_000 });
+    protectedAt = Date.now();
     expect(await countWhere('[data-testid=apply-state][data-stage=protected]')).toBe(2);
     await stack.shot('06-apply-done');
     await tid('wizard-next').click();
@@ -179,6 +249,8 @@ describe('the wizard, end to end on the lab', () => {
     for (const card of await tid('done-host-status').allInnerTexts()) {
       expect(card).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/);
     }
-    await stack.shot('07-done');
+    await tid('done-updated').waitFor();
+    await expect(tid('done-updated').innerText()).resolves.toMatch(/updated \d+ s ago/);
+    await stack.shot('07-done', { whole: true });
   });
 });

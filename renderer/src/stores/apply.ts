@@ -1,7 +1,14 @@
-/** Review & apply: the pair created, storage mirrored, memory synchronised, VMs protected. */
+/** Review & apply: a plan run exactly; the pair created, storage mirrored, memory synchronised, VMs protected. */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { PairOutcome, JobSnapshotOf, PairConfig, TwinlockErrorData } from '../../../engine/api';
+import type {
+  JobSnapshotOf,
+  PairConfig,
+  PairOutcome,
+  Plan,
+  PlanDrift,
+  TwinlockErrorData,
+} from '../../../engine/api';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
 import { followJob, requestCancel } from '../api/follow-job';
@@ -31,8 +38,18 @@ export const useApplyStore = defineStore('apply', () => {
   });
 
   const isProtected = computed(() => state.value === 'done' && outcome.value?.state === 'protected');
+  /** The plan that was applied (what the protection report shows). */
+  const appliedPlan = ref<Plan | null>(null);
 
-  async function start(config: PairConfig): Promise<void> {
+  /** What changed on the servers since the plan was made, when applying refused it as stale. */
+  const drift = computed<PlanDrift[]>(() => {
+    if (error.value?.code !== 'plan-stale') return [];
+    const list = error.value.detail?.drift;
+    return Array.isArray(list) ? (list as PlanDrift[]) : [];
+  });
+
+  /** Runs exactly `plan` (made from `config`); a plan the servers moved away from is refused. */
+  async function start(plan: Plan, config: PairConfig): Promise<void> {
     if (state.value === 'running') return;
     state.value = 'running';
     error.value = null;
@@ -40,8 +57,10 @@ export const useApplyStore = defineStore('apply', () => {
     outcome.value = null;
     try {
       const client = useApiClient();
-      const ref_ = await client.call('pair', config);
+      const ids = hosts.sessionIds;
+      const ref_ = await client.call('applyPlan', ids === null ? { plan } : { plan, sessions: ids });
       applied.value = config;
+      appliedPlan.value = plan;
       const final = await followJob<'pair'>(client, ref_.jobId, (snapshot) => {
         job.value = snapshot;
       }).done;
@@ -67,5 +86,18 @@ export const useApplyStore = defineStore('apply', () => {
     error.value = (await requestCancel(useApiClient(), id, 'stopping')) ?? error.value;
   }
 
-  return { state, job, error, applied, outcome, protectedAt, hostViews, isProtected, start, cancel };
+  return {
+    state,
+    job,
+    error,
+    drift,
+    applied,
+    appliedPlan,
+    outcome,
+    protectedAt,
+    hostViews,
+    isProtected,
+    start,
+    cancel,
+  };
 });

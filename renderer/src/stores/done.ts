@@ -1,4 +1,4 @@
-/** Prove & export: both servers' status and the signed configuration bundle. */
+/** Prove & export: both servers' live status and the signed configuration bundle. */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { AgentStatus, ExportBundleResult, PairConfig, TwinlockErrorData } from '../../../engine/api';
@@ -12,6 +12,9 @@ export const useDoneStore = defineStore('done', () => {
   const statusState = ref<IoState>('idle');
   const statuses = ref<[AgentStatus, AgentStatus] | null>(null);
   const statusError = ref<TwinlockErrorData | null>(null);
+  /** When the statuses on screen were read (ms since the epoch). */
+  const updatedAt = ref<number | null>(null);
+  let liveTimer: ReturnType<typeof setInterval> | null = null;
 
   const bundleState = ref<IoState>('idle');
   const bundle = ref<ExportBundleResult | null>(null);
@@ -29,11 +32,24 @@ export const useDoneStore = defineStore('done', () => {
       const client = useApiClient();
       const [a, b] = await Promise.all(ids.map((sessionId) => client.call('status', { sessionId })));
       statuses.value = [a as AgentStatus, b as AgentStatus];
+      updatedAt.value = Date.now();
       statusState.value = 'done';
     } catch (err) {
       statusError.value = toUiError(err, 'reading the status');
       statusState.value = 'error';
     }
+  }
+
+  /** Reads both statuses now and every `everyMs` until {@link stopLive} (while the screen is shown). */
+  function startLive(everyMs = 5000): void {
+    stopLive();
+    void loadStatus();
+    liveTimer = setInterval(() => void loadStatus(), everyMs);
+  }
+
+  function stopLive(): void {
+    if (liveTimer !== null) clearInterval(liveTimer);
+    liveTimer = null;
   }
 
   /** Writes the bundle to the data folder (or `path`). */
@@ -73,6 +89,9 @@ export const useDoneStore = defineStore('done', () => {
     statusState,
     statuses,
     statusError,
+    updatedAt,
+    startLive,
+    stopLive,
     bundleState,
     bundle,
     bundleError,

@@ -3,6 +3,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type {
   Bundle,
+  InputIssue,
   PairConfig,
   PairProposal,
   ProtectionLevel,
@@ -10,9 +11,17 @@ import type {
   TwinlockErrorData,
   Witness,
 } from '../../../engine/api';
-import { assertNever, pairNameProblem } from '../../../engine/api/rules';
+import {
+  UNC_PATH,
+  assertNever,
+  hostNameProblem,
+  pairNameProblem,
+  parsePort,
+} from '../../../engine/api/rules';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
+import { LEVELS } from '../format';
+import { linkProblems } from '../link-address';
 import { useHostsStore } from './hosts';
 import type { IoState } from './io-state';
 import { useVerifyStore } from './verify';
@@ -39,18 +48,116 @@ export const usePairStore = defineStore('pair', () => {
   const name = ref('');
   const level = ref<ProtectionLevel>(3);
   const links = ref<SyncLink[]>([]);
-  const witnessMode = ref<WitnessMode>('host');
+  /** Null until the admin chooses: Twinlock never guesses a witness. */
+  const witnessMode = ref<WitnessMode | null>(null);
   /** One address per kind: a server name typed for “Third server” is no UNC path for “File share”. */
   const witnessAddresses = ref<Record<Witness['kind'], string>>({ host: '', 'file-share': '' });
   const witnessAddress = computed<string>({
-    get: () => (witnessMode.value === 'none' ? '' : witnessAddresses.value[witnessMode.value]),
+    get: () =>
+      witnessMode.value === 'none' || witnessMode.value === null
+        ? ''
+        : witnessAddresses.value[witnessMode.value],
     set: (value) => {
-      if (witnessMode.value !== 'none') witnessAddresses.value[witnessMode.value] = value;
+      if (witnessMode.value !== 'none' && witnessMode.value !== null)
+        witnessAddresses.value[witnessMode.value] = value;
     },
   });
+  /** A witness server's TCP port as typed; empty: the agent's witness port. */
+  const witnessPort = ref('');
   /** The admin read the warning and accepts running without a witness. */
   const noWitnessAccepted = ref(false);
   const vms = ref<string[]>([]);
+
+  /** The witness as configured (null: none, or not chosen yet). */
+  const witness = computed<Witness | null>(() => {
+    const mode = witnessMode.value;
+    if (mode === null || mode === 'none') return null;
+    const port = mode === 'host' ? parsePort(witnessPort.value.trim()) : null;
+    return port === null
+      ? { kind: mode, address: witnessAddress.value }
+      : { kind: mode, address: witnessAddress.value, port };
+  });
+
+  /** The witness fields' problems, shown beside them (`address`, `port`). */
+  const witnessErrors = computed<{ address?: string; port?: string }>(() => {
+    const mode = witnessMode.value;
+    if (mode === null || mode === 'none') return {};
+    const out: { address?: string; port?: string } = {};
+    const address = witnessAddress.value;
+    if (address.trim() === '')
+      out.address =
+        mode === 'host'
+          ? 'Enter the witness server’s name or address.'
+          : 'Enter the witness share’s path, like \\\\files\\twinlock.';
+    else if (address !== address.trim())
+      out.address = 'The witness address starts or ends with a space: remove it.';
+    else if (mode === 'host') {
+      const problem = hostNameProblem(address);
+      if (problem !== null) out.address = problem;
+    } else if (!UNC_PATH.test(address))
+      out.address = 'Use a share path like \\\\files\\twinlock: a server name, then the share.';
+    if (mode === 'host' && witnessPort.value.trim() !== '' && parsePort(witnessPort.value.trim()) === null)
+      out.port =
+        'A TCP port is a whole number from 1 to 65535; leave it empty for the witness service’s own.';
+    return out;
+  });
+
+  /** What the engine refused in these links (plan, link measurement), while the links are as they were. */
+  const engineIssues = ref<{ links: string; issues: InputIssue[] } | null>(null);
+
+  /** Each link field's problem, by its engine name (`links.0.localAddress`): typed checks, then the engine's. */
+  const fieldErrors = computed<Record<string, string>>(() => {
+    const out: Record<string, string> = {};
+    links.value.forEach((link, i) => {
+      for (const [field, message] of Object.entries(linkProblems(link))) out[`links.${i}.${field}`] = message;
+    });
+    const engine = engineIssues.value;
+    if (engine !== null && engine.links === JSON.stringify(links.value)) {
+      for (const issue of engine.issues) {
+        // The engine names a link's field (`links.0.localAddress`); a whole link's issue goes on its first address.
+        const key = /^links\.\d+$/.test(issue.field) ? `${issue.field}.localAddress` : issue.field;
+        out[key] ??= issue.message;
+      }
+    }
+    return out;
+  });
+
+  /** Keeps the field-level issues of an `invalid-input` refusal, to show them beside the fields. */
+  function takeEngineIssues(error: TwinlockErrorData): void {
+    const issues = error.code === 'invalid-input' ? error.detail?.issues : undefined;
+    if (!Array.isArray(issues)) return;
+    const linkIssues = (issues as InputIssue[]).filter((i) => i.field.startsWith('links.'));
+    engineIssues.value = { links: JSON.stringify(links.value), issues: linkIssues };
+  }
+
+  /**
+   * Why each level cannot be chosen, or null when it can: only the levels verification passed.
+   * The verification counts every level's blockers; a level it found none for is choosable.
+   */
+  const levelBlocked = computed<Record<ProtectionLevel, string | null>>(() => {
+    const report = verify.report;
+    const out: Record<ProtectionLevel, string | null> = { 1: null, 2: null, 3: null };
+    const readiness = proposal.value?.levels;
+    if (readiness !== undefined && readiness.length > 0) {
+      for (const r of readiness) {
+        if (r.ready) continue;
+        const n = r.reasons.length;
+        out[r.level] =
+          `Verification found ${n} blocker${n === 1 ? '' : 's'}: ${r.reasons.join(' — ') || r.blockers.join(', ')}`;
+      }
+      return out;
+    }
+    if (report === null) return out;
+    for (const l of [1, 2, 3] as const) {
+      const blockers = report.blockersByLevel[l - 1] ?? 0;
+      if (blockers > 0)
+        out[l] =
+          `Verification found ${blockers} blocker${blockers > 1 ? 's' : ''} for ${LEVELS[l].title.split(' · ')[0]}: see them on Verify.`;
+    }
+    // The verified level's own outcome is the last word on it.
+    if (report.outcome === 'blocked') out[report.level] ??= 'Verification found blockers for this level.';
+    return out;
+  });
 
   /** Sentences for whatever keeps the configuration from being applied. */
   const problems = computed<string[]>(() => {
@@ -59,14 +166,19 @@ export const usePairStore = defineStore('pair', () => {
     const nameProblem = pairNameProblem(name.value);
     if (nameProblem !== null) out.push(nameProblem);
     if (links.value.length === 0) out.push('At least one sync link is needed.');
-    if (witnessMode.value !== 'none' && witnessAddress.value.trim() === '') {
-      out.push(
-        witnessMode.value === 'host'
-          ? 'Enter the witness server’s name or address.'
-          : 'Enter the witness share’s path, like \\\\files\\twinlock.',
-      );
-    } else if (witnessMode.value !== 'none' && witnessAddress.value !== witnessAddress.value.trim()) {
-      out.push('The witness address starts or ends with a space: remove it.');
+    const linkProblem = Object.keys(fieldErrors.value)[0];
+    if (linkProblem !== undefined) {
+      const i = Number(linkProblem.split('.')[1]);
+      out.push(`Sync link ${i + 1}: ${fieldErrors.value[linkProblem]}`);
+    }
+    const levelProblem = levelBlocked.value[level.value];
+    if (levelProblem !== null) out.push(`${LEVELS[level.value].title} cannot be chosen. ${levelProblem}`);
+    if (witnessMode.value === null) {
+      out.push('Choose the witness: a file share, a witness server, or no witness.');
+    } else {
+      const w = witnessErrors.value;
+      if (w.address !== undefined) out.push(w.address);
+      if (w.port !== undefined) out.push(w.port);
     }
     if (witnessMode.value === 'none' && !noWitnessAccepted.value) {
       out.push('Confirm that you accept running without a witness, or choose one.');
@@ -84,8 +196,7 @@ export const usePairStore = defineStore('pair', () => {
       primary: p.config.primary,
       secondary: p.config.secondary,
       links: links.value.map((l) => ({ ...l })),
-      witness:
-        witnessMode.value === 'none' ? null : { kind: witnessMode.value, address: witnessAddress.value },
+      witness: witness.value,
       vms: [...vms.value],
     };
   });
@@ -107,7 +218,8 @@ export const usePairStore = defineStore('pair', () => {
       // The level the servers were verified for is the one the admin chose.
       level.value = verify.report?.level ?? result.config.level;
       links.value = result.config.links.map((l) => ({ ...l }));
-      witnessMode.value = result.config.witness?.kind ?? 'host';
+      // The admin chooses the witness; an address the proposal offers is kept for when they do.
+      witnessMode.value = null;
       witnessAddresses.value = { host: '', 'file-share': '' };
       if (result.config.witness)
         witnessAddresses.value[result.config.witness.kind] = result.config.witness.address;
@@ -152,17 +264,20 @@ export const usePairStore = defineStore('pair', () => {
     return notes;
   }
 
+  /** Adds a link over the next unused adapters, addressed like the last link's next subnet. */
   function addLink(): void {
     const [left, right] = proposal.value?.nics ?? [[], []];
     const used = new Set(links.value.map((l) => l.localNic));
+    const usedRemote = new Set(links.value.map((l) => l.remoteNic));
     const nic = left.find((n) => !used.has(n.name)) ?? left[0];
-    const peer = right.find((n) => n.name === nic?.name) ?? right[0];
-    const n = links.value.length + 1;
+    const peer =
+      right.find((n) => n.name === nic?.name && !usedRemote.has(n.name)) ??
+      right.find((n) => !usedRemote.has(n.name)) ??
+      right[0];
     links.value.push({
       localNic: nic?.name ?? '',
       remoteNic: peer?.name ?? '',
-      localAddress: `169.254.${10 + n}.1`,
-      remoteAddress: `169.254.${10 + n}.2`,
+      ...nextAddresses(links.value),
     });
   }
 
@@ -240,6 +355,12 @@ export const usePairStore = defineStore('pair', () => {
     links,
     witnessMode,
     witnessAddress,
+    witnessPort,
+    witness,
+    witnessErrors,
+    fieldErrors,
+    takeEngineIssues,
+    levelBlocked,
     noWitnessAccepted,
     vms,
     problems,
@@ -255,3 +376,25 @@ export const usePairStore = defineStore('pair', () => {
     dismissMenuNotice,
   };
 });
+
+/** The subnet after the last link's (a /30 by default): 172.30.0.1/30 → 172.30.0.5 and .6. */
+function nextAddresses(links: SyncLink[]): Pick<SyncLink, 'localAddress' | 'remoteAddress' | 'prefixLength'> {
+  const last = links[links.length - 1];
+  const prefix = last?.prefixLength ?? 30;
+  const parts = last?.localAddress.split('.').map(Number) ?? [];
+  if (
+    parts.length === 4 &&
+    parts.every((p) => Number.isInteger(p) && p >= 0 && p <= 255) &&
+    prefix >= 8 &&
+    prefix <= 30
+  ) {
+    const size = 2 ** (32 - prefix);
+    const value = parts.reduce((acc, p) => acc * 256 + p, 0);
+    const base = Math.floor(value / size) * size + size;
+    if (base + size <= 2 ** 32) {
+      const text = (v: number) => [24, 16, 8, 0].map((shift) => Math.floor(v / 2 ** shift) % 256).join('.');
+      return { localAddress: text(base + 1), remoteAddress: text(base + 2), prefixLength: prefix };
+    }
+  }
+  return { localAddress: '172.30.0.1', remoteAddress: '172.30.0.2', prefixLength: 30 };
+}

@@ -6,8 +6,10 @@ import { useApplyStore } from './apply';
 import { useDiscoveryStore } from './discovery';
 import { useHostsStore } from './hosts';
 import { useInstallStore } from './install';
+import { useLinksStore } from './links';
 import { usePairStore } from './pair';
 import { useVerifyStore } from './verify';
+import { useWitnessStore } from './witness';
 
 /** The steps, in order. */
 export const STEPS = [
@@ -16,7 +18,7 @@ export const STEPS = [
   { id: 'verify', title: 'Verify', next: 'Install' },
   { id: 'install', title: 'Install', next: 'Pair' },
   { id: 'pair', title: 'Pair', next: 'Review' },
-  { id: 'apply', title: 'Apply', next: 'Finish' },
+  { id: 'apply', title: 'Review', next: 'Finish' },
   { id: 'done', title: 'Protected', next: '' },
 ] as const;
 
@@ -30,6 +32,8 @@ export const useWizardStore = defineStore('wizard', () => {
   const install = useInstallStore();
   const pair = usePairStore();
   const apply = useApplyStore();
+  const links = useLinksStore();
+  const witness = useWitnessStore();
 
   const step = computed(() => STEPS[index.value] ?? STEPS[0]);
 
@@ -53,7 +57,8 @@ export const useWizardStore = defineStore('wizard', () => {
       case 'install':
         return install.canContinue ? null : 'Install the agent on both servers to go on.';
       case 'pair':
-        return pair.canContinue ? null : (pair.problems[0] ?? 'Complete the pair’s configuration.');
+        if (!pair.canContinue) return pair.problems[0] ?? 'Complete the pair’s configuration.';
+        return links.blockedBecause ?? witness.blockedBecause;
       case 'apply':
         return apply.isProtected ? null : 'Apply the configuration to go on.';
       case 'done':

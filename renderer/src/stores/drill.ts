@@ -1,0 +1,71 @@
+/** Prove: a failover drill on the protected pair, its progress, and its result measured from outside. */
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import type { DrillKind, DrillResult, JobSnapshotOf, TwinlockErrorData } from '../../../engine/api';
+import { useApiClient } from '../api/client';
+import { toUiError } from '../api/errors';
+import { followJob, requestCancel } from '../api/follow-job';
+import { useHostsStore } from './hosts';
+import type { IoState } from './io-state';
+
+/** What each drill does, in the words of its confirmation. */
+export const DRILL_KINDS_TEXT: Record<DrillKind, { title: string; does: string }> = {
+  'primary-loss': {
+    title: 'Lose the primary',
+    does: 'simulates the loss of the primary server (its copy of the VMs stops): the secondary takes over the protected VMs; then the primary comes back, resynchronises, and takes them back by live migration',
+  },
+  'link-loss': {
+    title: 'Lose the sync links',
+    does: 'cuts every sync link between the two servers: the primary keeps running the VMs alone while the secondary stands down; then the links come back and the pair resynchronises',
+  },
+};
+
+/** The drills, in the order offered (every kind: the record above names each). */
+export const DRILL_KINDS = Object.keys(DRILL_KINDS_TEXT) as DrillKind[];
+
+export const useDrillStore = defineStore('drill', () => {
+  const hosts = useHostsStore();
+  const kind = ref<DrillKind>('primary-loss');
+  const state = ref<IoState>('idle');
+  const job = ref<JobSnapshotOf<'drill'> | null>(null);
+  const result = ref<DrillResult | null>(null);
+  const error = ref<TwinlockErrorData | null>(null);
+
+  /** Runs the drill chosen (after the admin confirmed it) and follows it to its result. */
+  async function run(): Promise<void> {
+    const ids = hosts.sessionIds;
+    if (ids === null || state.value === 'running') return;
+    state.value = 'running';
+    error.value = null;
+    job.value = null;
+    result.value = null;
+    try {
+      const client = useApiClient();
+      const { jobId } = await client.call('drill', { sessions: ids, kind: kind.value });
+      const final = await followJob<'drill'>(client, jobId, (snapshot) => {
+        job.value = snapshot;
+      }).done;
+      if (final.result !== null) {
+        // A failed drill still has a result: its timeline and the reason.
+        result.value = final.result;
+        state.value = 'done';
+      } else {
+        error.value = final.error
+          ? toUiError(final.error)
+          : { code: 'cancelled', message: 'The drill was stopped.', hint: 'Check the pair’s state above.' };
+        state.value = 'error';
+      }
+    } catch (err) {
+      error.value = toUiError(err, 'the failover drill');
+      state.value = 'error';
+    }
+  }
+
+  async function cancel(): Promise<void> {
+    const id = job.value?.id;
+    if (id === undefined || state.value !== 'running') return;
+    error.value = (await requestCancel(useApiClient(), id, 'stopping the drill')) ?? error.value;
+  }
+
+  return { kind, state, job, result, error, run, cancel };
+});
