@@ -31,6 +31,7 @@ import { proposePair } from '../pair/propose';
 import { readStatus } from '../pair/status';
 import { removePairFrom } from '../pair/unpair';
 import type { LinkAddress, PlanServerState, ScriptReader } from '../pair/plan';
+import { readLinkAddressRecord } from '../pair/link-record';
 import { addressKey } from '../pair/transaction';
 import {
   applyUnpairPlan,
@@ -86,17 +87,20 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
 
   const scripts: ScriptReader = (name) => readScript(resourcesDir, name);
 
-  /** One server as a plan reads it: its session, a fresh inventory and its agent's status. */
+  /** One server as a plan reads it: its session, a fresh inventory, its agent's status and its record of the link addresses Twinlock added. */
   const readServer = async (id: string): Promise<PlanServerState> => {
-    const [inventory, status] = await Promise.all([
+    const host = sessions.hostOf(id);
+    const [inventory, status, linkAddresses] = await Promise.all([
       sessions.readInventory(id),
-      sessions.hostOf(id).then((h) => readStatus(h)),
+      host.then((h) => readStatus(h)),
+      host.then((h) => readLinkAddressRecord(h)),
     ]);
     const s = sessions.entry(id).session;
     return {
       session: { computerName: s.computerName, address: s.address, port: s.port, fingerprint: s.fingerprint },
       inventory,
       status,
+      linkAddresses,
     };
   };
 

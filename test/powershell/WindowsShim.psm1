@@ -498,6 +498,38 @@ function New-Item {
     [pscustomobject]@{ FullName = $Path }
 }
 
+function Set-Content {
+    <# Writes text as Windows PowerShell 5.1 does: UTF8 with its byte-order mark, lines ended by CRLF. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][string]$LiteralPath, [Parameter(Mandatory)][object[]]$Value, [string]$Encoding = 'Default')
+    $local = ConvertTo-ShimLocalPath -Path $LiteralPath
+    if ($null -eq $local -or -not [System.IO.Directory]::Exists([System.IO.Path]::GetDirectoryName($local))) {
+        $e = [System.IO.DirectoryNotFoundException]::new("Could not find a part of the path '$LiteralPath'.")
+        throw ([System.Management.Automation.ErrorRecord]::new($e, 'GetContentWriterDirectoryNotFoundError,Microsoft.PowerShell.Commands.SetContentCommand', 'ObjectNotFound', $LiteralPath))
+    }
+    if (Test-ShimLocked -Path $LiteralPath) { Stop-ShimLocked -Path $LiteralPath -Cmdlet $PSCmdlet -Id 'GetContentWriterIOError,Microsoft.PowerShell.Commands.SetContentCommand' }
+    Invoke-ShimFault -Command 'Set-Content' -Cmdlet $PSCmdlet
+    $enc = if ($Encoding -eq 'Unicode') { [System.Text.UnicodeEncoding]::new($false, $true) } else { [System.Text.UTF8Encoding]::new($true) }
+    $text = (@($Value | ForEach-Object { [string]$_ }) -join "`r`n") + "`r`n"
+    [System.IO.File]::WriteAllText($local, $text, $enc)
+    Add-ShimChange -Command 'Set-Content' -Detail @{ path = $LiteralPath }
+}
+
+function Move-Item {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][string]$LiteralPath, [Parameter(Mandatory)][string]$Destination, [switch]$Force)
+    $from = ConvertTo-ShimLocalPath -Path $LiteralPath
+    $to = ConvertTo-ShimLocalPath -Path $Destination
+    if ($null -eq $from -or -not [System.IO.File]::Exists($from)) {
+        $e = [System.Management.Automation.ItemNotFoundException]::new("Cannot find path '$LiteralPath' because it does not exist.")
+        throw ([System.Management.Automation.ErrorRecord]::new($e, 'PathNotFound,Microsoft.PowerShell.Commands.MoveItemCommand', 'ObjectNotFound', $LiteralPath))
+    }
+    if (Test-ShimLocked -Path $Destination) { Stop-ShimLocked -Path $Destination -Cmdlet $PSCmdlet -Id 'MoveFileInfoItemIOError,Microsoft.PowerShell.Commands.MoveItemCommand' }
+    Invoke-ShimFault -Command 'Move-Item' -Cmdlet $PSCmdlet
+    [System.IO.File]::Move($from, $to, [bool]$Force)
+    Add-ShimChange -Command 'Move-Item' -Detail @{ path = $LiteralPath; destination = $Destination }
+}
+
 function Get-FileHash {
     [CmdletBinding()]
     param([Parameter(Mandatory)][string]$LiteralPath, [string]$Algorithm = 'SHA256')
@@ -1172,7 +1204,7 @@ function Invoke-ShimTwinlockctl {
 
 Export-ModuleMember -Function @(
     'Initialize-WindowsShim', 'Get-WindowsShimChanges', 'New-Object',
-    'Test-Path', 'Join-Path', 'Split-Path', 'Get-Item', 'Get-ChildItem', 'Get-Content', 'Remove-Item', 'New-Item',
+    'Test-Path', 'Join-Path', 'Split-Path', 'Get-Item', 'Get-ChildItem', 'Get-Content', 'Remove-Item', 'New-Item', 'Set-Content', 'Move-Item',
     'Get-FileHash', 'Get-AuthenticodeSignature', 'Get-ItemProperty',
     'Get-CimInstance', 'Get-WinSystemLocale', 'Get-HotFix', 'Get-WindowsFeature', 'Install-WindowsFeature',
     'Get-NetAdapter', 'Get-NetIPAddress', 'New-NetIPAddress', 'Remove-NetIPAddress', 'Get-NetRoute', 'Get-NetFirewallRule', 'Get-NetFirewallPortFilter',
