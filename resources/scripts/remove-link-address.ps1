@@ -5,7 +5,7 @@ param($P)
 
 $alias = [string]$P.adapter
 $address = [string]$P.address
-$onlyIfRecorded = $P.onlyIfRecorded -eq $true
+$onlyIfRecorded = $null -ne $P.PSObject.Properties['onlyIfRecorded'] -and $P.onlyIfRecorded -eq $true
 
 # The record of the addresses Twinlock added (set-link-address writes it).
 $recordDir = Join-Path $env:ProgramData 'Twinlock'

@@ -763,35 +763,31 @@ function Get-NetIPAddress {
 }
 
 function New-NetIPAddress {
+    <# Records the address a script adds; the shim's adapters are read from the profile, so it does not appear in Get-NetIPAddress. #>
     [CmdletBinding()]
-    param([string]$InterfaceAlias, [string]$IPAddress, [byte]$PrefixLength, [string]$AddressFamily)
+    param([string]$InterfaceAlias, [string]$IPAddress, [int]$PrefixLength, [string]$AddressFamily, [string]$PolicyStore, [bool]$SkipAsSource)
     Invoke-ShimFault -Command 'New-NetIPAddress' -Cmdlet $PSCmdlet
-    Add-ShimChange -Command 'New-NetIPAddress' -Detail @{ interfaceAlias = $InterfaceAlias; ipAddress = $IPAddress; prefixLength = [int]$PrefixLength; addressFamily = $AddressFamily }
-    # One object per store, as Windows answers: the active one, then the persistent one.
-    foreach ($store in @('ActiveStore', 'PersistentStore')) {
-        [pscustomobject]@{ InterfaceAlias = $InterfaceAlias; IPAddress = $IPAddress; PrefixLength = $PrefixLength; Store = $store }
+    $detail = @{ interfaceAlias = $InterfaceAlias; ipAddress = $IPAddress; prefixLength = $PrefixLength }
+    if ($PSBoundParameters.ContainsKey('AddressFamily')) { $detail.addressFamily = $AddressFamily }
+    if ($PSBoundParameters.ContainsKey('PolicyStore')) { $detail.policyStore = $PolicyStore }
+    if ($PSBoundParameters.ContainsKey('SkipAsSource')) { $detail.skipAsSource = $SkipAsSource }
+    Add-ShimChange -Command 'New-NetIPAddress' -Detail $detail
+    # One object per store, as Windows answers: the active one, then (unless only the active store was asked for) the persistent one.
+    $stores = if ($PolicyStore -eq 'ActiveStore') { @('ActiveStore') } else { @('ActiveStore', 'PersistentStore') }
+    foreach ($store in $stores) {
+        [pscustomobject]@{ InterfaceAlias = $InterfaceAlias; IPAddress = $IPAddress; PrefixLength = [byte]$PrefixLength; PrefixOrigin = 1; AddressFamily = 2; SkipAsSource = $SkipAsSource; Store = $store }
     }
 }
 
 function Remove-NetIPAddress {
     [CmdletBinding(SupportsShouldProcess = $true)]
-    param([string]$InterfaceAlias, [string]$IPAddress)
+    param([string]$InterfaceAlias, [string]$IPAddress, [string]$PolicyStore)
     Invoke-ShimFault -Command 'Remove-NetIPAddress' -Cmdlet $PSCmdlet
-    Add-ShimChange -Command 'Remove-NetIPAddress' -Detail @{ interfaceAlias = $InterfaceAlias; ipAddress = $IPAddress }
+    $detail = @{ interfaceAlias = $InterfaceAlias; ipAddress = $IPAddress }
+    if ($PSBoundParameters.ContainsKey('PolicyStore')) { $detail.policyStore = $PolicyStore }
+    Add-ShimChange -Command 'Remove-NetIPAddress' -Detail $detail
 }
 
-function New-NetIPAddress {
-    <# Records the address a script adds; the shim's adapters are read from the profile, so it does not appear in Get-NetIPAddress. #>
-    [CmdletBinding()] param([string]$InterfaceAlias, [string]$IPAddress, [int]$PrefixLength, [string]$PolicyStore, [bool]$SkipAsSource)
-    Invoke-ShimFault -Command 'New-NetIPAddress' -Cmdlet $PSCmdlet
-    Add-ShimChange -Command 'New-NetIPAddress' -Detail @{ interfaceAlias = $InterfaceAlias; ipAddress = $IPAddress; prefixLength = $PrefixLength; policyStore = $PolicyStore; skipAsSource = $SkipAsSource }
-    [pscustomobject]@{ InterfaceAlias = $InterfaceAlias; IPAddress = $IPAddress; PrefixLength = [byte]$PrefixLength; PrefixOrigin = 1; AddressFamily = 2; SkipAsSource = $SkipAsSource }
-}
-
-function Remove-NetIPAddress {
-    [CmdletBinding()] param([string]$InterfaceAlias, [string]$IPAddress, [string]$PolicyStore, [switch]$Confirm)
-    Invoke-ShimFault -Command 'Remove-NetIPAddress' -Cmdlet $PSCmdlet
-    Add-ShimChange -Command 'Remove-NetIPAddress' -Detail @{ interfaceAlias = $InterfaceAlias; ipAddress = $IPAddress; policyStore = $PolicyStore }
 function ConvertTo-ShimDotted {
     param([uint32]$N)
     (@(24, 16, 8, 0) | ForEach-Object { ($N -shr $_) -band 0xff }) -join '.'
