@@ -65,7 +65,7 @@ const config = (name: string): PairConfig => ({
       prefixLength: 30,
     },
   ],
-  witness: { kind: 'host', address: 'witness01' },
+  witness: { kind: 'host', address: 'TL-WITNESS' },
   vms: ['SQL01', 'APP01'],
 });
 
@@ -130,7 +130,10 @@ describe('twinlock plan', () => {
         expect(text).toContain(step.title);
         expect(text).toContain(`script ${step.script.name} v${step.script.version}`);
       }
+      // Port 2 has no address on either side: the proposal gives it a /30 from the link range.
       expect(plan.steps.map((s) => s.id)).toEqual([
+        'primary/address/0',
+        'secondary/address/0',
         'primary/links',
         'primary/create',
         'secondary/join',
@@ -140,7 +143,7 @@ describe('twinlock plan', () => {
         'primary/wait',
       ]);
       expect(text).toContain('undo: Remove TL-NODE-A from pair PLAN-01 (invoke-twinlockctl v2');
-      expect(text).toContain('Totals: TL-NODE-A 4 change(s), TL-NODE-B 1 change(s); restarts: none');
+      expect(text).toContain('Totals: TL-NODE-A 5 change(s), TL-NODE-B 2 change(s); restarts: none');
       expect(text).toContain(`Plan hash: ${plan.hash}`);
       expect(text).toContain('<single-use pairing token, made when the plan is applied>');
 

@@ -85,7 +85,7 @@ describe('matched-pair: link addresses the admin set', () => {
     const run = await t.twinlock(['unpair', ...t.hosts, '--yes', '--json']);
     expect(run.code, run.stderr + run.stdout).toBe(0);
     expect(last(run.stdout)).toEqual([
-      { computerName: 'TL-NODE-A', pair: 'KEEP-01', unprotected: [], removed: true },
+      { computerName: 'TL-NODE-A', pair: 'KEEP-01', unprotected: ['SQL01', 'APP01', 'FILE01'], removed: true },
       { computerName: 'TL-NODE-B', pair: null, unprotected: [], removed: false },
     ]);
     expect(pairOf(t.A())).toBeNull();
