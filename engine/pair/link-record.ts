@@ -36,8 +36,13 @@ export async function readLinkAddressRecord(
 }
 
 /** Whether the record holds an address on an adapter (adapter names compared as Windows does, without case). */
-export function isRecorded(record: readonly RecordedLinkAddress[], adapter: string, address: string): boolean {
+export function isRecorded(
+  record: readonly RecordedLinkAddress[],
+  adapter: string,
+  address: string,
+): boolean {
   return record.some(
-    (e) => e.address.toLowerCase() === address.toLowerCase() && e.adapter.toLowerCase() === adapter.toLowerCase(),
+    (e) =>
+      e.address.toLowerCase() === address.toLowerCase() && e.adapter.toLowerCase() === adapter.toLowerCase(),
   );
 }

@@ -24,7 +24,10 @@ export interface RecordedLinkAddress {
 /** The record on a lab server's drive (none: empty); throws as the scripts do when it is not JSON. */
 export function readLinkAddressRecord(host: LabHost): RecordedLinkAddress[] {
   if (!host.fileExists(LINK_ADDRESS_RECORD)) return [];
-  const text = host.readFile(LINK_ADDRESS_RECORD).toString('utf8').replace(/^\uFEFF/, '');
+  const text = host
+    .readFile(LINK_ADDRESS_RECORD)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
   let record: unknown;
   try {
     record = text.trim() === '' ? null : JSON.parse(text);

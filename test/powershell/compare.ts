@@ -74,7 +74,9 @@ export async function runBoth(
     /** Windows paths to read back after both ran: the lab's drive and the shim's copy of it. */
     files?: string[];
   } = {},
-): Promise<BothAnswers & { server: string; files: Record<string, { lab: string | null; ps: string | null }> }> {
+): Promise<
+  BothAnswers & { server: string; files: Record<string, { lab: string | null; ps: string | null }> }
+> {
   const driveCopy = mkdtempSync(join(tmpdir(), 'twinlock-tier-drive-'));
   try {
     cpSync(host.drive.root, driveCopy, { recursive: true });

@@ -325,7 +325,9 @@ async function walkServer(lab: OfflineLab, host: LabHost, profile: string): Prom
   // Each address added is recorded in C:\ProgramData\Twinlock\link-addresses.json, and only those: both write the same record.
   const RECORD = REMOTE_PATHS.linkAddressRecord;
   const recordOf = (text: string | null) =>
-    text === null ? null : (JSON.parse(text.replace(/^\uFEFF/, '')) as { addresses: Record<string, unknown>[] });
+    text === null
+      ? null
+      : (JSON.parse(text.replace(/^\uFEFF/, '')) as { addresses: Record<string, unknown>[] });
   /** Both records, equal once the time each was written is set aside (the lab's clock runs fast). */
   const sameRecord = (r: { files: Record<string, { lab: string | null; ps: string | null }> }) => {
     const { lab, ps } = r.files[RECORD]!;

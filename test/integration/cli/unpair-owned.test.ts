@@ -78,14 +78,23 @@ describe('matched-pair: link addresses the admin set', () => {
     const refused = await t.twinlock(['unpair', ...t.hosts]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('Plan: unpair KEEP-01 from TL-NODE-A and TL-NODE-B');
-    expect(refused.stderr).toContain('SLOT 3 Port 1 on TL-NODE-A keeps 10.10.1.21: it was there before Twinlock');
-    expect(refused.stderr).toContain('SLOT 3 Port 2 on TL-NODE-B keeps 10.10.2.22: it was there before Twinlock');
+    expect(refused.stderr).toContain(
+      'SLOT 3 Port 1 on TL-NODE-A keeps 10.10.1.21: it was there before Twinlock',
+    );
+    expect(refused.stderr).toContain(
+      'SLOT 3 Port 2 on TL-NODE-B keeps 10.10.2.22: it was there before Twinlock',
+    );
     expect(refused.stderr).not.toContain('Remove the sync-link address');
 
     const run = await t.twinlock(['unpair', ...t.hosts, '--yes', '--json']);
     expect(run.code, run.stderr + run.stdout).toBe(0);
     expect(last(run.stdout)).toEqual([
-      { computerName: 'TL-NODE-A', pair: 'KEEP-01', unprotected: ['SQL01', 'APP01', 'FILE01'], removed: true },
+      {
+        computerName: 'TL-NODE-A',
+        pair: 'KEEP-01',
+        unprotected: ['SQL01', 'APP01', 'FILE01'],
+        removed: true,
+      },
       { computerName: 'TL-NODE-B', pair: null, unprotected: [], removed: false },
     ]);
     expect(pairOf(t.A())).toBeNull();

@@ -258,7 +258,11 @@ describe('makeUnpairPlan', () => {
 
   it('leaves the link addresses the admin set (none recorded), and says so', async () => {
     const plan = await makeUnpairPlan(paired(a, 'primary', []), paired(b, 'secondary', []), { scripts, now });
-    expect(plan.steps.map((s) => s.id)).toEqual(['primary/unprotect/0', 'primary/remove', 'secondary/remove']);
+    expect(plan.steps.map((s) => s.id)).toEqual([
+      'primary/unprotect/0',
+      'primary/remove',
+      'secondary/remove',
+    ]);
     expect(plan.steps.some((s) => s.script.name === 'remove-link-address')).toBe(false);
     expect(plan.notes).toEqual([
       'Ethernet 2 on HV-A keeps 192.168.100.1: it was there before Twinlock (only the link addresses Twinlock added are removed)',
@@ -282,11 +286,16 @@ describe('makeUnpairPlan', () => {
     expect(plan.steps.filter((s) => s.script.name === 'remove-link-address').map((s) => s.params)).toEqual([
       { adapter: 'Ethernet 2', address: '192.168.100.1', onlyIfRecorded: true },
     ]);
-    expect(plan.notes).toEqual([expect.stringMatching(/^Ethernet 2 on HV-B keeps 192\.168\.100\.2: it was there before Twinlock/)]);
+    expect(plan.notes).toEqual([
+      expect.stringMatching(/^Ethernet 2 on HV-B keeps 192\.168\.100\.2: it was there before Twinlock/),
+    ]);
   });
 
   it('is stale when the record changed since the plan was made', async () => {
-    const planned = [paired(a, 'primary', added('Ethernet 2', '192.168.100.1')), paired(b, 'secondary', [])] as const;
+    const planned = [
+      paired(a, 'primary', added('Ethernet 2', '192.168.100.1')),
+      paired(b, 'secondary', []),
+    ] as const;
     const plan = await makeUnpairPlan(planned[0], planned[1], { scripts, now });
     const err = await checkPlanNow(plan, [paired(a, 'primary', []), planned[1]], scripts).then(
       () => null,
