@@ -110,7 +110,7 @@ const CtlParamsSchema = z.object({
 
 /**
  * Runs an unpair plan's steps in order: VMs unprotected, the pair removed on each server (skipped
- * where the agent already reports no pair), then the link addresses removed. Reports progress on
+ * where the agent already reports no pair), then the link addresses Twinlock added removed. Reports progress on
  * `ctx` when given; answers with both servers' status at the end and what was removed on each.
  */
 export async function applyUnpairPlan(

@@ -446,7 +446,7 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
 
     async unpair({ sessions: ids }) {
       sessions.pairOf(ids, 'Unpairing');
-      // The unpair plan, made and run at once: VMs unprotected, the pair removed, its link addresses removed.
+      // The unpair plan, made and run at once: VMs unprotected, the pair removed, the link addresses Twinlock added removed (the admin's stay).
       const states = await Promise.all(ids.map((id) => readServer(id)));
       const plan = await planUnpair(states[0]!, states[1]!, scripts);
       const planned = sessionsOfPlan(plan, ids);
