@@ -4,7 +4,7 @@
  * events it sends ({@link LabHostEvents}) rather than on time.
  */
 import { EventEmitter } from 'node:events';
-import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { DriveC } from './files';
 import type { HostProfile } from './profile';
@@ -435,12 +435,15 @@ export class LabHost extends EventEmitter<LabHostEvents> {
 
   /**
    * Gives every adapter back the addresses its profile gave it (set-link-address and
-   * remove-link-address change `profile.nics[].ipv4`; unpairing removes the link addresses).
+   * remove-link-address change `profile.nics[].ipv4`), and forgets the record of the addresses
+   * Twinlock added (`C:\ProgramData\Twinlock\link-addresses.json`), which no longer holds.
    */
   restoreAddresses(): void {
     this.profile.nics.forEach((n, i) => {
       n.ipv4 = structuredClone(this.profileAddresses[i] ?? []);
     });
+    const record = this.localPath('C:\\ProgramData\\Twinlock\\link-addresses.json');
+    if (record) rmSync(record, { force: true });
     this.emit('addresses');
   }
 

@@ -157,7 +157,10 @@ export function registerUnpairVerb(program: Command): void {
       )
       .argument('<hostA>', 'host[:port]')
       .argument('<hostB>', 'host[:port]')
-      .option('--yes', 'confirm: both servers stop protecting their VMs and lose their sync-link addresses')
+      .option(
+        '--yes',
+        'confirm: both servers stop protecting their VMs and lose the sync-link addresses Twinlock added',
+      )
       .option('--out <file>', 'save the unpair plan (JSON), to apply later with twinlock pair --plan')
       .option('--json', 'print JSON'),
   ).action(
@@ -178,7 +181,7 @@ export function registerUnpairVerb(program: Command): void {
         if (!options.yes && (out.json || !(await confirm('Apply this plan?')))) {
           throw new TwinlockError({
             code: 'invalid-input',
-            message: `unpair removes the pair from ${hostA} and ${hostB}, stops protecting their VMs and removes their sync-link addresses, and --yes was not given.`,
+            message: `unpair removes the pair from ${hostA} and ${hostB}, stops protecting their VMs and removes the sync-link addresses Twinlock added (addresses set by hand stay), and --yes was not given.`,
             hint: `Read the plan above (or twinlock status ${hostA}), then run it again with --yes.`,
             detail: { field: 'yes' },
           });

@@ -75,6 +75,8 @@ export function planText(plan: Plan): string {
     if (mine.length === 0) lines.push('  nothing to do');
     for (const [st, n] of mine) lines.push(...stepLines(plan, st, n));
   }
+  if (plan.notes && plan.notes.length > 0)
+    lines.push('', 'Left as it is:', ...plan.notes.map((n) => `  ${n}`));
   const restarts = plan.totals.restarts.length === 0 ? 'none' : plan.totals.restarts.join(', ');
   lines.push(
     '',

@@ -43,6 +43,7 @@ const PlanBasisSchema = z.object({
       protectedVms: z.array(z.string()),
     })
     .nullable(),
+  linkAddresses: z.array(z.string()).optional(),
 });
 
 function notTwinlocks(what: string): TwinlockError {
@@ -109,7 +110,7 @@ const CtlParamsSchema = z.object({
 
 /**
  * Runs an unpair plan's steps in order: VMs unprotected, the pair removed on each server (skipped
- * where the agent already reports no pair), then the link addresses removed. Reports progress on
+ * where the agent already reports no pair), then the link addresses Twinlock added removed. Reports progress on
  * `ctx` when given; answers with both servers' status at the end and what was removed on each.
  */
 export async function applyUnpairPlan(
@@ -147,9 +148,14 @@ export async function applyUnpairPlan(
       message: step.title,
     });
     if (step.script.name === 'remove-link-address') {
+      // The plan removes only addresses Twinlock added; the script checks the server's record again.
       await m.host.runScript(
         'remove-link-address',
-        { adapter: String(step.params.adapter), address: String(step.params.address) },
+        {
+          adapter: String(step.params.adapter),
+          address: String(step.params.address),
+          onlyIfRecorded: step.params.onlyIfRecorded === true,
+        },
         signal ? { signal } : {},
       );
       continue;
@@ -182,7 +188,7 @@ export async function applyUnpairPlan(
       percent: 100,
       message: status[n]!.pair
         ? `Still in pair ${status[n]!.pair.name}`
-        : 'In no pair, link addresses removed',
+        : 'In no pair, the link addresses Twinlock added removed',
     });
   ctx?.progress(100, 'Both servers are in no pair');
   return {

@@ -65,6 +65,18 @@ export function basisDrift(server: string, planned: PlanBasis, now: PlanBasis): 
     });
   if (pairText(planned.pair) !== pairText(now.pair))
     out.push({ server, what: 'pair', planned: pairText(planned.pair), now: pairText(now.pair) });
+  // The record of the addresses Twinlock added: compared when the plan was made with it.
+  if (planned.linkAddresses !== undefined) {
+    const pa = [...planned.linkAddresses].sort().join(', ');
+    const pb = [...(now.linkAddresses ?? [])].sort().join(', ');
+    if (pa !== pb)
+      out.push({
+        server,
+        what: 'link addresses Twinlock added',
+        planned: pa === '' ? 'none' : pa,
+        now: pb === '' ? 'none' : pb,
+      });
+  }
   return out;
 }
 

@@ -23,6 +23,8 @@ import type { ScriptName, ScriptParams } from '../remote/scripts';
 import type { ScriptInfo } from '../remote/session';
 import type { CtlVerb } from '../agent/ctl';
 import { linksTestInput, pairCreateInput, pairJoinInput } from './agent-input';
+import { isRecorded } from './link-record';
+import type { RecordedLinkAddress } from './link-record';
 
 /** What stands in a plan for the pairing token, which is made (and sent) only when the plan is applied. */
 export const TOKEN_PLACEHOLDER = '<single-use pairing token, made when the plan is applied>';
@@ -35,6 +37,11 @@ export interface PlanServerState {
   session: { computerName: string; address: string; port: number; fingerprint: string };
   inventory: HostInventory;
   status: AgentStatus;
+  /**
+   * The server's record of the link addresses Twinlock added (get-link-addresses): an unpairing
+   * removes only those. Not read: none recorded, and the basis does not name it.
+   */
+  linkAddresses?: RecordedLinkAddress[];
 }
 
 /** Reads a script of the catalogue (engine/remote/session.ts `readScript`). */
@@ -52,11 +59,16 @@ export interface PlanBasis {
   vms: string[];
   agentVersion: string | null;
   pair: { name: string; role: 'primary' | 'secondary' | 'none'; protectedVms: string[] } | null;
+  /** The link addresses Twinlock added, as `adapter address/prefix` (when the record was read). */
+  linkAddresses?: string[];
 }
 
 /** The basis of a server: adapters (name, status, addresses), VMs, the agent's version and its pair. */
-export function basisOf(state: Pick<PlanServerState, 'inventory' | 'status'>): PlanBasis {
+export function basisOf(state: Pick<PlanServerState, 'inventory' | 'status' | 'linkAddresses'>): PlanBasis {
   const { inventory, status } = state;
+  const recorded = state.linkAddresses
+    ? { linkAddresses: state.linkAddresses.map((e) => `${e.adapter} ${e.address}/${e.prefixLength}`).sort() }
+    : {};
   return {
     adapters: inventory.nics.map((n) => ({
       name: n.name,
@@ -76,6 +88,7 @@ export function basisOf(state: Pick<PlanServerState, 'inventory' | 'status'>): P
             .sort(),
         }
       : null,
+    ...recorded,
   };
 }
 
@@ -161,6 +174,7 @@ function finish(
   list: StepList,
   infos: Map<ScriptName, ScriptInfo>,
   now: Date,
+  notes: string[] = [],
 ): Plan {
   const scripts: Plan['scripts'] = {};
   for (const name of [...list.used].sort()) {
@@ -182,6 +196,7 @@ function finish(
     steps: list.steps,
     scripts,
     totals: { changes: { primary: count('primary'), secondary: count('secondary') }, restarts },
+    ...(notes.length > 0 ? { notes } : {}),
   };
   return { ...body, hash: planHash(body) };
 }
@@ -332,7 +347,8 @@ function holderOf(inv: HostInventory, address: string): string | null {
 
 /**
  * The plan of an unpairing: the VMs unprotected on the primary, the pair removed on both servers,
- * then each link address the pair uses removed from the adapter that holds it. `a` and `b` are
+ * then each link address the pair uses that Twinlock added (the server's record) removed from the
+ * adapter that holds it; an address the admin set stays, and a note says so. `a` and `b` are
  * the two servers in any order: the one the agent calls primary is planned as the primary.
  */
 export async function makeUnpairPlan(
@@ -363,7 +379,25 @@ export async function makeUnpairPlan(
         adapter: holderOf((role === 'primary' ? primary : secondary).inventory, address),
       }))
       .filter((e): e is { address: string; adapter: string } => e.adapter !== null);
-  const addresses = { primary: linkOf('primary'), secondary: linkOf('secondary') };
+  // Only the addresses Twinlock added (the server's record) are removed; the admin's stay.
+  const notes: string[] = [];
+  const ownedOf = (role: PlanRole) => {
+    const state = role === 'primary' ? primary : secondary;
+    const record = state.linkAddresses ?? [];
+    return linkOf(role).flatMap((e) => {
+      if (isRecorded(record, e.adapter, e.address)) {
+        const entry = record.find(
+          (r) => r.address === e.address && r.adapter.toLowerCase() === e.adapter.toLowerCase(),
+        );
+        return [{ ...e, prefixLength: entry?.prefixLength ?? DEFAULT_LINK_PREFIX }];
+      }
+      notes.push(
+        `${e.adapter} on ${names[role]} keeps ${e.address}: it was there before Twinlock (only the link addresses Twinlock added are removed)`,
+      );
+      return [];
+    });
+  };
+  const addresses = { primary: ownedOf('primary'), secondary: ownedOf('secondary') };
 
   const protectedVms =
     primary.status.pair && primary.status.role === 'primary'
@@ -398,16 +432,20 @@ export async function makeUnpairPlan(
       list.add({
         id: `${role}/address/${i}`,
         server: role,
-        title: `Remove the sync-link address ${e.address} from ${e.adapter} on ${names[role]}`,
-        run: list.script('remove-link-address', { adapter: e.adapter, address: e.address }),
+        title: `Remove the sync-link address ${e.address} from ${e.adapter} on ${names[role]} (Twinlock added it)`,
+        run: list.script('remove-link-address', {
+          adapter: e.adapter,
+          address: e.address,
+          onlyIfRecorded: true,
+        }),
         changes: true,
         restarts: false,
         undo: {
-          title: `Give ${e.adapter} the address ${e.address}/${DEFAULT_LINK_PREFIX} again`,
+          title: `Give ${e.adapter} the address ${e.address}/${e.prefixLength} again`,
           run: list.script('set-link-address', {
             adapter: e.adapter,
             address: e.address,
-            prefixLength: DEFAULT_LINK_PREFIX,
+            prefixLength: e.prefixLength,
           }),
         },
       }),
@@ -439,5 +477,6 @@ export async function makeUnpairPlan(
     list,
     infos,
     options.now ?? new Date(),
+    notes,
   );
 }

@@ -62,10 +62,19 @@ export interface ScriptParams extends FixScriptParams {
   };
   /** Get-VM for each name (verbatim): found, state (VMState as a number), uptime, addresses. */
   'get-vm-state': { names: string[] };
-  /** New-NetIPAddress of a sync link's address on its adapter (by InterfaceAlias); an address already there is reported, not added twice. */
+  /**
+   * New-NetIPAddress of a sync link's address on its adapter (by InterfaceAlias), recorded in
+   * C:\ProgramData\Twinlock\link-addresses.json; an address already there is reported, not added twice, nor recorded.
+   */
   'set-link-address': { adapter: string; address: string; prefixLength: number };
-  /** Remove-NetIPAddress of a sync link's address from its adapter; an absent address is nothing to do. */
-  'remove-link-address': { adapter: string; address: string };
+  /**
+   * Remove-NetIPAddress of a sync link's address from its adapter, and its entry from the record
+   * of the addresses Twinlock added; an absent address is nothing to do. With `onlyIfRecorded`,
+   * an address the record does not hold (the admin set it) is left alone.
+   */
+  'remove-link-address': { adapter: string; address: string; onlyIfRecorded?: boolean };
+  /** The record of the link addresses set-link-address added (C:\ProgramData\Twinlock\link-addresses.json), read only. */
+  'get-link-addresses': Record<string, never>;
 }
 
 /** Fixes offered by verification findings (see engine/verify/fixes.ts). */
@@ -109,6 +118,7 @@ export const SCRIPT_NAMES: readonly ScriptName[] = [
   'test-witness',
   'set-link-address',
   'remove-link-address',
+  'get-link-addresses',
 ];
 
 /** Where things live on the server. Windows paths, and their SFTP form. */
@@ -119,4 +129,6 @@ export const REMOTE_PATHS = {
   logsSftpDir: '/C:/ProgramData/Twinlock/logs',
   ctlPath: 'C:\\Program Files\\Twinlock\\Agent\\twinlockctl.exe',
   firewallGroup: 'Twinlock Agent',
+  /** The record of the link addresses Twinlock added (set-link-address writes it, remove-link-address takes from it). */
+  linkAddressRecord: 'C:\\ProgramData\\Twinlock\\link-addresses.json',
 } as const;

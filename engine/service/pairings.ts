@@ -31,6 +31,7 @@ import { proposePair } from '../pair/propose';
 import { readStatus } from '../pair/status';
 import { removePairFrom } from '../pair/unpair';
 import type { LinkAddress, PlanServerState, ScriptReader } from '../pair/plan';
+import { readLinkAddressRecord } from '../pair/link-record';
 import { addressKey } from '../pair/transaction';
 import {
   applyUnpairPlan,
@@ -86,20 +87,24 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
 
   const scripts: ScriptReader = (name) => readScript(resourcesDir, name);
 
-  /** One server as a plan reads it: its session, a fresh inventory and its agent's status. */
+  /** One server as a plan reads it: its session, a fresh inventory, its agent's status and its record of the link addresses Twinlock added. */
   const readServer = async (id: string): Promise<PlanServerState> => {
     const inventory = await sessions.readInventory(id);
+    const host = await sessions.hostOf(id);
     // A server without the agent is in no pair: the preflight then says to install it first,
     // rather than twinlockctl's own "not found".
-    const status: AgentStatus =
+    const [status, linkAddresses] = await Promise.all([
       inventory.agentVersion === null
-        ? { nodeId: '', role: 'none', pair: null, vms: [] }
-        : await readStatus(await sessions.hostOf(id));
+        ? Promise.resolve<AgentStatus>({ nodeId: '', role: 'none', pair: null, vms: [] })
+        : readStatus(host),
+      readLinkAddressRecord(host),
+    ]);
     const s = sessions.entry(id).session;
     return {
       session: { computerName: s.computerName, address: s.address, port: s.port, fingerprint: s.fingerprint },
       inventory,
       status,
+      linkAddresses,
     };
   };
 
@@ -445,7 +450,7 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
 
     async unpair({ sessions: ids }) {
       sessions.pairOf(ids, 'Unpairing');
-      // The unpair plan, made and run at once: VMs unprotected, the pair removed, its link addresses removed.
+      // The unpair plan, made and run at once: VMs unprotected, the pair removed, the link addresses Twinlock added removed (the admin's stay).
       const states = await Promise.all(ids.map((id) => readServer(id)));
       const plan = await planUnpair(states[0]!, states[1]!, scripts);
       const planned = sessionsOfPlan(plan, ids);

@@ -5,7 +5,7 @@ import { FIX_HANDLERS } from './fixes';
 import { removeAgentPackage, restartHost } from './host-control';
 import { getIdentity } from './identity';
 import { installAgent, uninstallAgent } from './install';
-import { removeLinkAddress, setLinkAddress } from './link-address';
+import { getLinkAddresses, removeLinkAddress, setLinkAddress } from './link-address';
 import { getInventory } from './inventory';
 import { measureLink } from './measure-link';
 import type { ScriptHandler } from './types';
@@ -28,6 +28,7 @@ export const HANDLERS: Record<string, ScriptHandler> = {
   'test-witness': testWitness,
   'set-link-address': setLinkAddress,
   'remove-link-address': removeLinkAddress,
+  'get-link-addresses': getLinkAddresses,
 };
 
 export type { ScriptContext, ScriptHandler } from './types';

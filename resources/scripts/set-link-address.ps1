@@ -1,6 +1,6 @@
 # Twinlock remote script: set-link-address
-# Version: 1
-# Purpose: Gives a sync-link adapter its address (New-NetIPAddress); an address already on the adapter is reported, not added twice.
+# Version: 2
+# Purpose: Gives a sync-link adapter its address (New-NetIPAddress) and records it in C:\ProgramData\Twinlock\link-addresses.json; an address already on the adapter is reported, not added twice, nor recorded.
 param($P)
 
 $alias = [string]$P.adapter
@@ -41,8 +41,50 @@ if ($here.Count -gt 0) {
 if ($holders.Count -gt 0) {
     throw "$address is already in use on this server by the adapter '$($holders[0].InterfaceAlias)'."
 }
+# The record of the addresses Twinlock added (unpairing removes those, and only those), read before anything changes.
+$recordDir = Join-Path $env:ProgramData 'Twinlock'
+$recordPath = Join-Path $recordDir 'link-addresses.json'
+$entries = @()
+if (Test-Path -LiteralPath $recordPath -PathType Leaf) {
+    $text = (Get-Content -LiteralPath $recordPath -Encoding UTF8) -join "`n"
+    try {
+        $record = ConvertFrom-Json -InputObject $text
+    } catch {
+        throw "$recordPath is not the record Twinlock writes (it is not JSON): $($_.Exception.Message)"
+    }
+    if ($null -ne $record -and $null -ne $record.PSObject.Properties['addresses']) {
+        # PowerShell 7 reads an ISO time as a [datetime]; 5.1 leaves it text. Either way it stays the text written.
+        $entries = @($record.addresses | Where-Object { $null -ne $_ } | ForEach-Object {
+                $at = $_.addedAt
+                if ($at -is [datetime]) { $at = $at.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ss.fffZ') }
+                [pscustomobject]@{
+                    adapter      = [string]$_.adapter
+                    address      = [string]$_.address
+                    prefixLength = [int]$_.prefixLength
+                    addedAt      = [string]$at
+                }
+            })
+    }
+}
 # New-NetIPAddress answers one object per store (active and persistent): neither is this script's answer.
 New-NetIPAddress -InterfaceAlias $alias -IPAddress $address -PrefixLength $prefixLength -AddressFamily $family -ErrorAction Stop | Out-Null
+
+# Recorded once: an entry of the same adapter and address (from an earlier run) is replaced.
+$kept = @($entries | Where-Object { -not ([string]$_.address -eq $address -and [string]$_.adapter -eq $alias) })
+$entry = [pscustomobject]@{
+    adapter      = $alias
+    address      = $address
+    prefixLength = $prefixLength
+    addedAt      = (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ss.fffZ')
+}
+if (-not (Test-Path -LiteralPath $recordDir -PathType Container)) {
+    New-Item -ItemType Directory -Path $recordDir -Force | Out-Null
+}
+# Written whole to a temporary file, then moved over the record: a reader never sees half of it.
+$temp = Join-Path $recordDir 'link-addresses.json.tmp'
+$json = ConvertTo-Json -InputObject ([pscustomobject]@{ addresses = @($kept + $entry) }) -Depth 4
+Set-Content -LiteralPath $temp -Value $json -Encoding UTF8
+Move-Item -LiteralPath $temp -Destination $recordPath -Force
 
 [pscustomobject]@{
     adapter        = $alias

@@ -498,6 +498,38 @@ function New-Item {
     [pscustomobject]@{ FullName = $Path }
 }
 
+function Set-Content {
+    <# Writes text as Windows PowerShell 5.1 does: UTF8 with its byte-order mark, lines ended by CRLF. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][string]$LiteralPath, [Parameter(Mandatory)][object[]]$Value, [string]$Encoding = 'Default')
+    $local = ConvertTo-ShimLocalPath -Path $LiteralPath
+    if ($null -eq $local -or -not [System.IO.Directory]::Exists([System.IO.Path]::GetDirectoryName($local))) {
+        $e = [System.IO.DirectoryNotFoundException]::new("Could not find a part of the path '$LiteralPath'.")
+        throw ([System.Management.Automation.ErrorRecord]::new($e, 'GetContentWriterDirectoryNotFoundError,Microsoft.PowerShell.Commands.SetContentCommand', 'ObjectNotFound', $LiteralPath))
+    }
+    if (Test-ShimLocked -Path $LiteralPath) { Stop-ShimLocked -Path $LiteralPath -Cmdlet $PSCmdlet -Id 'GetContentWriterIOError,Microsoft.PowerShell.Commands.SetContentCommand' }
+    Invoke-ShimFault -Command 'Set-Content' -Cmdlet $PSCmdlet
+    $enc = if ($Encoding -eq 'Unicode') { [System.Text.UnicodeEncoding]::new($false, $true) } else { [System.Text.UTF8Encoding]::new($true) }
+    $text = (@($Value | ForEach-Object { [string]$_ }) -join "`r`n") + "`r`n"
+    [System.IO.File]::WriteAllText($local, $text, $enc)
+    Add-ShimChange -Command 'Set-Content' -Detail @{ path = $LiteralPath }
+}
+
+function Move-Item {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][string]$LiteralPath, [Parameter(Mandatory)][string]$Destination, [switch]$Force)
+    $from = ConvertTo-ShimLocalPath -Path $LiteralPath
+    $to = ConvertTo-ShimLocalPath -Path $Destination
+    if ($null -eq $from -or -not [System.IO.File]::Exists($from)) {
+        $e = [System.Management.Automation.ItemNotFoundException]::new("Cannot find path '$LiteralPath' because it does not exist.")
+        throw ([System.Management.Automation.ErrorRecord]::new($e, 'PathNotFound,Microsoft.PowerShell.Commands.MoveItemCommand', 'ObjectNotFound', $LiteralPath))
+    }
+    if (Test-ShimLocked -Path $Destination) { Stop-ShimLocked -Path $Destination -Cmdlet $PSCmdlet -Id 'MoveFileInfoItemIOError,Microsoft.PowerShell.Commands.MoveItemCommand' }
+    Invoke-ShimFault -Command 'Move-Item' -Cmdlet $PSCmdlet
+    [System.IO.File]::Move($from, $to, [bool]$Force)
+    Add-ShimChange -Command 'Move-Item' -Detail @{ path = $LiteralPath; destination = $Destination }
+}
+
 function Get-FileHash {
     [CmdletBinding()]
     param([Parameter(Mandatory)][string]$LiteralPath, [string]$Algorithm = 'SHA256')
@@ -731,18 +763,19 @@ function Get-NetIPAddress {
 }
 
 function New-NetIPAddress {
-    <#
-    Records the address a script adds (the shim's adapters are read from the profile, so it does
-    not appear in Get-NetIPAddress). Answers one object per store, as Windows does: only the active
-    one for -PolicyStore ActiveStore, else the active one then the persistent one.
-    #>
+    <# Records the address a script adds; the shim's adapters are read from the profile, so it does not appear in Get-NetIPAddress. #>
     [CmdletBinding()]
-    param([string]$InterfaceAlias, [string]$IPAddress, [byte]$PrefixLength, [string]$AddressFamily, [string]$PolicyStore, [bool]$SkipAsSource)
+    param([string]$InterfaceAlias, [string]$IPAddress, [int]$PrefixLength, [string]$AddressFamily, [string]$PolicyStore, [bool]$SkipAsSource)
     Invoke-ShimFault -Command 'New-NetIPAddress' -Cmdlet $PSCmdlet
-    Add-ShimChange -Command 'New-NetIPAddress' -Detail @{ interfaceAlias = $InterfaceAlias; ipAddress = $IPAddress; prefixLength = [int]$PrefixLength; addressFamily = $AddressFamily; policyStore = $PolicyStore; skipAsSource = $SkipAsSource }
+    $detail = @{ interfaceAlias = $InterfaceAlias; ipAddress = $IPAddress; prefixLength = $PrefixLength }
+    if ($PSBoundParameters.ContainsKey('AddressFamily')) { $detail.addressFamily = $AddressFamily }
+    if ($PSBoundParameters.ContainsKey('PolicyStore')) { $detail.policyStore = $PolicyStore }
+    if ($PSBoundParameters.ContainsKey('SkipAsSource')) { $detail.skipAsSource = $SkipAsSource }
+    Add-ShimChange -Command 'New-NetIPAddress' -Detail $detail
+    # One object per store, as Windows answers: the active one, then (unless only the active store was asked for) the persistent one.
     $stores = if ($PolicyStore -eq 'ActiveStore') { @('ActiveStore') } else { @('ActiveStore', 'PersistentStore') }
     foreach ($store in $stores) {
-        [pscustomobject]@{ InterfaceAlias = $InterfaceAlias; IPAddress = $IPAddress; PrefixLength = $PrefixLength; PrefixOrigin = 1; AddressFamily = 2; SkipAsSource = $SkipAsSource; Store = $store }
+        [pscustomobject]@{ InterfaceAlias = $InterfaceAlias; IPAddress = $IPAddress; PrefixLength = [byte]$PrefixLength; PrefixOrigin = 1; AddressFamily = 2; SkipAsSource = $SkipAsSource; Store = $store }
     }
 }
 
@@ -750,7 +783,9 @@ function Remove-NetIPAddress {
     [CmdletBinding(SupportsShouldProcess = $true)]
     param([string]$InterfaceAlias, [string]$IPAddress, [string]$PolicyStore)
     Invoke-ShimFault -Command 'Remove-NetIPAddress' -Cmdlet $PSCmdlet
-    Add-ShimChange -Command 'Remove-NetIPAddress' -Detail @{ interfaceAlias = $InterfaceAlias; ipAddress = $IPAddress; policyStore = $PolicyStore }
+    $detail = @{ interfaceAlias = $InterfaceAlias; ipAddress = $IPAddress }
+    if ($PSBoundParameters.ContainsKey('PolicyStore')) { $detail.policyStore = $PolicyStore }
+    Add-ShimChange -Command 'Remove-NetIPAddress' -Detail $detail
 }
 
 function ConvertTo-ShimDotted {
@@ -1165,7 +1200,7 @@ function Invoke-ShimTwinlockctl {
 
 Export-ModuleMember -Function @(
     'Initialize-WindowsShim', 'Get-WindowsShimChanges', 'New-Object',
-    'Test-Path', 'Join-Path', 'Split-Path', 'Get-Item', 'Get-ChildItem', 'Get-Content', 'Remove-Item', 'New-Item',
+    'Test-Path', 'Join-Path', 'Split-Path', 'Get-Item', 'Get-ChildItem', 'Get-Content', 'Remove-Item', 'New-Item', 'Set-Content', 'Move-Item',
     'Get-FileHash', 'Get-AuthenticodeSignature', 'Get-ItemProperty',
     'Get-CimInstance', 'Get-WinSystemLocale', 'Get-HotFix', 'Get-WindowsFeature', 'Install-WindowsFeature',
     'Get-NetAdapter', 'Get-NetIPAddress', 'New-NetIPAddress', 'Remove-NetIPAddress', 'Get-NetRoute', 'Get-NetFirewallRule', 'Get-NetFirewallPortFilter',

@@ -2,9 +2,10 @@
  * One case of the tier: the same server (a lab host), the same script and parameters, answered
  * by the lab's handler in-process and by the real script in pwsh on the shimmed server.
  */
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DriveC } from '../../lab/files';
 import { HANDLERS } from '../../lab/handlers/index';
 import type { LabHost } from '../../lab/host';
 import { PsError, bootstrapFailure, bootstrapSuccess } from '../../lab/powershell-shapes';
@@ -70,8 +71,12 @@ export async function runBoth(
     label?: string;
     scriptText?: string;
     shimFaultsFromLab?: (labStdout: string) => ShimFaults;
+    /** Windows paths to read back after both ran: the lab's drive and the shim's copy of it. */
+    files?: string[];
   } = {},
-): Promise<BothAnswers & { server: string }> {
+): Promise<
+  BothAnswers & { server: string; files: Record<string, { lab: string | null; ps: string | null }> }
+> {
   const driveCopy = mkdtempSync(join(tmpdir(), 'twinlock-tier-drive-'));
   try {
     cpSync(host.drive.root, driveCopy, { recursive: true });
@@ -140,7 +145,14 @@ export async function runBoth(
         throw new Error(`psVersion: lab ${lab.data.psVersion}, pwsh ${real.data.psVersion}`);
       lab.data.psVersion = real.data.psVersion = '<version>';
     }
-    return { labStdout, labExitCode, ps, lab, real, server };
+    const files: Record<string, { lab: string | null; ps: string | null }> = {};
+    const shimDrive = new DriveC(driveCopy);
+    for (const path of options.files ?? []) {
+      const read = (local: string | null) =>
+        local !== null && existsSync(local) ? readFileSync(local, 'utf8') : null;
+      files[path] = { lab: read(host.localPath(path)), ps: read(shimDrive.resolve(path)) };
+    }
+    return { labStdout, labExitCode, ps, lab, real, server, files };
   } finally {
     rmSync(driveCopy, { recursive: true, force: true });
   }

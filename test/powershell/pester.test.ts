@@ -41,6 +41,21 @@ function lineOf(script: string, marker: string): number {
 
 it('Pester: every throw in the scripts is reached with its message', async () => {
   const a = serverDocument(lab.hosts[0]!, lab.world);
+  // The second server's record of link addresses is not JSON.
+  lab.hosts[1]!.writeFile(REMOTE_PATHS.linkAddressRecord, '{ "addresses": [ not json');
+  const garbled = serverDocument(lab.hosts[1]!, lab.world);
+  const notJson = `${REMOTE_PATHS.linkAddressRecord} is not the record Twinlock writes (it is not JSON): *`;
+  const measure = {
+    mode: 'send',
+    adapter: 'SLOT 3 Port 1',
+    localAddress: '127.0.0.3',
+    prefixLength: 24,
+    remoteAddress: '127.0.0.5',
+    port: 39_999,
+    seconds: 0.2,
+    connectSeconds: 0.5,
+    probes: 10,
+  };
   const cases = [
     {
       script: 'fix-install-feature',
@@ -123,46 +138,43 @@ it('Pester: every throw in the scripts is reached with its message', async () =>
       message: 'twinlockctl status needs an input object ({} when the verb takes none).',
     },
     {
-      script: 'measure-link',
-      params: { mode: 'echo' },
-      server: a,
-      marker: 'mode must be listen or send',
-      message: "mode must be listen or send, not 'echo'.",
+      script: 'restart-host',
+      params: { delaySeconds: 5, reason: 'fix' },
+      server: serverDocument(lab.hosts[0]!, lab.world, { faults: { shutdownExitCode: 5 } }),
+      marker: 'refused to schedule',
+      message: 'shutdown.exe refused to schedule the restart (exit code 5).',
     },
     {
       script: 'measure-link',
-      params: {
-        mode: 'listen',
-        adapter: 'No Such Adapter',
-        localAddress: '10.10.1.21',
-        prefixLength: 24,
-        remoteAddress: '10.10.1.22',
-        port: 7471,
-        seconds: 1,
-        connectSeconds: 1,
-        probes: 1,
-      },
+      params: { ...measure, mode: 'both' },
+      server: a,
+      marker: 'mode must be',
+      message: "mode must be listen or send, not 'both'.",
+    },
+    {
+      script: 'measure-link',
+      params: { ...measure, adapter: 'No Such Adapter' },
       server: a,
       marker: 'has no adapter named',
       message: "This server has no adapter named 'No Such Adapter'.",
     },
     {
       script: 'set-link-address',
-      params: { adapter: 'SLOT 3 Port 1', address: '10.10.1.300', prefixLength: 24 },
+      params: { adapter: 'SLOT 3 Port 2', address: '172.31.250.300', prefixLength: 30 },
       server: a,
       marker: 'is not an IP address',
-      message: "'10.10.1.300' is not an IP address.",
+      message: "'172.31.250.300' is not an IP address.",
     },
     {
       script: 'set-link-address',
-      params: { adapter: 'SLOT 3 Port 1', address: '172.31.250.9', prefixLength: 33 },
+      params: { adapter: 'SLOT 3 Port 2', address: '172.31.250.1', prefixLength: 33 },
       server: a,
       marker: 'is not valid for',
-      message: 'The prefix length 33 is not valid for 172.31.250.9 (1 to 32).',
+      message: 'The prefix length 33 is not valid for 172.31.250.1 (1 to 32).',
     },
     {
       script: 'set-link-address',
-      params: { adapter: 'No Such Adapter', address: '172.31.250.9', prefixLength: 30 },
+      params: { adapter: 'No Such Adapter', address: '172.31.250.1', prefixLength: 30 },
       server: a,
       marker: 'no network adapter named',
       message: "There is no network adapter named 'No Such Adapter' on this server.",
@@ -171,15 +183,30 @@ it('Pester: every throw in the scripts is reached with its message', async () =>
       script: 'set-link-address',
       params: { adapter: 'SLOT 3 Port 2', address: '10.10.1.21', prefixLength: 24 },
       server: a,
-      marker: 'already in use on this server',
+      marker: 'already in use',
       message: "10.10.1.21 is already in use on this server by the adapter 'SLOT 3 Port 1'.",
     },
+    // A record that is not JSON (hand-edited, say) is named, never overwritten.
     {
-      script: 'restart-host',
-      params: { delaySeconds: 5, reason: 'fix' },
-      server: serverDocument(lab.hosts[0]!, lab.world, { faults: { shutdownExitCode: 5 } }),
-      marker: 'refused to schedule',
-      message: 'shutdown.exe refused to schedule the restart (exit code 5).',
+      script: 'set-link-address',
+      params: { adapter: 'SLOT 3 Port 2', address: '172.31.250.1', prefixLength: 30 },
+      server: garbled,
+      marker: 'is not the record Twinlock writes',
+      message: notJson,
+    },
+    {
+      script: 'remove-link-address',
+      params: { adapter: 'SLOT 3 Port 2', address: '172.31.250.1', onlyIfRecorded: true },
+      server: garbled,
+      marker: 'is not the record Twinlock writes',
+      message: notJson,
+    },
+    {
+      script: 'get-link-addresses',
+      params: {},
+      server: garbled,
+      marker: 'is not the record Twinlock writes',
+      message: notJson,
     },
   ].map((c) => ({
     script: c.script,

@@ -322,10 +322,34 @@ async function walkServer(lab: OfflineLab, host: LabHost, profile: string): Prom
   expect(host.fileExists(PACKAGE_PATH)).toBe(false);
 
   // Sync-link addresses: set on a spare adapter once (then reported), refused where they cannot go; removed, then nothing to do.
+  // Each address added is recorded in C:\ProgramData\Twinlock\link-addresses.json, and only those: both write the same record.
+  const RECORD = REMOTE_PATHS.linkAddressRecord;
+  const recordOf = (text: string | null) =>
+    text === null
+      ? null
+      : (JSON.parse(text.replace(/^\uFEFF/, '')) as { addresses: Record<string, unknown>[] });
+  /** Both records, equal once the time each was written is set aside (the lab's clock runs fast). */
+  const sameRecord = (r: { files: Record<string, { lab: string | null; ps: string | null }> }) => {
+    const { lab, ps } = r.files[RECORD]!;
+    expect(lab?.startsWith('\uFEFF'), 'Set-Content -Encoding UTF8 writes a byte-order mark').toBe(
+      ps?.startsWith('\uFEFF'),
+    );
+    const strip = (doc: ReturnType<typeof recordOf>) =>
+      doc === null
+        ? null
+        : doc.addresses.map(({ addedAt, ...rest }) => {
+            expect(String(addedAt)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+            return rest;
+          });
+    expect(strip(recordOf(ps)), `${label} the record pwsh wrote`).toEqual(strip(recordOf(lab)));
+    return strip(recordOf(lab));
+  };
   const spare = host.profile.nics[host.profile.nics.length - 1]!.name;
   const business = host.profile.nics[0]!.name;
   const link = { adapter: spare, address: '172.31.250.1' };
-  const set = await both('set-link-address', { ...link, prefixLength: 30 });
+  const empty = await both('get-link-addresses', {});
+  expect(empty.lab.data).toEqual({ path: RECORD, exists: false, addresses: [] });
+  const set = await both('set-link-address', { ...link, prefixLength: 30 }, { files: [RECORD] });
   expect(set.ps.changes.filter((c) => c.command === 'New-NetIPAddress')).toEqual([
     expect.objectContaining({
       interfaceAlias: spare,
@@ -334,8 +358,17 @@ async function walkServer(lab: OfflineLab, host: LabHost, profile: string): Prom
       addressFamily: 'IPv4',
     }),
   ]);
+  expect(set.ps.changes.map((c) => c.command)).toEqual(
+    expect.arrayContaining(['New-NetIPAddress', 'Set-Content', 'Move-Item']),
+  );
+  expect(sameRecord(set)).toEqual([{ adapter: spare, address: '172.31.250.1', prefixLength: 30 }]);
   expect(host.profile.nics.at(-1)!.ipv4).toContainEqual({ address: '172.31.250.1', prefixLength: 30 });
-  const again = await both('set-link-address', { ...link, prefixLength: 30 });
+  const read = await both('get-link-addresses', {});
+  expect(read.lab.data).toMatchObject({
+    exists: true,
+    addresses: [{ adapter: spare, address: '172.31.250.1', prefixLength: 30 }],
+  });
+  const again = await both('set-link-address', { ...link, prefixLength: 30 }, { files: [RECORD] });
   expect(again.lab.data).toMatchObject({ added: false, alreadyPresent: true, prefixLength: 30 });
   expect(again.ps.changes).toEqual([]);
   for (const refused of [
@@ -349,20 +382,38 @@ async function walkServer(lab: OfflineLab, host: LabHost, profile: string): Prom
     expect(r.labExitCode, JSON.stringify(refused)).toBe(1);
     expect(r.ps.changes).toEqual([]);
   }
-  const removed = await both('remove-link-address', link);
-  expect(removed.ps.changes).toEqual([
+  // An address the profile gave (the admin set it) is not Twinlock's: with onlyIfRecorded it stays.
+  const own = host.profile.nics.find((n) => n.ipv4.length > 0)!;
+  const theirs = { adapter: own.name, address: own.ipv4[0]!.address, onlyIfRecorded: true };
+  const kept = await both('remove-link-address', theirs, { files: [RECORD] });
+  expect(kept.lab.data).toEqual({
+    adapter: own.name,
+    address: theirs.address,
+    removed: false,
+    recorded: false,
+    reason: 'not-added-by-twinlock',
+  });
+  expect(kept.ps.changes).toEqual([]);
+  expect(own.ipv4.map((ip) => ip.address)).toContain(theirs.address);
+  const removed = await both('remove-link-address', { ...link, onlyIfRecorded: true }, { files: [RECORD] });
+  expect(removed.lab.data).toEqual({ ...link, removed: true, recorded: true, reason: null });
+  expect(removed.ps.changes.filter((c) => c.command === 'Remove-NetIPAddress')).toEqual([
     expect.objectContaining({
       command: 'Remove-NetIPAddress',
       interfaceAlias: spare,
       ipAddress: '172.31.250.1',
     }),
   ]);
+  expect(sameRecord(removed)).toEqual([]);
   expect(host.profile.nics.at(-1)!.ipv4).not.toContainEqual(
     expect.objectContaining({ address: '172.31.250.1' }),
   );
   const nothing = await both('remove-link-address', link);
-  expect(nothing.lab.data).toMatchObject({ removed: false });
+  expect(nothing.lab.data).toMatchObject({ removed: false, recorded: false, reason: 'not-present' });
   expect(nothing.ps.changes).toEqual([]);
+  // The record read back after the last removal: there, and empty.
+  const emptied = await both('get-link-addresses', {});
+  expect(emptied.lab.data).toEqual({ path: RECORD, exists: true, addresses: [] });
 
   const restarts = host.restartsRequested;
   const restart = await both('restart-host', { delaySeconds: 30, reason: 'fix' });

@@ -18,4 +18,6 @@ export const READ_ONLY_RUNS: { [N in ScriptName]?: ScriptParams[N] } = {
   'test-agent-package': { path: 'C:\\Windows\\System32\\notepad.exe', trustedThumbprint: '0'.repeat(40) },
   // The runner's own sshd stands in for a witness host; nothing is written anywhere.
   'test-witness': { kind: 'host', address: '127.0.0.1', port: 22, timeoutMs: 3000, probeId: 'workflow' },
+  // A fresh runner: Twinlock added no link address, so the record is absent (none).
+  'get-link-addresses': {},
 };

@@ -148,6 +148,17 @@ async function readOnly(): Promise<void> {
     probeId: 'workflow',
   })) as Record<string, unknown>;
   check('test-witness', folder.reached === true && Number(folder.bytes) > 0, JSON.stringify(folder));
+
+  const record = (await run('get-link-addresses', READ_ONLY_RUNS['get-link-addresses']!)) as Record<
+    string,
+    unknown
+  >;
+  check(
+    'get-link-addresses',
+    record.path === 'C:\\ProgramData\\Twinlock\\link-addresses.json' &&
+      (record.addresses === null || (Array.isArray(record.addresses) && record.addresses.length === 0)),
+    `a fresh runner has no link address Twinlock added: ${JSON.stringify(record)}`,
+  );
 }
 
 async function safeFixes(): Promise<void> {

@@ -86,6 +86,8 @@ export const PlanSchema = z.object({
     /** Computer names of the servers a step restarts (empty: none). */
     restarts: z.array(z.string()),
   }),
+  /** What the plan leaves as it is, and why (e.g. a link address the admin set, kept by an unpairing). */
+  notes: z.array(z.string()).optional(),
   hash: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type Plan = z.infer<typeof PlanSchema>;

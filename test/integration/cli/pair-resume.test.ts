@@ -1,7 +1,8 @@
 /**
  * `twinlock pair` killed (SIGKILL) mid-pairing, then `twinlock pair --resume`: the second run finds
  * the journal and either finishes the pair (healthy on both servers) or removes it from both —
- * never a half pair. `twinlock unpair` takes a pair apart, only with --yes.
+ * never a half pair. `twinlock unpair` takes a pair apart, only with --yes, and leaves the
+ * link addresses the admin set.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -86,8 +87,6 @@ beforeAll(async () => {
 afterEach(() => {
   B().faults.syncLinkDown = false;
   B().faults.ctlDelaySeconds = {};
-  // Unpairing removes the link addresses too: the matched pair's own come back for the next test.
-  for (const h of [A(), B()]) h.restoreAddresses();
 });
 
 afterAll(async () => {
@@ -131,9 +130,15 @@ describe('twinlock pair --resume', () => {
     ]);
     expect(pairOf(A())).toBeNull();
     expect(pairOf(B())).toBeNull();
-    // …and the sync-link addresses the pair used.
-    for (const h of [A(), B()])
-      expect(h.profile.nics.filter((n) => n.name.startsWith('SLOT 3')).flatMap((n) => n.ipv4)).toEqual([]);
+    // The sync-link addresses stay: the admin set them (matched-pair's 10.10.x), Twinlock did not add them.
+    for (const [h, n] of [
+      [A(), 21],
+      [B(), 22],
+    ] as const)
+      expect(h.profile.nics.filter((x) => x.name.startsWith('SLOT 3')).flatMap((x) => x.ipv4)).toEqual([
+        { address: `10.10.1.${n}`, prefixLength: 24 },
+        { address: `10.10.2.${n}`, prefixLength: 24 },
+      ]);
   });
 
   it('rolls back a killed pairing that is no longer healthy: neither server is left paired', async () => {

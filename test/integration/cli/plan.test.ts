@@ -3,7 +3,8 @@
  * sync-link adapters start without addresses (unaddressed-links): the plan lists every step with
  * its script; applying it sets the link addresses, pairs and protects; a plan made before an
  * adapter changed is refused with the difference named and nothing changed; a failed pairing
- * removes the addresses it set; unpairing leaves no pair and no link address. The lab's host
+ * removes the addresses it set; unpairing leaves no pair and removes exactly the link addresses
+ * Twinlock added (each server's record of them ends empty). The lab's host
  * state is the witness of every change.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { PlanSchema } from '../../../engine/api/models';
 import { createEngine } from '../../../engine/engine';
 import type { Lab, LabHost } from '../../../lab/index';
 import { startLab } from '../../../lab/index';
+import { LINK_ADDRESS_RECORD, readLinkAddressRecord } from '../../../lab/handlers/link-address';
 import { runTwinlock, shippedManifest } from './twinlock';
 
 let lab: Lab;
@@ -34,6 +36,12 @@ const linkAddresses = (h: LabHost) =>
   h.profile.nics
     .filter((n) => n.name.startsWith('SLOT 3'))
     .flatMap((n) => n.ipv4.map((ip) => `${n.name} ${ip.address}/${ip.prefixLength}`));
+
+/** The link addresses a server's record says Twinlock added (C:\\ProgramData\\Twinlock\\link-addresses.json). */
+const recorded = (h: LabHost) =>
+  readLinkAddressRecord(h)
+    .map((e) => `${e.adapter} ${e.address}/${e.prefixLength}`)
+    .sort();
 
 /** Two links over the unaddressed ports, with the addresses given (the proposal of addresses is not this test's). */
 const config = (name: string): PairConfig => ({
@@ -123,6 +131,7 @@ describe('twinlock plan', () => {
         expect(text).toContain(step.title);
         expect(text).toContain(`script ${step.script.name} v${step.script.version}`);
       }
+      // Port 2 has no address on either side: the proposal gives it a /30 from the link range.
       expect(plan.steps.map((s) => s.id)).toEqual([
         'primary/address/0',
         'secondary/address/0',
@@ -147,6 +156,7 @@ describe('twinlock plan', () => {
       expect(pairOf(A())).toBeNull();
       expect(pairOf(B())).toBeNull();
     } finally {
+      // This test set addresses by hand (no unpairing involved): the servers go back to unaddressed ports.
       for (const h of [A(), B()]) h.restoreAddresses();
     }
   });
@@ -226,7 +236,10 @@ describe('twinlock unpair', () => {
     const refused = await twinlock(['unpair', ...hosts]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('Plan: unpair PAIR-PLAN from TL-NODE-A and TL-NODE-B');
-    expect(refused.stderr).toContain('script remove-link-address v1');
+    expect(refused.stderr).toContain('script remove-link-address v2');
+    // Twinlock added all four addresses (the plan set them): all four are in each server's record.
+    expect(recorded(A())).toEqual(['SLOT 3 Port 1 172.30.1.1/30', 'SLOT 3 Port 2 172.30.2.1/30']);
+    expect(recorded(B())).toEqual(['SLOT 3 Port 1 172.30.1.2/30', 'SLOT 3 Port 2 172.30.2.2/30']);
     expect(pairOf(A())?.name).toBe('PAIR-PLAN');
 
     const run = await twinlock(['unpair', ...hosts, '--yes', '--json']);
@@ -239,5 +252,9 @@ describe('twinlock unpair', () => {
     expect(pairOf(B())).toBeNull();
     expect(linkAddresses(A())).toEqual([]);
     expect(linkAddresses(B())).toEqual([]);
+    // Exactly those were removed: the record is there, and empty.
+    expect(recorded(A())).toEqual([]);
+    expect(recorded(B())).toEqual([]);
+    expect(A().fileExists(LINK_ADDRESS_RECORD)).toBe(true);
   });
 });

@@ -49,6 +49,7 @@ const PARAMS: Record<string, Record<string, unknown>> = {
   'test-witness': { kind: 'host', address: '127.0.0.1', port: 7443, timeoutMs: 1000, probeId: 'x' },
   'set-link-address': { adapter: 'SLOT 3 Port 2', address: '172.31.0.1', prefixLength: 30 },
   'remove-link-address': { adapter: 'SLOT 3 Port 2', address: '172.31.0.1' },
+  'get-link-addresses': {},
 };
 
 describe('lab answers keep the keys each script declares', () => {

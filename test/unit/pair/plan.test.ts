@@ -77,7 +77,7 @@ describe('makePlan', () => {
     expect(setA).toMatchObject({
       server: 'primary',
       title: 'Give Ethernet 3 on HV-A the address 172.30.0.1/30',
-      script: { name: 'set-link-address', version: '1' },
+      script: { name: 'set-link-address', version: '2' },
       params: { adapter: 'Ethernet 3', address: '172.30.0.1', prefixLength: 30 },
       changes: true,
       restarts: false,
@@ -175,36 +175,50 @@ describe('stale plans', () => {
 });
 
 describe('makeUnpairPlan', () => {
-  it('unprotects, removes the pair on both and removes the link addresses the pair uses', async () => {
-    const paired = (s: PlanServerState, role: 'primary' | 'secondary'): PlanServerState => ({
-      ...s,
-      status: {
-        nodeId: 'n',
-        role,
-        pair: {
-          name: 'HV-PAIR',
-          peer: 'x',
-          state: 'protected',
-          progress: 100,
-          level: 3,
-          witness: null,
-          links: [
-            role === 'primary'
-              ? { local: '192.168.100.1', remote: '192.168.100.2', up: true, rttMs: 0.1, mbps: 1 }
-              : { local: '192.168.100.2', remote: '192.168.100.1', up: true, rttMs: 0.1, mbps: 1 },
-          ],
-        },
-        vms:
+  const paired = (
+    s: PlanServerState,
+    role: 'primary' | 'secondary',
+    linkAddresses?: PlanServerState['linkAddresses'],
+  ): PlanServerState => ({
+    ...s,
+    status: {
+      nodeId: 'n',
+      role,
+      pair: {
+        name: 'HV-PAIR',
+        peer: 'x',
+        state: 'protected',
+        progress: 100,
+        level: 3,
+        witness: null,
+        links: [
           role === 'primary'
-            ? [
-                { name: 'SQL01', state: 'Running', protected: true },
-                { name: 'APP01', state: 'Running', protected: false },
-              ]
-            : [],
+            ? { local: '192.168.100.1', remote: '192.168.100.2', up: true, rttMs: 0.1, mbps: 1 }
+            : { local: '192.168.100.2', remote: '192.168.100.1', up: true, rttMs: 0.1, mbps: 1 },
+        ],
       },
-    });
+      vms:
+        role === 'primary'
+          ? [
+              { name: 'SQL01', state: 'Running', protected: true },
+              { name: 'APP01', state: 'Running', protected: false },
+            ]
+          : [],
+    },
+    ...(linkAddresses ? { linkAddresses } : {}),
+  });
+  const added = (adapter: string, address: string, prefixLength = 24) => [
+    { adapter, address, prefixLength, addedAt: '2026-12-01T09:00:00.000Z' },
+  ];
+
+  it('unprotects, removes the pair on both and removes the link addresses Twinlock added', async () => {
     // Given in either order, the agent's primary is planned as the primary.
-    const plan = await makeUnpairPlan(paired(b, 'secondary'), paired(a, 'primary'), { scripts, now });
+    const plan = await makeUnpairPlan(
+      paired(b, 'secondary', added('Ethernet 2', '192.168.100.2', 30)),
+      // The record names the adapter as the admin typed it: Windows compares adapter names without case.
+      paired(a, 'primary', added('ethernet 2', '192.168.100.1', 30)),
+      { scripts, now },
+    );
     expect(plan.kind).toBe('unpair');
     expect(plan.servers.map((s) => s.computerName)).toEqual(['HV-A', 'HV-B']);
     expect(plan.steps.map((s) => [s.id, s.script.name, s.params])).toEqual([
@@ -215,14 +229,79 @@ describe('makeUnpairPlan', () => {
       ],
       ['primary/remove', 'invoke-twinlockctl', expect.objectContaining({ verb: ['pair', 'remove'] })],
       ['secondary/remove', 'invoke-twinlockctl', expect.objectContaining({ verb: ['pair', 'remove'] })],
-      ['primary/address/0', 'remove-link-address', { adapter: 'Ethernet 2', address: '192.168.100.1' }],
-      ['secondary/address/0', 'remove-link-address', { adapter: 'Ethernet 2', address: '192.168.100.2' }],
+      [
+        'primary/address/0',
+        'remove-link-address',
+        { adapter: 'Ethernet 2', address: '192.168.100.1', onlyIfRecorded: true },
+      ],
+      [
+        'secondary/address/0',
+        'remove-link-address',
+        { adapter: 'Ethernet 2', address: '192.168.100.2', onlyIfRecorded: true },
+      ],
     ]);
+    // Undone with the prefix length it was added with.
+    expect(plan.steps[3]!.undo).toMatchObject({
+      script: { name: 'set-link-address' },
+      params: { adapter: 'Ethernet 2', address: '192.168.100.1', prefixLength: 30 },
+    });
+    expect(plan.notes).toBeUndefined();
     expect(plan.pair).toMatchObject({
       name: 'HV-PAIR',
       vms: ['SQL01'],
       links: [{ localNic: 'Ethernet 2', remoteNic: 'Ethernet 2' }],
     });
     expect(plan.totals.changes).toEqual({ primary: 3, secondary: 2 });
+    // The record is part of each server's basis.
+    expect(plan.servers[0].basis).toMatchObject({ linkAddresses: ['ethernet 2 192.168.100.1/30'] });
+  });
+
+  it('leaves the link addresses the admin set (none recorded), and says so', async () => {
+    const plan = await makeUnpairPlan(paired(a, 'primary', []), paired(b, 'secondary', []), { scripts, now });
+    expect(plan.steps.map((s) => s.id)).toEqual([
+      'primary/unprotect/0',
+      'primary/remove',
+      'secondary/remove',
+    ]);
+    expect(plan.steps.some((s) => s.script.name === 'remove-link-address')).toBe(false);
+    expect(plan.notes).toEqual([
+      'Ethernet 2 on HV-A keeps 192.168.100.1: it was there before Twinlock (only the link addresses Twinlock added are removed)',
+      'Ethernet 2 on HV-B keeps 192.168.100.2: it was there before Twinlock (only the link addresses Twinlock added are removed)',
+    ]);
+    expect(plan.totals.changes).toEqual({ primary: 2, secondary: 1 });
+    expect(PlanSchema.parse(plan)).toEqual(plan);
+    expect(planHash(plan)).toBe(plan.hash);
+    // Not read at all: nothing is taken as Twinlock's.
+    const unread = await makeUnpairPlan(paired(a, 'primary'), paired(b, 'secondary'), { scripts, now });
+    expect(unread.steps.map((s) => s.id)).toEqual(plan.steps.map((s) => s.id));
+  });
+
+  it('removes only the recorded end when one server added its address and the other had one', async () => {
+    const plan = await makeUnpairPlan(
+      paired(a, 'primary', added('Ethernet 2', '192.168.100.1')),
+      // A record of another address on the other server does not count for this one.
+      paired(b, 'secondary', added('Ethernet 3', '192.168.100.2')),
+      { scripts, now },
+    );
+    expect(plan.steps.filter((s) => s.script.name === 'remove-link-address').map((s) => s.params)).toEqual([
+      { adapter: 'Ethernet 2', address: '192.168.100.1', onlyIfRecorded: true },
+    ]);
+    expect(plan.notes).toEqual([
+      expect.stringMatching(/^Ethernet 2 on HV-B keeps 192\.168\.100\.2: it was there before Twinlock/),
+    ]);
+  });
+
+  it('is stale when the record changed since the plan was made', async () => {
+    const planned = [
+      paired(a, 'primary', added('Ethernet 2', '192.168.100.1')),
+      paired(b, 'secondary', []),
+    ] as const;
+    const plan = await makeUnpairPlan(planned[0], planned[1], { scripts, now });
+    const err = await checkPlanNow(plan, [paired(a, 'primary', []), planned[1]], scripts).then(
+      () => null,
+      (e: TwinlockError) => e,
+    );
+    expect(err?.code).toBe('plan-stale');
+    expect(JSON.stringify(err?.detail)).toContain('link addresses Twinlock added');
   });
 });
