@@ -20,6 +20,16 @@ export interface FileToSave {
 export type SavedFile =
   { saved: true; where: 'path'; path: string } | { saved: true; where: 'downloads' } | { saved: false };
 
+/** Text as the base64 of its UTF-8 bytes, as a file to save carries it. */
+export function textToBase64(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let binary = '';
+  // In slices: one call with every byte as an argument overflows the stack on a large file.
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
 function bytesOf(base64: string): Uint8Array<ArrayBuffer> {
   const text = atob(base64);
   const bytes = new Uint8Array(text.length);

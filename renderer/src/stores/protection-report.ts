@@ -4,7 +4,7 @@ import { ref } from 'vue';
 import type { ApiOutput, TwinlockErrorData } from '../../../engine/api';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
-import { download, fromBase64 } from '../download';
+import { saveFile } from '../api/save-file';
 import { useHostsStore } from './hosts';
 import type { IoState } from './io-state';
 
@@ -26,9 +26,15 @@ export const useProtectionReportStore = defineStore('protection-report', () => {
     state.value = 'running';
     error.value = null;
     try {
-      const result = await useApiClient().call('exportProtectionReport', { sessions: ids, format });
+      const client = useApiClient();
+      const result = await client.call('exportProtectionReport', { sessions: ids, format });
       const name = result.path.split(/[\\/]/).pop() || `protection-report.${format}`;
-      download(name, new Blob([fromBase64(result.contentBase64)], { type: MIME[format] }));
+      await saveFile(client, {
+        name,
+        kind: format === 'pdf' ? 'PDF document' : 'Web page',
+        mimeType: MIME[format],
+        contentBase64: result.contentBase64,
+      });
       written.value = { path: result.path, format: result.format, bytes: result.bytes };
       state.value = 'done';
     } catch (err) {

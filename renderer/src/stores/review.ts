@@ -4,6 +4,8 @@ import { computed, ref } from 'vue';
 import type { Plan, PlanRequest, PlanRole, PlanStep, TwinlockErrorData } from '../../../engine/api';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
+import { saveFile, textToBase64 } from '../api/save-file';
+import type { SavedFile } from '../api/save-file';
 import type { IoState } from './io-state';
 import { usePairStore } from './pair';
 
@@ -33,6 +35,16 @@ export function planText(plan: Plan): string {
 /** A plan's file name: `<pair>.plan.json` (`<pair>.unpair.plan.json` for removing it). */
 export function planFileName(plan: Plan): string {
   return `${plan.pair.name}${plan.kind === 'unpair' ? '.unpair' : ''}.plan.json`;
+}
+
+/** Hands the plan to the admin as a file: the desktop's Save dialog, or a browser download. */
+export function savePlanFile(plan: Plan): Promise<SavedFile> {
+  return saveFile(useApiClient(), {
+    name: planFileName(plan),
+    kind: 'Twinlock plan',
+    mimeType: 'application/json',
+    contentBase64: textToBase64(planText(plan)),
+  });
 }
 
 /** Asks the engine for a plan; one store per kind of plan shares it. */
