@@ -96,6 +96,10 @@ describe('plan, apply, prove, remove', () => {
     await tid('unpair-dialog').getByTestId('plan-step').first().waitFor({ timeout: 30_000 });
     expect(await tid('unpair-dialog').getByTestId('plan-server').count()).toBe(2);
     await expect(tid('unpair-confirm').isDisabled()).resolves.toBe(true);
+    // The lab's link addresses were set by hand before Twinlock: the plan says it leaves them.
+    await expect(tid('unpair-dialog').getByTestId('plan-notes').innerText()).resolves.toContain(
+      'SLOT 3 Port 1 on TL-NODE-A keeps 10.10.1.21',
+    );
     await stack.shot('10-unpair-plan');
     await tid('unpair-understood').click();
     await tid('unpair-confirm').click();
