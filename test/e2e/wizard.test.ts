@@ -16,6 +16,8 @@ let stack: Stack;
 /** When the newcomer's walk started (the page shown), and when the pair was protected. */
 let walkStartedAt = 0;
 let protectedAt = 0;
+/** Clicks the page had taken when the pair turned protected (the walk ends there). */
+let clicksAtProtected = 0;
 /** Clicks made only to check the screens (opening every script), not part of the walk. */
 let checkingClicks = 0;
 
@@ -25,7 +27,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (protectedAt > 0) {
-    const clicks = await clickCount();
+    const clicks = clicksAtProtected;
     console.log(
       `The walk to protected: ${clicks - checkingClicks} clicks, ${((protectedAt - walkStartedAt) / 1000).toFixed(1)} s.`,
     );
@@ -222,6 +224,7 @@ describe('the wizard, end to end on the lab', () => {
     await stack.shot('06-apply-running');
     await tid('apply-done').waitFor({ timeout: 120_000 });
     protectedAt = Date.now();
+    clicksAtProtected = await clickCount();
     expect(await countWhere('[data-testid=apply-state][data-stage=protected]')).toBe(2);
     await stack.shot('06-apply-done');
     await tid('wizard-next').click();
@@ -240,6 +243,15 @@ describe('the wizard, end to end on the lab', () => {
       stack.lab.hosts.map((h) => h.fingerprint).sort(),
     );
     for (const host of stack.lab.hosts) expect(text).not.toContain(host.password);
+    // In the browser the admin gets the same file as a download, and it verifies the same.
+    const [download] = await Promise.all([
+      stack.page.waitForEvent('download'),
+      tid('done-bundle-download').click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(path.split('/').pop());
+    const downloaded = readFileSync((await download.path())!, 'utf8');
+    expect(downloaded).toBe(text);
+    expect(verifyBundle(downloaded).pair.name).toBe('PAIR-E2E');
     await expect(stack.page.locator('h1').innerText()).resolves.toContain('PAIR-E2E is protected');
     // The topology says where the witness is; the host cards carry names, not the agent's node GUIDs.
     const witness = (

@@ -4,6 +4,7 @@ import { computed, ref } from 'vue';
 import type { AgentStatus, ExportBundleResult, PairConfig, TwinlockErrorData } from '../../../engine/api';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
+import { saveFile, textToBase64 } from '../api/save-file';
 import { useHostsStore } from './hosts';
 import type { IoState } from './io-state';
 
@@ -69,6 +70,19 @@ export const useDoneStore = defineStore('done', () => {
     }
   }
 
+  /** In a browser: the bundle the engine wrote, downloaded as the same file (`<pair>.twinlock.json`). */
+  async function downloadBundle(): Promise<void> {
+    const written = bundle.value;
+    if (written === null) return;
+    const name = written.path.split(/[\\/]/).pop() || `${written.bundle.pair.name}.twinlock.json`;
+    await saveFile(useApiClient(), {
+      name,
+      kind: 'Twinlock bundle',
+      mimeType: 'application/json',
+      contentBase64: textToBase64(`${JSON.stringify(written.bundle, null, 2)}\n`),
+    });
+  }
+
   /** Desktop only: asks where, then writes the bundle there. */
   async function saveAs(config: PairConfig): Promise<void> {
     const save = useApiClient().saveBundleAs;
@@ -98,6 +112,7 @@ export const useDoneStore = defineStore('done', () => {
     canSaveAs,
     loadStatus,
     exportBundle,
+    downloadBundle,
     saveAs,
   };
 });
