@@ -151,15 +151,23 @@ export const PAIR_NAME_MESSAGES = {
   missing: 'Give the pair a name, for example PAIR-01.',
   edgeSpace: 'The pair name starts or ends with a space: remove it.',
   tooLong: `Keep the pair name to ${PAIR_NAME_MAX} characters.`,
-  characters: 'Use letters, digits, dot, dash or underscore, starting with a letter or digit.',
+  characters:
+    'Use the letters A–Z (without accents), digits, dot, dash or underscore, starting with a letter or digit.',
 } as const;
 
 /** Why `name` cannot name a pair, or null when it can. Used as typed: a space is refused, not trimmed. */
 export function pairNameProblem(name: string): string | null {
   if (name.trim() === '') return PAIR_NAME_MESSAGES.missing;
   if (!NO_EDGE_SPACE.test(name)) return PAIR_NAME_MESSAGES.edgeSpace;
-  if (name.length > PAIR_NAME_MAX) return PAIR_NAME_MESSAGES.tooLong;
-  if (!PAIR_NAME.test(name)) return PAIR_NAME_MESSAGES.characters;
+  if (name.length > PAIR_NAME_MAX)
+    return `The pair name is ${name.length} characters: keep it to ${PAIR_NAME_MAX}.`;
+  if (!PAIR_NAME.test(name)) {
+    // The character at fault, named: "Ü" is a letter to the admin, not to the agent's name rule.
+    const bad = [...name].find((ch, i) => !(i === 0 ? /[A-Za-z0-9]/ : /[A-Za-z0-9._-]/).test(ch));
+    return bad === undefined
+      ? PAIR_NAME_MESSAGES.characters
+      : `${characterName(bad)} cannot be in a pair name. ${PAIR_NAME_MESSAGES.characters}`;
+  }
   return null;
 }
 

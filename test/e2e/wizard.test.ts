@@ -168,7 +168,22 @@ describe('the wizard, end to end on the lab', () => {
     expect(await tid('pair-vm').count()).toBeGreaterThan(0);
     // Nobody chose a witness yet: Next says so.
     await expect(tid('wizard-hint').innerText()).resolves.toMatch(/Choose the witness/);
+    // A name the agent cannot take is said beside the field, naming what is wrong; nothing is cut.
+    await tid('pair-name').fill('MÜNCHEN-PAIR');
+    await tid('pair-name-feedback')
+      .filter({ hasText: '“Ü” (U+00DC) cannot be in a pair name. Use the letters A–Z (without accents)' })
+      .waitFor();
+    await expect(tid('pair-name').getAttribute('aria-invalid')).resolves.toBe('true');
+    await tid('pair-name').fill('X'.repeat(45));
+    expect(await tid('pair-name').inputValue()).toHaveLength(45);
+    await tid('pair-name-feedback')
+      .filter({ hasText: /^The pair name is 45 characters: keep it to 40\.$/ })
+      .waitFor();
+    await stack.shot('05-pair-name-refused');
     await tid('pair-name').fill('PAIR-E2E');
+    await tid('pair-name-feedback')
+      .filter({ hasText: /^Up to 40 characters\.$/ })
+      .waitFor();
     await describePair(stack);
     // Each link measured from both servers, both directions shown with their figures.
     const measured = await tid('pair-link-measure').first().innerText();

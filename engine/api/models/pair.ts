@@ -7,9 +7,7 @@ import {
   HOST_NAME_MESSAGES,
   LONE_SURROGATE,
   NO_EDGE_SPACE,
-  PAIR_NAME,
-  PAIR_NAME_MAX,
-  PAIR_NAME_MESSAGES,
+  pairNameProblem,
   PAIR_STATES,
   UNC_PATH,
   hasControlCharacter,
@@ -105,12 +103,11 @@ export type Witness = z.infer<typeof WitnessSchema>;
  */
 export const PairConfigSchema = z.object({
   /** Name shown in status and exported in the bundle. */
-  name: z
-    .string()
-    .min(1, PAIR_NAME_MESSAGES.missing)
-    .regex(NO_EDGE_SPACE, PAIR_NAME_MESSAGES.edgeSpace)
-    .max(PAIR_NAME_MAX, PAIR_NAME_MESSAGES.tooLong)
-    .regex(PAIR_NAME, PAIR_NAME_MESSAGES.characters),
+  name: z.string().superRefine((name, ctx) => {
+    // The wizard's own sentence (rules.ts), naming the character at fault or the length.
+    const problem = pairNameProblem(name);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+  }),
   level: ProtectionLevelSchema,
   /** Session of the server that starts as primary. */
   primary: z.string().min(1),

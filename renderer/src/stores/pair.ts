@@ -159,12 +159,14 @@ export const usePairStore = defineStore('pair', () => {
     return out;
   });
 
+  /** What is wrong with the pair name as typed, shown beside the field (null when nothing). */
+  const nameError = computed<string | null>(() => pairNameProblem(name.value));
+
   /** Sentences for whatever keeps the configuration from being applied. */
   const problems = computed<string[]>(() => {
     const out: string[] = [];
     // The engine's rule: the name is used exactly as typed, so a space at either end is refused, not trimmed.
-    const nameProblem = pairNameProblem(name.value);
-    if (nameProblem !== null) out.push(nameProblem);
+    if (nameError.value !== null) out.push(nameError.value);
     if (links.value.length === 0) out.push('At least one sync link is needed.');
     const linkProblem = Object.keys(fieldErrors.value)[0];
     if (linkProblem !== undefined) {
@@ -359,6 +361,7 @@ export const usePairStore = defineStore('pair', () => {
     witness,
     witnessErrors,
     fieldErrors,
+    nameError,
     takeEngineIssues,
     levelBlocked,
     noWitnessAccepted,

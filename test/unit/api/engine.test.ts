@@ -63,7 +63,7 @@ describe('engine input validation', () => {
         vms: [],
       }),
     );
-    expect(err.message).toMatch(/^name: Use letters, digits/);
+    expect(err.message).toMatch(/^name: a space \(U\+0020\) cannot be in a pair name\. Use the letters A–Z/);
     const noLinks = await failure(
       engine.api.pair({
         name: 'P',

@@ -85,8 +85,15 @@ describe('pair names', () => {
     expect(pairNameProblem('PAIR-01')).toBeNull();
     expect(pairNameProblem('')).toBe(PAIR_NAME_MESSAGES.missing);
     expect(pairNameProblem('PAIR-01 ')).toBe(PAIR_NAME_MESSAGES.edgeSpace);
-    expect(pairNameProblem('x'.repeat(41))).toBe(PAIR_NAME_MESSAGES.tooLong);
-    expect(pairNameProblem('-bad')).toBe(PAIR_NAME_MESSAGES.characters);
+    // Said, not cut: 45 characters are refused with the count.
+    expect(pairNameProblem('x'.repeat(45))).toBe('The pair name is 45 characters: keep it to 40.');
+    expect(pairNameProblem('-bad')).toBe(
+      `“-” (U+002D) cannot be in a pair name. ${PAIR_NAME_MESSAGES.characters}`,
+    );
+    expect(pairNameProblem('MÜNCHEN-PAIR')).toBe(
+      `“Ü” (U+00DC) cannot be in a pair name. ${PAIR_NAME_MESSAGES.characters}`,
+    );
+    expect(PAIR_NAME_MESSAGES.characters).toContain('A–Z (without accents)');
     for (const name of ['', 'PAIR-01 ', 'x'.repeat(41), '-bad']) {
       const parsed = PairConfigSchema.shape.name.safeParse(name);
       expect(parsed.error?.issues.map((i) => i.message)).toContain(pairNameProblem(name));

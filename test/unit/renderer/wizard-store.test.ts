@@ -56,7 +56,7 @@ describe('pair configuration', () => {
     pair.name = '-bad name';
     pair.witnessMode = 'host';
     expect(pair.problems).toEqual([
-      'Use letters, digits, dot, dash or underscore, starting with a letter or digit.',
+      '“-” (U+002D) cannot be in a pair name. Use the letters A–Z (without accents), digits, dot, dash or underscore, starting with a letter or digit.',
       'At least one sync link is needed.',
       'Enter the witness server’s name or address.',
     ]);
