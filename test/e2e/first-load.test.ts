@@ -3,39 +3,29 @@
  * entry and the modules it preloads), as the browser received them, stay within 120 KB; every
  * later screen comes in its own chunk, fetched once the first has painted.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createEngine } from '../../engine/engine';
-import type { TwinlockEngine } from '../../engine/api';
-import { startServer } from '../../server/http-server';
-import type { RunningServer } from '../../server/http-server';
-import { SMALL_SCREEN, launchChromium } from './harness';
+import { SMALL_SCREEN, startShell } from './harness';
+import type { Shell } from './harness';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 /** The first screen's script budget, compressed as sent. */
 const FIRST_SCREEN_JS_BYTES = 120 * 1024;
 
-let dataDir: string;
-let engine: TwinlockEngine;
-let server: RunningServer;
+let shell: Shell;
+let server: Shell['server'];
 let browser: Browser;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'twinlock-e2e-load-'));
-  engine = createEngine({ dataDir });
-  server = await startServer({ engine, port: 0, staticDir: join(root, 'dist', 'renderer') });
-  browser = await launchChromium();
+  shell = await startShell();
+  ({ server, browser } = shell);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await engine?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await shell?.close();
 });
 
 it('starts the first screen from at most 120 KB of compressed script, and loads every later screen on its own', async () => {

@@ -125,6 +125,32 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+/** The engine (no lab), the browser shell and Chromium: for tests of the page itself. */
+export interface Shell {
+  engine: TwinlockEngine;
+  server: Awaited<ReturnType<typeof startServer>>;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+export async function startShell(): Promise<Shell> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'twinlock-e2e-shell-'));
+  const engine = createEngine({ dataDir });
+  const server = await startServer({ engine, port: 0, staticDir: join(root, 'dist', 'renderer') });
+  const browser = await launchChromium();
+  return {
+    engine,
+    server,
+    browser,
+    async close() {
+      await browser.close();
+      await server.close();
+      await engine.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Starts the lab, the engine (with `engineOptions`, e.g. shorter waits) and the page. */
 export async function startStack(
   labOptions: LabOptions = {},

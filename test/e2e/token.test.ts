@@ -3,39 +3,27 @@
  * stale token from an earlier run) shows how to open Twinlock again instead of a wizard whose
  * every step would fail; the printed link opens the wizard.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine } from '../../engine/engine';
-import type { TwinlockEngine } from '../../engine/api';
-import { startServer } from '../../server/http-server';
-import type { RunningServer } from '../../server/http-server';
-import { SCREENSHOT_DIR, SMALL_SCREEN, expectAccessible, launchChromium } from './harness';
+import { SCREENSHOT_DIR, SMALL_SCREEN, expectAccessible, startShell } from './harness';
+import type { Shell } from './harness';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const MESSAGE =
   'This page needs the link Twinlock printed when it started (it carries a one-time token). Open that link again, or restart with npm start.';
 
-let dataDir: string;
-let engine: TwinlockEngine;
-let server: RunningServer;
+let shell: Shell;
+let server: Shell['server'];
 let browser: Browser;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'twinlock-e2e-token-'));
-  engine = createEngine({ dataDir });
-  server = await startServer({ engine, port: 0, staticDir: join(root, 'dist', 'renderer') });
-  browser = await launchChromium();
+  shell = await startShell();
+  ({ server, browser } = shell);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await engine?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await shell?.close();
 });
 
 /** Opens `path` in a fresh tab (its own sessionStorage) and returns what the page shows. */
