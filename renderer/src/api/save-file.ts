@@ -16,6 +16,13 @@ export interface FileToSave {
   contentBase64: string;
 }
 
+/** How a report format is named to the Save dialog and typed for a download. */
+export const DOCUMENT_KINDS = {
+  html: { kind: 'Web page', mimeType: 'text/html' },
+  pdf: { kind: 'PDF document', mimeType: 'application/pdf' },
+  json: { kind: 'JSON data', mimeType: 'application/json' },
+} as const;
+
 /** Where a saved file went: a path the admin chose, or the browser's downloads. */
 export type SavedFile =
   { saved: true; where: 'path'; path: string } | { saved: true; where: 'downloads' } | { saved: false };

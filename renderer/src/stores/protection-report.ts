@@ -4,14 +4,12 @@ import { ref } from 'vue';
 import type { ApiOutput, TwinlockErrorData } from '../../../engine/api';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
-import { saveFile } from '../api/save-file';
+import { DOCUMENT_KINDS, saveFile } from '../api/save-file';
 import { useHostsStore } from './hosts';
 import type { IoState } from './io-state';
 
 export type ProtectionReportFormat = 'html' | 'pdf';
 type Written = ApiOutput<'exportProtectionReport'>;
-
-const MIME: Record<ProtectionReportFormat, string> = { html: 'text/html', pdf: 'application/pdf' };
 
 export const useProtectionReportStore = defineStore('protection-report', () => {
   const hosts = useHostsStore();
@@ -31,8 +29,7 @@ export const useProtectionReportStore = defineStore('protection-report', () => {
       const name = result.path.split(/[\\/]/).pop() || `protection-report.${format}`;
       await saveFile(client, {
         name,
-        kind: format === 'pdf' ? 'PDF document' : 'Web page',
-        mimeType: MIME[format],
+        ...DOCUMENT_KINDS[format],
         contentBase64: result.contentBase64,
       });
       written.value = { path: result.path, format: result.format, bytes: result.bytes };

@@ -10,17 +10,10 @@ import type {
 } from '../../../engine/api';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
-import { saveFile } from '../api/save-file';
+import { DOCUMENT_KINDS, saveFile } from '../api/save-file';
 import type { SavedFile } from '../api/save-file';
 import { useHostsStore } from './hosts';
 import type { IoState } from './io-state';
-
-/** How each report format is named to the Save dialog and typed for a download. */
-const REPORT_KINDS: Record<ReportFormat, { kind: string; mimeType: string }> = {
-  html: { kind: 'Web page', mimeType: 'text/html' },
-  pdf: { kind: 'PDF document', mimeType: 'application/pdf' },
-  json: { kind: 'JSON data', mimeType: 'application/json' },
-};
 
 export const useVerifyStore = defineStore('verify', () => {
   const hosts = useHostsStore();
@@ -104,8 +97,8 @@ export const useVerifyStore = defineStore('verify', () => {
           ? null
           : await saveFile(client, {
               name: `verification-${a.computerName}-${b.computerName}.${format}`,
-              kind: REPORT_KINDS[format].kind,
-              mimeType: REPORT_KINDS[format].mimeType,
+              kind: DOCUMENT_KINDS[format].kind,
+              mimeType: DOCUMENT_KINDS[format].mimeType,
               contentBase64: result.contentBase64,
             });
       exportState.value = 'done';
