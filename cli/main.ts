@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import { toErrorData } from '../engine/api/errors';
 import { registerApplyVerb } from './commands/bundle';
 import { registerDrillVerb, registerReportVerb } from './commands/drill';
+import { registerDriftVerb } from './commands/drift';
+import { registerFleetVerbs } from './commands/fleet';
 import { registerHostsVerbs } from './commands/hosts';
 import { registerInstallVerb, registerRollbackVerb } from './commands/install';
 import { registerInventoryVerb } from './commands/inventory';
@@ -41,6 +43,8 @@ export function buildProgram(): Command {
   registerDrillVerb(program);
   registerReportVerb(program);
   registerApplyVerb(program);
+  registerDriftVerb(program);
+  registerFleetVerbs(program);
   registerHostsVerbs(program);
   registerKeyVerbs(program);
   registerLabVerbs(program);

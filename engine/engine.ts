@@ -77,6 +77,15 @@ export function defaultResourcesDir(): string {
   return appPaths().resources;
 }
 
+/** A method whose implementation lands later (never on main). */
+function notBuilt(method: string): never {
+  throw new TwinlockError({
+    code: 'internal',
+    message: `${method} is not available yet.`,
+    hint: 'Update Twinlock.',
+  });
+}
+
 const LAB_BANNER = 'SSH-2.0-OpenSSH_for_Windows_8.1';
 
 /** Field and fix for the first problem of a rejected input. */
@@ -345,6 +354,10 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     },
     unpair: (input) => pairings.unpair(input),
     preflightBundle: (input) => pairings.preflightBundle(input),
+    drift: () => notBuilt('drift'),
+    parseFleet: () => notBuilt('parseFleet'),
+    fleet: () => notBuilt('fleet'),
+    exportAnsible: () => notBuilt('exportAnsible'),
 
     async status({ sessionId }) {
       return readStatus(await sessions.hostOf(sessionId));

@@ -49,6 +49,13 @@ import {
   DrillRequestSchema,
   ExportProtectionReportRequestSchema,
   ExportProtectionReportResultSchema,
+  DriftRequestSchema,
+  DriftReportSchema,
+  FleetSourceSchema,
+  FleetSchema,
+  FleetRunRequestSchema,
+  ExportAnsibleRequestSchema,
+  ExportAnsibleResultSchema,
 } from './models';
 import {
   AgentPackageInfoSchema,
@@ -171,6 +178,22 @@ export const methods = {
    * package. Returns the configuration to apply; `invalid-input` lists every problem at once.
    */
   preflightBundle: { input: PreflightBundleRequestSchema, output: BundlePlanSchema },
+  /**
+   * Compares a pair with a bundle, changing nothing: level, witness, sync links and their
+   * addresses, protected VMs, the agent's version and (unless `verify: false`) the verification
+   * rules at the bundle's level. Each difference says what applying the bundle would change.
+   */
+  drift: { input: DriftRequestSchema, output: DriftReportSchema },
+  /** Reads and checks a fleet file (YAML or CSV); `invalid-input` names the line and field of every problem. */
+  parseFleet: { input: FleetSourceSchema, output: FleetSchema },
+  /**
+   * Applies a bundle to every pair of a fleet, or checks each for drift (a job of kind `fleet`,
+   * one entry per pair). Pairs run `parallel` at once; one pair's failure never stops another; a
+   * run of the same fleet after a stop resumes each pair where it stopped.
+   */
+  fleet: { input: FleetRunRequestSchema, output: JobRefSchema },
+  /** Writes an Ansible inventory (one group per pair) and a playbook running Twinlock's steps from the controller. */
+  exportAnsible: { input: ExportAnsibleRequestSchema, output: ExportAnsibleResultSchema },
   /** The agent package an install would use (shipped, a folder, or a bundle's), and whether its publisher is trusted. */
   agentPackage: { input: PackageRefSchema, output: AgentPackageInfoSchema },
   /** Agent publishers this workstation trusts. */

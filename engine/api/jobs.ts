@@ -16,9 +16,11 @@ import {
   ScanProgressStepSchema,
   DrillProgressStepSchema,
   DrillResultSchema,
+  FleetOutcomeSchema,
+  FleetProgressStepSchema,
 } from './models';
 
-export const JobKindSchema = z.enum(['scan', 'install', 'pair', 'fix', 'drill']);
+export const JobKindSchema = z.enum(['scan', 'install', 'pair', 'fix', 'drill', 'fleet']);
 export type JobKind = z.infer<typeof JobKindSchema>;
 
 export const JobStateSchema = z.enum(['running', 'done', 'failed', 'cancelled']);
@@ -31,6 +33,7 @@ export const JOB_STEPS = {
   pair: PairProgressStepSchema,
   fix: FixProgressStepSchema,
   drill: DrillProgressStepSchema,
+  fleet: FleetProgressStepSchema,
 } as const satisfies Record<JobKind, z.ZodEnum>;
 
 /** Progress of one host inside a job whose steps are `step` (install and pair run both hosts side by side). */
@@ -65,6 +68,7 @@ export const HostProgressSchema = hostProgressOf(
     ...PairProgressStepSchema.options,
     ...FixProgressStepSchema.options,
     ...DrillProgressStepSchema.options,
+    ...FleetProgressStepSchema.options,
   ]),
 );
 export type HostProgress = z.infer<typeof HostProgressSchema>;
@@ -124,6 +128,13 @@ export const JobSnapshotSchema = z.discriminatedUnion('kind', [
     kind: z.literal('drill'),
     hosts: hostsOf('drill'),
     result: DrillResultSchema.nullable(),
+  }),
+  /** A fleet run: one entry in `hosts` per pair, keyed by the pair's name. */
+  z.object({
+    ...jobBase,
+    kind: z.literal('fleet'),
+    hosts: hostsOf('fleet'),
+    result: FleetOutcomeSchema.nullable(),
   }),
 ]);
 export type JobSnapshot = z.infer<typeof JobSnapshotSchema>;

@@ -1,5 +1,6 @@
 /** Bundle: the replayable, signed configuration of a pair. */
 import { z } from 'zod';
+import { ReplayValuesSchema } from './drift';
 import { PairConfigSchema, SyncLinkSchema, WitnessSchema } from './pair';
 import { ProtectionLevelSchema } from './verify';
 
@@ -50,6 +51,10 @@ export const PreflightBundleRequestSchema = z.object({
   sessions: z.tuple([z.string().min(1), z.string().min(1)]),
   /** The new pair's name, when not the bundle's. */
   name: z.string().optional(),
+  /** The VMs to protect, when not the bundle's (a fleet file's row). */
+  vms: ReplayValuesSchema.shape.vms,
+  /** The sync-link addresses, link by link, when not proposed from the servers (a fleet file's row). */
+  linkAddresses: ReplayValuesSchema.shape.linkAddresses,
   /** The agent package folder the replay installs; the shipped package when absent. */
   packageDir: z.string().optional(),
 });

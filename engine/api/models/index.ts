@@ -14,3 +14,5 @@ export * from './trust';
 export * from './errors';
 export * from './plan';
 export * from './prove';
+export * from './drift';
+export * from './fleet';

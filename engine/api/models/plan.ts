@@ -5,6 +5,7 @@
  * server looked like when it was made (its basis); a plan whose servers changed since is refused.
  */
 import { z } from 'zod';
+import { DriftItemSchema } from './drift';
 import { PairConfigSchema, PairPlanSchema } from './pair';
 
 /** The script a step runs: its name in resources/scripts and the version in its header. */
@@ -88,6 +89,11 @@ export const PlanSchema = z.object({
   }),
   /** What the plan leaves as it is, and why (e.g. a link address the admin set, kept by an unpairing). */
   notes: z.array(z.string()).optional(),
+  /**
+   * Present when both servers already hold the pair: how they differ from the configuration, which
+   * the steps bring back. Empty: the pair matches and the plan changes nothing.
+   */
+  corrects: z.array(DriftItemSchema).optional(),
   hash: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type Plan = z.infer<typeof PlanSchema>;
