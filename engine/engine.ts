@@ -35,6 +35,7 @@ import { checkWitnessFrom } from './pair/witness';
 import { readStatus } from './pair/status';
 import { measureLinks } from './pair/measure';
 import { exportBundle } from './bundle/export';
+import { readFleet } from './fleet/fleet-file';
 import type { ApiInput, ApiOutput, MethodName, TwinlockApi, TwinlockEngine } from './api/contract';
 import { methods } from './api/contract';
 import { TwinlockError, toErrorData } from './api/errors';
@@ -355,7 +356,7 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     unpair: (input) => pairings.unpair(input),
     preflightBundle: (input) => pairings.preflightBundle(input),
     drift: () => notBuilt('drift'),
-    parseFleet: () => notBuilt('parseFleet'),
+    parseFleet: (input) => readFleet(input),
     fleet: () => notBuilt('fleet'),
     exportAnsible: () => notBuilt('exportAnsible'),
 
