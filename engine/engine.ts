@@ -20,6 +20,7 @@ import { KnownHosts } from './remote/known-hosts';
 import { createInstallService } from './service/installs';
 import { createPairingService } from './service/pairings';
 import { createDrillService } from './service/drills';
+import { createFleetService } from './service/fleets';
 import { createEvidenceStore, pairKeyOf } from './service/evidence';
 import type { DrillTimings } from './pair/drill';
 import { createSessionStore } from './service/sessions';
@@ -177,6 +178,21 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     log,
     verify: (ids, level) => verification.verify(ids, level),
     timings: options.timings?.drill,
+  });
+
+  // Each pair of a fleet runs Twinlock's own steps through the contract, as a shell would.
+  const fleets = createFleetService({
+    api: () => api,
+    jobs,
+    dataDir,
+    log,
+    watchJob: (jobId, onSnapshot) => {
+      const listener = (event: ApiEvent) => {
+        if (event.type === 'job' && event.job.id === jobId) onSnapshot(event.job);
+      };
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
   });
 
   const impl: { [M in MethodName]: (input: ApiOutputOfInput<M>) => Promise<ApiOutput<M>> } = {
@@ -357,7 +373,7 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     preflightBundle: (input) => pairings.preflightBundle(input),
     drift: () => notBuilt('drift'),
     parseFleet: (input) => readFleet(input),
-    fleet: () => notBuilt('fleet'),
+    fleet: (input) => fleets.run(input),
     exportAnsible: () => notBuilt('exportAnsible'),
 
     async status({ sessionId }) {
