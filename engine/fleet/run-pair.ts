@@ -227,26 +227,34 @@ export async function runFleetPair(
 
     if (!done.has('pair')) {
       const interrupted = await interruptedJob(api, 'pair', pair);
-      let ref: { jobId: string };
+      let ref: { jobId: string } | null = null;
       if (interrupted) {
         at('pair', `Resuming the pairing of ${pair.name}.`);
         ref = await api.resumeJob({ jobId: interrupted, ...logonOf(options.credentials) });
       } else {
         at('plan', `Planning ${pair.name}.`);
         const plan = await api.plan({ kind: 'pair', config: await preflight() });
-        if (plan.corrects?.length === 0) {
+        if (plan.corrects?.length === 0 && resumed.length === 0) {
           // Both servers already hold this pair as the bundle has it: nothing to apply.
           await finish('plan');
           return outcome('unchanged');
         }
-        throwIfCancelled(signal);
-        at('pair', `Pairing ${pair.name}: ${plan.steps.filter((s) => s.changes).length} change(s).`);
-        ref = await api.applyPlan({ plan, sessions: ids });
+        if (plan.corrects?.length === 0) {
+          // An earlier run of this fleet made the pair and stopped before recording it: it is checked, not made again.
+          await finish('plan');
+          await finish('pair');
+        } else {
+          throwIfCancelled(signal);
+          at('pair', `Pairing ${pair.name}: ${plan.steps.filter((s) => s.changes).length} change(s).`);
+          ref = await api.applyPlan({ plan, sessions: ids });
+        }
       }
-      changed = true;
-      await follow(hooks, ref.jobId, (p) => at('pair', `Pairing ${pair.name} (${p}%).`, p));
-      await finish('plan');
-      await finish('pair');
+      if (ref) {
+        changed = true;
+        await follow(hooks, ref.jobId, (p) => at('pair', `Pairing ${pair.name} (${p}%).`, p));
+        await finish('plan');
+        await finish('pair');
+      }
     }
     throwIfCancelled(signal);
 

@@ -93,6 +93,14 @@ export function createFleetService(deps: FleetServiceDeps): FleetService {
           const outcomes = new Map<string, FleetPairOutcome>();
           const publish = () => {
             const finished = outcomes.size;
+            // Each pair's outcome is visible as soon as it ends, not only when the whole fleet has.
+            ctx.partial({
+              mode: request.mode,
+              pairs: fleet.pairs.flatMap((p) => outcomes.get(p.name) ?? []),
+              counts: {},
+              elapsedMs: Date.now() - started,
+              journal: journalPath,
+            });
             ctx.progress(
               Math.round((finished / fleet.pairs.length) * 100),
               `${finished} of ${fleet.pairs.length} pair(s) done.`,
