@@ -33,6 +33,8 @@ interface FakeOptions {
   failInstall?: string[];
   /** Resolves when a pair's install may finish (to hold it mid-way). */
   installGate?: Promise<void>;
+  /** Told of each install as it starts. */
+  onInstall?: (count: number) => void;
   drift?: boolean;
 }
 
@@ -88,6 +90,7 @@ function fakeApi(o: FakeOptions = {}) {
     },
     async install(input: { sessions: string[] }) {
       rec('install', input);
+      o.onInstall?.(calls.filter((c) => c[0] === 'install').length);
       await o.installGate;
       if (o.failInstall?.some((a) => input.sessions.includes(`s-${a}`)))
         return job('install', 'failed', { code: 'install-failed', message: 'msiexec 1603 on NODE', hint: 'Read the log.' });
@@ -298,10 +301,12 @@ describe('a fleet run', () => {
   it('stops every pair when cancelled', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const fake = fakeApi({ installGate: gate });
+    let threeStarted!: () => void;
+    const started = new Promise<void>((r) => (threeStarted = r));
+    const fake = fakeApi({ installGate: gate, onInstall: (n) => n === 3 && threeStarted() });
     const { jobs, fleets } = service(fake);
     const ref = await fleets.run(request(fleet(6), { restart: true }));
-    await new Promise((r) => setTimeout(r, 20));
+    await started;
     jobs.cancel(ref.jobId);
     release();
     const final = (await jobs.wait(ref.jobId)) as Extract<JobSnapshot, { kind: 'fleet' }>;
