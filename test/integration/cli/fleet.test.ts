@@ -5,7 +5,7 @@
  * with SIGKILL mid-way is finished by a second run that does not redo what the first finished.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -102,6 +102,26 @@ function counters(fleetLabs: Lab[]) {
   };
 }
 
+describe('twinlock fleet, before any server is reached', () => {
+  it('refuses a fleet file with its problems by line, and a CSV without --bundle', async () => {
+    const dir = mkdtempSync(join(home, 'bad-'));
+    const yaml = join(dir, 'fleet.yaml');
+    writeFileSync(yaml, 'pairs:\n  - name: P1\n    primary: 10.0.0.1\n    secundary: 10.0.0.2\n');
+    const bad = await runTwinlock(['fleet', 'apply', yaml], { ...env });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/fleet\.yaml line 4: unknown key “secundary”\. Did you mean secondary\?/);
+    expect(bad.stderr).toMatch(/hint: Correct each line named in fleet\.yaml/);
+    const csv = join(dir, 'fleet.csv');
+    writeFileSync(csv, 'name,primary,secondary\nP1,10.0.0.1,10.0.0.2\n');
+    const noBundle = await runTwinlock(['fleet', 'apply', csv, '--json'], { ...env });
+    expect(noBundle.code).toBe(1);
+    expect(JSON.parse(noBundle.stdout.trim()).error).toMatchObject({ code: 'invalid-input', hint: expect.stringMatching(/--bundle FILE/) });
+    const parallel = await runTwinlock(['fleet', 'drift', csv, '--parallel', '0'], { ...env });
+    expect(parallel.code).toBe(1);
+    expect(parallel.stderr).toMatch(/--parallel/);
+  });
+});
+
 describe('twinlock fleet apply', () => {
   it(
     'protects 20 pairs 10 at a time; a faulty pair fails alone with its reason, and the next run finishes it only',
@@ -163,6 +183,33 @@ describe('twinlock fleet apply', () => {
       expect(three.counts).toEqual({ unchanged: 20 });
       expect(three.pairs.every((p) => p.resumed.length === 0 && !p.changed)).toBe(true);
       for (const lab of labs) expect(seen.verbs(lab).filter((v) => v !== 'status' && v !== 'version')).toEqual([]);
+
+      // The same pairs as a CSV table, the bundle given on the command line: --check plans nothing.
+      const csv = join(dir, 'fleet.csv');
+      writeFileSync(
+        csv,
+        [
+          'name,primary,secondary,vms,links',
+          ...labs.map((lab, i) => `SITE${String(i + 1).padStart(2, '0')}-PAIR,${lab.hosts[0]!.address}:${lab.hosts[0]!.port},${lab.hosts[1]!.address}:${lab.hosts[1]!.port},,`),
+        ].join('\n'),
+      );
+      const check = await runTwinlock(['fleet', 'apply', csv, '--bundle', join(dir, 'PAIR-01.twinlock.json'), '--check', '--parallel', '10', '--json'], env);
+      expect(check.code, check.stderr + check.stdout.slice(-2000)).toBe(0);
+      expect(resultOf(check.stdout).counts).toEqual({ unchanged: 20 });
+
+      // Drift: every pair matches its bundle (exit 0); a row asking for other VMs drifts (exit 3), named in the summary.
+      const drift = await runTwinlock(['fleet', 'drift', file, '--parallel', '10', '--json'], env);
+      expect(drift.code, drift.stderr + drift.stdout.slice(-2000)).toBe(0);
+      expect(resultOf(drift.stdout).counts).toEqual({ matches: 20 });
+      const other = join(dir, 'fleet-other-vms.yaml');
+      writeFileSync(
+        other,
+        readFileSync(file, 'utf8').replace(/(  - name: SITE05-PAIR\n(?:    .*\n){3})/, '$1    vms: [SQL01]\n'),
+      );
+      const drifted = await runTwinlock(['fleet', 'drift', other, '--parallel', '10'], env);
+      expect(drifted.code, drifted.stderr + drifted.stdout).toBe(3);
+      expect(drifted.stdout).toMatch(/20 pair\(s\): 19 matches, 1 drift/);
+      expect(drifted.stdout).toMatch(/SITE05-PAIR \(TL-NODE-A, TL-NODE-B\): drift\n {2}.*APP01/);
     },
   );
 

@@ -1,5 +1,5 @@
 /** The fleet journal: what a later run of the same fleet resumes from, written whole and atomically. */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -100,7 +100,6 @@ describe('the journal writer', () => {
 
   it('reads a damaged journal as none', async () => {
     const path = join(dir, 'damaged.json');
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(path, '{ not json');
     expect(await readFleetJournal(path)).toBeNull();
   });
