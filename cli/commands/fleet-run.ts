@@ -29,15 +29,24 @@ const PARALLEL = { min: 1, max: 64 } as const;
 function addFleetOptions(command: Command): Command {
   return command
     .argument('<fleet>', 'a fleet file: fleet.yaml (or .yml) or fleet.csv')
-    .option('--bundle <file>', 'the bundle every pair replays (needed when the fleet file names none, as a CSV)')
+    .option(
+      '--bundle <file>',
+      'the bundle every pair replays (needed when the fleet file names none, as a CSV)',
+    )
     .option(
       '--parallel <n>',
       'how many pairs run at once',
       checkedText(wholeNumber('--parallel', PARALLEL, '10')),
       '4',
     )
-    .option('--user <name>', 'administrator account on the servers (default: the fleet file’s, else Administrator)')
-    .option('--trust-new', 'pin the host key of a server seen for the first time (else the fleet file’s fingerprint must match)')
+    .option(
+      '--user <name>',
+      'administrator account on the servers (default: the fleet file’s, else Administrator)',
+    )
+    .option(
+      '--trust-new',
+      'pin the host key of a server seen for the first time (else the fleet file’s fingerprint must match)',
+    )
     .option(
       '--timeout <ms>',
       'connect timeout per server in milliseconds',
@@ -101,7 +110,11 @@ function runFleet(mode: 'apply' | 'drift', file: string, options: FleetFlags): P
     const job = await followFleet(engine, ref.jobId, out);
     if (job.state !== 'done' || !job.result) {
       throw new TwinlockError(
-        job.error ?? { code: 'cancelled', message: 'The fleet run was stopped.', hint: 'Run it again: each pair continues where it stopped.' },
+        job.error ?? {
+          code: 'cancelled',
+          message: 'The fleet run was stopped.',
+          hint: 'Run it again: each pair continues where it stopped.',
+        },
       );
     }
     const result = job.result;
@@ -130,7 +143,12 @@ async function followFleet(engine: TwinlockEngine, jobId: string, out: Output): 
     const lines = text.split('\n').length;
     // Back to the table's first line, then each line cleared as it is written again.
     if (drawn > 0) process.stderr.write(`\x1b[${drawn}A`);
-    process.stderr.write(`${text.split('\n').map((l) => `\x1b[2K${l}`).join('\n')}\n`);
+    process.stderr.write(
+      `${text
+        .split('\n')
+        .map((l) => `\x1b[2K${l}`)
+        .join('\n')}\n`,
+    );
     drawn = lines;
   };
   const changes = (job: FleetJob) => {
@@ -150,7 +168,8 @@ async function followFleet(engine: TwinlockEngine, jobId: string, out: Output): 
           message: row.message,
           ...(outcome ? { outcome } : {}),
         });
-      else if (!tty) process.stderr.write(`${name} (${row.label}): ${row.step} ${row.state} — ${row.message}\n`);
+      else if (!tty)
+        process.stderr.write(`${name} (${row.label}): ${row.step} ${row.state} — ${row.message}\n`);
     }
   };
   const draw = (job: FleetJob) => {
@@ -223,7 +242,9 @@ export function summary(result: FleetOutcome): string {
   for (const p of result.pairs.filter((o) => o.result === 'drift' || o.result === 'planned')) {
     lines.push(`${p.name} (${p.servers.join(', ')}): ${p.result}`);
     for (const d of p.differences ?? [])
-      lines.push(`  ${d.what}${d.server ? ` on ${d.server}` : ''}: ${d.actual}, expected ${d.expected}${d.change ? ` — apply: ${d.change}` : d.hint ? ` — ${d.hint}` : ''}`);
+      lines.push(
+        `  ${d.what}${d.server ? ` on ${d.server}` : ''}: ${d.actual}, expected ${d.expected}${d.change ? ` — apply: ${d.change}` : d.hint ? ` — ${d.hint}` : ''}`,
+      );
   }
   lines.push(`Journal: ${result.journal}`);
   return lines.join('\n');

@@ -125,7 +125,10 @@ export function newJournal(
     startedAt: now,
     updatedAt: now,
     pairs: Object.fromEntries(
-      pairs.map((p) => [p.name, { primary: endpointId(p.primary), secondary: endpointId(p.secondary), steps: [] }]),
+      pairs.map((p) => [
+        p.name,
+        { primary: endpointId(p.primary), secondary: endpointId(p.secondary), steps: [] },
+      ]),
     ),
   };
 }

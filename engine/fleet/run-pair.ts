@@ -233,7 +233,9 @@ export async function runFleetPair(
         changed = true;
         const ref = await api.resumeJob({ jobId: interrupted, ...logonOf(options.credentials) });
         try {
-          await follow(hooks, ref.jobId, (p) => at('pair', `Resuming the pairing of ${pair.name} (${p}%).`, p));
+          await follow(hooks, ref.jobId, (p) =>
+            at('pair', `Resuming the pairing of ${pair.name} (${p}%).`, p),
+          );
           paired = true;
         } catch (err) {
           // A pairing that could not be finished and was rolled back completely leaves both servers
@@ -383,7 +385,11 @@ async function connectBoth(
 }
 
 /** An install or pairing of exactly these two servers that a stopped run left behind, by its journal. */
-async function interruptedJob(api: FleetApi, kind: 'install' | 'pair', pair: FleetPair): Promise<string | null> {
+async function interruptedJob(
+  api: FleetApi,
+  kind: 'install' | 'pair',
+  pair: FleetPair,
+): Promise<string | null> {
   const jobs = await api.resumableJobs({});
   const ends = [pair.primary, pair.secondary].map((h) => endpoint(h).toLowerCase()).sort();
   const match = jobs.find((j) => {
@@ -395,7 +401,11 @@ async function interruptedJob(api: FleetApi, kind: 'install' | 'pair', pair: Fle
 }
 
 /** Waits for a sub-job, passing its progress on; a failed one throws its error; cancelling the fleet cancels it. */
-async function follow(hooks: PairRunHooks, jobId: string, onPercent: (percent: number) => void): Promise<JobSnapshot> {
+async function follow(
+  hooks: PairRunHooks,
+  jobId: string,
+  onPercent: (percent: number) => void,
+): Promise<JobSnapshot> {
   const stop = hooks.watchJob(jobId, (job) => onPercent(Math.round(job.percent)));
   const cancel = () => void hooks.api.cancelJob({ jobId }).catch(() => undefined);
   hooks.signal.addEventListener('abort', cancel, { once: true });

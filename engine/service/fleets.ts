@@ -60,7 +60,10 @@ export function createFleetService(deps: FleetServiceDeps): FleetService {
       // The bundle is read (and its signature checked) once, before any pair starts.
       await api.readBundle({ path: bundle });
       const id = fleetIdOf(bundle, fleet.pairs);
-      const journalPath = fleetJournalPath(dataDir, request.mode === 'apply' && !request.check ? id : `${id}-${request.check ? 'check' : 'drift'}`);
+      const journalPath = fleetJournalPath(
+        dataDir,
+        request.mode === 'apply' && !request.check ? id : `${id}-${request.check ? 'check' : 'drift'}`,
+      );
       if (running.has(journalPath)) {
         throw new TwinlockError({
           code: 'invalid-input',
@@ -125,7 +128,13 @@ export function createFleetService(deps: FleetServiceDeps): FleetService {
                 elapsedMs: 0,
               });
             } else {
-              ctx.host(p.name, { label: labels[p.name]!, state: 'pending', step: 'waiting', percent: 0, message: 'Waiting.' });
+              ctx.host(p.name, {
+                label: labels[p.name]!,
+                state: 'pending',
+                step: 'waiting',
+                percent: 0,
+                message: 'Waiting.',
+              });
             }
           }
           publish();
@@ -158,7 +167,11 @@ export function createFleetService(deps: FleetServiceDeps): FleetService {
                 },
               );
               outcomes.set(name, outcome);
-              await writer.ended(name, outcome.result === 'failed' ? undefined : outcome.result, outcome.changed);
+              await writer.ended(
+                name,
+                outcome.result === 'failed' ? undefined : outcome.result,
+                outcome.changed,
+              );
               ctx.host(name, {
                 state: outcome.result === 'failed' ? 'failed' : 'done',
                 step: outcome.result === 'failed' ? (outcome.failedStep ?? 'waiting') : 'done',
@@ -173,10 +186,13 @@ export function createFleetService(deps: FleetServiceDeps): FleetService {
             }
           };
           try {
-            await Promise.all(Array.from({ length: Math.min(request.parallel, Math.max(queue.length, 1)) }, worker));
+            await Promise.all(
+              Array.from({ length: Math.min(request.parallel, Math.max(queue.length, 1)) }, worker),
+            );
             if (ctx.signal.aborted) {
               for (const p of fleet.pairs)
-                if (!outcomes.has(p.name)) ctx.host(p.name, { state: 'skipped', message: 'Not started: the run was stopped.' });
+                if (!outcomes.has(p.name))
+                  ctx.host(p.name, { state: 'skipped', message: 'Not started: the run was stopped.' });
               throw ctx.signal.reason instanceof Error
                 ? ctx.signal.reason
                 : new TwinlockError({ code: 'cancelled', message: 'The fleet run was stopped.' });

@@ -33,7 +33,8 @@ async function startPairs(n: number): Promise<Lab[]> {
     Array.from({ length: n }, () => startLab({ profile: 'matched-pair', timeScale: 600, latencyMs: 1 })),
   );
   for (const lab of started)
-    for (const h of lab.hosts) lab.host(h.name).addAccount({ username: 'Administrator', password: PASSWORD, admin: true });
+    for (const h of lab.hosts)
+      lab.host(h.name).addAccount({ username: 'Administrator', password: PASSWORD, admin: true });
   return started;
 }
 
@@ -43,7 +44,12 @@ function serversOf(lab: Lab): [LabHost, LabHost] {
 
 /** The bundle every pair replays, signed with this workstation's key, and the fleet file naming it and each lab's pair with its pinned host keys. */
 async function writeFleet(dir: string, fleetLabs: Lab[]): Promise<string> {
-  const old = { address: '10.0.0.1', port: 22, fingerprint: `SHA256:${'A'.repeat(43)}`, computerName: 'OLD-NODE-A' };
+  const old = {
+    address: '10.0.0.1',
+    port: 22,
+    fingerprint: `SHA256:${'A'.repeat(43)}`,
+    computerName: 'OLD-NODE-A',
+  };
   await exportBundle(
     {
       config: {
@@ -52,7 +58,12 @@ async function writeFleet(dir: string, fleetLabs: Lab[]): Promise<string> {
         primary: 'a',
         secondary: 'b',
         links: [
-          { localNic: 'SLOT 3 Port 1', remoteNic: 'SLOT 3 Port 1', localAddress: '10.20.1.21', remoteAddress: '10.20.1.22' },
+          {
+            localNic: 'SLOT 3 Port 1',
+            remoteNic: 'SLOT 3 Port 1',
+            localAddress: '10.20.1.21',
+            remoteAddress: '10.20.1.22',
+          },
         ],
         witness: { kind: 'file-share', address: '\\\\TL-WITNESS\\twinlock-witness' },
         vms: ['SQL01', 'APP01'],
@@ -115,7 +126,10 @@ describe('twinlock fleet, before any server is reached', () => {
     writeFileSync(csv, 'name,primary,secondary\nP1,10.0.0.1,10.0.0.2\n');
     const noBundle = await runTwinlock(['fleet', 'apply', csv, '--json'], { ...env });
     expect(noBundle.code).toBe(1);
-    expect(JSON.parse(noBundle.stdout.trim()).error).toMatchObject({ code: 'invalid-input', hint: expect.stringMatching(/--bundle FILE/) });
+    expect(JSON.parse(noBundle.stdout.trim()).error).toMatchObject({
+      code: 'invalid-input',
+      hint: expect.stringMatching(/--bundle FILE/),
+    });
     const parallel = await runTwinlock(['fleet', 'drift', csv, '--parallel', '0'], { ...env });
     expect(parallel.code).toBe(1);
     expect(parallel.stderr).toMatch(/--parallel/);
@@ -139,7 +153,11 @@ describe('twinlock fleet apply', () => {
       const one = resultOf(first.stdout);
       expect(one.counts).toEqual({ protected: 19, failed: 1 });
       const failed = one.pairs.find((p) => p.result === 'failed')!;
-      expect(failed).toMatchObject({ name: 'SITE07-PAIR', failedStep: 'install', servers: ['TL-NODE-A', 'TL-NODE-B'] });
+      expect(failed).toMatchObject({
+        name: 'SITE07-PAIR',
+        failedStep: 'install',
+        servers: ['TL-NODE-A', 'TL-NODE-B'],
+      });
       expect(failed.error?.code).toBe('install-failed');
       expect(failed.error?.message).toMatch(/TL-NODE-B/);
       expect(failed.error?.hint).toBeTruthy();
@@ -147,14 +165,19 @@ describe('twinlock fleet apply', () => {
       labs.forEach((lab, i) => {
         if (lab === faulty) return;
         for (const h of serversOf(lab))
-          expect(h.agentStatus()?.pair).toMatchObject({ name: `SITE${String(i + 1).padStart(2, '0')}-PAIR`, state: 'protected' });
+          expect(h.agentStatus()?.pair).toMatchObject({
+            name: `SITE${String(i + 1).padStart(2, '0')}-PAIR`,
+            state: 'protected',
+          });
       });
       expect(serversOf(faulty).map((h) => h.agentStatus()?.pair ?? null)).toEqual([null, null]);
       // One line per change of a pair: each pair's events, in order, end with its outcome.
       const events = first.stdout
         .trim()
         .split('\n')
-        .map((l) => JSON.parse(l) as { event: string; name?: string; step?: string; outcome?: FleetPairOutcome });
+        .map(
+          (l) => JSON.parse(l) as { event: string; name?: string; step?: string; outcome?: FleetPairOutcome },
+        );
       const ofPair = events.filter((e) => e.event === 'pair' && e.name === 'SITE03-PAIR');
       expect(ofPair.map((e) => e.step)).toContain('install');
       expect(ofPair.at(-1)?.outcome?.result).toBe('protected');
@@ -168,7 +191,11 @@ describe('twinlock fleet apply', () => {
       expect(two.counts).toEqual({ protected: 20 });
       for (const p of two.pairs) {
         if (p.name === 'SITE07-PAIR') expect(p).toMatchObject({ resumed: ['verify'], changed: true });
-        else expect(p).toMatchObject({ resumed: ['verify', 'install', 'plan', 'pair', 'drift'], changed: false });
+        else
+          expect(p).toMatchObject({
+            resumed: ['verify', 'install', 'plan', 'pair', 'drift'],
+            changed: false,
+          });
       }
       labs.forEach((lab) => {
         if (lab !== faulty) expect(seen.verbs(lab)).toEqual([]);
@@ -182,7 +209,8 @@ describe('twinlock fleet apply', () => {
       const three = resultOf(third.stdout);
       expect(three.counts).toEqual({ unchanged: 20 });
       expect(three.pairs.every((p) => p.resumed.length === 0 && !p.changed)).toBe(true);
-      for (const lab of labs) expect(seen.verbs(lab).filter((v) => v !== 'status' && v !== 'version')).toEqual([]);
+      for (const lab of labs)
+        expect(seen.verbs(lab).filter((v) => v !== 'status' && v !== 'version')).toEqual([]);
 
       // The same pairs as a CSV table, the bundle given on the command line: --check plans nothing.
       const csv = join(dir, 'fleet.csv');
@@ -190,10 +218,26 @@ describe('twinlock fleet apply', () => {
         csv,
         [
           'name,primary,secondary,vms,links',
-          ...labs.map((lab, i) => `SITE${String(i + 1).padStart(2, '0')}-PAIR,${lab.hosts[0]!.address}:${lab.hosts[0]!.port},${lab.hosts[1]!.address}:${lab.hosts[1]!.port},,`),
+          ...labs.map(
+            (lab, i) =>
+              `SITE${String(i + 1).padStart(2, '0')}-PAIR,${lab.hosts[0]!.address}:${lab.hosts[0]!.port},${lab.hosts[1]!.address}:${lab.hosts[1]!.port},,`,
+          ),
         ].join('\n'),
       );
-      const check = await runTwinlock(['fleet', 'apply', csv, '--bundle', join(dir, 'PAIR-01.twinlock.json'), '--check', '--parallel', '10', '--json'], env);
+      const check = await runTwinlock(
+        [
+          'fleet',
+          'apply',
+          csv,
+          '--bundle',
+          join(dir, 'PAIR-01.twinlock.json'),
+          '--check',
+          '--parallel',
+          '10',
+          '--json',
+        ],
+        env,
+      );
       expect(check.code, check.stderr + check.stdout.slice(-2000)).toBe(0);
       expect(resultOf(check.stdout).counts).toEqual({ unchanged: 20 });
 
@@ -204,7 +248,10 @@ describe('twinlock fleet apply', () => {
       const other = join(dir, 'fleet-other-vms.yaml');
       writeFileSync(
         other,
-        readFileSync(file, 'utf8').replace(/(  - name: SITE05-PAIR\n(?:    .*\n){3})/, '$1    vms: [SQL01]\n'),
+        readFileSync(file, 'utf8').replace(
+          /( {2}- name: SITE05-PAIR\n(?: {4}.*\n){3})/,
+          '$1    vms: [SQL01]\n',
+        ),
       );
       const drifted = await runTwinlock(['fleet', 'drift', other, '--parallel', '10'], env);
       expect(drifted.code, drifted.stderr + drifted.stdout).toBe(3);
@@ -213,62 +260,84 @@ describe('twinlock fleet apply', () => {
     },
   );
 
-  it('finishes a run killed with SIGKILL without redoing what it had finished', { timeout: 300_000 }, async () => {
-    labs = await startPairs(PAIRS);
-    const dir = mkdtempSync(join(home, 'kill-'));
-    const file = await writeFleet(dir, labs);
-    // Half the pairs take a few real seconds to join, so the kill finds some paired, some pairing, some not begun.
-    labs.forEach((lab, i) => {
-      if (i % 2 === 1) lab.host('TL-NODE-B').faults.ctlDelaySeconds = { 'pair join': 1800 };
-    });
-    const seen = counters(labs);
-    const uploaded = () => labs.map((lab) => serversOf(lab).reduce((n, h) => n + h.sftpBytesWritten, 0));
+  it(
+    'finishes a run killed with SIGKILL without redoing what it had finished',
+    { timeout: 300_000 },
+    async () => {
+      labs = await startPairs(PAIRS);
+      const dir = mkdtempSync(join(home, 'kill-'));
+      const file = await writeFleet(dir, labs);
+      // Half the pairs take a few real seconds to join, so the kill finds some paired, some pairing, some not begun.
+      labs.forEach((lab, i) => {
+        if (i % 2 === 1) lab.host('TL-NODE-B').faults.ctlDelaySeconds = { 'pair join': 1800 };
+      });
+      const seen = counters(labs);
+      const uploaded = () => labs.map((lab) => serversOf(lab).reduce((n, h) => n + h.sftpBytesWritten, 0));
 
-    const child = spawn(process.execPath, [bin, 'fleet', 'apply', file, '--parallel', '10', ...trust, '--json'], {
-      cwd: root,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_c, signal) => resolve(signal)));
-    const protectedSoFar = () => (stdout.match(/"result":"protected"/g) ?? []).length;
-    await waitFor(
-      [{ emitter: child.stdout, events: ['data'] }, { emitter: child, events: ['exit'] }],
-      () => protectedSoFar() >= 4,
-      () => (child.exitCode !== null ? `twinlock fleet apply ended before the kill: ${stdout.slice(-2000)}` : null),
-    );
-    child.kill('SIGKILL');
-    expect(await exited).toBe('SIGKILL');
-    const before = uploaded();
-    const pairedBefore = labs.map((lab) => serversOf(lab).every((h) => (h.agentStatus()?.pair as { state?: string } | null)?.state === 'protected'));
-    const endedBefore = protectedSoFar();
-    expect(endedBefore).toBeLessThan(PAIRS);
-    seen.reset();
+      const child = spawn(
+        process.execPath,
+        [bin, 'fleet', 'apply', file, '--parallel', '10', ...trust, '--json'],
+        {
+          cwd: root,
+          env: { ...process.env, ...env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let stdout = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+        child.on('close', (_c, signal) => resolve(signal)),
+      );
+      const protectedSoFar = () => (stdout.match(/"result":"protected"/g) ?? []).length;
+      await waitFor(
+        [
+          { emitter: child.stdout, events: ['data'] },
+          { emitter: child, events: ['exit'] },
+        ],
+        () => protectedSoFar() >= 4,
+        () =>
+          child.exitCode !== null
+            ? `twinlock fleet apply ended before the kill: ${stdout.slice(-2000)}`
+            : null,
+      );
+      child.kill('SIGKILL');
+      expect(await exited).toBe('SIGKILL');
+      const before = uploaded();
+      const pairedBefore = labs.map((lab) =>
+        serversOf(lab).every(
+          (h) => (h.agentStatus()?.pair as { state?: string } | null)?.state === 'protected',
+        ),
+      );
+      const endedBefore = protectedSoFar();
+      expect(endedBefore).toBeLessThan(PAIRS);
+      seen.reset();
 
-    const second = await runTwinlock(['fleet', 'apply', file, '--parallel', '10', ...trust, '--json'], env);
-    expect(second.code, second.stderr + second.stdout.slice(-2000)).toBe(0);
-    const result = resultOf(second.stdout);
-    expect(result.counts).toEqual({ protected: 20 });
-    const after = uploaded();
-    result.pairs.forEach((p, i) => {
-      const lab = labs[i]!;
-      if (p.resumed.includes('drift')) {
-        // Finished before the kill: not touched again.
-        expect(p.resumed).toEqual(['verify', 'install', 'plan', 'pair', 'drift']);
-        expect(seen.verbs(lab)).toEqual([]);
-      }
-      // An install finished before the kill is not done again: nothing more uploaded, no second msiexec.
-      if (p.resumed.includes('install')) expect(after[i]).toBe(before[i]);
-      for (const h of serversOf(lab)) {
-        expect(h.installedProducts().map((x) => x.version)).toEqual([shippedManifest.version]);
-        expect(h.agentStatus()?.pair).toMatchObject({ name: p.name, state: 'protected' });
-      }
-      // A pair made (or being made) before the kill is never created a second time.
-      if (pairedBefore[i]) expect(seen.verbs(lab).filter((v) => v === 'pair create')).toEqual([]);
-    });
-    // Some pairs had ended before the kill, some were stopped mid-way (installed, pairing) and continued.
-    expect(result.pairs.filter((p) => p.resumed.includes('drift')).length).toBeGreaterThanOrEqual(4);
-    expect(result.pairs.some((p) => p.resumed.includes('install') && !p.resumed.includes('pair'))).toBe(true);
-  });
+      const second = await runTwinlock(['fleet', 'apply', file, '--parallel', '10', ...trust, '--json'], env);
+      expect(second.code, second.stderr + second.stdout.slice(-2000)).toBe(0);
+      const result = resultOf(second.stdout);
+      expect(result.counts).toEqual({ protected: 20 });
+      const after = uploaded();
+      result.pairs.forEach((p, i) => {
+        const lab = labs[i]!;
+        if (p.resumed.includes('drift')) {
+          // Finished before the kill: not touched again.
+          expect(p.resumed).toEqual(['verify', 'install', 'plan', 'pair', 'drift']);
+          expect(seen.verbs(lab)).toEqual([]);
+        }
+        // An install finished before the kill is not done again: nothing more uploaded, no second msiexec.
+        if (p.resumed.includes('install')) expect(after[i]).toBe(before[i]);
+        for (const h of serversOf(lab)) {
+          expect(h.installedProducts().map((x) => x.version)).toEqual([shippedManifest.version]);
+          expect(h.agentStatus()?.pair).toMatchObject({ name: p.name, state: 'protected' });
+        }
+        // A pair made (or being made) before the kill is never created a second time.
+        if (pairedBefore[i]) expect(seen.verbs(lab).filter((v) => v === 'pair create')).toEqual([]);
+      });
+      // Some pairs had ended before the kill, some were stopped mid-way (installed, pairing) and continued.
+      expect(result.pairs.filter((p) => p.resumed.includes('drift')).length).toBeGreaterThanOrEqual(4);
+      expect(result.pairs.some((p) => p.resumed.includes('install') && !p.resumed.includes('pair'))).toBe(
+        true,
+      );
+    },
+  );
 });

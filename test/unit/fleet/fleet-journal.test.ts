@@ -25,9 +25,20 @@ describe('the fleet id', () => {
   it('is the bundle and the pairs, whatever file they came from', () => {
     const id = fleetIdOf('/b.json', pairs);
     expect(id).toMatch(/^[0-9a-f]{16}$/);
-    expect(fleetIdOf('/b.json', pairs.map((p) => ({ ...p, line: 7 })))).toBe(id);
+    expect(
+      fleetIdOf(
+        '/b.json',
+        pairs.map((p) => ({ ...p, line: 7 })),
+      ),
+    ).toBe(id);
     expect(fleetIdOf('/other.json', pairs)).not.toBe(id);
-    expect(fleetIdOf('/b.json', [pairs[0]!, { ...pairs[1]!, secondary: { address: '10.0.9.9', port: 22 } }, pairs[2]!])).not.toBe(id);
+    expect(
+      fleetIdOf('/b.json', [
+        pairs[0]!,
+        { ...pairs[1]!, secondary: { address: '10.0.9.9', port: 22 } },
+        pairs[2]!,
+      ]),
+    ).not.toBe(id);
   });
 });
 
@@ -52,12 +63,20 @@ describe('resuming a fleet', () => {
   it('keeps finished pairs as they ended and resumes the others from their steps', () => {
     const previous = fresh();
     previous.startedAt = '2026-12-01T00:00:00.000Z';
-    Object.assign(previous.pairs.P1!, { steps: ['verify', 'install', 'plan', 'pair', 'drift'], result: 'protected', changed: true, servers: ['A1', 'B1'] });
+    Object.assign(previous.pairs.P1!, {
+      steps: ['verify', 'install', 'plan', 'pair', 'drift'],
+      result: 'protected',
+      changed: true,
+      servers: ['A1', 'B1'],
+    });
     Object.assign(previous.pairs.P2!, { steps: ['verify', 'install'] });
     // Killed after its last step was recorded, before its result was.
     Object.assign(previous.pairs.P3!, { steps: ['verify', 'install', 'plan', 'pair', 'drift'] });
     const { journal, points } = resumeFrom(previous, fresh(), false);
-    expect(points.get('P1')).toEqual({ steps: ['verify', 'install', 'plan', 'pair', 'drift'], finished: { result: 'protected', servers: ['A1', 'B1'] } });
+    expect(points.get('P1')).toEqual({
+      steps: ['verify', 'install', 'plan', 'pair', 'drift'],
+      finished: { result: 'protected', servers: ['A1', 'B1'] },
+    });
     expect(points.get('P2')).toEqual({ steps: ['verify', 'install'] });
     expect(points.get('P3')?.finished?.result).toBe('protected');
     expect(journal.startedAt).toBe('2026-12-01T00:00:00.000Z');
@@ -80,8 +99,14 @@ describe('the journal writer', () => {
     const path = fleetJournalPath(dir, 'abc');
     expect(path).toBe(join(dir, 'fleets', 'abc.json'));
     const errors: unknown[] = [];
-    const writer = journalWriter(path, newJournal('abc', 'fleet.yaml', '/b.json', pairs, now), (e) => errors.push(e));
-    await Promise.all([writer.step('P1', 'verify'), writer.step('P2', 'verify'), writer.step('P1', 'install')]);
+    const writer = journalWriter(path, newJournal('abc', 'fleet.yaml', '/b.json', pairs, now), (e) =>
+      errors.push(e),
+    );
+    await Promise.all([
+      writer.step('P1', 'verify'),
+      writer.step('P2', 'verify'),
+      writer.step('P1', 'install'),
+    ]);
     await writer.servers('P1', ['A1', 'B1']);
     await writer.ended('P1', 'protected', true);
     await writer.ended('P2', undefined, false);
@@ -89,8 +114,18 @@ describe('the journal writer', () => {
     await writer.close();
     const onDisk = await readFleetJournal(path);
     expect(onDisk?.state).toBe('running');
-    expect(onDisk?.pairs.P1).toMatchObject({ steps: ['verify', 'install'], servers: ['A1', 'B1'], result: 'protected', changed: true });
-    expect(onDisk?.pairs.P2).toEqual({ primary: '10.0.2.21:22', secondary: '10.0.2.22:22', steps: ['verify'], changed: false });
+    expect(onDisk?.pairs.P1).toMatchObject({
+      steps: ['verify', 'install'],
+      servers: ['A1', 'B1'],
+      result: 'protected',
+      changed: true,
+    });
+    expect(onDisk?.pairs.P2).toEqual({
+      primary: '10.0.2.21:22',
+      secondary: '10.0.2.22:22',
+      steps: ['verify'],
+      changed: false,
+    });
     await writer.ended('P2', 'protected', true);
     await writer.close();
     expect((await readFleetJournal(path))?.state).toBe('complete');

@@ -29,7 +29,11 @@ interface FakeOptions {
   unknownKeys?: string[];
   blocked?: boolean;
   corrects?: unknown[] | undefined;
-  resumable?: Array<{ jobId: string; kind: 'install' | 'pair'; hosts: Array<{ address: string; port: number }> }>;
+  resumable?: Array<{
+    jobId: string;
+    kind: 'install' | 'pair';
+    hosts: Array<{ address: string; port: number }>;
+  }>;
   failInstall?: string[];
   /** Resolves when a pair's install may finish (to hold it mid-way). */
   installGate?: Promise<void>;
@@ -46,7 +50,16 @@ function fakeApi(o: FakeOptions = {}) {
   let n = 0;
   const job = (kind: string, state: string, error: unknown = null, result: unknown = null) => {
     const id = `job-${++n}`;
-    jobs.set(id, { id, kind, state, percent: 100, message: '', hosts: {}, error, result } as unknown as JobSnapshot);
+    jobs.set(id, {
+      id,
+      kind,
+      state,
+      percent: 100,
+      message: '',
+      hosts: {},
+      error,
+      result,
+    } as unknown as JobSnapshot);
     return { jobId: id };
   };
   const rec = (m: string, input: unknown) => calls.push([m, input]);
@@ -54,7 +67,11 @@ function fakeApi(o: FakeOptions = {}) {
     async connect(input: { address: string; port: number; acceptFingerprint?: string; password?: string }) {
       rec('connect', input);
       if (o.unknownKeys?.includes(input.address) && input.acceptFingerprint === undefined)
-        throw new TwinlockError({ code: 'unknown-host-key', message: 'new key', detail: { fingerprint: FP('K') } });
+        throw new TwinlockError({
+          code: 'unknown-host-key',
+          message: 'new key',
+          detail: { fingerprint: FP('K') },
+        });
       const sessionId = `s-${input.address}`;
       open.add(sessionId);
       return {
@@ -80,12 +97,34 @@ function fakeApi(o: FakeOptions = {}) {
     },
     async preflightBundle(input: { name: string; sessions: string[] }) {
       rec('preflightBundle', input);
-      return { config: { name: input.name, level: 3, primary: input.sessions[0], secondary: input.sessions[1], links: [], witness: null, vms: [] } };
+      return {
+        config: {
+          name: input.name,
+          level: 3,
+          primary: input.sessions[0],
+          secondary: input.sessions[1],
+          links: [],
+          witness: null,
+          vms: [],
+        },
+      };
     },
     async verify(input: unknown) {
       rec('verify', input);
       return o.blocked
-        ? { outcome: 'blocked', verdict: 'blocked', findings: [{ ruleId: 'cpu', severity: 'blocker', title: 'CPU model', reason: 'The CPUs differ.', remedy: 'Use two servers of the same model.' }] }
+        ? {
+            outcome: 'blocked',
+            verdict: 'blocked',
+            findings: [
+              {
+                ruleId: 'cpu',
+                severity: 'blocker',
+                title: 'CPU model',
+                reason: 'The CPUs differ.',
+                remedy: 'Use two servers of the same model.',
+              },
+            ],
+          }
         : { outcome: 'ready', verdict: 'ready', findings: [] };
     },
     async install(input: { sessions: string[] }) {
@@ -93,7 +132,11 @@ function fakeApi(o: FakeOptions = {}) {
       o.onInstall?.(calls.filter((c) => c[0] === 'install').length);
       await o.installGate;
       if (o.failInstall?.some((a) => input.sessions.includes(`s-${a}`)))
-        return job('install', 'failed', { code: 'install-failed', message: 'msiexec 1603 on NODE', hint: 'Read the log.' });
+        return job('install', 'failed', {
+          code: 'install-failed',
+          message: 'msiexec 1603 on NODE',
+          hint: 'Read the log.',
+        });
       // A pair that already matches its bundle has the agent already.
       const action = o.corrects?.length === 0 ? 'already-installed' : 'installed';
       return job('install', 'done', null, [{ action }, { action }]);
@@ -106,7 +149,10 @@ function fakeApi(o: FakeOptions = {}) {
       return {};
     },
     async resumableJobs() {
-      return (o.resumable ?? []).map((j) => ({ ...j, hosts: j.hosts.map((h) => ({ ...h, computerName: 'X', username: 'Administrator', completed: [] })) }));
+      return (o.resumable ?? []).map((j) => ({
+        ...j,
+        hosts: j.hosts.map((h) => ({ ...h, computerName: 'X', username: 'Administrator', completed: [] })),
+      }));
     },
     async resumeJob(input: { jobId: string }) {
       rec('resumeJob', input);
@@ -114,7 +160,11 @@ function fakeApi(o: FakeOptions = {}) {
     },
     async plan(input: unknown) {
       rec('plan', input);
-      return { pair: { level: 3 }, steps: [{ changes: true }], ...(o.corrects !== undefined ? { corrects: o.corrects } : {}) };
+      return {
+        pair: { level: 3 },
+        steps: [{ changes: true }],
+        ...(o.corrects !== undefined ? { corrects: o.corrects } : {}),
+      };
     },
     async applyPlan(input: unknown) {
       rec('applyPlan', input);
@@ -123,7 +173,20 @@ function fakeApi(o: FakeOptions = {}) {
     async drift(input: unknown) {
       rec('drift', input);
       const matches = o.drift !== true;
-      return { matches, differences: matches ? [] : [{ field: 'level', what: 'Protection level', expected: 'Level 3', actual: 'Level 1', change: 'Re-create' }] };
+      return {
+        matches,
+        differences: matches
+          ? []
+          : [
+              {
+                field: 'level',
+                what: 'Protection level',
+                expected: 'Level 3',
+                actual: 'Level 1',
+                change: 'Re-create',
+              },
+            ],
+      };
     },
     async inventory(input: unknown) {
       rec('inventory', input);
@@ -163,37 +226,86 @@ describe('one pair of a fleet', () => {
   it('runs connect, check, verify, install, plan, pair and drift, then closes its sessions', async () => {
     const fake = fakeApi();
     const h = hooks(fake.api);
-    const pair = pairOf('P1', 1, { vms: ['SQL01'], linkAddresses: [{ localAddress: '172.30.0.1', remoteAddress: '172.30.0.2' }] });
+    const pair = pairOf('P1', 1, {
+      vms: ['SQL01'],
+      linkAddresses: [{ localAddress: '172.30.0.1', remoteAddress: '172.30.0.2' }],
+    });
     const outcome = await runFleetPair(pair, options, h.hooks);
-    expect(outcome).toMatchObject({ name: 'P1', result: 'protected', changed: true, resumed: [], servers: ['NODE-10.0.1.21', 'NODE-10.0.1.22'] });
+    expect(outcome).toMatchObject({
+      name: 'P1',
+      result: 'protected',
+      changed: true,
+      resumed: [],
+      servers: ['NODE-10.0.1.21', 'NODE-10.0.1.22'],
+    });
     expect(fake.methods().filter((m) => m !== 'connect' && m !== 'disconnect')).toEqual([
-      'readBundle', 'preflightBundle', 'verify', 'install', 'plan', 'applyPlan', 'drift',
+      'readBundle',
+      'preflightBundle',
+      'verify',
+      'install',
+      'plan',
+      'applyPlan',
+      'drift',
     ]);
-    expect(fake.calls.find((c) => c[0] === 'preflightBundle')![1]).toMatchObject({ name: 'P1', vms: ['SQL01'], linkAddresses: pair.linkAddresses });
+    expect(fake.calls.find((c) => c[0] === 'preflightBundle')![1]).toMatchObject({
+      name: 'P1',
+      vms: ['SQL01'],
+      linkAddresses: pair.linkAddresses,
+    });
     expect(h.steps).toEqual(['verify', 'install', 'plan', 'pair', 'drift']);
     expect(fake.open.size).toBe(0);
   });
 
   it('skips what an earlier run finished, and resumes an interrupted pairing from its journal', async () => {
-    const fake = fakeApi({ resumable: [{ jobId: 'pj', kind: 'pair', hosts: [{ address: '10.0.1.22', port: 22 }, { address: '10.0.1.21', port: 22 }] }] });
+    const fake = fakeApi({
+      resumable: [
+        {
+          jobId: 'pj',
+          kind: 'pair',
+          hosts: [
+            { address: '10.0.1.22', port: 22 },
+            { address: '10.0.1.21', port: 22 },
+          ],
+        },
+      ],
+    });
     const h = hooks(fake.api, ['verify', 'install']);
     const outcome = await runFleetPair(pairOf('P1', 1), options, h.hooks);
     expect(outcome).toMatchObject({ result: 'protected', resumed: ['verify', 'install'] });
     expect(fake.methods()).not.toContain('install');
     expect(fake.methods()).not.toContain('verify');
     expect(fake.methods()).not.toContain('applyPlan');
-    expect(fake.calls.find((c) => c[0] === 'resumeJob')![1]).toEqual({ jobId: 'pj', password: 'secret-Passw0rd' });
+    expect(fake.calls.find((c) => c[0] === 'resumeJob')![1]).toEqual({
+      jobId: 'pj',
+      password: 'secret-Passw0rd',
+    });
   });
 
   it('resumes an interrupted install of these two servers (and no other’s)', async () => {
     const fake = fakeApi({
       resumable: [
-        { jobId: 'other', kind: 'install', hosts: [{ address: '10.0.1.21', port: 22 }, { address: '10.0.7.7', port: 22 }] },
-        { jobId: 'mine', kind: 'install', hosts: [{ address: '10.0.1.21', port: 22 }, { address: '10.0.1.22', port: 22 }] },
+        {
+          jobId: 'other',
+          kind: 'install',
+          hosts: [
+            { address: '10.0.1.21', port: 22 },
+            { address: '10.0.7.7', port: 22 },
+          ],
+        },
+        {
+          jobId: 'mine',
+          kind: 'install',
+          hosts: [
+            { address: '10.0.1.21', port: 22 },
+            { address: '10.0.1.22', port: 22 },
+          ],
+        },
       ],
     });
     await runFleetPair(pairOf('P1', 1), options, hooks(fake.api).hooks);
-    expect(fake.calls.filter((c) => c[0] === 'resumeJob').map((c) => c[1])).toEqual([{ jobId: 'mine', password: 'secret-Passw0rd' }]);
+    expect(fake.calls.filter((c) => c[0] === 'resumeJob').map((c) => c[1])).toEqual([
+      { jobId: 'mine', password: 'secret-Passw0rd' },
+    ]);
     expect(fake.methods()).not.toContain('install');
   });
 
@@ -210,7 +322,11 @@ describe('one pair of a fleet', () => {
     expect(outcome).toMatchObject({
       result: 'failed',
       failedStep: 'verify',
-      error: { code: 'incompatible', message: 'Verification found a blocker: CPU model: The CPUs differ.', hint: 'Use two servers of the same model.' },
+      error: {
+        code: 'incompatible',
+        message: 'Verification found a blocker: CPU model: The CPUs differ.',
+        hint: 'Use two servers of the same model.',
+      },
     });
     expect(fake.methods()).not.toContain('install');
     expect(fake.open.size).toBe(0);
@@ -219,7 +335,11 @@ describe('one pair of a fleet', () => {
   it('accepts a new host key only when the fleet file pins it or trustNew, and names the key to compare', async () => {
     const unknown = fakeApi({ unknownKeys: ['10.0.1.22'] });
     const refused = await runFleetPair(pairOf('P1', 1), options, hooks(unknown.api).hooks);
-    expect(refused).toMatchObject({ result: 'failed', failedStep: 'connect', error: { code: 'unknown-host-key' } });
+    expect(refused).toMatchObject({
+      result: 'failed',
+      failedStep: 'connect',
+      error: { code: 'unknown-host-key' },
+    });
     expect(refused.error?.message).toContain(FP('K'));
     expect(refused.error?.hint).toMatch(/fingerprints: \{ secondary: "SHA256:K+" \}|--trust-new/);
     expect(unknown.open.size).toBe(0);
@@ -228,14 +348,22 @@ describe('one pair of a fleet', () => {
     const p = pairOf('P1', 1);
     p.secondary.fingerprint = FP('K');
     expect((await runFleetPair(p, options, hooks(pinned.api).hooks)).result).toBe('protected');
-    expect(pinned.calls.filter((c) => c[0] === 'connect').map((c) => (c[1] as { acceptFingerprint?: string }).acceptFingerprint)).toContain(FP('K'));
+    expect(
+      pinned.calls
+        .filter((c) => c[0] === 'connect')
+        .map((c) => (c[1] as { acceptFingerprint?: string }).acceptFingerprint),
+    ).toContain(FP('K'));
 
     const other = fakeApi({ unknownKeys: ['10.0.1.22'] });
     p.secondary.fingerprint = FP('Z');
-    expect((await runFleetPair(p, { ...options, trustNew: true }, hooks(other.api).hooks)).error?.code).toBe('host-key-changed');
+    expect((await runFleetPair(p, { ...options, trustNew: true }, hooks(other.api).hooks)).error?.code).toBe(
+      'host-key-changed',
+    );
 
     const trusted = fakeApi({ unknownKeys: ['10.0.1.22'] });
-    expect((await runFleetPair(pairOf('P1', 1), { ...options, trustNew: true }, hooks(trusted.api).hooks)).result).toBe('protected');
+    expect(
+      (await runFleetPair(pairOf('P1', 1), { ...options, trustNew: true }, hooks(trusted.api).hooks)).result,
+    ).toBe('protected');
   });
 
   it('checks for drift only in drift mode, and only plans with check', async () => {
@@ -255,7 +383,11 @@ describe('one pair of a fleet', () => {
 describe('a fleet run', () => {
   const dir = mkdtempSync(join(tmpdir(), 'twinlock-fleet-run-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const fleet = (n: number): Fleet => ({ source: 'fleet.yaml', bundle: '/b.json', pairs: Array.from({ length: n }, (_, i) => pairOf(`P${i + 1}`, i + 1)) });
+  const fleet = (n: number): Fleet => ({
+    source: 'fleet.yaml',
+    bundle: '/b.json',
+    pairs: Array.from({ length: n }, (_, i) => pairOf(`P${i + 1}`, i + 1)),
+  });
   const request = (f: Fleet, extra = {}) => ({
     mode: 'apply' as const,
     fleet: f,
@@ -266,7 +398,13 @@ describe('a fleet run', () => {
 
   function service(fake: ReturnType<typeof fakeApi>) {
     const jobs = createJobRunner(() => undefined, { throttleMs: 0 });
-    const fleets = createFleetService({ api: () => fake.api, jobs, dataDir: dir, log: () => undefined, watchJob: () => () => undefined });
+    const fleets = createFleetService({
+      api: () => fake.api,
+      jobs,
+      dataDir: dir,
+      log: () => undefined,
+      watchJob: () => () => undefined,
+    });
     return { jobs, fleets };
   }
 
@@ -278,7 +416,11 @@ describe('a fleet run', () => {
     expect(done.state).toBe('done');
     const result = done.result as FleetOutcome;
     expect(result.counts).toEqual({ protected: 5, failed: 1 });
-    expect(result.pairs.find((p) => p.result === 'failed')).toMatchObject({ name: 'P4', failedStep: 'install', error: { message: 'msiexec 1603 on NODE' } });
+    expect(result.pairs.find((p) => p.result === 'failed')).toMatchObject({
+      name: 'P4',
+      failedStep: 'install',
+      error: { message: 'msiexec 1603 on NODE' },
+    });
     expect(Object.keys(done.hosts)).toEqual(['P1', 'P2', 'P3', 'P4', 'P5', 'P6']);
     expect(done.hosts.P4).toMatchObject({ state: 'failed', step: 'install' });
     expect(readFileSync(result.journal, 'utf8')).not.toContain('secret-Passw0rd');
@@ -295,7 +437,10 @@ describe('a fleet run', () => {
 
   it('says to give --bundle when the fleet names none', async () => {
     const { fleets } = service(fakeApi());
-    await expect(fleets.run(request({ ...fleet(1), bundle: null }))).rejects.toMatchObject({ code: 'invalid-input', hint: /--bundle/ });
+    await expect(fleets.run(request({ ...fleet(1), bundle: null }))).rejects.toMatchObject({
+      code: 'invalid-input',
+      hint: /--bundle/,
+    });
   });
 
   it('stops every pair when cancelled', async () => {
