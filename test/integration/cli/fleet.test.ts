@@ -288,7 +288,17 @@ describe('twinlock fleet apply', () => {
       const exited = new Promise<NodeJS.Signals | null>((resolve) =>
         child.on('close', (_c, signal) => resolve(signal)),
       );
-      const protectedSoFar = () => (stdout.match(/"result":"protected"/g) ?? []).length;
+      /** Pairs the run has reported protected so far (from its NDJSON pair events). */
+      const protectedSoFar = () =>
+        new Set(
+          stdout
+            .slice(0, stdout.lastIndexOf('\n'))
+            .split('\n')
+            .filter((l) => l.startsWith('{"event":"pair"'))
+            .map((l) => JSON.parse(l) as { name: string; outcome?: FleetPairOutcome })
+            .filter((e) => e.outcome?.result === 'protected')
+            .map((e) => e.name),
+        ).size;
       await waitFor(
         [
           { emitter: child.stdout, events: ['data'] },
