@@ -20,6 +20,7 @@ import { KnownHosts } from './remote/known-hosts';
 import { createInstallService } from './service/installs';
 import { createPairingService } from './service/pairings';
 import { createDrillService } from './service/drills';
+import { createFleetService } from './service/fleets';
 import { createEvidenceStore, pairKeyOf } from './service/evidence';
 import type { DrillTimings } from './pair/drill';
 import { createSessionStore } from './service/sessions';
@@ -35,11 +36,12 @@ import { checkWitnessFrom } from './pair/witness';
 import { readStatus } from './pair/status';
 import { measureLinks } from './pair/measure';
 import { exportBundle } from './bundle/export';
+import { readFleet } from './fleet/fleet-file';
 import type { ApiInput, ApiOutput, MethodName, TwinlockApi, TwinlockEngine } from './api/contract';
 import { methods } from './api/contract';
 import { TwinlockError, toErrorData } from './api/errors';
 import type { ApiEvent } from './api/jobs';
-import type { DiscoveredHost, Plan, Witness } from './api/models';
+import type { DiscoveredHost, DriftItem, Plan, Witness } from './api/models';
 import type { Clock } from './jobs/sleep';
 
 /** A lab server the engine may offer on the Discover screen. */
@@ -176,6 +178,21 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     log,
     verify: (ids, level) => verification.verify(ids, level),
     timings: options.timings?.drill,
+  });
+
+  // Each pair of a fleet runs Twinlock's own steps through the contract, as a shell would.
+  const fleets = createFleetService({
+    api: () => api,
+    jobs,
+    dataDir,
+    log,
+    watchJob: (jobId, onSnapshot) => {
+      const listener = (event: ApiEvent) => {
+        if (event.type === 'job' && event.job.id === jobId) onSnapshot(event.job);
+      };
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
   });
 
   const impl: { [M in MethodName]: (input: ApiOutputOfInput<M>) => Promise<ApiOutput<M>> } = {
@@ -354,9 +371,45 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     },
     unpair: (input) => pairings.unpair(input),
     preflightBundle: (input) => pairings.preflightBundle(input),
-    drift: () => notBuilt('drift'),
-    parseFleet: () => notBuilt('parseFleet'),
-    fleet: () => notBuilt('fleet'),
+    async drift({ bundle: source, sessions: ids, name, vms, linkAddresses, verify }) {
+      const bundle = await signers.readBundle(source);
+      const values = {
+        ...(name !== undefined ? { name } : {}),
+        ...(vms !== undefined ? { vms } : {}),
+        ...(linkAddresses !== undefined ? { linkAddresses } : {}),
+      };
+      const found = await pairings.driftOf(bundle, ids, values);
+      const differences: DriftItem[] = [...found.items];
+      if (verify !== false) {
+        // The verification rules at the bundle's level: each one that no longer passes is a difference.
+        const report = await verification.verify(ids, bundle.pair.level);
+        for (const f of report.findings) {
+          if (f.severity !== 'blocker') continue;
+          differences.push({
+            field: 'verify',
+            what: f.title,
+            expected: `passes at Level ${bundle.pair.level}`,
+            actual: `${f.values[0]} / ${f.values[1]}: ${f.reason}`,
+            change: null,
+            hint: f.remedy,
+          });
+        }
+      }
+      log(
+        'info',
+        `Pair ${found.config.name} on ${found.servers.join(' and ')} checked against bundle ${bundle.pair.name}: ${differences.length === 0 ? 'it matches' : `${differences.length} difference(s)`}.`,
+      );
+      return {
+        bundle: { name: bundle.pair.name, level: bundle.pair.level, createdAt: bundle.createdAt },
+        pair: found.config.name,
+        servers: found.servers,
+        checkedAt: new Date().toISOString(),
+        matches: differences.length === 0,
+        differences,
+      };
+    },
+    parseFleet: (input) => readFleet(input),
+    fleet: (input) => fleets.run(input),
     exportAnsible: () => notBuilt('exportAnsible'),
 
     async status({ sessionId }) {
