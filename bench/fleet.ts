@@ -331,7 +331,16 @@ export const fleetBench: Bench = {
       const fleetHome = freshHome(work, 'home-fleet', origin);
       const fleet = await measured([
         {
-          args: ['fleet', 'apply', fleetFile, '--parallel', String(parallel), '--json'],
+          args: [
+            'fleet',
+            'apply',
+            fleetFile,
+            '--parallel',
+            String(parallel),
+            '--trust-publisher',
+            manifest.signer.thumbprint,
+            '--json',
+          ],
           env: { ...process.env, TWINLOCK_HOME: fleetHome, TWINLOCK_PASSWORD: lab.password },
         },
       ]);
