@@ -50,6 +50,8 @@ const mib = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`;
 /** The running lab of a `twinlock lab start --pairs N --json` process. */
 interface LabProcess {
   child: ChildProcess;
+  /** From the spawn to its line saying every server listens. */
+  startMs: number;
   pairs: LabPairInfo[];
   username: string;
   password: string;
@@ -57,6 +59,7 @@ interface LabProcess {
 
 /** Starts `twinlock lab start --pairs N --json` and resolves with its pairs once they listen. */
 function labProcess(pairs: number, profile: string, fleetOut: string): Promise<LabProcess> {
+  const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -83,10 +86,22 @@ function labProcess(pairs: number, profile: string, fleetOut: string): Promise<L
         error?: { message: string };
       };
       if (first.error) reject(new Error(`the lab did not start: ${first.error.message}`));
-      else resolve({ child, pairs: first.pairs, username: first.username, password: first.password });
+      else
+        resolve({
+          child,
+          startMs: performance.now() - started,
+          pairs: first.pairs,
+          username: first.username,
+          password: first.password,
+        });
     });
     child.once('exit', (code) => reject(new Error(`the lab exited early (${code})`)));
   });
+}
+
+/** What the lab process took: start time and peak RSS (VmHWM) of its servers, all in one process. */
+function labFigures(lab: LabProcess): string {
+  return `lab: ${2 * lab.pairs.length} SSH servers in one process, listening ${seconds(lab.startMs)} after its spawn, peak RSS ${mib(rssKb(lab.child.pid!, 'VmHWM'))}`;
 }
 
 async function stopLab(lab: LabProcess | null): Promise<void> {
@@ -96,10 +111,10 @@ async function stopLab(lab: LabProcess | null): Promise<void> {
   await exited;
 }
 
-/** VmRSS of a process, in KiB (0 once it is gone). */
-function rssKb(pid: number): number {
+/** VmRSS (or, with `field`, another figure of /proc/<pid>/status) of a process, in KiB (0 once it is gone). */
+function rssKb(pid: number, field = 'VmRSS'): number {
   try {
-    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) : 0;
   } catch {
     return 0;
@@ -300,6 +315,7 @@ export const fleetBench: Bench = {
           env,
         })),
       );
+      const separateLab = labFigures(lab);
       await stopLab(lab);
       lab = null;
       const separateProtected = separate.runs.filter(
@@ -310,13 +326,14 @@ export const fleetBench: Bench = {
       say(
         `  ${pairCount} × twinlock apply, all at once:   ${seconds(separate.wallMs)} wall, peak RSS ${mib(separate.peakKb)} summed over the processes; ${separateProtected}/${pairCount} protected`,
       );
+      say(`    (${separateLab})`);
       for (const [i, r] of separate.runs.entries())
         if (r.code !== 0) say(`    LAB-P${String(i + 1).padStart(2, '0')} failed: ${failure(r)}`);
 
       if (missing !== null) {
         say('');
         say(
-          `fleet bench FAILED: this build has no \`twinlock fleet apply\` (it answered: ${missing}), so the fleet figures and the ratios cannot be measured.`,
+          `fleet bench FAILED: this build has no \`twinlock fleet apply\` (\`twinlock fleet apply --help\` answered “${missing}”), so the fleet figures and the ratios cannot be measured.`,
         );
         return 1;
       }
@@ -344,6 +361,7 @@ export const fleetBench: Bench = {
           env: { ...process.env, TWINLOCK_HOME: fleetHome, TWINLOCK_PASSWORD: lab.password },
         },
       ]);
+      const fleetLab = labFigures(lab);
       await stopLab(lab);
       lab = null;
       const run = fleet.runs[0]!;
@@ -356,6 +374,7 @@ export const fleetBench: Bench = {
       say(
         `  twinlock fleet apply --parallel ${parallel}:        ${seconds(fleet.wallMs)} wall, peak RSS ${mib(fleet.peakKb)} (one process); ${fleetProtected}/${pairCount} protected`,
       );
+      say(`    (${fleetLab})`);
       if (!outcome) say(`    no fleet outcome in its output: ${failure(run)}`);
       for (const p of outcome?.pairs ?? [])
         if (p.result !== 'protected') say(`    ${p.name} ${p.result}: ${p.error?.message ?? ''}`);
