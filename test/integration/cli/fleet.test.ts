@@ -262,6 +262,11 @@ describe('twinlock fleet apply', () => {
       const drifted = await runTwinlock(['fleet', 'drift', other, '--parallel', '10'], env());
       expect(drifted.code, drifted.stderr + drifted.stdout).toBe(3);
       expect(drifted.stdout).toMatch(/20 pair\(s\): 19 matches, 1 drift/);
+      // Not a terminal, not --json: one line per change of a pair.
+      expect(drifted.stderr).toMatch(/^LAB-P01 \(TL-P01-A \+ TL-P01-B\): matches — Matches the bundle\.$/m);
+      expect(drifted.stderr).toMatch(
+        /^LAB-P05 \(TL-P05-A \+ TL-P05-B\): drift — \d+ difference\(s\) from the bundle\.$/m,
+      );
       expect(drifted.stdout).toMatch(/LAB-P05 \(TL-P05-A, TL-P05-B\): drift\n {2}.*APP01/);
     },
   );
