@@ -169,7 +169,9 @@ async function followFleet(engine: TwinlockEngine, jobId: string, out: Output): 
           ...(outcome ? { outcome } : {}),
         });
       else if (!tty)
-        process.stderr.write(`${name} (${row.label}): ${row.step} ${row.state} — ${row.message}\n`);
+        process.stderr.write(
+          `${name} (${row.label}): ${outcome?.result ?? (row.state === 'pending' ? 'waiting' : row.step)} — ${row.message}\n`,
+        );
     }
   };
   const draw = (job: FleetJob) => {
@@ -204,12 +206,33 @@ function bar(percent: number): string {
   return `${'█'.repeat(full)}${'░'.repeat(width - full)} ${String(Math.round(percent)).padStart(3)}%`;
 }
 
+/** Rows a state is shown in first when the terminal cannot hold every pair: what is moving, then what failed. */
+const SHOW_FIRST: Record<Row['state'], number> = { running: 0, failed: 1, pending: 2, done: 3, skipped: 4 };
+
 function liveTable(job: FleetJob): string {
-  const rows = Object.entries(job.hosts).map(([name, row]: [string, Row]) => {
+  let entries = Object.entries(job.hosts);
+  // The table is redrawn by moving the cursor up over it, which stops at the top of the screen:
+  // it never grows taller than the terminal, the rows left out are counted instead.
+  const room = Math.max(3, (process.stderr.rows || 40) - 4);
+  let hidden = '';
+  if (entries.length > room) {
+    const shown = new Set(
+      [...entries]
+        .sort((a, b) => SHOW_FIRST[a[1].state] - SHOW_FIRST[b[1].state])
+        .slice(0, room - 1)
+        .map(([name]) => name),
+    );
+    const rest = entries.filter(([name]) => !shown.has(name));
+    const by = (state: Row['state']) => rest.filter(([, r]) => r.state === state).length;
+    hidden = `… ${rest.length} more: ${by('done')} done, ${by('pending')} waiting, ${by('failed')} failed`;
+    entries = entries.filter(([name]) => shown.has(name));
+  }
+  const rows = entries.map(([name, row]: [string, Row]) => {
     const outcome = job.result?.pairs.find((p) => p.name === name);
     return [name, row.label, row.step, bar(row.percent), outcome?.result ?? resultOf(row)];
   });
-  return table(['PAIR', 'SERVERS', 'STEP', 'PROGRESS', 'RESULT'], rows);
+  const text = table(['PAIR', 'SERVERS', 'STEP', 'PROGRESS', 'RESULT'], rows);
+  return hidden ? `${text}\n${hidden}` : text;
 }
 
 function resultOf(row: Row): string {

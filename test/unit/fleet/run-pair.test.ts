@@ -39,6 +39,8 @@ interface FakeOptions {
   installGate?: Promise<void>;
   /** Told of each install as it starts. */
   onInstall?: (count: number) => void;
+  /** Primaries whose connection drops while their pair is planned. */
+  dropOnPlan?: string[];
   drift?: boolean;
 }
 
@@ -158,8 +160,14 @@ function fakeApi(o: FakeOptions = {}) {
       rec('resumeJob', input);
       return job(o.resumable?.find((j) => j.jobId === input.jobId)?.kind ?? 'install', 'done', null, []);
     },
-    async plan(input: unknown) {
+    async plan(input: { config: { primary: string } }) {
       rec('plan', input);
+      if (o.dropOnPlan?.some((a) => input.config.primary === `s-${a}`))
+        throw new TwinlockError({
+          code: 'connection-lost',
+          message: 'The connection to NODE was lost.',
+          hint: 'Check the network.',
+        });
       return {
         pair: { level: 3 },
         steps: [{ changes: true }],
@@ -433,6 +441,22 @@ describe('a fleet run', () => {
     expect(result2.pairs.find((p) => p.name === 'P4')?.resumed).toEqual(['verify']);
     expect(result2.pairs.filter((p) => p.resumed.length === 5)).toHaveLength(5);
     expect(again.calls.filter((c) => c[0] === 'install')).toHaveLength(1);
+  });
+
+  it('a dropped connection fails its own pair only', async () => {
+    const fake = fakeApi({ dropOnPlan: ['10.0.2.21'] });
+    const { jobs, fleets } = service(fake);
+    const ref = await fleets.run(request(fleet(4), { restart: true }));
+    const result = (await jobs.wait(ref.jobId)).result as FleetOutcome;
+    expect(result.pairs.map((p) => [p.name, p.result, p.failedStep])).toEqual([
+      ['P1', 'protected', undefined],
+      ['P2', 'failed', 'plan'],
+      ['P3', 'protected', undefined],
+      ['P4', 'protected', undefined],
+    ]);
+    expect(result.pairs[1]!.error).toMatchObject({ code: 'connection-lost', hint: 'Check the network.' });
+    expect(fake.calls.filter((c) => c[0] === 'applyPlan')).toHaveLength(3);
+    expect(fake.open.size).toBe(0);
   });
 
   it('says to give --bundle when the fleet names none', async () => {
