@@ -264,9 +264,11 @@ export function registerLabVerbs(program: Command): void {
         const { MAX_LAB_PAIRS, profileNames, startLab } = await import('../../lab/index');
         const started = await startLab(labOptions(options, profileNames(), MAX_LAB_PAIRS));
         running = started;
+        // Listening for Ctrl+C before anything is printed: whoever reads the first line may stop the lab at once.
+        const interrupted = untilInterrupted();
         if (options.pairs !== undefined) {
           await printFleet(started, options.fleetOut, out);
-          await untilInterrupted();
+          await interrupted;
           return;
         }
         const hosts = running.hosts.map(({ name, address, port, username, password, fingerprint }) => ({
@@ -297,7 +299,7 @@ export function registerLabVerbs(program: Command): void {
             'The lab runs until you press Ctrl+C.',
           ].join('\n'),
         );
-        await untilInterrupted();
+        await interrupted;
       } catch (err) {
         out.error(toErrorData(err, 'starting the lab'));
         process.exitCode = 1;
