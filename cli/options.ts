@@ -277,12 +277,17 @@ export function parseLinkAddress(text: string): LinkAddressOption {
   const m = /^([^-/\s]+)-([^-/\s]+)(?:\/(\d{1,3}))?$/.exec(text);
   const example = '10.20.1.21-10.20.1.22/30';
   const accepted = "the primary's and the secondary's address joined by a dash, then /PREFIX if you like";
-  if (!m || isIP(m[1]!) === 0 || isIP(m[2]!) === 0) throw invalidOption('--link-address', text, accepted, example);
+  if (!m || isIP(m[1]!) === 0 || isIP(m[2]!) === 0)
+    throw invalidOption('--link-address', text, accepted, example);
   const prefix = m[3] === undefined ? undefined : Number(m[3]);
   const max = isIP(m[1]!) === 6 ? 128 : 32;
   if (prefix !== undefined && (prefix < 1 || prefix > max))
     throw invalidOption('--link-address', text, `a prefix length from 1 to ${max} after the slash`, example);
-  return { localAddress: m[1]!, remoteAddress: m[2]!, ...(prefix !== undefined ? { prefixLength: prefix } : {}) };
+  return {
+    localAddress: m[1]!,
+    remoteAddress: m[2]!,
+    ...(prefix !== undefined ? { prefixLength: prefix } : {}),
+  };
 }
 
 /** The per-pair values a bundle's replay takes (`--vm`, `--link-address`), shared by `apply` and `drift`. */
@@ -304,7 +309,10 @@ export function addReplayOptions(command: Command): Command {
     .option(
       '--link-address <local-remote[/prefix]>',
       'the addresses of one sync link, e.g. 10.20.1.21-10.20.1.22/30 (repeatable: one per link, in the bundle’s order; default: proposed from the servers)',
-      (value: string, previous: LinkAddressOption[] | undefined) => [...(previous ?? []), parseLinkAddress(value)],
+      (value: string, previous: LinkAddressOption[] | undefined) => [
+        ...(previous ?? []),
+        parseLinkAddress(value),
+      ],
     );
 }
 

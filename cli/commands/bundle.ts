@@ -61,7 +61,12 @@ export function registerApplyVerb(program: Command): void {
       const packageOf = options.package ? { packageDir: options.package } : {};
 
       // Everything is checked before anything changes: a refused bundle leaves both servers as they were.
-      const checked = await engine.api.preflightBundle({ path: bundlePath, sessions, ...values, ...packageOf });
+      const checked = await engine.api.preflightBundle({
+        path: bundlePath,
+        sessions,
+        ...values,
+        ...packageOf,
+      });
       const config: PairConfig = checked.config;
       out.event({
         event: 'preflight',

@@ -90,7 +90,10 @@ const pairState = () =>
       level: st.pair?.level,
       witness: st.pair?.witness?.address ?? null,
       state: st.pair?.state,
-      protected: st.vms.filter((v) => v.protected).map((v) => v.name).sort(),
+      protected: st.vms
+        .filter((v) => v.protected)
+        .map((v) => v.name)
+        .sort(),
     };
   });
 
@@ -98,7 +101,12 @@ beforeAll(async () => {
   lab = await startLab({ profile: 'matched-pair', timeScale: 600, latencyMs: 1 });
   home = mkdtempSync(join(tmpdir(), 'twinlock-cli-drift-'));
   hosts = lab.hosts.map((h) => `${h.address}:${h.port}`) as [string, string];
-  const old = { address: '10.0.0.1', port: 22, fingerprint: `SHA256:${'A'.repeat(43)}`, computerName: 'OLD-NODE' };
+  const old = {
+    address: '10.0.0.1',
+    port: 22,
+    fingerprint: `SHA256:${'A'.repeat(43)}`,
+    computerName: 'OLD-NODE',
+  };
   bundle = join(home, 'pair-07.twinlock.json');
   await exportBundle(
     {
@@ -142,7 +150,17 @@ describe('twinlock drift and apply on a pair that holds its bundle', () => {
   it('lists the level, the witness and the unprotected VM of a pair lowered to Level 1 without a witness, and exits 3', async () => {
     const unpair = await twinlock(['unpair', ...hosts, '--yes']);
     expect(unpair.code, unpair.stderr + unpair.stdout).toBe(0);
-    const lowered = await twinlock(['pair', ...hosts, '--name', 'PAIR-07', '--level', '1', '--no-witness', '--vm', 'SQL01']);
+    const lowered = await twinlock([
+      'pair',
+      ...hosts,
+      '--name',
+      'PAIR-07',
+      '--level',
+      '1',
+      '--no-witness',
+      '--vm',
+      'SQL01',
+    ]);
     expect(lowered.code, lowered.stderr + lowered.stdout).toBe(0);
     expect(pairState().map((p) => [p.level, p.witness])).toEqual([
       [1, null],
