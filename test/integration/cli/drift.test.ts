@@ -279,7 +279,55 @@ describe('twinlock drift and apply on a pair that holds its bundle', () => {
     expect(text.stdout + text.stderr).toContain('PAIR-07 matches its bundle: nothing to change.');
   }, 120_000);
 
+  it('pairing the matching configuration again applies a plan that changes nothing and reports the pair protected', async () => {
+    let run!: Awaited<ReturnType<typeof twinlock>>;
+    const changes = await changesDuring(async () => {
+      run = await twinlock([
+        'pair',
+        ...hosts,
+        '--name',
+        'PAIR-07',
+        '--level',
+        '3',
+        '--witness',
+        'share:\\\\TL-WITNESS\\twinlock-witness',
+        '--vm',
+        'SQL01',
+        '--vm',
+        'APP01',
+      ]);
+    });
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    expect(changes).toEqual([]);
+    const events = lines(run.stdout);
+    expect(events.find((e) => e.event === 'plan')?.plan.corrects).toEqual([]);
+    const result = events.at(-1)!;
+    expect(result.changed).toBe(false);
+    expect(result.result.state).toBe('protected');
+  }, 120_000);
+
+  it('compares with the per-pair VMs given instead of the bundle’s', async () => {
+    const run = await twinlock(['drift', bundle, ...hosts, '--vm', 'SQL01', '--no-verify']);
+    expect(run.code, run.stdout).toBe(3);
+    expect(JSON.parse(run.stdout).differences).toEqual([
+      {
+        field: 'vms',
+        what: 'VM APP01',
+        expected: 'not protected (not in the configuration)',
+        actual: 'protected',
+        change: 'Unprotect APP01',
+      },
+    ]);
+  });
+
   it('refuses --link-address values that do not fit the bundle’s links, naming the flag and the count', async () => {
+    const check = await twinlock(['apply', bundle, ...hosts, '--check', '--link-address', '10.20.1.21-10.20.1.22/30']);
+    expect(check.code).toBe(1);
+    const refused = lines(check.stdout).at(-1)!.error;
+    expect(refused.code).toBe('invalid-input');
+    expect(refused.detail.field).toBe('linkAddresses');
+    expect(refused.message).toContain('but the pair uses 2 sync links');
+
     const run = await twinlock(['drift', bundle, ...hosts, '--link-address', '10.20.1.21-10.20.1.22/30']);
     expect(run.code).toBe(1);
     const { error } = JSON.parse(run.stdout);
