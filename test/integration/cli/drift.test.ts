@@ -320,8 +320,49 @@ describe('twinlock drift and apply on a pair that holds its bundle', () => {
     ]);
   });
 
+  it('compares with the per-pair link addresses given, link by link in the bundle’s order', async () => {
+    const same = await twinlock([
+      'drift',
+      bundle,
+      ...hosts,
+      '--link-address',
+      '10.10.1.21-10.10.1.22/24',
+      '--link-address',
+      '10.10.2.21-10.10.2.22/24',
+      '--no-verify',
+    ]);
+    expect(same.code, same.stdout).toBe(0);
+    const other = await twinlock([
+      'drift',
+      bundle,
+      ...hosts,
+      '--link-address',
+      '10.10.1.21-10.10.1.22/24',
+      '--link-address',
+      '10.10.9.21-10.10.9.22/30',
+      '--no-verify',
+    ]);
+    expect(other.code, other.stdout).toBe(3);
+    const report = JSON.parse(other.stdout);
+    expect(report.differences.map((d: any) => [d.field, d.server ?? null, d.expected])).toEqual([
+      ['links', null, 'SLOT 3 Port 2 10.10.9.21 to SLOT 3 Port 2 10.10.9.22'],
+      ['addresses', lab.hosts[0]!.name, '10.10.9.21/30'],
+      ['addresses', lab.hosts[1]!.name, '10.10.9.22/30'],
+    ]);
+    expect(report.differences[1].change).toBe(
+      `Give SLOT 3 Port 2 on ${lab.hosts[0]!.name} the address 10.10.9.21/30`,
+    );
+  });
+
   it('refuses --link-address values that do not fit the bundle’s links, naming the flag and the count', async () => {
-    const check = await twinlock(['apply', bundle, ...hosts, '--check', '--link-address', '10.20.1.21-10.20.1.22/30']);
+    const check = await twinlock([
+      'apply',
+      bundle,
+      ...hosts,
+      '--check',
+      '--link-address',
+      '10.20.1.21-10.20.1.22/30',
+    ]);
     expect(check.code).toBe(1);
     const refused = lines(check.stdout).at(-1)!.error;
     expect(refused.code).toBe('invalid-input');
