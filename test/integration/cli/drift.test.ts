@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PairConfig } from '../../../engine/api/models';
+import type { AgentStatus, PairConfig } from '../../../engine/api/models';
 import { exportBundle } from '../../../engine/bundle/export';
 import type { Lab } from '../../../lab/index';
 import { startLab } from '../../../lab/index';
@@ -84,7 +84,7 @@ async function changesDuring(body: () => Promise<void>): Promise<string[]> {
 
 const pairState = () =>
   lab.hosts.map((h) => {
-    const st = lab.host(h.name).agentStatus();
+    const st = lab.host(h.name).agentStatus() as unknown as AgentStatus;
     return {
       role: st.role,
       level: st.pair?.level,
