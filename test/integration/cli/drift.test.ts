@@ -354,6 +354,43 @@ describe('twinlock drift and apply on a pair that holds its bundle', () => {
     );
   });
 
+  it('apply with other per-pair link addresses sets them and makes the pair again over them', async () => {
+    const values = [
+      '--link-address',
+      '10.10.1.21-10.10.1.22/24',
+      '--link-address',
+      '10.10.9.21-10.10.9.22/30',
+    ];
+    const run = await twinlock(['apply', bundle, ...hosts, ...values]);
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    const events = lines(run.stdout);
+    const plan = events.find((e) => e.event === 'plan')!.plan;
+    expect(plan.steps.map((s: any) => s.id)).toEqual([
+      'primary/unprotect/0',
+      'primary/unprotect/1',
+      'primary/remove',
+      'secondary/remove',
+      'primary/address/0',
+      'secondary/address/0',
+      'primary/links',
+      'primary/create',
+      'secondary/join',
+      'primary/protect/0',
+      'primary/protect/1',
+      'primary/wait',
+    ]);
+    const result = events.at(-1)!;
+    expect(result.changed).toBe(true);
+    expect(result.drift.matches).toBe(true);
+    const primary = lab.host(lab.hosts[0]!.name).agentStatus() as unknown as AgentStatus;
+    expect(primary.pair?.links.map((l) => `${l.local}-${l.remote}`)).toEqual([
+      '10.10.1.21-10.10.1.22',
+      '10.10.9.21-10.10.9.22',
+    ]);
+    const drift = await twinlock(['drift', bundle, ...hosts, ...values, '--no-verify']);
+    expect(drift.code, drift.stdout).toBe(0);
+  }, 180_000);
+
   it('refuses --link-address values that do not fit the bundle’s links, naming the flag and the count', async () => {
     const check = await twinlock([
       'apply',
