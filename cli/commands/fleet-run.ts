@@ -120,7 +120,7 @@ function runFleet(mode: 'apply' | 'drift', file: string, options: FleetFlags): P
     const result = job.result;
     out.result({ event: 'result', result }, () => summary(result));
     if (result.pairs.some((p) => p.result === 'failed')) return EXIT.error;
-    if (result.pairs.some((p) => p.result === 'drift' || p.result === 'planned')) return EXIT.warning;
+    if (result.pairs.some((p) => p.result === 'drift' || p.result === 'planned')) return EXIT.drift;
     return EXIT.ok;
   });
 }

@@ -89,7 +89,9 @@ export async function checkPlanNow(
       : await makeUnpairPlan(now[0], now[1], { scripts, now: new Date(plan.createdAt) });
   // An existing pair whose level or witness changed since (its basis does not name them) is stale too.
   const differences = (p: Plan) =>
-    p.corrects === undefined ? 'not paired' : p.corrects.map((c) => `${c.what}: ${c.actual}`).join('; ') || 'matches';
+    p.corrects === undefined
+      ? 'not paired'
+      : p.corrects.map((c) => `${c.what}: ${c.actual}`).join('; ') || 'matches';
   if (canonicalJson(again.corrects ?? null) !== canonicalJson(plan.corrects ?? null))
     throw staleError(plan, [
       {

@@ -46,8 +46,7 @@ export function recreateText(expected: Pick<PairPlan, 'level' | 'witness'>): str
   return `Re-create the pair at Level ${expected.level} with ${witness} (mirroring runs again)`;
 }
 
-const linkText = (l: SyncLink) =>
-  `${l.localNic} ${l.localAddress} to ${l.remoteNic} ${l.remoteAddress}`;
+const linkText = (l: SyncLink) => `${l.localNic} ${l.localAddress} to ${l.remoteNic} ${l.remoteAddress}`;
 
 const order = (items: DriftItem[]) =>
   items
@@ -238,7 +237,9 @@ export function compareDrift(
             ? 'no address'
             : nic.ipv4.join(', '),
         change: nic ? `Give ${end.adapter} on ${computer} the address ${end.address}/${prefix}` : null,
-        ...(nic ? {} : { hint: `Check ${computer}'s adapters, or give the link addresses with --link-address.` }),
+        ...(nic
+          ? {}
+          : { hint: `Check ${computer}'s adapters, or give the link addresses with --link-address.` }),
       });
     }
   }
@@ -254,7 +255,9 @@ export function compareDrift(
       expected: 'protected',
       actual: known.has(vm) ? 'not protected' : `not on ${lead.session.computerName}`,
       change: known.has(vm) ? `Protect ${vm}` : null,
-      ...(known.has(vm) ? {} : { hint: `Restore ${vm} on ${lead.session.computerName}, or leave it out with --vm.` }),
+      ...(known.has(vm)
+        ? {}
+        : { hint: `Restore ${vm} on ${lead.session.computerName}, or leave it out with --vm.` }),
     });
   }
   for (const vm of [...protectedNow].sort()) {

@@ -261,8 +261,7 @@ export async function makePlan(
   const list = new StepList(infos);
   const names = { primary: primary.session.computerName, secondary: secondary.session.computerName };
   // Both servers hold this pair already: the plan brings it back to the configuration.
-  const existing =
-    primary.status.pair?.name === config.name && secondary.status.pair?.name === config.name;
+  const existing = primary.status.pair?.name === config.name && secondary.status.pair?.name === config.name;
   const corrects = existing
     ? compareDrift({ ...pairPlanOf(config), agentVersion: null }, primary, secondary).filter(
         (i) => PLAN_CORRECTS.has(i.field) && i.change !== null,
