@@ -35,6 +35,7 @@ import { checkWitnessFrom } from './pair/witness';
 import { readStatus } from './pair/status';
 import { measureLinks } from './pair/measure';
 import { exportBundle } from './bundle/export';
+import { exportAnsibleProject } from './fleet/ansible';
 import type { ApiInput, ApiOutput, MethodName, TwinlockApi, TwinlockEngine } from './api/contract';
 import { methods } from './api/contract';
 import { TwinlockError, toErrorData } from './api/errors';
@@ -357,7 +358,7 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     drift: () => notBuilt('drift'),
     parseFleet: () => notBuilt('parseFleet'),
     fleet: () => notBuilt('fleet'),
-    exportAnsible: () => notBuilt('exportAnsible'),
+    exportAnsible: (input) => exportAnsibleProject(input, (path) => signers.readBundle({ path })),
 
     async status({ sessionId }) {
       return readStatus(await sessions.hostOf(sessionId));
