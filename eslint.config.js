@@ -28,7 +28,7 @@ function forbid({ packages = [], folders = [], regexes = [], typeOnly = [] }, wh
   ];
 }
 
-const features = ['verify', 'agent', 'pair', 'bundle', 'inventory', 'discovery'];
+const features = ['verify', 'agent', 'pair', 'bundle', 'inventory', 'discovery', 'fleet'];
 /** The composition root, engine/engine.ts, seen from a folder of the engine. */
 const compositionRoot = ['^\\.\\./engine(\\.ts)?$'];
 

@@ -20,6 +20,7 @@ import { KnownHosts } from './remote/known-hosts';
 import { createInstallService } from './service/installs';
 import { createPairingService } from './service/pairings';
 import { createDrillService } from './service/drills';
+import { createFleetService } from './service/fleets';
 import { createEvidenceStore, pairKeyOf } from './service/evidence';
 import type { DrillTimings } from './pair/drill';
 import { createSessionStore } from './service/sessions';
@@ -36,6 +37,7 @@ import { readStatus } from './pair/status';
 import { measureLinks } from './pair/measure';
 import { exportBundle } from './bundle/export';
 import { exportAnsibleProject } from './fleet/ansible';
+import { readFleet } from './fleet/fleet-file';
 import type { ApiInput, ApiOutput, MethodName, TwinlockApi, TwinlockEngine } from './api/contract';
 import { methods } from './api/contract';
 import { TwinlockError, toErrorData } from './api/errors';
@@ -177,6 +179,21 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     log,
     verify: (ids, level) => verification.verify(ids, level),
     timings: options.timings?.drill,
+  });
+
+  // Each pair of a fleet runs Twinlock's own steps through the contract, as a shell would.
+  const fleets = createFleetService({
+    api: () => api,
+    jobs,
+    dataDir,
+    log,
+    watchJob: (jobId, onSnapshot) => {
+      const listener = (event: ApiEvent) => {
+        if (event.type === 'job' && event.job.id === jobId) onSnapshot(event.job);
+      };
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
   });
 
   const impl: { [M in MethodName]: (input: ApiOutputOfInput<M>) => Promise<ApiOutput<M>> } = {
@@ -356,8 +373,8 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     unpair: (input) => pairings.unpair(input),
     preflightBundle: (input) => pairings.preflightBundle(input),
     drift: () => notBuilt('drift'),
-    parseFleet: () => notBuilt('parseFleet'),
-    fleet: () => notBuilt('fleet'),
+    parseFleet: (input) => readFleet(input),
+    fleet: (input) => fleets.run(input),
     exportAnsible: (input) => exportAnsibleProject(input, (path) => signers.readBundle({ path })),
 
     async status({ sessionId }) {

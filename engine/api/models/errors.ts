@@ -11,7 +11,12 @@ import type { ErrorCode, TwinlockErrorData } from '../errors';
 export const ErrorCodeSchema = z.enum(ERROR_CODES);
 
 /** One problem of a refused request, by the field it is in (`links.0.localAddress`). */
-export const InputIssueSchema = z.object({ field: z.string(), message: z.string() });
+export const InputIssueSchema = z.object({
+  field: z.string(),
+  message: z.string(),
+  /** The line of the file at fault, when the input is a file (a fleet file). */
+  line: z.number().int().optional(),
+});
 export type InputIssue = z.infer<typeof InputIssueSchema>;
 
 /** Facts any error may carry: the server it happened on and the step. */
