@@ -83,13 +83,13 @@ export function pairGroupVars(pair: FleetPair): Record<string, unknown> {
     twinlock_primary_host: serverHostName(pair, 'primary'),
     twinlock_secondary_host: serverHostName(pair, 'secondary'),
     ...(pair.vms !== undefined ? { twinlock_vms: pair.vms } : {}),
+    // In twinlock's own --link-address form (LOCAL-REMOTE[/PREFIX]), one per sync link in the bundle's order.
     ...(pair.linkAddresses !== undefined
       ? {
-          twinlock_link_addresses: pair.linkAddresses.map((l) => ({
-            local: l.localAddress,
-            remote: l.remoteAddress,
-            ...(l.prefixLength !== undefined ? { prefix_length: l.prefixLength } : {}),
-          })),
+          twinlock_link_addresses: pair.linkAddresses.map(
+            (l) =>
+              `${l.localAddress}-${l.remoteAddress}${l.prefixLength !== undefined ? `/${l.prefixLength}` : ''}`,
+          ),
         }
       : {}),
   };
@@ -167,7 +167,7 @@ const pairPlayVars: Record<string, string> = {
   // The pair's own values (the fleet file's row), for the plan and the drift check.
   twinlock_pair_args:
     "{{ ['--name', twinlock_pair_name] + (twinlock_vms | default([]) | map('regex_replace', '^', '--vm=') | list) + " +
-    "(twinlock_link_addresses | default([]) | map(attribute='local') | zip(twinlock_link_addresses | default([]) | map(attribute='remote')) | map('join', ',') | map('regex_replace', '^', '--link-address=') | list) }}",
+    "(twinlock_link_addresses | default([]) | map('regex_replace', '^', '--link-address=') | list) }}",
   twinlock_install_args:
     "{{ (['--trust-publisher', twinlock_trust_publisher] if twinlock_trust_publisher | default('') | length > 0 else []) + " +
     "(['--package', twinlock_package_dir] if twinlock_package_dir | default('') | length > 0 else []) }}",
@@ -312,11 +312,18 @@ export function ansiblePlaybook(): Record<string, unknown>[] {
             name: 'Say why the pair failed',
             'ansible.builtin.fail': {
               msg:
-                "{{ twinlock_pair_name }}: “{{ ansible_failed_task.name }}” failed: {{ twinlock_failure.error.message | default(twinlock_failure.verdict | default(ansible_failed_result.msg | default('exit code ' ~ (ansible_failed_result.rc | default('?'))))) }}" +
+                '{{ twinlock_pair_name }}: “{{ ansible_failed_task.name }}” failed: {{ twinlock_reason }}' +
                 "{{ (' ' ~ twinlock_failure.error.hint) if twinlock_failure.error.hint is defined else '' }}" +
-                "{{ (' Differences: ' ~ (twinlock_failure.differences | map(attribute='what') | join('; '))) if twinlock_failure.differences is defined else '' }}",
+                "{{ (' Differences: ' ~ (twinlock_failure.differences | map(attribute='what') | join('; ')) ~ '.') if twinlock_failure.differences is defined else '' }}",
             },
-            vars: { twinlock_failure: `{{ ${lastJson('ansible_failed_result')} }}` },
+            vars: {
+              twinlock_failure: `{{ ${lastJson('ansible_failed_result')} }}`,
+              // twinlock's error (--json), a verification's verdict, a drift, or what the command said.
+              twinlock_reason:
+                '{{ twinlock_failure.error.message if twinlock_failure.error is defined else ' +
+                "(twinlock_failure.verdict if twinlock_failure.verdict is defined else ('the pair still differs from its bundle.' if twinlock_failure.differences is defined else " +
+                "(ansible_failed_result.stderr_lines | default([]) | last | default(ansible_failed_result.msg | default('it failed.'))))) }}",
+            },
           },
         ],
         always: [

@@ -143,7 +143,7 @@ describe('the inventory', () => {
       twinlock_primary_host: 'PAIR-01-primary',
       twinlock_secondary_host: 'PAIR-01-secondary',
       twinlock_vms: ['SQL01', 'yes'],
-      twinlock_link_addresses: [{ local: '10.10.1.21', remote: '10.10.1.22', prefix_length: 30 }],
+      twinlock_link_addresses: ['10.10.1.21-10.10.1.22/30'],
     });
     expect(toYaml(ansibleInventory(fleet))).toContain('- "yes"');
     // A pair without its own values takes the bundle's: no VMs or addresses in its group.
@@ -231,7 +231,7 @@ describe('the playbook', () => {
     expect(run.strategy).toBe('ansible.builtin.free');
     expect(run.any_errors_fatal).toBeUndefined();
     const block = run.tasks.find((t: Task) => t.block)!;
-    expect(block.rescue[0]['ansible.builtin.fail'].msg).toContain('twinlock_failure.error.message');
+    expect(block.rescue[0].vars.twinlock_reason).toContain('twinlock_failure.error.message');
   });
 });
 

@@ -1,0 +1,279 @@
+/**
+ * The Ansible export run by Debian's `ansible-playbook` against lab pairs: the first pair is paired
+ * with the CLI and its bundle exported (the template), a fleet file lists it and two new pairs,
+ * `twinlock fleet export-ansible` writes the project, and the playbook brings every pair to
+ * protected (PLAY RECAP failed=0); a second run changes nothing (changed=0 for every host). The
+ * password reaches twinlock only through the environment, never a file. A pair whose servers are
+ * off fails alone, with twinlock's message, while the others finish.
+ *
+ * Needs `ansible-playbook` (.ci/run installs Debian's ansible); TWINLOCK_SKIP_ANSIBLE=1 skips it
+ * on a machine without it.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import type { Lab } from '../../../lab/index';
+import { startLab } from '../../../lab/index';
+import { bin, runTwinlock, shippedManifest } from '../cli/twinlock';
+
+const PAIRS = 3;
+const haveAnsible = spawnSync('ansible-playbook', ['--version'], { encoding: 'utf8' }).status === 0;
+const skip = process.env.TWINLOCK_SKIP_ANSIBLE === '1';
+
+let labs: Lab[] = [];
+let work: string;
+let home: string;
+let project: string;
+let wrapper: string;
+let password: string;
+const names = Array.from({ length: PAIRS }, (_, i) => `PAIR-0${i + 1}`);
+const endpoints = (lab: Lab) => lab.hosts.map((h) => `${h.address}:${h.port}`) as [string, string];
+
+const twinlock = (args: string[]) => runTwinlock(args, { TWINLOCK_HOME: home, TWINLOCK_PASSWORD: password });
+const last = (stdout: string) => JSON.parse(stdout.trim().split('\n').filter(Boolean).at(-1)!) as any;
+
+interface Recap {
+  ok: number;
+  changed: number;
+  unreachable: number;
+  failed: number;
+  skipped: number;
+  rescued: number;
+}
+
+/** PLAY RECAP's counts, host by host. */
+function recapOf(output: string): Record<string, Recap> {
+  const recap: Record<string, Recap> = {};
+  const section = output.slice(output.lastIndexOf('PLAY RECAP'));
+  for (const m of section.matchAll(/^(\S+)\s+:\s+((?:\w+=\d+\s*)+)$/gm)) {
+    recap[m[1]!] = Object.fromEntries(
+      [...m[2]!.matchAll(/(\w+)=(\d+)/g)].map((c) => [c[1]!, Number(c[2])]),
+    ) as unknown as Recap;
+  }
+  return recap;
+}
+
+/** ansible-playbook from the project folder (its ansible.cfg), as an admin on a controller runs it. */
+function playbook(extra: string[] = []): Promise<{ code: number | null; output: string }> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  Object.assign(env, {
+    TWINLOCK_PASSWORD: password,
+    TWINLOCK_HOME: home,
+    ANSIBLE_NOCOLOR: '1',
+    ANSIBLE_LOCAL_TEMP: join(work, 'ansible-tmp'),
+    ANSIBLE_HOME: join(work, 'ansible-home'),
+  });
+  return new Promise((resolve) => {
+    const child = spawn(
+      'ansible-playbook',
+      [
+        'playbook.yml',
+        '-e',
+        `twinlock_command=${wrapper}`,
+        '-e',
+        `twinlock_trust_publisher=${shippedManifest.signer.thumbprint}`,
+        ...extra,
+      ],
+      { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+/** Every file under a folder (the project, twinlock's data folder), for a secret search. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+describe.skipIf(skip)('the exported Ansible playbook against lab pairs', () => {
+  beforeAll(async () => {
+    expect(haveAnsible, 'ansible-playbook is not installed: apt-get install ansible (.ci/run does)').toBe(
+      true,
+    );
+    work = mkdtempSync(join(tmpdir(), 'twinlock-ansible-'));
+    home = join(work, 'home');
+    project = join(work, 'project');
+    // Each pair a matched pair of its own lab (its own witness share, its own SSH ports).
+    labs = await Promise.all(
+      names.map(() => startLab({ profile: 'matched-pair', timeScale: 600, latencyMs: 1 })),
+    );
+    password = labs[0]!.hosts[0]!.password;
+    // One administrator password for the fleet, as a domain account would give.
+    for (const lab of labs.slice(1))
+      for (const node of ['TL-NODE-A', 'TL-NODE-B'])
+        for (const a of lab.host(node).accounts) a.password = password;
+    // The twinlock command on the controller, as the playbook's twinlock_command.
+    wrapper = join(work, 'twinlock');
+    writeFileSync(wrapper, `#!/bin/sh\nexec "${process.execPath}" "${bin}" "$@"\n`);
+    chmodSync(wrapper, 0o755);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(labs.map((l) => l.close()));
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('pairs the first pair with the CLI and exports its bundle: the template of the fleet', async () => {
+    const [a, b] = endpoints(labs[0]!);
+    const install = await twinlock([
+      'install',
+      a,
+      b,
+      '--trust-new',
+      '--trust-publisher',
+      shippedManifest.signer.thumbprint,
+      '--json',
+    ]);
+    expect(install.code, install.stdout + install.stderr).toBe(0);
+    const pair = await twinlock([
+      'pair',
+      a,
+      b,
+      '--name',
+      names[0]!,
+      '--witness',
+      'share:\\\\TL-WITNESS\\twinlock-witness',
+      '--bundle',
+      join(work, 'template.twinlock.json'),
+      '--json',
+    ]);
+    expect(pair.code, pair.stdout + pair.stderr).toBe(0);
+    expect(last(pair.stdout).result.state).toBe('protected');
+  }, 180_000);
+
+  it('exports the fleet as an Ansible project that ansible-playbook accepts', async () => {
+    const fleet = {
+      bundle: join(work, 'template.twinlock.json'),
+      user: labs[0]!.hosts[0]!.username,
+      pairs: labs.map((lab, i) => ({
+        name: names[i],
+        primary: endpoints(lab)[0],
+        secondary: endpoints(lab)[1],
+        fingerprints: { primary: lab.hosts[0]!.fingerprint, secondary: lab.hosts[1]!.fingerprint },
+        // The last pair with values of its own: one VM, and its sync link's addresses.
+        ...(i === PAIRS - 1
+          ? {
+              vms: ['SQL01'],
+              links: [
+                { local: '10.30.3.1', remote: '10.30.3.2', prefix: 30 },
+                { local: '10.30.3.5', remote: '10.30.3.6', prefix: 30 },
+              ],
+            }
+          : {}),
+      })),
+    };
+    const fleetFile = join(work, 'fleet.yaml');
+    writeFileSync(fleetFile, stringify(fleet));
+    const run = await twinlock([
+      'fleet',
+      'export-ansible',
+      fleetFile,
+      '--out',
+      project,
+      '--forks',
+      '3',
+      '--json',
+    ]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(last(run.stdout).files).toEqual(
+      expect.arrayContaining([
+        'inventory.yml',
+        'playbook.yml',
+        'ansible.cfg',
+        'README.md',
+        'bundle.twinlock.json',
+      ]),
+    );
+    const inventory = parse(readFileSync(join(project, 'inventory.yml'), 'utf8')) as any;
+    expect(Object.keys(inventory.all.children.twinlock_pairs.children)).toHaveLength(PAIRS);
+    expect(readFileSync(join(project, 'ansible.cfg'), 'utf8')).toMatch(/^forks = 3$/m);
+
+    const list = spawnSync('ansible-inventory', ['--list'], { cwd: project, encoding: 'utf8' });
+    expect(list.status, list.stderr).toBe(0);
+    const listed = JSON.parse(list.stdout) as any;
+    expect(listed.twinlock_pairs.children).toHaveLength(PAIRS);
+    expect(listed._meta.hostvars['PAIR-02-secondary']).toMatchObject({
+      ansible_host: labs[1]!.hosts[1]!.address,
+      ansible_port: labs[1]!.hosts[1]!.port,
+      twinlock_role: 'secondary',
+      twinlock_fingerprint: labs[1]!.hosts[1]!.fingerprint,
+    });
+    const syntax = spawnSync('ansible-playbook', ['--syntax-check', 'playbook.yml'], {
+      cwd: project,
+      encoding: 'utf8',
+    });
+    expect(syntax.status, syntax.stdout + syntax.stderr).toBe(0);
+  });
+
+  it('brings every pair to protected: PLAY RECAP failed=0', async () => {
+    const run = await playbook();
+    expect(run.code, run.output).toBe(0);
+    const recap = recapOf(run.output);
+    for (const name of names)
+      expect(recap[`${name}-primary`], run.output).toMatchObject({ failed: 0, unreachable: 0 });
+    expect(recap.localhost).toMatchObject({ failed: 0, changed: 0 });
+    // The new pairs changed (installed, paired); the template pair already matched its bundle.
+    expect(recap['PAIR-01-primary']!.changed).toBe(0);
+    expect(recap['PAIR-02-primary']!.changed).toBeGreaterThan(0);
+    expect(recap['PAIR-03-primary']!.changed).toBeGreaterThan(0);
+    labs.forEach((lab, i) => {
+      for (const node of ['TL-NODE-A', 'TL-NODE-B']) {
+        const status = lab.host(node).agentStatus() as any;
+        expect(status?.pair, `${names[i]} ${node}`).toMatchObject({
+          name: names[i],
+          state: 'protected',
+          level: 3,
+        });
+      }
+    });
+    // The last pair took its own values: SQL01 alone, its sync links on the fleet file's addresses.
+    const last = labs[PAIRS - 1]!;
+    const protectedVms = (last.host('TL-NODE-A').agentStatus() as any).vms.filter((v: any) => v.protected);
+    expect(protectedVms.map((v: any) => v.name)).toEqual(['SQL01']);
+    expect((last.host('TL-NODE-A').agentStatus() as any).pair.links).toMatchObject([
+      { local: '10.30.3.1', remote: '10.30.3.2' },
+      { local: '10.30.3.5', remote: '10.30.3.6' },
+    ]);
+    expect(run.output).not.toContain(password);
+  }, 300_000);
+
+  it('changes nothing on a second run: changed=0 for every host', async () => {
+    const run = await playbook();
+    expect(run.code, run.output).toBe(0);
+    const recap = recapOf(run.output);
+    expect(Object.keys(recap).sort()).toEqual(['localhost', ...names.map((n) => `${n}-primary`)].sort());
+    for (const [host, counts] of Object.entries(recap))
+      expect(counts, `${host}\n${run.output}`).toMatchObject({ changed: 0, failed: 0 });
+  }, 300_000);
+
+  it('fails a pair whose servers are off alone, with twinlock’s message, the others still checked', async () => {
+    const off = labs[1]!;
+    for (const node of ['TL-NODE-A', 'TL-NODE-B']) off.host(node).faults.refuseConnections = true;
+    try {
+      const run = await playbook();
+      expect(run.code).not.toBe(0);
+      const recap = recapOf(run.output);
+      expect(recap['PAIR-02-primary']).toMatchObject({ failed: 1 });
+      expect(recap['PAIR-01-primary']).toMatchObject({ failed: 0, changed: 0 });
+      expect(recap['PAIR-03-primary']).toMatchObject({ failed: 0, changed: 0 });
+      expect(run.output).toMatch(/PAIR-02: “Verify both servers at the bundle’s level” failed: /);
+    } finally {
+      for (const node of ['TL-NODE-A', 'TL-NODE-B']) off.host(node).faults.refuseConnections = false;
+    }
+  }, 300_000);
+
+  it('never writes the password: not in the project, not in twinlock’s data folder', () => {
+    for (const file of [...filesUnder(project), ...filesUnder(home)])
+      expect(readFileSync(file).includes(password), file).toBe(false);
+  });
+});
