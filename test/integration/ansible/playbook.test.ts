@@ -66,6 +66,9 @@ function playbook(extra: string[] = []): Promise<{ code: number | null; output: 
     ANSIBLE_NOCOLOR: '1',
     ANSIBLE_LOCAL_TEMP: join(work, 'ansible-tmp'),
     ANSIBLE_HOME: join(work, 'ansible-home'),
+    // No collection but ansible.builtin: Debian's bundled ones (ansible.windows among them) are not looked at.
+    ANSIBLE_COLLECTIONS_SCAN_SYS_PATH: 'False',
+    ANSIBLE_COLLECTIONS_PATH: join(work, 'no-collections'),
   });
   return new Promise((resolve) => {
     const child = spawn(

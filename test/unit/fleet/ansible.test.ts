@@ -214,6 +214,29 @@ describe('the playbook', () => {
     );
   });
 
+  it('uses ansible.builtin modules only: no ansible.windows, nothing that reaches a server from Ansible', () => {
+    const keywords = new Set([
+      'name',
+      'delegate_to',
+      'environment',
+      'no_log',
+      'register',
+      'when',
+      'changed_when',
+      'failed_when',
+      'vars',
+      'block',
+      'rescue',
+      'always',
+    ]);
+    for (const t of all) {
+      const modules = Object.keys(t).filter((k) => !keywords.has(k));
+      if (t.block) expect(modules).toEqual([]);
+      else expect(modules, t.name).toEqual([expect.stringMatching(/^ansible\.builtin\.[a-z_]+$/)]);
+    }
+    expect(check.connection).toBe('local');
+  });
+
   it('gives twinlock the password in its environment only, from Vault or TWINLOCK_PASSWORD, in no_log tasks', () => {
     expect(run.vars.twinlock_secret).toBe(
       "{{ twinlock_password | default(lookup('ansible.builtin.env', 'TWINLOCK_PASSWORD')) }}",
