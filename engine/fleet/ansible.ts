@@ -10,8 +10,11 @@
  * collection (ansible.windows, WinRM) is needed on the controller.
  *
  * The password is never written: the playbook takes it from a vaulted `twinlock_password` or the
- * controller's TWINLOCK_PASSWORD, and hands it to twinlock through its environment, in tasks that
- * are `no_log`. The functions building the files are pure; `writeAnsibleProject` writes them.
+ * controller's TWINLOCK_PASSWORD, and hands it to twinlock on its standard input
+ * (`--password-stdin`), in tasks that are `no_log`, with pipelining on. Not through the task's
+ * `environment`: Ansible puts that on the `/bin/sh -c 'TWINLOCK_PASSWORD=… python …'` line it runs,
+ * which `ps` shows to every user of the controller and `-vvv` prints. The functions building the
+ * files are pure; `writeAnsibleProject` writes them.
  */
 import { copyFile, cp, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -161,7 +164,7 @@ const pairPlayVars: Record<string, string> = {
   twinlock_primary: endpoint('twinlock_primary_host'),
   twinlock_secondary: endpoint('twinlock_secondary_host'),
   twinlock_connect_args:
-    "{{ ['--user', twinlock_user | default('Administrator'), '--timeout', twinlock_timeout_ms | default(15000) | string] + " +
+    "{{ ['--user', twinlock_user | default('Administrator'), '--timeout', twinlock_timeout_ms | default(15000) | string, '--password-stdin'] + " +
     `${fingerprintArgs('twinlock_primary_host')} + ${fingerprintArgs('twinlock_secondary_host')} + ` +
     "(['--trust-new'] if twinlock_trust_new | default(false) | bool else []) }}",
   // The pair's own values (the fleet file's row), for the plan and the drift check.
@@ -173,11 +176,10 @@ const pairPlayVars: Record<string, string> = {
     "(['--package', twinlock_package_dir] if twinlock_package_dir | default('') | length > 0 else []) }}",
   // The password: a vaulted twinlock_password, else the controller's TWINLOCK_PASSWORD. Never in a file.
   twinlock_secret: "{{ twinlock_password | default(lookup('ansible.builtin.env', 'TWINLOCK_PASSWORD')) }}",
-  twinlock_env:
-    "{{ {'TWINLOCK_PASSWORD': twinlock_secret} | combine({'TWINLOCK_HOME': twinlock_home} if twinlock_home | default('') | length > 0 else {}) }}",
+  twinlock_env: "{{ {'TWINLOCK_HOME': twinlock_home} if twinlock_home | default('') | length > 0 else {} }}",
 };
 
-/** One twinlock run on the controller: argv only, the password in its environment, its output kept out of logs. */
+/** One twinlock run on the controller: argv only, the password on its standard input, the task's record kept out of logs. */
 function twinlockTask(
   name: string,
   argv: string,
@@ -186,11 +188,13 @@ function twinlockTask(
 ): Record<string, unknown> {
   return {
     name,
-    'ansible.builtin.command': { argv },
+    // The password travels as a module argument (piped to the module with pipelining, never a file
+    // or a command line) to twinlock's standard input (--password-stdin in twinlock_connect_args).
+    'ansible.builtin.command': { argv, stdin: '{{ twinlock_secret }}' },
     delegate_to: 'localhost',
     environment: '{{ twinlock_env }}',
-    // The task's environment holds the password: keep the task's record out of the output and logs.
-    // The rescue below reports twinlock's own error message, which never carries a secret.
+    // The task's arguments hold the password: keep its record out of the output and logs. The
+    // rescue below reports twinlock's own error message, which never carries a secret.
     no_log: true,
     register,
     ...(rules.when !== undefined ? { when: rules.when } : {}),
@@ -362,6 +366,10 @@ export function ansibleConfigText(forks: number): string {
     'retry_files_enabled = False',
     'interpreter_python = auto_silent',
     '',
+    '[connection]',
+    '; Modules (and the password among their arguments) are piped to Python, never written to a temporary file.',
+    'pipelining = True',
+    '',
   ].join('\n');
 }
 
@@ -409,8 +417,11 @@ Variables (\`-e name=value\`, or a file in \`group_vars/${PAIRS_GROUP}/\`):
 ## The password, with Vault
 
 The password is never written in these files. The playbook takes \`twinlock_password\` when it is
-set, else the controller's \`TWINLOCK_PASSWORD\`, and gives it to twinlock in its environment
-(TWINLOCK_PASSWORD) in tasks marked \`no_log\`.
+set, else the controller's \`TWINLOCK_PASSWORD\`, and gives it to twinlock on its standard input
+(\`--password-stdin\`) in tasks marked \`no_log\`, with pipelining on (\`ansible.cfg\`), so it is
+never in a temporary file either. Not through the task's \`environment:\`: Ansible writes a task's
+environment into the command line it runs (\`/bin/sh -c 'TWINLOCK_PASSWORD=… python3 …'\`), where
+\`ps\` shows it to every account on the controller and \`-vvv\` prints it.
 
 \`\`\`sh
 mkdir -p group_vars/${PAIRS_GROUP}

@@ -190,7 +190,9 @@ describe('the playbook', () => {
     );
     expect(verbs).toEqual(['bundle', 'verify', 'install', 'plan', 'pair', 'drift']);
     for (const t of commands) {
-      expect(Object.keys(t['ansible.builtin.command'])).toEqual(['argv']);
+      expect(Object.keys(t['ansible.builtin.command'])).toEqual(
+        t.register === 'twinlock_bundle_check' ? ['argv'] : ['argv', 'stdin'],
+      );
       expect(t['ansible.builtin.command'].argv).toMatch(/^\{\{ \[twinlock_cmd, .*\] (\+ [a-z_]+ )*\}\}$/);
     }
     expect(all.some((t) => Object.keys(t).some((k) => /shell|raw|script|win_/.test(k)))).toBe(false);
@@ -237,17 +239,30 @@ describe('the playbook', () => {
     expect(check.connection).toBe('local');
   });
 
-  it('gives twinlock the password in its environment only, from Vault or TWINLOCK_PASSWORD, in no_log tasks', () => {
+  it('gives twinlock the password on its standard input only, from Vault or TWINLOCK_PASSWORD, in no_log tasks', () => {
     expect(run.vars.twinlock_secret).toBe(
       "{{ twinlock_password | default(lookup('ansible.builtin.env', 'TWINLOCK_PASSWORD')) }}",
     );
-    expect(run.vars.twinlock_env).toContain("{'TWINLOCK_PASSWORD': twinlock_secret}");
     expect(run.vars.twinlock_cmd).toBe("{{ twinlock_command | default('twinlock') }}");
-    for (const t of all.filter((x) => JSON.stringify(x).includes('twinlock_env') && !x.block))
-      if (t.register !== 'twinlock_bundle_check') expect(t.no_log, t.name).toBe(true);
-    // The password never reaches a command line.
+    expect(run.vars.twinlock_connect_args).toContain("'--password-stdin'");
+    const withSecret = all.filter((t) => JSON.stringify(t).includes('twinlock_secret') && !t.block);
+    expect(withSecret.map((t) => t.register ?? t.name)).toEqual([
+      'Refuse to start without the servers’ password',
+      'twinlock_verify',
+      'twinlock_install',
+      'twinlock_plan',
+      'twinlock_pair',
+      'twinlock_drift',
+    ]);
+    for (const t of withSecret.slice(1)) {
+      expect(t['ansible.builtin.command'].stdin).toBe('{{ twinlock_secret }}');
+      expect(t.no_log, t.name).toBe(true);
+    }
+    // Never in an environment (Ansible puts it on the command line it runs) nor in argv.
+    for (const t of all) expect(JSON.stringify(t.environment ?? '')).not.toMatch(/secret|PASSWORD/);
+    expect(run.vars.twinlock_env).not.toMatch(/secret|PASSWORD/);
     for (const t of all.filter((x) => x['ansible.builtin.command']))
-      expect(t['ansible.builtin.command'].argv).not.toMatch(/secret|password/);
+      expect(t['ansible.builtin.command'].argv).not.toMatch(/secret|password'/);
   });
 
   it('runs pairs at their own pace, a failure reported with twinlock’s message for that pair alone', () => {
@@ -280,6 +295,7 @@ describe('exportAnsible', () => {
     const cfg = readFileSync(join(out, 'ansible.cfg'), 'utf8');
     expect(cfg).toMatch(/^forks = 25$/m);
     expect(cfg).toMatch(/^inventory = inventory\.yml$/m);
+    expect(cfg).toMatch(/^\[connection\]\n(;.*\n)*pipelining = True$/m);
     expect(readFileSync(join(out, ANSIBLE_FILES.bundle), 'utf8')).toBe(readFileSync(bundlePath, 'utf8'));
     for (const f of readdirSync(out)) {
       const text = readFileSync(join(out, f), 'utf8');
