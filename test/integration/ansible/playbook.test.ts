@@ -231,6 +231,31 @@ describe.skipIf(skip)('the exported Ansible playbook against lab pairs', () => {
     expect(syntax.status, syntax.stdout + syntax.stderr).toBe(0);
   });
 
+  it('checks the bundle on the controller first: an altered copy stops the run before any pair is touched', async () => {
+    const good = await twinlock(['bundle', 'verify', join(project, 'bundle.twinlock.json'), '--json']);
+    expect(good.code, good.stdout + good.stderr).toBe(0);
+    expect(last(good.stdout)).toMatchObject({
+      valid: true,
+      pair: { name: names[0], level: 3 },
+      signer: { own: true },
+    });
+
+    const altered = join(work, 'altered.twinlock.json');
+    const bundle = JSON.parse(readFileSync(join(project, 'bundle.twinlock.json'), 'utf8'));
+    bundle.pair.level = 1;
+    writeFileSync(altered, JSON.stringify(bundle, null, 2));
+    const refused = await twinlock(['bundle', 'verify', altered, '--json']);
+    expect(refused.code).toBe(1);
+    expect(last(refused.stdout).error.code).toBe('bundle-invalid');
+
+    const run = await playbook(['-e', `twinlock_bundle=${altered}`]);
+    expect(run.code).not.toBe(0);
+    const recap = recapOf(run.output);
+    expect(Object.keys(recap), run.output).toEqual(['localhost']);
+    expect(recap.localhost).toMatchObject({ failed: 1 });
+    for (const lab of labs.slice(1)) expect(lab.host('TL-NODE-A').installedProducts()).toEqual([]);
+  }, 120_000);
+
   it('brings every pair to protected: PLAY RECAP failed=0', async () => {
     const run = await playbook();
     expect(run.code, run.output).toBe(0);
