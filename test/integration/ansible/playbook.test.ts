@@ -339,3 +339,43 @@ describe.skipIf(skip)('the exported Ansible playbook against lab pairs', () => {
       expect(readFileSync(file).includes(password), file).toBe(false);
   });
 });
+
+describe('twinlock fleet export-ansible: refusals', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'twinlock-ansible-cli-'));
+  const env = { TWINLOCK_HOME: join(dir, 'home') };
+  const fleetFile = join(dir, 'fleet.yaml');
+  writeFileSync(fleetFile, 'pairs:\n  - name: P1\n    primary: 10.0.0.1\n    secondary: 10.0.0.2\n');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('names the field and the fix: no bundle, a missing bundle, forks out of range; nothing written', async () => {
+    const out = join(dir, 'out');
+    const noBundle = await runTwinlock(['fleet', 'export-ansible', fleetFile, '--out', out, '--json'], env);
+    expect(noBundle.code).toBe(1);
+    expect(last(noBundle.stdout).error).toMatchObject({ code: 'invalid-input', detail: { field: 'bundle' } });
+    expect(last(noBundle.stdout).error.hint).toContain('--bundle FILE');
+
+    const missing = await runTwinlock(
+      [
+        'fleet',
+        'export-ansible',
+        fleetFile,
+        '--out',
+        out,
+        '--bundle',
+        join(dir, 'none.twinlock.json'),
+        '--json',
+      ],
+      env,
+    );
+    expect(missing.code).toBe(1);
+    expect(last(missing.stdout).error.code).toBe('not-found');
+
+    const forks = await runTwinlock(
+      ['fleet', 'export-ansible', fleetFile, '--out', out, '--forks', '0', '--json'],
+      env,
+    );
+    expect(forks.code).toBe(1);
+    expect(last(forks.stdout).error.message).toContain('--forks');
+    expect(() => readdirSync(out)).toThrow();
+  });
+});
