@@ -640,8 +640,15 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       );
     }
     const roles = ['primary', 'secondary'] as const;
+    // A pair of this name at another level or with another witness is not the one this pairing
+    // makes (a pair being brought back, stopped before it was removed): it is not finished as it is.
     const healthy = statuses.every(
-      (st, i) => st.pair?.name === config.name && st.role === roles[i] && HEALTHY.has(st.pair.state),
+      (st, i) =>
+        st.pair?.name === config.name &&
+        st.role === roles[i] &&
+        HEALTHY.has(st.pair.state) &&
+        st.pair.level === config.level &&
+        (st.pair.witness?.address ?? null) === (config.witness?.address ?? null),
     );
     const anything = statuses.some((st) => st.pair?.name === config.name);
     const made = hasStep(journal.hosts[0], 'create-sent');

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PairConfig } from '../../../engine/api/models';
+import type { AgentStatus, PairConfig } from '../../../engine/api/models';
 import { exportBundle } from '../../../engine/bundle/export';
 import type { Lab } from '../../../lab/index';
 import { startLab } from '../../../lab/index';
@@ -84,7 +84,7 @@ async function changesDuring(body: () => Promise<void>): Promise<string[]> {
 
 const pairState = () =>
   lab.hosts.map((h) => {
-    const st = lab.host(h.name).agentStatus();
+    const st = lab.host(h.name).agentStatus() as unknown as AgentStatus;
     return {
       role: st.role,
       level: st.pair?.level,
@@ -279,7 +279,133 @@ describe('twinlock drift and apply on a pair that holds its bundle', () => {
     expect(text.stdout + text.stderr).toContain('PAIR-07 matches its bundle: nothing to change.');
   }, 120_000);
 
+  it('pairing the matching configuration again applies a plan that changes nothing and reports the pair protected', async () => {
+    let run!: Awaited<ReturnType<typeof twinlock>>;
+    const changes = await changesDuring(async () => {
+      run = await twinlock([
+        'pair',
+        ...hosts,
+        '--name',
+        'PAIR-07',
+        '--level',
+        '3',
+        '--witness',
+        'share:\\\\TL-WITNESS\\twinlock-witness',
+        '--vm',
+        'SQL01',
+        '--vm',
+        'APP01',
+      ]);
+    });
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    expect(changes).toEqual([]);
+    const events = lines(run.stdout);
+    expect(events.find((e) => e.event === 'plan')?.plan.corrects).toEqual([]);
+    const result = events.at(-1)!;
+    expect(result.changed).toBe(false);
+    expect(result.result.state).toBe('protected');
+  }, 120_000);
+
+  it('compares with the per-pair VMs given instead of the bundle’s', async () => {
+    const run = await twinlock(['drift', bundle, ...hosts, '--vm', 'SQL01', '--no-verify']);
+    expect(run.code, run.stdout).toBe(3);
+    expect(JSON.parse(run.stdout).differences).toEqual([
+      {
+        field: 'vms',
+        what: 'VM APP01',
+        expected: 'not protected (not in the configuration)',
+        actual: 'protected',
+        change: 'Unprotect APP01',
+      },
+    ]);
+  });
+
+  it('compares with the per-pair link addresses given, link by link in the bundle’s order', async () => {
+    const same = await twinlock([
+      'drift',
+      bundle,
+      ...hosts,
+      '--link-address',
+      '10.10.1.21-10.10.1.22/24',
+      '--link-address',
+      '10.10.2.21-10.10.2.22/24',
+      '--no-verify',
+    ]);
+    expect(same.code, same.stdout).toBe(0);
+    const other = await twinlock([
+      'drift',
+      bundle,
+      ...hosts,
+      '--link-address',
+      '10.10.1.21-10.10.1.22/24',
+      '--link-address',
+      '10.10.9.21-10.10.9.22/30',
+      '--no-verify',
+    ]);
+    expect(other.code, other.stdout).toBe(3);
+    const report = JSON.parse(other.stdout);
+    expect(report.differences.map((d: any) => [d.field, d.server ?? null, d.expected])).toEqual([
+      ['links', null, 'SLOT 3 Port 2 10.10.9.21 to SLOT 3 Port 2 10.10.9.22'],
+      ['addresses', lab.hosts[0]!.name, '10.10.9.21/30'],
+      ['addresses', lab.hosts[1]!.name, '10.10.9.22/30'],
+    ]);
+    expect(report.differences[1].change).toBe(
+      `Give SLOT 3 Port 2 on ${lab.hosts[0]!.name} the address 10.10.9.21/30`,
+    );
+  });
+
+  it('apply with other per-pair link addresses sets them and makes the pair again over them', async () => {
+    const values = [
+      '--link-address',
+      '10.10.1.21-10.10.1.22/24',
+      '--link-address',
+      '10.10.9.21-10.10.9.22/30',
+    ];
+    const run = await twinlock(['apply', bundle, ...hosts, ...values]);
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    const events = lines(run.stdout);
+    const plan = events.find((e) => e.event === 'plan')!.plan;
+    expect(plan.steps.map((s: any) => s.id)).toEqual([
+      'primary/unprotect/0',
+      'primary/unprotect/1',
+      'primary/remove',
+      'secondary/remove',
+      'primary/address/0',
+      'secondary/address/0',
+      'primary/links',
+      'primary/create',
+      'secondary/join',
+      'primary/protect/0',
+      'primary/protect/1',
+      'primary/wait',
+    ]);
+    const result = events.at(-1)!;
+    expect(result.changed).toBe(true);
+    expect(result.drift.matches).toBe(true);
+    const primary = lab.host(lab.hosts[0]!.name).agentStatus() as unknown as AgentStatus;
+    expect(primary.pair?.links.map((l) => `${l.local}-${l.remote}`)).toEqual([
+      '10.10.1.21-10.10.1.22',
+      '10.10.9.21-10.10.9.22',
+    ]);
+    const drift = await twinlock(['drift', bundle, ...hosts, ...values, '--no-verify']);
+    expect(drift.code, drift.stdout).toBe(0);
+  }, 180_000);
+
   it('refuses --link-address values that do not fit the bundle’s links, naming the flag and the count', async () => {
+    const check = await twinlock([
+      'apply',
+      bundle,
+      ...hosts,
+      '--check',
+      '--link-address',
+      '10.20.1.21-10.20.1.22/30',
+    ]);
+    expect(check.code).toBe(1);
+    const refused = lines(check.stdout).at(-1)!.error;
+    expect(refused.code).toBe('invalid-input');
+    expect(refused.detail.field).toBe('linkAddresses');
+    expect(refused.message).toContain('but the pair uses 2 sync links');
+
     const run = await twinlock(['drift', bundle, ...hosts, '--link-address', '10.20.1.21-10.20.1.22/30']);
     expect(run.code).toBe(1);
     const { error } = JSON.parse(run.stdout);
