@@ -138,7 +138,8 @@ export function parseFleetText(
       issues.push({
         field: 'bundle',
         line: read.bundle.line,
-        message: 'bundle: give the path of the bundle every pair replays, e.g. bundle: ./PAIR-01.twinlock.json.',
+        message:
+          'bundle: give the path of the bundle every pair replays, e.g. bundle: ./PAIR-01.twinlock.json.',
       });
     else bundle = isAbsolute(value) ? value : resolve(where.baseDir, value);
   }
@@ -149,7 +150,8 @@ export function parseFleetText(
       issues.push({
         field: 'user',
         line: read.user.line,
-        message: 'user: give the administrator account’s name (no spaces around it), e.g. user: Administrator.',
+        message:
+          'user: give the administrator account’s name (no spaces around it), e.g. user: Administrator.',
       });
     else user = value;
   }
@@ -216,7 +218,8 @@ function readYaml(text: string, issues: FleetIssue[]): ReadFile {
     issues.push({
       field: '(file)',
       line: 1,
-      message: 'The fleet file is empty: give bundle: and a pairs: list (see the README’s fleet file example).',
+      message:
+        'The fleet file is empty: give bundle: and a pairs: list (see the README’s fleet file example).',
     });
     return { pairs: [] };
   }
@@ -248,7 +251,8 @@ function readYaml(text: string, issues: FleetIssue[]): ReadFile {
       issues.push({
         field: where,
         line: lineOf(item),
-        message: 'each pair is a map with name:, primary: and secondary: (and optionally vms:, links:, fingerprints:).',
+        message:
+          'each pair is a map with name:, primary: and secondary: (and optionally vms:, links:, fingerprints:).',
       });
       return;
     }
@@ -367,7 +371,8 @@ function readCsvText(text: string, issues: FleetIssue[]): ReadFile {
     issues.push({
       field: '(file)',
       line,
-      message: 'this is not a valid CSV table (an unclosed quote or a stray character): check the quotes on this line.',
+      message:
+        'this is not a valid CSV table (an unclosed quote or a stray character): check the quotes on this line.',
     });
     return { pairs: [] };
   }
@@ -376,7 +381,8 @@ function readCsvText(text: string, issues: FleetIssue[]): ReadFile {
     issues.push({
       field: '(file)',
       line: 1,
-      message: 'The fleet file is empty: start it with the header row name,primary,secondary,vms,links and add a row per pair.',
+      message:
+        'The fleet file is empty: start it with the header row name,primary,secondary,vms,links and add a row per pair.',
     });
     return { pairs: [] };
   }
@@ -384,7 +390,11 @@ function readCsvText(text: string, issues: FleetIssue[]): ReadFile {
   const headerLine = header.info.lines;
   columns.forEach((c) => {
     if (!(CSV_COLUMNS as readonly string[]).includes(c))
-      issues.push({ field: c || '(empty column)', line: headerLine, message: unknownKey(c, CSV_COLUMNS, 'column') });
+      issues.push({
+        field: c || '(empty column)',
+        line: headerLine,
+        message: unknownKey(c, CSV_COLUMNS, 'column'),
+      });
   });
   for (const required of ['name', 'primary', 'secondary'] as const)
     if (!columns.includes(required))
@@ -462,11 +472,16 @@ function checkPair(raw: RawPair, issues: FleetIssue[]): FleetPair | null {
   const field = (f: string) => (raw.where.startsWith('row') ? f : `${raw.where}.${f}`);
   let name = '';
   if (!raw.name || raw.name.value === null || raw.name.value === '')
-    issues.push({ field: field('name'), line: raw.line, message: 'the pair has no name: add name: PAIR-01.' });
+    issues.push({
+      field: field('name'),
+      line: raw.line,
+      message: 'the pair has no name: add name: PAIR-01.',
+    });
   else {
     name = String(raw.name.value);
     const problem = pairNameProblem(name);
-    if (problem) issues.push({ field: field('name'), line: raw.name.line, message: `name “${name}”: ${problem}` });
+    if (problem)
+      issues.push({ field: field('name'), line: raw.name.line, message: `name “${name}”: ${problem}` });
   }
   const host = (role: 'primary' | 'secondary'): FleetHost | null => {
     const v = raw[role];
@@ -513,7 +528,11 @@ function checkPair(raw: RawPair, issues: FleetIssue[]): FleetPair | null {
           message: `VM “${text}”: ${checked.error.issues[0]?.message ?? 'is not a VM name'}`,
         });
       else if (vms.includes(text))
-        issues.push({ field: field('vms'), line: vm.line, message: `VM “${text}” is listed twice: list it once.` });
+        issues.push({
+          field: field('vms'),
+          line: vm.line,
+          message: `VM “${text}” is listed twice: list it once.`,
+        });
       else vms.push(text);
     }
   }
@@ -612,7 +631,8 @@ export function parseHost(text: string): { address: string; port: number } | str
   if (problem) return problem;
   if (portText === undefined) return { address, port: 22 };
   const port = parsePort(portText);
-  if (port === null) return `the port “${portText}” is not one: ${PORT_RANGE_MESSAGE} Write HOST:PORT, e.g. 10.0.1.22:2222.`;
+  if (port === null)
+    return `the port “${portText}” is not one: ${PORT_RANGE_MESSAGE} Write HOST:PORT, e.g. 10.0.1.22:2222.`;
   return { address, port };
 }
 
@@ -647,9 +667,7 @@ function checkAcrossPairs(pairs: Array<{ pair: FleetPair; where: string }>, issu
 
 /** “unknown key “secundary”: did you mean secondary?” */
 function unknownKey(key: string, known: readonly string[], what = 'key'): string {
-  const near = known
-    .map((k) => ({ k, d: distance(key.toLowerCase(), k) }))
-    .sort((a, b) => a.d - b.d)[0];
+  const near = known.map((k) => ({ k, d: distance(key.toLowerCase(), k) })).sort((a, b) => a.d - b.d)[0];
   const suggestion =
     near && near.d <= Math.max(2, Math.floor(near.k.length / 3))
       ? ` Did you mean ${near.k}?`

@@ -93,7 +93,8 @@ export function resumeFrom(
       steps: [...before.steps],
       ...(before.servers ? { servers: before.servers } : {}),
     };
-    const result = before.result;
+    // A pair whose last step is recorded finished, even when the run stopped before it wrote the result.
+    const result = before.result ?? (before.steps.includes('drift') ? 'protected' : undefined);
     if (result && FINISHED.has(result)) {
       kept.result = result;
       if (before.changed !== undefined) kept.changed = before.changed;
@@ -124,7 +125,10 @@ export function newJournal(
     startedAt: now,
     updatedAt: now,
     pairs: Object.fromEntries(
-      pairs.map((p) => [p.name, { primary: endpointId(p.primary), secondary: endpointId(p.secondary), steps: [] }]),
+      pairs.map((p) => [
+        p.name,
+        { primary: endpointId(p.primary), secondary: endpointId(p.secondary), steps: [] },
+      ]),
     ),
   };
 }

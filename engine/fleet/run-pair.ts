@@ -227,29 +227,47 @@ export async function runFleetPair(
 
     if (!done.has('pair')) {
       const interrupted = await interruptedJob(api, 'pair', pair);
-      let ref: { jobId: string };
+      let paired = false;
       if (interrupted) {
         at('pair', `Resuming the pairing of ${pair.name}.`);
-        ref = await api.resumeJob({ jobId: interrupted, ...logonOf(options.credentials) });
-      } else {
+        changed = true;
+        const ref = await api.resumeJob({ jobId: interrupted, ...logonOf(options.credentials) });
+        try {
+          await follow(hooks, ref.jobId, (p) =>
+            at('pair', `Resuming the pairing of ${pair.name} (${p}%).`, p),
+          );
+          paired = true;
+        } catch (err) {
+          // A pairing that could not be finished and was rolled back completely leaves both servers
+          // as they were before it: the pair is planned and made afresh. Anything else stops here.
+          const undo = toErrorData(err).detail?.undo as { complete?: unknown } | undefined;
+          if (undo?.complete !== true) throw err;
+          throwIfCancelled(signal);
+        }
+      }
+      if (!paired) {
         at('plan', `Planning ${pair.name}.`);
         const plan = await api.plan({ kind: 'pair', config: await preflight() });
-        if (plan.corrects?.length === 0) {
+        if (plan.corrects?.length === 0 && resumed.length === 0 && !changed) {
           // Both servers already hold this pair as the bundle has it: nothing to apply.
           await finish('plan');
           return outcome('unchanged');
         }
-        throwIfCancelled(signal);
-        at('pair', `Pairing ${pair.name}: ${plan.steps.filter((s) => s.changes).length} change(s).`);
-        ref = await api.applyPlan({ plan, sessions: ids });
+        // Empty `corrects` after an earlier run began: it made the pair and stopped before recording it; checked, not made again.
+        if (plan.corrects?.length !== 0) {
+          throwIfCancelled(signal);
+          at('pair', `Pairing ${pair.name}: ${plan.steps.filter((s) => s.changes).length} change(s).`);
+          const ref = await api.applyPlan({ plan, sessions: ids });
+          changed = true;
+          await follow(hooks, ref.jobId, (p) => at('pair', `Pairing ${pair.name} (${p}%).`, p));
+        }
       }
-      changed = true;
-      await follow(hooks, ref.jobId, (p) => at('pair', `Pairing ${pair.name} (${p}%).`, p));
       await finish('plan');
       await finish('pair');
     }
     throwIfCancelled(signal);
 
+    if (done.has('drift')) return outcome('protected');
     at('drift', `Checking ${pair.name} against the bundle.`);
     const report = await api.drift({ bundle: { path: options.bundle }, sessions: ids, ...values });
     if (!report.matches) {
@@ -367,7 +385,11 @@ async function connectBoth(
 }
 
 /** An install or pairing of exactly these two servers that a stopped run left behind, by its journal. */
-async function interruptedJob(api: FleetApi, kind: 'install' | 'pair', pair: FleetPair): Promise<string | null> {
+async function interruptedJob(
+  api: FleetApi,
+  kind: 'install' | 'pair',
+  pair: FleetPair,
+): Promise<string | null> {
   const jobs = await api.resumableJobs({});
   const ends = [pair.primary, pair.secondary].map((h) => endpoint(h).toLowerCase()).sort();
   const match = jobs.find((j) => {
@@ -379,7 +401,11 @@ async function interruptedJob(api: FleetApi, kind: 'install' | 'pair', pair: Fle
 }
 
 /** Waits for a sub-job, passing its progress on; a failed one throws its error; cancelling the fleet cancels it. */
-async function follow(hooks: PairRunHooks, jobId: string, onPercent: (percent: number) => void): Promise<JobSnapshot> {
+async function follow(
+  hooks: PairRunHooks,
+  jobId: string,
+  onPercent: (percent: number) => void,
+): Promise<JobSnapshot> {
   const stop = hooks.watchJob(jobId, (job) => onPercent(Math.round(job.percent)));
   const cancel = () => void hooks.api.cancelJob({ jobId }).catch(() => undefined);
   hooks.signal.addEventListener('abort', cancel, { once: true });

@@ -60,7 +60,10 @@ export function createFleetService(deps: FleetServiceDeps): FleetService {
       // The bundle is read (and its signature checked) once, before any pair starts.
       await api.readBundle({ path: bundle });
       const id = fleetIdOf(bundle, fleet.pairs);
-      const journalPath = fleetJournalPath(dataDir, request.mode === 'apply' && !request.check ? id : `${id}-${request.check ? 'check' : 'drift'}`);
+      const journalPath = fleetJournalPath(
+        dataDir,
+        request.mode === 'apply' && !request.check ? id : `${id}-${request.check ? 'check' : 'drift'}`,
+      );
       if (running.has(journalPath)) {
         throw new TwinlockError({
           code: 'invalid-input',
@@ -93,6 +96,14 @@ export function createFleetService(deps: FleetServiceDeps): FleetService {
           const outcomes = new Map<string, FleetPairOutcome>();
           const publish = () => {
             const finished = outcomes.size;
+            // Each pair's outcome is visible as soon as it ends, not only when the whole fleet has.
+            ctx.partial({
+              mode: request.mode,
+              pairs: fleet.pairs.flatMap((p) => outcomes.get(p.name) ?? []),
+              counts: {},
+              elapsedMs: Date.now() - started,
+              journal: journalPath,
+            });
             ctx.progress(
               Math.round((finished / fleet.pairs.length) * 100),
               `${finished} of ${fleet.pairs.length} pair(s) done.`,
@@ -117,7 +128,13 @@ export function createFleetService(deps: FleetServiceDeps): FleetService {
                 elapsedMs: 0,
               });
             } else {
-              ctx.host(p.name, { label: labels[p.name]!, state: 'pending', step: 'waiting', percent: 0, message: 'Waiting.' });
+              ctx.host(p.name, {
+                label: labels[p.name]!,
+                state: 'pending',
+                step: 'waiting',
+                percent: 0,
+                message: 'Waiting.',
+              });
             }
           }
           publish();
@@ -150,7 +167,11 @@ export function createFleetService(deps: FleetServiceDeps): FleetService {
                 },
               );
               outcomes.set(name, outcome);
-              await writer.ended(name, outcome.result === 'failed' ? undefined : outcome.result, outcome.changed);
+              await writer.ended(
+                name,
+                outcome.result === 'failed' ? undefined : outcome.result,
+                outcome.changed,
+              );
               ctx.host(name, {
                 state: outcome.result === 'failed' ? 'failed' : 'done',
                 step: outcome.result === 'failed' ? (outcome.failedStep ?? 'waiting') : 'done',
@@ -165,10 +186,13 @@ export function createFleetService(deps: FleetServiceDeps): FleetService {
             }
           };
           try {
-            await Promise.all(Array.from({ length: Math.min(request.parallel, Math.max(queue.length, 1)) }, worker));
+            await Promise.all(
+              Array.from({ length: Math.min(request.parallel, Math.max(queue.length, 1)) }, worker),
+            );
             if (ctx.signal.aborted) {
               for (const p of fleet.pairs)
-                if (!outcomes.has(p.name)) ctx.host(p.name, { state: 'skipped', message: 'Not started: the run was stopped.' });
+                if (!outcomes.has(p.name))
+                  ctx.host(p.name, { state: 'skipped', message: 'Not started: the run was stopped.' });
               throw ctx.signal.reason instanceof Error
                 ? ctx.signal.reason
                 : new TwinlockError({ code: 'cancelled', message: 'The fleet run was stopped.' });

@@ -82,13 +82,21 @@ pairs:
 `);
     const by = (field: string) => issues.filter((i) => i.field === field);
     expect(by('pairs[0].secundary')[0]).toMatchObject({ line: 5 });
-    expect(by('pairs[0].secundary')[0]!.message).toMatch(/site\.yaml line 5: unknown key “secundary”\. Did you mean secondary\?/);
+    expect(by('pairs[0].secundary')[0]!.message).toMatch(
+      /site\.yaml line 5: unknown key “secundary”\. Did you mean secondary\?/,
+    );
     expect(by('pairs[0].secondary')[0]!.message).toMatch(/no secondary: add secondary: HOST/);
-    expect(by('pairs[1].name')[0]!.message).toMatch(/line 6: name “SITE Ü”: a space .* cannot be in a pair name/);
-    expect(by('pairs[1].primary')[0]!.message).toMatch(/line 7: primary “10\.0\.1\.31:70000”: the port “70000” is not one: A TCP port is a whole number from 1 to 65535/);
+    expect(by('pairs[1].name')[0]!.message).toMatch(
+      /line 6: name “SITE Ü”: a space .* cannot be in a pair name/,
+    );
+    expect(by('pairs[1].primary')[0]!.message).toMatch(
+      /line 7: primary “10\.0\.1\.31:70000”: the port “70000” is not one: A TCP port is a whole number from 1 to 65535/,
+    );
     expect(by('pairs[1].secondary')[0]!.message).toMatch(/line 8: .*no slashes/);
     expect(by('pairs[2].vms')[0]!.message).toMatch(/line 12: VM “SQL01” is listed twice/);
-    expect(by('pairs[2].links[0].local')[0]!.message).toMatch(/line 14: link 1’s local address “172\.30\.0\.999”: Use an IP address/);
+    expect(by('pairs[2].links[0].local')[0]!.message).toMatch(
+      /line 14: link 1’s local address “172\.30\.0\.999”: Use an IP address/,
+    );
     expect(by('pairs[2].links[0].prefix')[0]!.message).toMatch(/from 1 to 32/);
     // Sorted by line, so the admin reads them top to bottom.
     const lines = issues.map((i) => i.line ?? 0);
@@ -108,7 +116,9 @@ pairs:
       ['pairs[3].secondary', 5],
     ]);
     expect(issues[0]!.message).toMatch(/“p1” is already used by the pair on line 2/);
-    expect(issues[1]!.message).toMatch(/10\.0\.0\.2:22 is already the secondary of P1 \(line 2\): a server belongs to one pair/);
+    expect(issues[1]!.message).toMatch(
+      /10\.0\.0\.2:22 is already the secondary of P1 \(line 2\): a server belongs to one pair/,
+    );
     expect(issues[2]!.message).toMatch(/same server/);
   });
 
@@ -120,7 +130,10 @@ pairs:
     const fp = problems(
       'pairs:\n  - name: P\n    primary: a\n    secondary: b\n    fingerprints: { primary: nope, tertiary: x }\n',
     );
-    expect(fp.map((i) => i.field).sort()).toEqual(['pairs[0].fingerprints.primary', 'pairs[0].fingerprints.tertiary']);
+    expect(fp.map((i) => i.field).sort()).toEqual([
+      'pairs[0].fingerprints.primary',
+      'pairs[0].fingerprints.tertiary',
+    ]);
     expect(fp.find((i) => i.field.endsWith('primary'))!.message).toMatch(/SHA256:/);
   });
 
@@ -130,7 +143,9 @@ pairs:
       expect.unreachable();
     } catch (err) {
       const e = err as TwinlockError;
-      expect(e.message).toMatch(/The fleet file has 2 problems:\n {2}site\.yaml line 2: .*\n {2}site\.yaml line 3: /);
+      expect(e.message).toMatch(
+        /The fleet file has 2 problems:\n {2}site\.yaml line 2: .*\n {2}site\.yaml line 3: /,
+      );
       expect(e.hint).toMatch(/Correct each line named in site\.yaml/);
     }
   });
@@ -160,13 +175,22 @@ SITE2-PAIR,10.0.2.21,10.0.2.22,,
         ],
         line: 2,
       },
-      { name: 'SITE2-PAIR', primary: { address: '10.0.2.21', port: 22 }, secondary: { address: '10.0.2.22', port: 22 }, line: 4 },
+      {
+        name: 'SITE2-PAIR',
+        primary: { address: '10.0.2.21', port: 22 },
+        secondary: { address: '10.0.2.22', port: 22 },
+        line: 4,
+      },
     ]);
   });
 
   it('reports a misspelt column, bad cells and duplicates with their lines', () => {
     expect(problems('name,primary,secundary\nP,a,b\n', 'csv')).toEqual([
-      expect.objectContaining({ field: 'secundary', line: 1, message: expect.stringMatching(/unknown column “secundary”\. Did you mean secondary\?/) }),
+      expect.objectContaining({
+        field: 'secundary',
+        line: 1,
+        message: expect.stringMatching(/unknown column “secundary”\. Did you mean secondary\?/),
+      }),
       expect.objectContaining({ field: 'secondary', line: 1 }),
     ]);
     const issues = problems(
@@ -188,10 +212,18 @@ describe('readFleet', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('reads by extension and refuses other files', async () => {
-    writeFileSync(join(dir, 'f.yml'), 'bundle: b.twinlock.json\npairs:\n  - { name: P, primary: a, secondary: b }\n');
+    writeFileSync(
+      join(dir, 'f.yml'),
+      'bundle: b.twinlock.json\npairs:\n  - { name: P, primary: a, secondary: b }\n',
+    );
     const fleet = await readFleet({ path: join(dir, 'f.yml') });
     expect(fleet.bundle).toBe(join(dir, 'b.twinlock.json'));
-    await expect(readFleet({ path: join(dir, 'f.txt') })).rejects.toMatchObject({ code: 'invalid-input', message: /\.yaml, \.yml or \.csv/ });
-    await expect(readFleet({ path: join(dir, 'none.yaml') })).rejects.toMatchObject({ message: /does not exist/ });
+    await expect(readFleet({ path: join(dir, 'f.txt') })).rejects.toMatchObject({
+      code: 'invalid-input',
+      message: /\.yaml, \.yml or \.csv/,
+    });
+    await expect(readFleet({ path: join(dir, 'none.yaml') })).rejects.toMatchObject({
+      message: /does not exist/,
+    });
   });
 });
