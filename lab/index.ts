@@ -12,9 +12,13 @@ import { LabClock } from './clock';
 import { LabHost } from './host';
 import { startDecoys } from './decoys';
 import type { Decoys, LabDecoyInfo } from './decoys';
+import { fleetPair, MAX_LAB_PAIRS } from './fleet';
+import type { FleetPairLayout, LabPairInfo } from './fleet';
 import { expandHosts, loadProfile, witnessOf } from './profile';
+import type { HostProfile, LabProfile } from './profile';
+import type { LinkProfile } from './links';
 import { SshEndpoint } from './server';
-import type { LabWorld } from './world';
+import type { LabWitness, LabWorld } from './world';
 
 export { LabHost } from './host';
 export { LINUX_SSH_IDENT } from './decoys';
@@ -26,12 +30,23 @@ export type { FirewallRule, InstalledProduct, ServiceState, VmState } from './st
 export { PAIR_PHASES } from './agent';
 export { CTL_PATH } from './msiexec';
 export { profileNames } from './profile';
+export { fleetYaml, labPairComputerNames, labPairName, MAX_LAB_PAIRS, writeFleetFile } from './fleet';
+export type { LabFleetFile, LabFleetServer, LabPairInfo } from './fleet';
 export { ensureShippedPackage, makePackage, TWINLOCK_SIGNER_SUBJECT } from './make-package';
 export type { AgentManifest, MakePackageOptions } from './make-package';
 
 export interface LabOptions {
-  /** How many servers (default 2). */
+  /** How many servers (default 2). Not with `pairs`. */
   hosts?: number;
+  /**
+   * A fleet of this many independent pairs (1 to 50) instead of `hosts`: each the first two hosts
+   * of its profile, named TL-P01-A / TL-P01-B, …, with addresses and MACs of its own (the second
+   * octet of every IPv4 address moved on by the pair's index), its own SSH listener, cables only
+   * between its own two servers, and the one witness every pair shares. `lab.fleet` lists them.
+   */
+  pairs?: number;
+  /** With `pairs`: the profile of each pair by index (`profile` for the pairs it does not name). */
+  pairProfiles?: string[];
   /** A profile name under lab/profiles (default `matched-pair`). */
   profile?: string;
   /** A profile JSON file, instead of a bundled profile. */
@@ -87,6 +102,10 @@ export interface Lab {
   readonly hosts: LabHostInfo[];
   /** The decoys, when asked for. */
   readonly decoys: LabDecoyInfo[];
+  /** With `pairs`: the pairs, in order (read again after a host key rotation); empty otherwise. */
+  readonly fleet: LabPairInfo[];
+  /** The folder holding every server's C: drive and the witness share (the fleet file's default folder). */
+  readonly dataDir: string;
   /** The witness the profile gives the servers (a host and its port, a share's UNC path), or null. */
   readonly witness: { host: string; port: number; share: string } | null;
   /** That witness as the engine's `lab.witness` option takes it (the share), for `proposePair` to suggest. */
@@ -128,6 +147,56 @@ export function generatePassword(length = 20): string {
   return chars.join('');
 }
 
+/** A group of servers that see each other: the whole lab, or one pair of a fleet lab. */
+interface ServerGroup {
+  hosts: HostProfile[];
+  links: LinkProfile[];
+  /** The fleet pair it is, in a fleet lab. */
+  pair?: FleetPairLayout;
+}
+
+/** The pairs of a fleet lab, each from its own profile (`pairProfiles[i]`, else `profile`). */
+function fleetGroups(options: LabOptions, profile: LabProfile): ServerGroup[] {
+  const count = options.pairs!;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_LAB_PAIRS)
+    throw new Error(`A fleet lab has between 1 and ${MAX_LAB_PAIRS} pairs (pairs: ${count}).`);
+  const named = options.pairProfiles ?? [];
+  if (named.length > count)
+    throw new Error(
+      `pairProfiles names ${named.length} profiles for ${count} pairs: give at most one profile per pair.`,
+    );
+  const loaded = new Map<string, LabProfile>();
+  return Array.from({ length: count }, (_, i) => {
+    const name = named[i];
+    let p = profile;
+    if (name !== undefined) {
+      p = loaded.get(name) ?? loadProfile({ profile: name });
+      loaded.set(name, p);
+    }
+    const pair = fleetPair(p, i);
+    return { hosts: pair.hosts, links: pair.links, pair };
+  });
+}
+
+/**
+ * The one witness every pair of a fleet lab reaches: the main profile's, answering also under the
+ * domain of each pair's servers.
+ */
+function sharedWitness(profile: LabProfile, groups: ServerGroup[], dataDir: string): LabWitness | undefined {
+  const witness = witnessOf(profile, dataDir);
+  const w = profile.witness;
+  if (!witness || !w) return witness;
+  const dir = witness.shares[0]!.dir;
+  for (const g of groups) {
+    const domain = g.hosts[0]?.domain ?? '';
+    const name = `${w.host}.${domain}`;
+    if (!domain || domain === 'WORKGROUP' || witness.hosts.some((h) => h.address === name)) continue;
+    witness.hosts.push({ address: name, port: w.port });
+    witness.shares.push({ path: `\\\\${name}\\${w.share}`, dir });
+  }
+  return witness;
+}
+
 /** Starts the lab's servers; resolves once every one listens. */
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const perHost = options.addressBase !== undefined;
@@ -141,10 +210,22 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`The lab's port must be a number from 1 to 65535, not ${options.port}.`);
+  if (options.hosts !== undefined && options.pairs !== undefined)
+    throw new Error(
+      'A lab takes hosts (servers of one profile that all see each other) or pairs (a fleet of separate pairs), not both: leave one out.',
+    );
+  if (options.pairProfiles !== undefined && options.pairs === undefined)
+    throw new Error('pairProfiles names the profile of each pair: give pairs too (e.g. pairs: 3).');
   const profile = loadProfile(options);
-  const count = options.hosts ?? 2;
-  if (!Number.isInteger(count) || count < 1 || count > 26)
-    throw new Error('A lab has between 1 and 26 servers.');
+  let groups: ServerGroup[];
+  if (options.pairs !== undefined) groups = fleetGroups(options, profile);
+  else {
+    const count = options.hosts ?? 2;
+    if (!Number.isInteger(count) || count < 1 || count > 26)
+      throw new Error('A lab has between 1 and 26 servers.');
+    groups = [{ hosts: expandHosts(profile, count), links: profile.links }];
+  }
+  const count = groups.reduce((n, g) => n + g.hosts.length, 0);
   if (port !== 0 && !perHost && count > 1)
     throw new Error(
       'Servers sharing one address need a port each: give an address base, or leave the port unset.',
@@ -156,27 +237,40 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const witness =
     options.witness === 'everywhere'
       ? { hosts: [], shares: [], everywhere: join(dataDir, 'witness-everywhere') }
-      : witnessOf(profile, dataDir);
-  const world: LabWorld = {
-    clock: new LabClock(options.timeScale ?? 60),
-    catalogue: new ScriptCatalogue(),
-    hosts,
-    address,
-    sharedAddress: !perHost,
-    latencyMs: options.latencyMs ?? 15,
-    links: profile.links,
-    ...(witness ? { witness } : {}),
-  };
-  for (const hp of expandHosts(profile, count))
-    hosts.push(new LabHost(hp, join(dataDir, hp.computerName, 'C'), password));
-  if (options.authorizedKeys && options.authorizedKeys.length > 0) {
-    const admin = hosts[0]?.accounts.find((a) => a.admin);
-    for (const h of hosts)
-      if (admin) h.writeFile(h.authorizedKeysPath(admin), `${options.authorizedKeys.join('\r\n')}\r\n`);
+      : options.pairs !== undefined
+        ? sharedWitness(profile, groups, dataDir)
+        : witnessOf(profile, dataDir);
+  const clock = new LabClock(options.timeScale ?? 60);
+  const catalogue = new ScriptCatalogue();
+  const endpoints: SshEndpoint[] = [];
+  const pairs: Array<{ layout: FleetPairLayout; servers: [LabHost, LabHost] }> = [];
+  for (const group of groups) {
+    // Each group is a world of its own: its servers find, cable to and pair with each other only.
+    const members = group.hosts.map((hp) => new LabHost(hp, join(dataDir, hp.computerName, 'C'), password));
+    const world: LabWorld = {
+      clock,
+      catalogue,
+      hosts: members,
+      address,
+      sharedAddress: !perHost,
+      latencyMs: options.latencyMs ?? 15,
+      links: group.links,
+      ...(witness ? { witness } : {}),
+    };
+    for (const h of members) {
+      endpoints.push(
+        new SshEndpoint(h, world, perHost ? loopbackPlus(address, hosts.length) : address, port),
+      );
+      hosts.push(h);
+    }
+    if (group.pair) pairs.push({ layout: group.pair, servers: [members[0]!, members[1]!] });
   }
-  const endpoints = hosts.map(
-    (h, i) => new SshEndpoint(h, world, perHost ? loopbackPlus(address, i) : address, port),
-  );
+  if (options.authorizedKeys && options.authorizedKeys.length > 0) {
+    for (const h of hosts) {
+      const admin = h.accounts.find((a) => a.admin);
+      if (admin) h.writeFile(h.authorizedKeysPath(admin), `${options.authorizedKeys.join('\r\n')}\r\n`);
+    }
+  }
   let decoys: Decoys | null = null;
   try {
     await Promise.all(endpoints.map((e) => e.listen()));
@@ -209,11 +303,27 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     get decoys(): LabDecoyInfo[] {
       return decoys?.decoys ?? [];
     },
+    get fleet(): LabPairInfo[] {
+      const server = (h: LabHost) => ({
+        computerName: h.name,
+        address: h.address,
+        port: h.port,
+        fingerprint: h.fingerprint,
+      });
+      return pairs.map(({ layout, servers: [a, b] }) => ({
+        name: layout.name,
+        profile: layout.profile,
+        primary: server(a),
+        secondary: server(b),
+        vms: a.vms.map((v) => v.name),
+      }));
+    },
+    dataDir,
     witness: profile.witness,
     suggestedWitness: profile.witness
       ? { kind: 'file-share', address: `\\\\${profile.witness.host}\\${profile.witness.share}` }
       : null,
-    clock: world.clock,
+    clock,
     host(name: string): LabHost {
       const host = hosts.find((h) => h.name.toLowerCase() === name.toLowerCase());
       if (!host)

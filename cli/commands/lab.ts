@@ -3,11 +3,13 @@
  * loads when the verb runs, so that every other verb starts without it.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { TwinlockError, toErrorData } from '../../engine/api/errors';
 import { PORT_MAX, PORT_MIN, isPort } from '../../engine/api/rules';
 import type { Lab } from '../../lab/index';
 import { createOutput, table } from '../output';
+import type { Output } from '../output';
 import { untilInterrupted } from '../run';
 
 /** How far above `base` an address may go and stay inside 127.0.0.0/8 (127.255.255.254 the last). */
@@ -19,6 +21,8 @@ function loopbackRoom(base: string): number {
 /** `twinlock lab start`'s flags, as commander hands them over. */
 interface LabFlags {
   hosts?: string;
+  pairs?: string;
+  fleetOut?: string;
   profile?: string;
   profileFile?: string;
   addressBase?: string;
@@ -29,9 +33,35 @@ interface LabFlags {
 }
 
 /** The lab's options from the command line, every value and combination checked before it starts. */
-function labOptions(options: LabFlags, profiles: string[]) {
-  const hosts = options.hosts === undefined ? 2 : Number(options.hosts);
-  if (!Number.isInteger(hosts) || hosts < 1 || hosts > 16) {
+function labOptions(options: LabFlags, profiles: string[], maxPairs: number) {
+  if (options.pairs !== undefined && options.hosts !== undefined) {
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message:
+        '--pairs and --hosts do not go together: --hosts runs servers of one profile that all see each other, --pairs a fleet of separate pairs.',
+      hint: 'Leave out --hosts: --pairs 20 runs 40 servers, two per pair.',
+      detail: { field: 'pairs' },
+    });
+  }
+  if (options.fleetOut !== undefined && options.pairs === undefined) {
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: '--fleet-out writes the fleet file of the lab’s pairs: it needs --pairs.',
+      hint: 'For example --pairs 20 --fleet-out fleet.yaml.',
+      detail: { field: 'fleet-out' },
+    });
+  }
+  const pairs = options.pairs === undefined ? undefined : Number(options.pairs);
+  if (pairs !== undefined && (!/^\d+$/.test(options.pairs!) || pairs < 1 || pairs > maxPairs)) {
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: `--pairs must be a whole number from 1 to ${maxPairs} (got “${options.pairs}”).`,
+      hint: 'For example --pairs 20.',
+      detail: { field: 'pairs' },
+    });
+  }
+  const hosts = pairs !== undefined ? 2 * pairs : options.hosts === undefined ? 2 : Number(options.hosts);
+  if (pairs === undefined && (!Number.isInteger(hosts) || hosts < 1 || hosts > 16)) {
     throw new TwinlockError({
       code: 'invalid-input',
       message: `--hosts must be a whole number from 1 to 16 (got “${options.hosts}”).`,
@@ -100,7 +130,7 @@ function labOptions(options: LabFlags, profiles: string[]) {
     });
   }
   return {
-    hosts,
+    ...(pairs !== undefined ? { pairs } : { hosts }),
     ...(options.profile ? { profile: options.profile } : {}),
     ...(options.profileFile ? { profileFile: options.profileFile } : {}),
     ...(options.addressBase !== undefined ? { addressBase: options.addressBase } : {}),
@@ -132,6 +162,69 @@ function readPublicKey(file: string): string {
   return text;
 }
 
+/** Writes the fleet file of a lab of pairs and prints the pairs, the account and where the file is. */
+async function printFleet(lab: Lab, fleetOut: string | undefined, out: Output): Promise<void> {
+  const { writeFleetFile } = await import('../../lab/index');
+  const fleet = lab.fleet;
+  const username = lab.hosts[0]!.username;
+  const password = lab.hosts[0]!.password;
+  let fleetFile: string;
+  try {
+    fleetFile = writeFleetFile(fleetOut ?? join(lab.dataDir, 'lab-fleet.yaml'), {
+      pairs: fleet,
+      user: username,
+    });
+  } catch (err) {
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: `--fleet-out: ${fleetOut} cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,
+      hint: 'Give a file in a folder you can write, for example --fleet-out ./lab-fleet.yaml.',
+      detail: { field: 'fleet-out' },
+    });
+  }
+  const hosts = lab.hosts.map(({ name, address, port, username: user, password: pass, fingerprint }) => ({
+    name,
+    address,
+    port,
+    username: user,
+    password: pass,
+    fingerprint,
+  }));
+  const decoys = lab.decoys;
+  const at = (s: { address: string; port: number }) => `${s.address}:${s.port}`;
+  out.result(
+    { pairs: fleet, username, password, fleetFile, hosts, ...(decoys.length > 0 ? { decoys } : {}) },
+    () =>
+      [
+        table(
+          ['Pair', 'Primary', 'Address', 'Secondary', 'Address', 'VMs'],
+          fleet.map((p) => [
+            p.name,
+            p.primary.computerName,
+            at(p.primary),
+            p.secondary.computerName,
+            at(p.secondary),
+            p.vms.join(', ') || 'none',
+          ]),
+        ),
+        ...(decoys.length > 0
+          ? [
+              '',
+              table(
+                ['Decoy', 'Address', 'Ports', 'Stands for'],
+                decoys.map((d) => [d.role, d.address, d.ports.join(', '), d.description]),
+              ),
+            ]
+          : []),
+        '',
+        `Every server: user ${username}, password ${password}`,
+        `Fleet file (host keys pinned, no password in it): ${fleetFile}`,
+        '',
+        'The lab runs until you press Ctrl+C.',
+      ].join('\n'),
+  );
+}
+
 export function registerLabVerbs(program: Command): void {
   const lab = program
     .command('lab')
@@ -139,7 +232,15 @@ export function registerLabVerbs(program: Command): void {
   lab
     .command('start')
     .description('run lab servers in the foreground until interrupted')
-    .option('--hosts <n>', 'how many servers', '2')
+    .option('--hosts <n>', 'how many servers (default 2)')
+    .option(
+      '--pairs <n>',
+      'a fleet of n separate pairs (1 to 50), each two servers of the profile; not with --hosts',
+    )
+    .option(
+      '--fleet-out <file>',
+      'with --pairs: where to write the fleet file (default lab-fleet.yaml in the lab’s data folder)',
+    )
     .option('--profile <name>', 'a profile from lab/profiles (default matched-pair)')
     .option('--profile-file <file>', 'a profile JSON file')
     .option(
@@ -155,13 +256,19 @@ export function registerLabVerbs(program: Command): void {
       '--authorized-key <file.pub>',
       'let the administrator log on with this public key (administrators_authorized_keys)',
     )
-    .option('--json', 'print the hosts as one JSON line first')
+    .option('--json', 'print the hosts (and the pairs) as one JSON line first')
     .action(async (options: LabFlags) => {
       const out = createOutput(options.json === true);
       let running: Lab | undefined;
       try {
-        const { profileNames, startLab } = await import('../../lab/index');
-        running = await startLab(labOptions(options, profileNames()));
+        const { MAX_LAB_PAIRS, profileNames, startLab } = await import('../../lab/index');
+        const started = await startLab(labOptions(options, profileNames(), MAX_LAB_PAIRS));
+        running = started;
+        if (options.pairs !== undefined) {
+          await printFleet(started, options.fleetOut, out);
+          await untilInterrupted();
+          return;
+        }
         const hosts = running.hosts.map(({ name, address, port, username, password, fingerprint }) => ({
           name,
           address,
