@@ -26,20 +26,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { Lab } from '../../../lab/index';
 import { startLab } from '../../../lab/index';
+import { writeFleetFile } from '../../../lab/fleet';
 import { bin, runTwinlock, shippedManifest } from '../cli/twinlock';
 
 const PAIRS = 3;
 const haveAnsible = spawnSync('ansible-playbook', ['--version'], { encoding: 'utf8' }).status === 0;
 const skip = process.env.TWINLOCK_SKIP_ANSIBLE === '1';
 
-let labs: Lab[] = [];
+let lab: Lab;
 let work: string;
 let home: string;
 let project: string;
 let wrapper: string;
 let password: string;
-const names = Array.from({ length: PAIRS }, (_, i) => `PAIR-0${i + 1}`);
-const endpoints = (lab: Lab) => lab.hosts.map((h) => `${h.address}:${h.port}`) as [string, string];
+let names: string[] = [];
+/** The pair's servers, primary first, as host:port. */
+const endpoints = (i: number) =>
+  [lab.fleet[i]!.primary, lab.fleet[i]!.secondary].map((s) => `${s.address}:${s.port}`) as [string, string];
+/** The pair's two servers in the lab. */
+const servers = (i: number) => [lab.fleet[i]!.primary.computerName, lab.fleet[i]!.secondary.computerName];
 
 const twinlock = (args: string[]) => runTwinlock(args, { TWINLOCK_HOME: home, TWINLOCK_PASSWORD: password });
 const last = (stdout: string) => JSON.parse(stdout.trim().split('\n').filter(Boolean).at(-1)!) as any;
@@ -119,15 +124,10 @@ describe.skipIf(skip)('the exported Ansible playbook against lab pairs', () => {
     work = mkdtempSync(join(tmpdir(), 'twinlock-ansible-'));
     home = join(work, 'home');
     project = join(work, 'project');
-    // Each pair a matched pair of its own lab (its own witness share, its own SSH ports).
-    labs = await Promise.all(
-      names.map(() => startLab({ profile: 'matched-pair', timeScale: 600, latencyMs: 1 })),
-    );
-    password = labs[0]!.hosts[0]!.password;
-    // One administrator password for the fleet, as a domain account would give.
-    for (const lab of labs.slice(1))
-      for (const node of ['TL-NODE-A', 'TL-NODE-B'])
-        for (const a of lab.host(node).accounts) a.password = password;
+    // A fleet lab: separate matched pairs (TL-P01-A/B, …), each with its own addresses and cables.
+    lab = await startLab({ pairs: PAIRS, profile: 'matched-pair', timeScale: 600, latencyMs: 1 });
+    names = lab.fleet.map((p) => p.name);
+    password = lab.hosts[0]!.password;
     // The twinlock command on the controller, as the playbook's twinlock_command.
     wrapper = join(work, 'twinlock');
     writeFileSync(wrapper, `#!/bin/sh\nexec "${process.execPath}" "${bin}" "$@"\n`);
@@ -135,12 +135,12 @@ describe.skipIf(skip)('the exported Ansible playbook against lab pairs', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all(labs.map((l) => l.close()));
+    await lab?.close();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('pairs the first pair with the CLI and exports its bundle: the template of the fleet', async () => {
-    const [a, b] = endpoints(labs[0]!);
+    const [a, b] = endpoints(0);
     const install = await twinlock([
       'install',
       a,
@@ -168,27 +168,17 @@ describe.skipIf(skip)('the exported Ansible playbook against lab pairs', () => {
   }, 180_000);
 
   it('exports the fleet as an Ansible project that ansible-playbook accepts', async () => {
-    const fleet = {
+    // The lab's own fleet file, the last pair given values of its own: one VM, its sync links' addresses.
+    const fleetFile = writeFleetFile(join(work, 'fleet.yaml'), {
+      pairs: lab.fleet.map((p, i) => (i === PAIRS - 1 ? { ...p, vms: ['SQL01'] } : p)),
+      user: lab.hosts[0]!.username,
       bundle: join(work, 'template.twinlock.json'),
-      user: labs[0]!.hosts[0]!.username,
-      pairs: labs.map((lab, i) => ({
-        name: names[i],
-        primary: endpoints(lab)[0],
-        secondary: endpoints(lab)[1],
-        fingerprints: { primary: lab.hosts[0]!.fingerprint, secondary: lab.hosts[1]!.fingerprint },
-        // The last pair with values of its own: one VM, and its sync link's addresses.
-        ...(i === PAIRS - 1
-          ? {
-              vms: ['SQL01'],
-              links: [
-                { local: '10.30.3.1', remote: '10.30.3.2', prefix: 30 },
-                { local: '10.30.3.5', remote: '10.30.3.6', prefix: 30 },
-              ],
-            }
-          : {}),
-      })),
-    };
-    const fleetFile = join(work, 'fleet.yaml');
+    });
+    const fleet = parse(readFileSync(fleetFile, 'utf8')) as { pairs: Array<Record<string, unknown>> };
+    fleet.pairs[PAIRS - 1]!.links = [
+      { local: '10.30.3.1', remote: '10.30.3.2', prefix: 30 },
+      { local: '10.30.3.5', remote: '10.30.3.6', prefix: 30 },
+    ];
     writeFileSync(fleetFile, stringify(fleet));
     const run = await twinlock([
       'fleet',
@@ -218,11 +208,11 @@ describe.skipIf(skip)('the exported Ansible playbook against lab pairs', () => {
     expect(list.status, list.stderr).toBe(0);
     const listed = JSON.parse(list.stdout) as any;
     expect(listed.twinlock_pairs.children).toHaveLength(PAIRS);
-    expect(listed._meta.hostvars['PAIR-02-secondary']).toMatchObject({
-      ansible_host: labs[1]!.hosts[1]!.address,
-      ansible_port: labs[1]!.hosts[1]!.port,
+    expect(listed._meta.hostvars[`${names[1]}-secondary`]).toMatchObject({
+      ansible_host: lab.fleet[1]!.secondary.address,
+      ansible_port: lab.fleet[1]!.secondary.port,
       twinlock_role: 'secondary',
-      twinlock_fingerprint: labs[1]!.hosts[1]!.fingerprint,
+      twinlock_fingerprint: lab.fleet[1]!.secondary.fingerprint,
     });
     const syntax = spawnSync('ansible-playbook', ['--syntax-check', 'playbook.yml'], {
       cwd: project,
@@ -253,7 +243,8 @@ describe.skipIf(skip)('the exported Ansible playbook against lab pairs', () => {
     const recap = recapOf(run.output);
     expect(Object.keys(recap), run.output).toEqual(['localhost']);
     expect(recap.localhost).toMatchObject({ failed: 1 });
-    for (const lab of labs.slice(1)) expect(lab.host('TL-NODE-A').installedProducts()).toEqual([]);
+    for (let i = 1; i < PAIRS; i++)
+      for (const server of servers(i)) expect(lab.host(server).installedProducts()).toEqual([]);
   }, 120_000);
 
   it('brings every pair to protected: PLAY RECAP failed=0', async () => {
@@ -264,24 +255,24 @@ describe.skipIf(skip)('the exported Ansible playbook against lab pairs', () => {
       expect(recap[`${name}-primary`], run.output).toMatchObject({ failed: 0, unreachable: 0 });
     expect(recap.localhost).toMatchObject({ failed: 0, changed: 0 });
     // The new pairs changed (installed, paired); the template pair already matched its bundle.
-    expect(recap['PAIR-01-primary']!.changed).toBe(0);
-    expect(recap['PAIR-02-primary']!.changed).toBeGreaterThan(0);
-    expect(recap['PAIR-03-primary']!.changed).toBeGreaterThan(0);
-    labs.forEach((lab, i) => {
-      for (const node of ['TL-NODE-A', 'TL-NODE-B']) {
-        const status = lab.host(node).agentStatus() as any;
-        expect(status?.pair, `${names[i]} ${node}`).toMatchObject({
-          name: names[i],
+    expect(recap[`${names[0]}-primary`]!.changed).toBe(0);
+    expect(recap[`${names[1]}-primary`]!.changed).toBeGreaterThan(0);
+    expect(recap[`${names[2]}-primary`]!.changed).toBeGreaterThan(0);
+    names.forEach((name, i) => {
+      for (const server of servers(i)) {
+        const status = lab.host(server).agentStatus() as any;
+        expect(status?.pair, `${name} ${server}`).toMatchObject({
+          name,
           state: 'protected',
           level: 3,
         });
       }
     });
     // The last pair took its own values: SQL01 alone, its sync links on the fleet file's addresses.
-    const last = labs[PAIRS - 1]!;
-    const protectedVms = (last.host('TL-NODE-A').agentStatus() as any).vms.filter((v: any) => v.protected);
+    const lastPrimary = lab.host(servers(PAIRS - 1)[0]!);
+    const protectedVms = (lastPrimary.agentStatus() as any).vms.filter((v: any) => v.protected);
     expect(protectedVms.map((v: any) => v.name)).toEqual(['SQL01']);
-    expect((last.host('TL-NODE-A').agentStatus() as any).pair.links).toMatchObject([
+    expect((lastPrimary.agentStatus() as any).pair.links).toMatchObject([
       { local: '10.30.3.1', remote: '10.30.3.2' },
       { local: '10.30.3.5', remote: '10.30.3.6' },
     ]);
@@ -315,8 +306,7 @@ describe.skipIf(skip)('the exported Ansible playbook against lab pairs', () => {
     expect(encrypt.status, encrypt.stderr).toBe(0);
     expect(readFileSync(join(vars, 'vault.yml'), 'utf8')).toMatch(/^\$ANSIBLE_VAULT;/);
 
-    const off = labs[1]!;
-    for (const node of ['TL-NODE-A', 'TL-NODE-B']) off.host(node).faults.refuseConnections = true;
+    for (const server of servers(1)) lab.host(server).faults.refuseConnections = true;
     try {
       // -vvv: even Ansible's most verbose output never shows the password.
       const run = await playbook(['--vault-password-file', key, '-vvv'], {
@@ -324,13 +314,15 @@ describe.skipIf(skip)('the exported Ansible playbook against lab pairs', () => {
       });
       expect(run.code).not.toBe(0);
       const recap = recapOf(run.output);
-      expect(recap['PAIR-02-primary'], run.output).toMatchObject({ failed: 1 });
-      expect(recap['PAIR-01-primary'], run.output).toMatchObject({ failed: 0, changed: 0 });
-      expect(recap['PAIR-03-primary'], run.output).toMatchObject({ failed: 0, changed: 0 });
-      expect(run.output).toMatch(/PAIR-02: “Verify both servers at the bundle’s level” failed: \S/);
+      expect(recap[`${names[1]}-primary`], run.output).toMatchObject({ failed: 1 });
+      expect(recap[`${names[0]}-primary`], run.output).toMatchObject({ failed: 0, changed: 0 });
+      expect(recap[`${names[2]}-primary`], run.output).toMatchObject({ failed: 0, changed: 0 });
+      expect(run.output).toMatch(
+        new RegExp(`${names[1]}: “Verify both servers at the bundle’s level” failed: \\S`),
+      );
       expect(run.output).not.toContain(password);
     } finally {
-      for (const node of ['TL-NODE-A', 'TL-NODE-B']) off.host(node).faults.refuseConnections = false;
+      for (const server of servers(1)) lab.host(server).faults.refuseConnections = false;
     }
   }, 300_000);
 
