@@ -3,8 +3,9 @@
  * with the CLI and its bundle exported (the template), a fleet file lists it and two new pairs,
  * `twinlock fleet export-ansible` writes the project, and the playbook brings every pair to
  * protected (PLAY RECAP failed=0); a second run changes nothing (changed=0 for every host). The
- * password reaches twinlock only through the environment, never a file. A pair whose servers are
- * off fails alone, with twinlock's message, while the others finish.
+ * password (from Vault or TWINLOCK_PASSWORD) reaches twinlock only on its standard input: never in
+ * a file, a command line or Ansible's -vvv output. A pair whose servers are off fails alone, with
+ * twinlock's message, while the others finish; an altered bundle stops the run before any pair.
  *
  * Needs `ansible-playbook` (.ci/run installs Debian's ansible); TWINLOCK_SKIP_ANSIBLE=1 skips it
  * on a machine without it.
