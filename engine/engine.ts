@@ -80,15 +80,6 @@ export function defaultResourcesDir(): string {
   return appPaths().resources;
 }
 
-/** A method whose implementation lands later (never on main). */
-function notBuilt(method: string): never {
-  throw new TwinlockError({
-    code: 'internal',
-    message: `${method} is not available yet.`,
-    hint: 'Update Twinlock.',
-  });
-}
-
 const LAB_BANNER = 'SSH-2.0-OpenSSH_for_Windows_8.1';
 
 /** Field and fix for the first problem of a rejected input. */
