@@ -173,7 +173,8 @@ const pairPlayVars: Record<string, string> = {
     "(twinlock_link_addresses | default([]) | map('regex_replace', '^', '--link-address=') | list) }}",
   twinlock_install_args:
     "{{ (['--trust-publisher', twinlock_trust_publisher] if twinlock_trust_publisher | default('') | length > 0 else []) + " +
-    "(['--package', twinlock_package_dir] if twinlock_package_dir | default('') | length > 0 else []) }}",
+    "(['--package', twinlock_package_dir] if twinlock_package_dir | default('') | length > 0 else []) + " +
+    "(['--allow-reboot'] if twinlock_allow_reboot | default(false) | bool else []) }}",
   // The password: a vaulted twinlock_password, else the controller's TWINLOCK_PASSWORD. Never in a file.
   twinlock_secret: "{{ twinlock_password | default(lookup('ansible.builtin.env', 'TWINLOCK_PASSWORD')) }}",
   twinlock_env: "{{ {'TWINLOCK_HOME': twinlock_home} if twinlock_home | default('') | length > 0 else {} }}",
@@ -412,6 +413,7 @@ Variables (\`-e name=value\`, or a file in \`group_vars/${PAIRS_GROUP}/\`):
 | \`twinlock_trust_new\` | \`false\` | pin the host key of a server seen for the first time (else the inventory's \`twinlock_fingerprint\` must match) |
 | \`twinlock_trust_publisher\` | none | the agent publisher's thumbprint, to trust it on first use |
 | \`twinlock_package_dir\` | none | an agent package folder, when the bundle has no \`agent/\` beside it |
+| \`twinlock_allow_reboot\` | \`false\` | let the agent's installer restart a server when it must, and wait for it |
 | \`twinlock_home\` | twinlock's own | twinlock's data folder (TWINLOCK_HOME): known hosts, trusted keys, journals |
 
 ## The password, with Vault
