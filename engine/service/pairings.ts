@@ -260,12 +260,13 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
     members: [PairMember, PairMember],
     journal: PairJournalWriter,
     owned: boolean,
-    addresses: { set?: LinkAddress[]; owned?: LinkAddress[]; planHash?: string } = {},
+    addresses: { set?: LinkAddress[]; owned?: LinkAddress[]; planHash?: string; remade?: boolean } = {},
   ) => {
     const outcome = await runTransaction(ctx, config, members[0], members[1], deps.timings, {
       recorder: journal,
       owned,
       shuttingDown: deps.closing,
+      ...(addresses.remade ? { remade: true } : {}),
       ...(addresses.set ? { addresses: addresses.set } : {}),
       ...(addresses.owned ? { ownedAddresses: addresses.owned } : {}),
     });
@@ -290,7 +291,8 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       async (journal) => {
         // An existing pair brought back: its VMs unprotected and, when it is made again, removed first.
         if (plan.corrects !== undefined) await runReconcileRemovals(ctx, plan, members);
-        return runPairing(ctx, config, members, journal, false, { set, planHash: plan.hash });
+        const remade = plan.steps.some((s) => s.id.endsWith('/remove'));
+        return runPairing(ctx, config, members, journal, false, { set, planHash: plan.hash, remade });
       },
     );
   };

@@ -391,6 +391,35 @@ describe('twinlock drift and apply on a pair that holds its bundle', () => {
     expect(drift.code, drift.stdout).toBe(0);
   }, 180_000);
 
+  it('a re-creation that fails is undone and says honestly that the pair it replaced is gone', async () => {
+    expect((await twinlock(['unpair', ...hosts, '--yes'])).code).toBe(0);
+    const lowered = await twinlock([
+      'pair',
+      ...hosts,
+      '--name',
+      'PAIR-07',
+      '--level',
+      '1',
+      '--no-witness',
+      '--vm',
+      'SQL01',
+    ]);
+    expect(lowered.code, lowered.stderr + lowered.stdout).toBe(0);
+    const primary = lab.host(lab.hosts[0]!.name);
+    primary.faults.protectFails = ['APP01'];
+    try {
+      const run = await twinlock(['apply', bundle, ...hosts]);
+      expect(run.code, run.stdout).toBe(1);
+      const { error } = lines(run.stdout).at(-1)!;
+      expect(error.message).toContain('protecting the VMs');
+      expect(error.message).toContain('the pair they held was removed to make it again');
+      expect(error.detail.undo.complete).toBe(true);
+      expect(pairState().map((p) => p.role)).toEqual(['none', 'none']);
+    } finally {
+      primary.faults.protectFails = [];
+    }
+  }, 180_000);
+
   it('refuses --link-address values that do not fit the bundle’s links, naming the flag and the count', async () => {
     const check = await twinlock([
       'apply',
