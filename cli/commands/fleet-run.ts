@@ -153,10 +153,10 @@ async function followFleet(engine: TwinlockEngine, jobId: string, out: Output): 
   };
   const changes = (job: FleetJob) => {
     for (const [name, row] of Object.entries(job.hosts)) {
-      const key = `${row.state}|${row.step}|${row.label}`;
+      const outcome = job.result?.pairs.find((p) => p.name === name);
+      const key = `${row.state}|${row.step}|${row.label}|${outcome?.result ?? ''}`;
       if (seen.get(name) === key) continue;
       seen.set(name, key);
-      const outcome = job.result?.pairs.find((p) => p.name === name);
       if (out.json)
         out.event({
           event: 'pair',

@@ -166,16 +166,19 @@ export function createFleetService(deps: FleetServiceDeps): FleetService {
                   watchJob: deps.watchJob,
                 },
               );
-              outcomes.set(name, outcome);
+              // Journalled before it is shown: a pair reported ended is one a later run will not redo.
               await writer.ended(
                 name,
                 outcome.result === 'failed' ? undefined : outcome.result,
                 outcome.changed,
               );
+              outcomes.set(name, outcome);
+              // The outcome goes out with (or before) the row that says the pair ended.
+              publish();
               ctx.host(name, {
                 state: outcome.result === 'failed' ? 'failed' : 'done',
                 step: outcome.result === 'failed' ? (outcome.failedStep ?? 'waiting') : 'done',
-                percent: outcome.result === 'failed' ? 100 : 100,
+                percent: 100,
                 message: messageOf(outcome),
               });
               log(
