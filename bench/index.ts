@@ -7,6 +7,7 @@ import { ensureShippedPackage } from '../lab/make-package';
 import { cliBench } from './cli';
 import { connectBench } from './connect';
 import { discoveryBench } from './discovery';
+import { fleetBench } from './fleet';
 import { uploadBench } from './upload';
 import { verifyBench } from './verify';
 
@@ -21,6 +22,7 @@ export const benches: Record<string, Bench> = {
   cli: cliBench,
   connect: connectBench,
   discovery: discoveryBench,
+  fleet: fleetBench,
   upload: uploadBench,
   verify: verifyBench,
 };
