@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { toErrorData } from '../engine/api/errors';
 import { registerApplyVerb } from './commands/bundle';
+import { registerBundleVerbs } from './commands/bundle-verify';
 import { registerDrillVerb, registerReportVerb } from './commands/drill';
 import { registerDriftVerb } from './commands/drift';
 import { registerFleetVerbs } from './commands/fleet';
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerDrillVerb(program);
   registerReportVerb(program);
   registerApplyVerb(program);
+  registerBundleVerbs(program);
   registerDriftVerb(program);
   registerFleetVerbs(program);
   registerHostsVerbs(program);

@@ -36,6 +36,7 @@ import { checkWitnessFrom } from './pair/witness';
 import { readStatus } from './pair/status';
 import { measureLinks } from './pair/measure';
 import { exportBundle } from './bundle/export';
+import { exportAnsibleProject } from './fleet/ansible';
 import { readFleet } from './fleet/fleet-file';
 import type { ApiInput, ApiOutput, MethodName, TwinlockApi, TwinlockEngine } from './api/contract';
 import { methods } from './api/contract';
@@ -77,15 +78,6 @@ export interface EngineOptions {
 /** Twinlock's `resources/`, wherever the application runs from (engine/app-paths.ts). */
 export function defaultResourcesDir(): string {
   return appPaths().resources;
-}
-
-/** A method whose implementation lands later (never on main). */
-function notBuilt(method: string): never {
-  throw new TwinlockError({
-    code: 'internal',
-    message: `${method} is not available yet.`,
-    hint: 'Update Twinlock.',
-  });
 }
 
 const LAB_BANNER = 'SSH-2.0-OpenSSH_for_Windows_8.1';
@@ -410,7 +402,7 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     },
     parseFleet: (input) => readFleet(input),
     fleet: (input) => fleets.run(input),
-    exportAnsible: () => notBuilt('exportAnsible'),
+    exportAnsible: (input) => exportAnsibleProject(input, (path) => signers.readBundle({ path })),
 
     async status({ sessionId }) {
       return readStatus(await sessions.hostOf(sessionId));

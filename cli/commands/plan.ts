@@ -13,8 +13,14 @@ import type { HostSession, PairConfig, Plan, PlanStep, TwinlockApi } from '../..
 import { TwinlockError } from '../../engine/api/errors';
 import { addConnectionOptions, connectAll } from '../connection';
 import type { ConnectionOptions } from '../connection';
-import { NO_WITNESS_WARNING, addPairChoiceOptions, pairConfigFrom, requireWitnessChoice } from '../options';
-import type { JsonOption, PairChoiceOptions } from '../options';
+import {
+  NO_WITNESS_WARNING,
+  addPairChoiceOptions,
+  pairConfigFrom,
+  parseLinkAddress,
+  requireWitnessChoice,
+} from '../options';
+import type { JsonOption, LinkAddressOption, PairChoiceOptions } from '../options';
 import type { Output } from '../output';
 import { EXIT, runVerb } from '../run';
 
@@ -159,6 +165,7 @@ export function showPlan(out: Output, plan: Plan): void {
 interface PlanFlags extends ConnectionOptions, JsonOption, PairConfigFlags {
   bundle?: string;
   out?: string;
+  linkAddress?: LinkAddressOption[];
 }
 
 export function registerPlanVerb(program: Command): void {
@@ -173,6 +180,14 @@ export function registerPlanVerb(program: Command): void {
         .argument('<hostB>', 'host[:port] of the secondary'),
     )
       .option('--bundle <file>', 'plan the pair a configuration bundle makes on these servers')
+      .option(
+        '--link-address <local-remote[/prefix]>',
+        'with --bundle: the addresses of one sync link, e.g. 10.20.1.21-10.20.1.22/30 (repeatable: one per link, in the bundle’s order; default: proposed from the servers)',
+        (value: string, previous: LinkAddressOption[] | undefined) => [
+          ...(previous ?? []),
+          parseLinkAddress(value),
+        ],
+      )
       .option('--out <file>', 'save the plan (JSON) for twinlock pair --plan')
       .option('--json', 'print the plan as JSON'),
   ).action((hostA: string, hostB: string, options: PlanFlags) =>
@@ -186,8 +201,11 @@ export function registerPlanVerb(program: Command): void {
           path: options.bundle,
           sessions: [a!.sessionId, b!.sessionId],
           ...(options.name !== undefined ? { name: options.name } : {}),
-          // --vm names the pair's VMs instead of the bundle's (a fleet file's row).
+          // A fleet's row: its own VMs (--vm) and sync-link addresses instead of the bundle's.
           ...(options.vm !== undefined && options.vm.length > 0 ? { vms: options.vm } : {}),
+          ...(options.linkAddress !== undefined && options.linkAddress.length > 0
+            ? { linkAddresses: options.linkAddress }
+            : {}),
         });
         config = checked.config;
       } else {
