@@ -80,6 +80,18 @@ export const useApplyStore = defineStore('apply', () => {
     }
   }
 
+  /**
+   * Forgets a finished run so the Review screen plans afresh (bringing a drifted pair back to its
+   * bundle); the configuration applied before stays until the new plan runs.
+   */
+  function reset(): void {
+    if (state.value === 'running') return;
+    state.value = 'idle';
+    job.value = null;
+    error.value = null;
+    outcome.value = null;
+  }
+
   async function cancel(): Promise<void> {
     const id = job.value?.id;
     if (id === undefined || state.value !== 'running') return;
@@ -98,6 +110,7 @@ export const useApplyStore = defineStore('apply', () => {
     hostViews,
     isProtected,
     start,
+    reset,
     cancel,
   };
 });
