@@ -52,7 +52,13 @@ export function pairOf(
 /** "PAIR-01 — Level 3, witness TL-WITNESS, 2 VMs". */
 export function describeExisting(pair: ExistingPair): string {
   const vms = pair.vms.length;
-  return `${pair.name} — Level ${pair.level}, ${pair.witness === null ? 'no witness' : `witness ${pair.witness}`}, ${vms} VM${vms === 1 ? '' : 's'}`;
+  const witness =
+    pair.witness === null
+      ? 'no witness'
+      : pair.witness.startsWith('\\\\')
+        ? `witness share ${pair.witness}`
+        : `witness ${pair.witness}`;
+  return `${pair.name} — Level ${pair.level}, ${witness}, ${vms} VM${vms === 1 ? '' : 's'}`;
 }
 
 export const useExistingPairStore = defineStore('existing-pair', () => {

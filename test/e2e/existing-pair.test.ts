@@ -1,0 +1,121 @@
+/**
+ * Two servers another Twinlock already paired: the wizard says so on Connect ("already protected
+ * as PAIR-01 — Level 3, …, 2 VMs"), shows the protected pair with its actions without walking the
+ * steps again (no plan, no pairing), lands there again after a reload, and checks the pair against
+ * its bundle: a VM unprotected on the server since shows as a difference, with what applying the
+ * bundle would change, and "Bring it back" plans exactly that correction.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiEvent, HostSession, TwinlockEngine } from '../../engine/api';
+import { createEngine } from '../../engine/engine';
+import { trustPackagePublisher } from '../integration/engine/trust-publisher';
+import { pickBoth, trustBoth } from './flow';
+import { startStack } from './harness';
+import type { Stack } from './harness';
+
+let stack: Stack;
+let otherDir: string;
+let bundleFile: string;
+/** Jobs the wizard's engine started, by kind. */
+const jobKinds = new Set<string>();
+
+/** Another workstation pairs the lab's servers as PAIR-01 (Level 3, the lab's witness, both VMs) and exports its bundle. */
+async function pairedElsewhere(): Promise<void> {
+  otherDir = mkdtempSync(join(tmpdir(), 'twinlock-e2e-other-'));
+  const other: TwinlockEngine = createEngine({
+    dataDir: otherDir,
+    lab: { hosts: stack.lab.hosts, witness: stack.lab.suggestedWitness },
+  });
+  try {
+    await trustPackagePublisher(other.api);
+    const sessions = (await Promise.all(
+      stack.lab.hosts.map((h) =>
+        other.api.connect({
+          address: h.address,
+          port: h.port,
+          username: h.username,
+          password: h.password,
+          acceptFingerprint: h.fingerprint,
+        }),
+      ),
+    )) as [HostSession, HostSession];
+    const ids: [string, string] = [sessions[0].sessionId, sessions[1].sessionId];
+    const install = await other.api.waitJob({ jobId: (await other.api.install({ sessions: ids })).jobId });
+    expect(install.state).toBe('done');
+    const proposal = await other.api.proposePair({ primary: ids[0], secondary: ids[1] });
+    const config = {
+      ...proposal.config,
+      name: 'PAIR-01',
+      level: 3 as const,
+      witness: proposal.config.witness ?? stack.lab.suggestedWitness,
+      vms: proposal.vms.slice(0, 2).map((v) => v.name),
+    };
+    const paired = await other.api.waitJob({ jobId: (await other.api.pair(config)).jobId });
+    expect(paired.error).toBeNull();
+    const exported = await other.api.exportBundle({ config });
+    bundleFile = join(otherDir, 'PAIR-01.twinlock.json');
+    writeFileSync(bundleFile, `${JSON.stringify(exported.bundle, null, 2)}\n`);
+  } finally {
+    await other.close();
+  }
+}
+
+beforeAll(async () => {
+  stack = await startStack({ timeScale: 600, latencyMs: 5 });
+  await pairedElsewhere();
+  stack.engine.subscribe((e: ApiEvent) => {
+    if (e.type === 'job') jobKinds.add(e.job.kind);
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await stack?.close();
+  if (otherDir) rmSync(otherDir, { recursive: true, force: true });
+});
+
+const tid = (id: string) => stack.page.getByTestId(id);
+
+describe('an existing pair', () => {
+  it('is said plainly on Connect, with its level, witness and VMs', async () => {
+    await pickBoth(stack);
+    await tid('connect-submit').click();
+    await trustBoth(stack);
+    await tid('connect-existing-pair').waitFor({ timeout: 15_000 });
+    const said = await tid('connect-existing-pair').innerText();
+    expect(said).toMatch(
+      /These servers are already protected as PAIR-01 — Level 3, witness share \\\\TL-WITNESS\\\S+, 2 VMs\./,
+    );
+    await expect(tid('wizard-next').innerText()).resolves.toBe('Next: The protected pair');
+    await stack.shot('13-connect-existing-pair');
+  });
+
+  it('shows the protected pair with its actions, without planning or pairing anything', async () => {
+    await tid('connect-show-existing').click();
+    await tid('done-live').waitFor();
+    await expect(tid('done-title').innerText()).resolves.toBe('PAIR-01 is protected');
+    await expect(tid('done-existing').innerText()).resolves.toMatch(/already protected as PAIR-01/);
+    await stack.page
+      .locator('[data-testid=done-live][data-states="protected protected"]')
+      .waitFor({ timeout: 15_000 });
+    for (const action of ['drill-start', 'drift-open', 'unpair-start', 'done-report-html'])
+      await expect(tid(action).isVisible()).resolves.toBe(true);
+    await expect(tid('done-bundle-existing').isVisible()).resolves.toBe(true);
+    expect(jobKinds.has('pair')).toBe(false);
+    await stack.shot('13-done-existing-pair', { whole: true });
+    // Back leads to Connect, never to Review (which would pair them again).
+    await tid('wizard-back').click();
+    await expect(stack.page.locator('main').getAttribute('data-step')).resolves.toBe('connect');
+    await tid('wizard-next').click();
+    await tid('done-live').waitFor();
+  });
+
+  it('after a reload, opens on the protected pair again', async () => {
+    await stack.page.reload();
+    await tid('done-existing').waitFor({ timeout: 15_000 });
+    await expect(stack.page.locator('main').getAttribute('data-step')).resolves.toBe('done');
+    expect(jobKinds.has('pair')).toBe(false);
+  });
+});
