@@ -61,7 +61,22 @@ export const useApplyStore = defineStore('apply', () => {
       const ref_ = await client.call('applyPlan', ids === null ? { plan } : { plan, sessions: ids });
       applied.value = config;
       appliedPlan.value = plan;
-      const final = await followJob<'pair'>(client, ref_.jobId, (snapshot) => {
+      await follow(ref_.jobId);
+    } catch (err) {
+      error.value = toUiError(err, 'applying the pair');
+      state.value = 'error';
+    }
+  }
+
+  /**
+   * Follows a pairing job to its end: one just started, or one already running (or ended) when
+   * the window was opened again; `config` is what it applies, when it was not started here.
+   */
+  async function follow(jobId: string, config?: PairConfig): Promise<void> {
+    if (config !== undefined) applied.value = config;
+    state.value = 'running';
+    try {
+      const final = await followJob<'pair'>(useApiClient(), jobId, (snapshot) => {
         job.value = snapshot;
       }).done;
       if (final.state === 'done' && final.result !== null) {
@@ -110,6 +125,7 @@ export const useApplyStore = defineStore('apply', () => {
     hostViews,
     isProtected,
     start,
+    follow,
     reset,
     cancel,
   };

@@ -357,6 +357,7 @@ export const usePairStore = defineStore('pair', () => {
     level,
     links,
     witnessMode,
+    witnessAddresses,
     witnessAddress,
     witnessPort,
     witness,
