@@ -4,6 +4,7 @@
  * contract's `invalid-input` error, naming the flag and what it accepts, and the command line
  * (cli/main.ts) prints it like any other error, as JSON with --json, exit code 1.
  */
+import { isIP } from 'node:net';
 import { TwinlockError } from '../engine/api/errors';
 import { FINGERPRINT, PORT_MAX, PORT_MIN, isPort } from '../engine/api/rules';
 import type { Command } from 'commander';
@@ -259,4 +260,73 @@ export function pairConfigFrom(proposal: PairProposal, choices: PairChoiceOption
     config.level = choices.level;
   }
   return config;
+}
+
+/** One `--link-address` value: a sync link's two addresses and, optionally, its prefix length. */
+export interface LinkAddressOption {
+  localAddress: string;
+  remoteAddress: string;
+  prefixLength?: number;
+}
+
+/**
+ * `--link-address LOCAL-REMOTE[/PREFIX]` (repeatable, one per sync link in the bundle's order):
+ * the primary's address, the secondary's, and the link's prefix length, e.g. 10.20.1.21-10.20.1.22/30.
+ */
+export function parseLinkAddress(text: string): LinkAddressOption {
+  const m = /^([^-/\s]+)-([^-/\s]+)(?:\/(\d{1,3}))?$/.exec(text);
+  const example = '10.20.1.21-10.20.1.22/30';
+  const accepted = "the primary's and the secondary's address joined by a dash, then /PREFIX if you like";
+  if (!m || isIP(m[1]!) === 0 || isIP(m[2]!) === 0)
+    throw invalidOption('--link-address', text, accepted, example);
+  const prefix = m[3] === undefined ? undefined : Number(m[3]);
+  const max = isIP(m[1]!) === 6 ? 128 : 32;
+  if (prefix !== undefined && (prefix < 1 || prefix > max))
+    throw invalidOption('--link-address', text, `a prefix length from 1 to ${max} after the slash`, example);
+  return {
+    localAddress: m[1]!,
+    remoteAddress: m[2]!,
+    ...(prefix !== undefined ? { prefixLength: prefix } : {}),
+  };
+}
+
+/** The per-pair values a bundle's replay takes (`--vm`, `--link-address`), shared by `apply` and `drift`. */
+export interface ReplayOptions {
+  name?: string;
+  vm?: string[];
+  linkAddress?: LinkAddressOption[];
+}
+
+/** Adds `--name`, `--vm` and `--link-address` to a verb that replays (or compares with) a bundle. */
+export function addReplayOptions(command: Command): Command {
+  return command
+    .option('--name <name>', 'name of the pair (default: the bundle’s)')
+    .option(
+      '--vm <name>',
+      'a VM to protect instead of the bundle’s, exactly as Hyper-V names it on the primary (repeatable)',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .option(
+      '--link-address <local-remote[/prefix]>',
+      'the addresses of one sync link, e.g. 10.20.1.21-10.20.1.22/30 (repeatable: one per link, in the bundle’s order; default: proposed from the servers)',
+      (value: string, previous: LinkAddressOption[] | undefined) => [
+        ...(previous ?? []),
+        parseLinkAddress(value),
+      ],
+    );
+}
+
+/** The replay values of `--name`, `--vm` and `--link-address`, as the engine takes them. */
+export function replayValuesOf(options: ReplayOptions): {
+  name?: string;
+  vms?: string[];
+  linkAddresses?: LinkAddressOption[];
+} {
+  return {
+    ...(options.name !== undefined ? { name: options.name } : {}),
+    ...(options.vm !== undefined && options.vm.length > 0 ? { vms: options.vm } : {}),
+    ...(options.linkAddress !== undefined && options.linkAddress.length > 0
+      ? { linkAddresses: options.linkAddress }
+      : {}),
+  };
 }

@@ -4,8 +4,11 @@ import { toErrorData } from '../engine/api/errors';
 import { createOutput } from './output';
 import type { Output } from './output';
 
-/** Exit codes: 0 done (or ready), 1 an error, 2 a blocker found by verification (or a dead link), 3 a link below what the level wants. */
-export const EXIT = { ok: 0, error: 1, blocker: 2, warning: 3 } as const;
+/**
+ * Exit codes: 0 done (or ready, or matching its bundle), 1 an error, 2 a blocker found by
+ * verification (or a dead link), 3 a link below what the level wants, or a pair that drifted from its bundle.
+ */
+export const EXIT = { ok: 0, error: 1, blocker: 2, warning: 3, drift: 3 } as const;
 
 export async function runVerb(
   json: boolean | undefined,

@@ -41,7 +41,7 @@ import type { ApiInput, ApiOutput, MethodName, TwinlockApi, TwinlockEngine } fro
 import { methods } from './api/contract';
 import { TwinlockError, toErrorData } from './api/errors';
 import type { ApiEvent } from './api/jobs';
-import type { DiscoveredHost, Plan, Witness } from './api/models';
+import type { DiscoveredHost, DriftItem, Plan, Witness } from './api/models';
 import { WizardDraftSchema } from './api/models';
 import type { Clock } from './jobs/sleep';
 
@@ -369,7 +369,43 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     },
     unpair: (input) => pairings.unpair(input),
     preflightBundle: (input) => pairings.preflightBundle(input),
-    drift: () => notBuilt('drift'),
+    async drift({ bundle: source, sessions: ids, name, vms, linkAddresses, verify }) {
+      const bundle = await signers.readBundle(source);
+      const values = {
+        ...(name !== undefined ? { name } : {}),
+        ...(vms !== undefined ? { vms } : {}),
+        ...(linkAddresses !== undefined ? { linkAddresses } : {}),
+      };
+      const found = await pairings.driftOf(bundle, ids, values);
+      const differences: DriftItem[] = [...found.items];
+      if (verify !== false) {
+        // The verification rules at the bundle's level: each one that no longer passes is a difference.
+        const report = await verification.verify(ids, bundle.pair.level);
+        for (const f of report.findings) {
+          if (f.severity !== 'blocker') continue;
+          differences.push({
+            field: 'verify',
+            what: f.title,
+            expected: `passes at Level ${bundle.pair.level}`,
+            actual: `${f.values[0]} / ${f.values[1]}: ${f.reason}`,
+            change: null,
+            hint: f.remedy,
+          });
+        }
+      }
+      log(
+        'info',
+        `Pair ${found.config.name} on ${found.servers.join(' and ')} checked against bundle ${bundle.pair.name}: ${differences.length === 0 ? 'it matches' : `${differences.length} difference(s)`}.`,
+      );
+      return {
+        bundle: { name: bundle.pair.name, level: bundle.pair.level, createdAt: bundle.createdAt },
+        pair: found.config.name,
+        servers: found.servers,
+        checkedAt: new Date().toISOString(),
+        matches: differences.length === 0,
+        differences,
+      };
+    },
     parseFleet: () => notBuilt('parseFleet'),
     fleet: () => notBuilt('fleet'),
     exportAnsible: () => notBuilt('exportAnsible'),

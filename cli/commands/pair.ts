@@ -10,7 +10,15 @@ import { addConnectionOptions, connectAll, readCredentials } from '../connection
 import type { ConnectionOptions } from '../connection';
 import { requireWitnessChoice } from '../options';
 import type { JsonOption } from '../options';
-import { addPairConfigOptions, confirm, pairConfigFor, planHosts, readPlanFile, showPlan } from './plan';
+import {
+  addPairConfigOptions,
+  confirm,
+  pairConfigFor,
+  planChanges,
+  planHosts,
+  readPlanFile,
+  showPlan,
+} from './plan';
 import type { PairConfigFlags } from './plan';
 import { formatDuration, table } from '../output';
 import type { Output } from '../output';
@@ -86,8 +94,11 @@ export function registerPairVerb(program: Command): void {
       runVerb(options.json, 'the pairing', async (out, engine) => {
         let ref: JobRef;
         let config: PairConfig;
+        // Whether the plan applied changes anything on a server (a resumed pairing does).
+        let changed = true;
         if (options.plan !== undefined) {
           const plan = await readPlanFile(options.plan);
+          changed = planChanges(plan);
           const [a, b] = await connectAll(engine.api, hostsOf(plan), options);
           const sessions: [string, string] = [a!.sessionId, b!.sessionId];
           showPlan(out, plan);
@@ -128,6 +139,7 @@ export function registerPairVerb(program: Command): void {
           // The plan is shown, then applied exactly: the same steps `twinlock plan` prints.
           const plan = await engine.api.plan({ kind: 'pair', config });
           showPlan(out, plan);
+          changed = planChanges(plan);
           ref = await engine.api.applyPlan({ plan, sessions: [a!.sessionId, b!.sessionId] });
         }
         const job = (await followJob(engine, ref, out)) as JobSnapshotOf<'pair'>;
@@ -137,7 +149,7 @@ export function registerPairVerb(program: Command): void {
           config,
           ...(options.bundle ? { path: options.bundle } : {}),
         });
-        out.result({ event: 'result', result: outcome, bundle: exported.path }, () =>
+        out.result({ event: 'result', changed, result: outcome, bundle: exported.path }, () =>
           [
             `${config.name} is ${outcome.state}: protected in ${formatDuration(outcome.elapsedMs)}.`,
             `Configuration bundle: ${exported.path}`,

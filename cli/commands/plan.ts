@@ -69,6 +69,13 @@ export function planText(plan: Plan): string {
       ? `Plan: pair ${plan.pair.name} at Level ${plan.pair.level}, ${p.computerName} primary, ${s.computerName} secondary (made ${plan.createdAt})`
       : `Plan: unpair ${plan.pair.name || '(no pair found)'} from ${p.computerName} and ${s.computerName} (made ${plan.createdAt})`;
   const lines = [head];
+  if (plan.corrects !== undefined) {
+    lines.push(
+      plan.corrects.length === 0
+        ? `Both servers hold ${plan.pair.name} as configured: nothing to change.`
+        : `Both servers hold ${plan.pair.name}; the plan brings back: ${plan.corrects.map((c) => `${c.what}${c.server ? ` on ${c.server}` : ''} (${c.actual} → ${c.expected})`).join('; ')}.`,
+    );
+  }
   for (const server of plan.servers) {
     lines.push('', `${server.computerName} (${server.role}, ${server.address}:${server.port})`);
     const mine = plan.steps.map((st, i) => [st, i + 1] as const).filter(([st]) => st.server === server.role);
@@ -193,4 +200,9 @@ export function registerPlanVerb(program: Command): void {
       return EXIT.ok;
     }),
   );
+}
+
+/** True when applying the plan changes anything on either server (a plan that corrects nothing changes nothing). */
+export function planChanges(plan: Plan): boolean {
+  return plan.totals.changes.primary + plan.totals.changes.secondary > 0;
 }

@@ -87,8 +87,64 @@ export async function checkPlanNow(
           now: new Date(plan.createdAt),
         })
       : await makeUnpairPlan(now[0], now[1], { scripts, now: new Date(plan.createdAt) });
+  // An existing pair whose level or witness changed since (its basis does not name them) is stale too.
+  const differences = (p: Plan) =>
+    p.corrects === undefined
+      ? 'not paired'
+      : p.corrects.map((c) => `${c.what}: ${c.actual}`).join('; ') || 'matches';
+  if (canonicalJson(again.corrects ?? null) !== canonicalJson(plan.corrects ?? null))
+    throw staleError(plan, [
+      {
+        server: plan.servers[0].computerName,
+        what: `pair ${plan.pair.name}`,
+        planned: differences(plan),
+        now: differences(again),
+      },
+    ]);
   if (canonicalJson(again.steps) !== canonicalJson(plan.steps))
     throw notTwinlocks('its steps are not the ones Twinlock runs for its configuration on these servers');
+}
+
+/**
+ * Runs the steps of a pairing plan for an existing pair that come before the pairing itself: VMs
+ * unprotected and, when the pair is made again, `pair remove` on both servers (each server read
+ * before its change: removing the pair on one may reach the other). What follows (addresses,
+ * links test, create, join, protect, wait) is the pairing transaction's.
+ */
+export async function runReconcileRemovals(
+  ctx: JobContext<'pair'>,
+  plan: Plan,
+  members: [PairMember, PairMember],
+): Promise<void> {
+  const signal = ctx.signal;
+  const steps = plan.steps.filter((s) => {
+    const verb = CtlParamsSchema.safeParse(s.params);
+    return (
+      s.script.name === 'invoke-twinlockctl' &&
+      verb.success &&
+      ['unprotect', 'pair remove'].includes(verb.data.verb.join(' '))
+    );
+  });
+  for (const [i, step] of steps.entries()) {
+    const m = members[step.server === 'primary' ? 0 : 1];
+    ctx.progress(1, step.title);
+    ctx.host(m.sessionId, {
+      label: m.label,
+      state: 'running',
+      step: 'undo',
+      percent: Math.round((i / steps.length) * 10),
+      message: step.title,
+    });
+    const ctl = CtlParamsSchema.parse(step.params);
+    const status = await readStatus(m.host, { signal });
+    if (ctl.verb.join(' ') === 'unprotect') {
+      const vm = String(ctl.input.vm);
+      if (status.vms.some((v) => v.name === vm && v.protected))
+        await runCtl(m.host, 'unprotect', { vm }, ProtectSchema, { signal });
+    } else if (status.pair) {
+      await runCtl(m.host, 'pair remove', {}, PairRemoveSchema, { signal });
+    }
+  }
 }
 
 /** The link addresses a pairing plan sets, in its order. */

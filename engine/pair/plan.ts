@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type {
   AgentStatus,
+  DriftItem,
   HostInventory,
   PairConfig,
   PairPlan,
@@ -25,6 +26,7 @@ import type { CtlVerb } from '../agent/ctl';
 import { linksTestInput, pairCreateInput, pairJoinInput } from './agent-input';
 import { isRecorded } from './link-record';
 import type { RecordedLinkAddress } from './link-record';
+import { PLAN_CORRECTS, compareDrift, needsRecreate } from './drift';
 
 /** What stands in a plan for the pairing token, which is made (and sent) only when the plan is applied. */
 export const TOKEN_PLACEHOLDER = '<single-use pairing token, made when the plan is applied>';
@@ -175,6 +177,7 @@ function finish(
   infos: Map<ScriptName, ScriptInfo>,
   now: Date,
   notes: string[] = [],
+  corrects?: DriftItem[],
 ): Plan {
   const scripts: Plan['scripts'] = {};
   for (const name of [...list.used].sort()) {
@@ -197,6 +200,7 @@ function finish(
     scripts,
     totals: { changes: { primary: count('primary'), secondary: count('secondary') }, restarts },
     ...(notes.length > 0 ? { notes } : {}),
+    ...(corrects ? { corrects } : {}),
   };
   return { ...body, hash: planHash(body) };
 }
@@ -256,6 +260,30 @@ export async function makePlan(
   const infos = await readScripts(options.scripts);
   const list = new StepList(infos);
   const names = { primary: primary.session.computerName, secondary: secondary.session.computerName };
+  // Both servers hold this pair already: the plan brings it back to the configuration.
+  const existing = primary.status.pair?.name === config.name && secondary.status.pair?.name === config.name;
+  const corrects = existing
+    ? compareDrift({ ...pairPlanOf(config), agentVersion: null }, primary, secondary).filter(
+        (i) => PLAN_CORRECTS.has(i.field) && i.change !== null,
+      )
+    : undefined;
+  const recreate = corrects ? needsRecreate(corrects) : false;
+  const finishing = () =>
+    finish(
+      'pair',
+      pairPlanOf(config),
+      [planServer('primary', primary), planServer('secondary', secondary)],
+      list,
+      infos,
+      options.now ?? new Date(),
+      [],
+      corrects,
+    );
+  if (corrects && !recreate) {
+    planInPlace(list, config, primary, secondary, corrects);
+    return finishing();
+  }
+  if (corrects) planRemoval(list, config, primary, secondary);
   const n = { primary: 0, secondary: 0 };
   for (const a of addressesToSet(config, primary.inventory, secondary.inventory)) {
     list.add({
@@ -295,7 +323,9 @@ export async function makePlan(
   list.add({
     id: 'primary/create',
     server: 'primary',
-    title: `Create pair ${config.name} at Level ${config.level} on ${names.primary} as primary, ${witness}`,
+    title: recreate
+      ? `Create pair ${config.name} again at Level ${config.level} on ${names.primary} as primary, ${witness} (mirroring runs again; the VMs are protected again once it is protected)`
+      : `Create pair ${config.name} at Level ${config.level} on ${names.primary} as primary, ${witness}`,
     run: list.ctl('pair create', pairCreateInput(config, TOKEN_PLACEHOLDER)),
     changes: true,
     restarts: false,
@@ -330,14 +360,126 @@ export async function makePlan(
     restarts: false,
     undo: null,
   });
-  return finish(
-    'pair',
-    pairPlanOf(config),
-    [planServer('primary', primary), planServer('secondary', secondary)],
-    list,
-    infos,
-    options.now ?? new Date(),
-  );
+  return finishing();
+}
+
+/** The role of the server the agent calls primary in an existing pair (the configuration's primary unless the roles are swapped). */
+function leadRole(primary: PlanServerState, secondary: PlanServerState): PlanRole {
+  return secondary.status.role === 'primary' && primary.status.role !== 'primary' ? 'secondary' : 'primary';
+}
+
+/**
+ * An existing pair whose level, witness and links are as configured: the VMs it protects but
+ * should not are unprotected, missing link addresses set, missing VMs protected, then the wait.
+ * Nothing differs: only the wait, which changes nothing.
+ */
+function planInPlace(
+  list: StepList,
+  config: PairConfig,
+  primary: PlanServerState,
+  secondary: PlanServerState,
+  corrects: DriftItem[],
+): void {
+  const names = { primary: primary.session.computerName, secondary: secondary.session.computerName };
+  const lead = leadRole(primary, secondary);
+  const status = (lead === 'primary' ? primary : secondary).status;
+  const protectedNow = status.vms.filter((v) => v.protected).map((v) => v.name);
+  protectedNow
+    .filter((vm) => !config.vms.includes(vm))
+    .forEach((vm, i) =>
+      list.add({
+        id: `${lead}/unprotect/${i}`,
+        server: lead,
+        title: `Unprotect ${vm}: the configuration does not protect it (it keeps running on ${names[lead]}, without a standby copy)`,
+        run: list.ctl('unprotect', { vm }),
+        changes: true,
+        restarts: false,
+        undo: { title: `Protect ${vm} again`, run: list.ctl('protect', { vm }) },
+      }),
+    );
+  const n = { primary: 0, secondary: 0 };
+  for (const a of addressesToSet(config, primary.inventory, secondary.inventory)) {
+    list.add({
+      id: `${a.role}/address/${n[a.role]++}`,
+      server: a.role,
+      title: `Give ${a.adapter} on ${names[a.role]} the address ${a.address}/${a.prefixLength} again`,
+      run: list.script('set-link-address', {
+        adapter: a.adapter,
+        address: a.address,
+        prefixLength: a.prefixLength,
+      }),
+      changes: true,
+      restarts: false,
+      undo: {
+        title: `Remove the address ${a.address} from ${a.adapter} on ${names[a.role]}`,
+        run: list.script('remove-link-address', { adapter: a.adapter, address: a.address }),
+      },
+    });
+  }
+  config.vms
+    .filter((vm) => !protectedNow.includes(vm))
+    .forEach((vm, i) =>
+      list.add({
+        id: `${lead}/protect/${i}`,
+        server: lead,
+        title: `Protect ${vm}`,
+        run: list.ctl('protect', { vm }),
+        changes: true,
+        restarts: false,
+        undo: { title: `Unprotect ${vm}`, run: list.ctl('unprotect', { vm }) },
+      }),
+    );
+  list.add({
+    id: 'primary/wait',
+    server: 'primary',
+    title:
+      corrects.length === 0
+        ? `Check that both servers report ${config.name} protected (it matches its configuration: nothing changes)`
+        : `Wait until both servers report ${config.name} protected (storage mirrored, memory in sync)`,
+    run: list.ctl('status', {}),
+    changes: false,
+    restarts: false,
+    undo: null,
+  });
+}
+
+/**
+ * An existing pair whose level, witness or links differ: the agent cannot change them in place,
+ * so its VMs are unprotected and the pair removed on both servers, before it is made again.
+ */
+function planRemoval(
+  list: StepList,
+  config: PairConfig,
+  primary: PlanServerState,
+  secondary: PlanServerState,
+): void {
+  const names = { primary: primary.session.computerName, secondary: secondary.session.computerName };
+  const lead = leadRole(primary, secondary);
+  const status = (lead === 'primary' ? primary : secondary).status;
+  status.vms
+    .filter((v) => v.protected)
+    .forEach((v, i) =>
+      list.add({
+        id: `${lead}/unprotect/${i}`,
+        server: lead,
+        title: `Unprotect ${v.name} while ${config.name} is made again (it keeps running on ${names[lead]}, unprotected until the pair is protected again)`,
+        run: list.ctl('unprotect', { vm: v.name }),
+        changes: true,
+        restarts: false,
+        undo: { title: `Protect ${v.name} again`, run: list.ctl('protect', { vm: v.name }) },
+      }),
+    );
+  for (const role of [lead, lead === 'primary' ? 'secondary' : 'primary'] as const) {
+    list.add({
+      id: `${role}/remove`,
+      server: role,
+      title: `Remove ${names[role]} from pair ${config.name} to make it again (undone only by pairing again; the VMs run unprotected until it is protected)`,
+      run: list.ctl('pair remove', {}),
+      changes: true,
+      restarts: false,
+      undo: null,
+    });
+  }
 }
 
 /** The adapter of a server that holds an address, or null. */

@@ -373,6 +373,8 @@ export async function runPairing(
   /** The pair exists already: protect the VMs it does not protect yet. */
   async function followExisting(): Promise<string> {
     ctx.progress(10, `${config.name} already exists on both servers; checking its VMs`);
+    // The plan's address steps for an existing pair: the link addresses missing from their adapters.
+    await setAddresses();
     const status = await readStatus(primary.host, { signal });
     const protectedVms = new Set(status.vms.filter((v) => v.protected).map((v) => v.name));
     await protectVms(config.vms.filter((v) => !protectedVms.has(v)));

@@ -8,7 +8,18 @@ import type { ApiOutput, MethodName, methods } from '../api/contract';
 import { TwinlockError, toErrorData } from '../api/errors';
 import type { TwinlockErrorData } from '../api/errors';
 import type { JobRef } from '../api/jobs';
-import type { AgentStatus, Bundle, HostInventory, PairConfig, PairProposal, PairState } from '../api/models';
+import type {
+  AgentStatus,
+  Bundle,
+  DriftItem,
+  HostInventory,
+  PairConfig,
+  PairProposal,
+  PairState,
+  ReplayValues,
+} from '../api/models';
+import { compareDrift } from '../pair/drift';
+import { pairPlanOf } from '../pair/plan';
 import type { JobRunner } from '../jobs/job-runner';
 import type { PairJournal, PairJournalWriter } from '../jobs/pair-journal';
 import {
@@ -40,6 +51,7 @@ import {
   linkAddressesOf,
   planPair,
   planUnpair,
+  runReconcileRemovals,
 } from '../pair/apply-plan';
 import { readScript } from '../remote/session';
 import type { Plan } from '../api/models';
@@ -67,6 +79,12 @@ export interface PairingService {
   plan(request: Parsed<'plan'>): Promise<Plan>;
   applyPlan(request: Parsed<'applyPlan'>): Promise<JobRef>;
   preflightBundle(input: Parsed<'preflightBundle'>): Promise<ApiOutput<'preflightBundle'>>;
+  /** How the pair on two servers differs from a bundle's configuration (the verification rules excepted). */
+  driftOf(
+    bundle: Bundle,
+    sessions: readonly [string, string],
+    values: ReplayValues,
+  ): Promise<{ config: PairConfig; items: DriftItem[]; servers: [string, string] }>;
   unpair(input: Parsed<'unpair'>): Promise<ApiOutput<'unpair'>>;
   resumableJobs(): Promise<ApiOutput<'resumableJobs'>>;
   /** True when `jobId` names a pairing journal. */
@@ -269,7 +287,11 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       ctx.jobId,
       () =>
         openPairJournal(dataDir, newJournal(ctx.jobId, config, agentVersion, set, plan.hash), journalError),
-      (journal) => runPairing(ctx, config, members, journal, false, { set, planHash: plan.hash }),
+      async (journal) => {
+        // An existing pair brought back: its VMs unprotected and, when it is made again, removed first.
+        if (plan.corrects !== undefined) await runReconcileRemovals(ctx, plan, members);
+        return runPairing(ctx, config, members, journal, false, { set, planHash: plan.hash });
+      },
     );
   };
 
@@ -377,7 +399,34 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       );
     },
 
-    async preflightBundle({ path, sessions: ids, name, packageDir }) {
+    async driftOf(bundle, ids, values) {
+      const [a, b] = sessions.pairOf(ids, 'A drift check');
+      const states = await Promise.all([readServer(ids[0]), readServer(ids[1])]);
+      const issues: PreflightIssue[] = [];
+      let proposal: PairProposal | null = null;
+      try {
+        proposal = proposePair(states[0].inventory, states[1].inventory, {
+          primary: a.session.sessionId,
+          secondary: b.session.sessionId,
+        });
+      } catch {
+        // Without a proposal the bundle's own links are compared.
+      }
+      const config = replayConfig(bundle, proposal, values, a.session.sessionId, b.session.sessionId, issues);
+      if (issues.length > 0) throw preflightError(issues, 'check for drift');
+      const items = compareDrift(
+        { ...pairPlanOf(config), agentVersion: bundle.agent.version },
+        states[0],
+        states[1],
+      );
+      return {
+        config,
+        items,
+        servers: [states[0].session.computerName, states[1].session.computerName],
+      };
+    },
+
+    async preflightBundle({ path, sessions: ids, name, vms, linkAddresses, packageDir }) {
       const [a, b] = sessions.pairOf(ids, 'A replay');
       const bundle = await deps.readBundle(path);
       const inventories = await Promise.all(ids.map((id) => sessions.readInventory(id)));
@@ -412,7 +461,12 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       } catch (err) {
         issues.push({ field: 'links', message: toErrorData(err).message });
       }
-      const config = replayConfig(bundle, proposal, name, a.session.sessionId, b.session.sessionId);
+      const values: ReplayValues = {
+        ...(name !== undefined ? { name } : {}),
+        ...(vms !== undefined ? { vms } : {}),
+        ...(linkAddresses !== undefined ? { linkAddresses } : {}),
+      };
+      const config = replayConfig(bundle, proposal, values, a.session.sessionId, b.session.sessionId, issues);
       // The bundle's witness must be reachable from the new servers too, before the agent is installed.
       const witness = config.witness
         ? await checkWitnessFrom(
@@ -433,11 +487,16 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
           name: name === undefined ? 'pair.name' : 'name',
           level: 'pair.level',
           witness: 'pair.witness',
-          vms: 'pair.vms',
+          vms: vms === undefined ? 'pair.vms' : 'vms',
+          ...(linkAddresses !== undefined ? { links: 'linkAddresses' } : {}),
         },
       });
       // Without a proposal there are no links to check: the proposal's own problem says why.
-      issues.push(...pairIssues.filter((i) => proposal !== null || !i.field.startsWith('links')));
+      issues.push(
+        ...pairIssues.filter(
+          (i) => proposal !== null || linkAddresses !== undefined || !i.field.startsWith('links'),
+        ),
+      );
       if (witness && !issues.some((i) => i.field.startsWith('pair.witness')))
         issues.push(...witnessIssues(witness, 'pair.witness.address'));
       if (issues.length > 0 || agent === null) throw preflightError(issues, 'replay the bundle');
@@ -709,8 +768,46 @@ function reasonOf(statuses: AgentStatus[], members: [PairMember, PairMember], na
   return 'the servers disagree about their roles';
 }
 
-/** The configuration a bundle makes on a new pair: its name, level, witness and VMs, links over the new servers' adapters. */
+/**
+ * The configuration a bundle makes on a pair: its name, level, witness and VMs (or the replay's
+ * own), links over the servers' adapters with the replay's addresses when given. `issues` gets a
+ * `linkAddresses` count that does not fit the links.
+ */
 function replayConfig(
+  bundle: Bundle,
+  proposal: PairProposal | null,
+  values: ReplayValues,
+  primary: string,
+  secondary: string,
+  issues: PreflightIssue[] = [],
+): PairConfig {
+  const config = replayLinks(bundle, proposal, values.name, primary, secondary);
+  if (values.vms !== undefined) config.vms = values.vms;
+  const given = values.linkAddresses;
+  if (given !== undefined) {
+    if (given.length !== config.links.length) {
+      const n = config.links.length;
+      issues.push({
+        field: 'linkAddresses',
+        message: `${given.length} link address${given.length === 1 ? ' was' : 'es were'} given, but the pair uses ${n} sync link${n === 1 ? '' : 's'} (${config.links.map((l) => `${l.localNic} to ${l.remoteNic}`).join(', ')}): give exactly ${n}, one per link in the bundle’s order.`,
+      });
+    } else {
+      config.links = config.links.map((l, i) => {
+        const { prefixLength: _old, ...link } = l;
+        const a = given[i]!;
+        return {
+          ...link,
+          localAddress: a.localAddress,
+          remoteAddress: a.remoteAddress,
+          ...(a.prefixLength !== undefined ? { prefixLength: a.prefixLength } : {}),
+        };
+      });
+    }
+  }
+  return config;
+}
+
+function replayLinks(
   bundle: Bundle,
   proposal: PairProposal | null,
   name: string | undefined,
