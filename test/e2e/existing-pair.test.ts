@@ -118,4 +118,42 @@ describe('an existing pair', () => {
     await expect(stack.page.locator('main').getAttribute('data-step')).resolves.toBe('done');
     expect(jobKinds.has('pair')).toBe(false);
   });
+
+  it('checked against its bundle after a VM was unprotected on the server: the difference, and what applying changes', async () => {
+    const pair = stack.lab.host('TL-NODE-A').agent!.pair!;
+    const dropped = [...pair.protectedVms][1]!;
+    pair.protectedVms.delete(dropped);
+    await tid('drift-file').setInputFiles(bundleFile);
+    // Signed on the other workstation: its key is compared and trusted first, as for a host key.
+    await tid('drift-signer-trust').click();
+    await tid('drift-table').waitFor({ timeout: 60_000 });
+    const rows = stack.page.locator('[data-testid=drift-row]');
+    const vmRow = stack.page.locator('[data-testid=drift-row][data-field=vms]');
+    await expect(vmRow.count()).resolves.toBeGreaterThan(0);
+    const text = await vmRow.first().innerText();
+    expect(text).toContain(dropped);
+    expect(await vmRow.first().getByTestId('drift-change').innerText()).not.toBe('');
+    await expect(tid('drift-differs').innerText()).resolves.toMatch(/PAIR-01 differs from its bundle/);
+    expect(await rows.count()).toBeGreaterThan(0);
+    // Nothing was changed by looking.
+    expect(pair.protectedVms.has(dropped)).toBe(false);
+    await stack.shot('13-drift-differences', { whole: true });
+  });
+
+  it('“Bring it back” plans exactly the correction, applies it, and the pair matches its bundle again', async () => {
+    await tid('drift-bring-back').click();
+    await stack.page.locator('main[data-step=apply]').waitFor({ timeout: 30_000 });
+    await tid('plan-corrects').waitFor({ timeout: 60_000 });
+    await expect(tid('plan-corrects').innerText()).resolves.toMatch(/brings PAIR-01 back to its bundle/);
+    await stack.shot('13-drift-review', { whole: true });
+    await tid('apply-start').click();
+    await tid('apply-done').waitFor({ timeout: 120_000 });
+    await tid('wizard-next').click();
+    await tid('drift-matches').waitFor({ timeout: 60_000 });
+    await expect(tid('drift-matches').innerText()).resolves.toMatch(/PAIR-01 matches its bundle/);
+    await expect(tid('done-corrected').innerText()).resolves.toBe('Brought back to its bundle');
+    const pair = stack.lab.host('TL-NODE-A').agent!.pair!;
+    expect(pair.protectedVms.size).toBe(2);
+    await stack.shot('13-drift-matches', { whole: true });
+  });
 });

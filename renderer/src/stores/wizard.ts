@@ -99,6 +99,8 @@ export const useWizardStore = defineStore('wizard', () => {
   function back(): void {
     if (!canBack.value) return;
     if (step.value.id === 'done' && showsExisting.value) resumeAt('connect');
+    // Bringing an existing pair back to its bundle: Back returns to the pair, not to the steps it skipped.
+    else if ((step.value.id === 'apply' || step.value.id === 'pair') && showsExisting.value) resumeAt('done');
     else index.value -= 1;
   }
 
