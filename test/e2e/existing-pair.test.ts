@@ -148,6 +148,11 @@ describe('an existing pair', () => {
     await stack.shot('13-drift-review', { whole: true });
     await tid('apply-start').click();
     await tid('apply-done').waitFor({ timeout: 120_000 });
+    // Protected: each server says so once (its tag), and the plan's card says what was changed.
+    for (const row of await tid('apply-host-row').all())
+      expect((await row.innerText()).match(/Protected/g)?.length).toBe(1);
+    await expect(tid('apply-plan').innerText()).resolves.toMatch(/^What was changed/);
+    await stack.shot('13-drift-applied', { whole: true });
     await tid('wizard-next').click();
     await tid('drift-matches').waitFor({ timeout: 60_000 });
     await expect(tid('drift-matches').innerText()).resolves.toMatch(/PAIR-01 matches its bundle/);

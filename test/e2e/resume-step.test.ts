@@ -82,6 +82,12 @@ describe('resuming at the same step with the same choices', () => {
     await reopen();
     await stack.page.locator('main[data-step=apply]').waitFor({ timeout: 15_000 });
     await tid('apply-done').waitFor({ timeout: 120_000 });
+    // Protected: each server says so once (its tag), and the plan is what was changed.
+    for (const row of await tid('apply-host-row').all())
+      expect((await row.innerText()).match(/Protected/g)?.length).toBe(1);
+    // The plan stayed with the window that was closed: the page says where it is recorded.
+    await expect(tid('apply-plan-elsewhere').innerText()).resolves.toMatch(/protection report/);
+    await stack.shot('14-resume-apply-protected', { whole: true });
     await tid('wizard-next').click();
     await tid('done-live').waitFor();
     await reopen();

@@ -12,8 +12,8 @@ import type {
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
 import { followJob, requestCancel } from '../api/follow-job';
-import { toApplyHostView } from './apply-progress';
-import type { ApplyHostView } from './apply-progress';
+import { mirroredShare, mirroringLine, toApplyHostView } from './apply-progress';
+import type { ApplyHostView, MirrorStart } from './apply-progress';
 import { useHostsStore } from './hosts';
 import type { IoState } from './io-state';
 
@@ -28,13 +28,24 @@ export const useApplyStore = defineStore('apply', () => {
   /** When the pair reached `protected` (the end of "protected in …"). */
   const protectedAt = ref<number | null>(null);
 
+  /** Where each host's mirroring was first seen (its pace gives the time left). */
+  const mirrorStarts = new Map<string, MirrorStart>();
+
   const hostViews = computed<ApplyHostView[]>(() => {
     const snapshot = job.value;
     if (snapshot === null) return [];
     const order: readonly string[] = hosts.sessionIds ?? [];
     return Object.entries(snapshot.hosts)
       .sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))
-      .map(([id, progress]) => toApplyHostView(id, progress, snapshot.state === 'running'));
+      .map(([id, progress]) => {
+        const view = toApplyHostView(id, progress, snapshot.state === 'running');
+        const copied = view.stage === 'mirroring' ? mirroredShare(progress.message) : null;
+        if (copied === null) return view;
+        const now = Date.now();
+        const start = mirrorStarts.get(id) ?? null;
+        if (start === null) mirrorStarts.set(id, { at: now, copied });
+        return { ...view, message: mirroringLine(copied, start, now) };
+      });
   });
 
   const isProtected = computed(() => state.value === 'done' && outcome.value?.state === 'protected');
@@ -74,6 +85,7 @@ export const useApplyStore = defineStore('apply', () => {
    */
   async function follow(jobId: string, config?: PairConfig): Promise<void> {
     if (config !== undefined) applied.value = config;
+    mirrorStarts.clear();
     state.value = 'running';
     try {
       const final = await followJob<'pair'>(useApiClient(), jobId, (snapshot) => {
