@@ -13,6 +13,7 @@ import type { ApiEvent, HostSession, TwinlockEngine } from '../../engine/api';
 import { createEngine } from '../../engine/engine';
 import { trustPackagePublisher } from '../integration/engine/trust-publisher';
 import { pickBoth, trustBoth } from './flow';
+import { tabThrough } from './focus';
 import { startStack } from './harness';
 import type { Stack } from './harness';
 
@@ -110,6 +111,24 @@ describe('an existing pair', () => {
     await expect(stack.page.locator('main').getAttribute('data-step')).resolves.toBe('connect');
     await tid('wizard-next').click();
     await tid('done-live').waitFor();
+  });
+
+  it('by keyboard: every stop shows its focus ring, the drill choice is one Tab stop moved with the arrows', async () => {
+    await tid('done-refresh').focus();
+    const stops = await tabThrough(stack.page, 60);
+    expect(stops.length).toBeGreaterThan(5);
+    expect(stops.filter((s) => !s.visible).map((s) => s.what)).toEqual([]);
+    const radios = stops.filter((s) => s.radioGroup !== null);
+    expect(radios.map((r) => r.radioGroup)).toEqual(['drill-kind']);
+    await stack.page.locator('[data-testid=drill-kind-primary-loss] input').focus();
+    await stack.page.keyboard.press('ArrowDown');
+    await expect(stack.page.locator('[data-testid=drill-kind-link-loss] input').isChecked()).resolves.toBe(
+      true,
+    );
+    await stack.page.keyboard.press('ArrowUp');
+    await expect(stack.page.locator('[data-testid=drill-kind-primary-loss] input').isChecked()).resolves.toBe(
+      true,
+    );
   });
 
   it('after a reload, opens on the protected pair again', async () => {

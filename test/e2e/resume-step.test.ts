@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectBoth, describePair, installTrustingPublisher } from './flow';
+import { tabThrough } from './focus';
 import { startStack } from './harness';
 import type { Stack } from './harness';
 
@@ -72,6 +73,13 @@ describe('resuming at the same step with the same choices', () => {
     await stack.page.locator('[data-testid=pair-link-measure]').first().waitFor({ timeout: 60_000 });
     await tid('pair-witness-result').waitFor({ timeout: 30_000 });
     await stack.shot('14-resume-pair');
+    // By keyboard: a ring on every stop; the level and the witness kind are one Tab stop each.
+    await tid('pair-name').focus();
+    const stops = await tabThrough(stack.page, 80);
+    expect(stops.filter((s) => !s.visible).map((s) => s.what)).toEqual([]);
+    const groups = stops.filter((s) => s.radioGroup !== null).map((s) => s.radioGroup);
+    expect(groups.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(groups).size).toBe(groups.length);
   });
 
   it('during Apply, and on the last screen: the pairing followed to protected, the name kept', async () => {
