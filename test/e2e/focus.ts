@@ -23,7 +23,8 @@ export async function focusStop(page: Page): Promise<FocusStop> {
       el.textContent?.trim().slice(0, 40) ??
       '';
     return {
-      what: `${el.tagName.toLowerCase()}${el.type ? `[${el.type}]` : ''} ${label}`,
+      // A radio without a label of its own is named by its group, so two groups never look alike.
+      what: `${el.tagName.toLowerCase()}${el.type ? `[${el.type}]` : ''} ${label}${el.type === 'radio' ? ` (${el.name})` : ''}`,
       radioGroup: el.type === 'radio' ? el.name : null,
       visible: ring,
     };
