@@ -228,3 +228,56 @@ describe('drift: the pair against a bundle', () => {
     expect(wizard.step.id).toBe('apply');
   });
 });
+
+describe('a bundle opened with Twinlock against a protected pair', () => {
+  it('is compared with the pair (drift) on the last screen, never read into the Pair step', async () => {
+    const client = await withTwoSessions({
+      status: ((input: { sessionId: string }) =>
+        input.sessionId === 'sA' ? status('secondary', 'PAIR-01') : status('primary', 'PAIR-01')) as never,
+      drift: (() => ({ ...report, matches: true, differences: [] })) as never,
+    });
+    const opened = [{ name: 'PAIR-01.twinlock.json', text: '{"x":1}' }];
+    (client as { takeOpenedBundle?: () => Promise<{ name: string; text: string } | null> }).takeOpenedBundle =
+      async () => opened.shift() ?? null;
+    distinctKeys();
+    const wizard = useWizardStore();
+    wizard.resumeAt('connect');
+    await useExistingPairStore().check();
+    const { useBundleStore } = await import('../../../renderer/src/stores/bundle');
+    await useBundleStore().takeOpened();
+    expect(wizard.step.id).toBe('done');
+    expect(client.callsOf('drift')).toEqual([
+      { bundle: { text: '{"x":1}', name: 'PAIR-01.twinlock.json' }, sessions: ['sB', 'sA'] },
+    ]);
+    expect(client.callsOf('readBundle')).toEqual([]);
+    expect(useDriftStore().report?.matches).toBe(true);
+  });
+
+  it('removing protection forgets the pair found, so Connect no longer says it is there', async () => {
+    const plan = { kind: 'unpair', pair: { name: 'PAIR-01' }, steps: [], servers: [] };
+    await withTwoSessions({
+      status: ((input: { sessionId: string }) =>
+        input.sessionId === 'sA' ? status('secondary', 'PAIR-01') : status('primary', 'PAIR-01')) as never,
+      plan: (() => plan) as never,
+      applyPlan: (() => ({ jobId: 'j-unpair' })) as never,
+      job: (() => ({
+        id: 'j-unpair',
+        kind: 'pair',
+        state: 'done',
+        hosts: {},
+        result: null,
+        error: null,
+      })) as never,
+    });
+    const existing = useExistingPairStore();
+    await existing.check();
+    expect(existing.sentence).toMatch(/already protected as PAIR-01/);
+    const { useUnpairStore } = await import('../../../renderer/src/stores/unpair');
+    const unpair = useUnpairStore();
+    await unpair.makePlan();
+    await unpair.apply();
+    expect(unpair.removed).toBe(true);
+    expect(unpair.removedPair).toBe('PAIR-01');
+    expect([existing.found, existing.sentence]).toEqual([null, null]);
+  });
+});
