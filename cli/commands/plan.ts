@@ -186,6 +186,8 @@ export function registerPlanVerb(program: Command): void {
           path: options.bundle,
           sessions: [a!.sessionId, b!.sessionId],
           ...(options.name !== undefined ? { name: options.name } : {}),
+          // --vm names the pair's VMs instead of the bundle's (a fleet file's row).
+          ...(options.vm !== undefined && options.vm.length > 0 ? { vms: options.vm } : {}),
         });
         config = checked.config;
       } else {

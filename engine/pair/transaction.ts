@@ -77,6 +77,8 @@ export interface PairRun {
   addresses?: LinkAddress[];
   /** Addresses an earlier run of this pairing set (from its journal): an undo removes them too. */
   ownedAddresses?: LinkAddress[];
+  /** The pair these servers held was removed to make it again (a plan bringing it back): an undo cannot give it back. */
+  remade?: boolean;
 }
 
 /** The stage a pairing failed in, as the admin reads it. */
@@ -476,7 +478,9 @@ export async function runPairing(
         : '';
     const tail = complete
       ? (txn.createSent
-          ? `Twinlock undid the pairing: ${labels} ${txn.joinSent ? 'are' : 'is'} not paired, as before.`
+          ? run.remade
+            ? `Twinlock undid the new pairing: ${labels} ${txn.joinSent ? 'are' : 'is'} not paired now (the pair they held was removed to make it again, so its VMs are unprotected).`
+            : `Twinlock undid the pairing: ${labels} ${txn.joinSent ? 'are' : 'is'} not paired, as before.`
           : pairTouched
             ? `Twinlock unprotected ${txn.protectedHere.join(', ')} again.`
             : 'Nothing of the pair was made.') + addressTail

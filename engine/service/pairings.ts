@@ -260,12 +260,13 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
     members: [PairMember, PairMember],
     journal: PairJournalWriter,
     owned: boolean,
-    addresses: { set?: LinkAddress[]; owned?: LinkAddress[]; planHash?: string } = {},
+    addresses: { set?: LinkAddress[]; owned?: LinkAddress[]; planHash?: string; remade?: boolean } = {},
   ) => {
     const outcome = await runTransaction(ctx, config, members[0], members[1], deps.timings, {
       recorder: journal,
       owned,
       shuttingDown: deps.closing,
+      ...(addresses.remade ? { remade: true } : {}),
       ...(addresses.set ? { addresses: addresses.set } : {}),
       ...(addresses.owned ? { ownedAddresses: addresses.owned } : {}),
     });
@@ -290,7 +291,8 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       async (journal) => {
         // An existing pair brought back: its VMs unprotected and, when it is made again, removed first.
         if (plan.corrects !== undefined) await runReconcileRemovals(ctx, plan, members);
-        return runPairing(ctx, config, members, journal, false, { set, planHash: plan.hash });
+        const remade = plan.steps.some((s) => s.id.endsWith('/remove'));
+        return runPairing(ctx, config, members, journal, false, { set, planHash: plan.hash, remade });
       },
     );
   };
@@ -640,8 +642,15 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       );
     }
     const roles = ['primary', 'secondary'] as const;
+    // A pair of this name at another level or with another witness is not the one this pairing
+    // makes (a pair being brought back, stopped before it was removed): it is not finished as it is.
     const healthy = statuses.every(
-      (st, i) => st.pair?.name === config.name && st.role === roles[i] && HEALTHY.has(st.pair.state),
+      (st, i) =>
+        st.pair?.name === config.name &&
+        st.role === roles[i] &&
+        HEALTHY.has(st.pair.state) &&
+        st.pair.level === config.level &&
+        (st.pair.witness?.address ?? null) === (config.witness?.address ?? null),
     );
     const anything = statuses.some((st) => st.pair?.name === config.name);
     const made = hasStep(journal.hosts[0], 'create-sent');

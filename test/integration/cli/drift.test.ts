@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PairConfig } from '../../../engine/api/models';
+import type { AgentStatus, PairConfig } from '../../../engine/api/models';
 import { exportBundle } from '../../../engine/bundle/export';
 import type { Lab } from '../../../lab/index';
 import { startLab } from '../../../lab/index';
@@ -84,7 +84,7 @@ async function changesDuring(body: () => Promise<void>): Promise<string[]> {
 
 const pairState = () =>
   lab.hosts.map((h) => {
-    const st = lab.host(h.name).agentStatus();
+    const st = lab.host(h.name).agentStatus() as unknown as AgentStatus;
     return {
       role: st.role,
       level: st.pair?.level,
@@ -353,6 +353,72 @@ describe('twinlock drift and apply on a pair that holds its bundle', () => {
       `Give SLOT 3 Port 2 on ${lab.hosts[0]!.name} the address 10.10.9.21/30`,
     );
   });
+
+  it('apply with other per-pair link addresses sets them and makes the pair again over them', async () => {
+    const values = [
+      '--link-address',
+      '10.10.1.21-10.10.1.22/24',
+      '--link-address',
+      '10.10.9.21-10.10.9.22/30',
+    ];
+    const run = await twinlock(['apply', bundle, ...hosts, ...values]);
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    const events = lines(run.stdout);
+    const plan = events.find((e) => e.event === 'plan')!.plan;
+    expect(plan.steps.map((s: any) => s.id)).toEqual([
+      'primary/unprotect/0',
+      'primary/unprotect/1',
+      'primary/remove',
+      'secondary/remove',
+      'primary/address/0',
+      'secondary/address/0',
+      'primary/links',
+      'primary/create',
+      'secondary/join',
+      'primary/protect/0',
+      'primary/protect/1',
+      'primary/wait',
+    ]);
+    const result = events.at(-1)!;
+    expect(result.changed).toBe(true);
+    expect(result.drift.matches).toBe(true);
+    const primary = lab.host(lab.hosts[0]!.name).agentStatus() as unknown as AgentStatus;
+    expect(primary.pair?.links.map((l) => `${l.local}-${l.remote}`)).toEqual([
+      '10.10.1.21-10.10.1.22',
+      '10.10.9.21-10.10.9.22',
+    ]);
+    const drift = await twinlock(['drift', bundle, ...hosts, ...values, '--no-verify']);
+    expect(drift.code, drift.stdout).toBe(0);
+  }, 180_000);
+
+  it('a re-creation that fails is undone and says honestly that the pair it replaced is gone', async () => {
+    expect((await twinlock(['unpair', ...hosts, '--yes'])).code).toBe(0);
+    const lowered = await twinlock([
+      'pair',
+      ...hosts,
+      '--name',
+      'PAIR-07',
+      '--level',
+      '1',
+      '--no-witness',
+      '--vm',
+      'SQL01',
+    ]);
+    expect(lowered.code, lowered.stderr + lowered.stdout).toBe(0);
+    const primary = lab.host(lab.hosts[0]!.name);
+    primary.faults.protectFails = ['APP01'];
+    try {
+      const run = await twinlock(['apply', bundle, ...hosts]);
+      expect(run.code, run.stdout).toBe(1);
+      const { error } = lines(run.stdout).at(-1)!;
+      expect(error.message).toContain('protecting the VMs');
+      expect(error.message).toContain('the pair they held was removed to make it again');
+      expect(error.detail.undo.complete).toBe(true);
+      expect(pairState().map((p) => p.role)).toEqual(['none', 'none']);
+    } finally {
+      primary.faults.protectFails = [];
+    }
+  }, 180_000);
 
   it('refuses --link-address values that do not fit the bundle’s links, naming the flag and the count', async () => {
     const check = await twinlock([

@@ -7,7 +7,9 @@ import {
   checkFingerprint,
   checkedText,
   parseLevel,
+  parseLinkAddress,
   parseReportFile,
+  replayValuesOf,
   reportFormatOf,
   tcpPort,
   wholeNumber,
@@ -24,6 +26,45 @@ function refusal(fn: () => unknown): TwinlockError {
 }
 
 describe('cli option parsers', () => {
+  it('takes --link-address LOCAL-REMOTE[/PREFIX] and refuses anything else, naming the flag', () => {
+    expect(parseLinkAddress('10.20.1.21-10.20.1.22/30')).toEqual({
+      localAddress: '10.20.1.21',
+      remoteAddress: '10.20.1.22',
+      prefixLength: 30,
+    });
+    expect(parseLinkAddress('10.20.1.21-10.20.1.22')).toEqual({
+      localAddress: '10.20.1.21',
+      remoteAddress: '10.20.1.22',
+    });
+    expect(parseLinkAddress('fd00::1-fd00::2/126')).toEqual({
+      localAddress: 'fd00::1',
+      remoteAddress: 'fd00::2',
+      prefixLength: 126,
+    });
+    for (const bad of [
+      '10.20.1.21',
+      '10.20.1.21-',
+      '10.20.1.21-10.20.1.300',
+      '10.20.1.21-10.20.1.22/33',
+      'a-b',
+      ' 10.0.0.1-10.0.0.2',
+      '10.0.0.1-10.0.0.2/0',
+    ]) {
+      const err = refusal(() => parseLinkAddress(bad));
+      expect(err.code, bad).toBe('invalid-input');
+      expect(err.message, bad).toContain('--link-address');
+      expect(err.hint, bad).toContain('10.20.1.21-10.20.1.22/30');
+      expect(err.detail).toEqual({ field: 'link-address' });
+    }
+    expect(
+      replayValuesOf({
+        vm: ['SQL01'],
+        linkAddress: [{ localAddress: '10.0.0.1', remoteAddress: '10.0.0.2' }],
+      }),
+    ).toEqual({ vms: ['SQL01'], linkAddresses: [{ localAddress: '10.0.0.1', remoteAddress: '10.0.0.2' }] });
+    expect(replayValuesOf({})).toEqual({});
+  });
+
   it('takes the protection levels 1, 2 and 3 only', () => {
     expect([parseLevel('1'), parseLevel('2'), parseLevel('3')]).toEqual([1, 2, 3]);
     for (const bad of ['0', '4', '7', 'x', '', ' 3', '3.0', '03']) {
