@@ -10,6 +10,7 @@ import type { DraftPair, WizardDraft } from '../../../engine/api';
 import { endpointId } from '../../../engine/api/rules';
 import { useApiClient } from '../api/client';
 import { useApplyStore } from './apply';
+import { useDiscoveryStore } from './discovery';
 import { useExistingPairStore } from './existing-pair';
 import { useHostsStore } from './hosts';
 import { useInstallStore } from './install';
@@ -26,6 +27,11 @@ export const useDraftStore = defineStore('draft', () => {
   const saving = ref(false);
   /** What the last resume did, for the page and tests: the step it landed on, or why it did not. */
   const resumed = ref<string | null>(null);
+  /**
+   * A draft from before Twinlock was closed (its sessions ended with it): kept, and not saved over,
+   * until the admin connects to its two servers again; then the wizard goes on at its step.
+   */
+  const pending = ref<WizardDraft | null>(null);
   let timer: ReturnType<typeof setTimeout> | null = null;
   let last = '';
 
@@ -63,6 +69,12 @@ export const useDraftStore = defineStore('draft', () => {
 
   /** Saves the draft when it changed (not the time it was saved). */
   async function save(): Promise<void> {
+    // The draft waiting for its servers stays as it was; other servers picked: it is left behind.
+    if (pending.value !== null) {
+      const picked = useHostsStore().targets.map((h) => endpointId(h));
+      if (picked.every((id, i) => pending.value?.servers[i] === id)) return;
+      pending.value = null;
+    }
     const draft = snapshot();
     const key = JSON.stringify({ ...draft, savedAt: '' });
     if (key === last) return;
@@ -120,6 +132,7 @@ export const useDraftStore = defineStore('draft', () => {
     try {
       if (!(await hosts.restore(draft?.servers ?? []))) {
         resumed.value = 'no sessions';
+        if (draft !== null) waitForServers(draft);
         return;
       }
       const ids = hosts.targets.map((h) => endpointId(h));
@@ -135,6 +148,38 @@ export const useDraftStore = defineStore('draft', () => {
     } finally {
       follow();
     }
+  }
+
+  /**
+   * Twinlock was closed (its sessions with it) past Connect: the draft's two servers are picked
+   * again and Connect asks for the password once more (it is never kept); {@link takePending}
+   * goes on at the draft's step once both are connected.
+   */
+  function waitForServers(draft: WizardDraft): void {
+    const at = STEPS.findIndex((st) => st.id === draft.step);
+    if (draft.servers.length !== 2 || at <= STEPS.findIndex((st) => st.id === 'connect')) return;
+    const discovery = useDiscoveryStore();
+    if (discovery.selected.length > 0) return;
+    for (const server of draft.servers) {
+      const cut = server.lastIndexOf(':');
+      const port = Number(server.slice(cut + 1));
+      if (cut <= 0 || !Number.isInteger(port)) return;
+      discovery.restoreHost(server.slice(0, cut), port, server.slice(0, cut));
+    }
+    pending.value = draft;
+    useWizardStore().resumeAt('connect');
+    resumed.value = 'connect';
+  }
+
+  /** Both servers of the waiting draft are connected again: on to its step, with its choices. */
+  async function takePending(paired: boolean): Promise<void> {
+    const draft = pending.value;
+    const hosts = useHostsStore();
+    if (draft === null || !hosts.bothConnected) return;
+    const picked = hosts.targets.map((h) => endpointId(h));
+    if (!picked.every((id, i) => draft.servers[i] === id)) return;
+    pending.value = null;
+    await resumeFrom(draft, paired);
   }
 
   async function resumeFrom(draft: WizardDraft, paired: boolean): Promise<void> {
@@ -155,6 +200,9 @@ export const useDraftStore = defineStore('draft', () => {
         () => false,
       );
       if (known) void install.follow(draft.installJobId);
+      else if (step > at('install') && (await agentsAnswer())) install.state = 'done';
+    } else if (step > at('install') && (await agentsAnswer())) {
+      install.state = 'done';
     }
 
     // The Pair screen's choices, over a fresh proposal from the servers as they are now.
@@ -169,19 +217,35 @@ export const useDraftStore = defineStore('draft', () => {
     }
 
     // The pairing the Review screen followed: still running, ended, or gone with the engine.
-    if (draft.applyJobId !== undefined && step >= at('apply')) {
-      const known = await client.call('job', { jobId: draft.applyJobId }).then(
-        () => true,
-        () => false,
-      );
-      if (known) void apply.follow(draft.applyJobId, pair.config ?? undefined);
-    } else if (draft.step === 'done' && paired && pair.config !== null) {
-      // Protected by this walk, then the window was closed: the pair as it was applied here.
+    let landing = draft.step;
+    const known =
+      draft.applyJobId !== undefined && step >= at('apply')
+        ? await client.call('job', { jobId: draft.applyJobId }).then(
+            () => true,
+            () => false,
+          )
+        : false;
+    if (known && draft.applyJobId !== undefined) {
+      void apply.follow(draft.applyJobId, pair.config ?? undefined);
+    } else if (step >= at('apply') && paired && pair.config !== null && draft.applyJobId !== undefined) {
+      // Paired by this walk, then Twinlock was closed (the job went with it): the pair as applied here.
       apply.applied = pair.config;
+      landing = 'done';
     }
 
-    wizard.resumeAt(draft.step);
-    resumed.value = draft.step;
+    wizard.resumeAt(landing);
+    resumed.value = landing;
+  }
+
+  /** Both agents answer (the install that ran before Twinlock was closed finished). */
+  async function agentsAnswer(): Promise<boolean> {
+    const ids = useHostsStore().sessionIds;
+    if (ids === null) return false;
+    const client = useApiClient();
+    return Promise.all(ids.map((sessionId) => client.call('status', { sessionId }))).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** Forgets the draft (nothing to resume). */
@@ -190,5 +254,5 @@ export const useDraftStore = defineStore('draft', () => {
     await useApiClient().call('saveWizardDraft', { draft: null });
   }
 
-  return { saving, resumed, snapshot, save, follow, resume, forget };
+  return { saving, resumed, pending, snapshot, save, follow, resume, takePending, forget };
 });

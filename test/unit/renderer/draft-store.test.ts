@@ -112,4 +112,74 @@ describe('the wizard draft', () => {
       true,
     ]);
   });
+
+  it('after Twinlock was closed (no sessions left): the servers picked again, Connect says so, then on to the step', async () => {
+    const kept: WizardDraft = {
+      step: 'pair',
+      servers: ['10.0.0.21:22', '10.0.0.22:22'],
+      installJobId: 'job-gone',
+      pair: {
+        name: 'SITE-B',
+        level: 3,
+        links: proposal.config.links,
+        witnessMode: 'none',
+        witnessAddresses: { host: '', 'file-share': '' },
+        witnessPort: '',
+        noWitnessAccepted: true,
+        vms: ['SQL01'],
+      },
+      savedAt: '2026-12-02T15:00:00.000Z',
+    };
+    const saved: unknown[] = [];
+    const { fakeClient } = await import('./fake-client');
+    const { setApiClient } = await import('../../../renderer/src/api/client');
+    const connect = (input: { address: string }) => ({
+      sessionId: input.address.endsWith('21') ? 'sA' : 'sB',
+      address: input.address,
+      port: 22,
+      username: 'Administrator',
+      fingerprint: `SHA256:${(input.address.endsWith('21') ? 'A' : 'B').repeat(43)}`,
+      newlyPinned: false,
+      computerName: input.address.endsWith('21') ? 'HV-A' : 'HV-B',
+      osCaption: 'Windows Server 2022',
+      isAdmin: true,
+    });
+    setApiClient(
+      fakeClient({
+        wizardDraft: (() => kept) as never,
+        saveWizardDraft: ((input: unknown) => {
+          saved.push(input);
+          return {};
+        }) as never,
+        sessions: (() => []) as never,
+        connect: connect as never,
+        // The install job went with the closed Twinlock; the agents answer, so it had finished.
+        job: (() => {
+          throw { code: 'not-found', message: 'No such job.' };
+        }) as never,
+        status: (() => ({ nodeId: 'n', role: 'none', pair: null, vms: [] })) as never,
+        proposePair: (() => proposal) as never,
+      }),
+    );
+    const draft = useDraftStore();
+    await draft.resume();
+    const wizard = useWizardStore();
+    expect(wizard.step.id).toBe('connect');
+    expect(draft.pending?.step).toBe('pair');
+    const hosts = useHostsStore();
+    expect(hosts.targets.map((h) => h.address)).toEqual(['10.0.0.21', '10.0.0.22']);
+    // Waiting for the servers, the draft is not saved over.
+    await draft.save();
+    expect(saved).toEqual([]);
+    Object.assign(hosts.primaryAccount, { username: 'Administrator', password: 'typed-again' });
+    await hosts.connectAll();
+    await draft.takePending(false);
+    expect(wizard.step.id).toBe('pair');
+    const { useInstallStore } = await import('../../../renderer/src/stores/install');
+    expect(useInstallStore().canContinue).toBe(true);
+    expect(usePairStore().name).toBe('SITE-B');
+    await draft.save();
+    expect(JSON.stringify(saved)).not.toContain('typed-again');
+    expect(saved).toHaveLength(1);
+  });
 });
