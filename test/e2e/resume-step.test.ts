@@ -106,4 +106,17 @@ describe('resuming at the same step with the same choices', () => {
     await expect(tid('done-existing').count()).resolves.toBe(0);
     await stack.shot('14-resume-done', { whole: true });
   });
+
+  it('after Twinlock was closed (its sessions gone): Connect says where it was, and connecting goes on there', async () => {
+    for (const s of await stack.engine.api.sessions({}))
+      await stack.engine.api.disconnect({ sessionId: s.sessionId });
+    await reopen();
+    await tid('connect-resume-note').waitFor({ timeout: 15_000 });
+    await expect(tid('connect-resume-note').innerText()).resolves.toMatch(/closed on the Protected step/);
+    await stack.shot('14-resume-reconnect');
+    // The lab's account is filled in; on a real server the admin types the password again.
+    await tid('connect-submit').click();
+    await stack.page.locator('main[data-step=done]').waitFor({ timeout: 30_000 });
+    await expect(tid('done-title').innerText()).resolves.toBe('SITE-B-PAIR is protected');
+  });
 });
