@@ -68,10 +68,15 @@ export const useExistingPairStore = defineStore('existing-pair', () => {
   /** The sessions the answer is about. */
   const checkedFor = ref<string | null>(null);
 
-  /** The sentence the Connect screen shows. */
-  const sentence = computed(() =>
-    found.value === null ? null : `These servers are already protected as ${describeExisting(found.value)}.`,
-  );
+  /** The sentence the Connect screen shows: protected, or paired and in which state now. */
+  const sentence = computed(() => {
+    const pair = found.value;
+    if (pair === null) return null;
+    if (pair.states.every((st) => st === 'protected'))
+      return `These servers are already protected as ${describeExisting(pair)}.`;
+    const now = pair.states[0] === pair.states[1] ? pair.states[0] : pair.states.join(' and ');
+    return `These servers are already paired as ${describeExisting(pair)}, ${now} now.`;
+  });
 
   /**
    * Asks both servers' agents whether they are paired together (once per pair of sessions;

@@ -142,6 +142,22 @@ describe('an existing pair', () => {
     expect(client.calls.map((c) => c.method)).not.toContain('applyPlan');
   });
 
+  it('a pair found degraded is said to be paired, in its state, not protected', async () => {
+    const degraded = (role: 'primary' | 'secondary') => {
+      const st = status(role, 'PAIR-01');
+      return { ...st, pair: { ...st.pair!, state: 'degraded' as const } };
+    };
+    await withTwoSessions({
+      status: ((input: { sessionId: string }) =>
+        input.sessionId === 'sA' ? degraded('primary') : degraded('secondary')) as never,
+    });
+    const existing = useExistingPairStore();
+    await existing.check();
+    expect(existing.sentence).toBe(
+      'These servers are already paired as PAIR-01 — Level 3, witness TL-WITNESS, 2 VMs, degraded now.',
+    );
+  });
+
   it('servers without a pair (or without the agent) go on to Verify as before', async () => {
     await withTwoSessions({
       status: (() => {
