@@ -8,6 +8,8 @@
  * imported statically; the `twinlock` command's start-up is answered by its bundle
  * (scripts/build-cli.mjs).
  */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { z, ZodError } from 'zod';
 import type { PairTimings } from './pair/transaction';
 import type { InstallTimings } from './agent/install';
@@ -26,7 +28,7 @@ import type { DrillTimings } from './pair/drill';
 import { createSessionStore } from './service/sessions';
 import { createSignerService } from './service/signers';
 import type { SessionEntry } from './service/sessions';
-import { resolveDataDir } from './store';
+import { readJsonFile, resolveDataDir, writeJsonFile } from './store';
 import { appPaths } from './app-paths';
 import { createVerifier } from './verify/verifier';
 import type { FixTimings, Verifier } from './verify/verifier';
@@ -43,6 +45,7 @@ import { methods } from './api/contract';
 import { TwinlockError, toErrorData } from './api/errors';
 import type { ApiEvent } from './api/jobs';
 import type { DiscoveredHost, DriftItem, Plan, Witness } from './api/models';
+import { WizardDraftSchema } from './api/models';
 import type { Clock } from './jobs/sleep';
 
 /** A lab server the engine may offer on the Discover screen. */
@@ -97,6 +100,8 @@ function invalidInput(method: string, error: ZodError): TwinlockError {
 /** Creates the engine. */
 export function createEngine(options: EngineOptions = {}): TwinlockEngine {
   const dataDir = options.dataDir ?? resolveDataDir();
+  /** The wizard's draft: its step and the admin's choices not applied yet (no secret in it). */
+  const draftPath = join(dataDir, 'wizard-draft.json');
   const resourcesDir = options.resourcesDir ?? defaultResourcesDir();
   const knownHosts = KnownHosts.inDataDir(dataDir);
   const labHosts = options.lab?.hosts ?? [];
@@ -293,6 +298,16 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     async resumableJobs() {
       const [installing, pairing] = await Promise.all([installs.resumableJobs(), pairings.resumableJobs()]);
       return [...installing, ...pairing].sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+    },
+
+    async wizardDraft() {
+      return readJsonFile(draftPath, WizardDraftSchema);
+    },
+
+    async saveWizardDraft({ draft }) {
+      if (draft === null) await rm(draftPath, { force: true });
+      else await writeJsonFile(draftPath, draft);
+      return {};
     },
 
     async resumeJob(input) {

@@ -50,6 +50,8 @@ import {
   ExportProtectionReportRequestSchema,
   ExportProtectionReportResultSchema,
   DriftRequestSchema,
+  SaveWizardDraftRequestSchema,
+  WizardDraftSchema,
   DriftReportSchema,
   FleetSourceSchema,
   FleetSchema,
@@ -205,6 +207,13 @@ export const methods = {
     input: z.object({ thumbprint: ThumbprintSchema }),
     output: z.object({ forgotten: z.boolean() }),
   },
+  /**
+   * The wizard's draft (the step on screen, the choices not applied yet, the jobs it follows), so
+   * a window opened again resumes where it was; null when there is none. Never holds a secret.
+   */
+  wizardDraft: { input: EmptySchema, output: WizardDraftSchema.nullable() },
+  /** Keeps the wizard's draft in the data folder (null forgets it). */
+  saveWizardDraft: { input: SaveWizardDraftRequestSchema, output: EmptySchema },
   /** A job's current snapshot. */
   job: { input: JobIdSchema, output: JobSnapshotSchema },
   /** Waits for a job to end and returns its final snapshot. */

@@ -6,6 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack } from './harness';
 import type { Stack } from './harness';
+import { focusStop as focusStopOf, tabThrough as tabThroughOf } from './focus';
+import type { FocusStop } from './focus';
 
 let stack: Stack;
 
@@ -17,47 +19,8 @@ afterAll(async () => {
   await stack?.close();
 });
 
-/** What has the focus now, and whether it (or the wrapper that draws it) shows a ring. */
-interface FocusStop {
-  what: string;
-  radioGroup: string | null;
-  visible: boolean;
-}
-
-async function focusStop(): Promise<FocusStop> {
-  return stack.page.evaluate(() => {
-    // Runs in the page.
-    const doc = (globalThis as any).document;
-    const win = globalThis as any;
-    const el = doc.activeElement;
-    const drawn = el.closest('.n-radio-button, .n-radio') ?? el;
-    const style = win.getComputedStyle(drawn);
-    const ring = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
-    const label =
-      el.getAttribute('aria-label') ??
-      el.getAttribute('data-testid') ??
-      el.textContent?.trim().slice(0, 40) ??
-      '';
-    return {
-      what: `${el.tagName.toLowerCase()}${el.type ? `[${el.type}]` : ''} ${label}`,
-      radioGroup: el.type === 'radio' ? el.name : null,
-      visible: ring,
-    };
-  });
-}
-
-/** Presses Tab until the focus leaves the page's controls or comes back round; returns each stop. */
-async function tabThrough(max = 40): Promise<FocusStop[]> {
-  const stops: FocusStop[] = [];
-  for (let i = 0; i < max; i++) {
-    await stack.page.keyboard.press('Tab');
-    const stop = await focusStop();
-    if (stop.what.startsWith('body')) break;
-    if (stops.length > 0 && stop.what === stops[0]!.what) break;
-    stops.push(stop);
-  }
-  return stops;
-}
+const focusStop = (): Promise<FocusStop> => focusStopOf(stack.page);
+const tabThrough = (max = 40): Promise<FocusStop[]> => tabThroughOf(stack.page, max);
 
 describe('the wizard by keyboard', () => {
   it('picks both lab servers and goes on to Connect with the keyboard alone', async () => {

@@ -16,3 +16,4 @@ export * from './plan';
 export * from './prove';
 export * from './drift';
 export * from './fleet';
+export * from './draft';

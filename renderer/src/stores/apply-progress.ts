@@ -1,6 +1,7 @@
 /** Turns an apply job's per-host progress into the stage a host is in, in the admin's words. */
 import type { HostProgressOf, PairProgressStep } from '../../../engine/api';
 import { assertNever } from '../../../engine/api/rules';
+import { formatDuration } from '../format';
 
 /** The stages shown while applying, in order. */
 export const APPLY_STAGES = ['pairing', 'mirroring', 'syncing', 'protected'] as const;
@@ -80,4 +81,33 @@ export function toApplyHostView(
     percent: Math.max(0, Math.min(100, Math.round(progress.percent))),
     message: progress.message,
   };
+}
+
+/** When and at which share copied a host's mirroring was first seen, to judge its pace. */
+export interface MirrorStart {
+  at: number;
+  copied: number;
+}
+
+/** The share of storage the agent reports copied, from its line ("Mirroring storage: 42%"); null when it gives none. */
+export function mirroredShare(message: string): number | null {
+  const m = /(\d+(?:\.\d+)?)\s*%/.exec(message);
+  if (m === null) return null;
+  const share = Number(m[1]);
+  return share >= 0 && share <= 100 ? share : null;
+}
+
+/**
+ * What is known of a mirroring, in words: the share the agent reports copied and, once it has
+ * moved, the time left at the pace seen so far. The agent reports a share, not a size, and the
+ * line says so rather than guess one.
+ */
+export function mirroringLine(copied: number, start: MirrorStart | null, now: number): string {
+  const head = `${Math.round(copied)} % of the protected VMs’ storage copied`;
+  const tail = 'the agent reports the share copied, not the size';
+  const elapsed = start === null ? 0 : now - start.at;
+  const moved = start === null ? 0 : copied - start.copied;
+  if (start === null || elapsed < 1000 || moved <= 0) return `${head}; time left not known yet (${tail}).`;
+  const leftMs = ((100 - copied) / moved) * elapsed;
+  return `${head}; about ${formatDuration(leftMs)} left at the current pace (${tail}).`;
 }

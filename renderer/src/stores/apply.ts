@@ -12,8 +12,8 @@ import type {
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
 import { followJob, requestCancel } from '../api/follow-job';
-import { toApplyHostView } from './apply-progress';
-import type { ApplyHostView } from './apply-progress';
+import { mirroredShare, mirroringLine, toApplyHostView } from './apply-progress';
+import type { ApplyHostView, MirrorStart } from './apply-progress';
 import { useHostsStore } from './hosts';
 import type { IoState } from './io-state';
 
@@ -28,13 +28,24 @@ export const useApplyStore = defineStore('apply', () => {
   /** When the pair reached `protected` (the end of "protected in …"). */
   const protectedAt = ref<number | null>(null);
 
+  /** Where each host's mirroring was first seen (its pace gives the time left). */
+  const mirrorStarts = new Map<string, MirrorStart>();
+
   const hostViews = computed<ApplyHostView[]>(() => {
     const snapshot = job.value;
     if (snapshot === null) return [];
     const order: readonly string[] = hosts.sessionIds ?? [];
     return Object.entries(snapshot.hosts)
       .sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))
-      .map(([id, progress]) => toApplyHostView(id, progress, snapshot.state === 'running'));
+      .map(([id, progress]) => {
+        const view = toApplyHostView(id, progress, snapshot.state === 'running');
+        const copied = view.stage === 'mirroring' ? mirroredShare(progress.message) : null;
+        if (copied === null) return view;
+        const now = Date.now();
+        const start = mirrorStarts.get(id) ?? null;
+        if (start === null) mirrorStarts.set(id, { at: now, copied });
+        return { ...view, message: mirroringLine(copied, start, now) };
+      });
   });
 
   const isProtected = computed(() => state.value === 'done' && outcome.value?.state === 'protected');
@@ -61,7 +72,23 @@ export const useApplyStore = defineStore('apply', () => {
       const ref_ = await client.call('applyPlan', ids === null ? { plan } : { plan, sessions: ids });
       applied.value = config;
       appliedPlan.value = plan;
-      const final = await followJob<'pair'>(client, ref_.jobId, (snapshot) => {
+      await follow(ref_.jobId);
+    } catch (err) {
+      error.value = toUiError(err, 'applying the pair');
+      state.value = 'error';
+    }
+  }
+
+  /**
+   * Follows a pairing job to its end: one just started, or one already running (or ended) when
+   * the window was opened again; `config` is what it applies, when it was not started here.
+   */
+  async function follow(jobId: string, config?: PairConfig): Promise<void> {
+    if (config !== undefined) applied.value = config;
+    mirrorStarts.clear();
+    state.value = 'running';
+    try {
+      const final = await followJob<'pair'>(useApiClient(), jobId, (snapshot) => {
         job.value = snapshot;
       }).done;
       if (final.state === 'done' && final.result !== null) {
@@ -78,6 +105,18 @@ export const useApplyStore = defineStore('apply', () => {
       error.value = toUiError(err, 'applying the pair');
       state.value = 'error';
     }
+  }
+
+  /**
+   * Forgets a finished run so the Review screen plans afresh (bringing a drifted pair back to its
+   * bundle); the configuration applied before stays until the new plan runs.
+   */
+  function reset(): void {
+    if (state.value === 'running') return;
+    state.value = 'idle';
+    job.value = null;
+    error.value = null;
+    outcome.value = null;
   }
 
   async function cancel(): Promise<void> {
@@ -98,6 +137,8 @@ export const useApplyStore = defineStore('apply', () => {
     hostViews,
     isProtected,
     start,
+    follow,
+    reset,
     cancel,
   };
 });

@@ -11,7 +11,9 @@ import type { Bundle, TwinlockErrorData } from '../../../engine/api';
 import { useApiClient } from '../api/client';
 import { detailString, toUiError } from '../api/errors';
 import type { IoState } from './io-state';
+import { useDriftStore } from './drift';
 import { usePairStore } from './pair';
+import { useUnpairStore } from './unpair';
 import { useWizardStore } from './wizard';
 
 /** A bundle is a few kilobytes; anything far larger is the wrong file. */
@@ -103,7 +105,17 @@ export const useBundleStore = defineStore('bundle', () => {
     }
     const opened = waiting.value;
     if (opened === null) return;
-    if (useWizardStore().step.id === 'pair') {
+    const wizard = useWizardStore();
+    // Opened against a pair that is already protected: compared with it (drift), never re-applied.
+    if (wizard.step.id === 'done' || (wizard.step.id === 'connect' && wizard.showsExisting)) {
+      waiting.value = null;
+      if (!useUnpairStore().removed) {
+        wizard.resumeAt('done');
+        await useDriftStore().check(opened.name, opened.text);
+        return;
+      }
+    }
+    if (wizard.step.id === 'pair') {
       await useWaiting();
       return;
     }

@@ -154,7 +154,7 @@ export const useHostsStore = defineStore('hosts', () => {
    * Picks up the two sessions still open in the engine after the window was reloaded; true when
    * it did, so the wizard can resume at Connect instead of starting over.
    */
-  async function restore(): Promise<boolean> {
+  async function restore(order: readonly string[] = []): Promise<boolean> {
     let open: HostSession[];
     try {
       open = await useApiClient().call('sessions', {});
@@ -163,6 +163,12 @@ export const useHostsStore = defineStore('hosts', () => {
     }
     // With more than two, which two were meant is a guess: let the admin pick again.
     if (open.length !== 2 || discovery.selected.length > 0) return false;
+    // In the order they were picked (the primary first), when the wizard's draft says it.
+    const rank = (s: HostSession) => {
+      const i = order.indexOf(endpointId(s));
+      return i < 0 ? order.length : i;
+    };
+    open = [...open].sort((a, b) => rank(a) - rank(b));
     for (const session of open) {
       discovery.restoreHost(session.address, session.port, session.computerName);
       // Pinned before the reload: from here on it is simply the pinned key.

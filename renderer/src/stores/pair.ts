@@ -205,8 +205,9 @@ export const usePairStore = defineStore('pair', () => {
 
   const canContinue = computed(() => config.value !== null);
 
-  async function propose(): Promise<void> {
-    const ids = hosts.sessionIds;
+  /** Proposes a configuration for the two sessions (`order`: primary first; the picked order by default). */
+  async function propose(order?: [string, string]): Promise<void> {
+    const ids = order ?? hosts.sessionIds;
     if (ids === null || state.value === 'running') return;
     const key = `${ids[0]}|${ids[1]}`;
     if (proposedFor.value === key && proposal.value !== null) return;
@@ -356,6 +357,7 @@ export const usePairStore = defineStore('pair', () => {
     level,
     links,
     witnessMode,
+    witnessAddresses,
     witnessAddress,
     witnessPort,
     witness,

@@ -5,6 +5,7 @@ import type { JobSnapshotOf, PlanDrift, TwinlockErrorData } from '../../../engin
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
 import { followJob } from '../api/follow-job';
+import { useExistingPairStore } from './existing-pair';
 import { useHostsStore } from './hosts';
 import type { IoState } from './io-state';
 import { groupSteps, usePlanMaker } from './review';
@@ -22,6 +23,8 @@ export const useUnpairStore = defineStore('unpair', () => {
     const list = applyError.value.detail?.drift;
     return Array.isArray(list) ? (list as PlanDrift[]) : [];
   });
+  /** The name of the pair removed (the title says which pair is no longer protected). */
+  const removedPair = ref<string | null>(null);
   /** Both servers are out of the pair: the plan ran to its end. */
   const removed = computed(() => applyState.value === 'done');
 
@@ -49,6 +52,9 @@ export const useUnpairStore = defineStore('unpair', () => {
       }).done;
       if (final.state === 'done') {
         applyState.value = 'done';
+        removedPair.value = plan.pair.name;
+        // The servers are no longer a pair: Connect must not say they are.
+        useExistingPairStore().forget();
       } else {
         applyError.value = final.error
           ? toUiError(final.error)
@@ -81,6 +87,7 @@ export const useUnpairStore = defineStore('unpair', () => {
     drift,
     job,
     removed,
+    removedPair,
     makePlan,
     apply,
     reset,

@@ -4,6 +4,7 @@ import { computed, ref } from 'vue';
 import { assertNever } from '../../../engine/api/rules';
 import { useApplyStore } from './apply';
 import { useDiscoveryStore } from './discovery';
+import { useExistingPairStore } from './existing-pair';
 import { useHostsStore } from './hosts';
 import { useInstallStore } from './install';
 import { useLinksStore } from './links';
@@ -34,6 +35,7 @@ export const useWizardStore = defineStore('wizard', () => {
   const apply = useApplyStore();
   const links = useLinksStore();
   const witness = useWitnessStore();
+  const existing = useExistingPairStore();
 
   const step = computed(() => STEPS[index.value] ?? STEPS[0]);
 
@@ -47,9 +49,9 @@ export const useWizardStore = defineStore('wizard', () => {
           : `Pick two servers (${discovery.selectedHosts.length} of 2 picked).`;
       case 'connect':
         if (!hosts.bothConnected) return 'Connect to both servers to go on.';
-        return hosts.sameServer === null
-          ? null
-          : `Both picks are ${hosts.sameServer}: go back to Discover and pick two different servers.`;
+        if (hosts.sameServer !== null)
+          return `Both picks are ${hosts.sameServer}: go back to Discover and pick two different servers.`;
+        return existing.state === 'running' ? 'Asking the servers whether they are already a pair…' : null;
       case 'verify':
         if (verify.state === 'running') return 'Verifying…';
         if (!verify.current) return 'Run the verification to go on.';
@@ -77,12 +79,29 @@ export const useWizardStore = defineStore('wizard', () => {
     return apply.protectedAt - hosts.startedAt;
   });
 
+  /**
+   * The servers already hold a pair and this window did not make it: Next from Connect shows it
+   * protected, and Back from there returns to Connect; the steps between would pair them again.
+   */
+  const showsExisting = computed(() => existing.found !== null && apply.applied === null);
+
+  /** What Next leads to, in words. */
+  const nextTitle = computed(() =>
+    step.value.id === 'connect' && showsExisting.value ? 'The protected pair' : step.value.next,
+  );
+
   function next(): void {
-    if (canNext.value) index.value += 1;
+    if (!canNext.value) return;
+    if (step.value.id === 'connect' && showsExisting.value) resumeAt('done');
+    else index.value += 1;
   }
 
   function back(): void {
-    if (canBack.value) index.value -= 1;
+    if (!canBack.value) return;
+    if (step.value.id === 'done' && showsExisting.value) resumeAt('connect');
+    // Bringing an existing pair back to its bundle: Back returns to the pair, not to the steps it skipped.
+    else if ((step.value.id === 'apply' || step.value.id === 'pair') && showsExisting.value) resumeAt('done');
+    else index.value -= 1;
   }
 
   /** Shows a step directly (resuming after a reload). */
@@ -93,8 +112,24 @@ export const useWizardStore = defineStore('wizard', () => {
 
   /** Jumps back to a step already passed (from the stepper). */
   function goTo(target: number): void {
-    if (target >= 0 && target < index.value && canBack.value) index.value = target;
+    if (target < 0 || target >= index.value || !canBack.value) return;
+    // From the existing pair's view, only the steps before Verify lead anywhere but to pairing again.
+    const connect = STEPS.findIndex((s) => s.id === 'connect');
+    index.value = showsExisting.value && step.value.id === 'done' ? Math.min(target, connect) : target;
   }
 
-  return { index, step, blockedBecause, canNext, canBack, elapsedMs, next, back, goTo, resumeAt };
+  return {
+    index,
+    step,
+    blockedBecause,
+    canNext,
+    canBack,
+    elapsedMs,
+    showsExisting,
+    nextTitle,
+    next,
+    back,
+    goTo,
+    resumeAt,
+  };
 });

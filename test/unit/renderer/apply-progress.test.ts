@@ -65,3 +65,19 @@ describe('apply progress rows', () => {
     });
   });
 });
+
+describe('mirroring, in words', () => {
+  it('gives the share copied and, once it has moved, the time left at that pace; never a made-up size', async () => {
+    const { mirroredShare, mirroringLine } = await import('../../../renderer/src/stores/apply-progress');
+    expect(mirroredShare('Mirroring storage: 42%')).toBe(42);
+    expect(mirroredShare('Pairing with the other server')).toBeNull();
+    expect(mirroringLine(10, null, 0)).toBe(
+      '10 % of the protected VMs’ storage copied; time left not known yet (the agent reports the share copied, not the size).',
+    );
+    // 10 % → 40 % in 30 s: 60 % more takes about a minute.
+    expect(mirroringLine(40, { at: 0, copied: 10 }, 30_000)).toBe(
+      '40 % of the protected VMs’ storage copied; about 1 min left at the current pace (the agent reports the share copied, not the size).',
+    );
+    expect(mirroringLine(40, { at: 0, copied: 40 }, 30_000)).toMatch(/time left not known yet/);
+  });
+});
