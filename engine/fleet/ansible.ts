@@ -169,7 +169,9 @@ const pairPlayVars: Record<string, string> = {
     "(['--trust-new'] if twinlock_trust_new | default(false) | bool else []) }}",
   // The pair's own values (the fleet file's row), for the plan and the drift check.
   twinlock_pair_args:
-    "{{ ['--name', twinlock_pair_name] + (twinlock_vms | default([]) | map('regex_replace', '^', '--vm=') | list) + " +
+    // twinlock_vms absent: the bundle's VMs; an empty list: none (--no-vms); else each with --vm=.
+    "{{ ['--name', twinlock_pair_name] + " +
+    "(((['--no-vms'] if twinlock_vms | length == 0 else twinlock_vms | map('regex_replace', '^', '--vm=') | list)) if twinlock_vms is defined else []) + " +
     "(twinlock_link_addresses | default([]) | map('regex_replace', '^', '--link-address=') | list) }}",
   twinlock_install_args:
     "{{ (['--trust-publisher', twinlock_trust_publisher] if twinlock_trust_publisher | default('') | length > 0 else []) + " +

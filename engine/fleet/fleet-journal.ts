@@ -228,9 +228,10 @@ function ownerAlive(owner: FleetRunOwner): boolean {
 }
 
 async function lockRun(journalPath: string, retries: number | typeof RUN_STALE_RETRIES, onLost: () => void) {
-  return lockfile.lock(journalPath, {
+  // proper-lockfile keeps its locks by the locked file's path: the run locks `<journal>.run` (its
+  // folder `<journal>.run.lock`), not the journal itself, whose writes take and release their own lock.
+  return lockfile.lock(runLockPath(journalPath).replace(/\.lock$/, ''), {
     realpath: false,
-    lockfilePath: runLockPath(journalPath),
     stale: RUN_STALE_MS,
     update: 1_000,
     retries,

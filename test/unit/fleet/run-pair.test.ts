@@ -264,6 +264,16 @@ describe('one pair of a fleet', () => {
     expect(fake.open.size).toBe(0);
   });
 
+  it('gives a pair that protects no VMs (vms: []) to the check and the drift as no VMs, not the bundle’s', async () => {
+    const fake = fakeApi();
+    await runFleetPair(pairOf('P1', 1, { vms: [] }), options, hooks(fake.api).hooks);
+    expect(fake.calls.find((c) => c[0] === 'preflightBundle')![1]).toMatchObject({ vms: [] });
+    expect(fake.calls.find((c) => c[0] === 'drift')![1]).toMatchObject({ vms: [] });
+    const bundles = fakeApi();
+    await runFleetPair(pairOf('P1', 1), options, hooks(bundles.api).hooks);
+    expect(bundles.calls.find((c) => c[0] === 'preflightBundle')![1]).not.toHaveProperty('vms');
+  });
+
   it('skips what an earlier run finished, and resumes an interrupted pairing from its journal', async () => {
     const fake = fakeApi({
       resumable: [
