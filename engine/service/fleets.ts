@@ -164,6 +164,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetService {
                 bundle,
                 credentials: request.credentials,
                 trustNew: request.trustNew === true,
+                fingerprints: request.fingerprints,
                 packageDir: request.packageDir,
                 trustPublisher: request.trustPublisher,
                 timeoutMs: request.timeoutMs,

@@ -384,6 +384,37 @@ describe('one pair of a fleet', () => {
     ).toBe('protected');
   });
 
+  it('accepts a new host key given with --fingerprint when the fleet file pins none, and only that key', async () => {
+    const given = fakeApi({ unknownKeys: ['10.0.1.22'] });
+    const ok = await runFleetPair(
+      pairOf('P1', 1),
+      { ...options, fingerprints: [FP('K')] },
+      hooks(given.api).hooks,
+    );
+    expect(ok.result).toBe('protected');
+    expect(
+      given.calls
+        .filter((c) => c[0] === 'connect')
+        .map((c) => (c[1] as { acceptFingerprint?: string }).acceptFingerprint),
+    ).toContain(FP('K'));
+
+    const wrong = fakeApi({ unknownKeys: ['10.0.1.22'] });
+    const refused = await runFleetPair(
+      pairOf('P1', 1),
+      { ...options, fingerprints: [FP('Q')] },
+      hooks(wrong.api).hooks,
+    );
+    expect(refused.error?.code).toBe('unknown-host-key');
+    expect(refused.error?.hint).toContain(`--fingerprint ${FP('K')}`);
+
+    // A key the fleet file pins wins over the command line's.
+    const pinned = fakeApi({ unknownKeys: ['10.0.1.22'] });
+    const p = pairOf('P1', 1);
+    p.secondary.fingerprint = FP('Z');
+    const changed = await runFleetPair(p, { ...options, fingerprints: [FP('K')] }, hooks(pinned.api).hooks);
+    expect(changed.error?.code).toBe('host-key-changed');
+  });
+
   it('checks for drift only in drift mode, and only plans with check', async () => {
     const drift = fakeApi({ drift: true });
     const d = await runFleetPair(pairOf('P1', 1), { ...options, mode: 'drift' }, hooks(drift.api).hooks);
