@@ -403,6 +403,8 @@ Every task runs \`twinlock\` on the controller (delegated to localhost, an argv 
 shell line); twinlock reaches the Windows servers over SSH itself. So the controller needs
 \`ansible-core\` only: no \`ansible.windows\` collection, no WinRM. A second run on protected pairs
 changes nothing (\`changed=0\`); a pair that fails stops alone, with twinlock's own message.
+A pair's group var \`twinlock_vms\` lists its own VMs (passed as \`--vm\`); an empty list is a pair
+that protects none (\`--no-vms\`); without it, the pair protects the bundle's VMs.
 
 Variables (\`-e name=value\`, or a file in \`group_vars/${PAIRS_GROUP}/\`):
 
