@@ -294,10 +294,35 @@ export function parseLinkAddress(text: string): LinkAddressOption {
 export interface ReplayOptions {
   name?: string;
   vm?: string[];
+  /** False from `--no-vms`: the pair protects no VMs, whatever the bundle lists. */
+  vms?: boolean;
   linkAddress?: LinkAddressOption[];
 }
 
-/** Adds `--name`, `--vm` and `--link-address` to a verb that replays (or compares with) a bundle. */
+/** The `--no-vms` option's help, shared by the verbs that replay (or compare with) a bundle. */
+export const NO_VMS_HELP =
+  'the pair protects no VMs, whatever the bundle lists (without --vm or --no-vms: the bundle’s VMs)';
+
+/**
+ * The VMs of `--vm` / `--no-vms` as the engine takes them: `[]` for `--no-vms`, the names of
+ * `--vm`, or nothing (the bundle's). Refuses both at once, naming the flag.
+ */
+export function replayVmsOf(options: Pick<ReplayOptions, 'vm' | 'vms'>): { vms?: string[] } {
+  const named = options.vm !== undefined && options.vm.length > 0;
+  if (options.vms === false) {
+    if (named)
+      throw new TwinlockError({
+        code: 'invalid-input',
+        message: `--no-vms and --vm ${options.vm!.map((n) => JSON.stringify(n)).join(', ')} were both given.`,
+        hint: 'Name the VMs to protect with --vm (repeatable), or give --no-vms for a pair that protects none.',
+        detail: { field: 'vms' },
+      });
+    return { vms: [] };
+  }
+  return named ? { vms: options.vm! } : {};
+}
+
+/** Adds `--name`, `--vm`, `--no-vms` and `--link-address` to a verb that replays (or compares with) a bundle. */
 export function addReplayOptions(command: Command): Command {
   return command
     .option('--name <name>', 'name of the pair (default: the bundle’s)')
@@ -306,6 +331,7 @@ export function addReplayOptions(command: Command): Command {
       'a VM to protect instead of the bundle’s, exactly as Hyper-V names it on the primary (repeatable)',
       (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
+    .option('--no-vms', NO_VMS_HELP)
     .option(
       '--link-address <local-remote[/prefix]>',
       'the addresses of one sync link, e.g. 10.20.1.21-10.20.1.22/30 (repeatable: one per link, in the bundle’s order; default: proposed from the servers)',
@@ -316,7 +342,7 @@ export function addReplayOptions(command: Command): Command {
     );
 }
 
-/** The replay values of `--name`, `--vm` and `--link-address`, as the engine takes them. */
+/** The replay values of `--name`, `--vm`/`--no-vms` and `--link-address`, as the engine takes them. */
 export function replayValuesOf(options: ReplayOptions): {
   name?: string;
   vms?: string[];
@@ -324,7 +350,7 @@ export function replayValuesOf(options: ReplayOptions): {
 } {
   return {
     ...(options.name !== undefined ? { name: options.name } : {}),
-    ...(options.vm !== undefined && options.vm.length > 0 ? { vms: options.vm } : {}),
+    ...replayVmsOf(options),
     ...(options.linkAddress !== undefined && options.linkAddress.length > 0
       ? { linkAddresses: options.linkAddress }
       : {}),

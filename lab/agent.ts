@@ -34,6 +34,8 @@ export interface PairLink {
 export interface PairWitness {
   kind: 'host' | 'share';
   address: string;
+  /** A host's TCP port, when `pair create` named one (else the agent's 7443). */
+  port?: number;
 }
 
 /** A pair, shared by reference between its two nodes. */
@@ -225,7 +227,12 @@ export function agentStatus(host: LabHost, world: LabWorld): Record<string, unkn
       progress,
       links,
       witness: pair.witness
-        ? { kind: pair.witness.kind, address: pair.witness.address, reachable: true }
+        ? {
+            kind: pair.witness.kind,
+            address: pair.witness.address,
+            ...(pair.witness.kind === 'host' ? { port: pair.witness.port ?? 7443 } : {}),
+            reachable: true,
+          }
         : null,
       level: pair.level,
     },

@@ -152,7 +152,14 @@ function parseWitness(raw: unknown): PairWitness | null {
   const kind = text(w, 'kind', 'witness.');
   if (kind !== 'host' && kind !== 'share')
     throw new CtlError('invalid-input', 'witness.kind must be host or share.', 2);
-  return { kind, address: text(w, 'address', 'witness.') };
+  const port = w.port;
+  if (port !== undefined && (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535))
+    throw new CtlError('invalid-input', 'witness.port must be a TCP port, 1 to 65535.', 2);
+  return {
+    kind,
+    address: text(w, 'address', 'witness.'),
+    ...(kind === 'host' && port !== undefined ? { port } : {}),
+  };
 }
 
 function pairOf(host: LabHost): Pair {

@@ -51,13 +51,14 @@ export function registerApplyVerb(program: Command): void {
       .option('--json', 'print NDJSON progress, then the result'),
   ).action((bundlePath: string, hostA: string, hostB: string, options: ApplyFlags) =>
     runVerb(options.json, 'the replay', async (out, engine) => {
+      // The replay values are checked before anything is read (--vm with --no-vms is refused).
+      const values = replayValuesOf(options);
       const bundle = await engine.api.readBundle({ path: bundlePath });
       out.info(
         `Bundle ${bundle.pair.name} (level ${bundle.pair.level}, signed ${bundle.createdAt}) verified.`,
       );
       const [a, b] = await connectAll(engine.api, [hostA, hostB], options);
       const sessions: [string, string] = [a!.sessionId, b!.sessionId];
-      const values = replayValuesOf(options);
       const packageOf = options.package ? { packageDir: options.package } : {};
 
       // Everything is checked before anything changes: a refused bundle leaves both servers as they were.

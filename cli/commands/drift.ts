@@ -55,11 +55,13 @@ export function registerDriftVerb(program: Command): void {
       .option('--json', 'print the drift report as JSON'),
   ).action((bundlePath: string, hostA: string, hostB: string, options: DriftFlags) =>
     runVerb(options.json, 'the drift check', async (out, engine) => {
+      // The replay values are checked before any server is reached (--vm with --no-vms is refused).
+      const values = replayValuesOf(options);
       const [a, b] = await connectAll(engine.api, [hostA, hostB], options);
       const report = await engine.api.drift({
         bundle: { path: bundlePath },
         sessions: [a!.sessionId, b!.sessionId],
-        ...replayValuesOf(options),
+        ...values,
         ...(options.verify === false ? { verify: false } : {}),
       });
       out.result(report, () => driftText(report));

@@ -9,7 +9,7 @@ import type { FleetOutcome, FleetPairOutcome, JobSnapshotOf, TwinlockEngine } fr
 import { TwinlockError } from '../../engine/api/errors';
 import { CONNECT_TIMEOUT_MS, readCredentials } from '../connection';
 import type { ConnectionOptions } from '../connection';
-import { checkedText, wholeNumber } from '../options';
+import { checkFingerprint, checkedText, wholeNumber } from '../options';
 import type { JsonOption } from '../options';
 import { formatDuration, table } from '../output';
 import type { Output } from '../output';
@@ -52,6 +52,11 @@ function addFleetOptions(command: Command): Command {
       'connect timeout per server in milliseconds',
       checkedText(wholeNumber('--timeout', { ...CONNECT_TIMEOUT_MS, unit: 'milliseconds' }, '15000')),
       '15000',
+    )
+    .option(
+      '--fingerprint <SHA256:...>',
+      'accept this host-key fingerprint for a new server the fleet file pins none for (repeatable: one per server)',
+      (value: string, previous: string[] = []) => [...previous, checkFingerprint(value)],
     )
     .option('--password-stdin', 'read the password from the first line of standard input')
     .option('--identity <file>', 'log on with this private key (passphrase from TWINLOCK_KEY_PASSPHRASE)')
@@ -98,6 +103,7 @@ function runFleet(mode: 'apply' | 'drift', file: string, options: FleetFlags): P
       parallel: Number(options.parallel),
       credentials: { username: options.user ?? fleet.user ?? 'Administrator', ...credentials },
       ...(options.trustNew ? { trustNew: true } : {}),
+      ...(options.fingerprint && options.fingerprint.length > 0 ? { fingerprints: options.fingerprint } : {}),
       ...(options.check ? { check: true } : {}),
       ...(options.restart ? { restart: true } : {}),
       ...(options.package ? { packageDir: options.package } : {}),

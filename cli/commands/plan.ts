@@ -1,5 +1,5 @@
 /**
- * `twinlock plan A B [--name …] [--level …] [--witness … | --no-witness] [--vm …] | --bundle F [--json]
+ * `twinlock plan A B [--name …] [--level …] [--witness … | --no-witness] [--vm … | --no-vms] | --bundle F [--json]
  * [--out plan.json]`: every step a pairing makes on each server, with its script (name, version),
  * exact parameters, whether it changes anything or restarts, and its undo; the totals and the
  * plan's hash. Nothing changes. `twinlock pair --plan plan.json` applies a saved plan. The
@@ -18,6 +18,7 @@ import {
   addPairChoiceOptions,
   pairConfigFrom,
   parseLinkAddress,
+  replayVmsOf,
   requireWitnessChoice,
 } from '../options';
 import type { JsonOption, LinkAddressOption, PairChoiceOptions } from '../options';
@@ -164,6 +165,8 @@ export function showPlan(out: Output, plan: Plan): void {
 
 interface PlanFlags extends ConnectionOptions, JsonOption, PairConfigFlags {
   bundle?: string;
+  /** False from `--no-vms` (with --bundle). */
+  vms?: boolean;
   out?: string;
   linkAddress?: LinkAddressOption[];
 }
@@ -188,12 +191,25 @@ export function registerPlanVerb(program: Command): void {
           parseLinkAddress(value),
         ],
       )
+      .option(
+        '--no-vms',
+        'protect no VMs: with --bundle, whatever the bundle lists; without, instead of every VM of the primary',
+      )
       .option('--out <file>', 'save the plan (JSON) for twinlock pair --plan')
       .option('--json', 'print the plan as JSON'),
   ).action((hostA: string, hostB: string, options: PlanFlags) =>
     runVerb(options.json, 'the plan', async (out, engine) => {
       // The witness choice is checked before any server is reached (a bundle carries its own).
       if (options.bundle === undefined) requireWitnessChoice(options);
+      if (options.vms === false && options.allVms === true)
+        throw new TwinlockError({
+          code: 'invalid-input',
+          message: '--no-vms and --all-vms were both given.',
+          hint: 'Protect every VM of the primary with --all-vms, or none with --no-vms.',
+          detail: { field: 'vms' },
+        });
+      // Checked before any server is reached too: --vm and --no-vms together.
+      const vms = replayVmsOf(options);
       const [a, b] = await connectAll(engine.api, [hostA, hostB], options);
       let config: PairConfig;
       if (options.bundle !== undefined) {
@@ -202,7 +218,7 @@ export function registerPlanVerb(program: Command): void {
           sessions: [a!.sessionId, b!.sessionId],
           ...(options.name !== undefined ? { name: options.name } : {}),
           // A fleet's row: its own VMs (--vm) and sync-link addresses instead of the bundle's.
-          ...(options.vm !== undefined && options.vm.length > 0 ? { vms: options.vm } : {}),
+          ...vms,
           ...(options.linkAddress !== undefined && options.linkAddress.length > 0
             ? { linkAddresses: options.linkAddress }
             : {}),
@@ -210,6 +226,7 @@ export function registerPlanVerb(program: Command): void {
         config = checked.config;
       } else {
         config = await pairConfigFor(engine.api, a!, b!, options, out);
+        if (vms.vms !== undefined && vms.vms.length === 0) config.vms = [];
       }
       const plan = await engine.api.plan({ kind: 'pair', config });
       if (options.out !== undefined) {

@@ -169,7 +169,9 @@ const pairPlayVars: Record<string, string> = {
     "(['--trust-new'] if twinlock_trust_new | default(false) | bool else []) }}",
   // The pair's own values (the fleet file's row), for the plan and the drift check.
   twinlock_pair_args:
-    "{{ ['--name', twinlock_pair_name] + (twinlock_vms | default([]) | map('regex_replace', '^', '--vm=') | list) + " +
+    // twinlock_vms absent: the bundle's VMs; an empty list: none (--no-vms); else each with --vm=.
+    "{{ ['--name', twinlock_pair_name] + " +
+    "(((['--no-vms'] if twinlock_vms | length == 0 else twinlock_vms | map('regex_replace', '^', '--vm=') | list)) if twinlock_vms is defined else []) + " +
     "(twinlock_link_addresses | default([]) | map('regex_replace', '^', '--link-address=') | list) }}",
   twinlock_install_args:
     "{{ (['--trust-publisher', twinlock_trust_publisher] if twinlock_trust_publisher | default('') | length > 0 else []) + " +
@@ -401,6 +403,8 @@ Every task runs \`twinlock\` on the controller (delegated to localhost, an argv 
 shell line); twinlock reaches the Windows servers over SSH itself. So the controller needs
 \`ansible-core\` only: no \`ansible.windows\` collection, no WinRM. A second run on protected pairs
 changes nothing (\`changed=0\`); a pair that fails stops alone, with twinlock's own message.
+A pair's group var \`twinlock_vms\` lists its own VMs (passed as \`--vm\`); an empty list is a pair
+that protects none (\`--no-vms\`); without it, the pair protects the bundle's VMs.
 
 Variables (\`-e name=value\`, or a file in \`group_vars/${PAIRS_GROUP}/\`):
 

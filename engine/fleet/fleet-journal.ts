@@ -6,8 +6,12 @@
  * addresses and outcomes only: never a password, a key or a token.
  */
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { mkdir, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import lockfile from 'proper-lockfile';
 import { z } from 'zod';
+import { TwinlockError } from '../api/errors';
 import { FLEET_RESULTS, FleetProgressStepSchema } from '../api/models';
 import type { FleetPair, FleetProgressStep } from '../api/models';
 import { endpointId } from '../api/rules';
@@ -190,3 +194,125 @@ export function journalWriter(path: string, journal: FleetJournal, onError: (err
   };
 }
 export type FleetJournalWriter = ReturnType<typeof journalWriter>;
+
+/** Who runs a fleet: written beside its journal while the run holds it, so a second run can say who. */
+const RunOwnerSchema = z.object({
+  pid: z.number().int(),
+  host: z.string(),
+  startedAt: z.string(),
+  source: z.string(),
+});
+export type FleetRunOwner = z.infer<typeof RunOwnerSchema>;
+
+/** A run's claim not refreshed for this long was left by a process that died (proper-lockfile's minimum is 2 s). */
+const RUN_STALE_MS = 5_000;
+/** Waits a little longer than RUN_STALE_MS, only when the recorded holder is known to be gone. */
+const RUN_STALE_RETRIES = { retries: 16, factor: 1, minTimeout: 350, maxTimeout: 500, randomize: true };
+
+function runLockPath(journalPath: string): string {
+  return `${journalPath}.run.lock`;
+}
+function runOwnerPath(journalPath: string): string {
+  return `${journalPath}.run.json`;
+}
+
+/** False only when `owner` is a process of this computer that no longer exists. */
+function ownerAlive(owner: FleetRunOwner): boolean {
+  if (owner.host !== hostname()) return true;
+  try {
+    process.kill(owner.pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function lockRun(journalPath: string, retries: number | typeof RUN_STALE_RETRIES, onLost: () => void) {
+  // proper-lockfile keeps its locks by the locked file's path: the run locks `<journal>.run` (its
+  // folder `<journal>.run.lock`), not the journal itself, whose writes take and release their own lock.
+  return lockfile.lock(runLockPath(journalPath).replace(/\.lock$/, ''), {
+    realpath: false,
+    stale: RUN_STALE_MS,
+    update: 1_000,
+    retries,
+    onCompromised: onLost,
+  });
+}
+
+function alreadyRunning(source: string, owner: FleetRunOwner | null, cause: unknown): TwinlockError {
+  const who = owner
+    ? `process ${owner.pid}${owner.host === hostname() ? '' : ` on ${owner.host}`}, started ${owner.startedAt}`
+    : 'another Twinlock process on this workstation';
+  return new TwinlockError(
+    {
+      code: 'invalid-input',
+      message: `The fleet ${source} is already being run by ${who}; the same fleet cannot run twice at once.`,
+      hint: owner
+        ? `Wait for that run to end, or stop it (Ctrl+C where it runs, or kill ${owner.pid}); then run the fleet again: it resumes where that run stopped.`
+        : 'Wait for that run to end, or stop it; then run the fleet again: it resumes where that run stopped.',
+      detail: {
+        field: 'fleet',
+        ...(owner ? { pid: owner.pid, host: owner.host, startedAt: owner.startedAt } : {}),
+      },
+    },
+    { cause },
+  );
+}
+
+/** This process's claim on a fleet's journal, held while its run lasts. */
+export interface FleetRunClaim {
+  /** Gives the fleet up (when the run ended); harmless twice. */
+  release(): Promise<void>;
+}
+
+/**
+ * Claims the run of a fleet for this process, across processes: a `<journal>.run.lock` folder
+ * (proper-lockfile, refreshed every second) and `<journal>.run.json` naming who holds it. A second
+ * run while a live process holds it is refused at once, naming that process and when it started.
+ * A claim left by a process that died (killed, crashed) does not block: when its recorded process
+ * is gone the claim is waited out until stale (5 to 8 s) and taken over.
+ */
+export async function claimFleetRun(
+  journalPath: string,
+  source: string,
+  onLost: () => void = () => undefined,
+): Promise<FleetRunClaim> {
+  await mkdir(dirname(journalPath), { recursive: true, mode: 0o700 });
+  let release: () => Promise<void>;
+  try {
+    release = await lockRun(journalPath, 0, onLost);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
+    const owner = await readJsonFile(runOwnerPath(journalPath), RunOwnerSchema).catch(() => null);
+    if (owner && ownerAlive(owner)) throw alreadyRunning(source, owner, err);
+    // The recorded holder is gone (or was never recorded): its claim goes stale within seconds.
+    try {
+      release = await lockRun(journalPath, RUN_STALE_RETRIES, onLost);
+    } catch (again) {
+      if ((again as NodeJS.ErrnoException).code !== 'ELOCKED') throw again;
+      const now = await readJsonFile(runOwnerPath(journalPath), RunOwnerSchema).catch(() => null);
+      throw alreadyRunning(source, now, again);
+    }
+  }
+  const owner: FleetRunOwner = {
+    pid: process.pid,
+    host: hostname(),
+    startedAt: new Date().toISOString(),
+    source,
+  };
+  try {
+    await writeJsonFile(runOwnerPath(journalPath), owner);
+  } catch (err) {
+    await release().catch(() => undefined);
+    throw err;
+  }
+  let released = false;
+  return {
+    async release() {
+      if (released) return;
+      released = true;
+      await rm(runOwnerPath(journalPath), { force: true }).catch(() => undefined);
+      await release().catch(() => undefined);
+    },
+  };
+}

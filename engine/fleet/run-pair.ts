@@ -52,6 +52,8 @@ export interface PairRunOptions {
   bundle: string;
   credentials: PairCredentials;
   trustNew: boolean;
+  /** Host keys accepted for a new server the fleet file pins no key for (`--fingerprint`). */
+  fingerprints?: readonly string[] | undefined;
   packageDir?: string | undefined;
   trustPublisher?: string | undefined;
   timeoutMs?: number | undefined;
@@ -354,14 +356,15 @@ async function connectBoth(
             detail: { expected: host.fingerprint, actual: presented, hostId: endpoint(host) },
           });
         }
-        if (host.fingerprint === undefined && !options.trustNew) {
+        const given = options.fingerprints?.includes(presented) === true;
+        if (host.fingerprint === undefined && !options.trustNew && !given) {
           throw new TwinlockError({
             code: 'unknown-host-key',
             message: `${endpoint(host)} (the ${role} of ${pair.name}) has never been seen before; its host key is ${presented}.`,
             hint:
               'Compare it with the server’s own' +
               (typeof data.detail?.checkCommand === 'string' ? ` (${data.detail.checkCommand})` : '') +
-              `, then put it in the fleet file (fingerprints: { ${role}: "${presented}" }) or run with --trust-new.`,
+              `, then put it in the fleet file (fingerprints: { ${role}: "${presented}" }), give it with --fingerprint ${presented}, or run with --trust-new.`,
             detail: { fingerprint: presented, host: endpoint(host) },
           });
         }

@@ -4,7 +4,7 @@
  * each difference what applying the configuration would change. The reconcile plan (plan.ts)
  * plans exactly the changes these items name.
  */
-import { DRIFT_FIELDS } from '../api/models';
+import { DRIFT_FIELDS, WITNESS_PORT } from '../api/models';
 import type { DriftItem, PairPlan, SyncLink, Witness } from '../api/models';
 import type { PlanServerState } from './plan';
 import { DEFAULT_LINK_PREFIX } from './plan';
@@ -44,6 +44,43 @@ export function witnessText(w: { kind?: string; address: string } | null): strin
 export function recreateText(expected: Pick<PairPlan, 'level' | 'witness'>): string {
   const witness = expected.witness ? `witness ${expected.witness.address}` : 'no witness';
   return `Re-create the pair at Level ${expected.level} with ${witness} (mirroring runs again)`;
+}
+
+/** An IPv4 address as a number, or null when it is not one. */
+function ipv4Number(address: string): number | null {
+  const parts = address.split('.');
+  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return null;
+  return parts.reduce((n, p) => n * 256 + Number(p), 0);
+}
+
+/**
+ * The prefix length `address` has on `adapter`, as the server reports it: its record of the link
+ * addresses Twinlock added, else the adapter's on-link subnet route that holds the address (its
+ * inventory's routing table). Null when neither tells: never guessed.
+ */
+export function reportedPrefixLength(
+  state: Pick<PlanServerState, 'inventory' | 'linkAddresses'>,
+  adapter: string,
+  address: string,
+): number | null {
+  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+  const recorded = state.linkAddresses?.find((e) => same(e.adapter, adapter) && same(e.address, address));
+  if (recorded) return recorded.prefixLength;
+  const ip = ipv4Number(address);
+  if (ip === null || !state.inventory.routes) return null;
+  let best: number | null = null;
+  for (const r of state.inventory.routes) {
+    if (!same(r.interfaceAlias, adapter) || r.nextHop !== '0.0.0.0') continue;
+    const [net, bits] = r.destinationPrefix.split('/');
+    const length = Number(bits);
+    const network = ipv4Number(net ?? '');
+    // The /32 host route of the address itself says nothing of its subnet.
+    if (network === null || !Number.isInteger(length) || length < 1 || length >= 32) continue;
+    const size = 2 ** (32 - length);
+    if (Math.floor(ip / size) !== Math.floor(network / size)) continue;
+    if (best === null || length > best) best = length;
+  }
+  return best;
 }
 
 const linkText = (l: SyncLink) => `${l.localNic} ${l.localAddress} to ${l.remoteNic} ${l.remoteAddress}`;
@@ -161,6 +198,18 @@ export function compareDrift(
       actual: witnessText(pair.witness),
       change: recreate,
     });
+  } else if (expected.witness?.kind === 'host' && pair.witness?.port !== undefined) {
+    // The witness host's TCP port, when the agent reports it (the bundle's, else the agent's default).
+    const port = expected.witness.port ?? WITNESS_PORT;
+    if (pair.witness.port !== port) {
+      items.push({
+        field: 'witness',
+        what: 'Witness port',
+        expected: `${witnessText(expected.witness)} on TCP ${port}`,
+        actual: `${witnessText(pair.witness)} on TCP ${pair.witness.port}`,
+        change: recreate,
+      });
+    }
   }
 
   // Sync links: the addresses the pair uses (the agent reports them) and the adapters holding them.
@@ -223,9 +272,27 @@ export function compareDrift(
     ];
     for (const end of ends) {
       const nic = end.s.inventory.nics.find((n) => n.name === end.adapter);
-      if (nic?.ipv4.includes(end.address)) continue;
-      const prefix = link.prefixLength ?? DEFAULT_LINK_PREFIX;
       const computer = end.s.session.computerName;
+      if (nic?.ipv4.includes(end.address)) {
+        // The address is there: its prefix length too, when the bundle gives one (else the adapter's own is kept).
+        if (link.prefixLength === undefined) continue;
+        const actual = reportedPrefixLength(end.s, end.adapter, end.address);
+        if (actual === link.prefixLength) continue;
+        items.push({
+          field: 'addresses',
+          what: `Prefix length of ${end.address} on ${end.adapter}`,
+          server: computer,
+          expected: `${end.address}/${link.prefixLength}`,
+          actual: actual === null ? `${end.address}, prefix length not reported` : `${end.address}/${actual}`,
+          change: null,
+          hint:
+            actual === null
+              ? `${computer} reports the prefix length of ${end.address} neither in Twinlock's record of the link addresses it added nor in its routing table: compare it yourself (Get-NetIPAddress -IPAddress ${end.address} on ${computer}).`
+              : `Twinlock does not change the prefix of an address already on an adapter: remove ${end.address} from ${end.adapter} on ${computer} (or give the link addresses with --link-address ${link.localAddress}-${link.remoteAddress}/${actual}), then apply the bundle again.`,
+        });
+        continue;
+      }
+      const prefix = link.prefixLength ?? DEFAULT_LINK_PREFIX;
       items.push({
         field: 'addresses',
         what: `Address of ${end.adapter}`,

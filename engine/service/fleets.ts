@@ -11,7 +11,9 @@ import { TwinlockError, toErrorData } from '../api/errors';
 import type { JobRef, JobSnapshot } from '../api/jobs';
 import type { FleetOutcome, FleetPairOutcome } from '../api/models';
 import type { JobRunner } from '../jobs/job-runner';
+import type { JobContext } from '../jobs/types';
 import {
+  claimFleetRun,
   fleetIdOf,
   fleetJournalPath,
   journalWriter,
@@ -71,15 +73,27 @@ export function createFleetService(deps: FleetServiceDeps): FleetService {
           hint: 'Wait for it to end, or cancel it, before running it again.',
         });
       }
+      // Another process (a second command, the wizard) running the same fleet is refused at once.
+      const claim = await claimFleetRun(journalPath, fleet.source, () =>
+        log('warn', `The claim on the fleet journal ${journalPath} was lost: this process stalled too long.`),
+      );
       const fresh = newJournal(id, fleet.source, bundle, fleet.pairs, new Date().toISOString());
       // Only an apply resumes: a drift check or a --check plan changes nothing and is simply run again.
       const resumable = request.mode === 'apply' && !request.check;
-      const previous = resumable ? await readFleetJournal(journalPath) : null;
-      const { journal, points } = resumeFrom(previous, fresh, request.restart === true || !resumable);
-      const writer = journalWriter(journalPath, journal, (err) =>
-        log('warn', `The fleet journal could not be written: ${toErrorData(err).message}`),
-      );
-      await writer.flush();
+      let writer: ReturnType<typeof journalWriter>;
+      let points: Map<string, ResumePoint>;
+      try {
+        const previous = resumable ? await readFleetJournal(journalPath) : null;
+        const resumed = resumeFrom(previous, fresh, request.restart === true || !resumable);
+        points = resumed.points;
+        writer = journalWriter(journalPath, resumed.journal, (err) =>
+          log('warn', `The fleet journal could not be written: ${toErrorData(err).message}`),
+        );
+        await writer.flush();
+      } catch (err) {
+        await claim.release();
+        throw err;
+      }
       running.add(journalPath);
       const labels = Object.fromEntries(
         fleet.pairs.map((p) => [p.name, `${endpointOf(p.primary)} + ${endpointOf(p.secondary)}`]),
@@ -89,136 +103,151 @@ export function createFleetService(deps: FleetServiceDeps): FleetService {
         `Fleet ${fleet.source}: ${request.mode === 'drift' ? 'checking' : request.check ? 'planning' : 'applying'} ${fleet.pairs.length} pair(s), ${request.parallel} at a time.`,
       );
 
-      return jobs.start(
-        'fleet',
-        async (ctx) => {
-          const started = Date.now();
-          const outcomes = new Map<string, FleetPairOutcome>();
-          const publish = () => {
-            const finished = outcomes.size;
-            // Each pair's outcome is visible as soon as it ends, not only when the whole fleet has.
-            ctx.partial({
-              mode: request.mode,
-              pairs: fleet.pairs.flatMap((p) => outcomes.get(p.name) ?? []),
-              counts: {},
-              elapsedMs: Date.now() - started,
-              journal: journalPath,
-            });
-            ctx.progress(
-              Math.round((finished / fleet.pairs.length) * 100),
-              `${finished} of ${fleet.pairs.length} pair(s) done.`,
-            );
-          };
-          for (const p of fleet.pairs) {
-            const point = points.get(p.name);
-            if (point?.finished) {
-              ctx.host(p.name, {
-                label: point.finished.servers ? point.finished.servers.join(' + ') : labels[p.name]!,
-                state: 'done',
-                step: 'done',
-                percent: 100,
-                message: `${point.finished.result === 'protected' ? 'Protected' : 'Unchanged'} by an earlier run.`,
-              });
-              outcomes.set(p.name, {
-                name: p.name,
-                servers: point.finished.servers ?? [endpointOf(p.primary), endpointOf(p.secondary)],
-                result: point.finished.result,
-                changed: false,
-                resumed: point.steps,
-                elapsedMs: 0,
-              });
-            } else {
-              ctx.host(p.name, {
-                label: labels[p.name]!,
-                state: 'pending',
-                step: 'waiting',
-                percent: 0,
-                message: 'Waiting.',
-              });
-            }
-          }
-          publish();
-          const queue = fleet.pairs.filter((p) => !outcomes.has(p.name));
-          const worker = async () => {
-            for (let pair = queue.shift(); pair; pair = queue.shift()) {
-              if (ctx.signal.aborted) break;
-              const name = pair.name;
-              const point: ResumePoint = points.get(name) ?? { steps: [] };
-              const outcome = await runFleetPair(
-                pair,
-                {
-                  mode: request.mode,
-                  check: request.check === true,
-                  bundle,
-                  credentials: request.credentials,
-                  trustNew: request.trustNew === true,
-                  packageDir: request.packageDir,
-                  trustPublisher: request.trustPublisher,
-                  timeoutMs: request.timeoutMs,
-                },
-                {
-                  api,
-                  signal: ctx.signal,
-                  finished: point.steps,
-                  progress: (patch) => ctx.host(name, patch),
-                  stepDone: (step) => writer.step(name, step),
-                  reached: (servers) => writer.servers(name, servers),
-                  watchJob: deps.watchJob,
-                },
-              );
-              // Journalled before it is shown: a pair reported ended is one a later run will not redo.
-              await writer.ended(
-                name,
-                outcome.result === 'failed' ? undefined : outcome.result,
-                outcome.changed,
-              );
-              outcomes.set(name, outcome);
-              // The outcome goes out with (or before) the row that says the pair ended.
-              publish();
-              ctx.host(name, {
-                state: outcome.result === 'failed' ? 'failed' : 'done',
-                step: outcome.result === 'failed' ? (outcome.failedStep ?? 'waiting') : 'done',
-                percent: 100,
-                message: messageOf(outcome),
-              });
-              log(
-                outcome.result === 'failed' ? 'warn' : 'info',
-                `Fleet pair ${name} (${outcome.servers.join(', ')}): ${outcome.result}${outcome.error ? ` — ${outcome.error.message}` : ''}.`,
-              );
-              publish();
-            }
-          };
-          try {
-            await Promise.all(
-              Array.from({ length: Math.min(request.parallel, Math.max(queue.length, 1)) }, worker),
-            );
-            if (ctx.signal.aborted) {
-              for (const p of fleet.pairs)
-                if (!outcomes.has(p.name))
-                  ctx.host(p.name, { state: 'skipped', message: 'Not started: the run was stopped.' });
-              throw ctx.signal.reason instanceof Error
-                ? ctx.signal.reason
-                : new TwinlockError({ code: 'cancelled', message: 'The fleet run was stopped.' });
-            }
-            if (resumable) await writer.close();
-            else await writer.flush();
-          } finally {
-            running.delete(journalPath);
-          }
-          const pairs = fleet.pairs.map((p) => outcomes.get(p.name)!);
-          const counts: Record<string, number> = {};
-          for (const o of pairs) counts[o.result] = (counts[o.result] ?? 0) + 1;
-          const result: FleetOutcome = {
+      const job = async (ctx: JobContext<'fleet'>): Promise<FleetOutcome> => {
+        const started = Date.now();
+        const outcomes = new Map<string, FleetPairOutcome>();
+        const publish = () => {
+          const finished = outcomes.size;
+          // Each pair's outcome is visible as soon as it ends, not only when the whole fleet has.
+          ctx.partial({
             mode: request.mode,
-            pairs,
-            counts,
+            pairs: fleet.pairs.flatMap((p) => outcomes.get(p.name) ?? []),
+            counts: {},
             elapsedMs: Date.now() - started,
             journal: journalPath,
-          };
-          return result;
-        },
-        labels,
-      );
+          });
+          ctx.progress(
+            Math.round((finished / fleet.pairs.length) * 100),
+            `${finished} of ${fleet.pairs.length} pair(s) done.`,
+          );
+        };
+        for (const p of fleet.pairs) {
+          const point = points.get(p.name);
+          if (point?.finished) {
+            ctx.host(p.name, {
+              label: point.finished.servers ? point.finished.servers.join(' + ') : labels[p.name]!,
+              state: 'done',
+              step: 'done',
+              percent: 100,
+              message: `${point.finished.result === 'protected' ? 'Protected' : 'Unchanged'} by an earlier run.`,
+            });
+            outcomes.set(p.name, {
+              name: p.name,
+              servers: point.finished.servers ?? [endpointOf(p.primary), endpointOf(p.secondary)],
+              result: point.finished.result,
+              changed: false,
+              resumed: point.steps,
+              elapsedMs: 0,
+            });
+          } else {
+            ctx.host(p.name, {
+              label: labels[p.name]!,
+              state: 'pending',
+              step: 'waiting',
+              percent: 0,
+              message: 'Waiting.',
+            });
+          }
+        }
+        publish();
+        const queue = fleet.pairs.filter((p) => !outcomes.has(p.name));
+        const worker = async () => {
+          for (let pair = queue.shift(); pair; pair = queue.shift()) {
+            if (ctx.signal.aborted) break;
+            const name = pair.name;
+            const point: ResumePoint = points.get(name) ?? { steps: [] };
+            const outcome = await runFleetPair(
+              pair,
+              {
+                mode: request.mode,
+                check: request.check === true,
+                bundle,
+                credentials: request.credentials,
+                trustNew: request.trustNew === true,
+                fingerprints: request.fingerprints,
+                packageDir: request.packageDir,
+                trustPublisher: request.trustPublisher,
+                timeoutMs: request.timeoutMs,
+              },
+              {
+                api,
+                signal: ctx.signal,
+                finished: point.steps,
+                progress: (patch) => ctx.host(name, patch),
+                stepDone: (step) => writer.step(name, step),
+                reached: (servers) => writer.servers(name, servers),
+                watchJob: deps.watchJob,
+              },
+            );
+            // Journalled before it is shown: a pair reported ended is one a later run will not redo.
+            await writer.ended(
+              name,
+              outcome.result === 'failed' ? undefined : outcome.result,
+              outcome.changed,
+            );
+            outcomes.set(name, outcome);
+            // The outcome goes out with (or before) the row that says the pair ended.
+            publish();
+            ctx.host(name, {
+              state: outcome.result === 'failed' ? 'failed' : 'done',
+              step: outcome.result === 'failed' ? (outcome.failedStep ?? 'waiting') : 'done',
+              percent: 100,
+              message: messageOf(outcome),
+            });
+            log(
+              outcome.result === 'failed' ? 'warn' : 'info',
+              `Fleet pair ${name} (${outcome.servers.join(', ')}): ${outcome.result}${outcome.error ? ` — ${outcome.error.message}` : ''}.`,
+            );
+            publish();
+          }
+        };
+        try {
+          await Promise.all(
+            Array.from({ length: Math.min(request.parallel, Math.max(queue.length, 1)) }, worker),
+          );
+          if (ctx.signal.aborted) {
+            for (const p of fleet.pairs)
+              if (!outcomes.has(p.name))
+                ctx.host(p.name, { state: 'skipped', message: 'Not started: the run was stopped.' });
+            throw ctx.signal.reason instanceof Error
+              ? ctx.signal.reason
+              : new TwinlockError({ code: 'cancelled', message: 'The fleet run was stopped.' });
+          }
+          if (resumable) await writer.close();
+          else await writer.flush();
+        } finally {
+          running.delete(journalPath);
+        }
+        const pairs = fleet.pairs.map((p) => outcomes.get(p.name)!);
+        const counts: Record<string, number> = {};
+        for (const o of pairs) counts[o.result] = (counts[o.result] ?? 0) + 1;
+        const result: FleetOutcome = {
+          mode: request.mode,
+          pairs,
+          counts,
+          elapsedMs: Date.now() - started,
+          journal: journalPath,
+        };
+        return result;
+      };
+      try {
+        return await jobs.start(
+          'fleet',
+          async (ctx) => {
+            try {
+              return await job(ctx);
+            } finally {
+              // The claim is held until the run has ended, however it ended.
+              await claim.release();
+            }
+          },
+          labels,
+        );
+      } catch (err) {
+        running.delete(journalPath);
+        await claim.release();
+        throw err;
+      }
     },
   };
 }

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { ErrorDataSchema } from './errors';
 import { DriftItemSchema, LinkAddressesSchema } from './drift';
+import { KeyFingerprintSchema } from './trust';
 import { VmNameSchema } from './values';
 
 /** One server of a fleet's pair, as the fleet file gives it. */
@@ -100,6 +101,11 @@ export const FleetRunRequestSchema = z.object({
   credentials: FleetCredentialsSchema,
   /** Pin the host key of a server seen for the first time (else the fleet file's fingerprint must match). */
   trustNew: z.boolean().optional(),
+  /**
+   * Host keys to accept for servers seen for the first time whose fleet file pins none (the
+   * command line's repeatable --fingerprint); a server the file pins is held to the file's.
+   */
+  fingerprints: z.array(KeyFingerprintSchema).optional(),
   /** With `apply`: plan each pair and report, change nothing. */
   check: z.boolean().optional(),
   /** Agent package folder, when not the bundle's or the shipped one. */

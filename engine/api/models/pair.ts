@@ -234,7 +234,14 @@ export const AgentStatusSchema = z.object({
       state: PairStateSchema,
       progress: z.number(),
       links: z.array(LinkStatusSchema),
-      witness: z.object({ address: z.string(), reachable: z.boolean() }).nullable(),
+      witness: z
+        .object({
+          address: z.string(),
+          reachable: z.boolean(),
+          /** A witness host's TCP port, as the agent uses it; absent from an agent that does not report it (and for a share). */
+          port: z.number().int().min(1).max(65535).optional(),
+        })
+        .nullable(),
       level: ProtectionLevelSchema,
     })
     .nullable(),

@@ -320,6 +320,23 @@ describe('twinlock drift and apply on a pair that holds its bundle', () => {
     ]);
   });
 
+  it('compares with no VMs at all for --no-vms, not the bundle’s, and refuses it with --vm before reaching a server', async () => {
+    const run = await twinlock(['drift', bundle, ...hosts, '--no-vms', '--no-verify']);
+    expect(run.code, run.stdout).toBe(3);
+    const differences = JSON.parse(run.stdout).differences as Array<{ field: string; change: string }>;
+    expect(differences.map((d) => [d.field, d.change]).sort()).toEqual([
+      ['vms', 'Unprotect APP01'],
+      ['vms', 'Unprotect SQL01'],
+    ]);
+    const both = await twinlock(['drift', bundle, ...hosts, '--no-vms', '--vm', 'SQL01']);
+    expect(both.code).toBe(1);
+    expect(JSON.parse(both.stdout).error).toMatchObject({
+      code: 'invalid-input',
+      message: '--no-vms and --vm "SQL01" were both given.',
+      detail: { field: 'vms' },
+    });
+  });
+
   it('compares with the per-pair link addresses given, link by link in the bundle’s order', async () => {
     const same = await twinlock([
       'drift',

@@ -321,6 +321,14 @@ describe('twinlock fleet apply', () => {
             ? `twinlock fleet apply ended before the kill: ${stdout.slice(-2000)}`
             : null,
       );
+      // The same fleet from a second process, while the first runs: refused at once, naming it.
+      const asked = Date.now();
+      const twice = await runTwinlock(['fleet', 'apply', file, '--parallel', '10', ...trust], env());
+      expect(twice.code, twice.stdout + twice.stderr).toBe(1);
+      expect(twice.stdout + twice.stderr).toContain(`is already being run by process ${child.pid}, started `);
+      expect(twice.stdout + twice.stderr).toMatch(/Wait for that run to end, or stop it/);
+      expect(Date.now() - asked).toBeLessThan(30_000);
+      expect(child.exitCode).toBeNull();
       child.kill('SIGKILL');
       expect(await exited).toBe('SIGKILL');
       const before = uploaded();

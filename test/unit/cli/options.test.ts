@@ -1,9 +1,12 @@
 /** The command line's option parsers: what each takes, and the invalid-input error for the rest. */
+import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { TwinlockError } from '../../../engine/api/errors';
 import { ConnectRequestSchema } from '../../../engine/api/models';
 import { CONNECT_TIMEOUT_MS } from '../../../cli/connection';
+import type { ReplayOptions } from '../../../cli/options';
 import {
+  addReplayOptions,
   checkFingerprint,
   checkedText,
   parseLevel,
@@ -63,6 +66,18 @@ describe('cli option parsers', () => {
       }),
     ).toEqual({ vms: ['SQL01'], linkAddresses: [{ localAddress: '10.0.0.1', remoteAddress: '10.0.0.2' }] });
     expect(replayValuesOf({})).toEqual({});
+  });
+
+  it('takes --no-vms as a pair that protects no VMs, not the bundle’s, and refuses it with --vm', () => {
+    const parsed = (...argv: string[]) =>
+      addReplayOptions(new Command().exitOverride()).parse(argv, { from: 'user' }).opts<ReplayOptions>();
+    expect(replayValuesOf(parsed('--no-vms'))).toEqual({ vms: [] });
+    expect(replayValuesOf(parsed())).toEqual({});
+    expect(replayValuesOf(parsed('--vm', 'SQL01', '--vm', 'WEB01'))).toEqual({ vms: ['SQL01', 'WEB01'] });
+    const err = refusal(() => replayValuesOf(parsed('--vm', 'SQL01', '--no-vms')));
+    expect(err.code).toBe('invalid-input');
+    expect(err.message).toContain('--no-vms and --vm "SQL01"');
+    expect(err.detail).toEqual({ field: 'vms' });
   });
 
   it('takes the protection levels 1, 2 and 3 only', () => {

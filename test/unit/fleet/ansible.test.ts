@@ -4,6 +4,7 @@
  * no_log task's environment), ansible.cfg's forks, the bundle's copy, and refusals that name the
  * field. Running the playbook against the lab is test/integration/ansible/playbook.test.ts.
  */
+import { spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -26,6 +27,7 @@ import {
   ansibleInventory,
   ansiblePlaybook,
   pairGroupName,
+  pairGroupVars,
   toYaml,
 } from '../../../engine/fleet/ansible';
 
@@ -173,6 +175,52 @@ describe('the playbook', () => {
   const plays = parse(toYaml(ansiblePlaybook()), { version: '1.1' }) as Task[];
   const [check, run] = plays as [Task, Task];
   const all = plays.flatMap((p) => tasksOf(p.tasks));
+
+  /**
+   * The argv a pair's own values add to plan and drift, as Jinja (the engine Ansible renders with,
+   * through Python) evaluates it for a pair's group vars. `regex_replace` is Ansible's filter, given the same meaning.
+   */
+  function pairArgs(groupVars: Record<string, unknown>): string[] {
+    const expression = String(run.vars.twinlock_pair_args).replace(/^\{\{\s*|\s*\}\}$/g, '');
+    const program = [
+      'import json, re, sys',
+      'from jinja2 import Environment',
+      'env = Environment()',
+      "env.filters['regex_replace'] = lambda value, pattern, repl: re.sub(pattern, repl, value)",
+      'data = json.load(sys.stdin)',
+      'print(json.dumps(env.compile_expression(data["expression"])(**data["vars"])))',
+    ].join('\n');
+    const done = spawnSync('python3', ['-c', program], {
+      input: JSON.stringify({ expression, vars: groupVars }),
+      encoding: 'utf8',
+    });
+    if (done.status !== 0) throw new Error(`Jinja could not evaluate twinlock_pair_args: ${done.stderr}`);
+    return JSON.parse(done.stdout) as string[];
+  }
+
+  it.runIf(spawnSync('python3', ['-c', 'import jinja2']).status === 0)(
+    'gives plan and drift a pair’s own VMs, --no-vms for a pair that protects none, nothing for the bundle’s',
+    () => {
+      const vars = (pair: (typeof fleet.pairs)[number]) => pairGroupVars(pair);
+      const [first, second] = fleet.pairs as [(typeof fleet.pairs)[number], (typeof fleet.pairs)[number]];
+      expect(pairArgs(vars(first))).toEqual([
+        '--name',
+        'PAIR-01',
+        '--vm=SQL01',
+        '--vm=yes',
+        '--link-address=10.10.1.21-10.10.1.22/30',
+      ]);
+      expect(pairArgs(vars(second))).toEqual(['--name', 'PAIR.02']);
+      const none = vars({ ...second, vms: [] });
+      expect(none.twinlock_vms).toEqual([]);
+      expect(pairArgs(none)).toEqual(['--name', 'PAIR.02', '--no-vms']);
+      // Both verbs that take a pair's values get them.
+      const takers = all
+        .filter((t) => String(t['ansible.builtin.command']?.argv ?? '').includes('twinlock_pair_args'))
+        .map((t) => t.register);
+      expect(takers).toEqual(['twinlock_plan', 'twinlock_drift']);
+    },
+  );
 
   it('checks the bundle once, on the controller, in a play of its own before any pair', () => {
     expect(check.hosts).toBe('localhost');

@@ -151,6 +151,31 @@ pairs:
   });
 });
 
+describe('a pair’s VMs', () => {
+  it('are none for vms: [] in YAML, the bundle’s when vms: is absent or a CSV cell is empty', () => {
+    const yaml = parseFleetText(
+      `pairs:
+  - name: NONE
+    primary: 10.0.1.21
+    secondary: 10.0.1.22
+    vms: []
+  - name: BUNDLES
+    primary: 10.0.2.21
+    secondary: 10.0.2.22
+`,
+      'yaml',
+      where,
+    );
+    expect(yaml.pairs[0]!.vms).toEqual([]);
+    expect(yaml.pairs[1]).not.toHaveProperty('vms');
+    const csv = parseFleetText('name,primary,secondary,vms,links\nP1,10.0.1.21,10.0.1.22,,\n', 'csv', {
+      name: '/fleets/site.csv',
+      baseDir: '/fleets',
+    });
+    expect(csv.pairs[0]).not.toHaveProperty('vms');
+  });
+});
+
 describe('a CSV fleet file', () => {
   it('reads each row, VMs and links separated by ;, with no bundle', () => {
     const fleet = parseFleetText(

@@ -1,10 +1,12 @@
 /** The fleet journal: what a later run of the same fleet resumes from, written whole and atomically. */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FleetPair } from '../../../engine/api/models';
 import {
+  claimFleetRun,
   fleetIdOf,
   fleetJournalPath,
   journalWriter,
@@ -138,4 +140,60 @@ describe('the journal writer', () => {
     writeFileSync(path, '{ not json');
     expect(await readFleetJournal(path)).toBeNull();
   });
+});
+
+describe('the claim on a fleet run', () => {
+  const CHILD = join(import.meta.dirname, 'fixtures', 'fleet-run-child.ts');
+
+  /** A process holding the claim, once it says it holds it. */
+  async function holder(path: string) {
+    const p = spawn(process.execPath, ['--import', 'tsx', CHILD, path, 'fleet.yaml'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      p.stdout.on('data', (d: Buffer) => d.toString().includes('claimed') && resolve());
+      p.on('close', (code) => reject(new Error(`the holder ended (${code}): ${stderr}`)));
+    });
+    return p;
+  }
+
+  it(
+    'refuses a second process at once, naming the one that runs it; a killed holder does not block the next',
+    { timeout: 60_000 },
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'twinlock-fleet-claim-'));
+      try {
+        const path = fleetJournalPath(dir, 'abc');
+        const child = await holder(path);
+        const asked = Date.now();
+        const refused = await claimFleetRun(path, 'fleet.yaml').then(
+          () => null,
+          (err: unknown) => err as { message: string; hint?: string; detail?: Record<string, unknown> },
+        );
+        expect(Date.now() - asked).toBeLessThan(2_000);
+        expect(refused).not.toBeNull();
+        expect(refused!.message).toContain(`already being run by process ${child.pid}`);
+        expect(refused!.message).toMatch(/started \d{4}-\d\d-\d\dT/);
+        expect(refused!.hint).toMatch(/Wait for that run to end, or stop it/);
+        expect(refused!.detail).toMatchObject({ field: 'fleet', pid: child.pid });
+
+        // SIGKILL leaves the lock and its owner record behind: the next claim still succeeds.
+        const gone = new Promise((resolve) => child.on('close', resolve));
+        child.kill('SIGKILL');
+        await gone;
+        expect(existsSync(`${path}.run.lock`)).toBe(true);
+        const claim = await claimFleetRun(path, 'fleet.yaml');
+        expect(JSON.parse(readFileSync(`${path}.run.json`, 'utf8'))).toMatchObject({ pid: process.pid });
+        // Within this process too, the claim is one at a time; released, it can be taken again.
+        await expect(claimFleetRun(path, 'fleet.yaml')).rejects.toThrow(`process ${process.pid}`);
+        await claim.release();
+        expect(existsSync(`${path}.run.json`)).toBe(false);
+        await (await claimFleetRun(path, 'fleet.yaml')).release();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

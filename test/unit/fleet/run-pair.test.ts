@@ -264,6 +264,16 @@ describe('one pair of a fleet', () => {
     expect(fake.open.size).toBe(0);
   });
 
+  it('gives a pair that protects no VMs (vms: []) to the check and the drift as no VMs, not the bundle’s', async () => {
+    const fake = fakeApi();
+    await runFleetPair(pairOf('P1', 1, { vms: [] }), options, hooks(fake.api).hooks);
+    expect(fake.calls.find((c) => c[0] === 'preflightBundle')![1]).toMatchObject({ vms: [] });
+    expect(fake.calls.find((c) => c[0] === 'drift')![1]).toMatchObject({ vms: [] });
+    const bundles = fakeApi();
+    await runFleetPair(pairOf('P1', 1), options, hooks(bundles.api).hooks);
+    expect(bundles.calls.find((c) => c[0] === 'preflightBundle')![1]).not.toHaveProperty('vms');
+  });
+
   it('skips what an earlier run finished, and resumes an interrupted pairing from its journal', async () => {
     const fake = fakeApi({
       resumable: [
@@ -372,6 +382,37 @@ describe('one pair of a fleet', () => {
     expect(
       (await runFleetPair(pairOf('P1', 1), { ...options, trustNew: true }, hooks(trusted.api).hooks)).result,
     ).toBe('protected');
+  });
+
+  it('accepts a new host key given with --fingerprint when the fleet file pins none, and only that key', async () => {
+    const given = fakeApi({ unknownKeys: ['10.0.1.22'] });
+    const ok = await runFleetPair(
+      pairOf('P1', 1),
+      { ...options, fingerprints: [FP('K')] },
+      hooks(given.api).hooks,
+    );
+    expect(ok.result).toBe('protected');
+    expect(
+      given.calls
+        .filter((c) => c[0] === 'connect')
+        .map((c) => (c[1] as { acceptFingerprint?: string }).acceptFingerprint),
+    ).toContain(FP('K'));
+
+    const wrong = fakeApi({ unknownKeys: ['10.0.1.22'] });
+    const refused = await runFleetPair(
+      pairOf('P1', 1),
+      { ...options, fingerprints: [FP('Q')] },
+      hooks(wrong.api).hooks,
+    );
+    expect(refused.error?.code).toBe('unknown-host-key');
+    expect(refused.error?.hint).toContain(`--fingerprint ${FP('K')}`);
+
+    // A key the fleet file pins wins over the command line's.
+    const pinned = fakeApi({ unknownKeys: ['10.0.1.22'] });
+    const p = pairOf('P1', 1);
+    p.secondary.fingerprint = FP('Z');
+    const changed = await runFleetPair(p, { ...options, fingerprints: [FP('K')] }, hooks(pinned.api).hooks);
+    expect(changed.error?.code).toBe('host-key-changed');
   });
 
   it('checks for drift only in drift mode, and only plans with check', async () => {

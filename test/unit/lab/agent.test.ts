@@ -186,6 +186,20 @@ describe('twinlockctl in the lab: the command line carries no value', () => {
     });
   });
 
+  it('keeps the witness host’s port pair create names, and reports it (7443 when none was named)', async () => {
+    await installedLab();
+    const witness = { kind: 'host', address: 'witness01', port: 7500 };
+    expect((await create('tok-1234567890', 3, { witness })).exitCode).toBe(0);
+    expect((await ctl(0, 'status')).output.pair.witness).toEqual({ ...witness, reachable: true });
+    lab.hosts[0]!.agent!.pair!.witness = { kind: 'host', address: 'witness01' };
+    expect((await ctl(0, 'status')).output.pair.witness).toEqual({
+      kind: 'host',
+      address: 'witness01',
+      port: 7443,
+      reachable: true,
+    });
+  });
+
   it('refuses an empty name or a value of the wrong type', async () => {
     await installedLab();
     expect((await create('tok-1234567890', 3, { name: '' })).output.error).toMatchObject({
@@ -203,5 +217,9 @@ describe('twinlockctl in the lab: the command line carries no value', () => {
     expect(
       (await create('tok-1234567890', 3, { witness: { kind: 'share', address: '' } })).output.error.message,
     ).toContain('witness.address');
+    expect(
+      (await create('tok-1234567890', 3, { witness: { kind: 'host', address: 'w', port: 0 } })).output.error
+        .message,
+    ).toContain('witness.port');
   });
 });

@@ -9,7 +9,7 @@ import type { AgentStatus, HostInventory, PairConfig } from '../../../engine/api
 import { DRIFT_FIELDS, DriftItemSchema, PlanSchema } from '../../../engine/api/models';
 import { readScript } from '../../../engine/remote/session';
 import type { DriftExpected } from '../../../engine/pair/drift';
-import { compareDrift, needsRecreate } from '../../../engine/pair/drift';
+import { compareDrift, needsRecreate, reportedPrefixLength } from '../../../engine/pair/drift';
 import type { PlanServerState } from '../../../engine/pair/plan';
 import { makePlan } from '../../../engine/pair/plan';
 import { checkPlanNow } from '../../../engine/pair/apply-plan';
@@ -41,6 +41,8 @@ const expected: DriftExpected = { ...config, agentVersion: '3.2.1' };
 interface PairShape {
   level?: 1 | 2 | 3;
   witness?: string | null;
+  /** The witness host's port as the agent reports it (absent: not reported). */
+  witnessPort?: number;
   links?: { local: string; remote: string }[];
   protected?: string[];
   name?: string;
@@ -66,7 +68,14 @@ function paired(
     state: 'protected',
     progress: 100,
     links: swap ? links.map((l) => ({ ...l, local: l.remote, remote: l.local })) : links,
-    witness: shape.witness === null ? null : { address: shape.witness ?? 'witness01', reachable: true },
+    witness:
+      shape.witness === null
+        ? null
+        : {
+            address: shape.witness ?? 'witness01',
+            reachable: true,
+            ...(shape.witnessPort !== undefined ? { port: shape.witnessPort } : {}),
+          },
     level: shape.level ?? 3,
   });
   const prot = new Set(shape.protected ?? ['SQL01', 'APP01']);
@@ -173,6 +182,102 @@ describe('compareDrift', () => {
         change: 'Give Ethernet 2 on HV-B the address 192.168.100.2/24',
       },
     ]);
+  });
+
+  it('compares the witness host’s port when the agent reports it: the bundle’s, else 7443', () => {
+    const recreate = 'Re-create the pair at Level 3 with witness witness01 (mirroring runs again)';
+    const named: DriftExpected = { ...expected, witness: { kind: 'host', address: 'witness01', port: 7500 } };
+    const [a, b] = paired({ witnessPort: 7443 });
+    expect(compareDrift(named, a, b).map((i) => [i.field, i.what, i.expected, i.actual, i.change])).toEqual([
+      ['witness', 'Witness port', 'host witness01 on TCP 7500', 'host witness01 on TCP 7443', recreate],
+    ]);
+    expect(needsRecreate(compareDrift(named, a, b))).toBe(true);
+    const [c, d] = paired({ witnessPort: 7500 });
+    expect(compareDrift(named, c, d)).toEqual([]);
+    // A bundle that names no port expects the agent's default.
+    expect(compareDrift(expected, a, b)).toEqual([]);
+    const [e, f] = paired({ witnessPort: 7501 });
+    expect(compareDrift(expected, e, f).map((i) => [i.what, i.expected, i.actual])).toEqual([
+      ['Witness port', 'host witness01 on TCP 7443', 'host witness01 on TCP 7501'],
+    ]);
+    // An agent that does not report the port: nothing to compare, no guess.
+    const [g, h] = paired();
+    expect(compareDrift(named, g, h)).toEqual([]);
+  });
+
+  it('compares a link’s prefix length where the server reports it, and says when it does not', () => {
+    const slash = (prefixLength: number): DriftExpected => ({
+      ...expected,
+      links: [{ ...expected.links[0]!, prefixLength }],
+    });
+    // The inventory's routing table: the on-link subnet of each address, and its /32 host route.
+    const routed = (inv: HostInventory, address: string, length: number): HostInventory => ({
+      ...inv,
+      routes: [
+        { destinationPrefix: '0.0.0.0/0', nextHop: '10.0.0.1', interfaceAlias: 'Ethernet' },
+        {
+          destinationPrefix: `${address.replace(/\.\d+$/, '.0')}/${length}`,
+          nextHop: '0.0.0.0',
+          interfaceAlias: 'Ethernet 2',
+        },
+        { destinationPrefix: `${address}/32`, nextHop: '0.0.0.0', interfaceAlias: 'Ethernet 2' },
+      ],
+    });
+    const inv: [HostInventory, HostInventory] = [
+      routed(inventory({ agentVersion: '3.2.1' }), '192.168.100.1', 24),
+      routed(peerInventory({ agentVersion: '3.2.1' }), '192.168.100.2', 24),
+    ];
+    const [a, b] = paired({}, inv);
+    expect(reportedPrefixLength(a, 'Ethernet 2', '192.168.100.1')).toBe(24);
+    expect(compareDrift(slash(24), a, b)).toEqual([]);
+    const items = compareDrift(slash(30), a, b);
+    expect(items.map((i) => [i.field, i.what, i.server, i.expected, i.actual, i.change])).toEqual([
+      [
+        'addresses',
+        'Prefix length of 192.168.100.1 on Ethernet 2',
+        'HV-A',
+        '192.168.100.1/30',
+        '192.168.100.1/24',
+        null,
+      ],
+      [
+        'addresses',
+        'Prefix length of 192.168.100.2 on Ethernet 2',
+        'HV-B',
+        '192.168.100.2/30',
+        '192.168.100.2/24',
+        null,
+      ],
+    ]);
+    expect(items[0]!.hint).toMatch(/does not change the prefix of an address already on an adapter/);
+    for (const i of items) expect(DriftItemSchema.parse(i)).toEqual(i);
+
+    // The record of the link addresses Twinlock added wins over the routes.
+    const recorded: PlanServerState = {
+      ...a,
+      linkAddresses: [
+        { adapter: 'ethernet 2', address: '192.168.100.1', prefixLength: 30, addedAt: now.toISOString() },
+      ],
+    };
+    expect(reportedPrefixLength(recorded, 'Ethernet 2', '192.168.100.1')).toBe(30);
+    expect(compareDrift(slash(30), recorded, b).map((i) => i.server)).toEqual(['HV-B']);
+
+    // Neither tells (no record, no routing table): the item says so instead of guessing.
+    const [c, d] = paired({}, [
+      { ...inventory({ agentVersion: '3.2.1' }), routes: undefined },
+      peerInventory({ agentVersion: '3.2.1' }),
+    ]);
+    expect(reportedPrefixLength(c, 'Ethernet 2', '192.168.100.1')).toBeNull();
+    const unknown = compareDrift(slash(30), c, d).find((i) => i.server === 'HV-A')!;
+    expect(unknown).toMatchObject({
+      field: 'addresses',
+      expected: '192.168.100.1/30',
+      actual: '192.168.100.1, prefix length not reported',
+      change: null,
+    });
+    expect(unknown.hint).toMatch(/neither in Twinlock's record .* nor in its routing table/);
+    // A link whose bundle gives no prefix keeps the adapter's own: not compared.
+    expect(compareDrift(expected, c, d)).toEqual([]);
   });
 
   it('reports a server in no pair, in another pair, or half of a pair; and the agent version of each server', () => {
