@@ -198,29 +198,26 @@ describe('the playbook', () => {
     return JSON.parse(done.stdout) as string[];
   }
 
-  it.runIf(spawnSync('python3', ['-c', 'import jinja2']).status === 0)(
-    'gives plan and drift a pair’s own VMs, --no-vms for a pair that protects none, nothing for the bundle’s',
-    () => {
-      const vars = (pair: (typeof fleet.pairs)[number]) => pairGroupVars(pair);
-      const [first, second] = fleet.pairs as [(typeof fleet.pairs)[number], (typeof fleet.pairs)[number]];
-      expect(pairArgs(vars(first))).toEqual([
-        '--name',
-        'PAIR-01',
-        '--vm=SQL01',
-        '--vm=yes',
-        '--link-address=10.10.1.21-10.10.1.22/30',
-      ]);
-      expect(pairArgs(vars(second))).toEqual(['--name', 'PAIR.02']);
-      const none = vars({ ...second, vms: [] });
-      expect(none.twinlock_vms).toEqual([]);
-      expect(pairArgs(none)).toEqual(['--name', 'PAIR.02', '--no-vms']);
-      // Both verbs that take a pair's values get them.
-      const takers = all
-        .filter((t) => String(t['ansible.builtin.command']?.argv ?? '').includes('twinlock_pair_args'))
-        .map((t) => t.register);
-      expect(takers).toEqual(['twinlock_plan', 'twinlock_drift']);
-    },
-  );
+  it('gives plan and drift a pair’s own VMs, --no-vms for a pair that protects none, nothing for the bundle’s', () => {
+    const vars = (pair: (typeof fleet.pairs)[number]) => pairGroupVars(pair);
+    const [first, second] = fleet.pairs as [(typeof fleet.pairs)[number], (typeof fleet.pairs)[number]];
+    expect(pairArgs(vars(first))).toEqual([
+      '--name',
+      'PAIR-01',
+      '--vm=SQL01',
+      '--vm=yes',
+      '--link-address=10.10.1.21-10.10.1.22/30',
+    ]);
+    expect(pairArgs(vars(second))).toEqual(['--name', 'PAIR.02']);
+    const none = vars({ ...second, vms: [] });
+    expect(none.twinlock_vms).toEqual([]);
+    expect(pairArgs(none)).toEqual(['--name', 'PAIR.02', '--no-vms']);
+    // Both verbs that take a pair's values get them.
+    const takers = all
+      .filter((t) => String(t['ansible.builtin.command']?.argv ?? '').includes('twinlock_pair_args'))
+      .map((t) => t.register);
+    expect(takers).toEqual(['twinlock_plan', 'twinlock_drift']);
+  });
 
   it('checks the bundle once, on the controller, in a play of its own before any pair', () => {
     expect(check.hosts).toBe('localhost');
