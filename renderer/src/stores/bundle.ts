@@ -9,9 +9,10 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { Bundle, TwinlockErrorData } from '../../../engine/api';
 import { useApiClient } from '../api/client';
-import { detailString, toUiError } from '../api/errors';
+import { toUiError } from '../api/errors';
 import type { IoState } from './io-state';
 import { useDriftStore } from './drift';
+import { useSignerGate } from './signer-gate';
 import { usePairStore } from './pair';
 import { useUnpairStore } from './unpair';
 import { useWizardStore } from './wizard';
@@ -19,17 +20,11 @@ import { useWizardStore } from './wizard';
 /** A bundle is a few kilobytes; anything far larger is the wrong file. */
 export const MAX_BUNDLE_BYTES = 256 * 1024;
 
-/** A bundle waiting for the admin to trust its signer. */
-export interface PendingSigner {
-  fingerprint: string;
-  name: string;
-  text: string;
-}
-
 export const useBundleStore = defineStore('bundle', () => {
   const state = ref<IoState>('idle');
   const error = ref<TwinlockErrorData | null>(null);
-  const pending = ref<PendingSigner | null>(null);
+  const gate = useSignerGate(state, error, (name, text) => read(name, text));
+  const { pending, trust, dismiss } = gate;
   /** The bundle the settings were filled from, and what could not be taken over. */
   const used = ref<{ name: string; bundle: Bundle; notes: string[] } | null>(null);
   /** A bundle opened with Twinlock before the wizard reached the Pair step. */
@@ -44,12 +39,7 @@ export const useBundleStore = defineStore('bundle', () => {
       state.value = 'done';
     } catch (err) {
       const ui = toUiError(err, 'reading the bundle');
-      const fingerprint = detailString(ui, 'fingerprint');
-      if (ui.code === 'bundle-untrusted' && fingerprint !== null) {
-        pending.value = { fingerprint, name, text };
-        state.value = 'idle';
-        return;
-      }
+      if (gate.hold(ui, name, text)) return;
       error.value = ui;
       state.value = 'error';
     }
@@ -67,25 +57,6 @@ export const useBundleStore = defineStore('bundle', () => {
       return;
     }
     await read(file.name, await file.text());
-  }
-
-  /** Trusts the pending bundle's signer by the fingerprint shown, then opens the bundle. */
-  async function trust(): Promise<void> {
-    const p = pending.value;
-    if (p === null) return;
-    pending.value = null;
-    try {
-      await useApiClient().call('trustKey', { text: p.text, name: p.name, fingerprint: p.fingerprint });
-    } catch (err) {
-      error.value = toUiError(err, 'trusting the signer');
-      state.value = 'error';
-      return;
-    }
-    await read(p.name, p.text);
-  }
-
-  function dismiss(): void {
-    pending.value = null;
   }
 
   /**

@@ -7,12 +7,12 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { DriftReport, TwinlockErrorData } from '../../../engine/api';
 import { useApiClient } from '../api/client';
-import { detailString, toUiError } from '../api/errors';
+import { toUiError } from '../api/errors';
 import { useApplyStore } from './apply';
 import { MAX_BUNDLE_BYTES } from './bundle';
-import type { PendingSigner } from './bundle';
 import { useExistingPairStore } from './existing-pair';
 import { useHostsStore } from './hosts';
+import { useSignerGate } from './signer-gate';
 import type { IoState } from './io-state';
 import { usePairStore } from './pair';
 import { useWizardStore } from './wizard';
@@ -26,7 +26,8 @@ export const useDriftStore = defineStore('drift', () => {
   /** The bundle compared with (its text stays in memory: it holds no secret). */
   const source = ref<{ name: string; text: string } | null>(null);
   /** A bundle whose signer this workstation does not trust yet. */
-  const pending = ref<PendingSigner | null>(null);
+  const gate = useSignerGate(state, error, (name, text) => check(name, text));
+  const { pending, trust, dismiss } = gate;
   /** "Bring it back": reading the bundle and proposing its configuration. */
   const restoreState = ref<IoState>('idle');
   const restoreError = ref<TwinlockErrorData | null>(null);
@@ -51,12 +52,7 @@ export const useDriftStore = defineStore('drift', () => {
       state.value = 'done';
     } catch (err) {
       const ui = toUiError(err, 'checking the pair against the bundle');
-      const fingerprint = detailString(ui, 'fingerprint');
-      if (ui.code === 'bundle-untrusted' && fingerprint !== null) {
-        pending.value = { fingerprint, name, text };
-        state.value = 'idle';
-        return;
-      }
+      if (gate.hold(ui, name, text)) return;
       error.value = ui;
       state.value = 'error';
     }
@@ -80,25 +76,6 @@ export const useDriftStore = defineStore('drift', () => {
   /** Compares again with the same bundle (after bringing the pair back, or on request). */
   async function recheck(): Promise<void> {
     if (source.value !== null) await check(source.value.name, source.value.text);
-  }
-
-  /** Trusts the pending bundle's signer by the fingerprint shown, then compares. */
-  async function trust(): Promise<void> {
-    const p = pending.value;
-    if (p === null) return;
-    pending.value = null;
-    try {
-      await useApiClient().call('trustKey', { text: p.text, name: p.name, fingerprint: p.fingerprint });
-    } catch (err) {
-      error.value = toUiError(err, 'trusting the signer');
-      state.value = 'error';
-      return;
-    }
-    await check(p.name, p.text);
-  }
-
-  function dismiss(): void {
-    pending.value = null;
   }
 
   /**
