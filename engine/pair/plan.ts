@@ -250,6 +250,37 @@ export function addressesToSet(
   return out;
 }
 
+/** A step per link address a pairing sets (each end whose adapter does not hold it yet), each undone by removing it. */
+function planAddresses(
+  list: StepList,
+  config: PairConfig,
+  primary: PlanServerState,
+  secondary: PlanServerState,
+  names: Record<PlanRole, string>,
+  /** Appended to each title (' again' when a pair is brought back). */
+  suffix: string,
+): void {
+  const n = { primary: 0, secondary: 0 };
+  for (const a of addressesToSet(config, primary.inventory, secondary.inventory)) {
+    list.add({
+      id: `${a.role}/address/${n[a.role]++}`,
+      server: a.role,
+      title: `Give ${a.adapter} on ${names[a.role]} the address ${a.address}/${a.prefixLength}${suffix}`,
+      run: list.script('set-link-address', {
+        adapter: a.adapter,
+        address: a.address,
+        prefixLength: a.prefixLength,
+      }),
+      changes: true,
+      restarts: false,
+      undo: {
+        title: `Remove the address ${a.address} from ${a.adapter} on ${names[a.role]}`,
+        run: list.script('remove-link-address', { adapter: a.adapter, address: a.address }),
+      },
+    });
+  }
+}
+
 /** The plan of a pairing: link addresses, the links tested, the pair created and joined, the VMs protected, the wait. */
 export async function makePlan(
   config: PairConfig,
@@ -284,25 +315,7 @@ export async function makePlan(
     return finishing();
   }
   if (corrects) planRemoval(list, config, primary, secondary);
-  const n = { primary: 0, secondary: 0 };
-  for (const a of addressesToSet(config, primary.inventory, secondary.inventory)) {
-    list.add({
-      id: `${a.role}/address/${n[a.role]++}`,
-      server: a.role,
-      title: `Give ${a.adapter} on ${names[a.role]} the address ${a.address}/${a.prefixLength}`,
-      run: list.script('set-link-address', {
-        adapter: a.adapter,
-        address: a.address,
-        prefixLength: a.prefixLength,
-      }),
-      changes: true,
-      restarts: false,
-      undo: {
-        title: `Remove the address ${a.address} from ${a.adapter} on ${names[a.role]}`,
-        run: list.script('remove-link-address', { adapter: a.adapter, address: a.address }),
-      },
-    });
-  }
+  planAddresses(list, config, primary, secondary, names, '');
   const links = config.links.length;
   list.add({
     id: 'primary/links',
@@ -397,25 +410,7 @@ function planInPlace(
         undo: { title: `Protect ${vm} again`, run: list.ctl('protect', { vm }) },
       }),
     );
-  const n = { primary: 0, secondary: 0 };
-  for (const a of addressesToSet(config, primary.inventory, secondary.inventory)) {
-    list.add({
-      id: `${a.role}/address/${n[a.role]++}`,
-      server: a.role,
-      title: `Give ${a.adapter} on ${names[a.role]} the address ${a.address}/${a.prefixLength} again`,
-      run: list.script('set-link-address', {
-        adapter: a.adapter,
-        address: a.address,
-        prefixLength: a.prefixLength,
-      }),
-      changes: true,
-      restarts: false,
-      undo: {
-        title: `Remove the address ${a.address} from ${a.adapter} on ${names[a.role]}`,
-        run: list.script('remove-link-address', { adapter: a.adapter, address: a.address }),
-      },
-    });
-  }
+  planAddresses(list, config, primary, secondary, names, ' again');
   config.vms
     .filter((vm) => !protectedNow.includes(vm))
     .forEach((vm, i) =>
