@@ -17,3 +17,4 @@ export * from './prove';
 export * from './drift';
 export * from './fleet';
 export * from './draft';
+export * from './cluster';
