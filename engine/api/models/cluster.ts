@@ -140,7 +140,7 @@ export type ClusterPrereqsResult = z.infer<typeof ClusterPrereqsResultSchema>;
 export const CLUSTER_TEST_RESULTS = ['passed', 'warning', 'failed', 'not-run'] as const;
 export const ClusterTestResultSchema = z.enum(CLUSTER_TEST_RESULTS);
 
-/** Windows' `Test-Cluster`, per category and test, with Windows' own words. */
+/** Windows' `Test-Cluster`, per category and test, with Windows' own words (what `test-cluster` returns). */
 export const ClusterValidationSchema = z.object({
   /** The nodes it ran on. */
   nodes: z.array(z.string()),
@@ -168,9 +168,6 @@ export const ClusterValidationSchema = z.object({
 });
 export type ClusterValidation = z.infer<typeof ClusterValidationSchema>;
 
-/** `test-cluster` returns the validation as Windows reported it. */
-export const TestClusterResultSchema = ClusterValidationSchema;
-
 /** `install-cluster-feature` / `uninstall-cluster-feature`: Install-WindowsFeature's answer. */
 export const ClusterFeatureResultSchema = z.object({
   success: z.boolean(),
@@ -182,6 +179,3 @@ export const ClusterFeatureResultSchema = z.object({
   features: z.array(z.string()),
 });
 export type ClusterFeatureResult = z.infer<typeof ClusterFeatureResultSchema>;
-
-/** Options of a Level 1 drill. */
-export const CLUSTER_DRILL_KINDS = ['primary-loss', 'drain', 'live-migration'] as const;
