@@ -22,6 +22,8 @@ export interface ExecRequest {
   host: LabHost;
   world: LabWorld;
   account: LabAccount;
+  /** How the session logged on: a key-based logon has no network credentials (no second hop). */
+  logon?: 'password' | 'key';
 }
 
 interface PowerShellCommand {
@@ -140,7 +142,13 @@ export async function handleExec(req: ExecRequest): Promise<void> {
     return;
   }
   try {
-    const data = await handler({ host: req.host, world, params, account: req.account });
+    const data = await handler({
+      host: req.host,
+      world,
+      params,
+      account: req.account,
+      logon: req.logon ?? 'password',
+    });
     finish(stream, 0, bootstrapSuccess(data));
   } catch (err) {
     if (err instanceof PsError) finish(stream, 1, bootstrapFailure(err.message, err.category, err.errorId));

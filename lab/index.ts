@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScriptCatalogue } from './catalogue';
+import { newClustering, newDirectory } from './cluster';
 import { LabClock } from './clock';
 import { LabHost } from './host';
 import { startDecoys } from './decoys';
@@ -241,6 +242,9 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
         ? sharedWitness(profile, groups, dataDir)
         : witnessOf(profile, dataDir);
   const clock = new LabClock(options.timeScale ?? 60);
+  // One directory for the whole lab: a cluster name one pair takes is taken for every other.
+  const first = profile.hosts[0]!;
+  const directory = newDirectory(first.domain, first.partOfDomain);
   const catalogue = new ScriptCatalogue();
   const endpoints: SshEndpoint[] = [];
   const pairs: Array<{ layout: FleetPairLayout; servers: [LabHost, LabHost] }> = [];
@@ -256,6 +260,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       latencyMs: options.latencyMs ?? 15,
       links: group.links,
       ...(witness ? { witness } : {}),
+      clustering: newClustering(directory),
     };
     for (const h of members) {
       endpoints.push(

@@ -124,6 +124,7 @@ export class SshEndpoint implements HostEndpoint {
 
   private onClient(client: Connection, socket: Socket | undefined): void {
     let account: LabAccount | undefined;
+    let logon: 'password' | 'key' = 'password';
     client.on('error', () => undefined);
     client.on('authentication', (ctx) => {
       const candidate = this.host.account(ctx.username);
@@ -133,6 +134,7 @@ export class SshEndpoint implements HostEndpoint {
       const decide = (ok: boolean): void => {
         if (ok) {
           account = candidate;
+          logon = ctx.method === 'publickey' ? 'key' : 'password';
           ctx.accept();
         } else {
           setTimeout(() => ctx.reject(AUTH_METHODS), 150);
@@ -170,6 +172,7 @@ export class SshEndpoint implements HostEndpoint {
             host: this.host,
             world: this.world,
             account: account!,
+            logon,
           });
         });
         session.on('subsystem', (_accept, reject) => reject?.());

@@ -1,6 +1,7 @@
 /** Everything the lab's servers share: the clock, the script catalogue and each other (for pairing). */
 import type { LabClock } from './clock';
 import type { ScriptCatalogue } from './catalogue';
+import type { LabClustering } from './cluster';
 import type { LabHost } from './host';
 import type { LinkProfile } from './links';
 
@@ -34,6 +35,8 @@ export interface LabWorld {
   readonly links?: readonly LinkProfile[];
   /** The witness reachable from the servers; none when absent. */
   readonly witness?: LabWitness;
+  /** Failover Clustering (Level 1): the directory every world of the lab shares, and this world's clusters. */
+  readonly clustering: LabClustering;
 }
 
 /**

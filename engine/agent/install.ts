@@ -180,6 +180,7 @@ async function installOne(
           return {
             sessionId: t.sessionId,
             computerName: t.label,
+            component: 'agent',
             action: 'already-installed',
             version,
             exitCode: 0,
@@ -202,6 +203,7 @@ async function installOne(
         return {
           sessionId: t.sessionId,
           computerName: t.label,
+          component: 'agent',
           action: 'already-installed',
           version,
           exitCode: 0,
@@ -295,6 +297,7 @@ async function installOne(
     const outcome: InstallOutcome = {
       sessionId: t.sessionId,
       computerName: t.label,
+      component: 'agent',
       action,
       version,
       exitCode,

@@ -84,7 +84,7 @@ export async function checkWitnessFrom(
         const raw = await v.host.runScript(
           'test-witness',
           {
-            kind: witness.kind,
+            kind: witness.kind === 'host' ? 'host' : 'file-share',
             address: witness.address,
             port: witness.kind === 'host' ? witnessPort(witness) : null,
             timeoutMs: WITNESS_TIMEOUT_MS,

@@ -7,7 +7,7 @@
  */
 
 /** Parameters each script accepts (the JSON object the script sees as `$P`). */
-export interface ScriptParams extends FixScriptParams {
+export interface ScriptParams extends FixScriptParams, ClusterScriptParams {
   /** Computer name, domain, OS caption and build, whether the account is an elevated admin. */
   'get-identity': Record<string, never>;
   /** The full hardware/software inventory (PowerShell 5.1 shapes; see engine/inventory). */
@@ -76,6 +76,77 @@ export interface ScriptParams extends FixScriptParams {
   /** The record of the link addresses set-link-address added (C:\ProgramData\Twinlock\link-addresses.json), read only. */
   'get-link-addresses': Record<string, never>;
 }
+
+/**
+ * Level 1: Windows' own failover clustering (cmdlets of the FailoverClusters module). Results are
+ * the `*ResultSchema`s of engine/api/models/cluster.ts. A cluster-wide script runs on one server
+ * and reaches the other as the logged-on admin, which needs a password logon (network credentials).
+ */
+export interface ClusterScriptParams {
+  /** Get-WindowsFeature Failover-Clustering, and Get-Cluster / nodes / quorum / VM groups / networks when this server is a node. */
+  'get-cluster-state': Record<string, never>;
+  /**
+   * What a cluster needs, read on this server: domain or workgroup (and DNS suffix), the feature's
+   * availability, the directory (an object named `clusterName`, the right to create one), whether
+   * `clusterAddress` answers and is in a connected subnet, and the storage `vms` sit on. Empty
+   * `clusterName` / `clusterAddress`: not chosen yet, not checked.
+   */
+  'test-cluster-prereqs': { clusterName: string; clusterAddress: string; vms: string[] };
+  /** Test-Cluster -Node … [-Include …] -ReportName under C:\ProgramData\Twinlock\reports; results per category and test. */
+  'test-cluster': { nodes: string[]; include: string[] };
+  /** Install-WindowsFeature Failover-Clustering -IncludeManagementTools. */
+  'install-cluster-feature': Record<string, never>;
+  /** Uninstall-WindowsFeature Failover-Clustering -IncludeManagementTools. */
+  'uninstall-cluster-feature': Record<string, never>;
+  /**
+   * New-Cluster -Name -Node -StaticAddress -NoStorage (-AdministrativeAccessPoint Dns in a
+   * workgroup), then (Get-Cluster).Description = `description`. Returns get-cluster-state's `cluster`.
+   */
+  'new-cluster': { name: string; nodes: string[]; staticAddress: string[]; description: string };
+  /** Set-ClusterQuorum -FileShareWitness / -DiskWitness / -CloudWitness -AccountName -AccessKey / -NodeMajority. */
+  'set-cluster-quorum': {
+    kind: 'file-share' | 'disk' | 'cloud' | 'node-majority';
+    path: string;
+    disk: string;
+    accountName: string;
+    /** A secret: given at apply time, shown as a placeholder in the plan. */
+    accessKey: string;
+  };
+  /** Add-ClusterVirtualMachineRole -VMName; an existing role for the VM is reported, not added twice. */
+  'add-cluster-vm-role': { vm: string };
+  /** Remove-ClusterGroup -RemoveResources of the VM's role (the VM itself stays on its node). */
+  'remove-cluster-vm-role': { vm: string };
+  /** Polls Get-ClusterGroup until each VM's role is Online or `timeoutSeconds` pass. */
+  'wait-cluster-roles': { vms: string[]; timeoutSeconds: number };
+  /** Remove-Cluster -Force -CleanupAD of the cluster named `name` (nothing when this server is in none). */
+  'remove-cluster': { name: string };
+  /**
+   * A drill's action: `stop-node` (Stop-ClusterNode), `start-node` (Start-ClusterNode),
+   * `drain` (Suspend-ClusterNode -Drain), `resume` (Resume-ClusterNode -Failback Immediate),
+   * `live-migrate` (Move-ClusterVirtualMachineRole -MigrationType Live of `vm` to `node`).
+   */
+  'invoke-cluster-drill': {
+    action: 'stop-node' | 'start-node' | 'drain' | 'resume' | 'live-migrate';
+    node: string;
+    vm: string;
+  };
+}
+
+/** The Level 1 scripts, by name. */
+export const CLUSTER_SCRIPT_NAMES: readonly (keyof ClusterScriptParams)[] = [
+  'get-cluster-state',
+  'test-cluster-prereqs',
+  'test-cluster',
+  'install-cluster-feature',
+  'uninstall-cluster-feature',
+  'new-cluster',
+  'set-cluster-quorum',
+  'add-cluster-vm-role',
+  'remove-cluster-vm-role',
+  'wait-cluster-roles',
+  'remove-cluster',
+  'invoke-cluster-drill',
+];
 
 /** Fixes offered by verification findings (see engine/verify/fixes.ts). */
 export interface FixScriptParams {

@@ -238,6 +238,7 @@ export function createSessionStore(deps: SessionStoreDeps): SessionStore {
           port: request.port,
           username: request.username,
           fingerprint: host.fingerprint,
+          logon: request.privateKey !== undefined && request.password === undefined ? 'key' : 'password',
           newlyPinned,
           computerName: identity.computerName,
           osCaption: identity.osCaption,

@@ -9,6 +9,11 @@ export interface ScriptContext {
   params: Record<string, unknown>;
   /** The account the SSH session logged on with. */
   account: LabAccount;
+  /**
+   * How the session logged on. A key-based logon to Windows' OpenSSH has no network credentials:
+   * a script reaching another server as the admin (New-Cluster, Test-Cluster) is denied access.
+   */
+  logon: 'password' | 'key';
 }
 
 /** Answers one remote script with what it would return on Windows (throws PsError on failure). */

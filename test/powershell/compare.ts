@@ -93,7 +93,9 @@ export async function runBoth(
     let labStdout: string;
     let labExitCode = 0;
     try {
-      labStdout = bootstrapSuccess(await handler({ host, world, params, account: host.accounts[0]! }));
+      labStdout = bootstrapSuccess(
+        await handler({ host, world, params, account: host.accounts[0]!, logon: 'password' }),
+      );
     } catch (err) {
       if (!(err instanceof PsError)) throw err;
       labStdout = bootstrapFailure(err.message, err.category, err.errorId);

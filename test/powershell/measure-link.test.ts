@@ -53,9 +53,13 @@ function shape(value: Record<string, unknown>): Record<string, string> {
 async function labPair(listen: Record<string, unknown>, send: Record<string, unknown>) {
   const [a, b] = lab.hosts as [(typeof lab.hosts)[0], (typeof lab.hosts)[0]];
   const run = (host: typeof a, p: Record<string, unknown>) =>
-    HANDLERS['measure-link']!({ host, world: lab.world, params: p, account: host.accounts[0]! }) as Promise<
-      Record<string, unknown>
-    >;
+    HANDLERS['measure-link']!({
+      host,
+      world: lab.world,
+      params: p,
+      account: host.accounts[0]!,
+      logon: 'password',
+    }) as Promise<Record<string, unknown>>;
   const l = run(a, listen);
   const s = await run(b, send);
   return { listen: await l, send: s };
@@ -150,6 +154,7 @@ describe('measure-link.ps1 in pwsh over loopback', () => {
       world: lab.world,
       params: send,
       account: b.accounts[0]!,
+      logon: 'password',
     })) as Record<string, unknown>;
     expect(shape(labSend)).toEqual(shape(se.data));
     expect(labSend.reason).toMatch(/127\.0\.0\.4/);

@@ -179,3 +179,42 @@ export const ClusterFeatureResultSchema = z.object({
   features: z.array(z.string()),
 });
 export type ClusterFeatureResult = z.infer<typeof ClusterFeatureResultSchema>;
+
+/** `set-cluster-quorum`: Get-ClusterQuorum after the change. */
+export const ClusterQuorumResultSchema = ClusterStateResultSchema.shape.cluster.unwrap().shape.quorum;
+export type ClusterQuorumResult = z.infer<typeof ClusterQuorumResultSchema>;
+
+/** One VM role, as `add-cluster-vm-role` and `wait-cluster-roles` report it. */
+export const ClusterRoleSchema = ClusterStateResultSchema.shape.cluster.unwrap().shape.roles.element;
+export type ClusterRole = z.infer<typeof ClusterRoleSchema>;
+
+/** `wait-cluster-roles`: the roles asked for as they stood when all were online or the time ran out. */
+export const ClusterRolesResultSchema = z.object({
+  allOnline: z.boolean(),
+  roles: z.array(ClusterRoleSchema),
+  /** VMs asked for that have no role in the cluster. */
+  missing: z.array(z.string()),
+});
+export type ClusterRolesResult = z.infer<typeof ClusterRolesResultSchema>;
+
+/** `remove-cluster-vm-role`: the role was there and is gone (false: there was none). */
+export const ClusterRoleRemovedSchema = z.object({ removed: z.boolean() });
+
+/** `remove-cluster`: Remove-Cluster -CleanupAD, and whether the computer object is gone from the directory. */
+export const ClusterRemovedResultSchema = z.object({
+  /** False when this server was in no cluster (nothing to do). */
+  removed: z.boolean(),
+  /** The cluster's computer object was deleted (false in a workgroup, or when the account may not). */
+  computerObjectRemoved: z.boolean(),
+});
+export type ClusterRemovedResult = z.infer<typeof ClusterRemovedResultSchema>;
+
+/** `invoke-cluster-drill`: what the action did, and the roles as they stood after it. */
+export const ClusterDrillResultSchema = z.object({
+  action: z.enum(['stop-node', 'start-node', 'drain', 'resume', 'live-migrate']),
+  node: z.string(),
+  /** Each node's state after the action. */
+  nodes: z.array(z.object({ name: z.string(), state: ClusterNodeStateSchema })),
+  roles: z.array(ClusterRoleSchema),
+});
+export type ClusterDrillResult = z.infer<typeof ClusterDrillResultSchema>;

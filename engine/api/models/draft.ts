@@ -30,8 +30,10 @@ export const DraftPairSchema = z
     level: z.union([z.literal(1), z.literal(2), z.literal(3)]),
     links: z.array(DraftLinkSchema).max(16),
     /** Null until the admin chose; `none` once they chose to run without a witness. */
-    witnessMode: z.enum(['host', 'file-share', 'none']).nullable(),
-    witnessAddresses: z.object({ host: Typed, 'file-share': Typed }).strict(),
+    witnessMode: z.enum(['host', 'file-share', 'disk', 'cloud', 'none']).nullable(),
+    witnessAddresses: z
+      .object({ host: Typed, 'file-share': Typed, disk: Typed.default(''), cloud: Typed.default('') })
+      .strict(),
     witnessPort: Typed,
     noWitnessAccepted: z.boolean(),
     /** The VMs ticked, verbatim. */

@@ -2,9 +2,16 @@
 import { z } from 'zod';
 import { THUMBPRINT, THUMBPRINT_MESSAGE } from '../rules';
 import { PairPlanSchema } from './pair';
+import { ProtectionLevelSchema } from './verify';
 
 export const InstallRequestSchema = z.object({
   sessions: z.tuple([z.string().min(1), z.string().min(1)]),
+  /**
+   * The level the servers will be paired at. Level 1 installs Windows' Failover Clustering feature
+   * and its tools (Install-WindowsFeature Failover-Clustering -IncludeManagementTools) instead of
+   * the agent; the package options below then do not apply.
+   */
+  level: ProtectionLevelSchema.default(3),
   /** Folder holding agent-manifest.json and the MSI; the bundled package when absent. */
   packageDir: z.string().optional(),
   /**
@@ -78,6 +85,8 @@ export type RollbackOutcome = z.infer<typeof RollbackOutcomeSchema>;
 export const InstallOutcomeSchema = z.object({
   sessionId: z.string(),
   computerName: z.string(),
+  /** What was installed: the lockstep agent (Levels 2 and 3) or Windows' Failover Clustering feature (Level 1). */
+  component: z.enum(['agent', 'failover-clustering']).default('agent'),
   /** `installed`, `upgraded`, `already-installed`. */
   action: z.enum(['installed', 'upgraded', 'already-installed']),
   version: z.string(),
@@ -93,7 +102,8 @@ export type InstallOutcome = z.infer<typeof InstallOutcomeSchema>;
 
 /**
  * The step an install job reports for a server (`HostProgress.step`): `waiting` to start, then
- * `check` what is installed, `upload` the package, `verify` its hash and signature, `msiexec`,
+ * `check` what is installed, `upload` the package, `verify` its hash and signature, `msiexec`
+ * (Level 1: `feature`, Install-WindowsFeature),
  * `reboot` when the server restarts, `health` of the service; `reboot-required` when it is
  * installed but must still restart to finish (and Twinlock was not allowed to).
  */
@@ -103,6 +113,7 @@ export const InstallProgressStepSchema = z.enum([
   'upload',
   'verify',
   'msiexec',
+  'feature',
   'reboot',
   'reboot-required',
   'health',

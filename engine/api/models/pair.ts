@@ -14,6 +14,7 @@ import {
 } from '../rules';
 import { AdapterNameSchema, IpAddressSchema, VmNameSchema } from './values';
 import { ProtectionLevelSchema } from './verify';
+import { ClusterConfigSchema, ClusterStatusSchema } from './cluster';
 
 /**
  * A private link between the two servers carrying lockstep traffic. Adapter names are verbatim
@@ -39,16 +40,22 @@ export type SyncLink = z.infer<typeof SyncLinkSchema>;
  */
 export const WITNESS_PORT = 7443;
 
+/** A cloud witness's Azure storage account name: 3 to 24 lowercase letters and digits. */
+export const CLOUD_ACCOUNT = /^[a-z0-9]{3,24}$/;
+
 /**
  * The third party that breaks ties when the two servers lose sight of each other. "No witness" is
  * `null` in the pair configuration, never an empty address. A host is a host name or IP address;
  * a file share a UNC path (`\\files\twinlock`, spaces allowed inside a share or folder name).
- * Neither may start or end with a space: it is refused, not trimmed.
+ * Neither may start or end with a space: it is refused, not trimmed. At Level 1 (a Windows
+ * failover cluster) the witness is a file share, a `disk` (the cluster disk resource's name, e.g.
+ * `Cluster Disk 1`) or a `cloud` witness (the Azure storage account's name; its access key is
+ * given at apply time and never kept); a `host` witness is the agent's and serves Levels 2 and 3.
  */
 export const WitnessSchema = z
   .object({
-    kind: z.enum(['host', 'file-share']),
-    /** Host name/address, or UNC path for a file share. */
+    kind: z.enum(['host', 'file-share', 'disk', 'cloud']),
+    /** Host name/address, UNC path for a file share, cluster disk name, or storage account name. */
     address: z
       .string()
       .min(1, 'Enter the witness’s address or share path, or choose no witness.')
@@ -82,6 +89,29 @@ export const WitnessSchema = z
         code: 'custom',
         path: ['port'],
         message: 'A file share witness takes no port (it is reached over SMB): remove it.',
+      });
+    }
+    if ((w.kind === 'disk' || w.kind === 'cloud') && w.port !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['port'],
+        message: `A ${w.kind} witness takes no port: remove it.`,
+      });
+    }
+    if (w.kind === 'cloud' && !CLOUD_ACCOUNT.test(w.address)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['address'],
+        message:
+          'Use the Azure storage account’s name for a cloud witness: 3 to 24 lowercase letters and digits, for example contosowitness.',
+      });
+    }
+    if (w.kind === 'disk' && hasControlCharacter(w.address)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['address'],
+        message:
+          'Use the cluster disk’s name as Failover Cluster Manager shows it, for example Cluster Disk 1.',
       });
     }
     if (w.kind === 'file-share' && (!UNC_PATH.test(w.address) || hasControlCharacter(w.address))) {
@@ -118,6 +148,11 @@ export const PairConfigSchema = z.object({
   witness: WitnessSchema.nullable(),
   /** Names of VMs to protect, exactly as Hyper-V reports them. */
   vms: z.array(VmNameSchema),
+  /**
+   * Level 1 only (and required there): the failover cluster the pair makes, its name and static
+   * address. The sync links then carry the cluster's heartbeat and live migration.
+   */
+  cluster: ClusterConfigSchema.optional(),
 });
 export type PairConfig = z.infer<typeof PairConfigSchema>;
 
@@ -128,14 +163,18 @@ export const PairPlanSchema = z.object({
   links: z.array(SyncLinkSchema),
   witness: WitnessSchema.nullable(),
   vms: z.array(z.string()),
+  /** Level 1: the failover cluster. */
+  cluster: ClusterConfigSchema.optional(),
 });
 export type PairPlan = z.infer<typeof PairPlanSchema>;
 
 /** Two servers to take out of their pair. */
 export const UnpairRequestSchema = z.object({
   sessions: z.tuple([z.string().min(1), z.string().min(1)]),
+  /** Level 1: also uninstall the Failover Clustering feature (kept by default; removing it restarts the servers). */
+  removeFeature: z.boolean().default(false),
 });
-export type UnpairRequest = z.infer<typeof UnpairRequestSchema>;
+export type UnpairRequest = z.input<typeof UnpairRequestSchema>;
 
 /** What `unpair` did on one server. */
 export const UnpairOutcomeSchema = z.object({
@@ -246,6 +285,11 @@ export const AgentStatusSchema = z.object({
     })
     .nullable(),
   vms: z.array(z.object({ name: z.string(), state: z.string(), protected: z.boolean() })),
+  /**
+   * Level 1: the failover cluster as this server sees it (the status is then read from the
+   * cluster, not from an agent: `nodeId` is the computer name, `pair.links` the cluster networks).
+   */
+  cluster: ClusterStatusSchema.optional(),
 });
 export type AgentStatus = z.infer<typeof AgentStatusSchema>;
 

@@ -101,15 +101,26 @@ export type Plan = z.infer<typeof PlanSchema>;
 /** `plan`: what to plan — a pairing by its configuration, or removing the pair from two servers. */
 export const PlanRequestSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('pair'), config: PairConfigSchema }),
-  z.object({ kind: z.literal('unpair'), sessions: z.tuple([z.string().min(1), z.string().min(1)]) }),
+  z.object({
+    kind: z.literal('unpair'),
+    sessions: z.tuple([z.string().min(1), z.string().min(1)]),
+    /** Level 1: also uninstall the Failover Clustering feature (kept by default). */
+    removeFeature: z.boolean().default(false),
+  }),
 ]);
-export type PlanRequest = z.infer<typeof PlanRequestSchema>;
+export type PlanRequest = z.input<typeof PlanRequestSchema>;
 
 /** `applyPlan`: runs exactly this plan (a job of kind `pair`); a stale plan is refused with `plan-stale`. */
 export const ApplyPlanRequestSchema = z.object({
   plan: PlanSchema,
   /** Sessions of the plan's primary and secondary (the engine finds them by address when omitted). */
   sessions: z.tuple([z.string().min(1), z.string().min(1)]).optional(),
+  /**
+   * Level 1 with a cloud witness: the storage account's access key, used by the Set-ClusterQuorum
+   * step and then forgotten (held in memory only, never in the plan, a journal, a log or a bundle;
+   * the plan shows `<cloud witness access key>` in its place).
+   */
+  cloudWitnessKey: z.string().min(1, 'Enter the storage account’s access key.').max(200).optional(),
 });
 export type ApplyPlanRequest = z.infer<typeof ApplyPlanRequestSchema>;
 

@@ -78,7 +78,12 @@ export const WitnessCheckSchema = z.object({
 });
 export type WitnessCheck = z.infer<typeof WitnessCheckSchema>;
 
-export const DRILL_KINDS = ['primary-loss', 'link-loss'] as const;
+/**
+ * `primary-loss` and `link-loss` at every level. Level 1 (a failover cluster) adds `drain` (the
+ * primary's roles moved off gracefully, Suspend-ClusterNode -Drain) and `live-migration` (each VM
+ * moved while it runs, the no-downtime test); there `primary-loss` stops the primary's cluster service.
+ */
+export const DRILL_KINDS = ['primary-loss', 'link-loss', 'drain', 'live-migration'] as const;
 export const DrillKindSchema = z.enum(DRILL_KINDS);
 export type DrillKind = z.infer<typeof DrillKindSchema>;
 

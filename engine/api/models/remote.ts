@@ -63,6 +63,11 @@ export const HostSessionSchema = z.object({
   osCaption: z.string(),
   /** True when the account is a member of the local Administrators group (elevated). */
   isAdmin: z.boolean(),
+  /**
+   * How the session logged on. A key-based logon to Windows' OpenSSH has no network credentials,
+   * so the server cannot reach another server as the admin (Level 1's cluster needs that).
+   */
+  logon: z.enum(['password', 'key']).default('password'),
 });
 export type HostSession = z.infer<typeof HostSessionSchema>;
 

@@ -1,6 +1,7 @@
 /** Verification: the two inventories held to a protection level, and the fixes for what falls short. */
 import { z } from 'zod';
 import { FIX_IDS } from '../fix-ids';
+import { ClusterConfigSchema, ClusterPrereqsResultSchema, ClusterValidationSchema } from './cluster';
 import { HostInventorySchema } from './inventory';
 
 export const ProtectionLevelSchema = z.union([z.literal(1), z.literal(2), z.literal(3)]);
@@ -36,6 +37,13 @@ export type Finding = z.infer<typeof FindingSchema>;
 export const VerifyRequestSchema = z.object({
   sessions: z.tuple([z.string().min(1), z.string().min(1)]),
   level: ProtectionLevelSchema.default(3),
+  /**
+   * Level 1: the cluster the pair will make, when known, so its name and address are checked
+   * (taken in the directory, answering on the network); unchecked until the plan when absent.
+   */
+  cluster: ClusterConfigSchema.optional(),
+  /** Level 1: also run Windows' Test-Cluster on both servers (a minute or more) and add its results. */
+  testCluster: z.boolean().default(true),
 });
 export type VerifyRequest = z.input<typeof VerifyRequestSchema>;
 
@@ -52,6 +60,15 @@ export const VerifyReportSchema = z.object({
   blockersByLevel: z.tuple([z.number(), z.number(), z.number()]).default([0, 0, 0]),
   /** `address:port` of each server, as connected. */
   targets: z.array(z.string()).default([]),
+  /** Level 1: the cluster checked (as asked for), or null when none was named yet. */
+  cluster: ClusterConfigSchema.nullable().optional(),
+  /** Level 1: what each server reported for the cluster's prerequisites (test-cluster-prereqs). */
+  clusterPrereqs: z.tuple([ClusterPrereqsResultSchema, ClusterPrereqsResultSchema]).optional(),
+  /**
+   * Level 1: Windows' Test-Cluster results, per category and test, with Windows' own text; null
+   * when it could not run (a blocker says why) or was not asked for.
+   */
+  clusterValidation: ClusterValidationSchema.nullable().optional(),
 });
 export type VerifyReport = z.infer<typeof VerifyReportSchema>;
 

@@ -211,7 +211,7 @@ export const useDraftStore = defineStore('draft', () => {
       if (pair.proposal !== null) {
         restorePair(draft.pair);
         // A witness chosen before is checked again from both servers (it changes nothing).
-        if (draft.pair.witnessMode === 'host' || draft.pair.witnessMode === 'file-share')
+        if (draft.pair.witnessMode !== null && draft.pair.witnessMode !== 'none')
           void useWitnessStore().check();
       }
     }

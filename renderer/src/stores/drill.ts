@@ -18,10 +18,20 @@ export const DRILL_KINDS_TEXT: Record<DrillKind, { title: string; does: string }
     title: 'Lose the sync links',
     does: 'cuts every sync link between the two servers: the primary keeps running the VMs alone while the secondary stands down; then the links come back and the pair resynchronises',
   },
+  drain: {
+    title: 'Drain the primary',
+    does: 'moves every clustered VM off the primary the way maintenance would (Suspend-ClusterNode -Drain): each VM moves to the secondary; then the primary is resumed and takes its VMs back',
+  },
+  'live-migration': {
+    title: 'Live-migrate the VMs',
+    does: 'moves each clustered VM to the secondary while it runs (the no-downtime test), measuring any pause seen from outside; then moves them back',
+  },
 };
 
-/** The drills, in the order offered (every kind: the record above names each). */
-export const DRILL_KINDS = Object.keys(DRILL_KINDS_TEXT) as DrillKind[];
+/** The drills a pair at `level` offers: the cluster's own at Level 1, the agent's at Levels 2 and 3. */
+export function drillKindsFor(level: 1 | 2 | 3): DrillKind[] {
+  return level === 1 ? ['primary-loss', 'drain', 'live-migration'] : ['primary-loss', 'link-loss'];
+}
 
 export const useDrillStore = defineStore('drill', () => {
   const hosts = useHostsStore();

@@ -64,6 +64,9 @@ function stepRow(step: InstallProgressStep): InstallStepId | null {
     case 'reboot':
     case 'health':
       return step;
+    // Level 1's Install-WindowsFeature stands where msiexec does.
+    case 'feature':
+      return 'msiexec';
     // Installed, but the restart that finishes it is still to come: shown on the restart's row.
     case 'reboot-required':
       return 'reboot';

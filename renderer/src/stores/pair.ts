@@ -51,7 +51,12 @@ export const usePairStore = defineStore('pair', () => {
   /** Null until the admin chooses: Twinlock never guesses a witness. */
   const witnessMode = ref<WitnessMode | null>(null);
   /** One address per kind: a server name typed for “Third server” is no UNC path for “File share”. */
-  const witnessAddresses = ref<Record<Witness['kind'], string>>({ host: '', 'file-share': '' });
+  const witnessAddresses = ref<Record<Witness['kind'], string>>({
+    host: '',
+    'file-share': '',
+    disk: '',
+    cloud: '',
+  });
   const witnessAddress = computed<string>({
     get: () =>
       witnessMode.value === 'none' || witnessMode.value === null
@@ -223,7 +228,7 @@ export const usePairStore = defineStore('pair', () => {
       links.value = result.config.links.map((l) => ({ ...l }));
       // The admin chooses the witness; an address the proposal offers is kept for when they do.
       witnessMode.value = null;
-      witnessAddresses.value = { host: '', 'file-share': '' };
+      witnessAddresses.value = { host: '', 'file-share': '', disk: '', cloud: '' };
       if (result.config.witness)
         witnessAddresses.value[result.config.witness.kind] = result.config.witness.address;
       vms.value = [...result.config.vms];

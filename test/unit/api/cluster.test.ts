@@ -4,6 +4,8 @@ import {
   ClusterStateResultSchema,
   ClusterStatusSchema,
   ClusterValidationSchema,
+  PairPlanSchema,
+  WitnessSchema,
 } from '../../../engine/api/models';
 
 describe('cluster names and addresses', () => {
@@ -90,5 +92,40 @@ describe('what the cluster scripts return', () => {
     });
     expect(v.categories[0]?.tests[0]?.result).toBe('failed');
     expect(ClusterValidationSchema.safeParse({ ...v, result: 'error' }).success).toBe(false);
+  });
+});
+
+describe('Level 1 witnesses', () => {
+  it('takes a file share, a cluster disk and a cloud witness’s storage account', () => {
+    expect(WitnessSchema.parse({ kind: 'disk', address: 'Cluster Disk 1' })).toEqual({
+      kind: 'disk',
+      address: 'Cluster Disk 1',
+    });
+    expect(WitnessSchema.parse({ kind: 'cloud', address: 'contosowitness' }).address).toBe('contosowitness');
+  });
+
+  it.each([
+    [{ kind: 'cloud', address: 'Contoso_Witness' }, ['address'], /storage account’s name/],
+    [{ kind: 'cloud', address: 'contosowitness', port: 443 }, ['port'], /takes no port/],
+    [{ kind: 'disk', address: 'Cluster Disk 1', port: 1 }, ['port'], /takes no port/],
+  ])('refuses %j, naming the field and the fix', (witness, path, message) => {
+    const parsed = WitnessSchema.safeParse(witness);
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.path).toEqual(path);
+    expect(parsed.error?.issues[0]?.message).toMatch(message);
+  });
+
+  it('keeps the cluster in the plan of a Level 1 pair, and no access key', () => {
+    const plan = PairPlanSchema.parse({
+      name: 'Pair 01',
+      level: 1,
+      links: [],
+      witness: { kind: 'cloud', address: 'contosowitness' },
+      vms: ['SQL01'],
+      cluster: { name: 'PAIR01-CL', address: '192.168.50.40' },
+      accessKey: 'must not survive',
+    });
+    expect(plan.cluster).toEqual({ name: 'PAIR01-CL', address: '192.168.50.40' });
+    expect(JSON.stringify(plan)).not.toContain('must not survive');
   });
 });

@@ -8,6 +8,7 @@ import { ManualClock } from '../../helpers/manual-clock';
 const outcome: InstallOutcome = {
   sessionId: 's1',
   computerName: 'SRV-A',
+  component: 'agent',
   action: 'installed',
   version: '1.0.0',
   exitCode: 0,

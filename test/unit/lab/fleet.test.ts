@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readFleet } from '../../../engine/fleet/fleet-file';
 import { measureLink } from '../../../lab/agent';
 import { ScriptCatalogue } from '../../../lab/catalogue';
+import { newClustering, newDirectory } from '../../../lab/cluster';
 import { LabClock } from '../../../lab/clock';
 import { fleetPair, fleetYaml, labPairComputerNames, labPairName, writeFleetFile } from '../../../lab/fleet';
 import type { LabPairInfo } from '../../../lab/fleet';
@@ -74,6 +75,7 @@ describe('fleetPair', () => {
       address: '127.0.0.1',
       latencyMs: 0,
       links: pair.links,
+      clustering: newClustering(newDirectory('contoso.local', true)),
     };
     const [a, b] = [hosts[0]!, hosts[1]!];
     const ip = (h: LabHost, nic: string) => h.profile.nics.find((n) => n.name === nic)!.ipv4[0]!.address;

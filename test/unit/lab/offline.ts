@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScriptCatalogue } from '../../../lab/catalogue';
+import { newClustering, newDirectory } from '../../../lab/cluster';
 import { LabClock } from '../../../lab/clock';
 import { HANDLERS } from '../../../lab/handlers/index';
 import { LabHost } from '../../../lab/host';
@@ -27,13 +28,14 @@ export function offlineLab(profile = 'matched-pair', timeScale = 6000): OfflineL
     address: '127.0.0.1',
     latencyMs: 0,
     links: loaded.links,
+    clustering: newClustering(newDirectory('contoso.local', true)),
   };
   for (const hp of expandHosts(loaded, 2)) hosts.push(new LabHost(hp, join(dir, hp.computerName, 'C'), 'pw'));
   return {
     world,
     hosts,
     run: async (host, script, params = {}) =>
-      HANDLERS[script]!({ host, world, params, account: host.accounts[0]! }),
+      HANDLERS[script]!({ host, world, params, account: host.accounts[0]!, logon: 'password' }),
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

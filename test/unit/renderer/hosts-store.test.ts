@@ -26,6 +26,7 @@ function session(input: ApiInput<'connect'>, fingerprint: string, newlyPinned: b
     computerName: input.address === '10.0.0.21' ? 'HV-A' : 'HV-B',
     osCaption: 'Microsoft Windows Server 2022 Datacenter',
     isAdmin: true,
+    logon: 'password',
   };
 }
 

@@ -30,6 +30,7 @@ function done(rebootOnB: boolean): JobSnapshotOf<'install'> {
       {
         sessionId: 'sA',
         computerName: 'HV-A',
+        component: 'agent',
         action: 'installed',
         version: '3.2.1',
         exitCode: 0,
@@ -38,6 +39,7 @@ function done(rebootOnB: boolean): JobSnapshotOf<'install'> {
       {
         sessionId: 'sB',
         computerName: 'HV-B',
+        component: 'agent',
         action: 'installed',
         version: '3.2.1',
         exitCode: 3010,
@@ -177,6 +179,7 @@ describe('install resume store', () => {
           fingerprint: 'SHA256:y',
           newlyPinned: false,
           computerName: 'HV-B',
+          logon: 'password',
           osCaption: '',
           isAdmin: true,
         },

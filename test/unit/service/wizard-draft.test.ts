@@ -40,7 +40,7 @@ const draft: WizardDraft = {
       },
     ],
     witnessMode: 'file-share',
-    witnessAddresses: { host: '', 'file-share': '\\\\FILES\\twinlock' },
+    witnessAddresses: { host: '', 'file-share': '\\\\FILES\\twinlock', disk: '', cloud: '' },
     witnessPort: '',
     noWitnessAccepted: false,
     vms: ['SQL01'],
