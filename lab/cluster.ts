@@ -6,6 +6,7 @@
  * return is shaped as engine/api/models/cluster.ts says Windows' cmdlets report it.
  */
 import type { LabHost } from './host';
+import type { LabClusterProfile } from './profile';
 
 /** Get-ClusterNode `.State`. */
 export type LabClusterNodeState = 'Up' | 'Down' | 'Paused' | 'Joining';
@@ -93,25 +94,49 @@ export interface LabDirectory {
 export interface LabClustering {
   readonly directory: LabDirectory;
   readonly clusters: LabCluster[];
+  /** The profile's timings (failover, coming online, live migration's pause). */
+  readonly timings: Omit<LabClusterProfile, 'directory'>;
 }
 
-/** A directory for a lab whose servers are in `domain` (empty containers in a workgroup). */
-export function newDirectory(domain: string, partOfDomain: boolean): LabDirectory {
+/** The profile's defaults, for labs built without one. */
+export const DEFAULT_CLUSTER_PROFILE: LabClusterProfile = {
+  failoverSeconds: 40,
+  onlineSeconds: 5,
+  liveMigrationPauseMs: 150,
+  directory: { taken: [], prestaged: [], canCreateComputer: true },
+};
+
+/**
+ * The directory of a lab whose servers are in `domain` (no container in a workgroup), holding the
+ * profile's taken names (enabled computer objects) and prestaged ones (disabled).
+ */
+export function newDirectory(
+  domain: string,
+  partOfDomain: boolean,
+  profile: LabClusterProfile['directory'] = DEFAULT_CLUSTER_PROFILE.directory,
+): LabDirectory {
+  const objects = new Map<string, LabComputerObject>();
+  for (const name of profile.taken) objects.set(name.toLowerCase(), { name, enabled: true });
+  for (const name of profile.prestaged) objects.set(name.toLowerCase(), { name, enabled: false });
   const dc = domain
     .split('.')
     .filter((p) => p !== '')
     .map((p) => `DC=${p}`)
     .join(',');
   return {
-    objects: new Map(),
+    objects,
     addressesInUse: new Set(),
-    canCreateComputer: true,
+    canCreateComputer: profile.canCreateComputer,
     container: partOfDomain ? `CN=Computers,${dc}` : '',
   };
 }
 
-export function newClustering(directory: LabDirectory): LabClustering {
-  return { directory, clusters: [] };
+export function newClustering(
+  directory: LabDirectory,
+  profile: LabClusterProfile = DEFAULT_CLUSTER_PROFILE,
+): LabClustering {
+  const { directory: _directory, ...timings } = profile;
+  return { directory, clusters: [], timings };
 }
 
 /** The cluster `host` is a node of, or null. */

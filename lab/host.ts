@@ -50,6 +50,15 @@ export interface LabFaults {
   witnessUnreachable: boolean;
   /** The witness share refuses this server's writes (its permissions leave the computer account read-only). */
   witnessShareReadOnly: boolean;
+  /** Computer names the directory already holds for other computers (seen from this server): a cluster may not take them. */
+  clusterNamesTaken: string[];
+  /** Addresses something else answers on from this server's business network (a cluster may not take them). */
+  addressesInUse: string[];
+  /**
+   * This server drops out of its failover cluster (its cluster service loses the other node): it
+   * shows as Down to the other node, which takes its VM roles after the profile's failoverSeconds.
+   */
+  dropsOutOfCluster: boolean;
   /** VMs the agent refuses to protect (as when a VM's disks sit on storage it cannot mirror). */
   protectFails: string[];
   /** Lab seconds a twinlockctl verb waits before it acts, as a busy agent would (e.g. `{ 'pair join': 600 }`). */
@@ -192,6 +201,9 @@ export class LabHost extends EventEmitter<LabHostEvents> {
       drillTakeoverFails: false,
       witnessUnreachable: false,
       witnessShareReadOnly: false,
+      clusterNamesTaken: [],
+      addressesInUse: [],
+      dropsOutOfCluster: false,
       protectFails: [],
       ctlDelaySeconds: {},
       clockSkewSeconds: profile.clockSkewSeconds,

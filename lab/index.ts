@@ -244,7 +244,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const clock = new LabClock(options.timeScale ?? 60);
   // One directory for the whole lab: a cluster name one pair takes is taken for every other.
   const first = profile.hosts[0]!;
-  const directory = newDirectory(first.domain, first.partOfDomain);
+  const directory = newDirectory(first.domain, first.partOfDomain, profile.cluster.directory);
   const catalogue = new ScriptCatalogue();
   const endpoints: SshEndpoint[] = [];
   const pairs: Array<{ layout: FleetPairLayout; servers: [LabHost, LabHost] }> = [];
@@ -260,7 +260,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       latencyMs: options.latencyMs ?? 15,
       links: group.links,
       ...(witness ? { witness } : {}),
-      clustering: newClustering(directory),
+      clustering: newClustering(directory, profile.cluster),
     };
     for (const h of members) {
       endpoints.push(

@@ -189,6 +189,32 @@ export const LabProfileSchema = z.object({
     })
     .nullable()
     .default({ host: 'TL-WITNESS', port: 7443, share: 'twinlock-witness' }),
+  /**
+   * Failover Clustering (Level 1): how long a VM role takes to come online on the other node when
+   * its node is lost (`failoverSeconds`), to come online after Add-ClusterVirtualMachineRole or a
+   * graceful move (`onlineSeconds`), the pause a live migration causes, and the directory the
+   * cluster's computer object goes in (names already taken by other computers, disabled objects
+   * prestaged for a cluster, whether the servers' accounts may create computer objects).
+   */
+  cluster: z
+    .object({
+      failoverSeconds: z.number().min(0).default(40),
+      onlineSeconds: z.number().min(0).default(5),
+      liveMigrationPauseMs: z.number().int().min(0).default(150),
+      directory: z
+        .object({
+          taken: z.array(z.string()).default([]),
+          prestaged: z.array(z.string()).default([]),
+          canCreateComputer: z.boolean().default(true),
+        })
+        .default({ taken: [], prestaged: [], canCreateComputer: true }),
+    })
+    .default({
+      failoverSeconds: 40,
+      onlineSeconds: 5,
+      liveMigrationPauseMs: 150,
+      directory: { taken: [], prestaged: [], canCreateComputer: true },
+    }),
   /** What verifying the first two hosts must find (checked by the integration tests). */
   expect: z
     .object({
@@ -199,6 +225,9 @@ export const LabProfileSchema = z.object({
     })
     .optional(),
 });
+
+/** A profile's Failover Clustering timings and directory. */
+export type LabClusterProfile = z.infer<typeof LabProfileSchema>['cluster'];
 
 /** What verifying a profile's pair must find. */
 export type ProfileExpectation = NonNullable<z.infer<typeof LabProfileSchema>['expect']>;
@@ -212,6 +241,8 @@ export interface LabProfile {
   links: LinkProfile[];
   /** The witness the servers can reach, or null. */
   witness: { host: string; port: number; share: string } | null;
+  /** Failover Clustering's timings and directory (Level 1). */
+  cluster: LabClusterProfile;
   expect?: ProfileExpectation;
 }
 
@@ -243,6 +274,7 @@ export function parseProfile(document: unknown, source = 'profile'): LabProfile 
     hosts,
     links: raw.links,
     witness: raw.witness,
+    cluster: raw.cluster,
     ...(raw.expect ? { expect: raw.expect } : {}),
   };
 }
