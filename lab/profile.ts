@@ -160,6 +160,45 @@ export const HostProfileSchema = z.object({
     speedMhz: z.number().int().positive().default(3200),
   }),
   roles: z.object({ hyperV: z.boolean(), failoverClustering: z.boolean().default(false) }),
+  /**
+   * Where the VMs' files are and what storage the servers share (Level 1: a failover cluster
+   * restarts a VM on the other server only when that server reaches its files). By default the
+   * VMs live on an SMB 3 share both servers write, and a small iSCSI disk both see can serve as a
+   * disk witness.
+   */
+  storage: z
+    .object({
+      /** The folder VMs are created in (Get-VM .Path is `<vmPath>\<name>`), unless `vmPaths` names one. */
+      vmPath: z.string().default('\\\\TL-FS01\\VMs'),
+      /** A VM's own folder, by VM name. */
+      vmPaths: z.record(z.string(), z.string()).default({}),
+      /** SMB shares this server reaches, by UNC path: whether they speak SMB 3 and this server may write there. */
+      shares: z
+        .array(
+          z.object({
+            path: z.string(),
+            smb3: z.boolean().default(true),
+            writable: z.boolean().default(true),
+          }),
+        )
+        .default([{ path: '\\\\TL-FS01\\VMs', smb3: true, writable: true }]),
+      /** Disks on a shared bus; the same unique id on both servers is the same disk. */
+      sharedDisks: z
+        .array(
+          z.object({
+            uniqueId: z.string().regex(/^[0-9A-F]{32}$/),
+            busType: z.enum(['iSCSI', 'SAS', 'Fibre Channel']),
+            sizeGiB: z.number().positive(),
+          }),
+        )
+        .default([{ uniqueId: '6000C29A1B2C3D4E5F60718293A4B5C6', busType: 'iSCSI', sizeGiB: 1 }]),
+    })
+    .default({
+      vmPath: '\\\\TL-FS01\\VMs',
+      vmPaths: {},
+      shares: [{ path: '\\\\TL-FS01\\VMs', smb3: true, writable: true }],
+      sharedDisks: [{ uniqueId: '6000C29A1B2C3D4E5F60718293A4B5C6', busType: 'iSCSI', sizeGiB: 1 }],
+    }),
   nics: z.array(NicProfileSchema).min(1),
   vms: z.array(VmProfileSchema).default([]),
   /** Seconds the server's clock is ahead (negative: behind). */
