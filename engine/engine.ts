@@ -173,7 +173,8 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     evidence,
     dataDir,
     log,
-    verify: (ids, level) => verification.verify(ids, level),
+    // A drill checks a pair that already is a cluster: its own name and address are taken by it.
+    verify: (ids, level) => verification.verify(ids, level, { clusterChecks: false }),
     timings: options.timings?.drill,
   });
 
@@ -265,9 +266,9 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
       return sessions.readInventory(sessionId);
     },
 
-    async verify({ sessions: ids, level }) {
+    async verify({ sessions: ids, level, cluster, testCluster }) {
       sessions.pairOf(ids, 'Verification');
-      const report = await verification.verify(ids, level);
+      const report = await verification.verify(ids, level, { cluster: cluster ?? null, testCluster });
       await evidence
         .recordVerify(pairKeyOf([report.hosts[0].computerName, report.hosts[1].computerName]), report)
         .catch((err) => log('warn', `The verification could not be recorded: ${toErrorData(err).message}`));
@@ -332,6 +333,7 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
         {
           ...(linkRange !== undefined ? { linkRange } : {}),
           witnessSuggestion: options.lab?.witness ?? null,
+          cluster: verification.clusterEvidence([primary, secondary]),
         },
       );
     },
@@ -389,7 +391,8 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
       const differences: DriftItem[] = [...found.items];
       if (verify !== false) {
         // The verification rules at the bundle's level: each one that no longer passes is a difference.
-        const report = await verification.verify(ids, bundle.pair.level);
+        // The pair's own cluster holds its name and address: drift keeps to the inventories' rules.
+        const report = await verification.verify(ids, bundle.pair.level, { clusterChecks: false });
         for (const f of report.findings) {
           if (f.severity !== 'blocker') continue;
           differences.push({

@@ -3,6 +3,7 @@
  * blocker), each other one with the findings that stop it, in one line each.
  */
 import type { HostInventory, ProtectionLevel } from '../api/models';
+import type { ClusterEvidence } from '../verify/cluster';
 import { findingsAt } from '../verify/verify-pair';
 
 /** One level's readiness. */
@@ -15,16 +16,25 @@ export interface LevelReadiness {
   blockers: string[];
 }
 
-/** Readiness at Levels 1, 2 and 3, for the primary `a` and the secondary `b`. */
-export function levelReadiness(a: HostInventory, b: HostInventory): LevelReadiness[] {
+/**
+ * Readiness at Levels 1, 2 and 3, for the primary `a` and the secondary `b`. `cluster`: Level 1's
+ * prerequisites as the last verification at Level 1 read them, when it did; their blockers then
+ * stop Level 1 too (each reason is the rule's own sentence, which names the servers).
+ */
+export function levelReadiness(
+  a: HostInventory,
+  b: HostInventory,
+  cluster?: ClusterEvidence | null,
+): LevelReadiness[] {
   return ([1, 2, 3] as const).map((level) => {
-    const blocking = findingsAt(a, b, level).filter((f) => f.severity === 'blocker');
+    const blocking = findingsAt(a, b, level, undefined, cluster).filter((f) => f.severity === 'blocker');
     return {
       level,
       ready: blocking.length === 0,
-      reasons: blocking.map(
-        (f) =>
-          `${f.title} (${a.computerName}: ${f.values[0]}; ${b.computerName}: ${f.values[1]}): ${f.reason}`,
+      reasons: blocking.map((f) =>
+        f.category === 'Cluster'
+          ? `${f.title}: ${f.reason}`
+          : `${f.title} (${a.computerName}: ${f.values[0]}; ${b.computerName}: ${f.values[1]}): ${f.reason}`,
       ),
       blockers: blocking.map((f) => f.ruleId),
     };
@@ -32,8 +42,13 @@ export function levelReadiness(a: HostInventory, b: HostInventory): LevelReadine
 }
 
 /** Why `level` cannot be chosen for these servers, in one sentence with the fix; null when it can. */
-export function levelRefusal(a: HostInventory, b: HostInventory, level: ProtectionLevel): string | null {
-  const levels = levelReadiness(a, b);
+export function levelRefusal(
+  a: HostInventory,
+  b: HostInventory,
+  level: ProtectionLevel,
+  cluster?: ClusterEvidence | null,
+): string | null {
+  const levels = levelReadiness(a, b, cluster);
   const wanted = levels.find((l) => l.level === level);
   if (!wanted || wanted.ready) return null;
   const best = [...levels].reverse().find((l) => l.ready);

@@ -8,6 +8,7 @@ import type { HostInventory, Nic, PairProposal, ProtectionLevel, SyncLink, Witne
 import { TwinlockError } from '../api/errors';
 import { PAIR_NAME, PAIR_NAME_MAX } from '../api/rules';
 import { AdapterNameSchema, IpAddressSchema, VmNameSchema } from '../api/models';
+import type { ClusterEvidence } from '../verify/cluster';
 import { businessNic, spareNics } from '../verify/network';
 import { DEFAULT_LINK_RANGE, DEFAULT_PREFIX_LENGTH, parseLinkRange, proposeLinkAddresses } from './addresses';
 import { levelReadiness } from './levels';
@@ -132,6 +133,8 @@ export interface ProposeOptions {
   linkRange?: string;
   /** A witness known to exist, offered first (never a guess). */
   witnessSuggestion?: Witness | null;
+  /** Level 1's prerequisites as the last verification at Level 1 read them (their blockers stop Level 1). */
+  cluster?: ClusterEvidence | null;
 }
 
 /**
@@ -171,7 +174,7 @@ export function proposePair(
     }
     return { localNic: m.localNic, remoteNic: m.remoteNic, ...proposed[unaddressed.indexOf(m)]! };
   });
-  const levels = levelReadiness(primary, secondary);
+  const levels = levelReadiness(primary, secondary, options.cluster);
   const level: ProtectionLevel = ([...levels].reverse().find((l) => l.ready)?.level ?? 1) as ProtectionLevel;
   const witnessSuggestion = proposeWitness(options.witnessSuggestion);
   return {

@@ -80,6 +80,22 @@ export const RULE_EXPLANATIONS: Readonly<Record<string, string>> = {
     'Windows Defender Firewall has three profiles (Domain, Private, Public), one per kind of network. It should be on for all three: the agent opens only its own ports.',
   'security.agent-ports':
     'The TCP ports the agent uses between the two servers (sync 7440–7441, control 7442). Something else listening there, or a rule blocking them, stops the pair from forming.',
+  'cluster.feature':
+    'Failover Clustering is the Windows Server feature Level 1 is built on: it watches both servers and restarts a failed server’s VMs on the other. It comes with Standard and Datacenter; Twinlock’s Install step turns it on.',
+  'cluster.domain':
+    'A failover cluster’s servers trust each other through Active Directory, so they must be members of the same domain. Two servers outside any domain can form a workgroup cluster instead, which needs the same local administrator account on both and a DNS suffix so the cluster’s name can be found.',
+  'cluster.computer-object':
+    'In a domain the cluster gets its own computer account in Active Directory, named like the cluster. Windows creates it with your account when the cluster is made, or uses one a domain administrator created in advance (prestaged, disabled). A name another computer already uses cannot be claimed.',
+  'cluster.storage':
+    'When a server fails, the other one restarts its VMs from the same files, so the VMs’ disks and configuration must be where both servers reach them: an SMB 3 file share, a Cluster Shared Volume, or shared disks (iSCSI, SAS, Fibre Channel) both servers see.',
+  'cluster.address':
+    'The cluster has its own static IPv4 address, which moves to whichever server runs the cluster. It must be free (nothing else answering on it) and in the business network’s subnet, where users and tools reach it.',
+  'cluster.name':
+    'The cluster’s name is a computer name on the network: up to 15 letters, digits or dashes, registered in DNS. Another computer or a stale record already holding it would make the cluster unreachable by name.',
+  'cluster.logon':
+    'Twinlock creates the cluster by running Windows’ New-Cluster on one server, which then signs in to the other server as you. A password logon lets Windows pass your identity on; a key-based SSH logon proves who you are to that one server only, so the second sign-in is refused.',
+  'cluster.validation':
+    'Test-Cluster is Windows’ own validation of a cluster before it is made: it checks inventory, network, storage, system configuration and Hyper-V on every server, test by test. Microsoft supports a cluster only when it passes; warnings point at weaknesses worth fixing.',
 };
 
 /** The explanation of a rule, or an empty string for a rule without one (a test keeps that from happening). */

@@ -17,7 +17,8 @@ export const memorySize: RuleDef = {
   id: 'memory.size',
   category: 'Memory',
   title: 'Installed memory',
-  severity: { 1: 'warning', 2: 'blocker', 3: 'blocker' },
+  // At Level 1 nothing is mirrored: whether the VMs fit after a failover is memory.vm-capacity's question.
+  severity: { 1: 'pass', 2: 'blocker', 3: 'blocker' },
   reason: 'Memory is mirrored between the servers, so both must have the same amount installed (within 1%).',
   remedy:
     'Install the same memory modules in both servers, so that Task Manager shows the same total on each.',
@@ -31,7 +32,7 @@ export const memorySize: RuleDef = {
       ...(level === 1
         ? {
             reason:
-              'With different amounts of memory, the smaller server may not be able to start every VM after a failover.',
+              'The servers have different amounts of memory; a failover cluster mirrors no memory, and whether every VM fits on one server is checked under Memory for the VMs.',
           }
         : {}),
     };

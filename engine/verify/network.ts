@@ -41,7 +41,7 @@ export const syncNics: RuleDef = {
     'Connect a spare network port on each server directly to the other server (or to a private switch) and make sure the link is up.',
   fixId: null,
   passReason: 'Each server has at least two spare connected adapters for redundant sync links.',
-  check: (a, b) => {
+  check: (a, b, level) => {
     const [na, nb] = [spareNics(a).length, spareNics(b).length];
     const show = (n: number, inv: HostInventory) =>
       n === 0
@@ -50,6 +50,25 @@ export const syncNics: RuleDef = {
             .map((nic) => nic.name)
             .join(', ')})`;
     const values: [string, string] = [show(na, a), show(nb, b)];
+    // A failover cluster needs no sync link: a second network only keeps its heartbeat off one path.
+    if (level === 1) {
+      if (na > 0 && nb > 0)
+        return {
+          ok: true,
+          values,
+          reason:
+            'Each server has a spare connected adapter, which the cluster uses as a second network for its heartbeat.',
+        };
+      return {
+        ok: false,
+        values,
+        severity: 'warning',
+        reason:
+          'With the business network as the only path between the servers, one switch failure cuts the cluster’s heartbeat, and Test-Cluster warns about that single point of failure.',
+        remedy:
+          'Connect a spare network port on each server to the other server (or to a second switch) so the cluster has a second network.',
+      };
+    }
     if (na === 0 || nb === 0) return { ok: false, values };
     if (na === 1 || nb === 1) {
       return {

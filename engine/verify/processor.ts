@@ -16,9 +16,17 @@ export const cpuVendor: RuleDef = {
   remedy: 'Use two servers with processors from the same vendor.',
   fixId: null,
   passReason: 'Both servers use the same processor vendor, so VMs can move between them.',
-  check: (a, b) => ({
+  check: (a, b, level) => ({
     ok: a.processor.vendor === b.processor.vendor,
     values: [a.processor.vendor, b.processor.vendor],
+    ...(level === 1
+      ? {
+          reason:
+            'A failover cluster restarts a failed server’s VMs on the other even across Intel and AMD, but a running VM can never live-migrate between them.',
+          remedy:
+            'Use two servers with processors from the same vendor if the VMs must move without a restart; failover itself works as it is.',
+        }
+      : {}),
   }),
 };
 
@@ -33,9 +41,18 @@ export const cpuModel: RuleDef = {
   remedy: 'Fit both servers with the same processor model (same brand string in System Information).',
   fixId: null,
   passReason: 'Both servers have the same processor model.',
-  check: (a, b) => ({
+  check: (a, b, level) => ({
     ok: a.processor.name.trim() === b.processor.name.trim(),
     values: [a.processor.name, b.processor.name],
+    // A cluster restarts VMs on any model; only live migration needs the processors to look alike.
+    ...(level === 1
+      ? {
+          reason:
+            'A failover restarts the VMs on the other model without trouble, but a running VM live-migrates between different processor models only with Hyper-V’s processor compatibility turned on.',
+          remedy:
+            'Turn on processor compatibility for each VM that should live-migrate (with the VM off: Hyper-V Manager → Settings → Processor → Compatibility, or Set-VMProcessor -VMName <vm> -CompatibilityForMigrationEnabled $true), or fit both servers with the same model.',
+        }
+      : {}),
   }),
 };
 
@@ -91,21 +108,30 @@ export const cpuCores: RuleDef = {
   id: 'cpu.cores',
   category: 'Processor',
   title: 'Processor cores',
-  severity: { 1: 'warning', 2: 'warning', 3: 'blocker' },
+  severity: { 1: 'pass', 2: 'warning', 3: 'blocker' },
   reason:
     'A protected VM must find the same processor layout on either server, or it runs slower (or not at all) after a failover.',
   remedy:
     'Match the processor count and enable or disable hyper-threading the same way in both servers’ firmware.',
   fixId: null,
   passReason: 'Both servers have the same number of sockets, cores and threads.',
-  check: (a, b) => {
+  check: (a, b, level) => {
     const shape = (p: Cpu) =>
       `${p.sockets} × ${p.cores / Math.max(p.sockets, 1)} cores, ${p.threads} threads`;
     const same =
       a.processor.sockets === b.processor.sockets &&
       a.processor.cores === b.processor.cores &&
       a.processor.threads === b.processor.threads;
-    return { ok: same, values: [shape(a.processor), shape(b.processor)] };
+    return {
+      ok: same,
+      values: [shape(a.processor), shape(b.processor)],
+      ...(level === 1 && !same
+        ? {
+            reason:
+              'A failed-over VM keeps its virtual processors on either server, so different core counts change only how much room the survivor has, not whether the VMs restart.',
+          }
+        : {}),
+    };
   },
 };
 

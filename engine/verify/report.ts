@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Finding, HostInventory, Severity, VerifyReport } from '../api/models';
+import type { ClusterValidation, Finding, HostInventory, Severity, VerifyReport } from '../api/models';
 import { TwinlockError } from '../api/errors';
 import { CATEGORIES } from './rule';
 import { formatBytes } from './rule';
@@ -126,6 +126,59 @@ function findingHtml(f: Finding): string {
   }</td><td>${esc(f.values[0])}</td><td>${esc(f.values[1])}</td></tr>`;
 }
 
+const TEST_LABEL: Record<ClusterValidation['result'], string> = {
+  passed: 'Passed',
+  warning: 'Warning',
+  failed: 'Failed',
+  'not-run': 'Not run',
+};
+/** The badge colour of a Test-Cluster result, in the findings' palette. */
+const TEST_BADGE: Record<ClusterValidation['result'], Severity> = {
+  passed: 'pass',
+  warning: 'warning',
+  failed: 'blocker',
+  'not-run': 'warning',
+};
+
+/**
+ * Level 1: the cluster asked about and Windows' Test-Cluster, per category and test with
+ * Windows' own text; '' below Level 1 or when the prerequisites were not read.
+ */
+export function clusterSectionHtml(report: VerifyReport): string {
+  if (report.level !== 1 || report.clusterPrereqs === undefined) return '';
+  const c = report.cluster ?? null;
+  const asked = c
+    ? `Cluster ${esc(c.name)} at ${esc(c.address)}.`
+    : 'No cluster name or address chosen yet: they are checked when the pair’s cluster is named (the plan checks them again).';
+  const v = report.clusterValidation ?? null;
+  if (v === null) {
+    const why = report.findings.find((f) => f.ruleId === 'cluster.validation')?.reason ?? '';
+    return `<h2>Windows’ Test-Cluster</h2>
+<p class="meta">${asked}</p>
+<p>Not run. ${esc(why)}</p>
+`;
+  }
+  const rows = v.categories
+    .map(
+      (cat) =>
+        `<tbody><tr class="group"><th colspan="3">${esc(cat.name)} <span class="badge ${TEST_BADGE[cat.result]}">${TEST_LABEL[cat.result]}</span></th></tr>
+${cat.tests
+  .map(
+    (t) =>
+      `<tr class="${TEST_BADGE[t.result]}"><td class="sev"><span class="badge ${TEST_BADGE[t.result]}">${TEST_LABEL[t.result]}</span></td><td>${esc(t.name)}</td><td>${esc(t.message)}</td></tr>`,
+  )
+  .join('\n')}</tbody>`,
+    )
+    .join('\n');
+  return `<h2>Windows’ Test-Cluster</h2>
+<p class="meta">${asked} Run on ${esc(v.nodes.join(' and '))} at ${esc(v.ranAt)}: <span class="badge ${TEST_BADGE[v.result]}">${TEST_LABEL[v.result]}</span>${v.reportPath ? ` · Windows’ report: ${esc(v.reportPath)}` : ''}</p>
+<table class="findings tests"><colgroup><col style="width:100px"><col style="width:34%"><col></colgroup>
+<thead><tr><th>Result</th><th>Test</th><th>Windows’ text</th></tr></thead>
+${rows}
+</table>
+`;
+}
+
 /** A self-contained HTML page (no external resources) that prints on A4 or Letter. */
 export function reportHtml(report: VerifyReport): string {
   const [a, b] = report.hosts;
@@ -208,7 +261,7 @@ ${matrix}
 <thead><tr><th>Result</th><th>Check</th><th>${esc(a.computerName)}</th><th>${esc(b.computerName)}</th></tr></thead>
 ${findings}
 </table>
-<footer>Inventories read ${esc(a.collectedAt)} (${esc(a.computerName)}) and ${esc(b.collectedAt)} (${esc(b.computerName)}) by Twinlock. Highlighted rows differ between the servers.</footer>
+${clusterSectionHtml(report)}<footer>Inventories read ${esc(a.collectedAt)} (${esc(a.computerName)}) and ${esc(b.collectedAt)} (${esc(b.computerName)}) by Twinlock. Highlighted rows differ between the servers.</footer>
 </body></html>
 `;
 }

@@ -39,6 +39,12 @@ export const clusteringRole: RuleDef = {
       a.roles.failoverClustering ? 'Installed' : 'Not installed',
       b.roles.failoverClustering ? 'Installed' : 'Not installed',
     ],
+    ...(level === 1
+      ? {
+          reason:
+            'Level 1 is built on Failover Clustering; the Install step enables it where it is not installed.',
+        }
+      : {}),
   }),
 };
 
@@ -77,12 +83,17 @@ export const agentInstalled: RuleDef = {
   fixId: null,
   passReason:
     'The agent is already installed; the Install step keeps the same version and upgrades an older one.',
-  check: (a, b) => ({
+  check: (a, b, level) => ({
     ok: true,
     values: [a.agentVersion ?? 'Not installed', b.agentVersion ?? 'Not installed'],
-    ...(a.agentVersion === null && b.agentVersion === null
-      ? { reason: 'The agent is not installed yet; the Install step adds it to both servers.' }
-      : {}),
+    ...(level === 1
+      ? {
+          reason:
+            'Level 1 needs no agent: Windows’ own Failover Clustering protects the VMs, and the Install step enables it instead.',
+        }
+      : a.agentVersion === null && b.agentVersion === null
+        ? { reason: 'The agent is not installed yet; the Install step adds it to both servers.' }
+        : {}),
   }),
 };
 

@@ -13,6 +13,7 @@ export const CATEGORIES = [
   'Roles',
   'Time',
   'Security',
+  'Cluster',
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 

@@ -56,7 +56,8 @@ export const agentPorts: RuleDef = {
   id: 'security.agent-ports',
   category: 'Security',
   title: 'Agent firewall ports',
-  severity: atEveryLevel('warning'),
+  // Level 1 runs no agent: its ports matter only at the lockstep levels.
+  severity: { 1: 'pass', 2: 'warning', 3: 'warning' },
   reason:
     'The agents talk over TCP 7440–7442; with those ports closed, the servers cannot pair or keep each other in sync.',
   remedy:
@@ -64,7 +65,7 @@ export const agentPorts: RuleDef = {
   fixId: 'open-agent-ports',
   passReason:
     'The agent’s ports are open wherever the agent is installed (the Install step opens them otherwise).',
-  check: (a, b) => {
+  check: (a, b, level) => {
     const firewallOn = (h: HostInventory) => h.firewall.profiles.some((p) => p.enabled);
     const missing = (h: HostInventory) => AGENT_PORTS.filter((p) => !h.firewall.agentPorts.includes(p));
     const closed = (h: HostInventory) => h.agentVersion !== null && firewallOn(h) && missing(h).length > 0;
@@ -75,7 +76,17 @@ export const agentPorts: RuleDef = {
           ? `Closed: TCP ${missing(h).join(', ')}`
           : 'Open';
     const bad = where(a, b, closed);
-    return { ok: bad.length === 0, values: [show(a), show(b)], fixOn: bad };
+    return {
+      ok: bad.length === 0,
+      values: [show(a), show(b)],
+      fixOn: bad,
+      ...(level === 1 && bad.length > 0
+        ? {
+            reason:
+              'Level 1 runs no agent, so its ports matter only if the pair later moves to Level 2 or 3.',
+          }
+        : {}),
+    };
   },
 };
 

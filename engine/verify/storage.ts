@@ -37,7 +37,8 @@ export const mirrorCapacity: RuleDef = {
   id: 'storage.capacity',
   category: 'Storage',
   title: 'Storage for mirroring',
-  severity: { 1: 'warning', 2: 'blocker', 3: 'blocker' },
+  // Level 1 mirrors nothing: the VMs stay on storage both servers reach (cluster.storage).
+  severity: { 1: 'pass', 2: 'blocker', 3: 'blocker' },
   reason:
     'The VMs’ disks are mirrored to the other server, so each server’s data volumes must be able to hold what the other one stores.',
   remedy:

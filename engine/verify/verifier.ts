@@ -6,6 +6,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { TwinlockError } from '../api/errors';
 import type {
+  ClusterConfig,
+  ClusterValidation,
   ExportReportResult,
   FixId,
   FixPreview,
@@ -15,6 +17,7 @@ import type {
   ReportFormat,
   VerifyReport,
 } from '../api/models';
+import { ClusterPrereqsResultSchema, ClusterValidationSchema } from '../api/models';
 import type { HostProgress } from '../api/jobs';
 import type { JobContext } from '../jobs/types';
 import type { RemoteHost } from '../remote/types';
@@ -23,6 +26,7 @@ import type { Clock } from '../jobs/sleep';
 import { writeFileAtomic } from '../store';
 import { planFix } from './fixes';
 import type { PlannedFix } from './fixes';
+import type { ClusterEvidence, LogonKind } from './cluster';
 import { reportHtml, reportJson, reportPdf } from './report';
 import { verifyPair } from './verify-pair';
 
@@ -45,13 +49,31 @@ export interface VerifierDeps {
   readInventory(sessionId: string): Promise<HostInventory>;
   /** The last inventory read for a session, if any. */
   lastInventory(sessionId: string): HostInventory | null;
-  /** How the session was reached. */
-  endpoint(sessionId: string): { address: string; port: number; computerName: string };
+  /** How the session was reached, and how it logged on (HostSession.logon). */
+  endpoint(sessionId: string): { address: string; port: number; computerName: string; logon: LogonKind };
   resourcesDir: string;
   dataDir: string;
   log(level: 'info' | 'warn' | 'error', message: string): void;
   timings?: FixTimings;
 }
+
+/** What a verification reads besides the inventories (Level 1's cluster checks). */
+export interface VerifyOptions {
+  /** Level 1: the cluster's name and address to check; null or absent: not chosen yet. */
+  cluster?: ClusterConfig | null | undefined;
+  /** Level 1: also run Windows' Test-Cluster (default true). */
+  testCluster?: boolean | undefined;
+  /**
+   * Level 1: read the cluster's prerequisites at all (default true). False keeps to the
+   * inventories, for a check of a pair that already is a cluster (a drift check, a drill).
+   */
+  clusterChecks?: boolean | undefined;
+}
+
+/** Test-Cluster validates every node from one of them: a minute or more on real servers. */
+export const TEST_CLUSTER_TIMEOUT_MS = 15 * 60_000;
+/** test-cluster-prereqs asks the directory, DNS and the network: seconds, more when a DC is slow. */
+export const CLUSTER_PREREQS_TIMEOUT_MS = 3 * 60_000;
 
 /** `2025-01-02T10:11:12.345Z` → `20250102T101112Z`. */
 function stamp(iso: string): string {
@@ -62,20 +84,116 @@ function stamp(iso: string): string {
 export type Verifier = ReturnType<typeof createVerifier>;
 
 export function createVerifier(deps: VerifierDeps) {
-  /** The pair and level each session was last verified in, for re-verifying after a fix. */
-  const lastVerify = new Map<string, { sessions: [string, string]; level: ProtectionLevel }>();
+  /** The pair, level and options each session was last verified with, for re-verifying after a fix. */
+  const lastVerify = new Map<
+    string,
+    { sessions: [string, string]; level: ProtectionLevel; options: VerifyOptions }
+  >();
+  /** Level 1's evidence from the last verification that read it, by `first|second` session ids. */
+  const lastCluster = new Map<string, ClusterEvidence>();
 
-  const verify = async (ids: [string, string], level: ProtectionLevel): Promise<VerifyReport> => {
-    const [a, b] = await Promise.all(ids.map((id) => deps.readInventory(id)));
+  /** Test-Cluster from the first server over both, or why it is not run (one sentence). */
+  const runTestCluster = async (
+    ids: [string, string],
+    names: [string, string],
+    e: Omit<ClusterEvidence, 'validation' | 'validationNotRun'>,
+    wanted: boolean,
+  ): Promise<{ validation: ClusterValidation | null; validationNotRun: string }> => {
+    const [na, nb] = names;
+    const notRun = (validationNotRun: string) => ({ validation: null, validationNotRun });
+    if (!wanted)
+      return notRun(
+        'Windows’ Test-Cluster was not asked for this time (--no-test-cluster), so its own validation is still to come.',
+      );
+    if (e.logons[0] === 'key')
+      return notRun(
+        `Test-Cluster was not run: it reaches ${nb} from ${na} as you, which a key-based logon to ${na} cannot do (see Logon for the cluster).`,
+      );
+    const unavailable = names.filter((_, i) => !e.prereqs[i]!.featureAvailable);
+    if (unavailable.length > 0)
+      return notRun(
+        `Test-Cluster was not run: Failover Clustering is not available on ${unavailable.join(' and ')} (see Failover Clustering available).`,
+      );
+    const host = await deps.hostOf(ids[0]);
+    deps.log('info', `Running Windows’ Test-Cluster from ${na} over ${na} and ${nb} (a minute or more).`);
+    try {
+      const raw = await host.runScript(
+        'test-cluster',
+        { nodes: [na, nb], include: [] },
+        { timeoutMs: TEST_CLUSTER_TIMEOUT_MS },
+      );
+      const validation = ClusterValidationSchema.parse(raw);
+      deps.log('info', `Test-Cluster on ${na} and ${nb}: ${validation.result}.`);
+      return { validation, validationNotRun: '' };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      deps.log('warn', `Test-Cluster could not run from ${na}: ${message}`);
+      return notRun(
+        `Test-Cluster could not run from ${na} (${message.replace(/\.$/, '')}), so Windows’ own validation is still to come.`,
+      );
+    }
+  };
+
+  const readCluster = async (
+    ids: [string, string],
+    a: HostInventory,
+    b: HostInventory,
+    options: VerifyOptions,
+  ): Promise<ClusterEvidence> => {
+    const cluster = options.cluster ?? null;
+    const params = {
+      clusterName: cluster?.name ?? '',
+      clusterAddress: cluster?.address ?? '',
+      vms: a.vms.map((v) => v.name),
+    };
+    const prereqs = (await Promise.all(
+      ids.map(async (id) => {
+        const host = await deps.hostOf(id);
+        const raw = await host.runScript('test-cluster-prereqs', params, {
+          timeoutMs: CLUSTER_PREREQS_TIMEOUT_MS,
+        });
+        return ClusterPrereqsResultSchema.parse(raw);
+      }),
+    )) as [ClusterEvidence['prereqs'][0], ClusterEvidence['prereqs'][1]];
+    const logons = ids.map((id) => deps.endpoint(id).logon) as [LogonKind, LogonKind];
+    const partial = { prereqs, logons, cluster };
+    const run = await runTestCluster(
+      ids,
+      [a.computerName, b.computerName],
+      partial,
+      options.testCluster !== false,
+    );
+    return { ...partial, ...run };
+  };
+
+  const verify = async (
+    ids: [string, string],
+    level: ProtectionLevel,
+    options: VerifyOptions = {},
+  ): Promise<VerifyReport> => {
+    const [a, b] = (await Promise.all(ids.map((id) => deps.readInventory(id)))) as [
+      HostInventory,
+      HostInventory,
+    ];
+    const evidence =
+      level === 1 && options.clusterChecks !== false ? await readCluster(ids, a, b, options) : null;
+    if (evidence) lastCluster.set(ids.join('|'), evidence);
     const report: VerifyReport = {
-      ...verifyPair(a!, b!, level),
+      ...verifyPair(a, b, level, evidence),
       ranAt: new Date().toISOString(),
       targets: ids.map((id) => {
         const e = deps.endpoint(id);
         return `${e.address}:${e.port}`;
       }),
+      ...(evidence
+        ? {
+            cluster: evidence.cluster,
+            clusterPrereqs: [evidence.prereqs[0], evidence.prereqs[1]],
+            clusterValidation: evidence.validation,
+          }
+        : {}),
     };
-    for (const id of ids) lastVerify.set(id, { sessions: ids, level });
+    for (const id of ids) lastVerify.set(id, { sessions: ids, level, options });
     return report;
   };
 
@@ -146,6 +264,23 @@ export function createVerifier(deps: VerifierDeps) {
   return {
     verify,
 
+    /**
+     * Level 1's evidence from the last verification of these two servers at Level 1, as the
+     * primary (`ids[0]`) and secondary see it; null when none read it.
+     */
+    clusterEvidence(ids: readonly [string, string]): ClusterEvidence | null {
+      const same = lastCluster.get(ids.join('|'));
+      if (same) return same;
+      const swapped = lastCluster.get(`${ids[1]}|${ids[0]}`);
+      if (!swapped) return null;
+      // The rules read the first server as the one that creates the cluster: keep that true for the new order.
+      return {
+        ...swapped,
+        prereqs: [swapped.prereqs[1], swapped.prereqs[0]],
+        logons: [swapped.logons[1], swapped.logons[0]],
+      };
+    },
+
     async previewFix(sessionId: string, fixId: FixId): Promise<FixPreview> {
       const p = await plan(sessionId, fixId);
       return {
@@ -204,7 +339,7 @@ export function createVerifier(deps: VerifierDeps) {
       const pair = lastVerify.get(sessionId);
       stage(85, pair ? 'Verifying the pair again…' : `Reading ${name}’s inventory again…`);
       let report: VerifyReport | null = null;
-      if (pair) report = await verify(pair.sessions, level ?? pair.level);
+      if (pair) report = await verify(pair.sessions, level ?? pair.level, pair.options);
       else await deps.readInventory(sessionId);
       const message = `${p.description.replace(/\.$/, '')}: done${rebooted ? ', restarted and back' : ''}.`;
       stage(100, message, 'done');

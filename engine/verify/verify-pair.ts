@@ -1,5 +1,7 @@
 /** The rule engine: runs every rule over two inventories and sums the result up for the banner. */
 import type { Finding, HostInventory, ProtectionLevel, Severity, VerifyReport } from '../api/models';
+import type { ClusterEvidence } from './cluster';
+import { SUPERSEDED_AT_LEVEL_1, clusterFindings } from './cluster';
 import { firmwareRules } from './firmware';
 import { memoryRules } from './memory';
 import { networkRules } from './network';
@@ -82,16 +84,25 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** Every finding for a level: the catalogue's, then unreadable sections. */
+/**
+ * Every finding for a level: the catalogue's, then unreadable sections, then at Level 1 the
+ * cluster's rules when its prerequisites were read (`cluster`); those replace the inventory rules
+ * they read more closely (the domain).
+ */
 export function findingsAt(
   a: HostInventory,
   b: HostInventory,
   level: ProtectionLevel,
   checks?: ReadonlyMap<RuleDef, Check>,
+  cluster?: ClusterEvidence | null,
 ): Finding[] {
+  const withCluster = level === 1 && cluster !== undefined && cluster !== null;
   return [
-    ...RULES.map((rule) => evaluate(rule, a, b, level, checks?.get(rule))),
+    ...RULES.filter((rule) => !withCluster || !SUPERSEDED_AT_LEVEL_1.has(rule.id)).map((rule) =>
+      evaluate(rule, a, b, level, checks?.get(rule)),
+    ),
     ...unreadableSections(a, b, level),
+    ...(withCluster ? clusterFindings(a, b, cluster) : []),
   ];
 }
 
@@ -132,24 +143,33 @@ export function summarize(
   return { outcome: 'ready', verdict: `Ready for Level ${level}` };
 }
 
-/** Compares two servers for a protection level. The caller stamps `ranAt` and `targets`. */
+/**
+ * Compares two servers for a protection level. The caller stamps `ranAt` and `targets`.
+ * `cluster`: what Level 1's prerequisites read on both servers, when they were read; its
+ * blockers then count at Level 1 whatever level is verified.
+ */
 export function verifyPair(
   a: HostInventory,
   b: HostInventory,
   level: ProtectionLevel,
+  cluster?: ClusterEvidence | null,
 ): Omit<VerifyReport, 'ranAt' | 'targets'> {
   const checks = levelFreeChecks(a, b);
-  const findings = findingsAt(a, b, level, checks);
+  const findings = findingsAt(a, b, level, checks, cluster);
   const byLevel = ([1, 2, 3] as const).map((l) =>
-    l === level ? blockers(findings) : blockers(findingsAt(a, b, l, checks)),
+    l === level ? blockers(findings) : blockers(findingsAt(a, b, l, checks, cluster)),
   ) as [number, number, number];
   return { level, ...summarize(findings, level, byLevel), hosts: [a, b], findings, blockersByLevel: byLevel };
 }
 
 /** The highest level with no blocker, or null when even Level 1 is blocked. */
-export function highestReadyLevel(a: HostInventory, b: HostInventory): ProtectionLevel | null {
+export function highestReadyLevel(
+  a: HostInventory,
+  b: HostInventory,
+  cluster?: ClusterEvidence | null,
+): ProtectionLevel | null {
   for (const level of [3, 2, 1] as const) {
-    if (blockers(findingsAt(a, b, level)) === 0) return level;
+    if (blockers(findingsAt(a, b, level, undefined, cluster)) === 0) return level;
   }
   return null;
 }
