@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { clusterRules } from '../../../engine/verify/cluster';
 import { RULE_EXPLANATIONS } from '../../../engine/verify/explanations';
 import { RULES, verifyPair } from '../../../engine/verify/verify-pair';
 import { inventory, peerInventory } from './inventory-fixture';
 
 describe('why each rule must match', () => {
   it('explains every rule, and nothing that is not a rule', () => {
-    const ids = RULES.map((r) => r.id).sort();
+    const ids = [...RULES, ...clusterRules].map((r) => r.id).sort();
     expect(ids.filter((id) => !RULE_EXPLANATIONS[id])).toEqual([]);
     expect(Object.keys(RULE_EXPLANATIONS).sort()).toEqual(ids);
     for (const [id, text] of Object.entries(RULE_EXPLANATIONS)) {
