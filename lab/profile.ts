@@ -61,6 +61,11 @@ export const HostProfileSchema = z.object({
   /** Domain (when partOfDomain) or workgroup name. */
   domain: z.string().default('WORKGROUP'),
   partOfDomain: z.boolean().default(false),
+  /**
+   * The primary DNS suffix (Tcpip\Parameters `NV Domain`); omitted: the domain of a member, none
+   * in a workgroup (a workgroup cluster needs one).
+   */
+  dnsSuffix: z.string().optional(),
   /** Accounts that may log on; the default is Administrator with the lab's shared password. */
   accounts: z
     .array(AccountProfileSchema)
@@ -97,11 +102,19 @@ export const HostProfileSchema = z.object({
         sizeGiB: z.number().positive(),
         busType: z.string(),
         mediaType: z.enum(['SSD', 'HDD', 'Unspecified']),
+        /** Get-PhysicalDisk CanPool: blank and unpartitioned, so Storage Spaces (Direct) may pool it. */
+        canPool: z.boolean().default(false),
       }),
     )
     .default([
-      { model: 'Dell BOSS-S2', sizeGiB: 447, busType: 'RAID', mediaType: 'SSD' },
-      { model: 'Dell Ent NVMe P5600 MU U.2 3.2TB', sizeGiB: 2980, busType: 'NVMe', mediaType: 'SSD' },
+      { model: 'Dell BOSS-S2', sizeGiB: 447, busType: 'RAID', mediaType: 'SSD', canPool: false },
+      {
+        model: 'Dell Ent NVMe P5600 MU U.2 3.2TB',
+        sizeGiB: 2980,
+        busType: 'NVMe',
+        mediaType: 'SSD',
+        canPool: false,
+      },
     ]),
   volumes: z
     .array(
@@ -199,6 +212,13 @@ export const HostProfileSchema = z.object({
       shares: [{ path: '\\\\TL-FS01\\VMs', smb3: true, writable: true }],
       sharedDisks: [{ uniqueId: '6000C29A1B2C3D4E5F60718293A4B5C6', busType: 'iSCSI', sizeGiB: 1 }],
     }),
+  /**
+   * The server's sshd_config: `passwordAuthentication: false` (PasswordAuthentication no) lets
+   * accounts log on with a key only; a password is refused as Windows OpenSSH refuses it.
+   */
+  ssh: z
+    .object({ passwordAuthentication: z.boolean().default(true) })
+    .default({ passwordAuthentication: true }),
   nics: z.array(NicProfileSchema).min(1),
   vms: z.array(VmProfileSchema).default([]),
   /** Seconds the server's clock is ahead (negative: behind). */

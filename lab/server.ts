@@ -130,6 +130,9 @@ export class SshEndpoint implements HostEndpoint {
       const candidate = this.host.account(ctx.username);
       const check = (password: string): boolean =>
         !this.host.faults.badPasswordAlways && candidate !== undefined && candidate.password === password;
+      // sshd_config PasswordAuthentication no: sshd offers and accepts keys only.
+      const keysOnly = !this.host.profile.ssh.passwordAuthentication;
+      const methods: AuthContext['method'][] = keysOnly ? ['publickey'] : AUTH_METHODS;
       // Windows delays a failed logon a little; a client must not mistake that for a hang.
       const decide = (ok: boolean): void => {
         if (ok) {
@@ -137,10 +140,12 @@ export class SshEndpoint implements HostEndpoint {
           logon = ctx.method === 'publickey' ? 'key' : 'password';
           ctx.accept();
         } else {
-          setTimeout(() => ctx.reject(AUTH_METHODS), 150);
+          setTimeout(() => ctx.reject(methods), 150);
         }
       };
-      if (ctx.method === 'password') decide(check(ctx.password));
+      // A method sshd does not offer fails at once, naming the one it does ("Permission denied (publickey)").
+      if (keysOnly && ctx.method !== 'publickey') ctx.reject(methods);
+      else if (ctx.method === 'password') decide(check(ctx.password));
       else if (ctx.method === 'publickey') {
         // As sshd: a key listed for the account may log on; a query without a signature is
         // answered "yes, sign with it", a signature must verify.
@@ -156,7 +161,7 @@ export class SshEndpoint implements HostEndpoint {
         else decide(key.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) === true);
       } else if (ctx.method === 'keyboard-interactive')
         ctx.prompt([{ prompt: 'Password: ', echo: false }], (answers) => decide(check(answers[0] ?? '')));
-      else ctx.reject(AUTH_METHODS);
+      else ctx.reject(methods);
     });
     client.on('ready', () => {
       client.on('session', (acceptSession) => {

@@ -91,7 +91,16 @@ export interface ClusterScriptParams {
    * `clusterAddress` answers and is in a connected subnet, and the storage `vms` sit on. Empty
    * `clusterName` / `clusterAddress`: not chosen yet, not checked.
    */
-  'test-cluster-prereqs': { clusterName: string; clusterAddress: string; vms: string[] };
+  'test-cluster-prereqs': {
+    clusterName: string;
+    clusterAddress: string;
+    vms: string[];
+    /**
+     * VM paths the other server holds (its VMs' Get-VM .Path and disks): this server checks the
+     * SMB shares they are on too, since the VMs' files must be reachable from both.
+     */
+    sharePaths?: string[];
+  };
   /** Test-Cluster -Node … [-Include …] -ReportName under C:\ProgramData\Twinlock\reports; results per category and test. */
   'test-cluster': { nodes: string[]; include: string[] };
   /** Install-WindowsFeature Failover-Clustering -IncludeManagementTools. */
@@ -190,6 +199,8 @@ export const SCRIPT_NAMES: readonly ScriptName[] = [
   'set-link-address',
   'remove-link-address',
   'get-link-addresses',
+  'test-cluster-prereqs',
+  'test-cluster',
 ];
 
 /** Where things live on the server. Windows paths, and their SFTP form. */

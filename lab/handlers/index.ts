@@ -1,5 +1,6 @@
 /** The lab's answer to each remote script, by the name in its header. */
 import { testAgentPackage } from './agent-package';
+import { testClusterPrereqs } from './cluster-prereqs';
 import { getAgentState, invokeTwinlockctl } from './agent-state';
 import { FIX_HANDLERS } from './fixes';
 import { removeAgentPackage, restartHost } from './host-control';
@@ -11,6 +12,7 @@ import { measureLink } from './measure-link';
 import type { ScriptHandler } from './types';
 import { getVmState } from './vm-state';
 import { testWitness } from './witness';
+import { testCluster } from './test-cluster';
 
 export const HANDLERS: Record<string, ScriptHandler> = {
   'get-identity': getIdentity,
@@ -29,6 +31,8 @@ export const HANDLERS: Record<string, ScriptHandler> = {
   'set-link-address': setLinkAddress,
   'remove-link-address': removeLinkAddress,
   'get-link-addresses': getLinkAddresses,
+  'test-cluster-prereqs': testClusterPrereqs,
+  'test-cluster': testCluster,
 };
 
 export type { ScriptContext, ScriptHandler } from './types';

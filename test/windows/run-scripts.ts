@@ -24,6 +24,7 @@ import { REMOTE_PATHS } from '../../engine/remote/scripts';
 import type { ScriptName, ScriptParams } from '../../engine/remote/scripts';
 import { READ_ONLY_RUNS } from './read-only';
 import { VmStateAnswerSchema } from '../../engine/pair/vm-watch';
+import { ClusterPrereqsResultSchema } from '../../engine/api/models/cluster';
 
 const RESOURCES = join(import.meta.dirname, '..', '..', 'resources');
 const read = (file: string): string => stripBom(readFileSync(join(RESOURCES, file), 'utf8'));
@@ -158,6 +159,18 @@ async function readOnly(): Promise<void> {
     record.path === 'C:\\ProgramData\\Twinlock\\link-addresses.json' &&
       (record.addresses === null || (Array.isArray(record.addresses) && record.addresses.length === 0)),
     `a fresh runner has no link address Twinlock added: ${JSON.stringify(record)}`,
+  );
+
+  const prereqs = ClusterPrereqsResultSchema.parse(
+    await run('test-cluster-prereqs', READ_ONLY_RUNS['test-cluster-prereqs']!),
+  );
+  check(
+    'test-cluster-prereqs',
+    prereqs.featureAvailable && prereqs.directory.clusterObject === 'not-checked' && !prereqs.address.inUse,
+    `Failover Clustering is available on Windows Server, and nothing was asked of the directory or the network: ${JSON.stringify(prereqs)}`,
+  );
+  console.log(
+    `  ${prereqs.partOfDomain ? `domain ${prereqs.domain}` : `workgroup ${prereqs.domain}`}, ${prereqs.storage.sharedDisks.length} shared disk(s), ${prereqs.storage.poolableDisks} poolable`,
   );
 }
 

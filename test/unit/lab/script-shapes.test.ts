@@ -50,7 +50,11 @@ const PARAMS: Record<string, Record<string, unknown>> = {
   'set-link-address': { adapter: 'SLOT 3 Port 2', address: '172.31.0.1', prefixLength: 30 },
   'remove-link-address': { adapter: 'SLOT 3 Port 2', address: '172.31.0.1' },
   'get-link-addresses': {},
+  'test-cluster-prereqs': { clusterName: 'PAIR01-CL', clusterAddress: '192.168.50.50', vms: ['SQL01'] },
+  'test-cluster': { nodes: ['TL-NODE-A', 'TL-NODE-B'], include: [] },
 };
+// Test-Cluster comes with the Failover Clustering feature's tools.
+host.profile.roles.failoverClustering = true;
 
 describe('lab answers keep the keys each script declares', () => {
   // Uninstalling last keeps the agent in place for the scripts that need it.

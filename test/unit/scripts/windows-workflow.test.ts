@@ -28,6 +28,8 @@ const CHANGING: Record<string, string> = {
     'adds a link address for the measurement and needs a second server (test/powershell/measure-link.test.ts runs both ends)',
   'set-link-address': 'needs a spare adapter: a hosted runner has only the one that carries its network',
   'remove-link-address': 'undoes set-link-address, on a spare adapter a hosted runner does not have',
+  'test-cluster':
+    'writes a validation report under C:\\ProgramData\\Twinlock\\reports, and needs Failover Clustering on two servers of one domain (a hosted runner is one server in a workgroup)',
 };
 
 describe('.github/workflows/windows.yml', () => {
