@@ -227,6 +227,9 @@ export const clusterComputerObject: ClusterRuleDef = {
 };
 
 const isUnc = (path: string) => path.startsWith('\\\\');
+const isCsv = (path: string) => /^[A-Za-z]:\\ClusterStorage\\/i.test(path);
+/** A path on a server's own disks: neither a share nor a Cluster Shared Volume. */
+const isLocal = (path: string) => !isUnc(path) && !isCsv(path);
 const underPath = (path: string, root: string) => {
   const [p, r] = [path.toLowerCase(), root.toLowerCase().replace(/\\+$/, '')];
   return p === r || p.startsWith(`${r}\\`);
@@ -243,7 +246,7 @@ function unreachable(path: string, owner: 0 | 1, e: ClusterEvidence, names: [str
     }
     return null;
   }
-  if (/^[A-Za-z]:\\ClusterStorage\\/i.test(path)) {
+  if (isCsv(path)) {
     const missing = ([0, 1] as const).filter(
       (i) => !e.prereqs[i].storage.csvPaths.some((csv) => underPath(path, csv)),
     );
@@ -285,19 +288,31 @@ export const clusterStorage: ClusterRuleDef = {
       return parts.length > 0 ? parts.join('; ') : 'No shared storage';
     });
     const bad = vms
-      .map(({ vm, paths, owner }) => ({
-        vm,
-        owner,
-        why: paths.map((p) => unreachable(p, owner, e, names)).find((w) => w !== null),
-      }))
-      .filter((x): x is { vm: string; owner: 0 | 1; why: string } => typeof x.why === 'string');
+      .map(({ vm, paths, owner }) => {
+        const path = paths.find((p) => unreachable(p, owner, e, names) !== null);
+        return {
+          vm,
+          owner,
+          why: path === undefined ? null : unreachable(path, owner, e, names),
+          local: path !== undefined && isLocal(path) ? path : null,
+        };
+      })
+      .filter((x): x is { vm: string; owner: 0 | 1; why: string; local: string | null } => x.why !== null);
     if (bad.length > 0) {
       const which = bad.map((x) => x.vm);
       const others = [...new Set(bad.map((x) => names[1 - x.owner]!))];
+      // VMs on one server's own disks read as one list: `SQL01 (D:\…) and APP01 (D:\…) are on TL-NODE-A’s own disks`.
+      const parts = ([0, 1] as const).flatMap((owner) => {
+        const local = bad.filter((x) => x.owner === owner && x.local !== null);
+        if (local.length === 0) return [];
+        const what = listed(local.map((x) => `${x.vm} (${x.local})`));
+        return [`${what} ${local.length === 1 ? 'is' : 'are'} on ${names[owner]}’s own disks`];
+      });
+      for (const x of bad) if (x.local === null) parts.push(`${x.vm} has its files on ${x.why}`);
       return {
         ok: false,
         values,
-        reason: `${bad.map((x) => `${x.vm} has its files on ${x.why}`).join('; ')}, so ${listed(others)} could not start ${bad.length === 1 ? 'it' : 'them'} after a failover.`,
+        reason: `${parts.join('; ')}, so ${listed(others)} could not start ${bad.length === 1 ? 'it' : 'them'} after a failover.`,
         remedy: `Move ${listed(which)} to storage both servers reach: an SMB 3 share both servers’ computer accounts may write (Hyper-V Manager → Move → Move the virtual machine’s storage, or Move-VMStorage -VMName ${which[0]} -DestinationStoragePath \\\\server\\share\\${which[0]}) or a Cluster Shared Volume, then verify again.`,
       };
     }

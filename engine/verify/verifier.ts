@@ -114,6 +114,12 @@ export function createVerifier(deps: VerifierDeps) {
       return notRun(
         `Test-Cluster was not run: Failover Clustering is not available on ${unavailable.join(' and ')} (see Failover Clustering available).`,
       );
+    // Test-Cluster is a cmdlet of the feature's tools, and validates only servers that have the feature.
+    const notInstalled = names.filter((_, i) => !e.prereqs[i]!.featureInstalled);
+    if (notInstalled.length > 0)
+      return notRun(
+        `Test-Cluster was not run: Failover Clustering is not installed on ${notInstalled.join(' and ')} yet, and Windows validates only servers that have it (the Install step enables it; verify at Level 1 again afterwards).`,
+      );
     const host = await deps.hostOf(ids[0]);
     deps.log('info', `Running Windows’ Test-Cluster from ${na} over ${na} and ${nb} (a minute or more).`);
     try {
@@ -146,15 +152,19 @@ export function createVerifier(deps: VerifierDeps) {
       clusterAddress: cluster?.address ?? '',
       vms: a.vms.map((v) => v.name),
     };
-    const prereqs = (await Promise.all(
-      ids.map(async (id) => {
-        const host = await deps.hostOf(id);
-        const raw = await host.runScript('test-cluster-prereqs', params, {
-          timeoutMs: CLUSTER_PREREQS_TIMEOUT_MS,
-        });
-        return ClusterPrereqsResultSchema.parse(raw);
-      }),
-    )) as [ClusterEvidence['prereqs'][0], ClusterEvidence['prereqs'][1]];
+    const read = async (id: string, sharePaths?: string[]) => {
+      const host = await deps.hostOf(id);
+      const raw = await host.runScript(
+        'test-cluster-prereqs',
+        { ...params, ...(sharePaths ? { sharePaths } : {}) },
+        { timeoutMs: CLUSTER_PREREQS_TIMEOUT_MS },
+      );
+      return ClusterPrereqsResultSchema.parse(raw);
+    };
+    // The second server checks the shares the first one's VMs are on: both must reach them.
+    const first = await read(ids[0]);
+    const second = await read(ids[1], Object.values(first.storage.vmPaths).flat());
+    const prereqs: ClusterEvidence['prereqs'] = [first, second];
     const logons = ids.map((id) => deps.endpoint(id).logon) as [LogonKind, LogonKind];
     const partial = { prereqs, logons, cluster };
     const run = await runTestCluster(

@@ -295,9 +295,23 @@ describe('Level 1 cluster rules', () => {
       expectFinding(
         f,
         'blocker',
-        /^SQL01 has its files on D:\\Hyper-V\\SQL01, a disk of HV-A alone, so HV-B could not start it after a failover\.$/,
+        /^SQL01 \(D:\\Hyper-V\\SQL01\) is on HV-A’s own disks, so HV-B could not start it after a failover\.$/,
         /^Move SQL01 to storage both servers reach.*Move-VMStorage -VMName SQL01/,
       );
+    });
+
+    it('lists every VM on a server’s own disks in one sentence', () => {
+      const e = evidence({
+        prereqs: [
+          prereqs('HV-A', {}, { SQL01: ['D:\\Hyper-V\\SQL01'], APP01: ['E:\\VMs\\APP01'] }),
+          prereqs('HV-B'),
+        ],
+      });
+      const f = finding(e, 'cluster.storage');
+      expect(f.reason).toBe(
+        'SQL01 (D:\\Hyper-V\\SQL01) and APP01 (E:\\VMs\\APP01) are on HV-A’s own disks, so HV-B could not start them after a failover.',
+      );
+      expect(f.remedy).toMatch(/^Move SQL01 and APP01 to storage both servers reach/);
     });
 
     it('is a blocker for a share the other server cannot write, or one without SMB 3', () => {

@@ -38,7 +38,11 @@ function setup(
     ((host: string, name: string) =>
       name === 'test-cluster'
         ? validation()
-        : prereqs(host, {}, host === 'HV-A' ? { SQL01: ['\\\\TL-FS01\\VMs\\SQL01'] } : {}));
+        : prereqs(
+            host,
+            { featureInstalled: true },
+            host === 'HV-A' ? { SQL01: ['\\\\TL-FS01\\VMs\\SQL01'] } : {},
+          ));
   const hostFor = (id: string): RemoteHost =>
     ({
       label: `${names[id]}:22`,
@@ -72,9 +76,15 @@ describe('verifying at Level 1', () => {
       cluster: { name: 'PAIR01-CL', address: '10.0.0.50' },
     });
     const params = { clusterName: 'PAIR01-CL', clusterAddress: '10.0.0.50', vms: ['SQL01', 'APP01'] };
-    expect(calls.slice(0, 2).sort((x, y) => x.host.localeCompare(y.host))).toEqual([
+    // The second server checks the shares the first one's VMs are on.
+    expect(calls.slice(0, 2)).toEqual([
       { host: 'HV-A', name: 'test-cluster-prereqs', params, timeoutMs: expect.any(Number) },
-      { host: 'HV-B', name: 'test-cluster-prereqs', params, timeoutMs: expect.any(Number) },
+      {
+        host: 'HV-B',
+        name: 'test-cluster-prereqs',
+        params: { ...params, sharePaths: ['\\\\TL-FS01\\VMs\\SQL01'] },
+        timeoutMs: expect.any(Number),
+      },
     ]);
     expect(calls[2]).toEqual({
       host: 'HV-A',
@@ -95,6 +105,7 @@ describe('verifying at Level 1', () => {
     const { verifier, calls } = setup();
     const report = await verifier.verify(['s1', 's2'], 1);
     expect(calls[0]!.params).toEqual({ clusterName: '', clusterAddress: '', vms: ['SQL01', 'APP01'] });
+    expect(calls[1]!.params).toMatchObject({ sharePaths: ['\\\\TL-FS01\\VMs\\SQL01'] });
     expect(report.cluster).toBeNull();
     expect(report.outcome).toBe('ready');
   });
@@ -118,7 +129,7 @@ describe('verifying at Level 1', () => {
       answer: (host, name) =>
         name === 'test-cluster'
           ? validation()
-          : prereqs(host, host === 'HV-B' ? { featureAvailable: false } : {}),
+          : prereqs(host, host === 'HV-B' ? { featureAvailable: false } : { featureInstalled: true }),
     });
     const r1 = await noFeature.verifier.verify(['s1', 's2'], 1);
     expect(noFeature.calls.some((c) => c.name === 'test-cluster')).toBe(false);
@@ -132,12 +143,26 @@ describe('verifying at Level 1', () => {
     expect(r2.outcome).toBe('warnings');
   });
 
+  it('leaves Test-Cluster out until Failover Clustering is installed on both servers', async () => {
+    const { verifier, calls } = setup({
+      answer: (host) => prereqs(host, { featureInstalled: host === 'HV-A' }),
+    });
+    const report = await verifier.verify(['s1', 's2'], 1);
+    expect(calls.some((c) => c.name === 'test-cluster')).toBe(false);
+    expect(report.findings.find((f) => f.ruleId === 'cluster.validation')).toMatchObject({
+      severity: 'warning',
+      reason: expect.stringMatching(
+        /^Test-Cluster was not run: Failover Clustering is not installed on HV-B yet/,
+      ),
+    });
+  });
+
   it('turns a Test-Cluster that could not run into a finding with Windows’ message', async () => {
     const { verifier } = setup({
       answer: (host, name) => {
         if (name === 'test-cluster')
           throw new TwinlockError({ code: 'script-failed', message: 'Access is denied.', hint: '' });
-        return prereqs(host);
+        return prereqs(host, { featureInstalled: true });
       },
     });
     const report = await verifier.verify(['s1', 's2'], 1);
