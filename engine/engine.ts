@@ -146,6 +146,7 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     readBundle: (path) => call('readBundle', { path }),
     closing,
     planApplied: (plan) => recordPlan(plan),
+    clusterEvidence: (ids) => verification.clusterEvidence(ids),
   });
 
   const verification: Verifier = createVerifier({

@@ -10,6 +10,7 @@ import { HOST_NAME, HOST_NAME_MAX, PAIR_NAME, PAIR_NAME_MAX, UNC_PATH } from '..
 import { businessNic } from '../verify/network';
 import { checkLinkAddresses } from './addresses';
 import type { AddressIssue } from './addresses';
+import type { ClusterEvidence } from '../verify/cluster';
 import { levelRefusal } from './levels';
 
 /** One problem found, on one field. */
@@ -36,6 +37,8 @@ export interface PreflightInput {
    * its level by verifying once the agent is installed, so it leaves this off.
    */
   checkLevel?: boolean;
+  /** Level 1's prerequisites as the last verification at Level 1 read them: their blockers refuse Level 1 too. */
+  cluster?: ClusterEvidence | null;
   /** Where each top-level field came from, when not the configuration itself (a bundle's `pair.name`). */
   fieldNames?: Partial<Record<'name' | 'level' | 'links' | 'witness' | 'vms', string>>;
 }
@@ -76,7 +79,7 @@ export function preflightPair(input: PreflightInput): PreflightIssue[] {
 
   if (![1, 2, 3].includes(plan.level as number)) add(names.level, 'The protection level must be 1, 2 or 3.');
   else if (input.checkLevel) {
-    const refusal = levelRefusal(primary, secondary, plan.level);
+    const refusal = levelRefusal(primary, secondary, plan.level, input.cluster);
     if (refusal) add(names.level, refusal);
   }
 

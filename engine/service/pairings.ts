@@ -55,6 +55,7 @@ import {
 } from '../pair/apply-plan';
 import { readScript } from '../remote/session';
 import type { Plan } from '../api/models';
+import type { ClusterEvidence } from '../verify/cluster';
 
 /** A method's input after parsing (defaults applied). */
 type Parsed<M extends MethodName> = z.output<(typeof methods)[M]['input']>;
@@ -72,6 +73,8 @@ export interface PairingServiceDeps {
   closing: () => boolean;
   /** Told of each pairing plan about to be applied (the protection report shows it). */
   planApplied?: (plan: Plan) => Promise<void>;
+  /** Level 1's prerequisites as the last verification at Level 1 of these sessions read them, or null. */
+  clusterEvidence?: (sessions: readonly [string, string]) => ClusterEvidence | null;
 }
 
 export interface PairingService {
@@ -197,6 +200,7 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       inventories: [inventories[0]!, inventories[1]!],
       requireAgent: true,
       checkLevel: true,
+      cluster: deps.clusterEvidence?.([members[0]!.sessionId, members[1]!.sessionId]) ?? null,
     });
     if (witness && !issues.some((i) => i.field.startsWith('witness'))) issues.push(...witnessIssues(witness));
     if (issues.length > 0) throw preflightError(issues, 'apply');

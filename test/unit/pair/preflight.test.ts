@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PreflightPlan } from '../../../engine/pair/preflight';
 import { preflightError, preflightPair } from '../../../engine/pair/preflight';
+import { evidence, prereqs } from '../verify/cluster-fixture';
 import { inventory, peerInventory } from '../verify/inventory-fixture';
 
 const installed = { agentVersion: '3.2.1' };
@@ -160,6 +161,32 @@ describe('preflightPair: the level', () => {
         inventories: [primary, stepping],
         requireAgent: true,
         checkLevel: true,
+      }),
+    ).toEqual([]);
+  });
+
+  it('refuses Level 1 when the cluster rules of the last Level 1 verification block it', () => {
+    const keyLogon = evidence({ logons: ['key', 'password'] });
+    const issues = preflightPair({
+      plan: { ...plan, level: 1 },
+      inventories: [primary, secondary],
+      requireAgent: true,
+      checkLevel: true,
+      cluster: keyLogon,
+    });
+    expect(issues.map((i) => i.field)).toEqual(['level']);
+    expect(issues[0]!.message).toContain(
+      'Logon for the cluster: The cluster is created from HV-A reaching HV-B as you; a key-based SSH logon to Windows carries no network credentials, so Windows refuses that second hop.',
+    );
+    const ok = { ...plan, level: 1 as const };
+    const ready = evidence({ prereqs: [prereqs('HV-A'), prereqs('HV-B')] });
+    expect(
+      preflightPair({
+        plan: ok,
+        inventories: [primary, secondary],
+        requireAgent: true,
+        checkLevel: true,
+        cluster: ready,
       }),
     ).toEqual([]);
   });
