@@ -7,6 +7,7 @@
  */
 import { shareAt, shareRoot, vmFiles } from './cluster-prereqs';
 import type { LabHost } from './host';
+import type { LabWorld } from './world';
 
 export type ValidationResult = 'passed' | 'warning' | 'failed' | 'not-run';
 
@@ -348,4 +349,26 @@ export function validationHtml(categories: ValidationCategory[], nodes: string[]
     )
     .join('\r\n');
   return `<html><head><title>Failover Cluster Validation Report</title></head><body><h1>Failover Cluster Validation Report</h1><p>Nodes: ${nodes.map(xmlEscape).join(', ')}</p><p>Started ${xmlEscape(startTime)}</p><table>\r\n${rows}\r\n</table></body></html>\r\n`;
+}
+
+/**
+ * What the PowerShell tier's shim needs to answer Test-Cluster as the lab does: the nodes it can
+ * name, and the results for each list of nodes a test may give from `host` (itself alone, with
+ * each other server in either order, and every server of the world).
+ */
+export function validationDocument(host: LabHost, world: LabWorld): Record<string, unknown> {
+  const lists: LabHost[][] = [[host]];
+  for (const other of world.hosts) {
+    if (other === host) continue;
+    lists.push([host, other], [other, host]);
+  }
+  if (world.hosts.length > 2) lists.push([...world.hosts]);
+  return {
+    self: host.name,
+    nodes: world.hosts.map((h) => ({ name: h.name, fqdn: `${h.name}.${h.profile.domain}` })),
+    sets: lists.map((nodes) => ({
+      key: nodes.map((n) => n.name.toLowerCase()).join(','),
+      categories: validateCluster(nodes),
+    })),
+  };
 }

@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { includeOnly, validateCluster, validationHtml, validationXml, worst } from '../cluster-validation';
 import type { LabHost } from '../host';
-import { PsError, scriptThrow, termNotRecognized } from '../powershell-shapes';
+import { PsError, scriptThrow } from '../powershell-shapes';
 import type { LabWorld } from '../world';
 import { list } from './types';
 import type { ScriptHandler } from './types';
@@ -53,11 +53,13 @@ export const testCluster: ScriptHandler = ({ host, world, params, logon }) => {
   const include = list(params, 'include').filter((n) => n !== '');
   if (names.length === 0)
     throw scriptThrow('nodes is empty: name the servers to validate, for example TL-NODE-A and TL-NODE-B.');
+  if (!host.profile.roles.failoverClustering) {
+    throw scriptThrow(
+      `Test-Cluster is not available on ${host.name}: install the Failover Clustering feature with its management tools first.`,
+    );
+  }
   const dir = host.localPath(REPORTS_DIR);
   if (dir) mkdirSync(dir, { recursive: true });
-  if (!host.profile.roles.failoverClustering) {
-    throw new PsError(termNotRecognized('Test-Cluster'), 'ObjectNotFound', 'CommandNotFoundException');
-  }
   const nodes: LabHost[] = [];
   for (const name of names) {
     const node = nodeNamed(world, name);

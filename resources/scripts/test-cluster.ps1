@@ -6,6 +6,10 @@ param($P)
 $nodes = @($P.nodes | Where-Object { $null -ne $_ -and [string]$_ -ne '' } | ForEach-Object { [string]$_ })
 $include = @($P.include | Where-Object { $null -ne $_ -and [string]$_ -ne '' } | ForEach-Object { [string]$_ })
 if ($nodes.Count -eq 0) { throw 'nodes is empty: name the servers to validate, for example TL-NODE-A and TL-NODE-B.' }
+# Test-Cluster comes with Failover Clustering's PowerShell module (RSAT-Clustering-PowerShell).
+if ($null -eq (Get-Command -Name 'Test-Cluster' -ErrorAction SilentlyContinue)) {
+    throw "Test-Cluster is not available on $($env:COMPUTERNAME): install the Failover Clustering feature with its management tools first."
+}
 
 $reports = 'C:\ProgramData\Twinlock\reports'
 if (-not (Test-Path -LiteralPath $reports -PathType Container)) { $null = New-Item -ItemType Directory -Path $reports -Force }

@@ -151,6 +151,75 @@ namespace TwinlockShim {
 '@
 }
 
+if (-not ('TwinlockShim.AdsiSearcher' -as [type])) {
+    Add-Type -TypeDefinition @'
+namespace TwinlockShim {
+    // System.DirectoryServices as test-cluster-prereqs.ps1 uses it ([adsisearcher], [adsi]; see
+    // PLATFORM_SUBSTITUTIONS in tier.ts): computer objects found by sAMAccountName, and a
+    // container's allowedChildClassesEffective, answered from the server document's directory.
+    public class AdsiEntry {
+        public string Name; public bool Enabled; public string DistinguishedName;
+    }
+    public class AdsiSearchResult {
+        public System.Collections.Hashtable Properties = new System.Collections.Hashtable(System.StringComparer.OrdinalIgnoreCase);
+    }
+    public class AdsiSearcher {
+        public static System.Collections.Generic.List<AdsiEntry> Entries = new System.Collections.Generic.List<AdsiEntry>();
+        public static bool Available = false;
+        public string Filter;
+        public System.Collections.Specialized.StringCollection PropertiesToLoad = new System.Collections.Specialized.StringCollection();
+        public AdsiSearcher(string filter) { Filter = filter; }
+        static string Unescape(string value) {
+            var sb = new System.Text.StringBuilder();
+            for (int i = 0; i < value.Length; i++) {
+                if (value[i] == '\\' && i + 2 < value.Length) {
+                    sb.Append((char)System.Convert.ToInt32(value.Substring(i + 1, 2), 16)); i += 2;
+                } else sb.Append(value[i]);
+            }
+            return sb.ToString();
+        }
+        public AdsiSearchResult FindOne() {
+            // A computer outside a domain has no directory to search (DirectorySearcher's COMException).
+            if (!Available) throw new System.Runtime.InteropServices.COMException("The specified domain either does not exist or could not be contacted.");
+            var m = System.Text.RegularExpressions.Regex.Match(Filter, @"^\(&\(objectCategory=computer\)\(sAMAccountName=(.*)\$\)\)$");
+            if (!m.Success) throw new System.ArgumentException("The Windows shim models computer searches by sAMAccountName only: " + Filter);
+            string name = Unescape(m.Groups[1].Value);
+            foreach (AdsiEntry e in Entries) {
+                if (!string.Equals(e.Name, name, System.StringComparison.OrdinalIgnoreCase)) continue;
+                var r = new AdsiSearchResult();
+                r.Properties["adspath"] = new object[] { "LDAP://" + e.DistinguishedName };
+                r.Properties["distinguishedname"] = new object[] { e.DistinguishedName };
+                r.Properties["samaccountname"] = new object[] { e.Name.ToUpperInvariant() + "$" };
+                // WORKSTATION_TRUST_ACCOUNT (4096), plus ACCOUNTDISABLE (2) for a disabled object.
+                r.Properties["useraccountcontrol"] = new object[] { e.Enabled ? 4096 : 4098 };
+                return r;
+            }
+            return null;
+        }
+    }
+    public class Adsi {
+        public static string Container = "";
+        public static bool CanCreateComputer = false;
+        private readonly string path;
+        private bool loaded;
+        public Adsi(string path) { this.path = path; }
+        public void RefreshCache(string[] names) {
+            if (!string.Equals(path, "LDAP://" + Container, System.StringComparison.OrdinalIgnoreCase)) throw new System.Runtime.InteropServices.COMException("There is no such object on the server.");
+            loaded = true;
+        }
+        public System.Collections.Hashtable Properties {
+            get {
+                var h = new System.Collections.Hashtable(System.StringComparer.OrdinalIgnoreCase);
+                h["distinguishedName"] = new object[] { path.Substring(7) };
+                if (loaded) h["allowedChildClassesEffective"] = CanCreateComputer ? new object[] { "computer", "contact", "group", "user" } : new object[0];
+                return h;
+            }
+        }
+    }
+}
+'@
+}
+
 $script:Server = $null
 $script:Changes = $null
 $script:Faults = $null
@@ -191,6 +260,7 @@ function Initialize-WindowsShim {
     # when a script calls it as a command, [TwinlockShim.Process] when a script starts it.
     Set-Item -Path ('function:global:' + 'C:\Program Files\Twinlock\Agent\twinlockctl.exe') -Value ${function:Invoke-ShimTwinlockctl}
     [TwinlockShim.Process]::Runner = [TwinlockShim.ProcessRunner]${function:Invoke-ShimProcess}
+    Initialize-ShimCluster
 }
 
 function Get-WindowsShimChanges {
@@ -355,6 +425,11 @@ function Get-ShimRegistryKey {
             return $null
         }
         '^HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\WindowsUpdate\\Auto Update\\RebootRequired$' { return $null }
+        '^HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters$' {
+            # 'NV Domain' is the primary DNS suffix configured, Domain the one in effect.
+            $suffix = [string]$script:Server.clusterPrereqs.dnsSuffix
+            return [ordered]@{ DataBasePath = '%SystemRoot%\System32\drivers\etc'; Domain = $suffix; Hostname = [string]$p.computerName; 'NV Domain' = $suffix; 'NV Hostname' = [string]$p.computerName; SearchList = '' }
+        }
     }
     return $null
 }
@@ -396,6 +471,7 @@ function Test-Path {
     foreach ($one in @($Path) + @($LiteralPath)) {
         if ($null -eq $one) { continue }
         if ($one -match '^HKLM:') { $null -ne (Get-ShimRegistryKey -Path $one); continue }
+        if ($one -match '^\\\\') { (Test-ShimShareRoot -Path $one) -and $PathType -ne 'Leaf'; continue }
         $local = ConvertTo-ShimLocalPath -Path $one
         if ($null -eq $local) { $false; continue }
         switch ($PathType) {
@@ -447,10 +523,18 @@ function Get-Item {
 
 function Get-ChildItem {
     [CmdletBinding()]
-    param([Parameter(Mandatory)][string]$LiteralPath, [string]$Filter = '*', [switch]$File)
+    param([Parameter(Mandatory)][string]$LiteralPath, [string]$Filter = '*', [switch]$File, [switch]$Directory)
     Invoke-ShimFault -Command 'Get-ChildItem' -Cmdlet $PSCmdlet
     $local = ConvertTo-ShimLocalPath -Path $LiteralPath
     if ($null -eq $local -or -not [System.IO.Directory]::Exists($local)) { return }
+    if ($Directory) {
+        foreach ($d in ([System.IO.Directory]::GetDirectories($local) | Sort-Object -Property { [System.IO.Path]::GetFileName($_).ToLowerInvariant() })) {
+            $name = [System.IO.Path]::GetFileName($d)
+            if ($name -notlike $Filter) { continue }
+            [pscustomobject]@{ Name = $name; FullName = ($LiteralPath.TrimEnd('\') + '\' + $name); Mode = 'd-----' }
+        }
+        return
+    }
     # NTFS lists a folder in name order.
     foreach ($f in ([System.IO.Directory]::GetFiles($local) | Sort-Object -Property { [System.IO.Path]::GetFileName($_).ToLowerInvariant() })) {
         $name = [System.IO.Path]::GetFileName($f)
@@ -476,6 +560,7 @@ function Get-Content {
 function Remove-Item {
     [CmdletBinding()]
     param([Parameter(Mandatory)][string]$LiteralPath, [switch]$Force)
+    if ($LiteralPath -match '^\\\\') { Remove-ShimShareFile -Path $LiteralPath -Cmdlet $PSCmdlet; return }
     if (Test-ShimLocked -Path $LiteralPath) { Stop-ShimLocked -Path $LiteralPath -Cmdlet $PSCmdlet -Id 'RemoveFileSystemItemIOError,Microsoft.PowerShell.Commands.RemoveItemCommand' }
     $local = ConvertTo-ShimLocalPath -Path $LiteralPath
     Invoke-ShimFault -Command 'Remove-Item' -Cmdlet $PSCmdlet
@@ -502,6 +587,7 @@ function Set-Content {
     <# Writes text as Windows PowerShell 5.1 does: UTF8 with its byte-order mark, lines ended by CRLF. #>
     [CmdletBinding()]
     param([Parameter(Mandatory)][string]$LiteralPath, [Parameter(Mandatory)][object[]]$Value, [string]$Encoding = 'Default')
+    if ($LiteralPath -match '^\\\\') { Set-ShimShareFile -Path $LiteralPath -Cmdlet $PSCmdlet; return }
     $local = ConvertTo-ShimLocalPath -Path $LiteralPath
     if ($null -eq $local -or -not [System.IO.Directory]::Exists([System.IO.Path]::GetDirectoryName($local))) {
         $e = [System.IO.DirectoryNotFoundException]::new("Could not find a part of the path '$LiteralPath'.")
@@ -912,14 +998,16 @@ function Get-NetFirewallProfile {
 # ---------------------------------------------------------------- storage, Hyper-V
 
 function Get-PhysicalDisk {
-    [CmdletBinding()] param()
+    [CmdletBinding()] param([bool]$CanPool)
     Invoke-ShimFault -Command 'Get-PhysicalDisk' -Cmdlet $PSCmdlet
     $bus = @{ 'SCSI' = 1; 'ATA' = 3; 'Fibre Channel' = 6; 'USB' = 7; 'RAID' = 8; 'iSCSI' = 9; 'SAS' = 10; 'SATA' = 11; 'NVMe' = 17 }
     $media = @{ 'Unspecified' = 0; 'HDD' = 3; 'SSD' = 4 }
     $i = 0
     foreach ($d in @($script:Server.profile.disks)) {
         $b = if ($bus.ContainsKey([string]$d.busType)) { $bus[[string]$d.busType] } else { 0 }
-        [pscustomobject]@{ DeviceId = [string]$i; FriendlyName = [string]$d.model; Model = [string]$d.model; Size = [uint64]([double]$d.sizeGiB * 1073741824); BusType = [uint16]$b; MediaType = [uint16]$media[[string]$d.mediaType]; HealthStatus = 0 }
+        $poolable = $null -ne $d.PSObject.Properties['canPool'] -and [bool]$d.canPool
+        if ($PSBoundParameters.ContainsKey('CanPool') -and $poolable -ne $CanPool) { $i++; continue }
+        [pscustomobject]@{ DeviceId = [string]$i; FriendlyName = [string]$d.model; Model = [string]$d.model; Size = [uint64]([double]$d.sizeGiB * 1073741824); BusType = [uint16]$b; MediaType = [uint16]$media[[string]$d.mediaType]; HealthStatus = 0; CanPool = $poolable }
         $i++
     }
 }
@@ -946,6 +1034,7 @@ function Get-ShimVM {
             Name = [string]$vm.name; State = [int]$states[[string]$vm.state]; MemoryStartup = [long]$vm.memoryBytes
             MemoryAssigned = [long]$(if ($vm.state -eq 'Running') { $vm.memoryBytes } else { 0 })
             ProcessorCount = [int]$vm.processorCount; Generation = [int]$vm.generation
+            Path = $(if ($vm.PSObject.Properties['path']) { [string]$vm.path } else { '' })
             Uptime = [timespan]::FromSeconds([double]$vm.uptimeSeconds)
             # The lab's VMs report no address through their integration services.
             NetworkAdapters = @()
@@ -1198,6 +1287,213 @@ function Invoke-ShimTwinlockctl {
     Set-ShimExitCode ([int]$answer.exitCode)
 }
 
+# ---------------------------------------------------------------- failover clustering (Level 1)
+
+function Initialize-ShimCluster {
+    <# The directory, and the commands that come with a role: Get-VMHardDiskDrive with Hyper-V's module, Test-Cluster with Failover Clustering's. #>
+    $p = $script:Server.profile
+    $dir = $script:Server.clusterPrereqs.directory
+    [TwinlockShim.AdsiSearcher]::Available = [bool]$p.partOfDomain
+    [TwinlockShim.AdsiSearcher]::Entries.Clear()
+    foreach ($e in @($dir.entries)) {
+        if ($null -eq $e) { continue }
+        $entry = [TwinlockShim.AdsiEntry]::new()
+        $entry.Name = [string]$e.name; $entry.Enabled = [bool]$e.enabled; $entry.DistinguishedName = [string]$e.distinguishedName
+        [TwinlockShim.AdsiSearcher]::Entries.Add($entry)
+    }
+    [TwinlockShim.Adsi]::Container = [string]$dir.container
+    [TwinlockShim.Adsi]::CanCreateComputer = [bool]$dir.canCreateComputer
+    foreach ($command in @(
+            @{ name = 'Get-VMHardDiskDrive'; present = [bool]$p.roles.hyperV; body = ${function:Get-ShimVMHardDiskDrive} }
+            @{ name = 'Test-Cluster'; present = [bool]$p.roles.failoverClustering; body = ${function:Invoke-ShimTestCluster} }
+        )) {
+        if ($command.present) { Set-Item -Path ('function:global:' + $command.name) -Value $command.body }
+        # Remove-Item of function:global:<name> leaves the function in place; function:\<name> removes the one found.
+        elseif (Microsoft.PowerShell.Management\Test-Path -LiteralPath ('function:\' + $command.name)) { Microsoft.PowerShell.Management\Remove-Item -LiteralPath ('function:\' + $command.name) }
+    }
+}
+
+function Get-ShimShare {
+    <# The SMB share (the profile's storage.shares) a UNC path is in, or $null. #>
+    param([string]$Path)
+    if ($Path -notmatch '^\\\\([^\\]+)\\([^\\]+)') { return $null }
+    $root = '\\' + $Matches[1] + '\' + $Matches[2]
+    foreach ($share in @($script:Server.profile.storage.shares)) {
+        if ($null -ne $share -and [string]$share.path -ieq $root) { return $share }
+    }
+    return $null
+}
+
+function Test-ShimShareRoot {
+    <# A UNC path that is a share this server reaches (files inside shares are not modelled). #>
+    param([string]$Path)
+    $share = Get-ShimShare -Path $Path
+    $null -ne $share -and $Path.TrimEnd('\') -ieq [string]$share.path
+}
+
+function Set-ShimShareFile {
+    <# A write into a share: recorded when the share lets this server write, else Windows' access denied. #>
+    param([string]$Path, [System.Management.Automation.PSCmdlet]$Cmdlet)
+    $share = Get-ShimShare -Path $Path
+    if ($null -eq $share) {
+        $e = [System.IO.IOException]::new('The network path was not found.')
+        throw ([System.Management.Automation.ErrorRecord]::new($e, 'GetContentWriterIOError,Microsoft.PowerShell.Commands.SetContentCommand', 'WriteError', $Path))
+    }
+    if (-not [bool]$share.writable) {
+        $e = [System.UnauthorizedAccessException]::new("Access to the path '$Path' is denied.")
+        throw ([System.Management.Automation.ErrorRecord]::new($e, 'GetContentWriterUnauthorizedAccessError,Microsoft.PowerShell.Commands.SetContentCommand', 'PermissionDenied', $Path))
+    }
+    Add-ShimChange -Command 'Set-Content' -Detail @{ path = $Path }
+}
+
+function Remove-ShimShareFile {
+    param([string]$Path, [System.Management.Automation.PSCmdlet]$Cmdlet)
+    if ($null -eq (Get-ShimShare -Path $Path)) {
+        $e = [System.Management.Automation.ItemNotFoundException]::new("Cannot find path '$Path' because it does not exist.")
+        throw ([System.Management.Automation.ErrorRecord]::new($e, 'PathNotFound,Microsoft.PowerShell.Commands.RemoveItemCommand', 'ObjectNotFound', $Path))
+    }
+    Add-ShimChange -Command 'Remove-Item' -Detail @{ path = $Path }
+}
+
+function Get-SmbConnection {
+    [CmdletBinding()] param([string]$ServerName, [string]$ShareName)
+    Invoke-ShimFault -Command 'Get-SmbConnection' -Cmdlet $PSCmdlet
+    $share = Get-ShimShare -Path ('\\' + $ServerName + '\' + $ShareName)
+    if ($null -eq $share) { return }
+    [pscustomobject]@{ ServerName = $ServerName; ShareName = $ShareName; UserName = [string]$script:Server.account.userName; Dialect = $(if ([bool]$share.smb3) { '3.1.1' } else { '2.1' }); NumOpens = 1 }
+}
+
+function Get-Disk {
+    <# MSFT_Disk: the local disks (Get-PhysicalDisk's), then the disks on a shared bus; BusType is MSFT_Disk's number. #>
+    [CmdletBinding()] param()
+    Invoke-ShimFault -Command 'Get-Disk' -Cmdlet $PSCmdlet
+    $bus = @{ 'SCSI' = 1; 'ATA' = 3; 'Fibre Channel' = 6; 'USB' = 7; 'RAID' = 8; 'iSCSI' = 9; 'SAS' = 10; 'SATA' = 11; 'NVMe' = 17 }
+    $i = 0
+    foreach ($d in @($script:Server.profile.disks)) {
+        if ($null -eq $d) { continue }
+        $b = if ($bus.ContainsKey([string]$d.busType)) { $bus[[string]$d.busType] } else { 0 }
+        [pscustomobject]@{ Number = [uint32]$i; FriendlyName = [string]$d.model; UniqueId = ('{0:X32}' -f $i); BusType = [uint16]$b; Size = [uint64]([double]$d.sizeGiB * 1073741824); IsBoot = ($i -eq 0); OperationalStatus = 'Online' }
+        $i++
+    }
+    foreach ($d in @($script:Server.profile.storage.sharedDisks)) {
+        if ($null -eq $d) { continue }
+        [pscustomobject]@{ Number = [uint32]$i; FriendlyName = 'MSFT Virtual HD'; UniqueId = [string]$d.uniqueId; BusType = [uint16]$bus[[string]$d.busType]; Size = [uint64]([double]$d.sizeGiB * 1073741824); IsBoot = $false; OperationalStatus = 'Offline' }
+        $i++
+    }
+}
+
+function Test-Connection {
+    <# One echo request: answered by whatever the lab's business network has at that address. #>
+    [CmdletBinding()] param([Parameter(Mandatory)][string[]]$ComputerName, [int]$Count = 4, [switch]$Quiet)
+    Invoke-ShimFault -Command 'Test-Connection' -Cmdlet $PSCmdlet
+    foreach ($name in $ComputerName) {
+        $answered = @($script:Server.clusterPrereqs.addressesInUse) -contains $name
+        if ($Quiet) { $answered } else { throw 'The Windows shim models Test-Connection -Quiet only.' }
+    }
+}
+
+function Resolve-DnsName {
+    [CmdletBinding()] param([Parameter(Mandatory)][string]$Name, [string]$Type = 'A_AAAA', [switch]$DnsOnly, [switch]$QuickTimeout)
+    Invoke-ShimFault -Command 'Resolve-DnsName' -Cmdlet $PSCmdlet
+    $suffix = [string]$script:Server.clusterPrereqs.dnsSuffix
+    foreach ($record in @($script:Server.clusterPrereqs.dns)) {
+        if ($null -eq $record) { continue }
+        $fqdn = if ($suffix -ne '') { [string]$record.name + '.' + $suffix } else { [string]$record.name }
+        if ($Name -ine [string]$record.name -and $Name -ine $fqdn) { continue }
+        $addresses = @($record.addresses | Where-Object { $null -ne $_ })
+        if ($addresses.Count -eq 0) { break }
+        foreach ($a in $addresses) { [pscustomobject]@{ Name = $fqdn; Type = 'A'; TTL = 1200; Section = 'Answer'; IPAddress = [string]$a } }
+        return
+    }
+    $e = [System.ComponentModel.Win32Exception]::new(9003, "$Name : DNS name does not exist")
+    $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new($e, 'DNS_ERROR_RCODE_NAME_ERROR,Microsoft.DnsClient.Commands.ResolveDnsName', 'ResourceUnavailable', $Name))
+}
+
+function Get-ShimVMHardDiskDrive {
+    [CmdletBinding()] param([Parameter(Mandatory)]$VM)
+    Invoke-ShimFault -Command 'Get-VMHardDiskDrive' -Cmdlet $PSCmdlet
+    # PowerShell's names are case-insensitive: $VM is the parameter, $known the server's record.
+    $wanted = [string]$VM.Name
+    foreach ($known in @($script:Server.vms)) {
+        if ($null -eq $known -or [string]$known.name -cne $wanted -or -not $known.PSObject.Properties['hardDisks']) { continue }
+        $n = 0
+        foreach ($disk in @($known.hardDisks)) {
+            [pscustomobject]@{ VMName = [string]$known.name; ControllerType = 'SCSI'; ControllerNumber = 0; ControllerLocation = $n; Path = [string]$disk }
+            $n++
+        }
+    }
+}
+
+function ConvertTo-ShimXmlText {
+    param([string]$Text)
+    $Text.Replace('&', '&amp;').Replace('<', '&lt;').Replace('>', '&gt;').Replace('"', '&quot;')
+}
+
+function Invoke-ShimTestCluster {
+    <#
+    Test-Cluster as lab/cluster-validation.ts runs it for these nodes (server.clusterValidation
+    holds its results for each node list): the report (.htm) and the results beside it (.xml)
+    written under -ReportName, the report's file returned. A key-based logon carries no network
+    credentials: reaching another node is denied.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)][string[]]$Node, [string[]]$Include, [Parameter(Mandatory)][string]$ReportName)
+    Invoke-ShimFault -Command 'Test-Cluster' -Cmdlet $PSCmdlet
+    $v = $script:Server.clusterValidation
+    $id = 'Test-Cluster,Microsoft.FailoverClusters.PowerShell.TestClusterCommand'
+    $names = [System.Collections.Generic.List[string]]::new()
+    foreach ($n in $Node) {
+        $known = @($v.nodes | Where-Object { $null -ne $_ -and ([string]$_.name -ieq $n -or [string]$_.fqdn -ieq $n) }) | Select-Object -First 1
+        if ($null -eq $known) {
+            $e = [System.InvalidOperationException]::new("Unable to connect to $n via WMI. This may be due to networking issues or firewall configuration on $n.")
+            throw ([System.Management.Automation.ErrorRecord]::new($e, $id, 'ConnectionError', $n))
+        }
+        if (-not $names.Contains([string]$known.name)) { $names.Add([string]$known.name) }
+    }
+    $remote = @($names | Where-Object { $_ -ine [string]$v.self }) | Select-Object -First 1
+    if ($null -ne $remote -and [string]$script:Server.logon -eq 'key') {
+        $e = [System.UnauthorizedAccessException]::new("You do not have administrative privileges on the server '$remote'.")
+        throw ([System.Management.Automation.ErrorRecord]::new($e, $id, 'PermissionDenied', $remote))
+    }
+    $key = (@($names | ForEach-Object { $_.ToLowerInvariant() }) -join ',')
+    $set = @($v.sets | Where-Object { $null -ne $_ -and [string]$_.key -eq $key }) | Select-Object -First 1
+    if ($null -eq $set) { throw "The Windows shim has no validation results for the nodes $key." }
+    $wanted = @($Include | Where-Object { $_ } | ForEach-Object { $_.ToLowerInvariant() })
+    $words = @{ passed = 'Success'; warning = 'Warning'; failed = 'Failed'; 'not-run' = 'NotRun' }
+    $started = [DateTime]::UtcNow.ToString('o')
+    $lines = [System.Collections.Generic.List[string]]::new()
+    $lines.Add('<?xml version="1.0" encoding="utf-8"?>')
+    $lines.Add('<Report StartTime="' + (ConvertTo-ShimXmlText $started) + '">')
+    $lines.Add('  <Nodes>')
+    foreach ($n in $names) { $lines.Add('    <Node Name="' + (ConvertTo-ShimXmlText $n) + '" />') }
+    $lines.Add('  </Nodes>')
+    foreach ($c in @($set.categories)) {
+        if ($null -eq $c) { continue }
+        $tests = @($c.tests | Where-Object { $null -ne $_ })
+        if ($wanted.Count -gt 0 -and $wanted -notcontains ([string]$c.name).ToLowerInvariant()) {
+            $tests = @($tests | Where-Object { $wanted -contains ([string]$_.name).ToLowerInvariant() })
+        }
+        if ($tests.Count -eq 0) { continue }
+        $lines.Add('  <Channel Type="Category" Name="' + (ConvertTo-ShimXmlText ([string]$c.name)) + '">')
+        foreach ($t in $tests) {
+            $lines.Add('    <Channel Type="Test" Name="' + (ConvertTo-ShimXmlText ([string]$t.name)) + '">')
+            $lines.Add('      <Result>' + $words[[string]$t.result] + '</Result>')
+            $lines.Add('      <Message>' + (ConvertTo-ShimXmlText ([string]$t.message)) + '</Message>')
+            $lines.Add('    </Channel>')
+        }
+        $lines.Add('  </Channel>')
+    }
+    $lines.Add('</Report>')
+    $utf8 = [System.Text.UTF8Encoding]::new($false)
+    $xmlLocal = ConvertTo-ShimLocalPath -Path ($ReportName + '.xml')
+    [System.IO.File]::WriteAllText($xmlLocal, (($lines -join "`r`n") + "`r`n"), $utf8)
+    $htm = $ReportName + '.htm'
+    $htmLocal = ConvertTo-ShimLocalPath -Path $htm
+    [System.IO.File]::WriteAllText($htmLocal, '<html><head><title>Failover Cluster Validation Report</title></head><body></body></html>', $utf8)
+    Add-ShimChange -Command 'Test-Cluster' -Detail @{ node = @($Node); include = @($Include | Where-Object { $_ }); reportName = $ReportName }
+    New-ShimFileInfo -WindowsPath $htm -Local $htmLocal
+}
+
 Export-ModuleMember -Function @(
     'Initialize-WindowsShim', 'Get-WindowsShimChanges', 'New-Object',
     'Test-Path', 'Join-Path', 'Split-Path', 'Get-Item', 'Get-ChildItem', 'Get-Content', 'Remove-Item', 'New-Item', 'Set-Content', 'Move-Item',
@@ -1206,4 +1502,5 @@ Export-ModuleMember -Function @(
     'Get-NetAdapter', 'Get-NetIPAddress', 'New-NetIPAddress', 'Remove-NetIPAddress', 'Get-NetRoute', 'Get-NetFirewallRule', 'Get-NetFirewallPortFilter',
     'Remove-NetFirewallRule', 'New-NetFirewallRule', 'Get-NetFirewallProfile', 'Get-PhysicalDisk', 'Get-Volume',
     'Get-ShimVM', 'Get-Service', 'Start-Service', 'Start-Process', 'powercfg.exe', 'w32tm.exe', 'shutdown.exe',
-    'Invoke-ShimTwinlockctl', 'Invoke-ShimProcess')
+    'Invoke-ShimTwinlockctl', 'Invoke-ShimProcess',
+    'Get-Disk', 'Get-SmbConnection', 'Test-Connection', 'Resolve-DnsName', 'Get-ShimVMHardDiskDrive', 'Invoke-ShimTestCluster')

@@ -25,7 +25,10 @@ export interface BothAnswers {
 }
 
 /** Fields that are readings of a clock or a stopwatch: compared with a tolerance, then set aside. */
-const MEASURED: Record<string, Array<{ path: string[]; kind: 'clock' | 'server-clock' | 'duration' }>> = {
+const MEASURED: Record<
+  string,
+  Array<{ path: string[]; kind: 'clock' | 'server-clock' | 'duration' | 'report' }>
+> = {
   // [DateTime]::UtcNow reads the clock of the machine running pwsh, which has no injected skew.
   'get-inventory': [
     { path: ['data', 'collectedAtUtc'], kind: 'clock' },
@@ -40,7 +43,15 @@ const MEASURED: Record<string, Array<{ path: string[]; kind: 'clock' | 'server-c
     kind: 'duration' as const,
   })),
   'test-witness': [{ path: ['data', 'rttMs'], kind: 'duration' }],
+  // Test-Cluster names its report by the server's clock: the same folder and naming, at another moment.
+  'test-cluster': [
+    { path: ['data', 'ranAt'], kind: 'clock' },
+    { path: ['data', 'reportPath'], kind: 'report' },
+  ],
 };
+
+const REPORT_PATH =
+  /^C:\\ProgramData\\Twinlock\\reports\\Validation Report \d{4}\.\d\d\.\d\d At \d\d\.\d\d\.\d\d\.htm$/;
 
 function take(obj: any, path: string[]): { value: unknown; found: boolean } {
   let cur = obj;
@@ -73,6 +84,8 @@ export async function runBoth(
     shimFaultsFromLab?: (labStdout: string) => ShimFaults;
     /** Windows paths to read back after both ran: the lab's drive and the shim's copy of it. */
     files?: string[];
+    /** How the session logged on (default a password). */
+    logon?: 'password' | 'key';
   } = {},
 ): Promise<
   BothAnswers & { server: string; files: Record<string, { lab: string | null; ps: string | null }> }
@@ -84,6 +97,7 @@ export async function runBoth(
       serverDocument(host, world, {
         ...(options.faults ? { faults: options.faults } : {}),
         ...(options.ctl ? { ctl: options.ctl } : {}),
+        ...(options.logon ? { logon: options.logon } : {}),
       }),
     );
     snapshot.driveRoot = driveCopy;
@@ -94,7 +108,13 @@ export async function runBoth(
     let labExitCode = 0;
     try {
       labStdout = bootstrapSuccess(
-        await handler({ host, world, params, account: host.accounts[0]!, logon: 'password' }),
+        await handler({
+          host,
+          world,
+          params,
+          account: host.accounts[0]!,
+          logon: options.logon ?? 'password',
+        }),
       );
     } catch (err) {
       if (!(err instanceof PsError)) throw err;
@@ -128,7 +148,18 @@ export async function runBoth(
       const b = take(real, m.path);
       if (!a.found || !b.found) continue;
       const ms = (v: unknown): number =>
-        v && typeof v === 'object' && '$date' in v ? Number((v as { $date: number }).$date) : Number(v);
+        v && typeof v === 'object' && '$date' in v
+          ? Number((v as { $date: number }).$date)
+          : typeof v === 'string' && /^\d{4}-/.test(v)
+            ? Date.parse(v)
+            : Number(v);
+      if (m.kind === 'report') {
+        if (!REPORT_PATH.test(String(a.value)) || !REPORT_PATH.test(String(b.value)))
+          throw new Error(
+            `${script}: ${m.path.join('.')} reads ${JSON.stringify(b.value)} in PowerShell and ${JSON.stringify(a.value)} in the lab`,
+          );
+        continue;
+      }
       const gap =
         m.kind === 'clock'
           ? ms(a.value) - skewMs - ms(b.value)

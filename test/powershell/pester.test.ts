@@ -208,6 +208,29 @@ it('Pester: every throw in the scripts is reached with its message', async () =>
       marker: 'is not the record Twinlock writes',
       message: notJson,
     },
+    {
+      script: 'test-cluster-prereqs',
+      params: { clusterName: 'PAIR01-CL', clusterAddress: '10.0.0', vms: [] },
+      server: a,
+      marker: 'is not an IPv4 address',
+      message: "The cluster address '10.0.0' is not an IPv4 address such as 10.0.0.50.",
+    },
+    {
+      script: 'test-cluster',
+      params: { nodes: [], include: [] },
+      server: a,
+      marker: 'nodes is empty',
+      message: 'nodes is empty: name the servers to validate, for example TL-NODE-A and TL-NODE-B.',
+    },
+    // The matched pair has no Failover Clustering yet: Test-Cluster is not there.
+    {
+      script: 'test-cluster',
+      params: { nodes: ['TL-NODE-A', 'TL-NODE-B'], include: [] },
+      server: a,
+      marker: 'is not available on',
+      message:
+        'Test-Cluster is not available on TL-NODE-A: install the Failover Clustering feature with its management tools first.',
+    },
   ].map((c) => ({
     script: c.script,
     line: lineOf(c.script, c.marker),

@@ -19,7 +19,8 @@ import type { FirewallRule } from '../../lab/state';
 import { offlineLab } from '../unit/lab/offline';
 import type { OfflineLab } from '../unit/lab/offline';
 import { runBoth } from './compare';
-import { PowerShellTier, RESOURCES, ROOT, ctlAnswers, envelope } from './tier';
+import { PowerShellTier, RESOURCES, ROOT, ctlAnswers, envelope, serverDocument } from './tier';
+import { validateCluster, validationXml } from '../../lab/cluster-validation';
 
 const AGENT_DIR = join(RESOURCES, 'agent');
 const manifest = JSON.parse(readFileSync(join(AGENT_DIR, 'agent-manifest.json'), 'utf8'));
@@ -108,7 +109,11 @@ function argvOf(changes: Array<Record<string, any>>, command: string): string[][
   return changes.filter((c) => c.command === command).map((c) => c.argv as string[]);
 }
 
-type Both = (script: string, params: Record<string, unknown>) => Promise<{ lab: any; real: any }>;
+type Both = (
+  script: string,
+  params: Record<string, unknown>,
+  options?: Parameters<typeof runBoth>[5],
+) => Promise<Awaited<ReturnType<typeof runBoth>>>;
 
 /** test-witness against the real listener and folder (loopback only), and against what is not there. */
 async function witnessCases(lab: OfflineLab, both: Both, label: string): Promise<void> {
@@ -149,6 +154,145 @@ async function witnessCases(lab: OfflineLab, both: Both, label: string): Promise
   expect(missing.real.data).toMatchObject({ reached: false, step: 'write', error: 'NotFound' });
 }
 
+const PROBE = /^\\\\[^\\]+\\[^\\]+\\twinlock-probe-[0-9a-f]{32}\.tmp$/;
+
+/** A free address in the subnet of the server's business adapter (the last octet 250). */
+function freeAddress(host: LabHost): string {
+  const ip = host.profile.nics[0]!.ipv4[0]?.address ?? '192.168.50.21';
+  return ip.replace(/\.\d+$/, '.250');
+}
+
+/**
+ * Level 1's read-only scripts: test-cluster-prereqs with nothing chosen, with a free name and
+ * address, with a name and an address already taken (by the lab, a prestaged object, the faults),
+ * and test-cluster with and without the feature, a key logon, a node that is not there, -Include.
+ */
+async function clusterCases(lab: OfflineLab, host: LabHost, both: Both, label: string): Promise<void> {
+  const world = lab.world;
+  const peer = world.hosts.find((h) => h !== host)!;
+  const vms = [...host.vms.map((v) => v.name), 'absent'];
+  await both('test-cluster-prereqs', { clusterName: '', clusterAddress: '', vms: [] });
+  const free = await both('test-cluster-prereqs', {
+    clusterName: 'PAIR01-CL',
+    clusterAddress: freeAddress(host),
+    vms,
+    sharePaths: ['\\\\TL-FS01\\VMs\\SQL01', 'D:\\Hyper-V\\SQL01'],
+  });
+  expect(free.real.data.address, `${label}: a free address on the business subnet`).toEqual({
+    inUse: false,
+    onLinkAdapter: host.profile.nics[0]!.name,
+  });
+  const probes = free.ps.changes.map((c) => [c.command, String(c.path)]);
+  const reachable = (free.lab.data.storage.smbShares as Array<{ reachable: boolean }>).filter(
+    (s) => s.reachable,
+  );
+  expect(probes.length, `${label}: one probe file written and deleted per share reached`).toBe(
+    2 * reachable.length,
+  );
+  for (const [command, path] of probes) {
+    expect(['Set-Content', 'Remove-Item']).toContain(command);
+    expect(path).toMatch(PROBE);
+  }
+
+  // Taken: a server's name and address; prestaged: a disabled object; the faults of the other server.
+  const taken = await both('test-cluster-prereqs', {
+    clusterName: peer.name,
+    clusterAddress: peer.profile.nics[0]!.ipv4[0]?.address ?? '10.0.0.1',
+    vms: [],
+  });
+  expect(taken.real.data.address.inUse).toBe(true);
+  // A workgroup server has no computer object in the directory: its name is taken only where it joined.
+  if (host.profile.partOfDomain)
+    expect(taken.real.data.directory.clusterObject).toBe(peer.profile.partOfDomain ? 'taken' : 'missing');
+  world.clustering.directory.objects.set('pair02-cl', { name: 'PAIR02-CL', enabled: false });
+  peer.faults.clusterNamesTaken = ['PAIR03-CL'];
+  peer.faults.addressesInUse = [freeAddress(host)];
+  try {
+    for (const name of ['PAIR02-CL', 'pair03-cl']) {
+      const r = await both('test-cluster-prereqs', {
+        clusterName: name,
+        clusterAddress: freeAddress(host),
+        vms: [],
+      });
+      expect(r.real.data.address.inUse).toBe(true);
+      if (host.profile.partOfDomain)
+        expect(r.real.data.directory.clusterObject).toBe(name === 'PAIR02-CL' ? 'prestaged' : 'taken');
+    }
+  } finally {
+    world.clustering.directory.objects.delete('pair02-cl');
+    peer.faults.clusterNamesTaken = [];
+    peer.faults.addressesInUse = [];
+  }
+  // A Cluster Shared Volume's mount point, and an address that is not one.
+  mkdirSync(host.localPath('C:\\ClusterStorage\\Volume1')!, { recursive: true });
+  const csv = await both('test-cluster-prereqs', { clusterName: '', clusterAddress: '', vms: [] });
+  expect(csv.real.data.storage.csvPaths).toEqual(['C:\\ClusterStorage\\Volume1']);
+  rmSync(host.localPath('C:\\ClusterStorage')!, { recursive: true, force: true });
+  const bad = await both('test-cluster-prereqs', { clusterName: '', clusterAddress: '10.0.0', vms: [] });
+  expect(bad.labExitCode).toBe(1);
+
+  // Test-Cluster comes with the feature's tools: without them the script says so.
+  const installed = host.profile.roles.failoverClustering;
+  const nodes = [host.name, peer.name];
+  const peerInstalled = peer.profile.roles.failoverClustering;
+  try {
+    host.profile.roles.failoverClustering = false;
+    expect((await both('test-cluster', { nodes, include: [] })).labExitCode).toBe(1);
+    host.profile.roles.failoverClustering = true;
+    peer.profile.roles.failoverClustering = true;
+    const all = await both('test-cluster', { nodes, include: [] });
+    expect(all.real.ok, `${label}: Test-Cluster ran`).toBe(true);
+    expect(all.ps.changes).toEqual([
+      expect.objectContaining({ command: 'New-Item', path: 'C:\\ProgramData\\Twinlock\\reports' }),
+      expect.objectContaining({ command: 'Test-Cluster', node: nodes, include: [] }),
+    ]);
+    const some = await both('test-cluster', {
+      nodes: [`${peer.name}.${peer.profile.domain}`.toLowerCase(), host.name],
+      include: ['Storage', 'Validate Active Directory Configuration'],
+    });
+    expect(some.real.data.categories.map((c: { name: string }) => c.name)).toEqual([
+      'Storage',
+      'System Configuration',
+    ]);
+    const key = await both('test-cluster', { nodes, include: [] }, { logon: 'key' });
+    expect(key.real.error?.message).toBe(
+      `You do not have administrative privileges on the server '${peer.name}'.`,
+    );
+    expect((await both('test-cluster', { nodes: [host.name], include: [] }, { logon: 'key' })).real.ok).toBe(
+      true,
+    );
+    const absent = await both('test-cluster', { nodes: [host.name, 'TL-NOWHERE'], include: [] });
+    expect(absent.real.error?.category).toBe('ConnectionError');
+    expect((await both('test-cluster', { nodes: [], include: [] })).labExitCode).toBe(1);
+
+    // The results file the shim's Test-Cluster writes is the lab's, to the letter (but its start time).
+    const xmlCheck = [
+      '# Twinlock remote script: test-cluster',
+      '# Version: 1',
+      '# Purpose: reads back the results file Test-Cluster writes.',
+      'param($P)',
+      "$null = New-Item -ItemType Directory -Path 'C:\\ProgramData\\Twinlock\\reports' -Force",
+      "$null = Test-Cluster -Node $P.nodes -ReportName 'C:\\ProgramData\\Twinlock\\reports\\check'",
+      '(Get-Content -LiteralPath \'C:\\ProgramData\\Twinlock\\reports\\check.xml\' -Encoding UTF8) -join "`r`n"',
+      '',
+    ].join('\n');
+    const xml = await tier.run({
+      script: 'test-cluster',
+      label: `${label} results file`,
+      params: { nodes },
+      server: serverDocument(host, world),
+      scriptText: xmlCheck,
+    });
+    const start = / StartTime="[^"]*"/;
+    expect(`${String(envelope(xml.stdout).data).replace(start, '')}\r\n`).toBe(
+      validationXml(validateCluster([host, peer]), nodes, 'x').replace(start, ''),
+    );
+  } finally {
+    host.profile.roles.failoverClustering = installed;
+    peer.profile.roles.failoverClustering = peerInstalled;
+  }
+}
+
 async function walkServer(lab: OfflineLab, host: LabHost, profile: string): Promise<void> {
   const world = lab.world;
   const label = `${profile}/${host.name}`;
@@ -173,6 +317,7 @@ async function walkServer(lab: OfflineLab, host: LabHost, profile: string): Prom
   if (host.profile.roles.hyperV)
     await both('get-vm-state', { names: [...host.vms.map((v) => v.name), 'absent', '*'] });
   await witnessCases(lab, both, label);
+  await clusterCases(lab, host, both, label);
   await both('get-agent-state', AGENT_STATE_PARAMS);
   await both('test-agent-package', { path: PACKAGE_PATH, trustedThumbprint: manifest.signer.thumbprint });
 

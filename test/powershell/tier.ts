@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { buildStdin, encodeCommand, stripBom } from '../../engine/remote/powershell-runner';
 import type { LabHost } from '../../lab/host';
+import { prereqsDocument, vmFiles } from '../../lab/cluster-prereqs';
+import { validationDocument } from '../../lab/cluster-validation';
 import { runCtl } from '../../lab/ctl';
 import { hostsAt } from '../../lab/world';
 import type { LabWorld } from '../../lab/world';
@@ -92,6 +94,16 @@ export const PLATFORM_SUBSTITUTIONS: ReadonlyArray<{ from: string; to: string; w
     why: 'off Windows, time zone ids are IANA names',
   },
   {
+    from: '[adsisearcher]',
+    to: '[TwinlockShim.AdsiSearcher]',
+    why: 'System.DirectoryServices (an LDAP search of the domain) exists only on Windows',
+  },
+  {
+    from: '[adsi]',
+    to: '[TwinlockShim.Adsi]',
+    why: 'as above (a directory object and its constructed attributes)',
+  },
+  {
     from: '[System.Diagnostics.Process]::Start(',
     to: '[TwinlockShim.Process]::Start(',
     why: 'a Windows program (twinlockctl.exe) started with redirected pipes: the shim answers for it',
@@ -141,7 +153,13 @@ export interface ShimFaults {
 export function serverDocument(
   host: LabHost,
   world: LabWorld,
-  options: { faults?: ShimFaults; ctl?: CtlAnswer[]; restartScheduled?: boolean } = {},
+  options: {
+    faults?: ShimFaults;
+    ctl?: CtlAnswer[];
+    restartScheduled?: boolean;
+    /** How the session logged on (a key: Test-Cluster has no network credentials for the other nodes). */
+    logon?: 'password' | 'key';
+  } = {},
 ): string {
   const account = host.accounts[0]!;
   const p = host.profile;
@@ -162,6 +180,8 @@ export function serverDocument(
         ...vm,
         state,
         uptimeSeconds: state === 'Running' ? Math.max(0, Math.floor((Date.now() - host.bootedAt) / 1000)) : 0,
+        // Get-VM .Path and Get-VMHardDiskDrive .Path.
+        ...vmFiles(host, vm.name),
       };
     }),
     account: { userName: `${netbios}\\${account.username}`, admin: account.admin },
@@ -174,6 +194,10 @@ export function serverDocument(
     ctl: options.ctl ?? [],
     faults: options.faults ?? {},
     restartScheduled: options.restartScheduled ?? false,
+    logon: options.logon ?? 'password',
+    // Failover Clustering: the directory, the network and DNS as test-cluster-prereqs sees them, Test-Cluster's results.
+    clusterPrereqs: prereqsDocument(host, world),
+    clusterValidation: validationDocument(host, world),
   });
 }
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FixId, FixResult, HostSession, JobSnapshotOf, TwinlockEngine } from '../../../engine/api';
 import { createEngine } from '../../../engine/engine';
+import { newHostKey } from '../../../lab/host-key';
 import type { Lab } from '../../../lab/index';
 import { startLab } from '../../../lab/index';
 import { loadProfile, profileNames } from '../../../lab/profile';
@@ -27,9 +28,18 @@ afterEach(async () => {
   dataDir = null;
 });
 
+/** The administrators' key, for profiles whose servers take keys only (sshd_config PasswordAuthentication no). */
+const adminKey = newHostKey();
+
 async function open(profile: string): Promise<[TwinlockEngine, [HostSession, HostSession], Lab]> {
   dataDir = await mkdtemp(join(tmpdir(), 'twinlock-verify-'));
-  lab = await startLab({ profile, timeScale: 600, latencyMs: 1 });
+  const keysOnly = loadProfile({ profile }).hosts.some((h) => !h.ssh.passwordAuthentication);
+  lab = await startLab({
+    profile,
+    timeScale: 600,
+    latencyMs: 1,
+    ...(keysOnly ? { authorizedKeys: [adminKey.public] } : {}),
+  });
   engine = createEngine({
     dataDir,
     lab: { hosts: lab.hosts },
@@ -43,7 +53,7 @@ async function open(profile: string): Promise<[TwinlockEngine, [HostSession, Hos
         address: h.address,
         port: h.port,
         username: h.username,
-        password: h.password,
+        ...(keysOnly ? { privateKey: adminKey.private } : { password: h.password }),
         acceptFingerprint: h.fingerprint,
       }),
     ),
