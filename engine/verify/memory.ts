@@ -26,10 +26,11 @@ export const memorySize: RuleDef = {
   passReason: 'Both servers have the same amount of memory.',
   check: (a, b, level) => {
     const [x, y] = [a.memory.totalBytes, b.memory.totalBytes];
+    const ok = Math.abs(x - y) <= MEMORY_TOLERANCE * Math.max(x, y);
     return {
-      ok: Math.abs(x - y) <= MEMORY_TOLERANCE * Math.max(x, y),
+      ok,
       values: [formatBytes(x), formatBytes(y)],
-      ...(level === 1
+      ...(level === 1 && !ok
         ? {
             reason:
               'The servers have different amounts of memory; a failover cluster mirrors no memory, and whether every VM fits on one server is checked under Memory for the VMs.',

@@ -19,7 +19,7 @@ export const cpuVendor: RuleDef = {
   check: (a, b, level) => ({
     ok: a.processor.vendor === b.processor.vendor,
     values: [a.processor.vendor, b.processor.vendor],
-    ...(level === 1
+    ...(level === 1 && a.processor.vendor !== b.processor.vendor
       ? {
           reason:
             'A failover cluster restarts a failed server’s VMs on the other even across Intel and AMD, but a running VM can never live-migrate between them.',
@@ -45,7 +45,7 @@ export const cpuModel: RuleDef = {
     ok: a.processor.name.trim() === b.processor.name.trim(),
     values: [a.processor.name, b.processor.name],
     // A cluster restarts VMs on any model; only live migration needs the processors to look alike.
-    ...(level === 1
+    ...(level === 1 && a.processor.name.trim() !== b.processor.name.trim()
       ? {
           reason:
             'A failover restarts the VMs on the other model without trouble, but a running VM live-migrates between different processor models only with Hyper-V’s processor compatibility turned on.',
@@ -76,7 +76,7 @@ export const cpuSignature: RuleDef = {
       a.processor.model === b.processor.model &&
       a.processor.stepping === b.processor.stepping,
     values: [signature(a.processor), signature(b.processor)],
-    ...(level === 1
+    ...(level === 1 && signature(a.processor) !== signature(b.processor)
       ? {
           reason:
             'The processors differ in stepping or model; failover clustering tolerates this, lockstep would not.',

@@ -22,13 +22,23 @@ export const systemFree: RuleDef = {
     'Free space on C: (Disk Cleanup → Clean up system files, move data elsewhere) or extend the volume, until at least 20 GB are free.',
   fixId: null,
   passReason: 'Both system drives have at least 20 GB free.',
-  check: (a, b) => {
+  check: (a, b, level) => {
     const show = (h: HostInventory) => {
       const c = systemVolume(h);
       return c ? `${formatBytes(c.freeBytes)} free of ${formatBytes(c.sizeBytes)}` : 'Unknown';
     };
     const low = (h: HostInventory) => (systemVolume(h)?.freeBytes ?? Infinity) < SYSTEM_FREE_MIN_BYTES;
-    return { ok: !low(a) && !low(b), values: [show(a), show(b)] };
+    const ok = !low(a) && !low(b);
+    return {
+      ok,
+      values: [show(a), show(b)],
+      ...(level === 1 && !ok
+        ? {
+            reason:
+              'Failover Clustering’s logs and validation reports and the next cumulative update need at least 20 GB free on the system drive; a full C: stops Windows and the cluster with it.',
+          }
+        : {}),
+    };
   },
 };
 

@@ -590,3 +590,41 @@ describe('Level 1 in the verification and the level readiness', () => {
     expect(levelRefusal(a, b, 1, evidence())).toBeNull();
   });
 });
+
+describe('inventory rules at Level 1, for a failover cluster', () => {
+  const find = (x: ReturnType<typeof verifyPair>, id: string) => x.findings.find((f) => f.ruleId === id)!;
+
+  it('keeps each rule’s pass sentence on a matched pair', () => {
+    const r = verifyPair(a, b, 1);
+    for (const id of ['cpu.vendor', 'cpu.model', 'cpu.signature', 'memory.size', 'storage.system-free'])
+      expect(find(r, id).reason, id).toBe(find(verifyPair(a, b, 3), id).reason);
+  });
+
+  it('says that a different processor model matters for live migration only', () => {
+    const other = peerInventory({
+      processor: { ...a.processor, name: 'Intel(R) Xeon(R) Gold 6342 CPU @ 2.80GHz' },
+    });
+    const f = find(verifyPair(a, other, 1), 'cpu.model');
+    expect(f.severity).toBe('warning');
+    expect(f.reason).toMatch(
+      /live-migrates between different processor models only with Hyper-V’s processor compatibility/,
+    );
+    expect(f.remedy).toContain('Set-VMProcessor -VMName <vm> -CompatibilityForMigrationEnabled $true');
+  });
+
+  it('passes different memory sizes and core counts, leaving the VMs’ fit to memory.vm-capacity', () => {
+    const other = peerInventory({
+      memory: { totalBytes: 192 * 1024 ** 3, modules: 16, speedMhz: 3200 },
+      processor: { ...a.processor, cores: 56, threads: 112 },
+    });
+    const r = verifyPair(a, other, 1);
+    expect(find(r, 'memory.size')).toMatchObject({
+      severity: 'pass',
+      reason: expect.stringMatching(/Memory for the VMs/),
+    });
+    expect(find(r, 'cpu.cores')).toMatchObject({
+      severity: 'pass',
+      reason: expect.stringMatching(/keeps its virtual processors/),
+    });
+  });
+});
