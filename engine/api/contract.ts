@@ -95,7 +95,11 @@ export const methods = {
   forgetHostKey: { input: HostAddressSchema, output: z.object({ forgotten: z.boolean() }) },
   /** Reads one server's inventory. */
   inventory: { input: SessionRefSchema, output: HostInventorySchema },
-  /** Inventories both servers and compares them for a protection level. */
+  /**
+   * Inventories both servers and compares them for a protection level. At Level 1 it also reads
+   * the cluster's prerequisites on both (test-cluster-prereqs) and runs Windows' Test-Cluster from
+   * the first (a minute or more on real servers) unless `testCluster` is false.
+   */
   verify: { input: VerifyRequestSchema, output: VerifyReportSchema },
   /** Shows what a finding's fix will run on one server (script text, parameters, restart). */
   previewFix: { input: FixRequestSchema, output: FixPreviewSchema },
