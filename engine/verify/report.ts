@@ -171,7 +171,7 @@ ${cat.tests
     )
     .join('\n');
   return `<h2>Windows’ Test-Cluster</h2>
-<p class="meta">${asked} Run on ${esc(v.nodes.join(' and '))} at ${esc(v.ranAt)}: <span class="badge ${TEST_BADGE[v.result]}">${TEST_LABEL[v.result]}</span>${v.reportPath ? ` · Windows’ report: ${esc(v.reportPath)}` : ''}</p>
+<p class="meta">${asked} Run on ${esc(v.nodes.join(' and '))} at ${esc(v.ranAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))}: <span class="badge ${TEST_BADGE[v.result]}">${TEST_LABEL[v.result]}</span>${v.reportPath ? ` · Windows’ report: ${esc(v.reportPath)}` : ''}</p>
 <table class="findings tests"><colgroup><col style="width:100px"><col style="width:34%"><col></colgroup>
 <thead><tr><th>Result</th><th>Test</th><th>Windows’ text</th></tr></thead>
 ${rows}

@@ -102,6 +102,7 @@ describe('verification report at Level 1', () => {
       expect(html).toContain(`>${id}<`);
     expect(html).toContain('<h2>Windows’ Test-Cluster</h2>');
     expect(html).toContain('Cluster PAIR01-CL at 10.0.0.50.');
+    expect(html).toContain('Run on HV-A and HV-B at 2025-01-01 10:01:00 UTC:');
     expect(html).toMatch(
       /<tr class="blocker"><td class="sev"><span class="badge blocker">Failed<\/span><\/td><td>Validate Active Directory Configuration<\/td><td>The servers are not in the same &lt;domain&gt;\.<\/td><\/tr>/,
     );
