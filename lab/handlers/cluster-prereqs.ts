@@ -39,7 +39,10 @@ export function sameSubnet(a: string, b: string, prefixLength: number): boolean 
   return Math.floor(toNumber(a) / 2 ** shift) === Math.floor(toNumber(b) / 2 ** shift);
 }
 
-export const testClusterPrereqs: ScriptHandler = ({ host, world, params, account }) => {
+/** What an LDAP search answers a session whose token carries no network credentials (a key logon). */
+export const NO_CREDENTIALS_LDAP = 'An operations error occurred.';
+
+export const testClusterPrereqs: ScriptHandler = ({ host, world, params, account, logon }) => {
   const p = host.profile;
   const clusterName = str(params, 'clusterName');
   const clusterAddress = str(params, 'clusterAddress');
@@ -48,13 +51,17 @@ export const testClusterPrereqs: ScriptHandler = ({ host, world, params, account
   }
 
   const accountName = accountNameOf(host, account.username);
-  const directory = p.partOfDomain
-    ? {
-        clusterObject: clusterName === '' ? 'not-checked' : clusterObjectState(host, world, clusterName),
-        canCreateComputer: world.clustering.directory.canCreateComputer,
-        container: containerOf(host, world),
-      }
-    : { clusterObject: 'not-checked', canCreateComputer: false, container: '' };
+  const unread = { clusterObject: 'not-checked', canCreateComputer: false, container: '' };
+  const directory = !p.partOfDomain
+    ? { ...unread, error: '' }
+    : logon === 'key'
+      ? { ...unread, error: NO_CREDENTIALS_LDAP }
+      : {
+          clusterObject: clusterName === '' ? 'not-checked' : clusterObjectState(host, world, clusterName),
+          canCreateComputer: world.clustering.directory.canCreateComputer,
+          container: containerOf(host, world),
+          error: '',
+        };
 
   let address: { inUse: boolean; onLinkAdapter: string | null } = { inUse: false, onLinkAdapter: null };
   if (clusterAddress !== '') {

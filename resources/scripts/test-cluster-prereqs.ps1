@@ -53,24 +53,36 @@ $account = [pscustomobject]@{ name = $accountName; local = (($accountName -split
 $clusterObject = 'not-checked'
 $canCreateComputer = $false
 $container = ''
+$directoryError = ''
 if ($partOfDomain) {
-    $self = ([adsisearcher]('(&(objectCategory=computer)(sAMAccountName=' + (ConvertTo-LdapValue $env:COMPUTERNAME) + '$))')).FindOne()
-    if ($null -ne $self) {
-        $dn = [string]$self.Properties['distinguishedname'][0]
-        $container = $dn.Substring($dn.IndexOf(',') + 1)
-        $entry = [adsi]('LDAP://' + $container)
-        $entry.psbase.RefreshCache([string[]]@('allowedChildClassesEffective'))
-        $canCreateComputer = @($entry.psbase.Properties['allowedChildClassesEffective']) -contains 'computer'
-    }
-    if ($clusterName -ne '') {
-        $searcher = [adsisearcher]('(&(objectCategory=computer)(sAMAccountName=' + (ConvertTo-LdapValue $clusterName) + '$))')
-        $null = $searcher.PropertiesToLoad.Add('userAccountControl')
-        $found = $searcher.FindOne()
-        # userAccountControl bit 2 (ACCOUNTDISABLE): a prestaged cluster name waits disabled for its cluster.
-        $clusterObject = if ($null -eq $found) { 'missing' } elseif (([int]$found.Properties['useraccountcontrol'][0] -band 2) -ne 0) { 'prestaged' } else { 'taken' }
+    try {
+        $self = ([adsisearcher]('(&(objectCategory=computer)(sAMAccountName=' + (ConvertTo-LdapValue $env:COMPUTERNAME) + '$))')).FindOne()
+        if ($null -ne $self) {
+            $dn = [string]$self.Properties['distinguishedname'][0]
+            $container = $dn.Substring($dn.IndexOf(',') + 1)
+            $entry = [adsi]('LDAP://' + $container)
+            $entry.psbase.RefreshCache([string[]]@('allowedChildClassesEffective'))
+            $canCreateComputer = @($entry.psbase.Properties['allowedChildClassesEffective']) -contains 'computer'
+        }
+        if ($clusterName -ne '') {
+            $searcher = [adsisearcher]('(&(objectCategory=computer)(sAMAccountName=' + (ConvertTo-LdapValue $clusterName) + '$))')
+            $null = $searcher.PropertiesToLoad.Add('userAccountControl')
+            $found = $searcher.FindOne()
+            # userAccountControl bit 2 (ACCOUNTDISABLE): a prestaged cluster name waits disabled for its cluster.
+            $clusterObject = if ($null -eq $found) { 'missing' } elseif (([int]$found.Properties['useraccountcontrol'][0] -band 2) -ne 0) { 'prestaged' } else { 'taken' }
+        }
+    } catch {
+        # No directory to read (a key logon's token carries no network credentials, or no domain
+        # controller answers): Windows' own message, and nothing reported as checked.
+        $e = $_.Exception
+        while ($null -ne $e.InnerException) { $e = $e.InnerException }
+        $directoryError = ([string]$e.Message).Trim()
+        $clusterObject = 'not-checked'
+        $canCreateComputer = $false
+        $container = ''
     }
 }
-$directory = [pscustomobject]@{ clusterObject = $clusterObject; canCreateComputer = $canCreateComputer; container = $container }
+$directory = [pscustomobject]@{ clusterObject = $clusterObject; canCreateComputer = $canCreateComputer; container = $container; error = $directoryError }
 
 $inUse = $false
 $onLinkAdapter = $null

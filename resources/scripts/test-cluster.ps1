@@ -22,7 +22,8 @@ if ($include.Count -gt 0) { $arguments['Include'] = $include }
 # Test-Cluster returns the report it wrote (.htm); the results it read are in the .xml beside it.
 $report = Test-Cluster @arguments
 $xmlPath = [System.IO.Path]::ChangeExtension([string]$report.FullName, '.xml')
-[xml]$xml = (Get-Content -LiteralPath $xmlPath -Encoding UTF8) -join "`n"
+# Get-Content reads a byte-order mark (UTF-8 or UTF-16) as Windows wrote it.
+[xml]$xml = (Get-Content -LiteralPath $xmlPath) -join "`n"
 
 $words = @{ Success = 'passed'; Warning = 'warning'; Failed = 'failed' }
 function Get-WorstResult {

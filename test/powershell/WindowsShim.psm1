@@ -166,6 +166,8 @@ namespace TwinlockShim {
     public class AdsiSearcher {
         public static System.Collections.Generic.List<AdsiEntry> Entries = new System.Collections.Generic.List<AdsiEntry>();
         public static bool Available = false;
+        // A session whose token carries no network credentials (a key logon) is refused the bind.
+        public static bool NoCredentials = false;
         public string Filter;
         public System.Collections.Specialized.StringCollection PropertiesToLoad = new System.Collections.Specialized.StringCollection();
         public AdsiSearcher(string filter) { Filter = filter; }
@@ -181,6 +183,7 @@ namespace TwinlockShim {
         public AdsiSearchResult FindOne() {
             // A computer outside a domain has no directory to search (DirectorySearcher's COMException).
             if (!Available) throw new System.Runtime.InteropServices.COMException("The specified domain either does not exist or could not be contacted.");
+            if (NoCredentials) throw new System.Runtime.InteropServices.COMException("An operations error occurred.");
             var m = System.Text.RegularExpressions.Regex.Match(Filter, @"^\(&\(objectCategory=computer\)\(sAMAccountName=(.*)\$\)\)$");
             if (!m.Success) throw new System.ArgumentException("The Windows shim models computer searches by sAMAccountName only: " + Filter);
             string name = Unescape(m.Groups[1].Value);
@@ -1294,6 +1297,7 @@ function Initialize-ShimCluster {
     $p = $script:Server.profile
     $dir = $script:Server.clusterPrereqs.directory
     [TwinlockShim.AdsiSearcher]::Available = [bool]$p.partOfDomain
+    [TwinlockShim.AdsiSearcher]::NoCredentials = [string]$script:Server.logon -eq 'key'
     [TwinlockShim.AdsiSearcher]::Entries.Clear()
     foreach ($e in @($dir.entries)) {
         if ($null -eq $e) { continue }

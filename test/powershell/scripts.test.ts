@@ -223,6 +223,15 @@ async function clusterCases(lab: OfflineLab, host: LabHost, both: Both, label: s
     peer.faults.clusterNamesTaken = [];
     peer.faults.addressesInUse = [];
   }
+  // A key logon's token carries no network credentials: the directory refuses the search.
+  const keyed = await both(
+    'test-cluster-prereqs',
+    { clusterName: 'PAIR01-CL', clusterAddress: '', vms: [] },
+    { logon: 'key' },
+  );
+  expect(keyed.real.data.directory.error).toBe(
+    host.profile.partOfDomain ? 'An operations error occurred.' : '',
+  );
   // A Cluster Shared Volume's mount point, and an address that is not one.
   mkdirSync(host.localPath('C:\\ClusterStorage\\Volume1')!, { recursive: true });
   const csv = await both('test-cluster-prereqs', { clusterName: '', clusterAddress: '', vms: [] });

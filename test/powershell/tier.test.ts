@@ -139,10 +139,13 @@ describe('the tier fails when a script and the lab disagree', () => {
       '}',
       '[pscustomobject]@{ missing = @($missing); checked = $checked }',
     ].join('\n');
+    // A server with every role the scripts use: Get-VM comes with Hyper-V, Test-Cluster with Failover Clustering.
+    const server = JSON.parse(serverDocument(lab.hosts[0]!, lab.world));
+    server.profile.roles.failoverClustering = true;
     const r = await tier.run({
       script: 'probe',
       params: { dir: join(RESOURCES, 'scripts') },
-      server: serverDocument(lab.hosts[0]!, lab.world),
+      server: JSON.stringify(server),
       scriptText: `${probe}\n`,
     });
     const answer = envelope(r.stdout);

@@ -114,6 +114,12 @@ export const ClusterPrereqsResultSchema = z.object({
     canCreateComputer: z.boolean(),
     /** The container checked (its distinguished name), or '' in a workgroup. */
     container: z.string(),
+    /**
+     * Windows' message when the directory could not be read ('' when it was): then nothing was
+     * checked. A key-based logon has no network credentials, so its LDAP search fails with
+     * "An operations error occurred."; so does a domain controller that cannot be reached.
+     */
+    error: z.string().optional(),
   }),
   /** The cluster address: answered a ping or ARP from this server (in use), and whether it is in a connected subnet. */
   address: z.object({ inUse: z.boolean(), onLinkAdapter: z.string().nullable() }),

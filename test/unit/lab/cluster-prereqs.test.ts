@@ -155,9 +155,36 @@ describe('test-cluster-prereqs in the lab', () => {
     const b = l.hosts[1]!;
     const r = await prereqs(l, b, { clusterName: 'PAIR01-CL' });
     expect(r.partOfDomain).toBe(false);
-    expect(r.directory).toEqual({ clusterObject: 'not-checked', canCreateComputer: false, container: '' });
+    expect(r.directory).toEqual({
+      clusterObject: 'not-checked',
+      canCreateComputer: false,
+      container: '',
+      error: '',
+    });
     expect(r.account).toEqual({ name: `${b.name}\\Administrator`, local: true });
     expect(r.dnsSuffix).toBe('');
+  });
+
+  it('a key logon cannot search the directory: Windows’ message, and nothing reported as checked', async () => {
+    const l = open('key-only-logon');
+    const a = l.hosts[0]!;
+    const answer = await HANDLERS['test-cluster-prereqs']!({
+      host: a,
+      world: l.world,
+      params: { clusterName: 'TL-NODE-B', clusterAddress: '192.168.50.22', vms: [] },
+      account: a.accounts[0]!,
+      logon: 'key',
+    });
+    const r = ClusterPrereqsResultSchema.parse(answer);
+    expect(r.directory).toEqual({
+      clusterObject: 'not-checked',
+      canCreateComputer: false,
+      container: '',
+      error: 'An operations error occurred.',
+    });
+    // What the server reads itself still answers.
+    expect(r.address.inUse).toBe(true);
+    expect(r.nameResolves).toEqual(['192.168.50.22']);
   });
 
   it('refuses an address that is not IPv4, naming it', async () => {
