@@ -191,6 +191,26 @@ export const clusterComputerObject: ClusterRuleDef = {
         reason:
           'A workgroup cluster has no computer object in a directory; its name is registered in DNS only.',
       };
+    // A directory that could not be read (a key logon's missing network credentials, an unreachable DC) vouches for nothing.
+    const unread = ([0, 1] as const).filter(
+      (i) => e.prereqs[i].partOfDomain && (e.prereqs[i].directory.error ?? '') !== '',
+    );
+    if (unread.length > 0) {
+      const i = unread[0]!;
+      const server = i === 0 ? a.computerName : b.computerName;
+      return {
+        ok: false,
+        values: both(e, (p) =>
+          (p.directory.error ?? '') !== '' ? 'Directory not read' : directoryText(p, name),
+        ),
+        severity: 'warning',
+        reason: `Twinlock could not read the directory from ${server} (Windows: “${e.prereqs[i].directory.error!.trim()}”), so the right to create the cluster’s computer object is not checked yet.`,
+        remedy:
+          e.logons[i] === 'key'
+            ? `Connect to ${server} with the account’s password instead of a key (a key-based logon has no network credentials to ask the directory with), then verify again.`
+            : `Make sure ${server} reaches a domain controller (nltest /dsgetdc:${e.prereqs[i].domain}), then verify again.`,
+      };
+    }
     const container = pa.directory.container || pb.directory.container || 'the servers’ container';
     if (name !== null && e.prereqs.some((p) => p.directory.clusterObject === 'taken')) {
       return {

@@ -241,6 +241,13 @@ describe('twinlock verify --level 1', () => {
     expect(report.findings.find((f) => f.ruleId === 'cluster.validation')?.reason).toMatch(
       /^Test-Cluster was not run: it reaches TL-NODE-B from TL-NODE-A as you/,
     );
+    // Without network credentials the directory cannot be asked either: said, not guessed.
+    expect(report.findings.find((f) => f.ruleId === 'cluster.computer-object')).toMatchObject({
+      severity: 'warning',
+      reason: expect.stringMatching(
+        /^Twinlock could not read the directory from TL-NODE-A \(Windows: “An operations error occurred\.”\)/,
+      ),
+    });
     // The same servers pass Level 3: the lockstep agent needs no second hop.
     expect(report.blockersByLevel).toEqual([1, 0, 0]);
   });

@@ -246,6 +246,36 @@ describe('Level 1 cluster rules', () => {
       );
     });
 
+    it('warns when the directory could not be read, saying why and what to do', () => {
+      const unread = {
+        directory: {
+          clusterObject: 'not-checked' as const,
+          canCreateComputer: false,
+          container: '',
+          error: 'An operations error occurred.',
+        },
+      };
+      const key = evidence({
+        logons: ['key', 'key'],
+        prereqs: [prereqs('HV-A', unread), prereqs('HV-B', unread)],
+      });
+      const f = finding(key, 'cluster.computer-object');
+      expectFinding(
+        f,
+        'warning',
+        /^Twinlock could not read the directory from HV-A \(Windows: “An operations error occurred\.”\), so the right to create the cluster’s computer object is not checked yet\.$/,
+        /^Connect to HV-A with the account’s password instead of a key/,
+      );
+      expect(f.values).toEqual(['Directory not read', 'Directory not read']);
+      const dc = evidence({ prereqs: [prereqs('HV-A'), prereqs('HV-B', unread)] });
+      expectFinding(
+        finding(dc, 'cluster.computer-object'),
+        'warning',
+        /from HV-B/,
+        /nltest \/dsgetdc:contoso\.local/,
+      );
+    });
+
     it('passes in a workgroup: no directory', () => {
       const wg = {
         partOfDomain: false,
