@@ -365,7 +365,12 @@ export function validationDocument(host: LabHost, world: LabWorld): Record<strin
   if (world.hosts.length > 2) lists.push([...world.hosts]);
   return {
     self: host.name,
-    nodes: world.hosts.map((h) => ({ name: h.name, fqdn: `${h.name}.${h.profile.domain}` })),
+    // A node that is down or refuses connections cannot be reached (nodeNamed/answers in lab/handlers/test-cluster.ts).
+    nodes: world.hosts.map((h) => ({
+      name: h.name,
+      fqdn: `${h.name}.${h.profile.domain}`,
+      reachable: !h.isDown() && !h.faults.refuseConnections,
+    })),
     sets: lists.map((nodes) => ({
       key: nodes.map((n) => n.name.toLowerCase()).join(','),
       categories: validateCluster(nodes),

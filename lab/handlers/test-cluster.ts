@@ -23,6 +23,11 @@ export function nodeNamed(world: LabWorld, name: string): LabHost | undefined {
   );
 }
 
+/** The node answers the network (not restarting, powered off or refusing connections). */
+export function answers(node: LabHost): boolean {
+  return !node.isDown() && !node.faults.refuseConnections;
+}
+
 /** Test-Cluster's error when it cannot reach a node (not found, or off). */
 export function unreachableNode(name: string): PsError {
   return new PsError(
@@ -63,7 +68,7 @@ export const testCluster: ScriptHandler = ({ host, world, params, logon }) => {
   const nodes: LabHost[] = [];
   for (const name of names) {
     const node = nodeNamed(world, name);
-    if (!node) throw unreachableNode(name);
+    if (!node || !answers(node)) throw unreachableNode(name);
     if (!nodes.includes(node)) nodes.push(node);
   }
   const remote = nodes.find((n) => n !== host);

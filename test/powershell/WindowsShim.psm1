@@ -1448,7 +1448,7 @@ function Invoke-ShimTestCluster {
     $names = [System.Collections.Generic.List[string]]::new()
     foreach ($n in $Node) {
         $known = @($v.nodes | Where-Object { $null -ne $_ -and ([string]$_.name -ieq $n -or [string]$_.fqdn -ieq $n) }) | Select-Object -First 1
-        if ($null -eq $known) {
+        if ($null -eq $known -or -not [bool]$known.reachable) {
             $e = [System.InvalidOperationException]::new("Unable to connect to $n via WMI. This may be due to networking issues or firewall configuration on $n.")
             throw ([System.Management.Automation.ErrorRecord]::new($e, $id, 'ConnectionError', $n))
         }

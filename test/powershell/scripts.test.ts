@@ -272,6 +272,14 @@ async function clusterCases(lab: OfflineLab, host: LabHost, both: Both, label: s
     );
     const absent = await both('test-cluster', { nodes: [host.name, 'TL-NOWHERE'], include: [] });
     expect(absent.real.error?.category).toBe('ConnectionError');
+    // A node that refuses connections (off, say) is not reached either.
+    peer.faults.refuseConnections = true;
+    try {
+      const off = await both('test-cluster', { nodes, include: [] });
+      expect(off.real.error?.message).toMatch(new RegExp(`^Unable to connect to ${peer.name} via WMI\\.`));
+    } finally {
+      peer.faults.refuseConnections = false;
+    }
     expect((await both('test-cluster', { nodes: [], include: [] })).labExitCode).toBe(1);
 
     // The results file the shim's Test-Cluster writes is the lab's, to the letter (but its start time).
