@@ -190,6 +190,8 @@ export const SCRIPT_NAMES: readonly ScriptName[] = [
   'set-link-address',
   'remove-link-address',
   'get-link-addresses',
+  'install-cluster-feature',
+  'uninstall-cluster-feature',
 ];
 
 /** Where things live on the server. Windows paths, and their SFTP form. */

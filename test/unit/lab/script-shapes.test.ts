@@ -50,6 +50,8 @@ const PARAMS: Record<string, Record<string, unknown>> = {
   'set-link-address': { adapter: 'SLOT 3 Port 2', address: '172.31.0.1', prefixLength: 30 },
   'remove-link-address': { adapter: 'SLOT 3 Port 2', address: '172.31.0.1' },
   'get-link-addresses': {},
+  'install-cluster-feature': {},
+  'uninstall-cluster-feature': {},
 };
 
 describe('lab answers keep the keys each script declares', () => {
