@@ -5,7 +5,7 @@
  */
 import { clusterOf } from '../cluster';
 import type { LabHost } from '../host';
-import type { LabProfile } from '../profile';
+import type { HostProfile } from '../profile';
 import { PsError } from '../powershell-shapes';
 import type { ScriptHandler } from './types';
 
@@ -26,7 +26,7 @@ export const CLUSTER_FEATURE_EDITIONS: readonly string[] = [
 ];
 
 /** True when Get-WindowsFeature finds Failover-Clustering on this server's edition. */
-export function clusterFeatureAvailable(profile: Pick<LabProfile, 'os'>): boolean {
+export function clusterFeatureAvailable(profile: Pick<HostProfile, 'os'>): boolean {
   return CLUSTER_FEATURE_EDITIONS.some((e) => e.toLowerCase() === profile.os.editionId.toLowerCase());
 }
 
@@ -34,7 +34,7 @@ export function clusterFeatureAvailable(profile: Pick<LabProfile, 'os'>): boolea
  * What `-IncludeManagementTools` adds with the feature (FeatureResult's names, in Windows'
  * order): the management console needs the Desktop Experience, so Server Core gets the module only.
  */
-export function clusterFeatureNames(profile: Pick<LabProfile, 'os'>): string[] {
+export function clusterFeatureNames(profile: Pick<HostProfile, 'os'>): string[] {
   return [
     'Failover-Clustering',
     'RSAT-Clustering',

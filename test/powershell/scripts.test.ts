@@ -429,7 +429,13 @@ async function walkServer(lab: OfflineLab, host: LabHost, profile: string): Prom
  * Failover Clustering enabled, enabled again (nothing to do), removed (until the restart it asks
  * for), removed again: each time Windows is asked to change only what the lab changes.
  */
-async function clusterFeatureCases(host: LabHost, both: Both): Promise<void> {
+async function clusterFeatureCases(
+  host: LabHost,
+  both: (
+    script: string,
+    params: Record<string, unknown>,
+  ) => Promise<{ lab: any; ps: { changes: Array<Record<string, any>> } }>,
+): Promise<void> {
   const asked = (changes: Array<Record<string, any>>, verb: string) =>
     changes.filter((c) => c.command === `${verb}-WindowsFeature`);
   const change = (verb: string) => [
