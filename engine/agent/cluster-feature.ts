@@ -240,7 +240,7 @@ async function enableOne(
     let rebooted = completed.has('reboot');
     if (needsRestart && !rebooted) {
       if (run.allowReboot) {
-        await rebootAndWait(ctx, t, connection, opts, report, false, restarts);
+        await rebootAndWait(ctx, t, connection, opts, report, false, restarts, 'cluster-feature');
         rebooted = true;
         await journal?.done(t.sessionId, 'reboot');
       } else {

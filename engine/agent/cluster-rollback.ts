@@ -72,7 +72,16 @@ export async function rollbackClusterFeature(
   const needsRestart = restartNeeded(result);
   let rebooted = false;
   if (needsRestart && run.allowReboot) {
-    await rebootAndWait(quietContext(), t, connection, opts, () => undefined, false);
+    await rebootAndWait(
+      quietContext(),
+      t,
+      connection,
+      opts,
+      () => undefined,
+      false,
+      undefined,
+      'cluster-feature',
+    );
     rebooted = true;
     const after = await readInventory(await connection.live());
     if (!after.roles.failoverClustering) await run.record.removed(host.fingerprint);

@@ -26,8 +26,11 @@ export interface ScriptParams extends FixScriptParams, ClusterScriptParams {
    * parsed JSON output and raw text.
    */
   'invoke-twinlockctl': { ctlPath: string; verb: string[]; input: Record<string, unknown> };
-  /** Schedules a restart in `delaySeconds` (shutdown.exe /r, logged with the reason) and returns the current boot time. */
-  'restart-host': { delaySeconds: number; reason: 'agent-install' | 'fix' };
+  /**
+   * Schedules a restart in `delaySeconds` (shutdown.exe /r, logged with the reason; `cluster-feature`:
+   * to finish adding or removing Failover Clustering) and returns the current boot time.
+   */
+  'restart-host': { delaySeconds: number; reason: 'agent-install' | 'fix' | 'cluster-feature' };
   /**
    * Reaches the quorum witness from this server: a TCP connect to a host's port within
    * `timeoutMs`, or a probe file `twinlock-witness-<probeId>.tmp` written into a share, read

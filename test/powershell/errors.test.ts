@@ -701,6 +701,14 @@ describe('twinlockctl through Windows PowerShell 5.1: the verb on the command li
 });
 
 describe('Failover Clustering refused by Windows', () => {
+  it('restart-host logs a restart for Failover Clustering with its own reason', async () => {
+    const r = await agree(lab(), 0, 'restart-host', { delaySeconds: 30, reason: 'cluster-feature' });
+    expect(r.real.data).toMatchObject({ scheduled: true, alreadyPending: false });
+    expect(r.ps.changes.filter((c) => c.command === 'shutdown.exe').map((c) => c.argv)).toEqual([
+      ['/r', '/t', '30', '/d', 'p:2:4', '/c', 'Twinlock: restart to finish a Failover Clustering change'],
+    ]);
+  });
+
   it('an edition without the feature: Install- and Uninstall-WindowsFeature do not know the name', async () => {
     const l = lab();
     l.hosts[0]!.profile.os.editionId = 'ServerSolution';

@@ -149,6 +149,7 @@ describe('installClusterFeature', () => {
     expect(outcome!.rebooted).toBeUndefined();
     expect(ctx.hosts['s-NODE-A']).toMatchObject({ state: 'done', step: 'reboot-required' });
     expect(a.scripts('restart-host')).toEqual([]);
+    expect(a.scripts('install-cluster-feature')).toEqual([{}]);
   });
 
   it('resumes without running Install-WindowsFeature again', async () => {
