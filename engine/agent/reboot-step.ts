@@ -80,6 +80,8 @@ export async function rebootAndWait(
   report: Report,
   alreadyStarted: boolean,
   journal: RestartJournal = memoryRestartJournal(),
+  /** What the restart is for, as the System event log records it (Level 1: `cluster-feature`). */
+  reason: 'agent-install' | 'cluster-feature' = 'agent-install',
 ): Promise<'restarted' | 'already-restarted'> {
   const started = opts.clock.now();
   const facts = journal.read();
@@ -144,7 +146,7 @@ export async function rebootAndWait(
         RestartScheduleSchema,
         await up.runScript(
           'restart-host',
-          { delaySeconds: opts.rebootDelaySeconds, reason: 'agent-install' },
+          { delaySeconds: opts.rebootDelaySeconds, reason },
           { signal: ctx.signal },
         ),
         t.label,

@@ -26,8 +26,11 @@ export interface ScriptParams extends FixScriptParams, ClusterScriptParams {
    * parsed JSON output and raw text.
    */
   'invoke-twinlockctl': { ctlPath: string; verb: string[]; input: Record<string, unknown> };
-  /** Schedules a restart in `delaySeconds` (shutdown.exe /r, logged with the reason) and returns the current boot time. */
-  'restart-host': { delaySeconds: number; reason: 'agent-install' | 'fix' };
+  /**
+   * Schedules a restart in `delaySeconds` (shutdown.exe /r, logged with the reason; `cluster-feature`:
+   * to finish adding or removing Failover Clustering) and returns the current boot time.
+   */
+  'restart-host': { delaySeconds: number; reason: 'agent-install' | 'fix' | 'cluster-feature' };
   /**
    * Reaches the quorum witness from this server: a TCP connect to a host's port within
    * `timeoutMs`, or a probe file `twinlock-witness-<probeId>.tmp` written into a share, read
@@ -201,6 +204,8 @@ export const SCRIPT_NAMES: readonly ScriptName[] = [
   'get-link-addresses',
   'test-cluster-prereqs',
   'test-cluster',
+  'install-cluster-feature',
+  'uninstall-cluster-feature',
 ];
 
 /** Where things live on the server. Windows paths, and their SFTP form. */

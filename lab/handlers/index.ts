@@ -2,6 +2,7 @@
 import { testAgentPackage } from './agent-package';
 import { testClusterPrereqs } from './cluster-prereqs';
 import { getAgentState, invokeTwinlockctl } from './agent-state';
+import { installClusterFeature, uninstallClusterFeature } from './cluster-feature';
 import { FIX_HANDLERS } from './fixes';
 import { removeAgentPackage, restartHost } from './host-control';
 import { getIdentity } from './identity';
@@ -33,6 +34,8 @@ export const HANDLERS: Record<string, ScriptHandler> = {
   'get-link-addresses': getLinkAddresses,
   'test-cluster-prereqs': testClusterPrereqs,
   'test-cluster': testCluster,
+  'install-cluster-feature': installClusterFeature,
+  'uninstall-cluster-feature': uninstallClusterFeature,
 };
 
 export type { ScriptContext, ScriptHandler } from './types';

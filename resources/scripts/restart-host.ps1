@@ -1,5 +1,5 @@
 # Twinlock remote script: restart-host
-# Version: 3
+# Version: 4
 # Purpose: Schedules a restart of the server a few seconds from now so that this answer gets back first.
 param($P)
 
@@ -9,6 +9,10 @@ if ($delay -lt 1) { $delay = 5 }
 if ($P.reason -eq 'fix') {
     $code = 'p:2:17'
     $comment = 'Twinlock: restart to finish a fix'
+} elseif ($P.reason -eq 'cluster-feature') {
+    # Operating System: Reconfiguration (Planned): a feature added or removed.
+    $code = 'p:2:4'
+    $comment = 'Twinlock: restart to finish a Failover Clustering change'
 } else {
     $code = 'p:4:2'
     $comment = 'Twinlock: restart requested by the agent installation'

@@ -12,7 +12,9 @@ import { buildStdin, encodeCommand, stripBom } from '../../engine/remote/powersh
 import type { LabHost } from '../../lab/host';
 import { prereqsDocument, vmFiles } from '../../lab/cluster-prereqs';
 import { validationDocument } from '../../lab/cluster-validation';
+import { clusterOf } from '../../lab/cluster';
 import { runCtl } from '../../lab/ctl';
+import { clusterFeatureAvailable } from '../../lab/handlers/cluster-feature';
 import { hostsAt } from '../../lab/world';
 import type { LabWorld } from '../../lab/world';
 
@@ -198,6 +200,10 @@ export function serverDocument(
     // Failover Clustering: the directory, the network and DNS as test-cluster-prereqs sees them, Test-Cluster's results.
     clusterPrereqs: prereqsDocument(host, world),
     clusterValidation: validationDocument(host, world),
+    // Failover Clustering: the edition has it, a change waits for the restart, the server is a cluster node.
+    clusterFeatureAvailable: clusterFeatureAvailable(p),
+    clusterFeaturePending: host.clusterFeaturePending,
+    clusterNode: clusterOf(world.clustering, host) !== null,
   });
 }
 

@@ -52,6 +52,8 @@ const PARAMS: Record<string, Record<string, unknown>> = {
   'get-link-addresses': {},
   'test-cluster-prereqs': { clusterName: 'PAIR01-CL', clusterAddress: '192.168.50.50', vms: ['SQL01'] },
   'test-cluster': { nodes: ['TL-NODE-A', 'TL-NODE-B'], include: [] },
+  'install-cluster-feature': {},
+  'uninstall-cluster-feature': {},
 };
 // Test-Cluster comes with the Failover Clustering feature's tools.
 host.profile.roles.failoverClustering = true;

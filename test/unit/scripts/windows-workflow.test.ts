@@ -30,6 +30,8 @@ const CHANGING: Record<string, string> = {
   'remove-link-address': 'undoes set-link-address, on a spare adapter a hosted runner does not have',
   'test-cluster':
     'writes a validation report under C:\\ProgramData\\Twinlock\\reports, and needs Failover Clustering on two servers of one domain (a hosted runner is one server in a workgroup)',
+  'install-cluster-feature': 'enables Failover Clustering on the runner',
+  'uninstall-cluster-feature': 'removes Failover Clustering and wants a restart',
 };
 
 describe('.github/workflows/windows.yml', () => {
