@@ -141,6 +141,11 @@ export class LabHost extends EventEmitter<LabHostEvents> {
   wusaPackages: string[] = [];
   /** Restarts the server went through (asked for, started by msiexec 1641, or by a fix). */
   restarts = 0;
+  /**
+   * A Failover Clustering change Windows finishes at the next restart: `install` (asked for while
+   * a restart was already pending) or `uninstall` (the feature shows as installed until then).
+   */
+  clusterFeaturePending: 'install' | 'uninstall' | null = null;
   bootedAt: number;
   readonly faults: LabFaults;
   private endpoint: HostEndpoint | null = null;

@@ -1,6 +1,7 @@
 /** The lab's answer to each remote script, by the name in its header. */
 import { testAgentPackage } from './agent-package';
 import { getAgentState, invokeTwinlockctl } from './agent-state';
+import { installClusterFeature, uninstallClusterFeature } from './cluster-feature';
 import { FIX_HANDLERS } from './fixes';
 import { removeAgentPackage, restartHost } from './host-control';
 import { getIdentity } from './identity';
@@ -45,6 +46,8 @@ export const HANDLERS: Record<string, ScriptHandler> = {
   'remove-cluster-vm-role': removeClusterVmRole,
   'wait-cluster-roles': waitClusterRoles,
   'remove-cluster': removeCluster,
+  'install-cluster-feature': installClusterFeature,
+  'uninstall-cluster-feature': uninstallClusterFeature,
 };
 
 export type { ScriptContext, ScriptHandler } from './types';
