@@ -152,11 +152,14 @@ describe('matched-pair at Level 1: the pair is a failover cluster', () => {
     expect(text.stdout).toMatch(/role SQL01 \(VM SQL01\): Online on TL-NODE-A/);
     expect(text.stdout).toMatch(/witness file-share .*: Online/);
 
-    const unpaired = await twinlock(['unpair', ...hosts, '--yes', '--json']);
+    const unpaired = await twinlock(['unpair', ...hosts, '--yes', '--remove-feature', '--json']);
     expect(unpaired.code, unpaired.stderr + unpaired.stdout).toBe(0);
     expect(unpaired.stderr + unpaired.stdout).toMatch(/Remove the failover cluster L1-CL/);
     expect(clustering().clusters).toEqual([]);
     expect(clustering().directory.objects.has('l1-cl')).toBe(false);
+    // --remove-feature: Uninstall-WindowsFeature ran on both; Windows finishes at the next restart.
+    expect(unpaired.stderr + unpaired.stdout).toMatch(/Uninstall Failover Clustering from TL-NODE-B/);
+    for (const h of [A(), B()]) expect(h.clusterFeaturePending).toBe('uninstall');
     // The VMs keep running where they were.
     expect(A().vmState('SQL01')).toBe('Running');
     // In no cluster and with no agent: status says what is missing.

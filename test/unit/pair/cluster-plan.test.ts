@@ -296,6 +296,14 @@ describe('unpair at Level 1', () => {
       ['primary/role/0', 'remove-cluster-vm-role', { vm: 'SQL01' }],
       ['primary/cluster', 'remove-cluster', { name: 'L1-CL' }],
     ]);
+    const removing = await makeUnpairPlan(clustered(a), clustered(b), { scripts, now, removeFeature: true });
+    expect(
+      removing.steps.slice(2).map((s) => [s.id, s.script.name, s.restarts, s.undo?.script.name]),
+    ).toEqual([
+      ['primary/feature', 'uninstall-cluster-feature', true, 'install-cluster-feature'],
+      ['secondary/feature', 'uninstall-cluster-feature', true, 'install-cluster-feature'],
+    ]);
+    expect(removing.totals.restarts).toEqual(['HV-A', 'HV-B']);
   });
 });
 
