@@ -12,6 +12,7 @@ import { buildStdin, encodeCommand, stripBom } from '../../engine/remote/powersh
 import type { LabHost } from '../../lab/host';
 import { clusterOf } from '../../lab/cluster';
 import { runCtl } from '../../lab/ctl';
+import { clusterFacts } from '../../lab/handlers/cluster';
 import { clusterFeatureAvailable } from '../../lab/handlers/cluster-feature';
 import { hostsAt } from '../../lab/world';
 import type { LabWorld } from '../../lab/world';
@@ -176,6 +177,8 @@ export function serverDocument(
     ctl: options.ctl ?? [],
     faults: options.faults ?? {},
     restartScheduled: options.restartScheduled ?? false,
+    // Level 1: the cluster this server is a node of, and what New-Cluster and its kin check (lab/handlers/cluster.ts).
+    failoverCluster: clusterFacts(host, world),
     // Failover Clustering: the edition has it, a change waits for the restart, the server is a cluster node.
     clusterFeatureAvailable: clusterFeatureAvailable(p),
     clusterFeaturePending: host.clusterFeaturePending,
