@@ -5,7 +5,13 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AgentStatus, ClusterStateResult, HostInventory, PairConfig } from '../../../engine/api/models';
+import type {
+  AgentStatus,
+  ClusterStateResult,
+  ClusterStatus,
+  HostInventory,
+  PairConfig,
+} from '../../../engine/api/models';
 import { PlanSchema } from '../../../engine/api/models';
 import { readScript } from '../../../engine/remote/session';
 import type { PlanServerState } from '../../../engine/pair/plan';
@@ -405,7 +411,7 @@ describe('applying a Level 1 plan', () => {
 
 describe('drift at Level 1', () => {
   const roles = [{ name: 'SQL01', vm: 'SQL01', ownerNode: 'HV-A', state: 'Online' as const }];
-  const read = (c: ReturnType<typeof clusterOf>) => {
+  const read = (c: ClusterStatus) => {
     const state = { ...notClustered, cluster: c };
     return [a, b].map((s) => ({
       ...s,
@@ -418,7 +424,7 @@ describe('drift at Level 1', () => {
     expect(compareDrift(expected, ...read(clusterOf(roles)))).toEqual([]);
   });
   it('names a node down, another witness, a missing role and a role not online', () => {
-    const c = {
+    const c: ClusterStatus = {
       ...clusterOf([{ ...roles[0]!, state: 'Failed' as const }], 'Down'),
       quorum: { type: 'NodeMajority', witness: null },
     };
