@@ -7,7 +7,7 @@
  * end with a plain error naming the fix, and leave both servers as they were. The lab's cluster
  * state (its clusters and directory) is the witness.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -166,5 +166,34 @@ describe('matched-pair at Level 1: the pair is a failover cluster', () => {
     const after = await twinlock(['status', hosts[0], '--json']);
     expect(after.code, after.stderr).not.toBe(0);
     expect(after.stderr + after.stdout).toMatch(/Install the Twinlock agent first/);
+  }, 180_000);
+
+  it('takes a cloud witness’s key from TWINLOCK_CLOUD_WITNESS_KEY, uses it once and writes it nowhere', async () => {
+    for (const h of [A(), B()]) h.clusterFeaturePending = null;
+    for (const h of [A(), B()]) h.profile.roles.failoverClustering = true;
+    const key = 'c2VjcmV0LWtleS1vZi10aGUtc3RvcmFnZS1hY2NvdW50PT0=';
+    const refused = await twinlock(pairArgs('L1-CL', '192.168.50.40', 'cloud:contosowitness'));
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr + refused.stdout).toMatch(
+      /cloudWitnessKey: the cloud witness \(storage account contosowitness\) needs its access key/,
+    );
+    expect(clustering().clusters).toEqual([]);
+    const paired = await twinlock(pairArgs('L1-CL', '192.168.50.40', 'cloud:contosowitness'), {
+      TWINLOCK_CLOUD_WITNESS_KEY: key,
+    });
+    expect(paired.code, paired.stderr + paired.stdout).toBe(0);
+    expect(clustering().clusters[0]).toMatchObject({
+      quorumType: 'NodeAndCloudMajority',
+      witness: { kind: 'cloud', address: 'contosowitness', state: 'Online' },
+    });
+    expect(paired.stdout + paired.stderr).not.toContain(key);
+    expect(paired.stdout).toContain('<cloud witness access key>');
+    // Nothing Twinlock keeps (journals, plans, logs, the bundle) holds the key.
+    const files = readdirSync(home, { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(readFileSync(join(f.parentPath, f.name), 'utf8')).not.toContain(key);
+    const unpaired = await twinlock(['unpair', ...hosts, '--yes', '--json']);
+    expect(unpaired.code, unpaired.stderr + unpaired.stdout).toBe(0);
+    expect(clustering().clusters).toEqual([]);
   }, 180_000);
 });
