@@ -223,6 +223,11 @@ export class LabHost extends EventEmitter<LabHostEvents> {
     this.world = world;
   }
 
+  /** The world this server is in once it listens (its clock, its peers, its clusters and directory), or null. */
+  labWorld(): LabWorld | null {
+    return this.world;
+  }
+
   /** What `twinlockctl status --json` would answer now, or null when the agent is not installed. */
   agentStatus(): Record<string, unknown> | null {
     return this.agent && this.world ? agentStatus(this, this.world) : null;

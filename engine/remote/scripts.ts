@@ -204,6 +204,13 @@ export const SCRIPT_NAMES: readonly ScriptName[] = [
   'get-link-addresses',
   'test-cluster-prereqs',
   'test-cluster',
+  'get-cluster-state',
+  'new-cluster',
+  'set-cluster-quorum',
+  'add-cluster-vm-role',
+  'remove-cluster-vm-role',
+  'wait-cluster-roles',
+  'remove-cluster',
   'install-cluster-feature',
   'uninstall-cluster-feature',
 ];

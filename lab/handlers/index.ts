@@ -12,6 +12,15 @@ import { getInventory } from './inventory';
 import { measureLink } from './measure-link';
 import type { ScriptHandler } from './types';
 import { getVmState } from './vm-state';
+import {
+  addClusterVmRole,
+  getClusterState,
+  newCluster,
+  removeCluster,
+  removeClusterVmRole,
+  setClusterQuorum,
+  waitClusterRoles,
+} from './cluster';
 import { testWitness } from './witness';
 import { testCluster } from './test-cluster';
 
@@ -34,6 +43,13 @@ export const HANDLERS: Record<string, ScriptHandler> = {
   'get-link-addresses': getLinkAddresses,
   'test-cluster-prereqs': testClusterPrereqs,
   'test-cluster': testCluster,
+  'get-cluster-state': getClusterState,
+  'new-cluster': newCluster,
+  'set-cluster-quorum': setClusterQuorum,
+  'add-cluster-vm-role': addClusterVmRole,
+  'remove-cluster-vm-role': removeClusterVmRole,
+  'wait-cluster-roles': waitClusterRoles,
+  'remove-cluster': removeCluster,
   'install-cluster-feature': installClusterFeature,
   'uninstall-cluster-feature': uninstallClusterFeature,
 };

@@ -14,6 +14,7 @@ import { prereqsDocument, vmFiles } from '../../lab/cluster-prereqs';
 import { validationDocument } from '../../lab/cluster-validation';
 import { clusterOf } from '../../lab/cluster';
 import { runCtl } from '../../lab/ctl';
+import { clusterFacts } from '../../lab/handlers/cluster';
 import { clusterFeatureAvailable } from '../../lab/handlers/cluster-feature';
 import { hostsAt } from '../../lab/world';
 import type { LabWorld } from '../../lab/world';
@@ -200,6 +201,8 @@ export function serverDocument(
     // Failover Clustering: the directory, the network and DNS as test-cluster-prereqs sees them, Test-Cluster's results.
     clusterPrereqs: prereqsDocument(host, world),
     clusterValidation: validationDocument(host, world),
+    // Level 1: the cluster this server is a node of, and what New-Cluster and its kin check (lab/handlers/cluster.ts).
+    failoverCluster: clusterFacts(host, world),
     // Failover Clustering: the edition has it, a change waits for the restart, the server is a cluster node.
     clusterFeatureAvailable: clusterFeatureAvailable(p),
     clusterFeaturePending: host.clusterFeaturePending,

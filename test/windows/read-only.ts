@@ -22,4 +22,6 @@ export const READ_ONLY_RUNS: { [N in ScriptName]?: ScriptParams[N] } = {
   'get-link-addresses': {},
   // No cluster chosen yet: the domain, feature, account, disks and shares only (a hosted runner is in a workgroup, without Hyper-V).
   'test-cluster-prereqs': { clusterName: '', clusterAddress: '', vms: [] },
+  // A hosted runner has no Failover Clustering: the answer says so (featureInstalled false, cluster null).
+  'get-cluster-state': {},
 };

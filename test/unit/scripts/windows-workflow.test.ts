@@ -30,6 +30,12 @@ const CHANGING: Record<string, string> = {
   'remove-link-address': 'undoes set-link-address, on a spare adapter a hosted runner does not have',
   'test-cluster':
     'writes a validation report under C:\\ProgramData\\Twinlock\\reports, and needs Failover Clustering on two servers of one domain (a hosted runner is one server in a workgroup)',
+  'new-cluster': 'needs two servers with Failover Clustering in one domain',
+  'set-cluster-quorum': 'needs a cluster (new-cluster)',
+  'add-cluster-vm-role': 'needs a cluster and a Hyper-V VM',
+  'remove-cluster-vm-role': 'undoes add-cluster-vm-role, on a cluster a hosted runner is not a node of',
+  'wait-cluster-roles': 'needs a cluster (new-cluster)',
+  'remove-cluster': 'destroys a cluster (undoes new-cluster)',
   'install-cluster-feature': 'enables Failover Clustering on the runner',
   'uninstall-cluster-feature': 'removes Failover Clustering and wants a restart',
 };
