@@ -59,7 +59,7 @@ describe('installAgent', () => {
     expect(outcome).toEqual({
       sessionId: 's1',
       computerName: 'HV-A',
-        component: 'agent',
+      component: 'agent',
       action: 'installed',
       version: '3.2.1',
       exitCode: 0,
