@@ -4,6 +4,7 @@
  * `pairing → mirroring (progress %) → syncing → protected` on lab time. States are computed from
  * timestamps when asked, so nothing runs in the background.
  */
+import { clusteredVmState } from './cluster';
 import type { LabHost } from './host';
 import { linkFigures, linkPath } from './links';
 import type { VmState } from './state';
@@ -273,9 +274,12 @@ export function vmRunsOn(pair: Pair, world: LabWorld): LabHost[] {
 /**
  * What Hyper-V's Get-VM shows for a VM on a server: the pair's view for a protected VM (Running
  * where a copy runs, Off where it stands by), the server's own otherwise; null when the server
- * has no VM of that name.
+ * has no VM of that name. A VM that is a role of the server's failover cluster (Level 1) follows
+ * its role's owner node and state (lab/cluster.ts clusteredVmState).
  */
 export function visibleVmState(host: LabHost, world: LabWorld, name: string): VmState['state'] | null {
+  const clustered = clusteredVmState(world, host, name);
+  if (clustered !== undefined) return clustered;
   const pair = host.agent?.pair;
   const own = host.vms.find((v) => v.name === name);
   if (!pair || !pair.secondary || !pair.protectedVms.has(name) || pair.broken) return own?.state ?? null;

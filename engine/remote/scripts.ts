@@ -190,6 +190,7 @@ export const SCRIPT_NAMES: readonly ScriptName[] = [
   'set-link-address',
   'remove-link-address',
   'get-link-addresses',
+  'invoke-cluster-drill',
 ];
 
 /** Where things live on the server. Windows paths, and their SFTP form. */

@@ -1,5 +1,6 @@
 /** The lab's answer to each remote script, by the name in its header. */
 import { testAgentPackage } from './agent-package';
+import { invokeClusterDrill } from './cluster-drill';
 import { getAgentState, invokeTwinlockctl } from './agent-state';
 import { FIX_HANDLERS } from './fixes';
 import { removeAgentPackage, restartHost } from './host-control';
@@ -29,6 +30,7 @@ export const HANDLERS: Record<string, ScriptHandler> = {
   'set-link-address': setLinkAddress,
   'remove-link-address': removeLinkAddress,
   'get-link-addresses': getLinkAddresses,
+  'invoke-cluster-drill': invokeClusterDrill,
 };
 
 export type { ScriptContext, ScriptHandler } from './types';
