@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { buildStdin, encodeCommand, stripBom } from '../../engine/remote/powershell-runner';
 import type { LabHost } from '../../lab/host';
+import { clusterOf, settleCluster } from '../../lab/cluster';
+import type { LabCluster } from '../../lab/cluster';
 import { runCtl } from '../../lab/ctl';
 import { hostsAt } from '../../lab/world';
 import type { LabWorld } from '../../lab/world';
@@ -172,9 +174,17 @@ export function serverDocument(
       .flatMap((h) => [h.name, ...h.profile.nics.flatMap((n) => n.ipv4.map((ip) => ip.address))])
       .filter((name) => hostsAt(world, name).some((h) => h !== host)),
     ctl: options.ctl ?? [],
+    // The failover cluster this server is a node of (Level 1), as it stands now; null when none.
+    cluster: clusterStanding(host, world),
     faults: options.faults ?? {},
     restartScheduled: options.restartScheduled ?? false,
   });
+}
+
+/** The cluster `host` is a node of, brought up to the lab clock (roles online, a dropped node Down), or null. */
+function clusterStanding(host: LabHost, world: LabWorld): LabCluster | null {
+  const cluster = clusterOf(world.clustering, host);
+  return cluster ? settleCluster(world, cluster) : null;
 }
 
 /** Win32_BIOS.SerialNumber when the profile names none: the lab's stable service tag (lab/handlers/inventory.ts). */

@@ -24,6 +24,18 @@ const lab = offlineLab('matched-pair');
 afterAll(() => lab.dispose());
 const host = lab.hosts[0]!;
 host.writeFile('C:\\p.msi', readFileSync(join(AGENT_DIR, manifest.file)));
+// The drill step needs a cluster the server is a node of (Level 1).
+lab.world.clustering.clusters.push({
+  name: 'PAIR01-CL',
+  addresses: ['192.168.50.50'],
+  description: 'twinlock pair=PAIR01; level=1',
+  domain: 'contoso.local',
+  nodes: lab.hosts.map((h) => ({ name: h.name, state: 'Up' as const })),
+  quorumType: 'NodeMajority',
+  witness: null,
+  roles: [{ name: 'SQL01', vm: 'SQL01', ownerNode: host.name, state: 'Online' }],
+  networks: [],
+});
 
 const PARAMS: Record<string, Record<string, unknown>> = {
   'get-identity': {},
@@ -50,6 +62,7 @@ const PARAMS: Record<string, Record<string, unknown>> = {
   'set-link-address': { adapter: 'SLOT 3 Port 2', address: '172.31.0.1', prefixLength: 30 },
   'remove-link-address': { adapter: 'SLOT 3 Port 2', address: '172.31.0.1' },
   'get-link-addresses': {},
+  'invoke-cluster-drill': { action: 'start-node', node: 'TL-NODE-B', vm: '' },
 };
 
 describe('lab answers keep the keys each script declares', () => {

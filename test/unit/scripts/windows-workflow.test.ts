@@ -28,6 +28,8 @@ const CHANGING: Record<string, string> = {
     'adds a link address for the measurement and needs a second server (test/powershell/measure-link.test.ts runs both ends)',
   'set-link-address': 'needs a spare adapter: a hosted runner has only the one that carries its network',
   'remove-link-address': 'undoes set-link-address, on a spare adapter a hosted runner does not have',
+  'invoke-cluster-drill':
+    'needs a two-node failover cluster: it stops, drains and resumes nodes and live-migrates their VM roles',
 };
 
 describe('.github/workflows/windows.yml', () => {
