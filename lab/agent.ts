@@ -278,7 +278,8 @@ export function vmRunsOn(pair: Pair, world: LabWorld): LabHost[] {
  * its role's owner node and state (lab/cluster.ts clusteredVmState).
  */
 export function visibleVmState(host: LabHost, world: LabWorld, name: string): VmState['state'] | null {
-  const clustered = clusteredVmState(world, host, name);
+  // Level 1: a VM that is a cluster role runs where its role's owner node is.
+  const clustered = world.clustering ? clusteredVmState(world, host, name) : undefined;
   if (clustered !== undefined) return clustered;
   const pair = host.agent?.pair;
   const own = host.vms.find((v) => v.name === name);

@@ -42,6 +42,8 @@ export interface LabClusterRole {
   pausedUntil?: number;
   /** The node a drain moved the role off, which `Resume-ClusterNode -Failback Immediate` moves it back to. */
   failbackTo?: string;
+  /** Set while the role is `Pending` because its node was lost: its VM restarts on `ownerNode` and runs nowhere until then. */
+  failingOver?: boolean;
 }
 
 /** The cluster's witness resource (null: node majority). */
@@ -201,11 +203,13 @@ export function failOver(world: ClusterWorld, cluster: LabCluster, lost: LabClus
     delete role.failbackTo;
     if (!survivor) {
       role.state = 'Failed';
+      delete role.failingOver;
       delete role.onlineAt;
       continue;
     }
     role.ownerNode = survivor.name;
     role.state = 'Pending';
+    role.failingOver = true;
     role.onlineAt = now + world.clock.realMs(world.clustering.timings.failoverSeconds);
   }
 }
@@ -235,6 +239,7 @@ export function settleCluster(world: ClusterWorld, cluster: LabCluster): LabClus
     if (role.state === 'Pending' && role.onlineAt !== undefined && now >= role.onlineAt) {
       role.state = 'Online';
       delete role.onlineAt;
+      delete role.failingOver;
     }
     if (role.pausedUntil !== undefined && now >= role.pausedUntil) delete role.pausedUntil;
   }
@@ -260,6 +265,22 @@ export function clusteredVmState(
   if (!role) return undefined;
   const name = typeof host === 'string' ? host : host.name;
   if (role.ownerNode.toLowerCase() !== name.toLowerCase()) return null;
-  if (role.state !== 'Online' || role.pausedUntil !== undefined) return 'Off';
-  return 'Running';
+  if (role.pausedUntil !== undefined) return 'Off';
+  if (role.state === 'Online' || role.state === 'PartialOnline') return 'Running';
+  // Coming online: a VM already running here (its role just added) keeps running; one failing over is not up yet.
+  if (role.state === 'Pending' && !role.failingOver) {
+    const own =
+      typeof host === 'string' ? undefined : host.vms.find((v) => v.name.toLowerCase() === vm.toLowerCase());
+    return own?.state === 'Running' ? 'Running' : 'Off';
+  }
+  return 'Off';
+}
+
+/**
+ * Brings every cluster of the world up to the lab clock (settleCluster): roles whose `onlineAt` is
+ * reached are Online, a node that dropped out is Down. Read before anything looks at a role, so
+ * that a role moved by a drill (its `ownerNode`, `state` and `onlineAt` changed) settles the same way.
+ */
+export function settleRoles(world: ClusterWorld): void {
+  for (const cluster of world.clustering.clusters) settleCluster(world, cluster);
 }

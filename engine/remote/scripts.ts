@@ -190,6 +190,13 @@ export const SCRIPT_NAMES: readonly ScriptName[] = [
   'set-link-address',
   'remove-link-address',
   'get-link-addresses',
+  'get-cluster-state',
+  'new-cluster',
+  'set-cluster-quorum',
+  'add-cluster-vm-role',
+  'remove-cluster-vm-role',
+  'wait-cluster-roles',
+  'remove-cluster',
   'invoke-cluster-drill',
 ];
 

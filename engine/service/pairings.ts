@@ -39,7 +39,7 @@ import { checkWitnessFrom, witnessIssues } from '../pair/witness';
 import { runPairing as runTransaction, unpairCommand } from '../pair/transaction';
 import { resolvePackage } from '../agent/package-source';
 import { proposePair } from '../pair/propose';
-import { readStatus } from '../pair/status';
+import { readPairStatus, readStatus } from '../pair/status';
 import { removePairFrom } from '../pair/unpair';
 import type { LinkAddress, PlanServerState, ScriptReader } from '../pair/plan';
 import { readLinkAddressRecord } from '../pair/link-record';
@@ -111,13 +111,16 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
     const host = await sessions.hostOf(id);
     // A server without the agent is in no pair: the preflight then says to install it first,
     // rather than twinlockctl's own "not found".
+    const s = sessions.entry(id).session;
+    // A Level 1 pair has no agent: its status is read from the cluster the servers are nodes of.
     const [status, linkAddresses] = await Promise.all([
       inventory.agentVersion === null
-        ? Promise.resolve<AgentStatus>({ nodeId: '', role: 'none', pair: null, vms: [] })
+        ? readPairStatus(host, s.computerName, {}, { installed: false }).then((st) =>
+            st.pair ? st : { nodeId: '', role: 'none' as const, pair: null, vms: [] },
+          )
         : readStatus(host),
       readLinkAddressRecord(host),
     ]);
-    const s = sessions.entry(id).session;
     return {
       session: { computerName: s.computerName, address: s.address, port: s.port, fingerprint: s.fingerprint },
       inventory,

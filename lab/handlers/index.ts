@@ -11,6 +11,15 @@ import { getInventory } from './inventory';
 import { measureLink } from './measure-link';
 import type { ScriptHandler } from './types';
 import { getVmState } from './vm-state';
+import {
+  addClusterVmRole,
+  getClusterState,
+  newCluster,
+  removeCluster,
+  removeClusterVmRole,
+  setClusterQuorum,
+  waitClusterRoles,
+} from './cluster';
 import { testWitness } from './witness';
 
 export const HANDLERS: Record<string, ScriptHandler> = {
@@ -30,6 +39,13 @@ export const HANDLERS: Record<string, ScriptHandler> = {
   'set-link-address': setLinkAddress,
   'remove-link-address': removeLinkAddress,
   'get-link-addresses': getLinkAddresses,
+  'get-cluster-state': getClusterState,
+  'new-cluster': newCluster,
+  'set-cluster-quorum': setClusterQuorum,
+  'add-cluster-vm-role': addClusterVmRole,
+  'remove-cluster-vm-role': removeClusterVmRole,
+  'wait-cluster-roles': waitClusterRoles,
+  'remove-cluster': removeCluster,
   'invoke-cluster-drill': invokeClusterDrill,
 };
 
