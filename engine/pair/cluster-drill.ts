@@ -205,6 +205,7 @@ export async function runClusterDrill(
   const waitCluster = async (
     on: DrillMember,
     done: (c: ClusterStatus) => boolean,
+    /** What did not happen, in words (the time it had is added). */
     what: string,
     timeoutMs = t.rolesTimeoutMs,
   ): Promise<ClusterStatus> => {
@@ -221,7 +222,7 @@ export async function runClusterDrill(
       }
       if (performance.now() > deadline) {
         const roles = last?.roles.map((r) => `${r.vm} ${r.state} on ${r.ownerNode}`).join(', ');
-        throw new Error(`${what} did not happen within ${spoken(timeoutMs)}${roles ? ` (${roles})` : ''}`);
+        throw new Error(`${what} within ${spoken(timeoutMs)}${roles ? ` (${roles})` : ''}`);
       }
       await sleep(t.statusIntervalMs, ctx.signal);
     }
@@ -292,7 +293,7 @@ export async function runClusterDrill(
           await waitCluster(
             secondary,
             (c) => c.roles.every((r) => r.state === 'Online' && !same(r.ownerNode, primary.computerName)),
-            `Every VM coming online on ${secondary.computerName}`,
+            `the cluster did not bring every VM online on ${secondary.computerName}`,
           );
           clusterRestartMs = since() - stopAt;
           note(
@@ -331,7 +332,7 @@ export async function runClusterDrill(
           await waitCluster(
             secondary,
             allOnlineOn(secondary.computerName),
-            `Every VM running on ${secondary.computerName}`,
+            `the drain did not leave every VM running on ${secondary.computerName}`,
           );
           await waitSeen();
           say(
@@ -379,7 +380,7 @@ export async function runClusterDrill(
       await waitCluster(
         secondary,
         allHome,
-        'Every VM back on the server it ran on before the drill',
+        'the VMs did not all come back, online, to the server each ran on before the drill',
         t.protectedTimeoutMs,
       );
       await waitSeen();
@@ -395,14 +396,14 @@ export async function runClusterDrill(
         failure = `the pair is not protected again (${names.map((n, i) => `${n}: ${states[i]}`).join(', ')})`;
     } catch (err) {
       if (ctx.signal.aborted && !stopped && !paused) throw err;
-      failure = err instanceof TwinlockError || err instanceof Error ? toErrorData(err).message : String(err);
+      failure = reasonOf(err);
     } finally {
       // Whatever happened, the primary is not left out of the cluster.
       if (stopped) {
         const r = await undo(secondary, 'start-node', primary.computerName).catch((e) => e as Error);
         undone.push(
           r instanceof Error
-            ? `Twinlock could not start the cluster service on ${primary.computerName} again (${toErrorData(r).message}): run Start-ClusterNode -Name ${primary.computerName}`
+            ? `Twinlock could not start the cluster service on ${primary.computerName} again (${reasonOf(r)}): run Start-ClusterNode -Name ${primary.computerName}`
             : `Twinlock started the cluster service on ${primary.computerName} again (Start-ClusterNode)`,
         );
       }
@@ -410,7 +411,7 @@ export async function runClusterDrill(
         const r = await undo(secondary, 'resume', primary.computerName).catch((e) => e as Error);
         undone.push(
           r instanceof Error
-            ? `Twinlock could not resume ${primary.computerName} (${toErrorData(r).message}): run Resume-ClusterNode -Name ${primary.computerName} -Failback Immediate`
+            ? `Twinlock could not resume ${primary.computerName} (${reasonOf(r)}): run Resume-ClusterNode -Name ${primary.computerName} -Failback Immediate`
             : `Twinlock resumed ${primary.computerName} and moved its VMs back (Resume-ClusterNode -Failback Immediate)`,
         );
       }
@@ -498,6 +499,12 @@ export async function runClusterDrill(
     });
   ctx.progress(100, summary);
   return result;
+}
+
+/** What went wrong, in the words of the server (a script's error) or of the drill's own checks. */
+function reasonOf(err: unknown): string {
+  const data = toErrorData(err);
+  return data.code === 'internal' && err instanceof Error ? err.message : data.message;
 }
 
 function cancelled(): TwinlockError {
