@@ -94,7 +94,7 @@ function drillText(r: DrillResult): string {
       ? `Downtime measured by Twinlock: ${spoken(r.measuredDowntimeMs)}${
           r.agentDowntimeMs === null
             ? ''
-            : ` (the cluster reported every VM online on the other server ${spoken(r.agentDowntimeMs)} after the stop)`
+            : ` (Twinlock read every VM online on the other server in the cluster ${spoken(r.agentDowntimeMs)} after the stop)`
         }`
       : `Downtime measured by Twinlock: ${withServerTime(r.measuredDowntimeMs, scale)} (agent: ${
           r.agentDowntimeMs === null ? 'no figure' : spoken(r.agentDowntimeMs)

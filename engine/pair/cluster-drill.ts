@@ -142,9 +142,17 @@ export async function runClusterDrill(
     percent: number,
     message: string,
     step: 'check' | 'failing-over' | 'failed-over' | 'resynchronising' | 'protected' = 'failing-over',
+    /** What each server's line says (primary, secondary), when it differs from `message`. */
+    per?: [string, string],
   ) => {
     ctx.progress(percent, message);
-    for (const m of members) ctx.host(m.sessionId, { state: 'running', step, percent, message });
+    for (const m of members)
+      ctx.host(m.sessionId, {
+        state: 'running',
+        step,
+        percent,
+        message: per ? per[m === primary ? 0 : 1] : message,
+      });
   };
   const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
@@ -244,7 +252,10 @@ export async function runClusterDrill(
   /** Moves each VM that is not where it ran before the drill back there, while it runs. */
   const moveBack = async (percent: number) => {
     for (const [vm, node] of home) {
-      say(percent, `Moving ${vm} back to ${node} while it runs (live migration)`, 'resynchronising');
+      say(percent, `Moving ${vm} back to ${node} while it runs (live migration)`, 'resynchronising', [
+        `Taking ${vm} back while it runs (live migration)`,
+        `Handing ${vm} back to ${node} while it runs (live migration)`,
+      ]);
       const r = await step(secondary, 'live-migrate', node, vm);
       if (r.roles.some((x) => x.vm === vm && !same(x.ownerNode, node))) continue;
       note(
@@ -281,6 +292,11 @@ export async function runClusterDrill(
           say(
             10,
             `Stopping the cluster service on ${primary.computerName}, as if the server failed: its VMs restart on ${secondary.computerName}`,
+            'failing-over',
+            [
+              'Stopping the cluster service here, as if the server failed',
+              `Taking over ${vms.join(', ')}: the cluster restarts them here`,
+            ],
           );
           const stopAt = since();
           stopped = true;
@@ -299,13 +315,17 @@ export async function runClusterDrill(
           note(
             'failed-over',
             secondary.computerName,
-            `The cluster reports every VM online on ${secondary.computerName} ${spoken(clusterRestartMs)} after the stop`,
+            `Twinlock read every VM online on ${secondary.computerName} in the cluster ${spoken(clusterRestartMs)} after the stop`,
           );
           await waitSeen();
           say(
             50,
             `Every VM runs on ${secondary.computerName}; starting the cluster service on ${primary.computerName} again`,
             'failed-over',
+            [
+              'Starting the cluster service here again',
+              `Running ${vms.join(', ')}: the cluster restarted them here`,
+            ],
           );
           await step(secondary, 'start-node', primary.computerName);
           stopped = false;
@@ -321,6 +341,11 @@ export async function runClusterDrill(
           say(
             10,
             `Draining ${primary.computerName}: the cluster moves its VMs to ${secondary.computerName} while they run, then pauses it`,
+            'failing-over',
+            [
+              `Draining: its VMs move to ${secondary.computerName} while they run, then it pauses`,
+              `Receiving ${vms.join(', ')} by live migration`,
+            ],
           );
           paused = true;
           await step(secondary, 'drain', primary.computerName);
@@ -339,6 +364,10 @@ export async function runClusterDrill(
             50,
             `Resuming ${primary.computerName}: the cluster moves its VMs back (failback)`,
             'failed-over',
+            [
+              'Resuming: its VMs come back while they run (failback)',
+              `Handing ${vms.join(', ')} back to ${primary.computerName}`,
+            ],
           );
           await step(secondary, 'resume', primary.computerName);
           paused = false;
