@@ -90,7 +90,7 @@ function drillText(r: DrillResult): string {
     ),
     '',
     ...r.vms.map((v) => `  ${v.name}: ${withServerTime(v.downtimeMs, scale)} down (watched: ${v.watched})`),
-    r.level === 1
+    r.cluster !== undefined
       ? `Downtime measured by Twinlock: ${spoken(r.measuredDowntimeMs)}${
           r.agentDowntimeMs === null
             ? ''

@@ -94,8 +94,13 @@ type Action = ScriptParams['invoke-cluster-drill']['action'];
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 
 /** A duration for an admin's progress line. */
@@ -514,6 +519,7 @@ export async function runClusterDrill(
     startedAt,
     elapsedMs: since(),
     finalState,
+    cluster: cluster0.name,
   };
   const summary =
     failure === null

@@ -176,11 +176,17 @@ describe('the Level 1 drill', () => {
       `${B}: live-migrate ${A} SQL01`,
       `${B}: live-migrate ${A} APP01`,
     ]);
-    expect(r).toMatchObject({ kind: 'primary-loss', level: 1, finalState: 'protected', serverTimeScale: 1 });
+    expect(r).toMatchObject({
+      kind: 'primary-loss',
+      level: 1,
+      finalState: 'protected',
+      serverTimeScale: 1,
+      cluster: 'PAIR01-CL',
+    });
     for (const vm of r.vms) {
-      // Down from the stop until the cluster had restarted it on B, give or take a look or two.
-      expect(vm.downtimeMs, vm.name).toBeGreaterThanOrEqual(270);
-      expect(vm.downtimeMs, vm.name).toBeLessThan(600);
+      // Down from the stop until the cluster had restarted it on B (300 ms), give or take a few looks.
+      expect(vm.downtimeMs, vm.name).toBeGreaterThanOrEqual(200);
+      expect(vm.downtimeMs, vm.name).toBeLessThan(1200);
       expect(vm.watched).toBe(`Get-VM on ${A} and ${B}`);
     }
     expect(r.measuredDowntimeMs).toBe(Math.max(...r.vms.map((v) => v.downtimeMs)));
