@@ -197,6 +197,8 @@ export const SCRIPT_NAMES: readonly ScriptName[] = [
   'remove-cluster-vm-role',
   'wait-cluster-roles',
   'remove-cluster',
+  'install-cluster-feature',
+  'uninstall-cluster-feature',
   'invoke-cluster-drill',
 ];
 

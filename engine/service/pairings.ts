@@ -39,7 +39,9 @@ import { checkWitnessFrom, witnessIssues } from '../pair/witness';
 import { runPairing as runTransaction, unpairCommand } from '../pair/transaction';
 import { resolvePackage } from '../agent/package-source';
 import { proposePair } from '../pair/propose';
-import { readPairStatus, readStatus } from '../pair/status';
+import { readStatus } from '../pair/status';
+import { applyClusterPlan, checkCloudKey } from '../pair/apply-cluster';
+import { readClusterState, statusFromCluster } from '../pair/cluster-status';
 import { removePairFrom } from '../pair/unpair';
 import type { LinkAddress, PlanServerState, ScriptReader } from '../pair/plan';
 import { readLinkAddressRecord } from '../pair/link-record';
@@ -113,19 +115,18 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
     // rather than twinlockctl's own "not found".
     const s = sessions.entry(id).session;
     // A Level 1 pair has no agent: its status is read from the cluster the servers are nodes of.
-    const [status, linkAddresses] = await Promise.all([
-      inventory.agentVersion === null
-        ? readPairStatus(host, s.computerName, {}, { installed: false }).then((st) =>
-            st.pair ? st : { nodeId: '', role: 'none' as const, pair: null, vms: [] },
-          )
-        : readStatus(host),
-      readLinkAddressRecord(host),
-    ]);
+    const [cluster, linkAddresses] = await Promise.all([readClusterState(host), readLinkAddressRecord(host)]);
+    const status =
+      statusFromCluster(s.computerName, cluster) ??
+      (inventory.agentVersion === null
+        ? ({ nodeId: '', role: 'none', pair: null, vms: [] } satisfies AgentStatus)
+        : await readStatus(host));
     return {
       session: { computerName: s.computerName, address: s.address, port: s.port, fingerprint: s.fingerprint },
       inventory,
       status,
       linkAddresses,
+      cluster,
     };
   };
 
@@ -187,7 +188,8 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
     // The witness is reached from both servers while their inventories are read.
     const [inventories, witness] = await Promise.all([
       Promise.all(members.map((m) => sessions.readInventory(m.sessionId))),
-      config.witness
+      // A disk or cloud witness is the cluster's own: Set-ClusterQuorum checks it, nothing can reach it first.
+      config.witness && (config.witness.kind === 'host' || config.witness.kind === 'file-share')
         ? checkWitnessFrom(
             members.map((m) => ({ computerName: m.label, host: m.host })),
             config.witness,
@@ -341,6 +343,9 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
           const states = await Promise.all([readServer(config.primary), readServer(config.secondary)]);
           const plan = await planPair(config, states[0], states[1], scripts);
           await deps.planApplied?.(plan);
+          // Level 1 through `pair`: no cloud witness key can come this way (checkCloudKey refuses it).
+          if (plan.pair.level === 1)
+            return applyClusterPlan(ctx, plan, members, { clock: deps.timings?.clock });
           return applyPairPlan(ctx, plan, config, members, states[0].inventory.agentVersion ?? '');
         },
         { [p.session.sessionId]: labels[0]!, [s.session.sessionId]: labels[1]! },
@@ -362,11 +367,13 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       }
       sessions.pairOf(request.sessions, 'Unpairing');
       const states = await Promise.all(request.sessions.map((id) => readServer(id)));
-      return planUnpair(states[0]!, states[1]!, scripts);
+      return planUnpair(states[0]!, states[1]!, scripts, { removeFeature: request.removeFeature });
     },
 
-    async applyPlan({ plan, sessions: given }) {
+    async applyPlan({ plan, sessions: given, cloudWitnessKey }) {
       checkPlanHash(plan);
+      // A cloud witness's key: given now or the plan is refused, before either server is read.
+      checkCloudKey(plan, cloudWitnessKey);
       const ids = sessionsOfPlan(plan, given);
       sessions.pairOf(ids, 'A plan');
       // Both servers are read again and compared with the plan's basis before anything changes.
@@ -398,6 +405,8 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
         async (ctx) => {
           const members = await membersOf(config);
           await preflight(ctx, config, members);
+          if (plan.pair.level === 1)
+            return applyClusterPlan(ctx, plan, members, { cloudWitnessKey, clock: deps.timings?.clock });
           return applyPairPlan(ctx, plan, config, members, states[0]!.inventory.agentVersion ?? '');
         },
         hostsOf,
@@ -512,11 +521,11 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       return { bundle, config, agent };
     },
 
-    async unpair({ sessions: ids }) {
+    async unpair({ sessions: ids, removeFeature }) {
       sessions.pairOf(ids, 'Unpairing');
       // The unpair plan, made and run at once: VMs unprotected, the pair removed, the link addresses Twinlock added removed (the admin's stay).
       const states = await Promise.all(ids.map((id) => readServer(id)));
-      const plan = await planUnpair(states[0]!, states[1]!, scripts);
+      const plan = await planUnpair(states[0]!, states[1]!, scripts, { removeFeature });
       const planned = sessionsOfPlan(plan, ids);
       const members = await membersOf({ primary: planned[0], secondary: planned[1] } as PairConfig);
       const result = await applyUnpairPlan(null, plan, members, deps.timings?.clock);

@@ -2,6 +2,7 @@
 import { testAgentPackage } from './agent-package';
 import { invokeClusterDrill } from './cluster-drill';
 import { getAgentState, invokeTwinlockctl } from './agent-state';
+import { installClusterFeature, uninstallClusterFeature } from './cluster-feature';
 import { FIX_HANDLERS } from './fixes';
 import { removeAgentPackage, restartHost } from './host-control';
 import { getIdentity } from './identity';
@@ -46,6 +47,8 @@ export const HANDLERS: Record<string, ScriptHandler> = {
   'remove-cluster-vm-role': removeClusterVmRole,
   'wait-cluster-roles': waitClusterRoles,
   'remove-cluster': removeCluster,
+  'install-cluster-feature': installClusterFeature,
+  'uninstall-cluster-feature': uninstallClusterFeature,
   'invoke-cluster-drill': invokeClusterDrill,
 };
 

@@ -13,6 +13,7 @@ import type { LabHost } from '../../lab/host';
 import { clusterOf, settleCluster } from '../../lab/cluster';
 import type { LabCluster } from '../../lab/cluster';
 import { runCtl } from '../../lab/ctl';
+import { clusterFeatureAvailable } from '../../lab/handlers/cluster-feature';
 import { hostsAt } from '../../lab/world';
 import type { LabWorld } from '../../lab/world';
 
@@ -178,6 +179,10 @@ export function serverDocument(
     cluster: clusterStanding(host, world),
     faults: options.faults ?? {},
     restartScheduled: options.restartScheduled ?? false,
+    // Failover Clustering: the edition has it, a change waits for the restart, the server is a cluster node.
+    clusterFeatureAvailable: clusterFeatureAvailable(p),
+    clusterFeaturePending: host.clusterFeaturePending,
+    clusterNode: clusterOf(world.clustering, host) !== null,
   });
 }
 

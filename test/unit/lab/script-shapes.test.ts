@@ -62,6 +62,8 @@ const PARAMS: Record<string, Record<string, unknown>> = {
   'wait-cluster-roles': { vms: ['SQL01'], timeoutSeconds: 0 },
   'remove-cluster-vm-role': { vm: 'SQL01' },
   'remove-cluster': { name: 'SHAPES-CL' },
+  'install-cluster-feature': {},
+  'uninstall-cluster-feature': {},
   // On the cluster new-cluster made.
   'invoke-cluster-drill': { action: 'start-node', node: 'TL-NODE-B', vm: '' },
 };

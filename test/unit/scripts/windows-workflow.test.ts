@@ -34,6 +34,8 @@ const CHANGING: Record<string, string> = {
   'remove-cluster-vm-role': 'undoes add-cluster-vm-role, on a cluster a hosted runner is not a node of',
   'wait-cluster-roles': 'needs a cluster (new-cluster)',
   'remove-cluster': 'destroys a cluster (undoes new-cluster)',
+  'install-cluster-feature': 'enables Failover Clustering on the runner',
+  'uninstall-cluster-feature': 'removes Failover Clustering and wants a restart',
   'invoke-cluster-drill':
     'needs a two-node failover cluster: it stops, drains and resumes nodes and live-migrates their VM roles',
 };
