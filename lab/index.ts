@@ -115,8 +115,6 @@ export interface Lab {
   host(name: string): LabHost;
   /** Lab time: every lab duration runs on it; a test may pause it and advance it itself. */
   readonly clock: LabClock;
-  /** The world a server is in, by computer name: its clusters (Level 1) for a test to read or set up. */
-  worldOf(name: string): LabWorld;
   /** Stops every server; removes the data folder when the lab created it. */
   close(): Promise<void>;
 }
@@ -250,7 +248,6 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const catalogue = new ScriptCatalogue();
   const endpoints: SshEndpoint[] = [];
   const pairs: Array<{ layout: FleetPairLayout; servers: [LabHost, LabHost] }> = [];
-  const worlds = new Map<LabHost, LabWorld>();
   for (const group of groups) {
     // Each group is a world of its own: its servers find, cable to and pair with each other only.
     const members = group.hosts.map((hp) => new LabHost(hp, join(dataDir, hp.computerName, 'C'), password));
@@ -265,7 +262,6 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       ...(witness ? { witness } : {}),
       clustering: newClustering(directory, profile.cluster),
     };
-    for (const h of members) worlds.set(h, world);
     for (const h of members) {
       endpoints.push(
         new SshEndpoint(h, world, perHost ? loopbackPlus(address, hosts.length) : address, port),
@@ -340,11 +336,6 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
           `The lab has no server named ${name} (it has ${hosts.map((h) => h.name).join(', ')}).`,
         );
       return host;
-    },
-    worldOf(name: string): LabWorld {
-      const host = hosts.find((h) => h.name.toLowerCase() === name.toLowerCase());
-      if (!host) throw new Error(`The lab has no server named ${name}.`);
-      return worlds.get(host)!;
     },
     async close(): Promise<void> {
       if (closed) return;

@@ -1,15 +1,13 @@
 /**
- * `twinlock drill` on a Level 1 pair (a Windows failover cluster of the two lab servers, no agent):
- * primary-loss gives the restart downtime the profile's failoverSeconds says, drain and
- * live-migration a live migration's pause, link-loss is refused with why and what to pick, and
- * the pair is protected again after each. The cluster is made in the lab by its own new-cluster
- * and add-cluster-vm-role handlers, run on the lab's servers as the scripts would.
+ * `twinlock drill` on a Level 1 pair (a Windows failover cluster of the two lab servers, no agent,
+ * made by `twinlock pair --level 1`): primary-loss gives the restart downtime the profile's
+ * failoverSeconds says, drain and live-migration a live migration's pause, link-loss is refused
+ * with why and what to pick, and the pair is protected again after each.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HANDLERS } from '../../../lab/handlers/index';
 import type { Lab } from '../../../lab/index';
 import { startLab } from '../../../lab/index';
 import { runTwinlock } from './twinlock';
@@ -26,40 +24,36 @@ const VMS = ['SQL01', 'APP01'];
 const twinlock = (args: string[]) => runTwinlock(args, { TWINLOCK_HOME: home, ...env });
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
 
-/** Runs a cluster script's lab handler on a server, as the script would run there over SSH. */
-async function onServer(name: string, script: string, params: Record<string, unknown>) {
-  const host = lab.host(name);
-  return HANDLERS[script]!({
-    host,
-    world: lab.worldOf(name),
-    params,
-    account: host.accounts[0]!,
-    logon: 'password',
-  });
-}
+/** The lab's Failover Clustering timings (the profile's). */
+const timings = () => lab.host('TL-NODE-A').labWorld()!.clustering.timings;
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'twinlock-cli-drill-l1-'));
   lab = await startLab({ profile: 'matched-pair', timeScale: SCALE });
   [a, b] = lab.hosts.map((h) => `${h.address}:${h.port}`) as [string, string];
   env = { TWINLOCK_PASSWORD: lab.hosts[0]!.password };
-  // Failover Clustering installed on both, the cluster made on the first with its VMs as roles.
+  // Failover Clustering installed on both; pair --level 1 makes the cluster with the VMs as its roles.
   for (const h of lab.hosts) lab.host(h.name).profile.roles.failoverClustering = true;
-  await onServer('TL-NODE-A', 'new-cluster', {
-    name: 'PAIR01-CL',
-    nodes: ['TL-NODE-A', 'TL-NODE-B'],
-    staticAddress: ['192.168.50.50'],
-    description: 'twinlock pair=PAIR01; level=1',
-  });
-  for (const vm of VMS) await onServer('TL-NODE-A', 'add-cluster-vm-role', { vm });
-  lab.clock.pause();
-  await lab.clock.advance(lab.worldOf('TL-NODE-A').clustering.timings.onlineSeconds);
-  lab.clock.resume();
-  // Both servers' host keys pinned on first use, as an admin does once.
-  for (const server of [a, b]) {
-    const first = await twinlock(['status', server, '--trust-new', '--json']);
-    expect(first.code, first.stdout + first.stderr).toBe(0);
-  }
+  const paired = await twinlock([
+    'pair',
+    a,
+    b,
+    '--trust-new',
+    '--name',
+    'PAIR01',
+    '--level',
+    '1',
+    '--cluster-name',
+    'PAIR01-CL',
+    '--cluster-address',
+    '192.168.50.50',
+    '--witness',
+    `share:${lab.suggestedWitness!.address}`,
+    ...VMS.flatMap((vm) => ['--vm', vm]),
+    '--json',
+  ]);
+  expect(paired.code, paired.stderr + paired.stdout).toBe(0);
+  expect(lastJson(paired.stdout).result.state).toBe('protected');
 }, 60_000);
 
 afterAll(async () => {
@@ -90,7 +84,7 @@ describe('twinlock drill at Level 1', () => {
   }, 60_000);
 
   it('primary-loss: each VM is down for the restart time (the profile’s failoverSeconds), then the pair is protected again', async () => {
-    const failoverMs = (lab.worldOf('TL-NODE-A').clustering.timings.failoverSeconds * 1000) / SCALE;
+    const failoverMs = (timings().failoverSeconds * 1000) / SCALE;
     const run = await twinlock(['drill', a, b, '--kind', 'primary-loss', '--yes']);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     const perVm = VMS.map((vm) => {
