@@ -256,7 +256,10 @@ export async function runClusterDrill(
 
   /** Moves each VM that is not where it ran before the drill back there, while it runs. */
   const moveBack = async (percent: number) => {
+    const now = await readClusterState(secondary.host, { signal: ctx.signal, timeoutMs: 30_000 });
     for (const [vm, node] of home) {
+      const role = now.cluster?.roles.find((r) => r.vm === vm);
+      if (role && same(role.ownerNode, node)) continue;
       say(percent, `Moving ${vm} back to ${node} while it runs (live migration)`, 'resynchronising', [
         `Taking ${vm} back while it runs (live migration)`,
         `Handing ${vm} back to ${node} while it runs (live migration)`,

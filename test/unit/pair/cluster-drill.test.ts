@@ -23,6 +23,8 @@ interface Options {
   neverOnline?: boolean;
   /** Actions that fail with this message (e.g. the first start-node). */
   failOnce?: Partial<Record<string, string>>;
+  /** Where each VM's role is before the drill (default: both on TL-NODE-A). */
+  owners?: [string, string];
 }
 
 /** One cluster the two fake servers are nodes of, moved by invoke-cluster-drill as Windows would. */
@@ -39,7 +41,12 @@ function fakePair(o: Options = {}) {
       { name: B, state: 'Up' },
     ],
     quorum: { type: 'NodeAndFileShareMajority', witness: null },
-    roles: ['SQL01', 'APP01'].map((vm) => ({ name: vm, vm, ownerNode: A, state: 'Online' as const })),
+    roles: ['SQL01', 'APP01'].map((vm, i) => ({
+      name: vm,
+      vm,
+      ownerNode: o.owners?.[i] ?? A,
+      state: 'Online' as const,
+    })),
     networks: [],
   };
   const onlineAt = new Map<string, number>();
@@ -212,6 +219,26 @@ describe('the Level 1 drill', () => {
     );
     expect(lines).toContain(`Moving SQL01 back to ${A} while it runs (live migration)`);
     expect(lines.at(-1)).toMatch(/^Drill passed: SQL01 down \d+ ms, APP01 down \d+ ms; protected again$/);
+  });
+
+  it('primary-loss leaves alone a VM the secondary already ran, and moves back only what moved', async () => {
+    const pair = fakePair({ owners: [A, B] });
+    const r = await runClusterDrill(
+      fakeContext<'drill'>(),
+      pair.members,
+      pair.statuses(),
+      { kind: 'primary-loss', watchPorts: {} },
+      TIMINGS,
+    );
+    expect(r.result, r.reason ?? '').toBe('passed');
+    expect(steps(pair)).toEqual([
+      `${B}: stop-node ${A}`,
+      `${B}: start-node ${A}`,
+      `${B}: live-migrate ${A} SQL01`,
+    ]);
+    expect(r.vms.find((v) => v.name === 'APP01')!.downtimeMs).toBe(0);
+    expect(r.vms.find((v) => v.name === 'SQL01')!.downtimeMs).toBeGreaterThanOrEqual(200);
+    expect(pair.cluster.roles.map((x) => x.ownerNode)).toEqual([A, B]);
   });
 
   it('drain: drains and resumes with failback; each VM is down only for a live migration’s pause', async () => {
