@@ -5,7 +5,7 @@
  * plans exactly the changes these items name.
  */
 import { DRIFT_FIELDS, WITNESS_PORT } from '../api/models';
-import type { DriftItem, PairPlan, SyncLink, Witness } from '../api/models';
+import type { ClusterStatus, DriftItem, PairPlan, SyncLink, Witness } from '../api/models';
 import type { PlanServerState } from './plan';
 import { DEFAULT_LINK_PREFIX } from './plan';
 
@@ -189,80 +189,85 @@ export function compareDrift(
     });
   }
 
-  const witnessOf = (w: Witness | null) => (w ? w.address : null);
-  if (witnessOf(expected.witness) !== (pair.witness?.address ?? null)) {
-    items.push({
-      field: 'witness',
-      what: 'Witness',
-      expected: witnessText(expected.witness),
-      actual: witnessText(pair.witness),
-      change: recreate,
-    });
-  } else if (expected.witness?.kind === 'host' && pair.witness?.port !== undefined) {
-    // The witness host's TCP port, when the agent reports it (the bundle's, else the agent's default).
-    const port = expected.witness.port ?? WITNESS_PORT;
-    if (pair.witness.port !== port) {
+  // Level 1: the pair is a failover cluster, read from it (no agent's links or protection).
+  const cluster = lead.status.cluster;
+  if (cluster) items.push(...clusterDrift(expected, cluster, names));
+  else {
+    const witnessOf = (w: Witness | null) => (w ? w.address : null);
+    if (witnessOf(expected.witness) !== (pair.witness?.address ?? null)) {
       items.push({
         field: 'witness',
-        what: 'Witness port',
-        expected: `${witnessText(expected.witness)} on TCP ${port}`,
-        actual: `${witnessText(pair.witness)} on TCP ${pair.witness.port}`,
+        what: 'Witness',
+        expected: witnessText(expected.witness),
+        actual: witnessText(pair.witness),
         change: recreate,
       });
+    } else if (expected.witness?.kind === 'host' && pair.witness?.port !== undefined) {
+      // The witness host's TCP port, when the agent reports it (the bundle's, else the agent's default).
+      const port = expected.witness.port ?? WITNESS_PORT;
+      if (pair.witness.port !== port) {
+        items.push({
+          field: 'witness',
+          what: 'Witness port',
+          expected: `${witnessText(expected.witness)} on TCP ${port}`,
+          actual: `${witnessText(pair.witness)} on TCP ${pair.witness.port}`,
+          change: recreate,
+        });
+      }
     }
-  }
 
-  // Sync links: the addresses the pair uses (the agent reports them) and the adapters holding them.
-  const swapped = lead === secondary;
-  const holder = (s: PlanServerState, address: string) =>
-    s.inventory.nics.find((n) => n.ipv4.includes(address))?.name ?? null;
-  const actualLinks = pair.links.map((l) => {
-    const local = swapped ? l.remote : l.local;
-    const remote = swapped ? l.local : l.remote;
-    return {
-      localAddress: local,
-      remoteAddress: remote,
-      localNic: holder(primary, local),
-      remoteNic: holder(secondary, remote),
-    };
-  });
-  const sameLink = (e: SyncLink, a: (typeof actualLinks)[number]) =>
-    e.localAddress === a.localAddress &&
-    e.remoteAddress === a.remoteAddress &&
-    (a.localNic === null || a.localNic === e.localNic) &&
-    (a.remoteNic === null || a.remoteNic === e.remoteNic);
-  const matched = new Set<number>();
-  expected.links.forEach((link, i) => {
-    const at = actualLinks.findIndex((a, j) => !matched.has(j) && sameLink(link, a));
-    if (at >= 0) {
-      matched.add(at);
-      return;
-    }
-    const byNic = actualLinks.findIndex(
-      (a, j) => !matched.has(j) && a.localNic === link.localNic && a.remoteNic === link.remoteNic,
-    );
-    if (byNic >= 0) matched.add(byNic);
-    const a = byNic >= 0 ? actualLinks[byNic]! : null;
-    items.push({
-      field: 'links',
-      what: `Sync link ${i + 1} (${link.localNic})`,
-      expected: linkText(link),
-      actual: a
-        ? `${a.localNic ?? '?'} ${a.localAddress} to ${a.remoteNic ?? '?'} ${a.remoteAddress}`
-        : 'not used by the pair',
-      change: recreate,
+    // Sync links: the addresses the pair uses (the agent reports them) and the adapters holding them.
+    const swapped = lead === secondary;
+    const holder = (s: PlanServerState, address: string) =>
+      s.inventory.nics.find((n) => n.ipv4.includes(address))?.name ?? null;
+    const actualLinks = pair.links.map((l) => {
+      const local = swapped ? l.remote : l.local;
+      const remote = swapped ? l.local : l.remote;
+      return {
+        localAddress: local,
+        remoteAddress: remote,
+        localNic: holder(primary, local),
+        remoteNic: holder(secondary, remote),
+      };
     });
-  });
-  actualLinks.forEach((a, j) => {
-    if (matched.has(j)) return;
-    items.push({
-      field: 'links',
-      what: `Sync link ${a.localAddress} to ${a.remoteAddress}`,
-      expected: 'not used by the pair',
-      actual: `${a.localNic ?? '?'} ${a.localAddress} to ${a.remoteNic ?? '?'} ${a.remoteAddress}`,
-      change: recreate,
+    const sameLink = (e: SyncLink, a: (typeof actualLinks)[number]) =>
+      e.localAddress === a.localAddress &&
+      e.remoteAddress === a.remoteAddress &&
+      (a.localNic === null || a.localNic === e.localNic) &&
+      (a.remoteNic === null || a.remoteNic === e.remoteNic);
+    const matched = new Set<number>();
+    expected.links.forEach((link, i) => {
+      const at = actualLinks.findIndex((a, j) => !matched.has(j) && sameLink(link, a));
+      if (at >= 0) {
+        matched.add(at);
+        return;
+      }
+      const byNic = actualLinks.findIndex(
+        (a, j) => !matched.has(j) && a.localNic === link.localNic && a.remoteNic === link.remoteNic,
+      );
+      if (byNic >= 0) matched.add(byNic);
+      const a = byNic >= 0 ? actualLinks[byNic]! : null;
+      items.push({
+        field: 'links',
+        what: `Sync link ${i + 1} (${link.localNic})`,
+        expected: linkText(link),
+        actual: a
+          ? `${a.localNic ?? '?'} ${a.localAddress} to ${a.remoteNic ?? '?'} ${a.remoteAddress}`
+          : 'not used by the pair',
+        change: recreate,
+      });
     });
-  });
+    actualLinks.forEach((a, j) => {
+      if (matched.has(j)) return;
+      items.push({
+        field: 'links',
+        what: `Sync link ${a.localAddress} to ${a.remoteAddress}`,
+        expected: 'not used by the pair',
+        actual: `${a.localNic ?? '?'} ${a.localAddress} to ${a.remoteNic ?? '?'} ${a.remoteAddress}`,
+        change: recreate,
+      });
+    });
+  }
 
   // Each expected link address on its adapter.
   for (const link of expected.links) {
@@ -311,31 +316,118 @@ export function compareDrift(
     }
   }
 
-  // VMs: those the configuration protects, and no other.
-  const protectedNow = new Set(lead.status.vms.filter((v) => v.protected).map((v) => v.name));
-  const known = new Set(lead.status.vms.map((v) => v.name));
-  for (const vm of expected.vms) {
-    if (protectedNow.has(vm)) continue;
-    items.push({
-      field: 'vms',
-      what: `VM ${vm}`,
-      expected: 'protected',
-      actual: known.has(vm) ? 'not protected' : `not on ${lead.session.computerName}`,
-      change: known.has(vm) ? `Protect ${vm}` : null,
-      ...(known.has(vm)
-        ? {}
-        : { hint: `Restore ${vm} on ${lead.session.computerName}, or leave it out with --vm.` }),
-    });
-  }
-  for (const vm of [...protectedNow].sort()) {
-    if (expected.vms.includes(vm)) continue;
-    items.push({
-      field: 'vms',
-      what: `VM ${vm}`,
-      expected: 'not protected (not in the configuration)',
-      actual: 'protected',
-      change: `Unprotect ${vm}`,
-    });
+  if (!cluster) {
+    // VMs: those the configuration protects, and no other.
+    const protectedNow = new Set(lead.status.vms.filter((v) => v.protected).map((v) => v.name));
+    const known = new Set(lead.status.vms.map((v) => v.name));
+    for (const vm of expected.vms) {
+      if (protectedNow.has(vm)) continue;
+      items.push({
+        field: 'vms',
+        what: `VM ${vm}`,
+        expected: 'protected',
+        actual: known.has(vm) ? 'not protected' : `not on ${lead.session.computerName}`,
+        change: known.has(vm) ? `Protect ${vm}` : null,
+        ...(known.has(vm)
+          ? {}
+          : { hint: `Restore ${vm} on ${lead.session.computerName}, or leave it out with --vm.` }),
+      });
+    }
+    for (const vm of [...protectedNow].sort()) {
+      if (expected.vms.includes(vm)) continue;
+      items.push({
+        field: 'vms',
+        what: `VM ${vm}`,
+        expected: 'not protected (not in the configuration)',
+        actual: 'protected',
+        change: `Unprotect ${vm}`,
+      });
+    }
   }
   return order([...items, ...agentItems]);
+}
+
+/** Level 1: the cluster's name and address, its nodes, its witness and its VM roles against the configuration. */
+function clusterDrift(expected: DriftExpected, cluster: ClusterStatus, names: [string, string]): DriftItem[] {
+  const items: DriftItem[] = [];
+  const want = expected.cluster;
+  if (
+    want &&
+    (want.name.toLowerCase() !== cluster.name.toLowerCase() || !cluster.addresses.includes(want.address))
+  )
+    items.push({
+      field: 'pair',
+      what: 'Failover cluster',
+      expected: `${want.name} (${want.address})`,
+      actual: `${cluster.name} (${cluster.addresses.join(', ') || 'no address'})`,
+      change: null,
+      hint: 'A cluster is not renamed in place: unpair, then pair again with the configuration’s cluster name and address.',
+    });
+  for (const name of names) {
+    const node = cluster.nodes.find((n) => n.name.toLowerCase() === name.toLowerCase());
+    if (node?.state === 'Up') continue;
+    items.push({
+      field: 'pair',
+      what: 'Cluster node',
+      server: name,
+      expected: 'Up',
+      actual: node ? node.state : 'not a node',
+      change: null,
+      hint: `Bring ${name} back into the cluster (Start-ClusterNode, or Resume-ClusterNode when paused), then check again.`,
+    });
+  }
+  const w = cluster.quorum.witness;
+  const wanted = expected.witness;
+  const same =
+    wanted && w && wanted.kind === w.kind && wanted.address.toLowerCase() === w.address.toLowerCase();
+  if ((wanted === null && w !== null) || (wanted !== null && !same))
+    items.push({
+      field: 'witness',
+      what: 'Witness',
+      expected: wanted ? `${wanted.kind} ${wanted.address}` : 'none (node majority)',
+      actual: w ? `${w.kind} ${w.address}` : 'none (node majority)',
+      change: null,
+      hint: 'Set the cluster’s quorum witness back (Set-ClusterQuorum), or unpair and pair again.',
+    });
+  else if (w && w.state !== 'Online')
+    items.push({
+      field: 'witness',
+      what: 'Witness',
+      expected: 'Online',
+      actual: w.state,
+      change: null,
+      hint: `The cluster cannot reach its witness ${w.address}: check that both servers reach it.`,
+    });
+  const roles = new Map(cluster.roles.map((r) => [r.vm, r]));
+  for (const vm of expected.vms) {
+    const role = roles.get(vm);
+    if (!role)
+      items.push({
+        field: 'vms',
+        what: `VM ${vm}`,
+        expected: 'a cluster role',
+        actual: 'no role',
+        change: `Make ${vm} a role of cluster ${cluster.name}`,
+      });
+    else if (role.state !== 'Online')
+      items.push({
+        field: 'vms',
+        what: `VM ${vm}`,
+        expected: 'role online',
+        actual: `role ${role.state} on ${role.ownerNode}`,
+        change: null,
+        hint: `Start the role in Failover Cluster Manager (Start-ClusterGroup), or check why ${vm} does not start on ${role.ownerNode}.`,
+      });
+  }
+  for (const r of cluster.roles)
+    if (!expected.vms.includes(r.vm))
+      items.push({
+        field: 'vms',
+        what: `VM ${r.vm}`,
+        expected: 'not a cluster role (not in the configuration)',
+        actual: `role on ${r.ownerNode}`,
+        change: null,
+        hint: `Take ${r.vm} out of the cluster (Remove-ClusterGroup), or add it to the configuration.`,
+      });
+  return items;
 }

@@ -381,3 +381,47 @@ export const removeCluster: ScriptHandler = ({ host, world, params }) => {
   }
   return { removed: true, computerObjectRemoved };
 };
+
+/**
+ * What the PowerShell tier's Windows shim needs to answer the FailoverClusters cmdlets on `host`
+ * as this module does: its cluster (roles settled on the lab clock), the other servers it could
+ * make one with, the directory, the addresses in use, the witness shares and the shared disks.
+ */
+export function clusterFacts(host: LabHost, world: LabWorld) {
+  const cluster = currentCluster(host, world);
+  const clustering = world.clustering;
+  return {
+    cluster: cluster ? clusterView(cluster) : null,
+    servers: world.hosts.map((h) => ({
+      name: h.name,
+      fqdn: `${h.name}.${h.profile.domain}`,
+      domain: h.profile.partOfDomain ? h.profile.domain.toLowerCase() : 'workgroup',
+      featureInstalled: featureOn(h),
+      clusterNamesTaken: h.faults.clusterNamesTaken,
+      addressesInUse: h.faults.addressesInUse,
+      witnessShareReadOnly: h.faults.witnessShareReadOnly,
+      member: clusterOf(clustering, h)?.name ?? null,
+      addresses: h.profile.nics.flatMap((n) => n.ipv4.map((ip) => ip.address)),
+      subnets: h.profile.nics.flatMap((n) =>
+        n.ipv4.map((ip) => ({
+          address: subnetOf(ip.address, ip.prefixLength),
+          prefixLength: ip.prefixLength,
+        })),
+      ),
+      vms: h.vms.map((v) => ({ name: v.name, state: v.state })),
+    })),
+    directory: {
+      enabled: [...clustering.directory.objects.values()].filter((o) => o.enabled).map((o) => o.name),
+      prestaged: [...clustering.directory.objects.values()].filter((o) => !o.enabled).map((o) => o.name),
+      owned: [...clustering.directory.objects.values()].filter((o) => o.cluster).map((o) => o.name),
+      addressesInUse: [...clustering.directory.addressesInUse],
+      canCreateComputer: clustering.directory.canCreateComputer,
+      container: clustering.directory.container,
+    },
+    clusterNames: clustering.clusters.map((c) => c.name),
+    clusterAddresses: clustering.clusters.flatMap((c) => c.addresses),
+    shares: world.witness?.everywhere !== undefined ? null : (world.witness?.shares ?? []).map((s) => s.path),
+    availableDisks: cluster ? availableDisks(world, cluster).map((d) => d.name) : [],
+    addedDisks: cluster ? [...(addedDisks.get(cluster) ?? [])] : [],
+  };
+}

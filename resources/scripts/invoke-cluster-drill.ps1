@@ -34,7 +34,7 @@ $roles = @(Get-ClusterGroup -ErrorAction Stop | Where-Object { [string]$_.GroupT
         [pscustomobject]@{
             name      = [string]$_.Name
             vm        = [string]$_.Name
-            ownerNode = [string]$_.OwnerNode
+            ownerNode = [string]$_.OwnerNode.Name
             state     = [string]$_.State
         }
     })

@@ -691,6 +691,8 @@ function Get-ShimFeatures {
     @(
         @{ Name = 'Hyper-V'; DisplayName = 'Hyper-V'; Installed = [bool]$p.roles.hyperV }
         if (Test-ShimClusterFeatureAvailable) { @{ Name = 'Failover-Clustering'; DisplayName = 'Failover Clustering'; Installed = [bool]$p.roles.failoverClustering } }
+        # The cluster cmdlets come with the feature's management tools (-IncludeManagementTools).
+        if (Test-ShimClusterFeatureAvailable) { @{ Name = 'RSAT-Clustering-PowerShell'; DisplayName = 'Failover Cluster Module for Windows PowerShell'; Installed = [bool]$p.roles.failoverClustering } }
     )
 }
 
@@ -1253,6 +1255,279 @@ function Invoke-ShimTwinlockctl {
     Set-ShimExitCode ([int]$answer.exitCode)
 }
 
+# ---------------------------------------------------------------- failover clustering (Level 1)
+# The FailoverClusters cmdlets the cluster scripts call, answered from the server document's
+# `failoverCluster` (lab/handlers/cluster.ts clusterFacts): the cluster this server is a node of,
+# and what New-Cluster checks (the other servers, the directory, the addresses in use). A change
+# a cmdlet makes is recorded and kept for the rest of the script (New-Cluster, then Get-Cluster).
+
+$script:ShimClusterFor = $null
+$script:ShimCluster = $null
+$script:ShimAddedDisks = $null
+
+function Get-ShimClusterFacts {
+    $prop = $script:Server.PSObject.Properties['failoverCluster']
+    if ($null -eq $prop) { return $null }
+    $prop.Value
+}
+
+function Get-ShimClusterState {
+    if (-not [object]::ReferenceEquals($script:ShimClusterFor, $script:Server)) {
+        $facts = Get-ShimClusterFacts
+        $script:ShimCluster = if ($null -ne $facts -and $null -ne $facts.cluster) { $facts.cluster | ConvertTo-Json -Depth 8 | ConvertFrom-Json } else { $null }
+        $script:ShimAddedDisks = [System.Collections.Generic.List[string]]::new()
+        if ($null -ne $facts) { foreach ($d in @($facts.addedDisks)) { if ($null -ne $d) { $script:ShimAddedDisks.Add(([string]$d).ToLowerInvariant()) } } }
+        $script:ShimClusterFor = $script:Server
+    }
+    $script:ShimCluster
+}
+
+function Stop-ShimCluster {
+    param([string]$Message, [string]$Id, [string]$Category = 'NotSpecified')
+    $e = [System.InvalidOperationException]::new($Message)
+    throw ([System.Management.Automation.ErrorRecord]::new($e, $Id, [System.Management.Automation.ErrorCategory]$Category, $null))
+}
+
+function Assert-ShimClusterNode {
+    if ($null -eq (Get-ShimClusterState)) {
+        Stop-ShimCluster -Message "The cluster service is not running on '$([string]$script:Server.profile.computerName)'. Make sure that the service is running on all nodes in the cluster." -Id 'ClusterCmdletError,Microsoft.FailoverClusters.PowerShell.GetClusterCommand' -Category 'ConnectionError'
+    }
+}
+
+function ConvertTo-ShimSubnet {
+    param([string]$Address, [int]$PrefixLength)
+    $n = [uint32]0
+    foreach ($o in ($Address -split '\.')) { $n = [uint32](([uint64]$n * 256 + [int]$o) % 4294967296) }
+    $mask = if ($PrefixLength -eq 0) { [uint64]0 } else { ([uint64]4294967295 -shl (32 - $PrefixLength)) -band [uint64]4294967295 }
+    $net = [uint64]$n -band $mask
+    (@(24, 16, 8, 0) | ForEach-Object { [string](($net -shr $_) -band 255) }) -join '.'
+}
+
+function Get-Cluster {
+    [CmdletBinding()] param([string]$Name)
+    Assert-ShimClusterNode
+    $c = Get-ShimClusterState
+    $o = [pscustomobject]@{ Name = [string]$c.name; Domain = [string]$c.domain }
+    # (Get-Cluster).Description = … writes the cluster's common property.
+    $o | Add-Member -MemberType ScriptProperty -Name Description -Value { [string]$script:ShimCluster.description } -SecondValue {
+        param($value)
+        $script:ShimCluster.description = [string]$value
+        Add-ShimChange -Command 'Set-ClusterDescription' -Detail @{ description = [string]$value }
+    }
+    $o
+}
+
+function Get-ClusterNode {
+    [CmdletBinding()] param()
+    Assert-ShimClusterNode
+    foreach ($n in @((Get-ShimClusterState).nodes)) { if ($null -ne $n) { [pscustomobject]@{ Name = [string]$n.name; State = [string]$n.state } } }
+}
+
+function Get-ShimClusterResources {
+    $c = Get-ShimClusterState
+    $i = 0
+    foreach ($a in @($c.addresses)) {
+        if ($null -eq $a) { continue }
+        $i++
+        [pscustomobject]@{ Name = $(if ($i -eq 1) { 'Cluster IP Address' } else { "Cluster IP Address $i" }); ResourceType = [pscustomobject]@{ Name = 'IP Address' }; OwnerGroup = [pscustomobject]@{ Name = 'Cluster Group' }; State = 'Online'; ShimParameters = @{ Address = [string]$a } }
+    }
+    $w = $c.quorum.witness
+    if ($null -ne $w) {
+        switch ([string]$w.kind) {
+            'file-share' { [pscustomobject]@{ Name = 'File Share Witness'; ResourceType = [pscustomobject]@{ Name = 'File Share Witness' }; OwnerGroup = [pscustomobject]@{ Name = 'Cluster Group' }; State = [string]$w.state; ShimParameters = @{ SharePath = [string]$w.address } } }
+            'cloud' { [pscustomobject]@{ Name = 'Cloud Witness'; ResourceType = [pscustomobject]@{ Name = 'Cloud Witness' }; OwnerGroup = [pscustomobject]@{ Name = 'Cluster Group' }; State = [string]$w.state; ShimParameters = @{ AccountName = [string]$w.address } } }
+        }
+    }
+    foreach ($d in $script:ShimAddedDisks) {
+        $name = @((Get-ShimClusterFacts).availableDisks | Where-Object { ([string]$_).ToLowerInvariant() -eq $d })[0]
+        [pscustomobject]@{ Name = [string]$name; ResourceType = [pscustomobject]@{ Name = 'Physical Disk' }; OwnerGroup = [pscustomobject]@{ Name = 'Available Storage' }; State = 'Online'; ShimParameters = @{} }
+    }
+    foreach ($r in @($c.roles)) {
+        if ($null -eq $r) { continue }
+        [pscustomobject]@{ Name = "Virtual Machine $([string]$r.vm)"; ResourceType = [pscustomobject]@{ Name = 'Virtual Machine' }; OwnerGroup = [pscustomobject]@{ Name = [string]$r.name }; State = [string]$r.state; ShimParameters = @{} }
+    }
+}
+
+function Get-ClusterResource {
+    [CmdletBinding()] param([string]$Name)
+    Assert-ShimClusterNode
+    foreach ($r in Get-ShimClusterResources) { if (-not $Name -or $r.Name -eq $Name) { $r } }
+}
+
+function Get-ClusterParameter {
+    [CmdletBinding()] param([Parameter(Mandatory)]$InputObject, [string]$Name)
+    [pscustomobject]@{ ClusterObject = $InputObject.Name; Name = $Name; Value = $InputObject.ShimParameters[$Name] }
+}
+
+function Get-ClusterQuorum {
+    [CmdletBinding()] param()
+    Assert-ShimClusterNode
+    $c = Get-ShimClusterState
+    $w = $c.quorum.witness
+    $resource = $null
+    if ($null -ne $w) {
+        $resource = if ([string]$w.kind -eq 'disk') {
+            [pscustomobject]@{ Name = [string]$w.address; ResourceType = [pscustomobject]@{ Name = 'Physical Disk' }; State = [string]$w.state; ShimParameters = @{} }
+        } else { @(Get-ShimClusterResources | Where-Object { $_.OwnerGroup.Name -eq 'Cluster Group' -and $_.ResourceType.Name -ne 'IP Address' })[0] }
+    }
+    [pscustomobject]@{ Cluster = [string]$c.name; QuorumResource = $resource; QuorumType = [string]$c.quorum.type }
+}
+
+function Get-ClusterGroup {
+    [CmdletBinding()] param()
+    Assert-ShimClusterNode
+    $c = Get-ShimClusterState
+    $first = [string]@($c.nodes)[0].name
+    [pscustomobject]@{ Name = 'Cluster Group'; GroupType = 'Cluster'; OwnerNode = [pscustomobject]@{ Name = $first }; State = 'Online' }
+    foreach ($r in @($c.roles)) {
+        if ($null -eq $r) { continue }
+        [pscustomobject]@{ Name = [string]$r.name; GroupType = 'VirtualMachine'; OwnerNode = [pscustomobject]@{ Name = [string]$r.ownerNode }; State = [string]$r.state; ShimVm = [string]$r.vm }
+    }
+}
+
+function Get-ClusterNetwork {
+    [CmdletBinding()] param()
+    Assert-ShimClusterNode
+    foreach ($n in @((Get-ShimClusterState).networks)) {
+        if ($null -eq $n) { continue }
+        $p = [int]$n.prefixLength
+        $mask = ConvertTo-ShimDotted -N ([uint32]$(if ($p -eq 0) { 0 } else { ([uint64]4294967295 -shl (32 - $p)) -band [uint64]4294967295 }))
+        [pscustomobject]@{ Name = [string]$n.name; Address = [string]$n.address; AddressMask = $mask; State = [string]$n.state; Role = [int]$n.role }
+    }
+}
+
+function New-Cluster {
+    [CmdletBinding()] param([Parameter(Mandatory)][string]$Name, [string[]]$Node, [string[]]$StaticAddress, [switch]$NoStorage, [string]$AdministrativeAccessPoint)
+    Invoke-ShimFault -Command 'New-Cluster' -Cmdlet $PSCmdlet
+    $null = Get-ShimClusterState
+    $facts = Get-ShimClusterFacts
+    $me = [string]$script:Server.profile.computerName
+    $id = 'CreateClusterFailed,Microsoft.FailoverClusters.PowerShell.NewClusterCommand'
+    $creating = { param($reason) "There was an error creating the cluster.`r`nAn error occurred while creating the cluster '$Name'.`r`n$reason" }
+    $nodes = foreach ($n in @($Node)) {
+        $found = @($facts.servers | Where-Object { $_.name -eq $n -or $_.fqdn -eq $n })
+        if ($found.Count -eq 0) { Stop-ShimCluster -Message (& $creating "The computer '$n' could not be reached. The RPC server is unavailable.") -Id $id -Category 'ConnectionError' }
+        $found[0]
+    }
+    $nodes = @($nodes)
+    foreach ($n in $nodes) {
+        if (-not [bool]$n.featureInstalled) { Stop-ShimCluster -Message (& $creating "The computer '$($n.name)' does not have the Failover Clustering feature installed.") -Id $id -Category 'InvalidOperation' }
+        if ($null -ne $n.member) { Stop-ShimCluster -Message (& $creating "The computer '$($n.name)' is joined to a cluster ('$($n.member)').") -Id $id -Category 'InvalidOperation' }
+    }
+    $self = @($facts.servers | Where-Object { $_.name -eq $me })[0]
+    $other = @($nodes | Where-Object { $_.domain -ne $self.domain })
+    if ($other.Count -gt 0) { Stop-ShimCluster -Message (& $creating "The node '$($other[0].name)' is not joined to the same domain as '$me'. All the nodes of a cluster must be in the same domain.") -Id $id -Category 'InvalidOperation' }
+    $taken = (@($facts.directory.enabled) -contains $Name) -or (@($facts.servers | Where-Object { $_.name -eq $Name }).Count -gt 0) -or
+        (@($nodes | Where-Object { @($_.clusterNamesTaken) -contains $Name }).Count -gt 0) -or (@($facts.clusterNames) -contains $Name)
+    if ($taken) { Stop-ShimCluster -Message (& $creating "The network name '$Name' is already in use on the network by another computer.") -Id $id -Category 'ResourceExists' }
+    foreach ($a in @($StaticAddress)) {
+        $inUse = (@($facts.directory.addressesInUse) -contains $a) -or (@($nodes | Where-Object { @($_.addressesInUse) -contains $a }).Count -gt 0) -or
+            (@($facts.servers | Where-Object { @($_.addresses) -contains $a }).Count -gt 0) -or (@($facts.clusterAddresses) -contains $a)
+        if ($inUse) { Stop-ShimCluster -Message (& $creating "Static address '$a' is already in use on the network.") -Id $id -Category 'ResourceExists' }
+        $onLink = @($self.subnets | Where-Object { $_.address -eq (ConvertTo-ShimSubnet -Address $a -PrefixLength ([int]$_.prefixLength)) }).Count -gt 0
+        if (-not $onLink) { Stop-ShimCluster -Message "Static address '$a' was not found on any cluster network or is otherwise incompatible." -Id 'InvalidParameter,Microsoft.FailoverClusters.PowerShell.NewClusterCommand' -Category 'InvalidArgument' }
+    }
+    $partOfDomain = [bool]$script:Server.profile.partOfDomain
+    if ($partOfDomain -and -not (@($facts.directory.prestaged) -contains $Name) -and -not [bool]$facts.directory.canCreateComputer) {
+        Stop-ShimCluster -Message (& $creating "Unable to create the computer object '$Name' in '$($facts.directory.container)'. Access is denied.") -Id $id -Category 'PermissionDenied'
+    }
+    Add-ShimChange -Command 'New-Cluster' -Detail @{ name = $Name; node = @($Node); staticAddress = @($StaticAddress); noStorage = [bool]$NoStorage; administrativeAccessPoint = [string]$AdministrativeAccessPoint }
+    $networks = [System.Collections.Generic.List[object]]::new()
+    foreach ($n in $nodes) {
+        foreach ($s in @($n.subnets)) {
+            if (@($networks | Where-Object { $_.address -eq $s.address -and $_.prefixLength -eq $s.prefixLength }).Count -gt 0) { continue }
+            $role = if ((ConvertTo-ShimSubnet -Address @($StaticAddress)[0] -PrefixLength ([int]$s.prefixLength)) -eq $s.address) { 3 } else { 1 }
+            $networks.Add([pscustomobject]@{ name = "Cluster Network $($networks.Count + 1)"; address = [string]$s.address; prefixLength = [int]$s.prefixLength; state = 'Up'; role = $role })
+        }
+    }
+    $script:ShimCluster = [pscustomobject]@{
+        name = $Name; addresses = @($StaticAddress); description = ''
+        domain = $(if ($partOfDomain) { [string]$script:Server.profile.domain } else { 'WORKGROUP' })
+        nodes = @($nodes | ForEach-Object { [pscustomobject]@{ name = [string]$_.name; state = 'Up' } })
+        quorum = [pscustomobject]@{ type = 'NodeMajority'; witness = $null }
+        roles = @(); networks = $networks.ToArray()
+    }
+    Get-Cluster
+}
+
+function Set-ClusterQuorum {
+    [CmdletBinding()] param([string]$FileShareWitness, [string]$DiskWitness, [switch]$CloudWitness, [string]$AccountName, [string]$AccessKey, [switch]$NodeMajority)
+    Assert-ShimClusterNode
+    $facts = Get-ShimClusterFacts
+    $c = Get-ShimClusterState
+    $id = 'SetClusterQuorumFailed,Microsoft.FailoverClusters.PowerShell.SetClusterQuorumCommand'
+    if ($FileShareWitness) {
+        $exists = ($null -eq $facts.shares) -or (@($facts.shares | Where-Object { $_ -eq $FileShareWitness }).Count -gt 0)
+        if (-not $exists) { Stop-ShimCluster -Message "There was an error configuring the file share witness '$FileShareWitness'.`r`nUnable to save property changes for 'File Share Witness'.`r`nThe network name cannot be found." -Id $id -Category 'ObjectNotFound' }
+        $names = @($c.nodes | ForEach-Object { [string]$_.name })
+        if (@($facts.servers | Where-Object { $names -contains $_.name -and [bool]$_.witnessShareReadOnly }).Count -gt 0) {
+            Stop-ShimCluster -Message "There was an error configuring the file share witness '$FileShareWitness'.`r`nUnable to save property changes for 'File Share Witness'.`r`nAccess is denied." -Id $id -Category 'PermissionDenied'
+        }
+        Add-ShimChange -Command 'Set-ClusterQuorum' -Detail @{ fileShareWitness = $FileShareWitness }
+        $c.quorum = [pscustomobject]@{ type = 'NodeAndFileShareMajority'; witness = [pscustomobject]@{ kind = 'file-share'; address = $FileShareWitness; state = 'Online' } }
+    } elseif ($DiskWitness) {
+        Add-ShimChange -Command 'Set-ClusterQuorum' -Detail @{ diskWitness = $DiskWitness }
+        $c.quorum = [pscustomobject]@{ type = 'NodeAndDiskMajority'; witness = [pscustomobject]@{ kind = 'disk'; address = $DiskWitness; state = 'Online' } }
+    } elseif ($CloudWitness) {
+        if (-not $AccessKey) { Stop-ShimCluster -Message "Cannot validate argument on parameter 'AccessKey'. The argument is null or empty." -Id 'ParameterArgumentValidationError,Microsoft.FailoverClusters.PowerShell.SetClusterQuorumCommand' -Category 'InvalidData' }
+        # The key is a secret: the change records that one was given, never its value.
+        Add-ShimChange -Command 'Set-ClusterQuorum' -Detail @{ cloudWitness = $true; accountName = $AccountName; accessKeyGiven = $true }
+        $c.quorum = [pscustomobject]@{ type = 'NodeAndCloudMajority'; witness = [pscustomobject]@{ kind = 'cloud'; address = $AccountName; state = 'Online' } }
+    } elseif ($NodeMajority) {
+        Add-ShimChange -Command 'Set-ClusterQuorum' -Detail @{ nodeMajority = $true }
+        $c.quorum = [pscustomobject]@{ type = 'NodeMajority'; witness = $null }
+    }
+}
+
+function Get-ClusterAvailableDisk {
+    [CmdletBinding()] param()
+    Assert-ShimClusterNode
+    foreach ($d in @((Get-ShimClusterFacts).availableDisks)) {
+        if ($null -ne $d -and -not $script:ShimAddedDisks.Contains(([string]$d).ToLowerInvariant())) { [pscustomobject]@{ Name = [string]$d } }
+    }
+}
+
+function Add-ClusterDisk {
+    [CmdletBinding()] param([Parameter(Mandatory, ValueFromPipeline)]$InputObject)
+    process {
+        Add-ShimChange -Command 'Add-ClusterDisk' -Detail @{ name = [string]$InputObject.Name }
+        $script:ShimAddedDisks.Add(([string]$InputObject.Name).ToLowerInvariant())
+    }
+}
+
+function Add-ClusterVirtualMachineRole {
+    [CmdletBinding()] param([Parameter(Mandatory)][string]$VMName)
+    Assert-ShimClusterNode
+    $facts = Get-ShimClusterFacts
+    $c = Get-ShimClusterState
+    $names = @($c.nodes | ForEach-Object { [string]$_.name })
+    $owner = @($facts.servers | Where-Object { $names -contains $_.name -and @($_.vms | Where-Object { $_.name -eq $VMName }).Count -gt 0 })
+    if ($owner.Count -eq 0) { Stop-ShimCluster -Message "The virtual machine '$VMName' was not found on any node of cluster '$($c.name)'." -Id 'AddClusterVirtualMachineRoleFailed,Microsoft.FailoverClusters.PowerShell.AddClusterVirtualMachineRoleCommand' -Category 'ObjectNotFound' }
+    $vm = @($owner[0].vms | Where-Object { $_.name -eq $VMName })[0]
+    Add-ShimChange -Command 'Add-ClusterVirtualMachineRole' -Detail @{ vmName = $VMName }
+    $state = if ([string]$vm.state -eq 'Running') { 'Pending' } else { 'Offline' }
+    $c.roles = @(@($c.roles) + [pscustomobject]@{ name = [string]$vm.name; vm = [string]$vm.name; ownerNode = [string]$owner[0].name; state = $state })
+}
+
+function Remove-ClusterGroup {
+    [CmdletBinding()] param([Parameter(Mandatory)]$InputObject, [switch]$RemoveResources, [switch]$Force)
+    Assert-ShimClusterNode
+    $c = Get-ShimClusterState
+    Add-ShimChange -Command 'Remove-ClusterGroup' -Detail @{ name = [string]$InputObject.Name; removeResources = [bool]$RemoveResources; force = [bool]$Force }
+    $c.roles = @($c.roles | Where-Object { $null -ne $_ -and [string]$_.name -ne [string]$InputObject.Name })
+}
+
+function Remove-Cluster {
+    [CmdletBinding()] param([Parameter(Mandatory)]$InputObject, [switch]$Force, [switch]$CleanupAD)
+    Assert-ShimClusterNode
+    $facts = Get-ShimClusterFacts
+    Add-ShimChange -Command 'Remove-Cluster' -Detail @{ name = [string]$InputObject.Name; force = [bool]$Force; cleanupAD = [bool]$CleanupAD }
+    if ($CleanupAD -and -not [bool]$facts.directory.canCreateComputer) {
+        Write-Warning "The computer object '$($InputObject.Name)' could not be deleted from the directory: Access is denied."
+    }
+    $script:ShimCluster = $null
+}
+
 Export-ModuleMember -Function @(
     'Initialize-WindowsShim', 'Get-WindowsShimChanges', 'New-Object',
     'Test-Path', 'Join-Path', 'Split-Path', 'Get-Item', 'Get-ChildItem', 'Get-Content', 'Remove-Item', 'New-Item', 'Set-Content', 'Move-Item',
@@ -1262,7 +1537,9 @@ Export-ModuleMember -Function @(
     'Get-NetAdapter', 'Get-NetIPAddress', 'New-NetIPAddress', 'Remove-NetIPAddress', 'Get-NetRoute', 'Get-NetFirewallRule', 'Get-NetFirewallPortFilter',
     'Remove-NetFirewallRule', 'New-NetFirewallRule', 'Get-NetFirewallProfile', 'Get-PhysicalDisk', 'Get-Volume',
     'Get-ShimVM', 'Get-Service', 'Start-Service', 'Start-Process', 'powercfg.exe', 'w32tm.exe', 'shutdown.exe',
-    'Invoke-ShimTwinlockctl', 'Invoke-ShimProcess')
+    'Invoke-ShimTwinlockctl', 'Invoke-ShimProcess',
+    'Get-Cluster', 'Get-ClusterNode', 'Get-ClusterResource', 'Get-ClusterParameter', 'Get-ClusterQuorum', 'Get-ClusterGroup', 'Get-ClusterNetwork',
+    'New-Cluster', 'Set-ClusterQuorum', 'Get-ClusterAvailableDisk', 'Add-ClusterDisk', 'Add-ClusterVirtualMachineRole', 'Remove-ClusterGroup', 'Remove-Cluster')
 
 # ---------------------------------------------------------------- Failover Clustering (Level 1)
 
@@ -1278,15 +1555,23 @@ namespace TwinlockShim {
 }
 
 function Get-ShimCluster {
-    <# The cluster this server is a node of (the server document's `cluster`, changed by the drill cmdlets as the script runs), or $null. #>
-    if (-not $script:State.ContainsKey('cluster')) {
-        $prop = $script:Server.PSObject.Properties['cluster']
-        $script:State.cluster = if ($null -ne $prop -and $null -ne $prop.Value) { $prop.Value } else { $null }
-    }
-    $script:State.cluster
+    <# The cluster this server is a node of, as the cluster cmdlets share it for the rest of the script (Get-ShimClusterState), or $null. #>
+    Get-ShimClusterState
 }
 
-function Stop-ShimCluster {
+function Get-ShimFailbackTo {
+    <# The node a drain moved a role off (the server document's `cluster`, lab/cluster.ts), unless this script changed it. #>
+    param($Role)
+    $prop = $Role.PSObject.Properties['failbackTo']
+    if ($null -ne $prop) { return $prop.Value }
+    $doc = $script:Server.PSObject.Properties['cluster']
+    if ($null -eq $doc -or $null -eq $doc.Value) { return $null }
+    $same = @($doc.Value.roles | Where-Object { $null -ne $_ -and [string]$_.name -eq [string]$Role.name })
+    if ($same.Count -eq 0) { return $null }
+    Get-ShimOptional $same[0] 'failbackTo'
+}
+
+function Stop-ShimClusterCmdlet {
     <# A FailoverClusters cmdlet's terminating error, as Windows PowerShell reports it. #>
     param([string]$Cmdlet, [string]$Message)
     $type = $Cmdlet.Replace('-', '')
@@ -1299,13 +1584,13 @@ function Get-ShimClusterNode {
     param([string]$Cmdlet, [string]$Name, [switch]$StartsService)
     $cluster = Get-ShimCluster
     $notRunning = 'The cluster service is not running.  Make sure that the service is running on all nodes in the cluster.'
-    if ($null -eq $cluster) { Stop-ShimCluster -Cmdlet $Cmdlet -Message $notRunning }
+    if ($null -eq $cluster) { Stop-ShimClusterCmdlet -Cmdlet $Cmdlet -Message $notRunning }
     $here = @($cluster.nodes | Where-Object { [string]$_.name -eq $env:COMPUTERNAME })
-    if ($here.Count -eq 0) { Stop-ShimCluster -Cmdlet $Cmdlet -Message $notRunning }
-    if ([string]$here[0].state -eq 'Down' -and -not ($StartsService -and $Name -eq $env:COMPUTERNAME)) { Stop-ShimCluster -Cmdlet $Cmdlet -Message $notRunning }
+    if ($here.Count -eq 0) { Stop-ShimClusterCmdlet -Cmdlet $Cmdlet -Message $notRunning }
+    if ([string]$here[0].state -eq 'Down' -and -not ($StartsService -and $Name -eq $env:COMPUTERNAME)) { Stop-ShimClusterCmdlet -Cmdlet $Cmdlet -Message $notRunning }
     if ($PSBoundParameters.ContainsKey('Name')) {
         $node = @($cluster.nodes | Where-Object { [string]$_.name -eq $Name })
-        if ($node.Count -eq 0) { Stop-ShimCluster -Cmdlet $Cmdlet -Message "The cluster node '$Name' was not found." }
+        if ($node.Count -eq 0) { Stop-ShimClusterCmdlet -Cmdlet $Cmdlet -Message "The cluster node '$Name' was not found." }
         return $node[0]
     }
 }
@@ -1335,35 +1620,13 @@ function Move-ShimRolesOff {
     }
 }
 
-function Get-ClusterNode {
-    [CmdletBinding()] param()
-    $null = Get-ShimClusterNode -Cmdlet 'Get-ClusterNode'
-    foreach ($n in @((Get-ShimCluster).nodes)) {
-        if ($null -eq $n) { continue }
-        [pscustomobject]@{ Name = [string]$n.name; State = [TwinlockShim.ClusterNodeState][string]$n.state }
-    }
-}
-
-function Get-ClusterGroup {
-    [CmdletBinding()] param()
-    $null = Get-ShimClusterNode -Cmdlet 'Get-ClusterGroup'
-    $cluster = Get-ShimCluster
-    # The cluster's own group and the available-storage group come first, as Windows lists them.
-    [pscustomobject]@{ Name = 'Cluster Group'; OwnerNode = [string]$cluster.nodes[0].name; State = [TwinlockShim.ClusterGroupState]::Online; GroupType = [TwinlockShim.GroupType]::Cluster }
-    [pscustomobject]@{ Name = 'Available Storage'; OwnerNode = [string]$cluster.nodes[0].name; State = [TwinlockShim.ClusterGroupState]::Offline; GroupType = [TwinlockShim.GroupType]::AvailableStorage }
-    foreach ($r in @($cluster.roles)) {
-        if ($null -eq $r) { continue }
-        [pscustomobject]@{ Name = [string]$r.name; OwnerNode = [string]$r.ownerNode; State = [TwinlockShim.ClusterGroupState][string]$r.state; GroupType = [TwinlockShim.GroupType]::VirtualMachine }
-    }
-}
-
 function Stop-ClusterNode {
     [CmdletBinding()] param([Parameter(Mandatory)][string]$Name)
     $node = Get-ShimClusterNode -Cmdlet 'Stop-ClusterNode' -Name $Name
     $cluster = Get-ShimCluster
     if ([string]$node.state -eq 'Down') { return }
     if (@($cluster.nodes | Where-Object { $_ -ne $node -and [string]$_.state -eq 'Up' }).Count -eq 0) {
-        Stop-ShimCluster -Cmdlet 'Stop-ClusterNode' -Message "An error occurred while stopping the cluster node '$($node.name)'.`nThe cluster node '$($node.name)' is the last node that is up: stopping it would take every role in the cluster offline."
+        Stop-ShimClusterCmdlet -Cmdlet 'Stop-ClusterNode' -Message "An error occurred while stopping the cluster node '$($node.name)'.`nThe cluster node '$($node.name)' is the last node that is up: stopping it would take every role in the cluster offline."
     }
     Add-ShimChange -Command 'Stop-ClusterNode' -Detail @{ name = $Name }
     $node.state = 'Down'
@@ -1384,10 +1647,10 @@ function Suspend-ClusterNode {
     $node = Get-ShimClusterNode -Cmdlet 'Suspend-ClusterNode' -Name $Name
     $cluster = Get-ShimCluster
     $unavailable = "An error occurred while pausing the cluster node '$($node.name)'.`nA cluster node is not available for this operation."
-    if ([string]$node.state -eq 'Down') { Stop-ShimCluster -Cmdlet 'Suspend-ClusterNode' -Message $unavailable }
+    if ([string]$node.state -eq 'Down') { Stop-ShimClusterCmdlet -Cmdlet 'Suspend-ClusterNode' -Message $unavailable }
     $target = @($cluster.nodes | Where-Object { $_ -ne $node -and [string]$_.state -eq 'Up' })
     $leaving = @($cluster.roles | Where-Object { $null -ne $_ -and [string]$_.ownerNode -eq [string]$node.name })
-    if ($Drain -and $leaving.Count -gt 0 -and $target.Count -eq 0) { Stop-ShimCluster -Cmdlet 'Suspend-ClusterNode' -Message $unavailable }
+    if ($Drain -and $leaving.Count -gt 0 -and $target.Count -eq 0) { Stop-ShimClusterCmdlet -Cmdlet 'Suspend-ClusterNode' -Message $unavailable }
     Add-ShimChange -Command 'Suspend-ClusterNode' -Detail @{ name = $Name; drain = [bool]$Drain; wait = [bool]$Wait }
     $node.state = 'Paused'
     if ($Drain) {
@@ -1404,12 +1667,12 @@ function Resume-ClusterNode {
     $node = Get-ShimClusterNode -Cmdlet 'Resume-ClusterNode' -Name $Name
     $cluster = Get-ShimCluster
     if ([string]$node.state -eq 'Down') {
-        Stop-ShimCluster -Cmdlet 'Resume-ClusterNode' -Message "An error occurred while resuming the cluster node '$($node.name)'.`nA cluster node is not available for this operation."
+        Stop-ShimClusterCmdlet -Cmdlet 'Resume-ClusterNode' -Message "An error occurred while resuming the cluster node '$($node.name)'.`nA cluster node is not available for this operation."
     }
     Add-ShimChange -Command 'Resume-ClusterNode' -Detail @{ name = $Name; failback = $Failback }
     $node.state = 'Up'
     foreach ($role in @($cluster.roles)) {
-        if ($null -eq $role -or [string](Get-ShimOptional $role 'failbackTo') -ne [string]$node.name) { continue }
+        if ($null -eq $role -or [string](Get-ShimFailbackTo $role) -ne [string]$node.name) { continue }
         Set-ShimProperty $role 'failbackTo' $null
         if ($Failback -eq 'Immediate') { $role.ownerNode = [string]$node.name }
     }
@@ -1422,15 +1685,15 @@ function Move-ClusterVirtualMachineRole {
     $cluster = Get-ShimCluster
     $role = @($cluster.roles | Where-Object { $null -ne $_ -and ([string]$_.name -eq $Name -or [string]$_.vm -eq $Name) })
     if ($role.Count -eq 0) {
-        Stop-ShimCluster -Cmdlet 'Move-ClusterVirtualMachineRole' -Message "An error occurred while moving the clustered role '$Name'.`nThe cluster group could not be found."
+        Stop-ShimClusterCmdlet -Cmdlet 'Move-ClusterVirtualMachineRole' -Message "An error occurred while moving the clustered role '$Name'.`nThe cluster group could not be found."
     }
     $role = $role[0]
     if ([string]$role.ownerNode -eq [string]$target.name) { return }
     if ([string]$target.state -ne 'Up') {
-        Stop-ShimCluster -Cmdlet 'Move-ClusterVirtualMachineRole' -Message "An error occurred while moving the clustered role '$($role.name)'.`nA cluster node is not available for this operation."
+        Stop-ShimClusterCmdlet -Cmdlet 'Move-ClusterVirtualMachineRole' -Message "An error occurred while moving the clustered role '$($role.name)'.`nA cluster node is not available for this operation."
     }
     if ([string]$role.state -ne 'Online') {
-        Stop-ShimCluster -Cmdlet 'Move-ClusterVirtualMachineRole' -Message "An error occurred while moving the clustered role '$($role.name)'.`nThe virtual machine is not running: only a running virtual machine can be live migrated."
+        Stop-ShimClusterCmdlet -Cmdlet 'Move-ClusterVirtualMachineRole' -Message "An error occurred while moving the clustered role '$($role.name)'.`nThe virtual machine is not running: only a running virtual machine can be live migrated."
     }
     Add-ShimChange -Command 'Move-ClusterVirtualMachineRole' -Detail @{ name = $Name; node = $Node; migrationType = $MigrationType }
     $role.ownerNode = [string]$target.name
@@ -1438,5 +1701,5 @@ function Move-ClusterVirtualMachineRole {
 }
 
 Export-ModuleMember -Function @(
-    'Get-ClusterNode', 'Get-ClusterGroup', 'Stop-ClusterNode', 'Start-ClusterNode', 'Suspend-ClusterNode', 'Resume-ClusterNode',
+    'Stop-ClusterNode', 'Start-ClusterNode', 'Suspend-ClusterNode', 'Resume-ClusterNode',
     'Move-ClusterVirtualMachineRole')

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildStdin } from '../../engine/remote/powershell-runner';
 import { REMOTE_PATHS } from '../../engine/remote/scripts';
+import { HANDLERS } from '../../lab/handlers/index';
 import { offlineLab } from '../unit/lab/offline';
 import {
   PowerShellTier,
@@ -56,6 +57,22 @@ it('Pester: every throw in the scripts is reached with its message', async () =>
     connectSeconds: 0.5,
     probes: 10,
   };
+  // A server that is a node of a cluster (made by the lab's New-Cluster), for the cluster scripts' throws.
+  for (const h of lab.hosts) h.profile.roles.failoverClustering = true;
+  await HANDLERS['new-cluster']!({
+    host: lab.hosts[0]!,
+    world: lab.world,
+    params: {
+      name: 'L1-CL',
+      nodes: ['TL-NODE-A', 'TL-NODE-B'],
+      staticAddress: ['192.168.50.40'],
+      description: 'twinlock pair=P; level=1',
+    },
+    account: lab.hosts[0]!.accounts[0]!,
+    logon: 'password',
+  });
+  const clustered = serverDocument(lab.hosts[0]!, lab.world);
+  const quorum = { kind: 'disk', path: '', disk: 'Cluster Disk 9', accountName: '', accessKey: '' };
   const cases = [
     {
       script: 'fix-install-feature',
@@ -200,6 +217,41 @@ it('Pester: every throw in the scripts is reached with its message', async () =>
       server: garbled,
       marker: 'is not the record Twinlock writes',
       message: notJson,
+    },
+    {
+      script: 'new-cluster',
+      params: {
+        name: 'L1-CL',
+        nodes: ['TL-NODE-A', 'TL-NODE-B'],
+        staticAddress: ['192.168.50.40'],
+        description: '',
+      },
+      server: a,
+      marker: 'Failover Clustering is not installed',
+      message:
+        'Failover Clustering is not installed on TL-NODE-A. Install the Failover-Clustering feature with its management tools first.',
+    },
+    {
+      script: 'set-cluster-quorum',
+      params: quorum,
+      server: clustered,
+      marker: 'There is no disk named',
+      message:
+        "There is no disk named 'Cluster Disk 9' in the cluster or available to it (Get-ClusterAvailableDisk). Choose a disk both servers see on shared storage.",
+    },
+    {
+      script: 'set-cluster-quorum',
+      params: { ...quorum, kind: 'bogus' },
+      server: clustered,
+      marker: 'is not a quorum witness kind',
+      message: "'bogus' is not a quorum witness kind (file-share, disk, cloud or node-majority).",
+    },
+    {
+      script: 'remove-cluster',
+      params: { name: 'OTHER-CL' },
+      server: clustered,
+      marker: 'This server is a node of cluster',
+      message: "This server is a node of cluster 'L1-CL', not 'OTHER-CL'. Nothing was removed.",
     },
     {
       script: 'get-link-addresses',

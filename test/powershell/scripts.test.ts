@@ -596,6 +596,138 @@ describe('every script on every lab profile: pwsh with the Windows shim answers 
     }
   }, 120_000);
 
+  it('the cluster scripts on matched-pair: the cluster made, its witness, its VM roles, and taken apart', async () => {
+    const lab = offlineLab('matched-pair');
+    try {
+      const [a, b] = [lab.hosts[0]!, lab.hosts[1]!];
+      for (const h of [a, b]) h.profile.roles.failoverClustering = true;
+      // The roles come online on the lab clock, moved here by hand.
+      lab.world.clock.pause();
+      const share = '\\\\TL-WITNESS\\twinlock-witness';
+      Object.assign(lab.world, { witness: { hosts: [], shares: [{ path: share, dir: shareDir }] } });
+      const both = async (host: LabHost, script: string, params: Record<string, unknown>) => {
+        const r = await runBoth(tier, lab.world, host, script, params, { label: `cluster/${host.name}` });
+        expect(
+          r.real,
+          `${script}: PowerShell printed ${r.ps.stdout.slice(0, 600)} ${r.ps.stderr.slice(0, 800)}`,
+        ).toEqual(r.lab);
+        expect(r.ps.exitCode, `${script} exit code`).toBe(r.labExitCode);
+        return r;
+      };
+      const commands = (r: { ps: { changes: Array<{ command: string }> } }) =>
+        r.ps.changes.map((c) => c.command);
+      const none = await both(a, 'get-cluster-state', {});
+      expect(none.lab.data).toEqual({ featureInstalled: true, toolsInstalled: true, cluster: null });
+      // Nothing to do where there is no cluster.
+      expect((await both(a, 'remove-cluster', { name: 'L1-CL' })).lab.data).toEqual({
+        removed: false,
+        computerObjectRemoved: false,
+      });
+      const make = {
+        name: 'L1-CL',
+        nodes: ['TL-NODE-A', 'TL-NODE-B'],
+        staticAddress: ['192.168.50.40'],
+        description: 'twinlock pair=P; level=1',
+      };
+      // Refused as Windows refuses: a name another computer holds, an address in use, an address on no network.
+      a.faults.clusterNamesTaken = ['L1-CL'];
+      const taken = await both(a, 'new-cluster', make);
+      a.faults.clusterNamesTaken = [];
+      expect(taken.lab.error.message).toMatch(/already in use on the network/);
+      expect(commands(taken)).toEqual([]);
+      lab.world.clustering.directory.addressesInUse.add('192.168.50.40');
+      const inUse = await both(a, 'new-cluster', make);
+      lab.world.clustering.directory.addressesInUse.clear();
+      expect(inUse.lab.error.message).toMatch(/Static address '192.168.50.40' is already in use/);
+      expect((await both(a, 'new-cluster', { ...make, staticAddress: ['10.99.0.1'] })).lab.ok).toBe(false);
+      b.profile.roles.failoverClustering = false;
+      expect((await both(a, 'new-cluster', make)).lab.error.message).toMatch(
+        /'TL-NODE-B' does not have the Failover Clustering feature/,
+      );
+      b.profile.roles.failoverClustering = true;
+      const made = await both(a, 'new-cluster', make);
+      expect(commands(made)).toEqual(['New-Cluster', 'Set-ClusterDescription']);
+      expect(made.ps.changes[0]).toMatchObject({
+        name: 'L1-CL',
+        node: ['TL-NODE-A', 'TL-NODE-B'],
+        staticAddress: ['192.168.50.40'],
+        noStorage: true,
+        administrativeAccessPoint: '',
+      });
+      expect(
+        made.lab.data.networks.map((n: { address: string; role: number }) => [n.address, n.role]),
+      ).toContainEqual(['192.168.50.0', 3]);
+      await both(b, 'get-cluster-state', {});
+      // The witness: a share that is not there, one a node may not write, then the share; a disk; the cloud; none.
+      const quorum = { kind: 'file-share', path: share, disk: '', accountName: '', accessKey: '' };
+      expect(
+        (await both(a, 'set-cluster-quorum', { ...quorum, path: '\\\\TL-WITNESS\\absent' })).lab.error
+          .message,
+      ).toMatch(/network name cannot be found/);
+      b.faults.witnessShareReadOnly = true;
+      expect((await both(a, 'set-cluster-quorum', quorum)).lab.error.message).toMatch(/Access is denied/);
+      b.faults.witnessShareReadOnly = false;
+      const shared = await both(a, 'set-cluster-quorum', quorum);
+      expect(shared.lab.data).toEqual({
+        type: 'NodeAndFileShareMajority',
+        witness: { kind: 'file-share', address: share, state: 'Online' },
+      });
+      const disk = await both(a, 'set-cluster-quorum', {
+        ...quorum,
+        kind: 'disk',
+        path: '',
+        disk: 'Cluster Disk 1',
+      });
+      expect(commands(disk)).toEqual(['Add-ClusterDisk', 'Set-ClusterQuorum']);
+      expect(
+        commands(
+          await both(a, 'set-cluster-quorum', { ...quorum, kind: 'disk', path: '', disk: 'Cluster Disk 1' }),
+        ),
+      ).toEqual(['Set-ClusterQuorum']);
+      const cloud = await both(a, 'set-cluster-quorum', {
+        ...quorum,
+        kind: 'cloud',
+        path: '',
+        accountName: 'contosowitness',
+        accessKey: 'S3cr3t==',
+      });
+      expect(JSON.stringify(cloud.ps.changes)).not.toContain('S3cr3t==');
+      expect(JSON.stringify(cloud.lab.data)).not.toContain('S3cr3t==');
+      await both(a, 'set-cluster-quorum', { ...quorum, kind: 'node-majority', path: '' });
+      await both(a, 'set-cluster-quorum', quorum);
+      // VM roles: added once, coming online on the lab clock.
+      const role = await both(a, 'add-cluster-vm-role', { vm: 'SQL01' });
+      expect(role.lab.data).toEqual({ name: 'SQL01', vm: 'SQL01', ownerNode: 'TL-NODE-A', state: 'Pending' });
+      expect(commands(await both(a, 'add-cluster-vm-role', { vm: 'SQL01' }))).toEqual([]);
+      expect((await both(a, 'add-cluster-vm-role', { vm: 'NOPE' })).lab.ok).toBe(false);
+      const waiting = await both(a, 'wait-cluster-roles', { vms: ['SQL01', 'APP01'], timeoutSeconds: 0 });
+      expect(waiting.lab.data).toMatchObject({ allOnline: false, missing: ['APP01'] });
+      await lab.world.clock.advance(lab.world.clustering.timings.onlineSeconds);
+      const online = await both(b, 'wait-cluster-roles', { vms: ['SQL01'], timeoutSeconds: 0 });
+      expect(online.lab.data).toEqual({
+        allOnline: true,
+        roles: [{ name: 'SQL01', vm: 'SQL01', ownerNode: 'TL-NODE-A', state: 'Online' }],
+        missing: [],
+      });
+      await both(b, 'get-cluster-state', {});
+      // Taken apart: the role, then the cluster and its computer object.
+      expect(commands(await both(a, 'remove-cluster-vm-role', { vm: 'SQL01' }))).toEqual([
+        'Remove-ClusterGroup',
+      ]);
+      expect((await both(a, 'remove-cluster-vm-role', { vm: 'SQL01' })).lab.data).toEqual({ removed: false });
+      expect((await both(a, 'remove-cluster', { name: 'OTHER-CL' })).lab.ok).toBe(false);
+      const removed = await both(a, 'remove-cluster', { name: 'L1-CL' });
+      expect(removed.lab.data).toEqual({ removed: true, computerObjectRemoved: true });
+      expect(removed.ps.changes).toEqual([
+        { command: 'Remove-Cluster', name: 'L1-CL', force: true, cleanupAD: true },
+      ]);
+      expect(lab.world.clustering.clusters).toEqual([]);
+      expect(lab.world.clustering.directory.objects.has('l1-cl')).toBe(false);
+    } finally {
+      lab.dispose();
+    }
+  }, 180_000);
+
   it('ran every script in resources/scripts', () => {
     const scripts = readdirSync(join(RESOURCES, 'scripts'))
       .filter((f) => f.endsWith('.ps1'))

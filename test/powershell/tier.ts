@@ -13,6 +13,7 @@ import type { LabHost } from '../../lab/host';
 import { clusterOf, settleCluster } from '../../lab/cluster';
 import type { LabCluster } from '../../lab/cluster';
 import { runCtl } from '../../lab/ctl';
+import { clusterFacts } from '../../lab/handlers/cluster';
 import { clusterFeatureAvailable } from '../../lab/handlers/cluster-feature';
 import { hostsAt } from '../../lab/world';
 import type { LabWorld } from '../../lab/world';
@@ -179,6 +180,8 @@ export function serverDocument(
     cluster: clusterStanding(host, world),
     faults: options.faults ?? {},
     restartScheduled: options.restartScheduled ?? false,
+    // Level 1: the cluster this server is a node of, and what New-Cluster and its kin check (lab/handlers/cluster.ts).
+    failoverCluster: clusterFacts(host, world),
     // Failover Clustering: the edition has it, a change waits for the restart, the server is a cluster node.
     clusterFeatureAvailable: clusterFeatureAvailable(p),
     clusterFeaturePending: host.clusterFeaturePending,

@@ -15,6 +15,7 @@ import { CLOUD_KEY_PLACEHOLDER } from '../../../engine/pair/cluster-plan';
 import { preflightPair } from '../../../engine/pair/preflight';
 import { clusterDescription, statusFromCluster } from '../../../engine/pair/cluster-status';
 import { applyClusterPlan } from '../../../engine/pair/apply-cluster';
+import { compareDrift } from '../../../engine/pair/drift';
 import type { TwinlockError } from '../../../engine/api/errors';
 import { fakeContext, fakeHost } from '../agent/fakes';
 import { inventory, peerInventory } from '../verify/inventory-fixture';
@@ -399,5 +400,35 @@ describe('applying a Level 1 plan', () => {
       'remove-cluster',
     ]);
     expect(h.primary.scripts('remove-cluster')).toEqual([{ name: 'L1-CL' }]);
+  });
+});
+
+describe('drift at Level 1', () => {
+  const roles = [{ name: 'SQL01', vm: 'SQL01', ownerNode: 'HV-A', state: 'Online' as const }];
+  const read = (c: ReturnType<typeof clusterOf>) => {
+    const state = { ...notClustered, cluster: c };
+    return [a, b].map((s) => ({
+      ...s,
+      cluster: state,
+      status: statusFromCluster(s.session.computerName, state)!,
+    })) as [PlanServerState, PlanServerState];
+  };
+  const expected = { ...config, vms: ['SQL01'], agentVersion: null };
+  it('finds nothing when the cluster is as configured', () => {
+    expect(compareDrift(expected, ...read(clusterOf(roles)))).toEqual([]);
+  });
+  it('names a node down, another witness, a missing role and a role not online', () => {
+    const c = {
+      ...clusterOf([{ ...roles[0]!, state: 'Failed' as const }], 'Down'),
+      quorum: { type: 'NodeMajority', witness: null },
+    };
+    const items = compareDrift({ ...expected, vms: ['SQL01', 'APP01'] }, ...read(c));
+    expect(items.map((i) => [i.field, i.what, i.actual, i.change])).toEqual([
+      ['pair', 'Cluster node', 'Down', null],
+      ['witness', 'Witness', 'none (node majority)', null],
+      ['vms', 'VM SQL01', 'role Failed on HV-A', null],
+      ['vms', 'VM APP01', 'no role', 'Make APP01 a role of cluster L1-CL'],
+    ]);
+    expect(items[0]!.hint).toMatch(/Start-ClusterNode/);
   });
 });
