@@ -274,7 +274,8 @@ export function vmRunsOn(pair: Pair, world: LabWorld): LabHost[] {
 /**
  * What Hyper-V's Get-VM shows for a VM on a server: the pair's view for a protected VM (Running
  * where a copy runs, Off where it stands by), the server's own otherwise; null when the server
- * has no VM of that name.
+ * has no VM of that name. A VM that is a role of the server's failover cluster (Level 1) follows
+ * its role's owner node and state (lab/cluster.ts clusteredVmState).
  */
 export function visibleVmState(host: LabHost, world: LabWorld, name: string): VmState['state'] | null {
   // Level 1: a VM that is a cluster role runs where its role's owner node is.

@@ -5,8 +5,10 @@
  * owner node, networks). The cluster scripts' handlers read and change this state; what they
  * return is shaped as engine/api/models/cluster.ts says Windows' cmdlets report it.
  */
+import type { LabClock } from './clock';
 import type { LabHost } from './host';
 import type { LabClusterProfile } from './profile';
+import type { VmState } from './state';
 
 /** Get-ClusterNode `.State`. */
 export type LabClusterNodeState = 'Up' | 'Down' | 'Paused' | 'Joining';
@@ -17,6 +19,8 @@ export interface LabClusterNode {
   /** The node's computer name (a LabHost's name). */
   name: string;
   state: LabClusterNodeState;
+  /** The node went Down because it dropped out of the cluster (its `dropsOutOfCluster` fault), not by Stop-ClusterNode. */
+  droppedOut?: boolean;
 }
 
 /** A virtual machine role (a cluster group of GroupType VirtualMachine). */
@@ -31,6 +35,15 @@ export interface LabClusterRole {
    * `Pending`) comes online on `ownerNode`; absent when it is not moving.
    */
   onlineAt?: number;
+  /**
+   * Lab-clock time until which a live-migrated VM runs nowhere (the pause as its memory's last
+   * pages are copied and it resumes on `ownerNode`); absent when it is not migrating.
+   */
+  pausedUntil?: number;
+  /** The node a drain moved the role off, which `Resume-ClusterNode -Failback Immediate` moves it back to. */
+  failbackTo?: string;
+  /** Set while the role is `Pending` because its node was lost: its VM restarts on `ownerNode` and runs nowhere until then. */
+  failingOver?: boolean;
 }
 
 /** The cluster's witness resource (null: node majority). */
@@ -151,45 +164,123 @@ export function clusterNamed(clustering: LabClustering, name: string): LabCluste
   return clustering.clusters.find((c) => c.name.toLowerCase() === n) ?? null;
 }
 
-/** Anything that reads the lab clock (world.clock). */
-interface ClockReading {
-  now(): number;
+/** The world's server named `name` (case-insensitive), or null. */
+function hostNamed(hosts: readonly LabHost[], name: string): LabHost | null {
+  const n = name.toLowerCase();
+  return hosts.find((h) => h.name.toLowerCase() === n) ?? null;
+}
+
+/** The node of `cluster` named `name` (case-insensitive), or null. */
+export function clusterNode(cluster: LabCluster, name: string): LabClusterNode | null {
+  const n = name.toLowerCase();
+  return cluster.nodes.find((x) => x.name.toLowerCase() === n) ?? null;
+}
+
+/** The VM role of `cluster` for the VM (or group) named `vm` (case-insensitive), or null. */
+export function clusterRole(cluster: LabCluster, vm: string): LabClusterRole | null {
+  const n = vm.toLowerCase();
+  return cluster.roles.find((r) => r.vm.toLowerCase() === n || r.name.toLowerCase() === n) ?? null;
+}
+
+/** The world the rules below need: its clock, its servers (for their faults) and the profile's timings. */
+export interface ClusterWorld {
+  readonly clock: LabClock;
+  readonly hosts: readonly LabHost[];
+  readonly clustering: LabClustering;
 }
 
 /**
- * Brings every VM role that is coming online (state `Pending`, `onlineAt` reached on the lab
- * clock) online on its owner node. Read before anything looks at a role, so that a role moved by
- * a drill (its `ownerNode`, `state` and `onlineAt` changed) settles the same way.
+ * Fails the roles of a node that is lost over to another node that is Up: each is `Pending`
+ * there (the VM running nowhere) until `failoverSeconds` of lab time have passed, then Online.
+ * With no node Up to take them, the roles are Failed where they were.
  */
-export function settleRoles(world: { clustering: LabClustering; clock: ClockReading }): void {
+export function failOver(world: ClusterWorld, cluster: LabCluster, lost: LabClusterNode): void {
+  const survivor = cluster.nodes.find((n) => n !== lost && n.state === 'Up');
   const now = world.clock.now();
-  for (const cluster of world.clustering.clusters)
-    for (const role of cluster.roles)
-      if (role.state === 'Pending' && role.onlineAt !== undefined && role.onlineAt <= now) {
-        role.state = 'Online';
-        delete role.onlineAt;
-      }
+  for (const role of cluster.roles) {
+    if (role.ownerNode.toLowerCase() !== lost.name.toLowerCase()) continue;
+    delete role.pausedUntil;
+    delete role.failbackTo;
+    if (!survivor) {
+      role.state = 'Failed';
+      delete role.failingOver;
+      delete role.onlineAt;
+      continue;
+    }
+    role.ownerNode = survivor.name;
+    role.state = 'Pending';
+    role.failingOver = true;
+    role.onlineAt = now + world.clock.realMs(world.clustering.timings.failoverSeconds);
+  }
 }
 
 /**
- * What Get-VM shows for `vm` on `host` when the VM is a role of the cluster `host` is a node of:
- * the VM runs on its role's owner node (while the role is online or coming online there) and is
- * not registered on the other node (null). Undefined when the VM is no role of a cluster here,
- * so the caller answers as without a cluster.
+ * Brings `cluster` up to the lab clock's reading, as Windows' cluster service would have by now:
+ * a node whose server has the `dropsOutOfCluster` fault shows Down and its roles fail over (the
+ * node joins again, Up, once the fault is cleared); a role whose failover or move is done is
+ * Online on its owner; a live migration's pause is over. Every reader of the cluster's state
+ * (the cluster scripts' handlers, Get-VM) calls this first, so nothing runs in the background.
+ */
+export function settleCluster(world: ClusterWorld, cluster: LabCluster): LabCluster {
+  for (const node of cluster.nodes) {
+    const host = hostNamed(world.hosts, node.name);
+    const dropping = host?.faults.dropsOutOfCluster === true;
+    if (dropping && node.state !== 'Down') {
+      node.state = 'Down';
+      node.droppedOut = true;
+      failOver(world, cluster, node);
+    } else if (!dropping && node.droppedOut) {
+      node.state = 'Up';
+      delete node.droppedOut;
+    }
+  }
+  const now = world.clock.now();
+  for (const role of cluster.roles) {
+    if (role.state === 'Pending' && role.onlineAt !== undefined && now >= role.onlineAt) {
+      role.state = 'Online';
+      delete role.onlineAt;
+      delete role.failingOver;
+    }
+    if (role.pausedUntil !== undefined && now >= role.pausedUntil) delete role.pausedUntil;
+  }
+  return cluster;
+}
+
+/**
+ * What Hyper-V's Get-VM shows on `host` for a VM that is a role of `host`'s cluster: the VM is
+ * registered on its role's owner node only (null elsewhere: Get-VM there does not find it),
+ * Running there while the role is Online (and not in a live migration's pause), Off while the
+ * role is Pending (being restarted there after a failover), Offline or Failed. `undefined` when
+ * the VM is no role of a cluster `host` is in: the server's own Hyper-V state applies.
  */
 export function clusteredVmState(
-  world: { clustering: LabClustering; clock: ClockReading },
-  host: LabHost,
+  world: ClusterWorld,
+  host: LabHost | string,
   vm: string,
-): 'Running' | 'Off' | null | undefined {
-  settleRoles(world);
+): VmState['state'] | null | undefined {
   const cluster = clusterOf(world.clustering, host);
-  const role = cluster?.roles.find((r) => r.vm.toLowerCase() === vm.toLowerCase());
-  if (!cluster || !role) return undefined;
-  if (role.ownerNode.toLowerCase() !== host.name.toLowerCase()) return null;
-  const own = host.vms.find((v) => v.name.toLowerCase() === vm.toLowerCase());
+  if (!cluster) return undefined;
+  settleCluster(world, cluster);
+  const role = clusterRole(cluster, vm);
+  if (!role) return undefined;
+  const name = typeof host === 'string' ? host : host.name;
+  if (role.ownerNode.toLowerCase() !== name.toLowerCase()) return null;
+  if (role.pausedUntil !== undefined) return 'Off';
   if (role.state === 'Online' || role.state === 'PartialOnline') return 'Running';
   // Coming online: a VM already running here (its role just added) keeps running; one failing over is not up yet.
-  if (role.state === 'Pending') return own?.state === 'Running' ? 'Running' : 'Off';
+  if (role.state === 'Pending' && !role.failingOver) {
+    const own =
+      typeof host === 'string' ? undefined : host.vms.find((v) => v.name.toLowerCase() === vm.toLowerCase());
+    return own?.state === 'Running' ? 'Running' : 'Off';
+  }
   return 'Off';
+}
+
+/**
+ * Brings every cluster of the world up to the lab clock (settleCluster): roles whose `onlineAt` is
+ * reached are Online, a node that dropped out is Down. Read before anything looks at a role, so
+ * that a role moved by a drill (its `ownerNode`, `state` and `onlineAt` changed) settles the same way.
+ */
+export function settleRoles(world: ClusterWorld): void {
+  for (const cluster of world.clustering.clusters) settleCluster(world, cluster);
 }

@@ -5,6 +5,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { DrillKind, DrillResult, JobSnapshotOf } from '../../engine/api';
+import { DRILL_KINDS } from '../../engine/api/models';
 import { TwinlockError } from '../../engine/api/errors';
 import { addConnectionOptions, connectAll } from '../connection';
 import type { ConnectionOptions } from '../connection';
@@ -15,12 +16,18 @@ import type { Output } from '../output';
 import { requireDone } from '../progress';
 import { EXIT, runVerb } from '../run';
 
-const KINDS = ['primary-loss', 'link-loss'] as const;
+const KINDS = DRILL_KINDS;
 
-/** `--kind`: primary-loss or link-loss. */
+/** `--kind`: primary-loss or link-loss; on a Level 1 pair (a failover cluster) also drain or live-migration. */
 function parseKind(text: string): DrillKind {
   const kind = KINDS.find((k) => k === text);
-  if (!kind) throw invalidOption('--kind', text, 'primary-loss or link-loss', 'primary-loss');
+  if (!kind)
+    throw invalidOption(
+      '--kind',
+      text,
+      'primary-loss or link-loss (Levels 2 and 3), primary-loss, drain or live-migration (Level 1)',
+      'primary-loss',
+    );
   return kind;
 }
 
@@ -47,9 +54,22 @@ export function withServerTime(ms: number, scale: number): string {
 }
 
 function what(kind: DrillKind, a: string, b: string): string {
-  return kind === 'primary-loss'
-    ? `simulate the loss of the primary's side of the pair ${a} / ${b}: the secondary takes over its VMs, then the pair resynchronises and the VMs fail back`
-    : `cut every sync link between ${a} and ${b}: the pair runs degraded, then resynchronises`;
+  switch (kind) {
+    case 'primary-loss':
+      return `simulate the loss of the primary's side of the pair ${a} / ${b}: the secondary takes over its VMs (at Level 1 the primary's cluster service is stopped and its VMs restart on the secondary), then the VMs fail back`;
+    case 'link-loss':
+      return `cut every sync link between ${a} and ${b}: the pair runs degraded, then resynchronises`;
+    case 'drain':
+      return `drain the primary of the Level 1 pair ${a} / ${b}: its VMs move to the secondary while they run and it is paused, then resumed with its VMs moved back`;
+    case 'live-migration':
+      return `move each VM of the Level 1 pair ${a} / ${b} to the other server while it runs (live migration), and back`;
+    default:
+      return assertNever(kind);
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected drill kind ${String(value)}`);
 }
 
 async function confirm(question: string): Promise<boolean> {
@@ -70,9 +90,15 @@ function drillText(r: DrillResult): string {
     ),
     '',
     ...r.vms.map((v) => `  ${v.name}: ${withServerTime(v.downtimeMs, scale)} down (watched: ${v.watched})`),
-    `Downtime measured by Twinlock: ${withServerTime(r.measuredDowntimeMs, scale)} (agent: ${
-      r.agentDowntimeMs === null ? 'no figure' : spoken(r.agentDowntimeMs)
-    })`,
+    r.cluster !== undefined
+      ? `Downtime measured by Twinlock: ${spoken(r.measuredDowntimeMs)}${
+          r.agentDowntimeMs === null
+            ? ''
+            : ` (Twinlock read every VM online on the other server in the cluster ${spoken(r.agentDowntimeMs)} after the stop)`
+        }`
+      : `Downtime measured by Twinlock: ${withServerTime(r.measuredDowntimeMs, scale)} (agent: ${
+          r.agentDowntimeMs === null ? 'no figure' : spoken(r.agentDowntimeMs)
+        })`,
     `Looked at each VM every ${r.sampleIntervalMs} ms on both servers; the drill took ${withServerTime(r.elapsedMs, scale)}${
       scale === 1 ? '' : ` (the servers' clock runs ${scale}× real time)`
     }.`,
@@ -89,7 +115,11 @@ export function registerDrillVerb(program: Command): void {
       .description('run a failover drill on a protected pair, measuring each VM’s downtime from outside')
       .argument('<hostA>', 'host[:port]')
       .argument('<hostB>', 'host[:port]')
-      .requiredOption('--kind <primary-loss|link-loss>', 'what the drill simulates', parseKind)
+      .requiredOption(
+        '--kind <primary-loss|link-loss|drain|live-migration>',
+        'what the drill simulates (drain and live-migration: Level 1 pairs; link-loss: Levels 2 and 3)',
+        parseKind,
+      )
       .option('--watch <VM=PORT>', 'also watch a TCP port of a VM’s service (repeatable)', collectWatch)
       .option('--yes', 'confirm: the pair fails over (and back) for real')
       .option('--json', 'print NDJSON progress, then the result'),

@@ -213,6 +213,7 @@ export const SCRIPT_NAMES: readonly ScriptName[] = [
   'remove-cluster',
   'install-cluster-feature',
   'uninstall-cluster-feature',
+  'invoke-cluster-drill',
 ];
 
 /** Where things live on the server. Windows paths, and their SFTP form. */

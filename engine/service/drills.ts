@@ -12,11 +12,14 @@ import { toErrorData } from '../api/errors';
 import type { JobRef } from '../api/jobs';
 import type { AgentStatus, ProtectionLevel, VerifyReport } from '../api/models';
 import type { JobRunner } from '../jobs/job-runner';
+import { TwinlockError } from '../api/errors';
+import { clusterDrillRefusal, clusterPairRefusal, runClusterDrill } from '../pair/cluster-drill';
 import { drillRefusal, drillRefused, runDrill } from '../pair/drill';
+import type { ClusterDrillTimings } from '../pair/cluster-drill';
 import type { DrillMember, DrillTimings } from '../pair/drill';
 import { protectionReportHtml } from '../pair/protection-report';
 import type { ProtectionReportInput } from '../pair/protection-report';
-import { readStatus } from '../pair/status';
+import { readPairStatus } from '../pair/status';
 import { writeFileAtomic } from '../store';
 import { printHtmlToPdf } from '../verify/report';
 import type { EvidenceStore } from './evidence';
@@ -36,6 +39,26 @@ export interface DrillServiceDeps {
   timings?: DrillTimings | undefined;
 }
 
+/** A drill kind the pair does not run, and why, with what to pick instead. */
+function kindRefused(kind: string, why: string): TwinlockError {
+  return new TwinlockError({
+    code: 'invalid-input',
+    message: `The ${kind} drill does not apply to this pair: ${why}.`,
+    hint: 'Run the drill again with one of the kinds named above (twinlock drill --kind …).',
+    detail: { field: 'kind' },
+  });
+}
+
+/** The drill timings as a Level 1 drill takes them (its roles wait as long as an agent's drill may take). */
+function clusterTimings(t: DrillTimings | undefined): ClusterDrillTimings {
+  const out: ClusterDrillTimings = {};
+  if (t?.sampleIntervalMs !== undefined) out.sampleIntervalMs = t.sampleIntervalMs;
+  if (t?.statusIntervalMs !== undefined) out.statusIntervalMs = t.statusIntervalMs;
+  if (t?.drillTimeoutMs !== undefined) out.rolesTimeoutMs = t.drillTimeoutMs;
+  if (t?.protectedTimeoutMs !== undefined) out.protectedTimeoutMs = t.protectedTimeoutMs;
+  return out;
+}
+
 export function createDrillService(deps: DrillServiceDeps) {
   const { sessions, jobs, evidence, log } = deps;
 
@@ -52,12 +75,26 @@ export function createDrillService(deps: DrillServiceDeps) {
     async drill({ sessions: ids, kind, watchPorts }: Parsed<'drill'>): Promise<JobRef> {
       sessions.pairOf(ids, 'A drill');
       const members = await membersOf(ids);
-      const statuses = (await Promise.all(members.map((m) => readStatus(m.host)))) as [
+      // A Level 1 pair's status comes from its failover cluster; any other from the agent.
+      const statuses = (await Promise.all(members.map((m) => readPairStatus(m.host, m.computerName)))) as [
         AgentStatus,
         AgentStatus,
       ];
-      const refusal = drillRefusal(members, statuses);
-      if (refusal) throw drillRefused(refusal);
+      const clustered = statuses.some((s) => s.pair?.level === 1 && s.cluster !== undefined);
+      if (clustered) {
+        const wrongKind = clusterDrillRefusal(kind);
+        if (wrongKind) throw kindRefused(kind, wrongKind);
+        const refusal = clusterPairRefusal(members, statuses);
+        if (refusal) throw drillRefused(refusal);
+      } else {
+        if (kind === 'drain' || kind === 'live-migration')
+          throw kindRefused(
+            kind,
+            `${kind} moves the VMs of a Windows failover cluster (a Level 1 pair), and this pair runs the lockstep agent at Level ${statuses.find((s) => s.pair)?.pair?.level ?? 'unknown'}; pick primary-loss or link-loss`,
+          );
+        const refusal = drillRefusal(members, statuses);
+        if (refusal) throw drillRefused(refusal);
+      }
       const primary = statuses.find((s) => s.role === 'primary')!;
       const unknown = Object.keys(watchPorts).filter(
         (vm) => !primary.vms.some((v) => v.name === vm && v.protected),
@@ -68,7 +105,15 @@ export function createDrillService(deps: DrillServiceDeps) {
       return jobs.start(
         'drill',
         async (ctx) => {
-          const result = await runDrill(ctx, members, statuses, { kind, watchPorts }, deps.timings);
+          const result = clustered
+            ? await runClusterDrill(
+                ctx,
+                members,
+                statuses,
+                { kind, watchPorts },
+                clusterTimings(deps.timings),
+              )
+            : await runDrill(ctx, members, statuses, { kind, watchPorts }, deps.timings);
           await evidence
             .recordDrill(key, result)
             .catch((err) => log('warn', `The drill could not be recorded: ${toErrorData(err).message}`));
@@ -89,7 +134,7 @@ export function createDrillService(deps: DrillServiceDeps) {
     }: Parsed<'exportProtectionReport'>): Promise<ApiOutput<'exportProtectionReport'>> {
       sessions.pairOf(ids, 'The protection report');
       const members = await membersOf(ids);
-      const statuses = await Promise.all(members.map((m) => readStatus(m.host)));
+      const statuses = await Promise.all(members.map((m) => readPairStatus(m.host, m.computerName)));
       const key = pairKeyOf([members[0].computerName, members[1].computerName]);
       const recorded = await evidence.latest(key);
       const madeAt = new Date().toISOString();

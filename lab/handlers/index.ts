@@ -1,6 +1,7 @@
 /** The lab's answer to each remote script, by the name in its header. */
 import { testAgentPackage } from './agent-package';
 import { testClusterPrereqs } from './cluster-prereqs';
+import { invokeClusterDrill } from './cluster-drill';
 import { getAgentState, invokeTwinlockctl } from './agent-state';
 import { installClusterFeature, uninstallClusterFeature } from './cluster-feature';
 import { FIX_HANDLERS } from './fixes';
@@ -52,6 +53,7 @@ export const HANDLERS: Record<string, ScriptHandler> = {
   'remove-cluster': removeCluster,
   'install-cluster-feature': installClusterFeature,
   'uninstall-cluster-feature': uninstallClusterFeature,
+  'invoke-cluster-drill': invokeClusterDrill,
 };
 
 export type { ScriptContext, ScriptHandler } from './types';

@@ -1838,3 +1838,166 @@ Export-ModuleMember -Function @(
     'Get-Disk', 'Get-SmbConnection', 'Test-Connection', 'Resolve-DnsName', 'Get-ShimVMHardDiskDrive', 'Invoke-ShimTestCluster')
     'Get-Cluster', 'Get-ClusterNode', 'Get-ClusterResource', 'Get-ClusterParameter', 'Get-ClusterQuorum', 'Get-ClusterGroup', 'Get-ClusterNetwork',
     'New-Cluster', 'Set-ClusterQuorum', 'Get-ClusterAvailableDisk', 'Add-ClusterDisk', 'Add-ClusterVirtualMachineRole', 'Remove-ClusterGroup', 'Remove-Cluster')
+
+# ---------------------------------------------------------------- Failover Clustering (Level 1)
+
+if (-not ('TwinlockShim.ClusterNodeState' -as [type])) {
+    Add-Type -TypeDefinition @'
+namespace TwinlockShim {
+    // Microsoft.FailoverClusters.PowerShell enums: [string] gives the name, ConvertTo-Json the number.
+    public enum ClusterNodeState { Unknown = -1, Up = 0, Down = 1, Paused = 2, Joining = 3 }
+    public enum ClusterGroupState { Unknown = -1, Online = 0, Offline = 1, Failed = 2, PartialOnline = 3, Pending = 4 }
+    public enum GroupType { Cluster = 1, AvailableStorage = 2, Temporary = 9999, VirtualMachine = 111, FileServer = 100, Unknown = 9998 }
+}
+'@
+}
+
+function Get-ShimCluster {
+    <# The cluster this server is a node of, as the cluster cmdlets share it for the rest of the script (Get-ShimClusterState), or $null. #>
+    Get-ShimClusterState
+}
+
+function Get-ShimFailbackTo {
+    <# The node a drain moved a role off (the server document's `cluster`, lab/cluster.ts), unless this script changed it. #>
+    param($Role)
+    $prop = $Role.PSObject.Properties['failbackTo']
+    if ($null -ne $prop) { return $prop.Value }
+    $doc = $script:Server.PSObject.Properties['cluster']
+    if ($null -eq $doc -or $null -eq $doc.Value) { return $null }
+    $same = @($doc.Value.roles | Where-Object { $null -ne $_ -and [string]$_.name -eq [string]$Role.name })
+    if ($same.Count -eq 0) { return $null }
+    Get-ShimOptional $same[0] 'failbackTo'
+}
+
+function Stop-ShimClusterCmdlet {
+    <# A FailoverClusters cmdlet's terminating error, as Windows PowerShell reports it. #>
+    param([string]$Cmdlet, [string]$Message)
+    $type = $Cmdlet.Replace('-', '')
+    $record = [System.Management.Automation.ErrorRecord]::new([System.InvalidOperationException]::new($Message), "$Cmdlet,Microsoft.FailoverClusters.PowerShell.${type}Command", [System.Management.Automation.ErrorCategory]::NotSpecified, $null)
+    throw ($record)
+}
+
+function Get-ShimClusterNode {
+    <# The node named $Name of the cluster (Windows' error when there is none): the cmdlets talk to this server's cluster service first. #>
+    param([string]$Cmdlet, [string]$Name, [switch]$StartsService)
+    $cluster = Get-ShimCluster
+    $notRunning = 'The cluster service is not running.  Make sure that the service is running on all nodes in the cluster.'
+    if ($null -eq $cluster) { Stop-ShimClusterCmdlet -Cmdlet $Cmdlet -Message $notRunning }
+    $here = @($cluster.nodes | Where-Object { [string]$_.name -eq $env:COMPUTERNAME })
+    if ($here.Count -eq 0) { Stop-ShimClusterCmdlet -Cmdlet $Cmdlet -Message $notRunning }
+    if ([string]$here[0].state -eq 'Down' -and -not ($StartsService -and $Name -eq $env:COMPUTERNAME)) { Stop-ShimClusterCmdlet -Cmdlet $Cmdlet -Message $notRunning }
+    if ($PSBoundParameters.ContainsKey('Name')) {
+        $node = @($cluster.nodes | Where-Object { [string]$_.name -eq $Name })
+        if ($node.Count -eq 0) { Stop-ShimClusterCmdlet -Cmdlet $Cmdlet -Message "The cluster node '$Name' was not found." }
+        return $node[0]
+    }
+}
+
+function Set-ShimProperty {
+    param($Object, [string]$Name, $Value)
+    if ($null -eq $Object.PSObject.Properties[$Name]) { $Object | Add-Member -NotePropertyName $Name -NotePropertyValue $Value } else { $Object.$Name = $Value }
+}
+
+function Get-ShimOptional {
+    param($Object, [string]$Name)
+    $prop = $Object.PSObject.Properties[$Name]
+    if ($null -eq $prop) { return $null }
+    $prop.Value
+}
+
+function Move-ShimRolesOff {
+    <# Fails the roles of a lost node over to a node that is Up: Pending there (Failed where they were when none is). #>
+    param($Cluster, $Lost)
+    $survivor = @($Cluster.nodes | Where-Object { $_ -ne $Lost -and [string]$_.state -eq 'Up' })
+    foreach ($role in @($Cluster.roles)) {
+        if ($null -eq $role -or [string]$role.ownerNode -ne [string]$Lost.name) { continue }
+        Set-ShimProperty $role 'failbackTo' $null
+        if ($survivor.Count -eq 0) { $role.state = 'Failed'; continue }
+        $role.ownerNode = [string]$survivor[0].name
+        $role.state = 'Pending'
+    }
+}
+
+function Stop-ClusterNode {
+    [CmdletBinding()] param([Parameter(Mandatory)][string]$Name)
+    $node = Get-ShimClusterNode -Cmdlet 'Stop-ClusterNode' -Name $Name
+    $cluster = Get-ShimCluster
+    if ([string]$node.state -eq 'Down') { return }
+    if (@($cluster.nodes | Where-Object { $_ -ne $node -and [string]$_.state -eq 'Up' }).Count -eq 0) {
+        Stop-ShimClusterCmdlet -Cmdlet 'Stop-ClusterNode' -Message "An error occurred while stopping the cluster node '$($node.name)'.`nThe cluster node '$($node.name)' is the last node that is up: stopping it would take every role in the cluster offline."
+    }
+    Add-ShimChange -Command 'Stop-ClusterNode' -Detail @{ name = $Name }
+    $node.state = 'Down'
+    Move-ShimRolesOff -Cluster $cluster -Lost $node
+    [pscustomobject]@{ Name = [string]$node.name; State = [TwinlockShim.ClusterNodeState]::Down }
+}
+
+function Start-ClusterNode {
+    [CmdletBinding()] param([Parameter(Mandatory)][string]$Name)
+    $node = Get-ShimClusterNode -Cmdlet 'Start-ClusterNode' -Name $Name -StartsService
+    Add-ShimChange -Command 'Start-ClusterNode' -Detail @{ name = $Name }
+    if ([string]$node.state -eq 'Down') { $node.state = 'Up' }
+    [pscustomobject]@{ Name = [string]$node.name; State = [TwinlockShim.ClusterNodeState][string]$node.state }
+}
+
+function Suspend-ClusterNode {
+    [CmdletBinding()] param([Parameter(Mandatory)][string]$Name, [switch]$Drain, [switch]$Wait)
+    $node = Get-ShimClusterNode -Cmdlet 'Suspend-ClusterNode' -Name $Name
+    $cluster = Get-ShimCluster
+    $unavailable = "An error occurred while pausing the cluster node '$($node.name)'.`nA cluster node is not available for this operation."
+    if ([string]$node.state -eq 'Down') { Stop-ShimClusterCmdlet -Cmdlet 'Suspend-ClusterNode' -Message $unavailable }
+    $target = @($cluster.nodes | Where-Object { $_ -ne $node -and [string]$_.state -eq 'Up' })
+    $leaving = @($cluster.roles | Where-Object { $null -ne $_ -and [string]$_.ownerNode -eq [string]$node.name })
+    if ($Drain -and $leaving.Count -gt 0 -and $target.Count -eq 0) { Stop-ShimClusterCmdlet -Cmdlet 'Suspend-ClusterNode' -Message $unavailable }
+    Add-ShimChange -Command 'Suspend-ClusterNode' -Detail @{ name = $Name; drain = [bool]$Drain; wait = [bool]$Wait }
+    $node.state = 'Paused'
+    if ($Drain) {
+        foreach ($role in $leaving) {
+            Set-ShimProperty $role 'failbackTo' ([string]$node.name)
+            $role.ownerNode = [string]$target[0].name
+        }
+    }
+    [pscustomobject]@{ Name = [string]$node.name; State = [TwinlockShim.ClusterNodeState]::Paused }
+}
+
+function Resume-ClusterNode {
+    [CmdletBinding()] param([Parameter(Mandatory)][string]$Name, [ValidateSet('NoFailback', 'Immediate', 'Policy')][string]$Failback = 'NoFailback')
+    $node = Get-ShimClusterNode -Cmdlet 'Resume-ClusterNode' -Name $Name
+    $cluster = Get-ShimCluster
+    if ([string]$node.state -eq 'Down') {
+        Stop-ShimClusterCmdlet -Cmdlet 'Resume-ClusterNode' -Message "An error occurred while resuming the cluster node '$($node.name)'.`nA cluster node is not available for this operation."
+    }
+    Add-ShimChange -Command 'Resume-ClusterNode' -Detail @{ name = $Name; failback = $Failback }
+    $node.state = 'Up'
+    foreach ($role in @($cluster.roles)) {
+        if ($null -eq $role -or [string](Get-ShimFailbackTo $role) -ne [string]$node.name) { continue }
+        Set-ShimProperty $role 'failbackTo' $null
+        if ($Failback -eq 'Immediate') { $role.ownerNode = [string]$node.name }
+    }
+    [pscustomobject]@{ Name = [string]$node.name; State = [TwinlockShim.ClusterNodeState]::Up }
+}
+
+function Move-ClusterVirtualMachineRole {
+    [CmdletBinding()] param([Parameter(Mandatory)][string]$Name, [string]$Node, [ValidateSet('Live', 'Quick', 'Shutdown', 'TurnOff')][string]$MigrationType = 'Live')
+    $target = Get-ShimClusterNode -Cmdlet 'Move-ClusterVirtualMachineRole' -Name $Node
+    $cluster = Get-ShimCluster
+    $role = @($cluster.roles | Where-Object { $null -ne $_ -and ([string]$_.name -eq $Name -or [string]$_.vm -eq $Name) })
+    if ($role.Count -eq 0) {
+        Stop-ShimClusterCmdlet -Cmdlet 'Move-ClusterVirtualMachineRole' -Message "An error occurred while moving the clustered role '$Name'.`nThe cluster group could not be found."
+    }
+    $role = $role[0]
+    if ([string]$role.ownerNode -eq [string]$target.name) { return }
+    if ([string]$target.state -ne 'Up') {
+        Stop-ShimClusterCmdlet -Cmdlet 'Move-ClusterVirtualMachineRole' -Message "An error occurred while moving the clustered role '$($role.name)'.`nA cluster node is not available for this operation."
+    }
+    if ([string]$role.state -ne 'Online') {
+        Stop-ShimClusterCmdlet -Cmdlet 'Move-ClusterVirtualMachineRole' -Message "An error occurred while moving the clustered role '$($role.name)'.`nThe virtual machine is not running: only a running virtual machine can be live migrated."
+    }
+    Add-ShimChange -Command 'Move-ClusterVirtualMachineRole' -Detail @{ name = $Name; node = $Node; migrationType = $MigrationType }
+    $role.ownerNode = [string]$target.name
+    [pscustomobject]@{ Name = [string]$role.name; OwnerNode = [string]$target.name; State = [TwinlockShim.ClusterGroupState]::Online; GroupType = [TwinlockShim.GroupType]::VirtualMachine }
+}
+
+Export-ModuleMember -Function @(
+    'Stop-ClusterNode', 'Start-ClusterNode', 'Suspend-ClusterNode', 'Resume-ClusterNode',
+    'Move-ClusterVirtualMachineRole')

@@ -283,6 +283,27 @@ it('Pester: every throw in the scripts is reached with its message', async () =>
       message:
         'Test-Cluster is not available on TL-NODE-A: install the Failover Clustering feature with its management tools first.',
     },
+    {
+      script: 'invoke-cluster-drill',
+      params: { action: 'stop-node', node: '', vm: '' },
+      server: a,
+      marker: 'needs the name of a cluster node',
+      message: "The drill step 'stop-node' needs the name of a cluster node.",
+    },
+    {
+      script: 'invoke-cluster-drill',
+      params: { action: 'live-migrate', node: 'TL-NODE-B', vm: '' },
+      server: a,
+      marker: 'A live migration needs',
+      message: 'A live migration needs the name of the VM to move.',
+    },
+    {
+      script: 'invoke-cluster-drill',
+      params: { action: 'reboot', node: 'TL-NODE-B', vm: '' },
+      server: a,
+      marker: 'is not a drill step',
+      message: "'reboot' is not a drill step (stop-node, start-node, drain, resume or live-migrate).",
+    },
   ].map((c) => ({
     script: c.script,
     line: lineOf(c.script, c.marker),

@@ -670,6 +670,94 @@ describe('every script on every lab profile: pwsh with the Windows shim answers 
     }
   }, 60_000);
 
+  it('invoke-cluster-drill (a two-node cluster: live migration, drain and resume, a node stopped and started, the impossible refused)', async () => {
+    // 60×: a live migration's pause is a few real milliseconds, a failover's 40 lab seconds most of a second.
+    const lab = offlineLab('matched-pair', 60);
+    try {
+      const [a, b] = lab.hosts as [LabHost, LabHost];
+      lab.world.clustering.clusters.push({
+        name: 'PAIR01-CL',
+        addresses: ['192.168.50.50'],
+        description: 'twinlock pair=PAIR01; level=1',
+        domain: 'contoso.local',
+        nodes: [
+          { name: a.name, state: 'Up' },
+          { name: b.name, state: 'Up' },
+        ],
+        quorumType: 'NodeAndFileShareMajority',
+        witness: { kind: 'file-share', address: '\\\\TL-WITNESS\\twinlock-witness', state: 'Online' },
+        roles: ['SQL01', 'APP01'].map((vm) => ({
+          name: vm,
+          vm,
+          ownerNode: a.name,
+          state: 'Online' as const,
+        })),
+        networks: [],
+      });
+      const step = async (on: LabHost, action: string, node: string, vm = '') => {
+        const r = await runBoth(tier, lab.world, on, 'invoke-cluster-drill', { action, node, vm });
+        expect(
+          r.real,
+          `${on.name} ${action} ${node} ${vm}: PowerShell printed ${r.ps.stdout.slice(0, 400)} ${r.ps.stderr.slice(0, 800)}`,
+        ).toEqual(r.lab);
+        expect(r.ps.exitCode).toBe(r.labExitCode);
+        return r;
+      };
+      const owners = (r: { lab: any }) =>
+        r.lab.data.roles.map((x: any) => `${x.vm}@${x.ownerNode}:${x.state}`);
+
+      const migrated = await step(a, 'live-migrate', b.name, 'SQL01');
+      expect(migrated.ps.changes).toEqual([
+        { command: 'Move-ClusterVirtualMachineRole', name: 'SQL01', node: b.name, migrationType: 'Live' },
+      ]);
+      expect(owners(migrated)).toEqual([`SQL01@${b.name}:Online`, `APP01@${a.name}:Online`]);
+
+      const drained = await step(b, 'drain', a.name);
+      expect(drained.ps.changes).toEqual([
+        { command: 'Suspend-ClusterNode', name: a.name, drain: true, wait: true },
+      ]);
+      expect(drained.lab.data.nodes).toEqual([
+        { name: a.name, state: 'Paused' },
+        { name: b.name, state: 'Up' },
+      ]);
+      expect(owners(drained)).toEqual([`SQL01@${b.name}:Online`, `APP01@${b.name}:Online`]);
+      // A paused node takes no role: Windows' error, nothing asked for.
+      const refused = await step(b, 'live-migrate', a.name, 'SQL01');
+      expect(refused.lab.error.message).toContain('A cluster node is not available for this operation.');
+      expect(refused.ps.changes).toEqual([]);
+
+      const resumed = await step(b, 'resume', a.name);
+      expect(resumed.ps.changes).toEqual([
+        { command: 'Resume-ClusterNode', name: a.name, failback: 'Immediate' },
+      ]);
+      expect(owners(resumed)).toEqual([`SQL01@${b.name}:Online`, `APP01@${a.name}:Online`]);
+
+      const stopped = await step(b, 'stop-node', a.name);
+      expect(stopped.ps.changes).toEqual([{ command: 'Stop-ClusterNode', name: a.name }]);
+      expect(owners(stopped)).toEqual([`SQL01@${b.name}:Online`, `APP01@${b.name}:Pending`]);
+      // The last node that is up, a server whose cluster service is stopped, an unknown role and step.
+      for (const [on, action, node, vm] of [
+        [b, 'stop-node', b.name, ''],
+        [a, 'live-migrate', b.name, 'APP01'],
+        [b, 'live-migrate', b.name, 'NOPE01'],
+        [b, 'start-node', 'TL-NODE-Z', ''],
+        [b, 'reboot', a.name, ''],
+      ] as const) {
+        const r = await step(on, action, node, vm);
+        expect(r.labExitCode, `${action} ${node} ${vm}`).toBe(1);
+        expect(r.ps.changes).toEqual([]);
+      }
+      const started = await step(b, 'start-node', a.name);
+      expect(started.ps.changes).toEqual([{ command: 'Start-ClusterNode', name: a.name }]);
+      expect(started.lab.data.nodes).toEqual([
+        { name: a.name, state: 'Up' },
+        { name: b.name, state: 'Up' },
+      ]);
+    } finally {
+      lab.dispose();
+    }
+  }, 120_000);
+
   it('the cluster scripts on matched-pair: the cluster made, its witness, its VM roles, and taken apart', async () => {
     const lab = offlineLab('matched-pair');
     try {

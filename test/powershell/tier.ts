@@ -12,7 +12,8 @@ import { buildStdin, encodeCommand, stripBom } from '../../engine/remote/powersh
 import type { LabHost } from '../../lab/host';
 import { prereqsDocument, vmFiles } from '../../lab/cluster-prereqs';
 import { validationDocument } from '../../lab/cluster-validation';
-import { clusterOf } from '../../lab/cluster';
+import { clusterOf, settleCluster } from '../../lab/cluster';
+import type { LabCluster } from '../../lab/cluster';
 import { runCtl } from '../../lab/ctl';
 import { clusterFacts } from '../../lab/handlers/cluster';
 import { clusterFeatureAvailable } from '../../lab/handlers/cluster-feature';
@@ -195,6 +196,8 @@ export function serverDocument(
       .flatMap((h) => [h.name, ...h.profile.nics.flatMap((n) => n.ipv4.map((ip) => ip.address))])
       .filter((name) => hostsAt(world, name).some((h) => h !== host)),
     ctl: options.ctl ?? [],
+    // The failover cluster this server is a node of (Level 1), as it stands now; null when none.
+    cluster: clusterStanding(host, world),
     faults: options.faults ?? {},
     restartScheduled: options.restartScheduled ?? false,
     logon: options.logon ?? 'password',
@@ -208,6 +211,12 @@ export function serverDocument(
     clusterFeaturePending: host.clusterFeaturePending,
     clusterNode: clusterOf(world.clustering, host) !== null,
   });
+}
+
+/** The cluster `host` is a node of, brought up to the lab clock (roles online, a dropped node Down), or null. */
+function clusterStanding(host: LabHost, world: LabWorld): LabCluster | null {
+  const cluster = clusterOf(world.clustering, host);
+  return cluster ? settleCluster(world, cluster) : null;
 }
 
 /** Win32_BIOS.SerialNumber when the profile names none: the lab's stable service tag (lab/handlers/inventory.ts). */

@@ -131,6 +131,12 @@ export const DrillResultSchema = z.object({
   elapsedMs: z.number(),
   /** The pair's state at the end (must be `protected` for a pass). */
   finalState: z.string(),
+  /**
+   * A Level 1 pair's failover cluster, by name, when the drill ran on it (no agent): then
+   * `agentDowntimeMs` is the time from stopping the primary's cluster service until Twinlock read
+   * every VM role online on the other node.
+   */
+  cluster: z.string().optional(),
 });
 export type DrillResult = z.infer<typeof DrillResultSchema>;
 

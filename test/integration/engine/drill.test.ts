@@ -152,15 +152,43 @@ describe('failover drills measured from outside', () => {
     expect(r.finalState).toBe('protected');
   });
 
-  it('Level 1: the VMs restart on the survivor, minutes of server time', async () => {
+  it('Level 1 (a failover cluster, no agent): the VMs restart on the other server after the profile’s failover time', async () => {
     await unpair();
-    await pairAt(1);
+    // Level 1 is Windows' Failover Clustering: the feature on both, the cluster made by the pairing.
+    for (const h of lab.hosts) lab.host(h.name).profile.roles.failoverClustering = true;
+    lab.clock.timeScale = 600;
+    const proposal = await engine.api.proposePair({ primary: ids()[0], secondary: ids()[1] });
+    const paired = await engine.api.waitJob({
+      jobId: (
+        await engine.api.pair({
+          ...proposal.config,
+          level: 1,
+          vms: ['SQL01', 'APP01'],
+          cluster: { name: 'DRILL-CL', address: '192.168.50.60' },
+          witness: lab.suggestedWitness!,
+        })
+      ).jobId,
+    });
+    expect(paired.error).toBeNull();
+    lab.clock.timeScale = DRILL_SCALE;
     const r = await drill('primary-loss');
-    expect(r.result).toBe('passed');
-    const serverMs = r.measuredDowntimeMs * r.serverTimeScale;
-    expect(serverMs).toBeGreaterThan(60_000);
+    expect(r.result, r.reason ?? '').toBe('passed');
+    expect(r.cluster).toBe('DRILL-CL');
+    const failoverMs =
+      (lab.host('TL-NODE-A').labWorld()!.clustering.timings.failoverSeconds * 1000) / DRILL_SCALE;
+    for (const vm of r.vms) {
+      expect(vm.downtimeMs, vm.name).toBeGreaterThan(failoverMs * 0.85);
+      expect(vm.downtimeMs, vm.name).toBeLessThan(failoverMs * 1.5);
+    }
+    expect(r.timeline.map((e) => e.state)).toEqual(
+      expect.arrayContaining(['node-stopped', 'failed-over', 'node-started', 'moved-back', 'protected']),
+    );
     expect(r.finalState).toBe('protected');
-  }, 60_000);
+    await engine.api.unpair({ sessions: ids() });
+    for (const h of lab.hosts) lab.host(h.name).profile.roles.failoverClustering = false;
+    // The next case drills an agent pair again.
+    await pairAt(2);
+  }, 90_000);
 
   it('a secondary that cannot take over: the drill fails with the reason', async () => {
     lab.host('TL-NODE-B').faults.drillTakeoverFails = true;

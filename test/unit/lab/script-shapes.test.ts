@@ -66,6 +66,8 @@ const PARAMS: Record<string, Record<string, unknown>> = {
   'remove-cluster': { name: 'SHAPES-CL' },
   'install-cluster-feature': {},
   'uninstall-cluster-feature': {},
+  // On the cluster new-cluster made.
+  'invoke-cluster-drill': { action: 'start-node', node: 'TL-NODE-B', vm: '' },
 };
 // Test-Cluster comes with the Failover Clustering feature's tools.
 host.profile.roles.failoverClustering = true;
@@ -93,6 +95,7 @@ describe('lab answers keep the keys each script declares', () => {
     'set-cluster-quorum',
     'add-cluster-vm-role',
     'wait-cluster-roles',
+    'invoke-cluster-drill',
     'remove-cluster-vm-role',
     'remove-cluster',
   ];

@@ -38,6 +38,8 @@ const CHANGING: Record<string, string> = {
   'remove-cluster': 'destroys a cluster (undoes new-cluster)',
   'install-cluster-feature': 'enables Failover Clustering on the runner',
   'uninstall-cluster-feature': 'removes Failover Clustering and wants a restart',
+  'invoke-cluster-drill':
+    'needs a two-node failover cluster: it stops, drains and resumes nodes and live-migrates their VM roles',
 };
 
 describe('.github/workflows/windows.yml', () => {
