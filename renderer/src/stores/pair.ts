@@ -1,8 +1,9 @@
 /** Pair: the proposed configuration, edited by the admin before it is applied. */
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, ref, watch } from 'vue';
 import type {
   Bundle,
+  ClusterConfig,
   InputIssue,
   PairConfig,
   PairProposal,
@@ -12,11 +13,14 @@ import type {
   Witness,
 } from '../../../engine/api';
 import {
+  CLOUD_ACCOUNT,
   UNC_PATH,
   assertNever,
+  hasControlCharacter,
   hostNameProblem,
   pairNameProblem,
   parsePort,
+  suggestClusterName,
 } from '../../../engine/api/rules';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
@@ -24,10 +28,18 @@ import { LEVELS } from '../format';
 import { linkProblems } from '../link-address';
 import { useHostsStore } from './hosts';
 import type { IoState } from './io-state';
-import { useVerifyStore } from './verify';
+import { clusterProblems, useVerifyStore } from './verify';
 
-/** How the pair breaks ties: a third server, a file share, or nothing (not advised). */
+/** How the pair breaks ties: a third server, a file share, a cluster disk, a cloud witness, or nothing (not advised). */
 export type WitnessMode = Witness['kind'] | 'none';
+
+/**
+ * The witnesses a level offers: Windows' own for a failover cluster (Level 1), the agent's
+ * witness server or a file share for Levels 2 and 3.
+ */
+export function witnessModesFor(level: ProtectionLevel): WitnessMode[] {
+  return level === 1 ? ['file-share', 'disk', 'cloud', 'none'] : ['file-share', 'host', 'none'];
+}
 
 /** What the page says after File › Export bundle… (desktop): a plain message. */
 export interface MenuNotice {
@@ -73,6 +85,40 @@ export const usePairStore = defineStore('pair', () => {
   const noWitnessAccepted = ref(false);
   const vms = ref<string[]>([]);
 
+  /** Level 1: the failover cluster's name and static address, as typed. */
+  const clusterName = ref('');
+  const clusterAddress = ref('');
+  /**
+   * A cloud witness's storage account access key: held here, in memory only, for the apply; never
+   * in the draft, the configuration, the plan or a log.
+   */
+  const cloudWitnessKey = ref('');
+
+  // The name suggested from the pair's name follows it, until the admin types their own.
+  // Synchronously, so that a draft restoring the name and then its own cluster name keeps the latter.
+  watch(
+    name,
+    (next, previous) => {
+      if (clusterName.value === suggestClusterName(previous)) clusterName.value = suggestClusterName(next);
+    },
+    { flush: 'sync' },
+  );
+
+  /** The cluster fields' problems at Level 1, shown beside them (none at other levels). */
+  const clusterErrors = computed<{ name?: string; address?: string }>(() =>
+    level.value === 1 ? clusterProblems(clusterName.value, clusterAddress.value, true) : {},
+  );
+
+  /** The cluster the pair makes (Level 1, once both fields are right). */
+  const cluster = computed<ClusterConfig | undefined>(() =>
+    level.value === 1 && Object.keys(clusterErrors.value).length === 0
+      ? { name: clusterName.value, address: clusterAddress.value }
+      : undefined,
+  );
+
+  /** The witnesses this level offers. */
+  const witnessModes = computed(() => witnessModesFor(level.value));
+
   /** The witness as configured (null: none, or not chosen yet). */
   const witness = computed<Witness | null>(() => {
     const mode = witnessMode.value;
@@ -83,24 +129,33 @@ export const usePairStore = defineStore('pair', () => {
       : { kind: mode, address: witnessAddress.value, port };
   });
 
-  /** The witness fields' problems, shown beside them (`address`, `port`). */
-  const witnessErrors = computed<{ address?: string; port?: string }>(() => {
+  /** The witness fields' problems, shown beside them (`address`, `port`, a cloud witness's `key`). */
+  const witnessErrors = computed<{ address?: string; port?: string; key?: string }>(() => {
     const mode = witnessMode.value;
     if (mode === null || mode === 'none') return {};
-    const out: { address?: string; port?: string } = {};
+    const out: { address?: string; port?: string; key?: string } = {};
     const address = witnessAddress.value;
-    if (address.trim() === '')
-      out.address =
-        mode === 'host'
-          ? 'Enter the witness server’s name or address.'
-          : 'Enter the witness share’s path, like \\\\files\\twinlock.';
+    if (address.trim() === '') out.address = EMPTY_WITNESS[mode];
     else if (address !== address.trim())
       out.address = 'The witness address starts or ends with a space: remove it.';
     else if (mode === 'host') {
       const problem = hostNameProblem(address);
       if (problem !== null) out.address = problem;
+    } else if (mode === 'disk') {
+      if (hasControlCharacter(address) || address.length > 260)
+        out.address =
+          'Use the cluster disk’s name as Failover Cluster Manager shows it, for example Cluster Disk 1.';
+    } else if (mode === 'cloud') {
+      if (!CLOUD_ACCOUNT.test(address))
+        out.address =
+          'Use the Azure storage account’s name for a cloud witness: 3 to 24 lowercase letters and digits, for example contosowitness.';
     } else if (!UNC_PATH.test(address))
       out.address = 'Use a share path like \\\\files\\twinlock: a server name, then the share.';
+    if (mode === 'cloud') {
+      if (cloudWitnessKey.value === '') out.key = 'Enter the storage account’s access key.';
+      else if (cloudWitnessKey.value.length > 200)
+        out.key = 'A storage account access key is at most 200 characters: paste key1 or key2 from Azure.';
+    }
     if (mode === 'host' && witnessPort.value.trim() !== '' && parsePort(witnessPort.value.trim()) === null)
       out.port =
         'A TCP port is a whole number from 1 to 65535; leave it empty for the witness service’s own.';
@@ -180,12 +235,24 @@ export const usePairStore = defineStore('pair', () => {
     }
     const levelProblem = levelBlocked.value[level.value];
     if (levelProblem !== null) out.push(`${LEVELS[level.value].title} cannot be chosen. ${levelProblem}`);
+    for (const message of Object.values(clusterErrors.value)) out.push(message);
     if (witnessMode.value === null) {
-      out.push('Choose the witness: a file share, a witness server, or no witness.');
+      out.push(
+        level.value === 1
+          ? 'Choose the witness: a file share, a cluster disk, a cloud witness, or no witness.'
+          : 'Choose the witness: a file share, a witness server, or no witness.',
+      );
+    } else if (!witnessModes.value.includes(witnessMode.value)) {
+      out.push(
+        level.value === 1
+          ? 'A witness server is the agent’s; a Level 1 cluster uses a file share, a cluster disk or a cloud witness: choose one.'
+          : 'A cluster disk or a cloud witness serves a Level 1 cluster; at this level choose a file share or a witness server.',
+      );
     } else {
       const w = witnessErrors.value;
       if (w.address !== undefined) out.push(w.address);
       if (w.port !== undefined) out.push(w.port);
+      if (w.key !== undefined) out.push(w.key);
     }
     if (witnessMode.value === 'none' && !noWitnessAccepted.value) {
       out.push('Confirm that you accept running without a witness, or choose one.');
@@ -205,6 +272,7 @@ export const usePairStore = defineStore('pair', () => {
       links: links.value.map((l) => ({ ...l })),
       witness: witness.value,
       vms: [...vms.value],
+      ...(level.value === 1 && cluster.value !== undefined ? { cluster: { ...cluster.value } } : {}),
     };
   });
 
@@ -232,6 +300,9 @@ export const usePairStore = defineStore('pair', () => {
       if (result.config.witness)
         witnessAddresses.value[result.config.witness.kind] = result.config.witness.address;
       vms.value = [...result.config.vms];
+      // Level 1: the cluster Verify checked, or a name made from the pair's.
+      clusterName.value = verify.clusterName || suggestClusterName(name.value);
+      clusterAddress.value = verify.clusterAddress;
       state.value = 'done';
     } catch (err) {
       error.value = toUiError(err, 'the pair proposal');
@@ -367,6 +438,12 @@ export const usePairStore = defineStore('pair', () => {
     witnessPort,
     witness,
     witnessErrors,
+    witnessModes,
+    clusterName,
+    clusterAddress,
+    clusterErrors,
+    cluster,
+    cloudWitnessKey,
     fieldErrors,
     nameError,
     takeEngineIssues,
@@ -386,6 +463,14 @@ export const usePairStore = defineStore('pair', () => {
     dismissMenuNotice,
   };
 });
+
+/** What an empty witness field asks for, per kind. */
+const EMPTY_WITNESS: Record<Witness['kind'], string> = {
+  host: 'Enter the witness server’s name or address.',
+  'file-share': 'Enter the witness share’s path, like \\\\files\\twinlock.',
+  disk: 'Enter the cluster disk’s name, for example Cluster Disk 1.',
+  cloud: 'Enter the Azure storage account’s name, for example contosowitness.',
+};
 
 /** The subnet after the last link's (a /30 by default): 172.30.0.1/30 → 172.30.0.5 and .6. */
 function nextAddresses(links: SyncLink[]): Pick<SyncLink, 'localAddress' | 'remoteAddress' | 'prefixLength'> {
