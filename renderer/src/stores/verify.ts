@@ -200,12 +200,15 @@ export const CLUSTER_RESULT_TAGS: Record<
 };
 
 /**
- * Why a Level 1 report has no Test-Cluster results, in one sentence; null when it has them (or
- * the report is not for Level 1). The engine says why with a blocker; the one about the cluster
- * validation itself first, then the cluster's, then any.
+ * Why a Level 1 report has no Test-Cluster results, and what to do; null when it has them (or the
+ * report is not for Level 1). The engine says why in its `cluster.validation` finding; without
+ * one, the blocker that stops it: one about the validation, then the cluster's, then any.
  */
 export function testClusterNotRun(report: VerifyReport): string | null {
   if (report.level !== 1 || report.clusterValidation) return null;
+  // The engine's own finding about the validation says why it did not run.
+  const own = report.findings.find((f) => f.ruleId === 'cluster.validation' && f.severity !== 'pass');
+  if (own !== undefined) return `${own.reason} ${own.remedy}`.trim();
   const blockers = report.findings.filter((f) => f.severity === 'blocker');
   const about =
     blockers.find((f) => /test-cluster|validation/i.test(f.ruleId)) ??

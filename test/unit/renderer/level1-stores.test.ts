@@ -280,6 +280,18 @@ describe('Verify at Level 1', () => {
       'Windows’ Test-Cluster did not run: “Logon kind” blocks it. Connect with the account’s password.',
     );
     expect(testClusterNotRun(report({ clusterValidation: null }))).toMatch(/press Verify again/);
+    // The engine's own finding about the validation says it best.
+    const notRun = finding({
+      ruleId: 'cluster.validation',
+      category: 'Cluster',
+      title: 'Windows cluster validation (Test-Cluster)',
+      severity: 'warning',
+      reason: 'Test-Cluster could not run from HV-A (the FailoverClusters module is not installed yet).',
+      remedy: 'Clear what stops it, then verify again at Level 1.',
+    });
+    expect(testClusterNotRun({ ...blocked, findings: [...blocked.findings, notRun] })).toBe(
+      'Test-Cluster could not run from HV-A (the FailoverClusters module is not installed yet). Clear what stops it, then verify again at Level 1.',
+    );
   });
 });
 
