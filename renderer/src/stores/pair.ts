@@ -12,34 +12,19 @@ import type {
   TwinlockErrorData,
   Witness,
 } from '../../../engine/api';
-import {
-  CLOUD_ACCOUNT,
-  UNC_PATH,
-  assertNever,
-  hasControlCharacter,
-  hostNameProblem,
-  pairNameProblem,
-  parsePort,
-  suggestClusterName,
-} from '../../../engine/api/rules';
+import { assertNever, pairNameProblem, parsePort, suggestClusterName } from '../../../engine/api/rules';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
 import { LEVELS } from '../format';
 import { linkProblems } from '../link-address';
 import { useHostsStore } from './hosts';
+import { witnessModesFor, witnessProblems } from './pair-witness';
+import type { WitnessErrors, WitnessMode } from './pair-witness';
 import type { IoState } from './io-state';
 import { clusterProblems, useVerifyStore } from './verify';
 
-/** How the pair breaks ties: a third server, a file share, a cluster disk, a cloud witness, or nothing (not advised). */
-export type WitnessMode = Witness['kind'] | 'none';
-
-/**
- * The witnesses a level offers: Windows' own for a failover cluster (Level 1), the agent's
- * witness server or a file share for Levels 2 and 3.
- */
-export function witnessModesFor(level: ProtectionLevel): WitnessMode[] {
-  return level === 1 ? ['file-share', 'disk', 'cloud', 'none'] : ['file-share', 'host', 'none'];
-}
+export { witnessModesFor } from './pair-witness';
+export type { WitnessMode } from './pair-witness';
 
 /** What the page says after File › Export bundle… (desktop): a plain message. */
 export interface MenuNotice {
@@ -130,37 +115,9 @@ export const usePairStore = defineStore('pair', () => {
   });
 
   /** The witness fields' problems, shown beside them (`address`, `port`, a cloud witness's `key`). */
-  const witnessErrors = computed<{ address?: string; port?: string; key?: string }>(() => {
-    const mode = witnessMode.value;
-    if (mode === null || mode === 'none') return {};
-    const out: { address?: string; port?: string; key?: string } = {};
-    const address = witnessAddress.value;
-    if (address.trim() === '') out.address = EMPTY_WITNESS[mode];
-    else if (address !== address.trim())
-      out.address = 'The witness address starts or ends with a space: remove it.';
-    else if (mode === 'host') {
-      const problem = hostNameProblem(address);
-      if (problem !== null) out.address = problem;
-    } else if (mode === 'disk') {
-      if (hasControlCharacter(address) || address.length > 260)
-        out.address =
-          'Use the cluster disk’s name as Failover Cluster Manager shows it, for example Cluster Disk 1.';
-    } else if (mode === 'cloud') {
-      if (!CLOUD_ACCOUNT.test(address))
-        out.address =
-          'Use the Azure storage account’s name for a cloud witness: 3 to 24 lowercase letters and digits, for example contosowitness.';
-    } else if (!UNC_PATH.test(address))
-      out.address = 'Use a share path like \\\\files\\twinlock: a server name, then the share.';
-    if (mode === 'cloud') {
-      if (cloudWitnessKey.value === '') out.key = 'Enter the storage account’s access key.';
-      else if (cloudWitnessKey.value.length > 200)
-        out.key = 'A storage account access key is at most 200 characters: paste key1 or key2 from Azure.';
-    }
-    if (mode === 'host' && witnessPort.value.trim() !== '' && parsePort(witnessPort.value.trim()) === null)
-      out.port =
-        'A TCP port is a whole number from 1 to 65535; leave it empty for the witness service’s own.';
-    return out;
-  });
+  const witnessErrors = computed<WitnessErrors>(() =>
+    witnessProblems(witnessMode.value, witnessAddress.value, witnessPort.value, cloudWitnessKey.value),
+  );
 
   /** What the engine refused in these links (plan, link measurement), while the links are as they were. */
   const engineIssues = ref<{ links: string; issues: InputIssue[] } | null>(null);
@@ -463,14 +420,6 @@ export const usePairStore = defineStore('pair', () => {
     dismissMenuNotice,
   };
 });
-
-/** What an empty witness field asks for, per kind. */
-const EMPTY_WITNESS: Record<Witness['kind'], string> = {
-  host: 'Enter the witness server’s name or address.',
-  'file-share': 'Enter the witness share’s path, like \\\\files\\twinlock.',
-  disk: 'Enter the cluster disk’s name, for example Cluster Disk 1.',
-  cloud: 'Enter the Azure storage account’s name, for example contosowitness.',
-};
 
 /** The subnet after the last link's (a /30 by default): 172.30.0.1/30 → 172.30.0.5 and .6. */
 function nextAddresses(links: SyncLink[]): Pick<SyncLink, 'localAddress' | 'remoteAddress' | 'prefixLength'> {
