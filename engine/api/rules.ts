@@ -212,3 +212,40 @@ export const SCAN_LIMITS = {
   /** The whole scan's time limit, milliseconds. */
   deadlineMs: { min: 100, max: 86_400_000 },
 } as const;
+
+// ---------------------------------------------------------------------------------------------
+// Level 1: the failover cluster
+
+/**
+ * A cluster name is a computer name in the directory: a NetBIOS name of 1 to 15 letters, digits
+ * or dashes, not all digits, not starting or ending with a dash.
+ */
+export const CLUSTER_NAME = /^(?![0-9]+$)(?!-)[A-Za-z0-9-]{1,15}(?<!-)$/;
+export const CLUSTER_NAME_MESSAGE =
+  'A cluster name is a computer name: 1 to 15 letters, digits or dashes, not all digits and not starting or ending with a dash, for example PAIR01-CL.';
+/** The longest NetBIOS computer name. */
+export const CLUSTER_NAME_MAX = 15;
+
+/** A dotted-quad IPv4 address with no leading zeros (what `z.ipv4()` accepts). */
+export const IPV4 =
+  /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$/;
+export const CLUSTER_ADDRESS_MESSAGE = 'The cluster address is an IPv4 address such as 10.0.0.50.';
+
+/** A cloud witness's Azure storage account name: 3 to 24 lowercase letters and digits. */
+export const CLOUD_ACCOUNT = /^[a-z0-9]{3,24}$/;
+
+/**
+ * A cluster name made from a pair's name: its letters, digits and dashes (anything else becomes a
+ * dash), upper-cased, with `-CL` when it fits in 15 characters; `TWINLOCK-CL` when nothing is left.
+ */
+export function suggestClusterName(pairName: string): string {
+  const base = pairName
+    .replace(/[^A-Za-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '')
+    .toUpperCase();
+  if (base === '') return 'TWINLOCK-CL';
+  const cut = base.slice(0, CLUSTER_NAME_MAX - 3).replace(/-$/, '');
+  const name = `${cut}-CL`;
+  return CLUSTER_NAME.test(name) ? name : 'TWINLOCK-CL';
+}

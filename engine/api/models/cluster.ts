@@ -7,21 +7,17 @@
  * tier agree on them: each `*ResultSchema` is what `resources/scripts/<name>.ps1` returns.
  */
 import { z } from 'zod';
+import { CLUSTER_ADDRESS_MESSAGE, CLUSTER_NAME, CLUSTER_NAME_MESSAGE } from '../rules';
 
-/**
- * A cluster name is a computer name in the directory: a NetBIOS name of 1 to 15 letters, digits
- * or dashes, not all digits, not starting or ending with a dash.
- */
-export const CLUSTER_NAME = /^(?![0-9]+$)(?!-)[A-Za-z0-9-]{1,15}(?<!-)$/;
-export const CLUSTER_NAME_MESSAGE =
-  'A cluster name is a computer name: 1 to 15 letters, digits or dashes, not all digits and not starting or ending with a dash, for example PAIR01-CL.';
+// The rules live in rules.ts, so that the page checks a name and an address as it is typed.
+export { CLUSTER_ADDRESS_MESSAGE, CLUSTER_NAME, CLUSTER_NAME_MESSAGE } from '../rules';
 
 /** The failover cluster a Level 1 pair makes. */
 export const ClusterConfigSchema = z.object({
   /** The cluster's name (its computer object in the directory, and its DNS name). */
   name: z.string().regex(CLUSTER_NAME, CLUSTER_NAME_MESSAGE),
   /** The cluster's static IPv4 address on the business network (free, in an adapter's subnet). */
-  address: z.ipv4({ message: 'The cluster address is an IPv4 address such as 10.0.0.50.' }),
+  address: z.ipv4({ message: CLUSTER_ADDRESS_MESSAGE }),
 });
 export type ClusterConfig = z.infer<typeof ClusterConfigSchema>;
 

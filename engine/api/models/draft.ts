@@ -38,6 +38,11 @@ export const DraftPairSchema = z
     noWitnessAccepted: z.boolean(),
     /** The VMs ticked, verbatim. */
     vms: z.array(Typed).max(1000),
+    /**
+     * Level 1: the failover cluster's name and static address as typed (absent from a draft saved
+     * before Level 1 asked for them). A cloud witness's access key is never here.
+     */
+    cluster: z.object({ name: Typed, address: Typed }).strict().optional(),
   })
   .strict();
 export type DraftPair = z.infer<typeof DraftPairSchema>;

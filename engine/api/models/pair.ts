@@ -10,6 +10,7 @@ import {
   pairNameProblem,
   PAIR_STATES,
   UNC_PATH,
+  CLOUD_ACCOUNT,
   hasControlCharacter,
 } from '../rules';
 import { AdapterNameSchema, IpAddressSchema, VmNameSchema } from './values';
@@ -40,8 +41,8 @@ export type SyncLink = z.infer<typeof SyncLinkSchema>;
  */
 export const WITNESS_PORT = 7443;
 
-/** A cloud witness's Azure storage account name: 3 to 24 lowercase letters and digits. */
-export const CLOUD_ACCOUNT = /^[a-z0-9]{3,24}$/;
+/** A cloud witness's Azure storage account name (rules.ts, where the page checks it too). */
+export { CLOUD_ACCOUNT } from '../rules';
 
 /**
  * The third party that breaks ties when the two servers lose sight of each other. "No witness" is

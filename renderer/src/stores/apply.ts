@@ -59,8 +59,11 @@ export const useApplyStore = defineStore('apply', () => {
     return Array.isArray(list) ? (list as PlanDrift[]) : [];
   });
 
-  /** Runs exactly `plan` (made from `config`); a plan the servers moved away from is refused. */
-  async function start(plan: Plan, config: PairConfig): Promise<void> {
+  /**
+   * Runs exactly `plan` (made from `config`); a plan the servers moved away from is refused.
+   * `cloudWitnessKey`: a cloud witness's access key, sent with this call only (never kept here).
+   */
+  async function start(plan: Plan, config: PairConfig, cloudWitnessKey?: string): Promise<void> {
     if (state.value === 'running') return;
     state.value = 'running';
     error.value = null;
@@ -69,7 +72,11 @@ export const useApplyStore = defineStore('apply', () => {
     try {
       const client = useApiClient();
       const ids = hosts.sessionIds;
-      const ref_ = await client.call('applyPlan', ids === null ? { plan } : { plan, sessions: ids });
+      const key = config.witness?.kind === 'cloud' && cloudWitnessKey ? { cloudWitnessKey } : {};
+      const ref_ = await client.call(
+        'applyPlan',
+        ids === null ? { plan, ...key } : { plan, sessions: ids, ...key },
+      );
       applied.value = config;
       appliedPlan.value = plan;
       await follow(ref_.jobId);

@@ -1,11 +1,21 @@
 /** Prove & export: both servers' live status and the signed configuration bundle. */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { AgentStatus, ExportBundleResult, PairConfig, TwinlockErrorData } from '../../../engine/api';
+import type {
+  AgentStatus,
+  ClusterStatus,
+  ExportBundleResult,
+  PairConfig,
+  ProtectionLevel,
+  TwinlockErrorData,
+} from '../../../engine/api';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
 import { saveFile, textToBase64 } from '../api/save-file';
+import { useApplyStore } from './apply';
+import { useExistingPairStore } from './existing-pair';
 import { useHostsStore } from './hosts';
+import { usePairStore } from './pair';
 import type { IoState } from './io-state';
 
 export const useDoneStore = defineStore('done', () => {
@@ -20,6 +30,25 @@ export const useDoneStore = defineStore('done', () => {
   const bundleState = ref<IoState>('idle');
   const bundle = ref<ExportBundleResult | null>(null);
   const bundleError = ref<TwinlockErrorData | null>(null);
+
+  /** The statuses on screen: read here, or the ones the pairing ended with. */
+  const shown = computed(() => statuses.value ?? useApplyStore().outcome?.status ?? null);
+
+  /**
+   * The level of the pair on screen, as the servers report it (a pair opened later, too): a
+   * clustered server is Level 1; then the pair applied here, the one found, the one described.
+   */
+  const pairLevel = computed<ProtectionLevel>(() => {
+    const reported = shown.value?.find((s) => s.pair !== null)?.pair?.level;
+    if (reported !== undefined) return reported;
+    if (shown.value?.some((s) => s.cluster !== undefined)) return 1;
+    return useApplyStore().applied?.level ?? useExistingPairStore().found?.level ?? usePairStore().level;
+  });
+
+  /** Level 1: the failover cluster as the servers see it (the first that reports one), or null. */
+  const cluster = computed<ClusterStatus | null>(
+    () => shown.value?.find((s) => s.cluster !== undefined)?.cluster ?? null,
+  );
 
   /** True inside the desktop app, where a save dialog can choose the bundle's place. */
   const canSaveAs = computed(() => typeof useApiClient().saveBundleAs === 'function');
@@ -102,6 +131,8 @@ export const useDoneStore = defineStore('done', () => {
   return {
     statusState,
     statuses,
+    pairLevel,
+    cluster,
     statusError,
     updatedAt,
     startLive,

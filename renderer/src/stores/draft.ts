@@ -61,6 +61,7 @@ export const useDraftStore = defineStore('draft', () => {
         witnessPort: pair.witnessPort,
         noWitnessAccepted: pair.noWitnessAccepted,
         vms: [...pair.vms],
+        cluster: { name: pair.clusterName, address: pair.clusterAddress },
       };
       draft.pair = typed;
     }
@@ -112,6 +113,10 @@ export const useDraftStore = defineStore('draft', () => {
     pair.witnessPort = typed.witnessPort;
     pair.noWitnessAccepted = typed.noWitnessAccepted;
     pair.vms = [...typed.vms];
+    if (typed.cluster !== undefined) {
+      pair.clusterName = typed.cluster.name;
+      pair.clusterAddress = typed.cluster.address;
+    }
   }
 
   /**

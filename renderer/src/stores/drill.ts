@@ -28,6 +28,19 @@ export const DRILL_KINDS_TEXT: Record<DrillKind, { title: string; does: string }
   },
 };
 
+/**
+ * What a drill does at `level`, in the words of its confirmation: a Level 1 pair loses its primary
+ * the cluster's way (its cluster service stops and the VMs restart on the other node).
+ */
+export function drillText(kind: DrillKind, level: 1 | 2 | 3): { title: string; does: string } {
+  if (level === 1 && kind === 'primary-loss')
+    return {
+      title: 'Lose the primary',
+      does: 'stops the primary’s cluster service (Stop-ClusterNode), as a server failure would: Failover Clustering restarts each clustered VM on the secondary, and Twinlock measures how long each is unreachable; then the primary’s cluster service starts again and the VMs move back',
+    };
+  return DRILL_KINDS_TEXT[kind];
+}
+
 /** The drills a pair at `level` offers: the cluster's own at Level 1, the agent's at Levels 2 and 3. */
 export function drillKindsFor(level: 1 | 2 | 3): DrillKind[] {
   return level === 1 ? ['primary-loss', 'drain', 'live-migration'] : ['primary-loss', 'link-loss'];

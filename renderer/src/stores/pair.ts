@@ -1,8 +1,9 @@
 /** Pair: the proposed configuration, edited by the admin before it is applied. */
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, ref, watch } from 'vue';
 import type {
   Bundle,
+  ClusterConfig,
   InputIssue,
   PairConfig,
   PairProposal,
@@ -11,23 +12,19 @@ import type {
   TwinlockErrorData,
   Witness,
 } from '../../../engine/api';
-import {
-  UNC_PATH,
-  assertNever,
-  hostNameProblem,
-  pairNameProblem,
-  parsePort,
-} from '../../../engine/api/rules';
+import { assertNever, pairNameProblem, parsePort, suggestClusterName } from '../../../engine/api/rules';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
 import { LEVELS } from '../format';
 import { linkProblems } from '../link-address';
 import { useHostsStore } from './hosts';
+import { witnessModesFor, witnessProblems } from './pair-witness';
+import type { WitnessErrors, WitnessMode } from './pair-witness';
 import type { IoState } from './io-state';
-import { useVerifyStore } from './verify';
+import { clusterProblems, useVerifyStore } from './verify';
 
-/** How the pair breaks ties: a third server, a file share, or nothing (not advised). */
-export type WitnessMode = Witness['kind'] | 'none';
+export { witnessModesFor } from './pair-witness';
+export type { WitnessMode } from './pair-witness';
 
 /** What the page says after File › Export bundle… (desktop): a plain message. */
 export interface MenuNotice {
@@ -73,6 +70,40 @@ export const usePairStore = defineStore('pair', () => {
   const noWitnessAccepted = ref(false);
   const vms = ref<string[]>([]);
 
+  /** Level 1: the failover cluster's name and static address, as typed. */
+  const clusterName = ref('');
+  const clusterAddress = ref('');
+  /**
+   * A cloud witness's storage account access key: held here, in memory only, for the apply; never
+   * in the draft, the configuration, the plan or a log.
+   */
+  const cloudWitnessKey = ref('');
+
+  // The name suggested from the pair's name follows it, until the admin types their own.
+  // Synchronously, so that a draft restoring the name and then its own cluster name keeps the latter.
+  watch(
+    name,
+    (next, previous) => {
+      if (clusterName.value === suggestClusterName(previous)) clusterName.value = suggestClusterName(next);
+    },
+    { flush: 'sync' },
+  );
+
+  /** The cluster fields' problems at Level 1, shown beside them (none at other levels). */
+  const clusterErrors = computed<{ name?: string; address?: string }>(() =>
+    level.value === 1 ? clusterProblems(clusterName.value, clusterAddress.value, true) : {},
+  );
+
+  /** The cluster the pair makes (Level 1, once both fields are right). */
+  const cluster = computed<ClusterConfig | undefined>(() =>
+    level.value === 1 && Object.keys(clusterErrors.value).length === 0
+      ? { name: clusterName.value, address: clusterAddress.value }
+      : undefined,
+  );
+
+  /** The witnesses this level offers. */
+  const witnessModes = computed(() => witnessModesFor(level.value));
+
   /** The witness as configured (null: none, or not chosen yet). */
   const witness = computed<Witness | null>(() => {
     const mode = witnessMode.value;
@@ -83,29 +114,10 @@ export const usePairStore = defineStore('pair', () => {
       : { kind: mode, address: witnessAddress.value, port };
   });
 
-  /** The witness fields' problems, shown beside them (`address`, `port`). */
-  const witnessErrors = computed<{ address?: string; port?: string }>(() => {
-    const mode = witnessMode.value;
-    if (mode === null || mode === 'none') return {};
-    const out: { address?: string; port?: string } = {};
-    const address = witnessAddress.value;
-    if (address.trim() === '')
-      out.address =
-        mode === 'host'
-          ? 'Enter the witness server’s name or address.'
-          : 'Enter the witness share’s path, like \\\\files\\twinlock.';
-    else if (address !== address.trim())
-      out.address = 'The witness address starts or ends with a space: remove it.';
-    else if (mode === 'host') {
-      const problem = hostNameProblem(address);
-      if (problem !== null) out.address = problem;
-    } else if (!UNC_PATH.test(address))
-      out.address = 'Use a share path like \\\\files\\twinlock: a server name, then the share.';
-    if (mode === 'host' && witnessPort.value.trim() !== '' && parsePort(witnessPort.value.trim()) === null)
-      out.port =
-        'A TCP port is a whole number from 1 to 65535; leave it empty for the witness service’s own.';
-    return out;
-  });
+  /** The witness fields' problems, shown beside them (`address`, `port`, a cloud witness's `key`). */
+  const witnessErrors = computed<WitnessErrors>(() =>
+    witnessProblems(witnessMode.value, witnessAddress.value, witnessPort.value, cloudWitnessKey.value),
+  );
 
   /** What the engine refused in these links (plan, link measurement), while the links are as they were. */
   const engineIssues = ref<{ links: string; issues: InputIssue[] } | null>(null);
@@ -180,12 +192,24 @@ export const usePairStore = defineStore('pair', () => {
     }
     const levelProblem = levelBlocked.value[level.value];
     if (levelProblem !== null) out.push(`${LEVELS[level.value].title} cannot be chosen. ${levelProblem}`);
+    for (const message of Object.values(clusterErrors.value)) out.push(message);
     if (witnessMode.value === null) {
-      out.push('Choose the witness: a file share, a witness server, or no witness.');
+      out.push(
+        level.value === 1
+          ? 'Choose the witness: a file share, a cluster disk, a cloud witness, or no witness.'
+          : 'Choose the witness: a file share, a witness server, or no witness.',
+      );
+    } else if (!witnessModes.value.includes(witnessMode.value)) {
+      out.push(
+        level.value === 1
+          ? 'A witness server is the agent’s; a Level 1 cluster uses a file share, a cluster disk or a cloud witness: choose one.'
+          : 'A cluster disk or a cloud witness serves a Level 1 cluster; at this level choose a file share or a witness server.',
+      );
     } else {
       const w = witnessErrors.value;
       if (w.address !== undefined) out.push(w.address);
       if (w.port !== undefined) out.push(w.port);
+      if (w.key !== undefined) out.push(w.key);
     }
     if (witnessMode.value === 'none' && !noWitnessAccepted.value) {
       out.push('Confirm that you accept running without a witness, or choose one.');
@@ -205,6 +229,7 @@ export const usePairStore = defineStore('pair', () => {
       links: links.value.map((l) => ({ ...l })),
       witness: witness.value,
       vms: [...vms.value],
+      ...(level.value === 1 && cluster.value !== undefined ? { cluster: { ...cluster.value } } : {}),
     };
   });
 
@@ -232,6 +257,9 @@ export const usePairStore = defineStore('pair', () => {
       if (result.config.witness)
         witnessAddresses.value[result.config.witness.kind] = result.config.witness.address;
       vms.value = [...result.config.vms];
+      // Level 1: the cluster Verify checked, or a name made from the pair's.
+      clusterName.value = verify.clusterName || suggestClusterName(name.value);
+      clusterAddress.value = verify.clusterAddress;
       state.value = 'done';
     } catch (err) {
       error.value = toUiError(err, 'the pair proposal');
@@ -367,6 +395,12 @@ export const usePairStore = defineStore('pair', () => {
     witnessPort,
     witness,
     witnessErrors,
+    witnessModes,
+    clusterName,
+    clusterAddress,
+    clusterErrors,
+    cluster,
+    cloudWitnessKey,
     fieldErrors,
     nameError,
     takeEngineIssues,

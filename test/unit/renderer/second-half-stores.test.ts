@@ -219,7 +219,8 @@ describe('the Pair screen’s gates', () => {
     verdict = 'ok';
     await links.measure();
     expect(wizard.blockedBecause).toBeNull();
-    // Another level wants other figures: the measurement no longer counts.
+    // Another level wants other figures: the measurement no longer counts (Level 1 also names its cluster).
+    pair.clusterAddress = '10.0.0.50';
     pair.level = 1;
     expect(links.current).toBe(false);
     expect(wizard.blockedBecause).toBe('Measure the sync links to go on.');
