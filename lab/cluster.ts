@@ -191,7 +191,8 @@ export interface ClusterWorld {
 
 /**
  * Fails the roles of a node that is lost over to another node that is Up: each is `Pending`
- * there (the VM running nowhere) until `failoverSeconds` of lab time have passed, then Online.
+ * there (the VM running nowhere) until `failoverSeconds` of lab time have passed, then Online;
+ * a role whose VM is off (Offline) moves there and stays Offline.
  * With no node Up to take them, the roles are Failed where they were.
  */
 export function failOver(world: ClusterWorld, cluster: LabCluster, lost: LabClusterNode): void {
@@ -208,6 +209,8 @@ export function failOver(world: ClusterWorld, cluster: LabCluster, lost: LabClus
       continue;
     }
     role.ownerNode = survivor.name;
+    // A role whose VM is off moves to the survivor as it is: the cluster starts nothing the admin left off.
+    if (role.state === 'Offline') continue;
     role.state = 'Pending';
     role.failingOver = true;
     role.onlineAt = now + world.clock.realMs(world.clustering.timings.failoverSeconds);

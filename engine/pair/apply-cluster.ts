@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { PairOutcome, PairProgressStep, Plan, PlanStep } from '../api/models';
-import { ClusterQuorumResultSchema, ClusterRolesResultSchema } from '../api/models';
+import { ClusterQuorumResultSchema, ClusterRolesResultSchema, roleSettled } from '../api/models';
 import { TwinlockError, toErrorData } from '../api/errors';
 import { parseScriptResult } from '../agent/script-results';
 import { systemClock } from '../jobs/sleep';
@@ -128,10 +128,10 @@ export async function applyClusterPlan(
         parseScriptResult(step.script.name, RoleSchema, raw, m.label);
       if (step.script.name === 'wait-cluster-roles') {
         const result = parseScriptResult(step.script.name, ClusterRolesResultSchema, raw, m.label);
-        if (!result.allOnline) {
+        if (!result.settled) {
           const late = [
             ...result.roles
-              .filter((r) => r.state !== 'Online')
+              .filter((r) => !roleSettled(r.state))
               .map((r) => `${r.vm} (${r.state} on ${r.ownerNode})`),
             ...result.missing.map((vm) => `${vm} (no role)`),
           ];

@@ -18,7 +18,7 @@
 import { z } from 'zod';
 import { TwinlockError, toErrorData } from '../api/errors';
 import type { AgentStatus, ClusterDrillResult, ClusterStatus, DrillKind, DrillResult } from '../api/models';
-import { ClusterDrillResultSchema } from '../api/models';
+import { ClusterDrillResultSchema, roleSettled } from '../api/models';
 import { parseScriptResult } from '../agent/script-results';
 import type { JobContext } from '../jobs/types';
 import type { ScriptParams } from '../remote/scripts';
@@ -72,7 +72,7 @@ export function clusterPairRefusal(
     if (!st.pair || !st.cluster) return `${name} is not a node of the pair’s failover cluster`;
     if (st.pair.state !== 'protected') {
       const down = st.cluster.nodes.filter((n) => n.state !== 'Up').map((n) => `${n.name} is ${n.state}`);
-      const roles = st.cluster.roles.filter((r) => r.state !== 'Online').map((r) => `${r.vm} is ${r.state}`);
+      const roles = st.cluster.roles.filter((r) => !roleSettled(r.state)).map((r) => `${r.vm} is ${r.state}`);
       return `the cluster is not healthy as ${name} reads it (${[...down, ...roles].join(', ') || st.pair.state})`;
     }
   }
@@ -136,8 +136,8 @@ export async function runClusterDrill(
   const primary = members[p]!;
   const secondary = members[1 - p]!;
   const cluster0: ClusterStatus = statuses[p]!.cluster!;
-  // Where each VM ran before the drill: the drill ends with each back there.
-  const home = new Map(cluster0.roles.map((r) => [r.vm, r.ownerNode]));
+  // Where each running VM's role is: a role whose VM is off (Offline) is not moved by the drill.
+  const home = new Map(cluster0.roles.filter((r) => r.state === 'Online').map((r) => [r.vm, r.ownerNode]));
   const vms = statuses[p]!.vms.filter((v) => v.protected).map((v) => v.name);
   const names = members.map((m) => m.computerName);
   const timeline: DrillResult['timeline'] = [];
@@ -249,10 +249,10 @@ export async function runClusterDrill(
   };
 
   const allOnlineOn = (node: string) => (c: ClusterStatus) =>
-    c.roles.every((r) => r.state === 'Online' && same(r.ownerNode, node));
+    c.roles.every((r) => roleSettled(r.state) && same(r.ownerNode, node));
   const allHome = (c: ClusterStatus) =>
     c.nodes.every((n) => n.state === 'Up') &&
-    c.roles.every((r) => r.state === 'Online' && same(r.ownerNode, home.get(r.vm) ?? r.ownerNode));
+    c.roles.every((r) => roleSettled(r.state) && same(r.ownerNode, home.get(r.vm) ?? r.ownerNode));
 
   /** Moves each VM that is not where it ran before the drill back there, while it runs. */
   const moveBack = async (percent: number) => {
@@ -316,7 +316,7 @@ export async function runClusterDrill(
           );
           await waitCluster(
             secondary,
-            (c) => c.roles.every((r) => r.state === 'Online' && !same(r.ownerNode, primary.computerName)),
+            (c) => c.roles.every((r) => roleSettled(r.state) && !same(r.ownerNode, primary.computerName)),
             `the cluster did not bring every VM online on ${secondary.computerName}`,
           );
           clusterRestartMs = since() - stopAt;

@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import type { AgentStatus, ClusterStateResult, ClusterStatus, PairState } from '../api/models';
-import { ClusterStateResultSchema } from '../api/models';
+import { ClusterStateResultSchema, roleSettled } from '../api/models';
 import { parseScriptResult } from '../agent/script-results';
 import type { RemoteHost, RunOptions } from '../remote/types';
 
@@ -76,10 +76,10 @@ export function primaryNode(cluster: ClusterStatus): string {
   return best;
 }
 
-/** Every node up and every VM role online: protected; anything less: degraded. */
+/** Every node up and every VM role settled (online, or offline with its VM off): protected; anything less: degraded. */
 export function clusterPairState(cluster: ClusterStatus): PairState {
   const up = cluster.nodes.length >= 2 && cluster.nodes.every((n) => n.state === 'Up');
-  const online = cluster.roles.every((r) => r.state === 'Online');
+  const online = cluster.roles.every((r) => roleSettled(r.state));
   return up && online ? 'protected' : 'degraded';
 }
 
@@ -102,7 +102,7 @@ export function statusFromCluster(computerName: string, state: ClusterStateResul
   const me = computerName.toLowerCase();
   const peer = cluster.nodes.find((n) => n.name.toLowerCase() !== me)?.name ?? '';
   const role = primaryNode(cluster).toLowerCase() === me ? 'primary' : 'secondary';
-  const online = cluster.roles.filter((r) => r.state === 'Online').length;
+  const online = cluster.roles.filter((r) => roleSettled(r.state)).length;
   const witness = cluster.quorum.witness;
   return {
     nodeId: computerName,

@@ -349,9 +349,9 @@ export const waitClusterRoles: ScriptHandler = async ({ host, world, params }) =
     if (!cluster) throw noCluster(host);
     const roles = vms.map((vm) => roleOf(cluster, vm)).filter((r) => r !== undefined);
     const missing = vms.filter((vm) => !roleOf(cluster, vm));
-    const allOnline = missing.length === 0 && roles.every((r) => r.state === 'Online');
+    const settled = missing.length === 0 && roles.every((r) => r.state === 'Online' || r.state === 'Offline');
     const left = timeoutSeconds - clock.labSecondsSince(started);
-    if (allOnline || left <= 0) return { allOnline, roles: roles.map(roleView), missing };
+    if (settled || left <= 0) return { settled, roles: roles.map(roleView), missing };
     // The script polls every 2 seconds.
     await clock.sleep(Math.min(2, left));
   }

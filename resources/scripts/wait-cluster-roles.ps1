@@ -1,6 +1,6 @@
 # Twinlock remote script: wait-cluster-roles
 # Version: 1
-# Purpose: Waits until every VM named is a role of this server's cluster and online (Get-ClusterGroup, every 2 seconds), or the time given has passed; reports the roles as they stand.
+# Purpose: Waits until every VM named is a role of this server's cluster and settled, online or (its VM off) offline (Get-ClusterGroup, every 2 seconds), or the time given has passed; reports the roles as they stand.
 param($P)
 
 # Get-ClusterResource .State and Get-ClusterGroup .State in the words a role's state has.
@@ -39,9 +39,10 @@ while ($true) {
         $state = ConvertTo-GroupState ([string]$found.State)
         $roles += [pscustomobject]@{ name = [string]$found.Name; vm = $vm; ownerNode = [string]$found.OwnerNode.Name; state = $state }
     }
-    $allOnline = $missing.Count -eq 0 -and @($roles | Where-Object { $_.state -ne 'Online' }).Count -eq 0
+    # A role is settled Online, or Offline when its VM is off (the cluster starts nothing the admin left off).
+    $settled = $missing.Count -eq 0 -and @($roles | Where-Object { $_.state -ne 'Online' -and $_.state -ne 'Offline' }).Count -eq 0
     $left = $timeoutSeconds - $watch.Elapsed.TotalSeconds
-    if ($allOnline -or $left -le 0) { break }
+    if ($settled -or $left -le 0) { break }
     Start-Sleep -Milliseconds ([int](1000 * [Math]::Min(2, $left)))
 }
-[pscustomobject]@{ allOnline = $allOnline; roles = $roles; missing = $missing }
+[pscustomobject]@{ settled = $settled; roles = $roles; missing = $missing }

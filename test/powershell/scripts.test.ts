@@ -863,11 +863,11 @@ describe('every script on every lab profile: pwsh with the Windows shim answers 
       expect(commands(await both(a, 'add-cluster-vm-role', { vm: 'SQL01' }))).toEqual([]);
       expect((await both(a, 'add-cluster-vm-role', { vm: 'NOPE' })).lab.ok).toBe(false);
       const waiting = await both(a, 'wait-cluster-roles', { vms: ['SQL01', 'APP01'], timeoutSeconds: 0 });
-      expect(waiting.lab.data).toMatchObject({ allOnline: false, missing: ['APP01'] });
+      expect(waiting.lab.data).toMatchObject({ settled: false, missing: ['APP01'] });
       await lab.world.clock.advance(lab.world.clustering.timings.onlineSeconds);
       const online = await both(b, 'wait-cluster-roles', { vms: ['SQL01'], timeoutSeconds: 0 });
       expect(online.lab.data).toEqual({
-        allOnline: true,
+        settled: true,
         roles: [{ name: 'SQL01', vm: 'SQL01', ownerNode: 'TL-NODE-A', state: 'Online' }],
         missing: [],
       });

@@ -190,9 +190,18 @@ export type ClusterQuorumResult = z.infer<typeof ClusterQuorumResultSchema>;
 export const ClusterRoleSchema = ClusterStateResultSchema.shape.cluster.unwrap().shape.roles.element;
 export type ClusterRole = z.infer<typeof ClusterRoleSchema>;
 
-/** `wait-cluster-roles`: the roles asked for as they stood when all were online or the time ran out. */
+/**
+ * A VM role that needs nothing more: Online, or Offline because its VM is off (the cluster keeps
+ * an off VM off, and starts it wherever it is when the admin does).
+ */
+export function roleSettled(state: z.infer<typeof ClusterGroupStateSchema>): boolean {
+  return state === 'Online' || state === 'Offline';
+}
+
+/** `wait-cluster-roles`: the roles asked for as they stood when all were settled or the time ran out. */
 export const ClusterRolesResultSchema = z.object({
-  allOnline: z.boolean(),
+  /** Every VM asked for has a role, each Online (or Offline: its VM is off). */
+  settled: z.boolean(),
   roles: z.array(ClusterRoleSchema),
   /** VMs asked for that have no role in the cluster. */
   missing: z.array(z.string()),

@@ -82,7 +82,7 @@ const CLUSTER_KEYS: Record<string, string[]> = {
   'add-cluster-vm-role': ['name', 'vm', 'ownerNode', 'state'],
   'remove-cluster-vm-role': ['removed'],
   'remove-cluster': ['removed', 'computerObjectRemoved'],
-  'wait-cluster-roles': ['allOnline', 'roles', 'missing'],
+  'wait-cluster-roles': ['settled', 'roles', 'missing'],
 };
 
 describe('lab answers keep the keys each script declares', () => {

@@ -335,7 +335,7 @@ describe('applying a Level 1 plan', () => {
         state: 'Pending',
       })),
       'wait-cluster-roles': answer('wait-cluster-roles', (p) => ({
-        allOnline: true,
+        settled: true,
         roles: p.vms.map((vm: string) => ({ name: vm, vm, ownerNode: 'HV-A', state: 'Online' })),
         missing: [],
       })),

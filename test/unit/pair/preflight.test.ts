@@ -166,10 +166,15 @@ describe('preflightPair: the level', () => {
   });
 
   it('refuses Level 1 when the cluster rules of the last Level 1 verification block it', () => {
+    // Level 1's Install step has put Failover Clustering on both.
+    const clustered = (inv: typeof primary) => ({
+      ...inv,
+      roles: { ...inv.roles, failoverClustering: true },
+    });
     const keyLogon = evidence({ logons: ['key', 'password'] });
     const issues = preflightPair({
-      plan: { ...plan, level: 1 },
-      inventories: [primary, secondary],
+      plan: { ...plan, level: 1, cluster: { name: 'HV-PAIR-CL', address: '10.0.0.50' } },
+      inventories: [clustered(primary), clustered(secondary)],
       requireAgent: true,
       checkLevel: true,
       cluster: keyLogon,
@@ -178,12 +183,12 @@ describe('preflightPair: the level', () => {
     expect(issues[0]!.message).toContain(
       'Logon for the cluster: The cluster is created from HV-A reaching HV-B as you; a key-based SSH logon to Windows carries no network credentials, so Windows refuses that second hop.',
     );
-    const ok = { ...plan, level: 1 as const };
+    const ok = { ...plan, level: 1 as const, cluster: { name: 'HV-PAIR-CL', address: '10.0.0.50' } };
     const ready = evidence({ prereqs: [prereqs('HV-A'), prereqs('HV-B')] });
     expect(
       preflightPair({
         plan: ok,
-        inventories: [primary, secondary],
+        inventories: [clustered(primary), clustered(secondary)],
         requireAgent: true,
         checkLevel: true,
         cluster: ready,
