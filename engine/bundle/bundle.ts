@@ -1,6 +1,7 @@
 /**
  * The signed configuration bundle: everything needed to replay a pair at the next site, and no
- * secret — no password, no pairing token. Signed with Ed25519 over its canonical JSON.
+ * secret — no password, no pairing token, no cloud witness access key (a cloud witness is its
+ * storage account's name). Signed with Ed25519 over its canonical JSON.
  */
 import { createPublicKey, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
@@ -53,6 +54,10 @@ export function createBundle(input: BundleInput, signingKey: KeyObject): Bundle 
       })),
       witness: config.witness ? { kind: config.witness.kind, address: config.witness.address } : null,
       vms: [...config.vms],
+      // Level 1: the cluster as this pair made it (a replay elsewhere gives its own name and address).
+      ...(config.level === 1 && config.cluster
+        ? { cluster: { name: config.cluster.name, address: config.cluster.address } }
+        : {}),
     },
     hosts: [
       { role: 'primary', ...host(input.primary) },

@@ -54,6 +54,8 @@ import {
   runReconcileRemovals,
 } from '../pair/apply-plan';
 import { readScript } from '../remote/session';
+import { replayCluster } from '../api/cluster-replay';
+import type { ReplayServer } from '../api/cluster-replay';
 import type { Plan } from '../api/models';
 
 /** A method's input after parsing (defaults applied). */
@@ -414,7 +416,15 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       } catch {
         // Without a proposal the bundle's own links are compared.
       }
-      const config = replayConfig(bundle, proposal, values, a.session.sessionId, b.session.sessionId, issues);
+      const config = replayConfig(
+        bundle,
+        proposal,
+        values,
+        a.session.sessionId,
+        b.session.sessionId,
+        issues,
+        [a.session, b.session],
+      );
       if (issues.length > 0) throw preflightError(issues, 'check for drift');
       const items = compareDrift(
         { ...pairPlanOf(config), agentVersion: bundle.agent.version },
@@ -428,7 +438,16 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       };
     },
 
-    async preflightBundle({ path, sessions: ids, name, vms, linkAddresses, packageDir }) {
+    async preflightBundle({
+      path,
+      sessions: ids,
+      name,
+      vms,
+      linkAddresses,
+      clusterName,
+      clusterAddress,
+      packageDir,
+    }) {
       const [a, b] = sessions.pairOf(ids, 'A replay');
       const bundle = await deps.readBundle(path);
       const inventories = await Promise.all(ids.map((id) => sessions.readInventory(id)));
@@ -467,8 +486,18 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
         ...(name !== undefined ? { name } : {}),
         ...(vms !== undefined ? { vms } : {}),
         ...(linkAddresses !== undefined ? { linkAddresses } : {}),
+        ...(clusterName !== undefined ? { clusterName } : {}),
+        ...(clusterAddress !== undefined ? { clusterAddress } : {}),
       };
-      const config = replayConfig(bundle, proposal, values, a.session.sessionId, b.session.sessionId, issues);
+      const config = replayConfig(
+        bundle,
+        proposal,
+        values,
+        a.session.sessionId,
+        b.session.sessionId,
+        issues,
+        [a.session, b.session],
+      );
       // The bundle's witness must be reachable from the new servers too, before the agent is installed.
       const witness = config.witness
         ? await checkWitnessFrom(
@@ -779,8 +808,10 @@ function reasonOf(statuses: AgentStatus[], members: [PairMember, PairMember], na
 
 /**
  * The configuration a bundle makes on a pair: its name, level, witness and VMs (or the replay's
- * own), links over the servers' adapters with the replay's addresses when given. `issues` gets a
- * `linkAddresses` count that does not fit the links.
+ * own), links over the servers' adapters with the replay's addresses when given, and at Level 1
+ * the cluster (this pair's own name and address, or the bundle's on the pair it came from).
+ * `issues` gets a `linkAddresses` count that does not fit the links, and a cluster that is not
+ * this pair's.
  */
 function replayConfig(
   bundle: Bundle,
@@ -789,9 +820,13 @@ function replayConfig(
   primary: string,
   secondary: string,
   issues: PreflightIssue[] = [],
+  servers: readonly [ReplayServer, ReplayServer] | null = null,
 ): PairConfig {
   const config = replayLinks(bundle, proposal, values.name, primary, secondary);
   if (values.vms !== undefined) config.vms = values.vms;
+  const cluster = replayCluster(bundle, values, servers);
+  issues.push(...cluster.issues);
+  if (cluster.cluster !== undefined) config.cluster = cluster.cluster;
   const given = values.linkAddresses;
   if (given !== undefined) {
     if (given.length !== config.links.length) {
