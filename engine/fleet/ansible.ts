@@ -28,6 +28,7 @@ import type {
   FleetHost,
   FleetPair,
 } from '../api/models';
+import { checkFleetLevel } from './fleet-file';
 
 /** The files an export writes, relative to its folder (the bundle's copy and agent/ beside them). */
 export const ANSIBLE_FILES = {
@@ -540,6 +541,8 @@ export async function exportAnsibleProject(
     });
   }
   const bundle = await readBundle(bundlePath);
+  // Each pair's cluster held to the bundle's level, as a run would, before a file is written.
+  checkFleetLevel(request.fleet, bundle);
   try {
     return await writeAnsibleProject(request.fleet, bundlePath, request.outDir, {
       forks: request.forks ?? DEFAULT_FORKS,
