@@ -166,15 +166,19 @@ export function registerApplyVerb(program: Command): void {
       if (!existing || agentDrift) {
         const install = (await followJob(
           engine,
-          await engine.api.install({
-            sessions,
-            // Level 1 enables Failover Clustering instead of installing the agent.
-            level: bundle.pair.level,
-            // The package the bundle names, from the agent/ folder beside it, --package, or the bundled one.
-            bundlePath,
-            ...packageOf,
-            ...(options.trustPublisher !== undefined ? { trustPublisher: options.trustPublisher } : {}),
-          }),
+          await engine.api.install(
+            bundle.pair.level === 1
+              ? // Level 1 enables Windows' Failover Clustering instead: no agent package.
+                { sessions, level: 1 }
+              : {
+                  sessions,
+                  level: bundle.pair.level,
+                  // The package the bundle names, from the agent/ folder beside it, --package, or the bundled one.
+                  bundlePath,
+                  ...packageOf,
+                  ...(options.trustPublisher !== undefined ? { trustPublisher: options.trustPublisher } : {}),
+                },
+          ),
           out,
         )) as JobSnapshotOf<'install'>;
         requireDone(install);

@@ -8,7 +8,7 @@ import type { JobRef, JobSnapshotOf, PairConfig, Plan, TwinlockApi } from '../..
 import { TwinlockError } from '../../engine/api/errors';
 import { addConnectionOptions, connectAll, readCredentials } from '../connection';
 import type { ConnectionOptions } from '../connection';
-import { requireWitnessChoice } from '../options';
+import { addCloudWitnessKeyOption, readCloudWitnessKey, requireWitnessChoice } from '../options';
 import type { JsonOption } from '../options';
 import {
   addPairConfigOptions,
@@ -89,6 +89,7 @@ export function registerPairVerb(program: Command): void {
           bundle?: string;
           resume?: string | boolean;
           plan?: string;
+          cloudWitnessKeyEnv?: string;
         },
     ) =>
       runVerb(options.json, 'the pairing', async (out, engine) => {
@@ -96,13 +97,15 @@ export function registerPairVerb(program: Command): void {
         let config: PairConfig;
         // Whether the plan applied changes anything on a server (a resumed pairing does).
         let changed = true;
+        const cloudWitnessKey = readCloudWitnessKey(options);
+        const keyOf = cloudWitnessKey !== undefined ? { cloudWitnessKey } : {};
         if (options.plan !== undefined) {
           const plan = await readPlanFile(options.plan);
           changed = planChanges(plan);
           const [a, b] = await connectAll(engine.api, hostsOf(plan), options);
           const sessions: [string, string] = [a!.sessionId, b!.sessionId];
           showPlan(out, plan);
-          ref = await engine.api.applyPlan({ plan, sessions });
+          ref = await engine.api.applyPlan({ plan, sessions, ...keyOf });
           if (plan.kind === 'unpair') {
             const job = (await followJob(engine, ref, out)) as JobSnapshotOf<'pair'>;
             requireDone(job);
@@ -140,7 +143,7 @@ export function registerPairVerb(program: Command): void {
           const plan = await engine.api.plan({ kind: 'pair', config });
           showPlan(out, plan);
           changed = planChanges(plan);
-          ref = await engine.api.applyPlan({ plan, sessions: [a!.sessionId, b!.sessionId] });
+          ref = await engine.api.applyPlan({ plan, sessions: [a!.sessionId, b!.sessionId], ...keyOf });
         }
         const job = (await followJob(engine, ref, out)) as JobSnapshotOf<'pair'>;
         requireDone(job);
@@ -158,6 +161,9 @@ export function registerPairVerb(program: Command): void {
         return EXIT.ok;
       }),
   );
+  // A cloud witness's key comes from a named variable, for a new pair and a saved plan alike (added
+  // last, so that a pair choice defining the same flag keeps its own).
+  addCloudWitnessKeyOption(program.commands.find((c) => c.name() === 'pair')!);
 }
 
 export function registerUnpairVerb(program: Command): void {

@@ -221,18 +221,25 @@ export async function runFleetPair(
     }
 
     if (!done.has('install')) {
-      at('install', `Installing the agent on ${servers.join(' and ')}.`);
+      at(
+        'install',
+        `${bundle.pair.level === 1 ? 'Enabling Failover Clustering' : 'Installing the agent'} on ${servers.join(' and ')}.`,
+      );
       const interrupted = await interruptedJob(api, 'install', pair);
       const ref = interrupted
         ? await api.resumeJob({ jobId: interrupted, ...logonOf(options.credentials) })
-        : await api.install({
-            sessions: ids,
-            // Level 1 enables Failover Clustering instead of installing the agent.
-            level: bundle.pair.level,
-            bundlePath: options.bundle,
-            ...(options.packageDir ? { packageDir: options.packageDir } : {}),
-            ...(options.trustPublisher ? { trustPublisher: options.trustPublisher } : {}),
-          });
+        : await api.install(
+            bundle.pair.level === 1
+              ? // Level 1 enables Windows' Failover Clustering instead: no agent package.
+                { sessions: ids, level: 1 }
+              : {
+                  sessions: ids,
+                  level: bundle.pair.level,
+                  bundlePath: options.bundle,
+                  ...(options.packageDir ? { packageDir: options.packageDir } : {}),
+                  ...(options.trustPublisher ? { trustPublisher: options.trustPublisher } : {}),
+                },
+          );
       const job = await follow(hooks, ref.jobId, (p) => at('install', `Installing the agent (${p}%).`, p));
       if (job.kind === 'install' && job.result?.some((o) => o.action !== 'already-installed')) changed = true;
       await finish('install');

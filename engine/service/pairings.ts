@@ -460,18 +460,21 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
           message: 'The bundle’s agent reference is not a SHA-256 (64 hexadecimal digits).',
         });
       let agent: { version: string; sha256: string } | null = null;
-      try {
-        // The package the replay will install: the one the bundle names, found as `install --bundle` finds it.
-        const pkg = await resolvePackage({
-          dataDir,
-          resourcesDir,
-          bundlePath: path,
-          ...(packageDir ? { packageDir } : {}),
-        });
-        agent = { version: pkg.manifest.version, sha256: pkg.manifest.sha256 };
-      } catch (err) {
-        issues.push({ field: packageDir ? 'packageDir' : 'package', message: toErrorData(err).message });
-      }
+      // Level 1 installs no agent (Windows' Failover Clustering instead): no package to find.
+      if (bundle.pair.level === 1) agent = { version: bundle.agent.version, sha256: bundle.agent.sha256 };
+      else
+        try {
+          // The package the replay will install: the one the bundle names, found as `install --bundle` finds it.
+          const pkg = await resolvePackage({
+            dataDir,
+            resourcesDir,
+            bundlePath: path,
+            ...(packageDir ? { packageDir } : {}),
+          });
+          agent = { version: pkg.manifest.version, sha256: pkg.manifest.sha256 };
+        } catch (err) {
+          issues.push({ field: packageDir ? 'packageDir' : 'package', message: toErrorData(err).message });
+        }
 
       let proposal: PairProposal | null = null;
       try {
@@ -498,18 +501,20 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
         issues,
         [a.session, b.session],
       );
-      // The bundle's witness must be reachable from the new servers too, before the agent is installed.
-      const witness = config.witness
-        ? await checkWitnessFrom(
-            await Promise.all(
-              [a, b].map(async (e) => ({
-                computerName: e.session.computerName,
-                host: await sessions.hostOf(e.session.sessionId),
-              })),
-            ),
-            config.witness,
-          )
-        : null;
+      // The bundle's witness must be reachable from the new servers too, before the agent is installed
+      // (a disk or cloud witness is the cluster's own: Set-ClusterQuorum checks it as it sets it).
+      const witness =
+        config.witness && (config.witness.kind === 'host' || config.witness.kind === 'file-share')
+          ? await checkWitnessFrom(
+              await Promise.all(
+                [a, b].map(async (e) => ({
+                  computerName: e.session.computerName,
+                  host: await sessions.hostOf(e.session.sessionId),
+                })),
+              ),
+              config.witness,
+            )
+          : null;
       const pairIssues = preflightPair({
         plan: config,
         inventories: [primary, secondary],

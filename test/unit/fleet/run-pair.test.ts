@@ -304,7 +304,8 @@ describe('one pair of a fleet', () => {
     expect(input('preflightBundle')).toMatchObject(own);
     expect(input('drift')).toMatchObject(own);
     expect(input('verify')).toMatchObject({ level: 1, cluster: { name: 'PAIR02-CL', address: '10.0.0.51' } });
-    expect(input('install')).toMatchObject({ level: 1 });
+    // No agent package at Level 1: the install enables Failover Clustering.
+    expect(input('install')).toEqual({ sessions: ['s-10.0.2.21', 's-10.0.2.22'], level: 1 });
     expect(input('applyPlan')).toMatchObject({ cloudWitnessKey: key });
     for (const [method, args] of fake.calls)
       if (method !== 'applyPlan') expect(JSON.stringify(args) ?? '').not.toContain(key);
