@@ -6,10 +6,16 @@
  */
 import { isIP } from 'node:net';
 import { TwinlockError } from '../engine/api/errors';
-import { FINGERPRINT, PORT_MAX, PORT_MIN, isPort } from '../engine/api/rules';
+import {
+  CLUSTER_NAME,
+  CLUSTER_NAME_MESSAGE,
+  FINGERPRINT,
+  PORT_MAX,
+  PORT_MIN,
+  isPort,
+} from '../engine/api/rules';
 import type { Command } from 'commander';
 import type { PairConfig, PairProposal, ProtectionLevel, Witness } from '../engine/api';
-import { CLUSTER_NAME, CLUSTER_NAME_MESSAGE } from '../engine/api/models/cluster';
 
 export interface JsonOption {
   json?: boolean;

@@ -212,3 +212,11 @@ export const SCAN_LIMITS = {
   /** The whole scan's time limit, milliseconds. */
   deadlineMs: { min: 100, max: 86_400_000 },
 } as const;
+
+/**
+ * A failover cluster's name is a computer name in the directory: a NetBIOS name of 1 to 15
+ * letters, digits or dashes, not all digits, not starting or ending with a dash.
+ */
+export const CLUSTER_NAME = /^(?![0-9]+$)(?!-)[A-Za-z0-9-]{1,15}(?<!-)$/;
+export const CLUSTER_NAME_MESSAGE =
+  'A cluster name is a computer name: 1 to 15 letters, digits or dashes, not all digits and not starting or ending with a dash, for example PAIR01-CL.';

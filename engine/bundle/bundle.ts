@@ -34,6 +34,13 @@ export interface BundleInput {
 /** Builds and signs a bundle. Only listed fields are copied, so nothing else can slip in. */
 export function createBundle(input: BundleInput, signingKey: KeyObject): Bundle {
   const { config } = input;
+  if (config.level === 1 && !config.cluster)
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: `cluster: ${config.name} is a Level 1 pair, and its failover cluster (name and address) is what its bundle replays; none was given.`,
+      hint: 'Pair it with its cluster’s name and address first, then export its bundle.',
+      detail: { field: 'cluster' },
+    });
   const host = (h: BundleHost) => ({
     address: h.address,
     port: h.port,

@@ -7,14 +7,10 @@
  * tier agree on them: each `*ResultSchema` is what `resources/scripts/<name>.ps1` returns.
  */
 import { z } from 'zod';
+import { CLUSTER_NAME, CLUSTER_NAME_MESSAGE } from '../rules';
 
-/**
- * A cluster name is a computer name in the directory: a NetBIOS name of 1 to 15 letters, digits
- * or dashes, not all digits, not starting or ending with a dash.
- */
-export const CLUSTER_NAME = /^(?![0-9]+$)(?!-)[A-Za-z0-9-]{1,15}(?<!-)$/;
-export const CLUSTER_NAME_MESSAGE =
-  'A cluster name is a computer name: 1 to 15 letters, digits or dashes, not all digits and not starting or ending with a dash, for example PAIR01-CL.';
+// In rules.ts (no imports) so that the command line checks --cluster-name without loading schemas.
+export { CLUSTER_NAME, CLUSTER_NAME_MESSAGE };
 
 /** The failover cluster a Level 1 pair makes. */
 export const ClusterConfigSchema = z.object({

@@ -268,3 +268,12 @@ describe('Level 1 bundles', () => {
     expect(failure(() => verifyBundle(b)).message).toContain('signature');
   });
 });
+
+describe('a Level 1 configuration without its cluster', () => {
+  it('is refused by name, not exported as a bundle no replay could use', () => {
+    const err = failure(() => createBundle({ ...input, config: { ...config, level: 1 } }, key()));
+    expect(err.code).toBe('invalid-input');
+    expect(err.detail?.field).toBe('cluster');
+    expect(err.message).toContain('TL-NODE-PAIR is a Level 1 pair');
+  });
+});
