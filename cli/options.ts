@@ -123,6 +123,10 @@ export interface PairChoiceOptions {
   vm?: string[];
   allVms?: boolean;
   linkRange?: string;
+  /** Level 1: `--cluster-name`, the failover cluster's name. */
+  clusterName?: string;
+  /** Level 1: `--cluster-address`, the failover cluster's static IPv4 address. */
+  clusterAddress?: string;
 }
 
 /** The port a witness host answers on by default (the contract’s `WITNESS_PORT`, repeated so that parsing the command line loads no schema). */
@@ -133,8 +137,23 @@ const DEFAULT_WITNESS_PORT = 7443;
  * `share:\\server\share` (a file share). The value is kept verbatim: the engine checks the name.
  */
 export function parseWitness(text: string): Witness {
-  const accepted = 'host:NAME[:PORT] (a witness server) or share:\\\\server\\share (a file share)';
+  const accepted =
+    'host:NAME[:PORT] (a witness server), share:\\\\server\\share (a file share), or at Level 1 disk:NAME (a shared cluster disk) or cloud:ACCOUNT (an Azure storage account)';
   const example = `host:witness01 or --witness share:\\\\files\\twinlock`;
+  // Level 1 only (the engine refuses them at another level): a cluster disk, an Azure storage account.
+  const disk = /^disk:(.+)$/is.exec(text);
+  if (disk) return { kind: 'disk', address: disk[1]! };
+  const cloud = /^cloud:(.+)$/is.exec(text);
+  if (cloud) {
+    if (!/^[a-z0-9]{3,24}$/.test(cloud[1]!))
+      throw invalidOption(
+        '--witness',
+        text,
+        'cloud:ACCOUNT, the storage account’s name (3 to 24 lowercase letters and digits)',
+        'cloud:contosowitness',
+      );
+    return { kind: 'cloud', address: cloud[1]! };
+  }
   const share = /^share:(.*)$/is.exec(text);
   if (share) {
     const address = share[1]!;
@@ -172,10 +191,15 @@ export function addPairChoiceOptions(command: Command): Command {
     )
     .option(
       '--witness <witness>',
-      'quorum witness: host:NAME[:PORT] (TCP 7443 by default) or share:\\\\server\\share; checked from both servers',
+      'quorum witness: host:NAME[:PORT] (TCP 7443 by default) or share:\\\\server\\share; at Level 1 share:…, disk:NAME or cloud:ACCOUNT (its key from TWINLOCK_CLOUD_WITNESS_KEY or a prompt)',
       parseWitness,
     )
     .option('--no-witness', 'run without a witness (not recommended: see the warning it prints)')
+    .option('--cluster-name <name>', 'Level 1: the failover cluster’s name (a computer name, e.g. PAIR01-CL)')
+    .option(
+      '--cluster-address <ip>',
+      'Level 1: the failover cluster’s static IPv4 address, free on the business network',
+    )
     .option(
       '--vm <name>',
       'a VM to protect, exactly as Hyper-V names it on the primary (repeatable)',
@@ -266,7 +290,48 @@ export function pairConfigFrom(proposal: PairProposal, choices: PairChoiceOption
     }
     config.level = choices.level;
   }
+  applyClusterChoices(config, choices);
   return config;
+}
+
+/**
+ * Level 1's cluster from `--cluster-name` and `--cluster-address`: both are needed at Level 1 and
+ * refused at any other level, each naming the option and the fix.
+ */
+export function applyClusterChoices(config: PairConfig, choices: PairChoiceOptions): void {
+  const given = choices.clusterName !== undefined || choices.clusterAddress !== undefined;
+  if (config.level !== 1) {
+    if (given)
+      throw new TwinlockError({
+        code: 'invalid-input',
+        message: `--cluster-name and --cluster-address make a failover cluster, which is Level 1's; this pair is Level ${config.level}.`,
+        hint: 'Add --level 1 to pair as a failover cluster, or leave out --cluster-name and --cluster-address.',
+        detail: { field: choices.clusterName !== undefined ? 'cluster.name' : 'cluster.address' },
+      });
+    delete config.cluster;
+    return;
+  }
+  const missing =
+    choices.clusterName === undefined
+      ? '--cluster-name'
+      : choices.clusterAddress === undefined
+        ? '--cluster-address'
+        : null;
+  if (missing)
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: `${missing}: Level 1 makes a failover cluster of the two servers, which needs a name (--cluster-name) and a free address on the business network (--cluster-address).`,
+      hint: 'For example --cluster-name PAIR01-CL --cluster-address 192.168.50.30.',
+      detail: { field: missing === '--cluster-name' ? 'cluster.name' : 'cluster.address' },
+    });
+  if (isIP(choices.clusterAddress!) !== 4)
+    throw invalidOption(
+      '--cluster-address',
+      choices.clusterAddress!,
+      'an IPv4 address on the business network',
+      '192.168.50.30',
+    );
+  config.cluster = { name: choices.clusterName!, address: choices.clusterAddress! };
 }
 
 /** One `--link-address` value: a sync link's two addresses and, optionally, its prefix length. */
@@ -373,23 +438,33 @@ export function parseEnvName(text: string): string {
   return text;
 }
 
+/** The variable a cloud witness's key is read from when `--cloud-witness-key-env` names none (cli/cloud-key.ts's). */
+const DEFAULT_CLOUD_KEY_ENV = 'TWINLOCK_CLOUD_WITNESS_KEY';
+
 /**
  * Adds `--cloud-witness-key-env NAME`: a cloud witness's access key is read from that environment
- * variable, never from a flag (flags end up in shell history and process lists) nor from a file.
+ * variable (TWINLOCK_CLOUD_WITNESS_KEY by default), never from a flag (flags end up in shell
+ * history and process lists) nor from a file.
  */
 export function addCloudWitnessKeyOption(command: Command): Command {
   if (command.options.some((o) => o.long === '--cloud-witness-key-env')) return command;
   return command.option(
     '--cloud-witness-key-env <NAME>',
-    'a cloud witness: read its storage account’s access key from this environment variable (the key is never written to a bundle, plan, journal or log)',
+    `a cloud witness: read its storage account’s access key from this environment variable (default ${DEFAULT_CLOUD_KEY_ENV}; the key is never written to a bundle, plan, journal or log)`,
     checkedText(parseEnvName),
   );
 }
 
-/** The cloud witness key from the variable `--cloud-witness-key-env` names, or undefined when none was named. */
+/**
+ * The cloud witness key from the variable `--cloud-witness-key-env` names (refused when that one is
+ * unset), else from TWINLOCK_CLOUD_WITNESS_KEY when set, else undefined.
+ */
 export function readCloudWitnessKey(options: { cloudWitnessKeyEnv?: string }): string | undefined {
   const name = options.cloudWitnessKeyEnv;
-  if (name === undefined) return undefined;
+  if (name === undefined) {
+    const fallback = process.env[DEFAULT_CLOUD_KEY_ENV];
+    return fallback === undefined || fallback === '' ? undefined : fallback;
+  }
   const key = process.env[name];
   if (key === undefined || key === '')
     throw new TwinlockError({
@@ -410,7 +485,7 @@ export function requireCloudWitnessKey(witness: Witness | null, key: string | un
   throw new TwinlockError({
     code: 'invalid-input',
     message: `${what}’s witness is the cloud witness ${witness.address}, and its access key was not given (a bundle never holds it).`,
-    hint: 'Put the storage account’s access key in an environment variable and name it: --cloud-witness-key-env TWINLOCK_CLOUD_WITNESS_KEY.',
+    hint: `Set ${DEFAULT_CLOUD_KEY_ENV} to the storage account’s access key, or put it in another variable and name it with --cloud-witness-key-env NAME.`,
     detail: { field: 'cloudWitnessKeyEnv' },
   });
 }

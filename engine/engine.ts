@@ -35,7 +35,7 @@ import type { FixTimings, Verifier } from './verify/verifier';
 import { proposePair } from './pair/propose';
 import { probePort } from './discovery/probe';
 import { checkWitnessFrom } from './pair/witness';
-import { readStatus } from './pair/status';
+import { readPairStatus } from './pair/status';
 import { measureLinks } from './pair/measure';
 import { exportBundle } from './bundle/export';
 import { exportAnsibleProject } from './fleet/ansible';
@@ -431,7 +431,8 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     exportAnsible: (input) => exportAnsibleProject(input, (path) => signers.readBundle({ path })),
 
     async status({ sessionId }) {
-      return readStatus(await sessions.hostOf(sessionId));
+      // A Level 1 pair's status comes from its cluster; any other from the agent.
+      return readPairStatus(await sessions.hostOf(sessionId), sessions.entry(sessionId).session.computerName);
     },
 
     readBundle: (input) => signers.readBundle(input),

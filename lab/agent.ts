@@ -4,6 +4,7 @@
  * `pairing → mirroring (progress %) → syncing → protected` on lab time. States are computed from
  * timestamps when asked, so nothing runs in the background.
  */
+import { clusteredVmState } from './cluster';
 import type { LabHost } from './host';
 import { linkFigures, linkPath } from './links';
 import type { VmState } from './state';
@@ -276,6 +277,9 @@ export function vmRunsOn(pair: Pair, world: LabWorld): LabHost[] {
  * has no VM of that name.
  */
 export function visibleVmState(host: LabHost, world: LabWorld, name: string): VmState['state'] | null {
+  // Level 1: a VM that is a cluster role runs where its role's owner node is.
+  const clustered = world.clustering ? clusteredVmState(world, host, name) : undefined;
+  if (clustered !== undefined) return clustered;
   const pair = host.agent?.pair;
   const own = host.vms.find((v) => v.name === name);
   if (!pair || !pair.secondary || !pair.protectedVms.has(name) || pair.broken) return own?.state ?? null;

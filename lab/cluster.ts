@@ -150,3 +150,46 @@ export function clusterNamed(clustering: LabClustering, name: string): LabCluste
   const n = name.toLowerCase();
   return clustering.clusters.find((c) => c.name.toLowerCase() === n) ?? null;
 }
+
+/** Anything that reads the lab clock (world.clock). */
+interface ClockReading {
+  now(): number;
+}
+
+/**
+ * Brings every VM role that is coming online (state `Pending`, `onlineAt` reached on the lab
+ * clock) online on its owner node. Read before anything looks at a role, so that a role moved by
+ * a drill (its `ownerNode`, `state` and `onlineAt` changed) settles the same way.
+ */
+export function settleRoles(world: { clustering: LabClustering; clock: ClockReading }): void {
+  const now = world.clock.now();
+  for (const cluster of world.clustering.clusters)
+    for (const role of cluster.roles)
+      if (role.state === 'Pending' && role.onlineAt !== undefined && role.onlineAt <= now) {
+        role.state = 'Online';
+        delete role.onlineAt;
+      }
+}
+
+/**
+ * What Get-VM shows for `vm` on `host` when the VM is a role of the cluster `host` is a node of:
+ * the VM runs on its role's owner node (while the role is online or coming online there) and is
+ * not registered on the other node (null). Undefined when the VM is no role of a cluster here,
+ * so the caller answers as without a cluster.
+ */
+export function clusteredVmState(
+  world: { clustering: LabClustering; clock: ClockReading },
+  host: LabHost,
+  vm: string,
+): 'Running' | 'Off' | null | undefined {
+  settleRoles(world);
+  const cluster = clusterOf(world.clustering, host);
+  const role = cluster?.roles.find((r) => r.vm.toLowerCase() === vm.toLowerCase());
+  if (!cluster || !role) return undefined;
+  if (role.ownerNode.toLowerCase() !== host.name.toLowerCase()) return null;
+  const own = host.vms.find((v) => v.name.toLowerCase() === vm.toLowerCase());
+  if (role.state === 'Online' || role.state === 'PartialOnline') return 'Running';
+  // Coming online: a VM already running here (its role just added) keeps running; one failing over is not up yet.
+  if (role.state === 'Pending') return own?.state === 'Running' ? 'Running' : 'Off';
+  return 'Off';
+}

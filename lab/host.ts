@@ -141,6 +141,11 @@ export class LabHost extends EventEmitter<LabHostEvents> {
   wusaPackages: string[] = [];
   /** Restarts the server went through (asked for, started by msiexec 1641, or by a fix). */
   restarts = 0;
+  /**
+   * A Failover Clustering change Windows finishes at the next restart: `install` (asked for while
+   * a restart was already pending) or `uninstall` (the feature shows as installed until then).
+   */
+  clusterFeaturePending: 'install' | 'uninstall' | null = null;
   bootedAt: number;
   readonly faults: LabFaults;
   private endpoint: HostEndpoint | null = null;
@@ -216,6 +221,11 @@ export class LabHost extends EventEmitter<LabHostEvents> {
   attach(endpoint: HostEndpoint, world: LabWorld): void {
     this.endpoint = endpoint;
     this.world = world;
+  }
+
+  /** The world this server is in once it listens (its clock, its peers, its clusters and directory), or null. */
+  labWorld(): LabWorld | null {
+    return this.world;
   }
 
   /** What `twinlockctl status --json` would answer now, or null when the agent is not installed. */

@@ -24,6 +24,7 @@ import {
 } from '../options';
 import type { JsonOption, ReplayOptions } from '../options';
 import { checkReplayCluster } from '../replay-cluster';
+import { cloudWitnessKey } from '../cloud-key';
 import { driftText } from './drift';
 import { planChanges, planSummary, showPlan } from './plan';
 import { formatDuration } from '../output';
@@ -68,7 +69,8 @@ export function registerApplyVerb(program: Command): void {
     runVerb(options.json, 'the replay', async (out, engine) => {
       // The replay values are checked before anything is read (--vm with --no-vms is refused).
       const values = replayValuesOf(options);
-      const cloudWitnessKey = readCloudWitnessKey(options);
+      // Read before any server is reached: a pair made afresh with a cloud witness cannot start without it.
+      const givenKey = readCloudWitnessKey(options);
       const bundle = await engine.api.readBundle({ path: bundlePath });
       out.info(
         `Bundle ${bundle.pair.name} (level ${bundle.pair.level}${bundle.pair.cluster ? `, cluster ${bundle.pair.cluster.name} at ${bundle.pair.cluster.address}` : ''}, signed ${bundle.createdAt}) verified.`,
@@ -141,8 +143,7 @@ export function registerApplyVerb(program: Command): void {
       }
 
       // A pair made afresh needs the cloud witness's key; one brought back only when its quorum is reset.
-      if (!existing)
-        requireCloudWitnessKey(config.witness, cloudWitnessKey, `The bundle ${bundle.pair.name}`);
+      if (!existing) requireCloudWitnessKey(config.witness, givenKey, `The bundle ${bundle.pair.name}`);
       const report = await engine.api.verify({
         sessions,
         level: bundle.pair.level,
@@ -199,10 +200,12 @@ export function registerApplyVerb(program: Command): void {
         plan = await engine.api.plan({ kind: 'pair', config });
         showPlan(out, plan);
       }
+      // A pair brought back needs the key only when its plan sets the cloud witness again (asked for then).
+      const key = givenKey ?? (await cloudWitnessKey(plan, options.cloudWitnessKeyEnv));
       const ref = await engine.api.applyPlan({
         plan,
         sessions,
-        ...(cloudWitnessKey !== undefined ? { cloudWitnessKey } : {}),
+        ...(key !== undefined ? { cloudWitnessKey: key } : {}),
       });
       const apply = (await followJob(engine, ref, out)) as JobSnapshotOf<'pair'>;
       requireDone(apply);

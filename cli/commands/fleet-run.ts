@@ -79,7 +79,7 @@ export function registerFleetRunVerbs(fleet: Command): void {
     )
     .option(
       '--cloud-witness-key-env <NAME>',
-      'Level 1 with a cloud witness: read its storage account’s access key from this environment variable (never from the fleet file; never written to its journal)',
+      'Level 1 with a cloud witness: read its storage account’s access key from this environment variable (default TWINLOCK_CLOUD_WITNESS_KEY; never from the fleet file, never written to its journal)',
       checkedText(parseEnvName),
     )
     .action((file: string, options: FleetFlags) => runFleet('apply', file, options));

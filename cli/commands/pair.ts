@@ -4,11 +4,12 @@
  */
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import type { JobRef, JobSnapshotOf, PairConfig, Plan, TwinlockApi } from '../../engine/api';
+import type { ClusterStatus, JobRef, JobSnapshotOf, PairConfig, Plan, TwinlockApi } from '../../engine/api';
 import { TwinlockError } from '../../engine/api/errors';
 import { addConnectionOptions, connectAll, readCredentials } from '../connection';
+import { cloudWitnessKey } from '../cloud-key';
 import type { ConnectionOptions } from '../connection';
-import { addCloudWitnessKeyOption, readCloudWitnessKey, requireWitnessChoice } from '../options';
+import { addCloudWitnessKeyOption, requireWitnessChoice } from '../options';
 import type { JsonOption } from '../options';
 import {
   addPairConfigOptions,
@@ -97,15 +98,14 @@ export function registerPairVerb(program: Command): void {
         let config: PairConfig;
         // Whether the plan applied changes anything on a server (a resumed pairing does).
         let changed = true;
-        const cloudWitnessKey = readCloudWitnessKey(options);
-        const keyOf = cloudWitnessKey !== undefined ? { cloudWitnessKey } : {};
         if (options.plan !== undefined) {
           const plan = await readPlanFile(options.plan);
           changed = planChanges(plan);
           const [a, b] = await connectAll(engine.api, hostsOf(plan), options);
           const sessions: [string, string] = [a!.sessionId, b!.sessionId];
           showPlan(out, plan);
-          ref = await engine.api.applyPlan({ plan, sessions, ...keyOf });
+          const key = await cloudWitnessKey(plan, options.cloudWitnessKeyEnv);
+          ref = await engine.api.applyPlan({ plan, sessions, ...(key ? { cloudWitnessKey: key } : {}) });
           if (plan.kind === 'unpair') {
             const job = (await followJob(engine, ref, out)) as JobSnapshotOf<'pair'>;
             requireDone(job);
@@ -143,7 +143,12 @@ export function registerPairVerb(program: Command): void {
           const plan = await engine.api.plan({ kind: 'pair', config });
           showPlan(out, plan);
           changed = planChanges(plan);
-          ref = await engine.api.applyPlan({ plan, sessions: [a!.sessionId, b!.sessionId], ...keyOf });
+          const key = await cloudWitnessKey(plan, options.cloudWitnessKeyEnv);
+          ref = await engine.api.applyPlan({
+            plan,
+            sessions: [a!.sessionId, b!.sessionId],
+            ...(key ? { cloudWitnessKey: key } : {}),
+          });
         }
         const job = (await followJob(engine, ref, out)) as JobSnapshotOf<'pair'>;
         requireDone(job);
@@ -161,8 +166,8 @@ export function registerPairVerb(program: Command): void {
         return EXIT.ok;
       }),
   );
-  // A cloud witness's key comes from a named variable, for a new pair and a saved plan alike (added
-  // last, so that a pair choice defining the same flag keeps its own).
+  // A cloud witness's key from another variable than TWINLOCK_CLOUD_WITNESS_KEY (added last, so that
+  // a pair choice defining the same flag keeps its own).
   addCloudWitnessKeyOption(program.commands.find((c) => c.name() === 'pair')!);
 }
 
@@ -180,17 +185,25 @@ export function registerUnpairVerb(program: Command): void {
         'confirm: both servers stop protecting their VMs and lose the sync-link addresses Twinlock added',
       )
       .option('--out <file>', 'save the unpair plan (JSON), to apply later with twinlock pair --plan')
+      .option(
+        '--remove-feature',
+        'Level 1: also uninstall Failover Clustering from both servers (Windows finishes at their next restart)',
+      )
       .option('--json', 'print JSON'),
   ).action(
     (
       hostA: string,
       hostB: string,
-      options: ConnectionOptions & JsonOption & { yes?: boolean; out?: string },
+      options: ConnectionOptions & JsonOption & { yes?: boolean; out?: string; removeFeature?: boolean },
     ) =>
       runVerb(options.json, 'the unpairing', async (out, engine) => {
         const [a, b] = await connectAll(engine.api, [hostA, hostB], options);
         const sessions: [string, string] = [a!.sessionId, b!.sessionId];
-        const plan = await engine.api.plan({ kind: 'unpair', sessions });
+        const plan = await engine.api.plan({
+          kind: 'unpair',
+          sessions,
+          removeFeature: options.removeFeature === true,
+        });
         showPlan(out, plan);
         if (options.out !== undefined) {
           await writeFile(options.out, `${JSON.stringify(plan, null, 2)}\n`, 'utf8');
@@ -250,11 +263,26 @@ function printUnpaired(
   );
 }
 
+/** A Level 1 pair's cluster as `status` prints it: its nodes, witness and VM roles with their owners. */
+function clusterLines(c: ClusterStatus): string[] {
+  const w = c.quorum.witness;
+  return [
+    `  cluster ${c.name} (${c.addresses.join(', ') || 'no address'}), domain ${c.domain}, quorum ${c.quorum.type}`,
+    ...c.nodes.map((n) => `    node ${n.name}: ${n.state}`),
+    w ? `    witness ${w.kind} ${w.address}: ${w.state}` : '    witness: none (node majority)',
+    ...c.roles.map((r) => `    role ${r.name} (VM ${r.vm}): ${r.state} on ${r.ownerNode}`),
+    ...c.networks.map(
+      (n) =>
+        `    network ${n.name} ${n.address}/${n.prefixLength}: ${n.state}, ${n.role === 3 ? 'cluster and client' : n.role === 1 ? 'cluster only' : 'not used'}`,
+    ),
+  ];
+}
+
 export function registerStatusVerb(program: Command): void {
   addConnectionOptions(
     program
       .command('status')
-      .description('show the agent’s pair status on a server')
+      .description('show the pair status on a server (the agent’s, or at Level 1 its failover cluster’s)')
       .argument('<host>', 'host[:port]')
       .option('--json', 'print JSON'),
   ).action((host: string, options: ConnectionOptions & JsonOption) =>
@@ -274,6 +302,7 @@ export function registerStatusVerb(program: Command): void {
             ? `  witness ${p.witness.address}: ${p.witness.reachable ? 'reachable' : 'UNREACHABLE'}`
             : '  no witness',
           ...status.vms.map((v) => `  VM ${v.name}: ${v.state}${v.protected ? ', protected' : ''}`),
+          ...(status.cluster ? clusterLines(status.cluster) : []),
         ].join('\n');
       });
       return EXIT.ok;

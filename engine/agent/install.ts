@@ -54,6 +54,43 @@ const DEFAULTS: Required<InstallTimings> = {
   clock: systemClock,
 };
 
+/** The waits an install uses when the caller sets none (real servers). */
+export const INSTALL_DEFAULTS = DEFAULTS;
+
+/**
+ * One outcome per target, or the first failure (naming the other servers that failed too): how
+ * the installs that ran side by side end.
+ */
+export function settleInstalls(
+  targets: InstallTarget[],
+  results: PromiseSettledResult<InstallOutcome>[],
+  what: string,
+): InstallOutcome[] {
+  const failures = results.flatMap((r, i) =>
+    r.status === 'rejected' ? [{ target: targets[i]!, error: r.reason as unknown }] : [],
+  );
+  const first = failures[0];
+  if (first) {
+    const err =
+      first.error instanceof TwinlockError ? first.error : new TwinlockError(toErrorData(first.error, what));
+    if (failures.length === 1) throw err;
+    const others = failures
+      .slice(1)
+      .map((f) => f.target.label)
+      .join(' and ');
+    throw new TwinlockError(
+      {
+        code: err.code,
+        message: `${err.message} The installation failed on ${others} too; see its progress.`,
+        ...(err.hint ? { hint: err.hint } : {}),
+        detail: { ...err.detail, failed: failures.map((f) => f.target.label) },
+      } as TwinlockErrorData,
+      { cause: err },
+    );
+  }
+  return results.map((r) => (r as PromiseFulfilledResult<InstallOutcome>).value);
+}
+
 /** Installs on every target in parallel; resolves with one outcome per target or throws the first failure. */
 export async function installAgent(
   ctx: JobContext<'install'>,
@@ -86,32 +123,9 @@ export async function installAgent(
     });
   }
   const results = await Promise.allSettled(targets.map((t) => installOne(ctx, t, pkg, opts, run, report)));
-  const failures = results.flatMap((r, i) =>
-    r.status === 'rejected' ? [{ target: targets[i]!, error: r.reason as unknown }] : [],
-  );
-  const first = failures[0];
-  if (first) {
-    const err =
-      first.error instanceof TwinlockError
-        ? first.error
-        : new TwinlockError(toErrorData(first.error, 'the installation'));
-    if (failures.length === 1) throw err;
-    const others = failures
-      .slice(1)
-      .map((f) => f.target.label)
-      .join(' and ');
-    throw new TwinlockError(
-      {
-        code: err.code,
-        message: `${err.message} The installation failed on ${others} too; see its progress.`,
-        ...(err.hint ? { hint: err.hint } : {}),
-        detail: { ...err.detail, failed: failures.map((f) => f.target.label) },
-      } as TwinlockErrorData,
-      { cause: err },
-    );
-  }
+  const outcomes = settleInstalls(targets, results, 'the installation');
   ctx.progress(100, `Agent ${pkg.manifest.version} is ready on ${targets.map((t) => t.label).join(' and ')}`);
-  return results.map((r) => (r as PromiseFulfilledResult<InstallOutcome>).value);
+  return outcomes;
 }
 
 async function installOne(
@@ -325,7 +339,7 @@ async function installOne(
 }
 
 /** Runs `fn` on the live session, reconnecting and retrying with backoff when the network fails. */
-async function retrying<T>(
+export async function retrying<T>(
   connection: ReconnectingHost,
   opts: Required<InstallTimings>,
   signal: AbortSignal,

@@ -82,6 +82,7 @@ export async function rollbackHost(
   ];
   return {
     computerName: label,
+    component: 'agent',
     removedVersion,
     removedRules: removed.removedRules ?? 0,
     removedFiles: removed.removedFiles,

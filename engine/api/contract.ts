@@ -32,6 +32,7 @@ import {
   ResumableJobSchema,
   ResumeJobRequestSchema,
   RollbackOutcomeSchema,
+  RollbackRequestSchema,
   ScanRequestSchema,
   SessionRefSchema,
   TargetsCheckSchema,
@@ -103,10 +104,13 @@ export const methods = {
   applyFix: { input: ApplyFixRequestSchema, output: JobRefSchema },
   /** Writes a verification report as JSON, HTML or PDF. */
   exportReport: { input: ExportReportRequestSchema, output: ExportReportResultSchema },
-  /** Installs the agent on both servers (a job of kind `install`). */
+  /** Installs the agent on both servers, or at Level 1 enables Failover Clustering on both (a job of kind `install`). */
   install: { input: InstallRequestSchema, output: JobRefSchema },
-  /** Removes the agent, its firewall rules and the uploaded package from one server (Roll back). */
-  rollback: { input: SessionRefSchema, output: RollbackOutcomeSchema },
+  /**
+   * Removes the agent, its firewall rules and the uploaded package from one server (Roll back);
+   * at Level 1, removes Failover Clustering where a Twinlock installation added it.
+   */
+  rollback: { input: RollbackRequestSchema, output: RollbackOutcomeSchema },
   /** Installs and pairings interrupted by a crash or a closed window, from their journals on disk. */
   resumableJobs: { input: EmptySchema, output: z.array(ResumableJobSchema) },
   /**

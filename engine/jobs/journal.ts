@@ -17,8 +17,8 @@ import { z } from 'zod';
 import { TwinlockError } from '../api/errors';
 import { readJsonFile, writeJsonFile } from '../store';
 
-/** Steps an install completes on each server, in order. */
-export const INSTALL_STEPS = ['upload', 'verify', 'msiexec', 'reboot', 'health'] as const;
+/** Steps an install completes on each server, in order (Level 1: `feature`, `reboot`, `health`). */
+export const INSTALL_STEPS = ['upload', 'verify', 'msiexec', 'reboot', 'health', 'feature'] as const;
 export type InstallStep = (typeof INSTALL_STEPS)[number];
 
 const HostEntrySchema = z.object({
@@ -40,6 +40,10 @@ const HostEntrySchema = z.object({
   bootTime: z.string().optional(),
   /** When the server accepted Twinlock's restart request: a resumed job waits for it instead of asking again. */
   restartRequestedAt: z.string().optional(),
+  /** Level 1: Failover Clustering was installed before this job touched the server. */
+  featureInstalledBefore: z.boolean().optional(),
+  /** Level 1: Install-WindowsFeature answered that the server must restart to finish. */
+  featureRestartNeeded: z.boolean().optional(),
 });
 export type JournalHost = z.infer<typeof HostEntrySchema>;
 
@@ -51,11 +55,15 @@ export const InstallJournalSchema = z.object({
   startedAt: z.string(),
   updatedAt: z.string(),
   request: z.object({
+    /** Where the agent package came from ('' at Level 1, which installs none). */
     packageDir: z.string(),
     allowReboot: z.boolean(),
     force: z.boolean(),
+    /** The level installed for: 1 enables Failover Clustering instead of the agent (absent in older journals: 3). */
+    level: z.number().int().min(1).max(3).optional(),
   }),
-  package: z.object({ version: z.string(), sha256: z.string(), file: z.string() }),
+  /** The agent package (absent at Level 1). */
+  package: z.object({ version: z.string(), sha256: z.string(), file: z.string() }).optional(),
   hosts: z.array(HostEntrySchema),
   /** The process running the job (last to claim it), so that a claim left by one that died is told apart. */
   owner: z.object({ pid: z.number().int(), host: z.string() }).optional(),

@@ -21,7 +21,15 @@ import { PairRemoveSchema, ProtectSchema } from './agent-calls';
 import { basisDrift, checkPlanHash, scriptDrift, staleError } from './plan-basis';
 import type { LinkAddress, PlanBasis, PlanServerState, ScriptReader } from './plan';
 import { basisOf, makePlan, makeUnpairPlan } from './plan';
-import { readStatus } from './status';
+import { readPairStatus, readStatus } from './status';
+import { ClusterRoleRemovedSchema } from '../api/models';
+
+/** The scripts a Level 1 unpair plan runs as they are planned. */
+const CLUSTER_UNPAIR_SCRIPTS: ReadonlySet<string> = new Set([
+  'remove-cluster-vm-role',
+  'remove-cluster',
+  'uninstall-cluster-feature',
+]);
 import type { PairMember } from './transaction';
 
 export { checkPlanHash };
@@ -29,8 +37,15 @@ export { checkPlanHash };
 export const planPair = (config: PairConfig, p: PlanServerState, s: PlanServerState, scripts: ScriptReader) =>
   makePlan(config, p, s, { scripts });
 
-export const planUnpair = (a: PlanServerState, b: PlanServerState, scripts: ScriptReader) =>
-  makeUnpairPlan(a, b, { scripts });
+export const planUnpair = (
+  a: PlanServerState,
+  b: PlanServerState,
+  scripts: ScriptReader,
+  options: { removeFeature?: boolean } = {},
+) => makeUnpairPlan(a, b, { scripts, ...options });
+
+/** An unpair plan that uninstalls Failover Clustering (it was asked for with removeFeature). */
+const removesFeature = (plan: Plan) => plan.steps.some((s) => s.script.name === 'uninstall-cluster-feature');
 
 const PlanBasisSchema = z.object({
   adapters: z.array(z.object({ name: z.string(), status: z.string(), addresses: z.array(z.string()) })),
@@ -44,6 +59,7 @@ const PlanBasisSchema = z.object({
     })
     .nullable(),
   linkAddresses: z.array(z.string()).optional(),
+  cluster: z.string().optional(),
 });
 
 function notTwinlocks(what: string): TwinlockError {
@@ -86,7 +102,11 @@ export async function checkPlanNow(
           scripts,
           now: new Date(plan.createdAt),
         })
-      : await makeUnpairPlan(now[0], now[1], { scripts, now: new Date(plan.createdAt) });
+      : await makeUnpairPlan(now[0], now[1], {
+          scripts,
+          now: new Date(plan.createdAt),
+          removeFeature: removesFeature(plan),
+        });
   // An existing pair whose level or witness changed since (its basis does not name them) is stale too.
   const differences = (p: Plan) =>
     p.corrects === undefined
@@ -203,6 +223,26 @@ export async function applyUnpairPlan(
       percent: Math.round((i / Math.max(total, 1)) * 100),
       message: step.title,
     });
+    if (CLUSTER_UNPAIR_SCRIPTS.has(step.script.name)) {
+      // Level 1: each step runs its script as planned (the scripts do nothing where there is nothing left to remove).
+      const raw = await m.host.runScript(
+        step.script.name as ScriptName,
+        step.params as never,
+        signal ? { signal } : {},
+      );
+      if (step.script.name === 'remove-cluster-vm-role') {
+        const removed = ClusterRoleRemovedSchema.safeParse(raw);
+        if (removed.success && removed.data.removed) outcome.unprotected.push(String(step.params.vm));
+      }
+      if (step.script.name === 'remove-cluster') {
+        // The cluster is gone from both nodes at once.
+        for (const o of outcomes) {
+          o.pair = plan.pair.name;
+          o.removed = true;
+        }
+      }
+      continue;
+    }
     if (step.script.name === 'remove-link-address') {
       // The plan removes only addresses Twinlock added; the script checks the server's record again.
       await m.host.runScript(
@@ -236,7 +276,16 @@ export async function applyUnpairPlan(
       throw new Error(`unreachable: an unpair plan runs no ${verb}`);
     }
   }
-  const status = await Promise.all(members.map((m) => readStatus(m.host, signal ? { signal } : {})));
+  const clustered = plan.pair.level === 1;
+  const status = await Promise.all(
+    members.map((m, i) =>
+      clustered
+        ? readPairStatus(m.host, plan.servers[i]!.computerName, signal ? { signal } : {}, {
+            installed: false,
+          })
+        : readStatus(m.host, signal ? { signal } : {}),
+    ),
+  );
   for (const [n, m] of members.entries())
     ctx?.host(m.sessionId, {
       state: 'done',

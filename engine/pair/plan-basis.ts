@@ -77,6 +77,14 @@ export function basisDrift(server: string, planned: PlanBasis, now: PlanBasis): 
         now: pb === '' ? 'none' : pb,
       });
   }
+  // Level 1: the server's failover clustering (joined a cluster, left one, roles added or gone).
+  if ((planned.cluster ?? null) !== (now.cluster ?? null))
+    out.push({
+      server,
+      what: 'cluster',
+      planned: planned.cluster ?? 'not read',
+      now: now.cluster ?? 'Failover Clustering not installed',
+    });
   return out;
 }
 

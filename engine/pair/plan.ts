@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type {
   AgentStatus,
+  ClusterStateResult,
   DriftItem,
   HostInventory,
   PairConfig,
@@ -27,6 +28,7 @@ import { linksTestInput, pairCreateInput, pairJoinInput } from './agent-input';
 import { isRecorded } from './link-record';
 import type { RecordedLinkAddress } from './link-record';
 import { PLAN_CORRECTS, compareDrift, needsRecreate } from './drift';
+import { CLUSTER_PLAN_SCRIPTS, clusterBasis, planClusterPairing, planClusterRemoval } from './cluster-plan';
 
 /** What stands in a plan for the pairing token, which is made (and sent) only when the plan is applied. */
 export const TOKEN_PLACEHOLDER = '<single-use pairing token, made when the plan is applied>';
@@ -44,6 +46,11 @@ export interface PlanServerState {
    * removes only those. Not read: none recorded, and the basis does not name it.
    */
   linkAddresses?: RecordedLinkAddress[];
+  /**
+   * The server's failover clustering (get-cluster-state), when read: a Level 1 plan depends on
+   * it. Absent: not read, and the basis does not name it.
+   */
+  cluster?: ClusterStateResult;
 }
 
 /** Reads a script of the catalogue (engine/remote/session.ts `readScript`). */
@@ -53,6 +60,8 @@ export interface PlanOptions {
   scripts: ScriptReader;
   /** When the plan is made (now by default). */
   now?: Date;
+  /** An unpairing at Level 1: also uninstall Failover Clustering on both servers. */
+  removeFeature?: boolean;
 }
 
 /** What a plan depends on in one server (see {@link PlanServer.basis}). */
@@ -63,10 +72,14 @@ export interface PlanBasis {
   pair: { name: string; role: 'primary' | 'secondary' | 'none'; protectedVms: string[] } | null;
   /** The link addresses Twinlock added, as `adapter address/prefix` (when the record was read). */
   linkAddresses?: string[];
+  /** Level 1: the server's failover clustering in one line (when the feature is installed or a cluster read). */
+  cluster?: string;
 }
 
 /** The basis of a server: adapters (name, status, addresses), VMs, the agent's version and its pair. */
-export function basisOf(state: Pick<PlanServerState, 'inventory' | 'status' | 'linkAddresses'>): PlanBasis {
+export function basisOf(
+  state: Pick<PlanServerState, 'inventory' | 'status' | 'linkAddresses' | 'cluster'>,
+): PlanBasis {
   const { inventory, status } = state;
   const recorded = state.linkAddresses
     ? { linkAddresses: state.linkAddresses.map((e) => `${e.adapter} ${e.address}/${e.prefixLength}`).sort() }
@@ -91,6 +104,10 @@ export function basisOf(state: Pick<PlanServerState, 'inventory' | 'status' | 'l
         }
       : null,
     ...recorded,
+    // Only where clustering is in play, so that a Level 2 or 3 plan's basis is as it always was.
+    ...(state.cluster && (state.cluster.featureInstalled || state.cluster.cluster)
+      ? { cluster: clusterBasis(state.cluster) }
+      : {}),
   };
 }
 
@@ -118,7 +135,7 @@ function planServer(role: PlanRole, state: PlanServerState): PlanServer {
 }
 
 /** Builds a plan's steps; each names its script, whose text is read once into `plan.scripts`. */
-class StepList {
+export class StepList {
   readonly steps: PlanStep[] = [];
   readonly used = new Set<ScriptName>();
   private versions = new Map<ScriptName, string>();
@@ -162,10 +179,18 @@ class StepList {
 }
 
 /** The scripts a plan can use, read from the catalogue. */
-const PLAN_SCRIPTS: readonly ScriptName[] = ['set-link-address', 'remove-link-address', 'invoke-twinlockctl'];
+const PLAN_SCRIPTS: readonly ScriptName[] = [
+  'set-link-address',
+  'remove-link-address',
+  'invoke-twinlockctl',
+  ...CLUSTER_PLAN_SCRIPTS,
+];
 
-async function readScripts(read: ScriptReader): Promise<Map<ScriptName, ScriptInfo>> {
-  const infos = await Promise.all(PLAN_SCRIPTS.map((n) => read(n)));
+async function readScripts(
+  read: ScriptReader,
+  extra: readonly ScriptName[] = [],
+): Promise<Map<ScriptName, ScriptInfo>> {
+  const infos = await Promise.all([...PLAN_SCRIPTS, ...extra].map((n) => read(n)));
   return new Map(infos.map((i) => [i.name, i]));
 }
 
@@ -213,6 +238,7 @@ export function pairPlanOf(config: PairConfig): PairPlan {
     links: config.links,
     witness: config.witness,
     vms: config.vms,
+    ...(config.cluster ? { cluster: config.cluster } : {}),
   };
 }
 
@@ -251,7 +277,7 @@ export function addressesToSet(
 }
 
 /** A step per link address a pairing sets (each end whose adapter does not hold it yet), each undone by removing it. */
-function planAddresses(
+export function planAddresses(
   list: StepList,
   config: PairConfig,
   primary: PlanServerState,
@@ -291,6 +317,18 @@ export async function makePlan(
   const infos = await readScripts(options.scripts);
   const list = new StepList(infos);
   const names = { primary: primary.session.computerName, secondary: secondary.session.computerName };
+  if (config.level === 1) {
+    // Level 1: the pair is a failover cluster; an existing one gets only what it lacks.
+    planClusterPairing(list, config, primary, secondary);
+    return finish(
+      'pair',
+      pairPlanOf(config),
+      [planServer('primary', primary), planServer('secondary', secondary)],
+      list,
+      infos,
+      options.now ?? new Date(),
+    );
+  }
   // Both servers hold this pair already: the plan brings it back to the configuration.
   const existing = primary.status.pair?.name === config.name && secondary.status.pair?.name === config.name;
   const corrects = existing
@@ -494,7 +532,11 @@ export async function makeUnpairPlan(
   options: PlanOptions,
 ): Promise<Plan> {
   const [primary, secondary] = b.status.role === 'primary' && a.status.role !== 'primary' ? [b, a] : [a, b];
-  const infos = await readScripts(options.scripts);
+  const clustered = (primary.status.cluster ?? secondary.status.cluster) !== undefined;
+  const infos = await readScripts(
+    options.scripts,
+    clustered && options.removeFeature ? ['uninstall-cluster-feature', 'install-cluster-feature'] : [],
+  );
   const list = new StepList(infos);
   const names = { primary: primary.session.computerName, secondary: secondary.session.computerName };
   const pairOf = primary.status.pair ?? secondary.status.pair;
@@ -509,8 +551,11 @@ export async function makeUnpairPlan(
       other.status.pair?.name === name ? (other.status.pair?.links.map((l) => l.remote) ?? []) : [];
     return [...new Set([...local, ...remote])];
   };
+  // Level 1: the links are cluster networks, so every address of the server's record is a link address.
+  const recordedEnds = (role: PlanRole): string[] =>
+    ((role === 'primary' ? primary : secondary).linkAddresses ?? []).map((e) => e.address);
   const linkOf = (role: PlanRole) =>
-    ends(role)
+    (clustered ? recordedEnds(role) : ends(role))
       .map((address) => ({
         address,
         adapter: holderOf((role === 'primary' ? primary : secondary).inventory, address),
@@ -536,8 +581,9 @@ export async function makeUnpairPlan(
   };
   const addresses = { primary: ownedOf('primary'), secondary: ownedOf('secondary') };
 
+  // Level 1 has no agent to unprotect with: its VM roles are removed from the cluster instead.
   const protectedVms =
-    primary.status.pair && primary.status.role === 'primary'
+    !clustered && primary.status.pair && primary.status.role === 'primary'
       ? primary.status.vms.filter((v) => v.protected).map((v) => v.name)
       : [];
   protectedVms.forEach((vm, i) =>
@@ -551,9 +597,11 @@ export async function makeUnpairPlan(
       undo: { title: `Protect ${vm} again`, run: list.ctl('protect', { vm }) },
     }),
   );
+  if (clustered)
+    planClusterRemoval(list, primary, secondary, { removeFeature: options.removeFeature ?? false });
   for (const role of ['primary', 'secondary'] as const) {
     const st = (role === 'primary' ? primary : secondary).status;
-    if (!st.pair) continue;
+    if (!st.pair || clustered) continue;
     list.add({
       id: `${role}/remove`,
       server: role,
@@ -588,6 +636,7 @@ export async function makeUnpairPlan(
       }),
     );
   }
+  const pairCluster = primary.status.cluster ?? secondary.status.cluster;
   const primaryLinks = primary.status.pair?.links ?? [];
   const pair: PairPlan = {
     name,
@@ -599,13 +648,18 @@ export async function makeUnpairPlan(
         ? [{ localNic, remoteNic, localAddress: l.local, remoteAddress: l.remote }]
         : [];
     }),
-    witness: pairOf?.witness
-      ? {
-          kind: pairOf.witness.address.startsWith('\\\\') ? 'file-share' : 'host',
-          address: pairOf.witness.address,
-        }
-      : null,
-    vms: protectedVms,
+    witness: pairCluster?.quorum.witness
+      ? { kind: pairCluster.quorum.witness.kind, address: pairCluster.quorum.witness.address }
+      : pairOf?.witness
+        ? {
+            kind: pairOf.witness.address.startsWith('\\\\') ? 'file-share' : 'host',
+            address: pairOf.witness.address,
+          }
+        : null,
+    vms: clustered ? (pairCluster?.roles.map((r) => r.vm) ?? []) : protectedVms,
+    ...(pairCluster && pairCluster.addresses[0]
+      ? { cluster: { name: pairCluster.name, address: pairCluster.addresses[0] } }
+      : {}),
   };
   return finish(
     'unpair',

@@ -11,6 +11,8 @@ import { businessNic } from '../verify/network';
 import { checkLinkAddresses } from './addresses';
 import type { AddressIssue } from './addresses';
 import { levelRefusal } from './levels';
+import { isIP } from 'node:net';
+import { CLUSTER_NAME, CLUSTER_NAME_MESSAGE } from '../api/models';
 
 /** One problem found, on one field. */
 export interface PreflightIssue {
@@ -23,6 +25,8 @@ export interface PreflightIssue {
 /** The parts of a pair configuration the servers must agree with (no sessions). */
 export type PreflightPlan = Pick<PairConfig, 'name' | 'level' | 'links' | 'vms'> & {
   witness: PairConfig['witness'] | undefined;
+  /** Level 1: the failover cluster (required there, refused elsewhere). */
+  cluster?: PairConfig['cluster'];
 };
 
 export interface PreflightInput {
@@ -81,10 +85,12 @@ export function preflightPair(input: PreflightInput): PreflightIssue[] {
   }
 
   checkLinks(plan, primary, secondary, names.links, add);
-  checkWitness(plan.witness, names.witness, add);
+  checkWitness(plan.witness, names.witness, add, plan.level);
   checkVms(plan.vms, primary, names.vms, add);
+  checkCluster(plan, primary, secondary, add);
 
-  if (requireAgent) {
+  // Level 1 has no agent: Windows' own failover clustering protects the VMs.
+  if (requireAgent && plan.level !== 1) {
     for (const [i, inv] of inventories.entries()) {
       if (inv.agentVersion === null) {
         add(
@@ -186,10 +192,34 @@ function checkLinks(
   }
 }
 
-function checkWitness(witness: PreflightPlan['witness'], field: string, add: Add): void {
+function checkWitness(
+  witness: PreflightPlan['witness'],
+  field: string,
+  add: Add,
+  level: PreflightPlan['level'],
+): void {
   if (witness === null) return;
   if (witness === undefined) {
-    add(field, 'Choose a quorum witness (a third host or a file share), or choose “no witness” explicitly.');
+    add(
+      field,
+      level === 1
+        ? 'Choose a quorum witness for the cluster (a file share, a shared disk or a cloud witness), or choose “no witness” explicitly.'
+        : 'Choose a quorum witness (a third host or a file share), or choose “no witness” explicitly.',
+    );
+    return;
+  }
+  if (level === 1 && witness.kind === 'host') {
+    add(
+      `${field}.kind`,
+      'A failover cluster cannot use a witness host: at Level 1 choose a file share (\\\\server\\share), a disk both servers share, or a cloud witness (an Azure storage account), or choose “no witness” explicitly.',
+    );
+    return;
+  }
+  if (level !== 1 && (witness.kind === 'disk' || witness.kind === 'cloud')) {
+    add(
+      `${field}.kind`,
+      `A ${witness.kind} witness is a failover cluster's: at Level ${level} choose a witness host or a file share (or pair at Level 1).`,
+    );
     return;
   }
   const address: unknown = witness.address;
@@ -205,6 +235,8 @@ function checkWitness(witness: PreflightPlan['witness'], field: string, add: Add
     add(addressField, `${quote(address)} starts or ends with a space; enter the witness address exactly.`);
     return;
   }
+  // A disk's and a storage account's names are checked by the configuration's schema.
+  if (witness.kind === 'disk' || witness.kind === 'cloud') return;
   if (witness.kind === 'file-share') {
     if (!UNC_PATH.test(address))
       add(addressField, `${quote(address)} is not a file share path; write it as \\\\server\\share.`);
@@ -248,4 +280,48 @@ function checkVms(vms: unknown, primary: HostInventory, base: string, add: Add):
         : `${primary.computerName} has no VM named ${quote(vm)}; its VMs are ${available.map(quote).join(', ') || 'none'}.`,
     );
   }
+}
+
+/** Level 1: the cluster named and addressed, and Failover Clustering installed on both servers. */
+function checkCluster(plan: PreflightPlan, primary: HostInventory, secondary: HostInventory, add: Add): void {
+  const cluster = plan.cluster;
+  if (plan.level !== 1) {
+    if (cluster)
+      add(
+        'cluster',
+        `A failover cluster is Level 1's; at Level ${plan.level} leave cluster out (or pair at Level 1).`,
+      );
+    return;
+  }
+  if (!cluster) {
+    add(
+      'cluster.name',
+      'Level 1 makes a failover cluster of the two servers: give it a name (cluster.name, for example PAIR01-CL) and a free address on the business network (cluster.address).',
+    );
+    return;
+  }
+  const name: unknown = cluster.name;
+  if (typeof name !== 'string' || !CLUSTER_NAME.test(name)) add('cluster.name', CLUSTER_NAME_MESSAGE);
+  else if ([primary, secondary].some((inv) => inv.computerName.toLowerCase() === name.toLowerCase()))
+    add('cluster.name', `${quote(name)} is a server's own name; give the cluster a name of its own.`);
+  const address: unknown = cluster.address;
+  if (typeof address !== 'string' || isIP(address) !== 4)
+    add(
+      'cluster.address',
+      'The cluster address is an IPv4 address on the business network, such as 192.168.50.30.',
+    );
+  else {
+    const holder = [primary, secondary].find((inv) => inv.nics.some((n) => n.ipv4.includes(address)));
+    if (holder)
+      add(
+        'cluster.address',
+        `${address} is already an address of ${holder.computerName}; give the cluster a free address on the business network.`,
+      );
+  }
+  for (const inv of [primary, secondary])
+    if (!inv.roles.failoverClustering)
+      add(
+        inv === primary ? 'primary' : 'secondary',
+        `Failover Clustering is not installed on ${inv.computerName}: install it on both servers first (the Install step at Level 1, or Install-WindowsFeature Failover-Clustering -IncludeManagementTools), then pair.`,
+      );
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AgentStatus } from '../api/models';
 import { AgentStatusSchema } from '../api/models';
 import { runCtl } from '../agent/ctl';
+import { noPairStatus, readClusterState, statusFromCluster } from './cluster-status';
 import type { RemoteHost, RunOptions } from '../remote/types';
 
 /** PowerShell 5.1 round-trips a one-item JSON array as the bare item and `[]` as null. */
@@ -29,4 +30,22 @@ export const AgentStatusWireSchema = z.preprocess((raw) => {
 /** Reads one server's agent status. */
 export async function readStatus(host: RemoteHost, options: RunOptions = {}): Promise<AgentStatus> {
   return runCtl(host, 'status', {}, AgentStatusWireSchema, options);
+}
+
+/**
+ * One server's pair status, whatever the level: a node of a cluster Twinlock made for a Level 1
+ * pair reports the status read from the cluster (engine/pair/cluster-status.ts); any other server
+ * its agent's. `agent: false` (the inventory found no agent) answers "in no pair" rather than
+ * asking an agent that is not there.
+ */
+export async function readPairStatus(
+  host: RemoteHost,
+  computerName: string,
+  options: RunOptions = {},
+  agent: { installed?: boolean } = {},
+): Promise<AgentStatus> {
+  const fromCluster = statusFromCluster(computerName, await readClusterState(host, options));
+  if (fromCluster) return fromCluster;
+  if (agent.installed === false) return noPairStatus(computerName);
+  return readStatus(host, options);
 }

@@ -190,6 +190,15 @@ export const SCRIPT_NAMES: readonly ScriptName[] = [
   'set-link-address',
   'remove-link-address',
   'get-link-addresses',
+  'get-cluster-state',
+  'new-cluster',
+  'set-cluster-quorum',
+  'add-cluster-vm-role',
+  'remove-cluster-vm-role',
+  'wait-cluster-roles',
+  'remove-cluster',
+  'install-cluster-feature',
+  'uninstall-cluster-feature',
 ];
 
 /** Where things live on the server. Windows paths, and their SFTP form. */

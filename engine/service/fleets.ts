@@ -73,7 +73,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetService {
         throw new TwinlockError({
           code: 'invalid-input',
           message: `cloudWitnessKey: the bundle ${opened.pair.name}’s witness is the cloud witness ${opened.pair.witness.address}, and its access key was not given (a bundle never holds it, nor does a fleet file).`,
-          hint: 'Put the storage account’s access key in an environment variable and name it: twinlock fleet apply FLEET --cloud-witness-key-env TWINLOCK_CLOUD_WITNESS_KEY.',
+          hint: 'Set TWINLOCK_CLOUD_WITNESS_KEY to the storage account’s access key, or put it in another variable and name it: twinlock fleet apply FLEET --cloud-witness-key-env NAME.',
           detail: { field: 'cloudWitnessKey' },
         });
       }

@@ -27,6 +27,9 @@ import type { TrustedPublisher } from '../agent/trusted-publishers';
 import type { SessionStore } from './sessions';
 import { resolvePackage } from '../agent/package-source';
 import { installAgent, rollbackHost } from '../agent/install';
+import { installClusterFeature } from '../agent/cluster-feature';
+import { ClusterFeatureRecord } from '../agent/cluster-feature-record';
+import { rollbackClusterFeature } from '../agent/cluster-rollback';
 
 /** A method's input after parsing (defaults applied). */
 type Parsed<M extends MethodName> = z.output<(typeof methods)[M]['input']>;
@@ -63,6 +66,8 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
   const activeJournals = new Set<string>();
 
   const publishers = new TrustedPublishers(dataDir);
+  /** The servers a Level 1 installation added Failover Clustering to (what its Roll back may remove). */
+  const clusterFeatures = new ClusterFeatureRecord(dataDir);
 
   const findPackage = async (dir?: string, bundlePath?: string): Promise<AgentPackage> => {
     return resolvePackage({
@@ -92,8 +97,8 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
    */
   const startInstall = (
     targets: Array<{ sessionId: string; label: string }>,
-    pkg: AgentPackage,
-    publisher: TrustedPublisher,
+    /** The agent package and its pinned publisher; null at Level 1 (Failover Clustering, no package). */
+    agent: { pkg: AgentPackage; publisher: TrustedPublisher } | null,
     request: InstallJournal['request'],
     resumed: { journal: InstallJournal; claim: JournalClaim } | null,
   ) =>
@@ -119,11 +124,15 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
                   startedAt: now,
                   updatedAt: now,
                   request,
-                  package: {
-                    version: pkg.manifest.version,
-                    sha256: pkg.manifest.sha256,
-                    file: pkg.manifest.file,
-                  },
+                  ...(agent
+                    ? {
+                        package: {
+                          version: agent.pkg.manifest.version,
+                          sha256: agent.pkg.manifest.sha256,
+                          file: agent.pkg.manifest.file,
+                        },
+                      }
+                    : {}),
                   owner: journalOwner(),
                   hosts: targets.map((t) => {
                     const s = sessions.entry(t.sessionId).session;
@@ -145,13 +154,20 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
             host: hosts[i]!,
             reconnect: () => sessions.hostOf(t.sessionId),
           }));
-          const outcomes = await installAgent(ctx, installTargets, pkg, deps.timings, {
-            publisher,
-            allowReboot: request.allowReboot,
-            force: request.force,
-            journal,
-            shuttingDown: deps.closing,
-          });
+          const outcomes = agent
+            ? await installAgent(ctx, installTargets, agent.pkg, deps.timings, {
+                publisher: agent.publisher,
+                allowReboot: request.allowReboot,
+                force: request.force,
+                journal,
+                shuttingDown: deps.closing,
+              })
+            : await installClusterFeature(ctx, installTargets, deps.timings, {
+                allowReboot: request.allowReboot,
+                journal,
+                record: clusterFeatures,
+                shuttingDown: deps.closing,
+              });
           await journal.finish('done');
           return outcomes;
         } catch (err) {
@@ -167,7 +183,28 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
     );
 
   return {
-    async install({ sessions: ids, packageDir, bundlePath, allowReboot, force, trustPublisher }) {
+    async install({ sessions: ids, level, packageDir, bundlePath, allowReboot, force, trustPublisher }) {
+      if (level === 1) {
+        // Level 1 is Windows' own Failover Clustering: no agent package, so its options cannot apply.
+        const given = Object.entries({ packageDir, bundlePath, trustPublisher, force: force || undefined })
+          .filter(([, v]) => v !== undefined)
+          .map(([k]) => k);
+        if (given.length > 0) {
+          throw new TwinlockError({
+            code: 'invalid-input',
+            message: `${given[0]}: Level 1 installs Windows' Failover Clustering feature, not the agent, so ${given.join(', ')} does not apply.`,
+            hint: 'Leave the agent package options out at Level 1, or install at Level 2 or 3 to install the agent.',
+            detail: { field: given[0]! },
+          });
+        }
+        const [a1, b1] = sessions.pairOf(ids, 'Installation');
+        const targets1 = [a1, b1].map((e) => ({
+          sessionId: e.session.sessionId,
+          label: e.session.computerName,
+        }));
+        log('info', `Enabling Failover Clustering on ${targets1.map((t) => t.label).join(' and ')}.`);
+        return startInstall(targets1, null, { packageDir: '', allowReboot, force: false, level: 1 }, null);
+      }
       const [a, b] = sessions.pairOf(ids, 'Installation');
       const pkg = await loadAgentPackage(packageDir, bundlePath);
       // Before the job starts, so that a package from an untrusted publisher never reaches a server.
@@ -177,11 +214,30 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
         'info',
         `Installing agent ${pkg.manifest.version} (publisher ${publisher.subject}) on ${targets.map((t) => t.label).join(' and ')}.`,
       );
-      return startInstall(targets, pkg, publisher, { packageDir: pkg.dir, allowReboot, force }, null);
+      return startInstall(
+        targets,
+        { pkg, publisher },
+        { packageDir: pkg.dir, allowReboot, force, level },
+        null,
+      );
     },
 
-    async rollback({ sessionId }) {
+    async rollback({ sessionId, level, allowReboot }) {
       const e = sessions.entry(sessionId);
+      if (level === 1) {
+        const outcome = await rollbackClusterFeature(
+          {
+            sessionId,
+            label: e.session.computerName,
+            host: await sessions.hostOf(sessionId),
+            reconnect: () => sessions.hostOf(sessionId),
+          },
+          { record: clusterFeatures, allowReboot },
+          deps.timings,
+        );
+        log('info', outcome.message);
+        return outcome;
+      }
       const pkg = lastPackage ?? (await loadAgentPackage());
       const outcome = await rollbackHost(await sessions.hostOf(sessionId), e.session.computerName, pkg);
       log('info', outcome.message);
@@ -206,7 +262,10 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
         kind: j.kind,
         startedAt: j.startedAt,
         updatedAt: j.updatedAt,
-        version: j.package.version,
+        version: j.package?.version ?? 'Failover Clustering',
+        ...(j.request.level !== undefined
+          ? { level: j.request.level as NonNullable<ApiOutput<'resumableJobs'>[number]['level']> }
+          : {}),
         hosts: j.hosts.map((h) => ({
           computerName: h.computerName,
           address: h.address,
@@ -307,6 +366,18 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
       { password, privateKey, passphrase },
       { jobId, resuming: 'the installation' },
     );
+    const resumed: InstallJournal = {
+      ...journal,
+      hosts: journal.hosts.map((h, i) => ({ ...h, sessionId: sessionIds[i]! })),
+    };
+    const targets = resumed.hosts.map((h) => ({
+      sessionId: h.sessionId,
+      label: sessions.entry(h.sessionId).session.computerName,
+    }));
+    if (!journal.package) {
+      log('info', `Resuming enabling Failover Clustering on ${targets.map((t) => t.label).join(' and ')}.`);
+      return startInstall(targets, null, journal.request, { journal: resumed, claim: claimed });
+    }
     const pkg = await loadAgentPackage(journal.request.packageDir);
     if (pkg.manifest.sha256 !== journal.package.sha256) {
       throw new TwinlockError({
@@ -318,18 +389,10 @@ export function createInstallService(deps: InstallServiceDeps): InstallService {
     }
     // The publisher may have been forgotten since the installation started.
     const publisher = await publishers.require(pkg);
-    const resumed: InstallJournal = {
-      ...journal,
-      hosts: journal.hosts.map((h, i) => ({ ...h, sessionId: sessionIds[i]! })),
-    };
-    const targets = resumed.hosts.map((h) => ({
-      sessionId: h.sessionId,
-      label: sessions.entry(h.sessionId).session.computerName,
-    }));
     log(
       'info',
       `Resuming the installation of agent ${pkg.manifest.version} on ${targets.map((t) => t.label).join(' and ')}.`,
     );
-    return startInstall(targets, pkg, publisher, journal.request, { journal: resumed, claim: claimed });
+    return startInstall(targets, { pkg, publisher }, journal.request, { journal: resumed, claim: claimed });
   }
 }

@@ -40,6 +40,8 @@ import { runPairing as runTransaction, unpairCommand } from '../pair/transaction
 import { resolvePackage } from '../agent/package-source';
 import { proposePair } from '../pair/propose';
 import { readStatus } from '../pair/status';
+import { applyClusterPlan, checkCloudKey } from '../pair/apply-cluster';
+import { readClusterState, statusFromCluster } from '../pair/cluster-status';
 import { removePairFrom } from '../pair/unpair';
 import type { LinkAddress, PlanServerState, ScriptReader } from '../pair/plan';
 import { readLinkAddressRecord } from '../pair/link-record';
@@ -113,18 +115,20 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
     const host = await sessions.hostOf(id);
     // A server without the agent is in no pair: the preflight then says to install it first,
     // rather than twinlockctl's own "not found".
-    const [status, linkAddresses] = await Promise.all([
-      inventory.agentVersion === null
-        ? Promise.resolve<AgentStatus>({ nodeId: '', role: 'none', pair: null, vms: [] })
-        : readStatus(host),
-      readLinkAddressRecord(host),
-    ]);
     const s = sessions.entry(id).session;
+    // A Level 1 pair has no agent: its status is read from the cluster the servers are nodes of.
+    const [cluster, linkAddresses] = await Promise.all([readClusterState(host), readLinkAddressRecord(host)]);
+    const status =
+      statusFromCluster(s.computerName, cluster) ??
+      (inventory.agentVersion === null
+        ? ({ nodeId: '', role: 'none', pair: null, vms: [] } satisfies AgentStatus)
+        : await readStatus(host));
     return {
       session: { computerName: s.computerName, address: s.address, port: s.port, fingerprint: s.fingerprint },
       inventory,
       status,
       linkAddresses,
+      cluster,
     };
   };
 
@@ -186,7 +190,8 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
     // The witness is reached from both servers while their inventories are read.
     const [inventories, witness] = await Promise.all([
       Promise.all(members.map((m) => sessions.readInventory(m.sessionId))),
-      config.witness
+      // A disk or cloud witness is the cluster's own: Set-ClusterQuorum checks it, nothing can reach it first.
+      config.witness && (config.witness.kind === 'host' || config.witness.kind === 'file-share')
         ? checkWitnessFrom(
             members.map((m) => ({ computerName: m.label, host: m.host })),
             config.witness,
@@ -340,6 +345,9 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
           const states = await Promise.all([readServer(config.primary), readServer(config.secondary)]);
           const plan = await planPair(config, states[0], states[1], scripts);
           await deps.planApplied?.(plan);
+          // Level 1 through `pair`: no cloud witness key can come this way (checkCloudKey refuses it).
+          if (plan.pair.level === 1)
+            return applyClusterPlan(ctx, plan, members, { clock: deps.timings?.clock });
           return applyPairPlan(ctx, plan, config, members, states[0].inventory.agentVersion ?? '');
         },
         { [p.session.sessionId]: labels[0]!, [s.session.sessionId]: labels[1]! },
@@ -361,11 +369,13 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       }
       sessions.pairOf(request.sessions, 'Unpairing');
       const states = await Promise.all(request.sessions.map((id) => readServer(id)));
-      return planUnpair(states[0]!, states[1]!, scripts);
+      return planUnpair(states[0]!, states[1]!, scripts, { removeFeature: request.removeFeature });
     },
 
-    async applyPlan({ plan, sessions: given }) {
+    async applyPlan({ plan, sessions: given, cloudWitnessKey }) {
       checkPlanHash(plan);
+      // A cloud witness's key: given now or the plan is refused, before either server is read.
+      checkCloudKey(plan, cloudWitnessKey);
       const ids = sessionsOfPlan(plan, given);
       sessions.pairOf(ids, 'A plan');
       // Both servers are read again and compared with the plan's basis before anything changes.
@@ -397,6 +407,8 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
         async (ctx) => {
           const members = await membersOf(config);
           await preflight(ctx, config, members);
+          if (plan.pair.level === 1)
+            return applyClusterPlan(ctx, plan, members, { cloudWitnessKey, clock: deps.timings?.clock });
           return applyPairPlan(ctx, plan, config, members, states[0]!.inventory.agentVersion ?? '');
         },
         hostsOf,
@@ -543,11 +555,11 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       return { bundle, config, agent };
     },
 
-    async unpair({ sessions: ids }) {
+    async unpair({ sessions: ids, removeFeature }) {
       sessions.pairOf(ids, 'Unpairing');
       // The unpair plan, made and run at once: VMs unprotected, the pair removed, the link addresses Twinlock added removed (the admin's stay).
       const states = await Promise.all(ids.map((id) => readServer(id)));
-      const plan = await planUnpair(states[0]!, states[1]!, scripts);
+      const plan = await planUnpair(states[0]!, states[1]!, scripts, { removeFeature });
       const planned = sessionsOfPlan(plan, ids);
       const members = await membersOf({ primary: planned[0], secondary: planned[1] } as PairConfig);
       const result = await applyUnpairPlan(null, plan, members, deps.timings?.clock);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { LabHost } from '../host';
 import { pipelineOutput, psDate } from '../powershell-shapes';
 import { AGENT_FIREWALL_GROUP, VM_STATE_NUMBER } from '../state';
+import { clusterFeatureAvailable } from './cluster-feature';
 import type { ScriptHandler } from './types';
 
 /** The inventory's sections, in the order the script reads them. */
@@ -298,21 +299,27 @@ function sections(host: LabHost): Record<InventorySection, () => unknown> {
       UBR: p.os.ubr,
       DisplayVersion: p.os.displayVersion,
     }),
-    features: () => [
-      // InstallState: 0 Available, 1 Installed.
-      {
-        Name: 'Hyper-V',
-        DisplayName: 'Hyper-V',
-        Installed: p.roles.hyperV,
-        InstallState: p.roles.hyperV ? 1 : 0,
-      },
-      {
-        Name: 'Failover-Clustering',
-        DisplayName: 'Failover Clustering',
-        Installed: p.roles.failoverClustering,
-        InstallState: p.roles.failoverClustering ? 1 : 0,
-      },
-    ],
+    features: () =>
+      pipelineOutput([
+        // InstallState: 0 Available, 1 Installed.
+        {
+          Name: 'Hyper-V',
+          DisplayName: 'Hyper-V',
+          Installed: p.roles.hyperV,
+          InstallState: p.roles.hyperV ? 1 : 0,
+        },
+        // An edition without the feature does not list it (Get-WindowsFeature -Name skips an unknown name).
+        ...(clusterFeatureAvailable(p)
+          ? [
+              {
+                Name: 'Failover-Clustering',
+                DisplayName: 'Failover Clustering',
+                Installed: p.roles.failoverClustering,
+                InstallState: p.roles.failoverClustering ? 1 : 0,
+              },
+            ]
+          : []),
+      ]),
     adapters: () =>
       pipelineOutput(
         p.nics.map((nic, i) => {

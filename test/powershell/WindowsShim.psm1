@@ -690,8 +690,62 @@ function Get-ShimFeatures {
     $p = $script:Server.profile
     @(
         @{ Name = 'Hyper-V'; DisplayName = 'Hyper-V'; Installed = [bool]$p.roles.hyperV }
-        @{ Name = 'Failover-Clustering'; DisplayName = 'Failover Clustering'; Installed = [bool]$p.roles.failoverClustering }
+        if (Test-ShimClusterFeatureAvailable) { @{ Name = 'Failover-Clustering'; DisplayName = 'Failover Clustering'; Installed = [bool]$p.roles.failoverClustering } }
     )
+}
+
+function Test-ShimClusterFeatureAvailable {
+    <# The edition's catalogue holds Failover-Clustering (the lab's rule, lab/handlers/cluster-feature.ts, in the server document). #>
+    $prop = $script:Server.PSObject.Properties['clusterFeatureAvailable']
+    $null -eq $prop -or [bool]$prop.Value
+}
+
+function Invoke-ShimClusterFeature {
+    <# Install-WindowsFeature / Uninstall-WindowsFeature of Failover-Clustering, as Windows Server 2016 and later answer. #>
+    param([ValidateSet('Install', 'Uninstall')][string]$Verb, [bool]$IncludeManagementTools)
+    $p = $script:Server.profile
+    $command = if ($Verb -eq 'Install') { 'AddWindowsFeatureCommand' } else { 'RemoveWindowsFeatureCommand' }
+    if (-not (Test-ShimClusterFeatureAvailable)) {
+        $e = [System.ArgumentException]::new("ArgumentNotValid: The role, role service, or feature name is not valid: 'Failover-Clustering'. The name was not found.")
+        throw ([System.Management.Automation.ErrorRecord]::new($e, "NameDoesNotExist,Microsoft.Windows.ServerManager.Commands.$command", 'InvalidArgument', 'Failover-Clustering'))
+    }
+    $installed = [bool]$p.roles.failoverClustering
+    $pendingProp = $script:Server.PSObject.Properties['clusterFeaturePending']
+    $pending = if ($null -ne $pendingProp -and $null -ne $pendingProp.Value) { [string]$pendingProp.Value } else { '' }
+    $names = @('Failover-Clustering', 'RSAT-Clustering')
+    if ([string]$p.os.installationType -eq 'Server') { $names += 'RSAT-Clustering-Mgmt' }
+    $names += 'RSAT-Clustering-PowerShell'
+    $none = @()
+    if ($Verb -eq 'Uninstall' -and $installed -and [bool]$script:Server.clusterNode) {
+        $e = [System.InvalidOperationException]::new('Failover Clustering cannot be removed: This server is a node of a failover cluster. Remove the node from the cluster, or destroy the cluster, before removing the feature.')
+        throw ([System.Management.Automation.ErrorRecord]::new($e, 'Alteration_PrerequisiteCheck_Failed,Microsoft.Windows.ServerManager.Commands.RemoveWindowsFeatureCommand', 'InvalidOperation', 'Failover-Clustering'))
+    }
+    # Each answer: restart needed, exit code, the features changed (none: no change asked of Windows).
+    $answer = if ($Verb -eq 'Install') {
+        if ($pending -eq 'install') { @{ restart = 'Yes'; code = 'NoChangeNeeded'; changed = $none } }
+        elseif ($pending -eq 'uninstall') { @{ restart = 'No'; code = 'Success'; changed = $names } }
+        elseif ($installed) { @{ restart = 'No'; code = 'NoChangeNeeded'; changed = $none } }
+        elseif ([bool]$script:Server.pendingReboot) { @{ restart = 'Yes'; code = 'SuccessRestartRequired'; changed = $names } }
+        else { @{ restart = 'No'; code = 'Success'; changed = $names } }
+    } else {
+        if ($pending -eq 'uninstall') { @{ restart = 'Yes'; code = 'NoChangeNeeded'; changed = $none } }
+        elseif ($pending -eq 'install') { @{ restart = 'No'; code = 'Success'; changed = $names } }
+        elseif (-not $installed) { @{ restart = 'No'; code = 'NoChangeNeeded'; changed = $none } }
+        else { @{ restart = 'Yes'; code = 'SuccessRestartRequired'; changed = $names } }
+    }
+    $changed = @($answer.changed)
+    if ($changed.Count -gt 0) {
+        Add-ShimChange -Command "$Verb-WindowsFeature" -Detail @{ name = @('Failover-Clustering'); includeManagementTools = $IncludeManagementTools }
+    }
+    $results = @($changed | ForEach-Object { [pscustomobject]@{ Name = $_; DisplayName = $_; Success = $true; RestartNeeded = ($answer.restart -eq 'Yes') } })
+    [pscustomobject]@{ Success = $true; RestartNeeded = [TwinlockShim.RestartState]($answer.restart); FeatureResult = $results; ExitCode = [TwinlockShim.FeatureOperationExitCode]($answer.code) }
+}
+
+function Uninstall-WindowsFeature {
+    [CmdletBinding()] param([Parameter(Mandatory)][string[]]$Name, [switch]$IncludeManagementTools)
+    Invoke-ShimFault -Command 'Uninstall-WindowsFeature' -Cmdlet $PSCmdlet
+    if ($Name -contains 'Failover-Clustering') { return Invoke-ShimClusterFeature -Verb Uninstall -IncludeManagementTools ([bool]$IncludeManagementTools) }
+    throw "The shim models Uninstall-WindowsFeature of Failover-Clustering only, not $($Name -join ', ')."
 }
 
 function Get-WindowsFeature {
@@ -706,6 +760,7 @@ function Get-WindowsFeature {
 function Install-WindowsFeature {
     [CmdletBinding()] param([Parameter(Mandatory)][string[]]$Name, [switch]$IncludeManagementTools)
     Invoke-ShimFault -Command 'Install-WindowsFeature' -Cmdlet $PSCmdlet
+    if ($Name -contains 'Failover-Clustering') { return Invoke-ShimClusterFeature -Verb Install -IncludeManagementTools ([bool]$IncludeManagementTools) }
     $p = $script:Server.profile
     if ($Name -contains 'Hyper-V' -and -not [bool]$p.roles.hyperV -and -not [bool]$p.processor.virtualizationFirmwareEnabled) {
         $e = [System.InvalidOperationException]::new('Hyper-V cannot be installed: The processor does not have required virtualization capabilities.')
@@ -1203,6 +1258,7 @@ Export-ModuleMember -Function @(
     'Test-Path', 'Join-Path', 'Split-Path', 'Get-Item', 'Get-ChildItem', 'Get-Content', 'Remove-Item', 'New-Item', 'Set-Content', 'Move-Item',
     'Get-FileHash', 'Get-AuthenticodeSignature', 'Get-ItemProperty',
     'Get-CimInstance', 'Get-WinSystemLocale', 'Get-HotFix', 'Get-WindowsFeature', 'Install-WindowsFeature',
+    'Uninstall-WindowsFeature',
     'Get-NetAdapter', 'Get-NetIPAddress', 'New-NetIPAddress', 'Remove-NetIPAddress', 'Get-NetRoute', 'Get-NetFirewallRule', 'Get-NetFirewallPortFilter',
     'Remove-NetFirewallRule', 'New-NetFirewallRule', 'Get-NetFirewallProfile', 'Get-PhysicalDisk', 'Get-Volume',
     'Get-ShimVM', 'Get-Service', 'Start-Service', 'Start-Process', 'powercfg.exe', 'w32tm.exe', 'shutdown.exe',

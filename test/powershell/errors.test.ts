@@ -699,3 +699,47 @@ describe('twinlockctl through Windows PowerShell 5.1: the verb on the command li
     expect(r.real.data).toMatchObject({ exitCode: 1, output: { error: { code: 'peer-unreachable' } } });
   });
 });
+
+describe('Failover Clustering refused by Windows', () => {
+  it('an edition without the feature: Install- and Uninstall-WindowsFeature do not know the name', async () => {
+    const l = lab();
+    l.hosts[0]!.profile.os.editionId = 'ServerSolution';
+    for (const script of ['install-cluster-feature', 'uninstall-cluster-feature']) {
+      const r = await agree(l, 0, script, {});
+      expect(r.real.error).toMatchObject({
+        message:
+          "ArgumentNotValid: The role, role service, or feature name is not valid: 'Failover-Clustering'. The name was not found.",
+        category: 'InvalidArgument',
+        id: expect.stringMatching(/^NameDoesNotExist,/),
+      });
+      expect(r.ps.changes).toEqual([]);
+    }
+    expect(l.hosts[0]!.profile.roles.failoverClustering).toBe(false);
+  });
+
+  it('a cluster node: the feature is not removed while the server is in a cluster', async () => {
+    const l = lab();
+    const [a, b] = l.hosts as [(typeof l.hosts)[0], (typeof l.hosts)[0]];
+    for (const h of [a, b]) h.profile.roles.failoverClustering = true;
+    l.world.clustering.clusters.push({
+      name: 'PAIR01-CL',
+      addresses: ['10.0.0.50'],
+      description: 'twinlock pair=PAIR01; level=1',
+      domain: a.profile.domain,
+      nodes: [a, b].map((h) => ({ name: h.name, state: 'Up' as const })),
+      quorumType: 'NodeMajority',
+      witness: null,
+      roles: [],
+      networks: [],
+    });
+    const r = await agree(l, 1, 'uninstall-cluster-feature', {});
+    expect(r.real.error).toMatchObject({
+      message: expect.stringMatching(/^Failover Clustering cannot be removed: This server is a node/),
+      category: 'InvalidOperation',
+      id: expect.stringMatching(/^Alteration_PrerequisiteCheck_Failed,/),
+    });
+    expect(r.ps.changes).toEqual([]);
+    expect(b.profile.roles.failoverClustering).toBe(true);
+    expect(b.clusterFeaturePending).toBeNull();
+  });
+});

@@ -421,6 +421,50 @@ async function walkServer(lab: OfflineLab, host: LabHost, profile: string): Prom
     ['/r', '/t', '30', '/d', 'p:2:17', '/c', 'Twinlock: restart to finish a fix'],
   ]);
   expect(host.restartsRequested).toBe(restarts + 1);
+
+  await clusterFeatureCases(host, both);
+}
+
+/**
+ * Failover Clustering enabled, enabled again (nothing to do), removed (until the restart it asks
+ * for), removed again: each time Windows is asked to change only what the lab changes.
+ */
+async function clusterFeatureCases(
+  host: LabHost,
+  both: (
+    script: string,
+    params: Record<string, unknown>,
+  ) => Promise<{ lab: any; ps: { changes: Array<Record<string, any>> } }>,
+): Promise<void> {
+  const asked = (changes: Array<Record<string, any>>, verb: string) =>
+    changes.filter((c) => c.command === `${verb}-WindowsFeature`);
+  const change = (verb: string) => [
+    { command: `${verb}-WindowsFeature`, name: ['Failover-Clustering'], includeManagementTools: true },
+  ];
+  const installed = host.profile.roles.failoverClustering;
+  const install = await both('install-cluster-feature', {});
+  const added = (install.lab.data?.features ?? []).length > 0;
+  expect(asked(install.ps.changes, 'Install')).toEqual(added ? change('Install') : []);
+  if (install.lab.ok) {
+    expect(added).toBe(!installed);
+    expect(host.profile.roles.failoverClustering || host.clusterFeaturePending === 'install').toBe(true);
+  }
+  const again = await both('install-cluster-feature', {});
+  expect(asked(again.ps.changes, 'Install')).toEqual([]);
+  if (again.lab.ok) expect(again.lab.data.exitCode).toBe('NoChangeNeeded');
+  await both('get-inventory', {});
+
+  const remove = await both('uninstall-cluster-feature', {});
+  const removed = (remove.lab.data?.features ?? []).length > 0;
+  expect(asked(remove.ps.changes, 'Uninstall')).toEqual(removed ? change('Uninstall') : []);
+  if (remove.lab.ok && host.clusterFeaturePending === 'uninstall') {
+    expect(remove.lab.data).toMatchObject({ restartNeeded: 'Yes', exitCode: 'SuccessRestartRequired' });
+    // Windows finishes the removal at the restart: until then the feature shows as installed.
+    expect(host.profile.roles.failoverClustering).toBe(true);
+  }
+  const removeAgain = await both('uninstall-cluster-feature', {});
+  expect(asked(removeAgain.ps.changes, 'Uninstall')).toEqual([]);
+  await both('get-inventory', {});
 }
 
 describe('every script on every lab profile: pwsh with the Windows shim answers as the lab does', () => {

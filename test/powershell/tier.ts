@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { buildStdin, encodeCommand, stripBom } from '../../engine/remote/powershell-runner';
 import type { LabHost } from '../../lab/host';
+import { clusterOf } from '../../lab/cluster';
 import { runCtl } from '../../lab/ctl';
+import { clusterFeatureAvailable } from '../../lab/handlers/cluster-feature';
 import { hostsAt } from '../../lab/world';
 import type { LabWorld } from '../../lab/world';
 
@@ -174,6 +176,10 @@ export function serverDocument(
     ctl: options.ctl ?? [],
     faults: options.faults ?? {},
     restartScheduled: options.restartScheduled ?? false,
+    // Failover Clustering: the edition has it, a change waits for the restart, the server is a cluster node.
+    clusterFeatureAvailable: clusterFeatureAvailable(p),
+    clusterFeaturePending: host.clusterFeaturePending,
+    clusterNode: clusterOf(world.clustering, host) !== null,
   });
 }
 

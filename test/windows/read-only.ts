@@ -20,4 +20,6 @@ export const READ_ONLY_RUNS: { [N in ScriptName]?: ScriptParams[N] } = {
   'test-witness': { kind: 'host', address: '127.0.0.1', port: 22, timeoutMs: 3000, probeId: 'workflow' },
   // A fresh runner: Twinlock added no link address, so the record is absent (none).
   'get-link-addresses': {},
+  // A hosted runner has no Failover Clustering: the answer says so (featureInstalled false, cluster null).
+  'get-cluster-state': {},
 };

@@ -39,8 +39,10 @@ export const ResumableJobSchema = z.object({
   startedAt: z.string(),
   /** When the journal was last written. */
   updatedAt: z.string(),
-  /** The agent version being installed (for a pairing: the version on the primary). */
+  /** The agent version being installed (for a pairing: the version on the primary; a Level 1 install: `Failover Clustering`). */
   version: z.string(),
+  /** The level an install is for: 1 enables Failover Clustering instead of installing the agent. */
+  level: ProtectionLevelSchema.optional(),
   /** The pair being made (pairings only). */
   pair: PairPlanSchema.optional(),
   hosts: z.array(
@@ -49,7 +51,7 @@ export const ResumableJobSchema = z.object({
       address: z.string(),
       port: z.number().int(),
       username: z.string(),
-      /** Steps already completed on this server (install: `upload`, `verify`, `msiexec`, `reboot`, `health`; pairing: `links`, `create`, `join`, `protect`…). */
+      /** Steps already completed on this server (install: `upload`, `verify`, `msiexec`, `reboot`, `health`, at Level 1 `feature`, `reboot`, `health`; pairing: `links`, `create`, `join`, `protect`…). */
       completed: z.array(z.string()),
     }),
   ),
@@ -68,11 +70,33 @@ export const ResumeJobRequestSchema = z.object({
 });
 export type ResumeJobRequest = z.input<typeof ResumeJobRequestSchema>;
 
+/** The admin's Roll back of one server's installation. */
+export const RollbackRequestSchema = z.object({
+  sessionId: z.string().min(1),
+  /**
+   * The level that was installed: 3 (and 2) remove the agent; 1 removes Failover Clustering where
+   * a Twinlock installation added it (Uninstall-WindowsFeature Failover-Clustering
+   * -IncludeManagementTools), never where it was there before.
+   */
+  level: ProtectionLevelSchema.default(3),
+  /** Level 1: restart the server when Windows needs it to finish removing the feature, and wait for it. */
+  allowReboot: z.boolean().default(false),
+});
+export type RollbackRequest = z.input<typeof RollbackRequestSchema>;
+
 /** What a Roll back did on one server. */
 export const RollbackOutcomeSchema = z.object({
   computerName: z.string(),
-  /** The agent version removed, or null when none was installed. */
+  /** What was rolled back: the agent (Levels 2 and 3) or Failover Clustering (Level 1). */
+  component: z.enum(['agent', 'failover-clustering']).default('agent'),
+  /** The agent version removed, or null when none was installed (Level 1: `Failover-Clustering` when the feature was removed, else null). */
   removedVersion: z.string().nullable(),
+  /** Level 1: the features Windows removed (Failover-Clustering and its tools). */
+  removedFeatures: z.array(z.string()).optional(),
+  /** Level 1: the server must still restart to finish removing the feature. */
+  rebootRequired: z.boolean().optional(),
+  /** Level 1: Twinlock restarted the server to finish the removal and saw it come back. */
+  rebooted: z.boolean().optional(),
   /** Firewall rules and uploaded files removed. */
   removedRules: z.number(),
   removedFiles: z.array(z.string()),
@@ -89,8 +113,12 @@ export const InstallOutcomeSchema = z.object({
   component: z.enum(['agent', 'failover-clustering']).default('agent'),
   /** `installed`, `upgraded`, `already-installed`. */
   action: z.enum(['installed', 'upgraded', 'already-installed']),
+  /**
+   * The agent's version; for Failover Clustering, which has no version of its own but ships with
+   * Windows, the Windows build it runs on (`<build>.<UBR>`, e.g. `20348.2340`).
+   */
   version: z.string(),
-  /** msiexec exit code (0 when nothing ran). */
+  /** msiexec exit code (0 when nothing ran, and at Level 1, where Windows answers in words: see `note`). */
   exitCode: z.number(),
   rebootRequired: z.boolean(),
   /** True when Twinlock restarted the server and saw it come back. */

@@ -13,6 +13,7 @@ export const shippedManifest = JSON.parse(
 ) as {
   version: string;
   sha256: string;
+  file: string;
   signer: { subject: string; thumbprint: string };
 };
 

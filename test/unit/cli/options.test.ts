@@ -124,6 +124,13 @@ describe('cli option parsers', () => {
       delete process.env.TL_TEST_CLOUD_KEY;
     }
     expect(readCloudWitnessKey(parsed())).toBeUndefined();
+    // Without the flag, the variable `twinlock pair` reads too.
+    process.env.TWINLOCK_CLOUD_WITNESS_KEY = 'ZGVmYXVsdC1rZXk=';
+    try {
+      expect(readCloudWitnessKey(parsed())).toBe('ZGVmYXVsdC1rZXk=');
+    } finally {
+      delete process.env.TWINLOCK_CLOUD_WITNESS_KEY;
+    }
     const unset = refusal(() => readCloudWitnessKey(parsed('--cloud-witness-key-env', 'TL_TEST_CLOUD_KEY')));
     expect(unset.message).toBe(
       '--cloud-witness-key-env: the environment variable TL_TEST_CLOUD_KEY is not set.',
@@ -137,7 +144,9 @@ describe('cli option parsers', () => {
     expect(missing.message).toBe(
       'The bundle PAIR-01’s witness is the cloud witness contosowitness, and its access key was not given (a bundle never holds it).',
     );
-    expect(missing.hint).toContain('--cloud-witness-key-env TWINLOCK_CLOUD_WITNESS_KEY');
+    expect(missing.hint).toBe(
+      'Set TWINLOCK_CLOUD_WITNESS_KEY to the storage account’s access key, or put it in another variable and name it with --cloud-witness-key-env NAME.',
+    );
     expect(() =>
       requireCloudWitnessKey({ kind: 'file-share', address: '\\\\files\\w' }, undefined, 'x'),
     ).not.toThrow();

@@ -28,6 +28,14 @@ const CHANGING: Record<string, string> = {
     'adds a link address for the measurement and needs a second server (test/powershell/measure-link.test.ts runs both ends)',
   'set-link-address': 'needs a spare adapter: a hosted runner has only the one that carries its network',
   'remove-link-address': 'undoes set-link-address, on a spare adapter a hosted runner does not have',
+  'new-cluster': 'needs two servers with Failover Clustering in one domain',
+  'set-cluster-quorum': 'needs a cluster (new-cluster)',
+  'add-cluster-vm-role': 'needs a cluster and a Hyper-V VM',
+  'remove-cluster-vm-role': 'undoes add-cluster-vm-role, on a cluster a hosted runner is not a node of',
+  'wait-cluster-roles': 'needs a cluster (new-cluster)',
+  'remove-cluster': 'destroys a cluster (undoes new-cluster)',
+  'install-cluster-feature': 'enables Failover Clustering on the runner',
+  'uninstall-cluster-feature': 'removes Failover Clustering and wants a restart',
 };
 
 describe('.github/workflows/windows.yml', () => {
