@@ -1,11 +1,16 @@
-/** Install: the agent on both servers, as one job with a card per host; Roll back and restarts per host. */
+/**
+ * Install: the agent on both servers (at Level 1, Windows' Failover Clustering feature instead),
+ * as one job with a card per host; Roll back and restarts per host.
+ */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { JobSnapshotOf, RollbackOutcome, TwinlockErrorData } from '../../../engine/api';
+import type { JobSnapshotOf, ProtectionLevel, RollbackOutcome, TwinlockErrorData } from '../../../engine/api';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
 import { followJob, requestCancel, resultOf } from '../api/follow-job';
 import { useHostsStore } from './hosts';
+import { usePairStore } from './pair';
+import { useVerifyStore } from './verify';
 import { toInstallHostView } from './install-progress';
 import type { InstallHostView } from './install-progress';
 import type { IoState } from './io-state';
@@ -26,6 +31,21 @@ export const useInstallStore = defineStore('install', () => {
   const allowReboot = ref(false);
   const rollbacks = ref<Record<string, HostAction<RollbackOutcome>>>({});
   const restarts = ref<Record<string, HostAction<string>>>({});
+  /**
+   * The level the admin chose: the one verification checked the servers for, else the pair's.
+   * Level 1 enables Failover Clustering and installs no agent package.
+   */
+  const level = computed<ProtectionLevel>(() => useVerifyStore().report?.level ?? usePairStore().level);
+  /** The level of the job shown (set when it starts; a followed job's from its steps and results). */
+  const startedLevel = ref<ProtectionLevel | null>(null);
+  const jobLevel = computed<ProtectionLevel>(() => {
+    if (startedLevel.value !== null) return startedLevel.value;
+    const snapshot = job.value;
+    const feature =
+      (snapshot?.result ?? []).some((o) => o.component === 'failover-clustering') ||
+      Object.values(snapshot?.hosts ?? {}).some((h) => h.step === 'feature');
+    return feature ? 1 : level.value;
+  });
 
   /** One card per host, in the order the servers were picked. */
   const hostViews = computed<InstallHostView[]>(() => {
@@ -34,7 +54,7 @@ export const useInstallStore = defineStore('install', () => {
     const order: readonly string[] = hosts.sessionIds ?? [];
     const entries = Object.entries(snapshot.hosts).sort(([a], [b]) => rank(order, a) - rank(order, b));
     return entries.map(([sessionId, progress]) => {
-      const view = toInstallHostView(sessionId, progress, snapshot.state === 'running');
+      const view = toInstallHostView(sessionId, progress, snapshot.state === 'running', jobLevel.value);
       // Restarted from this screen after the job: the restart the installer asked for is done.
       if (!view.rebootRequired || restarts.value[sessionId]?.state !== 'done') return view;
       return {
@@ -57,7 +77,8 @@ export const useInstallStore = defineStore('install', () => {
   const canContinue = computed(() => state.value === 'done');
 
   /** Follows an install job (a new one, or one resumed after Twinlock was closed) to its end. */
-  async function follow(jobId: string): Promise<void> {
+  async function follow(jobId: string, followedLevel?: ProtectionLevel): Promise<void> {
+    if (followedLevel !== undefined) startedLevel.value = followedLevel;
     state.value = 'running';
     error.value = null;
     try {
@@ -90,12 +111,15 @@ export const useInstallStore = defineStore('install', () => {
     job.value = null;
     rollbacks.value = {};
     restarts.value = {};
+    const chosen = level.value;
+    startedLevel.value = chosen;
     try {
       const ref_ = await useApiClient().call('install', {
         sessions: ids,
+        level: chosen,
         ...(allowReboot.value ? { allowReboot: true } : {}),
       });
-      await follow(ref_.jobId);
+      await follow(ref_.jobId, chosen);
     } catch (err) {
       error.value = toUiError(err, 'the installation');
       state.value = 'error';
@@ -108,12 +132,20 @@ export const useInstallStore = defineStore('install', () => {
     error.value = (await requestCancel(useApiClient(), id, 'stopping the installation')) ?? error.value;
   }
 
-  /** Removes the agent, its firewall rules and the uploaded package from one server. */
+  /**
+   * Removes the agent, its firewall rules and the uploaded package from one server; at Level 1,
+   * Failover Clustering where this installation added it (restarting it when allowed).
+   */
   async function rollback(sessionId: string): Promise<void> {
     if (state.value === 'running' || rollbacks.value[sessionId]?.state === 'running') return;
     rollbacks.value[sessionId] = { state: 'running', outcome: null, error: null };
     try {
-      const outcome = await useApiClient().call('rollback', { sessionId });
+      const outcome = await useApiClient().call(
+        'rollback',
+        jobLevel.value === 1
+          ? { sessionId, level: 1, ...(allowReboot.value ? { allowReboot: true } : {}) }
+          : { sessionId },
+      );
       rollbacks.value[sessionId] = { state: 'done', outcome, error: null };
     } catch (err) {
       rollbacks.value[sessionId] = { state: 'error', outcome: null, error: toUiError(err, 'the roll back') };
@@ -144,6 +176,8 @@ export const useInstallStore = defineStore('install', () => {
     job,
     error,
     allowReboot,
+    level,
+    jobLevel,
     rollbacks,
     restarts,
     hostViews,

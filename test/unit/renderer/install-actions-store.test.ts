@@ -82,7 +82,7 @@ describe('install store: Roll back, restarts, and the restart option', () => {
     const install = useInstallStore();
     install.allowReboot = true;
     await install.start();
-    expect(client.callsOf('install')).toEqual([{ sessions: ['sA', 'sB'], allowReboot: true }]);
+    expect(client.callsOf('install')).toEqual([{ sessions: ['sA', 'sB'], level: 3, allowReboot: true }]);
     expect(install.state).toBe('done');
     expect(install.rebootNeeded).toEqual(['sB']);
     expect(install.hostViews[1]).toMatchObject({ rebootRequired: true });

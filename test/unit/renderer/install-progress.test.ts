@@ -173,7 +173,7 @@ describe('install store', () => {
     const install = await connectedStore(client);
     const started = install.start();
     await new Promise((r) => setTimeout(r, 0));
-    expect(client.callsOf('install')).toEqual([{ sessions: ['sA', 'sB'] }]);
+    expect(client.callsOf('install')).toEqual([{ sessions: ['sA', 'sB'], level: 3 }]);
     expect(install.state).toBe('running');
     expect(install.hostViews.map((v) => v.label)).toEqual(['HV-A', 'HV-B']);
     expect(install.hostViews[0]).toMatchObject({ uploadPercent: 50, rateMBps: 40 });
