@@ -216,7 +216,10 @@ export function compareDrift(
   const swapped = lead === secondary;
   const holder = (s: PlanServerState, address: string) =>
     s.inventory.nics.find((n) => n.ipv4.includes(address))?.name ?? null;
-  const actualLinks = pair.links.map((l) => {
+  // Level 1: the status's links are the cluster's networks (Get-ClusterNetwork: subnets, not address
+  // pairs), so each link is checked by its addresses on their adapters below, not against them.
+  const compareLinks = expected.level !== 1;
+  const actualLinks = (compareLinks ? pair.links : []).map((l) => {
     const local = swapped ? l.remote : l.local;
     const remote = swapped ? l.local : l.remote;
     return {
@@ -232,7 +235,7 @@ export function compareDrift(
     (a.localNic === null || a.localNic === e.localNic) &&
     (a.remoteNic === null || a.remoteNic === e.remoteNic);
   const matched = new Set<number>();
-  expected.links.forEach((link, i) => {
+  (compareLinks ? expected.links : []).forEach((link, i) => {
     const at = actualLinks.findIndex((a, j) => !matched.has(j) && sameLink(link, a));
     if (at >= 0) {
       matched.add(at);

@@ -439,7 +439,8 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       );
       if (issues.length > 0) throw preflightError(issues, 'check for drift');
       const items = compareDrift(
-        { ...pairPlanOf(config), agentVersion: bundle.agent.version },
+        // Level 1 has no agent: the bundle's agent reference is not compared.
+        { ...pairPlanOf(config), agentVersion: bundle.pair.level === 1 ? null : bundle.agent.version },
         states[0],
         states[1],
       );
