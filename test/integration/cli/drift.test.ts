@@ -1,6 +1,6 @@
 /**
  * `twinlock drift` and `twinlock apply` on a pair that already holds its bundle's pair: a pair
- * made from a bundle matches it (exit 0); lowered to Level 1 without a witness and with one VM
+ * made from a bundle matches it (exit 0); lowered to Level 2 without a witness and with one VM
  * unprotected it drifted (level, witness and the VM listed, exit 3); `apply --check` reports the
  * same and changes nothing; `apply` brings it back (drift exits 0 again); applying a bundle the
  * pair matches changes nothing on either server (the lab's agent and SFTP record every change).
@@ -147,7 +147,7 @@ describe('twinlock drift and apply on a pair that holds its bundle', () => {
     expect(report.servers).toEqual(lab.hosts.map((h) => h.name));
   }, 120_000);
 
-  it('lists the level, the witness and the unprotected VM of a pair lowered to Level 1 without a witness, and exits 3', async () => {
+  it('lists the level, the witness and the unprotected VM of a pair lowered to Level 2 without a witness, and exits 3', async () => {
     const unpair = await twinlock(['unpair', ...hosts, '--yes']);
     expect(unpair.code, unpair.stderr + unpair.stdout).toBe(0);
     const lowered = await twinlock([
@@ -156,15 +156,15 @@ describe('twinlock drift and apply on a pair that holds its bundle', () => {
       '--name',
       'PAIR-07',
       '--level',
-      '1',
+      '2',
       '--no-witness',
       '--vm',
       'SQL01',
     ]);
     expect(lowered.code, lowered.stderr + lowered.stdout).toBe(0);
     expect(pairState().map((p) => [p.level, p.witness])).toEqual([
-      [1, null],
-      [1, null],
+      [2, null],
+      [2, null],
     ]);
 
     const drift = await twinlock(['drift', bundle, ...hosts]);
@@ -172,7 +172,7 @@ describe('twinlock drift and apply on a pair that holds its bundle', () => {
     const report = JSON.parse(drift.stdout);
     expect(report.matches).toBe(false);
     expect(report.differences.map((d: any) => [d.field, d.what, d.expected, d.actual])).toEqual([
-      ['level', 'Protection level', 'Level 3', 'Level 1'],
+      ['level', 'Protection level', 'Level 3', 'Level 2'],
       ['witness', 'Witness', 'file share \\\\TL-WITNESS\\twinlock-witness', 'none'],
       ['vms', 'VM APP01', 'protected', 'not protected'],
     ]);
@@ -189,7 +189,7 @@ describe('twinlock drift and apply on a pair that holds its bundle', () => {
     expect(text.code).toBe(3);
     expect(text.stdout).toContain('differs from its bundle');
     expect(text.stdout).toContain('expected: Level 3');
-    expect(text.stdout).toContain('actual:   Level 1');
+    expect(text.stdout).toContain('actual:   Level 2');
     expect(text.stdout).toContain('apply would: Protect APP01');
   }, 120_000);
 
@@ -416,7 +416,7 @@ describe('twinlock drift and apply on a pair that holds its bundle', () => {
       '--name',
       'PAIR-07',
       '--level',
-      '1',
+      '2',
       '--no-witness',
       '--vm',
       'SQL01',
