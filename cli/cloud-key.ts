@@ -35,10 +35,16 @@ async function askHidden(question: string): Promise<string | null> {
   }
 }
 
-/** The key for `plan`, or undefined when it needs none; refuses, naming where to give it, when none is given. */
-export async function cloudWitnessKey(plan: Plan): Promise<string | undefined> {
+/**
+ * The key for `plan`, or undefined when it needs none; refuses, naming where to give it, when none
+ * is given. `envName` is the variable `--cloud-witness-key-env` names, {@link CLOUD_KEY_ENV} by default.
+ */
+export async function cloudWitnessKey(
+  plan: Plan,
+  envName: string = CLOUD_KEY_ENV,
+): Promise<string | undefined> {
   if (!planNeedsCloudKey(plan)) return undefined;
-  const fromEnv = process.env[CLOUD_KEY_ENV];
+  const fromEnv = process.env[envName];
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   const account = String(
     plan.steps.find((s) => s.script.name === 'set-cluster-quorum')?.params.accountName ?? '',
@@ -48,7 +54,7 @@ export async function cloudWitnessKey(plan: Plan): Promise<string | undefined> {
   throw new TwinlockError({
     code: 'invalid-input',
     message: `cloudWitnessKey: the cloud witness (storage account ${account}) needs its access key, and none was given.`,
-    hint: `Set ${CLOUD_KEY_ENV} in the environment (or run on a terminal to be asked); the key is used once and never stored or printed.`,
+    hint: `Set ${envName} in the environment (or run on a terminal to be asked); the key is used once and never stored or printed.`,
     detail: { field: 'cloudWitnessKey' },
   });
 }

@@ -6,7 +6,14 @@
  */
 import { isIP } from 'node:net';
 import { TwinlockError } from '../engine/api/errors';
-import { FINGERPRINT, PORT_MAX, PORT_MIN, isPort } from '../engine/api/rules';
+import {
+  CLUSTER_NAME,
+  CLUSTER_NAME_MESSAGE,
+  FINGERPRINT,
+  PORT_MAX,
+  PORT_MIN,
+  isPort,
+} from '../engine/api/rules';
 import type { Command } from 'commander';
 import type { PairConfig, PairProposal, ProtectionLevel, Witness } from '../engine/api';
 
@@ -355,13 +362,132 @@ export function parseLinkAddress(text: string): LinkAddressOption {
   };
 }
 
-/** The per-pair values a bundle's replay takes (`--vm`, `--link-address`), shared by `apply` and `drift`. */
+/** The per-pair values a bundle's replay takes (`--vm`, `--link-address`, `--cluster-name`, `--cluster-address`), shared by `apply`, `drift` and `plan --bundle`. */
 export interface ReplayOptions {
   name?: string;
   vm?: string[];
   /** False from `--no-vms`: the pair protects no VMs, whatever the bundle lists. */
   vms?: boolean;
   linkAddress?: LinkAddressOption[];
+  /** Level 1: this pair's cluster name, instead of the bundle's. */
+  clusterName?: string;
+  /** Level 1: this pair's cluster address, instead of the bundle's. */
+  clusterAddress?: string;
+  /** The name of the environment variable holding a cloud witness's access key. */
+  cloudWitnessKeyEnv?: string;
+}
+
+/** `--cluster-name`: a failover cluster's name, a computer name of 1 to 15 characters. */
+export function parseClusterName(text: string): string {
+  if (!CLUSTER_NAME.test(text))
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: `--cluster-name “${shown(text)}” is not valid: ${CLUSTER_NAME_MESSAGE}`,
+      hint: 'For example --cluster-name PAIR02-CL (this pair’s own cluster, not the bundle’s).',
+      detail: { field: 'cluster-name' },
+    });
+  return text;
+}
+
+/** `--cluster-address`: the cluster's static IPv4 address on the business network. */
+export function parseClusterAddress(text: string): string {
+  if (isIP(text) !== 4)
+    throw invalidOption(
+      '--cluster-address',
+      text,
+      'the cluster’s static IPv4 address on the business network',
+      '10.0.0.51',
+    );
+  return text;
+}
+
+/**
+ * Adds `--cluster-name` and `--cluster-address` (Level 1: this pair's own cluster, instead of the
+ * bundle's). A verb whose pair choices define them already (a new pair's cluster) keeps its own:
+ * the same flag means the same cluster either way.
+ */
+export function addClusterReplayOptions(command: Command): Command {
+  const has = (flag: string) => command.options.some((o) => o.long === flag);
+  if (!has('--cluster-name'))
+    command.option(
+      '--cluster-name <name>',
+      'Level 1: this pair’s cluster name, instead of the bundle’s (required on any pair but the one the bundle came from)',
+      checkedText(parseClusterName),
+    );
+  if (!has('--cluster-address'))
+    command.option(
+      '--cluster-address <ipv4>',
+      'Level 1: this pair’s cluster address, instead of the bundle’s (required on any pair but the one the bundle came from)',
+      checkedText(parseClusterAddress),
+    );
+  return command;
+}
+
+/** An environment variable's name, as `--cloud-witness-key-env` takes it. */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `--cloud-witness-key-env`: the name (never the value) of the variable holding the key. */
+export function parseEnvName(text: string): string {
+  if (!ENV_NAME.test(text))
+    throw invalidOption(
+      '--cloud-witness-key-env',
+      text,
+      'the name of an environment variable (letters, digits and _), not the key itself',
+      'TWINLOCK_CLOUD_WITNESS_KEY',
+    );
+  return text;
+}
+
+/** The variable a cloud witness's key is read from when `--cloud-witness-key-env` names none (cli/cloud-key.ts's). */
+const DEFAULT_CLOUD_KEY_ENV = 'TWINLOCK_CLOUD_WITNESS_KEY';
+
+/**
+ * Adds `--cloud-witness-key-env NAME`: a cloud witness's access key is read from that environment
+ * variable (TWINLOCK_CLOUD_WITNESS_KEY by default), never from a flag (flags end up in shell
+ * history and process lists) nor from a file.
+ */
+export function addCloudWitnessKeyOption(command: Command): Command {
+  if (command.options.some((o) => o.long === '--cloud-witness-key-env')) return command;
+  return command.option(
+    '--cloud-witness-key-env <NAME>',
+    `a cloud witness: read its storage account’s access key from this environment variable (default ${DEFAULT_CLOUD_KEY_ENV}; the key is never written to a bundle, plan, journal or log)`,
+    checkedText(parseEnvName),
+  );
+}
+
+/**
+ * The cloud witness key from the variable `--cloud-witness-key-env` names (refused when that one is
+ * unset), else from TWINLOCK_CLOUD_WITNESS_KEY when set, else undefined.
+ */
+export function readCloudWitnessKey(options: { cloudWitnessKeyEnv?: string }): string | undefined {
+  const name = options.cloudWitnessKeyEnv;
+  if (name === undefined) {
+    const fallback = process.env[DEFAULT_CLOUD_KEY_ENV];
+    return fallback === undefined || fallback === '' ? undefined : fallback;
+  }
+  const key = process.env[name];
+  if (key === undefined || key === '')
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: `--cloud-witness-key-env: the environment variable ${name} is ${key === undefined ? 'not set' : 'empty'}.`,
+      hint: `Set ${name} to the storage account’s access key (Azure portal: the storage account, Access keys), then run again.`,
+      detail: { field: 'cloudWitnessKeyEnv' },
+    });
+  return key;
+}
+
+/**
+ * Refuses, before any server is reached, a replay whose witness is a cloud witness when no key was
+ * named: the key is never in a bundle, so it must come from the workstation running the replay.
+ */
+export function requireCloudWitnessKey(witness: Witness | null, key: string | undefined, what: string): void {
+  if (witness?.kind !== 'cloud' || key !== undefined) return;
+  throw new TwinlockError({
+    code: 'invalid-input',
+    message: `${what}’s witness is the cloud witness ${witness.address}, and its access key was not given (a bundle never holds it).`,
+    hint: `Set ${DEFAULT_CLOUD_KEY_ENV} to the storage account’s access key, or put it in another variable and name it with --cloud-witness-key-env NAME.`,
+    detail: { field: 'cloudWitnessKeyEnv' },
+  });
 }
 
 /** The `--no-vms` option's help, shared by the verbs that replay (or compare with) a bundle. */
@@ -387,9 +513,9 @@ export function replayVmsOf(options: Pick<ReplayOptions, 'vm' | 'vms'>): { vms?:
   return named ? { vms: options.vm! } : {};
 }
 
-/** Adds `--name`, `--vm`, `--no-vms` and `--link-address` to a verb that replays (or compares with) a bundle. */
+/** Adds `--name`, `--vm`, `--no-vms`, `--link-address`, `--cluster-name` and `--cluster-address` to a verb that replays (or compares with) a bundle. */
 export function addReplayOptions(command: Command): Command {
-  return command
+  return addClusterReplayOptions(command)
     .option('--name <name>', 'name of the pair (default: the bundle’s)')
     .option(
       '--vm <name>',
@@ -407,13 +533,17 @@ export function addReplayOptions(command: Command): Command {
     );
 }
 
-/** The replay values of `--name`, `--vm`/`--no-vms` and `--link-address`, as the engine takes them. */
+/** The replay values of `--name`, `--vm`/`--no-vms`, `--link-address` and the cluster's, as the engine takes them. */
 export function replayValuesOf(options: ReplayOptions): {
   name?: string;
   vms?: string[];
   linkAddresses?: LinkAddressOption[];
+  clusterName?: string;
+  clusterAddress?: string;
 } {
   return {
+    ...(options.clusterName !== undefined ? { clusterName: options.clusterName } : {}),
+    ...(options.clusterAddress !== undefined ? { clusterAddress: options.clusterAddress } : {}),
     ...(options.name !== undefined ? { name: options.name } : {}),
     ...replayVmsOf(options),
     ...(options.linkAddress !== undefined && options.linkAddress.length > 0

@@ -381,12 +381,23 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     },
     unpair: (input) => pairings.unpair(input),
     preflightBundle: (input) => pairings.preflightBundle(input),
-    async drift({ bundle: source, sessions: ids, name, vms, linkAddresses, verify }) {
+    async drift({
+      bundle: source,
+      sessions: ids,
+      name,
+      vms,
+      linkAddresses,
+      clusterName,
+      clusterAddress,
+      verify,
+    }) {
       const bundle = await signers.readBundle(source);
       const values = {
         ...(name !== undefined ? { name } : {}),
         ...(vms !== undefined ? { vms } : {}),
         ...(linkAddresses !== undefined ? { linkAddresses } : {}),
+        ...(clusterName !== undefined ? { clusterName } : {}),
+        ...(clusterAddress !== undefined ? { clusterAddress } : {}),
       };
       const found = await pairings.driftOf(bundle, ids, values);
       const differences: DriftItem[] = [...found.items];

@@ -5,8 +5,27 @@
  * can be replayed, 1 otherwise (`bundle-invalid`, `bundle-untrusted`, `not-found`).
  */
 import type { Command } from 'commander';
+import type { Witness } from '../../engine/api';
+import { assertNever } from '../../engine/api/rules';
 import type { JsonOption } from '../options';
 import { EXIT, runVerb } from '../run';
+
+/** A bundle's witness in words; a cloud witness is its storage account (its key is never in a bundle). */
+function witnessText(w: Witness | null): string {
+  if (w === null) return 'none';
+  switch (w.kind) {
+    case 'cloud':
+      return `cloud witness, storage account ${w.address} (its access key is given at replay)`;
+    case 'disk':
+      return `disk witness ${w.address}`;
+    case 'file-share':
+      return `file share ${w.address}`;
+    case 'host':
+      return `witness server ${w.address}`;
+    default:
+      return assertNever(w.kind);
+  }
+}
 
 export function registerBundleVerbs(program: Command): void {
   const bundle = program
@@ -34,6 +53,8 @@ export function registerBundleVerbs(program: Command): void {
             vms: checked.pair.vms,
             links: checked.pair.links.length,
             witness: checked.pair.witness,
+            // Level 1: the cluster of the pair it was exported from (a replay elsewhere gives its own).
+            cluster: checked.pair.cluster ?? null,
           },
           agent: checked.agent,
           createdAt: checked.createdAt,
@@ -42,7 +63,13 @@ export function registerBundleVerbs(program: Command): void {
         out.result(result, () =>
           [
             `${file}: signature valid, signed ${checked.createdAt} by ${signer ? `${signer.fingerprint}${signer.label ? ` (${signer.label})` : signer.own ? ' (this machine’s own key)' : ''}` : 'a trusted key'}.`,
-            `Pair ${checked.pair.name} at Level ${checked.pair.level}, ${checked.pair.links.length} sync link(s), VMs: ${checked.pair.vms.join(', ') || 'none'}; agent ${checked.agent.version}.`,
+            `Pair ${checked.pair.name} at Level ${checked.pair.level}, ${checked.pair.links.length} sync link(s), VMs: ${checked.pair.vms.join(', ') || 'none'}${checked.pair.level === 1 ? '' : `; agent ${checked.agent.version}`}.`,
+            ...(checked.pair.cluster
+              ? [
+                  `Failover cluster ${checked.pair.cluster.name} at ${checked.pair.cluster.address} (the exporting pair’s: a replay on another pair gives its own with --cluster-name and --cluster-address).`,
+                ]
+              : []),
+            `Witness: ${witnessText(checked.pair.witness)}.`,
           ].join('\n'),
         );
         return EXIT.ok;

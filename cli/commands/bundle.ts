@@ -5,13 +5,26 @@
  * export. On a pair that already holds the bundle's pair it shows how the pair drifted and the
  * plan that brings it back, applies that plan and checks for drift again; `--check` only reports.
  * The result's `changed` says whether anything changed on a server.
+ *
+ * A Level 1 bundle makes a failover cluster: on any pair but the one it was exported from, the
+ * cluster's name and address are this pair's own (`--cluster-name`, `--cluster-address`), and a
+ * replay that would reuse the first pair's is refused before a server changes. A cloud witness's
+ * access key is never in a bundle: it comes from the variable `--cloud-witness-key-env` names.
  */
 import type { Command } from 'commander';
 import type { DriftReport, JobSnapshotOf, PairConfig, Plan } from '../../engine/api';
 import { addConnectionOptions, connectAll } from '../connection';
 import type { ConnectionOptions } from '../connection';
-import { addReplayOptions, replayValuesOf } from '../options';
+import {
+  addCloudWitnessKeyOption,
+  addReplayOptions,
+  readCloudWitnessKey,
+  replayValuesOf,
+  requireCloudWitnessKey,
+} from '../options';
 import type { JsonOption, ReplayOptions } from '../options';
+import { checkReplayCluster } from '../replay-cluster';
+import { cloudWitnessKey } from '../cloud-key';
 import { driftText } from './drift';
 import { planChanges, planSummary, showPlan } from './plan';
 import { formatDuration } from '../output';
@@ -19,6 +32,7 @@ import { followJob, requireDone } from '../progress';
 import { EXIT, runVerb } from '../run';
 
 interface ApplyFlags extends ConnectionOptions, JsonOption, ReplayOptions {
+  cloudWitnessKeyEnv?: string;
   package?: string;
   trustPublisher?: string;
   check?: boolean;
@@ -26,15 +40,17 @@ interface ApplyFlags extends ConnectionOptions, JsonOption, ReplayOptions {
 
 export function registerApplyVerb(program: Command): void {
   addConnectionOptions(
-    addReplayOptions(
-      program
-        .command('apply')
-        .description(
-          'replay a configuration bundle on a pair: check, verify, install, pair, protect, export; on a pair that already holds it, plan and apply what brings it back to the bundle',
-        )
-        .argument('<bundle>', 'a .twinlock.json bundle exported by Twinlock')
-        .argument('<hostA>', 'host[:port] of the primary')
-        .argument('<hostB>', 'host[:port] of the secondary'),
+    addCloudWitnessKeyOption(
+      addReplayOptions(
+        program
+          .command('apply')
+          .description(
+            'replay a configuration bundle on a pair: check, verify, install, pair, protect, export; on a pair that already holds it, plan and apply what brings it back to the bundle',
+          )
+          .argument('<bundle>', 'a .twinlock.json bundle exported by Twinlock')
+          .argument('<hostA>', 'host[:port] of the primary')
+          .argument('<hostB>', 'host[:port] of the secondary'),
+      ),
     )
       .option(
         '--package <dir>',
@@ -53,12 +69,15 @@ export function registerApplyVerb(program: Command): void {
     runVerb(options.json, 'the replay', async (out, engine) => {
       // The replay values are checked before anything is read (--vm with --no-vms is refused).
       const values = replayValuesOf(options);
+      // Read before any server is reached: a pair made afresh with a cloud witness cannot start without it.
+      const givenKey = readCloudWitnessKey(options);
       const bundle = await engine.api.readBundle({ path: bundlePath });
       out.info(
-        `Bundle ${bundle.pair.name} (level ${bundle.pair.level}, signed ${bundle.createdAt}) verified.`,
+        `Bundle ${bundle.pair.name} (level ${bundle.pair.level}${bundle.pair.cluster ? `, cluster ${bundle.pair.cluster.name} at ${bundle.pair.cluster.address}` : ''}, signed ${bundle.createdAt}) verified.`,
       );
       const [a, b] = await connectAll(engine.api, [hostA, hostB], options);
       const sessions: [string, string] = [a!.sessionId, b!.sessionId];
+      checkReplayCluster(bundle, values, [a!, b!]);
       const packageOf = options.package ? { packageDir: options.package } : {};
 
       // Everything is checked before anything changes: a refused bundle leaves both servers as they were.
@@ -77,10 +96,11 @@ export function registerApplyVerb(program: Command): void {
           links: config.links,
           witness: config.witness,
           vms: config.vms,
+          ...(config.cluster ? { cluster: config.cluster } : {}),
         },
       });
       out.info(
-        `Checked against ${a!.computerName} and ${b!.computerName}: pair ${config.name}, ${config.links.length} sync link(s), VMs: ${config.vms.join(', ') || 'none'}.`,
+        `Checked against ${a!.computerName} and ${b!.computerName}: pair ${config.name}, ${config.links.length} sync link(s)${config.cluster ? `, cluster ${config.cluster.name} at ${config.cluster.address}` : ''}, VMs: ${config.vms.join(', ') || 'none'}.`,
       );
 
       // A server without the agent yet answers no status: it holds no pair.
@@ -122,7 +142,13 @@ export function registerApplyVerb(program: Command): void {
         return blockers.length === 0 ? EXIT.ok : EXIT.drift;
       }
 
-      const report = await engine.api.verify({ sessions, level: bundle.pair.level });
+      // A pair made afresh needs the cloud witness's key; one brought back only when its quorum is reset.
+      if (!existing) requireCloudWitnessKey(config.witness, givenKey, `The bundle ${bundle.pair.name}`);
+      const report = await engine.api.verify({
+        sessions,
+        level: bundle.pair.level,
+        ...(config.cluster ? { cluster: config.cluster } : {}),
+      });
       out.event({ event: 'verified', verdict: report.verdict, outcome: report.outcome });
       if (report.outcome === 'blocked') {
         out.result({ event: 'result', changed: false, verify: report }, () =>
@@ -141,17 +167,23 @@ export function registerApplyVerb(program: Command): void {
       if (!existing || agentDrift) {
         const install = (await followJob(
           engine,
-          await engine.api.install({
-            sessions,
-            // The package the bundle names, from the agent/ folder beside it, --package, or the bundled one.
-            bundlePath,
-            ...packageOf,
-            ...(options.trustPublisher !== undefined ? { trustPublisher: options.trustPublisher } : {}),
-          }),
+          await engine.api.install(
+            bundle.pair.level === 1
+              ? // Level 1 enables Windows' Failover Clustering instead: no agent package.
+                { sessions, level: 1 }
+              : {
+                  sessions,
+                  level: bundle.pair.level,
+                  // The package the bundle names, from the agent/ folder beside it, --package, or the bundled one.
+                  bundlePath,
+                  ...packageOf,
+                  ...(options.trustPublisher !== undefined ? { trustPublisher: options.trustPublisher } : {}),
+                },
+          ),
           out,
         )) as JobSnapshotOf<'install'>;
         requireDone(install);
-        if (bundle.agent.version !== install.result?.[0]?.version) {
+        if (bundle.pair.level !== 1 && bundle.agent.version !== install.result?.[0]?.version) {
           out.info(
             `Note: the bundle was made with agent ${bundle.agent.version}; this pair runs ${install.result?.[0]?.version}.`,
           );
@@ -163,7 +195,18 @@ export function registerApplyVerb(program: Command): void {
         }
       }
 
-      const ref = plan ? await engine.api.applyPlan({ plan, sessions }) : await engine.api.pair(config);
+      // A new pair is planned and the plan shown, then applied exactly, as `twinlock pair` does.
+      if (!plan) {
+        plan = await engine.api.plan({ kind: 'pair', config });
+        showPlan(out, plan);
+      }
+      // A pair brought back needs the key only when its plan sets the cloud witness again (asked for then).
+      const key = givenKey ?? (await cloudWitnessKey(plan, options.cloudWitnessKeyEnv));
+      const ref = await engine.api.applyPlan({
+        plan,
+        sessions,
+        ...(key !== undefined ? { cloudWitnessKey: key } : {}),
+      });
       const apply = (await followJob(engine, ref, out)) as JobSnapshotOf<'pair'>;
       requireDone(apply);
       const exported = await engine.api.exportBundle({ config });

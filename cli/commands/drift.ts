@@ -8,6 +8,7 @@ import type { DriftItem, DriftReport } from '../../engine/api';
 import { addConnectionOptions, connectAll } from '../connection';
 import type { ConnectionOptions } from '../connection';
 import { addReplayOptions, replayValuesOf } from '../options';
+import { checkReplayCluster } from '../replay-cluster';
 import type { JsonOption, ReplayOptions } from '../options';
 import { EXIT, runVerb } from '../run';
 
@@ -58,6 +59,7 @@ export function registerDriftVerb(program: Command): void {
       // The replay values are checked before any server is reached (--vm with --no-vms is refused).
       const values = replayValuesOf(options);
       const [a, b] = await connectAll(engine.api, [hostA, hostB], options);
+      checkReplayCluster(await engine.api.readBundle({ path: bundlePath }), values, [a!, b!]);
       const report = await engine.api.drift({
         bundle: { path: bundlePath },
         sessions: [a!.sessionId, b!.sessionId],

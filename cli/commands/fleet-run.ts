@@ -9,7 +9,7 @@ import type { FleetOutcome, FleetPairOutcome, JobSnapshotOf, TwinlockEngine } fr
 import { TwinlockError } from '../../engine/api/errors';
 import { CONNECT_TIMEOUT_MS, readCredentials } from '../connection';
 import type { ConnectionOptions } from '../connection';
-import { checkFingerprint, checkedText, wholeNumber } from '../options';
+import { checkFingerprint, checkedText, parseEnvName, readCloudWitnessKey, wholeNumber } from '../options';
 import type { JsonOption } from '../options';
 import { formatDuration, table } from '../output';
 import type { Output } from '../output';
@@ -22,6 +22,7 @@ interface FleetFlags extends ConnectionOptions, JsonOption {
   restart?: boolean;
   package?: string;
   trustPublisher?: string;
+  cloudWitnessKeyEnv?: string;
 }
 
 const PARALLEL = { min: 1, max: 64 } as const;
@@ -76,6 +77,11 @@ export function registerFleetRunVerbs(fleet: Command): void {
       '--trust-publisher <thumbprint>',
       'trust the package’s publisher on first use, after comparing its certificate thumbprint',
     )
+    .option(
+      '--cloud-witness-key-env <NAME>',
+      'Level 1 with a cloud witness: read its storage account’s access key from this environment variable (default TWINLOCK_CLOUD_WITNESS_KEY; never from the fleet file, never written to its journal)',
+      checkedText(parseEnvName),
+    )
     .action((file: string, options: FleetFlags) => runFleet('apply', file, options));
 
   addFleetOptions(
@@ -95,6 +101,7 @@ function runFleet(mode: 'apply' | 'drift', file: string, options: FleetFlags): P
         detail: { field: 'bundle' },
       });
     }
+    const cloudWitnessKey = readCloudWitnessKey(options);
     const credentials = await readCredentials(options);
     const ref = await engine.api.fleet({
       mode,
@@ -109,6 +116,7 @@ function runFleet(mode: 'apply' | 'drift', file: string, options: FleetFlags): P
       ...(options.package ? { packageDir: options.package } : {}),
       ...(options.trustPublisher ? { trustPublisher: options.trustPublisher } : {}),
       timeoutMs: Number(options.timeout ?? 15000),
+      ...(cloudWitnessKey !== undefined ? { cloudWitnessKey } : {}),
     });
     out.info(
       `${mode === 'drift' ? 'Checking' : options.check ? 'Planning' : 'Applying'} ${fleet.pairs.length} pair(s) of ${file}, ${options.parallel} at a time.`,

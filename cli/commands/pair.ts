@@ -9,7 +9,7 @@ import { TwinlockError } from '../../engine/api/errors';
 import { addConnectionOptions, connectAll, readCredentials } from '../connection';
 import { cloudWitnessKey } from '../cloud-key';
 import type { ConnectionOptions } from '../connection';
-import { requireWitnessChoice } from '../options';
+import { addCloudWitnessKeyOption, requireWitnessChoice } from '../options';
 import type { JsonOption } from '../options';
 import {
   addPairConfigOptions,
@@ -90,6 +90,7 @@ export function registerPairVerb(program: Command): void {
           bundle?: string;
           resume?: string | boolean;
           plan?: string;
+          cloudWitnessKeyEnv?: string;
         },
     ) =>
       runVerb(options.json, 'the pairing', async (out, engine) => {
@@ -103,7 +104,7 @@ export function registerPairVerb(program: Command): void {
           const [a, b] = await connectAll(engine.api, hostsOf(plan), options);
           const sessions: [string, string] = [a!.sessionId, b!.sessionId];
           showPlan(out, plan);
-          const key = await cloudWitnessKey(plan);
+          const key = await cloudWitnessKey(plan, options.cloudWitnessKeyEnv);
           ref = await engine.api.applyPlan({ plan, sessions, ...(key ? { cloudWitnessKey: key } : {}) });
           if (plan.kind === 'unpair') {
             const job = (await followJob(engine, ref, out)) as JobSnapshotOf<'pair'>;
@@ -142,7 +143,7 @@ export function registerPairVerb(program: Command): void {
           const plan = await engine.api.plan({ kind: 'pair', config });
           showPlan(out, plan);
           changed = planChanges(plan);
-          const key = await cloudWitnessKey(plan);
+          const key = await cloudWitnessKey(plan, options.cloudWitnessKeyEnv);
           ref = await engine.api.applyPlan({
             plan,
             sessions: [a!.sessionId, b!.sessionId],
@@ -165,6 +166,9 @@ export function registerPairVerb(program: Command): void {
         return EXIT.ok;
       }),
   );
+  // A cloud witness's key from another variable than TWINLOCK_CLOUD_WITNESS_KEY (added last, so that
+  // a pair choice defining the same flag keeps its own).
+  addCloudWitnessKeyOption(program.commands.find((c) => c.name() === 'pair')!);
 }
 
 export function registerUnpairVerb(program: Command): void {

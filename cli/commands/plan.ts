@@ -15,6 +15,7 @@ import { addConnectionOptions, connectAll } from '../connection';
 import type { ConnectionOptions } from '../connection';
 import {
   NO_WITNESS_WARNING,
+  addClusterReplayOptions,
   addPairChoiceOptions,
   pairConfigFrom,
   parseLinkAddress,
@@ -24,6 +25,7 @@ import {
 import type { JsonOption, LinkAddressOption, PairChoiceOptions } from '../options';
 import type { Output } from '../output';
 import { EXIT, runVerb } from '../run';
+import { checkReplayCluster } from '../replay-cluster';
 
 /** The pair configuration's options (`--name`, `--level`, `--witness`/`--no-witness`, `--vm`, `--all-vms`, `--link-range`). */
 export type PairConfigFlags = PairChoiceOptions;
@@ -165,6 +167,9 @@ export function showPlan(out: Output, plan: Plan): void {
 
 interface PlanFlags extends ConnectionOptions, JsonOption, PairConfigFlags {
   bundle?: string;
+  /** With --bundle, Level 1: this pair's cluster instead of the bundle's. */
+  clusterName?: string;
+  clusterAddress?: string;
   /** False from `--no-vms` (with --bundle). */
   vms?: boolean;
   out?: string;
@@ -173,14 +178,16 @@ interface PlanFlags extends ConnectionOptions, JsonOption, PairConfigFlags {
 
 export function registerPlanVerb(program: Command): void {
   addConnectionOptions(
-    addPairConfigOptions(
-      program
-        .command('plan')
-        .description(
-          'show every step pairing two servers makes, each with its script and parameters, and its undo; changes nothing',
-        )
-        .argument('<hostA>', 'host[:port] of the primary')
-        .argument('<hostB>', 'host[:port] of the secondary'),
+    addClusterReplayOptions(
+      addPairConfigOptions(
+        program
+          .command('plan')
+          .description(
+            'show every step pairing two servers makes, each with its script and parameters, and its undo; changes nothing',
+          )
+          .argument('<hostA>', 'host[:port] of the primary')
+          .argument('<hostB>', 'host[:port] of the secondary'),
+      ),
     )
       .option('--bundle <file>', 'plan the pair a configuration bundle makes on these servers')
       .option(
@@ -213,7 +220,13 @@ export function registerPlanVerb(program: Command): void {
       const [a, b] = await connectAll(engine.api, [hostA, hostB], options);
       let config: PairConfig;
       if (options.bundle !== undefined) {
+        const cluster = {
+          ...(options.clusterName !== undefined ? { clusterName: options.clusterName } : {}),
+          ...(options.clusterAddress !== undefined ? { clusterAddress: options.clusterAddress } : {}),
+        };
+        checkReplayCluster(await engine.api.readBundle({ path: options.bundle }), cluster, [a!, b!]);
         const checked = await engine.api.preflightBundle({
+          ...cluster,
           path: options.bundle,
           sessions: [a!.sessionId, b!.sessionId],
           ...(options.name !== undefined ? { name: options.name } : {}),

@@ -1,6 +1,7 @@
 /**
  * The signed configuration bundle: everything needed to replay a pair at the next site, and no
- * secret — no password, no pairing token. Signed with Ed25519 over its canonical JSON.
+ * secret — no password, no pairing token, no cloud witness access key (a cloud witness is its
+ * storage account's name). Signed with Ed25519 over its canonical JSON.
  */
 import { createPublicKey, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
@@ -33,6 +34,13 @@ export interface BundleInput {
 /** Builds and signs a bundle. Only listed fields are copied, so nothing else can slip in. */
 export function createBundle(input: BundleInput, signingKey: KeyObject): Bundle {
   const { config } = input;
+  if (config.level === 1 && !config.cluster)
+    throw new TwinlockError({
+      code: 'invalid-input',
+      message: `cluster: ${config.name} is a Level 1 pair, and its failover cluster (name and address) is what its bundle replays; none was given.`,
+      hint: 'Pair it with its cluster’s name and address first, then export its bundle.',
+      detail: { field: 'cluster' },
+    });
   const host = (h: BundleHost) => ({
     address: h.address,
     port: h.port,
@@ -53,6 +61,10 @@ export function createBundle(input: BundleInput, signingKey: KeyObject): Bundle 
       })),
       witness: config.witness ? { kind: config.witness.kind, address: config.witness.address } : null,
       vms: [...config.vms],
+      // Level 1: the cluster as this pair made it (a replay elsewhere gives its own name and address).
+      ...(config.level === 1 && config.cluster
+        ? { cluster: { name: config.cluster.name, address: config.cluster.address } }
+        : {}),
     },
     hosts: [
       { role: 'primary', ...host(input.primary) },

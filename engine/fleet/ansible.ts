@@ -28,6 +28,7 @@ import type {
   FleetHost,
   FleetPair,
 } from '../api/models';
+import { checkFleetLevel } from './fleet-file';
 
 /** The files an export writes, relative to its folder (the bundle's copy and agent/ beside them). */
 export const ANSIBLE_FILES = {
@@ -79,7 +80,7 @@ function serverVars(host: FleetHost, role: 'primary' | 'secondary'): Record<stri
   };
 }
 
-/** The values a pair's group holds (its name, VMs, link addresses, and which host is which). */
+/** The values a pair's group holds (its name, VMs, link addresses, Level 1 cluster, and which host is which). */
 export function pairGroupVars(pair: FleetPair): Record<string, unknown> {
   return {
     twinlock_pair_name: pair.name,
@@ -94,6 +95,10 @@ export function pairGroupVars(pair: FleetPair): Record<string, unknown> {
               `${l.localAddress}-${l.remoteAddress}${l.prefixLength !== undefined ? `/${l.prefixLength}` : ''}`,
           ),
         }
+      : {}),
+    // Level 1: the pair's own failover cluster (given to plan and drift as --cluster-name/--cluster-address).
+    ...(pair.cluster !== undefined
+      ? { twinlock_cluster_name: pair.cluster.name, twinlock_cluster_address: pair.cluster.address }
       : {}),
   };
 }
@@ -172,11 +177,24 @@ const pairPlayVars: Record<string, string> = {
     // twinlock_vms absent: the bundle's VMs; an empty list: none (--no-vms); else each with --vm=.
     "{{ ['--name', twinlock_pair_name] + " +
     "(((['--no-vms'] if twinlock_vms | length == 0 else twinlock_vms | map('regex_replace', '^', '--vm=') | list)) if twinlock_vms is defined else []) + " +
-    "(twinlock_link_addresses | default([]) | map('regex_replace', '^', '--link-address=') | list) }}",
+    "(twinlock_link_addresses | default([]) | map('regex_replace', '^', '--link-address=') | list) + " +
+    // Level 1: the pair's own cluster, as one argv word each (--flag=value), never the bundle's first pair's.
+    "((['--cluster-name=' ~ twinlock_cluster_name]) if twinlock_cluster_name is defined else []) + " +
+    "((['--cluster-address=' ~ twinlock_cluster_address]) if twinlock_cluster_address is defined else []) }}",
+  // Level 1 with a cloud witness: the NAME of the controller's variable holding the key (the key
+  // itself is never in a file, an argv or a task's environment; twinlock reads it from its own).
+  twinlock_cloud_key_args:
+    "{{ (['--cloud-witness-key-env', twinlock_cloud_witness_key_env | default('TWINLOCK_CLOUD_WITNESS_KEY')]) " +
+    "if (hostvars['localhost'].twinlock_checked_bundle.pair.witness.kind | default('')) == 'cloud' else [] }}",
   twinlock_install_args:
     "{{ (['--trust-publisher', twinlock_trust_publisher] if twinlock_trust_publisher | default('') | length > 0 else []) + " +
     "(['--package', twinlock_package_dir] if twinlock_package_dir | default('') | length > 0 else []) + " +
     "(['--allow-reboot'] if twinlock_allow_reboot | default(false) | bool else []) }}",
+  // Level 1 enables Windows' Failover Clustering (no agent package: --bundle and the package's options
+  // do not apply); Levels 2 and 3 install the agent the bundle names.
+  twinlock_install_level_args:
+    "{{ (['--level', '1'] + (['--allow-reboot'] if twinlock_allow_reboot | default(false) | bool else [])) " +
+    "if twinlock_level == '1' else (['--bundle', twinlock_bundle_file] + twinlock_install_args) }}",
   // The password: a vaulted twinlock_password, else the controller's TWINLOCK_PASSWORD. Never in a file.
   twinlock_secret: "{{ twinlock_password | default(lookup('ansible.builtin.env', 'TWINLOCK_PASSWORD')) }}",
   twinlock_env: "{{ {'TWINLOCK_HOME': twinlock_home} if twinlock_home | default('') | length > 0 else {} }}",
@@ -248,8 +266,8 @@ export function ansiblePlaybook(): Record<string, unknown>[] {
       { changedWhen: false, failedWhen: 'twinlock_verify.rc != 0' },
     ),
     twinlockTask(
-      'Install the agent the bundle names',
-      "{{ [twinlock_cmd, 'install', twinlock_primary, twinlock_secondary, '--bundle', twinlock_bundle_file, '--json'] + twinlock_install_args + twinlock_connect_args }}",
+      'Install the agent the bundle names (Level 1: enable Failover Clustering)',
+      "{{ [twinlock_cmd, 'install', twinlock_primary, twinlock_secondary, '--json'] + twinlock_install_level_args + twinlock_connect_args }}",
       'twinlock_install',
       {
         changedWhen: `twinlock_install.rc == 0 and (${result('twinlock_install')}.result | default([]) | rejectattr('action', 'equalto', 'already-installed') | list | length > 0)`,
@@ -277,7 +295,7 @@ export function ansiblePlaybook(): Record<string, unknown>[] {
     },
     twinlockTask(
       'Pair the servers: apply the plan exactly',
-      "{{ [twinlock_cmd, 'pair', '--plan', twinlock_workdir.path ~ '/plan.json', '--json'] + twinlock_connect_args }}",
+      "{{ [twinlock_cmd, 'pair', '--plan', twinlock_workdir.path ~ '/plan.json', '--json'] + twinlock_cloud_key_args + twinlock_connect_args }}",
       'twinlock_pair',
       {
         when: 'twinlock_plan_changes | int > 0',
@@ -385,7 +403,7 @@ bundle **${b.name}** (Level ${b.level}, signed ${b.createdAt}).
 
 | File | What it is |
 |---|---|
-| \`inventory.yml\` | group \`${PAIRS_GROUP}\`, one child group per pair with its two servers (address, port, role, pinned fingerprint) and the pair's values (name, VMs, sync-link addresses) |
+| \`inventory.yml\` | group \`${PAIRS_GROUP}\`, one child group per pair with its two servers (address, port, role, pinned fingerprint) and the pair's values (name, VMs, sync-link addresses; at Level 1 its cluster's name and address) |
 | \`playbook.yml\` | checks the bundle once, then for each pair: verify → install → plan → pair → drift check |
 | \`ansible.cfg\` | the inventory, and \`forks = ${options.forks}\`: how many pairs run at once |
 | \`bundle.twinlock.json\` | a copy of the bundle (and \`agent/\`, the agent package, when it was beside the bundle) |
@@ -405,6 +423,9 @@ shell line); twinlock reaches the Windows servers over SSH itself. So the contro
 changes nothing (\`changed=0\`); a pair that fails stops alone, with twinlock's own message.
 A pair's group var \`twinlock_vms\` lists its own VMs (passed as \`--vm\`); an empty list is a pair
 that protects none (\`--no-vms\`); without it, the pair protects the bundle's VMs.
+At Level 1 each pair's group holds its own failover cluster, \`twinlock_cluster_name\` and
+\`twinlock_cluster_address\` (passed as \`--cluster-name\` and \`--cluster-address\`), and the install
+step enables Windows' Failover Clustering instead of installing the agent.
 
 Variables (\`-e name=value\`, or a file in \`group_vars/${PAIRS_GROUP}/\`):
 
@@ -419,6 +440,21 @@ Variables (\`-e name=value\`, or a file in \`group_vars/${PAIRS_GROUP}/\`):
 | \`twinlock_package_dir\` | none | an agent package folder, when the bundle has no \`agent/\` beside it |
 | \`twinlock_allow_reboot\` | \`false\` | let the agent's installer restart a server when it must, and wait for it |
 | \`twinlock_home\` | twinlock's own | twinlock's data folder (TWINLOCK_HOME): known hosts, trusted keys, journals |
+| \`twinlock_cloud_witness_key_env\` | \`TWINLOCK_CLOUD_WITNESS_KEY\` | Level 1, a cloud witness: the *name* of the controller's environment variable holding the storage account's access key |
+
+## A cloud witness's key (Level 1)
+
+The bundle names a cloud witness by its storage account only: the access key is never in a bundle,
+in these files or in a task's arguments. When the bundle's witness is a cloud witness, the pairing
+task passes twinlock the variable's *name* (\`--cloud-witness-key-env TWINLOCK_CLOUD_WITNESS_KEY\`)
+and twinlock reads the key from its own environment, which it inherits from \`ansible-playbook\`
+on the controller. Set it there, not in a task's \`environment:\` (which Ansible writes into the
+command line it runs):
+
+\`\`\`sh
+export TWINLOCK_CLOUD_WITNESS_KEY='…'   # or a custom credential that injects it (AWX, Automation Platform)
+ansible-playbook playbook.yml
+\`\`\`
 
 ## The password, with Vault
 
@@ -540,6 +576,8 @@ export async function exportAnsibleProject(
     });
   }
   const bundle = await readBundle(bundlePath);
+  // Each pair's cluster held to the bundle's level, as a run would, before a file is written.
+  checkFleetLevel(request.fleet, bundle);
   try {
     return await writeAnsibleProject(request.fleet, bundlePath, request.outDir, {
       forks: request.forks ?? DEFAULT_FORKS,

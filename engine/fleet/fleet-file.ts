@@ -2,15 +2,21 @@
  * Fleet files: the pairs one bundle is replayed on, as YAML or CSV. Everything wrong in a file is
  * reported at once (`invalid-input`, detail.issues), each problem naming the file, its line, the
  * field and the fix, so an admin corrects a 200-line file in one pass rather than one error a run.
+ *
+ * At Level 1 each pair makes its own failover cluster: `cluster_name` and `cluster_address` (YAML
+ * keys, CSV columns), both or neither, never two pairs with the same name or address. Whether the
+ * bundle wants them (required at Level 1, refused at Levels 2 and 3) is checked when the bundle
+ * is known, before any pair starts ({@link checkFleetLevel}).
  */
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseCsv, CsvError } from 'csv-parse/sync';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Node as YamlNode, YAMLMap } from 'yaml';
 import { TwinlockError } from '../api/errors';
-import type { Fleet, FleetHost, FleetPair, LinkAddresses } from '../api/models';
-import { IpAddressSchema, VmNameSchema } from '../api/models';
+import type { Bundle, ClusterConfig, Fleet, FleetHost, FleetPair, LinkAddresses } from '../api/models';
+import { CLUSTER_NAME, CLUSTER_NAME_MESSAGE, IpAddressSchema, VmNameSchema } from '../api/models';
 import {
   FINGERPRINT,
   FINGERPRINT_MESSAGE,
@@ -38,10 +44,29 @@ export type FleetInput =
   | { text: string; format: FleetFormat; name?: string | undefined; baseDir?: string | undefined };
 
 const TOP_KEYS = ['bundle', 'user', 'pairs'] as const;
-const PAIR_KEYS = ['name', 'primary', 'secondary', 'fingerprints', 'vms', 'links'] as const;
+const PAIR_KEYS = [
+  'name',
+  'primary',
+  'secondary',
+  'fingerprints',
+  'vms',
+  'links',
+  'cluster_name',
+  'cluster_address',
+] as const;
 const FINGERPRINT_KEYS = ['primary', 'secondary'] as const;
 const LINK_KEYS = ['local', 'remote', 'prefix'] as const;
-const CSV_COLUMNS = ['name', 'primary', 'secondary', 'vms', 'links'] as const;
+const CSV_COLUMNS = [
+  'name',
+  'primary',
+  'secondary',
+  'vms',
+  'links',
+  'cluster_name',
+  'cluster_address',
+] as const;
+/** Level 1: a pair's own failover cluster, by key (YAML) or column (CSV). */
+const CLUSTER_KEYS = ['cluster_name', 'cluster_address'] as const;
 
 /** A value read from the file, with the line it is on. */
 interface Located<T = unknown> {
@@ -61,6 +86,8 @@ interface RawPair {
   /** Names as read (YAML list or CSV `;` list). */
   vms?: Located<Located[]>;
   links?: Located<Array<Located<{ local?: Located; remote?: Located; prefix?: Located }>>>;
+  cluster_name?: Located;
+  cluster_address?: Located;
 }
 
 /** Reads and checks a fleet file; `invalid-input` lists every problem. */
@@ -258,7 +285,7 @@ function readYaml(text: string, issues: FleetIssue[]): ReadFile {
     }
     const keys = entries(item, PAIR_KEYS, `${where}.`, issues, lineOf);
     const raw: RawPair = { line: lineOf(item), where };
-    for (const key of ['name', 'primary', 'secondary'] as const) {
+    for (const key of ['name', 'primary', 'secondary', ...CLUSTER_KEYS] as const) {
       const e = keys[key];
       if (e) raw[key] = { value: scalarOf(e.node), line: e.line };
     }
@@ -419,7 +446,7 @@ function readCsvText(text: string, issues: FleetIssue[]): ReadFile {
         message: `this row has ${row.record.length} cells for ${columns.length} columns: a VM or link list is separated by “;”, not “,”.`,
       });
     const raw: RawPair = { line, where: `row ${index + 1}` };
-    for (const key of ['name', 'primary', 'secondary'] as const) {
+    for (const key of ['name', 'primary', 'secondary', ...CLUSTER_KEYS] as const) {
       const v = cell(key);
       if (v !== undefined && v !== '') raw[key] = { value: v, line };
     }
@@ -595,6 +622,7 @@ function checkPair(raw: RawPair, issues: FleetIssue[]): FleetPair | null {
     });
     if (raw.links.value.length === 0) linkAddresses = undefined;
   }
+  const cluster = checkCluster(raw, field, issues);
   if (issues.length > before || !primary || !secondary) return null;
   if (endpointId(primary) === endpointId(secondary)) {
     issues.push({
@@ -610,8 +638,122 @@ function checkPair(raw: RawPair, issues: FleetIssue[]): FleetPair | null {
     secondary,
     ...(vms !== undefined ? { vms } : {}),
     ...(linkAddresses !== undefined ? { linkAddresses } : {}),
+    ...(cluster !== undefined ? { cluster } : {}),
     ...(raw.line !== undefined ? { line: raw.line } : {}),
   };
+}
+
+/**
+ * A pair's `cluster_name` and `cluster_address` (Level 1): both or neither, each as Windows takes
+ * it. Whether the bundle's level wants them is checked once the bundle is known
+ * ({@link checkFleetLevel}).
+ */
+function checkCluster(
+  raw: RawPair,
+  field: (f: string) => string,
+  issues: FleetIssue[],
+): ClusterConfig | undefined {
+  const text = (v: Located | undefined) =>
+    v === undefined || v.value === null || v.value === '' ? undefined : String(v.value);
+  const name = text(raw.cluster_name);
+  const address = text(raw.cluster_address);
+  if (name === undefined && address === undefined) return undefined;
+  let ok = true;
+  if (name !== undefined && !CLUSTER_NAME.test(name)) {
+    ok = false;
+    issues.push({
+      field: field('cluster_name'),
+      line: raw.cluster_name?.line ?? raw.line,
+      message: `cluster_name “${name}”: ${CLUSTER_NAME_MESSAGE}`,
+    });
+  }
+  if (address !== undefined && isIP(address) !== 4) {
+    ok = false;
+    issues.push({
+      field: field('cluster_address'),
+      line: raw.cluster_address?.line ?? raw.line,
+      message: `cluster_address “${address}” is not an IPv4 address: give the cluster’s own free static address on the business network, e.g. cluster_address: 10.0.0.51.`,
+    });
+  }
+  for (const [key, value, example] of [
+    ['cluster_name', name, 'PAIR02-CL'],
+    ['cluster_address', address, '10.0.0.51'],
+  ] as const) {
+    if (value !== undefined) continue;
+    ok = false;
+    issues.push({
+      field: field(key),
+      line: raw.line,
+      message: `the pair has a ${key === 'cluster_name' ? 'cluster_address' : 'cluster_name'} but no ${key}: a Level 1 pair’s cluster needs both; ${raw.where.startsWith('row') ? `fill its ${key} cell, e.g. ${example}` : `add ${key}: ${example}`}.`,
+    });
+  }
+  return ok ? { name: name!, address: address! } : undefined;
+}
+
+/**
+ * The fleet held to its bundle's level: at Level 1 every pair names its own cluster
+ * (`cluster_name`, `cluster_address`), and none reuses the cluster of the pair the bundle was
+ * exported from; at Levels 2 and 3 a cluster is refused (it means the wrong bundle, or a fleet file
+ * meant for another). Throws the fleet file's `invalid-input` with every problem and its line.
+ */
+export function checkFleetLevel(
+  fleet: Fleet,
+  bundle: Pick<Bundle, 'pair' | 'hosts'>,
+  fileName: string = fleet.source,
+): void {
+  const issues: FleetIssue[] = [];
+  const level = bundle.pair.level;
+  const own = bundle.pair.cluster;
+  const csv = extname(fleet.source).toLowerCase() === '.csv';
+  fleet.pairs.forEach((pair, index) => {
+    const where = csv ? '' : `pairs[${index}].`;
+    const line = pair.line;
+    if (level !== 1) {
+      if (pair.cluster !== undefined)
+        issues.push({
+          field: `${where}cluster_name`,
+          ...(line !== undefined ? { line } : {}),
+          message: `${pair.name} has cluster_name and cluster_address, but the bundle ${bundle.pair.name} is Level ${level}, which makes no failover cluster: remove them, or replay a Level 1 bundle.`,
+        });
+      return;
+    }
+    if (pair.cluster === undefined) {
+      issues.push({
+        field: `${where}cluster_name`,
+        ...(line !== undefined ? { line } : {}),
+        message: `${pair.name} has no cluster_name and cluster_address: the bundle ${bundle.pair.name} is Level 1, and each pair makes its own failover cluster; ${
+          csv
+            ? `add the columns cluster_name,cluster_address to the header and fill them for this row, e.g. ${clusterExample(index)} and`
+            : `add cluster_name: ${clusterExample(index)} and cluster_address:`
+        } a free static address on its business network, e.g. 10.0.0.${51 + index}.`,
+      });
+      return;
+    }
+    if (own === undefined) return;
+    // The pair the bundle came from keeps its cluster; any other pair must have its own.
+    const bundleServers = new Set(bundle.hosts.map((h) => endpointId(h)));
+    const isBundlePair = [pair.primary, pair.secondary].every((h) => bundleServers.has(endpointId(h)));
+    if (isBundlePair) return;
+    const from = `${bundle.hosts[0].computerName} and ${bundle.hosts[1].computerName}`;
+    if (pair.cluster.name.toLowerCase() === own.name.toLowerCase())
+      issues.push({
+        field: `${where}cluster_name`,
+        ...(line !== undefined ? { line } : {}),
+        message: `cluster_name ${pair.cluster.name} belongs to the first pair’s cluster (${from}, where the bundle ${bundle.pair.name} was exported): give ${pair.name} its own cluster name.`,
+      });
+    if (pair.cluster.address === own.address)
+      issues.push({
+        field: `${where}cluster_address`,
+        ...(line !== undefined ? { line } : {}),
+        message: `cluster_address ${pair.cluster.address} belongs to the first pair’s cluster (${from}, where the bundle ${bundle.pair.name} was exported): give ${pair.name} its own free address.`,
+      });
+  });
+  if (issues.length > 0) throw fleetError(fileName, issues);
+}
+
+/** `PAIR01-CL`, `PAIR02-CL` … for the examples of a fix. */
+function clusterExample(index: number): string {
+  return `PAIR${String(index + 1).padStart(2, '0')}-CL`;
 }
 
 /** A `host[:port]` (IPv6 in brackets when it has a port), or why not. */
@@ -639,7 +781,9 @@ export function parseHost(text: string): { address: string; port: number } | str
 /** Names used twice, and servers in two pairs. */
 function checkAcrossPairs(pairs: Array<{ pair: FleetPair; where: string }>, issues: FleetIssue[]): void {
   const names = new Map<string, FleetPair>();
-  const servers = new Map<string, { pair: FleetPair; role: string }>();
+  const servers = new Map<string, { pair: FleetPair; role: 'primary' | 'secondary' }>();
+  const clusterNames = new Map<string, FleetPair>();
+  const clusterAddresses = new Map<string, FleetPair>();
   for (const { pair, where } of pairs) {
     const field = (f: string) => (where.startsWith('row') ? f : `${where}.${f}`);
     const lower = pair.name.toLowerCase();
@@ -662,6 +806,36 @@ function checkAcrossPairs(pairs: Array<{ pair: FleetPair; where: string }>, issu
         });
       else servers.set(id, { pair, role });
     }
+    if (pair.cluster === undefined) continue;
+    // Two clusters cannot share a computer object in the directory, nor an address on the network.
+    const byName = clusterNames.get(pair.cluster.name.toLowerCase());
+    if (byName)
+      issues.push({
+        field: field('cluster_name'),
+        line: pair.line,
+        message: `the cluster name ${pair.cluster.name} is already ${byName.name}’s (line ${byName.line ?? '?'}): each pair makes its own cluster, with its own name.`,
+      });
+    else clusterNames.set(pair.cluster.name.toLowerCase(), pair);
+    const byAddress = clusterAddresses.get(pair.cluster.address);
+    if (byAddress)
+      issues.push({
+        field: field('cluster_address'),
+        line: pair.line,
+        message: `the cluster address ${pair.cluster.address} is already ${byAddress.name}’s cluster’s (line ${byAddress.line ?? '?'}): each cluster needs its own free address.`,
+      });
+    else clusterAddresses.set(pair.cluster.address, pair);
+  }
+  // A cluster's address is not a server's: the cluster would answer where the server does.
+  for (const { pair, where } of pairs) {
+    if (pair.cluster === undefined) continue;
+    const address = pair.cluster.address;
+    const server = [...servers.values()].find((s) => s.pair[s.role].address === address);
+    if (server)
+      issues.push({
+        field: where.startsWith('row') ? 'cluster_address' : `${where}.cluster_address`,
+        line: pair.line,
+        message: `the cluster address ${address} is the address of ${server.pair.name}’s ${server.role}: the cluster needs a free address of its own.`,
+      });
   }
 }
 

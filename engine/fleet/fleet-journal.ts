@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { z } from 'zod';
 import { TwinlockError } from '../api/errors';
-import { FLEET_RESULTS, FleetProgressStepSchema } from '../api/models';
+import { ClusterConfigSchema, FLEET_RESULTS, FleetProgressStepSchema } from '../api/models';
 import type { FleetPair, FleetProgressStep } from '../api/models';
 import { endpointId } from '../api/rules';
 import { readJsonFile, withFileLock, writeJsonFile } from '../store';
@@ -24,6 +24,8 @@ export type JournalStep = (typeof JOURNAL_STEPS)[number];
 const PairEntrySchema = z.object({
   primary: z.string(),
   secondary: z.string(),
+  /** Level 1: the pair's own failover cluster, as the fleet file gives it (names and addresses, no secret). */
+  cluster: ClusterConfigSchema.optional(),
   /** Computer names, once reached. */
   servers: z.tuple([z.string(), z.string()]).optional(),
   /** Steps finished, in order. */
@@ -86,7 +88,13 @@ export function resumeFrom(
   const journal: FleetJournal = carry ? { ...fresh, startedAt: previous.startedAt, pairs: {} } : fresh;
   for (const [name, entry] of Object.entries(fresh.pairs)) {
     const before = carry ? previous.pairs[name] : undefined;
-    const same = before && before.primary === entry.primary && before.secondary === entry.secondary;
+    // A pair given another cluster since is another pair: it starts afresh.
+    const same =
+      before &&
+      before.primary === entry.primary &&
+      before.secondary === entry.secondary &&
+      before.cluster?.name === entry.cluster?.name &&
+      before.cluster?.address === entry.cluster?.address;
     if (!same) {
       journal.pairs[name] = entry;
       points.set(name, { steps: [] });
@@ -131,7 +139,12 @@ export function newJournal(
     pairs: Object.fromEntries(
       pairs.map((p) => [
         p.name,
-        { primary: endpointId(p.primary), secondary: endpointId(p.secondary), steps: [] },
+        {
+          primary: endpointId(p.primary),
+          secondary: endpointId(p.secondary),
+          ...(p.cluster ? { cluster: { name: p.cluster.name, address: p.cluster.address } } : {}),
+          steps: [],
+        },
       ]),
     ),
   };

@@ -57,6 +57,8 @@ export interface PairRunOptions {
   packageDir?: string | undefined;
   trustPublisher?: string | undefined;
   timeoutMs?: number | undefined;
+  /** Level 1, a cloud witness: the storage account's access key (held in memory, never journalled). */
+  cloudWitnessKey?: string | undefined;
 }
 
 /** A patch of the pair's row in the fleet job. */
@@ -146,6 +148,10 @@ export async function runFleetPair(
       name: pair.name,
       ...(pair.vms !== undefined ? { vms: pair.vms } : {}),
       ...(pair.linkAddresses !== undefined ? { linkAddresses: pair.linkAddresses } : {}),
+      // Level 1: the pair's own cluster, from its row of the fleet file.
+      ...(pair.cluster !== undefined
+        ? { clusterName: pair.cluster.name, clusterAddress: pair.cluster.address }
+        : {}),
     };
 
     if (options.mode === 'drift') {
@@ -171,9 +177,13 @@ export async function runFleetPair(
 
     if (!done.has('verify')) {
       at('verify', `Checking the bundle against ${servers.join(' and ')}.`);
-      await preflight();
+      const checked = await preflight();
       at('verify', `Verifying ${servers.join(' and ')} at level ${bundle.pair.level}.`, 50);
-      const report = await api.verify({ sessions: ids, level: bundle.pair.level });
+      const report = await api.verify({
+        sessions: ids,
+        level: bundle.pair.level,
+        ...(checked.cluster ? { cluster: checked.cluster } : {}),
+      });
       if (report.outcome === 'blocked') {
         const blocker = report.findings.find((f) => f.severity === 'blocker');
         throw new TwinlockError({
@@ -211,16 +221,25 @@ export async function runFleetPair(
     }
 
     if (!done.has('install')) {
-      at('install', `Installing the agent on ${servers.join(' and ')}.`);
+      at(
+        'install',
+        `${bundle.pair.level === 1 ? 'Enabling Failover Clustering' : 'Installing the agent'} on ${servers.join(' and ')}.`,
+      );
       const interrupted = await interruptedJob(api, 'install', pair);
       const ref = interrupted
         ? await api.resumeJob({ jobId: interrupted, ...logonOf(options.credentials) })
-        : await api.install({
-            sessions: ids,
-            bundlePath: options.bundle,
-            ...(options.packageDir ? { packageDir: options.packageDir } : {}),
-            ...(options.trustPublisher ? { trustPublisher: options.trustPublisher } : {}),
-          });
+        : await api.install(
+            bundle.pair.level === 1
+              ? // Level 1 enables Windows' Failover Clustering instead: no agent package.
+                { sessions: ids, level: 1 }
+              : {
+                  sessions: ids,
+                  level: bundle.pair.level,
+                  bundlePath: options.bundle,
+                  ...(options.packageDir ? { packageDir: options.packageDir } : {}),
+                  ...(options.trustPublisher ? { trustPublisher: options.trustPublisher } : {}),
+                },
+          );
       const job = await follow(hooks, ref.jobId, (p) => at('install', `Installing the agent (${p}%).`, p));
       if (job.kind === 'install' && job.result?.some((o) => o.action !== 'already-installed')) changed = true;
       await finish('install');
@@ -259,7 +278,11 @@ export async function runFleetPair(
         if (plan.corrects?.length !== 0) {
           throwIfCancelled(signal);
           at('pair', `Pairing ${pair.name}: ${plan.steps.filter((s) => s.changes).length} change(s).`);
-          const ref = await api.applyPlan({ plan, sessions: ids });
+          const ref = await api.applyPlan({
+            plan,
+            sessions: ids,
+            ...(options.cloudWitnessKey !== undefined ? { cloudWitnessKey: options.cloudWitnessKey } : {}),
+          });
           changed = true;
           await follow(hooks, ref.jobId, (p) => at('pair', `Pairing ${pair.name} (${p}%).`, p));
         }

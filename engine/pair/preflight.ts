@@ -90,7 +90,7 @@ export function preflightPair(input: PreflightInput): PreflightIssue[] {
   checkLinks(plan, primary, secondary, names.links, add);
   checkWitness(plan.witness, names.witness, add, plan.level);
   checkVms(plan.vms, primary, names.vms, add);
-  checkCluster(plan, primary, secondary, add);
+  checkCluster(plan, primary, secondary, add, requireAgent);
 
   // Level 1 has no agent: Windows' own failover clustering protects the VMs.
   if (requireAgent && plan.level !== 1) {
@@ -285,8 +285,17 @@ function checkVms(vms: unknown, primary: HostInventory, base: string, add: Add):
   }
 }
 
-/** Level 1: the cluster named and addressed, and Failover Clustering installed on both servers. */
-function checkCluster(plan: PreflightPlan, primary: HostInventory, secondary: HostInventory, add: Add): void {
+/**
+ * Level 1: the cluster named and addressed, and Failover Clustering installed on both servers
+ * (`requireFeature`: false for a bundle's replay, checked before its install step enables it).
+ */
+function checkCluster(
+  plan: PreflightPlan,
+  primary: HostInventory,
+  secondary: HostInventory,
+  add: Add,
+  requireFeature: boolean,
+): void {
   const cluster = plan.cluster;
   if (plan.level !== 1) {
     if (cluster)
@@ -322,7 +331,7 @@ function checkCluster(plan: PreflightPlan, primary: HostInventory, secondary: Ho
       );
   }
   for (const inv of [primary, secondary])
-    if (!inv.roles.failoverClustering)
+    if (requireFeature && !inv.roles.failoverClustering)
       add(
         inv === primary ? 'primary' : 'secondary',
         `Failover Clustering is not installed on ${inv.computerName}: install it on both servers first (the Install step at Level 1, or Install-WindowsFeature Failover-Clustering -IncludeManagementTools), then pair.`,

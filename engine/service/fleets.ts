@@ -24,6 +24,7 @@ import {
 import type { ResumePoint } from '../fleet/fleet-journal';
 import type { FleetApi } from '../fleet/run-pair';
 import { runFleetPair } from '../fleet/run-pair';
+import { checkFleetLevel } from '../fleet/fleet-file';
 
 type Parsed = z.output<(typeof methods)['fleet']['input']>;
 
@@ -60,7 +61,22 @@ export function createFleetService(deps: FleetServiceDeps): FleetService {
       }
       const api = deps.api();
       // The bundle is read (and its signature checked) once, before any pair starts.
-      await api.readBundle({ path: bundle });
+      const opened = await api.readBundle({ path: bundle });
+      // Every pair's cluster held to the bundle's level, each problem with its line, before any pair starts.
+      checkFleetLevel(fleet, opened);
+      if (
+        opened.pair.witness?.kind === 'cloud' &&
+        request.mode === 'apply' &&
+        request.check !== true &&
+        request.cloudWitnessKey === undefined
+      ) {
+        throw new TwinlockError({
+          code: 'invalid-input',
+          message: `cloudWitnessKey: the bundle ${opened.pair.name}’s witness is the cloud witness ${opened.pair.witness.address}, and its access key was not given (a bundle never holds it, nor does a fleet file).`,
+          hint: 'Set TWINLOCK_CLOUD_WITNESS_KEY to the storage account’s access key, or put it in another variable and name it: twinlock fleet apply FLEET --cloud-witness-key-env NAME.',
+          detail: { field: 'cloudWitnessKey' },
+        });
+      }
       const id = fleetIdOf(bundle, fleet.pairs);
       const journalPath = fleetJournalPath(
         dataDir,
@@ -168,6 +184,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetService {
                 packageDir: request.packageDir,
                 trustPublisher: request.trustPublisher,
                 timeoutMs: request.timeoutMs,
+                cloudWitnessKey: request.cloudWitnessKey,
               },
               {
                 api,

@@ -56,6 +56,8 @@ import {
   runReconcileRemovals,
 } from '../pair/apply-plan';
 import { readScript } from '../remote/session';
+import { replayCluster } from '../api/cluster-replay';
+import type { ReplayServer } from '../api/cluster-replay';
 import type { Plan } from '../api/models';
 import type { ClusterEvidence } from '../verify/cluster';
 
@@ -430,10 +432,19 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       } catch {
         // Without a proposal the bundle's own links are compared.
       }
-      const config = replayConfig(bundle, proposal, values, a.session.sessionId, b.session.sessionId, issues);
+      const config = replayConfig(
+        bundle,
+        proposal,
+        values,
+        a.session.sessionId,
+        b.session.sessionId,
+        issues,
+        [a.session, b.session],
+      );
       if (issues.length > 0) throw preflightError(issues, 'check for drift');
       const items = compareDrift(
-        { ...pairPlanOf(config), agentVersion: bundle.agent.version },
+        // Level 1 has no agent: the bundle's agent reference is not compared.
+        { ...pairPlanOf(config), agentVersion: bundle.pair.level === 1 ? null : bundle.agent.version },
         states[0],
         states[1],
       );
@@ -444,7 +455,16 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       };
     },
 
-    async preflightBundle({ path, sessions: ids, name, vms, linkAddresses, packageDir }) {
+    async preflightBundle({
+      path,
+      sessions: ids,
+      name,
+      vms,
+      linkAddresses,
+      clusterName,
+      clusterAddress,
+      packageDir,
+    }) {
       const [a, b] = sessions.pairOf(ids, 'A replay');
       const bundle = await deps.readBundle(path);
       const inventories = await Promise.all(ids.map((id) => sessions.readInventory(id)));
@@ -457,18 +477,21 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
           message: 'The bundle’s agent reference is not a SHA-256 (64 hexadecimal digits).',
         });
       let agent: { version: string; sha256: string } | null = null;
-      try {
-        // The package the replay will install: the one the bundle names, found as `install --bundle` finds it.
-        const pkg = await resolvePackage({
-          dataDir,
-          resourcesDir,
-          bundlePath: path,
-          ...(packageDir ? { packageDir } : {}),
-        });
-        agent = { version: pkg.manifest.version, sha256: pkg.manifest.sha256 };
-      } catch (err) {
-        issues.push({ field: packageDir ? 'packageDir' : 'package', message: toErrorData(err).message });
-      }
+      // Level 1 installs no agent (Windows' Failover Clustering instead): no package to find.
+      if (bundle.pair.level === 1) agent = { version: bundle.agent.version, sha256: bundle.agent.sha256 };
+      else
+        try {
+          // The package the replay will install: the one the bundle names, found as `install --bundle` finds it.
+          const pkg = await resolvePackage({
+            dataDir,
+            resourcesDir,
+            bundlePath: path,
+            ...(packageDir ? { packageDir } : {}),
+          });
+          agent = { version: pkg.manifest.version, sha256: pkg.manifest.sha256 };
+        } catch (err) {
+          issues.push({ field: packageDir ? 'packageDir' : 'package', message: toErrorData(err).message });
+        }
 
       let proposal: PairProposal | null = null;
       try {
@@ -483,20 +506,32 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
         ...(name !== undefined ? { name } : {}),
         ...(vms !== undefined ? { vms } : {}),
         ...(linkAddresses !== undefined ? { linkAddresses } : {}),
+        ...(clusterName !== undefined ? { clusterName } : {}),
+        ...(clusterAddress !== undefined ? { clusterAddress } : {}),
       };
-      const config = replayConfig(bundle, proposal, values, a.session.sessionId, b.session.sessionId, issues);
-      // The bundle's witness must be reachable from the new servers too, before the agent is installed.
-      const witness = config.witness
-        ? await checkWitnessFrom(
-            await Promise.all(
-              [a, b].map(async (e) => ({
-                computerName: e.session.computerName,
-                host: await sessions.hostOf(e.session.sessionId),
-              })),
-            ),
-            config.witness,
-          )
-        : null;
+      const config = replayConfig(
+        bundle,
+        proposal,
+        values,
+        a.session.sessionId,
+        b.session.sessionId,
+        issues,
+        [a.session, b.session],
+      );
+      // The bundle's witness must be reachable from the new servers too, before the agent is installed
+      // (a disk or cloud witness is the cluster's own: Set-ClusterQuorum checks it as it sets it).
+      const witness =
+        config.witness && (config.witness.kind === 'host' || config.witness.kind === 'file-share')
+          ? await checkWitnessFrom(
+              await Promise.all(
+                [a, b].map(async (e) => ({
+                  computerName: e.session.computerName,
+                  host: await sessions.hostOf(e.session.sessionId),
+                })),
+              ),
+              config.witness,
+            )
+          : null;
       const pairIssues = preflightPair({
         plan: config,
         inventories: [primary, secondary],
@@ -795,8 +830,10 @@ function reasonOf(statuses: AgentStatus[], members: [PairMember, PairMember], na
 
 /**
  * The configuration a bundle makes on a pair: its name, level, witness and VMs (or the replay's
- * own), links over the servers' adapters with the replay's addresses when given. `issues` gets a
- * `linkAddresses` count that does not fit the links.
+ * own), links over the servers' adapters with the replay's addresses when given, and at Level 1
+ * the cluster (this pair's own name and address, or the bundle's on the pair it came from).
+ * `issues` gets a `linkAddresses` count that does not fit the links, and a cluster that is not
+ * this pair's.
  */
 function replayConfig(
   bundle: Bundle,
@@ -805,9 +842,13 @@ function replayConfig(
   primary: string,
   secondary: string,
   issues: PreflightIssue[] = [],
+  servers: readonly [ReplayServer, ReplayServer] | null = null,
 ): PairConfig {
   const config = replayLinks(bundle, proposal, values.name, primary, secondary);
   if (values.vms !== undefined) config.vms = values.vms;
+  const cluster = replayCluster(bundle, values, servers);
+  issues.push(...cluster.issues);
+  if (cluster.cluster !== undefined) config.cluster = cluster.cluster;
   const given = values.linkAddresses;
   if (given !== undefined) {
     if (given.length !== config.links.length) {

@@ -1,6 +1,7 @@
 /** Bundle: the replayable, signed configuration of a pair. */
 import { z } from 'zod';
 import { ReplayValuesSchema } from './drift';
+import { ClusterConfigSchema } from './cluster';
 import { PairConfigSchema, SyncLinkSchema, WitnessSchema } from './pair';
 import { ProtectionLevelSchema } from './verify';
 
@@ -9,13 +10,34 @@ export const BundleSchema = z.object({
   format: z.literal('twinlock-bundle/1'),
   createdAt: z.string(),
   /** The pair as exported, held to the rules of {@link PairConfigSchema}: nothing is trimmed on replay. */
-  pair: z.object({
-    name: PairConfigSchema.shape.name,
-    level: ProtectionLevelSchema,
-    links: z.array(SyncLinkSchema),
-    witness: WitnessSchema.nullable(),
-    vms: PairConfigSchema.shape.vms,
-  }),
+  pair: z
+    .object({
+      name: PairConfigSchema.shape.name,
+      level: ProtectionLevelSchema,
+      links: z.array(SyncLinkSchema),
+      /** A cloud witness carries its storage account's name only: its access key is never exported. */
+      witness: WitnessSchema.nullable(),
+      vms: PairConfigSchema.shape.vms,
+      /**
+       * Level 1 (and only there): the failover cluster of the pair it was exported from. A replay on
+       * another pair gives that pair's own name and address (`clusterName`, `clusterAddress`).
+       */
+      cluster: ClusterConfigSchema.optional(),
+    })
+    .superRefine((pair, ctx) => {
+      if (pair.level === 1 && pair.cluster === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cluster'],
+          message: 'is missing: a Level 1 bundle names the failover cluster it makes',
+        });
+      if (pair.level !== 1 && pair.cluster !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cluster'],
+          message: `is only for Level 1: a Level ${pair.level} bundle makes no failover cluster`,
+        });
+    }),
   hosts: z.tuple([
     z.object({
       role: z.literal('primary'),
@@ -55,6 +77,10 @@ export const PreflightBundleRequestSchema = z.object({
   vms: ReplayValuesSchema.shape.vms,
   /** The sync-link addresses, link by link, when not proposed from the servers (a fleet file's row). */
   linkAddresses: ReplayValuesSchema.shape.linkAddresses,
+  /** Level 1: this pair's cluster name, when not the bundle's (required on a pair other than the bundle's own). */
+  clusterName: ReplayValuesSchema.shape.clusterName,
+  /** Level 1: this pair's cluster address, when not the bundle's (required on a pair other than the bundle's own). */
+  clusterAddress: ReplayValuesSchema.shape.clusterAddress,
   /** The agent package folder the replay installs; the shipped package when absent. */
   packageDir: z.string().optional(),
 });

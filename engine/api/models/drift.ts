@@ -4,6 +4,7 @@
  * bundle would change. A pair with no difference matches its bundle.
  */
 import { z } from 'zod';
+import { ClusterConfigSchema } from './cluster';
 import { BundleSourceSchema } from './trust';
 import { IpAddressSchema, VmNameSchema } from './values';
 
@@ -61,6 +62,10 @@ export const ReplayValuesSchema = z.object({
   vms: z.array(VmNameSchema).optional(),
   /** The sync-link addresses, link by link, when not proposed from the servers. */
   linkAddresses: z.array(LinkAddressesSchema).min(1).optional(),
+  /** Level 1: this pair's cluster name, when not the bundle's (a replay on another pair must give its own). */
+  clusterName: ClusterConfigSchema.shape.name.optional(),
+  /** Level 1: this pair's cluster address, when not the bundle's (a replay on another pair must give its own). */
+  clusterAddress: ClusterConfigSchema.shape.address.optional(),
 });
 export type ReplayValues = z.infer<typeof ReplayValuesSchema>;
 

@@ -6,6 +6,7 @@
  * where it stopped.
  */
 import { z } from 'zod';
+import { ClusterConfigSchema } from './cluster';
 import { ErrorDataSchema } from './errors';
 import { DriftItemSchema, LinkAddressesSchema } from './drift';
 import { KeyFingerprintSchema } from './trust';
@@ -29,6 +30,11 @@ export const FleetPairSchema = z.object({
   vms: z.array(VmNameSchema).optional(),
   /** Sync-link addresses, link by link; proposed from the servers when absent. */
   linkAddresses: z.array(LinkAddressesSchema).optional(),
+  /**
+   * Level 1: the pair's own failover cluster (fleet file `cluster_name` and `cluster_address`):
+   * required when the bundle is Level 1, refused at Levels 2 and 3.
+   */
+  cluster: ClusterConfigSchema.optional(),
   /** The line of the fleet file it was read from (for messages). */
   line: z.number().int().optional(),
 });
@@ -116,6 +122,11 @@ export const FleetRunRequestSchema = z.object({
   restart: z.boolean().optional(),
   /** Connect timeout per server, in milliseconds. */
   timeoutMs: z.number().int().min(500).max(120_000).optional(),
+  /**
+   * Level 1 with a cloud witness: the storage account's access key every pair's quorum is set
+   * with. Held in memory for the run only: never in the fleet file, its journal, a log or a bundle.
+   */
+  cloudWitnessKey: z.string().min(1, 'Enter the storage account’s access key.').max(200).optional(),
 });
 export type FleetRunRequest = z.input<typeof FleetRunRequestSchema>;
 

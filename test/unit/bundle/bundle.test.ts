@@ -193,3 +193,87 @@ describe('signing key and export', () => {
     expect(verifyBundle(await readFile(target, 'utf8')).pair.name).toBe('TL-NODE-PAIR');
   });
 });
+
+describe('Level 1 bundles', () => {
+  const level1: BundleInput = {
+    ...input,
+    config: {
+      ...config,
+      level: 1,
+      witness: { kind: 'cloud', address: 'contosowitness' },
+      cluster: { name: 'PAIR01-CL', address: '10.0.0.50' },
+    },
+  };
+  const cloudKey = 'c2VjcmV0LWNsb3VkLXdpdG5lc3Mta2V5LWZvci10ZXN0cw==';
+
+  it('carries the cluster as exported and the cloud witness’s account, and verifies', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'twinlock-data-'));
+    const { path, bundle } = await exportBundle(level1, dir);
+    expect(bundle.pair.level).toBe(1);
+    expect(bundle.pair.cluster).toEqual({ name: 'PAIR01-CL', address: '10.0.0.50' });
+    expect(bundle.pair.witness).toEqual({ kind: 'cloud', address: 'contosowitness' });
+    expect(verifyBundle(await readFile(path, 'utf8'))).toEqual(bundle);
+  });
+
+  it('carries a disk witness by its cluster disk name', () => {
+    const disk = createBundle(
+      { ...level1, config: { ...level1.config, witness: { kind: 'disk', address: 'Cluster Disk 1' } } },
+      key(),
+    );
+    expect(disk.pair.witness).toEqual({ kind: 'disk', address: 'Cluster Disk 1' });
+  });
+
+  it('never carries the cloud witness’s access key, whatever the configuration object holds', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'twinlock-data-'));
+    const sneaky = {
+      ...level1,
+      config: {
+        ...level1.config,
+        cloudWitnessKey: cloudKey,
+        witness: { kind: 'cloud', address: 'contosowitness', key: cloudKey },
+      } as PairConfig,
+    };
+    const { path } = await exportBundle(sneaky, dir);
+    const bytes = await readFile(path);
+    expect(bytes.includes(Buffer.from(cloudKey))).toBe(false);
+    expect(bytes.toString('utf8')).not.toMatch(/cloudWitnessKey|"key"/);
+  });
+
+  it('refuses a Level 1 bundle without its cluster, and a Level 2 or 3 bundle with one, naming pair.cluster', () => {
+    const l1 = JSON.parse(JSON.stringify(createBundle(level1, key())));
+    delete l1.pair.cluster;
+    const missing = failure(() => verifyBundle(l1));
+    expect(missing.code).toBe('bundle-invalid');
+    expect(missing.detail?.field).toBe('pair.cluster');
+    expect(missing.message).toContain('a Level 1 bundle names the failover cluster it makes');
+
+    const l3 = JSON.parse(JSON.stringify(createBundle(input, key())));
+    l3.pair.cluster = { name: 'PAIR01-CL', address: '10.0.0.50' };
+    const extra = failure(() => verifyBundle(l3));
+    expect(extra.detail?.field).toBe('pair.cluster');
+    expect(extra.message).toContain('a Level 3 bundle makes no failover cluster');
+  });
+
+  it('leaves the cluster out of a Level 2 or 3 bundle, even when the configuration has one', () => {
+    const b = createBundle(
+      { ...input, config: { ...config, cluster: { name: 'PAIR01-CL', address: '10.0.0.50' } } },
+      key(),
+    );
+    expect(b.pair).not.toHaveProperty('cluster');
+  });
+
+  it('detects a changed cluster address', () => {
+    const b = JSON.parse(JSON.stringify(createBundle(level1, key())));
+    b.pair.cluster.address = '10.0.0.51';
+    expect(failure(() => verifyBundle(b)).message).toContain('signature');
+  });
+});
+
+describe('a Level 1 configuration without its cluster', () => {
+  it('is refused by name, not exported as a bundle no replay could use', () => {
+    const err = failure(() => createBundle({ ...input, config: { ...config, level: 1 } }, key()));
+    expect(err.code).toBe('invalid-input');
+    expect(err.detail?.field).toBe('cluster');
+    expect(err.message).toContain('TL-NODE-PAIR is a Level 1 pair');
+  });
+});

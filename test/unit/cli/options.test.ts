@@ -6,13 +6,17 @@ import { ConnectRequestSchema } from '../../../engine/api/models';
 import { CONNECT_TIMEOUT_MS } from '../../../cli/connection';
 import type { ReplayOptions } from '../../../cli/options';
 import {
+  addClusterReplayOptions,
+  addCloudWitnessKeyOption,
   addReplayOptions,
   checkFingerprint,
   checkedText,
   parseLevel,
   parseLinkAddress,
   parseReportFile,
+  readCloudWitnessKey,
   replayValuesOf,
+  requireCloudWitnessKey,
   reportFormatOf,
   tcpPort,
   wholeNumber,
@@ -78,6 +82,74 @@ describe('cli option parsers', () => {
     expect(err.code).toBe('invalid-input');
     expect(err.message).toContain('--no-vms and --vm "SQL01"');
     expect(err.detail).toEqual({ field: 'vms' });
+  });
+
+  it('takes --cluster-name and --cluster-address as this pair’s cluster, and refuses a malformed one naming the flag', () => {
+    const parsed = (...argv: string[]) =>
+      addReplayOptions(new Command().exitOverride()).parse(argv, { from: 'user' }).opts<ReplayOptions>();
+    expect(replayValuesOf(parsed('--cluster-name', 'PAIR02-CL', '--cluster-address', '10.0.0.51'))).toEqual({
+      clusterName: 'PAIR02-CL',
+      clusterAddress: '10.0.0.51',
+    });
+    const name = refusal(() => parsed('--cluster-name', 'PAIR-02-CLUSTER-NAME'));
+    expect(name.message).toBe(
+      '--cluster-name “PAIR-02-CLUSTER-NAME” is not valid: A cluster name is a computer name: 1 to 15 letters, digits or dashes, not all digits and not starting or ending with a dash, for example PAIR01-CL.',
+    );
+    expect(name.detail).toEqual({ field: 'cluster-name' });
+    const address = refusal(() => parsed('--cluster-address', '10.0.0.300'));
+    expect(address.message).toBe(
+      '--cluster-address “10.0.0.300” is not valid: it takes the cluster’s static IPv4 address on the business network.',
+    );
+    expect(address.hint).toBe('For example --cluster-address 10.0.0.51.');
+  });
+
+  it('adds the cluster options once, when a verb’s pair choices define them already', () => {
+    const command = new Command().option('--cluster-name <name>', 'a new pair’s cluster');
+    addClusterReplayOptions(command);
+    expect(command.options.filter((o) => o.long === '--cluster-name')).toHaveLength(1);
+    expect(command.options.filter((o) => o.long === '--cluster-address')).toHaveLength(1);
+  });
+
+  it('reads a cloud witness key from the variable --cloud-witness-key-env names, never the flag’s value', () => {
+    const parsed = (...argv: string[]) =>
+      addCloudWitnessKeyOption(new Command().exitOverride())
+        .parse(argv, { from: 'user' })
+        .opts<{ cloudWitnessKeyEnv?: string }>();
+    process.env.TL_TEST_CLOUD_KEY = 'a2V5LWZvci10ZXN0cw==';
+    try {
+      expect(readCloudWitnessKey(parsed('--cloud-witness-key-env', 'TL_TEST_CLOUD_KEY'))).toBe(
+        'a2V5LWZvci10ZXN0cw==',
+      );
+    } finally {
+      delete process.env.TL_TEST_CLOUD_KEY;
+    }
+    expect(readCloudWitnessKey(parsed())).toBeUndefined();
+    // Without the flag, the variable `twinlock pair` reads too.
+    process.env.TWINLOCK_CLOUD_WITNESS_KEY = 'ZGVmYXVsdC1rZXk=';
+    try {
+      expect(readCloudWitnessKey(parsed())).toBe('ZGVmYXVsdC1rZXk=');
+    } finally {
+      delete process.env.TWINLOCK_CLOUD_WITNESS_KEY;
+    }
+    const unset = refusal(() => readCloudWitnessKey(parsed('--cloud-witness-key-env', 'TL_TEST_CLOUD_KEY')));
+    expect(unset.message).toBe(
+      '--cloud-witness-key-env: the environment variable TL_TEST_CLOUD_KEY is not set.',
+    );
+    // The key itself given by mistake is refused as a name, and not repeated in full.
+    const pasted = refusal(() => parsed('--cloud-witness-key-env', 'a2V5LWZvci10ZXN0cw=='));
+    expect(pasted.message).toContain('it takes the name of an environment variable');
+    const missing = refusal(() =>
+      requireCloudWitnessKey({ kind: 'cloud', address: 'contosowitness' }, undefined, 'The bundle PAIR-01'),
+    );
+    expect(missing.message).toBe(
+      'The bundle PAIR-01’s witness is the cloud witness contosowitness, and its access key was not given (a bundle never holds it).',
+    );
+    expect(missing.hint).toBe(
+      'Set TWINLOCK_CLOUD_WITNESS_KEY to the storage account’s access key, or put it in another variable and name it with --cloud-witness-key-env NAME.',
+    );
+    expect(() =>
+      requireCloudWitnessKey({ kind: 'file-share', address: '\\\\files\\w' }, undefined, 'x'),
+    ).not.toThrow();
   });
 
   it('takes the protection levels 1, 2 and 3 only', () => {

@@ -178,15 +178,17 @@ describe('the playbook', () => {
 
   /**
    * The argv a pair's own values add to plan and drift, as Jinja (the engine Ansible renders with,
-   * through Python) evaluates it for a pair's group vars. `regex_replace` is Ansible's filter, given the same meaning.
+   * through Python) evaluates it for a pair's group vars. `regex_replace` and `bool` are Ansible's filters, given the same meaning.
    */
-  function pairArgs(groupVars: Record<string, unknown>): string[] {
-    const expression = String(run.vars.twinlock_pair_args).replace(/^\{\{\s*|\s*\}\}$/g, '');
+  function pairArgs(groupVars: Record<string, unknown>, variable = 'twinlock_pair_args'): string[] {
+    const expression = String(run.vars[variable]).replace(/^\{\{\s*|\s*\}\}$/g, '');
     const program = [
       'import json, re, sys',
       'from jinja2 import Environment',
       'env = Environment()',
       "env.filters['regex_replace'] = lambda value, pattern, repl: re.sub(pattern, repl, value)",
+      // Ansible's bool filter: a boolean as it is, 'yes'/'on'/'1'/'true' as true.
+      "env.filters['bool'] = lambda v: v if isinstance(v, bool) else str(v).lower() in ('yes', 'on', '1', 'true')",
       'data = json.load(sys.stdin)',
       'print(json.dumps(env.compile_expression(data["expression"])(**data["vars"])))',
     ].join('\n');
@@ -194,7 +196,7 @@ describe('the playbook', () => {
       input: JSON.stringify({ expression, vars: groupVars }),
       encoding: 'utf8',
     });
-    if (done.status !== 0) throw new Error(`Jinja could not evaluate twinlock_pair_args: ${done.stderr}`);
+    if (done.status !== 0) throw new Error(`Jinja could not evaluate ${variable}: ${done.stderr}`);
     return JSON.parse(done.stdout) as string[];
   }
 
@@ -217,6 +219,70 @@ describe('the playbook', () => {
       .filter((t) => String(t['ansible.builtin.command']?.argv ?? '').includes('twinlock_pair_args'))
       .map((t) => t.register);
     expect(takers).toEqual(['twinlock_plan', 'twinlock_drift']);
+  });
+
+  it('gives plan and drift a Level 1 pair’s own cluster, each flag one argv word', () => {
+    const l1 = pairGroupVars({
+      name: 'PAIR-02',
+      primary: { address: '10.2.0.21', port: 22 },
+      secondary: { address: '10.2.0.22', port: 22 },
+      cluster: { name: 'PAIR02-CL', address: '10.0.0.51' },
+    });
+    expect(l1).toMatchObject({ twinlock_cluster_name: 'PAIR02-CL', twinlock_cluster_address: '10.0.0.51' });
+    expect(pairArgs(l1)).toEqual([
+      '--name',
+      'PAIR-02',
+      '--cluster-name=PAIR02-CL',
+      '--cluster-address=10.0.0.51',
+    ]);
+    expect(pairGroupVars(fleet.pairs[1]!)).not.toHaveProperty('twinlock_cluster_name');
+  });
+
+  it('enables Failover Clustering at Level 1 (no agent package options) and installs the bundle’s agent at 2 and 3', () => {
+    const base = {
+      twinlock_bundle_file: '/p/bundle.twinlock.json',
+      twinlock_install_args: ['--package', '/a'],
+    };
+    expect(pairArgs({ ...base, twinlock_level: '1' }, 'twinlock_install_level_args')).toEqual([
+      '--level',
+      '1',
+    ]);
+    expect(
+      pairArgs({ ...base, twinlock_level: '1', twinlock_allow_reboot: true }, 'twinlock_install_level_args'),
+    ).toEqual(['--level', '1', '--allow-reboot']);
+    expect(pairArgs({ ...base, twinlock_level: '3' }, 'twinlock_install_level_args')).toEqual([
+      '--bundle',
+      '/p/bundle.twinlock.json',
+      '--package',
+      '/a',
+    ]);
+  });
+
+  it('names the cloud witness key’s variable to the pairing only, and only for a cloud witness: never the key', () => {
+    const checked = (witness: unknown) => ({
+      hostvars: { localhost: { twinlock_checked_bundle: { pair: { level: 1, witness } } } },
+    });
+    expect(
+      pairArgs(checked({ kind: 'cloud', address: 'contosowitness' }), 'twinlock_cloud_key_args'),
+    ).toEqual(['--cloud-witness-key-env', 'TWINLOCK_CLOUD_WITNESS_KEY']);
+    expect(
+      pairArgs(
+        {
+          ...checked({ kind: 'cloud', address: 'contosowitness' }),
+          twinlock_cloud_witness_key_env: 'SITE7_KEY',
+        },
+        'twinlock_cloud_key_args',
+      ),
+    ).toEqual(['--cloud-witness-key-env', 'SITE7_KEY']);
+    expect(pairArgs(checked({ kind: 'disk', address: 'Cluster Disk 1' }), 'twinlock_cloud_key_args')).toEqual(
+      [],
+    );
+    expect(pairArgs(checked(null), 'twinlock_cloud_key_args')).toEqual([]);
+    const takers = all
+      .filter((t) => String(t['ansible.builtin.command']?.argv ?? '').includes('twinlock_cloud_key_args'))
+      .map((t) => t.register);
+    expect(takers).toEqual(['twinlock_pair']);
+    for (const t of all) expect(JSON.stringify(t.environment ?? '')).not.toMatch(/CLOUD|cloud/);
   });
 
   it('checks the bundle once, on the controller, in a play of its own before any pair', () => {
@@ -390,6 +456,73 @@ describe('exportAnsible', () => {
       await foreign.close();
       rmSync(other, { recursive: true, force: true });
     }
+  });
+
+  it('writes each Level 1 pair’s cluster into the inventory, and refuses a pair without one before writing anything', async () => {
+    const config: PairConfig = {
+      name: 'PAIR-01',
+      level: 1,
+      primary: 'p',
+      secondary: 's',
+      links: [
+        {
+          localNic: 'SLOT 3 Port 1',
+          remoteNic: 'SLOT 3 Port 1',
+          localAddress: '10.9.1.1',
+          remoteAddress: '10.9.1.2',
+        },
+      ],
+      witness: { kind: 'cloud', address: 'contosowitness' },
+      vms: ['SQL01'],
+      cluster: { name: 'PAIR01-CL', address: '10.0.0.50' },
+    };
+    const host = { address: '10.0.0.1', port: 22, fingerprint: fp('C'), computerName: 'OLD-A' };
+    const l1Bundle = join(home, 'bundles', 'level1.twinlock.json');
+    await exportBundle(
+      {
+        config,
+        primary: host,
+        secondary: { ...host, address: '10.0.0.2', computerName: 'OLD-B' },
+        agent: { version: '3.2.1', sha256: 'a'.repeat(64) },
+      },
+      home,
+      l1Bundle,
+    );
+    const l1Fleet: Fleet = {
+      source: '/srv/fleets/fleet-l1.yaml',
+      bundle: l1Bundle,
+      pairs: [
+        {
+          name: 'PAIR-02',
+          primary: { address: '10.2.0.21', port: 22 },
+          secondary: { address: '10.2.0.22', port: 22 },
+          cluster: { name: 'PAIR02-CL', address: '10.0.0.51' },
+          line: 3,
+        },
+      ],
+    };
+    const out = join(home, 'project-l1');
+    await engine.api.exportAnsible({ fleet: l1Fleet, outDir: out });
+    const inventory = parse(readFileSync(join(out, 'inventory.yml'), 'utf8')) as any;
+    expect(inventory.all.children.twinlock_pairs.children.twinlock_pair_pair_02.vars).toMatchObject({
+      twinlock_cluster_name: 'PAIR02-CL',
+      twinlock_cluster_address: '10.0.0.51',
+    });
+    expect(readFileSync(join(out, 'README.md'), 'utf8')).toContain(
+      '--cloud-witness-key-env TWINLOCK_CLOUD_WITNESS_KEY',
+    );
+
+    const missing = join(home, 'project-l1-missing');
+    const { cluster: _cluster, ...bare } = l1Fleet.pairs[0]!;
+    await expect(
+      engine.api.exportAnsible({ fleet: { ...l1Fleet, pairs: [bare] }, outDir: missing }),
+    ).rejects.toMatchObject({
+      code: 'invalid-input',
+      message: expect.stringContaining(
+        'fleet-l1.yaml line 3: PAIR-02 has no cluster_name and cluster_address',
+      ),
+    });
+    expect(existsSync(missing)).toBe(false);
   });
 
   it('refuses forks out of range and an empty folder name, naming the field', async () => {

@@ -42,6 +42,10 @@ interface FakeOptions {
   /** Primaries whose connection drops while their pair is planned. */
   dropOnPlan?: string[];
   drift?: boolean;
+  /** The bundle's level (3 when absent); at Level 1 the bundle names a cluster. */
+  level?: 1 | 2 | 3;
+  /** The bundle's witness is a cloud witness. */
+  cloud?: boolean;
 }
 
 /** A fake contract that records every call. */
@@ -95,14 +99,39 @@ function fakeApi(o: FakeOptions = {}) {
     },
     async readBundle(input: unknown) {
       rec('readBundle', input);
-      return { pair: { name: 'PAIR-01', level: 3 }, agent: { version: '3.2.1' } };
+      return {
+        pair: {
+          name: 'PAIR-01',
+          level: o.level ?? 3,
+          ...(o.level === 1 ? { cluster: { name: 'PAIR01-CL', address: '10.0.0.50' } } : {}),
+          witness: o.cloud ? { kind: 'cloud', address: 'contosowitness' } : null,
+        },
+        hosts: [
+          { role: 'primary', address: '10.0.1.21', port: 22, fingerprint: FP('P'), computerName: 'HV-A' },
+          { role: 'secondary', address: '10.0.1.22', port: 22, fingerprint: FP('P'), computerName: 'HV-B' },
+        ],
+        agent: { version: '3.2.1' },
+      };
     },
-    async preflightBundle(input: { name: string; sessions: string[] }) {
+    async preflightBundle(input: {
+      name: string;
+      sessions: string[];
+      clusterName?: string;
+      clusterAddress?: string;
+    }) {
       rec('preflightBundle', input);
       return {
         config: {
           name: input.name,
-          level: 3,
+          level: o.level ?? 3,
+          ...(o.level === 1
+            ? {
+                cluster: {
+                  name: input.clusterName ?? 'PAIR01-CL',
+                  address: input.clusterAddress ?? '10.0.0.50',
+                },
+              }
+            : {}),
           primary: input.sessions[0],
           secondary: input.sessions[1],
           links: [],
@@ -262,6 +291,24 @@ describe('one pair of a fleet', () => {
     });
     expect(h.steps).toEqual(['verify', 'install', 'plan', 'pair', 'drift']);
     expect(fake.open.size).toBe(0);
+  });
+
+  it('gives a Level 1 pair’s own cluster to the check, the verification and the drift, installs at Level 1, and the cloud witness key to the apply only', async () => {
+    const fake = fakeApi({ level: 1 });
+    const pair = pairOf('P2', 2, { cluster: { name: 'PAIR02-CL', address: '10.0.0.51' } });
+    const key = 'c2VjcmV0LWNsb3VkLWtleQ==';
+    const outcome = await runFleetPair(pair, { ...options, cloudWitnessKey: key }, hooks(fake.api).hooks);
+    expect(outcome.result).toBe('protected');
+    const input = (m: string) => fake.calls.find((c) => c[0] === m)![1];
+    const own = { clusterName: 'PAIR02-CL', clusterAddress: '10.0.0.51' };
+    expect(input('preflightBundle')).toMatchObject(own);
+    expect(input('drift')).toMatchObject(own);
+    expect(input('verify')).toMatchObject({ level: 1, cluster: { name: 'PAIR02-CL', address: '10.0.0.51' } });
+    // No agent package at Level 1: the install enables Failover Clustering.
+    expect(input('install')).toEqual({ sessions: ['s-10.0.2.21', 's-10.0.2.22'], level: 1 });
+    expect(input('applyPlan')).toMatchObject({ cloudWitnessKey: key });
+    for (const [method, args] of fake.calls)
+      if (method !== 'applyPlan') expect(JSON.stringify(args) ?? '').not.toContain(key);
   });
 
   it('gives a pair that protects no VMs (vms: []) to the check and the drift as no VMs, not the bundle’s', async () => {
@@ -498,6 +545,52 @@ describe('a fleet run', () => {
     expect(result.pairs[1]!.error).toMatchObject({ code: 'connection-lost', hint: 'Check the network.' });
     expect(fake.calls.filter((c) => c[0] === 'applyPlan')).toHaveLength(3);
     expect(fake.open.size).toBe(0);
+  });
+
+  it('runs a Level 1 fleet with each pair’s cluster, journals the clusters and never the cloud witness key', async () => {
+    const key = 'c2VjcmV0LWNsb3VkLWtleS1mbGVldA==';
+    const l1: Fleet = {
+      source: 'fleet-l1.yaml',
+      bundle: '/b.json',
+      pairs: [1, 2].map((n) =>
+        pairOf(`L${n}`, n, { cluster: { name: `PAIR0${n}-CL`, address: `10.0.0.${49 + n}` } }),
+      ),
+    };
+    const fake = fakeApi({ level: 1, cloud: true });
+    const { jobs, fleets } = service(fake);
+    const ref = await fleets.run(request(l1, { cloudWitnessKey: key, restart: true }));
+    const result = (await jobs.wait(ref.jobId)).result as FleetOutcome;
+    expect(result.counts).toEqual({ protected: 2 });
+    const applied = fake.calls.filter((c) => c[0] === 'applyPlan').map((c) => c[1]);
+    expect(applied).toHaveLength(2);
+    for (const a of applied) expect(a).toMatchObject({ cloudWitnessKey: key });
+    const journal = JSON.parse(readFileSync(result.journal, 'utf8'));
+    expect(journal.pairs.L2.cluster).toEqual({ name: 'PAIR02-CL', address: '10.0.0.51' });
+    expect(readFileSync(result.journal, 'utf8')).not.toContain(key);
+  });
+
+  it('refuses a Level 1 fleet before any pair starts: a pair without its cluster, or a cloud witness without its key', async () => {
+    const noCluster = fakeApi({ level: 1 });
+    await expect(service(noCluster).fleets.run(request(fleet(1)))).rejects.toMatchObject({
+      code: 'invalid-input',
+      message: /P1 has no cluster_name and cluster_address: the bundle PAIR-01 is Level 1/,
+    });
+    expect(noCluster.methods()).not.toContain('connect');
+    const noKey = fakeApi({ level: 1, cloud: true });
+    const l1: Fleet = {
+      ...fleet(1),
+      pairs: [pairOf('P1', 1, { cluster: { name: 'PAIR01-CL', address: '10.0.0.50' } })],
+    };
+    await expect(service(noKey).fleets.run(request(l1))).rejects.toMatchObject({
+      code: 'invalid-input',
+      message:
+        'cloudWitnessKey: the bundle PAIR-01’s witness is the cloud witness contosowitness, and its access key was not given (a bundle never holds it, nor does a fleet file).',
+      hint: /--cloud-witness-key-env/,
+    });
+    expect(noKey.methods()).not.toContain('connect');
+    // A drift check changes nothing and needs no key.
+    const drift = fakeApi({ level: 1, cloud: true });
+    await expect(service(drift).fleets.run(request(l1, { mode: 'drift' }))).resolves.toHaveProperty('jobId');
   });
 
   it('says to give --bundle when the fleet names none', async () => {
