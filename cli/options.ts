@@ -383,7 +383,7 @@ export function parseClusterName(text: string): string {
     throw new TwinlockError({
       code: 'invalid-input',
       message: `--cluster-name “${shown(text)}” is not valid: ${CLUSTER_NAME_MESSAGE}`,
-      hint: 'For example --cluster-name PAIR02-CL (this pair’s own cluster, not the bundle’s).',
+      hint: 'For example --cluster-name PAIR02-CL (a name no computer uses yet).',
       detail: { field: 'cluster-name' },
     });
   return text;

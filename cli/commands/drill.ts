@@ -5,7 +5,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { DrillKind, DrillResult, JobSnapshotOf } from '../../engine/api';
-import { DRILL_KINDS } from '../../engine/api/models';
+import { DRILL_KINDS } from '../../engine/api/rules';
 import { TwinlockError } from '../../engine/api/errors';
 import { addConnectionOptions, connectAll } from '../connection';
 import type { ConnectionOptions } from '../connection';

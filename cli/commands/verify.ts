@@ -4,12 +4,17 @@
  */
 import type { Command } from 'commander';
 import type { ClusterConfig, Finding, FixId, JobSnapshotOf, VerifyReport } from '../../engine/api';
-import { CLUSTER_NAME, CLUSTER_NAME_MESSAGE, ClusterConfigSchema } from '../../engine/api';
 import { FIX_IDS } from '../../engine/api/fix-ids';
 import { TwinlockError } from '../../engine/api/errors';
 import { addConnectionOptions, connectAll } from '../connection';
 import type { ConnectionOptions } from '../connection';
-import { invalidOption, parseLevel, parseReportFile, reportFormatOf } from '../options';
+import {
+  parseClusterAddress,
+  parseClusterName,
+  parseLevel,
+  parseReportFile,
+  reportFormatOf,
+} from '../options';
 import type { JsonOption } from '../options';
 import { formatDuration, table } from '../output';
 import { followJob, requireDone } from '../progress';
@@ -17,27 +22,8 @@ import { EXIT, runVerb } from '../run';
 
 const mark: Record<Finding['severity'], string> = { pass: 'pass', warning: 'WARN', blocker: 'BLOCK' };
 
-/** `--cluster-name`: a computer name for the cluster (engine/api/models/cluster.ts CLUSTER_NAME). */
-export function parseClusterName(text: string): string {
-  if (CLUSTER_NAME.test(text)) return text;
-  throw new TwinlockError({
-    code: 'invalid-input',
-    message: `--cluster-name “${text.length > 60 ? `${text.slice(0, 60)}…` : text}” is not valid: ${CLUSTER_NAME_MESSAGE}`,
-    hint: 'For example --cluster-name PAIR01-CL.',
-    detail: { field: 'cluster-name' },
-  });
-}
-
-/** `--cluster-address`: the cluster's static IPv4 address. */
-export function parseClusterAddress(text: string): string {
-  if (ClusterConfigSchema.shape.address.safeParse(text).success) return text;
-  throw invalidOption(
-    '--cluster-address',
-    text,
-    'the cluster’s static IPv4 address on the business network, free and in an adapter’s subnet',
-    '192.168.50.50',
-  );
-}
+// The cluster flags are read as every verb reads them (cli/options.ts), without loading a schema.
+export { parseClusterAddress, parseClusterName };
 
 interface VerifyFlags extends ConnectionOptions, JsonOption {
   level: 1 | 2 | 3;

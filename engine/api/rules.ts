@@ -249,3 +249,11 @@ export function suggestClusterName(pairName: string): string {
   const name = `${cut}-CL`;
   return CLUSTER_NAME.test(name) ? name : 'TWINLOCK-CL';
 }
+
+/**
+ * The failover drills: `primary-loss` and `link-loss` at every level. Level 1 (a failover cluster)
+ * adds `drain` (the primary's roles moved off gracefully, Suspend-ClusterNode -Drain) and
+ * `live-migration` (each VM moved while it runs, the no-downtime test); there `primary-loss` stops
+ * the primary's cluster service, and `link-loss` is refused (a cluster has no sync link to cut).
+ */
+export const DRILL_KINDS = ['primary-loss', 'link-loss', 'drain', 'live-migration'] as const;

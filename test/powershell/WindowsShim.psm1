@@ -1553,6 +1553,8 @@ function Invoke-ShimTestCluster {
     [System.IO.File]::WriteAllText($htmLocal, '<html><head><title>Failover Cluster Validation Report</title></head><body></body></html>', $utf8)
     Add-ShimChange -Command 'Test-Cluster' -Detail @{ node = @($Node); include = @($Include | Where-Object { $_ }); reportName = $ReportName }
     New-ShimFileInfo -WindowsPath $htm -Local $htmLocal
+}
+
 # The FailoverClusters cmdlets the cluster scripts call, answered from the server document's
 # `failoverCluster` (lab/handlers/cluster.ts clusterFacts): the cluster this server is a node of,
 # and what New-Cluster checks (the other servers, the directory, the addresses in use). A change
@@ -1835,7 +1837,7 @@ Export-ModuleMember -Function @(
     'Remove-NetFirewallRule', 'New-NetFirewallRule', 'Get-NetFirewallProfile', 'Get-PhysicalDisk', 'Get-Volume',
     'Get-ShimVM', 'Get-Service', 'Start-Service', 'Start-Process', 'powercfg.exe', 'w32tm.exe', 'shutdown.exe',
     'Invoke-ShimTwinlockctl', 'Invoke-ShimProcess',
-    'Get-Disk', 'Get-SmbConnection', 'Test-Connection', 'Resolve-DnsName', 'Get-ShimVMHardDiskDrive', 'Invoke-ShimTestCluster')
+    'Get-Disk', 'Get-SmbConnection', 'Test-Connection', 'Resolve-DnsName', 'Get-ShimVMHardDiskDrive', 'Invoke-ShimTestCluster',
     'Get-Cluster', 'Get-ClusterNode', 'Get-ClusterResource', 'Get-ClusterParameter', 'Get-ClusterQuorum', 'Get-ClusterGroup', 'Get-ClusterNetwork',
     'New-Cluster', 'Set-ClusterQuorum', 'Get-ClusterAvailableDisk', 'Add-ClusterDisk', 'Add-ClusterVirtualMachineRole', 'Remove-ClusterGroup', 'Remove-Cluster')
 
