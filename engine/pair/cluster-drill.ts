@@ -23,10 +23,11 @@ import { parseScriptResult } from '../agent/script-results';
 import type { JobContext } from '../jobs/types';
 import type { ScriptParams } from '../remote/scripts';
 import { readClusterState } from './cluster-status';
+import { startDrillWatch } from './drill';
 import type { DrillMember } from './drill';
 import { readPairStatus } from './status';
-import { achievedIntervalMs, longestOutageMs, outagesOf, watchVms } from './vm-watch';
-import type { Sample, WatchOptions } from './vm-watch';
+import { achievedIntervalMs, longestOutageMs, outagesOf } from './vm-watch';
+import type { WatchOptions } from './vm-watch';
 
 export interface ClusterDrillTimings {
   /** Milliseconds between looks at each VM (at most 100). */
@@ -161,41 +162,15 @@ export async function runClusterDrill(
   };
   const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
-  for (const m of members)
-    ctx.host(m.sessionId, {
-      label: m.computerName,
-      state: 'running',
-      step: 'check',
-      percent: 5,
-      message: `Watching ${vms.join(', ') || 'no VMs'} on ${m.computerName}`,
-    });
-  ctx.progress(5, `Watching ${vms.length} VM(s) on both servers before the drill`);
-
-  const watch = watchVms({
-    servers: members.map((m) => ({ computerName: m.computerName, host: m.host })),
+  const { watch, where } = startDrillWatch({
+    ctx,
+    members,
     vms,
     watchPorts: request.watchPorts,
     intervalMs: t.sampleIntervalMs,
     now: () => performance.now() - t0,
-    ...watchOptions,
-  });
-  /** The latest look at each VM on each server. */
-  const where = new Map<string, boolean>();
-  watch.onSample((s: Sample) => {
-    for (const vm of vms) {
-      const key = `${vm}@${s.server}`;
-      const running = s.running[vm] === true;
-      if (where.get(key) === running) continue;
-      const first = !where.has(key);
-      where.set(key, running);
-      if (!first || running)
-        note(
-          running ? 'vm-running' : 'vm-stopped',
-          s.server,
-          `Twinlock saw ${vm} ${running ? 'running' : 'not running'} on ${s.server}`,
-          Math.round(s.at),
-        );
-    }
+    note,
+    watchOptions,
   });
   const runningSomewhere = (vm: string) => names.some((n) => where.get(`${vm}@${n}`) === true);
 

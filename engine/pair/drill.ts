@@ -11,7 +11,7 @@ import type { JobContext } from '../jobs/types';
 import type { RemoteHost } from '../remote/types';
 import { readStatus } from './status';
 import { achievedIntervalMs, longestOutageMs, outagesOf, watchVms } from './vm-watch';
-import type { Sample, WatchOptions } from './vm-watch';
+import type { Sample, Watch, WatchOptions } from './vm-watch';
 
 export interface DrillTimings {
   /** Milliseconds between looks at each VM (at most 100). */
@@ -36,6 +36,60 @@ export interface DrillMember {
   sessionId: string;
   computerName: string;
   host: RemoteHost;
+}
+
+/**
+ * Starts watching the protected VMs on both servers from outside, for a drill at any level: each
+ * server's line says so, and each change Twinlock sees (a VM running, or no longer, on a server)
+ * goes on the timeline. `where` holds the latest look at each VM on each server (`vm@server`).
+ */
+export function startDrillWatch(o: {
+  ctx: JobContext<'drill'>;
+  members: readonly DrillMember[];
+  vms: string[];
+  watchPorts: Record<string, number>;
+  intervalMs: number;
+  now: () => number;
+  note: (state: string, node: string, message: string, atMs?: number) => void;
+  watchOptions: Partial<WatchOptions>;
+}): { watch: Watch; where: Map<string, boolean> } {
+  const { ctx, members, vms, note } = o;
+  for (const m of members)
+    ctx.host(m.sessionId, {
+      label: m.computerName,
+      state: 'running',
+      step: 'check',
+      percent: 5,
+      message: `Watching ${vms.join(', ') || 'no VMs'} on ${m.computerName}`,
+    });
+  ctx.progress(5, `Watching ${vms.length} VM(s) on both servers before the drill`);
+  const watch = watchVms({
+    servers: members.map((m) => ({ computerName: m.computerName, host: m.host })),
+    vms,
+    watchPorts: o.watchPorts,
+    intervalMs: o.intervalMs,
+    now: o.now,
+    ...o.watchOptions,
+  });
+  // Where each VM runs, as Twinlock sees it: a change goes on the timeline.
+  const where = new Map<string, boolean>();
+  watch.onSample((s: Sample) => {
+    for (const vm of vms) {
+      const key = `${vm}@${s.server}`;
+      const running = s.running[vm] === true;
+      if (where.get(key) === running) continue;
+      const first = !where.has(key);
+      where.set(key, running);
+      if (!first || running)
+        note(
+          running ? 'vm-running' : 'vm-stopped',
+          s.server,
+          `Twinlock saw ${vm} ${running ? 'running' : 'not running'} on ${s.server}`,
+          Math.round(s.at),
+        );
+    }
+  });
+  return { watch, where };
 }
 
 const listOf = (v: unknown): unknown[] => (v === null || v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -113,41 +167,15 @@ export async function runDrill(
   const note = (state: string, node: string, message: string, atMs = since()) =>
     timeline.push({ atMs, state, node, message });
 
-  for (const m of members)
-    ctx.host(m.sessionId, {
-      label: m.computerName,
-      state: 'running',
-      step: 'check',
-      percent: 5,
-      message: `Watching ${vms.join(', ') || 'no VMs'} on ${m.computerName}`,
-    });
-  ctx.progress(5, `Watching ${vms.length} VM(s) on both servers before the drill`);
-
-  const watch = watchVms({
-    servers: members.map((m) => ({ computerName: m.computerName, host: m.host })),
+  const { watch, where } = startDrillWatch({
+    ctx,
+    members,
     vms,
     watchPorts: request.watchPorts,
     intervalMs: t.sampleIntervalMs,
     now: () => performance.now() - t0,
-    ...watchOptions,
-  });
-  // Where each VM runs, as Twinlock sees it: a change goes on the timeline.
-  const where = new Map<string, boolean>();
-  watch.onSample((s: Sample) => {
-    for (const vm of vms) {
-      const key = `${vm}@${s.server}`;
-      const running = s.running[vm] === true;
-      if (where.get(key) === running) continue;
-      const first = !where.has(key);
-      where.set(key, running);
-      if (!first || running)
-        note(
-          running ? 'vm-running' : 'vm-stopped',
-          s.server,
-          `Twinlock saw ${vm} ${running ? 'running' : 'not running'} on ${s.server}`,
-          Math.round(s.at),
-        );
-    }
+    note,
+    watchOptions,
   });
 
   let answer: DrillAnswer | null = null;

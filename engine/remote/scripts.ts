@@ -112,7 +112,7 @@ export interface ClusterScriptParams {
   'uninstall-cluster-feature': Record<string, never>;
   /**
    * New-Cluster -Name -Node -StaticAddress -NoStorage (-AdministrativeAccessPoint Dns in a
-   * workgroup), then (Get-Cluster).Description = `description`. Returns get-cluster-state's `cluster`.
+   * workgroup), then (Get-Cluster).Description = `description`. Returns the cluster's name, addresses, description, domain and nodes.
    */
   'new-cluster': { name: string; nodes: string[]; staticAddress: string[]; description: string };
   /** Set-ClusterQuorum -FileShareWitness / -DiskWitness / -CloudWitness -AccountName -AccessKey / -NodeMajority. */

@@ -17,7 +17,7 @@ function cmdletError(message: string, id: string, category = 'NotSpecified'): Ps
   return new PsError(message, category, id);
 }
 
-/** The cluster as get-cluster-state (and new-cluster) print it. */
+/** The cluster as get-cluster-state prints it (new-cluster prints its name, addresses, description, domain and nodes). */
 export function clusterView(cluster: LabCluster) {
   return {
     name: cluster.name,
@@ -204,7 +204,9 @@ export const newCluster: ScriptHandler = ({ host, world, params, logon }) => {
     networks: networksOf(nodes, addresses[0] ?? ''),
   };
   clustering.clusters.push(cluster);
-  return clusterView(cluster);
+  // What was made; get-cluster-state reads the rest (the quorum, the roles, the networks).
+  const { name: made, addresses: at, description, domain, nodes: members } = clusterView(cluster);
+  return { name: made, addresses: at, description, domain, nodes: members };
 };
 
 /** Get-Cluster on a server that is a node of none. */

@@ -18,29 +18,13 @@ function ConvertTo-GroupState {
     }
 }
 
-function ConvertTo-PrefixLength {
-    param([string]$Mask)
-    $bits = 0
-    foreach ($octet in ($Mask -split '\.')) {
-        $n = [int]$octet
-        while ($n -gt 0) { $bits += $n -band 1; $n = $n -shr 1 }
-    }
-    $bits
-}
-
-function Get-TwinlockCluster {
-    param($c)
-    $resources = @(Get-ClusterResource)
-    $addresses = @($resources | Where-Object { [string]$_.Name -like 'Cluster IP Address*' } | ForEach-Object {
-            [string](Get-ClusterParameter -InputObject $_ -Name Address).Value
-        })
-    $nodes = @(Get-ClusterNode | ForEach-Object { [pscustomobject]@{ name = [string]$_.Name; state = [string]$_.State } })
+# Get-ClusterQuorum as get-cluster-state reports it: the quorum type and the witness resource (null: node majority).
+function Get-TwinlockQuorum {
     $q = Get-ClusterQuorum
     $witness = $null
     $w = $q.QuorumResource
     if ($null -ne $w) {
-        $type = [string]$w.ResourceType.Name
-        $kind = switch ($type) {
+        $kind = switch ([string]$w.ResourceType.Name) {
             'File Share Witness' { 'file-share' }
             'Cloud Witness' { 'cloud' }
             default { 'disk' }
@@ -52,39 +36,11 @@ function Get-TwinlockCluster {
         }
         $witness = [pscustomobject]@{ kind = $kind; address = $address; state = ConvertTo-GroupState ([string]$w.State) }
     }
-    $roles = @(Get-ClusterGroup | Where-Object { [string]$_.GroupType -eq 'VirtualMachine' } | ForEach-Object {
-            $g = $_
-            # Add-ClusterVirtualMachineRole names the VM's resource "Virtual Machine <VM name>".
-            $vmResource = @($resources | Where-Object { [string]$_.OwnerGroup.Name -eq [string]$g.Name -and [string]$_.ResourceType.Name -eq 'Virtual Machine' })
-            $vm = [string]$g.Name
-            if ($vmResource.Count -gt 0 -and ([string]$vmResource[0].Name).StartsWith('Virtual Machine ')) {
-                $vm = ([string]$vmResource[0].Name).Substring(16)
-            }
-            [pscustomobject]@{ name = [string]$g.Name; vm = $vm; ownerNode = [string]$g.OwnerNode.Name; state = ConvertTo-GroupState ([string]$g.State) }
-        })
-    $networks = @(Get-ClusterNetwork | ForEach-Object {
-            [pscustomobject]@{
-                name         = [string]$_.Name
-                address      = [string]$_.Address
-                prefixLength = [int](ConvertTo-PrefixLength ([string]$_.AddressMask))
-                state        = [string]$_.State
-                role         = [int]$_.Role
-            }
-        })
-    [pscustomobject]@{
-        name        = [string]$c.Name
-        addresses   = $addresses
-        description = [string]$c.Description
-        domain      = [string]$c.Domain
-        nodes       = $nodes
-        quorum      = [pscustomobject]@{ type = [string]$q.QuorumType; witness = $witness }
-        roles       = $roles
-        networks    = $networks
-    }
+    [pscustomobject]@{ type = [string]$q.QuorumType; witness = $witness }
 }
 
 $kind = [string]$P.kind
-$c = Get-Cluster -ErrorAction Stop
+$null = Get-Cluster -ErrorAction Stop
 switch ($kind) {
     'file-share' {
         Set-ClusterQuorum -FileShareWitness ([string]$P.path) -ErrorAction Stop | Out-Null
@@ -112,4 +68,4 @@ switch ($kind) {
         throw "'$kind' is not a quorum witness kind (file-share, disk, cloud or node-majority)."
     }
 }
-(Get-TwinlockCluster $c).quorum
+Get-TwinlockQuorum

@@ -816,10 +816,11 @@ describe('every script on every lab profile: pwsh with the Windows shim answers 
         noStorage: true,
         administrativeAccessPoint: '',
       });
+      expect(made.lab.data).toMatchObject({ name: 'L1-CL', addresses: ['192.168.50.40'] });
+      const state = await both(b, 'get-cluster-state', {});
       expect(
-        made.lab.data.networks.map((n: { address: string; role: number }) => [n.address, n.role]),
+        state.lab.data.cluster.networks.map((n: { address: string; role: number }) => [n.address, n.role]),
       ).toContainEqual(['192.168.50.0', 3]);
-      await both(b, 'get-cluster-state', {});
       // The witness: a share that is not there, one a node may not write, then the share; a disk; the cloud; none.
       const quorum = { kind: 'file-share', path: share, disk: '', accountName: '', accessKey: '' };
       expect(

@@ -55,7 +55,9 @@ describe('lab New-Cluster', () => {
 
   it('makes both nodes Up, its computer object, NodeMajority, the business network for clients', async () => {
     const l = ready();
-    const c = await l.run(l.hosts[0]!, 'new-cluster', make);
+    const made = await l.run(l.hosts[0]!, 'new-cluster', make);
+    expect(made).toMatchObject({ name: 'L1-CL', domain: 'contoso.local', addresses: make.staticAddress });
+    const c = (await l.run(l.hosts[1]!, 'get-cluster-state', {})).cluster;
     expect(c).toMatchObject({
       name: 'L1-CL',
       domain: 'contoso.local',

@@ -77,7 +77,7 @@ host.profile.roles.failoverClustering = true;
  * a nested object is the answer): the keys they print, as the script's own object literals name them.
  */
 const CLUSTER_KEYS: Record<string, string[]> = {
-  'new-cluster': ['name', 'addresses', 'description', 'domain', 'nodes', 'quorum', 'roles', 'networks'],
+  'new-cluster': ['name', 'addresses', 'description', 'domain', 'nodes'],
   'set-cluster-quorum': ['type', 'witness'],
   'add-cluster-vm-role': ['name', 'vm', 'ownerNode', 'state'],
   'remove-cluster-vm-role': ['removed'],
