@@ -116,7 +116,7 @@ export function planClusterPairing(
       list.add({
         id: `primary/role/${i}`,
         server: 'primary',
-        title: `Make ${vm} a role of cluster ${cluster.name} (it keeps running on ${names.primary})`,
+        title: `Make ${vm} a role of cluster ${cluster.name} (it stays on ${names.primary}, running or off as it is)`,
         run: list.script('add-cluster-vm-role', { vm }),
         changes: true,
         restarts: false,
@@ -160,7 +160,7 @@ export function planClusterRemoval(
     list.add({
       id: `primary/role/${i}`,
       server: 'primary',
-      title: `Take ${r.vm} out of cluster ${cluster.name} (it keeps running on ${r.ownerNode}, without failover)`,
+      title: `Take ${r.vm} out of cluster ${cluster.name} (it stays on ${r.ownerNode} as it is, without failover)`,
       run: list.script('remove-cluster-vm-role', { vm: r.vm }),
       changes: true,
       restarts: false,
