@@ -44,11 +44,16 @@ export async function cloudWitnessKey(
   envName: string = CLOUD_KEY_ENV,
 ): Promise<string | undefined> {
   if (!planNeedsCloudKey(plan)) return undefined;
-  const fromEnv = process.env[envName];
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   const account = String(
     plan.steps.find((s) => s.script.name === 'set-cluster-quorum')?.params.accountName ?? '',
   );
+  return cloudWitnessKeyOf(account, envName);
+}
+
+/** The key of storage account `account`: from `envName`, or asked for; refuses, naming where to give it, when none is given. */
+export async function cloudWitnessKeyOf(account: string, envName: string = CLOUD_KEY_ENV): Promise<string> {
+  const fromEnv = process.env[envName];
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   const typed = (await askHidden(`Access key of the storage account ${account} (not shown): `))?.trim();
   if (typed) return typed;
   throw new TwinlockError({

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import type { ClusterStatus, JobRef, JobSnapshotOf, PairConfig, Plan, TwinlockApi } from '../../engine/api';
 import { TwinlockError } from '../../engine/api/errors';
 import { addConnectionOptions, connectAll, readCredentials } from '../connection';
-import { cloudWitnessKey } from '../cloud-key';
+import { cloudWitnessKey, cloudWitnessKeyOf } from '../cloud-key';
 import type { ConnectionOptions } from '../connection';
 import { addCloudWitnessKeyOption, requireWitnessChoice } from '../options';
 import type { JsonOption } from '../options';
@@ -30,7 +30,7 @@ import { EXIT, runVerb } from '../run';
 async function resumePairing(
   api: TwinlockApi,
   out: Output,
-  options: ConnectionOptions & { resume?: string | boolean },
+  options: ConnectionOptions & { resume?: string | boolean; cloudWitnessKeyEnv?: string },
 ): Promise<{ ref: JobRef; config: PairConfig }> {
   const candidates = (await api.resumableJobs({})).filter((j) => j.kind === 'pair');
   const wanted = typeof options.resume === 'string' ? options.resume : undefined;
@@ -50,7 +50,17 @@ async function resumePairing(
       .join(' and ')}`,
   );
   const credentials = job.needsPassword ? await readCredentials(options) : {};
-  const ref = await api.resumeJob({ jobId: job.jobId, ...credentials });
+  // Level 1 with a cloud witness not yet set: its access key again (never stored in the journal).
+  const quorumDone = job.hosts[0]?.completed.includes('primary/quorum') === true;
+  const key =
+    job.pair.level === 1 && job.pair.witness?.kind === 'cloud' && !quorumDone
+      ? await cloudWitnessKeyOf(job.pair.witness.address, options.cloudWitnessKeyEnv)
+      : undefined;
+  const ref = await api.resumeJob({
+    jobId: job.jobId,
+    ...credentials,
+    ...(key ? { cloudWitnessKey: key } : {}),
+  });
   // The engine reopened both sessions: the configuration is the journal's, on them.
   const open = await api.sessions({});
   const sessionOf = (h: { address: string; port: number }) =>

@@ -9,7 +9,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { PairPlanSchema } from '../api/models';
+import { PairPlanSchema, PlanSchema } from '../api/models';
 import { readJsonFile, updateJsonFile } from '../store';
 import { invalidJobId, journalDir, listJournalFiles } from './journal';
 
@@ -21,7 +21,10 @@ const PairJournalHostSchema = z.object({
   port: z.number().int(),
   username: z.string(),
   fingerprint: z.string(),
-  /** Completed steps (`address:<adapter>|<address>`, `links`, `create-sent`, `create`, `join-sent`, `join`, `protect:<vm>`, `protect`, `protected`, `address-removed:…`, `undo`), with when. */
+  /**
+   * Completed steps (`address:<adapter>|<address>`, `links`, `create-sent`, `create`, `join-sent`, `join`, `protect:<vm>`, `protect`, `protected`, `address-removed:…`, `undo`), with when.
+   * Level 1: `sent:<step id>`, `done:<step id>` and `undone:<step id>` of the plan's steps.
+   */
   steps: z.record(z.string(), z.string()),
 });
 export type PairJournalHost = z.infer<typeof PairJournalHostSchema>;
@@ -54,6 +57,11 @@ export const PairJournalSchema = z.object({
     .optional(),
   /** The hash of the plan being applied. */
   planHash: z.string().optional(),
+  /**
+   * Level 1: the plan being applied, which a resume finishes or takes back. Its cloud witness
+   * step holds the placeholder, never the access key (a resume needs the key given again).
+   */
+  plan: PlanSchema.optional(),
   hosts: z.tuple([PairJournalHostSchema, PairJournalHostSchema]),
 });
 export type PairJournal = z.infer<typeof PairJournalSchema>;

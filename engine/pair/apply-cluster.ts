@@ -22,7 +22,30 @@ export interface ClusterApplyOptions {
   /** The cloud witness's access key (memory only), for a plan whose quorum step has the placeholder. */
   cloudWitnessKey?: string | undefined;
   clock?: Clock;
+  /**
+   * The pairing journal: each step is recorded on its server as `sent:<step id>` before it runs,
+   * `done:<step id>` once it did, and `undone:<step id>` once an undo took it back (never the key).
+   */
+  recorder?: ClusterStepRecorder | undefined;
+  /** A resumed pairing: the steps not run again (what the cluster already has). */
+  resumed?: ResumedSteps | undefined;
 }
+
+/** Where a Level 1 pairing records its steps (the pairing journal). */
+export interface ClusterStepRecorder {
+  step(role: 'primary' | 'secondary', step: string): Promise<void>;
+}
+
+/** What a resumed pairing skips: `done` steps are this pairing's (undone on a failure), `present` ones are not. */
+export interface ResumedSteps {
+  done: ReadonlySet<string>;
+  present: ReadonlySet<string>;
+}
+
+/** The journal keys of a Level 1 step. */
+export const sentKey = (id: string) => `sent:${id}`;
+export const doneKey = (id: string) => `done:${id}`;
+export const undoneKey = (id: string) => `undone:${id}`;
 
 /** True when the plan sets a cloud witness, whose key must be given at apply time. */
 export function needsCloudKey(plan: Plan): boolean {
@@ -97,7 +120,12 @@ export async function applyClusterPlan(
   members: [PairMember, PairMember],
   options: ClusterApplyOptions = {},
 ): Promise<PairOutcome> {
-  checkCloudKey(plan, options.cloudWitnessKey);
+  const skipped = (s: PlanStep) =>
+    options.resumed !== undefined && (options.resumed.done.has(s.id) || options.resumed.present.has(s.id));
+  checkCloudKey({ ...plan, steps: plan.steps.filter((s) => !skipped(s)) }, options.cloudWitnessKey);
+  const record = async (step: Pick<PlanStep, 'server'>, key: string) => {
+    await options.recorder?.step(step.server, key);
+  };
   const clock = options.clock ?? systemClock;
   const started = clock.now();
   const key = options.cloudWitnessKey;
@@ -118,9 +146,24 @@ export async function applyClusterPlan(
   for (const [i, step] of plan.steps.entries()) {
     const m = memberOf(step);
     const percent = Math.round((i / Math.max(total, 1)) * 100);
+    if (skipped(step)) {
+      // Resumed: the cluster already has it. This pairing's own is undone with the rest on a failure.
+      if (options.resumed!.done.has(step.id)) {
+        done.push(step);
+        await record(step, doneKey(step.id));
+      }
+      ctx.host(m.sessionId, {
+        state: 'running',
+        step: progressStepOf(step),
+        percent,
+        message: `Already done: ${step.title}`,
+      });
+      continue;
+    }
     ctx.progress(percent, step.title);
     ctx.host(m.sessionId, { state: 'running', step: progressStepOf(step), percent, message: step.title });
     try {
+      await record(step, sentKey(step.id));
       const raw = await run(step.script.name as ScriptName, runParams(step, key), m);
       if (step.script.name === 'set-cluster-quorum')
         parseScriptResult(step.script.name, ClusterQuorumResultSchema, raw, m.label);
@@ -143,10 +186,11 @@ export async function applyClusterPlan(
         }
       }
       done.push(step);
+      await record(step, doneKey(step.id));
     } catch (err) {
       const data = toErrorData(err);
       const windows = scrub(data.message);
-      const undone = await undoSteps(ctx, done, memberOf, key);
+      const undone = await undoSteps(ctx, done, memberOf, key, options.recorder);
       const left =
         undone.failed.length === 0
           ? done.length === 0
@@ -164,7 +208,13 @@ export async function applyClusterPlan(
         code: data.code === 'cancelled' ? 'cancelled' : 'script-failed',
         message: `Pairing stopped at “${step.title}” on ${m.label}. Windows said: ${windows} ${left}`,
         hint: data.code === 'timeout' ? (data.hint ?? nextStepFor(windows)) : nextStepFor(windows),
-        detail: { step: step.id, server: m.label, undone: undone.done, undoFailed: undone.failed },
+        detail: {
+          step: step.id,
+          server: m.label,
+          undone: undone.done,
+          undoFailed: undone.failed,
+          undo: { complete: undone.failed.length === 0, remains: undone.failed },
+        },
       });
     }
   }
@@ -193,11 +243,12 @@ export async function applyClusterPlan(
 }
 
 /** Undoes `done` in reverse order; reports what was undone and what could not be. */
-async function undoSteps(
+export async function undoSteps(
   ctx: JobContext<'pair'>,
   done: PlanStep[],
   memberOf: (s: Pick<PlanStep, 'server'>) => PairMember,
   key: string | undefined,
+  recorder?: ClusterStepRecorder,
 ): Promise<{ done: string[]; failed: string[] }> {
   const out = { done: [] as string[], failed: [] as string[] };
   // Removing the cluster takes its quorum with it: the quorum step's own undo is then not needed.
@@ -212,6 +263,7 @@ async function undoSteps(
       // The undo runs even when the job was cancelled: it must not leave half a pair behind.
       await m.host.runScript(undo.script.name as ScriptName, runParams(undo, key) as never, {});
       out.done.push(undo.title);
+      await recorder?.step(step.server, undoneKey(step.id));
     } catch (err) {
       out.failed.push(`${undo.title} (${toErrorData(err).message})`);
     }

@@ -42,6 +42,7 @@ import { proposePair } from '../pair/propose';
 import { readStatus } from '../pair/status';
 import { applyClusterPlan, checkCloudKey } from '../pair/apply-cluster';
 import { readClusterState, statusFromCluster } from '../pair/cluster-status';
+import { resumeClusterPairing } from '../pair/resume-cluster';
 import { removePairFrom } from '../pair/unpair';
 import type { LinkAddress, PlanServerState, ScriptReader } from '../pair/plan';
 import { readLinkAddressRecord } from '../pair/link-record';
@@ -98,6 +99,16 @@ export interface PairingService {
   owns(jobId: string): Promise<boolean>;
   resumeJob(input: Parsed<'resumeJob'>): Promise<JobRef>;
   discardJob(input: Parsed<'discardJob'>): Promise<void>;
+}
+
+/** What a Level 1 pairing's journal names in place of an agent version (it installs none). */
+const LEVEL1_VERSION = 'Failover Clustering';
+
+/** A Level 1 pairing's completed steps on one server: the ids of the plan's steps done and not undone. */
+function level1Completed(host: PairJournal['hosts'][number]): string[] {
+  return Object.keys(host.steps)
+    .filter((k) => k.startsWith('done:') && !hasStep(host, `undone:${k.slice('done:'.length)}`))
+    .map((k) => k.slice('done:'.length));
 }
 
 /** States of a pair that is on its way to protected (or there). */
@@ -308,6 +319,43 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
     );
   };
 
+  /**
+   * Applies a Level 1 plan inside its job, journal first: the plan (its cloud witness key never)
+   * and each step as it is sent and done, so that a stopped Twinlock can finish or take it back.
+   */
+  const applyLevel1 = (
+    ctx: JobContext<'pair'>,
+    plan: Plan,
+    config: PairConfig,
+    members: [PairMember, PairMember],
+    cloudWitnessKey: string | undefined,
+  ) => {
+    // A missing key is refused before anything is journalled or changed.
+    checkCloudKey(plan, cloudWitnessKey);
+    return withJournal(
+      ctx,
+      ctx.jobId,
+      () =>
+        openPairJournal(
+          dataDir,
+          {
+            ...newJournal(ctx.jobId, config, LEVEL1_VERSION, linkAddressesOf(plan), plan.hash),
+            plan,
+          },
+          journalError,
+        ),
+      async (journal) => {
+        const outcome = await applyClusterPlan(ctx, plan, members, {
+          cloudWitnessKey,
+          recorder: journal,
+          clock: deps.timings?.clock,
+        });
+        await journal.finish('done');
+        return outcome;
+      },
+    );
+  };
+
   /** Runs `work` with the journal kept in step: closed as done, rolled back, failed or left to resume. */
   const withJournal = async <T>(
     ctx: JobContext<'pair'>,
@@ -350,8 +398,7 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
           const plan = await planPair(config, states[0], states[1], scripts);
           await deps.planApplied?.(plan);
           // Level 1 through `pair`: no cloud witness key can come this way (checkCloudKey refuses it).
-          if (plan.pair.level === 1)
-            return applyClusterPlan(ctx, plan, members, { clock: deps.timings?.clock });
+          if (plan.pair.level === 1) return applyLevel1(ctx, plan, config, members, undefined);
           return applyPairPlan(ctx, plan, config, members, states[0].inventory.agentVersion ?? '');
         },
         { [p.session.sessionId]: labels[0]!, [s.session.sessionId]: labels[1]! },
@@ -411,8 +458,7 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
         async (ctx) => {
           const members = await membersOf(config);
           await preflight(ctx, config, members);
-          if (plan.pair.level === 1)
-            return applyClusterPlan(ctx, plan, members, { cloudWitnessKey, clock: deps.timings?.clock });
+          if (plan.pair.level === 1) return applyLevel1(ctx, plan, config, members, cloudWitnessKey);
           return applyPairPlan(ctx, plan, config, members, states[0]!.inventory.agentVersion ?? '');
         },
         hostsOf,
@@ -600,7 +646,7 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
             address: h.address,
             port: h.port,
             username: h.username,
-            completed: Object.keys(h.steps),
+            completed: j.plan && j.pair.level === 1 ? level1Completed(h) : Object.keys(h.steps),
           })),
           needsPassword: j.hosts.some((h) => !sessions.sessionFor(h)),
         }));
@@ -610,7 +656,7 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       return (await readPairJournal(dataDir, jobId).catch(() => null)) !== null;
     },
 
-    async resumeJob({ jobId, password, privateKey, passphrase }) {
+    async resumeJob({ jobId, password, privateKey, passphrase, cloudWitnessKey }) {
       const journal = await readPairJournal(dataDir, jobId);
       if (!journal || journal.state !== 'running' || activeJournals.has(jobId)) {
         throw new TwinlockError({
@@ -641,7 +687,10 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
               await writer.sessions(ids[0]!, ids[1]!);
               return writer;
             },
-            (writer) => resume(ctx, config, journal, writer),
+            (writer) =>
+              journal.plan && journal.pair.level === 1
+                ? resumeLevel1(ctx, config, journal, journal.plan, writer, cloudWitnessKey)
+                : resume(ctx, config, journal, writer),
           ),
         Object.fromEntries(ids.map((id) => [id, sessions.entry(id).session.computerName])),
       );
@@ -658,6 +707,22 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
       await removePairJournal(dataDir, jobId);
     },
   };
+
+  /** Level 1: finishes the cluster this pairing was making, or takes back what it made (resume-cluster.ts). */
+  async function resumeLevel1(
+    ctx: JobContext<'pair'>,
+    config: PairConfig,
+    journal: PairJournal,
+    plan: Plan,
+    writer: PairJournalWriter,
+    cloudWitnessKey: string | undefined,
+  ) {
+    const members = await membersOf(config);
+    return resumeClusterPairing(ctx, plan, members, writer.snapshot().hosts, writer, {
+      cloudWitnessKey,
+      clock: deps.timings?.clock,
+    });
+  }
 
   /** Finishes a pair healthy on both servers, makes one nothing was made of yet, or removes a half-made one. */
   async function resume(

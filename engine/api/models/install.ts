@@ -39,7 +39,7 @@ export const ResumableJobSchema = z.object({
   startedAt: z.string(),
   /** When the journal was last written. */
   updatedAt: z.string(),
-  /** The agent version being installed (for a pairing: the version on the primary; a Level 1 install: `Failover Clustering`). */
+  /** The agent version being installed (for a pairing: the version on the primary, at Level 1 `Failover Clustering`; a Level 1 install: `Failover Clustering`). */
   version: z.string(),
   /** The level an install is for: 1 enables Failover Clustering instead of installing the agent. */
   level: ProtectionLevelSchema.optional(),
@@ -67,6 +67,11 @@ export const ResumeJobRequestSchema = z.object({
   /** Or the private key (and its passphrase) to open them with. */
   privateKey: z.string().min(1).max(65_536).optional(),
   passphrase: z.string().min(1).optional(),
+  /**
+   * A Level 1 pairing that has still to give its cluster a cloud witness: the storage account's
+   * access key, given again (held in memory only; Twinlock never stores it).
+   */
+  cloudWitnessKey: z.string().min(1, 'Enter the storage account’s access key.').max(200).optional(),
 });
 export type ResumeJobRequest = z.input<typeof ResumeJobRequestSchema>;
 
