@@ -259,6 +259,7 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
         links: config.links,
         witness: config.witness,
         vms: config.vms,
+        ...(config.cluster ? { cluster: config.cluster } : {}),
       },
       agentVersion,
       addresses,
