@@ -346,13 +346,19 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
           journalError,
         ),
       async (journal) => {
-        const outcome = await applyClusterPlan(ctx, plan, members, {
-          cloudWitnessKey,
-          recorder: journal,
-          clock: deps.timings?.clock,
-        });
-        await journal.finish('done');
-        return outcome;
+        try {
+          const outcome = await applyClusterPlan(ctx, plan, members, {
+            cloudWitnessKey,
+            recorder: journal,
+            clock: deps.timings?.clock,
+          });
+          await journal.finish('done');
+          return outcome;
+        } catch (err) {
+          // Undone in full (even while Twinlock closes): nothing is left to resume.
+          if (endState(err, ctx) === 'rolled-back') await journal.finish('rolled-back');
+          throw err;
+        }
       },
     );
   };

@@ -126,6 +126,25 @@ describe('twinlock pair --resume at Level 1', () => {
   it('finishes a pairing killed while its roles came online: protected, every VM a role, nothing made twice', async () => {
     await killedWhileWaiting('L1-K1');
     const objects = clustering().directory.objects.size;
+    // The journal the killed run left: the plan, and each step sent and done on the primary.
+    const journal = JSON.parse(journals().find((j) => j.includes('L1-K1'))!) as Record<string, any>;
+    expect(journal).toMatchObject({ state: 'running', agentVersion: 'Failover Clustering' });
+    expect(journal.plan.steps.map((s: { id: string }) => s.id)).toEqual([
+      'primary/cluster',
+      'primary/quorum',
+      'primary/role/0',
+      'primary/role/1',
+      'primary/wait',
+    ]);
+    expect(Object.keys(journal.hosts[0].steps)).toEqual(
+      expect.arrayContaining([
+        'done:primary/cluster',
+        'done:primary/quorum',
+        'sent:primary/role/1',
+        'sent:primary/wait',
+      ]),
+    );
+    expect(journal.hosts[0].steps['done:primary/wait']).toBeUndefined();
 
     const offered = await twinlock([
       'pair',
