@@ -27,7 +27,7 @@ describe('twinlock pair --resume at Level 1', () => {
   const clustering = (): LabClustering => A().labWorld()!.clustering;
   const env = () => ({ TWINLOCK_HOME: home, TWINLOCK_PASSWORD: lab.hosts[0]!.password });
   const twinlock = (args: string[]) => runTwinlock(args, env());
-  const pairArgs = (name: string) => [
+  const pairArgs = (name: string, witness = `share:${share}`) => [
     'pair',
     ...hosts,
     '--trust-new',
@@ -40,7 +40,7 @@ describe('twinlock pair --resume at Level 1', () => {
     '--cluster-address',
     '192.168.50.40',
     '--witness',
-    `share:${share}`,
+    witness,
     '--vm',
     'SQL01',
     '--vm',
@@ -68,11 +68,15 @@ describe('twinlock pair --resume at Level 1', () => {
    * VM is a role, while it waits for the roles to come online (the lab's roles take
    * `onlineSeconds` to start, and its clock stops the moment the wait is under way).
    */
-  async function killedWhileWaiting(name: string): Promise<void> {
+  async function killedWhileWaiting(
+    name: string,
+    witness?: string,
+    extra: Record<string, string> = {},
+  ): Promise<void> {
     clustering().timings.onlineSeconds = 200;
-    const child = spawn(process.execPath, [bin, ...pairArgs(name)], {
+    const child = spawn(process.execPath, [bin, ...pairArgs(name, witness)], {
       cwd: root,
-      env: { ...process.env, ...env() },
+      env: { ...process.env, ...env(), ...extra },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -205,5 +209,26 @@ describe('twinlock pair --resume at Level 1', () => {
     // Rolled back: not offered again.
     const nothing = await twinlock(['pair', '--resume', '--json']);
     expect(last(nothing.stdout).error.code).toBe('not-found');
+  }, 180_000);
+
+  it('finishes a killed pairing whose cloud witness was already set without asking for its key again', async () => {
+    const key = 'bGFiLWtleQ==';
+    await killedWhileWaiting('L1-K3', 'cloud:contosowitness', { TWINLOCK_CLOUD_WITNESS_KEY: key });
+    for (const j of journals()) expect(j).not.toContain(key);
+    // No key in the environment and no terminal: resuming must not need it.
+    const resumed = await twinlock([
+      'pair',
+      '--resume',
+      '--bundle',
+      join(home, 'l1-k3.twinlock.json'),
+      '--json',
+    ]);
+    expect(resumed.code, resumed.stderr + resumed.stdout).toBe(0);
+    expect(last(resumed.stdout).result.state).toBe('protected');
+    expect(clustering().clusters[0]).toMatchObject({
+      witness: { kind: 'cloud', address: 'contosowitness', state: 'Online' },
+    });
+    expect(clustering().clusters[0]!.roles.map((r) => r.state)).toEqual(['Online', 'Online']);
+    expect(resumed.stdout + resumed.stderr).not.toContain(key);
   }, 180_000);
 });
