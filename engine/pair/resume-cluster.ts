@@ -105,6 +105,8 @@ export interface ClusterResumeOptions {
   /** The cloud witness's access key, given again for this run (memory only). */
   cloudWitnessKey?: string | undefined;
   clock?: Clock | undefined;
+  /** Run before a pairing that had changed nothing yet starts over (the checks a new pairing passes). */
+  preflight?: (() => Promise<void>) | undefined;
 }
 
 /**
@@ -160,6 +162,8 @@ export async function resumeClusterPairing(
         detail: { field: 'cloudWitnessKey', step: 'resume', resumable: true },
       });
     }
+    const untouched = hosts.every((h) => Object.keys(h.steps).length === 0);
+    if (untouched) await options.preflight?.();
     const outcome = await applyClusterPlan(ctx, plan, members, {
       cloudWitnessKey: key,
       recorder,

@@ -696,7 +696,7 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
             },
             (writer) =>
               journal.plan && journal.pair.level === 1
-                ? resumeLevel1(ctx, config, journal, journal.plan, writer, cloudWitnessKey)
+                ? resumeLevel1(ctx, config, journal.plan, writer, cloudWitnessKey)
                 : resume(ctx, config, journal, writer),
           ),
         Object.fromEntries(ids.map((id) => [id, sessions.entry(id).session.computerName])),
@@ -719,7 +719,6 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
   async function resumeLevel1(
     ctx: JobContext<'pair'>,
     config: PairConfig,
-    journal: PairJournal,
     plan: Plan,
     writer: PairJournalWriter,
     cloudWitnessKey: string | undefined,
@@ -728,6 +727,9 @@ export function createPairingService(deps: PairingServiceDeps): PairingService {
     return resumeClusterPairing(ctx, plan, members, writer.snapshot().hosts, writer, {
       cloudWitnessKey,
       clock: deps.timings?.clock,
+      preflight: async () => {
+        await preflight(ctx, config, members);
+      },
     });
   }
 

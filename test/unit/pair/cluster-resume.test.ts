@@ -406,4 +406,42 @@ describe('resuming a Level 1 pairing', () => {
     expect(err.detail).toMatchObject({ resumable: true });
     expect(names(l.primary)).toEqual(['get-cluster-state']);
   });
+
+  it('checks the configuration again only when the pairing had changed nothing yet', async () => {
+    const p = await plan();
+    let checked = 0;
+    const preflight = async () => {
+      checked++;
+    };
+    const fresh = recorder([journalHost('primary', []), journalHost('secondary', [])]);
+    const l = lab(null);
+    const outcome = await resumeClusterPairing(
+      fakeContext<'pair'>() as never,
+      p,
+      l.members,
+      fresh.hosts,
+      fresh,
+      {
+        cloudWitnessKey: KEY,
+        preflight,
+      },
+    );
+    expect(outcome.state).toBe('protected');
+    expect(checked).toBe(1);
+    expect(names(l.primary)).toContain('new-cluster');
+
+    const begun = recorder([journalHost('primary', ['done:primary/cluster']), journalHost('secondary', [])]);
+    await resumeClusterPairing(
+      fakeContext<'pair'>() as never,
+      p,
+      lab(cluster([], false)).members,
+      begun.hosts,
+      begun,
+      {
+        cloudWitnessKey: KEY,
+        preflight,
+      },
+    );
+    expect(checked).toBe(1);
+  });
 });
