@@ -139,7 +139,7 @@ export async function applyClusterPlan(
       state: 'running',
       step: 'preflight',
       percent: 0,
-      message: `${plan.steps.filter((s) => s.server === plan.servers[n]!.role).length} step(s) to run`,
+      message: `${plan.steps.filter((s) => s.server === plan.servers[n]!.role && !skipped(s)).length} step(s) to run`,
     });
   const run = (script: ScriptName, params: Record<string, unknown>, m: PairMember) =>
     m.host.runScript(script, params as ScriptParams[typeof script], { signal: ctx.signal });
