@@ -23,10 +23,10 @@ import { parseScriptResult } from '../agent/script-results';
 import type { JobContext } from '../jobs/types';
 import type { ScriptParams } from '../remote/scripts';
 import { readClusterState } from './cluster-status';
-import { startDrillWatch } from './drill';
+import { startDrillWatch, vmDowntimes } from './drill';
 import type { DrillMember } from './drill';
 import { readPairStatus } from './status';
-import { achievedIntervalMs, longestOutageMs, outagesOf } from './vm-watch';
+import { achievedIntervalMs } from './vm-watch';
 import type { WatchOptions } from './vm-watch';
 
 export interface ClusterDrillTimings {
@@ -463,24 +463,7 @@ export async function runClusterDrill(
     note('protected', primary.computerName, `Twinlock read protected on ${names.join(' and ')}`);
   timeline.sort((a, b) => a.atMs - b.atMs);
 
-  const vmResults = vms.map((vm) => {
-    if (before.includes(vm))
-      return { name: vm, downtimeMs: 0, watched: 'not running before the drill: not counted' };
-    const outages = outagesOf(vm, watched.samples, watched.ports, names);
-    const port = request.watchPorts[vm];
-    const probed = watched.ports.some((s) => s.vm === vm);
-    return {
-      name: vm,
-      downtimeMs: Math.round(longestOutageMs(outages)),
-      watched:
-        `Get-VM on ${names.join(' and ')}` +
-        (port === undefined
-          ? ''
-          : probed
-            ? ` and TCP ${port}`
-            : `; TCP ${port} not watched: Hyper-V reported no address for ${vm}`),
-    };
-  });
+  const vmResults = vmDowntimes(vms, before, watched, request.watchPorts, names);
   const measured = vmResults.reduce((m, v) => Math.max(m, v.downtimeMs), 0);
   const result: DrillResult = {
     kind,

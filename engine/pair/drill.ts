@@ -11,7 +11,7 @@ import type { JobContext } from '../jobs/types';
 import type { RemoteHost } from '../remote/types';
 import { readStatus } from './status';
 import { achievedIntervalMs, longestOutageMs, outagesOf, watchVms } from './vm-watch';
-import type { Sample, Watch, WatchOptions } from './vm-watch';
+import type { PortSample, Sample, Watch, WatchOptions } from './vm-watch';
 
 export interface DrillTimings {
   /** Milliseconds between looks at each VM (at most 100). */
@@ -36,6 +36,37 @@ export interface DrillMember {
   sessionId: string;
   computerName: string;
   host: RemoteHost;
+}
+
+/**
+ * Each VM's longest outage as the watch saw it from outside (0 for a VM not running before the
+ * drill, which is not counted), and what watched it: Get-VM on both servers, and its service port.
+ */
+export function vmDowntimes(
+  vms: readonly string[],
+  before: readonly string[],
+  watched: { samples: Sample[]; ports: PortSample[] },
+  watchPorts: Record<string, number>,
+  names: string[],
+): DrillResult['vms'] {
+  return vms.map((vm) => {
+    if (before.includes(vm))
+      return { name: vm, downtimeMs: 0, watched: 'not running before the drill: not counted' };
+    const outages = outagesOf(vm, watched.samples, watched.ports, names);
+    const port = watchPorts[vm];
+    const probed = watched.ports.some((s) => s.vm === vm);
+    return {
+      name: vm,
+      downtimeMs: Math.round(longestOutageMs(outages)),
+      watched:
+        `Get-VM on ${names.join(' and ')}` +
+        (port === undefined
+          ? ''
+          : probed
+            ? ` and TCP ${port}`
+            : `; TCP ${port} not watched: Hyper-V reported no address for ${vm}`),
+    };
+  });
 }
 
 /**
@@ -293,24 +324,7 @@ export async function runDrill(
     note('protected', primary.computerName, `Twinlock read protected on ${names.join(' and ')}`);
   timeline.sort((a, b) => a.atMs - b.atMs);
 
-  const vmResults = vms.map((vm) => {
-    if (before.includes(vm))
-      return { name: vm, downtimeMs: 0, watched: 'not running before the drill: not counted' };
-    const outages = outagesOf(vm, watched.samples, watched.ports, names);
-    const port = request.watchPorts[vm];
-    const probed = watched.ports.some((s) => s.vm === vm);
-    return {
-      name: vm,
-      downtimeMs: Math.round(longestOutageMs(outages)),
-      watched:
-        `Get-VM on ${names.join(' and ')}` +
-        (port === undefined
-          ? ''
-          : probed
-            ? ` and TCP ${port}`
-            : `; TCP ${port} not watched: Hyper-V reported no address for ${vm}`),
-    };
-  });
+  const vmResults = vmDowntimes(vms, before, watched, request.watchPorts, names);
   const measured = vmResults.reduce((m, v) => Math.max(m, v.downtimeMs), 0);
   const interval = achievedIntervalMs(watched.samples, names);
   const result: DrillResult = {
