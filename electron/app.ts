@@ -8,6 +8,7 @@ import { app, BrowserWindow, dialog, Menu, protocol, session } from 'electron';
 import type { WebContents } from 'electron';
 import type { PairConfig, TwinlockEngine } from '../engine/api';
 import type { EngineOptions } from '../engine/engine';
+import { bundleFileName } from '../engine/api/rules';
 import { appPaths } from '../engine/app-paths';
 import { APP_SCHEME, DESKTOP_CSP, isAppUrl, serveAppRequest } from './app-page';
 import { bindIpc } from './ipc';
@@ -177,7 +178,8 @@ export async function startDesktopApp(deps: DesktopDeps): Promise<void> {
 async function pickBundle(win: BrowserWindow | null): Promise<string | null> {
   const options: Electron.OpenDialogOptions = {
     title: 'Open a configuration bundle',
-    filters: [{ name: 'Twinlock bundle', extensions: ['json'] }],
+    // `.json` too: bundles were first written as `.twinlock.json`.
+    filters: [{ name: 'Twinlock bundle', extensions: ['twinlock', 'json'] }],
     properties: ['openFile'],
   };
   const choice =
@@ -193,8 +195,8 @@ async function saveBundleAs(
 ): Promise<unknown> {
   const options: Electron.SaveDialogOptions = {
     title: 'Export the pair’s configuration bundle',
-    defaultPath: `${config.name}.twinlock.json`,
-    filters: [{ name: 'Twinlock bundle', extensions: ['json'] }],
+    defaultPath: bundleFileName(config.name),
+    filters: [{ name: 'Twinlock bundle', extensions: ['twinlock'] }],
   };
   const choice =
     win === null ? await dialog.showSaveDialog(options) : await dialog.showSaveDialog(win, options);

@@ -7,6 +7,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { TwinlockError } from '../engine/api/errors';
+import { isBundleFileName } from '../engine/api/rules';
 
 /** What the page receives for one opened bundle. */
 export interface OpenedBundle {
@@ -17,9 +18,9 @@ export interface OpenedBundle {
 /** A bundle is a few kilobytes; anything far larger is the wrong file (the page refuses the same). */
 export const MAX_OPENED_BUNDLE_BYTES = 256 * 1024;
 
-/** True for a path whose name ends in `.twinlock.json` (any case), the bundles Twinlock writes. */
+/** True for a path whose name ends in `.twinlock` or `.twinlock.json` (any case), as Twinlock names bundles. */
 export function isBundlePath(value: string): boolean {
-  return !value.startsWith('-') && /\.twinlock\.json$/i.test(value);
+  return !value.startsWith('-') && isBundleFileName(value);
 }
 
 /** The bundle paths on a command line (Electron's own flags and the app's path are not bundles). */
@@ -61,7 +62,7 @@ export class OpenedBundles {
       throw new TwinlockError({
         code: 'bundle-invalid',
         message: `${name} is not a Twinlock bundle: it is ${Math.round(size / 1024)} KB, and bundles are a few kilobytes.`,
-        hint: 'Open the .twinlock.json file exported by Twinlock.',
+        hint: 'Open the .twinlock file exported by Twinlock.',
         detail: { path: filePath },
       });
     }

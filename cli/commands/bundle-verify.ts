@@ -35,7 +35,7 @@ export function registerBundleVerbs(program: Command): void {
   bundle
     .command('verify')
     .description('check a bundle’s signature and that a trusted key signed it (no server is reached)')
-    .argument('<file>', 'a .twinlock.json bundle exported by Twinlock')
+    .argument('<file>', 'a .twinlock bundle exported by Twinlock')
     .option('--json', 'print JSON')
     .action((file: string, options: JsonOption) =>
       runVerb(options.json, 'checking the bundle', async (out, engine) => {

@@ -47,7 +47,7 @@ export function registerApplyVerb(program: Command): void {
           .description(
             'replay a configuration bundle on a pair: check, verify, install, pair, protect, export; on a pair that already holds it, plan and apply what brings it back to the bundle',
           )
-          .argument('<bundle>', 'a .twinlock.json bundle exported by Twinlock')
+          .argument('<bundle>', 'a .twinlock bundle exported by Twinlock')
           .argument('<hostA>', 'host[:port] of the primary')
           .argument('<hostB>', 'host[:port] of the secondary'),
       ),

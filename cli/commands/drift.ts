@@ -48,7 +48,7 @@ export function registerDriftVerb(program: Command): void {
         .description(
           'compare a protected pair with its bundle and list every difference (exit 0: it matches, 3: it drifted); changes nothing',
         )
-        .argument('<bundle>', 'the .twinlock.json bundle the pair should match')
+        .argument('<bundle>', 'the .twinlock bundle the pair should match')
         .argument('<hostA>', 'host[:port] of the primary')
         .argument('<hostB>', 'host[:port] of the secondary'),
     )

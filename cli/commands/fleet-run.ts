@@ -97,7 +97,7 @@ function runFleet(mode: 'apply' | 'drift', file: string, options: FleetFlags): P
       throw new TwinlockError({
         code: 'invalid-input',
         message: `--bundle: ${file} names no bundle for its pairs to replay.`,
-        hint: `Give it with --bundle FILE, e.g. twinlock fleet ${mode} ${file} --bundle PAIR-01.twinlock.json (a CSV fleet file has no bundle of its own).`,
+        hint: `Give it with --bundle FILE, e.g. twinlock fleet ${mode} ${file} --bundle PAIR-01.twinlock (a CSV fleet file has no bundle of its own).`,
         detail: { field: 'bundle' },
       });
     }

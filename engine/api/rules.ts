@@ -257,3 +257,41 @@ export function suggestClusterName(pairName: string): string {
  * the primary's cluster service, and `link-loss` is refused (a cluster has no sync link to cut).
  */
 export const DRILL_KINDS = ['primary-loss', 'link-loss', 'drain', 'live-migration'] as const;
+
+// ---------------------------------------------------------------------------------------------
+// Bundle files
+
+/**
+ * The extension of a bundle Twinlock writes. One extension, because Windows Explorer associates a
+ * file by its last extension only: `PAIR-01.twinlock` opens in Twinlock when double-clicked, where a
+ * `PAIR-01.twinlock.json` would open in whatever edits `.json`. The content is JSON all the same.
+ */
+export const BUNDLE_EXTENSION = '.twinlock';
+/**
+ * The extension bundles were first written with. Still read everywhere, and associated with
+ * Twinlock where the desktop matches whole suffixes (Linux, macOS); on Windows the installer adds
+ * "Open in Twinlock" to such files' right-click menu instead.
+ */
+export const EARLIER_BUNDLE_EXTENSION = '.twinlock.json';
+
+/**
+ * True for a file name (or a path, Windows' or POSIX) ending in either bundle extension, in any case,
+ * with a name before it (`.twinlock` alone is a hidden folder's name, not a bundle's).
+ */
+export function isBundleFileName(name: string): boolean {
+  const base = (name.split(/[\\/]/).pop() ?? '').toLowerCase();
+  return [EARLIER_BUNDLE_EXTENSION, BUNDLE_EXTENSION].some(
+    (ext) => base.endsWith(ext) && base.length > ext.length,
+  );
+}
+
+/** The file name a pair's bundle is offered under: `PAIR-01.twinlock`. */
+export function bundleFileName(pairName: string): string {
+  return `${pairName}${BUNDLE_EXTENSION}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jobs
+
+/** The step every job's hosts start in. */
+export const WAITING_STEP = 'waiting';

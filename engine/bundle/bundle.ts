@@ -108,7 +108,7 @@ export function verifyBundle(json: string | unknown, options: VerifyBundleOption
       // Never the parser's message: it quotes bytes of whatever file was named.
       throw invalid(
         `${options.source ?? 'This file'} is not a Twinlock bundle: it is not JSON.`,
-        'Choose the .twinlock.json file exported by Twinlock.',
+        'Choose the .twinlock file exported by Twinlock.',
         options.source ? { path: options.source } : undefined,
       );
     }

@@ -1,6 +1,7 @@
 /** Writes a bundle to disk atomically. */
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Bundle } from '../api/models';
+import { BUNDLE_EXTENSION } from '../api/rules';
 import { writeFileAtomic } from '../store';
 import type { BundleInput } from './bundle';
 import { createBundle } from './bundle';
@@ -11,9 +12,9 @@ function stamp(iso: string): string {
   return iso.replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
 }
 
-/** The default place: `<dataDir>/bundles/<name>-<timestamp>.twinlock.json`. */
+/** The default place: `<dataDir>/bundles/<name>-<timestamp>.twinlock`. */
 export function defaultBundlePath(dataDir: string, bundle: Bundle): string {
-  return join(dataDir, 'bundles', `${bundle.pair.name}-${stamp(bundle.createdAt)}.twinlock.json`);
+  return join(dataDir, 'bundles', `${bundle.pair.name}-${stamp(bundle.createdAt)}${BUNDLE_EXTENSION}`);
 }
 
 /** Writes the bundle (pretty JSON: the signature covers the canonical form, not the layout). */

@@ -24,7 +24,7 @@ function tooLarge(name: string, field: string): TwinlockError {
   return new TwinlockError({
     code: 'bundle-invalid',
     message: `${name} is not a Twinlock bundle: it is larger than ${MAX_BUNDLE_BYTES / 1024} KB, and bundles are a few kilobytes.`,
-    hint: 'Choose the .twinlock.json file exported by Twinlock.',
+    hint: 'Choose the .twinlock file exported by Twinlock.',
     detail: { field, path: name },
   });
 }
@@ -39,13 +39,17 @@ export async function readBundleText(path: string, field = 'path'): Promise<stri
   } catch (err) {
     const errno = (err as NodeJS.ErrnoException).code;
     if (errno === 'ENOENT' || errno === 'ENOTDIR')
-      throw problem('not-found', 'does not exist', 'Check the path; bundles end in .twinlock.json.');
+      throw problem(
+        'not-found',
+        'does not exist',
+        'Check the path; bundles end in .twinlock (or .twinlock.json, as earlier ones were named).',
+      );
     throw problem('invalid-input', 'cannot be read', 'Check that it is a file your account can read.');
   }
   try {
     const info = await handle.stat();
     if (info.isDirectory())
-      throw problem('invalid-input', 'is a folder', 'Choose the .twinlock.json file inside it.');
+      throw problem('invalid-input', 'is a folder', 'Choose the .twinlock file inside it.');
     if (info.size > MAX_BUNDLE_BYTES) throw tooLarge(path, field);
     const buffer = Buffer.alloc(MAX_BUNDLE_BYTES + 1);
     let length = 0;

@@ -36,7 +36,7 @@ export const ANSIBLE_FILES = {
   playbook: 'playbook.yml',
   config: 'ansible.cfg',
   readme: 'README.md',
-  bundle: 'bundle.twinlock.json',
+  bundle: 'bundle.twinlock',
   agent: 'agent',
 } as const;
 
@@ -164,7 +164,7 @@ const lastJson = (registered: string) =>
 /** Play variables: the values every task's argv is built from (defaults overridable by -e, vault or group_vars). */
 const pairPlayVars: Record<string, string> = {
   twinlock_cmd: "{{ twinlock_command | default('twinlock') }}",
-  twinlock_bundle_file: "{{ twinlock_bundle | default(playbook_dir ~ '/bundle.twinlock.json') }}",
+  twinlock_bundle_file: "{{ twinlock_bundle | default(playbook_dir ~ '/bundle.twinlock') }}",
   twinlock_level: "{{ hostvars['localhost'].twinlock_checked_bundle.pair.level | string }}",
   twinlock_primary: endpoint('twinlock_primary_host'),
   twinlock_secondary: endpoint('twinlock_secondary_host'),
@@ -406,7 +406,7 @@ bundle **${b.name}** (Level ${b.level}, signed ${b.createdAt}).
 | \`inventory.yml\` | group \`${PAIRS_GROUP}\`, one child group per pair with its two servers (address, port, role, pinned fingerprint) and the pair's values (name, VMs, sync-link addresses; at Level 1 its cluster's name and address) |
 | \`playbook.yml\` | checks the bundle once, then for each pair: verify → install → plan → pair → drift check |
 | \`ansible.cfg\` | the inventory, and \`forks = ${options.forks}\`: how many pairs run at once |
-| \`bundle.twinlock.json\` | a copy of the bundle (and \`agent/\`, the agent package, when it was beside the bundle) |
+| \`bundle.twinlock\` | a copy of the bundle (and \`agent/\`, the agent package, when it was beside the bundle) |
 
 ## Run it
 
@@ -434,7 +434,7 @@ Variables (\`-e name=value\`, or a file in \`group_vars/${PAIRS_GROUP}/\`):
 | \`twinlock_command\` | \`twinlock\` | path of the twinlock command on the controller |
 | \`twinlock_password\` | \`lookup('env', 'TWINLOCK_PASSWORD')\` | the servers' password; put it in Vault |
 | \`twinlock_user\` | \`${fleet.user ?? 'Administrator'}\` | the administrator account (from the fleet file) |
-| \`twinlock_bundle\` | \`bundle.twinlock.json\` here | another copy of the bundle |
+| \`twinlock_bundle\` | \`bundle.twinlock\` here | another copy of the bundle |
 | \`twinlock_trust_new\` | \`false\` | pin the host key of a server seen for the first time (else the inventory's \`twinlock_fingerprint\` must match) |
 | \`twinlock_trust_publisher\` | none | the agent publisher's thumbprint, to trust it on first use |
 | \`twinlock_package_dir\` | none | an agent package folder, when the bundle has no \`agent/\` beside it |
@@ -482,7 +482,7 @@ workstation's path means nothing there. The copy stays safe to carry: the playbo
 runs \`twinlock bundle verify\` on the controller before any pair is touched, and a bundle altered
 on the way, or signed by a key the controller does not trust, stops the run. Trust the signer once
 on the controller: \`twinlock keys trust SIGNER.pub\` (made by \`twinlock keys export\` on the
-workstation that signed it), or \`twinlock keys trust SHA256:… --from-bundle bundle.twinlock.json\`.
+workstation that signed it), or \`twinlock keys trust SHA256:… --from-bundle bundle.twinlock\`.
 
 Exported from: \`${b.source}\`
 `;

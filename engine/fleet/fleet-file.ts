@@ -165,8 +165,7 @@ export function parseFleetText(
       issues.push({
         field: 'bundle',
         line: read.bundle.line,
-        message:
-          'bundle: give the path of the bundle every pair replays, e.g. bundle: ./PAIR-01.twinlock.json.',
+        message: 'bundle: give the path of the bundle every pair replays, e.g. bundle: ./PAIR-01.twinlock.',
       });
     else bundle = isAbsolute(value) ? value : resolve(where.baseDir, value);
   }

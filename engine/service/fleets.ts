@@ -55,7 +55,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetService {
         throw new TwinlockError({
           code: 'invalid-input',
           message: `bundle: ${fleet.source} names no bundle for its pairs to replay.`,
-          hint: 'Give the bundle with --bundle FILE (a CSV fleet file has no bundle of its own), or add bundle: ./PAIR.twinlock.json to the YAML file.',
+          hint: 'Give the bundle with --bundle FILE (a CSV fleet file has no bundle of its own), or add bundle: ./PAIR.twinlock to the YAML file.',
           detail: { field: 'bundle' },
         });
       }

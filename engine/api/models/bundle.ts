@@ -67,8 +67,8 @@ export type Bundle = z.infer<typeof BundleSchema>;
 
 /** A bundle to replay on two servers: checked against them before anything changes. */
 export const PreflightBundleRequestSchema = z.object({
-  /** The .twinlock.json file. */
-  path: z.string().min(1, 'Give the path of a .twinlock.json bundle.'),
+  /** The bundle file (`.twinlock`, or `.twinlock.json` as earlier bundles were named). */
+  path: z.string().min(1, 'Give the path of a .twinlock bundle.'),
   /** The new primary's session, then the new secondary's. */
   sessions: z.tuple([z.string().min(1), z.string().min(1)]),
   /** The new pair's name, when not the bundle's. */

@@ -19,8 +19,8 @@ export const ThumbprintSchema = z
 const MAX_BUNDLE_TEXT = 256 * 1024;
 
 const bundleFields = {
-  /** Path of a `.twinlock.json` file on the machine running the engine. */
-  path: z.string().trim().min(1, 'Give the path of a .twinlock.json bundle.').optional(),
+  /** Path of a bundle file (`.twinlock`) on the machine running the engine. */
+  path: z.string().trim().min(1, 'Give the path of a .twinlock bundle.').optional(),
   /** Or the bundle file's text, as read by the page (the browser cannot send a path). */
   text: z
     .string()
@@ -36,7 +36,7 @@ export const BundleSourceSchema = z
   .object(bundleFields)
   .refine((r) => (r.path === undefined) !== (r.text === undefined), {
     path: ['path'],
-    message: 'Give the path of a .twinlock.json bundle, or its text (one of the two).',
+    message: 'Give the path of a .twinlock bundle, or its text (one of the two).',
   });
 export type BundleSource = z.input<typeof BundleSourceSchema>;
 

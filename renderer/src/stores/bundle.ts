@@ -51,7 +51,7 @@ export const useBundleStore = defineStore('bundle', () => {
       error.value = {
         code: 'bundle-invalid',
         message: `${file.name} is not a Twinlock bundle: it is ${Math.round(file.size / 1024)} KB, and bundles are a few kilobytes.`,
-        hint: 'Choose the .twinlock.json file exported by Twinlock.',
+        hint: 'Choose the .twinlock file exported by Twinlock.',
       };
       state.value = 'error';
       return;

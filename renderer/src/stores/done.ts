@@ -9,6 +9,7 @@ import type {
   ProtectionLevel,
   TwinlockErrorData,
 } from '../../../engine/api';
+import { bundleFileName } from '../../../engine/api/rules';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
 import { saveFile, textToBase64 } from '../api/save-file';
@@ -99,11 +100,11 @@ export const useDoneStore = defineStore('done', () => {
     }
   }
 
-  /** In a browser: the bundle the engine wrote, downloaded as the same file (`<pair>.twinlock.json`). */
+  /** In a browser: the bundle the engine wrote, downloaded as the same file (`<pair>.twinlock`). */
   async function downloadBundle(): Promise<void> {
     const written = bundle.value;
     if (written === null) return;
-    const name = written.path.split(/[\\/]/).pop() || `${written.bundle.pair.name}.twinlock.json`;
+    const name = written.path.split(/[\\/]/).pop() || bundleFileName(written.bundle.pair.name);
     await saveFile(useApiClient(), {
       name,
       kind: 'Twinlock bundle',

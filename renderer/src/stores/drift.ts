@@ -64,7 +64,7 @@ export const useDriftStore = defineStore('drift', () => {
       error.value = {
         code: 'bundle-invalid',
         message: `${file.name} is not a Twinlock bundle: it is ${Math.round(file.size / 1024)} KB, and bundles are a few kilobytes.`,
-        hint: 'Choose the .twinlock.json file exported by Twinlock.',
+        hint: 'Choose the .twinlock file exported by Twinlock.',
       };
       report.value = null;
       state.value = 'error';

@@ -196,7 +196,7 @@ describe('the exported Ansible playbook against lab pairs', () => {
         'playbook.yml',
         'ansible.cfg',
         'README.md',
-        'bundle.twinlock.json',
+        'bundle.twinlock',
       ]),
     );
     const inventory = parse(readFileSync(join(project, 'inventory.yml'), 'utf8')) as any;
@@ -221,7 +221,7 @@ describe('the exported Ansible playbook against lab pairs', () => {
   });
 
   it('checks the bundle on the controller first: an altered copy stops the run before any pair is touched', async () => {
-    const good = await twinlock(['bundle', 'verify', join(project, 'bundle.twinlock.json'), '--json']);
+    const good = await twinlock(['bundle', 'verify', join(project, 'bundle.twinlock'), '--json']);
     expect(good.code, good.stdout + good.stderr).toBe(0);
     expect(last(good.stdout)).toMatchObject({
       valid: true,
@@ -230,7 +230,7 @@ describe('the exported Ansible playbook against lab pairs', () => {
     });
 
     const altered = join(work, 'altered.twinlock.json');
-    const bundle = JSON.parse(readFileSync(join(project, 'bundle.twinlock.json'), 'utf8'));
+    const bundle = JSON.parse(readFileSync(join(project, 'bundle.twinlock'), 'utf8'));
     bundle.pair.level = 1;
     writeFileSync(altered, JSON.stringify(bundle, null, 2));
     const refused = await twinlock(['bundle', 'verify', altered, '--json']);

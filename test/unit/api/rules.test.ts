@@ -4,7 +4,9 @@ import {
   PAIR_NAME_MESSAGES,
   PAIR_STATES,
   PORT_RANGE_MESSAGE,
+  bundleFileName,
   endpointId,
+  isBundleFileName,
   hostNameProblem,
   isPairState,
   pairNameProblem,
@@ -106,5 +108,26 @@ describe('pair states', () => {
     expect(PairStateSchema.options).toEqual([...PAIR_STATES]);
     expect(isPairState('protected')).toBe(true);
     expect(isPairState('links')).toBe(false);
+  });
+});
+
+describe('bundle file names', () => {
+  it('offers one extension, which Windows Explorer can associate', () => {
+    expect(bundleFileName('PAIR-01')).toBe('PAIR-01.twinlock');
+    expect(isBundleFileName(bundleFileName('PAIR-01'))).toBe(true);
+  });
+
+  it('knows the earlier .twinlock.json names too, in any case and inside a path', () => {
+    for (const name of ['a.twinlock', 'C:\\Bundles\\A.TWINLOCK', '/srv/b.twinlock.json', 'c.Twinlock.Json'])
+      expect(isBundleFileName(name), name).toBe(true);
+    for (const name of [
+      'a.json',
+      'a.twinlock.bak',
+      'twinlock',
+      '/home/admin/.twinlock',
+      '.twinlock.json',
+      'C:\\x\\',
+    ])
+      expect(isBundleFileName(name), name).toBe(false);
   });
 });

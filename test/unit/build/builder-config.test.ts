@@ -4,13 +4,23 @@
  * every size the targets use, and no signing secret in it.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { BUNDLE_EXTENSION, EARLIER_BUNDLE_EXTENSION } from '../../../engine/api/rules';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const text = readFileSync(join(root, 'build', 'electron-builder.yml'), 'utf8');
@@ -75,14 +85,70 @@ describe('the installer configuration', () => {
     expect(config.linux.maintainer).toBeTruthy();
   });
 
-  it('opens .twinlock.json bundles', () => {
+  it('opens bundles when double-clicked: .twinlock everywhere, the earlier .twinlock.json where it can', () => {
+    const association = {
+      name: 'Twinlock bundle',
+      mimeType: 'application/x-twinlock-bundle',
+    };
+    // The extension Twinlock writes (engine/api/rules.ts) is the one every installer associates.
     expect(config.fileAssociations).toEqual([
-      expect.objectContaining({
-        ext: 'twinlock.json',
-        name: 'Twinlock bundle',
-        mimeType: 'application/x-twinlock-bundle',
-      }),
+      expect.objectContaining({ ext: BUNDLE_EXTENSION.slice(1), ...association }),
     ]);
+    // Explorer would match only `.json`; Linux desktops match the whole suffix before `*.json`.
+    expect(BUNDLE_EXTENSION.slice(1)).not.toContain('.');
+    expect(config.linux.fileAssociations).toEqual([
+      expect.objectContaining({ ext: EARLIER_BUNDLE_EXTENSION.slice(1), ...association }),
+    ]);
+    expect(config.win.fileAssociations).toBeUndefined();
+    expect(config.nsis.include).toBe('build/installer.nsh');
+  });
+
+  it('adds "Open in Twinlock" to .twinlock.json files only, in the context the admin installed for', () => {
+    const nsh = readFileSync(join(root, config.nsis.include as string), 'utf8');
+    const key = 'Software\\Classes\\SystemFileAssociations\\.json\\shell\\Twinlock.OpenBundle';
+    expect(nsh).toContain(`!define TWINLOCK_EARLIER_BUNDLE_VERB "${key}"`);
+    expect(nsh).toContain(`"AppliesTo" 'System.FileName:"*${EARLIER_BUNDLE_EXTENSION}"'`);
+    expect(nsh).toContain(`"\${TWINLOCK_EARLIER_BUNDLE_VERB}\\command" "" '"$appExe" "%1"'`);
+    // HKCU for "for me only", HKLM for "for everyone": never a fixed root.
+    const writes = nsh.split('\n').filter((l) => /^\s*(WriteReg|DeleteReg)/.test(l));
+    expect(writes.length).toBe(5);
+    for (const line of writes)
+      expect(line).toMatch(/^\s*\w+ SHELL_CONTEXT "\$\{TWINLOCK_EARLIER_BUNDLE_VERB\}/);
+    expect(nsh).toMatch(
+      /!macro customUnInstall\s+DeleteRegKey SHELL_CONTEXT "\$\{TWINLOCK_EARLIER_BUNDLE_VERB\}"/,
+    );
+  });
+
+  it('has an NSIS include that NSIS compiles, warnings counted as errors', () => {
+    const dir = join(work, 'nsis');
+    mkdirSync(dir);
+    copyFileSync(join(root, config.nsis.include as string), join(dir, 'installer.nsh'));
+    // The two places electron-builder's installer inserts the macros, with its $appExe.
+    const harness = [
+      'Unicode true',
+      'OutFile "harness.exe"',
+      'RequestExecutionLevel user',
+      'Var appExe',
+      '!include "installer.nsh"',
+      'Section',
+      '  StrCpy $appExe "$INSTDIR\\Twinlock.exe"',
+      '  !insertmacro customInstall',
+      '  WriteUninstaller "$INSTDIR\\Uninstall Twinlock.exe"',
+      'SectionEnd',
+      'Section "Uninstall"',
+      '  !insertmacro customUnInstall',
+      'SectionEnd',
+    ];
+    const compile = (lines: string[]) => {
+      writeFileSync(join(dir, 'harness.nsi'), `${lines.join('\n')}\n`);
+      return spawnSync('makensis', ['-WX', '-V2', 'harness.nsi'], { cwd: dir, encoding: 'utf8' });
+    };
+    const made = compile(harness);
+    expect(made.error, 'makensis (Debian package nsis) is missing: .ci/run installs it').toBeUndefined();
+    expect(made.status, `${made.stdout}${made.stderr}`).toBe(0);
+    expect(existsSync(join(dir, 'harness.exe'))).toBe(true);
+    // The check bites: an include whose macro is missing does not compile.
+    expect(compile(harness.map((l) => l.replace('customUnInstall', 'customUninstal'))).status).not.toBe(0);
   });
 
   it('ships the run-time files outside the archive, where the app looks for them', () => {

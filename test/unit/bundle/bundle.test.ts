@@ -178,7 +178,7 @@ describe('signing key and export', () => {
   it('writes a verifiable bundle to the data folder', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'twinlock-data-'));
     const { path, bundle } = await exportBundle(input, dir);
-    expect(path).toBe(join(dir, 'bundles', 'TL-NODE-PAIR-20250102T101112Z.twinlock.json'));
+    expect(path).toBe(join(dir, 'bundles', 'TL-NODE-PAIR-20250102T101112Z.twinlock'));
     const text = await readFile(path, 'utf8');
     expect(verifyBundle(text)).toEqual(bundle);
     expect(bundle.signature.publicKey).toBe(publicKeyBase64(await loadSigningKey(dir)));

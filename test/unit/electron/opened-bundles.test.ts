@@ -10,30 +10,40 @@ import {
 } from '../../../electron/opened-bundles';
 
 describe('bundles opened with Twinlock', () => {
-  it('knows a bundle by its .twinlock.json name, in any case, and never a flag', () => {
+  it('knows a bundle by its .twinlock name (or the earlier .twinlock.json), in any case, and never a flag', () => {
+    expect(isBundlePath('C:\\Users\\admin\\PAIR-01.twinlock')).toBe(true);
+    expect(isBundlePath('/home/admin/PAIR-01.Twinlock')).toBe(true);
     expect(isBundlePath('C:\\Users\\admin\\PAIR-01.twinlock.json')).toBe(true);
+    expect(isBundlePath('PAIR-01.twinlock.bak')).toBe(false);
+    expect(isBundlePath('twinlock')).toBe(false);
+    expect(isBundlePath('/home/admin/.twinlock')).toBe(false);
+    expect(isBundlePath('C:\\Users\\admin\\.twinlock.json')).toBe(false);
+    expect(isBundlePath('--x=a.twinlock')).toBe(false);
     expect(isBundlePath('/home/admin/pair.TWINLOCK.JSON')).toBe(true);
     expect(isBundlePath('report.json')).toBe(false);
     expect(isBundlePath('--x=a.twinlock.json')).toBe(false);
   });
 
   it('finds the bundles on a command line, resolved against the launch folder', () => {
-    expect(bundlePathsIn(['/opt/Twinlock/twinlock', '--lab', 'pair.twinlock.json', 'x.txt'], '/srv')).toEqual(
-      ['/srv/pair.twinlock.json'],
-    );
+    expect(
+      bundlePathsIn(
+        ['/opt/Twinlock/twinlock', '--lab', 'pair.twinlock.json', 'x.txt', 'next.twinlock'],
+        '/srv',
+      ),
+    ).toEqual(['/srv/pair.twinlock.json', '/srv/next.twinlock']);
   });
 
   it('hands each one over once, in order, and then null', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'twinlock-opened-'));
     await writeFile(join(dir, 'a.twinlock.json'), 'A');
-    await writeFile(join(dir, 'b.twinlock.json'), 'B');
+    await writeFile(join(dir, 'b.twinlock'), 'B');
     const opened = new OpenedBundles();
     expect(opened.add(join(dir, 'a.twinlock.json'))).toBe(true);
     expect(opened.add(join(dir, 'notes.txt'))).toBe(false);
-    expect(opened.add(join(dir, 'b.twinlock.json'))).toBe(true);
+    expect(opened.add(join(dir, 'b.twinlock'))).toBe(true);
     expect(opened.size).toBe(2);
     expect(await opened.take()).toEqual({ name: 'a.twinlock.json', text: 'A' });
-    expect(await opened.take()).toEqual({ name: 'b.twinlock.json', text: 'B' });
+    expect(await opened.take()).toEqual({ name: 'b.twinlock', text: 'B' });
     expect(await opened.take()).toBeNull();
   });
 

@@ -240,7 +240,7 @@ describe('the playbook', () => {
 
   it('enables Failover Clustering at Level 1 (no agent package options) and installs the bundle’s agent at 2 and 3', () => {
     const base = {
-      twinlock_bundle_file: '/p/bundle.twinlock.json',
+      twinlock_bundle_file: '/p/bundle.twinlock',
       twinlock_install_args: ['--package', '/a'],
     };
     expect(pairArgs({ ...base, twinlock_level: '1' }, 'twinlock_install_level_args')).toEqual([
@@ -252,7 +252,7 @@ describe('the playbook', () => {
     ).toEqual(['--level', '1', '--allow-reboot']);
     expect(pairArgs({ ...base, twinlock_level: '3' }, 'twinlock_install_level_args')).toEqual([
       '--bundle',
-      '/p/bundle.twinlock.json',
+      '/p/bundle.twinlock',
       '--package',
       '/a',
     ]);
