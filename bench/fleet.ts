@@ -25,11 +25,13 @@ import type { Bench } from './index';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin', 'twinlock.js');
-const manifest = JSON.parse(
-  readFileSync(join(root, 'resources', 'agent', 'agent-manifest.json'), 'utf8'),
-) as {
-  signer: { thumbprint: string };
-};
+/** The agent package's signer, read when the bench runs (bench/index.ts makes the package first). */
+function publisherThumbprint(): string {
+  const manifest = JSON.parse(
+    readFileSync(join(root, 'resources', 'agent', 'agent-manifest.json'), 'utf8'),
+  ) as { signer: { thumbprint: string } };
+  return manifest.signer.thumbprint;
+}
 const WITNESS = 'share:\\\\TL-WITNESS\\twinlock-witness';
 
 function say(line = ''): void {
@@ -232,12 +234,12 @@ async function exportBundle(work: string, profile: string, home: string): Promis
     const pins = ['--fingerprint', p.primary.fingerprint, '--fingerprint', p.secondary.fingerprint];
     const install = await measured([
       {
-        args: ['install', ...hosts, ...pins, '--trust-publisher', manifest.signer.thumbprint, '--json'],
+        args: ['install', ...hosts, ...pins, '--trust-publisher', publisherThumbprint(), '--json'],
         env,
       },
     ]);
     if (install.runs[0]!.code !== 0) throw new Error(`twinlock install failed: ${failure(install.runs[0]!)}`);
-    const bundle = join(work, 'PAIR-01.twinlock.json');
+    const bundle = join(work, 'PAIR-01.twinlock');
     const pair = await measured([
       {
         args: ['pair', ...hosts, '--name', 'LAB-P01', '--witness', WITNESS, '--bundle', bundle, '--json'],
@@ -309,7 +311,7 @@ export const fleetBench: Bench = {
             '--fingerprint',
             p.secondary.fingerprint,
             '--trust-publisher',
-            manifest.signer.thumbprint,
+            publisherThumbprint(),
             '--json',
           ],
           env,
@@ -355,7 +357,7 @@ export const fleetBench: Bench = {
             '--parallel',
             String(parallel),
             '--trust-publisher',
-            manifest.signer.thumbprint,
+            publisherThumbprint(),
             '--json',
           ],
           env: { ...process.env, TWINLOCK_HOME: fleetHome, TWINLOCK_PASSWORD: lab.password },

@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import type { Dirent } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -51,12 +52,27 @@ describe('twinlock pair --resume at Level 1', () => {
   /** The pairing journals under TWINLOCK_HOME, as text. */
   const journals = (): string[] => {
     const out: string[] = [];
+    // The running pairing's lock folders (`<job>.json.lock`) and files come and go while this reads.
+    const gone = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
     const walk = (dir: string) => {
-      for (const e of readdirSync(dir, { withFileTypes: true })) {
+      let entries: Dirent[];
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+      } catch (err) {
+        if (gone(err)) return;
+        throw err;
+      }
+      for (const e of entries) {
         const p = join(dir, e.name);
-        if (e.isDirectory()) walk(p);
-        else if (dir.endsWith(join('journal', 'pair')) && e.name.endsWith('.json'))
-          out.push(readFileSync(p, 'utf8'));
+        if (e.isDirectory()) {
+          if (!e.name.endsWith('.lock')) walk(p);
+        } else if (dir.endsWith(join('journal', 'pair')) && e.name.endsWith('.json')) {
+          try {
+            out.push(readFileSync(p, 'utf8'));
+          } catch (err) {
+            if (!gone(err)) throw err;
+          }
+        }
       }
     };
     if (existsSync(home)) walk(home);
