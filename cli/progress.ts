@@ -2,20 +2,35 @@
  * Follows a job: progress bars on a terminal (one per host, or one for the job), NDJSON progress
  * events with --json, nothing on a pipe without --json. Resolves with the final snapshot.
  */
-import { MultiBar, Presets } from 'cli-progress';
+import type * as CliProgress from 'cli-progress';
 import type { SingleBar } from 'cli-progress';
 import type { HostProgress, JobRef, JobSnapshot, TwinlockEngine } from '../engine/api';
 import { TwinlockError } from '../engine/api/errors';
 import type { Output } from './output';
 
+type ProgressBars = Pick<typeof CliProgress, 'MultiBar' | 'SingleBar' | 'Presets'>;
+let progressBars: Promise<ProgressBars> | undefined;
+
+/**
+ * The progress bar library, loaded for a terminal only: a command whose output is piped or JSON
+ * never evaluates it. Its CommonJS exports are the `default` of the module namespace (bundled or not).
+ */
+export function loadProgressBars(): Promise<ProgressBars> {
+  return (progressBars ??= import('cli-progress').then(
+    (m) => (m as { default?: ProgressBars }).default ?? m,
+  ));
+}
+
 export async function followJob(engine: TwinlockEngine, ref: JobRef, out: Output): Promise<JobSnapshot> {
   const tty = !out.json && process.stderr.isTTY === true;
-  const multibar = tty
-    ? new MultiBar(
-        { format: ' {label} |{bar}| {percentage}% {message}', hideCursor: true, clearOnComplete: false },
-        Presets.shades_classic,
-      )
-    : null;
+  const { MultiBar, Presets } = tty ? await loadProgressBars() : { MultiBar: null, Presets: null };
+  const multibar =
+    MultiBar && Presets
+      ? new MultiBar(
+          { format: ' {label} |{bar}| {percentage}% {message}', hideCursor: true, clearOnComplete: false },
+          Presets.shades_classic,
+        )
+      : null;
   const bars = new Map<string, SingleBar>();
 
   const draw = (job: JobSnapshot): void => {

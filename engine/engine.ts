@@ -4,9 +4,10 @@
  * reconnects); nothing secret is written to disk or put in an event.
  *
  * This is the composition root: it wires every engine module together, so it lives beside them
- * and not in `engine/api` (the contract, which the renderer's type-check reads). Modules are
- * imported statically; the `twinlock` command's start-up is answered by its bundle
- * (scripts/build-cli.mjs).
+ * and not in `engine/api` (the contract, which the renderer's type-check reads). It answers the
+ * light methods itself (host keys, discovery, sessions, the wizard's draft, jobs) and loads the
+ * features (engine/services.ts) on the first call that needs one, so a `twinlock` process that
+ * lists host keys or scans never loads verification, pairing or fleets.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,34 +20,89 @@ import { runScan } from './discovery/scan';
 import { createJobRunner } from './jobs/job-runner';
 import { hostIdOf } from './remote/fingerprint';
 import { KnownHosts } from './remote/known-hosts';
-import { createInstallService } from './service/installs';
-import { createPairingService } from './service/pairings';
-import { createDrillService } from './service/drills';
-import { createFleetService } from './service/fleets';
-import { createEvidenceStore, pairKeyOf } from './service/evidence';
 import type { DrillTimings } from './pair/drill';
 import { createSessionStore } from './service/sessions';
-import { createSignerService } from './service/signers';
-import type { SessionEntry } from './service/sessions';
 import { readJsonFile, resolveDataDir, writeJsonFile } from './store';
 import { appPaths } from './app-paths';
-import { createVerifier } from './verify/verifier';
-import type { FixTimings, Verifier } from './verify/verifier';
-import { proposePair } from './pair/propose';
+import type { FixTimings } from './verify/verifier';
 import { probePort } from './discovery/probe';
-import { checkWitnessFrom } from './pair/witness';
-import { readPairStatus } from './pair/status';
-import { measureLinks } from './pair/measure';
-import { exportBundle } from './bundle/export';
-import { exportAnsibleProject } from './fleet/ansible';
-import { readFleet } from './fleet/fleet-file';
 import type { ApiInput, ApiOutput, MethodName, TwinlockApi, TwinlockEngine } from './api/contract';
-import { methods } from './api/contract';
+import type * as Contract from './api/contract';
+import type { methods } from './api/contract';
+import { hostMethods } from './api/contract-hosts';
 import { TwinlockError, toErrorData } from './api/errors';
 import type { ApiEvent } from './api/jobs';
-import type { DiscoveredHost, DriftItem, Plan, Witness } from './api/models';
-import { WizardDraftSchema } from './api/models';
+import type { DiscoveredHost, Witness } from './api/models';
+import { WizardDraftSchema } from './api/models/draft';
 import type { Clock } from './jobs/sleep';
+import type { createFeatures } from './services';
+
+/** The methods `createEngine` answers itself, without loading the features (engine/services.ts). */
+export const CORE_METHODS = [
+  'suggestions',
+  'checkTargets',
+  'scan',
+  'connect',
+  'disconnect',
+  'sessions',
+  'knownHosts',
+  'forgetHostKey',
+  'inventory',
+  'wizardDraft',
+  'saveWizardDraft',
+  'job',
+  'waitJob',
+  'cancelJob',
+] as const satisfies readonly MethodName[];
+export type CoreMethod = (typeof CORE_METHODS)[number];
+/** The methods the features answer (engine/services.ts). */
+export const FEATURE_METHODS = [
+  'verify',
+  'previewFix',
+  'applyFix',
+  'exportReport',
+  'install',
+  'rollback',
+  'resumableJobs',
+  'resumeJob',
+  'discardJob',
+  'proposePair',
+  'pair',
+  'plan',
+  'applyPlan',
+  'measureLinks',
+  'checkWitness',
+  'drill',
+  'exportProtectionReport',
+  'unpair',
+  'status',
+  'exportBundle',
+  'readBundle',
+  'trustedKeys',
+  'trustKey',
+  'forgetKey',
+  'exportPublicKey',
+  'preflightBundle',
+  'drift',
+  'parseFleet',
+  'fleet',
+  'exportAnsible',
+  'agentPackage',
+  'trustedPublishers',
+  'trustPublisher',
+  'forgetPublisher',
+] as const satisfies readonly Exclude<MethodName, CoreMethod>[];
+export type FeatureMethod = (typeof FEATURE_METHODS)[number];
+// Every method of the contract is in one list or the other (a new method that is in neither fails
+// to compile here); the contract itself is loaded only when a call needs its schemas.
+const _everyMethodListed: Record<Exclude<MethodName, CoreMethod | FeatureMethod>, never> = {};
+
+/** What a method's implementation receives: its input after parsing (defaults applied). */
+export type ParsedInput<M extends MethodName> = z.output<(typeof methods)[M]['input']>;
+/** One method's implementation. */
+export type MethodImpl<M extends MethodName> = (input: ParsedInput<M>) => Promise<ApiOutput<M>>;
+
+type Features = ReturnType<typeof createFeatures>;
 
 /** A lab server the engine may offer on the Discover screen. */
 export interface LabHostOption {
@@ -126,75 +182,29 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
     clock ? ({ ...t, clock } as T) : t;
   const jobs = createJobRunner((job) => emit({ type: 'job', job }), clock ? { clock } : {});
   const sessions = createSessionStore({ knownHosts, resourcesDir, log, closing });
-  const signers = createSignerService(dataDir, log);
-  const installs = createInstallService({
-    sessions,
-    jobs,
-    dataDir,
-    resourcesDir,
-    log,
-    timings: withClock(options.timings?.install),
-    closing,
-  });
-  const pairings = createPairingService({
-    sessions,
-    jobs,
-    dataDir,
-    resourcesDir,
-    log,
-    timings: withClock(options.timings?.pair),
-    readBundle: (path) => call('readBundle', { path }),
-    closing,
-    planApplied: (plan) => recordPlan(plan),
-    clusterEvidence: (ids) => verification.clusterEvidence(ids),
-  });
+  /** The features, loaded and composed on the first call that needs one (engine/services.ts). */
+  let features: Promise<Features> | undefined;
+  const loadFeatures = (): Promise<Features> =>
+    (features ??= import('./services').then(({ createFeatures }) =>
+      createFeatures({
+        dataDir,
+        resourcesDir,
+        sessions,
+        jobs,
+        log,
+        closing,
+        timings: withClock(options.timings),
+        labWitness: options.lab?.witness ?? null,
+        api: () => api,
+        call,
+        listen: (listener) => {
+          listeners.add(listener);
+          return () => listeners.delete(listener);
+        },
+      }),
+    ));
 
-  const verification: Verifier = createVerifier({
-    hostOf: sessions.hostOf,
-    readInventory: sessions.readInventory,
-    lastInventory: (id) => sessions.entry(id).inventory,
-    endpoint: (id) => sessions.entry(id).session,
-    resourcesDir,
-    dataDir,
-    log,
-    ...(options.timings?.fix || clock ? { timings: withClock(options.timings?.fix)! } : {}),
-  });
-
-  const evidence = createEvidenceStore(dataDir);
-  /** The protection report shows the pairing plan that was applied last. */
-  const recordPlan = (plan: Plan): Promise<void> => {
-    const [p, s] = plan.servers;
-    return evidence
-      .recordPlan(pairKeyOf([p.computerName, s.computerName]), plan)
-      .catch((err) => log('warn', `The applied plan could not be recorded: ${toErrorData(err).message}`));
-  };
-  const drills = createDrillService({
-    sessions,
-    jobs,
-    evidence,
-    dataDir,
-    log,
-    // A drill checks a pair that already is a cluster: its own name and address are taken by it.
-    verify: (ids, level) => verification.verify(ids, level, { clusterChecks: false }),
-    timings: options.timings?.drill,
-  });
-
-  // Each pair of a fleet runs Twinlock's own steps through the contract, as a shell would.
-  const fleets = createFleetService({
-    api: () => api,
-    jobs,
-    dataDir,
-    log,
-    watchJob: (jobId, onSnapshot) => {
-      const listener = (event: ApiEvent) => {
-        if (event.type === 'job' && event.job.id === jobId) onSnapshot(event.job);
-      };
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-  });
-
-  const impl: { [M in MethodName]: (input: ApiOutputOfInput<M>) => Promise<ApiOutput<M>> } = {
+  const core: { [M in CoreMethod]: MethodImpl<M> } = {
     async suggestions() {
       // Each lab server is reached once, so its row shows a round trip like a scanned one.
       const reached = await Promise.all(
@@ -267,41 +277,6 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
       return sessions.readInventory(sessionId);
     },
 
-    async verify({ sessions: ids, level, cluster, testCluster }) {
-      sessions.pairOf(ids, 'Verification');
-      const report = await verification.verify(ids, level, { cluster: cluster ?? null, testCluster });
-      await evidence
-        .recordVerify(pairKeyOf([report.hosts[0].computerName, report.hosts[1].computerName]), report)
-        .catch((err) => log('warn', `The verification could not be recorded: ${toErrorData(err).message}`));
-      log(
-        'info',
-        `Verified ${report.hosts[0].computerName} and ${report.hosts[1].computerName}: ${report.verdict}.`,
-      );
-      return report;
-    },
-
-    async previewFix({ sessionId, fixId }) {
-      return verification.previewFix(sessionId, fixId);
-    },
-
-    async applyFix({ sessionId, fixId, level }) {
-      const { computerName } = sessions.entry(sessionId).session;
-      return jobs.start('fix', (ctx) => verification.applyFix(ctx, sessionId, fixId, level), {
-        [sessionId]: computerName,
-      });
-    },
-
-    async exportReport({ report, format, path, includeContent }) {
-      return verification.exportReport(report, format, path, includeContent);
-    },
-
-    install: (input) => installs.install(input),
-    rollback: (input) => installs.rollback(input),
-    async resumableJobs() {
-      const [installing, pairing] = await Promise.all([installs.resumableJobs(), pairings.resumableJobs()]);
-      return [...installing, ...pairing].sort((a, b) => b.startedAt.localeCompare(a.startedAt));
-    },
-
     async wizardDraft() {
       return readJsonFile(draftPath, WizardDraftSchema);
     },
@@ -310,166 +285,6 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
       if (draft === null) await rm(draftPath, { force: true });
       else await writeJsonFile(draftPath, draft);
       return {};
-    },
-
-    async resumeJob(input) {
-      return (await pairings.owns(input.jobId)) ? pairings.resumeJob(input) : installs.resumeJob(input);
-    },
-
-    async discardJob(input) {
-      if (await pairings.owns(input.jobId)) await pairings.discardJob(input);
-      else await installs.discardJob(input);
-      return {};
-    },
-
-    async proposePair({ primary, secondary, linkRange }) {
-      sessions.pairOf([primary, secondary], 'A pair');
-      const [a, b] = await Promise.all(
-        [primary, secondary].map((id) => sessions.entry(id).inventory ?? sessions.readInventory(id)),
-      );
-      return proposePair(
-        a!,
-        b!,
-        { primary, secondary },
-        {
-          ...(linkRange !== undefined ? { linkRange } : {}),
-          witnessSuggestion: options.lab?.witness ?? null,
-          cluster: verification.clusterEvidence([primary, secondary]),
-        },
-      );
-    },
-
-    pair: (config) => pairings.pair(config),
-    async measureLinks({ primary, secondary, links, level, seconds }) {
-      sessions.pairOf([primary, secondary], 'Measuring sync links');
-      const end = async (id: string) => ({
-        host: await sessions.hostOf(id),
-        computerName: sessions.entry(id).session.computerName,
-      });
-      const [a, b] = await Promise.all([end(primary), end(secondary)]);
-      const measured = await measureLinks(a, b, { links, level, seconds });
-      // The protection report shows the last measurement of the pair's links.
-      await evidence
-        .recordLinks(pairKeyOf([a.computerName, b.computerName]), measured)
-        .catch((err) =>
-          log('warn', `The link measurement could not be recorded: ${toErrorData(err).message}`),
-        );
-      return measured;
-    },
-    drill: (input) => drills.drill(input),
-    exportProtectionReport: (input) => drills.exportProtectionReport(input),
-    async checkWitness({ sessions: ids, witness }) {
-      const entries = sessions.pairOf(ids, 'A witness check');
-      const vantages = await Promise.all(
-        entries.map(async (e) => ({
-          computerName: e.session.computerName,
-          host: await sessions.hostOf(e.session.sessionId),
-        })),
-      );
-      const check = await checkWitnessFrom(vantages, witness);
-      log(
-        check.ok ? 'info' : 'warn',
-        `Witness ${witness.address} checked from ${vantages.map((v) => v.computerName).join(' and ')}: ${check.ok ? 'reached from both' : 'not reached from every server'}.`,
-      );
-      return check;
-    },
-    plan: (input) => pairings.plan(input),
-    async applyPlan(input) {
-      const ref = await pairings.applyPlan(input);
-      if (input.plan.kind === 'pair') await recordPlan(input.plan);
-      return ref;
-    },
-    unpair: (input) => pairings.unpair(input),
-    preflightBundle: (input) => pairings.preflightBundle(input),
-    async drift({
-      bundle: source,
-      sessions: ids,
-      name,
-      vms,
-      linkAddresses,
-      clusterName,
-      clusterAddress,
-      verify,
-    }) {
-      const bundle = await signers.readBundle(source);
-      const values = {
-        ...(name !== undefined ? { name } : {}),
-        ...(vms !== undefined ? { vms } : {}),
-        ...(linkAddresses !== undefined ? { linkAddresses } : {}),
-        ...(clusterName !== undefined ? { clusterName } : {}),
-        ...(clusterAddress !== undefined ? { clusterAddress } : {}),
-      };
-      const found = await pairings.driftOf(bundle, ids, values);
-      const differences: DriftItem[] = [...found.items];
-      if (verify !== false) {
-        // The verification rules at the bundle's level: each one that no longer passes is a difference.
-        // The pair's own cluster holds its name and address: drift keeps to the inventories' rules.
-        const report = await verification.verify(ids, bundle.pair.level, { clusterChecks: false });
-        for (const f of report.findings) {
-          if (f.severity !== 'blocker') continue;
-          differences.push({
-            field: 'verify',
-            what: f.title,
-            expected: `passes at Level ${bundle.pair.level}`,
-            actual: `${f.values[0]} / ${f.values[1]}: ${f.reason}`,
-            change: null,
-            hint: f.remedy,
-          });
-        }
-      }
-      log(
-        'info',
-        `Pair ${found.config.name} on ${found.servers.join(' and ')} checked against bundle ${bundle.pair.name}: ${differences.length === 0 ? 'it matches' : `${differences.length} difference(s)`}.`,
-      );
-      return {
-        bundle: { name: bundle.pair.name, level: bundle.pair.level, createdAt: bundle.createdAt },
-        pair: found.config.name,
-        servers: found.servers,
-        checkedAt: new Date().toISOString(),
-        matches: differences.length === 0,
-        differences,
-      };
-    },
-    parseFleet: (input) => readFleet(input),
-    fleet: (input) => fleets.run(input),
-    exportAnsible: (input) => exportAnsibleProject(input, (path) => signers.readBundle({ path })),
-
-    async status({ sessionId }) {
-      // A Level 1 pair's status comes from its cluster; any other from the agent.
-      return readPairStatus(await sessions.hostOf(sessionId), sessions.entry(sessionId).session.computerName);
-    },
-
-    readBundle: (input) => signers.readBundle(input),
-    trustedKeys: () => signers.trustedKeys(),
-    trustKey: (input) => signers.trustKey(input),
-    forgetKey: (input) => signers.forgetKey(input),
-    exportPublicKey: (input) => signers.exportPublicKey(input),
-    agentPackage: (input) => installs.packageInfo(input),
-    trustedPublishers: () => installs.trustedPublishers(),
-    trustPublisher: (input) => installs.trustPublisher(input),
-    forgetPublisher: (input) => installs.forgetPublisher(input),
-
-    async exportBundle({ config, path }) {
-      const [p, s] = sessions.pairOf([config.primary, config.secondary], 'A bundle');
-      const pkg = await installs.currentPackage();
-      const host = (e: SessionEntry) => ({
-        address: e.session.address,
-        port: e.session.port,
-        fingerprint: e.session.fingerprint,
-        computerName: e.session.computerName,
-      });
-      const result = await exportBundle(
-        {
-          config,
-          primary: host(p),
-          secondary: host(s),
-          agent: { version: pkg.manifest.version, sha256: pkg.manifest.sha256 },
-        },
-        dataDir,
-        path,
-      );
-      log('info', `Exported the bundle of ${config.name} to ${result.path}.`);
-      return result;
     },
 
     async job({ jobId }) {
@@ -494,12 +309,15 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
         hint: 'Start Twinlock again.',
       });
     }
-    const spec = methods[method];
+    const spec = await specOf(method);
     const parsed = spec.input.safeParse(input ?? {});
     if (!parsed.success) throw invalidInput(method, parsed.error);
     let output: unknown;
     try {
-      output = await impl[method](parsed.data as ApiOutputOfInput<M>);
+      const run = (isCore(method) ? core[method] : (await loadFeatures())[method as FeatureMethod]) as (
+        input: unknown,
+      ) => Promise<unknown>;
+      output = await run(parsed.data);
     } catch (err) {
       if (err instanceof TwinlockError) throw err;
       throw new TwinlockError(toErrorData(err, `“${method}”`), { cause: err });
@@ -518,7 +336,7 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
   };
 
   const api = Object.fromEntries(
-    (Object.keys(methods) as MethodName[]).map((m) => [m, (input: ApiInput<typeof m>) => call(m, input)]),
+    [...CORE_METHODS, ...FEATURE_METHODS].map((m) => [m, (input: ApiInput<typeof m>) => call(m, input)]),
   ) as TwinlockApi;
 
   return {
@@ -537,5 +355,15 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
   };
 }
 
-/** What a method's implementation receives: its input after parsing (defaults applied). */
-type ApiOutputOfInput<M extends MethodName> = z.output<(typeof methods)[M]['input']>;
+const coreMethods: ReadonlySet<string> = new Set(CORE_METHODS);
+const isCore = (method: MethodName): method is CoreMethod => coreMethods.has(method);
+
+type HostMethod = keyof typeof hostMethods;
+const isHostMethod = (method: MethodName): method is HostMethod => Object.hasOwn(hostMethods, method);
+/** The whole contract's schemas, built by the first call that is not about servers and host keys. */
+let contract: Promise<typeof Contract> | undefined;
+/** The input and output schemas of a method. */
+async function specOf(method: MethodName): Promise<{ input: z.ZodType; output: z.ZodType }> {
+  if (isHostMethod(method)) return hostMethods[method];
+  return (await (contract ??= import('./api/contract'))).methods[method];
+}

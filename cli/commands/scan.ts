@@ -1,5 +1,4 @@
 /** `twinlock scan`: find Windows servers on a network. */
-import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import type { DiscoveredHost, JobSnapshotOf, ScanCounts } from '../../engine/api';
 import { formatCount } from '../../engine/api/format';
@@ -14,7 +13,7 @@ import {
 import { invalidOption, wholeNumber } from '../options';
 import type { JsonOption } from '../options';
 import { table } from '../output';
-import { requireDone } from '../progress';
+import { loadProgressBars, requireDone } from '../progress';
 import { EXIT, runVerb } from '../run';
 
 const SERVICES: Record<number, string> = {
@@ -115,15 +114,16 @@ export function registerScanVerb(program: Command): void {
           });
 
           const printed = new Set<string>();
+          const progress = !out.json && process.stderr.isTTY === true ? await loadProgressBars() : null;
           const bar =
-            !out.json && process.stderr.isTTY === true
-              ? new SingleBar(
+            progress !== null
+              ? new progress.SingleBar(
                   {
                     format: ' Scanning |{bar}| {probed}/{total} addresses · {found} found · {ready} ready',
                     hideCursor: true,
                     stream: process.stderr,
                   },
-                  Presets.shades_classic,
+                  progress.Presets.shades_classic,
                 )
               : null;
           let barStarted = false;

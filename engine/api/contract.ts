@@ -4,26 +4,21 @@
  * CLI all derive their types from this one map — never a hand-copied signature.
  */
 import { z } from 'zod';
+import { EmptySchema, hostMethods } from './contract-hosts';
 import { ApiEventSchema, JobRefSchema, JobSnapshotSchema } from './jobs';
 import type { ApiEvent } from './jobs';
 import {
   AgentStatusSchema,
   ApplyFixRequestSchema,
   BundleSchema,
-  CheckTargetsRequestSchema,
-  ConnectRequestSchema,
-  DiscoverySuggestionsSchema,
   ExportBundleRequestSchema,
   ExportBundleResultSchema,
   ExportReportRequestSchema,
   ExportReportResultSchema,
   FixPreviewSchema,
   FixRequestSchema,
-  HostAddressSchema,
   HostInventorySchema,
-  HostSessionSchema,
   InstallRequestSchema,
-  KnownHostEntrySchema,
   PairConfigSchema,
   PairProposalSchema,
   BundlePlanSchema,
@@ -35,7 +30,6 @@ import {
   RollbackRequestSchema,
   ScanRequestSchema,
   SessionRefSchema,
-  TargetsCheckSchema,
   UnpairOutcomeSchema,
   UnpairRequestSchema,
   VerifyReportSchema,
@@ -74,26 +68,13 @@ import {
 } from './models';
 
 const JobIdSchema = z.object({ jobId: z.string().min(1) });
-const EmptySchema = z.object({}).strict();
 
 /** Every method of the engine, by name. */
 export const methods = {
-  /** What the Discover screen pre-fills: targets and known (lab) hosts. */
-  suggestions: { input: EmptySchema, output: DiscoverySuggestionsSchema },
-  /** Checks targets as they are typed: how many addresses a scan would probe, or the bad token (`invalid-input`). */
-  checkTargets: { input: CheckTargetsRequestSchema, output: TargetsCheckSchema },
+  // Servers, sessions and pinned host keys (contract-hosts.ts: the engine checks these alone).
+  ...hostMethods,
   /** Scans targets for Windows servers (a job of kind `scan`). */
   scan: { input: ScanRequestSchema, output: JobRefSchema },
-  /** Opens an SSH session, pinning the host key on first use. */
-  connect: { input: ConnectRequestSchema, output: HostSessionSchema },
-  /** Closes a session. */
-  disconnect: { input: SessionRefSchema, output: EmptySchema },
-  /** Open sessions (so a reloaded window can pick up where it was). */
-  sessions: { input: EmptySchema, output: z.array(HostSessionSchema) },
-  /** Servers whose host keys are pinned. */
-  knownHosts: { input: EmptySchema, output: z.array(KnownHostEntrySchema) },
-  /** Forgets a pinned host key (after a server was reinstalled); the next connect shows the new key. */
-  forgetHostKey: { input: HostAddressSchema, output: z.object({ forgotten: z.boolean() }) },
   /** Reads one server's inventory. */
   inventory: { input: SessionRefSchema, output: HostInventorySchema },
   /**

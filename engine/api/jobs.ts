@@ -19,6 +19,7 @@ import {
   FleetOutcomeSchema,
   FleetProgressStepSchema,
 } from './models';
+import { WAITING_STEP } from './rules';
 
 export const JobKindSchema = z.enum(['scan', 'install', 'pair', 'fix', 'drill', 'fleet']);
 export type JobKind = z.infer<typeof JobKindSchema>;
@@ -76,8 +77,8 @@ export type HostProgress = z.infer<typeof HostProgressSchema>;
 export type HostProgressOf<K extends JobKind> = Omit<HostProgress, 'step'> & {
   step: z.infer<(typeof JOB_STEPS)[K]>;
 };
-/** The step every job's hosts start in. */
-export const WAITING_STEP = 'waiting';
+/** The step every job's hosts start in (declared in rules.ts, which the job runner reads alone). */
+export { WAITING_STEP };
 
 /** A scan's progress in numbers. */
 export const ScanCountsSchema = z.object({ probed: z.number(), total: z.number(), found: z.number() });

@@ -8,7 +8,7 @@ import { TwinlockError, toErrorData } from '../api/errors';
 import type { HostProgress, JobKind, JobRef, JobSnapshot, JobSnapshotOf } from '../api/jobs';
 import { systemClock } from './sleep';
 import type { Clock } from './sleep';
-import { WAITING_STEP } from '../api/jobs';
+import { WAITING_STEP } from '../api/rules';
 import type { JobContext, JobWork } from './types';
 
 /**

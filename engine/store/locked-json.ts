@@ -7,7 +7,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import lockfile from 'proper-lockfile';
+import type * as ProperLockfile from 'proper-lockfile';
 import type { z } from 'zod';
 import { TwinlockError } from '../api/errors';
 import type { WriteFileAtomicOptions } from './atomic-file';
@@ -19,9 +19,19 @@ const STALE_MS = 10_000;
 /** Waits up to about 30 s in total for another process to finish its change. */
 const RETRIES = { retries: 150, factor: 1.1, minTimeout: 5, maxTimeout: 250, randomize: true };
 
+/**
+ * The lock library, loaded by the first change: a process that only reads never evaluates it.
+ * Its CommonJS exports are the `default` of the module namespace (bundled or not).
+ */
+type LockLibrary = Pick<typeof ProperLockfile, 'lock'>;
+let lockLibrary: Promise<LockLibrary> | undefined;
+const loadLockLibrary = (): Promise<LockLibrary> =>
+  (lockLibrary ??= import('proper-lockfile').then((m) => (m as { default?: LockLibrary }).default ?? m));
+
 /** Runs `fn` while holding the cross-process lock of `path` (the file itself may not exist yet). */
 export async function withFileLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const lockfile = await loadLockLibrary();
   let release: () => Promise<void>;
   try {
     release = await lockfile.lock(path, {

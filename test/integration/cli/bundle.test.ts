@@ -96,6 +96,33 @@ describe('the twinlock command', () => {
           url.endsWith('.mjs') && readFileSync(new URL(`${url}.map`), 'utf8').includes('engine/api/models/'),
       ),
     ).toBe(true);
+    // `hosts list` answers from the engine's core: the features (verification, pairing, fleets,
+    // bundles: engine/services.ts) and the libraries only a change or a terminal needs stay unloaded.
+    const sourcesOf = (run: { resolved: string[] }) =>
+      run.resolved
+        .filter((url) => url.endsWith('.mjs'))
+        .flatMap(
+          (url) => (JSON.parse(readFileSync(new URL(`${url}.map`), 'utf8')) as { sources: string[] }).sources,
+        );
+    const hostsSources = sourcesOf(hosts);
+    for (const unneeded of [
+      'engine/services.ts',
+      'engine/pair/',
+      'engine/verify/',
+      'engine/fleet/',
+      'node_modules/yaml/',
+      'node_modules/proper-lockfile/',
+      'node_modules/cli-progress/',
+    ])
+      expect(
+        hostsSources.filter((s) => s.includes(unneeded)),
+        unneeded,
+      ).toEqual([]);
+    // A verb that needs a feature loads it on its first call.
+    const keys = watched(bin, ['keys', 'list', '--json'], 'keys');
+    expect(keys.status, keys.stderr).toBe(0);
+    expect(Array.isArray(JSON.parse(keys.stdout))).toBe(true);
+    expect(sourcesOf(keys).some((s) => s.endsWith('engine/services.ts'))).toBe(true);
     // tsx is a development tool only: the published package does not depend on it.
     expect(pkg.dependencies).not.toHaveProperty('tsx');
     expect(pkg.devDependencies).toHaveProperty('tsx');
