@@ -3,7 +3,6 @@
  * the terminal without echo — never taken from the command line (command lines end up in shell
  * history and process lists), and never printed.
  */
-import { createInterface } from 'node:readline';
 import type { Plan } from '../engine/api';
 import { TwinlockError } from '../engine/api/errors';
 
@@ -18,6 +17,7 @@ export function planNeedsCloudKey(plan: Plan): boolean {
 /** Asks on the terminal, echoing nothing; null without a terminal. */
 async function askHidden(question: string): Promise<string | null> {
   if (process.stdin.isTTY !== true || process.stderr.isTTY !== true) return null;
+  const { createInterface } = await import('node:readline');
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
   const muted = rl as unknown as { _writeToOutput: (s: string) => void };
   let asking = true;

@@ -14,9 +14,6 @@ import { join } from 'node:path';
 import type { z, ZodError } from 'zod';
 import type { PairTimings } from './pair/transaction';
 import type { InstallTimings } from './agent/install';
-import { labTargets, workstationTargets } from './discovery/prefill';
-import { checkTargets as readTargets, planTargets } from './discovery/targets';
-import { runScan } from './discovery/scan';
 import { createJobRunner } from './jobs/job-runner';
 import { hostIdOf } from './remote/fingerprint';
 import { KnownHosts } from './remote/known-hosts';
@@ -25,7 +22,6 @@ import { createSessionStore } from './service/sessions';
 import { readJsonFile, resolveDataDir, writeJsonFile } from './store';
 import { appPaths } from './app-paths';
 import type { FixTimings } from './verify/verifier';
-import { probePort } from './discovery/probe';
 import type { ApiInput, ApiOutput, MethodName, TwinlockApi, TwinlockEngine } from './api/contract';
 import type * as Contract from './api/contract';
 import type { methods } from './api/contract';
@@ -206,10 +202,11 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
 
   const core: { [M in CoreMethod]: MethodImpl<M> } = {
     async suggestions() {
+      const [prefill, , , probe] = await loadDiscovery();
       // Each lab server is reached once, so its row shows a round trip like a scanned one.
       const reached = await Promise.all(
         labHosts.map((h) =>
-          probePort(h.address, h.port, { timeoutMs: 1000, bannerMs: 0, sockets: new Set() }),
+          probe.probePort(h.address, h.port, { timeoutMs: 1000, bannerMs: 0, sockets: new Set() }),
         ),
       );
       const hosts: DiscoveredHost[] = labHosts.map((h, i) => ({
@@ -225,7 +222,7 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
       const first = labHosts[0];
       return {
         // With the lab running, its range replaces the workstation's networks: the lab is what there is to find.
-        targets: labHosts.length > 0 ? labTargets(labHosts) : workstationTargets().join(', '),
+        targets: labHosts.length > 0 ? prefill.labTargets(labHosts) : prefill.workstationTargets().join(', '),
         hosts,
         labAccount: first ? { username: first.username, password: first.password } : null,
       };
@@ -233,17 +230,19 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
 
     async checkTargets({ targets, allowLarge }) {
       if (targets.trim() === '') return { count: 0 };
-      const checked = readTargets(targets, { allowLarge: allowLarge === true });
+      const [, targetRules] = await loadDiscovery();
+      const checked = targetRules.checkTargets(targets, { allowLarge: allowLarge === true });
       if (checked instanceof TwinlockError) throw checked;
       return checked;
     },
 
     async scan(input) {
-      const plan = planTargets(input.targets, { allowLarge: input.allowLarge === true });
+      const [, targetRules, scanner] = await loadDiscovery();
+      const plan = targetRules.planTargets(input.targets, { allowLarge: input.allowLarge === true });
       log('info', `Scanning ${plan.count} address(es).`);
       const knownName = (address: string, port: number) =>
         labHosts.find((h) => h.address === address && h.port === port)?.name ?? null;
-      return jobs.start('scan', (ctx) => runScan(ctx, plan, input, { knownName }));
+      return jobs.start('scan', (ctx) => scanner.runScan(ctx, plan, input, { knownName }));
     },
 
     async connect(input) {
@@ -357,6 +356,17 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
 
 const coreMethods: ReadonlySet<string> = new Set(CORE_METHODS);
 const isCore = (method: MethodName): method is CoreMethod => coreMethods.has(method);
+
+/** The scanner and what Discover pre-fills (DNS, sockets, the interfaces), loaded by the first discovery call. */
+const importDiscovery = () =>
+  Promise.all([
+    import('./discovery/prefill'),
+    import('./discovery/targets'),
+    import('./discovery/scan'),
+    import('./discovery/probe'),
+  ]);
+let discovery: ReturnType<typeof importDiscovery> | undefined;
+const loadDiscovery = () => (discovery ??= importDiscovery());
 
 type HostMethod = keyof typeof hostMethods;
 const isHostMethod = (method: MethodName): method is HostMethod => Object.hasOwn(hostMethods, method);

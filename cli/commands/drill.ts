@@ -2,7 +2,6 @@
  * Proving a pair: `twinlock drill` (a failover drill, its downtime measured by Twinlock from
  * outside) and `twinlock report` (the protection report, HTML or PDF).
  */
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { DrillKind, DrillResult, JobSnapshotOf } from '../../engine/api';
 import { DRILL_KINDS } from '../../engine/api/rules';
@@ -73,6 +72,7 @@ function assertNever(value: never): never {
 }
 
 async function confirm(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());

@@ -7,7 +7,6 @@
  * `unpair` (cli/commands/pair.ts).
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { HostSession, PairConfig, Plan, PlanStep, TwinlockApi } from '../../engine/api';
 import { TwinlockError } from '../../engine/api/errors';
@@ -151,6 +150,7 @@ export function planHosts(plan: Plan): [string, string] {
 /** Asks yes or no on the terminal; false without one (then `--yes` is needed). */
 export async function confirm(question: string): Promise<boolean> {
   if (process.stdin.isTTY !== true || process.stderr.isTTY !== true) return false;
+  const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     return /^(y|yes)$/i.test((await rl.question(`${question} [y/N] `)).trim());
