@@ -96,9 +96,11 @@ export function planText(plan: Plan): string {
   lines.push(
     '',
     `Totals: ${p.computerName} ${plan.totals.changes.primary} change(s), ${s.computerName} ${plan.totals.changes.secondary} change(s); restarts: ${restarts}`,
-    `Scripts: ${Object.entries(plan.scripts)
-      .map(([name, sc]) => `${name} v${sc.version}`)
-      .join(', ')}`,
+    `Scripts: ${
+      Object.entries(plan.scripts)
+        .map(([name, sc]) => `${name} v${sc.version}`)
+        .join(', ') || 'none'
+    }`,
     `Plan hash: ${plan.hash}`,
   );
   return lines.join('\n');

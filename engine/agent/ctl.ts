@@ -11,14 +11,37 @@ import type { RemoteHost, RunOptions } from '../remote/types';
 import { REMOTE_PATHS } from '../remote/scripts';
 import { parseScriptResult } from './script-results';
 
-/** `invoke-twinlockctl`: the exit code, the parsed JSON output (or null) and the raw text. */
-export const CtlRunSchema = z.object({
-  exitCode: z.number().int(),
-  output: z.unknown().nullish(),
-  text: z.string().nullish(),
-  /** What twinlockctl wrote on stderr. */
-  stderr: z.string().nullish(),
-});
+/**
+ * `invoke-twinlockctl`: the exit code, the parsed JSON output (or null) and the raw text; or
+ * `installed: false`, nothing run, when twinlockctl is not on the server (no agent).
+ */
+export const CtlRunSchema = z.discriminatedUnion('installed', [
+  z.object({ installed: z.literal(false) }),
+  z.object({
+    installed: z.literal(true),
+    exitCode: z.number().int(),
+    output: z.unknown().nullish(),
+    text: z.string().nullish(),
+    /** What twinlockctl wrote on stderr. */
+    stderr: z.string().nullish(),
+  }),
+]);
+
+/** The detail of the `not-found` error runCtl raises on a server without the agent. */
+export interface AgentMissingDetail {
+  host: string;
+  verb: CtlVerb;
+  missing: 'agent';
+}
+
+/** True for runCtl's error on a server where the agent is not installed (nothing was run). */
+export function isAgentMissing(err: unknown): boolean {
+  return (
+    err instanceof TwinlockError &&
+    err.code === 'not-found' &&
+    (err.detail as Partial<AgentMissingDetail> | undefined)?.missing === 'agent'
+  );
+}
 
 /** The verbs of the agent contract, word by word: argv carries these and `--input -` only. */
 export const CTL_VERBS = [
@@ -64,6 +87,15 @@ export async function runCtl<S extends z.ZodType>(
     runOptions,
   );
   const run = parseScriptResult('invoke-twinlockctl', CtlRunSchema, raw, host.label);
+  if (!run.installed) {
+    const detail: AgentMissingDetail = { host: host.label, verb, missing: 'agent' };
+    throw new TwinlockError({
+      code: 'not-found',
+      message: `The Twinlock agent is not installed on ${host.label}, so it cannot “${verb}”.`,
+      hint: 'Install it first (the Install step, or twinlock install). A Level 1 pair needs no agent: Windows failover clustering protects it.',
+      detail: { ...detail },
+    });
+  }
   const agentError = CtlErrorSchema.safeParse(run.output);
   if (agentError.success) {
     throw new TwinlockError({

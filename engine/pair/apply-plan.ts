@@ -21,7 +21,7 @@ import { PairRemoveSchema, ProtectSchema } from './agent-calls';
 import { basisDrift, checkPlanHash, scriptDrift, staleError } from './plan-basis';
 import type { LinkAddress, PlanBasis, PlanServerState, ScriptReader } from './plan';
 import { basisOf, makePlan, makeUnpairPlan } from './plan';
-import { readPairStatus, readStatus } from './status';
+import { readAgentStatusOrNone, readPairStatus, readStatus } from './status';
 import { ClusterRoleRemovedSchema } from '../api/models';
 
 /** The scripts a Level 1 unpair plan runs as they are planned. */
@@ -283,7 +283,8 @@ export async function applyUnpairPlan(
         ? readPairStatus(m.host, plan.servers[i]!.computerName, signal ? { signal } : {}, {
             installed: false,
           })
-        : readStatus(m.host, signal ? { signal } : {}),
+        : // A server without the agent is in no pair: the unpairing found nothing there to remove.
+          readAgentStatusOrNone(m.host, plan.servers[i]!.computerName, signal ? { signal } : {}),
     ),
   );
   for (const [n, m] of members.entries())

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { AgentStatus } from '../api/models';
 import { AgentStatusSchema } from '../api/models';
-import { runCtl } from '../agent/ctl';
+import { isAgentMissing, runCtl } from '../agent/ctl';
 import { noPairStatus, readClusterState, statusFromCluster } from './cluster-status';
 import type { RemoteHost, RunOptions } from '../remote/types';
 
@@ -35,8 +35,8 @@ export async function readStatus(host: RemoteHost, options: RunOptions = {}): Pr
 /**
  * One server's pair status, whatever the level: a node of a cluster Twinlock made for a Level 1
  * pair reports the status read from the cluster (engine/pair/cluster-status.ts); any other server
- * its agent's. `agent: false` (the inventory found no agent) answers "in no pair" rather than
- * asking an agent that is not there.
+ * its agent's. A server with neither (no agent: `agent.installed` false from the inventory, or
+ * twinlockctl found missing) is in no pair: that is its status, not an error.
  */
 export async function readPairStatus(
   host: RemoteHost,
@@ -47,5 +47,19 @@ export async function readPairStatus(
   const fromCluster = statusFromCluster(computerName, await readClusterState(host, options));
   if (fromCluster) return fromCluster;
   if (agent.installed === false) return noPairStatus(computerName);
-  return readStatus(host, options);
+  return readAgentStatusOrNone(host, computerName, options);
+}
+
+/** The agent's status, or "in no pair" on a server where the agent is not installed. */
+export async function readAgentStatusOrNone(
+  host: RemoteHost,
+  computerName: string,
+  options: RunOptions = {},
+): Promise<AgentStatus> {
+  try {
+    return await readStatus(host, options);
+  } catch (err) {
+    if (isAgentMissing(err)) return noPairStatus(computerName);
+    throw err;
+  }
 }

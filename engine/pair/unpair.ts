@@ -6,7 +6,7 @@ import type { AgentStatus, UnpairOutcome } from '../api/models';
 import type { RemoteHost, RunOptions } from '../remote/types';
 import { runCtl } from '../agent/ctl';
 import { PairRemoveSchema, ProtectSchema } from './agent-calls';
-import { readStatus } from './status';
+import { readAgentStatusOrNone } from './status';
 
 export interface RemovalRequest {
   /** Only a pair of this name is touched (another pair on the server is left alone); any pair when absent. */
@@ -28,7 +28,8 @@ export async function removePairFrom(
   computerName: string,
   request: RemovalRequest,
 ): Promise<UnpairOutcome> {
-  const status = request.status ?? (await readStatus(host, request.run));
+  // A server without the agent holds no pair: nothing to remove there.
+  const status = request.status ?? (await readAgentStatusOrNone(host, computerName, request.run));
   const pair = status.pair;
   const outcome: UnpairOutcome = { computerName, pair: pair?.name ?? null, unprotected: [], removed: false };
   if (!pair || (request.name !== undefined && pair.name !== request.name)) return { ...outcome, pair: null };

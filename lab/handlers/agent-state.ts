@@ -83,8 +83,9 @@ export const invokeTwinlockctl: ScriptHandler = async ({ host, world, params }) 
   if (params.input === null || params.input === undefined)
     throw thrown(`twinlockctl ${verb} needs an input object ({} when the verb takes none).`);
   const ctlPath = str(params, 'ctlPath');
+  // No agent: nothing runs, and the answer says so as data.
   if (!ctlPresent(host, ctlPath))
-    throw thrown(`twinlockctl was not found at ${ctlPath}. Install the Twinlock agent first.`);
+    return { installed: false, exitCode: null, output: null, text: '', stderr: '' };
   // UTF8Encoding($false).GetBytes: no BOM, and a lone surrogate becomes U+FFFD, as Buffer.from does.
   const stdin = Buffer.from(toPsJson(params.input), 'utf8');
   const r = await runCtl(host, world, [...verb.split(' '), '--input', '-'], stdin);
@@ -94,5 +95,5 @@ export const invokeTwinlockctl: ScriptHandler = async ({ host, world, params }) 
   } catch {
     output = null;
   }
-  return { exitCode: r.exitCode, output, text: r.stdout, stderr: '' };
+  return { installed: true, exitCode: r.exitCode, output, text: r.stdout, stderr: '' };
 };

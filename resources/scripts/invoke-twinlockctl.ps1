@@ -1,6 +1,6 @@
 # Twinlock remote script: invoke-twinlockctl
-# Version: 2
-# Purpose: Runs one twinlockctl verb with its input as JSON on stdin; returns its exit code, its JSON answer and its raw text.
+# Version: 3
+# Purpose: Runs one twinlockctl verb with its input as JSON on stdin; returns its exit code, its JSON answer and its raw text, or installed = false when the agent is not there.
 param($P)
 
 # The verbs of the agent contract. The command line carries one of them and "--input -", never a
@@ -17,7 +17,15 @@ if ($null -eq $P.input) {
     throw "twinlockctl $verb needs an input object ({} when the verb takes none)."
 }
 if (-not (Test-Path -LiteralPath $P.ctlPath -PathType Leaf)) {
-    throw "twinlockctl was not found at $($P.ctlPath). Install the Twinlock agent first."
+    # Not a failure of this script: a server without the agent is asked about its pair too (a
+    # Level 1 node, a server not paired yet), and the engine decides what that means.
+    return [pscustomobject]@{
+        installed = $false
+        exitCode  = $null
+        output    = $null
+        text      = ''
+        stderr    = ''
+    }
 }
 
 # Windows PowerShell 5.1's extended type data gives arrays a Count property that ConvertTo-Json
@@ -68,8 +76,9 @@ if ($text.Trim() -ne '') {
 }
 
 [pscustomobject]@{
-    exitCode = $exitCode
-    output   = $output
-    text     = $text
-    stderr   = $stderr
+    installed = $true
+    exitCode  = $exitCode
+    output    = $output
+    text      = $text
+    stderr    = $stderr
 }

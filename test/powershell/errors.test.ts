@@ -291,17 +291,6 @@ describe('the scripts\' own throws, as PowerShell reports `throw "text"` (Operat
     );
   });
 
-  it('invoke-twinlockctl fails when the agent is not installed', async () => {
-    const r = await agree(lab(), 0, 'invoke-twinlockctl', {
-      ctlPath: REMOTE_PATHS.ctlPath,
-      verb: ['version'],
-      input: {},
-    });
-    expect(r.real.error.message).toBe(
-      `twinlockctl was not found at ${REMOTE_PATHS.ctlPath}. Install the Twinlock agent first.`,
-    );
-  });
-
   it('invoke-twinlockctl refuses a verb outside the agent contract, and a call without input', async () => {
     const verbs =
       'version, status, links test, pair create, pair join, protect, unprotect, drill, pair remove';
@@ -749,5 +738,17 @@ describe('Failover Clustering refused by Windows', () => {
     expect(r.ps.changes).toEqual([]);
     expect(b.profile.roles.failoverClustering).toBe(true);
     expect(b.clusterFeaturePending).toBeNull();
+  });
+});
+
+describe('a server without the agent', () => {
+  it('invoke-twinlockctl answers installed: false as data, running nothing, and the engine reads it', async () => {
+    const r = await agree(lab(), 0, 'invoke-twinlockctl', {
+      ctlPath: REMOTE_PATHS.ctlPath,
+      verb: ['status'],
+      input: {},
+    });
+    expect(r.ps.exitCode).toBe(0);
+    expect(r.real).toMatchObject({ ok: true, data: { installed: false, exitCode: null, output: null } });
   });
 });

@@ -134,13 +134,6 @@ it('Pester: every throw in the scripts is reached with its message', async () =>
     },
     {
       script: 'invoke-twinlockctl',
-      params: { ctlPath: REMOTE_PATHS.ctlPath, verb: ['version'], input: {} },
-      server: a,
-      marker: 'was not found',
-      message: `twinlockctl was not found at ${REMOTE_PATHS.ctlPath}. Install the Twinlock agent first.`,
-    },
-    {
-      script: 'invoke-twinlockctl',
       params: { ctlPath: REMOTE_PATHS.ctlPath, verb: ['version', '--json'], input: {} },
       server: a,
       marker: 'has no verb',

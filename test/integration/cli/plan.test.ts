@@ -143,7 +143,7 @@ describe('twinlock plan', () => {
         'primary/protect/2',
         'primary/wait',
       ]);
-      expect(text).toContain('undo: Remove TL-NODE-A from pair PLAN-01 (invoke-twinlockctl v2');
+      expect(text).toContain('undo: Remove TL-NODE-A from pair PLAN-01 (invoke-twinlockctl v3');
       expect(plan.pair.links[0]).toMatchObject({ localAddress: '10.99.1.21', remoteAddress: '10.99.1.22' });
       expect(plan.pair.links[1]).toMatchObject({ localNic: 'SLOT 3 Port 2', prefixLength: 30 });
       expect(text).toContain('Totals: TL-NODE-A 5 change(s), TL-NODE-B 2 change(s); restarts: none');

@@ -143,12 +143,12 @@ describe('lab exec', () => {
   it("fails a script that throws with the bootstrap's error envelope", async () => {
     const r = await runScript(client, 'invoke-twinlockctl', {
       ctlPath: 'C:\\Program Files\\Twinlock\\Agent\\twinlockctl.exe',
-      verb: ['status'],
+      verb: ['status', '--json'],
       input: {},
     });
     expect(r.code).toBe(1);
     expect(r.json).toMatchObject({ ok: false, error: { category: 'OperationStopped' } });
-    expect(r.json.error.message).toContain('twinlockctl was not found');
+    expect(r.json.error.message).toContain("twinlockctl has no verb 'status --json'");
   });
 });
 
