@@ -185,9 +185,11 @@ export const useJobResumeStore = defineStore('job-resume', () => {
         void useInstallStore().follow(ref_.jobId);
         return;
       }
+      // The walk began in the window that was closed: how long it took is not known here.
+      useHostsStore().startedAt = null;
       const config = await configOf(job);
-      useWizardStore().resumeAt('apply');
       void useApplyStore().follow(ref_.jobId, config);
+      useWizardStore().resumeAt('apply');
     } catch (err) {
       error.value = toUiError(
         err,

@@ -222,6 +222,8 @@ describe('the interrupted job offered at start', () => {
     expect(resume.account.password).toBe('');
     expect(resume.offered).toBeNull();
     expect(useHostsStore().sessionIds).toEqual(['sA', 'sB']);
+    // The walk began in the window that was closed: no time is claimed for it.
+    expect(useHostsStore().startedAt).toBeNull();
     expect(useWizardStore().step.id).toBe('apply');
     const apply = useApplyStore();
     // What the last screen's bundle exports: the journal's pair, on the reopened sessions.
