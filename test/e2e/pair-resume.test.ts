@@ -2,9 +2,10 @@
  * Twinlock is closed in the middle of a pairing; at the next start the wizard offers to finish
  * the interrupted pairing (its name, level and both servers, primary first, with what each had
  * done), asks for the password to reconnect, follows the pairing on Review and reaches the last
- * screen with the pair protected on both servers.
+ * screen with the pair protected on both servers. A pairing that cannot be finished (a sync link
+ * went down meanwhile) is removed from both servers, and Review says so.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobSnapshotOf, PairConfig } from '../../engine/api';
 import { createEngine } from '../../engine/engine';
 import { startStack } from './harness';
@@ -13,11 +14,11 @@ import { trustPackagePublisher } from '../integration/engine/trust-publisher';
 
 let stack: Stack;
 
-beforeAll(async () => {
+beforeEach(async () => {
   stack = await startStack({ timeScale: 120, latencyMs: 5 });
 });
 
-afterAll(async () => {
+afterEach(async () => {
   await stack?.close();
 });
 
@@ -136,5 +137,40 @@ describe('Pair: resuming after Twinlock was closed', () => {
     expect(pairOn(secondary!.name)).toMatchObject({ name: config.name, state: 'protected' });
     expect(await stack.engine.api.resumableJobs({})).toEqual([]);
     await stack.shot('15-pair-resume-done', { whole: true });
+  });
+
+  it('removes from both servers a pairing that cannot be finished, and says so on Review', async () => {
+    const config = await interruptedPairing();
+    const [primary, secondary] = stack.lab.hosts;
+    // While Twinlock was closed, a sync link went down: the pair is no longer healthy.
+    stack.lab.host(secondary!.name).faults.syncLinkDown = true;
+    expect(pairOn(primary!.name)?.state).toBe('degraded');
+
+    await stack.page.reload();
+    await tid('resume-dialog').waitFor({ timeout: 15_000 });
+    await tid('connect-password-resume').fill(primary!.password);
+    await tid('resume-submit').click();
+
+    await stack.page.locator('main[data-step=apply]').waitFor({ timeout: 15_000 });
+    const error = tid('apply-error');
+    await error.waitFor({ timeout: 60_000 });
+    const said = await error.innerText();
+    expect(said).toContain(`could not be finished (${primary!.name} reports it degraded)`);
+    expect(said).toContain(`${primary!.name} and ${secondary!.name} are not paired`);
+    // Nothing is left half made.
+    expect(pairOn(primary!.name)).toBeNull();
+    expect(pairOn(secondary!.name)).toBeNull();
+    expect(await stack.engine.api.resumableJobs({})).toEqual([]);
+    await expect(tid('apply-done').count()).resolves.toBe(0);
+    // The next step is the wizard's: pairing again starts on the Pair screen; there is no plan here to apply.
+    expect(said).toMatch(/go Back to the Pair screen/);
+    await expect(tid('apply-start').count()).resolves.toBe(0);
+    await expect(tid('apply-plan-elsewhere').count()).resolves.toBe(0);
+    await expect(tid('wizard-hint').innerText()).resolves.toBe('Go Back to pair the servers again.');
+    await stack.shot('15-pair-resume-rolled-back', { whole: true });
+    await tid('wizard-back').click();
+    await stack.page.locator('main[data-step=pair]').waitFor({ timeout: 15_000 });
+    await expect(tid('pair-name').inputValue()).resolves.not.toBe('');
+    expect(config.name).not.toBe('');
   });
 });

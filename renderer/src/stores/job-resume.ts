@@ -188,7 +188,7 @@ export const useJobResumeStore = defineStore('job-resume', () => {
       // The walk began in the window that was closed: how long it took is not known here.
       useHostsStore().startedAt = null;
       const config = await configOf(job);
-      void useApplyStore().follow(ref_.jobId, config);
+      void useApplyStore().follow(ref_.jobId, config, { resumed: true });
       useWizardStore().resumeAt('apply');
     } catch (err) {
       error.value = toUiError(

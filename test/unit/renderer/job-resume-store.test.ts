@@ -236,6 +236,46 @@ describe('the interrupted job offered at start', () => {
     expect(useInstallStore().job).toBeNull();
   });
 
+  it('a resumed pairing taken back in full: Review says to pair again from the Pair screen', async () => {
+    const rolledBack: JobSnapshotOf<'pair'> = {
+      ...running,
+      state: 'cancelled',
+      finishedAt: '2025-01-02T00:06:00Z',
+      error: {
+        code: 'cancelled',
+        message:
+          'The interrupted pairing of HV-PAIR could not be finished (HV-A reports it degraded); Twinlock rolled it back: HV-A and HV-B are not paired.',
+        hint: 'Pair them again when ready (twinlock pair 10.0.0.21 10.0.0.22 --name HV-PAIR).',
+        detail: { step: 'resume', undo: { complete: true, remains: [] } },
+      },
+    };
+    const client = fakeClient({
+      resumableJobs: () => [{ ...pairJob, needsPassword: false }],
+      resumeJob: () => ({ jobId: 'job-resumed', kind: 'pair' }),
+      sessions: () => [session('sA', 'HV-A', '10.0.0.21'), session('sB', 'HV-B', '10.0.0.22')],
+      job: () => rolledBack,
+    });
+    setApiClient(client);
+    const resume = useJobResumeStore();
+    await resume.load();
+    await resume.resume();
+    const apply = useApplyStore();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(apply.state).toBe('error');
+    expect(apply.resumed).toBe(true);
+    expect(apply.error?.message).toContain('rolled it back');
+    expect(apply.error?.hint).toMatch(
+      /^Nothing of the pair is left on either server\. To pair them again, go Back to the Pair screen/,
+    );
+    expect(useWizardStore().blockedBecause).toBe('Go Back to pair the servers again.');
+
+    // A pairing applied here again is not a resumed one: its errors are the engine's as they are.
+    await apply.follow('job-resumed');
+    expect(apply.resumed).toBe(false);
+    expect(apply.error?.hint).toMatch(/^Pair them again when ready/);
+    expect(useWizardStore().blockedBecause).toBe('Apply the configuration to go on.');
+  });
+
   it('says so when resuming the pairing fails, and offers it again', async () => {
     const client = fakeClient({
       resumableJobs: () => [{ ...pairJob, needsPassword: false }],
