@@ -123,12 +123,20 @@ export const useApplyStore = defineStore('apply', () => {
   }
 
   /**
-   * A resumed pairing Twinlock took back in full: from the wizard, pairing again starts on the
-   * Pair screen (the engine's hint names the command line).
+   * A resumed pairing that stopped: Twinlock took it back in full (from the wizard, pairing again
+   * starts on the Pair screen), or a server did not answer (it is offered again at the next
+   * start). The engine's hints name the command line.
    */
   function resumeError(data: TwinlockErrorData): TwinlockErrorData {
     const undo = data.detail?.undo as { complete?: unknown } | undefined;
-    if (!resumed.value || data.detail?.step !== 'resume' || undo?.complete !== true) return data;
+    if (!resumed.value || data.detail?.step !== 'resume') return data;
+    // A server did not answer: the journal stays, and the next start offers the pairing again.
+    if (data.detail.resumable === true)
+      return {
+        ...data,
+        hint: 'Nothing was changed. When both servers answer, open Twinlock again: it offers to resume the pairing at start.',
+      };
+    if (undo?.complete !== true) return data;
     return {
       ...data,
       hint: 'Nothing of the pair is left on either server. To pair them again, go Back to the Pair screen: Twinlock proposes the pair afresh from the servers as they are now.',

@@ -249,11 +249,12 @@ describe('the interrupted job offered at start', () => {
         detail: { step: 'resume', undo: { complete: true, remains: [] } },
       },
     };
+    let answer = rolledBack;
     const client = fakeClient({
       resumableJobs: () => [{ ...pairJob, needsPassword: false }],
       resumeJob: () => ({ jobId: 'job-resumed', kind: 'pair' }),
       sessions: () => [session('sA', 'HV-A', '10.0.0.21'), session('sB', 'HV-B', '10.0.0.22')],
-      job: () => rolledBack,
+      job: () => answer,
     });
     setApiClient(client);
     const resume = useJobResumeStore();
@@ -269,7 +270,22 @@ describe('the interrupted job offered at start', () => {
     );
     expect(useWizardStore().blockedBecause).toBe('Go Back to pair the servers again.');
 
+    // A server that did not answer: nothing changed, offered again at the next start.
+    answer = {
+      ...rolledBack,
+      state: 'failed',
+      error: {
+        code: 'unreachable',
+        message: 'Twinlock cannot resume HV-PAIR yet: HV-B does not answer.',
+        hint: 'Nothing was changed. When both servers answer, resume again (twinlock pair --resume).',
+        detail: { step: 'resume', resumable: true },
+      },
+    };
+    await apply.follow('job-resumed', undefined, { resumed: true });
+    expect(apply.error?.hint).toMatch(/open Twinlock again: it offers to resume the pairing at start/);
+
     // A pairing applied here again is not a resumed one: its errors are the engine's as they are.
+    answer = rolledBack;
     await apply.follow('job-resumed');
     expect(apply.resumed).toBe(false);
     expect(apply.error?.hint).toMatch(/^Pair them again when ready/);
