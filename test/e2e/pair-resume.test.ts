@@ -34,7 +34,7 @@ const UNDER_WAY = new Set(['pairing', 'mirroring', 'syncing']);
  * and is closed once both hold the pair (past the links, create, join and protect steps), while
  * it waits for the pair to be protected.
  */
-async function interruptedPairing(): Promise<PairConfig> {
+async function interruptedPairing(options: { draft?: boolean } = {}): Promise<PairConfig> {
   const other = createEngine({
     dataDir: stack.dataDir,
     lab: { hosts: stack.lab.hosts, witness: stack.lab.suggestedWitness },
@@ -72,6 +72,18 @@ async function interruptedPairing(): Promise<PairConfig> {
       });
     });
     const ref = await other.api.pair(config);
+    if (options.draft === true) {
+      // That window was on Review, following the pairing: its draft names the step, the servers and the job.
+      await other.api.saveWizardDraft({
+        draft: {
+          step: 'apply',
+          servers: stack.lab.hosts.map((h) => `${h.address}:${h.port}`),
+          verifyLevel: config.level,
+          applyJobId: ref.jobId,
+          savedAt: new Date().toISOString(),
+        },
+      });
+    }
     await underWay;
     expect(lastSeen!.id).toBe(ref.jobId);
     return config;
@@ -137,6 +149,29 @@ describe('Pair: resuming after Twinlock was closed', () => {
     expect(pairOn(secondary!.name)).toMatchObject({ name: config.name, state: 'protected' });
     expect(await stack.engine.api.resumableJobs({})).toEqual([]);
     await stack.shot('15-pair-resume-done', { whole: true });
+  });
+
+  it("resumes a pairing the wizard was following on Review when it was closed: the job's screen, not the draft's", async () => {
+    const config = await interruptedPairing({ draft: true });
+    const [primary, secondary] = stack.lab.hosts;
+    await stack.page.reload();
+    await tid('resume-dialog').waitFor({ timeout: 15_000 });
+    await tid('connect-password-resume').fill(primary!.password);
+    await tid('resume-submit').click();
+    await stack.page.locator('main[data-step=apply]').waitFor({ timeout: 15_000 });
+    await tid('apply-done').waitFor({ timeout: 120_000 });
+    // Still on Review, with both servers the wizard is connected to, primary first.
+    await stack.page.waitForTimeout(500);
+    await expect(stack.page.locator('main').getAttribute('data-step')).resolves.toBe('apply');
+    const rows = await tid('apply-host-row').allInnerTexts();
+    expect(rows[0]).toContain(primary!.name);
+    expect(rows[1]).toContain(secondary!.name);
+    await tid('wizard-next').click();
+    await tid('done-live').waitFor({ timeout: 15_000 });
+    await expect(tid('done-title').innerText()).resolves.toBe(`${config.name} is protected`);
+    await expect(tid('done-live').innerText()).resolves.toContain(secondary!.name);
+    await expect(tid('done-existing').count()).resolves.toBe(0);
+    await stack.shot('15-pair-resume-draft-done');
   });
 
   it('removes from both servers a pairing that cannot be finished, and says so on Review', async () => {

@@ -10,6 +10,8 @@ import { endpointId } from '../../../engine/api/rules';
 import { useApiClient } from '../api/client';
 import { toUiError } from '../api/errors';
 import { useApplyStore } from './apply';
+import { useDiscoveryStore } from './discovery';
+import { useDraftStore } from './draft';
 import { emptyAccount, secretOf, useHostsStore } from './hosts';
 import type { Credentials } from './hosts';
 import { useInstallStore } from './install';
@@ -179,6 +181,7 @@ export const useJobResumeStore = defineStore('job-resume', () => {
       state.value = 'done';
       // The engine reopened both sessions: pick them up (the primary first), then watch the job.
       const order = job.hosts.map((h) => endpointId(h));
+      takeOver(order);
       await useHostsStore().restore(order);
       if (job.kind === 'install') {
         useWizardStore().resumeAt('install');
@@ -197,6 +200,18 @@ export const useJobResumeStore = defineStore('job-resume', () => {
       );
       state.value = 'error';
     }
+  }
+
+  /**
+   * The resumed job's servers are the wizard's from now on. A draft from before Twinlock was
+   * closed may have picked them already, waiting on Connect to go on at its own step: the job
+   * resumed supersedes it (its step would leave the job's screen), and the picks are made again
+   * from the sessions, the primary first. Picks of other servers are left as they are.
+   */
+  function takeOver(order: readonly string[]): void {
+    const discovery = useDiscoveryStore();
+    if (discovery.selected.every((key) => order.includes(key))) discovery.selected = [];
+    useDraftStore().pending = null;
   }
 
   /**

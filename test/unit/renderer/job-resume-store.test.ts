@@ -9,6 +9,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { HostSession, JobSnapshotOf, ResumableJob } from '../../../engine/api';
 import { setApiClient } from '../../../renderer/src/api/client';
 import { useApplyStore } from '../../../renderer/src/stores/apply';
+import { useDiscoveryStore } from '../../../renderer/src/stores/discovery';
+import { useDraftStore } from '../../../renderer/src/stores/draft';
 import { useHostsStore } from '../../../renderer/src/stores/hosts';
 import { useInstallStore } from '../../../renderer/src/stores/install';
 import {
@@ -290,6 +292,43 @@ describe('the interrupted job offered at start', () => {
     expect(apply.resumed).toBe(false);
     expect(apply.error?.hint).toMatch(/^Pair them again when ready/);
     expect(useWizardStore().blockedBecause).toBe('Apply the configuration to go on.');
+  });
+
+  it("takes over from a draft waiting on Connect for the same servers: the job's screen, primary first", async () => {
+    const client = fakeClient({
+      resumableJobs: () => [{ ...pairJob, needsPassword: false }],
+      resumeJob: () => ({ jobId: 'job-resumed', kind: 'pair' }),
+      sessions: () => [session('sA', 'HV-A', '10.0.0.21'), session('sB', 'HV-B', '10.0.0.22')],
+      job: () => running,
+    });
+    setApiClient(client);
+    // The draft picked the servers (in another order) and waits for them to be connected again.
+    const discovery = useDiscoveryStore();
+    discovery.restoreHost('10.0.0.22', 22, '10.0.0.22');
+    discovery.restoreHost('10.0.0.21', 22, '10.0.0.21');
+    const draft = useDraftStore();
+    draft.pending = { step: 'apply', servers: ['10.0.0.22:22', '10.0.0.21:22'], savedAt: '' };
+    const resume = useJobResumeStore();
+    await resume.load();
+    await resume.resume();
+    expect(draft.pending).toBeNull();
+    expect(useHostsStore().sessionIds).toEqual(['sA', 'sB']);
+    expect(useWizardStore().step.id).toBe('apply');
+  });
+
+  it('leaves picks of other servers as they are', async () => {
+    const client = fakeClient({
+      resumableJobs: () => [{ ...pairJob, needsPassword: false }],
+      resumeJob: () => ({ jobId: 'job-resumed', kind: 'pair' }),
+      sessions: () => [session('sA', 'HV-A', '10.0.0.21'), session('sB', 'HV-B', '10.0.0.22')],
+      job: () => running,
+    });
+    setApiClient(client);
+    const discovery = useDiscoveryStore();
+    discovery.restoreHost('10.0.0.99', 22, 'HV-OTHER');
+    await useJobResumeStore().load();
+    await useJobResumeStore().resume();
+    expect(discovery.selected).toEqual(['10.0.0.99:22']);
   });
 
   it('says so when resuming the pairing fails, and offers it again', async () => {
