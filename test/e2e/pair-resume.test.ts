@@ -122,6 +122,7 @@ describe('Pair: resuming after Twinlock was closed', () => {
     // Without the password the dialog says what it needs, in a sentence.
     await tid('resume-submit').click();
     await expect(tid('resume-error').innerText()).resolves.toMatch(/password/i);
+    await stack.shot('15-pair-resume-password');
     await tid('connect-password-resume').fill(primary!.password);
     await tid('resume-submit').click();
 
