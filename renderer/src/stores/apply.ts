@@ -28,6 +28,9 @@ export const useApplyStore = defineStore('apply', () => {
   /** When the pair reached `protected` (the end of "protected in …"). */
   const protectedAt = ref<number | null>(null);
 
+  /** The job followed resumes a pairing a closed Twinlock left behind (no plan was shown here). */
+  const resumed = ref(false);
+
   /** Where each host's mirroring was first seen (its pace gives the time left). */
   const mirrorStarts = new Map<string, MirrorStart>();
 
@@ -90,8 +93,13 @@ export const useApplyStore = defineStore('apply', () => {
    * Follows a pairing job to its end: one just started, or one already running (or ended) when
    * the window was opened again; `config` is what it applies, when it was not started here.
    */
-  async function follow(jobId: string, config?: PairConfig): Promise<void> {
+  async function follow(
+    jobId: string,
+    config?: PairConfig,
+    options: { resumed?: boolean } = {},
+  ): Promise<void> {
     if (config !== undefined) applied.value = config;
+    resumed.value = options.resumed ?? false;
     mirrorStarts.clear();
     state.value = 'running';
     try {
@@ -104,7 +112,7 @@ export const useApplyStore = defineStore('apply', () => {
         state.value = 'done';
       } else {
         error.value = final.error
-          ? toUiError(final.error)
+          ? resumeError(toUiError(final.error))
           : { code: 'cancelled', message: 'Applying was stopped.', hint: 'Press Apply to start again.' };
         state.value = 'error';
       }
@@ -112,6 +120,27 @@ export const useApplyStore = defineStore('apply', () => {
       error.value = toUiError(err, 'applying the pair');
       state.value = 'error';
     }
+  }
+
+  /**
+   * A resumed pairing that stopped: Twinlock took it back in full (from the wizard, pairing again
+   * starts on the Pair screen), or a server did not answer (it is offered again at the next
+   * start). The engine's hints name the command line.
+   */
+  function resumeError(data: TwinlockErrorData): TwinlockErrorData {
+    const undo = data.detail?.undo as { complete?: unknown } | undefined;
+    if (!resumed.value || data.detail?.step !== 'resume') return data;
+    // A server did not answer: the journal stays, and the next start offers the pairing again.
+    if (data.detail.resumable === true)
+      return {
+        ...data,
+        hint: 'Nothing was changed. When both servers answer, open Twinlock again: it offers to resume the pairing at start.',
+      };
+    if (undo?.complete !== true) return data;
+    return {
+      ...data,
+      hint: 'Nothing of the pair is left on either server. To pair them again, go Back to the Pair screen: Twinlock proposes the pair afresh from the servers as they are now.',
+    };
   }
 
   /**
@@ -141,6 +170,7 @@ export const useApplyStore = defineStore('apply', () => {
     appliedPlan,
     outcome,
     protectedAt,
+    resumed,
     hostViews,
     isProtected,
     start,

@@ -62,7 +62,11 @@ export const useWizardStore = defineStore('wizard', () => {
         if (!pair.canContinue) return pair.problems[0] ?? 'Complete the pair’s configuration.';
         return links.blockedBecause ?? witness.blockedBecause;
       case 'apply':
-        return apply.isProtected ? null : 'Apply the configuration to go on.';
+        if (apply.isProtected) return null;
+        // A resumed pairing that was taken back: there is nothing here to apply again.
+        return apply.resumed && apply.state === 'error'
+          ? 'Go Back to pair the servers again.'
+          : 'Apply the configuration to go on.';
       case 'done':
         return 'This is the last step.';
       default:

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { InstallProgressStep, JobSnapshotOf, ResumableJob } from '../../../engine/api';
 import { setApiClient } from '../../../renderer/src/api/client';
 import { useInstallStore } from '../../../renderer/src/stores/install';
-import { useInstallResumeStore } from '../../../renderer/src/stores/install-resume';
+import { useJobResumeStore } from '../../../renderer/src/stores/job-resume';
 import { useWizardStore } from '../../../renderer/src/stores/wizard';
 import { fakeClient } from './fake-client';
 import { withTwoSessions } from './two-sessions';
@@ -187,7 +187,7 @@ describe('install resume store', () => {
       job: () => ({ ...done(false), id: 'job-new' }),
     });
     setApiClient(client);
-    const resume = useInstallResumeStore();
+    const resume = useJobResumeStore();
     await resume.load();
     expect(resume.offered?.jobId).toBe('job-old');
 
@@ -214,7 +214,7 @@ describe('install resume store', () => {
       discardJob: () => ({}),
     });
     setApiClient(client);
-    const resume = useInstallResumeStore();
+    const resume = useJobResumeStore();
     await resume.load();
     await resume.discard();
     expect(client.callsOf('discardJob')).toEqual([{ jobId: 'job-old' }]);
