@@ -130,7 +130,8 @@ describe('Pair: resuming after Twinlock was closed', () => {
     await stack.page.locator('main[data-step=apply]').waitFor({ timeout: 15_000 });
     await tid('apply-progress').waitFor({ timeout: 15_000 });
     await tid('apply-done').waitFor({ timeout: 120_000 });
-    await expect(dialog.count()).resolves.toBe(0);
+    // The dialog closes (naive-ui unmounts it once its leave transition ends).
+    await dialog.waitFor({ state: 'detached', timeout: 15_000 });
     const hostRows = await tid('apply-host-row').allInnerTexts();
     expect(hostRows).toHaveLength(2);
     expect(hostRows[0]).toContain(primary!.name);

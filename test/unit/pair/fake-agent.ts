@@ -45,7 +45,12 @@ export function fakeAgentHost(
       const verb = params.verb.join(' ');
       const input = params.input;
       ctl.push({ verb, input });
-      const answer = (output: unknown, exitCode = 0) => ({ exitCode, output, text: JSON.stringify(output) });
+      const answer = (output: unknown, exitCode = 0) => ({
+        installed: true,
+        exitCode,
+        output,
+        text: JSON.stringify(output),
+      });
       if (opts.refuse && verb === opts.refuse) {
         return answer(
           { error: { code: 'peer-unreachable', message: 'the peer did not answer on 10.10.1.22:7442' } },
