@@ -174,8 +174,6 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
   const log = (level: 'info' | 'warn' | 'error', message: string) =>
     emit({ type: 'log', level, message, at: new Date().toISOString() });
   const clock = options.timings?.clock;
-  const withClock = <T extends object>(t: T | undefined): T | undefined =>
-    clock ? ({ ...t, clock } as T) : t;
   const jobs = createJobRunner((job) => emit({ type: 'job', job }), clock ? { clock } : {});
   const sessions = createSessionStore({ knownHosts, resourcesDir, log, closing });
   /** The features, loaded and composed on the first call that needs one (engine/services.ts). */
@@ -189,7 +187,7 @@ export function createEngine(options: EngineOptions = {}): TwinlockEngine {
         jobs,
         log,
         closing,
-        timings: withClock(options.timings),
+        timings: options.timings,
         labWitness: options.lab?.witness ?? null,
         api: () => api,
         call,

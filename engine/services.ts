@@ -36,7 +36,7 @@ export interface FeatureDeps {
   jobs: JobRunner;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
   closing: () => boolean;
-  /** EngineOptions.timings, with the engine's clock. */
+  /** EngineOptions.timings: waits and time limits, and the clock they run on. */
   timings: EngineOptions['timings'];
   /** The witness the running lab's servers can reach, suggested by `proposePair`. */
   labWitness: Witness | null;
@@ -54,7 +54,6 @@ export function createFeatures(deps: FeatureDeps): { [M in FeatureMethod]: Metho
   const clock = deps.timings?.clock;
   const withClock = <T extends object>(t: T | undefined): T | undefined =>
     clock ? ({ ...t, clock } as T) : t;
-  const options = { timings: deps.timings, lab: { witness: deps.labWitness } };
 
   const signers = createSignerService(dataDir, log);
   const installs = createInstallService({
@@ -63,7 +62,7 @@ export function createFeatures(deps: FeatureDeps): { [M in FeatureMethod]: Metho
     dataDir,
     resourcesDir,
     log,
-    timings: withClock(options.timings?.install),
+    timings: withClock(deps.timings?.install),
     closing,
   });
   const pairings = createPairingService({
@@ -72,7 +71,7 @@ export function createFeatures(deps: FeatureDeps): { [M in FeatureMethod]: Metho
     dataDir,
     resourcesDir,
     log,
-    timings: withClock(options.timings?.pair),
+    timings: withClock(deps.timings?.pair),
     readBundle: (path) => call('readBundle', { path }),
     closing,
     planApplied: (plan) => recordPlan(plan),
@@ -87,7 +86,7 @@ export function createFeatures(deps: FeatureDeps): { [M in FeatureMethod]: Metho
     resourcesDir,
     dataDir,
     log,
-    ...(options.timings?.fix || clock ? { timings: withClock(options.timings?.fix)! } : {}),
+    ...(deps.timings?.fix || clock ? { timings: withClock(deps.timings?.fix)! } : {}),
   });
 
   const evidence = createEvidenceStore(dataDir);
@@ -106,7 +105,7 @@ export function createFeatures(deps: FeatureDeps): { [M in FeatureMethod]: Metho
     log,
     // A drill checks a pair that already is a cluster: its own name and address are taken by it.
     verify: (ids, level) => verification.verify(ids, level, { clusterChecks: false }),
-    timings: options.timings?.drill,
+    timings: deps.timings?.drill,
   });
 
   // Each pair of a fleet runs Twinlock's own steps through the contract, as a shell would.
@@ -178,7 +177,7 @@ export function createFeatures(deps: FeatureDeps): { [M in FeatureMethod]: Metho
         { primary, secondary },
         {
           ...(linkRange !== undefined ? { linkRange } : {}),
-          witnessSuggestion: options.lab?.witness ?? null,
+          witnessSuggestion: deps.labWitness,
           cluster: verification.clusterEvidence([primary, secondary]),
         },
       );

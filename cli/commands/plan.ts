@@ -10,6 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { HostSession, PairConfig, Plan, PlanStep, TwinlockApi } from '../../engine/api';
 import { TwinlockError } from '../../engine/api/errors';
+import { hostArgument } from '../../engine/api/rules';
 import { addConnectionOptions, connectAll } from '../connection';
 import type { ConnectionOptions } from '../connection';
 import {
@@ -142,11 +143,9 @@ export async function readPlanFile(path: string): Promise<Plan> {
   }
 }
 
-/** The servers of a plan as `host:port` arguments. */
+/** The servers of a plan as `host[:port]` arguments. */
 export function planHosts(plan: Plan): [string, string] {
-  const arg = (s: { address: string; port: number }) =>
-    s.address.includes(':') ? `[${s.address}]:${s.port}` : `${s.address}:${s.port}`;
-  return [arg(plan.servers[0]), arg(plan.servers[1])];
+  return [hostArgument(plan.servers[0]), hostArgument(plan.servers[1])];
 }
 
 /** Asks yes or no on the terminal; false without one (then `--yes` is needed). */

@@ -28,11 +28,11 @@ export const CtlRunSchema = z.discriminatedUnion('installed', [
 ]);
 
 /** The detail of the `not-found` error runCtl raises on a server without the agent. */
-export interface AgentMissingDetail {
+export type AgentMissingDetail = {
   host: string;
   verb: CtlVerb;
   missing: 'agent';
-}
+};
 
 /** True for runCtl's error on a server where the agent is not installed (nothing was run). */
 export function isAgentMissing(err: unknown): boolean {
@@ -93,7 +93,7 @@ export async function runCtl<S extends z.ZodType>(
       code: 'not-found',
       message: `The Twinlock agent is not installed on ${host.label}, so it cannot “${verb}”.`,
       hint: 'Install it first (the Install step, or twinlock install). A Level 1 pair needs no agent: Windows failover clustering protects it.',
-      detail: { ...detail },
+      detail,
     });
   }
   const agentError = CtlErrorSchema.safeParse(run.output);

@@ -19,7 +19,6 @@ import {
   FleetOutcomeSchema,
   FleetProgressStepSchema,
 } from './models';
-import { WAITING_STEP } from './rules';
 
 export const JobKindSchema = z.enum(['scan', 'install', 'pair', 'fix', 'drill', 'fleet']);
 export type JobKind = z.infer<typeof JobKindSchema>;
@@ -78,7 +77,7 @@ export type HostProgressOf<K extends JobKind> = Omit<HostProgress, 'step'> & {
   step: z.infer<(typeof JOB_STEPS)[K]>;
 };
 /** The step every job's hosts start in (declared in rules.ts, which the job runner reads alone). */
-export { WAITING_STEP };
+export { WAITING_STEP } from './rules';
 
 /** A scan's progress in numbers. */
 export const ScanCountsSchema = z.object({ probed: z.number(), total: z.number(), found: z.number() });

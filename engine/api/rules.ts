@@ -128,6 +128,15 @@ export function endpointId(host: { address: string; port: number }): string {
   return a.includes(':') ? `[${a}]:${host.port}` : `${a}:${host.port}`;
 }
 
+/**
+ * How a server is written on the `twinlock` command line (`host[:port]`): the address, with the
+ * port when it is not 22; an IPv6 address always in brackets with its port.
+ */
+export function hostArgument(host: { address: string; port: number }): string {
+  const v6 = host.address.includes(':');
+  return host.port === 22 && !v6 ? host.address : `${v6 ? `[${host.address}]` : host.address}:${host.port}`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Keys
 

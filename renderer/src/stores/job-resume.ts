@@ -96,12 +96,6 @@ export function doneWords(job: ResumableJob, completed: readonly string[]): stri
   return words;
 }
 
-/** How a server is named in a command (`twinlock unpair …`): the address, with the port when it is not 22. */
-export function hostArg(host: { address: string; port: number }): string {
-  const v6 = host.address.includes(':');
-  return host.port === 22 && !v6 ? host.address : `${v6 ? `[${host.address}]` : host.address}:${host.port}`;
-}
-
 export const useJobResumeStore = defineStore('job-resume', () => {
   const jobs = ref<ResumableJob[]>([]);
   const state = ref<IoState>('idle');

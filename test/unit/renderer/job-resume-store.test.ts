@@ -5,6 +5,7 @@
  * followed on the Review step with the configuration it makes; discarded, or not asked again.
  */
 import { createPinia, setActivePinia } from 'pinia';
+import { hostArgument } from '../../../engine/api/rules';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { HostSession, JobSnapshotOf, ResumableJob } from '../../../engine/api';
 import { setApiClient } from '../../../renderer/src/api/client';
@@ -13,12 +14,7 @@ import { useDiscoveryStore } from '../../../renderer/src/stores/discovery';
 import { useDraftStore } from '../../../renderer/src/stores/draft';
 import { useHostsStore } from '../../../renderer/src/stores/hosts';
 import { useInstallStore } from '../../../renderer/src/stores/install';
-import {
-  doneWords,
-  hostArg,
-  needsCloudWitnessKey,
-  useJobResumeStore,
-} from '../../../renderer/src/stores/job-resume';
+import { doneWords, needsCloudWitnessKey, useJobResumeStore } from '../../../renderer/src/stores/job-resume';
 import { useWizardStore } from '../../../renderer/src/stores/wizard';
 import { fakeClient } from './fake-client';
 
@@ -195,9 +191,9 @@ describe('the interrupted job offered at start', () => {
         'primary/wait',
       ]),
     ).toEqual(['failover cluster made', 'witness set', '2 VMs made cluster roles', 'VM roles online']);
-    expect(hostArg({ address: '10.0.0.21', port: 22 })).toBe('10.0.0.21');
-    expect(hostArg({ address: '10.0.0.21', port: 2222 })).toBe('10.0.0.21:2222');
-    expect(hostArg({ address: 'fd00::1', port: 22 })).toBe('[fd00::1]:22');
+    expect(hostArgument({ address: '10.0.0.21', port: 22 })).toBe('10.0.0.21');
+    expect(hostArgument({ address: '10.0.0.21', port: 2222 })).toBe('10.0.0.21:2222');
+    expect(hostArgument({ address: 'fd00::1', port: 22 })).toBe('[fd00::1]:22');
   });
 
   it('resumes a pairing with the password and follows it on the Review step, primary first', async () => {
